@@ -1,0 +1,120 @@
+"""Input validation shared by every loss: one clear error that names the argument."""
+
+import numbers
+
+import numpy as np
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def as_float_array(value, name):
+    """Return ``value`` as a float64 array, or raise naming ``name``.
+
+    Rejects non-numeric input, NaN, infinities and empty arrays, so a user mistake
+    never turns into a silent NaN further down.
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} contains inf")
+    return arr
+
+
+def as_label_array(value, name, *, num_classes=None, ignore_index=None):
+    """Return integer class labels in ``[0, num_classes)`` (or ``ignore_index``)."""
+    arr = np.asarray(value)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must be integer class indices, got dtype {arr.dtype}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty")
+    if num_classes is not None:
+        valid = arr if ignore_index is None else arr[arr != ignore_index]
+        bad = valid[(valid < 0) | (valid >= num_classes)]
+        if bad.size:
+            raise ValueError(
+                f"{name} must be in [0, {num_classes}) (the number of classes); got {bad.flat[0]}"
+            )
+    return arr.astype(np.int64)
+
+
+def same_shape(**arrays):
+    """Raise unless all arrays have one shape: no silent broadcasting."""
+    (first, a), *rest = arrays.items()
+    for name, b in rest:
+        if a.shape != b.shape:
+            raise ValueError(f"{first} has shape {a.shape} but {name} has shape {b.shape}")
+
+
+def in_interval(arr, name, low, high, what):
+    """Raise unless every entry of ``arr`` lies in ``[low, high]``."""
+    if (arr < low).any() or (arr > high).any():
+        worst = arr[(arr < low) | (arr > high)].flat[0]
+        raise ValueError(f"{name} must be {what} in [{low:g}, {high:g}]; got {worst!r}")
+
+
+def real_scalar(value, name):
+    """Return ``value`` as a finite float, or raise naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def positive(**params):
+    """Raise unless every keyword value is a real number > 0."""
+    for name, value in params.items():
+        if real_scalar(value, name) <= 0:
+            raise ValueError(f"{name} must be > 0, got {value}")
+
+
+def non_negative(**params):
+    """Raise unless every keyword value is a real number >= 0."""
+    for name, value in params.items():
+        if real_scalar(value, name) < 0:
+            raise ValueError(f"{name} must be >= 0, got {value}")
+
+
+def in_open_unit_interval(**params):
+    """Raise unless every keyword value lies strictly between 0 and 1."""
+    for name, value in params.items():
+        if not 0 < real_scalar(value, name) < 1:
+            raise ValueError(f"{name} must be in (0, 1), got {value}")
+
+
+def in_unit_interval(**params):
+    """Raise unless every keyword value lies in [0, 1]."""
+    for name, value in params.items():
+        if not 0 <= real_scalar(value, name) <= 1:
+            raise ValueError(f"{name} must be in [0, 1], got {value}")
+
+
+def reduction_name(reduction):
+    """Validate ``reduction``."""
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of 'mean', 'sum', 'none'; got {reduction!r}")
+    return reduction
+
+
+def sample_weights(weights, shape):
+    """Validate per-sample ``weights``: same shape as the per-sample loss, >= 0."""
+    w = as_float_array(weights, "weights")
+    if w.shape != shape:
+        raise ValueError(
+            f"weights has shape {w.shape} but the per-sample loss has shape {shape}"
+        )
+    if (w < 0).any():
+        raise ValueError("weights must be >= 0")
+    return w

@@ -1,0 +1,254 @@
+"""The ``Loss`` object, the registry and reductions.
+
+A loss module writes a *kernel*: a function of validated float64 arrays that returns the
+per-sample loss and its derivative with respect to the first argument. The decorators
+here turn that kernel into a public ``Loss``: validation, ``reduction=``, ``weights=``,
+``.grad``, ``.value_and_grad``, metadata and registration.
+"""
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ._checks import reduction_name, sample_weights
+
+_REGISTRY = {}
+
+PROPERTIES = {
+    "non_negative": "ℓ ≥ 0 for every valid input",
+    "convex": "convex in the first argument",
+    "zero_iff_equal": "ℓ = 0 exactly when the prediction equals the target",
+    "symmetric": "swapping prediction and target leaves ℓ unchanged",
+    "bounded_gradient": "|∂ℓ/∂(first argument)| is bounded: robust to outliers",
+    "smooth": "differentiable everywhere in the first argument",
+}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A documented difference between ``lossref`` and a framework.
+
+    ``id`` names the test that demonstrates it: ``tests/test_differences.py`` must define
+    ``test_<id with - replaced by _>``; a meta-test enforces this.
+    """
+
+    id: str
+    framework: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Curve:
+    """How the site draws a loss: a grid ``x`` mapped to the loss's arguments.
+
+    Attributes:
+        x_label: Axis label for ``x``.
+        x_range: ``(low, high)`` of the grid.
+        args: ``args(x, **series_args)`` returns the loss's positional arguments.
+        series: ``(label, series_args, hyperparameters)`` triples, one line each.
+        component: Picks the plotted derivative from the gradient array (for losses with
+            a class axis, the derivative with respect to one logit).
+        y_limits: Optional ``(low, high)`` for the loss panel, when the loss blows up.
+    """
+
+    x_label: str
+    x_range: tuple
+    args: Callable
+    series: tuple
+    component: Callable = None
+    y_limits: tuple = None
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Metadata a page and the tests read; see ``shared/design.md``."""
+
+    family: str
+    formula: str
+    gradient: str
+    domain: dict
+    use_case: str
+    properties: tuple = ()
+    equivalents: dict = field(default_factory=dict)
+    references: tuple = ()
+    differences: tuple = ()
+    curve: Curve = None
+    variants: tuple = ()
+    kink_distance: Callable = None
+    reduction_note: str = "`\"mean\"` divides by the number of samples N (by Σw with `weights=`)."
+
+
+class Loss:
+    """A registered loss: callable for its value, with ``.grad`` and metadata.
+
+    Every loss accepts, besides its own arguments:
+
+    * ``reduction``: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per-sample values).
+    * ``weights``: non-negative per-sample weights, the shape of the per-sample loss.
+      ``"mean"`` then divides by the sum of the weights (times the loss's own
+      normaliser, e.g. the class weight of each label for cross-entropy).
+    """
+
+    def __init__(self, kernel, meta, layout):
+        self._kernel = kernel
+        self.meta = meta
+        self.layout = layout
+        self.name = kernel.__name__
+        self.__name__ = kernel.__name__
+        self.__qualname__ = kernel.__qualname__
+        self.__module__ = kernel.__module__
+        self.__doc__ = kernel.__doc__
+        self.__wrapped__ = kernel
+        sig = inspect.signature(kernel)
+        params = list(sig.parameters.values())
+        self.arg_names = tuple(
+            p.name for p in params if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD
+        )
+        self.hyperparameters = {
+            p.name: p.default for p in params if p.kind == inspect.Parameter.KEYWORD_ONLY
+        }
+        if set(meta.domain) != set(self.arg_names):
+            raise AssertionError(f"{self.name}: domain keys must match {self.arg_names}")
+        common = [
+            inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default="mean"),
+            inspect.Parameter("weights", inspect.Parameter.KEYWORD_ONLY, default=None),
+        ]
+        self.__signature__ = sig.replace(parameters=params + common)
+
+    def __getattr__(self, attr):
+        # Metadata reads like attributes: huber.formula, huber.family, ...
+        if attr != "meta" and hasattr(self.meta, attr):
+            return getattr(self.meta, attr)
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {attr!r}")
+
+    def __repr__(self):
+        return f"<Loss {self.name} ({self.meta.family})>"
+
+    def __call__(self, *args, reduction="mean", weights=None, **hyper):
+        value, _ = self._evaluate(args, reduction, weights, hyper, want_grad=False)
+        return value
+
+    def grad(self, *args, reduction="mean", weights=None, **hyper):
+        """Gradient of the reduced loss with respect to the first argument (same shape)."""
+        return self._evaluate(args, reduction, weights, hyper, want_grad=True)[1]
+
+    def value_and_grad(self, *args, reduction="mean", weights=None, **hyper):
+        """``(value, grad)`` in one pass."""
+        return self._evaluate(args, reduction, weights, hyper, want_grad=True)
+
+    def sample_inputs(self, rng, *, batch=5, classes=4):
+        """Draw valid positional arguments from the declared domains (for tests and plots)."""
+        shape = (batch, classes) if self.layout == "classes" else (batch,)
+        return tuple(self.meta.domain[n].sample(rng, shape) for n in self.arg_names)
+
+    def _evaluate(self, args, reduction, weights, hyper, want_grad):
+        if len(args) != len(self.arg_names):
+            raise TypeError(
+                f"{self.name}() takes {len(self.arg_names)} positional arguments "
+                f"({', '.join(self.arg_names)}), got {len(args)}"
+            )
+        unknown = set(hyper) - set(self.hyperparameters)
+        if unknown:
+            raise TypeError(f"{self.name}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+        reduction = reduction_name(reduction)
+        if want_grad and reduction == "none":
+            raise ValueError(
+                "grad needs a scalar loss: use reduction='mean' or 'sum' "
+                "(with 'sum', an elementwise loss's grad is its per-element derivative)"
+            )
+        arrays = [self.meta.domain[n].convert(a, n) for n, a in zip(self.arg_names, args)]
+        if self.layout == "elementwise":
+            _same_shape(self.arg_names, arrays)
+        out = self._kernel(*arrays, **hyper)
+        values, grad = out[0], out[1]
+        norm = out[2] if len(out) > 2 else None
+        return _reduce(values, grad, norm, reduction, weights, want_grad)
+
+
+def _same_shape(names, arrays):
+    for name, arr in zip(names[1:], arrays[1:]):
+        if arr.shape != arrays[0].shape:
+            raise ValueError(
+                f"{names[0]} has shape {arrays[0].shape} but {name} has shape {arr.shape}"
+            )
+
+
+def _reduce(values, grad, norm, reduction, weights, want_grad):
+    """Reduce per-sample ``values``; scale the per-sample ``grad`` the same way.
+
+    ``norm`` is each sample's share of the ``"mean"`` denominator (1 by default; the class
+    weight of its label for weighted cross-entropy; 0 for an ignored sample).
+    """
+    scale = np.ones(values.shape) if weights is None else sample_weights(weights, values.shape)
+    if reduction == "none":
+        return values * scale, None
+    total = np.sum(scale * values)
+    if reduction == "mean":
+        denominator = np.sum(scale if norm is None else scale * norm)
+        if denominator == 0:
+            raise ValueError(
+                "the mean is undefined: the denominator is 0 "
+                "(all weights are zero or every label is ignored); use reduction='sum'"
+            )
+        total, scale = total / denominator, scale / denominator
+    value = float(total)
+    if not want_grad:
+        return value, None
+    extra = grad.ndim - scale.ndim  # broadcast a per-row scale over the class axis
+    return value, grad * scale.reshape(scale.shape + (1,) * extra)
+
+
+def _register(layout, **meta_fields):
+    meta = Meta(**meta_fields)
+
+    def decorate(kernel):
+        loss = Loss(kernel, meta, layout)
+        if loss.name in _REGISTRY:
+            raise AssertionError(f"loss {loss.name!r} registered twice")
+        _REGISTRY[loss.name] = loss
+        return loss
+
+    return decorate
+
+
+def elementwise_loss(**meta_fields):
+    """Register a loss whose arguments all have one shape and whose loss is per element."""
+    return _register("elementwise", **meta_fields)
+
+
+def class_axis_loss(**meta_fields):
+    """Register a loss whose first argument has the class axis last; one loss per row."""
+    return _register("classes", **meta_fields)
+
+
+def get(name):
+    """Return the registered loss called ``name``.
+
+    Examples:
+        >>> import lossref
+        >>> lossref.get("mse")
+        <Loss mse (regression)>
+    """
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no loss named {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def catalog(family=None):
+    """All registered losses, sorted by name; only one ``family`` if given.
+
+    Examples:
+        >>> import lossref
+        >>> [loss.name for loss in lossref.catalog(family="margin")]
+        ['hinge']
+    """
+    losses = sorted(_REGISTRY.values(), key=lambda loss: loss.name)
+    if family is None:
+        return losses
+    families = {loss.meta.family for loss in losses}
+    if family not in families:
+        raise ValueError(f"family must be one of {sorted(families)}; got {family!r}")
+    return [loss for loss in losses if loss.meta.family == family]

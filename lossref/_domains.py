@@ -1,0 +1,106 @@
+"""Input domains as data: each knows how to validate an argument and how to draw valid samples.
+
+Tests draw inputs from these objects, and pages print their ``text``, so a loss states its
+domain once.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ._checks import as_float_array, as_label_array, in_interval
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The set an argument lives in.
+
+    Attributes:
+        text: How a page prints the set, e.g. ``"ℝ"`` or ``"[0, 1]"``.
+        convert: ``convert(value, name)`` returns a validated array or raises.
+        sample: ``sample(rng, shape)`` draws valid values (tests and plots use it).
+        has_class_axis: True if the argument carries the class axis (last axis).
+    """
+
+    text: str
+    convert: Callable
+    sample: Callable
+    has_class_axis: bool = False
+
+
+def _probability(value, name):
+    arr = as_float_array(value, name)
+    in_interval(arr, name, 0.0, 1.0, "probabilities")
+    return arr
+
+
+def _log_probability(value, name):
+    arr = as_float_array(value, name)
+    if (arr > 0).any():
+        raise ValueError(
+            f"{name} must be log-probabilities (<= 0); got {arr[arr > 0].flat[0]!r} "
+            "- did you pass logits or probabilities?"
+        )
+    return arr
+
+
+def _sign_label(value, name):
+    arr = as_float_array(value, name)
+    if not np.isin(arr, (-1.0, 1.0)).all():
+        bad = arr[~np.isin(arr, (-1.0, 1.0))].flat[0]
+        raise ValueError(f"{name} must be -1 or +1; got {bad!r} (convert {{0, 1}} labels with 2*y - 1)")
+    return arr
+
+
+def _distribution(value, name):
+    arr = as_float_array(value, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have a class axis (its last axis)")
+    in_interval(arr, name, 0.0, 1.0, "probabilities")
+    return arr
+
+
+def _labels_or_distribution(value, name):
+    arr = np.asarray(value)
+    if arr.dtype != bool and np.issubdtype(arr.dtype, np.integer):
+        return as_label_array(arr, name)
+    return _distribution(arr, name)
+
+
+def _sample_distribution(rng, shape):
+    z = rng.normal(size=shape) * 2
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _sample_log_distribution(rng, shape):
+    return np.log(_sample_distribution(rng, shape))
+
+
+REAL = Domain("ℝ", as_float_array, lambda rng, shape: rng.normal(scale=2.0, size=shape))
+PROBABILITY = Domain("[0, 1]", _probability, lambda rng, shape: rng.uniform(0.02, 0.98, size=shape))
+LOG_PROBABILITY = Domain(
+    "(−∞, 0], the log of a distribution over the last axis",
+    _log_probability,
+    _sample_log_distribution,
+    has_class_axis=True,
+)
+LOGITS = Domain("ℝ^C, classes on the last axis", as_float_array,
+                lambda rng, shape: rng.normal(scale=2.0, size=shape), has_class_axis=True)
+SIGN_LABEL = Domain("{−1, +1}", _sign_label, lambda rng, shape: rng.choice([-1.0, 1.0], size=shape))
+BINARY_TARGET = Domain("[0, 1] (hard 0/1 or soft labels)", _probability,
+                       lambda rng, shape: rng.integers(0, 2, size=shape).astype(float))
+DISTRIBUTION = Domain("probabilities over the last axis (rows sum to 1)", _distribution,
+                      _sample_distribution, has_class_axis=True)
+def _sample_labels(rng, shape):
+    # Label domains get the logits' shape (..., C) and drop the class axis.
+    return rng.integers(0, shape[-1], size=shape[:-1])
+
+
+CLASS_LABEL = Domain("integers in [0, C)", as_label_array, _sample_labels)
+LABELS_OR_DISTRIBUTION = Domain(
+    "integers in [0, C), or probabilities over the last axis",
+    _labels_or_distribution,
+    _sample_labels,
+)
