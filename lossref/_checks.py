@@ -31,36 +31,21 @@ def as_float_array(value, name):
     return arr
 
 
-def as_label_array(value, name, *, num_classes=None, ignore_index=None):
-    """Return integer class labels in ``[0, num_classes)`` (or ``ignore_index``)."""
+def as_label_array(value, name):
+    """Return integer class labels as int64; the loss checks their range against C."""
     arr = np.asarray(value)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} must be integer class indices, got dtype {arr.dtype}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty")
-    if num_classes is not None:
-        valid = arr if ignore_index is None else arr[arr != ignore_index]
-        bad = valid[(valid < 0) | (valid >= num_classes)]
-        if bad.size:
-            raise ValueError(
-                f"{name} must be in [0, {num_classes}) (the number of classes); got {bad.flat[0]}"
-            )
     return arr.astype(np.int64)
-
-
-def same_shape(**arrays):
-    """Raise unless all arrays have one shape: no silent broadcasting."""
-    (first, a), *rest = arrays.items()
-    for name, b in rest:
-        if a.shape != b.shape:
-            raise ValueError(f"{first} has shape {a.shape} but {name} has shape {b.shape}")
 
 
 def in_interval(arr, name, low, high, what):
     """Raise unless every entry of ``arr`` lies in ``[low, high]``."""
     if (arr < low).any() or (arr > high).any():
         worst = arr[(arr < low) | (arr > high)].flat[0]
-        raise ValueError(f"{name} must be {what} in [{low:g}, {high:g}]; got {worst!r}")
+        raise ValueError(f"{name} must be {what} in [{low:g}, {high:g}]; got {float(worst)!r}")
 
 
 def real_scalar(value, name):

@@ -7,8 +7,8 @@ here turn that kernel into a public ``Loss``: validation, ``reduction=``, ``weig
 """
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -48,8 +48,9 @@ class Curve:
         x_range: ``(low, high)`` of the grid.
         args: ``args(x, **series_args)`` returns the loss's positional arguments.
         series: ``(label, series_args, hyperparameters)`` triples, one line each.
-        component: Picks the plotted derivative from the gradient array (for losses with
-            a class axis, the derivative with respect to one logit).
+        component: ``component(grad, args)`` picks the plotted derivative from the gradient
+            array (for losses with a class axis, the derivative with respect to one logit).
+        grad_label: Title of the gradient panel, when it is not ∂ℓ/∂(first argument).
         y_limits: Optional ``(low, high)`` for the loss panel, when the loss blows up.
     """
 
@@ -58,6 +59,7 @@ class Curve:
     args: Callable
     series: tuple
     component: Callable = None
+    grad_label: str = None
     y_limits: tuple = None
 
 
@@ -158,7 +160,7 @@ class Loss:
                 "grad needs a scalar loss: use reduction='mean' or 'sum' "
                 "(with 'sum', an elementwise loss's grad is its per-element derivative)"
             )
-        arrays = [self.meta.domain[n].convert(a, n) for n, a in zip(self.arg_names, args)]
+        arrays = [self.meta.domain[n].convert(a, n) for n, a in zip(self.arg_names, args, strict=True)]
         if self.layout == "elementwise":
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
@@ -168,7 +170,7 @@ class Loss:
 
 
 def _same_shape(names, arrays):
-    for name, arr in zip(names[1:], arrays[1:]):
+    for name, arr in zip(names[1:], arrays[1:], strict=True):
         if arr.shape != arrays[0].shape:
             raise ValueError(
                 f"{names[0]} has shape {arrays[0].shape} but {name} has shape {arr.shape}"

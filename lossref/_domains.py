@@ -4,8 +4,8 @@ Tests draw inputs from these objects, and pages print their ``text``, so a loss 
 domain once.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -39,7 +39,7 @@ def _log_probability(value, name):
     arr = as_float_array(value, name)
     if (arr > 0).any():
         raise ValueError(
-            f"{name} must be log-probabilities (<= 0); got {arr[arr > 0].flat[0]!r} "
+            f"{name} must be log-probabilities (<= 0); got {float(arr[arr > 0].flat[0])!r} "
             "- did you pass logits or probabilities?"
         )
     return arr
@@ -49,7 +49,7 @@ def _sign_label(value, name):
     arr = as_float_array(value, name)
     if not np.isin(arr, (-1.0, 1.0)).all():
         bad = arr[~np.isin(arr, (-1.0, 1.0))].flat[0]
-        raise ValueError(f"{name} must be -1 or +1; got {bad!r} (convert {{0, 1}} labels with 2*y - 1)")
+        raise ValueError(f"{name} must be -1 or +1; got {float(bad)!r} (convert {{0, 1}} labels with 2*y - 1)")
     return arr
 
 

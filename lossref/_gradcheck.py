@@ -5,16 +5,19 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def numerical_gradient(f, x, *, step=1e-3):
+def numerical_gradient(f, x, *, step=1e-3, relative=True):
     """Fourth-order central differences of a scalar function ``f`` at ``x``.
 
-    The step for each coordinate is ``step * max(1, |x_i|)``: relative for large inputs,
-    absolute near 0. The truncation error is O(step⁴), the rounding error O(ε·|f| / step).
+    The step for each coordinate is ``step * max(1, |x_i|)`` (relative for large inputs,
+    absolute near 0), or ``step`` if ``relative=False``, which suits functions such as a
+    sigmoid whose curvature does not shrink as |x| grows. The truncation error is
+    O(h⁴), the rounding error O(ε·|f| / h) for a step h.
 
     Args:
         f: Function of one array argument returning a scalar.
         x: Point to differentiate at (converted to float64).
-        step: Relative step size.
+        step: Step size.
+        relative: Whether the step scales with ``|x_i|``.
 
     Returns:
         An array of the shape of ``x``.
@@ -28,7 +31,7 @@ def numerical_gradient(f, x, *, step=1e-3):
     x = np.array(x, dtype=np.float64)
     grad = np.empty_like(x)
     for i in np.ndindex(x.shape):  # one coordinate at a time: f is a black box
-        h = step * max(1.0, abs(x[i]))
+        h = step * max(1.0, abs(x[i])) if relative else step
         values = []
         for k in (2, 1, -1, -2):
             xk = x.copy()
@@ -54,7 +57,7 @@ class GradcheckResult:
         return self.ok
 
 
-def gradcheck(f, grad, x, *, rtol=1e-6, atol=1e-9, step=1e-3):
+def gradcheck(f, grad, x, *, rtol=1e-6, atol=1e-9, step=1e-3, relative=True):
     """Compare an analytic gradient with fourth-order finite differences.
 
     Agreement means ``|analytic - numeric| <= atol + rtol * |numeric|`` everywhere.
@@ -67,7 +70,8 @@ def gradcheck(f, grad, x, *, rtol=1e-6, atol=1e-9, step=1e-3):
         x: The point to check at.
         rtol: Relative tolerance.
         atol: Absolute tolerance.
-        step: Relative finite-difference step (see ``numerical_gradient``).
+        step: Finite-difference step (see ``numerical_gradient``).
+        relative: Whether the step scales with ``|x_i|`` (see ``numerical_gradient``).
 
     Returns:
         A ``GradcheckResult``; ``bool(result)`` says whether the check passed.
@@ -87,7 +91,7 @@ def gradcheck(f, grad, x, *, rtol=1e-6, atol=1e-9, step=1e-3):
     analytic = np.asarray(grad(x), dtype=np.float64)
     if analytic.shape != x.shape:
         raise ValueError(f"grad returned shape {analytic.shape} but x has shape {x.shape}")
-    numeric = numerical_gradient(f, x, step=step)
+    numeric = numerical_gradient(f, x, step=step, relative=relative)
     err = np.abs(analytic - numeric)
     worst = np.unravel_index(np.argmax(err - rtol * np.abs(numeric)), x.shape)
     rel = err / np.maximum(np.abs(numeric), np.finfo(float).tiny)

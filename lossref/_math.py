@@ -14,9 +14,17 @@ def sigmoid(x):
 
 
 def log_softmax(z):
-    """z - LSE(z) over the last axis; LSE shifted by the row maximum, so e^z never overflows."""
-    shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    """z - LSE(z) over the last axis, accurate even when one class takes nearly all the mass.
+
+    LSE(z) = m + log1p(Σ_{c ≠ argmax} e^{z_c - m}) with m = max z: shifting by m means e^z
+    never overflows, and leaving the argmax's own 1 out of the sum (log1p instead of
+    log(1 + ...)) keeps log p_c accurate when p_c is within 1e-16 of 1.
+    """
+    top = np.argmax(z, axis=-1)[..., None]
+    m = np.take_along_axis(z, top, axis=-1)
+    e = np.exp(z - m)
+    np.put_along_axis(e, top, 0.0, axis=-1)
+    return (z - m) - np.log1p(e.sum(axis=-1, keepdims=True))
 
 
 def xlogy(x, y):

@@ -4,7 +4,15 @@ import numpy as np
 
 from ._checks import as_float_array, in_unit_interval, non_negative
 from ._core import Curve, Difference, class_axis_loss, elementwise_loss
-from ._domains import BINARY_TARGET, CLASS_LABEL, LABELS_OR_DISTRIBUTION, LOG_PROBABILITY, LOGITS, PROBABILITY, REAL
+from ._domains import (
+    BINARY_TARGET,
+    CLASS_LABEL,
+    LABELS_OR_DISTRIBUTION,
+    LOG_PROBABILITY,
+    LOGITS,
+    PROBABILITY,
+    REAL,
+)
 from ._math import log_softmax, sigmoid, softplus, xlogy
 
 
@@ -24,11 +32,12 @@ def _logit_curve(series):
     """Plot against the logit of the true class (class 0 of three; other logits 0)."""
     return Curve(
         x_label="logit of the true class z_y (other two logits = 0)",
+        grad_label="gradient ∂ℓ/∂z_y",
         x_range=(-6.0, 6.0),
         args=lambda x: (np.stack([x, np.zeros_like(x), np.zeros_like(x)], axis=-1),
                         np.zeros(x.shape, dtype=np.int64)),
         series=series,
-        component=lambda g: g[..., 0],
+        component=lambda g, args: g[..., 0],
     )
 
 
@@ -85,7 +94,7 @@ def binary_cross_entropy(probs, y_true):
         array([-2.])
     """
     with np.errstate(divide="ignore"):
-        value = -(xlogy(y_true, probs) + xlogy(1.0 - y_true, 1.0 - probs))
+        value = 0.0 - (xlogy(y_true, probs) + xlogy(1.0 - y_true, 1.0 - probs))  # 0.0 -: no -0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         # -y/p + (1-y)/(1-p), with each term 0 when its coefficient is 0 (limit, not 0/0)
         pos = np.where(y_true == 0, 0.0, -y_true / probs)
@@ -109,8 +118,8 @@ def _pos_weight(pos_weight, logits):
 
 @elementwise_loss(
     family="classification",
-    formula=r"\ell(z, y) = -\big[\,w_+ \, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))\,\big] = (1 - y)\, z + \big(1 + (w_+ - 1)\, y\big) \operatorname{softplus}(-z)",
-    gradient=r"\frac{\partial \ell}{\partial z} = (1 - y) - \big(1 + (w_+ - 1)\, y\big)\, \sigma(-z) \;\; \overset{w_+ = 1}{=} \;\; \sigma(z) - y",
+    formula=r"\ell(z, y) = -\big[\,w_+ \, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))\,\big] = w_+\, y \operatorname{softplus}(-z) + (1 - y) \operatorname{softplus}(z)",
+    gradient=r"\frac{\partial \ell}{\partial z} = (1 - y)\, \sigma(z) - w_+\, y\, \sigma(-z) \;\; \overset{w_+ = 1}{=} \;\; \sigma(z) - y",
     domain={"logits": REAL, "y_true": BINARY_TARGET},
     use_case="Binary and multi-label classification from logits: the numerically stable way to train a sigmoid output.",
     properties=("non_negative", "convex", "smooth"),
@@ -158,10 +167,10 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
         array([-0.5   ,  0.8808])
     """
     pw = _pos_weight(pos_weight, logits)
-    coef = 1.0 + (pw - 1.0) * y_true
-    # softplus(-z) = -log σ(z); (1 - y) z + softplus(-z) never forms σ(z) or log(0)
-    value = (1.0 - y_true) * logits + coef * softplus(-logits)
-    return value, (1.0 - y_true) - coef * sigmoid(-logits)
+    # -log σ(z) = softplus(-z) and -log(1 - σ(z)) = softplus(z): no σ, no log(0), and no
+    # cancellation (the form (1 - y) z + softplus(-z) rounds to 0 for y = 0, z = -40)
+    value = pw * y_true * softplus(-logits) + (1.0 - y_true) * softplus(logits)
+    return value, (1.0 - y_true) * sigmoid(logits) - pw * y_true * sigmoid(-logits)
 
 
 def _class_weights(class_weights, num_classes):
@@ -286,8 +295,10 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
         nll_y = -np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
         smooth = -(log_p * w).sum(axis=-1) / num_classes
         value = (1.0 - eps) * w_y * nll_y + eps * np.where(keep, smooth, 0.0)
-        onehot = np.eye(num_classes)[labels]
-        grad = (1.0 - eps) * w_y[..., None] * (p - onehot) + (eps / num_classes) * (
+        # p - e_y, with p_y - 1 = expm1(log p_y): accurate when p_y is within 1e-16 of 1
+        p_minus_onehot = p.copy()
+        np.put_along_axis(p_minus_onehot, labels[..., None], np.expm1(-nll_y)[..., None], axis=-1)
+        grad = (1.0 - eps) * w_y[..., None] * p_minus_onehot + (eps / num_classes) * (
             w.sum() * p - w
         ) * keep[..., None]
         return value, grad, w_y
@@ -298,7 +309,7 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
     sums = target.sum(axis=-1)
     if not np.allclose(sums, 1.0, rtol=0, atol=1e-6):
         raise ValueError(
-            f"target rows must sum to 1 (probabilities over the last axis); got a row summing to {sums.flat[np.argmax(np.abs(sums - 1))]!r}"
+            f"target rows must sum to 1 (probabilities over the last axis); got a row summing to {float(sums.flat[np.argmax(np.abs(sums - 1))])!r}"
         )
     q = (1.0 - eps) * target + eps / num_classes
     wq = w * q
@@ -334,11 +345,12 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
     ),
     curve=Curve(
         x_label="log-probability of the true class a_y",
+        grad_label="gradient ∂ℓ/∂a_y",
         x_range=(-5.0, -0.01),
         # two classes: the other log-probability is log(1 - e^{a_y})
         args=lambda x: (np.stack([x, np.log(-np.expm1(x))], axis=-1), np.zeros(x.shape, dtype=np.int64)),
         series=(("w_y = 1", {}, {}), ("w_y = 2", {}, {"class_weights": np.array([2.0, 1.0])})),
-        component=lambda g: g[..., 0],
+        component=lambda g, args: g[..., 0],
     ),
     variants=({"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},),
 )
@@ -376,7 +388,7 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
 
 @elementwise_loss(
     family="classification",
-    formula=r"\ell(z, y) = -\alpha_t\,(1 - p_t)^{\gamma} \log p_t, \quad p = \sigma(z),\ p_t = p\,y + (1 - p)(1 - y),\ \alpha_t = \alpha\,y + (1 - \alpha)(1 - y)",
+    formula=r"\ell(z, y) = \alpha_t\,(1 - p_t)^{\gamma}\, \mathrm{BCE}(z, y) \ \overset{y \in \{0, 1\}}{=} \ -\alpha_t\,(1 - p_t)^{\gamma} \log p_t, \quad p = \sigma(z),\ p_t = p\,y + (1 - p)(1 - y),\ \alpha_t = \alpha\,y + (1 - \alpha)(1 - y)",
     gradient=r"\frac{\partial \ell}{\partial z} = \alpha_t (1 - p_t)^{\gamma - 1}\Big[(1 - p_t)(p - y) - \gamma\,(2y - 1)\, p\,(1 - p)\,\mathrm{BCE}(z, y)\Big]",
     domain={"logits": REAL, "y_true": BINARY_TARGET},
     use_case="Dense detection (RetinaNet) and extreme class imbalance: down-weights easy, well-classified examples.",
@@ -422,8 +434,8 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     if alpha is not None:
         in_unit_interval(alpha=alpha)
     y = y_true
-    ce = (1.0 - y) * logits + softplus(-logits)
     log_p, log_1mp = -softplus(-logits), -softplus(logits)
+    ce = -(y * log_p + (1.0 - y) * log_1mp)
     # log(1 - p_t) = log(y σ(-z) + (1 - y) σ(z)), in log space so (1 - p_t)^γ stays finite
     with np.errstate(divide="ignore"):
         log_1mpt = np.logaddexp(np.log(y) + log_1mp, np.log1p(-y) + log_p)
@@ -431,7 +443,9 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     # γ (1 - p_t)^{γ-1} p (1 - p), formed in log space: no 0 · ∞ when p_t rounds to 1
     focus = gamma * np.exp((gamma - 1.0) * log_1mpt + log_p + log_1mp)
     value = modulator * ce
-    grad = modulator * (np.exp(log_p) - y) - focus * (2.0 * y - 1.0) * ce
+    # p - y as (1 - y) p - y (1 - p): no cancellation when p rounds to 1
+    p_minus_y = (1.0 - y) * np.exp(log_p) - y * np.exp(log_1mp)
+    grad = modulator * p_minus_y - focus * (2.0 * y - 1.0) * ce
     if alpha is not None:
         alpha_t = alpha * y + (1.0 - alpha) * (1.0 - y)
         value, grad = alpha_t * value, alpha_t * grad

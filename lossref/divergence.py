@@ -5,7 +5,7 @@ import numpy as np
 from ._checks import as_float_array, in_interval
 from ._core import Curve, Difference, class_axis_loss
 from ._domains import LOG_PROBABILITY, Domain, _sample_distribution
-from ._math import xlogy
+from ._math import log_softmax, xlogy
 
 
 def _target(value, name):
@@ -38,6 +38,12 @@ _TARGET = Domain(
     references=("Kullback & Leibler, On Information and Sufficiency (1951)",),
     differences=(
         Difference(
+            "pytorch-kl-unnormalised-input",
+            "PyTorch",
+            "`KLDivLoss` accepts rows that are not distributions and then can return negative "
+            "values; `lossref` raises unless both rows sum to 1 (within 1e-6).",
+        ),
+        Difference(
             "pytorch-kl-mean-divides-by-nc",
             "PyTorch",
             "`KLDivLoss`'s default `reduction=\"mean\"` divides the sum by N·C, which is the KL "
@@ -46,15 +52,16 @@ _TARGET = Domain(
     ),
     reduction_note="`\"mean\"` sums over the class axis and averages over the rows N: PyTorch's `\"batchmean\"`.",
     curve=Curve(
-        x_label="predicted probability of class 1, p₁ (two classes)",
-        x_range=(0.01, 0.99),
+        x_label="logit z₁ of the prediction p = softmax([0, z₁])",
+        x_range=(-5.0, 5.0),
         args=lambda x, q1=0.3: (
-            np.stack([np.log1p(-x), np.log(x)], axis=-1),
+            log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
             np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
         ),
-        series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.1, 0.3, 0.5)),
-        component=lambda g: g[..., 1],
-        y_limits=(0, 2.5),
+        series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.1, 0.5, 0.9)),
+        # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
+        component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
+        grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
     ),
     variants=({"log_target": True},),
 )
@@ -94,9 +101,21 @@ def kl_div(log_probs, target, *, log_target=False):
         if (target > 0).any():
             raise ValueError("target must be log-probabilities (<= 0) when log_target=True")
         q = np.exp(target)
-        value = (q * (target - log_probs)).sum(axis=-1)
     else:
         in_interval(target, "target", 0.0, 1.0, "probabilities")
         q = target
+    # KL >= 0 holds only between distributions: reject rows that do not sum to 1
+    _rows_sum_to_one(q, "target")
+    _rows_sum_to_one(np.exp(log_probs), "log_probs (as probabilities)")
+    if log_target:
+        value = (q * (target - log_probs)).sum(axis=-1)
+    else:
         value = (xlogy(q, q) - q * log_probs).sum(axis=-1)
     return value, -q
+
+
+def _rows_sum_to_one(probs, name):
+    sums = probs.sum(axis=-1)
+    worst = np.argmax(np.abs(sums - 1.0))
+    if abs(sums.flat[worst] - 1.0) > 1e-6:
+        raise ValueError(f"{name} rows must sum to 1 over the last axis; got a row summing to {float(sums.flat[worst])!r}")

@@ -1,0 +1,42 @@
+# Two commands for a newcomer: `make serve` and `make test`. Both bootstrap .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: venv serve build test lint notebooks conformance golden clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+serve: $(STAMP)  ## build the site and serve it on localhost:8000
+	$(BIN)/mkdocs serve --strict -a localhost:$(PORT)
+
+build: $(STAMP)  ## build the site into site/
+	$(BIN)/mkdocs build --strict
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) lint  ## every test: library, gradients, conformance, docs, notebooks, site
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+notebooks: $(STAMP)  ## open the notebooks in JupyterLab
+	$(BIN)/python -m pip install --quiet jupyterlab
+	$(BIN)/jupyter lab notebooks/
+
+conformance: $(STAMP)  ## install PyTorch 2.13 (CPU) for the live conformance tests
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+
+golden: conformance  ## regenerate tests/golden/torch.json with PyTorch
+	$(BIN)/python scripts/make_golden.py
+
+clean:
+	rm -rf $(VENV) site .pytest_cache .hypothesis

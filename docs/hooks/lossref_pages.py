@@ -1,0 +1,224 @@
+"""mkdocs hooks: generate the parts of the site that come from the ``lossref`` registry.
+
+* ``<!-- lossref: definition NAME -->``: formula, gradient, domain, properties, plot.
+* ``<!-- lossref: frameworks NAME -->``: framework mapping and differences tables.
+* ``<!-- lossref: api NAME -->``: full signature and the mkdocstrings reference.
+* ``<!-- lossref: index -->``: the table of every loss, grouped by family.
+
+It also builds the nav from the registry, draws one SVG per loss, and renders math to
+MathML at build time, so pages load no script and no font from anywhere.
+"""
+
+import html
+import json
+import re
+from pathlib import Path
+
+import latex2mathml.converter
+from mkdocs.structure.files import File
+
+import lossref
+from lossref import plotting
+from lossref._core import PROPERTIES
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden" / "torch.json"
+MARKER = re.compile(r"<!-- lossref: (\w+)(?: (\w+))? -->")
+FAMILIES = ("regression", "classification", "margin", "divergence")
+
+
+def _family_order(family):
+    return FAMILIES.index(family) if family in FAMILIES else len(FAMILIES)
+
+
+def on_config(config):
+    """Derive the nav from the registry and the notebooks folder."""
+    losses = {}
+    for loss in lossref.catalog():
+        losses.setdefault(loss.meta.family, []).append(loss)
+    loss_nav = ["losses/index.md"]
+    for family in sorted(losses, key=_family_order):
+        loss_nav.append({family.capitalize(): [f"losses/{loss.name}.md" for loss in losses[family]]})
+    notebooks = ["notebooks/index.md"] + [
+        f"notebooks/{path.name}" for path in sorted((ROOT / "notebooks").glob("*.ipynb"))
+    ]
+    config["nav"] = [
+        {"Home": "index.md"},
+        {"Losses": loss_nav},
+        {"Notebooks": notebooks},
+    ]
+    return config
+
+
+def on_files(files, config):
+    """Add one SVG figure per loss, drawn from ``lossref`` at build time."""
+    for loss in lossref.catalog():
+        files.append(File.generated(config, f"assets/plots/{loss.name}.svg", content=plotting.svg(loss)))
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    def replace(match):
+        kind, name = match.group(1), match.group(2)
+        if kind == "index":
+            return index_block()
+        loss = lossref.get(name)
+        return {"definition": definition_block, "frameworks": frameworks_block, "api": api_block}[kind](loss)
+
+    return MARKER.sub(replace, markdown)
+
+
+def _hyper_text(value):
+    if value is None:
+        return "None"
+    return repr(value)
+
+
+def definition_block(loss):
+    meta = loss.meta
+    rows = [f"| `{name}` | {meta.domain[name].text} |" for name in loss.arg_names]
+    rows += [
+        f"| `{name}` (keyword) | default `{_hyper_text(default)}` |"
+        for name, default in loss.hyperparameters.items()
+    ]
+    props = "; ".join(PROPERTIES[p] for p in meta.properties) or "none declared"
+    return "\n".join(
+        [
+            "**Loss** (per sample)",
+            "",
+            f"$$\n{meta.formula}\n$$",
+            "",
+            "**Gradient** (per sample, with respect to the first argument)",
+            "",
+            f"$$\n{meta.gradient}\n$$",
+            "",
+            "| Argument | Domain |",
+            "|---|---|",
+            *rows,
+            "",
+            f"**Reduction.** {meta.reduction_note} `.grad` differentiates the reduced loss, "
+            "so under `\"mean\"` the per-sample gradient above is divided by the same denominator.",
+            "",
+            f"**Properties (checked by the tests).** {props}.",
+            "",
+            f"![{loss.name}: the loss (left) and its gradient (right), drawn by lossref]"
+            f"(../assets/plots/{loss.name}.svg){{ .lossref-plot }}",
+            "",
+        ]
+    )
+
+
+def _golden_names():
+    if not GOLDEN.exists():
+        return set()
+    return {case["loss"] for case in json.loads(GOLDEN.read_text())["cases"]}
+
+
+def frameworks_block(loss):
+    meta = loss.meta
+    lines = ["## Framework mapping", "", "| Framework | Equivalent |", "|---|---|"]
+    lines += [f"| {fw} | {_code_spans(eq)} |" for fw, eq in meta.equivalents.items()]
+    lines.append("")
+    if loss.name in _golden_names():
+        lines.append(
+            "Values and gradients are checked against PyTorch 2.13 in float64 to a relative "
+            "tolerance of 1e-10, on random inputs, extremes and every hyperparameter path."
+        )
+        lines.append("")
+    lines += ["### Framework differences", ""]
+    if meta.differences:
+        lines += ["| Framework | Difference |", "|---|---|"]
+        lines += [f"| {d.framework} | {d.text} |" for d in meta.differences]
+    else:
+        lines.append("No behavioural difference from the frameworks above is known for the same arguments.")
+    lines.append("")
+    return "\n".join(lines)
+
+
+_CODE = re.compile(r"((?:torch|torchvision|keras|optax|sklearn|F|nn|SGDClassifier|HuberRegressor)\.?[\w.]*(?:\([^()]*\))?)")
+
+
+def _code_spans(text):
+    """Set framework identifiers such as ``torch.nn.HuberLoss(delta=δ)`` in code font."""
+    return _CODE.sub(lambda m: f"`{m.group(1)}`", text)
+
+
+def api_block(loss):
+    signature = f"lossref.{loss.name}{loss.__signature__}"
+    return "\n".join(
+        [
+            "## API",
+            "",
+            "```text",
+            signature.replace("'", '"'),
+            "```",
+            "",
+            f"::: lossref.{loss.name}",
+            "    options:",
+            "      show_root_heading: false",
+            "      show_source: false",
+            "      heading_level: 3",
+            "",
+        ]
+    )
+
+
+def index_block():
+    lines = []
+    for family in sorted({loss.meta.family for loss in lossref.catalog()}, key=_family_order):
+        lines += [f"## {family.capitalize()}", "", "| Loss | Use case | Input | Hyperparameters |", "|---|---|---|---|"]
+        for loss in lossref.catalog(family=family):
+            first = loss.arg_names[0]
+            hyper = ", ".join(f"`{k}`" for k in loss.hyperparameters) or "—"
+            lines.append(
+                f"| [`{loss.name}`]({loss.name}.md) | {loss.meta.use_case} | "
+                f"`{first}` ∈ {loss.meta.domain[first].text} | {hyper} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- math: LaTeX to MathML at build time --------------------------------------------------
+
+_BLOCK = re.compile(r'<div class="arithmatex">\s*\\\[(.*?)\\\]\s*</div>', re.S)
+_INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
+
+
+_OPERATOR_NAME = re.compile(r"\\operatorname\{([^}]*[^A-Za-z}][^}]*)\}")
+
+
+def to_mathml(latex, display):
+    latex = html.unescape(latex).strip()
+    # latex2mathml drops \operatorname{...} names holding digits or "\_" (log1p, log_softmax)
+    latex = _OPERATOR_NAME.sub(r"\\mathrm{\1}", latex)
+    return latex2mathml.converter.convert(latex, display="block" if display else "inline")
+
+
+def on_page_content(content, page, config, files):
+    content = _BLOCK.sub(lambda m: f'<div class="math-block">{to_mathml(m.group(1), True)}</div>', content)
+    return _INLINE.sub(lambda m: to_mathml(m.group(1), False), content)
+
+
+# Notebook pages: nbconvert leaves $…$ for MathJax and adds a MathJax <script>.
+# Convert the math here and drop the script, so notebook pages are offline too.
+_NB_SCRIPT = re.compile(r"<script[^>]*>[^<]*MathJax[^<]*</script>|<script[^>]*src=\"[^\"]*mathjax[^\"]*\"[^>]*>\s*</script>", re.I | re.S)
+_NB_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
+_NB_INLINE = re.compile(r"(?<![\\$])\$([^$\n]+?)\$")
+
+
+def _convert_notebook_math(fragment):
+    fragment = _NB_DISPLAY.sub(lambda m: to_mathml(m.group(1), True), fragment)
+    return _NB_INLINE.sub(lambda m: to_mathml(m.group(1), False), fragment)
+
+
+def on_post_page(output, page, config):
+    if not page.file.src_uri.endswith(".ipynb"):
+        return output
+    output = _NB_SCRIPT.sub("", output)
+    # only markdown cells hold math; code cells keep their dollar signs
+    return re.sub(
+        r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)',
+        lambda m: m.group(1) + _convert_notebook_math(m.group(2)) + m.group(3),
+        output,
+        flags=re.S,
+    )

@@ -1,0 +1,100 @@
+"""Matplotlib figures of a loss and its gradient, drawn from the loss's own ``Curve``.
+
+Matplotlib is imported inside the functions, so ``import lossref`` never needs it.
+"""
+
+import numpy as np
+
+# One palette and one look for every figure on the site (colour-blind safe, Okabe–Ito).
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "lines.linewidth": 2.0,
+    "svg.fonttype": "none",  # keep text as text: smaller files, page fonts
+    "svg.hashsalt": "lossref",  # deterministic ids, so rebuilds do not churn
+}
+
+
+def curves(loss, points=401):
+    """Evaluate ``loss`` and its derivative along its ``Curve``.
+
+    Args:
+        loss: A registered ``Loss`` with ``curve`` metadata.
+        points: Number of grid points.
+
+    Returns:
+        A list of ``(label, x, values, derivatives)`` tuples, one per series.
+
+    Examples:
+        >>> from lossref import huber
+        >>> from lossref.plotting import curves
+        >>> label, x, value, slope = curves(huber, points=5)[0]
+        >>> label, x.tolist(), slope.tolist()
+        ('δ = 0.5', [-3.0, -1.5, 0.0, 1.5, 3.0], [-0.5, -0.5, 0.0, 0.5, 0.5])
+    """
+    curve = loss.meta.curve
+    x = np.linspace(*curve.x_range, points)
+    out = []
+    for label, series_args, hyper in curve.series:
+        args = curve.args(x, **series_args)
+        values = loss(*args, reduction="none", **hyper)
+        # with reduction="sum" the gradient holds each sample's own derivative
+        grad = loss.grad(*args, reduction="sum", **hyper)
+        slope = curve.component(grad, args) if curve.component else grad
+        out.append((label, x, values, slope))
+    return out
+
+
+def figure(loss, *, points=401):
+    """A two-panel figure: the loss (left) and its derivative (right) along its curve.
+
+    Args:
+        loss: A registered ``Loss``.
+        points: Number of grid points.
+
+    Returns:
+        A ``matplotlib.figure.Figure``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curve = loss.meta.curve
+    with plt.rc_context(STYLE):
+        fig, (ax_value, ax_grad) = plt.subplots(1, 2, figsize=(8.4, 3.3), layout="constrained")
+        for color, (label, x, values, slope) in zip(COLORS, curves(loss, points=points), strict=False):
+            ax_value.plot(x, values, color=color, label=label or None)
+            ax_grad.plot(x, slope, color=color, label=label or None)
+        ax_value.set_title(f"{loss.name}: loss ℓ")
+        ax_grad.set_title(curve.grad_label or "gradient ∂ℓ/∂(first argument)")
+        for ax in (ax_value, ax_grad):
+            ax.set_xlabel(curve.x_label)
+            ax.axhline(0, color="0.4", linewidth=0.8)
+        ax_value.set_ylabel("ℓ")
+        ax_grad.set_ylabel("∂ℓ")
+        if curve.y_limits:
+            ax_value.set_ylim(*curve.y_limits)
+        if any(label for label, *_ in curve.series):
+            ax_value.legend(loc="best", fontsize=9)
+    return fig
+
+
+def svg(loss, **kwargs):
+    """The figure of ``loss`` as an SVG string (what the site embeds)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig = figure(loss, **kwargs)
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return buffer.getvalue()

@@ -1,0 +1,108 @@
+"""Shared test helpers: variants of each loss and finite-difference comparison."""
+
+import numpy as np
+
+import lossref
+from lossref import numerical_gradient
+from lossref._domains import LOG_PROBABILITY, PROBABILITY
+
+LOSSES = lossref.catalog()
+
+
+def loss_id(loss):
+    return loss.name
+
+
+def variants(loss):
+    """The default hyperparameters plus every declared variant, as (loss, hyper) pairs."""
+    return [(loss, {})] + [(loss, dict(v)) for v in loss.meta.variants]
+
+
+ALL_VARIANTS = [pair for loss in LOSSES for pair in variants(loss)]
+
+
+def variant_id(pair):
+    loss, hyper = pair
+    if not hyper:
+        return f"{loss.name}-default"
+    parts = []
+    for key, value in hyper.items():
+        parts.append(f"{key}=array" if isinstance(value, np.ndarray) else f"{key}={value}")
+    return f"{loss.name}-" + ",".join(parts)
+
+
+def prepare(loss, args, hyper):
+    """Adapt sampled arguments to a variant whose input space differs from the default."""
+    args = list(args)
+    if hyper.get("log_target"):
+        args[1] = np.log(args[1])
+    return args
+
+
+def fd_step(loss, x):
+    """Absolute finite-difference step: inside [0, 1] for probabilities; 1e-3 otherwise.
+
+    An absolute step suits logits and residuals, whose curvature does not shrink as they
+    grow; the rounding error ε·|f|/h stays below 1e-8 even at |x| = 1e8.
+    """
+    domain = loss.meta.domain[loss.arg_names[0]]
+    if domain is PROBABILITY:
+        return 1e-3 * min(x.min(), 1 - x.max(), 0.1)
+    if domain is LOG_PROBABILITY:
+        # stay below 0, and keep exp(a) summing to 1 within the 1e-6 that kl_div allows
+        # (losses are linear in a, so the small step costs no truncation error)
+        return min(1e-7, 0.3 * (-x).min())
+    return 1e-3
+
+
+def assert_gradient_matches(loss, args, hyper, *, reduction="mean", weights=None, rtol=1e-7, atol=1e-10):
+    """Analytic gradient of the reduced loss vs fourth-order central differences.
+
+    Elements closer to a declared kink than the stencil's reach are left out: finite
+    differences there measure neither side (the subgradient is tested by hand).
+    """
+    x, rest = args[0], args[1:]
+    kw = dict(hyper, reduction=reduction, weights=weights)
+    analytic = loss.grad(x, *rest, **kw)
+    step = fd_step(loss, x)
+    numeric = numerical_gradient(lambda v: loss(v, *rest, **kw), x, step=step, relative=False)
+    mask = np.ones(x.shape, bool)
+    if loss.meta.kink_distance is not None:
+        reach = 3 * step
+        mask = loss.meta.kink_distance(*args, **hyper) > reach
+    assert analytic.shape == x.shape
+    assert np.isfinite(analytic).all()
+    # plus the stencil's own rounding error, a few ulps of |f| divided by the step
+    rounding = 16 * np.finfo(float).eps * max(1.0, abs(loss(x, *rest, **kw))) / step
+    np.testing.assert_allclose(analytic[mask], numeric[mask], rtol=rtol, atol=atol + rounding)
+    return mask
+
+
+def per_sample_numerical_gradient(loss, args, hyper):
+    """Finite differences of the *sum* of per-sample losses, and their rounding-error bound.
+
+    Moving x_i changes only its own sample's loss, so the difference is taken on that
+    sample alone: the rounding error scales with that sample's loss, not with the sum of
+    all of them (which matters when another sample's loss is 1e8). The step is chosen per
+    coordinate to stay inside the domain.
+    """
+    x, rest = np.asarray(args[0], dtype=float), args[1:]
+    domain = loss.meta.domain[loss.arg_names[0]]
+    grad, noise = np.empty_like(x), np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        if domain is PROBABILITY:
+            h = 1e-3 * min(x[i], 1 - x[i], 0.1)
+        elif domain is LOG_PROBABILITY:
+            h = min(1e-3 * max(1.0, -x[i]), 0.3 * -x[i]) if x[i] < 0 else 0.0
+        else:
+            h = 1e-3
+        sample = i[:-1] if loss.layout == "classes" else i
+        f = []
+        for k in (2, 1, -1, -2):
+            xk = x.copy()
+            xk[i] += k * h
+            f.append(loss(xk, *rest, reduction="none", **hyper)[sample])
+        grad[i] = (-f[0] + 8 * f[1] - 8 * f[2] + f[3]) / (12 * h) if h > 0 else np.nan
+        # rounding error of the stencil: a few ulps of the sample's loss, divided by h
+        noise[i] = 16 * np.finfo(float).eps * max(abs(v) for v in f) / h if h > 0 else np.nan
+    return grad, noise

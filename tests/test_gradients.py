@@ -1,0 +1,96 @@
+"""Analytic gradients vs finite differences: random inputs from hypothesis, and extremes."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lossref
+from lossref._domains import LOGITS, REAL
+
+from helpers import ALL_VARIANTS, assert_gradient_matches, per_sample_numerical_gradient, prepare, variant_id
+
+
+def _draw(loss, hyper, seed, batch, scale):
+    rng = np.random.default_rng(seed)
+    args = prepare(loss, loss.sample_inputs(rng, batch=batch, classes=4), hyper)
+    # widen real-valued first arguments: tiny, ordinary and large residuals/logits
+    if loss.meta.domain[loss.arg_names[0]] in (REAL, LOGITS):
+        args[0] = args[0] * scale
+    return args, rng
+
+
+@pytest.mark.parametrize("pair", ALL_VARIANTS, ids=variant_id)
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    batch=st.integers(1, 6),
+    scale=st.sampled_from([1e-3, 0.3, 1.0, 4.0, 30.0]),
+    reduction=st.sampled_from(["mean", "sum"]),
+)
+def test_gradient_matches_finite_differences(pair, seed, batch, scale, reduction):
+    loss, hyper = pair
+    args, _ = _draw(loss, hyper, seed, batch, scale)
+    assert_gradient_matches(loss, args, hyper, reduction=reduction)
+
+
+@pytest.mark.parametrize("pair", ALL_VARIANTS, ids=variant_id)
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_weighted_gradient_matches_finite_differences(pair, seed):
+    loss, hyper = pair
+    args, rng = _draw(loss, hyper, seed, 5, 1.0)
+    weights = rng.uniform(0.1, 3.0, size=5)
+    assert_gradient_matches(loss, args, hyper, weights=weights)
+
+
+# Extremes: rows of a table, each a place where a naive formula overflows, divides by
+# zero or loses the gradient. Every row must give finite values and gradients that agree
+# with finite differences (except across kinks, which are tested by hand elsewhere).
+# Probabilities within 1e-12 of 0 or 1 are too close to the edge for finite differences
+# in float64; they are checked for finiteness here and against closed forms in test_losses.
+BIG = 1e4
+EXTREMES = [
+    ("mse", ([BIG, -BIG, 0.0, 1e-300], [-BIG, BIG, 0.0, 0.0]), {}),
+    ("mae", ([BIG, -BIG, 1e-300], [-BIG, BIG, 0.0]), {}),
+    ("huber", ([1e8, -1e8, 1e-12], [0.0, 0.0, 0.0]), {"delta": 1e-3}),
+    ("smooth_l1", ([1e8, -1e8, 1e-12], [0.0, 0.0, 0.0]), {"beta": 1e-3}),
+    ("log_cosh", ([1e4, -1e4, 800.0, 1e-8, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]), {}),
+    ("quantile", ([1e8, -1e8], [0.0, 0.0]), {"q": 0.01}),
+    ("binary_cross_entropy", ([1e-15, 1 - 1e-15, 0.5, 1e-300, 1e-12, 1 - 1e-12], [0.0, 1.0, 1.0, 0.0, 1.0, 0.0]), {}),
+    ("binary_cross_entropy", ([1e-6, 1 - 1e-6, 0.5], [1.0, 0.0, 0.3]), {}),
+    ("binary_cross_entropy_with_logits", ([BIG, -BIG, BIG, -BIG, 0.0], [1.0, 0.0, 0.0, 1.0, 0.5]), {}),
+    ("binary_cross_entropy_with_logits", ([BIG, -BIG, 40.0, -40.0], [0.0, 1.0, 1.0, 0.0]), {"pos_weight": 7.0}),
+    ("sigmoid_focal", ([BIG, -BIG, BIG, -BIG, 0.0, 30.0], [1.0, 0.0, 0.0, 1.0, 1.0, 0.3]), {}),
+    ("sigmoid_focal", ([BIG, -BIG, BIG, -BIG, 40.0], [1.0, 0.0, 0.0, 1.0, 1.0]), {"gamma": 0.5}),
+    ("sigmoid_focal", ([BIG, -BIG, BIG, -BIG], [1.0, 0.0, 0.0, 1.0]), {"gamma": 0.0, "alpha": None}),
+    ("hinge", ([BIG, -BIG, 1e-300], [1.0, 1.0, -1.0]), {}),
+    ("softmax_cross_entropy", ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]), {}),
+    ("softmax_cross_entropy", ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG]], [0, 0]), {"label_smoothing": 0.1}),
+    ("softmax_cross_entropy", ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]), {}),
+    ("nll", ([[-1e4, -1e-300, 0.0], [-745.0, 0.0, -1e300]], [0, 2]), {}),
+    ("kl_div", ([[-1e4, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1.0 - 1e-16, 1e-16]]), {}),
+    ("kl_div", ([[-1e4, 0.0], [-1e-16, -37.0]], [[-1e4, 0.0], [0.0, -800.0]]), {"log_target": True}),
+]
+
+
+@pytest.mark.parametrize(
+    "name, args, hyper", EXTREMES, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(EXTREMES)]
+)
+def test_finite_value_and_gradient_at_extremes(name, args, hyper):
+    loss = lossref.get(name)
+    args = [np.asarray(a) for a in args]
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow to 0 is fine
+        values = loss(*args, reduction="none", **hyper)
+        value, grad = loss.value_and_grad(*args, reduction="sum", **hyper)
+    assert np.isfinite(values).all() and np.isfinite(value)
+    assert np.isfinite(grad).all()
+    x = args[0].astype(float)
+    if loss.name == "binary_cross_entropy" and min(x.min(), 1 - x.max()) < 1e-9:
+        return
+    numeric, noise = per_sample_numerical_gradient(loss, [x, *args[1:]], hyper)
+    check = np.isfinite(numeric)  # log-probabilities at exactly 0 cannot be stepped
+    if loss.meta.kink_distance is not None:
+        check &= loss.meta.kink_distance(x, *args[1:], **hyper) > 3e-3 * np.maximum(1, np.abs(x))
+    error = np.abs(grad - numeric)[check]
+    assert (error <= 1e-7 * np.abs(numeric[check]) + noise[check] + 1e-300).all(), (grad, numeric, noise)
