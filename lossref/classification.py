@@ -69,6 +69,13 @@ _WEIGHT_DENOMINATOR = (
             "`lossref` computes the exact value: +∞ there (and 0·log 0 = 0 when y = 0). "
             "Keras clips p to [1e-7, 1 − 1e-7] instead.",
         ),
+        Difference(
+            "pytorch-bce-grad-clamps-denominator",
+            "PyTorch",
+            "The gradient of `BCELoss` divides by max(p(1 − p), 1e-12), so within about 1e-12 "
+            "of 0 or 1 it is wrong: at p = 1e-15, y = 0 it returns 0.001 instead of 1. "
+            "`lossref` returns the exact derivative.",
+        ),
         Difference("pytorch-bce-weight-denominator", "PyTorch", _WEIGHT_DENOMINATOR),
     ),
     curve=_binary_curve("predicted probability p", (0.005, 0.995), y_limits=(0, 5.5)),
@@ -399,6 +406,16 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
         "optax": "optax.losses.sigmoid_focal_loss(alpha=None, gamma=2.0)",
     },
     references=("Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection (2017)",),
+    differences=(
+        Difference(
+            "torchvision-focal-nan-gradient",
+            "torchvision",
+            "`sigmoid_focal_loss` computes (1 − p_t)^γ directly, so for γ < 1 its autograd "
+            "gradient is NaN once a logit saturates (|z| ≳ 37 in float64, far less in float32): "
+            "∞ from (1 − p_t)^(γ−1) times 0. `lossref` forms that product in log space and "
+            "returns the finite limit (0). Checked with torchvision's formula in PyTorch.",
+        ),
+    ),
     curve=_binary_curve(
         "logit z (target y = 1)",
         (-5.0, 5.0),
