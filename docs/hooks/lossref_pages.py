@@ -199,9 +199,11 @@ def on_page_content(content, page, config, files):
     return _INLINE.sub(lambda m: to_mathml(m.group(1), False), content)
 
 
-# Notebook pages: nbconvert leaves $…$ for MathJax and adds a MathJax <script>.
-# Convert the math here and drop the script, so notebook pages are offline too.
-_NB_SCRIPT = re.compile(r"<script[^>]*>[^<]*MathJax[^<]*</script>|<script[^>]*src=\"[^\"]*mathjax[^\"]*\"[^>]*>\s*</script>", re.I | re.S)
+# Notebook pages: nbconvert adds a MathJax loader (an empty <script src=""> here) and a
+# Mermaid loader that imports from a CDN. Drop both and render the notebook's $…$ math here,
+# so notebook pages are offline too.
+_NB_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S | re.I)
+_NB_MERMAID = re.compile(r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.S)
 _NB_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 _NB_INLINE = re.compile(r"(?<![\\$])\$([^$\n]+?)\$")
 
@@ -214,7 +216,7 @@ def _convert_notebook_math(fragment):
 def on_post_page(output, page, config):
     if not page.file.src_uri.endswith(".ipynb"):
         return output
-    output = _NB_SCRIPT.sub("", output)
+    output = _NB_MERMAID.sub("", _NB_MATHJAX.sub("", output))
     # only markdown cells hold math; code cells keep their dollar signs
     return re.sub(
         r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)',

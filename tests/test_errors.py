@@ -1,0 +1,150 @@
+"""Bad input gets a clear ValueError/TypeError naming the argument, never a silent NaN or broadcast."""
+
+import re
+
+import numpy as np
+import pytest
+
+import lossref
+
+from helpers import LOSSES, loss_id
+
+
+def _valid(loss, batch=3):
+    return list(loss.sample_inputs(np.random.default_rng(0), batch=batch, classes=4))
+
+
+def _raises(exc, message, loss, args, **kw):
+    with pytest.raises(exc, match=re.escape(message)):
+        loss(*args, **kw)
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
+def test_rejects_nan_inf_and_empty_first_argument(loss):
+    first = loss.arg_names[0]
+    args = _valid(loss)
+    for bad, message in [(np.nan, f"{first} contains NaN"), (np.inf, f"{first} contains inf")]:
+        broken = args[0].copy()
+        broken.flat[0] = bad
+        _raises(ValueError, message, loss, [broken, *args[1:]])
+    empty = np.zeros((0,) + args[0].shape[1:])
+    _raises(ValueError, f"{first} is empty", loss, [empty, *args[1:]])
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
+def test_rejects_shape_mismatch(loss):
+    args = _valid(loss, batch=3)
+    other = _valid(loss, batch=2)
+    with pytest.raises(ValueError, match="shape"):
+        loss(args[0], other[1])
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
+def test_rejects_non_numeric_input(loss):
+    args = _valid(loss)
+    with pytest.raises(TypeError, match=f"{loss.arg_names[0]} must be an array of real numbers"):
+        loss(np.array(["a"] * args[0].size).reshape(args[0].shape), *args[1:])
+    with pytest.raises(TypeError, match=f"{loss.arg_names[0]} must be an array of real numbers"):
+        loss(args[0].astype(bool), *args[1:])
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
+def test_rejects_unknown_reduction_and_keywords(loss):
+    args = _valid(loss)
+    _raises(ValueError, "reduction must be one of 'mean', 'sum', 'none'; got 'avg'", loss, args, reduction="avg")
+    _raises(TypeError, f"{loss.name}() got an unexpected keyword argument 'nonsense'", loss, args, nonsense=1)
+    _raises(TypeError, f"{loss.name}() takes {len(loss.arg_names)} positional arguments", loss, args[:1])
+    with pytest.raises(ValueError, match="grad needs a scalar loss"):
+        loss.grad(*args, reduction="none")
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
+def test_rejects_bad_weights(loss):
+    args = _valid(loss, batch=3)
+    _raises(ValueError, "weights has shape (2,) but the per-sample loss has shape (3,)", loss, args, weights=[1.0, 1.0])
+    _raises(ValueError, "weights must be >= 0", loss, args, weights=[1.0, -1.0, 1.0])
+    _raises(ValueError, "weights contains NaN", loss, args, weights=[1.0, np.nan, 1.0])
+    _raises(ValueError, "the mean is undefined", loss, args, weights=[0.0, 0.0, 0.0])
+
+
+# (loss, hyperparameters, exception, message)
+BAD_HYPERPARAMETERS = [
+    ("huber", {"delta": 0.0}, ValueError, "delta must be > 0, got 0.0"),
+    ("huber", {"delta": -1.0}, ValueError, "delta must be > 0"),
+    ("huber", {"delta": "1"}, TypeError, "delta must be a real number, got str"),
+    ("huber", {"delta": np.inf}, ValueError, "delta must be finite"),
+    ("smooth_l1", {"beta": -0.5}, ValueError, "beta must be >= 0"),
+    ("quantile", {"q": 0.0}, ValueError, "q must be in (0, 1), got 0.0"),
+    ("quantile", {"q": 1.5}, ValueError, "q must be in (0, 1)"),
+    ("binary_cross_entropy_with_logits", {"pos_weight": -2.0}, ValueError, "pos_weight must be > 0"),
+    ("binary_cross_entropy_with_logits", {"pos_weight": [1.0, 2.0]}, ValueError, "pos_weight must be a scalar or have shape (3,)"),
+    ("sigmoid_focal", {"gamma": -1.0}, ValueError, "gamma must be >= 0"),
+    ("sigmoid_focal", {"alpha": 1.5}, ValueError, "alpha must be in [0, 1]"),
+    ("softmax_cross_entropy", {"label_smoothing": 1.2}, ValueError, "label_smoothing must be in [0, 1]"),
+    ("softmax_cross_entropy", {"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+    ("softmax_cross_entropy", {"class_weights": [1.0, 2.0, -1.0, 1.0]}, ValueError, "class_weights must be >= 0"),
+    ("softmax_cross_entropy", {"ignore_index": 1.5}, TypeError, "ignore_index must be an int or None"),
+    ("nll", {"class_weights": [1.0]}, ValueError, "class_weights must have shape (4,)"),
+    ("hinge", {"margin": -1.0}, ValueError, "margin must be >= 0"),
+    ("kl_div", {"log_target": "yes"}, TypeError, "log_target must be True or False"),
+]
+
+
+@pytest.mark.parametrize("name, hyper, exc, message", BAD_HYPERPARAMETERS, ids=lambda v: v if isinstance(v, str) else None)
+def test_rejects_invalid_hyperparameter(name, hyper, exc, message):
+    loss = lossref.get(name)
+    args = _valid(loss)
+    if name == "binary_cross_entropy_with_logits":
+        args = [np.zeros((2, 3)), np.ones((2, 3))]
+    _raises(exc, message, loss, args, **hyper)
+
+
+def test_every_loss_with_hyperparameters_has_a_bad_hyperparameter_row():
+    covered = {name for name, *_ in BAD_HYPERPARAMETERS}
+    assert covered == {loss.name for loss in LOSSES if loss.hyperparameters}
+
+
+# (loss, arguments, exception, message): domain errors each loss owns
+BAD_DOMAIN = [
+    ("binary_cross_entropy", ([1.2, 0.5], [1.0, 0.0]), ValueError, "probs must be probabilities in [0, 1]; got 1.2"),
+    ("binary_cross_entropy", ([0.2, 0.5], [1.0, 2.0]), ValueError, "y_true must be probabilities in [0, 1]; got 2.0"),
+    ("binary_cross_entropy_with_logits", ([0.2, 0.5], [-1.0, 1.0]), ValueError, "y_true must be probabilities in [0, 1]"),
+    ("sigmoid_focal", ([0.2, 0.5], [1.0, 3.0]), ValueError, "y_true must be probabilities in [0, 1]"),
+    ("hinge", ([0.2, 0.5], [1.0, 0.0]), ValueError, "labels must be -1 or +1; got 0.0"),
+    ("softmax_cross_entropy", ([[0.0, 1.0]], [2]), ValueError, "target must be in [0, 2) (the number of classes); got 2"),
+    ("softmax_cross_entropy", ([[0.0, 1.0]], [-1]), ValueError, "target must be in [0, 2)"),
+    ("softmax_cross_entropy", ([[0.0, 1.0]], [True]), TypeError, "target must be an array of real numbers, got dtype bool"),
+    ("softmax_cross_entropy", ([[0.0, 1.0]], [[0.5, 0.6]]), ValueError, "target rows must sum to 1"),
+    ("softmax_cross_entropy", ([[0.0, 1.0]], [[1.5, -0.5]]), ValueError, "target must be probabilities in [0, 1]"),
+    ("softmax_cross_entropy", ([[0.0, 1.0], [1.0, 0.0]], [0]), ValueError, "target has shape (1,) but (2,) was expected"),
+    ("softmax_cross_entropy", (1.0, [0]), ValueError, "logits must have a class axis"),
+    ("softmax_cross_entropy", ([[0.0, 1.0]], [[1.0, 0.0]]), None, None),
+    ("nll", ([[0.2, 0.8]], [1]), ValueError, "log_probs must be log-probabilities (<= 0); got 0.2"),
+    ("nll", ([[-0.2, -1.8]], [1.0]), TypeError, "labels must be integer class indices, got dtype float64"),
+    ("nll", ([[-0.2, -1.8]], [5]), ValueError, "labels must be in [0, 2)"),
+    ("kl_div", ([[-0.2, -1.8]], [[0.5, 0.5]]), ValueError, "log_probs (as probabilities) rows must sum to 1"),
+    ("kl_div", ([[np.log(0.5), np.log(0.5)]], [[0.5, 0.6]]), ValueError, "target rows must sum to 1"),
+    ("kl_div", ([[np.log(0.5), np.log(0.5)]], [[1.5, -0.5]]), ValueError, "target must be probabilities in [0, 1]"),
+    ("kl_div", ([[np.log(0.5), np.log(0.5)]], [[0.5, 0.5, 0.0]]), ValueError, "log_probs has shape (1, 2) but target has shape (1, 3)"),
+]
+
+
+@pytest.mark.parametrize("name, args, exc, message", BAD_DOMAIN, ids=[f"{r[0]}-{i}" for i, r in enumerate(BAD_DOMAIN)])
+def test_rejects_out_of_domain_input(name, args, exc, message):
+    loss = lossref.get(name)
+    if exc is None:  # control row: a valid call next to the invalid ones
+        assert np.isfinite(loss(*args))
+        return
+    _raises(exc, message, loss, args)
+
+
+def test_label_dtype_check_comes_before_range_check():
+    with pytest.raises(TypeError, match="labels must be integer class indices"):
+        lossref.nll([[-0.5, -1.0]], np.array([0.5]))
+
+
+def test_get_unknown_loss_and_unknown_family():
+    with pytest.raises(KeyError, match="no loss named 'hubber'; known: "):
+        lossref.get("hubber")
+    with pytest.raises(ValueError, match="family must be one of"):
+        lossref.catalog(family="nonsense")

@@ -1,0 +1,189 @@
+"""Hand-computed values for every loss, and the reduction/weights contract shared by all."""
+
+import math
+
+import numpy as np
+import pytest
+
+import lossref
+from lossref import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    hinge,
+    huber,
+    kl_div,
+    log_cosh,
+    mae,
+    mse,
+    nll,
+    quantile,
+    sigmoid_focal,
+    smooth_l1,
+    softmax_cross_entropy,
+)
+
+from helpers import LOSSES, loss_id
+
+# (loss, args, hyperparameters, reduction="sum" value worked out by hand, comment)
+BY_HAND = [
+    (mse, ([1.0, -2.0, 0.5], [0.0, 0.0, 0.5]), {}, 5.0, "1 + 4 + 0"),
+    (mae, ([1.0, -2.0, 0.5], [0.0, 0.0, 0.5]), {}, 3.0, "1 + 2 + 0"),
+    (huber, ([0.5, 3.0, -3.0], [0.0, 0.0, 0.0]), {"delta": 1.0}, 0.125 + 2.5 + 2.5, "½·0.25, then 1·(3 − ½)"),
+    (huber, ([0.5, 3.0], [0.0, 0.0]), {"delta": 2.0}, 0.125 + 4.0, "½·0.25, then 2·(3 − 1)"),
+    (smooth_l1, ([0.5, 3.0], [0.0, 0.0]), {"beta": 2.0}, 0.0625 + 2.0, "0.25/(2·2), then 3 − 1"),
+    (smooth_l1, ([0.5, -3.0], [0.0, 0.0]), {"beta": 0.0}, 3.5, "β = 0 is L1"),
+    (log_cosh, ([0.0, 2.0], [0.0, 0.0]), {}, math.log(math.cosh(2.0)), "log cosh 0 = 0"),
+    (quantile, ([0.0, 0.0, 1.0], [1.0, -1.0, 1.0]), {"q": 0.9}, 0.9 + 0.1, "under: q·1, over: (1 − q)·1, tie: 0"),
+    (binary_cross_entropy, ([0.5, 0.8, 0.1], [1.0, 0.0, 0.0]), {}, -math.log(0.5) - math.log(0.2) - math.log(0.9), "−log p or −log(1 − p)"),
+    (binary_cross_entropy_with_logits, ([0.0, math.log(3.0)], [1.0, 0.0]), {}, math.log(2.0) + math.log(4.0), "σ(log 3) = 3/4"),
+    (binary_cross_entropy_with_logits, ([0.0, math.log(3.0)], [1.0, 1.0]), {"pos_weight": 2.0}, 2 * math.log(2.0) + 2 * math.log(4 / 3), "w₊·(−log p)"),
+    (sigmoid_focal, ([0.0, math.log(3.0)], [1.0, 0.0]), {"gamma": 2.0, "alpha": 0.25},
+     0.25 * 0.25 * math.log(2.0) + 0.75 * (0.75**2) * math.log(4.0), "α_t (1 − p_t)² · CE"),
+    (hinge, ([2.0, 0.5, -1.0], [1.0, 1.0, -1.0]), {}, 0.0 + 0.5 + 0.0, "max(0, 1 − y f)"),
+    (hinge, ([0.5, -1.0], [1.0, 1.0]), {"margin": 0.0}, 1.0, "perceptron: max(0, −y f)"),
+    (softmax_cross_entropy, ([[0.0, 0.0], [math.log(3.0), 0.0]], [0, 0]), {}, math.log(2.0) + math.log(4 / 3), "−log softmax"),
+    (softmax_cross_entropy, ([[0.0, 0.0, 0.0]], [1]), {"label_smoothing": 0.3}, math.log(3.0), "uniform logits: every class costs log 3"),
+    (softmax_cross_entropy, ([[math.log(3.0), 0.0]], [[0.5, 0.5]]), {}, -0.5 * math.log(0.75) - 0.5 * math.log(0.25), "soft target"),
+    (nll, ([[math.log(0.25), math.log(0.75)], [math.log(0.5), math.log(0.5)]], [1, 0]), {}, -math.log(0.75) - math.log(0.5), "−a_y"),
+    (kl_div, ([[math.log(0.25), math.log(0.75)]], [[0.5, 0.5]]), {}, 0.5 * math.log(2.0) + 0.5 * math.log(2 / 3), "Σ q log(q/p)"),
+    (kl_div, ([[math.log(0.25), math.log(0.75)]], [[0.0, 1.0]]), {}, -math.log(0.75), "0·log 0 = 0"),
+]
+
+
+@pytest.mark.parametrize("loss, args, hyper, expected, why", BY_HAND, ids=[f"{r[0].name}-{r[4]}" for r in BY_HAND])
+def test_value_by_hand(loss, args, hyper, expected, why):
+    assert loss(*args, reduction="sum", **hyper) == pytest.approx(expected, rel=1e-14)
+
+
+def test_every_loss_has_a_hand_computed_value():
+    assert {row[0].name for row in BY_HAND} == {loss.name for loss in LOSSES}
+
+
+# subgradients at kinks, pinned by hand (finite differences cannot see them)
+def test_subgradients_at_kinks():
+    assert mae.grad([0.0, 1.0], [0.0, 0.0], reduction="sum").tolist() == [0.0, 1.0]
+    assert hinge.grad([1.0, -1.0], [1.0, -1.0], reduction="sum").tolist() == [0.0, 0.0]
+    assert quantile.grad([2.0], [2.0], q=0.3, reduction="sum").tolist() == [0.0]
+    assert smooth_l1.grad([0.0], [0.0], beta=0.0, reduction="sum").tolist() == [0.0]
+    # Huber and Smooth L1 are differentiable at |r| = threshold: both sides agree
+    assert huber.grad([1.0, -1.0], [0.0, 0.0], reduction="sum").tolist() == [1.0, -1.0]
+    assert smooth_l1.grad([2.0], [0.0], beta=2.0, reduction="sum").tolist() == [1.0]
+
+
+def test_gradients_by_hand():
+    np.testing.assert_allclose(mse.grad([1.0, -2.0], [0.0, 0.0]), [1.0, -2.0])  # 2r/N
+    np.testing.assert_allclose(softmax_cross_entropy.grad([[0.0, 0.0]], [1]), [[0.5, -0.5]])  # p − e_y
+    np.testing.assert_allclose(binary_cross_entropy_with_logits.grad([0.0], [1.0]), [-0.5])  # σ(z) − y
+    np.testing.assert_allclose(binary_cross_entropy.grad([0.25], [1.0]), [-4.0])  # (p − y)/(p(1 − p))
+    np.testing.assert_allclose(binary_cross_entropy.grad([1e-12], [1.0]), [-1e12], rtol=1e-15)
+    np.testing.assert_allclose(binary_cross_entropy.grad([1 - 2**-40], [0.0]), [2.0**40], rtol=1e-15)
+    np.testing.assert_allclose(kl_div.grad([[math.log(0.5)] * 2], [[0.2, 0.8]]), [[-0.2, -0.8]])  # −q
+    np.testing.assert_allclose(nll.grad([[-1.0, -0.5]], [0], class_weights=[3.0, 1.0], reduction="sum"), [[-3.0, 0.0]])
+
+
+def test_edges_of_binary_cross_entropy_are_exact():
+    assert binary_cross_entropy([0.0, 1.0], [0.0, 1.0]) == 0.0
+    assert math.isinf(binary_cross_entropy([0.0], [1.0]))
+    assert binary_cross_entropy([1e-300], [1.0]) == pytest.approx(300 * math.log(10), rel=1e-15)
+
+
+def test_focal_reduces_to_bce_with_gamma_zero_and_no_alpha(rng):
+    z, y = rng.normal(size=20) * 5, rng.uniform(size=20)
+    focal = sigmoid_focal.value_and_grad(z, y, gamma=0.0, alpha=None)
+    bce = binary_cross_entropy_with_logits.value_and_grad(z, y)
+    assert focal[0] == pytest.approx(bce[0], rel=1e-14)
+    np.testing.assert_allclose(focal[1], bce[1], rtol=1e-13, atol=1e-17)
+
+
+def test_nll_of_log_softmax_is_softmax_cross_entropy(rng):
+    z, labels = rng.normal(size=(6, 5)), rng.integers(0, 5, size=6)
+    log_p = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    assert nll(log_p, labels) == pytest.approx(softmax_cross_entropy(z, labels), rel=1e-14)
+
+
+def test_huber_is_delta_times_smooth_l1(rng):
+    y_pred, y_true = rng.normal(size=30) * 3, rng.normal(size=30)
+    for delta in (0.3, 1.0, 2.5):
+        assert huber(y_pred, y_true, delta=delta) == pytest.approx(delta * smooth_l1(y_pred, y_true, beta=delta), rel=1e-14)
+
+
+def test_cross_entropy_is_entropy_plus_kl(rng):
+    z = rng.normal(size=(4, 3))
+    q = rng.dirichlet(np.ones(3), size=4)
+    log_p = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    entropy = -(q * np.log(q)).sum(-1).mean()
+    assert softmax_cross_entropy(z, q) == pytest.approx(entropy + kl_div(log_p, q), rel=1e-13)
+
+
+def test_label_smoothing_equals_smoothed_one_hot_target(rng):
+    z, labels = rng.normal(size=(5, 4)), rng.integers(0, 4, size=5)
+    smoothed = 0.8 * np.eye(4)[labels] + 0.2 / 4
+    assert softmax_cross_entropy(z, labels, label_smoothing=0.2) == pytest.approx(softmax_cross_entropy(z, smoothed), rel=1e-14)
+    np.testing.assert_allclose(softmax_cross_entropy.grad(z, labels, label_smoothing=0.2), softmax_cross_entropy.grad(z, smoothed), rtol=1e-13, atol=1e-16)
+
+
+def test_class_weighted_mean_divides_by_the_sum_of_label_weights():
+    z = np.array([[1.0, 0.0], [0.0, 2.0], [0.5, 0.5]])
+    labels, w = np.array([0, 1, 1]), np.array([2.0, 0.5])
+    per_sample = softmax_cross_entropy(z, labels, reduction="none")  # unweighted
+    expected = (2.0 * per_sample[0] + 0.5 * per_sample[1] + 0.5 * per_sample[2]) / (2.0 + 0.5 + 0.5)
+    assert softmax_cross_entropy(z, labels, class_weights=w) == pytest.approx(expected, rel=1e-15)
+
+
+def test_ignored_samples_leave_the_numerator_and_the_denominator():
+    z = np.array([[1.0, 0.0], [0.0, 2.0], [0.5, 0.5]])
+    labels = np.array([0, 7, 1])
+    kept = softmax_cross_entropy(z[[0, 2]], labels[[0, 2]])
+    assert softmax_cross_entropy(z, labels, ignore_index=7) == pytest.approx(kept, rel=1e-15)
+    grad = softmax_cross_entropy.grad(z, labels, ignore_index=7)
+    assert (grad[1] == 0).all()
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
+def test_reductions_and_weights_contract(loss, rng):
+    args = loss.sample_inputs(rng, batch=6, classes=4)
+    per_sample = loss(*args, reduction="none")
+    assert per_sample.shape == (6,)
+    assert loss(*args, reduction="sum") == pytest.approx(per_sample.sum(), rel=1e-14)
+    assert loss(*args) == pytest.approx(per_sample.mean(), rel=1e-14)
+    assert isinstance(loss(*args), float)
+    w = rng.uniform(0.1, 2.0, size=6)
+    assert loss(*args, weights=w) == pytest.approx((w * per_sample).sum() / w.sum(), rel=1e-14)
+    assert loss(*args, weights=w, reduction="sum") == pytest.approx((w * per_sample).sum(), rel=1e-14)
+    np.testing.assert_allclose(loss(*args, weights=w, reduction="none"), w * per_sample, rtol=1e-14)
+    # integer weights mean repetition: weight 2 equals the sample twice
+    reps = np.array([2, 1, 1, 1, 1, 1])
+    repeated = [np.repeat(a, reps, axis=0) for a in args]
+    assert loss(*args, weights=reps) == pytest.approx(loss(*repeated), rel=1e-13)
+    # grad is the gradient of the reduced loss: mean = sum / N
+    np.testing.assert_allclose(loss.grad(*args), loss.grad(*args, reduction="sum") / 6, rtol=1e-13, atol=1e-300)
+    value, grad = loss.value_and_grad(*args)
+    assert value == loss(*args) and np.array_equal(grad, loss.grad(*args))
+    assert grad.shape == np.shape(args[0]) and grad.dtype == np.float64
+
+
+@pytest.mark.parametrize("loss", [loss for loss in LOSSES if loss.layout == "elementwise"], ids=loss_id)
+def test_elementwise_losses_keep_any_shape(loss, rng):
+    args = loss.sample_inputs(rng, batch=12)
+    shaped = [np.reshape(a, (2, 3, 2)) for a in args]
+    assert loss(*shaped, reduction="none").shape == (2, 3, 2)
+    np.testing.assert_allclose(loss(*shaped, reduction="none").ravel(), loss(*args, reduction="none"))
+    assert loss.grad(*shaped).shape == (2, 3, 2)
+    scalar = [a[0] for a in args]
+    assert loss(*scalar) == pytest.approx(loss(*args, reduction="none")[0])
+
+
+@pytest.mark.parametrize("name", ["softmax_cross_entropy", "nll", "kl_div"])
+def test_class_axis_losses_take_extra_batch_axes(name, rng):
+    loss = lossref.get(name)
+    args = loss.sample_inputs(rng, batch=6, classes=3)
+    shaped = [np.reshape(a, (2, 3) + np.shape(a)[1:]) for a in args]
+    np.testing.assert_allclose(loss(*shaped, reduction="none").ravel(), loss(*args, reduction="none"), rtol=1e-15)
+
+
+def test_metadata_reads_as_attributes():
+    assert huber.family == "regression" and huber.formula == huber.meta.formula
+    with pytest.raises(AttributeError):
+        huber.no_such_thing  # noqa: B018
+    assert repr(huber) == "<Loss huber (regression)>"
+    assert str(huber.__signature__) == "(y_pred, y_true, *, delta=1.0, reduction='mean', weights=None)"

@@ -1,0 +1,199 @@
+"""Build the site in strict mode and read the HTML as a browser would load it."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+import lossref
+
+ROOT = Path(__file__).resolve().parents[1]
+MKDOCS = Path(sys.executable).with_name("mkdocs")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    start = time.perf_counter()
+    result = subprocess.run(
+        [str(MKDOCS), "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    seconds = time.perf_counter() - start
+    assert result.returncode == 0, result.stderr[-4000:]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
+    assert not warnings, warnings
+    return out, seconds
+
+
+def test_full_build_is_fast(site):
+    _, seconds = site
+    assert seconds < 60, f"site build took {seconds:.1f} s"
+
+
+class Resources(HTMLParser):
+    """Collect every URL the browser would fetch, every link, ids and visible text."""
+
+    LOADED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src",
+              "audio": "src", "embed": "src", "object": "data"}
+
+    def __init__(self):
+        super().__init__()
+        self.loaded, self.links, self.ids, self.text, self.images = [], [], set(), [], []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag in self.LOADED and a.get(self.LOADED[tag]):
+            self.loaded.append(a[self.LOADED[tag]])
+        if tag == "link" and a.get("href") and set((a.get("rel") or "").split()) & {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch"}:
+            self.loaded.append(a["href"])
+        if tag == "img":
+            self.images.append(a)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if "style" in a:
+            self.loaded += re.findall(r"url\(['\"]?([^'\")]+)", a["style"])
+        if tag in ("script", "style", "code", "pre", "math"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "code", "pre", "math") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+def parse(path):
+    parser = Resources()
+    parser.feed(path.read_text())
+    return parser
+
+
+def html_pages(out):
+    return sorted(out.rglob("*.html"))
+
+
+def is_external(url):
+    parts = urlsplit(url)
+    return bool(parts.scheme in ("http", "https") or url.startswith("//"))
+
+
+def test_no_request_to_another_origin(site):
+    out, _ = site
+    offenders = []
+    for page in html_pages(out):
+        offenders += [(page.relative_to(out), url) for url in parse(page).loaded if is_external(url)]
+    for page in html_pages(out):  # scripts that would fetch from elsewhere at run time (import(), CDN loaders)
+        for script in re.findall(r"<script[^>]*>(.*?)</script>", page.read_text(), flags=re.S):
+            offenders += [(page.relative_to(out), url) for url in re.findall(r"https?://[^\s\"')]+", script)]
+    for css in out.rglob("*.css"):
+        offenders += [(css.relative_to(out), url) for url in re.findall(r"url\(['\"]?(https?:|//)[^)]*", css.read_text())]
+        offenders += [(css.relative_to(out), m) for m in re.findall(r"@import\s+url\(['\"]?https?:[^)]*", css.read_text())]
+    assert not offenders
+
+
+def _target(out, page, url):
+    parts = urlsplit(url)
+    if not parts.path:
+        path = page
+    elif parts.path.startswith("/"):  # root-relative (only 404.html, which any URL can serve)
+        path = (out / unquote(parts.path).lstrip("/")).resolve()
+    else:
+        path = (page.parent / unquote(parts.path)).resolve()
+    if path.is_dir():
+        path = path / "index.html"
+    return path, parts.fragment
+
+
+def test_every_loaded_resource_and_internal_link_exists(site):
+    out, _ = site
+    missing = []
+    for page in html_pages(out):
+        parsed = parse(page)
+        for url in parsed.loaded + parsed.links:
+            if is_external(url) or url.startswith(("data:", "mailto:", "#")) or not url:
+                continue
+            target, _ = _target(out, page, url)
+            if not target.exists():
+                missing.append((str(page.relative_to(out)), url))
+    assert not missing
+
+
+def test_internal_anchors_exist(site):
+    out, _ = site
+    ids = {}
+    broken = []
+    for page in html_pages(out):
+        for url in parse(page).links:
+            if is_external(url) or url.startswith(("data:", "mailto:")):
+                continue
+            target, fragment = _target(out, page, url)
+            if fragment and target.exists() and target.suffix == ".html":
+                if target not in ids:
+                    ids[target] = parse(target).ids
+                if fragment not in ids[target]:
+                    broken.append((str(page.relative_to(out)), url))
+    assert not broken
+
+
+@pytest.mark.parametrize("loss", lossref.catalog(), ids=lambda loss: loss.name)
+def test_loss_page_has_math_plot_tables_and_api(site, loss):
+    out, _ = site
+    page = out / "losses" / loss.name / "index.html"
+    html = page.read_text()
+    parsed = parse(page)
+    visible = " ".join(parsed.text)
+    assert html.count("<math") >= 2, "formula and gradient rendered to MathML"
+    assert "<merror" not in html and "<mo />" not in html, "a LaTeX command the converter did not understand"
+    for raw in ("$$", "\\frac", "\\begin", "\\operatorname", "\\(", "\\["):
+        assert raw not in visible, f"raw LaTeX {raw!r} left in the text"
+    plots = [img for img in parsed.images if img.get("src", "").endswith(f"{loss.name}.svg")]
+    assert len(plots) == 1 and plots[0].get("alt")
+    svg = _target(out, page, plots[0]["src"])[0]
+    assert svg.stat().st_size > 10_000 and "<svg" in svg.read_text()[:2000]
+    assert "Framework mapping" in visible and "Framework differences" in visible
+    for difference in loss.meta.differences:
+        assert difference.framework in visible
+    assert f"lossref.{loss.name}(" in html  # the generated signature
+    assert "Examples" in visible  # the mkdocstrings docstring block
+
+
+def test_every_image_has_alt_text(site):
+    out, _ = site
+    missing = [(str(p.relative_to(out)), img.get("src")) for p in html_pages(out) for img in parse(p).images if "alt" not in img]
+    assert not missing
+
+
+def test_losses_index_lists_every_loss(site):
+    out, _ = site
+    html = (out / "losses" / "index.html").read_text()
+    for loss in lossref.catalog():
+        assert f'href="{loss.name}/"' in html
+
+
+def test_notebook_page_renders_offline_with_its_plots(site):
+    out, _ = site
+    page = out / "notebooks" / "outliers" / "index.html"
+    html = page.read_text()
+    assert "mathjax" not in html.lower()
+    assert html.count("data:image/png;base64") >= 1  # the executed figure
+    assert "<math" in html  # notebook markdown math, rendered at build time
+    assert (out / "notebooks" / "outliers" / "outliers.ipynb").exists()  # the download
+    assert "MSE" in html and "What to take away" in html
+
+
+def test_search_index_is_local(site):
+    out, _ = site
+    assert (out / "search" / "search_index.json").exists()
+    assert os.path.getsize(out / "search" / "search_index.json") > 1000
