@@ -68,8 +68,8 @@ class Meta:
     """Metadata a page and the tests read; see ``shared/design.md``."""
 
     family: str
-    formula: str
-    gradient: str
+    formula: str | tuple  # LaTeX; a tuple is shown as one display per line
+    gradient: str | tuple
     domain: dict
     use_case: str
     properties: tuple = ()

@@ -86,7 +86,7 @@ LOG_PROBABILITY = Domain(
     _sample_log_distribution,
     has_class_axis=True,
 )
-LOGITS = Domain("ℝ^C, classes on the last axis", as_float_array,
+LOGITS = Domain("real, shape (..., C): classes on the last axis", as_float_array,
                 lambda rng, shape: rng.normal(scale=2.0, size=shape), has_class_axis=True)
 SIGN_LABEL = Domain("{−1, +1}", _sign_label, lambda rng, shape: rng.choice([-1.0, 1.0], size=shape))
 BINARY_TARGET = Domain("[0, 1] (hard 0/1 or soft labels)", _probability,

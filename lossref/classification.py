@@ -217,8 +217,14 @@ def _check_class_axis(arr, name):
 
 @class_axis_loss(
     family="classification",
-    formula=r"\ell(z, y) = (1 - \varepsilon)\, w_y \big(\operatorname{LSE}(z) - z_y\big) + \frac{\varepsilon}{C} \sum_{c=1}^{C} w_c \big(\operatorname{LSE}(z) - z_c\big), \qquad \text{targets } q: \ \ell = -\sum_c w_c\, \tilde q_c \log p_c",
-    gradient=r"\frac{\partial \ell}{\partial z} = (1 - \varepsilon)\, w_y (p - e_y) + \frac{\varepsilon}{C}\Big(\big(\textstyle\sum_c w_c\big) p - w\Big) \;\; \overset{w = 1,\ \varepsilon = 0}{=} \;\; p - e_y",
+    formula=(
+        r"\ell(z, y) = (1 - \varepsilon)\, w_y \big(\operatorname{LSE}(z) - z_y\big) + \frac{\varepsilon}{C} \sum_{c} w_c \big(\operatorname{LSE}(z) - z_c\big) \quad \text{(label } y\text{)}",
+        r"\ell(z, q) = -\sum_c w_c\, \tilde q_c \log p_c, \quad \tilde q = (1 - \varepsilon)\, q + \varepsilon / C \quad \text{(target distribution } q\text{)}",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial z} = (1 - \varepsilon)\, w_y (p - e_y) + \frac{\varepsilon}{C}\Big(\big(\textstyle\sum_c w_c\big) p - w\Big) \quad \text{(}= p - e_y \text{ for } w = 1,\ \varepsilon = 0\text{)}",
+        r"\frac{\partial \ell}{\partial z} = \Big(\textstyle\sum_c w_c \tilde q_c\Big)\, p - w \odot \tilde q \quad \text{(}= p - q \text{ for } w = 1,\ \varepsilon = 0\text{)}",
+    ),
     domain={"logits": LOGITS, "target": LABELS_OR_DISTRIBUTION},
     use_case="Multiclass classification from logits: the standard classifier loss (integer labels or soft targets).",
     properties=("non_negative", "convex", "smooth"),
@@ -395,7 +401,10 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
 
 @elementwise_loss(
     family="classification",
-    formula=r"\ell(z, y) = \alpha_t\,(1 - p_t)^{\gamma}\, \mathrm{BCE}(z, y) \ \overset{y \in \{0, 1\}}{=} \ -\alpha_t\,(1 - p_t)^{\gamma} \log p_t, \quad p = \sigma(z),\ p_t = p\,y + (1 - p)(1 - y),\ \alpha_t = \alpha\,y + (1 - \alpha)(1 - y)",
+    formula=(
+        r"\ell(z, y) = \alpha_t\,(1 - p_t)^{\gamma}\, \mathrm{BCE}(z, y) \quad (= -\alpha_t\,(1 - p_t)^{\gamma} \log p_t \text{ for } y \in \{0, 1\})",
+        r"p = \sigma(z), \quad p_t = p\,y + (1 - p)(1 - y), \quad \alpha_t = \alpha\,y + (1 - \alpha)(1 - y)",
+    ),
     gradient=r"\frac{\partial \ell}{\partial z} = \alpha_t (1 - p_t)^{\gamma - 1}\Big[(1 - p_t)(p - y) - \gamma\,(2y - 1)\, p\,(1 - p)\,\mathrm{BCE}(z, y)\Big]",
     domain={"logits": REAL, "y_true": BINARY_TARGET},
     use_case="Dense detection (RetinaNet) and extreme class imbalance: down-weights easy, well-classified examples.",

@@ -74,6 +74,12 @@ def _hyper_text(value):
     return repr(value)
 
 
+def _displays(latex):
+    """One $$ block per formula: a tuple holds formulas too long for one line."""
+    parts = (latex,) if isinstance(latex, str) else latex
+    return [line for part in parts for line in (f"$$\n{part}\n$$", "")]
+
+
 def definition_block(loss):
     meta = loss.meta
     rows = [f"| `{name}` | {meta.domain[name].text} |" for name in loss.arg_names]
@@ -86,12 +92,10 @@ def definition_block(loss):
         [
             "**Loss** (per sample)",
             "",
-            f"$$\n{meta.formula}\n$$",
-            "",
+            *_displays(meta.formula),
             "**Gradient** (per sample, with respect to the first argument)",
             "",
-            f"$$\n{meta.gradient}\n$$",
-            "",
+            *_displays(meta.gradient),
             "| Argument | Domain |",
             "|---|---|",
             *rows,
