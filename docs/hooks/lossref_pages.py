@@ -167,6 +167,13 @@ def api_block(loss):
     )
 
 
+def _page_title(loss):
+    """The H1 of the loss's page: the human name lives once, in the page."""
+    page = ROOT / "docs" / "losses" / f"{loss.name}.md"
+    first = page.read_text().splitlines()[0] if page.exists() else ""
+    return first[2:].strip() if first.startswith("# ") else loss.name
+
+
 def index_block():
     lines = []
     for family in sorted({loss.meta.family for loss in lossref.catalog()}, key=_family_order):
@@ -175,7 +182,7 @@ def index_block():
             first = loss.arg_names[0]
             hyper = ", ".join(f"`{k}`" for k in loss.hyperparameters) or "—"
             lines.append(
-                f"| [`{loss.name}`]({loss.name}.md) | {loss.meta.use_case} | "
+                f"| [{_page_title(loss)}]({loss.name}.md)<br>`{loss.name}` | {loss.meta.use_case} | "
                 f"`{first}` ∈ {loss.meta.domain[first].text} | {hyper} |"
             )
         lines.append("")
