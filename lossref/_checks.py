@@ -48,6 +48,16 @@ def in_interval(arr, name, low, high, what):
         raise ValueError(f"{name} must be {what} in [{low:g}, {high:g}]; got {float(worst)!r}")
 
 
+def rows_sum_to_one(probs, name, *, atol=1e-6):
+    """Raise unless every row (last axis) of ``probs`` sums to 1 within ``atol``."""
+    sums = probs.sum(axis=-1)
+    worst = np.argmax(np.abs(sums - 1.0))
+    if abs(sums.flat[worst] - 1.0) > atol:
+        raise ValueError(
+            f"{name} rows must sum to 1 over the last axis; got a row summing to {float(sums.flat[worst])!r}"
+        )
+
+
 def real_scalar(value, name):
     """Return ``value`` as a finite float, or raise naming it."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

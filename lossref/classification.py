@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import as_float_array, in_unit_interval, non_negative
+from ._checks import as_float_array, in_unit_interval, non_negative, rows_sum_to_one
 from ._core import Curve, Difference, class_axis_loss, elementwise_loss
 from ._domains import (
     BINARY_TARGET,
@@ -319,11 +319,7 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
         raise ValueError("ignore_index applies to integer labels only; target holds probabilities")
     if target.shape != logits.shape:
         raise ValueError(f"logits has shape {logits.shape} but target has shape {target.shape}")
-    sums = target.sum(axis=-1)
-    if not np.allclose(sums, 1.0, rtol=0, atol=1e-6):
-        raise ValueError(
-            f"target rows must sum to 1 (probabilities over the last axis); got a row summing to {float(sums.flat[np.argmax(np.abs(sums - 1))])!r}"
-        )
+    rows_sum_to_one(target, "target")
     q = (1.0 - eps) * target + eps / num_classes
     wq = w * q
     value = -(wq * log_p).sum(axis=-1)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import as_float_array, in_interval
+from ._checks import as_float_array, in_interval, rows_sum_to_one
 from ._core import Curve, Difference, class_axis_loss
 from ._domains import LOG_PROBABILITY, Domain, _sample_distribution
 from ._math import log_softmax, xlogy
@@ -105,17 +105,11 @@ def kl_div(log_probs, target, *, log_target=False):
         in_interval(target, "target", 0.0, 1.0, "probabilities")
         q = target
     # KL >= 0 holds only between distributions: reject rows that do not sum to 1
-    _rows_sum_to_one(q, "target")
-    _rows_sum_to_one(np.exp(log_probs), "log_probs (as probabilities)")
+    rows_sum_to_one(q, "target")
+    rows_sum_to_one(np.exp(log_probs), "log_probs (as probabilities)")
     if log_target:
         value = (q * (target - log_probs)).sum(axis=-1)
     else:
         value = (xlogy(q, q) - q * log_probs).sum(axis=-1)
     return value, -q
 
-
-def _rows_sum_to_one(probs, name):
-    sums = probs.sum(axis=-1)
-    worst = np.argmax(np.abs(sums - 1.0))
-    if abs(sums.flat[worst] - 1.0) > 1e-6:
-        raise ValueError(f"{name} rows must sum to 1 over the last axis; got a row summing to {float(sums.flat[worst])!r}")
