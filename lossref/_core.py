@@ -65,7 +65,15 @@ class Curve:
 
 @dataclass(frozen=True)
 class Meta:
-    """Metadata a page and the tests read; see ``shared/design.md``."""
+    """Metadata a page and the tests read; see ``shared/design.md``.
+
+    Test data that belongs to one loss lives here too, so adding a loss touches only its
+    module, its page and its golden vectors: ``variants`` (hyperparameters every
+    registry-wide test also runs), ``extremes`` (``(args, hyperparameters)`` rows where a
+    naive formula overflows or cancels: values and gradients must stay finite and match
+    finite differences), ``invalid`` (``(hyperparameters, exception, message)`` rows) and
+    ``kink_distance`` (how far each input is from a kink, where finite differences fail).
+    """
 
     family: str
     formula: str | tuple  # LaTeX; a tuple is shown as one display per line
@@ -78,6 +86,8 @@ class Meta:
     differences: tuple = ()
     curve: Curve = None
     variants: tuple = ()
+    extremes: tuple = ()
+    invalid: tuple = ()
     kink_distance: Callable = None
     reduction_note: str = "`\"mean\"` divides by the number of samples N (by Σw with `weights=`)."
 

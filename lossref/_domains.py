@@ -21,12 +21,15 @@ class Domain:
         convert: ``convert(value, name)`` returns a validated array or raises.
         sample: ``sample(rng, shape)`` draws valid values (tests and plots use it).
         has_class_axis: True if the argument carries the class axis (last axis).
+        invalid: ``(value, exception, message)`` rows: planting ``value`` into a valid
+            sample must raise ``exception`` with ``"<argument> <message>"`` (tests use them).
     """
 
     text: str
     convert: Callable
     sample: Callable
     has_class_axis: bool = False
+    invalid: tuple = ()
 
 
 def _probability(value, name):
@@ -79,28 +82,37 @@ def _sample_log_distribution(rng, shape):
 
 
 REAL = Domain("ℝ", as_float_array, lambda rng, shape: rng.normal(scale=2.0, size=shape))
-PROBABILITY = Domain("[0, 1]", _probability, lambda rng, shape: rng.uniform(0.02, 0.98, size=shape))
+_NOT_PROBABILITIES = ((1.5, ValueError, "must be probabilities in [0, 1]"), (-0.25, ValueError, "must be probabilities in [0, 1]"))
+
+PROBABILITY = Domain("[0, 1]", _probability, lambda rng, shape: rng.uniform(0.02, 0.98, size=shape),
+                     invalid=_NOT_PROBABILITIES)
 LOG_PROBABILITY = Domain(
     "(−∞, 0], the log of a distribution over the last axis",
     _log_probability,
     _sample_log_distribution,
     has_class_axis=True,
+    invalid=((0.25, ValueError, "must be log-probabilities (<= 0)"),),
 )
 LOGITS = Domain("real, shape (..., C): classes on the last axis", as_float_array,
                 lambda rng, shape: rng.normal(scale=2.0, size=shape), has_class_axis=True)
-SIGN_LABEL = Domain("{−1, +1}", _sign_label, lambda rng, shape: rng.choice([-1.0, 1.0], size=shape))
+SIGN_LABEL = Domain("{−1, +1}", _sign_label, lambda rng, shape: rng.choice([-1.0, 1.0], size=shape),
+                    invalid=((0.0, ValueError, "must be -1 or +1"), (2.0, ValueError, "must be -1 or +1")))
 BINARY_TARGET = Domain("[0, 1] (hard 0/1 or soft labels)", _probability,
-                       lambda rng, shape: rng.integers(0, 2, size=shape).astype(float))
+                       lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
+                       invalid=_NOT_PROBABILITIES)
 DISTRIBUTION = Domain("probabilities over the last axis (rows sum to 1)", _distribution,
-                      _sample_distribution, has_class_axis=True)
+                      _sample_distribution, has_class_axis=True, invalid=_NOT_PROBABILITIES)
 def _sample_labels(rng, shape):
     # Label domains get the logits' shape (..., C) and drop the class axis.
     return rng.integers(0, shape[-1], size=shape[:-1])
 
 
-CLASS_LABEL = Domain("integers in [0, C)", as_label_array, _sample_labels)
+_BAD_LABELS = ((10**6, ValueError, "must be in [0, "), (-3, ValueError, "must be in [0, "))
+
+CLASS_LABEL = Domain("integers in [0, C)", as_label_array, _sample_labels, invalid=_BAD_LABELS)
 LABELS_OR_DISTRIBUTION = Domain(
     "integers in [0, C), or probabilities over the last axis",
     _labels_or_distribution,
     _sample_labels,
+    invalid=_BAD_LABELS,
 )

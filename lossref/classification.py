@@ -79,6 +79,10 @@ _WEIGHT_DENOMINATOR = (
         Difference("pytorch-bce-weight-denominator", "PyTorch", _WEIGHT_DENOMINATOR),
     ),
     curve=_binary_curve("predicted probability p", (0.005, 0.995), y_limits=(0, 5.5)),
+    extremes=(
+        ([[1e-15, 1 - 1e-15, 0.5, 1e-300, 1e-12, 1 - 1e-12], [0.0, 1.0, 1.0, 0.0, 1.0, 0.0]], {}),
+        ([[1e-06, 1 - 1e-6, 0.5], [1.0, 0.0, 0.3]], {}),
+    ),
 )
 def binary_cross_entropy(probs, y_true):
     """Binary cross-entropy on probabilities (prefer the logits version for training).
@@ -149,6 +153,14 @@ def _pos_weight(pos_weight, logits):
         ),
     ),
     variants=({"pos_weight": 3.0}, {"pos_weight": 0.5}),
+    extremes=(
+        ([[1e4, -1e4, 1e4, -1e4, 0.0], [1.0, 0.0, 0.0, 1.0, 0.5]], {}),
+        ([[1e4, -1e4, 40.0, -40.0], [0.0, 1.0, 1.0, 0.0]], {'pos_weight': 7.0}),
+    ),
+    invalid=(
+        ({'pos_weight': -2.0}, ValueError, 'pos_weight must be > 0'),
+        ({'pos_weight': [1.0, 2.0]}, ValueError, 'pos_weight must be a scalar or have shape (3,)'),
+    ),
 )
 def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
     """Sigmoid + binary cross-entropy fused into one stable formula on logits.
@@ -266,6 +278,17 @@ def _check_class_axis(arr, name):
         {"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},
         {"label_smoothing": 0.2, "class_weights": np.array([0.5, 2.0, 1.0, 3.0])},
     ),
+    extremes=(
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]], {}),
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {'label_smoothing': 0.1}),
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]], {}),
+    ),
+    invalid=(
+        ({'label_smoothing': 1.2}, ValueError, 'label_smoothing must be in [0, 1]'),
+        ({'class_weights': [1.0, 2.0]}, ValueError, 'class_weights must have shape (4,)'),
+        ({'class_weights': [1.0, 2.0, -1.0, 1.0]}, ValueError, 'class_weights must be >= 0'),
+        ({'ignore_index': 1.5}, TypeError, 'ignore_index must be an int or None'),
+    ),
 )
 def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=None, ignore_index=None):
     """Softmax cross-entropy from logits, with integer labels or probability targets.
@@ -362,6 +385,12 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
         component=lambda g, args: g[..., 0],
     ),
     variants=({"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},),
+    extremes=(
+        ([[[-1e4, -1e-300, 0.0], [-745.0, 0.0, -1e+300]], [0, 2]], {}),
+    ),
+    invalid=(
+        ({'class_weights': [1.0]}, ValueError, 'class_weights must have shape (4,)'),
+    ),
 )
 def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
     """Negative log-likelihood: picks minus the log-probability of each label.
@@ -427,6 +456,15 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
         series=tuple((f"γ = {g:g}", {"y": 1.0}, {"gamma": g, "alpha": None}) for g in (0.0, 0.5, 2.0, 5.0)),
     ),
     variants=({"gamma": 0.0, "alpha": None}, {"gamma": 0.5}, {"gamma": 5.0, "alpha": 0.75}),
+    extremes=(
+        ([[1e4, -1e4, 1e4, -1e4, 0.0, 30.0], [1.0, 0.0, 0.0, 1.0, 1.0, 0.3]], {}),
+        ([[1e4, -1e4, 1e4, -1e4, 40.0], [1.0, 0.0, 0.0, 1.0, 1.0]], {'gamma': 0.5}),
+        ([[1e4, -1e4, 1e4, -1e4], [1.0, 0.0, 0.0, 1.0]], {'gamma': 0.0, 'alpha': None}),
+    ),
+    invalid=(
+        ({'gamma': -1.0}, ValueError, 'gamma must be >= 0'),
+        ({'alpha': 1.5}, ValueError, 'alpha must be in [0, 1]'),
+    ),
 )
 def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     """Sigmoid focal loss (RetinaNet): binary cross-entropy scaled by α_t (1 - p_t)^γ.

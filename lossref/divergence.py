@@ -20,6 +20,7 @@ _TARGET = Domain(
     _target,
     _sample_distribution,
     has_class_axis=True,
+    invalid=((1.5, ValueError, "must be probabilities in [0, 1]"),),
 )
 
 
@@ -64,6 +65,13 @@ _TARGET = Domain(
         grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
     ),
     variants=({"log_target": True},),
+    extremes=(
+        ([[[-1e4, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1 - 1e-16, 1e-16]]], {}),
+        ([[[-1e4, 0.0], [-1e-16, -37.0]], [[-1e4, 0.0], [0.0, -800.0]]], {'log_target': True}),
+    ),
+    invalid=(
+        ({'log_target': 'yes'}, TypeError, 'log_target must be True or False'),
+    ),
 )
 def kl_div(log_probs, target, *, log_target=False):
     """Kullback–Leibler divergence KL(target ‖ prediction), prediction given as log-probabilities.

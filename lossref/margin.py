@@ -37,6 +37,12 @@ from ._domains import REAL, SIGN_LABEL
     ),
     variants=({"margin": 0.0}, {"margin": 2.0}),
     kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
+    extremes=(
+        ([[1e4, -1e4, 1e-300], [1.0, 1.0, -1.0]], {}),
+    ),
+    invalid=(
+        ({'margin': -1.0}, ValueError, 'margin must be >= 0'),
+    ),
 )
 def hinge(scores, labels, *, margin=1.0):
     """Binary hinge loss on raw scores with ±1 labels.

@@ -41,6 +41,9 @@ def _residual_curve(param=None, values=(), symbol=None):
         "Hastie, Tibshirani & Friedman, The Elements of Statistical Learning (2009), §2.4",
     ),
     curve=_residual_curve(),
+    extremes=(
+        ([[1e4, -1e4, 0.0, 1e-300], [-1e4, 1e4, 0.0, 0.0]], {}),
+    ),
 )
 def mse(y_pred, y_true):
     """Mean squared error: the mean of the squared residuals.
@@ -78,6 +81,9 @@ def mse(y_pred, y_true):
     references=("Laplace (1774)", "Koenker & Bassett, Regression Quantiles (1978)"),
     curve=_residual_curve(),
     kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
+    extremes=(
+        ([[1e4, -1e4, 1e-300], [-1e4, 1e4, 0.0]], {}),
+    ),
 )
 def mae(y_pred, y_true):
     """Mean absolute error (L1 loss).
@@ -120,6 +126,15 @@ def mae(y_pred, y_true):
     variants=({"delta": 0.5}, {"delta": 2.0}),
     # the second derivative jumps at |r| = δ, which spoils high-order finite differences
     kink_distance=lambda y_pred, y_true, delta=1.0: np.abs(np.abs(y_pred - y_true) - delta),
+    extremes=(
+        ([[100000000.0, -100000000.0, 1e-12], [0.0, 0.0, 0.0]], {'delta': 0.001}),
+    ),
+    invalid=(
+        ({'delta': 0.0}, ValueError, 'delta must be > 0, got 0.0'),
+        ({'delta': -1.0}, ValueError, 'delta must be > 0'),
+        ({'delta': '1'}, TypeError, 'delta must be a real number, got str'),
+        ({'delta': np.inf}, ValueError, 'delta must be finite'),
+    ),
 )
 def huber(y_pred, y_true, *, delta=1.0):
     """Huber loss: quadratic for residuals up to ``delta``, linear beyond.
@@ -163,6 +178,12 @@ def huber(y_pred, y_true, *, delta=1.0):
     variants=({"beta": 0.0}, {"beta": 0.5}, {"beta": 2.0}),
     kink_distance=lambda y_pred, y_true, beta=1.0: np.minimum(
         np.abs(y_pred - y_true), np.abs(np.abs(y_pred - y_true) - beta)
+    ),
+    extremes=(
+        ([[100000000.0, -100000000.0, 1e-12], [0.0, 0.0, 0.0]], {'beta': 0.001}),
+    ),
+    invalid=(
+        ({'beta': -0.5}, ValueError, 'beta must be >= 0'),
     ),
 )
 def smooth_l1(y_pred, y_true, *, beta=1.0):
@@ -208,6 +229,9 @@ def smooth_l1(y_pred, y_true, *, beta=1.0):
         "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning (2022)",
     ),
     curve=_residual_curve(),
+    extremes=(
+        ([[1e4, -1e4, 800.0, 1e-08, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]], {}),
+    ),
 )
 def log_cosh(y_pred, y_true):
     """Log-cosh loss: ≈ r²/2 for small residuals, ≈ |r| - log 2 for large ones.
@@ -258,6 +282,13 @@ def log_cosh(y_pred, y_true):
     curve=_residual_curve("q", (0.1, 0.5, 0.9), "q"),
     variants=({"q": 0.1}, {"q": 0.9}),
     kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
+    extremes=(
+        ([[100000000.0, -100000000.0], [0.0, 0.0]], {'q': 0.01}),
+    ),
+    invalid=(
+        ({'q': 0.0}, ValueError, 'q must be in (0, 1), got 0.0'),
+        ({'q': 1.5}, ValueError, 'q must be in (0, 1)'),
+    ),
 )
 def quantile(y_pred, y_true, *, q=0.5):
     """Pinball (quantile) loss: under-predictions cost q, over-predictions cost 1 - q.

@@ -67,36 +67,41 @@ def test_rejects_bad_weights(loss):
     _raises(ValueError, "the mean is undefined", loss, args, weights=[0.0, 0.0, 0.0])
 
 
-# (loss, hyperparameters, exception, message)
-BAD_HYPERPARAMETERS = [
-    ("huber", {"delta": 0.0}, ValueError, "delta must be > 0, got 0.0"),
-    ("huber", {"delta": -1.0}, ValueError, "delta must be > 0"),
-    ("huber", {"delta": "1"}, TypeError, "delta must be a real number, got str"),
-    ("huber", {"delta": np.inf}, ValueError, "delta must be finite"),
-    ("smooth_l1", {"beta": -0.5}, ValueError, "beta must be >= 0"),
-    ("quantile", {"q": 0.0}, ValueError, "q must be in (0, 1), got 0.0"),
-    ("quantile", {"q": 1.5}, ValueError, "q must be in (0, 1)"),
-    ("binary_cross_entropy_with_logits", {"pos_weight": -2.0}, ValueError, "pos_weight must be > 0"),
-    ("binary_cross_entropy_with_logits", {"pos_weight": [1.0, 2.0]}, ValueError, "pos_weight must be a scalar or have shape (3,)"),
-    ("sigmoid_focal", {"gamma": -1.0}, ValueError, "gamma must be >= 0"),
-    ("sigmoid_focal", {"alpha": 1.5}, ValueError, "alpha must be in [0, 1]"),
-    ("softmax_cross_entropy", {"label_smoothing": 1.2}, ValueError, "label_smoothing must be in [0, 1]"),
-    ("softmax_cross_entropy", {"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
-    ("softmax_cross_entropy", {"class_weights": [1.0, 2.0, -1.0, 1.0]}, ValueError, "class_weights must be >= 0"),
-    ("softmax_cross_entropy", {"ignore_index": 1.5}, TypeError, "ignore_index must be an int or None"),
-    ("nll", {"class_weights": [1.0]}, ValueError, "class_weights must have shape (4,)"),
-    ("hinge", {"margin": -1.0}, ValueError, "margin must be >= 0"),
-    ("kl_div", {"log_target": "yes"}, TypeError, "log_target must be True or False"),
+DOMAIN_ROWS = [
+    (loss, index, row)
+    for loss in LOSSES
+    for index, name in enumerate(loss.arg_names)
+    for row in loss.meta.domain[name].invalid
 ]
+
+
+@pytest.mark.parametrize("loss, index, row", DOMAIN_ROWS, ids=lambda v: v.name if hasattr(v, "name") else (str(v[0]) if isinstance(v, tuple) else str(v)))
+def test_rejects_values_outside_the_declared_domain(loss, index, row):
+    value, exc, message = row
+    args = _valid(loss)
+    planted = np.array(args[index], copy=True)
+    planted.flat[0] = value
+    args[index] = planted
+    _raises(exc, f"{loss.arg_names[index]} {message}", loss, args)
+
+
+def test_every_constrained_argument_has_invalid_examples():
+    from lossref._domains import LOGITS, REAL
+
+    for loss in LOSSES:
+        for name in loss.arg_names:
+            domain = loss.meta.domain[name]
+            assert domain in (REAL, LOGITS) or domain.invalid, f"{loss.name}: {name}"
+
+
+# (loss, hyperparameters, exception, message), declared by each loss as ``invalid``
+BAD_HYPERPARAMETERS = [(loss.name, *row) for loss in lossref.catalog() for row in loss.meta.invalid]
 
 
 @pytest.mark.parametrize("name, hyper, exc, message", BAD_HYPERPARAMETERS, ids=lambda v: v if isinstance(v, str) else None)
 def test_rejects_invalid_hyperparameter(name, hyper, exc, message):
     loss = lossref.get(name)
-    args = _valid(loss)
-    if name == "binary_cross_entropy_with_logits":
-        args = [np.zeros((2, 3)), np.ones((2, 3))]
-    _raises(exc, message, loss, args, **hyper)
+    _raises(exc, message, loss, _valid(loss), **hyper)
 
 
 def test_every_loss_with_hyperparameters_has_a_bad_hyperparameter_row():
