@@ -23,6 +23,8 @@ class Domain:
         has_class_axis: True if the argument carries the class axis (last axis).
         invalid: ``(value, exception, message)`` rows: planting ``value`` into a valid
             sample must raise ``exception`` with ``"<argument> <message>"`` (tests use them).
+        stress: Values (rows of three classes for class-axis domains) where float64
+            formulas break: the accuracy tests evaluate every loss on their product.
     """
 
     text: str
@@ -30,6 +32,7 @@ class Domain:
     sample: Callable
     has_class_axis: bool = False
     invalid: tuple = ()
+    stress: tuple = ()
 
 
 def _probability(value, name):
@@ -81,27 +84,41 @@ def _sample_log_distribution(rng, shape):
     return np.log(_sample_distribution(rng, shape))
 
 
-REAL = Domain("ℝ", as_float_array, lambda rng, shape: rng.normal(scale=2.0, size=shape))
+_REAL_STRESS = (0.0, 1e-300, -1e-300, 1e-12, -1e-12, 1e-6, 0.1, -0.5, 1.0, -3.0, 30.0, -700.0, 1e4, -1e8)
+_LOGIT_ROWS = ((0.0, 0.0, 0.0), (1e4, 0.0, -1e4), (40.0, 0.0, 1.0), (-745.0, 0.0, 0.0),
+               (1e-12, 0.0, 0.0), (2.0, -1.0, 0.5), (-30.0, 30.0, 0.0))
+# rows whose entries sum to exactly 1 in binary (1 - 2⁻⁵⁰ and 2⁻⁵⁰ are exact), so the true
+# answer does not hinge on how the sum rounds
+_DISTRIBUTION_ROWS = ((1.0, 0.0, 0.0), (0.25, 0.25, 0.5), (1 - 2**-50, 2**-50, 0.0), (0.0, 0.25, 0.75))
+
+REAL = Domain("ℝ", as_float_array, lambda rng, shape: rng.normal(scale=2.0, size=shape), stress=_REAL_STRESS)
 _NOT_PROBABILITIES = ((1.5, ValueError, "must be probabilities in [0, 1]"), (-0.25, ValueError, "must be probabilities in [0, 1]"))
 
 PROBABILITY = Domain("[0, 1]", _probability, lambda rng, shape: rng.uniform(0.02, 0.98, size=shape),
-                     invalid=_NOT_PROBABILITIES)
+                     invalid=_NOT_PROBABILITIES,
+                     stress=(0.0, 1e-300, 1e-15, 1e-6, 0.1, 0.5, 0.9, 1 - 1e-6, 1 - 1e-15, 1.0))
 LOG_PROBABILITY = Domain(
     "(−∞, 0], the log of a distribution over the last axis",
     _log_probability,
     _sample_log_distribution,
     has_class_axis=True,
     invalid=((0.25, ValueError, "must be log-probabilities (<= 0)"),),
+    # log_softmax of some of the logit rows: normalised to within an ulp
+    stress=((-1.0986122886681098, -1.0986122886681098, -1.0986122886681098), (0.0, -1e4, -2e4),
+            (-1.5796578428307375e-17, -40.0, -39.0), (-745.6931471805599, -0.6931471805599453, -0.6931471805599453),
+            (-0.24131129665715703, -3.241311296657157, -1.7413112966571571)),
 )
 LOGITS = Domain("real, shape (..., C): classes on the last axis", as_float_array,
-                lambda rng, shape: rng.normal(scale=2.0, size=shape), has_class_axis=True)
+                lambda rng, shape: rng.normal(scale=2.0, size=shape), has_class_axis=True, stress=_LOGIT_ROWS)
 SIGN_LABEL = Domain("{−1, +1}", _sign_label, lambda rng, shape: rng.choice([-1.0, 1.0], size=shape),
-                    invalid=((0.0, ValueError, "must be -1 or +1"), (2.0, ValueError, "must be -1 or +1")))
+                    invalid=((0.0, ValueError, "must be -1 or +1"), (2.0, ValueError, "must be -1 or +1")),
+                    stress=(-1.0, 1.0))
 BINARY_TARGET = Domain("[0, 1] (hard 0/1 or soft labels)", _probability,
                        lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
-                       invalid=_NOT_PROBABILITIES)
+                       invalid=_NOT_PROBABILITIES, stress=(0.0, 1.0, 0.3))
 DISTRIBUTION = Domain("probabilities over the last axis (rows sum to 1)", _distribution,
-                      _sample_distribution, has_class_axis=True, invalid=_NOT_PROBABILITIES)
+                      _sample_distribution, has_class_axis=True, invalid=_NOT_PROBABILITIES,
+                      stress=_DISTRIBUTION_ROWS)
 def _sample_labels(rng, shape):
     # Label domains get the logits' shape (..., C) and drop the class axis.
     return rng.integers(0, shape[-1], size=shape[:-1])
@@ -109,10 +126,11 @@ def _sample_labels(rng, shape):
 
 _BAD_LABELS = ((10**6, ValueError, "must be in [0, "), (-3, ValueError, "must be in [0, "))
 
-CLASS_LABEL = Domain("integers in [0, C)", as_label_array, _sample_labels, invalid=_BAD_LABELS)
+CLASS_LABEL = Domain("integers in [0, C)", as_label_array, _sample_labels, invalid=_BAD_LABELS, stress=(0, 1, 2))
 LABELS_OR_DISTRIBUTION = Domain(
     "integers in [0, C), or probabilities over the last axis",
     _labels_or_distribution,
     _sample_labels,
     invalid=_BAD_LABELS,
+    stress=(0, 1, 2, *_DISTRIBUTION_ROWS),
 )

@@ -9,8 +9,13 @@ def softplus(x):
 
 
 def sigmoid(x):
-    """σ(x) = exp(-softplus(-x)): finite and accurate for |x| up to float64's range."""
-    return np.exp(-softplus(-x))
+    """σ(x) to a few ulps for every float64 x, without overflow.
+
+    1/(1 + e^{-x}) for x >= 0 and e^{x}/(1 + e^{x}) for x < 0: e^{-|x|} never overflows.
+    (exp(-softplus(-x)) is also finite, but its relative error grows like |x|·ε.)
+    """
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def log_softmax(z):
@@ -25,6 +30,12 @@ def log_softmax(z):
     e = np.exp(z - m)
     np.put_along_axis(e, top, 0.0, axis=-1)
     return (z - m) - np.log1p(e.sum(axis=-1, keepdims=True))
+
+
+def xlog1py(x, y):
+    """x·log(1 + y) with 0·log(1 + y) = 0; log1p keeps 1 - p accurate for p near 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x == 0, 0.0, x * np.log1p(np.where(x == 0, 0.0, y)))
 
 
 def xlogy(x, y):

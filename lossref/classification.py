@@ -13,7 +13,7 @@ from ._domains import (
     PROBABILITY,
     REAL,
 )
-from ._math import log_softmax, sigmoid, softplus, xlogy
+from ._math import log_softmax, sigmoid, softplus, xlog1py, xlogy
 
 
 def _binary_curve(x_label, x_range, series=None, y_limits=None):
@@ -105,7 +105,8 @@ def binary_cross_entropy(probs, y_true):
         array([-2.])
     """
     with np.errstate(divide="ignore"):
-        value = 0.0 - (xlogy(y_true, probs) + xlogy(1.0 - y_true, 1.0 - probs))  # 0.0 -: no -0.0
+        # log1p(-p), not log(1 - p): 1 - p rounds away p's last digits when p < 1e-3
+        value = 0.0 - (xlogy(y_true, probs) + xlog1py(1.0 - y_true, -probs))  # 0.0 -: no -0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         # -y/p + (1-y)/(1-p), with each term 0 when its coefficient is 0 (limit, not 0/0)
         pos = np.where(y_true == 0, 0.0, -y_true / probs)
@@ -346,7 +347,13 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
     q = (1.0 - eps) * target + eps / num_classes
     wq = w * q
     value = -(wq * log_p).sum(axis=-1)
-    grad = wq.sum(axis=-1, keepdims=True) * p - wq
+    total = wq.sum(axis=-1, keepdims=True)
+    # Σq·p - q cancels where p ≈ q/Σq (a confident, correct row): write it as
+    # q·expm1(log p + log Σq - log q), exact to a few ulps since log p is accurate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = log_p + np.log(total) - np.log(wq)
+        close = (wq > 0) & (log_ratio < 1.0)
+        grad = np.where(close, wq * np.expm1(np.where(close, log_ratio, 0.0)), total * p - wq)
     return value, grad
 
 

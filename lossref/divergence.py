@@ -4,7 +4,7 @@ import numpy as np
 
 from ._checks import as_float_array, in_interval, rows_sum_to_one
 from ._core import Curve, Difference, class_axis_loss
-from ._domains import LOG_PROBABILITY, Domain, _sample_distribution
+from ._domains import _DISTRIBUTION_ROWS, LOG_PROBABILITY, Domain, _sample_distribution
 from ._math import log_softmax, xlogy
 
 
@@ -21,6 +21,7 @@ _TARGET = Domain(
     _sample_distribution,
     has_class_axis=True,
     invalid=((1.5, ValueError, "must be probabilities in [0, 1]"),),
+    stress=_DISTRIBUTION_ROWS,
 )
 
 

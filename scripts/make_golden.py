@@ -14,7 +14,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 from conformance_cases import cases  # noqa: E402
-
 from torch_reference import REFERENCES, differences, evaluate  # noqa: E402
 
 

@@ -35,7 +35,8 @@ def prepare(loss, args, hyper):
     """Adapt sampled arguments to a variant whose input space differs from the default."""
     args = list(args)
     if hyper.get("log_target"):
-        args[1] = np.log(args[1])
+        with np.errstate(divide="ignore"):  # log 0 = -inf: such rows are rejected, as they should be
+            args[1] = np.log(args[1])
     return args
 
 

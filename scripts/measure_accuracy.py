@@ -1,0 +1,36 @@
+"""Measure every loss against the mpmath reference and write tests/golden/accuracy.json.
+
+The pages print these bounds; tests/test_accuracy.py re-measures and fails if a loss does
+worse than its committed bound. Run after changing a loss or adding one.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import lossref  # noqa: E402
+
+from accuracy import bound, measure_all  # noqa: E402
+
+
+def main():
+    out = {}
+    for loss in lossref.catalog():
+        m = measure_all(loss)
+        out[loss.name] = {
+            "value_bound": bound(m["value"]),
+            "grad_bound": bound(m["grad"]),
+            "value_measured": m["value"],
+            "grad_measured": m["grad"],
+            "points": m["points"],
+        }
+        print(f"{loss.name:34s} value {m['value']:.2e}  grad {m['grad']:.2e}  ({m['points']} points)")
+    path = ROOT / "tests" / "golden" / "accuracy.json"
+    path.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()

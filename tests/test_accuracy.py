@@ -1,0 +1,30 @@
+"""No loss is less accurate than the bound its page states (tests/golden/accuracy.json)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import lossref
+
+from accuracy import measure_all
+from mp_reference import REFERENCES
+
+CLAIMS = json.loads((Path(__file__).parent / "golden" / "accuracy.json").read_text())
+GOAL = 1e-13  # the accuracy goal wherever the float64 answer is representable
+
+
+def test_every_loss_has_a_reference_and_a_claim():
+    names = {loss.name for loss in lossref.catalog()}
+    assert set(REFERENCES) == names
+    assert set(CLAIMS) == names
+
+
+@pytest.mark.parametrize("loss", lossref.catalog(), ids=lambda loss: loss.name)
+def test_accuracy_against_mpmath(loss):
+    measured = measure_all(loss)
+    claim = CLAIMS[loss.name]
+    assert measured["points"] >= 10, "too few stress points counted"
+    assert measured["value"] <= claim["value_bound"]
+    assert measured["grad"] <= claim["grad_bound"]
+    assert claim["value_bound"] <= GOAL and claim["grad_bound"] <= GOAL
