@@ -73,6 +73,10 @@ class Meta:
     naive formula overflows or cancels: values and gradients must stay finite and match
     finite differences), ``invalid`` (``(hyperparameters, exception, message)`` rows) and
     ``kink_distance`` (how far each input is from a kink, where finite differences fail).
+
+    A loss with several differentiable arguments lists them in ``differentiable`` and its
+    kernel returns a dict ``{argument: gradient}``. A metric that is not a mean of
+    per-sample losses (RMSE) restricts ``reductions`` and gives ``outer = (f, f')``.
     """
 
     family: str
@@ -89,6 +93,9 @@ class Meta:
     extremes: tuple = ()
     invalid: tuple = ()
     kink_distance: Callable = None
+    differentiable: tuple = ()  # arguments ``grad(argnum=)`` can differentiate; default: the first
+    reductions: tuple = ("mean", "sum", "none")
+    outer: tuple = None  # (f, f'): applied after the reduction, e.g. the square root of RMSE
     reduction_note: str = "`\"mean\"` divides by the number of samples N (by Σw with `weights=`)."
 
 
@@ -138,24 +145,41 @@ class Loss:
     def __repr__(self):
         return f"<Loss {self.name} ({self.meta.family})>"
 
+    @property
+    def differentiable(self):
+        """The arguments ``grad(argnum=...)`` accepts: the first, unless the loss lists more."""
+        return self.meta.differentiable or self.arg_names[:1]
+
     def __call__(self, *args, reduction="mean", weights=None, **hyper):
         value, _ = self._evaluate(args, reduction, weights, hyper, want_grad=False)
         return value
 
-    def grad(self, *args, reduction="mean", weights=None, **hyper):
-        """Gradient of the reduced loss with respect to the first argument (same shape)."""
-        return self._evaluate(args, reduction, weights, hyper, want_grad=True)[1]
+    def grad(self, *args, reduction="mean", weights=None, argnum=0, **hyper):
+        """Gradient of the reduced loss with respect to one argument (same shape as it).
 
-    def value_and_grad(self, *args, reduction="mean", weights=None, **hyper):
+        ``argnum`` is the argument's position or name: 0, the first, by default.
+        """
+        return self._evaluate(args, reduction, weights, hyper, want_grad=True, argnum=argnum)[1]
+
+    def value_and_grad(self, *args, reduction="mean", weights=None, argnum=0, **hyper):
         """``(value, grad)`` in one pass."""
-        return self._evaluate(args, reduction, weights, hyper, want_grad=True)
+        return self._evaluate(args, reduction, weights, hyper, want_grad=True, argnum=argnum)
 
     def sample_inputs(self, rng, *, batch=5, classes=4):
         """Draw valid positional arguments from the declared domains (for tests and plots)."""
         shape = (batch, classes) if self.layout == "classes" else (batch,)
         return tuple(self.meta.domain[n].sample(rng, shape) for n in self.arg_names)
 
-    def _evaluate(self, args, reduction, weights, hyper, want_grad):
+    def _argname(self, argnum):
+        name = self.arg_names[argnum] if isinstance(argnum, int) and 0 <= argnum < len(self.arg_names) else argnum
+        if name not in self.differentiable:
+            raise ValueError(
+                f"argnum must name a differentiable argument of {self.name}: "
+                f"{', '.join(repr(n) for n in self.differentiable)}; got {argnum!r}"
+            )
+        return name
+
+    def _evaluate(self, args, reduction, weights, hyper, want_grad, argnum=0):
         if len(args) != len(self.arg_names):
             raise TypeError(
                 f"{self.name}() takes {len(self.arg_names)} positional arguments "
@@ -165,6 +189,12 @@ class Loss:
         if unknown:
             raise TypeError(f"{self.name}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
         reduction = reduction_name(reduction)
+        if reduction not in self.meta.reductions:
+            raise ValueError(
+                f"{self.name} supports reduction={' or '.join(repr(r) for r in self.meta.reductions)} only; "
+                f"got {reduction!r}"
+            )
+        target = self._argname(argnum) if want_grad else None
         if want_grad and reduction == "none":
             raise ValueError(
                 "grad needs a scalar loss: use reduction='mean' or 'sum' "
@@ -175,8 +205,14 @@ class Loss:
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
         values, grad = out[0], out[1]
+        if isinstance(grad, dict):
+            grad = grad[target] if want_grad else None
         norm = out[2] if len(out) > 2 else None
-        return _reduce(values, grad, norm, reduction, weights, want_grad)
+        value, grad = _reduce(values, grad, norm, reduction, weights, want_grad)
+        if self.meta.outer is not None and reduction != "none":
+            f, df = self.meta.outer
+            value, grad = f(value), (None if grad is None else df(value) * grad)
+        return value, grad
 
 
 def _same_shape(names, arrays):

@@ -13,6 +13,11 @@ def loss_id(loss):
     return loss.name
 
 
+def reductions(loss):
+    """The scalar reductions a loss supports (RMSE, say, is mean-only)."""
+    return [r for r in ("mean", "sum") if r in loss.meta.reductions]
+
+
 def variants(loss):
     """The default hyperparameters plus every declared variant, as (loss, hyper) pairs."""
     return [(loss, {})] + [(loss, dict(v)) for v in loss.meta.variants]
@@ -40,13 +45,13 @@ def prepare(loss, args, hyper):
     return args
 
 
-def fd_step(loss, x):
+def fd_step(loss, x, name=None):
     """Absolute finite-difference step: inside [0, 1] for probabilities; 1e-3 otherwise.
 
     An absolute step suits logits and residuals, whose curvature does not shrink as they
     grow; the rounding error ε·|f|/h stays below 1e-8 even at |x| = 1e8.
     """
-    domain = loss.meta.domain[loss.arg_names[0]]
+    domain = loss.meta.domain[name or loss.arg_names[0]]
     if domain is PROBABILITY:
         return 1e-3 * min(x.min(), 1 - x.max(), 0.1)
     if domain is LOG_PROBABILITY:
@@ -56,25 +61,30 @@ def fd_step(loss, x):
     return 1e-3
 
 
-def assert_gradient_matches(loss, args, hyper, *, reduction="mean", weights=None, rtol=1e-7, atol=1e-10):
+def assert_gradient_matches(loss, args, hyper, *, reduction="mean", weights=None, rtol=1e-7, atol=1e-10, argnum=0):
     """Analytic gradient of the reduced loss vs fourth-order central differences.
 
     Elements closer to a declared kink than the stencil's reach are left out: finite
     differences there measure neither side (the subgradient is tested by hand).
     """
-    x, rest = args[0], args[1:]
+    args = list(args)
+    x = np.asarray(args[argnum], dtype=float)
     kw = dict(hyper, reduction=reduction, weights=weights)
-    analytic = loss.grad(x, *rest, **kw)
-    step = fd_step(loss, x)
-    numeric = numerical_gradient(lambda v: loss(v, *rest, **kw), x, step=step, relative=False)
+
+    def f(v):
+        return loss(*args[:argnum], v, *args[argnum + 1:], **kw)
+
+    analytic = loss.grad(*args, argnum=argnum, **kw)
+    step = fd_step(loss, x, loss.arg_names[argnum])
+    numeric = numerical_gradient(f, x, step=step, relative=False)
     mask = np.ones(x.shape, bool)
-    if loss.meta.kink_distance is not None:
+    if loss.meta.kink_distance is not None and argnum == 0:
         reach = 3 * step
         mask = loss.meta.kink_distance(*args, **hyper) > reach
     assert analytic.shape == x.shape
     assert np.isfinite(analytic).all()
     # plus the stencil's own rounding error, a few ulps of |f| divided by the step
-    rounding = 16 * np.finfo(float).eps * max(1.0, abs(loss(x, *rest, **kw))) / step
+    rounding = 16 * np.finfo(float).eps * max(1.0, abs(f(x))) / step
     np.testing.assert_allclose(analytic[mask], numeric[mask], rtol=rtol, atol=atol + rounding)
     return mask
 

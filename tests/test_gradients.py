@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 import lossref
 from lossref._domains import LOGITS, REAL
 
-from helpers import ALL_VARIANTS, assert_gradient_matches, per_sample_numerical_gradient, prepare, variant_id
+from helpers import (
+    ALL_VARIANTS,
+    assert_gradient_matches,
+    per_sample_numerical_gradient,
+    prepare,
+    reductions,
+    variant_id,
+)
 
 
 def _draw(loss, hyper, seed, batch, scale):
@@ -26,12 +33,32 @@ def _draw(loss, hyper, seed, batch, scale):
     seed=st.integers(0, 2**32 - 1),
     batch=st.integers(1, 6),
     scale=st.sampled_from([1e-3, 0.3, 1.0, 4.0, 30.0]),
-    reduction=st.sampled_from(["mean", "sum"]),
+    data=st.data(),
 )
-def test_gradient_matches_finite_differences(pair, seed, batch, scale, reduction):
+def test_gradient_matches_finite_differences(pair, seed, batch, scale, data):
     loss, hyper = pair
+    reduction = data.draw(st.sampled_from(reductions(loss)))
     args, _ = _draw(loss, hyper, seed, batch, scale)
     assert_gradient_matches(loss, args, hyper, reduction=reduction)
+
+
+OTHER_ARGS = [(loss, hyper, i) for loss, hyper in ALL_VARIANTS
+              for i, name in enumerate(loss.arg_names) if i > 0 and name in loss.differentiable]
+
+
+@pytest.mark.parametrize("loss, hyper, argnum", OTHER_ARGS,
+                         ids=lambda v: v.name if hasattr(v, "name") else str(v))
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_gradient_wrt_other_arguments(loss, hyper, argnum, seed):
+    args, _ = _draw(loss, hyper, seed, 5, 1.0)
+    assert_gradient_matches(loss, args, hyper, argnum=argnum)
+
+
+def test_argnum_must_name_a_differentiable_argument():
+    with pytest.raises(ValueError, match="argnum must name a differentiable argument of mse: 'y_pred'; got 1"):
+        lossref.mse.grad([1.0], [0.0], argnum=1)
+    assert lossref.mse.grad([1.0], [0.0], argnum="y_pred").tolist() == [2.0]
 
 
 @pytest.mark.parametrize("pair", ALL_VARIANTS, ids=variant_id)

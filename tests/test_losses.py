@@ -145,6 +145,12 @@ def test_ignored_samples_leave_the_numerator_and_the_denominator():
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
 def test_reductions_and_weights_contract(loss, rng):
     args = loss.sample_inputs(rng, batch=6, classes=4)
+    if loss.meta.reductions != ("mean", "sum", "none"):
+        # a metric such as RMSE: only its own reductions, and a clear error for the others
+        for reduction in {"mean", "sum", "none"} - set(loss.meta.reductions):
+            with pytest.raises(ValueError, match=f"{loss.name} supports reduction="):
+                loss(*args, reduction=reduction)
+        return
     per_sample = loss(*args, reduction="none")
     assert per_sample.shape == (6,)
     assert loss(*args, reduction="sum") == pytest.approx(per_sample.sum(), rel=1e-14)
