@@ -42,9 +42,11 @@ def on_config(config):
     loss_nav = ["losses/index.md"]
     for family in sorted(losses, key=_family_order):
         loss_nav.append({family.capitalize(): [f"losses/{loss.name}.md" for loss in losses[family]]})
-    notebooks = ["notebooks/index.md"] + [
-        f"notebooks/{path.name}" for path in sorted((ROOT / "notebooks").glob("*.ipynb"))
-    ]
+    # notebooks in the order the notebooks index lists them, then any it does not list yet
+    listed = re.findall(r"\]\(([\w-]+\.ipynb)\)", (ROOT / "notebooks" / "index.md").read_text())
+    found = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
+    ordered = [name for name in listed if name in found] + [name for name in found if name not in listed]
+    notebooks = ["notebooks/index.md"] + [f"notebooks/{name}" for name in ordered]
     config["nav"] = [
         {"Home": "index.md"},
         {"Losses": loss_nav},
@@ -65,6 +67,8 @@ def on_page_markdown(markdown, page, config, files):
         kind, name = match.group(1), match.group(2)
         if kind == "index":
             return index_block()
+        if kind == "finder":
+            return finder_block()
         loss = lossref.get(name)
         return {"definition": definition_block, "frameworks": frameworks_block, "api": api_block}[kind](loss)
 
@@ -195,6 +199,49 @@ def _page_title(loss):
     page = ROOT / "docs" / "losses" / f"{loss.name}.md"
     first = page.read_text().splitlines()[0] if page.exists() else ""
     return first[2:].strip() if first.startswith("# ") else loss.name
+
+
+def _yes_no(flag):
+    return "yes" if flag else "no"
+
+
+def finder_block():
+    """One table of every loss with filters (plain JavaScript in assets/lossref.js)."""
+    families = sorted({loss.meta.family for loss in lossref.catalog()}, key=_family_order)
+    options = "".join(f'<option value="{f}">{f.capitalize()}</option>' for f in families)
+    rows = []
+    for loss in lossref.catalog():
+        first = loss.arg_names[0]
+        props = loss.meta.properties
+        flags = {"convex": "convex" in props, "robust": "bounded_gradient" in props,
+                 "smooth": "smooth" in props}
+        data = " ".join(f'data-{k}="{_yes_no(v)}"' for k, v in flags.items())
+        rows.append(
+            f'<tr data-family="{loss.meta.family}" {data}>'
+            f'<td><a href="{loss.name}/">{html.escape(_page_title(loss))}</a></td>'
+            f"<td>{loss.meta.family}</td>"
+            f"<td><code>{first}</code> ∈ {html.escape(loss.meta.domain[first].text)}</td>"
+            + "".join(f"<td>{_yes_no(v)}</td>" for v in flags.values())
+            + "</tr>"
+        )
+    return "\n".join(
+        [
+            '<div class="lossref-finder" markdown="0">',
+            '<form class="lossref-filters" aria-label="Filter the losses">',
+            f'<label>Family <select name="family"><option value="">all</option>{options}</select></label>',
+            '<label><input type="checkbox" name="convex"> convex</label>',
+            '<label><input type="checkbox" name="robust"> robust (bounded gradient)</label>',
+            '<label><input type="checkbox" name="smooth"> differentiable everywhere</label>',
+            '<output name="count" aria-live="polite"></output>',
+            "</form>",
+            '<table class="lossref-finder-table"><thead><tr><th>Loss</th><th>Family</th><th>Input</th>'
+            "<th>Convex</th><th>Robust</th><th>Differentiable</th></tr></thead><tbody>",
+            *rows,
+            "</tbody></table>",
+            "</div>",
+            "",
+        ]
+    )
 
 
 def index_block():
