@@ -76,7 +76,17 @@ class Meta:
 
     A loss with several differentiable arguments lists them in ``differentiable`` and its
     kernel returns a dict ``{argument: gradient}``. A metric that is not a mean of
-    per-sample losses (RMSE) restricts ``reductions`` and gives ``outer = (f, f')``.
+    per-sample losses (RMSE) restricts ``reductions`` and gives ``outer = (f, f')``; its
+    kernel may return a fourth output, a dict of keywords for ``f`` and ``f'`` (RMSE: the
+    scale it divided the residuals by, so that their squares neither overflow nor underflow).
+    A loss that bends on a length shorter than the tests' finite-difference step (1e-3)
+    gives ``fd_step(**hyperparameters)``, the step to use instead (Charbonnier: ε/100).
+
+    An evaluation-only loss (the 0–1 loss) sets ``differentiable=False``: its ``.grad``
+    raises, and the gradient tests leave it out (one test checks that it raises). A
+    keyword-only hyperparameter without a default is listed in ``required`` with an
+    example value, which the registry-wide tests pass (a per-class array is written for
+    the tests' four classes).
     """
 
     family: str
@@ -93,9 +103,11 @@ class Meta:
     extremes: tuple = ()
     invalid: tuple = ()
     kink_distance: Callable = None
-    differentiable: tuple = ()  # arguments ``grad(argnum=)`` can differentiate; default: the first
+    differentiable: tuple | bool = ()  # arguments ``grad(argnum=)`` can differentiate; default: the first; False: none
+    required: dict = field(default_factory=dict)  # hyperparameter without a default -> example value for the tests
     reductions: tuple = ("mean", "sum", "none")
     outer: tuple = None  # (f, f'): applied after the reduction, e.g. the square root of RMSE
+    fd_step: Callable = None  # hyperparameters -> finite-difference step for the tests
     reduction_note: str = "`\"mean\"` divides by the number of samples N (by Σw with `weights=`)."
 
 
@@ -130,6 +142,9 @@ class Loss:
         }
         if set(meta.domain) != set(self.arg_names):
             raise AssertionError(f"{self.name}: domain keys must match {self.arg_names}")
+        no_default = {n for n, d in self.hyperparameters.items() if d is inspect.Parameter.empty}
+        if set(meta.required) != no_default:
+            raise AssertionError(f"{self.name}: required must give an example for each of {sorted(no_default)}")
         common = [
             inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default="mean"),
             inspect.Parameter("weights", inspect.Parameter.KEYWORD_ONLY, default=None),
@@ -147,7 +162,12 @@ class Loss:
 
     @property
     def differentiable(self):
-        """The arguments ``grad(argnum=...)`` accepts: the first, unless the loss lists more."""
+        """The arguments ``grad(argnum=...)`` accepts: the first, unless the loss lists more.
+
+        Empty for an evaluation-only loss (``differentiable=False``), whose ``grad`` raises.
+        """
+        if self.meta.differentiable is False:
+            return ()
         return self.meta.differentiable or self.arg_names[:1]
 
     def __call__(self, *args, reduction="mean", weights=None, **hyper):
@@ -180,6 +200,13 @@ class Loss:
         return name
 
     def _evaluate(self, args, reduction, weights, hyper, want_grad, argnum=0):
+        if want_grad and not self.differentiable:
+            raise TypeError(
+                f"{self.name} has no gradient: it is piecewise constant, so its derivative is 0 "
+                "wherever it exists and undefined where the value jumps, which gives gradient "
+                "descent nothing to follow. Train with a differentiable surrogate (e.g. "
+                f"softmax_cross_entropy or hinge) and use {self.name} to evaluate."
+            )
         if len(args) != len(self.arg_names):
             raise TypeError(
                 f"{self.name}() takes {len(self.arg_names)} positional arguments "
@@ -208,10 +235,11 @@ class Loss:
         if isinstance(grad, dict):
             grad = grad[target] if want_grad else None
         norm = out[2] if len(out) > 2 else None
+        context = out[3] if len(out) > 3 else {}  # keywords for ``outer``
         value, grad = _reduce(values, grad, norm, reduction, weights, want_grad)
         if self.meta.outer is not None and reduction != "none":
             f, df = self.meta.outer
-            value, grad = f(value), (None if grad is None else df(value) * grad)
+            value, grad = f(value, **context), (None if grad is None else df(value, **context) * grad)
         return value, grad
 
 
@@ -290,8 +318,8 @@ def catalog(family=None):
 
     Examples:
         >>> import lossref
-        >>> [loss.name for loss in lossref.catalog(family="margin")]
-        ['hinge']
+        >>> [loss.name for loss in lossref.catalog(family="margin")][:2]
+        ['exponential', 'hinge']
     """
     losses = sorted(_REGISTRY.values(), key=lambda loss: loss.name)
     if family is None:

@@ -25,6 +25,9 @@ class Domain:
             sample must raise ``exception`` with ``"<argument> <message>"`` (tests use them).
         stress: Values (rows of three classes for class-axis domains) where float64
             formulas break: the accuracy tests evaluate every loss on their product.
+        positive: True for a scale (a rate, a variance, a mean) that must stay > 0, at
+            least for some hyperparameters: tests then step by 1e-3·min(1, |x|), never
+            across 0, and do not evaluate the loss at 0.
     """
 
     text: str
@@ -33,6 +36,7 @@ class Domain:
     has_class_axis: bool = False
     invalid: tuple = ()
     stress: tuple = ()
+    positive: bool = False
 
 
 def _probability(value, name):
@@ -116,8 +120,17 @@ SIGN_LABEL = Domain("{−1, +1}", _sign_label, lambda rng, shape: rng.choice([-1
 BINARY_TARGET = Domain("[0, 1] (hard 0/1 or soft labels)", _probability,
                        lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
                        invalid=_NOT_PROBABILITIES, stress=(0.0, 1.0, 0.3))
+
+
+def _sample_predicted_distribution(rng, shape):
+    # softmax of logits in [-2, 2]: every entry is above e⁻⁴/C, so derivatives such as
+    # -q/p stay moderate and a test's small step never leaves [0, 1]
+    e = np.exp(rng.uniform(-2.0, 2.0, size=shape))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 DISTRIBUTION = Domain("probabilities over the last axis (rows sum to 1)", _distribution,
-                      _sample_distribution, has_class_axis=True, invalid=_NOT_PROBABILITIES,
+                      _sample_predicted_distribution, has_class_axis=True, invalid=_NOT_PROBABILITIES,
                       stress=_DISTRIBUTION_ROWS)
 def _sample_labels(rng, shape):
     # Label domains get the logits' shape (..., C) and drop the class axis.
@@ -133,4 +146,32 @@ LABELS_OR_DISTRIBUTION = Domain(
     _sample_labels,
     invalid=_BAD_LABELS,
     stress=(0, 1, 2, *_DISTRIBUTION_ROWS),
+)
+
+
+def _multi_hot(value, name):
+    try:
+        raw = np.asarray(value)
+    except Exception:  # ragged lists: as_float_array raises the named error
+        raw = value
+    is_bool = isinstance(raw, np.ndarray) and raw.dtype == np.bool_
+    arr = as_float_array(raw.astype(np.float64) if is_bool else raw, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have a class axis (its last axis)")
+    outside = ~np.isin(arr, (0.0, 1.0))
+    if outside.any():
+        raise ValueError(
+            f"{name} must be 0 or 1 (a multi-hot indicator, one column per class); got "
+            f"{float(arr[outside].flat[0])!r}"
+        )
+    return arr
+
+
+MULTI_HOT = Domain(
+    "{0, 1}, shape (..., C): 1 marks each target class",
+    _multi_hot,
+    lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
+    has_class_axis=True,
+    invalid=((0.5, ValueError, "must be 0 or 1"), (-1.0, ValueError, "must be 0 or 1")),
+    stress=((1.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (0.0, 0.0, 0.0)),
 )

@@ -60,7 +60,10 @@ class GradcheckResult:
 def gradcheck(f, grad, x, *, rtol=1e-6, atol=1e-9, step=1e-3, relative=True):
     """Compare an analytic gradient with fourth-order finite differences.
 
-    Agreement means ``|analytic - numeric| <= atol + rtol * |numeric|`` everywhere.
+    Agreement means ``|analytic - numeric| <= atol + rtol * |numeric|`` everywhere; a NaN
+    or infinite gradient (or a non-finite ``f`` near ``x``) fails the check.
+    ``max_rel_error`` divides by max(|numeric|, atol / rtol), so gradients near 0 do not
+    inflate it.
     Keep inputs away from kinks (|x| at 0, max(0, ·) at its corner): finite
     differences across a kink measure neither side's derivative.
 
@@ -91,9 +94,12 @@ def gradcheck(f, grad, x, *, rtol=1e-6, atol=1e-9, step=1e-3, relative=True):
     analytic = np.asarray(grad(x), dtype=np.float64)
     if analytic.shape != x.shape:
         raise ValueError(f"grad returned shape {analytic.shape} but x has shape {x.shape}")
-    numeric = numerical_gradient(f, x, step=step, relative=relative)
-    err = np.abs(analytic - numeric)
-    worst = np.unravel_index(np.argmax(err - rtol * np.abs(numeric)), x.shape)
-    rel = err / np.maximum(np.abs(numeric), np.finfo(float).tiny)
+    with np.errstate(invalid="ignore", over="ignore"):  # an inf - inf stencil is a failure, reported below
+        numeric = numerical_gradient(f, x, step=step, relative=relative)
+        err = np.abs(analytic - numeric)
+    err = np.where(np.isfinite(err), err, np.inf)  # a NaN anywhere is a failure, not a pass
+    worst = np.unravel_index(np.argmax(err - rtol * np.abs(np.nan_to_num(numeric))), x.shape)
+    # relative to the larger of |numeric| and atol/rtol: a gradient near 0 is judged by atol
+    rel = err / np.maximum(np.abs(numeric), atol / rtol)
     ok = bool(np.all(err <= atol + rtol * np.abs(numeric)))
     return GradcheckResult(ok, float(err.max()), float(rel.max()), tuple(int(i) for i in worst), analytic, numeric)

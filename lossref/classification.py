@@ -1,8 +1,17 @@
 """Classification losses: probabilities, logits or log-probabilities against labels."""
 
+from dataclasses import replace
+
 import numpy as np
 
-from ._checks import as_float_array, in_unit_interval, non_negative, rows_sum_to_one
+from ._checks import (
+    as_float_array,
+    as_label_array,
+    in_unit_interval,
+    non_negative,
+    real_scalar,
+    rows_sum_to_one,
+)
 from ._core import Curve, Difference, class_axis_loss, elementwise_loss
 from ._domains import (
     BINARY_TARGET,
@@ -29,15 +38,17 @@ def _binary_curve(x_label, x_range, series=None, y_limits=None):
 
 
 def _logit_curve(series):
-    """Plot against the logit of the true class (class 0 of three; other logits 0)."""
+    """Plot against the logit of the true class y (of three; other logits 0).
+
+    The true class is class 0 unless a series sets ``{"y": label}``.
+    """
     return Curve(
         x_label="logit of the true class z_y (other two logits = 0)",
         grad_label="gradient ∂ℓ/∂z_y",
         x_range=(-6.0, 6.0),
-        args=lambda x: (np.stack([x, np.zeros_like(x), np.zeros_like(x)], axis=-1),
-                        np.zeros(x.shape, dtype=np.int64)),
+        args=lambda x, y=0: (np.where(np.arange(3) == y, x[..., None], 0.0), np.full(x.shape, y)),
         series=series,
-        component=lambda g, args: g[..., 0],
+        component=lambda g, args: _pick(g, args[1]),
     )
 
 
@@ -54,7 +65,7 @@ _WEIGHT_DENOMINATOR = (
     gradient=r"\frac{\partial \ell}{\partial p} = \frac{p - y}{p\,(1 - p)}",
     domain={"probs": PROBABILITY, "y_true": BINARY_TARGET},
     use_case="Binary or multi-label classification when the model already outputs probabilities.",
-    properties=("non_negative", "convex"),
+    properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.BCELoss()",
         "Keras": "keras.losses.BinaryCrossentropy() (probabilities by default)",
@@ -193,16 +204,16 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
     return value, (1.0 - y_true) * sigmoid(logits) - pw * y_true * sigmoid(-logits)
 
 
-def _class_weights(class_weights, num_classes):
+def _class_weights(class_weights, num_classes, name="class_weights"):
     if class_weights is None:
         return np.ones(num_classes)
-    w = as_float_array(class_weights, "class_weights")
+    w = as_float_array(class_weights, name)
     if w.shape != (num_classes,):
         raise ValueError(
-            f"class_weights must have shape ({num_classes},), one per class; got {w.shape}"
+            f"{name} must have shape ({num_classes},), one per class; got {w.shape}"
         )
     if (w < 0).any():
-        raise ValueError("class_weights must be >= 0")
+        raise ValueError(f"{name} must be >= 0")
     return w
 
 
@@ -228,6 +239,72 @@ def _check_class_axis(arr, name):
         raise ValueError(f"{name} must have a class axis (its last axis); got a scalar")
 
 
+def _softmax_inputs(logits, label_smoothing, class_weights):
+    """Validate what every softmax cross-entropy shares; return log p and the class weights."""
+    _check_class_axis(logits, "logits")
+    in_unit_interval(label_smoothing=label_smoothing)
+    return log_softmax(logits), _class_weights(class_weights, logits.shape[-1])
+
+
+def _pick(log_p, labels):
+    """log p_y: each row's entry at its label."""
+    return np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
+
+
+def _p_minus_onehot(log_p, labels, log_p_y):
+    """p - e_y, with p_y - 1 = expm1(log p_y): accurate when p_y is within 1e-16 of 1."""
+    out = np.exp(log_p)
+    np.put_along_axis(out, labels[..., None], np.expm1(log_p_y)[..., None], axis=-1)
+    return out
+
+
+def _label_cross_entropy(log_p, labels, name, w, eps, ignore_index):
+    """Softmax cross-entropy against integer ``labels`` (argument ``name``), from log p.
+
+    Returns the per-sample values, the gradient in the logits and each sample's class
+    weight w_y (0 if ignored): PyTorch's ``"mean"`` denominator.
+    """
+    num_classes = log_p.shape[-1]
+    keep, labels = _check_labels(labels, log_p, name, ignore_index)
+    w_y = np.where(keep, w[labels], 0.0)
+    log_p_y = _pick(log_p, labels)
+    smooth = -(log_p * w).sum(axis=-1) / num_classes
+    value = (1.0 - eps) * w_y * (0.0 - log_p_y) + eps * np.where(keep, smooth, 0.0)
+    grad = (1.0 - eps) * w_y[..., None] * _p_minus_onehot(log_p, labels, log_p_y) + (
+        eps / num_classes
+    ) * (w.sum() * np.exp(log_p) - w) * keep[..., None]
+    return value, grad, w_y
+
+
+# PyTorch differences of the integer-label cross-entropy (softmax_cross_entropy and its
+# Keras-named twin sparse_categorical_cross_entropy); tests/test_differences.py runs both
+_CE_LABEL_DIFFERENCES = (
+    Difference(
+        "pytorch-ce-class-axis",
+        "PyTorch",
+        "PyTorch puts the class axis at position 1 (N, C, d₁, …); `lossref`, Keras and "
+        "optax put it last. Move it with `np.moveaxis(z, 1, -1)`.",
+    ),
+    Difference(
+        "pytorch-ce-all-ignored",
+        "PyTorch",
+        "When every label equals `ignore_index`, PyTorch's `\"mean\"` is 0/0 = NaN; "
+        "`lossref` raises a `ValueError` (use `reduction=\"sum\"`, which gives 0).",
+    ),
+    Difference(
+        "pytorch-ce-ignore-index-default",
+        "PyTorch",
+        "PyTorch's `ignore_index` defaults to −100, so a label −100 is silently skipped; "
+        "`lossref` defaults to `None` and rejects negative labels.",
+    ),
+)
+_CE_VARIANTS = (
+    {"label_smoothing": 0.1},
+    {"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},
+    {"label_smoothing": 0.2, "class_weights": np.array([0.5, 2.0, 1.0, 3.0])},
+)
+
+
 @class_axis_loss(
     family="classification",
     formula=(
@@ -251,34 +328,11 @@ def _check_class_axis(arr, name):
         "Cox, The regression analysis of binary sequences (1958); Shannon (1948)",
         "Szegedy et al., Rethinking the Inception Architecture for Computer Vision (2016), label smoothing",
     ),
-    differences=(
-        Difference(
-            "pytorch-ce-class-axis",
-            "PyTorch",
-            "PyTorch puts the class axis at position 1 (N, C, d₁, …); `lossref`, Keras and "
-            "optax put it last. Move it with `np.moveaxis(z, 1, -1)`.",
-        ),
-        Difference(
-            "pytorch-ce-all-ignored",
-            "PyTorch",
-            "When every label equals `ignore_index`, PyTorch's `\"mean\"` is 0/0 = NaN; "
-            "`lossref` raises a `ValueError` (use `reduction=\"sum\"`, which gives 0).",
-        ),
-        Difference(
-            "pytorch-ce-ignore-index-default",
-            "PyTorch",
-            "PyTorch's `ignore_index` defaults to −100, so a label −100 is silently skipped; "
-            "`lossref` defaults to `None` and rejects negative labels.",
-        ),
-    ),
+    differences=_CE_LABEL_DIFFERENCES,
     curve=_logit_curve(tuple(
         (f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3)
     )),
-    variants=(
-        {"label_smoothing": 0.1},
-        {"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},
-        {"label_smoothing": 0.2, "class_weights": np.array([0.5, 2.0, 1.0, 3.0])},
-    ),
+    variants=_CE_VARIANTS,
     extremes=(
         ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]], {}),
         ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {'label_smoothing': 0.1}),
@@ -289,6 +343,11 @@ def _check_class_axis(arr, name):
         ({'class_weights': [1.0, 2.0]}, ValueError, 'class_weights must have shape (4,)'),
         ({'class_weights': [1.0, 2.0, -1.0, 1.0]}, ValueError, 'class_weights must be >= 0'),
         ({'ignore_index': 1.5}, TypeError, 'ignore_index must be an int or None'),
+    ),
+    reduction_note=(
+        "With integer labels `\"mean\"` divides by Σ_n w_{y_n} over the samples not ignored (N "
+        "without `class_weights`), as PyTorch; with probability targets it divides by N, also "
+        "with `class_weights`, as PyTorch. `weights=` multiplies each sample's share."
     ),
 )
 def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=None, ignore_index=None):
@@ -319,26 +378,11 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
         >>> softmax_cross_entropy([[0.0, 0.0]], [[0.5, 0.5]]) == math.log(2)
         True
     """
-    _check_class_axis(logits, "logits")
-    in_unit_interval(label_smoothing=label_smoothing)
-    num_classes = logits.shape[-1]
-    w = _class_weights(class_weights, num_classes)
-    log_p = log_softmax(logits)
-    p = np.exp(log_p)
-    eps = label_smoothing
+    log_p, w = _softmax_inputs(logits, label_smoothing, class_weights)
+    num_classes, eps = logits.shape[-1], label_smoothing
     if np.issubdtype(target.dtype, np.integer):
-        keep, labels = _check_labels(target, logits, "target", ignore_index)
-        w_y = np.where(keep, w[labels], 0.0)
-        nll_y = -np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
-        smooth = -(log_p * w).sum(axis=-1) / num_classes
-        value = (1.0 - eps) * w_y * nll_y + eps * np.where(keep, smooth, 0.0)
-        # p - e_y, with p_y - 1 = expm1(log p_y): accurate when p_y is within 1e-16 of 1
-        p_minus_onehot = p.copy()
-        np.put_along_axis(p_minus_onehot, labels[..., None], np.expm1(-nll_y)[..., None], axis=-1)
-        grad = (1.0 - eps) * w_y[..., None] * p_minus_onehot + (eps / num_classes) * (
-            w.sum() * p - w
-        ) * keep[..., None]
-        return value, grad, w_y
+        return _label_cross_entropy(log_p, target, "target", w, eps, ignore_index)
+    p = np.exp(log_p)
     if ignore_index is not None:
         raise ValueError("ignore_index applies to integer labels only; target holds probabilities")
     if target.shape != logits.shape:
@@ -351,7 +395,7 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
     # Σq·p - q cancels where p ≈ q/Σq (a confident, correct row): write it as
     # q·expm1(log p + log Σq - log q), exact to a few ulps since log p is accurate
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = log_p + np.log(total) - np.log(wq)
+        log_ratio = log_p + (np.log(total) - np.log(wq))  # log p first would absorb a tiny log p
         close = (wq > 0) & (log_ratio < 1.0)
         grad = np.where(close, wq * np.expm1(np.where(close, log_ratio, 0.0)), total * p - wq)
     return value, grad
@@ -517,3 +561,372 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
         alpha_t = alpha * y + (1.0 - alpha) * (1.0 - y)
         value, grad = alpha_t * value, alpha_t * grad
     return value, grad
+
+
+def _integer_labels(value, name):
+    """Integer class labels; probability targets are pointed to softmax_cross_entropy."""
+    arr = np.asarray(value)
+    if np.issubdtype(arr.dtype, np.floating):
+        raise TypeError(
+            f"{name} must be integer class indices, got dtype {arr.dtype}; for one-hot or "
+            "soft probability targets use softmax_cross_entropy"
+        )
+    return as_label_array(arr, name)
+
+
+_INTEGER_LABELS = replace(CLASS_LABEL, convert=_integer_labels)
+
+
+@class_axis_loss(
+    family="classification",
+    formula=softmax_cross_entropy.meta.formula[0],
+    gradient=softmax_cross_entropy.meta.gradient[0],
+    domain={"logits": LOGITS, "labels": _INTEGER_LABELS},
+    use_case="Keras' name for softmax cross-entropy with integer labels: multiclass classification from logits.",
+    properties=("non_negative", "convex", "smooth"),
+    equivalents={
+        "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε) with class-index targets",
+        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False expects probabilities)",
+        "optax": "optax.losses.softmax_cross_entropy_with_integer_labels",
+        "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
+    },
+    references=softmax_cross_entropy.meta.references,
+    differences=_CE_LABEL_DIFFERENCES,
+    curve=softmax_cross_entropy.meta.curve,
+    variants=_CE_VARIANTS,
+    extremes=(
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]], {}),
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
+    ),
+    invalid=(
+        ({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 1]"),
+        ({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+        ({"ignore_index": "none"}, TypeError, "ignore_index must be an int or None"),
+    ),
+    reduction_note=(
+        "`\"mean\"` divides by Σ_n w_{y_n}, the class weights of the labels that are not "
+        "ignored (N without `class_weights`), as PyTorch; with `weights=` each sample's "
+        "share of that denominator is multiplied by its weight."
+    ),
+)
+def sparse_categorical_cross_entropy(logits, labels, *, label_smoothing=0.0, class_weights=None, ignore_index=None):
+    """Softmax cross-entropy with integer labels, under its Keras name.
+
+    The same function as ``softmax_cross_entropy(logits, labels)`` with integer labels,
+    but probability targets are rejected: "sparse" means integer labels.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last. Logits, not
+            probabilities: Keras' ``from_logits=True``.
+        labels: Integer labels in [0, C), shape (...). For one-hot or soft targets use
+            ``softmax_cross_entropy``.
+        label_smoothing: ε in [0, 1]; the target becomes (1 - ε)·e_y + ε/C.
+        class_weights: Optional weights w, shape (C,); ``"mean"`` divides by the sum of
+            the label weights Σ w_{y_n}, as PyTorch.
+        ignore_index: Optional label value whose samples are skipped (PyTorch's default
+            is -100; here ``None``). Keras calls it ``ignore_class``.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import sparse_categorical_cross_entropy as scce
+        >>> scce([[0.0, math.log(3.0)]], [1]) == -math.log(3 / 4)   # softmax: (1/4, 3/4)
+        True
+        >>> scce.grad([[0.0, 0.0]], [0])                              # p - e_y
+        array([[-0.5,  0.5]])
+    """
+    log_p, w = _softmax_inputs(logits, label_smoothing, class_weights)
+    return _label_cross_entropy(log_p, labels, "labels", w, label_smoothing, ignore_index)
+
+
+def _focal_alpha(alpha, num_classes):
+    """α per class: None (all 1), one number >= 0, or shape (C,)."""
+    if alpha is None or np.ndim(alpha) > 0:
+        return _class_weights(alpha, num_classes, "alpha")
+    non_negative(alpha=alpha)
+    return np.full(num_classes, float(alpha))
+
+
+@class_axis_loss(
+    family="classification",
+    formula=r"\ell(z, y) = -\alpha_y\,(1 - p_y)^{\gamma} \log p_y, \qquad p = \mathrm{softmax}(z)",
+    gradient=r"\frac{\partial \ell}{\partial z} = \alpha_y\,(1 - p_y)^{\gamma} \Big(1 - \gamma\, \frac{p_y \log p_y}{1 - p_y}\Big)(p - e_y)",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case="Multiclass classification with many easy examples: cross-entropy that fades out the well-classified ones.",
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "PyTorch": "no built-in: -α_y (1 - p_y)^γ · F.cross_entropy(z, y, reduction=\"none\"), written out",
+        "Keras": "keras.losses.CategoricalFocalCrossentropy(alpha=α, gamma=γ, from_logits=True) on one-hot targets (default alpha=0.25)",
+    },
+    references=("Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection (2017)",),
+    differences=(
+        Difference(
+            "keras-categorical-focal-clips",
+            "Keras",
+            "`CategoricalFocalCrossentropy` clips the softmax probabilities to [1e-7, 1 − 1e-7] "
+            "even with `from_logits=True`, so a sample with p_y < 1e-7 costs at most "
+            "α·16.1 and gets no gradient; `lossref` keeps −log p_y exact. Its default α = 0.25 "
+            "multiplies every class. (From Keras' source, `keras/src/losses/losses.py`; Keras "
+            "is not installed, so the test checks `lossref`'s side against a transcription.)",
+        ),
+    ),
+    curve=_logit_curve(tuple(
+        (f"γ = {g:g}", {}, {"gamma": g}) for g in (0.0, 0.5, 2.0, 5.0)
+    )),
+    variants=(
+        {"gamma": 0.0},
+        {"gamma": 0.5, "alpha": 0.25},
+        {"gamma": 5.0, "alpha": np.array([0.5, 2.0, 1.0, 3.0])},
+    ),
+    extremes=(
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]], [0, 0, 2, 0, 0]], {}),
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]], [0, 0, 0, 1]], {"gamma": 0.5}),
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"gamma": 0.0, "alpha": [0.5, 2.0, 1.0]}),
+    ),
+    invalid=(
+        ({"gamma": -0.5}, ValueError, "gamma must be >= 0"),
+        ({"alpha": -1.0}, ValueError, "alpha must be >= 0"),
+        ({"alpha": [1.0, 2.0]}, ValueError, "alpha must have shape (4,)"),
+    ),
+    reduction_note=(
+        "`\"mean\"` divides by the number of samples N (by Σw with `weights=`), also with "
+        "per-class α: not by Σ α_{y_n} as class-weighted cross-entropy does."
+    ),
+)
+def softmax_focal(logits, labels, *, gamma=2.0, alpha=None):
+    """Multiclass focal loss: softmax cross-entropy scaled by α_y (1 - p_y)^γ.
+
+    With ``gamma=0`` and ``alpha=None`` it is exactly ``softmax_cross_entropy``.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        gamma: Focusing parameter γ >= 0; 0 turns the modulating factor off.
+        alpha: ``None`` (no weighting, the default), one weight α >= 0 for every class,
+            or per-class weights of shape (C,). Keras' ``CategoricalFocalCrossentropy``
+            defaults to α = 0.25 for every class, a factor 0.25 on the whole loss.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import softmax_focal
+        >>> softmax_focal([[0.0, 0.0]], [0]) == 0.25 * math.log(2)  # p_y = 1/2: (1 - 1/2)² · log 2
+        True
+    """
+    _check_class_axis(logits, "logits")
+    non_negative(gamma=gamma)
+    alpha_y = _focal_alpha(alpha, logits.shape[-1])
+    _, labels = _check_labels(labels, logits, "labels", None)
+    log_p = log_softmax(logits)
+    log_p_y = _pick(log_p, labels)
+    ce = 0.0 - log_p_y  # 0.0 -: no -0.0
+    one_minus = -np.expm1(log_p_y)  # 1 - p_y without cancellation when p_y is near 1
+    modulator = one_minus**gamma  # 0**0 = 1: γ = 0 is plain cross-entropy even at p_y = 1
+    # γ (1 - p_y)^{γ-1} p_y log p_y = -γ (1 - p_y)^γ r with r = p_y (-log p_y) / (1 - p_y) in
+    # [0, 1]: no (1 - p_y)^{γ-1} = ∞ for γ < 1; r → 1 as p_y → 1 (0/0 at p_y = 1: the limit)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(one_minus > 0, np.exp(log_p_y) * ce / one_minus, 1.0)
+    alpha_y = alpha_y[labels]
+    value = alpha_y * modulator * ce
+    scale = alpha_y * modulator * (1.0 + gamma * r)
+    return value, scale[..., None] * _p_minus_onehot(log_p, labels, log_p_y)
+
+
+def _class_balanced_weights(samples_per_class, beta, num_classes):
+    """Cui et al.'s weights (1 - β)/(1 - β^{n_c}), normalised to sum to C."""
+    beta = real_scalar(beta, "beta")
+    if not 0 <= beta < 1:
+        raise ValueError(f"beta must be in [0, 1), got {beta}")
+    n = as_float_array(samples_per_class, "samples_per_class")
+    if n.shape != (num_classes,):
+        raise ValueError(
+            f"samples_per_class must have shape ({num_classes},), one count per class; got {n.shape}"
+        )
+    if (n <= 0).any():
+        raise ValueError("samples_per_class must be > 0 (one count per class)")
+    # 1 - β^n = -expm1(n log β): exact even when β^n is near 1; the factor 1 - β cancels
+    # in the normalisation. β = 0: log β = -∞ and every weight is 1.
+    with np.errstate(divide="ignore"):
+        inverse = -1.0 / np.expm1(n * np.log(beta))
+    return num_classes * inverse / inverse.sum()
+
+
+_COUNTS = np.array([5000, 500, 50])
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(z, y) = w_y\, L_{\mathrm{base}}(z, y), \qquad w_c = \frac{C\, \tilde w_c}{\sum_k \tilde w_k}, \quad \tilde w_c = \frac{1 - \beta}{1 - \beta^{n_c}}",
+        r"L_{\mathrm{softmax}} = \mathrm{LSE}(z) - z_y, \qquad L_{\mathrm{sigmoid}} = \sum_c \mathrm{BCE}(z_c, e_{y,c})",
+        r"L_{\mathrm{focal}} = \sum_c (1 - p_{t,c})^{\gamma}\, \mathrm{BCE}(z_c, e_{y,c}), \qquad p_{t,c} = \sigma\big((2 e_{y,c} - 1)\, z_c\big)",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial z} = w_y\, (p - e_y) \ \text{(softmax)}, \qquad w_y \big(\sigma(z) - e_y\big) \ \text{(sigmoid)}",
+        r"\frac{\partial \ell}{\partial z_c} = w_y\, \frac{\partial}{\partial z_c} \Big[(1 - p_{t,c})^{\gamma}\, \mathrm{BCE}(z_c, e_{y,c})\Big] \ \text{(focal: the sigmoid focal gradient, α off)}",
+    ),
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case="Long-tailed classification: weights each class by the inverse of its effective number of samples.",
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, reduction=\"sum\") / N (base=\"softmax\", w from the counts)",
+        "Keras": "Model.fit(class_weight={c: w_c}) with SparseCategoricalCrossentropy(from_logits=True) (base=\"softmax\")",
+    },
+    references=(
+        "Cui, Jia, Lin, Song & Belongie, Class-Balanced Loss Based on Effective Number of Samples (CVPR 2019)",
+    ),
+    differences=(
+        Difference(
+            "pytorch-class-weighted-ce-mean",
+            "PyTorch",
+            "`CrossEntropyLoss(weight=w)` with the same class-balanced w divides `\"mean\"` by "
+            "Σ_n w_{y_n}, which undoes most of the re-weighting of a batch; `class_balanced` "
+            "divides by N, as Cui et al. The sums agree.",
+        ),
+    ),
+    curve=_logit_curve((
+        ("y = class 0 (n = 5000)", {"y": 0}, {"samples_per_class": _COUNTS}),
+        ("y = class 1 (n = 500)", {"y": 1}, {"samples_per_class": _COUNTS}),
+        ("y = class 2 (n = 50)", {"y": 2}, {"samples_per_class": _COUNTS}),
+        ("y = class 2, focal γ = 2", {"y": 2}, {"samples_per_class": _COUNTS, "base": "focal"}),
+    )),
+    required={"samples_per_class": np.array([2000, 300, 40, 5])},
+    variants=(
+        {"beta": 0.99},
+        {"beta": 0.0},
+        {"base": "sigmoid"},
+        {"base": "focal", "beta": 0.999},
+        {"base": "focal", "gamma": 0.5},
+    ),
+    extremes=(
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]],
+         {"samples_per_class": [10**6, 10, 1]}),
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+         {"samples_per_class": [10**6, 10, 1], "base": "sigmoid", "beta": 0.999999}),
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+         {"samples_per_class": [10**6, 10, 1], "base": "focal", "gamma": 0.5}),
+    ),
+    invalid=(
+        ({"samples_per_class": [5, 3]}, ValueError, "samples_per_class must have shape (4,)"),
+        ({"samples_per_class": [5, 3, 0, 1]}, ValueError, "samples_per_class must be > 0"),
+        ({"samples_per_class": None}, TypeError, "samples_per_class must be an array of real numbers"),
+        ({"beta": 1.0}, ValueError, "beta must be in [0, 1)"),
+        ({"base": "hinge"}, ValueError, "base must be one of 'softmax', 'sigmoid', 'focal'"),
+        ({"base": "focal", "gamma": -1.0}, ValueError, "gamma must be >= 0"),
+    ),
+    reduction_note=(
+        "`\"mean\"` divides by the number of samples N (by Σw with `weights=`), as Cui et al.: "
+        "not by Σ_n w_{y_n} as PyTorch's class-weighted `CrossEntropyLoss`. The class weights "
+        "sum to C, so they average 1 over the classes, not over the samples."
+    ),
+)
+def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="softmax", gamma=2.0):
+    """Class-balanced loss (Cui et al. 2019): a base loss weighted by the label's class.
+
+    Each class c gets the weight (1 - β)/(1 - β^{n_c}), the inverse of its effective
+    number of samples, normalised so the C weights sum to C; sample n's base loss is
+    multiplied by the weight of its label y_n. β = 0 gives every class weight 1; β → 1
+    approaches inverse class frequency.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        samples_per_class: Required: the number of training samples n_c of each class,
+            shape (C,), all > 0 (counts of the whole training set, not of the batch).
+        beta: β in [0, 1); the paper's best is often 0.9999 (the default) or 0.999.
+        base: ``"softmax"`` (cross-entropy), ``"sigmoid"`` (one-vs-all binary
+            cross-entropy against the one-hot label, summed over classes) or
+            ``"focal"`` (sigmoid focal loss with ``gamma`` and no α, summed over classes).
+        gamma: Focusing parameter γ >= 0 of ``base="focal"``; unused otherwise.
+
+    Returns:
+        The mean over samples N by default (as the paper; not Σ w_{y_n} as PyTorch's
+        weighted cross-entropy); see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import class_balanced
+        >>> cb = class_balanced
+        >>> cb([[0.0, 0.0]], [1], samples_per_class=[90, 10], beta=0.0) == math.log(2)  # β = 0: w = (1, 1)
+        True
+        >>> # β = 1/2: w ∝ (1/(1 - 1/2), 1/(1 - 1/4)) = (2, 4/3); scaled to sum 2: (6/5, 4/5)
+        >>> cb([[0.0, 0.0]], [1], samples_per_class=[1, 2], beta=0.5) == 0.8 * math.log(2)  # w_1 · log 2
+        True
+    """
+    _check_class_axis(logits, "logits")
+    if base not in ("softmax", "sigmoid", "focal"):
+        raise ValueError(f"base must be one of 'softmax', 'sigmoid', 'focal'; got {base!r}")
+    non_negative(gamma=gamma)
+    num_classes = logits.shape[-1]
+    w = _class_balanced_weights(samples_per_class, beta, num_classes)
+    if base == "softmax":
+        value, grad, _ = _label_cross_entropy(log_softmax(logits), labels, "labels", w, 0.0, None)
+        return value, grad  # no third output: "mean" divides by N, not by Σ w_y
+    _, labels = _check_labels(labels, logits, "labels", None)
+    one_hot = np.eye(num_classes)[labels]
+    if base == "sigmoid":
+        value, grad = binary_cross_entropy_with_logits.__wrapped__(logits, one_hot)
+    else:
+        value, grad = sigmoid_focal.__wrapped__(logits, one_hot, gamma=gamma, alpha=None)
+    w_y = w[labels]
+    return w_y * value.sum(axis=-1), w_y[..., None] * grad
+
+
+@class_axis_loss(
+    family="classification",
+    formula=r"\ell(s, y) = \mathbb{1}\big[\arg\max_k s_k \ne y\big] \quad \text{(ties: the first maximal } k\text{)}",
+    gradient=r"\frac{\partial \ell}{\partial s} = 0 \ \text{almost everywhere; undefined where the argmax changes: no gradient}",
+    domain={"scores": LOGITS, "labels": CLASS_LABEL},
+    use_case="Evaluation only: the error rate (1 − accuracy) of a classifier; not trainable by gradient descent.",
+    properties=("non_negative",),
+    equivalents={
+        "scikit-learn": "sklearn.metrics.zero_one_loss(y_true, scores.argmax(axis=-1)) (normalize=False: reduction=\"sum\")",
+        "PyTorch": "(scores.argmax(dim=-1) != y).float().mean() (no built-in loss)",
+        "Keras": "1 - keras.metrics.SparseCategoricalAccuracy()",
+    },
+    references=(
+        "Bartlett, Jordan & McAuliffe, Convexity, Classification, and Risk Bounds (JASA 2006)",
+    ),
+    differentiable=False,
+    curve=replace(
+        _logit_curve((("", {}, {}),)),
+        x_label="score of the true class s_y (other two scores = 0)",
+        grad_label="no gradient: ∂ℓ/∂s = 0 almost everywhere,\nundefined where the argmax changes;\n.grad raises",
+    ),
+    extremes=(
+        ([[[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [1e-300, 0.0, 0.0], [-1e8, 1e8, 1e8]], [0, 2, 0, 2]], {}),
+    ),
+    reduction_note=(
+        "`\"mean\"` is the error rate, the fraction of misclassified samples (scikit-learn's "
+        "`zero_one_loss`); `\"sum\"` is their count (`normalize=False`). With `weights=`, "
+        "`\"mean\"` is the weighted error rate Σ w_n ℓ_n / Σ w_n."
+    ),
+)
+def zero_one(scores, labels):
+    """The 0–1 loss: 1 where the highest score is not the label's, else 0 (evaluation only).
+
+    Ties go to the first maximal class, as ``numpy.argmax``: with scores (0, 0) the
+    prediction is class 0. It has no gradient (``.grad`` raises): it is piecewise
+    constant. A binary classifier with a score f and labels y in {0, 1} is covered by
+    the scores (0, f): the prediction is class 1 exactly when f > 0.
+
+    Args:
+        scores: Scores, logits or probabilities s, shape (..., C): the class axis is
+            last. Only their order within each row matters.
+        labels: Integer labels in [0, C), shape (...).
+
+    Returns:
+        The error rate by default (``"mean"``); ``reduction="sum"`` counts the errors.
+
+    Examples:
+        >>> from lossref import zero_one
+        >>> zero_one([[2.0, 1.0], [0.3, 0.9], [0.5, 0.5]], [0, 0, 1])   # right, wrong, tie → class 0: wrong
+        0.6666666666666666
+    """
+    _check_class_axis(scores, "scores")
+    _, labels = _check_labels(labels, scores, "labels", None)
+    return (np.argmax(scores, axis=-1) != labels).astype(np.float64), None

@@ -1,11 +1,22 @@
 """Divergences between probability distributions over the last axis."""
 
+from dataclasses import replace
+
 import numpy as np
 
-from ._checks import as_float_array, in_interval, rows_sum_to_one
+from ._checks import as_float_array, as_label_array, in_interval, in_unit_interval, positive, rows_sum_to_one
 from ._core import Curve, Difference, class_axis_loss
-from ._domains import _DISTRIBUTION_ROWS, LOG_PROBABILITY, Domain, _sample_distribution
+from ._domains import (
+    _DISTRIBUTION_ROWS,
+    DISTRIBUTION,
+    LABELS_OR_DISTRIBUTION,
+    LOG_PROBABILITY,
+    LOGITS,
+    Domain,
+    _sample_distribution,
+)
 from ._math import log_softmax, xlogy
+from .classification import _check_class_axis, _check_labels, _label_cross_entropy
 
 
 def _target(value, name):
@@ -31,7 +42,7 @@ _TARGET = Domain(
     gradient=r"\frac{\partial \ell}{\partial a} = -q \qquad \left(\text{through } a = \operatorname{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = \big(\textstyle\sum_c q_c\big) p - q\right)",
     domain={"log_probs": LOG_PROBABILITY, "target": _TARGET},
     use_case="Distribution matching: distillation, VAEs, policy regularisation. KL(target ‖ prediction), prediction in log space.",
-    properties=("non_negative", "convex"),
+    properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.KLDivLoss(reduction=\"batchmean\", log_target=False)",
         "Keras": "keras.losses.KLDivergence() (probabilities for both, clipped to [1e-7, 1])",
@@ -122,3 +133,352 @@ def kl_div(log_probs, target, *, log_target=False):
         value = (xlogy(q, q) - q * log_probs).sum(axis=-1)
     return value, -q
 
+
+_LOG2 = np.log(2.0)
+
+
+def _log_ratio_to_mixture(x):
+    """log(p/m) for m = (p + q)/2, from x = log p - log q: log 2 - softplus(-x).
+
+    Near x = 0 that difference cancels; log1p(expm1(-x)/2) is the same number, accurate.
+    """
+    near = x >= -1.0
+    return np.where(near, -np.log1p(np.expm1(-np.where(near, x, 0.0)) / 2), _LOG2 - np.logaddexp(0.0, -x))
+
+
+def _js_gap(y):
+    """log 2 - H₂(σ(2y)) >= 0 for y = |log p - log q| / 2, H₂ the binary entropy in nats.
+
+    Equals y·tanh(y) - log cosh(y): used as is below y = 1 (with log cosh y = log1p(2 sinh²(y/2)),
+    accurate near 0) and as log 2 - log1p(e) - 2y·e/(1 + e), e = exp(-2y), above, where the
+    first form would subtract two numbers close to y.
+    """
+    y = np.minimum(y, 400.0)  # beyond, the gap is log 2 to the last bit
+    small = y < 1.0
+    s = np.where(small, y, 0.0)
+    near = s * np.tanh(s) - np.log1p(2.0 * np.sinh(s / 2) ** 2)
+    e = np.exp(-2.0 * y)
+    far = _LOG2 - np.log1p(e) - 2.0 * y * e / (1.0 + e)
+    return np.where(small, near, far)
+
+
+def _log_row(q1):
+    """log of the row (1 - q₁, q₁), with a log-probability of -1e4 (a probability of exactly 0) for 0."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log([1.0 - q1, q1]), -1e4)
+
+
+@class_axis_loss(
+    family="divergence",
+    formula=(
+        r"\ell(a, b) = \mathrm{JS}(p, q) = \tfrac12\,\mathrm{KL}(p \,\|\, m) + \tfrac12\,\mathrm{KL}(q \,\|\, m), \quad p = e^{a},\ q = e^{b},\ m = \tfrac12 (p + q)",
+        r"0 \le \ell \le \log 2 \ \text{(nats; divide by } \log 2 \text{ for bits)}",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial a_c} = \tfrac12\, p_c \log\frac{p_c}{m_c} \qquad \Big(\frac{\partial \ell}{\partial b_c} = \tfrac12\, q_c \log\frac{q_c}{m_c}\Big)",
+        r"\text{through } a = \mathrm{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = g - p \textstyle\sum_c g_c, \quad g = \frac{\partial \ell}{\partial a}",
+    ),
+    domain={"log_probs": LOG_PROBABILITY, "target_log_probs": LOG_PROBABILITY},
+    use_case="A symmetric divergence bounded by log 2: consistency between two predictions (AugMix), distillation, GAN theory.",
+    properties=("non_negative", "convex", "symmetric", "smooth"),
+    equivalents={
+        "SciPy": "`scipy.spatial.distance.jensenshannon(p, q) ** 2` (probabilities; it returns the square root)",
+        "PyTorch": "no built-in loss: ½ F.kl_div(log_m, a, log_target=True) + ½ F.kl_div(log_m, b, log_target=True), log_m the mixture's log",
+    },
+    references=("Lin, Divergence Measures Based on the Shannon Entropy (1991)",),
+    differences=(
+        Difference(
+            "scipy-jensenshannon-square-root",
+            "SciPy",
+            "`scipy.spatial.distance.jensenshannon` takes probabilities and returns √JS, the "
+            "Jensen–Shannon *distance* (a metric), after renormalising its inputs; `js_div` "
+            "returns the divergence JS and raises on rows that do not sum to 1. Square SciPy's "
+            "value to compare.",
+        ),
+    ),
+    differentiable=("log_probs", "target_log_probs"),
+    reduction_note="`\"mean\"` sums over the class axis and averages over the rows N, as `kl_div`.",
+    curve=Curve(
+        x_label="logit z₁ of the prediction p = softmax([0, z₁])",
+        x_range=(-8.0, 8.0),
+        args=lambda x, q1=0.3: (
+            log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
+            np.broadcast_to(_log_row(q1), x.shape + (2,)).copy(),
+        ),
+        series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.0, 0.5, 0.9)),
+        # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
+        component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
+        grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
+    ),
+    extremes=(
+        # disjoint supports (JS = log 2), p within 1e-16 of one-hot, p = 0 exactly (a = -800)
+        ([[[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]], [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]]], {}),
+    ),
+)
+def js_div(log_probs, target_log_probs):
+    """Jensen–Shannon divergence between two distributions given as log-probabilities, in nats.
+
+    JS(p, q) = ½ KL(p ‖ m) + ½ KL(q ‖ m) with m = (p + q)/2: symmetric, 0 exactly when
+    p = q, and at most log 2, reached when the supports are disjoint. Divide by log 2 for
+    bits. Both arguments are log-probabilities (``log_softmax`` outputs), for three reasons:
+    the two distributions play the same part, and are usually both model outputs; the
+    gradient ½ p (log p − log m) with respect to a = log p stays finite, whereas with respect
+    to p it is ½ log(p/m) = −∞ at p_c = 0 < q_c; and a − b is exact where p ≈ q, while
+    log q formed from a probability q would be off by an ulp, which swamps log(p/q) there.
+    A zero probability is any log-probability below −745 (−1e4, say): its exponential
+    is exactly 0.
+
+    The value is summed per class as ½ (p_c + q_c)(log 2 − H₂(p_c / (p_c + q_c))), H₂ the
+    binary entropy: terms that are never negative, so nothing cancels when p ≈ q.
+
+    Args:
+        log_probs: Log-probabilities a = log p, shape (..., C), each row's exp summing to 1.
+        target_log_probs: Log-probabilities b = log q, the same shape. Differentiable too:
+            ``js_div.grad(a, b, argnum=1)``.
+
+    Returns:
+        The mean over rows of the per-row JS by default.
+
+    Examples:
+        >>> import math
+        >>> from lossref import js_div
+        >>> js_div([[0.0, -1e4]], [[-1e4, 0.0]]) == math.log(2)   # disjoint: ½ log(1/½) + ½ log(1/½)
+        True
+        >>> a, b = [[math.log(0.25), math.log(0.75)]], [[math.log(0.5), math.log(0.5)]]
+        >>> js_div(a, b) == js_div(b, a)
+        True
+    """
+    if log_probs.ndim == 0:
+        raise ValueError("log_probs must have a class axis (its last axis)")
+    if target_log_probs.shape != log_probs.shape:
+        raise ValueError(
+            f"log_probs has shape {log_probs.shape} but target_log_probs has shape {target_log_probs.shape}"
+        )
+    p, q = np.exp(log_probs), np.exp(target_log_probs)
+    # JS <= log 2 and JS >= 0 hold only between distributions
+    rows_sum_to_one(p, "log_probs (as probabilities)")
+    rows_sum_to_one(q, "target_log_probs (as probabilities)")
+    x = log_probs - target_log_probs  # exact where p ≈ q
+    value = (0.5 * (p + q) * _js_gap(0.5 * np.abs(x))).sum(axis=-1)
+    # + 0.0 turns the -0.0 of p_c = 0 (times a negative log-ratio) into 0.0
+    grads = {"log_probs": 0.5 * p * _log_ratio_to_mixture(x) + 0.0,
+             "target_log_probs": 0.5 * q * _log_ratio_to_mixture(-x) + 0.0}
+    return value, grads
+
+
+# cross_entropy targets: integer labels or distributions, as softmax_cross_entropy; the tests draw
+# distributions (labels: extremes, conformance and the docs)
+_LABELS_OR_TARGET = replace(LABELS_OR_DISTRIBUTION, sample=_sample_distribution, invalid=DISTRIBUTION.invalid)
+
+
+@class_axis_loss(
+    family="divergence",
+    formula=(
+        r"\ell(p, q) = H(q, p) = -\sum_c q_c \log p_c = H(q) + \mathrm{KL}(q \,\|\, p), \quad 0 \log 0 = 0",
+        r"\ell(p, y) = -\log p_y \quad \text{(integer label } y\text{)}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial p_c} = -\frac{q_c}{p_c} \quad \big(-e_y / p_y \text{ for a label}\big)",
+    domain={"probs": DISTRIBUTION, "target": _LABELS_OR_TARGET},
+    use_case="Scoring predicted probabilities against a target distribution or labels (log loss); to train, use softmax_cross_entropy on logits.",
+    properties=("non_negative", "convex", "smooth"),
+    equivalents={
+        "PyTorch": "no probability-input loss: F.nll_loss on torch.log(p) (labels), or the sum of -q·log p",
+        "Keras": "keras.losses.CategoricalCrossentropy() (from_logits=False: renormalises p, clips to [1e-7, 1 − 1e-7])",
+        "scikit-learn": "sklearn.metrics.log_loss(y_true, probs) (integer or one-hot labels; clips p to [ε, 1 − ε])",
+    },
+    references=("Cover & Thomas, Elements of Information Theory, ch. 2 (2006)",),
+    differences=(
+        Difference(
+            "sklearn-log-loss-clips",
+            "scikit-learn",
+            "`log_loss` clips p to [ε, 1 − ε] with ε = 2.2e-16, so p_y = 0 costs −log ε ≈ 36.04; "
+            "`cross_entropy` returns the exact +∞. They agree wherever ε ≤ p_y ≤ 1 − ε.",
+        ),
+        Difference(
+            "pytorch-log-probs-zero-nan-gradient",
+            "PyTorch",
+            "PyTorch has no probability-input cross-entropy; its route `nll_loss(torch.log(p), y)` "
+            "gives a NaN gradient for every class with p_c = 0 (0 · ∞ in the backward pass of log), "
+            "even where the loss is finite. `cross_entropy` returns 0 there.",
+        ),
+    ),
+    reduction_note="`\"mean\"` sums over the class axis and averages over the rows N.",
+    curve=Curve(
+        x_label="predicted p₁ (two classes: p = (1 − p₁, p₁))",
+        x_range=(0.03, 0.97),
+        args=lambda x, q1=1.0: (
+            np.stack([1 - x, x], axis=-1),
+            np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+        ),
+        series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
+        # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀, zero at p₁ = q₁
+        component=lambda g, args: g[..., 1] - g[..., 0],
+        grad_label="dℓ/dp₁ along p = (1 − p₁, p₁)",
+        y_limits=(0, 3.6),
+    ),
+    extremes=(
+        ([[[1e-15, 1 - 1e-15, 0.0], [0.5, 0.5, 0.0], [1e-300, 0.25, 0.75]],
+          [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.25, 0.75]]], {}),
+        ([[[1e-15, 1 - 1e-15, 0.0], [1e-300, 0.25, 0.75], [1.0, 0.0, 0.0]], [0, 2, 0]], {}),
+    ),
+)
+def cross_entropy(probs, target):
+    """Cross-entropy H(q, p) = −Σ q_c log p_c of predicted *probabilities* against a target.
+
+    For probabilities a model has already produced (evaluation, calibration, teaching).
+    To train, pass logits to ``softmax_cross_entropy``: same value with p = softmax(z), and a
+    stable gradient p − q. Exact at the edges, with no clipping: a class with q_c = 0 adds 0
+    (even where p_c = 0), and p_c = 0 where q_c > 0 gives +∞.
+
+    Args:
+        probs: Predicted probabilities p, shape (..., C), each row summing to 1.
+        target: Target probabilities q, shape (..., C), each row summing to 1; or integer
+            labels in [0, C), shape (...), which means q = e_y and ℓ = −log p_y.
+
+    Returns:
+        The mean over rows by default.
+
+    Examples:
+        >>> import math
+        >>> from lossref import cross_entropy
+        >>> cross_entropy([[0.5, 0.25, 0.25]], [0]) == math.log(2)        # -log 0.5
+        True
+        >>> cross_entropy([[0.5, 0.5]], [[0.5, 0.5]]) == math.log(2)      # H(q) when p = q
+        True
+        >>> cross_entropy.grad([[0.5, 0.25, 0.25]], [[0.0, 0.5, 0.5]])    # -q / p
+        array([[ 0., -2., -2.]])
+    """
+    if probs.ndim == 0:
+        raise ValueError("probs must have a class axis (its last axis)")
+    rows_sum_to_one(probs, "probs")
+    if np.issubdtype(target.dtype, np.integer):
+        _, labels = _check_labels(target, probs, "target", None)
+        p_y = np.take_along_axis(probs, labels[..., None], axis=-1)[..., 0]
+        grad = np.zeros_like(probs)
+        with np.errstate(divide="ignore"):
+            np.put_along_axis(grad, labels[..., None], (-1.0 / p_y)[..., None], axis=-1)
+            return 0.0 - np.log(p_y), grad  # 0.0 -: no -0.0 at p_y = 1
+    if target.shape != probs.shape:
+        raise ValueError(f"probs has shape {probs.shape} but target has shape {target.shape}")
+    rows_sum_to_one(target, "target")
+    with np.errstate(divide="ignore"):
+        value = 0.0 - xlogy(target, probs).sum(axis=-1)
+        grad = np.where(target == 0, 0.0, -target / np.where(target == 0, 1.0, probs))
+    return value, grad
+
+
+def _distillation_log_ratio(student_logits, teacher_logits, temperature):
+    """δ = log p_s - log p_t at temperature T, and log p_t.
+
+    Where the two rows are close (|z_s - z_t|/T <= 0.5), δ = d - log Σ p_t e^d with
+    d = (z_s - z_t)/T is formed as d - log1p(Σ p_t expm1(d)): the difference of two
+    log_softmax outputs would lose every digit of a tiny δ. Elsewhere it is that difference.
+    """
+    log_pt = log_softmax(teacher_logits / temperature)
+    d = (student_logits - teacher_logits) / temperature
+    close = np.abs(d).max(axis=-1, keepdims=True) <= 0.5
+    dc = np.where(close, d, 0.0)
+    shift = np.log1p((np.exp(log_pt) * np.expm1(dc)).sum(axis=-1, keepdims=True))
+    far = log_softmax(student_logits / temperature) - log_pt
+    return np.where(close, dc - shift, far), log_pt
+
+
+@class_axis_loss(
+    family="divergence",
+    formula=(
+        r"\ell(z_s, z_t) = T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big), \quad p^{T} = \mathrm{softmax}(z / T)",
+        r"\ell(z_s, z_t, y) = \alpha\, T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big) + (1 - \alpha)\, \mathrm{CE}\big(\mathrm{softmax}(z_s), y\big) \quad \text{(with labels)}",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial z_s} = T\,\big(p_s^{T} - p_t^{T}\big)",
+        r"\frac{\partial \ell}{\partial z_s} = \alpha\, T\,\big(p_s^{T} - p_t^{T}\big) + (1 - \alpha)\big(\mathrm{softmax}(z_s) - e_y\big) \quad \text{(with labels)}",
+    ),
+    domain={"student_logits": LOGITS, "teacher_logits": LOGITS},
+    use_case="Knowledge distillation: train a student on a teacher's temperature-softened probabilities (Hinton et al.).",
+    properties=("non_negative", "convex", "smooth"),
+    equivalents={
+        "PyTorch": "T² · F.kl_div(log p_s, log p_t, reduction=\"batchmean\", log_target=True), with p = F.softmax(z / T)",
+        "Keras": "no built-in loss (Keras' distillation example combines KLDivergence with a student loss)",
+    },
+    references=("Hinton, Vinyals & Dean, Distilling the Knowledge in a Neural Network (2015)",),
+    reduction_note="`\"mean\"` sums over the class axis and averages over the rows N (PyTorch's `\"batchmean\"`).",
+    curve=Curve(
+        x_label="student logit z₁ (z_s = [0, z₁]; teacher z_t = [0, 2])",
+        x_range=(-6.0, 8.0),
+        args=lambda x: (
+            np.stack([np.zeros_like(x), x], axis=-1),
+            np.broadcast_to([0.0, 2.0], x.shape + (2,)).copy(),
+        ),
+        series=tuple((f"T = {t:g}", {}, {"temperature": t}) for t in (1.0, 2.0, 4.0, 8.0)),
+        component=lambda g, args: g[..., 1],
+        grad_label="gradient ∂ℓ/∂z₁",
+    ),
+    variants=({"temperature": 1.0}, {"temperature": 5.0}),
+    # (rows where student and teacher nearly agree are in the accuracy grid: there the gradient
+    # is below the finite differences' own error)
+    extremes=(
+        ([[[1e4, -1e4, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+          [[-1e4, 1e4, 0.0], [0.0, 0.0, 0.0], [2.0, -1.0, 0.5]]], {}),
+        ([[[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
+          [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]]],
+         {"temperature": 4.0, "labels": np.array([1, 0, 2]), "alpha": 0.3}),
+    ),
+    invalid=(
+        ({"temperature": 0.0}, ValueError, "temperature must be > 0"),
+        ({"alpha": 1.5, "labels": [0, 1, 2]}, ValueError, "alpha must be in [0, 1]"),
+        ({"labels": [0, 1]}, ValueError, "labels has shape (2,) but (3,) was expected"),
+        ({"labels": [0, 1, 4]}, ValueError, "labels must be in [0, 4)"),
+        ({"labels": [0.0, 1.0, 2.0]}, TypeError, "labels must be integer class indices"),
+    ),
+)
+def knowledge_distillation(student_logits, teacher_logits, *, temperature=2.0, labels=None, alpha=0.5):
+    """Knowledge-distillation loss (Hinton et al. 2015): T² · KL(teacher ‖ student) at temperature T.
+
+    Both distributions are softened by the same temperature: p^T = softmax(z / T). The
+    gradient with respect to the student logits is T (p_s^T − p_t^T); for large T that is
+    about (z_s − z_t − mean)/C, whatever T, which is why the KL is multiplied by T²
+    (without it the soft targets' gradient would shrink as 1/T²).
+
+    With ``labels`` the hard-label cross-entropy at T = 1 is mixed in:
+    α·T²·KL + (1 − α)·CE(z_s, y). Without labels the loss is the distillation term alone
+    and ``alpha`` is not used.
+
+    Args:
+        student_logits: Student logits z_s, shape (..., C).
+        teacher_logits: Teacher logits z_t, the same shape (treated as constants).
+        temperature: T > 0. Hinton et al. use 1–20; 2 and 4 are common.
+        labels: Optional integer labels in [0, C), shape (...), for the hard-label term.
+        alpha: α in [0, 1], the weight of the distillation term when ``labels`` are given.
+
+    Returns:
+        The mean over rows by default (PyTorch's ``"batchmean"``).
+
+    Examples:
+        >>> from lossref import knowledge_distillation as kd
+        >>> kd([[0.0, 0.0]], [[1.0, 1.0]])      # equal after softmax: the teacher is matched
+        0.0
+        >>> kd.grad([[0.0, 0.0]], [[2.0, -2.0]], temperature=1.0, reduction="sum").round(4)   # T (p_s - p_t) = 0.5 - σ(±4)
+        array([[-0.482,  0.482]])
+    """
+    positive(temperature=temperature)
+    in_unit_interval(alpha=alpha)
+    _check_class_axis(student_logits, "student_logits")
+    if teacher_logits.shape != student_logits.shape:
+        raise ValueError(
+            f"student_logits has shape {student_logits.shape} but teacher_logits has shape {teacher_logits.shape}"
+        )
+    t = float(temperature)
+    delta, log_pt = _distillation_log_ratio(student_logits, teacher_logits, t)
+    p_t = np.exp(log_pt)
+    value = t * t * (0.0 - (p_t * delta).sum(axis=-1))  # Σ p_t (log p_t - log p_s)
+    # p_s - p_t = p_t·expm1(δ): no cancellation where the two agree (δ < 1 keeps p_t·e^δ finite)
+    small = delta < 1.0
+    diff = np.where(small, p_t * np.expm1(np.where(small, delta, 0.0)),
+                    np.exp(log_softmax(student_logits / t)) - p_t)
+    grad = t * diff
+    if labels is None:
+        return value, grad
+    y = as_label_array(labels, "labels")
+    ce, ce_grad, _ = _label_cross_entropy(log_softmax(student_logits), y, "labels",
+                                          np.ones(student_logits.shape[-1]), 0.0, None)
+    return alpha * value + (1.0 - alpha) * ce, alpha * grad + (1.0 - alpha) * ce_grad

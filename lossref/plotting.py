@@ -30,7 +30,8 @@ def curves(loss, points=401):
         points: Number of grid points.
 
     Returns:
-        A list of ``(label, x, values, derivatives)`` tuples, one per series.
+        A list of ``(label, x, values, derivatives)`` tuples, one per series
+        (``derivatives`` is None for an evaluation-only loss, which has no gradient).
 
     Examples:
         >>> from lossref import huber
@@ -44,10 +45,16 @@ def curves(loss, points=401):
     out = []
     for label, series_args, hyper in curve.series:
         args = curve.args(x, **series_args)
-        values = loss(*args, reduction="none", **hyper)
-        # with reduction="sum" the gradient holds each sample's own derivative
-        grad = loss.grad(*args, reduction="sum", **hyper)
-        slope = curve.component(grad, args) if curve.component else grad
+        if not loss.differentiable:  # evaluation only (the 0–1 loss): no gradient to draw
+            values, grad = loss(*args, reduction="none", **hyper), None
+        elif "none" in loss.meta.reductions:
+            values = loss(*args, reduction="none", **hyper)
+            # with reduction="sum" the gradient holds each sample's own derivative
+            grad = loss.grad(*args, reduction="sum", **hyper)
+        else:  # a metric of a whole batch (RMSE): each grid point is a batch, one row of args
+            pairs = [loss.value_and_grad(*row, **hyper) for row in zip(*args, strict=True)]
+            values, grad = np.array([v for v, _ in pairs]), np.array([g for _, g in pairs])
+        slope = curve.component(grad, args) if curve.component and grad is not None else grad
         out.append((label, x, values, slope))
     return out
 
@@ -72,14 +79,22 @@ def figure(loss, *, points=401):
         fig, (ax_value, ax_grad) = plt.subplots(1, 2, figsize=(8.4, 3.3), layout="constrained")
         for color, (label, x, values, slope) in zip(COLORS, curves(loss, points=points), strict=False):
             ax_value.plot(x, values, color=color, label=label or None)
-            ax_grad.plot(x, slope, color=color, label=label or None)
+            if slope is not None:
+                ax_grad.plot(x, slope, color=color, label=label or None)
         ax_value.set_title(f"{loss.name}: loss ℓ")
-        ax_grad.set_title(curve.grad_label or "gradient ∂ℓ/∂(first argument)")
-        for ax in (ax_value, ax_grad):
+        drawn = (ax_value, ax_grad)
+        if loss.differentiable:
+            ax_grad.set_title(curve.grad_label or "gradient ∂ℓ/∂(first argument)")
+            ax_grad.set_ylabel("∂ℓ")
+        else:  # no gradient to draw: the panel says why
+            drawn = (ax_value,)
+            ax_grad.set_axis_off()
+            ax_grad.text(0.5, 0.5, curve.grad_label or "no gradient", ha="center", va="center",
+                         transform=ax_grad.transAxes, linespacing=1.6)
+        for ax in drawn:
             ax.set_xlabel(curve.x_label)
             ax.axhline(0, color="0.4", linewidth=0.8)
         ax_value.set_ylabel("ℓ")
-        ax_grad.set_ylabel("∂ℓ")
         if curve.y_limits:
             ax_value.set_ylim(*curve.y_limits)
         if any(label for label, *_ in curve.series):

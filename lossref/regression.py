@@ -9,7 +9,7 @@ from ._domains import REAL
 _REAL_PAIR = {"y_pred": REAL, "y_true": REAL}
 
 
-def _residual_curve(param=None, values=(), symbol=None):
+def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
     """Plot against the residual r = ŷ - y, one line per hyperparameter value."""
     if param is None:
         series = (("", {}, {}),)
@@ -17,7 +17,7 @@ def _residual_curve(param=None, values=(), symbol=None):
         series = tuple((f"{symbol} = {v:g}", {}, {param: v}) for v in values)
     return Curve(
         x_label="residual r = ŷ − y",
-        x_range=(-3.0, 3.0),
+        x_range=x_range,
         args=lambda x: (x, np.zeros_like(x)),
         series=series,
     )
@@ -314,3 +314,471 @@ def quantile(y_pred, y_true, *, q=0.5):
     u = y_true - y_pred
     value = np.maximum(q * u, (q - 1.0) * u)
     return value, np.where(u > 0, -q, np.where(u < 0, 1.0 - q, 0.0))
+
+
+# --- metrics and robust losses -------------------------------------------------------------
+
+def _rmse_value(mean_square, scale):
+    return float(scale * np.sqrt(mean_square))
+
+
+def _rmse_slope(mean_square, scale):
+    # d√U/dU; the kernel's gradient is already multiplied by the scale. At RMSE = 0 the
+    # derivative does not exist: lossref returns 0 there (the kernel's gradient is 0 too).
+    return 0.5 / np.sqrt(mean_square) if mean_square > 0 else 0.0
+
+
+def _rmse_curve():
+    """RMSE against one residual r₁ with the other residuals of the batch held fixed."""
+    def args(x, others=()):
+        batch = np.column_stack([x, *[np.full_like(x, r) for r in others]])
+        return batch, np.zeros_like(batch)
+
+    return Curve(
+        x_label="residual r₁ = ŷ₁ − y₁ (others fixed)",
+        x_range=(-3.0, 3.0),
+        args=args,
+        series=(
+            ("N = 1: RMSE = |r₁|", {}, {}),
+            ("N = 2, other residual 1", {"others": (1.0,)}, {}),
+            ("N = 3, others 1 and −2", {"others": (1.0, -2.0)}, {}),
+        ),
+        component=lambda grad, args: grad[..., 0],
+        grad_label="∂RMSE/∂ŷ₁",
+    )
+
+
+@elementwise_loss(
+    family="regression",
+    formula=(
+        r"\mathrm{RMSE}(\hat y, y) = \sqrt{\frac{1}{N}\sum_{i=1}^{N} r_i^2}, \quad r_i = \hat y_i - y_i",
+        r"\text{with weights: } \sqrt{\textstyle\sum_i w_i r_i^2 \big/ \sum_i w_i}",
+    ),
+    gradient=(
+        r"\frac{\partial\,\mathrm{RMSE}}{\partial \hat y_i} = \frac{r_i}{N \cdot \mathrm{RMSE}}"
+        r"\quad \left(\frac{w_i\, r_i}{\sum_j w_j \cdot \mathrm{RMSE}} \text{ with weights}\right)",
+        r"\text{at } \mathrm{RMSE} = 0 \text{ (every } r_i = 0\text{): } 0",
+    ),
+    domain=_REAL_PAIR,
+    use_case="Reporting regression error in the units of the target; a metric of the whole batch, not a per-sample loss.",
+    properties=("non_negative", "convex", "zero_iff_equal", "symmetric"),
+    equivalents={
+        "scikit-learn": "sklearn.metrics.root_mean_squared_error(y_true, y_pred)",
+        "Keras": "keras.metrics.RootMeanSquaredError() (a streaming metric: accumulates squares across batches)",
+        "PyTorch": "no function: the square root of F.mse_loss(y_pred, y_true)",
+    },
+    references=(
+        "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of Forecasting (2006)",
+        "Willmott & Matsuura, Advantages of the mean absolute error (MAE) over the root mean square error (RMSE), Climate Research (2005)",
+    ),
+    differences=(
+        Difference(
+            "sklearn-rmse-multioutput",
+            "scikit-learn",
+            "For 2-D targets `root_mean_squared_error` takes one RMSE per column and averages them "
+            "(`multioutput=\"uniform_average\"`); lossref takes one RMSE over every element, which is "
+            "`sqrt(mean_squared_error(y_true, y_pred))`. The two agree for 1-D targets only.",
+        ),
+    ),
+    curve=_rmse_curve(),
+    reductions=("mean",),
+    outer=(_rmse_value, _rmse_slope),
+    reduction_note=(
+        "Only `\"mean\"`: RMSE is the square root of the (weighted) mean of the squared residuals, "
+        "√(Σw r²/Σw) with `weights=`; `\"sum\"` and `\"none\"` raise, since RMSE has no per-sample form."
+    ),
+    # the one point without a gradient is r = 0 for the whole batch; max |r| bounds the distance to it
+    kink_distance=lambda y_pred, y_true: np.full(np.shape(y_pred), np.max(np.abs(y_pred - y_true))),
+    extremes=(
+        ([[1e200, -1e200, 1e-300], [0.0, 0.0, 0.0]], {}),
+        ([[1e-300, -1e-300, 0.0], [0.0, 0.0, 0.0]], {}),
+        ([[2.0, -1.0, 0.5], [2.0, -1.0, 0.5]], {}),
+    ),
+)
+def rmse(y_pred, y_true):
+    """Root mean squared error: the square root of the mean squared residual.
+
+    A metric of the whole batch, so only ``reduction="mean"`` exists (``weights=`` gives
+    √(Σw r²/Σw), as scikit-learn's ``sample_weight``). Where every residual is 0 the
+    gradient does not exist; lossref returns 0 there. The residuals are divided by their
+    largest magnitude before squaring, so RMSE is exact for residuals from 1e-300 to 1e300.
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+
+    Returns:
+        RMSE over every element; ``reduction`` accepts only ``"mean"``.
+
+    Examples:
+        >>> from lossref import rmse
+        >>> rmse([3.0, 4.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0])    # √((9 + 16) / 4) = √6.25
+        2.5
+        >>> rmse.grad([3.0, 4.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0])   # r / (N · RMSE) = r / 10
+        array([0.3, 0.4, 0. , 0. ])
+        >>> rmse.grad([1.0, 2.0], [1.0, 2.0])    # RMSE = 0: no gradient exists; lossref returns 0
+        array([0., 0.])
+    """
+    r = y_pred - y_true
+    scale = float(np.max(np.abs(r)))
+    if scale == 0.0:
+        return np.zeros_like(r), np.zeros_like(r), None, {"scale": 0.0}
+    # squares of r / max|r| lie in [0, 1]: no overflow at 1e200, no underflow at 1e-300
+    t = r / scale
+    return t * t, 2.0 * t, None, {"scale": scale}
+
+
+@elementwise_loss(
+    family="regression",
+    formula=r"\ell_\epsilon(\hat y, y) = \sqrt{r^2 + \epsilon^2} - \epsilon, \quad r = \hat y - y",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{r}{\sqrt{r^2 + \epsilon^2}}",
+    domain=_REAL_PAIR,
+    use_case="Image restoration and optical flow: L1 with its corner at 0 rounded off over a width ε.",
+    properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
+    equivalents={
+        "Kornia": "kornia.losses.charbonnier_loss is ε = 1: √(r² + 1) − 1",
+        "BasicSR / EDVR": "`CharbonnierLoss(eps=e)` is √(r² + e): ε = √e, without the − ε",
+    },
+    references=(
+        "Charbonnier, Blanc-Féraud, Aubert & Barlaud, Two deterministic half-quadratic regularization "
+        "algorithms for computed imaging, ICIP (1994)",
+        "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)",
+        "Lai, Huang, Ahuja & Yang, Deep Laplacian Pyramid Networks for Fast and Accurate Super-Resolution (LapSRN), CVPR (2017)",
+    ),
+    curve=_residual_curve("eps", (1e-3, 0.3, 1.0), "ε"),
+    variants=({"eps": 1e-6}, {"eps": 1.0}),
+    fd_step=lambda eps=1e-3: min(1e-3, eps / 100),  # the bend at 0 is ε wide
+    extremes=(
+        ([[1e8, -1e8, 1e200, -3.0, 1e-300, 1e-6, 0.0], [0.0] * 7], {}),
+        ([[1e-9, -2e-12, 1.0], [0.0, 0.0, 0.0]], {"eps": 1e-6}),
+    ),
+    invalid=(
+        ({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
+        ({"eps": -1e-3}, ValueError, "eps must be > 0"),
+        ({"eps": "1e-3"}, TypeError, "eps must be a real number, got str"),
+    ),
+)
+def charbonnier(y_pred, y_true, *, eps=1e-3):
+    """Charbonnier loss: √(r² + ε²) − ε, a smooth L1.
+
+    ε is subtracted, so the loss is 0 at r = 0 (Barron's and Kornia's form). Many papers
+    and repositories omit the − ε: that adds the constant ε to every sample and changes
+    no gradient.
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        eps: Width of the rounded corner at r = 0, in target units; > 0. 1e-3 (LapSRN) by
+            default; Kornia's ``charbonnier_loss`` is ``eps=1``.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import charbonnier
+        >>> charbonnier([3.0], [-1.0], eps=3.0)       # √(16 + 9) − 3
+        2.0
+        >>> charbonnier.grad([3.0], [-1.0], eps=3.0)   # r / √(r² + ε²) = 4 / 5
+        array([0.8])
+    """
+    positive(eps=eps)
+    r = y_pred - y_true
+    a = np.abs(r)
+    root = np.hypot(r, eps)  # no overflow for |r| up to the float64 maximum
+    # √(r² + ε²) − ε = r² / (√(r² + ε²) + ε): no cancellation when |r| << ε
+    return a * (a / (root + eps)), r / root
+
+
+@elementwise_loss(
+    family="regression",
+    formula=r"\ell_c(\hat y, y) = \frac{c^2}{2} \log\left(1 + \frac{r^2}{c^2}\right), \quad r = \hat y - y",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{r}{1 + r^2 / c^2}",
+    domain=_REAL_PAIR,
+    use_case="Regression with heavy-tailed noise (Cauchy/Lorentzian): the pull of an outlier fades like c²/r.",
+    properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
+    equivalents={
+        "Kornia": "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2)",
+        "SciPy": "scipy.optimize.least_squares(loss=\"cauchy\", f_scale=c): its cost ½ Σ c² log(1 + r²/c²) is the sum of this loss",
+    },
+    references=(
+        "Black & Anandan, The robust estimation of multiple motions, CVIU (1996)",
+        "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)",
+    ),
+    curve=_residual_curve("scale", (0.5, 1.0, 2.0), "c", x_range=(-6.0, 6.0)),
+    variants=({"scale": 0.5}, {"scale": 3.0}),
+    extremes=(
+        ([[1e8, -1e8, 1e200, -1e300, 1e-300, 0.5], [0.0] * 6], {}),
+        ([[1e154, -1e200, 5.0], [0.0, 0.0, 0.0]], {"scale": 1e-3}),
+    ),
+    invalid=(
+        ({"scale": 0.0}, ValueError, "scale must be > 0, got 0.0"),
+        ({"scale": -1.0}, ValueError, "scale must be > 0"),
+        ({"scale": np.inf}, ValueError, "scale must be finite"),
+    ),
+)
+def cauchy(y_pred, y_true, *, scale=1.0):
+    """Cauchy (Lorentzian) loss: quadratic near 0, logarithmic for large residuals.
+
+    The negative log-likelihood of Cauchy noise with scale c, up to a constant and the
+    factor c², which makes it ≈ r²/2 for |r| << c. It is not convex: beyond |r| = c the
+    loss bends down, and the gradient falls back towards 0.
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        scale: The scale c, in target units; > 0. The gradient peaks (at ±c/2) where |r| = c.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import cauchy
+        >>> cauchy([2.0], [0.0], scale=2.0) == 2 * math.log(2)     # (4/2) · log(1 + 1)
+        True
+        >>> cauchy.grad([2.0], [0.0], scale=2.0)                    # 2 / (1 + 1)
+        array([1.])
+    """
+    positive(scale=scale)
+    c = float(scale)
+    r = y_pred - y_true
+    t = np.abs(r) / c
+    big = t > 1.0
+    small = np.where(big, 0.0, t)
+    inv = 1.0 / np.where(big, t, 1.0)
+    # log(1 + t²) = 2 log t + log1p(1/t²) for t > 1, so t² never overflows
+    log_term = np.where(big, 2.0 * np.log(np.where(big, t, 1.0)) + np.log1p(inv * inv), np.log1p(small * small))
+    # r / (1 + t²) = (c²/r) / (1 + 1/t²) = sign(r) c (1/t) / (1 + 1/t²) for t > 1
+    slope = np.where(big, np.sign(r) * c * inv / (1.0 + inv * inv), r / (1.0 + small * small))
+    return (0.5 * c) * (c * log_term), slope
+
+
+@elementwise_loss(
+    family="regression",
+    formula=(
+        r"\ell_c(\hat y, y) = \begin{cases} \frac{c^2}{6}\left[1 - \left(1 - \frac{r^2}{c^2}\right)^3\right] & |r| \le c \\ \frac{c^2}{6} & |r| > c \end{cases}",
+        r"r = \hat y - y",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \begin{cases} r\left(1 - \frac{r^2}{c^2}\right)^2 & |r| \le c \\ 0 & |r| > c \end{cases}",
+    domain=_REAL_PAIR,
+    use_case="Robust regression that ignores gross outliers entirely: residuals beyond c have zero gradient.",
+    properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
+    equivalents={
+        "statsmodels": "statsmodels.robust.norms.TukeyBiweight(c=c).rho(r) (RLM applies it to residuals divided by a robust scale; older versions drop the constant c²/6)",
+    },
+    references=(
+        "Beaton & Tukey, The fitting of power series, meaning polynomials, illustrated on band-spectroscopic data, Technometrics (1974)",
+        "Huber & Ronchetti, Robust Statistics, 2nd ed. (2009), §4.8",
+    ),
+    curve=_residual_curve("c", (2.0, 4.685, 6.0), "c", x_range=(-7.0, 7.0)),
+    variants=({"c": 2.0}, {"c": 10.0}),
+    # the second derivative jumps at |r| = c, which spoils high-order finite differences
+    kink_distance=lambda y_pred, y_true, c=4.685: np.abs(np.abs(y_pred - y_true) - c),
+    extremes=(
+        ([[1e8, -1e8, 1e200, 4.0, -4.6, 1e-300], [0.0] * 6], {}),
+        ([[4.684999, -4.684, 3.0, -1e-12], [0.0] * 4], {}),  # near the edge 1 − r²/c² cancels
+    ),
+    invalid=(
+        ({"c": 0.0}, ValueError, "c must be > 0, got 0.0"),
+        ({"c": -4.685}, ValueError, "c must be > 0"),
+        ({"c": None}, TypeError, "c must be a real number, got NoneType"),
+    ),
+)
+def tukey_biweight(y_pred, y_true, *, c=4.685):
+    """Tukey's biweight (bisquare) loss: a redescending M-estimator.
+
+    Close to r²/2 for small residuals; constant (c²/6) beyond |r| = c, where the gradient
+    is exactly 0, so gross outliers stop influencing the fit at all. Not convex: a fit
+    needs a good starting point (e.g. from Huber or L1).
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        c: Rejection threshold in target units; > 0. The default 4.685 gives 95% of the
+            efficiency of least squares under Gaussian noise of unit scale.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import tukey_biweight
+        >>> tukey_biweight([1.0, 5.0], [0.0, 0.0], c=2.0, reduction="none")   # (4/6)(1 − (3/4)³), then 4/6
+        array([0.38541667, 0.66666667])
+        >>> tukey_biweight.grad([1.0, 5.0], [0.0, 0.0], c=2.0, reduction="sum")   # 1 · (3/4)², then 0
+        array([0.5625, 0.    ])
+    """
+    positive(c=c)
+    c = float(c)
+    r = y_pred - y_true
+    a = np.abs(r)
+    inside = a <= c
+    a_in = np.where(inside, a, 0.0)
+    u = (a_in / c) ** 2
+    # 1 − r²/c² = (c − |r|)(c + |r|)/c²: c − |r| is exact near the edge, where 1 − u would cancel
+    v = (c - a_in) * (c + a_in) / (c * c)
+    # (c²/6)(1 − (1 − u)³) = (r²/2)(1 − u + u²/3): no cancellation for small r
+    value = np.where(inside, 0.5 * a_in * a_in * (1.0 - u + u * u / 3.0), c * c / 6.0)
+    return value, np.where(inside, r * v * v, 0.0)
+
+
+_EPS64 = float(np.finfo(np.float64).eps)
+
+
+def _prediction_curve(targets, x_range=(-2.0, 4.0)):
+    """Plot against the prediction ŷ at a few fixed targets y."""
+    return Curve(
+        x_label="prediction ŷ (target y fixed)",
+        x_range=x_range,
+        args=lambda x, y: (x, np.full_like(x, y)),
+        series=tuple((f"y = {y:g}", {"y": y}, {}) for y in targets),
+    )
+
+
+@elementwise_loss(
+    family="regression",
+    formula=r"\ell(\hat y, y) = \frac{|\hat y - y|}{\max(|y|, \epsilon)}",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{\operatorname{sign}(\hat y - y)}{\max(|y|, \epsilon)}, \quad \operatorname{sign}(0) = 0",
+    domain=_REAL_PAIR,
+    use_case="Reporting relative error of positive targets far from 0 (sales, demand), as a fraction.",
+    properties=("non_negative", "convex", "zero_iff_equal"),
+    equivalents={
+        "scikit-learn": "sklearn.metrics.mean_absolute_percentage_error(y_true, y_pred) (a fraction, ε = float64 eps)",
+        "Keras": "keras.losses.MeanAbsolutePercentageError() (a percentage: ×100, ε = 1e-7)",
+        "torchmetrics": "torchmetrics.functional.mean_absolute_percentage_error(preds, target) (a fraction, ε = 1.17e-6)",
+    },
+    references=(
+        "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of Forecasting (2006)",
+        "de Myttenaere, Golden, Le Grand & Rossi, Mean Absolute Percentage Error for regression models, Neurocomputing (2016)",
+    ),
+    differences=(
+        Difference(
+            "keras-mape-percent",
+            "Keras",
+            "Keras returns a percentage, 100 × the fraction lossref and scikit-learn return, and floors "
+            "|y| at 1e-7 instead of the float64 machine epsilon: `mape(..., eps=1e-7) * 100`.",
+        ),
+        Difference(
+            "sklearn-mape-argument-order",
+            "scikit-learn",
+            "`mean_absolute_percentage_error(y_true, y_pred)` takes the target first. MAPE divides by the "
+            "target, so swapping the arguments silently divides by the prediction instead.",
+        ),
+    ),
+    curve=_prediction_curve((0.5, 1.0, 2.0)),
+    variants=({"eps": 1e-7},),
+    kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
+    extremes=(
+        ([[1.0, -1.0, 1e8, 0.0, 1e200], [1e-300, 0.0, 1e-12, 1e-300, 1e-8]], {}),
+        ([[5.0, -3.0], [0.0, 1e-9]], {"eps": 1e-7}),
+    ),
+    invalid=(
+        ({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
+        ({"eps": "tiny"}, TypeError, "eps must be a real number, got str"),
+    ),
+)
+def mape(y_pred, y_true, *, eps=_EPS64):
+    """Mean absolute percentage error, as a fraction: |ŷ − y| / max(|y|, ε).
+
+    0.1 means 10%. The target is the denominator, so the argument order matters (the
+    prediction comes first here, the target first in scikit-learn and Keras). Where the
+    target is 0 the loss is |ŷ| / ε: huge, not infinite. At ŷ = y the gradient is 0.
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        eps: Floor on |y| in the denominator; > 0. The float64 machine epsilon by default,
+            as scikit-learn; Keras uses 1e-7 and torchmetrics 1.17e-6.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import mape
+        >>> mape([110.0, 90.0], [100.0, 100.0])      # (10/100 + 10/100) / 2
+        0.1
+        >>> mape.grad([110.0, 90.0], [100.0, 100.0], reduction="sum")   # sign(r) / |y|
+        array([ 0.01, -0.01])
+    """
+    positive(eps=eps)
+    r = y_pred - y_true
+    denominator = np.maximum(np.abs(y_true), eps)
+    return np.abs(r) / denominator, np.sign(r) / denominator
+
+
+def _smape_kink_distance(y_pred, y_true, **_):
+    # kinks at ŷ = y and at ŷ = 0; and near ŷ = y = 0 SMAPE (scale-free) changes over the
+    # length |ŷ| + |y|, too short for finite differences with a fixed step: treat a
+    # thirtieth of it like a distance to a kink
+    a, b = np.abs(y_pred), np.abs(y_true)
+    return np.minimum(np.minimum(np.abs(y_pred - y_true), a), (a + b) / 30.0)
+
+
+@elementwise_loss(
+    family="regression",
+    formula=r"\ell(\hat y, y) = \frac{2\,|\hat y - y|}{\max(|\hat y| + |y|,\ \epsilon)} \in [0, 2]",
+    gradient=(
+        r"\frac{\partial \ell}{\partial \hat y} = \frac{2\left(\operatorname{sign}(r)\, B - |r| \operatorname{sign}(\hat y)\right)}{B^2},"
+        r"\quad r = \hat y - y,\ B = |\hat y| + |y| > \epsilon",
+        r"\frac{\partial \ell}{\partial \hat y} = \frac{2 \operatorname{sign}(r)}{\epsilon} \text{ where } B \le \epsilon; \quad \operatorname{sign}(0) = 0",
+    ),
+    domain=_REAL_PAIR,
+    use_case="Forecast evaluation (M3/M4 competitions): relative error bounded in [0, 2], defined when y = 0.",
+    properties=("non_negative", "zero_iff_equal", "symmetric"),
+    equivalents={
+        "torchmetrics": "torchmetrics.functional.symmetric_mean_absolute_percentage_error(preds, target) (the same form, ε = 1.17e-6)",
+        "scikit-learn": "none (only mean_absolute_percentage_error)",
+    },
+    references=(
+        "Makridakis, Accuracy measures: theoretical and practical concerns, International Journal of Forecasting (1993)",
+        "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of Forecasting (2006)",
+    ),
+    curve=_prediction_curve((0.5, 1.0, 2.0), x_range=(-3.0, 6.0)),
+    variants=({"eps": 1.17e-6},),
+    kink_distance=_smape_kink_distance,
+    extremes=(
+        ([[1.0, 0.0, 1e-300, 1e300, 3.0, 1e8], [0.0, 0.0, 2e-300, -1e300, 1e-12, 1.0]], {}),
+        ([[1e-7, -5.0], [0.0, 5.0]], {"eps": 1.17e-6}),
+    ),
+    invalid=(
+        ({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
+        ({"eps": [1e-8]}, TypeError, "eps must be a real number, got list"),
+    ),
+)
+def smape(y_pred, y_true, *, eps=_EPS64):
+    """Symmetric mean absolute percentage error, as a fraction in [0, 2].
+
+    2|ŷ − y| / max(|ŷ| + |y|, ε): the form of Hyndman & Koehler (2006) and torchmetrics.
+    Other papers halve it (range [0, 1]) or multiply by 100. ŷ = y = 0 gives 0/ε = 0;
+    a prediction of opposite sign to the target (or a target of 0) gives the maximum, 2.
+    Kinks at ŷ = y (gradient 0 there) and at ŷ = 0 (the formula with sign(0) = 0: the
+    average of the two one-sided derivatives).
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        eps: Floor on |ŷ| + |y| in the denominator; > 0. The float64 machine epsilon by
+            default; torchmetrics uses 1.17e-6.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import smape
+        >>> smape([3.0, 0.0], [1.0, 0.0], reduction="none")   # 2·2 / (3 + 1); 0/ε = 0
+        array([1., 0.])
+        >>> smape.grad([3.0], [1.0], reduction="sum")           # 4 |y| / (|ŷ| + |y|)² = 4/16
+        array([0.25])
+    """
+    positive(eps=eps)
+    r = y_pred - y_true
+    a, b = np.abs(y_pred), np.abs(y_true)
+    total = a + b
+    floor = total <= eps
+    denominator = np.where(floor, eps, total)
+    value = 2.0 * (np.abs(r) / denominator)
+    # same signs: 2(sign(r) B − |r| sign(ŷ)) / B² = 4 sign(r) |y| / B², without the cancellation;
+    # otherwise |r| = B and it is 2 (sign(r) − sign(ŷ)) / B (0, or the ŷ = 0 average)
+    same = np.sign(y_pred) * np.sign(y_true) > 0
+    slope = np.where(same, 4.0 * np.sign(r) * (b / denominator) / denominator,
+                     2.0 * (np.sign(r) - np.sign(y_pred)) / denominator)
+    return value, np.where(floor, 2.0 * np.sign(r) / eps, slope)

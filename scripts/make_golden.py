@@ -20,7 +20,8 @@ from torch_reference import REFERENCES, differences, evaluate  # noqa: E402
 def main():
     out = []
     for case in cases():
-        value, grad = evaluate(case["loss"], case["args"], case["hyper"], case["reduction"], case["weights"])
+        value, grad = evaluate(case["loss"], case["args"], case["hyper"], case["reduction"], case["weights"],
+                               case.get("argnum", 0))
         out.append(dict(case, torch_value=value, torch_grad=grad, reference=REFERENCES[case["loss"]]))
     payload = {
         "generator": "scripts/make_golden.py",

@@ -47,6 +47,31 @@ def quantile(x, y, reduction, q=0.5):
     return _reduce(torch.maximum(q * u, (q - 1) * u), reduction)
 
 
+def charbonnier(x, y, reduction, eps=1e-3):
+    a = (x - y).abs()
+    root = torch.hypot(x - y, torch.full_like(x, eps))
+    return _reduce(a * (a / (root + eps)), reduction)  # √(r² + ε²) − ε without the cancellation
+
+
+def cauchy(x, y, reduction, scale=1.0):
+    return _reduce(scale**2 / 2 * torch.log1p(((x - y) / scale) ** 2), reduction)
+
+
+def tukey_biweight(x, y, reduction, c=4.685):
+    u = ((x - y) / c) ** 2
+    # c²/6 · (1 − (1 − u)³) expanded as c²/6 · u (3 − 3u + u²)
+    return _reduce(torch.where(u <= 1, c**2 / 6 * u * (3 - 3 * u + u**2), torch.full_like(u, c**2 / 6)), reduction)
+
+
+def mape(x, y, reduction, eps=2.220446049250313e-16):
+    return _reduce((x - y).abs() / torch.clamp(y.abs(), min=eps), reduction)
+
+
+def smape(x, y, reduction, eps=2.220446049250313e-16):
+    # torchmetrics' symmetric_mean_absolute_percentage_error, per element
+    return _reduce(2 * (x - y).abs() / torch.clamp(x.abs() + y.abs(), min=eps), reduction)
+
+
 def binary_cross_entropy(x, y, reduction):
     return F.binary_cross_entropy(x, y, reduction=reduction)
 
@@ -70,6 +95,42 @@ def sigmoid_focal(x, y, reduction, gamma=2.0, alpha=0.25):
 
 def hinge(x, y, reduction, margin=1.0):
     return _reduce(torch.clamp(margin - y * x, min=0), reduction)
+
+
+def squared_hinge(x, y, reduction, margin=1.0):
+    return _reduce(torch.clamp(margin - y * x, min=0) ** 2, reduction)
+
+
+def multiclass_hinge(x, labels, reduction, margin=1.0, variant="crammer_singer", p=1, class_weights=None):
+    w = None if class_weights is None else torch.as_tensor(class_weights)
+    if variant == "weston_watkins":
+        return F.multi_margin_loss(x, labels, p=p, margin=margin, weight=w, reduction=reduction)
+    # Crammer-Singer written out: amax splits the gradient evenly between tied maxima, and
+    # relu has gradient 0 at 0 (clamp(min=0) would pass it)
+    wrong = x.masked_fill(F.one_hot(labels, x.shape[-1]).bool(), -math.inf)
+    f_y = x.gather(-1, labels[..., None])[..., 0]
+    loss = torch.relu(wrong.amax(dim=-1) - f_y + margin) ** p
+    return _reduce(loss if w is None else w[labels] * loss, reduction)
+
+
+def multilabel_margin(x, t, reduction):
+    # lossref's 0/1 indicators as PyTorch's targets: the target classes' indices first, then -1
+    order = torch.argsort(-t, dim=-1, stable=True)
+    indices = torch.where(t.gather(-1, order) > 0, order, torch.full_like(order, -1))
+    return F.multilabel_margin_loss(x, indices, reduction=reduction)
+
+
+def soft_margin(x, y, reduction):
+    return F.soft_margin_loss(x, y, reduction=reduction)
+
+
+def exponential(x, y, reduction):
+    return _reduce(torch.exp(-y * x), reduction)
+
+
+def modified_huber(x, y, reduction):
+    m = y * x
+    return _reduce(torch.where(m >= -1, torch.clamp(1 - m, min=0) ** 2, -4 * m), reduction)
 
 
 def _class_kwargs(class_weights, ignore_index):
@@ -99,9 +160,96 @@ def kl_div(a, q, reduction, log_target=False):
     return F.kl_div(a, q, reduction=torch_reduction, log_target=log_target)
 
 
+def sparse_categorical_cross_entropy(z, t, reduction, **hyper):
+    # Keras' name for the integer-label cross-entropy: the same PyTorch call
+    return softmax_cross_entropy(z, t, reduction, **hyper)
+
+
+def softmax_focal(z, t, reduction, gamma=2.0, alpha=None):
+    # no PyTorch function: -α_y (1 - p_y)^γ log p_y written out on log_softmax
+    log_p = F.log_softmax(z, dim=-1).gather(-1, t[..., None])[..., 0]
+    loss = -((-torch.expm1(log_p)) ** gamma) * log_p
+    if alpha is not None:
+        a = torch.as_tensor(alpha, dtype=torch.float64)
+        loss = (a[t] if a.ndim else a) * loss
+    return _reduce(loss, reduction)
+
+
+def _class_balanced_weights(samples_per_class, beta):
+    # Cui et al. (2019): (1 - β) / (1 - β^n_c), scaled so the C weights sum to C
+    n = torch.as_tensor(samples_per_class, dtype=torch.float64)
+    w = (1 - beta) / (1 - beta**n)
+    return w * len(n) / w.sum()
+
+
+def class_balanced(z, t, reduction, samples_per_class, beta=0.9999, base="softmax", gamma=2.0):
+    w = _class_balanced_weights(samples_per_class, beta)
+    if base == "softmax":  # PyTorch's class-weighted cross-entropy per sample; "mean" over N
+        loss = F.cross_entropy(z, t, weight=w, reduction="none")
+    else:
+        one_hot = F.one_hot(t, z.shape[-1]).to(z.dtype)
+        if base == "sigmoid":
+            per_class = F.binary_cross_entropy_with_logits(z, one_hot, reduction="none")
+        else:
+            per_class = sigmoid_focal(z, one_hot, "none", gamma=gamma, alpha=None)
+        loss = w[t] * per_class.sum(-1)
+    return _reduce(loss, reduction)
+
+
+def js_div(a, b, reduction):
+    # no PyTorch function: ½ KL(p ‖ m) + ½ KL(q ‖ m), with log m = logaddexp(a, b) - log 2
+    log_m = torch.logaddexp(a, b) - math.log(2)
+    kl_p = F.kl_div(log_m, a, reduction="none", log_target=True)
+    kl_q = F.kl_div(log_m, b, reduction="none", log_target=True)
+    return _reduce(0.5 * (kl_p + kl_q).sum(-1), reduction)
+
+
+def cross_entropy(p, t, reduction):
+    # no probability-input loss in PyTorch: nll_loss on log p (labels), -Σ q log p (targets)
+    if not t.is_floating_point():
+        return F.nll_loss(torch.log(p), t, reduction=reduction)
+    return _reduce(-torch.xlogy(t, p).sum(-1), reduction)
+
+
+def knowledge_distillation(z_s, z_t, reduction, temperature=2.0, labels=None, alpha=0.5):
+    # T² · KL(softmax(z_t/T) ‖ softmax(z_s/T)) with F.kl_div, plus (1 - α) CE with labels
+    log_ps = F.log_softmax(z_s / temperature, dim=-1)
+    log_pt = F.log_softmax(z_t / temperature, dim=-1)
+    loss = temperature**2 * F.kl_div(log_ps, log_pt, reduction="none", log_target=True).sum(-1)
+    if labels is not None:
+        ce = F.cross_entropy(z_s, torch.as_tensor(labels), reduction="none")
+        loss = alpha * loss + (1 - alpha) * ce
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding(x1, x2, y, reduction, margin=0.0, eps=1e-12):
+    if eps == 1e-12:  # PyTorch's own function (its ε is float32(1e-12): a documented difference)
+        return F.cosine_embedding_loss(x1, x2, y, margin=margin, reduction=reduction)
+    cos = (x1 * x2).sum(-1) / (((x1 * x1).sum(-1) + eps) * ((x2 * x2).sum(-1) + eps)).sqrt()
+    loss = torch.where(y == 1, 1 - cos, (cos - margin).clamp_min(0))
+    return _reduce(loss, reduction)
+
+
+def margin_ranking(x1, x2, y, reduction, margin=0.0):
+    return F.margin_ranking_loss(x1, x2, y, margin=margin, reduction=reduction)
+
+
+def poisson_nll(x, y, reduction, log_input=True, full=False, eps=1e-8):
+    return F.poisson_nll_loss(x, y, log_input=log_input, full=full, eps=eps, reduction=reduction)
+
+
+def gaussian_nll(mean, y, var, reduction, full=False, eps=1e-6):
+    return F.gaussian_nll_loss(mean, y, var, full=full, eps=eps, reduction=reduction)
+
+
 LOSSES = {f.__name__: f for f in (
     mse, mae, huber, smooth_l1, log_cosh, quantile, binary_cross_entropy,
     binary_cross_entropy_with_logits, sigmoid_focal, hinge, softmax_cross_entropy, nll, kl_div,
+    squared_hinge, multiclass_hinge, multilabel_margin, soft_margin, exponential, modified_huber,
+    charbonnier, cauchy, tukey_biweight, mape, smape,
+    sparse_categorical_cross_entropy, softmax_focal, class_balanced,
+    js_div, cross_entropy, knowledge_distillation, cosine_embedding, margin_ranking,
+    poisson_nll, gaussian_nll,
 )}
 
 REFERENCES = {
@@ -111,18 +259,41 @@ REFERENCES = {
     "smooth_l1": "torch.nn.functional.smooth_l1_loss",
     "log_cosh": "the formula in PyTorch (autograd gradient)",
     "quantile": "the formula in PyTorch (autograd gradient)",
+    "charbonnier": "the formula in PyTorch (autograd gradient)",
+    "cauchy": "the formula in PyTorch (autograd gradient)",
+    "tukey_biweight": "the formula in PyTorch (autograd gradient)",
+    "mape": "the formula in PyTorch (autograd gradient)",
+    "smape": "torchmetrics' formula in PyTorch (autograd gradient)",
     "binary_cross_entropy": "torch.nn.functional.binary_cross_entropy",
     "binary_cross_entropy_with_logits": "torch.nn.functional.binary_cross_entropy_with_logits",
     "sigmoid_focal": "torchvision's sigmoid_focal_loss formula in PyTorch (autograd gradient)",
     "hinge": "the formula in PyTorch (autograd gradient)",
+    "squared_hinge": "the formula in PyTorch (autograd gradient)",
+    "multiclass_hinge": "torch.nn.functional.multi_margin_loss (weston_watkins); the Crammer-Singer formula "
+                        "in PyTorch (autograd gradient)",
+    "multilabel_margin": "torch.nn.functional.multilabel_margin_loss (indicators converted to padded indices)",
+    "soft_margin": "torch.nn.functional.soft_margin_loss",
+    "exponential": "the formula in PyTorch (autograd gradient)",
+    "modified_huber": "the formula in PyTorch (autograd gradient)",
     "softmax_cross_entropy": "torch.nn.functional.cross_entropy",
+    "sparse_categorical_cross_entropy": "torch.nn.functional.cross_entropy (class-index targets)",
+    "softmax_focal": "the formula in PyTorch on log_softmax (autograd gradient)",
+    "class_balanced": "torch.nn.functional.cross_entropy(weight=) per sample (softmax); the BCE-with-logits "
+                      "and torchvision focal formulas (sigmoid, focal); weights computed from the counts in PyTorch",
     "nll": "torch.nn.functional.nll_loss",
     "kl_div": "torch.nn.functional.kl_div (reduction=\"batchmean\")",
+    "poisson_nll": "torch.nn.functional.poisson_nll_loss",
+    "gaussian_nll": "torch.nn.functional.gaussian_nll_loss",
+    "js_div": "the formula in PyTorch with torch.nn.functional.kl_div (autograd gradients)",
+    "cross_entropy": "torch.nn.functional.nll_loss on log p (labels); the formula in PyTorch (targets)",
+    "knowledge_distillation": "torch.nn.functional.kl_div on log_softmax (+ cross_entropy with labels)",
+    "cosine_embedding": "torch.nn.functional.cosine_embedding_loss (other eps: its formula in PyTorch)",
+    "margin_ranking": "torch.nn.functional.margin_ranking_loss",
 }
 
 
-def evaluate(name, args, hyper, reduction, weights=None):
-    """PyTorch's value and gradient (w.r.t. the first argument) for one case.
+def evaluate(name, args, hyper, reduction, weights=None, argnum=0):
+    """PyTorch's value and gradient (w.r.t. ``args[argnum]``, the first by default) for one case.
 
     With ``weights`` the reduction is the weighted mean Σwℓ/Σw over PyTorch's own
     per-sample losses (PyTorch has no such argument on most losses).
@@ -130,19 +301,19 @@ def evaluate(name, args, hyper, reduction, weights=None):
     Returns:
         ``(value, grad)``: a float or nested list, and a nested list or None for "none".
     """
-    x = torch.tensor(args[0], dtype=torch.float64, requires_grad=True)
-    rest = [torch.tensor(a) for a in args[1:]]
+    xs = [torch.tensor(a, dtype=torch.float64) if i in (0, argnum) else torch.tensor(a) for i, a in enumerate(args)]
+    xs[argnum].requires_grad_(True)
     fn = LOSSES[name]
     if weights is not None:
         w = torch.tensor(weights, dtype=torch.float64)
-        per_sample = fn(x, *rest, "none", **hyper)
+        per_sample = fn(*xs, "none", **hyper)
         out = (w * per_sample).sum() / w.sum() if reduction == "mean" else (w * per_sample).sum()
     else:
-        out = fn(x, *rest, reduction, **hyper)
+        out = fn(*xs, reduction, **hyper)
     if reduction == "none":
         return out.detach().tolist(), None
     out.backward()
-    return float(out.detach()), x.grad.tolist()
+    return float(out.detach()), xs[argnum].grad.tolist()
 
 
 def _quiet_kl_mean(a, q):
@@ -215,5 +386,93 @@ def differences():
     out["torchvision-focal-nan-gradient"] = {
         "args": [[1e4, -1e4, 2.0], [1.0, 0.0, 1.0]], "gamma": 0.5,
         "torch_grad": x.grad.tolist(),
+    }
+    scores = t([[0.1, 0.2, 0.4, 0.8]])
+    indices = {"padded": [[3, 0, -1, 1]], "repeated": [[3, 3, -1, 0]], "single": [[3, -1, -1, -1]]}
+    out["pytorch-multilabel-margin-target-encoding"] = {
+        "scores": scores.tolist(), "indices": indices,
+        "torch_none": {k: F.multilabel_margin_loss(scores, t(v), reduction="none").tolist() for k, v in indices.items()},
+    }
+    x = t([-1e4, -800.0, 2.0], requires_grad=True)
+    F.soft_margin_loss(x, t([1.0, 1.0, -1.0]), reduction="sum").backward()
+    out["pytorch-soft-margin-overflow"] = {
+        "args": [[-1e4, -800.0, 2.0], [1.0, 1.0, -1.0]],
+        "torch_none": F.soft_margin_loss(x.detach(), t([1.0, 1.0, -1.0]), reduction="none").tolist(),
+        "torch_grad": x.grad.tolist(),
+    }
+    z5 = torch.arange(15, dtype=torch.float64).reshape(5, 3).cos() * 2
+    y5, counts = t([0, 0, 0, 1, 2]), [500, 50, 5]
+    w5 = _class_balanced_weights(counts, 0.9999)
+    out["pytorch-class-weighted-ce-mean"] = {
+        "args": [z5.tolist(), y5.tolist()], "samples_per_class": counts, "torch_weights": w5.tolist(),
+        "torch_mean": float(F.cross_entropy(z5, y5, weight=w5)),
+        "torch_sum": float(F.cross_entropy(z5, y5, weight=w5, reduction="sum")),
+    }
+    out.update(_probability_and_pair_differences())
+    return out
+
+
+def _probability_and_pair_differences():
+    """PyTorch's side of the cross_entropy, cosine_embedding and margin_ranking differences."""
+    t = torch.tensor
+    out = {}
+    p = t([[0.0, 0.5, 0.5], [0.25, 0.75, 0.0]], requires_grad=True)
+    loss = F.nll_loss(torch.log(p), t([1, 1]), reduction="sum")  # PyTorch's route for probabilities
+    loss.backward()
+    out["pytorch-log-probs-zero-nan-gradient"] = {
+        "args": [p.tolist(), [1, 1]], "torch_sum": float(loss.detach()), "torch_grad": p.grad.tolist(),
+    }
+    x1, x2 = t([[1.0, 0.0], [1.0, 1.0]], requires_grad=True), t([[0.0, 2.0], [1.0, 3.0]])
+    F.cosine_embedding_loss(x1, x2, t([-1.0, -1.0]), margin=0.0, reduction="sum").backward()
+    out["pytorch-cosine-embedding-tie"] = {"args": [x1.tolist(), x2.tolist(), [-1.0, -1.0]], "torch_grad": x1.grad.tolist()}
+    a, b, y01 = t([[1.0, 2.0], [1.0, 0.0]], requires_grad=True), t([[2.0, 1.0], [1.0, 1.0]]), t([0.0, 1.0])
+    loss = F.cosine_embedding_loss(a, b, y01, reduction="none")
+    loss.sum().backward()
+    out["pytorch-cosine-embedding-01-labels"] = {
+        "args": [a.tolist(), b.tolist(), y01.tolist()], "torch_none": loss.tolist(), "torch_grad": a.grad.tolist(),
+    }
+    tiny = t([[1e-7, 0.0], [1e-6, 2e-6]])
+    out["pytorch-cosine-embedding-float32-eps"] = {
+        "args": [tiny.tolist(), tiny.tolist(), [1.0, 1.0]],
+        "torch_none": F.cosine_embedding_loss(tiny, tiny, t([1.0, 1.0]), reduction="none").tolist(),
+    }
+    huge = t([[1e200, -1e200, 3e199], [1e200, -1e200, 3e199]])
+    other = t([[1.0, -1.0, 0.3], [1e200, -1e200, 3e199]])  # parallel to huge: the exact loss is 0
+    out["pytorch-cosine-embedding-overflow"] = {
+        "args": [huge.tolist(), other.tolist(), [1.0, 1.0]],
+        "torch_none": F.cosine_embedding_loss(huge, other, t([1.0, 1.0]), reduction="none").tolist(),
+    }
+    s1 = t([1.0, 2.0, 0.5], requires_grad=True)
+    F.margin_ranking_loss(s1, t([1.0, 1.5, 0.5]), t([1.0, -1.0, -1.0]), margin=0.0, reduction="sum").backward()
+    out["pytorch-margin-ranking-tie"] = {"args": [[1.0, 2.0, 0.5], [1.0, 1.5, 0.5], [1.0, -1.0, -1.0]],
+                                         "torch_grad": s1.grad.tolist()}
+    s2 = t([2.0, 0.5], requires_grad=True)
+    loss = F.margin_ranking_loss(s2, t([1.0, 1.0]), t([0.0, 1.0]), margin=0.3, reduction="none")
+    loss.sum().backward()
+    out["pytorch-margin-ranking-01-labels"] = {
+        "args": [[2.0, 0.5], [1.0, 1.0], [0.0, 1.0]], "margin": 0.3,
+        "torch_none": loss.tolist(), "torch_grad": s2.grad.tolist(),
+    }
+    rates, counts = [-1.0, 2.0, 3.0], [2.0, -1.0, 1.0]
+    out["pytorch-poisson-nll-invalid-input"] = {
+        "rates": rates, "counts": counts, "log_rates": [800.0, 0.5],
+        "torch_none_rates": F.poisson_nll_loss(t(rates), t(counts), log_input=False, reduction="none").tolist(),
+        "torch_none_log_rates": F.poisson_nll_loss(t([800.0, 0.5]), t([1.0, 1.0]), reduction="none").tolist(),
+    }
+    mu, y, var = t([0.5, 0.2]), t([0.0, 0.0]), t([1e-8, 0.5], requires_grad=True)
+    F.gaussian_nll_loss(mu, y, var, reduction="sum").backward()
+    out["pytorch-gaussian-nll-var-gradient-below-eps"] = {
+        "args": [mu.tolist(), y.tolist(), var.tolist()],
+        "torch_sum": float(F.gaussian_nll_loss(mu, y, var.detach(), reduction="sum")), "torch_grad_var": var.grad.tolist(),
+    }
+    out["pytorch-gaussian-nll-zero-var"] = {
+        "args": [[0.5, 1.0], [0.0, 0.0], [0.0, 1.0]],
+        "torch_none": F.gaussian_nll_loss(t([0.5, 1.0]), t([0.0, 0.0]), t([0.0, 1.0]), reduction="none").tolist(),
+    }
+    mean3 = torch.arange(6, dtype=torch.float64).reshape(3, 2).sin()
+    y3, var3 = torch.zeros(3, 2), t([0.5, 1.0, 2.0])
+    out["pytorch-gaussian-nll-shared-var"] = {
+        "mean": mean3.tolist(), "y_true": y3.tolist(), "var": var3.tolist(),
+        "torch_mean": float(F.gaussian_nll_loss(mean3, y3, var3)),
     }
     return out

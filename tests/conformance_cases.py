@@ -15,7 +15,9 @@ BIG = 1e4
 
 # Losses PyTorch has no function or simple formula for are compared elsewhere (scikit-learn,
 # or an independent implementation); the golden cases skip them.
-NO_TORCH = set()
+NO_TORCH = {"rmse"}  # mean-only: scikit-learn (live) and mpmath check it
+NO_TORCH |= {"tweedie_deviance", "gamma_deviance"}  # scikit-learn's metrics (live) and mpmath check them
+NO_TORCH |= {"zero_one"}  # evaluation only, no gradient: scikit-learn (live) and mpmath check it
 
 # Inputs where PyTorch and lossref must still agree to 1e-10: saturated logits, ties,
 # residuals of 1e8, probabilities far from the clamping thresholds.
@@ -28,6 +30,13 @@ EXTREMES = {
                   ([1e8, -1e8, 1e-12], [0.0, 0.0, 0.0], {"beta": 1e-3})],
     "log_cosh": [([BIG, -BIG, 800.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0], {})],
     "quantile": [([1e8, -1e8, 3.0], [0.0, 0.0, 0.0], {"q": 0.01})],
+    "charbonnier": [([1e8, -1e8, 1e200, 1e-300, 1e-6, 0.0], [0.0] * 6, {}),
+                    ([1e-9, -2e-12, 1.0], [0.0, 0.0, 0.0], {"eps": 1e-6})],
+    "cauchy": [([1e8, -1e8, 1e150, 1e-300, 0.5, 0.0], [0.0] * 6, {}),
+               ([1e3, 1e-12, -2e-3], [0.0, 0.0, 0.0], {"scale": 1e-3})],
+    "tukey_biweight": [([1e8, -1e8, 4.0, -4.6, 4.685, 1e-300, 0.0], [0.0] * 7, {})],
+    "mape": [([1.0, -1.0, 1e8, 0.0, 2.0], [1e-300, 0.0, 1e-12, 1e-300, 2.0], {})],
+    "smape": [([1.0, 0.0, 1e-300, 1e300, 3.0, 1e8, 0.0], [0.0, 0.0, 2e-300, -1e300, 1e-12, 1.0, 5.0], {})],
     "binary_cross_entropy": [([1e-6, 1 - 1e-6, 0.5, 0.25], [1.0, 0.0, 1.0, 0.0], {})],
     "binary_cross_entropy_with_logits": [
         ([BIG, -BIG, BIG, -BIG, 0.0, 40.0], [1.0, 0.0, 0.0, 1.0, 0.5, 1.0], {}),
@@ -38,13 +47,73 @@ EXTREMES = {
         ([BIG, -BIG, BIG, -BIG], [1.0, 0.0, 0.0, 1.0], {"gamma": 0.0, "alpha": None}),
     ],
     "hinge": [([BIG, -BIG, 1e-300, 3.0], [1.0, 1.0, -1.0, -1.0], {})],
+    "squared_hinge": [([BIG, -BIG, 1e-300, 3.0, 1.0], [1.0, 1.0, -1.0, -1.0, 1.0], {})],
+    # ties for the largest wrong score (split evenly, as torch.amax) and slacks exactly at 0
+    "multiclass_hinge": [
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [1.0, 2.0, 2.0], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [0, 0, 0, 0, 1], {}),
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [1.0, 2.0, 2.0], [2.0, 1.0, 0.0]], [0, 0, 0, 0], {"p": 2, "margin": 0.5}),
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [0, 0, 0, 1],
+         {"variant": "weston_watkins", "p": 2, "class_weights": [0.5, 2.0, 3.0]}),
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [2.0, 1.0, 0.0]], [0, 0, 0], {"variant": "weston_watkins"}),
+    ],
+    "multilabel_margin": [
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]],
+         [[1.0, 0.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], {}),
+    ],
+    # PyTorch overflows for y f < -709.78 (a documented difference): -700 is as far as it goes
+    "soft_margin": [([BIG, -BIG, 40.0, -40.0, 0.0, 1e-300, -700.0], [1.0, -1.0, -1.0, -1.0, 1.0, -1.0, 1.0], {})],
+    "exponential": [([709.0, -709.0, BIG, -BIG, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0], {})],
+    "modified_huber": [([BIG, -BIG, 1e8, -1e8, -1.0, 1.0, 0.5, 1e-300], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, -1.0, 1.0], {})],
     "softmax_cross_entropy": [
         ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0], {}),
         ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG]], [0, 0], {"label_smoothing": 0.1}),
         ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]], {}),
     ],
+    "sparse_categorical_cross_entropy": [
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0], {}),
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG]], [0, 0], {"label_smoothing": 0.1, "class_weights": [0.5, 2.0, 1.0]}),
+    ],
+    # γ = 2 keeps autograd of (1 - p_y)^γ finite at p_y = 1 (γ < 1 would give NaN, as torchvision)
+    "softmax_focal": [
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]], [0, 0, 2, 0, 0], {}),
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [3.0, 0.0, 1.0]], [0, 0, 2], {"gamma": 0.0, "alpha": [0.5, 2.0, 1.0]}),
+    ],
+    "class_balanced": [
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0],
+         {"samples_per_class": [10**6, 10, 1]}),
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [40.0, -40.0, 1.0]], [0, 0, 1],
+         {"samples_per_class": [10**6, 10, 1], "base": "sigmoid", "beta": 0.999999}),
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [40.0, -40.0, 1.0]], [0, 0, 1],
+         {"samples_per_class": [10**6, 10, 1], "base": "focal"}),
+    ],
     "nll": [([[-BIG, -1e-300, 0.0], [-745.0, 0.0, -1e300]], [0, 2], {})],
+    # disjoint supports (JS = log 2), p within 1e-16 of one-hot, p = 0 exactly (a = -800)
+    "js_div": [([[-BIG, 0.0], [-1e-16, -37.0], [-800.0, 0.0]], [[0.0, -BIG], [0.0, -745.0], [-1e-300, -700.0]], {})],
+    "cross_entropy": [([[1e-15, 1 - 1e-15], [0.5, 0.5], [1e-300, 1.0]], [[0.5, 0.5], [0.0, 1.0], [0.0, 1.0]], {}),
+                      ([[1e-15, 1 - 1e-15], [1e-300, 1.0], [0.25, 0.75]], [0, 1, 1], {})],
+    "knowledge_distillation": [
+        ([[BIG, -BIG, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [[-BIG, BIG, 0.0], [1e-12, 0.0, 0.0], [40.0, 0.0, 1.0]], {}),
+        ([[BIG, -BIG, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [[-BIG, BIG, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]],
+         {"temperature": 4.0, "labels": [1, 0, 2], "alpha": 0.3}),
+    ],
+    # no exact ties (cos = m) and no norms near √ε: both are documented differences
+    "cosine_embedding": [
+        ([[BIG, 1.0, -BIG], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [-1.0, 0.5, 2.0]],
+         [[1e-4, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 2.0, 1.0], [1.0, -0.5, -2.0]], [-1.0, 1.0, -1.0, 1.0], {}),
+        ([[BIG, 1.0, -BIG], [1e-3, 2e-3, 0.0]], [[1e-4, 2.0, 3.0], [3.0, 2.0, 1.0]], [-1.0, -1.0], {"margin": -0.5, "eps": 0.0}),
+    ],
+    "margin_ranking": [([BIG, -BIG, 1e-300, 3.0, 1e8], [-BIG, BIG, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0], {}),
+                       ([BIG, 0.25, 2.0], [BIG, 0.5, -2.0], [1.0, -1.0, 1.0], {"margin": 1.0})],
     "kl_div": [([[-BIG, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1.0 - 1e-16, 1e-16]], {})],
+    # log-rates of ±700, zero counts, huge counts; rates from 1e-300 (with eps) to 1e300
+    "poisson_nll": [([700.0, -700.0, 0.0, 30.0, -30.0, 2.0], [0.0, 1e6, 0.0, 1e300, 7.0, 1.0], {}),
+                    ([1e-300, 0.0, 1e6, 1e300, 0.25], [0.0, 5.0, 1e6, 1.0, 3.0], {"log_input": False}),
+                    ([0.0, 3.0, -2.0, 700.0, 1.0], [0.0, 1.0, 1e300, 1.5, 2.0], {"full": True})],
+    # residuals of ±1e8 and 1e150, variances from 1e-3 to 1e300 (away from the clamp at eps,
+    # where PyTorch's variance gradient differs: a documented difference)
+    "gaussian_nll": [([1e8, -1e8, 0.0, 1e-300, 3.0, 1e150], [0.0, 0.0, 0.0, 0.0, -3.0, -1e150],
+                      [1e-3, 1e300, 2e-6, 1.0, 1e-3, 1e300], {}),
+                     ([1e8, 2.0, 0.0], [-1e8, 0.0, 1.0], [1e-1, 2e-2, 1e300], {"full": True, "eps": 1e-2})],
 }
 
 
@@ -56,8 +125,8 @@ def _jsonable(value):
     return value
 
 
-def _case(name, args, hyper, reduction, weights=None, kind="random"):
-    return {
+def _case(name, args, hyper, reduction, weights=None, kind="random", argnum=0):
+    case = {
         "loss": name,
         "kind": kind,
         "args": [_jsonable(np.asarray(a)) for a in args],
@@ -65,6 +134,16 @@ def _case(name, args, hyper, reduction, weights=None, kind="random"):
         "reduction": reduction,
         "weights": _jsonable(weights),
     }
+    if argnum:  # the gradient is taken with respect to args[argnum] (absent: the first)
+        case["argnum"] = argnum
+    return case
+
+
+def _argnums(loss, reduction):
+    """The arguments a case's gradient is taken for: every differentiable one ("none": no gradient)."""
+    if reduction == "none":
+        return [0]
+    return [loss.arg_names.index(name) for name in loss.differentiable]
 
 
 def cases():
@@ -77,12 +156,15 @@ def cases():
             for _draw in range(2):
                 args = prepare(loss, loss.sample_inputs(rng, batch=5, classes=4), hyper)
                 for reduction in ("mean", "sum", "none"):
-                    out.append(_case(loss.name, args, hyper, reduction))
+                    for argnum in _argnums(loss, reduction):
+                        out.append(_case(loss.name, args, hyper, reduction, argnum=argnum))
         args = loss.sample_inputs(rng, batch=5, classes=4)
-        out.append(_case(loss.name, args, {}, "mean", weights=rng.uniform(0.1, 3.0, size=5), kind="weights"))
-        for x, y, hyper in EXTREMES.get(loss.name, []):
+        out.append(_case(loss.name, args, dict(loss.meta.required), "mean", weights=rng.uniform(0.1, 3.0, size=5),
+                         kind="weights"))
+        for *xs, hyper in EXTREMES.get(loss.name, []):  # rows: the loss's arguments, then hyperparameters
             for reduction in ("sum", "none"):
-                out.append(_case(loss.name, [x, y], hyper, reduction, kind="extreme"))
+                for argnum in _argnums(loss, reduction):
+                    out.append(_case(loss.name, xs, hyper, reduction, kind="extreme", argnum=argnum))
     out += _extra_paths(rng)
     return out
 
@@ -108,4 +190,7 @@ def _extra_paths(rng):
                          reduction, kind="per-class-pos-weight"))
         out.append(_case("binary_cross_entropy_with_logits", [z, rng.uniform(size=(6, 4))], {}, reduction, kind="soft-labels"))
         out.append(_case("sigmoid_focal", [z, rng.uniform(size=(6, 4))], {"gamma": 1.5, "alpha": 0.4}, reduction, kind="soft-labels"))
+    for hyper in ({"ignore_index": 2}, {"ignore_index": 2, "label_smoothing": 0.2, "class_weights": w}):
+        for reduction in ("mean", "sum", "none"):
+            out.append(_case("sparse_categorical_cross_entropy", [z, labels], hyper, reduction, kind="ignore-index"))
     return out

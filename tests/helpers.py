@@ -4,9 +4,50 @@ import numpy as np
 
 import lossref
 from lossref import numerical_gradient
-from lossref._domains import LOG_PROBABILITY, PROBABILITY
+from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY
 
-LOSSES = lossref.catalog()
+
+class _WithRequired:
+    """A loss whose ``required`` hyperparameters default to the examples its metadata gives.
+
+    The registry-wide tests call every loss with its positional arguments alone; a loss
+    with a hyperparameter that has no default (class_balanced's ``samples_per_class``)
+    is called with its declared example, unless the test passes its own value.
+    """
+
+    def __init__(self, loss):
+        self._loss = loss
+        self.__doc__ = loss.__doc__
+
+    def __getattr__(self, attr):
+        return getattr(self._loss, attr)
+
+    def __repr__(self):
+        return repr(self._loss)
+
+    def _kw(self, kw):
+        return {**self._loss.meta.required, **kw}
+
+    def __call__(self, *args, **kw):
+        return self._loss(*args, **self._kw(kw))
+
+    def grad(self, *args, **kw):
+        return self._loss.grad(*args, **self._kw(kw))
+
+    def value_and_grad(self, *args, **kw):
+        return self._loss.value_and_grad(*args, **self._kw(kw))
+
+
+def with_required(loss):
+    return _WithRequired(loss) if loss.meta.required else loss
+
+
+def get(name):
+    """``lossref.get(name)``, with the examples of its required hyperparameters filled in."""
+    return with_required(lossref.get(name))
+
+
+LOSSES = [with_required(loss) for loss in lossref.catalog()]
 
 
 def loss_id(loss):
@@ -19,15 +60,22 @@ def reductions(loss):
 
 
 def variants(loss):
-    """The default hyperparameters plus every declared variant, as (loss, hyper) pairs."""
-    return [(loss, {})] + [(loss, dict(v)) for v in loss.meta.variants]
+    """The default hyperparameters plus every declared variant, as (loss, hyper) pairs.
+
+    Each includes the examples of the loss's required hyperparameters (``meta.required``).
+    """
+    base = dict(loss.meta.required)
+    return [(loss, base)] + [(loss, {**base, **v}) for v in loss.meta.variants]
 
 
-ALL_VARIANTS = [pair for loss in LOSSES for pair in variants(loss)]
+# the gradient tests run these; an evaluation-only loss (differentiable=False) is left out
+# here and test_gradients checks that its grad raises instead
+ALL_VARIANTS = [pair for loss in LOSSES if loss.differentiable for pair in variants(loss)]
 
 
 def variant_id(pair):
     loss, hyper = pair
+    hyper = {k: v for k, v in hyper.items() if k not in loss.meta.required}
     if not hyper:
         return f"{loss.name}-default"
     parts = []
@@ -45,7 +93,7 @@ def prepare(loss, args, hyper):
     return args
 
 
-def fd_step(loss, x, name=None):
+def fd_step(loss, x, name=None, hyper=None):
     """Absolute finite-difference step: inside [0, 1] for probabilities; 1e-3 otherwise.
 
     An absolute step suits logits and residuals, whose curvature does not shrink as they
@@ -54,10 +102,16 @@ def fd_step(loss, x, name=None):
     domain = loss.meta.domain[name or loss.arg_names[0]]
     if domain is PROBABILITY:
         return 1e-3 * min(x.min(), 1 - x.max(), 0.1)
+    if domain is DISTRIBUTION:  # rows must still sum to 1 within 1e-6: a step of at most 1e-7
+        return 1e-3 * min(x.min(), 1 - x.max(), 1e-4)
     if domain is LOG_PROBABILITY:
         # stay below 0, and keep exp(a) summing to 1 within the 1e-6 that kl_div allows
         # (losses are linear in a, so the small step costs no truncation error)
         return min(1e-7, 0.3 * (-x).min())
+    if domain.positive:  # a rate or a variance: stay above 0, relative to the smallest entry
+        return 1e-3 * min(1.0, float(np.abs(x).min()))
+    if loss.meta.fd_step is not None and (name or loss.arg_names[0]) == loss.arg_names[0]:
+        return loss.meta.fd_step(**(hyper or {}))  # a loss that bends on a shorter length (Charbonnier's ε)
     return 1e-3
 
 
@@ -75,10 +129,12 @@ def assert_gradient_matches(loss, args, hyper, *, reduction="mean", weights=None
         return loss(*args[:argnum], v, *args[argnum + 1:], **kw)
 
     analytic = loss.grad(*args, argnum=argnum, **kw)
-    step = fd_step(loss, x, loss.arg_names[argnum])
+    step = fd_step(loss, x, loss.arg_names[argnum], hyper)
     numeric = numerical_gradient(f, x, step=step, relative=False)
     mask = np.ones(x.shape, bool)
-    if loss.meta.kink_distance is not None and argnum == 0:
+    # for a loss with several differentiable arguments (margin_ranking's x1 and x2) the kink
+    # distance holds for each of them: the same shape, and a lower bound in every argument
+    if loss.meta.kink_distance is not None and (argnum == 0 or len(loss.differentiable) > 1):
         reach = 3 * step
         mask = loss.meta.kink_distance(*args, **hyper) > reach
     assert analytic.shape == x.shape
@@ -103,10 +159,17 @@ def per_sample_numerical_gradient(loss, args, hyper):
     for i in np.ndindex(x.shape):
         if domain is PROBABILITY:
             h = 1e-3 * min(x[i], 1 - x[i], 0.1)
+        elif domain is DISTRIBUTION:  # 0 at p = 0 or 1: not stepped (NaN), as a log-probability at 0
+            h = 1e-3 * min(x[i], 1 - x[i], 1e-4)
         elif domain is LOG_PROBABILITY:
             h = min(1e-3 * max(1.0, -x[i]), 0.3 * -x[i]) if x[i] < 0 else 0.0
+        elif domain.positive:
+            # a rate or a variance, whose curvature scales with it: a relative step (none at 0),
+            # short enough that the truncation error vanishes next to a minimum, and a power of
+            # two, so that x ± kh are exact (rounded steps would cost |f'|·ulp(x)/h there)
+            h = 2.0 ** np.round(np.log2(1e-5 * abs(x[i]))) if x[i] != 0 else 0.0
         else:
-            h = 1e-3
+            h = fd_step(loss, x, hyper=hyper)
         sample = i[:-1] if loss.layout == "classes" else i
         f = []
         for k in (2, 1, -1, -2):

@@ -25,6 +25,8 @@ def test_accuracy_against_mpmath(loss):
     measured = measure_all(loss)
     claim = CLAIMS[loss.name]
     assert measured["points"] >= 10, "too few stress points counted"
-    assert measured["value"] <= claim["value_bound"]
-    assert measured["grad"] <= claim["grad_bound"]
-    assert claim["value_bound"] <= GOAL and claim["grad_bound"] <= GOAL
+    assert measured["value"] <= claim["value_bound"] <= GOAL
+    if not loss.differentiable:  # evaluation only: no gradient, and the page claims none
+        assert measured["grad"] is None and claim["grad_bound"] is None
+        return
+    assert measured["grad"] <= claim["grad_bound"] <= GOAL

@@ -7,7 +7,10 @@ hyperparameters, and a function calling scikit-learn with lossref's arguments.
 
 import numpy as np
 import pytest
+from scipy.special import expit
 from sklearn import metrics
+from sklearn._loss.loss import ExponentialLoss, HalfPoissonLoss
+from sklearn.linear_model._sgd_fast import ModifiedHuber, SquaredHinge
 
 import lossref
 
@@ -19,11 +22,44 @@ CASES = [
     ("mae", {}, lambda p, t, w: metrics.mean_absolute_error(t, p, sample_weight=w)),
     ("quantile", {"q": 0.1}, lambda p, t, w: metrics.mean_pinball_loss(t, p, alpha=0.1, sample_weight=w)),
     ("quantile", {"q": 0.9}, lambda p, t, w: metrics.mean_pinball_loss(t, p, alpha=0.9, sample_weight=w)),
+    ("rmse", {}, lambda p, t, w: metrics.root_mean_squared_error(t, p, sample_weight=w)),
+    ("mape", {}, lambda p, t, w: metrics.mean_absolute_percentage_error(t, p, sample_weight=w)),
     # log_loss clips p to [eps, 1 - eps] (float64 eps): equal away from 0 and 1
     ("binary_cross_entropy", {}, lambda p, t, w: metrics.log_loss(t, p, sample_weight=w, labels=[0, 1])),
     ("hinge", {}, lambda p, t, w: metrics.hinge_loss(t, p, sample_weight=w)),
+    ("multiclass_hinge", {}, lambda s, t, w: metrics.hinge_loss(t, s, labels=range(s.shape[1]), sample_weight=w)),
+    # log_loss takes P(y = +1) = σ(f): equal while σ(f) stays away from 0 and 1
+    ("soft_margin", {}, lambda p, t, w: metrics.log_loss(t, expit(p), sample_weight=w, labels=[-1, 1])),
+    # the per-sample losses scikit-learn's estimators minimise (private classes, scikit-learn 1.9)
+    ("squared_hinge", {}, lambda p, t, w: _sgd_loss(SquaredHinge(1.0), p, t, w)),
+    ("modified_huber", {}, lambda p, t, w: _sgd_loss(ModifiedHuber(), p, t, w)),
+    ("exponential", {}, lambda p, t, w: np.average(ExponentialLoss().loss(y_true=(t + 1) / 2, raw_prediction=p), weights=w)),
     ("softmax_cross_entropy", {}, lambda z, t, w: metrics.log_loss(t, _softmax(z), sample_weight=w, labels=range(z.shape[1]))),
+    # Tweedie deviances: every admissible kind of power, and the named special cases
+    *[("tweedie_deviance", {"power": p}, lambda m, t, w, p=p: metrics.mean_tweedie_deviance(t, m, sample_weight=w, power=p))
+      for p in (-1.0, 0.0, 1.0, 1.2, 1.5, 2.0, 3.0)],
+    ("tweedie_deviance", {"power": 1.0}, lambda m, t, w: metrics.mean_poisson_deviance(t, m, sample_weight=w)),
+    ("gamma_deviance", {}, lambda m, t, w: metrics.mean_gamma_deviance(t, m, sample_weight=w)),
+    # HalfPoissonLoss (private, scikit-learn 1.9): e^z − y z on the log-rate z, the default poisson_nll
+    ("poisson_nll", {}, lambda z, t, w: HalfPoissonLoss()(t, z, sample_weight=w)),
+    ("sparse_categorical_cross_entropy", {},
+     lambda z, t, w: metrics.log_loss(t, _softmax(z), sample_weight=w, labels=range(z.shape[1]))),
+    # predicted probabilities against soft targets: sklearn takes labels only, so each row becomes
+    # C samples labelled 0..C-1 with weights w·q_c (cross-entropy is linear in q)
+    ("cross_entropy", {}, lambda p, q, w: _soft_target_log_loss(p, q, w)),
+    # the error rate; sklearn compares predicted labels: numpy's argmax (first maximum on ties)
+    ("zero_one", {}, lambda s, t, w: metrics.zero_one_loss(t, s.argmax(axis=-1), sample_weight=w)),
 ]
+
+
+def _sgd_loss(loss, p, t, w):
+    return np.average([loss.py_loss(f, y) for f, y in zip(p, t, strict=True)], weights=w)
+
+
+def _soft_target_log_loss(p, q, w):
+    n, c = q.shape
+    weights = (q if w is None else w[:, None] * q).ravel()
+    return metrics.log_loss(np.tile(np.arange(c), n), np.repeat(p, c, axis=0), sample_weight=weights, labels=range(c))
 
 
 def _softmax(z):
@@ -45,3 +81,11 @@ def test_every_scikit_learn_equivalent_is_compared():
     # a loss whose equivalents name a scikit-learn *metric* must have a row here
     named = {loss.name for loss in lossref.catalog() if "sklearn.metrics." in loss.meta.equivalents.get("scikit-learn", "")}
     assert named <= {c[0] for c in CASES}
+
+
+def test_zero_one_sum_is_scikit_learns_count():
+    # normalize=False counts the errors: lossref's reduction="sum" (ties: first maximum)
+    scores = np.array([[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [3.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    labels = np.array([1, 2, 0, 0])
+    count = metrics.zero_one_loss(labels, scores.argmax(axis=-1), normalize=False)
+    assert lossref.zero_one(scores, labels, reduction="sum") == count == 2

@@ -16,19 +16,29 @@ import lossref
 from lossref import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    class_balanced,
     hinge,
     kl_div,
+    multiclass_hinge,
+    multilabel_margin,
     nll,
     quantile,
     sigmoid_focal,
+    soft_margin,
     softmax_cross_entropy,
+    softmax_focal,
+    sparse_categorical_cross_entropy,
+    squared_hinge,
 )
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())["differences"]
 
 
 def test_every_documented_difference_has_a_test():
-    ids = [d.id for loss in lossref.catalog() for d in loss.meta.differences]
+    # one Difference may be shared by two names of one function (softmax_cross_entropy and
+    # sparse_categorical_cross_entropy); distinct differences need distinct ids
+    differences = {d for loss in lossref.catalog() for d in loss.meta.differences}
+    ids = [d.id for d in differences]
     assert len(ids) == len(set(ids))
     for difference_id in ids:
         assert f"test_{difference_id.replace('-', '_')}" in globals(), difference_id
@@ -75,32 +85,51 @@ def test_pytorch_bcewithlogits_weight_denominator():
     _weight_denominator(binary_cross_entropy_with_logits, "pytorch-bcewithlogits-weight-denominator")
 
 
-def test_pytorch_ce_class_axis():
+# the integer-label cross-entropy under both of its names shares these differences
+CE_WITH_LABELS = pytest.mark.parametrize("ce", [softmax_cross_entropy, sparse_categorical_cross_entropy],
+                                         ids=lambda loss: loss.name)
+
+
+@CE_WITH_LABELS
+def test_pytorch_ce_class_axis(ce):
     case = GOLDEN["pytorch-ce-class-axis"]
     z = np.asarray(case["logits_nc_d"])  # PyTorch layout (N, C, d)
     labels = np.asarray(case["labels"])
-    ours = softmax_cross_entropy(np.moveaxis(z, 1, -1), labels)  # lossref: classes last
+    ours = ce(np.moveaxis(z, 1, -1), labels)  # lossref: classes last
     assert ours == pytest.approx(case["torch_mean"], rel=1e-12)
-    with pytest.raises(ValueError, match="target has shape"):
-        softmax_cross_entropy(z, labels)  # PyTorch's layout is rejected, not misread
+    with pytest.raises(ValueError, match=f"{ce.arg_names[1]} has shape"):
+        ce(z, labels)  # PyTorch's layout is rejected, not misread
 
 
-def test_pytorch_ce_all_ignored():
+@CE_WITH_LABELS
+def test_pytorch_ce_all_ignored(ce):
     case = GOLDEN["pytorch-ce-all-ignored"]
     assert math.isnan(case["torch_mean"])
     with pytest.raises(ValueError, match="denominator is 0"):
-        softmax_cross_entropy(*case["args"], ignore_index=case["ignore_index"])
-    assert softmax_cross_entropy(*case["args"], ignore_index=case["ignore_index"], reduction="sum") == 0.0
+        ce(*case["args"], ignore_index=case["ignore_index"])
+    assert ce(*case["args"], ignore_index=case["ignore_index"], reduction="sum") == 0.0
 
 
-def test_pytorch_ce_ignore_index_default():
+@CE_WITH_LABELS
+def test_pytorch_ce_ignore_index_default(ce):
     case = GOLDEN["pytorch-ce-ignore-index-default"]
     z, labels = case["args"]
     # PyTorch silently skipped the -100 label: its mean is the first sample's loss alone
-    assert case["torch_mean"] == pytest.approx(softmax_cross_entropy([z[0]], [labels[0]]), rel=1e-12)
-    with pytest.raises(ValueError, match=re.escape("target must be in [0, 3)")):
-        softmax_cross_entropy(z, labels)
-    assert softmax_cross_entropy(z, labels, ignore_index=-100) == pytest.approx(case["torch_mean"], rel=1e-12)
+    assert case["torch_mean"] == pytest.approx(ce([z[0]], [labels[0]]), rel=1e-12)
+    with pytest.raises(ValueError, match=re.escape(f"{ce.arg_names[1]} must be in [0, 3)")):
+        ce(z, labels)
+    assert ce(z, labels, ignore_index=-100) == pytest.approx(case["torch_mean"], rel=1e-12)
+
+
+def test_pytorch_class_weighted_ce_mean():
+    case = GOLDEN["pytorch-class-weighted-ce-mean"]
+    z, labels, counts = case["args"][0], case["args"][1], case["samples_per_class"]
+    ours_sum = class_balanced(z, labels, samples_per_class=counts, reduction="sum")
+    w_y = np.asarray(case["torch_weights"])[labels]  # PyTorch's weights, computed there from the counts
+    assert case["torch_sum"] == pytest.approx(ours_sum, rel=1e-12)  # the sums agree
+    assert case["torch_mean"] == pytest.approx(ours_sum / w_y.sum(), rel=1e-12)  # PyTorch: / Σ w_y
+    assert class_balanced(z, labels, samples_per_class=counts) == pytest.approx(ours_sum / len(labels), rel=1e-15)
+    assert class_balanced(z, labels, samples_per_class=counts) != pytest.approx(case["torch_mean"], rel=1e-2)
 
 
 def test_pytorch_nll_accepts_positive_input():
@@ -160,3 +189,268 @@ def test_keras_hinge_01_labels():
         hinge(scores, labels01)
     # Keras' conversion, done explicitly: y = 2·y01 − 1 gives max(0, 1 − y f) = [0.7, 0, 0]
     assert hinge(scores, 2 * labels01 - 1, reduction="none").tolist() == pytest.approx([0.7, 0.0, 0.0])
+
+
+def test_keras_squared_hinge_01_labels():
+    scores, labels01 = np.array([0.3, -2.0, 1.5]), np.array([1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="labels must be -1 or \\+1"):
+        squared_hinge(scores, labels01)
+    # Keras' conversion, done explicitly: max(0, 1 − y f)² with y = 2·y01 − 1 = [0.49, 0, 0]
+    assert squared_hinge(scores, 2 * labels01 - 1, reduction="none").tolist() == pytest.approx([0.49, 0.0, 0.0])
+
+
+def _keras_categorical_hinge(y_true, y_pred):
+    # keras.losses.categorical_hinge, written out from its source
+    pos = np.sum(y_true * y_pred, axis=-1)
+    neg = np.max((1.0 - y_true) * y_pred, axis=-1)
+    return np.maximum(neg - pos + 1.0, 0.0)
+
+
+def test_keras_categorical_hinge_zero_floor():
+    scores = np.array([[0.5, -2.0, -3.0], [0.5, 0.2, -3.0]])
+    labels = np.array([0, 0])
+    keras = _keras_categorical_hinge(np.eye(3)[labels], scores)
+    ours = multiclass_hinge(scores, labels, reduction="none")
+    # every wrong score negative: Keras compares with 0, Crammer–Singer with max_{j≠y} f_j = −2
+    assert keras[0] == pytest.approx(0.5) and ours[0] == 0.0
+    # a wrong score >= 0: the two agree
+    assert keras[1] == pytest.approx(ours[1]) == pytest.approx(0.7)
+
+
+def _indicator_from_torch(indices, num_classes):
+    indices = np.asarray(indices)
+    listed = np.cumprod(indices != -1, axis=-1).astype(bool)  # the entries before the first −1
+    n, k = np.nonzero(listed)
+    targets = np.zeros((len(indices), num_classes))
+    targets[n, indices[n, k]] = 1.0
+    return targets
+
+
+def test_pytorch_multilabel_margin_target_encoding():
+    case = GOLDEN["pytorch-multilabel-margin-target-encoding"]
+    scores, torch_none = np.asarray(case["scores"]), case["torch_none"]
+    for kind in ("padded", "single"):  # the 1 after the −1 in "padded" is ignored by PyTorch
+        targets = _indicator_from_torch(case["indices"][kind], 4)
+        assert multilabel_margin(scores, targets, reduction="none") == pytest.approx(torch_none[kind], rel=1e-15)
+    # PyTorch counts a repeated index twice; an indicator cannot repeat a class
+    assert torch_none["repeated"][0] == pytest.approx(2 * torch_none["single"][0], rel=1e-15)
+    assert multilabel_margin(scores, _indicator_from_torch(case["indices"]["repeated"], 4)) == pytest.approx(
+        torch_none["single"][0], rel=1e-15)
+    with pytest.raises(ValueError, match="targets must be 0 or 1"):
+        multilabel_margin(scores, case["indices"]["padded"])  # PyTorch's encoding is rejected, not misread
+
+
+def test_pytorch_soft_margin_overflow():
+    case = GOLDEN["pytorch-soft-margin-overflow"]
+    assert np.isposinf(case["torch_none"][:2]).all() and np.isnan(case["torch_grad"][:2]).all()
+    values = soft_margin(*case["args"], reduction="none")
+    np.testing.assert_allclose(values[:2], [1e4, 800.0], rtol=1e-15)  # softplus(−y f) = −y f + log1p(e^{y f})
+    grad = soft_margin.grad(*case["args"], reduction="sum")
+    np.testing.assert_allclose(grad[:2], [-1.0, -1.0], rtol=1e-15)
+    np.testing.assert_allclose([values[2], grad[2]], [case["torch_none"][2], case["torch_grad"][2]], rtol=1e-13)
+
+
+def test_sklearn_rmse_multioutput():
+    from sklearn.metrics import mean_squared_error, root_mean_squared_error
+
+    y_true = np.array([[0.0, 0.0], [0.0, 0.0]])
+    y_pred = np.array([[1.0, 3.0], [1.0, 3.0]])  # column RMSEs 1 and 3
+    assert root_mean_squared_error(y_true, y_pred) == pytest.approx(2.0, rel=1e-15)  # mean of 1 and 3
+    assert lossref.rmse(y_pred, y_true) == pytest.approx(math.sqrt(5.0), rel=1e-15)  # √((1 + 9) / 2)
+    assert lossref.rmse(y_pred, y_true) == pytest.approx(math.sqrt(mean_squared_error(y_true, y_pred)), rel=1e-15)
+    # 1-D targets: the same number
+    assert lossref.rmse(y_pred[0], y_true[0]) == pytest.approx(root_mean_squared_error(y_true[0], y_pred[0]), rel=1e-15)
+
+
+def test_keras_mape_percent():
+    y_true, y_pred = np.array([100.0, 0.0, 50.0]), np.array([110.0, 1e-9, 50.0])
+    # Keras' MeanAbsolutePercentageError as documented: 100 · mean(|y − ŷ| / max(|y|, 1e-7))
+    keras = 100 * np.mean(np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), 1e-7))
+    assert lossref.mape(y_pred, y_true, eps=1e-7) * 100 == pytest.approx(keras, rel=1e-15)
+    assert lossref.mape(y_pred, y_true) != pytest.approx(keras / 100, rel=1e-3)  # ε differs at y = 0
+    assert lossref.mape([110.0], [100.0]) == pytest.approx(0.1, rel=1e-15)  # a fraction, not 10
+
+
+def test_sklearn_mape_argument_order():
+    from sklearn.metrics import mean_absolute_percentage_error
+
+    y_true, y_pred = np.array([100.0, 200.0]), np.array([150.0, 100.0])
+    ours = lossref.mape(y_pred, y_true)  # (50/100 + 100/200) / 2 = 0.5
+    assert ours == pytest.approx(0.5, rel=1e-15)
+    assert mean_absolute_percentage_error(y_true, y_pred) == pytest.approx(ours, rel=1e-15)
+    swapped = mean_absolute_percentage_error(y_pred, y_true)  # the easy mistake: divides by ŷ
+    assert swapped == pytest.approx((50 / 150 + 100 / 100) / 2, rel=1e-15)
+    assert swapped == pytest.approx(lossref.mape(y_true, y_pred), rel=1e-15)
+
+
+def test_scipy_jensenshannon_square_root():
+    from scipy.spatial.distance import jensenshannon
+
+    p, q = np.array([0.7, 0.2, 0.1]), np.array([0.1, 0.3, 0.6])
+    ours = lossref.js_div(np.log(p), np.log(q))
+    assert jensenshannon(p, q) ** 2 == pytest.approx(ours, rel=1e-12)  # SciPy's distance, squared
+    assert jensenshannon(p, q) == pytest.approx(math.sqrt(ours), rel=1e-12)
+    assert jensenshannon(2 * p, q) == pytest.approx(jensenshannon(p, q), rel=1e-12)  # SciPy renormalises
+    with pytest.raises(ValueError, match="rows must sum to 1"):
+        lossref.js_div(np.log(p / 2), np.log(q))
+
+
+def test_sklearn_log_loss_clips():
+    from sklearn.metrics import log_loss
+
+    probs, labels = np.array([[0.0, 0.5, 0.5], [0.2, 0.3, 0.5]]), np.array([0, 2])
+    clipped = log_loss(labels, probs, labels=[0, 1, 2])
+    eps = np.finfo(float).eps
+    assert clipped == pytest.approx((-math.log(eps) - math.log(0.5)) / 2, rel=1e-12)  # p_y = 0 costs ≈ 36.04
+    assert math.isinf(lossref.cross_entropy(probs, labels))  # the exact value
+    assert log_loss(labels[1:], probs[1:], labels=[0, 1, 2]) == pytest.approx(
+        lossref.cross_entropy(probs[1:], labels[1:]), rel=1e-15)  # equal away from 0 and 1
+
+
+def test_pytorch_log_probs_zero_nan_gradient():
+    case = GOLDEN["pytorch-log-probs-zero-nan-gradient"]
+    torch_grad = np.asarray(case["torch_grad"])
+    assert math.isfinite(case["torch_sum"]) and np.isnan(torch_grad[[0, 1], [0, 2]]).all()  # 0 · ∞ at p_c = 0
+    value, grad = lossref.cross_entropy.value_and_grad(*case["args"], reduction="sum")
+    assert value == pytest.approx(case["torch_sum"], rel=1e-15)
+    assert grad[0, 0] == 0.0 and grad[1, 2] == 0.0  # the exact derivative: q_c = 0 there
+    np.testing.assert_allclose(grad[:, 1], torch_grad[:, 1], rtol=1e-15)  # -1/p_y, where both are defined
+
+
+def test_pytorch_cosine_embedding_tie():
+    case = GOLDEN["pytorch-cosine-embedding-tie"]
+    x1, x2, y = (np.asarray(a) for a in case["args"])  # row 0: orthogonal (cos = m = 0); row 1: cos = 0.89
+    ours = lossref.cosine_embedding.grad(x1, x2, y, reduction="sum")
+    assert ours[0].tolist() == [0.0, 0.0]  # the kink's subgradient 0
+    assert case["torch_grad"][0] == pytest.approx([0.0, 1.0], rel=1e-9)  # ∂cos/∂x1 = x2/(|x1||x2|) = (0, 2)/2
+    np.testing.assert_allclose(ours[1], case["torch_grad"][1], rtol=1e-9, atol=1e-20)  # agree off the kink
+
+
+def test_pytorch_cosine_embedding_01_labels():
+    case = GOLDEN["pytorch-cosine-embedding-01-labels"]
+    x1, x2, y01 = (np.asarray(a) for a in case["args"])
+    assert case["torch_none"][0] == 0.0 and case["torch_grad"][0] == [0.0, 0.0]  # label 0: silently ignored
+    with pytest.raises(ValueError, match="labels must be -1 or \\+1"):
+        lossref.cosine_embedding(x1, x2, y01)
+    ours = lossref.cosine_embedding(x1, x2, 2 * y01 - 1, reduction="none")  # the conversion
+    assert ours[1] == pytest.approx(case["torch_none"][1], rel=1e-12)
+    assert ours[0] == pytest.approx(0.8, rel=1e-11)  # y = -1: cos((1, 2), (2, 1)) = 4/5 > 0
+
+
+def test_pytorch_cosine_embedding_float32_eps():
+    case = GOLDEN["pytorch-cosine-embedding-float32-eps"]
+    args = [np.asarray(a) for a in case["args"]]  # tiny vectors: |x|² = 1e-14 and 5e-12, near ε
+    torch_eps = float(np.float32(1e-12))
+    assert torch_eps == 9.999999960041972e-13
+    np.testing.assert_allclose(lossref.cosine_embedding(*args, eps=torch_eps, reduction="none"), case["torch_none"],
+                               rtol=1e-14)
+    ours = lossref.cosine_embedding(*args, reduction="none")  # eps = 1e-12 exactly
+    assert ours[0] == pytest.approx(1 - 1e-14 / (1e-14 + 1e-12), rel=1e-14)
+    assert abs(ours[0] - case["torch_none"][0]) > 1e-11
+
+
+def test_pytorch_cosine_embedding_overflow():
+    case = GOLDEN["pytorch-cosine-embedding-overflow"]
+    assert case["torch_none"][0] == 1.0 and math.isnan(case["torch_none"][1])  # |x|² = ∞: cos 0, or ∞/∞
+    args = [np.asarray(a) for a in case["args"]]
+    assert (lossref.cosine_embedding(*args, reduction="none") < 1e-12).all()  # parallel: 1 - cos = 0, up to ε
+    np.testing.assert_allclose(lossref.cosine_embedding(*args, eps=0.0, reduction="none"), [0.0, 0.0], atol=1e-15)
+
+
+def test_pytorch_margin_ranking_tie():
+    case = GOLDEN["pytorch-margin-ranking-tie"]
+    assert case["torch_grad"] == [-1.0, 1.0, 1.0]  # row 0 is a tie: PyTorch passes -y
+    ours = lossref.margin_ranking.grad(*case["args"], reduction="sum")
+    assert ours.tolist() == [0.0, 1.0, 0.0]  # rows 0 and 2 sit at the kink: 0
+
+
+def test_pytorch_margin_ranking_01_labels():
+    case = GOLDEN["pytorch-margin-ranking-01-labels"]
+    x1, x2, y01 = case["args"]
+    assert case["torch_none"][0] == pytest.approx(case["margin"]) and case["torch_grad"][0] == 0.0  # y = 0: a constant m
+    with pytest.raises(ValueError, match="labels must be -1 or \\+1"):
+        lossref.margin_ranking(x1, x2, y01, margin=case["margin"])
+    ours = lossref.margin_ranking(x1, x2, 2 * np.asarray(y01) - 1, margin=case["margin"], reduction="none")
+    assert ours[1] == pytest.approx(case["torch_none"][1], rel=1e-15)
+
+
+def _keras_categorical_focal(y_true, logits, alpha=0.25, gamma=2.0):
+    # keras.losses.categorical_focal_crossentropy(from_logits=True), written out from its
+    # source (keras/src/losses/losses.py, Keras 3): softmax, renormalise, clip, then the sum
+    p = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    p = np.clip(p / p.sum(axis=-1, keepdims=True), 1e-7, 1.0 - 1e-7)
+    return np.sum(alpha * (1.0 - p) ** gamma * -y_true * np.log(p), axis=-1)
+
+
+def test_keras_categorical_focal_clips():
+    z, labels = np.array([[1.0, 0.0, -1.0], [-30.0, 0.0, 0.0]]), np.array([0, 0])
+    keras = _keras_categorical_focal(np.eye(3)[labels], z)
+    ours = softmax_focal(z, labels, alpha=0.25, reduction="none")
+    assert keras[0] == pytest.approx(ours[0], rel=1e-12)  # away from the clip: the same loss
+    # p_y = 1/(1 + 2e^30): lossref keeps -log p_y = 30 + log(2 + e^-30); Keras stops at -log 1e-7
+    assert ours[1] == pytest.approx(0.25 * (30 + math.log(2)), rel=1e-12)
+    assert keras[1] <= 0.25 * -math.log(1e-7) < ours[1] / 1.9
+    assert softmax_focal.grad(z[1:], labels[1:])[0, 0] < -0.9  # lossref still pulls z_y up
+
+
+def test_pytorch_poisson_nll_invalid_input():
+    case = GOLDEN["pytorch-poisson-nll-invalid-input"]
+    nan_rate, negative_count, _ = case["torch_none_rates"]
+    assert math.isnan(nan_rate) and math.isfinite(negative_count)  # a rate of -1; a count of -1
+    assert math.isinf(case["torch_none_log_rates"][0])  # e^800
+    poisson_nll = lossref.get("poisson_nll")
+    with pytest.raises(ValueError, match="y_pred must be a rate >= 0 when log_input=False; got -1.0"):
+        poisson_nll(case["rates"], [2.0, 1.0, 1.0], log_input=False)
+    with pytest.raises(ValueError, match="y_true must be >= 0; got -1.0"):
+        poisson_nll([1.0, 2.0, 3.0], case["counts"], log_input=False)
+    with pytest.raises(ValueError, match="y_pred must be a log-rate <= 709.78"):
+        poisson_nll(case["log_rates"], [1.0, 1.0])
+    # the valid entries agree
+    assert poisson_nll([3.0], [1.0], log_input=False) == pytest.approx(case["torch_none_rates"][2], rel=1e-15)
+    assert poisson_nll([0.5], [1.0]) == pytest.approx(case["torch_none_log_rates"][1], rel=1e-15)
+
+
+def test_pytorch_gaussian_nll_var_gradient_below_eps():
+    case = GOLDEN["pytorch-gaussian-nll-var-gradient-below-eps"]
+    gaussian_nll = lossref.get("gaussian_nll")
+    args = case["args"]  # var = [1e-8, 0.5]: the first below eps = 1e-6
+    assert gaussian_nll(*args, reduction="sum") == pytest.approx(case["torch_sum"], rel=1e-14)
+    ours = gaussian_nll.grad(*args, argnum="var", reduction="sum")
+    # PyTorch: the derivative at v = eps, ½(1/ε − r²/ε²), passed straight through the clamp
+    assert case["torch_grad_var"][0] == pytest.approx(0.5 * (1 / 1e-6 - 0.25 / 1e-12), rel=1e-12)
+    assert ours[0] == 0.0  # lossref: the value is flat in var below eps
+    assert ours[1] == pytest.approx(case["torch_grad_var"][1], rel=1e-14)  # above eps they agree
+    moved = gaussian_nll(args[0], args[1], [2e-8, 0.5], reduction="sum")
+    assert moved == gaussian_nll(*args, reduction="sum")  # finite differences see 0, not -1.25e11
+    # the gradients with respect to the mean agree everywhere
+    np.testing.assert_allclose(gaussian_nll.grad(*args, reduction="sum"), [0.5 / 1e-6, 0.2 / 0.5], rtol=1e-14)
+
+
+def test_pytorch_gaussian_nll_zero_var():
+    case = GOLDEN["pytorch-gaussian-nll-zero-var"]
+    mean, y, var = case["args"]
+    gaussian_nll = lossref.get("gaussian_nll")
+    assert case["torch_none"][0] == pytest.approx(gaussian_nll([mean[0]], [y[0]], [1e-6]), rel=1e-14)  # var 0 read as eps
+    with pytest.raises(ValueError, match="var must be > 0; got 0.0"):
+        gaussian_nll(mean, y, var)
+
+
+def test_pytorch_gaussian_nll_shared_var():
+    case = GOLDEN["pytorch-gaussian-nll-shared-var"]
+    mean, y, var = (np.asarray(case[k]) for k in ("mean", "y_true", "var"))  # (3, 2), (3, 2), (3,)
+    gaussian_nll = lossref.get("gaussian_nll")
+    shared = np.broadcast_to(var[:, None], mean.shape)
+    assert gaussian_nll(mean, y, shared) == pytest.approx(case["torch_mean"], rel=1e-14)
+    with pytest.raises(ValueError, match=re.escape("mean has shape (3, 2) but var has shape (3,)")):
+        gaussian_nll(mean, y, var)
+
+
+def test_sklearn_tweedie_default_power():
+    from sklearn.metrics import mean_squared_error, mean_tweedie_deviance
+
+    tweedie_deviance = lossref.get("tweedie_deviance")
+    mu, y = np.array([0.5, 2.0, 4.0]), np.array([1.0, 0.0, 3.0])
+    assert mean_tweedie_deviance(y, mu) == pytest.approx(mean_squared_error(y, mu), rel=1e-15)  # power=0
+    assert tweedie_deviance(mu, y) == pytest.approx(mean_tweedie_deviance(y, mu, power=1.5), rel=1e-13)
+    assert tweedie_deviance(mu, y, power=0) == pytest.approx(mean_tweedie_deviance(y, mu), rel=1e-15)
+    assert tweedie_deviance(mu, y) != pytest.approx(mean_tweedie_deviance(y, mu), rel=1e-3)

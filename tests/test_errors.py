@@ -7,7 +7,7 @@ import pytest
 
 import lossref
 
-from helpers import LOSSES, loss_id
+from helpers import LOSSES, get, loss_id
 
 
 def _valid(loss, batch=3):
@@ -36,7 +36,7 @@ def test_rejects_shape_mismatch(loss):
     args = _valid(loss, batch=3)
     other = _valid(loss, batch=2)
     with pytest.raises(ValueError, match="shape"):
-        loss(args[0], other[1])
+        loss(args[0], other[1], *args[2:])  # the second argument a batch short (a third, if any, as the first)
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
@@ -54,8 +54,12 @@ def test_rejects_unknown_reduction_and_keywords(loss):
     _raises(ValueError, "reduction must be one of 'mean', 'sum', 'none'; got 'avg'", loss, args, reduction="avg")
     _raises(TypeError, f"{loss.name}() got an unexpected keyword argument 'nonsense'", loss, args, nonsense=1)
     _raises(TypeError, f"{loss.name}() takes {len(loss.arg_names)} positional arguments", loss, args[:1])
-    with pytest.raises(ValueError, match="grad needs a scalar loss" if "none" in loss.meta.reductions else "supports reduction="):
-        loss.grad(*args, reduction="none")
+    if not loss.differentiable:  # checked first: with any reduction there is no gradient
+        with pytest.raises(TypeError, match=f"{loss.name} has no gradient"):
+            loss.grad(*args, reduction="none")
+    else:
+        with pytest.raises(ValueError, match="grad needs a scalar loss" if "none" in loss.meta.reductions else "supports reduction="):
+            loss.grad(*args, reduction="none")
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
@@ -100,8 +104,14 @@ BAD_HYPERPARAMETERS = [(loss.name, *row) for loss in lossref.catalog() for row i
 
 @pytest.mark.parametrize("name, hyper, exc, message", BAD_HYPERPARAMETERS, ids=lambda v: v if isinstance(v, str) else None)
 def test_rejects_invalid_hyperparameter(name, hyper, exc, message):
-    loss = lossref.get(name)
+    loss = get(name)
     _raises(exc, message, loss, _valid(loss), **hyper)
+
+
+@pytest.mark.parametrize("loss", [loss for loss in LOSSES if loss.meta.required], ids=loss_id)
+def test_required_hyperparameters_cannot_be_left_out(loss):
+    for name in loss.meta.required:
+        _raises(TypeError, f"required keyword-only argument: '{name}'", lossref.get(loss.name), _valid(loss))
 
 
 def test_every_loss_with_hyperparameters_has_a_bad_hyperparameter_row():
@@ -124,6 +134,13 @@ BAD_DOMAIN = [
     ("softmax_cross_entropy", ([[0.0, 1.0], [1.0, 0.0]], [0]), ValueError, "target has shape (1,) but (2,) was expected"),
     ("softmax_cross_entropy", (1.0, [0]), ValueError, "logits must have a class axis"),
     ("softmax_cross_entropy", ([[0.0, 1.0]], [[1.0, 0.0]]), None, None),
+    ("sparse_categorical_cross_entropy", ([[0.0, 1.0]], [[0.0, 1.0]]), TypeError,
+     "labels must be integer class indices, got dtype float64; for one-hot or soft probability targets use softmax_cross_entropy"),
+    ("sparse_categorical_cross_entropy", ([[0.0, 1.0]], [2]), ValueError, "labels must be in [0, 2) (the number of classes); got 2"),
+    ("softmax_focal", ([[0.0, 1.0]], [[0.0, 1.0]]), TypeError, "labels must be integer class indices"),
+    ("softmax_focal", (1.0, [0]), ValueError, "logits must have a class axis"),
+    ("zero_one", ([[0.0, 1.0]], [0.5]), TypeError, "labels must be integer class indices"),
+    ("zero_one", ([[0.0, 1.0], [1.0, 0.0]], [0]), ValueError, "labels has shape (1,) but (2,) was expected"),
     ("nll", ([[0.2, 0.8]], [1]), ValueError, "log_probs must be log-probabilities (<= 0); got 0.2"),
     ("nll", ([[-0.2, -1.8]], [1.0]), TypeError, "labels must be integer class indices, got dtype float64"),
     ("nll", ([[-0.2, -1.8]], [5]), ValueError, "labels must be in [0, 2)"),

@@ -10,6 +10,7 @@ from lossref._domains import LOGITS, REAL
 
 from helpers import (
     ALL_VARIANTS,
+    LOSSES,
     assert_gradient_matches,
     per_sample_numerical_gradient,
     prepare,
@@ -61,6 +62,20 @@ def test_argnum_must_name_a_differentiable_argument():
     assert lossref.mse.grad([1.0], [0.0], argnum="y_pred").tolist() == [2.0]
 
 
+NO_GRADIENT = [loss for loss in LOSSES if not loss.differentiable]
+
+
+@pytest.mark.parametrize("loss", NO_GRADIENT, ids=lambda loss: loss.name)
+def test_evaluation_only_losses_refuse_a_gradient(loss, rng):
+    # the losses left out of every gradient test above and below: grad must say why
+    args = loss.sample_inputs(rng)
+    assert np.isfinite(loss(*args))
+    for call in (loss.grad, loss.value_and_grad):
+        with pytest.raises(TypeError, match=f"{loss.name} has no gradient: it is piecewise constant"):
+            call(*args)
+    assert {loss.name for loss in LOSSES} - {loss.name for loss, _ in ALL_VARIANTS} == {loss.name for loss in NO_GRADIENT}
+
+
 @pytest.mark.parametrize("pair", ALL_VARIANTS, ids=variant_id)
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
@@ -89,6 +104,17 @@ def test_every_loss_declares_extremes():
 def test_finite_value_and_gradient_at_extremes(name, args, hyper):
     loss = lossref.get(name)
     args = [np.asarray(a) for a in args]
+    if not loss.differentiable:  # evaluation only: a finite value, and grad raises
+        assert np.isfinite(loss(*args, reduction="none", **hyper)).all()
+        with pytest.raises(TypeError, match="has no gradient"):
+            loss.grad(*args, reduction="sum", **hyper)
+        return
+    if "none" not in loss.meta.reductions:  # a metric of the whole batch (RMSE): no per-sample values
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            value, grad = loss.value_and_grad(*args, **hyper)
+        assert np.isfinite(value) and np.isfinite(grad).all()
+        assert_gradient_matches(loss, [a.astype(float) for a in args], hyper)
+        return
     with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow to 0 is fine
         values = loss(*args, reduction="none", **hyper)
         value, grad = loss.value_and_grad(*args, reduction="sum", **hyper)

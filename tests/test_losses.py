@@ -10,6 +10,7 @@ import lossref
 from lossref import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    class_balanced,
     hinge,
     huber,
     kl_div,
@@ -21,6 +22,9 @@ from lossref import (
     sigmoid_focal,
     smooth_l1,
     softmax_cross_entropy,
+    softmax_focal,
+    sparse_categorical_cross_entropy,
+    zero_one,
 )
 
 from helpers import LOSSES, loss_id
@@ -73,6 +77,28 @@ def test_subgradients_at_kinks():
     assert smooth_l1.grad([2.0], [0.0], beta=2.0, reduction="sum").tolist() == [1.0]
 
 
+def test_margin_subgradients_at_kinks_and_ties():
+    grad = lambda loss, *args, **kw: loss.grad(*args, reduction="sum", **kw).tolist()  # noqa: E731
+    mc, ml = lossref.multiclass_hinge, lossref.multilabel_margin
+    # slack exactly 0 (f_y − max_{j≠y} f_j = m): the minimum-norm subgradient, 0
+    assert grad(mc, [[2.0, 1.0, 0.0]], [0]) == [[0.0, 0.0, 0.0]]
+    assert grad(mc, [[2.0, 1.0, 1.0]], [0], variant="weston_watkins") == [[0.0, 0.0, 0.0]]
+    assert grad(mc, [[2.5, 1.0, 1.0]], [0], margin=1.5, p=2) == [[0.0, 0.0, 0.0]]
+    # wrong classes tied for the max: the gradient is split equally (also minimum-norm)
+    assert grad(mc, [[0.0, 1.0, 1.0, 1.0]], [0]) == [[-1.0, 1 / 3, 1 / 3, 1 / 3]]  # 1, three ways
+    assert grad(mc, [[0.0, 1.0, 1.0]], [0], p=2, class_weights=[3.0, 1.0, 1.0]) == [[-12.0, 6.0, 6.0]]  # 3·2·s
+    # Weston–Watkins charges each wrong class separately: no tie rule needed
+    assert grad(mc, [[0.0, 1.0, 1.0]], [0], variant="weston_watkins") == [[-2 / 3, 1 / 3, 1 / 3]]
+    # multi-label pair at its kink (f_0 − f_1 = 1) contributes 0; the other pair is active
+    assert grad(ml, [[2.0, 1.0, 1.5]], [[1, 0, 0]]) == [[-1 / 3, 0.0, 1 / 3]]
+    # the C¹ losses: both one-sided derivatives agree at their joints
+    for loss, f, y in [(lossref.squared_hinge, 1.0, 1.0), (lossref.modified_huber, 1.0, 1.0), (lossref.modified_huber, -1.0, 1.0)]:
+        left, right = grad(loss, [f - 1e-12], [y]), grad(loss, [f + 1e-12], [y])
+        assert grad(loss, [f], [y]) == pytest.approx(left, abs=1e-11)
+        assert grad(loss, [f], [y]) == pytest.approx(right, abs=1e-11)
+    assert grad(lossref.modified_huber, [-1.0], [1.0]) == [-4.0]
+
+
 def test_gradients_by_hand():
     np.testing.assert_allclose(mse.grad([1.0, -2.0], [0.0, 0.0]), [1.0, -2.0])  # 2r/N
     np.testing.assert_allclose(softmax_cross_entropy.grad([[0.0, 0.0]], [1]), [[0.5, -0.5]])  # p − e_y
@@ -96,6 +122,77 @@ def test_focal_reduces_to_bce_with_gamma_zero_and_no_alpha(rng):
     bce = binary_cross_entropy_with_logits.value_and_grad(z, y)
     assert focal[0] == pytest.approx(bce[0], rel=1e-14)
     np.testing.assert_allclose(focal[1], bce[1], rtol=1e-13, atol=1e-17)
+
+
+def test_softmax_focal_reduces_to_cross_entropy_with_gamma_zero_and_no_alpha(rng):
+    z, labels = rng.normal(size=(20, 5)) * 5, rng.integers(0, 5, size=20)
+    focal = softmax_focal.value_and_grad(z, labels, gamma=0.0)
+    ce = softmax_cross_entropy.value_and_grad(z, labels)
+    assert focal[0] == pytest.approx(ce[0], rel=1e-14)
+    np.testing.assert_allclose(focal[1], ce[1], rtol=1e-13, atol=1e-17)
+
+
+def test_softmax_focal_alpha_forms_and_mean_over_n():
+    z, labels = [[0.0, math.log(3.0)], [0.0, 0.0]], [1, 0]
+    # p_y = 3/4 and 1/2: (1/4)² log(4/3) and (1/2)² log 2
+    plain = np.array([math.log(4 / 3) / 16, math.log(2) / 4])
+    np.testing.assert_allclose(softmax_focal(z, labels, reduction="none"), plain, rtol=1e-15)
+    np.testing.assert_allclose(softmax_focal(z, labels, alpha=0.25, reduction="none"), 0.25 * plain, rtol=1e-15)
+    per_class = softmax_focal(z, labels, alpha=[2.0, 0.5], reduction="none")
+    np.testing.assert_allclose(per_class, [0.5 * plain[0], 2.0 * plain[1]], rtol=1e-15)
+    # per-class α still divides by N, not by Σ α_y
+    assert softmax_focal(z, labels, alpha=[2.0, 0.5]) == pytest.approx(per_class.sum() / 2, rel=1e-15)
+
+
+@pytest.mark.parametrize("hyper", [{}, {"label_smoothing": 0.1}, {"class_weights": [0.5, 2.0, 1.0, 3.0]},
+                                   {"ignore_index": 2, "class_weights": [0.5, 2.0, 1.0, 3.0]}])
+def test_sparse_categorical_cross_entropy_is_softmax_cross_entropy_on_labels(rng, hyper):
+    z, labels = rng.normal(size=(8, 4)) * 3, np.array([0, 2, 1, 3, 2, 0, 1, 1])
+    for reduction in ("none", "mean", "sum"):
+        np.testing.assert_array_equal(sparse_categorical_cross_entropy(z, labels, reduction=reduction, **hyper),
+                                      softmax_cross_entropy(z, labels, reduction=reduction, **hyper))
+    np.testing.assert_array_equal(sparse_categorical_cross_entropy.grad(z, labels, **hyper),
+                                  softmax_cross_entropy.grad(z, labels, **hyper))
+
+
+def test_class_balanced_weights_by_hand(rng):
+    z, labels = rng.normal(size=(6, 3)), np.array([0, 1, 2, 2, 1, 2])
+    counts = [1, 2, 4]
+    # β = 1/2: 1/(1 - β^n) = 2, 4/3, 16/15 (times 1 - β), scaled to sum 3: 15/11, 10/11, 8/11
+    w = np.array([15.0, 10.0, 8.0]) / 11
+    ours = class_balanced(z, labels, samples_per_class=counts, beta=0.5, reduction="none")
+    np.testing.assert_allclose(ours, w[labels] * softmax_cross_entropy(z, labels, reduction="none"), rtol=1e-14)
+    # "mean" divides by N; PyTorch-style class weights divide by Σ w_y; the sums agree
+    kw = {"samples_per_class": counts, "beta": 0.5}
+    assert class_balanced(z, labels, **kw) == pytest.approx(ours.sum() / 6, rel=1e-15)
+    weighted = softmax_cross_entropy(z, labels, class_weights=w)
+    assert weighted == pytest.approx(ours.sum() / w[labels].sum(), rel=1e-14)
+    assert softmax_cross_entropy(z, labels, class_weights=w, reduction="sum") == pytest.approx(ours.sum(), rel=1e-14)
+    one_hot = np.eye(3)[labels]
+    bce = binary_cross_entropy_with_logits(z, one_hot, reduction="none").sum(-1)
+    np.testing.assert_allclose(class_balanced(z, labels, base="sigmoid", reduction="none", **kw), w[labels] * bce, rtol=1e-14)
+    focal = sigmoid_focal(z, one_hot, gamma=1.5, alpha=None, reduction="none").sum(-1)
+    np.testing.assert_allclose(class_balanced(z, labels, base="focal", gamma=1.5, reduction="none", **kw),
+                               w[labels] * focal, rtol=1e-14)
+
+
+def test_class_balanced_limits_of_beta(rng):
+    z, labels, counts = rng.normal(size=(6, 3)), np.array([0, 1, 2, 2, 1, 0]), np.array([1000, 100, 10])
+    ce = softmax_cross_entropy(z, labels, reduction="none")
+    # β = 0: every weight is 1; β → 1: inverse class frequency (scaled to sum C)
+    np.testing.assert_allclose(class_balanced(z, labels, samples_per_class=counts, beta=0.0, reduction="none"), ce, rtol=1e-15)
+    inverse = 3 * (1 / counts) / (1 / counts).sum()
+    near_one = class_balanced(z, labels, samples_per_class=counts, beta=1 - 1e-9, reduction="none")
+    np.testing.assert_allclose(near_one, inverse[labels] * ce, rtol=1e-6)
+
+
+def test_zero_one_ties_go_to_the_first_maximal_class():
+    scores = np.array([[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [0.0, 2.0, 2.0], [-1.0, -1.0, -1.0]])
+    assert zero_one(scores, [1, 2, 1, 0], reduction="none").tolist() == [1.0, 1.0, 0.0, 0.0]
+    assert zero_one(scores, [1, 2, 1, 0], reduction="sum") == 2.0
+    # binary scores f as rows (0, f): class 1 exactly when f > 0; f = 0 is class 0
+    f = np.array([-0.5, 0.0, 0.5])
+    assert zero_one(np.stack([np.zeros(3), f], -1), [1, 1, 1], reduction="none").tolist() == [1.0, 1.0, 0.0]
 
 
 def test_nll_of_log_softmax_is_softmax_cross_entropy(rng):
@@ -164,6 +261,10 @@ def test_reductions_and_weights_contract(loss, rng):
     reps = np.array([2, 1, 1, 1, 1, 1])
     repeated = [np.repeat(a, reps, axis=0) for a in args]
     assert loss(*args, weights=reps) == pytest.approx(loss(*repeated), rel=1e-13)
+    if not loss.differentiable:  # evaluation only (the 0–1 loss): grad raises
+        with pytest.raises(TypeError, match="has no gradient"):
+            loss.grad(*args)
+        return
     # grad is the gradient of the reduced loss: mean = sum / N
     np.testing.assert_allclose(loss.grad(*args), loss.grad(*args, reduction="sum") / 6, rtol=1e-13, atol=1e-300)
     value, grad = loss.value_and_grad(*args)
@@ -175,6 +276,10 @@ def test_reductions_and_weights_contract(loss, rng):
 def test_elementwise_losses_keep_any_shape(loss, rng):
     args = loss.sample_inputs(rng, batch=12)
     shaped = [np.reshape(a, (2, 3, 2)) for a in args]
+    if "none" not in loss.meta.reductions:  # a metric of the whole batch (RMSE): over every element
+        assert loss(*shaped) == pytest.approx(loss(*args), rel=1e-15)
+        np.testing.assert_allclose(loss.grad(*shaped).ravel(), loss.grad(*args), rtol=1e-15)
+        return
     assert loss(*shaped, reduction="none").shape == (2, 3, 2)
     np.testing.assert_allclose(loss(*shaped, reduction="none").ravel(), loss(*args, reduction="none"))
     assert loss.grad(*shaped).shape == (2, 3, 2)
@@ -182,7 +287,7 @@ def test_elementwise_losses_keep_any_shape(loss, rng):
     assert loss(*scalar) == pytest.approx(loss(*args, reduction="none")[0])
 
 
-@pytest.mark.parametrize("name", ["softmax_cross_entropy", "nll", "kl_div"])
+@pytest.mark.parametrize("name", ["softmax_cross_entropy", "nll", "kl_div", "multiclass_hinge", "multilabel_margin", "sparse_categorical_cross_entropy", "softmax_focal", "zero_one"])
 def test_class_axis_losses_take_extra_batch_axes(name, rng):
     loss = lossref.get(name)
     args = loss.sample_inputs(rng, batch=6, classes=3)
@@ -196,3 +301,14 @@ def test_metadata_reads_as_attributes():
         huber.no_such_thing  # noqa: B018
     assert repr(huber) == "<Loss huber (regression)>"
     assert str(huber.__signature__) == "(y_pred, y_true, *, delta=1.0, reduction='mean', weights=None)"
+
+
+def test_gradcheck_reports_nan_and_non_finite_values():
+    from lossref import gradcheck
+
+    x = np.array([1.0, 2.0])
+    result = gradcheck(lambda v: np.sum(v**2), lambda v: np.array([np.nan, 4.0]), x)
+    assert not result.ok and result.worst_index == (0,)
+    assert not gradcheck(lambda v: np.inf, lambda v: v, x).ok  # an infinite loss never passes
+    near_zero = gradcheck(lambda v: np.sum(v**2), lambda v: 2 * v, np.array([1e-12, 1.0]))
+    assert near_zero.ok and near_zero.max_rel_error < 1e-6

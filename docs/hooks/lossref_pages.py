@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 import latex2mathml.converter
+import numpy as np
 from mkdocs.structure.files import File
 
 import lossref
@@ -27,7 +28,7 @@ GOLDEN = ROOT / "tests" / "golden" / "torch.json"
 ACCURACY = ROOT / "tests" / "golden" / "accuracy.json"
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 MARKER = re.compile(r"<!-- lossref: (\w+)(?: (\w+))? -->")
-FAMILIES = ("regression", "classification", "margin", "divergence")
+FAMILIES = ("regression", "probabilistic", "classification", "margin", "divergence", "ranking")
 
 
 def _family_order(family):
@@ -91,6 +92,30 @@ def _power_of_ten(bound):
     return "10" + str(round(math.log10(bound))).translate(SUPERSCRIPT)
 
 
+def _stress_range(loss):
+    """Describe the first argument's stress values: the range the accuracy claim covers."""
+    name = loss.arg_names[0]
+    values = np.abs(np.asarray(loss.meta.domain[name].stress, dtype=float)).ravel()
+    values = values[values > 0]
+    if not values.size:
+        return "every combination of the arguments' stress values"
+    low, high = values.min(), values.max()
+    text = f"`{name}` with magnitudes from {_sci(low)} to {_sci(high)}"
+    if loss.meta.domain[name].text.startswith("[0, 1]"):
+        text += ", and within 10⁻¹⁵ of 0 and 1"
+    return text + ", crossed with the other arguments' stress values"
+
+
+def _sci(x):
+    exponent = math.floor(math.log10(x))
+    mantissa = x / 10**exponent
+    if 0 <= exponent <= 3:
+        return f"{x:g}"
+    if abs(mantissa - 1) < 1e-9:
+        return "10" + str(exponent).translate(SUPERSCRIPT)
+    return f"{mantissa:.3g}·10" + str(exponent).translate(SUPERSCRIPT)
+
+
 def _accuracy_lines(loss):
     claims = json.loads(ACCURACY.read_text()) if ACCURACY.exists() else {}
     if loss.name not in claims:
@@ -98,10 +123,9 @@ def _accuracy_lines(loss):
     c = claims[loss.name]
     return [
         f"**Accuracy (checked by the tests).** Against a 400-digit mpmath evaluation of the formula "
-        f"on {c['points']} stress points (residuals from 10⁻³⁰⁰ to 10⁸, logits up to ±10⁴, "
-        f"probabilities within 10⁻¹⁵ of 0 and 1), the worst relative error is at most "
-        f"{_power_of_ten(c['value_bound'])} for the value and {_power_of_ten(c['grad_bound'])} "
-        "for the gradient.",
+        f"on {c['points']} stress points ({_stress_range(loss)}), the worst relative error is at most "
+        f"{_power_of_ten(c['value_bound'])} for the value"
+        + ("." if c["grad_bound"] is None else f" and {_power_of_ten(c['grad_bound'])} for the gradient."),
         "",
     ]
 
@@ -110,29 +134,42 @@ def definition_block(loss):
     meta = loss.meta
     rows = [f"| `{name}` | {meta.domain[name].text} |" for name in loss.arg_names]
     rows += [
-        f"| `{name}` (keyword) | default `{_hyper_text(default)}` |"
+        f"| `{name}` (keyword) | "
+        + ("required |" if name in meta.required else f"default `{_hyper_text(default)}` |")
         for name, default in loss.hyperparameters.items()
     ]
     props = "; ".join(PROPERTIES[p] for p in meta.properties) or "none declared"
+    if loss.differentiable:
+        gradient_title = "**Gradient** (per sample, with respect to the first argument)"
+        grad_note = (" `.grad` differentiates the reduced loss, so under `\"mean\"` the per-sample "
+                     "gradient above is divided by the same denominator.")
+    else:
+        gradient_title = "**Gradient: none.** `.grad` raises a `TypeError`: the loss is for evaluation only"
+        grad_note = ""
+    loss_title = "**Loss** (per sample)"
+    if meta.outer is not None:  # a metric of the whole batch (RMSE): no per-sample form
+        loss_title = "**Metric** (of the whole batch: not a mean of per-sample losses)"
+        gradient_title = "**Gradient** (of the metric, with respect to each prediction)"
+        grad_note = ""
     return "\n".join(
         [
-            "**Loss** (per sample)",
+            loss_title,
             "",
             *_displays(meta.formula),
-            "**Gradient** (per sample, with respect to the first argument)",
+            gradient_title,
             "",
             *_displays(meta.gradient),
             "| Argument | Domain |",
             "|---|---|",
             *rows,
             "",
-            f"**Reduction.** {meta.reduction_note} `.grad` differentiates the reduced loss, "
-            "so under `\"mean\"` the per-sample gradient above is divided by the same denominator.",
+            f"**Reduction.** {meta.reduction_note}{grad_note}",
             "",
             f"**Properties (checked by the tests).** {props}.",
             "",
             *_accuracy_lines(loss),
-            f"![{loss.name}: the loss (left) and its gradient (right), drawn by lossref]"
+            f"![{loss.name}: the loss (left) and "
+            f"{'its gradient (right)' if loss.differentiable else 'why it has no gradient (right)'}, drawn by lossref]"
             f"(../assets/plots/{loss.name}.svg){{ .lossref-plot }}",
             "",
         ]
@@ -166,7 +203,9 @@ def frameworks_block(loss):
     return "\n".join(lines)
 
 
-_CODE = re.compile(r"((?:torch|torchvision|keras|optax|sklearn|F|nn|SGDClassifier|HuberRegressor)\.?[\w.]*(?:\([^()]*\))?)")
+# an identifier starts a word (not "nn" inside "Charbonnier"); F and nn only as F.xxx and nn.xxx (not "False")
+_CODE = re.compile(r"(?<![\w.`])((?:(?:torch|torchvision|torchmetrics|keras|optax|sklearn|scipy|statsmodels|kornia"
+                   r"|SGDClassifier|HuberRegressor)\.?|(?:F|nn)\.)[\w.]*(?:\([^()]*\))?)")
 
 
 def _code_spans(text):
