@@ -14,6 +14,7 @@ from .classification import (
     zero_one,
 )
 from .divergence import cross_entropy, js_div, kl_div, knowledge_distillation
+from .generative import diffusion_noise_mse, gan_discriminator, gan_generator, vae_elbo
 from .margin import (
     exponential,
     hinge,
@@ -23,8 +24,9 @@ from .margin import (
     soft_margin,
     squared_hinge,
 )
+from .preference import bradley_terry, dpo, ppo_clip
 from .probabilistic import gamma_deviance, gaussian_nll, poisson_nll, tweedie_deviance
-from .ranking import cosine_embedding, margin_ranking
+from .ranking import contrastive, cosine_embedding, margin_ranking, triplet_margin
 from .regression import (
     cauchy,
     charbonnier,
@@ -39,6 +41,9 @@ from .regression import (
     smooth_l1,
     tukey_biweight,
 )
+from .regularization import elastic_net_penalty, l1_penalty, l2_penalty
+from .segmentation import dice, focal_tversky, jaccard, tversky
+from .sequence import sequence_cross_entropy
 
 __all__ = [
     "Curve",
@@ -47,22 +52,34 @@ __all__ = [
     "Loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "bradley_terry",
     "catalog",
     "cauchy",
     "charbonnier",
     "class_balanced",
+    "contrastive",
     "cosine_embedding",
     "cross_entropy",
+    "dice",
+    "diffusion_noise_mse",
+    "dpo",
+    "elastic_net_penalty",
     "exponential",
+    "focal_tversky",
     "gamma_deviance",
+    "gan_discriminator",
+    "gan_generator",
     "gaussian_nll",
     "get",
     "gradcheck",
     "hinge",
     "huber",
+    "jaccard",
     "js_div",
     "kl_div",
     "knowledge_distillation",
+    "l1_penalty",
+    "l2_penalty",
     "log_cosh",
     "mae",
     "mape",
@@ -74,8 +91,10 @@ __all__ = [
     "nll",
     "numerical_gradient",
     "poisson_nll",
+    "ppo_clip",
     "quantile",
     "rmse",
+    "sequence_cross_entropy",
     "sigmoid_focal",
     "smape",
     "smooth_l1",
@@ -84,8 +103,11 @@ __all__ = [
     "softmax_focal",
     "sparse_categorical_cross_entropy",
     "squared_hinge",
+    "triplet_margin",
     "tukey_biweight",
+    "tversky",
     "tweedie_deviance",
+    "vae_elbo",
     "zero_one",
 ]
 

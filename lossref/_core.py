@@ -61,6 +61,7 @@ class Curve:
     component: Callable = None
     grad_label: str = None
     y_limits: tuple = None
+    argnum: int = 0  # the argument the gradient panel differentiates (a GAN discriminator: its fake logits)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Meta:
     kink_distance: Callable = None
     differentiable: tuple | bool = ()  # arguments ``grad(argnum=)`` can differentiate; default: the first; False: none
     required: dict = field(default_factory=dict)  # hyperparameter without a default -> example value for the tests
-    reductions: tuple = ("mean", "sum", "none")
+    reductions: tuple = ("mean", "sum", "none")  # the first is the default (a penalty: ("sum", "none"))
     outer: tuple = None  # (f, f'): applied after the reduction, e.g. the square root of RMSE
     fd_step: Callable = None  # hyperparameters -> finite-difference step for the tests
     reduction_note: str = "`\"mean\"` divides by the number of samples N (by Σw with `weights=`)."
@@ -146,7 +147,8 @@ class Loss:
         if set(meta.required) != no_default:
             raise AssertionError(f"{self.name}: required must give an example for each of {sorted(no_default)}")
         common = [
-            inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default="mean"),
+            # the default is the loss's first reduction: "mean", or "sum" for a penalty
+            inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default=meta.reductions[0]),
             inspect.Parameter("weights", inspect.Parameter.KEYWORD_ONLY, default=None),
         ]
         self.__signature__ = sig.replace(parameters=params + common)
@@ -170,18 +172,18 @@ class Loss:
             return ()
         return self.meta.differentiable or self.arg_names[:1]
 
-    def __call__(self, *args, reduction="mean", weights=None, **hyper):
+    def __call__(self, *args, reduction=None, weights=None, **hyper):
         value, _ = self._evaluate(args, reduction, weights, hyper, want_grad=False)
         return value
 
-    def grad(self, *args, reduction="mean", weights=None, argnum=0, **hyper):
+    def grad(self, *args, reduction=None, weights=None, argnum=0, **hyper):
         """Gradient of the reduced loss with respect to one argument (same shape as it).
 
         ``argnum`` is the argument's position or name: 0, the first, by default.
         """
         return self._evaluate(args, reduction, weights, hyper, want_grad=True, argnum=argnum)[1]
 
-    def value_and_grad(self, *args, reduction="mean", weights=None, argnum=0, **hyper):
+    def value_and_grad(self, *args, reduction=None, weights=None, argnum=0, **hyper):
         """``(value, grad)`` in one pass."""
         return self._evaluate(args, reduction, weights, hyper, want_grad=True, argnum=argnum)
 
@@ -215,7 +217,7 @@ class Loss:
         unknown = set(hyper) - set(self.hyperparameters)
         if unknown:
             raise TypeError(f"{self.name}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
-        reduction = reduction_name(reduction)
+        reduction = reduction_name(self.meta.reductions[0] if reduction is None else reduction)
         if reduction not in self.meta.reductions:
             raise ValueError(
                 f"{self.name} supports reduction={' or '.join(repr(r) for r in self.meta.reductions)} only; "

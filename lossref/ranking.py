@@ -295,3 +295,290 @@ def margin_ranking(x1, x2, labels, *, margin=0.0):
     slack = -labels * (x1 - x2) + margin  # PyTorch's order of operations
     active = slack > 0
     return np.where(active, slack, 0.0), {"x1": np.where(active, -labels, 0.0), "x2": np.where(active, labels, 0.0)}
+
+
+def _row_binary(value, name):
+    arr = as_float_array(value, name)
+    if not np.isin(arr, (0.0, 1.0)).all():
+        bad = arr[~np.isin(arr, (0.0, 1.0))].flat[0]
+        raise ValueError(f"{name} must be 0 or 1 (1 = similar pair); got {float(bad)!r}")
+    return arr
+
+
+ROW_PAIR_LABEL = Domain(
+    "{0, 1}, one per pair (1 = similar): the shape of embeddings_a without its last axis",
+    _row_binary,
+    lambda rng, shape: rng.integers(0, 2, size=shape[:-1]).astype(float),
+    invalid=((-1.0, ValueError, "must be 0 or 1"), (0.5, ValueError, "must be 0 or 1")),
+    stress=(0.0, 1.0),
+)
+
+
+def _norm_and_slope(diff, p):
+    """‖Δ‖_p over the last axis and its gradient sign(Δ_k)(|Δ_k|/‖Δ‖_p)^{p−1}.
+
+    Computed on Δ/s with s = max|Δ_k|, so entries of 1e200 do not overflow and 1e-200 do
+    not underflow. At Δ = 0 the gradient is 0 (the subgradient PyTorch's autograd returns).
+    """
+    s = np.abs(diff).max(axis=-1)
+    safe = np.where(s > 0, s, 1.0)
+    u = diff / safe[..., None]
+    if p == 2:
+        r = np.sqrt((u * u).sum(axis=-1))
+    elif p == 1:
+        r = np.abs(u).sum(axis=-1)
+    else:
+        r = (np.abs(u) ** p).sum(axis=-1) ** (1.0 / p)
+    norm = s * r
+    rsafe = np.where(s > 0, r, 1.0)[..., None]
+    if p == 2:
+        slope = u / rsafe
+    elif p == 1:
+        slope = np.sign(u)
+    else:
+        slope = np.sign(u) * (np.abs(u) / rsafe) ** (p - 1)
+    return norm, np.where((s > 0)[..., None], slope, 0.0)
+
+
+def _triplet_parts(anchor, positive, negative, margin, p, eps, swap):
+    d_ap, g_ap = _norm_and_slope(anchor - positive + eps, p)
+    d_an, g_an = _norm_and_slope(anchor - negative + eps, p)
+    if swap:
+        d_pn, g_pn = _norm_and_slope(positive - negative + eps, p)
+        use_pn = d_pn < d_an  # a tie keeps d(a, n)
+    else:
+        d_pn, g_pn, use_pn = d_an, g_an, np.zeros(d_an.shape, bool)
+    d_neg = np.where(use_pn, d_pn, d_an)
+    slack = d_ap - d_neg + margin
+    return slack, d_ap, d_an, d_pn, g_ap, g_an, g_pn, use_pn
+
+
+def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False):
+    """A lower bound on how far each coordinate is from a kink.
+
+    Each distance moves by at most δ when one coordinate moves by δ, so the slack moves by
+    at most 2δ: |slack|/2; with swap, the switch d(a, n) = d(p, n) likewise. A norm bends on
+    the scale of its own size near 0 (d/30), and for p ≠ 2 where a difference crosses 0.
+    """
+    slack, d_ap, d_an, d_pn, *_ = _triplet_parts(anchor, positive, negative, margin, p, eps, swap)
+    dist = np.minimum(np.abs(slack) / 2, np.minimum(np.minimum(d_ap, d_an), d_pn) / 30)
+    if swap:
+        dist = np.minimum(dist, np.abs(d_an - d_pn) / 2)
+    out = np.broadcast_to(dist[..., None], anchor.shape)
+    if p != 2:  # |Δ_k|^p is not smooth at Δ_k = 0 (its p-th derivative jumps)
+        diffs = [anchor - positive + eps, anchor - negative + eps, positive - negative + eps]
+        out = np.minimum(out, np.minimum.reduce([np.abs(d) for d in diffs]))
+    return out
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\ell(a, p, n) = \max\big(0,\ d(a, p) - d(a, n) + m\big)",
+        r"d(u, v) = \lVert u - v + \varepsilon \rVert_p \quad (\varepsilon \text{ added to every entry})",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial a} = \nabla d(a, p) - \nabla d(a, n), \quad \frac{\partial \ell}{\partial p} = -\nabla d(a, p), \quad \frac{\partial \ell}{\partial n} = \nabla d(a, n) \quad (\text{0 when inactive or at the kink})",
+        r"\nabla \lVert \Delta \rVert_p = \mathrm{sign}(\Delta)\,\big(|\Delta| / \lVert \Delta \rVert_p\big)^{p-1} \quad (\Delta / \lVert \Delta \rVert_2 \text{ for } p = 2)",
+    ),
+    domain={"anchor": VECTORS, "positive": VECTORS, "negative": VECTORS},
+    use_case="Metric learning from triplets: pull the positive closer to the anchor than the negative by a margin.",
+    properties=("non_negative",),
+    equivalents={
+        "PyTorch": "torch.nn.TripletMarginLoss(margin=1.0, p=2, eps=1e-6, swap=False)",
+        "optax": "optax.losses.triplet_margin_loss (ε inside the norm: (Σ|Δ|^p + ε)^{1/p})",
+        "pytorch-metric-learning": "losses.TripletMarginLoss(margin=0.05) (mines all triplets; mean over non-zero ones)",
+    },
+    references=(
+        "PyTorch documentation, torch.nn.TripletMarginLoss",
+        "Schroff, Kalenichenko & Philbin, FaceNet: A Unified Embedding for Face Recognition and Clustering (2015)",
+        "Weinberger & Saul, Distance Metric Learning for Large Margin Nearest Neighbor Classification (2009)",
+        "Balntas, Riba, Ponsa & Mikolajczyk, Learning local feature descriptors with triplets and shallow "
+        "convolutional neural networks (2016) (the swap)",
+    ),
+    curve=Curve(
+        x_label="distance x from anchor to negative (positive at 1)",
+        x_range=(0.01, 3.5),  # from 0.01: at x = 0 the direction of a − n is ε's
+        # a = (0, 0), p = (1, 0), n = (0, x)
+        args=lambda x: (
+            np.zeros(x.shape + (2,)),
+            np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
+            np.stack([np.zeros_like(x), x], axis=-1),
+        ),
+        series=tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.5, 1.0, 2.0)),
+        # dℓ/dx = ∂ℓ/∂n₂ = −∂ℓ/∂a₂ (only a and n depend on x through d(a, n))
+        component=lambda g, args: -g[..., 1],
+        grad_label="dℓ/dx (moving the negative away)",
+    ),
+    variants=({"p": 1}, {"swap": True}, {"margin": 0.2, "p": 3, "eps": 0.0}),
+    kink_distance=_triplet_kink,
+    extremes=(
+        ([[[1e200, -1e200, 3e199], [1e-200, 3e-200, 0.0], [1e4, 1.0, -1e4], [1.0, 2.0, 3.0]],
+          [[1e200, -1e200, 3e199], [2e-200, 0.0, 1e-200], [1e4, 2.0, -1e4], [1.5, 2.0, 3.0]],
+          [[-1e200, 1e200, 0.0], [0.0, 0.0, 1e-200], [1e4, 1.0, -1e4 + 1.5], [1.0, 2.0, 6.0]]], {}),
+        ([[[1e8, -1e8, 0.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]],
+          [[1e8, -1e8 + 3.0, 0.0], [2.0, 2.0, 3.0], [0.5, -0.5, 0.0]],
+          [[1e8, -1e8 + 2.0, 0.5], [1.0, 2.5, 3.0], [2.0, 0.0, 0.0]]], {"swap": True, "margin": 0.5}),
+    ),
+    invalid=(
+        ({"margin": -1.0}, ValueError, "margin must be >= 0"),
+        ({"p": 0.5}, ValueError, "p must be a finite number >= 1"),
+        ({"eps": -1e-6}, ValueError, "eps must be >= 0"),
+        ({"swap": "yes"}, TypeError, "swap must be True or False"),
+    ),
+    differentiable=("anchor", "positive", "negative"),
+)
+def triplet_margin(anchor, positive, negative, *, margin=1.0, p=2, eps=1e-6, swap=False):
+    """Triplet margin loss (PyTorch's TripletMarginLoss) on rows of embeddings.
+
+    Each row is a triplet: the anchor should be closer to its positive than to its negative
+    by at least m, max(0, d(a, p) − d(a, n) + m). As PyTorch's ``pairwise_distance``,
+    d(u, v) = ‖u − v + ε‖_p adds ε to every entry of the difference (optax adds it inside
+    the sum of powers instead). ``swap=True`` uses min(d(a, n), d(p, n)) as the negative
+    distance (Balntas et al. 2016); a tie keeps d(a, n). At the kink (the slack exactly 0)
+    the gradient is 0, the library-wide convention for max(0, ·); so is the gradient of a
+    norm at 0 and sign(0) for p = 1. Rows are scaled by their largest entry before taking
+    powers, so no finite input overflows.
+
+    Args:
+        anchor: Anchor embeddings, shape (..., D): features on the last axis.
+        positive: Positive embeddings, the same shape (``grad(..., argnum=1)``).
+        negative: Negative embeddings, the same shape (``grad(..., argnum=2)``).
+        margin: m >= 0 (PyTorch's default 1.0; FaceNet uses 0.2 on unit vectors).
+        p: The norm's order, a finite number >= 1 (2: Euclidean).
+        eps: ε >= 0 added to each entry of the difference (PyTorch's 1e-6).
+        swap: Use the distance swap of Balntas et al.
+
+    Returns:
+        The mean over triplets by default.
+
+    Examples:
+        >>> from lossref import triplet_margin
+        >>> a, pos, neg = [[0.0, 0.0]], [[3.0, 4.0]], [[0.0, 2.0]]
+        >>> triplet_margin(a, pos, neg, eps=0.0, reduction="none")   # max(0, 5 − 2 + 1)
+        array([4.])
+        >>> triplet_margin.grad(a, pos, neg, eps=0.0, argnum=2)      # ∂/∂n = (a − n)/d(a, n)
+        array([[ 0., -1.]])
+    """
+    non_negative(margin=margin)
+    non_negative(eps=eps)
+    p = real_scalar(p, "p")
+    if not (np.isfinite(p) and p >= 1):
+        raise ValueError(f"p must be a finite number >= 1 (the order of a norm); got {p}")
+    if not isinstance(swap, bool | np.bool_):
+        raise TypeError(f"swap must be True or False; got {swap!r}")
+    for name, x in (("positive", positive), ("negative", negative)):
+        if x.shape != anchor.shape:
+            raise ValueError(f"anchor has shape {anchor.shape} but {name} has shape {x.shape}")
+    slack, _, _, _, g_ap, g_an, g_pn, use_pn = _triplet_parts(
+        anchor, positive, negative, float(margin), float(p), float(eps), bool(swap))
+    active = (slack > 0)[..., None]
+    use_pn = use_pn[..., None]
+    g_neg_a = np.where(use_pn, 0.0, g_an)
+    g_neg_p = np.where(use_pn, g_pn, 0.0)
+    grads = {
+        "anchor": np.where(active, g_ap - g_neg_a, 0.0) + 0.0,
+        "positive": np.where(active, -g_ap - g_neg_p, 0.0) + 0.0,
+        "negative": np.where(active, g_neg_a + g_neg_p, 0.0) + 0.0,
+    }
+    return np.where(slack > 0, slack, 0.0), grads
+
+
+def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
+    """Dissimilar pairs: the squared hinge bends at d = m, and max(0, m − d)² has a cone at d = 0."""
+    d, _ = _norm_and_slope(embeddings_a - embeddings_b, 2)
+    dist = np.where(labels == 0, np.minimum(np.abs(d - margin), d / 30), np.inf)
+    return np.broadcast_to(dist[..., None], embeddings_a.shape)
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\ell(a, b, y) = y\, d^2 + (1 - y)\,\max(0,\ m - d)^2, \quad d = \lVert a - b \rVert_2",
+        r"y = 1 \text{ for a similar pair, } y = 0 \text{ for a dissimilar one}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial a} = -\frac{\partial \ell}{\partial b} = 2y\,(a - b) - 2(1 - y)\max(0,\ m - d)\,\frac{a - b}{d} \quad (0 \text{ at } d = 0)",
+    domain={"embeddings_a": VECTORS, "embeddings_b": VECTORS, "labels": ROW_PAIR_LABEL},
+    use_case="Siamese networks: pull similar pairs together, push dissimilar pairs at least a margin apart.",
+    properties=("non_negative",),
+    equivalents={
+        "TensorFlow Addons": "tfa.losses.contrastive_loss(y_true, d, margin=1.0) (takes the distance d; same labels, no ½)",
+        "pytorch-metric-learning": "losses.ContrastiveLoss(pos_margin=0, neg_margin=1) (unsquared hinges; mean over non-zero terms)",
+    },
+    references=(
+        "Hadsell, Chopra & LeCun, Dimensionality Reduction by Learning an Invariant Mapping (CVPR 2006)",
+        "Chopra, Hadsell & LeCun, Learning a Similarity Metric Discriminatively (CVPR 2005)",
+    ),
+    curve=Curve(
+        x_label="distance d = ‖a − b‖",
+        x_range=(0.0, 2.5),
+        args=lambda x, y=1.0: (
+            np.stack([x, np.zeros_like(x)], axis=-1),
+            np.zeros(x.shape + (2,)),
+            np.full(x.shape, y),
+        ),
+        series=(
+            ("similar (y = 1)", {"y": 1.0}, {}),
+            ("dissimilar (y = 0), m = 1", {"y": 0.0}, {}),
+            ("dissimilar (y = 0), m = 2", {"y": 0.0}, {"margin": 2.0}),
+        ),
+        component=lambda g, args: g[..., 0],
+        grad_label="dℓ/dd (moving a away from b)",
+    ),
+    variants=({"margin": 2.0}, {"margin": 0.5}),
+    kink_distance=_contrastive_kink,
+    extremes=(
+        ([[[1e150, -1e150, 3e149], [1e-200, 3e-200, 0.0], [1e4, 1.0, -1e4], [1.0, 2.0, 3.0], [1e200, 0.0, 0.0]],
+          [[1e150, -1e150, 0.0], [2e-200, 0.0, 1e-200], [1e4, 1.5, -1e4], [1.0, 2.0, 3.5], [-1e200, 0.0, 0.0]],
+          [1.0, 0.0, 0.0, 1.0, 0.0]], {}),
+        ([[[1e8, -1e8, 0.0], [0.5, 0.0, 0.0], [1.0, 2.0, 3.0]],
+          [[1e8, -1e8 + 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]],
+          [0.0, 0.0, 0.0]], {"margin": 2.0}),
+    ),
+    invalid=(
+        ({"margin": -1.0}, ValueError, "margin must be >= 0"),
+    ),
+    differentiable=("embeddings_a", "embeddings_b"),
+)
+def contrastive(embeddings_a, embeddings_b, labels, *, margin=1.0):
+    """Contrastive loss (Hadsell, Chopra & LeCun 2006) on pairs of embeddings.
+
+    Similar pairs (y = 1) pay y·d², dissimilar pairs (y = 0) pay max(0, m − d)², with the
+    Euclidean distance d = ‖a − b‖₂. No factor ½: this is TensorFlow Addons' convention;
+    Hadsell et al. write ½ on both terms (and use Y = 0 for similar pairs), which halves
+    the loss and its gradient. d has no gradient at a = b: lossref returns 0 there, for
+    similar pairs (the gradient of d², exactly) and for dissimilar ones (whose loss has a
+    cone there; 0 is the subgradient PyTorch's autograd of the norm gives). Rows are scaled
+    by their largest entry, so d never overflows (d² may: it is then inf).
+
+    Args:
+        embeddings_a: First embeddings of the pairs, shape (..., D): features last.
+        embeddings_b: Second embeddings, the same shape (``grad(..., argnum=1)``).
+        labels: 1 (similar) or 0 (dissimilar) per pair, shape (...). ±1 labels are rejected.
+        margin: m >= 0: dissimilar pairs farther apart than m cost nothing.
+
+    Returns:
+        The mean over pairs by default.
+
+    Examples:
+        >>> from lossref import contrastive
+        >>> a, b = [[0.0, 0.0], [0.0, 0.0]], [[3.0, 4.0], [0.3, 0.4]]
+        >>> contrastive(a, b, [1.0, 0.0], reduction="none")   # 5², max(0, 1 − 0.5)²
+        array([25.  ,  0.25])
+    """
+    non_negative(margin=margin)
+    if embeddings_b.shape != embeddings_a.shape:
+        raise ValueError(f"embeddings_a has shape {embeddings_a.shape} but embeddings_b has shape {embeddings_b.shape}")
+    if labels.shape != embeddings_a.shape[:-1]:
+        raise ValueError(
+            f"labels has shape {labels.shape} but {embeddings_a.shape[:-1]} was expected "
+            f"(one per pair: the shape of embeddings_a {embeddings_a.shape} without its last axis)"
+        )
+    diff = embeddings_a - embeddings_b
+    d, unit = _norm_and_slope(diff, 2)  # unit = (a − b)/d, 0 at d = 0
+    gap = np.maximum(float(margin) - d, 0.0)
+    similar = labels == 1
+    with np.errstate(over="ignore"):
+        value = np.where(similar, d * d, gap * gap)
+    grad = np.where(similar[..., None], 2.0 * diff, -2.0 * gap[..., None] * unit) + 0.0
+    return value, {"embeddings_a": grad, "embeddings_b": -grad}

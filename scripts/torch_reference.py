@@ -165,6 +165,20 @@ def sparse_categorical_cross_entropy(z, t, reduction, **hyper):
     return softmax_cross_entropy(z, t, reduction, **hyper)
 
 
+def sequence_cross_entropy(z, t, reduction, mask=None, label_smoothing=0.0, normalize="tokens"):
+    # padding as PyTorch marks it: label -100 (ignore_index); "mean" over the real tokens
+    if mask is not None:
+        t = torch.where(torch.as_tensor(mask) > 0, t, torch.full_like(t, -100))
+    flat_z, flat_t = z.reshape(-1, z.shape[-1]), t.reshape(-1)
+    if reduction == "mean" and normalize == "tokens":
+        return F.cross_entropy(flat_z, flat_t, ignore_index=-100, label_smoothing=label_smoothing)
+    per_token = F.cross_entropy(flat_z, flat_t, ignore_index=-100, label_smoothing=label_smoothing,
+                                reduction="none").reshape(t.shape)
+    if reduction == "mean":  # normalize="sequences": the per-sequence sums, averaged over B
+        return per_token.sum() / (t.shape[:-1].numel() if t.ndim else 1)
+    return _reduce(per_token, reduction)
+
+
 def softmax_focal(z, t, reduction, gamma=2.0, alpha=None):
     # no PyTorch function: -α_y (1 - p_y)^γ log p_y written out on log_softmax
     log_p = F.log_softmax(z, dim=-1).gather(-1, t[..., None])[..., 0]
@@ -234,12 +248,114 @@ def margin_ranking(x1, x2, y, reduction, margin=0.0):
     return F.margin_ranking_loss(x1, x2, y, margin=margin, reduction=reduction)
 
 
+def triplet_margin(a, pos, neg, reduction, margin=1.0, p=2, eps=1e-6, swap=False):
+    return F.triplet_margin_loss(a, pos, neg, margin=margin, p=p, eps=eps, swap=swap, reduction=reduction)
+
+
+def contrastive(a, b, y, reduction, margin=1.0):
+    d = (a - b).norm(dim=-1)  # autograd: gradient 0 at d = 0
+    loss = y * d.pow(2) + (1 - y) * (margin - d).clamp_min(0).pow(2)
+    return _reduce(loss, reduction)
+
+
 def poisson_nll(x, y, reduction, log_input=True, full=False, eps=1e-8):
     return F.poisson_nll_loss(x, y, log_input=log_input, full=full, eps=eps, reduction=reduction)
 
 
 def gaussian_nll(mean, y, var, reduction, full=False, eps=1e-6):
     return F.gaussian_nll_loss(mean, y, var, full=full, eps=eps, reduction=reduction)
+
+
+def gan_discriminator(r, f, reduction, variant="minimax"):
+    if variant == "minimax":  # BCE with logits against 1 for real and 0 for fake
+        loss = (F.binary_cross_entropy_with_logits(r, torch.ones_like(r), reduction="none")
+                + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction="none"))
+    elif variant == "least_squares":
+        loss = 0.5 * (r - 1) ** 2 + 0.5 * f**2
+    elif variant == "wasserstein":
+        loss = f - r
+    else:
+        loss = F.relu(1 - r) + F.relu(1 + f)
+    return _reduce(loss, reduction)
+
+
+def gan_generator(f, reduction, variant="non_saturating"):
+    if variant == "non_saturating":
+        loss = F.binary_cross_entropy_with_logits(f, torch.ones_like(f), reduction="none")
+    elif variant == "saturating":  # log(1 − σ(f)) = −BCE(f, 0)
+        loss = -F.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction="none")
+    elif variant == "least_squares":
+        loss = 0.5 * (f - 1) ** 2
+    else:
+        loss = -f
+    return _reduce(loss, reduction)
+
+
+def vae_elbo(x_recon, x, mu, log_var, reduction, beta=1.0, reconstruction="bce"):
+    if reconstruction == "bce":
+        rec = F.binary_cross_entropy(x_recon, x, reduction="none").sum(-1)
+    else:
+        rec = F.mse_loss(x_recon, x, reduction="none").sum(-1)
+    kl = -0.5 * torch.sum(1 + log_var - mu**2 - log_var.exp(), dim=-1)
+    return _reduce(rec + beta * kl, reduction)
+
+
+def diffusion_noise_mse(noise_pred, noise, reduction):
+    return _reduce(F.mse_loss(noise_pred, noise, reduction="none").mean(-1), reduction)
+
+
+# Segmentation: no PyTorch function; the textbook formulas per row (pixels on the last axis),
+# with 1 − ratio computed naively, so autograd gives an independent quotient-rule gradient
+def dice(p, t, reduction, smooth=1.0):
+    inter = (p * t).sum(-1)
+    return _reduce(1 - (2 * inter + smooth) / (p.sum(-1) + t.sum(-1) + smooth), reduction)
+
+
+def jaccard(p, t, reduction, smooth=1.0):
+    inter = (p * t).sum(-1)
+    return _reduce(1 - (inter + smooth) / (p.sum(-1) + t.sum(-1) - inter + smooth), reduction)
+
+
+def _tversky_index(p, t, alpha, beta, smooth):
+    tp, fp, fn = (p * t).sum(-1), (p * (1 - t)).sum(-1), ((1 - p) * t).sum(-1)
+    return (tp + smooth) / (tp + alpha * fp + beta * fn + smooth)
+
+
+def tversky(p, t, reduction, alpha=0.5, beta=0.5, smooth=1.0):
+    return _reduce(1 - _tversky_index(p, t, alpha, beta, smooth), reduction)
+
+
+def focal_tversky(p, t, reduction, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0):
+    return _reduce((1 - _tversky_index(p, t, alpha, beta, smooth)) ** gamma, reduction)
+
+
+# preference losses: no built-ins; each is the paper's formula in PyTorch (autograd gradients)
+def bradley_terry(chosen, rejected, reduction, margin=0.0):
+    return _reduce(-F.logsigmoid(chosen - rejected - margin), reduction)
+
+
+def dpo(pc, pr, rc, rr, reduction, beta=0.1, label_smoothing=0.0):
+    logits = beta * ((pc - rc) - (pr - rr))  # Rafailov et al. (2023), eq. 7; cDPO smoothing
+    return _reduce(-(1 - label_smoothing) * F.logsigmoid(logits) - label_smoothing * F.logsigmoid(-logits), reduction)
+
+
+def ppo_clip(log_probs, old_log_probs, advantages, reduction, clip_eps=0.2):
+    ratio = torch.exp(log_probs - old_log_probs)  # Schulman et al. (2017), eq. 7, negated
+    surrogate = torch.min(ratio * advantages, torch.clamp(ratio, 1 - clip_eps, 1 + clip_eps) * advantages)
+    return _reduce(-surrogate, reduction)
+
+
+# penalties: what a training loop adds to its loss
+def l2_penalty(params, reduction, strength=1.0):
+    return _reduce(0.5 * strength * params**2, reduction)
+
+
+def l1_penalty(params, reduction, strength=1.0):
+    return _reduce(strength * params.abs(), reduction)
+
+
+def elastic_net_penalty(params, reduction, strength=1.0, l1_ratio=0.5):
+    return _reduce(strength * (l1_ratio * params.abs() + 0.5 * (1 - l1_ratio) * params**2), reduction)
 
 
 LOSSES = {f.__name__: f for f in (
@@ -249,7 +365,11 @@ LOSSES = {f.__name__: f for f in (
     charbonnier, cauchy, tukey_biweight, mape, smape,
     sparse_categorical_cross_entropy, softmax_focal, class_balanced,
     js_div, cross_entropy, knowledge_distillation, cosine_embedding, margin_ranking,
-    poisson_nll, gaussian_nll,
+    triplet_margin, contrastive,
+    poisson_nll, gaussian_nll, sequence_cross_entropy,
+    gan_discriminator, gan_generator, vae_elbo, diffusion_noise_mse,
+    dice, jaccard, tversky, focal_tversky,
+    bradley_terry, dpo, ppo_clip, l2_penalty, l1_penalty, elastic_net_penalty,
 )}
 
 REFERENCES = {
@@ -289,6 +409,27 @@ REFERENCES = {
     "knowledge_distillation": "torch.nn.functional.kl_div on log_softmax (+ cross_entropy with labels)",
     "cosine_embedding": "torch.nn.functional.cosine_embedding_loss (other eps: its formula in PyTorch)",
     "margin_ranking": "torch.nn.functional.margin_ranking_loss",
+    "gan_discriminator": "torch.nn.functional.binary_cross_entropy_with_logits (minimax); the other "
+                         "variants' formulas in PyTorch (autograd gradients)",
+    "gan_generator": "torch.nn.functional.binary_cross_entropy_with_logits (non-saturating, saturating); "
+                     "the other variants' formulas in PyTorch (autograd gradient)",
+    "vae_elbo": "torch.nn.functional.binary_cross_entropy / mse_loss summed per row, plus the closed-form KL "
+                "in PyTorch (autograd gradients)",
+    "diffusion_noise_mse": "torch.nn.functional.mse_loss, averaged per row",
+    "dice": "the formula in PyTorch (autograd gradient)",
+    "jaccard": "the formula in PyTorch (autograd gradient)",
+    "tversky": "the formula in PyTorch (autograd gradient)",
+    "focal_tversky": "the formula in PyTorch (autograd gradient)",
+    "triplet_margin": "torch.nn.functional.triplet_margin_loss",
+    "contrastive": "the formula in PyTorch with Tensor.norm (autograd gradients)",
+    "sequence_cross_entropy": "torch.nn.functional.cross_entropy with padding labels set to ignore_index=-100 "
+                              "(normalize=\"sequences\": its per-token losses summed, divided by B)",
+    "bradley_terry": "the formula in PyTorch with F.logsigmoid (autograd gradients)",
+    "dpo": "the paper's formula in PyTorch with F.logsigmoid (autograd gradients for both policy arguments)",
+    "ppo_clip": "the paper's formula in PyTorch with torch.min and torch.clamp (autograd gradient)",
+    "l2_penalty": "the formula in PyTorch (autograd gradient)",
+    "l1_penalty": "the formula in PyTorch with Tensor.abs (autograd gradient; 0 at 0)",
+    "elastic_net_penalty": "the formula in PyTorch (autograd gradient)",
 }
 
 

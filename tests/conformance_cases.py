@@ -102,8 +102,54 @@ EXTREMES = {
          [[1e-4, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 2.0, 1.0], [1.0, -0.5, -2.0]], [-1.0, 1.0, -1.0, 1.0], {}),
         ([[BIG, 1.0, -BIG], [1e-3, 2e-3, 0.0]], [[1e-4, 2.0, 3.0], [3.0, 2.0, 1.0]], [-1.0, -1.0], {"margin": -0.5, "eps": 0.0}),
     ],
+    # empty and full masks, probabilities within 1e-12 of 0 and 1, soft targets; focal γ < 1 without
+    # a perfect overlap (there autograd's γ·0^(γ−1)·0 is NaN, lossref returns 0)
+    "dice": [([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1e-12, 1 - 1e-12, 0.5], [1e-300, 0.3, 1.0], [0.2, 0.7, 0.4]],
+              [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]], {}),
+             ([[1e-12, 1 - 1e-12, 0.5], [0.2, 0.7, 0.4]], [[0.0, 1.0, 1.0], [0.3, 1.0, 0.5]], {"smooth": 0.0})],
+    "jaccard": [([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1e-12, 1 - 1e-12, 0.5], [1e-300, 0.3, 1.0], [0.2, 0.7, 0.4]],
+                 [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]], {})],
+    "tversky": [([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1e-12, 1 - 1e-12, 0.5], [1e-300, 0.3, 1.0], [0.2, 0.7, 0.4]],
+                 [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+                 {"alpha": 0.3, "beta": 0.7, "smooth": 1e-7})],
+    "focal_tversky": [([[1e-12, 1 - 1e-12, 0.5], [1e-300, 0.3, 1.0], [0.2, 0.7, 0.4]],
+                       [[0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]], {}),
+                      ([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.2, 0.7, 0.4]],
+                       [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.3, 1.0, 0.5]], {"gamma": 2.0, "smooth": 1e-7})],
+    "bradley_terry": [([BIG, -BIG, 1e8, 0.0, 1e-300, 40.0], [-BIG, BIG, -1e8, 0.0, 0.0, 0.0], {}),
+                      ([BIG, -BIG, 1.0, 700.0], [-BIG, BIG, 0.0, -45.0], {"margin": 1.0})],
+    # saturated pairs (h = ±2e4), log-probs of -1e-300 and 0, and cDPO smoothing on them
+    "dpo": [([-BIG, -1.0, -700.0, -5.0, -2.0], [-1.0, -BIG, -0.5, -5.0, -2.0],
+             [-1.0, -BIG, -1e-300, 0.0, -BIG], [-BIG, -1.0, -800.0, 0.0, -BIG], {}),
+            ([-BIG, -1.0, -700.0, -5.0], [-1.0, -BIG, -0.5, -5.0],
+             [-1.0, -BIG, -1e-300, 0.0], [-BIG, -1.0, -800.0, 0.0], {"beta": 1.0, "label_smoothing": 0.1})],
+    # ratios of e^±700, advantages of ±1e8 and 0, both clipped branches (away from the boundary)
+    "ppo_clip": [([0.0, -700.0, 5.0, -3.0, 1.0, 0.0], [-700.0, 0.0, 5.0, -3.0, 1.1, -40.0],
+                  [-1.0, 1e8, -1e8, 0.0, 2.0, 1e-300], {}),
+                 ([0.0, -700.0, -0.5, 0.5], [-700.0, 0.0, 0.0, 0.0], [-1e-3, 1e8, -1e8, 1e8], {"clip_eps": 0.3})],
+    "l2_penalty": [([1e150, -1e150, 1e-300, 0.0, 3.0], {})],
+    "l1_penalty": [([1e300, -1e300, 1e-300, -1e-300, 0.0, 3.0], {"strength": 0.5})],
+    "elastic_net_penalty": [([1e150, -1e150, 1e-300, 0.0, 3.0], {}),
+                            ([1e150, -1e-300, 0.0, 3.0], {"strength": 2.0, "l1_ratio": 0.2})],
     "margin_ranking": [([BIG, -BIG, 1e-300, 3.0, 1e8], [-BIG, BIG, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0], {}),
                        ([BIG, 0.25, 2.0], [BIG, 0.5, -2.0], [1.0, -1.0, 1.0], {"margin": 1.0})],
+    # huge and tiny rows, swap both ways; no slack exactly 0 and no ties d(a, n) = d(p, n)
+    "triplet_margin": [
+        ([[BIG, 1.0, -BIG], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [0.0, 0.0, 0.0]],
+         [[BIG, 2.0, -BIG], [1.5, 2.0, 3.0], [3.0, 2.0, 1.0], [0.5, -0.5, 0.0]],
+         [[BIG, 1.0, -BIG + 1.5], [1.0, 2.0, 6.0], [1e-3, 2e-3, 0.5], [2.0, 0.0, 0.0]], {}),
+        ([[BIG, 1.0, -BIG], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]],
+         [[BIG, 2.0, -BIG], [2.0, 2.0, 3.0], [0.5, -0.5, 0.0]],
+         [[BIG, 3.0, -BIG], [1.0, 2.5, 3.0], [2.0, 0.0, 0.0]], {"swap": True, "margin": 0.5}),
+        ([[BIG, 1.0, -BIG], [1.0, 2.0, 3.0]], [[BIG, 2.0, -BIG], [2.0, 2.0, 3.5]],
+         [[BIG, 3.0, -BIG], [1.0, 2.5, 3.0]], {"p": 1, "swap": True}),
+    ],
+    # identical similar and dissimilar pairs (d = 0: gradient 0 in both), huge and tiny rows
+    "contrastive": [
+        ([[BIG, 1.0, -BIG], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [0.25, 0.0, 0.0]],
+         [[BIG, 2.0, -BIG], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [0.0, 0.0, 0.0]],
+         [1.0, 1.0, 0.0, 0.0, 0.0], {}),
+    ],
     "kl_div": [([[-BIG, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1.0 - 1e-16, 1e-16]], {})],
     # log-rates of ±700, zero counts, huge counts; rates from 1e-300 (with eps) to 1e300
     "poisson_nll": [([700.0, -700.0, 0.0, 30.0, -30.0, 2.0], [0.0, 1e6, 0.0, 1e300, 7.0, 1.0], {}),
@@ -111,9 +157,31 @@ EXTREMES = {
                     ([0.0, 3.0, -2.0, 700.0, 1.0], [0.0, 1.0, 1e300, 1.5, 2.0], {"full": True})],
     # residuals of ±1e8 and 1e150, variances from 1e-3 to 1e300 (away from the clamp at eps,
     # where PyTorch's variance gradient differs: a documented difference)
+    # saturated logits, a padded token holding -100, and the sequence normalisation
+    "sequence_cross_entropy": [
+        ([[[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0]], [[40.0, 0.0, 1.0], [-745.0, 0.0, 0.0], [BIG, 0.0, 0.0]]],
+         [[0, 0, 2], [0, 0, -100]], {"mask": [[1, 1, 1], [1, 1, 0]]}),
+        ([[[BIG, -BIG, 0.0], [-BIG, BIG, BIG]]], [[0, 1]], {"label_smoothing": 0.1, "normalize": "sequences"}),
+    ],
     "gaussian_nll": [([1e8, -1e8, 0.0, 1e-300, 3.0, 1e150], [0.0, 0.0, 0.0, 0.0, -3.0, -1e150],
                       [1e-3, 1e300, 2e-6, 1.0, 1e-3, 1e300], {}),
                      ([1e8, 2.0, 0.0], [-1e8, 0.0, 1.0], [1e-1, 2e-2, 1e300], {"full": True, "eps": 1e-2})],
+    "gan_discriminator": [([BIG, -BIG, 0.0, 40.0, -40.0, 1e-300], [-BIG, BIG, 0.0, 40.0, -745.0, 0.0], {}),
+                          ([1e8, -1e8, 1e-300, 3.0], [1e8, -1e8, 0.0, 2.5], {"variant": "least_squares"}),
+                          ([1e8, -1e8, 1e-300, 3.0], [1e8, BIG, 0.0, -2.5], {"variant": "wasserstein"}),
+                          ([BIG, -BIG, 0.5, 3.0], [-BIG, BIG, -0.5, -2.5], {"variant": "hinge"})],
+    "gan_generator": [([BIG, -BIG, 0.0, 1e-300, 40.0, -40.0, -745.0], {}),
+                      ([BIG, -BIG, 0.0, 1e-300, 40.0, -40.0, 745.0], {"variant": "saturating"}),
+                      ([1e8, -1e8, 1.0, 1e-300], {"variant": "least_squares"}),
+                      ([1e8, -1e8, 1e-300], {"variant": "hinge"})],
+    # probabilities within 1e-6 of 0 and 1 (PyTorch clamps p(1 − p) at 1e-12 and log at −100: not reached),
+    # means of 1e8, log-variances from −1e4 to 700
+    "vae_elbo": [([[1e-6, 1 - 1e-6, 0.5], [0.3, 0.7, 0.999]], [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]],
+                  [[1e8, 0.0, 1.0], [30.0, 0.0, -BIG]], [[700.0, -BIG, 0.5], [-745.0, 0.0, 30.0]], {}),
+                 ([[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 2.0]],
+                  [[1e8, 0.0, 1.0], [1.0, 2.0, 3.0]], [[700.0, -BIG, 0.0], [0.5, -0.5, 5.0]],
+                  {"reconstruction": "mse", "beta": 4.0})],
+    "diffusion_noise_mse": [([[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, BIG]], {})],
 }
 
 
@@ -155,11 +223,11 @@ def cases():
         for _, hyper in variants(loss):
             for _draw in range(2):
                 args = prepare(loss, loss.sample_inputs(rng, batch=5, classes=4), hyper)
-                for reduction in ("mean", "sum", "none"):
+                for reduction in loss.meta.reductions:  # a penalty: "sum" and "none" only
                     for argnum in _argnums(loss, reduction):
                         out.append(_case(loss.name, args, hyper, reduction, argnum=argnum))
         args = loss.sample_inputs(rng, batch=5, classes=4)
-        out.append(_case(loss.name, args, dict(loss.meta.required), "mean", weights=rng.uniform(0.1, 3.0, size=5),
+        out.append(_case(loss.name, args, dict(loss.meta.required), loss.meta.reductions[0], weights=rng.uniform(0.1, 3.0, size=5),
                          kind="weights"))
         for *xs, hyper in EXTREMES.get(loss.name, []):  # rows: the loss's arguments, then hyperparameters
             for reduction in ("sum", "none"):
@@ -193,4 +261,12 @@ def _extra_paths(rng):
     for hyper in ({"ignore_index": 2}, {"ignore_index": 2, "label_smoothing": 0.2, "class_weights": w}):
         for reduction in ("mean", "sum", "none"):
             out.append(_case("sparse_categorical_cross_entropy", [z, labels], hyper, reduction, kind="ignore-index"))
+    # padded batches (B, T, V): a mask of real tokens; PyTorch sees label -100 there
+    zs = rng.normal(scale=2.0, size=(3, 5, 4))
+    lengths = np.array([5, 2, 3])
+    mask = (np.arange(5) < lengths[:, None]).astype(float)
+    tokens = np.where(mask > 0, rng.integers(0, 4, size=(3, 5)), -100)
+    for hyper in ({"mask": mask}, {"mask": mask, "label_smoothing": 0.2}, {"mask": mask, "normalize": "sequences"}):
+        for reduction in ("mean", "sum", "none"):
+            out.append(_case("sequence_cross_entropy", [zs, tokens], hyper, reduction, kind="padding-mask"))
     return out

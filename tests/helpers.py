@@ -5,6 +5,7 @@ import numpy as np
 import lossref
 from lossref import numerical_gradient
 from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY
+from lossref.segmentation import MASK_PROBABILITIES
 
 
 class _WithRequired:
@@ -100,7 +101,7 @@ def fd_step(loss, x, name=None, hyper=None):
     grow; the rounding error ε·|f|/h stays below 1e-8 even at |x| = 1e8.
     """
     domain = loss.meta.domain[name or loss.arg_names[0]]
-    if domain is PROBABILITY:
+    if domain is PROBABILITY or domain is MASK_PROBABILITIES:  # probabilities: stay in [0, 1]
         return 1e-3 * min(x.min(), 1 - x.max(), 0.1)
     if domain is DISTRIBUTION:  # rows must still sum to 1 within 1e-6: a step of at most 1e-7
         return 1e-3 * min(x.min(), 1 - x.max(), 1e-4)
@@ -115,7 +116,7 @@ def fd_step(loss, x, name=None, hyper=None):
     return 1e-3
 
 
-def assert_gradient_matches(loss, args, hyper, *, reduction="mean", weights=None, rtol=1e-7, atol=1e-10, argnum=0):
+def assert_gradient_matches(loss, args, hyper, *, reduction=None, weights=None, rtol=1e-7, atol=1e-10, argnum=0):
     """Analytic gradient of the reduced loss vs fourth-order central differences.
 
     Elements closer to a declared kink than the stencil's reach are left out: finite
@@ -157,7 +158,7 @@ def per_sample_numerical_gradient(loss, args, hyper):
     domain = loss.meta.domain[loss.arg_names[0]]
     grad, noise = np.empty_like(x), np.empty_like(x)
     for i in np.ndindex(x.shape):
-        if domain is PROBABILITY:
+        if domain is PROBABILITY or domain is MASK_PROBABILITIES:
             h = 1e-3 * min(x[i], 1 - x[i], 0.1)
         elif domain is DISTRIBUTION:  # 0 at p = 0 or 1: not stepped (NaN), as a log-probability at 0
             h = 1e-3 * min(x[i], 1 - x[i], 1e-4)

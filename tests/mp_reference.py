@@ -8,6 +8,8 @@ a target row. Gradients come from ``mpmath.diff`` on these functions.
 A reference may return ``(value, magnitude)``: for a loss that is a sum of terms which can
 cancel (KL when p ≈ q), errors are measured relative to the larger of |value| and the sum
 of the terms' magnitudes, since rounding each float64 input term already costs that much.
+A class-axis reference may also carry ``grad_magnitude(row, *rest)``, the same for each
+entry of the gradient (the triplet loss's anchor gradient is a difference of two unit vectors).
 """
 
 import mpmath as mp
@@ -146,6 +148,16 @@ def softmax_cross_entropy(z, target, label_smoothing=0.0, class_weights=None, ig
     if isinstance(target, int) and label_smoothing == 0:
         return -w[target] * log_p[target]
     return -mp.fsum(w[k] * q[k] * log_p[k] for k in range(c))
+
+
+@reference("sequence_cross_entropy")
+def sequence_cross_entropy(z, label, mask=None, label_smoothing=0.0, normalize="tokens"):
+    # one token: -Σ_k q_k log p_k with q = (1 - ε) e_y + ε/V, times its 0/1 mask
+    v = len(z)
+    log_p = log_softmax(z)
+    eps = mp.mpf(label_smoothing)
+    value = -mp.fsum(((1 - eps) * int(k == label) + eps / v) * log_p[k] for k in range(v))
+    return value * (1 if mask is None else mask)
 
 
 @reference("softmax_focal")
@@ -314,3 +326,167 @@ def cosine_embedding(x1, x2, label, margin=0.0, eps=1e-12):
 @reference("margin_ranking")
 def margin_ranking(x1, x2, y, margin=0.0):
     return max(mp.mpf(0), -y * (x1 - x2) + margin), abs(x1) + abs(x2) + abs(margin)
+
+
+def _pnorm(v, p):
+    if p == 2:
+        return mp.sqrt(mp.fsum(t * t for t in v))
+    return mp.fsum(abs(t) ** p for t in v) ** (mp.mpf(1) / p)
+
+
+@reference("triplet_margin")
+def triplet_margin(a, pos, neg, margin=1.0, p=2, eps=1e-6, swap=False):
+    # PyTorch's pairwise_distance: ‖u − v + ε‖_p, ε added to every entry
+    d_ap = _pnorm([x - y + eps for x, y in zip(a, pos, strict=True)], p)
+    d_neg = _pnorm([x - y + eps for x, y in zip(a, neg, strict=True)], p)
+    if swap:
+        d_neg = min(d_neg, _pnorm([x - y + eps for x, y in zip(pos, neg, strict=True)], p))
+    # the slack is a difference of distances: rounding the inputs costs about d_ap + d_neg
+    return max(mp.mpf(0), d_ap - d_neg + margin), d_ap + d_neg + abs(margin)
+
+
+def _pnorm_slope(v, p):
+    n = _pnorm(v, p)
+    return [mp.mpf(0) if n == 0 else mp.sign(t) * (abs(t) / n) ** (p - 1) for t in v]
+
+
+def _triplet_grad_magnitude(a, pos, neg, margin=1.0, p=2, eps=1e-6, swap=False):
+    # ∂ℓ/∂a = ∇d(a, p) − ∇d(a, n): the sum of the two terms' sizes, entry by entry
+    g_ap = _pnorm_slope([x - y + eps for x, y in zip(a, pos, strict=True)], p)
+    g_an = _pnorm_slope([x - y + eps for x, y in zip(a, neg, strict=True)], p)
+    return [abs(u) + abs(v) for u, v in zip(g_ap, g_an, strict=True)]
+
+
+triplet_margin.grad_magnitude = _triplet_grad_magnitude
+
+
+@reference("contrastive")
+def contrastive(a, b, y, margin=1.0):
+    d = mp.sqrt(mp.fsum((u - v) ** 2 for u, v in zip(a, b, strict=True)))
+    if y == 1:
+        return d * d
+    return max(mp.mpf(0), margin - d) ** 2, (margin + d) ** 2 if d < margin else 0
+
+
+def _contrastive_grad_magnitude(a, b, y, margin=1.0):
+    # dissimilar: −2(m − d)(a − b)/d, with m − d a difference: 2(m + d)|a_j − b_j|/d
+    d = mp.sqrt(mp.fsum((u - v) ** 2 for u, v in zip(a, b, strict=True)))
+    if y == 1 or d == 0:
+        return [mp.mpf(0)] * len(a)
+    return [2 * (margin + d) * abs(u - v) / d for u, v in zip(a, b, strict=True)]
+
+
+contrastive.grad_magnitude = _contrastive_grad_magnitude
+
+
+def _softplus(z):
+    return mp.log1p(mp.exp(z))
+
+
+@reference("gan_discriminator")
+def gan_discriminator(r, f, variant="minimax"):
+    if variant == "minimax":
+        return _softplus(-r) + _softplus(f)
+    if variant == "least_squares":
+        return (r - 1) ** 2 / 2 + f**2 / 2
+    if variant == "wasserstein":
+        return f - r, abs(f) + abs(r)
+    return max(mp.mpf(0), 1 - r) + max(mp.mpf(0), 1 + f)
+
+
+@reference("gan_generator")
+def gan_generator(f, variant="non_saturating"):
+    if variant == "non_saturating":
+        return -mp.log(sigmoid(f))
+    if variant == "saturating":
+        return mp.log(1 - sigmoid(f))
+    if variant == "least_squares":
+        return (f - 1) ** 2 / 2
+    return -f
+
+
+@reference("vae_elbo")
+def vae_elbo(x_recon, x, mu, log_var, beta=1.0, reconstruction="bce"):
+    terms = []
+    for p, t in zip(x_recon, x, strict=True):
+        if reconstruction == "mse":
+            terms.append((p - t) ** 2)
+        else:
+            terms.append(-(t * mp.log(p) if t != 0 else 0) - ((1 - t) * mp.log(1 - p) if t != 1 else 0))
+    for m, s in zip(mu, log_var, strict=True):
+        terms += [beta * m**2 / 2, beta * mp.exp(s) / 2, -beta * s / 2, -mp.mpf(beta) / 2]
+    return mp.fsum(terms), mp.fsum(abs(t) for t in terms)
+
+
+@reference("diffusion_noise_mse")
+def diffusion_noise_mse(noise_pred, noise):
+    return mp.fsum((a - b) ** 2 for a, b in zip(noise_pred, noise, strict=True)) / len(noise)
+
+
+# --- segmentation ------------------------------------------------------------------------
+
+@reference("dice")
+def dice(p, t, smooth=1.0):
+    inter = mp.fsum(a * b for a, b in zip(p, t, strict=True))
+    return 1 - (2 * inter + smooth) / (mp.fsum(p) + mp.fsum(t) + smooth)
+
+
+@reference("jaccard")
+def jaccard(p, t, smooth=1.0):
+    inter = mp.fsum(a * b for a, b in zip(p, t, strict=True))
+    return 1 - (inter + smooth) / (mp.fsum(p) + mp.fsum(t) - inter + smooth)
+
+
+def _tversky_index(p, t, alpha, beta, smooth):
+    tp = mp.fsum(a * b for a, b in zip(p, t, strict=True))
+    fp = mp.fsum(a * (1 - b) for a, b in zip(p, t, strict=True))
+    fn = mp.fsum((1 - a) * b for a, b in zip(p, t, strict=True))
+    return (tp + smooth) / (tp + alpha * fp + beta * fn + smooth)
+
+
+@reference("tversky")
+def tversky(p, t, alpha=0.5, beta=0.5, smooth=1.0):
+    return 1 - _tversky_index(p, t, alpha, beta, smooth)
+
+
+@reference("focal_tversky")
+def focal_tversky(p, t, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0):
+    return (1 - _tversky_index(p, t, alpha, beta, smooth)) ** gamma
+
+
+# --- preference -----------------------------------------------------------------------------
+
+@reference("bradley_terry")
+def bradley_terry(chosen, rejected, margin=0.0):
+    return -log_sigmoid(chosen - rejected - margin)
+
+
+@reference("dpo")
+def dpo(pc, pr, rc, rr, beta=0.1, label_smoothing=0.0):
+    z = beta * ((pc - rc) - (pr - rr))
+    return -(1 - mp.mpf(label_smoothing)) * log_sigmoid(z) - label_smoothing * log_sigmoid(-z)
+
+
+@reference("ppo_clip")
+def ppo_clip(log_probs, old_log_probs, advantages, clip_eps=0.2):
+    ratio = mp.exp(log_probs - old_log_probs)
+    clipped = min(max(ratio, 1 - mp.mpf(clip_eps)), 1 + mp.mpf(clip_eps))
+    return -min(ratio * advantages, clipped * advantages)
+
+
+# --- regularization -------------------------------------------------------------------------
+
+@reference("l2_penalty")
+def l2_penalty(theta, strength=1.0):
+    return mp.mpf(strength) * theta**2 / 2
+
+
+@reference("l1_penalty")
+def l1_penalty(theta, strength=1.0):
+    return mp.mpf(strength) * abs(theta)
+
+
+@reference("elastic_net_penalty")
+def elastic_net_penalty(theta, strength=1.0, l1_ratio=0.5):
+    rho = mp.mpf(l1_ratio)
+    return mp.mpf(strength) * (rho * abs(theta) + (1 - rho) / 2 * theta**2)

@@ -89,3 +89,55 @@ def test_zero_one_sum_is_scikit_learns_count():
     labels = np.array([1, 2, 0, 0])
     count = metrics.zero_one_loss(labels, scores.argmax(axis=-1), normalize=False)
     assert lossref.zero_one(scores, labels, reduction="sum") == count == 2
+
+
+# The penalties against scikit-learn's penalised linear models: at the solution scikit-learn
+# returns, the gradient of its objective, written with lossref's data loss and penalty, vanishes
+# on the non-zero weights, and on the zero weights the data gradient is within the L1 part's
+# reach (the subgradient optimality condition). This pins the parametrisation: a factor 2 or a
+# swapped ratio would fail it.
+PENALIZED = [
+    # (lossref penalty, its hyperparameters, the estimator; the estimator's data term over lossref's MSE)
+    ("l2_penalty", {"strength": 0.6}, lambda n: _linear("Ridge", alpha=n * 0.6 / 2), 1.0),  # ‖y − Xw‖² + α‖w‖², /n
+    ("l1_penalty", {"strength": 0.2}, lambda n: _linear("Lasso", alpha=0.2), 0.5),  # ‖y − Xw‖²/(2n) + α‖w‖₁
+    ("elastic_net_penalty", {"strength": 0.3, "l1_ratio": 0.4},
+     lambda n: _linear("ElasticNet", alpha=0.3, l1_ratio=0.4), 0.5),
+    ("elastic_net_penalty", {"strength": 0.3, "l1_ratio": 0.0},
+     lambda n: _linear("ElasticNet", alpha=0.3, l1_ratio=0.0), 0.5),
+]
+
+
+def _linear(name, **kw):
+    from sklearn import linear_model
+
+    extra = {} if name == "Ridge" else {"tol": 1e-13, "max_iter": 100_000}
+    return getattr(linear_model, name)(fit_intercept=False, **kw, **extra)
+
+
+@pytest.mark.parametrize("name, hyper, estimator, data_scale", PENALIZED, ids=[f"{p[0]}-{i}" for i, p in enumerate(PENALIZED)])
+def test_penalties_match_scikit_learns_linear_models(name, hyper, estimator, data_scale, rng):
+    import warnings
+
+    penalty, mse = lossref.get(name), lossref.get("mse")
+    X = rng.normal(size=(60, 5))
+    y = X @ np.array([2.0, -1.0, 0.0, 0.0, 0.5]) + 0.5 * rng.normal(size=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ElasticNet warns that l1_ratio = 0 is better served by Ridge
+        w = estimator(len(y)).fit(X, y).coef_
+    data = data_scale * (X.T @ mse.grad(X @ w, y))
+    total = data + penalty.grad(w, **hyper)
+    assert np.abs(total[w != 0]).max() < 1e-9
+    l1_reach = hyper["strength"] * hyper.get("l1_ratio", 1.0 if name == "l1_penalty" else 0.0)
+    assert (np.abs(data[w == 0]) <= l1_reach + 1e-12).all()
+    assert name == "l2_penalty" or (w == 0).any() or hyper.get("l1_ratio") == 0.0  # the zero path is exercised
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_jaccard_on_hard_masks_is_one_minus_jaccard_score(weighted, rng):
+    # on 0/1 masks with s = 0 the soft IoU is the set IoU; average="samples" is one IoU per row
+    t = rng.integers(0, 2, size=(30, 8))
+    p = rng.integers(0, 2, size=(30, 8))
+    t[:, 0] = 1  # no row with an empty union (0/0)
+    w = rng.uniform(0.1, 3.0, size=30) if weighted else None
+    score = metrics.jaccard_score(t, p, average="samples", sample_weight=w)
+    assert lossref.jaccard(p, t, smooth=0.0, weights=w) == pytest.approx(1 - score, rel=RTOL)

@@ -454,3 +454,58 @@ def test_sklearn_tweedie_default_power():
     assert tweedie_deviance(mu, y) == pytest.approx(mean_tweedie_deviance(y, mu, power=1.5), rel=1e-13)
     assert tweedie_deviance(mu, y, power=0) == pytest.approx(mean_tweedie_deviance(y, mu), rel=1e-15)
     assert tweedie_deviance(mu, y) != pytest.approx(mean_tweedie_deviance(y, mu), rel=1e-3)
+
+
+def test_keras_l2_no_half():
+    # Keras is not installed: its documented formula, L2(l2)(θ) = l2·Σθ², written out here
+    l2_penalty = lossref.get("l2_penalty")
+    theta, l2 = np.array([3.0, -4.0, 0.5]), 0.01
+    keras_value, keras_grad = l2 * np.sum(theta**2), 2 * l2 * theta
+    assert l2_penalty(theta, strength=l2) == pytest.approx(keras_value / 2, rel=1e-15)  # the ½
+    assert l2_penalty(theta, strength=2 * l2) == pytest.approx(keras_value, rel=1e-15)
+    np.testing.assert_allclose(l2_penalty.grad(theta, strength=2 * l2), keras_grad, rtol=1e-15)
+
+
+def test_keras_l1l2_parametrisation():
+    # Keras' documented L1L2(l1, l2)(θ) = l1·Σ|θ| + l2·Σθ², mapped onto (strength, l1_ratio)
+    elastic_net_penalty = lossref.get("elastic_net_penalty")
+    theta, l1, l2 = np.array([3.0, -4.0, 0.5, 0.0]), 0.01, 0.03
+    keras_value = l1 * np.sum(np.abs(theta)) + l2 * np.sum(theta**2)
+    ours = elastic_net_penalty(theta, strength=l1 + 2 * l2, l1_ratio=l1 / (l1 + 2 * l2))
+    assert ours == pytest.approx(keras_value, rel=1e-14)
+    # the same numbers read as (strength, l1_ratio) = (l1 + l2, l1 / (l1 + l2)) are not the same penalty
+    assert elastic_net_penalty(theta, strength=l1 + l2, l1_ratio=l1 / (l1 + l2)) != pytest.approx(keras_value, rel=1e-3)
+
+
+def _keras_dice(y_true, y_pred, axis=None):
+    # keras.losses.dice, written out from keras/src/losses/losses.py (backend.epsilon() = 1e-7)
+    inter = np.sum(y_true * y_pred, axis=axis)
+    return 1 - 2.0 * inter / (np.sum(y_true, axis=axis) + np.sum(y_pred, axis=axis) + 1e-7)
+
+
+def _keras_tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    # keras.losses.tversky, written out from its source: inputs = y_true, targets = y_pred
+    inter = np.sum(y_true * y_pred, axis=axis)
+    fp = np.sum((1 - y_pred) * y_true, axis=axis)  # named fp, but these are the missed target pixels
+    fn = np.sum(y_pred * (1 - y_true), axis=axis)
+    return 1 - inter / (inter + fp * alpha + fn * beta + 1e-7)
+
+
+def test_keras_dice_epsilon_whole_batch():
+    p = np.array([[0.9, 0.8, 0.1, 0.0], [0.3, 0.0, 0.0, 0.0]])
+    t = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    keras = _keras_dice(t, p)
+    # one Dice over the flattened batch, no smoothing, up to ε
+    assert keras == pytest.approx(lossref.dice(p.reshape(1, -1), t.reshape(1, -1), smooth=0.0), rel=1e-6)
+    assert keras != pytest.approx(lossref.dice(p, t, smooth=0.0), rel=1e-3)  # not the mean of per-image losses
+    # an empty prediction on an empty target: Keras 1, lossref (s > 0) 0
+    empty = np.zeros((1, 4))
+    assert _keras_dice(empty, empty) == 1.0 and lossref.dice(empty, empty) == 0.0
+
+
+def test_keras_tversky_alpha_on_false_negatives():
+    p = np.array([[0.9, 0.1, 0.8, 0.0]])   # misses pixel 1, leaks onto pixel 2
+    t = np.array([[1.0, 1.0, 0.0, 0.0]])
+    keras = _keras_tversky(t, p, alpha=0.3, beta=0.7)
+    assert keras == pytest.approx(lossref.tversky(p, t, alpha=0.7, beta=0.3, smooth=0.0), rel=1e-6)
+    assert keras != pytest.approx(lossref.tversky(p, t, alpha=0.3, beta=0.7, smooth=0.0), rel=1e-3)

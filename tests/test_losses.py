@@ -312,3 +312,15 @@ def test_gradcheck_reports_nan_and_non_finite_values():
     assert not gradcheck(lambda v: np.inf, lambda v: v, x).ok  # an infinite loss never passes
     near_zero = gradcheck(lambda v: np.sum(v**2), lambda v: 2 * v, np.array([1e-12, 1.0]))
     assert near_zero.ok and near_zero.max_rel_error < 1e-6
+
+
+def test_ppo_clip_gradient_at_the_clip_boundary_is_the_unclipped_side():
+    # ε chosen so that ρ = e^{±1/4} is exactly 1 ± ε in float64: both branches are equal there
+    up, down = math.exp(0.25), math.exp(-0.25)
+    assert 1.0 + (up - 1.0) == up and 1.0 - (1.0 - down) == down
+    ppo_clip = lossref.ppo_clip
+    assert ppo_clip.grad([0.25], [0.0], [2.0], clip_eps=up - 1.0, reduction="sum").tolist() == [-2.0 * up]
+    assert ppo_clip.grad([-0.25], [0.0], [-2.0], clip_eps=1.0 - down, reduction="sum").tolist() == [2.0 * down]
+    # just past the boundary the clipped branch is active: no gradient; A = 0: none either
+    assert ppo_clip.grad([0.26], [0.0], [2.0], clip_eps=up - 1.0, reduction="sum").tolist() == [0.0]
+    assert ppo_clip.grad([0.3, -5.0], [0.0, 0.0], [0.0, 0.0], reduction="sum").tolist() == [0.0, 0.0]

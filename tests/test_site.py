@@ -197,3 +197,107 @@ def test_search_index_is_local(site):
     out, _ = site
     assert (out / "search" / "search_index.json").exists()
     assert os.path.getsize(out / "search" / "search_index.json") > 1000
+
+
+# --- In a real browser: Debian's Chromium driven by Playwright ------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no browser: install Debian's chromium (apt-get install -y chromium); .ci/run does")
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    out, _ = site
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium, f"http://127.0.0.1:{server.server_port}"
+        chromium.close()
+    server.shutdown()
+
+
+def _visit(chromium, url, *, width=1280, dark=False):
+    """Load ``url``; return the page and what happened: requests, failures, console errors."""
+    context = chromium.new_context(viewport={"width": width, "height": 900},
+                                   color_scheme="dark" if dark else "light")
+    page = context.new_page()
+    seen = {"requests": [], "failed": [], "errors": []}
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("requestfailed", lambda r: seen["failed"].append(r.url))
+    page.on("response", lambda r: r.status >= 400 and seen["failed"].append(f"{r.status} {r.url}"))
+    page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.goto(url, wait_until="networkidle")
+    return page, seen
+
+
+def test_every_page_in_a_real_browser(site, browser):
+    out, _ = site
+    chromium, base = browser
+    problems = []
+    for html_file in html_pages(out):
+        rel = html_file.relative_to(out).as_posix()
+        if rel == "404.html":
+            continue
+        page, seen = _visit(chromium, f"{base}/{rel}")
+        foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
+        broken_images = page.evaluate(
+            "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        text = page.evaluate("document.body.innerText")
+        raw_tex = [t for t in ("$$", "\\frac", "\\begin{", "\\operatorname") if t in text]
+        for kind, items in [("other origin", foreign), ("failed", seen["failed"]), ("console", seen["errors"]),
+                            ("image", broken_images), ("raw LaTeX", raw_tex)]:
+            problems += [(rel, kind, item) for item in items]
+        page.context.close()
+    assert not problems, problems[:20]
+
+
+@pytest.mark.parametrize("path", ["", "losses/", "losses/huber/", "losses/softmax_cross_entropy/", "notebooks/"])
+def test_phone_width_has_no_horizontal_scroll(browser, path):
+    chromium, base = browser
+    page, _ = _visit(chromium, f"{base}/{path}", width=375)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.context.close()
+    assert width <= 375, f"{path or 'home'} is {width}px wide at a 375px viewport"
+
+
+def test_loss_filters_work(browser):
+    chromium, base = browser
+    page, _ = _visit(chromium, f"{base}/losses/")
+    rows = page.locator(".lossref-finder tbody tr")
+    total = rows.count()
+    page.check("input[name=convex]")
+    page.check("input[name=smooth]")
+    visible = page.locator(".lossref-finder tbody tr:not([hidden])").count()
+    assert 0 < visible < total
+    assert page.input_value("select[name=family]") == ""
+    page.select_option("select[name=family]", "margin")
+    shown = page.locator(".lossref-finder tbody tr:not([hidden]) td:nth-child(2)").all_inner_texts()
+    assert shown and set(shown) == {"margin"}
+    page.context.close()
+
+
+def test_screenshots_for_review(browser, tmp_path_factory):
+    """Light and dark screenshots of the main page kinds, kept for a human to look at."""
+    chromium, base = browser
+    folder = Path(os.environ.get("LOSSREF_SCREENSHOTS", tmp_path_factory.mktemp("screenshots")))
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in ["", "losses/", "losses/huber/", "notebooks/outliers/"]:
+        for dark in (False, True):
+            page, _ = _visit(chromium, f"{base}/{path}", dark=dark)
+            name = (path.strip("/").replace("/", "_") or "home") + ("_dark" if dark else "")
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
+            assert (folder / f"{name}.png").stat().st_size > 10_000
+            page.context.close()

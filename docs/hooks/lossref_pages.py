@@ -28,7 +28,7 @@ GOLDEN = ROOT / "tests" / "golden" / "torch.json"
 ACCURACY = ROOT / "tests" / "golden" / "accuracy.json"
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 MARKER = re.compile(r"<!-- lossref: (\w+)(?: (\w+))? -->")
-FAMILIES = ("regression", "probabilistic", "classification", "margin", "divergence", "ranking")
+FAMILIES = ("regression", "probabilistic", "classification", "margin", "divergence", "ranking", "segmentation", "sequence", "generative", "preference", "regularization")
 
 
 def _family_order(family):

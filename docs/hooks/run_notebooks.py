@@ -1,0 +1,91 @@
+"""mkdocs hook: execute the notebooks in this process, so the site build stays fast.
+
+A Jupyter kernel costs about two seconds to start, once per notebook; running the cells
+here costs only their own compute. Each notebook gets a fresh namespace, default
+matplotlib settings and its own folder as working directory; printed text and every open
+figure become the cell's outputs. The executed copy (cached by content) is what
+mkdocs-jupyter then renders, with its own execution turned off. The real kernel still
+runs every notebook in the tests (nbmake), which is what a reader's machine does.
+"""
+
+import base64
+import contextlib
+import hashlib
+import io
+import os
+import traceback
+import warnings
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / ".cache" / "executed-notebooks"
+
+
+def _fingerprint(path):
+    digest = hashlib.sha256(path.read_bytes())
+    for source in sorted((ROOT / "lossref").glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _figures():
+    import matplotlib.pyplot as plt
+
+    outputs = []
+    for number in plt.get_fignums():
+        buffer = io.BytesIO()
+        plt.figure(number).savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        data = base64.b64encode(buffer.getvalue()).decode()
+        outputs.append(nbformat.v4.new_output("display_data", data={"image/png": data, "text/plain": "<Figure>"}))
+    plt.close("all")
+    return outputs
+
+
+def execute(path):
+    """Run ``path``'s code cells in order and return the notebook with their outputs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcdefaults()
+    nb = nbformat.read(path, as_version=4)
+    namespace = {"__name__": "__main__"}
+    cwd = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        count = 0
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            count += 1
+            stdout = io.StringIO()
+            with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*non-interactive.*")  # plt.show() under Agg
+                try:
+                    exec(compile(cell.source, f"{path.name} cell {count}", "exec"), namespace)
+                except Exception as exc:
+                    raise RuntimeError(f"{path.name}, cell {count} failed:\n{traceback.format_exc()}") from exc
+            cell.execution_count = count
+            cell.outputs = []
+            if stdout.getvalue():
+                cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=stdout.getvalue()))
+            cell.outputs += _figures()
+    finally:
+        os.chdir(cwd)
+    return nb
+
+
+def on_files(files, config):
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        if not file.src_uri.endswith(".ipynb"):
+            continue
+        source = Path(file.abs_src_path)
+        # a folder per fingerprint keeps the file name, which is the name of the download
+        target = CACHE / _fingerprint(source) / source.name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(execute(source), target)
+        file.abs_src_path = str(target)
+    return files

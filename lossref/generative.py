@@ -1,0 +1,402 @@
+"""Losses of generative models: GAN discriminator and generator, the VAE's negative ELBO, DDPM's noise MSE."""
+
+import numpy as np
+
+from ._checks import as_float_array, non_negative
+from ._core import Curve, class_axis_loss, elementwise_loss
+from ._domains import REAL, Domain
+from ._math import sigmoid, softplus, xlog1py, xlogy
+
+
+def _one_of(name, value, options):
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(repr(o) for o in options)}; got {value!r}")
+
+
+def _has_feature_axis(value, name):
+    arr = as_float_array(value, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have a feature axis (its last axis)")
+    return arr
+
+
+# unconstrained rows: noise, latent means and log-variances (features on the last axis)
+FEATURES = Domain(
+    "real, shape (..., D): features on the last axis",
+    _has_feature_axis,
+    lambda rng, shape: rng.normal(scale=1.5, size=shape),
+    has_class_axis=True,
+    invalid=((np.inf, ValueError, "contains inf"),),  # any real is valid; a row without a feature axis is not
+    stress=((0.0, 0.0, 0.0), (1e-12, -1e-6, 1.0), (30.0, -1e4, 700.0), (-0.5, 2.0, 1e-300)),
+)
+# decoder outputs and data: probabilities for reconstruction="bce" (checked by the loss), reals for "mse"
+RECONSTRUCTION = Domain(
+    "[0, 1] with reconstruction=\"bce\" (ℝ with \"mse\"), shape (..., D)",
+    _has_feature_axis,
+    lambda rng, shape: rng.uniform(0.05, 0.95, size=shape),
+    has_class_axis=True,
+    invalid=((1.5, ValueError, "must be probabilities in [0, 1] with reconstruction='bce'"),),
+    stress=((1e-15, 0.5, 1 - 1e-15), (0.0, 1.0, 0.3), (0.25, 0.75, 1e-6)),
+)
+
+D_VARIANTS = ("minimax", "least_squares", "wasserstein", "hinge")
+G_VARIANTS = ("non_saturating", "saturating", "least_squares", "wasserstein", "hinge")
+_GAN_REFERENCES = (
+    "Goodfellow et al., Generative Adversarial Nets (2014)",
+    "Goodfellow, NIPS 2016 Tutorial: Generative Adversarial Networks (2016)",
+    "Mao et al., Least Squares Generative Adversarial Networks (2017)",
+    "Arjovsky, Chintala & Bottou, Wasserstein GAN (2017)",
+    "Gulrajani et al., Improved Training of Wasserstein GANs (2017)",
+    "Lim & Ye, Geometric GAN (2017); Miyato et al., Spectral Normalization for GANs (2018)",
+)
+
+
+def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
+    if variant != "hinge":
+        return np.full(np.shape(real_logits), np.inf)
+    return np.minimum(np.abs(1.0 - np.asarray(real_logits)), np.abs(1.0 + np.asarray(fake_logits)))
+
+
+@elementwise_loss(
+    family="generative",
+    formula=(
+        r"\text{minimax: } \ell_D = \mathrm{softplus}(-d_r) + \mathrm{softplus}(d_f)",
+        r"\text{least squares: } \ell_D = \tfrac12 (d_r - 1)^2 + \tfrac12 d_f^2",
+        r"\text{wasserstein: } \ell_D = d_f - d_r",
+        r"\text{hinge: } \ell_D = \max(0, 1 - d_r) + \max(0, 1 + d_f)",
+    ),
+    gradient=(
+        r"\text{minimax: } \frac{\partial \ell_D}{\partial d_r} = \sigma(d_r) - 1, \quad \frac{\partial \ell_D}{\partial d_f} = \sigma(d_f)",
+        r"\text{least squares: } d_r - 1, \quad d_f",
+        r"\text{wasserstein: } -1, \quad 1",
+        r"\text{hinge: } -[d_r < 1], \quad [d_f > -1] \quad (0 \text{ at the kinks})",
+    ),
+    domain={"real_logits": REAL, "fake_logits": REAL},
+    use_case="Train a GAN's discriminator (or critic) on its raw outputs for a batch of real and a batch of generated samples.",
+    properties=("convex",),
+    equivalents={
+        "PyTorch": "F.binary_cross_entropy_with_logits(d_r, ones) + F.binary_cross_entropy_with_logits(d_f, zeros) (minimax)",
+        "Keras": "BinaryCrossentropy(from_logits=True) on real (label 1) plus on fake (label 0)",
+        "TF-GAN": "tfgan.losses.modified_discriminator_loss, least_squares_discriminator_loss, "
+                  "wasserstein_discriminator_loss",
+    },
+    references=_GAN_REFERENCES,
+    curve=Curve(
+        x_label="discriminator logit on a fake sample d_f (d_r = 1)",
+        x_range=(-4.0, 4.0),
+        args=lambda x: (np.ones_like(x), x),
+        series=tuple((v, {}, {"variant": v}) for v in D_VARIANTS),
+        grad_label="gradient ∂ℓ_D/∂d_f",
+        argnum=1,
+    ),
+    variants=({"variant": "least_squares"}, {"variant": "wasserstein"}, {"variant": "hinge"}),
+    differentiable=("real_logits", "fake_logits"),
+    kink_distance=_hinge_kinks,
+    extremes=(
+        ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0], [-1e4, 1e4, 0.0, -1e-300, 40.0, -745.0]], {}),
+        ([[1e8, -1e8, 1e-300, 3.0], [1e8, -1e8, 0.0, 2.5]], {"variant": "least_squares"}),
+        ([[1e8, -1e8, 1e-300, 3.0], [-1e8, 1e4, 0.0, -2.5]], {"variant": "wasserstein"}),
+        ([[1e4, -1e4, 0.5, 3.0], [-1e4, 1e4, -0.5, -2.5]], {"variant": "hinge"}),
+    ),
+    invalid=(({"variant": "wgan"}, ValueError, "variant must be one of"),),
+    reduction_note="`\"mean\"` divides by the number of (real, fake) pairs N (by Σw with `weights=`): "
+                   "the mean over real samples plus the mean over fake samples.",
+)
+def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
+    """GAN discriminator (critic) loss on raw outputs for real and generated samples.
+
+    The two batches are paired element by element and must have the same shape: with
+    ``"mean"`` the loss is the mean over real samples plus the mean over fake samples.
+    For batches of different sizes, call it once per side with the other side's term
+    zeroed out, or average ``reduction="none"`` values yourself. Inputs are logits (raw
+    scores): no sigmoid. The hinge variant's subgradient is 0 at its kinks (d_r = 1,
+    d_f = −1). The Wasserstein variant is only the critic's objective: WGAN-GP's gradient
+    penalty λ(‖∇ₓD(x̂)‖ − 1)² needs the critic's input gradient and is not included.
+
+    Args:
+        real_logits: Discriminator outputs d_r on real samples, any shape.
+        fake_logits: Outputs d_f on generated samples, the same shape. Differentiable too:
+            ``grad(..., argnum=1)``.
+        variant: ``"minimax"`` (Goodfellow's BCE, the default), ``"least_squares"``
+            (LSGAN with labels a = 0, b = 1), ``"wasserstein"`` (WGAN critic) or ``"hinge"``.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import gan_discriminator
+        >>> gan_discriminator([0.0], [0.0])   # log 2 + log 2 = 1.386...
+        1.3862943611198906
+        >>> gan_discriminator([3.0, 0.5], [-2.0, 0.0], variant="hinge", reduction="none")   # 0 + 0, 0.5 + 1
+        array([0. , 1.5])
+        >>> gan_discriminator.grad([3.0], [1.0], variant="least_squares", argnum=1)   # d_f = 1
+        array([1.])
+    """
+    _one_of("variant", variant, D_VARIANTS)
+    r, f = real_logits, fake_logits
+    if variant == "minimax":
+        value = softplus(-r) + softplus(f)
+        g_r, g_f = -sigmoid(-r), sigmoid(f)  # σ(d_r) − 1 = −σ(−d_r), without the cancellation
+    elif variant == "least_squares":
+        value = 0.5 * (r - 1.0) ** 2 + 0.5 * f**2
+        g_r, g_f = r - 1.0, f
+    elif variant == "wasserstein":
+        value = f - r
+        g_r, g_f = -np.ones_like(r), np.ones_like(f)
+    else:
+        value = np.maximum(0.0, 1.0 - r) + np.maximum(0.0, 1.0 + f)
+        g_r, g_f = np.where(1.0 - r > 0, -1.0, 0.0), np.where(1.0 + f > 0, 1.0, 0.0)
+    return value, {"real_logits": g_r, "fake_logits": g_f}
+
+
+@elementwise_loss(
+    family="generative",
+    formula=(
+        r"\text{non-saturating: } \ell_G = -\log \sigma(d_f) = \mathrm{softplus}(-d_f)",
+        r"\text{saturating: } \ell_G = \log\big(1 - \sigma(d_f)\big) = -\mathrm{softplus}(d_f)",
+        r"\text{least squares: } \ell_G = \tfrac12 (d_f - 1)^2",
+        r"\text{wasserstein, hinge: } \ell_G = -d_f",
+    ),
+    gradient=(
+        r"\text{non-saturating: } \frac{\partial \ell_G}{\partial d_f} = \sigma(d_f) - 1",
+        r"\text{saturating: } \frac{\partial \ell_G}{\partial d_f} = -\sigma(d_f)",
+        r"\text{least squares: } d_f - 1; \quad \text{wasserstein, hinge: } -1",
+    ),
+    domain={"fake_logits": REAL},
+    use_case="Train a GAN's generator through the discriminator's raw outputs on generated samples.",
+    properties=("smooth",),
+    equivalents={
+        "PyTorch": "F.binary_cross_entropy_with_logits(d_f, ones) (non-saturating)",
+        "Keras": "BinaryCrossentropy(from_logits=True)(ones, d_f) (non-saturating)",
+        "TF-GAN": "tfgan.losses.modified_generator_loss (non-saturating), minimax_generator_loss, "
+                  "least_squares_generator_loss, wasserstein_generator_loss",
+    },
+    references=_GAN_REFERENCES,
+    curve=Curve(
+        x_label="discriminator logit on a fake sample d_f",
+        x_range=(-6.0, 6.0),
+        args=lambda x: (x,),
+        series=tuple((v, {}, {"variant": v}) for v in G_VARIANTS if v != "hinge"),
+        grad_label="gradient ∂ℓ_G/∂d_f (hinge = wasserstein)",
+        y_limits=(-6.0, 8.0),
+    ),
+    variants=({"variant": "saturating"}, {"variant": "least_squares"}, {"variant": "wasserstein"},
+              {"variant": "hinge"}),
+    extremes=(
+        ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, -745.0]], {}),
+        ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, 745.0]], {"variant": "saturating"}),
+        ([[1e4, -1e4, 2.0, 1e-300]], {"variant": "least_squares"}),
+        ([[1e8, -1e8, 1e-300]], {"variant": "wasserstein"}),
+    ),
+    invalid=(({"variant": "minimax"}, ValueError, "variant must be one of"),),
+)
+def gan_generator(fake_logits, *, variant="non_saturating"):
+    """GAN generator loss on the discriminator's raw outputs for generated samples.
+
+    ``"non_saturating"`` (the default, what every GAN trains with) is −log σ(d_f);
+    ``"saturating"`` is the minimax game's own log(1 − σ(d_f)), whose gradient −σ(d_f)
+    vanishes exactly when the discriminator confidently rejects the fakes (d_f ≪ 0).
+
+    Args:
+        fake_logits: Discriminator outputs d_f on generated samples, any shape (logits,
+            no sigmoid).
+        variant: ``"non_saturating"``, ``"saturating"``, ``"least_squares"`` (LSGAN,
+            target c = 1), ``"wasserstein"`` or ``"hinge"`` (both −d_f).
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import gan_generator
+        >>> gan_generator([0.0, 0.0], variant="least_squares", reduction="none")   # ½(0 − 1)² = 0.5
+        array([0.5, 0.5])
+        >>> gan_generator.grad([-10.0], variant="saturating").item()   # −σ(−10) ≈ −4.5e-5: saturated
+        -4.5397868702434395e-05
+        >>> gan_generator.grad([-10.0]).item()   # σ(−10) − 1: still about −1
+        -0.9999546021312976
+    """
+    _one_of("variant", variant, G_VARIANTS)
+    f = fake_logits
+    if variant == "non_saturating":
+        return softplus(-f), -sigmoid(-f)
+    if variant == "saturating":
+        return -softplus(f), -sigmoid(f)
+    if variant == "least_squares":
+        return 0.5 * (f - 1.0) ** 2, f - 1.0
+    return -f, -np.ones_like(f)
+
+
+def _check_bce_inputs(**arrays):
+    for name, arr in arrays.items():
+        outside = (arr < 0) | (arr > 1)
+        if outside.any():
+            raise ValueError(
+                f"{name} must be probabilities in [0, 1] with reconstruction='bce'; got "
+                f"{float(arr[outside].flat[0])!r} (use reconstruction='mse' for real-valued data)"
+            )
+
+
+def _same(name, arr, ref_name, ref, axes=slice(None)):
+    if arr.shape[axes] != ref.shape[axes]:
+        what = "shape" if axes == slice(None) else "batch shape"
+        raise ValueError(f"{name} has {what} {arr.shape[axes]} but {ref_name} has {what} {ref.shape[axes]}")
+
+
+@class_axis_loss(
+    family="generative",
+    formula=(
+        r"\ell = \mathrm{rec}(\hat x, x) + \beta \cdot \tfrac12 \sum_{j} \big(\mu_j^2 + e^{s_j} - s_j - 1\big), \quad s_j = \log\sigma_j^2",
+        r"\mathrm{rec}_{\mathrm{bce}} = -\sum_i \big[x_i \log \hat x_i + (1 - x_i)\log(1 - \hat x_i)\big]",
+        r"\mathrm{rec}_{\mathrm{mse}} = \sum_i (\hat x_i - x_i)^2",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial \hat x_i} = \frac{\hat x_i - x_i}{\hat x_i (1 - \hat x_i)} \ \text{(bce)}, \quad 2(\hat x_i - x_i) \ \text{(mse)}",
+        r"\frac{\partial \ell}{\partial \mu_j} = \beta\,\mu_j, \quad \frac{\partial \ell}{\partial s_j} = \tfrac{\beta}{2}\big(e^{s_j} - 1\big)",
+    ),
+    domain={"x_recon": RECONSTRUCTION, "x": RECONSTRUCTION, "mu": FEATURES, "log_var": FEATURES},
+    use_case="Train a variational autoencoder with a diagonal Gaussian encoder and a standard normal prior.",
+    equivalents={
+        "PyTorch": "F.binary_cross_entropy(x_recon, x, reduction='sum') "
+                   "- 0.5 * torch.sum(1 + log_var - mu**2 - log_var.exp()) (per batch: divide by N)",
+        "Keras": "the VAE example's reconstruction_loss + kl_loss (written by hand)",
+    },
+    references=(
+        "Kingma & Welling, Auto-Encoding Variational Bayes (2014)",
+        "Rezende, Mohamed & Wierstra, Stochastic Backpropagation and Approximate Inference in Deep Generative Models (2014)",
+        "Higgins et al., beta-VAE: Learning Basic Visual Concepts with a Constrained Variational Framework (2017)",
+    ),
+    curve=Curve(
+        x_label="latent mean μ (one latent, log σ² = 0; x̂ = x)",
+        x_range=(-3.0, 3.0),
+        args=lambda x: (np.full(x.shape + (1,), 0.5), np.full(x.shape + (1,), 0.5), x[..., None],
+                        np.zeros(x.shape + (1,))),
+        series=tuple((f"β = {b:g}", {}, {"beta": b, "reconstruction": "mse"}) for b in (0.5, 1.0, 4.0)),
+        component=lambda g, args: g[..., 0],
+        grad_label="gradient ∂ℓ/∂μ = βμ",
+        argnum=2,
+    ),
+    properties=(),
+    variants=({"reconstruction": "mse"}, {"beta": 4.0}, {"beta": 0.0, "reconstruction": "mse"}),
+    differentiable=("x_recon", "mu", "log_var"),
+    fd_step=lambda **hyper: 1e-5,
+    extremes=(
+        ([[[1e-3, 1 - 1e-3, 0.5], [0.3, 0.7, 0.999]], [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]],
+          [[1e8, -1e-300, 0.0], [30.0, 0.0, -1e4]], [[700.0, -1e4, 1e-12], [-745.0, 0.0, 30.0]]], {}),
+        ([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 2.0]],
+          [[1e8, 0.0, 1.0], [1.0, 2.0, 3.0]], [[700.0, -1e4, 0.0], [1e-12, -1e-12, 5.0]]],
+         {"reconstruction": "mse", "beta": 4.0}),
+    ),
+    invalid=(
+        ({"beta": -1.0}, ValueError, "beta must be >= 0"),
+        ({"reconstruction": "l1"}, ValueError, "reconstruction must be one of"),
+    ),
+    reduction_note="`\"mean\"` divides by the number of samples N (rows; by Σw with `weights=`); "
+                   "within a sample both terms are *summed* over their dimensions.",
+)
+def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
+    """Negative evidence lower bound of a VAE with a Gaussian encoder and an N(0, I) prior.
+
+    Per sample (row): the reconstruction term summed over the data dimensions plus β times
+    the closed-form KL(N(μ, σ²) ‖ N(0, I)), summed over the latent dimensions, with
+    s = log σ² (the encoder outputs s, not σ). ``"bce"`` is the Bernoulli decoder's exact
+    −log p(x | z) on probabilities; ``"mse"`` is the sum of squared errors, which is the
+    Gaussian decoder's −log p(x | z) for σ² = ½ with the constant (D/2)·log π dropped
+    (for unit variance, halve it and add (D/2)·log 2π). The reparameterised sample
+    z = μ + σ·ε is drawn in the model, not here.
+
+    Args:
+        x_recon: Decoder outputs x̂, shape (..., D): probabilities in [0, 1] for ``"bce"``.
+        x: Data, the same shape (in [0, 1] for ``"bce"``; soft values allowed). Not differentiable.
+        mu: Encoder means μ, shape (..., d), the same batch axes. Differentiable: ``argnum=2``.
+        log_var: Encoder log-variances s = log σ², shape of ``mu``. Differentiable: ``argnum=3``.
+        beta: Weight β >= 0 of the KL term (1: the ELBO; > 1: β-VAE).
+        reconstruction: ``"bce"`` (default) or ``"mse"``.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import vae_elbo
+        >>> vae_elbo([[0.5, 0.5]], [[1.0, 0.0]], [[0.0]], [[0.0]])   # 2 log 2 + 0 = 1.386...
+        1.3862943611198906
+        >>> vae_elbo([[0.5]], [[0.5]], [[2.0]], [[0.0]], reconstruction="mse")   # 0 + ½·(4 + 1 − 0 − 1) = 2
+        2.0
+        >>> vae_elbo.grad([[0.5]], [[0.5]], [[2.0]], [[0.0]], reconstruction="mse", argnum="mu")   # β μ
+        array([[2.]])
+    """
+    non_negative(beta=beta)
+    _one_of("reconstruction", reconstruction, ("bce", "mse"))
+    _same("x", x, "x_recon", x_recon)
+    _same("log_var", log_var, "mu", mu)
+    _same("mu", mu, "x_recon", x_recon, slice(None, -1))
+    if reconstruction == "bce":
+        _check_bce_inputs(x_recon=x_recon, x=x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # log1p(-p): 1 - p would round away p's digits near 0; 0·log 0 = 0
+            rec = 0.0 - (xlogy(x, x_recon) + xlog1py(1.0 - x, -x_recon))
+            # (p − x)/(p(1 − p)): no cancellation between −x/p and (1 − x)/(1 − p); at hard labels
+            # the limits 1/(1 − p) (x = 0) and −1/p (x = 1) also hold at the other edge
+            g_rec = np.where(x == 0, 1.0 / (1.0 - x_recon),
+                             np.where(x == 1, -1.0 / x_recon, (x_recon - x) / (x_recon * (1.0 - x_recon))))
+    else:
+        rec = (x_recon - x) ** 2
+        g_rec = 2.0 * (x_recon - x)
+    with np.errstate(over="ignore"):  # log σ² > 709: σ² itself is not a float64
+        e = np.expm1(log_var)
+    kl = 0.5 * np.sum(mu**2 + (e - log_var), axis=-1)
+    value = np.sum(rec, axis=-1) + beta * kl
+    return value, {"x_recon": g_rec, "mu": beta * mu, "log_var": 0.5 * beta * e}
+
+
+@class_axis_loss(
+    family="generative",
+    formula=r"\ell = \frac{1}{D} \sum_{i=1}^{D} \big(\hat\varepsilon_i - \varepsilon_i\big)^2, \quad x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon",
+    gradient=r"\frac{\partial \ell}{\partial \hat\varepsilon_i} = \frac{2}{D}\big(\hat\varepsilon_i - \varepsilon_i\big)",
+    domain={"noise_pred": FEATURES, "noise": FEATURES},
+    use_case="Train a DDPM-style diffusion model to predict the Gaussian noise that was added to a clean sample.",
+    properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "smooth"),
+    equivalents={
+        "PyTorch": "F.mse_loss(noise_pred, noise) (the same number when every row has D entries)",
+        "diffusers": "F.mse_loss(model_pred.float(), target.float(), reduction=\"mean\") in the training scripts",
+    },
+    references=(
+        "Ho, Jain & Abbeel, Denoising Diffusion Probabilistic Models (2020)",
+        "Sohl-Dickstein et al., Deep Unsupervised Learning using Nonequilibrium Thermodynamics (2015)",
+    ),
+    curve=Curve(
+        x_label="predicted noise ε̂ (one feature)",
+        x_range=(-3.0, 3.0),
+        args=lambda x, eps=0.0: (x[..., None], np.full(x.shape + (1,), eps)),
+        series=tuple((f"ε = {e:g}", {"eps": e}, {}) for e in (-1.0, 0.0, 1.5)),
+        component=lambda g, args: g[..., 0],
+        grad_label="gradient ∂ℓ/∂ε̂",
+    ),
+    extremes=(
+        ([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]], {}),
+    ),
+    reduction_note="`\"mean\"` divides by the number of samples N (rows; by Σw with `weights=`); "
+                   "each sample's loss is already the mean over its D features, so the total is the mean over all entries.",
+)
+def diffusion_noise_mse(noise_pred, noise):
+    """DDPM's "simple" loss: squared error of the predicted noise, averaged over each sample's features.
+
+    The caller builds x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε with ε ~ N(0, I) and a uniformly drawn
+    t, and runs the network on (x_t, t); this loss only compares its output ε̂ with ε.
+
+    Args:
+        noise_pred: Predicted noise ε̂, shape (..., D): one sample per row, features on the
+            last axis (flatten images to rows).
+        noise: The noise ε that was added, the same shape.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import diffusion_noise_mse
+        >>> diffusion_noise_mse([[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 2.0]], reduction="none")   # (1 + 0)/2, (0 + 4)/2
+        array([0.5, 2. ])
+    """
+    _same("noise", noise, "noise_pred", noise_pred)
+    r = noise_pred - noise
+    d = noise_pred.shape[-1]
+    return np.mean(r**2, axis=-1), 2.0 * r / d

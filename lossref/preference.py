@@ -1,0 +1,276 @@
+"""Preference and policy-gradient losses: reward models, DPO and PPO's clipped surrogate.
+
+Each takes one scalar per pair or per action (summed log-probabilities, rewards,
+advantages), so all are elementwise: every argument has the same shape.
+"""
+
+import numpy as np
+
+from ._checks import as_float_array, in_open_unit_interval, non_negative, positive, real_scalar
+from ._core import Curve, elementwise_loss
+from ._domains import REAL, Domain
+from ._math import sigmoid, softplus
+
+
+def _sequence_log_prob(value, name):
+    arr = as_float_array(value, name)
+    if (arr > 0).any():
+        raise ValueError(
+            f"{name} must be log-probabilities (<= 0); got {float(arr[arr > 0].flat[0])!r} "
+            "- pass the summed log-probability of the response, not a logit or a probability"
+        )
+    return arr
+
+
+SEQUENCE_LOG_PROB = Domain(
+    "(−∞, 0]: log π(y | x) summed over the response's tokens",
+    _sequence_log_prob,
+    # summed token log-probabilities of a response: well below 0, so a finite-difference
+    # step never crosses into positive values
+    lambda rng, shape: rng.uniform(-60.0, -1.0, size=shape),
+    invalid=((0.5, ValueError, "must be log-probabilities (<= 0)"),),
+    # sums and differences of these are exact in float64, so h is exact: a saturated pair
+    # (±1e4), a long response (−40), a short one and a certain one (0); four arguments make
+    # 4⁴ points per hyperparameter variant
+    stress=(0.0, -0.75, -40.0, -1e4),
+)
+
+@elementwise_loss(
+    family="preference",
+    formula=r"\ell(r_c, r_r) = -\log\sigma(r_c - r_r - m) = \mathrm{softplus}(r_r - r_c + m)",
+    gradient=r"\frac{\partial \ell}{\partial r_c} = -\frac{\partial \ell}{\partial r_r} = -\sigma(r_r - r_c + m)",
+    domain={"chosen_rewards": REAL, "rejected_rewards": REAL},
+    use_case="Training a reward model from pairwise human preferences (InstructGPT, Llama 2).",
+    properties=("non_negative", "convex", "smooth", "bounded_gradient"),
+    equivalents={
+        "PyTorch": "-F.logsigmoid(r_c - r_r - m) (no built-in)",
+        "TRL": "RewardTrainer (margin column for the Llama 2 variant)",
+    },
+    references=(
+        "Bradley & Terry, Rank Analysis of Incomplete Block Designs (1952)",
+        "Christiano et al., Deep Reinforcement Learning from Human Preferences (2017)",
+        "Ouyang et al., Training Language Models to Follow Instructions with Human Feedback (2022)",
+        "Touvron et al., Llama 2: Open Foundation and Fine-Tuned Chat Models (2023)",
+    ),
+    curve=Curve(
+        x_label="reward gap r_c − r_r",
+        x_range=(-6.0, 6.0),
+        args=lambda x: (x, np.zeros_like(x)),
+        series=tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 3.0)),
+        grad_label="gradient ∂ℓ/∂r_c (and ∂ℓ/∂r_r = −∂ℓ/∂r_c)",
+    ),
+    variants=({"margin": 1.0}, {"margin": 0.5}),
+    differentiable=("chosen_rewards", "rejected_rewards"),
+    extremes=(
+        ([[1e4, -1e4, 1e8, 0.0, 1e-300, 40.0], [-1e4, 1e4, -1e8, 0.0, 0.0, 0.0]], {}),
+        ([[1e4, -1e4, 1.0, 700.0], [-1e4, 1e4, 0.0, -45.0]], {"margin": 1.0}),
+    ),
+    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+)
+def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
+    """Bradley–Terry pairwise loss of a reward model: −log σ(r_c − r_r − m).
+
+    The probability that the chosen response beats the rejected one is σ(r_c − r_r); the loss
+    is its negative log-likelihood. A margin m (Llama 2) demands the gap be at least about m.
+    Computed as softplus(r_r − r_c + m), finite for any finite rewards.
+
+    Args:
+        chosen_rewards: Reward-model scores r_c of the preferred responses, any shape.
+        rejected_rewards: Scores r_r of the rejected responses, the same shape.
+            Differentiable too: ``grad(..., argnum=1)``.
+        margin: m >= 0, the gap the chosen reward should keep (0: the plain model).
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import bradley_terry
+        >>> round(bradley_terry([0.0], [0.0]), 6)   # −log σ(0) = log 2
+        0.693147
+        >>> bradley_terry.grad([0.0], [0.0], reduction="sum", argnum=1)   # +σ(0)
+        array([0.5])
+    """
+    non_negative(margin=margin)
+    d = (rejected_rewards - chosen_rewards) + margin
+    s = sigmoid(d)
+    return softplus(d), {"chosen_rewards": -s, "rejected_rewards": s}
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",
+        r"\ell = (1-\varepsilon)\,\mathrm{softplus}(-\beta h) + \varepsilon\,\mathrm{softplus}(\beta h)",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = \beta\,\big(\varepsilon - \sigma(-\beta h)\big)",
+    domain={
+        "policy_chosen_logps": SEQUENCE_LOG_PROB,
+        "policy_rejected_logps": SEQUENCE_LOG_PROB,
+        "reference_chosen_logps": SEQUENCE_LOG_PROB,
+        "reference_rejected_logps": SEQUENCE_LOG_PROB,
+    },
+    use_case="Aligning a language model to pairwise preferences directly, without a reward model or RL.",
+    properties=("non_negative", "convex", "smooth"),
+    equivalents={
+        "PyTorch": "-F.logsigmoid(beta * h) (no built-in)",
+        "TRL": "DPOTrainer(loss_type=\"sigmoid\", beta=0.1, label_smoothing=ε)",
+    },
+    references=(
+        "Rafailov, Sharma, Mitchell, Ermon, Manning & Finn, Direct Preference Optimization (NeurIPS 2023)",
+        "Mitchell, A Note on DPO with Noisy Preferences and Relationship to IPO (2023): conservative DPO",
+    ),
+    curve=Curve(
+        x_label="log-ratio margin h",
+        x_range=(-30.0, 30.0),
+        # policy log-probs shifted below 0; h = x exactly
+        args=lambda x: (x - 30.0, np.full_like(x, -30.0), np.full_like(x, -30.0), np.full_like(x, -30.0)),
+        series=(
+            ("β = 0.1", {}, {}),
+            ("β = 0.25", {}, {"beta": 0.25}),
+            ("β = 0.1, ε = 0.1", {}, {"label_smoothing": 0.1}),
+        ),
+        grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
+    ),
+    variants=({"beta": 0.5, "label_smoothing": 0.1}, {"beta": 1.0, "label_smoothing": 0.3}),
+    differentiable=("policy_chosen_logps", "policy_rejected_logps"),
+    extremes=(
+        ([[-1e4, -1.0, -700.0, -5.0, -2.0], [-1.0, -1e4, -0.5, -5.0, -2.0],
+          [-1.0, -1e4, -1e-300, 0.0, -1e4], [-1e4, -1.0, -800.0, 0.0, -1e4]], {}),
+        ([[-1e4, -1.0, -700.0, -5.0], [-1.0, -1e4, -0.5, -5.0],
+          [-1.0, -1e4, -1e-300, 0.0], [-1e4, -1.0, -800.0, 0.0]], {"beta": 1.0, "label_smoothing": 0.1}),
+    ),
+    invalid=(
+        ({"beta": 0.0}, ValueError, "beta must be > 0"),
+        ({"label_smoothing": 0.5}, ValueError, "label_smoothing must be in [0, 0.5)"),
+        ({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 0.5)"),
+    ),
+)
+def dpo(policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps, *,
+        beta=0.1, label_smoothing=0.0):
+    """Direct Preference Optimization loss (Rafailov et al. 2023), with cDPO label smoothing.
+
+    h is how much more the policy than the frozen reference prefers the chosen response
+    (a difference of log-ratios); the loss is −log σ(βh), a Bradley–Terry loss on the
+    implicit reward β log(π_θ/π_ref). Label smoothing ε assumes each label is flipped with
+    probability ε (conservative DPO): (1 − ε)·softplus(−βh) + ε·softplus(βh), as TRL's
+    ``label_smoothing``. Only the policy log-probabilities are differentiable: the
+    reference ones are constants.
+
+    Args:
+        policy_chosen_logps: log π_θ(y_c | x), summed over the chosen response's tokens.
+        policy_rejected_logps: log π_θ(y_r | x) for the rejected response; the same shape.
+            Differentiable too: ``grad(..., argnum=1)``.
+        reference_chosen_logps: log π_ref(y_c | x) under the frozen reference model.
+        reference_rejected_logps: log π_ref(y_r | x).
+        beta: β > 0, the strength of the implicit KL penalty (TRL's default 0.1).
+        label_smoothing: ε in [0, 0.5), the assumed rate of flipped labels (0: plain DPO).
+
+    Returns:
+        The mean loss over pairs by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import dpo
+        >>> round(dpo([-5.0], [-5.0], [-5.0], [-5.0]), 6)   # h = 0: −log σ(0) = log 2
+        0.693147
+        >>> dpo.grad([-5.0], [-5.0], [-5.0], [-5.0], reduction="sum")   # β·(0 − σ(0)) = −0.05
+        array([-0.05])
+    """
+    positive(beta=beta)
+    if not 0 <= real_scalar(label_smoothing, "label_smoothing") < 0.5:
+        raise ValueError(
+            f"label_smoothing must be in [0, 0.5), got {label_smoothing} "
+            "(at 0.5 and above the labels no longer say which response is preferred)"
+        )
+    h = (policy_chosen_logps - reference_chosen_logps) - (policy_rejected_logps - reference_rejected_logps)
+    z = beta * h
+    eps = float(label_smoothing)
+    value = (1.0 - eps) * softplus(-z) + eps * softplus(z)  # both terms >= 0: no cancellation
+    g = beta * (eps - sigmoid(-z))  # ∂ℓ/∂z = −(1−ε)σ(−z) + εσ(z) = ε − σ(−z)
+    return value, {"policy_chosen_logps": g, "policy_rejected_logps": -g}
+
+
+def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
+    d = log_probs - old_log_probs
+    return np.minimum(np.abs(d - np.log1p(clip_eps)), np.abs(d - np.log1p(-clip_eps)))
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"\rho = e^{\log\pi_\theta(a|s) - \log\pi_{\mathrm{old}}(a|s)}",
+        r"\ell = -\min\big(\rho A,\ \mathrm{clip}(\rho, 1-\epsilon, 1+\epsilon)\,A\big)",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta} = \begin{cases} 0 & A > 0,\ \rho > 1+\epsilon \ \text{ or } \ A < 0,\ \rho < 1-\epsilon \\ -A\rho & \text{otherwise (also at } \rho = 1\pm\epsilon) \end{cases}",
+    domain={"log_probs": REAL, "old_log_probs": REAL, "advantages": REAL},  # log-densities may exceed 0
+    use_case="The policy term of Proximal Policy Optimization: policy-gradient steps that cannot move far from the data-collecting policy.",
+    properties=(),
+    equivalents={
+        "PyTorch": "-torch.min(ratio * A, ratio.clamp(1 - eps, 1 + eps) * A) (no built-in)",
+        "Stable-Baselines3": "PPO(clip_range=0.2) policy loss",
+        "TRL": "PPO policy loss (cliprange=0.2)",
+    },
+    references=("Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017)",),
+    curve=Curve(
+        x_label="log-ratio log π_θ − log π_old",
+        x_range=(-0.7, 0.7),
+        args=lambda x, A: (x, np.zeros_like(x), np.full_like(x, A)),
+        series=(
+            ("A = +1, ε = 0.2", {"A": 1.0}, {}),
+            ("A = −1, ε = 0.2", {"A": -1.0}, {}),
+            ("A = +1, ε = 0.1", {"A": 1.0}, {"clip_eps": 0.1}),
+        ),
+        grad_label="gradient ∂ℓ/∂log π_θ",
+    ),
+    variants=({"clip_eps": 0.1},),
+    kink_distance=_ppo_kink_distance,
+    extremes=(
+        ([[0.0, -700.0, 5.0, -3.0, 1.0, 0.0], [-700.0, 0.0, 5.0, -3.0, 1.1, -40.0],
+          [-1.0, 1e8, -1e8, 0.0, 2.0, 1e-300]], {}),
+        ([[0.0, -700.0, -0.5, 0.5], [-700.0, 0.0, 0.0, 0.0], [-1e-3, 1e8, -1e8, 1e8]], {"clip_eps": 0.3}),
+    ),
+    invalid=(
+        ({"clip_eps": 0.0}, ValueError, "clip_eps must be in (0, 1)"),
+        ({"clip_eps": 1.0}, ValueError, "clip_eps must be in (0, 1)"),
+    ),
+)
+def ppo_clip(log_probs, old_log_probs, advantages, *, clip_eps=0.2):
+    """PPO's clipped surrogate objective, negated so that it is a loss to minimise.
+
+    With ρ = π_θ/π_old = exp(log π_θ − log π_old), the loss is −min(ρA, clip(ρ, 1−ε, 1+ε)A).
+    Once ρ has moved past 1 + ε in the direction the advantage rewards (A > 0) or below
+    1 − ε (A < 0), the clipped branch is the minimum and the gradient is 0: the sample stops
+    pushing. Elsewhere the gradient is −Aρ. Exactly at ρ = 1 ± ε both branches are equal and
+    ``lossref`` returns −Aρ, the unclipped side (and what autograd of the usual
+    ``torch.min``/``clamp`` code gives). Only ``log_probs`` is differentiable: the old
+    log-probabilities and the advantages are data.
+
+    Args:
+        log_probs: log π_θ(a | s) of the taken actions under the current policy, any shape.
+        old_log_probs: log π_old(a | s) under the policy that collected the data; same shape.
+        advantages: Advantage estimates A (usually normalised per batch); same shape.
+        clip_eps: ε in (0, 1), the trust region of the ratio (0.2 in the paper).
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import ppo_clip
+        >>> ppo_clip([0.0, 1.0], [0.0, 0.0], [2.0, 2.0], reduction="none")   # ρ = 1: −2; ρ = e clipped to 1.2: −2.4
+        array([-2. , -2.4])
+        >>> ppo_clip.grad([0.0, 1.0], [0.0, 0.0], [2.0, 2.0], reduction="sum")   # −Aρ, then 0 (clipped)
+        array([-2.,  0.])
+    """
+    in_open_unit_interval(clip_eps=clip_eps)
+    a, d = advantages, log_probs - old_log_probs
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratio = np.exp(d)
+        # where ρ overflows or is subnormal, ρA may still be an ordinary number: e^{d + log|A|}
+        scaled = -np.sign(a) * np.exp(d + np.log(np.abs(a)))
+        unclipped_value = np.where(np.isfinite(ratio) & (ratio >= np.finfo(float).tiny), -a * ratio, scaled)
+    # A > 0: min(ρ, 1+ε)·A; A < 0: max(ρ, 1−ε)·A; the unclipped side keeps the boundary
+    clipped = np.where(a > 0, ratio > 1.0 + clip_eps, ratio < 1.0 - clip_eps)
+    bound = np.where(a > 0, 1.0 + clip_eps, 1.0 - clip_eps)
+    value = np.where(clipped, -a * bound, unclipped_value)
+    value = np.where(a == 0, 0.0, value)
+    grad = np.where(clipped | (a == 0), 0.0, unclipped_value)
+    return value, grad

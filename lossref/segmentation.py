@@ -1,0 +1,358 @@
+"""Segmentation losses: overlap between a mask of predicted probabilities and a target mask."""
+
+import numpy as np
+
+from ._checks import as_float_array, in_interval, non_negative, positive
+from ._core import Curve, Difference, class_axis_loss
+from ._domains import Domain
+
+_NOT_PROBABILITIES = ((1.5, ValueError, "must be probabilities in [0, 1]"),
+                      (-0.25, ValueError, "must be probabilities in [0, 1]"))
+
+
+def _mask(value, name):
+    arr = as_float_array(value, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have a pixel axis (its last axis: each sample's pixels, flattened)")
+    in_interval(arr, name, 0.0, 1.0, "probabilities")
+    return arr
+
+
+def _sample_targets(rng, shape):
+    # mostly hard 0/1 pixels, a quarter of them soft
+    hard = rng.integers(0, 2, size=shape).astype(float)
+    return np.where(rng.random(shape) < 0.25, rng.uniform(size=shape), hard)
+
+
+MASK_PROBABILITIES = Domain(
+    "[0, 1], shape (..., P): each sample's P pixels flattened on the last axis (after a sigmoid or softmax)",
+    _mask,
+    lambda rng, shape: rng.uniform(0.02, 0.98, size=shape),
+    has_class_axis=True,
+    invalid=_NOT_PROBABILITIES,
+    # empty and full masks, probabilities within 1e-15 (and 1e-300) of 0 and 1
+    stress=((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (1e-300, 1e-15, 0.5), (1 - 1e-15, 1e-6, 0.9),
+            (0.1, 0.5, 1 - 1e-6), (1.0, 0.0, 0.25)),
+)
+MASK_TARGETS = Domain(
+    "[0, 1] (hard 0/1 or soft), the shape of probs",
+    _mask,
+    _sample_targets,
+    has_class_axis=True,
+    invalid=_NOT_PROBABILITIES,
+    stress=((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (1.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 0.3)),
+)
+_DOMAIN = {"probs": MASK_PROBABILITIES, "targets": MASK_TARGETS}
+
+
+def _tversky_parts(probs, targets, alpha, beta, smooth):
+    """Per-sample 1 − T = (αFP + βFN) / D and its gradient, D = TP + αFP + βFN + s.
+
+    1 − T is computed as the ratio of its own non-negative numerator, never as 1 minus a
+    ratio, so a near-perfect overlap keeps its relative accuracy; the gradient's numerator
+    α(1 − tᵢ)(TP + s) − tᵢ(β(Σt + s) + αFP) is the quotient rule with TP + FN = Σt
+    substituted, a difference of two non-negative terms.
+    """
+    if targets.shape != probs.shape:
+        raise ValueError(f"probs has shape {probs.shape} but targets has shape {targets.shape}")
+    tp = np.sum(probs * targets, axis=-1)
+    fp = np.sum(probs * (1.0 - targets), axis=-1)
+    fn = np.sum((1.0 - probs) * targets, axis=-1)
+    mismatch = alpha * fp + beta * fn
+    d = tp + mismatch + smooth
+    if (d == 0).any():
+        raise ValueError(
+            "the overlap ratio is 0/0 for a sample with an empty prediction and an empty target "
+            "(or only the kind of error a zero alpha or beta ignores): use smooth > 0"
+        )
+    loss = mismatch / d
+    hit = (tp + smooth)[..., None]
+    miss = (beta * (np.sum(targets, axis=-1) + smooth) + alpha * fp)[..., None]
+    grad = (alpha * (1.0 - targets) * hit - targets * miss) / (d * d)[..., None]
+    return loss, grad
+
+
+_CURVE_ARGS = dict(
+    x_label="p₀ in p = (p₀, .8, .2, .1), t = (t₀, 1, 0, 0)",
+    grad_label="gradient ∂ℓ/∂p₀",
+    x_range=(0.0, 1.0),
+    args=lambda x, t0=1.0: (np.stack([x, np.full_like(x, 0.8), np.full_like(x, 0.2), np.full_like(x, 0.1)], axis=-1),
+                            np.broadcast_to(np.array([t0, 1.0, 0.0, 0.0]), x.shape + (4,))),
+    component=lambda g, args: g[..., 0],
+)
+_EXTREMES = (
+    # empty target with an empty prediction, full masks, probabilities within 1e-12 of 0 and 1,
+    # a single foreground pixel among 1000, soft targets
+    ([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1e-12, 1 - 1e-12, 0.5], [1e-300, 0.3, 1.0], [0.2, 0.7, 0.4]],
+     [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]]),
+    ([[0.9] + [1e-3] * 999], [[1.0] + [0.0] * 999]),
+)
+
+
+@class_axis_loss(
+    family="segmentation",
+    formula=(r"\ell = 1 - \frac{2\sum_i p_i t_i + s}{\sum_i p_i + \sum_i t_i + s}",),
+    gradient=(r"\frac{\partial \ell}{\partial p_i} = \frac{(2I + s) - 2 t_i\,(U + s)}{(U + s)^2}",
+              r"I = \sum_j p_j t_j,\ \ U = \sum_j p_j + \sum_j t_j"),
+    domain=_DOMAIN,
+    use_case="Segmentation with a small foreground: a loss on the overlap of the whole mask, not on each pixel.",
+    properties=("non_negative", "symmetric", "smooth"),
+    equivalents={
+        "Keras": "keras.losses.Dice(axis=...) — ε = 1e-7 in the denominator only; axis=None: one Dice for the whole batch",
+        "optax": "optax.losses.dice_loss(logits, targets) — takes logits; its smooth=1 is s = 2 here",
+        "PyTorch": "no core function",
+    },
+    references=(
+        "Milletari, Navab & Ahmadi, V-Net: Fully Convolutional Neural Networks for Volumetric Medical Image Segmentation (3DV 2016)",
+        "Sudre et al., Generalised Dice Overlap as a Deep Learning Loss Function for Highly Unbalanced Segmentations (DLMIA 2017)",
+    ),
+    differences=(
+        Difference(
+            "keras-dice-epsilon-whole-batch",
+            "Keras",
+            "`keras.losses.Dice` has no smoothing in the numerator and adds only ε = 1e-7 to the "
+            "denominator, so an empty prediction on an empty target costs 1, not 0; with the default "
+            "`axis=None` it computes one Dice for the whole batch. `lossref` computes one Dice per "
+            "sample with s in both places: Keras' value is `dice(p.reshape(1, -1), t.reshape(1, -1), "
+            "smooth=0)` up to ε.",
+        ),
+    ),
+    curve=Curve(
+        **_CURVE_ARGS,
+        series=(
+            ("foreground pixel (t₀ = 1), s = 1", {"t0": 1.0}, {}),
+            ("foreground pixel (t₀ = 1), s = 0", {"t0": 1.0}, {"smooth": 0.0}),
+            ("background pixel (t₀ = 0), s = 1", {"t0": 0.0}, {}),
+        ),
+    ),
+    variants=({"smooth": 0.0}, {"smooth": 1e-7}),
+    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
+    invalid=(({"smooth": -1.0}, ValueError, "smooth must be >= 0"),),
+)
+def dice(probs, targets, *, smooth=1.0):
+    """Soft Dice loss per sample: one minus the overlap 2|P∩T| / (|P| + |T|), with smoothing.
+
+    Each row of the last axis is one sample's mask, flattened: reshape images of shape
+    (N, H, W) to (N, H·W) (and per-class masks (N, C, H, W) to (N, C, H·W), which gives one
+    Dice per sample and class; average them for the usual multiclass Dice). The inputs are
+    probabilities — apply the sigmoid (or softmax over classes) first — and the targets may
+    be soft. ``smooth`` is added to both numerator and denominator; Keras adds only
+    ε = 1e-7 to the denominator, optax's ``smooth`` is half of this one, and some code adds
+    it to the denominator only.
+
+    Args:
+        probs: Predicted probabilities p, shape (..., P): pixels on the last axis.
+        targets: Target mask t in [0, 1], the same shape.
+        smooth: s ≥ 0; with s = 0 an empty prediction on an empty target raises (0/0).
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import dice
+        >>> dice([[1.0, 0.5, 0.0]], [[1.0, 1.0, 0.0]], smooth=0.0)   # 1 - 2·1.5 / (1.5 + 2)
+        0.14285714285714285
+        >>> dice([[0.0, 0.0]], [[0.0, 0.0]])                          # 1 - (0 + 1) / (0 + 1)
+        0.0
+    """
+    non_negative(smooth=smooth)
+    return _tversky_parts(probs, targets, 0.5, 0.5, 0.5 * smooth)
+
+
+@class_axis_loss(
+    family="segmentation",
+    formula=(r"\ell = 1 - \frac{I + s}{U - I + s}, \quad I = \sum_i p_i t_i,\ \ U = \sum_i p_i + \sum_i t_i",),
+    gradient=r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(U - I + s) - (I + s)(1 - t_i)}{(U - I + s)^2}",
+    domain=_DOMAIN,
+    use_case="Segmentation scored by intersection over union: the soft IoU of the whole mask as a loss.",
+    properties=("non_negative", "symmetric", "smooth"),
+    equivalents={
+        "Keras": "no loss (keras.metrics.IoU is the hard metric)",
+        "scikit-learn": "no loss; the hard metric jaccard_score(t, p, average=\"samples\") is 1 − ℓ on 0/1 masks at s = 0",
+        "PyTorch": "no core function",
+    },
+    references=(
+        "Rahman & Wang, Optimizing Intersection-over-Union in Deep Neural Networks for Image Segmentation (ISVC 2016)",
+        "Jaccard, The Distribution of the Flora in the Alpine Zone (New Phytologist 1912)",
+    ),
+    curve=Curve(
+        **_CURVE_ARGS,
+        series=(
+            ("foreground pixel (t₀ = 1)", {"t0": 1.0}, {}),
+            ("background pixel (t₀ = 0)", {"t0": 0.0}, {}),
+        ),
+    ),
+    variants=({"smooth": 0.0},),
+    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
+    invalid=(({"smooth": -0.5}, ValueError, "smooth must be >= 0"),),
+)
+def jaccard(probs, targets, *, smooth=1.0):
+    """Soft Jaccard (IoU) loss per sample: one minus |P∩T| / |P∪T|, with smoothing.
+
+    The soft union is Σp + Σt − Σpt = Σ(p + t(1 − p)), summed that way so that nothing
+    cancels. Layout, inputs and ``smooth`` as for :func:`dice`: probabilities (after a
+    sigmoid or softmax), each sample's pixels flattened on the last axis.
+
+    Args:
+        probs: Predicted probabilities p, shape (..., P): pixels on the last axis.
+        targets: Target mask t in [0, 1], the same shape.
+        smooth: s ≥ 0, added to numerator and denominator; with s = 0 an empty prediction
+            on an empty target raises (0/0).
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import jaccard
+        >>> jaccard([[1.0, 0.5, 0.0]], [[1.0, 1.0, 0.0]], smooth=0.0)   # 1 - 1.5 / (1.5 + 2 - 1.5)
+        0.25
+    """
+    non_negative(smooth=smooth)
+    return _tversky_parts(probs, targets, 1.0, 1.0, smooth)
+
+
+@class_axis_loss(
+    family="segmentation",
+    formula=(r"\ell = 1 - \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",
+             r"TP = \sum_i p_i t_i,\ \ FP = \sum_i p_i (1 - t_i),\ \ FN = \sum_i (1 - p_i)\, t_i"),
+    gradient=(r"\frac{\partial \ell}{\partial p_i} = \frac{\alpha (1 - t_i)(TP + s) - t_i\big(\beta\,(\sum_j t_j + s) + \alpha\,FP\big)}{D^2}",
+              r"D = TP + \alpha\,FP + \beta\,FN + s"),
+    domain=_DOMAIN,
+    use_case="Segmentation where a missed pixel and a false alarm cost differently: Dice with separate weights on FP and FN.",
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "Keras": "keras.losses.Tversky(alpha=β, beta=α) — its alpha multiplies the false negatives (see below)",
+        "optax": "optax.losses.dice_loss(logits, targets, alpha=α, beta=β) — takes logits; smooth=1.0",
+        "PyTorch": "no core function",
+    },
+    references=(
+        "Salehi, Erdogmus & Gholipour, Tversky Loss Function for Image Segmentation Using 3D Fully Convolutional Deep Networks (MLMI 2017)",
+        "Tversky, Features of Similarity (Psychological Review 1977)",
+    ),
+    differences=(
+        Difference(
+            "keras-tversky-alpha-on-false-negatives",
+            "Keras",
+            "Keras' `Tversky` documents alpha as the weight of false positives, but its code multiplies "
+            "alpha by Σ(1 − y_pred)·y_true — the false negatives — and beta by the false positives. It "
+            "also adds only ε = 1e-7 to the denominator and, with the default `axis=None`, computes one "
+            "index for the whole batch. Keras `Tversky(alpha=a, beta=b)` is `lossref` "
+            "`tversky(alpha=b, beta=a, smooth=0)` on the flattened batch, up to ε.",
+        ),
+    ),
+    curve=Curve(
+        **_CURVE_ARGS,
+        series=(
+            ("background pixel, α = β = 0.5 (Dice)", {"t0": 0.0}, {}),
+            ("background pixel, α = 0.3, β = 0.7", {"t0": 0.0}, {"alpha": 0.3, "beta": 0.7}),
+            ("background pixel, α = 0.7, β = 0.3", {"t0": 0.0}, {"alpha": 0.7, "beta": 0.3}),
+        ),
+    ),
+    variants=({"alpha": 0.3, "beta": 0.7}, {"alpha": 1.0, "beta": 1.0, "smooth": 0.0}, {"alpha": 0.0, "beta": 2.0}),
+    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"alpha": 0.3, "beta": 0.7, "smooth": 1e-7})),
+    invalid=(({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
+             ({"beta": -1.0}, ValueError, "beta must be >= 0"),
+             ({"smooth": -1.0}, ValueError, "smooth must be >= 0")),
+)
+def tversky(probs, targets, *, alpha=0.5, beta=0.5, smooth=1.0):
+    """Tversky loss per sample: Dice with weight α on false positives and β on false negatives.
+
+    α multiplies the false positives FP = Σp(1 − t) and β the false negatives
+    FN = Σ(1 − p)t, as in Salehi et al.; some papers swap the letters, and so does Keras'
+    ``Tversky`` code (its alpha multiplies the false negatives, despite its docstring).
+    α = β = ½ is :func:`dice` with half its smoothing (dice with s is tversky with s/2);
+    α = β = 1 is :func:`jaccard`. Layout and inputs as for :func:`dice`.
+
+    Args:
+        probs: Predicted probabilities p, shape (..., P): pixels on the last axis.
+        targets: Target mask t in [0, 1], the same shape.
+        alpha: α ≥ 0, the weight of false positives.
+        beta: β ≥ 0, the weight of false negatives (Salehi et al.: α = 0.3, β = 0.7 for recall).
+        smooth: s ≥ 0, added to numerator and denominator.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import tversky
+        >>> # TP = 1.5, FP = 0.5, FN = 0.5: 1 - 1.5 / (1.5 + 0.3·0.5 + 0.7·0.5)
+        >>> tversky([[1.0, 0.5, 0.5]], [[1.0, 1.0, 0.0]], alpha=0.3, beta=0.7, smooth=0.0)   # 0.5 / 2
+        0.25
+    """
+    non_negative(alpha=alpha, beta=beta, smooth=smooth)
+    return _tversky_parts(probs, targets, alpha, beta, smooth)
+
+
+def _perfect_overlap(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0):
+    # for γ < 1 the derivative is infinite where 1 − T = 0; 1 − T measures the distance to it
+    probs, targets = np.asarray(probs, dtype=float), np.asarray(targets, dtype=float)
+    if gamma >= 1:
+        return np.full(probs.shape, np.inf)
+    loss, _ = _tversky_parts(probs, targets, alpha, beta, smooth)
+    return np.broadcast_to(loss[..., None], probs.shape)
+
+
+@class_axis_loss(
+    family="segmentation",
+    formula=(r"\ell = (1 - T)^{\gamma}, \quad T = \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",),
+    gradient=r"\frac{\partial \ell}{\partial p_i} = -\gamma\,(1 - T)^{\gamma - 1}\,\frac{\partial T}{\partial p_i}",
+    domain=_DOMAIN,
+    use_case="Segmentation of small lesions: the Tversky loss raised to γ < 1, which keeps pushing on nearly-right masks.",
+    properties=("non_negative",),
+    equivalents={
+        "Keras": "no loss (keras.losses.Tversky raised to γ: mind its swapped alpha and beta, see the Tversky page)",
+        "optax": "no loss (optax.losses.dice_loss with alpha and beta, raised to γ)",
+        "PyTorch": "no core function",
+    },
+    references=(
+        "Abraham & Khan, A Novel Focal Tversky Loss Function with Improved Attention U-Net for Lesion Segmentation (ISBI 2019)",
+    ),
+    curve=Curve(
+        **_CURVE_ARGS,
+        series=(
+            ("foreground pixel, γ = 0.75", {"t0": 1.0}, {}),
+            ("foreground pixel, γ = 1 (Tversky)", {"t0": 1.0}, {"gamma": 1.0}),
+            ("foreground pixel, γ = 2", {"t0": 1.0}, {"gamma": 2.0}),
+        ),
+    ),
+    variants=({"gamma": 1.0}, {"gamma": 2.0, "alpha": 0.7, "beta": 0.3, "smooth": 0.0}, {"gamma": 0.5, "smooth": 1e-7}),
+    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"gamma": 2.0, "smooth": 1e-7})),
+    invalid=(({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
+             ({"beta": -1.0}, ValueError, "beta must be >= 0"),
+             ({"gamma": 0.0}, ValueError, "gamma must be > 0"),
+             ({"smooth": -1.0}, ValueError, "smooth must be >= 0")),
+    kink_distance=_perfect_overlap,
+)
+def focal_tversky(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0):
+    """Focal Tversky loss per sample: the Tversky loss 1 − T raised to the power γ.
+
+    γ is the exponent itself, as in Abraham & Khan's code and most libraries (their paper
+    writes 1/γ with γ = 4/3, the same 0.75). γ = 1 is :func:`tversky`. For γ < 1 the
+    derivative is infinite at a perfect overlap (T = 1, which needs hard targets and
+    p = t); there ``lossref`` returns 0, the loss being at its minimum — the library's
+    convention at the kink of max(0, ·).
+
+    Args:
+        probs: Predicted probabilities p, shape (..., P): pixels on the last axis.
+        targets: Target mask t in [0, 1], the same shape.
+        alpha: α ≥ 0, the weight of false positives.
+        beta: β ≥ 0, the weight of false negatives.
+        gamma: γ > 0, the exponent.
+        smooth: s ≥ 0, added to numerator and denominator of T.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import focal_tversky
+        >>> # 1 - T = 0.25 (the tversky example); 0.25 ** 0.5
+        >>> focal_tversky([[1.0, 0.5, 0.5]], [[1.0, 1.0, 0.0]], gamma=0.5, smooth=0.0)   # √0.25
+        0.5
+    """
+    non_negative(alpha=alpha, beta=beta, smooth=smooth)
+    positive(gamma=gamma)
+    loss, grad = _tversky_parts(probs, targets, alpha, beta, smooth)
+    safe = np.where(loss > 0, loss, 1.0)
+    # γ(1 − T)^(γ−1) at 1 − T = 0: 1 for γ = 1, 0 for γ > 1, and 0 by convention for γ < 1
+    factor = np.where(loss > 0, gamma * safe ** (gamma - 1.0), 1.0 if gamma == 1 else 0.0)
+    return loss**gamma, factor[..., None] * grad
