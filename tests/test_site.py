@@ -166,6 +166,8 @@ def test_loss_page_has_math_plot_tables_and_api(site, loss):
     for difference in loss.meta.differences:
         assert difference.framework in visible
     assert f"lossref.{loss.name}(" in html  # the generated signature
+    for name in loss.arg_names:  # each domain whole in its table cell (a stray | would cut it)
+        assert loss.meta.domain[name].text.split("`")[0].strip() in visible, name  # up to any code span
     assert "Examples" in visible  # the mkdocstrings docstring block
 
 

@@ -82,6 +82,11 @@ def _hyper_text(value):
     return repr(value)
 
 
+def _cell(text):
+    """Text for a Markdown table cell: a literal | (as in p(y | x)) would end the cell."""
+    return text.replace("|", "\\|")
+
+
 def _displays(latex):
     """One $$ block per formula: a tuple holds formulas too long for one line."""
     parts = (latex,) if isinstance(latex, str) else latex
@@ -132,7 +137,7 @@ def _accuracy_lines(loss):
 
 def definition_block(loss):
     meta = loss.meta
-    rows = [f"| `{name}` | {meta.domain[name].text} |" for name in loss.arg_names]
+    rows = [f"| `{name}` | {_cell(meta.domain[name].text)} |" for name in loss.arg_names]
     rows += [
         f"| `{name}` (keyword) | "
         + ("required |" if name in meta.required else f"default `{_hyper_text(default)}` |")
@@ -185,7 +190,7 @@ def _golden_names():
 def frameworks_block(loss):
     meta = loss.meta
     lines = ["## Framework mapping", "", "| Framework | Equivalent |", "|---|---|"]
-    lines += [f"| {fw} | {_code_spans(eq)} |" for fw, eq in meta.equivalents.items()]
+    lines += [f"| {fw} | {_cell(_code_spans(eq))} |" for fw, eq in meta.equivalents.items()]
     lines.append("")
     if loss.name in _golden_names():
         lines.append(
@@ -196,7 +201,7 @@ def frameworks_block(loss):
     lines += ["### Framework differences", ""]
     if meta.differences:
         lines += ["| Framework | Difference |", "|---|---|"]
-        lines += [f"| {d.framework} | {d.text} |" for d in meta.differences]
+        lines += [f"| {d.framework} | {_cell(d.text)} |" for d in meta.differences]
     else:
         lines.append("No behavioural difference from the frameworks above is known for the same arguments.")
     lines.append("")
@@ -291,8 +296,8 @@ def index_block():
             first = loss.arg_names[0]
             hyper = ", ".join(f"`{k}`" for k in loss.hyperparameters) or "—"
             lines.append(
-                f"| [{_page_title(loss)}]({loss.name}.md)<br>`{loss.name}` | {loss.meta.use_case} | "
-                f"`{first}` ∈ {loss.meta.domain[first].text} | {hyper} |"
+                f"| [{_page_title(loss)}]({loss.name}.md)<br>`{loss.name}` | {_cell(loss.meta.use_case)} | "
+                f"`{first}` ∈ {_cell(loss.meta.domain[first].text)} | {hyper} |"
             )
         lines.append("")
     return "\n".join(lines)
