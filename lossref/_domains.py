@@ -45,12 +45,12 @@ def _probability(value, name):
     return arr
 
 
-def _log_probability(value, name):
+def log_probabilities(value, name, *, hint="did you pass logits or probabilities?"):
+    """Validate log-probabilities (<= 0); ``hint`` ends the error with the likely mistake."""
     arr = as_float_array(value, name)
     if (arr > 0).any():
         raise ValueError(
-            f"{name} must be log-probabilities (<= 0); got {float(arr[arr > 0].flat[0])!r} "
-            "- did you pass logits or probabilities?"
+            f"{name} must be log-probabilities (<= 0); got {float(arr[arr > 0].flat[0])!r} - {hint}"
         )
     return arr
 
@@ -103,7 +103,7 @@ PROBABILITY = Domain("[0, 1]", _probability, lambda rng, shape: rng.uniform(0.02
                      stress=(0.0, 1e-300, 1e-15, 1e-6, 0.1, 0.5, 0.9, 1 - 1e-6, 1 - 1e-15, 1.0))
 LOG_PROBABILITY = Domain(
     "(−∞, 0], the log of a distribution over the last axis",
-    _log_probability,
+    log_probabilities,
     _sample_log_distribution,
     has_class_axis=True,
     invalid=((0.25, ValueError, "must be log-probabilities (<= 0)"),),

@@ -4,27 +4,18 @@ Each takes one scalar per pair or per action (summed log-probabilities, rewards,
 advantages), so all are elementwise: every argument has the same shape.
 """
 
+from functools import partial
+
 import numpy as np
 
-from ._checks import as_float_array, in_open_unit_interval, non_negative, positive, real_scalar
+from ._checks import in_open_unit_interval, non_negative, positive, real_scalar
 from ._core import Curve, elementwise_loss
-from ._domains import REAL, Domain
+from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
-
-
-def _sequence_log_prob(value, name):
-    arr = as_float_array(value, name)
-    if (arr > 0).any():
-        raise ValueError(
-            f"{name} must be log-probabilities (<= 0); got {float(arr[arr > 0].flat[0])!r} "
-            "- pass the summed log-probability of the response, not a logit or a probability"
-        )
-    return arr
-
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
-    _sequence_log_prob,
+    partial(log_probabilities, hint="pass the summed log-probability of the response, not a logit or a probability"),
     # summed token log-probabilities of a response: well below 0, so a finite-difference
     # step never crosses into positive values
     lambda rng, shape: rng.uniform(-60.0, -1.0, size=shape),
