@@ -28,6 +28,7 @@ GOLDEN = ROOT / "tests" / "golden" / "torch.json"
 ACCURACY = ROOT / "tests" / "golden" / "accuracy.json"
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 MARKER = re.compile(r"<!-- lossref: (\w+)(?: (\w+))? -->")
+SECTIONS = (("Guides", "guides"), ("Glossary", "glossary"), ("Interview prep", "interview"))
 FAMILIES = ("regression", "probabilistic", "classification", "margin", "divergence", "ranking", "segmentation", "sequence", "generative", "preference", "regularization")
 
 
@@ -36,24 +37,31 @@ def _family_order(family):
 
 
 def on_config(config):
-    """Derive the nav from the registry and the notebooks folder."""
+    """Derive the nav from the registry, the notebooks folder and the prose sections."""
     losses = {}
     for loss in lossref.catalog():
         losses.setdefault(loss.meta.family, []).append(loss)
     loss_nav = ["losses/index.md"]
     for family in sorted(losses, key=_family_order):
         loss_nav.append({family.capitalize(): [f"losses/{loss.name}.md" for loss in losses[family]]})
-    # notebooks in the order the notebooks index lists them, then any it does not list yet
-    listed = re.findall(r"\]\(([\w-]+\.ipynb)\)", (ROOT / "notebooks" / "index.md").read_text())
-    found = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
-    ordered = [name for name in listed if name in found] + [name for name in found if name not in listed]
-    notebooks = ["notebooks/index.md"] + [f"notebooks/{name}" for name in ordered]
-    config["nav"] = [
-        {"Home": "index.md"},
-        {"Losses": loss_nav},
-        {"Notebooks": notebooks},
-    ]
+    config["nav"] = [{"Home": "index.md"}, {"Losses": loss_nav}]
+    # the notebooks, then each prose section that exists (a folder with an index.md), in
+    # the order its index links to its pages, then any page the index does not list yet
+    notebooks = _ordered_section(ROOT / "notebooks", "notebooks", "*.ipynb")
+    config["nav"].append({"Notebooks": notebooks})
+    for title, folder in SECTIONS:
+        if (ROOT / "docs" / folder / "index.md").exists():
+            config["nav"].append({title: _ordered_section(ROOT / "docs" / folder, folder, "*.md")})
     return config
+
+
+def _ordered_section(path, prefix, pattern):
+    """``index.md`` first, then the pages in the order the index links to them, then the rest."""
+    listed = re.findall(r"\]\(([\w-]+\.(?:ipynb|md))(?:#[\w-]*)?\)", (path / "index.md").read_text())
+    found = sorted(p.name for p in path.glob(pattern) if p.name != "index.md")
+    ordered = list(dict.fromkeys(name for name in listed if name in found))
+    ordered += [name for name in found if name not in ordered]
+    return [f"{prefix}/index.md"] + [f"{prefix}/{name}" for name in ordered]
 
 
 def on_files(files, config):
