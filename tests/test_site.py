@@ -2,9 +2,6 @@
 
 import os
 import re
-import subprocess
-import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -14,22 +11,6 @@ import pytest
 import lossref
 
 ROOT = Path(__file__).resolve().parents[1]
-MKDOCS = Path(sys.executable).with_name("mkdocs")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    start = time.perf_counter()
-    result = subprocess.run(
-        [str(MKDOCS), "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
-    seconds = time.perf_counter() - start
-    assert result.returncode == 0, result.stderr[-4000:]
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
-    assert not warnings, warnings
-    return out, seconds
 
 
 def test_full_build_is_fast(site):
