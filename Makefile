@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+LIGHTHOUSE := tools/lighthouse/node_modules/.bin/lighthouse
 
-.PHONY: venv serve build test lint notebooks conformance golden clean
+.PHONY: venv serve build test lint lighthouse notebooks conformance golden clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +26,14 @@ build: $(STAMP)  ## build the site into site/
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) lint  ## every test: library, gradients, conformance, docs, notebooks, site
+# Lighthouse for the site tests, pinned by tools/lighthouse/package-lock.json (needs Node.js and npm)
+$(LIGHTHOUSE): tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --silent --no-audit --no-fund
+	touch $(LIGHTHOUSE)
+
+lighthouse: $(LIGHTHOUSE)
+
+test: $(STAMP) lint $(LIGHTHOUSE)  ## every test: library, gradients, conformance, docs, notebooks, site
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 notebooks: $(STAMP)  ## open the notebooks in JupyterLab
@@ -39,4 +47,4 @@ golden: conformance  ## regenerate tests/golden/torch.json with PyTorch
 	$(BIN)/python scripts/make_golden.py
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .hypothesis
+	rm -rf $(VENV) site .pytest_cache .hypothesis tools/lighthouse/node_modules

@@ -83,6 +83,9 @@ class Meta:
     A loss that bends on a length shorter than the tests' finite-difference step (1e-3)
     gives ``fd_step(**hyperparameters)``, the step to use instead (Charbonnier: ε/100).
 
+    ``explore`` gives the range of each hyperparameter a reader can vary on the loss's page;
+    the site draws the curve of ``curve`` for a grid of values in that range.
+
     An evaluation-only loss (the 0–1 loss) sets ``differentiable=False``: its ``.grad``
     raises, and the gradient tests leave it out (one test checks that it raises). A
     keyword-only hyperparameter without a default is listed in ``required`` with an
@@ -110,6 +113,8 @@ class Meta:
     outer: tuple = None  # (f, f'): applied after the reduction, e.g. the square root of RMSE
     fd_step: Callable = None  # hyperparameters -> finite-difference step for the tests
     reduction_note: str = "`\"mean\"` divides by the number of samples N (by Σw with `weights=`)."
+    # hyperparameter -> (low, high) or (low, high, "log"): the range of the page's slider
+    explore: dict = field(default_factory=dict)
 
 
 class Loss:

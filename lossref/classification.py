@@ -140,6 +140,7 @@ def _pos_weight(pos_weight, logits):
 
 
 @elementwise_loss(
+    explore={"pos_weight": (0.25, 5.0)},
     family="classification",
     formula=r"\ell(z, y) = -\big[\,w_+ \, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))\,\big] = w_+\, y \operatorname{softplus}(-z) + (1 - y) \operatorname{softplus}(z)",
     gradient=r"\frac{\partial \ell}{\partial z} = (1 - y)\, \sigma(z) - w_+\, y\, \sigma(-z) \;\; \overset{w_+ = 1}{=} \;\; \sigma(z) - y",
@@ -306,6 +307,7 @@ _CE_VARIANTS = (
 
 
 @class_axis_loss(
+    explore={"label_smoothing": (0.0, 0.5)},
     family="classification",
     formula=(
         r"\ell(z, y) = (1 - \varepsilon)\, w_y \big(\operatorname{LSE}(z) - z_y\big) + \frac{\varepsilon}{C} \sum_{c} w_c \big(\operatorname{LSE}(z) - z_c\big) \quad \text{(label } y\text{)}",
@@ -476,6 +478,7 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
 
 
 @elementwise_loss(
+    explore={"gamma": (0.0, 5.0), "alpha": (0.05, 0.95)},
     family="classification",
     formula=(
         r"\ell(z, y) = \alpha_t\,(1 - p_t)^{\gamma}\, \mathrm{BCE}(z, y) \quad (= -\alpha_t\,(1 - p_t)^{\gamma} \log p_t \text{ for } y \in \{0, 1\})",
@@ -578,6 +581,7 @@ _INTEGER_LABELS = replace(CLASS_LABEL, convert=_integer_labels)
 
 
 @class_axis_loss(
+    explore={"label_smoothing": (0.0, 0.5)},
     family="classification",
     formula=softmax_cross_entropy.meta.formula[0],
     gradient=softmax_cross_entropy.meta.gradient[0],
@@ -650,6 +654,7 @@ def _focal_alpha(alpha, num_classes):
 
 
 @class_axis_loss(
+    explore={"gamma": (0.0, 5.0)},
     family="classification",
     formula=r"\ell(z, y) = -\alpha_y\,(1 - p_y)^{\gamma} \log p_y, \qquad p = \mathrm{softmax}(z)",
     gradient=r"\frac{\partial \ell}{\partial z} = \alpha_y\,(1 - p_y)^{\gamma} \Big(1 - \gamma\, \frac{p_y \log p_y}{1 - p_y}\Big)(p - e_y)",

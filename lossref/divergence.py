@@ -384,6 +384,7 @@ def _distillation_log_ratio(student_logits, teacher_logits, temperature):
 
 
 @class_axis_loss(
+    explore={"temperature": (1.0, 10.0)},
     family="divergence",
     formula=(
         r"\ell(z_s, z_t) = T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big), \quad p^{T} = \mathrm{softmax}(z / T)",

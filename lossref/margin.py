@@ -10,6 +10,7 @@ from .classification import _check_class_axis, _check_labels, _class_weights
 
 
 @elementwise_loss(
+    explore={"margin": (0.0, 3.0)},
     family="margin",
     formula=r"\ell(f, y) = \max(0,\ m - y f), \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -y & y f < m \\ 0 & y f \ge m \end{cases}",
@@ -83,6 +84,7 @@ def _margin_curve(series=(("", {}, {}),), x_range=(-3.0, 3.0), y_limits=None):
 
 
 @elementwise_loss(
+    explore={"margin": (0.0, 3.0)},
     family="margin",
     formula=r"\ell(f, y) = \max(0,\ m - y f)^2, \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial f} = -2y\,\max(0,\ m - y f)",
@@ -168,6 +170,7 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
 
 
 @class_axis_loss(
+    explore={"margin": (0.0, 3.0)},
     family="margin",
     formula=(
         r"\ell_{\mathrm{CS}}(f, y) = w_y \max\big(0,\ m + \max_{j \ne y} f_j - f_y\big)^p \quad \text{(Crammer–Singer)}",

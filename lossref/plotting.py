@@ -7,8 +7,17 @@ import numpy as np
 
 # One palette and one look for every figure on the site (colour-blind safe, Okabe–Ito).
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+INK, GRID, ZERO = "#1f1f1f", "#b0b0b0", "#666666"  # text and axes, grid lines, the y = 0 line
+# The dark-theme figure is the light one recoloured: ink, grid and the darker series colours
+# are lightened so that each keeps its contrast on the slate background (ratio >= 4.5 for text).
+DARK = {
+    INK: "#e2e4e9", GRID: "#4a4f5c", ZERO: "#9aa0ad",
+    "#0072b2": "#56b4e9", "#d55e00": "#ff8a4c", "#009e73": "#2fd3a0", "#cc79a7": "#e8a2c9",
+}
 STYLE = {
     "font.size": 11,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],  # one short list in each <text>
     "axes.titlesize": 12,
     "axes.labelsize": 11,
     "axes.spines.top": False,
@@ -17,7 +26,16 @@ STYLE = {
     "grid.alpha": 0.3,
     "legend.frameon": False,
     "lines.linewidth": 2.0,
-    "svg.fonttype": "none",  # keep text as text: smaller files, page fonts
+    "text.color": INK,
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "grid.color": GRID,
+    "figure.facecolor": "none",  # transparent: the page's own background shows through
+    "axes.facecolor": "none",
+    "savefig.facecolor": "none",
+    "svg.fonttype": "none",  # keep text as text: smaller files, the page's fonts
     "svg.hashsalt": "lossref",  # deterministic ids, so rebuilds do not churn
 }
 
@@ -42,21 +60,93 @@ def curves(loss, points=401):
     """
     curve = loss.meta.curve
     x = np.linspace(*curve.x_range, points)
-    out = []
-    for label, series_args, hyper in curve.series:
-        args = curve.args(x, **series_args)
-        if not loss.differentiable:  # evaluation only (the 0–1 loss): no gradient to draw
-            values, grad = loss(*args, reduction="none", **hyper), None
-        elif "none" in loss.meta.reductions:
-            values = loss(*args, reduction="none", **hyper)
-            # with reduction="sum" the gradient holds each sample's own derivative
-            grad = loss.grad(*args, reduction="sum", argnum=curve.argnum, **hyper)
-        else:  # a metric of a whole batch (RMSE): each grid point is a batch, one row of args
-            pairs = [loss.value_and_grad(*row, **hyper) for row in zip(*args, strict=True)]
-            values, grad = np.array([v for v, _ in pairs]), np.array([g for _, g in pairs])
-        slope = curve.component(grad, args) if curve.component and grad is not None else grad
-        out.append((label, x, values, slope))
-    return out
+    return [(label, x, *along_curve(loss, x, series_args, hyper)) for label, series_args, hyper in curve.series]
+
+
+def along_curve(loss, x, series_args, hyper):
+    """The loss and its plotted derivative at the grid ``x`` for one series of its curve."""
+    curve = loss.meta.curve
+    args = curve.args(x, **series_args)
+    if not loss.differentiable:  # evaluation only (the 0–1 loss): no gradient to draw
+        values, grad = loss(*args, reduction="none", **hyper), None
+    elif "none" in loss.meta.reductions:
+        values = loss(*args, reduction="none", **hyper)
+        # with reduction="sum" the gradient holds each sample's own derivative
+        grad = loss.grad(*args, reduction="sum", argnum=curve.argnum, **hyper)
+    else:  # a metric of a whole batch (RMSE): each grid point is a batch, one row of args
+        pairs = [loss.value_and_grad(*row, **hyper) for row in zip(*args, strict=True)]
+        values, grad = np.array([v for v, _ in pairs]), np.array([g for _, g in pairs])
+    slope = curve.component(grad, args) if curve.component and grad is not None else grad
+    return values, slope
+
+
+def explorer(loss, name, *, steps=21, points=81):
+    """The curves a page's slider for hyperparameter ``name`` switches between.
+
+    The series is the first of the loss's curve that sets ``name`` (else its first), with
+    every other explorable hyperparameter at its default; ``name`` takes ``steps`` values over its
+    ``explore`` range. Numbers are rounded to 4 significant digits to keep the page small.
+
+    Args:
+        loss: A registered ``Loss`` whose ``explore`` metadata names ``name``.
+        name: The hyperparameter.
+        steps: Number of values of the hyperparameter.
+        points: Number of grid points along the curve.
+
+    Returns:
+        A dict ready for JSON: the hyperparameter's values and default index, the grid's
+        range, axis labels and, per value, the loss and derivative along the grid.
+
+    Examples:
+        >>> from lossref import huber
+        >>> from lossref.plotting import explorer
+        >>> data = explorer(huber, "delta", steps=3, points=3)
+        >>> data["values"], data["start"], data["loss"][0], data["grad"][2]
+        ([0.1, 1.0, 3.0], 1, [0.295, 0.0, 0.295], [-3.0, 0.0, 3.0])
+    """
+    low, high, *scale = loss.meta.explore[name]
+    grid = np.geomspace(low, high, steps) if scale == ["log"] else np.linspace(low, high, steps)
+    default = loss.hyperparameters.get(name)
+    start = 0
+    if isinstance(default, (int, float)) and not isinstance(default, bool) and low <= default <= high:
+        start = int(np.argmin(np.abs(grid - default)))
+        grid[start] = default  # the default is one of the slider's stops
+    x, series_args, hyper = default_series(loss, name, points)
+    value_rows, grad_rows = [], []
+    for v in grid:
+        values, slope = along_curve(loss, x, series_args, {**hyper, name: float(v)})
+        value_rows.append(rounded(values))
+        grad_rows.append(None if slope is None else rounded(slope))
+    curve = loss.meta.curve
+    return {
+        "name": name,
+        "values": rounded(grid),
+        "start": start,
+        "x": [float(curve.x_range[0]), float(curve.x_range[1])],
+        "x_label": curve.x_label,
+        "grad_label": curve.grad_label or "gradient ∂ℓ/∂(first argument)",
+        "y_limits": list(curve.y_limits) if curve.y_limits else None,
+        "loss": value_rows,
+        "grad": grad_rows,
+    }
+
+
+def default_series(loss, name=None, points=81):
+    """The grid, series arguments and hyperparameters of a loss's curve at its defaults.
+
+    The series is the first of the curve that sets hyperparameter ``name`` (else its first);
+    its own settings are kept (class counts, say) except explorable hyperparameters, which
+    stay at their defaults.
+    """
+    curve = loss.meta.curve
+    _, series_args, series_hyper = next((s for s in curve.series if name in s[2]), curve.series[0])
+    hyper = {**loss.meta.required, **{k: v for k, v in series_hyper.items() if k not in loss.meta.explore}}
+    return np.linspace(*curve.x_range, points), series_args, hyper
+
+
+def rounded(values):
+    """Floats to 4 significant digits; non-finite numbers become None (JSON null)."""
+    return [float(f"{v:.4g}") if np.isfinite(v) else None for v in np.asarray(values, dtype=float)]
 
 
 def figure(loss, *, points=401):
@@ -95,7 +185,7 @@ def figure(loss, *, points=401):
                          transform=ax_grad.transAxes, linespacing=1.6)
         for ax in drawn:
             ax.set_xlabel(curve.x_label)
-            ax.axhline(0, color="0.4", linewidth=0.8)
+            ax.axhline(0, color=ZERO, linewidth=0.8)
         ax_value.set_ylabel("ℓ")
         if curve.y_limits:
             ax_value.set_ylim(*curve.y_limits)
@@ -104,14 +194,38 @@ def figure(loss, *, points=401):
     return fig
 
 
-def svg(loss, **kwargs):
-    """The figure of ``loss`` as an SVG string (what the site embeds)."""
+def svg(loss, *, dark=False, **kwargs):
+    """The figure of ``loss`` as an SVG string (what the site embeds).
+
+    Args:
+        loss: A registered ``Loss``.
+        dark: Recolour for a dark page background (the site shows the variant that
+            matches the reader's theme).
+        **kwargs: Passed to ``figure``.
+
+    Returns:
+        The SVG document as a string.
+    """
     import io
 
     import matplotlib.pyplot as plt
 
-    fig = figure(loss, **kwargs)
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    with plt.rc_context(STYLE):  # savefig reads svg.fonttype and the face colours too
+        fig = figure(loss, **kwargs)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
-    return buffer.getvalue()
+    text = buffer.getvalue()
+    return recolor(text) if dark else text
+
+
+def recolor(svg_text):
+    """The dark-theme variant of a light figure: every colour in ``DARK`` replaced.
+
+    Examples:
+        >>> recolor('<path style="stroke: #0072b2"/><text style="fill: #1f1f1f">ℓ</text>')
+        '<path style="stroke: #56b4e9"/><text style="fill: #e2e4e9">ℓ</text>'
+    """
+    for light, dark in DARK.items():
+        svg_text = svg_text.replace(light.lower(), dark)
+    return svg_text

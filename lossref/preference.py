@@ -27,6 +27,7 @@ SEQUENCE_LOG_PROB = Domain(
 )
 
 @elementwise_loss(
+    explore={"margin": (0.0, 3.0)},
     family="preference",
     formula=r"\ell(r_c, r_r) = -\log\sigma(r_c - r_r - m) = \mathrm{softplus}(r_r - r_c + m)",
     gradient=r"\frac{\partial \ell}{\partial r_c} = -\frac{\partial \ell}{\partial r_r} = -\sigma(r_r - r_c + m)",
@@ -88,6 +89,7 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
 
 
 @elementwise_loss(
+    explore={"beta": (0.02, 1.0, "log"), "label_smoothing": (0.0, 0.45)},
     family="preference",
     formula=(
         r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",
@@ -186,6 +188,7 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
 
 
 @elementwise_loss(
+    explore={"clip_eps": (0.05, 0.5)},
     family="preference",
     formula=(
         r"\rho = e^{\log\pi_\theta(a|s) - \log\pi_{\mathrm{old}}(a|s)}",

@@ -514,6 +514,7 @@ _SKLEARN_REDUCTION = ("`\"mean\"` divides by N; with `weights=` by Σw, exactly 
 
 
 @elementwise_loss(
+    explore={"power": (1.0, 3.0)},
     family="probabilistic",
     formula=(
         r"d_p(y, \mu) = 2\Big(\frac{\max(y, 0)^{2-p}}{(1-p)(2-p)} - \frac{y\,\mu^{1-p}}{1-p} + \frac{\mu^{2-p}}{2-p}\Big)",

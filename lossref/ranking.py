@@ -88,6 +88,7 @@ def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
 
 
 @class_axis_loss(
+    explore={"margin": (-0.5, 0.9)},
     family="ranking",
     formula=(
         r"\ell(x_1, x_2, y) = \begin{cases} 1 - \cos(x_1, x_2) & y = +1 \\ \max\big(0,\ \cos(x_1, x_2) - m\big) & y = -1 \end{cases}",
@@ -224,6 +225,7 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
 
 
 @elementwise_loss(
+    explore={"margin": (0.0, 2.0)},
     family="ranking",
     formula=r"\ell(x_1, x_2, y) = \max\big(0,\ -y\,(x_1 - x_2) + m\big), \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial x_1} = -\frac{\partial \ell}{\partial x_2} = \begin{cases} -y & -y\,(x_1 - x_2) + m > 0 \\ 0 & \text{otherwise (0 at the kink)} \end{cases}",
@@ -372,6 +374,7 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
 
 
 @class_axis_loss(
+    explore={"margin": (0.2, 3.0)},
     family="ranking",
     formula=(
         r"\ell(a, p, n) = \max\big(0,\ d(a, p) - d(a, n) + m\big)",
@@ -492,6 +495,7 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
 
 
 @class_axis_loss(
+    explore={"margin": (0.25, 3.0)},
     family="ranking",
     formula=(
         r"\ell(a, b, y) = y\, d^2 + (1 - y)\,\max(0,\ m - d)^2, \quad d = \lVert a - b \rVert_2",

@@ -109,6 +109,7 @@ def mae(y_pred, y_true):
 
 
 @elementwise_loss(
+    explore={"delta": (0.1, 3.0)},
     family="regression",
     formula=r"\ell_\delta(\hat y, y) = \begin{cases} \frac{1}{2} r^2 & |r| \le \delta \\ \delta \left(|r| - \frac{1}{2}\delta\right) & |r| > \delta \end{cases}, \quad r = \hat y - y",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{clip}(r, -\delta, \delta)",
@@ -163,6 +164,7 @@ def huber(y_pred, y_true, *, delta=1.0):
 
 
 @elementwise_loss(
+    explore={"beta": (0.1, 3.0)},
     family="regression",
     formula=r"\ell_\beta(\hat y, y) = \begin{cases} \frac{r^2}{2\beta} & |r| < \beta \\ |r| - \frac{\beta}{2} & |r| \ge \beta \end{cases}, \quad r = \hat y - y",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{clip}\left(\frac{r}{\beta}, -1, 1\right) \quad (\operatorname{sign}(r) \text{ when } \beta = 0)",
@@ -261,6 +263,7 @@ def log_cosh(y_pred, y_true):
 
 
 @elementwise_loss(
+    explore={"q": (0.05, 0.95)},
     family="regression",
     formula=r"\ell_q(\hat y, y) = \max\big(q\,(y - \hat y),\ (q - 1)\,(y - \hat y)\big)",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \begin{cases} 1 - q & \hat y > y \\ -q & \hat y < y \\ 0 & \hat y = y \end{cases}",
@@ -429,6 +432,7 @@ def rmse(y_pred, y_true):
 
 
 @elementwise_loss(
+    explore={"eps": (0.001, 1.0, "log")},
     family="regression",
     formula=r"\ell_\epsilon(\hat y, y) = \sqrt{r^2 + \epsilon^2} - \epsilon, \quad r = \hat y - y",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{r}{\sqrt{r^2 + \epsilon^2}}",
@@ -490,6 +494,7 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
 
 
 @elementwise_loss(
+    explore={"scale": (0.2, 3.0)},
     family="regression",
     formula=r"\ell_c(\hat y, y) = \frac{c^2}{2} \log\left(1 + \frac{r^2}{c^2}\right), \quad r = \hat y - y",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{r}{1 + r^2 / c^2}",
@@ -554,6 +559,7 @@ def cauchy(y_pred, y_true, *, scale=1.0):
 
 
 @elementwise_loss(
+    explore={"c": (1.0, 8.0)},
     family="regression",
     formula=(
         r"\ell_c(\hat y, y) = \begin{cases} \frac{c^2}{6}\left[1 - \left(1 - \frac{r^2}{c^2}\right)^3\right] & |r| \le c \\ \frac{c^2}{6} & |r| > c \end{cases}",

@@ -33,6 +33,7 @@ def _curve(series):
 
 
 @elementwise_loss(
+    explore={"strength": (0.1, 3.0)},
     family="regularization",
     formula=r"R(\theta) = \frac{\lambda}{2}\,\lVert\theta\rVert_2^2 = \frac{\lambda}{2}\sum_j \theta_j^2",
     gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\theta_j",
@@ -93,6 +94,7 @@ def l2_penalty(params, *, strength=1.0):
 
 
 @elementwise_loss(
+    explore={"strength": (0.1, 3.0)},
     family="regularization",
     formula=r"R(\theta) = \lambda\,\lVert\theta\rVert_1 = \lambda\sum_j |\theta_j|",
     gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\mathrm{sign}(\theta_j) \quad (0 \text{ at } \theta_j = 0)",
@@ -136,6 +138,7 @@ def l1_penalty(params, *, strength=1.0):
 
 
 @elementwise_loss(
+    explore={"l1_ratio": (0.0, 1.0)},
     family="regularization",
     formula=r"R(\theta) = \lambda\Big(\rho\,\lVert\theta\rVert_1 + \frac{1-\rho}{2}\,\lVert\theta\rVert_2^2\Big)",
     gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\big(\rho\,\mathrm{sign}(\theta_j) + (1-\rho)\,\theta_j\big) \quad (\mathrm{sign}(0) = 0)",

@@ -90,6 +90,7 @@ _EXTREMES = (
 
 
 @class_axis_loss(
+    explore={"smooth": (0.0, 5.0)},
     family="segmentation",
     formula=(r"\ell = 1 - \frac{2\sum_i p_i t_i + s}{\sum_i p_i + \sum_i t_i + s}",),
     gradient=(r"\frac{\partial \ell}{\partial p_i} = \frac{(2I + s) - 2 t_i\,(U + s)}{(U + s)^2}",
@@ -160,6 +161,7 @@ def dice(probs, targets, *, smooth=1.0):
 
 
 @class_axis_loss(
+    explore={"smooth": (0.0, 5.0)},
     family="segmentation",
     formula=(r"\ell = 1 - \frac{I + s}{U - I + s}, \quad I = \sum_i p_i t_i,\ \ U = \sum_i p_i + \sum_i t_i",),
     gradient=r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(U - I + s) - (I + s)(1 - t_i)}{(U - I + s)^2}",
@@ -212,6 +214,7 @@ def jaccard(probs, targets, *, smooth=1.0):
 
 
 @class_axis_loss(
+    explore={"alpha": (0.1, 0.9), "beta": (0.1, 0.9)},
     family="segmentation",
     formula=(r"\ell = 1 - \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",
              r"TP = \sum_i p_i t_i,\ \ FP = \sum_i p_i (1 - t_i),\ \ FN = \sum_i (1 - p_i)\, t_i"),
@@ -293,6 +296,7 @@ def _perfect_overlap(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=
 
 
 @class_axis_loss(
+    explore={"gamma": (0.5, 3.0), "alpha": (0.1, 0.9)},
     family="segmentation",
     formula=(r"\ell = (1 - T)^{\gamma}, \quad T = \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",),
     gradient=r"\frac{\partial \ell}{\partial p_i} = -\gamma\,(1 - T)^{\gamma - 1}\,\frac{\partial T}{\partial p_i}",

@@ -29,6 +29,7 @@ def _token_mask(mask, labels):
 
 
 @class_axis_loss(
+    explore={"label_smoothing": (0.0, 0.5)},
     family="sequence",
     formula=(
         r"\ell_{b,t} = m_{b,t}\,\big(\mathrm{LSE}(z_{b,t}) - z_{b,t,y_{b,t}}\big) \quad (\varepsilon = 0)",

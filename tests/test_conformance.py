@@ -40,9 +40,22 @@ def assert_matches_torch(case, torch_value, torch_grad):
 
 
 def test_golden_file_matches_the_case_list():
-    # the committed vectors were generated from exactly today's inputs: regenerate if not
-    keys = ("loss", "kind", "args", "hyper", "reduction", "weights", "argnum")  # argnum only where not 0
-    assert [{k: c[k] for k in keys if k in c} for c in GOLDEN["cases"]] == cases()
+    # the committed vectors were generated from today's inputs: regenerate if not. Sampled
+    # inputs pass through exp (softmax rows), whose last bit differs between CPUs (NumPy's
+    # SIMD paths), so arrays are compared to 4 ulps; everything else exactly. The golden
+    # values are checked at the committed inputs, so an ulp here changes nothing there.
+    keys = ("loss", "kind", "hyper", "reduction", "argnum")  # argnum only where not 0
+    expected = cases()
+    assert len(GOLDEN["cases"]) == len(expected)
+    for committed, case in zip(GOLDEN["cases"], expected, strict=True):
+        assert {k: committed[k] for k in keys if k in committed} == {k: case[k] for k in keys if k in case}
+        for name in ("args", "weights"):
+            if case[name] is None or committed[name] is None:
+                assert committed[name] == case[name]
+                continue
+            for a, b in zip(committed[name], case[name], strict=True):
+                np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
+                                           rtol=4 * np.finfo(float).eps, atol=0)
     assert GOLDEN["torch"].startswith("2.13.0") and GOLDEN["dtype"] == "float64"
 
 

@@ -41,7 +41,7 @@ def on_config(config):
     losses = {}
     for loss in lossref.catalog():
         losses.setdefault(loss.meta.family, []).append(loss)
-    loss_nav = ["losses/index.md"]
+    loss_nav = ["losses/index.md", "losses/compare.md"]
     for family in sorted(losses, key=_family_order):
         loss_nav.append({family.capitalize(): [f"losses/{loss.name}.md" for loss in losses[family]]})
     config["nav"] = [{"Home": "index.md"}, {"Losses": loss_nav}]
@@ -67,7 +67,9 @@ def _ordered_section(path, prefix, pattern):
 def on_files(files, config):
     """Add one SVG figure per loss, drawn from ``lossref`` at build time."""
     for loss in lossref.catalog():
-        files.append(File.generated(config, f"assets/plots/{loss.name}.svg", content=plotting.svg(loss)))
+        light = plotting.svg(loss)
+        files.append(File.generated(config, f"assets/plots/{loss.name}.svg", content=light))
+        files.append(File.generated(config, f"assets/plots/{loss.name}-dark.svg", content=plotting.recolor(light)))
     return files
 
 
@@ -78,6 +80,12 @@ def on_page_markdown(markdown, page, config, files):
             return index_block()
         if kind == "finder":
             return finder_block()
+        if kind == "compare":
+            return compare_block()
+        if kind == "translation":
+            return translation_block()
+        if kind == "cheatsheet":
+            return cheatsheet_block()
         loss = lossref.get(name)
         return {"definition": definition_block, "frameworks": frameworks_block, "api": api_block}[kind](loss)
 
@@ -145,6 +153,8 @@ def _accuracy_lines(loss):
 
 def definition_block(loss):
     meta = loss.meta
+    alt = (f"{loss.name}: the loss (left) and "
+           f"{'its gradient (right)' if loss.differentiable else 'why it has no gradient (right)'}, drawn by lossref")
     rows = [f"| `{name}` | {_cell(meta.domain[name].text)} |" for name in loss.arg_names]
     rows += [
         f"| `{name}` (keyword) | "
@@ -181,10 +191,11 @@ def definition_block(loss):
             f"**Properties (checked by the tests).** {props}.",
             "",
             *_accuracy_lines(loss),
-            f"![{loss.name}: the loss (left) and "
-            f"{'its gradient (right)' if loss.differentiable else 'why it has no gradient (right)'}, drawn by lossref]"
-            f"(../assets/plots/{loss.name}.svg){{ .lossref-plot }}",
+            # one variant per theme; mkdocs-material shows the one matching the reader's palette
+            *(f"![{alt}](../assets/plots/{loss.name}{suffix}.svg#only-{theme}){{ .lossref-plot }}"
+              for suffix, theme in (("", "light"), ("-dark", "dark"))),
             "",
+            *(explorer_block(loss, name) for name in meta.explore),
         ]
     )
 
@@ -294,6 +305,120 @@ def finder_block():
             "",
         ]
     )
+
+
+def _json(data):
+    # "</" cannot close the <script> element early, whatever a label contains
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+
+
+def _panels(title):
+    """Two empty SVG panels (loss, gradient) that assets/lossref.js draws into."""
+    return (f'<div class="lossref-panels" role="img" aria-label="{html.escape(title)}">'
+            '<svg class="lossref-value" viewBox="0 0 420 270"></svg>'
+            '<svg class="lossref-grad" viewBox="0 0 420 270"></svg></div>')
+
+
+def explorer_block(loss, name):
+    """A slider over one hyperparameter, redrawing the loss and its gradient (plain JS)."""
+    data = plotting.explorer(loss, name)
+    ident = f"explore-{loss.name}-{name}"
+    return "\n".join([
+        '<div class="lossref-explorer" markdown="0">',
+        f'<label for="{ident}">Vary <code>{name}</code></label> '
+        f'<input type="range" id="{ident}" min="0" max="{len(data["values"]) - 1}" step="1" '
+        f'value="{data["start"]}"> <output for="{ident}" aria-live="polite"></output>',
+        _panels(f"{loss.name}: the loss and its gradient as {name} varies"),
+        f'<script type="application/json">{_json(data)}</script>',
+        "</div>",
+        "",
+    ])
+
+
+def compare_block():
+    """Every family's losses that share an x-axis, overlaid on demand (plain JS)."""
+    groups = {}
+    for loss in sorted(lossref.catalog(), key=lambda loss: _family_order(loss.meta.family)):
+        if loss.meta.curve is not None:
+            groups.setdefault((loss.meta.family, loss.meta.curve.x_label), []).append(loss)
+    data = []
+    for (family, x_label), losses in groups.items():
+        if len(losses) < 2:
+            continue
+        curves = []
+        for loss in losses:
+            x, series_args, hyper = plotting.default_series(loss, points=121)
+            values, slope = plotting.along_curve(loss, x, series_args, hyper)
+            label = loss.meta.curve.series[0][0] if not set(loss.meta.curve.series[0][2]) & set(loss.meta.explore) else ""
+            curves.append({"name": loss.name, "series": label, "x": [float(x[0]), float(x[-1])],
+                           "loss": plotting.rounded(values),
+                           "grad": None if slope is None else plotting.rounded(slope),
+                           "y_limits": list(loss.meta.curve.y_limits) if loss.meta.curve.y_limits else None})
+        data.append({"family": family, "x_label": x_label, "curves": curves})
+    options = "".join(f'<option value="{i}">{html.escape(g["family"].capitalize())}: {html.escape(g["x_label"])}</option>'
+                      for i, g in enumerate(data))
+    return "\n".join([
+        '<div class="lossref-compare" markdown="0">',
+        f'<label for="compare-group">Family and x-axis</label> <select id="compare-group">{options}</select>',
+        '<fieldset><legend>Losses to overlay</legend><div class="lossref-choices"></div></fieldset>',
+        _panels("the chosen losses (left) and their gradients (right), overlaid"),
+        '<ul class="lossref-legend"></ul>',
+        f'<script type="application/json">{_json(data)}</script>',
+        "</div>",
+        "",
+    ])
+
+
+FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
+
+
+def translation_block():
+    """Every loss's names in the frameworks, then its arguments, domain and denominator."""
+    losses = sorted(lossref.catalog(), key=lambda loss: (_family_order(loss.meta.family), loss.name))
+    names = ["| Loss | " + " | ".join(FRAMEWORKS) + " |", "|---" * (len(FRAMEWORKS) + 1) + "|"]
+    conventions = ["| Loss | `lossref` call | First argument | `\"mean\"` divides by | Known differences |",
+                   "|---|---|---|---|---|"]
+    for loss in losses:
+        link = f"[`{loss.name}`](../losses/{loss.name}.md)"
+        eq = loss.meta.equivalents
+        names.append(f"| {link} | " + " | ".join(_cell(_code_spans(eq[fw])) if fw in eq else "—" for fw in FRAMEWORKS) + " |")
+        hyper = ", ".join(f"{k}={'…' if k in loss.meta.required else _hyper_text(v)}" for k, v in loss.hyperparameters.items())
+        call = f"`{loss.name}({', '.join(loss.arg_names)}{', *, ' + hyper if hyper else ''})`"
+        first = loss.arg_names[0]
+        differences = len(loss.meta.differences)
+        diff_cell = (f"[{differences}](../losses/{loss.name}.md#framework-differences)" if differences else "none known")
+        conventions.append(f"| {link} | {_cell(call)} | `{first}` ∈ {_cell(loss.meta.domain[first].text)} | "
+                           f"{_cell(loss.meta.reduction_note)} | {diff_cell} |")
+    return "\n".join(["### Names", "", *names, "", "### Arguments, domains and denominators", "", *conventions, ""])
+
+
+CHEATSHEET = ("mse", "mae", "huber", "quantile", "binary_cross_entropy_with_logits", "softmax_cross_entropy",
+              "kl_div", "sigmoid_focal", "hinge", "triplet_margin", "dice", "poisson_nll")
+
+
+def _first_display(latex):
+    return latex[0] if isinstance(latex, tuple) else latex
+
+
+def cheatsheet_block():
+    """The core losses on one printable page: formula, gradient, domain and use, from metadata."""
+    cards = []
+    for name in CHEATSHEET:
+        loss = lossref.get(name)
+        first = loss.arg_names[0]
+        cards += [
+            '<div class="lossref-card" markdown="1">',
+            f"**[{_page_title(loss)}](../losses/{name}.md)** `{name}`",
+            "",
+            f"$$\n{_first_display(loss.meta.formula)}\n$$",
+            "",
+            f"$$\n{_first_display(loss.meta.gradient)}\n$$",
+            "",
+            f"`{first}` ∈ {loss.meta.domain[first].text}. {loss.meta.use_case}",
+            "",
+            "</div>",
+        ]
+    return "\n".join(['<div class="lossref-cheatsheet" markdown="1">', "", *cards, "", "</div>", ""])
 
 
 def index_block():

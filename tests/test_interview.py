@@ -1,0 +1,59 @@
+"""The interview bank: 120 questions or more, each with a level, an answer and, where it claims to
+check something, a fence; every question of the research list (user-needs §3) covered."""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDER = ROOT / "docs" / "interview"
+PAGES = sorted(p for p in FOLDER.glob("*.md") if p.name != "index.md")
+sys.path.insert(0, str(ROOT / "docs" / "hooks"))
+
+from interview import questions, topics_table  # noqa: E402
+
+BLOCK = re.compile(r'^\?\?\? question "(.*?)"\n((?:[ \t]+.*\n|\n)*)', re.M)
+
+
+def blocks():
+    out = []
+    for page in PAGES:
+        text = page.read_text() + "\n"
+        out += [(page.stem, title, body) for title, body in BLOCK.findall(text)]
+    return out
+
+
+def test_at_least_120_questions():
+    assert len(blocks()) >= 120
+    # the hook counts the same questions the bank holds
+    assert sum(len(questions(p.read_text())) for p in PAGES) == len(blocks())
+
+
+@pytest.mark.parametrize("page, title, body", blocks(), ids=lambda v: v[:40] if isinstance(v, str) else "")
+def test_question_has_level_and_answer(page, title, body):
+    assert re.match(r"\[(Easy|Medium|Hard)\] \S", title), title
+    answer = re.sub(r"```python.*?```", "", body, flags=re.S)
+    answer = re.sub(r"<!--.*?-->", "", answer)
+    # prose of two sentences or more, or (a coding question) a reference solution that runs
+    assert len(answer.split()) >= 15 or "```python" in body, f"{title}: the answer is too short"
+
+
+def test_derivations_and_coding_questions_are_checked():
+    # a derivation ("derive", "show that", "implement", "code") must come with a fence that runs
+    unchecked = [title for _, title, body in blocks()
+                 if re.search(r"\b(Derive|Show that|Implement|Code)\b", title) and "```python" not in body]
+    assert not unchecked, unchecked
+
+
+def test_every_research_question_is_covered():
+    covered = {int(n) for _, _, body in blocks() for group in re.findall(r"<!-- covers: ([\d, ]+) -->", body)
+               for n in group.split(",")}
+    assert set(range(1, 49)) <= covered, sorted(set(range(1, 49)) - covered)
+
+
+def test_topics_table_counts_every_page():
+    table = topics_table()
+    assert f"**{len(blocks())}**" in table
+    assert all(f"]({page.name})" in table for page in PAGES)
