@@ -221,7 +221,7 @@ def browser(site):
     server.shutdown()
 
 
-def _visit(chromium, url, *, width=1280, dark=False):
+def _visit(chromium, url, *, width=1280, dark=False, wait_until="networkidle"):
     """Load ``url``; return the page and what happened: requests, failures, console errors."""
     context = chromium.new_context(viewport={"width": width, "height": 900},
                                    color_scheme="dark" if dark else "light")
@@ -232,7 +232,7 @@ def _visit(chromium, url, *, width=1280, dark=False):
     page.on("response", lambda r: r.status >= 400 and seen["failed"].append(f"{r.status} {r.url}"))
     page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.goto(url, wait_until="networkidle")
+    page.goto(url, wait_until=wait_until)
     return page, seen
 
 
@@ -355,7 +355,8 @@ def test_explorers_redraw_from_the_keyboard(browser):
     chromium, base = browser
     problems = []
     for loss in sorted({loss for loss, _ in EXPLORED}, key=lambda loss: loss.name):
-        page, seen = _visit(chromium, f"{base}/losses/{loss.name}/")
+        # "load": the explorers need the page's script, not the search index a worker fetches later
+        page, seen = _visit(chromium, f"{base}/losses/{loss.name}/", wait_until="load")
         sliders = page.locator(".lossref-explorer input[type=range]")
         if sliders.count() != len(loss.meta.explore):
             problems.append((loss.name, "sliders", sliders.count()))
