@@ -13,6 +13,7 @@ from .classification import (
     sparse_categorical_cross_entropy,
     zero_one,
 )
+from .contrastive import info_nce
 from .divergence import cross_entropy, js_div, kl_div, knowledge_distillation
 from .generative import diffusion_noise_mse, gan_discriminator, gan_generator, vae_elbo
 from .margin import (
@@ -73,6 +74,7 @@ __all__ = [
     "get",
     "gradcheck",
     "hinge",
+    "info_nce",
     "huber",
     "jaccard",
     "js_div",

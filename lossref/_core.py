@@ -83,6 +83,10 @@ class Meta:
     A loss that bends on a length shorter than the tests' finite-difference step (1e-3)
     gives ``fd_step(**hyperparameters)``, the step to use instead (Charbonnier: ε/100).
 
+    A ``coupled`` loss (InfoNCE: every other row of the batch is a negative) returns per-row
+    values, but its kernel's gradient is that of their sum with respect to every row, so a
+    per-sample weight cannot be applied by scaling rows: ``weights=`` raises for it.
+
     ``explore`` gives the range of each hyperparameter a reader can vary on the loss's page;
     the site draws the curve of ``curve`` for a grid of values in that range.
 
@@ -115,6 +119,7 @@ class Meta:
     reduction_note: str = "`\"mean\"` divides by the number of samples N (by Σw with `weights=`)."
     # hyperparameter -> (low, high) or (low, high, "log"): the range of the page's slider
     explore: dict = field(default_factory=dict)
+    coupled: bool = False  # each sample's loss depends on the other rows (InfoNCE's negatives)
 
 
 class Loss:
@@ -233,6 +238,12 @@ class Loss:
             raise ValueError(
                 "grad needs a scalar loss: use reduction='mean' or 'sum' "
                 "(with 'sum', an elementwise loss's grad is its per-element derivative)"
+            )
+        if weights is not None and self.meta.coupled:
+            raise ValueError(
+                f"weights= is not supported by {self.name}: each row's loss depends on the other rows "
+                "(they are its negatives), so a weight cannot scale one sample's gradient alone; "
+                "select or repeat rows instead"
             )
         arrays = [self.meta.domain[n].convert(a, n) for n, a in zip(self.arg_names, args, strict=True)]
         if self.layout == "elementwise":

@@ -69,6 +69,10 @@ def along_curve(loss, x, series_args, hyper):
     args = curve.args(x, **series_args)
     if not loss.differentiable:  # evaluation only (the 0–1 loss): no gradient to draw
         values, grad = loss(*args, reduction="none", **hyper), None
+    elif loss.meta.coupled:  # each grid point is a whole batch (InfoNCE): plot its first row's loss
+        rows = list(zip(*args, strict=True))
+        values = np.array([loss(*row, reduction="none", **hyper)[0] for row in rows])
+        grad = np.array([loss.grad(*row, reduction="sum", argnum=curve.argnum, **hyper) for row in rows])
     elif "none" in loss.meta.reductions:
         values = loss(*args, reduction="none", **hyper)
         # with reduction="sum" the gradient holds each sample's own derivative

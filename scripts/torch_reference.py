@@ -258,6 +258,25 @@ def contrastive(a, b, y, reduction, margin=1.0):
     return _reduce(loss, reduction)
 
 
+def info_nce(u, v, reduction, temperature=0.1, form="one_way"):
+    # cross-entropy over the cosine-similarity matrix, written from the papers' formulas
+    u, v = F.normalize(u, dim=-1, eps=0.0), F.normalize(v, dim=-1, eps=0.0)
+    n = u.shape[0]
+    if form == "nt_xent":  # SimCLR: 2N views, self excluded, partner i <-> i + N
+        z = torch.cat([u, v])
+        s = z @ z.T / temperature
+        s = s.masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
+        partner = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
+        per_view = F.cross_entropy(s, partner, reduction="none")
+        return _reduce((per_view[:n] + per_view[n:]) / 2, reduction)
+    s = u @ v.T / temperature
+    target = torch.arange(n)
+    loss = F.cross_entropy(s, target, reduction="none")
+    if form == "symmetric":  # CLIP: rows and columns
+        loss = (loss + F.cross_entropy(s.T, target, reduction="none")) / 2
+    return _reduce(loss, reduction)
+
+
 def poisson_nll(x, y, reduction, log_input=True, full=False, eps=1e-8):
     return F.poisson_nll_loss(x, y, log_input=log_input, full=full, eps=eps, reduction=reduction)
 
@@ -365,7 +384,7 @@ LOSSES = {f.__name__: f for f in (
     charbonnier, cauchy, tukey_biweight, mape, smape,
     sparse_categorical_cross_entropy, softmax_focal, class_balanced,
     js_div, cross_entropy, knowledge_distillation, cosine_embedding, margin_ranking,
-    triplet_margin, contrastive,
+    triplet_margin, contrastive, info_nce,
     poisson_nll, gaussian_nll, sequence_cross_entropy,
     gan_discriminator, gan_generator, vae_elbo, diffusion_noise_mse,
     dice, jaccard, tversky, focal_tversky,
@@ -409,6 +428,8 @@ REFERENCES = {
     "knowledge_distillation": "torch.nn.functional.kl_div on log_softmax (+ cross_entropy with labels)",
     "cosine_embedding": "torch.nn.functional.cosine_embedding_loss (other eps: its formula in PyTorch)",
     "margin_ranking": "torch.nn.functional.margin_ranking_loss",
+    "info_nce": "torch.nn.functional.cross_entropy on the cosine-similarity matrix (F.normalize), rows and "
+                "columns for the symmetric form, the 2N views with self masked for NT-Xent (autograd gradients)",
     "gan_discriminator": "torch.nn.functional.binary_cross_entropy_with_logits (minimax); the other "
                          "variants' formulas in PyTorch (autograd gradients)",
     "gan_generator": "torch.nn.functional.binary_cross_entropy_with_logits (non-saturating, saturating); "

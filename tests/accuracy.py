@@ -95,11 +95,45 @@ def relative_error(ours, exact):
     return float(abs(mp.mpf(ours) - exact) / scale)
 
 
+def measure_coupled(loss, hyper):
+    """A coupled loss (InfoNCE): its stress rows form one batch, whose rows are each other's
+    negatives; the positives are the same rows shifted by one. Every per-pair value and
+    every entry of both gradients (of the sum) is compared with the mpmath reference, the
+    gradient relative to the size of the terms it sums (``grad_magnitude``)."""
+    ref = REFERENCES[loss.name]
+    rows = [np.asarray(r, dtype=float) for r in loss.meta.domain[loss.arg_names[0]].stress]
+    rows = [r for r in rows if np.abs(r).max() > 0]  # a zero vector has no direction: it raises
+    args = [np.array(rows), np.roll(np.array(rows), 1, axis=0)]
+    mh = _mp_hyper(hyper)
+    values = loss(*args, reduction="none", **hyper)
+    grads = [loss.grad(*args, reduction="sum", argnum=k, **hyper) for k in range(2)]
+    exact_args = [[_mp(r) for r in a] for a in args]
+    worst_value = worst_grad = 0.0
+    with mp.workdps(DPS):
+        exact = ref(*exact_args, **mh)
+        for ours, e in zip(values, exact, strict=True):
+            worst_value = max(worst_value, relative_error(float(ours), e) or 0.0)
+        magnitudes = ref.grad_magnitude(*exact_args, **mh)  # the gradient's terms can cancel
+        for k in range(2):
+            for i, j in np.ndindex(args[k].shape):
+                def total(t, k=k, i=i, j=j):
+                    point = [[list(r) for r in a] for a in exact_args]
+                    point[k][i][j] = t
+                    return mp.fsum(ref(*point, **mh))
+                exact = derivative(total, exact_args[k][i][j])
+                exact = None if exact is None else (exact, magnitudes[k][i][j])
+                g = relative_error(float(grads[k][i, j]), exact)
+                worst_grad = max(worst_grad, g or 0.0)
+    return worst_value, worst_grad, len(rows)
+
+
 def measure(loss, hyper):
     """Worst relative error of the value and of the gradient over the stress grid.
 
     The gradient's is None for an evaluation-only loss (no gradient): only values count.
     """
+    if loss.meta.coupled:
+        return measure_coupled(loss, hyper)
     ref = REFERENCES[loss.name]
     points = stress_points(loss, hyper)
     hyper = _fit_classes(loss, hyper, points[0])

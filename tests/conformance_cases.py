@@ -134,6 +134,12 @@ EXTREMES = {
     "margin_ranking": [([BIG, -BIG, 1e-300, 3.0, 1e8], [-BIG, BIG, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0], {}),
                        ([BIG, 0.25, 2.0], [BIG, 0.5, -2.0], [1.0, -1.0, 1.0], {"margin": 1.0})],
     # huge and tiny rows, swap both ways; no slack exactly 0 and no ties d(a, n) = d(p, n)
+    "info_nce": [  # a tiny temperature: similarities of ±1000 (torch: cross_entropy on them)
+        ([[1.0, 2.0, 3.0], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]], [[2.0, 4.0, 6.0], [-1.0, -2.0, -3.0], [3.0, -2.0, 0.5]],
+         {"temperature": 1e-3}),
+        ([[1.0, 2.0, 3.0], [3.0, 1.0, -2.0]], [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0]], {"form": "nt_xent", "temperature": 0.01}),
+        ([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]], {"form": "symmetric", "temperature": 0.05}),
+    ],
     "triplet_margin": [
         ([[BIG, 1.0, -BIG], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [0.0, 0.0, 0.0]],
          [[BIG, 2.0, -BIG], [1.5, 2.0, 3.0], [3.0, 2.0, 1.0], [0.5, -0.5, 0.0]],
@@ -227,8 +233,9 @@ def cases():
                     for argnum in _argnums(loss, reduction):
                         out.append(_case(loss.name, args, hyper, reduction, argnum=argnum))
         args = loss.sample_inputs(rng, batch=5, classes=4)
-        out.append(_case(loss.name, args, dict(loss.meta.required), loss.meta.reductions[0], weights=rng.uniform(0.1, 3.0, size=5),
-                         kind="weights"))
+        if not loss.meta.coupled:  # a coupled loss (InfoNCE) rejects weights=
+            out.append(_case(loss.name, args, dict(loss.meta.required), loss.meta.reductions[0],
+                             weights=rng.uniform(0.1, 3.0, size=5), kind="weights"))
         for *xs, hyper in EXTREMES.get(loss.name, []):  # rows: the loss's arguments, then hyperparameters
             for reduction in ("sum", "none"):
                 for argnum in _argnums(loss, reduction):

@@ -490,3 +490,75 @@ def l1_penalty(theta, strength=1.0):
 def elastic_net_penalty(theta, strength=1.0, l1_ratio=0.5):
     rho = mp.mpf(l1_ratio)
     return mp.mpf(strength) * (rho * abs(theta) + (1 - rho) / 2 * theta**2)
+
+
+@reference("info_nce")
+def info_nce(anchors, positives, temperature=0.1, form="one_way"):
+    """A coupled loss: the whole batch (lists of rows) in, the per-pair losses out."""
+    def unit(v):
+        n = mp.sqrt(mp.fsum(t * t for t in v))
+        return [t / n for t in v]
+
+    def lse(row):
+        m = max(row)
+        return m + mp.log(mp.fsum(mp.exp(t - m) for t in row))
+
+    u, v = [unit(r) for r in anchors], [unit(r) for r in positives]
+    n = len(u)
+    dot = lambda a, b: mp.fsum(x * y for x, y in zip(a, b, strict=True))  # noqa: E731
+    if form == "nt_xent":
+        z = u + v
+        losses = []
+        for a in range(2 * n):
+            row = [dot(z[a], z[b]) / temperature for b in range(2 * n) if b != a]
+            losses.append(lse(row) - dot(z[a], z[(a + n) % (2 * n)]) / temperature)
+        return [(losses[i] + losses[i + n]) / 2 for i in range(n)]
+    s = [[dot(u[i], v[j]) / temperature for j in range(n)] for i in range(n)]
+    rows = [lse(s[i]) - s[i][i] for i in range(n)]
+    if form == "symmetric":
+        cols = [lse([s[i][j] for i in range(n)]) - s[j][j] for j in range(n)]
+        return [(r + c) / 2 for r, c in zip(rows, cols, strict=True)]
+    return rows
+
+
+def _info_nce_grad_magnitude(anchors, positives, temperature=0.1, form="one_way"):
+    """Per entry, the sum of the sizes of the terms its gradient adds up: the gradient of a row
+    is a softmax-weighted sum of unit vectors minus its projection on the row itself, and
+    those terms nearly cancel for a row whose candidates all lie close to its own direction."""
+    def unit(v):
+        n = mp.sqrt(mp.fsum(t * t for t in v))
+        return [t / n for t in v], n
+
+    def softmax(row):
+        m = max(row)
+        e = [mp.exp(t - m) if t != -mp.inf else mp.mpf(0) for t in row]
+        total = mp.fsum(e)
+        return [x / total for x in e]
+
+    dot = lambda a, b: mp.fsum(x * y for x, y in zip(a, b, strict=True))  # noqa: E731
+    us, vs = [unit(r) for r in anchors], [unit(r) for r in positives]
+    n, tau = len(us), temperature
+    if form == "nt_xent":
+        z = us + vs
+        size = 2 * n
+        p = [softmax([dot(z[a][0], z[b][0]) / tau if b != a else -mp.inf for b in range(size)]) for a in range(size)]
+        g = [[abs(p[a][b] - (1 if b == (a + n) % size else 0)) / 2 for b in range(size)] for a in range(size)]
+        weight = [[g[a][b] + g[b][a] for b in range(size)] for a in range(size)]
+        out = [[mp.fsum(weight[a][b] * (abs(z[b][0][k]) + abs(z[a][0][k])) for b in range(size)) / (tau * z[a][1])
+                for k in range(len(z[a][0]))] for a in range(size)]
+        return out[:n], out[n:]
+    s = [[dot(us[i][0], vs[j][0]) / tau for j in range(n)] for i in range(n)]
+    rows = [softmax(s[i]) for i in range(n)]
+    g = [[abs(rows[i][j] - (1 if i == j else 0)) for j in range(n)] for i in range(n)]
+    if form == "symmetric":
+        cols = [softmax([s[i][j] for i in range(n)]) for j in range(n)]
+        g = [[(g[i][j] + abs(cols[j][i] - (1 if i == j else 0))) / 2 for j in range(n)] for i in range(n)]
+    d = len(us[0][0])
+    mag_u = [[mp.fsum(g[i][j] * (abs(vs[j][0][k]) + abs(us[i][0][k])) for j in range(n)) / (tau * us[i][1])
+              for k in range(d)] for i in range(n)]
+    mag_v = [[mp.fsum(g[i][j] * (abs(us[i][0][k]) + abs(vs[j][0][k])) for i in range(n)) / (tau * vs[j][1])
+              for k in range(d)] for j in range(n)]
+    return mag_u, mag_v
+
+
+info_nce.grad_magnitude = _info_nce_grad_magnitude

@@ -509,3 +509,27 @@ def test_keras_tversky_alpha_on_false_negatives():
     keras = _keras_tversky(t, p, alpha=0.3, beta=0.7)
     assert keras == pytest.approx(lossref.tversky(p, t, alpha=0.7, beta=0.3, smooth=0.0), rel=1e-6)
     assert keras != pytest.approx(lossref.tversky(p, t, alpha=0.3, beta=0.7, smooth=0.0), rel=1e-3)
+
+
+def _optax_ntxent(embeddings, labels, temperature):
+    # optax.losses.ntxent's semantics, written out: cosine similarities over one matrix; every
+    # pair (i, j ≠ i) with the same label is a positive, whose denominator is that positive plus
+    # the anchor's negatives (different labels); the mean over the positive pairs
+    e = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    s = e @ e.T / temperature
+    same = labels[:, None] == labels[None, :]
+    losses = []
+    for i, j in zip(*np.nonzero(same & ~np.eye(len(labels), dtype=bool)), strict=True):
+        negatives = np.exp(s[i][~same[i]])
+        losses.append(-np.log(np.exp(s[i, j]) / (np.exp(s[i, j]) + negatives.sum())))
+    return np.mean(losses)
+
+
+def test_optax_ntxent_labels():
+    rng = np.random.default_rng(3)
+    u, v = rng.normal(size=(2, 5, 4))
+    labels = np.r_[np.arange(5), np.arange(5)]  # the two views stacked, one label per pair
+    optax_style = _optax_ntxent(np.concatenate([u, v]), labels, temperature=0.2)
+    assert optax_style == pytest.approx(lossref.info_nce(u, v, temperature=0.2, form="nt_xent"), rel=1e-13)
+    # it is not the one-way form, whose denominator holds only the other side's views
+    assert optax_style != pytest.approx(lossref.info_nce(u, v, temperature=0.2), rel=1e-3)

@@ -66,6 +66,9 @@ def test_rejects_unknown_reduction_and_keywords(loss):
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
 def test_rejects_bad_weights(loss):
     args = _valid(loss, batch=3)
+    if loss.meta.coupled:  # rows are each other's negatives: no per-sample weights at all
+        _raises(ValueError, f"weights= is not supported by {loss.name}", loss, args, weights=[1.0, 1.0, 1.0])
+        return
     _raises(ValueError, "weights has shape (2,) but the per-sample loss has shape (3,)", loss, args, weights=[1.0, 1.0])
     _raises(ValueError, "weights must be >= 0", loss, args, weights=[1.0, -1.0, 1.0])
     _raises(ValueError, "weights contains NaN", loss, args, weights=[1.0, np.nan, 1.0])

@@ -13,6 +13,7 @@ from lossref import (
     class_balanced,
     hinge,
     huber,
+    info_nce,
     kl_div,
     log_cosh,
     mae,
@@ -52,6 +53,10 @@ BY_HAND = [
     (nll, ([[math.log(0.25), math.log(0.75)], [math.log(0.5), math.log(0.5)]], [1, 0]), {}, -math.log(0.75) - math.log(0.5), "−a_y"),
     (kl_div, ([[math.log(0.25), math.log(0.75)]], [[0.5, 0.5]]), {}, 0.5 * math.log(2.0) + 0.5 * math.log(2 / 3), "Σ q log(q/p)"),
     (kl_div, ([[math.log(0.25), math.log(0.75)]], [[0.0, 1.0]]), {}, -math.log(0.75), "0·log 0 = 0"),
+    (info_nce, ([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]), {"temperature": 0.05, "form": "symmetric"},
+     2 * math.log1p(math.exp(-20.0)), "each row and column: log(1 + e^(0 − 1)/τ), τ = 0.05"),
+    (info_nce, ([[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]), {"temperature": 1.0},
+     2 * math.log1p(math.e), "each anchor's positive is orthogonal, its negative parallel: log(e⁰ + e¹) − 0"),
 ]
 
 
@@ -254,13 +259,11 @@ def test_reductions_and_weights_contract(loss, rng):
     assert loss(*args) == pytest.approx(per_sample.mean(), rel=1e-14)
     assert isinstance(loss(*args), float)
     w = rng.uniform(0.1, 2.0, size=6)
-    assert loss(*args, weights=w) == pytest.approx((w * per_sample).sum() / w.sum(), rel=1e-14)
-    assert loss(*args, weights=w, reduction="sum") == pytest.approx((w * per_sample).sum(), rel=1e-14)
-    np.testing.assert_allclose(loss(*args, weights=w, reduction="none"), w * per_sample, rtol=1e-14)
-    # integer weights mean repetition: weight 2 equals the sample twice
-    reps = np.array([2, 1, 1, 1, 1, 1])
-    repeated = [np.repeat(a, reps, axis=0) for a in args]
-    assert loss(*args, weights=reps) == pytest.approx(loss(*repeated), rel=1e-13)
+    if loss.meta.coupled:  # rows are each other's negatives: a weight cannot scale one row alone
+        with pytest.raises(ValueError, match=f"weights= is not supported by {loss.name}"):
+            loss(*args, weights=w)
+    else:
+        _check_weights(loss, args, per_sample, w)
     if not loss.differentiable:  # evaluation only (the 0–1 loss): grad raises
         with pytest.raises(TypeError, match="has no gradient"):
             loss.grad(*args)
@@ -270,6 +273,16 @@ def test_reductions_and_weights_contract(loss, rng):
     value, grad = loss.value_and_grad(*args)
     assert value == loss(*args) and np.array_equal(grad, loss.grad(*args))
     assert grad.shape == np.shape(args[0]) and grad.dtype == np.float64
+
+
+def _check_weights(loss, args, per_sample, w):
+    assert loss(*args, weights=w) == pytest.approx((w * per_sample).sum() / w.sum(), rel=1e-14)
+    assert loss(*args, weights=w, reduction="sum") == pytest.approx((w * per_sample).sum(), rel=1e-14)
+    np.testing.assert_allclose(loss(*args, weights=w, reduction="none"), w * per_sample, rtol=1e-14)
+    # integer weights mean repetition: weight 2 equals the sample twice
+    reps = np.array([2, 1, 1, 1, 1, 1])
+    repeated = [np.repeat(a, reps, axis=0) for a in args]
+    assert loss(*args, weights=reps) == pytest.approx(loss(*repeated), rel=1e-13)
 
 
 @pytest.mark.parametrize("loss", [loss for loss in LOSSES if loss.layout == "elementwise"], ids=loss_id)
