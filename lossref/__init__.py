@@ -13,7 +13,7 @@ from .classification import (
     sparse_categorical_cross_entropy,
     zero_one,
 )
-from .contrastive import info_nce
+from .contrastive import info_nce, n_pair, supervised_contrastive
 from .divergence import cross_entropy, js_div, kl_div, knowledge_distillation
 from .generative import diffusion_noise_mse, gan_discriminator, gan_generator, vae_elbo
 from .margin import (
@@ -88,6 +88,7 @@ __all__ = [
     "margin_ranking",
     "modified_huber",
     "mse",
+    "n_pair",
     "multiclass_hinge",
     "multilabel_margin",
     "nll",
@@ -104,6 +105,7 @@ __all__ = [
     "softmax_cross_entropy",
     "softmax_focal",
     "sparse_categorical_cross_entropy",
+    "supervised_contrastive",
     "squared_hinge",
     "triplet_margin",
     "tukey_biweight",

@@ -1,9 +1,12 @@
 """Batch contrastive losses: every other row of the batch is a negative (a coupled loss)."""
 
+from dataclasses import replace
+
 import numpy as np
 
-from ._checks import positive
+from ._checks import as_label_array, positive
 from ._core import Curve, Difference, class_axis_loss
+from ._domains import Domain
 from .ranking import VECTORS
 
 FORMS = ("one_way", "symmetric", "nt_xent")
@@ -177,3 +180,262 @@ def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
         "anchors": _through_normalisation(gu, u, u_norm),
         "positives": _through_normalisation(gv, v, v_norm),
     }
+
+
+def _dot_similarities(u, v):
+    """u vᵀ, with a clear error where a product overflows instead of an inf or NaN loss."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = u @ v.T
+    if not np.isfinite(s).all():
+        raise ValueError(
+            "anchors · positives overflows float64 (entries above about 1e154): n_pair uses raw "
+            "dot products; normalise the embeddings, or use info_nce"
+        )
+    return s
+
+
+def _embeddings(value, name):
+    arr = VECTORS.convert(value, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have shape (N, D), one embedding per row; got shape {arr.shape}")
+    return arr
+
+
+EMBEDDINGS = replace(
+    VECTORS,
+    text="real, shape (N, D): one embedding per row",
+    convert=_embeddings,
+    # raw dot products: orthogonal, parallel, opposite, large (similarities of 1e100, a
+    # one-hot softmax), tiny (similarities of 1e-400 underflow to 0) and zero rows
+    stress=((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (1.0, 2.0, 3.0), (2.0, 4.0, 6.0), (-1.0, -2.0, -3.0),
+            (3.0, -2.0, 0.5), (0.5, 0.5, 0.5), (1e50, -1e50, 3e49), (1e-200, 3e-200, 0.0), (1e-6, 0.0, 0.0),
+            (0.0, 0.0, 0.0)),
+)
+
+
+def _n_pair_curve_args(x, length=1.0):
+    anchors, positives = _info_nce_curve_args(x)
+    return length * anchors, length * positives
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\ell_i = \log\Big(1 + \sum_{j \ne i} e^{\,f_i \cdot f_j^{+} - f_i \cdot f_i^{+}}\Big) = \operatorname{LSE}_j\big(f_i \cdot f_j^{+}\big) - f_i \cdot f_i^{+}",
+    ),
+    gradient=(
+        r"\frac{\partial \sum_i \ell_i}{\partial f_i} = \sum_j \big(p_{ij} - [i = j]\big)\, f_j^{+}, \qquad \frac{\partial \sum_i \ell_i}{\partial f_j^{+}} = \sum_i \big(p_{ij} - [i = j]\big)\, f_i, \qquad p_{ij} = \operatorname{softmax}_j\big(f_i \cdot f_\cdot^{+}\big)",
+    ),
+    domain={"anchors": EMBEDDINGS, "positives": EMBEDDINGS},
+    use_case="Deep metric learning with one positive per class in the batch: each anchor must score its own positive above every other class's positive.",
+    properties=("non_negative",),
+    equivalents={
+        "PyTorch": "no built-in: F.cross_entropy(f @ f_pos.T, torch.arange(N))",
+        "pytorch-metric-learning": "losses.NPairsLoss() (its default distance normalises the embeddings: a different loss)",
+    },
+    references=(
+        "Sohn, Improved Deep Metric Learning with Multi-class N-pair Loss Objective (NeurIPS 2016)",
+    ),
+    differences=(
+        Difference(
+            "pml-npairs-normalises",
+            "pytorch-metric-learning",
+            "`NPairsLoss` scores pairs with `DotProductSimilarity`, whose default "
+            "`normalize_embeddings=True` divides every embedding by its norm first. Its loss is "
+            "therefore `lossref`'s on unit vectors, which is `info_nce` with τ = 1, not the "
+            "N-pair loss of raw embeddings (Sohn's, whose norm acts as an inverse temperature).",
+        ),
+    ),
+    curve=Curve(
+        x_label="angle θ, anchor 1 to its positive (rad)",
+        x_range=(0.0, np.pi),
+        args=_n_pair_curve_args,
+        series=(("‖f‖ = 1", {}, {}), ("‖f‖ = 2", {"length": 2.0}, {}), ("‖f‖ = 4", {"length": 4.0}, {})),
+        # each grid point is a batch of two pairs: plot anchor 1's loss and dℓ/dθ
+        component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
+        grad_label="dℓ/dθ (rotating anchor 1)",
+    ),
+    # similarities of ±1e4 (a saturated softmax), a zero row, a tiny row (its similarities are 0)
+    extremes=(
+        ([[[100.0, 0.0], [0.0, 100.0], [70.0, -70.0]], [[100.0, 1.0], [-100.0, 0.0], [0.0, 100.0]]], {}),
+        ([[[1e-200, 3e-200, 0.0], [0.0, 0.0, 0.0], [30.0, -30.0, 10.0]],
+          [[1.0, 2.0, 3.0], [3.0, -2.0, 0.5], [30.0, -30.0, 10.0]]], {}),
+    ),
+    differentiable=("anchors", "positives"),
+    coupled=True,
+    reduction_note="`\"mean\"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).",
+)
+def n_pair(anchors, positives):
+    """N-pair loss: each anchor must score its own positive above the other anchors' positives.
+
+    The batch holds one (anchor, positive) pair per class. Anchor i scores every positive
+    with a raw dot product, f_i · f_j⁺, and its loss is the cross-entropy of that row with
+    i as the label. The embeddings are not normalised: their norms act as an inverse
+    temperature. The rows are coupled, so ``weights=`` is rejected.
+
+    Args:
+        anchors: Embeddings f, shape (N, D), one pair (class) per row.
+        positives: Their positives f⁺, the same shape; row i is anchor i's positive.
+            Differentiable too: ``grad(..., argnum=1)``.
+
+    Returns:
+        The mean over the N pairs by default; ``reduction="none"`` gives one loss per pair.
+
+    Examples:
+        >>> import numpy as np
+        >>> from lossref import n_pair
+        >>> f = [[1.0, 0.0], [0.0, 1.0]]                  # each positive equals its anchor
+        >>> round(n_pair(f, f), 6)                        # log(1 + e^(0 − 1)) per anchor
+        0.313262
+    """
+    if positives.shape != anchors.shape:
+        raise ValueError(f"anchors has shape {anchors.shape} but positives has shape {positives.shape}")
+    s = _dot_similarities(anchors, positives)
+    n = s.shape[0]
+    values, p = _cross_entropy_rows(s, np.arange(n))
+    g = p - np.eye(n)
+    return values, {"anchors": g @ positives, "positives": g.T @ anchors}
+
+
+def _group_labels(value, name):
+    arr = as_label_array(value, name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must have shape (N,), one label per row; got shape {arr.shape}")
+    if (arr < 0).any():
+        raise ValueError(f"{name} must be >= 0 (class ids); got {int(arr[arr < 0][0])}")
+    return arr
+
+
+def _sample_group_labels(rng, shape):
+    # every anchor gets at least one positive: each label appears at least twice
+    n = shape[0]
+    return rng.permutation(np.arange(n) % max(1, n // 2))
+
+
+GROUP_LABEL = Domain(
+    "integers ≥ 0, one per row: rows with equal labels are positives",
+    _group_labels,
+    _sample_group_labels,
+    invalid=((-1, ValueError, "must be >= 0"),),
+    stress=(0, 1),
+)
+
+
+def _supcon_curve_args(x):
+    # three points in the plane: anchor 0 at angle θ from its positive (1, 0) (label 0), and a
+    # negative (label 1) fixed at 90°
+    n = x.shape[0]
+    features = np.stack([np.stack([np.cos(x), np.sin(x)], axis=-1),
+                         np.tile([1.0, 0.0], (n, 1)), np.tile([0.0, 1.0], (n, 1))], axis=1)
+    return features, np.tile([0, 0, 1], (n, 1))
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\ell_i = -\frac{1}{|P(i)|}\sum_{p \in P(i)} \log \frac{e^{s_{ip}}}{\sum_{a \ne i} e^{s_{ia}}}, \qquad s_{ia} = \frac{\cos(z_i, z_a)}{\tau}",
+        r"P(i) = \{p \ne i : y_p = y_i\}; \text{ anchors with no positive are left out of the mean}",
+    ),
+    gradient=(
+        r"\frac{\partial \ell_i}{\partial s_{ia}} = \operatorname{softmax}_{a \ne i}(s_{i\cdot}) - \frac{[a \in P(i)]}{|P(i)|}, \qquad \frac{\partial s_{ia}}{\partial z_i} = \frac{1}{\tau\,\lVert z_i \rVert}\big(\hat z_a - (\hat z_i \cdot \hat z_a)\,\hat z_i\big)",
+    ),
+    domain={"features": VECTORS, "labels": GROUP_LABEL},
+    use_case="Supervised representation learning: pull together every pair of same-class samples in the batch, push apart the rest, before training a linear classifier on top.",
+    properties=("non_negative",),
+    equivalents={
+        "PyTorch": "no built-in (the authors' SupConLoss in the SupContrast repository)",
+        "pytorch-metric-learning": "losses.SupConLoss(temperature=0.1)",
+    },
+    references=(
+        "Khosla et al., Supervised Contrastive Learning (NeurIPS 2020)",
+    ),
+    differences=(
+        Difference(
+            "supcon-reference-mean",
+            "SupContrast (authors' code)",
+            "The authors' `SupConLoss` gives an anchor without positives a loss of 0 and then "
+            "averages over all anchors, so such anchors still count in the denominator; it also "
+            "multiplies by τ/τ_base (1 with both at their default 0.07). `lossref`'s mean leaves "
+            "those anchors out (as pytorch-metric-learning's `SupConLoss`, which averages the "
+            "non-zero losses). The two agree when every anchor has a positive.",
+        ),
+    ),
+    curve=Curve(
+        x_label="angle θ, anchor to its positive (rad)",
+        x_range=(0.0, np.pi),
+        args=_supcon_curve_args,
+        series=(("τ = 0.1", {}, {}), ("τ = 0.5", {}, {"temperature": 0.5}), ("τ = 1", {}, {"temperature": 1.0})),
+        # each grid point is a batch of three: plot the first row's loss and dℓ/dθ
+        component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
+        grad_label="dℓ/dθ (rotating the anchor)",
+    ),
+    explore={"temperature": (0.02, 2.0, "log")},
+    variants=({"temperature": 0.5},),
+    # τ = 1e-3 (similarities of ±1000), a huge row (its square overflows), an anchor alone in its class
+    extremes=(
+        ([[[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0], [2.0, 4.0, 6.0]],
+          [0, 1, 0, 1, 2]], {"temperature": 1e-3}),
+        ([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], [3, 3, 3, 5]], {"temperature": 0.05}),
+    ),
+    invalid=(({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
+    differentiable=("features",),
+    coupled=True,
+    reduction_note="`\"mean\"` divides by the number of anchors that have at least one positive "
+    "(`weights=` is not supported: the rows are coupled).",
+)
+def supervised_contrastive(features, labels, *, temperature=0.1):
+    """Supervised contrastive loss (SupCon): every same-label row of the batch is a positive.
+
+    Similarities are cosines divided by τ. Anchor i's loss is the mean, over its positives
+    p (the other rows with its label), of the cross-entropy of its row of similarities
+    (itself excluded) with p as the label. An anchor with no positive has loss 0 and is left
+    out of the mean. The rows are coupled, so ``weights=`` is rejected.
+
+    Args:
+        features: Embeddings z, shape (N, D); any non-zero norm (they are normalised). For
+            several augmented views per image, stack the views as rows and repeat the labels.
+        labels: Integer class ids ≥ 0, shape (N,).
+        temperature: τ > 0 (0.1 in pytorch-metric-learning, 0.07 in the authors' code).
+
+    Returns:
+        The mean over anchors with at least one positive by default; ``reduction="none"``
+        gives one loss per row (0 for an anchor without positives).
+
+    Examples:
+        >>> from lossref import supervised_contrastive
+        >>> z = [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]      # two of class 0, one of class 1
+        >>> supervised_contrastive(z, [0, 0, 1], temperature=1.0, reduction="none").round(6)
+        array([0.313262, 0.313262, 0.      ])
+        >>> # anchor 0: log(e¹ + e⁰) − 1 = log(1 + e⁻¹) = 0.313262; anchor 2 has no positive
+    """
+    positive(temperature=temperature)
+    if features.ndim != 2:
+        raise ValueError(f"features must have shape (N, D), one embedding per row; got shape {features.shape}")
+    if labels.shape != features.shape[:1]:
+        raise ValueError(f"features has shape {features.shape} but labels has shape {labels.shape}")
+    z, norm = _unit_rows(features, "features")
+    if z.shape[0] == 1:  # a lone row has no candidates and no positive
+        return np.zeros(1), np.zeros_like(z), np.zeros(1)
+    tau = float(temperature)
+    s = z @ z.T / tau
+    np.fill_diagonal(s, -np.inf)  # a row is not its own candidate
+    same = labels[:, None] == labels[None, :]
+    np.fill_diagonal(same, False)
+    count = same.sum(axis=1)
+    kept = count > 0
+    # LSE_i − s_ip = (M_i − s_ip) + log1p(rest_i): both terms ≥ 0, so a dominant positive's
+    # small loss comes from log1p, not from the difference of two nearly equal numbers
+    rows = np.arange(s.shape[0])
+    top = s.argmax(axis=1)
+    m = s[rows, top]
+    e = np.exp(s - m[:, None])
+    e[rows, top] = 0.0
+    rest = e.sum(axis=1)
+    e[rows, top] = 1.0
+    p = e / (1.0 + rest)[:, None]
+    share = np.where(same, 1.0 / np.maximum(count, 1)[:, None], 0.0)
+    gap = np.where(same, m[:, None] - np.where(same, s, 0.0), 0.0)
+    values = np.where(kept, gap.sum(axis=1) / np.maximum(count, 1) + np.log1p(rest), 0.0)
+    g = np.where(kept[:, None], p - share, 0.0)
+    gz = (g + g.T) @ z / tau
+    return values, _through_normalisation(gz, z, norm), kept.astype(float)

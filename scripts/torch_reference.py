@@ -277,6 +277,27 @@ def info_nce(u, v, reduction, temperature=0.1, form="one_way"):
     return _reduce(loss, reduction)
 
 
+def n_pair(f, f_pos, reduction):
+    # Sohn's N-pair loss: cross-entropy over raw dot products, label = own index
+    loss = F.cross_entropy(f @ f_pos.T, torch.arange(f.shape[0]), reduction="none")
+    return _reduce(loss, reduction)
+
+
+def supervised_contrastive(z, labels, reduction, temperature=0.1):
+    # Khosla et al.: log-softmax over the other rows, averaged over each anchor's positives;
+    # anchors without positives leave the mean
+    z = F.normalize(z, dim=-1, eps=0.0)
+    n = z.shape[0]
+    self_mask = torch.eye(n, dtype=torch.bool)
+    log_p = F.log_softmax((z @ z.T / temperature).masked_fill(self_mask, float("-inf")), dim=1)
+    positive = (labels[:, None] == labels[None, :]) & ~self_mask
+    count = positive.sum(dim=1)
+    loss = -torch.where(positive, log_p, 0.0).sum(dim=1) / count.clamp_min(1)
+    if reduction == "mean":
+        return loss.sum() / (count > 0).sum()
+    return _reduce(loss, reduction)
+
+
 def poisson_nll(x, y, reduction, log_input=True, full=False, eps=1e-8):
     return F.poisson_nll_loss(x, y, log_input=log_input, full=full, eps=eps, reduction=reduction)
 
@@ -384,7 +405,7 @@ LOSSES = {f.__name__: f for f in (
     charbonnier, cauchy, tukey_biweight, mape, smape,
     sparse_categorical_cross_entropy, softmax_focal, class_balanced,
     js_div, cross_entropy, knowledge_distillation, cosine_embedding, margin_ranking,
-    triplet_margin, contrastive, info_nce,
+    triplet_margin, contrastive, info_nce, n_pair, supervised_contrastive,
     poisson_nll, gaussian_nll, sequence_cross_entropy,
     gan_discriminator, gan_generator, vae_elbo, diffusion_noise_mse,
     dice, jaccard, tversky, focal_tversky,
@@ -430,6 +451,9 @@ REFERENCES = {
     "margin_ranking": "torch.nn.functional.margin_ranking_loss",
     "info_nce": "torch.nn.functional.cross_entropy on the cosine-similarity matrix (F.normalize), rows and "
                 "columns for the symmetric form, the 2N views with self masked for NT-Xent (autograd gradients)",
+    "n_pair": "torch.nn.functional.cross_entropy on the dot-product matrix (autograd gradients)",
+    "supervised_contrastive": "the paper's formula in PyTorch with F.log_softmax over the masked cosine-similarity "
+                              "matrix (autograd gradient)",
     "gan_discriminator": "torch.nn.functional.binary_cross_entropy_with_logits (minimax); the other "
                          "variants' formulas in PyTorch (autograd gradients)",
     "gan_generator": "torch.nn.functional.binary_cross_entropy_with_logits (non-saturating, saturating); "

@@ -97,32 +97,36 @@ def relative_error(ours, exact):
 
 def measure_coupled(loss, hyper):
     """A coupled loss (InfoNCE): its stress rows form one batch, whose rows are each other's
-    negatives; the positives are the same rows shifted by one. Every per-pair value and
-    every entry of both gradients (of the sum) is compared with the mpmath reference, the
-    gradient relative to the size of the terms it sums (``grad_magnitude``)."""
+    negatives. A second embedding argument is the same rows shifted by one; a label argument
+    cycles through three classes, so every row has positives. Every per-row value and every
+    entry of each differentiable argument's gradient (of the sum) is compared with the mpmath
+    reference, the gradient relative to the size of the terms it sums (``grad_magnitude``)."""
     ref = REFERENCES[loss.name]
     rows = [np.asarray(r, dtype=float) for r in loss.meta.domain[loss.arg_names[0]].stress]
-    rows = [r for r in rows if np.abs(r).max() > 0]  # a zero vector has no direction: it raises
-    args = [np.array(rows), np.roll(np.array(rows), 1, axis=0)]
+    rows = np.array([r for r in rows if np.abs(r).max() > 0])  # a zero vector has no direction
+    others = [np.roll(rows, 1, axis=0) if loss.meta.domain[name].has_class_axis else np.arange(len(rows)) % 3
+              for name in loss.arg_names[1:]]
+    args = [rows, *others]
     mh = _mp_hyper(hyper)
     values = loss(*args, reduction="none", **hyper)
-    grads = [loss.grad(*args, reduction="sum", argnum=k, **hyper) for k in range(2)]
-    exact_args = [[_mp(r) for r in a] for a in args]
+    differentiable = [loss.arg_names.index(name) for name in loss.differentiable]
+    grads = [loss.grad(*args, reduction="sum", argnum=k, **hyper) for k in differentiable]
+    exact_args = [[_mp(r) for r in a] if a.ndim == 2 else [int(v) for v in a] for a in args]
     worst_value = worst_grad = 0.0
     with mp.workdps(DPS):
         exact = ref(*exact_args, **mh)
         for ours, e in zip(values, exact, strict=True):
             worst_value = max(worst_value, relative_error(float(ours), e) or 0.0)
         magnitudes = ref.grad_magnitude(*exact_args, **mh)  # the gradient's terms can cancel
-        for k in range(2):
+        for k, grad in zip(differentiable, grads, strict=True):
             for i, j in np.ndindex(args[k].shape):
                 def total(t, k=k, i=i, j=j):
-                    point = [[list(r) for r in a] for a in exact_args]
+                    point = [[list(r) for r in a] if isinstance(a[0], list) else a for a in exact_args]
                     point[k][i][j] = t
                     return mp.fsum(ref(*point, **mh))
                 exact = derivative(total, exact_args[k][i][j])
                 exact = None if exact is None else (exact, magnitudes[k][i][j])
-                g = relative_error(float(grads[k][i, j]), exact)
+                g = relative_error(float(grad[i, j]), exact)
                 worst_grad = max(worst_grad, g or 0.0)
     return worst_value, worst_grad, len(rows)
 

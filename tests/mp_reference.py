@@ -562,3 +562,83 @@ def _info_nce_grad_magnitude(anchors, positives, temperature=0.1, form="one_way"
 
 
 info_nce.grad_magnitude = _info_nce_grad_magnitude
+
+
+def _lse(row):
+    m = max(row)
+    return m + mp.log(mp.fsum(mp.exp(t - m) for t in row))
+
+
+def _dot(a, b):
+    return mp.fsum(x * y for x, y in zip(a, b, strict=True))
+
+
+def _softmax(row):
+    m = max(row)
+    e = [mp.exp(t - m) for t in row]
+    total = mp.fsum(e)
+    return [x / total for x in e]
+
+
+@reference("n_pair")
+def n_pair(anchors, positives):
+    """A coupled loss: raw dot products, the cross-entropy of each anchor's row with its own index."""
+    n = len(anchors)
+    s = [[_dot(anchors[i], positives[j]) for j in range(n)] for i in range(n)]
+    return [_lse(s[i]) - s[i][i] for i in range(n)]
+
+
+def _n_pair_grad_magnitude(anchors, positives):
+    """Per entry, Σ_j |p_ij − [i = j]| · |f_j⁺[k]| (and the same for the positives): the
+    softmax-weighted sum of positives minus the anchor's own cancels when it is nearly solved."""
+    n, d = len(anchors), len(anchors[0])
+    p = [_softmax([_dot(anchors[i], positives[j]) for j in range(n)]) for i in range(n)]
+    g = [[abs(p[i][j] - (1 if i == j else 0)) for j in range(n)] for i in range(n)]
+    mag_a = [[mp.fsum(g[i][j] * abs(positives[j][k]) for j in range(n)) for k in range(d)] for i in range(n)]
+    mag_p = [[mp.fsum(g[i][j] * abs(anchors[i][k]) for i in range(n)) for k in range(d)] for j in range(n)]
+    return mag_a, mag_p
+
+
+n_pair.grad_magnitude = _n_pair_grad_magnitude
+
+
+def _unit(v):
+    n = mp.sqrt(mp.fsum(t * t for t in v))
+    return [t / n for t in v], n
+
+
+@reference("supervised_contrastive")
+def supervised_contrastive(features, labels, temperature=0.1):
+    """A coupled loss: per anchor, the mean over its positives of −log softmax over the others."""
+    z = [_unit(r)[0] for r in features]
+    n = len(z)
+    out = []
+    for i in range(n):
+        others = [a for a in range(n) if a != i]
+        positives = [a for a in others if labels[a] == labels[i]]
+        if not positives:
+            out.append(mp.mpf(0))
+            continue
+        lse = _lse([_dot(z[i], z[a]) / temperature for a in others])
+        out.append(mp.fsum(lse - _dot(z[i], z[a]) / temperature for a in positives) / len(positives))
+    return out
+
+
+def _supervised_contrastive_grad_magnitude(features, labels, temperature=0.1):
+    """Per entry, the sizes of the unit-vector terms the gradient sums (as for InfoNCE)."""
+    zs = [_unit(r) for r in features]
+    n, d, tau = len(zs), len(features[0]), temperature
+    g = [[mp.mpf(0)] * n for _ in range(n)]
+    for i in range(n):
+        others = [a for a in range(n) if a != i]
+        positives = [a for a in others if labels[a] == labels[i]]
+        if not positives:
+            continue
+        p = _softmax([_dot(zs[i][0], zs[a][0]) / tau for a in others])
+        for a, pa in zip(others, p, strict=True):
+            g[i][a] = abs(pa - (mp.mpf(1) / len(positives) if a in positives else 0))
+    return ([[mp.fsum((g[i][j] + g[j][i]) * (abs(zs[j][0][k]) + abs(zs[i][0][k])) for j in range(n)) / (tau * zs[i][1])
+              for k in range(d)] for i in range(n)],)
+
+
+supervised_contrastive.grad_magnitude = _supervised_contrastive_grad_magnitude

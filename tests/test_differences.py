@@ -533,3 +533,47 @@ def test_optax_ntxent_labels():
     assert optax_style == pytest.approx(lossref.info_nce(u, v, temperature=0.2, form="nt_xent"), rel=1e-13)
     # it is not the one-way form, whose denominator holds only the other side's views
     assert optax_style != pytest.approx(lossref.info_nce(u, v, temperature=0.2), rel=1e-3)
+
+
+def test_pml_npairs_normalises():
+    # pytorch-metric-learning's NPairsLoss with its default (normalising) dot-product distance:
+    # cross-entropy over the dot products of unit vectors, written out
+    rng = np.random.default_rng(4)
+    f, f_pos = 3.0 * rng.normal(size=(2, 6, 4))
+    unit, unit_pos = (x / np.linalg.norm(x, axis=1, keepdims=True) for x in (f, f_pos))
+    s = unit @ unit_pos.T
+    pml_style = np.mean(np.log(np.exp(s).sum(axis=1)) - np.diag(s))
+    assert pml_style == pytest.approx(lossref.n_pair(unit, unit_pos), rel=1e-14)
+    assert pml_style == pytest.approx(lossref.info_nce(f, f_pos, temperature=1.0), rel=1e-14)
+    # Sohn's loss of the raw embeddings is a different number: their norms sharpen the softmax
+    assert pml_style != pytest.approx(lossref.n_pair(f, f_pos), rel=1e-2)
+
+
+def _supcon_authors(features, labels, temperature=0.07, base_temperature=0.07):
+    # the authors' rule, written out: an anchor without positives scores 0 but stays in the
+    # mean over all anchors, and the loss is scaled by τ/τ_base
+    z = features / np.linalg.norm(features, axis=1, keepdims=True)
+    n = len(labels)
+    s = z @ z.T / temperature
+    losses = []
+    for i in range(n):
+        others = [a for a in range(n) if a != i]
+        positives = [a for a in others if labels[a] == labels[i]]
+        log_denominator = np.log(np.exp(s[i, others]).sum())
+        mean_log_prob = np.mean([s[i, p] - log_denominator for p in positives]) if positives else 0.0
+        losses.append(-(temperature / base_temperature) * mean_log_prob)
+    return np.mean(losses)
+
+
+def test_supcon_reference_mean():
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(6, 4))
+    everyone_paired = np.array([0, 1, 2, 0, 1, 2])
+    assert _supcon_authors(z, everyone_paired) == pytest.approx(
+        lossref.supervised_contrastive(z, everyone_paired, temperature=0.07), rel=1e-13)
+    lone = np.array([0, 1, 2, 0, 1, 9])  # the last two anchors have no positive
+    per_row = lossref.supervised_contrastive(z, lone, temperature=0.07, reduction="none")
+    assert per_row[2] == per_row[5] == 0.0
+    # the authors divide by all 6 anchors, lossref by the 4 that have a positive
+    assert _supcon_authors(z, lone) == pytest.approx(per_row.sum() / 6, rel=1e-13)
+    assert lossref.supervised_contrastive(z, lone, temperature=0.07) == pytest.approx(per_row.sum() / 4, rel=1e-14)

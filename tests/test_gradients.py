@@ -21,6 +21,8 @@ from helpers import (
 
 def _draw(loss, hyper, seed, batch, scale):
     rng = np.random.default_rng(seed)
+    if loss.meta.coupled:  # a lone row has no negatives, and (SupCon) no positive: no mean
+        batch = max(batch, 2)
     args = prepare(loss, loss.sample_inputs(rng, batch=batch, classes=4), hyper)
     # widen real-valued first arguments: tiny, ordinary and large residuals/logits
     if loss.meta.domain[loss.arg_names[0]] in (REAL, LOGITS):
@@ -125,8 +127,9 @@ def test_finite_value_and_gradient_at_extremes(name, args, hyper):
     if loss.name == "binary_cross_entropy" and min(x.min(), 1 - x.max()) < 1e-9:
         return
     if loss.meta.coupled:  # every row's loss moves with every row: differences of the whole sum
-        for argnum in range(len(loss.differentiable)):
-            assert_gradient_matches(loss, [a.astype(float) for a in args], hyper, reduction="sum", argnum=argnum)
+        floats = [a.astype(float) if name in loss.differentiable else a for name, a in zip(loss.arg_names, args, strict=True)]
+        for name in loss.differentiable:
+            assert_gradient_matches(loss, floats, hyper, reduction="sum", argnum=loss.arg_names.index(name))
         return
     numeric, noise = per_sample_numerical_gradient(loss, [x, *args[1:]], hyper)
     check = np.isfinite(numeric)  # log-probabilities at exactly 0 cannot be stepped

@@ -18,6 +18,7 @@ from lossref import (
     log_cosh,
     mae,
     mse,
+    n_pair,
     nll,
     quantile,
     sigmoid_focal,
@@ -25,6 +26,7 @@ from lossref import (
     softmax_cross_entropy,
     softmax_focal,
     sparse_categorical_cross_entropy,
+    supervised_contrastive,
     zero_one,
 )
 
@@ -57,6 +59,11 @@ BY_HAND = [
      2 * math.log1p(math.exp(-20.0)), "each row and column: log(1 + e^(0 − 1)/τ), τ = 0.05"),
     (info_nce, ([[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]), {"temperature": 1.0},
      2 * math.log1p(math.e), "each anchor's positive is orthogonal, its negative parallel: log(e⁰ + e¹) − 0"),
+    (n_pair, ([[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]), {},
+     math.log1p(math.e) + math.log1p(math.exp(6.0)), "f f⁺ᵀ = [[0, 1], [6, 0]]: log(e⁰ + e¹) − 0 and log(e⁶ + e⁰) − 0"),
+    (supervised_contrastive, ([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], [0, 0, 0]), {"temperature": 1.0},
+     2 * (math.log1p(math.e) - 0.5) + math.log(2.0),
+     "one class: rows 0, 1 see (1, 0), mean of LSE − 1 and LSE − 0; row 2 sees (0, 0): log 2"),
 ]
 
 
