@@ -44,7 +44,7 @@ from .regression import (
 )
 from .regularization import elastic_net_penalty, l1_penalty, l2_penalty
 from .segmentation import dice, focal_tversky, jaccard, tversky
-from .sequence import sequence_cross_entropy
+from .sequence import ctc, sequence_cross_entropy
 
 __all__ = [
     "Curve",
@@ -61,6 +61,7 @@ __all__ = [
     "contrastive",
     "cosine_embedding",
     "cross_entropy",
+    "ctc",
     "dice",
     "diffusion_noise_mse",
     "dpo",

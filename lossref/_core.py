@@ -87,6 +87,11 @@ class Meta:
     values, but its kernel's gradient is that of their sum with respect to every row, so a
     per-sample weight cannot be applied by scaling rows: ``weights=`` raises for it.
 
+    ``mean_scale(*arguments, **hyperparameters)`` gives each sample's factor under
+    ``"mean"`` only, for a framework whose mean is not the mean of the per-sample values
+    (PyTorch's CTC divides each sequence's loss by its target length first): ``"none"`` and
+    ``"sum"`` are unaffected, and ``"mean"`` is Σ w·s·ℓ / Σ w.
+
     ``explore`` gives the range of each hyperparameter a reader can vary on the loss's page;
     the site draws the curve of ``curve`` for a grid of values in that range.
 
@@ -120,6 +125,8 @@ class Meta:
     # hyperparameter -> (low, high) or (low, high, "log"): the range of the page's slider
     explore: dict = field(default_factory=dict)
     coupled: bool = False  # each sample's loss depends on the other rows (InfoNCE's negatives)
+    # (arguments, **hyperparameters) -> each sample's factor under "mean" only (CTC: 1/target length)
+    mean_scale: Callable = None
 
 
 class Loss:
@@ -254,6 +261,10 @@ class Loss:
             grad = grad[target] if want_grad else None
         norm = out[2] if len(out) > 2 else None
         context = out[3] if len(out) > 3 else {}  # keywords for ``outer``
+        if self.meta.mean_scale is not None and reduction == "mean":
+            per_sample = self.meta.mean_scale(*arrays, **hyper)
+            values = values * per_sample
+            grad = None if grad is None else grad * per_sample.reshape(per_sample.shape + (1,) * (grad.ndim - per_sample.ndim))
         value, grad = _reduce(values, grad, norm, reduction, weights, want_grad)
         if self.meta.outer is not None and reduction != "none":
             f, df = self.meta.outer

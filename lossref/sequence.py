@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from ._checks import as_float_array
-from ._core import class_axis_loss
-from ._domains import LOGITS
+from ._checks import as_float_array, as_label_array
+from ._core import Curve, Difference, class_axis_loss
+from ._domains import LOGITS, Domain, log_probabilities
 from .classification import (
     _INTEGER_LABELS,
     _label_cross_entropy,
@@ -108,3 +108,305 @@ def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, no
     else:  # each token's share of B: 1/T, so that the shares of all B·T tokens add up to B
         norm = np.full(labels.shape, 1.0 / (labels.shape[-1] if labels.ndim else 1))
     return np.where(m > 0, value, 0.0), np.where(m[..., None] > 0, grad, 0.0), norm
+
+
+# --- CTC --------------------------------------------------------------------------------------
+
+_CTC_T = 6  # frames of the sampled test inputs
+
+
+def _ctc_log_probs(value, name):
+    arr = log_probabilities(value, name, hint="apply log_softmax over the classes first")
+    if arr.ndim != 3:
+        raise ValueError(f"{name} must have shape (B, T, C): batch, time, classes; got shape {arr.shape}")
+    return arr
+
+
+def _sample_ctc_log_probs(rng, shape):
+    z = rng.normal(scale=2.0, size=(shape[0], _CTC_T, shape[-1]))
+    return z - np.logaddexp.reduce(z, axis=-1, keepdims=True)
+
+
+def _uniform(t, c):
+    return tuple(tuple(-np.log(c) for _ in range(c)) for _ in range(t))
+
+
+def _normalised(rows):
+    rows = np.asarray(rows, dtype=float)
+    return tuple(map(tuple, rows - np.logaddexp.reduce(rows, axis=-1, keepdims=True)))
+
+
+CTC_LOG_PROBS = Domain(
+    "log-probabilities ≤ 0, shape (B, T, C): batch, time, classes (blank included)",
+    _ctc_log_probs,
+    _sample_ctc_log_probs,
+    has_class_axis=True,
+    invalid=((0.5, ValueError, "must be log-probabilities"),),
+    # (T, C) = (4, 3) frames: uniform, moderately peaked, and one path of probability ≈ 1 (the
+    # other entries −40). Not −1e4: the log-space recursions add numbers of that size, so γ's
+    # relative error grows like ε·Σ|log p| (1.5e-12 measured at −1e4, the conditioning of
+    # exp(α + β − …) in such terms); the extremes and golden vectors cover −1e4.
+    stress=(_uniform(4, 3), _normalised([[5.0, 0.0, -5.0], [0.0, 5.0, -5.0], [-5.0, 0.0, 5.0], [5.0, 5.0, 0.0]]),
+            ((0.0, -40.0, -40.0), (-40.0, 0.0, -40.0), (-40.0, -40.0, 0.0), (0.0, -40.0, -40.0))),
+)
+
+
+def _ctc_targets(value, name):
+    arr = as_label_array(value, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have shape (B, S): padded label sequences; got shape {arr.shape}")
+    return arr
+
+
+def _lengths(value, name):
+    arr = np.asarray(value)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must be integer lengths, got dtype {arr.dtype}")
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must have shape (B,), one length per sequence; got shape {arr.shape}")
+    if (arr < 0).any():
+        raise ValueError(f"{name} must be >= 0; got {int(arr[arr < 0][0])}")
+    return arr.astype(np.int64)
+
+
+CTC_TARGETS = Domain(
+    "integers in [0, C) other than the blank, shape (B, S), padded (entries past the target length are not read)",
+    _ctc_targets,
+    lambda rng, shape: rng.integers(1, shape[-1], size=(shape[0], 3)),
+    invalid=((0, ValueError, "must not contain the blank"), (10**6, ValueError, "must be in [0, ")),
+    stress=((1, 2), (1, 1), (2, 1)),
+)
+INPUT_LENGTHS = Domain(
+    "integers in [1, T], shape (B,): the frames of each sequence",
+    _lengths,
+    lambda rng, shape: rng.integers(_CTC_T - 1, _CTC_T + 1, size=shape[0]),  # ≥ 5 frames: 3 labels always fit
+    invalid=((-1, ValueError, "must be >= 0"), (99, ValueError, "must be <= T")),
+    stress=(4, 3),
+)
+TARGET_LENGTHS = Domain(
+    "integers in [0, S], shape (B,): the labels of each target",
+    _lengths,
+    lambda rng, shape: rng.integers(1, 4, size=shape[0]),
+    invalid=((-1, ValueError, "must be >= 0"), (99, ValueError, "must be <= S")),
+    stress=(2, 1),
+)
+
+_CTC_NORMALIZE = ("target_length", "sequences")
+
+
+def _lse3(a, b, c):
+    """log(e^a + e^b + e^c) elementwise, −inf where all three are −inf (no warnings).
+
+    As m + log1p(the other two terms' e^(x − m)), m the largest: near a path of probability
+    ≈ 1 the recursion adds tiny terms to 0, which log(1 + …) would round away.
+    """
+    x = np.stack([a, b, c])
+    top = x.argmax(axis=0)
+    m = np.take_along_axis(x, top[None], axis=0)[0]
+    finite = np.isfinite(m)
+    with np.errstate(invalid="ignore"):  # −inf − (−inf) where all three are −inf: replaced below
+        e = np.exp(x - np.where(finite, m, 0.0))
+    np.put_along_axis(e, top[None], 0.0, axis=0)
+    return np.where(finite, m + np.log1p(e.sum(axis=0)), -np.inf)
+
+
+def _shift(x, k, fill=-np.inf):
+    """x moved k places along the last axis (right for k > 0), the gap filled with ``fill``."""
+    out = np.full_like(x, fill)
+    if k > 0:
+        out[..., k:] = x[..., :-k]
+    else:
+        out[..., :k] = x[..., -k:]
+    return out
+
+
+def _ctc_check(log_probs, targets, input_lengths, target_lengths, blank):
+    b, t, c = log_probs.shape
+    if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)) or not 0 <= blank < c:
+        raise ValueError(f"blank must be an integer class index in [0, {c}); got {blank!r}")
+    for name, arr in (("targets", targets), ("input_lengths", input_lengths), ("target_lengths", target_lengths)):
+        if arr.shape[0] != b:
+            raise ValueError(f"log_probs has shape {log_probs.shape} (B = {b}) but {name} has shape {arr.shape}")
+    if (input_lengths > t).any():
+        raise ValueError(f"input_lengths must be <= T ({t}); got {int(input_lengths.max())}")
+    if (input_lengths < 1).any():
+        raise ValueError("input_lengths must be >= 1: a sequence needs at least one frame")
+    if (target_lengths > targets.shape[1]).any():
+        raise ValueError(f"target_lengths must be <= S ({targets.shape[1]}); got {int(target_lengths.max())}")
+    read = np.arange(targets.shape[1]) < target_lengths[:, None]
+    if ((targets < 0) | (targets >= c))[read].any():
+        bad = targets[read & ((targets < 0) | (targets >= c))][0]
+        raise ValueError(f"targets must be in [0, {c}) (C = {c} classes); got {int(bad)}")
+    if (targets == blank)[read].any():
+        raise ValueError(f"targets must not contain the blank ({blank}) within target_lengths")
+    return read
+
+
+def _ctc_mean_scale(log_probs, targets, input_lengths, target_lengths, normalize="target_length", **_):
+    if normalize == "target_length":  # PyTorch: each loss over its target length (at least 1)
+        return 1.0 / np.maximum(target_lengths, 1)
+    return np.ones(target_lengths.shape)
+
+
+def _ctc_curve_args(x, target=(1,)):
+    # T = 3 frames over {blank, a}: frame 1 gives "a" probability x, frames 0 and 2 are uniform
+    n = x.shape[0]
+    p = np.full((n, 3, 2), 0.5)
+    p[:, 1] = np.stack([1 - x, x], axis=-1)
+    return (np.log(p), np.tile(target, (n, 1)), np.full(n, 3), np.full(n, len(target)))
+
+
+@class_axis_loss(
+    family="sequence",
+    formula=(
+        r"\ell = -\log \sum_{\pi \in \mathcal{B}^{-1}(y)} \prod_{t=1}^{T} p_t(\pi_t) = -\log \big(\alpha_T(2L{+}1) + \alpha_T(2L)\big)",
+        r"\alpha_t(s) = p_t(y'_s)\big(\alpha_{t-1}(s) + \alpha_{t-1}(s{-}1) + [y'_s \ne \varnothing \wedge y'_s \ne y'_{s-2}]\,\alpha_{t-1}(s{-}2)\big)",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial \log p_t(k)} = -\gamma_t(k) = -\frac{1}{P(y \mid x)} \sum_{s:\, y'_s = k} \frac{\alpha_t(s)\,\beta_t(s)}{p_t(k)}",
+    ),
+    domain={"log_probs": CTC_LOG_PROBS, "targets": CTC_TARGETS, "input_lengths": INPUT_LENGTHS,
+            "target_lengths": TARGET_LENGTHS},
+    use_case="Speech and handwriting recognition: train a per-frame classifier from unaligned label sequences.",
+    properties=("non_negative",),
+    equivalents={
+        "PyTorch": "torch.nn.functional.ctc_loss(log_probs.transpose(0, 1), targets, input_lengths, target_lengths, blank=0) (time-major)",
+        "Keras": "keras.losses.CTC() (logits, batch-major; label 0 is padding, the blank is the last class; per-sequence sums)",
+        "optax": "optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0) (per-sequence sums)",
+    },
+    references=(
+        "Graves, Fernández, Gomez & Schmidhuber, Connectionist Temporal Classification (ICML 2006)",
+        "PyTorch documentation, torch.nn.CTCLoss",
+    ),
+    differences=(
+        Difference(
+            "pytorch-ctc-grad-through-log-softmax",
+            "PyTorch",
+            "PyTorch's backward returns exp(log p) − γ for `log_probs`, the gradient that reaches "
+            "the logits through a `log_softmax`, not ∂ℓ/∂log p = −γ. The two differ by p_t(k) on "
+            "every frame inside the input length; after `log_softmax`'s backward both give the "
+            "same logit gradient p − γ, because each frame's p and γ each sum to 1.",
+        ),
+        Difference(
+            "pytorch-ctc-infeasible",
+            "PyTorch",
+            "A target that cannot be aligned (fewer frames than labels plus repeated neighbours) "
+            "has probability 0. PyTorch returns ℓ = inf and a NaN gradient unless "
+            "`zero_infinity=True`; `lossref` raises a `ValueError` naming the sequence unless "
+            "`zero_infinity=True` (then ℓ = 0 and a zero gradient, as PyTorch).",
+        ),
+    ),
+    curve=Curve(
+        x_label="p₁(a): “a” at frame 1 of 3 (others uniform)",
+        x_range=(0.02, 0.98),
+        args=_ctc_curve_args,
+        series=(("target “a”", {}, {}), ("target “aa”", {"target": (1, 1)}, {})),
+        # the chain rule through log p₁(a) = log x and log p₁(∅) = log(1 − x): −γ₁(a)/x + γ₁(∅)/(1 − x)
+        component=lambda g, args: g[..., 1, 1] / np.exp(args[0][..., 1, 1]) - g[..., 1, 0] / np.exp(args[0][..., 1, 0]),
+        grad_label="dℓ/dp₁(a) = −γ₁(a)/p + γ₁(∅)/(1 − p)",
+    ),
+    variants=({"normalize": "sequences"}, {"zero_infinity": True}),
+    extremes=(
+        # frames of 0 and −1e4: every alignment of "1 2" costs at least 1e4 (ℓ ≈ 1e4, tied paths
+        # share γ); the path 1, 2, ∅, ∅ of probability 1 (ℓ = 0); entries of −745 and −1e-300
+        ([[[[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [-1e4, -1e4, 0.0]],
+           [[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [0.0, -1e4, -1e4]],
+           [[-745.0, -1e-300, -800.0], [-1.0986, -1.0986, -1.0986], [-2e4, -0.5, -0.9], [0.0, -1e4, -1e4]]],
+          [[1, 2], [1, 2], [1, 1]], [4, 4, 4], [2, 2, 2]], {}),
+        # an infeasible target scored 0, and an empty one
+        ([[[[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
+           [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]]],
+          [[1, 1], [2, 2]], [2, 3], [2, 0]], {"zero_infinity": True}),
+        # the blank last
+        ([[[[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]]], [[0, 1]], [3], [2]], {"blank": 2}),
+    ),
+    invalid=(
+        ({"blank": 7}, ValueError, "blank must be an integer class index in [0, 4)"),
+        ({"normalize": "tokens"}, ValueError, "normalize must be 'target_length' or 'sequences'"),
+    ),
+    mean_scale=_ctc_mean_scale,
+    reduction_note=(
+        "The per-sample values are per sequence, −log P(y | x). With `normalize=\"target_length\"` "
+        "(default, as PyTorch) `\"mean\"` divides each by its target length (at least 1) and then "
+        "averages over the batch; with `\"sequences\"` (Keras, optax) it averages the per-sequence "
+        "losses. `\"sum\"` and `\"none\"` never divide by the target length."
+    ),
+)
+def ctc(log_probs, targets, input_lengths, target_lengths, *, blank=0, zero_infinity=False,
+        normalize="target_length"):
+    """Connectionist temporal classification: −log of the total probability of every alignment.
+
+    An alignment is a path of one class per frame which, after merging repeats and then
+    dropping blanks, spells the target. The forward (α) and backward (β) recursions run in
+    log space, batch-first and vectorised over the batch; the gradient is minus the
+    occupancy γ_t(k), the posterior probability that frame t emits class k.
+
+    Args:
+        log_probs: Per-frame log-probabilities, shape (B, T, C), blank included (batch
+            first: PyTorch's ``ctc_loss`` takes (T, B, C)).
+        targets: Label sequences padded to a common length S, shape (B, S), without blanks.
+        input_lengths: Frames used per sequence, shape (B,); later frames get zero gradient.
+        target_lengths: Labels per target, shape (B,); later entries of ``targets`` are not read.
+        blank: Index of the blank class (0, as PyTorch and optax).
+        zero_infinity: If True, a target that cannot be aligned (too few frames) scores 0
+            with a zero gradient; if False, such a target raises.
+        normalize: ``"target_length"`` (PyTorch's mean) or ``"sequences"`` (a plain mean);
+            it affects ``reduction="mean"`` only.
+
+    Returns:
+        The mean by default; ``reduction="none"`` gives −log P(y | x) per sequence.
+
+    Examples:
+        >>> import numpy as np
+        >>> from lossref import ctc
+        >>> lp = np.log(np.full((1, 2, 2), 0.5))       # T = 2 frames over {blank, a}, uniform
+        >>> # "a" has alignments a∅, ∅a and aa, each of probability 1/4: ℓ = −log(3/4)
+        >>> round(ctc(lp, [[1]], [2], [1]), 6), round(float(-np.log(0.75)), 6)
+        (0.287682, 0.287682)
+    """
+    if normalize not in _CTC_NORMALIZE:
+        raise ValueError(f"normalize must be 'target_length' or 'sequences'; got {normalize!r}")
+    read = _ctc_check(log_probs, targets, input_lengths, target_lengths, blank)
+    n, frames, classes = log_probs.shape
+    labels = np.where(read, targets, blank)
+    ext = np.full((n, 2 * labels.shape[1] + 1), blank)  # y' = ∅ y₁ ∅ y₂ … ∅
+    ext[:, 1::2] = labels
+    k = ext.shape[1]
+    s = np.arange(k)
+    inside = s[None, :] <= 2 * target_lengths[:, None]
+    skip = np.zeros((n, k), bool)  # α(s) may come from α(s − 2): a label unlike the one before
+    skip[:, 3::2] = labels[:, 1:] != labels[:, :-1]
+    emit = np.take_along_axis(log_probs, np.repeat(ext[:, None, :], frames, axis=1), axis=2)  # (B, T, K)
+    emit = np.where(inside[:, None, :], emit, -np.inf)
+    alpha = np.full((n, frames, k), -np.inf)
+    alpha[:, 0, :2] = emit[:, 0, :2]
+    for t in range(1, frames):
+        prev = alpha[:, t - 1]
+        alpha[:, t] = emit[:, t] + _lse3(prev, _shift(prev, 1), np.where(skip, _shift(prev, 2), -np.inf))
+    last = input_lengths - 1
+    end = (s[None, :] == 2 * target_lengths[:, None]) | (s[None, :] == 2 * target_lengths[:, None] - 1)
+    beta = np.full((n, frames, k), -np.inf)
+    skip_next = _shift(skip, -2, fill=False)  # β(s) may come from β(s + 2)
+    for t in range(frames - 1, -1, -1):
+        after = beta[:, t + 1] if t + 1 < frames else np.full((n, k), -np.inf)
+        rec = emit[:, t] + _lse3(after, _shift(after, -1), np.where(skip_next, _shift(after, -2), -np.inf))
+        start = np.where(end, emit[:, t], -np.inf)
+        beta[:, t] = np.where((t == last)[:, None], start, np.where((t < last)[:, None], rec, -np.inf))
+    final = alpha[np.arange(n), last]  # (B, K)
+    log_total = np.logaddexp.reduce(np.where(end, final, -np.inf), axis=1)
+    infeasible = np.isneginf(log_total)
+    if infeasible.any() and not zero_infinity:
+        b = int(np.flatnonzero(infeasible)[0])
+        raise ValueError(
+            f"target {b} cannot be aligned: {int(target_lengths[b])} labels need more than the "
+            f"{int(input_lengths[b])} frames of input_lengths[{b}] (repeated labels need a blank "
+            "between them); its probability is 0. Pass zero_infinity=True to score it 0"
+        )
+    safe_total = np.where(infeasible, 0.0, log_total)
+    # γ_t(s) = α_t(s) β_t(s) / (p_t(y'_s) P): both recursions include frame t's emission
+    with np.errstate(invalid="ignore"):  # −inf − (−inf) where a position is unreachable
+        log_gamma = alpha + beta - emit - safe_total[:, None, None]
+    gamma = np.where(np.isfinite(log_gamma), np.exp(np.where(np.isfinite(log_gamma), log_gamma, 0.0)), 0.0)
+    grad = -np.einsum("btk,bkc->btc", gamma, np.eye(classes)[ext])
+    grad[infeasible] = 0.0
+    return np.where(infeasible, 0.0, -safe_total), grad

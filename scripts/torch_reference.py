@@ -298,6 +298,25 @@ def supervised_contrastive(z, labels, reduction, temperature=0.1):
     return _reduce(loss, reduction)
 
 
+def ctc(log_probs, targets, input_lengths, target_lengths, reduction, blank=0, zero_infinity=False,
+        normalize="target_length"):
+    """F.ctc_loss (time-major). Its backward returns exp(log p) − γ inside the input lengths (the
+    gradient through a log_softmax); subtracting Σ (exp(log p) − exp(log p).detach()), which is 0
+    in value, turns that into ∂ℓ/∂log p = −γ under any reduction."""
+    lp = log_probs.transpose(0, 1)
+    loss = F.ctc_loss(lp, targets, input_lengths, target_lengths, blank=blank, reduction="none",
+                      zero_infinity=zero_infinity)
+    # rows zeroed by zero_infinity get no gradient from PyTorch: no correction there either
+    feasible = torch.isfinite(F.ctc_loss(lp.detach(), targets, input_lengths, target_lengths, blank=blank,
+                                         reduction="none"))
+    used = ((torch.arange(log_probs.shape[1])[None, :] < input_lengths[:, None]) & feasible[:, None])[..., None]
+    p = log_probs.exp()
+    loss = loss - torch.where(used, p - p.detach(), 0.0).sum(dim=(1, 2))
+    if reduction == "mean" and normalize == "target_length":
+        return (loss / target_lengths.clamp_min(1)).mean()
+    return _reduce(loss, reduction)
+
+
 def poisson_nll(x, y, reduction, log_input=True, full=False, eps=1e-8):
     return F.poisson_nll_loss(x, y, log_input=log_input, full=full, eps=eps, reduction=reduction)
 
@@ -406,7 +425,7 @@ LOSSES = {f.__name__: f for f in (
     sparse_categorical_cross_entropy, softmax_focal, class_balanced,
     js_div, cross_entropy, knowledge_distillation, cosine_embedding, margin_ranking,
     triplet_margin, contrastive, info_nce, n_pair, supervised_contrastive,
-    poisson_nll, gaussian_nll, sequence_cross_entropy,
+    poisson_nll, gaussian_nll, sequence_cross_entropy, ctc,
     gan_discriminator, gan_generator, vae_elbo, diffusion_noise_mse,
     dice, jaccard, tversky, focal_tversky,
     bradley_terry, dpo, ppo_clip, l2_penalty, l1_penalty, elastic_net_penalty,
@@ -467,6 +486,8 @@ REFERENCES = {
     "focal_tversky": "the formula in PyTorch (autograd gradient)",
     "triplet_margin": "torch.nn.functional.triplet_margin_loss",
     "contrastive": "the formula in PyTorch with Tensor.norm (autograd gradients)",
+    "ctc": "torch.nn.functional.ctc_loss (time-major); its gradient minus exp(log p) inside the input lengths "
+           "(PyTorch returns the gradient through a log_softmax: a documented difference)",
     "sequence_cross_entropy": "torch.nn.functional.cross_entropy with padding labels set to ignore_index=-100 "
                               "(normalize=\"sequences\": its per-token losses summed, divided by B)",
     "bradley_terry": "the formula in PyTorch with F.logsigmoid (autograd gradients)",
@@ -475,6 +496,12 @@ REFERENCES = {
     "l2_penalty": "the formula in PyTorch (autograd gradient)",
     "l1_penalty": "the formula in PyTorch with Tensor.abs (autograd gradient; 0 at 0)",
     "elastic_net_penalty": "the formula in PyTorch (autograd gradient)",
+}
+
+
+MEAN_SCALE = {
+    "ctc": lambda xs, hyper: (1 / xs[3].clamp_min(1) if hyper.get("normalize", "target_length") == "target_length"
+                              else 1.0),
 }
 
 
@@ -493,6 +520,8 @@ def evaluate(name, args, hyper, reduction, weights=None, argnum=0):
     if weights is not None:
         w = torch.tensor(weights, dtype=torch.float64)
         per_sample = fn(*xs, "none", **hyper)
+        if reduction == "mean" and name in MEAN_SCALE:  # CTC's mean divides by the target lengths
+            per_sample = per_sample * MEAN_SCALE[name](xs, hyper)
         out = (w * per_sample).sum() / w.sum() if reduction == "mean" else (w * per_sample).sum()
     else:
         out = fn(*xs, reduction, **hyper)
@@ -595,6 +624,30 @@ def differences():
         "torch_sum": float(F.cross_entropy(z5, y5, weight=w5, reduction="sum")),
     }
     out.update(_probability_and_pair_differences())
+    out.update(_ctc_differences())
+    return out
+
+
+def _ctc_differences():
+    """F.ctc_loss's own backward (no correction) and its infinite loss, batch-first in the JSON."""
+    out = {}
+    z = torch.arange(30, dtype=torch.float64).reshape(2, 5, 3).sin() * 2
+    lp = F.log_softmax(z, dim=-1)
+    targets, input_lengths, target_lengths = [[1, 2], [2, 2]], [5, 4], [2, 2]
+    x = lp.transpose(0, 1).detach().requires_grad_(True)
+    F.ctc_loss(x, torch.tensor(targets), torch.tensor(input_lengths), torch.tensor(target_lengths),
+               reduction="sum").backward()
+    out["pytorch-ctc-grad-through-log-softmax"] = {
+        "args": [lp.tolist(), targets, input_lengths, target_lengths],
+        "torch_grad": x.grad.transpose(0, 1).tolist(),
+    }
+    x = lp[:1, :2].transpose(0, 1).detach().requires_grad_(True)  # 2 frames for "2 2": needs 3
+    loss = F.ctc_loss(x, torch.tensor([[2, 2]]), torch.tensor([2]), torch.tensor([2]), reduction="sum")
+    loss.backward()
+    out["pytorch-ctc-infeasible"] = {
+        "args": [lp[:1, :2].tolist(), [[2, 2]], [2], [2]],
+        "torch_value": float(loss.detach()), "torch_grad": x.grad.transpose(0, 1).tolist(),
+    }
     return out
 
 

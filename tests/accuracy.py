@@ -172,7 +172,15 @@ def measure(loss, hyper):
             kink = loss.meta.kink_distance
             if kink is not None and np.min(kink(*args, **hyper)) < 1e-6 * max(1.0, float(np.max(np.abs(args[0])))):
                 continue  # the derivative is not defined at a kink; lossref's choice is tested by hand
-            if loss.layout == "classes":
+            if loss.layout == "classes" and args[0].ndim > 2:  # a matrix per sample (CTC's frames)
+                for j in np.ndindex(args[0].shape[1:]):
+                    def along(t, j=j, x=x, rest=rest):
+                        point = [list(r) for r in x]
+                        point[j[0]][j[1]] = t
+                        return ref(point, *rest, **mh)
+                    g = relative_error(float(grad[j]), derivative(along, x[j[0]][j[1]]))
+                    worst_grad = max(worst_grad, g or 0.0)
+            elif loss.layout == "classes":
                 for j in range(len(x)):
                     def along(t, j=j, x=x, rest=rest):
                         return ref(x[:j] + [t] + x[j + 1:], *rest, **mh)

@@ -6,6 +6,7 @@ import lossref
 from lossref import numerical_gradient
 from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY
 from lossref.segmentation import MASK_PROBABILITIES
+from lossref.sequence import CTC_LOG_PROBS
 
 
 class _WithRequired:
@@ -105,6 +106,8 @@ def fd_step(loss, x, name=None, hyper=None):
         return 1e-3 * min(x.min(), 1 - x.max(), 0.1)
     if domain is DISTRIBUTION:  # rows must still sum to 1 within 1e-6: a step of at most 1e-7
         return 1e-3 * min(x.min(), 1 - x.max(), 1e-4)
+    if domain is CTC_LOG_PROBS:  # CTC bends on a scale of 1 in log p: stay below 0
+        return min(1e-3, 0.3 * (-x).min())
     if domain is LOG_PROBABILITY:
         # stay below 0, and keep exp(a) summing to 1 within the 1e-6 that kl_div allows
         # (losses are linear in a, so the small step costs no truncation error)
@@ -156,12 +159,15 @@ def per_sample_numerical_gradient(loss, args, hyper):
     """
     x, rest = np.asarray(args[0], dtype=float), args[1:]
     domain = loss.meta.domain[loss.arg_names[0]]
+    per_sample_axes = np.ndim(loss(x, *rest, reduction="none", **hyper))  # the batch axes of x
     grad, noise = np.empty_like(x), np.empty_like(x)
     for i in np.ndindex(x.shape):
         if domain is PROBABILITY or domain is MASK_PROBABILITIES:
             h = 1e-3 * min(x[i], 1 - x[i], 0.1)
         elif domain is DISTRIBUTION:  # 0 at p = 0 or 1: not stepped (NaN), as a log-probability at 0
             h = 1e-3 * min(x[i], 1 - x[i], 1e-4)
+        elif domain is CTC_LOG_PROBS:  # not linear in a: a step of at most 1e-3, below 0
+            h = min(1e-3, 0.3 * -x[i]) if x[i] < 0 else 0.0
         elif domain is LOG_PROBABILITY:
             h = min(1e-3 * max(1.0, -x[i]), 0.3 * -x[i]) if x[i] < 0 else 0.0
         elif domain.positive:
@@ -171,7 +177,7 @@ def per_sample_numerical_gradient(loss, args, hyper):
             h = 2.0 ** np.round(np.log2(1e-5 * abs(x[i]))) if x[i] != 0 else 0.0
         else:
             h = fd_step(loss, x, hyper=hyper)
-        sample = i[:-1] if loss.layout == "classes" else i
+        sample = i[:per_sample_axes]
         f = []
         for k in (2, 1, -1, -2):
             xk = x.copy()

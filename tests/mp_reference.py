@@ -12,6 +12,8 @@ A class-axis reference may also carry ``grad_magnitude(row, *rest)``, the same f
 entry of the gradient (the triplet loss's anchor gradient is a difference of two unit vectors).
 """
 
+import itertools
+
 import mpmath as mp
 
 REFERENCES = {}
@@ -578,6 +580,22 @@ def _softmax(row):
     e = [mp.exp(t - m) for t in row]
     total = mp.fsum(e)
     return [x / total for x in e]
+
+
+@reference("ctc")
+def ctc(log_probs, targets, input_length, target_length, blank=0, zero_infinity=False, normalize="target_length"):
+    """Brute force, no recursion: −log of the sum over every path of C^T classes that collapses
+    (repeats merged, then blanks dropped) to the target."""
+    frames, classes = int(input_length), len(log_probs[0])
+    target = tuple(targets[:int(target_length)])
+    terms = []
+    for path in itertools.product(range(classes), repeat=frames):
+        merged = [c for t, c in enumerate(path) if t == 0 or c != path[t - 1]]
+        if tuple(c for c in merged if c != blank) == target:
+            terms.append(mp.exp(mp.fsum(log_probs[t][c] for t, c in enumerate(path))))
+    if not terms:
+        return mp.mpf(0) if zero_infinity else mp.inf
+    return -mp.log(mp.fsum(terms))
 
 
 @reference("n_pair")

@@ -577,3 +577,29 @@ def test_supcon_reference_mean():
     # the authors divide by all 6 anchors, lossref by the 4 that have a positive
     assert _supcon_authors(z, lone) == pytest.approx(per_row.sum() / 6, rel=1e-13)
     assert lossref.supervised_contrastive(z, lone, temperature=0.07) == pytest.approx(per_row.sum() / 4, rel=1e-14)
+
+
+def test_pytorch_ctc_grad_through_log_softmax():
+    case = GOLDEN["pytorch-ctc-grad-through-log-softmax"]
+    log_probs, targets, input_lengths, target_lengths = (np.array(a) for a in case["args"])
+    ours = lossref.ctc.grad(log_probs, targets, input_lengths, target_lengths, reduction="sum")  # −γ
+    used = (np.arange(log_probs.shape[1]) < input_lengths[:, None])[..., None]
+    # PyTorch's is exp(log p) − γ inside the input lengths, 0 after them
+    np.testing.assert_allclose(case["torch_grad"], ours + np.where(used, np.exp(log_probs), 0.0), rtol=1e-12, atol=1e-15)
+    assert np.abs(np.array(case["torch_grad"]) - ours).max() > 0.1
+    # both give the same gradient for the logits after log_softmax's backward: g − p·Σ_k g
+    p = np.exp(log_probs)
+    via_ours = ours - p * ours.sum(axis=-1, keepdims=True)
+    torch_grad = np.array(case["torch_grad"])
+    via_torch = torch_grad - p * torch_grad.sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(via_ours, via_torch, atol=1e-14)
+
+
+def test_pytorch_ctc_infeasible():
+    case = GOLDEN["pytorch-ctc-infeasible"]
+    assert case["torch_value"] == math.inf and np.isnan(case["torch_grad"]).all()
+    with pytest.raises(ValueError, match=r"target 0 cannot be aligned: 2 labels need more than the 2 frames"):
+        lossref.ctc(*case["args"])
+    args = case["args"]
+    assert lossref.ctc(*args, zero_infinity=True) == 0.0
+    assert (lossref.ctc.grad(*args, zero_infinity=True) == 0.0).all()

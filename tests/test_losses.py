@@ -11,6 +11,7 @@ from lossref import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     class_balanced,
+    ctc,
     hinge,
     huber,
     info_nce,
@@ -59,6 +60,14 @@ BY_HAND = [
      2 * math.log1p(math.exp(-20.0)), "each row and column: log(1 + e^(0 − 1)/τ), τ = 0.05"),
     (info_nce, ([[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]), {"temperature": 1.0},
      2 * math.log1p(math.e), "each anchor's positive is orthogonal, its negative parallel: log(e⁰ + e¹) − 0"),
+    (ctc, (np.log(np.full((1, 2, 2), 0.5)), [[1]], [2], [1]), {}, -math.log(0.75),
+     "T = 2 uniform frames over {∅, a}: a∅, ∅a and aa spell “a”, 3 of 4 paths of probability 1/4"),
+    (ctc, (np.log(np.full((1, 3, 2), 0.5)), [[1, 1]], [3], [2]), {}, 3 * math.log(2.0),
+     "“aa” in 3 frames: only a∅a, probability 1/8"),
+    (ctc, (np.log([[[0.6, 0.4], [0.3, 0.7], [0.5, 0.5]]]), [[1]], [2], [1]), {},
+     -math.log(0.4 * 0.3 + 0.6 * 0.7 + 0.4 * 0.7), "input length 2: frame 2 unread; a∅ + ∅a + aa"),
+    (ctc, (np.log(np.full((1, 2, 3), 1 / 3)), [[0]], [2], [0]), {"blank": 2}, 2 * math.log(3.0),
+     "empty target, blank 2: only ∅∅"),
     (n_pair, ([[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]), {},
      math.log1p(math.e) + math.log1p(math.exp(6.0)), "f f⁺ᵀ = [[0, 1], [6, 0]]: log(e⁰ + e¹) − 0 and log(e⁶ + e⁰) − 0"),
     (supervised_contrastive, ([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], [0, 0, 0]), {"temperature": 1.0},
@@ -263,27 +272,33 @@ def test_reductions_and_weights_contract(loss, rng):
     per_sample = loss(*args, reduction="none")
     assert per_sample.shape == (6,)
     assert loss(*args, reduction="sum") == pytest.approx(per_sample.sum(), rel=1e-14)
-    assert loss(*args) == pytest.approx(per_sample.mean(), rel=1e-14)
+    terms, scale = per_sample, None  # what "mean" averages
+    if loss.meta.mean_scale is not None:  # CTC: "mean" divides each sample by its target length first
+        scale = loss.meta.mean_scale(*[loss.meta.domain[n].convert(a, n) for n, a in zip(loss.arg_names, args, strict=True)])
+        assert (scale != 1).any()  # the sampled lengths differ from 1, so this case tells them apart
+        terms = scale * per_sample
+    assert loss(*args) == pytest.approx(terms.mean(), rel=1e-14)
     assert isinstance(loss(*args), float)
     w = rng.uniform(0.1, 2.0, size=6)
     if loss.meta.coupled:  # rows are each other's negatives: a weight cannot scale one row alone
         with pytest.raises(ValueError, match=f"weights= is not supported by {loss.name}"):
             loss(*args, weights=w)
     else:
-        _check_weights(loss, args, per_sample, w)
+        _check_weights(loss, args, per_sample, terms, w)
     if not loss.differentiable:  # evaluation only (the 0–1 loss): grad raises
         with pytest.raises(TypeError, match="has no gradient"):
             loss.grad(*args)
         return
-    # grad is the gradient of the reduced loss: mean = sum / N
-    np.testing.assert_allclose(loss.grad(*args), loss.grad(*args, reduction="sum") / 6, rtol=1e-13, atol=1e-300)
+    # grad is the gradient of the reduced loss: mean = sum / N (of the scaled terms, for CTC)
+    total = loss.grad(*args, reduction="sum") if scale is None else loss.grad(*args, reduction="sum", weights=scale)
+    np.testing.assert_allclose(loss.grad(*args), total / 6, rtol=1e-13, atol=1e-300)
     value, grad = loss.value_and_grad(*args)
     assert value == loss(*args) and np.array_equal(grad, loss.grad(*args))
     assert grad.shape == np.shape(args[0]) and grad.dtype == np.float64
 
 
-def _check_weights(loss, args, per_sample, w):
-    assert loss(*args, weights=w) == pytest.approx((w * per_sample).sum() / w.sum(), rel=1e-14)
+def _check_weights(loss, args, per_sample, terms, w):
+    assert loss(*args, weights=w) == pytest.approx((w * terms).sum() / w.sum(), rel=1e-14)
     assert loss(*args, weights=w, reduction="sum") == pytest.approx((w * per_sample).sum(), rel=1e-14)
     np.testing.assert_allclose(loss(*args, weights=w, reduction="none"), w * per_sample, rtol=1e-14)
     # integer weights mean repetition: weight 2 equals the sample twice
