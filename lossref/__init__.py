@@ -25,6 +25,7 @@ from .margin import (
     soft_margin,
     squared_hinge,
 )
+from .perceptual import perceptual
 from .preference import bradley_terry, dpo, ppo_clip
 from .probabilistic import gamma_deviance, gaussian_nll, poisson_nll, tweedie_deviance
 from .ranking import contrastive, cosine_embedding, margin_ranking, triplet_margin
@@ -94,6 +95,7 @@ __all__ = [
     "multilabel_margin",
     "nll",
     "numerical_gradient",
+    "perceptual",
     "poisson_nll",
     "ppo_clip",
     "quantile",

@@ -67,6 +67,7 @@ def along_curve(loss, x, series_args, hyper):
     """The loss and its plotted derivative at the grid ``x`` for one series of its curve."""
     curve = loss.meta.curve
     args = curve.args(x, **series_args)
+    hyper = {**loss.meta.required, **hyper}  # a required hyperparameter plots with its example (perceptual's network)
     if not loss.differentiable:  # evaluation only (the 0–1 loss): no gradient to draw
         values, grad = loss(*args, reduction="none", **hyper), None
     elif loss.meta.coupled:  # each grid point is a whole batch (InfoNCE): plot its first row's loss

@@ -598,6 +598,18 @@ def ctc(log_probs, targets, input_length, target_length, blank=0, zero_infinity=
     return -mp.log(mp.fsum(terms))
 
 
+@reference("perceptual")
+def perceptual(y_pred, y_true, feature_fn=None, feature_vjp=None, layer_weights=None):
+    """With lossref's example features (the tests' required example): neighbour differences,
+    averaged over D − 1 entries, and tanh, averaged over D."""
+    assert repr(feature_fn) == "ExampleFeatures()", "the reference knows the example features only"
+    w_edges, w_tanh = (1, 1) if layer_weights is None else layer_weights
+    d = len(y_pred)
+    edges = mp.fsum(((y_pred[i + 1] - y_pred[i]) - (y_true[i + 1] - y_true[i])) ** 2 for i in range(d - 1))
+    squashed = mp.fsum((mp.tanh(a) - mp.tanh(b)) ** 2 for a, b in zip(y_pred, y_true, strict=True))
+    return mp.mpf(w_edges) * edges / (d - 1) + mp.mpf(w_tanh) * squashed / d
+
+
 @reference("n_pair")
 def n_pair(anchors, positives):
     """A coupled loss: raw dot products, the cross-entropy of each anchor's row with its own index."""

@@ -87,3 +87,42 @@ def test_matches_pytorch_live(case):
 
     value, grad = evaluate(case["loss"], case["args"], case["hyper"], case["reduction"], case["weights"], case.get("argnum", 0))
     assert_matches_torch(case, value, grad)
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch not installed (make conformance)")
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_perceptual_matches_torch_autograd(reduction):
+    # perceptual has functions for hyperparameters, so no golden vectors: a small CNN in PyTorch
+    # is the user's network (lossref gets its features and a VJP by autograd), and the loss is
+    # written again in PyTorch with F.mse_loss per layer and differentiated by autograd
+    import torch
+    import torch.nn.functional as F
+
+    gen = torch.Generator().manual_seed(0)
+    k1 = torch.randn(3, 2, 3, 3, generator=gen, dtype=torch.float64)
+    k2 = torch.randn(4, 3, 3, 3, generator=gen, dtype=torch.float64)
+
+    def net(x):
+        h1 = F.relu(F.conv2d(x, k1, padding=1))
+        return [h1, torch.tanh(F.conv2d(h1, k2))]
+
+    def feature_fn(x):
+        with torch.no_grad():
+            return [f.numpy() for f in net(torch.tensor(x))]
+
+    def feature_vjp(x, cotangents):
+        xt = torch.tensor(x, requires_grad=True)
+        feats = net(xt)
+        return torch.autograd.grad(feats, xt, [torch.tensor(c) for c in cotangents])[0].numpy()
+
+    y_hat, y = torch.randn(2, 3, 2, 6, 5, generator=gen, dtype=torch.float64)
+    weights = (0.7, 2.0)
+    y_hat_t = y_hat.clone().requires_grad_(True)
+    per_sample = sum(w * F.mse_loss(a, b, reduction="none").flatten(1).mean(dim=1)
+                     for w, a, b in zip(weights, net(y_hat_t), net(y), strict=True))
+    total = per_sample.mean() if reduction == "mean" else per_sample.sum()
+    total.backward()
+    kw = dict(feature_fn=feature_fn, feature_vjp=feature_vjp, layer_weights=weights, reduction=reduction)
+    value, grad = lossref.perceptual.value_and_grad(y_hat.numpy(), y.numpy(), **kw)
+    assert value == pytest.approx(float(total.detach()), rel=1e-13)
+    np.testing.assert_allclose(grad, y_hat_t.grad.numpy(), rtol=1e-12, atol=1e-15)

@@ -12,6 +12,7 @@ from helpers import (
     ALL_VARIANTS,
     LOSSES,
     assert_gradient_matches,
+    get,
     per_sample_numerical_gradient,
     prepare,
     reductions,
@@ -105,7 +106,7 @@ def test_every_loss_declares_extremes():
     "name, args, hyper", EXTREMES, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(EXTREMES)]
 )
 def test_finite_value_and_gradient_at_extremes(name, args, hyper):
-    loss = lossref.get(name)
+    loss = get(name)  # with the examples of its required hyperparameters
     args = [np.asarray(a) for a in args]
     if not loss.differentiable:  # evaluation only: a finite value, and grad raises
         assert np.isfinite(loss(*args, reduction="none", **hyper)).all()

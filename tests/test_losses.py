@@ -21,6 +21,7 @@ from lossref import (
     mse,
     n_pair,
     nll,
+    perceptual,
     quantile,
     sigmoid_focal,
     smooth_l1,
@@ -30,6 +31,7 @@ from lossref import (
     supervised_contrastive,
     zero_one,
 )
+from lossref.perceptual import EXAMPLE
 
 from helpers import LOSSES, loss_id
 
@@ -68,6 +70,10 @@ BY_HAND = [
      -math.log(0.4 * 0.3 + 0.6 * 0.7 + 0.4 * 0.7), "input length 2: frame 2 unread; a∅ + ∅a + aa"),
     (ctc, (np.log(np.full((1, 2, 3), 1 / 3)), [[0]], [2], [0]), {"blank": 2}, 2 * math.log(3.0),
      "empty target, blank 2: only ∅∅"),
+    (perceptual, ([[1.0, 1.0, 1.0], [0.0, 2.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+     {"feature_fn": EXAMPLE, "feature_vjp": None, "layer_weights": (1.0, 0.5)},
+     (0 + 0.5 * 3 * math.tanh(1.0) ** 2 / 3) + ((2.0**2 + 2.0**2) / 2 + 0.5 * math.tanh(2.0) ** 2 / 3),
+     "a shift has no edges; a spike at 2 has edges +2, −2 (mean over 2), and one tanh(2) of 3"),
     (n_pair, ([[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]), {},
      math.log1p(math.e) + math.log1p(math.exp(6.0)), "f f⁺ᵀ = [[0, 1], [6, 0]]: log(e⁰ + e¹) − 0 and log(e⁶ + e⁰) − 0"),
     (supervised_contrastive, ([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], [0, 0, 0]), {"temperature": 1.0},

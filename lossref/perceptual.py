@@ -1,0 +1,176 @@
+"""Perceptual (feature-matching) loss: squared distances between features of a user's network."""
+
+import numpy as np
+
+from ._checks import as_float_array
+from ._core import Curve, class_axis_loss
+from ._domains import Domain
+
+
+def _images(value, name):
+    arr = as_float_array(value, name)
+    if arr.ndim < 2:
+        raise ValueError(f"{name} must have a batch axis and at least one feature axis, shape (B, ...); got shape {arr.shape}")
+    return arr
+
+
+IMAGES = Domain(
+    "real, shape (B, ...): a batch of images or signals (any trailing shape)",
+    _images,
+    lambda rng, shape: rng.normal(size=shape),
+    has_class_axis=True,
+    invalid=((np.inf, ValueError, "contains inf"),),
+    stress=((0.0, 0.0, 0.0), (1.0, -2.0, 0.5), (30.0, -30.0, 1e-8), (1e-300, 0.0, -1e-300), (1e8, 1e8, -1e8)),
+)
+
+
+class ExampleFeatures:
+    """A two-layer feature map for examples and tests: neighbour differences (a linear edge
+    filter, n = D − 1 per sample) and tanh (a saturating nonlinearity, n = D), on the last axis.
+
+    Call it for the features; ``ExampleFeatures.vjp`` is its vector–Jacobian product.
+
+    Examples:
+        >>> import numpy as np
+        >>> from lossref.perceptual import ExampleFeatures
+        >>> edges, squashed = ExampleFeatures()(np.array([[0.0, 1.0, 3.0]]))
+        >>> edges.tolist(), squashed.round(3).tolist()
+        ([[1.0, 2.0]], [[0.0, 0.762, 0.995]])
+    """
+
+    def __call__(self, x):
+        return [np.diff(x, axis=-1), np.tanh(x)]
+
+    @staticmethod
+    def vjp(x, cotangents):
+        c_edges, c_tanh = cotangents
+        out = np.zeros_like(x)
+        out[..., 1:] += c_edges  # ∂(x_{i+1} − x_i): +1 at i + 1, −1 at i
+        out[..., :-1] -= c_edges
+        e = np.exp(-2.0 * np.abs(x))  # tanh' = sech² = 4e/(1 + e)²: no overflow, no 1 − tanh² cancellation
+        return out + c_tanh * 4.0 * e / (1.0 + e) ** 2
+
+    def __repr__(self):
+        return "ExampleFeatures()"
+
+
+EXAMPLE = ExampleFeatures()
+
+
+def _features(feature_fn, x, name):
+    feats = feature_fn(x)
+    if not isinstance(feats, (list, tuple)) or not feats:
+        raise TypeError(f"feature_fn must return a non-empty list of arrays (one per layer); got {type(feats).__name__}")
+    out = []
+    for i, f in enumerate(feats):
+        f = np.asarray(f, dtype=float)
+        if f.ndim < 1 or f.shape[0] != x.shape[0]:
+            raise ValueError(f"feature_fn({name}) layer {i} has shape {f.shape}; its first axis must be the batch ({x.shape[0]})")
+        out.append(f)
+    return out
+
+
+def _curve_args(x):
+    # a three-pixel signal: the first pixel moves, the target is flat 0
+    y_pred = np.stack([x, np.zeros_like(x), np.zeros_like(x)], axis=-1)
+    return y_pred, np.zeros_like(y_pred)
+
+
+@class_axis_loss(
+    family="generative",
+    formula=(
+        r"\ell = \sum_{l} \frac{w_l}{n_l} \lVert \phi_l(\hat y) - \phi_l(y) \rVert_2^2, \qquad n_l = \text{entries of layer } l \text{ per sample (} C_l H_l W_l \text{)}",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial \hat y} = \sum_l \frac{2 w_l}{n_l}\, J_{\phi_l}(\hat y)^{\top} \big(\phi_l(\hat y) - \phi_l(y)\big) \quad \text{(one vector–Jacobian product)}",
+    ),
+    domain={"y_pred": IMAGES, "y_true": IMAGES},
+    use_case="Super-resolution, style transfer and image generation: compare images by the features of a fixed network (VGG) rather than pixel by pixel.",
+    properties=("non_negative",),
+    equivalents={
+        "PyTorch": "no built-in: F.mse_loss(vgg(ŷ)[l], vgg(y)[l]) summed over layers l with weights (autograd gives the VJP)",
+        "lpips": "lpips.LPIPS(net='vgg') (learned per-channel weights on unit-normalised features: a different metric)",
+    },
+    references=(
+        "Johnson, Alahi & Fei-Fei, Perceptual Losses for Real-Time Style Transfer and Super-Resolution (ECCV 2016)",
+        "Salimans et al., Improved Techniques for Training GANs (2016), feature matching",
+    ),
+    curve=Curve(
+        x_label="ŷ₁: first of three pixels (target 0, 0, 0)",
+        x_range=(-4.0, 4.0),
+        args=_curve_args,
+        series=(("both layers", {}, {}), ("edges only", {}, {"layer_weights": (1.0, 0.0)}),
+                ("tanh only", {}, {"layer_weights": (0.0, 1.0)})),
+        component=lambda g, args: g[..., 0],
+        grad_label="∂ℓ/∂ŷ₁",
+    ),
+    variants=({"layer_weights": (0.25, 2.0)},),
+    # entries of 1e8 (tanh saturated: its derivative underflows to 0), 1e-300 and a zero row
+    extremes=(
+        ([[[1e8, -1e8, 3.0], [1e-300, 0.0, -1e-300], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 1e-300, 0.0], [0.0, 0.0, 0.0]]], {}),
+        ([[[30.0, -30.0, 1e-8, 0.5]], [[-30.0, 30.0, 0.0, 0.5]]], {"layer_weights": (0.0, 3.0)}),
+    ),
+    invalid=(
+        ({"layer_weights": (1.0, -1.0)}, ValueError, "layer_weights must be >= 0"),
+        ({"layer_weights": (1.0,)}, ValueError, "layer_weights has 1 entries but feature_fn returned 2 layers"),
+        ({"feature_fn": "vgg"}, TypeError, "feature_fn must be callable"),
+        ({"feature_fn": lambda x: x}, TypeError, "feature_fn must return a non-empty list of arrays"),
+    ),
+    required={"feature_fn": EXAMPLE, "feature_vjp": EXAMPLE.vjp},
+)
+def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
+    """Perceptual loss: weighted mean squared distances between the features of ŷ and of y.
+
+    ``feature_fn`` is a fixed network (VGG in Johnson et al.) that maps a batch to a list of
+    layer activations. The gradient needs its vector–Jacobian product ``feature_vjp(x,
+    cotangents)``, which returns Σ_l J_l(x)ᵀ c_l with the shape of x: in an autodiff framework,
+    one backward pass through the network. Pass ``feature_vjp=None`` for the value alone.
+
+    Args:
+        y_pred: Predictions ŷ, shape (B, ...); one loss per leading index.
+        y_true: Targets y, the same shape (not differentiated: the network is fixed).
+        feature_fn: ``feature_fn(x) -> [φ_1(x), φ_2(x), ...]``, each of shape (B, ...).
+        feature_vjp: ``feature_vjp(x, [c_1, c_2, ...]) -> Σ_l J_{φ_l}(x)ᵀ c_l`` (shape of x), or None.
+        layer_weights: w_l ≥ 0, one per layer (default all 1).
+
+    Returns:
+        The mean over the batch by default; ``reduction="none"`` gives one loss per sample.
+
+    Examples:
+        >>> import numpy as np
+        >>> from lossref import perceptual
+        >>> from lossref.perceptual import EXAMPLE
+        >>> y_hat, y = np.array([[1.0, 1.0, 1.0]]), np.zeros((1, 3))   # a constant shift
+        >>> # edges: no difference (0/2); tanh: 3 entries of tanh(1)² averaged over n = 3
+        >>> round(perceptual(y_hat, y, feature_fn=EXAMPLE, feature_vjp=EXAMPLE.vjp), 6), round(float(np.tanh(1.0) ** 2), 6)
+        (0.580026, 0.580026)
+    """
+    if not callable(feature_fn):
+        raise TypeError(f"feature_fn must be callable (a network returning a list of layer outputs); got {feature_fn!r}")
+    if feature_vjp is not None and not callable(feature_vjp):
+        raise TypeError(f"feature_vjp must be callable or None; got {feature_vjp!r}")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_pred has shape {y_pred.shape} but y_true has shape {y_true.shape}")
+    pred, true = _features(feature_fn, y_pred, "y_pred"), _features(feature_fn, y_true, "y_true")
+    weights = np.ones(len(pred)) if layer_weights is None else np.asarray(layer_weights, dtype=float)
+    if weights.shape != (len(pred),):
+        raise ValueError(f"layer_weights has {weights.size} entries but feature_fn returned {len(pred)} layers")
+    if (weights < 0).any() or not np.isfinite(weights).all():
+        raise ValueError(f"layer_weights must be >= 0 and finite; got {weights.tolist()}")
+    values = np.zeros(y_pred.shape[0])
+    cotangents = []
+    for w, a, b in zip(weights, pred, true, strict=True):
+        if a.shape != b.shape:
+            raise ValueError(f"feature_fn gives shape {a.shape} for y_pred but {b.shape} for y_true")
+        n = a[0].size
+        d = a - b
+        axes = tuple(range(1, d.ndim))
+        values = values + w / n * (d * d).sum(axis=axes)
+        cotangents.append(2.0 * w / n * d)
+    if feature_vjp is None:  # the value alone: .grad raises this
+        return values, TypeError("perceptual needs feature_vjp= for a gradient (the vector–Jacobian product of feature_fn)")
+    grad = np.asarray(feature_vjp(y_pred, cotangents), dtype=float)
+    if grad.shape != y_pred.shape:
+        raise ValueError(f"feature_vjp returned shape {grad.shape}; it must return the shape of y_pred {y_pred.shape}")
+    return values, grad
+
