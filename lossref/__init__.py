@@ -44,7 +44,7 @@ from .regression import (
     tukey_biweight,
 )
 from .regularization import elastic_net_penalty, l1_penalty, l2_penalty
-from .segmentation import dice, focal_tversky, jaccard, tversky
+from .segmentation import dice, focal_tversky, jaccard, lovasz_hinge, tversky
 from .sequence import ctc, sequence_cross_entropy
 
 __all__ = [
@@ -85,6 +85,7 @@ __all__ = [
     "l1_penalty",
     "l2_penalty",
     "log_cosh",
+    "lovasz_hinge",
     "mae",
     "mape",
     "margin_ranking",

@@ -360,3 +360,141 @@ def focal_tversky(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0
     # γ(1 − T)^(γ−1) at 1 − T = 0: 1 for γ = 1, 0 for γ > 1, and 0 by convention for γ < 1
     factor = np.where(loss > 0, gamma * safe ** (gamma - 1.0), 1.0 if gamma == 1 else 0.0)
     return loss**gamma, factor[..., None] * grad
+
+
+# --- Lovász hinge -------------------------------------------------------------------------------
+
+def _binary_mask(value, name):
+    arr = as_float_array(value, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have a pixel axis (its last axis: each sample's pixels, flattened)")
+    if not np.isin(arr, (0.0, 1.0)).all():
+        bad = arr[~np.isin(arr, (0.0, 1.0))].flat[0]
+        raise ValueError(f"{name} must be 0 or 1 (a hard mask); got {float(bad)!r}")
+    return arr
+
+
+PIXEL_LOGITS = Domain(
+    "real, shape (..., P): each sample's P pixel logits flattened on the last axis",
+    as_float_array,
+    lambda rng, shape: rng.normal(scale=2.0, size=shape),
+    has_class_axis=True,
+    invalid=((np.inf, ValueError, "contains inf"),),
+    stress=((0.0, 0.0, 0.0), (1e4, -1e4, 0.5), (3.0, -1.0, 2.0), (-2.0, 0.25, 1e-300), (1e8, 1e-8, -1e8)),
+)
+HARD_MASK = Domain(
+    "{0, 1}, the shape of logits",
+    _binary_mask,
+    lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
+    has_class_axis=True,
+    invalid=((0.5, ValueError, "must be 0 or 1"), (-1.0, ValueError, "must be 0 or 1")),
+    stress=((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (1.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0)),
+)
+
+
+def _lovasz_errors(logits, targets):
+    if targets.shape != logits.shape:
+        raise ValueError(f"logits has shape {logits.shape} but targets has shape {targets.shape}")
+    signs = 2.0 * targets - 1.0
+    return 1.0 - signs * logits, signs
+
+
+def _lovasz_kinks(logits, targets):
+    """Per row, how far the logits are from a kink: an error at 0 (the hinge) or two equal
+    errors (the sort order, and so the gradient, switches). Moving s_i by δ moves e_i by δ."""
+    errors, _ = _lovasz_errors(np.asarray(logits, dtype=float), np.asarray(targets, dtype=float))
+    gaps = np.abs(errors[..., :, None] - errors[..., None, :]) / 2
+    gaps = np.where(np.eye(errors.shape[-1], dtype=bool), np.inf, gaps).min(axis=-1)
+    distance = np.minimum(np.abs(errors), gaps).min(axis=-1)
+    return np.broadcast_to(distance[..., None], errors.shape)
+
+
+def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
+    # three pixels: pixel 0's logit moves; pixels 1 and 2 have logits −0.5 and 1.5
+    n = x.shape[0]
+    logits = np.stack([x, np.full(n, -0.5), np.full(n, 1.5)], axis=-1)
+    return logits, np.tile(truth, (n, 1))
+
+
+@class_axis_loss(
+    family="segmentation",
+    formula=(
+        r"\ell = \sum_{k=1}^{P} e_{(k)}^{+}\, g_k, \qquad e_i = 1 - y_i s_i,\ \ y_i = 2t_i - 1,\ \ e_{(1)} \ge e_{(2)} \ge \dots",
+        r"g_k = \Delta(S_k) - \Delta(S_{k-1}), \qquad \Delta(S) = \frac{|S|}{|\{t = 1\} \cup S|}, \qquad S_k = \{(1), \dots, (k)\}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial s_i} = -y_i\, g_{\operatorname{rank}(i)}\, [e_i > 0] \quad \text{(away from ties between errors)}",
+    domain={"logits": PIXEL_LOGITS, "targets": HARD_MASK},
+    use_case="Binary segmentation trained for IoU directly: a convex surrogate of the Jaccard loss of each image's mask.",
+    properties=("non_negative",),
+    equivalents={
+        "PyTorch": "no built-in (Berman et al.'s lovasz_hinge(logits, labels, per_image=True))",
+        "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='binary', per_image=True)",
+    },
+    references=(
+        "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization of the Intersection-Over-Union Measure (CVPR 2018)",
+        "Lovász, Submodular functions and convexity (1983)",
+    ),
+    differences=(
+        Difference(
+            "lovasz-per-image-false",
+            "Berman et al. / smp",
+            "With `per_image=False` (the reference code's default for `lovasz_hinge`) the whole "
+            "batch is flattened into one image: one loss for all pixels, whose IoU pools every "
+            "image. `lossref` computes one loss per image (`per_image=True`) and averages them; "
+            "pass the flattened batch as a single row for the pooled version.",
+        ),
+    ),
+    curve=Curve(
+        x_label="logit s₀ of pixel 0 (pixels 1, 2: s = −0.5, 1.5)",
+        x_range=(-3.0, 3.0),
+        args=_lovasz_curve_args,
+        series=(("t = (1, 0, 1)", {}, {}), ("t = (0, 0, 1)", {"truth": (0.0, 0.0, 1.0)}, {})),
+        component=lambda g, args: g[..., 0],
+        grad_label="∂ℓ/∂s₀",
+    ),
+    kink_distance=_lovasz_kinks,
+    extremes=(
+        ([[[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
+          [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]], {}),
+    ),
+)
+def lovasz_hinge(logits, targets):
+    """Lovász hinge: the Lovász extension of each image's Jaccard loss, applied to hinge errors.
+
+    Each pixel's hinge error e_i = 1 − y_i s_i (y = ±1) is sorted in decreasing order, and the
+    positive parts are weighted by the increments g_k of the Jaccard loss Δ(S) = |S| / |gt ∪ S|
+    of the set of the k worst pixels. The result is convex and piecewise linear in the logits,
+    equals Δ of the mispredicted set when every error is 0 or 1, and has the exact gradient
+    −y_i g_rank(i) wherever no two errors tie (ties get the gradient of the stable sort order).
+
+    Args:
+        logits: Pixel logits s, shape (..., P): one image per row, pixels flattened.
+        targets: Hard mask t ∈ {0, 1}, the same shape.
+
+    Returns:
+        The mean over images by default; ``reduction="none"`` gives one loss per image.
+
+    Examples:
+        >>> from lossref import lovasz_hinge
+        >>> # s = (2, −2, 1) against t = (1, 0, 1): errors 1 − y s = (−1, −1, 0), none > 0
+        >>> lovasz_hinge([[2.0, -2.0, 1.0]], [[1.0, 0.0, 1.0]])
+        0.0
+        >>> # errors (1, −1, 1, 0) are 0 or 1: ℓ = Δ({0, 2}) = 2 / |{0, 1} ∪ {0, 2}| = 2/3
+        >>> round(lovasz_hinge([[0.0, 2.0, 0.0, -1.0]], [[1.0, 1.0, 0.0, 0.0]]), 6)
+        0.666667
+    """
+    errors, signs = _lovasz_errors(logits, targets)
+    order = np.argsort(-errors, axis=-1, kind="stable")
+    e = np.take_along_axis(errors, order, axis=-1)
+    t = np.take_along_axis(targets, order, axis=-1)
+    positives = t.sum(axis=-1, keepdims=True)
+    # Δ(S_k) = |S_k| / |gt ∪ S_k| = k / (Σt + negatives among the first k)
+    k = np.arange(1, e.shape[-1] + 1)
+    jaccard = k / (positives + np.cumsum(1.0 - t, axis=-1))
+    g = np.diff(jaccard, axis=-1, prepend=0.0)
+    active = e > 0
+    values = np.sum(np.where(active, e, 0.0) * g, axis=-1)
+    grad_sorted = -np.take_along_axis(signs, order, axis=-1) * g * active
+    grad = np.empty_like(grad_sorted)
+    np.put_along_axis(grad, order, grad_sorted, axis=-1)
+    return values, grad

@@ -317,6 +317,20 @@ def ctc(log_probs, targets, input_lengths, target_lengths, reduction, blank=0, z
     return _reduce(loss, reduction)
 
 
+def lovasz_hinge(logits, targets, reduction):
+    # Berman et al.'s algorithm per image: sort the hinge errors, Jaccard increments, dot with ReLU
+    signs = 2 * targets - 1
+    errors = 1 - logits * signs
+    sorted_errors, order = torch.sort(errors, dim=-1, descending=True, stable=True)
+    gt = torch.gather(targets, -1, order)
+    gts = gt.sum(dim=-1, keepdim=True)
+    intersection = gts - gt.cumsum(dim=-1)
+    union = gts + (1 - gt).cumsum(dim=-1)
+    jaccard = 1 - intersection / union
+    grad = torch.cat([jaccard[..., :1], jaccard[..., 1:] - jaccard[..., :-1]], dim=-1)
+    return _reduce((F.relu(sorted_errors) * grad).sum(dim=-1), reduction)
+
+
 def poisson_nll(x, y, reduction, log_input=True, full=False, eps=1e-8):
     return F.poisson_nll_loss(x, y, log_input=log_input, full=full, eps=eps, reduction=reduction)
 
@@ -427,7 +441,7 @@ LOSSES = {f.__name__: f for f in (
     triplet_margin, contrastive, info_nce, n_pair, supervised_contrastive,
     poisson_nll, gaussian_nll, sequence_cross_entropy, ctc,
     gan_discriminator, gan_generator, vae_elbo, diffusion_noise_mse,
-    dice, jaccard, tversky, focal_tversky,
+    dice, jaccard, tversky, focal_tversky, lovasz_hinge,
     bradley_terry, dpo, ppo_clip, l2_penalty, l1_penalty, elastic_net_penalty,
 )}
 
@@ -481,6 +495,8 @@ REFERENCES = {
                 "in PyTorch (autograd gradients)",
     "diffusion_noise_mse": "torch.nn.functional.mse_loss, averaged per row",
     "dice": "the formula in PyTorch (autograd gradient)",
+    "lovasz_hinge": "Berman et al.'s algorithm in PyTorch: torch.sort, Jaccard increments from cumsum, "
+                    "F.relu (autograd gradient)",
     "jaccard": "the formula in PyTorch (autograd gradient)",
     "tversky": "the formula in PyTorch (autograd gradient)",
     "focal_tversky": "the formula in PyTorch (autograd gradient)",

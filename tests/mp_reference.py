@@ -610,6 +610,21 @@ def perceptual(y_pred, y_true, feature_fn=None, feature_vjp=None, layer_weights=
     return mp.mpf(w_edges) * edges / (d - 1) + mp.mpf(w_tanh) * squashed / d
 
 
+@reference("lovasz_hinge")
+def lovasz_hinge(logits, targets):
+    """The Lovász extension as an integral over level sets, with no sort order: for errors
+    m = max(0, 1 − y s), ∫₀^∞ Δ({i : m_i ≥ t}) dt with Δ(S) = |S| / |{t = 1} ∪ S|, summed over
+    the distinct levels (so ties need no tie-break)."""
+    m = [max(mp.mpf(0), 1 - (2 * t - 1) * s) for s, t in zip(logits, targets, strict=True)]
+    truth = {i for i, t in enumerate(targets) if t == 1}
+    levels = sorted(set(m), reverse=True) + [mp.mpf(0)]
+    total = mp.mpf(0)
+    for high, low in itertools.pairwise(levels):
+        chosen = {i for i, v in enumerate(m) if v >= high}
+        total += (high - low) * mp.mpf(len(chosen)) / len(truth | chosen)
+    return total
+
+
 @reference("n_pair")
 def n_pair(anchors, positives):
     """A coupled loss: raw dot products, the cross-entropy of each anchor's row with its own index."""

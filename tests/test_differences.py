@@ -603,3 +603,16 @@ def test_pytorch_ctc_infeasible():
     args = case["args"]
     assert lossref.ctc(*args, zero_infinity=True) == 0.0
     assert (lossref.ctc.grad(*args, zero_infinity=True) == 0.0).all()
+
+
+def test_lovasz_per_image_false():
+    # per_image=False, written out: every pixel of the batch in one image, one loss
+    logits = np.array([[2.0, -1.0, 0.5], [-0.5, 1.5, 0.0]])
+    targets = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
+    pooled = lossref.lovasz_hinge(logits.reshape(1, -1), targets.reshape(1, -1), reduction="sum")
+    per_image = lossref.lovasz_hinge(logits, targets)
+    assert per_image == pytest.approx(lossref.lovasz_hinge(logits, targets, reduction="none").mean(), rel=1e-15)
+    assert pooled != pytest.approx(per_image, rel=1e-3)
+    # the pooled value by hand: errors (−1, 0, 1.5, 1.5, −0.5, 1), gt {0, 3, 4}; sorted 1.5 (t = 0),
+    # 1.5 (t = 1), 1 (t = 0): Δ = 1/4, 2/4, 3/5
+    assert pooled == pytest.approx(1.5 * 1 / 4 + 1.5 * (2 / 4 - 1 / 4) + 1.0 * (3 / 5 - 2 / 4), rel=1e-15)
