@@ -2,6 +2,7 @@
 
 from ._core import Curve, Difference, Loss, catalog, get
 from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
+from .angular import arcface, center, cosface
 from .classification import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -52,15 +53,18 @@ __all__ = [
     "Difference",
     "GradcheckResult",
     "Loss",
+    "arcface",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "bradley_terry",
     "catalog",
     "cauchy",
+    "center",
     "charbonnier",
     "class_balanced",
     "contrastive",
     "cosine_embedding",
+    "cosface",
     "cross_entropy",
     "ctc",
     "dice",

@@ -329,6 +329,40 @@ def lovasz_hinge(logits, targets, reduction):
     jaccard = 1 - intersection / union
     grad = torch.cat([jaccard[..., :1], jaccard[..., 1:] - jaccard[..., :-1]], dim=-1)
     return _reduce((F.relu(sorted_errors) * grad).sum(dim=-1), reduction)
+def arcface(c, labels, reduction, scale=64.0, margin=0.5, easy_margin=False):
+    # insightface's margin head (cos(θ + m) = c cos m − sin θ sin m, fallback c − sin(π − m)·m
+    # at or below cos(π − m), or c at or below 0 with easy_margin), sin θ taken at c clamped
+    # to 1 − 1e-7 (lossref's documented choice), then cross_entropy on s·logits; autograd
+    top = 1.0 - 1e-7
+    threshold = 0.0 if easy_margin else math.cos(math.pi - margin)
+    one_hot = F.one_hot(labels, c.shape[-1]).bool()
+    on = c > threshold
+    c_on = torch.where(on, c, torch.zeros_like(c))  # the unused branch sees 0: no 0·∞ in backward
+    sin_theta = torch.sqrt(1 - torch.clamp(c_on, max=top) ** 2)
+    phi = c_on * math.cos(margin) - sin_theta * math.sin(margin)
+    fallback = c if easy_margin else c - math.sin(math.pi - margin) * margin
+    logits = torch.where(one_hot, torch.where(on, phi, fallback), c)
+    return _cross_entropy_of_differences(scale * logits, labels, reduction)
+
+
+def cosface(c, labels, reduction, scale=64.0, margin=0.35):
+    logits = c - margin * F.one_hot(labels, c.shape[-1]).to(c.dtype)
+    return _cross_entropy_of_differences(scale * logits, labels, reduction)
+
+
+def _cross_entropy_of_differences(z, labels, reduction):
+    # F.cross_entropy's value, written as LSE_j(z_j − z_y) with the target's own difference held
+    # at 0: autograd's ∂/∂z_y is then −Σ_{j≠y} p_j, a sum of small terms. F.cross_entropy's
+    # p_y − 1 loses the last digits when p_y ≈ 1, which s = 64 makes common (measured: 3e-6
+    # relative, 2e-15 absolute, on a gradient entry of 5e-10; lossref agreed with mpmath)
+    one_hot = F.one_hot(labels, z.shape[-1]).bool()
+    d = torch.where(one_hot, torch.zeros_like(z), z - z.gather(-1, labels[..., None]))
+    return _reduce(torch.logsumexp(d, dim=-1), reduction)
+
+
+def center(x, labels, reduction, centers):
+    centers = torch.as_tensor(centers, dtype=torch.float64)
+    return _reduce(0.5 * ((x - centers[labels]) ** 2).sum(-1), reduction)
 
 
 def poisson_nll(x, y, reduction, log_input=True, full=False, eps=1e-8):
@@ -438,7 +472,7 @@ LOSSES = {f.__name__: f for f in (
     charbonnier, cauchy, tukey_biweight, mape, smape,
     sparse_categorical_cross_entropy, softmax_focal, class_balanced,
     js_div, cross_entropy, knowledge_distillation, cosine_embedding, margin_ranking,
-    triplet_margin, contrastive, info_nce, n_pair, supervised_contrastive,
+    triplet_margin, contrastive, info_nce, n_pair, supervised_contrastive, arcface, cosface, center,
     poisson_nll, gaussian_nll, sequence_cross_entropy, ctc,
     gan_discriminator, gan_generator, vae_elbo, diffusion_noise_mse,
     dice, jaccard, tversky, focal_tversky, lovasz_hinge,
@@ -487,6 +521,10 @@ REFERENCES = {
     "n_pair": "torch.nn.functional.cross_entropy on the dot-product matrix (autograd gradients)",
     "supervised_contrastive": "the paper's formula in PyTorch with F.log_softmax over the masked cosine-similarity "
                               "matrix (autograd gradient)",
+    "arcface": "cross-entropy as torch.logsumexp of logit differences, on s·logits with the target cosine "
+               "replaced by insightface's cos(θ + m) or its fallback, written in PyTorch (autograd gradient)",
+    "cosface": "cross-entropy as torch.logsumexp of logit differences, on s·(cosines − m·one_hot) (autograd gradient)",
+    "center": "the formula in PyTorch, the centers indexed by the labels (autograd gradient)",
     "gan_discriminator": "torch.nn.functional.binary_cross_entropy_with_logits (minimax); the other "
                          "variants' formulas in PyTorch (autograd gradients)",
     "gan_generator": "torch.nn.functional.binary_cross_entropy_with_logits (non-saturating, saturating); "

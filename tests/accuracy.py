@@ -48,7 +48,8 @@ def _mp(value):
 
 
 def _mp_hyper(hyper):
-    return {k: ([float(x) for x in v] if isinstance(v, np.ndarray) else v) for k, v in hyper.items()}
+    # arrays as (nested) lists of floats: per-class weights, or center loss's (C, D) centers
+    return {k: (np.asarray(v, dtype=float).tolist() if isinstance(v, np.ndarray) else v) for k, v in hyper.items()}
 
 
 def _value(result):

@@ -5,6 +5,8 @@ mean), the extra input paths (probability targets, ignore_index, per-class pos_w
 log targets) and a table of extremes. Deterministic: the same list every run.
 """
 
+import math
+
 import numpy as np
 
 import lossref
@@ -166,6 +168,27 @@ EXTREMES = {
     "lovasz_hinge": [
         ([[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
          [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]], {}),
+    ],
+    # cosines at ±1 and within the slack outside, the target at the threshold cos(π − m) (the
+    # fallback: strictly above it is cos(θ + m)), at the edge of the 1 − 1e-7 band and inside it,
+    # at 0 with easy_margin (the fallback again), saturated softmax (s = 64 and s = 1000)
+    "arcface": [
+        ([[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1], {}),
+        ([[1.0 - 1e-7, 0.5, -1.0], [1.0 - 1e-12, -1.0, 0.2], [math.cos(math.pi - 0.5), 1.0, -1.0],
+          [1.0 + 5e-7, -1.0 - 5e-7, 0.0]], [0, 0, 0, 0], {"scale": 1e3}),
+        ([[0.0, 0.9, -0.9], [-0.2, 0.1, 0.0], [1.0, -1.0, -1.0]], [0, 1, 0], {"easy_margin": True}),
+        ([[-1.0, 0.5, 0.0], [-0.99, 0.2, 0.3], [1.0, 0.0, 0.0]], [0, 0, 0], {"margin": 0.0}),
+    ],
+    "cosface": [
+        ([[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1], {}),
+        ([[1.0, 0.5, -1.0], [1.0 + 5e-7, -1.0 - 5e-7, 0.0], [-1.0, 1.0, -1.0]], [0, 0, 2], {"scale": 1e3, "margin": 0.5}),
+    ],
+    # squares near 1e300, a feature at its center, differences of 1e-300, entries of 1e8 next to 1
+    "center": [
+        ([[1e150, -1e150, 0.0, 3e149], [0.0, 0.0, 0.0, 0.0], [1e-300, 0.0, 0.0, 0.0], [1e8, 1.0, -1e8, 0.0],
+          [1.0, -1.0, 0.5, 2.0]], [0, 0, 0, 3, 1],
+         {"centers": [[0.0, 0.0, 0.0, 0.0], [1.0, -1.0, 0.5, 2.0], [-2.0, 0.5, 1.0, 0.0], [0.25, 3.0, -1.0, -0.5]]}),
+        ([[0.0, 0.0], [-1e-300, 1e-300], [BIG, -BIG]], [0, 1, 1], {"centers": [[0.0, 0.0], [1e-300, -1e-300]]}),
     ],
     "triplet_margin": [
         ([[BIG, 1.0, -BIG], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [0.0, 0.0, 0.0]],

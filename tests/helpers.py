@@ -5,6 +5,7 @@ import numpy as np
 import lossref
 from lossref import numerical_gradient
 from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY
+from lossref.angular import COSINES
 from lossref.segmentation import MASK_PROBABILITIES
 from lossref.sequence import CTC_LOG_PROBS
 
@@ -108,6 +109,9 @@ def fd_step(loss, x, name=None, hyper=None):
         return 1e-3 * min(x.min(), 1 - x.max(), 1e-4)
     if domain is CTC_LOG_PROBS:  # CTC bends on a scale of 1 in log p: stay below 0
         return min(1e-3, 0.3 * (-x).min())
+    if domain is COSINES:  # cosines: stay inside [-1, 1], and below the loss's own length (1/s)
+        h = 1e-3 * min(1 - np.abs(x).max(), 0.1)
+        return min(h, loss.meta.fd_step(**(hyper or {}))) if loss.meta.fd_step is not None else h
     if domain is LOG_PROBABILITY:
         # stay below 0, and keep exp(a) summing to 1 within the 1e-6 that kl_div allows
         # (losses are linear in a, so the small step costs no truncation error)
@@ -168,6 +172,10 @@ def per_sample_numerical_gradient(loss, args, hyper):
             h = 1e-3 * min(x[i], 1 - x[i], 1e-4)
         elif domain is CTC_LOG_PROBS:  # not linear in a: a step of at most 1e-3, below 0
             h = min(1e-3, 0.3 * -x[i]) if x[i] < 0 else 0.0
+        elif domain is COSINES:  # inside [-1, 1]: a cosine at (or past) ±1 is not stepped (NaN)
+            h = max(0.0, 1e-3 * min(1 - abs(x[i]), 0.1))
+            if loss.meta.fd_step is not None:  # and below the loss's own length (ArcFace's 1/s)
+                h = min(h, loss.meta.fd_step(**hyper))
         elif domain is LOG_PROBABILITY:
             h = min(1e-3 * max(1.0, -x[i]), 0.3 * -x[i]) if x[i] < 0 else 0.0
         elif domain.positive:

@@ -687,3 +687,39 @@ def _supervised_contrastive_grad_magnitude(features, labels, temperature=0.1):
 
 
 supervised_contrastive.grad_magnitude = _supervised_contrastive_grad_magnitude
+# --- face recognition: margins on cosines, center loss -------------------------------------
+
+ARC_TOP = mp.mpf(1 - 1e-7)  # lossref's documented clamp: sin θ is taken at min(c, 1 − 1e-7), as a float64
+
+
+def _cross_entropy_of_logits(z, label):
+    return -log_softmax(z)[label]
+
+
+@reference("arcface")
+def arcface(c, label, scale=64.0, margin=0.5, easy_margin=False):
+    """cos(θ + m) through acos below the band, the frozen sine above it, the fallback past π − m."""
+    s, m = mp.mpf(scale), mp.mpf(margin)
+    cy = c[label]
+    if cy > (0 if easy_margin else mp.cos(mp.pi - m)):
+        if cy <= ARC_TOP:
+            target = mp.cos(mp.acos(cy) + m)
+        else:  # within 1e-7 of 1: c·cos m − sin θ₀·sin m with sin θ₀ = √(1 − (1 − 1e-7)²)
+            target = cy * mp.cos(m) - mp.sqrt(1 - ARC_TOP**2) * mp.sin(m)
+    else:
+        target = cy if easy_margin else cy - m * mp.sin(m)
+    z = [s * v for v in c]
+    z[label] = s * target
+    return _cross_entropy_of_logits(z, label)
+
+
+@reference("cosface")
+def cosface(c, label, scale=64.0, margin=0.35):
+    s = mp.mpf(scale)
+    z = [s * (v - (mp.mpf(margin) if k == label else 0)) for k, v in enumerate(c)]
+    return _cross_entropy_of_logits(z, label)
+
+
+@reference("center")
+def center(x, label, centers):
+    return mp.fsum((v - mp.mpf(c)) ** 2 for v, c in zip(x, centers[label], strict=True)) / 2

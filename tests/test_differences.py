@@ -616,3 +616,96 @@ def test_lovasz_per_image_false():
     # the pooled value by hand: errors (−1, 0, 1.5, 1.5, −0.5, 1), gt {0, 3, 4}; sorted 1.5 (t = 0),
     # 1.5 (t = 1), 1 (t = 0): Δ = 1/4, 2/4, 3/5
     assert pooled == pytest.approx(1.5 * 1 / 4 + 1.5 * (2 / 4 - 1 / 4) + 1.0 * (3 / 5 - 2 / 4), rel=1e-15)
+# --- face recognition: framework margins and centers, their semantics written out in NumPy ---
+
+def _cross_entropy_rows(z, labels):
+    # log(1 + Σ_{j≠y} e^{z_j − z_y}), with log1p: a confident row's tiny loss keeps its digits
+    rows = np.arange(len(labels))
+    d = z - z[rows, labels][:, None]
+    d[rows, labels] = -np.inf
+    top = np.maximum(d.max(axis=1), 0.0)
+    return top + np.log1p(np.expm1(-top) + np.exp(d - top[:, None]).sum(axis=1))
+
+
+def _pml_arcface(cosines, labels, margin_degrees=28.6, scale=64.0):
+    # pytorch-metric-learning's ArcFaceLoss on given cosines: the margin converted from degrees,
+    # cos(acos(c) + m) at every angle of the target cosine clamped to [-1 + 1e-7, 1 - 1e-7],
+    # then the cross-entropy of the scaled logits, per sample
+    c = np.array(cosines, dtype=float)
+    rows = np.arange(len(labels))
+    theta = np.arccos(np.clip(c[rows, labels], -1 + 1e-7, 1 - 1e-7))
+    c[rows, labels] = np.cos(theta + np.radians(margin_degrees))
+    return _cross_entropy_rows(scale * c, labels)
+
+
+def test_pml_arcface_degrees():
+    rng = np.random.default_rng(7)
+    c, labels = rng.uniform(-0.6, 0.9, size=(6, 4)), rng.integers(0, 4, size=6)  # targets above cos(π − m)
+    ours = lossref.arcface(c, labels, reduction="none")
+    # 0.5 rad is 28.648°: pytorch-metric-learning needs the degrees to agree with lossref's default
+    np.testing.assert_allclose(_pml_arcface(c, labels, margin_degrees=np.degrees(0.5)), ours, rtol=1e-12)
+    # its default 28.6° is 0.49916 rad: lossref with that many radians, not with 0.5
+    np.testing.assert_allclose(_pml_arcface(c, labels), lossref.arcface(c, labels, margin=np.radians(28.6), reduction="none"),
+                               rtol=1e-12)
+    assert not np.allclose(_pml_arcface(c, labels), ours, rtol=1e-3)
+    # margin=0.5 there is half a degree
+    np.testing.assert_allclose(_pml_arcface(c, labels, margin_degrees=0.5),
+                               lossref.arcface(c, labels, margin=np.radians(0.5), reduction="none"), rtol=1e-12)
+    with pytest.raises(ValueError, match=re.escape("margin must be in [0, π) radians; got 28.6 (pytorch-metric-learning")):
+        lossref.arcface(c, labels, margin=28.6)
+
+
+def test_pml_arcface_no_fallback():
+    m = 0.5
+    c = np.array([[-0.95, 0.2, 0.1], [-0.999, 0.2, 0.1], [-0.5, 0.2, 0.1]])
+    labels = np.array([0, 0, 0])  # θ_y = 2.82 and 3.10 rad, past π − m = 2.64; then 2.09
+    pml = _pml_arcface(c, labels, margin_degrees=np.degrees(m))
+    ours = lossref.arcface(c, labels, margin=m, reduction="none")
+    # lossref past π − m: insightface's c − m sin m, which keeps falling as θ_y grows
+    z = 64 * c
+    z[:2, 0] = 64 * (c[:2, 0] - m * np.sin(m))
+    z[2, 0] = 64 * np.cos(np.arccos(-0.5) + m)
+    np.testing.assert_allclose(ours, _cross_entropy_rows(z, labels), rtol=1e-13)
+    # pytorch-metric-learning's cos(θ + m) rises again towards cos(π + m): a larger target logit,
+    # a smaller loss, and less loss for the worse of the two angles
+    assert pml[0] < ours[0] and pml[1] < ours[1]
+    assert pml[1] < pml[0] and ours[1] > ours[0]
+    assert pml[2] == pytest.approx(ours[2], rel=1e-12)  # below π − m they agree
+
+
+def _insightface_cosface(cosines, labels, s=64.0, m=0.40):
+    # insightface's arcface_torch CosFace head (defaults s = 64, m = 0.40) followed by the
+    # cross-entropy: m off each target cosine, everything times s
+    z = np.array(cosines, dtype=float)
+    z[np.arange(len(labels)), labels] -= m
+    return _cross_entropy_rows(s * z, labels)
+
+
+def test_insightface_cosface_default_margin():
+    rng = np.random.default_rng(8)
+    c, labels = rng.uniform(-1.0, 1.0, size=(6, 5)), rng.integers(0, 5, size=6)
+    insight = _insightface_cosface(c, labels)
+    np.testing.assert_allclose(insight, lossref.cosface(c, labels, margin=0.4, reduction="none"), rtol=1e-12)
+    assert lossref.cosface.hyperparameters["margin"] == 0.35
+    assert not np.allclose(insight, lossref.cosface(c, labels, reduction="none"), rtol=1e-3)
+
+
+def _zhou_center_loss(x, labels, centers):
+    # K. Zhou's pytorch-center-loss CenterLoss, written out: the N × C squared distances, masked
+    # to each sample's own class, every entry clamped to [1e-12, 1e12], summed, divided by N
+    d2 = ((x[:, None, :] - centers[None, :, :]) ** 2).sum(axis=-1)
+    mask = labels[:, None] == np.arange(len(centers))
+    return np.clip(d2 * mask, 1e-12, 1e12).sum() / len(x)
+
+
+def test_pytorch_center_loss_no_half():
+    rng = np.random.default_rng(9)
+    x, centers, labels = rng.normal(size=(6, 3)), rng.normal(size=(5, 3)), rng.integers(0, 5, size=6)
+    zhou = _zhou_center_loss(x, labels, centers)
+    ours = lossref.center(x, labels, centers=centers)
+    # no ½, and 1e-12 for each of the C − 1 other classes of every sample
+    assert zhou == pytest.approx(2 * ours + (5 - 1) * 1e-12, rel=1e-14)
+    assert zhou != pytest.approx(ours, rel=0.1)
+    # so its gradient is twice lossref's
+    numeric = lossref.numerical_gradient(lambda v: _zhou_center_loss(v, labels, centers), x)
+    np.testing.assert_allclose(numeric, 2 * lossref.center.grad(x, labels, centers=centers), rtol=1e-8, atol=1e-12)

@@ -154,6 +154,16 @@ BAD_DOMAIN = [
     ("kl_div", ([[np.log(0.5), np.log(0.5)]], [[0.5, 0.6]]), ValueError, "target rows must sum to 1"),
     ("kl_div", ([[np.log(0.5), np.log(0.5)]], [[1.5, -0.5]]), ValueError, "target must be probabilities in [0, 1]"),
     ("kl_div", ([[np.log(0.5), np.log(0.5)]], [[0.5, 0.5, 0.0]]), ValueError, "log_probs has shape (1, 2) but target has shape (1, 3)"),
+    # raw logits passed as cosines; rounding just outside [-1, 1] is accepted (control rows)
+    ("arcface", ([[0.5, 1.2]], [0]), ValueError,
+     "cosines must be cosines in [-1, 1] (up to 1e-06 of rounding); got 1.2 - normalise the features"),
+    ("arcface", ([[0.5, 1.0 + 1e-7], [-1.0 - 1e-7, 0.0]], [1, 0]), None, None),
+    ("cosface", ([[0.5, -1.5]], [1]), ValueError, "cosines must be cosines in [-1, 1]"),
+    ("cosface", ([[0.5, 1.0 + 1e-7]], [1]), None, None),
+    ("arcface", ([[0.5, 0.2]], [2]), ValueError, "labels must be in [0, 2) (the number of classes); got 2"),
+    ("arcface", (0.5, [0]), ValueError, "cosines must have a class axis"),
+    ("cosface", ([[0.5, 0.2]], [0.0]), TypeError, "labels must be integer class indices"),
+    ("cosface", ([[0.5, 0.2], [0.1, 0.0]], [0]), ValueError, "labels has shape (1,) but (2,) was expected"),
 ]
 
 
@@ -176,3 +186,18 @@ def test_get_unknown_loss_and_unknown_family():
         lossref.get("hubber")
     with pytest.raises(ValueError, match="family must be one of"):
         lossref.catalog(family="nonsense")
+
+
+def test_center_rejects_centers_and_labels_that_do_not_fit_the_features():
+    x = np.zeros((2, 3))
+    for centers, labels, exc, message in [
+        (np.zeros((4, 2)), [0, 1], ValueError, "centers must have shape (C, 3), one row per class; got shape (4, 2)"),
+        (np.zeros(3), [0, 0], ValueError, "centers must have shape (C, 3), one row per class; got shape (3,)"),
+        (np.zeros((2, 3)), [0, 2], ValueError, "labels must be in [0, 2) (one row of centers per class); got 2"),
+        (np.zeros((2, 3)), [0, 1, 1], ValueError, "labels has shape (3,) but (2,) was expected"),
+        (np.zeros((2, 3)), [0.0, 1.0], TypeError, "labels must be integer class indices"),
+        ([[0.0, 0.0, np.inf]], [0, 0], ValueError, "centers contains inf"),
+    ]:
+        _raises(exc, message, lossref.center, [x, labels], centers=centers)
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'centers'"):
+        lossref.center(x, [0, 1])

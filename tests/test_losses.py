@@ -8,9 +8,12 @@ import pytest
 
 import lossref
 from lossref import (
+    arcface,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    center,
     class_balanced,
+    cosface,
     ctc,
     hinge,
     huber,
@@ -83,6 +86,12 @@ BY_HAND = [
     (supervised_contrastive, ([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], [0, 0, 0]), {"temperature": 1.0},
      2 * (math.log1p(math.e) - 0.5) + math.log(2.0),
      "one class: rows 0, 1 see (1, 0), mean of LSE − 1 and LSE − 0; row 2 sees (0, 0): log 2"),
+    (arcface, ([[-1.0, 0.0]], [0]), {"scale": 1.0, "margin": 0.5}, math.log1p(math.exp(1 + 0.5 * math.sin(0.5))),
+     "θ_y = π is past π − m: target logit −1 − m sin m, other 0"),
+    (arcface, ([[-0.5, 0.0], [0.5, 0.0]], [0, 0]), {"scale": 1.0, "margin": math.pi / 6, "easy_margin": True},
+     math.log1p(math.exp(0.5)) + math.log(2.0), "easy margin: c_y ≤ 0 keeps −0.5; c_y = ½ gets cos(π/3 + π/6) = 0"),
+    (cosface, ([[0.5, 0.0], [1.0, 1.0]], [0, 1]), {"scale": 2.0, "margin": 0.5}, math.log(2.0) + math.log1p(math.e),
+     "z = 2·(0.5 − 0.5, 0) = (0, 0); z = (2, 2·(1 − 0.5)) = (2, 1): log(e² + e) − 1"),
 ]
 
 
@@ -268,6 +277,92 @@ def test_ignored_samples_leave_the_numerator_and_the_denominator():
     assert softmax_cross_entropy(z, labels, ignore_index=7) == pytest.approx(kept, rel=1e-15)
     grad = softmax_cross_entropy.grad(z, labels, ignore_index=7)
     assert (grad[1] == 0).all()
+
+
+def test_margins_of_zero_leave_scaled_softmax_cross_entropy(rng):
+    # ArcFace and CosFace without a margin: cross-entropy of s·cos θ (the normalised softmax),
+    # and its gradient times s; cosines below the 1 − 1e-7 band, where ArcFace changes nothing
+    c, labels = rng.uniform(-0.99, 0.99, size=(8, 5)), rng.integers(0, 5, size=8)
+    for loss in (arcface, cosface):
+        assert loss(c, labels, scale=16.0, margin=0.0) == pytest.approx(softmax_cross_entropy(16 * c, labels), rel=1e-14)
+        np.testing.assert_allclose(loss.grad(c, labels, scale=16.0, margin=0.0),
+                                   16 * softmax_cross_entropy.grad(16 * c, labels), rtol=1e-12, atol=1e-300)
+    # CosFace is that cross-entropy with m taken off the target cosine, at any margin
+    shifted = 30 * (c - 0.35 * np.eye(5)[labels])
+    assert cosface(c, labels, scale=30.0) == pytest.approx(softmax_cross_entropy(shifted, labels), rel=1e-14)
+    np.testing.assert_allclose(cosface.grad(c, labels, scale=30.0), 30 * softmax_cross_entropy.grad(shifted, labels),
+                               rtol=1e-12, atol=1e-300)
+
+
+def _arc_logit(loss_value):
+    # with one other class at logit 0 and s = 1, ℓ = log(1 + e^{−ψ}): the target logit ψ back
+    return -math.log(math.expm1(loss_value))
+
+
+def test_arcface_threshold_rule_by_hand():
+    m = 0.5
+    th = math.cos(math.pi - m)  # = −cos m: θ_y = π − m, where θ_y + m reaches π
+    above = np.nextafter(th, 1.0)
+    value = lambda c, **kw: arcface([[c, 0.0]], [0], scale=1.0, margin=m, **kw)  # noqa: E731
+    # strictly above the threshold: cos(θ + m), which is −1 at θ = π − m; at it: the fallback
+    assert _arc_logit(value(above)) == pytest.approx(-1.0, abs=1e-7)
+    assert _arc_logit(value(th)) == pytest.approx(th - m * math.sin(m), rel=1e-13)  # −cos m − m sin m = −1.117
+    # the slope: 0 just above (cos(θ + m) is at its minimum), 1 on the fallback, times s(p_y − 1)
+    p_y = 1 / (1 + math.exp(-(th - m * math.sin(m))))
+    assert arcface.grad([[th, 0.0]], [0], scale=1.0, margin=m)[0, 0] == pytest.approx(p_y - 1, rel=1e-13)
+    assert abs(arcface.grad([[above, 0.0]], [0], scale=1.0, margin=m)[0, 0]) < 1e-7
+    # easy_margin moves the threshold to 0: c_y = 0 keeps its cosine, just above it cos(π/2 + m)
+    assert _arc_logit(value(0.0, easy_margin=True)) == 0.0
+    assert _arc_logit(value(1e-300, easy_margin=True)) == pytest.approx(-math.sin(m), rel=1e-13)
+
+
+@pytest.mark.parametrize("c", [-1.0 - 1e-6, -1.0, -0.999, math.cos(math.pi - 0.5), -0.3, 0.0, 0.5, 0.999999,
+                               1 - 1e-7, float(np.nextafter(1 - 1e-7, 2.0)), 1 - 1e-12, 1.0, 1.0 + 1e-6])
+def test_arcface_gradient_is_finite_at_every_valid_cosine(c):
+    # ψ' = cos m + c sin m/√(1 − c²) is infinite at c = 1; lossref takes sin θ at min(c, 1 − 1e-7)
+    m, top = 0.5, 1 - 1e-7
+    value, grad = arcface.value_and_grad([[c, 0.3]], [0], scale=64.0, margin=m)
+    assert np.isfinite(value) and np.isfinite(grad).all()
+    if c <= math.cos(math.pi - m):
+        psi, slope = c - m * math.sin(m), 1.0
+    elif c <= top:
+        psi, slope = math.cos(math.acos(c) + m), math.cos(m) + c * math.sin(m) / math.sqrt(1 - c * c)
+    else:  # the band: the sine frozen at √(1 − (1 − ε)²) ≈ 4.47e-4, the slope cos m
+        psi, slope = c * math.cos(m) - math.sqrt(1 - top * top) * math.sin(m), math.cos(m)
+    p_other = 1 / (1 + math.exp(64 * (psi - 0.3)))  # 1 − p_y, the other class's probability
+    assert value == pytest.approx(math.log1p(math.exp(64 * (0.3 - psi))), rel=1e-12)
+    assert grad[0, 0] == pytest.approx(-64 * p_other * slope, rel=1e-12)
+    # the largest slope, at the edge of the band: cos m + sin m / 4.47e-4 ≈ 1073, times s (p_y − 1)
+    assert slope <= math.cos(m) + math.sin(m) / math.sqrt(1 - top * top) < 1073
+
+
+def test_arcface_band_changes_the_logit_by_at_most_sin_m_sqrt_2eps():
+    # inside 1 − 1e-7 < c ≤ 1 the value is continuous and differs from cos(θ + m) by < 2.2e-4
+    m = 0.5
+    edge = 1 - 1e-7
+    for c in (edge, 1 - 1e-8, 1.0):
+        exact = math.cos(math.acos(c) + m)
+        ours = _arc_logit(arcface([[c, 0.0]], [0], scale=1.0, margin=m))
+        assert abs(ours - exact) <= math.sin(m) * math.sqrt(2e-7) + 1e-12
+    assert _arc_logit(arcface([[edge, 0.0]], [0], scale=1.0, margin=m)) == pytest.approx(math.cos(math.acos(edge) + m), rel=1e-9)
+
+
+def test_arcface_is_not_convex_in_the_cosines():
+    # the CosFace page's claim: even between the jumps (θ_y < π − m, below the 1 − 1e-7 band) a
+    # chord lies below the ArcFace loss; CosFace's convexity is checked with the other properties
+    a, b = np.array([[-0.85, 0.0]]), np.array([[0.3, 0.0]])  # θ_y = 2.59 and 1.27 rad, both below π − m = 2.64
+    mid = arcface((a + b) / 2, [0], scale=4.0)
+    assert mid > (arcface(a, [0], scale=4.0) + arcface(b, [0], scale=4.0)) / 2
+
+
+def test_center_gradient_for_the_centers_is_minus_the_feature_gradient(rng):
+    # the page's claim: ∂ℓ/∂c_k = −Σ_{i: y_i = k} ∂ℓ/∂x_i, checked against finite differences
+    x, centers, labels = rng.normal(size=(7, 3)), rng.normal(size=(4, 3)), np.array([0, 2, 2, 1, 0, 2, 1])
+    by_centers = np.zeros_like(centers)
+    np.add.at(by_centers, labels, -center.grad(x, labels, centers=centers))
+    numeric = lossref.numerical_gradient(lambda c: center(x, labels, centers=c), centers)
+    np.testing.assert_allclose(by_centers, numeric, rtol=1e-9, atol=1e-12)
+    assert (by_centers[3] == 0).all()  # class 3 has no sample in the batch
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
