@@ -28,12 +28,21 @@ def _token_mask(mask, labels):
     return m
 
 
+def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
+    """Under ``normalize="sequences"`` each token's loss is divided by its sequence's number of
+    real tokens before the mean over sequences: a mean of per-sequence means."""
+    if normalize != "sequences":
+        return np.ones(labels.shape)
+    count = _token_mask(mask, labels).sum(axis=-1, keepdims=True)
+    return np.broadcast_to(1.0 / np.maximum(count, 1.0), labels.shape)
+
+
 @class_axis_loss(
     explore={"label_smoothing": (0.0, 0.5)},
     family="sequence",
     formula=(
         r"\ell_{b,t} = m_{b,t}\,\big(\mathrm{LSE}(z_{b,t}) - z_{b,t,y_{b,t}}\big) \quad (\varepsilon = 0)",
-        r"\mathcal L = \frac{\sum_{b,t} \ell_{b,t}}{\sum_{b,t} m_{b,t}}\ \text{(tokens)}, \qquad \frac{\sum_{b,t} \ell_{b,t}}{B}\ \text{(sequences)}",
+        r"\mathcal L = \frac{\sum_{b,t} \ell_{b,t}}{\sum_{b,t} m_{b,t}}\ \text{(tokens)}, \qquad \frac{1}{B}\sum_b \frac{\sum_t \ell_{b,t}}{\sum_t m_{b,t}}\ \text{(sequences)}",
     ),
     gradient=r"\frac{\partial \ell_{b,t}}{\partial z_{b,t}} = m_{b,t}\,(p_{b,t} - e_{y_{b,t}}) \quad (\varepsilon = 0)",
     domain={"logits": LOGITS, "labels": _INTEGER_LABELS},
@@ -66,10 +75,12 @@ def _token_mask(mask, labels):
     reduction_note=(
         "The per-sample values are per token (padding gives 0). With `normalize=\"tokens\"` "
         "`\"mean\"` divides by the number of real tokens Σm (PyTorch's `ignore_index`, Keras' "
-        "`ignore_class`); with `\"sequences\"` by the number of sequences B (every axis of the "
-        "labels but the last, time), padding or not. `\"sum\"` is the raw total; `weights=` "
-        "(per token) multiply each token's share of the denominator."
+        "`ignore_class`); with `\"sequences\"` it is the mean over sequences (every axis of the "
+        "labels but the last, time) of each sequence's token mean, leaving out sequences with no "
+        "real token. `\"sum\"` is the raw total; `weights=` (per token) multiply each token's "
+        "share of the denominator."
     ),
+    mean_scale=_sequence_mean_scale,
 )
 def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, normalize="tokens"):
     """Token-level softmax cross-entropy over padded sequences.
@@ -82,7 +93,8 @@ def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, no
         mask: Optional 0/1 array, shape (B, T): 1 marks a real token. None: all real.
         label_smoothing: ε in [0, 1]; each token's target becomes (1 - ε)·e_y + ε/V.
         normalize: ``"tokens"`` (default): ``"mean"`` divides by the number of real
-            tokens. ``"sequences"``: by the batch size B (a per-sequence sum, averaged).
+            tokens. ``"sequences"``: the mean of each sequence's token mean (short
+            sequences weigh as much as long ones).
 
     Returns:
         The mean loss by default; ``reduction="none"`` gives one value per token (0 at
@@ -105,9 +117,11 @@ def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, no
     value, grad, _ = _label_cross_entropy(log_p, np.where(m > 0, labels, 0), "labels", w, label_smoothing, None)
     if normalize == "tokens":
         norm = m
-    else:  # each token's share of B: 1/T, so that the shares of all B·T tokens add up to B
-        norm = np.full(labels.shape, 1.0 / (labels.shape[-1] if labels.ndim else 1))
+    else:  # each token's share of the sequences that have a real token: 1/T, so B' in all
+        has_tokens = m.sum(axis=-1, keepdims=True) > 0
+        norm = np.where(has_tokens, 1.0 / (labels.shape[-1] if labels.ndim else 1), 0.0) * np.ones(labels.shape)
     return np.where(m > 0, value, 0.0), np.where(m[..., None] > 0, grad, 0.0), norm
+
 
 
 # --- CTC --------------------------------------------------------------------------------------

@@ -174,8 +174,11 @@ def sequence_cross_entropy(z, t, reduction, mask=None, label_smoothing=0.0, norm
         return F.cross_entropy(flat_z, flat_t, ignore_index=-100, label_smoothing=label_smoothing)
     per_token = F.cross_entropy(flat_z, flat_t, ignore_index=-100, label_smoothing=label_smoothing,
                                 reduction="none").reshape(t.shape)
-    if reduction == "mean":  # normalize="sequences": the per-sequence sums, averaged over B
-        return per_token.sum() / (t.shape[:-1].numel() if t.ndim else 1)
+    if reduction == "mean":  # normalize="sequences": each sequence's token mean, averaged over the sequences
+        real = (t != -100).to(per_token.dtype)
+        count = real.sum(dim=-1)
+        means = per_token.sum(dim=-1) / count.clamp_min(1)
+        return means[count > 0].mean()
     return _reduce(per_token, reduction)
 
 
@@ -543,7 +546,7 @@ REFERENCES = {
     "ctc": "torch.nn.functional.ctc_loss (time-major); its gradient minus exp(log p) inside the input lengths "
            "(PyTorch returns the gradient through a log_softmax: a documented difference)",
     "sequence_cross_entropy": "torch.nn.functional.cross_entropy with padding labels set to ignore_index=-100 "
-                              "(normalize=\"sequences\": its per-token losses summed, divided by B)",
+                              "(normalize=\"sequences\": its per-token losses averaged per sequence, then over sequences)",
     "bradley_terry": "the formula in PyTorch with F.logsigmoid (autograd gradients)",
     "dpo": "the paper's formula in PyTorch with F.logsigmoid (autograd gradients for both policy arguments)",
     "ppo_clip": "the paper's formula in PyTorch with torch.min and torch.clamp (autograd gradient)",

@@ -380,7 +380,6 @@ def test_reductions_and_weights_contract(loss, rng):
     terms, scale = per_sample, None  # what "mean" averages
     if loss.meta.mean_scale is not None:  # CTC: "mean" divides each sample by its target length first
         scale = loss.meta.mean_scale(*[loss.meta.domain[n].convert(a, n) for n, a in zip(loss.arg_names, args, strict=True)])
-        assert (scale != 1).any()  # the sampled lengths differ from 1, so this case tells them apart
         terms = scale * per_sample
     assert loss(*args) == pytest.approx(terms.mean(), rel=1e-14)
     assert isinstance(loss(*args), float)
@@ -464,3 +463,19 @@ def test_ppo_clip_gradient_at_the_clip_boundary_is_the_unclipped_side():
     # just past the boundary the clipped branch is active: no gradient; A = 0: none either
     assert ppo_clip.grad([0.26], [0.0], [2.0], clip_eps=up - 1.0, reduction="sum").tolist() == [0.0]
     assert ppo_clip.grad([0.3, -5.0], [0.0, 0.0], [0.0, 0.0], reduction="sum").tolist() == [0.0, 0.0]
+
+
+def test_sequence_normalisation_is_a_mean_of_per_sequence_means():
+    from lossref import sequence_cross_entropy
+
+    z = np.array([[[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [[0.0, 3.0], [1.0, 0.0], [0.0, 0.0]],
+                  [[5.0, 0.0], [0.0, 0.0], [0.0, 0.0]]])
+    y = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+    mask = np.array([[1, 1, 1], [1, 0, 0], [0, 0, 0]])  # 3 tokens, 1 token, an all-padding sequence
+    per_token = sequence_cross_entropy(z, y, mask=mask, reduction="none")
+    means = [per_token[0].sum() / 3, per_token[1].sum() / 1]  # the empty sequence has no mean: left out
+    assert sequence_cross_entropy(z, y, mask=mask, normalize="sequences") == pytest.approx(np.mean(means), rel=1e-15)
+    assert sequence_cross_entropy(z, y, mask=mask) == pytest.approx(per_token.sum() / 4, rel=1e-15)
+    grad = sequence_cross_entropy.grad(z, y, mask=mask, normalize="sequences")
+    expected = sequence_cross_entropy.grad(z, y, mask=mask, reduction="sum") * np.array([1 / 3, 1.0, 0.0])[:, None, None] / 2
+    np.testing.assert_allclose(grad, expected, rtol=1e-15)
