@@ -277,6 +277,24 @@ def info_nce(u, v, reduction, temperature=0.1, form="one_way"):
     return _reduce(loss, reduction)
 
 
+# learning to rank: no built-ins. RankNet is BCE with logits on the scaled score difference,
+# ListNet a soft-target cross-entropy, ListMLE the Plackett–Luce likelihood written with
+# logcumsumexp over the scores sorted by descending label (a stable sort: ties keep index order)
+def ranknet(si, sj, target, reduction, sigma=1.0):
+    return F.binary_cross_entropy_with_logits(sigma * (si - sj), target, reduction=reduction)
+
+
+def listnet(s, y, reduction):
+    return F.cross_entropy(s, F.softmax(y, dim=-1), reduction=reduction)
+
+
+def listmle(s, y, reduction):
+    order = torch.argsort(y, dim=-1, descending=True, stable=True)
+    t = torch.gather(s, -1, order)
+    suffix_lse = torch.logcumsumexp(t.flip(-1), dim=-1).flip(-1)  # log Σ_{j ≥ i} e^{t_j}
+    return _reduce((suffix_lse - t).sum(-1), reduction)
+
+
 def poisson_nll(x, y, reduction, log_input=True, full=False, eps=1e-8):
     return F.poisson_nll_loss(x, y, log_input=log_input, full=full, eps=eps, reduction=reduction)
 
@@ -384,7 +402,7 @@ LOSSES = {f.__name__: f for f in (
     charbonnier, cauchy, tukey_biweight, mape, smape,
     sparse_categorical_cross_entropy, softmax_focal, class_balanced,
     js_div, cross_entropy, knowledge_distillation, cosine_embedding, margin_ranking,
-    triplet_margin, contrastive, info_nce,
+    triplet_margin, contrastive, info_nce, ranknet, listnet, listmle,
     poisson_nll, gaussian_nll, sequence_cross_entropy,
     gan_discriminator, gan_generator, vae_elbo, diffusion_noise_mse,
     dice, jaccard, tversky, focal_tversky,
@@ -430,6 +448,10 @@ REFERENCES = {
     "margin_ranking": "torch.nn.functional.margin_ranking_loss",
     "info_nce": "torch.nn.functional.cross_entropy on the cosine-similarity matrix (F.normalize), rows and "
                 "columns for the symmetric form, the 2N views with self masked for NT-Xent (autograd gradients)",
+    "ranknet": "torch.nn.functional.binary_cross_entropy_with_logits on sigma * (s_i - s_j) (autograd gradients)",
+    "listnet": "torch.nn.functional.cross_entropy with the probability targets softmax(labels)",
+    "listmle": "the Plackett-Luce likelihood with torch.logcumsumexp over the scores sorted by descending label "
+               "(torch.argsort, stable) (autograd gradient)",
     "gan_discriminator": "torch.nn.functional.binary_cross_entropy_with_logits (minimax); the other "
                          "variants' formulas in PyTorch (autograd gradients)",
     "gan_generator": "torch.nn.functional.binary_cross_entropy_with_logits (non-saturating, saturating); "
