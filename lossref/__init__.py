@@ -17,6 +17,7 @@ from .classification import (
 from .contrastive import info_nce, n_pair, supervised_contrastive
 from .divergence import cross_entropy, js_div, kl_div, knowledge_distillation
 from .generative import diffusion_noise_mse, gan_discriminator, gan_generator, vae_elbo
+from .listwise import listmle, listnet
 from .margin import (
     exponential,
     hinge,
@@ -29,7 +30,7 @@ from .margin import (
 from .perceptual import perceptual
 from .preference import bradley_terry, dpo, ppo_clip
 from .probabilistic import gamma_deviance, gaussian_nll, poisson_nll, tweedie_deviance
-from .ranking import contrastive, cosine_embedding, margin_ranking, triplet_margin
+from .ranking import contrastive, cosine_embedding, margin_ranking, ranknet, triplet_margin
 from .regression import (
     cauchy,
     charbonnier,
@@ -88,6 +89,8 @@ __all__ = [
     "knowledge_distillation",
     "l1_penalty",
     "l2_penalty",
+    "listmle",
+    "listnet",
     "log_cosh",
     "lovasz_hinge",
     "mae",
@@ -104,6 +107,7 @@ __all__ = [
     "poisson_nll",
     "ppo_clip",
     "quantile",
+    "ranknet",
     "rmse",
     "sequence_cross_entropy",
     "sigmoid_focal",

@@ -1,10 +1,11 @@
-"""Ranking and metric-learning losses: pairs of scores or embeddings against ±1 labels."""
+"""Ranking and metric-learning losses: pairs of scores or embeddings against pair labels."""
 
 import numpy as np
 
-from ._checks import as_float_array, non_negative, real_scalar
+from ._checks import as_float_array, non_negative, positive, real_scalar
 from ._core import Curve, Difference, class_axis_loss, elementwise_loss
-from ._domains import REAL, SIGN_LABEL, Domain
+from ._domains import BINARY_TARGET, REAL, SIGN_LABEL, Domain
+from ._math import sigmoid, softplus
 
 
 def _vectors(value, name):
@@ -297,6 +298,101 @@ def margin_ranking(x1, x2, labels, *, margin=0.0):
     slack = -labels * (x1 - x2) + margin  # PyTorch's order of operations
     active = slack > 0
     return np.where(active, slack, 0.0), {"x1": np.where(active, -labels, 0.0), "x2": np.where(active, labels, 0.0)}
+
+
+PAIR_PROBABILITY = Domain(
+    "[0, 1]: the target probability that item i ranks above item j (1, 0, or ½ for a tie)",
+    BINARY_TARGET.convert,
+    lambda rng, shape: rng.choice([0.0, 0.5, 1.0], size=shape),
+    invalid=BINARY_TARGET.invalid,
+    stress=(0.0, 1.0, 0.5, 0.2),
+)
+
+
+@elementwise_loss(
+    explore={"sigma": (0.25, 4.0, "log")},
+    family="ranking",
+    formula=(
+        r"\ell = -\bar P \log P - (1 - \bar P) \log(1 - P), \quad P = \sigma(z), \ z = \sigma_s\,(s_i - s_j)",
+        r"\ell = \bar P\,\operatorname{softplus}(-z) + (1 - \bar P)\,\operatorname{softplus}(z)",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial s_i} = -\frac{\partial \ell}{\partial s_j} = \sigma_s\,(P - \bar P)",
+    domain={"scores_i": REAL, "scores_j": REAL, "targets": PAIR_PROBABILITY},
+    use_case="Pairwise learning to rank (RankNet): fit the probability σ(σ_s(s_i − s_j)) that item i ranks above item j to a target probability.",
+    properties=("non_negative", "convex", "smooth"),
+    equivalents={
+        "PyTorch": "F.binary_cross_entropy_with_logits(σ_s * (s_i - s_j), P̄) (no built-in)",
+        "TF-Ranking": "tfr.keras.losses.PairwiseLogisticLoss(temperature=1/σ_s) (every pair with y_i > y_j of a list: P̄ = 1)",
+        "Rax": "rax.pairwise_logistic_loss (every pair with y_i > y_j of a list: P̄ = 1, σ_s = 1, summed)",
+    },
+    references=(
+        "Burges, Shaked, Renshaw, Lazier, Deeds, Hamilton & Hullender, Learning to Rank using Gradient Descent (ICML 2005)",
+        "Burges, From RankNet to LambdaRank to LambdaMART: An Overview (Microsoft Research, 2010)",
+    ),
+    curve=Curve(
+        x_label="score difference s_i − s_j",
+        x_range=(-6.0, 6.0),
+        args=lambda x, target=1.0: (x, np.zeros_like(x), np.full_like(x, target)),
+        series=(
+            ("P̄ = 1 (i above j)", {"target": 1.0}, {}),
+            ("P̄ = ½ (a tie)", {"target": 0.5}, {}),
+            ("P̄ = 1, σ_s = 3", {"target": 1.0}, {"sigma": 3.0}),
+        ),
+        grad_label="gradient ∂ℓ/∂s_i (and ∂ℓ/∂s_j = −∂ℓ/∂s_i)",
+    ),
+    variants=({"sigma": 2.5},),
+    differentiable=("scores_i", "scores_j"),
+    # saturated pairs both ways, differences of 2e8, ties with every target, soft targets
+    extremes=(
+        ([[1e4, -1e4, 1e4, 1e8, 0.0, 1e-300, 40.0, 3.0], [-1e4, 1e4, -1e4, -1e8, 0.0, 0.0, 0.0, 3.0],
+          [1.0, 1.0, 0.0, 0.5, 0.5, 0.3, 1.0, 0.0]], {}),
+        ([[1e4, -1e4, 1.0, 700.0, 2.0], [-1e4, 1e4, 0.0, -45.0, 2.0], [0.0, 0.5, 1.0, 1.0, 1.0]], {"sigma": 2.5}),
+    ),
+    invalid=(
+        ({"sigma": 0.0}, ValueError, "sigma must be > 0"),
+        ({"sigma": -1.0}, ValueError, "sigma must be > 0"),
+    ),
+    reduction_note="`\"mean\"` divides by the number of pairs N (by Σw with `weights=`).",
+)
+def ranknet(scores_i, scores_j, targets, *, sigma=1.0):
+    """RankNet: cross-entropy between a target and the modelled probability that i ranks above j.
+
+    The model's probability is P = σ(σ_s (s_i − s_j)); the loss is the binary cross-entropy
+    of P against the target P̄ (1 if i should rank above j, 0 if below, ½ for a tie),
+    computed on the logit z = σ_s (s_i − s_j) as P̄·softplus(−z) + (1 − P̄)·softplus(z), so
+    no score difference overflows or takes log(0). With P̄ = 1 it is the Bradley–Terry loss.
+
+    Args:
+        scores_i: Scores s_i of the first items of the pairs, any shape.
+        scores_j: Scores s_j of the second items, the same shape. Differentiable too:
+            ``grad(..., argnum=1)``.
+        targets: P̄ in [0, 1], the same shape: the probability that item i should rank
+            above item j (Burges et al. use 1, 0 and ½).
+        sigma: σ_s > 0, the slope of the sigmoid (Burges et al.'s σ; TF-Ranking's
+            ``temperature`` is 1/σ_s). Default 1.
+
+    Returns:
+        The mean over pairs by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import ranknet
+        >>> ranknet([0.0, 1.0], [0.0, 0.0], [0.5, 1.0], reduction="none").round(6)   # log 2, softplus(−1)
+        array([0.693147, 0.313262])
+        >>> ranknet.grad([0.0], [0.0], [1.0], reduction="sum", argnum=1)   # −σ_s (P − P̄) = −(½ − 1)
+        array([0.5])
+    """
+    positive(sigma=sigma)
+    z = float(sigma) * (scores_i - scores_j)
+    value = targets * softplus(-z) + (1.0 - targets) * softplus(z)
+    # P − P̄ as (1 − P̄)σ(z) − P̄σ(−z): exact for hard targets, where 1 − σ(z) would cancel.
+    # Near a tie target it is ½·tanh(z/2) − (P̄ − ½) instead (P̄ − ½ is exact for P̄ in
+    # [¼, ¾]): for P̄ = ½ that keeps its relative accuracy as z → 0, where σ(z) rounds to ½.
+    middle = np.abs(targets - 0.5) <= 0.25
+    difference = np.where(middle, 0.5 * np.tanh(0.5 * z) - (targets - 0.5),
+                          (1.0 - targets) * sigmoid(z) - targets * sigmoid(-z))
+    g = float(sigma) * difference
+    return value, {"scores_i": g + 0.0, "scores_j": -g + 0.0}
 
 
 def _row_binary(value, name):

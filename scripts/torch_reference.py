@@ -332,6 +332,8 @@ def lovasz_hinge(logits, targets, reduction):
     jaccard = 1 - intersection / union
     grad = torch.cat([jaccard[..., :1], jaccard[..., 1:] - jaccard[..., :-1]], dim=-1)
     return _reduce((F.relu(sorted_errors) * grad).sum(dim=-1), reduction)
+
+
 def arcface(c, labels, reduction, scale=64.0, margin=0.5, easy_margin=False):
     # insightface's margin head (cos(θ + m) = c cos m − sin θ sin m, fallback c − sin(π − m)·m
     # at or below cos(π − m), or c at or below 0 with easy_margin), sin θ taken at c clamped
@@ -366,6 +368,24 @@ def _cross_entropy_of_differences(z, labels, reduction):
 def center(x, labels, reduction, centers):
     centers = torch.as_tensor(centers, dtype=torch.float64)
     return _reduce(0.5 * ((x - centers[labels]) ** 2).sum(-1), reduction)
+# learning to rank: no built-ins. RankNet is BCE with logits on the scaled score difference,
+# ListNet a soft-target cross-entropy, ListMLE the Plackett–Luce likelihood written with
+# logcumsumexp over the scores sorted by descending label (a stable sort: ties keep index order)
+
+
+def ranknet(si, sj, target, reduction, sigma=1.0):
+    return F.binary_cross_entropy_with_logits(sigma * (si - sj), target, reduction=reduction)
+
+
+def listnet(s, y, reduction):
+    return F.cross_entropy(s, F.softmax(y, dim=-1), reduction=reduction)
+
+
+def listmle(s, y, reduction):
+    order = torch.argsort(y, dim=-1, descending=True, stable=True)
+    t = torch.gather(s, -1, order)
+    suffix_lse = torch.logcumsumexp(t.flip(-1), dim=-1).flip(-1)  # log Σ_{j ≥ i} e^{t_j}
+    return _reduce((suffix_lse - t).sum(-1), reduction)
 
 
 def poisson_nll(x, y, reduction, log_input=True, full=False, eps=1e-8):
@@ -476,6 +496,7 @@ LOSSES = {f.__name__: f for f in (
     sparse_categorical_cross_entropy, softmax_focal, class_balanced,
     js_div, cross_entropy, knowledge_distillation, cosine_embedding, margin_ranking,
     triplet_margin, contrastive, info_nce, n_pair, supervised_contrastive, arcface, cosface, center,
+    ranknet, listnet, listmle,
     poisson_nll, gaussian_nll, sequence_cross_entropy, ctc,
     gan_discriminator, gan_generator, vae_elbo, diffusion_noise_mse,
     dice, jaccard, tversky, focal_tversky, lovasz_hinge,
@@ -528,6 +549,10 @@ REFERENCES = {
                "replaced by insightface's cos(θ + m) or its fallback, written in PyTorch (autograd gradient)",
     "cosface": "cross-entropy as torch.logsumexp of logit differences, on s·(cosines − m·one_hot) (autograd gradient)",
     "center": "the formula in PyTorch, the centers indexed by the labels (autograd gradient)",
+    "ranknet": "torch.nn.functional.binary_cross_entropy_with_logits on sigma * (s_i - s_j) (autograd gradients)",
+    "listnet": "torch.nn.functional.cross_entropy with the probability targets softmax(labels)",
+    "listmle": "the Plackett-Luce likelihood with torch.logcumsumexp over the scores sorted by descending label "
+               "(torch.argsort, stable) (autograd gradient)",
     "gan_discriminator": "torch.nn.functional.binary_cross_entropy_with_logits (minimax); the other "
                          "variants' formulas in PyTorch (autograd gradients)",
     "gan_generator": "torch.nn.functional.binary_cross_entropy_with_logits (non-saturating, saturating); "

@@ -136,6 +136,19 @@ EXTREMES = {
                             ([1e150, -1e-300, 0.0, 3.0], {"strength": 2.0, "l1_ratio": 0.2})],
     "margin_ranking": [([BIG, -BIG, 1e-300, 3.0, 1e8], [-BIG, BIG, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0], {}),
                        ([BIG, 0.25, 2.0], [BIG, 0.5, -2.0], [1.0, -1.0, 1.0], {"margin": 1.0})],
+    # saturated pairs both ways, ties (z = 0) with every target, soft targets, differences of 2e8
+    "ranknet": [([BIG, -BIG, BIG, 1e8, 0.0, 1e-300, 40.0, 3.0], [-BIG, BIG, -BIG, -1e8, 0.0, 0.0, 0.0, 3.0],
+                 [1.0, 1.0, 0.0, 0.5, 0.5, 0.3, 1.0, 0.0], {}),
+                ([BIG, -BIG, 1.0, 700.0, 2.0], [-BIG, BIG, 0.0, -45.0, 2.0], [0.0, 0.5, 1.0, 1.0, 1.0], {"sigma": 2.5})],
+    # softmax of ±1e4 in the scores and in the labels, tied scores and labels, a large common offset
+    "listnet": [([[BIG, 0.0, -BIG], [-BIG, 0.0, BIG], [BIG, BIG, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [10001.0, BIG, 9999.5]],
+                 [[BIG, 0.0, -BIG], [BIG, 0.0, -BIG], [1.0, 1.0, 0.0], [3.0, 0.0, 1.0], [0.0, 0.0, 0.0], [2.0, 1.0, 0.0]], {})],
+    # lists in and against the label order at ±1e4, tied labels (index order, as torch's stable
+    # argsort) and tied scores, a large common offset, a low item between two high ones
+    "listmle": [([[BIG, 0.0, -BIG], [-BIG, 0.0, BIG], [BIG, BIG, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0],
+                  [10001.0, BIG, 9999.5], [0.0, -BIG, 1e-3], [2.0, 0.5, -1.0]],
+                 [[2.0, 1.0, 0.0], [2.0, 1.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 2.0], [3.0, 0.0, 1.0],
+                  [2.0, 1.0, 0.0], [1.0, 1.0, 1.0]], {})],
     # huge and tiny rows, swap both ways; no slack exactly 0 and no ties d(a, n) = d(p, n)
     "info_nce": [  # a tiny temperature: similarities of ±1000 (torch: cross_entropy on them)
         ([[1.0, 2.0, 3.0], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]], [[2.0, 4.0, 6.0], [-1.0, -2.0, -3.0], [3.0, -2.0, 0.5]],

@@ -723,3 +723,57 @@ def cosface(c, label, scale=64.0, margin=0.35):
 @reference("center")
 def center(x, label, centers):
     return mp.fsum((v - mp.mpf(c)) ** 2 for v, c in zip(x, centers[label], strict=True)) / 2
+# --- learning to rank -------------------------------------------------------------------------
+
+@reference("ranknet")
+def ranknet(si, sj, target, sigma=1.0):
+    z = sigma * (si - sj)  # cross-entropy of P = σ(z) against P̄, with 1 − σ(z) = σ(−z)
+    return -(target * log_sigmoid(z) + (1 - target) * log_sigmoid(-z))
+
+
+@reference("listnet")
+def listnet(s, y):
+    log_p, log_q = log_softmax(s), log_softmax(y)
+    return -mp.fsum(mp.exp(b) * a for a, b in zip(log_p, log_q, strict=True))
+
+
+def _listnet_grad_magnitude(s, y):
+    # softmax(s) − softmax(y): the sizes of the two probabilities
+    return [mp.exp(a) + mp.exp(b) for a, b in zip(log_softmax(s), log_softmax(y), strict=True)]
+
+
+listnet.grad_magnitude = _listnet_grad_magnitude
+
+
+def _by_descending_label(y):
+    return sorted(range(len(y)), key=lambda j: -y[j])  # Python's sort is stable: ties keep index order
+
+
+def _log_sum_exp(v):
+    m = max(v)
+    return m + mp.log(mp.fsum(mp.exp(t - m) for t in v))
+
+
+@reference("listmle")
+def listmle(s, y):
+    # −log of the Plackett–Luce probability of picking the items in label order, one at a time
+    t = [s[j] for j in _by_descending_label(y)]
+    return mp.fsum(_log_sum_exp(t[i:]) - t[i] for i in range(len(t)))
+
+
+def _listmle_grad_magnitude(s, y):
+    # ∂ℓ/∂t_k = Σ_{i<k} w_ik − Σ_{j>k} w_kj, w_ij = e^{t_j} / Σ_{m≥i} e^{t_m} (stage i picks item j):
+    # the pull of the earlier stages minus what stage k gives the items after k
+    order = _by_descending_label(y)
+    t = [s[j] for j in order]
+    n = len(t)
+    lse = [_log_sum_exp(t[i:]) for i in range(n)]
+    out = [None] * n
+    for k in range(n):
+        pull = mp.fsum(mp.exp(t[k] - lse[i]) for i in range(k))
+        push = mp.fsum(mp.exp(t[j] - lse[k]) for j in range(k + 1, n))
+        out[order[k]] = pull + push
+    return out
+
+
+listmle.grad_magnitude = _listmle_grad_magnitude

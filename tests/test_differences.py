@@ -4,6 +4,7 @@ Each ``Difference`` in a loss's metadata needs ``test_<id>`` here (a meta-test c
 so a page never claims a difference that no test demonstrates.
 """
 
+import itertools
 import json
 import math
 import re
@@ -709,3 +710,51 @@ def test_pytorch_center_loss_no_half():
     # so its gradient is twice lossref's
     numeric = lossref.numerical_gradient(lambda v: _zhou_center_loss(v, labels, centers), x)
     np.testing.assert_allclose(numeric, 2 * lossref.center.grad(x, labels, centers=centers), rtol=1e-8, atol=1e-12)
+
+
+def _optax_ranking_softmax(scores, labels):
+    # optax.losses.ranking_softmax_loss's formula, written out: the raw labels weigh log softmax(s)
+    log_p = scores - np.log(np.exp(scores).sum(-1, keepdims=True))
+    return -(labels * log_p).sum(-1)
+
+
+def test_optax_ranking_softmax_unnormalised():
+    s = np.array([[1.0, 0.5, -1.0], [0.0, 2.0, 1.0]])
+    y = np.array([[2.0, 1.0, 0.5], [0.2, 0.3, 0.5]])  # graded labels, and labels that already sum to 1
+    optax_style = _optax_ranking_softmax(s, y)
+    # for positive labels optax's loss is Σy times ListNet on log y (softmax(log y) = y / Σy)
+    np.testing.assert_allclose(optax_style, y.sum(-1) * lossref.listnet(s, np.log(y), reduction="none"), rtol=1e-14)
+    # on the labels themselves the two differ, even for the row whose labels sum to 1
+    ours = lossref.listnet(s, y, reduction="none")
+    assert (np.abs(optax_style - ours) > 1e-2 * ours).all()
+    # gradients: optax's (Σy)·softmax(s) − y against softmax(s) − softmax(y)
+    p = np.exp(s) / np.exp(s).sum(-1, keepdims=True)
+    q = np.exp(y) / np.exp(y).sum(-1, keepdims=True)
+    np.testing.assert_allclose(lossref.listnet.grad(s, y, reduction="sum"), p - q, rtol=1e-13)
+    assert not np.allclose(y.sum(-1, keepdims=True) * p - y, p - q, atol=1e-3)
+    # they agree only where softmax(y) = y: uniform labels 1/n (equal labels of another value scale it)
+    uniform = np.full((2, 3), 1 / 3)
+    np.testing.assert_allclose(_optax_ranking_softmax(s, uniform), lossref.listnet(s, uniform, reduction="none"), rtol=1e-14)
+    np.testing.assert_allclose(_optax_ranking_softmax(s, 2 * uniform), 2 * lossref.listnet(s, uniform, reduction="none"),
+                               rtol=1e-14)
+
+
+def _plackett_luce_nll(t):
+    # −log P(t[0] first, then t[1], ...): each stage picks one of the remaining items by softmax
+    return sum(np.log(np.exp(t[i:]).sum()) - t[i] for i in range(len(t)))
+
+
+def test_tfranking_listmle_random_ties():
+    # TF-Ranking's ListMLELoss shuffles before its sort, so tied items come in a random order:
+    # its value is the NLL of one of the label-consistent orders, chosen at random
+    scores = np.array([0.5, 2.0, -1.0, 1.0])
+    labels = np.array([1.0, 1.0, 0.0, 1.0])  # items 0, 1, 3 tie at the top
+    orders = [p for p in itertools.permutations(range(4))
+              if all(labels[p[k]] >= labels[p[k + 1]] for k in range(3))]
+    values = {p: _plackett_luce_nll(scores[list(p)]) for p in orders}
+    assert len(orders) == 6 and len({round(v, 12) for v in values.values()}) == 6  # every tie order differs
+    # lossref takes the earlier index first: (0, 1, 3, 2), every time
+    assert lossref.listmle([scores], [labels]) == pytest.approx(values[(0, 1, 3, 2)], rel=1e-14)
+    assert lossref.listmle([scores], [labels]) == lossref.listmle([scores], [labels])
+    # so a shuffled tie-break agrees with it only by chance, and on average it does not
+    assert np.mean(list(values.values())) != pytest.approx(values[(0, 1, 3, 2)], rel=1e-3)

@@ -164,6 +164,16 @@ BAD_DOMAIN = [
     ("arcface", (0.5, [0]), ValueError, "cosines must have a class axis"),
     ("cosface", ([[0.5, 0.2]], [0.0]), TypeError, "labels must be integer class indices"),
     ("cosface", ([[0.5, 0.2], [0.1, 0.0]], [0]), ValueError, "labels has shape (1,) but (2,) was expected"),
+    ("ranknet", ([0.0, 1.0], [0.0, 0.0], [1.0, 1.5]), ValueError, "targets must be probabilities in [0, 1]; got 1.5"),
+    ("ranknet", ([0.0, 1.0], [0.0, 0.0], [-1.0, 1.0]), ValueError, "targets must be probabilities in [0, 1]; got -1.0"),
+    ("ranknet", ([0.0, 1.0], [0.0, 0.0], [0.0, 0.5]), None, None),
+    ("ranknet", ([0.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.5]), ValueError, "scores_i has shape (2,) but scores_j has shape (3,)"),
+    ("listnet", ([[0.0, 1.0]], [[0.0, 1.0, 2.0]]), ValueError, "scores has shape (1, 2) but labels has shape (1, 3)"),
+    ("listnet", (1.0, 1.0), ValueError, "scores must have an item axis (its last axis)"),
+    ("listmle", ([[0.0, 1.0]], [[True, False]]), TypeError, "labels must be an array of real numbers, got dtype bool"),
+    ("listmle", ([[0.0, 1.0]], [[np.inf, 0.0]]), ValueError, "labels contains inf"),
+    ("listmle", ([[0.0, 1.0], [2.0, 3.0]], [[2.0, 1.0]]), ValueError, "scores has shape (2, 2) but labels has shape (1, 2)"),
+    ("listmle", ([[0.0, 1.0]], [[2, 1]]), None, None),
 ]
 
 

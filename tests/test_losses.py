@@ -3,6 +3,7 @@
 import math
 import re
 
+import mpmath as mp
 import numpy as np
 import pytest
 
@@ -19,6 +20,8 @@ from lossref import (
     huber,
     info_nce,
     kl_div,
+    listmle,
+    listnet,
     log_cosh,
     lovasz_hinge,
     mae,
@@ -27,6 +30,7 @@ from lossref import (
     nll,
     perceptual,
     quantile,
+    ranknet,
     sigmoid_focal,
     smooth_l1,
     softmax_cross_entropy,
@@ -35,6 +39,7 @@ from lossref import (
     supervised_contrastive,
     zero_one,
 )
+from lossref._math import sigmoid
 from lossref.perceptual import EXAMPLE
 
 from helpers import LOSSES, loss_id
@@ -92,6 +97,17 @@ BY_HAND = [
      math.log1p(math.exp(0.5)) + math.log(2.0), "easy margin: c_y ≤ 0 keeps −0.5; c_y = ½ gets cos(π/3 + π/6) = 0"),
     (cosface, ([[0.5, 0.0], [1.0, 1.0]], [0, 1]), {"scale": 2.0, "margin": 0.5}, math.log(2.0) + math.log1p(math.e),
      "z = 2·(0.5 − 0.5, 0) = (0, 0); z = (2, 2·(1 − 0.5)) = (2, 1): log(e² + e) − 1"),
+    (ranknet, ([1.0, 0.0, 3.0], [0.0, 0.0, 3.0], [1.0, 0.5, 0.0]), {}, math.log1p(math.exp(-1.0)) + 2 * math.log(2.0),
+     "−log σ(1), then z = 0: −½ log ½ − ½ log ½ and −log(1 − ½)"),
+    (ranknet, ([0.5], [0.0], [0.0]), {"sigma": 2.0}, math.log1p(math.e), "z = 2 · 0.5 = 1, P̄ = 0: −log(1 − σ(1)) = log(1 + e)"),
+    (listnet, ([[0.0, 0.0], [math.log(3.0), 0.0]], [[7.0, 7.0], [0.0, 0.0]]), {},
+     math.log(2.0) + 0.5 * math.log(16 / 3), "uniform q: log 2; p = (¾, ¼), q = (½, ½): −½ log ¾ − ½ log ¼"),
+    (listnet, ([[0.0, 0.0]], [[math.log(3.0), 0.0]]), {}, math.log(2.0), "p = (½, ½): −(¾ + ¼) log ½"),
+    (listmle, ([[math.log(3.0), 0.0]], [[1.0, 0.0]]), {}, math.log(4 / 3), "one stage: −log(3 / (3 + 1))"),
+    (listmle, ([[0.0, math.log(2.0), math.log(3.0)]], [[0.0, 1.0, 2.0]]), {}, math.log(3.0),
+     "π = (3, 2, 1): −log(3/6 · 2/3 · 1) = log 3"),
+    (listmle, ([[0.0, 2.0, 1.0]], [[1.0, 1.0, 0.0]]), {}, math.log(1 + math.e + math.e**2) + math.log1p(math.exp(-1.0)),
+     "tie: π = (1, 2, 3) by index: [LSE(0, 2, 1) − 0] + [LSE(2, 1) − 2]"),
 ]
 
 
@@ -426,7 +442,7 @@ def test_elementwise_losses_keep_any_shape(loss, rng):
     assert loss(*scalar) == pytest.approx(loss(*args, reduction="none")[0])
 
 
-@pytest.mark.parametrize("name", ["softmax_cross_entropy", "nll", "kl_div", "multiclass_hinge", "multilabel_margin", "sparse_categorical_cross_entropy", "softmax_focal", "zero_one"])
+@pytest.mark.parametrize("name", ["softmax_cross_entropy", "nll", "kl_div", "multiclass_hinge", "multilabel_margin", "sparse_categorical_cross_entropy", "softmax_focal", "zero_one", "listnet", "listmle"])
 def test_class_axis_losses_take_extra_batch_axes(name, rng):
     loss = lossref.get(name)
     args = loss.sample_inputs(rng, batch=6, classes=3)
@@ -479,3 +495,101 @@ def test_sequence_normalisation_is_a_mean_of_per_sequence_means():
     grad = sequence_cross_entropy.grad(z, y, mask=mask, normalize="sequences")
     expected = sequence_cross_entropy.grad(z, y, mask=mask, reduction="sum") * np.array([1 / 3, 1.0, 0.0])[:, None, None] / 2
     np.testing.assert_allclose(grad, expected, rtol=1e-15)
+# --- learning to rank ---------------------------------------------------------------------------
+
+def test_ranknet_gradients_by_hand():
+    # σ_s (P − P̄) for s_i and its negative for s_j: z = 0 → P = ½; z = 2·log 3 → P = 9/10
+    np.testing.assert_allclose(ranknet.grad([0.0, 0.0], [0.0, 0.0], [1.0, 0.5], reduction="sum"), [-0.5, 0.0])
+    np.testing.assert_allclose(ranknet.grad([math.log(3.0)], [0.0], [0.0], sigma=2.0, reduction="sum"), [1.8], rtol=1e-15)
+    np.testing.assert_allclose(ranknet.grad([math.log(3.0)], [0.0], [0.0], sigma=2.0, reduction="sum", argnum=1),
+                               [-1.8], rtol=1e-15)
+    # a tie target keeps its relative accuracy next to z = 0: P − ½ = ½ tanh(z/2) ≈ z/4
+    assert ranknet.grad([1e-300], [0.0], [0.5], reduction="sum")[0] == pytest.approx(2.5e-301, rel=1e-15)
+    assert ranknet.grad([1e-10], [0.0], [0.5], reduction="sum")[0] == pytest.approx(2.5e-11, rel=1e-15)  # tanh(z/2)/2
+    # the naive σ(z) − ½: 7 correct digits at 1e-10, none below 1e-16
+    assert 1e-8 < abs(sigmoid(np.array(1e-10)) - 0.5 - 2.5e-11) / 2.5e-11 < 1e-7 and sigmoid(np.array(1e-16)) == 0.5
+
+
+def test_ranknet_is_bce_on_the_scaled_difference_and_bradley_terry_with_target_one(rng):
+    si, sj = rng.normal(size=(2, 30)) * 4
+    target = rng.uniform(size=30)
+    bce = binary_cross_entropy_with_logits(1.5 * (si - sj), target, reduction="none")
+    np.testing.assert_allclose(ranknet(si, sj, target, sigma=1.5, reduction="none"), bce, rtol=1e-14)
+    bt = lossref.bradley_terry(si, sj, reduction="none")
+    np.testing.assert_allclose(ranknet(si, sj, np.ones(30), reduction="none"), bt, rtol=1e-14)
+    # swapping the pair and the target's side leaves every value unchanged
+    np.testing.assert_allclose(ranknet(sj, si, 1 - target, reduction="none"), ranknet(si, sj, target, reduction="none"),
+                               rtol=1e-14)
+
+
+def _catalog_listmle_gradient(scores, labels):
+    # the catalog's formula, written out: −1 + Σ_{i≤k} e^{t_k} / Σ_{j≥i} e^{t_j}, t = scores in label order
+    out = np.empty_like(scores)
+    for row, (s, y) in enumerate(zip(scores, labels, strict=True)):
+        order = sorted(range(len(y)), key=lambda j: -y[j])
+        t = s[order]
+        suffix = np.array([np.exp(t[i:]).sum() for i in range(len(t))])
+        out[row, order] = [-1 + sum(np.exp(t[k]) / suffix[i] for i in range(k + 1)) for k in range(len(t))]
+    return out
+
+
+def test_listmle_gradient_is_the_catalog_formula(rng):
+    scores, labels = rng.normal(size=(6, 5)), rng.integers(0, 3, size=(6, 5)).astype(float)
+    np.testing.assert_allclose(listmle.grad(scores, labels, reduction="sum"), _catalog_listmle_gradient(scores, labels),
+                               rtol=1e-12, atol=1e-15)
+
+
+def test_listmle_breaks_label_ties_by_index():
+    scores = np.array([[0.0, 2.0, 1.0]])
+    # labels (1, 1, 0): items 1 and 2 tie; the earlier one ranks first, so π = (1, 2, 3), as with (2, 1, 0)
+    tied = listmle(scores, [[1.0, 1.0, 0.0]])
+    assert tied == listmle(scores, [[2.0, 1.0, 0.0]])
+    assert tied == pytest.approx(math.log(1 + math.e + math.e**2) + math.log1p(math.exp(-1.0)), rel=1e-15)
+    # the other tie order, π = (2, 1, 3), is a different value: −log(e²/(1 + e + e²)) − log(1/(1 + e))
+    other = listmle(scores, [[1.0, 2.0, 0.0]])
+    assert other == pytest.approx(math.log(1 + math.e + math.e**2) - 2 + math.log1p(math.e), rel=1e-15)
+    assert other != pytest.approx(tied, rel=1e-3)
+    # moving the tied items' positions moves the tie-break with them
+    assert listmle(scores[:, [1, 0, 2]], [[1.0, 1.0, 0.0]]) == pytest.approx(other, rel=1e-15)
+
+
+def test_list_losses_depend_on_score_differences_only(rng):
+    scores, labels = rng.normal(size=(4, 5)), rng.integers(0, 4, size=(4, 5)).astype(float)
+    for loss in (listnet, listmle):
+        np.testing.assert_allclose(loss(scores + 100.0, labels, reduction="none"), loss(scores, labels, reduction="none"),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(loss.grad(scores, labels).sum(axis=-1), 0.0, atol=1e-15)  # rows sum to 0
+    # ListNet: labels matter through softmax only (a shift changes nothing); ListMLE: through their order only
+    np.testing.assert_allclose(listnet(scores, labels + 3.0, reduction="none"), listnet(scores, labels, reduction="none"),
+                               rtol=1e-14)
+    np.testing.assert_array_equal(listmle(scores, 10.0 * labels ** 3, reduction="none"), listmle(scores, labels, reduction="none"))
+
+
+def test_listnet_is_minimal_where_scores_match_the_labels(rng):
+    labels = rng.normal(size=(3, 4))
+    q = np.exp(labels) / np.exp(labels).sum(-1, keepdims=True)
+    entropy = -(q * np.log(q)).sum(-1)
+    at_minimum = labels - 5.0  # softmax(s) = softmax(y)
+    np.testing.assert_allclose(listnet(at_minimum, labels, reduction="none"), entropy, rtol=1e-14)
+    np.testing.assert_allclose(listnet.grad(at_minimum, labels), 0.0, atol=1e-16)
+    # and it is softmax_cross_entropy with the target softmax(y)
+    scores = rng.normal(size=(3, 4))
+    np.testing.assert_allclose(listnet(scores, labels, reduction="none"), softmax_cross_entropy(scores, q, reduction="none"),
+                               rtol=1e-14)
+
+
+def test_listmle_computes_each_stage_in_its_own_frame():
+    # a suffix far below the list's maximum: one shared frame (a reverse logaddexp.accumulate)
+    # rounds log Σ e^{t} at |t| = 1e4, an absolute 1e-12, which stages of size 1 then feel
+    t = np.array([0.0, -1e4, -9999.0])  # already in label order
+    shared = np.flip(np.logaddexp.accumulate(np.flip(t)))
+    shared_value = (shared - t).sum()
+    shared_grad = np.array([sum(np.exp(t[k] - shared[i]) for i in range(k + 1)) - 1 for k in range(3)])
+    with mp.workdps(50):  # the same formulas in 50 digits
+        lse = [mp.log(mp.fsum(mp.exp(mp.mpf(v)) for v in t[i:])) for i in range(3)]
+        exact_value = float(mp.fsum(lse[i] - t[i] for i in range(3)))
+        exact_grad = np.array([float(mp.fsum(mp.exp(t[k] - lse[i]) for i in range(k + 1)) - 1) for k in range(3)])
+    labels = [[2.0, 1.0, 0.0]]
+    assert abs(shared_value / exact_value - 1) > 1e-13 and abs(shared_grad[2] / exact_grad[2] - 1) > 1e-13
+    assert listmle([t], labels) == pytest.approx(exact_value, rel=1e-15)
+    np.testing.assert_allclose(listmle.grad([t], labels, reduction="sum")[0], exact_grad, rtol=1e-15)
