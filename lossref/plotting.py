@@ -224,6 +224,14 @@ def svg(loss, *, dark=False, **kwargs):
     return recolor(text) if dark else text
 
 
+def svg_named(name):
+    """``svg`` of the loss registered as ``name``: a function of a string, which a process pool
+    can send to its workers (the site draws its figures in parallel)."""
+    from ._core import get
+
+    return svg(get(name))
+
+
 def recolor(svg_text):
     """The dark-theme variant of a light figure: every colour in ``DARK`` replaced.
 

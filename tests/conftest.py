@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS = Path(sys.executable).with_name("mkdocs")
@@ -16,18 +17,27 @@ def rng():
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """The site built once per test process in strict mode: (site directory, build seconds)."""
-    out = tmp_path_factory.mktemp("site")
-    start = time.perf_counter()
-    result = subprocess.run(
-        [str(MKDOCS), "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
-    seconds = time.perf_counter() - start
-    assert result.returncode == 0, result.stderr[-4000:]
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
-    assert not warnings, warnings
+def site(tmp_path_factory, worker_id):
+    """The site built once in strict mode for the whole run: (site directory, build seconds).
+
+    The xdist workers share one build (the first to take the lock builds, the others wait and
+    reuse it): two builds at once would only compete for the same cores.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # shared by every worker of this run
+    out, stamp = root / "site", root / "site-seconds.txt"
+    with FileLock(str(root / "site.lock")):
+        if not stamp.exists():
+            start = time.perf_counter()
+            result = subprocess.run(
+                [str(MKDOCS), "build", "--strict", "--site-dir", str(out)],
+                cwd=ROOT, capture_output=True, text=True, timeout=300,
+            )
+            seconds = time.perf_counter() - start
+            assert result.returncode == 0, result.stderr[-4000:]
+            warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
+            assert not warnings, warnings
+            stamp.write_text(f"{seconds}\n")
+        seconds = float(stamp.read_text())
     return out, seconds
-
-

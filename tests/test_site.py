@@ -236,15 +236,33 @@ def _visit(chromium, url, *, width=1280, dark=False, wait_until="networkidle"):
     return page, seen
 
 
+def _settled(visits, size):
+    """Yield (rel, page, seen) once each page's network is idle, opening ``size`` at a time."""
+    batch = []
+    for visit in visits:
+        batch.append(visit)
+        if len(batch) == size:
+            yield from _wait_idle(batch)
+            batch = []
+    yield from _wait_idle(batch)
+
+
+def _wait_idle(batch):
+    for rel, page, seen in batch:
+        page.wait_for_load_state("networkidle")
+        yield rel, page, seen
+
+
 def test_every_page_in_a_real_browser(site, browser):
     out, _ = site
     chromium, base = browser
     problems = []
-    for html_file in html_pages(out):
-        rel = html_file.relative_to(out).as_posix()
-        if rel == "404.html":
-            continue
-        page, seen = _visit(chromium, f"{base}/{rel}")
+    pages = [p.relative_to(out).as_posix() for p in html_pages(out)]
+    pages = [rel for rel in pages if rel != "404.html"]
+    # eight pages load at once (each still waits for its network to go quiet): the quiet
+    # periods overlap instead of adding up
+    visits = ((rel, *_visit(chromium, f"{base}/{rel}", wait_until="commit")) for rel in pages)
+    for rel, page, seen in _settled(visits, 8):
         foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
         broken_images = page.evaluate(
             "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")

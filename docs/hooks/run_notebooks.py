@@ -12,7 +12,9 @@ import base64
 import contextlib
 import hashlib
 import io
+import multiprocessing
 import os
+import threading
 import traceback
 import warnings
 from pathlib import Path
@@ -76,8 +78,33 @@ def execute(path):
     return nb
 
 
+def _execute_to(pairs):
+    """Execute each (notebook, target) and write it to target atomically."""
+    for source, target in pairs:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{os.getpid()}.partial")
+        nbformat.write(execute(source), partial)
+        partial.replace(target)
+
+
+def _execute_all(pending):
+    """Run the notebooks not in the cache, in forked processes (one per core) when it is safe
+    to fork (not under ``mkdocs serve``, which runs threads). A notebook that failed there is
+    run again here, so that its error stops the build with its traceback."""
+    workers = min(len(pending), os.cpu_count() or 1)
+    if workers > 1 and threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+        processes = [context.Process(target=_execute_to, args=(pending[i::workers],)) for i in range(workers)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+    _execute_to([(source, target) for source, target in pending if not target.exists()])
+
+
 def on_files(files, config):
     CACHE.mkdir(parents=True, exist_ok=True)
+    pending = []
     for file in files:
         if not file.src_uri.endswith(".ipynb"):
             continue
@@ -85,7 +112,7 @@ def on_files(files, config):
         # a folder per fingerprint keeps the file name, which is the name of the download
         target = CACHE / _fingerprint(source) / source.name
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(execute(source), target)
+            pending.append((source, target))
         file.abs_src_path = str(target)
+    _execute_all(pending)
     return files
