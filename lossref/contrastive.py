@@ -27,23 +27,30 @@ def _through_normalisation(g, unit, norm):
     return (g - (unit * g).sum(axis=-1, keepdims=True) * unit) / norm
 
 
-def _cross_entropy_rows(s, target):
-    """Per row, LSE_j(s_rj) − s_r,target and the row's softmax, without cancellation.
-
-    With d_j = s_rj − s_r,target (so d_target = 0) and its maximum m at index k, the loss is
-    m + log1p(Σ_{j≠k} e^{d_j − m}): when the positive dominates (m = 0) the small loss comes
-    from log1p directly instead of from LSE − s, two nearly equal numbers. Excluded
-    candidates are −inf and contribute e^{−inf} = 0.
-    """
+def _log_sum_exp_parts(s):
+    """Per row, the maximum m, rest = Σ e^{s_j − m} over the entries but the maximum's, and
+    the softmax: LSE = m + log1p(rest), kept apart so that callers can avoid cancellation.
+    Excluded entries are −inf and contribute e^{−inf} = 0."""
     rows = np.arange(s.shape[0])
-    d = s - s[rows, target][:, None]
-    k = d.argmax(axis=1)
-    m = d[rows, k]
-    e = np.exp(d - m[:, None])
+    k = s.argmax(axis=1)
+    m = s[rows, k]
+    e = np.exp(s - m[:, None])
     e[rows, k] = 0.0
     rest = e.sum(axis=1)
     e[rows, k] = 1.0
-    return m + np.log1p(rest), e / (1.0 + rest)[:, None]
+    return m, rest, e / (1.0 + rest)[:, None]
+
+
+def _cross_entropy_rows(s, target):
+    """Per row, LSE_j(s_rj) − s_r,target and the row's softmax, without cancellation.
+
+    With d_j = s_rj − s_r,target (so d_target = 0) and its maximum m, the loss is
+    m + log1p(Σ_{j≠k} e^{d_j − m}): when the positive dominates (m = 0) the small loss comes
+    from log1p directly instead of from LSE − s, two nearly equal numbers.
+    """
+    d = s - s[np.arange(s.shape[0]), target][:, None]
+    m, rest, p = _log_sum_exp_parts(d)
+    return m + np.log1p(rest), p
 
 
 def _info_nce_curve_args(x):
@@ -425,14 +432,7 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
     kept = count > 0
     # LSE_i − s_ip = (M_i − s_ip) + log1p(rest_i): both terms ≥ 0, so a dominant positive's
     # small loss comes from log1p, not from the difference of two nearly equal numbers
-    rows = np.arange(s.shape[0])
-    top = s.argmax(axis=1)
-    m = s[rows, top]
-    e = np.exp(s - m[:, None])
-    e[rows, top] = 0.0
-    rest = e.sum(axis=1)
-    e[rows, top] = 1.0
-    p = e / (1.0 + rest)[:, None]
+    m, rest, p = _log_sum_exp_parts(s)
     share = np.where(same, 1.0 / np.maximum(count, 1)[:, None], 0.0)
     gap = np.where(same, m[:, None] - np.where(same, s, 0.0), 0.0)
     values = np.where(kept, gap.sum(axis=1) / np.maximum(count, 1) + np.log1p(rest), 0.0)
