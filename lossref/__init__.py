@@ -46,7 +46,7 @@ from .regression import (
     tukey_biweight,
 )
 from .regularization import elastic_net_penalty, l1_penalty, l2_penalty
-from .segmentation import dice, focal_tversky, jaccard, lovasz_hinge, tversky
+from .segmentation import dice, focal_tversky, jaccard, lovasz_hinge, lovasz_softmax, tversky
 from .sequence import ctc, sequence_cross_entropy
 
 __all__ = [
@@ -93,6 +93,7 @@ __all__ = [
     "listnet",
     "log_cosh",
     "lovasz_hinge",
+    "lovasz_softmax",
     "mae",
     "mape",
     "margin_ranking",

@@ -484,6 +484,14 @@ def lovasz_hinge(logits, targets):
         0.666667
     """
     errors, signs = _lovasz_errors(logits, targets)
+    values, grad_errors = _lovasz_extension(errors, targets)
+    return values, -signs * grad_errors
+
+
+def _lovasz_extension(errors, targets):
+    """The Lovász extension of the Jaccard loss of each row's mask ``targets`` at the positive
+    parts of ``errors`` (last axis), and its gradient with respect to the errors: the
+    increments g of Δ along the errors sorted (stably) in decreasing order."""
     order = np.argsort(-errors, axis=-1, kind="stable")
     e = np.take_along_axis(errors, order, axis=-1)
     t = np.take_along_axis(targets, order, axis=-1)
@@ -494,7 +502,165 @@ def lovasz_hinge(logits, targets):
     g = np.diff(jaccard, axis=-1, prepend=0.0)
     active = e > 0
     values = np.sum(np.where(active, e, 0.0) * g, axis=-1)
-    grad_sorted = -np.take_along_axis(signs, order, axis=-1) * g * active
-    grad = np.empty_like(grad_sorted)
-    np.put_along_axis(grad, order, grad_sorted, axis=-1)
+    grad = np.empty_like(e)
+    np.put_along_axis(grad, order, g * active, axis=-1)
     return values, grad
+
+
+# --- Lovász-softmax -----------------------------------------------------------------------------
+
+def _pixel_class_probs(value, name):
+    arr = as_float_array(value, name)
+    if arr.ndim < 2:
+        raise ValueError(f"{name} must have shape (..., P, C): pixels flattened, then classes; got shape {arr.shape}")
+    in_interval(arr, name, 0.0, 1.0, "probabilities")
+    return arr
+
+
+def _sample_pixel_class_probs(rng, shape):
+    z = rng.normal(scale=2.0, size=(shape[0], 4, shape[-1]))  # 4 pixels per image
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+PIXEL_CLASS_PROBS = Domain(
+    "[0, 1], shape (..., P, C): each image's P pixels, each with C class probabilities (after a softmax)",
+    _pixel_class_probs,
+    _sample_pixel_class_probs,
+    has_class_axis=True,
+    invalid=_NOT_PROBABILITIES,
+    # (P, C) = (3, 3): confident and right, confident and wrong, uncertain, and exact 0/1 entries
+    stress=(((0.8, 0.15, 0.05), (0.1, 0.7, 0.2), (0.3, 0.3, 0.4)),
+            ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.25, 0.5, 0.25)),
+            ((1e-300, 1.0 - 1e-15, 1e-15), (0.5, 0.5, 0.0), (0.6, 0.1, 0.3))),
+)
+
+
+def _pixel_labels(value, name):
+    from ._checks import as_label_array
+
+    return as_label_array(value, name)
+
+
+PIXEL_LABELS = Domain(
+    "integers in [0, C), shape (..., P): each pixel's class",
+    _pixel_labels,
+    lambda rng, shape: rng.integers(0, shape[-1], size=(shape[0], 4)),
+    invalid=((10**6, ValueError, "must be in [0, "), (-3, ValueError, "must be in [0, ")),
+    stress=((0, 1, 2), (0, 0, 1), (2, 2, 2)),
+)
+_CLASSES = ("present", "all")
+
+
+def _lovasz_softmax_parts(probs, labels):
+    if labels.shape != probs.shape[:-1]:
+        raise ValueError(f"probs has shape {probs.shape} but labels has shape {labels.shape}; "
+                         "labels must have the shape of probs without its class axis")
+    c = probs.shape[-1]
+    if ((labels < 0) | (labels >= c)).any():
+        raise ValueError(f"labels must be in [0, {c}) (C = {c} classes); got {int(labels[(labels < 0) | (labels >= c)].flat[0])}")
+    fg = np.moveaxis(labels[..., None] == np.arange(c), -1, -2).astype(float)  # (..., C, P)
+    p = np.moveaxis(probs, -1, -2)
+    return fg, p
+
+
+def _lovasz_softmax_kinks(probs, labels, classes="present"):
+    """Per image, how far the probabilities are from a kink: an error |[y = c] − p_c| at 0, or
+    two equal errors of one class. Moving p by δ moves its error by δ."""
+    fg, p = _lovasz_softmax_parts(np.asarray(probs, dtype=float), np.asarray(labels))
+    errors = np.abs(fg - p)
+    gaps = np.abs(errors[..., :, None] - errors[..., None, :]) / 2
+    gaps = np.where(np.eye(errors.shape[-1], dtype=bool), np.inf, gaps).min(axis=-1)
+    distance = np.minimum(errors, gaps).min(axis=(-2, -1))
+    return np.broadcast_to(distance[..., None, None], np.shape(probs))
+
+
+def _lovasz_softmax_curve_args(x):
+    # three pixels, two classes: pixel 0 (label 0) has p₀ = x; pixels 1 (label 1) and 2 (label 0)
+    # are fixed at p₀ = 0.3 and 0.8
+    n = x.shape[0]
+    p0 = np.stack([x, np.full(n, 0.3), np.full(n, 0.8)], axis=-1)
+    return np.stack([p0, 1.0 - p0], axis=-1), np.tile([0, 1, 0], (n, 1))
+
+
+@class_axis_loss(
+    family="segmentation",
+    formula=(
+        r"\ell = \frac{1}{|K|} \sum_{c \in K} \overline{\Delta_c}\big(m(c)\big), \qquad m_i(c) = \big|\,[y_i = c] - p_{i,c}\big|",
+        r"\overline{\Delta_c}(m) = \sum_{k} m_{(k)}\, g_k(c), \qquad g_k(c) = \Delta_c(S_k) - \Delta_c(S_{k-1}), \qquad \Delta_c(S) = \frac{|S|}{|\{y = c\} \cup S|}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial p_{i,c}} = \frac{1}{|K|}\, g_{\operatorname{rank}_c(i)}(c)\, \operatorname{sign}\big(p_{i,c} - [y_i = c]\big) \quad \text{(away from ties between errors)}",
+    domain={"probs": PIXEL_CLASS_PROBS, "labels": PIXEL_LABELS},
+    use_case="Multi-class semantic segmentation trained for mean IoU: the Lovász extension of each class's Jaccard loss, averaged over the classes.",
+    properties=("non_negative",),
+    equivalents={
+        "PyTorch": "no built-in (Berman et al.'s lovasz_softmax(probas, labels, classes='present', per_image=True))",
+        "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='multiclass', per_image=True) (on logits: it applies the softmax)",
+    },
+    references=(
+        "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization of the Intersection-Over-Union Measure (CVPR 2018)",
+    ),
+    differences=(
+        Difference(
+            "lovasz-softmax-per-image-false",
+            "Berman et al. / smp",
+            "The reference code's `lovasz_softmax` defaults to `per_image=False`: the pixels of the "
+            "whole batch form one image, and the classes present anywhere in the batch are "
+            "averaged once. `lossref` averages per-image losses (`per_image=True`); pass the batch "
+            "reshaped to one image, `(1, B·P, C)`, for the pooled value.",
+        ),
+    ),
+    curve=Curve(
+        x_label="p₀ of pixel 0 (label 0; pixels 1, 2 fixed)",
+        x_range=(0.0, 1.0),
+        args=_lovasz_softmax_curve_args,
+        series=(("classes present", {}, {}),),
+        # moving p₀ of pixel 0 moves its p₁ = 1 − p₀ too: dℓ/dx = ∂ℓ/∂p₀ − ∂ℓ/∂p₁
+        component=lambda g, args: g[..., 0, 0] - g[..., 0, 1],
+        grad_label="dℓ/dp₀ of pixel 0 (p₁ = 1 − p₀)",
+    ),
+    variants=({"classes": "all"},),
+    kink_distance=_lovasz_softmax_kinks,
+    extremes=(
+        ([[[[1.0, 0.0, 0.0], [1e-300, 1.0 - 1e-15, 1e-15], [0.2, 0.3, 0.5], [0.45, 0.35, 0.2]],
+           [[0.9, 0.05, 0.05], [0.9, 0.06, 0.04], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1]]],
+          [[0, 1, 2, 1], [2, 0, 2, 0]]], {}),
+    ),
+    invalid=(({"classes": "some"}, ValueError, "classes must be 'present' or 'all'"),),
+)
+def lovasz_softmax(probs, labels, *, classes="present"):
+    """Lovász-softmax: the Lovász extension of each class's Jaccard loss, averaged over classes.
+
+    For each class c every pixel's error is m_i(c) = |[y_i = c] − p_{i,c}|; the errors are
+    sorted (stably) in decreasing order and weighted by the increments of the Jaccard loss
+    Δ_c(S) = |S| / |{y = c} ∪ S| of the set of the k worst pixels. The loss of an image is the
+    mean over the classes present in its labels (``classes="present"``, the default) or over
+    all C classes. It equals 1 − IoU averaged over the classes when every probability is 0 or 1.
+
+    Args:
+        probs: Class probabilities, shape (..., P, C): one image per leading index, its P
+            pixels flattened, classes last (a softmax over the last axis).
+        labels: Integer classes in [0, C), shape (..., P).
+        classes: ``"present"`` (the classes in the image's labels) or ``"all"``.
+
+    Returns:
+        The mean over images by default; ``reduction="none"`` gives one loss per image.
+
+    Examples:
+        >>> from lossref import lovasz_softmax
+        >>> # hard predictions: pixel 1 of class 1 predicted as class 0. Class 0: IoU 1/2;
+        >>> # class 1: IoU 0/1. Mean of the Jaccard losses: (1/2 + 1)/2  # = 0.75
+        >>> lovasz_softmax([[[1.0, 0.0], [1.0, 0.0]]], [[0, 1]])
+        0.75
+    """
+    if classes not in _CLASSES:
+        raise ValueError(f"classes must be 'present' or 'all'; got {classes!r}")
+    fg, p = _lovasz_softmax_parts(probs, labels)
+    errors = np.abs(fg - p)
+    per_class, grad_errors = _lovasz_extension(errors, fg)  # (..., C) and (..., C, P)
+    counted = fg.sum(axis=-1) > 0 if classes == "present" else np.ones(per_class.shape, bool)
+    count = counted.sum(axis=-1, keepdims=True)
+    values = np.where(counted, per_class, 0.0).sum(axis=-1) / count[..., 0]
+    sign = np.where(fg > 0, -1.0, 1.0)  # ∂|fg − p|/∂p away from the kink at p = fg
+    grad = np.where(counted[..., None], grad_errors * sign, 0.0) / count[..., None]
+    return values, np.moveaxis(grad, -2, -1)

@@ -334,6 +334,27 @@ def lovasz_hinge(logits, targets, reduction):
     return _reduce((F.relu(sorted_errors) * grad).sum(dim=-1), reduction)
 
 
+def lovasz_softmax(probs, labels, reduction, classes="present"):
+    # Berman et al.'s algorithm per image and class: errors |fg − p_c| sorted, Jaccard increments
+    n_classes = probs.shape[-1]
+    losses = []
+    for image, image_labels in zip(probs, labels, strict=True):
+        per_class = []
+        for c in range(n_classes):
+            fg = (image_labels == c).to(probs.dtype)
+            if classes == "present" and fg.sum() == 0:
+                continue
+            errors = (fg - image[:, c]).abs()
+            sorted_errors, order = torch.sort(errors, descending=True, stable=True)
+            gt = fg[order]
+            gts = gt.sum()
+            jaccard = 1 - (gts - gt.cumsum(0)) / (gts + (1 - gt).cumsum(0))
+            grad = torch.cat([jaccard[:1], jaccard[1:] - jaccard[:-1]])
+            per_class.append(torch.dot(sorted_errors, grad))
+        losses.append(torch.stack(per_class).mean())
+    return _reduce(torch.stack(losses), reduction)
+
+
 def arcface(c, labels, reduction, scale=64.0, margin=0.5, easy_margin=False):
     # insightface's margin head (cos(θ + m) = c cos m − sin θ sin m, fallback c − sin(π − m)·m
     # at or below cos(π − m), or c at or below 0 with easy_margin), sin θ taken at c clamped
@@ -499,7 +520,7 @@ LOSSES = {f.__name__: f for f in (
     ranknet, listnet, listmle,
     poisson_nll, gaussian_nll, sequence_cross_entropy, ctc,
     gan_discriminator, gan_generator, vae_elbo, diffusion_noise_mse,
-    dice, jaccard, tversky, focal_tversky, lovasz_hinge,
+    dice, jaccard, tversky, focal_tversky, lovasz_hinge, lovasz_softmax,
     bradley_terry, dpo, ppo_clip, l2_penalty, l1_penalty, elastic_net_penalty,
 )}
 
@@ -561,6 +582,8 @@ REFERENCES = {
                 "in PyTorch (autograd gradients)",
     "diffusion_noise_mse": "torch.nn.functional.mse_loss, averaged per row",
     "dice": "the formula in PyTorch (autograd gradient)",
+    "lovasz_softmax": "Berman et al.'s algorithm in PyTorch per image and class: torch.sort of |fg − p_c|, "
+                      "Jaccard increments from cumsum, the mean over classes (autograd gradient)",
     "lovasz_hinge": "Berman et al.'s algorithm in PyTorch: torch.sort, Jaccard increments from cumsum, "
                     "F.relu (autograd gradient)",
     "jaccard": "the formula in PyTorch (autograd gradient)",

@@ -182,6 +182,13 @@ EXTREMES = {
         ([[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
          [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]], {}),
     ],
+    # probabilities of exactly 0 and 1 and 1e-300, a class absent from an image, no ties
+    "lovasz_softmax": [
+        ([[[1.0, 0.0, 0.0], [1e-300, 1.0 - 1e-15, 1e-15], [0.2, 0.3, 0.5], [0.45, 0.35, 0.2]],
+          [[0.9, 0.05, 0.05], [0.9, 0.06, 0.04], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1]]],
+         [[0, 1, 2, 1], [2, 0, 2, 0]], {}),
+        ([[[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.15, 0.25, 0.6]]], [[0, 0, 1]], {"classes": "all"}),
+    ],
     # cosines at ±1 and within the slack outside, the target at the threshold cos(π − m) (the
     # fallback: strictly above it is cos(θ + m)), at the edge of the 1 − 1e-7 band and inside it,
     # at 0 with easy_margin (the fallback again), saturated softmax (s = 64 and s = 1000)

@@ -6,7 +6,7 @@ import lossref
 from lossref import numerical_gradient
 from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY
 from lossref.angular import COSINES
-from lossref.segmentation import MASK_PROBABILITIES
+from lossref.segmentation import MASK_PROBABILITIES, PIXEL_CLASS_PROBS
 from lossref.sequence import CTC_LOG_PROBS
 
 
@@ -103,7 +103,7 @@ def fd_step(loss, x, name=None, hyper=None):
     grow; the rounding error ε·|f|/h stays below 1e-8 even at |x| = 1e8.
     """
     domain = loss.meta.domain[name or loss.arg_names[0]]
-    if domain is PROBABILITY or domain is MASK_PROBABILITIES:  # probabilities: stay in [0, 1]
+    if domain in (PROBABILITY, MASK_PROBABILITIES, PIXEL_CLASS_PROBS):  # probabilities: stay in [0, 1]
         return 1e-3 * min(x.min(), 1 - x.max(), 0.1)
     if domain is DISTRIBUTION:  # rows must still sum to 1 within 1e-6: a step of at most 1e-7
         return 1e-3 * min(x.min(), 1 - x.max(), 1e-4)
@@ -166,7 +166,7 @@ def per_sample_numerical_gradient(loss, args, hyper):
     per_sample_axes = np.ndim(loss(x, *rest, reduction="none", **hyper))  # the batch axes of x
     grad, noise = np.empty_like(x), np.empty_like(x)
     for i in np.ndindex(x.shape):
-        if domain is PROBABILITY or domain is MASK_PROBABILITIES:
+        if domain in (PROBABILITY, MASK_PROBABILITIES, PIXEL_CLASS_PROBS):
             h = 1e-3 * min(x[i], 1 - x[i], 0.1)
         elif domain is DISTRIBUTION:  # 0 at p = 0 or 1: not stepped (NaN), as a log-probability at 0
             h = 1e-3 * min(x[i], 1 - x[i], 1e-4)

@@ -625,6 +625,27 @@ def lovasz_hinge(logits, targets):
     return total
 
 
+@reference("lovasz_softmax")
+def lovasz_softmax(probs, labels, classes="present"):
+    """Per class c, the level-set integral of Δ_c over the errors |[y = c] − p_c| (no sort);
+    the mean over the classes present in the labels (or all of them)."""
+    n_classes = len(probs[0])
+    losses = []
+    for c in range(n_classes):
+        truth = [1 if y == c else 0 for y in labels]
+        if classes == "present" and not any(truth):
+            continue
+        m = [abs(t - row[c]) for t, row in zip(truth, probs, strict=True)]
+        members = {i for i, t in enumerate(truth) if t}
+        levels = sorted(set(m), reverse=True) + [mp.mpf(0)]
+        total = mp.mpf(0)
+        for high, low in itertools.pairwise(levels):
+            chosen = {i for i, v in enumerate(m) if v >= high}
+            total += (high - low) * mp.mpf(len(chosen)) / len(members | chosen)
+        losses.append(total)
+    return mp.fsum(losses) / len(losses)
+
+
 @reference("n_pair")
 def n_pair(anchors, positives):
     """A coupled loss: raw dot products, the cross-entropy of each anchor's row with its own index."""

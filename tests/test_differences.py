@@ -758,3 +758,19 @@ def test_tfranking_listmle_random_ties():
     assert lossref.listmle([scores], [labels]) == lossref.listmle([scores], [labels])
     # so a shuffled tie-break agrees with it only by chance, and on average it does not
     assert np.mean(list(values.values())) != pytest.approx(values[(0, 1, 3, 2)], rel=1e-3)
+
+
+def test_lovasz_softmax_per_image_false():
+    probs = np.array([[[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8]],
+                      [[0.3, 0.6, 0.1], [0.5, 0.4, 0.1], [0.2, 0.2, 0.6]]])
+    labels = np.array([[0, 1, 1], [1, 0, 0]])  # class 2 is never a label
+    per_image = lossref.lovasz_softmax(probs, labels)
+    pooled = lossref.lovasz_softmax(probs.reshape(1, 6, 3), labels.reshape(1, 6))
+    assert per_image == pytest.approx(lossref.lovasz_softmax(probs, labels, reduction="none").mean(), rel=1e-15)
+    assert pooled != pytest.approx(per_image, rel=1e-3)
+    # pooled by hand: class 0 (gt {0, 4, 5}) has errors (0.3, 0.2, 0.1, 0.3, 0.5, 0.8), sorted 0.8 (5),
+    # 0.5 (4), 0.3 (0), ...: the three positives come first, so Δ = 1/3, 2/3, 1 and then stays 1;
+    # class 1 (gt {1, 2, 3}): errors (0.2, 0.5, 0.9, 0.4, 0.4, 0.2), sorted 0.9 (2), 0.5 (1), 0.4 (3), ...
+    class_0 = (0.8 + 0.5 + 0.3) / 3
+    class_1 = (0.9 + 0.5 + 0.4) / 3
+    assert pooled == pytest.approx((class_0 + class_1) / 2, rel=1e-14)
