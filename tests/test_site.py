@@ -236,21 +236,21 @@ def _visit(chromium, url, *, width=1280, dark=False, wait_until="networkidle"):
     return page, seen
 
 
-def _settled(visits, size):
-    """Yield (rel, page, seen) once each page's network is idle, opening ``size`` at a time."""
+def _settled(visits, size, state="networkidle"):
+    """Yield each (key, page, seen) once the page reaches ``state``, opening ``size`` at a time."""
     batch = []
     for visit in visits:
         batch.append(visit)
         if len(batch) == size:
-            yield from _wait_idle(batch)
+            yield from _wait_for(batch, state)
             batch = []
-    yield from _wait_idle(batch)
+    yield from _wait_for(batch, state)
 
 
-def _wait_idle(batch):
-    for rel, page, seen in batch:
-        page.wait_for_load_state("networkidle")
-        yield rel, page, seen
+def _wait_for(batch, state):
+    for key, page, seen in batch:
+        page.wait_for_load_state(state)
+        yield key, page, seen
 
 
 def test_every_page_in_a_real_browser(site, browser):
@@ -372,9 +372,11 @@ def test_loss_pages_weigh_at_most_300_kb(site):
 def test_explorers_redraw_from_the_keyboard(browser):
     chromium, base = browser
     problems = []
-    for loss in sorted({loss for loss, _ in EXPLORED}, key=lambda loss: loss.name):
-        # "load": the explorers need the page's script, not the search index a worker fetches later
-        page, seen = _visit(chromium, f"{base}/losses/{loss.name}/", wait_until="load")
+    losses = sorted({loss for loss, _ in EXPLORED}, key=lambda loss: loss.name)
+    # "load": the explorers need the page's script, not the search index a worker fetches later;
+    # six pages load at once while the previous ones are driven
+    visits = ((loss, *_visit(chromium, f"{base}/losses/{loss.name}/", wait_until="commit")) for loss in losses)
+    for loss, page, seen in _settled(visits, 6, state="load"):
         sliders = page.locator(".lossref-explorer input[type=range]")
         if sliders.count() != len(loss.meta.explore):
             problems.append((loss.name, "sliders", sliders.count()))
