@@ -268,11 +268,10 @@ class Loss:
             grad = grad[target] if want_grad else None
         norm = out[2] if len(out) > 2 else None
         context = out[3] if len(out) > 3 else {}  # keywords for ``outer``
+        mean_scale = None
         if self.meta.mean_scale is not None and reduction == "mean":
-            per_sample = self.meta.mean_scale(*arrays, **hyper)
-            values = values * per_sample
-            grad = None if grad is None else grad * per_sample.reshape(per_sample.shape + (1,) * (grad.ndim - per_sample.ndim))
-        value, grad = _reduce(values, grad, norm, reduction, weights, want_grad)
+            mean_scale = self.meta.mean_scale(*arrays, **hyper)
+        value, grad = _reduce(values, grad, norm, reduction, weights, want_grad, mean_scale)
         if self.meta.outer is not None and reduction != "none":
             f, df = self.meta.outer
             value, grad = f(value, **context), (None if grad is None else df(value, **context) * grad)
@@ -287,16 +286,16 @@ def _same_shape(names, arrays):
             )
 
 
-def _reduce(values, grad, norm, reduction, weights, want_grad):
+def _reduce(values, grad, norm, reduction, weights, want_grad, mean_scale=None):
     """Reduce per-sample ``values``; scale the per-sample ``grad`` the same way.
 
     ``norm`` is each sample's share of the ``"mean"`` denominator (1 by default; the class
-    weight of its label for weighted cross-entropy; 0 for an ignored sample).
+    weight of its label for weighted cross-entropy; 0 for an ignored sample). ``mean_scale``
+    multiplies each sample in the numerator of ``"mean"`` only (CTC: 1/target length).
     """
     scale = np.ones(values.shape) if weights is None else sample_weights(weights, values.shape)
     if reduction == "none":
         return values * scale, None
-    total = np.sum(scale * values)
     if reduction == "mean":
         denominator = np.sum(scale if norm is None else scale * norm)
         if denominator == 0:
@@ -304,7 +303,12 @@ def _reduce(values, grad, norm, reduction, weights, want_grad):
                 "the mean is undefined: the denominator is 0 "
                 "(all weights are zero or every label is ignored); use reduction='sum'"
             )
-        total, scale = total / denominator, scale / denominator
+        if mean_scale is not None:
+            scale = scale * mean_scale
+        total = np.sum(scale * values) / denominator  # as Σ/N, not Σ(1/N ·): the same last bits as a plain mean
+        scale = scale / denominator
+    else:
+        total = np.sum(scale * values)
     value = float(total)
     if not want_grad:
         return value, None

@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from ._checks import as_float_array, in_interval, non_negative, positive
+from ._checks import as_float_array, as_label_array, in_interval, non_negative, positive
 from ._core import Curve, Difference, class_axis_loss
 from ._domains import Domain
+from .classification import _check_labels
 
 _NOT_PROBABILITIES = ((1.5, ValueError, "must be probabilities in [0, 1]"),
                       (-0.25, ValueError, "must be probabilities in [0, 1]"))
@@ -403,10 +404,17 @@ def _lovasz_kinks(logits, targets):
     """Per row, how far the logits are from a kink: an error at 0 (the hinge) or two equal
     errors (the sort order, and so the gradient, switches). Moving s_i by δ moves e_i by δ."""
     errors, _ = _lovasz_errors(np.asarray(logits, dtype=float), np.asarray(targets, dtype=float))
+    distance = _distance_to_kink(errors).min(axis=-1)
+    return np.broadcast_to(distance[..., None], errors.shape)
+
+
+def _distance_to_kink(errors):
+    """Per error (last axis: one sorted set), the distance to the nearest kink of the Lovász
+    extension: the error at 0, or half the gap to the nearest other error of its set (two
+    errors moving towards each other tie after moving that far)."""
     gaps = np.abs(errors[..., :, None] - errors[..., None, :]) / 2
     gaps = np.where(np.eye(errors.shape[-1], dtype=bool), np.inf, gaps).min(axis=-1)
-    distance = np.minimum(np.abs(errors), gaps).min(axis=-1)
-    return np.broadcast_to(distance[..., None], errors.shape)
+    return np.minimum(np.abs(errors), gaps)
 
 
 def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
@@ -536,15 +544,9 @@ PIXEL_CLASS_PROBS = Domain(
 )
 
 
-def _pixel_labels(value, name):
-    from ._checks import as_label_array
-
-    return as_label_array(value, name)
-
-
 PIXEL_LABELS = Domain(
     "integers in [0, C), shape (..., P): each pixel's class",
-    _pixel_labels,
+    as_label_array,
     lambda rng, shape: rng.integers(0, shape[-1], size=(shape[0], 4)),
     invalid=((10**6, ValueError, "must be in [0, "), (-3, ValueError, "must be in [0, ")),
     stress=((0, 1, 2), (0, 0, 1), (2, 2, 2)),
@@ -553,12 +555,8 @@ _CLASSES = ("present", "all")
 
 
 def _lovasz_softmax_parts(probs, labels):
-    if labels.shape != probs.shape[:-1]:
-        raise ValueError(f"probs has shape {probs.shape} but labels has shape {labels.shape}; "
-                         "labels must have the shape of probs without its class axis")
+    _check_labels(labels, probs, "labels", None)  # the shape of probs without its class axis, in [0, C)
     c = probs.shape[-1]
-    if ((labels < 0) | (labels >= c)).any():
-        raise ValueError(f"labels must be in [0, {c}) (C = {c} classes); got {int(labels[(labels < 0) | (labels >= c)].flat[0])}")
     fg = np.moveaxis(labels[..., None] == np.arange(c), -1, -2).astype(float)  # (..., C, P)
     p = np.moveaxis(probs, -1, -2)
     return fg, p
@@ -568,10 +566,7 @@ def _lovasz_softmax_kinks(probs, labels, classes="present"):
     """Per image, how far the probabilities are from a kink: an error |[y = c] − p_c| at 0, or
     two equal errors of one class. Moving p by δ moves its error by δ."""
     fg, p = _lovasz_softmax_parts(np.asarray(probs, dtype=float), np.asarray(labels))
-    errors = np.abs(fg - p)
-    gaps = np.abs(errors[..., :, None] - errors[..., None, :]) / 2
-    gaps = np.where(np.eye(errors.shape[-1], dtype=bool), np.inf, gaps).min(axis=-1)
-    distance = np.minimum(errors, gaps).min(axis=(-2, -1))
+    distance = _distance_to_kink(np.abs(fg - p)).min(axis=(-2, -1))
     return np.broadcast_to(distance[..., None, None], np.shape(probs))
 
 
