@@ -1,9 +1,7 @@
 """lossref: loss functions with their values, analytic gradients and metadata, in NumPy."""
 
-from ._core import Curve, Difference, Loss, catalog, get
-from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
-from .angular import arcface, center, cosface
-from .classification import (
+from ._angular import arcface, center, cosface
+from ._classification import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     class_balanced,
@@ -14,11 +12,13 @@ from .classification import (
     sparse_categorical_cross_entropy,
     zero_one,
 )
-from .contrastive import info_nce, n_pair, supervised_contrastive
-from .divergence import cross_entropy, js_div, kl_div, knowledge_distillation
-from .generative import diffusion_noise_mse, gan_discriminator, gan_generator, vae_elbo
-from .listwise import listmle, listnet
-from .margin import (
+from ._contrastive import info_nce, n_pair, supervised_contrastive
+from ._core import Curve, Difference, Loss, catalog, get
+from ._divergence import cross_entropy, js_div, kl_div, knowledge_distillation
+from ._generative import diffusion_noise_mse, gan_discriminator, gan_generator, vae_elbo
+from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
+from ._listwise import listmle, listnet
+from ._margin import (
     exponential,
     hinge,
     modified_huber,
@@ -27,11 +27,11 @@ from .margin import (
     soft_margin,
     squared_hinge,
 )
-from .perceptual import perceptual
-from .preference import bradley_terry, dpo, ppo_clip
-from .probabilistic import gamma_deviance, gaussian_nll, poisson_nll, tweedie_deviance
-from .ranking import contrastive, cosine_embedding, margin_ranking, ranknet, triplet_margin
-from .regression import (
+from ._perceptual import perceptual
+from ._preference import bradley_terry, dpo, ppo_clip
+from ._probabilistic import gamma_deviance, gaussian_nll, poisson_nll, tweedie_deviance
+from ._ranking import contrastive, cosine_embedding, margin_ranking, ranknet, triplet_margin
+from ._regression import (
     cauchy,
     charbonnier,
     huber,
@@ -45,9 +45,9 @@ from .regression import (
     smooth_l1,
     tukey_biweight,
 )
-from .regularization import elastic_net_penalty, l1_penalty, l2_penalty
-from .segmentation import dice, focal_tversky, jaccard, lovasz_hinge, lovasz_softmax, tversky
-from .sequence import ctc, sequence_cross_entropy
+from ._regularization import elastic_net_penalty, l1_penalty, l2_penalty
+from ._segmentation import dice, focal_tversky, jaccard, lovasz_hinge, lovasz_softmax, tversky
+from ._sequence import ctc, sequence_cross_entropy
 
 __all__ = [
     "Curve",

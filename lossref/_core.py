@@ -75,8 +75,10 @@ class Meta:
     finite differences), ``invalid`` (``(hyperparameters, exception, message)`` rows) and
     ``kink_distance`` (how far each input is from a kink, where finite differences fail).
 
-    A kernel that cannot give a gradient for some hyperparameters (perceptual without its
-    VJP) returns an exception instance in its place: ``.grad`` raises it, the value works.
+    A kernel whose backward pass costs real work (CTC's β recursion, perceptual's VJP) may
+    return a zero-argument function in place of the gradient: the core calls it only when a
+    gradient is asked for, so a value-only call never runs it (and an error it raises, such as
+    perceptual without ``feature_vjp``, reaches ``.grad`` only).
 
     A loss with several differentiable arguments lists them in ``differentiable`` and its
     kernel returns a dict ``{argument: gradient}``. A metric that is not a mean of
@@ -260,10 +262,8 @@ class Loss:
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
         values, grad = out[0], out[1]
-        if isinstance(grad, Exception):  # the kernel cannot differentiate here (perceptual without a VJP)
-            if want_grad:
-                raise grad
-            grad = None
+        if callable(grad):  # a deferred backward pass: run only when a gradient is asked for
+            grad = grad() if want_grad else None
         if isinstance(grad, dict):
             grad = grad[target] if want_grad else None
         norm = out[2] if len(out) > 2 else None

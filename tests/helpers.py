@@ -4,10 +4,10 @@ import numpy as np
 
 import lossref
 from lossref import numerical_gradient
+from lossref._angular import COSINES
 from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY
-from lossref.angular import COSINES
-from lossref.segmentation import MASK_PROBABILITIES, PIXEL_CLASS_PROBS
-from lossref.sequence import CTC_LOG_PROBS
+from lossref._segmentation import MASK_PROBABILITIES, PIXEL_CLASS_PROBS
+from lossref._sequence import CTC_LOG_PROBS
 
 
 class _WithRequired:

@@ -41,7 +41,7 @@ from lossref import (
     zero_one,
 )
 from lossref._math import sigmoid
-from lossref.perceptual import EXAMPLE
+from lossref.examples import EXAMPLE
 
 from helpers import LOSSES, loss_id
 

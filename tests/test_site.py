@@ -160,6 +160,25 @@ def test_loss_page_has_math_plot_tables_and_api(site, loss):
     for name in loss.arg_names:  # each domain whole in its table cell (a stray | would cut it)
         assert loss.meta.domain[name].text.split("`")[0].strip() in visible, name  # up to any code span
     assert "Examples" in visible  # the mkdocstrings docstring block
+    _assert_api_block_documents_only(loss, html)
+
+
+def _summary(obj):
+    return " ".join((obj.__doc__ or "").strip().split("\n\n")[0].split())
+
+
+def _assert_api_block_documents_only(loss, html):
+    """The API section shows this loss's docstring and no other object's (a module named like
+    the loss once rendered a whole family there)."""
+    api = html[html.index('id="api"'):]
+    api = api[: api.index("</article>")] if "</article>" in api else api
+    text = " ".join(re.sub(r"<[^>]+>", " ", api).split())
+    assert _summary(loss) in text, "the loss's own docstring summary"
+    others = [other.name for other in lossref.catalog() if other is not loss and _summary(other) in text]
+    assert not others, f"the API block of {loss.name} also documents {others}"
+    # mkdocstrings gives each documented object an anchor named by its path: only the loss itself
+    anchors = set(re.findall(r'id="(lossref\.[\w.]+)"', api))
+    assert anchors <= {f"lossref.{loss.name}"}, sorted(anchors)
 
 
 def test_every_image_has_alt_text(site):

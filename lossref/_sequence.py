@@ -5,7 +5,7 @@ import numpy as np
 from ._checks import as_float_array, as_label_array
 from ._core import Curve, Difference, class_axis_loss
 from ._domains import LOGITS, Domain, log_probabilities
-from .classification import (
+from ._labels import (
     _INTEGER_LABELS,
     _label_cross_entropy,
     _logit_curve,

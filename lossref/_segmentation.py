@@ -5,7 +5,7 @@ import numpy as np
 from ._checks import as_float_array, as_label_array, in_interval, non_negative, positive
 from ._core import Curve, Difference, class_axis_loss
 from ._domains import Domain
-from .classification import _check_labels
+from ._labels import _check_labels
 
 _NOT_PROBABILITIES = ((1.5, ValueError, "must be probabilities in [0, 1]"),
                       (-0.25, ValueError, "must be probabilities in [0, 1]"))

@@ -5,8 +5,8 @@ import numpy as np
 from ._checks import non_negative
 from ._core import Curve, Difference, class_axis_loss, elementwise_loss
 from ._domains import CLASS_LABEL, LOGITS, MULTI_HOT, REAL, SIGN_LABEL
+from ._labels import _check_class_axis, _check_labels, _class_weights
 from ._math import sigmoid, softplus
-from .classification import _check_class_axis, _check_labels, _class_weights
 
 
 @elementwise_loss(

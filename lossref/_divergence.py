@@ -15,8 +15,8 @@ from ._domains import (
     Domain,
     _sample_distribution,
 )
+from ._labels import _check_class_axis, _check_labels, _label_cross_entropy
 from ._math import log_softmax, xlogy
-from .classification import _check_class_axis, _check_labels, _label_cross_entropy
 
 
 def _target(value, name):

@@ -6,29 +6,9 @@ import numpy as np
 
 from ._checks import as_float_array, non_negative, positive, real_scalar
 from ._core import Curve, Difference, class_axis_loss, elementwise_loss
-from ._domains import BINARY_TARGET, REAL, SIGN_LABEL, Domain
+from ._domains import BINARY_TARGET, REAL, SIGN_LABEL, VECTORS, Domain
 from ._math import sigmoid, softplus
 
-
-def _vectors(value, name):
-    arr = as_float_array(value, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a feature axis (its last axis)")
-    return arr
-
-
-VECTORS = Domain(
-    "real vectors, shape (..., D): features on the last axis",
-    _vectors,
-    lambda rng, shape: rng.normal(size=shape),
-    has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
-    # orthogonal, parallel (exact multiples), opposite, huge (x² overflows), tiny (x² underflows
-    # below ε), of norm² ≈ ε, and zero
-    stress=((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (1.0, 2.0, 3.0), (2.0, 4.0, 6.0), (-1.0, -2.0, -3.0),
-            (3.0, -2.0, 0.5), (1e200, -1e200, 3e199), (1e-200, 3e-200, 0.0), (1e-6, 0.0, 0.0),
-            (0.0, 0.0, 0.0)),
-)
 ROW_SIGN_LABEL = Domain(
     "{−1, +1}, one per pair: the shape of x1 without its last axis",
     SIGN_LABEL.convert,

@@ -5,6 +5,7 @@ import numpy as np
 from ._checks import as_float_array
 from ._core import Curve, class_axis_loss
 from ._domains import Domain
+from .examples import EXAMPLE
 
 
 def _images(value, name):
@@ -24,37 +25,6 @@ IMAGES = Domain(
 )
 
 
-class ExampleFeatures:
-    """A two-layer feature map for examples and tests: neighbour differences (a linear edge
-    filter, n = D − 1 per sample) and tanh (a saturating nonlinearity, n = D), on the last axis.
-
-    Call it for the features; ``ExampleFeatures.vjp`` is its vector–Jacobian product.
-
-    Examples:
-        >>> import numpy as np
-        >>> from lossref.perceptual import ExampleFeatures
-        >>> edges, squashed = ExampleFeatures()(np.array([[0.0, 1.0, 3.0]]))
-        >>> edges.tolist(), squashed.round(3).tolist()
-        ([[1.0, 2.0]], [[0.0, 0.762, 0.995]])
-    """
-
-    def __call__(self, x):
-        return [np.diff(x, axis=-1), np.tanh(x)]
-
-    @staticmethod
-    def vjp(x, cotangents):
-        c_edges, c_tanh = cotangents
-        out = np.zeros_like(x)
-        out[..., 1:] += c_edges  # ∂(x_{i+1} − x_i): +1 at i + 1, −1 at i
-        out[..., :-1] -= c_edges
-        e = np.exp(-2.0 * np.abs(x))  # tanh' = sech² = 4e/(1 + e)²: no overflow, no 1 − tanh² cancellation
-        return out + c_tanh * 4.0 * e / (1.0 + e) ** 2
-
-    def __repr__(self):
-        return "ExampleFeatures()"
-
-
-EXAMPLE = ExampleFeatures()
 
 
 def _features(feature_fn, x, name):
@@ -139,7 +109,7 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
     Examples:
         >>> import numpy as np
         >>> from lossref import perceptual
-        >>> from lossref.perceptual import EXAMPLE
+        >>> from lossref.examples import EXAMPLE
         >>> y_hat, y = np.array([[1.0, 1.0, 1.0]]), np.zeros((1, 3))   # a constant shift
         >>> # edges: no difference (0/2); tanh: 3 entries of tanh(1)² averaged over n = 3
         >>> round(perceptual(y_hat, y, feature_fn=EXAMPLE, feature_vjp=EXAMPLE.vjp), 6), round(float(np.tanh(1.0) ** 2), 6)
@@ -167,10 +137,14 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
         axes = tuple(range(1, d.ndim))
         values = values + w / n * (d * d).sum(axis=axes)
         cotangents.append(2.0 * w / n * d)
-    if feature_vjp is None:  # the value alone: .grad raises this
-        return values, TypeError("perceptual needs feature_vjp= for a gradient (the vector–Jacobian product of feature_fn)")
-    grad = np.asarray(feature_vjp(y_pred, cotangents), dtype=float)
-    if grad.shape != y_pred.shape:
-        raise ValueError(f"feature_vjp returned shape {grad.shape}; it must return the shape of y_pred {y_pred.shape}")
-    return values, grad
+
+    def backward():  # only for .grad: a value-only call never runs the user's VJP
+        if feature_vjp is None:
+            raise TypeError("perceptual needs feature_vjp= for a gradient (the vector–Jacobian product of feature_fn)")
+        grad = np.asarray(feature_vjp(y_pred, cotangents), dtype=float)
+        if grad.shape != y_pred.shape:
+            raise ValueError(f"feature_vjp returned shape {grad.shape}; it must return the shape of y_pred {y_pred.shape}")
+        return grad
+
+    return values, backward
 

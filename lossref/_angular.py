@@ -6,10 +6,9 @@ import numpy as np
 
 from ._checks import as_float_array, positive, real_scalar
 from ._core import Curve, Difference, class_axis_loss
-from ._domains import CLASS_LABEL, Domain
+from ._domains import CLASS_LABEL, VECTORS, Domain
+from ._labels import _check_labels, _p_minus_onehot, _pick
 from ._math import log_softmax
-from .classification import _check_labels, _p_minus_onehot, _pick
-from .ranking import VECTORS
 
 # Cosines computed as x̂·ŵ in floating point can leave [−1, 1] by a few ulps (more in float32):
 # entries up to this far outside are accepted as they are; farther out is a mistake.

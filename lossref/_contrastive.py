@@ -6,8 +6,7 @@ import numpy as np
 
 from ._checks import as_label_array, positive
 from ._core import Curve, Difference, class_axis_loss
-from ._domains import Domain
-from .ranking import VECTORS
+from ._domains import VECTORS, Domain
 
 FORMS = ("one_way", "symmetric", "nt_xent")
 

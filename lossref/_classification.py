@@ -6,7 +6,6 @@ import numpy as np
 
 from ._checks import (
     as_float_array,
-    as_label_array,
     in_unit_interval,
     non_negative,
     real_scalar,
@@ -22,6 +21,17 @@ from ._domains import (
     PROBABILITY,
     REAL,
 )
+from ._labels import (
+    _INTEGER_LABELS,
+    _check_class_axis,
+    _check_labels,
+    _class_weights,
+    _label_cross_entropy,
+    _logit_curve,
+    _p_minus_onehot,
+    _pick,
+    _softmax_inputs,
+)
 from ._math import log_softmax, sigmoid, softplus, xlog1py, xlogy
 
 
@@ -34,21 +44,6 @@ def _binary_curve(x_label, x_range, series=None, y_limits=None):
         args=lambda x, y=1.0: (x, np.full_like(x, y)),
         series=series,
         y_limits=y_limits,
-    )
-
-
-def _logit_curve(series):
-    """Plot against the logit of the true class y (of three; other logits 0).
-
-    The true class is class 0 unless a series sets ``{"y": label}``.
-    """
-    return Curve(
-        x_label="logit of the true class z_y (other two logits = 0)",
-        grad_label="gradient ∂ℓ/∂z_y",
-        x_range=(-6.0, 6.0),
-        args=lambda x, y=0: (np.where(np.arange(3) == y, x[..., None], 0.0), np.full(x.shape, y)),
-        series=series,
-        component=lambda g, args: _pick(g, args[1]),
     )
 
 
@@ -203,78 +198,6 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
     # cancellation (the form (1 - y) z + softplus(-z) rounds to 0 for y = 0, z = -40)
     value = pw * y_true * softplus(-logits) + (1.0 - y_true) * softplus(logits)
     return value, (1.0 - y_true) * sigmoid(logits) - pw * y_true * sigmoid(-logits)
-
-
-def _class_weights(class_weights, num_classes, name="class_weights"):
-    if class_weights is None:
-        return np.ones(num_classes)
-    w = as_float_array(class_weights, name)
-    if w.shape != (num_classes,):
-        raise ValueError(
-            f"{name} must have shape ({num_classes},), one per class; got {w.shape}"
-        )
-    if (w < 0).any():
-        raise ValueError(f"{name} must be >= 0")
-    return w
-
-
-def _check_labels(labels, logits, name, ignore_index):
-    if labels.shape != logits.shape[:-1]:
-        raise ValueError(
-            f"{name} has shape {labels.shape} but {logits.shape[:-1]} was expected "
-            f"(the shape of the first argument {logits.shape} without its class axis)"
-        )
-    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer))):
-        raise TypeError(f"ignore_index must be an int or None, got {type(ignore_index).__name__}")
-    keep = np.ones(labels.shape, bool) if ignore_index is None else labels != ignore_index
-    bad = labels[keep & ((labels < 0) | (labels >= logits.shape[-1]))]
-    if bad.size:
-        raise ValueError(
-            f"{name} must be in [0, {logits.shape[-1]}) (the number of classes); got {bad.flat[0]}"
-        )
-    return keep, np.where(keep, labels, 0)
-
-
-def _check_class_axis(arr, name):
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a class axis (its last axis); got a scalar")
-
-
-def _softmax_inputs(logits, label_smoothing, class_weights):
-    """Validate what every softmax cross-entropy shares; return log p and the class weights."""
-    _check_class_axis(logits, "logits")
-    in_unit_interval(label_smoothing=label_smoothing)
-    return log_softmax(logits), _class_weights(class_weights, logits.shape[-1])
-
-
-def _pick(log_p, labels):
-    """log p_y: each row's entry at its label."""
-    return np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
-
-
-def _p_minus_onehot(log_p, labels, log_p_y):
-    """p - e_y, with p_y - 1 = expm1(log p_y): accurate when p_y is within 1e-16 of 1."""
-    out = np.exp(log_p)
-    np.put_along_axis(out, labels[..., None], np.expm1(log_p_y)[..., None], axis=-1)
-    return out
-
-
-def _label_cross_entropy(log_p, labels, name, w, eps, ignore_index):
-    """Softmax cross-entropy against integer ``labels`` (argument ``name``), from log p.
-
-    Returns the per-sample values, the gradient in the logits and each sample's class
-    weight w_y (0 if ignored): PyTorch's ``"mean"`` denominator.
-    """
-    num_classes = log_p.shape[-1]
-    keep, labels = _check_labels(labels, log_p, name, ignore_index)
-    w_y = np.where(keep, w[labels], 0.0)
-    log_p_y = _pick(log_p, labels)
-    smooth = -(log_p * w).sum(axis=-1) / num_classes
-    value = (1.0 - eps) * w_y * (0.0 - log_p_y) + eps * np.where(keep, smooth, 0.0)
-    grad = (1.0 - eps) * w_y[..., None] * _p_minus_onehot(log_p, labels, log_p_y) + (
-        eps / num_classes
-    ) * (w.sum() * np.exp(log_p) - w) * keep[..., None]
-    return value, grad, w_y
 
 
 # PyTorch differences of the integer-label cross-entropy (softmax_cross_entropy and its
@@ -564,20 +487,6 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
         alpha_t = alpha * y + (1.0 - alpha) * (1.0 - y)
         value, grad = alpha_t * value, alpha_t * grad
     return value, grad
-
-
-def _integer_labels(value, name):
-    """Integer class labels; probability targets are pointed to softmax_cross_entropy."""
-    arr = np.asarray(value)
-    if np.issubdtype(arr.dtype, np.floating):
-        raise TypeError(
-            f"{name} must be integer class indices, got dtype {arr.dtype}; for one-hot or "
-            "soft probability targets use softmax_cross_entropy"
-        )
-    return as_label_array(arr, name)
-
-
-_INTEGER_LABELS = replace(CLASS_LABEL, convert=_integer_labels)
 
 
 @class_axis_loss(
