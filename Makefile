@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 LIGHTHOUSE := tools/lighthouse/node_modules/.bin/lighthouse
 
-.PHONY: venv serve build test lint lighthouse notebooks conformance golden clean
+.PHONY: venv serve build test check lint lighthouse notebooks conformance golden clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ lighthouse: $(LIGHTHOUSE)
 
 test: $(STAMP) lint $(LIGHTHOUSE)  ## every test: library, gradients, conformance, docs, notebooks, site
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+check: $(STAMP) lint  ## the fast tier for the edit loop: everything but the site, browser, notebooks and mpmath sweep
+	$(BIN)/python -m pytest -n 2 -q -m "not site and not slow"
 
 notebooks: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet jupyterlab

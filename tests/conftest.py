@@ -41,3 +41,12 @@ def site(tmp_path_factory, worker_id):
             stamp.write_text(f"{seconds}\n")
         seconds = float(stamp.read_text())
     return out, seconds
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Print how long the shared site build took: a figure to watch, never a pass/fail gate
+    (a loaded machine would fail a correct change)."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    stamp = factory.getbasetemp() / "site-seconds.txt" if factory else None
+    if stamp is not None and stamp.exists():
+        terminalreporter.write_line(f"site build (mkdocs build --strict): {float(stamp.read_text()):.1f} s")

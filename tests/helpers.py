@@ -5,7 +5,7 @@ import numpy as np
 import lossref
 from lossref import numerical_gradient
 from lossref._angular import COSINES
-from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY
+from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY, VECTORS
 from lossref._segmentation import MASK_PROBABILITIES, PIXEL_CLASS_PROBS
 from lossref._sequence import CTC_LOG_PROBS
 
@@ -116,6 +116,13 @@ def fd_step(loss, x, name=None, hyper=None):
         # stay below 0, and keep exp(a) summing to 1 within the 1e-6 that kl_div allows
         # (losses are linear in a, so the small step costs no truncation error)
         return min(1e-7, 0.3 * (-x).min())
+    with np.errstate(over="ignore", under="ignore"):  # the extremes' rows of 1e±200
+        row_norm = np.linalg.norm(x, axis=-1).min() if domain is VECTORS else 0.0
+    if 1e-2 <= row_norm < 1.0:
+        # normalised embeddings bend on the scale of the row's norm: a random row of norm 0.18
+        # put a 1e-3 step's truncation error at 5e-7 (InfoNCE). The extremes' rows (1e±200, 0)
+        # keep the absolute step, which their tests were written for.
+        return 1e-3 * float(row_norm)
     if domain.positive:  # a rate or a variance: stay above 0, relative to the smallest entry
         return 1e-3 * min(1.0, float(np.abs(x).min()))
     if loss.meta.fd_step is not None and (name or loss.arg_names[0]) == loss.arg_names[0]:

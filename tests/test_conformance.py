@@ -2,7 +2,6 @@
 
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +41,8 @@ def assert_matches_torch(case, torch_value, torch_grad):
 def test_golden_file_matches_the_case_list():
     # the committed vectors were generated from today's inputs: regenerate if not. Sampled
     # inputs pass through exp (softmax rows), whose last bit differs between CPUs (NumPy's
-    # SIMD paths), so arrays are compared to 4 ulps; everything else exactly. The golden
+    # SIMD paths; 5 ulps seen on one CI machine), so arrays are compared to 1e-13 relative;
+    # everything else exactly. The golden
     # values are checked at the committed inputs, so an ulp here changes nothing there.
     keys = ("loss", "kind", "hyper", "reduction", "argnum")  # argnum only where not 0
     expected = cases()
@@ -55,7 +55,7 @@ def test_golden_file_matches_the_case_list():
                 continue
             for a, b in zip(committed[name], case[name], strict=True):
                 np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
-                                           rtol=4 * np.finfo(float).eps, atol=0)
+                                           rtol=1e-13, atol=0)
     assert GOLDEN["torch"].startswith("2.13.0") and GOLDEN["dtype"] == "float64"
 
 
@@ -82,7 +82,6 @@ HAVE_TORCH = importlib.util.find_spec("torch") is not None
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch not installed (make conformance); golden vectors still ran")
 @pytest.mark.parametrize("case", cases(), ids=case_id)
 def test_matches_pytorch_live(case):
-    sys.path.insert(0, str(ROOT / "scripts"))
     from torch_reference import evaluate
 
     value, grad = evaluate(case["loss"], case["args"], case["hyper"], case["reduction"], case["weights"], case.get("argnum", 0))

@@ -2,7 +2,6 @@
 check something, a fence; every question of the research list (user-needs §3) covered."""
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "docs" / "interview"
 PAGES = sorted(p for p in FOLDER.glob("*.md") if p.name != "index.md")
-sys.path.insert(0, str(ROOT / "docs" / "hooks"))
 
 from interview import questions, topics_table  # noqa: E402
 
