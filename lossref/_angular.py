@@ -14,7 +14,7 @@ from ._math import log_softmax
 # entries up to this far outside are accepted as they are; farther out is a mistake.
 COSINE_SLACK = 1e-6
 # ArcFace's sin θ = √(1 − c²) is evaluated at min(c, 1 − ε): without it dcos(θ + m)/dcos θ
-# is infinite at c = 1 (ε as pytorch-metric-learning's clamp of the cosine).
+# is infinite at c = 1 (ε is lossref's own choice: the page's pitfalls bound its effect).
 ARC_EPS = 1e-7
 _TOP = 1.0 - ARC_EPS
 
@@ -132,14 +132,10 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
             "pytorch-metric-learning",
             "`ArcFaceLoss(margin=28.6)` takes the margin in **degrees** and converts it with "
             "`np.radians`: its default is 0.4992 rad, and `margin=0.5` there is half a degree. "
-            "`lossref` takes radians, as the paper and insightface: 0.5 rad is 28.65°.",
-        ),
-        Difference(
-            "pml-arcface-no-fallback",
-            "pytorch-metric-learning",
-            "`ArcFaceLoss` uses cos(θ_y + m) at every angle (of the cosine clamped to "
-            "[−1 + 10⁻⁷, 1 − 10⁻⁷]), so past θ_y = π − m its target logit rises again towards "
-            "cos(π + m). `lossref` follows insightface there: cos θ_y − m sin m, which keeps falling.",
+            "`lossref` takes radians, as the paper and insightface: 0.5 rad is 28.65°. With the "
+            "margin converted the two agree at every angle: since v1.7.0 `ArcFaceLoss` also uses "
+            "the fallback cos θ_y − m sin m past θ_y = π − m (checked in v2.8.1, "
+            "`losses/arcface_loss.py`, which clamps the cosine to [−1, 1]).",
         ),
     ),
     curve=_angle_curve((

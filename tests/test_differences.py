@@ -606,17 +606,41 @@ def test_pytorch_ctc_infeasible():
     assert (lossref.ctc.grad(*args, zero_infinity=True) == 0.0).all()
 
 
+def _reference_lovasz_hinge(logits, targets, per_image=True):
+    # Berman et al.'s lovasz_hinge (bermanmaxim/LovaszSoftmax, pytorch/lovasz_losses.py, commit
+    # bf64291), written out in NumPy: per image (its default) or, with per_image=False, the whole
+    # batch as one image. Errors 1 − y·s sorted decreasingly; the weights are the increments of the
+    # Jaccard loss 1 − (|gt| − positives so far) / (|gt| + negatives so far).
+    def flat(s, t):
+        errors = 1.0 - (2.0 * t - 1.0) * s
+        order = np.argsort(-errors, kind="stable")
+        gt = t[order]
+        jaccard = 1.0 - (gt.sum() - np.cumsum(gt)) / (gt.sum() + np.cumsum(1.0 - gt))
+        return np.maximum(errors[order], 0.0) @ np.diff(jaccard, prepend=0.0)
+
+    if per_image:
+        return np.mean([flat(s, t) for s, t in zip(logits, targets)])
+    return flat(logits.ravel(), targets.ravel())
+
+
 def test_lovasz_per_image_false():
-    # per_image=False, written out: every pixel of the batch in one image, one loss
     logits = np.array([[2.0, -1.0, 0.5], [-0.5, 1.5, 0.0]])
     targets = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
-    pooled = lossref.lovasz_hinge(logits.reshape(1, -1), targets.reshape(1, -1), reduction="sum")
     per_image = lossref.lovasz_hinge(logits, targets)
-    assert per_image == pytest.approx(lossref.lovasz_hinge(logits, targets, reduction="none").mean(), rel=1e-15)
+    pooled = lossref.lovasz_hinge(logits.reshape(1, -1), targets.reshape(1, -1), reduction="sum")
+    # the reference's default (per_image=True) is lossref's mean of per-image losses
+    assert _reference_lovasz_hinge(logits, targets) == pytest.approx(per_image, rel=1e-14)
+    # smp's default (per_image=False) is one image: lossref on the flattened batch, and another value
+    assert _reference_lovasz_hinge(logits, targets, per_image=False) == pytest.approx(pooled, rel=1e-14)
     assert pooled != pytest.approx(per_image, rel=1e-3)
     # the pooled value by hand: errors (−1, 0, 1.5, 1.5, −0.5, 1), gt {0, 3, 4}; sorted 1.5 (t = 0),
     # 1.5 (t = 1), 1 (t = 0): Δ = 1/4, 2/4, 3/5
     assert pooled == pytest.approx(1.5 * 1 / 4 + 1.5 * (2 / 4 - 1 / 4) + 1.0 * (3 / 5 - 2 / 4), rel=1e-15)
+    # per image by hand: image 0 errors (−1, 0, 1.5), gt {0}: 1.5 (t = 0) first, Δ = 1/2 → 0.75;
+    # image 1 errors (1.5, −0.5, 1), gt {0, 1}: 1.5 (t = 1), Δ = 1/2; 1 (t = 0), Δ = 2/3 → 0.9166…
+    assert per_image == pytest.approx((0.75 + 1.5 / 2 + 1.0 * (2 / 3 - 1 / 2)) / 2, rel=1e-15)
+
+
 # --- face recognition: framework margins and centers, their semantics written out in NumPy ---
 
 def _cross_entropy_rows(z, labels):
@@ -629,21 +653,24 @@ def _cross_entropy_rows(z, labels):
 
 
 def _pml_arcface(cosines, labels, margin_degrees=28.6, scale=64.0):
-    # pytorch-metric-learning's ArcFaceLoss on given cosines: the margin converted from degrees,
-    # cos(acos(c) + m) at every angle of the target cosine clamped to [-1 + 1e-7, 1 - 1e-7],
-    # then the cross-entropy of the scaled logits, per sample
+    # pytorch-metric-learning v2.8.1's ArcFaceLoss (losses/arcface_loss.py) on given cosines: the
+    # margin converted from degrees, θ = acos(clamp(c, -1, 1)), cos(θ + m) up to θ = π − m and the
+    # fallback cos θ − m sin m past it (since v1.7.0), then the cross-entropy of the scaled logits
     c = np.array(cosines, dtype=float)
     rows = np.arange(len(labels))
-    theta = np.arccos(np.clip(c[rows, labels], -1 + 1e-7, 1 - 1e-7))
-    c[rows, labels] = np.cos(theta + np.radians(margin_degrees))
+    m = np.radians(margin_degrees)
+    theta = np.arccos(np.clip(c[rows, labels], -1.0, 1.0))
+    c[rows, labels] = np.where(theta <= np.pi - m, np.cos(theta + m), np.cos(theta) - m * np.sin(m))
     return _cross_entropy_rows(scale * c, labels)
 
 
 def test_pml_arcface_degrees():
     rng = np.random.default_rng(7)
-    c, labels = rng.uniform(-0.6, 0.9, size=(6, 4)), rng.integers(0, 4, size=6)  # targets above cos(π − m)
+    c, labels = rng.uniform(-0.6, 0.9, size=(6, 4)), rng.integers(0, 4, size=6)
+    c[[0, 1], labels[:2]] = [-0.95, -0.999]  # θ_y = 2.82 and 3.10 rad, past π − 0.5: the fallback
     ours = lossref.arcface(c, labels, reduction="none")
-    # 0.5 rad is 28.648°: pytorch-metric-learning needs the degrees to agree with lossref's default
+    # 0.5 rad is 28.648°: pytorch-metric-learning needs the degrees to agree with lossref's default,
+    # then they agree at every angle, on either side of π − m
     np.testing.assert_allclose(_pml_arcface(c, labels, margin_degrees=np.degrees(0.5)), ours, rtol=1e-12)
     # its default 28.6° is 0.49916 rad: lossref with that many radians, not with 0.5
     np.testing.assert_allclose(_pml_arcface(c, labels), lossref.arcface(c, labels, margin=np.radians(28.6), reduction="none"),
@@ -654,24 +681,6 @@ def test_pml_arcface_degrees():
                                lossref.arcface(c, labels, margin=np.radians(0.5), reduction="none"), rtol=1e-12)
     with pytest.raises(ValueError, match=re.escape("margin must be in [0, π) radians; got 28.6 (pytorch-metric-learning")):
         lossref.arcface(c, labels, margin=28.6)
-
-
-def test_pml_arcface_no_fallback():
-    m = 0.5
-    c = np.array([[-0.95, 0.2, 0.1], [-0.999, 0.2, 0.1], [-0.5, 0.2, 0.1]])
-    labels = np.array([0, 0, 0])  # θ_y = 2.82 and 3.10 rad, past π − m = 2.64; then 2.09
-    pml = _pml_arcface(c, labels, margin_degrees=np.degrees(m))
-    ours = lossref.arcface(c, labels, margin=m, reduction="none")
-    # lossref past π − m: insightface's c − m sin m, which keeps falling as θ_y grows
-    z = 64 * c
-    z[:2, 0] = 64 * (c[:2, 0] - m * np.sin(m))
-    z[2, 0] = 64 * np.cos(np.arccos(-0.5) + m)
-    np.testing.assert_allclose(ours, _cross_entropy_rows(z, labels), rtol=1e-13)
-    # pytorch-metric-learning's cos(θ + m) rises again towards cos(π + m): a larger target logit,
-    # a smaller loss, and less loss for the worse of the two angles
-    assert pml[0] < ours[0] and pml[1] < ours[1]
-    assert pml[1] < pml[0] and ours[1] > ours[0]
-    assert pml[2] == pytest.approx(ours[2], rel=1e-12)  # below π − m they agree
 
 
 def _insightface_cosface(cosines, labels, s=64.0, m=0.40):
