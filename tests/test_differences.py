@@ -4,10 +4,12 @@ Each ``Difference`` in a loss's metadata needs ``test_<id>`` here (a meta-test c
 so a page never claims a difference that no test demonstrates.
 """
 
+import importlib.util
 import itertools
 import json
 import math
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -63,10 +65,14 @@ def test_pytorch_bce_clamps_log():
 def test_pytorch_bce_grad_clamps_denominator():
     case = GOLDEN["pytorch-bce-grad-clamps-denominator"]
     ours = binary_cross_entropy.grad(*case["args"], reduction="sum")
-    # exact: d/dp of -log(1 - p) at p = 1e-15 is 1/(1 - p) ≈ 1; PyTorch divides by max(p(1-p), 1e-12)
-    np.testing.assert_allclose(ours, [1 / (1 - 1e-15), -1 / 0.3], rtol=1e-15)
+    # exact: d/dp of -log(1 - p) at p = 1e-15 is 1/(1 - p) ≈ 1, of -log p at 1e-300 is -1e300;
+    # PyTorch divides by max(p(1-p), 1e-12)
+    np.testing.assert_allclose(ours, [1 / (1 - 1e-15), -1 / 0.3, -1e300], rtol=1e-15)
     np.testing.assert_allclose(case["torch_grad"][0], 1e-3, rtol=1e-6)
     np.testing.assert_allclose(case["torch_grad"][1], ours[1], rtol=1e-12)  # agree away from the clamp
+    # the log clamp bounds the value at 100 but does not zero the gradient: about -1e12 there
+    assert case["torch_none"][2] == 100.0
+    np.testing.assert_allclose(case["torch_grad"][2], -1e12, rtol=1e-6)
 
 
 def _weight_denominator(loss, key):
@@ -619,7 +625,7 @@ def _reference_lovasz_hinge(logits, targets, per_image=True):
         return np.maximum(errors[order], 0.0) @ np.diff(jaccard, prepend=0.0)
 
     if per_image:
-        return np.mean([flat(s, t) for s, t in zip(logits, targets)])
+        return np.mean([flat(s, t) for s, t in zip(logits, targets, strict=True)])
     return flat(logits.ravel(), targets.ravel())
 
 
@@ -783,3 +789,39 @@ def test_lovasz_softmax_per_image_false():
     class_0 = (0.8 + 0.5 + 0.3) / 3
     class_1 = (0.9 + 0.5 + 0.4) / 3
     assert pooled == pytest.approx((class_0 + class_1) / 2, rel=1e-14)
+
+
+# --- framework recipes the pages print, executed: golden values, and live when torch is installed ---
+
+RECIPES = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())["recipes"]
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def test_js_div_pytorch_recipe():
+    case = RECIPES["js_div"]
+    # the code PyTorch ran is the code the page prints
+    for line in case["code"]:
+        assert f"`{line}`" in lossref.js_div.meta.equivalents["PyTorch"], line
+    a, b = case["args"]
+    assert case["torch_value"] == pytest.approx(lossref.js_div(a, b), rel=1e-12)
+    np.testing.assert_allclose(case["torch_grad"], lossref.js_div.grad(a, b), rtol=1e-10, atol=1e-15)
+    # without reduction="batchmean", F.kl_div's "mean" divides by N·C as well: JS / C
+    assert case["torch_value_default_mean"] == pytest.approx(lossref.js_div(a, b) / np.shape(a)[1], rel=1e-12)
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch not installed (make conformance); the golden values still ran")
+def test_golden_differences_and_recipes_match_torch_live():
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    from torch_reference import differences, recipes
+
+    def close(live, golden):  # nested dicts and (ragged) lists of numbers, strings equal
+        if isinstance(golden, dict):
+            return live.keys() == golden.keys() and all(close(live[k], golden[k]) for k in golden)
+        if isinstance(golden, list):
+            return len(live) == len(golden) and all(close(x, y) for x, y in zip(live, golden, strict=True))
+        if isinstance(golden, str):
+            return live == golden
+        return live == pytest.approx(golden, rel=1e-12, nan_ok=True)
+
+    assert close(differences(), GOLDEN)
+    assert close(recipes(), RECIPES)
