@@ -825,3 +825,31 @@ def test_golden_differences_and_recipes_match_torch_live():
 
     assert close(differences(), GOLDEN)
     assert close(recipes(), RECIPES)
+
+
+# --- preference: TRL's DPO loss types, their v1.9.0 formulas written out in NumPy ---
+
+def _trl_dpo(h, beta, label_smoothing, loss_type, version="1.9.0"):
+    # trl/trainer/dpo_trainer.py: "sigmoid" is −log σ(βh) from v0.29.0 on; up to v0.28.0 it was
+    # (1 − ε)(−log σ(βh)) + ε(−log σ(−βh)); "robust" (rDPO) divides the difference by 1 − 2ε
+    z, eps = beta * np.asarray(h, dtype=float), label_smoothing
+    clean, flipped = (1 - eps) * np.logaddexp(0, -z), eps * np.logaddexp(0, z)
+    if loss_type == "sigmoid":
+        return clean + flipped if version == "0.28.0" else np.logaddexp(0, -z)
+    assert loss_type == "robust"
+    return (clean - flipped) / (1 - 2 * eps)
+
+
+def test_trl_dpo_label_smoothing():
+    h, base = np.array([-5.0, 0.0, 3.0, 40.0]), np.full(4, -50.0)
+    ours = lossref.dpo(base + h, base, base, base, beta=0.5, label_smoothing=0.1, reduction="none")
+    plain = lossref.dpo(base + h, base, base, base, beta=0.5, reduction="none")
+    # v1.9.0: "sigmoid" with label_smoothing=0.1 is plain DPO, not cDPO
+    np.testing.assert_allclose(_trl_dpo(h, 0.5, 0.1, "sigmoid"), plain, rtol=1e-15)
+    assert not np.allclose(_trl_dpo(h, 0.5, 0.1, "sigmoid"), ours, rtol=1e-3)
+    # up to v0.28.0 it was lossref's cDPO
+    np.testing.assert_allclose(_trl_dpo(h, 0.5, 0.1, "sigmoid", version="0.28.0"), ours, rtol=1e-14)
+    # "robust" is another loss: at βh = 20 it is negative, where cDPO is ε·20 > 0
+    robust = _trl_dpo(h, 0.5, 0.1, "robust")
+    assert robust[-1] < 0 < ours[-1]
+    assert robust[-1] == pytest.approx((0.9 * np.log1p(np.exp(-20.0)) - 0.1 * (20 + np.log1p(np.exp(-20.0)))) / 0.8)
