@@ -700,8 +700,9 @@ _COUNTS = np.array([5000, 500, 50])
             "pytorch-class-weighted-ce-mean",
             "PyTorch",
             "`CrossEntropyLoss(weight=w)` with the same class-balanced w divides `\"mean\"` by "
-            "Σ_n w_{y_n}, which undoes most of the re-weighting of a batch; `class_balanced` "
-            "divides by N, as Cui et al. The sums agree.",
+            "Σ_n w_{y_n} instead of N. That weighted mean keeps the samples' relative weights (the "
+            "re-weighting is intact) and only rescales the total, by a factor that changes with "
+            "each batch's class mix; `class_balanced` divides by N, as Cui et al. The sums agree.",
         ),
     ),
     curve=_logit_curve((
