@@ -527,8 +527,13 @@ _SKLEARN_REDUCTION = ("`\"mean\"` divides by N; with `weights=` by Σw, exactly 
     properties=("non_negative", "zero_iff_equal", "smooth"),
     equivalents={
         "scikit-learn": "sklearn.metrics.mean_tweedie_deviance(y_true, y_pred, power=p) (default power=0)",
-        "LightGBM / XGBoost": "objective=\"tweedie\" / \"reg:tweedie\" (log link, variance power 1.5 by default): "
-                              "the same gradient up to a factor 2; their metric is the NLL without its constant",
+        "LightGBM / XGBoost": (
+            "objective=\"tweedie\" / \"reg:tweedie\" (LightGBM v4.6.0 "
+            "`src/objective/regression_objective.hpp`, XGBoost v3.4.1 `src/objective/regression_obj.cu`; "
+            "log link, variance power 1.5 by default). Their gradient is taken in the raw score "
+            "η = log μ: −yμ^{1−p} + μ^{2−p} = μ·(∂d/∂μ)/2, the η-gradient of d/2; their metric "
+            "is d/2 minus a term in y alone"
+        ),
     },
     references=(
         "Jørgensen, The Theory of Dispersion Models (1997)",

@@ -312,7 +312,11 @@ PAIR_PROBABILITY = Domain(
     equivalents={
         "PyTorch": "F.binary_cross_entropy_with_logits(σ_s * (s_i - s_j), P̄) (no built-in)",
         "TF-Ranking": "tfr.keras.losses.PairwiseLogisticLoss(temperature=1/σ_s) (every pair with y_i > y_j of a list: P̄ = 1)",
-        "Rax": "rax.pairwise_logistic_loss (every pair with y_i > y_j of a list: P̄ = 1, σ_s = 1, summed)",
+        "Rax": (
+            "rax.pairwise_logistic_loss(scores, labels) (v0.4.0, `rax/_src/losses.py`: every pair with "
+            "y_i > y_j of a list, P̄ = 1, σ_s = 1; its default `reduce_fn=jnp.mean` averages over the "
+            "valid pairs of the whole batch, which is `lossref`'s `\"mean\"` over those pairs)"
+        ),
     },
     references=(
         "Burges, Shaked, Renshaw, Lazier, Deeds, Hamilton & Hullender, Learning to Rank using Gradient Descent (ICML 2005)",
