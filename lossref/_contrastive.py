@@ -350,7 +350,7 @@ def _supcon_curve_args(x):
     properties=("non_negative",),
     equivalents={
         "PyTorch": "no built-in (the authors' SupConLoss in the SupContrast repository)",
-        "pytorch-metric-learning": "losses.SupConLoss(temperature=0.1)",
+        "pytorch-metric-learning": "losses.SupConLoss(temperature=0.1) (v2.8.1, its default)",
     },
     references=(
         "Khosla et al., Supervised Contrastive Learning (NeurIPS 2020)",
@@ -359,11 +359,13 @@ def _supcon_curve_args(x):
         Difference(
             "supcon-reference-mean",
             "SupContrast (authors' code)",
-            "The authors' `SupConLoss` gives an anchor without positives a loss of 0 and then "
-            "averages over all anchors, so such anchors still count in the denominator; it also "
-            "multiplies by τ/τ_base (1 with both at their default 0.07). `lossref`'s mean leaves "
-            "those anchors out (as pytorch-metric-learning's `SupConLoss`, which averages the "
-            "non-zero losses). The two agree when every anchor has a positive.",
+            "The authors' `SupConLoss` (HobbitLong/SupContrast, `losses.py` at commit 66a8fe5, "
+            "no releases) gives an anchor without positives a loss of 0 and then averages over all "
+            "anchors, so such anchors still count in the denominator; it also multiplies by "
+            "τ/τ_base: 1 at the code's defaults (both 0.07), 0.1/0.07 ≈ 1.43 with the τ = 0.1 of "
+            "the README's SupCon commands. `lossref`'s mean leaves those anchors out (as "
+            "pytorch-metric-learning v2.8.1's `SupConLoss`, which averages the non-zero losses) and "
+            "has no τ_base. With τ = τ_base the two agree when every anchor has a positive.",
         ),
     ),
     curve=Curve(
@@ -401,7 +403,8 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
         features: Embeddings z, shape (N, D); any non-zero norm (they are normalised). For
             several augmented views per image, stack the views as rows and repeat the labels.
         labels: Integer class ids ≥ 0, shape (N,).
-        temperature: τ > 0 (0.1 in pytorch-metric-learning, 0.07 in the authors' code).
+        temperature: τ > 0 (0.1 in pytorch-metric-learning and in the authors' README commands;
+            0.07 is the default in the authors' code).
 
     Returns:
         The mean over anchors with at least one positive by default; ``reduction="none"``

@@ -584,6 +584,9 @@ def test_supcon_reference_mean():
     # the authors divide by all 6 anchors, lossref by the 4 that have a positive
     assert _supcon_authors(z, lone) == pytest.approx(per_row.sum() / 6, rel=1e-13)
     assert lossref.supervised_contrastive(z, lone, temperature=0.07) == pytest.approx(per_row.sum() / 4, rel=1e-14)
+    # the README's τ = 0.1 against the code's τ_base = 0.07: scaled by 0.1 / 0.07
+    assert _supcon_authors(z, everyone_paired, temperature=0.1) == pytest.approx(
+        lossref.supervised_contrastive(z, everyone_paired, temperature=0.1) / 0.7, rel=1e-13)
 
 
 def test_pytorch_ctc_grad_through_log_softmax():
