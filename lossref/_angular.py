@@ -118,8 +118,8 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
     use_case="Face recognition and other open-set embeddings: softmax over classes with an additive angular margin on the true class.",
     properties=("non_negative",),
     equivalents={
-        "insightface": "recognition/arcface_torch losses.ArcFace(s=64.0, margin=0.5) (a margin head: scaled logits for CrossEntropyLoss)",
-        "pytorch-metric-learning": "losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64) (margin in degrees; takes embeddings, owns the class weights)",
+        "insightface": "recognition/arcface_torch losses.ArcFace(s=64.0, margin=0.5) (a margin head: scaled logits for CrossEntropyLoss; commit 7fadd420, no release of arcface_torch)",
+        "pytorch-metric-learning": "losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64) (v2.8.1; margin in degrees; takes embeddings, owns the class weights)",
         "PyTorch": "no built-in: F.cross_entropy(s * logits, labels) with the target cosine replaced by ψ(cos θ_y)",
     },
     references=(
@@ -218,8 +218,8 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
     use_case="Face recognition and other open-set embeddings: softmax over classes with an additive cosine margin on the true class.",
     properties=("non_negative", "convex", "smooth"),
     equivalents={
-        "insightface": "recognition/arcface_torch losses.CosFace(s=64.0, m=0.40) (a margin head: scaled logits for CrossEntropyLoss)",
-        "pytorch-metric-learning": "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (takes embeddings, owns the class weights)",
+        "insightface": "recognition/arcface_torch losses.CosFace(s=64.0, m=0.40) (a margin head: scaled logits for CrossEntropyLoss; commit 7fadd420)",
+        "pytorch-metric-learning": "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (v2.8.1; takes embeddings, owns the class weights)",
         "PyTorch": "no built-in: F.cross_entropy(s * logits, labels) with logits = cosines − m·one_hot(labels)",
     },
     references=(
@@ -230,8 +230,9 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
         Difference(
             "insightface-cosface-default-margin",
             "insightface",
-            "arcface_torch's `CosFace` head defaults to m = 0.40; `lossref` defaults to 0.35, the "
-            "value of the CosFace paper and of pytorch-metric-learning's `CosFaceLoss`. Pass "
+            "arcface_torch's `CosFace` head (`recognition/arcface_torch/losses.py`, insightface "
+            "commit 7fadd420) defaults to m = 0.40; `lossref` defaults to 0.35, the value of the "
+            "CosFace paper and of pytorch-metric-learning v2.8.1's `CosFaceLoss`. Pass "
             "`margin=0.4` to reproduce insightface.",
         ),
     ),
@@ -326,7 +327,7 @@ def _centers(centers, features):
     use_case="Face recognition: pull each feature towards its class's center, next to a softmax loss that separates the classes.",
     properties=("non_negative", "convex", "smooth"),
     equivalents={
-        "pytorch-center-loss": "CenterLoss(num_classes, feat_dim) (K. Zhou's module: owns the centers, no ½)",
+        "pytorch-center-loss": "CenterLoss(num_classes, feat_dim) (K. Zhou's module, commit 082ffa2, no releases: owns the centers, no ½)",
         "PyTorch": "no built-in: 0.5 * ((x - centers[labels]) ** 2).sum(-1)",
     },
     references=(
@@ -336,7 +337,8 @@ def _centers(centers, features):
         Difference(
             "pytorch-center-loss-no-half",
             "pytorch-center-loss",
-            "K. Zhou's widely copied `CenterLoss` has no ½, and clamps every entry of its masked "
+            "K. Zhou's widely copied `CenterLoss` (`center_loss.py` at commit 082ffa2) has no ½, "
+            "and clamps every entry of its masked "
             "N × C matrix of squared distances to [10⁻¹², 10¹²], so the N(C − 1) zeros of the other "
             "classes add 10⁻¹² each: its value is 2 × `lossref`'s mean + (C − 1)·10⁻¹², and its "
             "gradient twice `lossref`'s (for squared distances inside the clamp).",

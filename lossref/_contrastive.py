@@ -75,7 +75,7 @@ def _info_nce_curve_args(x):
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(F.normalize(u) @ F.normalize(v).T / τ, torch.arange(N))",
         "optax": "optax.losses.ntxent(embeddings, labels, temperature=0.07) (one matrix with labels; every same-label pair is a positive)",
-        "pytorch-metric-learning": "losses.NTXentLoss(temperature=0.07)",
+        "pytorch-metric-learning": "losses.NTXentLoss(temperature=0.07) (v2.8.1, its default)",
     },
     references=(
         "van den Oord, Li & Vinyals, Representation Learning with Contrastive Predictive Coding (2018)",
@@ -237,7 +237,7 @@ def _n_pair_curve_args(x, length=1.0):
     properties=("non_negative",),
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(f @ f_pos.T, torch.arange(N))",
-        "pytorch-metric-learning": "losses.NPairsLoss() (its default distance normalises the embeddings: a different loss)",
+        "pytorch-metric-learning": "losses.NPairsLoss() (v2.8.1; its default distance normalises the embeddings: a different loss)",
     },
     references=(
         "Sohn, Improved Deep Metric Learning with Multi-class N-pair Loss Objective (NeurIPS 2016)",
@@ -246,7 +246,7 @@ def _n_pair_curve_args(x, length=1.0):
         Difference(
             "pml-npairs-normalises",
             "pytorch-metric-learning",
-            "`NPairsLoss` scores pairs with `DotProductSimilarity`, whose default "
+            "`NPairsLoss` (v2.8.1, `losses/n_pairs_loss.py`) scores pairs with `DotProductSimilarity`, whose default "
             "`normalize_embeddings=True` divides every embedding by its norm first. Its loss is "
             "therefore `lossref`'s on unit vectors, which is `info_nce` with τ = 1, not the "
             "N-pair loss of raw embeddings (Sohn's, whose norm acts as an inverse temperature).",
