@@ -14,7 +14,7 @@ from ._math import log_softmax
 # entries up to this far outside are accepted as they are; farther out is a mistake.
 COSINE_SLACK = 1e-6
 # ArcFace's sin θ = √(1 − c²) is evaluated at min(c, 1 − ε): without it dcos(θ + m)/dcos θ
-# is infinite at c = 1 (ε as pytorch-metric-learning's clamp of the cosine).
+# is infinite at c = 1 (ε is lossref's own choice: the page's pitfalls bound its effect).
 ARC_EPS = 1e-7
 _TOP = 1.0 - ARC_EPS
 
@@ -118,8 +118,8 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
     use_case="Face recognition and other open-set embeddings: softmax over classes with an additive angular margin on the true class.",
     properties=("non_negative",),
     equivalents={
-        "insightface": "recognition/arcface_torch losses.ArcFace(s=64.0, margin=0.5) (a margin head: scaled logits for CrossEntropyLoss)",
-        "pytorch-metric-learning": "losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64) (margin in degrees; takes embeddings, owns the class weights)",
+        "insightface": "recognition/arcface_torch losses.ArcFace(s=64.0, margin=0.5) (a margin head: scaled logits for CrossEntropyLoss; commit 7fadd420, no release of arcface_torch)",
+        "pytorch-metric-learning": "losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64) (v2.8.1; margin in degrees; takes embeddings, owns the class weights)",
         "PyTorch": "no built-in: F.cross_entropy(s * logits, labels) with the target cosine replaced by ψ(cos θ_y)",
     },
     references=(
@@ -132,14 +132,10 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
             "pytorch-metric-learning",
             "`ArcFaceLoss(margin=28.6)` takes the margin in **degrees** and converts it with "
             "`np.radians`: its default is 0.4992 rad, and `margin=0.5` there is half a degree. "
-            "`lossref` takes radians, as the paper and insightface: 0.5 rad is 28.65°.",
-        ),
-        Difference(
-            "pml-arcface-no-fallback",
-            "pytorch-metric-learning",
-            "`ArcFaceLoss` uses cos(θ_y + m) at every angle (of the cosine clamped to "
-            "[−1 + 10⁻⁷, 1 − 10⁻⁷]), so past θ_y = π − m its target logit rises again towards "
-            "cos(π + m). `lossref` follows insightface there: cos θ_y − m sin m, which keeps falling.",
+            "`lossref` takes radians, as the paper and insightface: 0.5 rad is 28.65°. With the "
+            "margin converted the two agree at every angle: since v1.7.0 `ArcFaceLoss` also uses "
+            "the fallback cos θ_y − m sin m past θ_y = π − m (checked in v2.8.1, "
+            "`losses/arcface_loss.py`, which clamps the cosine to [−1, 1]).",
         ),
     ),
     curve=_angle_curve((
@@ -222,8 +218,8 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
     use_case="Face recognition and other open-set embeddings: softmax over classes with an additive cosine margin on the true class.",
     properties=("non_negative", "convex", "smooth"),
     equivalents={
-        "insightface": "recognition/arcface_torch losses.CosFace(s=64.0, m=0.40) (a margin head: scaled logits for CrossEntropyLoss)",
-        "pytorch-metric-learning": "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (takes embeddings, owns the class weights)",
+        "insightface": "recognition/arcface_torch losses.CosFace(s=64.0, m=0.40) (a margin head: scaled logits for CrossEntropyLoss; commit 7fadd420)",
+        "pytorch-metric-learning": "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (v2.8.1; takes embeddings, owns the class weights)",
         "PyTorch": "no built-in: F.cross_entropy(s * logits, labels) with logits = cosines − m·one_hot(labels)",
     },
     references=(
@@ -234,8 +230,9 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
         Difference(
             "insightface-cosface-default-margin",
             "insightface",
-            "arcface_torch's `CosFace` head defaults to m = 0.40; `lossref` defaults to 0.35, the "
-            "value of the CosFace paper and of pytorch-metric-learning's `CosFaceLoss`. Pass "
+            "arcface_torch's `CosFace` head (`recognition/arcface_torch/losses.py`, insightface "
+            "commit 7fadd420) defaults to m = 0.40; `lossref` defaults to 0.35, the value of the "
+            "CosFace paper and of pytorch-metric-learning v2.8.1's `CosFaceLoss`. Pass "
             "`margin=0.4` to reproduce insightface.",
         ),
     ),
@@ -330,7 +327,7 @@ def _centers(centers, features):
     use_case="Face recognition: pull each feature towards its class's center, next to a softmax loss that separates the classes.",
     properties=("non_negative", "convex", "smooth"),
     equivalents={
-        "pytorch-center-loss": "CenterLoss(num_classes, feat_dim) (K. Zhou's module: owns the centers, no ½)",
+        "pytorch-center-loss": "CenterLoss(num_classes, feat_dim) (K. Zhou's module, commit 082ffa2, no releases: owns the centers, no ½)",
         "PyTorch": "no built-in: 0.5 * ((x - centers[labels]) ** 2).sum(-1)",
     },
     references=(
@@ -340,7 +337,8 @@ def _centers(centers, features):
         Difference(
             "pytorch-center-loss-no-half",
             "pytorch-center-loss",
-            "K. Zhou's widely copied `CenterLoss` has no ½, and clamps every entry of its masked "
+            "K. Zhou's widely copied `CenterLoss` (`center_loss.py` at commit 082ffa2) has no ½, "
+            "and clamps every entry of its masked "
             "N × C matrix of squared distances to [10⁻¹², 10¹²], so the N(C − 1) zeros of the other "
             "classes add 10⁻¹² each: its value is 2 × `lossref`'s mean + (C − 1)·10⁻¹², and its "
             "gradient twice `lossref`'s (for squared distances inside the clamp).",

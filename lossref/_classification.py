@@ -79,7 +79,9 @@ _WEIGHT_DENOMINATOR = (
             "pytorch-bce-grad-clamps-denominator",
             "PyTorch",
             "The gradient of `BCELoss` divides by max(p(1 − p), 1e-12), so within about 1e-12 "
-            "of 0 or 1 it is wrong: at p = 1e-15, y = 0 it returns 0.001 instead of 1. "
+            "of 0 or 1 it is wrong: at p = 1e-15, y = 0 it returns 0.001 instead of 1. The log "
+            "clamp bounds the value, not the gradient: at p = 1e-300, y = 1 the value is the "
+            "clamped 100 but the gradient is about −10¹² (exact: −10³⁰⁰), not 0. "
             "`lossref` returns the exact derivative.",
         ),
         Difference("pytorch-bce-weight-denominator", "PyTorch", _WEIGHT_DENOMINATOR),
@@ -698,8 +700,9 @@ _COUNTS = np.array([5000, 500, 50])
             "pytorch-class-weighted-ce-mean",
             "PyTorch",
             "`CrossEntropyLoss(weight=w)` with the same class-balanced w divides `\"mean\"` by "
-            "Σ_n w_{y_n}, which undoes most of the re-weighting of a batch; `class_balanced` "
-            "divides by N, as Cui et al. The sums agree.",
+            "Σ_n w_{y_n} instead of N. That weighted mean keeps the samples' relative weights (the "
+            "re-weighting is intact) and only rescales the total, by a factor that changes with "
+            "each batch's class mix; `class_balanced` divides by N, as Cui et al. The sums agree.",
         ),
     ),
     curve=_logit_curve((

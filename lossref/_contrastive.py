@@ -75,7 +75,7 @@ def _info_nce_curve_args(x):
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(F.normalize(u) @ F.normalize(v).T / τ, torch.arange(N))",
         "optax": "optax.losses.ntxent(embeddings, labels, temperature=0.07) (one matrix with labels; every same-label pair is a positive)",
-        "pytorch-metric-learning": "losses.NTXentLoss(temperature=0.07)",
+        "pytorch-metric-learning": "losses.NTXentLoss(temperature=0.07) (v2.8.1, its default)",
     },
     references=(
         "van den Oord, Li & Vinyals, Representation Learning with Contrastive Predictive Coding (2018)",
@@ -237,7 +237,7 @@ def _n_pair_curve_args(x, length=1.0):
     properties=("non_negative",),
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(f @ f_pos.T, torch.arange(N))",
-        "pytorch-metric-learning": "losses.NPairsLoss() (its default distance normalises the embeddings: a different loss)",
+        "pytorch-metric-learning": "losses.NPairsLoss() (v2.8.1; its default distance normalises the embeddings: a different loss)",
     },
     references=(
         "Sohn, Improved Deep Metric Learning with Multi-class N-pair Loss Objective (NeurIPS 2016)",
@@ -246,7 +246,7 @@ def _n_pair_curve_args(x, length=1.0):
         Difference(
             "pml-npairs-normalises",
             "pytorch-metric-learning",
-            "`NPairsLoss` scores pairs with `DotProductSimilarity`, whose default "
+            "`NPairsLoss` (v2.8.1, `losses/n_pairs_loss.py`) scores pairs with `DotProductSimilarity`, whose default "
             "`normalize_embeddings=True` divides every embedding by its norm first. Its loss is "
             "therefore `lossref`'s on unit vectors, which is `info_nce` with τ = 1, not the "
             "N-pair loss of raw embeddings (Sohn's, whose norm acts as an inverse temperature).",
@@ -350,7 +350,7 @@ def _supcon_curve_args(x):
     properties=("non_negative",),
     equivalents={
         "PyTorch": "no built-in (the authors' SupConLoss in the SupContrast repository)",
-        "pytorch-metric-learning": "losses.SupConLoss(temperature=0.1)",
+        "pytorch-metric-learning": "losses.SupConLoss(temperature=0.1) (v2.8.1, its default)",
     },
     references=(
         "Khosla et al., Supervised Contrastive Learning (NeurIPS 2020)",
@@ -359,11 +359,13 @@ def _supcon_curve_args(x):
         Difference(
             "supcon-reference-mean",
             "SupContrast (authors' code)",
-            "The authors' `SupConLoss` gives an anchor without positives a loss of 0 and then "
-            "averages over all anchors, so such anchors still count in the denominator; it also "
-            "multiplies by τ/τ_base (1 with both at their default 0.07). `lossref`'s mean leaves "
-            "those anchors out (as pytorch-metric-learning's `SupConLoss`, which averages the "
-            "non-zero losses). The two agree when every anchor has a positive.",
+            "The authors' `SupConLoss` (HobbitLong/SupContrast, `losses.py` at commit 66a8fe5, "
+            "no releases) gives an anchor without positives a loss of 0 and then averages over all "
+            "anchors, so such anchors still count in the denominator; it also multiplies by "
+            "τ/τ_base: 1 at the code's defaults (both 0.07), 0.1/0.07 ≈ 1.43 with the τ = 0.1 of "
+            "the README's SupCon commands. `lossref`'s mean leaves those anchors out (as "
+            "pytorch-metric-learning v2.8.1's `SupConLoss`, which averages the non-zero losses) and "
+            "has no τ_base. With τ = τ_base the two agree when every anchor has a positive.",
         ),
     ),
     curve=Curve(
@@ -401,7 +403,8 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
         features: Embeddings z, shape (N, D); any non-zero norm (they are normalised). For
             several augmented views per image, stack the views as rows and repeat the labels.
         labels: Integer class ids ≥ 0, shape (N,).
-        temperature: τ > 0 (0.1 in pytorch-metric-learning, 0.07 in the authors' code).
+        temperature: τ > 0 (0.1 in pytorch-metric-learning and in the authors' README commands;
+            0.07 is the default in the authors' code).
 
     Returns:
         The mean over anchors with at least one positive by default; ``reduction="none"``

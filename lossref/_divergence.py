@@ -183,7 +183,13 @@ def _log_row(q1):
     properties=("non_negative", "convex", "symmetric", "smooth"),
     equivalents={
         "SciPy": "`scipy.spatial.distance.jensenshannon(p, q) ** 2` (probabilities; it returns the square root)",
-        "PyTorch": "no built-in loss: ½ F.kl_div(log_m, a, log_target=True) + ½ F.kl_div(log_m, b, log_target=True), log_m the mixture's log",
+        "PyTorch": (
+            "no built-in loss; for (N, C) rows of log-probabilities a, b: "
+            "`log_m = torch.logaddexp(a, b) - math.log(2)`, then "
+            "`loss = 0.5 * F.kl_div(log_m, a, reduction=\"batchmean\", log_target=True)"
+            " + 0.5 * F.kl_div(log_m, b, reduction=\"batchmean\", log_target=True)` "
+            "(with `kl_div`'s default `\"mean\"` it is JS/C)"
+        ),
     },
     references=("Lin, Divergence Measures Based on the Shannon Entropy (1991)",),
     differences=(

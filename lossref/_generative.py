@@ -78,7 +78,7 @@ def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
         "PyTorch": "F.binary_cross_entropy_with_logits(d_r, ones) + F.binary_cross_entropy_with_logits(d_f, zeros) (minimax)",
         "Keras": "BinaryCrossentropy(from_logits=True) on real (label 1) plus on fake (label 0)",
         "TF-GAN": "tfgan.losses.modified_discriminator_loss, least_squares_discriminator_loss, "
-                  "wasserstein_discriminator_loss",
+                  "wasserstein_discriminator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
     },
     references=_GAN_REFERENCES,
     curve=Curve(
@@ -169,7 +169,7 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
         "PyTorch": "F.binary_cross_entropy_with_logits(d_f, ones) (non-saturating)",
         "Keras": "BinaryCrossentropy(from_logits=True)(ones, d_f) (non-saturating)",
         "TF-GAN": "tfgan.losses.modified_generator_loss (non-saturating), minimax_generator_loss, "
-                  "least_squares_generator_loss, wasserstein_generator_loss",
+                  "least_squares_generator_loss, wasserstein_generator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
     },
     references=_GAN_REFERENCES,
     curve=Curve(
@@ -358,7 +358,7 @@ def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "smooth"),
     equivalents={
         "PyTorch": "F.mse_loss(noise_pred, noise) (the same number when every row has D entries)",
-        "diffusers": "F.mse_loss(model_pred.float(), target.float(), reduction=\"mean\") in the training scripts",
+        "diffusers": "F.mse_loss(model_pred.float(), target.float(), reduction=\"mean\") in the training scripts (v0.40.0, examples/text_to_image/train_text_to_image.py)",
     },
     references=(
         "Ho, Jain & Abbeel, Denoising Diffusion Probabilistic Models (2020)",

@@ -64,7 +64,7 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
     equivalents={
         "PyTorch": "F.cross_entropy(s, F.softmax(y, dim=-1)) (no built-in)",
         "optax": "optax.losses.ranking_softmax_loss(s, y) weighs log softmax(s) by the raw labels: (Σy)·listnet(s, log y)",
-        "TF-Ranking": "tfr.keras.losses.SoftmaxLoss() (target y/Σy, each list weighted by Σy)",
+        "TF-Ranking": "tfr.keras.losses.SoftmaxLoss() (v0.5.3; target y/Σy, each list weighted by Σy)",
     },
     references=(
         "Cao, Qin, Liu, Tsai & Li, Learning to Rank: From Pairwise Approach to Listwise Approach (ICML 2007)",
@@ -164,7 +164,7 @@ def _suffix_log_odds(t):
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "no built-in: torch.logcumsumexp over the scores sorted by descending label, flipped",
-        "TF-Ranking": "tfr.keras.losses.ListMLELoss() (ties among labels shuffled at random)",
+        "TF-Ranking": "tfr.keras.losses.ListMLELoss() (v0.5.3; ties among labels shuffled at random)",
     },
     references=(
         "Xia, Liu, Wang, Zhang & Li, Listwise Approach to Learning to Rank: Theory and Algorithm (ICML 2008)",
@@ -175,7 +175,7 @@ def _suffix_log_odds(t):
             "tfranking-listmle-random-ties",
             "TF-Ranking",
             "Items with equal labels can be ranked either way, and the loss depends on the order "
-            "chosen. TF-Ranking's `ListMLELoss` shuffles the items before its sort, so tied items "
+            "chosen. TF-Ranking's `ListMLELoss` (v0.5.3, `python/losses_impl.py`) shuffles the items before its sort, so tied items "
             "come in a random order (a seeded op); `lossref` breaks ties by index, the earlier "
             "item first, and returns the same value every time.",
         ),

@@ -59,7 +59,7 @@ def _curve_args(x):
     properties=("non_negative",),
     equivalents={
         "PyTorch": "no built-in: F.mse_loss(vgg(ŷ)[l], vgg(y)[l]) summed over layers l with weights (autograd gives the VJP)",
-        "lpips": "lpips.LPIPS(net='vgg') (learned per-channel weights on unit-normalised features: a different metric)",
+        "lpips": "lpips.LPIPS(net='vgg') (v0.1.4; learned per-channel weights on unit-normalised features: a different metric)",
     },
     references=(
         "Johnson, Alahi & Fei-Fei, Perceptual Losses for Real-Time Style Transfer and Super-Resolution (ECCV 2016)",

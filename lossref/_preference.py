@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 
 from ._checks import in_open_unit_interval, non_negative, positive, real_scalar
-from ._core import Curve, elementwise_loss
+from ._core import Curve, Difference, elementwise_loss
 from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
 
@@ -36,7 +36,7 @@ SEQUENCE_LOG_PROB = Domain(
     properties=("non_negative", "convex", "smooth", "bounded_gradient"),
     equivalents={
         "PyTorch": "-F.logsigmoid(r_c - r_r - m) (no built-in)",
-        "TRL": "RewardTrainer (margin column for the Llama 2 variant)",
+        "TRL": "RewardTrainer (v1.9.0, `trl/trainer/reward_trainer.py`: −log σ(r_c − r_r − margin) with a `margin` column, the Llama 2 variant)",
     },
     references=(
         "Bradley & Terry, Rank Analysis of Incomplete Block Designs (1952)",
@@ -106,11 +106,27 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "-F.logsigmoid(beta * h) (no built-in)",
-        "TRL": "DPOTrainer(loss_type=\"sigmoid\", beta=0.1, label_smoothing=ε)",
+        "TRL": (
+            "v1.9.0 (`trl/trainer/dpo_config.py`, `dpo_trainer.py`): "
+            "`DPOTrainer(args=DPOConfig(loss_type=[\"sigmoid\"], beta=β))` for ε = 0 only: since "
+            "v0.29.0 `\"sigmoid\"` ignores `label_smoothing` (up to v0.28.0 it was this cDPO ε)"
+        ),
     },
     references=(
         "Rafailov, Sharma, Mitchell, Ermon, Manning & Finn, Direct Preference Optimization (NeurIPS 2023)",
         "Mitchell, A Note on DPO with Noisy Preferences and Relationship to IPO (2023): conservative DPO",
+    ),
+    differences=(
+        Difference(
+            "trl-dpo-label-smoothing",
+            "TRL",
+            "In TRL v1.9.0 (`trl/trainer/dpo_trainer.py`; the same since v0.29.0) `loss_type` is a "
+            "list of `DPOConfig` fields and `\"sigmoid\"` is −log σ(βh) whatever `label_smoothing` "
+            "is: `lossref`'s ε = 0. The smoothing is read only by `\"robust\"` (rDPO: "
+            "[(1 − ε)·softplus(−βh) − ε·softplus(βh)] / (1 − 2ε), an unbiased estimate that can be "
+            "negative, not cDPO), `\"exo_pair\"` and `\"aot\"` (cDPO's form on sorted log-ratio "
+            "differences). Up to v0.28.0 `\"sigmoid\"` with `label_smoothing=ε` was `lossref`'s cDPO.",
+        ),
     ),
     curve=Curve(
         x_label="log-ratio margin h",
@@ -146,7 +162,7 @@ def dpo(policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, refe
     (a difference of log-ratios); the loss is −log σ(βh), a Bradley–Terry loss on the
     implicit reward β log(π_θ/π_ref). Label smoothing ε assumes each label is flipped with
     probability ε (conservative DPO): (1 − ε)·softplus(−βh) + ε·softplus(βh), as TRL's
-    ``label_smoothing``. Only the policy log-probabilities are differentiable: the
+    ``label_smoothing`` with ``loss_type="sigmoid"`` up to v0.28.0 (later TRL ignores it there). Only the policy log-probabilities are differentiable: the
     reference ones are constants.
 
     Args:
@@ -200,8 +216,8 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
     properties=(),
     equivalents={
         "PyTorch": "-torch.min(ratio * A, ratio.clamp(1 - eps, 1 + eps) * A) (no built-in)",
-        "Stable-Baselines3": "PPO(clip_range=0.2) policy loss",
-        "TRL": "PPO policy loss (cliprange=0.2)",
+        "Stable-Baselines3": "PPO(clip_range=0.2) policy loss (v2.8.0, `stable_baselines3/ppo/ppo.py`; it normalises the advantages per minibatch by default)",
+        "TRL": "`trl.experimental.ppo` policy loss with `PPOConfig(cliprange=0.2)` (v1.9.0, `trl/experimental/ppo/ppo_trainer.py`)",
     },
     references=("Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017)",),
     curve=Curve(

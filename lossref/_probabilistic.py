@@ -137,7 +137,7 @@ def _stirling(y):
     equivalents={
         "PyTorch": "torch.nn.PoissonNLLLoss(log_input=True, full=False, eps=1e-8)",
         "Keras": "keras.losses.Poisson() takes the rate, ε = 1e-7: poisson_nll(rate, y, log_input=False, eps=1e-7)",
-        "TensorFlow": "tf.nn.log_poisson_loss(y, log_rate, compute_full_loss=False)",
+        "TensorFlow": "tf.nn.log_poisson_loss(y, log_rate, compute_full_loss=False) (exp(c) − y·c; checked in tensorflow/python/ops/nn_impl.py at commit 00343a48)",
         "scikit-learn": "HalfPoissonLoss (sklearn._loss, log link) is the default poisson_nll; "
                         "mean_poisson_deviance is tweedie_deviance(power=1)",
     },
@@ -290,7 +290,7 @@ def _variance_derivative(r, r_err, v):
     properties=("convex", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.GaussianNLLLoss(full=False, eps=1e-6)",
-        "TensorFlow Probability": "-tfp.distributions.Normal(mean, sqrt(var)).log_prob(y) (= full=True, no clamp)",
+        "TensorFlow Probability": "-tfp.distributions.Normal(mean, sqrt(var)).log_prob(y) (v0.25.0; = full=True, no clamp)",
     },
     references=(
         "Nix & Weigend, Estimating the mean and variance of the target probability distribution (1994)",
@@ -527,8 +527,13 @@ _SKLEARN_REDUCTION = ("`\"mean\"` divides by N; with `weights=` by Σw, exactly 
     properties=("non_negative", "zero_iff_equal", "smooth"),
     equivalents={
         "scikit-learn": "sklearn.metrics.mean_tweedie_deviance(y_true, y_pred, power=p) (default power=0)",
-        "LightGBM / XGBoost": "objective=\"tweedie\" / \"reg:tweedie\" (log link, variance power 1.5 by default): "
-                              "the same gradient up to a factor 2; their metric is the NLL without its constant",
+        "LightGBM / XGBoost": (
+            "objective=\"tweedie\" / \"reg:tweedie\" (LightGBM v4.6.0 "
+            "`src/objective/regression_objective.hpp`, XGBoost v3.4.1 `src/objective/regression_obj.cu`; "
+            "log link, variance power 1.5 by default). Their gradient is taken in the raw score "
+            "η = log μ: −yμ^{1−p} + μ^{2−p} = μ·(∂d/∂μ)/2, the η-gradient of d/2; their metric "
+            "is d/2 minus a term in y alone"
+        ),
     },
     references=(
         "Jørgensen, The Theory of Dispersion Models (1997)",

@@ -311,8 +311,12 @@ PAIR_PROBABILITY = Domain(
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "F.binary_cross_entropy_with_logits(σ_s * (s_i - s_j), P̄) (no built-in)",
-        "TF-Ranking": "tfr.keras.losses.PairwiseLogisticLoss(temperature=1/σ_s) (every pair with y_i > y_j of a list: P̄ = 1)",
-        "Rax": "rax.pairwise_logistic_loss (every pair with y_i > y_j of a list: P̄ = 1, σ_s = 1, summed)",
+        "TF-Ranking": "tfr.keras.losses.PairwiseLogisticLoss(temperature=1/σ_s) (v0.5.3; every pair with y_i > y_j of a list: P̄ = 1)",
+        "Rax": (
+            "rax.pairwise_logistic_loss(scores, labels) (v0.4.0, `rax/_src/losses.py`: every pair with "
+            "y_i > y_j of a list, P̄ = 1, σ_s = 1; its default `reduce_fn=jnp.mean` averages over the "
+            "valid pairs of the whole batch, which is `lossref`'s `\"mean\"` over those pairs)"
+        ),
     },
     references=(
         "Burges, Shaked, Renshaw, Lazier, Deeds, Hamilton & Hullender, Learning to Rank using Gradient Descent (ICML 2005)",
@@ -475,7 +479,7 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
     equivalents={
         "PyTorch": "torch.nn.TripletMarginLoss(margin=1.0, p=2, eps=1e-6, swap=False)",
         "optax": "optax.losses.triplet_margin_loss (ε inside the norm: (Σ|Δ|^p + ε)^{1/p})",
-        "pytorch-metric-learning": "losses.TripletMarginLoss(margin=0.05) (mines all triplets; mean over non-zero ones)",
+        "pytorch-metric-learning": "losses.TripletMarginLoss(margin=0.05) (v2.8.1; mines all triplets; mean over non-zero ones)",
     },
     references=(
         "PyTorch documentation, torch.nn.TripletMarginLoss",
@@ -591,8 +595,8 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
     use_case="Siamese networks: pull similar pairs together, push dissimilar pairs at least a margin apart.",
     properties=("non_negative",),
     equivalents={
-        "TensorFlow Addons": "tfa.losses.contrastive_loss(y_true, d, margin=1.0) (takes the distance d; same labels, no ½)",
-        "pytorch-metric-learning": "losses.ContrastiveLoss(pos_margin=0, neg_margin=1) (unsquared hinges; mean over non-zero terms)",
+        "TensorFlow Addons": "tfa.losses.contrastive_loss(y_true, d, margin=1.0) (v0.23.0; takes the distance d; same labels, no ½)",
+        "pytorch-metric-learning": "losses.ContrastiveLoss(pos_margin=0, neg_margin=1) (v2.8.1; unsquared hinges; mean over non-zero terms)",
     },
     references=(
         "Hadsell, Chopra & LeCun, Dimensionality Reduction by Learning an Invariant Mapping (CVPR 2006)",

@@ -440,8 +440,8 @@ def rmse(y_pred, y_true):
     use_case="Image restoration and optical flow: L1 with its corner at 0 rounded off over a width ε.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
-        "Kornia": "kornia.losses.charbonnier_loss is ε = 1: √(r² + 1) − 1",
-        "BasicSR / EDVR": "`CharbonnierLoss(eps=e)` is √(r² + e): ε = √e, without the − ε",
+        "Kornia": "kornia.losses.charbonnier_loss is ε = 1: √(r² + 1) − 1 (v0.8.3)",
+        "BasicSR / EDVR": "`CharbonnierLoss(eps=e)` is √(r² + e): ε = √e, without the − ε (BasicSR v1.4.2, default e = 1e-12)",
     },
     references=(
         "Charbonnier, Blanc-Féraud, Aubert & Barlaud, Two deterministic half-quadratic regularization "
@@ -502,7 +502,7 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
     use_case="Regression with heavy-tailed noise (Cauchy/Lorentzian): the pull of an outlier fades like c²/r.",
     properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
-        "Kornia": "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2)",
+        "Kornia": "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2) (v0.8.3)",
         "SciPy": "scipy.optimize.least_squares(loss=\"cauchy\", f_scale=c): its cost ½ Σ c² log(1 + r²/c²) is the sum of this loss",
     },
     references=(
@@ -570,7 +570,7 @@ def cauchy(y_pred, y_true, *, scale=1.0):
     use_case="Robust regression that ignores gross outliers entirely: residuals beyond c have zero gradient.",
     properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
-        "statsmodels": "statsmodels.robust.norms.TukeyBiweight(c=c).rho(r) (RLM applies it to residuals divided by a robust scale; older versions drop the constant c²/6)",
+        "statsmodels": "statsmodels.robust.norms.TukeyBiweight(c=c).rho(r) (v0.14.6; RLM applies it to residuals divided by a robust scale; older versions drop the constant c²/6)",
     },
     references=(
         "Beaton & Tukey, The fitting of power series, meaning polynomials, illustrated on band-spectroscopic data, Technometrics (1974)",
@@ -650,7 +650,7 @@ def _prediction_curve(targets, x_range=(-2.0, 4.0)):
     equivalents={
         "scikit-learn": "sklearn.metrics.mean_absolute_percentage_error(y_true, y_pred) (a fraction, ε = float64 eps)",
         "Keras": "keras.losses.MeanAbsolutePercentageError() (a percentage: ×100, ε = 1e-7)",
-        "torchmetrics": "torchmetrics.functional.mean_absolute_percentage_error(preds, target) (a fraction, ε = 1.17e-6)",
+        "torchmetrics": "torchmetrics.functional.mean_absolute_percentage_error(preds, target) (v1.9.0; a fraction, ε = 1.17e-6)",
     },
     references=(
         "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of Forecasting (2006)",
@@ -731,7 +731,7 @@ def _smape_kink_distance(y_pred, y_true, **_):
     use_case="Forecast evaluation (M3/M4 competitions): relative error bounded in [0, 2], defined when y = 0.",
     properties=("non_negative", "zero_iff_equal", "symmetric"),
     equivalents={
-        "torchmetrics": "torchmetrics.functional.symmetric_mean_absolute_percentage_error(preds, target) (the same form, ε = 1.17e-6)",
+        "torchmetrics": "torchmetrics.functional.symmetric_mean_absolute_percentage_error(preds, target) (v1.9.0; the same form, ε = 1.17e-6)",
         "scikit-learn": "none (only mean_absolute_percentage_error)",
     },
     references=(

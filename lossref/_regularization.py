@@ -43,7 +43,12 @@ def _curve(series):
     equivalents={
         "PyTorch": "torch.optim.SGD(..., weight_decay=λ) (same gradient, applied by the optimizer)",
         "Keras": "keras.regularizers.L2(l2=λ/2)",
-        "optax": "optax.add_decayed_weights(λ) (decoupled: equal only under plain SGD)",
+        "optax": (
+            "optax.add_decayed_weights(λ) (v0.2.8): L2 when it comes before the optimizer's scaling in "
+            "the chain (`optax.chain(optax.add_decayed_weights(λ), optax.adam(lr))`), decoupled weight "
+            "decay when after it (`optax.adamw`: `scale_by_adam`, then `add_decayed_weights`, then the "
+            "learning rate); the two agree only under plain SGD"
+        ),
         "scikit-learn": "the penalty of Ridge(alpha=λ/2), α‖w‖²",
     },
     references=(

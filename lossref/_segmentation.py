@@ -435,8 +435,8 @@ def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
     use_case="Binary segmentation trained for IoU directly: a convex surrogate of the Jaccard loss of each image's mask.",
     properties=("non_negative",),
     equivalents={
-        "PyTorch": "no built-in (Berman et al.'s lovasz_hinge(logits, labels, per_image=True))",
-        "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='binary', per_image=True)",
+        "PyTorch": "no built-in (Berman et al.'s lovasz_hinge(logits, labels, per_image=True), commit bf64291)",
+        "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='binary', per_image=True) (v0.5.0; its default is False)",
     },
     references=(
         "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization of the Intersection-Over-Union Measure (CVPR 2018)",
@@ -446,10 +446,13 @@ def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
         Difference(
             "lovasz-per-image-false",
             "Berman et al. / smp",
-            "With `per_image=False` (the reference code's default for `lovasz_hinge`) the whole "
-            "batch is flattened into one image: one loss for all pixels, whose IoU pools every "
-            "image. `lossref` computes one loss per image (`per_image=True`) and averages them; "
-            "pass the flattened batch as a single row for the pooled version.",
+            "Berman et al.'s reference `lovasz_hinge` (bermanmaxim/LovaszSoftmax, "
+            "`pytorch/lovasz_losses.py` at commit bf64291, which has no releases) defaults to "
+            "`per_image=True`, `lossref`'s mean of per-image losses. segmentation_models_pytorch's "
+            "`LovaszLoss` (v0.5.0, `losses/lovasz.py`) defaults to `per_image=False`: the whole "
+            "batch is one image, one Jaccard surrogate over every pixel, which differs from the "
+            "mean of per-image losses. Pass the batch flattened to a single row, `(1, B·P)`, for "
+            "the pooled value.",
         ),
     ),
     curve=Curve(
@@ -589,8 +592,8 @@ def _lovasz_softmax_curve_args(x):
     use_case="Multi-class semantic segmentation trained for mean IoU: the Lovász extension of each class's Jaccard loss, averaged over the classes.",
     properties=("non_negative",),
     equivalents={
-        "PyTorch": "no built-in (Berman et al.'s lovasz_softmax(probas, labels, classes='present', per_image=True))",
-        "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='multiclass', per_image=True) (on logits: it applies the softmax)",
+        "PyTorch": "no built-in (Berman et al.'s lovasz_softmax(probas, labels, classes='present', per_image=True), commit bf64291)",
+        "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='multiclass', per_image=True) (v0.5.0; on logits: it applies the softmax)",
     },
     references=(
         "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization of the Intersection-Over-Union Measure (CVPR 2018)",
@@ -599,7 +602,8 @@ def _lovasz_softmax_curve_args(x):
         Difference(
             "lovasz-softmax-per-image-false",
             "Berman et al. / smp",
-            "The reference code's `lovasz_softmax` defaults to `per_image=False`: the pixels of the "
+            "The reference code's `lovasz_softmax` (bermanmaxim/LovaszSoftmax, commit bf64291) and "
+            "smp's `LovaszLoss` (v0.5.0) default to `per_image=False`: the pixels of the "
             "whole batch form one image, and the classes present anywhere in the batch are "
             "averaged once. `lossref` averages per-image losses (`per_image=True`); pass the batch "
             "reshaped to one image, `(1, B·P, C)`, for the pooled value.",

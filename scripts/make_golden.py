@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 from conformance_cases import cases  # noqa: E402
-from torch_reference import REFERENCES, differences, evaluate  # noqa: E402
+from torch_reference import REFERENCES, differences, evaluate, recipes  # noqa: E402
 
 
 def main():
@@ -27,6 +27,7 @@ def main():
         "generator": "scripts/make_golden.py",
         "torch": torch.__version__,
         "dtype": "float64",
+        "recipes": recipes(),
         "cases": out,
         "differences": differences(),
     }

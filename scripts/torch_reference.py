@@ -7,6 +7,7 @@ autograd gives an independent gradient. ``REFERENCES`` names which is which.
 """
 
 import math
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -652,9 +653,13 @@ def differences():
         "args": [[0.0, 1.0], [1.0, 0.0]],
         "torch_none": F.binary_cross_entropy(t([0.0, 1.0]), t([1.0, 0.0]), reduction="none").tolist(),
     }
-    p = t([1e-15, 0.3], requires_grad=True)
-    F.binary_cross_entropy(p, t([0.0, 1.0]), reduction="sum").backward()
-    out["pytorch-bce-grad-clamps-denominator"] = {"args": [[1e-15, 0.3], [0.0, 1.0]], "torch_grad": p.grad.tolist()}
+    p = t([1e-15, 0.3, 1e-300], requires_grad=True)
+    loss = F.binary_cross_entropy(p, t([0.0, 1.0, 1.0]), reduction="none")
+    loss.sum().backward()
+    out["pytorch-bce-grad-clamps-denominator"] = {
+        "args": [[1e-15, 0.3, 1e-300], [0.0, 1.0, 1.0]],
+        "torch_none": loss.detach().tolist(), "torch_grad": p.grad.tolist(),
+    }
     probs, y, w = [0.2, 0.7, 0.9], [0.0, 1.0, 0.0], [1.0, 2.0, 0.5]
     out["pytorch-bce-weight-denominator"] = {
         "args": [probs, y], "weights": w,
@@ -731,6 +736,35 @@ def differences():
     out.update(_probability_and_pair_differences())
     out.update(_ctc_differences())
     return out
+
+
+# Framework recipes the pages print, executed as written: the golden file keeps the code with
+# PyTorch's result, and tests/test_differences.py checks the code is the text in the metadata.
+JS_DIV_RECIPE = (
+    "log_m = torch.logaddexp(a, b) - math.log(2)",
+    'loss = 0.5 * F.kl_div(log_m, a, reduction="batchmean", log_target=True)'
+    ' + 0.5 * F.kl_div(log_m, b, reduction="batchmean", log_target=True)',
+)
+
+
+def _run_recipe(lines, a, b):
+    a = torch.tensor(a, requires_grad=True)
+    scope = {"torch": torch, "F": F, "math": math, "a": a, "b": torch.tensor(b)}
+    exec("\n".join(lines), scope)  # noqa: S102 - our own recipe text, run as a reader would
+    scope["loss"].backward()
+    return float(scope["loss"].detach()), a.grad.tolist()
+
+
+def recipes():
+    """PyTorch's result for each recipe; for js_div also the recipe without ``batchmean``."""
+    z = torch.arange(12, dtype=torch.float64).reshape(3, 4)
+    a, b = F.log_softmax(z.sin() * 2, dim=-1).tolist(), F.log_softmax(z.cos(), dim=-1).tolist()
+    value, grad = _run_recipe(JS_DIV_RECIPE, a, b)
+    with warnings.catch_warnings():  # PyTorch warns that "mean" is not "batchmean": the point here
+        warnings.simplefilter("ignore", UserWarning)
+        default_mean, _ = _run_recipe([line.replace('reduction="batchmean", ', "") for line in JS_DIV_RECIPE], a, b)
+    return {"js_div": {"code": list(JS_DIV_RECIPE), "args": [a, b], "torch_value": value, "torch_grad": grad,
+                       "torch_value_default_mean": default_mean}}
 
 
 def _ctc_differences():

@@ -4,10 +4,12 @@ Each ``Difference`` in a loss's metadata needs ``test_<id>`` here (a meta-test c
 so a page never claims a difference that no test demonstrates.
 """
 
+import importlib.util
 import itertools
 import json
 import math
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -63,10 +65,14 @@ def test_pytorch_bce_clamps_log():
 def test_pytorch_bce_grad_clamps_denominator():
     case = GOLDEN["pytorch-bce-grad-clamps-denominator"]
     ours = binary_cross_entropy.grad(*case["args"], reduction="sum")
-    # exact: d/dp of -log(1 - p) at p = 1e-15 is 1/(1 - p) ≈ 1; PyTorch divides by max(p(1-p), 1e-12)
-    np.testing.assert_allclose(ours, [1 / (1 - 1e-15), -1 / 0.3], rtol=1e-15)
+    # exact: d/dp of -log(1 - p) at p = 1e-15 is 1/(1 - p) ≈ 1, of -log p at 1e-300 is -1e300;
+    # PyTorch divides by max(p(1-p), 1e-12)
+    np.testing.assert_allclose(ours, [1 / (1 - 1e-15), -1 / 0.3, -1e300], rtol=1e-15)
     np.testing.assert_allclose(case["torch_grad"][0], 1e-3, rtol=1e-6)
     np.testing.assert_allclose(case["torch_grad"][1], ours[1], rtol=1e-12)  # agree away from the clamp
+    # the log clamp bounds the value at 100 but does not zero the gradient: about -1e12 there
+    assert case["torch_none"][2] == 100.0
+    np.testing.assert_allclose(case["torch_grad"][2], -1e12, rtol=1e-6)
 
 
 def _weight_denominator(loss, key):
@@ -578,6 +584,9 @@ def test_supcon_reference_mean():
     # the authors divide by all 6 anchors, lossref by the 4 that have a positive
     assert _supcon_authors(z, lone) == pytest.approx(per_row.sum() / 6, rel=1e-13)
     assert lossref.supervised_contrastive(z, lone, temperature=0.07) == pytest.approx(per_row.sum() / 4, rel=1e-14)
+    # the README's τ = 0.1 against the code's τ_base = 0.07: scaled by 0.1 / 0.07
+    assert _supcon_authors(z, everyone_paired, temperature=0.1) == pytest.approx(
+        lossref.supervised_contrastive(z, everyone_paired, temperature=0.1) / 0.7, rel=1e-13)
 
 
 def test_pytorch_ctc_grad_through_log_softmax():
@@ -606,17 +615,41 @@ def test_pytorch_ctc_infeasible():
     assert (lossref.ctc.grad(*args, zero_infinity=True) == 0.0).all()
 
 
+def _reference_lovasz_hinge(logits, targets, per_image=True):
+    # Berman et al.'s lovasz_hinge (bermanmaxim/LovaszSoftmax, pytorch/lovasz_losses.py, commit
+    # bf64291), written out in NumPy: per image (its default) or, with per_image=False, the whole
+    # batch as one image. Errors 1 − y·s sorted decreasingly; the weights are the increments of the
+    # Jaccard loss 1 − (|gt| − positives so far) / (|gt| + negatives so far).
+    def flat(s, t):
+        errors = 1.0 - (2.0 * t - 1.0) * s
+        order = np.argsort(-errors, kind="stable")
+        gt = t[order]
+        jaccard = 1.0 - (gt.sum() - np.cumsum(gt)) / (gt.sum() + np.cumsum(1.0 - gt))
+        return np.maximum(errors[order], 0.0) @ np.diff(jaccard, prepend=0.0)
+
+    if per_image:
+        return np.mean([flat(s, t) for s, t in zip(logits, targets, strict=True)])
+    return flat(logits.ravel(), targets.ravel())
+
+
 def test_lovasz_per_image_false():
-    # per_image=False, written out: every pixel of the batch in one image, one loss
     logits = np.array([[2.0, -1.0, 0.5], [-0.5, 1.5, 0.0]])
     targets = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
-    pooled = lossref.lovasz_hinge(logits.reshape(1, -1), targets.reshape(1, -1), reduction="sum")
     per_image = lossref.lovasz_hinge(logits, targets)
-    assert per_image == pytest.approx(lossref.lovasz_hinge(logits, targets, reduction="none").mean(), rel=1e-15)
+    pooled = lossref.lovasz_hinge(logits.reshape(1, -1), targets.reshape(1, -1), reduction="sum")
+    # the reference's default (per_image=True) is lossref's mean of per-image losses
+    assert _reference_lovasz_hinge(logits, targets) == pytest.approx(per_image, rel=1e-14)
+    # smp's default (per_image=False) is one image: lossref on the flattened batch, and another value
+    assert _reference_lovasz_hinge(logits, targets, per_image=False) == pytest.approx(pooled, rel=1e-14)
     assert pooled != pytest.approx(per_image, rel=1e-3)
     # the pooled value by hand: errors (−1, 0, 1.5, 1.5, −0.5, 1), gt {0, 3, 4}; sorted 1.5 (t = 0),
     # 1.5 (t = 1), 1 (t = 0): Δ = 1/4, 2/4, 3/5
     assert pooled == pytest.approx(1.5 * 1 / 4 + 1.5 * (2 / 4 - 1 / 4) + 1.0 * (3 / 5 - 2 / 4), rel=1e-15)
+    # per image by hand: image 0 errors (−1, 0, 1.5), gt {0}: 1.5 (t = 0) first, Δ = 1/2 → 0.75;
+    # image 1 errors (1.5, −0.5, 1), gt {0, 1}: 1.5 (t = 1), Δ = 1/2; 1 (t = 0), Δ = 2/3 → 0.9166…
+    assert per_image == pytest.approx((0.75 + 1.5 / 2 + 1.0 * (2 / 3 - 1 / 2)) / 2, rel=1e-15)
+
+
 # --- face recognition: framework margins and centers, their semantics written out in NumPy ---
 
 def _cross_entropy_rows(z, labels):
@@ -629,21 +662,24 @@ def _cross_entropy_rows(z, labels):
 
 
 def _pml_arcface(cosines, labels, margin_degrees=28.6, scale=64.0):
-    # pytorch-metric-learning's ArcFaceLoss on given cosines: the margin converted from degrees,
-    # cos(acos(c) + m) at every angle of the target cosine clamped to [-1 + 1e-7, 1 - 1e-7],
-    # then the cross-entropy of the scaled logits, per sample
+    # pytorch-metric-learning v2.8.1's ArcFaceLoss (losses/arcface_loss.py) on given cosines: the
+    # margin converted from degrees, θ = acos(clamp(c, -1, 1)), cos(θ + m) up to θ = π − m and the
+    # fallback cos θ − m sin m past it (since v1.7.0), then the cross-entropy of the scaled logits
     c = np.array(cosines, dtype=float)
     rows = np.arange(len(labels))
-    theta = np.arccos(np.clip(c[rows, labels], -1 + 1e-7, 1 - 1e-7))
-    c[rows, labels] = np.cos(theta + np.radians(margin_degrees))
+    m = np.radians(margin_degrees)
+    theta = np.arccos(np.clip(c[rows, labels], -1.0, 1.0))
+    c[rows, labels] = np.where(theta <= np.pi - m, np.cos(theta + m), np.cos(theta) - m * np.sin(m))
     return _cross_entropy_rows(scale * c, labels)
 
 
 def test_pml_arcface_degrees():
     rng = np.random.default_rng(7)
-    c, labels = rng.uniform(-0.6, 0.9, size=(6, 4)), rng.integers(0, 4, size=6)  # targets above cos(π − m)
+    c, labels = rng.uniform(-0.6, 0.9, size=(6, 4)), rng.integers(0, 4, size=6)
+    c[[0, 1], labels[:2]] = [-0.95, -0.999]  # θ_y = 2.82 and 3.10 rad, past π − 0.5: the fallback
     ours = lossref.arcface(c, labels, reduction="none")
-    # 0.5 rad is 28.648°: pytorch-metric-learning needs the degrees to agree with lossref's default
+    # 0.5 rad is 28.648°: pytorch-metric-learning needs the degrees to agree with lossref's default,
+    # then they agree at every angle, on either side of π − m
     np.testing.assert_allclose(_pml_arcface(c, labels, margin_degrees=np.degrees(0.5)), ours, rtol=1e-12)
     # its default 28.6° is 0.49916 rad: lossref with that many radians, not with 0.5
     np.testing.assert_allclose(_pml_arcface(c, labels), lossref.arcface(c, labels, margin=np.radians(28.6), reduction="none"),
@@ -654,24 +690,6 @@ def test_pml_arcface_degrees():
                                lossref.arcface(c, labels, margin=np.radians(0.5), reduction="none"), rtol=1e-12)
     with pytest.raises(ValueError, match=re.escape("margin must be in [0, π) radians; got 28.6 (pytorch-metric-learning")):
         lossref.arcface(c, labels, margin=28.6)
-
-
-def test_pml_arcface_no_fallback():
-    m = 0.5
-    c = np.array([[-0.95, 0.2, 0.1], [-0.999, 0.2, 0.1], [-0.5, 0.2, 0.1]])
-    labels = np.array([0, 0, 0])  # θ_y = 2.82 and 3.10 rad, past π − m = 2.64; then 2.09
-    pml = _pml_arcface(c, labels, margin_degrees=np.degrees(m))
-    ours = lossref.arcface(c, labels, margin=m, reduction="none")
-    # lossref past π − m: insightface's c − m sin m, which keeps falling as θ_y grows
-    z = 64 * c
-    z[:2, 0] = 64 * (c[:2, 0] - m * np.sin(m))
-    z[2, 0] = 64 * np.cos(np.arccos(-0.5) + m)
-    np.testing.assert_allclose(ours, _cross_entropy_rows(z, labels), rtol=1e-13)
-    # pytorch-metric-learning's cos(θ + m) rises again towards cos(π + m): a larger target logit,
-    # a smaller loss, and less loss for the worse of the two angles
-    assert pml[0] < ours[0] and pml[1] < ours[1]
-    assert pml[1] < pml[0] and ours[1] > ours[0]
-    assert pml[2] == pytest.approx(ours[2], rel=1e-12)  # below π − m they agree
 
 
 def _insightface_cosface(cosines, labels, s=64.0, m=0.40):
@@ -774,3 +792,67 @@ def test_lovasz_softmax_per_image_false():
     class_0 = (0.8 + 0.5 + 0.3) / 3
     class_1 = (0.9 + 0.5 + 0.4) / 3
     assert pooled == pytest.approx((class_0 + class_1) / 2, rel=1e-14)
+
+
+# --- framework recipes the pages print, executed: golden values, and live when torch is installed ---
+
+RECIPES = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())["recipes"]
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def test_js_div_pytorch_recipe():
+    case = RECIPES["js_div"]
+    # the code PyTorch ran is the code the page prints
+    for line in case["code"]:
+        assert f"`{line}`" in lossref.js_div.meta.equivalents["PyTorch"], line
+    a, b = case["args"]
+    assert case["torch_value"] == pytest.approx(lossref.js_div(a, b), rel=1e-12)
+    np.testing.assert_allclose(case["torch_grad"], lossref.js_div.grad(a, b), rtol=1e-10, atol=1e-15)
+    # without reduction="batchmean", F.kl_div's "mean" divides by N·C as well: JS / C
+    assert case["torch_value_default_mean"] == pytest.approx(lossref.js_div(a, b) / np.shape(a)[1], rel=1e-12)
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch not installed (make conformance); the golden values still ran")
+def test_golden_differences_and_recipes_match_torch_live():
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    from torch_reference import differences, recipes
+
+    def close(live, golden):  # nested dicts and (ragged) lists of numbers, strings equal
+        if isinstance(golden, dict):
+            return live.keys() == golden.keys() and all(close(live[k], golden[k]) for k in golden)
+        if isinstance(golden, list):
+            return len(live) == len(golden) and all(close(x, y) for x, y in zip(live, golden, strict=True))
+        if isinstance(golden, str):
+            return live == golden
+        return live == pytest.approx(golden, rel=1e-12, nan_ok=True)
+
+    assert close(differences(), GOLDEN)
+    assert close(recipes(), RECIPES)
+
+
+# --- preference: TRL's DPO loss types, their v1.9.0 formulas written out in NumPy ---
+
+def _trl_dpo(h, beta, label_smoothing, loss_type, version="1.9.0"):
+    # trl/trainer/dpo_trainer.py: "sigmoid" is −log σ(βh) from v0.29.0 on; up to v0.28.0 it was
+    # (1 − ε)(−log σ(βh)) + ε(−log σ(−βh)); "robust" (rDPO) divides the difference by 1 − 2ε
+    z, eps = beta * np.asarray(h, dtype=float), label_smoothing
+    clean, flipped = (1 - eps) * np.logaddexp(0, -z), eps * np.logaddexp(0, z)
+    if loss_type == "sigmoid":
+        return clean + flipped if version == "0.28.0" else np.logaddexp(0, -z)
+    assert loss_type == "robust"
+    return (clean - flipped) / (1 - 2 * eps)
+
+
+def test_trl_dpo_label_smoothing():
+    h, base = np.array([-5.0, 0.0, 3.0, 40.0]), np.full(4, -50.0)
+    ours = lossref.dpo(base + h, base, base, base, beta=0.5, label_smoothing=0.1, reduction="none")
+    plain = lossref.dpo(base + h, base, base, base, beta=0.5, reduction="none")
+    # v1.9.0: "sigmoid" with label_smoothing=0.1 is plain DPO, not cDPO
+    np.testing.assert_allclose(_trl_dpo(h, 0.5, 0.1, "sigmoid"), plain, rtol=1e-15)
+    assert not np.allclose(_trl_dpo(h, 0.5, 0.1, "sigmoid"), ours, rtol=1e-3)
+    # up to v0.28.0 it was lossref's cDPO
+    np.testing.assert_allclose(_trl_dpo(h, 0.5, 0.1, "sigmoid", version="0.28.0"), ours, rtol=1e-14)
+    # "robust" is another loss: at βh = 20 it is negative, where cDPO is ε·20 > 0
+    robust = _trl_dpo(h, 0.5, 0.1, "robust")
+    assert robust[-1] < 0 < ours[-1]
+    assert robust[-1] == pytest.approx((0.9 * np.log1p(np.exp(-20.0)) - 0.1 * (20 + np.log1p(np.exp(-20.0)))) / 0.8)
