@@ -364,7 +364,7 @@ def _rmse_curve():
     ),
     domain=_REAL_PAIR,
     use_case="Reporting regression error in the units of the target; a metric of the whole batch, not a per-sample loss.",
-    properties=("non_negative", "convex", "zero_iff_equal", "symmetric"),
+    properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient"),
     equivalents={
         "scikit-learn": "sklearn.metrics.root_mean_squared_error(y_true, y_pred)",
         "Keras": "keras.metrics.RootMeanSquaredError() (a streaming metric: accumulates squares across batches)",
