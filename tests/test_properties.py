@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy.special import logsumexp
 
 from lossref._angular import COSINES
-from lossref._core import PROPERTIES
+from lossref._core import PROPERTIES, ROBUSTNESS
 from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, LOGITS, PROBABILITY, REAL
 from lossref._segmentation import MASK_PROBABILITIES, PIXEL_CLASS_PROBS
 from lossref._sequence import CTC_LOG_PROBS
@@ -39,6 +39,20 @@ def _per_sample(loss, *args, **hyper):
 def test_every_declared_property_is_known():
     for loss in LOSSES:
         assert set(loss.meta.properties) <= set(PROPERTIES), loss.name
+
+
+def test_every_robustness_claim_carries_its_reference():
+    # a claim no test can execute names the reference that shows it, and that reference is
+    # listed on the page; robust to outliers needs the checked fact it rests on, a bounded ψ
+    assert not any("robust" in text for text in PROPERTIES.values())  # checked facts claim no robustness
+    claims = 0
+    for loss in LOSSES:
+        for claim, reference in loss.meta.robust.items():
+            assert claim in ROBUSTNESS, (loss.name, claim)
+            assert reference in loss.meta.references, (loss.name, claim, reference)
+            assert claim != "outliers" or "bounded_gradient" in loss.meta.properties, loss.name
+            claims += 1
+    assert claims >= 9  # the regression M-estimators and MAE's label noise: the check has work to do
 
 
 @pytest.mark.parametrize("pair", WITH["non_negative"], ids=pair_id)
