@@ -1,4 +1,9 @@
-"""Every property a loss declares in its metadata (and so prints on its page) is checked here."""
+"""Every property a loss declares in its metadata (and so prints on its page) is checked here, both ways.
+
+A declared property must hold, and an undeclared one must fail somewhere (the converse tests at
+the end), so no label is set by hand. Each is checked in the first argument's own space: the
+values its domain accepts, with the other arguments fixed, over the loss's variants.
+"""
 
 import numpy as np
 import pytest

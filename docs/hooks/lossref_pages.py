@@ -172,7 +172,7 @@ def _robustness_lines(meta):
     if not meta.robust:
         return []
     claims = "; ".join(f"{ROBUSTNESS[claim]} ({_cell(ref)})" for claim, ref in meta.robust.items())
-    return [f"**Robustness (a published result, not a test).** {claims}.", ""]
+    return [f"**Robustness (a published result, not a test).** {claims[0].upper()}{claims[1:]}.", ""]
 
 
 def definition_block(loss):
