@@ -205,20 +205,23 @@ def _extremes(loss, hyper):
 
 
 def _largest_gradient(loss, hyper, points):
-    largest = 0.0
-    if loss.layout == "classes" and points and np.ndim(points[-1][0]) and len(points[-1][0]) == 1:
-        hyper = _fit_classes(loss, hyper, points[-1])  # per-class weights for the stress rows' classes
+    """max |∂ℓ| over the points the loss accepts, and how many it accepted."""
+    largest, counted = 0.0, 0
     for args in points:
-        g = _try(loss.grad, *args, reduction=_reduction(loss), **hyper)
+        # per-class hyperparameters are written for four classes; the stress rows have three
+        h = _fit_classes(loss, hyper, args) if loss.layout == "classes" else hyper
+        g = _try(loss.grad, *args, reduction=_reduction(loss), **h)
         if g is not None:
             largest = max(largest, float(np.max(np.abs(g))) if np.isfinite(g).all() else np.inf)
-    return largest
+            counted += 1
+    return largest, counted
 
 
 def gradient_growth(loss, hyper):
     """max |∂ℓ| at the extremes over max |∂ℓ| on draws from the domain."""
-    extreme = _largest_gradient(loss, hyper, _extremes(loss, hyper))
-    moderate = _largest_gradient(loss, hyper, _moderate(loss, hyper))
+    extreme, counted = _largest_gradient(loss, hyper, _extremes(loss, hyper))
+    assert counted >= 10, f"{loss.name}: only {counted} extreme inputs are valid"  # not a vacuous check
+    moderate, _ = _largest_gradient(loss, hyper, _moderate(loss, hyper))
     return extreme / moderate if moderate > 0 else (np.inf if extreme > 0 else 0.0)  # 0: ∂ℓ ≡ 0 (no penalty)
 
 
