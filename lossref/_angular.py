@@ -216,7 +216,7 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
     gradient=r"\frac{\partial \ell}{\partial c} = s\,(p - e_y), \qquad p = \operatorname{softmax}\big(s\,(c - m\, e_y)\big)",
     domain={"cosines": COSINES, "labels": CLASS_LABEL},
     use_case="Face recognition and other open-set embeddings: softmax over classes with an additive cosine margin on the true class.",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "insightface": "recognition/arcface_torch losses.CosFace(s=64.0, m=0.40) (a margin head: scaled logits for CrossEntropyLoss; commit 7fadd420)",
         "pytorch-metric-learning": "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (v2.8.1; takes embeddings, owns the class weights)",

@@ -143,7 +143,7 @@ def _pos_weight(pos_weight, logits):
     gradient=r"\frac{\partial \ell}{\partial z} = (1 - y)\, \sigma(z) - w_+\, y\, \sigma(-z) \;\; \overset{w_+ = 1}{=} \;\; \sigma(z) - y",
     domain={"logits": REAL, "y_true": BINARY_TARGET},
     use_case="Binary and multi-label classification from logits: the numerically stable way to train a sigmoid output.",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.BCEWithLogitsLoss(pos_weight=w₊)",
         "Keras": "keras.losses.BinaryCrossentropy(from_logits=True)",
@@ -244,7 +244,7 @@ _CE_VARIANTS = (
     ),
     domain={"logits": LOGITS, "target": LABELS_OR_DISTRIBUTION},
     use_case="Multiclass classification from logits: the standard classifier loss (integer labels or soft targets).",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε)",
         "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (labels); CategoricalCrossentropy(from_logits=True) (targets)",
@@ -334,7 +334,7 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
     gradient=r"\frac{\partial \ell}{\partial a} = -w_y\, e_y",
     domain={"log_probs": LOG_PROBABILITY, "labels": CLASS_LABEL},
     use_case="Cross-entropy when the model already outputs log-probabilities (after log_softmax).",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.NLLLoss(weight=w, ignore_index=i)",
     },
@@ -412,7 +412,7 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
     gradient=r"\frac{\partial \ell}{\partial z} = \alpha_t (1 - p_t)^{\gamma - 1}\Big[(1 - p_t)(p - y) - \gamma\,(2y - 1)\, p\,(1 - p)\,\mathrm{BCE}(z, y)\Big]",
     domain={"logits": REAL, "y_true": BINARY_TARGET},
     use_case="Dense detection (RetinaNet) and extreme class imbalance: down-weights easy, well-classified examples.",
-    properties=("non_negative", "smooth"),
+    properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torchvision.ops.sigmoid_focal_loss(alpha=0.25, gamma=2, reduction=\"none\")",
         "Keras": "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=α, gamma=γ, from_logits=True)",
@@ -498,7 +498,7 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     gradient=softmax_cross_entropy.meta.gradient[0],
     domain={"logits": LOGITS, "labels": _INTEGER_LABELS},
     use_case="Keras' name for softmax cross-entropy with integer labels: multiclass classification from logits.",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε) with class-index targets",
         "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False expects probabilities)",
@@ -571,7 +571,7 @@ def _focal_alpha(alpha, num_classes):
     gradient=r"\frac{\partial \ell}{\partial z} = \alpha_y\,(1 - p_y)^{\gamma} \Big(1 - \gamma\, \frac{p_y \log p_y}{1 - p_y}\Big)(p - e_y)",
     domain={"logits": LOGITS, "labels": CLASS_LABEL},
     use_case="Multiclass classification with many easy examples: cross-entropy that fades out the well-classified ones.",
-    properties=("non_negative", "smooth"),
+    properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "no built-in: -α_y (1 - p_y)^γ · F.cross_entropy(z, y, reduction=\"none\"), written out",
         "Keras": "keras.losses.CategoricalFocalCrossentropy(alpha=α, gamma=γ, from_logits=True) on one-hot targets (default alpha=0.25)",
@@ -687,7 +687,7 @@ _COUNTS = np.array([5000, 500, 50])
     ),
     domain={"logits": LOGITS, "labels": CLASS_LABEL},
     use_case="Long-tailed classification: weights each class by the inverse of its effective number of samples.",
-    properties=("non_negative", "smooth"),
+    properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, reduction=\"sum\") / N (base=\"softmax\", w from the counts)",
         "Keras": "Model.fit(class_weight={c: w_c}) with SparseCategoricalCrossentropy(from_logits=True) (base=\"softmax\")",

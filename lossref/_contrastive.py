@@ -71,7 +71,7 @@ def _info_nce_curve_args(x):
     ),
     domain={"anchors": VECTORS, "positives": VECTORS},
     use_case="Self-supervised and multimodal representation learning (SimCLR, MoCo, CLIP): pick each anchor's positive out of the batch.",
-    properties=("non_negative",),
+    properties=("non_negative", "smooth"),
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(F.normalize(u) @ F.normalize(v).T / τ, torch.arange(N))",
         "optax": "optax.losses.ntxent(embeddings, labels, temperature=0.07) (one matrix with labels; every same-label pair is a positive)",
@@ -234,7 +234,7 @@ def _n_pair_curve_args(x, length=1.0):
     ),
     domain={"anchors": EMBEDDINGS, "positives": EMBEDDINGS},
     use_case="Deep metric learning with one positive per class in the batch: each anchor must score its own positive above every other class's positive.",
-    properties=("non_negative",),
+    properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(f @ f_pos.T, torch.arange(N))",
         "pytorch-metric-learning": "losses.NPairsLoss() (v2.8.1; its default distance normalises the embeddings: a different loss)",
@@ -347,7 +347,7 @@ def _supcon_curve_args(x):
     ),
     domain={"features": VECTORS, "labels": GROUP_LABEL},
     use_case="Supervised representation learning: pull together every pair of same-class samples in the batch, push apart the rest, before training a linear classifier on top.",
-    properties=("non_negative",),
+    properties=("non_negative", "smooth"),
     equivalents={
         "PyTorch": "no built-in (the authors' SupConLoss in the SupContrast repository)",
         "pytorch-metric-learning": "losses.SupConLoss(temperature=0.1) (v2.8.1, its default)",

@@ -18,11 +18,20 @@ _REGISTRY = {}
 
 PROPERTIES = {
     "non_negative": "ℓ ≥ 0 for every valid input",
-    "convex": "convex in the first argument",
+    "convex": "convex in the first argument, over its domain (a convex set)",
     "zero_iff_equal": "ℓ = 0 exactly when the prediction equals the target",
     "symmetric": "swapping prediction and target leaves ℓ unchanged",
-    "bounded_gradient": "|∂ℓ/∂(first argument)| is bounded: robust to outliers",
+    "bounded_gradient": "|∂ℓ/∂(first argument)| stays bounded however extreme the inputs",
     "smooth": "differentiable everywhere in the first argument",
+}
+
+# Claims a test cannot execute: each loss that makes one names, in ``Meta.robust``, the
+# reference (one of its ``references``) that shows it. A bounded gradient is not such a claim:
+# it bounds a residual's influence on a regression fit, but hinge and logistic tails are both
+# linear, and label noise defeats every convex loss (Long & Servedio 2010).
+ROBUSTNESS = {
+    "outliers": "robust to outliers in the target: one residual's influence on the fit is bounded",
+    "label_noise": "robust to label noise, on predicted class probabilities",
 }
 
 
@@ -97,6 +106,10 @@ class Meta:
     (PyTorch's CTC divides each sequence's loss by its target length first): ``"none"`` and
     ``"sum"`` are unaffected, and ``"mean"`` is Σ w·s·ℓ / Σ w.
 
+    ``robust`` maps a claim of ``ROBUSTNESS`` (robust to outliers, to label noise) to the
+    reference in ``references`` that shows it: a claim from the literature, which no test
+    executes, so a page prints it apart from the checked ``properties``.
+
     ``explore`` gives the range of each hyperparameter a reader can vary on the loss's page;
     the site draws the curve of ``curve`` for a grid of values in that range.
 
@@ -132,6 +145,7 @@ class Meta:
     coupled: bool = False  # each sample's loss depends on the other rows (InfoNCE's negatives)
     # (arguments, **hyperparameters) -> each sample's factor under "mean" only (CTC: 1/target length)
     mean_scale: Callable = None
+    robust: dict = field(default_factory=dict)  # claim in ROBUSTNESS -> the reference that shows it
 
 
 class Loss:

@@ -42,7 +42,7 @@ _TARGET = Domain(
     gradient=r"\frac{\partial \ell}{\partial a} = -q \qquad \left(\text{through } a = \operatorname{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = \big(\textstyle\sum_c q_c\big) p - q\right)",
     domain={"log_probs": LOG_PROBABILITY, "target": _TARGET},
     use_case="Distribution matching: distillation, VAEs, policy regularisation. KL(target ‖ prediction), prediction in log space.",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.KLDivLoss(reduction=\"batchmean\", log_target=False)",
         "Keras": "keras.losses.KLDivergence() (probabilities for both, clipped to [1e-7, 1])",
@@ -180,7 +180,7 @@ def _log_row(q1):
     ),
     domain={"log_probs": LOG_PROBABILITY, "target_log_probs": LOG_PROBABILITY},
     use_case="A symmetric divergence bounded by log 2: consistency between two predictions (AugMix), distillation, GAN theory.",
-    properties=("non_negative", "convex", "symmetric", "smooth"),
+    properties=("non_negative", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
         "SciPy": "`scipy.spatial.distance.jensenshannon(p, q) ** 2` (probabilities; it returns the square root)",
         "PyTorch": (
@@ -402,7 +402,7 @@ def _distillation_log_ratio(student_logits, teacher_logits, temperature):
     ),
     domain={"student_logits": LOGITS, "teacher_logits": LOGITS},
     use_case="Knowledge distillation: train a student on a teacher's temperature-softened probabilities (Hinton et al.).",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "T² · F.kl_div(log p_s, log p_t, reduction=\"batchmean\", log_target=True), with p = F.softmax(z / T)",
         "Keras": "no built-in loss (Keras' distillation example combines KLDivergence with a student loss)",

@@ -60,7 +60,7 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
     gradient=r"\frac{\partial \ell}{\partial s} = \operatorname{softmax}(s) - \operatorname{softmax}(y)",
     domain={"scores": SCORE_LISTS, "labels": RELEVANCE},
     use_case="Listwise learning to rank: match the top-one probabilities of the scores, softmax(s), to those of the relevance labels, softmax(y).",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "F.cross_entropy(s, F.softmax(y, dim=-1)) (no built-in)",
         "optax": "optax.losses.ranking_softmax_loss(s, y) weighs log softmax(s) by the raw labels: (Σy)·listnet(s, log y)",
@@ -161,7 +161,7 @@ def _suffix_log_odds(t):
     gradient=r"\frac{\partial \ell}{\partial s_{\pi(k)}} = -1 + \sum_{i\le k}\frac{e^{s_{\pi(k)}}}{\sum_{j\ge i} e^{s_{\pi(j)}}}",
     domain={"scores": SCORE_LISTS, "labels": RELEVANCE},
     use_case="Listwise learning to rank: maximise the Plackett–Luce likelihood of the ranking that the relevance labels define.",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "no built-in: torch.logcumsumexp over the scores sorted by descending label, flipped",
         "TF-Ranking": "tfr.keras.losses.ListMLELoss() (v0.5.3; ties among labels shuffled at random)",

@@ -318,7 +318,7 @@ def _multilabel_kinks(scores, targets):
     gradient=r"\frac{\partial \ell}{\partial f_k} = \frac{1}{C}\Big(\sum_{j:\, t_j = 1} [t_k = 0]\,[s_{jk} > 0] - \sum_{i:\, t_i = 0} [t_k = 1]\,[s_{ki} > 0]\Big),\ \ s_{ji} = 1 - f_j + f_i",
     domain={"scores": LOGITS, "targets": MULTI_HOT},
     use_case="Multi-label classification as ranking: every target class should outscore every other class by 1.",
-    properties=("non_negative", "convex"),
+    properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
         "PyTorch": "torch.nn.MultiLabelMarginLoss() (targets as class indices padded with −1: see below)",
     },

@@ -103,7 +103,7 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
         "reference_rejected_logps": SEQUENCE_LOG_PROB,
     },
     use_case="Aligning a language model to pairwise preferences directly, without a reward model or RL.",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "-F.logsigmoid(beta * h) (no built-in)",
         "TRL": (

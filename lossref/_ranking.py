@@ -214,7 +214,7 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
     gradient=r"\frac{\partial \ell}{\partial x_1} = -\frac{\partial \ell}{\partial x_2} = \begin{cases} -y & -y\,(x_1 - x_2) + m > 0 \\ 0 & \text{otherwise (0 at the kink)} \end{cases}",
     domain={"x1": REAL, "x2": REAL, "labels": SIGN_LABEL},
     use_case="Pairwise ranking: score x1 above x2 (y = +1) or below it (y = −1) by at least a margin.",
-    properties=("non_negative", "convex"),
+    properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
         "PyTorch": "torch.nn.MarginRankingLoss(margin=m)",
     },
@@ -308,7 +308,7 @@ PAIR_PROBABILITY = Domain(
     gradient=r"\frac{\partial \ell}{\partial s_i} = -\frac{\partial \ell}{\partial s_j} = \sigma_s\,(P - \bar P)",
     domain={"scores_i": RANK_SCORES, "scores_j": RANK_SCORES, "targets": PAIR_PROBABILITY},
     use_case="Pairwise learning to rank (RankNet): fit the probability σ(σ_s(s_i − s_j)) that item i ranks above item j to a target probability.",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "F.binary_cross_entropy_with_logits(σ_s * (s_i - s_j), P̄) (no built-in)",
         "TF-Ranking": "tfr.keras.losses.PairwiseLogisticLoss(temperature=1/σ_s) (v0.5.3; every pair with y_i > y_j of a list: P̄ = 1)",
@@ -475,7 +475,7 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
     ),
     domain={"anchor": VECTORS, "positive": VECTORS, "negative": VECTORS},
     use_case="Metric learning from triplets: pull the positive closer to the anchor than the negative by a margin.",
-    properties=("non_negative",),
+    properties=("non_negative", "bounded_gradient"),
     equivalents={
         "PyTorch": "torch.nn.TripletMarginLoss(margin=1.0, p=2, eps=1e-6, swap=False)",
         "optax": "optax.losses.triplet_margin_loss (ε inside the norm: (Σ|Δ|^p + ε)^{1/p})",

@@ -7,6 +7,10 @@ from ._core import Curve, Difference, elementwise_loss
 from ._domains import REAL
 
 _REAL_PAIR = {"y_pred": REAL, "y_true": REAL}
+# bounded influence of a residual (a bounded ψ = ρ′) is what makes an M-estimator robust to outliers
+_HAMPEL = "Hampel, Ronchetti, Rousseeuw & Stahel, Robust Statistics: The Approach Based on Influence Functions (1986)"
+# MAE on softmax probabilities (2 − 2 p_y against a one-hot label) tolerates symmetric label noise
+_GHOSH = "Ghosh, Kumar & Sastry, Robust Loss Functions under Label Noise for Deep Neural Networks, AAAI (2017)"
 
 
 def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
@@ -73,12 +77,13 @@ def mse(y_pred, y_true):
     domain=_REAL_PAIR,
     use_case="Robust regression towards the conditional median; every error pulls equally hard.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient"),
+    robust={"outliers": _HAMPEL, "label_noise": _GHOSH},
     equivalents={
         "PyTorch": "torch.nn.L1Loss() / F.l1_loss",
         "Keras": "keras.losses.MeanAbsoluteError()",
         "scikit-learn": "sklearn.metrics.mean_absolute_error(y_true, y_pred)",
     },
-    references=("Laplace (1774)", "Koenker & Bassett, Regression Quantiles (1978)"),
+    references=("Laplace (1774)", "Koenker & Bassett, Regression Quantiles (1978)", _HAMPEL, _GHOSH),
     curve=_residual_curve(),
     kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
     extremes=(
@@ -116,6 +121,7 @@ def mae(y_pred, y_true):
     domain=_REAL_PAIR,
     use_case="Regression with outliers: squared error near the target, absolute error far from it.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
+    robust={"outliers": "Huber, Robust Estimation of a Location Parameter (1964)"},
     equivalents={
         "PyTorch": "torch.nn.HuberLoss(delta=δ)",
         "Keras": "keras.losses.Huber(delta=δ)",
@@ -171,6 +177,7 @@ def huber(y_pred, y_true, *, delta=1.0):
     domain=_REAL_PAIR,
     use_case="Bounding-box regression (Fast/Faster R-CNN): Huber rescaled so the gradient saturates at ±1.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient"),
+    robust={"outliers": "Girshick, Fast R-CNN (2015)"},
     equivalents={
         "PyTorch": "torch.nn.SmoothL1Loss(beta=β)",
         "optax": "optax.losses.huber_loss(delta=β) / β",
@@ -223,6 +230,9 @@ def smooth_l1(y_pred, y_true, *, beta=1.0):
     domain=_REAL_PAIR,
     use_case="Smooth robust regression: like MSE near the target, like MAE far away, twice differentiable.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
+    robust={
+        "outliers": "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning (2022)",
+    },
     equivalents={
         "Keras": "keras.losses.LogCosh()",
         "optax": "optax.losses.log_cosh",
@@ -270,6 +280,7 @@ def log_cosh(y_pred, y_true):
     domain=_REAL_PAIR,
     use_case="Quantile regression and prediction intervals: the minimiser is the q-th conditional quantile.",
     properties=("non_negative", "convex", "zero_iff_equal", "bounded_gradient"),
+    robust={"outliers": "Koenker & Bassett, Regression Quantiles, Econometrica (1978)"},
     equivalents={
         "scikit-learn": "sklearn.metrics.mean_pinball_loss(y_true, y_pred, alpha=q)",
     },
@@ -364,7 +375,7 @@ def _rmse_curve():
     ),
     domain=_REAL_PAIR,
     use_case="Reporting regression error in the units of the target; a metric of the whole batch, not a per-sample loss.",
-    properties=("non_negative", "convex", "zero_iff_equal", "symmetric"),
+    properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient"),
     equivalents={
         "scikit-learn": "sklearn.metrics.root_mean_squared_error(y_true, y_pred)",
         "Keras": "keras.metrics.RootMeanSquaredError() (a streaming metric: accumulates squares across batches)",
@@ -439,6 +450,7 @@ def rmse(y_pred, y_true):
     domain=_REAL_PAIR,
     use_case="Image restoration and optical flow: L1 with its corner at 0 rounded off over a width ε.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
+    robust={"outliers": "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)"},
     equivalents={
         "Kornia": "kornia.losses.charbonnier_loss is ε = 1: √(r² + 1) − 1 (v0.8.3)",
         "BasicSR / EDVR": "`CharbonnierLoss(eps=e)` is √(r² + e): ε = √e, without the − ε (BasicSR v1.4.2, default e = 1e-12)",
@@ -501,6 +513,7 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
     domain=_REAL_PAIR,
     use_case="Regression with heavy-tailed noise (Cauchy/Lorentzian): the pull of an outlier fades like c²/r.",
     properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
+    robust={"outliers": "Black & Anandan, The robust estimation of multiple motions, CVIU (1996)"},
     equivalents={
         "Kornia": "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2) (v0.8.3)",
         "SciPy": "scipy.optimize.least_squares(loss=\"cauchy\", f_scale=c): its cost ½ Σ c² log(1 + r²/c²) is the sum of this loss",
@@ -569,6 +582,7 @@ def cauchy(y_pred, y_true, *, scale=1.0):
     domain=_REAL_PAIR,
     use_case="Robust regression that ignores gross outliers entirely: residuals beyond c have zero gradient.",
     properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
+    robust={"outliers": "Huber & Ronchetti, Robust Statistics, 2nd ed. (2009), §4.8"},
     equivalents={
         "statsmodels": "statsmodels.robust.norms.TukeyBiweight(c=c).rho(r) (v0.14.6; RLM applies it to residuals divided by a robust scale; older versions drop the constant c²/6)",
     },

@@ -168,7 +168,7 @@ def dice(probs, targets, *, smooth=1.0):
     gradient=r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(U - I + s) - (I + s)(1 - t_i)}{(U - I + s)^2}",
     domain=_DOMAIN,
     use_case="Segmentation scored by intersection over union: the soft IoU of the whole mask as a loss.",
-    properties=("non_negative", "symmetric", "smooth"),
+    properties=("non_negative", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
         "Keras": "no loss (keras.metrics.IoU is the hard metric)",
         "scikit-learn": "no loss; the hard metric jaccard_score(t, p, average=\"samples\") is 1 − ℓ on 0/1 masks at s = 0",
@@ -223,7 +223,7 @@ def jaccard(probs, targets, *, smooth=1.0):
               r"D = TP + \alpha\,FP + \beta\,FN + s"),
     domain=_DOMAIN,
     use_case="Segmentation where a missed pixel and a false alarm cost differently: Dice with separate weights on FP and FN.",
-    properties=("non_negative", "smooth"),
+    properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "Keras": "keras.losses.Tversky(alpha=β, beta=α) — its alpha multiplies the false negatives (see below)",
         "optax": "optax.losses.dice_loss(logits, targets, alpha=α, beta=β) — takes logits; smooth=1.0",
@@ -433,7 +433,7 @@ def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
     gradient=r"\frac{\partial \ell}{\partial s_i} = -y_i\, g_{\operatorname{rank}(i)}\, [e_i > 0] \quad \text{(away from ties between errors)}",
     domain={"logits": PIXEL_LOGITS, "targets": HARD_MASK},
     use_case="Binary segmentation trained for IoU directly: a convex surrogate of the Jaccard loss of each image's mask.",
-    properties=("non_negative",),
+    properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
         "PyTorch": "no built-in (Berman et al.'s lovasz_hinge(logits, labels, per_image=True), commit bf64291)",
         "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='binary', per_image=True) (v0.5.0; its default is False)",
@@ -590,7 +590,7 @@ def _lovasz_softmax_curve_args(x):
     gradient=r"\frac{\partial \ell}{\partial p_{i,c}} = \frac{1}{|K|}\, g_{\operatorname{rank}_c(i)}(c)\, \operatorname{sign}\big(p_{i,c} - [y_i = c]\big) \quad \text{(away from ties between errors)}",
     domain={"probs": PIXEL_CLASS_PROBS, "labels": PIXEL_LABELS},
     use_case="Multi-class semantic segmentation trained for mean IoU: the Lovász extension of each class's Jaccard loss, averaged over the classes.",
-    properties=("non_negative",),
+    properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
         "PyTorch": "no built-in (Berman et al.'s lovasz_softmax(probas, labels, classes='present', per_image=True), commit bf64291)",
         "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='multiclass', per_image=True) (v0.5.0; on logits: it applies the softmax)",

@@ -47,7 +47,7 @@ def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
     gradient=r"\frac{\partial \ell_{b,t}}{\partial z_{b,t}} = m_{b,t}\,(p_{b,t} - e_{y_{b,t}}) \quad (\varepsilon = 0)",
     domain={"logits": LOGITS, "labels": _INTEGER_LABELS},
     use_case="Language models and seq2seq decoders: token-level cross-entropy over padded batches (and perplexity).",
-    properties=("non_negative", "convex", "smooth"),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.functional.cross_entropy(z.flatten(0, 1), y.flatten(), ignore_index=-100) with padding labels set to -100",
         "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=pad_id)",
@@ -282,7 +282,7 @@ def _ctc_curve_args(x, target=(1,)):
     domain={"log_probs": CTC_LOG_PROBS, "targets": CTC_TARGETS, "input_lengths": INPUT_LENGTHS,
             "target_lengths": TARGET_LENGTHS},
     use_case="Speech and handwriting recognition: train a per-frame classifier from unaligned label sequences.",
-    properties=("non_negative",),
+    properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.functional.ctc_loss(log_probs.transpose(0, 1), targets, input_lengths, target_lengths, blank=0) (time-major)",
         "Keras": "keras.losses.CTC() (logits, batch-major; label 0 is padding, the blank is the last class; per-sequence sums)",

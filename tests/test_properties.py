@@ -1,14 +1,24 @@
-"""Every property a loss declares in its metadata (and so prints on its page) is checked here."""
+"""Every property a loss declares in its metadata (and so prints on its page) is checked here, both ways.
+
+A declared property must hold, and an undeclared one must fail somewhere (the converse tests at
+the end), so no label is set by hand. Each is checked in the first argument's own space: the
+values its domain accepts, with the other arguments fixed, over the loss's variants.
+"""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import logsumexp
 
-from lossref._core import PROPERTIES
-from lossref._domains import LOGITS, REAL, SIGN_LABEL
+from lossref._angular import COSINES
+from lossref._core import PROPERTIES, ROBUSTNESS
+from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, LOGITS, PROBABILITY, REAL
+from lossref._segmentation import MASK_PROBABILITIES, PIXEL_CLASS_PROBS
+from lossref._sequence import CTC_LOG_PROBS
 
-from helpers import LOSSES, prepare, variants
+from accuracy import _fit_classes, stress_points
+from helpers import LOSSES, loss_id, prepare, variant_id, variants
 
 WITH = {prop: [pair for loss in LOSSES if prop in loss.meta.properties for pair in variants(loss)] for prop in PROPERTIES}
 
@@ -36,6 +46,20 @@ def test_every_declared_property_is_known():
         assert set(loss.meta.properties) <= set(PROPERTIES), loss.name
 
 
+def test_every_robustness_claim_carries_its_reference():
+    # a claim no test can execute names the reference that shows it, and that reference is
+    # listed on the page; robust to outliers needs the checked fact it rests on, a bounded ψ
+    assert not any("robust" in text for text in PROPERTIES.values())  # checked facts claim no robustness
+    claims = 0
+    for loss in LOSSES:
+        for claim, reference in loss.meta.robust.items():
+            assert claim in ROBUSTNESS, (loss.name, claim)
+            assert reference in loss.meta.references, (loss.name, claim, reference)
+            assert claim != "outliers" or "bounded_gradient" in loss.meta.properties, loss.name
+            claims += 1
+    assert claims >= 9  # the regression M-estimators and MAE's label noise: the check has work to do
+
+
 @pytest.mark.parametrize("pair", WITH["non_negative"], ids=pair_id)
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
@@ -54,11 +78,8 @@ def test_convex_along_random_chords(pair, seed, t):
     other = prepare(loss, loss.sample_inputs(rng, batch=8, classes=4), hyper)[0]
     x, y = np.asarray(args[0], float), np.asarray(other, float)
     rest = args[1:]
-    if loss.name in ("kl_div", "js_div"):  # convex in a on the set of normalised log-probabilities: chord through log-space mixtures
-        mix = np.log(t * np.exp(x) + (1 - t) * np.exp(y))
-        lhs = _per_sample(loss, mix, *rest, **hyper)
-    else:
-        lhs = _per_sample(loss, t * x + (1 - t) * y, *rest, **hyper)
+    # the chord in the first argument's own space: a point off the domain raises, and fails
+    lhs = _per_sample(loss, t * x + (1 - t) * y, *rest, **hyper)
     rhs = t * _per_sample(loss, x, *rest, **hyper) + (1 - t) * _per_sample(loss, y, *rest, **hyper)
     assert (lhs <= rhs + 1e-12 * (1 + np.abs(rhs))).all()
 
@@ -83,21 +104,6 @@ def test_symmetric_in_prediction_and_target(pair, seed):
     args, _ = _inputs(loss, hyper, seed)
     np.testing.assert_array_equal(_per_sample(loss, args[0], args[1], **hyper),
                                   _per_sample(loss, args[1], args[0], **hyper))
-
-
-@pytest.mark.parametrize("pair", WITH["bounded_gradient"], ids=pair_id)
-def test_gradient_stays_bounded_for_huge_errors(pair):
-    loss, hyper = pair
-    huge = np.array([1e2, -1e2, 1e6, -1e6, 1e12, -1e12])
-    if len(loss.arg_names) == 1:  # a penalty: no target
-        rest = []
-    else:
-        rest = [np.ones_like(huge) if loss.meta.domain[loss.arg_names[1]] is SIGN_LABEL else np.zeros_like(huge)]
-    g = np.abs(loss.grad(huge, *rest, reduction="sum", **hyper))
-    # the bound: the slope of the linear tails, reached already at |error| = 100 (within 1e-4:
-    # Charbonnier's slope 1/√(1 + ε²/r²) only tends to 1)
-    tail = 4.0 if loss.name == "modified_huber" else 1.0  # its tail is -4·y f
-    assert g.max() <= g[:2].max() * (1 + 1e-4) and g.max() <= max([tail, *[v for v in hyper.values() if isinstance(v, float)]])
 
 
 @pytest.mark.parametrize("pair", WITH["smooth"], ids=pair_id)
@@ -127,3 +133,203 @@ def test_non_smooth_losses_really_have_a_jump():
         lo = loss.grad([x - 1e-9], [y], reduction="sum")
         hi = loss.grad([x + 1e-9], [y], reduction="sum")
         assert abs(hi - lo)[0] > 0.1
+
+
+# --- the converse: a property a loss does not declare must fail somewhere ------------------
+#
+# Without these, a label could be left off (or set) by hand: "convex: no" on a convex loss is as
+# wrong on a page as "convex: yes" on a non-convex one. Each search is deterministic, runs over
+# the loss's variants, and moves only in the first argument's own space (the values its domain
+# accepts): a point the loss rejects is not a counterexample.
+
+WITHOUT = {prop: [loss for loss in LOSSES if prop not in loss.meta.properties] for prop in PROPERTIES}
+
+
+def _reduction(loss):
+    return "sum" if "sum" in loss.meta.reductions else "mean"
+
+
+def _try(f, *args, **kw):
+    """f(...), or None where the point is outside the loss's domain (it raises ValueError)."""
+    try:
+        with np.errstate(all="ignore"):
+            return f(*args, **kw)
+    except ValueError:
+        return None
+
+
+def _moderate(loss, hyper):
+    """Draws from each argument's domain, as every other test uses them."""
+    return [prepare(loss, loss.sample_inputs(np.random.default_rng(seed), batch=8, classes=4), hyper)
+            for seed in range(6)]
+
+
+def _toward_edges(loss, x):
+    """The first argument pushed to the edges of its domain, the way that domain allows."""
+    domain = loss.meta.domain[loss.arg_names[0]]
+    if domain in (LOG_PROBABILITY, CTC_LOG_PROBS):  # sharper distributions: log-probabilities → -∞
+        return [k * x - logsumexp(k * x, axis=-1, keepdims=True) for k in (10.0, 1e3)]
+    if domain in (DISTRIBUTION, PIXEL_CLASS_PROBS):  # towards a vertex of the simplex
+        return [np.exp(k * np.log(x) - logsumexp(k * np.log(x), axis=-1, keepdims=True)) for k in (10.0, 1e3)]
+    if domain in (PROBABILITY, MASK_PROBABILITIES, COSINES):  # each entry towards its nearer end
+        lo = -1.0 if domain is COSINES else 0.0
+        mid = 0.5 * (lo + 1.0)
+        return [np.where(x < mid, lo + (x - lo) * e, 1.0 - (1.0 - x) * e) for e in (1e-2, 1e-4, 1e-6, 1e-8, 1e-12)]
+    return [x * s for s in (1e-8, 1e-4, 1e4, 1e8)]  # ℝ, or a scale (> 0): towards 0 and ∞
+
+
+def _extremes(loss, hyper):
+    """Inputs at the edges of the domain.
+
+    The product of every argument's stress values (logits of ±1e4, residuals of 1e4 and -1e8,
+    probabilities within 1e-300 of 0 and 1e-15 of 1, log-probability rows down to -2e4, zero
+    and 1e200 vectors, targets of 1e-300), and draws whose first argument is pushed to the
+    edges of its domain (scaled by 1e±8 on ℝ; to within 1e-12 of the ends of an interval).
+    """
+    points = []
+    for args in _moderate(loss, hyper):
+        points += [[x, *args[1:]] for x in _toward_edges(loss, np.asarray(args[0], float))]
+    if loss.meta.coupled:  # its rows are each other's negatives: a batch, not stress points;
+        for args in _moderate(loss, hyper):  # the other vectors pushed too (N-pair's positives)
+            points += [[args[0], *(a * s if np.shape(a) == np.shape(args[0]) else a for a in args[1:])]
+                       for s in (1e-8, 1e8)]
+        return points
+    stress = stress_points(loss, hyper)
+    if len(stress) > 3000:
+        keep = np.random.default_rng(0).choice(len(stress), 3000, replace=False)
+        stress = [stress[k] for k in keep]
+    if loss.layout == "elementwise":  # one batch of all the points; each alone if some are invalid
+        batch = [np.concatenate([np.atleast_1d(p[k]) for p in stress]) for k in range(len(loss.arg_names))]
+        return points + ([batch] if _try(loss.grad, *batch, reduction=_reduction(loss), **hyper) is not None else stress)
+    return points + stress
+
+
+def _largest_gradient(loss, hyper, points):
+    """max |∂ℓ| over the points the loss accepts, and how many it accepted."""
+    largest, counted = 0.0, 0
+    for args in points:
+        # per-class hyperparameters are written for four classes; the stress rows have three
+        h = _fit_classes(loss, hyper, args) if loss.layout == "classes" else hyper
+        g = _try(loss.grad, *args, reduction=_reduction(loss), **h)
+        if g is not None:
+            largest = max(largest, float(np.max(np.abs(g))) if np.isfinite(g).all() else np.inf)
+            counted += 1
+    return largest, counted
+
+
+def gradient_growth(loss, hyper):
+    """max |∂ℓ| at the extremes over max |∂ℓ| on draws from the domain."""
+    extreme, counted = _largest_gradient(loss, hyper, _extremes(loss, hyper))
+    assert counted >= 10, f"{loss.name}: only {counted} extreme inputs are valid"  # not a vacuous check
+    moderate, _ = _largest_gradient(loss, hyper, _moderate(loss, hyper))
+    return extreme / moderate if moderate > 0 else (np.inf if extreme > 0 else 0.0)  # 0: ∂ℓ ≡ 0 (no penalty)
+
+
+@pytest.mark.parametrize("pair", WITH["bounded_gradient"], ids=pair_id)
+def test_bounded_gradient_stays_bounded_at_the_extremes(pair):
+    # within 10x of its size on ordinary inputs (the linear tails' slope, σ's 1, β for DPO)
+    loss, hyper = pair
+    assert gradient_growth(loss, hyper) <= 10
+
+
+@pytest.mark.parametrize("loss", [loss for loss in WITHOUT["bounded_gradient"] if loss.differentiable], ids=loss_id)
+def test_unbounded_gradient_grows_at_the_extremes(loss):
+    growth = {variant_id(pair): gradient_growth(*pair) for pair in variants(loss)}
+    # ≥ 100x, two orders above what a declared bound may show: no loss can pass both tests.
+    # (ArcFace's ψ'(c) ~ 1/√(1 − c) is capped at c = 1 − 1e-7, about 1000 cos m: it grows 500x.)
+    assert max(growth.values()) >= 100, f"{loss.name}: the gradient stays bounded ({growth}): declare bounded_gradient"
+
+
+def _chords(loss, hyper):
+    """(x, y, rest) chords between two draws of the first argument, the rest shared; then the
+    same scaled by 10 where the domain allows (a non-convex region can lie beyond the draws)."""
+    chords = []
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        args = prepare(loss, loss.sample_inputs(rng, batch=8, classes=4), hyper)
+        other = prepare(loss, loss.sample_inputs(rng, batch=8, classes=4), hyper)[0]
+        x, y = np.asarray(args[0], float), np.asarray(other, float)
+        chords += [(x, y, args[1:]), (10 * x, 10 * y, args[1:])]
+    return chords
+
+
+def convexity_counterexample(loss, hyper):
+    """A chord above which the loss rises, or one that leaves the domain (no convex set)."""
+    for x, y, rest in _chords(loss, hyper):
+        fx, fy = _try(_per_sample, loss, x, *rest, **hyper), _try(_per_sample, loss, y, *rest, **hyper)
+        if fx is None or fy is None:
+            continue
+        for t in (0.25, 0.5, 0.75):
+            mid = _try(_per_sample, loss, t * x + (1 - t) * y, *rest, **hyper)
+            if mid is None:
+                return "the chord leaves the domain"
+            chord = t * fx + (1 - t) * fy
+            if (mid > chord + 1e-9 * (1 + np.abs(chord))).any():
+                return f"the loss rises above a chord by {float(np.max(mid - chord)):.3g}"
+    return None
+
+
+@pytest.mark.parametrize("loss", WITHOUT["convex"], ids=loss_id)
+def test_non_convex_losses_rise_above_a_chord(loss):
+    found = {variant_id(pair): convexity_counterexample(*pair) for pair in variants(loss)}
+    assert any(found.values()), f"{loss.name}: no chord in {len(_chords(*variants(loss)[0]))} shows non-convexity: declare convex"
+
+
+def gradient_jump(loss, hyper):
+    """The largest jump of the slope along a chord, by bisection down to 2⁻⁴⁵ of its length.
+
+    Random chords, and chords to and through the target (x to y, and to 2y − x: |r| and rmse
+    bend at x = y, focal Tversky's (1 − TI)^γ at a perfect prediction). On the four grid intervals where the slope changes most, bisection keeps
+    the half where it changes more: a kink keeps its jump (times the chord's component across
+    it), a smooth loss's slope differs by its curvature × 2⁻⁴⁵ at the end.
+    """
+    chords = _chords(loss, hyper)[:8:2]
+    for x, _, rest in chords[:2]:
+        if rest and np.shape(rest[0]) == x.shape:  # (a chord off the domain is skipped below)
+            y = np.asarray(rest[0], float)
+            chords += [(x, 2 * y - x, rest), (x, y, rest)]
+    worst = 0.0
+    for x, y, rest in chords:
+        d = y - x
+
+        def slope(s, x=x, d=d, rest=rest):
+            g = _try(loss.grad, x + s * d, *rest, reduction=_reduction(loss), **hyper)
+            return None if g is None else float((g * d).sum())
+
+        grid = np.linspace(0.0, 1.0, 33)
+        slopes = [slope(s) for s in grid]
+        if any(v is None for v in slopes):
+            continue
+        for k in np.argsort(-np.abs(np.diff(slopes)))[:4]:
+            (lo, glo), (hi, ghi) = (grid[k], slopes[k]), (grid[k + 1], slopes[k + 1])
+            for _ in range(45):
+                mid = 0.5 * (lo + hi)
+                gm = slope(mid)
+                if abs(gm - glo) >= abs(ghi - gm):
+                    hi, ghi = mid, gm
+                else:
+                    lo, glo = mid, gm
+            worst = max(worst, abs(ghi - glo) / max(1.0, abs(ghi)))
+    return worst
+
+
+# perceptual is as smooth as the user's feature network: the tests' example (tanh) is, a ReLU
+# network is not, so it declares neither (test_network_dependent_properties_are_not_declared)
+@pytest.mark.parametrize("loss", [loss for loss in WITHOUT["smooth"] if loss.differentiable and loss.name != "perceptual"],
+                         ids=loss_id)
+def test_non_smooth_losses_have_a_kink_on_some_chord(loss):
+    jumps = {variant_id(pair): gradient_jump(*pair) for pair in variants(loss)}
+    assert max(jumps.values()) > 1e-3, f"{loss.name}: no jump in the gradient ({jumps}): declare smooth"
+
+
+def test_a_loss_without_gradient_declares_no_gradient_property():
+    # the 0–1 loss is piecewise constant: its value jumps, and .grad raises
+    for loss in LOSSES:
+        if not loss.differentiable:
+            assert not {"smooth", "bounded_gradient"} & set(loss.meta.properties), loss.name
+
+
+def test_network_dependent_properties_are_not_declared():
+    from lossref import perceptual
+
+    assert not {"convex", "smooth", "bounded_gradient"} & set(perceptual.meta.properties)

@@ -5,7 +5,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const rows = [...finder.querySelectorAll("tbody tr")];
     const update = () => {
       const family = form.elements.family.value;
-      const wanted = ["convex", "robust", "smooth"].filter((name) => form.elements[name].checked);
+      const wanted = ["convex", "bounded", "smooth", "robust"].filter((name) => form.elements[name].checked);
       let shown = 0;
       for (const row of rows) {
         const visible = (!family || row.dataset.family === family) &&

@@ -26,7 +26,7 @@ from mkdocs.structure.files import File
 
 import lossref
 from lossref import plotting
-from lossref._core import PROPERTIES
+from lossref._core import PROPERTIES, ROBUSTNESS
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "torch.json"
@@ -167,6 +167,14 @@ def _accuracy_lines(loss):
     ]
 
 
+def _robustness_lines(meta):
+    """Claims from the literature, apart from the checked properties: each with its reference."""
+    if not meta.robust:
+        return []
+    claims = "; ".join(f"{ROBUSTNESS[claim]} ({_cell(ref)})" for claim, ref in meta.robust.items())
+    return [f"**Robustness (a published result, not a test).** {claims[0].upper()}{claims[1:]}.", ""]
+
+
 def definition_block(loss):
     meta = loss.meta
     alt = (f"{loss.name}: the loss (left) and "
@@ -204,8 +212,9 @@ def definition_block(loss):
             "",
             f"**Reduction.** {meta.reduction_note}{grad_note}",
             "",
-            f"**Properties (checked by the tests).** {props}.",
+            f"**Properties (checked by the tests, as a function of `{loss.arg_names[0]}` over its domain).** {props}.",
             "",
+            *_robustness_lines(meta),
             *_accuracy_lines(loss),
             # one variant per theme; mkdocs-material shows the one matching the reader's palette
             *(f"![{alt}](../assets/plots/{loss.name}{suffix}.svg#only-{theme}){{ .lossref-plot }}"
@@ -293,8 +302,8 @@ def finder_block():
     for loss in lossref.catalog():
         first = loss.arg_names[0]
         props = loss.meta.properties
-        flags = {"convex": "convex" in props, "robust": "bounded_gradient" in props,
-                 "smooth": "smooth" in props}
+        flags = {"convex": "convex" in props, "bounded": "bounded_gradient" in props,
+                 "smooth": "smooth" in props, "robust": "outliers" in loss.meta.robust}
         data = " ".join(f'data-{k}="{_yes_no(v)}"' for k, v in flags.items())
         rows.append(
             f'<tr data-family="{loss.meta.family}" {data}>'
@@ -310,12 +319,14 @@ def finder_block():
             '<form class="lossref-filters" aria-label="Filter the losses">',
             f'<label>Family <select name="family"><option value="">all</option>{options}</select></label>',
             '<label><input type="checkbox" name="convex"> convex</label>',
-            '<label><input type="checkbox" name="robust"> robust (bounded gradient)</label>',
+            '<label><input type="checkbox" name="bounded"> bounded gradient</label>',
             '<label><input type="checkbox" name="smooth"> differentiable everywhere</label>',
+            '<label><input type="checkbox" name="robust"> robust to outliers (cited)</label>',
             '<output name="count" aria-live="polite"></output>',
             "</form>",
             '<table class="lossref-finder-table"><thead><tr><th>Loss</th><th>Family</th><th>Input</th>'
-            "<th>Convex</th><th>Robust</th><th>Differentiable</th></tr></thead><tbody>",
+            "<th>Convex</th><th>Bounded gradient</th><th>Differentiable</th><th>Robust to outliers (cited)</th>"
+            "</tr></thead><tbody>",
             *rows,
             "</tbody></table>",
             "</div>",
