@@ -42,6 +42,7 @@ COSINES = Domain(
     # the target at 1 (inside the ε band), at −1 (past π − m), near the band, in between, ties
     stress=((1.0, 0.0, -1.0), (0.5, -0.5, 0.25), (-0.95, 0.9, 0.6), (0.99999, 1.0, -0.3),
             (0.3, 1 - 1e-9, -0.999999), (-1.0, -1.0, -1.0), (1e-12, -1e-12, 0.0)),
+    fd_step=lambda x: 1e-3 * min(1 - float(np.abs(x).max()), 0.1),  # stay inside [-1, 1]
 )
 
 

@@ -28,6 +28,9 @@ class Domain:
         positive: True for a scale (a rate, a variance, a mean) that must stay > 0, at
             least for some hyperparameters: tests then step by 1e-3·min(1, |x|), never
             across 0, and do not evaluate the loss at 0.
+        fd_step: ``fd_step(x)``, the finite-difference step the tests use at ``x`` when an
+            absolute 1e-3 would leave the set or bend with it (probabilities near 0 and 1,
+            log-probabilities near 0); None for 1e-3.
     """
 
     text: str
@@ -37,6 +40,29 @@ class Domain:
     invalid: tuple = ()
     stress: tuple = ()
     positive: bool = False
+    fd_step: Callable | None = None
+
+    def finite_difference_step(self, x):
+        """The tests' finite-difference step at ``x`` (see ``fd_step``)."""
+        if self.fd_step is not None:
+            return self.fd_step(x)
+        if self.positive:  # a rate or a variance: stay above 0, relative to the smallest entry
+            return 1e-3 * min(1.0, float(np.abs(x).min()))
+        return 1e-3
+
+
+def unit_interval_step(x, cap=0.1):
+    """Stay inside [0, 1]: a step of 1e-3 of the distance to the nearer end (at most ``cap``)."""
+    return 1e-3 * min(x.min(), 1 - x.max(), cap)
+
+
+def _vector_step(x):
+    # normalised embeddings bend on the scale of the row's norm: a random row of norm 0.18 put
+    # a 1e-3 step's truncation error at 5e-7 (InfoNCE). The stress rows (1e±200, 0) keep the
+    # absolute step, which their tests were written for.
+    with np.errstate(over="ignore", under="ignore"):
+        row_norm = float(np.linalg.norm(x, axis=-1).min())
+    return 1e-3 * row_norm if 1e-2 <= row_norm < 1.0 else 1e-3
 
 
 def _probability(value, name):
@@ -99,7 +125,7 @@ REAL = Domain("ℝ", as_float_array, lambda rng, shape: rng.normal(scale=2.0, si
 _NOT_PROBABILITIES = ((1.5, ValueError, "must be probabilities in [0, 1]"), (-0.25, ValueError, "must be probabilities in [0, 1]"))
 
 PROBABILITY = Domain("[0, 1]", _probability, lambda rng, shape: rng.uniform(0.02, 0.98, size=shape),
-                     invalid=_NOT_PROBABILITIES,
+                     invalid=_NOT_PROBABILITIES, fd_step=unit_interval_step,
                      stress=(0.0, 1e-300, 1e-15, 1e-6, 0.1, 0.5, 0.9, 1 - 1e-6, 1 - 1e-15, 1.0))
 LOG_PROBABILITY = Domain(
     "(−∞, 0], the log of a distribution over the last axis",
@@ -111,6 +137,9 @@ LOG_PROBABILITY = Domain(
     stress=((-1.0986122886681098, -1.0986122886681098, -1.0986122886681098), (0.0, -1e4, -2e4),
             (-1.5796578428307375e-17, -40.0, -39.0), (-745.6931471805599, -0.6931471805599453, -0.6931471805599453),
             (-0.24131129665715703, -3.241311296657157, -1.7413112966571571)),
+    # stay below 0, and keep exp(a) summing to 1 within the 1e-6 that kl_div allows (losses
+    # are linear in a, so the small step costs no truncation error)
+    fd_step=lambda x: min(1e-7, 0.3 * float((-x).min())),
 )
 LOGITS = Domain("real, shape (..., C): classes on the last axis", as_float_array,
                 lambda rng, shape: rng.normal(scale=2.0, size=shape), has_class_axis=True, stress=_LOGIT_ROWS)
@@ -131,7 +160,9 @@ def _sample_predicted_distribution(rng, shape):
 
 DISTRIBUTION = Domain("probabilities over the last axis (rows sum to 1)", _distribution,
                       _sample_predicted_distribution, has_class_axis=True, invalid=_NOT_PROBABILITIES,
-                      stress=_DISTRIBUTION_ROWS)
+                      stress=_DISTRIBUTION_ROWS,
+                      # rows must still sum to 1 within 1e-6: a step of at most 1e-7
+                      fd_step=lambda x: unit_interval_step(x, cap=1e-4))
 def _sample_labels(rng, shape):
     # Label domains get the logits' shape (..., C) and drop the class axis.
     return rng.integers(0, shape[-1], size=shape[:-1])
@@ -195,4 +226,5 @@ VECTORS = Domain(
     stress=((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (1.0, 2.0, 3.0), (2.0, 4.0, 6.0), (-1.0, -2.0, -3.0),
             (3.0, -2.0, 0.5), (1e200, -1e200, 3e199), (1e-200, 3e-200, 0.0), (1e-6, 0.0, 0.0),
             (0.0, 0.0, 0.0)),
+    fd_step=_vector_step,
 )

@@ -4,7 +4,7 @@ import numpy as np
 
 from ._checks import as_float_array, as_label_array, in_interval, non_negative, positive
 from ._core import Curve, Difference, class_axis_loss
-from ._domains import Domain
+from ._domains import Domain, unit_interval_step
 from ._labels import _check_labels
 
 _NOT_PROBABILITIES = ((1.5, ValueError, "must be probabilities in [0, 1]"),
@@ -34,6 +34,7 @@ MASK_PROBABILITIES = Domain(
     # empty and full masks, probabilities within 1e-15 (and 1e-300) of 0 and 1
     stress=((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (1e-300, 1e-15, 0.5), (1 - 1e-15, 1e-6, 0.9),
             (0.1, 0.5, 1 - 1e-6), (1.0, 0.0, 0.25)),
+    fd_step=unit_interval_step,
 )
 MASK_TARGETS = Domain(
     "[0, 1] (hard 0/1 or soft), the shape of probs",
@@ -544,6 +545,7 @@ PIXEL_CLASS_PROBS = Domain(
     stress=(((0.8, 0.15, 0.05), (0.1, 0.7, 0.2), (0.3, 0.3, 0.4)),
             ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.25, 0.5, 0.25)),
             ((1e-300, 1.0 - 1e-15, 1e-15), (0.5, 0.5, 0.0), (0.6, 0.1, 0.3))),
+    fd_step=unit_interval_step,
 )
 
 

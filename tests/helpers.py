@@ -5,7 +5,7 @@ import numpy as np
 import lossref
 from lossref import numerical_gradient
 from lossref._angular import COSINES
-from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY, VECTORS
+from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY
 from lossref._segmentation import MASK_PROBABILITIES, PIXEL_CLASS_PROBS
 from lossref._sequence import CTC_LOG_PROBS
 
@@ -97,37 +97,18 @@ def prepare(loss, args, hyper):
 
 
 def fd_step(loss, x, name=None, hyper=None):
-    """Absolute finite-difference step: inside [0, 1] for probabilities; 1e-3 otherwise.
+    """Absolute finite-difference step: the argument's domain gives it (1e-3 unless the set is
+    bounded nearby), capped by the loss's own ``fd_step`` for its first argument where the
+    loss bends on a shorter length (Charbonnier's ε, ArcFace's 1/s).
 
     An absolute step suits logits and residuals, whose curvature does not shrink as they
     grow; the rounding error ε·|f|/h stays below 1e-8 even at |x| = 1e8.
     """
-    domain = loss.meta.domain[name or loss.arg_names[0]]
-    if domain in (PROBABILITY, MASK_PROBABILITIES, PIXEL_CLASS_PROBS):  # probabilities: stay in [0, 1]
-        return 1e-3 * min(x.min(), 1 - x.max(), 0.1)
-    if domain is DISTRIBUTION:  # rows must still sum to 1 within 1e-6: a step of at most 1e-7
-        return 1e-3 * min(x.min(), 1 - x.max(), 1e-4)
-    if domain is CTC_LOG_PROBS:  # CTC bends on a scale of 1 in log p: stay below 0
-        return min(1e-3, 0.3 * (-x).min())
-    if domain is COSINES:  # cosines: stay inside [-1, 1], and below the loss's own length (1/s)
-        h = 1e-3 * min(1 - np.abs(x).max(), 0.1)
-        return min(h, loss.meta.fd_step(**(hyper or {}))) if loss.meta.fd_step is not None else h
-    if domain is LOG_PROBABILITY:
-        # stay below 0, and keep exp(a) summing to 1 within the 1e-6 that kl_div allows
-        # (losses are linear in a, so the small step costs no truncation error)
-        return min(1e-7, 0.3 * (-x).min())
-    with np.errstate(over="ignore", under="ignore"):  # the extremes' rows of 1e±200
-        row_norm = np.linalg.norm(x, axis=-1).min() if domain is VECTORS else 0.0
-    if 1e-2 <= row_norm < 1.0:
-        # normalised embeddings bend on the scale of the row's norm: a random row of norm 0.18
-        # put a 1e-3 step's truncation error at 5e-7 (InfoNCE). The extremes' rows (1e±200, 0)
-        # keep the absolute step, which their tests were written for.
-        return 1e-3 * float(row_norm)
-    if domain.positive:  # a rate or a variance: stay above 0, relative to the smallest entry
-        return 1e-3 * min(1.0, float(np.abs(x).min()))
-    if loss.meta.fd_step is not None and (name or loss.arg_names[0]) == loss.arg_names[0]:
-        return loss.meta.fd_step(**(hyper or {}))  # a loss that bends on a shorter length (Charbonnier's ε)
-    return 1e-3
+    name = name or loss.arg_names[0]
+    step = loss.meta.domain[name].finite_difference_step(x)
+    if loss.meta.fd_step is not None and name == loss.arg_names[0]:
+        step = min(step, loss.meta.fd_step(**(hyper or {})))
+    return step
 
 
 def assert_gradient_matches(loss, args, hyper, *, reduction=None, weights=None, rtol=1e-7, atol=1e-10, argnum=0):
