@@ -7,6 +7,7 @@ import numpy as np
 from ._checks import as_label_array, positive
 from ._core import Curve, Difference, class_axis_loss
 from ._domains import VECTORS, Domain
+from ._reductions import BATCH_MEAN
 
 FORMS = ("one_way", "symmetric", "nt_xent")
 
@@ -119,7 +120,7 @@ def _info_nce_curve_args(x):
         ({"form": "clip"}, ValueError, "form must be one of"),
     ),
     differentiable=("anchors", "positives"),
-    coupled=True,
+    reduction=BATCH_MEAN,
     reduction_note="`\"mean\"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).",
 )
 def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
@@ -268,7 +269,7 @@ def _n_pair_curve_args(x, length=1.0):
           [[1.0, 2.0, 3.0], [3.0, -2.0, 0.5], [30.0, -30.0, 10.0]]], {}),
     ),
     differentiable=("anchors", "positives"),
-    coupled=True,
+    reduction=BATCH_MEAN,
     reduction_note="`\"mean\"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).",
 )
 def n_pair(anchors, positives):
@@ -387,7 +388,7 @@ def _supcon_curve_args(x):
     ),
     invalid=(({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
     differentiable=("features",),
-    coupled=True,
+    reduction=BATCH_MEAN,
     reduction_note="`\"mean\"` divides by the number of anchors that have at least one positive "
     "(`weights=` is not supported: the rows are coupled).",
 )

@@ -10,9 +10,8 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from ._checks import reduction_name, sample_weights
+from ._checks import reduction_name
+from ._reductions import MEAN, Reduction
 
 _REGISTRY = {}
 
@@ -90,21 +89,14 @@ class Meta:
     perceptual without ``feature_vjp``, reaches ``.grad`` only).
 
     A loss with several differentiable arguments lists them in ``differentiable`` and its
-    kernel returns a dict ``{argument: gradient}``. A metric that is not a mean of
-    per-sample losses (RMSE) restricts ``reductions`` and gives ``outer = (f, f')``; its
-    kernel may return a fourth output, a dict of keywords for ``f`` and ``f'`` (RMSE: the
-    scale it divided the residuals by, so that their squares neither overflow nor underflow).
+    kernel returns a dict ``{argument: gradient}``.
+
+    ``reduction`` is the loss's reduction strategy (``lossref/_reductions.py``): a plain mean by
+    default; a mean with a per-sample scale (CTC), the root of a mean (RMSE, whose kernel may
+    return a fourth output: the keywords of its outer function), a batch mean of coupled rows
+    (InfoNCE) or a penalty's sum. It owns ``reduction=``, ``weights=`` and the gradient's scaling.
     A loss that bends on a length shorter than the tests' finite-difference step (1e-3)
     gives ``fd_step(**hyperparameters)``, the step to use instead (Charbonnier: ε/100).
-
-    A ``coupled`` loss (InfoNCE: every other row of the batch is a negative) returns per-row
-    values, but its kernel's gradient is that of their sum with respect to every row, so a
-    per-sample weight cannot be applied by scaling rows: ``weights=`` raises for it.
-
-    ``mean_scale(*arguments, **hyperparameters)`` gives each sample's factor under
-    ``"mean"`` only, for a framework whose mean is not the mean of the per-sample values
-    (PyTorch's CTC divides each sequence's loss by its target length first): ``"none"`` and
-    ``"sum"`` are unaffected, and ``"mean"`` is Σ w·s·ℓ / Σ w.
 
     ``robust`` maps a claim of ``ROBUSTNESS`` (robust to outliers, to label noise) to the
     reference in ``references`` that shows it: a claim from the literature, which no test
@@ -136,15 +128,11 @@ class Meta:
     kink_distance: Callable = None
     differentiable: tuple | bool = ()  # arguments ``grad(argnum=)`` can differentiate; default: the first; False: none
     required: dict = field(default_factory=dict)  # hyperparameter without a default -> example value for the tests
-    reductions: tuple = ("mean", "sum", "none")  # the first is the default (a penalty: ("sum", "none"))
-    outer: tuple = None  # (f, f'): applied after the reduction, e.g. the square root of RMSE
+    reduction: Reduction = MEAN  # how per-sample values are reduced (see lossref/_reductions.py)
     fd_step: Callable = None  # hyperparameters -> finite-difference step for the tests
     reduction_note: str = "`\"mean\"` divides by the number of samples N (by Σw with `weights=`)."
     # hyperparameter -> (low, high) or (low, high, "log"): the range of the page's slider
     explore: dict = field(default_factory=dict)
-    coupled: bool = False  # each sample's loss depends on the other rows (InfoNCE's negatives)
-    # (arguments, **hyperparameters) -> each sample's factor under "mean" only (CTC: 1/target length)
-    mean_scale: Callable = None
     robust: dict = field(default_factory=dict)  # claim in ROBUSTNESS -> the reference that shows it
 
 
@@ -184,7 +172,7 @@ class Loss:
             raise AssertionError(f"{self.name}: required must give an example for each of {sorted(no_default)}")
         common = [
             # the default is the loss's first reduction: "mean", or "sum" for a penalty
-            inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default=meta.reductions[0]),
+            inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default=meta.reduction.default),
             inspect.Parameter("weights", inspect.Parameter.KEYWORD_ONLY, default=None),
         ]
         self.__signature__ = sig.replace(parameters=params + common)
@@ -253,43 +241,30 @@ class Loss:
         unknown = set(hyper) - set(self.hyperparameters)
         if unknown:
             raise TypeError(f"{self.name}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
-        reduction = reduction_name(self.meta.reductions[0] if reduction is None else reduction)
-        if reduction not in self.meta.reductions:
-            raise ValueError(
-                f"{self.name} supports reduction={' or '.join(repr(r) for r in self.meta.reductions)} only; "
-                f"got {reduction!r}"
-            )
+        strategy = self.meta.reduction
+        reduction = reduction_name(strategy.default if reduction is None else reduction)
+        strategy.check(self.name, reduction, weights)
         target = self._argname(argnum) if want_grad else None
         if want_grad and reduction == "none":
             raise ValueError(
                 "grad needs a scalar loss: use reduction='mean' or 'sum' "
                 "(with 'sum', an elementwise loss's grad is its per-element derivative)"
             )
-        if weights is not None and self.meta.coupled:
-            raise ValueError(
-                f"weights= is not supported by {self.name}: each row's loss depends on the other rows "
-                "(they are its negatives), so a weight cannot scale one sample's gradient alone; "
-                "select or repeat rows instead"
-            )
         arrays = [self.meta.domain[n].convert(a, n) for n, a in zip(self.arg_names, args, strict=True)]
         if self.layout == "elementwise":
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
         values, grad = out[0], out[1]
-        if callable(grad):  # a deferred backward pass: run only when a gradient is asked for
-            grad = grad() if want_grad else None
+        if not want_grad:
+            grad = None
+        elif callable(grad):  # a deferred backward pass: run only when a gradient is asked for
+            grad = grad()
         if isinstance(grad, dict):
-            grad = grad[target] if want_grad else None
+            grad = grad[target]
         norm = out[2] if len(out) > 2 else None
-        context = out[3] if len(out) > 3 else {}  # keywords for ``outer``
-        mean_scale = None
-        if self.meta.mean_scale is not None and reduction == "mean":
-            mean_scale = self.meta.mean_scale(*arrays, **hyper)
-        value, grad = _reduce(values, grad, norm, reduction, weights, want_grad, mean_scale)
-        if self.meta.outer is not None and reduction != "none":
-            f, df = self.meta.outer
-            value, grad = f(value, **context), (None if grad is None else df(value, **context) * grad)
-        return value, grad
+        context = out[3] if len(out) > 3 else {}  # keywords for the strategy's outer function
+        mean_scale = strategy.mean_scale(arrays, hyper) if reduction == "mean" else None
+        return strategy.apply(values, grad, norm, reduction, weights, context, mean_scale)
 
 
 def _same_shape(names, arrays):
@@ -298,36 +273,6 @@ def _same_shape(names, arrays):
             raise ValueError(
                 f"{names[0]} has shape {arrays[0].shape} but {name} has shape {arr.shape}"
             )
-
-
-def _reduce(values, grad, norm, reduction, weights, want_grad, mean_scale=None):
-    """Reduce per-sample ``values``; scale the per-sample ``grad`` the same way.
-
-    ``norm`` is each sample's share of the ``"mean"`` denominator (1 by default; the class
-    weight of its label for weighted cross-entropy; 0 for an ignored sample). ``mean_scale``
-    multiplies each sample in the numerator of ``"mean"`` only (CTC: 1/target length).
-    """
-    scale = np.ones(values.shape) if weights is None else sample_weights(weights, values.shape)
-    if reduction == "none":
-        return values * scale, None
-    if reduction == "mean":
-        denominator = np.sum(scale if norm is None else scale * norm)
-        if denominator == 0:
-            raise ValueError(
-                "the mean is undefined: the denominator is 0 "
-                "(all weights are zero or every label is ignored); use reduction='sum'"
-            )
-        if mean_scale is not None:
-            scale = scale * mean_scale
-        total = np.sum(scale * values) / denominator  # as Σ/N, not Σ(1/N ·): the same last bits as a plain mean
-        scale = scale / denominator
-    else:
-        total = np.sum(scale * values)
-    value = float(total)
-    if not want_grad:
-        return value, None
-    extra = grad.ndim - scale.ndim  # broadcast a per-row scale over the class axis
-    return value, grad * scale.reshape(scale.shape + (1,) * extra)
 
 
 def _register(layout, **meta_fields):

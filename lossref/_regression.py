@@ -5,6 +5,7 @@ import numpy as np
 from ._checks import in_open_unit_interval, non_negative, positive
 from ._core import Curve, Difference, elementwise_loss
 from ._domains import REAL
+from ._reductions import root_mean
 
 _REAL_PAIR = {"y_pred": REAL, "y_true": REAL}
 # bounded influence of a residual (a bounded ψ = ρ′) is what makes an M-estimator robust to outliers
@@ -395,8 +396,7 @@ def _rmse_curve():
         ),
     ),
     curve=_rmse_curve(),
-    reductions=("mean",),
-    outer=(_rmse_value, _rmse_slope),
+    reduction=root_mean(_rmse_value, _rmse_slope),
     reduction_note=(
         "Only `\"mean\"`: RMSE is the square root of the (weighted) mean of the squared residuals, "
         "√(Σw r²/Σw) with `weights=`; `\"sum\"` and `\"none\"` raise, since RMSE has no per-sample form."

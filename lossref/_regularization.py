@@ -12,8 +12,8 @@ import numpy as np
 from ._checks import in_unit_interval, non_negative
 from ._core import Curve, Difference, elementwise_loss
 from ._domains import REAL
+from ._reductions import PENALTY_SUM
 
-_REDUCTIONS = ("sum", "none")
 _NOTE = (
     "A penalty has no samples: its value is the sum over every parameter entry (`\"sum\"`, the "
     "default), `\"none\"` gives each entry's share, and `\"mean\"` raises (dividing by the number "
@@ -69,7 +69,7 @@ def _curve(series):
     extremes=(([[1e150, -1e150, 1e-300, 0.0, 3.0, -1e-12]], {}),
               ([[1e150, -1e150, 1e-300, 0.0]], {"strength": 1e-8})),
     invalid=(({"strength": -1.0}, ValueError, "strength must be >= 0"),),
-    reductions=_REDUCTIONS,
+    reduction=PENALTY_SUM,
     reduction_note=_NOTE,
 )
 def l2_penalty(params, *, strength=1.0):
@@ -117,7 +117,7 @@ def l2_penalty(params, *, strength=1.0):
     kink_distance=lambda params, strength=1.0: np.abs(params),
     extremes=(([[1e300, -1e300, 1e-300, -1e-300, 3.0, 0.5]], {}),),
     invalid=(({"strength": -1.0}, ValueError, "strength must be >= 0"),),
-    reductions=_REDUCTIONS,
+    reduction=PENALTY_SUM,
     reduction_note=_NOTE,
 )
 def l1_penalty(params, *, strength=1.0):
@@ -174,7 +174,7 @@ def l1_penalty(params, *, strength=1.0):
         ({"strength": -1.0}, ValueError, "strength must be >= 0"),
         ({"l1_ratio": 1.5}, ValueError, "l1_ratio must be in [0, 1]"),
     ),
-    reductions=_REDUCTIONS,
+    reduction=PENALTY_SUM,
     reduction_note=_NOTE,
 )
 def elastic_net_penalty(params, *, strength=1.0, l1_ratio=0.5):

@@ -11,6 +11,7 @@ from ._labels import (
     _logit_curve,
     _softmax_inputs,
 )
+from ._reductions import scaled_mean
 
 _NORMALIZE = ("tokens", "sequences")
 
@@ -80,7 +81,7 @@ def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
         "real token. `\"sum\"` is the raw total; `weights=` (per token) multiply each token's "
         "share of the denominator."
     ),
-    mean_scale=_sequence_mean_scale,
+    reduction=scaled_mean(_sequence_mean_scale),
 )
 def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, normalize="tokens"):
     """Token-level softmax cross-entropy over padded sequences.
@@ -339,7 +340,7 @@ def _ctc_curve_args(x, target=(1,)):
         ({"blank": 7}, ValueError, "blank must be an integer class index in [0, 4)"),
         ({"normalize": "tokens"}, ValueError, "normalize must be 'target_length' or 'sequences'"),
     ),
-    mean_scale=_ctc_mean_scale,
+    reduction=scaled_mean(_ctc_mean_scale),
     reduction_note=(
         "The per-sample values are per sequence, −log P(y | x). With `normalize=\"target_length\"` "
         "(default, as PyTorch) `\"mean\"` divides each by its target length (at least 1) and then "

@@ -70,11 +70,11 @@ def along_curve(loss, x, series_args, hyper):
     hyper = {**loss.meta.required, **hyper}  # a required hyperparameter plots with its example (perceptual's network)
     if not loss.differentiable:  # evaluation only (the 0–1 loss): no gradient to draw
         values, grad = loss(*args, reduction="none", **hyper), None
-    elif loss.meta.coupled:  # each grid point is a whole batch (InfoNCE): plot its first row's loss
+    elif not loss.reduction.independent_rows:  # each grid point is a whole batch (InfoNCE): plot its first row's loss
         rows = list(zip(*args, strict=True))
         values = np.array([loss(*row, reduction="none", **hyper)[0] for row in rows])
         grad = np.array([loss.grad(*row, reduction="sum", argnum=curve.argnum, **hyper) for row in rows])
-    elif "none" in loss.meta.reductions:
+    elif loss.reduction.per_sample:
         values = loss(*args, reduction="none", **hyper)
         # with reduction="sum" the gradient holds each sample's own derivative
         grad = loss.grad(*args, reduction="sum", argnum=curve.argnum, **hyper)

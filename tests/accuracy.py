@@ -137,7 +137,7 @@ def measure(loss, hyper):
 
     The gradient's is None for an evaluation-only loss (no gradient): only values count.
     """
-    if loss.meta.coupled:
+    if not loss.reduction.independent_rows:
         return measure_coupled(loss, hyper)
     ref = REFERENCES[loss.name]
     points = stress_points(loss, hyper)
@@ -149,7 +149,7 @@ def measure(loss, hyper):
         try:
             if not loss.differentiable:
                 value, grad = loss(*args, reduction="none", **hyper), None
-            elif "none" in loss.meta.reductions:
+            elif loss.reduction.per_sample:
                 value = loss(*args, reduction="none", **hyper)
                 grad = loss.grad(*args, reduction="sum", **hyper)
             else:  # a metric without per-sample values (RMSE): each point is a one-sample batch

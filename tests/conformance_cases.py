@@ -299,12 +299,12 @@ def cases():
         for _, hyper in variants(loss):
             for _draw in range(2):
                 args = prepare(loss, loss.sample_inputs(rng, batch=5, classes=4), hyper)
-                for reduction in loss.meta.reductions:  # a penalty: "sum" and "none" only
+                for reduction in loss.reduction.choices:  # a penalty: "sum" and "none" only
                     for argnum in _argnums(loss, reduction):
                         out.append(_case(loss.name, args, hyper, reduction, argnum=argnum))
         args = loss.sample_inputs(rng, batch=5, classes=4)
-        if not loss.meta.coupled:  # a coupled loss (InfoNCE) rejects weights=
-            out.append(_case(loss.name, args, dict(loss.meta.required), loss.meta.reductions[0],
+        if loss.reduction.accepts_weights:  # a coupled loss (InfoNCE) rejects weights=
+            out.append(_case(loss.name, args, dict(loss.meta.required), loss.reduction.default,
                              weights=rng.uniform(0.1, 3.0, size=5), kind="weights"))
         for *xs, hyper in EXTREMES.get(loss.name, []):  # rows: the loss's arguments, then hyperparameters
             for reduction in ("sum", "none"):

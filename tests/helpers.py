@@ -59,7 +59,7 @@ def loss_id(loss):
 
 def reductions(loss):
     """The scalar reductions a loss supports (RMSE, say, is mean-only)."""
-    return [r for r in ("mean", "sum") if r in loss.meta.reductions]
+    return [r for r in ("mean", "sum") if r in loss.reduction.choices]
 
 
 def variants(loss):

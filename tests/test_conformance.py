@@ -64,7 +64,7 @@ def test_every_loss_with_a_pytorch_reference_has_golden_cases():
     assert covered == {loss.name for loss in lossref.catalog()} - NO_TORCH
     kinds = {(c["loss"], c["kind"]) for c in GOLDEN["cases"]}
     for name in covered:
-        if not lossref.get(name).meta.coupled:  # a coupled loss (InfoNCE) rejects weights=
+        if lossref.get(name).reduction.accepts_weights:  # a coupled loss (InfoNCE) rejects weights=
             assert (name, "weights") in kinds
     for name in {c["loss"] for c in GOLDEN["cases"] if c["kind"] == "extreme"}:
         assert name in covered

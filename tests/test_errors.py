@@ -59,20 +59,20 @@ def test_rejects_unknown_reduction_and_keywords(loss):
         with pytest.raises(TypeError, match=f"{loss.name} has no gradient"):
             loss.grad(*args, reduction="none")
     else:
-        with pytest.raises(ValueError, match="grad needs a scalar loss" if "none" in loss.meta.reductions else "supports reduction="):
+        with pytest.raises(ValueError, match="grad needs a scalar loss" if loss.reduction.per_sample else "supports reduction="):
             loss.grad(*args, reduction="none")
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
 def test_rejects_bad_weights(loss):
     args = _valid(loss, batch=3)
-    if loss.meta.coupled:  # rows are each other's negatives: no per-sample weights at all
+    if not loss.reduction.accepts_weights:  # rows are each other's negatives: no per-sample weights at all
         _raises(ValueError, f"weights= is not supported by {loss.name}", loss, args, weights=[1.0, 1.0, 1.0])
         return
     _raises(ValueError, "weights has shape (2,) but the per-sample loss has shape (3,)", loss, args, weights=[1.0, 1.0])
     _raises(ValueError, "weights must be >= 0", loss, args, weights=[1.0, -1.0, 1.0])
     _raises(ValueError, "weights contains NaN", loss, args, weights=[1.0, np.nan, 1.0])
-    if "mean" in loss.meta.reductions:  # a penalty sums: zero weights give 0, not an error
+    if "mean" in loss.reduction.choices:  # a penalty sums: zero weights give 0, not an error
         _raises(ValueError, "the mean is undefined", loss, args, reduction="mean", weights=[0.0, 0.0, 0.0])
 
 

@@ -22,7 +22,7 @@ from helpers import (
 
 def _draw(loss, hyper, seed, batch, scale):
     rng = np.random.default_rng(seed)
-    if loss.meta.coupled:  # a lone row has no negatives, and (SupCon) no positive: no mean
+    if not loss.reduction.independent_rows:  # a lone row has no negatives, and (SupCon) no positive: no mean
         batch = max(batch, 2)
     args = prepare(loss, loss.sample_inputs(rng, batch=batch, classes=4), hyper)
     # widen real-valued first arguments: tiny, ordinary and large residuals/logits
@@ -80,7 +80,7 @@ def test_evaluation_only_losses_refuse_a_gradient(loss, rng):
 
 
 # a coupled loss (InfoNCE) rejects weights=: test_losses checks that it raises
-@pytest.mark.parametrize("pair", [p for p in ALL_VARIANTS if not p[0].meta.coupled], ids=variant_id)
+@pytest.mark.parametrize("pair", [p for p in ALL_VARIANTS if p[0].reduction.independent_rows], ids=variant_id)
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_weighted_gradient_matches_finite_differences(pair, seed):
@@ -113,7 +113,7 @@ def test_finite_value_and_gradient_at_extremes(name, args, hyper):
         with pytest.raises(TypeError, match="has no gradient"):
             loss.grad(*args, reduction="sum", **hyper)
         return
-    if "none" not in loss.meta.reductions:  # a metric of the whole batch (RMSE): no per-sample values
+    if not loss.reduction.per_sample:  # a metric of the whole batch (RMSE): no per-sample values
         with np.errstate(over="raise", divide="raise", invalid="raise"):
             value, grad = loss.value_and_grad(*args, **hyper)
         assert np.isfinite(value) and np.isfinite(grad).all()
@@ -127,7 +127,7 @@ def test_finite_value_and_gradient_at_extremes(name, args, hyper):
     x = args[0].astype(float)
     if loss.name == "binary_cross_entropy" and min(x.min(), 1 - x.max()) < 1e-9:
         return
-    if loss.meta.coupled:  # every row's loss moves with every row: differences of the whole sum
+    if not loss.reduction.independent_rows:  # every row's loss moves with every row: differences of the whole sum
         floats = [a.astype(float) if name in loss.differentiable else a for name, a in zip(loss.arg_names, args, strict=True)]
         for name in loss.differentiable:
             assert_gradient_matches(loss, floats, hyper, reduction="sum", argnum=loss.arg_names.index(name))

@@ -389,9 +389,9 @@ def test_center_gradient_for_the_centers_is_minus_the_feature_gradient(rng):
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
 def test_reductions_and_weights_contract(loss, rng):
     args = loss.sample_inputs(rng, batch=6, classes=4)
-    if loss.meta.reductions != ("mean", "sum", "none"):
+    if loss.reduction.choices != ("mean", "sum", "none"):
         # a metric such as RMSE: only its own reductions, and a clear error for the others
-        for reduction in {"mean", "sum", "none"} - set(loss.meta.reductions):
+        for reduction in {"mean", "sum", "none"} - set(loss.reduction.choices):
             with pytest.raises(ValueError, match=f"{loss.name} supports reduction="):
                 loss(*args, reduction=reduction)
         return
@@ -399,13 +399,13 @@ def test_reductions_and_weights_contract(loss, rng):
     assert per_sample.shape == (6,)
     assert loss(*args, reduction="sum") == pytest.approx(per_sample.sum(), rel=1e-14)
     terms, scale = per_sample, None  # what "mean" averages
-    if loss.meta.mean_scale is not None:  # CTC: "mean" divides each sample by its target length first
-        scale = loss.meta.mean_scale(*[loss.meta.domain[n].convert(a, n) for n, a in zip(loss.arg_names, args, strict=True)])
+    if loss.reduction.scale is not None:  # CTC: "mean" divides each sample by its target length first
+        scale = loss.reduction.mean_scale([loss.meta.domain[n].convert(a, n) for n, a in zip(loss.arg_names, args, strict=True)], {})
         terms = scale * per_sample
     assert loss(*args) == pytest.approx(terms.mean(), rel=1e-14)
     assert isinstance(loss(*args), float)
     w = rng.uniform(0.1, 2.0, size=6)
-    if loss.meta.coupled:  # rows are each other's negatives: a weight cannot scale one row alone
+    if not loss.reduction.accepts_weights:  # rows are each other's negatives: a weight cannot scale one row alone
         with pytest.raises(ValueError, match=f"weights= is not supported by {loss.name}"):
             loss(*args, weights=w)
     else:
@@ -436,7 +436,7 @@ def _check_weights(loss, args, per_sample, terms, w):
 def test_elementwise_losses_keep_any_shape(loss, rng):
     args = loss.sample_inputs(rng, batch=12)
     shaped = [np.reshape(a, (2, 3, 2)) for a in args]
-    if "none" not in loss.meta.reductions:  # a metric of the whole batch (RMSE): over every element
+    if not loss.reduction.per_sample:  # a metric of the whole batch (RMSE): over every element
         assert loss(*shaped) == pytest.approx(loss(*args), rel=1e-15)
         np.testing.assert_allclose(loss.grad(*shaped).ravel(), loss.grad(*args), rtol=1e-15)
         return

@@ -36,7 +36,7 @@ def _inputs(loss, hyper, seed, scale=1.0):
 
 def _per_sample(loss, *args, **hyper):
     """reduction="none"; a metric of the whole batch (RMSE) has no per-sample values: its one value."""
-    if "none" in loss.meta.reductions:
+    if loss.reduction.per_sample:
         return loss(*args, reduction="none", **hyper)
     return np.array([loss(*args, **hyper)])
 
@@ -146,7 +146,7 @@ WITHOUT = {prop: [loss for loss in LOSSES if prop not in loss.meta.properties] f
 
 
 def _reduction(loss):
-    return "sum" if "sum" in loss.meta.reductions else "mean"
+    return "sum" if "sum" in loss.reduction.choices else "mean"
 
 
 def _try(f, *args, **kw):
@@ -189,7 +189,7 @@ def _extremes(loss, hyper):
     points = []
     for args in _moderate(loss, hyper):
         points += [[x, *args[1:]] for x in _toward_edges(loss, np.asarray(args[0], float))]
-    if loss.meta.coupled:  # its rows are each other's negatives: a batch, not stress points;
+    if not loss.reduction.independent_rows:  # its rows are each other's negatives: a batch, not stress points;
         for args in _moderate(loss, hyper):  # the other vectors pushed too (N-pair's positives)
             points += [[args[0], *(a * s if np.shape(a) == np.shape(args[0]) else a for a in args[1:])]
                        for s in (1e-8, 1e8)]

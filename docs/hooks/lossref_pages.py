@@ -194,7 +194,7 @@ def definition_block(loss):
         gradient_title = "**Gradient: none.** `.grad` raises a `TypeError`: the loss is for evaluation only"
         grad_note = ""
     loss_title = "**Loss** (per sample)"
-    if meta.outer is not None:  # a metric of the whole batch (RMSE): no per-sample form
+    if not meta.reduction.per_sample:  # a metric of the whole batch (RMSE): no per-sample form
         loss_title = "**Metric** (of the whole batch: not a mean of per-sample losses)"
         gradient_title = "**Gradient** (of the metric, with respect to each prediction)"
         grad_note = ""

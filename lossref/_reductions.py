@@ -1,0 +1,128 @@
+"""Reduction strategies: how a loss turns its per-sample values into the reported number.
+
+Each loss declares one strategy. It owns ``reduction=`` (which choices exist and the default),
+``weights=`` (and the error when a weight cannot apply), the scaling of the per-sample gradient,
+and what plotting and the tests need to know about the loss's shape of reduction. Nothing
+outside the core asks "is this loss coupled / a metric / a penalty": it asks the strategy.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import sample_weights
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """How per-sample values are reduced.
+
+    Attributes:
+        kind: A short name (``"mean"``, ``"scaled mean"``, ``"root mean"``, ``"batch mean"``,
+            ``"penalty sum"``).
+        choices: The ``reduction=`` values the loss accepts; the first is the default.
+        per_sample: Whether the loss has per-sample values (``reduction="none"``). A metric of
+            the whole batch (RMSE) has not.
+        independent_rows: Whether each sample's value depends on its own row only. InfoNCE's
+            rows are each other's negatives: the kernel's gradient is that of the sum over
+            rows with respect to every row, so a per-sample weight cannot scale one row alone
+            and ``weights=`` is refused.
+        scale: ``scale(*arguments, **hyperparameters)``, each sample's factor under ``"mean"``
+            only, for a framework whose mean is not the mean of the per-sample values
+            (PyTorch's CTC divides each sequence's loss by its target length first).
+        outer: ``(f, f')`` applied after the reduction (RMSE's square root); the kernel may
+            return a fourth output, the keywords for both.
+    """
+
+    kind: str
+    choices: tuple = ("mean", "sum", "none")
+    per_sample: bool = True
+    independent_rows: bool = True
+    scale: Callable | None = None
+    outer: tuple | None = None
+
+    @property
+    def default(self):
+        return self.choices[0]
+
+    @property
+    def accepts_weights(self):
+        return self.independent_rows
+
+    def mean_scale(self, arrays, hyper):
+        """Each sample's factor under ``"mean"`` (None: 1)."""
+        return None if self.scale is None else self.scale(*arrays, **hyper)
+
+    def check(self, name, reduction, weights):
+        """Raise if ``reduction`` or ``weights`` cannot apply to the loss called ``name``."""
+        if reduction not in self.choices:
+            raise ValueError(
+                f"{name} supports reduction={' or '.join(repr(r) for r in self.choices)} only; got {reduction!r}"
+            )
+        if weights is not None and not self.accepts_weights:
+            raise ValueError(
+                f"weights= is not supported by {name}: each row's loss depends on the other rows "
+                "(they are its negatives), so a weight cannot scale one sample's gradient alone; "
+                "select or repeat rows instead"
+            )
+
+    def apply(self, values, grad, norm, reduction, weights, context, mean_scale=None):
+        """The reduced value and the gradient scaled the same way (``grad`` None: value only).
+
+        ``norm`` is each sample's share of the ``"mean"`` denominator (1 by default; the class
+        weight of its label for weighted cross-entropy; 0 for an ignored sample).
+        """
+        value, grad = _reduce(values, grad, norm, reduction, weights, mean_scale)
+        if self.outer is not None and reduction != "none":
+            f, df = self.outer
+            value, grad = f(value, **context), (None if grad is None else df(value, **context) * grad)
+        return value, grad
+
+
+def _reduce(values, grad, norm, reduction, weights, mean_scale):
+    w = None if weights is None else sample_weights(weights, values.shape)
+    if reduction == "none":
+        return (values if w is None else values * w), None
+    if reduction == "mean":
+        if w is None:
+            denominator = values.size if norm is None else np.sum(norm)
+        else:
+            denominator = np.sum(w if norm is None else w * norm)
+        if denominator == 0:
+            raise ValueError(
+                "the mean is undefined: the denominator is 0 "
+                "(all weights are zero or every label is ignored); use reduction='sum'"
+            )
+        scale = w
+        if mean_scale is not None:
+            scale = mean_scale if scale is None else scale * mean_scale
+        # as Σ/N, not Σ(1/N ·): the same last bits as a plain mean
+        total = (np.sum(values) if scale is None else np.sum(scale * values)) / denominator
+        scale = 1.0 / denominator if scale is None else scale / denominator
+    else:
+        total = np.sum(values) if w is None else np.sum(w * values)
+        scale = 1.0 if w is None else w
+    value = float(total)
+    if grad is None:
+        return value, None
+    if np.ndim(scale) == 0:
+        return value, (grad if scale == 1.0 else grad * scale)
+    extra = grad.ndim - scale.ndim  # broadcast a per-row scale over the class axis
+    return value, grad * scale.reshape(scale.shape + (1,) * extra)
+
+
+MEAN = Reduction("mean")
+BATCH_MEAN = Reduction("batch mean", independent_rows=False)
+PENALTY_SUM = Reduction("penalty sum", choices=("sum", "none"))
+
+
+def scaled_mean(scale):
+    """A mean whose samples carry a factor (``scale(*arguments, **hyperparameters)``) under
+    ``"mean"`` only: ``"none"`` and ``"sum"`` are unaffected, ``"mean"`` is Σ w·s·ℓ / Σ w."""
+    return Reduction("scaled mean", scale=scale)
+
+
+def root_mean(f, df):
+    """A metric of the whole batch, ``f`` of the mean (RMSE: its square root), with slope ``df``."""
+    return Reduction("root mean", choices=("mean",), per_sample=False, outer=(f, df))
