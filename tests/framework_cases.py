@@ -201,6 +201,13 @@ CASES = [
           "lossref.tversky(mask_probs.reshape(1, -1), masks.reshape(1, -1), alpha=0.3, beta=0.7, smooth=0.0)", "mask_probs"),
     _case("tversky", OX, "jnp.mean(optax.losses.dice_loss(mask_logits[..., None], masks[..., None], alpha=0.3, beta=0.7))",
           "lossref.tversky(1 / (1 + np.exp(-mask_logits)), masks, alpha=0.3, beta=0.7, smooth=1.0)"),
+    # no focal Tversky loss in either: the Tversky loss raised to γ
+    _case("focal_tversky", K, "keras.losses.Tversky(alpha=0.7, beta=0.3)(masks, mask_probs) ** 0.75",
+          "lossref.focal_tversky(mask_probs.reshape(1, -1), masks.reshape(1, -1), alpha=0.3, beta=0.7, gamma=0.75, smooth=0.0)",
+          "mask_probs"),
+    _case("focal_tversky", OX,
+          "jnp.mean(optax.losses.dice_loss(mask_logits[..., None], masks[..., None], alpha=0.3, beta=0.7) ** 0.75)",
+          "lossref.focal_tversky(1 / (1 + np.exp(-mask_logits)), masks, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0)"),
     # ranking, listwise, contrastive
     _case("triplet_margin", OX, "jnp.mean(optax.losses.triplet_margin_loss(anchor, pos, neg, eps=0.0))",
           "lossref.triplet_margin(anchor, pos, neg, eps=0.0)", "anchor"),

@@ -54,15 +54,17 @@ def test_every_documented_difference_has_a_test():
         assert f"test_{difference_id.replace('-', '_')}" in globals(), difference_id
 
 
-def test_every_keras_and_optax_difference_runs_the_framework():
-    # its test reads a value Keras or optax computed (golden, and live in test_conformance_jax)
+def test_every_keras_optax_and_sklearn_difference_runs_the_framework():
+    # its test reads a value Keras or optax computed (golden, and live in test_conformance_jax),
+    # or calls scikit-learn (a test dependency, always live)
     import inspect
 
+    marker = {"Keras": "framework_case(", "optax": "framework_case(", "scikit-learn": "sklearn"}
     for loss in lossref.catalog():
         for d in loss.meta.differences:
-            if d.framework in ("Keras", "optax"):
+            if d.framework in marker:
                 test = globals()[f"test_{d.id.replace('-', '_')}"]
-                assert "framework_case(" in inspect.getsource(test), d.id
+                assert marker[d.framework] in inspect.getsource(test), d.id
 
 
 def test_every_pytorch_difference_has_golden_vectors():
