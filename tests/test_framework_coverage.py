@@ -63,3 +63,23 @@ def test_a_not_runnable_entry_says_so_on_the_page():
     for name, fw in NOT_RUNNABLE:
         text = lossref.get(name).meta.equivalents[fw].lower()
         assert text.startswith(("no ", "none", "the vae example")), (name, fw, text)
+
+
+def test_pages_read_the_versions_from_the_golden_files():
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    hook_path = root / "docs" / "hooks" / "lossref_pages.py"
+    assert not any(v in hook_path.read_text() for v in ("2.13", "3.15", "0.2.8"))  # no version typed in the hook
+    spec = importlib.util.spec_from_file_location("lossref_pages", hook_path)
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    golden = {fw: json.loads((root / "tests" / "golden" / f"{fw}.json").read_text()) for fw in ("torch", "keras", "optax")}
+    block = hook.frameworks_block(lossref.get("huber"))
+    assert f"PyTorch {golden['torch']['torch'].split('+')[0]} " in block
+    assert f"Keras {golden['keras']['version']} on JAX {golden['keras']['jax']} " in block
+    assert f"optax {golden['optax']['version']} " in block
+    # a loss that no PyTorch, Keras or optax case runs (scikit-learn checks it live) claims none
+    assert "Executed against" not in hook.frameworks_block(lossref.get("tweedie_deviance"))

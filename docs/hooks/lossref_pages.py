@@ -228,12 +228,22 @@ def frameworks_block(loss):
     lines = ["## Framework mapping", "", "| Framework | Equivalent |", "|---|---|"]
     lines += [f"| {fw} | {_cell(_code_spans(eq))} |" for fw, eq in meta.equivalents.items()]
     lines.append("")
+    # the versions come from the golden files the conformance tests check, never typed here
+    checked = []
     if loss.name in _golden_names():
-        lines.append(
-            "Values and gradients are checked against PyTorch 2.13 in float64 to a relative "
-            "tolerance of 1e-10, on random inputs, extremes and every hyperparameter path."
-        )
-        lines.append("")
+        version = json.loads(GOLDEN.read_text())["torch"].split("+")[0]
+        checked.append(f"PyTorch {version} (values and gradients in float64 to a relative tolerance of 1e-10, "
+                       "on random inputs, extremes and every hyperparameter path)")
+    for framework, tolerance in (("Keras", "to 1e-6: Keras averages in float32"), ("optax", "to 1e-12")):
+        path = GOLDEN.with_name(f"{framework.lower()}.json")
+        golden = json.loads(path.read_text()) if path.exists() else {"cases": []}
+        calls = [c for c in golden["cases"] if c["loss"] == loss.name]
+        if calls:
+            backend = f" on JAX {golden['jax']}" if framework == "Keras" else ""
+            checked.append(f"{framework} {golden['version']}{backend} ({len(calls)} call{'s' * (len(calls) > 1)}, "
+                           f"{tolerance})")
+    if checked:
+        lines += ["Executed against " + "; ".join(checked) + ".", ""]
     lines += ["### Framework differences", ""]
     if meta.differences:
         lines += ["| Framework | Difference |", "|---|---|"]
