@@ -253,7 +253,8 @@ _CE_VARIANTS = (
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε)",
-        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (labels); CategoricalCrossentropy(from_logits=True) (targets)",
+        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (labels; no label_smoothing); "
+                 "CategoricalCrossentropy(from_logits=True, label_smoothing=ε) (targets or one-hot labels; ε/K as here)",
         "optax": "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels)) (labels); "
                  "softmax_cross_entropy(logits, targets) (targets; label smoothing: optax.smooth_labels(one_hot, ε), also ε/K)",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
@@ -515,7 +516,8 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε) with class-index targets",
-        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False expects probabilities)",
+        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False expects probabilities; "
+                 "no label_smoothing: CategoricalCrossentropy(from_logits=True, label_smoothing=ε) on one-hot labels)",
         "optax": "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels))",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
     },
