@@ -6,13 +6,26 @@ The equivalents stay prose in each loss's metadata; the case registries say whic
 cases (tests/conformance_cases.py) and the scikit-learn rows of test_conformance_sklearn.
 """
 
+import importlib.util
+import json
+from pathlib import Path
+
 import lossref
 
 import framework_cases
 import test_conformance_sklearn as sklearn_cases
 from conformance_cases import NO_TORCH
 
+ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
+
+
+def _hook():
+    """The site's page hook (docs/hooks/lossref_pages.py), which builds the framework blocks."""
+    spec = importlib.util.spec_from_file_location("lossref_pages", ROOT / "docs" / "hooks" / "lossref_pages.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    return hook
 
 # the framework has no such function: the entry says so and names what comes closest
 NOT_RUNNABLE = {
@@ -66,20 +79,26 @@ def test_a_not_runnable_entry_says_so_on_the_page():
 
 
 def test_pages_read_the_versions_from_the_golden_files():
-    import importlib.util
-    import json
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    hook_path = root / "docs" / "hooks" / "lossref_pages.py"
-    assert not any(v in hook_path.read_text() for v in ("2.13", "3.15", "0.2.8"))  # no version typed in the hook
-    spec = importlib.util.spec_from_file_location("lossref_pages", hook_path)
-    hook = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hook)
-    golden = {fw: json.loads((root / "tests" / "golden" / f"{fw}.json").read_text()) for fw in ("torch", "keras", "optax")}
+    hook = _hook()
+    assert not any(v in Path(hook.__file__).read_text() for v in ("2.13", "3.15", "0.2.8"))  # no version typed in the hook
+    golden = {fw: json.loads((ROOT / "tests" / "golden" / f"{fw}.json").read_text()) for fw in ("torch", "keras", "optax")}
     block = hook.frameworks_block(lossref.get("huber"))
     assert f"PyTorch {golden['torch']['torch'].split('+')[0]} " in block
     assert f"Keras {golden['keras']['version']} on JAX {golden['keras']['jax']} " in block
     assert f"optax {golden['optax']['version']} " in block
     # a loss that no PyTorch, Keras or optax case runs (scikit-learn checks it live) claims none
     assert "Executed against" not in hook.frameworks_block(lossref.get("tweedie_deviance"))
+
+
+def test_translation_table_shows_only_executed_calls():
+    hook = _hook()
+    names_table = hook.translation_block().split("### Arguments")[0]
+    rows = {line.split(" | ")[0]: line.split(" | ")[1:] for line in names_table.splitlines() if line.startswith("| [`")}
+    columns = dict(zip(hook.FRAMEWORKS, zip(*rows.values(), strict=True), strict=True))
+    names = [key[key.index("`") + 1:key.index("`]")] for key in rows]
+    root = ROOT / "tests" / "golden"
+    golden = {(case["loss"], fw) for fw, file in (("PyTorch", "torch"), ("Keras", "keras"), ("optax", "optax"))
+              for case in json.loads((root / f"{file}.json").read_text())["cases"]}
+    for fw in ("PyTorch", "Keras", "optax"):
+        for name, cell in zip(names, columns[fw], strict=True):
+            assert (cell.strip(" |") != "—") == ((name, fw) in golden and fw in lossref.get(name).meta.equivalents), (name, fw)
