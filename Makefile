@@ -43,11 +43,16 @@ notebooks: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet jupyterlab
 	$(BIN)/jupyter lab notebooks/
 
-conformance: $(STAMP)  ## install PyTorch 2.13 (CPU) for the live conformance tests
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+# the pins are pyproject.toml's conformance extra: PyTorch 2.13 (CPU), Keras 3.15.1 on JAX, optax 0.2.8
+CONFORMANCE := torch==2.13.0 jax==0.10.2 jaxlib==0.10.2 keras==3.15.1 optax==0.2.8 ml_dtypes==0.7.0 absl-py==2.5.1 \
+	h5py==3.16.0 namex==0.1.0 opt_einsum==3.4.0 optree==0.20.0 rich==15.0.0
 
-golden: conformance  ## regenerate tests/golden/torch.json with PyTorch
+conformance: $(STAMP)  ## install PyTorch, Keras (JAX backend) and optax for the live conformance tests
+	$(BIN)/python -m pip install --quiet $(CONFORMANCE)
+
+golden: conformance  ## regenerate tests/golden/{torch,keras,optax}.json with the pinned frameworks
 	$(BIN)/python scripts/make_golden.py
+	$(BIN)/python scripts/make_golden_jax.py
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .hypothesis tools/lighthouse/node_modules

@@ -63,11 +63,19 @@ _WEIGHT_DENOMINATOR = (
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.BCELoss()",
-        "Keras": "keras.losses.BinaryCrossentropy() (probabilities by default)",
+        "Keras": "keras.losses.BinaryCrossentropy()(y_true, probs) (probabilities by default; clips p, see below)",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, probs)",
     },
     references=("Cox, The regression analysis of binary sequences (1958)",),
     differences=(
+        Difference(
+            "keras-bce-clips",
+            "Keras",
+            "`BinaryCrossentropy()` on probabilities clips p to [ε, 1 − ε] with ε = 1e-7 (Keras 3.15.1), "
+            "so a confident mistake costs at most −log 1e-7 ≈ 16.1 and has zero gradient beyond the "
+            "clip: at p = 1e-9, y = 1 Keras gives 16.1 and `lossref` the exact 20.7. Pass logits with "
+            "`from_logits=True` to avoid the clip.",
+        ),
         Difference(
             "pytorch-bce-clamps-log",
             "PyTorch",
@@ -147,7 +155,7 @@ def _pos_weight(pos_weight, logits):
     equivalents={
         "PyTorch": "torch.nn.BCEWithLogitsLoss(pos_weight=w₊)",
         "Keras": "keras.losses.BinaryCrossentropy(from_logits=True)",
-        "optax": "optax.losses.sigmoid_binary_cross_entropy",
+        "optax": "jnp.mean(optax.losses.sigmoid_binary_cross_entropy(logits, y_true))",
     },
     references=("Cox, The regression analysis of binary sequences (1958)",),
     differences=(
@@ -247,8 +255,10 @@ _CE_VARIANTS = (
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε)",
-        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (labels); CategoricalCrossentropy(from_logits=True) (targets)",
-        "optax": "optax.losses.softmax_cross_entropy_with_integer_labels (labels); softmax_cross_entropy (targets)",
+        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (labels; no label_smoothing); "
+                 "CategoricalCrossentropy(from_logits=True, label_smoothing=ε) (targets or one-hot labels; ε/K as here)",
+        "optax": "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels)) (labels); "
+                 "softmax_cross_entropy(logits, targets) (targets; label smoothing: optax.smooth_labels(one_hot, ε), also ε/K)",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
     },
     references=(
@@ -416,10 +426,17 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
     equivalents={
         "PyTorch": "torchvision.ops.sigmoid_focal_loss(alpha=0.25, gamma=2, reduction=\"none\")",
         "Keras": "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=α, gamma=γ, from_logits=True)",
-        "optax": "optax.losses.sigmoid_focal_loss(alpha=None, gamma=2.0)",
+        "optax": "jnp.mean(optax.losses.sigmoid_focal_loss(logits, y_true, alpha=α, gamma=γ)) (its default alpha=None, see below)",
     },
     references=("Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection (2017)",),
     differences=(
+        Difference(
+            "optax-focal-alpha-default",
+            "optax",
+            "`optax.losses.sigmoid_focal_loss` defaults to `alpha=None` (optax 0.2.8): no class weight, "
+            "which is `lossref`'s `alpha=None`, not its default α = 0.25 (the paper's and torchvision's). "
+            "Pass `alpha=0.25` to optax for the same loss.",
+        ),
         Difference(
             "torchvision-focal-nan-gradient",
             "torchvision",
@@ -501,8 +518,9 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε) with class-index targets",
-        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False expects probabilities)",
-        "optax": "optax.losses.softmax_cross_entropy_with_integer_labels",
+        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False expects probabilities; "
+                 "no label_smoothing: CategoricalCrossentropy(from_logits=True, label_smoothing=ε) on one-hot labels)",
+        "optax": "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels))",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
     },
     references=softmax_cross_entropy.meta.references,

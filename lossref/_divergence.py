@@ -45,8 +45,8 @@ _TARGET = Domain(
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.KLDivLoss(reduction=\"batchmean\", log_target=False)",
-        "Keras": "keras.losses.KLDivergence() (probabilities for both, clipped to [1e-7, 1])",
-        "optax": "optax.losses.kl_divergence(log_predictions, targets)",
+        "Keras": "keras.losses.KLDivergence()(target, p) (target first; probabilities for both, clipped to [1e-7, 1])",
+        "optax": "jnp.mean(optax.losses.kl_divergence(log_probs, target)) (log-probabilities first, as here)",
     },
     references=("Kullback & Leibler, On Information and Sufficiency (1951)",),
     differences=(

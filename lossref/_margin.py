@@ -19,7 +19,7 @@ from ._math import sigmoid, softplus
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
         "Keras": "keras.losses.Hinge() (converts {0, 1} labels to ±1)",
-        "optax": "optax.losses.hinge_loss(scores, labels)",
+        "optax": "jnp.mean(optax.losses.hinge_loss(scores, labels))",
         "scikit-learn": "sklearn.metrics.hinge_loss(y_true, scores); SGDClassifier(loss=\"hinge\")",
         "PyTorch": "no direct equivalent (nn.HingeEmbeddingLoss is a different loss)",
     },
@@ -186,7 +186,7 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
     properties=("non_negative", "convex"),
     equivalents={
         "PyTorch": "torch.nn.MultiMarginLoss(p=p, margin=m, weight=w) is variant=\"weston_watkins\"; no Crammer–Singer loss",
-        "optax": "optax.losses.multiclass_hinge_loss(scores, labels): Crammer–Singer with m = 1",
+        "optax": "jnp.mean(optax.losses.multiclass_hinge_loss(scores, labels)): Crammer–Singer with m = 1",
         "scikit-learn": "sklearn.metrics.hinge_loss(y_true, scores, labels=…): Crammer–Singer with m = 1; "
                         "LinearSVC(multi_class=\"crammer_singer\")",
         "Keras": "keras.losses.CategoricalHinge() is not Crammer–Singer (see below)",
@@ -400,7 +400,7 @@ def multilabel_margin(scores, targets):
     equivalents={
         "PyTorch": "torch.nn.SoftMarginLoss()",
         "Keras": "keras.losses.BinaryCrossentropy(from_logits=True) with labels (y + 1) / 2",
-        "optax": "optax.losses.sigmoid_binary_cross_entropy(f, (y + 1) / 2)",
+        "optax": "jnp.mean(optax.losses.sigmoid_binary_cross_entropy(f, (y + 1) / 2))",
         "scikit-learn": "SGDClassifier(loss=\"log_loss\"), LogisticRegression (labels any two classes)",
     },
     references=("Friedman, Hastie & Tibshirani, Additive Logistic Regression (2000)",),

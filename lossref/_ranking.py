@@ -478,7 +478,8 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
     properties=("non_negative", "bounded_gradient"),
     equivalents={
         "PyTorch": "torch.nn.TripletMarginLoss(margin=1.0, p=2, eps=1e-6, swap=False)",
-        "optax": "optax.losses.triplet_margin_loss (ε inside the norm: (Σ|Δ|^p + ε)^{1/p})",
+        "optax": "jnp.mean(optax.losses.triplet_margin_loss(a, p, n, norm_degree=2, eps=0.0)) at eps = 0 "
+                 "(its ε is inside the root, (ΣΔ^p + ε)^{1/p}; even degrees only, see below)",
         "pytorch-metric-learning": "losses.TripletMarginLoss(margin=0.05) (v2.8.1; mines all triplets; mean over non-zero ones)",
     },
     references=(
@@ -487,6 +488,16 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
         "Weinberger & Saul, Distance Metric Learning for Large Margin Nearest Neighbor Classification (2009)",
         "Balntas, Riba, Ponsa & Mikolajczyk, Learning local feature descriptors with triplets and shallow "
         "convolutional neural networks (2016) (the swap)",
+    ),
+    differences=(
+        Difference(
+            "optax-triplet-no-abs",
+            "optax",
+            "`optax.losses.triplet_margin_loss` (0.2.8) raises each difference to `norm_degree` without "
+            "an absolute value, (ΣΔ^p + ε)^{1/p}: that is the p-norm for even p only. With "
+            "`norm_degree=1` it sums signed differences, which can be negative, so it is not the L1 "
+            "distance `lossref`'s p = 1 uses.",
+        ),
     ),
     curve=Curve(
         x_label="distance x from anchor to negative (positive at 1)",

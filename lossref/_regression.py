@@ -37,13 +37,23 @@ def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.MSELoss() / F.mse_loss",
-        "Keras": "keras.losses.MeanSquaredError()",
-        "optax": "optax.losses.squared_error (optax.losses.l2_loss is ½ of it)",
+        "Keras": "keras.losses.MeanSquaredError()(y_true, y_pred)",
+        "optax": "jnp.mean(optax.losses.squared_error(y_pred, y_true)) (optax returns per-element values; l2_loss is ½ of it)",
         "scikit-learn": "sklearn.metrics.mean_squared_error(y_true, y_pred)",
     },
     references=(
         "Legendre (1805) and Gauss (1809), least squares",
         "Hastie, Tibshirani & Friedman, The Elements of Statistical Learning (2009), §2.4",
+    ),
+    differences=(
+        Difference(
+            "keras-sample-weight-mean-over-n",
+            "Keras",
+            "A Keras loss called with `sample_weight=w` divides Σ w·ℓ by the number of samples N "
+            "(its default reduction `\"sum_over_batch_size\"`, Keras 3.15.1), not by Σw as `lossref`'s "
+            "`weights=` does: Keras' value is `lossref`'s `reduction=\"sum\"` divided by N. "
+            "(`Model.fit(class_weight=)` weighs samples the same way.)",
+        ),
     ),
     curve=_residual_curve(),
     extremes=(
@@ -126,7 +136,7 @@ def mae(y_pred, y_true):
     equivalents={
         "PyTorch": "torch.nn.HuberLoss(delta=δ)",
         "Keras": "keras.losses.Huber(delta=δ)",
-        "optax": "optax.losses.huber_loss(delta=δ)",
+        "optax": "jnp.mean(optax.losses.huber_loss(y_pred, y_true, delta=δ))",
         "scikit-learn": "no fixed-δ loss: HuberRegressor(epsilon=) scales residuals by an estimated σ",
     },
     references=("Huber, Robust Estimation of a Location Parameter (1964)",),
@@ -181,7 +191,7 @@ def huber(y_pred, y_true, *, delta=1.0):
     robust={"outliers": "Girshick, Fast R-CNN (2015)"},
     equivalents={
         "PyTorch": "torch.nn.SmoothL1Loss(beta=β)",
-        "optax": "optax.losses.huber_loss(delta=β) / β",
+        "optax": "jnp.mean(optax.losses.huber_loss(y_pred, y_true, delta=β)) / β",
     },
     references=("Girshick, Fast R-CNN (2015)",),
     curve=_residual_curve("beta", (0.5, 1.0, 2.0), "β"),
@@ -236,7 +246,7 @@ def smooth_l1(y_pred, y_true, *, beta=1.0):
     },
     equivalents={
         "Keras": "keras.losses.LogCosh()",
-        "optax": "optax.losses.log_cosh",
+        "optax": "jnp.mean(optax.losses.log_cosh(y_pred, y_true))",
     },
     references=(
         "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning (2022)",

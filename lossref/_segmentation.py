@@ -102,7 +102,8 @@ _EXTREMES = (
     properties=("non_negative", "symmetric", "smooth"),
     equivalents={
         "Keras": "keras.losses.Dice(axis=...) — ε = 1e-7 in the denominator only; axis=None: one Dice for the whole batch",
-        "optax": "optax.losses.dice_loss(logits, targets) — takes logits; its smooth=1 is s = 2 here",
+        "optax": "optax.losses.dice_loss(logits[..., None], targets[..., None]) — takes logits (a sigmoid on one channel, "
+                 "a softmax on several); its smooth=1 is s = 2 here",
         "PyTorch": "no core function",
     },
     references=(
@@ -226,8 +227,8 @@ def jaccard(probs, targets, *, smooth=1.0):
     use_case="Segmentation where a missed pixel and a false alarm cost differently: Dice with separate weights on FP and FN.",
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
-        "Keras": "keras.losses.Tversky(alpha=β, beta=α) — its alpha multiplies the false negatives (see below)",
-        "optax": "optax.losses.dice_loss(logits, targets, alpha=α, beta=β) — takes logits; smooth=1.0",
+        "Keras": "keras.losses.Tversky(alpha=β, beta=α) in Keras ≤ 3.15.1 — its alpha multiplies the false negatives (see below)",
+        "optax": "optax.losses.dice_loss(logits[..., None], targets[..., None], alpha=α, beta=β) — takes logits; smooth=1.0",
         "PyTorch": "no core function",
     },
     references=(
@@ -238,11 +239,12 @@ def jaccard(probs, targets, *, smooth=1.0):
         Difference(
             "keras-tversky-alpha-on-false-negatives",
             "Keras",
-            "Keras' `Tversky` documents alpha as the weight of false positives, but its code multiplies "
+            "Keras' `Tversky` (3.15.1 and earlier) documents alpha as the weight of false positives, but its code multiplies "
             "alpha by Σ(1 − y_pred)·y_true — the false negatives — and beta by the false positives. It "
             "also adds only ε = 1e-7 to the denominator and, with the default `axis=None`, computes one "
             "index for the whole batch. Keras `Tversky(alpha=a, beta=b)` is `lossref` "
-            "`tversky(alpha=b, beta=a, smooth=0)` on the flattened batch, up to ε.",
+            "`tversky(alpha=b, beta=a, smooth=0)` on the flattened batch, up to ε. The swap is fixed "
+            "upstream after 3.15.1 (keras-team/keras pull request 23333): check the version you run.",
         ),
     ),
     curve=Curve(

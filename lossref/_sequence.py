@@ -52,7 +52,7 @@ def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
     equivalents={
         "PyTorch": "torch.nn.functional.cross_entropy(z.flatten(0, 1), y.flatten(), ignore_index=-100) with padding labels set to -100",
         "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=pad_id)",
-        "optax": "optax.losses.softmax_cross_entropy_with_integer_labels(z, y, where=mask), then sum / mask.sum()",
+        "optax": "jnp.sum(optax.losses.softmax_cross_entropy_with_integer_labels(z, y, where=mask)) / mask.sum()",
     },
     references=(
         "Jelinek, Mercer, Bahl & Baker, Perplexity—a measure of the difficulty of speech recognition tasks (1977)",
@@ -287,14 +287,24 @@ def _ctc_curve_args(x, target=(1,)):
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.functional.ctc_loss(log_probs.transpose(0, 1), targets, input_lengths, target_lengths, blank=0) (time-major)",
-        "Keras": "keras.losses.CTC() (logits, batch-major; label 0 is padding, the blank is the last class; per-sequence sums)",
-        "optax": "optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0) (per-sequence sums)",
+        "Keras": "keras.losses.CTC()(labels, logits) (batch-major; class 0 is the blank and label 0 the padding; "
+                 "the mean of per-sequence values: normalize=\"sequences\")",
+        "optax": "jnp.mean(optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0)) "
+                 "(per-sequence values: normalize=\"sequences\")",
     },
     references=(
         "Graves, Fernández, Gomez & Schmidhuber, Connectionist Temporal Classification (ICML 2006)",
         "PyTorch documentation, torch.nn.CTCLoss",
     ),
     differences=(
+        Difference(
+            "keras-ctc-blank-is-padding",
+            "Keras",
+            "Keras 3's `CTC` (3.15.1) uses class 0 as the blank and label 0 as the padding of `y_true`: "
+            "a target's length is its number of non-zero labels, so class 0 cannot be a label, and every "
+            "sequence uses all T frames (no input lengths). It is `lossref`'s `blank=0` with "
+            "`normalize=\"sequences\"`. The last-class blank was Keras 2's `ctc_batch_cost`.",
+        ),
         Difference(
             "pytorch-ctc-grad-through-log-softmax",
             "PyTorch",

@@ -9,7 +9,6 @@ import itertools
 import json
 import math
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,15 @@ from lossref import (
 )
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())["differences"]
+# Keras 3.15.1 and optax 0.2.8's values for the cases of framework_cases.py (run live by test_conformance_jax)
+FRAMEWORK = {c["id"]: c for fw in ("keras", "optax")
+             for c in json.loads((Path(__file__).parent / "golden" / f"{fw}.json").read_text())["cases"]}
+
+
+def framework_case(case_id):
+    """A Keras or optax case: its inputs (as arrays) and the value and gradient the framework returned."""
+    case = FRAMEWORK[case_id]
+    return {k: np.asarray(v) for k, v in case["inputs"].items()}, np.asarray(case["value"]), case["grad_value"]
 
 
 def test_every_documented_difference_has_a_test():
@@ -45,6 +53,19 @@ def test_every_documented_difference_has_a_test():
     assert len(ids) == len(set(ids))
     for difference_id in ids:
         assert f"test_{difference_id.replace('-', '_')}" in globals(), difference_id
+
+
+def test_every_keras_optax_and_sklearn_difference_runs_the_framework():
+    # its test reads a value Keras or optax computed (golden, and live in test_conformance_jax),
+    # or calls scikit-learn (a test dependency, always live)
+    import inspect
+
+    marker = {"Keras": "framework_case(", "optax": "framework_case(", "scikit-learn": "sklearn"}
+    for loss in lossref.catalog():
+        for d in loss.meta.differences:
+            if d.framework in marker:
+                test = globals()[f"test_{d.id.replace('-', '_')}"]
+                assert marker[d.framework] in inspect.getsource(test), d.id
 
 
 def test_every_pytorch_difference_has_golden_vectors():
@@ -196,6 +217,10 @@ def test_keras_hinge_01_labels():
         hinge(scores, labels01)
     # Keras' conversion, done explicitly: y = 2·y01 − 1 gives max(0, 1 − y f) = [0.7, 0, 0]
     assert hinge(scores, 2 * labels01 - 1, reduction="none").tolist() == pytest.approx([0.7, 0.0, 0.0])
+    # Keras 3.15.1 itself on 0/1 labels: the loss on 2·y − 1, not on the 0/1 values
+    x, keras, _ = framework_case("hinge-keras-01-labels")
+    assert keras == pytest.approx(hinge(x["scores"], 2 * x["y01"] - 1), rel=1e-6)
+    assert keras != pytest.approx(np.mean(np.maximum(0, 1 - x["y01"] * x["scores"])), rel=1e-2)
 
 
 def test_keras_squared_hinge_01_labels():
@@ -204,6 +229,8 @@ def test_keras_squared_hinge_01_labels():
         squared_hinge(scores, labels01)
     # Keras' conversion, done explicitly: max(0, 1 − y f)² with y = 2·y01 − 1 = [0.49, 0, 0]
     assert squared_hinge(scores, 2 * labels01 - 1, reduction="none").tolist() == pytest.approx([0.49, 0.0, 0.0])
+    x, keras, _ = framework_case("squared_hinge-keras-01-labels")
+    assert keras == pytest.approx(squared_hinge(x["scores"], 2 * x["y01"] - 1), rel=1e-6)
 
 
 def _keras_categorical_hinge(y_true, y_pred):
@@ -217,6 +244,9 @@ def test_keras_categorical_hinge_zero_floor():
     scores = np.array([[0.5, -2.0, -3.0], [0.5, 0.2, -3.0]])
     labels = np.array([0, 0])
     keras = _keras_categorical_hinge(np.eye(3)[labels], scores)
+    x, executed, _ = framework_case("multiclass_hinge-keras-zero-floor")  # Keras 3.15.1 on the same rows
+    np.testing.assert_array_equal(x["hinge_scores"], scores)
+    np.testing.assert_allclose(executed, keras, rtol=1e-12)
     ours = multiclass_hinge(scores, labels, reduction="none")
     # every wrong score negative: Keras compares with 0, Crammer–Singer with max_{j≠y} f_j = −2
     assert keras[0] == pytest.approx(0.5) and ours[0] == 0.0
@@ -276,6 +306,8 @@ def test_keras_mape_percent():
     assert lossref.mape(y_pred, y_true, eps=1e-7) * 100 == pytest.approx(keras, rel=1e-15)
     assert lossref.mape(y_pred, y_true) != pytest.approx(keras / 100, rel=1e-3)  # ε differs at y = 0
     assert lossref.mape([110.0], [100.0]) == pytest.approx(0.1, rel=1e-15)  # a fraction, not 10
+    x, executed, _ = framework_case("mape-keras-equivalent")  # Keras 3.15.1: 100 × the fraction
+    assert executed == pytest.approx(100 * lossref.mape(x["y_pred"], x["positive"]), rel=1e-6)
 
 
 def test_sklearn_mape_argument_order():
@@ -392,6 +424,9 @@ def _keras_categorical_focal(y_true, logits, alpha=0.25, gamma=2.0):
 def test_keras_categorical_focal_clips():
     z, labels = np.array([[1.0, 0.0, -1.0], [-30.0, 0.0, 0.0]]), np.array([0, 0])
     keras = _keras_categorical_focal(np.eye(3)[labels], z)
+    x, executed, _ = framework_case("softmax_focal-keras-clips-probabilities")  # Keras 3.15.1 on the same rows
+    np.testing.assert_array_equal(x["focal_edge_logits"], z)
+    np.testing.assert_allclose(executed, keras, rtol=1e-12)
     ours = softmax_focal(z, labels, alpha=0.25, reduction="none")
     assert keras[0] == pytest.approx(ours[0], rel=1e-12)  # away from the clip: the same loss
     # p_y = 1/(1 + 2e^30): lossref keeps -log p_y = 30 + log(2 + e^-30); Keras stops at -log 1e-7
@@ -471,6 +506,9 @@ def test_keras_l2_no_half():
     assert l2_penalty(theta, strength=l2) == pytest.approx(keras_value / 2, rel=1e-15)  # the ½
     assert l2_penalty(theta, strength=2 * l2) == pytest.approx(keras_value, rel=1e-15)
     np.testing.assert_allclose(l2_penalty.grad(theta, strength=2 * l2), keras_grad, rtol=1e-15)
+    x, executed, grad = framework_case("l2_penalty-keras-equivalent")  # Keras 3.15.1's L2(l2=0.35)
+    assert executed == pytest.approx(0.35 * np.sum(x["theta"] ** 2), rel=1e-14)
+    np.testing.assert_allclose(grad, 2 * 0.35 * x["theta"], rtol=1e-14)
 
 
 def test_keras_l1l2_parametrisation():
@@ -482,6 +520,8 @@ def test_keras_l1l2_parametrisation():
     assert ours == pytest.approx(keras_value, rel=1e-14)
     # the same numbers read as (strength, l1_ratio) = (l1 + l2, l1 / (l1 + l2)) are not the same penalty
     assert elastic_net_penalty(theta, strength=l1 + l2, l1_ratio=l1 / (l1 + l2)) != pytest.approx(keras_value, rel=1e-3)
+    x, executed, _ = framework_case("elastic_net_penalty-keras-equivalent")  # Keras 3.15.1's L1L2(0.01, 0.03)
+    assert executed == pytest.approx(l1 * np.abs(x["theta"]).sum() + l2 * np.sum(x["theta"] ** 2), rel=1e-14)
 
 
 def _keras_dice(y_true, y_pred, axis=None):
@@ -508,6 +548,9 @@ def test_keras_dice_epsilon_whole_batch():
     # an empty prediction on an empty target: Keras 1, lossref (s > 0) 0
     empty = np.zeros((1, 4))
     assert _keras_dice(empty, empty) == 1.0 and lossref.dice(empty, empty) == 0.0
+    x, executed, _ = framework_case("dice-keras-equivalent")  # Keras 3.15.1: the formula above
+    assert executed == pytest.approx(_keras_dice(x["masks"], x["mask_probs"]), rel=1e-12)
+    assert executed != pytest.approx(lossref.dice(x["mask_probs"], x["masks"], smooth=0.0), rel=1e-3)
 
 
 def test_keras_tversky_alpha_on_false_negatives():
@@ -516,6 +559,11 @@ def test_keras_tversky_alpha_on_false_negatives():
     keras = _keras_tversky(t, p, alpha=0.3, beta=0.7)
     assert keras == pytest.approx(lossref.tversky(p, t, alpha=0.7, beta=0.3, smooth=0.0), rel=1e-6)
     assert keras != pytest.approx(lossref.tversky(p, t, alpha=0.3, beta=0.7, smooth=0.0), rel=1e-3)
+    # Keras 3.15.1 itself: Tversky(alpha=0.7, beta=0.3) is lossref's alpha=0.3, beta=0.7
+    x, executed, _ = framework_case("tversky-keras-equivalent")
+    flat = x["mask_probs"].reshape(1, -1), x["masks"].reshape(1, -1)
+    assert executed == pytest.approx(lossref.tversky(*flat, alpha=0.3, beta=0.7, smooth=0.0), rel=1e-6)
+    assert executed != pytest.approx(lossref.tversky(*flat, alpha=0.7, beta=0.3, smooth=0.0), rel=1e-3)
 
 
 def _optax_ntxent(embeddings, labels, temperature):
@@ -537,6 +585,9 @@ def test_optax_ntxent_labels():
     u, v = rng.normal(size=(2, 5, 4))
     labels = np.r_[np.arange(5), np.arange(5)]  # the two views stacked, one label per pair
     optax_style = _optax_ntxent(np.concatenate([u, v]), labels, temperature=0.2)
+    x, executed, _ = framework_case("info_nce-optax-equivalent")  # optax 0.2.8's ntxent on two stacked views
+    assert executed == pytest.approx(_optax_ntxent(np.concatenate([x["views_u"], x["views_v"]]),
+                                                   np.r_[np.arange(4), np.arange(4)], 0.2), rel=1e-12)
     assert optax_style == pytest.approx(lossref.info_nce(u, v, temperature=0.2, form="nt_xent"), rel=1e-13)
     # it is not the one-way form, whose denominator holds only the other side's views
     assert optax_style != pytest.approx(lossref.info_nce(u, v, temperature=0.2), rel=1e-3)
@@ -740,6 +791,8 @@ def test_optax_ranking_softmax_unnormalised():
     s = np.array([[1.0, 0.5, -1.0], [0.0, 2.0, 1.0]])
     y = np.array([[2.0, 1.0, 0.5], [0.2, 0.3, 0.5]])  # graded labels, and labels that already sum to 1
     optax_style = _optax_ranking_softmax(s, y)
+    x, executed, _ = framework_case("listnet-optax-weighted-by-label-sum")  # optax 0.2.8, the mean over lists
+    assert executed == pytest.approx(np.mean(_optax_ranking_softmax(x["rank_scores"], x["rank_labels"])), rel=1e-12)
     # for positive labels optax's loss is Σy times ListNet on log y (softmax(log y) = y / Σy)
     np.testing.assert_allclose(optax_style, y.sum(-1) * lossref.listnet(s, np.log(y), reduction="none"), rtol=1e-14)
     # on the labels themselves the two differ, even for the row whose labels sum to 1
@@ -814,7 +867,6 @@ def test_js_div_pytorch_recipe():
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch not installed (make conformance); the golden values still ran")
 def test_golden_differences_and_recipes_match_torch_live():
-    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
     from torch_reference import differences, recipes
 
     def close(live, golden):  # nested dicts and (ragged) lists of numbers, strings equal
@@ -856,3 +908,55 @@ def test_trl_dpo_label_smoothing():
     robust = _trl_dpo(h, 0.5, 0.1, "robust")
     assert robust[-1] < 0 < ours[-1]
     assert robust[-1] == pytest.approx((0.9 * np.log1p(np.exp(-20.0)) - 0.1 * (20 + np.log1p(np.exp(-20.0)))) / 0.8)
+
+
+def test_keras_bce_clips():
+    x, keras, _ = framework_case("binary_cross_entropy-keras-clips-probabilities")
+    p, y = x["edge_probs"], x["edge_labels"]  # p = 1e-9 with y = 1, p = 1 − 1e-9 with y = 0
+    ours = binary_cross_entropy(p, y, reduction="none")
+    assert ours[0] == pytest.approx(-math.log(1e-9), rel=1e-12)  # the exact value, 20.7
+    assert keras[0] == pytest.approx(-math.log(1e-7), rel=1e-6)  # Keras stops at −log ε, 16.1
+    assert keras[2] == pytest.approx(-math.log(1e-7), rel=1e-6) and ours[2] == pytest.approx(-math.log(1e-9), rel=1e-6)
+    np.testing.assert_allclose(keras[[1, 3]], ours[[1, 3]], rtol=1e-6)  # inside the clip they agree
+
+
+def test_keras_sample_weight_mean_over_n():
+    x, keras, _ = framework_case("mse-keras-sample-weight")
+    r2, w = (x["y_pred"][:, 0] - x["y_true"][:, 0]) ** 2, x["w"]
+    assert keras == pytest.approx(np.sum(w * r2) / 5, rel=1e-6)  # Σwℓ / N
+    ours = lossref.mse(x["y_pred"][:, :1], x["y_true"][:, :1], weights=w[:, None])
+    assert ours == pytest.approx(np.sum(w * r2) / np.sum(w), rel=1e-14)  # Σwℓ / Σw
+    assert keras != pytest.approx(ours, rel=1e-2)
+
+
+def test_optax_focal_alpha_default():
+    x, default, _ = framework_case("sigmoid_focal-optax-default-alpha-none")
+    _, balanced, _ = framework_case("sigmoid_focal-optax-equivalent")  # alpha=0.25 passed
+    z, y = x["scores"], x["y01"]
+    assert default == pytest.approx(sigmoid_focal(z, y, alpha=None), rel=1e-12)
+    assert balanced == pytest.approx(sigmoid_focal(z, y), rel=1e-12)  # lossref's default α = 0.25
+    assert default != pytest.approx(sigmoid_focal(z, y), rel=1e-2)
+
+
+def test_keras_ctc_blank_is_padding():
+    x, keras, _ = framework_case("ctc-keras-equivalent")
+    ctc = lossref.get("ctc")
+    lp, labels = x["ctc_log_probs"], x["ctc_labels"]  # labels 1 and 2 of C = 4, padded with 0
+    lengths = (labels != 0).sum(axis=1)  # Keras' target lengths: the non-zero labels
+    frames = np.full(len(labels), lp.shape[1])  # every frame
+    assert keras == pytest.approx(ctc(lp, labels, frames, lengths, blank=0, normalize="sequences"), rel=1e-6)
+    # Keras 2's convention, the last class as the blank, gives another loss on the same labels
+    assert keras != pytest.approx(ctc(lp, labels, frames, lengths, blank=3, normalize="sequences"), rel=1e-2)
+    # the mean is over sequences, not PyTorch's per-target-length mean
+    assert keras != pytest.approx(ctc(lp, labels, frames, lengths, blank=0), rel=1e-2)
+
+
+def test_optax_triplet_no_abs():
+    x, odd, _ = framework_case("triplet_margin-optax-odd-degree")  # norm_degree=1, eps=0
+    triplet_margin = lossref.get("triplet_margin")
+    a, p, n = x["anchor"], x["pos"], x["neg"]
+    signed = np.maximum((a - p).sum(-1) - (a - n).sum(-1) + 1.0, 0.0)  # Σ(a − p) − Σ(a − n) + m, no |·|
+    assert odd == pytest.approx(signed.mean(), rel=1e-12)
+    assert odd != pytest.approx(triplet_margin(a, p, n, p=1, eps=0.0), rel=1e-2)
+    _, even, _ = framework_case("triplet_margin-optax-equivalent")  # norm_degree=2: the Euclidean distance
+    assert even == pytest.approx(triplet_margin(a, p, n, eps=0.0), rel=1e-12)

@@ -237,12 +237,22 @@ def frameworks_block(loss):
     lines = ["## Framework mapping", "", "| Framework | Equivalent |", "|---|---|"]
     lines += [f"| {fw} | {_cell(_code_spans(eq))} |" for fw, eq in meta.equivalents.items()]
     lines.append("")
+    # the versions come from the golden files the conformance tests check, never typed here
+    checked = []
     if loss.name in _golden_names():
-        lines.append(
-            "Values and gradients are checked against PyTorch 2.13 in float64 to a relative "
-            "tolerance of 1e-10, on random inputs, extremes and every hyperparameter path."
-        )
-        lines.append("")
+        version = json.loads(GOLDEN.read_text())["torch"].split("+")[0]
+        checked.append(f"PyTorch {version} (values and gradients in float64 to a relative tolerance of 1e-10, "
+                       "on random inputs, extremes and every hyperparameter path)")
+    for framework, tolerance in (("Keras", "to 1e-6: Keras averages in float32"), ("optax", "to 1e-12")):
+        path = GOLDEN.with_name(f"{framework.lower()}.json")
+        golden = json.loads(path.read_text()) if path.exists() else {"cases": []}
+        calls = [c for c in golden["cases"] if c["loss"] == loss.name]
+        if calls:
+            backend = f" on JAX {golden['jax']}" if framework == "Keras" else ""
+            checked.append(f"{framework} {golden['version']}{backend} ({len(calls)} call{'s' * (len(calls) > 1)}, "
+                           f"{tolerance})")
+    if checked:
+        lines += ["Executed against " + "; ".join(checked) + ".", ""]
     lines += ["### Framework differences", ""]
     if meta.differences:
         lines += ["| Framework | Difference |", "|---|---|"]
@@ -400,15 +410,39 @@ def compare_block():
 FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
 
 
+def _executed():
+    """(loss, framework) pairs the golden files hold a passing case for, and each framework's version."""
+    pairs, versions = set(), {}
+    if GOLDEN.exists():
+        torch_golden = json.loads(GOLDEN.read_text())
+        versions["PyTorch"] = torch_golden["torch"].split("+")[0]
+        pairs |= {(case["loss"], "PyTorch") for case in torch_golden["cases"]}
+    for framework in ("Keras", "optax"):
+        path = GOLDEN.with_name(f"{framework.lower()}.json")
+        if path.exists():
+            golden = json.loads(path.read_text())
+            versions[framework] = golden["version"]
+            pairs |= {(case["loss"], framework) for case in golden["cases"]}
+    return pairs, versions
+
+
 def translation_block():
-    """Every loss's names in the frameworks, then its arguments, domain and denominator."""
+    """Every loss's names in the frameworks, then its arguments, domain and denominator.
+
+    A PyTorch, Keras or optax cell is filled only where a conformance case runs that call
+    (its golden file holds the case); scikit-learn's cells are checked live by the tests.
+    """
     losses = sorted(lossref.catalog(), key=lambda loss: (_family_order(loss.meta.family), loss.name))
-    names = ["| Loss | " + " | ".join(FRAMEWORKS) + " |", "|---" * (len(FRAMEWORKS) + 1) + "|"]
+    executed, versions = _executed()
+    checked = ", ".join(f"{fw} {v}" for fw, v in versions.items())
+    names = [f"Executed against {checked}: a cell of those frameworks is empty (—) where no case runs the call.", "",
+             "| Loss | " + " | ".join(FRAMEWORKS) + " |", "|---" * (len(FRAMEWORKS) + 1) + "|"]
     conventions = ["| Loss | `lossref` call | First argument | `\"mean\"` divides by | Known differences |",
                    "|---|---|---|---|---|"]
     for loss in losses:
         link = f"[`{loss.name}`](../losses/{loss.name}.md)"
-        eq = loss.meta.equivalents
+        eq = {fw: text for fw, text in loss.meta.equivalents.items()
+              if fw not in versions or (loss.name, fw) in executed}
         names.append(f"| {link} | " + " | ".join(_cell(_code_spans(eq[fw])) if fw in eq else "—" for fw in FRAMEWORKS) + " |")
         hyper = ", ".join(f"{k}={'…' if k in loss.meta.required else _hyper_text(v)}" for k, v in loss.hyperparameters.items())
         call = f"`{loss.name}({', '.join(loss.arg_names)}{', *, ' + hyper if hyper else ''})`"

@@ -1,0 +1,249 @@
+"""The Keras and optax conformance cases: each is a call into the framework, written as it runs.
+
+A case names the lossref loss, the framework, the exact ``call`` (a Python expression over the
+case's ``inputs``, run by scripts/jax_reference.py with ``keras``, ``optax`` and ``jnp`` in scope)
+and ``ours``, the lossref expression that must give the same value (``None``: no lossref
+expression does, and a test in test_differences.py reads the stored value instead). ``grad``
+names the input both sides are differentiated by (the first argument of ``ours``), or is None.
+
+Keras is run with floatx float64 on the JAX backend with x64 enabled, but its ``ops.mean``
+still computes in float32 (Keras 3.15.1 maps 64-bit to 32-bit in ``result_type``: see
+``test_keras_mean_is_float32``), so a Keras loss that averages over the last axis is only
+float32-exact: Keras cases compare at ``rtol=1e-6``. optax runs in float64 throughout: 1e-12.
+"""
+
+import numpy as np
+
+KERAS_VERSION, OPTAX_VERSION, JAX_VERSION = "3.15.1", "0.2.8", "0.10.2"
+RTOL = {"Keras": 1e-6, "optax": 1e-12}
+
+
+def _inputs():
+    rng = np.random.default_rng(15)
+    n, c = 5, 4
+    labels = np.array([0, 2, 1, 3, 2])
+    onehot = np.eye(c)[labels]
+    q = rng.uniform(0.1, 1.0, size=(n, c))
+    p = rng.uniform(0.1, 1.0, size=(n, c))
+    seq_mask = np.array([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0]])
+    ctc_logits = rng.normal(size=(3, 6, 4))
+    return {
+        "y_pred": rng.normal(size=(n, 3)),
+        "y_true": rng.normal(size=(n, 3)),
+        "positive": rng.uniform(0.5, 3.0, size=(n, 3)),  # targets away from 0 (MAPE)
+        "probs": rng.uniform(0.05, 0.95, size=(n, 3)),
+        "y01": rng.integers(0, 2, size=(n, 3)).astype(float),
+        "ypm": 2.0 * rng.integers(0, 2, size=(n, 3)) - 1.0,
+        "logits": 2.0 * rng.normal(size=(n, c)),
+        "scores": 2.0 * rng.normal(size=(n, 3)),
+        "labels": labels,
+        "onehot": onehot,
+        "q": q / q.sum(axis=1, keepdims=True),
+        "p": p / p.sum(axis=1, keepdims=True),
+        "log_p": np.log(p / p.sum(axis=1, keepdims=True)),
+        # Cui et al.'s class-balanced weights (1 − β)/(1 − β^n_c), scaled to sum to C, looked up per label
+        "cb_weight": _class_balanced_weights([50, 5, 20, 1], 0.99)[labels],
+        "rate": rng.uniform(0.2, 4.0, size=(n, 3)),
+        "counts": rng.integers(0, 6, size=(n, 3)).astype(float),
+        "masks": rng.integers(0, 2, size=(2, 6)).astype(float),
+        "mask_probs": rng.uniform(0.05, 0.95, size=(2, 6)),
+        "mask_logits": rng.normal(size=(2, 6)),
+        "seq_logits": rng.normal(size=(3, 4, 5)),
+        "seq_tokens": rng.integers(0, 5, size=(3, 4)) * seq_mask.astype(int),
+        "seq_mask": seq_mask,
+        # labels 1..2 of C = 4 padded with 0 (Keras: 0 is padding and blank); every frame used
+        "ctc_log_probs": ctc_logits - np.log(np.exp(ctc_logits).sum(axis=-1, keepdims=True)),
+        "ctc_labels": np.array([[1, 2, 0], [2, 2, 1], [1, 0, 0]]),
+        "ctc_input_lengths": np.array([6, 6, 6]),
+        "ctc_label_lengths": np.array([2, 3, 1]),
+        "anchor": rng.normal(size=(n, 3)),
+        "pos": rng.normal(size=(n, 3)),
+        "neg": rng.normal(size=(n, 3)),
+        "theta": rng.normal(size=6),
+        "edge_probs": np.array([1e-9, 0.5, 1.0 - 1e-9, 0.3]),
+        "edge_labels": np.array([1.0, 0.0, 0.0, 1.0]),
+        "hinge_scores": np.array([[0.5, -2.0, -3.0], [0.5, 0.2, -3.0]]),
+        "hinge_onehot": np.eye(3)[[0, 0]],
+        "focal_edge_logits": np.array([[1.0, 0.0, -1.0], [-30.0, 0.0, 0.0]]),
+        "focal_edge_onehot": np.eye(3)[[0, 0]],
+        "rank_scores": rng.normal(size=(3, 4)),
+        "rank_labels": np.array([[3.0, 0.5, 1.0, 0.25], [1.0, 1.0, 0.5, 2.0], [0.5, 0.25, 4.0, 1.0]]),
+        "views_u": rng.normal(size=(4, 3)),
+        "views_v": rng.normal(size=(4, 3)),
+        "w": rng.uniform(0.1, 3.0, size=n),
+    }
+
+
+def _class_balanced_weights(counts, beta):
+    w = (1 - beta) / (1 - beta ** np.asarray(counts, dtype=float))
+    return w * len(counts) / w.sum()
+
+
+def _case(loss, framework, call, ours, grad=None, rtol=None, kind="equivalent"):
+    return {"id": f"{loss}-{framework.lower()}-{kind}", "loss": loss, "framework": framework, "kind": kind,
+            "call": call, "ours": ours, "grad": grad, "rtol": rtol or RTOL[framework]}
+
+
+K, OX = "Keras", "optax"
+SPARSE = "keras.losses.SparseCategoricalCrossentropy(from_logits=True)"
+BCE_LOGITS = "keras.losses.BinaryCrossentropy(from_logits=True)"
+
+CASES = [
+    # regression
+    _case("mse", K, "keras.losses.MeanSquaredError()(y_true, y_pred)", "lossref.mse(y_pred, y_true)", "y_pred"),
+    _case("mse", OX, "jnp.mean(optax.losses.squared_error(y_pred, y_true))", "lossref.mse(y_pred, y_true)", "y_pred"),
+    _case("mse", OX, "2 * jnp.mean(optax.losses.l2_loss(y_pred, y_true))", "lossref.mse(y_pred, y_true)", "y_pred",
+          kind="l2-loss-is-half"),
+    # Keras divides the weighted sum by N (one column: Keras' mean over the last axis is the value)
+    _case("mse", K, "keras.losses.MeanSquaredError()(y_true[:, :1], y_pred[:, :1], sample_weight=w)",
+          "lossref.mse(y_pred[:, :1], y_true[:, :1], weights=w[:, None], reduction='sum') / 5", kind="sample-weight"),
+    _case("mae", K, "keras.losses.MeanAbsoluteError()(y_true, y_pred)", "lossref.mae(y_pred, y_true)", "y_pred"),
+    _case("huber", K, "keras.losses.Huber(delta=0.7)(y_true, y_pred)", "lossref.huber(y_pred, y_true, delta=0.7)", "y_pred"),
+    _case("huber", OX, "jnp.mean(optax.losses.huber_loss(y_pred, y_true, delta=0.7))",
+          "lossref.huber(y_pred, y_true, delta=0.7)", "y_pred"),
+    _case("smooth_l1", OX, "jnp.mean(optax.losses.huber_loss(y_pred, y_true, delta=0.7)) / 0.7",
+          "lossref.smooth_l1(y_pred, y_true, beta=0.7)", "y_pred"),
+    _case("log_cosh", K, "keras.losses.LogCosh()(y_true, y_pred)", "lossref.log_cosh(y_pred, y_true)", "y_pred"),
+    _case("log_cosh", OX, "jnp.mean(optax.losses.log_cosh(y_pred, y_true))", "lossref.log_cosh(y_pred, y_true)", "y_pred"),
+    _case("rmse", K, "metric(keras.metrics.RootMeanSquaredError(), y_true, y_pred)", "lossref.rmse(y_pred, y_true)"),
+    _case("mape", K, "keras.losses.MeanAbsolutePercentageError()(positive, y_pred)", "100 * lossref.mape(y_pred, positive)"),
+    # classification
+    _case("binary_cross_entropy", K, "keras.losses.BinaryCrossentropy()(y01, probs)",
+          "lossref.binary_cross_entropy(probs, y01)", "probs"),
+    _case("binary_cross_entropy", K, "keras.losses.BinaryCrossentropy(reduction=None)(edge_labels[:, None], edge_probs[:, None])",
+          "lossref.binary_cross_entropy(np.clip(edge_probs, 1e-7, 1 - 1e-7), edge_labels, reduction='none')",
+          kind="clips-probabilities"),
+    _case("binary_cross_entropy_with_logits", K, f"{BCE_LOGITS}(y01, scores)",
+          "lossref.binary_cross_entropy_with_logits(scores, y01)", "scores"),
+    _case("binary_cross_entropy_with_logits", OX, "jnp.mean(optax.losses.sigmoid_binary_cross_entropy(scores, y01))",
+          "lossref.binary_cross_entropy_with_logits(scores, y01)", "scores"),
+    _case("softmax_cross_entropy", K, "keras.losses.CategoricalCrossentropy(from_logits=True)(q, logits)",
+          "lossref.softmax_cross_entropy(logits, q)", "logits"),
+    _case("softmax_cross_entropy", K, "keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2)(onehot, logits)",
+          "lossref.softmax_cross_entropy(logits, labels, label_smoothing=0.2)", "logits", kind="label-smoothing"),
+    _case("softmax_cross_entropy", OX, "jnp.mean(optax.losses.softmax_cross_entropy(logits, q))",
+          "lossref.softmax_cross_entropy(logits, q)", "logits"),
+    _case("softmax_cross_entropy", OX, "jnp.mean(optax.losses.softmax_cross_entropy(logits, optax.smooth_labels(onehot, 0.2)))",
+          "lossref.softmax_cross_entropy(logits, labels, label_smoothing=0.2)", "logits", kind="label-smoothing"),
+    _case("sparse_categorical_cross_entropy", K, f"{SPARSE}(labels, logits)",
+          "lossref.sparse_categorical_cross_entropy(logits, labels)", "logits"),
+    _case("sparse_categorical_cross_entropy", K,
+          "keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2)(onehot, logits)",
+          "lossref.sparse_categorical_cross_entropy(logits, labels, label_smoothing=0.2)", "logits", kind="label-smoothing"),
+    _case("sparse_categorical_cross_entropy", OX, "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels))",
+          "lossref.sparse_categorical_cross_entropy(logits, labels)", "logits"),
+    _case("sigmoid_focal", K,
+          "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.25, gamma=2.0, from_logits=True)(y01, scores)",
+          "lossref.sigmoid_focal(scores, y01, alpha=0.25, gamma=2.0)", "scores"),
+    _case("sigmoid_focal", OX, "jnp.mean(optax.losses.sigmoid_focal_loss(scores, y01, alpha=0.25, gamma=2.0))",
+          "lossref.sigmoid_focal(scores, y01, alpha=0.25, gamma=2.0)", "scores"),
+    _case("sigmoid_focal", OX, "jnp.mean(optax.losses.sigmoid_focal_loss(scores, y01))",
+          "lossref.sigmoid_focal(scores, y01, alpha=None)", "scores", kind="default-alpha-none"),
+    _case("softmax_focal", K, "keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=True)(onehot, logits)",
+          "lossref.softmax_focal(logits, labels, alpha=0.25, gamma=2.0)", "logits"),
+    _case("softmax_focal", K,
+          "keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=True, reduction=None)"
+          "(focal_edge_onehot, focal_edge_logits)", None, kind="clips-probabilities"),
+    # Model.fit(class_weight=) passes w[y] as each sample's weight; the mean stays over N
+    _case("class_balanced", K, f"{SPARSE}(labels, logits, sample_weight=cb_weight)",
+          "lossref.class_balanced(logits, labels, samples_per_class=[50, 5, 20, 1], beta=0.99)", "logits"),
+    _case("zero_one", K, "1 - metric(keras.metrics.SparseCategoricalAccuracy(), labels, logits)",
+          "lossref.zero_one(logits, labels)"),
+    # divergences: Keras takes (y_true, y_pred) = (target, prediction) as probabilities; optax takes
+    # the prediction's log-probabilities first, as lossref
+    _case("kl_div", K, "keras.losses.KLDivergence()(q, p)", "lossref.kl_div(log_p, q)"),
+    _case("kl_div", OX, "jnp.mean(optax.losses.kl_divergence(log_p, q))", "lossref.kl_div(log_p, q)", "log_p"),
+    # Keras renormalises p: on the simplex the values agree, the gradients differ off it (by 1/(NΣp))
+    _case("cross_entropy", K, "keras.losses.CategoricalCrossentropy()(q, p)", "lossref.cross_entropy(p, q)"),
+    # generative
+    _case("gan_discriminator", K, f"{BCE_LOGITS}(jnp.ones_like(y_pred), y_pred) + {BCE_LOGITS}(jnp.zeros_like(y_true), y_true)",
+          "lossref.gan_discriminator(y_pred, y_true)", "y_pred"),
+    _case("gan_generator", K, f"{BCE_LOGITS}(jnp.ones_like(y_pred), y_pred)", "lossref.gan_generator(y_pred)", "y_pred"),
+    # sequence
+    _case("sequence_cross_entropy", K,
+          "keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)"
+          "(jnp.where(seq_mask > 0, seq_tokens, -1), seq_logits)",
+          "lossref.sequence_cross_entropy(seq_logits, seq_tokens, mask=seq_mask)", "seq_logits"),
+    _case("sequence_cross_entropy", OX,
+          "jnp.sum(optax.losses.softmax_cross_entropy_with_integer_labels(seq_logits, seq_tokens, where=seq_mask > 0))"
+          " / seq_mask.sum()",
+          "lossref.sequence_cross_entropy(seq_logits, seq_tokens, mask=seq_mask)", "seq_logits"),
+    # Keras and optax take logits and apply log_softmax: log-probabilities pass through unchanged
+    _case("ctc", K, "keras.losses.CTC()(ctc_labels, ctc_log_probs)",
+          "lossref.ctc(ctc_log_probs, ctc_labels, ctc_input_lengths, ctc_label_lengths, blank=0, normalize='sequences')"),
+    _case("ctc", OX, "jnp.mean(optax.ctc_loss(ctc_log_probs, jnp.zeros(ctc_log_probs.shape[:2]), ctc_labels, "
+          "(ctc_labels == 0).astype(float), blank_id=0))",
+          "lossref.ctc(ctc_log_probs, ctc_labels, ctc_input_lengths, ctc_label_lengths, blank=0, normalize='sequences')"),
+    # margin
+    _case("hinge", K, "keras.losses.Hinge()(ypm, scores)", "lossref.hinge(scores, ypm)", "scores"),
+    _case("hinge", K, "keras.losses.Hinge()(y01, scores)", "lossref.hinge(scores, 2 * y01 - 1)", "scores",
+          kind="01-labels"),
+    _case("hinge", OX, "jnp.mean(optax.losses.hinge_loss(scores, ypm))", "lossref.hinge(scores, ypm)", "scores"),
+    _case("squared_hinge", K, "keras.losses.SquaredHinge()(ypm, scores)", "lossref.squared_hinge(scores, ypm)", "scores"),
+    _case("squared_hinge", K, "keras.losses.SquaredHinge()(y01, scores)", "lossref.squared_hinge(scores, 2 * y01 - 1)",
+          "scores", kind="01-labels"),
+    _case("multiclass_hinge", OX, "jnp.mean(optax.losses.multiclass_hinge_loss(logits, labels))",
+          "lossref.multiclass_hinge(logits, labels)", "logits"),
+    _case("multiclass_hinge", K, "keras.losses.CategoricalHinge(reduction=None)(hinge_onehot, hinge_scores)", None,
+          kind="zero-floor"),
+    _case("soft_margin", K, f"{BCE_LOGITS}((ypm + 1) / 2, scores)", "lossref.soft_margin(scores, ypm)", "scores"),
+    _case("soft_margin", OX, "jnp.mean(optax.losses.sigmoid_binary_cross_entropy(scores, (ypm + 1) / 2))",
+          "lossref.soft_margin(scores, ypm)", "scores"),
+    # probabilistic
+    _case("poisson_nll", K, "keras.losses.Poisson()(counts, rate)", "lossref.poisson_nll(rate, counts, log_input=False, eps=1e-7)",
+          "rate"),
+    # segmentation: Keras' default axis=None is one score over the whole batch; optax's dice_loss
+    # applies a sigmoid to a single channel and sums over the middle (pixel) axes
+    _case("dice", K, "keras.losses.Dice()(masks, mask_probs)", "lossref.dice(mask_probs.reshape(1, -1), masks.reshape(1, -1), smooth=0.0)",
+          "mask_probs"),
+    _case("dice", K, "keras.losses.Dice(axis=1)(masks, mask_probs)", "lossref.dice(mask_probs, masks, smooth=0.0)", "mask_probs",
+          kind="per-image"),
+    _case("dice", OX, "jnp.mean(optax.losses.dice_loss(mask_logits[..., None], masks[..., None]))",
+          "lossref.dice(1 / (1 + np.exp(-mask_logits)), masks, smooth=2.0)"),
+    _case("tversky", K, "keras.losses.Tversky(alpha=0.7, beta=0.3)(masks, mask_probs)",
+          "lossref.tversky(mask_probs.reshape(1, -1), masks.reshape(1, -1), alpha=0.3, beta=0.7, smooth=0.0)", "mask_probs"),
+    _case("tversky", OX, "jnp.mean(optax.losses.dice_loss(mask_logits[..., None], masks[..., None], alpha=0.3, beta=0.7))",
+          "lossref.tversky(1 / (1 + np.exp(-mask_logits)), masks, alpha=0.3, beta=0.7, smooth=1.0)"),
+    # no focal Tversky loss in either: the Tversky loss raised to γ
+    _case("focal_tversky", K, "keras.losses.Tversky(alpha=0.7, beta=0.3)(masks, mask_probs) ** 0.75",
+          "lossref.focal_tversky(mask_probs.reshape(1, -1), masks.reshape(1, -1), alpha=0.3, beta=0.7, gamma=0.75, smooth=0.0)",
+          "mask_probs"),
+    _case("focal_tversky", OX,
+          "jnp.mean(optax.losses.dice_loss(mask_logits[..., None], masks[..., None], alpha=0.3, beta=0.7) ** 0.75)",
+          "lossref.focal_tversky(1 / (1 + np.exp(-mask_logits)), masks, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0)"),
+    # ranking, listwise, contrastive
+    _case("triplet_margin", OX, "jnp.mean(optax.losses.triplet_margin_loss(anchor, pos, neg, eps=0.0))",
+          "lossref.triplet_margin(anchor, pos, neg, eps=0.0)", "anchor"),
+    _case("triplet_margin", OX, "jnp.mean(optax.losses.triplet_margin_loss(anchor, pos, neg, norm_degree=1, eps=0.0))",
+          None, kind="odd-degree"),
+    _case("listnet", OX, "jnp.mean(optax.losses.ranking_softmax_loss(rank_scores, rank_labels))",
+          "lossref.listnet(rank_scores, np.log(rank_labels), weights=rank_labels.sum(axis=1), reduction='sum') / 3",
+          kind="weighted-by-label-sum"),
+    _case("info_nce", OX, "optax.losses.ntxent(jnp.concatenate([views_u, views_v]), jnp.concatenate([jnp.arange(4)] * 2), 0.2)",
+          "lossref.info_nce(views_u, views_v, temperature=0.2, form='nt_xent')", "views_u"),
+    # regularisation: Keras' regularisers return the penalty; optax's add_decayed_weights adds λθ
+    # to the update, the gradient of the penalty
+    _case("l2_penalty", K, "keras.regularizers.L2(l2=0.35)(theta)", "lossref.l2_penalty(theta, strength=0.7)", "theta"),
+    _case("l2_penalty", OX, "optax.add_decayed_weights(0.7).update(jnp.zeros_like(theta), None, theta)[0]",
+          "lossref.l2_penalty.grad(theta, strength=0.7)"),
+    _case("l1_penalty", K, "keras.regularizers.L1(l1=0.3)(theta)", "lossref.l1_penalty(theta, strength=0.3)", "theta"),
+    _case("elastic_net_penalty", K, "keras.regularizers.L1L2(l1=0.01, l2=0.03)(theta)",
+          "lossref.elastic_net_penalty(theta, strength=0.07, l1_ratio=1 / 7)", "theta"),
+]
+
+
+def cases():
+    """Every case with its inputs, in a fixed order: the golden files store them as listed."""
+    inputs = _inputs()
+    out = []
+    for case in CASES:
+        names = sorted(n for n in inputs if _mentions(case, n))
+        out.append(dict(case, inputs={n: inputs[n].tolist() for n in names}))
+    return out
+
+
+def _mentions(case, name):
+    import re
+
+    text = case["call"] + " " + (case["ours"] or "")
+    return re.search(rf"\b{name}\b", text) is not None

@@ -1,0 +1,104 @@
+"""Every PyTorch, Keras, optax and scikit-learn equivalent on a loss page is executed by a
+conformance case, or is listed here: not runnable (with the reason), or a known gap.
+
+The equivalents stay prose in each loss's metadata; the case registries say which
+(loss, framework) pairs run: tests/framework_cases.py (Keras, optax), the PyTorch golden
+cases (tests/conformance_cases.py) and the scikit-learn rows of test_conformance_sklearn.
+"""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import lossref
+
+import framework_cases
+import test_conformance_sklearn as sklearn_cases
+from conformance_cases import NO_TORCH
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
+
+
+def _hook():
+    """The site's page hook (docs/hooks/lossref_pages.py), which builds the framework blocks."""
+    spec = importlib.util.spec_from_file_location("lossref_pages", ROOT / "docs" / "hooks" / "lossref_pages.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    return hook
+
+# the framework has no such function: the entry says so and names what comes closest
+NOT_RUNNABLE = {
+    ("huber", "scikit-learn"): "no fixed-δ Huber loss: HuberRegressor estimates a scale σ with the fit",
+    ("smape", "scikit-learn"): "no SMAPE in scikit-learn",
+    ("jaccard", "Keras"): "no soft Jaccard loss in Keras; keras.metrics.IoU is a hard, thresholded metric",
+    ("knowledge_distillation", "Keras"): "no distillation loss in Keras (only an example script)",
+    ("vae_elbo", "Keras"): "the ELBO is code in a Keras example, written by hand, not a library call",
+}
+
+# runnable, but no case runs them yet: this list may only shrink
+GAPS = {
+    ("rmse", "PyTorch"): "a recipe (sqrt of F.mse_loss); checked against scikit-learn and mpmath instead",
+    ("zero_one", "PyTorch"): "a recipe (argmax != y); checked against scikit-learn and mpmath instead",
+}
+MAX_GAPS = 2
+
+
+def covered():
+    """(loss, framework) pairs that a conformance case runs."""
+    pairs = {(c["loss"], c["framework"]) for c in framework_cases.CASES}
+    pairs |= {(loss.name, "PyTorch") for loss in lossref.catalog() if loss.name not in NO_TORCH}
+    pairs.add(("perceptual", "PyTorch"))  # test_perceptual_matches_torch_autograd
+    pairs |= {(row[0], "scikit-learn") for row in sklearn_cases.CASES + sklearn_cases.PENALIZED}
+    pairs.add(("jaccard", "scikit-learn"))  # test_jaccard_on_hard_masks_is_one_minus_jaccard_score
+    return pairs
+
+
+def equivalents():
+    return {(loss.name, fw) for loss in lossref.catalog() for fw in loss.meta.equivalents if fw in FRAMEWORKS}
+
+
+def test_every_equivalent_runs_or_says_why_not():
+    missing = equivalents() - covered() - NOT_RUNNABLE.keys() - GAPS.keys()
+    assert not missing, f"equivalents without a conformance case: {sorted(missing)}"
+
+
+def test_the_exception_lists_are_current():
+    # an entry that a case now runs, or whose equivalent is gone, must leave the lists
+    for pairs in (NOT_RUNNABLE, GAPS):
+        assert not pairs.keys() & covered(), sorted(pairs.keys() & covered())
+        assert pairs.keys() <= equivalents(), sorted(pairs.keys() - equivalents())
+        assert all(reason.strip() for reason in pairs.values())
+    assert len(GAPS) <= MAX_GAPS  # close a gap with a case; never add one
+
+
+def test_a_not_runnable_entry_says_so_on_the_page():
+    for name, fw in NOT_RUNNABLE:
+        text = lossref.get(name).meta.equivalents[fw].lower()
+        assert text.startswith(("no ", "none", "the vae example")), (name, fw, text)
+
+
+def test_pages_read_the_versions_from_the_golden_files():
+    hook = _hook()
+    assert not any(v in Path(hook.__file__).read_text() for v in ("2.13", "3.15", "0.2.8"))  # no version typed in the hook
+    golden = {fw: json.loads((ROOT / "tests" / "golden" / f"{fw}.json").read_text()) for fw in ("torch", "keras", "optax")}
+    block = hook.frameworks_block(lossref.get("huber"))
+    assert f"PyTorch {golden['torch']['torch'].split('+')[0]} " in block
+    assert f"Keras {golden['keras']['version']} on JAX {golden['keras']['jax']} " in block
+    assert f"optax {golden['optax']['version']} " in block
+    # a loss that no PyTorch, Keras or optax case runs (scikit-learn checks it live) claims none
+    assert "Executed against" not in hook.frameworks_block(lossref.get("tweedie_deviance"))
+
+
+def test_translation_table_shows_only_executed_calls():
+    hook = _hook()
+    names_table = hook.translation_block().split("### Arguments")[0]
+    rows = {line.split(" | ")[0]: line.split(" | ")[1:] for line in names_table.splitlines() if line.startswith("| [`")}
+    columns = dict(zip(hook.FRAMEWORKS, zip(*rows.values(), strict=True), strict=True))
+    names = [key[key.index("`") + 1:key.index("`]")] for key in rows]
+    root = ROOT / "tests" / "golden"
+    golden = {(case["loss"], fw) for fw, file in (("PyTorch", "torch"), ("Keras", "keras"), ("optax", "optax"))
+              for case in json.loads((root / f"{file}.json").read_text())["cases"]}
+    for fw in ("PyTorch", "Keras", "optax"):
+        for name, cell in zip(names, columns[fw], strict=True):
+            assert (cell.strip(" |") != "—") == ((name, fw) in golden and fw in lossref.get(name).meta.equivalents), (name, fw)
