@@ -132,6 +132,9 @@ class Meta:
     coupled: bool = False  # each sample's loss depends on the other rows (InfoNCE's negatives)
     # (arguments, **hyperparameters) -> each sample's factor under "mean" only (CTC: 1/target length)
     mean_scale: Callable = None
+    # (arguments, **hyperparameters) -> why no sample counts toward "mean" (its norm is all 0),
+    # naming the argument at fault (class_weights, mask, labels)
+    empty_mean: Callable = None
 
 
 class Loss:
@@ -262,11 +265,13 @@ class Loss:
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
         values, grad = out[0], out[1]
+        norm = out[2] if len(out) > 2 else None
+        if reduction == "mean" and self.meta.empty_mean is not None and norm is not None and not np.any(norm):
+            raise ValueError(f"the mean is undefined: {self.meta.empty_mean(*arrays, **hyper)}; use reduction='sum'")
         if callable(grad):  # a deferred backward pass: run only when a gradient is asked for
             grad = grad() if want_grad else None
         if isinstance(grad, dict):
             grad = grad[target] if want_grad else None
-        norm = out[2] if len(out) > 2 else None
         context = out[3] if len(out) > 3 else {}  # keywords for ``outer``
         mean_scale = None
         if self.meta.mean_scale is not None and reduction == "mean":
