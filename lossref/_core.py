@@ -267,7 +267,10 @@ class Loss:
         values, grad = out[0], out[1]
         norm = out[2] if len(out) > 2 else None
         if reduction == "mean" and self.meta.empty_mean is not None and norm is not None and not np.any(norm):
-            raise ValueError(f"the mean is undefined: {self.meta.empty_mean(*arrays, **hyper)}; use reduction='sum'")
+            raise ValueError(
+                f"the mean is undefined: the denominator is 0 ({self.meta.empty_mean(*arrays, **hyper)}); "
+                "use reduction='sum'"
+            )
         if callable(grad):  # a deferred backward pass: run only when a gradient is asked for
             grad = grad() if want_grad else None
         if isinstance(grad, dict):

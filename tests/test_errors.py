@@ -368,8 +368,8 @@ EMPTY_MEAN = [
 @pytest.mark.parametrize("name, args, hyper, message", EMPTY_MEAN, ids=[f"{r[0]}-{i}" for i, r in enumerate(EMPTY_MEAN)])
 def test_an_empty_mean_names_its_cause(name, args, hyper, message):
     loss = lossref.get(name)
-    _raises(ValueError, f"the mean is undefined: {message}", loss, args, **hyper)
-    _raises(ValueError, f"the mean is undefined: {message}", loss.grad, args, **hyper)
+    _raises(ValueError, f"the mean is undefined: the denominator is 0 ({message}", loss, args, **hyper)
+    _raises(ValueError, f"the mean is undefined: the denominator is 0 ({message}", loss.grad, args, **hyper)
     assert loss(*args, reduction="sum", **hyper) == 0.0  # the sum of nothing is 0
 
 
