@@ -391,11 +391,11 @@ def _distillation(student_logits, teacher_logits, temperature):
     """T²·KL(p_t ‖ p_s) per row and its gradient T (p_s − p_t), at temperature T.
 
     Rows whose logits differ by at most T/2 (every row once T is large) use the centred
-    difference u = Δz − Σ p_t Δz (Δz = z_s − z_t), e = u/T: KL = log1p(S) exactly, with
-    S = Σ p_t (e^e − 1 − e) a sum of non-negative terms, so T²·KL = Σ p_t u²·(series) ·
+    difference u = Δz − Σ p_t Δz (Δz = z_s − z_t), x = u/T (|x| ≤ 1): KL = log1p(S) exactly,
+    with S = Σ p_t (exp(x) − 1 − x) a sum of non-negative terms, so T²·KL = Σ p_t u²·(series) ·
     log1p(S)/S never subtracts two O(1/T) numbers to get an O(1/T²) one, and never forms T²
     (which overflows from T ≈ 1.3e154 while T²·KL tends to ½ Var_{p_t}(Δz)). The gradient is
-    T p_t expm1(e − log1p(S)) = p_t (u − ℓ/T)·expm1(w)/w with w = (u − ℓ/T)/T. Other rows,
+    T p_t expm1(x − log1p(S)) = p_t (u − ℓ/T)·expm1(w)/w with w = (u − ℓ/T)/T. Other rows,
     far apart, take the difference of the two log-softmaxes, which cancels nothing there.
     """
     t = temperature
