@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_float_array, positive, real_scalar
+from ._checks import as_float_array, flag, positive, real_scalar
 from ._core import Curve, Difference, class_axis_loss
 from ._domains import CLASS_LABEL, VECTORS, Domain
 from ._labels import _check_labels, _p_minus_onehot, _pick
@@ -204,8 +204,7 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
             f"margin must be in [0, π) radians; got {margin}"
             + (" (pytorch-metric-learning's ArcFaceLoss takes degrees: 28.6° is 0.4992 rad)" if m >= math.pi else "")
         )
-    if not isinstance(easy_margin, bool | np.bool_):
-        raise TypeError(f"easy_margin must be True or False; got {easy_margin!r}")
+    flag(easy_margin=easy_margin)
     _, labels = _check_labels(labels, cosines, "labels", None)
     target, slope = _arc_target(_pick(cosines, labels), m, bool(easy_margin))
     return _scaled_cross_entropy(cosines, labels, target, slope, float(scale))

@@ -15,7 +15,9 @@ def as_float_array(value, name):
     """
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # ragged lists and the like
+    except ValueError as exc:  # ragged lists: numpy's message does not say which argument
+        raise ragged_error(name, exc) from None
+    except Exception as exc:
         raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
     if arr.dtype == bool or not (
         np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
@@ -31,9 +33,25 @@ def as_float_array(value, name):
     return arr
 
 
+def ragged_error(name, exc):
+    """The error for a value numpy cannot make into one rectangular array (a ragged list)."""
+    return ValueError(
+        f"{name} is ragged: its rows have different lengths, so it is not one rectangular "
+        f"array (numpy: {exc}); pad the rows to one length"
+    )
+
+
+def as_array(value, name):
+    """``np.asarray(value)``, raising an error that names ``name`` for a ragged list."""
+    try:
+        return np.asarray(value)
+    except ValueError as exc:
+        raise ragged_error(name, exc) from None
+
+
 def as_label_array(value, name):
     """Return integer class labels as int64; the loss checks their range against C."""
-    arr = np.asarray(value)
+    arr = as_array(value, name)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} must be integer class indices, got dtype {arr.dtype}")
     if arr.size == 0:
@@ -94,6 +112,17 @@ def in_unit_interval(**params):
     for name, value in params.items():
         if not 0 <= real_scalar(value, name) <= 1:
             raise ValueError(f"{name} must be in [0, 1], got {value}")
+
+
+def flag(**flags):
+    """Raise unless every keyword value is a boolean: Python's ``bool`` or NumPy's ``np.bool_``.
+
+    Anything else, including the string ``"False"`` (truthy) and ``0``/``1``, is a TypeError:
+    a flag that silently reads a string as True is how a wrong result goes unnoticed.
+    """
+    for name, value in flags.items():
+        if not isinstance(value, bool | np.bool_):
+            raise TypeError(f"{name} must be True or False (a bool); got {value!r}")
 
 
 def reduction_name(reduction):

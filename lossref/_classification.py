@@ -5,6 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import (
+    as_array,
     as_float_array,
     in_unit_interval,
     non_negative,
@@ -26,6 +27,7 @@ from ._labels import (
     _check_class_axis,
     _check_labels,
     _class_weights,
+    _empty_label_mean,
     _label_cross_entropy,
     _logit_curve,
     _p_minus_onehot,
@@ -280,7 +282,9 @@ _CE_VARIANTS = (
         ({'class_weights': [1.0, 2.0]}, ValueError, 'class_weights must have shape (4,)'),
         ({'class_weights': [1.0, 2.0, -1.0, 1.0]}, ValueError, 'class_weights must be >= 0'),
         ({'ignore_index': 1.5}, TypeError, 'ignore_index must be an int or None'),
+        ({'class_weights': [0.0, 0.0, 0.0, 0.0]}, ValueError, 'class_weights must not all be 0'),
     ),
+    empty_mean=_empty_label_mean,
     reduction_note=(
         "With integer labels `\"mean\"` divides by Σ_n w_{y_n} over the samples not ignored (N "
         "without `class_weights`), as PyTorch; with probability targets it divides by N, also "
@@ -378,7 +382,9 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
     ),
     invalid=(
         ({'class_weights': [1.0]}, ValueError, 'class_weights must have shape (4,)'),
+        ({'class_weights': [0.0, 0.0, 0.0, 0.0]}, ValueError, 'class_weights must not all be 0'),
     ),
+    empty_mean=_empty_label_mean,
 )
 def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
     """Negative log-likelihood: picks minus the log-probability of each label.
@@ -535,7 +541,9 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
         ({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 1]"),
         ({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
         ({"ignore_index": "none"}, TypeError, "ignore_index must be an int or None"),
+        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
     ),
+    empty_mean=_empty_label_mean,
     reduction_note=(
         "`\"mean\"` divides by Σ_n w_{y_n}, the class weights of the labels that are not "
         "ignored (N without `class_weights`), as PyTorch; with `weights=` each sample's "
@@ -576,7 +584,7 @@ def sparse_categorical_cross_entropy(logits, labels, *, label_smoothing=0.0, cla
 
 def _focal_alpha(alpha, num_classes):
     """α per class: None (all 1), one number >= 0, or shape (C,)."""
-    if alpha is None or np.ndim(alpha) > 0:
+    if alpha is None or as_array(alpha, "alpha").ndim > 0:
         return _class_weights(alpha, num_classes, "alpha")
     non_negative(alpha=alpha)
     return np.full(num_classes, float(alpha))

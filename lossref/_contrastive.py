@@ -12,6 +12,17 @@ from ._reductions import BATCH_MEAN
 FORMS = ("one_way", "symmetric", "nt_xent")
 
 
+def _embeddings(value, name):
+    arr = VECTORS.convert(value, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have shape (N, D), one embedding per row; got shape {arr.shape}")
+    return arr
+
+
+# one batch of N rows, each compared with every other: exactly two axes, not VECTORS' (..., D)
+ROWS = replace(VECTORS, text="real, shape (N, D): one embedding per row", convert=_embeddings)
+
+
 def _unit_rows(x, name):
     """Each row divided by its norm, and the norm, without squaring huge or tiny entries."""
     scale = np.abs(x).max(axis=-1, keepdims=True)
@@ -70,7 +81,7 @@ def _info_nce_curve_args(x):
     gradient=(
         r"\frac{\partial \sum_i \ell_i}{\partial s_{ij}} = \operatorname{softmax}_j(s_{i\cdot}) - [i = j], \qquad \frac{\partial s_{ij}}{\partial u_i} = \frac{1}{\tau\,\lVert u_i \rVert}\big(\hat v_j - (\hat u_i \cdot \hat v_j)\,\hat u_i\big)",
     ),
-    domain={"anchors": VECTORS, "positives": VECTORS},
+    domain={"anchors": ROWS, "positives": ROWS},
     use_case="Self-supervised and multimodal representation learning (SimCLR, MoCo, CLIP): pick each anchor's positive out of the batch.",
     properties=("non_negative", "smooth"),
     equivalents={
@@ -153,8 +164,6 @@ def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
     positive(temperature=temperature)
     if form not in FORMS:
         raise ValueError(f"form must be one of {', '.join(repr(f) for f in FORMS)}; got {form!r}")
-    if anchors.ndim != 2:
-        raise ValueError(f"anchors must have shape (N, D), one embedding per row; got shape {anchors.shape}")
     if positives.shape != anchors.shape:
         raise ValueError(f"anchors has shape {anchors.shape} but positives has shape {positives.shape}")
     u, u_norm = _unit_rows(anchors, "anchors")
@@ -170,9 +179,11 @@ def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
         g = p.copy()
         g[np.arange(2 * n), partner] -= 1.0
         g *= 0.5  # each pair's value is the mean of its two views' losses
-        gz = (g + g.T) @ z / tau
         values = 0.5 * (per_view[:n] + per_view[n:])
-        gu, gv = gz[:n], gz[n:]
+
+        def backward():  # only for .grad: a (2N × 2N) by (2N × D) product the value does not need
+            gz = (g + g.T) @ z / tau
+            return _both(gz[:n], gz[n:])
     else:
         s = u @ v.T / tau
         eye = np.eye(n)
@@ -182,11 +193,17 @@ def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
             col_values, p_col = _cross_entropy_rows(s.T, np.arange(n))
             values = 0.5 * (values + col_values)
             g = 0.5 * (g + p_col.T - eye)
-        gu, gv = g @ v / tau, g.T @ u / tau
-    return values, {
-        "anchors": _through_normalisation(gu, u, u_norm),
-        "positives": _through_normalisation(gv, v, v_norm),
-    }
+
+        def backward():  # only for .grad: two N×N by N×D products the value does not need
+            return _both(g @ v / tau, g.T @ u / tau)
+
+    def _both(gu, gv):
+        return {
+            "anchors": _through_normalisation(gu, u, u_norm),
+            "positives": _through_normalisation(gv, v, v_norm),
+        }
+
+    return values, backward
 
 
 def _dot_similarities(u, v):
@@ -201,17 +218,8 @@ def _dot_similarities(u, v):
     return s
 
 
-def _embeddings(value, name):
-    arr = VECTORS.convert(value, name)
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (N, D), one embedding per row; got shape {arr.shape}")
-    return arr
-
-
 EMBEDDINGS = replace(
-    VECTORS,
-    text="real, shape (N, D): one embedding per row",
-    convert=_embeddings,
+    ROWS,
     # raw dot products: orthogonal, parallel, opposite, large (similarities of 1e100, a
     # one-hot softmax), tiny (similarities of 1e-400 underflow to 0) and zero rows
     stress=((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (1.0, 2.0, 3.0), (2.0, 4.0, 6.0), (-1.0, -2.0, -3.0),
@@ -301,7 +309,8 @@ def n_pair(anchors, positives):
     n = s.shape[0]
     values, p = _cross_entropy_rows(s, np.arange(n))
     g = p - np.eye(n)
-    return values, {"anchors": g @ positives, "positives": g.T @ anchors}
+    # only for .grad: two N×D products the value does not need
+    return values, lambda: {"anchors": g @ positives, "positives": g.T @ anchors}
 
 
 def _group_labels(value, name):
@@ -346,7 +355,7 @@ def _supcon_curve_args(x):
     gradient=(
         r"\frac{\partial \ell_i}{\partial s_{ia}} = \operatorname{softmax}_{a \ne i}(s_{i\cdot}) - \frac{[a \in P(i)]}{|P(i)|}, \qquad \frac{\partial s_{ia}}{\partial z_i} = \frac{1}{\tau\,\lVert z_i \rVert}\big(\hat z_a - (\hat z_i \cdot \hat z_a)\,\hat z_i\big)",
     ),
-    domain={"features": VECTORS, "labels": GROUP_LABEL},
+    domain={"features": ROWS, "labels": GROUP_LABEL},
     use_case="Supervised representation learning: pull together every pair of same-class samples in the batch, push apart the rest, before training a linear classifier on top.",
     properties=("non_negative", "smooth"),
     equivalents={
@@ -387,6 +396,10 @@ def _supcon_curve_args(x):
         ([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], [3, 3, 3, 5]], {"temperature": 0.05}),
     ),
     invalid=(({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
+    empty_mean=lambda features, labels, **_: (
+        "no two rows of labels are equal, so no anchor has a positive (another row with its label) "
+        "and none counts toward the mean; SupCon needs at least two rows of some class"
+    ),
     differentiable=("features",),
     reduction=BATCH_MEAN,
     reduction_note="`\"mean\"` divides by the number of anchors that have at least one positive "
@@ -419,8 +432,6 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
         >>> # anchor 0: log(e¹ + e⁰) − 1 = log(1 + e⁻¹) = 0.313262; anchor 2 has no positive
     """
     positive(temperature=temperature)
-    if features.ndim != 2:
-        raise ValueError(f"features must have shape (N, D), one embedding per row; got shape {features.shape}")
     if labels.shape != features.shape[:1]:
         raise ValueError(f"features has shape {features.shape} but labels has shape {labels.shape}")
     z, norm = _unit_rows(features, "features")
@@ -440,5 +451,8 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
     gap = np.where(same, m[:, None] - np.where(same, s, 0.0), 0.0)
     values = np.where(kept, gap.sum(axis=1) / np.maximum(count, 1) + np.log1p(rest), 0.0)
     g = np.where(kept[:, None], p - share, 0.0)
-    gz = (g + g.T) @ z / tau
-    return values, _through_normalisation(gz, z, norm), kept.astype(float)
+
+    def backward():  # only for .grad: an N×N by N×D product the value does not need
+        return _through_normalisation((g + g.T) @ z / tau, z, norm)
+
+    return values, backward, kept.astype(float)

@@ -10,6 +10,8 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ._checks import reduction_name
 from ._reductions import MEAN, Reduction
 
@@ -134,6 +136,9 @@ class Meta:
     # hyperparameter -> (low, high) or (low, high, "log"): the range of the page's slider
     explore: dict = field(default_factory=dict)
     robust: dict = field(default_factory=dict)  # claim in ROBUSTNESS -> the reference that shows it
+    # (arguments, **hyperparameters) -> why no sample counts toward "mean" (its norm is all 0),
+    # naming the argument at fault (class_weights, mask, labels)
+    empty_mean: Callable = None
 
 
 class Loss:
@@ -255,13 +260,18 @@ class Loss:
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
         values, grad = out[0], out[1]
+        norm = out[2] if len(out) > 2 else None
+        if reduction == "mean" and self.meta.empty_mean is not None and norm is not None and not np.any(norm):
+            raise ValueError(
+                f"the mean is undefined: the denominator is 0 ({self.meta.empty_mean(*arrays, **hyper)}); "
+                "use reduction='sum'"
+            )
         if not want_grad:
             grad = None
         elif callable(grad):  # a deferred backward pass: run only when a gradient is asked for
             grad = grad()
         if isinstance(grad, dict):
             grad = grad[target]
-        norm = out[2] if len(out) > 2 else None
         context = out[3] if len(out) > 3 else {}  # keywords for the strategy's outer function
         mean_scale = strategy.mean_scale(arrays, hyper) if reduction == "mean" else None
         return strategy.apply(values, grad, norm, reduction, weights, context, mean_scale)

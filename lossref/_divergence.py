@@ -1,10 +1,19 @@
 """Divergences between probability distributions over the last axis."""
 
+import math
 from dataclasses import replace
 
 import numpy as np
 
-from ._checks import as_float_array, as_label_array, in_interval, in_unit_interval, positive, rows_sum_to_one
+from ._checks import (
+    as_float_array,
+    as_label_array,
+    flag,
+    in_interval,
+    in_unit_interval,
+    positive,
+    rows_sum_to_one,
+)
 from ._core import Curve, Difference, class_axis_loss
 from ._domains import (
     _DISTRIBUTION_ROWS,
@@ -115,8 +124,7 @@ def kl_div(log_probs, target, *, log_target=False):
         raise ValueError("log_probs must have a class axis (its last axis)")
     if target.shape != log_probs.shape:
         raise ValueError(f"log_probs has shape {log_probs.shape} but target has shape {target.shape}")
-    if not isinstance(log_target, bool):
-        raise TypeError(f"log_target must be True or False, got {log_target!r}")
+    flag(log_target=log_target)
     if log_target:
         if (target > 0).any():
             raise ValueError("target must be log-probabilities (<= 0) when log_target=True")
@@ -373,20 +381,51 @@ def cross_entropy(probs, target):
     return value, grad
 
 
-def _distillation_log_ratio(student_logits, teacher_logits, temperature):
-    """δ = log p_s - log p_t at temperature T, and log p_t.
+def _expm1_excess(x):
+    """(e^x − 1 − x)/x² for |x| <= 1, from its Taylor series Σ_k x^k/(k + 2)! (Horner).
 
-    Where the two rows are close (|z_s - z_t|/T <= 0.5), δ = d - log Σ p_t e^d with
-    d = (z_s - z_t)/T is formed as d - log1p(Σ p_t expm1(d)): the difference of two
-    log_softmax outputs would lose every digit of a tiny δ. Elsewhere it is that difference.
+    Forming e^x − 1 − x by subtraction loses every digit once x² is below ε·|x|; the
+    series has no cancellation (its leading term is ½) and 19 terms reach 1/20! < 5e-19.
     """
-    log_pt = log_softmax(teacher_logits / temperature)
-    d = (student_logits - teacher_logits) / temperature
-    close = np.abs(d).max(axis=-1, keepdims=True) <= 0.5
-    dc = np.where(close, d, 0.0)
-    shift = np.log1p((np.exp(log_pt) * np.expm1(dc)).sum(axis=-1, keepdims=True))
-    far = log_softmax(student_logits / temperature) - log_pt
-    return np.where(close, dc - shift, far), log_pt
+    out = np.zeros_like(x)
+    for k in range(18, -1, -1):
+        out = out * x + 1.0 / math.factorial(k + 2)
+    return out
+
+
+def _distillation(student_logits, teacher_logits, temperature):
+    """T²·KL(p_t ‖ p_s) per row and its gradient T (p_s − p_t), at temperature T.
+
+    Rows whose logits differ by at most T/2 (every row once T is large) use the centred
+    difference u = Δz − Σ p_t Δz (Δz = z_s − z_t), x = u/T (|x| ≤ 1): KL = log1p(S) exactly,
+    with S = Σ p_t (exp(x) − 1 − x) a sum of non-negative terms, so T²·KL = Σ p_t u²·(series) ·
+    log1p(S)/S never subtracts two O(1/T) numbers to get an O(1/T²) one, and never forms T²
+    (which overflows from T ≈ 1.3e154 while T²·KL tends to ½ Var_{p_t}(Δz)). The gradient is
+    T p_t expm1(x − log1p(S)) = p_t (u − ℓ/T)·expm1(w)/w with w = (u − ℓ/T)/T. Other rows,
+    far apart, take the difference of the two log-softmaxes, which cancels nothing there.
+    """
+    t = temperature
+    log_pt = log_softmax(teacher_logits / t)
+    p_t = np.exp(log_pt)
+    dz = student_logits - teacher_logits
+    close = (np.abs(dz) <= 0.5 * t).all(axis=-1)
+    dz = np.where(close[..., None], dz, 0.0)
+    u = dz - (p_t * dz).sum(axis=-1, keepdims=True)
+    a = (p_t * u * u * _expm1_excess(u / t)).sum(axis=-1)  # T²·S
+    s = a / t / t
+    near_value = a * np.where(s > 0, np.log1p(s) / np.where(s > 0, s, 1.0), 1.0)  # log1p(S)/S → 1
+    v = u - (near_value / t)[..., None]
+    w = v / t
+    near_grad = p_t * v * np.where(w == 0, 1.0, np.expm1(w) / np.where(w == 0, 1.0, w))
+    if close.all():
+        return near_value, near_grad
+    log_ps = log_softmax(student_logits / t)
+    delta = log_ps - log_pt
+    far_value = t * (t * (0.0 - (p_t * delta).sum(axis=-1)))  # Σ p_t (log p_t − log p_s)
+    # p_s − p_t = p_t·expm1(δ): no cancellation where the two agree (δ < 1 keeps p_t·e^δ finite)
+    small = delta < 1.0
+    far_grad = t * np.where(small, p_t * np.expm1(np.where(small, delta, 0.0)), np.exp(log_ps) - p_t)
+    return np.where(close, near_value, far_value), np.where(close[..., None], near_grad, far_grad)
 
 
 @class_axis_loss(
@@ -429,6 +468,10 @@ def _distillation_log_ratio(student_logits, teacher_logits, temperature):
         ([[[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
           [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]]],
          {"temperature": 4.0, "labels": np.array([1, 0, 2]), "alpha": 0.3}),
+        # huge T: T²·KL → ½ Var(z_s − z_t), from a KL of 1e-30 (which cancels in KL = log Σ − Σ)
+        # and a T² that overflows (T = 1e155)
+        ([[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]], {"temperature": 1e15}),
+        ([[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]], {"temperature": 1e155}),
     ),
     invalid=(
         ({"temperature": 0.0}, ValueError, "temperature must be > 0"),
@@ -474,15 +517,7 @@ def knowledge_distillation(student_logits, teacher_logits, *, temperature=2.0, l
         raise ValueError(
             f"student_logits has shape {student_logits.shape} but teacher_logits has shape {teacher_logits.shape}"
         )
-    t = float(temperature)
-    delta, log_pt = _distillation_log_ratio(student_logits, teacher_logits, t)
-    p_t = np.exp(log_pt)
-    value = t * t * (0.0 - (p_t * delta).sum(axis=-1))  # Σ p_t (log p_t - log p_s)
-    # p_s - p_t = p_t·expm1(δ): no cancellation where the two agree (δ < 1 keeps p_t·e^δ finite)
-    small = delta < 1.0
-    diff = np.where(small, p_t * np.expm1(np.where(small, delta, 0.0)),
-                    np.exp(log_softmax(student_logits / t)) - p_t)
-    grad = t * diff
+    value, grad = _distillation(student_logits, teacher_logits, float(temperature))
     if labels is None:
         return value, grad
     y = as_label_array(labels, "labels")

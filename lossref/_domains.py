@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, as_label_array, in_interval
+from ._checks import as_array, as_float_array, as_label_array, in_interval
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def _distribution(value, name):
 
 
 def _labels_or_distribution(value, name):
-    arr = np.asarray(value)
+    arr = as_array(value, name)
     if arr.dtype != bool and np.issubdtype(arr.dtype, np.integer):
         return as_label_array(arr, name)
     return _distribution(arr, name)
@@ -181,11 +181,8 @@ LABELS_OR_DISTRIBUTION = Domain(
 
 
 def _multi_hot(value, name):
-    try:
-        raw = np.asarray(value)
-    except Exception:  # ragged lists: as_float_array raises the named error
-        raw = value
-    is_bool = isinstance(raw, np.ndarray) and raw.dtype == np.bool_
+    raw = as_array(value, name)
+    is_bool = raw.dtype == np.bool_
     arr = as_float_array(raw.astype(np.float64) if is_bool else raw, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must have a class axis (its last axis)")

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._checks import as_float_array, as_label_array, in_unit_interval
+from ._checks import as_array, as_float_array, as_label_array, in_unit_interval
 from ._core import Curve
 from ._domains import CLASS_LABEL
 from ._math import log_softmax
@@ -35,7 +35,16 @@ def _class_weights(class_weights, num_classes, name="class_weights"):
         )
     if (w < 0).any():
         raise ValueError(f"{name} must be >= 0")
+    if not w.any():  # every sample would weigh 0: a zero loss, or a mean of nothing
+        raise ValueError(f"{name} must not all be 0 (every sample would get weight 0)")
     return w
+
+
+def _empty_label_mean(first, labels, *, class_weights=None, ignore_index=None, **_):
+    """Why a mean over integer labels has a zero denominator (``Meta.empty_mean``)."""
+    if ignore_index is not None and (labels == ignore_index).all():
+        return f"every label equals ignore_index ({ignore_index}), so no sample is left to average"
+    return "class_weights is 0 for every label in the batch, so the denominator Σ w_y is 0"
 
 
 def _check_labels(labels, logits, name, ignore_index):
@@ -99,7 +108,7 @@ def _label_cross_entropy(log_p, labels, name, w, eps, ignore_index):
 
 def _integer_labels(value, name):
     """Integer class labels; probability targets are pointed to softmax_cross_entropy."""
-    arr = np.asarray(value)
+    arr = as_array(value, name)
     if np.issubdtype(arr.dtype, np.floating):
         raise TypeError(
             f"{name} must be integer class indices, got dtype {arr.dtype}; for one-hot or "

@@ -232,16 +232,22 @@ def listmle(scores, labels):
     t = np.take_along_axis(scores, order, axis=-1)
     x = _suffix_log_odds(t)
     value = softplus(x).sum(axis=-1)
+    return value, lambda: _listmle_grad(x, order)
+
+
+def _listmle_grad(x, order):
+    """ListMLE's gradient from the suffix log-odds ``x`` of the sorted scores (a recursion over
+    the items, run only for .grad), scattered back through ``order``."""
     # ∂ℓ/∂t_k = g_{k−1} − g_k, where g_k = Σ_{i≤k} (stage i's probability beyond item k)
     # = σ(x_k)(1 + g_{k−1}): the catalog's −1 + Σ_{i≤k} w_ik as a difference of two positive sums
     a = sigmoid(x)  # σ(−∞) = 0: the last item
-    g = np.empty_like(t)
-    previous = np.zeros(t.shape[:-1])
-    for k in range(t.shape[-1]):
+    g = np.empty_like(x)
+    previous = np.zeros(x.shape[:-1])
+    for k in range(x.shape[-1]):
         previous = a[..., k] * (1.0 + previous)
         g[..., k] = previous
     grad_sorted = -g + 0.0  # no -0.0 for the last item
     grad_sorted[..., 1:] += g[..., :-1]
-    grad = np.empty_like(t)
+    grad = np.empty_like(x)
     np.put_along_axis(grad, order, grad_sorted, axis=-1)
-    return value, grad
+    return grad

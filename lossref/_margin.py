@@ -239,6 +239,7 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
         ({"variant": "ww"}, ValueError, "variant must be 'crammer_singer' or 'weston_watkins'"),
         ({"p": 3}, ValueError, "p must be 1 or 2"),
         ({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
     ),
 )
 def multiclass_hinge(scores, labels, *, margin=1.0, variant="crammer_singer", p=1, class_weights=None):

@@ -33,7 +33,9 @@ def _features(feature_fn, x, name):
         raise TypeError(f"feature_fn must return a non-empty list of arrays (one per layer); got {type(feats).__name__}")
     out = []
     for i, f in enumerate(feats):
-        f = np.asarray(f, dtype=float)
+        # NaN or inf features, or an empty layer (n_l = 0 entries: w_l / n_l), would make the
+        # loss NaN without a word: name the layer instead
+        f = as_float_array(f, f"feature_fn({name}) layer {i}")
         if f.ndim < 1 or f.shape[0] != x.shape[0]:
             raise ValueError(f"feature_fn({name}) layer {i} has shape {f.shape}; its first axis must be the batch ({x.shape[0]})")
         out.append(f)
@@ -82,6 +84,13 @@ def _curve_args(x):
     ),
     invalid=(
         ({"layer_weights": (1.0, -1.0)}, ValueError, "layer_weights must be >= 0"),
+        ({"layer_weights": ("1", "2")}, TypeError, "layer_weights must be an array of real numbers"),
+        ({"layer_weights": (1.0 + 2.0j, 1.0)}, TypeError, "layer_weights must be an array of real numbers"),
+        ({"layer_weights": (np.nan, 1.0)}, ValueError, "layer_weights contains NaN"),
+        ({"layer_weights": [[1.0, 2.0], [3.0]]}, ValueError, "layer_weights is ragged"),
+        ({"feature_fn": lambda x: [x, x[:, :0]]}, ValueError, "feature_fn(y_pred) layer 1 is empty"),
+        ({"feature_fn": lambda x: [x, np.full_like(x, np.inf)]}, ValueError, "feature_fn(y_pred) layer 1 contains inf"),
+        ({"feature_fn": lambda x: [x, x * np.nan]}, ValueError, "feature_fn(y_pred) layer 1 contains NaN"),
         ({"layer_weights": (1.0,)}, ValueError, "layer_weights has 1 entries but feature_fn returned 2 layers"),
         ({"feature_fn": "vgg"}, TypeError, "feature_fn must be callable"),
         ({"feature_fn": lambda x: x}, TypeError, "feature_fn must return a non-empty list of arrays"),
@@ -122,11 +131,13 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_pred has shape {y_pred.shape} but y_true has shape {y_true.shape}")
     pred, true = _features(feature_fn, y_pred, "y_pred"), _features(feature_fn, y_true, "y_true")
-    weights = np.ones(len(pred)) if layer_weights is None else np.asarray(layer_weights, dtype=float)
+    # as_float_array: strings, complex numbers (whose imaginary part a float cast would drop),
+    # NaN and inf are errors that name layer_weights
+    weights = np.ones(len(pred)) if layer_weights is None else as_float_array(layer_weights, "layer_weights")
     if weights.shape != (len(pred),):
         raise ValueError(f"layer_weights has {weights.size} entries but feature_fn returned {len(pred)} layers")
-    if (weights < 0).any() or not np.isfinite(weights).all():
-        raise ValueError(f"layer_weights must be >= 0 and finite; got {weights.tolist()}")
+    if (weights < 0).any():
+        raise ValueError(f"layer_weights must be >= 0; got {weights.tolist()}")
     values = np.zeros(y_pred.shape[0])
     cotangents = []
     for w, a, b in zip(weights, pred, true, strict=True):
@@ -141,7 +152,7 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
     def backward():  # only for .grad: a value-only call never runs the user's VJP
         if feature_vjp is None:
             raise TypeError("perceptual needs feature_vjp= for a gradient (the vector–Jacobian product of feature_fn)")
-        grad = np.asarray(feature_vjp(y_pred, cotangents), dtype=float)
+        grad = as_float_array(feature_vjp(y_pred, cotangents), "the result of feature_vjp")
         if grad.shape != y_pred.shape:
             raise ValueError(f"feature_vjp returned shape {grad.shape}; it must return the shape of y_pred {y_pred.shape}")
         return grad

@@ -5,18 +5,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._checks import as_float_array, non_negative, positive, real_scalar
+from ._checks import as_float_array, flag, non_negative, positive, real_scalar
 from ._core import Curve, Difference, elementwise_loss
 from ._domains import REAL, Domain
 
 # exp(x) is finite for x <= log(largest float64) = 709.78...
 _MAX_LOG = math.log(np.finfo(np.float64).max)
-
-
-def _flag(**flags):
-    for name, value in flags.items():
-        if not isinstance(value, bool):
-            raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
 def _first_bad(arr, bad):
@@ -204,7 +198,7 @@ def poisson_nll(y_pred, y_true, *, log_input=True, full=False, eps=1e-8):
         >>> poisson_nll.grad([0.0], [3.0])               # e⁰ − 3
         array([-2.])
     """
-    _flag(log_input=log_input, full=full)
+    flag(log_input=log_input, full=full)
     non_negative(eps=eps)
     y = y_true
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -368,7 +362,7 @@ def gaussian_nll(mean, y_true, var, *, full=False, eps=1e-6):
         >>> gaussian_nll.grad([1.0], [0.0], [2.0], argnum="var")    # ½(1/2 − 1/4)
         array([0.125])
     """
-    _flag(full=full)
+    flag(full=full)
     positive(eps=eps)
     v = np.maximum(var, eps)
     with np.errstate(over="ignore", invalid="ignore"):  # only where |μ − y| overflows: ℓ = inf

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._checks import as_float_array, non_negative, positive, real_scalar
+from ._checks import as_float_array, flag, non_negative, positive, real_scalar
 from ._core import Curve, Difference, class_axis_loss, elementwise_loss
 from ._domains import BINARY_TARGET, REAL, SIGN_LABEL, VECTORS, Domain
 from ._math import sigmoid, softplus
@@ -568,8 +568,7 @@ def triplet_margin(anchor, positive, negative, *, margin=1.0, p=2, eps=1e-6, swa
     p = real_scalar(p, "p")
     if not (np.isfinite(p) and p >= 1):
         raise ValueError(f"p must be a finite number >= 1 (the order of a norm); got {p}")
-    if not isinstance(swap, bool | np.bool_):
-        raise TypeError(f"swap must be True or False; got {swap!r}")
+    flag(swap=swap)
     for name, x in (("positive", positive), ("negative", negative)):
         if x.shape != anchor.shape:
             raise ValueError(f"anchor has shape {anchor.shape} but {name} has shape {x.shape}")

@@ -607,6 +607,11 @@ def cauchy(y_pred, y_true, *, scale=1.0):
     extremes=(
         ([[1e8, -1e8, 1e200, 4.0, -4.6, 1e-300], [0.0] * 6], {}),
         ([[4.684999, -4.684, 3.0, -1e-12], [0.0] * 4], {}),  # near the edge 1 − r²/c² cancels
+        # c ≥ 1.3e154: c² overflows, so 1 − r²/c² must be formed without it (values stay below
+        # 1e307 here, where the tests' finite-difference stencil itself would overflow)
+        ([[1.0, -3.0, 1e150, 4e153, 1e-300], [0.0] * 5], {"c": 1e155}),
+        ([[1.0, -3.0, 1e153, -4e153, 1e-300], [0.0] * 5], {"c": 2e154}),
+        ([[1.0, -2.5, 1e100, 1e150, -1e-300], [0.0] * 5], {"c": 1e300}),
     ),
     invalid=(
         ({"c": 0.0}, ValueError, "c must be > 0, got 0.0"),
@@ -644,10 +649,14 @@ def tukey_biweight(y_pred, y_true, *, c=4.685):
     inside = a <= c
     a_in = np.where(inside, a, 0.0)
     u = (a_in / c) ** 2
-    # 1 − r²/c² = (c − |r|)(c + |r|)/c²: c − |r| is exact near the edge, where 1 − u would cancel
-    v = (c - a_in) * (c + a_in) / (c * c)
-    # (c²/6)(1 − (1 − u)³) = (r²/2)(1 − u + u²/3): no cancellation for small r
-    value = np.where(inside, 0.5 * a_in * a_in * (1.0 - u + u * u / 3.0), c * c / 6.0)
+    # 1 − r²/c² = ((c − |r|)/c)((c + |r|)/c): c − |r| is exact near the edge, where 1 − u would
+    # cancel, and dividing each factor by c never forms c², which overflows from c ≈ 1.3e154
+    v = ((c - a_in) / c) * ((c + a_in) / c)
+    # (c²/6)(1 − (1 − u)³) = (r²/2)(1 − u + u²/3): no cancellation for small r; ½|r|·(|r|·(…))
+    # and c·(c/6) stay finite wherever the value itself is (c²/6 is inf from c ≈ 3.3e154 only)
+    with np.errstate(over="ignore"):
+        plateau = c * (c / 6.0)
+    value = np.where(inside, 0.5 * a_in * (a_in * (1.0 - u + u * u / 3.0)), plateau)
     return value, np.where(inside, r * v * v, 0.0)
 
 

@@ -499,12 +499,12 @@ def lovasz_hinge(logits, targets):
     """
     errors, signs = _lovasz_errors(logits, targets)
     values, grad_errors = _lovasz_extension(errors, targets)
-    return values, -signs * grad_errors
+    return values, lambda: -signs * grad_errors()
 
 
 def _lovasz_extension(errors, targets):
     """The Lovász extension of the Jaccard loss of each row's mask ``targets`` at the positive
-    parts of ``errors`` (last axis), and its gradient with respect to the errors: the
+    parts of ``errors`` (last axis), and a function giving its gradient with respect to the errors: the
     increments g of Δ along the errors sorted (stably) in decreasing order."""
     order = np.argsort(-errors, axis=-1, kind="stable")
     e = np.take_along_axis(errors, order, axis=-1)
@@ -516,8 +516,12 @@ def _lovasz_extension(errors, targets):
     g = np.diff(jaccard, axis=-1, prepend=0.0)
     active = e > 0
     values = np.sum(np.where(active, e, 0.0) * g, axis=-1)
-    grad = np.empty_like(e)
-    np.put_along_axis(grad, order, g * active, axis=-1)
+
+    def grad():  # only for .grad: the scatter back to pixel order
+        out = np.empty_like(e)
+        np.put_along_axis(out, order, g * active, axis=-1)
+        return out
+
     return values, grad
 
 
@@ -664,6 +668,10 @@ def lovasz_softmax(probs, labels, *, classes="present"):
     counted = fg.sum(axis=-1) > 0 if classes == "present" else np.ones(per_class.shape, bool)
     count = counted.sum(axis=-1, keepdims=True)
     values = np.where(counted, per_class, 0.0).sum(axis=-1) / count[..., 0]
-    sign = np.where(fg > 0, -1.0, 1.0)  # ∂|fg − p|/∂p away from the kink at p = fg
-    grad = np.where(counted[..., None], grad_errors * sign, 0.0) / count[..., None]
-    return values, np.moveaxis(grad, -2, -1)
+
+    def backward():  # only for .grad
+        sign = np.where(fg > 0, -1.0, 1.0)  # ∂|fg − p|/∂p away from the kink at p = fg
+        grad = np.where(counted[..., None], grad_errors() * sign, 0.0) / count[..., None]
+        return np.moveaxis(grad, -2, -1)
+
+    return values, backward

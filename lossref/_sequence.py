@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import as_float_array, as_label_array
+from ._checks import as_array, as_float_array, as_label_array, flag
 from ._core import Curve, Difference, class_axis_loss
 from ._domains import LOGITS, Domain, log_probabilities
 from ._labels import (
@@ -20,7 +20,7 @@ def _token_mask(mask, labels):
     """The 0/1 mask of real tokens (all ones if None), the shape of ``labels``."""
     if mask is None:
         return np.ones(labels.shape)
-    m = np.asarray(mask)
+    m = as_array(mask, "mask")
     m = as_float_array(m.astype(np.float64) if m.dtype == np.bool_ else m, "mask")
     if m.shape != labels.shape:
         raise ValueError(f"mask has shape {m.shape} but labels has shape {labels.shape}; they must match")
@@ -72,7 +72,9 @@ def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
         ({"label_smoothing": 1.5}, ValueError, "label_smoothing must be in [0, 1]"),
         ({"normalize": "batch"}, ValueError, "normalize must be 'tokens' or 'sequences'"),
         ({"mask": [[1.0, 0.0]]}, ValueError, "mask has shape (1, 2) but labels has shape"),
+        ({"mask": [0.0, 0.0, 0.0]}, ValueError, "mask is 0 everywhere"),
     ),
+    empty_mean=lambda logits, labels, **_: "mask is 0 everywhere, so there is no real token to average over",
     reduction_note=(
         "The per-sample values are per token (padding gives 0). With `normalize=\"tokens\"` "
         "`\"mean\"` divides by the number of real tokens Σm (PyTorch's `ignore_index`, Keras' "
@@ -175,7 +177,7 @@ def _ctc_targets(value, name):
 
 
 def _lengths(value, name):
-    arr = np.asarray(value)
+    arr = as_array(value, name)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} must be integer lengths, got dtype {arr.dtype}")
     if arr.ndim != 1 or arr.size == 0:
@@ -234,6 +236,24 @@ def _shift(x, k, fill=-np.inf):
     else:
         out[..., :k] = x[..., -k:]
     return out
+
+
+def _ctc_beta(emit, skip, end, last):
+    """The backward (β) recursion in log space: β_t(s), frame t's emission included.
+
+    ``emit`` (B, T, K) are the log-probabilities of the extended target y', ``skip`` marks the
+    positions α may reach from s − 2, ``end`` the two positions a path may end in, and
+    ``last`` each sequence's last frame.
+    """
+    n, frames, k = emit.shape
+    beta = np.full((n, frames, k), -np.inf)
+    skip_next = _shift(skip, -2, fill=False)  # β(s) may come from β(s + 2)
+    for t in range(frames - 1, -1, -1):
+        after = beta[:, t + 1] if t + 1 < frames else np.full((n, k), -np.inf)
+        rec = emit[:, t] + _lse3(after, _shift(after, -1), np.where(skip_next, _shift(after, -2), -np.inf))
+        start = np.where(end, emit[:, t], -np.inf)
+        beta[:, t] = np.where((t == last)[:, None], start, np.where((t < last)[:, None], rec, -np.inf))
+    return beta
 
 
 def _ctc_check(log_probs, targets, input_lengths, target_lengths, blank):
@@ -349,6 +369,7 @@ def _ctc_curve_args(x, target=(1,)):
     invalid=(
         ({"blank": 7}, ValueError, "blank must be an integer class index in [0, 4)"),
         ({"normalize": "tokens"}, ValueError, "normalize must be 'target_length' or 'sequences'"),
+        ({"zero_infinity": "False"}, TypeError, "zero_infinity must be True or False"),
     ),
     reduction=scaled_mean(_ctc_mean_scale),
     reduction_note=(
@@ -392,6 +413,7 @@ def ctc(log_probs, targets, input_lengths, target_lengths, *, blank=0, zero_infi
     """
     if normalize not in _CTC_NORMALIZE:
         raise ValueError(f"normalize must be 'target_length' or 'sequences'; got {normalize!r}")
+    flag(zero_infinity=zero_infinity)
     read = _ctc_check(log_probs, targets, input_lengths, target_lengths, blank)
     n, frames, classes = log_probs.shape
     labels = np.where(read, targets, blank)
@@ -411,13 +433,6 @@ def ctc(log_probs, targets, input_lengths, target_lengths, *, blank=0, zero_infi
         alpha[:, t] = emit[:, t] + _lse3(prev, _shift(prev, 1), np.where(skip, _shift(prev, 2), -np.inf))
     last = input_lengths - 1
     end = (s[None, :] == 2 * target_lengths[:, None]) | (s[None, :] == 2 * target_lengths[:, None] - 1)
-    beta = np.full((n, frames, k), -np.inf)
-    skip_next = _shift(skip, -2, fill=False)  # β(s) may come from β(s + 2)
-    for t in range(frames - 1, -1, -1):
-        after = beta[:, t + 1] if t + 1 < frames else np.full((n, k), -np.inf)
-        rec = emit[:, t] + _lse3(after, _shift(after, -1), np.where(skip_next, _shift(after, -2), -np.inf))
-        start = np.where(end, emit[:, t], -np.inf)
-        beta[:, t] = np.where((t == last)[:, None], start, np.where((t < last)[:, None], rec, -np.inf))
     final = alpha[np.arange(n), last]  # (B, K)
     log_total = np.logaddexp.reduce(np.where(end, final, -np.inf), axis=1)
     infeasible = np.isneginf(log_total)
@@ -429,10 +444,15 @@ def ctc(log_probs, targets, input_lengths, target_lengths, *, blank=0, zero_infi
             "between them); its probability is 0. Pass zero_infinity=True to score it 0"
         )
     safe_total = np.where(infeasible, 0.0, log_total)
-    # γ_t(s) = α_t(s) β_t(s) / (p_t(y'_s) P): both recursions include frame t's emission
-    with np.errstate(invalid="ignore"):  # −inf − (−inf) where a position is unreachable
-        log_gamma = alpha + beta - emit - safe_total[:, None, None]
-    gamma = np.where(np.isfinite(log_gamma), np.exp(np.where(np.isfinite(log_gamma), log_gamma, 0.0)), 0.0)
-    grad = -np.einsum("btk,bkc->btc", gamma, np.eye(classes)[ext])
-    grad[infeasible] = 0.0
-    return np.where(infeasible, 0.0, -safe_total), grad
+
+    def backward():  # only for .grad: a value-only call needs α alone, never the β recursion
+        beta = _ctc_beta(emit, skip, end, last)
+        # γ_t(s) = α_t(s) β_t(s) / (p_t(y'_s) P): both recursions include frame t's emission
+        with np.errstate(invalid="ignore"):  # −inf − (−inf) where a position is unreachable
+            log_gamma = alpha + beta - emit - safe_total[:, None, None]
+        gamma = np.where(np.isfinite(log_gamma), np.exp(np.where(np.isfinite(log_gamma), log_gamma, 0.0)), 0.0)
+        grad = -np.einsum("btk,bkc->btc", gamma, np.eye(classes)[ext])
+        grad[infeasible] = 0.0
+        return grad
+
+    return np.where(infeasible, 0.0, -safe_total), backward

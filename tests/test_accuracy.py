@@ -1,6 +1,7 @@
 """No loss is less accurate than the bound its page states (tests/golden/accuracy.json)."""
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,28 @@ def test_accuracy_against_mpmath(loss):
         assert measured["grad"] is None and claim["grad_bound"] is None
         return
     assert measured["grad"] <= claim["grad_bound"] <= GOAL
+
+
+@pytest.mark.parametrize("temperature", [1e3, 1e8, 1e15, 1e17, 1e155, 1e300])
+def test_knowledge_distillation_at_huge_temperature(temperature):
+    # T²·KL(p_t ‖ p_s) → ½ Var_{p_t}(z_s − z_t) as T grows; the old form (KL as a difference of
+    # two O(1/T) sums, times T²) gave 0.48 for 0.350 at 1e15, negative values at 1e17, NaN from 1e155
+    import mpmath as mp
+
+    from accuracy import derivative
+
+    loss, ref = lossref.knowledge_distillation, REFERENCES["knowledge_distillation"]
+    zs, zt = [0.3, -1.2, 2.0], [1.0, 0.5, -0.7]
+    value = loss([zs], [zt], temperature=temperature)
+    grad = loss.grad([zs], [zt], temperature=temperature)[0]
+    # digits: KL ≈ 1/T² must be resolved next to terms of order 1
+    with mp.workdps(60 + 2 * round(math.log10(temperature))):
+        x, y = [mp.mpf(v) for v in zs], [mp.mpf(v) for v in zt]
+        exact = ref(x, y, temperature=temperature)[0]
+        assert abs(value - exact) <= 1e-15 * exact
+        for j in range(3):
+            dj = derivative(lambda t, j=j: ref(x[:j] + [t] + x[j + 1:], y, temperature=temperature)[0], x[j])
+            assert abs(grad[j] - dj) <= 1e-15 * abs(dj)
+    # the limit, by hand: Δz = (−0.7, −1.7, 2.7), mean 0.1, deviations (−0.8, −1.8, 2.6), ½·(0.64 + 3.24 + 6.76)/3
+    if temperature >= 1e15:
+        assert value == pytest.approx(0.5 * (0.64 + 3.24 + 6.76) / 3, rel=1e-14)

@@ -211,3 +211,188 @@ def test_center_rejects_centers_and_labels_that_do_not_fit_the_features():
         _raises(exc, message, lossref.center, [x, labels], centers=centers)
     with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'centers'"):
         lossref.center(x, [0, 1])
+
+
+# --- issue 14 D: bad input that used to give a raw numpy error, a silent NaN or a wrong value ---
+
+RAGGED = [[1, 0], [1]]  # rows of different lengths: numpy cannot make one array of it
+
+
+def _array_hyperparameters(loss):
+    """The hyperparameters a loss's own metadata passes as an array (or list/tuple) where arrays
+    are valid: its examples, variants and extremes, and invalid rows rejected for their values."""
+    rows = [loss.meta.required, *loss.meta.variants, *(h for _, h in loss.meta.extremes),
+            *(h for h, exc, _ in loss.meta.invalid if exc is ValueError)]
+    return sorted({k for h in rows for k, v in h.items() if isinstance(v, list | tuple | np.ndarray)})
+
+
+RAGGED_CASES = [(loss, name) for loss in LOSSES for name in (*loss.arg_names, *_array_hyperparameters(loss))]
+
+
+@pytest.mark.parametrize("loss, name", RAGGED_CASES, ids=[f"{loss.name}-{name}" for loss, name in RAGGED_CASES])
+def test_a_ragged_list_is_named(loss, name):
+    args = _valid(loss)
+    if name in loss.arg_names:
+        args[loss.arg_names.index(name)] = RAGGED
+        _raises(ValueError, f"{name} is ragged", loss, args)
+    else:
+        _raises(ValueError, f"{name} is ragged", loss, args, **{name: RAGGED})
+
+
+def test_ragged_cases_cover_the_integer_arguments():
+    covered = {(loss.name, name) for loss, name in RAGGED_CASES}
+    for case in [("softmax_cross_entropy", "target"), ("ctc", "input_lengths"), ("sequence_cross_entropy", "mask"),
+                 ("perceptual", "layer_weights"), ("knowledge_distillation", "labels"), ("nll", "class_weights")]:
+        assert case in covered
+
+
+FLAG_CASES = [(loss, name) for loss in LOSSES for name, default in loss.hyperparameters.items()
+              if isinstance(default, bool)]
+
+
+@pytest.mark.parametrize("loss, name", FLAG_CASES, ids=[f"{loss.name}-{name}" for loss, name in FLAG_CASES])
+def test_boolean_flags_accept_bools_only(loss, name):
+    # one rule for every flag: bool and np.bool_ work; the string "False" (truthy) and 1 do not
+    from helpers import prepare
+
+    args = _valid(loss)
+    for bad in ("False", 1, 0, None):
+        _raises(TypeError, f"{name} must be True or False", loss, args, **{name: bad})
+    for good in (np.bool_(True), np.bool_(False), True, False):
+        hyper = {name: good}
+        assert np.isfinite(loss(*prepare(loss, args, hyper), **hyper))
+
+
+def test_every_boolean_hyperparameter_is_covered():
+    assert {(loss.name, name) for loss, name in FLAG_CASES} >= {
+        ("arcface", "easy_margin"), ("ctc", "zero_infinity"), ("gaussian_nll", "full"), ("kl_div", "log_target"),
+        ("poisson_nll", "log_input"), ("poisson_nll", "full"), ("triplet_margin", "swap")}
+
+
+def test_ctc_zero_infinity_string_is_not_read_as_true():
+    lp = np.log(np.full((1, 1, 2), 0.5))  # one frame cannot spell "a a"
+    with pytest.raises(ValueError, match="cannot be aligned"):
+        lossref.ctc(lp, [[1, 1]], [1], [2])
+    with pytest.raises(TypeError, match="zero_infinity must be True or False"):
+        lossref.ctc(lp, [[1, 1]], [1], [2], zero_infinity="False")
+
+
+# --- a value-only call never runs a backward pass ---
+
+DEFERRED = {"ctc", "perceptual", "listmle", "lovasz_hinge", "lovasz_softmax", "info_nce", "n_pair",
+            "supervised_contrastive"}
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
+def test_a_value_only_call_never_runs_the_deferred_gradient(loss, monkeypatch):
+    calls = []
+    kernel = loss._kernel if not hasattr(loss, "_loss") else loss._loss._kernel
+
+    def counting(*args, **kw):
+        out = kernel(*args, **kw)
+        if not callable(out[1]):
+            return out
+        backward = out[1]
+
+        def spy():
+            calls.append(1)
+            return backward()
+
+        return (out[0], spy, *out[2:])
+
+    target = loss._loss if hasattr(loss, "_loss") else loss
+    monkeypatch.setattr(target, "_kernel", counting)
+    args = _valid(loss)
+    for reduction in loss.reduction.choices:
+        loss(*args, reduction=reduction)
+    assert calls == []
+    if loss.name in DEFERRED:  # the backward is deferred, and .grad still runs it
+        loss.grad(*args)
+        assert calls == [1]
+
+
+def test_ctc_value_does_not_run_the_beta_recursion(monkeypatch):
+    import lossref._sequence as sequence
+
+    runs = []
+    beta = sequence._ctc_beta
+    monkeypatch.setattr(sequence, "_ctc_beta", lambda *a: runs.append(1) or beta(*a))
+    lp = np.log(np.full((1, 2, 2), 0.5))
+    assert lossref.ctc(lp, [[1]], [2], [1]) == pytest.approx(-np.log(0.75), rel=1e-15)  # aa, a∅, ∅a of 1/4
+    assert runs == []
+    lossref.ctc.grad(lp, [[1]], [2], [1])
+    assert runs == [1]
+
+
+def _failing_vjp(x, cotangents):
+    raise RuntimeError("the VJP must not run for a value")
+
+
+def test_perceptual_value_does_not_call_feature_vjp():
+    from lossref.examples import EXAMPLE
+
+    y_hat, y = np.array([[1.0, 1.0, 1.0]]), np.zeros((1, 3))
+    value = lossref.perceptual(y_hat, y, feature_fn=EXAMPLE, feature_vjp=_failing_vjp)
+    assert value == pytest.approx(np.tanh(1.0) ** 2, rel=1e-15)  # edges 0; tanh: 3·tanh(1)²/3
+    with pytest.raises(RuntimeError, match="must not run"):
+        lossref.perceptual.grad(y_hat, y, feature_fn=EXAMPLE, feature_vjp=_failing_vjp)
+
+
+def test_perceptual_names_a_bad_feature_vjp_result():
+    from lossref.examples import EXAMPLE
+
+    y_hat, y = np.array([[1.0, 1.0, 1.0]]), np.zeros((1, 3))
+    for result, message in [(np.full((1, 3), np.nan), "the result of feature_vjp contains NaN"),
+                            (np.full((1, 3), np.inf), "the result of feature_vjp contains inf"),
+                            (np.full((1, 3), 1j), "the result of feature_vjp must be an array of real numbers")]:
+        with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+            lossref.perceptual.grad(y_hat, y, feature_fn=EXAMPLE, feature_vjp=lambda x, c, r=result: r)
+
+
+# --- a mean with nothing to average names the argument that emptied it ---
+
+EMPTY_MEAN = [
+    ("supervised_contrastive", ([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0, 1, 2]), {},
+     "no two rows of labels are equal, so no anchor has a positive"),
+    ("softmax_cross_entropy", ([[0.0, 1.0], [1.0, 0.0]], [0, 0]), {"class_weights": [0.0, 1.0]},
+     "class_weights is 0 for every label in the batch"),
+    ("nll", ([[-0.5, -1.0], [-1.0, -0.5]], [1, 1]), {"ignore_index": 1}, "every label equals ignore_index (1)"),
+    ("sparse_categorical_cross_entropy", ([[0.0, 1.0]], [1]), {"class_weights": [1.0, 0.0]},
+     "class_weights is 0 for every label in the batch"),
+    ("sequence_cross_entropy", ([[[0.0, 1.0], [1.0, 0.0]]], [[0, 1]]), {"mask": [[0, 0]]}, "mask is 0 everywhere"),
+    ("sequence_cross_entropy", ([[[0.0, 1.0], [1.0, 0.0]]], [[0, 1]]), {"mask": [[0, 0]], "normalize": "sequences"},
+     "mask is 0 everywhere"),
+]
+
+
+@pytest.mark.parametrize("name, args, hyper, message", EMPTY_MEAN, ids=[f"{r[0]}-{i}" for i, r in enumerate(EMPTY_MEAN)])
+def test_an_empty_mean_names_its_cause(name, args, hyper, message):
+    loss = lossref.get(name)
+    _raises(ValueError, f"the mean is undefined: the denominator is 0 ({message}", loss, args, **hyper)
+    _raises(ValueError, f"the mean is undefined: the denominator is 0 ({message}", loss.grad, args, **hyper)
+    assert loss(*args, reduction="sum", **hyper) == 0.0  # the sum of nothing is 0
+
+
+def test_all_zero_class_weights_are_named():
+    for name in ("softmax_cross_entropy", "nll", "sparse_categorical_cross_entropy", "multiclass_hinge"):
+        loss = lossref.get(name)
+        args = _valid(loss)
+        for reduction in ("mean", "sum"):  # with "sum" it used to be a silent 0
+            _raises(ValueError, "class_weights must not all be 0", loss, args, class_weights=np.zeros(4), reduction=reduction)
+    _raises(ValueError, "alpha must not all be 0", lossref.softmax_focal, _valid(lossref.softmax_focal), alpha=np.zeros(4))
+
+
+# --- a domain's text states the shape its conversion accepts ---
+
+@pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
+def test_domain_text_states_the_accepted_rank(loss):
+    # "(..., X)": any leading axes, so the loss accepts every argument with an extra batch axis;
+    # "(N, D)": exactly two axes, so the loss rejects that, naming the argument
+    args = _valid(loss)
+    stacked = [np.stack([a, a]) for a in args]
+    texts = [loss.meta.domain[name].text for name in loss.arg_names]
+    if any("shape (N, D)" in text for text in texts):
+        name = loss.arg_names[next(i for i, t in enumerate(texts) if "shape (N, D)" in t)]
+        _raises(ValueError, f"{name} must have shape (N, D)", loss, stacked)
+    elif "shape (..., " in texts[0]:
+        assert np.isfinite(loss(*stacked))

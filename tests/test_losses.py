@@ -598,3 +598,13 @@ def test_listmle_computes_each_stage_in_its_own_frame():
     assert abs(shared_value / exact_value - 1) > 1e-13 and abs(shared_grad[2] / exact_grad[2] - 1) > 1e-13
     assert listmle([t], labels) == pytest.approx(exact_value, rel=1e-15)
     np.testing.assert_allclose(listmle.grad([t], labels, reduction="sum")[0], exact_grad, rtol=1e-15)
+
+
+def test_tukey_biweight_with_c_whose_square_overflows():
+    # c² overflows from c ≈ 1.34e154; the loss must not need it. By hand: beyond |r| = c the
+    # value is c²/6 = 9e308/6 = 1.5e308 and the gradient 0; at r = 1 it is ½(1 − 1/c² …) = ½, slope 1
+    c = 3e154
+    values = lossref.tukey_biweight([4e154, 1.0], [0.0, 0.0], c=c, reduction="none")
+    grad = lossref.tukey_biweight.grad([4e154, 1.0], [0.0, 0.0], c=c, reduction="sum")
+    assert values[0] == pytest.approx(1.5e308, rel=1e-15) and values[1] == 0.5
+    assert grad.tolist() == [0.0, 1.0]
