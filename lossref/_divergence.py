@@ -188,7 +188,7 @@ def _log_row(q1):
     ),
     domain={"log_probs": LOG_PROBABILITY, "target_log_probs": LOG_PROBABILITY},
     use_case="A symmetric divergence bounded by log 2: consistency between two predictions (AugMix), distillation, GAN theory.",
-    properties=("non_negative", "symmetric", "bounded_gradient", "smooth"),
+    properties=("non_negative", "symmetric", "zero_iff_equal", "bounded_gradient", "smooth"),
     equivalents={
         "SciPy": "`scipy.spatial.distance.jensenshannon(p, q) ** 2` (probabilities; it returns the square root)",
         "PyTorch": (

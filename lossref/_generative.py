@@ -276,7 +276,7 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
         grad_label="gradient ∂ℓ/∂μ = βμ",
         argnum=2,
     ),
-    properties=("convex", "smooth"),
+    properties=("non_negative", "convex", "smooth"),
     variants=({"reconstruction": "mse"}, {"beta": 4.0}, {"beta": 0.0, "reconstruction": "mse"}),
     differentiable=("x_recon", "mu", "log_var"),
     fd_step=lambda **hyper: 1e-5,

@@ -58,7 +58,7 @@ def _curve_args(x):
     ),
     domain={"y_pred": IMAGES, "y_true": IMAGES},
     use_case="Super-resolution, style transfer and image generation: compare images by the features of a fixed network (VGG) rather than pixel by pixel.",
-    properties=("non_negative",),
+    properties=("non_negative", "symmetric"),
     equivalents={
         "PyTorch": "no built-in: F.mse_loss(vgg(ŷ)[l], vgg(y)[l]) summed over layers l with weights (autograd gives the VJP)",
         "lpips": "lpips.LPIPS(net='vgg') (v0.1.4; learned per-channel weights on unit-normalised features: a different metric)",

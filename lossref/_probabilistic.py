@@ -281,7 +281,7 @@ def _variance_derivative(r, r_err, v):
     ),
     domain={"mean": REAL, "y_true": _GAUSSIAN_TARGET, "var": _VARIANCE},
     use_case="Regression that predicts its own uncertainty: a mean and a variance per output.",
-    properties=("convex", "smooth"),
+    properties=("convex", "symmetric", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.GaussianNLLLoss(full=False, eps=1e-6)",
         "TensorFlow Probability": "-tfp.distributions.Normal(mean, sqrt(var)).log_prob(y) (v0.25.0; = full=True, no clamp)",

@@ -83,7 +83,7 @@ def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
     ),
     domain={"x1": VECTORS, "x2": VECTORS, "labels": ROW_SIGN_LABEL},
     use_case="Learning embeddings from labelled pairs: pull similar pairs to cosine 1, push dissimilar ones below a margin.",
-    properties=("non_negative",),
+    properties=("non_negative", "symmetric"),
     equivalents={
         "PyTorch": "torch.nn.CosineEmbeddingLoss(margin=m) (ε = float32(1e-12), fixed)",
     },
@@ -603,7 +603,7 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
     gradient=r"\frac{\partial \ell}{\partial a} = -\frac{\partial \ell}{\partial b} = 2y\,(a - b) - 2(1 - y)\max(0,\ m - d)\,\frac{a - b}{d} \quad (0 \text{ at } d = 0)",
     domain={"embeddings_a": VECTORS, "embeddings_b": VECTORS, "labels": ROW_PAIR_LABEL},
     use_case="Siamese networks: pull similar pairs together, push dissimilar pairs at least a margin apart.",
-    properties=("non_negative",),
+    properties=("non_negative", "symmetric"),
     equivalents={
         "TensorFlow Addons": "tfa.losses.contrastive_loss(y_true, d, margin=1.0) (v0.23.0; takes the distance d; same labels, no ½)",
         "pytorch-metric-learning": "losses.ContrastiveLoss(pos_margin=0, neg_margin=1) (v2.8.1; unsquared hinges; mean over non-zero terms)",

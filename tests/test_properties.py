@@ -93,6 +93,8 @@ def test_zero_exactly_when_prediction_equals_target(pair, seed):
     target = args[1]
     assert (_per_sample(loss, target, target, **hyper) == 0).all()
     moved = target + np.where(np.arange(target.size).reshape(target.shape) % 2 == 0, 1e-3, -1e-3)
+    if loss.meta.domain[loss.arg_names[0]] is LOG_PROBABILITY:  # moved within the domain: rows renormalised
+        moved = moved - logsumexp(moved, axis=-1, keepdims=True)
     assert (_per_sample(loss, moved, target, **hyper) > 0).all()
 
 
@@ -102,8 +104,11 @@ def test_zero_exactly_when_prediction_equals_target(pair, seed):
 def test_symmetric_in_prediction_and_target(pair, seed):
     loss, hyper = pair
     args, _ = _inputs(loss, hyper, seed)
-    np.testing.assert_array_equal(_per_sample(loss, args[0], args[1], **hyper),
-                                  _per_sample(loss, args[1], args[0], **hyper))
+    # the rest (labels, a variance) stay in place; equal to rounding (cosine_embedding's ‖a‖‖b‖
+    # is a product in the other order)
+    eps = np.finfo(float).eps
+    np.testing.assert_allclose(_per_sample(loss, args[0], args[1], *args[2:], **hyper),
+                               _per_sample(loss, args[1], args[0], *args[2:], **hyper), rtol=8 * eps, atol=8 * eps)
 
 
 @pytest.mark.parametrize("pair", WITH["smooth"], ids=pair_id)
@@ -332,4 +337,95 @@ def test_a_loss_without_gradient_declares_no_gradient_property():
 def test_network_dependent_properties_are_not_declared():
     from lossref import perceptual
 
-    assert not {"convex", "smooth", "bounded_gradient"} & set(perceptual.meta.properties)
+    assert not {"convex", "smooth", "bounded_gradient", "zero_iff_equal"} & set(perceptual.meta.properties)
+
+
+def _value_points(loss, hyper):
+    """Draws from the domain and the inputs at its edges (as for the gradient bound)."""
+    return _moderate(loss, hyper) + _extremes(loss, hyper)
+
+
+def _values(loss, args, hyper):
+    """Per-sample values, or None where the loss rejects the point (or it is malformed for it)."""
+    h = _fit_classes(loss, hyper, args) if loss.layout == "classes" else hyper
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(_per_sample(loss, *args, **h), float)
+    except (ValueError, TypeError):
+        return None
+
+
+def negative_value(loss, hyper):
+    """The most negative per-sample value found, or None."""
+    worst = None
+    for args in _value_points(loss, hyper):
+        v = _values(loss, args, hyper)
+        if v is not None and (v < 0).any():
+            worst = min(worst or 0.0, float(v.min()))
+    return worst
+
+
+@pytest.mark.parametrize("loss", WITHOUT["non_negative"], ids=loss_id)
+def test_losses_not_declared_non_negative_go_below_zero(loss):
+    found = {variant_id(pair): negative_value(*pair) for pair in variants(loss)}
+    assert any(v is not None for v in found.values()), f"{loss.name}: never below 0 ({found}): declare non_negative"
+
+
+def asymmetry(loss, hyper):
+    """Why swapping the first two arguments changes ℓ (or cannot be done), or None."""
+    if len(loss.arg_names) < 2:
+        return "no target to swap with"
+    for args in _value_points(loss, hyper):
+        v = _values(loss, args, hyper)
+        if v is None:
+            continue
+        swapped = _values(loss, [args[1], args[0], *args[2:]], hyper)
+        if swapped is None or swapped.shape != v.shape:
+            return "the target is not a valid prediction"
+        apart = ~np.isclose(swapped, v, rtol=1e-9, atol=1e-9, equal_nan=True)  # beyond rounding
+        if apart.any():
+            return f"ℓ changes from {v[apart].flat[0]:.3g} to {swapped[apart].flat[0]:.3g}"
+    return None
+
+
+@pytest.mark.parametrize("loss", WITHOUT["symmetric"], ids=loss_id)
+def test_losses_not_declared_symmetric_change_under_a_swap(loss):
+    found = {variant_id(pair): asymmetry(*pair) for pair in variants(loss)}
+    assert any(found.values()), f"{loss.name}: swapping never changes ℓ: declare symmetric"
+
+
+def zero_elsewhere(loss, hyper):
+    """Why ℓ = 0 is not exactly prediction = target: ℓ(t, t) ≠ 0 (or t is no valid prediction),
+    or ℓ(x, t) = 0 at some x ≠ t: the draws, and the target shifted by 1 or doubled (a softmax
+    cannot tell logits t + c from t). None if the search finds neither."""
+    if len(loss.arg_names) < 2:
+        return "no target to equal"
+    points = [(args, True) for args in _moderate(loss, hyper)] + [(args, False) for args in _extremes(loss, hyper)]
+    for args, moderate in points:
+        if _values(loss, args, hyper) is None:
+            continue
+        target, rest = args[1], args[2:]
+        same = _values(loss, [target, target, *rest], hyper)
+        if same is None or np.shape(target) != np.shape(args[0]):
+            return "the target is not a valid prediction"
+        if (same != 0).any():
+            return f"ℓ(t, t) = {float(np.max(np.abs(same))):.3g}"
+        if not moderate:  # at the extremes ℓ may underflow to 0 (log-probabilities -1e4 and -2e4
+            continue      # both mean probability 0): that is rounding, not a counterexample
+        t = np.asarray(target, float)
+        for x in (np.asarray(args[0], float), t + 1.0, 2.0 * t):
+            v = _values(loss, [x, target, *rest], hyper)
+            if v is None or (x == t).all():
+                continue
+            rows = (x != t).reshape(v.size, -1).any(axis=1)  # the samples (or the one batch) that differ
+            if (np.abs(v.ravel()[rows]) <= 1e-12).any():  # zero but for rounding
+                return "ℓ = 0 at a prediction other than the target"
+    return None
+
+
+# perceptual is zero iff the *features* agree: with the tests' tanh network that is x = y, with
+# a ReLU network it is not (test_network_dependent_properties_are_not_declared)
+@pytest.mark.parametrize("loss", [loss for loss in WITHOUT["zero_iff_equal"] if loss.name != "perceptual"], ids=loss_id)
+def test_losses_not_declared_zero_iff_equal_are_zero_elsewhere(loss):
+    found = {variant_id(pair): zero_elsewhere(*pair) for pair in variants(loss)}
+    assert any(found.values()), f"{loss.name}: ℓ = 0 exactly at prediction = target here: declare zero_iff_equal"
