@@ -170,7 +170,7 @@ def dice(probs, targets, *, smooth=1.0):
     gradient=r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(U - I + s) - (I + s)(1 - t_i)}{(U - I + s)^2}",
     domain=_DOMAIN,
     use_case="Segmentation scored by intersection over union: the soft IoU of the whole mask as a loss.",
-    properties=("non_negative", "symmetric", "bounded_gradient", "smooth"),
+    properties=("non_negative", "symmetric", "smooth"),
     equivalents={
         "Keras": "no loss (keras.metrics.IoU is the hard metric)",
         "scikit-learn": "no loss; the hard metric jaccard_score(t, p, average=\"samples\") is 1 − ℓ on 0/1 masks at s = 0",
@@ -225,7 +225,7 @@ def jaccard(probs, targets, *, smooth=1.0):
               r"D = TP + \alpha\,FP + \beta\,FN + s"),
     domain=_DOMAIN,
     use_case="Segmentation where a missed pixel and a false alarm cost differently: Dice with separate weights on FP and FN.",
-    properties=("non_negative", "bounded_gradient", "smooth"),
+    properties=("non_negative", "smooth"),
     equivalents={
         "Keras": "keras.losses.Tversky(alpha=β, beta=α) in Keras ≤ 3.15.1 — its alpha multiplies the false negatives (see below)",
         "optax": "optax.losses.dice_loss(logits[..., None], targets[..., None], alpha=α, beta=β) — takes logits; smooth=1.0",

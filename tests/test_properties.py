@@ -5,6 +5,8 @@ the end), so no label is set by hand. Each is checked in the first argument's ow
 values its domain accepts, with the other arguments fixed, over the loss's variants.
 """
 
+import inspect
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -239,7 +241,8 @@ def test_bounded_gradient_stays_bounded_at_the_extremes(pair):
 
 @pytest.mark.parametrize("loss", [loss for loss in WITHOUT["bounded_gradient"] if loss.differentiable], ids=loss_id)
 def test_unbounded_gradient_grows_at_the_extremes(loss):
-    growth = {variant_id(pair): gradient_growth(*pair) for pair in variants(loss)}
+    # over the hyperparameter's range too: jaccard's gradient grows like 1/smooth, at no variant
+    growth = {variant_id(pair): gradient_growth(*pair) for pair in variants(loss) + hyperparameter_range(loss)}
     # ≥ 100x, two orders above what a declared bound may show: no loss can pass both tests.
     # (ArcFace's ψ'(c) ~ 1/√(1 − c) is capped at c = 1 − 1e-7, about 1000 cos m: it grows 500x.)
     assert max(growth.values()) >= 100, f"{loss.name}: the gradient stays bounded ({growth}): declare bounded_gradient"
@@ -429,3 +432,62 @@ def zero_elsewhere(loss, hyper):
 def test_losses_not_declared_zero_iff_equal_are_zero_elsewhere(loss):
     found = {variant_id(pair): zero_elsewhere(*pair) for pair in variants(loss)}
     assert any(found.values()), f"{loss.name}: ℓ = 0 exactly at prediction = target here: declare zero_iff_equal"
+
+
+# --- hyperparameters: a property on the page holds for every valid value, not just the variants ---
+#
+# Each float hyperparameter (one with a slider, a variant, or an invalid example) is set to the
+# ends of its slider and to the edges of its valid range near 0 and 1 (0, 1e-7, 1 − 1e-7, 1:
+# the smallest smooth, a q or label smoothing next to its end), whichever the loss accepts.
+
+def _float_default(loss, key):
+    param = inspect.signature(loss._loss if hasattr(loss, "_loss") else loss).parameters.get(key)
+    return param is not None and type(param.default) is float
+
+
+def hyperparameter_range(loss):
+    """(loss, hyper) pairs at the ends of each float hyperparameter's range that the loss accepts."""
+    keys = set(loss.meta.explore)
+    for v in loss.meta.variants:
+        keys |= {k for k, x in v.items() if type(x) is float}
+    keys |= {k for bad, *_ in loss.meta.invalid for k in bad if _float_default(loss, k)}
+    pairs = []
+    for key in sorted(keys):
+        values = {0.0, 1e-7, 1 - 1e-7, 1.0} | {float(x) for x in loss.meta.explore.get(key, ())[:2]}
+        for value in sorted(values):
+            hyper = {**loss.meta.required, key: value}
+            if _try(_per_sample, loss, *_moderate(loss, hyper)[0], **hyper) is not None:
+                pairs.append((loss, hyper))
+    return pairs
+
+
+# A scale (Cauchy's c, Tukey's c) only rescales the residual: ℓ(r; c) = (c/c₀)² ℓ(r c₀/c; c₀),
+# so ∂ℓ(·; c) = (c/c₀) ∂ℓ(· c₀/c; c₀) is bounded when it is at c₀. Draws of size 1 against
+# c = 1e-7 put every residual in the flat tail, which the growth ratio would misread as growth.
+SCALES = {"cauchy": "scale", "tukey_biweight": "c"}
+
+
+@pytest.mark.parametrize("loss", [loss for loss in LOSSES if loss.name in SCALES], ids=loss_id)
+def test_a_scale_hyperparameter_only_rescales_the_residual(loss):
+    key = SCALES[loss.name]
+    c0 = inspect.signature(loss).parameters[key].default
+    y_pred, y_true = _moderate(loss, {})[0]
+    for _, hyper in hyperparameter_range(loss):
+        c = hyper[key]
+        k = c0 / c
+        np.testing.assert_allclose(loss(y_pred, y_true, reduction="none", **hyper),
+                                   loss(y_pred * k, y_true * k, reduction="none", **{key: c0}) / k**2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss", [loss for loss in LOSSES if "bounded_gradient" in loss.meta.properties], ids=loss_id)
+def test_bounded_gradient_holds_over_the_hyperparameter_range(loss):
+    # jaccard and tversky's 1/smooth at empty masks grew 2e7x at smooth = 1e-7 (no variant had it)
+    pairs = [pair for pair in hyperparameter_range(loss) if SCALES.get(loss.name) not in pair[1]]
+    growth = {variant_id(pair): gradient_growth(*pair) for pair in pairs}
+    assert all(g <= 10 for g in growth.values()), f"{loss.name}: {growth}"
+
+
+@pytest.mark.parametrize("loss", [loss for loss in LOSSES if "convex" in loss.meta.properties], ids=loss_id)
+def test_convex_over_the_hyperparameter_range(loss):
+    found = {variant_id(pair): convexity_counterexample(*pair) for pair in hyperparameter_range(loss)}
+    assert not any(found.values()), f"{loss.name}: {found}"
