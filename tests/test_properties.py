@@ -454,10 +454,12 @@ def hyperparameter_range(loss):
     pairs = []
     for key in sorted(keys):
         values = {0.0, 1e-7, 1 - 1e-7, 1.0} | {float(x) for x in loss.meta.explore.get(key, ())[:2]}
-        for value in sorted(values):
-            hyper = {**loss.meta.required, key: value}
-            if _try(_per_sample, loss, *_moderate(loss, hyper)[0], **hyper) is not None:
-                pairs.append((loss, hyper))
+        # on the defaults, and on each variant that sets the key (focal class_balanced's gamma)
+        for base in [{}] + [v for v in loss.meta.variants if key in v]:
+            for value in sorted(values):
+                hyper = {**loss.meta.required, **base, key: value}
+                if _try(_per_sample, loss, *_moderate(loss, hyper)[0], **hyper) is not None:
+                    pairs.append((loss, hyper))
     return pairs
 
 
