@@ -498,7 +498,8 @@ def exponential(scores, labels):
     formula=r"\ell(f, y) = \begin{cases} \max(0,\ 1 - y f)^2 & y f \ge -1 \\ -4\, y f & y f < -1 \end{cases}, \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -2y\, \max(0,\ 1 - y f) & y f \ge -1 \\ -4y & y f < -1 \end{cases}",
     domain={"scores": REAL, "labels": SIGN_LABEL},
-    use_case="Linear classifiers that need a smooth, outlier-tolerant loss and rough probabilities (SGDClassifier).",
+    use_case="Linear classifiers that need a smooth loss whose pull from a misclassified point is capped "
+             "(|∂ℓ/∂f| ≤ 4; the squared hinge's grows) and rough probabilities (SGDClassifier).",
     properties=("non_negative", "convex", "smooth", "bounded_gradient"),
     equivalents={
         "scikit-learn": "SGDClassifier(loss=\"modified_huber\")",

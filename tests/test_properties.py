@@ -330,6 +330,16 @@ def test_non_smooth_losses_have_a_kink_on_some_chord(loss):
     assert max(jumps.values()) > 1e-3, f"{loss.name}: no jump in the gradient ({jumps}): declare smooth"
 
 
+def test_modified_huber_caps_the_pull_of_a_misclassified_point_at_4():
+    # its use_case says |∂ℓ/∂f| ≤ 4 where the squared hinge's grows (scikit-learn says
+    # "tolerance to outliers"): -4y on the linear tail y f < -1, by hand; 2(1 + 1e8) for the squared hinge
+    from lossref import modified_huber, squared_hinge
+
+    f, y = np.array([-1e8, -3.0, -1.0, 0.0, 1e8]), np.array([1.0, 1.0, 1.0, 1.0, -1.0])
+    np.testing.assert_array_equal(modified_huber.grad(f, y, reduction="sum"), [-4.0, -4.0, -4.0, -2.0, 4.0])
+    assert squared_hinge.grad([-1e8], [1.0], reduction="sum")[0] == -2.0 * (1 + 1e8)
+
+
 def test_a_loss_without_gradient_declares_no_gradient_property():
     # the 0–1 loss is piecewise constant: its value jumps, and .grad raises
     for loss in LOSSES:
