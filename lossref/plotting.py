@@ -5,27 +5,40 @@ Matplotlib is imported inside the functions, so ``import lossref`` never needs i
 
 import numpy as np
 
-# One palette and one look for every figure on the site (colour-blind safe, Okabe–Ito).
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+# One palette and one look for every figure on the site, static (matplotlib SVG) and interactive
+# (the explorers in docs/assets/lossref.js, which get these values through ``web_style``).
+# Colour-blind safe (Okabe–Ito); the last two are darkened so that legend text in them keeps a
+# contrast ratio >= 4.5 on white.
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#B07800", "#3D8FC0")
 INK, GRID, ZERO = "#1f1f1f", "#b0b0b0", "#666666"  # text and axes, grid lines, the y = 0 line
 # The dark-theme figure is the light one recoloured: ink, grid and the darker series colours
 # are lightened so that each keeps its contrast on the slate background (ratio >= 4.5 for text).
 DARK = {
     INK: "#e2e4e9", GRID: "#4a4f5c", ZERO: "#9aa0ad",
     "#0072b2": "#56b4e9", "#d55e00": "#ff8a4c", "#009e73": "#2fd3a0", "#cc79a7": "#e8a2c9",
+    "#b07800": "#e6b030", "#3d8fc0": "#9ad0f0",
 }
+FONT = ("DejaVu Sans", "Arial", "Helvetica")  # then the generic sans-serif
+FONT_SIZE, TITLE_SIZE, LEGEND_SIZE = 11, 12, 9  # in figure points: one SVG user unit each
+LINE_WIDTH, AXIS_WIDTH, GRID_ALPHA = 2.0, 0.8, 0.3
+FIGSIZE = (8.4, 3.3)  # inches: two panels side by side
+# fixed margins: a layout engine would lay the figure out twice, the slowest part of a build
+MARGINS = {"left": 0.08, "right": 0.985, "bottom": 0.17, "top": 0.9, "wspace": 0.28}
 STYLE = {
-    "font.size": 11,
+    "font.size": FONT_SIZE,
     "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],  # one short list in each <text>
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
+    "font.sans-serif": list(FONT),  # one short list in each <text>
+    "axes.titlesize": TITLE_SIZE,
+    "axes.labelsize": FONT_SIZE,
+    "axes.linewidth": AXIS_WIDTH,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
-    "grid.alpha": 0.3,
+    "grid.alpha": GRID_ALPHA,
+    "grid.linewidth": AXIS_WIDTH,
     "legend.frameon": False,
-    "lines.linewidth": 2.0,
+    "legend.fontsize": LEGEND_SIZE,
+    "lines.linewidth": LINE_WIDTH,
     "text.color": INK,
     "axes.edgecolor": INK,
     "axes.labelcolor": INK,
@@ -38,6 +51,43 @@ STYLE = {
     "svg.fonttype": "none",  # keep text as text: smaller files, the page's fonts
     "svg.hashsalt": "lossref",  # deterministic ids, so rebuilds do not churn
 }
+
+
+def theme(dark=False):
+    """The colours of one theme: ink (text and axes), grid, the zero line and the series.
+
+    Examples:
+        >>> theme(dark=True)["series"][:2], theme()["ink"]
+        (['#56b4e9', '#ff8a4c'], '#1f1f1f')
+    """
+    pick = (lambda c: DARK.get(c.lower(), c.lower())) if dark else str.lower
+    return {"ink": pick(INK), "grid": pick(GRID), "zero": pick(ZERO), "series": [pick(c) for c in COLORS]}
+
+
+def web_style():
+    """The figure's look for the explorers: both themes, fonts, sizes, widths and one panel's box.
+
+    A panel is half the figure, in the same units (points), so an explorer drawn at the
+    figure's width matches it line for line; the box is the axes' margins inside the panel.
+
+    Examples:
+        >>> box = web_style()["box"]
+        >>> box["width"], box["height"], box["left"], box["top"]
+        (302.4, 237.6, 48.4, 23.8)
+    """
+    width, height = FIGSIZE[0] * 72, FIGSIZE[1] * 72
+    m = MARGINS
+    axes = (m["right"] - m["left"]) * width / (2 + m["wspace"])  # one axes' width
+    panel = width / 2
+    box = {"width": panel, "height": height, "left": m["left"] * width,
+           "right": panel - m["left"] * width - axes, "top": (1 - m["top"]) * height, "bottom": m["bottom"] * height}
+    return {
+        "light": theme(), "dark": theme(dark=True),
+        "font": ", ".join([*(f"'{f}'" for f in FONT), "sans-serif"]),
+        "font_size": FONT_SIZE, "title_size": TITLE_SIZE, "legend_size": LEGEND_SIZE,
+        "line_width": LINE_WIDTH, "axis_width": AXIS_WIDTH, "grid_alpha": GRID_ALPHA,
+        "box": {k: round(v, 1) for k, v in box.items()},
+    }
 
 
 def curves(loss, points=401):
@@ -171,9 +221,8 @@ def figure(loss, *, points=401):
 
     curve = loss.meta.curve
     with plt.rc_context(STYLE):
-        fig, (ax_value, ax_grad) = plt.subplots(1, 2, figsize=(8.4, 3.3))
-        # fixed margins: a layout engine would lay the figure out twice, the slowest part of a build
-        fig.subplots_adjust(left=0.08, right=0.985, bottom=0.17, top=0.9, wspace=0.28)
+        fig, (ax_value, ax_grad) = plt.subplots(1, 2, figsize=FIGSIZE)
+        fig.subplots_adjust(**MARGINS)
         for color, (label, x, values, slope) in zip(COLORS, curves(loss, points=points), strict=False):
             ax_value.plot(x, values, color=color, label=label or None)
             if slope is not None:
@@ -190,12 +239,12 @@ def figure(loss, *, points=401):
                          transform=ax_grad.transAxes, linespacing=1.6)
         for ax in drawn:
             ax.set_xlabel(curve.x_label)
-            ax.axhline(0, color=ZERO, linewidth=0.8)
+            ax.axhline(0, color=ZERO, linewidth=AXIS_WIDTH)
         ax_value.set_ylabel("ℓ")
         if curve.y_limits:
             ax_value.set_ylim(*curve.y_limits)
         if any(label for label, *_ in curve.series):
-            ax_value.legend(loc="best", fontsize=9)
+            ax_value.legend(loc="best")
     return fig
 
 

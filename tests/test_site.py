@@ -479,3 +479,111 @@ def test_cheat_sheet_prints_on_one_a4_page(browser):
     page.context.close()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     assert not seen["errors"]
+
+
+# --- One visual language: the explorer is the interactive figure, the SVG its fallback -----
+
+def _explorer_data(html):
+    """The JSON of every explorer on a built page."""
+    blocks = re.findall(r'<div class="lossref-explorer"[^>]*>.*?<script type="application/json">(.*?)</script>', html, re.S)
+    return [json.loads(block.replace("<\\/", "</")) for block in blocks]
+
+
+def _svg_styles(svg):
+    """What a matplotlib SVG draws with: text fonts, sizes and fills; line strokes and widths."""
+    styles = re.findall(r'style="([^"]*)"', svg)
+    texts = [dict(part.split(": ", 1) for part in s.split("; ")) for s in styles if "font-family" in s]
+    lines = [dict(part.split(": ", 1) for part in s.split("; ")) for s in styles
+             if "stroke:" in s and "font-family" not in s and "fill: none" in s]
+    return texts, lines
+
+
+def test_explorer_and_static_figure_share_one_style(site):
+    """Colours, font and sizes in each theme's SVG are the ones the page's explorers declare."""
+    out, _ = site
+    explored = sorted({loss.name for loss, _ in EXPLORED})
+    assert explored
+    styles = []
+    for name in explored:
+        html = (out / "losses" / name / "index.html").read_text()
+        data = _explorer_data(html)
+        assert len(data) == len(lossref.get(name).meta.explore)
+        style = data[0]["style"]
+        assert all(d["style"] == style for d in data)
+        styles.append(style)
+        # one panel of the explorer is half the static figure, in the same units (8.4 x 3.3 in at 72 pt/in)
+        assert (style["box"]["width"], style["box"]["height"]) == (302.4, 237.6)
+        assert html.count('viewBox="0 0 302.4 237.6"') == 2 * len(data)
+        for theme, suffix in (("light", ""), ("dark", "-dark")):
+            colours = style[theme]
+            texts, lines = _svg_styles((out / "assets" / "plots" / f"{name}{suffix}.svg").read_text())
+            assert {t["fill"] for t in texts} == {colours["ink"]}, (name, theme)
+            assert {t["font-family"] for t in texts} == {style["font"]}
+            assert {float(t["font-size"].removesuffix("px")) for t in texts} <= {
+                style["font_size"], style["title_size"], style["legend_size"]}
+            series = [line for line in lines if float(line["stroke-width"]) == style["line_width"]]
+            assert series and {line["stroke"] for line in series} <= set(colours["series"]), (name, theme)
+            assert series[0]["stroke"] == colours["series"][0]  # the first curve in the first colour
+            grid = [line for line in lines if "stroke-opacity" in line]
+            assert {(line["stroke"], float(line["stroke-opacity"]), float(line["stroke-width"])) for line in grid} == {
+                (colours["grid"], style["grid_alpha"], style["axis_width"])}
+            rest = {line["stroke"] for line in lines if line not in series and line not in grid}
+            assert rest == {colours["ink"], colours["zero"]}, (name, theme)  # spines and ticks, the y = 0 line
+    compare = (out / "losses" / "compare" / "index.html").read_text()
+    groups = json.loads(re.search(r'<script type="application/json">(.*?)</script>', compare, re.S).group(1))
+    assert all(group["style"] == styles[0] for group in groups) and all(s == styles[0] for s in styles)
+
+
+def _families(font):
+    """A CSS font-family list as names (the browser drops quotes it does not need)."""
+    return [name.strip().strip("'\"") for name in font.split(",")]
+
+
+def _rgb(hex_colour):
+    r, g, b = (int(hex_colour[k:k + 2], 16) for k in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+_DRAWN_COLOURS = """explorer => {
+  const colour = (selector, property) => getComputedStyle(explorer.querySelector(selector))[property];
+  return {ink: colour("svg.lossref-value text", "fill"), axis: colour("svg.lossref-value polyline.axis", "stroke"),
+          grid: colour("svg.lossref-value line.grid", "stroke"), zero: colour("svg.lossref-grad line.zero", "stroke"),
+          series: colour("svg.lossref-value path.series-0", "stroke"),
+          font: getComputedStyle(explorer.querySelector("svg.lossref-value text")).fontFamily};
+}"""
+
+
+@pytest.mark.parametrize("path", ["huber", "softmax_cross_entropy"])
+def test_explorer_draws_in_the_theme_colours_of_the_figure(browser, path):
+    """With JavaScript the explorer takes the figure's place, in the figure's colours for the
+    reader's theme, and follows the palette toggle; without it the static figure stands alone."""
+    chromium, base = browser
+    for dark in (False, True):
+        theme, other = ("dark", "light") if dark else ("light", "dark")
+        page, seen = _visit(chromium, f"{base}/losses/{path}/", dark=dark, wait_until="load")
+        explorer = page.locator(".lossref-explorer").first
+        explorer.scroll_into_view_if_needed()
+        page.wait_for_selector(".lossref-explorer svg.lossref-value path.series-0")
+        style = _explorer_data(page.content())[0]["style"]
+        drawn = explorer.evaluate(_DRAWN_COLOURS)
+        drawn["font"] = _families(drawn["font"])
+        expected = style[theme]
+        assert drawn == {"ink": _rgb(expected["ink"]), "axis": _rgb(expected["ink"]), "grid": _rgb(expected["grid"]),
+                         "zero": _rgb(expected["zero"]), "series": _rgb(expected["series"][0]),
+                         "font": _families(style["font"])}, theme
+        # one copy of the curves: the explorer sweeps the figure's series, so it replaces the figure
+        assert explorer.is_visible() and explorer.get_attribute("data-replaces-figure") is not None
+        assert page.locator("img.lossref-plot:visible").count() == 0
+        # the palette toggle recolours the drawing in place
+        page.locator("form[data-md-component=palette] label:visible").first.click()
+        page.wait_for_function(f"document.body.dataset.mdColorScheme === '{'default' if dark else 'slate'}'")
+        assert explorer.evaluate(_DRAWN_COLOURS)["series"] == _rgb(style[other]["series"][0])
+        assert not seen["errors"], seen["errors"]
+        page.context.close()
+    # no JavaScript: the static figure of the (default) light theme, and no empty explorer
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base}/losses/{path}/", wait_until="load")
+    assert page.locator(f"img.lossref-plot[src$='{path}.svg#only-light']").is_visible()
+    assert page.locator(".lossref-explorer:visible").count() == 0
+    context.close()

@@ -220,7 +220,7 @@ def definition_block(loss):
             *(f"![{alt}](../assets/plots/{loss.name}{suffix}.svg#only-{theme}){{ .lossref-plot }}"
               for suffix, theme in (("", "light"), ("-dark", "dark"))),
             "",
-            *(explorer_block(loss, name) for name in meta.explore),
+            *(explorer_block(loss, name, replaces=name == _covering_explorer(loss)) for name in meta.explore),
         ]
     )
 
@@ -350,23 +350,48 @@ def _json(data):
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
 
 
+_BOX = "{width} {height}".format(**plotting.web_style()["box"])  # one panel: half the static figure
+
+
 def _panels(title):
     """Two empty SVG panels (loss, gradient) that assets/lossref.js draws into."""
     return (f'<div class="lossref-panels" role="img" aria-label="{html.escape(title)}">'
-            '<svg class="lossref-value" viewBox="0 0 420 270"></svg>'
-            '<svg class="lossref-grad" viewBox="0 0 420 270"></svg></div>')
+            f'<svg class="lossref-value" viewBox="0 0 {_BOX}"></svg>'
+            f'<svg class="lossref-grad" viewBox="0 0 {_BOX}"></svg></div>')
 
 
-def explorer_block(loss, name):
-    """A slider over one hyperparameter, redrawing the loss and its gradient (plain JS)."""
-    data = plotting.explorer(loss, name)
+def _covering_explorer(loss):
+    """The hyperparameter whose slider shows everything the static figure shows, if one does.
+
+    That is when the figure's series differ only in that hyperparameter: the slider sweeps
+    them all. Otherwise (other targets, variants, class counts) the figure stays and the
+    sliders sit under it.
+    """
+    series = loss.meta.curve.series
+    if len({repr(args) for _, args, _ in series}) > 1:
+        return None
+    varied = {k for _, _, hyper in series for k in hyper if len({repr(h.get(k)) for _, _, h in series}) > 1}
+    if len(varied) == 1 and (name := varied.pop()) in loss.meta.explore:
+        return name
+    return None
+
+
+def explorer_block(loss, name, *, replaces=False):
+    """A slider over one hyperparameter, redrawing the loss and its gradient (plain JS).
+
+    It is drawn in the static figure's style (``plotting.web_style``, in its data) and hidden
+    until the script runs: without JavaScript a reader sees the static figure only. With it,
+    the explorer that ``replaces`` the figure (it sweeps the figure's curves) takes its place.
+    """
+    data = {**plotting.explorer(loss, name), "title": f"{loss.name}: loss ℓ", "style": plotting.web_style()}
     ident = f"explore-{loss.name}-{name}"
     return "\n".join([
-        '<div class="lossref-explorer" markdown="0">',
+        f'<div class="lossref-explorer" markdown="0" hidden{" data-replaces-figure" * replaces}>',
         f'<label for="{ident}">Vary <code>{name}</code></label> '
         f'<input type="range" id="{ident}" min="0" max="{len(data["values"]) - 1}" step="1" '
         f'value="{data["start"]}"> <output for="{ident}" aria-live="polite"></output>',
         _panels(f"{loss.name}: the loss and its gradient as {name} varies"),
+        '<ul class="lossref-legend"></ul>',
         f'<script type="application/json">{_json(data)}</script>',
         "</div>",
         "",
@@ -392,7 +417,7 @@ def compare_block():
                            "loss": plotting.rounded(values),
                            "grad": None if slope is None else plotting.rounded(slope),
                            "y_limits": list(loss.meta.curve.y_limits) if loss.meta.curve.y_limits else None})
-        data.append({"family": family, "x_label": x_label, "curves": curves})
+        data.append({"family": family, "x_label": x_label, "curves": curves, "style": plotting.web_style()})
     options = "".join(f'<option value="{i}">{html.escape(g["family"].capitalize())}: {html.escape(g["x_label"])}</option>'
                       for i, g in enumerate(data))
     return "\n".join([
