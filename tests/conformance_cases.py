@@ -11,16 +11,14 @@ import numpy as np
 
 import lossref
 
+import torch_registry
 from helpers import prepare, variants
 
 BIG = 1e4
 
-# Losses PyTorch has no function or simple formula for are compared elsewhere (scikit-learn,
-# or an independent implementation); the golden cases skip them.
-NO_TORCH = {"rmse"}  # mean-only: scikit-learn (live) and mpmath check it
-NO_TORCH |= {"tweedie_deviance", "gamma_deviance"}  # scikit-learn's metrics (live) and mpmath check them
-NO_TORCH |= {"perceptual"}  # its hyperparameters are functions: test_conformance checks it live against autograd
-NO_TORCH |= {"zero_one"}  # evaluation only, no gradient: scikit-learn (live) and mpmath check it
+# Losses registered with no_torch (tests/torch_registry.py, each with its reason) are compared
+# elsewhere (scikit-learn, or an independent implementation); the golden cases skip them.
+NO_TORCH = set(torch_registry.NO_TORCH)
 
 # Inputs where PyTorch and lossref must still agree to 1e-10: saturated logits, ties,
 # residuals of 1e8, probabilities far from the clamping thresholds.

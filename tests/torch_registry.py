@@ -1,0 +1,34 @@
+"""Which losses have a PyTorch reference, registered once per loss.
+
+``@torch_reference(name, call)`` marks a function in scripts/torch_reference.py as PyTorch's
+side of ``name`` and records the call it makes (written into each golden case as
+``reference``); ``no_torch(name, reason)`` records a loss with no PyTorch reference and why.
+This module does not import torch, so the golden tests can read ``NO_TORCH`` without it;
+tests/test_conformance.py checks, when torch is installed, that every loss is in exactly one.
+"""
+
+TORCH_REFERENCES = {}  # name -> (function, the PyTorch call it makes)
+NO_TORCH = {}  # name -> why PyTorch has no reference for it
+
+
+def torch_reference(name, call):
+    def register(fn):
+        if name in TORCH_REFERENCES or name in NO_TORCH:
+            raise ValueError(f"{name!r} is registered twice")
+        TORCH_REFERENCES[name] = (fn, call)
+        return fn
+
+    return register
+
+
+def no_torch(name, reason):
+    if name in TORCH_REFERENCES or name in NO_TORCH:
+        raise ValueError(f"{name!r} is registered twice")
+    NO_TORCH[name] = reason
+
+
+no_torch("rmse", "mean-only: scikit-learn (live) and mpmath check it")
+no_torch("tweedie_deviance", "scikit-learn's mean_tweedie_deviance (live) and mpmath check it")
+no_torch("gamma_deviance", "scikit-learn's mean_gamma_deviance (live) and mpmath check it")
+no_torch("perceptual", "its hyperparameters are functions: test_conformance checks it live against autograd")
+no_torch("zero_one", "evaluation only, no gradient: scikit-learn (live) and mpmath check it")
