@@ -7,6 +7,7 @@ autograd gives an independent gradient. Each function is registered with
 ``@torch_reference(loss, call)`` (tests/torch_registry.py), which names which is which.
 """
 
+import inspect
 import math
 import warnings
 
@@ -36,6 +37,16 @@ def huber(x, y, reduction, delta=1.0):
 @torch_reference("smooth_l1", "torch.nn.functional.smooth_l1_loss")
 def smooth_l1(x, y, reduction, beta=1.0):
     return F.smooth_l1_loss(x, y, reduction=reduction, beta=beta)
+
+
+@torch_reference("rmse", "torch.sqrt of torch.nn.functional.mse_loss; weighted: of Σw r²/Σw (autograd gradient)")
+def rmse(x, y, reduction, weights=None):
+    # mean-only, and a root of the (weighted) mean: the weights go inside the square root
+    if reduction != "mean":
+        raise ValueError("RMSE has only reduction='mean'")
+    if weights is None:
+        return torch.sqrt(F.mse_loss(x, y))
+    return torch.sqrt((weights * (x - y) ** 2).sum() / weights.sum())
 
 
 def _reduce(values, reduction):
@@ -172,6 +183,11 @@ def _class_kwargs(class_weights, ignore_index):
     if ignore_index is not None:
         kw["ignore_index"] = ignore_index
     return kw
+
+
+@torch_reference("zero_one", "(scores.argmax(dim=-1) != labels), as float64 (torch.argmax: first maximal index; no gradient)")
+def zero_one(scores, labels, reduction):
+    return _reduce((scores.argmax(dim=-1) != labels).to(torch.float64), reduction)
 
 
 @torch_reference("softmax_cross_entropy", "torch.nn.functional.cross_entropy")
@@ -674,7 +690,9 @@ def evaluate(name, args, hyper, reduction, weights=None, argnum=0):
     xs = [torch.tensor(a, dtype=torch.float64) if i in (0, argnum) else torch.tensor(a) for i, a in enumerate(args)]
     xs[argnum].requires_grad_(True)
     fn = TORCH_REFERENCES[name][0]
-    if weights is not None:
+    if weights is not None and "weights" in inspect.signature(fn).parameters:  # RMSE: weights inside the root
+        out = fn(*xs, reduction, weights=torch.tensor(weights, dtype=torch.float64), **hyper)
+    elif weights is not None:
         w = torch.tensor(weights, dtype=torch.float64)
         per_sample = fn(*xs, "none", **hyper)
         if reduction == "mean" and name in MEAN_SCALE:  # CTC's mean divides by the target lengths
@@ -684,6 +702,8 @@ def evaluate(name, args, hyper, reduction, weights=None, argnum=0):
         out = fn(*xs, reduction, **hyper)
     if reduction == "none":
         return out.detach().tolist(), None
+    if not out.requires_grad:  # zero_one: argmax has no gradient, only the value is compared
+        return float(out), None
     out.backward()
     return float(out.detach()), xs[argnum].grad.tolist()
 

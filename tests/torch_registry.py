@@ -27,8 +27,6 @@ def no_torch(name, reason):
     NO_TORCH[name] = reason
 
 
-no_torch("rmse", "mean-only: scikit-learn (live) and mpmath check it")
 no_torch("tweedie_deviance", "scikit-learn's mean_tweedie_deviance (live) and mpmath check it")
 no_torch("gamma_deviance", "scikit-learn's mean_gamma_deviance (live) and mpmath check it")
 no_torch("perceptual", "its hyperparameters are functions: test_conformance checks it live against autograd")
-no_torch("zero_one", "evaluation only, no gradient: scikit-learn (live) and mpmath check it")
