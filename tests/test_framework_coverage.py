@@ -3,7 +3,8 @@ conformance case, or is listed here: not runnable (with the reason), or a known 
 
 The equivalents stay prose in each loss's metadata; the case registries say which
 (loss, framework) pairs run: tests/framework_cases.py (Keras, optax), the PyTorch golden
-cases (tests/conformance_cases.py) and the scikit-learn rows of test_conformance_sklearn.
+cases (tests/conformance_cases.py) and tests/sklearn_cases.py (scikit-learn, and its penalised linear models in
+test_conformance_sklearn).
 """
 
 import importlib.util
@@ -13,8 +14,9 @@ from pathlib import Path
 import lossref
 
 import framework_cases
-import test_conformance_sklearn as sklearn_cases
+import sklearn_cases
 from conformance_cases import NO_TORCH
+from test_conformance_sklearn import PENALIZED
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
@@ -46,8 +48,8 @@ def covered():
     pairs = {(c["loss"], c["framework"]) for c in framework_cases.CASES}
     pairs |= {(loss.name, "PyTorch") for loss in lossref.catalog() if loss.name not in NO_TORCH}
     pairs.add(("perceptual", "PyTorch"))  # test_perceptual_matches_torch_autograd
-    pairs |= {(row[0], "scikit-learn") for row in sklearn_cases.CASES + sklearn_cases.PENALIZED}
-    pairs.add(("jaccard", "scikit-learn"))  # test_jaccard_on_hard_masks_is_one_minus_jaccard_score
+    pairs |= {(c["loss"], "scikit-learn") for c in sklearn_cases.cases()}
+    pairs |= {(row[0], "scikit-learn") for row in PENALIZED}  # live: fitted linear models
     return pairs
 
 
@@ -77,14 +79,19 @@ def test_a_not_runnable_entry_says_so_on_the_page():
 
 def test_pages_read_the_versions_from_the_golden_files():
     hook = _hook()
-    assert not any(v in Path(hook.__file__).read_text() for v in ("2.13", "3.15", "0.2.8"))  # no version typed in the hook
-    golden = {fw: json.loads((ROOT / "tests" / "golden" / f"{fw}.json").read_text()) for fw in ("torch", "keras", "optax")}
+    typed = ("2.13", "3.15", "0.2.8", "1.9.")
+    assert not any(v in Path(hook.__file__).read_text() for v in typed)  # no version typed in the hook
+    golden = {fw: json.loads((ROOT / "tests" / "golden" / f"{fw}.json").read_text())
+              for fw in ("torch", "keras", "optax", "sklearn")}
     block = hook.frameworks_block(lossref.get("huber"))
     assert f"PyTorch {golden['torch']['torch'].split('+')[0]} " in block
     assert f"Keras {golden['keras']['version']} on JAX {golden['keras']['jax']} " in block
     assert f"optax {golden['optax']['version']} " in block
-    # a loss that no PyTorch, Keras or optax case runs (scikit-learn checks it live) claims none
-    assert "Executed against" not in hook.frameworks_block(lossref.get("tweedie_deviance"))
+    assert "scikit-learn" not in block.split("Executed against")[1]  # huber has no scikit-learn case
+    sklearn_line = f"scikit-learn {golden['sklearn']['version']} (16 calls, "  # 8 rows, each unweighted and weighted
+    assert sklearn_line in hook.frameworks_block(lossref.get("tweedie_deviance"))
+    # a loss that no golden case runs (perceptual: PyTorch live only, its hyperparameters are functions) claims none
+    assert "Executed against" not in hook.frameworks_block(lossref.get("perceptual"))
 
 
 def test_translation_table_shows_only_executed_calls():

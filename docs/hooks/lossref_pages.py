@@ -243,8 +243,9 @@ def frameworks_block(loss):
         version = json.loads(GOLDEN.read_text())["torch"].split("+")[0]
         checked.append(f"PyTorch {version} (values and gradients in float64 to a relative tolerance of 1e-10, "
                        "on random inputs, extremes and every hyperparameter path)")
-    for framework, tolerance in (("Keras", "to 1e-6: Keras averages in float32"), ("optax", "to 1e-12")):
-        path = GOLDEN.with_name(f"{framework.lower()}.json")
+    for framework, file, tolerance in (("Keras", "keras", "to 1e-6: Keras averages in float32"),
+                                       ("optax", "optax", "to 1e-12"), ("scikit-learn", "sklearn", "to 1e-12")):
+        path = GOLDEN.with_name(f"{file}.json")
         golden = json.loads(path.read_text()) if path.exists() else {"cases": []}
         calls = [c for c in golden["cases"] if c["loss"] == loss.name]
         if calls:
