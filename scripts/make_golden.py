@@ -15,7 +15,7 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 from conformance_cases import cases  # noqa: E402
 from torch_reference import differences, evaluate, recipes  # noqa: E402
-from torch_registry import TORCH_REFERENCES  # noqa: E402
+from torch_registry import LIVE_ONLY, TORCH_REFERENCES  # noqa: E402
 
 
 def main():
@@ -28,6 +28,8 @@ def main():
         "generator": "scripts/make_golden.py",
         "torch": torch.__version__,
         "dtype": "float64",
+        # losses PyTorch checks only live (tests/test_conformance.py), so the site can say so
+        "live_only": dict(sorted(LIVE_ONLY.items())),
         "recipes": recipes(),
         "cases": out,
         "differences": differences(),

@@ -15,6 +15,7 @@ import lossref
 
 import framework_cases
 import sklearn_cases
+import torch_registry
 from conformance_cases import NO_TORCH
 from test_conformance_sklearn import PENALIZED
 
@@ -47,7 +48,7 @@ def covered():
     """(loss, framework) pairs that a conformance case runs."""
     pairs = {(c["loss"], c["framework"]) for c in framework_cases.CASES}
     pairs |= {(loss.name, "PyTorch") for loss in lossref.catalog() if loss.name not in NO_TORCH}
-    pairs.add(("perceptual", "PyTorch"))  # test_perceptual_matches_torch_autograd
+    pairs |= {(name, "PyTorch") for name in torch_registry.LIVE_ONLY}  # live against autograd
     pairs |= {(c["loss"], "scikit-learn") for c in sklearn_cases.cases()}
     pairs |= {(row[0], "scikit-learn") for row in PENALIZED}  # live: fitted linear models
     return pairs
@@ -103,6 +104,18 @@ def test_translation_table_shows_only_executed_calls():
     root = ROOT / "tests" / "golden"
     golden = {(case["loss"], fw) for fw, file in (("PyTorch", "torch"), ("Keras", "keras"), ("optax", "optax"))
               for case in json.loads((root / f"{file}.json").read_text())["cases"]}
+    live = {(name, "PyTorch") for name in json.loads((root / "torch.json").read_text())["live_only"]}
+    assert live == {("perceptual", "PyTorch")}
     for fw in ("PyTorch", "Keras", "optax"):
         for name, cell in zip(names, columns[fw], strict=True):
-            assert (cell.strip(" |") != "—") == ((name, fw) in golden and fw in lossref.get(name).meta.equivalents), (name, fw)
+            ran = (name, fw) in golden | live and fw in lossref.get(name).meta.equivalents
+            assert (cell.strip(" |") != "—") == ran, (name, fw)
+            assert cell.strip(" |").endswith("(live)") == ((name, fw) in live), (name, fw)
+
+
+def test_a_live_only_check_names_a_test_that_exists():
+    # the golden file's live_only entries name the test that runs them: it must exist and use PyTorch
+    source = (ROOT / "tests" / "test_conformance.py").read_text()
+    for name, test in json.loads((ROOT / "tests" / "golden" / "torch.json").read_text())["live_only"].items():
+        body = source.split(f"def {test}(")[1].split("\ndef ")[0]
+        assert "import torch" in body and f"lossref.{name}" in body, (name, test)

@@ -9,6 +9,7 @@ tests/test_conformance.py checks, when torch is installed, that every loss is in
 
 TORCH_REFERENCES = {}  # name -> (function, the PyTorch call it makes)
 NO_TORCH = {}  # name -> why PyTorch has no reference for it
+LIVE_ONLY = {}  # name -> the test in tests/test_conformance.py that runs it against PyTorch live
 
 
 def torch_reference(name, call):
@@ -21,12 +22,16 @@ def torch_reference(name, call):
     return register
 
 
-def no_torch(name, reason):
+def no_torch(name, reason, live_test=None):
+    """``live_test``: a test that still runs the loss against PyTorch, live only (no golden vectors)."""
     if name in TORCH_REFERENCES or name in NO_TORCH:
         raise ValueError(f"{name!r} is registered twice")
     NO_TORCH[name] = reason
+    if live_test:
+        LIVE_ONLY[name] = live_test
 
 
 no_torch("tweedie_deviance", "scikit-learn's mean_tweedie_deviance (live) and mpmath check it")
 no_torch("gamma_deviance", "scikit-learn's mean_gamma_deviance (live) and mpmath check it")
-no_torch("perceptual", "its hyperparameters are functions: test_conformance checks it live against autograd")
+no_torch("perceptual", "its hyperparameters are functions (the user's network), which golden vectors cannot hold",
+         live_test="test_perceptual_matches_torch_autograd")
