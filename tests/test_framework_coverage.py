@@ -1,8 +1,8 @@
 """Every PyTorch, Keras, optax and scikit-learn equivalent on a loss page is executed by a
 conformance case, or is listed here: not runnable (with the reason), or a known gap.
 
-The equivalents stay prose in each loss's metadata; the case registries say which
-(loss, framework) pairs run: tests/framework_cases.py (Keras, optax), the PyTorch golden
+The equivalents stay prose in each loss's metadata; ``runs()`` gives each entry the ids of the
+cases that run it, read from the case registries (never typed twice): tests/framework_cases.py (Keras, optax), the PyTorch golden
 cases (tests/conformance_cases.py) and tests/sklearn_cases.py (scikit-learn, and its penalised linear models in
 test_conformance_sklearn).
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import lossref
 
+import conformance_cases
 import framework_cases
 import sklearn_cases
 import torch_registry
-from conformance_cases import NO_TORCH
 from test_conformance_sklearn import PENALIZED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,13 +30,25 @@ def _hook():
     spec.loader.exec_module(hook)
     return hook
 
-# the framework has no such function: the entry says so and names what comes closest
+# the framework has no such function: the entry says so and names what comes closest, with the
+# release and file it was checked against, and the public module that has no such name (checked
+# by test_a_not_runnable_entry_is_checked_upstream when that release is installed)
 NOT_RUNNABLE = {
-    ("huber", "scikit-learn"): "no fixed-δ Huber loss: HuberRegressor estimates a scale σ with the fit",
-    ("smape", "scikit-learn"): "no SMAPE in scikit-learn",
-    ("jaccard", "Keras"): "no soft Jaccard loss in Keras; keras.metrics.IoU is a hard, thresholded metric",
-    ("knowledge_distillation", "Keras"): "no distillation loss in Keras (only an example script)",
-    ("vae_elbo", "Keras"): "the ELBO is code in a Keras example, written by hand, not a library call",
+    ("huber", "scikit-learn"): ("no fixed-δ Huber loss: HuberRegressor estimates a scale σ with the fit",
+                                ("scikit-learn", "1.9.1", "sklearn/linear_model/_huber.py"),
+                                ("sklearn.metrics", ("huber",))),
+    ("smape", "scikit-learn"): ("no SMAPE in scikit-learn",
+                                ("scikit-learn", "1.9.1", "sklearn/metrics/_regression.py"),
+                                ("sklearn.metrics", ("smape", "symmetric"))),
+    ("jaccard", "Keras"): ("no soft Jaccard loss in Keras; keras.metrics.IoU is a hard, thresholded metric",
+                           ("keras", "3.15.1", "keras/src/metrics/iou_metrics.py"),
+                           ("keras.losses", ("jaccard", "iou"))),
+    ("knowledge_distillation", "Keras"): ("no distillation loss in Keras (only an example script)",
+                                          ("keras", "3.15.1", "keras/src/losses/losses.py"),
+                                          ("keras.losses", ("distil",))),
+    ("vae_elbo", "Keras"): ("the ELBO is code in a Keras example, written by hand, not a library call",
+                            ("keras", "3.15.1", "keras/src/losses/losses.py"),
+                            ("keras.losses", ("elbo", "vae"))),
 }
 
 # runnable, but no case runs them yet: this list may only shrink
@@ -44,14 +56,29 @@ GAPS = {}
 MAX_GAPS = 0
 
 
+def runs():
+    """(loss, framework) -> the ids of the conformance cases that run it, read from the case registries."""
+    out = {}
+
+    def add(name, framework, case_id):
+        out.setdefault((name, framework), []).append(case_id)
+
+    for c in conformance_cases.cases():  # the PyTorch golden and live cases, in torch.json's order
+        add(c["loss"], "PyTorch", f"torch: {c['loss']}-{c['kind']}-{c['reduction']}")
+    for name, test in torch_registry.LIVE_ONLY.items():  # live against autograd
+        add(name, "PyTorch", f"test_conformance.py::{test}")
+    for c in framework_cases.CASES:
+        add(c["loss"], c["framework"], c["id"])
+    for c in sklearn_cases.cases():
+        add(c["loss"], "scikit-learn", c["id"])
+    for i, row in enumerate(PENALIZED):  # live: fitted linear models
+        add(row[0], "scikit-learn", f"test_penalties_match_scikit_learns_linear_models[{row[0]}-{i}]")
+    return out
+
+
 def covered():
     """(loss, framework) pairs that a conformance case runs."""
-    pairs = {(c["loss"], c["framework"]) for c in framework_cases.CASES}
-    pairs |= {(loss.name, "PyTorch") for loss in lossref.catalog() if loss.name not in NO_TORCH}
-    pairs |= {(name, "PyTorch") for name in torch_registry.LIVE_ONLY}  # live against autograd
-    pairs |= {(c["loss"], "scikit-learn") for c in sklearn_cases.cases()}
-    pairs |= {(row[0], "scikit-learn") for row in PENALIZED}  # live: fitted linear models
-    return pairs
+    return set(runs())
 
 
 def equivalents():
@@ -63,12 +90,47 @@ def test_every_equivalent_runs_or_says_why_not():
     assert not missing, f"equivalents without a conformance case: {sorted(missing)}"
 
 
+def test_every_equivalent_knows_its_cases():
+    # each PyTorch/Keras/optax/scikit-learn entry: the cases that run it, or why none can
+    ran = runs()
+    for pair in equivalents():
+        assert bool(ran.get(pair)) != (pair in NOT_RUNNABLE), pair
+    assert len(ran[("rmse", "PyTorch")]) == 5  # 2 draws, a weighted mean, 2 extremes; "mean" only
+    assert ran[("perceptual", "PyTorch")] == ["test_conformance.py::test_perceptual_matches_torch_autograd"]
+    golden = {c["loss"] for c in json.loads((ROOT / "tests" / "golden" / "torch.json").read_text())["cases"]}
+    assert {name for name, fw in ran if fw == "PyTorch"} - set(torch_registry.LIVE_ONLY) == golden
+
+
+def test_a_not_runnable_entry_is_checked_upstream():
+    import importlib
+    import importlib.metadata
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    checked = 0
+    for (_name, fw), (reason, (package, release, file), (module, absent)) in NOT_RUNNABLE.items():
+        assert reason.strip() and release.count(".") == 2 and file.endswith(".py"), (fw, release, file)
+        try:
+            installed = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        if installed != release:
+            continue
+        mod = importlib.import_module(module)
+        root = Path(importlib.import_module(file.split("/")[0]).__file__).parent.parent
+        assert (root / file).is_file(), file
+        found = [n for n in dir(mod) if any(a in n.lower() for a in absent)]
+        assert not found, (module, found)
+        checked += 1
+    assert checked or not importlib.util.find_spec("keras"), "no entry's release is installed"
+
+
 def test_the_exception_lists_are_current():
     # an entry that a case now runs, or whose equivalent is gone, must leave the lists
     for pairs in (NOT_RUNNABLE, GAPS):
         assert not pairs.keys() & covered(), sorted(pairs.keys() & covered())
         assert pairs.keys() <= equivalents(), sorted(pairs.keys() - equivalents())
-        assert all(reason.strip() for reason in pairs.values())
+        assert all((reason[0] if isinstance(reason, tuple) else reason).strip() for reason in pairs.values())
     assert len(GAPS) <= MAX_GAPS  # close a gap with a case; never add one
 
 
