@@ -50,9 +50,10 @@ CONFORMANCE := torch==2.13.0 jax==0.10.2 jaxlib==0.10.2 keras==3.15.1 optax==0.2
 conformance: $(STAMP)  ## install PyTorch, Keras (JAX backend) and optax for the live conformance tests
 	$(BIN)/python -m pip install --quiet $(CONFORMANCE)
 
-golden: conformance  ## regenerate tests/golden/{torch,keras,optax}.json with the pinned frameworks
+golden: conformance  ## regenerate tests/golden/{torch,keras,optax,sklearn}.json with the pinned frameworks
 	$(BIN)/python scripts/make_golden.py
 	$(BIN)/python scripts/make_golden_jax.py
+	$(BIN)/python scripts/make_golden_sklearn.py
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .hypothesis tools/lighthouse/node_modules

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 from conformance_cases import cases  # noqa: E402
-from torch_reference import REFERENCES, differences, evaluate, recipes  # noqa: E402
+from torch_reference import differences, evaluate, recipes  # noqa: E402
+from torch_registry import LIVE_ONLY, TORCH_REFERENCES  # noqa: E402
 
 
 def main():
@@ -22,11 +23,13 @@ def main():
     for case in cases():
         value, grad = evaluate(case["loss"], case["args"], case["hyper"], case["reduction"], case["weights"],
                                case.get("argnum", 0))
-        out.append(dict(case, torch_value=value, torch_grad=grad, reference=REFERENCES[case["loss"]]))
+        out.append(dict(case, torch_value=value, torch_grad=grad, reference=TORCH_REFERENCES[case["loss"]][1]))
     payload = {
         "generator": "scripts/make_golden.py",
         "torch": torch.__version__,
         "dtype": "float64",
+        # losses PyTorch checks only live (tests/test_conformance.py), so the site can say so
+        "live_only": dict(sorted(LIVE_ONLY.items())),
         "recipes": recipes(),
         "cases": out,
         "differences": differences(),

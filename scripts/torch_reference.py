@@ -3,38 +3,57 @@
 Each entry maps a lossref loss to the PyTorch call that computes the same thing, in float64,
 with autograd for the gradient. Where PyTorch has the loss, the entry calls it; where it
 does not (log-cosh, pinball, hinge, focal), the entry writes the formula in PyTorch so its
-autograd gives an independent gradient. ``REFERENCES`` names which is which.
+autograd gives an independent gradient. Each function is registered with
+``@torch_reference(loss, call)`` (tests/torch_registry.py), which names which is which.
 """
 
+import inspect
 import math
 import warnings
 
 import torch
 import torch.nn.functional as F
 
+from torch_registry import TORCH_REFERENCES, torch_reference
+
 torch.set_default_dtype(torch.float64)
 
 
+@torch_reference("mse", "torch.nn.functional.mse_loss")
 def mse(x, y, reduction):
     return F.mse_loss(x, y, reduction=reduction)
 
 
+@torch_reference("mae", "torch.nn.functional.l1_loss")
 def mae(x, y, reduction):
     return F.l1_loss(x, y, reduction=reduction)
 
 
+@torch_reference("huber", "torch.nn.functional.huber_loss")
 def huber(x, y, reduction, delta=1.0):
     return F.huber_loss(x, y, reduction=reduction, delta=delta)
 
 
+@torch_reference("smooth_l1", "torch.nn.functional.smooth_l1_loss")
 def smooth_l1(x, y, reduction, beta=1.0):
     return F.smooth_l1_loss(x, y, reduction=reduction, beta=beta)
+
+
+@torch_reference("rmse", "torch.sqrt of torch.nn.functional.mse_loss; weighted: of Σw r²/Σw (autograd gradient)")
+def rmse(x, y, reduction, weights=None):
+    # mean-only, and a root of the (weighted) mean: the weights go inside the square root
+    if reduction != "mean":
+        raise ValueError("RMSE has only reduction='mean'")
+    if weights is None:
+        return torch.sqrt(F.mse_loss(x, y))
+    return torch.sqrt((weights * (x - y) ** 2).sum() / weights.sum())
 
 
 def _reduce(values, reduction):
     return {"mean": values.mean, "sum": values.sum, "none": lambda: values}[reduction]()
 
 
+@torch_reference("log_cosh", "the formula in PyTorch (autograd gradient)")
 def log_cosh(x, y, reduction):
     r = x - y
     a = r.abs()
@@ -43,45 +62,54 @@ def log_cosh(x, y, reduction):
     return _reduce(torch.where(a < 1, small, large), reduction)
 
 
+@torch_reference("quantile", "the formula in PyTorch (autograd gradient)")
 def quantile(x, y, reduction, q=0.5):
     u = y - x
     return _reduce(torch.maximum(q * u, (q - 1) * u), reduction)
 
 
+@torch_reference("charbonnier", "the formula in PyTorch (autograd gradient)")
 def charbonnier(x, y, reduction, eps=1e-3):
     a = (x - y).abs()
     root = torch.hypot(x - y, torch.full_like(x, eps))
     return _reduce(a * (a / (root + eps)), reduction)  # √(r² + ε²) − ε without the cancellation
 
 
+@torch_reference("cauchy", "the formula in PyTorch (autograd gradient)")
 def cauchy(x, y, reduction, scale=1.0):
     return _reduce(scale**2 / 2 * torch.log1p(((x - y) / scale) ** 2), reduction)
 
 
+@torch_reference("tukey_biweight", "the formula in PyTorch (autograd gradient)")
 def tukey_biweight(x, y, reduction, c=4.685):
     u = ((x - y) / c) ** 2
     # c²/6 · (1 − (1 − u)³) expanded as c²/6 · u (3 − 3u + u²)
     return _reduce(torch.where(u <= 1, c**2 / 6 * u * (3 - 3 * u + u**2), torch.full_like(u, c**2 / 6)), reduction)
 
 
+@torch_reference("mape", "the formula in PyTorch (autograd gradient)")
 def mape(x, y, reduction, eps=2.220446049250313e-16):
     return _reduce((x - y).abs() / torch.clamp(y.abs(), min=eps), reduction)
 
 
+@torch_reference("smape", "torchmetrics' formula in PyTorch (autograd gradient)")
 def smape(x, y, reduction, eps=2.220446049250313e-16):
     # torchmetrics' symmetric_mean_absolute_percentage_error, per element
     return _reduce(2 * (x - y).abs() / torch.clamp(x.abs() + y.abs(), min=eps), reduction)
 
 
+@torch_reference("binary_cross_entropy", "torch.nn.functional.binary_cross_entropy")
 def binary_cross_entropy(x, y, reduction):
     return F.binary_cross_entropy(x, y, reduction=reduction)
 
 
+@torch_reference("binary_cross_entropy_with_logits", "torch.nn.functional.binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(x, y, reduction, pos_weight=None):
     pw = None if pos_weight is None else torch.as_tensor(pos_weight)
     return F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=pw)
 
 
+@torch_reference("sigmoid_focal", "torchvision's sigmoid_focal_loss formula in PyTorch (autograd gradient)")
 def sigmoid_focal(x, y, reduction, gamma=2.0, alpha=0.25):
     # torchvision.ops.sigmoid_focal_loss (torchvision 0.29), written out: alpha=None here
     # plays the part of torchvision's alpha < 0
@@ -94,14 +122,21 @@ def sigmoid_focal(x, y, reduction, gamma=2.0, alpha=0.25):
     return _reduce(loss, reduction)
 
 
+@torch_reference("hinge", "the formula in PyTorch (autograd gradient)")
 def hinge(x, y, reduction, margin=1.0):
     return _reduce(torch.clamp(margin - y * x, min=0), reduction)
 
 
+@torch_reference("squared_hinge", "the formula in PyTorch (autograd gradient)")
 def squared_hinge(x, y, reduction, margin=1.0):
     return _reduce(torch.clamp(margin - y * x, min=0) ** 2, reduction)
 
 
+@torch_reference(
+    "multiclass_hinge",
+    "torch.nn.functional.multi_margin_loss (weston_watkins); the Crammer-Singer formula in PyTorch "
+    "(autograd gradient)",
+)
 def multiclass_hinge(x, labels, reduction, margin=1.0, variant="crammer_singer", p=1, class_weights=None):
     w = None if class_weights is None else torch.as_tensor(class_weights)
     if variant == "weston_watkins":
@@ -114,6 +149,10 @@ def multiclass_hinge(x, labels, reduction, margin=1.0, variant="crammer_singer",
     return _reduce(loss if w is None else w[labels] * loss, reduction)
 
 
+@torch_reference(
+    "multilabel_margin",
+    "torch.nn.functional.multilabel_margin_loss (indicators converted to padded indices)",
+)
 def multilabel_margin(x, t, reduction):
     # lossref's 0/1 indicators as PyTorch's targets: the target classes' indices first, then -1
     order = torch.argsort(-t, dim=-1, stable=True)
@@ -121,14 +160,17 @@ def multilabel_margin(x, t, reduction):
     return F.multilabel_margin_loss(x, indices, reduction=reduction)
 
 
+@torch_reference("soft_margin", "torch.nn.functional.soft_margin_loss")
 def soft_margin(x, y, reduction):
     return F.soft_margin_loss(x, y, reduction=reduction)
 
 
+@torch_reference("exponential", "the formula in PyTorch (autograd gradient)")
 def exponential(x, y, reduction):
     return _reduce(torch.exp(-y * x), reduction)
 
 
+@torch_reference("modified_huber", "the formula in PyTorch (autograd gradient)")
 def modified_huber(x, y, reduction):
     m = y * x
     return _reduce(torch.where(m >= -1, torch.clamp(1 - m, min=0) ** 2, -4 * m), reduction)
@@ -143,15 +185,23 @@ def _class_kwargs(class_weights, ignore_index):
     return kw
 
 
+@torch_reference("zero_one", "(scores.argmax(dim=-1) != labels), as float64 (torch.argmax: first maximal index; no gradient)")
+def zero_one(scores, labels, reduction):
+    return _reduce((scores.argmax(dim=-1) != labels).to(torch.float64), reduction)
+
+
+@torch_reference("softmax_cross_entropy", "torch.nn.functional.cross_entropy")
 def softmax_cross_entropy(z, t, reduction, label_smoothing=0.0, class_weights=None, ignore_index=None):
     return F.cross_entropy(z, t, reduction=reduction, label_smoothing=label_smoothing,
                            **_class_kwargs(class_weights, ignore_index))
 
 
+@torch_reference("nll", "torch.nn.functional.nll_loss")
 def nll(a, t, reduction, class_weights=None, ignore_index=None):
     return F.nll_loss(a, t, reduction=reduction, **_class_kwargs(class_weights, ignore_index))
 
 
+@torch_reference("kl_div", "torch.nn.functional.kl_div (reduction=\"batchmean\")")
 def kl_div(a, q, reduction, log_target=False):
     if reduction == "none":
         return F.kl_div(a, q, reduction="none", log_target=log_target).sum(-1)
@@ -161,11 +211,20 @@ def kl_div(a, q, reduction, log_target=False):
     return F.kl_div(a, q, reduction=torch_reduction, log_target=log_target)
 
 
+@torch_reference(
+    "sparse_categorical_cross_entropy",
+    "torch.nn.functional.cross_entropy (class-index targets)",
+)
 def sparse_categorical_cross_entropy(z, t, reduction, **hyper):
     # Keras' name for the integer-label cross-entropy: the same PyTorch call
     return softmax_cross_entropy(z, t, reduction, **hyper)
 
 
+@torch_reference(
+    "sequence_cross_entropy",
+    "torch.nn.functional.cross_entropy with padding labels set to ignore_index=-100 "
+    "(normalize=\"sequences\": its per-token losses averaged per sequence, then over sequences)",
+)
 def sequence_cross_entropy(z, t, reduction, mask=None, label_smoothing=0.0, normalize="tokens"):
     # padding as PyTorch marks it: label -100 (ignore_index); "mean" over the real tokens
     if mask is not None:
@@ -183,6 +242,7 @@ def sequence_cross_entropy(z, t, reduction, mask=None, label_smoothing=0.0, norm
     return _reduce(per_token, reduction)
 
 
+@torch_reference("softmax_focal", "the formula in PyTorch on log_softmax (autograd gradient)")
 def softmax_focal(z, t, reduction, gamma=2.0, alpha=None):
     # no PyTorch function: -α_y (1 - p_y)^γ log p_y written out on log_softmax
     log_p = F.log_softmax(z, dim=-1).gather(-1, t[..., None])[..., 0]
@@ -200,6 +260,11 @@ def _class_balanced_weights(samples_per_class, beta):
     return w * len(n) / w.sum()
 
 
+@torch_reference(
+    "class_balanced",
+    "torch.nn.functional.cross_entropy(weight=) per sample (softmax); the BCE-with-logits and "
+    "torchvision focal formulas (sigmoid, focal); weights computed from the counts in PyTorch",
+)
 def class_balanced(z, t, reduction, samples_per_class, beta=0.9999, base="softmax", gamma=2.0):
     w = _class_balanced_weights(samples_per_class, beta)
     if base == "softmax":  # PyTorch's class-weighted cross-entropy per sample; "mean" over N
@@ -214,6 +279,7 @@ def class_balanced(z, t, reduction, samples_per_class, beta=0.9999, base="softma
     return _reduce(loss, reduction)
 
 
+@torch_reference("js_div", "the formula in PyTorch with torch.nn.functional.kl_div (autograd gradients)")
 def js_div(a, b, reduction):
     # no PyTorch function: ½ KL(p ‖ m) + ½ KL(q ‖ m), with log m = logaddexp(a, b) - log 2
     log_m = torch.logaddexp(a, b) - math.log(2)
@@ -222,6 +288,10 @@ def js_div(a, b, reduction):
     return _reduce(0.5 * (kl_p + kl_q).sum(-1), reduction)
 
 
+@torch_reference(
+    "cross_entropy",
+    "torch.nn.functional.nll_loss on log p (labels); the formula in PyTorch (targets)",
+)
 def cross_entropy(p, t, reduction):
     # no probability-input loss in PyTorch: nll_loss on log p (labels), -Σ q log p (targets)
     if not t.is_floating_point():
@@ -229,6 +299,10 @@ def cross_entropy(p, t, reduction):
     return _reduce(-torch.xlogy(t, p).sum(-1), reduction)
 
 
+@torch_reference(
+    "knowledge_distillation",
+    "torch.nn.functional.kl_div on log_softmax (+ cross_entropy with labels)",
+)
 def knowledge_distillation(z_s, z_t, reduction, temperature=2.0, labels=None, alpha=0.5):
     # T² · KL(softmax(z_t/T) ‖ softmax(z_s/T)) with F.kl_div, plus (1 - α) CE with labels
     log_ps = F.log_softmax(z_s / temperature, dim=-1)
@@ -240,6 +314,10 @@ def knowledge_distillation(z_s, z_t, reduction, temperature=2.0, labels=None, al
     return _reduce(loss, reduction)
 
 
+@torch_reference(
+    "cosine_embedding",
+    "torch.nn.functional.cosine_embedding_loss (other eps: its formula in PyTorch)",
+)
 def cosine_embedding(x1, x2, y, reduction, margin=0.0, eps=1e-12):
     if eps == 1e-12:  # PyTorch's own function (its ε is float32(1e-12): a documented difference)
         return F.cosine_embedding_loss(x1, x2, y, margin=margin, reduction=reduction)
@@ -248,20 +326,28 @@ def cosine_embedding(x1, x2, y, reduction, margin=0.0, eps=1e-12):
     return _reduce(loss, reduction)
 
 
+@torch_reference("margin_ranking", "torch.nn.functional.margin_ranking_loss")
 def margin_ranking(x1, x2, y, reduction, margin=0.0):
     return F.margin_ranking_loss(x1, x2, y, margin=margin, reduction=reduction)
 
 
+@torch_reference("triplet_margin", "torch.nn.functional.triplet_margin_loss")
 def triplet_margin(a, pos, neg, reduction, margin=1.0, p=2, eps=1e-6, swap=False):
     return F.triplet_margin_loss(a, pos, neg, margin=margin, p=p, eps=eps, swap=swap, reduction=reduction)
 
 
+@torch_reference("contrastive", "the formula in PyTorch with Tensor.norm (autograd gradients)")
 def contrastive(a, b, y, reduction, margin=1.0):
     d = (a - b).norm(dim=-1)  # autograd: gradient 0 at d = 0
     loss = y * d.pow(2) + (1 - y) * (margin - d).clamp_min(0).pow(2)
     return _reduce(loss, reduction)
 
 
+@torch_reference(
+    "info_nce",
+    "torch.nn.functional.cross_entropy on the cosine-similarity matrix (F.normalize), rows and "
+    "columns for the symmetric form, the 2N views with self masked for NT-Xent (autograd gradients)",
+)
 def info_nce(u, v, reduction, temperature=0.1, form="one_way"):
     # cross-entropy over the cosine-similarity matrix, written from the papers' formulas
     u, v = F.normalize(u, dim=-1, eps=0.0), F.normalize(v, dim=-1, eps=0.0)
@@ -281,12 +367,18 @@ def info_nce(u, v, reduction, temperature=0.1, form="one_way"):
     return _reduce(loss, reduction)
 
 
+@torch_reference("n_pair", "torch.nn.functional.cross_entropy on the dot-product matrix (autograd gradients)")
 def n_pair(f, f_pos, reduction):
     # Sohn's N-pair loss: cross-entropy over raw dot products, label = own index
     loss = F.cross_entropy(f @ f_pos.T, torch.arange(f.shape[0]), reduction="none")
     return _reduce(loss, reduction)
 
 
+@torch_reference(
+    "supervised_contrastive",
+    "the paper's formula in PyTorch with F.log_softmax over the masked cosine-similarity matrix "
+    "(autograd gradient)",
+)
 def supervised_contrastive(z, labels, reduction, temperature=0.1):
     # Khosla et al.: log-softmax over the other rows, averaged over each anchor's positives;
     # anchors without positives leave the mean
@@ -302,6 +394,11 @@ def supervised_contrastive(z, labels, reduction, temperature=0.1):
     return _reduce(loss, reduction)
 
 
+@torch_reference(
+    "ctc",
+    "torch.nn.functional.ctc_loss (time-major); its gradient minus exp(log p) inside the input "
+    "lengths (PyTorch returns the gradient through a log_softmax: a documented difference)",
+)
 def ctc(log_probs, targets, input_lengths, target_lengths, reduction, blank=0, zero_infinity=False,
         normalize="target_length"):
     """F.ctc_loss (time-major). Its backward returns exp(log p) − γ inside the input lengths (the
@@ -321,6 +418,11 @@ def ctc(log_probs, targets, input_lengths, target_lengths, reduction, blank=0, z
     return _reduce(loss, reduction)
 
 
+@torch_reference(
+    "lovasz_hinge",
+    "Berman et al.'s algorithm in PyTorch: torch.sort, Jaccard increments from cumsum, F.relu "
+    "(autograd gradient)",
+)
 def lovasz_hinge(logits, targets, reduction):
     # Berman et al.'s algorithm per image: sort the hinge errors, Jaccard increments, dot with ReLU
     signs = 2 * targets - 1
@@ -335,6 +437,11 @@ def lovasz_hinge(logits, targets, reduction):
     return _reduce((F.relu(sorted_errors) * grad).sum(dim=-1), reduction)
 
 
+@torch_reference(
+    "lovasz_softmax",
+    "Berman et al.'s algorithm in PyTorch per image and class: torch.sort of |fg − p_c|, Jaccard "
+    "increments from cumsum, the mean over classes (autograd gradient)",
+)
 def lovasz_softmax(probs, labels, reduction, classes="present"):
     # Berman et al.'s algorithm per image and class: errors |fg − p_c| sorted, Jaccard increments
     n_classes = probs.shape[-1]
@@ -356,6 +463,11 @@ def lovasz_softmax(probs, labels, reduction, classes="present"):
     return _reduce(torch.stack(losses), reduction)
 
 
+@torch_reference(
+    "arcface",
+    "cross-entropy as torch.logsumexp of logit differences, on s·logits with the target cosine "
+    "replaced by insightface's cos(θ + m) or its fallback, written in PyTorch (autograd gradient)",
+)
 def arcface(c, labels, reduction, scale=64.0, margin=0.5, easy_margin=False):
     # insightface's margin head (cos(θ + m) = c cos m − sin θ sin m, fallback c − sin(π − m)·m
     # at or below cos(π − m), or c at or below 0 with easy_margin), sin θ taken at c clamped
@@ -372,6 +484,11 @@ def arcface(c, labels, reduction, scale=64.0, margin=0.5, easy_margin=False):
     return _cross_entropy_of_differences(scale * logits, labels, reduction)
 
 
+@torch_reference(
+    "cosface",
+    "cross-entropy as torch.logsumexp of logit differences, on s·(cosines − m·one_hot) (autograd "
+    "gradient)",
+)
 def cosface(c, labels, reduction, scale=64.0, margin=0.35):
     logits = c - margin * F.one_hot(labels, c.shape[-1]).to(c.dtype)
     return _cross_entropy_of_differences(scale * logits, labels, reduction)
@@ -387,6 +504,7 @@ def _cross_entropy_of_differences(z, labels, reduction):
     return _reduce(torch.logsumexp(d, dim=-1), reduction)
 
 
+@torch_reference("center", "the formula in PyTorch, the centers indexed by the labels (autograd gradient)")
 def center(x, labels, reduction, centers):
     centers = torch.as_tensor(centers, dtype=torch.float64)
     return _reduce(0.5 * ((x - centers[labels]) ** 2).sum(-1), reduction)
@@ -395,14 +513,24 @@ def center(x, labels, reduction, centers):
 # logcumsumexp over the scores sorted by descending label (a stable sort: ties keep index order)
 
 
+@torch_reference(
+    "ranknet",
+    "torch.nn.functional.binary_cross_entropy_with_logits on sigma * (s_i - s_j) (autograd gradients)",
+)
 def ranknet(si, sj, target, reduction, sigma=1.0):
     return F.binary_cross_entropy_with_logits(sigma * (si - sj), target, reduction=reduction)
 
 
+@torch_reference("listnet", "torch.nn.functional.cross_entropy with the probability targets softmax(labels)")
 def listnet(s, y, reduction):
     return F.cross_entropy(s, F.softmax(y, dim=-1), reduction=reduction)
 
 
+@torch_reference(
+    "listmle",
+    "the Plackett-Luce likelihood with torch.logcumsumexp over the scores sorted by descending label "
+    "(torch.argsort, stable) (autograd gradient)",
+)
 def listmle(s, y, reduction):
     order = torch.argsort(y, dim=-1, descending=True, stable=True)
     t = torch.gather(s, -1, order)
@@ -410,14 +538,21 @@ def listmle(s, y, reduction):
     return _reduce((suffix_lse - t).sum(-1), reduction)
 
 
+@torch_reference("poisson_nll", "torch.nn.functional.poisson_nll_loss")
 def poisson_nll(x, y, reduction, log_input=True, full=False, eps=1e-8):
     return F.poisson_nll_loss(x, y, log_input=log_input, full=full, eps=eps, reduction=reduction)
 
 
+@torch_reference("gaussian_nll", "torch.nn.functional.gaussian_nll_loss")
 def gaussian_nll(mean, y, var, reduction, full=False, eps=1e-6):
     return F.gaussian_nll_loss(mean, y, var, full=full, eps=eps, reduction=reduction)
 
 
+@torch_reference(
+    "gan_discriminator",
+    "torch.nn.functional.binary_cross_entropy_with_logits (minimax); the other variants' formulas in "
+    "PyTorch (autograd gradients)",
+)
 def gan_discriminator(r, f, reduction, variant="minimax"):
     if variant == "minimax":  # BCE with logits against 1 for real and 0 for fake
         loss = (F.binary_cross_entropy_with_logits(r, torch.ones_like(r), reduction="none")
@@ -431,6 +566,11 @@ def gan_discriminator(r, f, reduction, variant="minimax"):
     return _reduce(loss, reduction)
 
 
+@torch_reference(
+    "gan_generator",
+    "torch.nn.functional.binary_cross_entropy_with_logits (non-saturating, saturating); the other "
+    "variants' formulas in PyTorch (autograd gradient)",
+)
 def gan_generator(f, reduction, variant="non_saturating"):
     if variant == "non_saturating":
         loss = F.binary_cross_entropy_with_logits(f, torch.ones_like(f), reduction="none")
@@ -443,6 +583,11 @@ def gan_generator(f, reduction, variant="non_saturating"):
     return _reduce(loss, reduction)
 
 
+@torch_reference(
+    "vae_elbo",
+    "torch.nn.functional.binary_cross_entropy / mse_loss summed per row, plus the closed-form KL in "
+    "PyTorch (autograd gradients)",
+)
 def vae_elbo(x_recon, x, mu, log_var, reduction, beta=1.0, reconstruction="bce"):
     if reconstruction == "bce":
         rec = F.binary_cross_entropy(x_recon, x, reduction="none").sum(-1)
@@ -452,17 +597,20 @@ def vae_elbo(x_recon, x, mu, log_var, reduction, beta=1.0, reconstruction="bce")
     return _reduce(rec + beta * kl, reduction)
 
 
+@torch_reference("diffusion_noise_mse", "torch.nn.functional.mse_loss, averaged per row")
 def diffusion_noise_mse(noise_pred, noise, reduction):
     return _reduce(F.mse_loss(noise_pred, noise, reduction="none").mean(-1), reduction)
 
 
 # Segmentation: no PyTorch function; the textbook formulas per row (pixels on the last axis),
 # with 1 − ratio computed naively, so autograd gives an independent quotient-rule gradient
+@torch_reference("dice", "the formula in PyTorch (autograd gradient)")
 def dice(p, t, reduction, smooth=1.0):
     inter = (p * t).sum(-1)
     return _reduce(1 - (2 * inter + smooth) / (p.sum(-1) + t.sum(-1) + smooth), reduction)
 
 
+@torch_reference("jaccard", "the formula in PyTorch (autograd gradient)")
 def jaccard(p, t, reduction, smooth=1.0):
     inter = (p * t).sum(-1)
     return _reduce(1 - (inter + smooth) / (p.sum(-1) + t.sum(-1) - inter + smooth), reduction)
@@ -473,24 +621,35 @@ def _tversky_index(p, t, alpha, beta, smooth):
     return (tp + smooth) / (tp + alpha * fp + beta * fn + smooth)
 
 
+@torch_reference("tversky", "the formula in PyTorch (autograd gradient)")
 def tversky(p, t, reduction, alpha=0.5, beta=0.5, smooth=1.0):
     return _reduce(1 - _tversky_index(p, t, alpha, beta, smooth), reduction)
 
 
+@torch_reference("focal_tversky", "the formula in PyTorch (autograd gradient)")
 def focal_tversky(p, t, reduction, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0):
     return _reduce((1 - _tversky_index(p, t, alpha, beta, smooth)) ** gamma, reduction)
 
 
 # preference losses: no built-ins; each is the paper's formula in PyTorch (autograd gradients)
+@torch_reference("bradley_terry", "the formula in PyTorch with F.logsigmoid (autograd gradients)")
 def bradley_terry(chosen, rejected, reduction, margin=0.0):
     return _reduce(-F.logsigmoid(chosen - rejected - margin), reduction)
 
 
+@torch_reference(
+    "dpo",
+    "the paper's formula in PyTorch with F.logsigmoid (autograd gradients for both policy arguments)",
+)
 def dpo(pc, pr, rc, rr, reduction, beta=0.1, label_smoothing=0.0):
     logits = beta * ((pc - rc) - (pr - rr))  # Rafailov et al. (2023), eq. 7; cDPO smoothing
     return _reduce(-(1 - label_smoothing) * F.logsigmoid(logits) - label_smoothing * F.logsigmoid(-logits), reduction)
 
 
+@torch_reference(
+    "ppo_clip",
+    "the paper's formula in PyTorch with torch.min and torch.clamp (autograd gradient)",
+)
 def ppo_clip(log_probs, old_log_probs, advantages, reduction, clip_eps=0.2):
     ratio = torch.exp(log_probs - old_log_probs)  # Schulman et al. (2017), eq. 7, negated
     surrogate = torch.min(ratio * advantages, torch.clamp(ratio, 1 - clip_eps, 1 + clip_eps) * advantages)
@@ -498,111 +657,19 @@ def ppo_clip(log_probs, old_log_probs, advantages, reduction, clip_eps=0.2):
 
 
 # penalties: what a training loop adds to its loss
+@torch_reference("l2_penalty", "the formula in PyTorch (autograd gradient)")
 def l2_penalty(params, reduction, strength=1.0):
     return _reduce(0.5 * strength * params**2, reduction)
 
 
+@torch_reference("l1_penalty", "the formula in PyTorch with Tensor.abs (autograd gradient; 0 at 0)")
 def l1_penalty(params, reduction, strength=1.0):
     return _reduce(strength * params.abs(), reduction)
 
 
+@torch_reference("elastic_net_penalty", "the formula in PyTorch (autograd gradient)")
 def elastic_net_penalty(params, reduction, strength=1.0, l1_ratio=0.5):
     return _reduce(strength * (l1_ratio * params.abs() + 0.5 * (1 - l1_ratio) * params**2), reduction)
-
-
-LOSSES = {f.__name__: f for f in (
-    mse, mae, huber, smooth_l1, log_cosh, quantile, binary_cross_entropy,
-    binary_cross_entropy_with_logits, sigmoid_focal, hinge, softmax_cross_entropy, nll, kl_div,
-    squared_hinge, multiclass_hinge, multilabel_margin, soft_margin, exponential, modified_huber,
-    charbonnier, cauchy, tukey_biweight, mape, smape,
-    sparse_categorical_cross_entropy, softmax_focal, class_balanced,
-    js_div, cross_entropy, knowledge_distillation, cosine_embedding, margin_ranking,
-    triplet_margin, contrastive, info_nce, n_pair, supervised_contrastive, arcface, cosface, center,
-    ranknet, listnet, listmle,
-    poisson_nll, gaussian_nll, sequence_cross_entropy, ctc,
-    gan_discriminator, gan_generator, vae_elbo, diffusion_noise_mse,
-    dice, jaccard, tversky, focal_tversky, lovasz_hinge, lovasz_softmax,
-    bradley_terry, dpo, ppo_clip, l2_penalty, l1_penalty, elastic_net_penalty,
-)}
-
-REFERENCES = {
-    "mse": "torch.nn.functional.mse_loss",
-    "mae": "torch.nn.functional.l1_loss",
-    "huber": "torch.nn.functional.huber_loss",
-    "smooth_l1": "torch.nn.functional.smooth_l1_loss",
-    "log_cosh": "the formula in PyTorch (autograd gradient)",
-    "quantile": "the formula in PyTorch (autograd gradient)",
-    "charbonnier": "the formula in PyTorch (autograd gradient)",
-    "cauchy": "the formula in PyTorch (autograd gradient)",
-    "tukey_biweight": "the formula in PyTorch (autograd gradient)",
-    "mape": "the formula in PyTorch (autograd gradient)",
-    "smape": "torchmetrics' formula in PyTorch (autograd gradient)",
-    "binary_cross_entropy": "torch.nn.functional.binary_cross_entropy",
-    "binary_cross_entropy_with_logits": "torch.nn.functional.binary_cross_entropy_with_logits",
-    "sigmoid_focal": "torchvision's sigmoid_focal_loss formula in PyTorch (autograd gradient)",
-    "hinge": "the formula in PyTorch (autograd gradient)",
-    "squared_hinge": "the formula in PyTorch (autograd gradient)",
-    "multiclass_hinge": "torch.nn.functional.multi_margin_loss (weston_watkins); the Crammer-Singer formula "
-                        "in PyTorch (autograd gradient)",
-    "multilabel_margin": "torch.nn.functional.multilabel_margin_loss (indicators converted to padded indices)",
-    "soft_margin": "torch.nn.functional.soft_margin_loss",
-    "exponential": "the formula in PyTorch (autograd gradient)",
-    "modified_huber": "the formula in PyTorch (autograd gradient)",
-    "softmax_cross_entropy": "torch.nn.functional.cross_entropy",
-    "sparse_categorical_cross_entropy": "torch.nn.functional.cross_entropy (class-index targets)",
-    "softmax_focal": "the formula in PyTorch on log_softmax (autograd gradient)",
-    "class_balanced": "torch.nn.functional.cross_entropy(weight=) per sample (softmax); the BCE-with-logits "
-                      "and torchvision focal formulas (sigmoid, focal); weights computed from the counts in PyTorch",
-    "nll": "torch.nn.functional.nll_loss",
-    "kl_div": "torch.nn.functional.kl_div (reduction=\"batchmean\")",
-    "poisson_nll": "torch.nn.functional.poisson_nll_loss",
-    "gaussian_nll": "torch.nn.functional.gaussian_nll_loss",
-    "js_div": "the formula in PyTorch with torch.nn.functional.kl_div (autograd gradients)",
-    "cross_entropy": "torch.nn.functional.nll_loss on log p (labels); the formula in PyTorch (targets)",
-    "knowledge_distillation": "torch.nn.functional.kl_div on log_softmax (+ cross_entropy with labels)",
-    "cosine_embedding": "torch.nn.functional.cosine_embedding_loss (other eps: its formula in PyTorch)",
-    "margin_ranking": "torch.nn.functional.margin_ranking_loss",
-    "info_nce": "torch.nn.functional.cross_entropy on the cosine-similarity matrix (F.normalize), rows and "
-                "columns for the symmetric form, the 2N views with self masked for NT-Xent (autograd gradients)",
-    "n_pair": "torch.nn.functional.cross_entropy on the dot-product matrix (autograd gradients)",
-    "supervised_contrastive": "the paper's formula in PyTorch with F.log_softmax over the masked cosine-similarity "
-                              "matrix (autograd gradient)",
-    "arcface": "cross-entropy as torch.logsumexp of logit differences, on s·logits with the target cosine "
-               "replaced by insightface's cos(θ + m) or its fallback, written in PyTorch (autograd gradient)",
-    "cosface": "cross-entropy as torch.logsumexp of logit differences, on s·(cosines − m·one_hot) (autograd gradient)",
-    "center": "the formula in PyTorch, the centers indexed by the labels (autograd gradient)",
-    "ranknet": "torch.nn.functional.binary_cross_entropy_with_logits on sigma * (s_i - s_j) (autograd gradients)",
-    "listnet": "torch.nn.functional.cross_entropy with the probability targets softmax(labels)",
-    "listmle": "the Plackett-Luce likelihood with torch.logcumsumexp over the scores sorted by descending label "
-               "(torch.argsort, stable) (autograd gradient)",
-    "gan_discriminator": "torch.nn.functional.binary_cross_entropy_with_logits (minimax); the other "
-                         "variants' formulas in PyTorch (autograd gradients)",
-    "gan_generator": "torch.nn.functional.binary_cross_entropy_with_logits (non-saturating, saturating); "
-                     "the other variants' formulas in PyTorch (autograd gradient)",
-    "vae_elbo": "torch.nn.functional.binary_cross_entropy / mse_loss summed per row, plus the closed-form KL "
-                "in PyTorch (autograd gradients)",
-    "diffusion_noise_mse": "torch.nn.functional.mse_loss, averaged per row",
-    "dice": "the formula in PyTorch (autograd gradient)",
-    "lovasz_softmax": "Berman et al.'s algorithm in PyTorch per image and class: torch.sort of |fg − p_c|, "
-                      "Jaccard increments from cumsum, the mean over classes (autograd gradient)",
-    "lovasz_hinge": "Berman et al.'s algorithm in PyTorch: torch.sort, Jaccard increments from cumsum, "
-                    "F.relu (autograd gradient)",
-    "jaccard": "the formula in PyTorch (autograd gradient)",
-    "tversky": "the formula in PyTorch (autograd gradient)",
-    "focal_tversky": "the formula in PyTorch (autograd gradient)",
-    "triplet_margin": "torch.nn.functional.triplet_margin_loss",
-    "contrastive": "the formula in PyTorch with Tensor.norm (autograd gradients)",
-    "ctc": "torch.nn.functional.ctc_loss (time-major); its gradient minus exp(log p) inside the input lengths "
-           "(PyTorch returns the gradient through a log_softmax: a documented difference)",
-    "sequence_cross_entropy": "torch.nn.functional.cross_entropy with padding labels set to ignore_index=-100 "
-                              "(normalize=\"sequences\": its per-token losses averaged per sequence, then over sequences)",
-    "bradley_terry": "the formula in PyTorch with F.logsigmoid (autograd gradients)",
-    "dpo": "the paper's formula in PyTorch with F.logsigmoid (autograd gradients for both policy arguments)",
-    "ppo_clip": "the paper's formula in PyTorch with torch.min and torch.clamp (autograd gradient)",
-    "l2_penalty": "the formula in PyTorch (autograd gradient)",
-    "l1_penalty": "the formula in PyTorch with Tensor.abs (autograd gradient; 0 at 0)",
-    "elastic_net_penalty": "the formula in PyTorch (autograd gradient)",
-}
 
 
 MEAN_SCALE = {
@@ -622,8 +689,10 @@ def evaluate(name, args, hyper, reduction, weights=None, argnum=0):
     """
     xs = [torch.tensor(a, dtype=torch.float64) if i in (0, argnum) else torch.tensor(a) for i, a in enumerate(args)]
     xs[argnum].requires_grad_(True)
-    fn = LOSSES[name]
-    if weights is not None:
+    fn = TORCH_REFERENCES[name][0]
+    if weights is not None and "weights" in inspect.signature(fn).parameters:  # RMSE: weights inside the root
+        out = fn(*xs, reduction, weights=torch.tensor(weights, dtype=torch.float64), **hyper)
+    elif weights is not None:
         w = torch.tensor(weights, dtype=torch.float64)
         per_sample = fn(*xs, "none", **hyper)
         if reduction == "mean" and name in MEAN_SCALE:  # CTC's mean divides by the target lengths
@@ -633,6 +702,8 @@ def evaluate(name, args, hyper, reduction, weights=None, argnum=0):
         out = fn(*xs, reduction, **hyper)
     if reduction == "none":
         return out.detach().tolist(), None
+    if not out.requires_grad:  # zero_one: argmax has no gradient, only the value is compared
+        return float(out), None
     out.backward()
     return float(out.detach()), xs[argnum].grad.tolist()
 

@@ -11,16 +11,14 @@ import numpy as np
 
 import lossref
 
+import torch_registry
 from helpers import prepare, variants
 
 BIG = 1e4
 
-# Losses PyTorch has no function or simple formula for are compared elsewhere (scikit-learn,
-# or an independent implementation); the golden cases skip them.
-NO_TORCH = {"rmse"}  # mean-only: scikit-learn (live) and mpmath check it
-NO_TORCH |= {"tweedie_deviance", "gamma_deviance"}  # scikit-learn's metrics (live) and mpmath check them
-NO_TORCH |= {"perceptual"}  # its hyperparameters are functions: test_conformance checks it live against autograd
-NO_TORCH |= {"zero_one"}  # evaluation only, no gradient: scikit-learn (live) and mpmath check it
+# Losses registered with no_torch (tests/torch_registry.py, each with its reason) are compared
+# elsewhere (scikit-learn, or an independent implementation); the golden cases skip them.
+NO_TORCH = set(torch_registry.NO_TORCH)
 
 # Inputs where PyTorch and lossref must still agree to 1e-10: saturated logits, ties,
 # residuals of 1e8, probabilities far from the clamping thresholds.
@@ -40,6 +38,10 @@ EXTREMES = {
     "tukey_biweight": [([1e8, -1e8, 4.0, -4.6, 4.685, 1e-300, 0.0], [0.0] * 7, {})],
     "mape": [([1.0, -1.0, 1e8, 0.0, 2.0], [1e-300, 0.0, 1e-12, 1e-300, 2.0], {})],
     "smape": [([1.0, 0.0, 1e-300, 1e300, 3.0, 1e8, 0.0], [0.0, 0.0, 2e-300, -1e300, 1e-12, 1.0, 5.0], {})],
+    # RMSE = 0 is left out: there √ has no derivative (lossref returns 0, autograd NaN)
+    "rmse": [([1e8, -1e8, 0.0, 1e-3], [0.0, 0.0, 0.0, 0.0], {}), ([1e-150, 3e-150], [0.0, 0.0], {})],
+    # ties go to the first maximal class in both (numpy.argmax, torch.argmax)
+    "zero_one": [([[0.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [BIG, -BIG, BIG], [-1.0, 3.0, 2.0]], [0, 1, 2, 0, 1], {})],
     "binary_cross_entropy": [([1e-6, 1 - 1e-6, 0.5, 0.25], [1.0, 0.0, 1.0, 0.0], {})],
     "binary_cross_entropy_with_logits": [
         ([BIG, -BIG, BIG, -BIG, 0.0, 40.0], [1.0, 0.0, 0.0, 1.0, 0.5, 1.0], {}),
@@ -284,33 +286,50 @@ def _case(name, args, hyper, reduction, weights=None, kind="random", argnum=0):
 
 
 def _argnums(loss, reduction):
-    """The arguments a case's gradient is taken for: every differentiable one ("none": no gradient)."""
+    """The arguments a case's gradient is taken for: every differentiable one ("none", or a loss
+    with no gradient such as zero_one: only the value is compared, once)."""
     if reduction == "none":
         return [0]
-    return [loss.arg_names.index(name) for name in loss.differentiable]
+    return [loss.arg_names.index(name) for name in loss.differentiable] or [0]
+
+
+# Losses whose PyTorch reference came after the golden file's first version draw from their
+# own generator, so adding one leaves every earlier case (and its random inputs) as it was.
+ADDED_LATER = {"rmse": 1, "zero_one": 2}
 
 
 def cases():
     rng = np.random.default_rng(2026)
     out = []
     for loss in lossref.catalog():
-        if loss.name in NO_TORCH:
-            continue
-        for _, hyper in variants(loss):
-            for _draw in range(2):
-                args = prepare(loss, loss.sample_inputs(rng, batch=5, classes=4), hyper)
-                for reduction in loss.reduction.choices:  # a penalty: "sum" and "none" only
-                    for argnum in _argnums(loss, reduction):
-                        out.append(_case(loss.name, args, hyper, reduction, argnum=argnum))
-        args = loss.sample_inputs(rng, batch=5, classes=4)
-        if loss.reduction.accepts_weights:  # a coupled loss (InfoNCE) rejects weights=
-            out.append(_case(loss.name, args, dict(loss.meta.required), loss.reduction.default,
-                             weights=rng.uniform(0.1, 3.0, size=5), kind="weights"))
-        for *xs, hyper in EXTREMES.get(loss.name, []):  # rows: the loss's arguments, then hyperparameters
-            for reduction in ("sum", "none"):
-                for argnum in _argnums(loss, reduction):
-                    out.append(_case(loss.name, xs, hyper, reduction, kind="extreme", argnum=argnum))
+        if loss.name not in NO_TORCH and loss.name not in ADDED_LATER:
+            out += _loss_cases(loss, rng)
     out += _extra_paths(rng)
+    for name, seed in ADDED_LATER.items():
+        if name not in NO_TORCH:
+            out += _loss_cases(lossref.get(name), np.random.default_rng([2026, seed]))
+    return out
+
+
+def _loss_cases(loss, rng):
+    """Random draws for each hyperparameter variant and reduction, a weighted mean, the extremes."""
+    out = []
+    for _, hyper in variants(loss):
+        for _draw in range(2):
+            args = prepare(loss, loss.sample_inputs(rng, batch=5, classes=4), hyper)
+            for reduction in loss.reduction.choices:  # a penalty: "sum" and "none" only
+                for argnum in _argnums(loss, reduction):
+                    out.append(_case(loss.name, args, hyper, reduction, argnum=argnum))
+    args = loss.sample_inputs(rng, batch=5, classes=4)
+    if loss.reduction.accepts_weights:  # a coupled loss (InfoNCE) rejects weights=
+        out.append(_case(loss.name, args, dict(loss.meta.required), loss.reduction.default,
+                         weights=rng.uniform(0.1, 3.0, size=5), kind="weights"))
+    # rows: the loss's arguments, then hyperparameters; "sum" and "none" where the loss has them (RMSE: "mean")
+    reductions = [r for r in ("sum", "none") if r in loss.reduction.choices] or list(loss.reduction.choices)
+    for *xs, hyper in EXTREMES.get(loss.name, []):
+        for reduction in reductions:
+            for argnum in _argnums(loss, reduction):
+                out.append(_case(loss.name, xs, hyper, reduction, kind="extreme", argnum=argnum))
     return out
 
 

@@ -34,7 +34,9 @@ def assert_matches_torch(case, torch_value, torch_grad):
     args, hyper = _args(case), _hyper(case["hyper"])
     kw = dict(hyper, reduction=case["reduction"], weights=case["weights"])
     np.testing.assert_allclose(loss(*args, **kw), torch_value, rtol=RTOL, atol=ATOL)
-    if case["reduction"] != "none":
+    if case["reduction"] == "none" or not loss.differentiable:  # zero_one: neither side has a gradient
+        assert torch_grad is None
+    else:
         np.testing.assert_allclose(loss.grad(*args, argnum=case.get("argnum", 0), **kw), torch_grad, rtol=RTOL, atol=ATOL)
 
 
@@ -77,6 +79,26 @@ def test_matches_pytorch_golden_vectors(case):
 
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch not installed (make conformance); golden vectors still ran")
+def test_every_loss_has_a_pytorch_reference_or_a_reason_for_none():
+    import torch_reference  # noqa: F401 - registers the @torch_reference functions
+    from torch_registry import NO_TORCH as reasons
+    from torch_registry import TORCH_REFERENCES
+
+    names = {loss.name for loss in lossref.catalog()}
+    assert not TORCH_REFERENCES.keys() & reasons.keys()
+    assert TORCH_REFERENCES.keys() | reasons.keys() == names, sorted(names ^ (TORCH_REFERENCES.keys() | reasons.keys()))
+    assert all(reason.strip() for reason in reasons.values())
+    assert all(fn.__name__ == name for name, (fn, _) in TORCH_REFERENCES.items())  # the decorator names its own loss
+
+
+def test_a_loss_registered_twice_is_an_error():
+    from torch_registry import no_torch
+
+    with pytest.raises(ValueError, match="'perceptual' is registered twice"):
+        no_torch("perceptual", "again")
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch not installed (make conformance); golden vectors still ran")

@@ -1,80 +1,60 @@
-"""lossref against scikit-learn's metrics, live (scikit-learn is a test dependency).
+"""lossref against scikit-learn: committed golden values (tests/golden/sklearn.json), the same
+cases live, and checks of the penalties against scikit-learn's penalised linear models.
 
-scikit-learn takes ``(y_true, y_pred, sample_weight=)`` and returns the weighted mean
-Σwℓ/Σw, the same denominator as lossref's ``weights=``. Each row: the lossref loss, its
-hyperparameters, and a function calling scikit-learn with lossref's arguments.
+The cases are in tests/sklearn_cases.py; scikit-learn's side is scripts/sklearn_reference.py.
 """
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.special import expit
+import sklearn
 from sklearn import metrics
-from sklearn._loss.loss import ExponentialLoss, HalfPoissonLoss
-from sklearn.linear_model._sgd_fast import ModifiedHuber, SquaredHinge
 
 import lossref
 
-RTOL = 1e-12
+from sklearn_cases import CASES, RTOL, SKLEARN_VERSION, cases
 
-# (loss name, lossref hyperparameters, call(y_pred, y_true, sample_weight) -> sklearn's value)
-CASES = [
-    ("mse", {}, lambda p, t, w: metrics.mean_squared_error(t, p, sample_weight=w)),
-    ("mae", {}, lambda p, t, w: metrics.mean_absolute_error(t, p, sample_weight=w)),
-    ("quantile", {"q": 0.1}, lambda p, t, w: metrics.mean_pinball_loss(t, p, alpha=0.1, sample_weight=w)),
-    ("quantile", {"q": 0.9}, lambda p, t, w: metrics.mean_pinball_loss(t, p, alpha=0.9, sample_weight=w)),
-    ("rmse", {}, lambda p, t, w: metrics.root_mean_squared_error(t, p, sample_weight=w)),
-    ("mape", {}, lambda p, t, w: metrics.mean_absolute_percentage_error(t, p, sample_weight=w)),
-    # log_loss clips p to [eps, 1 - eps] (float64 eps): equal away from 0 and 1
-    ("binary_cross_entropy", {}, lambda p, t, w: metrics.log_loss(t, p, sample_weight=w, labels=[0, 1])),
-    ("hinge", {}, lambda p, t, w: metrics.hinge_loss(t, p, sample_weight=w)),
-    ("multiclass_hinge", {}, lambda s, t, w: metrics.hinge_loss(t, s, labels=range(s.shape[1]), sample_weight=w)),
-    # log_loss takes P(y = +1) = σ(f): equal while σ(f) stays away from 0 and 1
-    ("soft_margin", {}, lambda p, t, w: metrics.log_loss(t, expit(p), sample_weight=w, labels=[-1, 1])),
-    # the per-sample losses scikit-learn's estimators minimise (private classes, scikit-learn 1.9)
-    ("squared_hinge", {}, lambda p, t, w: _sgd_loss(SquaredHinge(1.0), p, t, w)),
-    ("modified_huber", {}, lambda p, t, w: _sgd_loss(ModifiedHuber(), p, t, w)),
-    ("exponential", {}, lambda p, t, w: np.average(ExponentialLoss().loss(y_true=(t + 1) / 2, raw_prediction=p), weights=w)),
-    ("softmax_cross_entropy", {}, lambda z, t, w: metrics.log_loss(t, _softmax(z), sample_weight=w, labels=range(z.shape[1]))),
-    # Tweedie deviances: every admissible kind of power, and the named special cases
-    *[("tweedie_deviance", {"power": p}, lambda m, t, w, p=p: metrics.mean_tweedie_deviance(t, m, sample_weight=w, power=p))
-      for p in (-1.0, 0.0, 1.0, 1.2, 1.5, 2.0, 3.0)],
-    ("tweedie_deviance", {"power": 1.0}, lambda m, t, w: metrics.mean_poisson_deviance(t, m, sample_weight=w)),
-    ("gamma_deviance", {}, lambda m, t, w: metrics.mean_gamma_deviance(t, m, sample_weight=w)),
-    # HalfPoissonLoss (private, scikit-learn 1.9): e^z − y z on the log-rate z, the default poisson_nll
-    ("poisson_nll", {}, lambda z, t, w: HalfPoissonLoss()(t, z, sample_weight=w)),
-    ("sparse_categorical_cross_entropy", {},
-     lambda z, t, w: metrics.log_loss(t, _softmax(z), sample_weight=w, labels=range(z.shape[1]))),
-    # predicted probabilities against soft targets: sklearn takes labels only, so each row becomes
-    # C samples labelled 0..C-1 with weights w·q_c (cross-entropy is linear in q)
-    ("cross_entropy", {}, lambda p, q, w: _soft_target_log_loss(p, q, w)),
-    # the error rate; sklearn compares predicted labels: numpy's argmax (first maximum on ties)
-    ("zero_one", {}, lambda s, t, w: metrics.zero_one_loss(t, s.argmax(axis=-1), sample_weight=w)),
-]
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = json.loads((ROOT / "tests" / "golden" / "sklearn.json").read_text())
 
 
-def _sgd_loss(loss, p, t, w):
-    return np.average([loss.py_loss(f, y) for f, y in zip(p, t, strict=True)], weights=w)
+def _ours(case):
+    loss = lossref.get(case["loss"])
+    args = [np.asarray(case["inputs"][name]) for name in loss.arg_names]
+    return loss(*args, weights=None if case["weights"] is None else np.asarray(case["weights"]), **case["hyper"])
 
 
-def _soft_target_log_loss(p, q, w):
-    n, c = q.shape
-    weights = (q if w is None else w[:, None] * q).ravel()
-    return metrics.log_loss(np.tile(np.arange(c), n), np.repeat(p, c, axis=0), sample_weight=weights, labels=range(c))
+def test_golden_file_matches_the_case_list():
+    # sampled inputs pass through exp (softmax rows, probabilities), whose last bit may differ
+    # between CPUs: arrays to 1e-13 relative, everything else exactly (as tests/test_conformance.py)
+    expected = cases()
+    assert [c["id"] for c in GOLDEN["cases"]] == [c["id"] for c in expected]
+    for committed, case in zip(GOLDEN["cases"], expected, strict=True):
+        assert {k: committed[k] for k in ("loss", "hyper", "call")} == {k: case[k] for k in ("loss", "hyper", "call")}
+        assert committed["inputs"].keys() == case["inputs"].keys()
+        for name in case["inputs"]:
+            np.testing.assert_allclose(committed["inputs"][name], case["inputs"][name], rtol=1e-13, atol=0)
+        assert (committed["weights"] is None) == (case["weights"] is None)
+        if case["weights"] is not None:
+            np.testing.assert_allclose(committed["weights"], case["weights"], rtol=1e-13, atol=0)
+    assert GOLDEN["framework"] == "scikit-learn" and GOLDEN["version"] == SKLEARN_VERSION
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+@pytest.mark.parametrize("case", GOLDEN["cases"], ids=lambda c: c["id"])
+def test_matches_scikit_learn_golden_values(case):
+    assert _ours(case) == pytest.approx(case["value"], rel=RTOL)
 
 
-@pytest.mark.parametrize("name, hyper, call", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-def test_matches_scikit_learn(name, hyper, call, weighted, rng):
-    loss = lossref.get(name)
-    args = loss.sample_inputs(rng, batch=40, classes=4)
-    w = rng.uniform(0.1, 3.0, size=40) if weighted else None
-    ours = loss(*args, weights=w, **hyper)
-    assert ours == pytest.approx(call(*args, w), rel=RTOL)
+@pytest.mark.skipif(sklearn.__version__ != SKLEARN_VERSION,
+                    reason=f"scikit-learn {sklearn.__version__} installed, the cases need {SKLEARN_VERSION}; "
+                           "golden values still ran")
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c["id"])
+def test_matches_scikit_learn_live(case):
+    from sklearn_reference import evaluate
+
+    assert _ours(case) == pytest.approx(evaluate(case), rel=RTOL)
 
 
 def test_every_scikit_learn_equivalent_is_compared():
@@ -130,14 +110,3 @@ def test_penalties_match_scikit_learns_linear_models(name, hyper, estimator, dat
     l1_reach = hyper["strength"] * hyper.get("l1_ratio", 1.0 if name == "l1_penalty" else 0.0)
     assert (np.abs(data[w == 0]) <= l1_reach + 1e-12).all()
     assert name == "l2_penalty" or (w == 0).any() or hyper.get("l1_ratio") == 0.0  # the zero path is exercised
-
-
-@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-def test_jaccard_on_hard_masks_is_one_minus_jaccard_score(weighted, rng):
-    # on 0/1 masks with s = 0 the soft IoU is the set IoU; average="samples" is one IoU per row
-    t = rng.integers(0, 2, size=(30, 8))
-    p = rng.integers(0, 2, size=(30, 8))
-    t[:, 0] = 1  # no row with an empty union (0/0)
-    w = rng.uniform(0.1, 3.0, size=30) if weighted else None
-    score = metrics.jaccard_score(t, p, average="samples", sample_weight=w)
-    assert lossref.jaccard(p, t, smooth=0.0, weights=w) == pytest.approx(1 - score, rel=RTOL)

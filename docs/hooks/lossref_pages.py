@@ -243,8 +243,9 @@ def frameworks_block(loss):
         version = json.loads(GOLDEN.read_text())["torch"].split("+")[0]
         checked.append(f"PyTorch {version} (values and gradients in float64 to a relative tolerance of 1e-10, "
                        "on random inputs, extremes and every hyperparameter path)")
-    for framework, tolerance in (("Keras", "to 1e-6: Keras averages in float32"), ("optax", "to 1e-12")):
-        path = GOLDEN.with_name(f"{framework.lower()}.json")
+    for framework, file, tolerance in (("Keras", "keras", "to 1e-6: Keras averages in float32"),
+                                       ("optax", "optax", "to 1e-12"), ("scikit-learn", "sklearn", "to 1e-12")):
+        path = GOLDEN.with_name(f"{file}.json")
         golden = json.loads(path.read_text()) if path.exists() else {"cases": []}
         calls = [c for c in golden["cases"] if c["loss"] == loss.name]
         if calls:
@@ -436,29 +437,32 @@ FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
 
 
 def _executed():
-    """(loss, framework) pairs the golden files hold a passing case for, and each framework's version."""
-    pairs, versions = set(), {}
+    """(loss, framework) pairs the golden files hold a passing case for, each framework's version,
+    and the pairs run live only (perceptual: its hyperparameters are functions, no golden file holds them)."""
+    pairs, versions, live = set(), {}, set()
     if GOLDEN.exists():
         torch_golden = json.loads(GOLDEN.read_text())
         versions["PyTorch"] = torch_golden["torch"].split("+")[0]
         pairs |= {(case["loss"], "PyTorch") for case in torch_golden["cases"]}
+        live = {(name, "PyTorch") for name in torch_golden.get("live_only", {})}
     for framework in ("Keras", "optax"):
         path = GOLDEN.with_name(f"{framework.lower()}.json")
         if path.exists():
             golden = json.loads(path.read_text())
             versions[framework] = golden["version"]
             pairs |= {(case["loss"], framework) for case in golden["cases"]}
-    return pairs, versions
+    return pairs, versions, live
 
 
 def translation_block():
     """Every loss's names in the frameworks, then its arguments, domain and denominator.
 
     A PyTorch, Keras or optax cell is filled only where a conformance case runs that call
-    (its golden file holds the case); scikit-learn's cells are checked live by the tests.
+    (its golden file holds the case, or, marked "live", the golden file names the live test);
+    scikit-learn's cells are checked by tests/test_conformance_sklearn.py.
     """
     losses = sorted(lossref.catalog(), key=lambda loss: (_family_order(loss.meta.family), loss.name))
-    executed, versions = _executed()
+    executed, versions, live = _executed()
     checked = ", ".join(f"{fw} {v}" for fw, v in versions.items())
     names = [f"Executed against {checked}: a cell of those frameworks is empty (—) where no case runs the call.", "",
              "| Loss | " + " | ".join(FRAMEWORKS) + " |", "|---" * (len(FRAMEWORKS) + 1) + "|"]
@@ -468,6 +472,7 @@ def translation_block():
         link = f"[`{loss.name}`](../losses/{loss.name}.md)"
         eq = {fw: text for fw, text in loss.meta.equivalents.items()
               if fw not in versions or (loss.name, fw) in executed}
+        eq |= {fw: f"{text} (live)" for fw, text in loss.meta.equivalents.items() if (loss.name, fw) in live}
         names.append(f"| {link} | " + " | ".join(_cell(_code_spans(eq[fw])) if fw in eq else "—" for fw in FRAMEWORKS) + " |")
         hyper = ", ".join(f"{k}={'…' if k in loss.meta.required else _hyper_text(v)}" for k, v in loss.hyperparameters.items())
         call = f"`{loss.name}({', '.join(loss.arg_names)}{', *, ' + hyper if hyper else ''})`"

@@ -1,0 +1,37 @@
+"""Which losses have a PyTorch reference, registered once per loss.
+
+``@torch_reference(name, call)`` marks a function in scripts/torch_reference.py as PyTorch's
+side of ``name`` and records the call it makes (written into each golden case as
+``reference``); ``no_torch(name, reason)`` records a loss with no PyTorch reference and why.
+This module does not import torch, so the golden tests can read ``NO_TORCH`` without it;
+tests/test_conformance.py checks, when torch is installed, that every loss is in exactly one.
+"""
+
+TORCH_REFERENCES = {}  # name -> (function, the PyTorch call it makes)
+NO_TORCH = {}  # name -> why PyTorch has no reference for it
+LIVE_ONLY = {}  # name -> the test in tests/test_conformance.py that runs it against PyTorch live
+
+
+def torch_reference(name, call):
+    def register(fn):
+        if name in TORCH_REFERENCES or name in NO_TORCH:
+            raise ValueError(f"{name!r} is registered twice")
+        TORCH_REFERENCES[name] = (fn, call)
+        return fn
+
+    return register
+
+
+def no_torch(name, reason, live_test=None):
+    """``live_test``: a test that still runs the loss against PyTorch, live only (no golden vectors)."""
+    if name in TORCH_REFERENCES or name in NO_TORCH:
+        raise ValueError(f"{name!r} is registered twice")
+    NO_TORCH[name] = reason
+    if live_test:
+        LIVE_ONLY[name] = live_test
+
+
+no_torch("tweedie_deviance", "scikit-learn's mean_tweedie_deviance (live) and mpmath check it")
+no_torch("gamma_deviance", "scikit-learn's mean_gamma_deviance (live) and mpmath check it")
+no_torch("perceptual", "its hyperparameters are functions (the user's network), which golden vectors cannot hold",
+         live_test="test_perceptual_matches_torch_autograd")
