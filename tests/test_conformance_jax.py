@@ -4,7 +4,6 @@ same calls live when the pinned versions are installed (``make conformance``).""
 import importlib.metadata
 import json
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +84,6 @@ REASON = _pinned_reason()
 @pytest.mark.skipif(REASON is not None, reason=REASON or "")
 @pytest.mark.parametrize("case", cases(), ids=lambda c: c["id"])
 def test_matches_live(case):
-    sys.path.insert(0, str(ROOT / "scripts"))
     from jax_reference import evaluate
 
     assert_matches(case, *evaluate(case))
