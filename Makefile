@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 LIGHTHOUSE := tools/lighthouse/node_modules/.bin/lighthouse
 
-.PHONY: venv serve build test lint lighthouse notebooks conformance golden clean
+.PHONY: venv serve build test lint lighthouse notebooks conformance golden bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ conformance: $(STAMP)  ## install PyTorch 2.13 (CPU) for the live conformance te
 
 golden: conformance  ## regenerate tests/golden/torch.json with PyTorch
 	$(BIN)/python scripts/make_golden.py
+
+bench: $(STAMP)  ## time lossref against PyTorch (if installed) and NumPy; writes bench/results.json
+	$(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .hypothesis tools/lighthouse/node_modules
