@@ -21,12 +21,14 @@ def as_float_array(value, name):
         np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
     ):
         raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
+    # no copy of a float64 array: the kernels never write into their inputs
+    arr = np.asarray(arr, dtype=np.float64)
     if arr.size == 0:
         raise ValueError(f"{name} is empty")
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} contains NaN")
-    if np.isinf(arr).any():
+    # min and max propagate NaN and reach ±inf: two passes without a boolean temporary
+    if not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
+        if np.isnan(arr).any():
+            raise ValueError(f"{name} contains NaN")
         raise ValueError(f"{name} contains inf")
     return arr
 

@@ -32,7 +32,7 @@ from ._labels import (
     _pick,
     _softmax_inputs,
 )
-from ._math import log_softmax, sigmoid, softplus, xlog1py, xlogy
+from ._math import log_softmax, scratch, softplus, xlog1py, xlogy
 
 
 def _binary_curve(x_label, x_range, series=None, y_limits=None):
@@ -196,8 +196,43 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
     pw = _pos_weight(pos_weight, logits)
     # -log σ(z) = softplus(-z) and -log(1 - σ(z)) = softplus(z): no σ, no log(0), and no
     # cancellation (the form (1 - y) z + softplus(-z) rounds to 0 for y = 0, z = -40)
-    value = pw * y_true * softplus(-logits) + (1.0 - y_true) * softplus(logits)
-    return value, (1.0 - y_true) * sigmoid(logits) - pw * y_true * sigmoid(-logits)
+    # Both softpluses and both sigmoids are built from e = e^{-|z|}: softplus(±z) = max(±z, 0)
+    # + log1p(e), one exp and one log1p instead of two of each, in place on temporaries (three
+    # input-sized arrays at most; the backward pass recomputes e rather than keep a fourth)
+    def exp_minus_abs():
+        e = scratch(np.abs(logits))
+        np.negative(e, out=e)
+        return np.exp(e, out=e)
+
+    e = exp_minus_abs()
+    sp_neg = np.log1p(e, out=e)
+    sp_pos = scratch(np.maximum(logits, 0.0))
+    sp_pos += sp_neg  # softplus(z) = -log(1 - σ(z))
+    np.subtract(sp_neg, logits, out=sp_neg, where=logits < 0)  # softplus(-z) = -log σ(z)
+    sp_neg *= y_true
+    if pos_weight is not None:
+        sp_neg *= pw
+    sp_pos *= 1.0 - y_true
+    sp_pos += sp_neg
+    del sp_neg, e
+
+    def grad():  # deferred: a value-only call skips it. σ(z) and σ(-z) are 1/(1+e) and e/(1+e)
+        e = exp_minus_abs()
+        nonneg = logits >= 0
+        one_plus_e = scratch(1.0 + e)
+        small = np.divide(e, one_plus_e, out=e)  # the smaller of σ(z), σ(-z)
+        large = np.divide(1.0, one_plus_e, out=one_plus_e)
+        g = scratch(np.where(nonneg, large, small))  # σ(z)
+        np.copyto(large, small, where=nonneg)  # σ(-z)
+        np.subtract(1.0, y_true, out=small)
+        g *= small
+        large *= y_true
+        if pos_weight is not None:
+            large *= pw
+        g -= large  # (1 - y) σ(z) - w₊ y σ(-z)
+        return g
+
+    return sp_pos, grad
 
 
 # PyTorch differences of the integer-label cross-entropy (softmax_cross_entropy and its
@@ -306,6 +341,12 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
     log_p, w = _softmax_inputs(logits, label_smoothing, class_weights)
     num_classes, eps = logits.shape[-1], label_smoothing
     if np.issubdtype(target.dtype, np.integer):
+        if class_weights is None and eps == 0 and ignore_index is None:
+            # the common case: ℓ = -log p_y and p - e_y, deferred so a value-only call skips
+            # the exp over every class (the same roundings as the general path)
+            _, labels = _check_labels(target, log_p, "target", None)
+            log_p_y = _pick(log_p, labels)
+            return 0.0 - log_p_y, lambda: _p_minus_onehot(log_p, labels, log_p_y)
         return _label_cross_entropy(log_p, target, "target", w, eps, ignore_index)
     p = np.exp(log_p)
     if ignore_index is not None:
@@ -784,6 +825,7 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
     one_hot = np.eye(num_classes)[labels]
     if base == "sigmoid":
         value, grad = binary_cross_entropy_with_logits.__wrapped__(logits, one_hot)
+        grad = grad()  # that kernel defers its backward pass
     else:
         value, grad = sigmoid_focal.__wrapped__(logits, one_hot, gamma=gamma, alpha=None)
     w_y = w[labels]

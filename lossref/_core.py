@@ -262,16 +262,22 @@ class Loss:
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
         values, grad = out[0], out[1]
-        if callable(grad):  # a deferred backward pass: run only when a gradient is asked for
-            grad = grad() if want_grad else None
-        if isinstance(grad, dict):
-            grad = grad[target] if want_grad else None
         norm = out[2] if len(out) > 2 else None
         context = out[3] if len(out) > 3 else {}  # keywords for ``outer``
         mean_scale = None
         if self.meta.mean_scale is not None and reduction == "mean":
             mean_scale = self.meta.mean_scale(*arrays, **hyper)
-        value, grad = _reduce(values, grad, norm, reduction, weights, want_grad, mean_scale)
+        inputs = (*arrays, *args, *hyper.values())
+        value, factor = _reduce(values, norm, reduction, weights, mean_scale, inputs)
+        del out, values  # the per-sample values are free before a deferred backward pass runs
+        if not want_grad:
+            grad = None
+        else:
+            if callable(grad):  # a deferred backward pass: run only when a gradient is asked for
+                grad = grad()
+            if isinstance(grad, dict):
+                grad = grad[target]
+            grad = _scale(grad, factor, inputs)
         if self.meta.outer is not None and reduction != "none":
             f, df = self.meta.outer
             value, grad = f(value, **context), (None if grad is None else df(value, **context) * grad)
@@ -286,34 +292,62 @@ def _same_shape(names, arrays):
             )
 
 
-def _reduce(values, grad, norm, reduction, weights, want_grad, mean_scale=None):
-    """Reduce per-sample ``values``; scale the per-sample ``grad`` the same way.
+def _reduce(values, norm, reduction, weights, mean_scale=None, inputs=()):
+    """Reduce per-sample ``values``; return the value and the factor for the per-sample gradient.
 
     ``norm`` is each sample's share of the ``"mean"`` denominator (1 by default; the class
     weight of its label for weighted cross-entropy; 0 for an ignored sample). ``mean_scale``
     multiplies each sample in the numerator of ``"mean"`` only (CTC: 1/target length).
+    ``inputs`` are the arrays the caller passed (not copied when already float64): an output
+    that shares memory with one of them is copied, never returned or scaled in place.
     """
-    scale = np.ones(values.shape) if weights is None else sample_weights(weights, values.shape)
+    # no weights: no array of ones, and the plain Σ/N
+    scale = None if weights is None else sample_weights(weights, values.shape)
     if reduction == "none":
-        return values * scale, None
-    if reduction == "mean":
-        denominator = np.sum(scale if norm is None else scale * norm)
-        if denominator == 0:
-            raise ValueError(
-                "the mean is undefined: the denominator is 0 "
-                "(all weights are zero or every label is ignored); use reduction='sum'"
-            )
-        if mean_scale is not None:
-            scale = scale * mean_scale
-        total = np.sum(scale * values) / denominator  # as Σ/N, not Σ(1/N ·): the same last bits as a plain mean
-        scale = scale / denominator
+        return (_own(values, inputs) if scale is None else values * scale), None
+    if reduction == "sum":
+        return float(np.sum(values) if scale is None else np.sum(scale * values)), (1.0 if scale is None else scale)
+    if scale is None:
+        denominator = values.size if norm is None else np.sum(norm)
     else:
-        total = np.sum(scale * values)
-    value = float(total)
-    if not want_grad:
-        return value, None
-    extra = grad.ndim - scale.ndim  # broadcast a per-row scale over the class axis
-    return value, grad * scale.reshape(scale.shape + (1,) * extra)
+        denominator = np.sum(scale if norm is None else scale * norm)
+    if denominator == 0:
+        raise ValueError(
+            "the mean is undefined: the denominator is 0 "
+            "(all weights are zero or every label is ignored); use reduction='sum'"
+        )
+    if mean_scale is not None:
+        scale = mean_scale if scale is None else scale * mean_scale
+    total = (np.sum(values) if scale is None else np.sum(scale * values)) / denominator  # as Σ/N: the last bits of a plain mean
+    return float(total), (1.0 / denominator if scale is None else scale / denominator)
+
+
+def _scale(grad, factor, inputs):
+    """The per-sample ``grad`` times the reduction's ``factor`` (a scalar, or one per sample)."""
+    if isinstance(factor, np.ndarray):
+        factor = factor.reshape(factor.shape + (1,) * (grad.ndim - factor.ndim))  # a per-row scale over the class axis
+    elif factor == 1.0:
+        return _own(grad, inputs)
+    if _writable_temporary(grad, inputs):
+        grad *= factor  # in place: the kernel's own temporary, no second gradient-sized array
+        return grad
+    return grad * factor
+
+
+def _shares(arr, inputs):
+    return any(isinstance(a, np.ndarray) and np.may_share_memory(arr, a) for a in inputs)
+
+
+def _own(arr, inputs):
+    """``arr``, or a copy where it shares memory with an input the caller still holds."""
+    return arr.copy() if isinstance(arr, np.ndarray) and _shares(arr, inputs) else arr
+
+
+def _writable_temporary(arr, inputs):
+    return (
+        isinstance(arr, np.ndarray) and arr.dtype == np.float64 and arr.flags.writeable
+        and arr.flags.owndata and not _shares(arr, inputs)
+    )
 
 
 def _register(layout, **meta_fields):
