@@ -197,40 +197,43 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
     # -log σ(z) = softplus(-z) and -log(1 - σ(z)) = softplus(z): no σ, no log(0), and no
     # cancellation (the form (1 - y) z + softplus(-z) rounds to 0 for y = 0, z = -40)
     # Both softpluses and both sigmoids are built from e = e^{-|z|}: softplus(±z) = max(±z, 0)
-    # + log1p(e), one exp and one log1p instead of two of each, in place on temporaries (three
-    # input-sized arrays at most; the backward pass recomputes e rather than keep a fourth)
+    # + log1p(e), one exp and one log1p instead of two of each. In place on temporaries (three
+    # input-sized arrays at most: the backward pass recomputes e rather than keep a fourth),
+    # and without masked operations (np.where on a random sign pattern is ten times slower).
     def exp_minus_abs():
         e = scratch(np.abs(logits))
         np.negative(e, out=e)
         return np.exp(e, out=e)
 
-    e = exp_minus_abs()
-    sp_neg = np.log1p(e, out=e)
-    sp_pos = scratch(np.maximum(logits, 0.0))
-    sp_pos += sp_neg  # softplus(z) = -log(1 - σ(z))
-    np.subtract(sp_neg, logits, out=sp_neg, where=logits < 0)  # softplus(-z) = -log σ(z)
+    log1p_e = exp_minus_abs()
+    np.log1p(log1p_e, out=log1p_e)
+    sp_neg = scratch(np.negative(logits))
+    np.maximum(sp_neg, 0.0, out=sp_neg)  # max(-z, 0)
+    sp_pos = scratch(logits + sp_neg)  # max(z, 0), exactly
+    sp_pos += log1p_e  # softplus(z) = -log(1 - σ(z))
+    sp_neg += log1p_e  # softplus(-z) = -log σ(z)
     sp_neg *= y_true
     if pos_weight is not None:
         sp_neg *= pw
-    sp_pos *= 1.0 - y_true
+    sp_pos *= np.subtract(1.0, y_true, out=log1p_e)
     sp_pos += sp_neg
-    del sp_neg, e
+    del sp_neg, log1p_e
 
-    def grad():  # deferred: a value-only call skips it. σ(z) and σ(-z) are 1/(1+e) and e/(1+e)
+    def grad():  # deferred: a value-only call skips it
+        # with d = 1/(1+e): σ(z) = d·max(e, [z >= 0]) and σ(-z) = d·max(e, [z < 0])
         e = exp_minus_abs()
-        nonneg = logits >= 0
-        one_plus_e = scratch(1.0 + e)
-        small = np.divide(e, one_plus_e, out=e)  # the smaller of σ(z), σ(-z)
-        large = np.divide(1.0, one_plus_e, out=one_plus_e)
-        g = scratch(np.where(nonneg, large, small))  # σ(z)
-        np.copyto(large, small, where=nonneg)  # σ(-z)
-        np.subtract(1.0, y_true, out=small)
-        g *= small
-        large *= y_true
+        d = scratch(1.0 + e)
+        np.divide(1.0, d, out=d)
+        sig = scratch(np.maximum(e, logits >= 0))
+        sig *= d  # σ(z)
+        np.maximum(e, logits < 0, out=e)
+        e *= d  # σ(-z)
+        sig *= np.subtract(1.0, y_true, out=d)
+        e *= y_true
         if pos_weight is not None:
-            large *= pw
-        g -= large  # (1 - y) σ(z) - w₊ y σ(-z)
-        return g
+            e *= pw
+        sig -= e  # (1 - y) σ(z) - w₊ y σ(-z)
+        return sig
 
     return sp_pos, grad
 

@@ -53,12 +53,13 @@ def _peak(fn):
 @pytest.mark.parametrize("name", ["mse", "mae", "huber", "binary_cross_entropy_with_logits"])
 def test_elementwise_peak_memory_is_at_most_three_inputs(name):
     # the returned gradient counts as one of the three; a boolean mask (an eighth of an
-    # input) is allowed on top, as binary_cross_entropy_with_logits needs the sign of z
+    # input) is allowed on top, as binary_cross_entropy_with_logits needs the sign of z, and
+    # 128 kB for NumPy's fixed-size casting buffers and small temporaries
     rng = np.random.default_rng(0)
-    x, y = rng.normal(size=100_000), rng.integers(0, 2, size=100_000).astype(float)
+    x, y = rng.normal(size=400_000), rng.integers(0, 2, size=400_000).astype(float)
     loss = lossref.get(name)
     peak = _peak(lambda: loss.value_and_grad(x, y))
-    assert peak <= 3.125 * x.nbytes + 64_000, peak / x.nbytes
+    assert peak <= 3.125 * x.nbytes + 128_000, peak / x.nbytes
 
 
 @pytest.mark.parametrize("name", ["mse", "mae", "huber", "binary_cross_entropy_with_logits", "softmax_cross_entropy"])
