@@ -30,3 +30,23 @@ def test_accuracy_against_mpmath(loss):
         assert measured["grad"] is None and claim["grad_bound"] is None
         return
     assert measured["grad"] <= claim["grad_bound"] <= GOAL
+
+
+class _Perturbed:
+    """A loss whose values are off by 1e-9 relative: what a regression in the library looks like."""
+
+    def __init__(self, loss):
+        self._loss = loss
+
+    def __getattr__(self, attr):
+        return getattr(self._loss, attr)
+
+    def __call__(self, *args, **kw):
+        return self._loss(*args, **kw) * (1 + 1e-9)
+
+
+def test_the_reference_cache_never_hides_a_library_change():
+    # the mpmath side may come from .cache/accuracy/ (warm it first); lossref's side never does
+    huber = lossref.get("huber")
+    assert measure_all(huber)["value"] <= 1e-15
+    assert measure_all(_Perturbed(huber))["value"] >= 1e-10
