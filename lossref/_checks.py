@@ -27,10 +27,13 @@ def as_float_array(value, name):
         raise ValueError(f"{name} is empty")
     # one pass without a boolean temporary: the sum is finite unless there is a NaN or an inf
     # (or a finite overflow, which the exact checks below then let through)
-    if not np.isfinite(np.sum(arr)):
+    with np.errstate(over="ignore", invalid="ignore"):  # inf + (-inf), or a finite overflow
+        total = np.sum(arr)
+    if not np.isfinite(total):
         if np.isnan(arr).any():
             raise ValueError(f"{name} contains NaN")
-        raise ValueError(f"{name} contains inf")
+        if np.isinf(arr).any():
+            raise ValueError(f"{name} contains inf")
     return arr
 
 
