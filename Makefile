@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 LIGHTHOUSE := tools/lighthouse/node_modules/.bin/lighthouse
 
-.PHONY: venv serve build test check lint lighthouse notebooks conformance golden clean
+.PHONY: venv serve build test check lint lighthouse notebooks conformance golden bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ golden: conformance  ## regenerate tests/golden/{torch,keras,optax,sklearn}.json
 	$(BIN)/python scripts/make_golden.py
 	$(BIN)/python scripts/make_golden_jax.py
 	$(BIN)/python scripts/make_golden_sklearn.py
+
+bench: $(STAMP)  ## time lossref against PyTorch (if installed) and NumPy; writes bench/results.json
+	$(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .hypothesis tools/lighthouse/node_modules

@@ -23,13 +23,19 @@ def as_float_array(value, name):
         np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
     ):
         raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
+    # no copy of a float64 array: the kernels never write into their inputs
+    arr = np.asarray(arr, dtype=np.float64)
     if arr.size == 0:
         raise ValueError(f"{name} is empty")
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} contains NaN")
-    if np.isinf(arr).any():
-        raise ValueError(f"{name} contains inf")
+    # one pass without a boolean temporary: the sum is finite unless there is a NaN or an inf
+    # (or a finite overflow, which the exact checks below then let through)
+    with np.errstate(over="ignore", invalid="ignore"):  # inf + (-inf), or a finite overflow
+        total = np.sum(arr)
+    if not np.isfinite(total):
+        if np.isnan(arr).any():
+            raise ValueError(f"{name} contains NaN")
+        if np.isinf(arr).any():
+            raise ValueError(f"{name} contains inf")
     return arr
 
 

@@ -266,15 +266,20 @@ class Loss:
                 f"the mean is undefined: the denominator is 0 ({self.meta.empty_mean(*arrays, **hyper)}); "
                 "use reduction='sum'"
             )
-        if not want_grad:
-            grad = None
-        elif callable(grad):  # a deferred backward pass: run only when a gradient is asked for
-            grad = grad()
-        if isinstance(grad, dict):
-            grad = grad[target]
         context = out[3] if len(out) > 3 else {}  # keywords for the strategy's outer function
         mean_scale = strategy.mean_scale(arrays, hyper) if reduction == "mean" else None
-        return strategy.apply(values, grad, norm, reduction, weights, context, mean_scale)
+        inputs = (*arrays, *args, *hyper.values())  # what the caller holds: never returned or written
+        value, factor = strategy.reduce(values, norm, reduction, weights, mean_scale, inputs)
+        del out, values  # the per-sample values are free before a deferred backward pass runs
+        if not want_grad:
+            grad = None
+        else:
+            if callable(grad):  # a deferred backward pass: run only when a gradient is asked for
+                grad = grad()
+            if isinstance(grad, dict):
+                grad = grad[target]
+            grad = strategy.scale_gradient(grad, factor, inputs)
+        return strategy.finish(value, grad, reduction, context)
 
 
 def _same_shape(names, arrays):

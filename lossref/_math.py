@@ -27,9 +27,11 @@ def log_softmax(z):
     """
     top = np.argmax(z, axis=-1)[..., None]
     m = np.take_along_axis(z, top, axis=-1)
-    e = np.exp(z - m)
+    shifted = z - m
+    e = np.exp(shifted)
     np.put_along_axis(e, top, 0.0, axis=-1)
-    return (z - m) - np.log1p(e.sum(axis=-1, keepdims=True))
+    shifted -= np.log1p(e.sum(axis=-1, keepdims=True))  # in place: z - m is not computed twice
+    return shifted
 
 
 def xlog1py(x, y):
@@ -42,3 +44,11 @@ def xlogy(x, y):
     """x·log(y) with the convention 0·log(0) = 0 (as scipy.special.xlogy)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
+
+
+def scratch(x):
+    """A ufunc result as an array the caller may overwrite with ``out=`` or ``*=``.
+
+    On 0-d inputs a ufunc returns a NumPy scalar, which ``out=`` rejects; wrap it.
+    """
+    return x if isinstance(x, np.ndarray) else np.asarray(x)

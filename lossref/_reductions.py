@@ -67,24 +67,21 @@ class Reduction:
                 "select or repeat rows instead"
             )
 
-    def apply(self, values, grad, norm, reduction, weights, context, mean_scale=None):
-        """The reduced value and the gradient scaled the same way (``grad`` None: value only).
+    def reduce(self, values, norm, reduction, weights, mean_scale=None, inputs=()):
+        """The reduced value and the factor for the per-sample gradient (None under ``"none"``).
 
         ``norm`` is each sample's share of the ``"mean"`` denominator (1 by default; the class
-        weight of its label for weighted cross-entropy; 0 for an ignored sample).
+        weight of its label for weighted cross-entropy; 0 for an ignored sample). ``mean_scale``
+        multiplies each sample in the numerator of ``"mean"`` only (CTC: 1/target length).
+        ``inputs`` are the arrays the caller passed (not copied when already float64): an output
+        that shares memory with one of them is copied, never returned or scaled in place.
         """
-        value, grad = _reduce(values, grad, norm, reduction, weights, mean_scale)
-        if self.outer is not None and reduction != "none":
-            f, df = self.outer
-            value, grad = f(value, **context), (None if grad is None else df(value, **context) * grad)
-        return value, grad
-
-
-def _reduce(values, grad, norm, reduction, weights, mean_scale):
-    w = None if weights is None else sample_weights(weights, values.shape)
-    if reduction == "none":
-        return (values if w is None else values * w), None
-    if reduction == "mean":
+        # no weights: no array of ones, and the plain Σ/N
+        w = None if weights is None else sample_weights(weights, values.shape)
+        if reduction == "none":
+            return (_own(values, inputs) if w is None else values * w), None
+        if reduction == "sum":
+            return float(np.sum(values) if w is None else np.sum(w * values)), (1.0 if w is None else w)
         if w is None:
             denominator = values.size if norm is None else np.sum(norm)
         else:
@@ -94,22 +91,44 @@ def _reduce(values, grad, norm, reduction, weights, mean_scale):
                 "the mean is undefined: the denominator is 0 "
                 "(all weights are zero or every label is ignored); use reduction='sum'"
             )
-        scale = w
         if mean_scale is not None:
-            scale = mean_scale if scale is None else scale * mean_scale
-        # as Σ/N, not Σ(1/N ·): the same last bits as a plain mean
-        total = (np.sum(values) if scale is None else np.sum(scale * values)) / denominator
-        scale = 1.0 / denominator if scale is None else scale / denominator
-    else:
-        total = np.sum(values) if w is None else np.sum(w * values)
-        scale = 1.0 if w is None else w
-    value = float(total)
-    if grad is None:
-        return value, None
-    if np.ndim(scale) == 0:
-        return value, (grad if scale == 1.0 else grad * scale)
-    extra = grad.ndim - scale.ndim  # broadcast a per-row scale over the class axis
-    return value, grad * scale.reshape(scale.shape + (1,) * extra)
+            w = mean_scale if w is None else w * mean_scale
+        total = (np.sum(values) if w is None else np.sum(w * values)) / denominator  # as Σ/N: a plain mean's last bits
+        return float(total), (1.0 / denominator if w is None else w / denominator)
+
+    def scale_gradient(self, grad, factor, inputs=()):
+        """The per-sample ``grad`` times the reduction's ``factor`` (a scalar, or one per sample)."""
+        if isinstance(factor, np.ndarray):
+            factor = factor.reshape(factor.shape + (1,) * (grad.ndim - factor.ndim))  # a per-row scale over the class axis
+        elif factor == 1.0:
+            return _own(grad, inputs)
+        if _writable_temporary(grad, inputs):
+            grad *= factor  # in place: the kernel's own temporary, no second gradient-sized array
+            return grad
+        return grad * factor
+
+    def finish(self, value, grad, reduction, context):
+        """Apply the outer function of a metric of the whole batch (RMSE's root), if any."""
+        if self.outer is None or reduction == "none":
+            return value, grad
+        f, df = self.outer
+        return f(value, **context), (None if grad is None else df(value, **context) * grad)
+
+
+def _shares(arr, inputs):
+    return any(isinstance(a, np.ndarray) and np.may_share_memory(arr, a) for a in inputs)
+
+
+def _own(arr, inputs):
+    """``arr``, or a copy where it shares memory with an input the caller still holds."""
+    return arr.copy() if isinstance(arr, np.ndarray) and _shares(arr, inputs) else arr
+
+
+def _writable_temporary(arr, inputs):
+    return (
+        isinstance(arr, np.ndarray) and arr.dtype == np.float64 and arr.flags.writeable
+        and arr.flags.owndata and not _shares(arr, inputs)
+    )
 
 
 MEAN = Reduction("mean")

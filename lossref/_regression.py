@@ -5,6 +5,7 @@ import numpy as np
 from ._checks import in_open_unit_interval, non_negative, positive
 from ._core import Curve, Difference, elementwise_loss
 from ._domains import REAL
+from ._math import scratch
 from ._reductions import root_mean
 
 _REAL_PAIR = {"y_pred": REAL, "y_true": REAL}
@@ -77,8 +78,9 @@ def mse(y_pred, y_true):
         >>> mse.grad([1.0, 2.0], [0.0, 0.0])     # 2 r / N
         array([1., 2.])
     """
-    r = y_pred - y_true
-    return r * r, 2.0 * r
+    r = scratch(y_pred - y_true)
+    # the gradient 2r is deferred (written over r, a temporary): a value-only call skips it
+    return r * r, lambda: np.multiply(r, 2.0, out=r)
 
 
 @elementwise_loss(
@@ -120,8 +122,8 @@ def mae(y_pred, y_true):
         >>> mae.grad([1.0, -3.0, 0.0], [0.0, 0.0, 0.0])   # sign(r) / N, sign(0) = 0
         array([ 0.33333333, -0.33333333,  0.        ])
     """
-    r = y_pred - y_true
-    return np.abs(r), np.sign(r)
+    r = scratch(y_pred - y_true)
+    return np.abs(r), lambda: np.sign(r, out=r)  # deferred, written over the temporary r
 
 
 @elementwise_loss(
@@ -174,10 +176,17 @@ def huber(y_pred, y_true, *, delta=1.0):
         array([0.25, 0.5 ])
     """
     positive(delta=delta)
-    r = y_pred - y_true
-    a = np.abs(r)
-    value = np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
-    return value, np.clip(r, -delta, delta)
+    r = scratch(y_pred - y_true)
+    # ℓ = c·(|r| − c/2) with c = min(|r|, δ): ½r² inside, δ(|r| − δ/2) outside, with the same
+    # roundings as those two forms (h = c/2 and the final doubling are exact), in place on
+    # two temporaries instead of the six of np.where
+    a = scratch(np.abs(r))
+    h = np.minimum(a, delta)
+    h *= 0.5
+    a -= h
+    a *= h
+    a *= 2.0
+    return a, lambda: np.clip(r, -delta, delta, out=r)  # deferred, written over the temporary r
 
 
 @elementwise_loss(

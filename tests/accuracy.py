@@ -5,9 +5,19 @@ residuals, logits of ±1e4, probabilities within 1e-15 of 0 or 1. A point counts
 float64 answer is representable (finite, not in the subnormal range). The worst relative
 errors are committed in tests/golden/accuracy.json (scripts/measure_accuracy.py) and printed
 on each loss page; test_accuracy.py checks that no loss does worse than it claims.
+
+The mpmath side (the reference values and derivatives, 400 digits) is most of the time, and
+depends only on this file, tests/mp_reference.py, mpmath and the point: it is cached in
+.cache/accuracy/ (outside git) under a hash of those two files and the mpmath version, one
+entry per point. lossref's own float64 answers are never cached, so a change to the library
+is always measured. CI (``CI`` set, or ``LOSSREF_ACCURACY_CACHE=off``) recomputes everything.
 """
 
+import hashlib
 import itertools
+import os
+import pickle
+from pathlib import Path
 
 import mpmath as mp
 import numpy as np
@@ -17,6 +27,47 @@ from mp_reference import REFERENCES
 
 TINY = np.finfo(float).tiny
 DPS = 400  # digits: enough to resolve a 1e-300 gradient on top of a value of order 1
+_HERE = Path(__file__).resolve().parent
+_SOURCES = hashlib.sha256(
+    b"".join((_HERE / f).read_bytes() for f in ("accuracy.py", "mp_reference.py")) + mp.__version__.encode()
+).hexdigest()[:16]
+CACHE = None if os.environ.get("CI") or os.environ.get("LOSSREF_ACCURACY_CACHE") == "off" else (
+    _HERE.parent / ".cache" / "accuracy" / _SOURCES
+)
+
+
+class Memo:
+    """The mpmath results for one loss, keyed by what they are computed from (see above)."""
+
+    def __init__(self, name):
+        self.path = None if CACHE is None else CACHE / f"{name}.pkl"
+        self.data, self.dirty = {}, False
+        if self.path is not None and self.path.exists():
+            try:
+                self.data = pickle.loads(self.path.read_bytes())
+            except Exception:  # a damaged cache is recomputed, never trusted
+                self.data = {}
+
+    def __call__(self, key, compute):
+        key = repr(key)
+        if " at 0x" in key:  # a function or object among the hyperparameters: its repr is not its behaviour
+            return compute()
+        key = hashlib.sha256(key.encode()).hexdigest()
+        if key not in self.data:
+            self.data[key], self.dirty = compute(), True
+        return self.data[key]
+
+    def save(self):
+        if self.path is None or not self.dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(self.data))
+        os.replace(tmp, self.path)
+
+
+def _no_memo(key, compute):
+    return compute()
 
 
 def stress_points(loss, hyper):
@@ -96,7 +147,7 @@ def relative_error(ours, exact):
     return float(abs(mp.mpf(ours) - exact) / scale)
 
 
-def measure_coupled(loss, hyper):
+def measure_coupled(loss, hyper, memo=_no_memo):
     """A coupled loss (InfoNCE): its stress rows form one batch, whose rows are each other's
     negatives. A second embedding argument is the same rows shifted by one; a label argument
     cycles through three classes, so every row has positives. Every per-row value and every
@@ -115,30 +166,31 @@ def measure_coupled(loss, hyper):
     exact_args = [[_mp(r) for r in a] if a.ndim == 2 else [int(v) for v in a] for a in args]
     worst_value = worst_grad = 0.0
     with mp.workdps(DPS):
-        exact = ref(*exact_args, **mh)
+        exact = memo(("coupled", exact_args, mh), lambda: ref(*exact_args, **mh))
         for ours, e in zip(values, exact, strict=True):
             worst_value = max(worst_value, relative_error(float(ours), e) or 0.0)
-        magnitudes = ref.grad_magnitude(*exact_args, **mh)  # the gradient's terms can cancel
+        magnitudes = memo(("coupled-magnitudes", exact_args, mh), lambda: ref.grad_magnitude(*exact_args, **mh))  # the gradient's terms can cancel
         for k, grad in zip(differentiable, grads, strict=True):
             for i, j in np.ndindex(args[k].shape):
                 def total(t, k=k, i=i, j=j):
                     point = [[list(r) for r in a] if isinstance(a[0], list) else a for a in exact_args]
                     point[k][i][j] = t
                     return mp.fsum(ref(*point, **mh))
-                exact = derivative(total, exact_args[k][i][j])
+                exact = memo(("coupled-grad", k, i, j, exact_args, mh),
+                             lambda total=total, k=k, i=i, j=j: derivative(total, exact_args[k][i][j]))
                 exact = None if exact is None else (exact, magnitudes[k][i][j])
                 g = relative_error(float(grad[i, j]), exact)
                 worst_grad = max(worst_grad, g or 0.0)
     return worst_value, worst_grad, len(rows)
 
 
-def measure(loss, hyper):
+def measure(loss, hyper, memo=_no_memo):
     """Worst relative error of the value and of the gradient over the stress grid.
 
     The gradient's is None for an evaluation-only loss (no gradient): only values count.
     """
     if not loss.reduction.independent_rows:
-        return measure_coupled(loss, hyper)
+        return measure_coupled(loss, hyper, memo)
     ref = REFERENCES[loss.name]
     points = stress_points(loss, hyper)
     hyper = _fit_classes(loss, hyper, points[0])
@@ -162,7 +214,7 @@ def measure(loss, hyper):
         else:
             x, rest = _mp(args[0]), [_mp(a) for a in args[1:]]
         with mp.workdps(DPS):
-            exact = ref(x, *rest, **mh)
+            exact = memo(("value", x, rest, mh), lambda x=x, rest=rest: ref(x, *rest, **mh))
             err = relative_error(float(value), exact)
             if err is None:
                 continue
@@ -179,23 +231,26 @@ def measure(loss, hyper):
                         point = [list(r) for r in x]
                         point[j[0]][j[1]] = t
                         return ref(point, *rest, **mh)
-                    g = relative_error(float(grad[j]), derivative(along, x[j[0]][j[1]]))
+                    exact = memo(("grad", j, x, rest, mh), lambda along=along, j=j, x=x: derivative(along, x[j[0]][j[1]]))
+                    g = relative_error(float(grad[j]), exact)
                     worst_grad = max(worst_grad, g or 0.0)
             elif loss.layout == "classes":
                 for j in range(len(x)):
                     def along(t, j=j, x=x, rest=rest):
                         return ref(x[:j] + [t] + x[j + 1:], *rest, **mh)
-                    exact = derivative(along, x[j])
+                    exact = memo(("grad", j, x, rest, mh), lambda along=along, j=j, x=x: derivative(along, x[j]))
                     if exact is not None and hasattr(ref, "grad_magnitude"):
                         # a gradient that is a difference of terms (two unit vectors, m − d):
                         # measured relative to their sum of magnitudes, as a value's
-                        exact = (exact, ref.grad_magnitude(x, *rest, **mh)[j])
+                        magnitude = memo(("magnitudes", x, rest, mh), lambda x=x, rest=rest: ref.grad_magnitude(x, *rest, **mh))
+                        exact = (exact, magnitude[j])
                     g = relative_error(float(grad[j]), exact)
                     worst_grad = max(worst_grad, g or 0.0)
             else:
                 def along(t, rest=rest):
                     return ref(t, *rest, **mh)
-                g = relative_error(float(grad), derivative(along, x))
+                exact = memo(("grad", x, rest, mh), lambda along=along, x=x: derivative(along, x))
+                g = relative_error(float(grad), exact)
                 worst_grad = max(worst_grad, g or 0.0)
                 # every other differentiable argument (gaussian_nll's variance) counts too
                 for k in range(1, len(args)):
@@ -203,14 +258,17 @@ def measure(loss, hyper):
                         def along_k(t, k=k, point=(x, *rest)):
                             return ref(*point[:k], t, *point[k + 1:], **mh)
                         grad_k = loss.grad(*args, reduction="sum", argnum=k, **hyper)
-                        g = relative_error(float(grad_k), derivative(along_k, rest[k - 1]))
+                        exact = memo(("grad", k, x, rest, mh), lambda along_k=along_k, k=k, rest=rest: derivative(along_k, rest[k - 1]))
+                        g = relative_error(float(grad_k), exact)
                         worst_grad = max(worst_grad, g or 0.0)
     return worst_value, (worst_grad if loss.differentiable else None), counted
 
 
 def measure_all(loss):
     """Worst errors over the default hyperparameters and every variant."""
-    results = [measure(loss, hyper) for _, hyper in variants(loss)]
+    memo = Memo(loss.name)
+    results = [measure(loss, hyper, memo) for _, hyper in variants(loss)]
+    memo.save()
     return {
         "value": max(r[0] for r in results),
         "grad": max(r[1] for r in results) if loss.differentiable else None,

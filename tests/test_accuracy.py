@@ -56,3 +56,23 @@ def test_knowledge_distillation_at_huge_temperature(temperature):
     # the limit, by hand: Δz = (−0.7, −1.7, 2.7), mean 0.1, deviations (−0.8, −1.8, 2.6), ½·(0.64 + 3.24 + 6.76)/3
     if temperature >= 1e15:
         assert value == pytest.approx(0.5 * (0.64 + 3.24 + 6.76) / 3, rel=1e-14)
+
+
+class _Perturbed:
+    """A loss whose values are off by 1e-9 relative: what a regression in the library looks like."""
+
+    def __init__(self, loss):
+        self._loss = loss
+
+    def __getattr__(self, attr):
+        return getattr(self._loss, attr)
+
+    def __call__(self, *args, **kw):
+        return self._loss(*args, **kw) * (1 + 1e-9)
+
+
+def test_the_reference_cache_never_hides_a_library_change():
+    # the mpmath side may come from .cache/accuracy/ (warm it first); lossref's side never does
+    huber = lossref.get("huber")
+    assert measure_all(huber)["value"] <= 1e-15
+    assert measure_all(_Perturbed(huber))["value"] >= 1e-10

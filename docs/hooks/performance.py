@@ -1,0 +1,54 @@
+"""mkdocs hook: the Performance page's tables, rendered from the committed benchmark JSON.
+
+``make bench`` writes ``bench/results.json``; ``<!-- performance: table -->`` becomes the
+ratio table, and ``<!-- performance: machine -->`` the machine and versions it was measured
+on, so no number on the page is typed by hand.
+"""
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results.json"
+COLUMNS = (
+    ("value_and_grad / torch fwd+bwd", "value_and_grad ÷ PyTorch fwd+bwd"),
+    ("value / torch fwd", "value ÷ PyTorch forward"),
+    ("value_and_grad / numpy", "value_and_grad ÷ hand-fused NumPy"),
+    ("value / value_and_grad", "value ÷ value_and_grad"),
+)
+
+
+def load():
+    return json.loads(RESULTS.read_text())
+
+
+def ratio_table(result):
+    head = "| Loss | Size | `value_and_grad` (ms) | " + " | ".join(title for _, title in COLUMNS) + " | Peak extra memory |"
+    lines = [head, "|---|---|---:|" + "---:|" * len(COLUMNS) + "---:|"]
+    for row in result["rows"]:
+        cells = " | ".join(f"{row['ratios'][key]:.2f}" if key in row["ratios"] else "—" for key, _ in COLUMNS)
+        lines.append(
+            f"| [{row['loss']}](../losses/{row['loss']}.md) | {row['size']} | "
+            f"{row['times']['value_and_grad'] * 1e3:.3g} | {cells} | {row['peak_extra_inputs']:.1f} × input |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def machine_text(result):
+    m, v, s = result["machine"], result["versions"], result["settings"]
+    cpu = f"{m['cpus']} CPU{'s' if m['cpus'] != 1 else ''}" + (f" ({m['cpu_model']})" if m.get("cpu_model") else "")
+    torch = f"torch {v['torch']} (CPU, {s['torch_threads']} thread)" if v.get("torch") else f"no torch: {s['torch_skipped']}"
+    size = "the small `--quick` sizes" if s["quick"] else "the full sizes"
+    return (
+        f"Measured on {cpu}, {m['system']}, with Python {v['python']}, NumPy {v['numpy']} and {torch}; "
+        f"{s['dtype']}, best of {s['repeat']}, {size}.\n"
+    )
+
+
+def on_page_markdown(markdown, page, config, files):
+    if "<!-- performance:" not in markdown:
+        return markdown
+    result = load()
+    return markdown.replace("<!-- performance: table -->", ratio_table(result)).replace(
+        "<!-- performance: machine -->", machine_text(result)
+    )

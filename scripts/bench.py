@@ -1,0 +1,271 @@
+"""Benchmark lossref against PyTorch CPU (one thread) and hand-fused NumPy, in one process.
+
+Run with ``make bench`` (or ``python scripts/bench.py [--quick] [--out FILE]``). For each case
+it times lossref's value, grad and value_and_grad, PyTorch's forward and forward+backward
+(float64, ``torch.set_num_threads(1)``) and a hand-fused NumPy expression of the value and
+gradient, best of ``--repeat`` runs. Ratios within one run hold on a noisy machine even when
+the absolute times do not. It also records lossref's peak extra memory during
+``value_and_grad`` (tracemalloc, which sees NumPy's allocations), in units of the first
+argument's size. The JSON it writes is what the site's Performance page renders.
+
+Nothing here asserts a time: the numbers are for reading, not for failing a build.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import lossref  # noqa: E402
+
+try:
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(1)
+    TORCH_SKIP = None
+except ImportError as exc:  # the torch column is left empty, with the reason printed
+    torch = None
+    TORCH_SKIP = f"PyTorch is not installed ({exc}); `make conformance` installs torch 2.13.0"
+
+
+# --- the cases: inputs, the PyTorch loss and the hand-fused NumPy value and gradient ---------
+
+
+def _pair(rng, n):
+    return rng.normal(size=n), rng.normal(size=n)
+
+
+def _numpy_mse(x, y):
+    r = x - y
+    return (r * r).mean(), r * (2.0 / r.size)
+
+
+def _numpy_huber(x, y):
+    r = x - y
+    a = np.abs(r)
+    value = np.where(a <= 1.0, 0.5 * r * r, a - 0.5).mean()
+    return value, np.clip(r, -1.0, 1.0) / r.size
+
+
+def _numpy_bce(z, y):
+    e = np.exp(-np.abs(z))
+    value = (np.maximum(z, 0.0) - z * y + np.log1p(e)).mean()
+    s = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return value, (s - y) / z.size
+
+
+def _numpy_softmax_ce(z, labels):
+    n = z.shape[0]
+    m = z.max(axis=1, keepdims=True)
+    e = np.exp(z - m)
+    s = e.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    value = (m[:, 0] + np.log(s[:, 0]) - z[rows, labels]).mean()
+    g = e / s
+    g[rows, labels] -= 1.0
+    g /= n
+    return value, g
+
+
+def _bce_inputs(rng, n):
+    return rng.normal(scale=2.0, size=n), rng.integers(0, 2, size=n).astype(float)
+
+
+def _ce_inputs(rows, classes):
+    def make(rng, _):
+        return rng.normal(scale=2.0, size=(rows, classes)), rng.integers(0, classes, size=rows)
+    return make
+
+
+def _ctc_inputs(batch, frames, classes, length):
+    def make(rng, _):
+        z = rng.normal(size=(batch, frames, classes))
+        log_probs = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+        targets = rng.integers(1, classes, size=(batch, length))
+        return log_probs, targets, np.full(batch, frames), np.full(batch, length)
+    return make
+
+
+def _torch_ctc(log_probs, targets, input_lengths, target_lengths):
+    return F.ctc_loss(log_probs.transpose(0, 1), targets, input_lengths, target_lengths)
+
+
+def _torch_info_nce(u, v):
+    s = F.normalize(u, dim=1) @ F.normalize(v, dim=1).T / 0.1
+    return F.cross_entropy(s, torch.arange(u.shape[0]))
+
+
+def cases(quick):
+    sizes = (1_000,) if quick else (1_000, 100_000, 1_000_000)
+    ce = ((1_000, 10), (100, 100)) if quick else ((100_000, 10), (10_000, 1_000))
+    ctc = (4, 30, 10, 8) if quick else (16, 100, 30, 20)
+    nce = (32, 16) if quick else (256, 128)
+    out = []
+    for n in sizes:
+        out += [
+            ("mse", f"{n:.0e}", _pair, n, F.mse_loss if torch else None, _numpy_mse),
+            ("huber", f"{n:.0e}", _pair, n, F.huber_loss if torch else None, _numpy_huber),
+            ("binary_cross_entropy_with_logits", f"{n:.0e}", _bce_inputs, n,
+             F.binary_cross_entropy_with_logits if torch else None, _numpy_bce),
+        ]
+    for rows, classes in ce:
+        out.append(("softmax_cross_entropy", f"{rows:.0e} × {classes}", _ce_inputs(rows, classes), None,
+                    F.cross_entropy if torch else None, _numpy_softmax_ce))
+    b, t, c, s = ctc
+    out.append(("ctc", f"B={b} T={t} C={c} S={s}", _ctc_inputs(b, t, c, s), None,
+                _torch_ctc if torch else None, None))
+    n, d = nce
+    out.append(("info_nce", f"{n} × {d}", lambda rng, _: (rng.normal(size=(n, d)), rng.normal(size=(n, d))),
+                None, _torch_info_nce if torch else None, None))
+    return out
+
+
+# --- measurement ------------------------------------------------------------------------------
+
+
+def best_of(fn, repeat):
+    fn()  # warm-up: first-call costs (imports, caches) are not what we compare
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def peak_extra(fn):
+    """Peak bytes allocated during ``fn()`` beyond what was live before it."""
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        fn()
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def _torch_args(args):
+    tensors = [torch.from_numpy(np.ascontiguousarray(a)) for a in args]
+    first = tensors[0].clone().requires_grad_(True)
+    return first, tensors[1:]
+
+
+def measure(case, rng, repeat):
+    name, size, make, n, torch_fn, numpy_fn = case
+    loss = lossref.get(name)
+    args = make(rng, n)
+    row = {"loss": name, "size": size, "times": {}}
+    t = row["times"]
+    t["value"] = best_of(lambda: loss(*args), repeat)
+    t["grad"] = best_of(lambda: loss.grad(*args), repeat)
+    t["value_and_grad"] = best_of(lambda: loss.value_and_grad(*args), repeat)
+    if numpy_fn is not None:
+        t["numpy"] = best_of(lambda: numpy_fn(*args), repeat)
+    if torch_fn is not None:
+        first, rest = _torch_args(args)
+
+        def forward():
+            with torch.no_grad():
+                return torch_fn(first, *rest)
+
+        def forward_backward():
+            first.grad = None
+            torch_fn(first, *rest).backward()
+
+        t["torch_forward"] = best_of(forward, repeat)
+        t["torch_forward_backward"] = best_of(forward_backward, repeat)
+    input_bytes = args[0].nbytes
+    row["peak_extra_inputs"] = peak_extra(lambda: loss.value_and_grad(*args)) / input_bytes
+    row["ratios"] = ratios(t)
+    return row
+
+
+def ratios(t):
+    r = {"value / value_and_grad": t["value"] / t["value_and_grad"]}
+    if "torch_forward_backward" in t:
+        r["value_and_grad / torch fwd+bwd"] = t["value_and_grad"] / t["torch_forward_backward"]
+        r["value / torch fwd"] = t["value"] / t["torch_forward"]
+    if "numpy" in t:
+        r["value_and_grad / numpy"] = t["value_and_grad"] / t["numpy"]
+    return r
+
+
+def machine():
+    model = platform.processor() or None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": model, "system": f"{platform.system()} {platform.machine()}"}
+
+
+def versions():
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__ if torch else None,
+        "lossref": getattr(lossref, "__version__", None),
+    }
+
+
+COLUMNS = ("value_and_grad / torch fwd+bwd", "value / torch fwd", "value_and_grad / numpy", "value / value_and_grad")
+
+
+def table(rows):
+    head = f"{'loss':34} {'size':22} {'vag ms':>8} " + " ".join(f"{c:>30}" for c in COLUMNS) + f" {'peak×in':>8}"
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        cells = " ".join(
+            f"{row['ratios'][c]:>30.2f}" if c in row["ratios"] else f"{'—':>30}" for c in COLUMNS
+        )
+        lines.append(
+            f"{row['loss']:34} {row['size']:22} {row['times']['value_and_grad'] * 1e3:>8.3f} {cells} "
+            f"{row['peak_extra_inputs']:>8.2f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only: proves the script runs (CI)")
+    parser.add_argument("--repeat", type=int, default=7, help="best of this many runs (default 7)")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="where to write the JSON")
+    args = parser.parse_args(argv)
+    if TORCH_SKIP:
+        print(f"torch column skipped: {TORCH_SKIP}")
+    rng = np.random.default_rng(0)
+    rows = []
+    for case in cases(args.quick):
+        rows.append(measure(case, rng, args.repeat))
+        print(f"  measured {case[0]} {case[1]}", file=sys.stderr)
+    result = {
+        "machine": machine(),
+        "versions": versions(),
+        "settings": {"repeat": args.repeat, "quick": args.quick, "dtype": "float64",
+                     "torch_threads": 1 if torch else None, "torch_skipped": TORCH_SKIP},
+        "rows": rows,
+    }
+    print(table(rows))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
