@@ -488,3 +488,40 @@ def test_cheat_sheet_prints_on_one_a4_page(browser):
     page.context.close()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     assert not seen["errors"]
+
+
+# --- Sections as tabs, home cards, search by framework name (issue 18) ---------------------
+
+TABS = ["Home", "Losses", "Guides", "Glossary", "Notebooks", "Interview"]
+
+
+def test_home_page_cards_all_link_to_pages(site):
+    out, _ = site
+    html = (out / "index.html").read_text()
+    grid = re.search(r'<div class="grid cards">(.*?)</div>', html, flags=re.S).group(1)
+    cards = re.findall(r"<li>(.*?)</li>", grid, flags=re.S)
+    assert len(cards) == 4
+    for card in cards:
+        first = re.search(r'<a href="([^"#]+)"', card)
+        assert first, card[:80]
+        target, _ = _target(out, out / "index.html", first.group(1))
+        assert target.exists(), first.group(1)
+
+
+def test_sections_are_tabs_and_the_sidebar_shows_one(site, browser):
+    out, _ = site
+    chromium, base = browser
+    assert "md-tabs" in (out / "index.html").read_text()  # in the HTML, not drawn by a script
+    for folder, tab in [("losses/huber/", "Losses"), ("guides/", "Guides"), ("glossary/", "Glossary"),
+                        ("notebooks/outliers/", "Notebooks"), ("interview/", "Interview")]:
+        page, seen = _visit(chromium, f"{base}/{folder}", width=1400, wait_until="load")
+        labels = [t.strip() for t in page.locator(".md-tabs__link").all_inner_texts()]
+        assert labels == TABS, labels
+        assert page.locator(".md-tabs__item--active").inner_text().strip() == tab
+        section = folder.split("/")[0]
+        links = page.locator(".md-sidebar--primary .md-nav__link[href]")
+        hrefs = [links.nth(k).get_attribute("href") for k in range(links.count()) if links.nth(k).is_visible()]
+        resolved = [page.evaluate("h => new URL(h, location.href).pathname", h) for h in hrefs]
+        assert len(resolved) >= 2 and all(p.startswith(f"/{section}/") for p in resolved), (folder, resolved)
+        assert not seen["errors"]
+        page.context.close()

@@ -33,7 +33,7 @@ GOLDEN = ROOT / "tests" / "golden" / "torch.json"
 ACCURACY = ROOT / "tests" / "golden" / "accuracy.json"
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 MARKER = re.compile(r"<!-- lossref: (\w+)(?: (\w+))? -->")
-SECTIONS = (("Guides", "guides"), ("Glossary", "glossary"), ("Interview prep", "interview"))
+SECTIONS = (("Guides", "guides"), ("Glossary", "glossary"), ("Notebooks", "notebooks"), ("Interview", "interview"))
 FAMILIES = ("regression", "probabilistic", "classification", "margin", "divergence", "ranking", "segmentation", "sequence", "generative", "preference", "regularization")
 
 
@@ -49,13 +49,14 @@ def on_config(config):
     loss_nav = ["losses/index.md", "losses/compare.md"]
     for family in sorted(losses, key=_family_order):
         loss_nav.append({family.capitalize(): [f"losses/{loss.name}.md" for loss in losses[family]]})
+    # each top-level entry is a tab (theme feature navigation.tabs), and the sidebar lists the
+    # current tab's pages; after the losses, each section that exists (a folder with an
+    # index.md), in the order its index links to its pages, then any page it does not list yet
     config["nav"] = [{"Home": "index.md"}, {"Losses": loss_nav}]
-    # the notebooks, then each prose section that exists (a folder with an index.md), in
-    # the order its index links to its pages, then any page the index does not list yet
-    notebooks = _ordered_section(ROOT / "notebooks", "notebooks", "*.ipynb")
-    config["nav"].append({"Notebooks": notebooks})
     for title, folder in SECTIONS:
-        if (ROOT / "docs" / folder / "index.md").exists():
+        if folder == "notebooks":  # the notebooks live outside docs/, linked in by run_notebooks
+            config["nav"].append({title: _ordered_section(ROOT / "notebooks", folder, "*.ipynb")})
+        elif (ROOT / "docs" / folder / "index.md").exists():
             config["nav"].append({title: _ordered_section(ROOT / "docs" / folder, folder, "*.md")})
     return config
 
