@@ -132,6 +132,7 @@ class Meta:
     coupled: bool = False  # each sample's loss depends on the other rows (InfoNCE's negatives)
     # (arguments, **hyperparameters) -> each sample's factor under "mean" only (CTC: 1/target length)
     mean_scale: Callable = None
+    aliases: tuple = ()  # other names the loss goes by (pinball loss, NT-Xent): search keywords on its page
 
 
 class Loss:

@@ -525,3 +525,56 @@ def test_sections_are_tabs_and_the_sidebar_shows_one(site, browser):
         assert len(resolved) >= 2 and all(p.startswith(f"/{section}/") for p in resolved), (folder, resolved)
         assert not seen["errors"]
         page.context.close()
+
+
+# A name a reader knows -> the loss page that must be the first search result (hand-written)
+SEARCHES = {
+    "BCEWithLogitsLoss": "binary_cross_entropy_with_logits", "nn.BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
+    "BCELoss": "binary_cross_entropy", "nn.HuberLoss": "huber", "HuberLoss": "huber",
+    "CategoricalCrossentropy": "cross_entropy", "pinball": "quantile", "mean_pinball_loss": "quantile",
+    "NT-Xent": "info_nce", "CLIP loss": "info_nce", "NTXentLoss": "info_nce",
+    "sigmoid_focal_loss": "sigmoid_focal", "BinaryFocalCrossentropy": "sigmoid_focal",
+    "CategoricalFocalCrossentropy": "softmax_focal", "MSELoss": "mse", "L1Loss": "mae",
+    "SmoothL1Loss": "smooth_l1", "KLDivLoss": "kl_div", "KL divergence": "kl_div",
+    "NLLLoss": "nll", "GaussianNLLLoss": "gaussian_nll", "PoissonNLLLoss": "poisson_nll",
+    "CosineEmbeddingLoss": "cosine_embedding", "MarginRankingLoss": "margin_ranking",
+    "TripletMarginLoss": "triplet_margin", "MultiMarginLoss": "multiclass_hinge",
+    "MultiLabelMarginLoss": "multilabel_margin", "SoftMarginLoss": "soft_margin",
+    "keras.losses.CTC": "ctc", "ctc_loss": "ctc", "LogCosh": "log_cosh", "SquaredHinge": "squared_hinge",
+    "CategoricalHinge": "multiclass_hinge", "mean_gamma_deviance": "gamma_deviance",
+    "ListMLELoss": "listmle", "SupConLoss": "supervised_contrastive",
+    "NPairsLoss": "n_pair", "ArcFaceLoss": "arcface", "CosFaceLoss": "cosface",
+    "LPIPS": "perceptual", "weight decay": "l2_penalty", "DPOTrainer": "dpo", "ELBO": "vae_elbo",
+    "PairwiseLogisticLoss": "ranknet", "zero_one_loss": "zero_one", "TukeyBiweight": "tukey_biweight",
+    "mean_absolute_percentage_error": "mape", "IoU loss": "jaccard",
+}
+
+
+def test_search_by_framework_name_finds_the_loss_first(browser):
+    chromium, base = browser
+    page, seen = _visit(chromium, f"{base}/")
+    page.locator(".md-search__input").click()
+    page.wait_for_function(
+        "(m => m && m.textContent.trim() && !/initializ/i.test(m.textContent))"
+        "(document.querySelector('.md-search-result__meta'))", timeout=15_000)
+    wrong = {}
+    for query, name in SEARCHES.items():
+        # one query per name (typing would also search each prefix, whose answers can arrive
+        # last): set the value, send the key event material listens to, and wait for a result
+        # list drawn after this query (the old items are marked stale)
+        page.evaluate("""q => {
+            document.querySelectorAll('.md-search-result__item').forEach(i => i.dataset.stale = 1);
+            const input = document.querySelector('.md-search__input');
+            input.value = q;
+            input.dispatchEvent(new KeyboardEvent('keyup', {key: q.slice(-1), bubbles: true}));
+        }""", query)
+        try:
+            page.wait_for_selector(".md-search-result__item:not([data-stale]) a", timeout=5_000)
+        except Exception:  # noqa: BLE001 - no result at all
+            wrong[query] = "no result"
+            continue
+        first = page.evaluate("new URL(document.querySelector('.md-search-result__item a').href).pathname")
+        if first.rstrip("/") != f"/losses/{name}":
+            wrong[query] = first
+    page.context.close()
+    assert not wrong and not seen["errors"], wrong

@@ -90,7 +90,37 @@ def on_files(files, config):
     return files
 
 
+_API_NAME = re.compile(r"(?<![\w.])((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*|[A-Z][a-z]+[A-Z]\w*|[a-z]+_\w+(?=\())")
+
+
+def search_keywords(loss):
+    """The names a reader searches for: each framework equivalent's API name with every
+    dotted suffix (``torch.nn.HuberLoss``, ``nn.HuberLoss``, ``HuberLoss``) and the loss's
+    aliases. A name that is another registry loss's own (``F.binary_cross_entropy_with_logits``
+    quoted by the GAN losses) is left to that loss's page."""
+    others = {other.name for other in lossref.catalog()} - {loss.name}
+    # "loss" alone is a word of every alias ("CLIP loss", "L2 loss"): as a boosted keyword it
+    # would rank the L2 loss first for "CLIP loss", so only the distinctive words are indexed
+    words = [loss.name, *(alias.removesuffix(" loss") for alias in loss.meta.aliases)]
+    for text in loss.meta.equivalents.values():
+        for name in _API_NAME.findall(text.replace("`", "")):
+            parts = name.split(".")
+            # not another loss's own name, nor a tensor op of an expression (log, clamp, arange)
+            if parts[-1] in others or not re.search(r"[A-Z_]", parts[-1]):
+                continue
+            # a suffix starting "losses." would match the search's "loss*" prefix of any query
+            # with "loss" in it, on every page that quotes a Keras or optax loss
+            words += [".".join(parts[k:]) for k in range(len(parts)) if parts[k] != "losses"]
+    return list(dict.fromkeys(words))
+
+
 def on_page_markdown(markdown, page, config, files):
+    name = page.file.src_uri.removeprefix("losses/").removesuffix(".md")
+    if page.file.src_uri.startswith("losses/") and name in lossref.__all__:
+        # material's search indexes front-matter tags (boosted) and shows them nowhere
+        # unless the tags plugin is on, which it is not
+        page.meta["tags"] = search_keywords(lossref.get(name))
+
     def replace(match):
         kind, name = match.group(1), match.group(2)
         if kind == "index":
