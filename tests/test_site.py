@@ -603,3 +603,52 @@ def test_notebook_pages_share_one_trimmed_stylesheet(site):
             heavy[page.parent.name] = total
     assert (out / "assets" / "notebook.css").stat().st_size < 150_000
     assert not heavy, heavy
+
+
+def _wheel_name():
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    return f"lossref-{version}-py3-none-any.whl"
+
+
+def test_notebook_pages_offer_the_notebook_and_the_wheel(site):
+    out, _ = site
+    assert (out / "downloads" / _wheel_name()).stat().st_size > 10_000
+    for page in sorted((out / "notebooks").glob("*/index.html")):
+        html = page.read_text()
+        notebook = f"{page.parent.name}.ipynb"
+        assert f'href="{notebook}" download' in html, page
+        assert (page.parent / notebook).exists()
+        assert f'href="../../downloads/{_wheel_name()}" download' in html, page
+        assert f"pip install {_wheel_name()}" in html
+
+
+@pytest.mark.slow
+def test_downloaded_notebook_runs_with_the_served_wheel(browser, tmp_path):
+    """The round trip a reader makes: download the wheel and a notebook from the served site,
+    install the wheel in a fresh virtual environment (NumPy and matplotlib from the machine's
+    pip configuration), and run the notebook's code cells there, outside this checkout."""
+    import urllib.request
+
+    import nbformat
+
+    _, base = browser
+    for url in (f"{base}/downloads/{_wheel_name()}", f"{base}/notebooks/outliers/outliers.ipynb"):
+        (tmp_path / url.rsplit("/", 1)[1]).write_bytes(urllib.request.urlopen(url).read())
+    venv = tmp_path / "venv"
+    subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(tmp_path / _wheel_name()), "matplotlib"],
+                   check=True, capture_output=True, timeout=600)
+    nb = nbformat.read(tmp_path / "outliers.ipynb", as_version=4)
+    script = tmp_path / "outliers.py"
+    script.write_text("import matplotlib\nmatplotlib.use('Agg')\n" + "\n".join(
+        c.source for c in nb.cells if c.cell_type == "code"))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the wheel's lossref, not this checkout's
+    result = subprocess.run([str(python), "-c", "import lossref; print(lossref.__file__)"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    assert str(venv) in result.stdout
+    result = subprocess.run([str(python), str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "outliers shifted down" in result.stdout
