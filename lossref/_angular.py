@@ -106,6 +106,7 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
 
 @class_axis_loss(
     family="ranking",
+    aliases=('additive angular margin',),  # names readers search for
     formula=(
         r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z_j = s\, c_j \ (j \ne y), \quad z_y = s\, \psi(c_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",
         r"\psi(c) = \begin{cases} \cos(\theta + m) = c \cos m - \sqrt{1 - \tilde c^{2}}\, \sin m & c > \cos(\pi - m) \\ c - m \sin m & \text{otherwise (past } \theta = \pi - m \text{)} \end{cases} \qquad \tilde c = \min(c,\ 1 - 10^{-7})",
@@ -212,6 +213,7 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
 
 @class_axis_loss(
     family="ranking",
+    aliases=('large margin cosine loss',),  # names readers search for
     formula=r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z = s\,(c - m\, e_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",
     gradient=r"\frac{\partial \ell}{\partial c} = s\,(p - e_y), \qquad p = \operatorname{softmax}\big(s\,(c - m\, e_y)\big)",
     domain={"cosines": COSINES, "labels": CLASS_LABEL},

@@ -74,6 +74,7 @@ def _info_nce_curve_args(x):
 
 @class_axis_loss(
     family="ranking",
+    aliases=('NT-Xent', 'CLIP loss', 'SimCLR loss'),  # names readers search for
     formula=(
         r"\ell_i = -\log \frac{e^{s_{ii}}}{\sum_{j=1}^{N} e^{s_{ij}}} = \operatorname{LSE}_j(s_{ij}) - s_{ii}, \qquad s_{ij} = \frac{\cos(u_i, v_j)}{\tau}",
         r"\text{symmetric (CLIP): } \tfrac12\big(\ell_i^{\text{row}} + \ell_i^{\text{column}}\big); \quad \text{NT-Xent (SimCLR): the } 2N \text{ views, self excluded, averaged per pair}",

@@ -139,6 +139,7 @@ class Meta:
     # (arguments, **hyperparameters) -> why no sample counts toward "mean" (its norm is all 0),
     # naming the argument at fault (class_weights, mask, labels)
     empty_mean: Callable = None
+    aliases: tuple = ()  # other names the loss goes by (pinball loss, NT-Xent): search keywords on its page
 
 
 class Loss:

@@ -47,6 +47,7 @@ _TARGET = Domain(
 
 @class_axis_loss(
     family="divergence",
+    aliases=('KL divergence', 'relative entropy'),  # names readers search for
     formula=r"\ell(a, q) = \mathrm{KL}(q \,\|\, p) = \sum_c q_c \left(\log q_c - a_c\right), \quad a = \log p,\ 0 \log 0 = 0",
     gradient=r"\frac{\partial \ell}{\partial a} = -q \qquad \left(\text{through } a = \operatorname{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = \big(\textstyle\sum_c q_c\big) p - q\right)",
     domain={"log_probs": LOG_PROBABILITY, "target": _TARGET},
@@ -178,6 +179,7 @@ def _log_row(q1):
 
 @class_axis_loss(
     family="divergence",
+    aliases=('Jensen-Shannon divergence',),  # names readers search for
     formula=(
         r"\ell(a, b) = \mathrm{JS}(p, q) = \tfrac12\,\mathrm{KL}(p \,\|\, m) + \tfrac12\,\mathrm{KL}(q \,\|\, m), \quad p = e^{a},\ q = e^{b},\ m = \tfrac12 (p + q)",
         r"0 \le \ell \le \log 2 \ \text{(nats; divide by } \log 2 \text{ for bits)}",
@@ -431,6 +433,7 @@ def _distillation(student_logits, teacher_logits, temperature):
 @class_axis_loss(
     explore={"temperature": (1.0, 10.0)},
     family="divergence",
+    aliases=('distillation loss',),  # names readers search for
     formula=(
         r"\ell(z_s, z_t) = T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big), \quad p^{T} = \mathrm{softmax}(z / T)",
         r"\ell(z_s, z_t, y) = \alpha\, T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big) + (1 - \alpha)\, \mathrm{CE}\big(\mathrm{softmax}(z_s), y\big) \quad \text{(with labels)}",

@@ -245,6 +245,7 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
 @class_axis_loss(
     explore={"beta": (0.1, 5.0)},
     family="generative",
+    aliases=('ELBO', 'VAE loss'),  # names readers search for
     formula=(
         r"\ell = \mathrm{rec}(\hat x, x) + \beta \cdot \tfrac12 \sum_{j} \big(\mu_j^2 + e^{s_j} - s_j - 1\big), \quad s_j = \log\sigma_j^2",
         r"\mathrm{rec}_{\mathrm{bce}} = -\sum_i \big[x_i \log \hat x_i + (1 - x_i)\log(1 - \hat x_i)\big]",

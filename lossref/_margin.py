@@ -12,6 +12,7 @@ from ._math import sigmoid, softplus
 @elementwise_loss(
     explore={"margin": (0.0, 3.0)},
     family="margin",
+    aliases=('SVM loss',),  # names readers search for
     formula=r"\ell(f, y) = \max(0,\ m - y f), \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -y & y f < m \\ 0 & y f \ge m \end{cases}",
     domain={"scores": REAL, "labels": SIGN_LABEL},

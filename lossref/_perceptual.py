@@ -50,6 +50,7 @@ def _curve_args(x):
 
 @class_axis_loss(
     family="generative",
+    aliases=('LPIPS',),  # names readers search for
     formula=(
         r"\ell = \sum_{l} \frac{w_l}{n_l} \lVert \phi_l(\hat y) - \phi_l(y) \rVert_2^2, \qquad n_l = \text{entries of layer } l \text{ per sample (} C_l H_l W_l \text{)}",
     ),

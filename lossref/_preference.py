@@ -91,6 +91,7 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
 @elementwise_loss(
     explore={"beta": (0.02, 1.0, "log"), "label_smoothing": (0.0, 0.45)},
     family="preference",
+    aliases=('direct preference optimization',),  # names readers search for
     formula=(
         r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",
         r"\ell = (1-\varepsilon)\,\mathrm{softplus}(-\beta h) + \varepsilon\,\mathrm{softplus}(\beta h)",
@@ -206,6 +207,7 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
 @elementwise_loss(
     explore={"clip_eps": (0.05, 0.5)},
     family="preference",
+    aliases=('PPO', 'clipped surrogate objective'),  # names readers search for
     formula=(
         r"\rho = e^{\log\pi_\theta(a|s) - \log\pi_{\mathrm{old}}(a|s)}",
         r"\ell = -\min\big(\rho A,\ \mathrm{clip}(\rho, 1-\epsilon, 1+\epsilon)\,A\big)",

@@ -465,6 +465,7 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
 @class_axis_loss(
     explore={"margin": (0.2, 3.0)},
     family="ranking",
+    aliases=('triplet loss',),  # names readers search for
     formula=(
         r"\ell(a, p, n) = \max\big(0,\ d(a, p) - d(a, n) + m\big)",
         r"d(u, v) = \lVert u - v + \varepsilon \rVert_p \quad (\varepsilon \text{ added to every entry})",

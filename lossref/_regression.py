@@ -31,6 +31,7 @@ def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
 
 @elementwise_loss(
     family="regression",
+    aliases=('L2 loss', 'squared error'),  # names readers search for
     formula=r"\ell(\hat y, y) = (\hat y - y)^2",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = 2(\hat y - y)",
     domain=_REAL_PAIR,
@@ -85,6 +86,7 @@ def mse(y_pred, y_true):
 
 @elementwise_loss(
     family="regression",
+    aliases=('L1 loss', 'absolute error'),  # names readers search for
     formula=r"\ell(\hat y, y) = |\hat y - y|",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{sign}(\hat y - y), \quad \operatorname{sign}(0) = 0",
     domain=_REAL_PAIR,
@@ -295,6 +297,7 @@ def log_cosh(y_pred, y_true):
 @elementwise_loss(
     explore={"q": (0.05, 0.95)},
     family="regression",
+    aliases=('pinball loss',),  # names readers search for
     formula=r"\ell_q(\hat y, y) = \max\big(q\,(y - \hat y),\ (q - 1)\,(y - \hat y)\big)",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \begin{cases} 1 - q & \hat y > y \\ -q & \hat y < y \\ 0 & \hat y = y \end{cases}",
     domain=_REAL_PAIR,
@@ -593,6 +596,7 @@ def cauchy(y_pred, y_true, *, scale=1.0):
 @elementwise_loss(
     explore={"c": (1.0, 8.0)},
     family="regression",
+    aliases=('bisquare',),  # names readers search for
     formula=(
         r"\ell_c(\hat y, y) = \begin{cases} \frac{c^2}{6}\left[1 - \left(1 - \frac{r^2}{c^2}\right)^3\right] & |r| \le c \\ \frac{c^2}{6} & |r| > c \end{cases}",
         r"r = \hat y - y",

@@ -35,6 +35,7 @@ def _curve(series):
 @elementwise_loss(
     explore={"strength": (0.1, 3.0)},
     family="regularization",
+    aliases=('weight decay', 'ridge'),  # names readers search for
     formula=r"R(\theta) = \frac{\lambda}{2}\,\lVert\theta\rVert_2^2 = \frac{\lambda}{2}\sum_j \theta_j^2",
     gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\theta_j",
     domain={"params": REAL},
@@ -101,6 +102,7 @@ def l2_penalty(params, *, strength=1.0):
 @elementwise_loss(
     explore={"strength": (0.1, 3.0)},
     family="regularization",
+    aliases=('lasso',),  # names readers search for
     formula=r"R(\theta) = \lambda\,\lVert\theta\rVert_1 = \lambda\sum_j |\theta_j|",
     gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\mathrm{sign}(\theta_j) \quad (0 \text{ at } \theta_j = 0)",
     domain={"params": REAL},

@@ -166,6 +166,7 @@ def dice(probs, targets, *, smooth=1.0):
 @class_axis_loss(
     explore={"smooth": (0.0, 5.0)},
     family="segmentation",
+    aliases=('IoU loss',),  # names readers search for
     formula=(r"\ell = 1 - \frac{I + s}{U - I + s}, \quad I = \sum_i p_i t_i,\ \ U = \sum_i p_i + \sum_i t_i",),
     gradient=r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(U - I + s) - (I + s)(1 - t_i)}{(U - I + s)^2}",
     domain=_DOMAIN,

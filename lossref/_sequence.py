@@ -294,6 +294,7 @@ def _ctc_curve_args(x, target=(1,)):
 
 @class_axis_loss(
     family="sequence",
+    aliases=('connectionist temporal classification',),  # names readers search for
     formula=(
         r"\ell = -\log \sum_{\pi \in \mathcal{B}^{-1}(y)} \prod_{t=1}^{T} p_t(\pi_t) = -\log \big(\alpha_T(2L{+}1) + \alpha_T(2L)\big)",
         r"\alpha_t(s) = p_t(y'_s)\big(\alpha_{t-1}(s) + \alpha_{t-1}(s{-}1) + [y'_s \ne \varnothing \wedge y'_s \ne y'_{s-2}]\,\alpha_{t-1}(s{-}2)\big)",

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import latex2mathml.converter
 import numpy as np
+import tinycss2
 from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
 
 import lossref
 from lossref import plotting
@@ -36,7 +38,7 @@ GOLDEN = ROOT / "tests" / "golden" / "torch.json"
 ACCURACY = ROOT / "tests" / "golden" / "accuracy.json"
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 MARKER = re.compile(r"<!-- lossref: (\w+)(?: (\w+))? -->")
-SECTIONS = (("Guides", "guides"), ("Glossary", "glossary"), ("Interview prep", "interview"))
+SECTIONS = (("Guides", "guides"), ("Glossary", "glossary"), ("Notebooks", "notebooks"), ("Interview", "interview"))
 FAMILIES = ("regression", "probabilistic", "classification", "margin", "divergence", "ranking", "segmentation", "sequence", "generative", "preference", "regularization")
 
 
@@ -52,13 +54,14 @@ def on_config(config):
     loss_nav = ["losses/index.md", "losses/compare.md"]
     for family in sorted(losses, key=_family_order):
         loss_nav.append({family.capitalize(): [f"losses/{loss.name}.md" for loss in losses[family]]})
+    # each top-level entry is a tab (theme feature navigation.tabs), and the sidebar lists the
+    # current tab's pages; after the losses, each section that exists (a folder with an
+    # index.md), in the order its index links to its pages, then any page it does not list yet
     config["nav"] = [{"Home": "index.md"}, {"Losses": loss_nav}]
-    # the notebooks, then each prose section that exists (a folder with an index.md), in
-    # the order its index links to its pages, then any page the index does not list yet
-    notebooks = _ordered_section(ROOT / "notebooks", "notebooks", "*.ipynb")
-    config["nav"].append({"Notebooks": notebooks})
     for title, folder in SECTIONS:
-        if (ROOT / "docs" / folder / "index.md").exists():
+        if folder == "notebooks":  # the notebooks live outside docs/, linked in by run_notebooks
+            config["nav"].append({title: _ordered_section(ROOT / "notebooks", folder, "*.ipynb")})
+        elif (ROOT / "docs" / folder / "index.md").exists():
             config["nav"].append({title: _ordered_section(ROOT / "docs" / folder, folder, "*.md")})
     return config
 
@@ -116,7 +119,37 @@ def _figures(names):
     return [(folder / f"{name}.svg").read_text() for name in names]
 
 
+_API_NAME = re.compile(r"(?<![\w.])((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*|[A-Z][a-z]+[A-Z]\w*|[a-z]+_\w+(?=\())")
+
+
+def search_keywords(loss):
+    """The names a reader searches for: each framework equivalent's API name with every
+    dotted suffix (``torch.nn.HuberLoss``, ``nn.HuberLoss``, ``HuberLoss``) and the loss's
+    aliases. A name that is another registry loss's own (``F.binary_cross_entropy_with_logits``
+    quoted by the GAN losses) is left to that loss's page."""
+    others = {other.name for other in lossref.catalog()} - {loss.name}
+    # "loss" alone is a word of every alias ("CLIP loss", "L2 loss"): as a boosted keyword it
+    # would rank the L2 loss first for "CLIP loss", so only the distinctive words are indexed
+    words = [loss.name, *(alias.removesuffix(" loss") for alias in loss.meta.aliases)]
+    for text in loss.meta.equivalents.values():
+        for name in _API_NAME.findall(text.replace("`", "")):
+            parts = name.split(".")
+            # not another loss's own name, nor a tensor op of an expression (log, clamp, arange)
+            if parts[-1] in others or not re.search(r"[A-Z_]", parts[-1]):
+                continue
+            # a suffix starting "losses." would match the search's "loss*" prefix of any query
+            # with "loss" in it, on every page that quotes a Keras or optax loss
+            words += [".".join(parts[k:]) for k in range(len(parts)) if parts[k] != "losses"]
+    return list(dict.fromkeys(words))
+
+
 def on_page_markdown(markdown, page, config, files):
+    name = page.file.src_uri.removeprefix("losses/").removesuffix(".md")
+    if page.file.src_uri.startswith("losses/") and name in lossref.__all__:
+        # material's search indexes front-matter tags (boosted) and shows them nowhere
+        # unless the tags plugin is on, which it is not
+        page.meta["tags"] = search_keywords(lossref.get(name))
+
     def replace(match):
         kind, name = match.group(1), match.group(2)
         if kind == "index":
@@ -590,10 +623,64 @@ def _convert_notebook_math(fragment):
     return _NB_INLINE.sub(lambda m: to_mathml(m.group(1), False), fragment)
 
 
+# nbconvert inlines the same ~600 KB of JupyterLab styles into every notebook page: they are
+# moved to one shared stylesheet, trimmed after the build to the rules the pages use
+_NB_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+NOTEBOOK_CSS = "assets/notebook.css"
+_notebook_styles = {}
+
+
+def _share_notebook_styles(output, page):
+    styles = _NB_STYLE.findall(output)
+    _notebook_styles.setdefault("css", styles)
+    if styles != _notebook_styles["css"]:
+        raise ValueError(f"{page.file.src_uri}: its notebook styles differ from the other notebooks'")
+    link = f'<link rel="stylesheet" href="{get_relative_url(NOTEBOOK_CSS, page.url)}">'
+    first = _NB_STYLE.search(output).start()
+    return output[:first] + link + _NB_STYLE.sub("", output[first:])
+
+
+def _used_classes(site):
+    classes = set()
+    for page in (site / "notebooks").rglob("*.html"):
+        for value in re.findall(r'class="([^"]*)"', page.read_text()):
+            classes.update(value.split())
+    return classes
+
+
+def _trim(rules, classes):
+    """The rules of ``rules`` that can match: each class a selector names is on some page."""
+    kept = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            selectors = tinycss2.serialize(rule.prelude).split(",")
+            if not any(set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", sel)) <= classes for sel in selectors):
+                continue
+        elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
+            inner = _trim(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True), classes)
+            if not inner:
+                continue
+            kept.append(f"@{rule.at_keyword} {tinycss2.serialize(rule.prelude).strip()} {{{''.join(inner)}}}")
+            continue
+        elif rule.type in ("comment", "whitespace", "error"):
+            continue
+        kept.append(rule.serialize())
+    return kept
+
+
+def on_post_build(config):
+    if "css" not in _notebook_styles:
+        return
+    site = Path(config["site_dir"])
+    css = "\n".join(_notebook_styles.pop("css"))
+    rules = tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)
+    (site / NOTEBOOK_CSS).write_text("\n".join(_trim(rules, _used_classes(site))))
+
+
 def on_post_page(output, page, config):
     if not page.file.src_uri.endswith(".ipynb"):
         return output
-    output = _NB_MERMAID.sub("", _NB_MATHJAX.sub("", output))
+    output = _share_notebook_styles(_NB_MERMAID.sub("", _NB_MATHJAX.sub("", output)), page)
     # only markdown cells hold math; code cells keep their dollar signs
     return re.sub(
         r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)',

@@ -14,12 +14,18 @@ import hashlib
 import io
 import multiprocessing
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 import traceback
 import warnings
 from pathlib import Path
 
 import nbformat
+from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "executed-notebooks"
@@ -27,20 +33,31 @@ CACHE = ROOT / ".cache" / "executed-notebooks"
 
 def _fingerprint(path):
     digest = hashlib.sha256(path.read_bytes())
-    for source in sorted((ROOT / "lossref").glob("*.py")):
+    for source in [Path(__file__), *sorted((ROOT / "lossref").glob("*.py"))]:  # this file draws the figures
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def _figures():
+    import matplotlib
     import matplotlib.pyplot as plt
+    import PIL.Image
 
     outputs = []
     for number in plt.get_fignums():
-        buffer = io.BytesIO()
-        plt.figure(number).savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-        data = base64.b64encode(buffer.getvalue()).decode()
-        outputs.append(nbformat.v4.new_output("display_data", data={"image/png": data, "text/plain": "<Figure>"}))
+        # the lighter of an SVG (text as text, no date: the same bytes each build) and a
+        # PNG: the page carries it inline, and it must stay under the 300 KB page budget
+        figure = plt.figure(number)
+        svg, png = io.StringIO(), io.BytesIO()
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "lossref"}):
+            figure.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
+        figure.savefig(png, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
+        # a 256-colour palette: a plot's flat colours and anti-aliasing survive, at a third of the bytes
+        palette = io.BytesIO()
+        PIL.Image.open(png).quantize(256, method=PIL.Image.Quantize.FASTOCTREE).save(palette, "png", optimize=True)
+        encoded = base64.b64encode(min(png.getvalue(), palette.getvalue(), key=len)).decode()
+        data = {"image/svg+xml": svg.getvalue()} if len(svg.getvalue()) < len(encoded) else {"image/png": encoded}
+        outputs.append(nbformat.v4.new_output("display_data", data={**data, "text/plain": "<Figure>"}))
     plt.close("all")
     return outputs
 
@@ -102,7 +119,28 @@ def _execute_all(pending):
     _execute_to([(source, target) for source, target in pending if not target.exists()])
 
 
+def build_wheel():
+    """Build the ``lossref`` wheel offline (no build isolation: the installed setuptools) from a
+    copy of the sources, so the build leaves no ``build/`` folder in the checkout."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "src"
+        source.mkdir()
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy(ROOT / name, source / name)
+        shutil.copytree(ROOT / "lossref", source / "lossref", ignore=shutil.ignore_patterns("__pycache__"))
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                        "-w", str(Path(tmp) / "dist"), str(source)], check=True, capture_output=True)
+        wheel = next((Path(tmp) / "dist").glob("lossref-*-py3-none-any.whl"))
+        target = CACHE.parent / "wheel" / wheel.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(wheel, target)
+        return target
+
+
 def on_files(files, config):
+    wheel = build_wheel()
+    files.append(File.generated(config, f"downloads/{wheel.name}", abs_src_path=str(wheel)))
+    config["extra"]["lossref_wheel"] = f"downloads/{wheel.name}"
     CACHE.mkdir(parents=True, exist_ok=True)
     pending = []
     for file in files:
@@ -116,3 +154,24 @@ def on_files(files, config):
         file.abs_src_path = str(target)
     _execute_all(pending)
     return files
+
+
+def on_post_page(output, page, config):
+    """Under the notebook's title: its download and how to run it with ``lossref`` from this site."""
+    if not page.file.src_uri.endswith(".ipynb"):
+        return output
+    name = Path(page.file.src_uri).name
+    wheel = config["extra"]["lossref_wheel"]
+    box = (
+        '<div class="admonition tip lossref-take-home"><p class="admonition-title">Run it on your machine</p>'
+        f'<p><a class="md-button md-button--primary" href="{name}" download>Download {name}</a> '
+        f'<a class="md-button" href="{get_relative_url(wheel, page.url)}" download>Download the lossref wheel</a></p>'
+        "<p>In a new virtual environment, in the folder holding both downloads:</p>"
+        f"<pre><code>pip install {Path(wheel).name} matplotlib jupyterlab\njupyter lab {name}</code></pre></div>"
+    )
+    start = output.find('<div class="jupyter-wrapper">')
+    title = output.find("</h1>", start)
+    if start < 0 or title < 0:
+        raise ValueError(f"{page.file.src_uri}: no notebook title to put the download box under")
+    title += len("</h1>")
+    return output[:title] + box + output[title:]
