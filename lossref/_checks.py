@@ -7,7 +7,7 @@ import numpy as np
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def as_float_array(value, name):
+def as_float_array(value: object, name: str) -> np.ndarray:
     """Return ``value`` as a float64 array, or raise naming ``name``.
 
     Rejects non-numeric input, NaN, infinities and empty arrays, so a user mistake
@@ -39,7 +39,7 @@ def as_float_array(value, name):
     return arr
 
 
-def ragged_error(name, exc):
+def ragged_error(name: str, exc: Exception) -> ValueError:
     """The error for a value numpy cannot make into one rectangular array (a ragged list)."""
     return ValueError(
         f"{name} is ragged: its rows have different lengths, so it is not one rectangular "
@@ -47,7 +47,7 @@ def ragged_error(name, exc):
     )
 
 
-def as_array(value, name):
+def as_array(value: object, name: str) -> np.ndarray:
     """``np.asarray(value)``, raising an error that names ``name`` for a ragged list."""
     try:
         return np.asarray(value)
@@ -55,7 +55,7 @@ def as_array(value, name):
         raise ragged_error(name, exc) from None
 
 
-def as_label_array(value, name):
+def as_label_array(value: object, name: str) -> np.ndarray:
     """Return integer class labels as int64; the loss checks their range against C."""
     arr = as_array(value, name)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
@@ -65,14 +65,14 @@ def as_label_array(value, name):
     return arr.astype(np.int64)
 
 
-def in_interval(arr, name, low, high, what):
+def in_interval(arr: np.ndarray, name: str, low: float, high: float, what: str) -> None:
     """Raise unless every entry of ``arr`` lies in ``[low, high]``."""
     if (arr < low).any() or (arr > high).any():
         worst = arr[(arr < low) | (arr > high)].flat[0]
         raise ValueError(f"{name} must be {what} in [{low:g}, {high:g}]; got {float(worst)!r}")
 
 
-def rows_sum_to_one(probs, name, *, atol=1e-6):
+def rows_sum_to_one(probs: np.ndarray, name: str, *, atol: float = 1e-6) -> None:
     """Raise unless every row (last axis) of ``probs`` sums to 1 within ``atol``."""
     sums = probs.sum(axis=-1)
     worst = np.argmax(np.abs(sums - 1.0))
@@ -82,7 +82,7 @@ def rows_sum_to_one(probs, name, *, atol=1e-6):
         )
 
 
-def real_scalar(value, name):
+def real_scalar(value: object, name: str) -> float:
     """Return ``value`` as a finite float, or raise naming it."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
@@ -92,35 +92,35 @@ def real_scalar(value, name):
     return value
 
 
-def positive(**params):
+def positive(**params: object) -> None:
     """Raise unless every keyword value is a real number > 0."""
     for name, value in params.items():
         if real_scalar(value, name) <= 0:
             raise ValueError(f"{name} must be > 0, got {value}")
 
 
-def non_negative(**params):
+def non_negative(**params: object) -> None:
     """Raise unless every keyword value is a real number >= 0."""
     for name, value in params.items():
         if real_scalar(value, name) < 0:
             raise ValueError(f"{name} must be >= 0, got {value}")
 
 
-def in_open_unit_interval(**params):
+def in_open_unit_interval(**params: object) -> None:
     """Raise unless every keyword value lies strictly between 0 and 1."""
     for name, value in params.items():
         if not 0 < real_scalar(value, name) < 1:
             raise ValueError(f"{name} must be in (0, 1), got {value}")
 
 
-def in_unit_interval(**params):
+def in_unit_interval(**params: object) -> None:
     """Raise unless every keyword value lies in [0, 1]."""
     for name, value in params.items():
         if not 0 <= real_scalar(value, name) <= 1:
             raise ValueError(f"{name} must be in [0, 1], got {value}")
 
 
-def flag(**flags):
+def flag(**flags: object) -> None:
     """Raise unless every keyword value is a boolean: Python's ``bool`` or NumPy's ``np.bool_``.
 
     Anything else, including the string ``"False"`` (truthy) and ``0``/``1``, is a TypeError:
@@ -131,14 +131,14 @@ def flag(**flags):
             raise TypeError(f"{name} must be True or False (a bool); got {value!r}")
 
 
-def reduction_name(reduction):
+def reduction_name(reduction: object) -> str:
     """Validate ``reduction``."""
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of 'mean', 'sum', 'none'; got {reduction!r}")
     return reduction
 
 
-def sample_weights(weights, shape):
+def sample_weights(weights: object, shape: tuple[int, ...]) -> np.ndarray:
     """Validate per-sample ``weights``: same shape as the per-sample loss, >= 0."""
     w = as_float_array(weights, "weights")
     if w.shape != shape:

@@ -9,13 +9,14 @@ here turn that kernel into a public ``Loss``: validation, ``reduction=``, ``weig
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ._checks import reduction_name
 from ._reductions import MEAN, Reduction
 
-_REGISTRY = {}
+_REGISTRY: dict[str, "Loss"] = {}
 
 PROPERTIES = {
     "non_negative": "ℓ ≥ 0 for every valid input",
@@ -68,9 +69,9 @@ class Curve:
     x_range: tuple
     args: Callable
     series: tuple
-    component: Callable = None
-    grad_label: str = None
-    y_limits: tuple = None
+    component: Callable | None = None
+    grad_label: str | None = None
+    y_limits: tuple | None = None
     argnum: int = 0  # the argument the gradient panel differentiates (a GAN discriminator: its fake logits)
 
 
@@ -123,22 +124,22 @@ class Meta:
     equivalents: dict = field(default_factory=dict)
     references: tuple = ()
     differences: tuple = ()
-    curve: Curve = None
+    curve: Curve | None = None
     variants: tuple = ()
     extremes: tuple = ()
     invalid: tuple = ()
-    kink_distance: Callable = None
+    kink_distance: Callable | None = None
     differentiable: tuple | bool = ()  # arguments ``grad(argnum=)`` can differentiate; default: the first; False: none
     required: dict = field(default_factory=dict)  # hyperparameter without a default -> example value for the tests
     reduction: Reduction = MEAN  # how per-sample values are reduced (see lossref/_reductions.py)
-    fd_step: Callable = None  # hyperparameters -> finite-difference step for the tests
+    fd_step: Callable | None = None  # hyperparameters -> finite-difference step for the tests
     reduction_note: str = "`\"mean\"` divides by the number of samples N (by Σw with `weights=`)."
     # hyperparameter -> (low, high) or (low, high, "log"): the range of the page's slider
     explore: dict = field(default_factory=dict)
     robust: dict = field(default_factory=dict)  # claim in ROBUSTNESS -> the reference that shows it
     # (arguments, **hyperparameters) -> why no sample counts toward "mean" (its norm is all 0),
     # naming the argument at fault (class_weights, mask, labels)
-    empty_mean: Callable = None
+    empty_mean: Callable | None = None
     aliases: tuple = ()  # other names the loss goes by (pinball loss, NT-Xent): search keywords on its page
 
 
@@ -153,7 +154,7 @@ class Loss:
       normaliser, e.g. the class weight of each label for cross-entropy).
     """
 
-    def __init__(self, kernel, meta, layout):
+    def __init__(self, kernel: Callable[..., tuple], meta: Meta, layout: str) -> None:
         self._kernel = kernel
         self.meta = meta
         self.layout = layout
@@ -183,46 +184,51 @@ class Loss:
         ]
         self.__signature__ = sig.replace(parameters=params + common)
 
-    def __getattr__(self, attr):
+    def __getattr__(self, attr: str) -> Any:
         # Metadata reads like attributes: huber.formula, huber.family, ...
         if attr != "meta" and hasattr(self.meta, attr):
             return getattr(self.meta, attr)
         raise AttributeError(f"{type(self).__name__!s} has no attribute {attr!r}")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Loss {self.name} ({self.meta.family})>"
 
     @property
-    def differentiable(self):
+    def differentiable(self) -> tuple[str, ...]:
         """The arguments ``grad(argnum=...)`` accepts: the first, unless the loss lists more.
 
         Empty for an evaluation-only loss (``differentiable=False``), whose ``grad`` raises.
         """
-        if self.meta.differentiable is False:
+        listed = self.meta.differentiable
+        if listed is False:
             return ()
-        return self.meta.differentiable or self.arg_names[:1]
+        return tuple(listed) if isinstance(listed, tuple) and listed else self.arg_names[:1]
 
-    def __call__(self, *args, reduction=None, weights=None, **hyper):
+    def __call__(self, *args: Any, reduction: str | None = None, weights: Any = None, **hyper: Any) -> Any:
         value, _ = self._evaluate(args, reduction, weights, hyper, want_grad=False)
         return value
 
-    def grad(self, *args, reduction=None, weights=None, argnum=0, **hyper):
+    def grad(
+        self, *args: Any, reduction: str | None = None, weights: Any = None, argnum: int | str = 0, **hyper: Any
+    ) -> np.ndarray:
         """Gradient of the reduced loss with respect to one argument (same shape as it).
 
         ``argnum`` is the argument's position or name: 0, the first, by default.
         """
         return self._evaluate(args, reduction, weights, hyper, want_grad=True, argnum=argnum)[1]
 
-    def value_and_grad(self, *args, reduction=None, weights=None, argnum=0, **hyper):
+    def value_and_grad(
+        self, *args: Any, reduction: str | None = None, weights: Any = None, argnum: int | str = 0, **hyper: Any
+    ) -> tuple[Any, np.ndarray]:
         """``(value, grad)`` in one pass."""
         return self._evaluate(args, reduction, weights, hyper, want_grad=True, argnum=argnum)
 
-    def sample_inputs(self, rng, *, batch=5, classes=4):
+    def sample_inputs(self, rng: np.random.Generator, *, batch: int = 5, classes: int = 4) -> tuple[np.ndarray, ...]:
         """Draw valid positional arguments from the declared domains (for tests and plots)."""
         shape = (batch, classes) if self.layout == "classes" else (batch,)
         return tuple(self.meta.domain[n].sample(rng, shape) for n in self.arg_names)
 
-    def _argname(self, argnum):
+    def _argname(self, argnum: int | str) -> str:
         name = self.arg_names[argnum] if isinstance(argnum, int) and 0 <= argnum < len(self.arg_names) else argnum
         if name not in self.differentiable:
             raise ValueError(
@@ -231,7 +237,15 @@ class Loss:
             )
         return name
 
-    def _evaluate(self, args, reduction, weights, hyper, want_grad, argnum=0):
+    def _evaluate(
+        self,
+        args: tuple,
+        reduction: str | None,
+        weights: Any,
+        hyper: dict[str, Any],
+        want_grad: bool,
+        argnum: int | str = 0,
+    ) -> tuple[Any, Any]:
         if want_grad and not self.differentiable:
             raise TypeError(
                 f"{self.name} has no gradient: it is piecewise constant, so its derivative is 0 "
@@ -283,7 +297,7 @@ class Loss:
         return strategy.finish(value, grad, reduction, context)
 
 
-def _same_shape(names, arrays):
+def _same_shape(names: tuple[str, ...], arrays: list[np.ndarray]) -> None:
     for name, arr in zip(names[1:], arrays[1:], strict=True):
         if arr.shape != arrays[0].shape:
             raise ValueError(
@@ -291,10 +305,10 @@ def _same_shape(names, arrays):
             )
 
 
-def _register(layout, **meta_fields):
+def _register(layout: str, **meta_fields: Any) -> Callable[[Callable[..., tuple]], Loss]:
     meta = Meta(**meta_fields)
 
-    def decorate(kernel):
+    def decorate(kernel: Callable[..., tuple]) -> Loss:
         loss = Loss(kernel, meta, layout)
         if loss.name in _REGISTRY:
             raise AssertionError(f"loss {loss.name!r} registered twice")
@@ -304,17 +318,17 @@ def _register(layout, **meta_fields):
     return decorate
 
 
-def elementwise_loss(**meta_fields):
+def elementwise_loss(**meta_fields: Any) -> Callable[[Callable[..., tuple]], Loss]:
     """Register a loss whose arguments all have one shape and whose loss is per element."""
     return _register("elementwise", **meta_fields)
 
 
-def class_axis_loss(**meta_fields):
+def class_axis_loss(**meta_fields: Any) -> Callable[[Callable[..., tuple]], Loss]:
     """Register a loss whose first argument has the class axis last; one loss per row."""
     return _register("classes", **meta_fields)
 
 
-def get(name):
+def get(name: str) -> Loss:
     """Return the registered loss called ``name``.
 
     Examples:
@@ -328,7 +342,7 @@ def get(name):
         raise KeyError(f"no loss named {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
 
 
-def catalog(family=None):
+def catalog(family: str | None = None) -> list[Loss]:
     """All registered losses, sorted by name; only one ``family`` if given.
 
     Examples:

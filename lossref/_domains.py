@@ -42,7 +42,7 @@ class Domain:
     positive: bool = False
     fd_step: Callable | None = None
 
-    def finite_difference_step(self, x):
+    def finite_difference_step(self, x: np.ndarray) -> float:
         """The tests' finite-difference step at ``x`` (see ``fd_step``)."""
         if self.fd_step is not None:
             return self.fd_step(x)
@@ -51,12 +51,12 @@ class Domain:
         return 1e-3
 
 
-def unit_interval_step(x, cap=0.1):
+def unit_interval_step(x: np.ndarray, cap: float = 0.1) -> float:
     """Stay inside [0, 1]: a step of 1e-3 of the distance to the nearer end (at most ``cap``)."""
     return 1e-3 * min(x.min(), 1 - x.max(), cap)
 
 
-def _vector_step(x):
+def _vector_step(x: np.ndarray) -> float:
     # normalised embeddings bend on the scale of the row's norm: a random row of norm 0.18 put
     # a 1e-3 step's truncation error at 5e-7 (InfoNCE). The stress rows (1e±200, 0) keep the
     # absolute step, which their tests were written for.
@@ -65,13 +65,13 @@ def _vector_step(x):
     return 1e-3 * row_norm if 1e-2 <= row_norm < 1.0 else 1e-3
 
 
-def _probability(value, name):
+def _probability(value: object, name: str) -> np.ndarray:
     arr = as_float_array(value, name)
     in_interval(arr, name, 0.0, 1.0, "probabilities")
     return arr
 
 
-def log_probabilities(value, name, *, hint="did you pass logits or probabilities?"):
+def log_probabilities(value: object, name: str, *, hint: str = "did you pass logits or probabilities?") -> np.ndarray:
     """Validate log-probabilities (<= 0); ``hint`` ends the error with the likely mistake."""
     arr = as_float_array(value, name)
     if (arr > 0).any():
@@ -81,7 +81,7 @@ def log_probabilities(value, name, *, hint="did you pass logits or probabilities
     return arr
 
 
-def _sign_label(value, name):
+def _sign_label(value: object, name: str) -> np.ndarray:
     arr = as_float_array(value, name)
     if not np.isin(arr, (-1.0, 1.0)).all():
         bad = arr[~np.isin(arr, (-1.0, 1.0))].flat[0]
@@ -89,7 +89,7 @@ def _sign_label(value, name):
     return arr
 
 
-def _distribution(value, name):
+def _distribution(value: object, name: str) -> np.ndarray:
     arr = as_float_array(value, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must have a class axis (its last axis)")
@@ -97,20 +97,20 @@ def _distribution(value, name):
     return arr
 
 
-def _labels_or_distribution(value, name):
+def _labels_or_distribution(value: object, name: str) -> np.ndarray:
     arr = as_array(value, name)
     if arr.dtype != bool and np.issubdtype(arr.dtype, np.integer):
         return as_label_array(arr, name)
     return _distribution(arr, name)
 
 
-def _sample_distribution(rng, shape):
+def _sample_distribution(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     z = rng.normal(size=shape) * 2
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _sample_log_distribution(rng, shape):
+def _sample_log_distribution(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return np.log(_sample_distribution(rng, shape))
 
 
@@ -151,7 +151,7 @@ BINARY_TARGET = Domain("[0, 1] (hard 0/1 or soft labels)", _probability,
                        invalid=_NOT_PROBABILITIES, stress=(0.0, 1.0, 0.3))
 
 
-def _sample_predicted_distribution(rng, shape):
+def _sample_predicted_distribution(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     # softmax of logits in [-2, 2]: every entry is above e⁻⁴/C, so derivatives such as
     # -q/p stay moderate and a test's small step never leaves [0, 1]
     e = np.exp(rng.uniform(-2.0, 2.0, size=shape))
@@ -163,7 +163,7 @@ DISTRIBUTION = Domain("probabilities over the last axis (rows sum to 1)", _distr
                       stress=_DISTRIBUTION_ROWS,
                       # rows must still sum to 1 within 1e-6: a step of at most 1e-7
                       fd_step=lambda x: unit_interval_step(x, cap=1e-4))
-def _sample_labels(rng, shape):
+def _sample_labels(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     # Label domains get the logits' shape (..., C) and drop the class axis.
     return rng.integers(0, shape[-1], size=shape[:-1])
 
@@ -180,7 +180,7 @@ LABELS_OR_DISTRIBUTION = Domain(
 )
 
 
-def _multi_hot(value, name):
+def _multi_hot(value: object, name: str) -> np.ndarray:
     raw = as_array(value, name)
     is_bool = raw.dtype == np.bool_
     arr = as_float_array(raw.astype(np.float64) if is_bool else raw, name)
@@ -205,7 +205,7 @@ MULTI_HOT = Domain(
 )
 
 
-def _vectors(value, name):
+def _vectors(value: object, name: str) -> np.ndarray:
     arr = as_float_array(value, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must have a feature axis (its last axis)")

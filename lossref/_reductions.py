@@ -6,12 +6,16 @@ and what plotting and the tests need to know about the loss's shape of reduction
 outside the core asks "is this loss coupled / a metric / a penalty": it asks the strategy.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ._checks import sample_weights
+
+# what the per-sample gradient is multiplied by: a scalar, one factor per sample, or None ("none")
+Factor = float | np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -43,18 +47,18 @@ class Reduction:
     outer: tuple | None = None
 
     @property
-    def default(self):
+    def default(self) -> str:
         return self.choices[0]
 
     @property
-    def accepts_weights(self):
+    def accepts_weights(self) -> bool:
         return self.independent_rows
 
-    def mean_scale(self, arrays, hyper):
+    def mean_scale(self, arrays: Sequence[np.ndarray], hyper: dict[str, Any]) -> np.ndarray | None:
         """Each sample's factor under ``"mean"`` (None: 1)."""
         return None if self.scale is None else self.scale(*arrays, **hyper)
 
-    def check(self, name, reduction, weights):
+    def check(self, name: str, reduction: str, weights: object) -> None:
         """Raise if ``reduction`` or ``weights`` cannot apply to the loss called ``name``."""
         if reduction not in self.choices:
             raise ValueError(
@@ -67,7 +71,15 @@ class Reduction:
                 "select or repeat rows instead"
             )
 
-    def reduce(self, values, norm, reduction, weights, mean_scale=None, inputs=()):
+    def reduce(
+        self,
+        values: np.ndarray,
+        norm: np.ndarray | None,
+        reduction: str,
+        weights: object,
+        mean_scale: np.ndarray | None = None,
+        inputs: tuple = (),
+    ) -> tuple[float | np.ndarray, Factor]:
         """The reduced value and the factor for the per-sample gradient (None under ``"none"``).
 
         ``norm`` is each sample's share of the ``"mean"`` denominator (1 by default; the class
@@ -96,7 +108,7 @@ class Reduction:
         total = (np.sum(values) if w is None else np.sum(w * values)) / denominator  # as Σ/N: a plain mean's last bits
         return float(total), (1.0 / denominator if w is None else w / denominator)
 
-    def scale_gradient(self, grad, factor, inputs=()):
+    def scale_gradient(self, grad: np.ndarray, factor: Factor, inputs: tuple = ()) -> np.ndarray:
         """The per-sample ``grad`` times the reduction's ``factor`` (a scalar, or one per sample)."""
         if isinstance(factor, np.ndarray):
             factor = factor.reshape(factor.shape + (1,) * (grad.ndim - factor.ndim))  # a per-row scale over the class axis
@@ -107,7 +119,9 @@ class Reduction:
             return grad
         return grad * factor
 
-    def finish(self, value, grad, reduction, context):
+    def finish(
+        self, value: float | np.ndarray, grad: np.ndarray | None, reduction: str, context: dict[str, Any]
+    ) -> tuple[float | np.ndarray, np.ndarray | None]:
         """Apply the outer function of a metric of the whole batch (RMSE's root), if any."""
         if self.outer is None or reduction == "none":
             return value, grad
@@ -115,16 +129,16 @@ class Reduction:
         return f(value, **context), (None if grad is None else df(value, **context) * grad)
 
 
-def _shares(arr, inputs):
+def _shares(arr: np.ndarray, inputs: tuple) -> bool:
     return any(isinstance(a, np.ndarray) and np.may_share_memory(arr, a) for a in inputs)
 
 
-def _own(arr, inputs):
+def _own(arr: np.ndarray, inputs: tuple) -> np.ndarray:
     """``arr``, or a copy where it shares memory with an input the caller still holds."""
     return arr.copy() if isinstance(arr, np.ndarray) and _shares(arr, inputs) else arr
 
 
-def _writable_temporary(arr, inputs):
+def _writable_temporary(arr: object, inputs: tuple) -> bool:
     return (
         isinstance(arr, np.ndarray) and arr.dtype == np.float64 and arr.flags.writeable
         and arr.flags.owndata and not _shares(arr, inputs)
@@ -136,12 +150,12 @@ BATCH_MEAN = Reduction("batch mean", independent_rows=False)
 PENALTY_SUM = Reduction("penalty sum", choices=("sum", "none"))
 
 
-def scaled_mean(scale):
+def scaled_mean(scale: Callable[..., np.ndarray]) -> Reduction:
     """A mean whose samples carry a factor (``scale(*arguments, **hyperparameters)``) under
     ``"mean"`` only: ``"none"`` and ``"sum"`` are unaffected, ``"mean"`` is Σ w·s·ℓ / Σ w."""
     return Reduction("scaled mean", scale=scale)
 
 
-def root_mean(f, df):
+def root_mean(f: Callable[..., float], df: Callable[..., float]) -> Reduction:
     """A metric of the whole batch, ``f`` of the mean (RMSE: its square root), with slope ``df``."""
     return Reduction("root mean", choices=("mean",), per_sample=False, outer=(f, df))
