@@ -4,7 +4,7 @@
 from sybil import Sybil
 from sybil.parsers.rest import DocTestParser
 
-from doc_examples import PythonFenceParser  # noqa: E402
+from doc_examples import PythonFenceParser
 
 markdown_examples = Sybil(parsers=[PythonFenceParser()], patterns=["*.md"], path=".")
 docstring_examples = Sybil(parsers=[DocTestParser()], patterns=["lossref/*.py"], path=".")
@@ -15,7 +15,8 @@ pytest_collect_file = (markdown_examples + docstring_examples).pytest()
 def pytest_collection_modifyitems(config, items):
     """Apply the declared markers from what a test uses, so `make check` can leave out the
     slow tier: `site` for everything that builds the site or drives the browser, `slow` for
-    the mpmath accuracy sweep and the notebooks."""
+    the mpmath accuracy sweep and the notebooks.
+    """
     import pytest
 
     for item in items:

@@ -237,7 +237,8 @@ def listmle(scores, labels):
 
 def _listmle_grad(x, order):
     """ListMLE's gradient from the suffix log-odds ``x`` of the sorted scores (a recursion over
-    the items, run only for .grad), scattered back through ``order``."""
+    the items, run only for .grad), scattered back through ``order``.
+    """
     # ∂ℓ/∂t_k = g_{k−1} − g_k, where g_k = Σ_{i≤k} (stage i's probability beyond item k)
     # = σ(x_k)(1 + g_{k−1}): the catalog's −1 + Σ_{i≤k} w_ik as a difference of two positive sums
     a = sigmoid(x)  # σ(−∞) = 0: the last item

@@ -31,7 +31,8 @@ def _token_mask(mask, labels):
 
 def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
     """Under ``normalize="sequences"`` each token's loss is divided by its sequence's number of
-    real tokens before the mean over sequences: a mean of per-sequence means."""
+    real tokens before the mean over sequences: a mean of per-sequence means.
+    """
     if normalize != "sequences":
         return np.ones(labels.shape)
     count = _token_mask(mask, labels).sum(axis=-1, keepdims=True)

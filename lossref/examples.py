@@ -18,10 +18,12 @@ class ExampleFeatures:
     """
 
     def __call__(self, x):
+        """The two layers' activations at ``x``: neighbour differences, then tanh."""
         return [np.diff(x, axis=-1), np.tanh(x)]
 
     @staticmethod
     def vjp(x, cotangents):
+        """Σ_l J_l(x)ᵀ c_l for the two layers' cotangents ``[c_edges, c_tanh]``."""
         c_edges, c_tanh = cotangents
         out = np.zeros_like(x)
         out[..., 1:] += c_edges  # ∂(x_{i+1} − x_i): +1 at i + 1, −1 at i

@@ -275,7 +275,8 @@ def svg(loss, *, dark=False, **kwargs):
 
 def svg_named(name):
     """``svg`` of the loss registered as ``name``: a function of a string, which a process pool
-    can send to its workers (the site draws its figures in parallel)."""
+    can send to its workers (the site draws its figures in parallel).
+    """
     from ._core import get
 
     return svg(get(name))

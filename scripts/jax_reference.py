@@ -10,7 +10,7 @@ import os
 
 os.environ["KERAS_BACKEND"] = "jax"
 
-import jax  # noqa: E402
+import jax
 
 jax.config.update("jax_enable_x64", True)
 
@@ -38,7 +38,7 @@ def evaluate(case):
     scope = {"keras": keras, "optax": optax, "jnp": jnp, "metric": metric}
 
     def call(**replace):
-        return eval(case["call"], scope, dict(inputs, **replace))  # noqa: S307 - our own case list
+        return eval(case["call"], scope, dict(inputs, **replace))
 
     value = np.asarray(call()).tolist()
     grad = None

@@ -403,7 +403,8 @@ def ctc(log_probs, targets, input_lengths, target_lengths, reduction, blank=0, z
         normalize="target_length"):
     """F.ctc_loss (time-major). Its backward returns exp(log p) − γ inside the input lengths (the
     gradient through a log_softmax); subtracting Σ (exp(log p) − exp(log p).detach()), which is 0
-    in value, turns that into ∂ℓ/∂log p = −γ under any reduction."""
+    in value, turns that into ∂ℓ/∂log p = −γ under any reduction.
+    """
     lp = log_probs.transpose(0, 1)
     loss = F.ctc_loss(lp, targets, input_lengths, target_lengths, blank=blank, reduction="none",
                       zero_infinity=zero_infinity)
@@ -821,7 +822,7 @@ JS_DIV_RECIPE = (
 def _run_recipe(lines, a, b):
     a = torch.tensor(a, requires_grad=True)
     scope = {"torch": torch, "F": F, "math": math, "a": a, "b": torch.tensor(b)}
-    exec("\n".join(lines), scope)  # noqa: S102 - our own recipe text, run as a reader would
+    exec("\n".join(lines), scope)
     scope["loss"].backward()
     return float(scope["loss"].detach()), a.grad.tolist()
 

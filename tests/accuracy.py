@@ -83,7 +83,8 @@ def stress_points(loss, hyper):
 
 def _fit_classes(loss, hyper, args):
     """Per-class hyperparameters are written for the tests' four classes; the stress rows
-    have fewer (three): measure with the first C entries, so those paths are measured too."""
+    have fewer (three): measure with the first C entries, so those paths are measured too.
+    """
     if loss.layout != "classes":
         return hyper
     c = args[0].shape[-1]
@@ -152,7 +153,8 @@ def measure_coupled(loss, hyper, memo=_no_memo):
     negatives. A second embedding argument is the same rows shifted by one; a label argument
     cycles through three classes, so every row has positives. Every per-row value and every
     entry of each differentiable argument's gradient (of the sum) is compared with the mpmath
-    reference, the gradient relative to the size of the terms it sums (``grad_magnitude``)."""
+    reference, the gradient relative to the size of the terms it sums (``grad_magnitude``).
+    """
     ref = REFERENCES[loss.name]
     rows = [np.asarray(r, dtype=float) for r in loss.meta.domain[loss.arg_names[0]].stress]
     rows = np.array([r for r in rows if np.abs(r).max() > 0])  # a zero vector has no direction

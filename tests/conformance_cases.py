@@ -287,7 +287,8 @@ def _case(name, args, hyper, reduction, weights=None, kind="random", argnum=0):
 
 def _argnums(loss, reduction):
     """The arguments a case's gradient is taken for: every differentiable one ("none", or a loss
-    with no gradient such as zero_one: only the value is compared, once)."""
+    with no gradient such as zero_one: only the value is compared, once).
+    """
     if reduction == "none":
         return [0]
     return [loss.arg_names.index(name) for name in loss.differentiable] or [0]

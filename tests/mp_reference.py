@@ -526,7 +526,8 @@ def info_nce(anchors, positives, temperature=0.1, form="one_way"):
 def _info_nce_grad_magnitude(anchors, positives, temperature=0.1, form="one_way"):
     """Per entry, the sum of the sizes of the terms its gradient adds up: the gradient of a row
     is a softmax-weighted sum of unit vectors minus its projection on the row itself, and
-    those terms nearly cancel for a row whose candidates all lie close to its own direction."""
+    those terms nearly cancel for a row whose candidates all lie close to its own direction.
+    """
     def unit(v):
         n = mp.sqrt(mp.fsum(t * t for t in v))
         return [t / n for t in v], n
@@ -585,7 +586,8 @@ def _softmax(row):
 @reference("ctc")
 def ctc(log_probs, targets, input_length, target_length, blank=0, zero_infinity=False, normalize="target_length"):
     """Brute force, no recursion: −log of the sum over every path of C^T classes that collapses
-    (repeats merged, then blanks dropped) to the target."""
+    (repeats merged, then blanks dropped) to the target.
+    """
     frames, classes = int(input_length), len(log_probs[0])
     target = tuple(targets[:int(target_length)])
     terms = []
@@ -601,7 +603,8 @@ def ctc(log_probs, targets, input_length, target_length, blank=0, zero_infinity=
 @reference("perceptual")
 def perceptual(y_pred, y_true, feature_fn=None, feature_vjp=None, layer_weights=None):
     """With lossref's example features (the tests' required example): neighbour differences,
-    averaged over D − 1 entries, and tanh, averaged over D."""
+    averaged over D − 1 entries, and tanh, averaged over D.
+    """
     assert repr(feature_fn) == "ExampleFeatures()", "the reference knows the example features only"
     w_edges, w_tanh = (1, 1) if layer_weights is None else layer_weights
     d = len(y_pred)
@@ -614,7 +617,8 @@ def perceptual(y_pred, y_true, feature_fn=None, feature_vjp=None, layer_weights=
 def lovasz_hinge(logits, targets):
     """The Lovász extension as an integral over level sets, with no sort order: for errors
     m = max(0, 1 − y s), ∫₀^∞ Δ({i : m_i ≥ t}) dt with Δ(S) = |S| / |{t = 1} ∪ S|, summed over
-    the distinct levels (so ties need no tie-break)."""
+    the distinct levels (so ties need no tie-break).
+    """
     m = [max(mp.mpf(0), 1 - (2 * t - 1) * s) for s, t in zip(logits, targets, strict=True)]
     truth = {i for i, t in enumerate(targets) if t == 1}
     levels = sorted(set(m), reverse=True) + [mp.mpf(0)]
@@ -628,7 +632,8 @@ def lovasz_hinge(logits, targets):
 @reference("lovasz_softmax")
 def lovasz_softmax(probs, labels, classes="present"):
     """Per class c, the level-set integral of Δ_c over the errors |[y = c] − p_c| (no sort);
-    the mean over the classes present in the labels (or all of them)."""
+    the mean over the classes present in the labels (or all of them).
+    """
     n_classes = len(probs[0])
     losses = []
     for c in range(n_classes):
@@ -656,7 +661,8 @@ def n_pair(anchors, positives):
 
 def _n_pair_grad_magnitude(anchors, positives):
     """Per entry, Σ_j |p_ij − [i = j]| · |f_j⁺[k]| (and the same for the positives): the
-    softmax-weighted sum of positives minus the anchor's own cancels when it is nearly solved."""
+    softmax-weighted sum of positives minus the anchor's own cancels when it is nearly solved.
+    """
     n, d = len(anchors), len(anchors[0])
     p = [_softmax([_dot(anchors[i], positives[j]) for j in range(n)]) for i in range(n)]
     g = [[abs(p[i][j] - (1 if i == j else 0)) for j in range(n)] for i in range(n)]

@@ -1,5 +1,6 @@
 """lossref against Keras 3.15.1 (JAX backend) and optax 0.2.8: committed golden values, and the
-same calls live when the pinned versions are installed (``make conformance``)."""
+same calls live when the pinned versions are installed (``make conformance``).
+"""
 
 import importlib.metadata
 import json
@@ -22,14 +23,14 @@ GOLDEN_CASES = [case for fw in GOLDEN for case in GOLDEN[fw]["cases"]]
 def _ours(case):
     scope = {"lossref": lossref, "np": np}
     inputs = {k: np.asarray(v) for k, v in case["inputs"].items()}
-    value = eval(case["ours"], scope, inputs)  # noqa: S307 - our own case list
+    value = eval(case["ours"], scope, inputs)
     grad = None
     if case["grad"]:
         # the gradient of the same call: lossref.<loss>(x, ...) -> lossref.<loss>.grad(x, ...)
         # (reshaped back where ours flattens the input first)
         match = re.match(r"lossref\.(\w+)\((\w+)\b", case["ours"])
         assert match and match[2] == case["grad"], case["id"]
-        grad = eval(case["ours"].replace(f"lossref.{match[1]}(", f"lossref.{match[1]}.grad(", 1), scope, inputs)  # noqa: S307
+        grad = eval(case["ours"].replace(f"lossref.{match[1]}(", f"lossref.{match[1]}.grad(", 1), scope, inputs)
         grad = np.reshape(grad, inputs[case["grad"]].shape)
     return value, grad
 

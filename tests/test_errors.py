@@ -220,7 +220,8 @@ RAGGED = [[1, 0], [1]]  # rows of different lengths: numpy cannot make one array
 
 def _array_hyperparameters(loss):
     """The hyperparameters a loss's own metadata passes as an array (or list/tuple) where arrays
-    are valid: its examples, variants and extremes, and invalid rows rejected for their values."""
+    are valid: its examples, variants and extremes, and invalid rows rejected for their values.
+    """
     rows = [loss.meta.required, *loss.meta.variants, *(h for _, h in loss.meta.extremes),
             *(h for h, exc, _ in loss.meta.invalid if exc is ValueError)]
     return sorted({k for h in rows for k, v in h.items() if isinstance(v, list | tuple | np.ndarray)})

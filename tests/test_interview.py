@@ -1,5 +1,6 @@
 """The interview bank: 120 questions or more, each with a level, an answer and, where it claims to
-check something, a fence; every question of the research list (user-needs §3) covered."""
+check something, a fence; every question of the research list (user-needs §3) covered.
+"""
 
 import re
 from pathlib import Path

@@ -29,7 +29,7 @@ def test_inputs_are_never_written_into_or_returned(pair):
     before = [a.copy() for a in args]
     for reduction in [r for r in ("mean", "sum") if r in loss.reduction.choices]:
         for argnum in loss.differentiable:
-            value, grad = loss.value_and_grad(*args, reduction=reduction, argnum=argnum, **hyper)
+            _, grad = loss.value_and_grad(*args, reduction=reduction, argnum=argnum, **hyper)
             assert not any(np.may_share_memory(grad, a) for a in args), (reduction, argnum)
         loss(*args, reduction=reduction, **hyper)
     per_sample = loss(*args, reduction="none", **hyper) if loss.reduction.per_sample else None

@@ -250,7 +250,8 @@ def test_unbounded_gradient_grows_at_the_extremes(loss):
 
 def _chords(loss, hyper):
     """(x, y, rest) chords between two draws of the first argument, the rest shared; then the
-    same scaled by 10 where the domain allows (a non-convex region can lie beyond the draws)."""
+    same scaled by 10 where the domain allows (a non-convex region can lie beyond the draws).
+    """
     chords = []
     for seed in range(12):
         rng = np.random.default_rng(seed)
@@ -410,7 +411,8 @@ def test_losses_not_declared_symmetric_change_under_a_swap(loss):
 def zero_elsewhere(loss, hyper):
     """Why ℓ = 0 is not exactly prediction = target: ℓ(t, t) ≠ 0 (or t is no valid prediction),
     or ℓ(x, t) = 0 at some x ≠ t: the draws, and the target shifted by 1 or doubled (a softmax
-    cannot tell logits t + c from t). None if the search finds neither."""
+    cannot tell logits t + c from t). None if the search finds neither.
+    """
     if len(loss.arg_names) < 2:
         return "no target to equal"
     points = [(args, True) for args in _moderate(loss, hyper)] + [(args, False) for args in _extremes(loss, hyper)]

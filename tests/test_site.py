@@ -7,6 +7,7 @@ import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 class Resources(HTMLParser):
     """Collect every URL the browser would fetch, every link, ids and visible text."""
 
-    LOADED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src",
+    LOADED: ClassVar[dict[str, str]] = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src",
               "audio": "src", "embed": "src", "object": "data"}
 
     def __init__(self):
@@ -166,7 +167,8 @@ def _summary(obj):
 
 def _assert_api_block_documents_only(loss, html):
     """The API section shows this loss's docstring and no other object's (a module named like
-    the loss once rendered a whole family there)."""
+    the loss once rendered a whole family there).
+    """
     api = html[html.index('id="api"'):]
     api = api[: api.index("</article>")] if "</article>" in api else api
     text = " ".join(html_module.unescape(re.sub(r"<[^>]+>", "", api)).split())
@@ -556,7 +558,8 @@ _DRAWN_COLOURS = """explorer => {
 @pytest.mark.parametrize("path", ["huber", "softmax_cross_entropy"])
 def test_explorer_draws_in_the_theme_colours_of_the_figure(browser, path):
     """With JavaScript the explorer takes the figure's place, in the figure's colours for the
-    reader's theme, and follows the palette toggle; without it the static figure stands alone."""
+    reader's theme, and follows the palette toggle; without it the static figure stands alone.
+    """
     chromium, base = browser
     for dark in (False, True):
         theme, other = ("dark", "light") if dark else ("light", "dark")
@@ -669,7 +672,7 @@ def test_search_by_framework_name_finds_the_loss_first(browser):
         }""", query)
         try:
             page.wait_for_selector(".md-search-result__item:not([data-stale]) a", timeout=5_000)
-        except Exception:  # noqa: BLE001 - no result at all
+        except Exception:
             wrong[query] = "no result"
             continue
         first = page.evaluate("new URL(document.querySelector('.md-search-result__item a').href).pathname")
@@ -727,7 +730,8 @@ def test_notebook_pages_offer_the_notebook_and_the_wheel(site):
 def test_downloaded_notebook_runs_with_the_served_wheel(browser, tmp_path):
     """The round trip a reader makes: download the wheel and a notebook from the served site,
     install the wheel in a fresh virtual environment (NumPy and matplotlib from the machine's
-    pip configuration), and run the notebook's code cells there, outside this checkout."""
+    pip configuration), and run the notebook's code cells there, outside this checkout.
+    """
     import urllib.request
 
     import nbformat

@@ -126,7 +126,8 @@ def search_keywords(loss):
     """The names a reader searches for: each framework equivalent's API name with every
     dotted suffix (``torch.nn.HuberLoss``, ``nn.HuberLoss``, ``HuberLoss``) and the loss's
     aliases. A name that is another registry loss's own (``F.binary_cross_entropy_with_logits``
-    quoted by the GAN losses) is left to that loss's page."""
+    quoted by the GAN losses) is left to that loss's page.
+    """
     others = {other.name for other in lossref.catalog()} - {loss.name}
     # "loss" alone is a word of every alias ("CLIP loss", "L2 loss"): as a boosted keyword it
     # would rank the L2 loss first for "CLIP loss", so only the distinctive words are indexed
@@ -498,7 +499,8 @@ FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
 
 def _executed():
     """(loss, framework) pairs the golden files hold a passing case for, each framework's version,
-    and the pairs run live only (perceptual: its hyperparameters are functions, no golden file holds them)."""
+    and the pairs run live only (perceptual: its hyperparameters are functions, no golden file holds them).
+    """
     pairs, versions, live = set(), {}, set()
     if GOLDEN.exists():
         torch_golden = json.loads(GOLDEN.read_text())

@@ -107,7 +107,8 @@ def _execute_to(pairs):
 def _execute_all(pending):
     """Run the notebooks not in the cache, in forked processes (one per core) when it is safe
     to fork (not under ``mkdocs serve``, which runs threads). A notebook that failed there is
-    run again here, so that its error stops the build with its traceback."""
+    run again here, so that its error stops the build with its traceback.
+    """
     workers = min(len(pending), os.cpu_count() or 1)
     if workers > 1 and threading.active_count() == 1:
         context = multiprocessing.get_context("fork")
@@ -121,7 +122,8 @@ def _execute_all(pending):
 
 def build_wheel():
     """Build the ``lossref`` wheel offline (no build isolation: the installed setuptools) from a
-    copy of the sources, so the build leaves no ``build/`` folder in the checkout."""
+    copy of the sources, so the build leaves no ``build/`` folder in the checkout.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "src"
         source.mkdir()
