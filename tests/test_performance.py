@@ -3,14 +3,15 @@
 No time is asserted here (``make bench`` measures); memory is, because it is deterministic.
 """
 
-import tracemalloc
 
 import numpy as np
 import pytest
 
 import lossref
+from bench import peak_extra
 from lossref._checks import as_float_array
-from tests.helpers import ALL_VARIANTS, prepare, variant_id
+
+from helpers import ALL_VARIANTS, prepare, variant_id
 
 
 def test_float64_input_is_not_copied():
@@ -39,17 +40,6 @@ def test_inputs_are_never_written_into_or_returned(pair):
         np.testing.assert_array_equal(a, b)
 
 
-def _peak(fn):
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        fn()
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-
-
 @pytest.mark.parametrize("name", ["mse", "mae", "huber", "binary_cross_entropy_with_logits"])
 def test_elementwise_peak_memory_is_at_most_three_inputs(name):
     # the returned gradient counts as one of the three; a boolean mask (an eighth of an
@@ -58,7 +48,7 @@ def test_elementwise_peak_memory_is_at_most_three_inputs(name):
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=400_000), rng.integers(0, 2, size=400_000).astype(float)
     loss = lossref.get(name)
-    peak = _peak(lambda: loss.value_and_grad(x, y))
+    peak = peak_extra(lambda: loss.value_and_grad(x, y))
     assert peak <= 3.125 * x.nbytes + 128_000, peak / x.nbytes
 
 
