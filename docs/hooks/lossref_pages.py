@@ -215,7 +215,7 @@ def _sci(x):
 
 
 def _accuracy_lines(loss):
-    claims = json.loads(ACCURACY.read_text()) if ACCURACY.exists() else {}
+    claims = _committed(ACCURACY) or {}
     if loss.name not in claims:
         return []
     c = claims[loss.name]
@@ -286,11 +286,21 @@ def definition_block(loss):
     )
 
 
-@functools.cache
+def _committed(path):
+    """A committed JSON file (golden vectors, accuracy bounds), parsed once per version of it:
+    every loss page reads the same few files, and parsing them per page cost ~10 s a build.
+    """
+    return _parsed(path, path.stat().st_mtime_ns) if path.exists() else None
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(path, mtime):  # the mtime is the cache key: `make serve` sees a regenerated file
+    return json.loads(path.read_text())
+
+
 def _golden_names():
-    if not GOLDEN.exists():
-        return set()
-    return {case["loss"] for case in json.loads(GOLDEN.read_text())["cases"]}
+    golden = _committed(GOLDEN)
+    return set() if golden is None else {case["loss"] for case in golden["cases"]}
 
 
 def frameworks_block(loss):
@@ -301,13 +311,13 @@ def frameworks_block(loss):
     # the versions come from the golden files the conformance tests check, never typed here
     checked = []
     if loss.name in _golden_names():
-        version = json.loads(GOLDEN.read_text())["torch"].split("+")[0]
+        version = _committed(GOLDEN)["torch"].split("+")[0]
         checked.append(f"PyTorch {version} (values and gradients in float64 to a relative tolerance of 1e-10, "
                        "on random inputs, extremes and every hyperparameter path)")
     for framework, file, tolerance in (("Keras", "keras", "to 1e-6: Keras averages in float32"),
                                        ("optax", "optax", "to 1e-12"), ("scikit-learn", "sklearn", "to 1e-12")):
         path = GOLDEN.with_name(f"{file}.json")
-        golden = json.loads(path.read_text()) if path.exists() else {"cases": []}
+        golden = _committed(path) or {"cases": []}
         calls = [c for c in golden["cases"] if c["loss"] == loss.name]
         if calls:
             backend = f" on JAX {golden['jax']}" if framework == "Keras" else ""
@@ -503,14 +513,14 @@ def _executed():
     """
     pairs, versions, live = set(), {}, set()
     if GOLDEN.exists():
-        torch_golden = json.loads(GOLDEN.read_text())
+        torch_golden = _committed(GOLDEN)
         versions["PyTorch"] = torch_golden["torch"].split("+")[0]
         pairs |= {(case["loss"], "PyTorch") for case in torch_golden["cases"]}
         live = {(name, "PyTorch") for name in torch_golden.get("live_only", {})}
     for framework in ("Keras", "optax"):
         path = GOLDEN.with_name(f"{framework.lower()}.json")
         if path.exists():
-            golden = json.loads(path.read_text())
+            golden = _committed(path)
             versions[framework] = golden["version"]
             pairs |= {(case["loss"], framework) for case in golden["cases"]}
     return pairs, versions, live
