@@ -755,3 +755,87 @@ def test_downloaded_notebook_runs_with_the_served_wheel(browser, tmp_path):
     result = subprocess.run([str(python), str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "outliers shifted down" in result.stdout
+
+
+# --- Math typography (issue 18): a shipped OpenType MATH font, MathML spaced as TeX ---------
+
+MATH_FONT = ROOT / "docs" / "assets" / "fonts" / "STIXTwoMath-Regular.woff2"
+
+
+def test_math_font_is_shipped_small_and_with_its_licence():
+    data = MATH_FONT.read_bytes()
+    assert data[:4] == b"wOF2", "not a WOFF2 file"
+    assert len(data) < 600_000, f"math font is {len(data)} bytes"
+    licence = (MATH_FONT.parent / "OFL.txt").read_text()
+    assert "SIL Open Font License" in licence and "STIX" in licence  # the OFL must travel with the font
+    assert "@fontsource/stix-two-math" in (MATH_FONT.parent / "SOURCE.txt").read_text()
+
+
+def _boxes(page, selector):
+    return page.evaluate(f"[...document.querySelectorAll({json.dumps(selector)})].map(e => {{"
+                         "const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, "
+                         "top: r.top, height: r.height, text: e.textContent, "
+                         "next: e.nextElementSibling && e.nextElementSibling.textContent, "
+                         "nextLeft: e.nextElementSibling && e.nextElementSibling.getBoundingClientRect().left}})")
+
+
+def test_math_renders_with_the_shipped_font_in_chromium(browser):
+    chromium, base = browser
+    page, seen = _visit(chromium, f"{base}/losses/huber/", wait_until="load")
+    page.evaluate("document.fonts.ready")
+    fonts = page.evaluate("[...document.fonts].filter(f => f.family.replace(/\"/g, '') === 'STIX Two Math')"
+                          ".map(f => f.status)")
+    assert fonts == ["loaded"], fonts
+    family = page.evaluate("getComputedStyle(document.querySelector('math')).fontFamily")
+    assert family.startswith('"STIX Two Math"'), family
+    font_requests = [u for u in seen["requests"] if u.endswith(".woff2") and "STIXTwoMath" in u]
+    assert font_requests == [f"{base}/assets/fonts/STIXTwoMath-Regular.woff2"]  # same origin, once
+    line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.math-block math')).fontSize)")
+    # the cases brace stretches over both rows
+    braces = [b for b in _boxes(page, ".math-block mo[stretchy='true']") if b["text"] == "{"]
+    assert braces and all(b["height"] > 1.8 * line for b in braces), (braces, line)
+    # |r| is an ordinary symbol: no operator space between the bars and r
+    bars = [b for b in _boxes(page, "mo") if b["text"] == "|" and b["next"] == "r"]
+    assert bars and all(b["nextLeft"] - b["right"] < 1 for b in bars), bars
+    # a fraction: two rows and a rule between them, a row of ink as wide as the fraction
+    fracs = page.locator(".math-block mfrac")  # the widest, the gradient's ∂ℓ/∂ŷ
+    frac = max((fracs.nth(k) for k in range(fracs.count())), key=lambda f: f.bounding_box()["width"])
+    box = frac.bounding_box()
+    assert box["height"] > 1.5 * line, (box, line)
+    from io import BytesIO
+
+    from PIL import Image
+
+    ink = Image.open(BytesIO(frac.screenshot())).convert("L")
+    w, h = ink.size
+    # white page: a row where nearly every pixel has ink (anti-aliased grey counts) is the rule
+    rule = [y for y in range(h) if sum(ink.getpixel((x, y)) < 200 for x in range(w)) > 0.7 * w]
+    assert rule and 0.2 * h < rule[0] < 0.8 * h, (rule, ink.size)
+    page.context.close()
+
+
+def test_math_log_has_a_thin_space_before_its_argument(browser):
+    chromium, base = browser
+    page, _ = _visit(chromium, f"{base}/losses/softmax_cross_entropy/", wait_until="load")
+    page.evaluate("document.fonts.ready")
+    # the box after "log" that holds its argument, skipping the invisible function application
+    gaps = page.evaluate("""[...document.querySelectorAll('mi')].filter(e => e.textContent === 'log').map(e => {
+        let next = e.nextElementSibling;
+        while (next && next.textContent === '\\u2061') next = next.nextElementSibling;
+        return next && !'(['.includes(next.textContent[0])
+            ? next.getBoundingClientRect().left - e.getBoundingClientRect().right : null;
+    }).filter(g => g !== null)""")
+    page.context.close()
+    assert gaps and all(g > 1 for g in gaps), gaps  # \log p, not logp
+
+
+def test_pages_without_math_do_not_download_the_math_font(site, browser):
+    out, _ = site
+    chromium, base = browser
+    plain = [p.relative_to(out).parent.as_posix() for p in html_pages(out)
+             if p.name == "index.html" and "<math" not in p.read_text() and "math.css" in p.read_text()]
+    assert len(plain) >= 3, plain  # the site has such pages, and they link the shared math stylesheet
+    for rel in plain[:3]:
+        page, seen = _visit(chromium, f"{base}/{rel}/")
+        page.context.close()
+        assert not [u for u in seen["requests"] if u.endswith(".woff2")], rel
