@@ -645,7 +645,7 @@ def _upright_word(el):
     # it is a word, kerned as one and upright by default
     kids = list(el)
     return (el.tag == _M + "mrow" and len(kids) > 1 and all(
-        (k.tag == _M + "mi" and k.get("mathvariant") == "normal" or k.tag == _M + "mn") and len(k) == 0
+        ((k.tag == _M + "mi" and k.get("mathvariant") == "normal") or k.tag == _M + "mn") and len(k) == 0
         for k in kids))
 
 
@@ -676,7 +676,7 @@ def _fix(el):
     for k, child in enumerate(el):
         before = el[k - 1] if k else None
         if child.tag == _M + "mo" and child.text in ("−", "+", "±") and (
-                before is None or before.tag == _M + "mo" and before.text not in _ORDINARY_MO):
+                before is None or (before.tag == _M + "mo" and before.text not in _ORDINARY_MO)):
             child.set("lspace", "0")
             child.set("rspace", "0")
     k = 0
