@@ -822,6 +822,10 @@ def test_practice_filters_reveals_marks_and_keeps_progress(browser):
     assert _progress(page, "regression")["known"] == "1"
     assert _progress(page, "classification")["known"] == "0"
     # the question marked known is no longer drawn once "only questions not marked known" is on
+    # every question shows as text, not as escaped HTML (a question with ">" once read "&gt;")
+    shown = set(page.locator(".lossref-practice-deck h3").all_inner_texts())
+    bank = {html_module.unescape(text.replace("`", "")) for p in BANK_PAGES for _, text in BANK_QUESTION.findall(p.read_text())}
+    assert shown == bank, (shown ^ bank)
     page.check("input[name=unknown]")
     texts = page.locator(".lossref-practice-deck h3").all_inner_texts()
     assert question not in texts and len(texts) >= 1  # the other topics are chosen again after the reload
