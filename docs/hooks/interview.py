@@ -83,6 +83,10 @@ def _plain_code(match):
     return "<pre><code>" + html.escape(text, quote=False) + "</code></pre>"
 
 
+def on_pre_build(config):
+    _bank.clear()  # `mkdocs serve` rebuilds in the same process: no question from a page since removed
+
+
 def on_page_content(content, page, config, files):
     src = page.file.src_uri
     if src.startswith("interview/") and src not in ("interview/index.md", "interview/practice.md"):
