@@ -452,7 +452,7 @@ def test_search_works_offline(browser):
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 
 
-@pytest.mark.parametrize("path", ["", "losses/huber/"])
+@pytest.mark.parametrize("path", ["", "losses/huber/", "interview/practice/"])
 def test_lighthouse_accessibility_best_practices_and_seo(browser, path, tmp_path):
     """Lighthouse 12.2.3 (desktop preset) on Debian's Chromium: accessibility, best practices
     and SEO >= 0.95. These audit the page itself, so machine load cannot change them; the
@@ -839,3 +839,117 @@ def test_pages_without_math_do_not_download_the_math_font(site, browser):
         page, seen = _visit(chromium, f"{base}/{rel}/")
         page.context.close()
         assert not [u for u in seen["requests"] if u.endswith(".woff2")], rel
+
+
+# --- Interview practice mode -----------------------------------------------------------------
+
+BANK_QUESTION = re.compile(r'^\?\?\? question "\[(Easy|Medium|Hard)\] (.*)"$', re.M)
+BANK_PAGES = sorted(p for p in (ROOT / "docs" / "interview").glob("*.md") if p.name not in ("index.md", "practice.md"))
+
+
+def _practice_data(out):
+    html = (out / "interview" / "practice" / "index.html").read_text()
+    found = re.findall(r'<script type="application/json" id="practice-data">(.*?)</script>', html, flags=re.S)
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
+def test_practice_data_holds_every_question_of_the_bank(site):
+    out, _ = site
+    data = {topic["id"]: topic for topic in _practice_data(out)}
+    # read from the markdown here, not through the hook: the same count test_interview.py makes
+    bank = {page.stem: BANK_QUESTION.findall(page.read_text()) for page in BANK_PAGES}
+    assert sum(map(len, bank.values())) >= 120
+    assert set(data) == set(bank)
+    for stem, entries in bank.items():
+        rendered = data[stem]["questions"]
+        assert [q["level"] for q in rendered] == [level for level, _ in entries], stem
+        for q, (_, text) in zip(rendered, entries, strict=True):
+            # the question as rendered (inline code becomes <code>), and an answer with its prose
+            assert html_module.unescape(re.sub(r"<[^>]+>", "", q["q"])) == html_module.unescape(text.replace("`", "")), stem
+            assert len(re.sub(r"<[^>]+>", " ", q["a"]).split()) >= 10, q["q"]
+
+
+def test_practice_page_is_linked_in_the_nav_and_weighs_at_most_300_kb(site):
+    out, _ = site
+    page = out / "interview" / "practice" / "index.html"
+    assert "practice/" in " ".join(parse(out / "interview" / "index.html").links)
+    shared = _shared_resources(out)
+    own = {(page.parent / unquote(urlsplit(u).path)).resolve() for u in parse(page).loaded if "://" not in u}
+    assert out / "assets" / "practice.js" in own
+    total = page.stat().st_size + sum(p.stat().st_size for p in own - shared)
+    assert total <= 300_000, total
+
+
+def _progress(page, topic):
+    cells = page.locator(f".lossref-practice-progress tr[data-topic={topic}] td").all_inner_texts()
+    return dict(zip(["topic", "questions", "known", "review", "unseen"], cells, strict=True))
+
+
+def test_practice_filters_reveals_marks_and_keeps_progress(browser):
+    chromium, base = browser
+    page, seen = _visit(chromium, f"{base}/interview/practice/")
+    hard_regression = len(re.findall(r'^\?\?\? question "\[Hard\]', (ROOT / "docs/interview/regression.md").read_text(), re.M))
+    for box in page.locator("input[name=topic]").all():
+        if box.get_attribute("value") != "regression":
+            box.uncheck()
+    page.uncheck("input[name=level][value=Easy]")
+    page.uncheck("input[name=level][value=Medium]")
+    assert page.inner_text(".lossref-practice-pool").startswith(f"{hard_regression} of ")
+    assert page.locator(".lossref-practice-deck article").count() == hard_regression
+    assert page.inner_text(".lossref-practice-meta").startswith("Regression losses · Hard")
+    question = page.inner_text(".lossref-practice-question")
+    assert not page.is_visible("#practice-answer")
+    page.click("[data-action=reveal]")
+    assert page.get_attribute("#practice-answer", "aria-live") == "polite"
+    assert page.is_visible("#practice-answer") and len(page.inner_text("#practice-answer").split()) >= 10
+    assert page.get_attribute("[data-action=reveal]", "aria-expanded") == "true"
+    page.click("[data-action=known]")
+    assert _progress(page, "regression")["known"] == "1"
+    page.reload(wait_until="networkidle")
+    assert _progress(page, "regression")["known"] == "1"
+    assert _progress(page, "classification")["known"] == "0"
+    # the question marked known is no longer drawn once "only questions not marked known" is on
+    # every question shows as text, not as escaped HTML (a question with ">" once read "&gt;")
+    shown = set(page.locator(".lossref-practice-deck h3").all_inner_texts())
+    bank = {html_module.unescape(text.replace("`", "")) for p in BANK_PAGES for _, text in BANK_QUESTION.findall(p.read_text())}
+    assert shown == bank, (shown ^ bank)
+    page.check("input[name=unknown]")
+    texts = page.locator(".lossref-practice-deck h3").all_inner_texts()
+    assert question not in texts and len(texts) >= 1  # the other topics are chosen again after the reload
+    foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
+    assert not foreign and not seen["errors"] and not seen["failed"], (foreign, seen)
+    page.context.close()
+
+
+def test_practice_mode_works_from_the_keyboard_alone(browser):
+    chromium, base = browser
+    page, _ = _visit(chromium, f"{base}/interview/practice/", width=375)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # every button has a name, every checkbox a label
+    nameless = page.evaluate("""[...document.querySelectorAll('#practice button, #practice input')]
+        .filter(e => !(e.tagName === 'BUTTON' ? e.textContent.trim() : e.closest('label')?.textContent.trim()))
+        .map(e => e.outerHTML)""")
+    assert not nameless
+    page.focus("input[name=unknown]")  # start from the last filter; from here on, keys only
+
+    def tab_to(action):
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.dataset.action") == action:
+                return
+        raise AssertionError(f"Tab never reached {action}")
+
+    tab_to("reveal")
+    page.keyboard.press("Enter")
+    assert page.is_visible("#practice-answer")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # a visible focus ring
+    before = page.inner_text(".lossref-practice-question")
+    tab_to("review")
+    page.keyboard.press("Space")
+    counts = page.locator(".lossref-practice-progress tbody td:nth-child(4)").all_inner_texts()
+    assert sum(map(int, counts)) == 1
+    assert not page.is_visible("#practice-answer")  # the next question is drawn, its answer hidden
+    assert page.inner_text(".lossref-practice-question") != before
+    page.context.close()
