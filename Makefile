@@ -23,8 +23,9 @@ serve: $(STAMP)  ## build the site and serve it on localhost:8000
 build: $(STAMP)  ## build the site into site/
 	$(BIN)/mkdocs build --strict
 
-lint: $(STAMP)  ## ruff, and mypy on the typed core (lossref/_core, _domains, _checks, _reductions)
+lint: $(STAMP)  ## ruff (lint and format), and mypy on the typed core (lossref/_core, _domains, _checks, _reductions)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # Lighthouse for the site tests, pinned by tools/lighthouse/package-lock.json (needs Node.js and npm)

@@ -1,6 +1,5 @@
 """Collect every ```python fence in docs/ and README.md, and every docstring example in lossref/."""
 
-
 from sybil import Sybil
 from sybil.parsers.rest import DocTestParser
 

@@ -38,10 +38,20 @@ COSINES = Domain(
     _cosines,
     lambda rng, shape: rng.uniform(-0.98, 0.98, size=shape),
     has_class_axis=True,
-    invalid=((1.5, ValueError, "must be cosines in [-1, 1]"), (-2.0, ValueError, "must be cosines in [-1, 1]")),
+    invalid=(
+        (1.5, ValueError, "must be cosines in [-1, 1]"),
+        (-2.0, ValueError, "must be cosines in [-1, 1]"),
+    ),
     # the target at 1 (inside the ε band), at −1 (past π − m), near the band, in between, ties
-    stress=((1.0, 0.0, -1.0), (0.5, -0.5, 0.25), (-0.95, 0.9, 0.6), (0.99999, 1.0, -0.3),
-            (0.3, 1 - 1e-9, -0.999999), (-1.0, -1.0, -1.0), (1e-12, -1e-12, 0.0)),
+    stress=(
+        (1.0, 0.0, -1.0),
+        (0.5, -0.5, 0.25),
+        (-0.95, 0.9, 0.6),
+        (0.99999, 1.0, -0.3),
+        (0.3, 1 - 1e-9, -0.999999),
+        (-1.0, -1.0, -1.0),
+        (1e-12, -1e-12, 0.0),
+    ),
     fd_step=lambda x: 1e-3 * min(1 - float(np.abs(x).max()), 0.1),  # stay inside [-1, 1]
 )
 
@@ -51,8 +61,10 @@ def _angle_curve(series):
     return Curve(
         x_label="angle θ_y to the true class (rad)",  # the two other classes at 90°
         x_range=(0.0, np.pi),
-        args=lambda x: (np.stack([np.cos(x), np.zeros_like(x), np.zeros_like(x)], axis=-1),
-                        np.zeros(x.shape, dtype=np.int64)),
+        args=lambda x: (
+            np.stack([np.cos(x), np.zeros_like(x), np.zeros_like(x)], axis=-1),
+            np.zeros(x.shape, dtype=np.int64),
+        ),
         series=series,
         # dℓ/dθ_y = ∂ℓ/∂cos θ_y · (−sin θ_y)
         component=lambda g, args: -g[..., 0] * np.sqrt(np.maximum(0.0, 1.0 - args[0][..., 0] ** 2)),
@@ -106,7 +118,7 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
 
 @class_axis_loss(
     family="ranking",
-    aliases=('additive angular margin',),  # names readers search for
+    aliases=("additive angular margin",),  # names readers search for
     formula=(
         r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z_j = s\, c_j \ (j \ne y), \quad z_y = s\, \psi(c_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",
         r"\psi(c) = \begin{cases} \cos(\theta + m) = c \cos m - \sqrt{1 - \tilde c^{2}}\, \sin m & c > \cos(\pi - m) \\ c - m \sin m & \text{otherwise (past } \theta = \pi - m \text{)} \end{cases} \qquad \tilde c = \min(c,\ 1 - 10^{-7})",
@@ -140,11 +152,13 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
             "`losses/arcface_loss.py`, which clamps the cosine to [−1, 1]).",
         ),
     ),
-    curve=_angle_curve((
-        ("m = 0.5", {}, {}),
-        ("m = 0.25", {}, {"margin": 0.25}),
-        ("m = 0 (no margin)", {}, {"margin": 0.0}),
-    )),
+    curve=_angle_curve(
+        (
+            ("m = 0.5", {}, {}),
+            ("m = 0.25", {}, {"margin": 0.25}),
+            ("m = 0 (no margin)", {}, {"margin": 0.0}),
+        )
+    ),
     explore={"margin": (0.0, 1.0), "scale": (4.0, 124.0)},
     variants=({"margin": 0.2, "scale": 30.0}, {"easy_margin": True}, {"margin": 0.0}),
     kink_distance=_arcface_kink,
@@ -153,8 +167,18 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
     # cos(π − m) and at the edge of the ε band, saturated softmax (s = 64 and s = 1000)
     extremes=(
         ([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]], {}),
-        ([[[1.0 - 1e-7, 0.5, -1.0], [1.0 - 1e-12, -1.0, 0.2], [math.cos(math.pi - 0.5), 1.0, -1.0],
-           [1.0 + 5e-7, -1.0 - 5e-7, 0.0]], [0, 0, 0, 0]], {"scale": 1e3}),
+        (
+            [
+                [
+                    [1.0 - 1e-7, 0.5, -1.0],
+                    [1.0 - 1e-12, -1.0, 0.2],
+                    [math.cos(math.pi - 0.5), 1.0, -1.0],
+                    [1.0 + 5e-7, -1.0 - 5e-7, 0.0],
+                ],
+                [0, 0, 0, 0],
+            ],
+            {"scale": 1e3},
+        ),
         ([[[0.0, 0.9, -0.9], [-0.2, 0.1, 0.0], [1.0, -1.0, -1.0]], [0, 1, 0]], {"easy_margin": True}),
     ),
     invalid=(
@@ -203,7 +227,11 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
     if not 0.0 <= m < math.pi:
         raise ValueError(
             f"margin must be in [0, π) radians; got {margin}"
-            + (" (pytorch-metric-learning's ArcFaceLoss takes degrees: 28.6° is 0.4992 rad)" if m >= math.pi else "")
+            + (
+                " (pytorch-metric-learning's ArcFaceLoss takes degrees: 28.6° is 0.4992 rad)"
+                if m >= math.pi
+                else ""
+            )
         )
     flag(easy_margin=easy_margin)
     _, labels = _check_labels(labels, cosines, "labels", None)
@@ -213,7 +241,7 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
 
 @class_axis_loss(
     family="ranking",
-    aliases=('large margin cosine loss',),  # names readers search for
+    aliases=("large margin cosine loss",),  # names readers search for
     formula=r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z = s\,(c - m\, e_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",
     gradient=r"\frac{\partial \ell}{\partial c} = s\,(p - e_y), \qquad p = \operatorname{softmax}\big(s\,(c - m\, e_y)\big)",
     domain={"cosines": COSINES, "labels": CLASS_LABEL},
@@ -238,18 +266,23 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
             "`margin=0.4` to reproduce insightface.",
         ),
     ),
-    curve=_angle_curve((
-        ("m = 0.35", {}, {}),
-        ("m = 0.2", {}, {"margin": 0.2}),
-        ("m = 0 (no margin)", {}, {"margin": 0.0}),
-    )),
+    curve=_angle_curve(
+        (
+            ("m = 0.35", {}, {}),
+            ("m = 0.2", {}, {"margin": 0.2}),
+            ("m = 0 (no margin)", {}, {"margin": 0.0}),
+        )
+    ),
     explore={"margin": (0.0, 0.8), "scale": (4.0, 124.0)},
     variants=({"margin": 0.0}, {"margin": 0.2, "scale": 30.0}),
     fd_step=lambda scale=64.0, **_: 1e-3 * min(1.0, 8.0 / scale),  # the logits s·c bend on a length 1/s in c
     # cosines at exactly ±1 and just outside (within the slack), saturated softmax (s = 64, 1000)
     extremes=(
         ([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]], {}),
-        ([[[1.0, 0.5, -1.0], [1.0 + 5e-7, -1.0 - 5e-7, 0.0], [-1.0, 1.0, -1.0]], [0, 0, 2]], {"scale": 1e3, "margin": 0.5}),
+        (
+            [[[1.0, 0.5, -1.0], [1.0 + 5e-7, -1.0 - 5e-7, 0.0], [-1.0, 1.0, -1.0]], [0, 0, 2]],
+            {"scale": 1e3, "margin": 0.5},
+        ),
     ),
     invalid=(
         ({"scale": -1.0}, ValueError, "scale must be > 0"),
@@ -300,10 +333,20 @@ FEATURES = Domain(
     invalid=VECTORS.invalid,
     # four features, as the tests' centers: at a center, next to one, huge (squares near 1e300),
     # tiny, and far apart in scale within one row
-    stress=((0.0, 0.0, 0.0, 0.0), (1.0, -1.0, 0.5, 2.0), (1.0 + 2**-40, -1.0, 0.5, 2.0), (1e150, -1e150, 0.0, 3e149),
-            (1e-200, 3e-200, 0.0, 0.0), (1e8, 1.0, -1e8, 0.0), (-3.0, 0.5, 2.0, -1.0), (1e-6, 0.0, -1e-6, 1.0)),
+    stress=(
+        (0.0, 0.0, 0.0, 0.0),
+        (1.0, -1.0, 0.5, 2.0),
+        (1.0 + 2**-40, -1.0, 0.5, 2.0),
+        (1e150, -1e150, 0.0, 3e149),
+        (1e-200, 3e-200, 0.0, 0.0),
+        (1e8, 1.0, -1e8, 0.0),
+        (-3.0, 0.5, 2.0, -1.0),
+        (1e-6, 0.0, -1e-6, 1.0),
+    ),
 )
-_CENTERS = np.array([[0.0, 0.0, 0.0, 0.0], [1.0, -1.0, 0.5, 2.0], [-2.0, 0.5, 1.0, 0.0], [0.25, 3.0, -1.0, -0.5]])
+_CENTERS = np.array(
+    [[0.0, 0.0, 0.0, 0.0], [1.0, -1.0, 0.5, 2.0], [-2.0, 0.5, 1.0, 0.0], [0.25, 3.0, -1.0, -0.5]]
+)
 _PLANE_CENTERS = np.array([[0.0, 0.0], [1.5, 0.0]])
 
 
@@ -361,9 +404,22 @@ def _centers(centers, features):
     # squares near 1e300, a feature exactly at its center (loss and gradient 0), differences of
     # 1e-300 (squares underflow to 0, the gradient does not), entries of 1e8 next to 1
     extremes=(
-        ([[[1e150, -1e150, 0.0, 3e149], [0.0, 0.0, 0.0, 0.0], [1e-300, 0.0, 0.0, 0.0], [1e8, 1.0, -1e8, 0.0]],
-          [0, 0, 0, 3]], {"centers": _CENTERS}),
-        ([[[0.0, 0.0], [-1e-300, 1e-300], [1e4, -1e4]], [0, 1, 1]], {"centers": [[0.0, 0.0], [1e-300, -1e-300]]}),
+        (
+            [
+                [
+                    [1e150, -1e150, 0.0, 3e149],
+                    [0.0, 0.0, 0.0, 0.0],
+                    [1e-300, 0.0, 0.0, 0.0],
+                    [1e8, 1.0, -1e8, 0.0],
+                ],
+                [0, 0, 0, 3],
+            ],
+            {"centers": _CENTERS},
+        ),
+        (
+            [[[0.0, 0.0], [-1e-300, 1e-300], [1e4, -1e4]], [0, 1, 1]],
+            {"centers": [[0.0, 0.0], [1e-300, -1e-300]]},
+        ),
     ),
     invalid=(
         ({"centers": np.zeros((4, 3))}, ValueError, "centers must have shape (C, 4), one row per class"),
@@ -406,7 +462,9 @@ def center(features, labels, *, centers):
         )
     bad = labels[(labels < 0) | (labels >= c.shape[0])]
     if bad.size:
-        raise ValueError(f"labels must be in [0, {c.shape[0]}) (one row of centers per class); got {bad.flat[0]}")
+        raise ValueError(
+            f"labels must be in [0, {c.shape[0]}) (one row of centers per class); got {bad.flat[0]}"
+        )
     with np.errstate(over="ignore"):  # a squared distance beyond 1.8e308 is inf, as it should be
         diff = features - c[labels]
         value = 0.5 * (diff * diff).sum(axis=-1)

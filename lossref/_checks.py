@@ -142,9 +142,7 @@ def sample_weights(weights: object, shape: tuple[int, ...]) -> np.ndarray:
     """Validate per-sample ``weights``: same shape as the per-sample loss, >= 0."""
     w = as_float_array(weights, "weights")
     if w.shape != shape:
-        raise ValueError(
-            f"weights has shape {w.shape} but the per-sample loss has shape {shape}"
-        )
+        raise ValueError(f"weights has shape {w.shape} but the per-sample loss has shape {shape}")
     if (w < 0).any():
         raise ValueError("weights must be >= 0")
     return w

@@ -160,9 +160,7 @@ def _pos_weight(pos_weight, logits):
         "optax": "jnp.mean(optax.losses.sigmoid_binary_cross_entropy(logits, y_true))",
     },
     references=("Cox, The regression analysis of binary sequences (1958)",),
-    differences=(
-        Difference("pytorch-bcewithlogits-weight-denominator", "PyTorch", _WEIGHT_DENOMINATOR),
-    ),
+    differences=(Difference("pytorch-bcewithlogits-weight-denominator", "PyTorch", _WEIGHT_DENOMINATOR),),
     curve=_binary_curve(
         "logit z",
         (-6.0, 6.0),
@@ -175,11 +173,11 @@ def _pos_weight(pos_weight, logits):
     variants=({"pos_weight": 3.0}, {"pos_weight": 0.5}),
     extremes=(
         ([[1e4, -1e4, 1e4, -1e4, 0.0], [1.0, 0.0, 0.0, 1.0, 0.5]], {}),
-        ([[1e4, -1e4, 40.0, -40.0], [0.0, 1.0, 1.0, 0.0]], {'pos_weight': 7.0}),
+        ([[1e4, -1e4, 40.0, -40.0], [0.0, 1.0, 1.0, 0.0]], {"pos_weight": 7.0}),
     ),
     invalid=(
-        ({'pos_weight': -2.0}, ValueError, 'pos_weight must be > 0'),
-        ({'pos_weight': [1.0, 2.0]}, ValueError, 'pos_weight must be a scalar or have shape (3,)'),
+        ({"pos_weight": -2.0}, ValueError, "pos_weight must be > 0"),
+        ({"pos_weight": [1.0, 2.0]}, ValueError, "pos_weight must be a scalar or have shape (3,)"),
     ),
 )
 def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
@@ -206,6 +204,7 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
         array([-0.5   ,  0.8808])
     """
     pw = _pos_weight(pos_weight, logits)
+
     # -log σ(z) = softplus(-z) and -log(1 - σ(z)) = softplus(z): no σ, no log(0), and no
     # cancellation (the form (1 - y) z + softplus(-z) rounds to 0 for y = 0, z = -40)
     # Both softpluses and both sigmoids are built from e = e^{-|z|}: softplus(±z) = max(±z, 0)
@@ -262,8 +261,8 @@ _CE_LABEL_DIFFERENCES = (
     Difference(
         "pytorch-ce-all-ignored",
         "PyTorch",
-        "When every label equals `ignore_index`, PyTorch's `\"mean\"` is 0/0 = NaN; "
-        "`lossref` raises a `ValueError` (use `reduction=\"sum\"`, which gives 0).",
+        'When every label equals `ignore_index`, PyTorch\'s `"mean"` is 0/0 = NaN; '
+        '`lossref` raises a `ValueError` (use `reduction="sum"`, which gives 0).',
     ),
     Difference(
         "pytorch-ce-ignore-index-default",
@@ -296,9 +295,9 @@ _CE_VARIANTS = (
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε)",
         "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (labels; no label_smoothing); "
-                 "CategoricalCrossentropy(from_logits=True, label_smoothing=ε) (targets or one-hot labels; ε/K as here)",
+        "CategoricalCrossentropy(from_logits=True, label_smoothing=ε) (targets or one-hot labels; ε/K as here)",
         "optax": "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels)) (labels); "
-                 "softmax_cross_entropy(logits, targets) (targets; label smoothing: optax.smooth_labels(one_hot, ε), also ε/K)",
+        "softmax_cross_entropy(logits, targets) (targets; label smoothing: optax.smooth_labels(one_hot, ε), also ε/K)",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
     },
     references=(
@@ -306,25 +305,23 @@ _CE_VARIANTS = (
         "Szegedy et al., Rethinking the Inception Architecture for Computer Vision (2016), label smoothing",
     ),
     differences=_CE_LABEL_DIFFERENCES,
-    curve=_logit_curve(tuple(
-        (f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3)
-    )),
+    curve=_logit_curve(tuple((f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3))),
     variants=_CE_VARIANTS,
     extremes=(
         ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]], {}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {'label_smoothing': 0.1}),
+        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
         ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]], {}),
     ),
     invalid=(
-        ({'label_smoothing': 1.2}, ValueError, 'label_smoothing must be in [0, 1]'),
-        ({'class_weights': [1.0, 2.0]}, ValueError, 'class_weights must have shape (4,)'),
-        ({'class_weights': [1.0, 2.0, -1.0, 1.0]}, ValueError, 'class_weights must be >= 0'),
-        ({'ignore_index': 1.5}, TypeError, 'ignore_index must be an int or None'),
-        ({'class_weights': [0.0, 0.0, 0.0, 0.0]}, ValueError, 'class_weights must not all be 0'),
+        ({"label_smoothing": 1.2}, ValueError, "label_smoothing must be in [0, 1]"),
+        ({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+        ({"class_weights": [1.0, 2.0, -1.0, 1.0]}, ValueError, "class_weights must be >= 0"),
+        ({"ignore_index": 1.5}, TypeError, "ignore_index must be an int or None"),
+        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
     ),
     empty_mean=_empty_label_mean,
     reduction_note=(
-        "With integer labels `\"mean\"` divides by Σ_n w_{y_n} over the samples not ignored (N "
+        'With integer labels `"mean"` divides by Σ_n w_{y_n} over the samples not ignored (N '
         "without `class_weights`), as PyTorch; with probability targets it divides by N, also "
         "with `class_weights`, as PyTorch. `weights=` multiplies each sample's share."
     ),
@@ -408,7 +405,7 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
         Difference(
             "pytorch-nll-all-ignored",
             "PyTorch",
-            "When every label equals `ignore_index`, PyTorch's `\"mean\"` is NaN; `lossref` raises.",
+            'When every label equals `ignore_index`, PyTorch\'s `"mean"` is NaN; `lossref` raises.',
         ),
     ),
     curve=Curve(
@@ -421,12 +418,10 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
         component=lambda g, args: g[..., 0],
     ),
     variants=({"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},),
-    extremes=(
-        ([[[-1e4, -1e-300, 0.0], [-745.0, 0.0, -1e+300]], [0, 2]], {}),
-    ),
+    extremes=(([[[-1e4, -1e-300, 0.0], [-745.0, 0.0, -1e300]], [0, 2]], {}),),
     invalid=(
-        ({'class_weights': [1.0]}, ValueError, 'class_weights must have shape (4,)'),
-        ({'class_weights': [0.0, 0.0, 0.0, 0.0]}, ValueError, 'class_weights must not all be 0'),
+        ({"class_weights": [1.0]}, ValueError, "class_weights must have shape (4,)"),
+        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
     ),
     empty_mean=_empty_label_mean,
 )
@@ -474,7 +469,7 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
     use_case="Dense detection (RetinaNet) and extreme class imbalance: down-weights easy, well-classified examples.",
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "torchvision.ops.sigmoid_focal_loss(alpha=0.25, gamma=2, reduction=\"none\")",
+        "PyTorch": 'torchvision.ops.sigmoid_focal_loss(alpha=0.25, gamma=2, reduction="none")',
         "Keras": "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=α, gamma=γ, from_logits=True)",
         "optax": "jnp.mean(optax.losses.sigmoid_focal_loss(logits, y_true, alpha=α, gamma=γ)) (its default alpha=None, see below)",
     },
@@ -504,12 +499,12 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
     variants=({"gamma": 0.0, "alpha": None}, {"gamma": 0.5}, {"gamma": 5.0, "alpha": 0.75}),
     extremes=(
         ([[1e4, -1e4, 1e4, -1e4, 0.0, 30.0], [1.0, 0.0, 0.0, 1.0, 1.0, 0.3]], {}),
-        ([[1e4, -1e4, 1e4, -1e4, 40.0], [1.0, 0.0, 0.0, 1.0, 1.0]], {'gamma': 0.5}),
-        ([[1e4, -1e4, 1e4, -1e4], [1.0, 0.0, 0.0, 1.0]], {'gamma': 0.0, 'alpha': None}),
+        ([[1e4, -1e4, 1e4, -1e4, 40.0], [1.0, 0.0, 0.0, 1.0, 1.0]], {"gamma": 0.5}),
+        ([[1e4, -1e4, 1e4, -1e4], [1.0, 0.0, 0.0, 1.0]], {"gamma": 0.0, "alpha": None}),
     ),
     invalid=(
-        ({'gamma': -1.0}, ValueError, 'gamma must be >= 0'),
-        ({'alpha': 1.5}, ValueError, 'alpha must be in [0, 1]'),
+        ({"gamma": -1.0}, ValueError, "gamma must be >= 0"),
+        ({"alpha": 1.5}, ValueError, "alpha must be in [0, 1]"),
     ),
 )
 def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
@@ -569,13 +564,13 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε) with class-index targets",
         "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False expects probabilities; "
-                 "no label_smoothing: CategoricalCrossentropy(from_logits=True, label_smoothing=ε) on one-hot labels)",
+        "no label_smoothing: CategoricalCrossentropy(from_logits=True, label_smoothing=ε) on one-hot labels)",
         "optax": "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels))",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
     },
     references=softmax_cross_entropy.meta.references,
     differences=_CE_LABEL_DIFFERENCES,
-    curve=softmax_cross_entropy.meta.curve,
+    curve=softmax_cross_entropy.meta.plot.curve,
     variants=_CE_VARIANTS,
     extremes=(
         ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]], {}),
@@ -589,12 +584,14 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     ),
     empty_mean=_empty_label_mean,
     reduction_note=(
-        "`\"mean\"` divides by Σ_n w_{y_n}, the class weights of the labels that are not "
+        '`"mean"` divides by Σ_n w_{y_n}, the class weights of the labels that are not '
         "ignored (N without `class_weights`), as PyTorch; with `weights=` each sample's "
         "share of that denominator is multiplied by its weight."
     ),
 )
-def sparse_categorical_cross_entropy(logits, labels, *, label_smoothing=0.0, class_weights=None, ignore_index=None):
+def sparse_categorical_cross_entropy(
+    logits, labels, *, label_smoothing=0.0, class_weights=None, ignore_index=None
+):
     """Softmax cross-entropy with integer labels, under its Keras name.
 
     The same function as ``softmax_cross_entropy(logits, labels)`` with integer labels,
@@ -643,7 +640,7 @@ def _focal_alpha(alpha, num_classes):
     use_case="Multiclass classification with many easy examples: cross-entropy that fades out the well-classified ones.",
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "no built-in: -α_y (1 - p_y)^γ · F.cross_entropy(z, y, reduction=\"none\"), written out",
+        "PyTorch": 'no built-in: -α_y (1 - p_y)^γ · F.cross_entropy(z, y, reduction="none"), written out',
         "Keras": "keras.losses.CategoricalFocalCrossentropy(alpha=α, gamma=γ, from_logits=True) on one-hot targets (default alpha=0.25)",
     },
     references=("Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection (2017)",),
@@ -658,17 +655,24 @@ def _focal_alpha(alpha, num_classes):
             "is not installed, so the test checks `lossref`'s side against a transcription.)",
         ),
     ),
-    curve=_logit_curve(tuple(
-        (f"γ = {g:g}", {}, {"gamma": g}) for g in (0.0, 0.5, 2.0, 5.0)
-    )),
+    curve=_logit_curve(tuple((f"γ = {g:g}", {}, {"gamma": g}) for g in (0.0, 0.5, 2.0, 5.0))),
     variants=(
         {"gamma": 0.0},
         {"gamma": 0.5, "alpha": 0.25},
         {"gamma": 5.0, "alpha": np.array([0.5, 2.0, 1.0, 3.0])},
     ),
     extremes=(
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]], [0, 0, 2, 0, 0]], {}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]], [0, 0, 0, 1]], {"gamma": 0.5}),
+        (
+            [
+                [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+                [0, 0, 2, 0, 0],
+            ],
+            {},
+        ),
+        (
+            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]], [0, 0, 0, 1]],
+            {"gamma": 0.5},
+        ),
         ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"gamma": 0.0, "alpha": [0.5, 2.0, 1.0]}),
     ),
     invalid=(
@@ -677,7 +681,7 @@ def _focal_alpha(alpha, num_classes):
         ({"alpha": [1.0, 2.0]}, ValueError, "alpha must have shape (4,)"),
     ),
     reduction_note=(
-        "`\"mean\"` divides by the number of samples N (by Σw with `weights=`), also with "
+        '`"mean"` divides by the number of samples N (by Σw with `weights=`), also with '
         "per-class α: not by Σ α_{y_n} as class-weighted cross-entropy does."
     ),
 )
@@ -759,8 +763,8 @@ _COUNTS = np.array([5000, 500, 50])
     use_case="Long-tailed classification: weights each class by the inverse of its effective number of samples.",
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, reduction=\"sum\") / N (base=\"softmax\", w from the counts)",
-        "Keras": "Model.fit(class_weight={c: w_c}) with SparseCategoricalCrossentropy(from_logits=True) (base=\"softmax\")",
+        "PyTorch": 'torch.nn.CrossEntropyLoss(weight=w, reduction="sum") / N (base="softmax", w from the counts)',
+        "Keras": 'Model.fit(class_weight={c: w_c}) with SparseCategoricalCrossentropy(from_logits=True) (base="softmax")',
     },
     references=(
         "Cui, Jia, Lin, Song & Belongie, Class-Balanced Loss Based on Effective Number of Samples (CVPR 2019)",
@@ -769,18 +773,20 @@ _COUNTS = np.array([5000, 500, 50])
         Difference(
             "pytorch-class-weighted-ce-mean",
             "PyTorch",
-            "`CrossEntropyLoss(weight=w)` with the same class-balanced w divides `\"mean\"` by "
+            '`CrossEntropyLoss(weight=w)` with the same class-balanced w divides `"mean"` by '
             "Σ_n w_{y_n} instead of N. That weighted mean keeps the samples' relative weights (the "
             "re-weighting is intact) and only rescales the total, by a factor that changes with "
             "each batch's class mix; `class_balanced` divides by N, as Cui et al. The sums agree.",
         ),
     ),
-    curve=_logit_curve((
-        ("y = class 0 (n = 5000)", {"y": 0}, {"samples_per_class": _COUNTS}),
-        ("y = class 1 (n = 500)", {"y": 1}, {"samples_per_class": _COUNTS}),
-        ("y = class 2 (n = 50)", {"y": 2}, {"samples_per_class": _COUNTS}),
-        ("y = class 2, focal γ = 2", {"y": 2}, {"samples_per_class": _COUNTS, "base": "focal"}),
-    )),
+    curve=_logit_curve(
+        (
+            ("y = class 0 (n = 5000)", {"y": 0}, {"samples_per_class": _COUNTS}),
+            ("y = class 1 (n = 500)", {"y": 1}, {"samples_per_class": _COUNTS}),
+            ("y = class 2 (n = 50)", {"y": 2}, {"samples_per_class": _COUNTS}),
+            ("y = class 2, focal γ = 2", {"y": 2}, {"samples_per_class": _COUNTS, "base": "focal"}),
+        )
+    ),
     required={"samples_per_class": np.array([2000, 300, 40, 5])},
     variants=(
         {"beta": 0.99},
@@ -790,12 +796,18 @@ _COUNTS = np.array([5000, 500, 50])
         {"base": "focal", "gamma": 0.5},
     ),
     extremes=(
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]],
-         {"samples_per_class": [10**6, 10, 1]}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
-         {"samples_per_class": [10**6, 10, 1], "base": "sigmoid", "beta": 0.999999}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
-         {"samples_per_class": [10**6, 10, 1], "base": "focal", "gamma": 0.5}),
+        (
+            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]],
+            {"samples_per_class": [10**6, 10, 1]},
+        ),
+        (
+            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+            {"samples_per_class": [10**6, 10, 1], "base": "sigmoid", "beta": 0.999999},
+        ),
+        (
+            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+            {"samples_per_class": [10**6, 10, 1], "base": "focal", "gamma": 0.5},
+        ),
     ),
     invalid=(
         ({"samples_per_class": [5, 3]}, ValueError, "samples_per_class must have shape (4,)"),
@@ -806,7 +818,7 @@ _COUNTS = np.array([5000, 500, 50])
         ({"base": "focal", "gamma": -1.0}, ValueError, "gamma must be >= 0"),
     ),
     reduction_note=(
-        "`\"mean\"` divides by the number of samples N (by Σw with `weights=`), as Cui et al.: "
+        '`"mean"` divides by the number of samples N (by Σw with `weights=`), as Cui et al.: '
         "not by Σ_n w_{y_n} as PyTorch's class-weighted `CrossEntropyLoss`. The class weights "
         "sum to C, so they average 1 over the classes, not over the samples."
     ),
@@ -872,13 +884,11 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
     use_case="Evaluation only: the error rate (1 − accuracy) of a classifier; not trainable by gradient descent.",
     properties=("non_negative",),
     equivalents={
-        "scikit-learn": "sklearn.metrics.zero_one_loss(y_true, scores.argmax(axis=-1)) (normalize=False: reduction=\"sum\")",
+        "scikit-learn": 'sklearn.metrics.zero_one_loss(y_true, scores.argmax(axis=-1)) (normalize=False: reduction="sum")',
         "PyTorch": "(scores.argmax(dim=-1) != y).float().mean() (no built-in loss)",
         "Keras": "1 - keras.metrics.SparseCategoricalAccuracy()",
     },
-    references=(
-        "Bartlett, Jordan & McAuliffe, Convexity, Classification, and Risk Bounds (JASA 2006)",
-    ),
+    references=("Bartlett, Jordan & McAuliffe, Convexity, Classification, and Risk Bounds (JASA 2006)",),
     differentiable=False,
     curve=replace(
         _logit_curve((("", {}, {}),)),
@@ -889,9 +899,9 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
         ([[[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [1e-300, 0.0, 0.0], [-1e8, 1e8, 1e8]], [0, 2, 0, 2]], {}),
     ),
     reduction_note=(
-        "`\"mean\"` is the error rate, the fraction of misclassified samples (scikit-learn's "
-        "`zero_one_loss`); `\"sum\"` is their count (`normalize=False`). With `weights=`, "
-        "`\"mean\"` is the weighted error rate Σ w_n ℓ_n / Σ w_n."
+        '`"mean"` is the error rate, the fraction of misclassified samples (scikit-learn\'s '
+        '`zero_one_loss`); `"sum"` is their count (`normalize=False`). With `weights=`, '
+        '`"mean"` is the weighted error rate Σ w_n ℓ_n / Σ w_n.'
     ),
 )
 def zero_one(scores, labels):

@@ -75,7 +75,7 @@ def _info_nce_curve_args(x):
 
 @class_axis_loss(
     family="ranking",
-    aliases=('NT-Xent', 'CLIP loss', 'SimCLR loss'),  # names readers search for
+    aliases=("NT-Xent", "CLIP loss", "SimCLR loss"),  # names readers search for
     formula=(
         r"\ell_i = -\log \frac{e^{s_{ii}}}{\sum_{j=1}^{N} e^{s_{ij}}} = \operatorname{LSE}_j(s_{ij}) - s_{ii}, \qquad s_{ij} = \frac{\cos(u_i, v_j)}{\tau}",
         r"\text{symmetric (CLIP): } \tfrac12\big(\ell_i^{\text{row}} + \ell_i^{\text{column}}\big); \quad \text{NT-Xent (SimCLR): the } 2N \text{ views, self excluded, averaged per pair}",
@@ -103,7 +103,7 @@ def _info_nce_curve_args(x):
             "optax's `ntxent(embeddings, labels)` takes one matrix and integer labels: every pair of "
             "rows with the same label is a positive, and each anchor's denominator holds its "
             "negatives plus that one positive. With the two views stacked and labels "
-            "`[0..N−1, 0..N−1]` it is `lossref`'s `form=\"nt_xent\"` (self excluded from the "
+            '`[0..N−1, 0..N−1]` it is `lossref`\'s `form="nt_xent"` (self excluded from the '
             "denominator in both).",
         ),
     ),
@@ -111,7 +111,11 @@ def _info_nce_curve_args(x):
         x_label="angle θ, anchor 1 to its positive (rad)",
         x_range=(0.0, np.pi),
         args=lambda x: _info_nce_curve_args(x),
-        series=(("τ = 0.1", {}, {}), ("τ = 0.5", {}, {"temperature": 0.5}), ("τ = 1", {}, {"temperature": 1.0})),
+        series=(
+            ("τ = 0.1", {}, {}),
+            ("τ = 0.5", {}, {"temperature": 0.5}),
+            ("τ = 1", {}, {"temperature": 1.0}),
+        ),
         # each grid point is a batch of two pairs: plot anchor 1's loss and dℓ/dθ
         component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
         grad_label="dℓ/dθ (rotating anchor 1)",
@@ -122,10 +126,20 @@ def _info_nce_curve_args(x):
     # opposite rows. (Tiny vectors, whose gradients are of order 1/‖x‖, are in the accuracy grid:
     # finite differences cannot step them.)
     extremes=(
-        ([[[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]],
-          [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0], [3.0, -2.0, 0.5]]], {"temperature": 1e-3}),
-        ([[[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0]],
-          [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0]]], {"form": "nt_xent", "temperature": 0.01}),
+        (
+            [
+                [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]],
+                [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0], [3.0, -2.0, 0.5]],
+            ],
+            {"temperature": 1e-3},
+        ),
+        (
+            [
+                [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0]],
+                [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0]],
+            ],
+            {"form": "nt_xent", "temperature": 0.01},
+        ),
         ([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]], {"form": "symmetric", "temperature": 0.05}),
     ),
     invalid=(
@@ -134,7 +148,7 @@ def _info_nce_curve_args(x):
     ),
     differentiable=("anchors", "positives"),
     reduction=BATCH_MEAN,
-    reduction_note="`\"mean\"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).",
+    reduction_note='`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).',
 )
 def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
     """InfoNCE / NT-Xent: each anchor must pick its own positive out of the batch.
@@ -224,9 +238,19 @@ EMBEDDINGS = replace(
     ROWS,
     # raw dot products: orthogonal, parallel, opposite, large (similarities of 1e100, a
     # one-hot softmax), tiny (similarities of 1e-400 underflow to 0) and zero rows
-    stress=((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (1.0, 2.0, 3.0), (2.0, 4.0, 6.0), (-1.0, -2.0, -3.0),
-            (3.0, -2.0, 0.5), (0.5, 0.5, 0.5), (1e50, -1e50, 3e49), (1e-200, 3e-200, 0.0), (1e-6, 0.0, 0.0),
-            (0.0, 0.0, 0.0)),
+    stress=(
+        (1.0, 0.0, 0.0),
+        (0.0, 1.0, 0.0),
+        (1.0, 2.0, 3.0),
+        (2.0, 4.0, 6.0),
+        (-1.0, -2.0, -3.0),
+        (3.0, -2.0, 0.5),
+        (0.5, 0.5, 0.5),
+        (1e50, -1e50, 3e49),
+        (1e-200, 3e-200, 0.0),
+        (1e-6, 0.0, 0.0),
+        (0.0, 0.0, 0.0),
+    ),
 )
 
 
@@ -250,9 +274,7 @@ def _n_pair_curve_args(x, length=1.0):
         "PyTorch": "no built-in: F.cross_entropy(f @ f_pos.T, torch.arange(N))",
         "pytorch-metric-learning": "losses.NPairsLoss() (v2.8.1; its default distance normalises the embeddings: a different loss)",
     },
-    references=(
-        "Sohn, Improved Deep Metric Learning with Multi-class N-pair Loss Objective (NeurIPS 2016)",
-    ),
+    references=("Sohn, Improved Deep Metric Learning with Multi-class N-pair Loss Objective (NeurIPS 2016)",),
     differences=(
         Difference(
             "pml-npairs-normalises",
@@ -275,12 +297,17 @@ def _n_pair_curve_args(x, length=1.0):
     # similarities of ±1e4 (a saturated softmax), a zero row, a tiny row (its similarities are 0)
     extremes=(
         ([[[100.0, 0.0], [0.0, 100.0], [70.0, -70.0]], [[100.0, 1.0], [-100.0, 0.0], [0.0, 100.0]]], {}),
-        ([[[1e-200, 3e-200, 0.0], [0.0, 0.0, 0.0], [30.0, -30.0, 10.0]],
-          [[1.0, 2.0, 3.0], [3.0, -2.0, 0.5], [30.0, -30.0, 10.0]]], {}),
+        (
+            [
+                [[1e-200, 3e-200, 0.0], [0.0, 0.0, 0.0], [30.0, -30.0, 10.0]],
+                [[1.0, 2.0, 3.0], [3.0, -2.0, 0.5], [30.0, -30.0, 10.0]],
+            ],
+            {},
+        ),
     ),
     differentiable=("anchors", "positives"),
     reduction=BATCH_MEAN,
-    reduction_note="`\"mean\"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).",
+    reduction_note='`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).',
 )
 def n_pair(anchors, positives):
     """N-pair loss: each anchor must score its own positive above the other anchors' positives.
@@ -343,8 +370,10 @@ def _supcon_curve_args(x):
     # three points in the plane: anchor 0 at angle θ from its positive (1, 0) (label 0), and a
     # negative (label 1) fixed at 90°
     n = x.shape[0]
-    features = np.stack([np.stack([np.cos(x), np.sin(x)], axis=-1),
-                         np.tile([1.0, 0.0], (n, 1)), np.tile([0.0, 1.0], (n, 1))], axis=1)
+    features = np.stack(
+        [np.stack([np.cos(x), np.sin(x)], axis=-1), np.tile([1.0, 0.0], (n, 1)), np.tile([0.0, 1.0], (n, 1))],
+        axis=1,
+    )
     return features, np.tile([0, 0, 1], (n, 1))
 
 
@@ -364,9 +393,7 @@ def _supcon_curve_args(x):
         "PyTorch": "no built-in (the authors' SupConLoss in the SupContrast repository)",
         "pytorch-metric-learning": "losses.SupConLoss(temperature=0.1) (v2.8.1, its default)",
     },
-    references=(
-        "Khosla et al., Supervised Contrastive Learning (NeurIPS 2020)",
-    ),
+    references=("Khosla et al., Supervised Contrastive Learning (NeurIPS 2020)",),
     differences=(
         Difference(
             "supcon-reference-mean",
@@ -384,7 +411,11 @@ def _supcon_curve_args(x):
         x_label="angle θ, anchor to its positive (rad)",
         x_range=(0.0, np.pi),
         args=_supcon_curve_args,
-        series=(("τ = 0.1", {}, {}), ("τ = 0.5", {}, {"temperature": 0.5}), ("τ = 1", {}, {"temperature": 1.0})),
+        series=(
+            ("τ = 0.1", {}, {}),
+            ("τ = 0.5", {}, {"temperature": 0.5}),
+            ("τ = 1", {}, {"temperature": 1.0}),
+        ),
         # each grid point is a batch of three: plot the first row's loss and dℓ/dθ
         component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
         grad_label="dℓ/dθ (rotating the anchor)",
@@ -393,8 +424,19 @@ def _supcon_curve_args(x):
     variants=({"temperature": 0.5},),
     # τ = 1e-3 (similarities of ±1000), a huge row (its square overflows), an anchor alone in its class
     extremes=(
-        ([[[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0], [2.0, 4.0, 6.0]],
-          [0, 1, 0, 1, 2]], {"temperature": 1e-3}),
+        (
+            [
+                [
+                    [1.0, 2.0, 3.0],
+                    [1e200, -1e200, 3e199],
+                    [3.0, 1.0, -2.0],
+                    [-1.0, 0.5, 2.0],
+                    [2.0, 4.0, 6.0],
+                ],
+                [0, 1, 0, 1, 2],
+            ],
+            {"temperature": 1e-3},
+        ),
         ([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], [3, 3, 3, 5]], {"temperature": 0.05}),
     ),
     invalid=(({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
@@ -404,7 +446,7 @@ def _supcon_curve_args(x):
     ),
     differentiable=("features",),
     reduction=BATCH_MEAN,
-    reduction_note="`\"mean\"` divides by the number of anchors that have at least one positive "
+    reduction_note='`"mean"` divides by the number of anchors that have at least one positive '
     "(`weights=` is not supported: the rows are coupled).",
 )
 def supervised_contrastive(features, labels, *, temperature=0.1):

@@ -9,7 +9,7 @@ here turn that kernel into a public ``Loss``: validation, ``reduction=``, ``weig
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -37,6 +37,53 @@ ROBUSTNESS = {
 }
 
 
+class Result(NamedTuple):
+    """What a kernel returns.
+
+    Attributes:
+        values: The per-sample losses.
+        grad: The derivative of each sample's loss with respect to the first argument (same
+            shape as it); for a loss with several differentiable arguments, a dict
+            ``{argument: gradient}``. Either may be deferred: a zero-argument function that
+            computes it, which the core calls only when a gradient is asked for, so a value-only
+            call never runs the backward pass.
+        norm: Each sample's share of the ``"mean"`` denominator (None: 1 each): the class weight
+            of its label for weighted cross-entropy, 0 for an ignored sample.
+        context: Keywords for the reduction's outer function (RMSE's scale), if it has one.
+    """
+
+    values: np.ndarray
+    grad: Any
+    norm: np.ndarray | None = None
+    context: dict | None = None
+
+
+class Series(NamedTuple):
+    """One line of a loss's plot: its label, the keywords of ``Curve.args``, hyperparameters."""
+
+    label: str
+    args: dict
+    hyper: dict
+
+
+class Extreme(NamedTuple):
+    """Inputs where a naive formula overflows or cancels; value and gradient must stay finite.
+
+    There, the gradient must also match finite differences.
+    """
+
+    args: tuple
+    hyper: dict = {}  # noqa: RUF012 (a NamedTuple default, never mutated)
+
+
+class Invalid(NamedTuple):
+    """Hyperparameters the loss must refuse, with the exception and a regex of its message."""
+
+    hyper: dict
+    error: type[Exception]
+    match: str
+
+
 @dataclass(frozen=True)
 class Difference:
     """A documented difference between ``lossref`` and a framework.
@@ -57,12 +104,14 @@ class Curve:
     Attributes:
         x_label: Axis label for ``x``.
         x_range: ``(low, high)`` of the grid.
-        args: ``args(x, **series_args)`` returns the loss's positional arguments.
-        series: ``(label, series_args, hyperparameters)`` triples, one line each.
+        args: ``args(x, **series.args)`` returns the loss's positional arguments.
+        series: ``Series`` rows, one line each.
         component: ``component(grad, args)`` picks the plotted derivative from the gradient
             array (for losses with a class axis, the derivative with respect to one logit).
         grad_label: Title of the gradient panel, when it is not ∂ℓ/∂(first argument).
         y_limits: Optional ``(low, high)`` for the loss panel, when the loss blows up.
+        argnum: The argument the gradient panel differentiates (a GAN discriminator: its fake
+            logits).
     """
 
     x_label: str
@@ -72,51 +121,92 @@ class Curve:
     component: Callable | None = None
     grad_label: str | None = None
     y_limits: tuple | None = None
-    argnum: int = 0  # the argument the gradient panel differentiates (a GAN discriminator: its fake logits)
+    argnum: int = 0
+
+    def __post_init__(self) -> None:
+        # written as plain triples or as Series: read by name everywhere
+        object.__setattr__(self, "series", tuple(Series(*row) for row in self.series))
+
+
+@dataclass(frozen=True)
+class Plot:
+    """How the site draws the loss.
+
+    Attributes:
+        curve: The figure's curve (None: no figure).
+        explore: Hyperparameter -> ``(low, high)`` or ``(low, high, "log")``: the range of its
+            slider on the page, which redraws ``curve`` for a grid of values in that range.
+    """
+
+    curve: Curve | None = None
+    explore: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Test data only this loss knows; the registry-wide tests read it.
+
+    Attributes:
+        variants: Hyperparameter dicts every registry-wide test also runs.
+        extremes: ``Extreme`` rows: inputs where a naive formula overflows or cancels.
+        invalid: ``Invalid`` rows: hyperparameters the loss must refuse.
+        kink_distance: ``kink_distance(*arguments, **hyperparameters)``, how far each input is
+            from a kink, where finite differences fail.
+        fd_step: ``fd_step(**hyperparameters)``, the finite-difference step for a loss that bends
+            on a length shorter than the tests' default step 1e-3 (Charbonnier: ε/100).
+    """
+
+    variants: tuple = ()
+    extremes: tuple = ()
+    invalid: tuple = ()
+    kink_distance: Callable | None = None
+    fd_step: Callable | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extremes", tuple(Extreme(*row) for row in self.extremes))
+        object.__setattr__(self, "invalid", tuple(Invalid(*row) for row in self.invalid))
 
 
 @dataclass(frozen=True)
 class Meta:
     """Metadata a page and the tests read; see ``shared/design.md``.
 
-    Test data that belongs to one loss lives here too, so adding a loss touches only its
-    module, its page and its golden vectors: ``variants`` (hyperparameters every
-    registry-wide test also runs), ``extremes`` (``(args, hyperparameters)`` rows where a
-    naive formula overflows or cancels: values and gradients must stay finite and match
-    finite differences), ``invalid`` (``(hyperparameters, exception, message)`` rows) and
-    ``kink_distance`` (how far each input is from a kink, where finite differences fail).
+    Three groups, in this order: what the loss *is* (the fields below, which its page prints),
+    how the site draws it (``plot``) and the test data only it knows (``checks``). Adding a loss
+    touches only its module, its page and its references.
 
-    A kernel whose backward pass costs real work (CTC's β recursion, perceptual's VJP) may
-    return a zero-argument function in place of the gradient: the core calls it only when a
-    gradient is asked for, so a value-only call never runs it (and an error it raises, such as
-    perceptual without ``feature_vjp``, reaches ``.grad`` only).
-
-    A loss with several differentiable arguments lists them in ``differentiable`` and its
-    kernel returns a dict ``{argument: gradient}``.
-
-    ``reduction`` is the loss's reduction strategy (``lossref/_reductions.py``): a plain mean by
-    default; a mean with a per-sample scale (CTC), the root of a mean (RMSE, whose kernel may
-    return a fourth output: the keywords of its outer function), a batch mean of coupled rows
-    (InfoNCE) or a penalty's sum. It owns ``reduction=``, ``weights=`` and the gradient's scaling.
-    A loss that bends on a length shorter than the tests' finite-difference step (1e-3)
-    gives ``fd_step(**hyperparameters)``, the step to use instead (Charbonnier: ε/100).
-
-    ``robust`` maps a claim of ``ROBUSTNESS`` (robust to outliers, to label noise) to the
-    reference in ``references`` that shows it: a claim from the literature, which no test
-    executes, so a page prints it apart from the checked ``properties``.
-
-    ``explore`` gives the range of each hyperparameter a reader can vary on the loss's page;
-    the site draws the curve of ``curve`` for a grid of values in that range.
-
-    An evaluation-only loss (the 0–1 loss) sets ``differentiable=False``: its ``.grad``
-    raises, and the gradient tests leave it out (one test checks that it raises). A
-    keyword-only hyperparameter without a default is listed in ``required`` with an
-    example value, which the registry-wide tests pass (a per-class array is written for
-    the tests' four classes).
+    Attributes:
+        family: The family (its section of the site).
+        formula: LaTeX; a tuple is shown as one display per line.
+        gradient: LaTeX of the gradient, likewise.
+        domain: Argument name -> ``Domain``.
+        use_case: One sentence: when to use it.
+        properties: Names from ``PROPERTIES``; each is checked by ``tests/test_properties.py``.
+        equivalents: Framework -> the call that computes the same loss.
+        references: Papers and sources, as text.
+        differences: ``Difference`` rows, each demonstrated by a test.
+        robust: A claim of ``ROBUSTNESS`` -> the reference in ``references`` that shows it (a
+            claim from the literature that no test executes, printed apart from
+            ``properties``).
+        aliases: Other names the loss goes by (pinball loss, NT-Xent): search keywords.
+        differentiable: The arguments ``grad(argnum=)`` can differentiate (default: the first);
+            ``False`` for an evaluation-only loss (the 0–1 loss), whose ``.grad`` raises.
+        required: A keyword-only hyperparameter without a default -> an example value, which
+            plots and the registry-wide tests pass (a per-class array is written for the tests'
+            four classes).
+        reduction: The reduction strategy (``lossref/_reductions.py``): a plain mean by default;
+            a mean with a per-sample scale (CTC), a root mean (RMSE), a batch mean of coupled
+            rows (InfoNCE) or a penalty's sum. It owns ``reduction=``, ``weights=`` and the
+            gradient's scaling.
+        reduction_note: What ``"mean"`` divides by, as the page states it.
+        empty_mean: ``empty_mean(*arguments, **hyperparameters)``: why no sample counts toward
+            ``"mean"`` (its norm is all 0), naming the argument at fault.
+        plot: How the site draws it.
+        checks: Its test data.
     """
 
     family: str
-    formula: str | tuple  # LaTeX; a tuple is shown as one display per line
+    formula: str | tuple
     gradient: str | tuple
     domain: dict
     use_case: str
@@ -124,23 +214,20 @@ class Meta:
     equivalents: dict = field(default_factory=dict)
     references: tuple = ()
     differences: tuple = ()
-    curve: Curve | None = None
-    variants: tuple = ()
-    extremes: tuple = ()
-    invalid: tuple = ()
-    kink_distance: Callable | None = None
-    differentiable: tuple | bool = ()  # arguments ``grad(argnum=)`` can differentiate; default: the first; False: none
-    required: dict = field(default_factory=dict)  # hyperparameter without a default -> example value for the tests
-    reduction: Reduction = MEAN  # how per-sample values are reduced (see lossref/_reductions.py)
-    fd_step: Callable | None = None  # hyperparameters -> finite-difference step for the tests
-    reduction_note: str = "`\"mean\"` divides by the number of samples N (by Σw with `weights=`)."
-    # hyperparameter -> (low, high) or (low, high, "log"): the range of the page's slider
-    explore: dict = field(default_factory=dict)
-    robust: dict = field(default_factory=dict)  # claim in ROBUSTNESS -> the reference that shows it
-    # (arguments, **hyperparameters) -> why no sample counts toward "mean" (its norm is all 0),
-    # naming the argument at fault (class_weights, mask, labels)
+    robust: dict = field(default_factory=dict)
+    aliases: tuple = ()
+    differentiable: tuple | bool = ()
+    required: dict = field(default_factory=dict)
+    reduction: Reduction = MEAN
+    reduction_note: str = '`"mean"` divides by the number of samples N (by Σw with `weights=`).'
     empty_mean: Callable | None = None
-    aliases: tuple = ()  # other names the loss goes by (pinball loss, NT-Xent): search keywords on its page
+    plot: Plot = field(default_factory=Plot)
+    checks: Checks = field(default_factory=Checks)
+
+
+# flat fields still accepted by the decorators while the family modules move to the groups
+_PLOT_FIELDS = ("curve", "explore")
+_CHECK_FIELDS = ("variants", "extremes", "invalid", "kink_distance", "fd_step")
 
 
 class Loss:
@@ -166,17 +253,15 @@ class Loss:
         self.__wrapped__ = kernel
         sig = inspect.signature(kernel)
         params = list(sig.parameters.values())
-        self.arg_names = tuple(
-            p.name for p in params if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD
-        )
-        self.hyperparameters = {
-            p.name: p.default for p in params if p.kind == inspect.Parameter.KEYWORD_ONLY
-        }
+        self.arg_names = tuple(p.name for p in params if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        self.hyperparameters = {p.name: p.default for p in params if p.kind == inspect.Parameter.KEYWORD_ONLY}
         if set(meta.domain) != set(self.arg_names):
             raise AssertionError(f"{self.name}: domain keys must match {self.arg_names}")
         no_default = {n for n, d in self.hyperparameters.items() if d is inspect.Parameter.empty}
         if set(meta.required) != no_default:
-            raise AssertionError(f"{self.name}: required must give an example for each of {sorted(no_default)}")
+            raise AssertionError(
+                f"{self.name}: required must give an example for each of {sorted(no_default)}"
+            )
         common = [
             # the default is the loss's first reduction: "mean", or "sum" for a penalty
             inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default=meta.reduction.default),
@@ -209,7 +294,12 @@ class Loss:
         return value
 
     def grad(
-        self, *args: Any, reduction: str | None = None, weights: Any = None, argnum: int | str = 0, **hyper: Any
+        self,
+        *args: Any,
+        reduction: str | None = None,
+        weights: Any = None,
+        argnum: int | str = 0,
+        **hyper: Any,
     ) -> np.ndarray:
         """Gradient of the reduced loss with respect to one argument (same shape as it).
 
@@ -218,18 +308,29 @@ class Loss:
         return self._evaluate(args, reduction, weights, hyper, want_grad=True, argnum=argnum)[1]
 
     def value_and_grad(
-        self, *args: Any, reduction: str | None = None, weights: Any = None, argnum: int | str = 0, **hyper: Any
+        self,
+        *args: Any,
+        reduction: str | None = None,
+        weights: Any = None,
+        argnum: int | str = 0,
+        **hyper: Any,
     ) -> tuple[Any, np.ndarray]:
         """``(value, grad)`` in one pass."""
         return self._evaluate(args, reduction, weights, hyper, want_grad=True, argnum=argnum)
 
-    def sample_inputs(self, rng: np.random.Generator, *, batch: int = 5, classes: int = 4) -> tuple[np.ndarray, ...]:
+    def sample_inputs(
+        self, rng: np.random.Generator, *, batch: int = 5, classes: int = 4
+    ) -> tuple[np.ndarray, ...]:
         """Draw valid positional arguments from the declared domains (for tests and plots)."""
         shape = (batch, classes) if self.layout == "classes" else (batch,)
         return tuple(self.meta.domain[n].sample(rng, shape) for n in self.arg_names)
 
     def _argname(self, argnum: int | str) -> str:
-        name = self.arg_names[argnum] if isinstance(argnum, int) and 0 <= argnum < len(self.arg_names) else argnum
+        name = (
+            self.arg_names[argnum]
+            if isinstance(argnum, int) and 0 <= argnum < len(self.arg_names)
+            else argnum
+        )
         if name not in self.differentiable:
             raise ValueError(
                 f"argnum must name a differentiable argument of {self.name}: "
@@ -274,14 +375,12 @@ class Loss:
         if self.layout == "elementwise":
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
-        values, grad = out[0], out[1]
-        norm = out[2] if len(out) > 2 else None
+        values, grad, norm, context = out if isinstance(out, Result) else Result(*out)
         if reduction == "mean" and self.meta.empty_mean is not None and norm is not None and not np.any(norm):
             raise ValueError(
                 f"the mean is undefined: the denominator is 0 ({self.meta.empty_mean(*arrays, **hyper)}); "
                 "use reduction='sum'"
             )
-        context = out[3] if len(out) > 3 else {}  # keywords for the strategy's outer function
         mean_scale = strategy.mean_scale(arrays, hyper) if reduction == "mean" else None
         inputs = (*arrays, *args, *hyper.values())  # what the caller holds: never returned or written
         value, factor = strategy.reduce(values, norm, reduction, weights, mean_scale, inputs)
@@ -294,18 +393,22 @@ class Loss:
             if isinstance(grad, dict):
                 grad = grad[target]
             grad = strategy.scale_gradient(grad, factor, inputs)
-        return strategy.finish(value, grad, reduction, context)
+        return strategy.finish(value, grad, reduction, context or {})
 
 
 def _same_shape(names: tuple[str, ...], arrays: list[np.ndarray]) -> None:
     for name, arr in zip(names[1:], arrays[1:], strict=True):
         if arr.shape != arrays[0].shape:
-            raise ValueError(
-                f"{names[0]} has shape {arrays[0].shape} but {name} has shape {arr.shape}"
-            )
+            raise ValueError(f"{names[0]} has shape {arrays[0].shape} but {name} has shape {arr.shape}")
 
 
 def _register(layout: str, **meta_fields: Any) -> Callable[[Callable[..., tuple]], Loss]:
+    plot = {k: meta_fields.pop(k) for k in _PLOT_FIELDS if k in meta_fields}
+    checks = {k: meta_fields.pop(k) for k in _CHECK_FIELDS if k in meta_fields}
+    if plot:
+        meta_fields["plot"] = Plot(**plot)
+    if checks:
+        meta_fields["checks"] = Checks(**checks)
     meta = Meta(**meta_fields)
 
     def decorate(kernel: Callable[..., tuple]) -> Loss:

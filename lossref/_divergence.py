@@ -47,14 +47,14 @@ _TARGET = Domain(
 
 @class_axis_loss(
     family="divergence",
-    aliases=('KL divergence', 'relative entropy'),  # names readers search for
+    aliases=("KL divergence", "relative entropy"),  # names readers search for
     formula=r"\ell(a, q) = \mathrm{KL}(q \,\|\, p) = \sum_c q_c \left(\log q_c - a_c\right), \quad a = \log p,\ 0 \log 0 = 0",
     gradient=r"\frac{\partial \ell}{\partial a} = -q \qquad \left(\text{through } a = \operatorname{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = \big(\textstyle\sum_c q_c\big) p - q\right)",
     domain={"log_probs": LOG_PROBABILITY, "target": _TARGET},
     use_case="Distribution matching: distillation, VAEs, policy regularisation. KL(target ‖ prediction), prediction in log space.",
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "torch.nn.KLDivLoss(reduction=\"batchmean\", log_target=False)",
+        "PyTorch": 'torch.nn.KLDivLoss(reduction="batchmean", log_target=False)',
         "Keras": "keras.losses.KLDivergence()(target, p) (target first; probabilities for both, clipped to [1e-7, 1])",
         "optax": "jnp.mean(optax.losses.kl_divergence(log_probs, target)) (log-probabilities first, as here)",
     },
@@ -69,11 +69,11 @@ _TARGET = Domain(
         Difference(
             "pytorch-kl-mean-divides-by-nc",
             "PyTorch",
-            "`KLDivLoss`'s default `reduction=\"mean\"` divides the sum by N·C, which is the KL "
-            "divided by C. `lossref`'s `\"mean\"` is PyTorch's `\"batchmean\"`: the mean over rows.",
+            '`KLDivLoss`\'s default `reduction="mean"` divides the sum by N·C, which is the KL '
+            'divided by C. `lossref`\'s `"mean"` is PyTorch\'s `"batchmean"`: the mean over rows.',
         ),
     ),
-    reduction_note="`\"mean\"` sums over the class axis and averages over the rows N: PyTorch's `\"batchmean\"`.",
+    reduction_note='`"mean"` sums over the class axis and averages over the rows N: PyTorch\'s `"batchmean"`.',
     curve=Curve(
         x_label="logit z₁ of the prediction p = softmax([0, z₁])",
         x_range=(-5.0, 5.0),
@@ -89,11 +89,9 @@ _TARGET = Domain(
     variants=({"log_target": True},),
     extremes=(
         ([[[-1e4, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1 - 1e-16, 1e-16]]], {}),
-        ([[[-1e4, 0.0], [-1e-16, -37.0]], [[-1e4, 0.0], [0.0, -800.0]]], {'log_target': True}),
+        ([[[-1e4, 0.0], [-1e-16, -37.0]], [[-1e4, 0.0], [0.0, -800.0]]], {"log_target": True}),
     ),
-    invalid=(
-        ({'log_target': 'yes'}, TypeError, 'log_target must be True or False'),
-    ),
+    invalid=(({"log_target": "yes"}, TypeError, "log_target must be True or False"),),
 )
 def kl_div(log_probs, target, *, log_target=False):
     """Kullback–Leibler divergence KL(target ‖ prediction), prediction given as log-probabilities.
@@ -179,7 +177,7 @@ def _log_row(q1):
 
 @class_axis_loss(
     family="divergence",
-    aliases=('Jensen-Shannon divergence',),  # names readers search for
+    aliases=("Jensen-Shannon divergence",),  # names readers search for
     formula=(
         r"\ell(a, b) = \mathrm{JS}(p, q) = \tfrac12\,\mathrm{KL}(p \,\|\, m) + \tfrac12\,\mathrm{KL}(q \,\|\, m), \quad p = e^{a},\ q = e^{b},\ m = \tfrac12 (p + q)",
         r"0 \le \ell \le \log 2 \ \text{(nats; divide by } \log 2 \text{ for bits)}",
@@ -196,9 +194,9 @@ def _log_row(q1):
         "PyTorch": (
             "no built-in loss; for (N, C) rows of log-probabilities a, b: "
             "`log_m = torch.logaddexp(a, b) - math.log(2)`, then "
-            "`loss = 0.5 * F.kl_div(log_m, a, reduction=\"batchmean\", log_target=True)"
-            " + 0.5 * F.kl_div(log_m, b, reduction=\"batchmean\", log_target=True)` "
-            "(with `kl_div`'s default `\"mean\"` it is JS/C)"
+            '`loss = 0.5 * F.kl_div(log_m, a, reduction="batchmean", log_target=True)'
+            ' + 0.5 * F.kl_div(log_m, b, reduction="batchmean", log_target=True)` '
+            '(with `kl_div`\'s default `"mean"` it is JS/C)'
         ),
     },
     references=("Lin, Divergence Measures Based on the Shannon Entropy (1991)",),
@@ -213,7 +211,7 @@ def _log_row(q1):
         ),
     ),
     differentiable=("log_probs", "target_log_probs"),
-    reduction_note="`\"mean\"` sums over the class axis and averages over the rows N, as `kl_div`.",
+    reduction_note='`"mean"` sums over the class axis and averages over the rows N, as `kl_div`.',
     curve=Curve(
         x_label="logit z₁ of the prediction p = softmax([0, z₁])",
         x_range=(-8.0, 8.0),
@@ -228,7 +226,10 @@ def _log_row(q1):
     ),
     extremes=(
         # disjoint supports (JS = log 2), p within 1e-16 of one-hot, p = 0 exactly (a = -800)
-        ([[[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]], [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]]], {}),
+        (
+            [[[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]], [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]]],
+            {},
+        ),
     ),
 )
 def js_div(log_probs, target_log_probs):
@@ -277,8 +278,10 @@ def js_div(log_probs, target_log_probs):
     x = log_probs - target_log_probs  # exact where p ≈ q
     value = (0.5 * (p + q) * _js_gap(0.5 * np.abs(x))).sum(axis=-1)
     # + 0.0 turns the -0.0 of p_c = 0 (times a negative log-ratio) into 0.0
-    grads = {"log_probs": 0.5 * p * _log_ratio_to_mixture(x) + 0.0,
-             "target_log_probs": 0.5 * q * _log_ratio_to_mixture(-x) + 0.0}
+    grads = {
+        "log_probs": 0.5 * p * _log_ratio_to_mixture(x) + 0.0,
+        "target_log_probs": 0.5 * q * _log_ratio_to_mixture(-x) + 0.0,
+    }
     return value, grads
 
 
@@ -318,7 +321,7 @@ _LABELS_OR_TARGET = replace(LABELS_OR_DISTRIBUTION, sample=_sample_distribution,
             "even where the loss is finite. `cross_entropy` returns 0 there.",
         ),
     ),
-    reduction_note="`\"mean\"` sums over the class axis and averages over the rows N.",
+    reduction_note='`"mean"` sums over the class axis and averages over the rows N.',
     curve=Curve(
         x_label="predicted p₁ (two classes: p = (1 − p₁, p₁))",
         x_range=(0.03, 0.97),
@@ -333,8 +336,13 @@ _LABELS_OR_TARGET = replace(LABELS_OR_DISTRIBUTION, sample=_sample_distribution,
         y_limits=(0, 3.6),
     ),
     extremes=(
-        ([[[1e-15, 1 - 1e-15, 0.0], [0.5, 0.5, 0.0], [1e-300, 0.25, 0.75]],
-          [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.25, 0.75]]], {}),
+        (
+            [
+                [[1e-15, 1 - 1e-15, 0.0], [0.5, 0.5, 0.0], [1e-300, 0.25, 0.75]],
+                [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.25, 0.75]],
+            ],
+            {},
+        ),
         ([[[1e-15, 1 - 1e-15, 0.0], [1e-300, 0.25, 0.75], [1.0, 0.0, 0.0]], [0, 2, 0]], {}),
     ),
 )
@@ -433,7 +441,7 @@ def _distillation(student_logits, teacher_logits, temperature):
 @class_axis_loss(
     explore={"temperature": (1.0, 10.0)},
     family="divergence",
-    aliases=('distillation loss',),  # names readers search for
+    aliases=("distillation loss",),  # names readers search for
     formula=(
         r"\ell(z_s, z_t) = T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big), \quad p^{T} = \mathrm{softmax}(z / T)",
         r"\ell(z_s, z_t, y) = \alpha\, T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big) + (1 - \alpha)\, \mathrm{CE}\big(\mathrm{softmax}(z_s), y\big) \quad \text{(with labels)}",
@@ -446,11 +454,11 @@ def _distillation(student_logits, teacher_logits, temperature):
     use_case="Knowledge distillation: train a student on a teacher's temperature-softened probabilities (Hinton et al.).",
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "T² · F.kl_div(log p_s, log p_t, reduction=\"batchmean\", log_target=True), with p = F.softmax(z / T)",
+        "PyTorch": 'T² · F.kl_div(log p_s, log p_t, reduction="batchmean", log_target=True), with p = F.softmax(z / T)',
         "Keras": "no built-in loss (Keras' distillation example combines KLDivergence with a student loss)",
     },
     references=("Hinton, Vinyals & Dean, Distilling the Knowledge in a Neural Network (2015)",),
-    reduction_note="`\"mean\"` sums over the class axis and averages over the rows N (PyTorch's `\"batchmean\"`).",
+    reduction_note='`"mean"` sums over the class axis and averages over the rows N (PyTorch\'s `"batchmean"`).',
     curve=Curve(
         x_label="student logit z₁ (z_s = [0, z₁]; teacher z_t = [0, 2])",
         x_range=(-6.0, 8.0),
@@ -466,11 +474,20 @@ def _distillation(student_logits, teacher_logits, temperature):
     # (rows where student and teacher nearly agree are in the accuracy grid: there the gradient
     # is below the finite differences' own error)
     extremes=(
-        ([[[1e4, -1e4, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
-          [[-1e4, 1e4, 0.0], [0.0, 0.0, 0.0], [2.0, -1.0, 0.5]]], {}),
-        ([[[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
-          [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]]],
-         {"temperature": 4.0, "labels": np.array([1, 0, 2]), "alpha": 0.3}),
+        (
+            [
+                [[1e4, -1e4, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+                [[-1e4, 1e4, 0.0], [0.0, 0.0, 0.0], [2.0, -1.0, 0.5]],
+            ],
+            {},
+        ),
+        (
+            [
+                [[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
+                [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]],
+            ],
+            {"temperature": 4.0, "labels": np.array([1, 0, 2]), "alpha": 0.3},
+        ),
         # huge T: T²·KL → ½ Var(z_s − z_t), from a KL of 1e-30 (which cancels in KL = log Σ − Σ)
         # and a T² that overflows (T = 1e155)
         ([[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]], {"temperature": 1e15}),
@@ -524,6 +541,7 @@ def knowledge_distillation(student_logits, teacher_logits, *, temperature=2.0, l
     if labels is None:
         return value, grad
     y = as_label_array(labels, "labels")
-    ce, ce_grad, _ = _label_cross_entropy(log_softmax(student_logits), y, "labels",
-                                          np.ones(student_logits.shape[-1]), 0.0, None)
+    ce, ce_grad, _ = _label_cross_entropy(
+        log_softmax(student_logits), y, "labels", np.ones(student_logits.shape[-1]), 0.0, None
+    )
     return alpha * value + (1.0 - alpha) * ce, alpha * grad + (1.0 - alpha) * ce_grad

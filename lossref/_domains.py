@@ -71,7 +71,9 @@ def _probability(value: object, name: str) -> np.ndarray:
     return arr
 
 
-def log_probabilities(value: object, name: str, *, hint: str = "did you pass logits or probabilities?") -> np.ndarray:
+def log_probabilities(
+    value: object, name: str, *, hint: str = "did you pass logits or probabilities?"
+) -> np.ndarray:
     """Validate log-probabilities (<= 0); ``hint`` ends the error with the likely mistake."""
     arr = as_float_array(value, name)
     if (arr > 0).any():
@@ -85,7 +87,9 @@ def _sign_label(value: object, name: str) -> np.ndarray:
     arr = as_float_array(value, name)
     if not np.isin(arr, (-1.0, 1.0)).all():
         bad = arr[~np.isin(arr, (-1.0, 1.0))].flat[0]
-        raise ValueError(f"{name} must be -1 or +1; got {float(bad)!r} (convert {{0, 1}} labels with 2*y - 1)")
+        raise ValueError(
+            f"{name} must be -1 or +1; got {float(bad)!r} (convert {{0, 1}} labels with 2*y - 1)"
+        )
     return arr
 
 
@@ -115,18 +119,33 @@ def _sample_log_distribution(rng: np.random.Generator, shape: tuple[int, ...]) -
 
 
 _REAL_STRESS = (0.0, 1e-300, -1e-300, 1e-12, -1e-12, 1e-6, 0.1, -0.5, 1.0, -3.0, 30.0, -700.0, 1e4, -1e8)
-_LOGIT_ROWS = ((0.0, 0.0, 0.0), (1e4, 0.0, -1e4), (40.0, 0.0, 1.0), (-745.0, 0.0, 0.0),
-               (1e-12, 0.0, 0.0), (2.0, -1.0, 0.5), (-30.0, 30.0, 0.0))
+_LOGIT_ROWS = (
+    (0.0, 0.0, 0.0),
+    (1e4, 0.0, -1e4),
+    (40.0, 0.0, 1.0),
+    (-745.0, 0.0, 0.0),
+    (1e-12, 0.0, 0.0),
+    (2.0, -1.0, 0.5),
+    (-30.0, 30.0, 0.0),
+)
 # rows whose entries sum to exactly 1 in binary (1 - 2⁻⁵⁰ and 2⁻⁵⁰ are exact), so the true
 # answer does not hinge on how the sum rounds
 _DISTRIBUTION_ROWS = ((1.0, 0.0, 0.0), (0.25, 0.25, 0.5), (1 - 2**-50, 2**-50, 0.0), (0.0, 0.25, 0.75))
 
 REAL = Domain("ℝ", as_float_array, lambda rng, shape: rng.normal(scale=2.0, size=shape), stress=_REAL_STRESS)
-_NOT_PROBABILITIES = ((1.5, ValueError, "must be probabilities in [0, 1]"), (-0.25, ValueError, "must be probabilities in [0, 1]"))
+_NOT_PROBABILITIES = (
+    (1.5, ValueError, "must be probabilities in [0, 1]"),
+    (-0.25, ValueError, "must be probabilities in [0, 1]"),
+)
 
-PROBABILITY = Domain("[0, 1]", _probability, lambda rng, shape: rng.uniform(0.02, 0.98, size=shape),
-                     invalid=_NOT_PROBABILITIES, fd_step=unit_interval_step,
-                     stress=(0.0, 1e-300, 1e-15, 1e-6, 0.1, 0.5, 0.9, 1 - 1e-6, 1 - 1e-15, 1.0))
+PROBABILITY = Domain(
+    "[0, 1]",
+    _probability,
+    lambda rng, shape: rng.uniform(0.02, 0.98, size=shape),
+    invalid=_NOT_PROBABILITIES,
+    fd_step=unit_interval_step,
+    stress=(0.0, 1e-300, 1e-15, 1e-6, 0.1, 0.5, 0.9, 1 - 1e-6, 1 - 1e-15, 1.0),
+)
 LOG_PROBABILITY = Domain(
     "(−∞, 0], the log of a distribution over the last axis",
     log_probabilities,
@@ -134,21 +153,38 @@ LOG_PROBABILITY = Domain(
     has_class_axis=True,
     invalid=((0.25, ValueError, "must be log-probabilities (<= 0)"),),
     # log_softmax of some of the logit rows: normalised to within an ulp
-    stress=((-1.0986122886681098, -1.0986122886681098, -1.0986122886681098), (0.0, -1e4, -2e4),
-            (-1.5796578428307375e-17, -40.0, -39.0), (-745.6931471805599, -0.6931471805599453, -0.6931471805599453),
-            (-0.24131129665715703, -3.241311296657157, -1.7413112966571571)),
+    stress=(
+        (-1.0986122886681098, -1.0986122886681098, -1.0986122886681098),
+        (0.0, -1e4, -2e4),
+        (-1.5796578428307375e-17, -40.0, -39.0),
+        (-745.6931471805599, -0.6931471805599453, -0.6931471805599453),
+        (-0.24131129665715703, -3.241311296657157, -1.7413112966571571),
+    ),
     # stay below 0, and keep exp(a) summing to 1 within the 1e-6 that kl_div allows (losses
     # are linear in a, so the small step costs no truncation error)
     fd_step=lambda x: min(1e-7, 0.3 * float((-x).min())),
 )
-LOGITS = Domain("real, shape (..., C): classes on the last axis", as_float_array,
-                lambda rng, shape: rng.normal(scale=2.0, size=shape), has_class_axis=True, stress=_LOGIT_ROWS)
-SIGN_LABEL = Domain("{−1, +1}", _sign_label, lambda rng, shape: rng.choice([-1.0, 1.0], size=shape),
-                    invalid=((0.0, ValueError, "must be -1 or +1"), (2.0, ValueError, "must be -1 or +1")),
-                    stress=(-1.0, 1.0))
-BINARY_TARGET = Domain("[0, 1] (hard 0/1 or soft labels)", _probability,
-                       lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
-                       invalid=_NOT_PROBABILITIES, stress=(0.0, 1.0, 0.3))
+LOGITS = Domain(
+    "real, shape (..., C): classes on the last axis",
+    as_float_array,
+    lambda rng, shape: rng.normal(scale=2.0, size=shape),
+    has_class_axis=True,
+    stress=_LOGIT_ROWS,
+)
+SIGN_LABEL = Domain(
+    "{−1, +1}",
+    _sign_label,
+    lambda rng, shape: rng.choice([-1.0, 1.0], size=shape),
+    invalid=((0.0, ValueError, "must be -1 or +1"), (2.0, ValueError, "must be -1 or +1")),
+    stress=(-1.0, 1.0),
+)
+BINARY_TARGET = Domain(
+    "[0, 1] (hard 0/1 or soft labels)",
+    _probability,
+    lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
+    invalid=_NOT_PROBABILITIES,
+    stress=(0.0, 1.0, 0.3),
+)
 
 
 def _sample_predicted_distribution(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -158,11 +194,18 @@ def _sample_predicted_distribution(rng: np.random.Generator, shape: tuple[int, .
     return e / e.sum(axis=-1, keepdims=True)
 
 
-DISTRIBUTION = Domain("probabilities over the last axis (rows sum to 1)", _distribution,
-                      _sample_predicted_distribution, has_class_axis=True, invalid=_NOT_PROBABILITIES,
-                      stress=_DISTRIBUTION_ROWS,
-                      # rows must still sum to 1 within 1e-6: a step of at most 1e-7
-                      fd_step=lambda x: unit_interval_step(x, cap=1e-4))
+DISTRIBUTION = Domain(
+    "probabilities over the last axis (rows sum to 1)",
+    _distribution,
+    _sample_predicted_distribution,
+    has_class_axis=True,
+    invalid=_NOT_PROBABILITIES,
+    stress=_DISTRIBUTION_ROWS,
+    # rows must still sum to 1 within 1e-6: a step of at most 1e-7
+    fd_step=lambda x: unit_interval_step(x, cap=1e-4),
+)
+
+
 def _sample_labels(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     # Label domains get the logits' shape (..., C) and drop the class axis.
     return rng.integers(0, shape[-1], size=shape[:-1])
@@ -170,7 +213,9 @@ def _sample_labels(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarr
 
 _BAD_LABELS = ((10**6, ValueError, "must be in [0, "), (-3, ValueError, "must be in [0, "))
 
-CLASS_LABEL = Domain("integers in [0, C)", as_label_array, _sample_labels, invalid=_BAD_LABELS, stress=(0, 1, 2))
+CLASS_LABEL = Domain(
+    "integers in [0, C)", as_label_array, _sample_labels, invalid=_BAD_LABELS, stress=(0, 1, 2)
+)
 LABELS_OR_DISTRIBUTION = Domain(
     "integers in [0, C), or probabilities over the last axis",
     _labels_or_distribution,
@@ -220,8 +265,17 @@ VECTORS = Domain(
     invalid=((np.inf, ValueError, "contains inf"),),
     # orthogonal, parallel (exact multiples), opposite, huge (x² overflows), tiny (x² underflows
     # below ε), of norm² ≈ ε, and zero
-    stress=((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (1.0, 2.0, 3.0), (2.0, 4.0, 6.0), (-1.0, -2.0, -3.0),
-            (3.0, -2.0, 0.5), (1e200, -1e200, 3e199), (1e-200, 3e-200, 0.0), (1e-6, 0.0, 0.0),
-            (0.0, 0.0, 0.0)),
+    stress=(
+        (1.0, 0.0, 0.0),
+        (0.0, 1.0, 0.0),
+        (1.0, 2.0, 3.0),
+        (2.0, 4.0, 6.0),
+        (-1.0, -2.0, -3.0),
+        (3.0, -2.0, 0.5),
+        (1e200, -1e200, 3e199),
+        (1e-200, 3e-200, 0.0),
+        (1e-6, 0.0, 0.0),
+        (0.0, 0.0, 0.0),
+    ),
     fd_step=_vector_step,
 )

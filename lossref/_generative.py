@@ -31,7 +31,7 @@ FEATURES = Domain(
 )
 # decoder outputs and data: probabilities for reconstruction="bce" (checked by the loss), reals for "mse"
 RECONSTRUCTION = Domain(
-    "[0, 1] with reconstruction=\"bce\" (ℝ with \"mse\"), shape (..., D)",
+    '[0, 1] with reconstruction="bce" (ℝ with "mse"), shape (..., D)',
     _has_feature_axis,
     lambda rng, shape: rng.uniform(0.05, 0.95, size=shape),
     has_class_axis=True,
@@ -78,7 +78,7 @@ def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
         "PyTorch": "F.binary_cross_entropy_with_logits(d_r, ones) + F.binary_cross_entropy_with_logits(d_f, zeros) (minimax)",
         "Keras": "BinaryCrossentropy(from_logits=True) on real (label 1) plus on fake (label 0)",
         "TF-GAN": "tfgan.losses.modified_discriminator_loss, least_squares_discriminator_loss, "
-                  "wasserstein_discriminator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
+        "wasserstein_discriminator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
     },
     references=_GAN_REFERENCES,
     curve=Curve(
@@ -99,8 +99,8 @@ def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
         ([[1e4, -1e4, 0.5, 3.0], [-1e4, 1e4, -0.5, -2.5]], {"variant": "hinge"}),
     ),
     invalid=(({"variant": "wgan"}, ValueError, "variant must be one of"),),
-    reduction_note="`\"mean\"` divides by the number of (real, fake) pairs N (by Σw with `weights=`): "
-                   "the mean over real samples plus the mean over fake samples.",
+    reduction_note='`"mean"` divides by the number of (real, fake) pairs N (by Σw with `weights=`): '
+    "the mean over real samples plus the mean over fake samples.",
 )
 def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
     """GAN discriminator (critic) loss on raw outputs for real and generated samples.
@@ -169,7 +169,7 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
         "PyTorch": "F.binary_cross_entropy_with_logits(d_f, ones) (non-saturating)",
         "Keras": "BinaryCrossentropy(from_logits=True)(ones, d_f) (non-saturating)",
         "TF-GAN": "tfgan.losses.modified_generator_loss (non-saturating), minimax_generator_loss, "
-                  "least_squares_generator_loss, wasserstein_generator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
+        "least_squares_generator_loss, wasserstein_generator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
     },
     references=_GAN_REFERENCES,
     curve=Curve(
@@ -180,8 +180,12 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
         grad_label="gradient ∂ℓ_G/∂d_f (hinge = wasserstein)",
         y_limits=(-6.0, 8.0),
     ),
-    variants=({"variant": "saturating"}, {"variant": "least_squares"}, {"variant": "wasserstein"},
-              {"variant": "hinge"}),
+    variants=(
+        {"variant": "saturating"},
+        {"variant": "least_squares"},
+        {"variant": "wasserstein"},
+        {"variant": "hinge"},
+    ),
     extremes=(
         ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, -745.0]], {}),
         ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, 745.0]], {"variant": "saturating"}),
@@ -245,7 +249,7 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
 @class_axis_loss(
     explore={"beta": (0.1, 5.0)},
     family="generative",
-    aliases=('ELBO', 'VAE loss'),  # names readers search for
+    aliases=("ELBO", "VAE loss"),  # names readers search for
     formula=(
         r"\ell = \mathrm{rec}(\hat x, x) + \beta \cdot \tfrac12 \sum_{j} \big(\mu_j^2 + e^{s_j} - s_j - 1\big), \quad s_j = \log\sigma_j^2",
         r"\mathrm{rec}_{\mathrm{bce}} = -\sum_i \big[x_i \log \hat x_i + (1 - x_i)\log(1 - \hat x_i)\big]",
@@ -259,7 +263,7 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
     use_case="Train a variational autoencoder with a diagonal Gaussian encoder and a standard normal prior.",
     equivalents={
         "PyTorch": "F.binary_cross_entropy(x_recon, x, reduction='sum') "
-                   "- 0.5 * torch.sum(1 + log_var - mu**2 - log_var.exp()) (per batch: divide by N)",
+        "- 0.5 * torch.sum(1 + log_var - mu**2 - log_var.exp()) (per batch: divide by N)",
         "Keras": "the VAE example's reconstruction_loss + kl_loss (written by hand)",
     },
     references=(
@@ -270,8 +274,12 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
     curve=Curve(
         x_label="latent mean μ (one latent, log σ² = 0; x̂ = x)",
         x_range=(-3.0, 3.0),
-        args=lambda x: (np.full(x.shape + (1,), 0.5), np.full(x.shape + (1,), 0.5), x[..., None],
-                        np.zeros(x.shape + (1,))),
+        args=lambda x: (
+            np.full(x.shape + (1,), 0.5),
+            np.full(x.shape + (1,), 0.5),
+            x[..., None],
+            np.zeros(x.shape + (1,)),
+        ),
         series=tuple((f"β = {b:g}", {}, {"beta": b, "reconstruction": "mse"}) for b in (0.5, 1.0, 4.0)),
         component=lambda g, args: g[..., 0],
         grad_label="gradient ∂ℓ/∂μ = βμ",
@@ -282,18 +290,31 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
     differentiable=("x_recon", "mu", "log_var"),
     fd_step=lambda **hyper: 1e-5,
     extremes=(
-        ([[[1e-3, 1 - 1e-3, 0.5], [0.3, 0.7, 0.999]], [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]],
-          [[1e8, -1e-300, 0.0], [30.0, 0.0, -1e4]], [[700.0, -1e4, 1e-12], [-745.0, 0.0, 30.0]]], {}),
-        ([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 2.0]],
-          [[1e8, 0.0, 1.0], [1.0, 2.0, 3.0]], [[700.0, -1e4, 0.0], [1e-12, -1e-12, 5.0]]],
-         {"reconstruction": "mse", "beta": 4.0}),
+        (
+            [
+                [[1e-3, 1 - 1e-3, 0.5], [0.3, 0.7, 0.999]],
+                [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]],
+                [[1e8, -1e-300, 0.0], [30.0, 0.0, -1e4]],
+                [[700.0, -1e4, 1e-12], [-745.0, 0.0, 30.0]],
+            ],
+            {},
+        ),
+        (
+            [
+                [[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]],
+                [[-1e8, 1e8, 0.0], [0.0, 3.0, 2.0]],
+                [[1e8, 0.0, 1.0], [1.0, 2.0, 3.0]],
+                [[700.0, -1e4, 0.0], [1e-12, -1e-12, 5.0]],
+            ],
+            {"reconstruction": "mse", "beta": 4.0},
+        ),
     ),
     invalid=(
         ({"beta": -1.0}, ValueError, "beta must be >= 0"),
         ({"reconstruction": "l1"}, ValueError, "reconstruction must be one of"),
     ),
-    reduction_note="`\"mean\"` divides by the number of samples N (rows; by Σw with `weights=`); "
-                   "within a sample both terms are *summed* over their dimensions.",
+    reduction_note='`"mean"` divides by the number of samples N (rows; by Σw with `weights=`); '
+    "within a sample both terms are *summed* over their dimensions.",
 )
 def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
     """Negative evidence lower bound of a VAE with a Gaussian encoder and an N(0, I) prior.
@@ -338,8 +359,11 @@ def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
             rec = 0.0 - (xlogy(x, x_recon) + xlog1py(1.0 - x, -x_recon))
             # (p − x)/(p(1 − p)): no cancellation between −x/p and (1 − x)/(1 − p); at hard labels
             # the limits 1/(1 − p) (x = 0) and −1/p (x = 1) also hold at the other edge
-            g_rec = np.where(x == 0, 1.0 / (1.0 - x_recon),
-                             np.where(x == 1, -1.0 / x_recon, (x_recon - x) / (x_recon * (1.0 - x_recon))))
+            g_rec = np.where(
+                x == 0,
+                1.0 / (1.0 - x_recon),
+                np.where(x == 1, -1.0 / x_recon, (x_recon - x) / (x_recon * (1.0 - x_recon))),
+            )
     else:
         rec = (x_recon - x) ** 2
         g_rec = 2.0 * (x_recon - x)
@@ -359,7 +383,7 @@ def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "smooth"),
     equivalents={
         "PyTorch": "F.mse_loss(noise_pred, noise) (the same number when every row has D entries)",
-        "diffusers": "F.mse_loss(model_pred.float(), target.float(), reduction=\"mean\") in the training scripts (v0.40.0, examples/text_to_image/train_text_to_image.py)",
+        "diffusers": 'F.mse_loss(model_pred.float(), target.float(), reduction="mean") in the training scripts (v0.40.0, examples/text_to_image/train_text_to_image.py)',
     },
     references=(
         "Ho, Jain & Abbeel, Denoising Diffusion Probabilistic Models (2020)",
@@ -373,11 +397,9 @@ def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
         component=lambda g, args: g[..., 0],
         grad_label="gradient ∂ℓ/∂ε̂",
     ),
-    extremes=(
-        ([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]], {}),
-    ),
-    reduction_note="`\"mean\"` divides by the number of samples N (rows; by Σw with `weights=`); "
-                   "each sample's loss is already the mean over its D features, so the total is the mean over all entries.",
+    extremes=(([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]], {}),),
+    reduction_note='`"mean"` divides by the number of samples N (rows; by Σw with `weights=`); '
+    "each sample's loss is already the mean over its D features, so the total is the mean over all entries.",
 )
 def diffusion_noise_mse(noise_pred, noise):
     """DDPM's "simple" loss: squared error of the predicted noise, averaged over each sample's features.

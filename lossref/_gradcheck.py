@@ -102,4 +102,6 @@ def gradcheck(f, grad, x, *, rtol=1e-6, atol=1e-9, step=1e-3, relative=True):
     # relative to the larger of |numeric| and atol/rtol: a gradient near 0 is judged by atol
     rel = err / np.maximum(np.abs(numeric), atol / rtol)
     ok = bool(np.all(err <= atol + rtol * np.abs(numeric)))
-    return GradcheckResult(ok, float(err.max()), float(rel.max()), tuple(int(i) for i in worst), analytic, numeric)
+    return GradcheckResult(
+        ok, float(err.max()), float(rel.max()), tuple(int(i) for i in worst), analytic, numeric
+    )

@@ -30,9 +30,7 @@ def _class_weights(class_weights, num_classes, name="class_weights"):
         return np.ones(num_classes)
     w = as_float_array(class_weights, name)
     if w.shape != (num_classes,):
-        raise ValueError(
-            f"{name} must have shape ({num_classes},), one per class; got {w.shape}"
-        )
+        raise ValueError(f"{name} must have shape ({num_classes},), one per class; got {w.shape}")
     if (w < 0).any():
         raise ValueError(f"{name} must be >= 0")
     if not w.any():  # every sample would weigh 0: a zero loss, or a mean of nothing
@@ -53,7 +51,9 @@ def _check_labels(labels, logits, name, ignore_index):
             f"{name} has shape {labels.shape} but {logits.shape[:-1]} was expected "
             f"(the shape of the first argument {logits.shape} without its class axis)"
         )
-    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer))):
+    if ignore_index is not None and (
+        isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer))
+    ):
         raise TypeError(f"ignore_index must be an int or None, got {type(ignore_index).__name__}")
     keep = np.ones(labels.shape, bool) if ignore_index is None else labels != ignore_index
     bad = labels[keep & ((labels < 0) | (labels >= logits.shape[-1]))]
@@ -100,9 +100,9 @@ def _label_cross_entropy(log_p, labels, name, w, eps, ignore_index):
     log_p_y = _pick(log_p, labels)
     smooth = -(log_p * w).sum(axis=-1) / num_classes
     value = (1.0 - eps) * w_y * (0.0 - log_p_y) + eps * np.where(keep, smooth, 0.0)
-    grad = (1.0 - eps) * w_y[..., None] * _p_minus_onehot(log_p, labels, log_p_y) + (
-        eps / num_classes
-    ) * (w.sum() * np.exp(log_p) - w) * keep[..., None]
+    grad = (1.0 - eps) * w_y[..., None] * _p_minus_onehot(log_p, labels, log_p_y) + (eps / num_classes) * (
+        w.sum() * np.exp(log_p) - w
+    ) * keep[..., None]
     return value, grad, w_y
 
 

@@ -24,9 +24,18 @@ SCORE_LISTS = Domain(
     # saturated and tied rows; a large common offset; two items close together far below the
     # top one, and a low item between two high ones (where one shared log-sum-exp frame loses
     # ε·|s| of absolute accuracy in a suffix)
-    stress=((0.0, 0.0, 0.0), (1e4, 0.0, -1e4), (40.0, 0.0, 1.0), (-745.0, 0.0, 0.0), (1e-12, 0.0, 0.0),
-            (2.0, -1.0, 0.5), (-30.0, 30.0, 0.0), (10001.0, 1e4, 9999.5), (0.0, -1e4, -9999.0),
-            (0.0, -1e4, 1e-3)),
+    stress=(
+        (0.0, 0.0, 0.0),
+        (1e4, 0.0, -1e4),
+        (40.0, 0.0, 1.0),
+        (-745.0, 0.0, 0.0),
+        (1e-12, 0.0, 0.0),
+        (2.0, -1.0, 0.5),
+        (-30.0, 30.0, 0.0),
+        (10001.0, 1e4, 9999.5),
+        (0.0, -1e4, -9999.0),
+        (0.0, -1e4, 1e-3),
+    ),
 )
 RELEVANCE = Domain(
     "real relevance labels, the shape of scores: a higher label ranks higher",
@@ -35,8 +44,19 @@ RELEVANCE = Domain(
     has_class_axis=True,
     invalid=((np.inf, ValueError, "contains inf"),),
     # every order of three items, ties, and labels whose softmax saturates
-    stress=((2.0, 1.0, 0.0), (0.0, 1.0, 2.0), (1.0, 2.0, 0.0), (2.0, 0.0, 1.0), (0.0, 2.0, 1.0), (1.0, 0.0, 2.0),
-            (1.0, 1.0, 0.0), (0.0, 0.0, 0.0), (1e4, 0.0, -1e4), (40.0, 0.0, 1.0), (-745.0, 0.0, 0.0)),
+    stress=(
+        (2.0, 1.0, 0.0),
+        (0.0, 1.0, 2.0),
+        (1.0, 2.0, 0.0),
+        (2.0, 0.0, 1.0),
+        (0.0, 2.0, 1.0),
+        (1.0, 0.0, 2.0),
+        (1.0, 1.0, 0.0),
+        (0.0, 0.0, 0.0),
+        (1e4, 0.0, -1e4),
+        (40.0, 0.0, 1.0),
+        (-745.0, 0.0, 0.0),
+    ),
 )
 
 
@@ -94,10 +114,29 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
     ),
     # saturated scores and labels (softmax of ±1e4), ties, a large common offset
     extremes=(
-        ([[[1e4, 0.0, -1e4], [-1e4, 0.0, 1e4], [1e4, 1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [10001.0, 1e4, 9999.5]],
-          [[1e4, 0.0, -1e4], [1e4, 0.0, -1e4], [1.0, 1.0, 0.0], [3.0, 0.0, 1.0], [0.0, 0.0, 0.0], [2.0, 1.0, 0.0]]], {}),
+        (
+            [
+                [
+                    [1e4, 0.0, -1e4],
+                    [-1e4, 0.0, 1e4],
+                    [1e4, 1e4, 0.0],
+                    [0.0, 0.0, 0.0],
+                    [40.0, 0.0, 1.0],
+                    [10001.0, 1e4, 9999.5],
+                ],
+                [
+                    [1e4, 0.0, -1e4],
+                    [1e4, 0.0, -1e4],
+                    [1.0, 1.0, 0.0],
+                    [3.0, 0.0, 1.0],
+                    [0.0, 0.0, 0.0],
+                    [2.0, 1.0, 0.0],
+                ],
+            ],
+            {},
+        ),
     ),
-    reduction_note="`\"mean\"` divides by the number of lists N (by Σw with `weights=`).",
+    reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
 )
 def listnet(scores, labels):
     """ListNet (top-one): the cross-entropy from softmax(labels) to softmax(scores), per list.
@@ -195,12 +234,31 @@ def _suffix_log_odds(t):
     # saturated lists in and against the label order, tied labels and tied scores, a large
     # common offset, and a low item between two high ones
     extremes=(
-        ([[[1e4, 0.0, -1e4], [-1e4, 0.0, 1e4], [1e4, 1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0],
-           [10001.0, 1e4, 9999.5], [0.0, -1e4, 1e-3]],
-          [[2.0, 1.0, 0.0], [2.0, 1.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 2.0], [3.0, 0.0, 1.0],
-           [2.0, 1.0, 0.0]]], {}),
+        (
+            [
+                [
+                    [1e4, 0.0, -1e4],
+                    [-1e4, 0.0, 1e4],
+                    [1e4, 1e4, 0.0],
+                    [0.0, 0.0, 0.0],
+                    [40.0, 0.0, 1.0],
+                    [10001.0, 1e4, 9999.5],
+                    [0.0, -1e4, 1e-3],
+                ],
+                [
+                    [2.0, 1.0, 0.0],
+                    [2.0, 1.0, 0.0],
+                    [1.0, 1.0, 0.0],
+                    [1.0, 1.0, 1.0],
+                    [0.0, 1.0, 2.0],
+                    [3.0, 0.0, 1.0],
+                    [2.0, 1.0, 0.0],
+                ],
+            ],
+            {},
+        ),
     ),
-    reduction_note="`\"mean\"` divides by the number of lists N (by Σw with `weights=`).",
+    reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
 )
 def listmle(scores, labels):
     """ListMLE: the Plackett–Luce negative log-likelihood of the ranking given by the labels.

@@ -12,7 +12,7 @@ from ._math import sigmoid, softplus
 @elementwise_loss(
     explore={"margin": (0.0, 3.0)},
     family="margin",
-    aliases=('SVM loss',),  # names readers search for
+    aliases=("SVM loss",),  # names readers search for
     formula=r"\ell(f, y) = \max(0,\ m - y f), \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -y & y f < m \\ 0 & y f \ge m \end{cases}",
     domain={"scores": REAL, "labels": SIGN_LABEL},
@@ -21,7 +21,7 @@ from ._math import sigmoid, softplus
     equivalents={
         "Keras": "keras.losses.Hinge() (converts {0, 1} labels to ±1)",
         "optax": "jnp.mean(optax.losses.hinge_loss(scores, labels))",
-        "scikit-learn": "sklearn.metrics.hinge_loss(y_true, scores); SGDClassifier(loss=\"hinge\")",
+        "scikit-learn": 'sklearn.metrics.hinge_loss(y_true, scores); SGDClassifier(loss="hinge")',
         "PyTorch": "no direct equivalent (nn.HingeEmbeddingLoss is a different loss)",
     },
     references=("Cortes & Vapnik, Support-Vector Networks (1995)",),
@@ -41,12 +41,8 @@ from ._math import sigmoid, softplus
     ),
     variants=({"margin": 0.0}, {"margin": 2.0}),
     kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
-    extremes=(
-        ([[1e4, -1e4, 1e-300], [1.0, 1.0, -1.0]], {}),
-    ),
-    invalid=(
-        ({'margin': -1.0}, ValueError, 'margin must be >= 0'),
-    ),
+    extremes=(([[1e4, -1e4, 1e-300], [1.0, 1.0, -1.0]], {}),),
+    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
 )
 def hinge(scores, labels, *, margin=1.0):
     """Binary hinge loss on raw scores with ±1 labels.
@@ -94,7 +90,7 @@ def _margin_curve(series=(("", {}, {}),), x_range=(-3.0, 3.0), y_limits=None):
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "Keras": "keras.losses.SquaredHinge() (m = 1; converts {0, 1} labels to ±1)",
-        "scikit-learn": "LinearSVC(loss=\"squared_hinge\") (the default); SGDClassifier(loss=\"squared_hinge\")",
+        "scikit-learn": 'LinearSVC(loss="squared_hinge") (the default); SGDClassifier(loss="squared_hinge")',
         "PyTorch": "no loss class: torch.clamp(m - y * f, min=0) ** 2",
     },
     references=(
@@ -105,8 +101,7 @@ def _margin_curve(series=(("", {}, {}),), x_range=(-3.0, 3.0), y_limits=None):
         Difference(
             "keras-squared-hinge-01-labels",
             "Keras",
-            "Keras maps {0, 1} labels to ±1 before squaring. `lossref` raises instead; "
-            "convert with 2y − 1.",
+            "Keras maps {0, 1} labels to ±1 before squaring. `lossref` raises instead; convert with 2y − 1.",
         ),
     ),
     curve=_margin_curve(tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 2.0)), y_limits=(0, 10)),
@@ -117,9 +112,7 @@ def _margin_curve(series=(("", {}, {}),), x_range=(-3.0, 3.0), y_limits=None):
         ([[1e4, -1e4, 1e-300, 3.0, 1.0], [1.0, 1.0, -1.0, -1.0, 1.0]], {}),
         ([[1e8, -1e8, 1e-12], [-1.0, -1.0, 1.0]], {"margin": 0.0}),
     ),
-    invalid=(
-        ({"margin": -1.0}, ValueError, "margin must be >= 0"),
-    ),
+    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
 )
 def squared_hinge(scores, labels, *, margin=1.0):
     """Squared hinge loss on raw scores with ±1 labels: the hinge, squared.
@@ -186,10 +179,10 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
     use_case="Multiclass SVMs and max-margin classifiers on raw class scores with integer labels.",
     properties=("non_negative", "convex"),
     equivalents={
-        "PyTorch": "torch.nn.MultiMarginLoss(p=p, margin=m, weight=w) is variant=\"weston_watkins\"; no Crammer–Singer loss",
+        "PyTorch": 'torch.nn.MultiMarginLoss(p=p, margin=m, weight=w) is variant="weston_watkins"; no Crammer–Singer loss',
         "optax": "jnp.mean(optax.losses.multiclass_hinge_loss(scores, labels)): Crammer–Singer with m = 1",
         "scikit-learn": "sklearn.metrics.hinge_loss(y_true, scores, labels=…): Crammer–Singer with m = 1; "
-                        "LinearSVC(multi_class=\"crammer_singer\")",
+        'LinearSVC(multi_class="crammer_singer")',
         "Keras": "keras.losses.CategoricalHinge() is not Crammer–Singer (see below)",
     },
     references=(
@@ -209,8 +202,10 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
         x_label="true-class score f_y (other scores 0, −0.5)",
         grad_label="gradient ∂ℓ/∂f_y",
         x_range=(-2.0, 2.5),
-        args=lambda x: (np.stack([x, np.zeros_like(x), np.full_like(x, -0.5)], axis=-1),
-                        np.zeros(x.shape, dtype=np.int64)),
+        args=lambda x: (
+            np.stack([x, np.zeros_like(x), np.full_like(x, -0.5)], axis=-1),
+            np.zeros(x.shape, dtype=np.int64),
+        ),
         series=(
             ("Crammer–Singer", {}, {}),
             ("Crammer–Singer, p = 2", {}, {"p": 2}),
@@ -227,13 +222,16 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
         {"variant": "weston_watkins", "class_weights": np.array([0.5, 2.0, 1.0, 3.0]), "margin": 0.0},
     ),
     kink_distance=_multiclass_kinks,
-    reduction_note="`\"mean\"` divides by the number of samples N (by Σw with `weights=`); "
-                   "`class_weights` scale each sample's loss but do not enter the denominator, as in PyTorch's "
-                   "`MultiMarginLoss` (unlike its `CrossEntropyLoss`, which divides by Σ w_y).",
+    reduction_note='`"mean"` divides by the number of samples N (by Σw with `weights=`); '
+    "`class_weights` scale each sample's loss but do not enter the denominator, as in PyTorch's "
+    "`MultiMarginLoss` (unlike its `CrossEntropyLoss`, which divides by Σ w_y).",
     extremes=(
         ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1.0, 2.0, 2.0], [40.0, 0.0, 1.0]], [0, 0, 0, 2]], {}),
         ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.0, -1e-300]], [0, 2, 1]], {"p": 2}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.5, -3.0]], [0, 0, 1]], {"variant": "weston_watkins", "p": 2}),
+        (
+            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.5, -3.0]], [0, 0, 1]],
+            {"variant": "weston_watkins", "p": 2},
+        ),
     ),
     invalid=(
         ({"margin": -1.0}, ValueError, "margin must be >= 0"),
@@ -342,8 +340,10 @@ def _multilabel_kinks(scores, targets):
         x_label="target-class score f₀ (other scores 0, −1)",
         grad_label="gradient ∂ℓ/∂f₀",
         x_range=(-2.0, 2.5),
-        args=lambda x, t=(1.0, 0.0, 0.0): (np.stack([x, np.zeros_like(x), -np.ones_like(x)], axis=-1),
-                                            np.broadcast_to(np.asarray(t), x.shape + (3,))),
+        args=lambda x, t=(1.0, 0.0, 0.0): (
+            np.stack([x, np.zeros_like(x), -np.ones_like(x)], axis=-1),
+            np.broadcast_to(np.asarray(t), x.shape + (3,)),
+        ),
         series=(
             ("targets {0}", {"t": (1.0, 0.0, 0.0)}, {}),
             ("targets {0, 1}", {"t": (1.0, 1.0, 0.0)}, {}),
@@ -352,8 +352,13 @@ def _multilabel_kinks(scores, targets):
     ),
     kink_distance=_multilabel_kinks,
     extremes=(
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0], [1e-300, 0.0, -1e-300]],
-          [[1.0, 0.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]], {}),
+        (
+            [
+                [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0], [1e-300, 0.0, -1e-300]],
+                [[1.0, 0.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0]],
+            ],
+            {},
+        ),
     ),
 )
 def multilabel_margin(scores, targets):
@@ -403,7 +408,7 @@ def multilabel_margin(scores, targets):
         "PyTorch": "torch.nn.SoftMarginLoss()",
         "Keras": "keras.losses.BinaryCrossentropy(from_logits=True) with labels (y + 1) / 2",
         "optax": "jnp.mean(optax.losses.sigmoid_binary_cross_entropy(f, (y + 1) / 2))",
-        "scikit-learn": "SGDClassifier(loss=\"log_loss\"), LogisticRegression (labels any two classes)",
+        "scikit-learn": 'SGDClassifier(loss="log_loss"), LogisticRegression (labels any two classes)',
     },
     references=("Friedman, Hastie & Tibshirani, Additive Logistic Regression (2000)",),
     differences=(
@@ -416,9 +421,7 @@ def multilabel_margin(scores, targets):
         ),
     ),
     curve=_margin_curve(x_range=(-4.0, 4.0)),
-    extremes=(
-        ([[1e4, -1e4, 40.0, -40.0, 0.0, 1e-300, 700.0], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]], {}),
-    ),
+    extremes=(([[1e4, -1e4, 40.0, -40.0, 0.0, 1e-300, 700.0], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]], {}),),
 )
 def soft_margin(scores, labels):
     """Soft-margin (logistic) loss on raw scores with ±1 labels.
@@ -456,7 +459,7 @@ _EXP_LIMIT = 709.782712893384  # log of the largest float64: e^{-y f} overflows 
     use_case="Boosting: AdaBoost is forward stagewise minimisation of the exponential loss.",
     properties=("non_negative", "convex", "smooth"),
     equivalents={
-        "scikit-learn": "GradientBoostingClassifier(loss=\"exponential\") (labels y₀₁ = (y + 1) / 2)",
+        "scikit-learn": 'GradientBoostingClassifier(loss="exponential") (labels y₀₁ = (y + 1) / 2)',
         "PyTorch": "no loss class: torch.exp(-y * f)",
     },
     references=(
@@ -464,9 +467,7 @@ _EXP_LIMIT = 709.782712893384  # log of the largest float64: e^{-y f} overflows 
         "Friedman, Hastie & Tibshirani, Additive Logistic Regression (2000)",
     ),
     curve=_margin_curve(x_range=(-2.0, 3.0)),
-    extremes=(
-        ([[705.0, -709.0, 1e4, -1e4, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0]], {}),
-    ),
+    extremes=(([[705.0, -709.0, 1e4, -1e4, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0]], {}),),
 )
 def exponential(scores, labels):
     """Exponential loss on raw scores with ±1 labels (AdaBoost).
@@ -500,10 +501,10 @@ def exponential(scores, labels):
     gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -2y\, \max(0,\ 1 - y f) & y f \ge -1 \\ -4y & y f < -1 \end{cases}",
     domain={"scores": REAL, "labels": SIGN_LABEL},
     use_case="Linear classifiers that need a smooth loss whose pull from a misclassified point is capped "
-             "(|∂ℓ/∂f| ≤ 4; the squared hinge's grows) and rough probabilities (SGDClassifier).",
+    "(|∂ℓ/∂f| ≤ 4; the squared hinge's grows) and rough probabilities (SGDClassifier).",
     properties=("non_negative", "convex", "smooth", "bounded_gradient"),
     equivalents={
-        "scikit-learn": "SGDClassifier(loss=\"modified_huber\")",
+        "scikit-learn": 'SGDClassifier(loss="modified_huber")',
         "PyTorch": "no loss class: the formula with torch.where",
     },
     references=(
@@ -511,10 +512,10 @@ def exponential(scores, labels):
     ),
     curve=_margin_curve(x_range=(-3.0, 2.5)),
     # C¹, but the second derivative jumps at y f = 1 and y f = -1
-    kink_distance=lambda scores, labels: np.minimum(np.abs(1.0 - labels * scores), np.abs(1.0 + labels * scores)),
-    extremes=(
-        ([[1e4, -1e4, 1e8, -1e8, -1.0, 1.0, 1e-300], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]], {}),
+    kink_distance=lambda scores, labels: np.minimum(
+        np.abs(1.0 - labels * scores), np.abs(1.0 + labels * scores)
     ),
+    extremes=(([[1e4, -1e4, 1e8, -1e8, -1.0, 1.0, 1e-300], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]], {}),),
 )
 def modified_huber(scores, labels):
     """Modified Huber loss on raw scores with ±1 labels (scikit-learn's SGDClassifier).

@@ -11,7 +11,9 @@ from .examples import EXAMPLE
 def _images(value, name):
     arr = as_float_array(value, name)
     if arr.ndim < 2:
-        raise ValueError(f"{name} must have a batch axis and at least one feature axis, shape (B, ...); got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have a batch axis and at least one feature axis, shape (B, ...); got shape {arr.shape}"
+        )
     return arr
 
 
@@ -25,19 +27,21 @@ IMAGES = Domain(
 )
 
 
-
-
 def _features(feature_fn, x, name):
     feats = feature_fn(x)
     if not isinstance(feats, (list, tuple)) or not feats:
-        raise TypeError(f"feature_fn must return a non-empty list of arrays (one per layer); got {type(feats).__name__}")
+        raise TypeError(
+            f"feature_fn must return a non-empty list of arrays (one per layer); got {type(feats).__name__}"
+        )
     out = []
     for i, f in enumerate(feats):
         # NaN or inf features, or an empty layer (n_l = 0 entries: w_l / n_l), would make the
         # loss NaN without a word: name the layer instead
         f = as_float_array(f, f"feature_fn({name}) layer {i}")
         if f.ndim < 1 or f.shape[0] != x.shape[0]:
-            raise ValueError(f"feature_fn({name}) layer {i} has shape {f.shape}; its first axis must be the batch ({x.shape[0]})")
+            raise ValueError(
+                f"feature_fn({name}) layer {i} has shape {f.shape}; its first axis must be the batch ({x.shape[0]})"
+            )
         out.append(f)
     return out
 
@@ -50,7 +54,7 @@ def _curve_args(x):
 
 @class_axis_loss(
     family="generative",
-    aliases=('LPIPS',),  # names readers search for
+    aliases=("LPIPS",),  # names readers search for
     formula=(
         r"\ell = \sum_{l} \frac{w_l}{n_l} \lVert \phi_l(\hat y) - \phi_l(y) \rVert_2^2, \qquad n_l = \text{entries of layer } l \text{ per sample (} C_l H_l W_l \text{)}",
     ),
@@ -72,15 +76,24 @@ def _curve_args(x):
         x_label="ŷ₁: first of three pixels (target 0, 0, 0)",
         x_range=(-4.0, 4.0),
         args=_curve_args,
-        series=(("both layers", {}, {}), ("edges only", {}, {"layer_weights": (1.0, 0.0)}),
-                ("tanh only", {}, {"layer_weights": (0.0, 1.0)})),
+        series=(
+            ("both layers", {}, {}),
+            ("edges only", {}, {"layer_weights": (1.0, 0.0)}),
+            ("tanh only", {}, {"layer_weights": (0.0, 1.0)}),
+        ),
         component=lambda g, args: g[..., 0],
         grad_label="∂ℓ/∂ŷ₁",
     ),
     variants=({"layer_weights": (0.25, 2.0)},),
     # entries of 1e8 (tanh saturated: its derivative underflows to 0), 1e-300 and a zero row
     extremes=(
-        ([[[1e8, -1e8, 3.0], [1e-300, 0.0, -1e-300], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 1e-300, 0.0], [0.0, 0.0, 0.0]]], {}),
+        (
+            [
+                [[1e8, -1e8, 3.0], [1e-300, 0.0, -1e-300], [0.0, 0.0, 0.0]],
+                [[0.0, 0.0, 0.0], [0.0, 1e-300, 0.0], [0.0, 0.0, 0.0]],
+            ],
+            {},
+        ),
         ([[[30.0, -30.0, 1e-8, 0.5]], [[-30.0, 30.0, 0.0, 0.5]]], {"layer_weights": (0.0, 3.0)}),
     ),
     invalid=(
@@ -90,9 +103,17 @@ def _curve_args(x):
         ({"layer_weights": (np.nan, 1.0)}, ValueError, "layer_weights contains NaN"),
         ({"layer_weights": [[1.0, 2.0], [3.0]]}, ValueError, "layer_weights is ragged"),
         ({"feature_fn": lambda x: [x, x[:, :0]]}, ValueError, "feature_fn(y_pred) layer 1 is empty"),
-        ({"feature_fn": lambda x: [x, np.full_like(x, np.inf)]}, ValueError, "feature_fn(y_pred) layer 1 contains inf"),
+        (
+            {"feature_fn": lambda x: [x, np.full_like(x, np.inf)]},
+            ValueError,
+            "feature_fn(y_pred) layer 1 contains inf",
+        ),
         ({"feature_fn": lambda x: [x, x * np.nan]}, ValueError, "feature_fn(y_pred) layer 1 contains NaN"),
-        ({"layer_weights": (1.0,)}, ValueError, "layer_weights has 1 entries but feature_fn returned 2 layers"),
+        (
+            {"layer_weights": (1.0,)},
+            ValueError,
+            "layer_weights has 1 entries but feature_fn returned 2 layers",
+        ),
         ({"feature_fn": "vgg"}, TypeError, "feature_fn must be callable"),
         ({"feature_fn": lambda x: x}, TypeError, "feature_fn must return a non-empty list of arrays"),
     ),
@@ -126,7 +147,9 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
         (0.580026, 0.580026)
     """
     if not callable(feature_fn):
-        raise TypeError(f"feature_fn must be callable (a network returning a list of layer outputs); got {feature_fn!r}")
+        raise TypeError(
+            f"feature_fn must be callable (a network returning a list of layer outputs); got {feature_fn!r}"
+        )
     if feature_vjp is not None and not callable(feature_vjp):
         raise TypeError(f"feature_vjp must be callable or None; got {feature_vjp!r}")
     if y_true.shape != y_pred.shape:
@@ -136,7 +159,9 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
     # NaN and inf are errors that name layer_weights
     weights = np.ones(len(pred)) if layer_weights is None else as_float_array(layer_weights, "layer_weights")
     if weights.shape != (len(pred),):
-        raise ValueError(f"layer_weights has {weights.size} entries but feature_fn returned {len(pred)} layers")
+        raise ValueError(
+            f"layer_weights has {weights.size} entries but feature_fn returned {len(pred)} layers"
+        )
     if (weights < 0).any():
         raise ValueError(f"layer_weights must be >= 0; got {weights.tolist()}")
     values = np.zeros(y_pred.shape[0])
@@ -152,11 +177,14 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
 
     def backward():  # only for .grad: a value-only call never runs the user's VJP
         if feature_vjp is None:
-            raise TypeError("perceptual needs feature_vjp= for a gradient (the vector–Jacobian product of feature_fn)")
+            raise TypeError(
+                "perceptual needs feature_vjp= for a gradient (the vector–Jacobian product of feature_fn)"
+            )
         grad = as_float_array(feature_vjp(y_pred, cotangents), "the result of feature_vjp")
         if grad.shape != y_pred.shape:
-            raise ValueError(f"feature_vjp returned shape {grad.shape}; it must return the shape of y_pred {y_pred.shape}")
+            raise ValueError(
+                f"feature_vjp returned shape {grad.shape}; it must return the shape of y_pred {y_pred.shape}"
+            )
         return grad
 
     return values, backward
-

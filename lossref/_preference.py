@@ -15,7 +15,10 @@ from ._math import sigmoid, softplus
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
-    partial(log_probabilities, hint="pass the summed log-probability of the response, not a logit or a probability"),
+    partial(
+        log_probabilities,
+        hint="pass the summed log-probability of the response, not a logit or a probability",
+    ),
     # summed token log-probabilities of a response: well below 0, so a finite-difference
     # step never crosses into positive values
     lambda rng, shape: rng.uniform(-60.0, -1.0, size=shape),
@@ -25,6 +28,7 @@ SEQUENCE_LOG_PROB = Domain(
     # 4⁴ points per hyperparameter variant
     stress=(0.0, -0.75, -40.0, -1e4),
 )
+
 
 @elementwise_loss(
     explore={"margin": (0.0, 3.0)},
@@ -91,7 +95,7 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
 @elementwise_loss(
     explore={"beta": (0.02, 1.0, "log"), "label_smoothing": (0.0, 0.45)},
     family="preference",
-    aliases=('direct preference optimization',),  # names readers search for
+    aliases=("direct preference optimization",),  # names readers search for
     formula=(
         r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",
         r"\ell = (1-\varepsilon)\,\mathrm{softplus}(-\beta h) + \varepsilon\,\mathrm{softplus}(\beta h)",
@@ -109,8 +113,8 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
         "PyTorch": "-F.logsigmoid(beta * h) (no built-in)",
         "TRL": (
             "v1.9.0 (`trl/trainer/dpo_config.py`, `dpo_trainer.py`): "
-            "`DPOTrainer(args=DPOConfig(loss_type=[\"sigmoid\"], beta=β))` for ε = 0 only: since "
-            "v0.29.0 `\"sigmoid\"` ignores `label_smoothing` (up to v0.28.0 it was this cDPO ε)"
+            '`DPOTrainer(args=DPOConfig(loss_type=["sigmoid"], beta=β))` for ε = 0 only: since '
+            'v0.29.0 `"sigmoid"` ignores `label_smoothing` (up to v0.28.0 it was this cDPO ε)'
         ),
     },
     references=(
@@ -122,11 +126,11 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
             "trl-dpo-label-smoothing",
             "TRL",
             "In TRL v1.9.0 (`trl/trainer/dpo_trainer.py`; the same since v0.29.0) `loss_type` is a "
-            "list of `DPOConfig` fields and `\"sigmoid\"` is −log σ(βh) whatever `label_smoothing` "
-            "is: `lossref`'s ε = 0. The smoothing is read only by `\"robust\"` (rDPO: "
+            'list of `DPOConfig` fields and `"sigmoid"` is −log σ(βh) whatever `label_smoothing` '
+            'is: `lossref`\'s ε = 0. The smoothing is read only by `"robust"` (rDPO: '
             "[(1 − ε)·softplus(−βh) − ε·softplus(βh)] / (1 − 2ε), an unbiased estimate that can be "
-            "negative, not cDPO), `\"exo_pair\"` and `\"aot\"` (cDPO's form on sorted log-ratio "
-            "differences). Up to v0.28.0 `\"sigmoid\"` with `label_smoothing=ε` was `lossref`'s cDPO.",
+            'negative, not cDPO), `"exo_pair"` and `"aot"` (cDPO\'s form on sorted log-ratio '
+            'differences). Up to v0.28.0 `"sigmoid"` with `label_smoothing=ε` was `lossref`\'s cDPO.',
         ),
     ),
     curve=Curve(
@@ -144,10 +148,24 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
     variants=({"beta": 0.5, "label_smoothing": 0.1}, {"beta": 1.0, "label_smoothing": 0.3}),
     differentiable=("policy_chosen_logps", "policy_rejected_logps"),
     extremes=(
-        ([[-1e4, -1.0, -700.0, -5.0, -2.0], [-1.0, -1e4, -0.5, -5.0, -2.0],
-          [-1.0, -1e4, -1e-300, 0.0, -1e4], [-1e4, -1.0, -800.0, 0.0, -1e4]], {}),
-        ([[-1e4, -1.0, -700.0, -5.0], [-1.0, -1e4, -0.5, -5.0],
-          [-1.0, -1e4, -1e-300, 0.0], [-1e4, -1.0, -800.0, 0.0]], {"beta": 1.0, "label_smoothing": 0.1}),
+        (
+            [
+                [-1e4, -1.0, -700.0, -5.0, -2.0],
+                [-1.0, -1e4, -0.5, -5.0, -2.0],
+                [-1.0, -1e4, -1e-300, 0.0, -1e4],
+                [-1e4, -1.0, -800.0, 0.0, -1e4],
+            ],
+            {},
+        ),
+        (
+            [
+                [-1e4, -1.0, -700.0, -5.0],
+                [-1.0, -1e4, -0.5, -5.0],
+                [-1.0, -1e4, -1e-300, 0.0],
+                [-1e4, -1.0, -800.0, 0.0],
+            ],
+            {"beta": 1.0, "label_smoothing": 0.1},
+        ),
     ),
     invalid=(
         ({"beta": 0.0}, ValueError, "beta must be > 0"),
@@ -155,8 +173,15 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
         ({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 0.5)"),
     ),
 )
-def dpo(policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps, *,
-        beta=0.1, label_smoothing=0.0):
+def dpo(
+    policy_chosen_logps,
+    policy_rejected_logps,
+    reference_chosen_logps,
+    reference_rejected_logps,
+    *,
+    beta=0.1,
+    label_smoothing=0.0,
+):
     """Direct Preference Optimization loss (Rafailov et al. 2023), with cDPO label smoothing.
 
     h is how much more the policy than the frozen reference prefers the chosen response
@@ -207,7 +232,7 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
 @elementwise_loss(
     explore={"clip_eps": (0.05, 0.5)},
     family="preference",
-    aliases=('PPO', 'clipped surrogate objective'),  # names readers search for
+    aliases=("PPO", "clipped surrogate objective"),  # names readers search for
     formula=(
         r"\rho = e^{\log\pi_\theta(a|s) - \log\pi_{\mathrm{old}}(a|s)}",
         r"\ell = -\min\big(\rho A,\ \mathrm{clip}(\rho, 1-\epsilon, 1+\epsilon)\,A\big)",
@@ -221,7 +246,9 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
         "Stable-Baselines3": "PPO(clip_range=0.2) policy loss (v2.8.0, `stable_baselines3/ppo/ppo.py`; it normalises the advantages per minibatch by default)",
         "TRL": "`trl.experimental.ppo` policy loss with `PPOConfig(cliprange=0.2)` (v1.9.0, `trl/experimental/ppo/ppo_trainer.py`)",
     },
-    references=("Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017)",),
+    references=(
+        "Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017)",
+    ),
     curve=Curve(
         x_label="log-ratio log π_θ − log π_old",
         x_range=(-0.7, 0.7),
@@ -236,8 +263,14 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
     variants=({"clip_eps": 0.1},),
     kink_distance=_ppo_kink_distance,
     extremes=(
-        ([[0.0, -700.0, 5.0, -3.0, 1.0, 0.0], [-700.0, 0.0, 5.0, -3.0, 1.1, -40.0],
-          [-1.0, 1e8, -1e8, 0.0, 2.0, 1e-300]], {}),
+        (
+            [
+                [0.0, -700.0, 5.0, -3.0, 1.0, 0.0],
+                [-700.0, 0.0, 5.0, -3.0, 1.1, -40.0],
+                [-1.0, 1e8, -1e8, 0.0, 2.0, 1e-300],
+            ],
+            {},
+        ),
         ([[0.0, -700.0, -0.5, 0.5], [-700.0, 0.0, 0.0, 0.0], [-1e-3, 1e8, -1e8, 1e8]], {"clip_eps": 0.3}),
     ),
     invalid=(

@@ -107,6 +107,7 @@ _POSITIVE_TARGET = Domain(
 
 # --- Poisson ------------------------------------------------------------------------------
 
+
 def _stirling(y):
     """y log y − y + ½ log(2πy) where y > 1, else 0: PyTorch's `full=True` term."""
     big = y > 1
@@ -133,7 +134,7 @@ def _stirling(y):
         "Keras": "keras.losses.Poisson() takes the rate, ε = 1e-7: poisson_nll(rate, y, log_input=False, eps=1e-7)",
         "TensorFlow": "tf.nn.log_poisson_loss(y, log_rate, compute_full_loss=False) (exp(c) − y·c; checked in tensorflow/python/ops/nn_impl.py at commit 00343a48)",
         "scikit-learn": "HalfPoissonLoss (sklearn._loss, log link) is the default poisson_nll; "
-                        "mean_poisson_deviance is tweedie_deviance(power=1)",
+        "mean_poisson_deviance is tweedie_deviance(power=1)",
     },
     references=(
         "Nelder & Wedderburn, Generalized Linear Models (1972)",
@@ -238,6 +239,7 @@ def poisson_nll(y_pred, y_true, *, log_input=True, full=False, eps=1e-8):
 
 # --- Gaussian -----------------------------------------------------------------------------
 
+
 def _two_sum(a, b):
     """(s, e) with s = fl(a + b) and s + e = a + b exactly (Knuth)."""
     s = a + b
@@ -312,8 +314,8 @@ def _variance_derivative(r, r_err, v):
             "the shape of `mean`: pass `np.broadcast_to(var, mean.shape)`.",
         ),
     ),
-    reduction_note="`\"mean\"` divides by the number of elements N, as PyTorch's `GaussianNLLLoss` "
-                   "(by Σw with `weights=`; PyTorch has no weights).",
+    reduction_note='`"mean"` divides by the number of elements N, as PyTorch\'s `GaussianNLLLoss` '
+    "(by Σw with `weights=`; PyTorch has no weights).",
     curve=Curve(
         x_label="residual μ − y",
         x_range=(-3.0, 3.0),
@@ -323,7 +325,14 @@ def _variance_derivative(r, r_err, v):
     ),
     variants=({"full": True}, {"eps": 1e-2}),
     extremes=(
-        ([[1e8, -1e8, 0.0, 1e-300, 3.0, 1e150], [0.0, 0.0, 0.0, 0.0, -3.0, -1e150], [1e-300, 1e300, 1e-7, 2e-6, 1e-3, 1e300]], {}),
+        (
+            [
+                [1e8, -1e8, 0.0, 1e-300, 3.0, 1e150],
+                [0.0, 0.0, 0.0, 0.0, -3.0, -1e150],
+                [1e-300, 1e300, 1e-7, 2e-6, 1e-3, 1e300],
+            ],
+            {},
+        ),
         ([[1e8, 2.0, 0.0], [-1e8, 0.0, 1.0], [1e-3, 1e-300, 1e300]], {"full": True, "eps": 1e-2}),
     ),
     invalid=(
@@ -402,8 +411,11 @@ def _power_difference(y, mu, L, q):
     if q == 0:
         return L
     small = np.abs(q * L) < 1
-    return np.where(small, np.power(mu, q) * np.expm1(np.where(small, q * L, 0.0)) / q,
-                    (np.power(y, q) - np.power(mu, q)) / q)
+    return np.where(
+        small,
+        np.power(mu, q) * np.expm1(np.where(small, q * L, 0.0)) / q,
+        (np.power(y, q) - np.power(mu, q)) / q,
+    )
 
 
 def _y_mu_power(y, mu, a):
@@ -444,12 +456,18 @@ def _tweedie_positive(y, mu, p):
     else:
         small = np.abs(a * L) < 1
         y_mu_a = _y_mu_power(y, mu, a)
-        y_part = np.where(small, y_mu_a * np.expm1(np.where(small, a * L, 0.0)) / a, (np.power(y, b) - y_mu_a) / a)
+        y_part = np.where(
+            small, y_mu_a * np.expm1(np.where(small, a * L, 0.0)) / a, (np.power(y, b) - y_mu_a) / a
+        )
     far = 2.0 * (y_part - _power_difference(y, mu, L, b))
     if not np.isfinite(far).all():
         # a power overflowed: sklearn's three terms overflow only with the deviance, and
         # inf − inf (NaN) there is an overflowed deviance, which is >= 0
-        three = 2.0 * (np.power(y, b) / (a * b) - _y_mu_power(y, mu, a) / a + np.power(mu, b) / b) if a * b else far
+        three = (
+            2.0 * (np.power(y, b) / (a * b) - _y_mu_power(y, mu, a) / a + np.power(mu, b) / b)
+            if a * b
+            else far
+        )
         far = np.where(np.isfinite(far), far, np.where(np.isnan(three), np.inf, three))
     return np.where(series, near, far)
 
@@ -479,7 +497,9 @@ def _tweedie(mu, y, p):
 def _tweedie_power(power):
     p = real_scalar(power, "power")
     if 0 < p < 1:
-        raise ValueError(f"power must be <= 0 or >= 1 (no Tweedie distribution has 0 < power < 1); got {power}")
+        raise ValueError(
+            f"power must be <= 0 or >= 1 (no Tweedie distribution has 0 < power < 1); got {power}"
+        )
     return p
 
 
@@ -503,8 +523,7 @@ def _mean_curve(series, x_range, x_label="predicted mean μ (target y = 1)"):
     )
 
 
-_SKLEARN_REDUCTION = ("`\"mean\"` divides by N; with `weights=` by Σw, exactly scikit-learn's "
-                      "`sample_weight`.")
+_SKLEARN_REDUCTION = '`"mean"` divides by N; with `weights=` by Σw, exactly scikit-learn\'s `sample_weight`.'
 
 
 @elementwise_loss(
@@ -517,12 +536,12 @@ _SKLEARN_REDUCTION = ("`\"mean\"` divides by N; with `weights=` by Σw, exactly 
     gradient=r"\frac{\partial d_p}{\partial \mu} = \frac{2(\mu - y)}{\mu^{p}}",
     domain={"y_pred": _MEAN, "y_true": _TWEEDIE_TARGET},
     use_case="Non-negative, right-skewed targets with exact zeros (insurance claims, rainfall, sales): "
-             "the deviance of a Tweedie GLM.",
+    "the deviance of a Tweedie GLM.",
     properties=("non_negative", "zero_iff_equal", "smooth"),
     equivalents={
         "scikit-learn": "sklearn.metrics.mean_tweedie_deviance(y_true, y_pred, power=p) (default power=0)",
         "LightGBM / XGBoost": (
-            "objective=\"tweedie\" / \"reg:tweedie\" (LightGBM v4.6.0 "
+            'objective="tweedie" / "reg:tweedie" (LightGBM v4.6.0 '
             "`src/objective/regression_objective.hpp`, XGBoost v3.4.1 `src/objective/regression_obj.cu`; "
             "log link, variance power 1.5 by default). Their gradient is taken in the raw score "
             "η = log μ: −yμ^{1−p} + μ^{2−p} = μ·(∂d/∂μ)/2, the η-gradient of d/2; their metric "
@@ -542,9 +561,17 @@ _SKLEARN_REDUCTION = ("`\"mean\"` divides by N; with `weights=` by Σw, exactly 
         ),
     ),
     reduction_note=_SKLEARN_REDUCTION,
-    curve=_mean_curve(tuple((f"p = {p:g}", {}, {"power": p}) for p in (0.0, 1.0, 1.5, 2.0, 3.0)),
-                      x_range=(0.5, 3.0)),
-    variants=({"power": 0.0}, {"power": 1.0}, {"power": 2.0}, {"power": 3.0}, {"power": -1.0}, {"power": 1.001}),
+    curve=_mean_curve(
+        tuple((f"p = {p:g}", {}, {"power": p}) for p in (0.0, 1.0, 1.5, 2.0, 3.0)), x_range=(0.5, 3.0)
+    ),
+    variants=(
+        {"power": 0.0},
+        {"power": 1.0},
+        {"power": 2.0},
+        {"power": 3.0},
+        {"power": -1.0},
+        {"power": 1.001},
+    ),
     extremes=(
         ([[1e-300, 1e300, 1.0 + 2**-40, 0.5, 1e6, 2.0], [0.0, 1e300, 1.0, 1e-300, 2.0, 2.0]], {}),
         ([[1e-100, 1e100, 1 - 2**-45, 3.0], [1e100, 1e-100, 1.0, 3.0]], {"power": 2.0}),
@@ -599,19 +626,20 @@ def tweedie_deviance(y_pred, y_true, *, power=1.5):
     gradient=r"\frac{\partial d}{\partial \mu} = \frac{2(\mu - y)}{\mu^{2}}",
     domain={"y_pred": _POSITIVE_MEAN, "y_true": _POSITIVE_TARGET},
     use_case="Positive, right-skewed targets whose spread grows with their mean (costs, durations): "
-             "errors count relative to the target.",
+    "errors count relative to the target.",
     properties=("non_negative", "zero_iff_equal", "smooth"),
     equivalents={
         "scikit-learn": "sklearn.metrics.mean_gamma_deviance(y_true, y_pred), "
-                        "or mean_tweedie_deviance(y_true, y_pred, power=2)",
+        "or mean_tweedie_deviance(y_true, y_pred, power=2)",
     },
     references=("McCullagh & Nelder, Generalized Linear Models, 2nd ed. (1989), §8",),
     reduction_note=_SKLEARN_REDUCTION,
-    curve=_mean_curve(tuple((f"y = {y:g}", {"y": y}, {}) for y in (0.5, 1.0, 2.0)), x_range=(0.5, 5.0),
-                      x_label="predicted mean μ"),
-    extremes=(
-        ([[1e-300, 1e300, 1 + 2**-40, 1e-100, 3.0], [1e-295, 1e-300, 1.0, 1e100, 3.0]], {}),
+    curve=_mean_curve(
+        tuple((f"y = {y:g}", {"y": y}, {}) for y in (0.5, 1.0, 2.0)),
+        x_range=(0.5, 5.0),
+        x_label="predicted mean μ",
     ),
+    extremes=(([[1e-300, 1e300, 1 + 2**-40, 1e-100, 3.0], [1e-295, 1e-300, 1.0, 1e100, 3.0]], {}),),
 )
 def gamma_deviance(y_pred, y_true):
     """Gamma deviance, as scikit-learn's ``mean_gamma_deviance`` (arguments reversed).

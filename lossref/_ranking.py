@@ -55,8 +55,11 @@ def _cosine_parts(x1, x2, eps):
     u2, nu2, r2, rho2, n2 = _scaled(x2, eps)
     dot = (u1 * u2).sum(axis=-1)
     cos = dot * rho1 * rho2
-    return cos, _cosine_gradient(u1, nu1, r1, rho1, n1, u2, rho2, dot), \
-        _cosine_gradient(u2, nu2, r2, rho2, n2, u1, rho1, dot)
+    return (
+        cos,
+        _cosine_gradient(u1, nu1, r1, rho1, n1, u2, rho2, dot),
+        _cosine_gradient(u2, nu2, r2, rho2, n2, u1, rho1, dot),
+    )
 
 
 _TORCH_EPS = float(np.float32(1e-12))  # PyTorch's EPSILON in Loss.cpp is a C++ float
@@ -145,12 +148,22 @@ def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
     # the accuracy grid: there the loss bends on a scale of √ε, or the gradient is below the
     # finite differences' own error.)
     extremes=(
-        ([[[1e200, -1e200, 3e199], [1e4, 1.0, -1e4], [1e4, 1.0, -1e4], [3.0, -2.0, 0.5]],
-          [[1.0, 2.0, -3.0], [1e-4, 2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]],
-          [1.0, -1.0, 1.0, -1.0]], {}),
-        ([[[1e200, -1e200, 3e199], [1.0, 2.0, 3.0]],
-          [[1e-200, 2e-200, 3e-200], [3e-200, 2e-200, 1e-200]],
-          [-1.0, 1.0]], {"margin": -0.5, "eps": 0.0}),
+        (
+            [
+                [[1e200, -1e200, 3e199], [1e4, 1.0, -1e4], [1e4, 1.0, -1e4], [3.0, -2.0, 0.5]],
+                [[1.0, 2.0, -3.0], [1e-4, 2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]],
+                [1.0, -1.0, 1.0, -1.0],
+            ],
+            {},
+        ),
+        (
+            [
+                [[1e200, -1e200, 3e199], [1.0, 2.0, 3.0]],
+                [[1e-200, 2e-200, 3e-200], [3e-200, 2e-200, 1e-200]],
+                [-1.0, 1.0],
+            ],
+            {"margin": -0.5, "eps": 0.0},
+        ),
     ),
     invalid=(
         ({"margin": 1.5}, ValueError, "margin must be in [-1, 1]"),
@@ -248,9 +261,7 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
         ([[1e4, -1e4, 1e-300, 3.0, 1e8], [-1e4, 1e4, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0]], {}),
         ([[1e4, 0.25, 2.0], [1e4, 0.5, -2.0], [1.0, -1.0, 1.0]], {"margin": 1.0}),
     ),
-    invalid=(
-        ({"margin": -1.0}, ValueError, "margin must be >= 0"),
-    ),
+    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
 )
 def margin_ranking(x1, x2, labels, *, margin=0.0):
     """Margin ranking loss (PyTorch's MarginRankingLoss) on two scores and a ±1 label.
@@ -279,7 +290,10 @@ def margin_ranking(x1, x2, labels, *, margin=0.0):
     non_negative(margin=margin)
     slack = -labels * (x1 - x2) + margin  # PyTorch's order of operations
     active = slack > 0
-    return np.where(active, slack, 0.0), {"x1": np.where(active, -labels, 0.0), "x2": np.where(active, labels, 0.0)}
+    return np.where(active, slack, 0.0), {
+        "x1": np.where(active, -labels, 0.0),
+        "x2": np.where(active, labels, 0.0),
+    }
 
 
 # scores as REAL, with a shorter stress list: the grid is its square times four targets and two
@@ -315,7 +329,7 @@ PAIR_PROBABILITY = Domain(
         "Rax": (
             "rax.pairwise_logistic_loss(scores, labels) (v0.4.0, `rax/_src/losses.py`: every pair with "
             "y_i > y_j of a list, P̄ = 1, σ_s = 1; its default `reduce_fn=jnp.mean` averages over the "
-            "valid pairs of the whole batch, which is `lossref`'s `\"mean\"` over those pairs)"
+            'valid pairs of the whole batch, which is `lossref`\'s `"mean"` over those pairs)'
         ),
     },
     references=(
@@ -337,15 +351,24 @@ PAIR_PROBABILITY = Domain(
     differentiable=("scores_i", "scores_j"),
     # saturated pairs both ways, differences of 2e8, ties with every target, soft targets
     extremes=(
-        ([[1e4, -1e4, 1e4, 1e8, 0.0, 1e-300, 40.0, 3.0], [-1e4, 1e4, -1e4, -1e8, 0.0, 0.0, 0.0, 3.0],
-          [1.0, 1.0, 0.0, 0.5, 0.5, 0.3, 1.0, 0.0]], {}),
-        ([[1e4, -1e4, 1.0, 700.0, 2.0], [-1e4, 1e4, 0.0, -45.0, 2.0], [0.0, 0.5, 1.0, 1.0, 1.0]], {"sigma": 2.5}),
+        (
+            [
+                [1e4, -1e4, 1e4, 1e8, 0.0, 1e-300, 40.0, 3.0],
+                [-1e4, 1e4, -1e4, -1e8, 0.0, 0.0, 0.0, 3.0],
+                [1.0, 1.0, 0.0, 0.5, 0.5, 0.3, 1.0, 0.0],
+            ],
+            {},
+        ),
+        (
+            [[1e4, -1e4, 1.0, 700.0, 2.0], [-1e4, 1e4, 0.0, -45.0, 2.0], [0.0, 0.5, 1.0, 1.0, 1.0]],
+            {"sigma": 2.5},
+        ),
     ),
     invalid=(
         ({"sigma": 0.0}, ValueError, "sigma must be > 0"),
         ({"sigma": -1.0}, ValueError, "sigma must be > 0"),
     ),
-    reduction_note="`\"mean\"` divides by the number of pairs N (by Σw with `weights=`).",
+    reduction_note='`"mean"` divides by the number of pairs N (by Σw with `weights=`).',
 )
 def ranknet(scores_i, scores_j, targets, *, sigma=1.0):
     """RankNet: cross-entropy between a target and the modelled probability that i ranks above j.
@@ -382,8 +405,9 @@ def ranknet(scores_i, scores_j, targets, *, sigma=1.0):
     # Near a tie target it is ½·tanh(z/2) − (P̄ − ½) instead (P̄ − ½ is exact for P̄ in
     # [¼, ¾]): for P̄ = ½ that keeps its relative accuracy as z → 0, where σ(z) rounds to ½.
     middle = np.abs(targets - 0.5) <= 0.25
-    difference = np.where(middle, 0.5 * np.tanh(0.5 * z) - (targets - 0.5),
-                          (1.0 - targets) * sigmoid(z) - targets * sigmoid(-z))
+    difference = np.where(
+        middle, 0.5 * np.tanh(0.5 * z) - (targets - 0.5), (1.0 - targets) * sigmoid(z) - targets * sigmoid(-z)
+    )
     g = float(sigma) * difference
     return value, {"scores_i": g + 0.0, "scores_j": -g + 0.0}
 
@@ -465,7 +489,7 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
 @class_axis_loss(
     explore={"margin": (0.2, 3.0)},
     family="ranking",
-    aliases=('triplet loss',),  # names readers search for
+    aliases=("triplet loss",),  # names readers search for
     formula=(
         r"\ell(a, p, n) = \max\big(0,\ d(a, p) - d(a, n) + m\big)",
         r"d(u, v) = \lVert u - v + \varepsilon \rVert_p \quad (\varepsilon \text{ added to every entry})",
@@ -480,7 +504,7 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
     equivalents={
         "PyTorch": "torch.nn.TripletMarginLoss(margin=1.0, p=2, eps=1e-6, swap=False)",
         "optax": "jnp.mean(optax.losses.triplet_margin_loss(a, p, n, norm_degree=2, eps=0.0)) at eps = 0 "
-                 "(its ε is inside the root, (ΣΔ^p + ε)^{1/p}; even degrees only, see below)",
+        "(its ε is inside the root, (ΣΔ^p + ε)^{1/p}; even degrees only, see below)",
         "pytorch-metric-learning": "losses.TripletMarginLoss(margin=0.05) (v2.8.1; mines all triplets; mean over non-zero ones)",
     },
     references=(
@@ -517,12 +541,22 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
     variants=({"p": 1}, {"swap": True}, {"margin": 0.2, "p": 3, "eps": 0.0}),
     kink_distance=_triplet_kink,
     extremes=(
-        ([[[1e200, -1e200, 3e199], [1e-200, 3e-200, 0.0], [1e4, 1.0, -1e4], [1.0, 2.0, 3.0]],
-          [[1e200, -1e200, 3e199], [2e-200, 0.0, 1e-200], [1e4, 2.0, -1e4], [1.5, 2.0, 3.0]],
-          [[-1e200, 1e200, 0.0], [0.0, 0.0, 1e-200], [1e4, 1.0, -1e4 + 1.5], [1.0, 2.0, 6.0]]], {}),
-        ([[[1e8, -1e8, 0.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]],
-          [[1e8, -1e8 + 3.0, 0.0], [2.0, 2.0, 3.0], [0.5, -0.5, 0.0]],
-          [[1e8, -1e8 + 2.0, 0.5], [1.0, 2.5, 3.0], [2.0, 0.0, 0.0]]], {"swap": True, "margin": 0.5}),
+        (
+            [
+                [[1e200, -1e200, 3e199], [1e-200, 3e-200, 0.0], [1e4, 1.0, -1e4], [1.0, 2.0, 3.0]],
+                [[1e200, -1e200, 3e199], [2e-200, 0.0, 1e-200], [1e4, 2.0, -1e4], [1.5, 2.0, 3.0]],
+                [[-1e200, 1e200, 0.0], [0.0, 0.0, 1e-200], [1e4, 1.0, -1e4 + 1.5], [1.0, 2.0, 6.0]],
+            ],
+            {},
+        ),
+        (
+            [
+                [[1e8, -1e8, 0.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]],
+                [[1e8, -1e8 + 3.0, 0.0], [2.0, 2.0, 3.0], [0.5, -0.5, 0.0]],
+                [[1e8, -1e8 + 2.0, 0.5], [1.0, 2.5, 3.0], [2.0, 0.0, 0.0]],
+            ],
+            {"swap": True, "margin": 0.5},
+        ),
     ),
     invalid=(
         ({"margin": -1.0}, ValueError, "margin must be >= 0"),
@@ -574,7 +608,8 @@ def triplet_margin(anchor, positive, negative, *, margin=1.0, p=2, eps=1e-6, swa
         if x.shape != anchor.shape:
             raise ValueError(f"anchor has shape {anchor.shape} but {name} has shape {x.shape}")
     slack, _, _, _, g_ap, g_an, g_pn, use_pn = _triplet_parts(
-        anchor, positive, negative, float(margin), float(p), float(eps), bool(swap))
+        anchor, positive, negative, float(margin), float(p), float(eps), bool(swap)
+    )
     active = (slack > 0)[..., None]
     use_pn = use_pn[..., None]
     g_neg_a = np.where(use_pn, 0.0, g_an)
@@ -632,16 +667,36 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
     variants=({"margin": 2.0}, {"margin": 0.5}),
     kink_distance=_contrastive_kink,
     extremes=(
-        ([[[1e150, -1e150, 3e149], [1e-200, 3e-200, 0.0], [1e4, 1.0, -1e4], [1.0, 2.0, 3.0], [1e200, 0.0, 0.0]],
-          [[1e150, -1e150, 0.0], [2e-200, 0.0, 1e-200], [1e4, 1.5, -1e4], [1.0, 2.0, 3.5], [-1e200, 0.0, 0.0]],
-          [1.0, 0.0, 0.0, 1.0, 0.0]], {}),
-        ([[[1e8, -1e8, 0.0], [0.5, 0.0, 0.0], [1.0, 2.0, 3.0]],
-          [[1e8, -1e8 + 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]],
-          [0.0, 0.0, 0.0]], {"margin": 2.0}),
+        (
+            [
+                [
+                    [1e150, -1e150, 3e149],
+                    [1e-200, 3e-200, 0.0],
+                    [1e4, 1.0, -1e4],
+                    [1.0, 2.0, 3.0],
+                    [1e200, 0.0, 0.0],
+                ],
+                [
+                    [1e150, -1e150, 0.0],
+                    [2e-200, 0.0, 1e-200],
+                    [1e4, 1.5, -1e4],
+                    [1.0, 2.0, 3.5],
+                    [-1e200, 0.0, 0.0],
+                ],
+                [1.0, 0.0, 0.0, 1.0, 0.0],
+            ],
+            {},
+        ),
+        (
+            [
+                [[1e8, -1e8, 0.0], [0.5, 0.0, 0.0], [1.0, 2.0, 3.0]],
+                [[1e8, -1e8 + 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]],
+                [0.0, 0.0, 0.0],
+            ],
+            {"margin": 2.0},
+        ),
     ),
-    invalid=(
-        ({"margin": -1.0}, ValueError, "margin must be >= 0"),
-    ),
+    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
     differentiable=("embeddings_a", "embeddings_b"),
 )
 def contrastive(embeddings_a, embeddings_b, labels, *, margin=1.0):
@@ -672,7 +727,9 @@ def contrastive(embeddings_a, embeddings_b, labels, *, margin=1.0):
     """
     non_negative(margin=margin)
     if embeddings_b.shape != embeddings_a.shape:
-        raise ValueError(f"embeddings_a has shape {embeddings_a.shape} but embeddings_b has shape {embeddings_b.shape}")
+        raise ValueError(
+            f"embeddings_a has shape {embeddings_a.shape} but embeddings_b has shape {embeddings_b.shape}"
+        )
     if labels.shape != embeddings_a.shape[:-1]:
         raise ValueError(
             f"labels has shape {labels.shape} but {embeddings_a.shape[:-1]} was expected "

@@ -105,13 +105,17 @@ class Reduction:
             )
         if mean_scale is not None:
             w = mean_scale if w is None else w * mean_scale
-        total = (np.sum(values) if w is None else np.sum(w * values)) / denominator  # as Σ/N: a plain mean's last bits
+        total = (
+            np.sum(values) if w is None else np.sum(w * values)
+        ) / denominator  # as Σ/N: a plain mean's last bits
         return float(total), (1.0 / denominator if w is None else w / denominator)
 
     def scale_gradient(self, grad: np.ndarray, factor: Factor, inputs: tuple = ()) -> np.ndarray:
         """The per-sample ``grad`` times the reduction's ``factor`` (a scalar, or one per sample)."""
         if isinstance(factor, np.ndarray):
-            factor = factor.reshape(factor.shape + (1,) * (grad.ndim - factor.ndim))  # a per-row scale over the class axis
+            factor = factor.reshape(
+                factor.shape + (1,) * (grad.ndim - factor.ndim)
+            )  # a per-row scale over the class axis
         elif factor == 1.0:
             return _own(grad, inputs)
         if _writable_temporary(grad, inputs):
@@ -140,8 +144,11 @@ def _own(arr: np.ndarray, inputs: tuple) -> np.ndarray:
 
 def _writable_temporary(arr: object, inputs: tuple) -> bool:
     return (
-        isinstance(arr, np.ndarray) and arr.dtype == np.float64 and arr.flags.writeable
-        and arr.flags.owndata and not _shares(arr, inputs)
+        isinstance(arr, np.ndarray)
+        and arr.dtype == np.float64
+        and arr.flags.writeable
+        and arr.flags.owndata
+        and not _shares(arr, inputs)
     )
 
 

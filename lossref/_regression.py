@@ -12,7 +12,9 @@ _REAL_PAIR = {"y_pred": REAL, "y_true": REAL}
 # bounded influence of a residual (a bounded ψ = ρ′) is what makes an M-estimator robust to outliers
 _HAMPEL = "Hampel, Ronchetti, Rousseeuw & Stahel, Robust Statistics: The Approach Based on Influence Functions (1986)"
 # MAE on softmax probabilities (2 − 2 p_y against a one-hot label) tolerates symmetric label noise
-_GHOSH = "Ghosh, Kumar & Sastry, Robust Loss Functions under Label Noise for Deep Neural Networks, AAAI (2017)"
+_GHOSH = (
+    "Ghosh, Kumar & Sastry, Robust Loss Functions under Label Noise for Deep Neural Networks, AAAI (2017)"
+)
 
 
 def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
@@ -31,7 +33,7 @@ def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
 
 @elementwise_loss(
     family="regression",
-    aliases=('L2 loss', 'squared error'),  # names readers search for
+    aliases=("L2 loss", "squared error"),  # names readers search for
     formula=r"\ell(\hat y, y) = (\hat y - y)^2",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = 2(\hat y - y)",
     domain=_REAL_PAIR,
@@ -52,15 +54,13 @@ def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
             "keras-sample-weight-mean-over-n",
             "Keras",
             "A Keras loss called with `sample_weight=w` divides Σ w·ℓ by the number of samples N "
-            "(its default reduction `\"sum_over_batch_size\"`, Keras 3.15.1), not by Σw as `lossref`'s "
+            '(its default reduction `"sum_over_batch_size"`, Keras 3.15.1), not by Σw as `lossref`\'s '
             "`weights=` does: Keras' value is `lossref`'s `reduction=\"sum\"` divided by N. "
             "(`Model.fit(class_weight=)` weighs samples the same way.)",
         ),
     ),
     curve=_residual_curve(),
-    extremes=(
-        ([[1e4, -1e4, 0.0, 1e-300], [-1e4, 1e4, 0.0, 0.0]], {}),
-    ),
+    extremes=(([[1e4, -1e4, 0.0, 1e-300], [-1e4, 1e4, 0.0, 0.0]], {}),),
 )
 def mse(y_pred, y_true):
     """Mean squared error: the mean of the squared residuals.
@@ -86,7 +86,7 @@ def mse(y_pred, y_true):
 
 @elementwise_loss(
     family="regression",
-    aliases=('L1 loss', 'absolute error'),  # names readers search for
+    aliases=("L1 loss", "absolute error"),  # names readers search for
     formula=r"\ell(\hat y, y) = |\hat y - y|",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{sign}(\hat y - y), \quad \operatorname{sign}(0) = 0",
     domain=_REAL_PAIR,
@@ -101,9 +101,7 @@ def mse(y_pred, y_true):
     references=("Laplace (1774)", "Koenker & Bassett, Regression Quantiles (1978)", _HAMPEL, _GHOSH),
     curve=_residual_curve(),
     kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
-    extremes=(
-        ([[1e4, -1e4, 1e-300], [-1e4, 1e4, 0.0]], {}),
-    ),
+    extremes=(([[1e4, -1e4, 1e-300], [-1e4, 1e4, 0.0]], {}),),
 )
 def mae(y_pred, y_true):
     """Mean absolute error (L1 loss).
@@ -148,14 +146,12 @@ def mae(y_pred, y_true):
     variants=({"delta": 0.5}, {"delta": 2.0}),
     # the second derivative jumps at |r| = δ, which spoils high-order finite differences
     kink_distance=lambda y_pred, y_true, delta=1.0: np.abs(np.abs(y_pred - y_true) - delta),
-    extremes=(
-        ([[100000000.0, -100000000.0, 1e-12], [0.0, 0.0, 0.0]], {'delta': 0.001}),
-    ),
+    extremes=(([[100000000.0, -100000000.0, 1e-12], [0.0, 0.0, 0.0]], {"delta": 0.001}),),
     invalid=(
-        ({'delta': 0.0}, ValueError, 'delta must be > 0, got 0.0'),
-        ({'delta': -1.0}, ValueError, 'delta must be > 0'),
-        ({'delta': '1'}, TypeError, 'delta must be a real number, got str'),
-        ({'delta': np.inf}, ValueError, 'delta must be finite'),
+        ({"delta": 0.0}, ValueError, "delta must be > 0, got 0.0"),
+        ({"delta": -1.0}, ValueError, "delta must be > 0"),
+        ({"delta": "1"}, TypeError, "delta must be a real number, got str"),
+        ({"delta": np.inf}, ValueError, "delta must be finite"),
     ),
 )
 def huber(y_pred, y_true, *, delta=1.0):
@@ -210,12 +206,8 @@ def huber(y_pred, y_true, *, delta=1.0):
     kink_distance=lambda y_pred, y_true, beta=1.0: np.minimum(
         np.abs(y_pred - y_true), np.abs(np.abs(y_pred - y_true) - beta)
     ),
-    extremes=(
-        ([[100000000.0, -100000000.0, 1e-12], [0.0, 0.0, 0.0]], {'beta': 0.001}),
-    ),
-    invalid=(
-        ({'beta': -0.5}, ValueError, 'beta must be >= 0'),
-    ),
+    extremes=(([[100000000.0, -100000000.0, 1e-12], [0.0, 0.0, 0.0]], {"beta": 0.001}),),
+    invalid=(({"beta": -0.5}, ValueError, "beta must be >= 0"),),
 )
 def smooth_l1(y_pred, y_true, *, beta=1.0):
     """Smooth L1 loss: ``huber`` divided by its threshold, so the tails have slope 1.
@@ -263,9 +255,7 @@ def smooth_l1(y_pred, y_true, *, beta=1.0):
         "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning (2022)",
     ),
     curve=_residual_curve(),
-    extremes=(
-        ([[1e4, -1e4, 800.0, 1e-08, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]], {}),
-    ),
+    extremes=(([[1e4, -1e4, 800.0, 1e-08, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]], {}),),
 )
 def log_cosh(y_pred, y_true):
     """Log-cosh loss: ≈ r²/2 for small residuals, ≈ |r| - log 2 for large ones.
@@ -297,7 +287,7 @@ def log_cosh(y_pred, y_true):
 @elementwise_loss(
     explore={"q": (0.05, 0.95)},
     family="regression",
-    aliases=('pinball loss',),  # names readers search for
+    aliases=("pinball loss",),  # names readers search for
     formula=r"\ell_q(\hat y, y) = \max\big(q\,(y - \hat y),\ (q - 1)\,(y - \hat y)\big)",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \begin{cases} 1 - q & \hat y > y \\ -q & \hat y < y \\ 0 & \hat y = y \end{cases}",
     domain=_REAL_PAIR,
@@ -319,12 +309,10 @@ def log_cosh(y_pred, y_true):
     curve=_residual_curve("q", (0.1, 0.5, 0.9), "q"),
     variants=({"q": 0.1}, {"q": 0.9}),
     kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
-    extremes=(
-        ([[100000000.0, -100000000.0], [0.0, 0.0]], {'q': 0.01}),
-    ),
+    extremes=(([[100000000.0, -100000000.0], [0.0, 0.0]], {"q": 0.01}),),
     invalid=(
-        ({'q': 0.0}, ValueError, 'q must be in (0, 1), got 0.0'),
-        ({'q': 1.5}, ValueError, 'q must be in (0, 1)'),
+        ({"q": 0.0}, ValueError, "q must be in (0, 1), got 0.0"),
+        ({"q": 1.5}, ValueError, "q must be in (0, 1)"),
     ),
 )
 def quantile(y_pred, y_true, *, q=0.5):
@@ -355,6 +343,7 @@ def quantile(y_pred, y_true, *, q=0.5):
 
 # --- metrics and robust losses -------------------------------------------------------------
 
+
 def _rmse_value(mean_square, scale):
     return float(scale * np.sqrt(mean_square))
 
@@ -367,6 +356,7 @@ def _rmse_slope(mean_square, scale):
 
 def _rmse_curve():
     """RMSE against one residual r₁ with the other residuals of the batch held fixed."""
+
     def args(x, others=()):
         batch = np.column_stack([x, *[np.full_like(x, r) for r in others]])
         return batch, np.zeros_like(batch)
@@ -413,15 +403,15 @@ def _rmse_curve():
             "sklearn-rmse-multioutput",
             "scikit-learn",
             "For 2-D targets `root_mean_squared_error` takes one RMSE per column and averages them "
-            "(`multioutput=\"uniform_average\"`); lossref takes one RMSE over every element, which is "
+            '(`multioutput="uniform_average"`); lossref takes one RMSE over every element, which is '
             "`sqrt(mean_squared_error(y_true, y_pred))`. The two agree for 1-D targets only.",
         ),
     ),
     curve=_rmse_curve(),
     reduction=root_mean(_rmse_value, _rmse_slope),
     reduction_note=(
-        "Only `\"mean\"`: RMSE is the square root of the (weighted) mean of the squared residuals, "
-        "√(Σw r²/Σw) with `weights=`; `\"sum\"` and `\"none\"` raise, since RMSE has no per-sample form."
+        'Only `"mean"`: RMSE is the square root of the (weighted) mean of the squared residuals, '
+        '√(Σw r²/Σw) with `weights=`; `"sum"` and `"none"` raise, since RMSE has no per-sample form.'
     ),
     # the one point without a gradient is r = 0 for the whole batch; max |r| bounds the distance to it
     kink_distance=lambda y_pred, y_true: np.full(np.shape(y_pred), np.max(np.abs(y_pred - y_true))),
@@ -538,7 +528,7 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
     robust={"outliers": "Black & Anandan, The robust estimation of multiple motions, CVIU (1996)"},
     equivalents={
         "Kornia": "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2) (v0.8.3)",
-        "SciPy": "scipy.optimize.least_squares(loss=\"cauchy\", f_scale=c): its cost ½ Σ c² log(1 + r²/c²) is the sum of this loss",
+        "SciPy": 'scipy.optimize.least_squares(loss="cauchy", f_scale=c): its cost ½ Σ c² log(1 + r²/c²) is the sum of this loss',
     },
     references=(
         "Black & Anandan, The robust estimation of multiple motions, CVIU (1996)",
@@ -587,7 +577,9 @@ def cauchy(y_pred, y_true, *, scale=1.0):
     small = np.where(big, 0.0, t)
     inv = 1.0 / np.where(big, t, 1.0)
     # log(1 + t²) = 2 log t + log1p(1/t²) for t > 1, so t² never overflows
-    log_term = np.where(big, 2.0 * np.log(np.where(big, t, 1.0)) + np.log1p(inv * inv), np.log1p(small * small))
+    log_term = np.where(
+        big, 2.0 * np.log(np.where(big, t, 1.0)) + np.log1p(inv * inv), np.log1p(small * small)
+    )
     # r / (1 + t²) = (c²/r) / (1 + 1/t²) = sign(r) c (1/t) / (1 + 1/t²) for t > 1
     slope = np.where(big, np.sign(r) * c * inv / (1.0 + inv * inv), r / (1.0 + small * small))
     return (0.5 * c) * (c * log_term), slope
@@ -596,7 +588,7 @@ def cauchy(y_pred, y_true, *, scale=1.0):
 @elementwise_loss(
     explore={"c": (1.0, 8.0)},
     family="regression",
-    aliases=('bisquare',),  # names readers search for
+    aliases=("bisquare",),  # names readers search for
     formula=(
         r"\ell_c(\hat y, y) = \begin{cases} \frac{c^2}{6}\left[1 - \left(1 - \frac{r^2}{c^2}\right)^3\right] & |r| \le c \\ \frac{c^2}{6} & |r| > c \end{cases}",
         r"r = \hat y - y",
@@ -831,6 +823,9 @@ def smape(y_pred, y_true, *, eps=_EPS64):
     # same signs: 2(sign(r) B − |r| sign(ŷ)) / B² = 4 sign(r) |y| / B², without the cancellation;
     # otherwise |r| = B and it is 2 (sign(r) − sign(ŷ)) / B (0, or the ŷ = 0 average)
     same = np.sign(y_pred) * np.sign(y_true) > 0
-    slope = np.where(same, 4.0 * np.sign(r) * (b / denominator) / denominator,
-                     2.0 * (np.sign(r) - np.sign(y_pred)) / denominator)
+    slope = np.where(
+        same,
+        4.0 * np.sign(r) * (b / denominator) / denominator,
+        2.0 * (np.sign(r) - np.sign(y_pred)) / denominator,
+    )
     return value, np.where(floor, 2.0 * np.sign(r) / eps, slope)

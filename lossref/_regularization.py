@@ -15,8 +15,8 @@ from ._domains import REAL
 from ._reductions import PENALTY_SUM
 
 _NOTE = (
-    "A penalty has no samples: its value is the sum over every parameter entry (`\"sum\"`, the "
-    "default), `\"none\"` gives each entry's share, and `\"mean\"` raises (dividing by the number "
+    'A penalty has no samples: its value is the sum over every parameter entry (`"sum"`, the '
+    'default), `"none"` gives each entry\'s share, and `"mean"` raises (dividing by the number '
     "of parameters would tie the strength to the model's size). `weights=` scales each entry's "
     "penalty: 0 leaves an entry, a bias say, unpenalised."
 )
@@ -35,7 +35,7 @@ def _curve(series):
 @elementwise_loss(
     explore={"strength": (0.1, 3.0)},
     family="regularization",
-    aliases=('weight decay', 'ridge'),  # names readers search for
+    aliases=("weight decay", "ridge"),  # names readers search for
     formula=r"R(\theta) = \frac{\lambda}{2}\,\lVert\theta\rVert_2^2 = \frac{\lambda}{2}\sum_j \theta_j^2",
     gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\theta_j",
     domain={"params": REAL},
@@ -67,8 +67,10 @@ def _curve(series):
     ),
     curve=_curve(tuple((f"λ = {s:g}", {}, {"strength": s}) for s in (0.5, 1.0, 2.0))),
     variants=({"strength": 3.0}, {"strength": 0.0}),
-    extremes=(([[1e150, -1e150, 1e-300, 0.0, 3.0, -1e-12]], {}),
-              ([[1e150, -1e150, 1e-300, 0.0]], {"strength": 1e-8})),
+    extremes=(
+        ([[1e150, -1e150, 1e-300, 0.0, 3.0, -1e-12]], {}),
+        ([[1e150, -1e150, 1e-300, 0.0]], {"strength": 1e-8}),
+    ),
     invalid=(({"strength": -1.0}, ValueError, "strength must be >= 0"),),
     reduction=PENALTY_SUM,
     reduction_note=_NOTE,
@@ -102,7 +104,7 @@ def l2_penalty(params, *, strength=1.0):
 @elementwise_loss(
     explore={"strength": (0.1, 3.0)},
     family="regularization",
-    aliases=('lasso',),  # names readers search for
+    aliases=("lasso",),  # names readers search for
     formula=r"R(\theta) = \lambda\,\lVert\theta\rVert_1 = \lambda\sum_j |\theta_j|",
     gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\mathrm{sign}(\theta_j) \quad (0 \text{ at } \theta_j = 0)",
     domain={"params": REAL},
@@ -170,8 +172,10 @@ def l1_penalty(params, *, strength=1.0):
     curve=_curve(tuple((f"ρ = {r:g}", {}, {"l1_ratio": r}) for r in (0.0, 0.5, 1.0))),
     variants=({"l1_ratio": 0.0}, {"l1_ratio": 1.0}, {"strength": 2.0, "l1_ratio": 0.2}),
     kink_distance=lambda params, strength=1.0, l1_ratio=0.5: np.abs(params),
-    extremes=(([[1e150, -1e150, 1e-300, -1e-300, 3.0, 0.5]], {}),
-              ([[1e150, -1e150, 1e-300, 3.0]], {"strength": 2.0, "l1_ratio": 0.2})),
+    extremes=(
+        ([[1e150, -1e150, 1e-300, -1e-300, 3.0, 0.5]], {}),
+        ([[1e150, -1e150, 1e-300, 3.0]], {"strength": 2.0, "l1_ratio": 0.2}),
+    ),
     invalid=(
         ({"strength": -1.0}, ValueError, "strength must be >= 0"),
         ({"l1_ratio": 1.5}, ValueError, "l1_ratio must be in [0, 1]"),

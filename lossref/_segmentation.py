@@ -7,8 +7,10 @@ from ._core import Curve, Difference, class_axis_loss
 from ._domains import Domain, unit_interval_step
 from ._labels import _check_labels
 
-_NOT_PROBABILITIES = ((1.5, ValueError, "must be probabilities in [0, 1]"),
-                      (-0.25, ValueError, "must be probabilities in [0, 1]"))
+_NOT_PROBABILITIES = (
+    (1.5, ValueError, "must be probabilities in [0, 1]"),
+    (-0.25, ValueError, "must be probabilities in [0, 1]"),
+)
 
 
 def _mask(value, name):
@@ -32,8 +34,14 @@ MASK_PROBABILITIES = Domain(
     has_class_axis=True,
     invalid=_NOT_PROBABILITIES,
     # empty and full masks, probabilities within 1e-15 (and 1e-300) of 0 and 1
-    stress=((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (1e-300, 1e-15, 0.5), (1 - 1e-15, 1e-6, 0.9),
-            (0.1, 0.5, 1 - 1e-6), (1.0, 0.0, 0.25)),
+    stress=(
+        (0.0, 0.0, 0.0),
+        (1.0, 1.0, 1.0),
+        (1e-300, 1e-15, 0.5),
+        (1 - 1e-15, 1e-6, 0.9),
+        (0.1, 0.5, 1 - 1e-6),
+        (1.0, 0.0, 0.25),
+    ),
     fd_step=unit_interval_step,
 )
 MASK_TARGETS = Domain(
@@ -78,15 +86,19 @@ _CURVE_ARGS = dict(
     x_label="p₀ in p = (p₀, .8, .2, .1), t = (t₀, 1, 0, 0)",
     grad_label="gradient ∂ℓ/∂p₀",
     x_range=(0.0, 1.0),
-    args=lambda x, t0=1.0: (np.stack([x, np.full_like(x, 0.8), np.full_like(x, 0.2), np.full_like(x, 0.1)], axis=-1),
-                            np.broadcast_to(np.array([t0, 1.0, 0.0, 0.0]), x.shape + (4,))),
+    args=lambda x, t0=1.0: (
+        np.stack([x, np.full_like(x, 0.8), np.full_like(x, 0.2), np.full_like(x, 0.1)], axis=-1),
+        np.broadcast_to(np.array([t0, 1.0, 0.0, 0.0]), x.shape + (4,)),
+    ),
     component=lambda g, args: g[..., 0],
 )
 _EXTREMES = (
     # empty target with an empty prediction, full masks, probabilities within 1e-12 of 0 and 1,
     # a single foreground pixel among 1000, soft targets
-    ([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1e-12, 1 - 1e-12, 0.5], [1e-300, 0.3, 1.0], [0.2, 0.7, 0.4]],
-     [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]]),
+    (
+        [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1e-12, 1 - 1e-12, 0.5], [1e-300, 0.3, 1.0], [0.2, 0.7, 0.4]],
+        [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+    ),
     ([[0.9] + [1e-3] * 999], [[1.0] + [0.0] * 999]),
 )
 
@@ -95,15 +107,17 @@ _EXTREMES = (
     explore={"smooth": (0.0, 5.0)},
     family="segmentation",
     formula=(r"\ell = 1 - \frac{2\sum_i p_i t_i + s}{\sum_i p_i + \sum_i t_i + s}",),
-    gradient=(r"\frac{\partial \ell}{\partial p_i} = \frac{(2I + s) - 2 t_i\,(U + s)}{(U + s)^2}",
-              r"I = \sum_j p_j t_j,\ \ U = \sum_j p_j + \sum_j t_j"),
+    gradient=(
+        r"\frac{\partial \ell}{\partial p_i} = \frac{(2I + s) - 2 t_i\,(U + s)}{(U + s)^2}",
+        r"I = \sum_j p_j t_j,\ \ U = \sum_j p_j + \sum_j t_j",
+    ),
     domain=_DOMAIN,
     use_case="Segmentation with a small foreground: a loss on the overlap of the whole mask, not on each pixel.",
     properties=("non_negative", "symmetric", "smooth"),
     equivalents={
         "Keras": "keras.losses.Dice(axis=...) — ε = 1e-7 in the denominator only; axis=None: one Dice for the whole batch",
         "optax": "optax.losses.dice_loss(logits[..., None], targets[..., None]) — takes logits (a sigmoid on one channel, "
-                 "a softmax on several); its smooth=1 is s = 2 here",
+        "a softmax on several); its smooth=1 is s = 2 here",
         "PyTorch": "no core function",
     },
     references=(
@@ -166,15 +180,17 @@ def dice(probs, targets, *, smooth=1.0):
 @class_axis_loss(
     explore={"smooth": (0.0, 5.0)},
     family="segmentation",
-    aliases=('IoU loss',),  # names readers search for
-    formula=(r"\ell = 1 - \frac{I + s}{U - I + s}, \quad I = \sum_i p_i t_i,\ \ U = \sum_i p_i + \sum_i t_i",),
+    aliases=("IoU loss",),  # names readers search for
+    formula=(
+        r"\ell = 1 - \frac{I + s}{U - I + s}, \quad I = \sum_i p_i t_i,\ \ U = \sum_i p_i + \sum_i t_i",
+    ),
     gradient=r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(U - I + s) - (I + s)(1 - t_i)}{(U - I + s)^2}",
     domain=_DOMAIN,
     use_case="Segmentation scored by intersection over union: the soft IoU of the whole mask as a loss.",
     properties=("non_negative", "symmetric", "smooth"),
     equivalents={
         "Keras": "no loss (keras.metrics.IoU is the hard metric)",
-        "scikit-learn": "no loss; the hard metric jaccard_score(t, p, average=\"samples\") is 1 − ℓ on 0/1 masks at s = 0",
+        "scikit-learn": 'no loss; the hard metric jaccard_score(t, p, average="samples") is 1 − ℓ on 0/1 masks at s = 0',
         "PyTorch": "no core function",
     },
     references=(
@@ -220,10 +236,14 @@ def jaccard(probs, targets, *, smooth=1.0):
 @class_axis_loss(
     explore={"alpha": (0.1, 0.9), "beta": (0.1, 0.9)},
     family="segmentation",
-    formula=(r"\ell = 1 - \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",
-             r"TP = \sum_i p_i t_i,\ \ FP = \sum_i p_i (1 - t_i),\ \ FN = \sum_i (1 - p_i)\, t_i"),
-    gradient=(r"\frac{\partial \ell}{\partial p_i} = \frac{\alpha (1 - t_i)(TP + s) - t_i\big(\beta\,(\sum_j t_j + s) + \alpha\,FP\big)}{D^2}",
-              r"D = TP + \alpha\,FP + \beta\,FN + s"),
+    formula=(
+        r"\ell = 1 - \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",
+        r"TP = \sum_i p_i t_i,\ \ FP = \sum_i p_i (1 - t_i),\ \ FN = \sum_i (1 - p_i)\, t_i",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial p_i} = \frac{\alpha (1 - t_i)(TP + s) - t_i\big(\beta\,(\sum_j t_j + s) + \alpha\,FP\big)}{D^2}",
+        r"D = TP + \alpha\,FP + \beta\,FN + s",
+    ),
     domain=_DOMAIN,
     use_case="Segmentation where a missed pixel and a false alarm cost differently: Dice with separate weights on FP and FN.",
     properties=("non_negative", "smooth"),
@@ -256,11 +276,19 @@ def jaccard(probs, targets, *, smooth=1.0):
             ("background pixel, α = 0.7, β = 0.3", {"t0": 0.0}, {"alpha": 0.7, "beta": 0.3}),
         ),
     ),
-    variants=({"alpha": 0.3, "beta": 0.7}, {"alpha": 1.0, "beta": 1.0, "smooth": 0.0}, {"alpha": 0.0, "beta": 2.0}),
-    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"alpha": 0.3, "beta": 0.7, "smooth": 1e-7})),
-    invalid=(({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
-             ({"beta": -1.0}, ValueError, "beta must be >= 0"),
-             ({"smooth": -1.0}, ValueError, "smooth must be >= 0")),
+    variants=(
+        {"alpha": 0.3, "beta": 0.7},
+        {"alpha": 1.0, "beta": 1.0, "smooth": 0.0},
+        {"alpha": 0.0, "beta": 2.0},
+    ),
+    extremes=tuple(
+        (args, hyper) for args in _EXTREMES for hyper in ({}, {"alpha": 0.3, "beta": 0.7, "smooth": 1e-7})
+    ),
+    invalid=(
+        ({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
+        ({"beta": -1.0}, ValueError, "beta must be >= 0"),
+        ({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
+    ),
 )
 def tversky(probs, targets, *, alpha=0.5, beta=0.5, smooth=1.0):
     """Tversky loss per sample: Dice with weight α on false positives and β on false negatives.
@@ -324,12 +352,18 @@ def _perfect_overlap(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=
             ("foreground pixel, γ = 2", {"t0": 1.0}, {"gamma": 2.0}),
         ),
     ),
-    variants=({"gamma": 1.0}, {"gamma": 2.0, "alpha": 0.7, "beta": 0.3, "smooth": 0.0}, {"gamma": 0.5, "smooth": 1e-7}),
+    variants=(
+        {"gamma": 1.0},
+        {"gamma": 2.0, "alpha": 0.7, "beta": 0.3, "smooth": 0.0},
+        {"gamma": 0.5, "smooth": 1e-7},
+    ),
     extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"gamma": 2.0, "smooth": 1e-7})),
-    invalid=(({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
-             ({"beta": -1.0}, ValueError, "beta must be >= 0"),
-             ({"gamma": 0.0}, ValueError, "gamma must be > 0"),
-             ({"smooth": -1.0}, ValueError, "smooth must be >= 0")),
+    invalid=(
+        ({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
+        ({"beta": -1.0}, ValueError, "beta must be >= 0"),
+        ({"gamma": 0.0}, ValueError, "gamma must be > 0"),
+        ({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
+    ),
     kink_distance=_perfect_overlap,
 )
 def focal_tversky(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0):
@@ -368,6 +402,7 @@ def focal_tversky(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0
 
 
 # --- Lovász hinge -------------------------------------------------------------------------------
+
 
 def _binary_mask(value, name):
     arr = as_float_array(value, name)
@@ -471,8 +506,13 @@ def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
     ),
     kink_distance=_lovasz_kinks,
     extremes=(
-        ([[[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
-          [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]], {}),
+        (
+            [
+                [[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
+                [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]],
+            ],
+            {},
+        ),
     ),
 )
 def lovasz_hinge(logits, targets):
@@ -531,10 +571,13 @@ def _lovasz_extension(errors, targets):
 
 # --- Lovász-softmax -----------------------------------------------------------------------------
 
+
 def _pixel_class_probs(value, name):
     arr = as_float_array(value, name)
     if arr.ndim < 2:
-        raise ValueError(f"{name} must have shape (..., P, C): pixels flattened, then classes; got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have shape (..., P, C): pixels flattened, then classes; got shape {arr.shape}"
+        )
     in_interval(arr, name, 0.0, 1.0, "probabilities")
     return arr
 
@@ -552,9 +595,11 @@ PIXEL_CLASS_PROBS = Domain(
     has_class_axis=True,
     invalid=_NOT_PROBABILITIES,
     # (P, C) = (3, 3): confident and right, confident and wrong, uncertain, and exact 0/1 entries
-    stress=(((0.8, 0.15, 0.05), (0.1, 0.7, 0.2), (0.3, 0.3, 0.4)),
-            ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.25, 0.5, 0.25)),
-            ((1e-300, 1.0 - 1e-15, 1e-15), (0.5, 0.5, 0.0), (0.6, 0.1, 0.3))),
+    stress=(
+        ((0.8, 0.15, 0.05), (0.1, 0.7, 0.2), (0.3, 0.3, 0.4)),
+        ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.25, 0.5, 0.25)),
+        ((1e-300, 1.0 - 1e-15, 1e-15), (0.5, 0.5, 0.0), (0.6, 0.1, 0.3)),
+    ),
     fd_step=unit_interval_step,
 )
 
@@ -634,9 +679,16 @@ def _lovasz_softmax_curve_args(x):
     variants=({"classes": "all"},),
     kink_distance=_lovasz_softmax_kinks,
     extremes=(
-        ([[[[1.0, 0.0, 0.0], [1e-300, 1.0 - 1e-15, 1e-15], [0.2, 0.3, 0.5], [0.45, 0.35, 0.2]],
-           [[0.9, 0.05, 0.05], [0.9, 0.06, 0.04], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1]]],
-          [[0, 1, 2, 1], [2, 0, 2, 0]]], {}),
+        (
+            [
+                [
+                    [[1.0, 0.0, 0.0], [1e-300, 1.0 - 1e-15, 1e-15], [0.2, 0.3, 0.5], [0.45, 0.35, 0.2]],
+                    [[0.9, 0.05, 0.05], [0.9, 0.06, 0.04], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1]],
+                ],
+                [[0, 1, 2, 1], [2, 0, 2, 0]],
+            ],
+            {},
+        ),
     ),
     invalid=(({"classes": "some"}, ValueError, "classes must be 'present' or 'all'"),),
 )

@@ -25,7 +25,9 @@ def _token_mask(mask, labels):
     if m.shape != labels.shape:
         raise ValueError(f"mask has shape {m.shape} but labels has shape {labels.shape}; they must match")
     if not np.isin(m, (0.0, 1.0)).all():
-        raise ValueError(f"mask must be 0 or 1 (1 marks a real token); got {float(m[~np.isin(m, (0.0, 1.0))].flat[0])!r}")
+        raise ValueError(
+            f"mask must be 0 or 1 (1 marks a real token); got {float(m[~np.isin(m, (0.0, 1.0))].flat[0])!r}"
+        )
     return m
 
 
@@ -59,13 +61,19 @@ def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
         "Jelinek, Mercer, Bahl & Baker, Perplexity—a measure of the difficulty of speech recognition tasks (1977)",
         "Vaswani et al., Attention Is All You Need (2017)",
     ),
-    curve=_logit_curve(tuple(
-        (f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3)
-    )),
+    curve=_logit_curve(tuple((f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3))),
     variants=({"label_smoothing": 0.1}, {"normalize": "sequences"}),
     extremes=(
-        ([[[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0]], [[40.0, 0.0, 1.0], [-745.0, 0.0, 0.0], [1e4, 0.0, 0.0]]],
-          [[0, 0, 2], [0, 0, -100]]], {"mask": [[1, 1, 1], [1, 1, 0]]}),
+        (
+            [
+                [
+                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0]],
+                    [[40.0, 0.0, 1.0], [-745.0, 0.0, 0.0], [1e4, 0.0, 0.0]],
+                ],
+                [[0, 0, 2], [0, 0, -100]],
+            ],
+            {"mask": [[1, 1, 1], [1, 1, 0]]},
+        ),
         ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
         ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 7]], {"mask": [1.0, 0.0], "normalize": "sequences"}),
     ),
@@ -77,11 +85,11 @@ def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
     ),
     empty_mean=lambda logits, labels, **_: "mask is 0 everywhere, so there is no real token to average over",
     reduction_note=(
-        "The per-sample values are per token (padding gives 0). With `normalize=\"tokens\"` "
+        'The per-sample values are per token (padding gives 0). With `normalize="tokens"` '
         "`\"mean\"` divides by the number of real tokens Σm (PyTorch's `ignore_index`, Keras' "
-        "`ignore_class`); with `\"sequences\"` it is the mean over sequences (every axis of the "
+        '`ignore_class`); with `"sequences"` it is the mean over sequences (every axis of the '
         "labels but the last, time) of each sequence's token mean, leaving out sequences with no "
-        "real token. `\"sum\"` is the raw total; `weights=` (per token) multiply each token's "
+        'real token. `"sum"` is the raw total; `weights=` (per token) multiply each token\'s '
         "share of the denominator."
     ),
     reduction=scaled_mean(_sequence_mean_scale),
@@ -118,14 +126,17 @@ def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, no
     log_p, w = _softmax_inputs(logits, label_smoothing, None)
     m = _token_mask(mask, labels)
     # padding may hold any integer (-100, a pad id): read label 0 there, then mask it out
-    value, grad, _ = _label_cross_entropy(log_p, np.where(m > 0, labels, 0), "labels", w, label_smoothing, None)
+    value, grad, _ = _label_cross_entropy(
+        log_p, np.where(m > 0, labels, 0), "labels", w, label_smoothing, None
+    )
     if normalize == "tokens":
         norm = m
     else:  # each token's share of the sequences that have a real token: 1/T, so B' in all
         has_tokens = m.sum(axis=-1, keepdims=True) > 0
-        norm = np.where(has_tokens, 1.0 / (labels.shape[-1] if labels.ndim else 1), 0.0) * np.ones(labels.shape)
+        norm = np.where(has_tokens, 1.0 / (labels.shape[-1] if labels.ndim else 1), 0.0) * np.ones(
+            labels.shape
+        )
     return np.where(m > 0, value, 0.0), np.where(m[..., None] > 0, grad, 0.0), norm
-
 
 
 # --- CTC --------------------------------------------------------------------------------------
@@ -164,8 +175,11 @@ CTC_LOG_PROBS = Domain(
     # other entries −40). Not −1e4: the log-space recursions add numbers of that size, so γ's
     # relative error grows like ε·Σ|log p| (1.5e-12 measured at −1e4, the conditioning of
     # exp(α + β − …) in such terms); the extremes and golden vectors cover −1e4.
-    stress=(_uniform(4, 3), _normalised([[5.0, 0.0, -5.0], [0.0, 5.0, -5.0], [-5.0, 0.0, 5.0], [5.0, 5.0, 0.0]]),
-            ((0.0, -40.0, -40.0), (-40.0, 0.0, -40.0), (-40.0, -40.0, 0.0), (0.0, -40.0, -40.0))),
+    stress=(
+        _uniform(4, 3),
+        _normalised([[5.0, 0.0, -5.0], [0.0, 5.0, -5.0], [-5.0, 0.0, 5.0], [5.0, 5.0, 0.0]]),
+        ((0.0, -40.0, -40.0), (-40.0, 0.0, -40.0), (-40.0, -40.0, 0.0), (0.0, -40.0, -40.0)),
+    ),
     fd_step=lambda x: min(1e-3, 0.3 * float((-x).min())),  # CTC bends on a scale of 1 in log p: stay below 0
 )
 
@@ -261,9 +275,15 @@ def _ctc_check(log_probs, targets, input_lengths, target_lengths, blank):
     b, t, c = log_probs.shape
     if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)) or not 0 <= blank < c:
         raise ValueError(f"blank must be an integer class index in [0, {c}); got {blank!r}")
-    for name, arr in (("targets", targets), ("input_lengths", input_lengths), ("target_lengths", target_lengths)):
+    for name, arr in (
+        ("targets", targets),
+        ("input_lengths", input_lengths),
+        ("target_lengths", target_lengths),
+    ):
         if arr.shape[0] != b:
-            raise ValueError(f"log_probs has shape {log_probs.shape} (B = {b}) but {name} has shape {arr.shape}")
+            raise ValueError(
+                f"log_probs has shape {log_probs.shape} (B = {b}) but {name} has shape {arr.shape}"
+            )
     if (input_lengths > t).any():
         raise ValueError(f"input_lengths must be <= T ({t}); got {int(input_lengths.max())}")
     if (input_lengths < 1).any():
@@ -295,7 +315,7 @@ def _ctc_curve_args(x, target=(1,)):
 
 @class_axis_loss(
     family="sequence",
-    aliases=('connectionist temporal classification',),  # names readers search for
+    aliases=("connectionist temporal classification",),  # names readers search for
     formula=(
         r"\ell = -\log \sum_{\pi \in \mathcal{B}^{-1}(y)} \prod_{t=1}^{T} p_t(\pi_t) = -\log \big(\alpha_T(2L{+}1) + \alpha_T(2L)\big)",
         r"\alpha_t(s) = p_t(y'_s)\big(\alpha_{t-1}(s) + \alpha_{t-1}(s{-}1) + [y'_s \ne \varnothing \wedge y'_s \ne y'_{s-2}]\,\alpha_{t-1}(s{-}2)\big)",
@@ -303,16 +323,20 @@ def _ctc_curve_args(x, target=(1,)):
     gradient=(
         r"\frac{\partial \ell}{\partial \log p_t(k)} = -\gamma_t(k) = -\frac{1}{P(y \mid x)} \sum_{s:\, y'_s = k} \frac{\alpha_t(s)\,\beta_t(s)}{p_t(k)}",
     ),
-    domain={"log_probs": CTC_LOG_PROBS, "targets": CTC_TARGETS, "input_lengths": INPUT_LENGTHS,
-            "target_lengths": TARGET_LENGTHS},
+    domain={
+        "log_probs": CTC_LOG_PROBS,
+        "targets": CTC_TARGETS,
+        "input_lengths": INPUT_LENGTHS,
+        "target_lengths": TARGET_LENGTHS,
+    },
     use_case="Speech and handwriting recognition: train a per-frame classifier from unaligned label sequences.",
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.functional.ctc_loss(log_probs.transpose(0, 1), targets, input_lengths, target_lengths, blank=0) (time-major)",
         "Keras": "keras.losses.CTC()(labels, logits) (batch-major; class 0 is the blank and label 0 the padding; "
-                 "the mean of per-sequence values: normalize=\"sequences\")",
+        'the mean of per-sequence values: normalize="sequences")',
         "optax": "jnp.mean(optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0)) "
-                 "(per-sequence values: normalize=\"sequences\")",
+        '(per-sequence values: normalize="sequences")',
     },
     references=(
         "Graves, Fernández, Gomez & Schmidhuber, Connectionist Temporal Classification (ICML 2006)",
@@ -325,7 +349,7 @@ def _ctc_curve_args(x, target=(1,)):
             "Keras 3's `CTC` (3.15.1) uses class 0 as the blank and label 0 as the padding of `y_true`: "
             "a target's length is its number of non-zero labels, so class 0 cannot be a label, and every "
             "sequence uses all T frames (no input lengths). It is `lossref`'s `blank=0` with "
-            "`normalize=\"sequences\"`. The last-class blank was Keras 2's `ctc_batch_cost`.",
+            '`normalize="sequences"`. The last-class blank was Keras 2\'s `ctc_batch_cost`.',
         ),
         Difference(
             "pytorch-ctc-grad-through-log-softmax",
@@ -350,21 +374,46 @@ def _ctc_curve_args(x, target=(1,)):
         args=_ctc_curve_args,
         series=(("target “a”", {}, {}), ("target “aa”", {"target": (1, 1)}, {})),
         # the chain rule through log p₁(a) = log x and log p₁(∅) = log(1 − x): −γ₁(a)/x + γ₁(∅)/(1 − x)
-        component=lambda g, args: g[..., 1, 1] / np.exp(args[0][..., 1, 1]) - g[..., 1, 0] / np.exp(args[0][..., 1, 0]),
+        component=lambda g, args: (
+            g[..., 1, 1] / np.exp(args[0][..., 1, 1]) - g[..., 1, 0] / np.exp(args[0][..., 1, 0])
+        ),
         grad_label="dℓ/dp₁(a) = −γ₁(a)/p + γ₁(∅)/(1 − p)",
     ),
     variants=({"normalize": "sequences"}, {"zero_infinity": True}),
     extremes=(
         # frames of 0 and −1e4: every alignment of "1 2" costs at least 1e4 (ℓ ≈ 1e4, tied paths
         # share γ); the path 1, 2, ∅, ∅ of probability 1 (ℓ = 0); entries of −745 and −1e-300
-        ([[[[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [-1e4, -1e4, 0.0]],
-           [[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [0.0, -1e4, -1e4]],
-           [[-745.0, -1e-300, -800.0], [-1.0986, -1.0986, -1.0986], [-2e4, -0.5, -0.9], [0.0, -1e4, -1e4]]],
-          [[1, 2], [1, 2], [1, 1]], [4, 4, 4], [2, 2, 2]], {}),
+        (
+            [
+                [
+                    [[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [-1e4, -1e4, 0.0]],
+                    [[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [0.0, -1e4, -1e4]],
+                    [
+                        [-745.0, -1e-300, -800.0],
+                        [-1.0986, -1.0986, -1.0986],
+                        [-2e4, -0.5, -0.9],
+                        [0.0, -1e4, -1e4],
+                    ],
+                ],
+                [[1, 2], [1, 2], [1, 1]],
+                [4, 4, 4],
+                [2, 2, 2],
+            ],
+            {},
+        ),
         # an infeasible target scored 0, and an empty one
-        ([[[[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
-           [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]]],
-          [[1, 1], [2, 2]], [2, 3], [2, 0]], {"zero_infinity": True}),
+        (
+            [
+                [
+                    [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
+                    [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
+                ],
+                [[1, 1], [2, 2]],
+                [2, 3],
+                [2, 0],
+            ],
+            {"zero_infinity": True},
+        ),
         # the blank last
         ([[[[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]]], [[0, 1]], [3], [2]], {"blank": 2}),
     ),
@@ -375,14 +424,22 @@ def _ctc_curve_args(x, target=(1,)):
     ),
     reduction=scaled_mean(_ctc_mean_scale),
     reduction_note=(
-        "The per-sample values are per sequence, −log P(y | x). With `normalize=\"target_length\"` "
-        "(default, as PyTorch) `\"mean\"` divides each by its target length (at least 1) and then "
-        "averages over the batch; with `\"sequences\"` (Keras, optax) it averages the per-sequence "
-        "losses. `\"sum\"` and `\"none\"` never divide by the target length."
+        'The per-sample values are per sequence, −log P(y | x). With `normalize="target_length"` '
+        '(default, as PyTorch) `"mean"` divides each by its target length (at least 1) and then '
+        'averages over the batch; with `"sequences"` (Keras, optax) it averages the per-sequence '
+        'losses. `"sum"` and `"none"` never divide by the target length.'
     ),
 )
-def ctc(log_probs, targets, input_lengths, target_lengths, *, blank=0, zero_infinity=False,
-        normalize="target_length"):
+def ctc(
+    log_probs,
+    targets,
+    input_lengths,
+    target_lengths,
+    *,
+    blank=0,
+    zero_infinity=False,
+    normalize="target_length",
+):
     """Connectionist temporal classification: −log of the total probability of every alignment.
 
     An alignment is a path of one class per frame which, after merging repeats and then
@@ -452,7 +509,9 @@ def ctc(log_probs, targets, input_lengths, target_lengths, *, blank=0, zero_infi
         # γ_t(s) = α_t(s) β_t(s) / (p_t(y'_s) P): both recursions include frame t's emission
         with np.errstate(invalid="ignore"):  # −inf − (−inf) where a position is unreachable
             log_gamma = alpha + beta - emit - safe_total[:, None, None]
-        gamma = np.where(np.isfinite(log_gamma), np.exp(np.where(np.isfinite(log_gamma), log_gamma, 0.0)), 0.0)
+        gamma = np.where(
+            np.isfinite(log_gamma), np.exp(np.where(np.isfinite(log_gamma), log_gamma, 0.0)), 0.0
+        )
         grad = -np.einsum("btk,bkc->btc", gamma, np.eye(classes)[ext])
         grad[infeasible] = 0.0
         return grad

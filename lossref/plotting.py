@@ -14,9 +14,15 @@ INK, GRID, ZERO = "#1f1f1f", "#b0b0b0", "#666666"  # text and axes, grid lines, 
 # The dark-theme figure is the light one recoloured: ink, grid and the darker series colours
 # are lightened so that each keeps its contrast on the slate background (ratio >= 4.5 for text).
 DARK = {
-    INK: "#e2e4e9", GRID: "#4a4f5c", ZERO: "#9aa0ad",
-    "#0072b2": "#56b4e9", "#d55e00": "#ff8a4c", "#009e73": "#2fd3a0", "#cc79a7": "#e8a2c9",
-    "#b07800": "#e6b030", "#3d8fc0": "#9ad0f0",
+    INK: "#e2e4e9",
+    GRID: "#4a4f5c",
+    ZERO: "#9aa0ad",
+    "#0072b2": "#56b4e9",
+    "#d55e00": "#ff8a4c",
+    "#009e73": "#2fd3a0",
+    "#cc79a7": "#e8a2c9",
+    "#b07800": "#e6b030",
+    "#3d8fc0": "#9ad0f0",
 }
 FONT = ("DejaVu Sans", "Arial", "Helvetica")  # then the generic sans-serif
 FONT_SIZE, TITLE_SIZE, LEGEND_SIZE = 11, 12, 9  # in figure points: one SVG user unit each
@@ -79,13 +85,24 @@ def web_style():
     m = MARGINS
     axes = (m["right"] - m["left"]) * width / (2 + m["wspace"])  # one axes' width
     panel = width / 2
-    box = {"width": panel, "height": height, "left": m["left"] * width,
-           "right": panel - m["left"] * width - axes, "top": (1 - m["top"]) * height, "bottom": m["bottom"] * height}
+    box = {
+        "width": panel,
+        "height": height,
+        "left": m["left"] * width,
+        "right": panel - m["left"] * width - axes,
+        "top": (1 - m["top"]) * height,
+        "bottom": m["bottom"] * height,
+    }
     return {
-        "light": theme(), "dark": theme(dark=True),
+        "light": theme(),
+        "dark": theme(dark=True),
         "font": ", ".join([*(f"'{f}'" for f in FONT), "sans-serif"]),
-        "font_size": FONT_SIZE, "title_size": TITLE_SIZE, "legend_size": LEGEND_SIZE,
-        "line_width": LINE_WIDTH, "axis_width": AXIS_WIDTH, "grid_alpha": GRID_ALPHA,
+        "font_size": FONT_SIZE,
+        "title_size": TITLE_SIZE,
+        "legend_size": LEGEND_SIZE,
+        "line_width": LINE_WIDTH,
+        "axis_width": AXIS_WIDTH,
+        "grid_alpha": GRID_ALPHA,
         "box": {k: round(v, 1) for k, v in box.items()},
     }
 
@@ -108,19 +125,26 @@ def curves(loss, points=401):
         >>> label, x.tolist(), slope.tolist()
         ('δ = 0.5', [-3.0, -1.5, 0.0, 1.5, 3.0], [-0.5, -0.5, 0.0, 0.5, 0.5])
     """
-    curve = loss.meta.curve
+    curve = loss.meta.plot.curve
     x = np.linspace(*curve.x_range, points)
-    return [(label, x, *along_curve(loss, x, series_args, hyper)) for label, series_args, hyper in curve.series]
+    return [
+        (label, x, *along_curve(loss, x, series_args, hyper)) for label, series_args, hyper in curve.series
+    ]
 
 
 def along_curve(loss, x, series_args, hyper):
     """The loss and its plotted derivative at the grid ``x`` for one series of its curve."""
-    curve = loss.meta.curve
+    curve = loss.meta.plot.curve
     args = curve.args(x, **series_args)
-    hyper = {**loss.meta.required, **hyper}  # a required hyperparameter plots with its example (perceptual's network)
+    hyper = {
+        **loss.meta.required,
+        **hyper,
+    }  # a required hyperparameter plots with its example (perceptual's network)
     if not loss.differentiable:  # evaluation only (the 0–1 loss): no gradient to draw
         values, grad = loss(*args, reduction="none", **hyper), None
-    elif not loss.reduction.independent_rows:  # each grid point is a whole batch (InfoNCE): plot its first row's loss
+    elif (
+        not loss.reduction.independent_rows
+    ):  # each grid point is a whole batch (InfoNCE): plot its first row's loss
         rows = list(zip(*args, strict=True))
         values = np.array([loss(*row, reduction="none", **hyper)[0] for row in rows])
         grad = np.array([loss.grad(*row, reduction="sum", argnum=curve.argnum, **hyper) for row in rows])
@@ -159,7 +183,7 @@ def explorer(loss, name, *, steps=21, points=81):
         >>> data["values"], data["start"], data["loss"][0], data["grad"][2]
         ([0.1, 1.0, 3.0], 1, [0.295, 0.0, 0.295], [-3.0, 0.0, 3.0])
     """
-    low, high, *scale = loss.meta.explore[name]
+    low, high, *scale = loss.meta.plot.explore[name]
     grid = np.geomspace(low, high, steps) if scale == ["log"] else np.linspace(low, high, steps)
     default = loss.hyperparameters.get(name)
     start = 0
@@ -172,7 +196,7 @@ def explorer(loss, name, *, steps=21, points=81):
         values, slope = along_curve(loss, x, series_args, {**hyper, name: float(v)})
         value_rows.append(rounded(values))
         grad_rows.append(None if slope is None else rounded(slope))
-    curve = loss.meta.curve
+    curve = loss.meta.plot.curve
     return {
         "name": name,
         "values": rounded(grid),
@@ -193,9 +217,12 @@ def default_series(loss, name=None, points=81):
     its own settings are kept (class counts, say) except explorable hyperparameters, which
     stay at their defaults.
     """
-    curve = loss.meta.curve
+    curve = loss.meta.plot.curve
     _, series_args, series_hyper = next((s for s in curve.series if name in s[2]), curve.series[0])
-    hyper = {**loss.meta.required, **{k: v for k, v in series_hyper.items() if k not in loss.meta.explore}}
+    hyper = {
+        **loss.meta.required,
+        **{k: v for k, v in series_hyper.items() if k not in loss.meta.plot.explore},
+    }
     return np.linspace(*curve.x_range, points), series_args, hyper
 
 
@@ -219,7 +246,7 @@ def figure(loss, *, points=401):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    curve = loss.meta.curve
+    curve = loss.meta.plot.curve
     with plt.rc_context(STYLE):
         fig, (ax_value, ax_grad) = plt.subplots(1, 2, figsize=FIGSIZE)
         fig.subplots_adjust(**MARGINS)
@@ -235,8 +262,15 @@ def figure(loss, *, points=401):
         else:  # no gradient to draw: the panel says why
             drawn = (ax_value,)
             ax_grad.set_axis_off()
-            ax_grad.text(0.5, 0.5, curve.grad_label or "no gradient", ha="center", va="center",
-                         transform=ax_grad.transAxes, linespacing=1.6)
+            ax_grad.text(
+                0.5,
+                0.5,
+                curve.grad_label or "no gradient",
+                ha="center",
+                va="center",
+                transform=ax_grad.transAxes,
+                linespacing=1.6,
+            )
         for ax in drawn:
             ax.set_xlabel(curve.x_label)
             ax.axhline(0, color=ZERO, linewidth=AXIS_WIDTH)

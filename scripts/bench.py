@@ -84,6 +84,7 @@ def _bce_inputs(rng, n):
 def _ce_inputs(rows, classes):
     def make(rng, _):
         return rng.normal(scale=2.0, size=(rows, classes)), rng.integers(0, classes, size=rows)
+
     return make
 
 
@@ -93,6 +94,7 @@ def _ctc_inputs(batch, frames, classes, length):
         log_probs = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
         targets = rng.integers(1, classes, size=(batch, length))
         return log_probs, targets, np.full(batch, frames), np.full(batch, length)
+
     return make
 
 
@@ -115,18 +117,48 @@ def cases(quick):
         out += [
             ("mse", f"{n:.0e}", _pair, n, F.mse_loss if torch else None, _numpy_mse),
             ("huber", f"{n:.0e}", _pair, n, F.huber_loss if torch else None, _numpy_huber),
-            ("binary_cross_entropy_with_logits", f"{n:.0e}", _bce_inputs, n,
-             F.binary_cross_entropy_with_logits if torch else None, _numpy_bce),
+            (
+                "binary_cross_entropy_with_logits",
+                f"{n:.0e}",
+                _bce_inputs,
+                n,
+                F.binary_cross_entropy_with_logits if torch else None,
+                _numpy_bce,
+            ),
         ]
     for rows, classes in ce:
-        out.append(("softmax_cross_entropy", f"{rows:.0e} × {classes}", _ce_inputs(rows, classes), None,
-                    F.cross_entropy if torch else None, _numpy_softmax_ce))
+        out.append(
+            (
+                "softmax_cross_entropy",
+                f"{rows:.0e} × {classes}",
+                _ce_inputs(rows, classes),
+                None,
+                F.cross_entropy if torch else None,
+                _numpy_softmax_ce,
+            )
+        )
     b, t, c, s = ctc
-    out.append(("ctc", f"B={b} T={t} C={c} S={s}", _ctc_inputs(b, t, c, s), None,
-                _torch_ctc if torch else None, None))
+    out.append(
+        (
+            "ctc",
+            f"B={b} T={t} C={c} S={s}",
+            _ctc_inputs(b, t, c, s),
+            None,
+            _torch_ctc if torch else None,
+            None,
+        )
+    )
     n, d = nce
-    out.append(("info_nce", f"{n} × {d}", lambda rng, _: (rng.normal(size=(n, d)), rng.normal(size=(n, d))),
-                None, _torch_info_nce if torch else None, None))
+    out.append(
+        (
+            "info_nce",
+            f"{n} × {d}",
+            lambda rng, _: (rng.normal(size=(n, d)), rng.normal(size=(n, d))),
+            None,
+            _torch_info_nce if torch else None,
+            None,
+        )
+    )
     return out
 
 
@@ -222,11 +254,18 @@ def versions():
     }
 
 
-COLUMNS = ("value_and_grad / torch fwd+bwd", "value / torch fwd", "value_and_grad / numpy", "value / value_and_grad")
+COLUMNS = (
+    "value_and_grad / torch fwd+bwd",
+    "value / torch fwd",
+    "value_and_grad / numpy",
+    "value / value_and_grad",
+)
 
 
 def table(rows):
-    head = f"{'loss':34} {'size':22} {'vag ms':>8} " + " ".join(f"{c:>30}" for c in COLUMNS) + f" {'peak×in':>8}"
+    head = (
+        f"{'loss':34} {'size':22} {'vag ms':>8} " + " ".join(f"{c:>30}" for c in COLUMNS) + f" {'peak×in':>8}"
+    )
     lines = [head, "-" * len(head)]
     for row in rows:
         cells = " ".join(
@@ -255,8 +294,13 @@ def main(argv=None):
     result = {
         "machine": machine(),
         "versions": versions(),
-        "settings": {"repeat": args.repeat, "quick": args.quick, "dtype": "float64",
-                     "torch_threads": 1 if torch else None, "torch_skipped": TORCH_SKIP},
+        "settings": {
+            "repeat": args.repeat,
+            "quick": args.quick,
+            "dtype": "float64",
+            "torch_threads": 1 if torch else None,
+            "torch_skipped": TORCH_SKIP,
+        },
         "rows": rows,
     }
     print(table(rows))

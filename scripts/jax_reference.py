@@ -20,7 +20,9 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
 if keras.backend.backend() != "jax":  # Keras was imported earlier with another backend
-    raise RuntimeError(f"Keras runs on {keras.backend.backend()!r}; the conformance cases need KERAS_BACKEND=jax")
+    raise RuntimeError(
+        f"Keras runs on {keras.backend.backend()!r}; the conformance cases need KERAS_BACKEND=jax"
+    )
 keras.config.set_floatx("float64")
 
 VERSIONS = {"Keras": keras.__version__, "optax": optax.__version__, "jax": jax.__version__}

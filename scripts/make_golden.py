@@ -21,9 +21,17 @@ from torch_registry import LIVE_ONLY, TORCH_REFERENCES  # noqa: E402
 def main():
     out = []
     for case in cases():
-        value, grad = evaluate(case["loss"], case["args"], case["hyper"], case["reduction"], case["weights"],
-                               case.get("argnum", 0))
-        out.append(dict(case, torch_value=value, torch_grad=grad, reference=TORCH_REFERENCES[case["loss"]][1]))
+        value, grad = evaluate(
+            case["loss"],
+            case["args"],
+            case["hyper"],
+            case["reduction"],
+            case["weights"],
+            case.get("argnum", 0),
+        )
+        out.append(
+            dict(case, torch_value=value, torch_grad=grad, reference=TORCH_REFERENCES[case["loss"]][1])
+        )
     payload = {
         "generator": "scripts/make_golden.py",
         "torch": torch.__version__,
@@ -39,7 +47,9 @@ def main():
     lines = [json.dumps(case, allow_nan=True) for case in out]
     header = json.dumps({k: v for k, v in payload.items() if k not in ("cases", "differences")})[:-1]
     diffs = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in payload["differences"].items())
-    path.write_text(f'{header}, "cases": [\n' + ",\n".join(lines) + '\n], "differences": {\n' + diffs + "\n}}\n")
+    path.write_text(
+        f'{header}, "cases": [\n' + ",\n".join(lines) + '\n], "differences": {\n' + diffs + "\n}}\n"
+    )
     print(f"wrote {len(out)} cases to {path.relative_to(ROOT)} with torch {torch.__version__}")
 
 

@@ -16,7 +16,7 @@ from jax_reference import VERSIONS, evaluate  # noqa: E402
 
 NOTES = {
     "Keras": "Keras on the JAX backend, floatx float64, jax_enable_x64; keras.ops.mean still computes in float32 "
-             "(keras/src/backend/common/dtypes.py maps 64-bit to 32-bit dtypes), so values agree to ~1e-7 relative",
+    "(keras/src/backend/common/dtypes.py maps 64-bit to 32-bit dtypes), so values agree to ~1e-7 relative",
     "optax": "jax_enable_x64: float64 throughout; optax losses return per-example values, the mean is taken in the call",
 }
 
@@ -28,8 +28,14 @@ def main():
             if case["framework"] == framework:
                 value, grad = evaluate(case)
                 out.append(dict(case, value=value, grad_value=grad))
-        header = {"generator": "scripts/make_golden_jax.py", "framework": framework, "version": VERSIONS[framework],
-                  "jax": VERSIONS["jax"], "dtype": "float64", "note": NOTES[framework]}
+        header = {
+            "generator": "scripts/make_golden_jax.py",
+            "framework": framework,
+            "version": VERSIONS[framework],
+            "jax": VERSIONS["jax"],
+            "dtype": "float64",
+            "note": NOTES[framework],
+        }
         path = ROOT / "tests" / "golden" / filename
         lines = ",\n".join(json.dumps(case) for case in out)  # one case per line: diffs case by case
         path.write_text(json.dumps(header)[:-1] + ', "cases": [\n' + lines + "\n]}\n")

@@ -16,8 +16,12 @@ from sklearn_reference import VERSION, evaluate  # noqa: E402
 
 def main():
     out = [dict(case, value=evaluate(case)) for case in cases()]
-    header = {"generator": "scripts/make_golden_sklearn.py", "framework": "scikit-learn", "version": VERSION,
-              "dtype": "float64"}
+    header = {
+        "generator": "scripts/make_golden_sklearn.py",
+        "framework": "scikit-learn",
+        "version": VERSION,
+        "dtype": "float64",
+    }
     path = ROOT / "tests" / "golden" / "sklearn.json"
     lines = ",\n".join(json.dumps(case) for case in out)  # one case per line: diffs case by case
     path.write_text(json.dumps(header)[:-1] + ', "cases": [\n' + lines + "\n]}\n")

@@ -20,7 +20,9 @@ def sgd_loss(loss, p, t, w):
 def soft_target_log_loss(p, q, w):
     n, c = q.shape
     weights = (q if w is None else w[:, None] * q).ravel()
-    return metrics.log_loss(np.tile(np.arange(c), n), np.repeat(p, c, axis=0), sample_weight=weights, labels=range(c))
+    return metrics.log_loss(
+        np.tile(np.arange(c), n), np.repeat(p, c, axis=0), sample_weight=weights, labels=range(c)
+    )
 
 
 def softmax(z):
@@ -29,9 +31,16 @@ def softmax(z):
 
 
 SCOPE = {
-    "metrics": metrics, "np": np, "expit": expit, "ExponentialLoss": ExponentialLoss,
-    "HalfPoissonLoss": HalfPoissonLoss, "ModifiedHuber": ModifiedHuber, "SquaredHinge": SquaredHinge,
-    "sgd_loss": sgd_loss, "soft_target_log_loss": soft_target_log_loss, "softmax": softmax,
+    "metrics": metrics,
+    "np": np,
+    "expit": expit,
+    "ExponentialLoss": ExponentialLoss,
+    "HalfPoissonLoss": HalfPoissonLoss,
+    "ModifiedHuber": ModifiedHuber,
+    "SquaredHinge": SquaredHinge,
+    "sgd_loss": sgd_loss,
+    "soft_target_log_loss": soft_target_log_loss,
+    "softmax": softmax,
 }
 
 

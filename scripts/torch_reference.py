@@ -39,7 +39,9 @@ def smooth_l1(x, y, reduction, beta=1.0):
     return F.smooth_l1_loss(x, y, reduction=reduction, beta=beta)
 
 
-@torch_reference("rmse", "torch.sqrt of torch.nn.functional.mse_loss; weighted: of Σw r²/Σw (autograd gradient)")
+@torch_reference(
+    "rmse", "torch.sqrt of torch.nn.functional.mse_loss; weighted: of Σw r²/Σw (autograd gradient)"
+)
 def rmse(x, y, reduction, weights=None):
     # mean-only, and a root of the (weighted) mean: the weights go inside the square root
     if reduction != "mean":
@@ -84,7 +86,9 @@ def cauchy(x, y, reduction, scale=1.0):
 def tukey_biweight(x, y, reduction, c=4.685):
     u = ((x - y) / c) ** 2
     # c²/6 · (1 − (1 − u)³) expanded as c²/6 · u (3 − 3u + u²)
-    return _reduce(torch.where(u <= 1, c**2 / 6 * u * (3 - 3 * u + u**2), torch.full_like(u, c**2 / 6)), reduction)
+    return _reduce(
+        torch.where(u <= 1, c**2 / 6 * u * (3 - 3 * u + u**2), torch.full_like(u, c**2 / 6)), reduction
+    )
 
 
 @torch_reference("mape", "the formula in PyTorch (autograd gradient)")
@@ -185,15 +189,23 @@ def _class_kwargs(class_weights, ignore_index):
     return kw
 
 
-@torch_reference("zero_one", "(scores.argmax(dim=-1) != labels), as float64 (torch.argmax: first maximal index; no gradient)")
+@torch_reference(
+    "zero_one",
+    "(scores.argmax(dim=-1) != labels), as float64 (torch.argmax: first maximal index; no gradient)",
+)
 def zero_one(scores, labels, reduction):
     return _reduce((scores.argmax(dim=-1) != labels).to(torch.float64), reduction)
 
 
 @torch_reference("softmax_cross_entropy", "torch.nn.functional.cross_entropy")
 def softmax_cross_entropy(z, t, reduction, label_smoothing=0.0, class_weights=None, ignore_index=None):
-    return F.cross_entropy(z, t, reduction=reduction, label_smoothing=label_smoothing,
-                           **_class_kwargs(class_weights, ignore_index))
+    return F.cross_entropy(
+        z,
+        t,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+        **_class_kwargs(class_weights, ignore_index),
+    )
 
 
 @torch_reference("nll", "torch.nn.functional.nll_loss")
@@ -201,7 +213,7 @@ def nll(a, t, reduction, class_weights=None, ignore_index=None):
     return F.nll_loss(a, t, reduction=reduction, **_class_kwargs(class_weights, ignore_index))
 
 
-@torch_reference("kl_div", "torch.nn.functional.kl_div (reduction=\"batchmean\")")
+@torch_reference("kl_div", 'torch.nn.functional.kl_div (reduction="batchmean")')
 def kl_div(a, q, reduction, log_target=False):
     if reduction == "none":
         return F.kl_div(a, q, reduction="none", log_target=log_target).sum(-1)
@@ -223,7 +235,7 @@ def sparse_categorical_cross_entropy(z, t, reduction, **hyper):
 @torch_reference(
     "sequence_cross_entropy",
     "torch.nn.functional.cross_entropy with padding labels set to ignore_index=-100 "
-    "(normalize=\"sequences\": its per-token losses averaged per sequence, then over sequences)",
+    '(normalize="sequences": its per-token losses averaged per sequence, then over sequences)',
 )
 def sequence_cross_entropy(z, t, reduction, mask=None, label_smoothing=0.0, normalize="tokens"):
     # padding as PyTorch marks it: label -100 (ignore_index); "mean" over the real tokens
@@ -232,8 +244,9 @@ def sequence_cross_entropy(z, t, reduction, mask=None, label_smoothing=0.0, norm
     flat_z, flat_t = z.reshape(-1, z.shape[-1]), t.reshape(-1)
     if reduction == "mean" and normalize == "tokens":
         return F.cross_entropy(flat_z, flat_t, ignore_index=-100, label_smoothing=label_smoothing)
-    per_token = F.cross_entropy(flat_z, flat_t, ignore_index=-100, label_smoothing=label_smoothing,
-                                reduction="none").reshape(t.shape)
+    per_token = F.cross_entropy(
+        flat_z, flat_t, ignore_index=-100, label_smoothing=label_smoothing, reduction="none"
+    ).reshape(t.shape)
     if reduction == "mean":  # normalize="sequences": each sequence's token mean, averaged over the sequences
         real = (t != -100).to(per_token.dtype)
         count = real.sum(dim=-1)
@@ -399,19 +412,31 @@ def supervised_contrastive(z, labels, reduction, temperature=0.1):
     "torch.nn.functional.ctc_loss (time-major); its gradient minus exp(log p) inside the input "
     "lengths (PyTorch returns the gradient through a log_softmax: a documented difference)",
 )
-def ctc(log_probs, targets, input_lengths, target_lengths, reduction, blank=0, zero_infinity=False,
-        normalize="target_length"):
+def ctc(
+    log_probs,
+    targets,
+    input_lengths,
+    target_lengths,
+    reduction,
+    blank=0,
+    zero_infinity=False,
+    normalize="target_length",
+):
     """F.ctc_loss (time-major). Its backward returns exp(log p) − γ inside the input lengths (the
     gradient through a log_softmax); subtracting Σ (exp(log p) − exp(log p).detach()), which is 0
     in value, turns that into ∂ℓ/∂log p = −γ under any reduction.
     """
     lp = log_probs.transpose(0, 1)
-    loss = F.ctc_loss(lp, targets, input_lengths, target_lengths, blank=blank, reduction="none",
-                      zero_infinity=zero_infinity)
+    loss = F.ctc_loss(
+        lp, targets, input_lengths, target_lengths, blank=blank, reduction="none", zero_infinity=zero_infinity
+    )
     # rows zeroed by zero_infinity get no gradient from PyTorch: no correction there either
-    feasible = torch.isfinite(F.ctc_loss(lp.detach(), targets, input_lengths, target_lengths, blank=blank,
-                                         reduction="none"))
-    used = ((torch.arange(log_probs.shape[1])[None, :] < input_lengths[:, None]) & feasible[:, None])[..., None]
+    feasible = torch.isfinite(
+        F.ctc_loss(lp.detach(), targets, input_lengths, target_lengths, blank=blank, reduction="none")
+    )
+    used = ((torch.arange(log_probs.shape[1])[None, :] < input_lengths[:, None]) & feasible[:, None])[
+        ..., None
+    ]
     p = log_probs.exp()
     loss = loss - torch.where(used, p - p.detach(), 0.0).sum(dim=(1, 2))
     if reduction == "mean" and normalize == "target_length":
@@ -487,8 +512,7 @@ def arcface(c, labels, reduction, scale=64.0, margin=0.5, easy_margin=False):
 
 @torch_reference(
     "cosface",
-    "cross-entropy as torch.logsumexp of logit differences, on s·(cosines − m·one_hot) (autograd "
-    "gradient)",
+    "cross-entropy as torch.logsumexp of logit differences, on s·(cosines − m·one_hot) (autograd gradient)",
 )
 def cosface(c, labels, reduction, scale=64.0, margin=0.35):
     logits = c - margin * F.one_hot(labels, c.shape[-1]).to(c.dtype)
@@ -509,6 +533,8 @@ def _cross_entropy_of_differences(z, labels, reduction):
 def center(x, labels, reduction, centers):
     centers = torch.as_tensor(centers, dtype=torch.float64)
     return _reduce(0.5 * ((x - centers[labels]) ** 2).sum(-1), reduction)
+
+
 # learning to rank: no built-ins. RankNet is BCE with logits on the scaled score difference,
 # ListNet a soft-target cross-entropy, ListMLE the Plackett–Luce likelihood written with
 # logcumsumexp over the scores sorted by descending label (a stable sort: ties keep index order)
@@ -556,8 +582,9 @@ def gaussian_nll(mean, y, var, reduction, full=False, eps=1e-6):
 )
 def gan_discriminator(r, f, reduction, variant="minimax"):
     if variant == "minimax":  # BCE with logits against 1 for real and 0 for fake
-        loss = (F.binary_cross_entropy_with_logits(r, torch.ones_like(r), reduction="none")
-                + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction="none"))
+        loss = F.binary_cross_entropy_with_logits(
+            r, torch.ones_like(r), reduction="none"
+        ) + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction="none")
     elif variant == "least_squares":
         loss = 0.5 * (r - 1) ** 2 + 0.5 * f**2
     elif variant == "wasserstein":
@@ -644,7 +671,9 @@ def bradley_terry(chosen, rejected, reduction, margin=0.0):
 )
 def dpo(pc, pr, rc, rr, reduction, beta=0.1, label_smoothing=0.0):
     logits = beta * ((pc - rc) - (pr - rr))  # Rafailov et al. (2023), eq. 7; cDPO smoothing
-    return _reduce(-(1 - label_smoothing) * F.logsigmoid(logits) - label_smoothing * F.logsigmoid(-logits), reduction)
+    return _reduce(
+        -(1 - label_smoothing) * F.logsigmoid(logits) - label_smoothing * F.logsigmoid(-logits), reduction
+    )
 
 
 @torch_reference(
@@ -674,8 +703,9 @@ def elastic_net_penalty(params, reduction, strength=1.0, l1_ratio=0.5):
 
 
 MEAN_SCALE = {
-    "ctc": lambda xs, hyper: (1 / xs[3].clamp_min(1) if hyper.get("normalize", "target_length") == "target_length"
-                              else 1.0),
+    "ctc": lambda xs, hyper: (
+        1 / xs[3].clamp_min(1) if hyper.get("normalize", "target_length") == "target_length" else 1.0
+    ),
 }
 
 
@@ -688,7 +718,10 @@ def evaluate(name, args, hyper, reduction, weights=None, argnum=0):
     Returns:
         ``(value, grad)``: a float or nested list, and a nested list or None for "none".
     """
-    xs = [torch.tensor(a, dtype=torch.float64) if i in (0, argnum) else torch.tensor(a) for i, a in enumerate(args)]
+    xs = [
+        torch.tensor(a, dtype=torch.float64) if i in (0, argnum) else torch.tensor(a)
+        for i, a in enumerate(args)
+    ]
     xs[argnum].requires_grad_(True)
     fn = TORCH_REFERENCES[name][0]
     if weights is not None and "weights" in inspect.signature(fn).parameters:  # RMSE: weights inside the root
@@ -730,27 +763,32 @@ def differences():
     loss.sum().backward()
     out["pytorch-bce-grad-clamps-denominator"] = {
         "args": [[1e-15, 0.3, 1e-300], [0.0, 1.0, 1.0]],
-        "torch_none": loss.detach().tolist(), "torch_grad": p.grad.tolist(),
+        "torch_none": loss.detach().tolist(),
+        "torch_grad": p.grad.tolist(),
     }
     probs, y, w = [0.2, 0.7, 0.9], [0.0, 1.0, 0.0], [1.0, 2.0, 0.5]
     out["pytorch-bce-weight-denominator"] = {
-        "args": [probs, y], "weights": w,
+        "args": [probs, y],
+        "weights": w,
         "torch_mean": float(F.binary_cross_entropy(t(probs), t(y), weight=t(w))),
     }
     logits = [-1.0, 0.5, 2.0]
     out["pytorch-bcewithlogits-weight-denominator"] = {
-        "args": [logits, y], "weights": w,
+        "args": [logits, y],
+        "weights": w,
         "torch_mean": float(F.binary_cross_entropy_with_logits(t(logits), t(y), weight=t(w))),
     }
     z = torch.arange(24, dtype=torch.float64).reshape(2, 3, 4).sin()  # (N, C, d)
     labels = t([[0, 1, 2, 1], [2, 2, 0, 1]])
     out["pytorch-ce-class-axis"] = {
-        "logits_nc_d": z.tolist(), "labels": labels.tolist(),
+        "logits_nc_d": z.tolist(),
+        "labels": labels.tolist(),
         "torch_mean": float(F.cross_entropy(z, labels)),
     }
     z2 = t([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
     out["pytorch-ce-all-ignored"] = {
-        "args": [z2.tolist(), [1, 1]], "ignore_index": 1,
+        "args": [z2.tolist(), [1, 1]],
+        "ignore_index": 1,
         "torch_mean": float(F.cross_entropy(z2, t([1, 1]), ignore_index=1)),
     }
     out["pytorch-ce-ignore-index-default"] = {
@@ -763,7 +801,8 @@ def differences():
         "torch_mean": float(F.nll_loss(probs2, t([1, 0]))),
     }
     out["pytorch-nll-all-ignored"] = {
-        "args": [probs2.log().tolist(), [0, 0]], "ignore_index": 0,
+        "args": [probs2.log().tolist(), [0, 0]],
+        "ignore_index": 0,
         "torch_mean": float(F.nll_loss(probs2.log(), t([0, 0]), ignore_index=0)),
     }
     a, q = t([[-1e-3, -1e-3]]), t([[0.5, 0.5]])
@@ -781,14 +820,18 @@ def differences():
     x = t([1e4, -1e4, 2.0], requires_grad=True)
     sigmoid_focal(x, t([1.0, 0.0, 1.0]), "sum", gamma=0.5).backward()
     out["torchvision-focal-nan-gradient"] = {
-        "args": [[1e4, -1e4, 2.0], [1.0, 0.0, 1.0]], "gamma": 0.5,
+        "args": [[1e4, -1e4, 2.0], [1.0, 0.0, 1.0]],
+        "gamma": 0.5,
         "torch_grad": x.grad.tolist(),
     }
     scores = t([[0.1, 0.2, 0.4, 0.8]])
     indices = {"padded": [[3, 0, -1, 1]], "repeated": [[3, 3, -1, 0]], "single": [[3, -1, -1, -1]]}
     out["pytorch-multilabel-margin-target-encoding"] = {
-        "scores": scores.tolist(), "indices": indices,
-        "torch_none": {k: F.multilabel_margin_loss(scores, t(v), reduction="none").tolist() for k, v in indices.items()},
+        "scores": scores.tolist(),
+        "indices": indices,
+        "torch_none": {
+            k: F.multilabel_margin_loss(scores, t(v), reduction="none").tolist() for k, v in indices.items()
+        },
     }
     x = t([-1e4, -800.0, 2.0], requires_grad=True)
     F.soft_margin_loss(x, t([1.0, 1.0, -1.0]), reduction="sum").backward()
@@ -801,7 +844,9 @@ def differences():
     y5, counts = t([0, 0, 0, 1, 2]), [500, 50, 5]
     w5 = _class_balanced_weights(counts, 0.9999)
     out["pytorch-class-weighted-ce-mean"] = {
-        "args": [z5.tolist(), y5.tolist()], "samples_per_class": counts, "torch_weights": w5.tolist(),
+        "args": [z5.tolist(), y5.tolist()],
+        "samples_per_class": counts,
+        "torch_weights": w5.tolist(),
         "torch_mean": float(F.cross_entropy(z5, y5, weight=w5)),
         "torch_sum": float(F.cross_entropy(z5, y5, weight=w5, reduction="sum")),
     }
@@ -834,9 +879,18 @@ def recipes():
     value, grad = _run_recipe(JS_DIV_RECIPE, a, b)
     with warnings.catch_warnings():  # PyTorch warns that "mean" is not "batchmean": the point here
         warnings.simplefilter("ignore", UserWarning)
-        default_mean, _ = _run_recipe([line.replace('reduction="batchmean", ', "") for line in JS_DIV_RECIPE], a, b)
-    return {"js_div": {"code": list(JS_DIV_RECIPE), "args": [a, b], "torch_value": value, "torch_grad": grad,
-                       "torch_value_default_mean": default_mean}}
+        default_mean, _ = _run_recipe(
+            [line.replace('reduction="batchmean", ', "") for line in JS_DIV_RECIPE], a, b
+        )
+    return {
+        "js_div": {
+            "code": list(JS_DIV_RECIPE),
+            "args": [a, b],
+            "torch_value": value,
+            "torch_grad": grad,
+            "torch_value_default_mean": default_mean,
+        }
+    }
 
 
 def _ctc_differences():
@@ -846,8 +900,9 @@ def _ctc_differences():
     lp = F.log_softmax(z, dim=-1)
     targets, input_lengths, target_lengths = [[1, 2], [2, 2]], [5, 4], [2, 2]
     x = lp.transpose(0, 1).detach().requires_grad_(True)
-    F.ctc_loss(x, torch.tensor(targets), torch.tensor(input_lengths), torch.tensor(target_lengths),
-               reduction="sum").backward()
+    F.ctc_loss(
+        x, torch.tensor(targets), torch.tensor(input_lengths), torch.tensor(target_lengths), reduction="sum"
+    ).backward()
     out["pytorch-ctc-grad-through-log-softmax"] = {
         "args": [lp.tolist(), targets, input_lengths, target_lengths],
         "torch_grad": x.grad.transpose(0, 1).tolist(),
@@ -857,7 +912,8 @@ def _ctc_differences():
     loss.backward()
     out["pytorch-ctc-infeasible"] = {
         "args": [lp[:1, :2].tolist(), [[2, 2]], [2], [2]],
-        "torch_value": float(loss.detach()), "torch_grad": x.grad.transpose(0, 1).tolist(),
+        "torch_value": float(loss.detach()),
+        "torch_grad": x.grad.transpose(0, 1).tolist(),
     }
     return out
 
@@ -870,16 +926,23 @@ def _probability_and_pair_differences():
     loss = F.nll_loss(torch.log(p), t([1, 1]), reduction="sum")  # PyTorch's route for probabilities
     loss.backward()
     out["pytorch-log-probs-zero-nan-gradient"] = {
-        "args": [p.tolist(), [1, 1]], "torch_sum": float(loss.detach()), "torch_grad": p.grad.tolist(),
+        "args": [p.tolist(), [1, 1]],
+        "torch_sum": float(loss.detach()),
+        "torch_grad": p.grad.tolist(),
     }
     x1, x2 = t([[1.0, 0.0], [1.0, 1.0]], requires_grad=True), t([[0.0, 2.0], [1.0, 3.0]])
     F.cosine_embedding_loss(x1, x2, t([-1.0, -1.0]), margin=0.0, reduction="sum").backward()
-    out["pytorch-cosine-embedding-tie"] = {"args": [x1.tolist(), x2.tolist(), [-1.0, -1.0]], "torch_grad": x1.grad.tolist()}
+    out["pytorch-cosine-embedding-tie"] = {
+        "args": [x1.tolist(), x2.tolist(), [-1.0, -1.0]],
+        "torch_grad": x1.grad.tolist(),
+    }
     a, b, y01 = t([[1.0, 2.0], [1.0, 0.0]], requires_grad=True), t([[2.0, 1.0], [1.0, 1.0]]), t([0.0, 1.0])
     loss = F.cosine_embedding_loss(a, b, y01, reduction="none")
     loss.sum().backward()
     out["pytorch-cosine-embedding-01-labels"] = {
-        "args": [a.tolist(), b.tolist(), y01.tolist()], "torch_none": loss.tolist(), "torch_grad": a.grad.tolist(),
+        "args": [a.tolist(), b.tolist(), y01.tolist()],
+        "torch_none": loss.tolist(),
+        "torch_grad": a.grad.tolist(),
     }
     tiny = t([[1e-7, 0.0], [1e-6, 2e-6]])
     out["pytorch-cosine-embedding-float32-eps"] = {
@@ -893,36 +956,51 @@ def _probability_and_pair_differences():
         "torch_none": F.cosine_embedding_loss(huge, other, t([1.0, 1.0]), reduction="none").tolist(),
     }
     s1 = t([1.0, 2.0, 0.5], requires_grad=True)
-    F.margin_ranking_loss(s1, t([1.0, 1.5, 0.5]), t([1.0, -1.0, -1.0]), margin=0.0, reduction="sum").backward()
-    out["pytorch-margin-ranking-tie"] = {"args": [[1.0, 2.0, 0.5], [1.0, 1.5, 0.5], [1.0, -1.0, -1.0]],
-                                         "torch_grad": s1.grad.tolist()}
+    F.margin_ranking_loss(
+        s1, t([1.0, 1.5, 0.5]), t([1.0, -1.0, -1.0]), margin=0.0, reduction="sum"
+    ).backward()
+    out["pytorch-margin-ranking-tie"] = {
+        "args": [[1.0, 2.0, 0.5], [1.0, 1.5, 0.5], [1.0, -1.0, -1.0]],
+        "torch_grad": s1.grad.tolist(),
+    }
     s2 = t([2.0, 0.5], requires_grad=True)
     loss = F.margin_ranking_loss(s2, t([1.0, 1.0]), t([0.0, 1.0]), margin=0.3, reduction="none")
     loss.sum().backward()
     out["pytorch-margin-ranking-01-labels"] = {
-        "args": [[2.0, 0.5], [1.0, 1.0], [0.0, 1.0]], "margin": 0.3,
-        "torch_none": loss.tolist(), "torch_grad": s2.grad.tolist(),
+        "args": [[2.0, 0.5], [1.0, 1.0], [0.0, 1.0]],
+        "margin": 0.3,
+        "torch_none": loss.tolist(),
+        "torch_grad": s2.grad.tolist(),
     }
     rates, counts = [-1.0, 2.0, 3.0], [2.0, -1.0, 1.0]
     out["pytorch-poisson-nll-invalid-input"] = {
-        "rates": rates, "counts": counts, "log_rates": [800.0, 0.5],
-        "torch_none_rates": F.poisson_nll_loss(t(rates), t(counts), log_input=False, reduction="none").tolist(),
+        "rates": rates,
+        "counts": counts,
+        "log_rates": [800.0, 0.5],
+        "torch_none_rates": F.poisson_nll_loss(
+            t(rates), t(counts), log_input=False, reduction="none"
+        ).tolist(),
         "torch_none_log_rates": F.poisson_nll_loss(t([800.0, 0.5]), t([1.0, 1.0]), reduction="none").tolist(),
     }
     mu, y, var = t([0.5, 0.2]), t([0.0, 0.0]), t([1e-8, 0.5], requires_grad=True)
     F.gaussian_nll_loss(mu, y, var, reduction="sum").backward()
     out["pytorch-gaussian-nll-var-gradient-below-eps"] = {
         "args": [mu.tolist(), y.tolist(), var.tolist()],
-        "torch_sum": float(F.gaussian_nll_loss(mu, y, var.detach(), reduction="sum")), "torch_grad_var": var.grad.tolist(),
+        "torch_sum": float(F.gaussian_nll_loss(mu, y, var.detach(), reduction="sum")),
+        "torch_grad_var": var.grad.tolist(),
     }
     out["pytorch-gaussian-nll-zero-var"] = {
         "args": [[0.5, 1.0], [0.0, 0.0], [0.0, 1.0]],
-        "torch_none": F.gaussian_nll_loss(t([0.5, 1.0]), t([0.0, 0.0]), t([0.0, 1.0]), reduction="none").tolist(),
+        "torch_none": F.gaussian_nll_loss(
+            t([0.5, 1.0]), t([0.0, 0.0]), t([0.0, 1.0]), reduction="none"
+        ).tolist(),
     }
     mean3 = torch.arange(6, dtype=torch.float64).reshape(3, 2).sin()
     y3, var3 = torch.zeros(3, 2), t([0.5, 1.0, 2.0])
     out["pytorch-gaussian-nll-shared-var"] = {
-        "mean": mean3.tolist(), "y_true": y3.tolist(), "var": var3.tolist(),
+        "mean": mean3.tolist(),
+        "y_true": y3.tolist(),
+        "var": var3.tolist(),
         "torch_mean": float(F.gaussian_nll_loss(mean3, y3, var3)),
     }
     return out

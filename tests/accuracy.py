@@ -31,8 +31,10 @@ _HERE = Path(__file__).resolve().parent
 _SOURCES = hashlib.sha256(
     b"".join((_HERE / f).read_bytes() for f in ("accuracy.py", "mp_reference.py")) + mp.__version__.encode()
 ).hexdigest()[:16]
-CACHE = None if os.environ.get("CI") or os.environ.get("LOSSREF_ACCURACY_CACHE") == "off" else (
-    _HERE.parent / ".cache" / "accuracy" / _SOURCES
+CACHE = (
+    None
+    if os.environ.get("CI") or os.environ.get("LOSSREF_ACCURACY_CACHE") == "off"
+    else (_HERE.parent / ".cache" / "accuracy" / _SOURCES)
 )
 
 
@@ -88,7 +90,10 @@ def _fit_classes(loss, hyper, args):
     if loss.layout != "classes":
         return hyper
     c = args[0].shape[-1]
-    return {k: (v[:c] if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] > c else v) for k, v in hyper.items()}
+    return {
+        k: (v[:c] if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] > c else v)
+        for k, v in hyper.items()
+    }
 
 
 def _mp(value):
@@ -101,7 +106,9 @@ def _mp(value):
 
 def _mp_hyper(hyper):
     # arrays as (nested) lists of floats: per-class weights, or center loss's (C, D) centers
-    return {k: (np.asarray(v, dtype=float).tolist() if isinstance(v, np.ndarray) else v) for k, v in hyper.items()}
+    return {
+        k: (np.asarray(v, dtype=float).tolist() if isinstance(v, np.ndarray) else v) for k, v in hyper.items()
+    }
 
 
 def _value(result):
@@ -158,8 +165,10 @@ def measure_coupled(loss, hyper, memo=_no_memo):
     ref = REFERENCES[loss.name]
     rows = [np.asarray(r, dtype=float) for r in loss.meta.domain[loss.arg_names[0]].stress]
     rows = np.array([r for r in rows if np.abs(r).max() > 0])  # a zero vector has no direction
-    others = [np.roll(rows, 1, axis=0) if loss.meta.domain[name].has_class_axis else np.arange(len(rows)) % 3
-              for name in loss.arg_names[1:]]
+    others = [
+        np.roll(rows, 1, axis=0) if loss.meta.domain[name].has_class_axis else np.arange(len(rows)) % 3
+        for name in loss.arg_names[1:]
+    ]
     args = [rows, *others]
     mh = _mp_hyper(hyper)
     values = loss(*args, reduction="none", **hyper)
@@ -171,15 +180,21 @@ def measure_coupled(loss, hyper, memo=_no_memo):
         exact = memo(("coupled", exact_args, mh), lambda: ref(*exact_args, **mh))
         for ours, e in zip(values, exact, strict=True):
             worst_value = max(worst_value, relative_error(float(ours), e) or 0.0)
-        magnitudes = memo(("coupled-magnitudes", exact_args, mh), lambda: ref.grad_magnitude(*exact_args, **mh))  # the gradient's terms can cancel
+        magnitudes = memo(
+            ("coupled-magnitudes", exact_args, mh), lambda: ref.grad_magnitude(*exact_args, **mh)
+        )  # the gradient's terms can cancel
         for k, grad in zip(differentiable, grads, strict=True):
             for i, j in np.ndindex(args[k].shape):
+
                 def total(t, k=k, i=i, j=j):
                     point = [[list(r) for r in a] if isinstance(a[0], list) else a for a in exact_args]
                     point[k][i][j] = t
                     return mp.fsum(ref(*point, **mh))
-                exact = memo(("coupled-grad", k, i, j, exact_args, mh),
-                             lambda total=total, k=k, i=i, j=j: derivative(total, exact_args[k][i][j]))
+
+                exact = memo(
+                    ("coupled-grad", k, i, j, exact_args, mh),
+                    lambda total=total, k=k, i=i, j=j: derivative(total, exact_args[k][i][j]),
+                )
                 exact = None if exact is None else (exact, magnitudes[k][i][j])
                 g = relative_error(float(grad[i, j]), exact)
                 worst_grad = max(worst_grad, g or 0.0)
@@ -224,43 +239,64 @@ def measure(loss, hyper, memo=_no_memo):
             worst_value = max(worst_value, err)
             if grad is None:
                 continue
-            kink = loss.meta.kink_distance
-            if kink is not None and np.min(kink(*args, **hyper)) < 1e-6 * max(1.0, float(np.max(np.abs(args[0])))):
+            kink = loss.meta.checks.kink_distance
+            if kink is not None and np.min(kink(*args, **hyper)) < 1e-6 * max(
+                1.0, float(np.max(np.abs(args[0])))
+            ):
                 continue  # the derivative is not defined at a kink; lossref's choice is tested by hand
             if loss.layout == "classes" and args[0].ndim > 2:  # a matrix per sample (CTC's frames)
                 for j in np.ndindex(args[0].shape[1:]):
+
                     def along(t, j=j, x=x, rest=rest):
                         point = [list(r) for r in x]
                         point[j[0]][j[1]] = t
                         return ref(point, *rest, **mh)
-                    exact = memo(("grad", j, x, rest, mh), lambda along=along, j=j, x=x: derivative(along, x[j[0]][j[1]]))
+
+                    exact = memo(
+                        ("grad", j, x, rest, mh),
+                        lambda along=along, j=j, x=x: derivative(along, x[j[0]][j[1]]),
+                    )
                     g = relative_error(float(grad[j]), exact)
                     worst_grad = max(worst_grad, g or 0.0)
             elif loss.layout == "classes":
                 for j in range(len(x)):
+
                     def along(t, j=j, x=x, rest=rest):
-                        return ref(x[:j] + [t] + x[j + 1:], *rest, **mh)
-                    exact = memo(("grad", j, x, rest, mh), lambda along=along, j=j, x=x: derivative(along, x[j]))
+                        return ref(x[:j] + [t] + x[j + 1 :], *rest, **mh)
+
+                    exact = memo(
+                        ("grad", j, x, rest, mh), lambda along=along, j=j, x=x: derivative(along, x[j])
+                    )
                     if exact is not None and hasattr(ref, "grad_magnitude"):
                         # a gradient that is a difference of terms (two unit vectors, m − d):
                         # measured relative to their sum of magnitudes, as a value's
-                        magnitude = memo(("magnitudes", x, rest, mh), lambda x=x, rest=rest: ref.grad_magnitude(x, *rest, **mh))
+                        magnitude = memo(
+                            ("magnitudes", x, rest, mh),
+                            lambda x=x, rest=rest: ref.grad_magnitude(x, *rest, **mh),
+                        )
                         exact = (exact, magnitude[j])
                     g = relative_error(float(grad[j]), exact)
                     worst_grad = max(worst_grad, g or 0.0)
             else:
+
                 def along(t, rest=rest):
                     return ref(t, *rest, **mh)
+
                 exact = memo(("grad", x, rest, mh), lambda along=along, x=x: derivative(along, x))
                 g = relative_error(float(grad), exact)
                 worst_grad = max(worst_grad, g or 0.0)
                 # every other differentiable argument (gaussian_nll's variance) counts too
                 for k in range(1, len(args)):
                     if loss.arg_names[k] in loss.differentiable:
+
                         def along_k(t, k=k, point=(x, *rest)):
-                            return ref(*point[:k], t, *point[k + 1:], **mh)
+                            return ref(*point[:k], t, *point[k + 1 :], **mh)
+
                         grad_k = loss.grad(*args, reduction="sum", argnum=k, **hyper)
-                        exact = memo(("grad", k, x, rest, mh), lambda along_k=along_k, k=k, rest=rest: derivative(along_k, rest[k - 1]))
+                        exact = memo(
+                            ("grad", k, x, rest, mh),
+                            lambda along_k=along_k, k=k, rest=rest: derivative(along_k, rest[k - 1]),
+                        )
                         g = relative_error(float(grad_k), exact)
                         worst_grad = max(worst_grad, g or 0.0)
     return worst_value, (worst_grad if loss.differentiable else None), counted

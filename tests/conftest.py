@@ -32,7 +32,10 @@ def site(tmp_path_factory, worker_id):
             start = time.perf_counter()
             result = subprocess.run(
                 [str(MKDOCS), "build", "--strict", "--site-dir", str(out)],
-                cwd=ROOT, capture_output=True, text=True, timeout=300,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=300,
             )
             seconds = time.perf_counter() - start
             assert result.returncode == 0, result.stderr[-4000:]

@@ -68,7 +68,7 @@ def variants(loss):
     Each includes the examples of the loss's required hyperparameters (``meta.required``).
     """
     base = dict(loss.meta.required)
-    return [(loss, base)] + [(loss, {**base, **v}) for v in loss.meta.variants]
+    return [(loss, base)] + [(loss, {**base, **v}) for v in loss.meta.checks.variants]
 
 
 # the gradient tests run these; an evaluation-only loss (differentiable=False) is left out
@@ -106,12 +106,14 @@ def fd_step(loss, x, name=None, hyper=None):
     """
     name = name or loss.arg_names[0]
     step = loss.meta.domain[name].finite_difference_step(x)
-    if loss.meta.fd_step is not None and name == loss.arg_names[0]:
-        step = min(step, loss.meta.fd_step(**(hyper or {})))
+    if loss.meta.checks.fd_step is not None and name == loss.arg_names[0]:
+        step = min(step, loss.meta.checks.fd_step(**(hyper or {})))
     return step
 
 
-def assert_gradient_matches(loss, args, hyper, *, reduction=None, weights=None, rtol=1e-7, atol=1e-10, argnum=0):
+def assert_gradient_matches(
+    loss, args, hyper, *, reduction=None, weights=None, rtol=1e-7, atol=1e-10, argnum=0
+):
     """Analytic gradient of the reduced loss vs fourth-order central differences.
 
     Elements closer to a declared kink than the stencil's reach are left out: finite
@@ -122,7 +124,7 @@ def assert_gradient_matches(loss, args, hyper, *, reduction=None, weights=None, 
     kw = dict(hyper, reduction=reduction, weights=weights)
 
     def f(v):
-        return loss(*args[:argnum], v, *args[argnum + 1:], **kw)
+        return loss(*args[:argnum], v, *args[argnum + 1 :], **kw)
 
     analytic = loss.grad(*args, argnum=argnum, **kw)
     step = fd_step(loss, x, loss.arg_names[argnum], hyper)
@@ -130,9 +132,9 @@ def assert_gradient_matches(loss, args, hyper, *, reduction=None, weights=None, 
     mask = np.ones(x.shape, bool)
     # for a loss with several differentiable arguments (margin_ranking's x1 and x2) the kink
     # distance holds for each of them: the same shape, and a lower bound in every argument
-    if loss.meta.kink_distance is not None and (argnum == 0 or len(loss.differentiable) > 1):
+    if loss.meta.checks.kink_distance is not None and (argnum == 0 or len(loss.differentiable) > 1):
         reach = 3 * step
-        mask = loss.meta.kink_distance(*args, **hyper) > reach
+        mask = loss.meta.checks.kink_distance(*args, **hyper) > reach
     assert analytic.shape == x.shape
     assert np.isfinite(analytic).all()
     # plus the stencil's own rounding error, a few ulps of |f| divided by the step
@@ -162,8 +164,8 @@ def per_sample_numerical_gradient(loss, args, hyper):
             h = min(1e-3, 0.3 * -x[i]) if x[i] < 0 else 0.0
         elif domain is COSINES:  # inside [-1, 1]: a cosine at (or past) ±1 is not stepped (NaN)
             h = max(0.0, 1e-3 * min(1 - abs(x[i]), 0.1))
-            if loss.meta.fd_step is not None:  # and below the loss's own length (ArcFace's 1/s)
-                h = min(h, loss.meta.fd_step(**hyper))
+            if loss.meta.checks.fd_step is not None:  # and below the loss's own length (ArcFace's 1/s)
+                h = min(h, loss.meta.checks.fd_step(**hyper))
         elif domain is LOG_PROBABILITY:
             h = min(1e-3 * max(1.0, -x[i]), 0.3 * -x[i]) if x[i] < 0 else 0.0
         elif domain.positive:

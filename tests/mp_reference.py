@@ -48,6 +48,7 @@ def xlogy(x, y):
 
 # --- regression ---------------------------------------------------------------------------
 
+
 @reference("mse")
 def mse(x, y):
     return (x - y) ** 2
@@ -119,6 +120,7 @@ def smape(x, y, eps=2.220446049250313e-16):
 
 # --- classification -------------------------------------------------------------------------
 
+
 @reference("binary_cross_entropy")
 def binary_cross_entropy(p, y):
     return -(xlogy(y, p) + xlogy(1 - y, 1 - p))
@@ -177,7 +179,9 @@ def class_balanced(z, label, samples_per_class, beta=0.9999, base="softmax", gam
     if base == "softmax":
         return -w[label] * log_softmax(z)[label]
     g = 0 if base == "sigmoid" else gamma  # one-vs-all BCE is the focal loss with γ = 0
-    return w[label] * mp.fsum(sigmoid_focal(zc, int(c == label), gamma=g, alpha=None) for c, zc in enumerate(z))
+    return w[label] * mp.fsum(
+        sigmoid_focal(zc, int(c == label), gamma=g, alpha=None) for c, zc in enumerate(z)
+    )
 
 
 @reference("zero_one")
@@ -193,6 +197,7 @@ def nll(a, label, class_weights=None, ignore_index=None):
 
 
 # --- margin and divergence ------------------------------------------------------------------
+
 
 @reference("hinge")
 def hinge(f, y, margin=1.0):
@@ -248,8 +253,10 @@ def kl_div(a, q, log_target=False):
 def js_div(a, b):
     p, q = [mp.exp(v) for v in a], [mp.exp(v) for v in b]
     # each class adds ½ p log(p/m) + ½ q log(q/m) >= 0, m = (p + q)/2: nothing cancels
-    return mp.fsum((xlogy(pk, 2 * pk / (pk + qk)) + xlogy(qk, 2 * qk / (pk + qk))) / 2
-                   for pk, qk in zip(p, q, strict=True))
+    return mp.fsum(
+        (xlogy(pk, 2 * pk / (pk + qk)) + xlogy(qk, 2 * qk / (pk + qk))) / 2
+        for pk, qk in zip(p, q, strict=True)
+    )
 
 
 @reference("cross_entropy")
@@ -273,6 +280,7 @@ def knowledge_distillation(zs, zt, temperature=2.0, labels=None, alpha=0.5):
 
 
 # --- probabilistic ----------------------------------------------------------------------------
+
 
 @reference("poisson_nll")
 def poisson_nll(x, y, log_input=True, full=False, eps=1e-8):
@@ -304,7 +312,9 @@ def tweedie_deviance(mu, y, power=1.5):
         return 2 * (xlogy(y, y / mu) - y + mu)
     if p == 2:
         return 2 * (mp.log(mu / y) + y / mu - 1)
-    return 2 * (max(y, 0) ** (2 - p) / ((1 - p) * (2 - p)) - y * mu ** (1 - p) / (1 - p) + mu ** (2 - p) / (2 - p))
+    return 2 * (
+        max(y, 0) ** (2 - p) / ((1 - p) * (2 - p)) - y * mu ** (1 - p) / (1 - p) + mu ** (2 - p) / (2 - p)
+    )
 
 
 @reference("gamma_deviance")
@@ -313,6 +323,7 @@ def gamma_deviance(mu, y):
 
 
 # --- ranking --------------------------------------------------------------------------------
+
 
 @reference("cosine_embedding")
 def cosine_embedding(x1, x2, label, margin=0.0, eps=1e-12):
@@ -427,6 +438,7 @@ def diffusion_noise_mse(noise_pred, noise):
 
 # --- segmentation ------------------------------------------------------------------------
 
+
 @reference("dice")
 def dice(p, t, smooth=1.0):
     inter = mp.fsum(a * b for a, b in zip(p, t, strict=True))
@@ -458,6 +470,7 @@ def focal_tversky(p, t, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0):
 
 # --- preference -----------------------------------------------------------------------------
 
+
 @reference("bradley_terry")
 def bradley_terry(chosen, rejected, margin=0.0):
     return -log_sigmoid(chosen - rejected - margin)
@@ -478,6 +491,7 @@ def ppo_clip(log_probs, old_log_probs, advantages, clip_eps=0.2):
 
 # --- regularization -------------------------------------------------------------------------
 
+
 @reference("l2_penalty")
 def l2_penalty(theta, strength=1.0):
     return mp.mpf(strength) * theta**2 / 2
@@ -497,6 +511,7 @@ def elastic_net_penalty(theta, strength=1.0, l1_ratio=0.5):
 @reference("info_nce")
 def info_nce(anchors, positives, temperature=0.1, form="one_way"):
     """A coupled loss: the whole batch (lists of rows) in, the per-pair losses out."""
+
     def unit(v):
         n = mp.sqrt(mp.fsum(t * t for t in v))
         return [t / n for t in v]
@@ -528,6 +543,7 @@ def _info_nce_grad_magnitude(anchors, positives, temperature=0.1, form="one_way"
     is a softmax-weighted sum of unit vectors minus its projection on the row itself, and
     those terms nearly cancel for a row whose candidates all lie close to its own direction.
     """
+
     def unit(v):
         n = mp.sqrt(mp.fsum(t * t for t in v))
         return [t / n for t in v], n
@@ -544,11 +560,20 @@ def _info_nce_grad_magnitude(anchors, positives, temperature=0.1, form="one_way"
     if form == "nt_xent":
         z = us + vs
         size = 2 * n
-        p = [softmax([dot(z[a][0], z[b][0]) / tau if b != a else -mp.inf for b in range(size)]) for a in range(size)]
+        p = [
+            softmax([dot(z[a][0], z[b][0]) / tau if b != a else -mp.inf for b in range(size)])
+            for a in range(size)
+        ]
         g = [[abs(p[a][b] - (1 if b == (a + n) % size else 0)) / 2 for b in range(size)] for a in range(size)]
         weight = [[g[a][b] + g[b][a] for b in range(size)] for a in range(size)]
-        out = [[mp.fsum(weight[a][b] * (abs(z[b][0][k]) + abs(z[a][0][k])) for b in range(size)) / (tau * z[a][1])
-                for k in range(len(z[a][0]))] for a in range(size)]
+        out = [
+            [
+                mp.fsum(weight[a][b] * (abs(z[b][0][k]) + abs(z[a][0][k])) for b in range(size))
+                / (tau * z[a][1])
+                for k in range(len(z[a][0]))
+            ]
+            for a in range(size)
+        ]
         return out[:n], out[n:]
     s = [[dot(us[i][0], vs[j][0]) / tau for j in range(n)] for i in range(n)]
     rows = [softmax(s[i]) for i in range(n)]
@@ -557,10 +582,20 @@ def _info_nce_grad_magnitude(anchors, positives, temperature=0.1, form="one_way"
         cols = [softmax([s[i][j] for i in range(n)]) for j in range(n)]
         g = [[(g[i][j] + abs(cols[j][i] - (1 if i == j else 0))) / 2 for j in range(n)] for i in range(n)]
     d = len(us[0][0])
-    mag_u = [[mp.fsum(g[i][j] * (abs(vs[j][0][k]) + abs(us[i][0][k])) for j in range(n)) / (tau * us[i][1])
-              for k in range(d)] for i in range(n)]
-    mag_v = [[mp.fsum(g[i][j] * (abs(us[i][0][k]) + abs(vs[j][0][k])) for i in range(n)) / (tau * vs[j][1])
-              for k in range(d)] for j in range(n)]
+    mag_u = [
+        [
+            mp.fsum(g[i][j] * (abs(vs[j][0][k]) + abs(us[i][0][k])) for j in range(n)) / (tau * us[i][1])
+            for k in range(d)
+        ]
+        for i in range(n)
+    ]
+    mag_v = [
+        [
+            mp.fsum(g[i][j] * (abs(us[i][0][k]) + abs(vs[j][0][k])) for i in range(n)) / (tau * vs[j][1])
+            for k in range(d)
+        ]
+        for j in range(n)
+    ]
     return mag_u, mag_v
 
 
@@ -584,12 +619,14 @@ def _softmax(row):
 
 
 @reference("ctc")
-def ctc(log_probs, targets, input_length, target_length, blank=0, zero_infinity=False, normalize="target_length"):
+def ctc(
+    log_probs, targets, input_length, target_length, blank=0, zero_infinity=False, normalize="target_length"
+):
     """Brute force, no recursion: −log of the sum over every path of C^T classes that collapses
     (repeats merged, then blanks dropped) to the target.
     """
     frames, classes = int(input_length), len(log_probs[0])
-    target = tuple(targets[:int(target_length)])
+    target = tuple(targets[: int(target_length)])
     terms = []
     for path in itertools.product(range(classes), repeat=frames):
         merged = [c for t, c in enumerate(path) if t == 0 or c != path[t - 1]]
@@ -709,8 +746,16 @@ def _supervised_contrastive_grad_magnitude(features, labels, temperature=0.1):
         p = _softmax([_dot(zs[i][0], zs[a][0]) / tau for a in others])
         for a, pa in zip(others, p, strict=True):
             g[i][a] = abs(pa - (mp.mpf(1) / len(positives) if a in positives else 0))
-    return ([[mp.fsum((g[i][j] + g[j][i]) * (abs(zs[j][0][k]) + abs(zs[i][0][k])) for j in range(n)) / (tau * zs[i][1])
-              for k in range(d)] for i in range(n)],)
+    return (
+        [
+            [
+                mp.fsum((g[i][j] + g[j][i]) * (abs(zs[j][0][k]) + abs(zs[i][0][k])) for j in range(n))
+                / (tau * zs[i][1])
+                for k in range(d)
+            ]
+            for i in range(n)
+        ],
+    )
 
 
 supervised_contrastive.grad_magnitude = _supervised_contrastive_grad_magnitude
@@ -750,7 +795,10 @@ def cosface(c, label, scale=64.0, margin=0.35):
 @reference("center")
 def center(x, label, centers):
     return mp.fsum((v - mp.mpf(c)) ** 2 for v, c in zip(x, centers[label], strict=True)) / 2
+
+
 # --- learning to rank -------------------------------------------------------------------------
+
 
 @reference("ranknet")
 def ranknet(si, sj, target, sigma=1.0):

@@ -26,30 +26,55 @@ CASES = [
     # log_loss clips p to [eps, 1 - eps] (float64 eps): equal away from 0 and 1
     ("binary_cross_entropy", {}, "metrics.log_loss(y_true, probs, sample_weight=w, labels=[0, 1])"),
     ("hinge", {}, "metrics.hinge_loss(labels, scores, sample_weight=w)"),
-    ("multiclass_hinge", {}, "metrics.hinge_loss(labels, scores, labels=range(scores.shape[1]), sample_weight=w)"),
+    (
+        "multiclass_hinge",
+        {},
+        "metrics.hinge_loss(labels, scores, labels=range(scores.shape[1]), sample_weight=w)",
+    ),
     # log_loss takes P(y = +1) = σ(f): equal while σ(f) stays away from 0 and 1
     ("soft_margin", {}, "metrics.log_loss(labels, expit(scores), sample_weight=w, labels=[-1, 1])"),
     # the per-sample losses scikit-learn's estimators minimise (private classes)
     ("squared_hinge", {}, "sgd_loss(SquaredHinge(1.0), scores, labels, w)"),
     ("modified_huber", {}, "sgd_loss(ModifiedHuber(), scores, labels, w)"),
-    ("exponential", {}, "np.average(ExponentialLoss().loss(y_true=(labels + 1) / 2, raw_prediction=scores), weights=w)"),
-    ("softmax_cross_entropy", {}, "metrics.log_loss(target, softmax(logits), sample_weight=w, labels=range(logits.shape[1]))"),
+    (
+        "exponential",
+        {},
+        "np.average(ExponentialLoss().loss(y_true=(labels + 1) / 2, raw_prediction=scores), weights=w)",
+    ),
+    (
+        "softmax_cross_entropy",
+        {},
+        "metrics.log_loss(target, softmax(logits), sample_weight=w, labels=range(logits.shape[1]))",
+    ),
     # Tweedie deviances: every admissible kind of power, and the named special cases
-    *[("tweedie_deviance", {"power": p}, f"metrics.mean_tweedie_deviance(y_true, y_pred, sample_weight=w, power={p})")
-      for p in (-1.0, 0.0, 1.0, 1.2, 1.5, 2.0, 3.0)],
+    *[
+        (
+            "tweedie_deviance",
+            {"power": p},
+            f"metrics.mean_tweedie_deviance(y_true, y_pred, sample_weight=w, power={p})",
+        )
+        for p in (-1.0, 0.0, 1.0, 1.2, 1.5, 2.0, 3.0)
+    ],
     ("tweedie_deviance", {"power": 1.0}, "metrics.mean_poisson_deviance(y_true, y_pred, sample_weight=w)"),
     ("gamma_deviance", {}, "metrics.mean_gamma_deviance(y_true, y_pred, sample_weight=w)"),
     # HalfPoissonLoss (private): e^z − y z on the log-rate z, the default poisson_nll
     ("poisson_nll", {}, "HalfPoissonLoss()(y_true, y_pred, sample_weight=w)"),
-    ("sparse_categorical_cross_entropy", {},
-     "metrics.log_loss(labels, softmax(logits), sample_weight=w, labels=range(logits.shape[1]))"),
+    (
+        "sparse_categorical_cross_entropy",
+        {},
+        "metrics.log_loss(labels, softmax(logits), sample_weight=w, labels=range(logits.shape[1]))",
+    ),
     # predicted probabilities against soft targets: sklearn takes labels only, so each row becomes
     # C samples labelled 0..C-1 with weights w·q_c (cross-entropy is linear in q)
     ("cross_entropy", {}, "soft_target_log_loss(probs, target, w)"),
     # the error rate; sklearn compares predicted labels: numpy's argmax (first maximum on ties)
     ("zero_one", {}, "metrics.zero_one_loss(labels, scores.argmax(axis=-1), sample_weight=w)"),
     # on 0/1 masks with s = 0 the soft IoU is the set IoU; average="samples" is one IoU per row
-    ("jaccard", {"smooth": 0.0}, "1 - metrics.jaccard_score(targets, probs, average='samples', sample_weight=w)"),
+    (
+        "jaccard",
+        {"smooth": 0.0},
+        "1 - metrics.jaccard_score(targets, probs, average='samples', sample_weight=w)",
+    ),
 ]
 
 
@@ -70,12 +95,14 @@ def cases():
         for weighted in (False, True):
             args = _inputs(loss, rng)
             w = rng.uniform(0.1, 3.0, size=len(args[0])) if weighted else None
-            out.append({
-                "id": f"{name}-{i}-{'weighted' if weighted else 'unweighted'}",
-                "loss": name,
-                "hyper": hyper,
-                "call": call,
-                "inputs": {k: np.asarray(a).tolist() for k, a in zip(loss.arg_names, args, strict=True)},
-                "weights": None if w is None else w.tolist(),
-            })
+            out.append(
+                {
+                    "id": f"{name}-{i}-{'weighted' if weighted else 'unweighted'}",
+                    "loss": name,
+                    "hyper": hyper,
+                    "call": call,
+                    "inputs": {k: np.asarray(a).tolist() for k, a in zip(loss.arg_names, args, strict=True)},
+                    "weights": None if w is None else w.tolist(),
+                }
+            )
     return out

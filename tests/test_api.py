@@ -5,7 +5,14 @@ import pkgutil
 import lossref
 
 NON_LOSS_API = {
-    "Curve", "Difference", "GradcheckResult", "Loss", "catalog", "get", "gradcheck", "numerical_gradient",
+    "Curve",
+    "Difference",
+    "GradcheckResult",
+    "Loss",
+    "catalog",
+    "get",
+    "gradcheck",
+    "numerical_gradient",
 }
 
 

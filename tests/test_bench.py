@@ -25,7 +25,14 @@ def test_bench_quick_writes_every_case(tmp_path):
     bench.main(["--quick", "--repeat", "1", "--out", str(out)])
     result = json.loads(out.read_text())
     names = [row["loss"] for row in result["rows"]]
-    assert set(names) == {"mse", "huber", "binary_cross_entropy_with_logits", "softmax_cross_entropy", "ctc", "info_nce"}
+    assert set(names) == {
+        "mse",
+        "huber",
+        "binary_cross_entropy_with_logits",
+        "softmax_cross_entropy",
+        "ctc",
+        "info_nce",
+    }
     for row in result["rows"]:
         assert row["times"]["value_and_grad"] > 0 and row["peak_extra_inputs"] > 0
         assert "value / value_and_grad" in row["ratios"]

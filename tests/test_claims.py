@@ -28,8 +28,7 @@ def framework_statements():
             yield f"{loss.name}: {framework} equivalent", framework, text
 
 
-UNEXECUTED = [(label, text) for label, framework, text in framework_statements()
-              if framework not in EXECUTED]
+UNEXECUTED = [(label, text) for label, framework, text in framework_statements() if framework not in EXECUTED]
 
 
 def test_release_pattern():

@@ -37,7 +37,9 @@ def assert_matches_torch(case, torch_value, torch_grad):
     if case["reduction"] == "none" or not loss.differentiable:  # zero_one: neither side has a gradient
         assert torch_grad is None
     else:
-        np.testing.assert_allclose(loss.grad(*args, argnum=case.get("argnum", 0), **kw), torch_grad, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(
+            loss.grad(*args, argnum=case.get("argnum", 0), **kw), torch_grad, rtol=RTOL, atol=ATOL
+        )
 
 
 def test_golden_file_matches_the_case_list():
@@ -56,8 +58,9 @@ def test_golden_file_matches_the_case_list():
                 assert committed[name] == case[name]
                 continue
             for a, b in zip(committed[name], case[name], strict=True):
-                np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
-                                           rtol=1e-13, atol=0)
+                np.testing.assert_allclose(
+                    np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-13, atol=0
+                )
     assert GOLDEN["torch"].startswith("2.13.0") and GOLDEN["dtype"] == "float64"
 
 
@@ -81,7 +84,9 @@ def test_matches_pytorch_golden_vectors(case):
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
 
-@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch not installed (make conformance); golden vectors still ran")
+@pytest.mark.skipif(
+    not HAVE_TORCH, reason="PyTorch not installed (make conformance); golden vectors still ran"
+)
 def test_every_loss_has_a_pytorch_reference_or_a_reason_for_none():
     import torch_reference  # noqa: F401 - registers the @torch_reference functions
     from torch_registry import NO_TORCH as reasons
@@ -89,9 +94,13 @@ def test_every_loss_has_a_pytorch_reference_or_a_reason_for_none():
 
     names = {loss.name for loss in lossref.catalog()}
     assert not TORCH_REFERENCES.keys() & reasons.keys()
-    assert TORCH_REFERENCES.keys() | reasons.keys() == names, sorted(names ^ (TORCH_REFERENCES.keys() | reasons.keys()))
+    assert TORCH_REFERENCES.keys() | reasons.keys() == names, sorted(
+        names ^ (TORCH_REFERENCES.keys() | reasons.keys())
+    )
     assert all(reason.strip() for reason in reasons.values())
-    assert all(fn.__name__ == name for name, (fn, _) in TORCH_REFERENCES.items())  # the decorator names its own loss
+    assert all(
+        fn.__name__ == name for name, (fn, _) in TORCH_REFERENCES.items()
+    )  # the decorator names its own loss
 
 
 def test_a_loss_registered_twice_is_an_error():
@@ -101,12 +110,16 @@ def test_a_loss_registered_twice_is_an_error():
         no_torch("perceptual", "again")
 
 
-@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch not installed (make conformance); golden vectors still ran")
+@pytest.mark.skipif(
+    not HAVE_TORCH, reason="PyTorch not installed (make conformance); golden vectors still ran"
+)
 @pytest.mark.parametrize("case", cases(), ids=case_id)
 def test_matches_pytorch_live(case):
     from torch_reference import evaluate
 
-    value, grad = evaluate(case["loss"], case["args"], case["hyper"], case["reduction"], case["weights"], case.get("argnum", 0))
+    value, grad = evaluate(
+        case["loss"], case["args"], case["hyper"], case["reduction"], case["weights"], case.get("argnum", 0)
+    )
     assert_matches_torch(case, value, grad)
 
 
@@ -139,8 +152,10 @@ def test_perceptual_matches_torch_autograd(reduction):
     y_hat, y = torch.randn(2, 3, 2, 6, 5, generator=gen, dtype=torch.float64)
     weights = (0.7, 2.0)
     y_hat_t = y_hat.clone().requires_grad_(True)
-    per_sample = sum(w * F.mse_loss(a, b, reduction="none").flatten(1).mean(dim=1)
-                     for w, a, b in zip(weights, net(y_hat_t), net(y), strict=True))
+    per_sample = sum(
+        w * F.mse_loss(a, b, reduction="none").flatten(1).mean(dim=1)
+        for w, a, b in zip(weights, net(y_hat_t), net(y), strict=True)
+    )
     total = per_sample.mean() if reduction == "mean" else per_sample.sum()
     total.backward()
     kw = dict(feature_fn=feature_fn, feature_vjp=feature_vjp, layer_weights=weights, reduction=reduction)

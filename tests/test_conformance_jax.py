@@ -15,7 +15,10 @@ import lossref
 from framework_cases import JAX_VERSION, KERAS_VERSION, OPTAX_VERSION, cases
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = {fw: json.loads((ROOT / "tests" / "golden" / f"{fw.lower()}.json").read_text()) for fw in ("Keras", "optax")}
+GOLDEN = {
+    fw: json.loads((ROOT / "tests" / "golden" / f"{fw.lower()}.json").read_text())
+    for fw in ("Keras", "optax")
+}
 PINNED = {"keras": KERAS_VERSION, "optax": OPTAX_VERSION, "jax": JAX_VERSION, "jaxlib": JAX_VERSION}
 GOLDEN_CASES = [case for fw in GOLDEN for case in GOLDEN[fw]["cases"]]
 
@@ -30,7 +33,9 @@ def _ours(case):
         # (reshaped back where ours flattens the input first)
         match = re.match(r"lossref\.(\w+)\((\w+)\b", case["ours"])
         assert match and match[2] == case["grad"], case["id"]
-        grad = eval(case["ours"].replace(f"lossref.{match[1]}(", f"lossref.{match[1]}.grad(", 1), scope, inputs)
+        grad = eval(
+            case["ours"].replace(f"lossref.{match[1]}(", f"lossref.{match[1]}.grad(", 1), scope, inputs
+        )
         grad = np.reshape(grad, inputs[case["grad"]].shape)
     return value, grad
 
@@ -48,7 +53,8 @@ def test_golden_files_match_the_case_list():
     # the committed values were computed from today's calls and inputs: regenerate if not
     expected = cases()
     assert [c["id"] for c in GOLDEN_CASES] == [c["id"] for c in expected if c["framework"] == "Keras"] + [
-        c["id"] for c in expected if c["framework"] == "optax"]
+        c["id"] for c in expected if c["framework"] == "optax"
+    ]
     assert len({c["id"] for c in expected}) == len(expected)
     by_id = {c["id"]: c for c in expected}
     for committed in GOLDEN_CASES:
@@ -56,7 +62,9 @@ def test_golden_files_match_the_case_list():
         for key in ("loss", "framework", "call", "ours", "grad", "rtol"):
             assert committed[key] == case[key], (case["id"], key)
         assert committed["inputs"].keys() == case["inputs"].keys()
-        for name, array in case["inputs"].items():  # 4 ulps: log and exp may differ in the last bit across CPUs
+        for name, array in case[
+            "inputs"
+        ].items():  # 4 ulps: log and exp may differ in the last bit across CPUs
             np.testing.assert_allclose(committed["inputs"][name], array, rtol=4 * np.finfo(float).eps, atol=0)
     assert GOLDEN["Keras"]["version"] == KERAS_VERSION and GOLDEN["optax"]["version"] == OPTAX_VERSION
     assert all(GOLDEN[fw]["jax"] == JAX_VERSION and GOLDEN[fw]["dtype"] == "float64" for fw in GOLDEN)
@@ -104,7 +112,9 @@ def test_the_pins_agree():
     # the Makefile (make conformance, CI) installs exactly pyproject.toml's conformance extra
     import tomllib
 
-    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["conformance"]
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"][
+        "conformance"
+    ]
     make = re.search(r"^CONFORMANCE := (.*?)\n\n", (ROOT / "Makefile").read_text(), re.S | re.M)[1]
     assert sorted(extra) == sorted(make.replace("\\", " ").split())
     for package, version in PINNED.items():
@@ -116,6 +126,14 @@ def test_live_cases_skip_naming_the_pinned_version(monkeypatch):
         raise importlib.metadata.PackageNotFoundError(package)
 
     monkeypatch.setattr(importlib.metadata, "version", missing)
-    assert _pinned_reason() == f"keras {KERAS_VERSION} not installed (make conformance); the golden values still ran"
-    monkeypatch.setattr(importlib.metadata, "version", lambda package: "3.16.0" if package == "keras" else PINNED[package])
-    assert _pinned_reason() == f"keras 3.16.0 installed, the cases are pinned to {KERAS_VERSION}; the golden values still ran"
+    assert (
+        _pinned_reason()
+        == f"keras {KERAS_VERSION} not installed (make conformance); the golden values still ran"
+    )
+    monkeypatch.setattr(
+        importlib.metadata, "version", lambda package: "3.16.0" if package == "keras" else PINNED[package]
+    )
+    assert (
+        _pinned_reason()
+        == f"keras 3.16.0 installed, the cases are pinned to {KERAS_VERSION}; the golden values still ran"
+    )

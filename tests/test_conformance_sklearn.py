@@ -23,7 +23,9 @@ GOLDEN = json.loads((ROOT / "tests" / "golden" / "sklearn.json").read_text())
 def _ours(case):
     loss = lossref.get(case["loss"])
     args = [np.asarray(case["inputs"][name]) for name in loss.arg_names]
-    return loss(*args, weights=None if case["weights"] is None else np.asarray(case["weights"]), **case["hyper"])
+    return loss(
+        *args, weights=None if case["weights"] is None else np.asarray(case["weights"]), **case["hyper"]
+    )
 
 
 def test_golden_file_matches_the_case_list():
@@ -32,7 +34,9 @@ def test_golden_file_matches_the_case_list():
     expected = cases()
     assert [c["id"] for c in GOLDEN["cases"]] == [c["id"] for c in expected]
     for committed, case in zip(GOLDEN["cases"], expected, strict=True):
-        assert {k: committed[k] for k in ("loss", "hyper", "call")} == {k: case[k] for k in ("loss", "hyper", "call")}
+        assert {k: committed[k] for k in ("loss", "hyper", "call")} == {
+            k: case[k] for k in ("loss", "hyper", "call")
+        }
         assert committed["inputs"].keys() == case["inputs"].keys()
         for name in case["inputs"]:
             np.testing.assert_allclose(committed["inputs"][name], case["inputs"][name], rtol=1e-13, atol=0)
@@ -47,9 +51,11 @@ def test_matches_scikit_learn_golden_values(case):
     assert _ours(case) == pytest.approx(case["value"], rel=RTOL)
 
 
-@pytest.mark.skipif(sklearn.__version__ != SKLEARN_VERSION,
-                    reason=f"scikit-learn {sklearn.__version__} installed, the cases need {SKLEARN_VERSION}; "
-                           "golden values still ran")
+@pytest.mark.skipif(
+    sklearn.__version__ != SKLEARN_VERSION,
+    reason=f"scikit-learn {sklearn.__version__} installed, the cases need {SKLEARN_VERSION}; "
+    "golden values still ran",
+)
 @pytest.mark.parametrize("case", cases(), ids=lambda c: c["id"])
 def test_matches_scikit_learn_live(case):
     from sklearn_reference import evaluate
@@ -59,7 +65,11 @@ def test_matches_scikit_learn_live(case):
 
 def test_every_scikit_learn_equivalent_is_compared():
     # a loss whose equivalents name a scikit-learn *metric* must have a row here
-    named = {loss.name for loss in lossref.catalog() if "sklearn.metrics." in loss.meta.equivalents.get("scikit-learn", "")}
+    named = {
+        loss.name
+        for loss in lossref.catalog()
+        if "sklearn.metrics." in loss.meta.equivalents.get("scikit-learn", "")
+    }
     assert named <= {c[0] for c in CASES}
 
 
@@ -78,12 +88,25 @@ def test_zero_one_sum_is_scikit_learns_count():
 # swapped ratio would fail it.
 PENALIZED = [
     # (lossref penalty, its hyperparameters, the estimator; the estimator's data term over lossref's MSE)
-    ("l2_penalty", {"strength": 0.6}, lambda n: _linear("Ridge", alpha=n * 0.6 / 2), 1.0),  # ‖y − Xw‖² + α‖w‖², /n
+    (
+        "l2_penalty",
+        {"strength": 0.6},
+        lambda n: _linear("Ridge", alpha=n * 0.6 / 2),
+        1.0,
+    ),  # ‖y − Xw‖² + α‖w‖², /n
     ("l1_penalty", {"strength": 0.2}, lambda n: _linear("Lasso", alpha=0.2), 0.5),  # ‖y − Xw‖²/(2n) + α‖w‖₁
-    ("elastic_net_penalty", {"strength": 0.3, "l1_ratio": 0.4},
-     lambda n: _linear("ElasticNet", alpha=0.3, l1_ratio=0.4), 0.5),
-    ("elastic_net_penalty", {"strength": 0.3, "l1_ratio": 0.0},
-     lambda n: _linear("ElasticNet", alpha=0.3, l1_ratio=0.0), 0.5),
+    (
+        "elastic_net_penalty",
+        {"strength": 0.3, "l1_ratio": 0.4},
+        lambda n: _linear("ElasticNet", alpha=0.3, l1_ratio=0.4),
+        0.5,
+    ),
+    (
+        "elastic_net_penalty",
+        {"strength": 0.3, "l1_ratio": 0.0},
+        lambda n: _linear("ElasticNet", alpha=0.3, l1_ratio=0.0),
+        0.5,
+    ),
 ]
 
 
@@ -94,7 +117,9 @@ def _linear(name, **kw):
     return getattr(linear_model, name)(fit_intercept=False, **kw, **extra)
 
 
-@pytest.mark.parametrize("name, hyper, estimator, data_scale", PENALIZED, ids=[f"{p[0]}-{i}" for i, p in enumerate(PENALIZED)])
+@pytest.mark.parametrize(
+    "name, hyper, estimator, data_scale", PENALIZED, ids=[f"{p[0]}-{i}" for i, p in enumerate(PENALIZED)]
+)
 def test_penalties_match_scikit_learns_linear_models(name, hyper, estimator, data_scale, rng):
     import warnings
 
@@ -109,4 +134,6 @@ def test_penalties_match_scikit_learns_linear_models(name, hyper, estimator, dat
     assert np.abs(total[w != 0]).max() < 1e-9
     l1_reach = hyper["strength"] * hyper.get("l1_ratio", 1.0 if name == "l1_penalty" else 0.0)
     assert (np.abs(data[w == 0]) <= l1_reach + 1e-12).all()
-    assert name == "l2_penalty" or (w == 0).any() or hyper.get("l1_ratio") == 0.0  # the zero path is exercised
+    assert (
+        name == "l2_penalty" or (w == 0).any() or hyper.get("l1_ratio") == 0.0
+    )  # the zero path is exercised

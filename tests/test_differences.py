@@ -35,14 +35,21 @@ from lossref import (
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())["differences"]
 # Keras 3.15.1 and optax 0.2.8's values for the cases of framework_cases.py (run live by test_conformance_jax)
-FRAMEWORK = {c["id"]: c for fw in ("keras", "optax")
-             for c in json.loads((Path(__file__).parent / "golden" / f"{fw}.json").read_text())["cases"]}
+FRAMEWORK = {
+    c["id"]: c
+    for fw in ("keras", "optax")
+    for c in json.loads((Path(__file__).parent / "golden" / f"{fw}.json").read_text())["cases"]
+}
 
 
 def framework_case(case_id):
     """A Keras or optax case: its inputs (as arrays) and the value and gradient the framework returned."""
     case = FRAMEWORK[case_id]
-    return {k: np.asarray(v) for k, v in case["inputs"].items()}, np.asarray(case["value"]), case["grad_value"]
+    return (
+        {k: np.asarray(v) for k, v in case["inputs"].items()},
+        np.asarray(case["value"]),
+        case["grad_value"],
+    )
 
 
 def test_every_documented_difference_has_a_test():
@@ -114,8 +121,9 @@ def test_pytorch_bcewithlogits_weight_denominator():
 
 
 # the integer-label cross-entropy under both of its names shares these differences
-CE_WITH_LABELS = pytest.mark.parametrize("ce", [softmax_cross_entropy, sparse_categorical_cross_entropy],
-                                         ids=lambda loss: loss.name)
+CE_WITH_LABELS = pytest.mark.parametrize(
+    "ce", [softmax_cross_entropy, sparse_categorical_cross_entropy], ids=lambda loss: loss.name
+)
 
 
 @CE_WITH_LABELS
@@ -156,7 +164,9 @@ def test_pytorch_class_weighted_ce_mean():
     w_y = np.asarray(case["torch_weights"])[labels]  # PyTorch's weights, computed there from the counts
     assert case["torch_sum"] == pytest.approx(ours_sum, rel=1e-12)  # the sums agree
     assert case["torch_mean"] == pytest.approx(ours_sum / w_y.sum(), rel=1e-12)  # PyTorch: / Σ w_y
-    assert class_balanced(z, labels, samples_per_class=counts) == pytest.approx(ours_sum / len(labels), rel=1e-15)
+    assert class_balanced(z, labels, samples_per_class=counts) == pytest.approx(
+        ours_sum / len(labels), rel=1e-15
+    )
     assert class_balanced(z, labels, samples_per_class=counts) != pytest.approx(case["torch_mean"], rel=1e-2)
 
 
@@ -228,7 +238,9 @@ def test_keras_squared_hinge_01_labels():
     with pytest.raises(ValueError, match="labels must be -1 or \\+1"):
         squared_hinge(scores, labels01)
     # Keras' conversion, done explicitly: max(0, 1 − y f)² with y = 2·y01 − 1 = [0.49, 0, 0]
-    assert squared_hinge(scores, 2 * labels01 - 1, reduction="none").tolist() == pytest.approx([0.49, 0.0, 0.0])
+    assert squared_hinge(scores, 2 * labels01 - 1, reduction="none").tolist() == pytest.approx(
+        [0.49, 0.0, 0.0]
+    )
     x, keras, _ = framework_case("squared_hinge-keras-01-labels")
     assert keras == pytest.approx(squared_hinge(x["scores"], 2 * x["y01"] - 1), rel=1e-6)
 
@@ -268,11 +280,14 @@ def test_pytorch_multilabel_margin_target_encoding():
     scores, torch_none = np.asarray(case["scores"]), case["torch_none"]
     for kind in ("padded", "single"):  # the 1 after the −1 in "padded" is ignored by PyTorch
         targets = _indicator_from_torch(case["indices"][kind], 4)
-        assert multilabel_margin(scores, targets, reduction="none") == pytest.approx(torch_none[kind], rel=1e-15)
+        assert multilabel_margin(scores, targets, reduction="none") == pytest.approx(
+            torch_none[kind], rel=1e-15
+        )
     # PyTorch counts a repeated index twice; an indicator cannot repeat a class
     assert torch_none["repeated"][0] == pytest.approx(2 * torch_none["single"][0], rel=1e-15)
     assert multilabel_margin(scores, _indicator_from_torch(case["indices"]["repeated"], 4)) == pytest.approx(
-        torch_none["single"][0], rel=1e-15)
+        torch_none["single"][0], rel=1e-15
+    )
     with pytest.raises(ValueError, match="targets must be 0 or 1"):
         multilabel_margin(scores, case["indices"]["padded"])  # PyTorch's encoding is rejected, not misread
 
@@ -284,7 +299,9 @@ def test_pytorch_soft_margin_overflow():
     np.testing.assert_allclose(values[:2], [1e4, 800.0], rtol=1e-15)  # softplus(−y f) = −y f + log1p(e^{y f})
     grad = soft_margin.grad(*case["args"], reduction="sum")
     np.testing.assert_allclose(grad[:2], [-1.0, -1.0], rtol=1e-15)
-    np.testing.assert_allclose([values[2], grad[2]], [case["torch_none"][2], case["torch_grad"][2]], rtol=1e-13)
+    np.testing.assert_allclose(
+        [values[2], grad[2]], [case["torch_none"][2], case["torch_grad"][2]], rtol=1e-13
+    )
 
 
 def test_sklearn_rmse_multioutput():
@@ -294,9 +311,13 @@ def test_sklearn_rmse_multioutput():
     y_pred = np.array([[1.0, 3.0], [1.0, 3.0]])  # column RMSEs 1 and 3
     assert root_mean_squared_error(y_true, y_pred) == pytest.approx(2.0, rel=1e-15)  # mean of 1 and 3
     assert lossref.rmse(y_pred, y_true) == pytest.approx(math.sqrt(5.0), rel=1e-15)  # √((1 + 9) / 2)
-    assert lossref.rmse(y_pred, y_true) == pytest.approx(math.sqrt(mean_squared_error(y_true, y_pred)), rel=1e-15)
+    assert lossref.rmse(y_pred, y_true) == pytest.approx(
+        math.sqrt(mean_squared_error(y_true, y_pred)), rel=1e-15
+    )
     # 1-D targets: the same number
-    assert lossref.rmse(y_pred[0], y_true[0]) == pytest.approx(root_mean_squared_error(y_true[0], y_pred[0]), rel=1e-15)
+    assert lossref.rmse(y_pred[0], y_true[0]) == pytest.approx(
+        root_mean_squared_error(y_true[0], y_pred[0]), rel=1e-15
+    )
 
 
 def test_keras_mape_percent():
@@ -343,7 +364,8 @@ def test_sklearn_log_loss_clips():
     assert clipped == pytest.approx((-math.log(eps) - math.log(0.5)) / 2, rel=1e-12)  # p_y = 0 costs ≈ 36.04
     assert math.isinf(lossref.cross_entropy(probs, labels))  # the exact value
     assert log_loss(labels[1:], probs[1:], labels=[0, 1, 2]) == pytest.approx(
-        lossref.cross_entropy(probs[1:], labels[1:]), rel=1e-15)  # equal away from 0 and 1
+        lossref.cross_entropy(probs[1:], labels[1:]), rel=1e-15
+    )  # equal away from 0 and 1
 
 
 def test_pytorch_log_probs_zero_nan_gradient():
@@ -381,8 +403,9 @@ def test_pytorch_cosine_embedding_float32_eps():
     args = [np.asarray(a) for a in case["args"]]  # tiny vectors: |x|² = 1e-14 and 5e-12, near ε
     torch_eps = float(np.float32(1e-12))
     assert torch_eps == 9.999999960041972e-13
-    np.testing.assert_allclose(lossref.cosine_embedding(*args, eps=torch_eps, reduction="none"), case["torch_none"],
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        lossref.cosine_embedding(*args, eps=torch_eps, reduction="none"), case["torch_none"], rtol=1e-14
+    )
     ours = lossref.cosine_embedding(*args, reduction="none")  # eps = 1e-12 exactly
     assert ours[0] == pytest.approx(1 - 1e-14 / (1e-14 + 1e-12), rel=1e-14)
     assert abs(ours[0] - case["torch_none"][0]) > 1e-11
@@ -393,7 +416,9 @@ def test_pytorch_cosine_embedding_overflow():
     assert case["torch_none"][0] == 1.0 and math.isnan(case["torch_none"][1])  # |x|² = ∞: cos 0, or ∞/∞
     args = [np.asarray(a) for a in case["args"]]
     assert (lossref.cosine_embedding(*args, reduction="none") < 1e-12).all()  # parallel: 1 - cos = 0, up to ε
-    np.testing.assert_allclose(lossref.cosine_embedding(*args, eps=0.0, reduction="none"), [0.0, 0.0], atol=1e-15)
+    np.testing.assert_allclose(
+        lossref.cosine_embedding(*args, eps=0.0, reduction="none"), [0.0, 0.0], atol=1e-15
+    )
 
 
 def test_pytorch_margin_ranking_tie():
@@ -406,7 +431,9 @@ def test_pytorch_margin_ranking_tie():
 def test_pytorch_margin_ranking_01_labels():
     case = GOLDEN["pytorch-margin-ranking-01-labels"]
     x1, x2, y01 = case["args"]
-    assert case["torch_none"][0] == pytest.approx(case["margin"]) and case["torch_grad"][0] == 0.0  # y = 0: a constant m
+    assert (
+        case["torch_none"][0] == pytest.approx(case["margin"]) and case["torch_grad"][0] == 0.0
+    )  # y = 0: a constant m
     with pytest.raises(ValueError, match="labels must be -1 or \\+1"):
         lossref.margin_ranking(x1, x2, y01, margin=case["margin"])
     ours = lossref.margin_ranking(x1, x2, 2 * np.asarray(y01) - 1, margin=case["margin"], reduction="none")
@@ -424,7 +451,9 @@ def _keras_categorical_focal(y_true, logits, alpha=0.25, gamma=2.0):
 def test_keras_categorical_focal_clips():
     z, labels = np.array([[1.0, 0.0, -1.0], [-30.0, 0.0, 0.0]]), np.array([0, 0])
     keras = _keras_categorical_focal(np.eye(3)[labels], z)
-    x, executed, _ = framework_case("softmax_focal-keras-clips-probabilities")  # Keras 3.15.1 on the same rows
+    x, executed, _ = framework_case(
+        "softmax_focal-keras-clips-probabilities"
+    )  # Keras 3.15.1 on the same rows
     np.testing.assert_array_equal(x["focal_edge_logits"], z)
     np.testing.assert_allclose(executed, keras, rtol=1e-12)
     ours = softmax_focal(z, labels, alpha=0.25, reduction="none")
@@ -472,7 +501,9 @@ def test_pytorch_gaussian_nll_zero_var():
     case = GOLDEN["pytorch-gaussian-nll-zero-var"]
     mean, y, var = case["args"]
     gaussian_nll = lossref.get("gaussian_nll")
-    assert case["torch_none"][0] == pytest.approx(gaussian_nll([mean[0]], [y[0]], [1e-6]), rel=1e-14)  # var 0 read as eps
+    assert case["torch_none"][0] == pytest.approx(
+        gaussian_nll([mean[0]], [y[0]], [1e-6]), rel=1e-14
+    )  # var 0 read as eps
     with pytest.raises(ValueError, match="var must be > 0; got 0.0"):
         gaussian_nll(mean, y, var)
 
@@ -519,7 +550,9 @@ def test_keras_l1l2_parametrisation():
     ours = elastic_net_penalty(theta, strength=l1 + 2 * l2, l1_ratio=l1 / (l1 + 2 * l2))
     assert ours == pytest.approx(keras_value, rel=1e-14)
     # the same numbers read as (strength, l1_ratio) = (l1 + l2, l1 / (l1 + l2)) are not the same penalty
-    assert elastic_net_penalty(theta, strength=l1 + l2, l1_ratio=l1 / (l1 + l2)) != pytest.approx(keras_value, rel=1e-3)
+    assert elastic_net_penalty(theta, strength=l1 + l2, l1_ratio=l1 / (l1 + l2)) != pytest.approx(
+        keras_value, rel=1e-3
+    )
     x, executed, _ = framework_case("elastic_net_penalty-keras-equivalent")  # Keras 3.15.1's L1L2(0.01, 0.03)
     assert executed == pytest.approx(l1 * np.abs(x["theta"]).sum() + l2 * np.sum(x["theta"] ** 2), rel=1e-14)
 
@@ -544,7 +577,9 @@ def test_keras_dice_epsilon_whole_batch():
     keras = _keras_dice(t, p)
     # one Dice over the flattened batch, no smoothing, up to ε
     assert keras == pytest.approx(lossref.dice(p.reshape(1, -1), t.reshape(1, -1), smooth=0.0), rel=1e-6)
-    assert keras != pytest.approx(lossref.dice(p, t, smooth=0.0), rel=1e-3)  # not the mean of per-image losses
+    assert keras != pytest.approx(
+        lossref.dice(p, t, smooth=0.0), rel=1e-3
+    )  # not the mean of per-image losses
     # an empty prediction on an empty target: Keras 1, lossref (s > 0) 0
     empty = np.zeros((1, 4))
     assert _keras_dice(empty, empty) == 1.0 and lossref.dice(empty, empty) == 0.0
@@ -554,7 +589,7 @@ def test_keras_dice_epsilon_whole_batch():
 
 
 def test_keras_tversky_alpha_on_false_negatives():
-    p = np.array([[0.9, 0.1, 0.8, 0.0]])   # misses pixel 1, leaks onto pixel 2
+    p = np.array([[0.9, 0.1, 0.8, 0.0]])  # misses pixel 1, leaks onto pixel 2
     t = np.array([[1.0, 1.0, 0.0, 0.0]])
     keras = _keras_tversky(t, p, alpha=0.3, beta=0.7)
     assert keras == pytest.approx(lossref.tversky(p, t, alpha=0.7, beta=0.3, smooth=0.0), rel=1e-6)
@@ -586,8 +621,10 @@ def test_optax_ntxent_labels():
     labels = np.r_[np.arange(5), np.arange(5)]  # the two views stacked, one label per pair
     optax_style = _optax_ntxent(np.concatenate([u, v]), labels, temperature=0.2)
     x, executed, _ = framework_case("info_nce-optax-equivalent")  # optax 0.2.8's ntxent on two stacked views
-    assert executed == pytest.approx(_optax_ntxent(np.concatenate([x["views_u"], x["views_v"]]),
-                                                   np.r_[np.arange(4), np.arange(4)], 0.2), rel=1e-12)
+    assert executed == pytest.approx(
+        _optax_ntxent(np.concatenate([x["views_u"], x["views_v"]]), np.r_[np.arange(4), np.arange(4)], 0.2),
+        rel=1e-12,
+    )
     assert optax_style == pytest.approx(lossref.info_nce(u, v, temperature=0.2, form="nt_xent"), rel=1e-13)
     # it is not the one-way form, whose denominator holds only the other side's views
     assert optax_style != pytest.approx(lossref.info_nce(u, v, temperature=0.2), rel=1e-3)
@@ -628,16 +665,20 @@ def test_supcon_reference_mean():
     z = rng.normal(size=(6, 4))
     everyone_paired = np.array([0, 1, 2, 0, 1, 2])
     assert _supcon_authors(z, everyone_paired) == pytest.approx(
-        lossref.supervised_contrastive(z, everyone_paired, temperature=0.07), rel=1e-13)
+        lossref.supervised_contrastive(z, everyone_paired, temperature=0.07), rel=1e-13
+    )
     lone = np.array([0, 1, 2, 0, 1, 9])  # the last two anchors have no positive
     per_row = lossref.supervised_contrastive(z, lone, temperature=0.07, reduction="none")
     assert per_row[2] == per_row[5] == 0.0
     # the authors divide by all 6 anchors, lossref by the 4 that have a positive
     assert _supcon_authors(z, lone) == pytest.approx(per_row.sum() / 6, rel=1e-13)
-    assert lossref.supervised_contrastive(z, lone, temperature=0.07) == pytest.approx(per_row.sum() / 4, rel=1e-14)
+    assert lossref.supervised_contrastive(z, lone, temperature=0.07) == pytest.approx(
+        per_row.sum() / 4, rel=1e-14
+    )
     # the README's τ = 0.1 against the code's τ_base = 0.07: scaled by 0.1 / 0.07
     assert _supcon_authors(z, everyone_paired, temperature=0.1) == pytest.approx(
-        lossref.supervised_contrastive(z, everyone_paired, temperature=0.1) / 0.7, rel=1e-13)
+        lossref.supervised_contrastive(z, everyone_paired, temperature=0.1) / 0.7, rel=1e-13
+    )
 
 
 def test_pytorch_ctc_grad_through_log_softmax():
@@ -646,7 +687,9 @@ def test_pytorch_ctc_grad_through_log_softmax():
     ours = lossref.ctc.grad(log_probs, targets, input_lengths, target_lengths, reduction="sum")  # −γ
     used = (np.arange(log_probs.shape[1]) < input_lengths[:, None])[..., None]
     # PyTorch's is exp(log p) − γ inside the input lengths, 0 after them
-    np.testing.assert_allclose(case["torch_grad"], ours + np.where(used, np.exp(log_probs), 0.0), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        case["torch_grad"], ours + np.where(used, np.exp(log_probs), 0.0), rtol=1e-12, atol=1e-15
+    )
     assert np.abs(np.array(case["torch_grad"]) - ours).max() > 0.1
     # both give the same gradient for the logits after log_softmax's backward: g − p·Σ_k g
     p = np.exp(log_probs)
@@ -703,6 +746,7 @@ def test_lovasz_per_image_false():
 
 # --- face recognition: framework margins and centers, their semantics written out in NumPy ---
 
+
 def _cross_entropy_rows(z, labels):
     # log(1 + Σ_{j≠y} e^{z_j − z_y}), with log1p: a confident row's tiny loss keeps its digits
     rows = np.arange(len(labels))
@@ -733,13 +777,21 @@ def test_pml_arcface_degrees():
     # then they agree at every angle, on either side of π − m
     np.testing.assert_allclose(_pml_arcface(c, labels, margin_degrees=np.degrees(0.5)), ours, rtol=1e-12)
     # its default 28.6° is 0.49916 rad: lossref with that many radians, not with 0.5
-    np.testing.assert_allclose(_pml_arcface(c, labels), lossref.arcface(c, labels, margin=np.radians(28.6), reduction="none"),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _pml_arcface(c, labels),
+        lossref.arcface(c, labels, margin=np.radians(28.6), reduction="none"),
+        rtol=1e-12,
+    )
     assert not np.allclose(_pml_arcface(c, labels), ours, rtol=1e-3)
     # margin=0.5 there is half a degree
-    np.testing.assert_allclose(_pml_arcface(c, labels, margin_degrees=0.5),
-                               lossref.arcface(c, labels, margin=np.radians(0.5), reduction="none"), rtol=1e-12)
-    with pytest.raises(ValueError, match=re.escape("margin must be in [0, π) radians; got 28.6 (pytorch-metric-learning")):
+    np.testing.assert_allclose(
+        _pml_arcface(c, labels, margin_degrees=0.5),
+        lossref.arcface(c, labels, margin=np.radians(0.5), reduction="none"),
+        rtol=1e-12,
+    )
+    with pytest.raises(
+        ValueError, match=re.escape("margin must be in [0, π) radians; got 28.6 (pytorch-metric-learning")
+    ):
         lossref.arcface(c, labels, margin=28.6)
 
 
@@ -778,7 +830,9 @@ def test_pytorch_center_loss_no_half():
     assert zhou != pytest.approx(ours, rel=0.1)
     # so its gradient is twice lossref's
     numeric = lossref.numerical_gradient(lambda v: _zhou_center_loss(v, labels, centers), x)
-    np.testing.assert_allclose(numeric, 2 * lossref.center.grad(x, labels, centers=centers), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(
+        numeric, 2 * lossref.center.grad(x, labels, centers=centers), rtol=1e-8, atol=1e-12
+    )
 
 
 def _optax_ranking_softmax(scores, labels):
@@ -792,9 +846,13 @@ def test_optax_ranking_softmax_unnormalised():
     y = np.array([[2.0, 1.0, 0.5], [0.2, 0.3, 0.5]])  # graded labels, and labels that already sum to 1
     optax_style = _optax_ranking_softmax(s, y)
     x, executed, _ = framework_case("listnet-optax-weighted-by-label-sum")  # optax 0.2.8, the mean over lists
-    assert executed == pytest.approx(np.mean(_optax_ranking_softmax(x["rank_scores"], x["rank_labels"])), rel=1e-12)
+    assert executed == pytest.approx(
+        np.mean(_optax_ranking_softmax(x["rank_scores"], x["rank_labels"])), rel=1e-12
+    )
     # for positive labels optax's loss is Σy times ListNet on log y (softmax(log y) = y / Σy)
-    np.testing.assert_allclose(optax_style, y.sum(-1) * lossref.listnet(s, np.log(y), reduction="none"), rtol=1e-14)
+    np.testing.assert_allclose(
+        optax_style, y.sum(-1) * lossref.listnet(s, np.log(y), reduction="none"), rtol=1e-14
+    )
     # on the labels themselves the two differ, even for the row whose labels sum to 1
     ours = lossref.listnet(s, y, reduction="none")
     assert (np.abs(optax_style - ours) > 1e-2 * ours).all()
@@ -805,9 +863,12 @@ def test_optax_ranking_softmax_unnormalised():
     assert not np.allclose(y.sum(-1, keepdims=True) * p - y, p - q, atol=1e-3)
     # they agree only where softmax(y) = y: uniform labels 1/n (equal labels of another value scale it)
     uniform = np.full((2, 3), 1 / 3)
-    np.testing.assert_allclose(_optax_ranking_softmax(s, uniform), lossref.listnet(s, uniform, reduction="none"), rtol=1e-14)
-    np.testing.assert_allclose(_optax_ranking_softmax(s, 2 * uniform), 2 * lossref.listnet(s, uniform, reduction="none"),
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        _optax_ranking_softmax(s, uniform), lossref.listnet(s, uniform, reduction="none"), rtol=1e-14
+    )
+    np.testing.assert_allclose(
+        _optax_ranking_softmax(s, 2 * uniform), 2 * lossref.listnet(s, uniform, reduction="none"), rtol=1e-14
+    )
 
 
 def _plackett_luce_nll(t):
@@ -820,8 +881,9 @@ def test_tfranking_listmle_random_ties():
     # its value is the NLL of one of the label-consistent orders, chosen at random
     scores = np.array([0.5, 2.0, -1.0, 1.0])
     labels = np.array([1.0, 1.0, 0.0, 1.0])  # items 0, 1, 3 tie at the top
-    orders = [p for p in itertools.permutations(range(4))
-              if all(labels[p[k]] >= labels[p[k + 1]] for k in range(3))]
+    orders = [
+        p for p in itertools.permutations(range(4)) if all(labels[p[k]] >= labels[p[k + 1]] for k in range(3))
+    ]
     values = {p: _plackett_luce_nll(scores[list(p)]) for p in orders}
     assert len(orders) == 6 and len({round(v, 12) for v in values.values()}) == 6  # every tie order differs
     # lossref takes the earlier index first: (0, 1, 3, 2), every time
@@ -832,12 +894,18 @@ def test_tfranking_listmle_random_ties():
 
 
 def test_lovasz_softmax_per_image_false():
-    probs = np.array([[[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8]],
-                      [[0.3, 0.6, 0.1], [0.5, 0.4, 0.1], [0.2, 0.2, 0.6]]])
+    probs = np.array(
+        [
+            [[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8]],
+            [[0.3, 0.6, 0.1], [0.5, 0.4, 0.1], [0.2, 0.2, 0.6]],
+        ]
+    )
     labels = np.array([[0, 1, 1], [1, 0, 0]])  # class 2 is never a label
     per_image = lossref.lovasz_softmax(probs, labels)
     pooled = lossref.lovasz_softmax(probs.reshape(1, 6, 3), labels.reshape(1, 6))
-    assert per_image == pytest.approx(lossref.lovasz_softmax(probs, labels, reduction="none").mean(), rel=1e-15)
+    assert per_image == pytest.approx(
+        lossref.lovasz_softmax(probs, labels, reduction="none").mean(), rel=1e-15
+    )
     assert pooled != pytest.approx(per_image, rel=1e-3)
     # pooled by hand: class 0 (gt {0, 4, 5}) has errors (0.3, 0.2, 0.1, 0.3, 0.5, 0.8), sorted 0.8 (5),
     # 0.5 (4), 0.3 (0), ...: the three positives come first, so Δ = 1/3, 2/3, 1 and then stays 1;
@@ -865,7 +933,9 @@ def test_js_div_pytorch_recipe():
     assert case["torch_value_default_mean"] == pytest.approx(lossref.js_div(a, b) / np.shape(a)[1], rel=1e-12)
 
 
-@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch not installed (make conformance); the golden values still ran")
+@pytest.mark.skipif(
+    not HAVE_TORCH, reason="PyTorch not installed (make conformance); the golden values still ran"
+)
 def test_golden_differences_and_recipes_match_torch_live():
     from torch_reference import differences, recipes
 
@@ -883,6 +953,7 @@ def test_golden_differences_and_recipes_match_torch_live():
 
 
 # --- preference: TRL's DPO loss types, their v1.9.0 formulas written out in NumPy ---
+
 
 def _trl_dpo(h, beta, label_smoothing, loss_type, version="1.9.0"):
     # trl/trainer/dpo_trainer.py: "sigmoid" is −log σ(βh) from v0.29.0 on; up to v0.28.0 it was
@@ -907,7 +978,9 @@ def test_trl_dpo_label_smoothing():
     # "robust" is another loss: at βh = 20 it is negative, where cDPO is ε·20 > 0
     robust = _trl_dpo(h, 0.5, 0.1, "robust")
     assert robust[-1] < 0 < ours[-1]
-    assert robust[-1] == pytest.approx((0.9 * np.log1p(np.exp(-20.0)) - 0.1 * (20 + np.log1p(np.exp(-20.0)))) / 0.8)
+    assert robust[-1] == pytest.approx(
+        (0.9 * np.log1p(np.exp(-20.0)) - 0.1 * (20 + np.log1p(np.exp(-20.0)))) / 0.8
+    )
 
 
 def test_keras_bce_clips():
@@ -916,7 +989,9 @@ def test_keras_bce_clips():
     ours = binary_cross_entropy(p, y, reduction="none")
     assert ours[0] == pytest.approx(-math.log(1e-9), rel=1e-12)  # the exact value, 20.7
     assert keras[0] == pytest.approx(-math.log(1e-7), rel=1e-6)  # Keras stops at −log ε, 16.1
-    assert keras[2] == pytest.approx(-math.log(1e-7), rel=1e-6) and ours[2] == pytest.approx(-math.log(1e-9), rel=1e-6)
+    assert keras[2] == pytest.approx(-math.log(1e-7), rel=1e-6) and ours[2] == pytest.approx(
+        -math.log(1e-9), rel=1e-6
+    )
     np.testing.assert_allclose(keras[[1, 3]], ours[[1, 3]], rtol=1e-6)  # inside the clip they agree
 
 

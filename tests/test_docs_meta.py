@@ -40,7 +40,14 @@ def test_pages_and_registry_match():
     assert pages == {loss.name for loss in lossref.catalog()}
 
 
-SECTIONS = ["## Intuition", "## When to use it", "## Pitfalls", "## Worked example", "## Related", "## Interview questions"]
+SECTIONS = [
+    "## Intuition",
+    "## When to use it",
+    "## Pitfalls",
+    "## Worked example",
+    "## Related",
+    "## Interview questions",
+]
 
 
 @pytest.mark.parametrize("loss", lossref.catalog(), ids=lambda loss: loss.name)
@@ -59,7 +66,7 @@ def test_loss_page_follows_the_anatomy(loss):
 def test_metadata_is_complete(loss):
     meta = loss.meta
     assert meta.formula and meta.gradient and meta.use_case and meta.references and meta.equivalents
-    assert meta.curve is not None and meta.curve.series
+    assert meta.plot.curve is not None and meta.plot.curve.series
     assert loss.__doc__ and "Args:" in loss.__doc__ and "Examples:" in loss.__doc__
     for name in loss.hyperparameters:
         assert f"{name}:" in loss.__doc__, f"hyperparameter {name} undocumented"

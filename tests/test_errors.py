@@ -37,7 +37,9 @@ def test_rejects_shape_mismatch(loss):
     args = _valid(loss, batch=3)
     other = _valid(loss, batch=2)
     with pytest.raises(ValueError, match="shape"):
-        loss(args[0], other[1], *args[2:])  # the second argument a batch short (a third, if any, as the first)
+        loss(
+            args[0], other[1], *args[2:]
+        )  # the second argument a batch short (a third, if any, as the first)
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
@@ -52,14 +54,21 @@ def test_rejects_non_numeric_input(loss):
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
 def test_rejects_unknown_reduction_and_keywords(loss):
     args = _valid(loss)
-    _raises(ValueError, "reduction must be one of 'mean', 'sum', 'none'; got 'avg'", loss, args, reduction="avg")
+    _raises(
+        ValueError, "reduction must be one of 'mean', 'sum', 'none'; got 'avg'", loss, args, reduction="avg"
+    )
     _raises(TypeError, f"{loss.name}() got an unexpected keyword argument 'nonsense'", loss, args, nonsense=1)
-    _raises(TypeError, f"{loss.name}() takes {len(loss.arg_names)} positional arguments", loss, args[:-1])  # one short
+    _raises(
+        TypeError, f"{loss.name}() takes {len(loss.arg_names)} positional arguments", loss, args[:-1]
+    )  # one short
     if not loss.differentiable:  # checked first: with any reduction there is no gradient
         with pytest.raises(TypeError, match=f"{loss.name} has no gradient"):
             loss.grad(*args, reduction="none")
     else:
-        with pytest.raises(ValueError, match="grad needs a scalar loss" if loss.reduction.per_sample else "supports reduction="):
+        with pytest.raises(
+            ValueError,
+            match="grad needs a scalar loss" if loss.reduction.per_sample else "supports reduction=",
+        ):
             loss.grad(*args, reduction="none")
 
 
@@ -69,7 +78,13 @@ def test_rejects_bad_weights(loss):
     if not loss.reduction.accepts_weights:  # rows are each other's negatives: no per-sample weights at all
         _raises(ValueError, f"weights= is not supported by {loss.name}", loss, args, weights=[1.0, 1.0, 1.0])
         return
-    _raises(ValueError, "weights has shape (2,) but the per-sample loss has shape (3,)", loss, args, weights=[1.0, 1.0])
+    _raises(
+        ValueError,
+        "weights has shape (2,) but the per-sample loss has shape (3,)",
+        loss,
+        args,
+        weights=[1.0, 1.0],
+    )
     _raises(ValueError, "weights must be >= 0", loss, args, weights=[1.0, -1.0, 1.0])
     _raises(ValueError, "weights contains NaN", loss, args, weights=[1.0, np.nan, 1.0])
     if "mean" in loss.reduction.choices:  # a penalty sums: zero weights give 0, not an error
@@ -84,7 +99,11 @@ DOMAIN_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("loss, index, row", DOMAIN_ROWS, ids=lambda v: v.name if hasattr(v, "name") else (str(v[0]) if isinstance(v, tuple) else str(v)))
+@pytest.mark.parametrize(
+    "loss, index, row",
+    DOMAIN_ROWS,
+    ids=lambda v: v.name if hasattr(v, "name") else (str(v[0]) if isinstance(v, tuple) else str(v)),
+)
 def test_rejects_values_outside_the_declared_domain(loss, index, row):
     value, exc, message = row
     args = _valid(loss)
@@ -104,10 +123,12 @@ def test_every_constrained_argument_has_invalid_examples():
 
 
 # (loss, hyperparameters, exception, message), declared by each loss as ``invalid``
-BAD_HYPERPARAMETERS = [(loss.name, *row) for loss in lossref.catalog() for row in loss.meta.invalid]
+BAD_HYPERPARAMETERS = [(loss.name, *row) for loss in lossref.catalog() for row in loss.meta.checks.invalid]
 
 
-@pytest.mark.parametrize("name, hyper, exc, message", BAD_HYPERPARAMETERS, ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    "name, hyper, exc, message", BAD_HYPERPARAMETERS, ids=lambda v: v if isinstance(v, str) else None
+)
 def test_rejects_invalid_hyperparameter(name, hyper, exc, message):
     loss = get(name)
     _raises(exc, message, loss, _valid(loss), **hyper)
@@ -117,7 +138,13 @@ def test_rejects_invalid_hyperparameter(name, hyper, exc, message):
 def test_required_hyperparameters_cannot_be_left_out(loss):
     for name in loss.meta.required:  # each left out alone, the others given
         others = {k: v for k, v in loss.meta.required.items() if k != name}
-        _raises(TypeError, f"required keyword-only argument: '{name}'", lossref.get(loss.name), _valid(loss), **others)
+        _raises(
+            TypeError,
+            f"required keyword-only argument: '{name}'",
+            lossref.get(loss.name),
+            _valid(loss),
+            **others,
+        )
 
 
 def test_every_loss_with_hyperparameters_has_a_bad_hyperparameter_row():
@@ -127,22 +154,66 @@ def test_every_loss_with_hyperparameters_has_a_bad_hyperparameter_row():
 
 # (loss, arguments, exception, message): domain errors each loss owns
 BAD_DOMAIN = [
-    ("binary_cross_entropy", ([1.2, 0.5], [1.0, 0.0]), ValueError, "probs must be probabilities in [0, 1]; got 1.2"),
-    ("binary_cross_entropy", ([0.2, 0.5], [1.0, 2.0]), ValueError, "y_true must be probabilities in [0, 1]; got 2.0"),
-    ("binary_cross_entropy_with_logits", ([0.2, 0.5], [-1.0, 1.0]), ValueError, "y_true must be probabilities in [0, 1]"),
+    (
+        "binary_cross_entropy",
+        ([1.2, 0.5], [1.0, 0.0]),
+        ValueError,
+        "probs must be probabilities in [0, 1]; got 1.2",
+    ),
+    (
+        "binary_cross_entropy",
+        ([0.2, 0.5], [1.0, 2.0]),
+        ValueError,
+        "y_true must be probabilities in [0, 1]; got 2.0",
+    ),
+    (
+        "binary_cross_entropy_with_logits",
+        ([0.2, 0.5], [-1.0, 1.0]),
+        ValueError,
+        "y_true must be probabilities in [0, 1]",
+    ),
     ("sigmoid_focal", ([0.2, 0.5], [1.0, 3.0]), ValueError, "y_true must be probabilities in [0, 1]"),
     ("hinge", ([0.2, 0.5], [1.0, 0.0]), ValueError, "labels must be -1 or +1; got 0.0"),
-    ("softmax_cross_entropy", ([[0.0, 1.0]], [2]), ValueError, "target must be in [0, 2) (the number of classes); got 2"),
+    (
+        "softmax_cross_entropy",
+        ([[0.0, 1.0]], [2]),
+        ValueError,
+        "target must be in [0, 2) (the number of classes); got 2",
+    ),
     ("softmax_cross_entropy", ([[0.0, 1.0]], [-1]), ValueError, "target must be in [0, 2)"),
-    ("softmax_cross_entropy", ([[0.0, 1.0]], [True]), TypeError, "target must be an array of real numbers, got dtype bool"),
+    (
+        "softmax_cross_entropy",
+        ([[0.0, 1.0]], [True]),
+        TypeError,
+        "target must be an array of real numbers, got dtype bool",
+    ),
     ("softmax_cross_entropy", ([[0.0, 1.0]], [[0.5, 0.6]]), ValueError, "target rows must sum to 1"),
-    ("softmax_cross_entropy", ([[0.0, 1.0]], [[1.5, -0.5]]), ValueError, "target must be probabilities in [0, 1]"),
-    ("softmax_cross_entropy", ([[0.0, 1.0], [1.0, 0.0]], [0]), ValueError, "target has shape (1,) but (2,) was expected"),
+    (
+        "softmax_cross_entropy",
+        ([[0.0, 1.0]], [[1.5, -0.5]]),
+        ValueError,
+        "target must be probabilities in [0, 1]",
+    ),
+    (
+        "softmax_cross_entropy",
+        ([[0.0, 1.0], [1.0, 0.0]], [0]),
+        ValueError,
+        "target has shape (1,) but (2,) was expected",
+    ),
     ("softmax_cross_entropy", (1.0, [0]), ValueError, "logits must have a class axis"),
     ("softmax_cross_entropy", ([[0.0, 1.0]], [[1.0, 0.0]]), None, None),
-    ("sparse_categorical_cross_entropy", ([[0.0, 1.0]], [[0.0, 1.0]]), TypeError,
-     "labels must be integer class indices, got dtype float64; for one-hot or soft probability targets use softmax_cross_entropy"),
-    ("sparse_categorical_cross_entropy", ([[0.0, 1.0]], [2]), ValueError, "labels must be in [0, 2) (the number of classes); got 2"),
+    (
+        "sparse_categorical_cross_entropy",
+        ([[0.0, 1.0]], [[0.0, 1.0]]),
+        TypeError,
+        "labels must be integer class indices, got dtype float64; for one-hot or soft probability targets use softmax_cross_entropy",
+    ),
+    (
+        "sparse_categorical_cross_entropy",
+        ([[0.0, 1.0]], [2]),
+        ValueError,
+        "labels must be in [0, 2) (the number of classes); got 2",
+    ),
     ("softmax_focal", ([[0.0, 1.0]], [[0.0, 1.0]]), TypeError, "labels must be integer class indices"),
     ("softmax_focal", (1.0, [0]), ValueError, "logits must have a class axis"),
     ("zero_one", ([[0.0, 1.0]], [0.5]), TypeError, "labels must be integer class indices"),
@@ -152,11 +223,25 @@ BAD_DOMAIN = [
     ("nll", ([[-0.2, -1.8]], [5]), ValueError, "labels must be in [0, 2)"),
     ("kl_div", ([[-0.2, -1.8]], [[0.5, 0.5]]), ValueError, "log_probs (as probabilities) rows must sum to 1"),
     ("kl_div", ([[np.log(0.5), np.log(0.5)]], [[0.5, 0.6]]), ValueError, "target rows must sum to 1"),
-    ("kl_div", ([[np.log(0.5), np.log(0.5)]], [[1.5, -0.5]]), ValueError, "target must be probabilities in [0, 1]"),
-    ("kl_div", ([[np.log(0.5), np.log(0.5)]], [[0.5, 0.5, 0.0]]), ValueError, "log_probs has shape (1, 2) but target has shape (1, 3)"),
+    (
+        "kl_div",
+        ([[np.log(0.5), np.log(0.5)]], [[1.5, -0.5]]),
+        ValueError,
+        "target must be probabilities in [0, 1]",
+    ),
+    (
+        "kl_div",
+        ([[np.log(0.5), np.log(0.5)]], [[0.5, 0.5, 0.0]]),
+        ValueError,
+        "log_probs has shape (1, 2) but target has shape (1, 3)",
+    ),
     # raw logits passed as cosines; rounding just outside [-1, 1] is accepted (control rows)
-    ("arcface", ([[0.5, 1.2]], [0]), ValueError,
-     "cosines must be cosines in [-1, 1] (up to 1e-06 of rounding); got 1.2 - normalise the features"),
+    (
+        "arcface",
+        ([[0.5, 1.2]], [0]),
+        ValueError,
+        "cosines must be cosines in [-1, 1] (up to 1e-06 of rounding); got 1.2 - normalise the features",
+    ),
     ("arcface", ([[0.5, 1.0 + 1e-7], [-1.0 - 1e-7, 0.0]], [1, 0]), None, None),
     ("cosface", ([[0.5, -1.5]], [1]), ValueError, "cosines must be cosines in [-1, 1]"),
     ("cosface", ([[0.5, 1.0 + 1e-7]], [1]), None, None),
@@ -164,20 +249,52 @@ BAD_DOMAIN = [
     ("arcface", (0.5, [0]), ValueError, "cosines must have a class axis"),
     ("cosface", ([[0.5, 0.2]], [0.0]), TypeError, "labels must be integer class indices"),
     ("cosface", ([[0.5, 0.2], [0.1, 0.0]], [0]), ValueError, "labels has shape (1,) but (2,) was expected"),
-    ("ranknet", ([0.0, 1.0], [0.0, 0.0], [1.0, 1.5]), ValueError, "targets must be probabilities in [0, 1]; got 1.5"),
-    ("ranknet", ([0.0, 1.0], [0.0, 0.0], [-1.0, 1.0]), ValueError, "targets must be probabilities in [0, 1]; got -1.0"),
+    (
+        "ranknet",
+        ([0.0, 1.0], [0.0, 0.0], [1.0, 1.5]),
+        ValueError,
+        "targets must be probabilities in [0, 1]; got 1.5",
+    ),
+    (
+        "ranknet",
+        ([0.0, 1.0], [0.0, 0.0], [-1.0, 1.0]),
+        ValueError,
+        "targets must be probabilities in [0, 1]; got -1.0",
+    ),
     ("ranknet", ([0.0, 1.0], [0.0, 0.0], [0.0, 0.5]), None, None),
-    ("ranknet", ([0.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.5]), ValueError, "scores_i has shape (2,) but scores_j has shape (3,)"),
-    ("listnet", ([[0.0, 1.0]], [[0.0, 1.0, 2.0]]), ValueError, "scores has shape (1, 2) but labels has shape (1, 3)"),
+    (
+        "ranknet",
+        ([0.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.5]),
+        ValueError,
+        "scores_i has shape (2,) but scores_j has shape (3,)",
+    ),
+    (
+        "listnet",
+        ([[0.0, 1.0]], [[0.0, 1.0, 2.0]]),
+        ValueError,
+        "scores has shape (1, 2) but labels has shape (1, 3)",
+    ),
     ("listnet", (1.0, 1.0), ValueError, "scores must have an item axis (its last axis)"),
-    ("listmle", ([[0.0, 1.0]], [[True, False]]), TypeError, "labels must be an array of real numbers, got dtype bool"),
+    (
+        "listmle",
+        ([[0.0, 1.0]], [[True, False]]),
+        TypeError,
+        "labels must be an array of real numbers, got dtype bool",
+    ),
     ("listmle", ([[0.0, 1.0]], [[np.inf, 0.0]]), ValueError, "labels contains inf"),
-    ("listmle", ([[0.0, 1.0], [2.0, 3.0]], [[2.0, 1.0]]), ValueError, "scores has shape (2, 2) but labels has shape (1, 2)"),
+    (
+        "listmle",
+        ([[0.0, 1.0], [2.0, 3.0]], [[2.0, 1.0]]),
+        ValueError,
+        "scores has shape (2, 2) but labels has shape (1, 2)",
+    ),
     ("listmle", ([[0.0, 1.0]], [[2, 1]]), None, None),
 ]
 
 
-@pytest.mark.parametrize("name, args, exc, message", BAD_DOMAIN, ids=[f"{r[0]}-{i}" for i, r in enumerate(BAD_DOMAIN)])
+@pytest.mark.parametrize(
+    "name, args, exc, message", BAD_DOMAIN, ids=[f"{r[0]}-{i}" for i, r in enumerate(BAD_DOMAIN)]
+)
 def test_rejects_out_of_domain_input(name, args, exc, message):
     loss = lossref.get(name)
     if exc is None:  # control row: a valid call next to the invalid ones
@@ -201,9 +318,24 @@ def test_get_unknown_loss_and_unknown_family():
 def test_center_rejects_centers_and_labels_that_do_not_fit_the_features():
     x = np.zeros((2, 3))
     for centers, labels, exc, message in [
-        (np.zeros((4, 2)), [0, 1], ValueError, "centers must have shape (C, 3), one row per class; got shape (4, 2)"),
-        (np.zeros(3), [0, 0], ValueError, "centers must have shape (C, 3), one row per class; got shape (3,)"),
-        (np.zeros((2, 3)), [0, 2], ValueError, "labels must be in [0, 2) (one row of centers per class); got 2"),
+        (
+            np.zeros((4, 2)),
+            [0, 1],
+            ValueError,
+            "centers must have shape (C, 3), one row per class; got shape (4, 2)",
+        ),
+        (
+            np.zeros(3),
+            [0, 0],
+            ValueError,
+            "centers must have shape (C, 3), one row per class; got shape (3,)",
+        ),
+        (
+            np.zeros((2, 3)),
+            [0, 2],
+            ValueError,
+            "labels must be in [0, 2) (one row of centers per class); got 2",
+        ),
         (np.zeros((2, 3)), [0, 1, 1], ValueError, "labels has shape (3,) but (2,) was expected"),
         (np.zeros((2, 3)), [0.0, 1.0], TypeError, "labels must be integer class indices"),
         ([[0.0, 0.0, np.inf]], [0, 0], ValueError, "centers contains inf"),
@@ -222,15 +354,21 @@ def _array_hyperparameters(loss):
     """The hyperparameters a loss's own metadata passes as an array (or list/tuple) where arrays
     are valid: its examples, variants and extremes, and invalid rows rejected for their values.
     """
-    rows = [loss.meta.required, *loss.meta.variants, *(h for _, h in loss.meta.extremes),
-            *(h for h, exc, _ in loss.meta.invalid if exc is ValueError)]
+    rows = [
+        loss.meta.required,
+        *loss.meta.checks.variants,
+        *(h for _, h in loss.meta.checks.extremes),
+        *(h for h, exc, _ in loss.meta.checks.invalid if exc is ValueError),
+    ]
     return sorted({k for h in rows for k, v in h.items() if isinstance(v, list | tuple | np.ndarray)})
 
 
 RAGGED_CASES = [(loss, name) for loss in LOSSES for name in (*loss.arg_names, *_array_hyperparameters(loss))]
 
 
-@pytest.mark.parametrize("loss, name", RAGGED_CASES, ids=[f"{loss.name}-{name}" for loss, name in RAGGED_CASES])
+@pytest.mark.parametrize(
+    "loss, name", RAGGED_CASES, ids=[f"{loss.name}-{name}" for loss, name in RAGGED_CASES]
+)
 def test_a_ragged_list_is_named(loss, name):
     args = _valid(loss)
     if name in loss.arg_names:
@@ -242,13 +380,23 @@ def test_a_ragged_list_is_named(loss, name):
 
 def test_ragged_cases_cover_the_integer_arguments():
     covered = {(loss.name, name) for loss, name in RAGGED_CASES}
-    for case in [("softmax_cross_entropy", "target"), ("ctc", "input_lengths"), ("sequence_cross_entropy", "mask"),
-                 ("perceptual", "layer_weights"), ("knowledge_distillation", "labels"), ("nll", "class_weights")]:
+    for case in [
+        ("softmax_cross_entropy", "target"),
+        ("ctc", "input_lengths"),
+        ("sequence_cross_entropy", "mask"),
+        ("perceptual", "layer_weights"),
+        ("knowledge_distillation", "labels"),
+        ("nll", "class_weights"),
+    ]:
         assert case in covered
 
 
-FLAG_CASES = [(loss, name) for loss in LOSSES for name, default in loss.hyperparameters.items()
-              if isinstance(default, bool)]
+FLAG_CASES = [
+    (loss, name)
+    for loss in LOSSES
+    for name, default in loss.hyperparameters.items()
+    if isinstance(default, bool)
+]
 
 
 @pytest.mark.parametrize("loss, name", FLAG_CASES, ids=[f"{loss.name}-{name}" for loss, name in FLAG_CASES])
@@ -266,8 +414,14 @@ def test_boolean_flags_accept_bools_only(loss, name):
 
 def test_every_boolean_hyperparameter_is_covered():
     assert {(loss.name, name) for loss, name in FLAG_CASES} >= {
-        ("arcface", "easy_margin"), ("ctc", "zero_infinity"), ("gaussian_nll", "full"), ("kl_div", "log_target"),
-        ("poisson_nll", "log_input"), ("poisson_nll", "full"), ("triplet_margin", "swap")}
+        ("arcface", "easy_margin"),
+        ("ctc", "zero_infinity"),
+        ("gaussian_nll", "full"),
+        ("kl_div", "log_target"),
+        ("poisson_nll", "log_input"),
+        ("poisson_nll", "full"),
+        ("triplet_margin", "swap"),
+    }
 
 
 def test_ctc_zero_infinity_string_is_not_read_as_true():
@@ -280,8 +434,16 @@ def test_ctc_zero_infinity_string_is_not_read_as_true():
 
 # --- a value-only call never runs a backward pass ---
 
-DEFERRED = {"ctc", "perceptual", "listmle", "lovasz_hinge", "lovasz_softmax", "info_nce", "n_pair",
-            "supervised_contrastive"}
+DEFERRED = {
+    "ctc",
+    "perceptual",
+    "listmle",
+    "lovasz_hinge",
+    "lovasz_softmax",
+    "info_nce",
+    "n_pair",
+    "supervised_contrastive",
+}
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
@@ -343,9 +505,11 @@ def test_perceptual_names_a_bad_feature_vjp_result():
     from lossref.examples import EXAMPLE
 
     y_hat, y = np.array([[1.0, 1.0, 1.0]]), np.zeros((1, 3))
-    for result, message in [(np.full((1, 3), np.nan), "the result of feature_vjp contains NaN"),
-                            (np.full((1, 3), np.inf), "the result of feature_vjp contains inf"),
-                            (np.full((1, 3), 1j), "the result of feature_vjp must be an array of real numbers")]:
+    for result, message in [
+        (np.full((1, 3), np.nan), "the result of feature_vjp contains NaN"),
+        (np.full((1, 3), np.inf), "the result of feature_vjp contains inf"),
+        (np.full((1, 3), 1j), "the result of feature_vjp must be an array of real numbers"),
+    ]:
         with pytest.raises((ValueError, TypeError), match=re.escape(message)):
             lossref.perceptual.grad(y_hat, y, feature_fn=EXAMPLE, feature_vjp=lambda x, c, r=result: r)
 
@@ -353,20 +517,48 @@ def test_perceptual_names_a_bad_feature_vjp_result():
 # --- a mean with nothing to average names the argument that emptied it ---
 
 EMPTY_MEAN = [
-    ("supervised_contrastive", ([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0, 1, 2]), {},
-     "no two rows of labels are equal, so no anchor has a positive"),
-    ("softmax_cross_entropy", ([[0.0, 1.0], [1.0, 0.0]], [0, 0]), {"class_weights": [0.0, 1.0]},
-     "class_weights is 0 for every label in the batch"),
-    ("nll", ([[-0.5, -1.0], [-1.0, -0.5]], [1, 1]), {"ignore_index": 1}, "every label equals ignore_index (1)"),
-    ("sparse_categorical_cross_entropy", ([[0.0, 1.0]], [1]), {"class_weights": [1.0, 0.0]},
-     "class_weights is 0 for every label in the batch"),
-    ("sequence_cross_entropy", ([[[0.0, 1.0], [1.0, 0.0]]], [[0, 1]]), {"mask": [[0, 0]]}, "mask is 0 everywhere"),
-    ("sequence_cross_entropy", ([[[0.0, 1.0], [1.0, 0.0]]], [[0, 1]]), {"mask": [[0, 0]], "normalize": "sequences"},
-     "mask is 0 everywhere"),
+    (
+        "supervised_contrastive",
+        ([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0, 1, 2]),
+        {},
+        "no two rows of labels are equal, so no anchor has a positive",
+    ),
+    (
+        "softmax_cross_entropy",
+        ([[0.0, 1.0], [1.0, 0.0]], [0, 0]),
+        {"class_weights": [0.0, 1.0]},
+        "class_weights is 0 for every label in the batch",
+    ),
+    (
+        "nll",
+        ([[-0.5, -1.0], [-1.0, -0.5]], [1, 1]),
+        {"ignore_index": 1},
+        "every label equals ignore_index (1)",
+    ),
+    (
+        "sparse_categorical_cross_entropy",
+        ([[0.0, 1.0]], [1]),
+        {"class_weights": [1.0, 0.0]},
+        "class_weights is 0 for every label in the batch",
+    ),
+    (
+        "sequence_cross_entropy",
+        ([[[0.0, 1.0], [1.0, 0.0]]], [[0, 1]]),
+        {"mask": [[0, 0]]},
+        "mask is 0 everywhere",
+    ),
+    (
+        "sequence_cross_entropy",
+        ([[[0.0, 1.0], [1.0, 0.0]]], [[0, 1]]),
+        {"mask": [[0, 0]], "normalize": "sequences"},
+        "mask is 0 everywhere",
+    ),
 ]
 
 
-@pytest.mark.parametrize("name, args, hyper, message", EMPTY_MEAN, ids=[f"{r[0]}-{i}" for i, r in enumerate(EMPTY_MEAN)])
+@pytest.mark.parametrize(
+    "name, args, hyper, message", EMPTY_MEAN, ids=[f"{r[0]}-{i}" for i, r in enumerate(EMPTY_MEAN)]
+)
 def test_an_empty_mean_names_its_cause(name, args, hyper, message):
     loss = lossref.get(name)
     _raises(ValueError, f"the mean is undefined: the denominator is 0 ({message}", loss, args, **hyper)
@@ -379,11 +571,25 @@ def test_all_zero_class_weights_are_named():
         loss = lossref.get(name)
         args = _valid(loss)
         for reduction in ("mean", "sum"):  # with "sum" it used to be a silent 0
-            _raises(ValueError, "class_weights must not all be 0", loss, args, class_weights=np.zeros(4), reduction=reduction)
-    _raises(ValueError, "alpha must not all be 0", lossref.softmax_focal, _valid(lossref.softmax_focal), alpha=np.zeros(4))
+            _raises(
+                ValueError,
+                "class_weights must not all be 0",
+                loss,
+                args,
+                class_weights=np.zeros(4),
+                reduction=reduction,
+            )
+    _raises(
+        ValueError,
+        "alpha must not all be 0",
+        lossref.softmax_focal,
+        _valid(lossref.softmax_focal),
+        alpha=np.zeros(4),
+    )
 
 
 # --- a domain's text states the shape its conversion accepts ---
+
 
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
 def test_domain_text_states_the_accepted_rank(loss):

@@ -25,30 +25,43 @@ FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
 
 def _hook():
     """The site's page hook (docs/hooks/lossref_pages.py), which builds the framework blocks."""
-    spec = importlib.util.spec_from_file_location("lossref_pages", ROOT / "docs" / "hooks" / "lossref_pages.py")
+    spec = importlib.util.spec_from_file_location(
+        "lossref_pages", ROOT / "docs" / "hooks" / "lossref_pages.py"
+    )
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)
     return hook
+
 
 # the framework has no such function: the entry says so and names what comes closest, with the
 # release and file it was checked against, and the public module that has no such name (checked
 # by test_a_not_runnable_entry_is_checked_upstream when that release is installed)
 NOT_RUNNABLE = {
-    ("huber", "scikit-learn"): ("no fixed-δ Huber loss: HuberRegressor estimates a scale σ with the fit",
-                                ("scikit-learn", "1.9.1", "sklearn/linear_model/_huber.py"),
-                                ("sklearn.metrics", ("huber",))),
-    ("smape", "scikit-learn"): ("no SMAPE in scikit-learn",
-                                ("scikit-learn", "1.9.1", "sklearn/metrics/_regression.py"),
-                                ("sklearn.metrics", ("smape", "symmetric"))),
-    ("jaccard", "Keras"): ("no soft Jaccard loss in Keras; keras.metrics.IoU is a hard, thresholded metric",
-                           ("keras", "3.15.1", "keras/src/metrics/iou_metrics.py"),
-                           ("keras.losses", ("jaccard", "iou"))),
-    ("knowledge_distillation", "Keras"): ("no distillation loss in Keras (only an example script)",
-                                          ("keras", "3.15.1", "keras/src/losses/losses.py"),
-                                          ("keras.losses", ("distil",))),
-    ("vae_elbo", "Keras"): ("the ELBO is code in a Keras example, written by hand, not a library call",
-                            ("keras", "3.15.1", "keras/src/losses/losses.py"),
-                            ("keras.losses", ("elbo", "vae"))),
+    ("huber", "scikit-learn"): (
+        "no fixed-δ Huber loss: HuberRegressor estimates a scale σ with the fit",
+        ("scikit-learn", "1.9.1", "sklearn/linear_model/_huber.py"),
+        ("sklearn.metrics", ("huber",)),
+    ),
+    ("smape", "scikit-learn"): (
+        "no SMAPE in scikit-learn",
+        ("scikit-learn", "1.9.1", "sklearn/metrics/_regression.py"),
+        ("sklearn.metrics", ("smape", "symmetric")),
+    ),
+    ("jaccard", "Keras"): (
+        "no soft Jaccard loss in Keras; keras.metrics.IoU is a hard, thresholded metric",
+        ("keras", "3.15.1", "keras/src/metrics/iou_metrics.py"),
+        ("keras.losses", ("jaccard", "iou")),
+    ),
+    ("knowledge_distillation", "Keras"): (
+        "no distillation loss in Keras (only an example script)",
+        ("keras", "3.15.1", "keras/src/losses/losses.py"),
+        ("keras.losses", ("distil",)),
+    ),
+    ("vae_elbo", "Keras"): (
+        "the ELBO is code in a Keras example, written by hand, not a library call",
+        ("keras", "3.15.1", "keras/src/losses/losses.py"),
+        ("keras.losses", ("elbo", "vae")),
+    ),
 }
 
 # runnable, but no case runs them yet: this list may only shrink
@@ -144,14 +157,18 @@ def test_pages_read_the_versions_from_the_golden_files():
     hook = _hook()
     typed = ("2.13", "3.15", "0.2.8", "1.9.")
     assert not any(v in Path(hook.__file__).read_text() for v in typed)  # no version typed in the hook
-    golden = {fw: json.loads((ROOT / "tests" / "golden" / f"{fw}.json").read_text())
-              for fw in ("torch", "keras", "optax", "sklearn")}
+    golden = {
+        fw: json.loads((ROOT / "tests" / "golden" / f"{fw}.json").read_text())
+        for fw in ("torch", "keras", "optax", "sklearn")
+    }
     block = hook.frameworks_block(lossref.get("huber"))
     assert f"PyTorch {golden['torch']['torch'].split('+')[0]} " in block
     assert f"Keras {golden['keras']['version']} on JAX {golden['keras']['jax']} " in block
     assert f"optax {golden['optax']['version']} " in block
     assert "scikit-learn" not in block.split("Executed against")[1]  # huber has no scikit-learn case
-    sklearn_line = f"scikit-learn {golden['sklearn']['version']} (16 calls, "  # 8 rows, each unweighted and weighted
+    sklearn_line = (
+        f"scikit-learn {golden['sklearn']['version']} (16 calls, "  # 8 rows, each unweighted and weighted
+    )
     assert sklearn_line in hook.frameworks_block(lossref.get("tweedie_deviance"))
     # a loss that no golden case runs (perceptual: PyTorch live only, its hyperparameters are functions) claims none
     assert "Executed against" not in hook.frameworks_block(lossref.get("perceptual"))
@@ -160,12 +177,19 @@ def test_pages_read_the_versions_from_the_golden_files():
 def test_translation_table_shows_only_executed_calls():
     hook = _hook()
     names_table = hook.translation_block().split("### Arguments")[0]
-    rows = {line.split(" | ")[0]: line.split(" | ")[1:] for line in names_table.splitlines() if line.startswith("| [`")}
+    rows = {
+        line.split(" | ")[0]: line.split(" | ")[1:]
+        for line in names_table.splitlines()
+        if line.startswith("| [`")
+    }
     columns = dict(zip(hook.FRAMEWORKS, zip(*rows.values(), strict=True), strict=True))
-    names = [key[key.index("`") + 1:key.index("`]")] for key in rows]
+    names = [key[key.index("`") + 1 : key.index("`]")] for key in rows]
     root = ROOT / "tests" / "golden"
-    golden = {(case["loss"], fw) for fw, file in (("PyTorch", "torch"), ("Keras", "keras"), ("optax", "optax"))
-              for case in json.loads((root / f"{file}.json").read_text())["cases"]}
+    golden = {
+        (case["loss"], fw)
+        for fw, file in (("PyTorch", "torch"), ("Keras", "keras"), ("optax", "optax"))
+        for case in json.loads((root / f"{file}.json").read_text())["cases"]
+    }
     live = {(name, "PyTorch") for name in json.loads((root / "torch.json").read_text())["live_only"]}
     assert live == {("perceptual", "PyTorch")}
     for fw in ("PyTorch", "Keras", "optax"):

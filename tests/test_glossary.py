@@ -15,12 +15,47 @@ GLOSSARY = ROOT / "docs" / "glossary"
 PAGES = sorted(p for p in GLOSSARY.glob("*.md") if p.name != "index.md")
 # the terms issue #7 asks for, by the slug of their page
 REQUIRED = {
-    "loss", "empirical-risk-minimisation", "logits", "sigmoid", "softmax", "log-sum-exp", "maximum-likelihood",
-    "entropy", "cross-entropy", "kl-divergence", "perplexity", "gradient", "subgradient", "gradient-descent", "sgd",
-    "backpropagation", "learning-rate", "adam", "convexity", "surrogate-loss", "bayes-optimal-predictor",
-    "proper-scoring-rule", "calibration", "label-smoothing", "class-imbalance", "margin", "embedding", "temperature",
-    "reduction", "numerical-stability", "overfitting", "underfitting", "regularization", "weight-decay",
-    "early-stopping", "loss-curve", "hyperparameter", "metric", "classification", "clustering", "deep-learning",
+    "loss",
+    "empirical-risk-minimisation",
+    "logits",
+    "sigmoid",
+    "softmax",
+    "log-sum-exp",
+    "maximum-likelihood",
+    "entropy",
+    "cross-entropy",
+    "kl-divergence",
+    "perplexity",
+    "gradient",
+    "subgradient",
+    "gradient-descent",
+    "sgd",
+    "backpropagation",
+    "learning-rate",
+    "adam",
+    "convexity",
+    "surrogate-loss",
+    "bayes-optimal-predictor",
+    "proper-scoring-rule",
+    "calibration",
+    "label-smoothing",
+    "class-imbalance",
+    "margin",
+    "embedding",
+    "temperature",
+    "reduction",
+    "numerical-stability",
+    "overfitting",
+    "underfitting",
+    "regularization",
+    "weight-decay",
+    "early-stopping",
+    "loss-curve",
+    "hyperparameter",
+    "metric",
+    "classification",
+    "clustering",
+    "deep-learning",
 }
 
 
@@ -43,7 +78,9 @@ def test_term_page_has_definition_example_and_links(page):
     paragraph = body.split("\n# ", 1)[1].split("\n\n", 1)[1].split("\n\n")[0]
     assert len(paragraph.split()) >= 40, "a one-paragraph definition"
     assert "```python" in body and "#>" in body, "a runnable example with its output"
-    assert re.search(r"\]\(\.\./(losses/\w+\.md|notebooks/\w+\.ipynb)\)", body), "links to losses or notebooks"
+    assert re.search(r"\]\(\.\./(losses/\w+\.md|notebooks/\w+\.ipynb)\)", body), (
+        "links to losses or notebooks"
+    )
 
 
 def test_index_lists_every_term():
@@ -60,8 +97,11 @@ def test_terms_are_linked_with_hover_definitions_on_loss_pages(site):
         links = re.findall(r'<a href="\.\./\.\./glossary/([\w-]+)/" title="([^"]*)"', text)
         if not links:
             unlinked.append(page.parent.name)
-        wrong += [(page.parent.name, slug) for slug, title in links
-                  if slug not in summaries or html.unescape(title) != summaries[slug].replace('"', "'")]
+        wrong += [
+            (page.parent.name, slug)
+            for slug, title in links
+            if slug not in summaries or html.unescape(title) != summaries[slug].replace('"', "'")
+        ]
     assert len(unlinked) <= len(list((out / "losses").glob("*/index.html"))) // 10, unlinked
     assert not wrong, wrong[:10]
 

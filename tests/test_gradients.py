@@ -46,12 +46,17 @@ def test_gradient_matches_finite_differences(pair, seed, batch, scale, data):
     assert_gradient_matches(loss, args, hyper, reduction=reduction)
 
 
-OTHER_ARGS = [(loss, hyper, i) for loss, hyper in ALL_VARIANTS
-              for i, name in enumerate(loss.arg_names) if i > 0 and name in loss.differentiable]
+OTHER_ARGS = [
+    (loss, hyper, i)
+    for loss, hyper in ALL_VARIANTS
+    for i, name in enumerate(loss.arg_names)
+    if i > 0 and name in loss.differentiable
+]
 
 
-@pytest.mark.parametrize("loss, hyper, argnum", OTHER_ARGS,
-                         ids=lambda v: v.name if hasattr(v, "name") else str(v))
+@pytest.mark.parametrize(
+    "loss, hyper, argnum", OTHER_ARGS, ids=lambda v: v.name if hasattr(v, "name") else str(v)
+)
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_gradient_wrt_other_arguments(loss, hyper, argnum, seed):
@@ -60,7 +65,9 @@ def test_gradient_wrt_other_arguments(loss, hyper, argnum, seed):
 
 
 def test_argnum_must_name_a_differentiable_argument():
-    with pytest.raises(ValueError, match="argnum must name a differentiable argument of mse: 'y_pred'; got 1"):
+    with pytest.raises(
+        ValueError, match="argnum must name a differentiable argument of mse: 'y_pred'; got 1"
+    ):
         lossref.mse.grad([1.0], [0.0], argnum=1)
     assert lossref.mse.grad([1.0], [0.0], argnum="y_pred").tolist() == [2.0]
 
@@ -76,7 +83,9 @@ def test_evaluation_only_losses_refuse_a_gradient(loss, rng):
     for call in (loss.grad, loss.value_and_grad):
         with pytest.raises(TypeError, match=f"{loss.name} has no gradient: it is piecewise constant"):
             call(*args)
-    assert {loss.name for loss in LOSSES} - {loss.name for loss, _ in ALL_VARIANTS} == {loss.name for loss in NO_GRADIENT}
+    assert {loss.name for loss in LOSSES} - {loss.name for loss, _ in ALL_VARIANTS} == {
+        loss.name for loss in NO_GRADIENT
+    }
 
 
 # a coupled loss (InfoNCE) rejects weights=: test_losses checks that it raises
@@ -95,7 +104,9 @@ def test_weighted_gradient_matches_finite_differences(pair, seed):
 # with finite differences (except across kinks, which are tested by hand elsewhere).
 # Probabilities within 1e-12 of 0 or 1 are too close to the edge for finite differences
 # in float64; they are checked for finiteness here and against closed forms in test_losses.
-EXTREMES = [(loss.name, args, hyper) for loss in lossref.catalog() for args, hyper in loss.meta.extremes]
+EXTREMES = [
+    (loss.name, args, hyper) for loss in lossref.catalog() for args, hyper in loss.meta.checks.extremes
+]
 
 
 def test_every_loss_declares_extremes():
@@ -127,14 +138,19 @@ def test_finite_value_and_gradient_at_extremes(name, args, hyper):
     x = args[0].astype(float)
     if loss.name == "binary_cross_entropy" and min(x.min(), 1 - x.max()) < 1e-9:
         return
-    if not loss.reduction.independent_rows:  # every row's loss moves with every row: differences of the whole sum
-        floats = [a.astype(float) if name in loss.differentiable else a for name, a in zip(loss.arg_names, args, strict=True)]
+    if (
+        not loss.reduction.independent_rows
+    ):  # every row's loss moves with every row: differences of the whole sum
+        floats = [
+            a.astype(float) if name in loss.differentiable else a
+            for name, a in zip(loss.arg_names, args, strict=True)
+        ]
         for name in loss.differentiable:
             assert_gradient_matches(loss, floats, hyper, reduction="sum", argnum=loss.arg_names.index(name))
         return
     numeric, noise = per_sample_numerical_gradient(loss, [x, *args[1:]], hyper)
     check = np.isfinite(numeric)  # log-probabilities at exactly 0 cannot be stepped
-    if loss.meta.kink_distance is not None:
-        check &= loss.meta.kink_distance(x, *args[1:], **hyper) > 3e-3 * np.maximum(1, np.abs(x))
+    if loss.meta.checks.kink_distance is not None:
+        check &= loss.meta.checks.kink_distance(x, *args[1:], **hyper) > 3e-3 * np.maximum(1, np.abs(x))
     error = np.abs(grad - numeric)[check]
     assert (error <= 1e-7 * np.abs(numeric[check]) + noise[check] + 1e-300).all(), (grad, numeric, noise)

@@ -9,8 +9,16 @@ from test_site import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDES = sorted(p for p in (ROOT / "docs" / "guides").glob("*.md") if p.name != "index.md")
-REQUIRED = {"choosing-a-loss", "loss-vs-metric", "losses-as-likelihoods", "custom-losses", "numerical-stability",
-            "framework-translation", "penalties", "cheat-sheet"}
+REQUIRED = {
+    "choosing-a-loss",
+    "loss-vs-metric",
+    "losses-as-likelihoods",
+    "custom-losses",
+    "numerical-stability",
+    "framework-translation",
+    "penalties",
+    "cheat-sheet",
+}
 
 
 def test_at_least_six_guides_with_checked_code():
@@ -43,8 +51,20 @@ def test_cheat_sheet_has_every_core_loss_in_mathml(site):
     page = out / "guides" / "cheat-sheet" / "index.html"
     html = page.read_text()
     cards = html.split('class="lossref-card"')[1:]
-    core = ("mse", "mae", "huber", "quantile", "binary_cross_entropy_with_logits", "softmax_cross_entropy",
-            "kl_div", "sigmoid_focal", "hinge", "triplet_margin", "dice", "poisson_nll")
+    core = (
+        "mse",
+        "mae",
+        "huber",
+        "quantile",
+        "binary_cross_entropy_with_logits",
+        "softmax_cross_entropy",
+        "kl_div",
+        "sigmoid_focal",
+        "hinge",
+        "triplet_margin",
+        "dice",
+        "poisson_nll",
+    )
     assert [re.search(r'href="\.\./\.\./losses/(\w+)/"', card).group(1) for card in cards] == list(core)
     assert all(card.count("<math") >= 2 for card in cards)
     visible = " ".join(parse(page).text)

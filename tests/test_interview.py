@@ -41,14 +41,21 @@ def test_question_has_level_and_answer(page, title, body):
 
 def test_derivations_and_coding_questions_are_checked():
     # a derivation ("derive", "show that", "implement", "code") must come with a fence that runs
-    unchecked = [title for _, title, body in blocks()
-                 if re.search(r"\b(Derive|Show that|Implement|Code)\b", title) and "```python" not in body]
+    unchecked = [
+        title
+        for _, title, body in blocks()
+        if re.search(r"\b(Derive|Show that|Implement|Code)\b", title) and "```python" not in body
+    ]
     assert not unchecked, unchecked
 
 
 def test_every_research_question_is_covered():
-    covered = {int(n) for _, _, body in blocks() for group in re.findall(r"<!-- covers: ([\d, ]+) -->", body)
-               for n in group.split(",")}
+    covered = {
+        int(n)
+        for _, _, body in blocks()
+        for group in re.findall(r"<!-- covers: ([\d, ]+) -->", body)
+        for n in group.split(",")
+    }
     assert set(range(1, 49)) <= covered, sorted(set(range(1, 49)) - covered)
 
 

@@ -54,69 +54,221 @@ BY_HAND = [
     (smooth_l1, ([0.5, 3.0], [0.0, 0.0]), {"beta": 2.0}, 0.0625 + 2.0, "0.25/(2·2), then 3 − 1"),
     (smooth_l1, ([0.5, -3.0], [0.0, 0.0]), {"beta": 0.0}, 3.5, "β = 0 is L1"),
     (log_cosh, ([0.0, 2.0], [0.0, 0.0]), {}, math.log(math.cosh(2.0)), "log cosh 0 = 0"),
-    (quantile, ([0.0, 0.0, 1.0], [1.0, -1.0, 1.0]), {"q": 0.9}, 0.9 + 0.1, "under: q·1, over: (1 − q)·1, tie: 0"),
-    (binary_cross_entropy, ([0.5, 0.8, 0.1], [1.0, 0.0, 0.0]), {}, -math.log(0.5) - math.log(0.2) - math.log(0.9), "−log p or −log(1 − p)"),
-    (binary_cross_entropy_with_logits, ([0.0, math.log(3.0)], [1.0, 0.0]), {}, math.log(2.0) + math.log(4.0), "σ(log 3) = 3/4"),
-    (binary_cross_entropy_with_logits, ([0.0, math.log(3.0)], [1.0, 1.0]), {"pos_weight": 2.0}, 2 * math.log(2.0) + 2 * math.log(4 / 3), "w₊·(−log p)"),
-    (sigmoid_focal, ([0.0, math.log(3.0)], [1.0, 0.0]), {"gamma": 2.0, "alpha": 0.25},
-     0.25 * 0.25 * math.log(2.0) + 0.75 * (0.75**2) * math.log(4.0), "α_t (1 − p_t)² · CE"),
+    (
+        quantile,
+        ([0.0, 0.0, 1.0], [1.0, -1.0, 1.0]),
+        {"q": 0.9},
+        0.9 + 0.1,
+        "under: q·1, over: (1 − q)·1, tie: 0",
+    ),
+    (
+        binary_cross_entropy,
+        ([0.5, 0.8, 0.1], [1.0, 0.0, 0.0]),
+        {},
+        -math.log(0.5) - math.log(0.2) - math.log(0.9),
+        "−log p or −log(1 − p)",
+    ),
+    (
+        binary_cross_entropy_with_logits,
+        ([0.0, math.log(3.0)], [1.0, 0.0]),
+        {},
+        math.log(2.0) + math.log(4.0),
+        "σ(log 3) = 3/4",
+    ),
+    (
+        binary_cross_entropy_with_logits,
+        ([0.0, math.log(3.0)], [1.0, 1.0]),
+        {"pos_weight": 2.0},
+        2 * math.log(2.0) + 2 * math.log(4 / 3),
+        "w₊·(−log p)",
+    ),
+    (
+        sigmoid_focal,
+        ([0.0, math.log(3.0)], [1.0, 0.0]),
+        {"gamma": 2.0, "alpha": 0.25},
+        0.25 * 0.25 * math.log(2.0) + 0.75 * (0.75**2) * math.log(4.0),
+        "α_t (1 − p_t)² · CE",
+    ),
     (hinge, ([2.0, 0.5, -1.0], [1.0, 1.0, -1.0]), {}, 0.0 + 0.5 + 0.0, "max(0, 1 − y f)"),
     (hinge, ([0.5, -1.0], [1.0, 1.0]), {"margin": 0.0}, 1.0, "perceptron: max(0, −y f)"),
-    (softmax_cross_entropy, ([[0.0, 0.0], [math.log(3.0), 0.0]], [0, 0]), {}, math.log(2.0) + math.log(4 / 3), "−log softmax"),
-    (softmax_cross_entropy, ([[0.0, 0.0, 0.0]], [1]), {"label_smoothing": 0.3}, math.log(3.0), "uniform logits: every class costs log 3"),
-    (softmax_cross_entropy, ([[math.log(3.0), 0.0]], [[0.5, 0.5]]), {}, -0.5 * math.log(0.75) - 0.5 * math.log(0.25), "soft target"),
-    (nll, ([[math.log(0.25), math.log(0.75)], [math.log(0.5), math.log(0.5)]], [1, 0]), {}, -math.log(0.75) - math.log(0.5), "−a_y"),
-    (kl_div, ([[math.log(0.25), math.log(0.75)]], [[0.5, 0.5]]), {}, 0.5 * math.log(2.0) + 0.5 * math.log(2 / 3), "Σ q log(q/p)"),
+    (
+        softmax_cross_entropy,
+        ([[0.0, 0.0], [math.log(3.0), 0.0]], [0, 0]),
+        {},
+        math.log(2.0) + math.log(4 / 3),
+        "−log softmax",
+    ),
+    (
+        softmax_cross_entropy,
+        ([[0.0, 0.0, 0.0]], [1]),
+        {"label_smoothing": 0.3},
+        math.log(3.0),
+        "uniform logits: every class costs log 3",
+    ),
+    (
+        softmax_cross_entropy,
+        ([[math.log(3.0), 0.0]], [[0.5, 0.5]]),
+        {},
+        -0.5 * math.log(0.75) - 0.5 * math.log(0.25),
+        "soft target",
+    ),
+    (
+        nll,
+        ([[math.log(0.25), math.log(0.75)], [math.log(0.5), math.log(0.5)]], [1, 0]),
+        {},
+        -math.log(0.75) - math.log(0.5),
+        "−a_y",
+    ),
+    (
+        kl_div,
+        ([[math.log(0.25), math.log(0.75)]], [[0.5, 0.5]]),
+        {},
+        0.5 * math.log(2.0) + 0.5 * math.log(2 / 3),
+        "Σ q log(q/p)",
+    ),
     (kl_div, ([[math.log(0.25), math.log(0.75)]], [[0.0, 1.0]]), {}, -math.log(0.75), "0·log 0 = 0"),
-    (info_nce, ([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]), {"temperature": 0.05, "form": "symmetric"},
-     2 * math.log1p(math.exp(-20.0)), "each row and column: log(1 + e^(0 − 1)/τ), τ = 0.05"),
-    (info_nce, ([[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]), {"temperature": 1.0},
-     2 * math.log1p(math.e), "each anchor's positive is orthogonal, its negative parallel: log(e⁰ + e¹) − 0"),
-    (ctc, (np.log(np.full((1, 2, 2), 0.5)), [[1]], [2], [1]), {}, -math.log(0.75),
-     "T = 2 uniform frames over {∅, a}: a∅, ∅a and aa spell “a”, 3 of 4 paths of probability 1/4"),
-    (ctc, (np.log(np.full((1, 3, 2), 0.5)), [[1, 1]], [3], [2]), {}, 3 * math.log(2.0),
-     "“aa” in 3 frames: only a∅a, probability 1/8"),
-    (ctc, (np.log([[[0.6, 0.4], [0.3, 0.7], [0.5, 0.5]]]), [[1]], [2], [1]), {},
-     -math.log(0.4 * 0.3 + 0.6 * 0.7 + 0.4 * 0.7), "input length 2: frame 2 unread; a∅ + ∅a + aa"),
-    (ctc, (np.log(np.full((1, 2, 3), 1 / 3)), [[0]], [2], [0]), {"blank": 2}, 2 * math.log(3.0),
-     "empty target, blank 2: only ∅∅"),
-    (perceptual, ([[1.0, 1.0, 1.0], [0.0, 2.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
-     {"feature_fn": EXAMPLE, "feature_vjp": None, "layer_weights": (1.0, 0.5)},
-     (0 + 0.5 * 3 * math.tanh(1.0) ** 2 / 3) + ((2.0**2 + 2.0**2) / 2 + 0.5 * math.tanh(2.0) ** 2 / 3),
-     "a shift has no edges; a spike at 2 has edges +2, −2 (mean over 2), and one tanh(2) of 3"),
-    (lovasz_hinge, ([[0.0, 2.0, 0.0, -1.0], [0.5, -0.5, 3.0, 1.0]], [[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0]]), {},
-     2 / 3 + (4.0 * 1 / 3 + 0.5 * (2 / 3 - 1 / 3) + 0.5 * (3 / 4 - 2 / 3)),
-     "errors 0/1: Δ({0, 2}) = 2/3; errors (0.5, 0.5, 4, 0), gt {0, 3}: Δ({2}) = 1/3, Δ({2, 0}) = 2/3, Δ({2, 0, 1}) = 3/4"),
-    (lovasz_softmax, ([[[0.6, 0.4], [0.3, 0.7], [0.8, 0.2]]], [[0, 1, 1]]), {},
-     ((0.8 * 1 / 2 + 0.4 * (1 - 1 / 2)) + (0.8 * 1 / 2 + 0.4 * (2 / 3 - 1 / 2) + 0.3 * (1 - 2 / 3))) / 2,
-     "errors (0.4, 0.3, 0.8) for both classes; class 0 (gt {0}) sorted px 2, 0, 1: Δ = 1/2, 1, 1; "
-     "class 1 (gt {1, 2}): Δ = 1/2, 2/3, 1"),
-    (n_pair, ([[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]), {},
-     math.log1p(math.e) + math.log1p(math.exp(6.0)), "f f⁺ᵀ = [[0, 1], [6, 0]]: log(e⁰ + e¹) − 0 and log(e⁶ + e⁰) − 0"),
-    (supervised_contrastive, ([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], [0, 0, 0]), {"temperature": 1.0},
-     2 * (math.log1p(math.e) - 0.5) + math.log(2.0),
-     "one class: rows 0, 1 see (1, 0), mean of LSE − 1 and LSE − 0; row 2 sees (0, 0): log 2"),
-    (arcface, ([[-1.0, 0.0]], [0]), {"scale": 1.0, "margin": 0.5}, math.log1p(math.exp(1 + 0.5 * math.sin(0.5))),
-     "θ_y = π is past π − m: target logit −1 − m sin m, other 0"),
-    (arcface, ([[-0.5, 0.0], [0.5, 0.0]], [0, 0]), {"scale": 1.0, "margin": math.pi / 6, "easy_margin": True},
-     math.log1p(math.exp(0.5)) + math.log(2.0), "easy margin: c_y ≤ 0 keeps −0.5; c_y = ½ gets cos(π/3 + π/6) = 0"),
-    (cosface, ([[0.5, 0.0], [1.0, 1.0]], [0, 1]), {"scale": 2.0, "margin": 0.5}, math.log(2.0) + math.log1p(math.e),
-     "z = 2·(0.5 − 0.5, 0) = (0, 0); z = (2, 2·(1 − 0.5)) = (2, 1): log(e² + e) − 1"),
-    (ranknet, ([1.0, 0.0, 3.0], [0.0, 0.0, 3.0], [1.0, 0.5, 0.0]), {}, math.log1p(math.exp(-1.0)) + 2 * math.log(2.0),
-     "−log σ(1), then z = 0: −½ log ½ − ½ log ½ and −log(1 − ½)"),
-    (ranknet, ([0.5], [0.0], [0.0]), {"sigma": 2.0}, math.log1p(math.e), "z = 2 · 0.5 = 1, P̄ = 0: −log(1 − σ(1)) = log(1 + e)"),
-    (listnet, ([[0.0, 0.0], [math.log(3.0), 0.0]], [[7.0, 7.0], [0.0, 0.0]]), {},
-     math.log(2.0) + 0.5 * math.log(16 / 3), "uniform q: log 2; p = (¾, ¼), q = (½, ½): −½ log ¾ − ½ log ¼"),
+    (
+        info_nce,
+        ([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]),
+        {"temperature": 0.05, "form": "symmetric"},
+        2 * math.log1p(math.exp(-20.0)),
+        "each row and column: log(1 + e^(0 − 1)/τ), τ = 0.05",
+    ),
+    (
+        info_nce,
+        ([[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]),
+        {"temperature": 1.0},
+        2 * math.log1p(math.e),
+        "each anchor's positive is orthogonal, its negative parallel: log(e⁰ + e¹) − 0",
+    ),
+    (
+        ctc,
+        (np.log(np.full((1, 2, 2), 0.5)), [[1]], [2], [1]),
+        {},
+        -math.log(0.75),
+        "T = 2 uniform frames over {∅, a}: a∅, ∅a and aa spell “a”, 3 of 4 paths of probability 1/4",
+    ),
+    (
+        ctc,
+        (np.log(np.full((1, 3, 2), 0.5)), [[1, 1]], [3], [2]),
+        {},
+        3 * math.log(2.0),
+        "“aa” in 3 frames: only a∅a, probability 1/8",
+    ),
+    (
+        ctc,
+        (np.log([[[0.6, 0.4], [0.3, 0.7], [0.5, 0.5]]]), [[1]], [2], [1]),
+        {},
+        -math.log(0.4 * 0.3 + 0.6 * 0.7 + 0.4 * 0.7),
+        "input length 2: frame 2 unread; a∅ + ∅a + aa",
+    ),
+    (
+        ctc,
+        (np.log(np.full((1, 2, 3), 1 / 3)), [[0]], [2], [0]),
+        {"blank": 2},
+        2 * math.log(3.0),
+        "empty target, blank 2: only ∅∅",
+    ),
+    (
+        perceptual,
+        ([[1.0, 1.0, 1.0], [0.0, 2.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+        {"feature_fn": EXAMPLE, "feature_vjp": None, "layer_weights": (1.0, 0.5)},
+        (0 + 0.5 * 3 * math.tanh(1.0) ** 2 / 3) + ((2.0**2 + 2.0**2) / 2 + 0.5 * math.tanh(2.0) ** 2 / 3),
+        "a shift has no edges; a spike at 2 has edges +2, −2 (mean over 2), and one tanh(2) of 3",
+    ),
+    (
+        lovasz_hinge,
+        ([[0.0, 2.0, 0.0, -1.0], [0.5, -0.5, 3.0, 1.0]], [[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0]]),
+        {},
+        2 / 3 + (4.0 * 1 / 3 + 0.5 * (2 / 3 - 1 / 3) + 0.5 * (3 / 4 - 2 / 3)),
+        "errors 0/1: Δ({0, 2}) = 2/3; errors (0.5, 0.5, 4, 0), gt {0, 3}: Δ({2}) = 1/3, Δ({2, 0}) = 2/3, Δ({2, 0, 1}) = 3/4",
+    ),
+    (
+        lovasz_softmax,
+        ([[[0.6, 0.4], [0.3, 0.7], [0.8, 0.2]]], [[0, 1, 1]]),
+        {},
+        ((0.8 * 1 / 2 + 0.4 * (1 - 1 / 2)) + (0.8 * 1 / 2 + 0.4 * (2 / 3 - 1 / 2) + 0.3 * (1 - 2 / 3))) / 2,
+        "errors (0.4, 0.3, 0.8) for both classes; class 0 (gt {0}) sorted px 2, 0, 1: Δ = 1/2, 1, 1; "
+        "class 1 (gt {1, 2}): Δ = 1/2, 2/3, 1",
+    ),
+    (
+        n_pair,
+        ([[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]),
+        {},
+        math.log1p(math.e) + math.log1p(math.exp(6.0)),
+        "f f⁺ᵀ = [[0, 1], [6, 0]]: log(e⁰ + e¹) − 0 and log(e⁶ + e⁰) − 0",
+    ),
+    (
+        supervised_contrastive,
+        ([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], [0, 0, 0]),
+        {"temperature": 1.0},
+        2 * (math.log1p(math.e) - 0.5) + math.log(2.0),
+        "one class: rows 0, 1 see (1, 0), mean of LSE − 1 and LSE − 0; row 2 sees (0, 0): log 2",
+    ),
+    (
+        arcface,
+        ([[-1.0, 0.0]], [0]),
+        {"scale": 1.0, "margin": 0.5},
+        math.log1p(math.exp(1 + 0.5 * math.sin(0.5))),
+        "θ_y = π is past π − m: target logit −1 − m sin m, other 0",
+    ),
+    (
+        arcface,
+        ([[-0.5, 0.0], [0.5, 0.0]], [0, 0]),
+        {"scale": 1.0, "margin": math.pi / 6, "easy_margin": True},
+        math.log1p(math.exp(0.5)) + math.log(2.0),
+        "easy margin: c_y ≤ 0 keeps −0.5; c_y = ½ gets cos(π/3 + π/6) = 0",
+    ),
+    (
+        cosface,
+        ([[0.5, 0.0], [1.0, 1.0]], [0, 1]),
+        {"scale": 2.0, "margin": 0.5},
+        math.log(2.0) + math.log1p(math.e),
+        "z = 2·(0.5 − 0.5, 0) = (0, 0); z = (2, 2·(1 − 0.5)) = (2, 1): log(e² + e) − 1",
+    ),
+    (
+        ranknet,
+        ([1.0, 0.0, 3.0], [0.0, 0.0, 3.0], [1.0, 0.5, 0.0]),
+        {},
+        math.log1p(math.exp(-1.0)) + 2 * math.log(2.0),
+        "−log σ(1), then z = 0: −½ log ½ − ½ log ½ and −log(1 − ½)",
+    ),
+    (
+        ranknet,
+        ([0.5], [0.0], [0.0]),
+        {"sigma": 2.0},
+        math.log1p(math.e),
+        "z = 2 · 0.5 = 1, P̄ = 0: −log(1 − σ(1)) = log(1 + e)",
+    ),
+    (
+        listnet,
+        ([[0.0, 0.0], [math.log(3.0), 0.0]], [[7.0, 7.0], [0.0, 0.0]]),
+        {},
+        math.log(2.0) + 0.5 * math.log(16 / 3),
+        "uniform q: log 2; p = (¾, ¼), q = (½, ½): −½ log ¾ − ½ log ¼",
+    ),
     (listnet, ([[0.0, 0.0]], [[math.log(3.0), 0.0]]), {}, math.log(2.0), "p = (½, ½): −(¾ + ¼) log ½"),
     (listmle, ([[math.log(3.0), 0.0]], [[1.0, 0.0]]), {}, math.log(4 / 3), "one stage: −log(3 / (3 + 1))"),
-    (listmle, ([[0.0, math.log(2.0), math.log(3.0)]], [[0.0, 1.0, 2.0]]), {}, math.log(3.0),
-     "π = (3, 2, 1): −log(3/6 · 2/3 · 1) = log 3"),
-    (listmle, ([[0.0, 2.0, 1.0]], [[1.0, 1.0, 0.0]]), {}, math.log(1 + math.e + math.e**2) + math.log1p(math.exp(-1.0)),
-     "tie: π = (1, 2, 3) by index: [LSE(0, 2, 1) − 0] + [LSE(2, 1) − 2]"),
+    (
+        listmle,
+        ([[0.0, math.log(2.0), math.log(3.0)]], [[0.0, 1.0, 2.0]]),
+        {},
+        math.log(3.0),
+        "π = (3, 2, 1): −log(3/6 · 2/3 · 1) = log 3",
+    ),
+    (
+        listmle,
+        ([[0.0, 2.0, 1.0]], [[1.0, 1.0, 0.0]]),
+        {},
+        math.log(1 + math.e + math.e**2) + math.log1p(math.exp(-1.0)),
+        "tie: π = (1, 2, 3) by index: [LSE(0, 2, 1) − 0] + [LSE(2, 1) − 2]",
+    ),
 ]
 
 
-@pytest.mark.parametrize("loss, args, hyper, expected, why", BY_HAND, ids=[f"{r[0].name}-{r[4]}" for r in BY_HAND])
+@pytest.mark.parametrize(
+    "loss, args, hyper, expected, why", BY_HAND, ids=[f"{r[0].name}-{r[4]}" for r in BY_HAND]
+)
 def test_value_by_hand(loss, args, hyper, expected, why):
     assert loss(*args, reduction="sum", **hyper) == pytest.approx(expected, rel=1e-14)
 
@@ -147,13 +299,19 @@ def test_margin_subgradients_at_kinks_and_ties():
     assert grad(mc, [[2.5, 1.0, 1.0]], [0], margin=1.5, p=2) == [[0.0, 0.0, 0.0]]
     # wrong classes tied for the max: the gradient is split equally (also minimum-norm)
     assert grad(mc, [[0.0, 1.0, 1.0, 1.0]], [0]) == [[-1.0, 1 / 3, 1 / 3, 1 / 3]]  # 1, three ways
-    assert grad(mc, [[0.0, 1.0, 1.0]], [0], p=2, class_weights=[3.0, 1.0, 1.0]) == [[-12.0, 6.0, 6.0]]  # 3·2·s
+    assert grad(mc, [[0.0, 1.0, 1.0]], [0], p=2, class_weights=[3.0, 1.0, 1.0]) == [
+        [-12.0, 6.0, 6.0]
+    ]  # 3·2·s
     # Weston–Watkins charges each wrong class separately: no tie rule needed
     assert grad(mc, [[0.0, 1.0, 1.0]], [0], variant="weston_watkins") == [[-2 / 3, 1 / 3, 1 / 3]]
     # multi-label pair at its kink (f_0 − f_1 = 1) contributes 0; the other pair is active
     assert grad(ml, [[2.0, 1.0, 1.5]], [[1, 0, 0]]) == [[-1 / 3, 0.0, 1 / 3]]
     # the C¹ losses: both one-sided derivatives agree at their joints
-    for loss, f, y in [(lossref.squared_hinge, 1.0, 1.0), (lossref.modified_huber, 1.0, 1.0), (lossref.modified_huber, -1.0, 1.0)]:
+    for loss, f, y in [
+        (lossref.squared_hinge, 1.0, 1.0),
+        (lossref.modified_huber, 1.0, 1.0),
+        (lossref.modified_huber, -1.0, 1.0),
+    ]:
         left, right = grad(loss, [f - 1e-12], [y]), grad(loss, [f + 1e-12], [y])
         assert grad(loss, [f], [y]) == pytest.approx(left, abs=1e-11)
         assert grad(loss, [f], [y]) == pytest.approx(right, abs=1e-11)
@@ -168,7 +326,9 @@ def test_gradients_by_hand():
     np.testing.assert_allclose(binary_cross_entropy.grad([1e-12], [1.0]), [-1e12], rtol=1e-15)
     np.testing.assert_allclose(binary_cross_entropy.grad([1 - 2**-40], [0.0]), [2.0**40], rtol=1e-15)
     np.testing.assert_allclose(kl_div.grad([[math.log(0.5)] * 2], [[0.2, 0.8]]), [[-0.2, -0.8]])  # −q
-    np.testing.assert_allclose(nll.grad([[-1.0, -0.5]], [0], class_weights=[3.0, 1.0], reduction="sum"), [[-3.0, 0.0]])
+    np.testing.assert_allclose(
+        nll.grad([[-1.0, -0.5]], [0], class_weights=[3.0, 1.0], reduction="sum"), [[-3.0, 0.0]]
+    )
 
 
 def test_edges_of_binary_cross_entropy_are_exact():
@@ -198,22 +358,35 @@ def test_softmax_focal_alpha_forms_and_mean_over_n():
     # p_y = 3/4 and 1/2: (1/4)² log(4/3) and (1/2)² log 2
     plain = np.array([math.log(4 / 3) / 16, math.log(2) / 4])
     np.testing.assert_allclose(softmax_focal(z, labels, reduction="none"), plain, rtol=1e-15)
-    np.testing.assert_allclose(softmax_focal(z, labels, alpha=0.25, reduction="none"), 0.25 * plain, rtol=1e-15)
+    np.testing.assert_allclose(
+        softmax_focal(z, labels, alpha=0.25, reduction="none"), 0.25 * plain, rtol=1e-15
+    )
     per_class = softmax_focal(z, labels, alpha=[2.0, 0.5], reduction="none")
     np.testing.assert_allclose(per_class, [0.5 * plain[0], 2.0 * plain[1]], rtol=1e-15)
     # per-class α still divides by N, not by Σ α_y
     assert softmax_focal(z, labels, alpha=[2.0, 0.5]) == pytest.approx(per_class.sum() / 2, rel=1e-15)
 
 
-@pytest.mark.parametrize("hyper", [{}, {"label_smoothing": 0.1}, {"class_weights": [0.5, 2.0, 1.0, 3.0]},
-                                   {"ignore_index": 2, "class_weights": [0.5, 2.0, 1.0, 3.0]}])
+@pytest.mark.parametrize(
+    "hyper",
+    [
+        {},
+        {"label_smoothing": 0.1},
+        {"class_weights": [0.5, 2.0, 1.0, 3.0]},
+        {"ignore_index": 2, "class_weights": [0.5, 2.0, 1.0, 3.0]},
+    ],
+)
 def test_sparse_categorical_cross_entropy_is_softmax_cross_entropy_on_labels(rng, hyper):
     z, labels = rng.normal(size=(8, 4)) * 3, np.array([0, 2, 1, 3, 2, 0, 1, 1])
     for reduction in ("none", "mean", "sum"):
-        np.testing.assert_array_equal(sparse_categorical_cross_entropy(z, labels, reduction=reduction, **hyper),
-                                      softmax_cross_entropy(z, labels, reduction=reduction, **hyper))
-    np.testing.assert_array_equal(sparse_categorical_cross_entropy.grad(z, labels, **hyper),
-                                  softmax_cross_entropy.grad(z, labels, **hyper))
+        np.testing.assert_array_equal(
+            sparse_categorical_cross_entropy(z, labels, reduction=reduction, **hyper),
+            softmax_cross_entropy(z, labels, reduction=reduction, **hyper),
+        )
+    np.testing.assert_array_equal(
+        sparse_categorical_cross_entropy.grad(z, labels, **hyper),
+        softmax_cross_entropy.grad(z, labels, **hyper),
+    )
 
 
 def test_class_balanced_weights_by_hand(rng):
@@ -222,26 +395,37 @@ def test_class_balanced_weights_by_hand(rng):
     # β = 1/2: 1/(1 - β^n) = 2, 4/3, 16/15 (times 1 - β), scaled to sum 3: 15/11, 10/11, 8/11
     w = np.array([15.0, 10.0, 8.0]) / 11
     ours = class_balanced(z, labels, samples_per_class=counts, beta=0.5, reduction="none")
-    np.testing.assert_allclose(ours, w[labels] * softmax_cross_entropy(z, labels, reduction="none"), rtol=1e-14)
+    np.testing.assert_allclose(
+        ours, w[labels] * softmax_cross_entropy(z, labels, reduction="none"), rtol=1e-14
+    )
     # "mean" divides by N; PyTorch-style class weights divide by Σ w_y; the sums agree
     kw = {"samples_per_class": counts, "beta": 0.5}
     assert class_balanced(z, labels, **kw) == pytest.approx(ours.sum() / 6, rel=1e-15)
     weighted = softmax_cross_entropy(z, labels, class_weights=w)
     assert weighted == pytest.approx(ours.sum() / w[labels].sum(), rel=1e-14)
-    assert softmax_cross_entropy(z, labels, class_weights=w, reduction="sum") == pytest.approx(ours.sum(), rel=1e-14)
+    assert softmax_cross_entropy(z, labels, class_weights=w, reduction="sum") == pytest.approx(
+        ours.sum(), rel=1e-14
+    )
     one_hot = np.eye(3)[labels]
     bce = binary_cross_entropy_with_logits(z, one_hot, reduction="none").sum(-1)
-    np.testing.assert_allclose(class_balanced(z, labels, base="sigmoid", reduction="none", **kw), w[labels] * bce, rtol=1e-14)
+    np.testing.assert_allclose(
+        class_balanced(z, labels, base="sigmoid", reduction="none", **kw), w[labels] * bce, rtol=1e-14
+    )
     focal = sigmoid_focal(z, one_hot, gamma=1.5, alpha=None, reduction="none").sum(-1)
-    np.testing.assert_allclose(class_balanced(z, labels, base="focal", gamma=1.5, reduction="none", **kw),
-                               w[labels] * focal, rtol=1e-14)
+    np.testing.assert_allclose(
+        class_balanced(z, labels, base="focal", gamma=1.5, reduction="none", **kw),
+        w[labels] * focal,
+        rtol=1e-14,
+    )
 
 
 def test_class_balanced_limits_of_beta(rng):
     z, labels, counts = rng.normal(size=(6, 3)), np.array([0, 1, 2, 2, 1, 0]), np.array([1000, 100, 10])
     ce = softmax_cross_entropy(z, labels, reduction="none")
     # β = 0: every weight is 1; β → 1: inverse class frequency (scaled to sum C)
-    np.testing.assert_allclose(class_balanced(z, labels, samples_per_class=counts, beta=0.0, reduction="none"), ce, rtol=1e-15)
+    np.testing.assert_allclose(
+        class_balanced(z, labels, samples_per_class=counts, beta=0.0, reduction="none"), ce, rtol=1e-15
+    )
     inverse = 3 * (1 / counts) / (1 / counts).sum()
     near_one = class_balanced(z, labels, samples_per_class=counts, beta=1 - 1e-9, reduction="none")
     np.testing.assert_allclose(near_one, inverse[labels] * ce, rtol=1e-6)
@@ -265,7 +449,9 @@ def test_nll_of_log_softmax_is_softmax_cross_entropy(rng):
 def test_huber_is_delta_times_smooth_l1(rng):
     y_pred, y_true = rng.normal(size=30) * 3, rng.normal(size=30)
     for delta in (0.3, 1.0, 2.5):
-        assert huber(y_pred, y_true, delta=delta) == pytest.approx(delta * smooth_l1(y_pred, y_true, beta=delta), rel=1e-14)
+        assert huber(y_pred, y_true, delta=delta) == pytest.approx(
+            delta * smooth_l1(y_pred, y_true, beta=delta), rel=1e-14
+        )
 
 
 def test_cross_entropy_is_entropy_plus_kl(rng):
@@ -279,8 +465,15 @@ def test_cross_entropy_is_entropy_plus_kl(rng):
 def test_label_smoothing_equals_smoothed_one_hot_target(rng):
     z, labels = rng.normal(size=(5, 4)), rng.integers(0, 4, size=5)
     smoothed = 0.8 * np.eye(4)[labels] + 0.2 / 4
-    assert softmax_cross_entropy(z, labels, label_smoothing=0.2) == pytest.approx(softmax_cross_entropy(z, smoothed), rel=1e-14)
-    np.testing.assert_allclose(softmax_cross_entropy.grad(z, labels, label_smoothing=0.2), softmax_cross_entropy.grad(z, smoothed), rtol=1e-13, atol=1e-16)
+    assert softmax_cross_entropy(z, labels, label_smoothing=0.2) == pytest.approx(
+        softmax_cross_entropy(z, smoothed), rel=1e-14
+    )
+    np.testing.assert_allclose(
+        softmax_cross_entropy.grad(z, labels, label_smoothing=0.2),
+        softmax_cross_entropy.grad(z, smoothed),
+        rtol=1e-13,
+        atol=1e-16,
+    )
 
 
 def test_class_weighted_mean_divides_by_the_sum_of_label_weights():
@@ -305,14 +498,24 @@ def test_margins_of_zero_leave_scaled_softmax_cross_entropy(rng):
     # and its gradient times s; cosines below the 1 − 1e-7 band, where ArcFace changes nothing
     c, labels = rng.uniform(-0.99, 0.99, size=(8, 5)), rng.integers(0, 5, size=8)
     for loss in (arcface, cosface):
-        assert loss(c, labels, scale=16.0, margin=0.0) == pytest.approx(softmax_cross_entropy(16 * c, labels), rel=1e-14)
-        np.testing.assert_allclose(loss.grad(c, labels, scale=16.0, margin=0.0),
-                                   16 * softmax_cross_entropy.grad(16 * c, labels), rtol=1e-12, atol=1e-300)
+        assert loss(c, labels, scale=16.0, margin=0.0) == pytest.approx(
+            softmax_cross_entropy(16 * c, labels), rel=1e-14
+        )
+        np.testing.assert_allclose(
+            loss.grad(c, labels, scale=16.0, margin=0.0),
+            16 * softmax_cross_entropy.grad(16 * c, labels),
+            rtol=1e-12,
+            atol=1e-300,
+        )
     # CosFace is that cross-entropy with m taken off the target cosine, at any margin
     shifted = 30 * (c - 0.35 * np.eye(5)[labels])
     assert cosface(c, labels, scale=30.0) == pytest.approx(softmax_cross_entropy(shifted, labels), rel=1e-14)
-    np.testing.assert_allclose(cosface.grad(c, labels, scale=30.0), 30 * softmax_cross_entropy.grad(shifted, labels),
-                               rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        cosface.grad(c, labels, scale=30.0),
+        30 * softmax_cross_entropy.grad(shifted, labels),
+        rtol=1e-12,
+        atol=1e-300,
+    )
 
 
 def _arc_logit(loss_value):
@@ -327,7 +530,9 @@ def test_arcface_threshold_rule_by_hand():
     value = lambda c, **kw: arcface([[c, 0.0]], [0], scale=1.0, margin=m, **kw)  # noqa: E731
     # strictly above the threshold: cos(θ + m), which is −1 at θ = π − m; at it: the fallback
     assert _arc_logit(value(above)) == pytest.approx(-1.0, abs=1e-7)
-    assert _arc_logit(value(th)) == pytest.approx(th - m * math.sin(m), rel=1e-13)  # −cos m − m sin m = −1.117
+    assert _arc_logit(value(th)) == pytest.approx(
+        th - m * math.sin(m), rel=1e-13
+    )  # −cos m − m sin m = −1.117
     # the slope: 0 just above (cos(θ + m) is at its minimum), 1 on the fallback, times s(p_y − 1)
     p_y = 1 / (1 + math.exp(-(th - m * math.sin(m))))
     assert arcface.grad([[th, 0.0]], [0], scale=1.0, margin=m)[0, 0] == pytest.approx(p_y - 1, rel=1e-13)
@@ -337,8 +542,24 @@ def test_arcface_threshold_rule_by_hand():
     assert _arc_logit(value(1e-300, easy_margin=True)) == pytest.approx(-math.sin(m), rel=1e-13)
 
 
-@pytest.mark.parametrize("c", [-1.0 - 1e-6, -1.0, -0.999, math.cos(math.pi - 0.5), -0.3, 0.0, 0.5, 0.999999,
-                               1 - 1e-7, float(np.nextafter(1 - 1e-7, 2.0)), 1 - 1e-12, 1.0, 1.0 + 1e-6])
+@pytest.mark.parametrize(
+    "c",
+    [
+        -1.0 - 1e-6,
+        -1.0,
+        -0.999,
+        math.cos(math.pi - 0.5),
+        -0.3,
+        0.0,
+        0.5,
+        0.999999,
+        1 - 1e-7,
+        float(np.nextafter(1 - 1e-7, 2.0)),
+        1 - 1e-12,
+        1.0,
+        1.0 + 1e-6,
+    ],
+)
 def test_arcface_gradient_is_finite_at_every_valid_cosine(c):
     # ψ' = cos m + c sin m/√(1 − c²) is infinite at c = 1; lossref takes sin θ at min(c, 1 − 1e-7)
     m, top = 0.5, 1 - 1e-7
@@ -365,13 +586,18 @@ def test_arcface_band_changes_the_logit_by_at_most_sin_m_sqrt_2eps():
         exact = math.cos(math.acos(c) + m)
         ours = _arc_logit(arcface([[c, 0.0]], [0], scale=1.0, margin=m))
         assert abs(ours - exact) <= math.sin(m) * math.sqrt(2e-7) + 1e-12
-    assert _arc_logit(arcface([[edge, 0.0]], [0], scale=1.0, margin=m)) == pytest.approx(math.cos(math.acos(edge) + m), rel=1e-9)
+    assert _arc_logit(arcface([[edge, 0.0]], [0], scale=1.0, margin=m)) == pytest.approx(
+        math.cos(math.acos(edge) + m), rel=1e-9
+    )
 
 
 def test_arcface_is_not_convex_in_the_cosines():
     # the CosFace page's claim: even between the jumps (θ_y < π − m, below the 1 − 1e-7 band) a
     # chord lies below the ArcFace loss; CosFace's convexity is checked with the other properties
-    a, b = np.array([[-0.85, 0.0]]), np.array([[0.3, 0.0]])  # θ_y = 2.59 and 1.27 rad, both below π − m = 2.64
+    a, b = (
+        np.array([[-0.85, 0.0]]),
+        np.array([[0.3, 0.0]]),
+    )  # θ_y = 2.59 and 1.27 rad, both below π − m = 2.64
     mid = arcface((a + b) / 2, [0], scale=4.0)
     assert mid > (arcface(a, [0], scale=4.0) + arcface(b, [0], scale=4.0)) / 2
 
@@ -400,12 +626,16 @@ def test_reductions_and_weights_contract(loss, rng):
     assert loss(*args, reduction="sum") == pytest.approx(per_sample.sum(), rel=1e-14)
     terms, scale = per_sample, None  # what "mean" averages
     if loss.reduction.scale is not None:  # CTC: "mean" divides each sample by its target length first
-        scale = loss.reduction.mean_scale([loss.meta.domain[n].convert(a, n) for n, a in zip(loss.arg_names, args, strict=True)], {})
+        scale = loss.reduction.mean_scale(
+            [loss.meta.domain[n].convert(a, n) for n, a in zip(loss.arg_names, args, strict=True)], {}
+        )
         terms = scale * per_sample
     assert loss(*args) == pytest.approx(terms.mean(), rel=1e-14)
     assert isinstance(loss(*args), float)
     w = rng.uniform(0.1, 2.0, size=6)
-    if not loss.reduction.accepts_weights:  # rows are each other's negatives: a weight cannot scale one row alone
+    if (
+        not loss.reduction.accepts_weights
+    ):  # rows are each other's negatives: a weight cannot scale one row alone
         with pytest.raises(ValueError, match=f"weights= is not supported by {loss.name}"):
             loss(*args, weights=w)
     else:
@@ -415,7 +645,11 @@ def test_reductions_and_weights_contract(loss, rng):
             loss.grad(*args)
         return
     # grad is the gradient of the reduced loss: mean = sum / N (of the scaled terms, for CTC)
-    total = loss.grad(*args, reduction="sum") if scale is None else loss.grad(*args, reduction="sum", weights=scale)
+    total = (
+        loss.grad(*args, reduction="sum")
+        if scale is None
+        else loss.grad(*args, reduction="sum", weights=scale)
+    )
     np.testing.assert_allclose(loss.grad(*args), total / 6, rtol=1e-13, atol=1e-300)
     value, grad = loss.value_and_grad(*args)
     assert value == loss(*args) and np.array_equal(grad, loss.grad(*args))
@@ -447,12 +681,28 @@ def test_elementwise_losses_keep_any_shape(loss, rng):
     assert loss(*scalar) == pytest.approx(loss(*args, reduction="none")[0])
 
 
-@pytest.mark.parametrize("name", ["softmax_cross_entropy", "nll", "kl_div", "multiclass_hinge", "multilabel_margin", "sparse_categorical_cross_entropy", "softmax_focal", "zero_one", "listnet", "listmle"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "softmax_cross_entropy",
+        "nll",
+        "kl_div",
+        "multiclass_hinge",
+        "multilabel_margin",
+        "sparse_categorical_cross_entropy",
+        "softmax_focal",
+        "zero_one",
+        "listnet",
+        "listmle",
+    ],
+)
 def test_class_axis_losses_take_extra_batch_axes(name, rng):
     loss = lossref.get(name)
     args = loss.sample_inputs(rng, batch=6, classes=3)
     shaped = [np.reshape(a, (2, 3) + np.shape(a)[1:]) for a in args]
-    np.testing.assert_allclose(loss(*shaped, reduction="none").ravel(), loss(*args, reduction="none"), rtol=1e-15)
+    np.testing.assert_allclose(
+        loss(*shaped, reduction="none").ravel(), loss(*args, reduction="none"), rtol=1e-15
+    )
 
 
 def test_metadata_reads_as_attributes():
@@ -480,7 +730,9 @@ def test_ppo_clip_gradient_at_the_clip_boundary_is_the_unclipped_side():
     assert 1.0 + (up - 1.0) == up and 1.0 - (1.0 - down) == down
     ppo_clip = lossref.ppo_clip
     assert ppo_clip.grad([0.25], [0.0], [2.0], clip_eps=up - 1.0, reduction="sum").tolist() == [-2.0 * up]
-    assert ppo_clip.grad([-0.25], [0.0], [-2.0], clip_eps=1.0 - down, reduction="sum").tolist() == [2.0 * down]
+    assert ppo_clip.grad([-0.25], [0.0], [-2.0], clip_eps=1.0 - down, reduction="sum").tolist() == [
+        2.0 * down
+    ]
     # just past the boundary the clipped branch is active: no gradient; A = 0: none either
     assert ppo_clip.grad([0.26], [0.0], [2.0], clip_eps=up - 1.0, reduction="sum").tolist() == [0.0]
     assert ppo_clip.grad([0.3, -5.0], [0.0, 0.0], [0.0, 0.0], reduction="sum").tolist() == [0.0, 0.0]
@@ -489,30 +741,52 @@ def test_ppo_clip_gradient_at_the_clip_boundary_is_the_unclipped_side():
 def test_sequence_normalisation_is_a_mean_of_per_sequence_means():
     from lossref import sequence_cross_entropy
 
-    z = np.array([[[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [[0.0, 3.0], [1.0, 0.0], [0.0, 0.0]],
-                  [[5.0, 0.0], [0.0, 0.0], [0.0, 0.0]]])
+    z = np.array(
+        [
+            [[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
+            [[0.0, 3.0], [1.0, 0.0], [0.0, 0.0]],
+            [[5.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+        ]
+    )
     y = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]])
     mask = np.array([[1, 1, 1], [1, 0, 0], [0, 0, 0]])  # 3 tokens, 1 token, an all-padding sequence
     per_token = sequence_cross_entropy(z, y, mask=mask, reduction="none")
     means = [per_token[0].sum() / 3, per_token[1].sum() / 1]  # the empty sequence has no mean: left out
-    assert sequence_cross_entropy(z, y, mask=mask, normalize="sequences") == pytest.approx(np.mean(means), rel=1e-15)
+    assert sequence_cross_entropy(z, y, mask=mask, normalize="sequences") == pytest.approx(
+        np.mean(means), rel=1e-15
+    )
     assert sequence_cross_entropy(z, y, mask=mask) == pytest.approx(per_token.sum() / 4, rel=1e-15)
     grad = sequence_cross_entropy.grad(z, y, mask=mask, normalize="sequences")
-    expected = sequence_cross_entropy.grad(z, y, mask=mask, reduction="sum") * np.array([1 / 3, 1.0, 0.0])[:, None, None] / 2
+    expected = (
+        sequence_cross_entropy.grad(z, y, mask=mask, reduction="sum")
+        * np.array([1 / 3, 1.0, 0.0])[:, None, None]
+        / 2
+    )
     np.testing.assert_allclose(grad, expected, rtol=1e-15)
+
+
 # --- learning to rank ---------------------------------------------------------------------------
+
 
 def test_ranknet_gradients_by_hand():
     # σ_s (P − P̄) for s_i and its negative for s_j: z = 0 → P = ½; z = 2·log 3 → P = 9/10
     np.testing.assert_allclose(ranknet.grad([0.0, 0.0], [0.0, 0.0], [1.0, 0.5], reduction="sum"), [-0.5, 0.0])
-    np.testing.assert_allclose(ranknet.grad([math.log(3.0)], [0.0], [0.0], sigma=2.0, reduction="sum"), [1.8], rtol=1e-15)
-    np.testing.assert_allclose(ranknet.grad([math.log(3.0)], [0.0], [0.0], sigma=2.0, reduction="sum", argnum=1),
-                               [-1.8], rtol=1e-15)
+    np.testing.assert_allclose(
+        ranknet.grad([math.log(3.0)], [0.0], [0.0], sigma=2.0, reduction="sum"), [1.8], rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        ranknet.grad([math.log(3.0)], [0.0], [0.0], sigma=2.0, reduction="sum", argnum=1), [-1.8], rtol=1e-15
+    )
     # a tie target keeps its relative accuracy next to z = 0: P − ½ = ½ tanh(z/2) ≈ z/4
     assert ranknet.grad([1e-300], [0.0], [0.5], reduction="sum")[0] == pytest.approx(2.5e-301, rel=1e-15)
-    assert ranknet.grad([1e-10], [0.0], [0.5], reduction="sum")[0] == pytest.approx(2.5e-11, rel=1e-15)  # tanh(z/2)/2
+    assert ranknet.grad([1e-10], [0.0], [0.5], reduction="sum")[0] == pytest.approx(
+        2.5e-11, rel=1e-15
+    )  # tanh(z/2)/2
     # the naive σ(z) − ½: 7 correct digits at 1e-10, none below 1e-16
-    assert 1e-8 < abs(sigmoid(np.array(1e-10)) - 0.5 - 2.5e-11) / 2.5e-11 < 1e-7 and sigmoid(np.array(1e-16)) == 0.5
+    assert (
+        1e-8 < abs(sigmoid(np.array(1e-10)) - 0.5 - 2.5e-11) / 2.5e-11 < 1e-7
+        and sigmoid(np.array(1e-16)) == 0.5
+    )
 
 
 def test_ranknet_is_bce_on_the_scaled_difference_and_bradley_terry_with_target_one(rng):
@@ -523,8 +797,9 @@ def test_ranknet_is_bce_on_the_scaled_difference_and_bradley_terry_with_target_o
     bt = lossref.bradley_terry(si, sj, reduction="none")
     np.testing.assert_allclose(ranknet(si, sj, np.ones(30), reduction="none"), bt, rtol=1e-14)
     # swapping the pair and the target's side leaves every value unchanged
-    np.testing.assert_allclose(ranknet(sj, si, 1 - target, reduction="none"), ranknet(si, sj, target, reduction="none"),
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        ranknet(sj, si, 1 - target, reduction="none"), ranknet(si, sj, target, reduction="none"), rtol=1e-14
+    )
 
 
 def _catalog_listmle_gradient(scores, labels):
@@ -540,8 +815,12 @@ def _catalog_listmle_gradient(scores, labels):
 
 def test_listmle_gradient_is_the_catalog_formula(rng):
     scores, labels = rng.normal(size=(6, 5)), rng.integers(0, 3, size=(6, 5)).astype(float)
-    np.testing.assert_allclose(listmle.grad(scores, labels, reduction="sum"), _catalog_listmle_gradient(scores, labels),
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        listmle.grad(scores, labels, reduction="sum"),
+        _catalog_listmle_gradient(scores, labels),
+        rtol=1e-12,
+        atol=1e-15,
+    )
 
 
 def test_listmle_breaks_label_ties_by_index():
@@ -561,13 +840,17 @@ def test_listmle_breaks_label_ties_by_index():
 def test_list_losses_depend_on_score_differences_only(rng):
     scores, labels = rng.normal(size=(4, 5)), rng.integers(0, 4, size=(4, 5)).astype(float)
     for loss in (listnet, listmle):
-        np.testing.assert_allclose(loss(scores + 100.0, labels, reduction="none"), loss(scores, labels, reduction="none"),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            loss(scores + 100.0, labels, reduction="none"), loss(scores, labels, reduction="none"), rtol=1e-12
+        )
         np.testing.assert_allclose(loss.grad(scores, labels).sum(axis=-1), 0.0, atol=1e-15)  # rows sum to 0
     # ListNet: labels matter through softmax only (a shift changes nothing); ListMLE: through their order only
-    np.testing.assert_allclose(listnet(scores, labels + 3.0, reduction="none"), listnet(scores, labels, reduction="none"),
-                               rtol=1e-14)
-    np.testing.assert_array_equal(listmle(scores, 10.0 * labels ** 3, reduction="none"), listmle(scores, labels, reduction="none"))
+    np.testing.assert_allclose(
+        listnet(scores, labels + 3.0, reduction="none"), listnet(scores, labels, reduction="none"), rtol=1e-14
+    )
+    np.testing.assert_array_equal(
+        listmle(scores, 10.0 * labels**3, reduction="none"), listmle(scores, labels, reduction="none")
+    )
 
 
 def test_listnet_is_minimal_where_scores_match_the_labels(rng):
@@ -579,8 +862,11 @@ def test_listnet_is_minimal_where_scores_match_the_labels(rng):
     np.testing.assert_allclose(listnet.grad(at_minimum, labels), 0.0, atol=1e-16)
     # and it is softmax_cross_entropy with the target softmax(y)
     scores = rng.normal(size=(3, 4))
-    np.testing.assert_allclose(listnet(scores, labels, reduction="none"), softmax_cross_entropy(scores, q, reduction="none"),
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        listnet(scores, labels, reduction="none"),
+        softmax_cross_entropy(scores, q, reduction="none"),
+        rtol=1e-14,
+    )
 
 
 def test_listmle_computes_each_stage_in_its_own_frame():
@@ -593,7 +879,9 @@ def test_listmle_computes_each_stage_in_its_own_frame():
     with mp.workdps(50):  # the same formulas in 50 digits
         lse = [mp.log(mp.fsum(mp.exp(mp.mpf(v)) for v in t[i:])) for i in range(3)]
         exact_value = float(mp.fsum(lse[i] - t[i] for i in range(3)))
-        exact_grad = np.array([float(mp.fsum(mp.exp(t[k] - lse[i]) for i in range(k + 1)) - 1) for k in range(3)])
+        exact_grad = np.array(
+            [float(mp.fsum(mp.exp(t[k] - lse[i]) for i in range(k + 1)) - 1) for k in range(3)]
+        )
     labels = [[2.0, 1.0, 0.0]]
     assert abs(shared_value / exact_value - 1) > 1e-13 and abs(shared_grad[2] / exact_grad[2] - 1) > 1e-13
     assert listmle([t], labels) == pytest.approx(exact_value, rel=1e-15)

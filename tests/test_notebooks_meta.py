@@ -51,8 +51,9 @@ def test_cells_show_the_same_output_on_the_site_and_in_jupyter(path):
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "code":
             source = "".join(cell["source"])
-            reason = _shown_only_by_jupyter("\n".join(
-                line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+            reason = _shown_only_by_jupyter(
+                "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            )
             if reason:
                 bad.append((i, reason, source.strip().splitlines()[-1]))
     assert not bad, f"end the cell with print(...) or assign the value: {bad}"

@@ -3,7 +3,6 @@
 No time is asserted here (``make bench`` measures); memory is, because it is deterministic.
 """
 
-
 import numpy as np
 import pytest
 
@@ -52,7 +51,9 @@ def test_elementwise_peak_memory_is_at_most_three_inputs(name):
     assert peak <= 3.125 * x.nbytes + 128_000, peak / x.nbytes
 
 
-@pytest.mark.parametrize("name", ["mse", "mae", "huber", "binary_cross_entropy_with_logits", "softmax_cross_entropy"])
+@pytest.mark.parametrize(
+    "name", ["mse", "mae", "huber", "binary_cross_entropy_with_logits", "softmax_cross_entropy"]
+)
 def test_hot_kernels_defer_their_gradient(name):
     # a value-only call never runs a deferred backward pass (the core calls it for .grad only)
     loss = lossref.get(name)

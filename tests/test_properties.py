@@ -22,7 +22,10 @@ from lossref._sequence import CTC_LOG_PROBS
 from accuracy import _fit_classes, stress_points
 from helpers import LOSSES, loss_id, prepare, variant_id, variants
 
-WITH = {prop: [pair for loss in LOSSES if prop in loss.meta.properties for pair in variants(loss)] for prop in PROPERTIES}
+WITH = {
+    prop: [pair for loss in LOSSES if prop in loss.meta.properties for pair in variants(loss)]
+    for prop in PROPERTIES
+}
 
 
 def pair_id(pair):
@@ -109,8 +112,12 @@ def test_symmetric_in_prediction_and_target(pair, seed):
     # the rest (labels, a variance) stay in place; equal to rounding (cosine_embedding's ‖a‖‖b‖
     # is a product in the other order)
     eps = np.finfo(float).eps
-    np.testing.assert_allclose(_per_sample(loss, args[0], args[1], *args[2:], **hyper),
-                               _per_sample(loss, args[1], args[0], *args[2:], **hyper), rtol=8 * eps, atol=8 * eps)
+    np.testing.assert_allclose(
+        _per_sample(loss, args[0], args[1], *args[2:], **hyper),
+        _per_sample(loss, args[1], args[0], *args[2:], **hyper),
+        rtol=8 * eps,
+        atol=8 * eps,
+    )
 
 
 @pytest.mark.parametrize("pair", WITH["smooth"], ids=pair_id)
@@ -167,8 +174,10 @@ def _try(f, *args, **kw):
 
 def _moderate(loss, hyper):
     """Draws from each argument's domain, as every other test uses them."""
-    return [prepare(loss, loss.sample_inputs(np.random.default_rng(seed), batch=8, classes=4), hyper)
-            for seed in range(6)]
+    return [
+        prepare(loss, loss.sample_inputs(np.random.default_rng(seed), batch=8, classes=4), hyper)
+        for seed in range(6)
+    ]
 
 
 def _toward_edges(loss, x):
@@ -181,7 +190,9 @@ def _toward_edges(loss, x):
     if domain in (PROBABILITY, MASK_PROBABILITIES, COSINES):  # each entry towards its nearer end
         lo = -1.0 if domain is COSINES else 0.0
         mid = 0.5 * (lo + 1.0)
-        return [np.where(x < mid, lo + (x - lo) * e, 1.0 - (1.0 - x) * e) for e in (1e-2, 1e-4, 1e-6, 1e-8, 1e-12)]
+        return [
+            np.where(x < mid, lo + (x - lo) * e, 1.0 - (1.0 - x) * e) for e in (1e-2, 1e-4, 1e-6, 1e-8, 1e-12)
+        ]
     return [x * s for s in (1e-8, 1e-4, 1e4, 1e8)]  # ℝ, or a scale (> 0): towards 0 and ∞
 
 
@@ -196,10 +207,14 @@ def _extremes(loss, hyper):
     points = []
     for args in _moderate(loss, hyper):
         points += [[x, *args[1:]] for x in _toward_edges(loss, np.asarray(args[0], float))]
-    if not loss.reduction.independent_rows:  # its rows are each other's negatives: a batch, not stress points;
+    if (
+        not loss.reduction.independent_rows
+    ):  # its rows are each other's negatives: a batch, not stress points;
         for args in _moderate(loss, hyper):  # the other vectors pushed too (N-pair's positives)
-            points += [[args[0], *(a * s if np.shape(a) == np.shape(args[0]) else a for a in args[1:])]
-                       for s in (1e-8, 1e8)]
+            points += [
+                [args[0], *(a * s if np.shape(a) == np.shape(args[0]) else a for a in args[1:])]
+                for s in (1e-8, 1e8)
+            ]
         return points
     stress = stress_points(loss, hyper)
     if len(stress) > 3000:
@@ -207,7 +222,9 @@ def _extremes(loss, hyper):
         stress = [stress[k] for k in keep]
     if loss.layout == "elementwise":  # one batch of all the points; each alone if some are invalid
         batch = [np.concatenate([np.atleast_1d(p[k]) for p in stress]) for k in range(len(loss.arg_names))]
-        return points + ([batch] if _try(loss.grad, *batch, reduction=_reduction(loss), **hyper) is not None else stress)
+        return points + (
+            [batch] if _try(loss.grad, *batch, reduction=_reduction(loss), **hyper) is not None else stress
+        )
     return points + stress
 
 
@@ -239,13 +256,19 @@ def test_bounded_gradient_stays_bounded_at_the_extremes(pair):
     assert gradient_growth(loss, hyper) <= 10
 
 
-@pytest.mark.parametrize("loss", [loss for loss in WITHOUT["bounded_gradient"] if loss.differentiable], ids=loss_id)
+@pytest.mark.parametrize(
+    "loss", [loss for loss in WITHOUT["bounded_gradient"] if loss.differentiable], ids=loss_id
+)
 def test_unbounded_gradient_grows_at_the_extremes(loss):
     # over the hyperparameter's range too: jaccard's gradient grows like 1/smooth, at no variant
-    growth = {variant_id(pair): gradient_growth(*pair) for pair in variants(loss) + hyperparameter_range(loss)}
+    growth = {
+        variant_id(pair): gradient_growth(*pair) for pair in variants(loss) + hyperparameter_range(loss)
+    }
     # ≥ 100x, two orders above what a declared bound may show: no loss can pass both tests.
     # (ArcFace's ψ'(c) ~ 1/√(1 − c) is capped at c = 1 − 1e-7, about 1000 cos m: it grows 500x.)
-    assert max(growth.values()) >= 100, f"{loss.name}: the gradient stays bounded ({growth}): declare bounded_gradient"
+    assert max(growth.values()) >= 100, (
+        f"{loss.name}: the gradient stays bounded ({growth}): declare bounded_gradient"
+    )
 
 
 def _chords(loss, hyper):
@@ -281,7 +304,9 @@ def convexity_counterexample(loss, hyper):
 @pytest.mark.parametrize("loss", WITHOUT["convex"], ids=loss_id)
 def test_non_convex_losses_rise_above_a_chord(loss):
     found = {variant_id(pair): convexity_counterexample(*pair) for pair in variants(loss)}
-    assert any(found.values()), f"{loss.name}: no chord in {len(_chords(*variants(loss)[0]))} shows non-convexity: declare convex"
+    assert any(found.values()), (
+        f"{loss.name}: no chord in {len(_chords(*variants(loss)[0]))} shows non-convexity: declare convex"
+    )
 
 
 def gradient_jump(loss, hyper):
@@ -324,8 +349,11 @@ def gradient_jump(loss, hyper):
 
 # perceptual is as smooth as the user's feature network: the tests' example (tanh) is, a ReLU
 # network is not, so it declares neither (test_network_dependent_properties_are_not_declared)
-@pytest.mark.parametrize("loss", [loss for loss in WITHOUT["smooth"] if loss.differentiable and loss.name != "perceptual"],
-                         ids=loss_id)
+@pytest.mark.parametrize(
+    "loss",
+    [loss for loss in WITHOUT["smooth"] if loss.differentiable and loss.name != "perceptual"],
+    ids=loss_id,
+)
 def test_non_smooth_losses_have_a_kink_on_some_chord(loss):
     jumps = {variant_id(pair): gradient_jump(*pair) for pair in variants(loss)}
     assert max(jumps.values()) > 1e-3, f"{loss.name}: no jump in the gradient ({jumps}): declare smooth"
@@ -382,7 +410,9 @@ def negative_value(loss, hyper):
 @pytest.mark.parametrize("loss", WITHOUT["non_negative"], ids=loss_id)
 def test_losses_not_declared_non_negative_go_below_zero(loss):
     found = {variant_id(pair): negative_value(*pair) for pair in variants(loss)}
-    assert any(v is not None for v in found.values()), f"{loss.name}: never below 0 ({found}): declare non_negative"
+    assert any(v is not None for v in found.values()), (
+        f"{loss.name}: never below 0 ({found}): declare non_negative"
+    )
 
 
 def asymmetry(loss, hyper):
@@ -415,7 +445,9 @@ def zero_elsewhere(loss, hyper):
     """
     if len(loss.arg_names) < 2:
         return "no target to equal"
-    points = [(args, True) for args in _moderate(loss, hyper)] + [(args, False) for args in _extremes(loss, hyper)]
+    points = [(args, True) for args in _moderate(loss, hyper)] + [
+        (args, False) for args in _extremes(loss, hyper)
+    ]
     for args, moderate in points:
         if _values(loss, args, hyper) is None:
             continue
@@ -426,7 +458,7 @@ def zero_elsewhere(loss, hyper):
         if (same != 0).any():
             return f"ℓ(t, t) = {float(np.max(np.abs(same))):.3g}"
         if not moderate:  # at the extremes ℓ may underflow to 0 (log-probabilities -1e4 and -2e4
-            continue      # both mean probability 0): that is rounding, not a counterexample
+            continue  # both mean probability 0): that is rounding, not a counterexample
         t = np.asarray(target, float)
         for x in (np.asarray(args[0], float), t + 1.0, 2.0 * t):
             v = _values(loss, [x, target, *rest], hyper)
@@ -440,10 +472,14 @@ def zero_elsewhere(loss, hyper):
 
 # perceptual is zero iff the *features* agree: with the tests' tanh network that is x = y, with
 # a ReLU network it is not (test_network_dependent_properties_are_not_declared)
-@pytest.mark.parametrize("loss", [loss for loss in WITHOUT["zero_iff_equal"] if loss.name != "perceptual"], ids=loss_id)
+@pytest.mark.parametrize(
+    "loss", [loss for loss in WITHOUT["zero_iff_equal"] if loss.name != "perceptual"], ids=loss_id
+)
 def test_losses_not_declared_zero_iff_equal_are_zero_elsewhere(loss):
     found = {variant_id(pair): zero_elsewhere(*pair) for pair in variants(loss)}
-    assert any(found.values()), f"{loss.name}: ℓ = 0 exactly at prediction = target here: declare zero_iff_equal"
+    assert any(found.values()), (
+        f"{loss.name}: ℓ = 0 exactly at prediction = target here: declare zero_iff_equal"
+    )
 
 
 # --- hyperparameters: a property on the page holds for every valid value, not just the variants ---
@@ -452,6 +488,7 @@ def test_losses_not_declared_zero_iff_equal_are_zero_elsewhere(loss):
 # ends of its slider and to the edges of its valid range near 0 and 1 (0, 1e-7, 1 − 1e-7, 1:
 # the smallest smooth, a q or label smoothing next to its end), whichever the loss accepts.
 
+
 def _float_default(loss, key):
     param = inspect.signature(loss._loss if hasattr(loss, "_loss") else loss).parameters.get(key)
     return param is not None and type(param.default) is float
@@ -459,15 +496,15 @@ def _float_default(loss, key):
 
 def hyperparameter_range(loss):
     """(loss, hyper) pairs at the ends of each float hyperparameter's range that the loss accepts."""
-    keys = set(loss.meta.explore)
-    for v in loss.meta.variants:
+    keys = set(loss.meta.plot.explore)
+    for v in loss.meta.checks.variants:
         keys |= {k for k, x in v.items() if type(x) is float}
-    keys |= {k for bad, *_ in loss.meta.invalid for k in bad if _float_default(loss, k)}
+    keys |= {k for bad, *_ in loss.meta.checks.invalid for k in bad if _float_default(loss, k)}
     pairs = []
     for key in sorted(keys):
-        values = {0.0, 1e-7, 1 - 1e-7, 1.0} | {float(x) for x in loss.meta.explore.get(key, ())[:2]}
+        values = {0.0, 1e-7, 1 - 1e-7, 1.0} | {float(x) for x in loss.meta.plot.explore.get(key, ())[:2]}
         # on the defaults, and on each variant that sets the key (focal class_balanced's gamma)
-        for base in [{}] + [v for v in loss.meta.variants if key in v]:
+        for base in [{}] + [v for v in loss.meta.checks.variants if key in v]:
             for value in sorted(values):
                 hyper = {**loss.meta.required, **base, key: value}
                 if _try(_per_sample, loss, *_moderate(loss, hyper)[0], **hyper) is not None:
@@ -489,11 +526,16 @@ def test_a_scale_hyperparameter_only_rescales_the_residual(loss):
     for _, hyper in hyperparameter_range(loss):
         c = hyper[key]
         k = c0 / c
-        np.testing.assert_allclose(loss(y_pred, y_true, reduction="none", **hyper),
-                                   loss(y_pred * k, y_true * k, reduction="none", **{key: c0}) / k**2, rtol=1e-12)
+        np.testing.assert_allclose(
+            loss(y_pred, y_true, reduction="none", **hyper),
+            loss(y_pred * k, y_true * k, reduction="none", **{key: c0}) / k**2,
+            rtol=1e-12,
+        )
 
 
-@pytest.mark.parametrize("loss", [loss for loss in LOSSES if "bounded_gradient" in loss.meta.properties], ids=loss_id)
+@pytest.mark.parametrize(
+    "loss", [loss for loss in LOSSES if "bounded_gradient" in loss.meta.properties], ids=loss_id
+)
 def test_bounded_gradient_holds_over_the_hyperparameter_range(loss):
     # jaccard and tversky's 1/smooth at empty masks grew 2e7x at smooth = 1e-7 (no variant had it)
     pairs = [pair for pair in hyperparameter_range(loss) if SCALES.get(loss.name) not in pair[1]]

@@ -21,8 +21,16 @@ ROOT = Path(__file__).resolve().parents[1]
 class Resources(HTMLParser):
     """Collect every URL the browser would fetch, every link, ids and visible text."""
 
-    LOADED: ClassVar[dict[str, str]] = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src",
-              "audio": "src", "embed": "src", "object": "data"}
+    LOADED: ClassVar[dict[str, str]] = {
+        "script": "src",
+        "img": "src",
+        "iframe": "src",
+        "source": "src",
+        "video": "src",
+        "audio": "src",
+        "embed": "src",
+        "object": "data",
+    }
 
     def __init__(self):
         super().__init__()
@@ -35,7 +43,12 @@ class Resources(HTMLParser):
             self.ids.add(a["id"])
         if tag in self.LOADED and a.get(self.LOADED[tag]):
             self.loaded.append(a[self.LOADED[tag]])
-        if tag == "link" and a.get("href") and set((a.get("rel") or "").split()) & {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch"}:
+        if (
+            tag == "link"
+            and a.get("href")
+            and set((a.get("rel") or "").split())
+            & {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch"}
+        ):
             self.loaded.append(a["href"])
         if tag == "img":
             self.images.append(a)
@@ -75,12 +88,20 @@ def test_no_request_to_another_origin(site):
     offenders = []
     for page in html_pages(out):
         offenders += [(page.relative_to(out), url) for url in parse(page).loaded if is_external(url)]
-    for page in html_pages(out):  # scripts that would fetch from elsewhere at run time (import(), CDN loaders)
+    for page in html_pages(
+        out
+    ):  # scripts that would fetch from elsewhere at run time (import(), CDN loaders)
         for script in re.findall(r"<script[^>]*>(.*?)</script>", page.read_text(), flags=re.S):
             offenders += [(page.relative_to(out), url) for url in re.findall(r"https?://[^\s\"')]+", script)]
     for css in out.rglob("*.css"):
-        offenders += [(css.relative_to(out), url) for url in re.findall(r"url\(['\"]?(https?:|//)[^)]*", css.read_text())]
-        offenders += [(css.relative_to(out), m) for m in re.findall(r"@import\s+url\(['\"]?https?:[^)]*", css.read_text())]
+        offenders += [
+            (css.relative_to(out), url)
+            for url in re.findall(r"url\(['\"]?(https?:|//)[^)]*", css.read_text())
+        ]
+        offenders += [
+            (css.relative_to(out), m)
+            for m in re.findall(r"@import\s+url\(['\"]?https?:[^)]*", css.read_text())
+        ]
     assert not offenders
 
 
@@ -140,7 +161,9 @@ def test_loss_page_has_math_plot_tables_and_api(site, loss):
     for raw in ("$$", "\\frac", "\\begin", "\\operatorname", "\\(", "\\["):
         assert raw not in visible, f"raw LaTeX {raw!r} left in the text"
     # one plot per theme: mkdocs-material shows the variant matching the reader's palette
-    plots = {img.get("src", "").rsplit("/", 1)[-1]: img for img in parsed.images if "/plots/" in img.get("src", "")}
+    plots = {
+        img.get("src", "").rsplit("/", 1)[-1]: img for img in parsed.images if "/plots/" in img.get("src", "")
+    }
     assert set(plots) == {f"{loss.name}.svg#only-light", f"{loss.name}-dark.svg#only-dark"}
     for img in plots.values():
         assert img.get("alt")
@@ -169,7 +192,7 @@ def _assert_api_block_documents_only(loss, html):
     """The API section shows this loss's docstring and no other object's (a module named like
     the loss once rendered a whole family there).
     """
-    api = html[html.index('id="api"'):]
+    api = html[html.index('id="api"') :]
     api = api[: api.index("</article>")] if "</article>" in api else api
     text = " ".join(html_module.unescape(re.sub(r"<[^>]+>", "", api)).split())
     assert _summary(loss) in text, "the loss's own docstring summary"
@@ -182,7 +205,12 @@ def _assert_api_block_documents_only(loss, html):
 
 def test_every_image_has_alt_text(site):
     out, _ = site
-    missing = [(str(p.relative_to(out)), img.get("src")) for p in html_pages(out) for img in parse(p).images if "alt" not in img]
+    missing = [
+        (str(p.relative_to(out)), img.get("src"))
+        for p in html_pages(out)
+        for img in parse(p).images
+        if "alt" not in img
+    ]
     assert not missing
 
 
@@ -213,8 +241,15 @@ def test_search_index_is_local(site):
 # --- In a real browser: Debian's Chromium driven by Playwright ------------------------------
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 @pytest.fixture(scope="module")
@@ -241,8 +276,9 @@ def browser(site):
 
 def _visit(chromium, url, *, width=1280, dark=False, wait_until="networkidle"):
     """Load ``url``; return the page and what happened: requests, failures, console errors."""
-    context = chromium.new_context(viewport={"width": width, "height": 900},
-                                   color_scheme="dark" if dark else "light")
+    context = chromium.new_context(
+        viewport={"width": width, "height": 900}, color_scheme="dark" if dark else "light"
+    )
     page = context.new_page()
     seen = {"requests": [], "failed": [], "errors": []}
     page.on("request", lambda r: seen["requests"].append(r.url))
@@ -283,17 +319,25 @@ def test_every_page_in_a_real_browser(site, browser):
     for rel, page, seen in _settled(visits, 8):
         foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
         broken_images = page.evaluate(
-            "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+            "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+        )
         text = page.evaluate("document.body.innerText")
         raw_tex = [t for t in ("$$", "\\frac", "\\begin{", "\\operatorname") if t in text]
-        for kind, items in [("other origin", foreign), ("failed", seen["failed"]), ("console", seen["errors"]),
-                            ("image", broken_images), ("raw LaTeX", raw_tex)]:
+        for kind, items in [
+            ("other origin", foreign),
+            ("failed", seen["failed"]),
+            ("console", seen["errors"]),
+            ("image", broken_images),
+            ("raw LaTeX", raw_tex),
+        ]:
             problems += [(rel, kind, item) for item in items]
         page.context.close()
     assert not problems, problems[:20]
 
 
-@pytest.mark.parametrize("path", ["", "losses/", "losses/huber/", "losses/softmax_cross_entropy/", "notebooks/"])
+@pytest.mark.parametrize(
+    "path", ["", "losses/", "losses/huber/", "losses/softmax_cross_entropy/", "notebooks/"]
+)
 def test_phone_width_has_no_horizontal_scroll(browser, path):
     chromium, base = browser
     page, _ = _visit(chromium, f"{base}/{path}", width=375)
@@ -323,7 +367,15 @@ def test_screenshots_for_review(browser, tmp_path_factory):
     chromium, base = browser
     folder = Path(os.environ.get("LOSSREF_SCREENSHOTS", tmp_path_factory.mktemp("screenshots")))
     folder.mkdir(parents=True, exist_ok=True)
-    for path in ["", "losses/", "losses/huber/", "losses/compare/", "glossary/", "glossary/kl-divergence/", "notebooks/outliers/"]:
+    for path in [
+        "",
+        "losses/",
+        "losses/huber/",
+        "losses/compare/",
+        "glossary/",
+        "glossary/kl-divergence/",
+        "notebooks/outliers/",
+    ]:
         for dark in (False, True):
             page, _ = _visit(chromium, f"{base}/{path}", dark=dark)
             name = (path.strip("/").replace("/", "_") or "home") + ("_dark" if dark else "")
@@ -334,15 +386,17 @@ def test_screenshots_for_review(browser, tmp_path_factory):
 
 # --- Explorers, the compare page, search, page weight and Lighthouse -----------------------
 
-EXPLORED = [(loss, name) for loss in lossref.catalog() for name in loss.meta.explore]
+EXPLORED = [(loss, name) for loss in lossref.catalog() for name in loss.meta.plot.explore]
 
 
 def test_every_hyperparameter_the_plot_varies_has_a_slider():
     # a real-valued hyperparameter that the page's own plot varies is one a reader wants to vary
     for loss in lossref.catalog():
-        varied = {k for _, _, hyper in loss.meta.curve.series for k, v in hyper.items() if isinstance(v, float)}
-        assert varied <= set(loss.meta.explore), (loss.name, varied - set(loss.meta.explore))
-        assert set(loss.meta.explore) <= set(loss.hyperparameters), loss.name
+        varied = {
+            k for _, _, hyper in loss.meta.plot.curve.series for k, v in hyper.items() if isinstance(v, float)
+        }
+        assert varied <= set(loss.meta.plot.explore), (loss.name, varied - set(loss.meta.plot.explore))
+        assert set(loss.meta.plot.explore) <= set(loss.hyperparameters), loss.name
 
 
 @pytest.mark.parametrize("loss, name", EXPLORED, ids=[f"{loss.name}-{name}" for loss, name in EXPLORED])
@@ -380,7 +434,9 @@ def test_loss_pages_weigh_at_most_300_kb(site):
     heavy = {}
     for loss in lossref.catalog():
         page = out / "losses" / loss.name / "index.html"
-        own = {(page.parent / unquote(urlsplit(u).path)).resolve() for u in parse(page).loaded if "://" not in u}
+        own = {
+            (page.parent / unquote(urlsplit(u).path)).resolve() for u in parse(page).loaded if "://" not in u
+        }
         total = page.stat().st_size + sum(p.stat().st_size for p in own - shared)
         if total > 300_000:
             heavy[loss.name] = total
@@ -393,10 +449,12 @@ def test_explorers_redraw_from_the_keyboard(browser):
     losses = sorted({loss for loss, _ in EXPLORED}, key=lambda loss: loss.name)
     # "load": the explorers need the page's script, not the search index a worker fetches later;
     # six pages load at once while the previous ones are driven
-    visits = ((loss, *_visit(chromium, f"{base}/losses/{loss.name}/", wait_until="commit")) for loss in losses)
+    visits = (
+        (loss, *_visit(chromium, f"{base}/losses/{loss.name}/", wait_until="commit")) for loss in losses
+    )
     for loss, page, seen in _settled(visits, 6, state="load"):
         sliders = page.locator(".lossref-explorer input[type=range]")
-        if sliders.count() != len(loss.meta.explore):
+        if sliders.count() != len(loss.meta.plot.explore):
             problems.append((loss.name, "sliders", sliders.count()))
         for k in range(sliders.count()):
             explorer = page.locator(".lossref-explorer").nth(k)
@@ -408,7 +466,10 @@ def test_explorers_redraw_from_the_keyboard(browser):
             after = path.get_attribute("d")
             if not before or before == after or explorer.locator("output").inner_text() == shown:
                 problems.append((loss.name, k, "no redraw"))
-            if explorer.locator("input").get_attribute("aria-valuetext") != explorer.locator("output").inner_text():
+            if (
+                explorer.locator("input").get_attribute("aria-valuetext")
+                != explorer.locator("output").inner_text()
+            ):
                 problems.append((loss.name, k, "aria-valuetext"))
         problems += [(loss.name, "console", e) for e in seen["errors"]]
         page.context.close()
@@ -441,7 +502,9 @@ def test_search_works_offline(browser):
     # the index loads in a web worker; a query typed before it is ready waits for the next input
     page.wait_for_function(
         "(m => m && m.textContent.trim() && !/initializ/i.test(m.textContent))"
-        "(document.querySelector('.md-search-result__meta'))", timeout=15_000)
+        "(document.querySelector('.md-search-result__meta'))",
+        timeout=15_000,
+    )
     page.keyboard.type("huber")
     page.wait_for_selector(".md-search-result__item a[href*='huber']", timeout=15_000)
     foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
@@ -462,10 +525,20 @@ def test_lighthouse_accessibility_best_practices_and_seo(browser, path, tmp_path
     _, base = browser
     report = tmp_path / "report.json"
     result = subprocess.run(
-        [str(LIGHTHOUSE), f"{base}/{path}", "--quiet", "--preset=desktop", "--output=json",
-         f"--output-path={report}", "--only-categories=performance,accessibility,best-practices,seo",
-         "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
-        env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True, timeout=240,
+        [
+            str(LIGHTHOUSE),
+            f"{base}/{path}",
+            "--quiet",
+            "--preset=desktop",
+            "--output=json",
+            f"--output-path={report}",
+            "--only-categories=performance,accessibility,best-practices,seo",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+        ],
+        env={**os.environ, "CHROME_PATH": CHROMIUM},
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     scores = {k: v["score"] for k, v in json.loads(report.read_text())["categories"].items()}
@@ -485,9 +558,12 @@ def test_cheat_sheet_prints_on_one_a4_page(browser):
 
 # --- One visual language: the explorer is the interactive figure, the SVG its fallback -----
 
+
 def _explorer_data(html):
     """The JSON of every explorer on a built page."""
-    blocks = re.findall(r'<div class="lossref-explorer"[^>]*>.*?<script type="application/json">(.*?)</script>', html, re.S)
+    blocks = re.findall(
+        r'<div class="lossref-explorer"[^>]*>.*?<script type="application/json">(.*?)</script>', html, re.S
+    )
     return [json.loads(block.replace("<\\/", "</")) for block in blocks]
 
 
@@ -495,8 +571,11 @@ def _svg_styles(svg):
     """What a matplotlib SVG draws with: text fonts, sizes and fills; line strokes and widths."""
     styles = re.findall(r'style="([^"]*)"', svg)
     texts = [dict(part.split(": ", 1) for part in s.split("; ")) for s in styles if "font-family" in s]
-    lines = [dict(part.split(": ", 1) for part in s.split("; ")) for s in styles
-             if "stroke:" in s and "font-family" not in s and "fill: none" in s]
+    lines = [
+        dict(part.split(": ", 1) for part in s.split("; "))
+        for s in styles
+        if "stroke:" in s and "font-family" not in s and "fill: none" in s
+    ]
     return texts, lines
 
 
@@ -509,7 +588,7 @@ def test_explorer_and_static_figure_share_one_style(site):
     for name in explored:
         html = (out / "losses" / name / "index.html").read_text()
         data = _explorer_data(html)
-        assert len(data) == len(lossref.get(name).meta.explore)
+        assert len(data) == len(lossref.get(name).meta.plot.explore)
         style = data[0]["style"]
         assert all(d["style"] == style for d in data)
         styles.append(style)
@@ -522,15 +601,22 @@ def test_explorer_and_static_figure_share_one_style(site):
             assert {t["fill"] for t in texts} == {colours["ink"]}, (name, theme)
             assert {t["font-family"] for t in texts} == {style["font"]}
             assert {float(t["font-size"].removesuffix("px")) for t in texts} <= {
-                style["font_size"], style["title_size"], style["legend_size"]}
+                style["font_size"],
+                style["title_size"],
+                style["legend_size"],
+            }
             series = [line for line in lines if float(line["stroke-width"]) == style["line_width"]]
             assert series and {line["stroke"] for line in series} <= set(colours["series"]), (name, theme)
             assert series[0]["stroke"] == colours["series"][0]  # the first curve in the first colour
             grid = [line for line in lines if "stroke-opacity" in line]
-            assert {(line["stroke"], float(line["stroke-opacity"]), float(line["stroke-width"])) for line in grid} == {
-                (colours["grid"], style["grid_alpha"], style["axis_width"])}
+            assert {
+                (line["stroke"], float(line["stroke-opacity"]), float(line["stroke-width"])) for line in grid
+            } == {(colours["grid"], style["grid_alpha"], style["axis_width"])}
             rest = {line["stroke"] for line in lines if line not in series and line not in grid}
-            assert rest == {colours["ink"], colours["zero"]}, (name, theme)  # spines and ticks, the y = 0 line
+            assert rest == {colours["ink"], colours["zero"]}, (
+                name,
+                theme,
+            )  # spines and ticks, the y = 0 line
     compare = (out / "losses" / "compare" / "index.html").read_text()
     groups = json.loads(re.search(r'<script type="application/json">(.*?)</script>', compare, re.S).group(1))
     assert all(group["style"] == styles[0] for group in groups) and all(s == styles[0] for s in styles)
@@ -542,7 +628,7 @@ def _families(font):
 
 
 def _rgb(hex_colour):
-    r, g, b = (int(hex_colour[k:k + 2], 16) for k in (1, 3, 5))
+    r, g, b = (int(hex_colour[k : k + 2], 16) for k in (1, 3, 5))
     return f"rgb({r}, {g}, {b})"
 
 
@@ -571,9 +657,14 @@ def test_explorer_draws_in_the_theme_colours_of_the_figure(browser, path):
         drawn = explorer.evaluate(_DRAWN_COLOURS)
         drawn["font"] = _families(drawn["font"])
         expected = style[theme]
-        assert drawn == {"ink": _rgb(expected["ink"]), "axis": _rgb(expected["ink"]), "grid": _rgb(expected["grid"]),
-                         "zero": _rgb(expected["zero"]), "series": _rgb(expected["series"][0]),
-                         "font": _families(style["font"])}, theme
+        assert drawn == {
+            "ink": _rgb(expected["ink"]),
+            "axis": _rgb(expected["ink"]),
+            "grid": _rgb(expected["grid"]),
+            "zero": _rgb(expected["zero"]),
+            "series": _rgb(expected["series"][0]),
+            "font": _families(style["font"]),
+        }, theme
         # one copy of the curves: the explorer sweeps the figure's series, so it replaces the figure
         assert explorer.is_visible() and explorer.get_attribute("data-replaces-figure") is not None
         assert page.locator("img.lossref-plot:visible").count() == 0
@@ -614,15 +705,22 @@ def test_sections_are_tabs_and_the_sidebar_shows_one(site, browser):
     out, _ = site
     chromium, base = browser
     assert "md-tabs" in (out / "index.html").read_text()  # in the HTML, not drawn by a script
-    for folder, tab in [("losses/huber/", "Losses"), ("guides/", "Guides"), ("glossary/", "Glossary"),
-                        ("notebooks/outliers/", "Notebooks"), ("interview/", "Interview")]:
+    for folder, tab in [
+        ("losses/huber/", "Losses"),
+        ("guides/", "Guides"),
+        ("glossary/", "Glossary"),
+        ("notebooks/outliers/", "Notebooks"),
+        ("interview/", "Interview"),
+    ]:
         page, seen = _visit(chromium, f"{base}/{folder}", width=1400, wait_until="load")
         labels = [t.strip() for t in page.locator(".md-tabs__link").all_inner_texts()]
         assert labels == TABS, labels
         assert page.locator(".md-tabs__item--active").inner_text().strip() == tab
         section = folder.split("/")[0]
         links = page.locator(".md-sidebar--primary .md-nav__link[href]")
-        hrefs = [links.nth(k).get_attribute("href") for k in range(links.count()) if links.nth(k).is_visible()]
+        hrefs = [
+            links.nth(k).get_attribute("href") for k in range(links.count()) if links.nth(k).is_visible()
+        ]
         resolved = [page.evaluate("h => new URL(h, location.href).pathname", h) for h in hrefs]
         assert len(resolved) >= 2 and all(p.startswith(f"/{section}/") for p in resolved), (folder, resolved)
         assert not seen["errors"]
@@ -631,24 +729,54 @@ def test_sections_are_tabs_and_the_sidebar_shows_one(site, browser):
 
 # A name a reader knows -> the loss page that must be the first search result (hand-written)
 SEARCHES = {
-    "BCEWithLogitsLoss": "binary_cross_entropy_with_logits", "nn.BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
-    "BCELoss": "binary_cross_entropy", "nn.HuberLoss": "huber", "HuberLoss": "huber",
-    "CategoricalCrossentropy": "cross_entropy", "pinball": "quantile", "mean_pinball_loss": "quantile",
-    "NT-Xent": "info_nce", "CLIP loss": "info_nce", "NTXentLoss": "info_nce",
-    "sigmoid_focal_loss": "sigmoid_focal", "BinaryFocalCrossentropy": "sigmoid_focal",
-    "CategoricalFocalCrossentropy": "softmax_focal", "MSELoss": "mse", "L1Loss": "mae",
-    "SmoothL1Loss": "smooth_l1", "KLDivLoss": "kl_div", "KL divergence": "kl_div",
-    "NLLLoss": "nll", "GaussianNLLLoss": "gaussian_nll", "PoissonNLLLoss": "poisson_nll",
-    "CosineEmbeddingLoss": "cosine_embedding", "MarginRankingLoss": "margin_ranking",
-    "TripletMarginLoss": "triplet_margin", "MultiMarginLoss": "multiclass_hinge",
-    "MultiLabelMarginLoss": "multilabel_margin", "SoftMarginLoss": "soft_margin",
-    "keras.losses.CTC": "ctc", "ctc_loss": "ctc", "LogCosh": "log_cosh", "SquaredHinge": "squared_hinge",
-    "CategoricalHinge": "multiclass_hinge", "mean_gamma_deviance": "gamma_deviance",
-    "ListMLELoss": "listmle", "SupConLoss": "supervised_contrastive",
-    "NPairsLoss": "n_pair", "ArcFaceLoss": "arcface", "CosFaceLoss": "cosface",
-    "LPIPS": "perceptual", "weight decay": "l2_penalty", "DPOTrainer": "dpo", "ELBO": "vae_elbo",
-    "PairwiseLogisticLoss": "ranknet", "zero_one_loss": "zero_one", "TukeyBiweight": "tukey_biweight",
-    "mean_absolute_percentage_error": "mape", "IoU loss": "jaccard",
+    "BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
+    "nn.BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
+    "BCELoss": "binary_cross_entropy",
+    "nn.HuberLoss": "huber",
+    "HuberLoss": "huber",
+    "CategoricalCrossentropy": "cross_entropy",
+    "pinball": "quantile",
+    "mean_pinball_loss": "quantile",
+    "NT-Xent": "info_nce",
+    "CLIP loss": "info_nce",
+    "NTXentLoss": "info_nce",
+    "sigmoid_focal_loss": "sigmoid_focal",
+    "BinaryFocalCrossentropy": "sigmoid_focal",
+    "CategoricalFocalCrossentropy": "softmax_focal",
+    "MSELoss": "mse",
+    "L1Loss": "mae",
+    "SmoothL1Loss": "smooth_l1",
+    "KLDivLoss": "kl_div",
+    "KL divergence": "kl_div",
+    "NLLLoss": "nll",
+    "GaussianNLLLoss": "gaussian_nll",
+    "PoissonNLLLoss": "poisson_nll",
+    "CosineEmbeddingLoss": "cosine_embedding",
+    "MarginRankingLoss": "margin_ranking",
+    "TripletMarginLoss": "triplet_margin",
+    "MultiMarginLoss": "multiclass_hinge",
+    "MultiLabelMarginLoss": "multilabel_margin",
+    "SoftMarginLoss": "soft_margin",
+    "keras.losses.CTC": "ctc",
+    "ctc_loss": "ctc",
+    "LogCosh": "log_cosh",
+    "SquaredHinge": "squared_hinge",
+    "CategoricalHinge": "multiclass_hinge",
+    "mean_gamma_deviance": "gamma_deviance",
+    "ListMLELoss": "listmle",
+    "SupConLoss": "supervised_contrastive",
+    "NPairsLoss": "n_pair",
+    "ArcFaceLoss": "arcface",
+    "CosFaceLoss": "cosface",
+    "LPIPS": "perceptual",
+    "weight decay": "l2_penalty",
+    "DPOTrainer": "dpo",
+    "ELBO": "vae_elbo",
+    "PairwiseLogisticLoss": "ranknet",
+    "zero_one_loss": "zero_one",
+    "TukeyBiweight": "tukey_biweight",
+    "mean_absolute_percentage_error": "mape",
+    "IoU loss": "jaccard",
 }
 
 
@@ -658,18 +786,23 @@ def test_search_by_framework_name_finds_the_loss_first(browser):
     page.locator(".md-search__input").click()
     page.wait_for_function(
         "(m => m && m.textContent.trim() && !/initializ/i.test(m.textContent))"
-        "(document.querySelector('.md-search-result__meta'))", timeout=15_000)
+        "(document.querySelector('.md-search-result__meta'))",
+        timeout=15_000,
+    )
     wrong = {}
     for query, name in SEARCHES.items():
         # one query per name (typing would also search each prefix, whose answers can arrive
         # last): set the value, send the key event material listens to, and wait for a result
         # list drawn after this query (the old items are marked stale)
-        page.evaluate("""q => {
+        page.evaluate(
+            """q => {
             document.querySelectorAll('.md-search-result__item').forEach(i => i.dataset.stale = 1);
             const input = document.querySelector('.md-search__input');
             input.value = q;
             input.dispatchEvent(new KeyboardEvent('keyup', {key: q.slice(-1), bubbles: true}));
-        }""", query)
+        }""",
+            query,
+        )
         try:
             page.wait_for_selector(".md-search-result__item:not([data-stale]) a", timeout=5_000)
         except Exception:
@@ -697,7 +830,9 @@ def test_notebook_pages_share_one_trimmed_stylesheet(site):
     for page in pages:
         html = page.read_text()
         assert "<style" not in html, page
-        loaded = [u for u in parse(page).loaded if "://" not in u and not u.startswith("data:")]  # inline: in the page
+        loaded = [
+            u for u in parse(page).loaded if "://" not in u and not u.startswith("data:")
+        ]  # inline: in the page
         own = {(page.parent / unquote(urlsplit(u).path)).resolve() for u in loaded}
         assert (out / "assets" / "notebook.css").resolve() in own
         total = page.stat().st_size + sum(p.stat().st_size for p in own - shared)
@@ -742,17 +877,33 @@ def test_downloaded_notebook_runs_with_the_served_wheel(browser, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(tmp_path / _wheel_name()), "matplotlib"],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", str(tmp_path / _wheel_name()), "matplotlib"],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     nb = nbformat.read(tmp_path / "outliers.ipynb", as_version=4)
     script = tmp_path / "outliers.py"
-    script.write_text("import matplotlib\nmatplotlib.use('Agg')\n" + "\n".join(
-        c.source for c in nb.cells if c.cell_type == "code"))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the wheel's lossref, not this checkout's
-    result = subprocess.run([str(python), "-c", "import lossref; print(lossref.__file__)"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    script.write_text(
+        "import matplotlib\nmatplotlib.use('Agg')\n"
+        + "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k != "PYTHONPATH"
+    }  # the wheel's lossref, not this checkout's
+    result = subprocess.run(
+        [str(python), "-c", "import lossref; print(lossref.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert str(venv) in result.stdout
-    result = subprocess.run([str(python), str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(python), str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "outliers shifted down" in result.stdout
 
@@ -772,19 +923,22 @@ def test_math_font_is_shipped_small_and_with_its_licence():
 
 
 def _boxes(page, selector):
-    return page.evaluate(f"[...document.querySelectorAll({json.dumps(selector)})].map(e => {{"
-                         "const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, "
-                         "top: r.top, height: r.height, text: e.textContent, "
-                         "next: e.nextElementSibling && e.nextElementSibling.textContent, "
-                         "nextLeft: e.nextElementSibling && e.nextElementSibling.getBoundingClientRect().left}})")
+    return page.evaluate(
+        f"[...document.querySelectorAll({json.dumps(selector)})].map(e => {{"
+        "const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, "
+        "top: r.top, height: r.height, text: e.textContent, "
+        "next: e.nextElementSibling && e.nextElementSibling.textContent, "
+        "nextLeft: e.nextElementSibling && e.nextElementSibling.getBoundingClientRect().left}})"
+    )
 
 
 def test_math_renders_with_the_shipped_font_in_chromium(browser):
     chromium, base = browser
     page, seen = _visit(chromium, f"{base}/losses/huber/", wait_until="load")
     page.evaluate("document.fonts.ready")
-    fonts = page.evaluate("[...document.fonts].filter(f => f.family.replace(/\"/g, '') === 'STIX Two Math')"
-                          ".map(f => f.status)")
+    fonts = page.evaluate(
+        "[...document.fonts].filter(f => f.family.replace(/\"/g, '') === 'STIX Two Math').map(f => f.status)"
+    )
     assert fonts == ["loaded"], fonts
     family = page.evaluate("getComputedStyle(document.querySelector('math')).fontFamily")
     assert family.startswith('"STIX Two Math"'), family
@@ -832,8 +986,11 @@ def test_math_log_has_a_thin_space_before_its_argument(browser):
 def test_pages_without_math_do_not_download_the_math_font(site, browser):
     out, _ = site
     chromium, base = browser
-    plain = [p.relative_to(out).parent.as_posix() for p in html_pages(out)
-             if p.name == "index.html" and "<math" not in p.read_text() and "math.css" in p.read_text()]
+    plain = [
+        p.relative_to(out).parent.as_posix()
+        for p in html_pages(out)
+        if p.name == "index.html" and "<math" not in p.read_text() and "math.css" in p.read_text()
+    ]
     assert len(plain) >= 3, plain  # the site has such pages, and they link the shared math stylesheet
     for rel in plain[:3]:
         page, seen = _visit(chromium, f"{base}/{rel}/")
@@ -844,7 +1001,9 @@ def test_pages_without_math_do_not_download_the_math_font(site, browser):
 # --- Interview practice mode -----------------------------------------------------------------
 
 BANK_QUESTION = re.compile(r'^\?\?\? question "\[(Easy|Medium|Hard)\] (.*)"$', re.M)
-BANK_PAGES = sorted(p for p in (ROOT / "docs" / "interview").glob("*.md") if p.name not in ("index.md", "practice.md"))
+BANK_PAGES = sorted(
+    p for p in (ROOT / "docs" / "interview").glob("*.md") if p.name not in ("index.md", "practice.md")
+)
 
 
 def _practice_data(out):
@@ -866,7 +1025,9 @@ def test_practice_data_holds_every_question_of_the_bank(site):
         assert [q["level"] for q in rendered] == [level for level, _ in entries], stem
         for q, (_, text) in zip(rendered, entries, strict=True):
             # the question as rendered (inline code becomes <code>), and an answer with its prose
-            assert html_module.unescape(re.sub(r"<[^>]+>", "", q["q"])) == html_module.unescape(text.replace("`", "")), stem
+            assert html_module.unescape(re.sub(r"<[^>]+>", "", q["q"])) == html_module.unescape(
+                text.replace("`", "")
+            ), stem
             assert len(re.sub(r"<[^>]+>", " ", q["a"]).split()) >= 10, q["q"]
 
 
@@ -889,7 +1050,9 @@ def _progress(page, topic):
 def test_practice_filters_reveals_marks_and_keeps_progress(browser):
     chromium, base = browser
     page, seen = _visit(chromium, f"{base}/interview/practice/")
-    hard_regression = len(re.findall(r'^\?\?\? question "\[Hard\]', (ROOT / "docs/interview/regression.md").read_text(), re.M))
+    hard_regression = len(
+        re.findall(r'^\?\?\? question "\[Hard\]', (ROOT / "docs/interview/regression.md").read_text(), re.M)
+    )
     for box in page.locator("input[name=topic]").all():
         if box.get_attribute("value") != "regression":
             box.uncheck()
@@ -912,8 +1075,12 @@ def test_practice_filters_reveals_marks_and_keeps_progress(browser):
     # the question marked known is no longer drawn once "only questions not marked known" is on
     # every question shows as text, not as escaped HTML (a question with ">" once read "&gt;")
     shown = set(page.locator(".lossref-practice-deck h3").all_inner_texts())
-    bank = {html_module.unescape(text.replace("`", "")) for p in BANK_PAGES for _, text in BANK_QUESTION.findall(p.read_text())}
-    assert shown == bank, (shown ^ bank)
+    bank = {
+        html_module.unescape(text.replace("`", ""))
+        for p in BANK_PAGES
+        for _, text in BANK_QUESTION.findall(p.read_text())
+    }
+    assert shown == bank, shown ^ bank
     page.check("input[name=unknown]")
     texts = page.locator(".lossref-practice-deck h3").all_inner_texts()
     assert question not in texts and len(texts) >= 1  # the other topics are chosen again after the reload

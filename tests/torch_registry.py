@@ -33,5 +33,8 @@ def no_torch(name, reason, live_test=None):
 
 no_torch("tweedie_deviance", "scikit-learn's mean_tweedie_deviance (live) and mpmath check it")
 no_torch("gamma_deviance", "scikit-learn's mean_gamma_deviance (live) and mpmath check it")
-no_torch("perceptual", "its hyperparameters are functions (the user's network), which golden vectors cannot hold",
-         live_test="test_perceptual_matches_torch_autograd")
+no_torch(
+    "perceptual",
+    "its hyperparameters are functions (the user's network), which golden vectors cannot hold",
+    live_test="test_perceptual_matches_torch_autograd",
+)

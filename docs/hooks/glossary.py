@@ -57,8 +57,12 @@ def on_config(config):
         if "term" not in meta or "summary" not in meta:
             raise ValueError(f"{path}: a glossary page needs front matter with term and summary")
         names = [meta["term"], *meta.get("aliases", [])]
-        _terms[path.stem] = {"term": meta["term"], "summary": meta["summary"],
-                             "names": names, "autolink": meta.get("autolink", True)}
+        _terms[path.stem] = {
+            "term": meta["term"],
+            "summary": meta["summary"],
+            "names": names,
+            "autolink": meta.get("autolink", True),
+        }
     names = {name.lower(): slug for slug, t in _terms.items() if t["autolink"] for name in t["names"]}
     # longest names first, so "cross-entropy" wins over "entropy"
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
@@ -86,7 +90,7 @@ def link_terms(markdown, src_uri):
 
     out, last = [], 0
     for protected in PROTECTED.finditer(markdown):
-        out.append(regex.sub(link, markdown[last:protected.start()]))
+        out.append(regex.sub(link, markdown[last : protected.start()]))
         out.append(protected.group(0))
         last = protected.end()
     out.append(regex.sub(link, markdown[last:]))
@@ -115,8 +119,12 @@ def on_page_markdown(markdown, page, config, files):
         slug = Path(src).stem
         users = sorted(_backlinks.get(slug, {}).items(), key=lambda item: item[1].lower())
         if users:
-            markdown = markdown.rstrip() + "\n\n## Used on\n\n" + "\n".join(
-                f"- [{title}]({os.path.relpath(uri, 'glossary')})" for uri, title in users) + "\n"
+            markdown = (
+                markdown.rstrip()
+                + "\n\n## Used on\n\n"
+                + "\n".join(f"- [{title}]({os.path.relpath(uri, 'glossary')})" for uri, title in users)
+                + "\n"
+            )
         return markdown
     if src.startswith("glossary/") or src.endswith(".ipynb"):
         return markdown

@@ -36,15 +36,19 @@ def topics_table():
             continue
         counts = {level: found.count(level) for level in LEVELS}
         totals = {level: totals[level] + counts[level] for level in LEVELS}
-        rows.append(f"| [{title}]({name}) | {len(found)} | " + " | ".join(str(counts[lv]) for lv in LEVELS) + " |")
+        rows.append(
+            f"| [{title}]({name}) | {len(found)} | " + " | ".join(str(counts[lv]) for lv in LEVELS) + " |"
+        )
     total = sum(totals.values())
-    return "\n".join([
-        "| Topic | Questions | Easy | Medium | Hard |",
-        "|---|---|---|---|---|",
-        *rows,
-        f"| **All topics** | **{total}** | " + " | ".join(str(totals[lv]) for lv in LEVELS) + " |",
-        "",
-    ])
+    return "\n".join(
+        [
+            "| Topic | Questions | Easy | Medium | Hard |",
+            "|---|---|---|---|---|",
+            *rows,
+            f"| **All topics** | **{total}** | " + " | ".join(str(totals[lv]) for lv in LEVELS) + " |",
+            "",
+        ]
+    )
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -54,7 +58,7 @@ def on_page_markdown(markdown, page, config, files):
 
 
 DETAILS = re.compile(r"<details[^>]*>|</details>")
-SUMMARY = re.compile(r'<summary>\[(Easy|Medium|Hard)\] (.*?)</summary>', re.S)
+SUMMARY = re.compile(r"<summary>\[(Easy|Medium|Hard)\] (.*?)</summary>", re.S)
 HIGHLIGHT = re.compile(r'<div class="highlight"><pre>(?:<span></span>)?<code>(.*?)</code></pre></div>', re.S)
 _bank = {}  # topic page name -> its questions, filled while the pages render
 
@@ -66,9 +70,9 @@ def question_blocks(content):
         if tag.group().startswith("</"):
             depth -= 1
             if depth == 0 and start is not None:
-                block = content[start:tag.start()]
+                block = content[start : tag.start()]
                 summary = SUMMARY.search(block)
-                found.append((summary.group(1), summary.group(2).strip(), block[summary.end():].strip()))
+                found.append((summary.group(1), summary.group(2).strip(), block[summary.end() :].strip()))
                 start = None
         else:
             if depth == 0 and 'class="question' in tag.group():
@@ -92,8 +96,10 @@ def on_page_content(content, page, config, files):
     if src.startswith("interview/") and src not in ("interview/index.md", "interview/practice.md"):
         _bank[Path(src).name] = {
             "topic": page.title,
-            "questions": [{"level": level, "q": q, "a": HIGHLIGHT.sub(_plain_code, a)}
-                          for level, q, a in question_blocks(content)],
+            "questions": [
+                {"level": level, "q": q, "a": HIGHLIGHT.sub(_plain_code, a)}
+                for level, q, a in question_blocks(content)
+            ],
         }
     return content
 
@@ -112,5 +118,8 @@ def on_post_build(config):
     if got != expected or len(order) != len(_bank):
         raise ValueError(f"practice data: {len(got)} rendered questions, {len(expected)} in the bank")
     data = json.dumps(topics, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    page.write_text(page.read_text().replace(
-        marker, f'<script type="application/json" id="practice-data">{data}</script>'))
+    page.write_text(
+        page.read_text().replace(
+            marker, f'<script type="application/json" id="practice-data">{data}</script>'
+        )
+    )

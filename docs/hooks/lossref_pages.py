@@ -39,8 +39,25 @@ GOLDEN = ROOT / "tests" / "golden" / "torch.json"
 ACCURACY = ROOT / "tests" / "golden" / "accuracy.json"
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 MARKER = re.compile(r"<!-- lossref: (\w+)(?: (\w+))? -->")
-SECTIONS = (("Guides", "guides"), ("Glossary", "glossary"), ("Notebooks", "notebooks"), ("Interview", "interview"))
-FAMILIES = ("regression", "probabilistic", "classification", "margin", "divergence", "ranking", "segmentation", "sequence", "generative", "preference", "regularization")
+SECTIONS = (
+    ("Guides", "guides"),
+    ("Glossary", "glossary"),
+    ("Notebooks", "notebooks"),
+    ("Interview", "interview"),
+)
+FAMILIES = (
+    "regression",
+    "probabilistic",
+    "classification",
+    "margin",
+    "divergence",
+    "ranking",
+    "segmentation",
+    "sequence",
+    "generative",
+    "preference",
+    "regularization",
+)
 
 
 def _family_order(family):
@@ -239,8 +256,10 @@ def _robustness_lines(meta):
 
 def definition_block(loss):
     meta = loss.meta
-    alt = (f"{loss.name}: the loss (left) and "
-           f"{'its gradient (right)' if loss.differentiable else 'why it has no gradient (right)'}, drawn by lossref")
+    alt = (
+        f"{loss.name}: the loss (left) and "
+        f"{'its gradient (right)' if loss.differentiable else 'why it has no gradient (right)'}, drawn by lossref"
+    )
     rows = [f"| `{name}` | {_cell(meta.domain[name].text)} |" for name in loss.arg_names]
     rows += [
         f"| `{name}` (keyword) | "
@@ -250,8 +269,10 @@ def definition_block(loss):
     props = "; ".join(PROPERTIES[p] for p in meta.properties) or "none declared"
     if loss.differentiable:
         gradient_title = "**Gradient** (per sample, with respect to the first argument)"
-        grad_note = (" `.grad` differentiates the reduced loss, so under `\"mean\"` the per-sample "
-                     "gradient above is divided by the same denominator.")
+        grad_note = (
+            ' `.grad` differentiates the reduced loss, so under `"mean"` the per-sample '
+            "gradient above is divided by the same denominator."
+        )
     else:
         gradient_title = "**Gradient: none.** `.grad` raises a `TypeError`: the loss is for evaluation only"
         grad_note = ""
@@ -279,10 +300,15 @@ def definition_block(loss):
             *_robustness_lines(meta),
             *_accuracy_lines(loss),
             # one variant per theme; mkdocs-material shows the one matching the reader's palette
-            *(f"![{alt}](../assets/plots/{loss.name}{suffix}.svg#only-{theme}){{ .lossref-plot }}"
-              for suffix, theme in (("", "light"), ("-dark", "dark"))),
+            *(
+                f"![{alt}](../assets/plots/{loss.name}{suffix}.svg#only-{theme}){{ .lossref-plot }}"
+                for suffix, theme in (("", "light"), ("-dark", "dark"))
+            ),
             "",
-            *(explorer_block(loss, name, replaces=name == _covering_explorer(loss)) for name in meta.explore),
+            *(
+                explorer_block(loss, name, replaces=name == _covering_explorer(loss))
+                for name in meta.plot.explore
+            ),
         ]
     )
 
@@ -313,17 +339,24 @@ def frameworks_block(loss):
     checked = []
     if loss.name in _golden_names():
         version = _committed(GOLDEN)["torch"].split("+")[0]
-        checked.append(f"PyTorch {version} (values and gradients in float64 to a relative tolerance of 1e-10, "
-                       "on random inputs, extremes and every hyperparameter path)")
-    for framework, file, tolerance in (("Keras", "keras", "to 1e-6: Keras averages in float32"),
-                                       ("optax", "optax", "to 1e-12"), ("scikit-learn", "sklearn", "to 1e-12")):
+        checked.append(
+            f"PyTorch {version} (values and gradients in float64 to a relative tolerance of 1e-10, "
+            "on random inputs, extremes and every hyperparameter path)"
+        )
+    for framework, file, tolerance in (
+        ("Keras", "keras", "to 1e-6: Keras averages in float32"),
+        ("optax", "optax", "to 1e-12"),
+        ("scikit-learn", "sklearn", "to 1e-12"),
+    ):
         path = GOLDEN.with_name(f"{file}.json")
         golden = _committed(path) or {"cases": []}
         calls = [c for c in golden["cases"] if c["loss"] == loss.name]
         if calls:
             backend = f" on JAX {golden['jax']}" if framework == "Keras" else ""
-            checked.append(f"{framework} {golden['version']}{backend} ({len(calls)} call{'s' * (len(calls) > 1)}, "
-                           f"{tolerance})")
+            checked.append(
+                f"{framework} {golden['version']}{backend} ({len(calls)} call{'s' * (len(calls) > 1)}, "
+                f"{tolerance})"
+            )
     if checked:
         lines += ["Executed against " + "; ".join(checked) + ".", ""]
     lines += ["### Framework differences", ""]
@@ -337,8 +370,10 @@ def frameworks_block(loss):
 
 
 # an identifier starts a word (not "nn" inside "Charbonnier"); F and nn only as F.xxx and nn.xxx (not "False")
-_CODE = re.compile(r"(?<![\w.`])((?:(?:torch|torchvision|torchmetrics|keras|optax|sklearn|scipy|statsmodels|kornia"
-                   r"|SGDClassifier|HuberRegressor)\.?|(?:F|nn)\.)[\w.]*(?:\([^()]*\))?)")
+_CODE = re.compile(
+    r"(?<![\w.`])((?:(?:torch|torchvision|torchmetrics|keras|optax|sklearn|scipy|statsmodels|kornia"
+    r"|SGDClassifier|HuberRegressor)\.?|(?:F|nn)\.)[\w.]*(?:\([^()]*\))?)"
+)
 
 
 def _code_spans(text):
@@ -385,8 +420,12 @@ def finder_block():
     for loss in lossref.catalog():
         first = loss.arg_names[0]
         props = loss.meta.properties
-        flags = {"convex": "convex" in props, "bounded": "bounded_gradient" in props,
-                 "smooth": "smooth" in props, "robust": "outliers" in loss.meta.robust}
+        flags = {
+            "convex": "convex" in props,
+            "bounded": "bounded_gradient" in props,
+            "smooth": "smooth" in props,
+            "robust": "outliers" in loss.meta.robust,
+        }
         data = " ".join(f'data-{k}="{_yes_no(v)}"' for k, v in flags.items())
         rows.append(
             f'<tr data-family="{loss.meta.family}" {data}>'
@@ -428,9 +467,11 @@ _BOX = "{width} {height}".format(**plotting.web_style()["box"])  # one panel: ha
 
 def _panels(title):
     """Two empty SVG panels (loss, gradient) that assets/lossref.js draws into."""
-    return (f'<div class="lossref-panels" role="img" aria-label="{html.escape(title)}">'
-            f'<svg class="lossref-value" viewBox="0 0 {_BOX}"></svg>'
-            f'<svg class="lossref-grad" viewBox="0 0 {_BOX}"></svg></div>')
+    return (
+        f'<div class="lossref-panels" role="img" aria-label="{html.escape(title)}">'
+        f'<svg class="lossref-value" viewBox="0 0 {_BOX}"></svg>'
+        f'<svg class="lossref-grad" viewBox="0 0 {_BOX}"></svg></div>'
+    )
 
 
 def _covering_explorer(loss):
@@ -440,11 +481,11 @@ def _covering_explorer(loss):
     them all. Otherwise (other targets, variants, class counts) the figure stays and the
     sliders sit under it.
     """
-    series = loss.meta.curve.series
+    series = loss.meta.plot.curve.series
     if len({repr(args) for _, args, _ in series}) > 1:
         return None
     varied = {k for _, _, hyper in series for k in hyper if len({repr(h.get(k)) for _, _, h in series}) > 1}
-    if len(varied) == 1 and (name := varied.pop()) in loss.meta.explore:
+    if len(varied) == 1 and (name := varied.pop()) in loss.meta.plot.explore:
         return name
     return None
 
@@ -458,25 +499,27 @@ def explorer_block(loss, name, *, replaces=False):
     """
     data = {**plotting.explorer(loss, name), "title": f"{loss.name}: loss ℓ", "style": plotting.web_style()}
     ident = f"explore-{loss.name}-{name}"
-    return "\n".join([
-        f'<div class="lossref-explorer" markdown="0" hidden{" data-replaces-figure" * replaces}>',
-        f'<label for="{ident}">Vary <code>{name}</code></label> '
-        f'<input type="range" id="{ident}" min="0" max="{len(data["values"]) - 1}" step="1" '
-        f'value="{data["start"]}"> <output for="{ident}" aria-live="polite"></output>',
-        _panels(f"{loss.name}: the loss and its gradient as {name} varies"),
-        '<ul class="lossref-legend"></ul>',
-        f'<script type="application/json">{_json(data)}</script>',
-        "</div>",
-        "",
-    ])
+    return "\n".join(
+        [
+            f'<div class="lossref-explorer" markdown="0" hidden{" data-replaces-figure" * replaces}>',
+            f'<label for="{ident}">Vary <code>{name}</code></label> '
+            f'<input type="range" id="{ident}" min="0" max="{len(data["values"]) - 1}" step="1" '
+            f'value="{data["start"]}"> <output for="{ident}" aria-live="polite"></output>',
+            _panels(f"{loss.name}: the loss and its gradient as {name} varies"),
+            '<ul class="lossref-legend"></ul>',
+            f'<script type="application/json">{_json(data)}</script>',
+            "</div>",
+            "",
+        ]
+    )
 
 
 def compare_block():
     """Every family's losses that share an x-axis, overlaid on demand (plain JS)."""
     groups = {}
     for loss in sorted(lossref.catalog(), key=lambda loss: _family_order(loss.meta.family)):
-        if loss.meta.curve is not None:
-            groups.setdefault((loss.meta.family, loss.meta.curve.x_label), []).append(loss)
+        if loss.meta.plot.curve is not None:
+            groups.setdefault((loss.meta.family, loss.meta.plot.curve.x_label), []).append(loss)
     data = []
     for (family, x_label), losses in groups.items():
         if len(losses) < 2:
@@ -485,24 +528,40 @@ def compare_block():
         for loss in losses:
             x, series_args, hyper = plotting.default_series(loss, points=121)
             values, slope = plotting.along_curve(loss, x, series_args, hyper)
-            label = loss.meta.curve.series[0][0] if not set(loss.meta.curve.series[0][2]) & set(loss.meta.explore) else ""
-            curves.append({"name": loss.name, "series": label, "x": [float(x[0]), float(x[-1])],
-                           "loss": plotting.rounded(values),
-                           "grad": None if slope is None else plotting.rounded(slope),
-                           "y_limits": list(loss.meta.curve.y_limits) if loss.meta.curve.y_limits else None})
+            label = (
+                loss.meta.plot.curve.series[0][0]
+                if not set(loss.meta.plot.curve.series[0][2]) & set(loss.meta.plot.explore)
+                else ""
+            )
+            curves.append(
+                {
+                    "name": loss.name,
+                    "series": label,
+                    "x": [float(x[0]), float(x[-1])],
+                    "loss": plotting.rounded(values),
+                    "grad": None if slope is None else plotting.rounded(slope),
+                    "y_limits": list(loss.meta.plot.curve.y_limits)
+                    if loss.meta.plot.curve.y_limits
+                    else None,
+                }
+            )
         data.append({"family": family, "x_label": x_label, "curves": curves, "style": plotting.web_style()})
-    options = "".join(f'<option value="{i}">{html.escape(g["family"].capitalize())}: {html.escape(g["x_label"])}</option>'
-                      for i, g in enumerate(data))
-    return "\n".join([
-        '<div class="lossref-compare" markdown="0">',
-        f'<label for="compare-group">Family and x-axis</label> <select id="compare-group">{options}</select>',
-        '<fieldset><legend>Losses to overlay</legend><div class="lossref-choices"></div></fieldset>',
-        _panels("the chosen losses (left) and their gradients (right), overlaid"),
-        '<ul class="lossref-legend"></ul>',
-        f'<script type="application/json">{_json(data)}</script>',
-        "</div>",
-        "",
-    ])
+    options = "".join(
+        f'<option value="{i}">{html.escape(g["family"].capitalize())}: {html.escape(g["x_label"])}</option>'
+        for i, g in enumerate(data)
+    )
+    return "\n".join(
+        [
+            '<div class="lossref-compare" markdown="0">',
+            f'<label for="compare-group">Family and x-axis</label> <select id="compare-group">{options}</select>',
+            '<fieldset><legend>Losses to overlay</legend><div class="lossref-choices"></div></fieldset>',
+            _panels("the chosen losses (left) and their gradients (right), overlaid"),
+            '<ul class="lossref-legend"></ul>',
+            f'<script type="application/json">{_json(data)}</script>',
+            "</div>",
+            "",
+        ]
+    )
 
 
 FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
@@ -537,28 +596,64 @@ def translation_block():
     losses = sorted(lossref.catalog(), key=lambda loss: (_family_order(loss.meta.family), loss.name))
     executed, versions, live = _executed()
     checked = ", ".join(f"{fw} {v}" for fw, v in versions.items())
-    names = [f"Executed against {checked}: a cell of those frameworks is empty (—) where no case runs the call.", "",
-             "| Loss | " + " | ".join(FRAMEWORKS) + " |", "|---" * (len(FRAMEWORKS) + 1) + "|"]
-    conventions = ["| Loss | `lossref` call | First argument | `\"mean\"` divides by | Known differences |",
-                   "|---|---|---|---|---|"]
+    names = [
+        f"Executed against {checked}: a cell of those frameworks is empty (—) where no case runs the call.",
+        "",
+        "| Loss | " + " | ".join(FRAMEWORKS) + " |",
+        "|---" * (len(FRAMEWORKS) + 1) + "|",
+    ]
+    conventions = [
+        '| Loss | `lossref` call | First argument | `"mean"` divides by | Known differences |',
+        "|---|---|---|---|---|",
+    ]
     for loss in losses:
         link = f"[`{loss.name}`](../losses/{loss.name}.md)"
-        eq = {fw: text for fw, text in loss.meta.equivalents.items()
-              if fw not in versions or (loss.name, fw) in executed}
+        eq = {
+            fw: text
+            for fw, text in loss.meta.equivalents.items()
+            if fw not in versions or (loss.name, fw) in executed
+        }
         eq |= {fw: f"{text} (live)" for fw, text in loss.meta.equivalents.items() if (loss.name, fw) in live}
-        names.append(f"| {link} | " + " | ".join(_cell(_code_spans(eq[fw])) if fw in eq else "—" for fw in FRAMEWORKS) + " |")
-        hyper = ", ".join(f"{k}={'…' if k in loss.meta.required else _hyper_text(v)}" for k, v in loss.hyperparameters.items())
+        names.append(
+            f"| {link} | "
+            + " | ".join(_cell(_code_spans(eq[fw])) if fw in eq else "—" for fw in FRAMEWORKS)
+            + " |"
+        )
+        hyper = ", ".join(
+            f"{k}={'…' if k in loss.meta.required else _hyper_text(v)}"
+            for k, v in loss.hyperparameters.items()
+        )
         call = f"`{loss.name}({', '.join(loss.arg_names)}{', *, ' + hyper if hyper else ''})`"
         first = loss.arg_names[0]
         differences = len(loss.meta.differences)
-        diff_cell = (f"[{differences}](../losses/{loss.name}.md#framework-differences)" if differences else "none known")
-        conventions.append(f"| {link} | {_cell(call)} | `{first}` ∈ {_cell(loss.meta.domain[first].text)} | "
-                           f"{_cell(loss.meta.reduction_note)} | {diff_cell} |")
-    return "\n".join(["### Names", "", *names, "", "### Arguments, domains and denominators", "", *conventions, ""])
+        diff_cell = (
+            f"[{differences}](../losses/{loss.name}.md#framework-differences)"
+            if differences
+            else "none known"
+        )
+        conventions.append(
+            f"| {link} | {_cell(call)} | `{first}` ∈ {_cell(loss.meta.domain[first].text)} | "
+            f"{_cell(loss.meta.reduction_note)} | {diff_cell} |"
+        )
+    return "\n".join(
+        ["### Names", "", *names, "", "### Arguments, domains and denominators", "", *conventions, ""]
+    )
 
 
-CHEATSHEET = ("mse", "mae", "huber", "quantile", "binary_cross_entropy_with_logits", "softmax_cross_entropy",
-              "kl_div", "sigmoid_focal", "hinge", "triplet_margin", "dice", "poisson_nll")
+CHEATSHEET = (
+    "mse",
+    "mae",
+    "huber",
+    "quantile",
+    "binary_cross_entropy_with_logits",
+    "softmax_cross_entropy",
+    "kl_div",
+    "sigmoid_focal",
+    "hinge",
+    "triplet_margin",
+    "dice",
+    "poisson_nll",
+)
 
 
 def _first_display(latex):
@@ -589,7 +684,12 @@ def cheatsheet_block():
 def index_block():
     lines = []
     for family in sorted({loss.meta.family for loss in lossref.catalog()}, key=_family_order):
-        lines += [f"## {family.capitalize()}", "", "| Loss | Use case | Input | Hyperparameters |", "|---|---|---|---|"]
+        lines += [
+            f"## {family.capitalize()}",
+            "",
+            "| Loss | Use case | Input | Hyperparameters |",
+            "|---|---|---|---|",
+        ]
         for loss in lossref.catalog(family=family):
             first = loss.arg_names[0]
             hyper = ", ".join(f"`{k}`" for k in loss.hyperparameters) or "—"
@@ -629,24 +729,39 @@ _BARS = {"|", "‖"}
 # row it is a sign, which TeX sets without space: (−βh), = −∑, clip(r, −δ, δ)
 _ORDINARY_MO = {")", "]", "}", "|", "‖", "⟩", "⌋", "⌉", "′", "″", "!", "∂", "∞"}
 # MathML Core dropped the named widths latex2mathml writes for \, \: \; \!
-_NAMED_SPACE = {"thinmathspace": "0.1667em", "mediummathspace": "0.2222em", "thickmathspace": "0.2778em",
-                "negativethinmathspace": "-0.1667em", "negativemediummathspace": "-0.2222em",
-                "negativethickmathspace": "-0.2778em"}
+_NAMED_SPACE = {
+    "thinmathspace": "0.1667em",
+    "mediummathspace": "0.2222em",
+    "thickmathspace": "0.2778em",
+    "negativethinmathspace": "-0.1667em",
+    "negativemediummathspace": "-0.2222em",
+    "negativethickmathspace": "-0.2778em",
+}
 
 
 def _is_name(el):
     # \log, \exp … come out as <mi>log</mi>; \max and \operatorname{…} as <mo>max</mo>
-    return (el.tag in (_M + "mi", _M + "mo") and el.text is not None and len(el.text) > 1 and el.text.isalpha()
-            and el.get("mathvariant") is None)
+    return (
+        el.tag in (_M + "mi", _M + "mo")
+        and el.text is not None
+        and len(el.text) > 1
+        and el.text.isalpha()
+        and el.get("mathvariant") is None
+    )
 
 
 def _upright_word(el):
     # \mathrm{KL} comes out letter by letter: <mrow><mi mathvariant="normal">K</mi>…; as one <mi>
     # it is a word, kerned as one and upright by default
     kids = list(el)
-    return (el.tag == _M + "mrow" and len(kids) > 1 and all(
-        ((k.tag == _M + "mi" and k.get("mathvariant") == "normal") or k.tag == _M + "mn") and len(k) == 0
-        for k in kids))
+    return (
+        el.tag == _M + "mrow"
+        and len(kids) > 1
+        and all(
+            ((k.tag == _M + "mi" and k.get("mathvariant") == "normal") or k.tag == _M + "mn") and len(k) == 0
+            for k in kids
+        )
+    )
 
 
 def _fix(el):
@@ -664,7 +779,12 @@ def _fix(el):
             child.set("fence", "true")
             child.set("lspace", "0")
             child.set("rspace", "0")
-        if child.tag == _M + "msup" and len(child) == 2 and child[1].text in ("′", "″", "‴") and len(child[1]) == 0:
+        if (
+            child.tag == _M + "msup"
+            and len(child) == 2
+            and child[1].text in ("′", "″", "‴")
+            and len(child[1]) == 0
+        ):
             # the prime glyph is already drawn at superscript height: raised again it floats away
             prime = child[1]
             prime.tag = _M + "mo"
@@ -675,8 +795,11 @@ def _fix(el):
         return
     for k, child in enumerate(el):
         before = el[k - 1] if k else None
-        if child.tag == _M + "mo" and child.text in ("−", "+", "±") and (
-                before is None or (before.tag == _M + "mo" and before.text not in _ORDINARY_MO)):
+        if (
+            child.tag == _M + "mo"
+            and child.text in ("−", "+", "±")
+            and (before is None or (before.tag == _M + "mo" and before.text not in _ORDINARY_MO))
+        ):
             child.set("lspace", "0")
             child.set("rspace", "0")
     k = 0
@@ -719,7 +842,9 @@ def on_page_content(content, page, config, files):
 # Mermaid loader that imports from a CDN. Drop both and render the notebook's $…$ math here,
 # so notebook pages are offline too.
 _NB_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S | re.I)
-_NB_MERMAID = re.compile(r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.S)
+_NB_MERMAID = re.compile(
+    r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.S
+)
 _NB_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 _NB_INLINE = re.compile(r"(?<![\\$])\$([^$\n]+?)\$")
 
@@ -763,7 +888,9 @@ def _trim(rules, classes):
             if not any(set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", sel)) <= classes for sel in selectors):
                 continue
         elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
-            inner = _trim(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True), classes)
+            inner = _trim(
+                tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True), classes
+            )
             if not inner:
                 continue
             kept.append(f"@{rule.at_keyword} {tinycss2.serialize(rule.prelude).strip()} {{{''.join(inner)}}}")

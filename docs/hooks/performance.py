@@ -23,7 +23,11 @@ def load():
 
 
 def ratio_table(result):
-    head = "| Loss | Size | `value_and_grad` (ms) | " + " | ".join(title for _, title in COLUMNS) + " | Peak extra memory |"
+    head = (
+        "| Loss | Size | `value_and_grad` (ms) | "
+        + " | ".join(title for _, title in COLUMNS)
+        + " | Peak extra memory |"
+    )
     lines = [head, "|---|---|---:|" + "---:|" * len(COLUMNS) + "---:|"]
     for row in result["rows"]:
         cells = " | ".join(f"{row['ratios'][key]:.2f}" if key in row["ratios"] else "—" for key, _ in COLUMNS)
@@ -36,8 +40,14 @@ def ratio_table(result):
 
 def machine_text(result):
     m, v, s = result["machine"], result["versions"], result["settings"]
-    cpu = f"{m['cpus']} CPU{'s' if m['cpus'] != 1 else ''}" + (f" ({m['cpu_model']})" if m.get("cpu_model") else "")
-    torch = f"torch {v['torch']} (CPU, {s['torch_threads']} thread)" if v.get("torch") else f"no torch: {s['torch_skipped']}"
+    cpu = f"{m['cpus']} CPU{'s' if m['cpus'] != 1 else ''}" + (
+        f" ({m['cpu_model']})" if m.get("cpu_model") else ""
+    )
+    torch = (
+        f"torch {v['torch']} (CPU, {s['torch_threads']} thread)"
+        if v.get("torch")
+        else f"no torch: {s['torch_skipped']}"
+    )
     size = "the small `--quick` sizes" if s["quick"] else "the full sizes"
     return (
         f"Measured on {cpu}, {m['system']}, with Python {v['python']}, NumPy {v['numpy']} and {torch}; "

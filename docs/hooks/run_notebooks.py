@@ -54,9 +54,15 @@ def _figures():
         figure.savefig(png, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
         # a 256-colour palette: a plot's flat colours and anti-aliasing survive, at a third of the bytes
         palette = io.BytesIO()
-        PIL.Image.open(png).quantize(256, method=PIL.Image.Quantize.FASTOCTREE).save(palette, "png", optimize=True)
+        PIL.Image.open(png).quantize(256, method=PIL.Image.Quantize.FASTOCTREE).save(
+            palette, "png", optimize=True
+        )
         encoded = base64.b64encode(min(png.getvalue(), palette.getvalue(), key=len)).decode()
-        data = {"image/svg+xml": svg.getvalue()} if len(svg.getvalue()) < len(encoded) else {"image/png": encoded}
+        data = (
+            {"image/svg+xml": svg.getvalue()}
+            if len(svg.getvalue()) < len(encoded)
+            else {"image/png": encoded}
+        )
         outputs.append(nbformat.v4.new_output("display_data", data={**data, "text/plain": "<Figure>"}))
     plt.close("all")
     return outputs
@@ -84,7 +90,9 @@ def execute(path):
                 try:
                     exec(compile(cell.source, f"{path.name} cell {count}", "exec"), namespace)
                 except Exception as exc:
-                    raise RuntimeError(f"{path.name}, cell {count} failed:\n{traceback.format_exc()}") from exc
+                    raise RuntimeError(
+                        f"{path.name}, cell {count} failed:\n{traceback.format_exc()}"
+                    ) from exc
             cell.execution_count = count
             cell.outputs = []
             if stdout.getvalue():
@@ -130,8 +138,22 @@ def build_wheel():
         for name in ("pyproject.toml", "README.md"):
             shutil.copy(ROOT / name, source / name)
         shutil.copytree(ROOT / "lossref", source / "lossref", ignore=shutil.ignore_patterns("__pycache__"))
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                        "-w", str(Path(tmp) / "dist"), str(source)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--no-build-isolation",
+                "-q",
+                "-w",
+                str(Path(tmp) / "dist"),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+        )
         wheel = next((Path(tmp) / "dist").glob("lossref-*-py3-none-any.whl"))
         target = CACHE.parent / "wheel" / wheel.name
         target.parent.mkdir(parents=True, exist_ok=True)
