@@ -20,19 +20,17 @@ import re
 import shutil
 import sys
 import threading
-import xml.etree.ElementTree as ET
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import latex2mathml.converter
 import numpy as np
-import tinycss2
 from mkdocs.structure.files import File
-from mkdocs.utils import get_relative_url
 
 import lossref
 from lossref import plotting
 from lossref._core import PROPERTIES, ROBUSTNESS
+
+from lossref_site import mathml, notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "torch.json"
@@ -701,223 +699,13 @@ def index_block():
     return "\n".join(lines)
 
 
-# --- math: LaTeX to MathML at build time --------------------------------------------------
-
-_BLOCK = re.compile(r'<div class="arithmatex">\s*\\\[(.*?)\\\]\s*</div>', re.S)
-_INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
-
-
-_OPERATOR_NAME = re.compile(r"\\operatorname\{([^}]*[^A-Za-z}][^}]*)\}")
-
-
-def to_mathml(latex, display):
-    latex = html.unescape(latex).strip()
-    # latex2mathml drops \operatorname{...} names holding digits or "\_" (log1p, log_softmax)
-    latex = _OPERATOR_NAME.sub(r"\\mathrm{\1}", latex)
-    return _typeset(latex2mathml.converter.convert(latex, display="block" if display else "inline"))
-
-
-# latex2mathml's MathML leaves spacing to the browser's operator dictionary, which gets TeX
-# wrong in places: _typeset rewrites the tree so MathML Core (Chromium, Firefox) spaces it as TeX.
-_M = "{http://www.w3.org/1998/Math/MathML}"
-ET.register_namespace("", _M[1:-1])
-_ROWS = {_M + t for t in ("math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphantom", "menclose")}
-_SCRIPTED = {_M + t for t in ("msub", "msup", "msubsup", "munder", "mover", "munderover")}
-_OPEN = {"(", "[", "{", "|", "‖", "⟨", "⌊", "⌈"}
-_BARS = {"|", "‖"}
-# after these an operator is binary (x) − y, |r| − y; after any other operator or first in a
-# row it is a sign, which TeX sets without space: (−βh), = −∑, clip(r, −δ, δ)
-_ORDINARY_MO = {")", "]", "}", "|", "‖", "⟩", "⌋", "⌉", "′", "″", "!", "∂", "∞"}
-# MathML Core dropped the named widths latex2mathml writes for \, \: \; \!
-_NAMED_SPACE = {
-    "thinmathspace": "0.1667em",
-    "mediummathspace": "0.2222em",
-    "thickmathspace": "0.2778em",
-    "negativethinmathspace": "-0.1667em",
-    "negativemediummathspace": "-0.2222em",
-    "negativethickmathspace": "-0.2778em",
-}
-
-
-def _is_name(el):
-    # \log, \exp … come out as <mi>log</mi>; \max and \operatorname{…} as <mo>max</mo>
-    return (
-        el.tag in (_M + "mi", _M + "mo")
-        and el.text is not None
-        and len(el.text) > 1
-        and el.text.isalpha()
-        and el.get("mathvariant") is None
-    )
-
-
-def _upright_word(el):
-    # \mathrm{KL} comes out letter by letter: <mrow><mi mathvariant="normal">K</mi>…; as one <mi>
-    # it is a word, kerned as one and upright by default
-    kids = list(el)
-    return (
-        el.tag == _M + "mrow"
-        and len(kids) > 1
-        and all(
-            ((k.tag == _M + "mi" and k.get("mathvariant") == "normal") or k.tag == _M + "mn") and len(k) == 0
-            for k in kids
-        )
-    )
-
-
-def _fix(el):
-    for k, child in enumerate(list(el)):
-        if _upright_word(child):
-            word = ET.Element(_M + "mi", mathvariant="normal")  # a name (\mathrm{KL}), not a function
-            word.text, word.tail = "".join(c.text or "" for c in child), child.tail
-            el[k] = word
-    for child in el:
-        _fix(child)
-        if child.tag == _M + "mspace" and child.get("width") in _NAMED_SPACE:
-            child.set("width", _NAMED_SPACE[child.get("width")])
-        if child.tag == _M + "mo" and child.text in _BARS and child.get("stretchy") == "false":
-            # a plain |r| is an ordinary symbol in TeX: no space inside the bars
-            child.set("fence", "true")
-            child.set("lspace", "0")
-            child.set("rspace", "0")
-        if (
-            child.tag == _M + "msup"
-            and len(child) == 2
-            and child[1].text in ("′", "″", "‴")
-            and len(child[1]) == 0
-        ):
-            # the prime glyph is already drawn at superscript height: raised again it floats away
-            prime = child[1]
-            prime.tag = _M + "mo"
-            prime.set("lspace", "0")
-            prime.set("rspace", "0")
-            child.tag = _M + "mrow"
-    if el.tag not in _ROWS:
-        return
-    for k, child in enumerate(el):
-        before = el[k - 1] if k else None
-        if (
-            child.tag == _M + "mo"
-            and child.text in ("−", "+", "±")
-            and (before is None or (before.tag == _M + "mo" and before.text not in _ORDINARY_MO))
-        ):
-            child.set("lspace", "0")
-            child.set("rspace", "0")
-    k = 0
-    while k < len(el) - 1:
-        child = el[k]
-        base = child[0] if child.tag in _SCRIPTED and len(child) else child
-        if _is_name(base):
-            base.tag = _M + "mi"  # mo would get an operator's wide spacing on both sides
-            before = el[k - 1] if k else None
-            if before is not None and (before.tag != _M + "mo" or before.text in _ORDINARY_MO):
-                space = ET.Element(_M + "mspace", width="0.1667em")  # TeX's thin space: w \log p
-                space.tail, before.tail = before.tail, None
-                el.insert(k, space)
-                k += 1
-            follower = el[k + 1]
-            opener = follower[0] if follower.tag == _M + "mrow" and len(follower) else follower
-            if follower.tag != _M + "mspace":  # \log\!\left(…\right) sets its own space
-                apply = ET.Element(_M + "mo", lspace="0", rspace="0")
-                apply.text = "\u2061"  # function application: \log(x) tight, \log p a thin space
-                if not (opener.tag == _M + "mo" and opener.text in _OPEN):
-                    apply.set("rspace", "0.1667em")
-                apply.tail, child.tail = child.tail, None
-                el.insert(k + 1, apply)
-                k += 1
-        k += 1
-
-
-def _typeset(mathml):
-    root = ET.fromstring(mathml)
-    _fix(root)
-    return ET.tostring(root, encoding="unicode")
-
-
 def on_page_content(content, page, config, files):
-    content = _BLOCK.sub(lambda m: f'<div class="math-block">{to_mathml(m.group(1), True)}</div>', content)
-    return _INLINE.sub(lambda m: to_mathml(m.group(1), False), content)
-
-
-# Notebook pages: nbconvert adds a MathJax loader (an empty <script src=""> here) and a
-# Mermaid loader that imports from a CDN. Drop both and render the notebook's $…$ math here,
-# so notebook pages are offline too.
-_NB_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S | re.I)
-_NB_MERMAID = re.compile(
-    r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.S
-)
-_NB_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
-_NB_INLINE = re.compile(r"(?<![\\$])\$([^$\n]+?)\$")
-
-
-def _convert_notebook_math(fragment):
-    fragment = _NB_DISPLAY.sub(lambda m: to_mathml(m.group(1), True), fragment)
-    return _NB_INLINE.sub(lambda m: to_mathml(m.group(1), False), fragment)
-
-
-# nbconvert inlines the same ~600 KB of JupyterLab styles into every notebook page: they are
-# moved to one shared stylesheet, trimmed after the build to the rules the pages use
-_NB_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
-NOTEBOOK_CSS = "assets/notebook.css"
-_notebook_styles = {}
-
-
-def _share_notebook_styles(output, page):
-    styles = _NB_STYLE.findall(output)
-    _notebook_styles.setdefault("css", styles)
-    if styles != _notebook_styles["css"]:
-        raise ValueError(f"{page.file.src_uri}: its notebook styles differ from the other notebooks'")
-    link = f'<link rel="stylesheet" href="{get_relative_url(NOTEBOOK_CSS, page.url)}">'
-    first = _NB_STYLE.search(output).start()
-    return output[:first] + link + _NB_STYLE.sub("", output[first:])
-
-
-def _used_classes(site):
-    classes = set()
-    for page in (site / "notebooks").rglob("*.html"):
-        for value in re.findall(r'class="([^"]*)"', page.read_text()):
-            classes.update(value.split())
-    return classes
-
-
-def _trim(rules, classes):
-    """The rules of ``rules`` that can match: each class a selector names is on some page."""
-    kept = []
-    for rule in rules:
-        if rule.type == "qualified-rule":
-            selectors = tinycss2.serialize(rule.prelude).split(",")
-            if not any(set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", sel)) <= classes for sel in selectors):
-                continue
-        elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
-            inner = _trim(
-                tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True), classes
-            )
-            if not inner:
-                continue
-            kept.append(f"@{rule.at_keyword} {tinycss2.serialize(rule.prelude).strip()} {{{''.join(inner)}}}")
-            continue
-        elif rule.type in ("comment", "whitespace", "error"):
-            continue
-        kept.append(rule.serialize())
-    return kept
-
-
-def on_post_build(config):
-    if "css" not in _notebook_styles:
-        return
-    site = Path(config["site_dir"])
-    css = "\n".join(_notebook_styles.pop("css"))
-    rules = tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)
-    (site / NOTEBOOK_CSS).write_text("\n".join(_trim(rules, _used_classes(site))))
+    return mathml.render_page(content)
 
 
 def on_post_page(output, page, config):
-    if not page.file.src_uri.endswith(".ipynb"):
-        return output
-    output = _share_notebook_styles(_NB_MERMAID.sub("", _NB_MATHJAX.sub("", output)), page)
-    # only markdown cells hold math; code cells keep their dollar signs
-    return re.sub(
-        r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)',
-        lambda m: m.group(1) + _convert_notebook_math(m.group(2)) + m.group(3),
-        output,
-        flags=re.S,
-    )
+    return notebooks.post_page(output, page)
+
+
+def on_post_build(config):
+    notebooks.post_build(config)
