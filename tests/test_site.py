@@ -401,9 +401,9 @@ def test_every_hyperparameter_the_plot_varies_has_a_slider():
 
 @pytest.mark.parametrize("loss, name", EXPLORED, ids=[f"{loss.name}-{name}" for loss, name in EXPLORED])
 def test_explorer_data(loss, name):
-    from lossref.plotting import explorer
+    from lossref_site.explorer import default_series, slider_data
 
-    data = explorer(loss, name)
+    data = slider_data(loss, name)
     values = data["values"]
     assert values == sorted(values) and len(set(values)) == len(values)
     default = loss.hyperparameters[name]
@@ -412,7 +412,7 @@ def test_explorer_data(loss, name):
     # each stop's curve is the loss itself at that value (4 significant digits)
     i = len(values) // 2
     x = np.linspace(*data["x"], len(data["loss"][i]))
-    from lossref.plotting import along_curve, default_series
+    from lossref.plotting import along_curve
 
     _, series_args, hyper = default_series(loss, name, len(x))
     expected, _ = along_curve(loss, x, series_args, {**hyper, name: values[i]})
