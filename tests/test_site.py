@@ -983,6 +983,23 @@ def test_math_log_has_a_thin_space_before_its_argument(browser):
     assert gaps and all(g > 1 for g in gaps), gaps  # \log p, not logp
 
 
+def test_math_solidus_is_set_tight_as_in_tex(browser):
+    chromium, base = browser
+    page, _ = _visit(chromium, f"{base}/losses/cauchy/", wait_until="load")
+    page.evaluate("document.fonts.ready")
+    # r²/c², ∂ℓ/∂ŷ: the boxes on either side of each "/" touch it, where the operator dictionary
+    # added ~3.5 px on each side (a large operator or a function name after it keeps TeX's thin space)
+    gaps = page.evaluate("""[...document.querySelectorAll('mo')].filter(e => e.textContent === '/'
+            && e.previousElementSibling && e.nextElementSibling && e.nextElementSibling.tagName !== 'mspace'
+            && !'∑∏'.includes(e.nextElementSibling.textContent[0]))
+        .map(e => [e.previousElementSibling.textContent, e.nextElementSibling.textContent,
+                   e.getBoundingClientRect().left - e.previousElementSibling.getBoundingClientRect().right,
+                   e.nextElementSibling.getBoundingClientRect().left - e.getBoundingClientRect().right])""")
+    page.context.close()
+    assert len(gaps) > 10 and any(after == "∂" for _, after, *_ in gaps), gaps
+    assert all(abs(left) < 1 and abs(right) < 1 for *_, left, right in gaps), gaps
+
+
 def test_pages_without_math_do_not_download_the_math_font(site, browser):
     out, _ = site
     chromium, base = browser

@@ -30,7 +30,7 @@ _OPEN = {"(", "[", "{", "|", "‖", "⟨", "⌊", "⌈"}
 _BARS = {"|", "‖"}
 # after these an operator is binary (x) − y, |r| − y; after any other operator or first in a
 # row it is a sign, which TeX sets without space: (−βh), = −∑, clip(r, −δ, δ)
-_ORDINARY_MO = {")", "]", "}", "|", "‖", "⟩", "⌋", "⌉", "′", "″", "!", "∂", "∞"}
+_ORDINARY_MO = {")", "]", "}", "|", "‖", "⟩", "⌋", "⌉", "′", "″", "!", "∂", "∞", "/"}
 # MathML Core dropped the named widths latex2mathml writes for \, \: \; \!
 _NAMED_SPACE = {
     "thinmathspace": "0.1667em",
@@ -77,6 +77,11 @@ def _fix(el):
         _fix(child)
         if child.tag == _M + "mspace" and child.get("width") in _NAMED_SPACE:
             child.set("width", _NAMED_SPACE[child.get("width")])
+        if child.tag == _M + "mo" and child.text in ("/", "∂") and len(child) == 0:
+            # TeX's / and ∂ are ordinary symbols (a/b, 1/N, z/T, ∂ℓ/∂ŷ): the browser's dictionary
+            # would give them operator space (∂ after an operator: ∂ℓ/ ∂ŷ)
+            child.set("lspace", "0")
+            child.set("rspace", "0")
         if child.tag == _M + "mo" and child.text in _BARS and child.get("stretchy") == "false":
             # a plain |r| is an ordinary symbol in TeX: no space inside the bars
             child.set("fence", "true")
