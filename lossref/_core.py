@@ -191,7 +191,7 @@ class Meta:
     touches only its module, its page and its references.
 
     Attributes:
-        family: The family (its section of the site).
+        family: The family (its section of the site), one of ``FAMILIES``.
         formula: LaTeX; a tuple is shown as one display per line.
         gradient: LaTeX of the gradient, likewise.
         domain: Argument name -> ``Domain``.
