@@ -18,6 +18,21 @@ from ._reductions import MEAN, Reduction
 
 _REGISTRY: dict[str, "Loss"] = {}
 
+# the families, in the order the site shows them; a loss's ``Meta.family`` is one of these
+FAMILIES = (
+    "regression",
+    "probabilistic",
+    "classification",
+    "margin",
+    "divergence",
+    "ranking",
+    "segmentation",
+    "sequence",
+    "generative",
+    "preference",
+    "regularization",
+)
+
 PROPERTIES = {
     "non_negative": "ℓ ≥ 0 for every valid input",
     "convex": "convex in the first argument, over its domain (a convex set)",
@@ -176,7 +191,7 @@ class Meta:
     touches only its module, its page and its references.
 
     Attributes:
-        family: The family (its section of the site).
+        family: The family (its section of the site), one of ``FAMILIES``.
         formula: LaTeX; a tuple is shown as one display per line.
         gradient: LaTeX of the gradient, likewise.
         domain: Argument name -> ``Domain``.
@@ -413,6 +428,10 @@ def _register(layout: str, **meta_fields: Any) -> Callable[[Callable[..., tuple]
 
     def decorate(kernel: Callable[..., tuple]) -> Loss:
         loss = Loss(kernel, meta, layout)
+        if meta.family not in FAMILIES:
+            raise AssertionError(
+                f"loss {loss.name!r}: unknown family {meta.family!r}; add it to FAMILIES in _core.py"
+            )
         if loss.name in _REGISTRY:
             raise AssertionError(f"loss {loss.name!r} registered twice")
         _REGISTRY[loss.name] = loss

@@ -401,9 +401,9 @@ def test_every_hyperparameter_the_plot_varies_has_a_slider():
 
 @pytest.mark.parametrize("loss, name", EXPLORED, ids=[f"{loss.name}-{name}" for loss, name in EXPLORED])
 def test_explorer_data(loss, name):
-    from lossref.plotting import explorer
+    from lossref_site.explorer import default_series, slider_data
 
-    data = explorer(loss, name)
+    data = slider_data(loss, name)
     values = data["values"]
     assert values == sorted(values) and len(set(values)) == len(values)
     default = loss.hyperparameters[name]
@@ -412,7 +412,7 @@ def test_explorer_data(loss, name):
     # each stop's curve is the loss itself at that value (4 significant digits)
     i = len(values) // 2
     x = np.linspace(*data["x"], len(data["loss"][i]))
-    from lossref.plotting import along_curve, default_series
+    from lossref.plotting import along_curve
 
     _, series_args, hyper = default_series(loss, name, len(x))
     expected, _ = along_curve(loss, x, series_args, {**hyper, name: values[i]})
@@ -981,6 +981,23 @@ def test_math_log_has_a_thin_space_before_its_argument(browser):
     }).filter(g => g !== null)""")
     page.context.close()
     assert gaps and all(g > 1 for g in gaps), gaps  # \log p, not logp
+
+
+def test_math_solidus_is_set_tight_as_in_tex(browser):
+    chromium, base = browser
+    page, _ = _visit(chromium, f"{base}/losses/cauchy/", wait_until="load")
+    page.evaluate("document.fonts.ready")
+    # r²/c², ∂ℓ/∂ŷ: the boxes on either side of each "/" touch it, where the operator dictionary
+    # added ~3.5 px on each side (a large operator or a function name after it keeps TeX's thin space)
+    gaps = page.evaluate("""[...document.querySelectorAll('mo')].filter(e => e.textContent === '/'
+            && e.previousElementSibling && e.nextElementSibling && e.nextElementSibling.tagName !== 'mspace'
+            && !'∑∏'.includes(e.nextElementSibling.textContent[0]))
+        .map(e => [e.previousElementSibling.textContent, e.nextElementSibling.textContent,
+                   e.getBoundingClientRect().left - e.previousElementSibling.getBoundingClientRect().right,
+                   e.nextElementSibling.getBoundingClientRect().left - e.getBoundingClientRect().right])""")
+    page.context.close()
+    assert len(gaps) > 10 and any(after == "∂" for _, after, *_ in gaps), gaps
+    assert all(abs(left) < 1 and abs(right) < 1 for *_, left, right in gaps), gaps
 
 
 def test_pages_without_math_do_not_download_the_math_font(site, browser):
