@@ -1048,6 +1048,12 @@ def _practice_data(out):
     return json.loads(found[0])
 
 
+def _question_id(text):
+    import hashlib
+
+    return hashlib.sha256(" ".join(text.split()).casefold().encode()).hexdigest()[:12]
+
+
 def test_practice_data_holds_every_question_of_the_bank(site):
     out, _ = site
     data = {topic["id"]: topic for topic in _practice_data(out)}
@@ -1064,6 +1070,8 @@ def test_practice_data_holds_every_question_of_the_bank(site):
                 text.replace("`", "")
             ), stem
             assert len(re.sub(r"<[^>]+>", " ", q["a"]).split()) >= 10, q["q"]
+            # the key of the reader's marks: the question's words, lower case, hashed
+            assert q["id"] == _question_id(html_module.unescape(text.replace("`", ""))), text
 
 
 def test_practice_page_is_linked_in_the_nav_and_weighs_at_most_300_kb(site):
@@ -1121,6 +1129,48 @@ def test_practice_filters_reveals_marks_and_keeps_progress(browser):
     assert question not in texts and len(texts) >= 1  # the other topics are chosen again after the reload
     foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
     assert not foreign and not seen["errors"] and not seen["failed"], (foreign, seen)
+    page.context.close()
+
+
+def test_practice_mark_stays_on_its_question_when_one_is_inserted_before_it(browser):
+    """A reader marks a question, the bank gains a question ahead of it, the reader comes back:
+    the mark is still on that question (marks were keyed by position and moved to its neighbour).
+    """
+    chromium, base = browser
+    url = f"{base}/interview/practice/"
+    page, seen = _visit(chromium, url)
+    for box in page.locator("input[name=topic]").all():
+        if box.get_attribute("value") != "regression":
+            box.uncheck()
+    marked = page.inner_text(".lossref-practice-question")
+    page.click("[data-action=known]")
+    new = "Which loss would you try first for a heavy-tailed regression target?"
+
+    def with_a_question_inserted(route):
+        # the page as the next build writes it: the new question first in its topic
+        response = route.fetch()
+        html = response.text()
+        found = re.search(r'id="practice-data">(.*?)</script>', html, flags=re.S)
+        data = json.loads(found.group(1))
+        regression = next(topic for topic in data if topic["id"] == "regression")
+        regression["questions"].insert(
+            0, {"id": _question_id(new), "level": "Easy", "q": new, "a": "<p>Huber.</p>"}
+        )
+        body = json.dumps(data).replace("</", "<\\/")
+        route.fulfill(response=response, body=html[: found.start(1)] + body + html[found.end(1) :])
+
+    page.route(url, with_a_question_inserted)
+    page.reload(wait_until="networkidle")
+    assert _progress(page, "regression")["known"] == "1"
+    page.check("input[name=unknown]")
+    open_ = set(page.locator(".lossref-practice-deck h3").all_inner_texts())
+    bank = {
+        html_module.unescape(text.replace("`", ""))
+        for p in BANK_PAGES
+        for _, text in BANK_QUESTION.findall(p.read_text())
+    }
+    assert marked in bank and open_ == (bank | {new}) - {marked}, open_ ^ ((bank | {new}) - {marked})
+    assert not seen["errors"], seen["errors"]
     page.context.close()
 
 
