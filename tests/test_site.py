@@ -877,6 +877,29 @@ def test_notebook_cells_keep_their_theme_colours(browser, dark):
     assert not seen["errors"]
 
 
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_notebook_figures_and_buttons_read_in_both_themes_on_a_phone(browser, dark):
+    chromium, base = browser
+    page, seen = _visit(chromium, f"{base}/notebooks/loss_curves/", width=375, dark=dark, wait_until="load")
+    figures = page.evaluate(
+        """[...document.querySelectorAll('.jp-RenderedImage img')]
+        .map(i => [i.getBoundingClientRect().width, getComputedStyle(i).backgroundColor])"""
+    )
+    wheel = page.evaluate(
+        "getComputedStyle(document.querySelector('.lossref-take-home .md-button:not(.md-button--primary)')).color"
+    )
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.context.close()
+    # the "In [n]:" prompts took 100 of the 311 px a phone gives the content: figures were 239 px
+    assert len(figures) == 3 and all(w >= 300 for w, _ in figures), figures
+    # the figures' ink is dark on a transparent background (lossref.plotting.STYLE): on paper in
+    # the dark theme; the outline button in the theme's link colour, #5488e8 on #1e2129 (4.6:1)
+    # rather than indigo #4051b5 (2.3:1)
+    assert {bg for _, bg in figures} == {"rgb(255, 255, 255)" if dark else "rgba(0, 0, 0, 0)"}
+    assert wheel == ("rgb(84, 136, 232)" if dark else "rgb(64, 81, 181)")
+    assert width <= 375 and not seen["errors"]
+
+
 def _wheel_name():
     import tomllib
 
