@@ -815,13 +815,11 @@ def test_search_by_framework_name_finds_the_loss_first(browser):
     assert not wrong and not seen["errors"], wrong
 
 
-NOTEBOOK_BUDGET = 400_000  # issue 18 asks for 300 KB, as loss pages meet; not reached yet: the shared
-# stylesheet (138 KB) and each page's own HTML (130–250 KB, a third of it the nav) still add up to 390 KB
-
-
-def test_notebook_pages_share_one_trimmed_stylesheet(site):
+def test_notebook_pages_weigh_at_most_300_kb(site):
     # uncompressed bytes of the page and what only it loads (as for loss pages): the Jupyter
-    # styles were inlined in every page (about 600 KB each); now one shared, trimmed file
+    # styles were inlined in every page (about 600 KB each); now one shared file, trimmed to the
+    # rules the pages use and the custom properties something reads; the nav holds only the
+    # visible section (navigation.prune)
     out, _ = site
     shared = _shared_resources(out)
     heavy = {}
@@ -836,10 +834,70 @@ def test_notebook_pages_share_one_trimmed_stylesheet(site):
         own = {(page.parent / unquote(urlsplit(u).path)).resolve() for u in loaded}
         assert (out / "assets" / "notebook.css").resolve() in own
         total = page.stat().st_size + sum(p.stat().st_size for p in own - shared)
-        if total > NOTEBOOK_BUDGET:
+        if total > 300_000:
             heavy[page.parent.name] = total
-    assert (out / "assets" / "notebook.css").stat().st_size < 150_000
+    assert (out / "assets" / "notebook.css").stat().st_size < 40_000
     assert not heavy, heavy
+
+
+def test_notebook_pages_show_every_figure(site):
+    """Each figure a notebook draws (one per plt.subplots/plt.figure call in its source) is on
+    its page, as a PNG that decodes at full size or as an inline SVG.
+    """
+    import base64
+    import io
+
+    import PIL.Image
+
+    out, _ = site
+    for source in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(source.read_text())["cells"]
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        drawn = len(re.findall(r"plt\.(?:subplots|figure)\(", code))
+        html = (out / "notebooks" / source.stem / "index.html").read_text()
+        pngs = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html)
+        svgs = re.findall(r'class="jp-RenderedSVG[^"]*"[^>]*>\s*<svg', html)
+        assert drawn >= 1 and len(pngs) + len(svgs) == drawn, (source.name, drawn, len(pngs), len(svgs))
+        for png in pngs:
+            width, height = PIL.Image.open(io.BytesIO(base64.b64decode(png))).size
+            assert width >= 400 and height >= 200, (source.name, width, height)
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_notebook_cells_keep_their_theme_colours(browser, dark):
+    # the pruned stylesheet still defines what the cell styles read: JupyterLab's grey 100 / 900
+    # behind code (transparent if a custom property it reads were dropped), its blue prompt
+    chromium, base = browser
+    page, seen = _visit(chromium, f"{base}/notebooks/outliers/", dark=dark, wait_until="load")
+    editor = page.evaluate("getComputedStyle(document.querySelector('.jp-InputArea-editor')).backgroundColor")
+    prompt = page.evaluate("getComputedStyle(document.querySelector('.jp-InputPrompt')).color")
+    page.context.close()
+    assert editor == ("rgb(33, 33, 33)" if dark else "rgb(245, 245, 245)")
+    assert prompt == "rgb(48, 127, 193)"
+    assert not seen["errors"]
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_notebook_figures_and_buttons_read_in_both_themes_on_a_phone(browser, dark):
+    chromium, base = browser
+    page, seen = _visit(chromium, f"{base}/notebooks/loss_curves/", width=375, dark=dark, wait_until="load")
+    figures = page.evaluate(
+        """[...document.querySelectorAll('.jp-RenderedImage img')]
+        .map(i => [i.getBoundingClientRect().width, getComputedStyle(i).backgroundColor])"""
+    )
+    wheel = page.evaluate(
+        "getComputedStyle(document.querySelector('.lossref-take-home .md-button:not(.md-button--primary)')).color"
+    )
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.context.close()
+    # the "In [n]:" prompts took 100 of the 311 px a phone gives the content: figures were 239 px
+    assert len(figures) == 3 and all(w >= 300 for w, _ in figures), figures
+    # the figures' ink is dark on a transparent background (lossref.plotting.STYLE): on paper in
+    # the dark theme; the outline button in the theme's link colour, #5488e8 on #1e2129 (4.6:1)
+    # rather than indigo #4051b5 (2.3:1)
+    assert {bg for _, bg in figures} == {"rgb(255, 255, 255)" if dark else "rgba(0, 0, 0, 0)"}
+    assert wheel == ("rgb(84, 136, 232)" if dark else "rgb(64, 81, 181)")
+    assert width <= 375 and not seen["errors"]
 
 
 def _wheel_name():
@@ -1030,6 +1088,12 @@ def _practice_data(out):
     return json.loads(found[0])
 
 
+def _question_id(text):
+    import hashlib
+
+    return hashlib.sha256(" ".join(text.split()).casefold().encode()).hexdigest()[:12]
+
+
 def test_practice_data_holds_every_question_of_the_bank(site):
     out, _ = site
     data = {topic["id"]: topic for topic in _practice_data(out)}
@@ -1046,6 +1110,8 @@ def test_practice_data_holds_every_question_of_the_bank(site):
                 text.replace("`", "")
             ), stem
             assert len(re.sub(r"<[^>]+>", " ", q["a"]).split()) >= 10, q["q"]
+            # the key of the reader's marks: the question's words, lower case, hashed
+            assert q["id"] == _question_id(html_module.unescape(text.replace("`", ""))), text
 
 
 def test_practice_page_is_linked_in_the_nav_and_weighs_at_most_300_kb(site):
@@ -1103,6 +1169,48 @@ def test_practice_filters_reveals_marks_and_keeps_progress(browser):
     assert question not in texts and len(texts) >= 1  # the other topics are chosen again after the reload
     foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
     assert not foreign and not seen["errors"] and not seen["failed"], (foreign, seen)
+    page.context.close()
+
+
+def test_practice_mark_stays_on_its_question_when_one_is_inserted_before_it(browser):
+    """A reader marks a question, the bank gains a question ahead of it, the reader comes back:
+    the mark is still on that question (marks were keyed by position and moved to its neighbour).
+    """
+    chromium, base = browser
+    url = f"{base}/interview/practice/"
+    page, seen = _visit(chromium, url)
+    for box in page.locator("input[name=topic]").all():
+        if box.get_attribute("value") != "regression":
+            box.uncheck()
+    marked = page.inner_text(".lossref-practice-question")
+    page.click("[data-action=known]")
+    new = "Which loss would you try first for a heavy-tailed regression target?"
+
+    def with_a_question_inserted(route):
+        # the page as the next build writes it: the new question first in its topic
+        response = route.fetch()
+        html = response.text()
+        found = re.search(r'id="practice-data">(.*?)</script>', html, flags=re.S)
+        data = json.loads(found.group(1))
+        regression = next(topic for topic in data if topic["id"] == "regression")
+        regression["questions"].insert(
+            0, {"id": _question_id(new), "level": "Easy", "q": new, "a": "<p>Huber.</p>"}
+        )
+        body = json.dumps(data).replace("</", "<\\/")
+        route.fulfill(response=response, body=html[: found.start(1)] + body + html[found.end(1) :])
+
+    page.route(url, with_a_question_inserted)
+    page.reload(wait_until="networkidle")
+    assert _progress(page, "regression")["known"] == "1"
+    page.check("input[name=unknown]")
+    open_ = set(page.locator(".lossref-practice-deck h3").all_inner_texts())
+    bank = {
+        html_module.unescape(text.replace("`", ""))
+        for p in BANK_PAGES
+        for _, text in BANK_QUESTION.findall(p.read_text())
+    }
+    assert marked in bank and open_ == (bank | {new}) - {marked}, open_ ^ ((bank | {new}) - {marked})
+    assert not seen["errors"], seen["errors"]
     page.context.close()
 
 
