@@ -51,6 +51,22 @@ def test_elementwise_peak_memory_is_at_most_three_inputs(name):
     assert peak <= 3.125 * x.nbytes + 128_000, peak / x.nbytes
 
 
+@pytest.mark.parametrize("name", ["mse", "huber", "binary_cross_entropy_with_logits"])
+def test_hot_kernels_allocate_one_input_sized_array_per_pass(name):
+    # the value allocates one input-sized array (the per-sample values) and the backward pass
+    # one more (the gradient, after the values are freed); anything else works in cache-sized
+    # blocks. Two fresh input-sized arrays freed together are what made glibc hand the memory
+    # back to the OS, so that every call paid page faults again (3-4 ms of 4-15 ms at n = 1e6).
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=400_000), rng.integers(0, 2, size=400_000).astype(float)
+    loss = lossref.get(name)
+    block = 4 * 8 * (1 << 15)  # a few block-sized temporaries (lossref._math.BLOCK elements)
+    value_only = peak_extra(lambda: loss(x, y))
+    assert value_only <= x.nbytes + block, value_only / x.nbytes
+    both = peak_extra(lambda: loss.value_and_grad(x, y))
+    assert both <= x.nbytes + block, both / x.nbytes
+
+
 @pytest.mark.parametrize(
     "name", ["mse", "mae", "huber", "binary_cross_entropy_with_logits", "softmax_cross_entropy"]
 )
