@@ -70,7 +70,8 @@ def as_label_array(value: object, name: str) -> np.ndarray:
 
 def in_interval(arr: np.ndarray, name: str, low: float, high: float, what: str) -> None:
     """Raise unless every entry of ``arr`` lies in ``[low, high]``."""
-    if (arr < low).any() or (arr > high).any():
+    # two reductions over the array, not two comparisons with their boolean temporaries
+    if arr.size and (np.minimum.reduce(arr, axis=None) < low or np.maximum.reduce(arr, axis=None) > high):
         worst = arr[(arr < low) | (arr > high)].flat[0]
         raise ValueError(f"{name} must be {what} in [{low:g}, {high:g}]; got {float(worst)!r}")
 

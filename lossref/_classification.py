@@ -233,14 +233,25 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
         np.subtract(log1p_e, vb, out=vb)
 
     def grad():  # deferred: a value-only call skips it
-        # with e = e^{-|z|} and d = 1/(1+e): σ(z) = d·max(e, [z >= 0]) and σ(-z) = d·max(e, [z < 0])
         out = np.empty(logits.shape)
         g = out.reshape(-1, width)
         for s in blocks(len(z), width):
             zb, yb, gb = z[s], y[s], g[s]
             e = np.abs(zb)
             np.negative(e, out=e)
-            np.exp(e, out=e)
+            np.exp(e, out=e)  # e^{-|z|}
+            if pos_weight is None:
+                # σ(z) - y is (1 - y) - σ(-|z|) for z >= 0 and σ(-|z|) - y for z < 0: no σ near 1
+                # is rounded before y is taken from it. The sign bit decides (z = -0.0 takes the
+                # second form on both sides of the subtraction).
+                e /= 1.0 + e  # σ(-|z|)
+                np.copysign(e, zb, out=e)
+                positive = np.signbit(zb)
+                np.logical_not(positive, out=positive)
+                np.subtract(positive, yb, out=gb)
+                gb -= e
+                continue
+            # with d = 1/(1+e): σ(z) = d·max(e, [z >= 0]) and σ(-z) = d·max(e, [z < 0])
             d = np.add(1.0, e)
             np.divide(1.0, d, out=d)
             np.maximum(e, zb >= 0, out=gb)
@@ -249,8 +260,7 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
             e *= d  # σ(-z)
             gb *= np.subtract(1.0, yb, out=d)
             e *= yb
-            if pos_weight is not None:
-                e *= pw
+            e *= pw
             gb -= e  # (1 - y) σ(z) - w₊ y σ(-z)
         return out
 
