@@ -87,3 +87,16 @@ def test_finite_inputs_whose_sum_overflows_are_accepted():
         as_float_array(np.array([1e308, np.inf]), "x")
     with pytest.raises(ValueError, match="x contains NaN"):
         as_float_array(np.array([np.inf, -np.inf, np.nan]), "x")
+
+
+def test_bce_gradient_takes_the_sign_bit_at_zero():
+    # the fast gradient picks its form by the sign bit of z: -0.0 and +0.0 are both σ(0) - y = 1/2 - y,
+    # and the blocks of a long input give what a short one gives
+    loss = lossref.binary_cross_entropy_with_logits
+    grad = loss.grad(np.array([-0.0, 0.0, -0.0, 0.0]), np.array([1.0, 1.0, 0.0, 0.25]), reduction="sum")
+    np.testing.assert_array_equal(grad, [-0.5, -0.5, 0.5, 0.25])
+    z = np.tile([-40.0, -1.5, 0.0, 2.0, 40.0], 20_000)
+    y = np.tile([1.0, 0.0, 0.5, 1.0, 0.0], 20_000)
+    np.testing.assert_array_equal(
+        loss.grad(z, y, reduction="sum")[:5], loss.grad(z[:5], y[:5], reduction="sum")
+    )
