@@ -34,7 +34,7 @@ from ._labels import (
     _pick,
     _softmax_inputs,
 )
-from ._math import log_softmax, scratch, softplus, xlog1py, xlogy
+from ._math import blocks, log_softmax, softplus, xlog1py, xlogy
 
 
 def _binary_curve(x_label, x_range, series=None, y_limits=None):
@@ -204,49 +204,67 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
         array([-0.5   ,  0.8808])
     """
     pw = _pos_weight(pos_weight, logits)
-
-    # -log σ(z) = softplus(-z) and -log(1 - σ(z)) = softplus(z): no σ, no log(0), and no
-    # cancellation (the form (1 - y) z + softplus(-z) rounds to 0 for y = 0, z = -40)
-    # Both softpluses and both sigmoids are built from e = e^{-|z|}: softplus(±z) = max(±z, 0)
-    # + log1p(e), one exp and one log1p instead of two of each. In place on temporaries (three
-    # input-sized arrays at most: the backward pass recomputes e rather than keep a fourth),
-    # and without masked operations (np.where on a random sign pattern is ten times slower).
-    def exp_minus_abs():
-        e = scratch(np.abs(logits))
-        np.negative(e, out=e)
-        return np.exp(e, out=e)
-
-    log1p_e = exp_minus_abs()
-    np.log1p(log1p_e, out=log1p_e)
-    sp_neg = scratch(np.negative(logits))
-    np.maximum(sp_neg, 0.0, out=sp_neg)  # max(-z, 0)
-    sp_pos = scratch(logits + sp_neg)  # max(z, 0), exactly
-    sp_pos += log1p_e  # softplus(z) = -log(1 - σ(z))
-    sp_neg += log1p_e  # softplus(-z) = -log σ(z)
-    sp_neg *= y_true
-    if pos_weight is not None:
-        sp_neg *= pw
-    sp_pos *= np.subtract(1.0, y_true, out=log1p_e)
-    sp_pos += sp_neg
-    del sp_neg, log1p_e
+    # -log σ(z) = softplus(-z) and -log(1 - σ(z)) = softplus(z), with softplus(±z) = max(±z, 0)
+    # + L and L = log1p(e^{-|z|}): no σ, no log(0), one exp and one log1p. Since (1 - y) + y = 1,
+    # ℓ = max((1 - y) z, -w₊ y z) + ((1 - y) + w₊ y) L (the max picks the term whose sign is
+    # right for y in [0, 1]): a sum of non-negative terms, so no cancellation (the form
+    # softplus(z) - y z rounds to 0 for y = 1, z = 40). Block by block on small temporaries,
+    # rows of the class axis when w₊ is per class: one input-sized array per call, and no
+    # masked operations (np.where on a random sign pattern is ten times slower).
+    width = logits.shape[-1] if np.ndim(pw) == 1 else 1
+    z, y = logits.reshape(-1, width), y_true.reshape(-1, width)
+    values = np.empty(logits.shape)
+    v = values.reshape(-1, width)
+    for s in blocks(len(z), width):
+        zb, yb, vb = z[s], y[s], v[s]
+        log1p_e = np.abs(zb)
+        np.negative(log1p_e, out=log1p_e)
+        np.exp(log1p_e, out=log1p_e)
+        np.log1p(log1p_e, out=log1p_e)
+        neg = np.subtract(yb, 1.0)  # -(1 - y), rounded as 1 - y
+        np.multiply(yb, zb, out=vb)
+        if pos_weight is not None:
+            vb *= pw
+            k = np.multiply(yb, pw)
+            k -= neg  # (1 - y) + w₊ y
+            log1p_e *= k
+        neg *= zb
+        np.minimum(neg, vb, out=vb)  # -max((1 - y) z, -w₊ y z)
+        np.subtract(log1p_e, vb, out=vb)
 
     def grad():  # deferred: a value-only call skips it
-        # with d = 1/(1+e): σ(z) = d·max(e, [z >= 0]) and σ(-z) = d·max(e, [z < 0])
-        e = exp_minus_abs()
-        d = scratch(1.0 + e)
-        np.divide(1.0, d, out=d)
-        sig = scratch(np.maximum(e, logits >= 0))
-        sig *= d  # σ(z)
-        np.maximum(e, logits < 0, out=e)
-        e *= d  # σ(-z)
-        sig *= np.subtract(1.0, y_true, out=d)
-        e *= y_true
-        if pos_weight is not None:
+        out = np.empty(logits.shape)
+        g = out.reshape(-1, width)
+        for s in blocks(len(z), width):
+            zb, yb, gb = z[s], y[s], g[s]
+            e = np.abs(zb)
+            np.negative(e, out=e)
+            np.exp(e, out=e)  # e^{-|z|}
+            if pos_weight is None:
+                # σ(z) - y is (1 - y) - σ(-|z|) for z >= 0 and σ(-|z|) - y for z < 0: no σ near 1
+                # is rounded before y is taken from it. The sign bit decides (z = -0.0 takes the
+                # second form on both sides of the subtraction).
+                e /= 1.0 + e  # σ(-|z|)
+                np.copysign(e, zb, out=e)
+                positive = np.signbit(zb)
+                np.logical_not(positive, out=positive)
+                np.subtract(positive, yb, out=gb)
+                gb -= e
+                continue
+            # with d = 1/(1+e): σ(z) = d·max(e, [z >= 0]) and σ(-z) = d·max(e, [z < 0])
+            d = np.add(1.0, e)
+            np.divide(1.0, d, out=d)
+            np.maximum(e, zb >= 0, out=gb)
+            gb *= d  # σ(z)
+            np.maximum(e, zb < 0, out=e)
+            e *= d  # σ(-z)
+            gb *= np.subtract(1.0, yb, out=d)
+            e *= yb
             e *= pw
-        sig -= e  # (1 - y) σ(z) - w₊ y σ(-z)
-        return sig
+            gb -= e  # (1 - y) σ(z) - w₊ y σ(-z)
+        return out
 
-    return sp_pos, grad
+    return values, grad
 
 
 # PyTorch differences of the integer-label cross-entropy (softmax_cross_entropy and its

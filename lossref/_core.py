@@ -374,7 +374,7 @@ class Loss:
                 f"{self.name}() takes {len(self.arg_names)} positional arguments "
                 f"({', '.join(self.arg_names)}), got {len(args)}"
             )
-        unknown = set(hyper) - set(self.hyperparameters)
+        unknown = [k for k in hyper if k not in self.hyperparameters]
         if unknown:
             raise TypeError(f"{self.name}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
         strategy = self.meta.reduction

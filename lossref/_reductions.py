@@ -93,7 +93,7 @@ class Reduction:
         if reduction == "none":
             return (_own(values, inputs) if w is None else values * w), None
         if reduction == "sum":
-            return float(np.sum(values) if w is None else np.sum(w * values)), (1.0 if w is None else w)
+            return float(_total(values) if w is None else _total(w * values)), (1.0 if w is None else w)
         if w is None:
             denominator = values.size if norm is None else np.sum(norm)
         else:
@@ -106,7 +106,7 @@ class Reduction:
         if mean_scale is not None:
             w = mean_scale if w is None else w * mean_scale
         total = (
-            np.sum(values) if w is None else np.sum(w * values)
+            _total(values) if w is None else _total(w * values)
         ) / denominator  # as Σ/N: a plain mean's last bits
         return float(total), (1.0 / denominator if w is None else w / denominator)
 
@@ -131,6 +131,11 @@ class Reduction:
             return value, grad
         f, df = self.outer
         return f(value, **context), (None if grad is None else df(value, **context) * grad)
+
+
+def _total(values: np.ndarray) -> Any:
+    """``np.sum(values)`` (the same pairwise sum) without its Python-level dispatch."""
+    return np.add.reduce(values, axis=None)
 
 
 def _shares(arr: np.ndarray, inputs: tuple) -> bool:

@@ -5,7 +5,7 @@ import numpy as np
 from ._checks import in_open_unit_interval, non_negative, positive
 from ._core import Curve, Difference, elementwise_loss
 from ._domains import REAL
-from ._math import scratch
+from ._math import blocks, scratch
 from ._reductions import root_mean
 
 _REAL_PAIR = {"y_pred": REAL, "y_true": REAL}
@@ -79,9 +79,17 @@ def mse(y_pred, y_true):
         >>> mse.grad([1.0, 2.0], [0.0, 0.0])     # 2 r / N
         array([1., 2.])
     """
+    # one input-sized array per call: r² is written over r, and the deferred gradient 2r is
+    # recomputed into a fresh one after the core has freed the values
     r = scratch(y_pred - y_true)
-    # the gradient 2r is deferred (written over r, a temporary): a value-only call skips it
-    return r * r, lambda: np.multiply(r, 2.0, out=r)
+    np.multiply(r, r, out=r)
+
+    def grad():
+        g = scratch(y_pred - y_true)
+        g *= 2.0
+        return g
+
+    return r, grad
 
 
 @elementwise_loss(
@@ -174,17 +182,25 @@ def huber(y_pred, y_true, *, delta=1.0):
         array([0.25, 0.5 ])
     """
     positive(delta=delta)
-    r = scratch(y_pred - y_true)
-    # ℓ = c·(|r| − c/2) with c = min(|r|, δ): ½r² inside, δ(|r| − δ/2) outside, with the same
-    # roundings as those two forms (h = c/2 and the final doubling are exact), in place on
-    # two temporaries instead of the six of np.where
-    a = scratch(np.abs(r))
-    h = np.minimum(a, delta)
-    h *= 0.5
-    a -= h
-    a *= h
-    a *= 2.0
-    return a, lambda: np.clip(r, -delta, delta, out=r)  # deferred, written over the temporary r
+    # ℓ = c·(r − c/2) with c = clip(r, −δ, δ): ½r² inside, δ(|r| − δ/2) outside, with the same
+    # roundings as those two forms (h = c/2 and the final doubling are exact). In place on r,
+    # block by block with a small h: one input-sized array per call
+    values = np.empty(np.shape(y_pred))
+    r, x, y = values.reshape(-1), y_pred.reshape(-1), y_true.reshape(-1)  # r: a view
+    for s in blocks(r.size):
+        rb = np.subtract(x[s], y[s], out=r[s])
+        h = np.clip(rb, -delta, delta)
+        h *= 0.5
+        rb -= h
+        rb *= h
+        rb *= 2.0
+
+    def grad():  # deferred: a value-only call skips it
+        g = np.empty(np.shape(y_pred))
+        np.subtract(y_pred, y_true, out=g)
+        return np.clip(g, -delta, delta, out=g)
+
+    return values, grad
 
 
 @elementwise_loss(

@@ -1,5 +1,6 @@
 """Build the site in strict mode and read the HTML as a browser would load it."""
 
+import functools
 import html as html_module
 import json
 import os
@@ -68,7 +69,13 @@ class Resources(HTMLParser):
             self.text.append(data)
 
 
+@functools.cache
 def parse(path):
+    """The page's resources, links, ids and text, parsed once per run (read them, never change them).
+
+    Five tests read every page; html.parser is pure Python, so parsing 150 pages four times over
+    (and each link target again for its ids) was most of their minute and a half.
+    """
     parser = Resources()
     parser.feed(path.read_text())
     return parser
@@ -106,16 +113,19 @@ def test_no_request_to_another_origin(site):
 
 
 def _target(out, page, url):
+    # strings and os.path, not pathlib: 27 000 links made pathlib's parsing (and resolve()'s
+    # system call per path component) most of these tests' time; normpath removes ".." as
+    # text, which is all resolve() did here (the built site holds no symbolic links)
     parts = urlsplit(url)
     if not parts.path:
-        path = page
+        path = str(page)
     elif parts.path.startswith("/"):  # root-relative (only 404.html, which any URL can serve)
-        path = (out / unquote(parts.path).lstrip("/")).resolve()
+        path = os.path.normpath(os.path.join(out, unquote(parts.path).lstrip("/")))
     else:
-        path = (page.parent / unquote(parts.path)).resolve()
-    if path.is_dir():
-        path = path / "index.html"
-    return path, parts.fragment
+        path = os.path.normpath(os.path.join(os.path.dirname(page), unquote(parts.path)))
+    if os.path.isdir(path):
+        path = os.path.join(path, "index.html")
+    return Path(path), parts.fragment
 
 
 def test_every_loaded_resource_and_internal_link_exists(site):
