@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from ._checks import as_float_array, flag, positive, real_scalar
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
 from ._domains import CLASS_LABEL, VECTORS, Domain
 from ._labels import _check_labels, _p_minus_onehot, _pick
 from ._math import log_softmax
@@ -39,8 +39,8 @@ COSINES = Domain(
     lambda rng, shape: rng.uniform(-0.98, 0.98, size=shape),
     has_class_axis=True,
     invalid=(
-        (1.5, ValueError, "must be cosines in [-1, 1]"),
-        (-2.0, ValueError, "must be cosines in [-1, 1]"),
+        Invalid(1.5, ValueError, "must be cosines in [-1, 1]"),
+        Invalid(-2.0, ValueError, "must be cosines in [-1, 1]"),
     ),
     # the target at 1 (inside the ε band), at −1 (past π − m), near the band, in between, ties
     stress=(
@@ -118,7 +118,6 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
 
 @class_axis_loss(
     family="ranking",
-    aliases=("additive angular margin",),  # names readers search for
     formula=(
         r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z_j = s\, c_j \ (j \ne y), \quad z_y = s\, \psi(c_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",
         r"\psi(c) = \begin{cases} \cos(\theta + m) = c \cos m - \sqrt{1 - \tilde c^{2}}\, \sin m & c > \cos(\pi - m) \\ c - m \sin m & \text{otherwise (past } \theta = \pi - m \text{)} \end{cases} \qquad \tilde c = \min(c,\ 1 - 10^{-7})",
@@ -152,41 +151,50 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
             "`losses/arcface_loss.py`, which clamps the cosine to [−1, 1]).",
         ),
     ),
-    curve=_angle_curve(
-        (
-            ("m = 0.5", {}, {}),
-            ("m = 0.25", {}, {"margin": 0.25}),
-            ("m = 0 (no margin)", {}, {"margin": 0.0}),
-        )
-    ),
-    explore={"margin": (0.0, 1.0), "scale": (4.0, 124.0)},
-    variants=({"margin": 0.2, "scale": 30.0}, {"easy_margin": True}, {"margin": 0.0}),
-    kink_distance=_arcface_kink,
-    fd_step=lambda scale=64.0, **_: 1e-3 * min(1.0, 8.0 / scale),  # the logits s·c bend on a length 1/s in c
-    # cosines at exactly ±1 and just outside (within the slack), the target at the threshold
-    # cos(π − m) and at the edge of the ε band, saturated softmax (s = 64 and s = 1000)
-    extremes=(
-        ([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]], {}),
-        (
-            [
-                [
-                    [1.0 - 1e-7, 0.5, -1.0],
-                    [1.0 - 1e-12, -1.0, 0.2],
-                    [math.cos(math.pi - 0.5), 1.0, -1.0],
-                    [1.0 + 5e-7, -1.0 - 5e-7, 0.0],
-                ],
-                [0, 0, 0, 0],
-            ],
-            {"scale": 1e3},
+    aliases=("additive angular margin",),  # names readers search for
+    plot=Plot(
+        curve=_angle_curve(
+            (
+                Series("m = 0.5", {}, {}),
+                Series("m = 0.25", {}, {"margin": 0.25}),
+                Series("m = 0 (no margin)", {}, {"margin": 0.0}),
+            )
         ),
-        ([[[0.0, 0.9, -0.9], [-0.2, 0.1, 0.0], [1.0, -1.0, -1.0]], [0, 1, 0]], {"easy_margin": True}),
+        explore={"margin": (0.0, 1.0), "scale": (4.0, 124.0)},
     ),
-    invalid=(
-        ({"scale": 0.0}, ValueError, "scale must be > 0"),
-        ({"margin": -0.1}, ValueError, "margin must be in [0, π) radians"),
-        ({"margin": 28.6}, ValueError, "margin must be in [0, π) radians"),
-        ({"margin": math.pi}, ValueError, "margin must be in [0, π) radians"),
-        ({"easy_margin": 1}, TypeError, "easy_margin must be True or False"),
+    checks=Checks(
+        variants=({"margin": 0.2, "scale": 30.0}, {"easy_margin": True}, {"margin": 0.0}),
+        # cosines at exactly ±1 and just outside (within the slack), the target at the threshold
+        # cos(π − m) and at the edge of the ε band, saturated softmax (s = 64 and s = 1000)
+        extremes=(
+            Extreme([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]]),
+            Extreme(
+                [
+                    [
+                        [1.0 - 1e-7, 0.5, -1.0],
+                        [1.0 - 1e-12, -1.0, 0.2],
+                        [math.cos(math.pi - 0.5), 1.0, -1.0],
+                        [1.0 + 5e-7, -1.0 - 5e-7, 0.0],
+                    ],
+                    [0, 0, 0, 0],
+                ],
+                {"scale": 1e3},
+            ),
+            Extreme(
+                [[[0.0, 0.9, -0.9], [-0.2, 0.1, 0.0], [1.0, -1.0, -1.0]], [0, 1, 0]], {"easy_margin": True}
+            ),
+        ),
+        invalid=(
+            Invalid({"scale": 0.0}, ValueError, "scale must be > 0"),
+            Invalid({"margin": -0.1}, ValueError, "margin must be in [0, π) radians"),
+            Invalid({"margin": 28.6}, ValueError, "margin must be in [0, π) radians"),
+            Invalid({"margin": math.pi}, ValueError, "margin must be in [0, π) radians"),
+            Invalid({"easy_margin": 1}, TypeError, "easy_margin must be True or False"),
+        ),
+        kink_distance=_arcface_kink,
+        fd_step=lambda scale=64.0, **_: (
+            1e-3 * min(1.0, 8.0 / scale)
+        ),  # the logits s·c bend on a length 1/s in c
     ),
 )
 def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
@@ -241,7 +249,6 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
 
 @class_axis_loss(
     family="ranking",
-    aliases=("large margin cosine loss",),  # names readers search for
     formula=r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z = s\,(c - m\, e_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",
     gradient=r"\frac{\partial \ell}{\partial c} = s\,(p - e_y), \qquad p = \operatorname{softmax}\big(s\,(c - m\, e_y)\big)",
     domain={"cosines": COSINES, "labels": CLASS_LABEL},
@@ -266,27 +273,34 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
             "`margin=0.4` to reproduce insightface.",
         ),
     ),
-    curve=_angle_curve(
-        (
-            ("m = 0.35", {}, {}),
-            ("m = 0.2", {}, {"margin": 0.2}),
-            ("m = 0 (no margin)", {}, {"margin": 0.0}),
-        )
-    ),
-    explore={"margin": (0.0, 0.8), "scale": (4.0, 124.0)},
-    variants=({"margin": 0.0}, {"margin": 0.2, "scale": 30.0}),
-    fd_step=lambda scale=64.0, **_: 1e-3 * min(1.0, 8.0 / scale),  # the logits s·c bend on a length 1/s in c
-    # cosines at exactly ±1 and just outside (within the slack), saturated softmax (s = 64, 1000)
-    extremes=(
-        ([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]], {}),
-        (
-            [[[1.0, 0.5, -1.0], [1.0 + 5e-7, -1.0 - 5e-7, 0.0], [-1.0, 1.0, -1.0]], [0, 0, 2]],
-            {"scale": 1e3, "margin": 0.5},
+    aliases=("large margin cosine loss",),  # names readers search for
+    plot=Plot(
+        curve=_angle_curve(
+            (
+                Series("m = 0.35", {}, {}),
+                Series("m = 0.2", {}, {"margin": 0.2}),
+                Series("m = 0 (no margin)", {}, {"margin": 0.0}),
+            )
         ),
+        explore={"margin": (0.0, 0.8), "scale": (4.0, 124.0)},
     ),
-    invalid=(
-        ({"scale": -1.0}, ValueError, "scale must be > 0"),
-        ({"margin": -0.1}, ValueError, "margin must be >= 0"),
+    checks=Checks(
+        variants=({"margin": 0.0}, {"margin": 0.2, "scale": 30.0}),
+        # cosines at exactly ±1 and just outside (within the slack), saturated softmax (s = 64, 1000)
+        extremes=(
+            Extreme([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]]),
+            Extreme(
+                [[[1.0, 0.5, -1.0], [1.0 + 5e-7, -1.0 - 5e-7, 0.0], [-1.0, 1.0, -1.0]], [0, 0, 2]],
+                {"scale": 1e3, "margin": 0.5},
+            ),
+        ),
+        invalid=(
+            Invalid({"scale": -1.0}, ValueError, "scale must be > 0"),
+            Invalid({"margin": -0.1}, ValueError, "margin must be >= 0"),
+        ),
+        fd_step=lambda scale=64.0, **_: (
+            1e-3 * min(1.0, 8.0 / scale)
+        ),  # the logits s·c bend on a length 1/s in c
     ),
 )
 def cosface(cosines, labels, *, scale=64.0, margin=0.35):
@@ -389,42 +403,51 @@ def _centers(centers, features):
             "gradient twice `lossref`'s (for squared distances inside the clamp).",
         ),
     ),
-    curve=Curve(
-        x_label="first coordinate x₁ of the feature (x₂ = 0)",
-        x_range=(-3.0, 3.0),
-        args=lambda x, y=0: (np.stack([x, np.zeros_like(x)], axis=-1), np.full(x.shape, y, dtype=np.int64)),
-        series=(
-            ("class 0, center (0, 0)", {"y": 0}, {"centers": _PLANE_CENTERS}),
-            ("class 1, center (1.5, 0)", {"y": 1}, {"centers": _PLANE_CENTERS}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂x₁ = x₁ − c₁",
-    ),
     required={"centers": _CENTERS},
-    # squares near 1e300, a feature exactly at its center (loss and gradient 0), differences of
-    # 1e-300 (squares underflow to 0, the gradient does not), entries of 1e8 next to 1
-    extremes=(
-        (
-            [
-                [
-                    [1e150, -1e150, 0.0, 3e149],
-                    [0.0, 0.0, 0.0, 0.0],
-                    [1e-300, 0.0, 0.0, 0.0],
-                    [1e8, 1.0, -1e8, 0.0],
-                ],
-                [0, 0, 0, 3],
-            ],
-            {"centers": _CENTERS},
-        ),
-        (
-            [[[0.0, 0.0], [-1e-300, 1e-300], [1e4, -1e4]], [0, 1, 1]],
-            {"centers": [[0.0, 0.0], [1e-300, -1e-300]]},
+    plot=Plot(
+        curve=Curve(
+            x_label="first coordinate x₁ of the feature (x₂ = 0)",
+            x_range=(-3.0, 3.0),
+            args=lambda x, y=0: (
+                np.stack([x, np.zeros_like(x)], axis=-1),
+                np.full(x.shape, y, dtype=np.int64),
+            ),
+            series=(
+                Series("class 0, center (0, 0)", {"y": 0}, {"centers": _PLANE_CENTERS}),
+                Series("class 1, center (1.5, 0)", {"y": 1}, {"centers": _PLANE_CENTERS}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂x₁ = x₁ − c₁",
         ),
     ),
-    invalid=(
-        ({"centers": np.zeros((4, 3))}, ValueError, "centers must have shape (C, 4), one row per class"),
-        ({"centers": np.zeros((2, 4))}, ValueError, "labels must be in [0, 2)"),
-        ({"centers": np.full((4, 4), np.nan)}, ValueError, "centers contains NaN"),
+    checks=Checks(
+        # squares near 1e300, a feature exactly at its center (loss and gradient 0), differences of
+        # 1e-300 (squares underflow to 0, the gradient does not), entries of 1e8 next to 1
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e150, -1e150, 0.0, 3e149],
+                        [0.0, 0.0, 0.0, 0.0],
+                        [1e-300, 0.0, 0.0, 0.0],
+                        [1e8, 1.0, -1e8, 0.0],
+                    ],
+                    [0, 0, 0, 3],
+                ],
+                {"centers": _CENTERS},
+            ),
+            Extreme(
+                [[[0.0, 0.0], [-1e-300, 1e-300], [1e4, -1e4]], [0, 1, 1]],
+                {"centers": [[0.0, 0.0], [1e-300, -1e-300]]},
+            ),
+        ),
+        invalid=(
+            Invalid(
+                {"centers": np.zeros((4, 3))}, ValueError, "centers must have shape (C, 4), one row per class"
+            ),
+            Invalid({"centers": np.zeros((2, 4))}, ValueError, "labels must be in [0, 2)"),
+            Invalid({"centers": np.full((4, 4), np.nan)}, ValueError, "centers contains NaN"),
+        ),
     ),
 )
 def center(features, labels, *, centers):

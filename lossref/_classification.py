@@ -12,7 +12,17 @@ from ._checks import (
     real_scalar,
     rows_sum_to_one,
 )
-from ._core import Curve, Difference, class_axis_loss, elementwise_loss
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Series,
+    class_axis_loss,
+    elementwise_loss,
+)
 from ._domains import (
     BINARY_TARGET,
     CLASS_LABEL,
@@ -39,7 +49,7 @@ from ._math import log_softmax, scratch, softplus, xlog1py, xlogy
 
 def _binary_curve(x_label, x_range, series=None, y_limits=None):
     """Plot against one prediction, for a positive (y = 1) and a negative (y = 0) target."""
-    series = series or (("y = 1", {"y": 1.0}, {}), ("y = 0", {"y": 0.0}, {}))
+    series = series or (Series("y = 1", {"y": 1.0}, {}), Series("y = 0", {"y": 0.0}, {}))
     return Curve(
         x_label=x_label,
         x_range=x_range,
@@ -96,10 +106,12 @@ _WEIGHT_DENOMINATOR = (
         ),
         Difference("pytorch-bce-weight-denominator", "PyTorch", _WEIGHT_DENOMINATOR),
     ),
-    curve=_binary_curve("predicted probability p", (0.005, 0.995), y_limits=(0, 5.5)),
-    extremes=(
-        ([[1e-15, 1 - 1e-15, 0.5, 1e-300, 1e-12, 1 - 1e-12], [0.0, 1.0, 1.0, 0.0, 1.0, 0.0]], {}),
-        ([[1e-06, 1 - 1e-6, 0.5], [1.0, 0.0, 0.3]], {}),
+    plot=Plot(curve=_binary_curve("predicted probability p", (0.005, 0.995), y_limits=(0, 5.5))),
+    checks=Checks(
+        extremes=(
+            Extreme([[1e-15, 1 - 1e-15, 0.5, 1e-300, 1e-12, 1 - 1e-12], [0.0, 1.0, 1.0, 0.0, 1.0, 0.0]]),
+            Extreme([[1e-6, 1 - 1e-6, 0.5], [1.0, 0.0, 0.3]]),
+        ),
     ),
 )
 def binary_cross_entropy(probs, y_true):
@@ -147,7 +159,6 @@ def _pos_weight(pos_weight, logits):
 
 
 @elementwise_loss(
-    explore={"pos_weight": (0.25, 5.0)},
     family="classification",
     formula=r"\ell(z, y) = -\big[\,w_+ \, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))\,\big] = w_+\, y \operatorname{softplus}(-z) + (1 - y) \operatorname{softplus}(z)",
     gradient=r"\frac{\partial \ell}{\partial z} = (1 - y)\, \sigma(z) - w_+\, y\, \sigma(-z) \;\; \overset{w_+ = 1}{=} \;\; \sigma(z) - y",
@@ -161,23 +172,28 @@ def _pos_weight(pos_weight, logits):
     },
     references=("Cox, The regression analysis of binary sequences (1958)",),
     differences=(Difference("pytorch-bcewithlogits-weight-denominator", "PyTorch", _WEIGHT_DENOMINATOR),),
-    curve=_binary_curve(
-        "logit z",
-        (-6.0, 6.0),
-        series=(
-            ("y = 1", {"y": 1.0}, {}),
-            ("y = 0", {"y": 0.0}, {}),
-            ("y = 1, w₊ = 3", {"y": 1.0}, {"pos_weight": 3.0}),
+    plot=Plot(
+        curve=_binary_curve(
+            "logit z",
+            (-6.0, 6.0),
+            series=(
+                Series("y = 1", {"y": 1.0}, {}),
+                Series("y = 0", {"y": 0.0}, {}),
+                Series("y = 1, w₊ = 3", {"y": 1.0}, {"pos_weight": 3.0}),
+            ),
         ),
+        explore={"pos_weight": (0.25, 5.0)},
     ),
-    variants=({"pos_weight": 3.0}, {"pos_weight": 0.5}),
-    extremes=(
-        ([[1e4, -1e4, 1e4, -1e4, 0.0], [1.0, 0.0, 0.0, 1.0, 0.5]], {}),
-        ([[1e4, -1e4, 40.0, -40.0], [0.0, 1.0, 1.0, 0.0]], {"pos_weight": 7.0}),
-    ),
-    invalid=(
-        ({"pos_weight": -2.0}, ValueError, "pos_weight must be > 0"),
-        ({"pos_weight": [1.0, 2.0]}, ValueError, "pos_weight must be a scalar or have shape (3,)"),
+    checks=Checks(
+        variants=({"pos_weight": 3.0}, {"pos_weight": 0.5}),
+        extremes=(
+            Extreme([[1e4, -1e4, 1e4, -1e4, 0.0], [1.0, 0.0, 0.0, 1.0, 0.5]]),
+            Extreme([[1e4, -1e4, 40.0, -40.0], [0.0, 1.0, 1.0, 0.0]], {"pos_weight": 7.0}),
+        ),
+        invalid=(
+            Invalid({"pos_weight": -2.0}, ValueError, "pos_weight must be > 0"),
+            Invalid({"pos_weight": [1.0, 2.0]}, ValueError, "pos_weight must be a scalar or have shape (3,)"),
+        ),
     ),
 )
 def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
@@ -279,7 +295,6 @@ _CE_VARIANTS = (
 
 
 @class_axis_loss(
-    explore={"label_smoothing": (0.0, 0.5)},
     family="classification",
     formula=(
         r"\ell(z, y) = (1 - \varepsilon)\, w_y \big(\operatorname{LSE}(z) - z_y\big) + \frac{\varepsilon}{C} \sum_{c} w_c \big(\operatorname{LSE}(z) - z_c\big) \quad \text{(label } y\text{)}",
@@ -305,25 +320,30 @@ _CE_VARIANTS = (
         "Szegedy et al., Rethinking the Inception Architecture for Computer Vision (2016), label smoothing",
     ),
     differences=_CE_LABEL_DIFFERENCES,
-    curve=_logit_curve(tuple((f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3))),
-    variants=_CE_VARIANTS,
-    extremes=(
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]], {}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]], {}),
-    ),
-    invalid=(
-        ({"label_smoothing": 1.2}, ValueError, "label_smoothing must be in [0, 1]"),
-        ({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
-        ({"class_weights": [1.0, 2.0, -1.0, 1.0]}, ValueError, "class_weights must be >= 0"),
-        ({"ignore_index": 1.5}, TypeError, "ignore_index must be an int or None"),
-        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
-    ),
-    empty_mean=_empty_label_mean,
     reduction_note=(
         'With integer labels `"mean"` divides by Σ_n w_{y_n} over the samples not ignored (N '
         "without `class_weights`), as PyTorch; with probability targets it divides by N, also "
         "with `class_weights`, as PyTorch. `weights=` multiplies each sample's share."
+    ),
+    empty_mean=_empty_label_mean,
+    plot=Plot(
+        curve=_logit_curve(tuple(Series(f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3))),
+        explore={"label_smoothing": (0.0, 0.5)},
+    ),
+    checks=Checks(
+        variants=_CE_VARIANTS,
+        extremes=(
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]]),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]]),
+        ),
+        invalid=(
+            Invalid({"label_smoothing": 1.2}, ValueError, "label_smoothing must be in [0, 1]"),
+            Invalid({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+            Invalid({"class_weights": [1.0, 2.0, -1.0, 1.0]}, ValueError, "class_weights must be >= 0"),
+            Invalid({"ignore_index": 1.5}, TypeError, "ignore_index must be an int or None"),
+            Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+        ),
     ),
 )
 def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=None, ignore_index=None):
@@ -408,22 +428,29 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
             'When every label equals `ignore_index`, PyTorch\'s `"mean"` is NaN; `lossref` raises.',
         ),
     ),
-    curve=Curve(
-        x_label="log-probability of the true class a_y",
-        grad_label="gradient ∂ℓ/∂a_y",
-        x_range=(-5.0, -0.01),
-        # two classes: the other log-probability is log(1 - e^{a_y})
-        args=lambda x: (np.stack([x, np.log(-np.expm1(x))], axis=-1), np.zeros(x.shape, dtype=np.int64)),
-        series=(("w_y = 1", {}, {}), ("w_y = 2", {}, {"class_weights": np.array([2.0, 1.0])})),
-        component=lambda g, args: g[..., 0],
-    ),
-    variants=({"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},),
-    extremes=(([[[-1e4, -1e-300, 0.0], [-745.0, 0.0, -1e300]], [0, 2]], {}),),
-    invalid=(
-        ({"class_weights": [1.0]}, ValueError, "class_weights must have shape (4,)"),
-        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
-    ),
     empty_mean=_empty_label_mean,
+    plot=Plot(
+        curve=Curve(
+            x_label="log-probability of the true class a_y",
+            grad_label="gradient ∂ℓ/∂a_y",
+            x_range=(-5.0, -0.01),
+            # two classes: the other log-probability is log(1 - e^{a_y})
+            args=lambda x: (np.stack([x, np.log(-np.expm1(x))], axis=-1), np.zeros(x.shape, dtype=np.int64)),
+            series=(
+                Series("w_y = 1", {}, {}),
+                Series("w_y = 2", {}, {"class_weights": np.array([2.0, 1.0])}),
+            ),
+            component=lambda g, args: g[..., 0],
+        ),
+    ),
+    checks=Checks(
+        variants=({"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},),
+        extremes=(Extreme([[[-1e4, -1e-300, 0.0], [-745.0, 0.0, -1e300]], [0, 2]]),),
+        invalid=(
+            Invalid({"class_weights": [1.0]}, ValueError, "class_weights must have shape (4,)"),
+            Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+        ),
+    ),
 )
 def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
     """Negative log-likelihood: picks minus the log-probability of each label.
@@ -458,7 +485,6 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
 
 
 @elementwise_loss(
-    explore={"gamma": (0.0, 5.0), "alpha": (0.05, 0.95)},
     family="classification",
     formula=(
         r"\ell(z, y) = \alpha_t\,(1 - p_t)^{\gamma}\, \mathrm{BCE}(z, y) \quad (= -\alpha_t\,(1 - p_t)^{\gamma} \log p_t \text{ for } y \in \{0, 1\})",
@@ -491,20 +517,27 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
             "returns the finite limit (0). Checked with torchvision's formula in PyTorch.",
         ),
     ),
-    curve=_binary_curve(
-        "logit z (target y = 1)",
-        (-5.0, 5.0),
-        series=tuple((f"γ = {g:g}", {"y": 1.0}, {"gamma": g, "alpha": None}) for g in (0.0, 0.5, 2.0, 5.0)),
+    plot=Plot(
+        curve=_binary_curve(
+            "logit z (target y = 1)",
+            (-5.0, 5.0),
+            series=tuple(
+                Series(f"γ = {g:g}", {"y": 1.0}, {"gamma": g, "alpha": None}) for g in (0.0, 0.5, 2.0, 5.0)
+            ),
+        ),
+        explore={"gamma": (0.0, 5.0), "alpha": (0.05, 0.95)},
     ),
-    variants=({"gamma": 0.0, "alpha": None}, {"gamma": 0.5}, {"gamma": 5.0, "alpha": 0.75}),
-    extremes=(
-        ([[1e4, -1e4, 1e4, -1e4, 0.0, 30.0], [1.0, 0.0, 0.0, 1.0, 1.0, 0.3]], {}),
-        ([[1e4, -1e4, 1e4, -1e4, 40.0], [1.0, 0.0, 0.0, 1.0, 1.0]], {"gamma": 0.5}),
-        ([[1e4, -1e4, 1e4, -1e4], [1.0, 0.0, 0.0, 1.0]], {"gamma": 0.0, "alpha": None}),
-    ),
-    invalid=(
-        ({"gamma": -1.0}, ValueError, "gamma must be >= 0"),
-        ({"alpha": 1.5}, ValueError, "alpha must be in [0, 1]"),
+    checks=Checks(
+        variants=({"gamma": 0.0, "alpha": None}, {"gamma": 0.5}, {"gamma": 5.0, "alpha": 0.75}),
+        extremes=(
+            Extreme([[1e4, -1e4, 1e4, -1e4, 0.0, 30.0], [1.0, 0.0, 0.0, 1.0, 1.0, 0.3]]),
+            Extreme([[1e4, -1e4, 1e4, -1e4, 40.0], [1.0, 0.0, 0.0, 1.0, 1.0]], {"gamma": 0.5}),
+            Extreme([[1e4, -1e4, 1e4, -1e4], [1.0, 0.0, 0.0, 1.0]], {"gamma": 0.0, "alpha": None}),
+        ),
+        invalid=(
+            Invalid({"gamma": -1.0}, ValueError, "gamma must be >= 0"),
+            Invalid({"alpha": 1.5}, ValueError, "alpha must be in [0, 1]"),
+        ),
     ),
 )
 def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
@@ -554,7 +587,6 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
 
 
 @class_axis_loss(
-    explore={"label_smoothing": (0.0, 0.5)},
     family="classification",
     formula=softmax_cross_entropy.meta.formula[0],
     gradient=softmax_cross_entropy.meta.gradient[0],
@@ -570,23 +602,28 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     },
     references=softmax_cross_entropy.meta.references,
     differences=_CE_LABEL_DIFFERENCES,
-    curve=softmax_cross_entropy.meta.plot.curve,
-    variants=_CE_VARIANTS,
-    extremes=(
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]], {}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
-    ),
-    invalid=(
-        ({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 1]"),
-        ({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
-        ({"ignore_index": "none"}, TypeError, "ignore_index must be an int or None"),
-        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
-    ),
-    empty_mean=_empty_label_mean,
     reduction_note=(
         '`"mean"` divides by Σ_n w_{y_n}, the class weights of the labels that are not '
         "ignored (N without `class_weights`), as PyTorch; with `weights=` each sample's "
         "share of that denominator is multiplied by its weight."
+    ),
+    empty_mean=_empty_label_mean,
+    plot=Plot(
+        curve=softmax_cross_entropy.meta.plot.curve,
+        explore={"label_smoothing": (0.0, 0.5)},
+    ),
+    checks=Checks(
+        variants=_CE_VARIANTS,
+        extremes=(
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]]),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
+        ),
+        invalid=(
+            Invalid({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 1]"),
+            Invalid({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+            Invalid({"ignore_index": "none"}, TypeError, "ignore_index must be an int or None"),
+            Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+        ),
     ),
 )
 def sparse_categorical_cross_entropy(
@@ -632,7 +669,6 @@ def _focal_alpha(alpha, num_classes):
 
 
 @class_axis_loss(
-    explore={"gamma": (0.0, 5.0)},
     family="classification",
     formula=r"\ell(z, y) = -\alpha_y\,(1 - p_y)^{\gamma} \log p_y, \qquad p = \mathrm{softmax}(z)",
     gradient=r"\frac{\partial \ell}{\partial z} = \alpha_y\,(1 - p_y)^{\gamma} \Big(1 - \gamma\, \frac{p_y \log p_y}{1 - p_y}\Big)(p - e_y)",
@@ -655,34 +691,44 @@ def _focal_alpha(alpha, num_classes):
             "is not installed, so the test checks `lossref`'s side against a transcription.)",
         ),
     ),
-    curve=_logit_curve(tuple((f"γ = {g:g}", {}, {"gamma": g}) for g in (0.0, 0.5, 2.0, 5.0))),
-    variants=(
-        {"gamma": 0.0},
-        {"gamma": 0.5, "alpha": 0.25},
-        {"gamma": 5.0, "alpha": np.array([0.5, 2.0, 1.0, 3.0])},
-    ),
-    extremes=(
-        (
-            [
-                [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
-                [0, 0, 2, 0, 0],
-            ],
-            {},
-        ),
-        (
-            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]], [0, 0, 0, 1]],
-            {"gamma": 0.5},
-        ),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"gamma": 0.0, "alpha": [0.5, 2.0, 1.0]}),
-    ),
-    invalid=(
-        ({"gamma": -0.5}, ValueError, "gamma must be >= 0"),
-        ({"alpha": -1.0}, ValueError, "alpha must be >= 0"),
-        ({"alpha": [1.0, 2.0]}, ValueError, "alpha must have shape (4,)"),
-    ),
     reduction_note=(
         '`"mean"` divides by the number of samples N (by Σw with `weights=`), also with '
         "per-class α: not by Σ α_{y_n} as class-weighted cross-entropy does."
+    ),
+    plot=Plot(
+        curve=_logit_curve(tuple(Series(f"γ = {g:g}", {}, {"gamma": g}) for g in (0.0, 0.5, 2.0, 5.0))),
+        explore={"gamma": (0.0, 5.0)},
+    ),
+    checks=Checks(
+        variants=(
+            {"gamma": 0.0},
+            {"gamma": 0.5, "alpha": 0.25},
+            {"gamma": 5.0, "alpha": np.array([0.5, 2.0, 1.0, 3.0])},
+        ),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, -1e4, 0.0],
+                        [-1e4, 1e4, 1e4],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [-745.0, 0.0, 0.0],
+                    ],
+                    [0, 0, 2, 0, 0],
+                ]
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]], [0, 0, 0, 1]],
+                {"gamma": 0.5},
+            ),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"gamma": 0.0, "alpha": [0.5, 2.0, 1.0]}),
+        ),
+        invalid=(
+            Invalid({"gamma": -0.5}, ValueError, "gamma must be >= 0"),
+            Invalid({"alpha": -1.0}, ValueError, "alpha must be >= 0"),
+            Invalid({"alpha": [1.0, 2.0]}, ValueError, "alpha must have shape (4,)"),
+        ),
     ),
 )
 def softmax_focal(logits, labels, *, gamma=2.0, alpha=None):
@@ -779,48 +825,54 @@ _COUNTS = np.array([5000, 500, 50])
             "each batch's class mix; `class_balanced` divides by N, as Cui et al. The sums agree.",
         ),
     ),
-    curve=_logit_curve(
-        (
-            ("y = class 0 (n = 5000)", {"y": 0}, {"samples_per_class": _COUNTS}),
-            ("y = class 1 (n = 500)", {"y": 1}, {"samples_per_class": _COUNTS}),
-            ("y = class 2 (n = 50)", {"y": 2}, {"samples_per_class": _COUNTS}),
-            ("y = class 2, focal γ = 2", {"y": 2}, {"samples_per_class": _COUNTS, "base": "focal"}),
-        )
-    ),
     required={"samples_per_class": np.array([2000, 300, 40, 5])},
-    variants=(
-        {"beta": 0.99},
-        {"beta": 0.0},
-        {"base": "sigmoid"},
-        {"base": "focal", "beta": 0.999},
-        {"base": "focal", "gamma": 0.5},
-    ),
-    extremes=(
-        (
-            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]],
-            {"samples_per_class": [10**6, 10, 1]},
-        ),
-        (
-            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
-            {"samples_per_class": [10**6, 10, 1], "base": "sigmoid", "beta": 0.999999},
-        ),
-        (
-            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
-            {"samples_per_class": [10**6, 10, 1], "base": "focal", "gamma": 0.5},
-        ),
-    ),
-    invalid=(
-        ({"samples_per_class": [5, 3]}, ValueError, "samples_per_class must have shape (4,)"),
-        ({"samples_per_class": [5, 3, 0, 1]}, ValueError, "samples_per_class must be > 0"),
-        ({"samples_per_class": None}, TypeError, "samples_per_class must be an array of real numbers"),
-        ({"beta": 1.0}, ValueError, "beta must be in [0, 1)"),
-        ({"base": "hinge"}, ValueError, "base must be one of 'softmax', 'sigmoid', 'focal'"),
-        ({"base": "focal", "gamma": -1.0}, ValueError, "gamma must be >= 0"),
-    ),
     reduction_note=(
         '`"mean"` divides by the number of samples N (by Σw with `weights=`), as Cui et al.: '
         "not by Σ_n w_{y_n} as PyTorch's class-weighted `CrossEntropyLoss`. The class weights "
         "sum to C, so they average 1 over the classes, not over the samples."
+    ),
+    plot=Plot(
+        curve=_logit_curve(
+            (
+                Series("y = class 0 (n = 5000)", {"y": 0}, {"samples_per_class": _COUNTS}),
+                Series("y = class 1 (n = 500)", {"y": 1}, {"samples_per_class": _COUNTS}),
+                Series("y = class 2 (n = 50)", {"y": 2}, {"samples_per_class": _COUNTS}),
+                Series("y = class 2, focal γ = 2", {"y": 2}, {"samples_per_class": _COUNTS, "base": "focal"}),
+            )
+        ),
+    ),
+    checks=Checks(
+        variants=(
+            {"beta": 0.99},
+            {"beta": 0.0},
+            {"base": "sigmoid"},
+            {"base": "focal", "beta": 0.999},
+            {"base": "focal", "gamma": 0.5},
+        ),
+        extremes=(
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]],
+                {"samples_per_class": [10**6, 10, 1]},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+                {"samples_per_class": [10**6, 10, 1], "base": "sigmoid", "beta": 0.999999},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+                {"samples_per_class": [10**6, 10, 1], "base": "focal", "gamma": 0.5},
+            ),
+        ),
+        invalid=(
+            Invalid({"samples_per_class": [5, 3]}, ValueError, "samples_per_class must have shape (4,)"),
+            Invalid({"samples_per_class": [5, 3, 0, 1]}, ValueError, "samples_per_class must be > 0"),
+            Invalid(
+                {"samples_per_class": None}, TypeError, "samples_per_class must be an array of real numbers"
+            ),
+            Invalid({"beta": 1.0}, ValueError, "beta must be in [0, 1)"),
+            Invalid({"base": "hinge"}, ValueError, "base must be one of 'softmax', 'sigmoid', 'focal'"),
+            Invalid({"base": "focal", "gamma": -1.0}, ValueError, "gamma must be >= 0"),
+        ),
     ),
 )
 def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="softmax", gamma=2.0):
@@ -890,18 +942,24 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
     },
     references=("Bartlett, Jordan & McAuliffe, Convexity, Classification, and Risk Bounds (JASA 2006)",),
     differentiable=False,
-    curve=replace(
-        _logit_curve((("", {}, {}),)),
-        x_label="score of the true class s_y (other two scores = 0)",
-        grad_label="no gradient: ∂ℓ/∂s = 0 almost everywhere,\nundefined where the argmax changes;\n.grad raises",
-    ),
-    extremes=(
-        ([[[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [1e-300, 0.0, 0.0], [-1e8, 1e8, 1e8]], [0, 2, 0, 2]], {}),
-    ),
     reduction_note=(
         '`"mean"` is the error rate, the fraction of misclassified samples (scikit-learn\'s '
         '`zero_one_loss`); `"sum"` is their count (`normalize=False`). With `weights=`, '
         '`"mean"` is the weighted error rate Σ w_n ℓ_n / Σ w_n.'
+    ),
+    plot=Plot(
+        curve=replace(
+            _logit_curve((Series("", {}, {}),)),
+            x_label="score of the true class s_y (other two scores = 0)",
+            grad_label="no gradient: ∂ℓ/∂s = 0 almost everywhere,\nundefined where the argmax changes;\n.grad raises",
+        ),
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(
+                [[[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [1e-300, 0.0, 0.0], [-1e8, 1e8, 1e8]], [0, 2, 0, 2]]
+            ),
+        ),
     ),
 )
 def zero_one(scores, labels):

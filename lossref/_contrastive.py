@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_label_array, positive
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
 from ._domains import VECTORS, Domain
 from ._reductions import BATCH_MEAN
 
@@ -75,7 +75,6 @@ def _info_nce_curve_args(x):
 
 @class_axis_loss(
     family="ranking",
-    aliases=("NT-Xent", "CLIP loss", "SimCLR loss"),  # names readers search for
     formula=(
         r"\ell_i = -\log \frac{e^{s_{ii}}}{\sum_{j=1}^{N} e^{s_{ij}}} = \operatorname{LSE}_j(s_{ij}) - s_{ii}, \qquad s_{ij} = \frac{\cos(u_i, v_j)}{\tau}",
         r"\text{symmetric (CLIP): } \tfrac12\big(\ell_i^{\text{row}} + \ell_i^{\text{column}}\big); \quad \text{NT-Xent (SimCLR): the } 2N \text{ views, self excluded, averaged per pair}",
@@ -107,48 +106,56 @@ def _info_nce_curve_args(x):
             "denominator in both).",
         ),
     ),
-    curve=Curve(
-        x_label="angle θ, anchor 1 to its positive (rad)",
-        x_range=(0.0, np.pi),
-        args=lambda x: _info_nce_curve_args(x),
-        series=(
-            ("τ = 0.1", {}, {}),
-            ("τ = 0.5", {}, {"temperature": 0.5}),
-            ("τ = 1", {}, {"temperature": 1.0}),
-        ),
-        # each grid point is a batch of two pairs: plot anchor 1's loss and dℓ/dθ
-        component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
-        grad_label="dℓ/dθ (rotating anchor 1)",
-    ),
-    explore={"temperature": (0.02, 2.0, "log")},
-    variants=({"temperature": 0.5}, {"form": "symmetric"}, {"form": "nt_xent", "temperature": 0.2}),
-    # a tiny temperature (similarities of ±1000), huge vectors (squares overflow), parallel and
-    # opposite rows. (Tiny vectors, whose gradients are of order 1/‖x‖, are in the accuracy grid:
-    # finite differences cannot step them.)
-    extremes=(
-        (
-            [
-                [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]],
-                [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0], [3.0, -2.0, 0.5]],
-            ],
-            {"temperature": 1e-3},
-        ),
-        (
-            [
-                [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0]],
-                [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0]],
-            ],
-            {"form": "nt_xent", "temperature": 0.01},
-        ),
-        ([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]], {"form": "symmetric", "temperature": 0.05}),
-    ),
-    invalid=(
-        ({"temperature": 0.0}, ValueError, "temperature must be > 0"),
-        ({"form": "clip"}, ValueError, "form must be one of"),
-    ),
+    aliases=("NT-Xent", "CLIP loss", "SimCLR loss"),  # names readers search for
     differentiable=("anchors", "positives"),
     reduction=BATCH_MEAN,
     reduction_note='`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).',
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ, anchor 1 to its positive (rad)",
+            x_range=(0.0, np.pi),
+            args=lambda x: _info_nce_curve_args(x),
+            series=(
+                Series("τ = 0.1", {}, {}),
+                Series("τ = 0.5", {}, {"temperature": 0.5}),
+                Series("τ = 1", {}, {"temperature": 1.0}),
+            ),
+            # each grid point is a batch of two pairs: plot anchor 1's loss and dℓ/dθ
+            component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
+            grad_label="dℓ/dθ (rotating anchor 1)",
+        ),
+        explore={"temperature": (0.02, 2.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"temperature": 0.5}, {"form": "symmetric"}, {"form": "nt_xent", "temperature": 0.2}),
+        # a tiny temperature (similarities of ±1000), huge vectors (squares overflow), parallel and
+        # opposite rows. (Tiny vectors, whose gradients are of order 1/‖x‖, are in the accuracy grid:
+        # finite differences cannot step them.)
+        extremes=(
+            Extreme(
+                [
+                    [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]],
+                    [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0], [3.0, -2.0, 0.5]],
+                ],
+                {"temperature": 1e-3},
+            ),
+            Extreme(
+                [
+                    [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0]],
+                    [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0]],
+                ],
+                {"form": "nt_xent", "temperature": 0.01},
+            ),
+            Extreme(
+                [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]],
+                {"form": "symmetric", "temperature": 0.05},
+            ),
+        ),
+        invalid=(
+            Invalid({"temperature": 0.0}, ValueError, "temperature must be > 0"),
+            Invalid({"form": "clip"}, ValueError, "form must be one of"),
+        ),
+    ),
 )
 def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
     """InfoNCE / NT-Xent: each anchor must pick its own positive out of the batch.
@@ -285,29 +292,38 @@ def _n_pair_curve_args(x, length=1.0):
             "N-pair loss of raw embeddings (Sohn's, whose norm acts as an inverse temperature).",
         ),
     ),
-    curve=Curve(
-        x_label="angle θ, anchor 1 to its positive (rad)",
-        x_range=(0.0, np.pi),
-        args=_n_pair_curve_args,
-        series=(("‖f‖ = 1", {}, {}), ("‖f‖ = 2", {"length": 2.0}, {}), ("‖f‖ = 4", {"length": 4.0}, {})),
-        # each grid point is a batch of two pairs: plot anchor 1's loss and dℓ/dθ
-        component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
-        grad_label="dℓ/dθ (rotating anchor 1)",
-    ),
-    # similarities of ±1e4 (a saturated softmax), a zero row, a tiny row (its similarities are 0)
-    extremes=(
-        ([[[100.0, 0.0], [0.0, 100.0], [70.0, -70.0]], [[100.0, 1.0], [-100.0, 0.0], [0.0, 100.0]]], {}),
-        (
-            [
-                [[1e-200, 3e-200, 0.0], [0.0, 0.0, 0.0], [30.0, -30.0, 10.0]],
-                [[1.0, 2.0, 3.0], [3.0, -2.0, 0.5], [30.0, -30.0, 10.0]],
-            ],
-            {},
-        ),
-    ),
     differentiable=("anchors", "positives"),
     reduction=BATCH_MEAN,
     reduction_note='`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).',
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ, anchor 1 to its positive (rad)",
+            x_range=(0.0, np.pi),
+            args=_n_pair_curve_args,
+            series=(
+                Series("‖f‖ = 1", {}, {}),
+                Series("‖f‖ = 2", {"length": 2.0}, {}),
+                Series("‖f‖ = 4", {"length": 4.0}, {}),
+            ),
+            # each grid point is a batch of two pairs: plot anchor 1's loss and dℓ/dθ
+            component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
+            grad_label="dℓ/dθ (rotating anchor 1)",
+        ),
+    ),
+    checks=Checks(
+        # similarities of ±1e4 (a saturated softmax), a zero row, a tiny row (its similarities are 0)
+        extremes=(
+            Extreme(
+                [[[100.0, 0.0], [0.0, 100.0], [70.0, -70.0]], [[100.0, 1.0], [-100.0, 0.0], [0.0, 100.0]]]
+            ),
+            Extreme(
+                [
+                    [[1e-200, 3e-200, 0.0], [0.0, 0.0, 0.0], [30.0, -30.0, 10.0]],
+                    [[1.0, 2.0, 3.0], [3.0, -2.0, 0.5], [30.0, -30.0, 10.0]],
+                ]
+            ),
+        ),
+    ),
 )
 def n_pair(anchors, positives):
     """N-pair loss: each anchor must score its own positive above the other anchors' positives.
@@ -361,7 +377,7 @@ GROUP_LABEL = Domain(
     "integers ≥ 0, one per row: rows with equal labels are positives",
     _group_labels,
     _sample_group_labels,
-    invalid=((-1, ValueError, "must be >= 0"),),
+    invalid=(Invalid(-1, ValueError, "must be >= 0"),),
     stress=(0, 1),
 )
 
@@ -407,47 +423,51 @@ def _supcon_curve_args(x):
             "has no τ_base. With τ = τ_base the two agree when every anchor has a positive.",
         ),
     ),
-    curve=Curve(
-        x_label="angle θ, anchor to its positive (rad)",
-        x_range=(0.0, np.pi),
-        args=_supcon_curve_args,
-        series=(
-            ("τ = 0.1", {}, {}),
-            ("τ = 0.5", {}, {"temperature": 0.5}),
-            ("τ = 1", {}, {"temperature": 1.0}),
-        ),
-        # each grid point is a batch of three: plot the first row's loss and dℓ/dθ
-        component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
-        grad_label="dℓ/dθ (rotating the anchor)",
-    ),
-    explore={"temperature": (0.02, 2.0, "log")},
-    variants=({"temperature": 0.5},),
-    # τ = 1e-3 (similarities of ±1000), a huge row (its square overflows), an anchor alone in its class
-    extremes=(
-        (
-            [
-                [
-                    [1.0, 2.0, 3.0],
-                    [1e200, -1e200, 3e199],
-                    [3.0, 1.0, -2.0],
-                    [-1.0, 0.5, 2.0],
-                    [2.0, 4.0, 6.0],
-                ],
-                [0, 1, 0, 1, 2],
-            ],
-            {"temperature": 1e-3},
-        ),
-        ([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], [3, 3, 3, 5]], {"temperature": 0.05}),
-    ),
-    invalid=(({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
-    empty_mean=lambda features, labels, **_: (
-        "no two rows of labels are equal, so no anchor has a positive (another row with its label) "
-        "and none counts toward the mean; SupCon needs at least two rows of some class"
-    ),
     differentiable=("features",),
     reduction=BATCH_MEAN,
     reduction_note='`"mean"` divides by the number of anchors that have at least one positive '
     "(`weights=` is not supported: the rows are coupled).",
+    empty_mean=lambda features, labels, **_: (
+        "no two rows of labels are equal, so no anchor has a positive (another row with its label) "
+        "and none counts toward the mean; SupCon needs at least two rows of some class"
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ, anchor to its positive (rad)",
+            x_range=(0.0, np.pi),
+            args=_supcon_curve_args,
+            series=(
+                Series("τ = 0.1", {}, {}),
+                Series("τ = 0.5", {}, {"temperature": 0.5}),
+                Series("τ = 1", {}, {"temperature": 1.0}),
+            ),
+            # each grid point is a batch of three: plot the first row's loss and dℓ/dθ
+            component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
+            grad_label="dℓ/dθ (rotating the anchor)",
+        ),
+        explore={"temperature": (0.02, 2.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"temperature": 0.5},),
+        # τ = 1e-3 (similarities of ±1000), a huge row (its square overflows), an anchor alone in its class
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1.0, 2.0, 3.0],
+                        [1e200, -1e200, 3e199],
+                        [3.0, 1.0, -2.0],
+                        [-1.0, 0.5, 2.0],
+                        [2.0, 4.0, 6.0],
+                    ],
+                    [0, 1, 0, 1, 2],
+                ],
+                {"temperature": 1e-3},
+            ),
+            Extreme([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], [3, 3, 3, 5]], {"temperature": 0.05}),
+        ),
+        invalid=(Invalid({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
+    ),
 )
 def supervised_contrastive(features, labels, *, temperature=0.1):
     """Supervised contrastive loss (SupCon): every same-label row of the batch is a positive.

@@ -123,10 +123,6 @@ class Curve:
     y_limits: tuple | None = None
     argnum: int = 0
 
-    def __post_init__(self) -> None:
-        # written as plain triples or as Series: read by name everywhere
-        object.__setattr__(self, "series", tuple(Series(*row) for row in self.series))
-
 
 @dataclass(frozen=True)
 class Plot:
@@ -161,10 +157,6 @@ class Checks:
     invalid: tuple = ()
     kink_distance: Callable | None = None
     fd_step: Callable | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "extremes", tuple(Extreme(*row) for row in self.extremes))
-        object.__setattr__(self, "invalid", tuple(Invalid(*row) for row in self.invalid))
 
 
 @dataclass(frozen=True)
@@ -223,11 +215,6 @@ class Meta:
     empty_mean: Callable | None = None
     plot: Plot = field(default_factory=Plot)
     checks: Checks = field(default_factory=Checks)
-
-
-# flat fields still accepted by the decorators while the family modules move to the groups
-_PLOT_FIELDS = ("curve", "explore")
-_CHECK_FIELDS = ("variants", "extremes", "invalid", "kink_distance", "fd_step")
 
 
 class Loss:
@@ -403,12 +390,6 @@ def _same_shape(names: tuple[str, ...], arrays: list[np.ndarray]) -> None:
 
 
 def _register(layout: str, **meta_fields: Any) -> Callable[[Callable[..., tuple]], Loss]:
-    plot = {k: meta_fields.pop(k) for k in _PLOT_FIELDS if k in meta_fields}
-    checks = {k: meta_fields.pop(k) for k in _CHECK_FIELDS if k in meta_fields}
-    if plot:
-        meta_fields["plot"] = Plot(**plot)
-    if checks:
-        meta_fields["checks"] = Checks(**checks)
     meta = Meta(**meta_fields)
 
     def decorate(kernel: Callable[..., tuple]) -> Loss:

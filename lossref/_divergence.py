@@ -14,7 +14,7 @@ from ._checks import (
     positive,
     rows_sum_to_one,
 )
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
 from ._domains import (
     _DISTRIBUTION_ROWS,
     DISTRIBUTION,
@@ -40,14 +40,13 @@ _TARGET = Domain(
     _target,
     _sample_distribution,
     has_class_axis=True,
-    invalid=((1.5, ValueError, "must be probabilities in [0, 1]"),),
+    invalid=(Invalid(1.5, ValueError, "must be probabilities in [0, 1]"),),
     stress=_DISTRIBUTION_ROWS,
 )
 
 
 @class_axis_loss(
     family="divergence",
-    aliases=("KL divergence", "relative entropy"),  # names readers search for
     formula=r"\ell(a, q) = \mathrm{KL}(q \,\|\, p) = \sum_c q_c \left(\log q_c - a_c\right), \quad a = \log p,\ 0 \log 0 = 0",
     gradient=r"\frac{\partial \ell}{\partial a} = -q \qquad \left(\text{through } a = \operatorname{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = \big(\textstyle\sum_c q_c\big) p - q\right)",
     domain={"log_probs": LOG_PROBABILITY, "target": _TARGET},
@@ -73,25 +72,30 @@ _TARGET = Domain(
             'divided by C. `lossref`\'s `"mean"` is PyTorch\'s `"batchmean"`: the mean over rows.',
         ),
     ),
+    aliases=("KL divergence", "relative entropy"),  # names readers search for
     reduction_note='`"mean"` sums over the class axis and averages over the rows N: PyTorch\'s `"batchmean"`.',
-    curve=Curve(
-        x_label="logit z₁ of the prediction p = softmax([0, z₁])",
-        x_range=(-5.0, 5.0),
-        args=lambda x, q1=0.3: (
-            log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
-            np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+    plot=Plot(
+        curve=Curve(
+            x_label="logit z₁ of the prediction p = softmax([0, z₁])",
+            x_range=(-5.0, 5.0),
+            args=lambda x, q1=0.3: (
+                log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
+                np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+            ),
+            series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.1, 0.5, 0.9)),
+            # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
+            component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
+            grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
         ),
-        series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.1, 0.5, 0.9)),
-        # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
-        component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
-        grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
     ),
-    variants=({"log_target": True},),
-    extremes=(
-        ([[[-1e4, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1 - 1e-16, 1e-16]]], {}),
-        ([[[-1e4, 0.0], [-1e-16, -37.0]], [[-1e4, 0.0], [0.0, -800.0]]], {"log_target": True}),
+    checks=Checks(
+        variants=({"log_target": True},),
+        extremes=(
+            Extreme([[[-1e4, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1 - 1e-16, 1e-16]]]),
+            Extreme([[[-1e4, 0.0], [-1e-16, -37.0]], [[-1e4, 0.0], [0.0, -800.0]]], {"log_target": True}),
+        ),
+        invalid=(Invalid({"log_target": "yes"}, TypeError, "log_target must be True or False"),),
     ),
-    invalid=(({"log_target": "yes"}, TypeError, "log_target must be True or False"),),
 )
 def kl_div(log_probs, target, *, log_target=False):
     """Kullback–Leibler divergence KL(target ‖ prediction), prediction given as log-probabilities.
@@ -177,7 +181,6 @@ def _log_row(q1):
 
 @class_axis_loss(
     family="divergence",
-    aliases=("Jensen-Shannon divergence",),  # names readers search for
     formula=(
         r"\ell(a, b) = \mathrm{JS}(p, q) = \tfrac12\,\mathrm{KL}(p \,\|\, m) + \tfrac12\,\mathrm{KL}(q \,\|\, m), \quad p = e^{a},\ q = e^{b},\ m = \tfrac12 (p + q)",
         r"0 \le \ell \le \log 2 \ \text{(nats; divide by } \log 2 \text{ for bits)}",
@@ -210,25 +213,32 @@ def _log_row(q1):
             "value to compare.",
         ),
     ),
+    aliases=("Jensen-Shannon divergence",),  # names readers search for
     differentiable=("log_probs", "target_log_probs"),
     reduction_note='`"mean"` sums over the class axis and averages over the rows N, as `kl_div`.',
-    curve=Curve(
-        x_label="logit z₁ of the prediction p = softmax([0, z₁])",
-        x_range=(-8.0, 8.0),
-        args=lambda x, q1=0.3: (
-            log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
-            np.broadcast_to(_log_row(q1), x.shape + (2,)).copy(),
+    plot=Plot(
+        curve=Curve(
+            x_label="logit z₁ of the prediction p = softmax([0, z₁])",
+            x_range=(-8.0, 8.0),
+            args=lambda x, q1=0.3: (
+                log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
+                np.broadcast_to(_log_row(q1), x.shape + (2,)).copy(),
+            ),
+            series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.0, 0.5, 0.9)),
+            # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
+            component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
+            grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
         ),
-        series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.0, 0.5, 0.9)),
-        # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
-        component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
-        grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
     ),
-    extremes=(
-        # disjoint supports (JS = log 2), p within 1e-16 of one-hot, p = 0 exactly (a = -800)
-        (
-            [[[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]], [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]]],
-            {},
+    checks=Checks(
+        extremes=(
+            # disjoint supports (JS = log 2), p within 1e-16 of one-hot, p = 0 exactly (a = -800)
+            Extreme(
+                [
+                    [[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]],
+                    [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]],
+                ]
+            ),
         ),
     ),
 )
@@ -322,28 +332,31 @@ _LABELS_OR_TARGET = replace(LABELS_OR_DISTRIBUTION, sample=_sample_distribution,
         ),
     ),
     reduction_note='`"mean"` sums over the class axis and averages over the rows N.',
-    curve=Curve(
-        x_label="predicted p₁ (two classes: p = (1 − p₁, p₁))",
-        x_range=(0.03, 0.97),
-        args=lambda x, q1=1.0: (
-            np.stack([1 - x, x], axis=-1),
-            np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+    plot=Plot(
+        curve=Curve(
+            x_label="predicted p₁ (two classes: p = (1 − p₁, p₁))",
+            x_range=(0.03, 0.97),
+            args=lambda x, q1=1.0: (
+                np.stack([1 - x, x], axis=-1),
+                np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+            ),
+            series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
+            # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀, zero at p₁ = q₁
+            component=lambda g, args: g[..., 1] - g[..., 0],
+            grad_label="dℓ/dp₁ along p = (1 − p₁, p₁)",
+            y_limits=(0, 3.6),
         ),
-        series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
-        # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀, zero at p₁ = q₁
-        component=lambda g, args: g[..., 1] - g[..., 0],
-        grad_label="dℓ/dp₁ along p = (1 − p₁, p₁)",
-        y_limits=(0, 3.6),
     ),
-    extremes=(
-        (
-            [
-                [[1e-15, 1 - 1e-15, 0.0], [0.5, 0.5, 0.0], [1e-300, 0.25, 0.75]],
-                [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.25, 0.75]],
-            ],
-            {},
+    checks=Checks(
+        extremes=(
+            Extreme(
+                [
+                    [[1e-15, 1 - 1e-15, 0.0], [0.5, 0.5, 0.0], [1e-300, 0.25, 0.75]],
+                    [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.25, 0.75]],
+                ]
+            ),
+            Extreme([[[1e-15, 1 - 1e-15, 0.0], [1e-300, 0.25, 0.75], [1.0, 0.0, 0.0]], [0, 2, 0]]),
         ),
-        ([[[1e-15, 1 - 1e-15, 0.0], [1e-300, 0.25, 0.75], [1.0, 0.0, 0.0]], [0, 2, 0]], {}),
     ),
 )
 def cross_entropy(probs, target):
@@ -439,9 +452,7 @@ def _distillation(student_logits, teacher_logits, temperature):
 
 
 @class_axis_loss(
-    explore={"temperature": (1.0, 10.0)},
     family="divergence",
-    aliases=("distillation loss",),  # names readers search for
     formula=(
         r"\ell(z_s, z_t) = T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big), \quad p^{T} = \mathrm{softmax}(z / T)",
         r"\ell(z_s, z_t, y) = \alpha\, T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big) + (1 - \alpha)\, \mathrm{CE}\big(\mathrm{softmax}(z_s), y\big) \quad \text{(with labels)}",
@@ -458,47 +469,58 @@ def _distillation(student_logits, teacher_logits, temperature):
         "Keras": "no built-in loss (Keras' distillation example combines KLDivergence with a student loss)",
     },
     references=("Hinton, Vinyals & Dean, Distilling the Knowledge in a Neural Network (2015)",),
+    aliases=("distillation loss",),  # names readers search for
     reduction_note='`"mean"` sums over the class axis and averages over the rows N (PyTorch\'s `"batchmean"`).',
-    curve=Curve(
-        x_label="student logit z₁ (z_s = [0, z₁]; teacher z_t = [0, 2])",
-        x_range=(-6.0, 8.0),
-        args=lambda x: (
-            np.stack([np.zeros_like(x), x], axis=-1),
-            np.broadcast_to([0.0, 2.0], x.shape + (2,)).copy(),
+    plot=Plot(
+        curve=Curve(
+            x_label="student logit z₁ (z_s = [0, z₁]; teacher z_t = [0, 2])",
+            x_range=(-6.0, 8.0),
+            args=lambda x: (
+                np.stack([np.zeros_like(x), x], axis=-1),
+                np.broadcast_to([0.0, 2.0], x.shape + (2,)).copy(),
+            ),
+            series=tuple(Series(f"T = {t:g}", {}, {"temperature": t}) for t in (1.0, 2.0, 4.0, 8.0)),
+            component=lambda g, args: g[..., 1],
+            grad_label="gradient ∂ℓ/∂z₁",
         ),
-        series=tuple((f"T = {t:g}", {}, {"temperature": t}) for t in (1.0, 2.0, 4.0, 8.0)),
-        component=lambda g, args: g[..., 1],
-        grad_label="gradient ∂ℓ/∂z₁",
+        explore={"temperature": (1.0, 10.0)},
     ),
-    variants=({"temperature": 1.0}, {"temperature": 5.0}),
-    # (rows where student and teacher nearly agree are in the accuracy grid: there the gradient
-    # is below the finite differences' own error)
-    extremes=(
-        (
-            [
-                [[1e4, -1e4, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
-                [[-1e4, 1e4, 0.0], [0.0, 0.0, 0.0], [2.0, -1.0, 0.5]],
-            ],
-            {},
+    checks=Checks(
+        variants=({"temperature": 1.0}, {"temperature": 5.0}),
+        # (rows where student and teacher nearly agree are in the accuracy grid: there the gradient
+        # is below the finite differences' own error)
+        extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+                    [[-1e4, 1e4, 0.0], [0.0, 0.0, 0.0], [2.0, -1.0, 0.5]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
+                    [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]],
+                ],
+                {"temperature": 4.0, "labels": np.array([1, 0, 2]), "alpha": 0.3},
+            ),
+            # huge T: T²·KL → ½ Var(z_s − z_t), from a KL of 1e-30 (which cancels in KL = log Σ − Σ)
+            # and a T² that overflows (T = 1e155)
+            Extreme(
+                [[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]],
+                {"temperature": 1e15},
+            ),
+            Extreme(
+                [[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]],
+                {"temperature": 1e155},
+            ),
         ),
-        (
-            [
-                [[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
-                [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]],
-            ],
-            {"temperature": 4.0, "labels": np.array([1, 0, 2]), "alpha": 0.3},
+        invalid=(
+            Invalid({"temperature": 0.0}, ValueError, "temperature must be > 0"),
+            Invalid({"alpha": 1.5, "labels": [0, 1, 2]}, ValueError, "alpha must be in [0, 1]"),
+            Invalid({"labels": [0, 1]}, ValueError, "labels has shape (2,) but (3,) was expected"),
+            Invalid({"labels": [0, 1, 4]}, ValueError, "labels must be in [0, 4)"),
+            Invalid({"labels": [0.0, 1.0, 2.0]}, TypeError, "labels must be integer class indices"),
         ),
-        # huge T: T²·KL → ½ Var(z_s − z_t), from a KL of 1e-30 (which cancels in KL = log Σ − Σ)
-        # and a T² that overflows (T = 1e155)
-        ([[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]], {"temperature": 1e15}),
-        ([[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]], {"temperature": 1e155}),
-    ),
-    invalid=(
-        ({"temperature": 0.0}, ValueError, "temperature must be > 0"),
-        ({"alpha": 1.5, "labels": [0, 1, 2]}, ValueError, "alpha must be in [0, 1]"),
-        ({"labels": [0, 1]}, ValueError, "labels has shape (2,) but (3,) was expected"),
-        ({"labels": [0, 1, 4]}, ValueError, "labels must be in [0, 4)"),
-        ({"labels": [0.0, 1.0, 2.0]}, TypeError, "labels must be integer class indices"),
     ),
 )
 def knowledge_distillation(student_logits, teacher_logits, *, temperature=2.0, labels=None, alpha=0.5):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_float_array, non_negative
-from ._core import Curve, class_axis_loss, elementwise_loss
+from ._core import Checks, Curve, Extreme, Invalid, Plot, Series, class_axis_loss, elementwise_loss
 from ._domains import REAL, Domain
 from ._math import sigmoid, softplus, xlog1py, xlogy
 
@@ -26,7 +26,9 @@ FEATURES = Domain(
     _has_feature_axis,
     lambda rng, shape: rng.normal(scale=1.5, size=shape),
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),  # any real is valid; a row without a feature axis is not
+    invalid=(
+        Invalid(np.inf, ValueError, "contains inf"),
+    ),  # any real is valid; a row without a feature axis is not
     stress=((0.0, 0.0, 0.0), (1e-12, -1e-6, 1.0), (30.0, -1e4, 700.0), (-0.5, 2.0, 1e-300)),
 )
 # decoder outputs and data: probabilities for reconstruction="bce" (checked by the loss), reals for "mse"
@@ -35,7 +37,7 @@ RECONSTRUCTION = Domain(
     _has_feature_axis,
     lambda rng, shape: rng.uniform(0.05, 0.95, size=shape),
     has_class_axis=True,
-    invalid=((1.5, ValueError, "must be probabilities in [0, 1] with reconstruction='bce'"),),
+    invalid=(Invalid(1.5, ValueError, "must be probabilities in [0, 1] with reconstruction='bce'"),),
     stress=((1e-15, 0.5, 1 - 1e-15), (0.0, 1.0, 0.3), (0.25, 0.75, 1e-6)),
 )
 
@@ -81,26 +83,30 @@ def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
         "wasserstein_discriminator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
     },
     references=_GAN_REFERENCES,
-    curve=Curve(
-        x_label="discriminator logit on a fake sample d_f (d_r = 1)",
-        x_range=(-4.0, 4.0),
-        args=lambda x: (np.ones_like(x), x),
-        series=tuple((v, {}, {"variant": v}) for v in D_VARIANTS),
-        grad_label="gradient ∂ℓ_D/∂d_f",
-        argnum=1,
-    ),
-    variants=({"variant": "least_squares"}, {"variant": "wasserstein"}, {"variant": "hinge"}),
     differentiable=("real_logits", "fake_logits"),
-    kink_distance=_hinge_kinks,
-    extremes=(
-        ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0], [-1e4, 1e4, 0.0, -1e-300, 40.0, -745.0]], {}),
-        ([[1e8, -1e8, 1e-300, 3.0], [1e8, -1e8, 0.0, 2.5]], {"variant": "least_squares"}),
-        ([[1e8, -1e8, 1e-300, 3.0], [-1e8, 1e4, 0.0, -2.5]], {"variant": "wasserstein"}),
-        ([[1e4, -1e4, 0.5, 3.0], [-1e4, 1e4, -0.5, -2.5]], {"variant": "hinge"}),
-    ),
-    invalid=(({"variant": "wgan"}, ValueError, "variant must be one of"),),
     reduction_note='`"mean"` divides by the number of (real, fake) pairs N (by Σw with `weights=`): '
     "the mean over real samples plus the mean over fake samples.",
+    plot=Plot(
+        curve=Curve(
+            x_label="discriminator logit on a fake sample d_f (d_r = 1)",
+            x_range=(-4.0, 4.0),
+            args=lambda x: (np.ones_like(x), x),
+            series=tuple(Series(v, {}, {"variant": v}) for v in D_VARIANTS),
+            grad_label="gradient ∂ℓ_D/∂d_f",
+            argnum=1,
+        ),
+    ),
+    checks=Checks(
+        variants=({"variant": "least_squares"}, {"variant": "wasserstein"}, {"variant": "hinge"}),
+        extremes=(
+            Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0], [-1e4, 1e4, 0.0, -1e-300, 40.0, -745.0]]),
+            Extreme([[1e8, -1e8, 1e-300, 3.0], [1e8, -1e8, 0.0, 2.5]], {"variant": "least_squares"}),
+            Extreme([[1e8, -1e8, 1e-300, 3.0], [-1e8, 1e4, 0.0, -2.5]], {"variant": "wasserstein"}),
+            Extreme([[1e4, -1e4, 0.5, 3.0], [-1e4, 1e4, -0.5, -2.5]], {"variant": "hinge"}),
+        ),
+        invalid=(Invalid({"variant": "wgan"}, ValueError, "variant must be one of"),),
+        kink_distance=_hinge_kinks,
+    ),
 )
 def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
     """GAN discriminator (critic) loss on raw outputs for real and generated samples.
@@ -172,27 +178,31 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
         "least_squares_generator_loss, wasserstein_generator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
     },
     references=_GAN_REFERENCES,
-    curve=Curve(
-        x_label="discriminator logit on a fake sample d_f",
-        x_range=(-6.0, 6.0),
-        args=lambda x: (x,),
-        series=tuple((v, {}, {"variant": v}) for v in G_VARIANTS if v != "hinge"),
-        grad_label="gradient ∂ℓ_G/∂d_f (hinge = wasserstein)",
-        y_limits=(-6.0, 8.0),
+    plot=Plot(
+        curve=Curve(
+            x_label="discriminator logit on a fake sample d_f",
+            x_range=(-6.0, 6.0),
+            args=lambda x: (x,),
+            series=tuple(Series(v, {}, {"variant": v}) for v in G_VARIANTS if v != "hinge"),
+            grad_label="gradient ∂ℓ_G/∂d_f (hinge = wasserstein)",
+            y_limits=(-6.0, 8.0),
+        ),
     ),
-    variants=(
-        {"variant": "saturating"},
-        {"variant": "least_squares"},
-        {"variant": "wasserstein"},
-        {"variant": "hinge"},
+    checks=Checks(
+        variants=(
+            {"variant": "saturating"},
+            {"variant": "least_squares"},
+            {"variant": "wasserstein"},
+            {"variant": "hinge"},
+        ),
+        extremes=(
+            Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, -745.0]]),
+            Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, 745.0]], {"variant": "saturating"}),
+            Extreme([[1e4, -1e4, 2.0, 1e-300]], {"variant": "least_squares"}),
+            Extreme([[1e8, -1e8, 1e-300]], {"variant": "wasserstein"}),
+        ),
+        invalid=(Invalid({"variant": "minimax"}, ValueError, "variant must be one of"),),
     ),
-    extremes=(
-        ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, -745.0]], {}),
-        ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, 745.0]], {"variant": "saturating"}),
-        ([[1e4, -1e4, 2.0, 1e-300]], {"variant": "least_squares"}),
-        ([[1e8, -1e8, 1e-300]], {"variant": "wasserstein"}),
-    ),
-    invalid=(({"variant": "minimax"}, ValueError, "variant must be one of"),),
 )
 def gan_generator(fake_logits, *, variant="non_saturating"):
     """GAN generator loss on the discriminator's raw outputs for generated samples.
@@ -247,9 +257,7 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
 
 
 @class_axis_loss(
-    explore={"beta": (0.1, 5.0)},
     family="generative",
-    aliases=("ELBO", "VAE loss"),  # names readers search for
     formula=(
         r"\ell = \mathrm{rec}(\hat x, x) + \beta \cdot \tfrac12 \sum_{j} \big(\mu_j^2 + e^{s_j} - s_j - 1\big), \quad s_j = \log\sigma_j^2",
         r"\mathrm{rec}_{\mathrm{bce}} = -\sum_i \big[x_i \log \hat x_i + (1 - x_i)\log(1 - \hat x_i)\big]",
@@ -261,6 +269,7 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
     ),
     domain={"x_recon": RECONSTRUCTION, "x": RECONSTRUCTION, "mu": FEATURES, "log_var": FEATURES},
     use_case="Train a variational autoencoder with a diagonal Gaussian encoder and a standard normal prior.",
+    properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "F.binary_cross_entropy(x_recon, x, reduction='sum') "
         "- 0.5 * torch.sum(1 + log_var - mu**2 - log_var.exp()) (per batch: divide by N)",
@@ -271,50 +280,56 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
         "Rezende, Mohamed & Wierstra, Stochastic Backpropagation and Approximate Inference in Deep Generative Models (2014)",
         "Higgins et al., beta-VAE: Learning Basic Visual Concepts with a Constrained Variational Framework (2017)",
     ),
-    curve=Curve(
-        x_label="latent mean μ (one latent, log σ² = 0; x̂ = x)",
-        x_range=(-3.0, 3.0),
-        args=lambda x: (
-            np.full(x.shape + (1,), 0.5),
-            np.full(x.shape + (1,), 0.5),
-            x[..., None],
-            np.zeros(x.shape + (1,)),
-        ),
-        series=tuple((f"β = {b:g}", {}, {"beta": b, "reconstruction": "mse"}) for b in (0.5, 1.0, 4.0)),
-        component=lambda g, args: g[..., 0],
-        grad_label="gradient ∂ℓ/∂μ = βμ",
-        argnum=2,
-    ),
-    properties=("non_negative", "convex", "smooth"),
-    variants=({"reconstruction": "mse"}, {"beta": 4.0}, {"beta": 0.0, "reconstruction": "mse"}),
+    aliases=("ELBO", "VAE loss"),  # names readers search for
     differentiable=("x_recon", "mu", "log_var"),
-    fd_step=lambda **hyper: 1e-5,
-    extremes=(
-        (
-            [
-                [[1e-3, 1 - 1e-3, 0.5], [0.3, 0.7, 0.999]],
-                [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]],
-                [[1e8, -1e-300, 0.0], [30.0, 0.0, -1e4]],
-                [[700.0, -1e4, 1e-12], [-745.0, 0.0, 30.0]],
-            ],
-            {},
-        ),
-        (
-            [
-                [[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]],
-                [[-1e8, 1e8, 0.0], [0.0, 3.0, 2.0]],
-                [[1e8, 0.0, 1.0], [1.0, 2.0, 3.0]],
-                [[700.0, -1e4, 0.0], [1e-12, -1e-12, 5.0]],
-            ],
-            {"reconstruction": "mse", "beta": 4.0},
-        ),
-    ),
-    invalid=(
-        ({"beta": -1.0}, ValueError, "beta must be >= 0"),
-        ({"reconstruction": "l1"}, ValueError, "reconstruction must be one of"),
-    ),
     reduction_note='`"mean"` divides by the number of samples N (rows; by Σw with `weights=`); '
     "within a sample both terms are *summed* over their dimensions.",
+    plot=Plot(
+        curve=Curve(
+            x_label="latent mean μ (one latent, log σ² = 0; x̂ = x)",
+            x_range=(-3.0, 3.0),
+            args=lambda x: (
+                np.full(x.shape + (1,), 0.5),
+                np.full(x.shape + (1,), 0.5),
+                x[..., None],
+                np.zeros(x.shape + (1,)),
+            ),
+            series=tuple(
+                Series(f"β = {b:g}", {}, {"beta": b, "reconstruction": "mse"}) for b in (0.5, 1.0, 4.0)
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="gradient ∂ℓ/∂μ = βμ",
+            argnum=2,
+        ),
+        explore={"beta": (0.1, 5.0)},
+    ),
+    checks=Checks(
+        variants=({"reconstruction": "mse"}, {"beta": 4.0}, {"beta": 0.0, "reconstruction": "mse"}),
+        extremes=(
+            Extreme(
+                [
+                    [[1e-3, 1 - 1e-3, 0.5], [0.3, 0.7, 0.999]],
+                    [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]],
+                    [[1e8, -1e-300, 0.0], [30.0, 0.0, -1e4]],
+                    [[700.0, -1e4, 1e-12], [-745.0, 0.0, 30.0]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]],
+                    [[-1e8, 1e8, 0.0], [0.0, 3.0, 2.0]],
+                    [[1e8, 0.0, 1.0], [1.0, 2.0, 3.0]],
+                    [[700.0, -1e4, 0.0], [1e-12, -1e-12, 5.0]],
+                ],
+                {"reconstruction": "mse", "beta": 4.0},
+            ),
+        ),
+        invalid=(
+            Invalid({"beta": -1.0}, ValueError, "beta must be >= 0"),
+            Invalid({"reconstruction": "l1"}, ValueError, "reconstruction must be one of"),
+        ),
+        fd_step=lambda **hyper: 1e-5,
+    ),
 )
 def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
     """Negative evidence lower bound of a VAE with a Gaussian encoder and an N(0, I) prior.
@@ -389,17 +404,21 @@ def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
         "Ho, Jain & Abbeel, Denoising Diffusion Probabilistic Models (2020)",
         "Sohl-Dickstein et al., Deep Unsupervised Learning using Nonequilibrium Thermodynamics (2015)",
     ),
-    curve=Curve(
-        x_label="predicted noise ε̂ (one feature)",
-        x_range=(-3.0, 3.0),
-        args=lambda x, eps=0.0: (x[..., None], np.full(x.shape + (1,), eps)),
-        series=tuple((f"ε = {e:g}", {"eps": e}, {}) for e in (-1.0, 0.0, 1.5)),
-        component=lambda g, args: g[..., 0],
-        grad_label="gradient ∂ℓ/∂ε̂",
-    ),
-    extremes=(([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]], {}),),
     reduction_note='`"mean"` divides by the number of samples N (rows; by Σw with `weights=`); '
     "each sample's loss is already the mean over its D features, so the total is the mean over all entries.",
+    plot=Plot(
+        curve=Curve(
+            x_label="predicted noise ε̂ (one feature)",
+            x_range=(-3.0, 3.0),
+            args=lambda x, eps=0.0: (x[..., None], np.full(x.shape + (1,), eps)),
+            series=tuple(Series(f"ε = {e:g}", {"eps": e}, {}) for e in (-1.0, 0.0, 1.5)),
+            component=lambda g, args: g[..., 0],
+            grad_label="gradient ∂ℓ/∂ε̂",
+        ),
+    ),
+    checks=Checks(
+        extremes=(Extreme([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]]),)
+    ),
 )
 def diffusion_noise_mse(noise_pred, noise):
     """DDPM's "simple" loss: squared error of the predicted noise, averaged over each sample's features.

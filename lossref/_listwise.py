@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_float_array
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
 from ._domains import Domain
 from ._math import log_softmax, sigmoid, softplus
 
@@ -20,7 +20,7 @@ SCORE_LISTS = Domain(
     _lists,
     lambda rng, shape: rng.normal(scale=2.0, size=shape),
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     # saturated and tied rows; a large common offset; two items close together far below the
     # top one, and a low item between two high ones (where one shared log-sum-exp frame loses
     # ε·|s| of absolute accuracy in a suffix)
@@ -42,7 +42,7 @@ RELEVANCE = Domain(
     _lists,
     lambda rng, shape: rng.integers(0, 5, size=shape).astype(float),  # graded relevance 0–4, with ties
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     # every order of three items, ties, and labels whose softmax saturates
     stress=(
         (2.0, 1.0, 0.0),
@@ -100,43 +100,46 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
             "y = 1/n; labels that merely sum to 1 still give different values.",
         ),
     ),
-    curve=Curve(
-        x_label=_X_LABEL,
-        x_range=(-4.0, 6.0),
-        args=_three_items,
-        series=(
-            ("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
-            ("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
-            ("y = (1, 1, 0)", {"labels": (1.0, 1.0, 0.0)}, {}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂s₁",
-    ),
-    # saturated scores and labels (softmax of ±1e4), ties, a large common offset
-    extremes=(
-        (
-            [
-                [
-                    [1e4, 0.0, -1e4],
-                    [-1e4, 0.0, 1e4],
-                    [1e4, 1e4, 0.0],
-                    [0.0, 0.0, 0.0],
-                    [40.0, 0.0, 1.0],
-                    [10001.0, 1e4, 9999.5],
-                ],
-                [
-                    [1e4, 0.0, -1e4],
-                    [1e4, 0.0, -1e4],
-                    [1.0, 1.0, 0.0],
-                    [3.0, 0.0, 1.0],
-                    [0.0, 0.0, 0.0],
-                    [2.0, 1.0, 0.0],
-                ],
-            ],
-            {},
-        ),
-    ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label=_X_LABEL,
+            x_range=(-4.0, 6.0),
+            args=_three_items,
+            series=(
+                Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
+                Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
+                Series("y = (1, 1, 0)", {"labels": (1.0, 1.0, 0.0)}, {}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂s₁",
+        ),
+    ),
+    checks=Checks(
+        # saturated scores and labels (softmax of ±1e4), ties, a large common offset
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                    ],
+                    [
+                        [1e4, 0.0, -1e4],
+                        [1e4, 0.0, -1e4],
+                        [1.0, 1.0, 0.0],
+                        [3.0, 0.0, 1.0],
+                        [0.0, 0.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                    ],
+                ]
+            ),
+        ),
+    ),
 )
 def listnet(scores, labels):
     """ListNet (top-one): the cross-entropy from softmax(labels) to softmax(scores), per list.
@@ -219,46 +222,49 @@ def _suffix_log_odds(t):
             "item first, and returns the same value every time.",
         ),
     ),
-    curve=Curve(
-        x_label=_X_LABEL,
-        x_range=(-4.0, 6.0),
-        args=_three_items,
-        series=(
-            ("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
-            ("y = (1, 2, 0)", {"labels": (1.0, 2.0, 0.0)}, {}),
-            ("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂s₁",
-    ),
-    # saturated lists in and against the label order, tied labels and tied scores, a large
-    # common offset, and a low item between two high ones
-    extremes=(
-        (
-            [
-                [
-                    [1e4, 0.0, -1e4],
-                    [-1e4, 0.0, 1e4],
-                    [1e4, 1e4, 0.0],
-                    [0.0, 0.0, 0.0],
-                    [40.0, 0.0, 1.0],
-                    [10001.0, 1e4, 9999.5],
-                    [0.0, -1e4, 1e-3],
-                ],
-                [
-                    [2.0, 1.0, 0.0],
-                    [2.0, 1.0, 0.0],
-                    [1.0, 1.0, 0.0],
-                    [1.0, 1.0, 1.0],
-                    [0.0, 1.0, 2.0],
-                    [3.0, 0.0, 1.0],
-                    [2.0, 1.0, 0.0],
-                ],
-            ],
-            {},
-        ),
-    ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label=_X_LABEL,
+            x_range=(-4.0, 6.0),
+            args=_three_items,
+            series=(
+                Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
+                Series("y = (1, 2, 0)", {"labels": (1.0, 2.0, 0.0)}, {}),
+                Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂s₁",
+        ),
+    ),
+    checks=Checks(
+        # saturated lists in and against the label order, tied labels and tied scores, a large
+        # common offset, and a low item between two high ones
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                        [0.0, -1e4, 1e-3],
+                    ],
+                    [
+                        [2.0, 1.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                        [1.0, 1.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [0.0, 1.0, 2.0],
+                        [3.0, 0.0, 1.0],
+                        [2.0, 1.0, 0.0],
+                    ],
+                ]
+            ),
+        ),
+    ),
 )
 def listmle(scores, labels):
     """ListMLE: the Plackett–Luce negative log-likelihood of the ranking given by the labels.

@@ -3,16 +3,24 @@
 import numpy as np
 
 from ._checks import non_negative
-from ._core import Curve, Difference, class_axis_loss, elementwise_loss
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Series,
+    class_axis_loss,
+    elementwise_loss,
+)
 from ._domains import CLASS_LABEL, LOGITS, MULTI_HOT, REAL, SIGN_LABEL
 from ._labels import _check_class_axis, _check_labels, _class_weights
 from ._math import sigmoid, softplus
 
 
 @elementwise_loss(
-    explore={"margin": (0.0, 3.0)},
     family="margin",
-    aliases=("SVM loss",),  # names readers search for
     formula=r"\ell(f, y) = \max(0,\ m - y f), \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -y & y f < m \\ 0 & y f \ge m \end{cases}",
     domain={"scores": REAL, "labels": SIGN_LABEL},
@@ -33,16 +41,22 @@ from ._math import sigmoid, softplus
             "every y = 0 term would be a constant m with zero gradient. Convert with 2y − 1.",
         ),
     ),
-    curve=Curve(
-        x_label="score f (label y = +1)",
-        x_range=(-3.0, 3.0),
-        args=lambda x: (x, np.ones_like(x)),
-        series=tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 2.0)),
+    aliases=("SVM loss",),  # names readers search for
+    plot=Plot(
+        curve=Curve(
+            x_label="score f (label y = +1)",
+            x_range=(-3.0, 3.0),
+            args=lambda x: (x, np.ones_like(x)),
+            series=tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 2.0)),
+        ),
+        explore={"margin": (0.0, 3.0)},
     ),
-    variants=({"margin": 0.0}, {"margin": 2.0}),
-    kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
-    extremes=(([[1e4, -1e4, 1e-300], [1.0, 1.0, -1.0]], {}),),
-    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+    checks=Checks(
+        variants=({"margin": 0.0}, {"margin": 2.0}),
+        extremes=(Extreme([[1e4, -1e4, 1e-300], [1.0, 1.0, -1.0]]),),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
+    ),
 )
 def hinge(scores, labels, *, margin=1.0):
     """Binary hinge loss on raw scores with ±1 labels.
@@ -69,7 +83,10 @@ def hinge(scores, labels, *, margin=1.0):
     return np.maximum(slack, 0.0), np.where(slack > 0, -labels, 0.0)
 
 
-def _margin_curve(series=(("", {}, {}),), x_range=(-3.0, 3.0), y_limits=None):
+_ONE_LINE = (Series("", {}, {}),)
+
+
+def _margin_curve(series=_ONE_LINE, x_range=(-3.0, 3.0), y_limits=None):
     """Plot against the margin y·f: label y = +1, so the score f is the margin."""
     return Curve(
         x_label="margin y·f (label y = +1)",
@@ -81,7 +98,6 @@ def _margin_curve(series=(("", {}, {}),), x_range=(-3.0, 3.0), y_limits=None):
 
 
 @elementwise_loss(
-    explore={"margin": (0.0, 3.0)},
     family="margin",
     formula=r"\ell(f, y) = \max(0,\ m - y f)^2, \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial f} = -2y\,\max(0,\ m - y f)",
@@ -104,15 +120,22 @@ def _margin_curve(series=(("", {}, {}),), x_range=(-3.0, 3.0), y_limits=None):
             "Keras maps {0, 1} labels to ±1 before squaring. `lossref` raises instead; convert with 2y − 1.",
         ),
     ),
-    curve=_margin_curve(tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 2.0)), y_limits=(0, 10)),
-    variants=({"margin": 0.0}, {"margin": 2.0}),
-    # C¹, but the second derivative jumps at y f = m, which spoils high-order finite differences
-    kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
-    extremes=(
-        ([[1e4, -1e4, 1e-300, 3.0, 1.0], [1.0, 1.0, -1.0, -1.0, 1.0]], {}),
-        ([[1e8, -1e8, 1e-12], [-1.0, -1.0, 1.0]], {"margin": 0.0}),
+    plot=Plot(
+        curve=_margin_curve(
+            tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 2.0)), y_limits=(0, 10)
+        ),
+        explore={"margin": (0.0, 3.0)},
     ),
-    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+    checks=Checks(
+        variants=({"margin": 0.0}, {"margin": 2.0}),
+        extremes=(
+            Extreme([[1e4, -1e4, 1e-300, 3.0, 1.0], [1.0, 1.0, -1.0, -1.0, 1.0]]),
+            Extreme([[1e8, -1e8, 1e-12], [-1.0, -1.0, 1.0]], {"margin": 0.0}),
+        ),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        # C¹, but the second derivative jumps at y f = m, which spoils high-order finite differences
+        kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
+    ),
 )
 def squared_hinge(scores, labels, *, margin=1.0):
     """Squared hinge loss on raw scores with ±1 labels: the hinge, squared.
@@ -164,7 +187,6 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
 
 
 @class_axis_loss(
-    explore={"margin": (0.0, 3.0)},
     family="margin",
     formula=(
         r"\ell_{\mathrm{CS}}(f, y) = w_y \max\big(0,\ m + \max_{j \ne y} f_j - f_y\big)^p \quad \text{(Crammer–Singer)}",
@@ -198,47 +220,52 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
             "instead of the largest wrong-class score, and its loss is larger than Crammer–Singer's.",
         ),
     ),
-    curve=Curve(
-        x_label="true-class score f_y (other scores 0, −0.5)",
-        grad_label="gradient ∂ℓ/∂f_y",
-        x_range=(-2.0, 2.5),
-        args=lambda x: (
-            np.stack([x, np.zeros_like(x), np.full_like(x, -0.5)], axis=-1),
-            np.zeros(x.shape, dtype=np.int64),
-        ),
-        series=(
-            ("Crammer–Singer", {}, {}),
-            ("Crammer–Singer, p = 2", {}, {"p": 2}),
-            ("Weston–Watkins", {}, {"variant": "weston_watkins"}),
-        ),
-        component=lambda g, args: g[..., 0],
-        y_limits=(0, 5),
-    ),
-    variants=(
-        {"p": 2},
-        {"margin": 0.5, "class_weights": np.array([0.5, 2.0, 1.0, 3.0])},
-        {"variant": "weston_watkins"},
-        {"variant": "weston_watkins", "p": 2, "margin": 2.0},
-        {"variant": "weston_watkins", "class_weights": np.array([0.5, 2.0, 1.0, 3.0]), "margin": 0.0},
-    ),
-    kink_distance=_multiclass_kinks,
     reduction_note='`"mean"` divides by the number of samples N (by Σw with `weights=`); '
     "`class_weights` scale each sample's loss but do not enter the denominator, as in PyTorch's "
     "`MultiMarginLoss` (unlike its `CrossEntropyLoss`, which divides by Σ w_y).",
-    extremes=(
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1.0, 2.0, 2.0], [40.0, 0.0, 1.0]], [0, 0, 0, 2]], {}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.0, -1e-300]], [0, 2, 1]], {"p": 2}),
-        (
-            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.5, -3.0]], [0, 0, 1]],
-            {"variant": "weston_watkins", "p": 2},
+    plot=Plot(
+        curve=Curve(
+            x_label="true-class score f_y (other scores 0, −0.5)",
+            grad_label="gradient ∂ℓ/∂f_y",
+            x_range=(-2.0, 2.5),
+            args=lambda x: (
+                np.stack([x, np.zeros_like(x), np.full_like(x, -0.5)], axis=-1),
+                np.zeros(x.shape, dtype=np.int64),
+            ),
+            series=(
+                Series("Crammer–Singer", {}, {}),
+                Series("Crammer–Singer, p = 2", {}, {"p": 2}),
+                Series("Weston–Watkins", {}, {"variant": "weston_watkins"}),
+            ),
+            component=lambda g, args: g[..., 0],
+            y_limits=(0, 5),
         ),
+        explore={"margin": (0.0, 3.0)},
     ),
-    invalid=(
-        ({"margin": -1.0}, ValueError, "margin must be >= 0"),
-        ({"variant": "ww"}, ValueError, "variant must be 'crammer_singer' or 'weston_watkins'"),
-        ({"p": 3}, ValueError, "p must be 1 or 2"),
-        ({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
-        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+    checks=Checks(
+        variants=(
+            {"p": 2},
+            {"margin": 0.5, "class_weights": np.array([0.5, 2.0, 1.0, 3.0])},
+            {"variant": "weston_watkins"},
+            {"variant": "weston_watkins", "p": 2, "margin": 2.0},
+            {"variant": "weston_watkins", "class_weights": np.array([0.5, 2.0, 1.0, 3.0]), "margin": 0.0},
+        ),
+        extremes=(
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1.0, 2.0, 2.0], [40.0, 0.0, 1.0]], [0, 0, 0, 2]]),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.0, -1e-300]], [0, 2, 1]], {"p": 2}),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.5, -3.0]], [0, 0, 1]],
+                {"variant": "weston_watkins", "p": 2},
+            ),
+        ),
+        invalid=(
+            Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),
+            Invalid({"variant": "ww"}, ValueError, "variant must be 'crammer_singer' or 'weston_watkins'"),
+            Invalid({"p": 3}, ValueError, "p must be 1 or 2"),
+            Invalid({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+            Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+        ),
+        kink_distance=_multiclass_kinks,
     ),
 )
 def multiclass_hinge(scores, labels, *, margin=1.0, variant="crammer_singer", p=1, class_weights=None):
@@ -336,29 +363,32 @@ def _multilabel_kinks(scores, targets):
             "scores, in which a class is a target or not; see the page for the conversion.",
         ),
     ),
-    curve=Curve(
-        x_label="target-class score f₀ (other scores 0, −1)",
-        grad_label="gradient ∂ℓ/∂f₀",
-        x_range=(-2.0, 2.5),
-        args=lambda x, t=(1.0, 0.0, 0.0): (
-            np.stack([x, np.zeros_like(x), -np.ones_like(x)], axis=-1),
-            np.broadcast_to(np.asarray(t), x.shape + (3,)),
+    plot=Plot(
+        curve=Curve(
+            x_label="target-class score f₀ (other scores 0, −1)",
+            grad_label="gradient ∂ℓ/∂f₀",
+            x_range=(-2.0, 2.5),
+            args=lambda x, t=(1.0, 0.0, 0.0): (
+                np.stack([x, np.zeros_like(x), -np.ones_like(x)], axis=-1),
+                np.broadcast_to(np.asarray(t), x.shape + (3,)),
+            ),
+            series=(
+                Series("targets {0}", {"t": (1.0, 0.0, 0.0)}, {}),
+                Series("targets {0, 1}", {"t": (1.0, 1.0, 0.0)}, {}),
+            ),
+            component=lambda g, args: g[..., 0],
         ),
-        series=(
-            ("targets {0}", {"t": (1.0, 0.0, 0.0)}, {}),
-            ("targets {0, 1}", {"t": (1.0, 1.0, 0.0)}, {}),
-        ),
-        component=lambda g, args: g[..., 0],
     ),
-    kink_distance=_multilabel_kinks,
-    extremes=(
-        (
-            [
-                [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0], [1e-300, 0.0, -1e-300]],
-                [[1.0, 0.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0]],
-            ],
-            {},
+    checks=Checks(
+        extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0], [1e-300, 0.0, -1e-300]],
+                    [[1.0, 0.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0]],
+                ]
+            ),
         ),
+        kink_distance=_multilabel_kinks,
     ),
 )
 def multilabel_margin(scores, targets):
@@ -420,8 +450,12 @@ def multilabel_margin(scores, targets):
             "the finite value (≈ −y f) and gradient (≈ −y).",
         ),
     ),
-    curve=_margin_curve(x_range=(-4.0, 4.0)),
-    extremes=(([[1e4, -1e4, 40.0, -40.0, 0.0, 1e-300, 700.0], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]], {}),),
+    plot=Plot(curve=_margin_curve(x_range=(-4.0, 4.0))),
+    checks=Checks(
+        extremes=(
+            Extreme([[1e4, -1e4, 40.0, -40.0, 0.0, 1e-300, 700.0], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]]),
+        ),
+    ),
 )
 def soft_margin(scores, labels):
     """Soft-margin (logistic) loss on raw scores with ±1 labels.
@@ -466,8 +500,10 @@ _EXP_LIMIT = 709.782712893384  # log of the largest float64: e^{-y f} overflows 
         "Freund & Schapire, A Decision-Theoretic Generalization of On-Line Learning and an Application to Boosting (1997)",
         "Friedman, Hastie & Tibshirani, Additive Logistic Regression (2000)",
     ),
-    curve=_margin_curve(x_range=(-2.0, 3.0)),
-    extremes=(([[705.0, -709.0, 1e4, -1e4, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0]], {}),),
+    plot=Plot(curve=_margin_curve(x_range=(-2.0, 3.0))),
+    checks=Checks(
+        extremes=(Extreme([[705.0, -709.0, 1e4, -1e4, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0]]),)
+    ),
 )
 def exponential(scores, labels):
     """Exponential loss on raw scores with ±1 labels (AdaBoost).
@@ -510,12 +546,16 @@ def exponential(scores, labels):
     references=(
         "Zhang, Solving Large Scale Linear Prediction Problems Using Stochastic Gradient Descent Algorithms (ICML 2004)",
     ),
-    curve=_margin_curve(x_range=(-3.0, 2.5)),
-    # C¹, but the second derivative jumps at y f = 1 and y f = -1
-    kink_distance=lambda scores, labels: np.minimum(
-        np.abs(1.0 - labels * scores), np.abs(1.0 + labels * scores)
+    plot=Plot(curve=_margin_curve(x_range=(-3.0, 2.5))),
+    checks=Checks(
+        extremes=(
+            Extreme([[1e4, -1e4, 1e8, -1e8, -1.0, 1.0, 1e-300], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]]),
+        ),
+        # C¹, but the second derivative jumps at y f = 1 and y f = -1
+        kink_distance=lambda scores, labels: np.minimum(
+            np.abs(1.0 - labels * scores), np.abs(1.0 + labels * scores)
+        ),
     ),
-    extremes=(([[1e4, -1e4, 1e8, -1e8, -1.0, 1.0, 1e-300], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]], {}),),
 )
 def modified_huber(scores, labels):
     """Modified Huber loss on raw scores with ±1 labels (scikit-learn's SGDClassifier).

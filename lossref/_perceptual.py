@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_float_array
-from ._core import Curve, class_axis_loss
+from ._core import Checks, Curve, Extreme, Invalid, Plot, Series, class_axis_loss
 from ._domains import Domain
 from .examples import EXAMPLE
 
@@ -22,7 +22,7 @@ IMAGES = Domain(
     _images,
     lambda rng, shape: rng.normal(size=shape),
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     stress=((0.0, 0.0, 0.0), (1.0, -2.0, 0.5), (30.0, -30.0, 1e-8), (1e-300, 0.0, -1e-300), (1e8, 1e8, -1e8)),
 )
 
@@ -54,7 +54,6 @@ def _curve_args(x):
 
 @class_axis_loss(
     family="generative",
-    aliases=("LPIPS",),  # names readers search for
     formula=(
         r"\ell = \sum_{l} \frac{w_l}{n_l} \lVert \phi_l(\hat y) - \phi_l(y) \rVert_2^2, \qquad n_l = \text{entries of layer } l \text{ per sample (} C_l H_l W_l \text{)}",
     ),
@@ -72,52 +71,70 @@ def _curve_args(x):
         "Johnson, Alahi & Fei-Fei, Perceptual Losses for Real-Time Style Transfer and Super-Resolution (ECCV 2016)",
         "Salimans et al., Improved Techniques for Training GANs (2016), feature matching",
     ),
-    curve=Curve(
-        x_label="ŷ₁: first of three pixels (target 0, 0, 0)",
-        x_range=(-4.0, 4.0),
-        args=_curve_args,
-        series=(
-            ("both layers", {}, {}),
-            ("edges only", {}, {"layer_weights": (1.0, 0.0)}),
-            ("tanh only", {}, {"layer_weights": (0.0, 1.0)}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂ŷ₁",
-    ),
-    variants=({"layer_weights": (0.25, 2.0)},),
-    # entries of 1e8 (tanh saturated: its derivative underflows to 0), 1e-300 and a zero row
-    extremes=(
-        (
-            [
-                [[1e8, -1e8, 3.0], [1e-300, 0.0, -1e-300], [0.0, 0.0, 0.0]],
-                [[0.0, 0.0, 0.0], [0.0, 1e-300, 0.0], [0.0, 0.0, 0.0]],
-            ],
-            {},
-        ),
-        ([[[30.0, -30.0, 1e-8, 0.5]], [[-30.0, 30.0, 0.0, 0.5]]], {"layer_weights": (0.0, 3.0)}),
-    ),
-    invalid=(
-        ({"layer_weights": (1.0, -1.0)}, ValueError, "layer_weights must be >= 0"),
-        ({"layer_weights": ("1", "2")}, TypeError, "layer_weights must be an array of real numbers"),
-        ({"layer_weights": (1.0 + 2.0j, 1.0)}, TypeError, "layer_weights must be an array of real numbers"),
-        ({"layer_weights": (np.nan, 1.0)}, ValueError, "layer_weights contains NaN"),
-        ({"layer_weights": [[1.0, 2.0], [3.0]]}, ValueError, "layer_weights is ragged"),
-        ({"feature_fn": lambda x: [x, x[:, :0]]}, ValueError, "feature_fn(y_pred) layer 1 is empty"),
-        (
-            {"feature_fn": lambda x: [x, np.full_like(x, np.inf)]},
-            ValueError,
-            "feature_fn(y_pred) layer 1 contains inf",
-        ),
-        ({"feature_fn": lambda x: [x, x * np.nan]}, ValueError, "feature_fn(y_pred) layer 1 contains NaN"),
-        (
-            {"layer_weights": (1.0,)},
-            ValueError,
-            "layer_weights has 1 entries but feature_fn returned 2 layers",
-        ),
-        ({"feature_fn": "vgg"}, TypeError, "feature_fn must be callable"),
-        ({"feature_fn": lambda x: x}, TypeError, "feature_fn must return a non-empty list of arrays"),
-    ),
+    aliases=("LPIPS",),  # names readers search for
     required={"feature_fn": EXAMPLE, "feature_vjp": EXAMPLE.vjp},
+    plot=Plot(
+        curve=Curve(
+            x_label="ŷ₁: first of three pixels (target 0, 0, 0)",
+            x_range=(-4.0, 4.0),
+            args=_curve_args,
+            series=(
+                Series("both layers", {}, {}),
+                Series("edges only", {}, {"layer_weights": (1.0, 0.0)}),
+                Series("tanh only", {}, {"layer_weights": (0.0, 1.0)}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂ŷ₁",
+        ),
+    ),
+    checks=Checks(
+        variants=({"layer_weights": (0.25, 2.0)},),
+        # entries of 1e8 (tanh saturated: its derivative underflows to 0), 1e-300 and a zero row
+        extremes=(
+            Extreme(
+                [
+                    [[1e8, -1e8, 3.0], [1e-300, 0.0, -1e-300], [0.0, 0.0, 0.0]],
+                    [[0.0, 0.0, 0.0], [0.0, 1e-300, 0.0], [0.0, 0.0, 0.0]],
+                ]
+            ),
+            Extreme([[[30.0, -30.0, 1e-8, 0.5]], [[-30.0, 30.0, 0.0, 0.5]]], {"layer_weights": (0.0, 3.0)}),
+        ),
+        invalid=(
+            Invalid({"layer_weights": (1.0, -1.0)}, ValueError, "layer_weights must be >= 0"),
+            Invalid(
+                {"layer_weights": ("1", "2")}, TypeError, "layer_weights must be an array of real numbers"
+            ),
+            Invalid(
+                {"layer_weights": (1.0 + 2.0j, 1.0)},
+                TypeError,
+                "layer_weights must be an array of real numbers",
+            ),
+            Invalid({"layer_weights": (np.nan, 1.0)}, ValueError, "layer_weights contains NaN"),
+            Invalid({"layer_weights": [[1.0, 2.0], [3.0]]}, ValueError, "layer_weights is ragged"),
+            Invalid(
+                {"feature_fn": lambda x: [x, x[:, :0]]}, ValueError, "feature_fn(y_pred) layer 1 is empty"
+            ),
+            Invalid(
+                {"feature_fn": lambda x: [x, np.full_like(x, np.inf)]},
+                ValueError,
+                "feature_fn(y_pred) layer 1 contains inf",
+            ),
+            Invalid(
+                {"feature_fn": lambda x: [x, x * np.nan]},
+                ValueError,
+                "feature_fn(y_pred) layer 1 contains NaN",
+            ),
+            Invalid(
+                {"layer_weights": (1.0,)},
+                ValueError,
+                "layer_weights has 1 entries but feature_fn returned 2 layers",
+            ),
+            Invalid({"feature_fn": "vgg"}, TypeError, "feature_fn must be callable"),
+            Invalid(
+                {"feature_fn": lambda x: x}, TypeError, "feature_fn must return a non-empty list of arrays"
+            ),
+        ),
+    ),
 )
 def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
     """Perceptual loss: weighted mean squared distances between the features of ŷ and of y.

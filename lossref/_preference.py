@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 
 from ._checks import in_open_unit_interval, non_negative, positive, real_scalar
-from ._core import Curve, Difference, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, elementwise_loss
 from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
 
@@ -22,7 +22,7 @@ SEQUENCE_LOG_PROB = Domain(
     # summed token log-probabilities of a response: well below 0, so a finite-difference
     # step never crosses into positive values
     lambda rng, shape: rng.uniform(-60.0, -1.0, size=shape),
-    invalid=((0.5, ValueError, "must be log-probabilities (<= 0)"),),
+    invalid=(Invalid(0.5, ValueError, "must be log-probabilities (<= 0)"),),
     # sums and differences of these are exact in float64, so h is exact: a saturated pair
     # (±1e4), a long response (−40), a short one and a certain one (0); four arguments make
     # 4⁴ points per hyperparameter variant
@@ -31,7 +31,6 @@ SEQUENCE_LOG_PROB = Domain(
 
 
 @elementwise_loss(
-    explore={"margin": (0.0, 3.0)},
     family="preference",
     formula=r"\ell(r_c, r_r) = -\log\sigma(r_c - r_r - m) = \mathrm{softplus}(r_r - r_c + m)",
     gradient=r"\frac{\partial \ell}{\partial r_c} = -\frac{\partial \ell}{\partial r_r} = -\sigma(r_r - r_c + m)",
@@ -48,20 +47,25 @@ SEQUENCE_LOG_PROB = Domain(
         "Ouyang et al., Training Language Models to Follow Instructions with Human Feedback (2022)",
         "Touvron et al., Llama 2: Open Foundation and Fine-Tuned Chat Models (2023)",
     ),
-    curve=Curve(
-        x_label="reward gap r_c − r_r",
-        x_range=(-6.0, 6.0),
-        args=lambda x: (x, np.zeros_like(x)),
-        series=tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 3.0)),
-        grad_label="gradient ∂ℓ/∂r_c (and ∂ℓ/∂r_r = −∂ℓ/∂r_c)",
-    ),
-    variants=({"margin": 1.0}, {"margin": 0.5}),
     differentiable=("chosen_rewards", "rejected_rewards"),
-    extremes=(
-        ([[1e4, -1e4, 1e8, 0.0, 1e-300, 40.0], [-1e4, 1e4, -1e8, 0.0, 0.0, 0.0]], {}),
-        ([[1e4, -1e4, 1.0, 700.0], [-1e4, 1e4, 0.0, -45.0]], {"margin": 1.0}),
+    plot=Plot(
+        curve=Curve(
+            x_label="reward gap r_c − r_r",
+            x_range=(-6.0, 6.0),
+            args=lambda x: (x, np.zeros_like(x)),
+            series=tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 3.0)),
+            grad_label="gradient ∂ℓ/∂r_c (and ∂ℓ/∂r_r = −∂ℓ/∂r_c)",
+        ),
+        explore={"margin": (0.0, 3.0)},
     ),
-    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+    checks=Checks(
+        variants=({"margin": 1.0}, {"margin": 0.5}),
+        extremes=(
+            Extreme([[1e4, -1e4, 1e8, 0.0, 1e-300, 40.0], [-1e4, 1e4, -1e8, 0.0, 0.0, 0.0]]),
+            Extreme([[1e4, -1e4, 1.0, 700.0], [-1e4, 1e4, 0.0, -45.0]], {"margin": 1.0}),
+        ),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+    ),
 )
 def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
     """Bradley–Terry pairwise loss of a reward model: −log σ(r_c − r_r − m).
@@ -93,9 +97,7 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
 
 
 @elementwise_loss(
-    explore={"beta": (0.02, 1.0, "log"), "label_smoothing": (0.0, 0.45)},
     family="preference",
-    aliases=("direct preference optimization",),  # names readers search for
     formula=(
         r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",
         r"\ell = (1-\varepsilon)\,\mathrm{softplus}(-\beta h) + \varepsilon\,\mathrm{softplus}(\beta h)",
@@ -133,44 +135,49 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
             'differences). Up to v0.28.0 `"sigmoid"` with `label_smoothing=ε` was `lossref`\'s cDPO.',
         ),
     ),
-    curve=Curve(
-        x_label="log-ratio margin h",
-        x_range=(-30.0, 30.0),
-        # policy log-probs shifted below 0; h = x exactly
-        args=lambda x: (x - 30.0, np.full_like(x, -30.0), np.full_like(x, -30.0), np.full_like(x, -30.0)),
-        series=(
-            ("β = 0.1", {}, {}),
-            ("β = 0.25", {}, {"beta": 0.25}),
-            ("β = 0.1, ε = 0.1", {}, {"label_smoothing": 0.1}),
-        ),
-        grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
-    ),
-    variants=({"beta": 0.5, "label_smoothing": 0.1}, {"beta": 1.0, "label_smoothing": 0.3}),
+    aliases=("direct preference optimization",),  # names readers search for
     differentiable=("policy_chosen_logps", "policy_rejected_logps"),
-    extremes=(
-        (
-            [
-                [-1e4, -1.0, -700.0, -5.0, -2.0],
-                [-1.0, -1e4, -0.5, -5.0, -2.0],
-                [-1.0, -1e4, -1e-300, 0.0, -1e4],
-                [-1e4, -1.0, -800.0, 0.0, -1e4],
-            ],
-            {},
+    plot=Plot(
+        curve=Curve(
+            x_label="log-ratio margin h",
+            x_range=(-30.0, 30.0),
+            # policy log-probs shifted below 0; h = x exactly
+            args=lambda x: (x - 30.0, np.full_like(x, -30.0), np.full_like(x, -30.0), np.full_like(x, -30.0)),
+            series=(
+                Series("β = 0.1", {}, {}),
+                Series("β = 0.25", {}, {"beta": 0.25}),
+                Series("β = 0.1, ε = 0.1", {}, {"label_smoothing": 0.1}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
         ),
-        (
-            [
-                [-1e4, -1.0, -700.0, -5.0],
-                [-1.0, -1e4, -0.5, -5.0],
-                [-1.0, -1e4, -1e-300, 0.0],
-                [-1e4, -1.0, -800.0, 0.0],
-            ],
-            {"beta": 1.0, "label_smoothing": 0.1},
-        ),
+        explore={"beta": (0.02, 1.0, "log"), "label_smoothing": (0.0, 0.45)},
     ),
-    invalid=(
-        ({"beta": 0.0}, ValueError, "beta must be > 0"),
-        ({"label_smoothing": 0.5}, ValueError, "label_smoothing must be in [0, 0.5)"),
-        ({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 0.5)"),
+    checks=Checks(
+        variants=({"beta": 0.5, "label_smoothing": 0.1}, {"beta": 1.0, "label_smoothing": 0.3}),
+        extremes=(
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0, -2.0],
+                    [-1.0, -1e4, -0.5, -5.0, -2.0],
+                    [-1.0, -1e4, -1e-300, 0.0, -1e4],
+                    [-1e4, -1.0, -800.0, 0.0, -1e4],
+                ]
+            ),
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0],
+                    [-1.0, -1e4, -0.5, -5.0],
+                    [-1.0, -1e4, -1e-300, 0.0],
+                    [-1e4, -1.0, -800.0, 0.0],
+                ],
+                {"beta": 1.0, "label_smoothing": 0.1},
+            ),
+        ),
+        invalid=(
+            Invalid({"beta": 0.0}, ValueError, "beta must be > 0"),
+            Invalid({"label_smoothing": 0.5}, ValueError, "label_smoothing must be in [0, 0.5)"),
+            Invalid({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 0.5)"),
+        ),
     ),
 )
 def dpo(
@@ -230,9 +237,7 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
 
 
 @elementwise_loss(
-    explore={"clip_eps": (0.05, 0.5)},
     family="preference",
-    aliases=("PPO", "clipped surrogate objective"),  # names readers search for
     formula=(
         r"\rho = e^{\log\pi_\theta(a|s) - \log\pi_{\mathrm{old}}(a|s)}",
         r"\ell = -\min\big(\rho A,\ \mathrm{clip}(\rho, 1-\epsilon, 1+\epsilon)\,A\big)",
@@ -249,33 +254,41 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
     references=(
         "Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017)",
     ),
-    curve=Curve(
-        x_label="log-ratio log π_θ − log π_old",
-        x_range=(-0.7, 0.7),
-        args=lambda x, A: (x, np.zeros_like(x), np.full_like(x, A)),
-        series=(
-            ("A = +1, ε = 0.2", {"A": 1.0}, {}),
-            ("A = −1, ε = 0.2", {"A": -1.0}, {}),
-            ("A = +1, ε = 0.1", {"A": 1.0}, {"clip_eps": 0.1}),
+    aliases=("PPO", "clipped surrogate objective"),  # names readers search for
+    plot=Plot(
+        curve=Curve(
+            x_label="log-ratio log π_θ − log π_old",
+            x_range=(-0.7, 0.7),
+            args=lambda x, A: (x, np.zeros_like(x), np.full_like(x, A)),
+            series=(
+                Series("A = +1, ε = 0.2", {"A": 1.0}, {}),
+                Series("A = −1, ε = 0.2", {"A": -1.0}, {}),
+                Series("A = +1, ε = 0.1", {"A": 1.0}, {"clip_eps": 0.1}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ",
         ),
-        grad_label="gradient ∂ℓ/∂log π_θ",
+        explore={"clip_eps": (0.05, 0.5)},
     ),
-    variants=({"clip_eps": 0.1},),
-    kink_distance=_ppo_kink_distance,
-    extremes=(
-        (
-            [
-                [0.0, -700.0, 5.0, -3.0, 1.0, 0.0],
-                [-700.0, 0.0, 5.0, -3.0, 1.1, -40.0],
-                [-1.0, 1e8, -1e8, 0.0, 2.0, 1e-300],
-            ],
-            {},
+    checks=Checks(
+        variants=({"clip_eps": 0.1},),
+        extremes=(
+            Extreme(
+                [
+                    [0.0, -700.0, 5.0, -3.0, 1.0, 0.0],
+                    [-700.0, 0.0, 5.0, -3.0, 1.1, -40.0],
+                    [-1.0, 1e8, -1e8, 0.0, 2.0, 1e-300],
+                ]
+            ),
+            Extreme(
+                [[0.0, -700.0, -0.5, 0.5], [-700.0, 0.0, 0.0, 0.0], [-1e-3, 1e8, -1e8, 1e8]],
+                {"clip_eps": 0.3},
+            ),
         ),
-        ([[0.0, -700.0, -0.5, 0.5], [-700.0, 0.0, 0.0, 0.0], [-1e-3, 1e8, -1e8, 1e8]], {"clip_eps": 0.3}),
-    ),
-    invalid=(
-        ({"clip_eps": 0.0}, ValueError, "clip_eps must be in (0, 1)"),
-        ({"clip_eps": 1.0}, ValueError, "clip_eps must be in (0, 1)"),
+        invalid=(
+            Invalid({"clip_eps": 0.0}, ValueError, "clip_eps must be in (0, 1)"),
+            Invalid({"clip_eps": 1.0}, ValueError, "clip_eps must be in (0, 1)"),
+        ),
+        kink_distance=_ppo_kink_distance,
     ),
 )
 def ppo_clip(log_probs, old_log_probs, advantages, *, clip_eps=0.2):

@@ -5,7 +5,17 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_float_array, flag, non_negative, positive, real_scalar
-from ._core import Curve, Difference, class_axis_loss, elementwise_loss
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Series,
+    class_axis_loss,
+    elementwise_loss,
+)
 from ._domains import BINARY_TARGET, REAL, SIGN_LABEL, VECTORS, Domain
 from ._math import sigmoid, softplus
 
@@ -74,7 +84,6 @@ def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
 
 
 @class_axis_loss(
-    explore={"margin": (-0.5, 0.9)},
     family="ranking",
     formula=(
         r"\ell(x_1, x_2, y) = \begin{cases} 1 - \cos(x_1, x_2) & y = +1 \\ \max\big(0,\ \cos(x_1, x_2) - m\big) & y = -1 \end{cases}",
@@ -125,51 +134,55 @@ def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
             "largest entry first and returns the cosine of any finite vectors.",
         ),
     ),
-    curve=Curve(
-        x_label="angle θ between x1 and x2 (radians)",  # x1 = (cos θ, sin θ), x2 = (1, 0)
-        x_range=(0.0, np.pi),
-        args=lambda x, y=1.0: (
-            np.stack([np.cos(x), np.sin(x)], axis=-1),
-            np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
-            np.full(x.shape, y),
-        ),
-        series=(
-            ("y = +1", {"y": 1.0}, {}),
-            ("y = −1, m = 0", {"y": -1.0}, {}),
-            ("y = −1, m = 0.5", {"y": -1.0}, {"margin": 0.5}),
-        ),
-        # dℓ/dθ = ∇ℓ · dx1/dθ with dx1/dθ = (−sin θ, cos θ)
-        component=lambda g, args: -g[..., 0] * args[0][..., 1] + g[..., 1] * args[0][..., 0],
-        grad_label="dℓ/dθ (rotating x1)",
-    ),
-    variants=({"margin": 0.5}, {"margin": -0.3}, {"eps": 0.0}),
-    kink_distance=_cosine_embedding_kink,
-    # entries whose squares overflow or underflow. (Zero and tiny x1, and parallel pairs, are in
-    # the accuracy grid: there the loss bends on a scale of √ε, or the gradient is below the
-    # finite differences' own error.)
-    extremes=(
-        (
-            [
-                [[1e200, -1e200, 3e199], [1e4, 1.0, -1e4], [1e4, 1.0, -1e4], [3.0, -2.0, 0.5]],
-                [[1.0, 2.0, -3.0], [1e-4, 2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]],
-                [1.0, -1.0, 1.0, -1.0],
-            ],
-            {},
-        ),
-        (
-            [
-                [[1e200, -1e200, 3e199], [1.0, 2.0, 3.0]],
-                [[1e-200, 2e-200, 3e-200], [3e-200, 2e-200, 1e-200]],
-                [-1.0, 1.0],
-            ],
-            {"margin": -0.5, "eps": 0.0},
-        ),
-    ),
-    invalid=(
-        ({"margin": 1.5}, ValueError, "margin must be in [-1, 1]"),
-        ({"eps": -1e-12}, ValueError, "eps must be >= 0"),
-    ),
     differentiable=("x1", "x2"),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ between x1 and x2 (radians)",  # x1 = (cos θ, sin θ), x2 = (1, 0)
+            x_range=(0.0, np.pi),
+            args=lambda x, y=1.0: (
+                np.stack([np.cos(x), np.sin(x)], axis=-1),
+                np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
+                np.full(x.shape, y),
+            ),
+            series=(
+                Series("y = +1", {"y": 1.0}, {}),
+                Series("y = −1, m = 0", {"y": -1.0}, {}),
+                Series("y = −1, m = 0.5", {"y": -1.0}, {"margin": 0.5}),
+            ),
+            # dℓ/dθ = ∇ℓ · dx1/dθ with dx1/dθ = (−sin θ, cos θ)
+            component=lambda g, args: -g[..., 0] * args[0][..., 1] + g[..., 1] * args[0][..., 0],
+            grad_label="dℓ/dθ (rotating x1)",
+        ),
+        explore={"margin": (-0.5, 0.9)},
+    ),
+    checks=Checks(
+        variants=({"margin": 0.5}, {"margin": -0.3}, {"eps": 0.0}),
+        # entries whose squares overflow or underflow. (Zero and tiny x1, and parallel pairs, are in
+        # the accuracy grid: there the loss bends on a scale of √ε, or the gradient is below the
+        # finite differences' own error.)
+        extremes=(
+            Extreme(
+                [
+                    [[1e200, -1e200, 3e199], [1e4, 1.0, -1e4], [1e4, 1.0, -1e4], [3.0, -2.0, 0.5]],
+                    [[1.0, 2.0, -3.0], [1e-4, 2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]],
+                    [1.0, -1.0, 1.0, -1.0],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e200, -1e200, 3e199], [1.0, 2.0, 3.0]],
+                    [[1e-200, 2e-200, 3e-200], [3e-200, 2e-200, 1e-200]],
+                    [-1.0, 1.0],
+                ],
+                {"margin": -0.5, "eps": 0.0},
+            ),
+        ),
+        invalid=(
+            Invalid({"margin": 1.5}, ValueError, "margin must be in [-1, 1]"),
+            Invalid({"eps": -1e-12}, ValueError, "eps must be >= 0"),
+        ),
+        kink_distance=_cosine_embedding_kink,
+    ),
 )
 def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
     """Cosine embedding loss (PyTorch's CosineEmbeddingLoss) for pairs labelled ±1.
@@ -221,7 +234,6 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
 
 
 @elementwise_loss(
-    explore={"margin": (0.0, 2.0)},
     family="ranking",
     formula=r"\ell(x_1, x_2, y) = \max\big(0,\ -y\,(x_1 - x_2) + m\big), \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial x_1} = -\frac{\partial \ell}{\partial x_2} = \begin{cases} -y & -y\,(x_1 - x_2) + m > 0 \\ 0 & \text{otherwise (0 at the kink)} \end{cases}",
@@ -247,21 +259,28 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
             "with zero gradient. `lossref` raises. Convert with 2y − 1.",
         ),
     ),
-    curve=Curve(
-        x_label="score difference x1 − x2 (label y = +1)",
-        x_range=(-3.0, 3.0),
-        args=lambda x: (x, np.zeros_like(x), np.ones_like(x)),
-        series=tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 0.5, 1.0)),
-        grad_label="gradient ∂ℓ/∂x1 (and ∂ℓ/∂x2 = −∂ℓ/∂x1)",
-    ),
-    variants=({"margin": 1.0}, {"margin": 0.1}),
     differentiable=("x1", "x2"),
-    kink_distance=lambda x1, x2, labels, margin=0.0: np.abs(margin - labels * (x1 - x2)),
-    extremes=(
-        ([[1e4, -1e4, 1e-300, 3.0, 1e8], [-1e4, 1e4, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0]], {}),
-        ([[1e4, 0.25, 2.0], [1e4, 0.5, -2.0], [1.0, -1.0, 1.0]], {"margin": 1.0}),
+    plot=Plot(
+        curve=Curve(
+            x_label="score difference x1 − x2 (label y = +1)",
+            x_range=(-3.0, 3.0),
+            args=lambda x: (x, np.zeros_like(x), np.ones_like(x)),
+            series=tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 0.5, 1.0)),
+            grad_label="gradient ∂ℓ/∂x1 (and ∂ℓ/∂x2 = −∂ℓ/∂x1)",
+        ),
+        explore={"margin": (0.0, 2.0)},
     ),
-    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+    checks=Checks(
+        variants=({"margin": 1.0}, {"margin": 0.1}),
+        extremes=(
+            Extreme(
+                [[1e4, -1e4, 1e-300, 3.0, 1e8], [-1e4, 1e4, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0]]
+            ),
+            Extreme([[1e4, 0.25, 2.0], [1e4, 0.5, -2.0], [1.0, -1.0, 1.0]], {"margin": 1.0}),
+        ),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        kink_distance=lambda x1, x2, labels, margin=0.0: np.abs(margin - labels * (x1 - x2)),
+    ),
 )
 def margin_ranking(x1, x2, labels, *, margin=0.0):
     """Margin ranking loss (PyTorch's MarginRankingLoss) on two scores and a ±1 label.
@@ -300,7 +319,7 @@ def margin_ranking(x1, x2, labels, *, margin=0.0):
 # values of σ (the full list made 1568 points and the slowest accuracy test of the suite)
 RANK_SCORES = replace(
     REAL,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     stress=(0.0, 1e-300, -1e-12, 1e-6, -0.5, 1.0, 30.0, -700.0, 1e4),
 )
 PAIR_PROBABILITY = Domain(
@@ -313,7 +332,6 @@ PAIR_PROBABILITY = Domain(
 
 
 @elementwise_loss(
-    explore={"sigma": (0.25, 4.0, "log")},
     family="ranking",
     formula=(
         r"\ell = -\bar P \log P - (1 - \bar P) \log(1 - P), \quad P = \sigma(z), \ z = \sigma_s\,(s_i - s_j)",
@@ -336,39 +354,43 @@ PAIR_PROBABILITY = Domain(
         "Burges, Shaked, Renshaw, Lazier, Deeds, Hamilton & Hullender, Learning to Rank using Gradient Descent (ICML 2005)",
         "Burges, From RankNet to LambdaRank to LambdaMART: An Overview (Microsoft Research, 2010)",
     ),
-    curve=Curve(
-        x_label="score difference s_i − s_j",
-        x_range=(-6.0, 6.0),
-        args=lambda x, target=1.0: (x, np.zeros_like(x), np.full_like(x, target)),
-        series=(
-            ("P̄ = 1 (i above j)", {"target": 1.0}, {}),
-            ("P̄ = ½ (a tie)", {"target": 0.5}, {}),
-            ("P̄ = 1, σ_s = 3", {"target": 1.0}, {"sigma": 3.0}),
-        ),
-        grad_label="gradient ∂ℓ/∂s_i (and ∂ℓ/∂s_j = −∂ℓ/∂s_i)",
-    ),
-    variants=({"sigma": 2.5},),
     differentiable=("scores_i", "scores_j"),
-    # saturated pairs both ways, differences of 2e8, ties with every target, soft targets
-    extremes=(
-        (
-            [
-                [1e4, -1e4, 1e4, 1e8, 0.0, 1e-300, 40.0, 3.0],
-                [-1e4, 1e4, -1e4, -1e8, 0.0, 0.0, 0.0, 3.0],
-                [1.0, 1.0, 0.0, 0.5, 0.5, 0.3, 1.0, 0.0],
-            ],
-            {},
-        ),
-        (
-            [[1e4, -1e4, 1.0, 700.0, 2.0], [-1e4, 1e4, 0.0, -45.0, 2.0], [0.0, 0.5, 1.0, 1.0, 1.0]],
-            {"sigma": 2.5},
-        ),
-    ),
-    invalid=(
-        ({"sigma": 0.0}, ValueError, "sigma must be > 0"),
-        ({"sigma": -1.0}, ValueError, "sigma must be > 0"),
-    ),
     reduction_note='`"mean"` divides by the number of pairs N (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label="score difference s_i − s_j",
+            x_range=(-6.0, 6.0),
+            args=lambda x, target=1.0: (x, np.zeros_like(x), np.full_like(x, target)),
+            series=(
+                Series("P̄ = 1 (i above j)", {"target": 1.0}, {}),
+                Series("P̄ = ½ (a tie)", {"target": 0.5}, {}),
+                Series("P̄ = 1, σ_s = 3", {"target": 1.0}, {"sigma": 3.0}),
+            ),
+            grad_label="gradient ∂ℓ/∂s_i (and ∂ℓ/∂s_j = −∂ℓ/∂s_i)",
+        ),
+        explore={"sigma": (0.25, 4.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"sigma": 2.5},),
+        # saturated pairs both ways, differences of 2e8, ties with every target, soft targets
+        extremes=(
+            Extreme(
+                [
+                    [1e4, -1e4, 1e4, 1e8, 0.0, 1e-300, 40.0, 3.0],
+                    [-1e4, 1e4, -1e4, -1e8, 0.0, 0.0, 0.0, 3.0],
+                    [1.0, 1.0, 0.0, 0.5, 0.5, 0.3, 1.0, 0.0],
+                ]
+            ),
+            Extreme(
+                [[1e4, -1e4, 1.0, 700.0, 2.0], [-1e4, 1e4, 0.0, -45.0, 2.0], [0.0, 0.5, 1.0, 1.0, 1.0]],
+                {"sigma": 2.5},
+            ),
+        ),
+        invalid=(
+            Invalid({"sigma": 0.0}, ValueError, "sigma must be > 0"),
+            Invalid({"sigma": -1.0}, ValueError, "sigma must be > 0"),
+        ),
+    ),
 )
 def ranknet(scores_i, scores_j, targets, *, sigma=1.0):
     """RankNet: cross-entropy between a target and the modelled probability that i ranks above j.
@@ -424,7 +446,7 @@ ROW_PAIR_LABEL = Domain(
     "{0, 1}, one per pair (1 = similar): the shape of embeddings_a without its last axis",
     _row_binary,
     lambda rng, shape: rng.integers(0, 2, size=shape[:-1]).astype(float),
-    invalid=((-1.0, ValueError, "must be 0 or 1"), (0.5, ValueError, "must be 0 or 1")),
+    invalid=(Invalid(-1.0, ValueError, "must be 0 or 1"), Invalid(0.5, ValueError, "must be 0 or 1")),
     stress=(0.0, 1.0),
 )
 
@@ -487,9 +509,7 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
 
 
 @class_axis_loss(
-    explore={"margin": (0.2, 3.0)},
     family="ranking",
-    aliases=("triplet loss",),  # names readers search for
     formula=(
         r"\ell(a, p, n) = \max\big(0,\ d(a, p) - d(a, n) + m\big)",
         r"d(u, v) = \lVert u - v + \varepsilon \rVert_p \quad (\varepsilon \text{ added to every entry})",
@@ -524,47 +544,52 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
             "distance `lossref`'s p = 1 uses.",
         ),
     ),
-    curve=Curve(
-        x_label="distance x from anchor to negative (positive at 1)",
-        x_range=(0.01, 3.5),  # from 0.01: at x = 0 the direction of a − n is ε's
-        # a = (0, 0), p = (1, 0), n = (0, x)
-        args=lambda x: (
-            np.zeros(x.shape + (2,)),
-            np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
-            np.stack([np.zeros_like(x), x], axis=-1),
-        ),
-        series=tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.5, 1.0, 2.0)),
-        # dℓ/dx = ∂ℓ/∂n₂ = −∂ℓ/∂a₂ (only a and n depend on x through d(a, n))
-        component=lambda g, args: -g[..., 1],
-        grad_label="dℓ/dx (moving the negative away)",
-    ),
-    variants=({"p": 1}, {"swap": True}, {"margin": 0.2, "p": 3, "eps": 0.0}),
-    kink_distance=_triplet_kink,
-    extremes=(
-        (
-            [
-                [[1e200, -1e200, 3e199], [1e-200, 3e-200, 0.0], [1e4, 1.0, -1e4], [1.0, 2.0, 3.0]],
-                [[1e200, -1e200, 3e199], [2e-200, 0.0, 1e-200], [1e4, 2.0, -1e4], [1.5, 2.0, 3.0]],
-                [[-1e200, 1e200, 0.0], [0.0, 0.0, 1e-200], [1e4, 1.0, -1e4 + 1.5], [1.0, 2.0, 6.0]],
-            ],
-            {},
-        ),
-        (
-            [
-                [[1e8, -1e8, 0.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]],
-                [[1e8, -1e8 + 3.0, 0.0], [2.0, 2.0, 3.0], [0.5, -0.5, 0.0]],
-                [[1e8, -1e8 + 2.0, 0.5], [1.0, 2.5, 3.0], [2.0, 0.0, 0.0]],
-            ],
-            {"swap": True, "margin": 0.5},
-        ),
-    ),
-    invalid=(
-        ({"margin": -1.0}, ValueError, "margin must be >= 0"),
-        ({"p": 0.5}, ValueError, "p must be a finite number >= 1"),
-        ({"eps": -1e-6}, ValueError, "eps must be >= 0"),
-        ({"swap": "yes"}, TypeError, "swap must be True or False"),
-    ),
+    aliases=("triplet loss",),  # names readers search for
     differentiable=("anchor", "positive", "negative"),
+    plot=Plot(
+        curve=Curve(
+            x_label="distance x from anchor to negative (positive at 1)",
+            x_range=(0.01, 3.5),  # from 0.01: at x = 0 the direction of a − n is ε's
+            # a = (0, 0), p = (1, 0), n = (0, x)
+            args=lambda x: (
+                np.zeros(x.shape + (2,)),
+                np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
+                np.stack([np.zeros_like(x), x], axis=-1),
+            ),
+            series=tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.5, 1.0, 2.0)),
+            # dℓ/dx = ∂ℓ/∂n₂ = −∂ℓ/∂a₂ (only a and n depend on x through d(a, n))
+            component=lambda g, args: -g[..., 1],
+            grad_label="dℓ/dx (moving the negative away)",
+        ),
+        explore={"margin": (0.2, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"p": 1}, {"swap": True}, {"margin": 0.2, "p": 3, "eps": 0.0}),
+        extremes=(
+            Extreme(
+                [
+                    [[1e200, -1e200, 3e199], [1e-200, 3e-200, 0.0], [1e4, 1.0, -1e4], [1.0, 2.0, 3.0]],
+                    [[1e200, -1e200, 3e199], [2e-200, 0.0, 1e-200], [1e4, 2.0, -1e4], [1.5, 2.0, 3.0]],
+                    [[-1e200, 1e200, 0.0], [0.0, 0.0, 1e-200], [1e4, 1.0, -1e4 + 1.5], [1.0, 2.0, 6.0]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e8, -1e8, 0.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]],
+                    [[1e8, -1e8 + 3.0, 0.0], [2.0, 2.0, 3.0], [0.5, -0.5, 0.0]],
+                    [[1e8, -1e8 + 2.0, 0.5], [1.0, 2.5, 3.0], [2.0, 0.0, 0.0]],
+                ],
+                {"swap": True, "margin": 0.5},
+            ),
+        ),
+        invalid=(
+            Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),
+            Invalid({"p": 0.5}, ValueError, "p must be a finite number >= 1"),
+            Invalid({"eps": -1e-6}, ValueError, "eps must be >= 0"),
+            Invalid({"swap": "yes"}, TypeError, "swap must be True or False"),
+        ),
+        kink_distance=_triplet_kink,
+    ),
 )
 def triplet_margin(anchor, positive, negative, *, margin=1.0, p=2, eps=1e-6, swap=False):
     """Triplet margin loss (PyTorch's TripletMarginLoss) on rows of embeddings.
@@ -630,7 +655,6 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
 
 
 @class_axis_loss(
-    explore={"margin": (0.25, 3.0)},
     family="ranking",
     formula=(
         r"\ell(a, b, y) = y\, d^2 + (1 - y)\,\max(0,\ m - d)^2, \quad d = \lVert a - b \rVert_2",
@@ -648,56 +672,60 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
         "Hadsell, Chopra & LeCun, Dimensionality Reduction by Learning an Invariant Mapping (CVPR 2006)",
         "Chopra, Hadsell & LeCun, Learning a Similarity Metric Discriminatively (CVPR 2005)",
     ),
-    curve=Curve(
-        x_label="distance d = ‖a − b‖",
-        x_range=(0.0, 2.5),
-        args=lambda x, y=1.0: (
-            np.stack([x, np.zeros_like(x)], axis=-1),
-            np.zeros(x.shape + (2,)),
-            np.full(x.shape, y),
-        ),
-        series=(
-            ("similar (y = 1)", {"y": 1.0}, {}),
-            ("dissimilar (y = 0), m = 1", {"y": 0.0}, {}),
-            ("dissimilar (y = 0), m = 2", {"y": 0.0}, {"margin": 2.0}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="dℓ/dd (moving a away from b)",
-    ),
-    variants=({"margin": 2.0}, {"margin": 0.5}),
-    kink_distance=_contrastive_kink,
-    extremes=(
-        (
-            [
-                [
-                    [1e150, -1e150, 3e149],
-                    [1e-200, 3e-200, 0.0],
-                    [1e4, 1.0, -1e4],
-                    [1.0, 2.0, 3.0],
-                    [1e200, 0.0, 0.0],
-                ],
-                [
-                    [1e150, -1e150, 0.0],
-                    [2e-200, 0.0, 1e-200],
-                    [1e4, 1.5, -1e4],
-                    [1.0, 2.0, 3.5],
-                    [-1e200, 0.0, 0.0],
-                ],
-                [1.0, 0.0, 0.0, 1.0, 0.0],
-            ],
-            {},
-        ),
-        (
-            [
-                [[1e8, -1e8, 0.0], [0.5, 0.0, 0.0], [1.0, 2.0, 3.0]],
-                [[1e8, -1e8 + 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]],
-                [0.0, 0.0, 0.0],
-            ],
-            {"margin": 2.0},
-        ),
-    ),
-    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
     differentiable=("embeddings_a", "embeddings_b"),
+    plot=Plot(
+        curve=Curve(
+            x_label="distance d = ‖a − b‖",
+            x_range=(0.0, 2.5),
+            args=lambda x, y=1.0: (
+                np.stack([x, np.zeros_like(x)], axis=-1),
+                np.zeros(x.shape + (2,)),
+                np.full(x.shape, y),
+            ),
+            series=(
+                Series("similar (y = 1)", {"y": 1.0}, {}),
+                Series("dissimilar (y = 0), m = 1", {"y": 0.0}, {}),
+                Series("dissimilar (y = 0), m = 2", {"y": 0.0}, {"margin": 2.0}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="dℓ/dd (moving a away from b)",
+        ),
+        explore={"margin": (0.25, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"margin": 2.0}, {"margin": 0.5}),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e150, -1e150, 3e149],
+                        [1e-200, 3e-200, 0.0],
+                        [1e4, 1.0, -1e4],
+                        [1.0, 2.0, 3.0],
+                        [1e200, 0.0, 0.0],
+                    ],
+                    [
+                        [1e150, -1e150, 0.0],
+                        [2e-200, 0.0, 1e-200],
+                        [1e4, 1.5, -1e4],
+                        [1.0, 2.0, 3.5],
+                        [-1e200, 0.0, 0.0],
+                    ],
+                    [1.0, 0.0, 0.0, 1.0, 0.0],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e8, -1e8, 0.0], [0.5, 0.0, 0.0], [1.0, 2.0, 3.0]],
+                    [[1e8, -1e8 + 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]],
+                    [0.0, 0.0, 0.0],
+                ],
+                {"margin": 2.0},
+            ),
+        ),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        kink_distance=_contrastive_kink,
+    ),
 )
 def contrastive(embeddings_a, embeddings_b, labels, *, margin=1.0):
     """Contrastive loss (Hadsell, Chopra & LeCun 2006) on pairs of embeddings.

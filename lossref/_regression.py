@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import in_open_unit_interval, non_negative, positive
-from ._core import Curve, Difference, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, elementwise_loss
 from ._domains import REAL
 from ._math import scratch
 from ._reductions import root_mean
@@ -20,9 +20,9 @@ _GHOSH = (
 def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
     """Plot against the residual r = ŷ - y, one line per hyperparameter value."""
     if param is None:
-        series = (("", {}, {}),)
+        series = (Series("", {}, {}),)
     else:
-        series = tuple((f"{symbol} = {v:g}", {}, {param: v}) for v in values)
+        series = tuple(Series(f"{symbol} = {v:g}", {}, {param: v}) for v in values)
     return Curve(
         x_label="residual r = ŷ − y",
         x_range=x_range,
@@ -33,7 +33,6 @@ def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
 
 @elementwise_loss(
     family="regression",
-    aliases=("L2 loss", "squared error"),  # names readers search for
     formula=r"\ell(\hat y, y) = (\hat y - y)^2",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = 2(\hat y - y)",
     domain=_REAL_PAIR,
@@ -59,8 +58,9 @@ def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
             "(`Model.fit(class_weight=)` weighs samples the same way.)",
         ),
     ),
-    curve=_residual_curve(),
-    extremes=(([[1e4, -1e4, 0.0, 1e-300], [-1e4, 1e4, 0.0, 0.0]], {}),),
+    aliases=("L2 loss", "squared error"),  # names readers search for
+    plot=Plot(curve=_residual_curve()),
+    checks=Checks(extremes=(Extreme([[1e4, -1e4, 0.0, 1e-300], [-1e4, 1e4, 0.0, 0.0]]),)),
 )
 def mse(y_pred, y_true):
     """Mean squared error: the mean of the squared residuals.
@@ -86,22 +86,24 @@ def mse(y_pred, y_true):
 
 @elementwise_loss(
     family="regression",
-    aliases=("L1 loss", "absolute error"),  # names readers search for
     formula=r"\ell(\hat y, y) = |\hat y - y|",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{sign}(\hat y - y), \quad \operatorname{sign}(0) = 0",
     domain=_REAL_PAIR,
     use_case="Robust regression towards the conditional median; every error pulls equally hard.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient"),
-    robust={"outliers": _HAMPEL, "label_noise": _GHOSH},
     equivalents={
         "PyTorch": "torch.nn.L1Loss() / F.l1_loss",
         "Keras": "keras.losses.MeanAbsoluteError()",
         "scikit-learn": "sklearn.metrics.mean_absolute_error(y_true, y_pred)",
     },
     references=("Laplace (1774)", "Koenker & Bassett, Regression Quantiles (1978)", _HAMPEL, _GHOSH),
-    curve=_residual_curve(),
-    kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
-    extremes=(([[1e4, -1e4, 1e-300], [-1e4, 1e4, 0.0]], {}),),
+    robust={"outliers": _HAMPEL, "label_noise": _GHOSH},
+    aliases=("L1 loss", "absolute error"),  # names readers search for
+    plot=Plot(curve=_residual_curve()),
+    checks=Checks(
+        extremes=(Extreme([[1e4, -1e4, 1e-300], [-1e4, 1e4, 0.0]]),),
+        kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
+    ),
 )
 def mae(y_pred, y_true):
     """Mean absolute error (L1 loss).
@@ -127,14 +129,12 @@ def mae(y_pred, y_true):
 
 
 @elementwise_loss(
-    explore={"delta": (0.1, 3.0)},
     family="regression",
     formula=r"\ell_\delta(\hat y, y) = \begin{cases} \frac{1}{2} r^2 & |r| \le \delta \\ \delta \left(|r| - \frac{1}{2}\delta\right) & |r| > \delta \end{cases}, \quad r = \hat y - y",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{clip}(r, -\delta, \delta)",
     domain=_REAL_PAIR,
     use_case="Regression with outliers: squared error near the target, absolute error far from it.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
-    robust={"outliers": "Huber, Robust Estimation of a Location Parameter (1964)"},
     equivalents={
         "PyTorch": "torch.nn.HuberLoss(delta=δ)",
         "Keras": "keras.losses.Huber(delta=δ)",
@@ -142,16 +142,22 @@ def mae(y_pred, y_true):
         "scikit-learn": "no fixed-δ loss: HuberRegressor(epsilon=) scales residuals by an estimated σ",
     },
     references=("Huber, Robust Estimation of a Location Parameter (1964)",),
-    curve=_residual_curve("delta", (0.5, 1.0, 2.0), "δ"),
-    variants=({"delta": 0.5}, {"delta": 2.0}),
-    # the second derivative jumps at |r| = δ, which spoils high-order finite differences
-    kink_distance=lambda y_pred, y_true, delta=1.0: np.abs(np.abs(y_pred - y_true) - delta),
-    extremes=(([[100000000.0, -100000000.0, 1e-12], [0.0, 0.0, 0.0]], {"delta": 0.001}),),
-    invalid=(
-        ({"delta": 0.0}, ValueError, "delta must be > 0, got 0.0"),
-        ({"delta": -1.0}, ValueError, "delta must be > 0"),
-        ({"delta": "1"}, TypeError, "delta must be a real number, got str"),
-        ({"delta": np.inf}, ValueError, "delta must be finite"),
+    robust={"outliers": "Huber, Robust Estimation of a Location Parameter (1964)"},
+    plot=Plot(
+        curve=_residual_curve("delta", (0.5, 1.0, 2.0), "δ"),
+        explore={"delta": (0.1, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"delta": 0.5}, {"delta": 2.0}),
+        extremes=(Extreme([[1e8, -1e8, 1e-12], [0.0, 0.0, 0.0]], {"delta": 0.001}),),
+        invalid=(
+            Invalid({"delta": 0.0}, ValueError, "delta must be > 0, got 0.0"),
+            Invalid({"delta": -1.0}, ValueError, "delta must be > 0"),
+            Invalid({"delta": "1"}, TypeError, "delta must be a real number, got str"),
+            Invalid({"delta": np.inf}, ValueError, "delta must be finite"),
+        ),
+        # the second derivative jumps at |r| = δ, which spoils high-order finite differences
+        kink_distance=lambda y_pred, y_true, delta=1.0: np.abs(np.abs(y_pred - y_true) - delta),
     ),
 )
 def huber(y_pred, y_true, *, delta=1.0):
@@ -188,26 +194,30 @@ def huber(y_pred, y_true, *, delta=1.0):
 
 
 @elementwise_loss(
-    explore={"beta": (0.1, 3.0)},
     family="regression",
     formula=r"\ell_\beta(\hat y, y) = \begin{cases} \frac{r^2}{2\beta} & |r| < \beta \\ |r| - \frac{\beta}{2} & |r| \ge \beta \end{cases}, \quad r = \hat y - y",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{clip}\left(\frac{r}{\beta}, -1, 1\right) \quad (\operatorname{sign}(r) \text{ when } \beta = 0)",
     domain=_REAL_PAIR,
     use_case="Bounding-box regression (Fast/Faster R-CNN): Huber rescaled so the gradient saturates at ±1.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient"),
-    robust={"outliers": "Girshick, Fast R-CNN (2015)"},
     equivalents={
         "PyTorch": "torch.nn.SmoothL1Loss(beta=β)",
         "optax": "jnp.mean(optax.losses.huber_loss(y_pred, y_true, delta=β)) / β",
     },
     references=("Girshick, Fast R-CNN (2015)",),
-    curve=_residual_curve("beta", (0.5, 1.0, 2.0), "β"),
-    variants=({"beta": 0.0}, {"beta": 0.5}, {"beta": 2.0}),
-    kink_distance=lambda y_pred, y_true, beta=1.0: np.minimum(
-        np.abs(y_pred - y_true), np.abs(np.abs(y_pred - y_true) - beta)
+    robust={"outliers": "Girshick, Fast R-CNN (2015)"},
+    plot=Plot(
+        curve=_residual_curve("beta", (0.5, 1.0, 2.0), "β"),
+        explore={"beta": (0.1, 3.0)},
     ),
-    extremes=(([[100000000.0, -100000000.0, 1e-12], [0.0, 0.0, 0.0]], {"beta": 0.001}),),
-    invalid=(({"beta": -0.5}, ValueError, "beta must be >= 0"),),
+    checks=Checks(
+        variants=({"beta": 0.0}, {"beta": 0.5}, {"beta": 2.0}),
+        extremes=(Extreme([[1e8, -1e8, 1e-12], [0.0, 0.0, 0.0]], {"beta": 0.001}),),
+        invalid=(Invalid({"beta": -0.5}, ValueError, "beta must be >= 0"),),
+        kink_distance=lambda y_pred, y_true, beta=1.0: np.minimum(
+            np.abs(y_pred - y_true), np.abs(np.abs(y_pred - y_true) - beta)
+        ),
+    ),
 )
 def smooth_l1(y_pred, y_true, *, beta=1.0):
     """Smooth L1 loss: ``huber`` divided by its threshold, so the tails have slope 1.
@@ -244,9 +254,6 @@ def smooth_l1(y_pred, y_true, *, beta=1.0):
     domain=_REAL_PAIR,
     use_case="Smooth robust regression: like MSE near the target, like MAE far away, twice differentiable.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
-    robust={
-        "outliers": "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning (2022)",
-    },
     equivalents={
         "Keras": "keras.losses.LogCosh()",
         "optax": "jnp.mean(optax.losses.log_cosh(y_pred, y_true))",
@@ -254,8 +261,11 @@ def smooth_l1(y_pred, y_true, *, beta=1.0):
     references=(
         "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning (2022)",
     ),
-    curve=_residual_curve(),
-    extremes=(([[1e4, -1e4, 800.0, 1e-08, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]], {}),),
+    robust={
+        "outliers": "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning (2022)",
+    },
+    plot=Plot(curve=_residual_curve()),
+    checks=Checks(extremes=(Extreme([[1e4, -1e4, 800.0, 1e-8, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]]),)),
 )
 def log_cosh(y_pred, y_true):
     """Log-cosh loss: ≈ r²/2 for small residuals, ≈ |r| - log 2 for large ones.
@@ -285,15 +295,12 @@ def log_cosh(y_pred, y_true):
 
 
 @elementwise_loss(
-    explore={"q": (0.05, 0.95)},
     family="regression",
-    aliases=("pinball loss",),  # names readers search for
     formula=r"\ell_q(\hat y, y) = \max\big(q\,(y - \hat y),\ (q - 1)\,(y - \hat y)\big)",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \begin{cases} 1 - q & \hat y > y \\ -q & \hat y < y \\ 0 & \hat y = y \end{cases}",
     domain=_REAL_PAIR,
     use_case="Quantile regression and prediction intervals: the minimiser is the q-th conditional quantile.",
     properties=("non_negative", "convex", "zero_iff_equal", "bounded_gradient"),
-    robust={"outliers": "Koenker & Bassett, Regression Quantiles, Econometrica (1978)"},
     equivalents={
         "scikit-learn": "sklearn.metrics.mean_pinball_loss(y_true, y_pred, alpha=q)",
     },
@@ -306,13 +313,20 @@ def log_cosh(y_pred, y_true):
             "`alpha`; swapping the arguments silently estimates the (1 − q) quantile.",
         ),
     ),
-    curve=_residual_curve("q", (0.1, 0.5, 0.9), "q"),
-    variants=({"q": 0.1}, {"q": 0.9}),
-    kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
-    extremes=(([[100000000.0, -100000000.0], [0.0, 0.0]], {"q": 0.01}),),
-    invalid=(
-        ({"q": 0.0}, ValueError, "q must be in (0, 1), got 0.0"),
-        ({"q": 1.5}, ValueError, "q must be in (0, 1)"),
+    robust={"outliers": "Koenker & Bassett, Regression Quantiles, Econometrica (1978)"},
+    aliases=("pinball loss",),  # names readers search for
+    plot=Plot(
+        curve=_residual_curve("q", (0.1, 0.5, 0.9), "q"),
+        explore={"q": (0.05, 0.95)},
+    ),
+    checks=Checks(
+        variants=({"q": 0.1}, {"q": 0.9}),
+        extremes=(Extreme([[1e8, -1e8], [0.0, 0.0]], {"q": 0.01}),),
+        invalid=(
+            Invalid({"q": 0.0}, ValueError, "q must be in (0, 1), got 0.0"),
+            Invalid({"q": 1.5}, ValueError, "q must be in (0, 1)"),
+        ),
+        kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
     ),
 )
 def quantile(y_pred, y_true, *, q=0.5):
@@ -366,9 +380,9 @@ def _rmse_curve():
         x_range=(-3.0, 3.0),
         args=args,
         series=(
-            ("N = 1: RMSE = |r₁|", {}, {}),
-            ("N = 2, other residual 1", {"others": (1.0,)}, {}),
-            ("N = 3, others 1 and −2", {"others": (1.0, -2.0)}, {}),
+            Series("N = 1: RMSE = |r₁|", {}, {}),
+            Series("N = 2, other residual 1", {"others": (1.0,)}, {}),
+            Series("N = 3, others 1 and −2", {"others": (1.0, -2.0)}, {}),
         ),
         component=lambda grad, args: grad[..., 0],
         grad_label="∂RMSE/∂ŷ₁",
@@ -407,18 +421,20 @@ def _rmse_curve():
             "`sqrt(mean_squared_error(y_true, y_pred))`. The two agree for 1-D targets only.",
         ),
     ),
-    curve=_rmse_curve(),
     reduction=root_mean(_rmse_value, _rmse_slope),
     reduction_note=(
         'Only `"mean"`: RMSE is the square root of the (weighted) mean of the squared residuals, '
         '√(Σw r²/Σw) with `weights=`; `"sum"` and `"none"` raise, since RMSE has no per-sample form.'
     ),
-    # the one point without a gradient is r = 0 for the whole batch; max |r| bounds the distance to it
-    kink_distance=lambda y_pred, y_true: np.full(np.shape(y_pred), np.max(np.abs(y_pred - y_true))),
-    extremes=(
-        ([[1e200, -1e200, 1e-300], [0.0, 0.0, 0.0]], {}),
-        ([[1e-300, -1e-300, 0.0], [0.0, 0.0, 0.0]], {}),
-        ([[2.0, -1.0, 0.5], [2.0, -1.0, 0.5]], {}),
+    plot=Plot(curve=_rmse_curve()),
+    checks=Checks(
+        extremes=(
+            Extreme([[1e200, -1e200, 1e-300], [0.0, 0.0, 0.0]]),
+            Extreme([[1e-300, -1e-300, 0.0], [0.0, 0.0, 0.0]]),
+            Extreme([[2.0, -1.0, 0.5], [2.0, -1.0, 0.5]]),
+        ),
+        # the one point without a gradient is r = 0 for the whole batch; max |r| bounds the distance to it
+        kink_distance=lambda y_pred, y_true: np.full(np.shape(y_pred), np.max(np.abs(y_pred - y_true))),
     ),
 )
 def rmse(y_pred, y_true):
@@ -455,14 +471,12 @@ def rmse(y_pred, y_true):
 
 
 @elementwise_loss(
-    explore={"eps": (0.001, 1.0, "log")},
     family="regression",
     formula=r"\ell_\epsilon(\hat y, y) = \sqrt{r^2 + \epsilon^2} - \epsilon, \quad r = \hat y - y",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{r}{\sqrt{r^2 + \epsilon^2}}",
     domain=_REAL_PAIR,
     use_case="Image restoration and optical flow: L1 with its corner at 0 rounded off over a width ε.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
-    robust={"outliers": "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)"},
     equivalents={
         "Kornia": "kornia.losses.charbonnier_loss is ε = 1: √(r² + 1) − 1 (v0.8.3)",
         "BasicSR / EDVR": "`CharbonnierLoss(eps=e)` is √(r² + e): ε = √e, without the − ε (BasicSR v1.4.2, default e = 1e-12)",
@@ -473,17 +487,23 @@ def rmse(y_pred, y_true):
         "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)",
         "Lai, Huang, Ahuja & Yang, Deep Laplacian Pyramid Networks for Fast and Accurate Super-Resolution (LapSRN), CVPR (2017)",
     ),
-    curve=_residual_curve("eps", (1e-3, 0.3, 1.0), "ε"),
-    variants=({"eps": 1e-6}, {"eps": 1.0}),
-    fd_step=lambda eps=1e-3: min(1e-3, eps / 100),  # the bend at 0 is ε wide
-    extremes=(
-        ([[1e8, -1e8, 1e200, -3.0, 1e-300, 1e-6, 0.0], [0.0] * 7], {}),
-        ([[1e-9, -2e-12, 1.0], [0.0, 0.0, 0.0]], {"eps": 1e-6}),
+    robust={"outliers": "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)"},
+    plot=Plot(
+        curve=_residual_curve("eps", (1e-3, 0.3, 1.0), "ε"),
+        explore={"eps": (0.001, 1.0, "log")},
     ),
-    invalid=(
-        ({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
-        ({"eps": -1e-3}, ValueError, "eps must be > 0"),
-        ({"eps": "1e-3"}, TypeError, "eps must be a real number, got str"),
+    checks=Checks(
+        variants=({"eps": 1e-6}, {"eps": 1.0}),
+        extremes=(
+            Extreme([[1e8, -1e8, 1e200, -3.0, 1e-300, 1e-6, 0.0], [0.0] * 7]),
+            Extreme([[1e-9, -2e-12, 1.0], [0.0, 0.0, 0.0]], {"eps": 1e-6}),
+        ),
+        invalid=(
+            Invalid({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
+            Invalid({"eps": -1e-3}, ValueError, "eps must be > 0"),
+            Invalid({"eps": "1e-3"}, TypeError, "eps must be a real number, got str"),
+        ),
+        fd_step=lambda eps=1e-3: min(1e-3, eps / 100),  # the bend at 0 is ε wide
     ),
 )
 def charbonnier(y_pred, y_true, *, eps=1e-3):
@@ -518,14 +538,12 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
 
 
 @elementwise_loss(
-    explore={"scale": (0.2, 3.0)},
     family="regression",
     formula=r"\ell_c(\hat y, y) = \frac{c^2}{2} \log\left(1 + \frac{r^2}{c^2}\right), \quad r = \hat y - y",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{r}{1 + r^2 / c^2}",
     domain=_REAL_PAIR,
     use_case="Regression with heavy-tailed noise (Cauchy/Lorentzian): the pull of an outlier fades like c²/r.",
     properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
-    robust={"outliers": "Black & Anandan, The robust estimation of multiple motions, CVIU (1996)"},
     equivalents={
         "Kornia": "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2) (v0.8.3)",
         "SciPy": 'scipy.optimize.least_squares(loss="cauchy", f_scale=c): its cost ½ Σ c² log(1 + r²/c²) is the sum of this loss',
@@ -534,16 +552,22 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
         "Black & Anandan, The robust estimation of multiple motions, CVIU (1996)",
         "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)",
     ),
-    curve=_residual_curve("scale", (0.5, 1.0, 2.0), "c", x_range=(-6.0, 6.0)),
-    variants=({"scale": 0.5}, {"scale": 3.0}),
-    extremes=(
-        ([[1e8, -1e8, 1e200, -1e300, 1e-300, 0.5], [0.0] * 6], {}),
-        ([[1e154, -1e200, 5.0], [0.0, 0.0, 0.0]], {"scale": 1e-3}),
+    robust={"outliers": "Black & Anandan, The robust estimation of multiple motions, CVIU (1996)"},
+    plot=Plot(
+        curve=_residual_curve("scale", (0.5, 1.0, 2.0), "c", x_range=(-6.0, 6.0)),
+        explore={"scale": (0.2, 3.0)},
     ),
-    invalid=(
-        ({"scale": 0.0}, ValueError, "scale must be > 0, got 0.0"),
-        ({"scale": -1.0}, ValueError, "scale must be > 0"),
-        ({"scale": np.inf}, ValueError, "scale must be finite"),
+    checks=Checks(
+        variants=({"scale": 0.5}, {"scale": 3.0}),
+        extremes=(
+            Extreme([[1e8, -1e8, 1e200, -1e300, 1e-300, 0.5], [0.0] * 6]),
+            Extreme([[1e154, -1e200, 5.0], [0.0, 0.0, 0.0]], {"scale": 1e-3}),
+        ),
+        invalid=(
+            Invalid({"scale": 0.0}, ValueError, "scale must be > 0, got 0.0"),
+            Invalid({"scale": -1.0}, ValueError, "scale must be > 0"),
+            Invalid({"scale": np.inf}, ValueError, "scale must be finite"),
+        ),
     ),
 )
 def cauchy(y_pred, y_true, *, scale=1.0):
@@ -586,9 +610,7 @@ def cauchy(y_pred, y_true, *, scale=1.0):
 
 
 @elementwise_loss(
-    explore={"c": (1.0, 8.0)},
     family="regression",
-    aliases=("bisquare",),  # names readers search for
     formula=(
         r"\ell_c(\hat y, y) = \begin{cases} \frac{c^2}{6}\left[1 - \left(1 - \frac{r^2}{c^2}\right)^3\right] & |r| \le c \\ \frac{c^2}{6} & |r| > c \end{cases}",
         r"r = \hat y - y",
@@ -597,7 +619,6 @@ def cauchy(y_pred, y_true, *, scale=1.0):
     domain=_REAL_PAIR,
     use_case="Robust regression that ignores gross outliers entirely: residuals beyond c have zero gradient.",
     properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
-    robust={"outliers": "Huber & Ronchetti, Robust Statistics, 2nd ed. (2009), §4.8"},
     equivalents={
         "statsmodels": "statsmodels.robust.norms.TukeyBiweight(c=c).rho(r) (v0.14.6; RLM applies it to residuals divided by a robust scale; older versions drop the constant c²/6)",
     },
@@ -605,23 +626,30 @@ def cauchy(y_pred, y_true, *, scale=1.0):
         "Beaton & Tukey, The fitting of power series, meaning polynomials, illustrated on band-spectroscopic data, Technometrics (1974)",
         "Huber & Ronchetti, Robust Statistics, 2nd ed. (2009), §4.8",
     ),
-    curve=_residual_curve("c", (2.0, 4.685, 6.0), "c", x_range=(-7.0, 7.0)),
-    variants=({"c": 2.0}, {"c": 10.0}),
-    # the second derivative jumps at |r| = c, which spoils high-order finite differences
-    kink_distance=lambda y_pred, y_true, c=4.685: np.abs(np.abs(y_pred - y_true) - c),
-    extremes=(
-        ([[1e8, -1e8, 1e200, 4.0, -4.6, 1e-300], [0.0] * 6], {}),
-        ([[4.684999, -4.684, 3.0, -1e-12], [0.0] * 4], {}),  # near the edge 1 − r²/c² cancels
-        # c ≥ 1.3e154: c² overflows, so 1 − r²/c² must be formed without it (values stay below
-        # 1e307 here, where the tests' finite-difference stencil itself would overflow)
-        ([[1.0, -3.0, 1e150, 4e153, 1e-300], [0.0] * 5], {"c": 1e155}),
-        ([[1.0, -3.0, 1e153, -4e153, 1e-300], [0.0] * 5], {"c": 2e154}),
-        ([[1.0, -2.5, 1e100, 1e150, -1e-300], [0.0] * 5], {"c": 1e300}),
+    robust={"outliers": "Huber & Ronchetti, Robust Statistics, 2nd ed. (2009), §4.8"},
+    aliases=("bisquare",),  # names readers search for
+    plot=Plot(
+        curve=_residual_curve("c", (2.0, 4.685, 6.0), "c", x_range=(-7.0, 7.0)),
+        explore={"c": (1.0, 8.0)},
     ),
-    invalid=(
-        ({"c": 0.0}, ValueError, "c must be > 0, got 0.0"),
-        ({"c": -4.685}, ValueError, "c must be > 0"),
-        ({"c": None}, TypeError, "c must be a real number, got NoneType"),
+    checks=Checks(
+        variants=({"c": 2.0}, {"c": 10.0}),
+        extremes=(
+            Extreme([[1e8, -1e8, 1e200, 4.0, -4.6, 1e-300], [0.0] * 6]),
+            Extreme([[4.684999, -4.684, 3.0, -1e-12], [0.0] * 4]),  # near the edge 1 − r²/c² cancels
+            # c ≥ 1.3e154: c² overflows, so 1 − r²/c² must be formed without it (values stay below
+            # 1e307 here, where the tests' finite-difference stencil itself would overflow)
+            Extreme([[1.0, -3.0, 1e150, 4e153, 1e-300], [0.0] * 5], {"c": 1e155}),
+            Extreme([[1.0, -3.0, 1e153, -4e153, 1e-300], [0.0] * 5], {"c": 2e154}),
+            Extreme([[1.0, -2.5, 1e100, 1e150, -1e-300], [0.0] * 5], {"c": 1e300}),
+        ),
+        invalid=(
+            Invalid({"c": 0.0}, ValueError, "c must be > 0, got 0.0"),
+            Invalid({"c": -4.685}, ValueError, "c must be > 0"),
+            Invalid({"c": None}, TypeError, "c must be a real number, got NoneType"),
+        ),
+        # the second derivative jumps at |r| = c, which spoils high-order finite differences
+        kink_distance=lambda y_pred, y_true, c=4.685: np.abs(np.abs(y_pred - y_true) - c),
     ),
 )
 def tukey_biweight(y_pred, y_true, *, c=4.685):
@@ -674,7 +702,7 @@ def _prediction_curve(targets, x_range=(-2.0, 4.0)):
         x_label="prediction ŷ (target y fixed)",
         x_range=x_range,
         args=lambda x, y: (x, np.full_like(x, y)),
-        series=tuple((f"y = {y:g}", {"y": y}, {}) for y in targets),
+        series=tuple(Series(f"y = {y:g}", {"y": y}, {}) for y in targets),
     )
 
 
@@ -708,16 +736,18 @@ def _prediction_curve(targets, x_range=(-2.0, 4.0)):
             "target, so swapping the arguments silently divides by the prediction instead.",
         ),
     ),
-    curve=_prediction_curve((0.5, 1.0, 2.0)),
-    variants=({"eps": 1e-7},),
-    kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
-    extremes=(
-        ([[1.0, -1.0, 1e8, 0.0, 1e200], [1e-300, 0.0, 1e-12, 1e-300, 1e-8]], {}),
-        ([[5.0, -3.0], [0.0, 1e-9]], {"eps": 1e-7}),
-    ),
-    invalid=(
-        ({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
-        ({"eps": "tiny"}, TypeError, "eps must be a real number, got str"),
+    plot=Plot(curve=_prediction_curve((0.5, 1.0, 2.0))),
+    checks=Checks(
+        variants=({"eps": 1e-7},),
+        extremes=(
+            Extreme([[1.0, -1.0, 1e8, 0.0, 1e200], [1e-300, 0.0, 1e-12, 1e-300, 1e-8]]),
+            Extreme([[5.0, -3.0], [0.0, 1e-9]], {"eps": 1e-7}),
+        ),
+        invalid=(
+            Invalid({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
+            Invalid({"eps": "tiny"}, TypeError, "eps must be a real number, got str"),
+        ),
+        kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
     ),
 )
 def mape(y_pred, y_true, *, eps=_EPS64):
@@ -776,16 +806,18 @@ def _smape_kink_distance(y_pred, y_true, **_):
         "Makridakis, Accuracy measures: theoretical and practical concerns, International Journal of Forecasting (1993)",
         "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of Forecasting (2006)",
     ),
-    curve=_prediction_curve((0.5, 1.0, 2.0), x_range=(-3.0, 6.0)),
-    variants=({"eps": 1.17e-6},),
-    kink_distance=_smape_kink_distance,
-    extremes=(
-        ([[1.0, 0.0, 1e-300, 1e300, 3.0, 1e8], [0.0, 0.0, 2e-300, -1e300, 1e-12, 1.0]], {}),
-        ([[1e-7, -5.0], [0.0, 5.0]], {"eps": 1.17e-6}),
-    ),
-    invalid=(
-        ({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
-        ({"eps": [1e-8]}, TypeError, "eps must be a real number, got list"),
+    plot=Plot(curve=_prediction_curve((0.5, 1.0, 2.0), x_range=(-3.0, 6.0))),
+    checks=Checks(
+        variants=({"eps": 1.17e-6},),
+        extremes=(
+            Extreme([[1.0, 0.0, 1e-300, 1e300, 3.0, 1e8], [0.0, 0.0, 2e-300, -1e300, 1e-12, 1.0]]),
+            Extreme([[1e-7, -5.0], [0.0, 5.0]], {"eps": 1.17e-6}),
+        ),
+        invalid=(
+            Invalid({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
+            Invalid({"eps": [1e-8]}, TypeError, "eps must be a real number, got list"),
+        ),
+        kink_distance=_smape_kink_distance,
     ),
 )
 def smape(y_pred, y_true, *, eps=_EPS64):

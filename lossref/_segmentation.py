@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_float_array, as_label_array, in_interval, non_negative, positive
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
 from ._domains import Domain, unit_interval_step
 from ._labels import _check_labels
 
@@ -104,7 +104,6 @@ _EXTREMES = (
 
 
 @class_axis_loss(
-    explore={"smooth": (0.0, 5.0)},
     family="segmentation",
     formula=(r"\ell = 1 - \frac{2\sum_i p_i t_i + s}{\sum_i p_i + \sum_i t_i + s}",),
     gradient=(
@@ -135,17 +134,22 @@ _EXTREMES = (
             "smooth=0)` up to ε.",
         ),
     ),
-    curve=Curve(
-        **_CURVE_ARGS,
-        series=(
-            ("foreground pixel (t₀ = 1), s = 1", {"t0": 1.0}, {}),
-            ("foreground pixel (t₀ = 1), s = 0", {"t0": 1.0}, {"smooth": 0.0}),
-            ("background pixel (t₀ = 0), s = 1", {"t0": 0.0}, {}),
+    plot=Plot(
+        curve=Curve(
+            **_CURVE_ARGS,
+            series=(
+                Series("foreground pixel (t₀ = 1), s = 1", {"t0": 1.0}, {}),
+                Series("foreground pixel (t₀ = 1), s = 0", {"t0": 1.0}, {"smooth": 0.0}),
+                Series("background pixel (t₀ = 0), s = 1", {"t0": 0.0}, {}),
+            ),
         ),
+        explore={"smooth": (0.0, 5.0)},
     ),
-    variants=({"smooth": 0.0}, {"smooth": 1e-7}),
-    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
-    invalid=(({"smooth": -1.0}, ValueError, "smooth must be >= 0"),),
+    checks=Checks(
+        variants=({"smooth": 0.0}, {"smooth": 1e-7}),
+        extremes=tuple(Extreme(args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
+        invalid=(Invalid({"smooth": -1.0}, ValueError, "smooth must be >= 0"),),
+    ),
 )
 def dice(probs, targets, *, smooth=1.0):
     """Soft Dice loss per sample: one minus the overlap 2|P∩T| / (|P| + |T|), with smoothing.
@@ -178,9 +182,7 @@ def dice(probs, targets, *, smooth=1.0):
 
 
 @class_axis_loss(
-    explore={"smooth": (0.0, 5.0)},
     family="segmentation",
-    aliases=("IoU loss",),  # names readers search for
     formula=(
         r"\ell = 1 - \frac{I + s}{U - I + s}, \quad I = \sum_i p_i t_i,\ \ U = \sum_i p_i + \sum_i t_i",
     ),
@@ -197,16 +199,22 @@ def dice(probs, targets, *, smooth=1.0):
         "Rahman & Wang, Optimizing Intersection-over-Union in Deep Neural Networks for Image Segmentation (ISVC 2016)",
         "Jaccard, The Distribution of the Flora in the Alpine Zone (New Phytologist 1912)",
     ),
-    curve=Curve(
-        **_CURVE_ARGS,
-        series=(
-            ("foreground pixel (t₀ = 1)", {"t0": 1.0}, {}),
-            ("background pixel (t₀ = 0)", {"t0": 0.0}, {}),
+    aliases=("IoU loss",),  # names readers search for
+    plot=Plot(
+        curve=Curve(
+            **_CURVE_ARGS,
+            series=(
+                Series("foreground pixel (t₀ = 1)", {"t0": 1.0}, {}),
+                Series("background pixel (t₀ = 0)", {"t0": 0.0}, {}),
+            ),
         ),
+        explore={"smooth": (0.0, 5.0)},
     ),
-    variants=({"smooth": 0.0},),
-    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
-    invalid=(({"smooth": -0.5}, ValueError, "smooth must be >= 0"),),
+    checks=Checks(
+        variants=({"smooth": 0.0},),
+        extremes=tuple(Extreme(args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
+        invalid=(Invalid({"smooth": -0.5}, ValueError, "smooth must be >= 0"),),
+    ),
 )
 def jaccard(probs, targets, *, smooth=1.0):
     """Soft Jaccard (IoU) loss per sample: one minus |P∩T| / |P∪T|, with smoothing.
@@ -234,7 +242,6 @@ def jaccard(probs, targets, *, smooth=1.0):
 
 
 @class_axis_loss(
-    explore={"alpha": (0.1, 0.9), "beta": (0.1, 0.9)},
     family="segmentation",
     formula=(
         r"\ell = 1 - \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",
@@ -268,26 +275,33 @@ def jaccard(probs, targets, *, smooth=1.0):
             "upstream after 3.15.1 (keras-team/keras pull request 23333): check the version you run.",
         ),
     ),
-    curve=Curve(
-        **_CURVE_ARGS,
-        series=(
-            ("background pixel, α = β = 0.5 (Dice)", {"t0": 0.0}, {}),
-            ("background pixel, α = 0.3, β = 0.7", {"t0": 0.0}, {"alpha": 0.3, "beta": 0.7}),
-            ("background pixel, α = 0.7, β = 0.3", {"t0": 0.0}, {"alpha": 0.7, "beta": 0.3}),
+    plot=Plot(
+        curve=Curve(
+            **_CURVE_ARGS,
+            series=(
+                Series("background pixel, α = β = 0.5 (Dice)", {"t0": 0.0}, {}),
+                Series("background pixel, α = 0.3, β = 0.7", {"t0": 0.0}, {"alpha": 0.3, "beta": 0.7}),
+                Series("background pixel, α = 0.7, β = 0.3", {"t0": 0.0}, {"alpha": 0.7, "beta": 0.3}),
+            ),
         ),
+        explore={"alpha": (0.1, 0.9), "beta": (0.1, 0.9)},
     ),
-    variants=(
-        {"alpha": 0.3, "beta": 0.7},
-        {"alpha": 1.0, "beta": 1.0, "smooth": 0.0},
-        {"alpha": 0.0, "beta": 2.0},
-    ),
-    extremes=tuple(
-        (args, hyper) for args in _EXTREMES for hyper in ({}, {"alpha": 0.3, "beta": 0.7, "smooth": 1e-7})
-    ),
-    invalid=(
-        ({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
-        ({"beta": -1.0}, ValueError, "beta must be >= 0"),
-        ({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
+    checks=Checks(
+        variants=(
+            {"alpha": 0.3, "beta": 0.7},
+            {"alpha": 1.0, "beta": 1.0, "smooth": 0.0},
+            {"alpha": 0.0, "beta": 2.0},
+        ),
+        extremes=tuple(
+            Extreme(args, hyper)
+            for args in _EXTREMES
+            for hyper in ({}, {"alpha": 0.3, "beta": 0.7, "smooth": 1e-7})
+        ),
+        invalid=(
+            Invalid({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
+            Invalid({"beta": -1.0}, ValueError, "beta must be >= 0"),
+            Invalid({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
+        ),
     ),
 )
 def tversky(probs, targets, *, alpha=0.5, beta=0.5, smooth=1.0):
@@ -329,7 +343,6 @@ def _perfect_overlap(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=
 
 
 @class_axis_loss(
-    explore={"gamma": (0.5, 3.0), "alpha": (0.1, 0.9)},
     family="segmentation",
     formula=(r"\ell = (1 - T)^{\gamma}, \quad T = \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",),
     gradient=r"\frac{\partial \ell}{\partial p_i} = -\gamma\,(1 - T)^{\gamma - 1}\,\frac{\partial T}{\partial p_i}",
@@ -344,27 +357,34 @@ def _perfect_overlap(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=
     references=(
         "Abraham & Khan, A Novel Focal Tversky Loss Function with Improved Attention U-Net for Lesion Segmentation (ISBI 2019)",
     ),
-    curve=Curve(
-        **_CURVE_ARGS,
-        series=(
-            ("foreground pixel, γ = 0.75", {"t0": 1.0}, {}),
-            ("foreground pixel, γ = 1 (Tversky)", {"t0": 1.0}, {"gamma": 1.0}),
-            ("foreground pixel, γ = 2", {"t0": 1.0}, {"gamma": 2.0}),
+    plot=Plot(
+        curve=Curve(
+            **_CURVE_ARGS,
+            series=(
+                Series("foreground pixel, γ = 0.75", {"t0": 1.0}, {}),
+                Series("foreground pixel, γ = 1 (Tversky)", {"t0": 1.0}, {"gamma": 1.0}),
+                Series("foreground pixel, γ = 2", {"t0": 1.0}, {"gamma": 2.0}),
+            ),
         ),
+        explore={"gamma": (0.5, 3.0), "alpha": (0.1, 0.9)},
     ),
-    variants=(
-        {"gamma": 1.0},
-        {"gamma": 2.0, "alpha": 0.7, "beta": 0.3, "smooth": 0.0},
-        {"gamma": 0.5, "smooth": 1e-7},
+    checks=Checks(
+        variants=(
+            {"gamma": 1.0},
+            {"gamma": 2.0, "alpha": 0.7, "beta": 0.3, "smooth": 0.0},
+            {"gamma": 0.5, "smooth": 1e-7},
+        ),
+        extremes=tuple(
+            Extreme(args, hyper) for args in _EXTREMES for hyper in ({}, {"gamma": 2.0, "smooth": 1e-7})
+        ),
+        invalid=(
+            Invalid({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
+            Invalid({"beta": -1.0}, ValueError, "beta must be >= 0"),
+            Invalid({"gamma": 0.0}, ValueError, "gamma must be > 0"),
+            Invalid({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
+        ),
+        kink_distance=_perfect_overlap,
     ),
-    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"gamma": 2.0, "smooth": 1e-7})),
-    invalid=(
-        ({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
-        ({"beta": -1.0}, ValueError, "beta must be >= 0"),
-        ({"gamma": 0.0}, ValueError, "gamma must be > 0"),
-        ({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
-    ),
-    kink_distance=_perfect_overlap,
 )
 def focal_tversky(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0):
     """Focal Tversky loss per sample: the Tversky loss 1 − T raised to the power γ.
@@ -419,7 +439,7 @@ PIXEL_LOGITS = Domain(
     as_float_array,
     lambda rng, shape: rng.normal(scale=2.0, size=shape),
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     stress=((0.0, 0.0, 0.0), (1e4, -1e4, 0.5), (3.0, -1.0, 2.0), (-2.0, 0.25, 1e-300), (1e8, 1e-8, -1e8)),
 )
 HARD_MASK = Domain(
@@ -427,7 +447,7 @@ HARD_MASK = Domain(
     _binary_mask,
     lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
     has_class_axis=True,
-    invalid=((0.5, ValueError, "must be 0 or 1"), (-1.0, ValueError, "must be 0 or 1")),
+    invalid=(Invalid(0.5, ValueError, "must be 0 or 1"), Invalid(-1.0, ValueError, "must be 0 or 1")),
     stress=((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (1.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0)),
 )
 
@@ -496,23 +516,26 @@ def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
             "the pooled value.",
         ),
     ),
-    curve=Curve(
-        x_label="logit s₀ of pixel 0 (pixels 1, 2: s = −0.5, 1.5)",
-        x_range=(-3.0, 3.0),
-        args=_lovasz_curve_args,
-        series=(("t = (1, 0, 1)", {}, {}), ("t = (0, 0, 1)", {"truth": (0.0, 0.0, 1.0)}, {})),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂s₀",
-    ),
-    kink_distance=_lovasz_kinks,
-    extremes=(
-        (
-            [
-                [[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
-                [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]],
-            ],
-            {},
+    plot=Plot(
+        curve=Curve(
+            x_label="logit s₀ of pixel 0 (pixels 1, 2: s = −0.5, 1.5)",
+            x_range=(-3.0, 3.0),
+            args=_lovasz_curve_args,
+            series=(Series("t = (1, 0, 1)", {}, {}), Series("t = (0, 0, 1)", {"truth": (0.0, 0.0, 1.0)}, {})),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂s₀",
         ),
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
+                    [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]],
+                ]
+            ),
+        ),
+        kink_distance=_lovasz_kinks,
     ),
 )
 def lovasz_hinge(logits, targets):
@@ -608,7 +631,7 @@ PIXEL_LABELS = Domain(
     "integers in [0, C), shape (..., P): each pixel's class",
     as_label_array,
     lambda rng, shape: rng.integers(0, shape[-1], size=(shape[0], 4)),
-    invalid=((10**6, ValueError, "must be in [0, "), (-3, ValueError, "must be in [0, ")),
+    invalid=(Invalid(10**6, ValueError, "must be in [0, "), Invalid(-3, ValueError, "must be in [0, ")),
     stress=((0, 1, 2), (0, 0, 1), (2, 2, 2)),
 )
 _CLASSES = ("present", "all")
@@ -667,30 +690,33 @@ def _lovasz_softmax_curve_args(x):
             "reshaped to one image, `(1, B·P, C)`, for the pooled value.",
         ),
     ),
-    curve=Curve(
-        x_label="p₀ of pixel 0 (label 0; pixels 1, 2 fixed)",
-        x_range=(0.0, 1.0),
-        args=_lovasz_softmax_curve_args,
-        series=(("classes present", {}, {}),),
-        # moving p₀ of pixel 0 moves its p₁ = 1 − p₀ too: dℓ/dx = ∂ℓ/∂p₀ − ∂ℓ/∂p₁
-        component=lambda g, args: g[..., 0, 0] - g[..., 0, 1],
-        grad_label="dℓ/dp₀ of pixel 0 (p₁ = 1 − p₀)",
-    ),
-    variants=({"classes": "all"},),
-    kink_distance=_lovasz_softmax_kinks,
-    extremes=(
-        (
-            [
-                [
-                    [[1.0, 0.0, 0.0], [1e-300, 1.0 - 1e-15, 1e-15], [0.2, 0.3, 0.5], [0.45, 0.35, 0.2]],
-                    [[0.9, 0.05, 0.05], [0.9, 0.06, 0.04], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1]],
-                ],
-                [[0, 1, 2, 1], [2, 0, 2, 0]],
-            ],
-            {},
+    plot=Plot(
+        curve=Curve(
+            x_label="p₀ of pixel 0 (label 0; pixels 1, 2 fixed)",
+            x_range=(0.0, 1.0),
+            args=_lovasz_softmax_curve_args,
+            series=(Series("classes present", {}, {}),),
+            # moving p₀ of pixel 0 moves its p₁ = 1 − p₀ too: dℓ/dx = ∂ℓ/∂p₀ − ∂ℓ/∂p₁
+            component=lambda g, args: g[..., 0, 0] - g[..., 0, 1],
+            grad_label="dℓ/dp₀ of pixel 0 (p₁ = 1 − p₀)",
         ),
     ),
-    invalid=(({"classes": "some"}, ValueError, "classes must be 'present' or 'all'"),),
+    checks=Checks(
+        variants=({"classes": "all"},),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [[1.0, 0.0, 0.0], [1e-300, 1.0 - 1e-15, 1e-15], [0.2, 0.3, 0.5], [0.45, 0.35, 0.2]],
+                        [[0.9, 0.05, 0.05], [0.9, 0.06, 0.04], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1]],
+                    ],
+                    [[0, 1, 2, 1], [2, 0, 2, 0]],
+                ]
+            ),
+        ),
+        invalid=(Invalid({"classes": "some"}, ValueError, "classes must be 'present' or 'all'"),),
+        kink_distance=_lovasz_softmax_kinks,
+    ),
 )
 def lovasz_softmax(probs, labels, *, classes="present"):
     """Lovász-softmax: the Lovász extension of each class's Jaccard loss, averaged over classes.
