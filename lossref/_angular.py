@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from ._checks import as_float_array, flag, positive, real_scalar
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import CLASS_LABEL, VECTORS, Domain
 from ._labels import _check_labels, _p_minus_onehot, _pick
 from ._math import log_softmax
@@ -78,10 +78,14 @@ def _scaled_cross_entropy(cosines, labels, target, target_slope, scale):
     np.put_along_axis(z, labels[..., None], (scale * target)[..., None], axis=-1)
     log_p = log_softmax(z)
     log_p_y = _pick(log_p, labels)
-    grad = scale * _p_minus_onehot(log_p, labels, log_p_y)  # ∂ℓ/∂z · dz/dc
-    grad_y = _pick(grad, labels) * target_slope
-    np.put_along_axis(grad, labels[..., None], grad_y[..., None], axis=-1)
-    return 0.0 - log_p_y, grad
+
+    def backward():
+        grad = scale * _p_minus_onehot(log_p, labels, log_p_y)  # ∂ℓ/∂z · dz/dc
+        grad_y = _pick(grad, labels) * target_slope
+        np.put_along_axis(grad, labels[..., None], grad_y[..., None], axis=-1)
+        return grad
+
+    return Result(0.0 - log_p_y, backward)
 
 
 def _threshold(margin, easy_margin):
@@ -491,4 +495,4 @@ def center(features, labels, *, centers):
     with np.errstate(over="ignore"):  # a squared distance beyond 1.8e308 is inf, as it should be
         diff = features - c[labels]
         value = 0.5 * (diff * diff).sum(axis=-1)
-    return value, diff
+    return Result(value, diff)  # the gradient is the difference itself: nothing to defer

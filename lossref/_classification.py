@@ -19,6 +19,7 @@ from ._core import (
     Extreme,
     Invalid,
     Plot,
+    Result,
     Series,
     class_axis_loss,
     elementwise_loss,
@@ -137,11 +138,15 @@ def binary_cross_entropy(probs, y_true):
     with np.errstate(divide="ignore"):
         # log1p(-p), not log(1 - p): 1 - p rounds away p's last digits when p < 1e-3
         value = 0.0 - (xlogy(y_true, probs) + xlog1py(1.0 - y_true, -probs))  # 0.0 -: no -0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # -y/p + (1-y)/(1-p), with each term 0 when its coefficient is 0 (limit, not 0/0)
-        pos = np.where(y_true == 0, 0.0, -y_true / probs)
-        neg = np.where(y_true == 1, 0.0, (1.0 - y_true) / (1.0 - probs))
-    return value, pos + neg
+
+    def backward():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # -y/p + (1-y)/(1-p), with each term 0 when its coefficient is 0 (limit, not 0/0)
+            pos = np.where(y_true == 0, 0.0, -y_true / probs)
+            neg = np.where(y_true == 1, 0.0, (1.0 - y_true) / (1.0 - probs))
+        return pos + neg
+
+    return Result(value, backward)
 
 
 def _pos_weight(pos_weight, logits):
@@ -262,7 +267,7 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
         sig -= e  # (1 - y) σ(z) - w₊ y σ(-z)
         return sig
 
-    return sp_pos, grad
+    return Result(sp_pos, grad)
 
 
 # PyTorch differences of the integer-label cross-entropy (softmax_cross_entropy and its
@@ -382,7 +387,7 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
             # the exp over every class (the same roundings as the general path)
             _, labels = _check_labels(target, log_p, "target", None)
             log_p_y = _pick(log_p, labels)
-            return 0.0 - log_p_y, lambda: _p_minus_onehot(log_p, labels, log_p_y)
+            return Result(0.0 - log_p_y, lambda: _p_minus_onehot(log_p, labels, log_p_y))
         return _label_cross_entropy(log_p, target, "target", w, eps, ignore_index)
     p = np.exp(log_p)
     if ignore_index is not None:
@@ -400,7 +405,7 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
         log_ratio = log_p + (np.log(total) - np.log(wq))  # log p first would absorb a tiny log p
         close = (wq > 0) & (log_ratio < 1.0)
         grad = np.where(close, wq * np.expm1(np.where(close, log_ratio, 0.0)), total * p - wq)
-    return value, grad
+    return Result(value, grad)
 
 
 @class_axis_loss(
@@ -480,8 +485,8 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
     keep, safe = _check_labels(labels, log_probs, "labels", ignore_index)
     w_y = np.where(keep, w[safe], 0.0)
     a_y = np.take_along_axis(log_probs, safe[..., None], axis=-1)[..., 0]
-    grad = 0.0 - w_y[..., None] * np.eye(log_probs.shape[-1])[safe]  # 0.0 - : no -0.0
-    return -w_y * a_y, grad, w_y
+    # 0.0 - : no -0.0
+    return Result(-w_y * a_y, lambda: 0.0 - w_y[..., None] * np.eye(log_probs.shape[-1])[safe], w_y)
 
 
 @elementwise_loss(
@@ -574,16 +579,18 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     with np.errstate(divide="ignore"):
         log_1mpt = np.logaddexp(np.log(y) + log_1mp, np.log1p(-y) + log_p)
     modulator = np.exp(gamma * log_1mpt)
-    # γ (1 - p_t)^{γ-1} p (1 - p), formed in log space: no 0 · ∞ when p_t rounds to 1
-    focus = gamma * np.exp((gamma - 1.0) * log_1mpt + log_p + log_1mp)
     value = modulator * ce
-    # p - y as (1 - y) p - y (1 - p): no cancellation when p rounds to 1
-    p_minus_y = (1.0 - y) * np.exp(log_p) - y * np.exp(log_1mp)
-    grad = modulator * p_minus_y - focus * (2.0 * y - 1.0) * ce
-    if alpha is not None:
-        alpha_t = alpha * y + (1.0 - alpha) * (1.0 - y)
-        value, grad = alpha_t * value, alpha_t * grad
-    return value, grad
+    alpha_t = None if alpha is None else alpha * y + (1.0 - alpha) * (1.0 - y)
+
+    def backward():
+        # γ (1 - p_t)^{γ-1} p (1 - p), formed in log space: no 0 · ∞ when p_t rounds to 1
+        focus = gamma * np.exp((gamma - 1.0) * log_1mpt + log_p + log_1mp)
+        # p - y as (1 - y) p - y (1 - p): no cancellation when p rounds to 1
+        p_minus_y = (1.0 - y) * np.exp(log_p) - y * np.exp(log_1mp)
+        grad = modulator * p_minus_y - focus * (2.0 * y - 1.0) * ce
+        return grad if alpha_t is None else alpha_t * grad
+
+    return Result(value if alpha_t is None else alpha_t * value, backward)
 
 
 @class_axis_loss(
@@ -762,14 +769,18 @@ def softmax_focal(logits, labels, *, gamma=2.0, alpha=None):
     ce = 0.0 - log_p_y  # 0.0 -: no -0.0
     one_minus = -np.expm1(log_p_y)  # 1 - p_y without cancellation when p_y is near 1
     modulator = one_minus**gamma  # 0**0 = 1: γ = 0 is plain cross-entropy even at p_y = 1
-    # γ (1 - p_y)^{γ-1} p_y log p_y = -γ (1 - p_y)^γ r with r = p_y (-log p_y) / (1 - p_y) in
-    # [0, 1]: no (1 - p_y)^{γ-1} = ∞ for γ < 1; r → 1 as p_y → 1 (0/0 at p_y = 1: the limit)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(one_minus > 0, np.exp(log_p_y) * ce / one_minus, 1.0)
     alpha_y = alpha_y[labels]
     value = alpha_y * modulator * ce
-    scale = alpha_y * modulator * (1.0 + gamma * r)
-    return value, scale[..., None] * _p_minus_onehot(log_p, labels, log_p_y)
+
+    def backward():
+        # γ (1 - p_y)^{γ-1} p_y log p_y = -γ (1 - p_y)^γ r with r = p_y (-log p_y) / (1 - p_y) in
+        # [0, 1]: no (1 - p_y)^{γ-1} = ∞ for γ < 1; r → 1 as p_y → 1 (0/0 at p_y = 1: the limit)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(one_minus > 0, np.exp(log_p_y) * ce / one_minus, 1.0)
+        scale = alpha_y * modulator * (1.0 + gamma * r)
+        return scale[..., None] * _p_minus_onehot(log_p, labels, log_p_y)
+
+    return Result(value, backward)
 
 
 def _class_balanced_weights(samples_per_class, beta, num_classes):
@@ -915,17 +926,17 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
     num_classes = logits.shape[-1]
     w = _class_balanced_weights(samples_per_class, beta, num_classes)
     if base == "softmax":
-        value, grad, _ = _label_cross_entropy(log_softmax(logits), labels, "labels", w, 0.0, None)
-        return value, grad  # no third output: "mean" divides by N, not by Σ w_y
+        ce = _label_cross_entropy(log_softmax(logits), labels, "labels", w, 0.0, None)
+        return Result(ce.values, ce.grad)  # no norm: "mean" divides by N, not by Σ w_y
     _, labels = _check_labels(labels, logits, "labels", None)
     one_hot = np.eye(num_classes)[labels]
     if base == "sigmoid":
-        value, grad = binary_cross_entropy_with_logits.__wrapped__(logits, one_hot)
-        grad = grad()  # that kernel defers its backward pass
+        per_class = binary_cross_entropy_with_logits.__wrapped__(logits, one_hot)
     else:
-        value, grad = sigmoid_focal.__wrapped__(logits, one_hot, gamma=gamma, alpha=None)
+        per_class = sigmoid_focal.__wrapped__(logits, one_hot, gamma=gamma, alpha=None)
     w_y = w[labels]
-    return w_y * value.sum(axis=-1), w_y[..., None] * grad
+    # both kernels defer their backward pass
+    return Result(w_y * per_class.values.sum(axis=-1), lambda: w_y[..., None] * per_class.grad())
 
 
 @class_axis_loss(
@@ -985,4 +996,4 @@ def zero_one(scores, labels):
     """
     _check_class_axis(scores, "scores")
     _, labels = _check_labels(labels, scores, "labels", None)
-    return (np.argmax(scores, axis=-1) != labels).astype(np.float64), None
+    return Result((np.argmax(scores, axis=-1) != labels).astype(np.float64), None)

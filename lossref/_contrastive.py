@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_label_array, positive
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import VECTORS, Domain
 from ._reductions import BATCH_MEAN
 
@@ -199,25 +199,26 @@ def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
         np.fill_diagonal(s, -np.inf)  # a view is not its own negative
         partner = np.r_[np.arange(n, 2 * n), np.arange(n)]
         per_view, p = _cross_entropy_rows(s, partner)
-        g = p.copy()
-        g[np.arange(2 * n), partner] -= 1.0
-        g *= 0.5  # each pair's value is the mean of its two views' losses
         values = 0.5 * (per_view[:n] + per_view[n:])
 
         def backward():  # only for .grad: a (2N × 2N) by (2N × D) product the value does not need
+            g = p.copy()
+            g[np.arange(2 * n), partner] -= 1.0
+            g *= 0.5  # each pair's value is the mean of its two views' losses
             gz = (g + g.T) @ z / tau
             return _both(gz[:n], gz[n:])
     else:
         s = u @ v.T / tau
         eye = np.eye(n)
         values, p_row = _cross_entropy_rows(s, np.arange(n))
-        g = p_row - eye
         if form == "symmetric":
             col_values, p_col = _cross_entropy_rows(s.T, np.arange(n))
             values = 0.5 * (values + col_values)
-            g = 0.5 * (g + p_col.T - eye)
 
         def backward():  # only for .grad: two N×N by N×D products the value does not need
+            g = p_row - eye
+            if form == "symmetric":
+                g = 0.5 * (g + p_col.T - eye)
             return _both(g @ v / tau, g.T @ u / tau)
 
     def _both(gu, gv):
@@ -226,7 +227,7 @@ def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
             "positives": _through_normalisation(gv, v, v_norm),
         }
 
-    return values, backward
+    return Result(values, backward)
 
 
 def _dot_similarities(u, v):
@@ -353,9 +354,12 @@ def n_pair(anchors, positives):
     s = _dot_similarities(anchors, positives)
     n = s.shape[0]
     values, p = _cross_entropy_rows(s, np.arange(n))
-    g = p - np.eye(n)
-    # only for .grad: two N×D products the value does not need
-    return values, lambda: {"anchors": g @ positives, "positives": g.T @ anchors}
+
+    def backward():  # only for .grad: two N×D products the value does not need
+        g = p - np.eye(n)
+        return {"anchors": g @ positives, "positives": g.T @ anchors}
+
+    return Result(values, backward)
 
 
 def _group_labels(value, name):
@@ -500,7 +504,7 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
         raise ValueError(f"features has shape {features.shape} but labels has shape {labels.shape}")
     z, norm = _unit_rows(features, "features")
     if z.shape[0] == 1:  # a lone row has no candidates and no positive
-        return np.zeros(1), np.zeros_like(z), np.zeros(1)
+        return Result(np.zeros(1), lambda: np.zeros_like(z), np.zeros(1))
     tau = float(temperature)
     s = z @ z.T / tau
     np.fill_diagonal(s, -np.inf)  # a row is not its own candidate
@@ -511,12 +515,12 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
     # LSE_i − s_ip = (M_i − s_ip) + log1p(rest_i): both terms ≥ 0, so a dominant positive's
     # small loss comes from log1p, not from the difference of two nearly equal numbers
     m, rest, p = _log_sum_exp_parts(s)
-    share = np.where(same, 1.0 / np.maximum(count, 1)[:, None], 0.0)
     gap = np.where(same, m[:, None] - np.where(same, s, 0.0), 0.0)
     values = np.where(kept, gap.sum(axis=1) / np.maximum(count, 1) + np.log1p(rest), 0.0)
-    g = np.where(kept[:, None], p - share, 0.0)
 
     def backward():  # only for .grad: an N×N by N×D product the value does not need
+        share = np.where(same, 1.0 / np.maximum(count, 1)[:, None], 0.0)
+        g = np.where(kept[:, None], p - share, 0.0)
         return _through_normalisation((g + g.T) @ z / tau, z, norm)
 
-    return values, backward, kept.astype(float)
+    return Result(values, backward, kept.astype(float))

@@ -228,7 +228,7 @@ class Loss:
       normaliser, e.g. the class weight of each label for cross-entropy).
     """
 
-    def __init__(self, kernel: Callable[..., tuple], meta: Meta, layout: str) -> None:
+    def __init__(self, kernel: Callable[..., Result], meta: Meta, layout: str) -> None:
         self._kernel = kernel
         self.meta = meta
         self.layout = layout
@@ -362,7 +362,7 @@ class Loss:
         if self.layout == "elementwise":
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
-        values, grad, norm, context = out if isinstance(out, Result) else Result(*out)
+        values, grad, norm, context = out
         if reduction == "mean" and self.meta.empty_mean is not None and norm is not None and not np.any(norm):
             raise ValueError(
                 f"the mean is undefined: the denominator is 0 ({self.meta.empty_mean(*arrays, **hyper)}); "
@@ -389,10 +389,10 @@ def _same_shape(names: tuple[str, ...], arrays: list[np.ndarray]) -> None:
             raise ValueError(f"{names[0]} has shape {arrays[0].shape} but {name} has shape {arr.shape}")
 
 
-def _register(layout: str, **meta_fields: Any) -> Callable[[Callable[..., tuple]], Loss]:
+def _register(layout: str, **meta_fields: Any) -> Callable[[Callable[..., Result]], Loss]:
     meta = Meta(**meta_fields)
 
-    def decorate(kernel: Callable[..., tuple]) -> Loss:
+    def decorate(kernel: Callable[..., Result]) -> Loss:
         loss = Loss(kernel, meta, layout)
         if loss.name in _REGISTRY:
             raise AssertionError(f"loss {loss.name!r} registered twice")
@@ -402,12 +402,12 @@ def _register(layout: str, **meta_fields: Any) -> Callable[[Callable[..., tuple]
     return decorate
 
 
-def elementwise_loss(**meta_fields: Any) -> Callable[[Callable[..., tuple]], Loss]:
+def elementwise_loss(**meta_fields: Any) -> Callable[[Callable[..., Result]], Loss]:
     """Register a loss whose arguments all have one shape and whose loss is per element."""
     return _register("elementwise", **meta_fields)
 
 
-def class_axis_loss(**meta_fields: Any) -> Callable[[Callable[..., tuple]], Loss]:
+def class_axis_loss(**meta_fields: Any) -> Callable[[Callable[..., Result]], Loss]:
     """Register a loss whose first argument has the class axis last; one loss per row."""
     return _register("classes", **meta_fields)
 

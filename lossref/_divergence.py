@@ -14,7 +14,7 @@ from ._checks import (
     positive,
     rows_sum_to_one,
 )
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import (
     _DISTRIBUTION_ROWS,
     DISTRIBUTION,
@@ -142,7 +142,7 @@ def kl_div(log_probs, target, *, log_target=False):
         value = (q * (target - log_probs)).sum(axis=-1)
     else:
         value = (xlogy(q, q) - q * log_probs).sum(axis=-1)
-    return value, -q
+    return Result(value, lambda: -q)
 
 
 _LOG2 = np.log(2.0)
@@ -288,11 +288,13 @@ def js_div(log_probs, target_log_probs):
     x = log_probs - target_log_probs  # exact where p ≈ q
     value = (0.5 * (p + q) * _js_gap(0.5 * np.abs(x))).sum(axis=-1)
     # + 0.0 turns the -0.0 of p_c = 0 (times a negative log-ratio) into 0.0
-    grads = {
-        "log_probs": 0.5 * p * _log_ratio_to_mixture(x) + 0.0,
-        "target_log_probs": 0.5 * q * _log_ratio_to_mixture(-x) + 0.0,
-    }
-    return value, grads
+    return Result(
+        value,
+        lambda: {
+            "log_probs": 0.5 * p * _log_ratio_to_mixture(x) + 0.0,
+            "target_log_probs": 0.5 * q * _log_ratio_to_mixture(-x) + 0.0,
+        },
+    )
 
 
 # cross_entropy targets: integer labels or distributions, as softmax_cross_entropy; the tests draw
@@ -391,17 +393,26 @@ def cross_entropy(probs, target):
     if np.issubdtype(target.dtype, np.integer):
         _, labels = _check_labels(target, probs, "target", None)
         p_y = np.take_along_axis(probs, labels[..., None], axis=-1)[..., 0]
-        grad = np.zeros_like(probs)
+
+        def label_grad():
+            grad = np.zeros_like(probs)
+            with np.errstate(divide="ignore"):
+                np.put_along_axis(grad, labels[..., None], (-1.0 / p_y)[..., None], axis=-1)
+            return grad
+
         with np.errstate(divide="ignore"):
-            np.put_along_axis(grad, labels[..., None], (-1.0 / p_y)[..., None], axis=-1)
-            return 0.0 - np.log(p_y), grad  # 0.0 -: no -0.0 at p_y = 1
+            return Result(0.0 - np.log(p_y), label_grad)  # 0.0 -: no -0.0 at p_y = 1
     if target.shape != probs.shape:
         raise ValueError(f"probs has shape {probs.shape} but target has shape {target.shape}")
     rows_sum_to_one(target, "target")
     with np.errstate(divide="ignore"):
         value = 0.0 - xlogy(target, probs).sum(axis=-1)
-        grad = np.where(target == 0, 0.0, -target / np.where(target == 0, 1.0, probs))
-    return value, grad
+
+    def backward():
+        with np.errstate(divide="ignore"):
+            return np.where(target == 0, 0.0, -target / np.where(target == 0, 1.0, probs))
+
+    return Result(value, backward)
 
 
 def _expm1_excess(x):
@@ -417,7 +428,7 @@ def _expm1_excess(x):
 
 
 def _distillation(student_logits, teacher_logits, temperature):
-    """T²·KL(p_t ‖ p_s) per row and its gradient T (p_s − p_t), at temperature T.
+    """T²·KL(p_t ‖ p_s) per row and its (deferred) gradient T (p_s − p_t), at temperature T.
 
     Rows whose logits differ by at most T/2 (every row once T is large) use the centred
     difference u = Δz − Σ p_t Δz (Δz = z_s − z_t), x = u/T (|x| ≤ 1): KL = log1p(S) exactly,
@@ -437,18 +448,25 @@ def _distillation(student_logits, teacher_logits, temperature):
     a = (p_t * u * u * _expm1_excess(u / t)).sum(axis=-1)  # T²·S
     s = a / t / t
     near_value = a * np.where(s > 0, np.log1p(s) / np.where(s > 0, s, 1.0), 1.0)  # log1p(S)/S → 1
-    v = u - (near_value / t)[..., None]
-    w = v / t
-    near_grad = p_t * v * np.where(w == 0, 1.0, np.expm1(w) / np.where(w == 0, 1.0, w))
+
+    def near_grad():
+        v = u - (near_value / t)[..., None]
+        w = v / t
+        return p_t * v * np.where(w == 0, 1.0, np.expm1(w) / np.where(w == 0, 1.0, w))
+
     if close.all():
-        return near_value, near_grad
+        return Result(near_value, near_grad)
     log_ps = log_softmax(student_logits / t)
     delta = log_ps - log_pt
     far_value = t * (t * (0.0 - (p_t * delta).sum(axis=-1)))  # Σ p_t (log p_t − log p_s)
-    # p_s − p_t = p_t·expm1(δ): no cancellation where the two agree (δ < 1 keeps p_t·e^δ finite)
-    small = delta < 1.0
-    far_grad = t * np.where(small, p_t * np.expm1(np.where(small, delta, 0.0)), np.exp(log_ps) - p_t)
-    return np.where(close, near_value, far_value), np.where(close[..., None], near_grad, far_grad)
+
+    def backward():
+        # p_s − p_t = p_t·expm1(δ): no cancellation where the two agree (δ < 1 keeps p_t·e^δ finite)
+        small = delta < 1.0
+        far_grad = t * np.where(small, p_t * np.expm1(np.where(small, delta, 0.0)), np.exp(log_ps) - p_t)
+        return np.where(close[..., None], near_grad(), far_grad)
+
+    return Result(np.where(close, near_value, far_value), backward)
 
 
 @class_axis_loss(
@@ -559,11 +577,13 @@ def knowledge_distillation(student_logits, teacher_logits, *, temperature=2.0, l
         raise ValueError(
             f"student_logits has shape {student_logits.shape} but teacher_logits has shape {teacher_logits.shape}"
         )
-    value, grad = _distillation(student_logits, teacher_logits, float(temperature))
+    kd = _distillation(student_logits, teacher_logits, float(temperature))
     if labels is None:
-        return value, grad
+        return kd
     y = as_label_array(labels, "labels")
-    ce, ce_grad, _ = _label_cross_entropy(
+    ce = _label_cross_entropy(
         log_softmax(student_logits), y, "labels", np.ones(student_logits.shape[-1]), 0.0, None
     )
-    return alpha * value + (1.0 - alpha) * ce, alpha * grad + (1.0 - alpha) * ce_grad
+    return Result(
+        alpha * kd.values + (1.0 - alpha) * ce.values, lambda: alpha * kd.grad() + (1.0 - alpha) * ce.grad()
+    )

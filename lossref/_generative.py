@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_float_array, non_negative
-from ._core import Checks, Curve, Extreme, Invalid, Plot, Series, class_axis_loss, elementwise_loss
+from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_axis_loss, elementwise_loss
 from ._domains import REAL, Domain
 from ._math import sigmoid, softplus, xlog1py, xlogy
 
@@ -142,17 +142,25 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
     r, f = real_logits, fake_logits
     if variant == "minimax":
         value = softplus(-r) + softplus(f)
-        g_r, g_f = -sigmoid(-r), sigmoid(f)  # σ(d_r) − 1 = −σ(−d_r), without the cancellation
     elif variant == "least_squares":
         value = 0.5 * (r - 1.0) ** 2 + 0.5 * f**2
-        g_r, g_f = r - 1.0, f
     elif variant == "wasserstein":
         value = f - r
-        g_r, g_f = -np.ones_like(r), np.ones_like(f)
     else:
         value = np.maximum(0.0, 1.0 - r) + np.maximum(0.0, 1.0 + f)
-        g_r, g_f = np.where(1.0 - r > 0, -1.0, 0.0), np.where(1.0 + f > 0, 1.0, 0.0)
-    return value, {"real_logits": g_r, "fake_logits": g_f}
+
+    def backward():
+        if variant == "minimax":
+            g_r, g_f = -sigmoid(-r), sigmoid(f)  # σ(d_r) − 1 = −σ(−d_r), without the cancellation
+        elif variant == "least_squares":
+            g_r, g_f = r - 1.0, f
+        elif variant == "wasserstein":
+            g_r, g_f = -np.ones_like(r), np.ones_like(f)
+        else:
+            g_r, g_f = np.where(1.0 - r > 0, -1.0, 0.0), np.where(1.0 + f > 0, 1.0, 0.0)
+        return {"real_logits": g_r, "fake_logits": g_f}
+
+    return Result(value, backward)
 
 
 @elementwise_loss(
@@ -232,12 +240,12 @@ def gan_generator(fake_logits, *, variant="non_saturating"):
     _one_of("variant", variant, G_VARIANTS)
     f = fake_logits
     if variant == "non_saturating":
-        return softplus(-f), -sigmoid(-f)
+        return Result(softplus(-f), lambda: -sigmoid(-f))
     if variant == "saturating":
-        return -softplus(f), -sigmoid(f)
+        return Result(-softplus(f), lambda: -sigmoid(f))
     if variant == "least_squares":
-        return 0.5 * (f - 1.0) ** 2, f - 1.0
-    return -f, -np.ones_like(f)
+        return Result(0.5 * (f - 1.0) ** 2, lambda: f - 1.0)
+    return Result(-f, lambda: -np.ones_like(f))
 
 
 def _check_bce_inputs(**arrays):
@@ -372,21 +380,27 @@ def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
         with np.errstate(divide="ignore", invalid="ignore"):
             # log1p(-p): 1 - p would round away p's digits near 0; 0·log 0 = 0
             rec = 0.0 - (xlogy(x, x_recon) + xlog1py(1.0 - x, -x_recon))
-            # (p − x)/(p(1 − p)): no cancellation between −x/p and (1 − x)/(1 − p); at hard labels
-            # the limits 1/(1 − p) (x = 0) and −1/p (x = 1) also hold at the other edge
-            g_rec = np.where(
-                x == 0,
-                1.0 / (1.0 - x_recon),
-                np.where(x == 1, -1.0 / x_recon, (x_recon - x) / (x_recon * (1.0 - x_recon))),
-            )
+
+        def rec_grad():
+            # (p − x)/(p(1 − p)): no cancellation between −x/p and (1 − x)/(1 − p); at hard
+            # labels the limits 1/(1 − p) (x = 0) and −1/p (x = 1) also hold at the other edge
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(
+                    x == 0,
+                    1.0 / (1.0 - x_recon),
+                    np.where(x == 1, -1.0 / x_recon, (x_recon - x) / (x_recon * (1.0 - x_recon))),
+                )
     else:
         rec = (x_recon - x) ** 2
-        g_rec = 2.0 * (x_recon - x)
+
+        def rec_grad():
+            return 2.0 * (x_recon - x)
+
     with np.errstate(over="ignore"):  # log σ² > 709: σ² itself is not a float64
         e = np.expm1(log_var)
     kl = 0.5 * np.sum(mu**2 + (e - log_var), axis=-1)
     value = np.sum(rec, axis=-1) + beta * kl
-    return value, {"x_recon": g_rec, "mu": beta * mu, "log_var": 0.5 * beta * e}
+    return Result(value, lambda: {"x_recon": rec_grad(), "mu": beta * mu, "log_var": 0.5 * beta * e})
 
 
 @class_axis_loss(
@@ -442,4 +456,4 @@ def diffusion_noise_mse(noise_pred, noise):
     _same("noise", noise, "noise_pred", noise_pred)
     r = noise_pred - noise
     d = noise_pred.shape[-1]
-    return np.mean(r**2, axis=-1), 2.0 * r / d
+    return Result(np.mean(r**2, axis=-1), lambda: 2.0 * r / d)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_float_array
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
 from ._math import log_softmax, sigmoid, softplus
 
@@ -168,7 +168,7 @@ def listnet(scores, labels):
     _check_shapes(scores, labels)
     log_p = log_softmax(scores)
     q = np.exp(log_softmax(labels))
-    return -(q * log_p).sum(axis=-1), np.exp(log_p) - q
+    return Result(-(q * log_p).sum(axis=-1), lambda: np.exp(log_p) - q)
 
 
 def _suffix_log_odds(t):
@@ -296,7 +296,7 @@ def listmle(scores, labels):
     t = np.take_along_axis(scores, order, axis=-1)
     x = _suffix_log_odds(t)
     value = softplus(x).sum(axis=-1)
-    return value, lambda: _listmle_grad(x, order)
+    return Result(value, lambda: _listmle_grad(x, order))
 
 
 def _listmle_grad(x, order):

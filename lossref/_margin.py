@@ -10,6 +10,7 @@ from ._core import (
     Extreme,
     Invalid,
     Plot,
+    Result,
     Series,
     class_axis_loss,
     elementwise_loss,
@@ -80,7 +81,7 @@ def hinge(scores, labels, *, margin=1.0):
     """
     non_negative(margin=margin)
     slack = margin - labels * scores
-    return np.maximum(slack, 0.0), np.where(slack > 0, -labels, 0.0)
+    return Result(np.maximum(slack, 0.0), lambda: np.where(slack > 0, -labels, 0.0))
 
 
 _ONE_LINE = (Series("", {}, {}),)
@@ -160,7 +161,7 @@ def squared_hinge(scores, labels, *, margin=1.0):
     """
     non_negative(margin=margin)
     slack = np.maximum(margin - labels * scores, 0.0)
-    return slack * slack, -2.0 * labels * slack + 0.0  # + 0.0: no -0.0 beyond the margin
+    return Result(slack * slack, lambda: -2.0 * labels * slack + 0.0)  # + 0.0: no -0.0 beyond the margin
 
 
 _VARIANTS = ("crammer_singer", "weston_watkins")
@@ -318,17 +319,23 @@ def multiclass_hinge(scores, labels, *, margin=1.0, variant="crammer_singer", p=
         slack = np.where(onehot, 0.0, np.maximum((scores - f_y) + margin, 0.0))
         scale = (w_y / num_classes)[..., None]
         value = (scale * slack**p).sum(axis=-1)
-        d = scale * (p * slack ** (p - 1) if p == 2 else (slack > 0))
-        grad = np.where(onehot, 0.0 - d.sum(axis=-1, keepdims=True), d)  # 0.0 -: no -0.0
-        return value, grad
+
+        def weston_watkins_grad():
+            d = scale * (p * slack ** (p - 1) if p == 2 else (slack > 0))
+            return np.where(onehot, 0.0 - d.sum(axis=-1, keepdims=True), d)  # 0.0 -: no -0.0
+
+        return Result(value, weston_watkins_grad)
     wrong = np.where(onehot, -np.inf, scores)
     top = wrong.max(axis=-1, keepdims=True)  # -inf when C = 1: no competitor, loss 0
     slack = np.maximum((top - f_y) + margin, 0.0)[..., 0]
-    g = w_y * (p * slack if p == 2 else (slack > 0))
-    tied = wrong == top
-    share = tied / np.maximum(tied.sum(axis=-1, keepdims=True), 1)
-    grad = np.where(onehot, 0.0 - g[..., None], g[..., None] * share)
-    return w_y * slack**p, grad
+
+    def backward():
+        g = w_y * (p * slack if p == 2 else (slack > 0))
+        tied = wrong == top
+        share = tied / np.maximum(tied.sum(axis=-1, keepdims=True), 1)
+        return np.where(onehot, 0.0 - g[..., None], g[..., None] * share)
+
+    return Result(w_y * slack**p, backward)
 
 
 def _multilabel_kinks(scores, targets):
@@ -423,8 +430,9 @@ def multilabel_margin(scores, targets):
     pairs = (targets[..., :, None] == 1) & (targets[..., None, :] == 0)
     active = pairs & (slack > 0)
     value = np.where(active, slack, 0.0).sum(axis=(-2, -1)) / num_classes
-    grad = (active.sum(axis=-2) - active.sum(axis=-1)) / num_classes
-    return value, grad.astype(np.float64)
+    return Result(
+        value, lambda: ((active.sum(axis=-2) - active.sum(axis=-1)) / num_classes).astype(np.float64)
+    )
 
 
 @elementwise_loss(
@@ -479,7 +487,7 @@ def soft_margin(scores, labels):
     """
     margin = labels * scores
     # softplus(-m) = max(-m, 0) + log1p(e^{-|m|}): no overflow, and e^{-m} survives for large m
-    return softplus(-margin), -labels * sigmoid(-margin)
+    return Result(softplus(-margin), lambda: -labels * sigmoid(-margin))
 
 
 _EXP_LIMIT = 709.782712893384  # log of the largest float64: e^{-y f} overflows below y f = -this
@@ -528,7 +536,7 @@ def exponential(scores, labels):
     """
     with np.errstate(over="ignore"):
         value = np.exp(-labels * scores)
-    return value, -labels * value + 0.0  # + 0.0: no -0.0 where e^{-y f} underflows
+    return Result(value, lambda: -labels * value + 0.0)  # + 0.0: no -0.0 where e^{-y f} underflows
 
 
 @elementwise_loss(
@@ -581,4 +589,4 @@ def modified_huber(scores, labels):
     slack = np.maximum(1.0 - margin, 0.0)
     linear = margin < -1.0
     value = np.where(linear, -4.0 * margin, slack * slack)
-    return value, -labels * np.where(linear, 4.0, 2.0 * slack) + 0.0  # + 0.0: no -0.0
+    return Result(value, lambda: -labels * np.where(linear, 4.0, 2.0 * slack) + 0.0)  # + 0.0: no -0.0

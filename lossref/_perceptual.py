@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_float_array
-from ._core import Checks, Curve, Extreme, Invalid, Plot, Series, class_axis_loss
+from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
 from .examples import EXAMPLE
 
@@ -182,7 +182,7 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
     if (weights < 0).any():
         raise ValueError(f"layer_weights must be >= 0; got {weights.tolist()}")
     values = np.zeros(y_pred.shape[0])
-    cotangents = []
+    differences = []  # (w, n, a − b) per layer: the backward pass's cotangents 2w/n·(a − b)
     for w, a, b in zip(weights, pred, true, strict=True):
         if a.shape != b.shape:
             raise ValueError(f"feature_fn gives shape {a.shape} for y_pred but {b.shape} for y_true")
@@ -190,13 +190,14 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
         d = a - b
         axes = tuple(range(1, d.ndim))
         values = values + w / n * (d * d).sum(axis=axes)
-        cotangents.append(2.0 * w / n * d)
+        differences.append((w, n, d))
 
     def backward():  # only for .grad: a value-only call never runs the user's VJP
         if feature_vjp is None:
             raise TypeError(
                 "perceptual needs feature_vjp= for a gradient (the vector–Jacobian product of feature_fn)"
             )
+        cotangents = [2.0 * w / n * d for w, n, d in differences]
         grad = as_float_array(feature_vjp(y_pred, cotangents), "the result of feature_vjp")
         if grad.shape != y_pred.shape:
             raise ValueError(
@@ -204,4 +205,4 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
             )
         return grad
 
-    return values, backward
+    return Result(values, backward)

@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 
 from ._checks import in_open_unit_interval, non_negative, positive, real_scalar
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
 from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
 
@@ -92,8 +92,12 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
     """
     non_negative(margin=margin)
     d = (rejected_rewards - chosen_rewards) + margin
-    s = sigmoid(d)
-    return softplus(d), {"chosen_rewards": -s, "rejected_rewards": s}
+
+    def backward():
+        s = sigmoid(d)
+        return {"chosen_rewards": -s, "rejected_rewards": s}
+
+    return Result(softplus(d), backward)
 
 
 @elementwise_loss(
@@ -227,8 +231,12 @@ def dpo(
     z = beta * h
     eps = float(label_smoothing)
     value = (1.0 - eps) * softplus(-z) + eps * softplus(z)  # both terms >= 0: no cancellation
-    g = beta * (eps - sigmoid(-z))  # ∂ℓ/∂z = −(1−ε)σ(−z) + εσ(z) = ε − σ(−z)
-    return value, {"policy_chosen_logps": g, "policy_rejected_logps": -g}
+
+    def backward():
+        g = beta * (eps - sigmoid(-z))  # ∂ℓ/∂z = −(1−ε)σ(−z) + εσ(z) = ε − σ(−z)
+        return {"policy_chosen_logps": g, "policy_rejected_logps": -g}
+
+    return Result(value, backward)
 
 
 def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
@@ -330,5 +338,4 @@ def ppo_clip(log_probs, old_log_probs, advantages, *, clip_eps=0.2):
     bound = np.where(a > 0, 1.0 + clip_eps, 1.0 - clip_eps)
     value = np.where(clipped, -a * bound, unclipped_value)
     value = np.where(a == 0, 0.0, value)
-    grad = np.where(clipped | (a == 0), 0.0, unclipped_value)
-    return value, grad
+    return Result(value, lambda: np.where(clipped | (a == 0), 0.0, unclipped_value))

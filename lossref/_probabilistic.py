@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_float_array, flag, non_negative, positive, real_scalar
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
 from ._domains import REAL, Domain
 
 # exp(x) is finite for x <= log(largest float64) = 709.78...
@@ -218,12 +218,15 @@ def poisson_nll(y_pred, y_true, *, log_input=True, full=False, eps=1e-8):
                 )
             rate = np.exp(y_pred)
             value = rate - y * y_pred
-            # e^z − y cancels where e^z ≈ y. Near y = 1, where log y is small and so nearly
-            # exact, y·expm1(z − log y) keeps the digits that rate − y loses.
-            log_y = np.log(np.where(y > 0, y, 1.0))
-            d = y_pred - log_y
-            near = (y > 0) & (np.abs(log_y) < 1) & (np.abs(d) < 1)
-            grad = np.where(near, y * np.expm1(np.where(near, d, 0.0)), rate - y)
+
+            def backward():
+                # e^z − y cancels where e^z ≈ y. Near y = 1, where log y is small and so nearly
+                # exact, y·expm1(z − log y) keeps the digits that rate − y loses.
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    log_y = np.log(np.where(y > 0, y, 1.0))
+                    d = y_pred - log_y
+                    near = (y > 0) & (np.abs(log_y) < 1) & (np.abs(d) < 1)
+                    return np.where(near, y * np.expm1(np.where(near, d, 0.0)), rate - y)
         else:
             if (y_pred < 0).any():
                 raise ValueError(
@@ -237,11 +240,15 @@ def poisson_nll(y_pred, y_true, *, log_input=True, full=False, eps=1e-8):
             near_one = np.abs(y_pred - 1) < 0.5
             log_rate = np.where(near_one, np.log1p((y_pred - 1) + eps), np.log(shifted))
             value = y_pred - np.where(y == 0, 0.0, y * log_rate)
-            # 1 − y/(λ + ε) written as ((λ − y) + ε)/(λ + ε): no cancellation when y ≈ λ
-            grad = np.where(y == 0, 1.0, ((y_pred - y) + eps) / shifted)
+
+            def backward():
+                # 1 − y/(λ + ε) written as ((λ − y) + ε)/(λ + ε): no cancellation when y ≈ λ
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    return np.where(y == 0, 1.0, ((y_pred - y) + eps) / shifted)
+
     if full:
         value = value + _stirling(y)
-    return value, grad
+    return Result(value, backward)
 
 
 # --- Gaussian -----------------------------------------------------------------------------
@@ -388,10 +395,15 @@ def gaussian_nll(mean, y_true, var, *, full=False, eps=1e-6):
         r, r_err = _two_sum(mean, -y_true)
         z = r / v
         value = 0.5 * (np.log(v) + z * r)  # z·r, not r²/v: r² alone may overflow
-        d_var = np.where(var > eps, _variance_derivative(r, r_err, v), 0.0)
     if full:
         value = value + 0.5 * math.log(2 * math.pi)
-    return value, {"mean": z, "var": d_var}
+
+    def backward():
+        with np.errstate(over="ignore", invalid="ignore"):
+            d_var = np.where(var > eps, _variance_derivative(r, r_err, v), 0.0)
+        return {"mean": z, "var": d_var}
+
+    return Result(value, backward)
 
 
 # --- Tweedie and gamma deviances -----------------------------------------------------------
@@ -483,10 +495,10 @@ def _tweedie_positive(y, mu, p):
 
 
 def _tweedie(mu, y, p):
-    """Unit deviances and ∂d/∂μ for validated inputs (errors already raised)."""
+    """Unit deviances and (deferred) ∂d/∂μ for validated inputs (errors already raised)."""
     if p == 0:
         r = mu - y
-        return r * r, 2.0 * r
+        return Result(r * r, lambda: 2.0 * r)
     a, b = 1.0 - p, 2.0 - p
     pos = y > 0
     ys = np.where(pos, y, 1.0)
@@ -496,12 +508,17 @@ def _tweedie(mu, y, p):
     if not pos.all():
         first = 0.0 if p == 1 else np.where(y < 0, -y * np.power(mu, a) / a, 0.0)
         value = np.where(pos, value, 2.0 * (first + np.power(mu, b) / b))
-    # ∂d/∂μ = 2(μ − y) μ^{−p}; if μ^{−p} over- or underflows, 2((μ − y)/μ) μ^{1−p}
-    g = 2.0 * (mu - y) * np.power(mu, -p)
-    bad = ~np.isfinite(g) | ((g == 0) & (mu != y))
-    if bad.any():
-        g = np.where(bad, 2.0 * ((mu - y) / mu) * np.power(mu, 1.0 - p), g)
-    return value, np.where(mu == y, 0.0, g)
+
+    def backward():
+        # ∂d/∂μ = 2(μ − y) μ^{−p}; if μ^{−p} over- or underflows, 2((μ − y)/μ) μ^{1−p}
+        with np.errstate(all="ignore"):  # as the value's: overflow only where it is inf too
+            g = 2.0 * (mu - y) * np.power(mu, -p)
+            bad = ~np.isfinite(g) | ((g == 0) & (mu != y))
+            if bad.any():
+                g = np.where(bad, 2.0 * ((mu - y) / mu) * np.power(mu, 1.0 - p), g)
+            return np.where(mu == y, 0.0, g)
+
+    return Result(value, backward)
 
 
 def _tweedie_power(power):

@@ -12,6 +12,7 @@ from ._core import (
     Extreme,
     Invalid,
     Plot,
+    Result,
     Series,
     class_axis_loss,
     elementwise_loss,
@@ -65,8 +66,8 @@ def _cosine_parts(x1, x2, eps):
     u2, nu2, r2, rho2, n2 = _scaled(x2, eps)
     dot = (u1 * u2).sum(axis=-1)
     cos = dot * rho1 * rho2
-    return (
-        cos,
+    # the two gradients, deferred: only .grad needs them
+    return cos, lambda: (
         _cosine_gradient(u1, nu1, r1, rho1, n1, u2, rho2, dot),
         _cosine_gradient(u2, nu2, r2, rho2, n2, u1, rho1, dot),
     )
@@ -77,7 +78,7 @@ _TORCH_EPS = float(np.float32(1e-12))  # PyTorch's EPSILON in Loss.cpp is a C++ 
 
 def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
     """How far x1 and x2 are from the kink cos = m of a y = −1 pair: moving x_i by δ moves cos by ≤ δ/N_i."""
-    cos, _, _ = _cosine_parts(x1, x2, eps)
+    cos, _ = _cosine_parts(x1, x2, eps)
     norm = np.minimum(_scaled(x1, eps)[4], _scaled(x2, eps)[4])
     distance = np.where(labels == -1, np.abs(cos - margin) * norm, np.inf)
     return np.broadcast_to(distance[..., None], x1.shape)
@@ -225,12 +226,17 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
         for name, x in (("x1", x1), ("x2", x2)):
             if (np.abs(x).max(axis=-1) == 0).any():
                 raise ValueError(f"{name} has a zero vector, whose cosine is undefined with eps=0")
-    cos, dcos1, dcos2 = _cosine_parts(x1, x2, float(eps))
+    cos, cosine_gradients = _cosine_parts(x1, x2, float(eps))
     similar = labels == 1
     active = ~similar & (cos > margin)
     value = np.where(similar, 1.0 - cos, np.where(active, cos - margin, 0.0))
-    sign = np.where(similar, -1.0, np.where(active, 1.0, 0.0))[..., None]
-    return value, {"x1": sign * dcos1 + 0.0, "x2": sign * dcos2 + 0.0}  # + 0.0: no -0.0
+
+    def backward():
+        dcos1, dcos2 = cosine_gradients()
+        sign = np.where(similar, -1.0, np.where(active, 1.0, 0.0))[..., None]
+        return {"x1": sign * dcos1 + 0.0, "x2": sign * dcos2 + 0.0}  # + 0.0: no -0.0
+
+    return Result(value, backward)
 
 
 @elementwise_loss(
@@ -309,10 +315,10 @@ def margin_ranking(x1, x2, labels, *, margin=0.0):
     non_negative(margin=margin)
     slack = -labels * (x1 - x2) + margin  # PyTorch's order of operations
     active = slack > 0
-    return np.where(active, slack, 0.0), {
-        "x1": np.where(active, -labels, 0.0),
-        "x2": np.where(active, labels, 0.0),
-    }
+    return Result(
+        np.where(active, slack, 0.0),
+        lambda: {"x1": np.where(active, -labels, 0.0), "x2": np.where(active, labels, 0.0)},
+    )
 
 
 # scores as REAL, with a shorter stress list: the grid is its square times four targets and two
@@ -423,15 +429,21 @@ def ranknet(scores_i, scores_j, targets, *, sigma=1.0):
     positive(sigma=sigma)
     z = float(sigma) * (scores_i - scores_j)
     value = targets * softplus(-z) + (1.0 - targets) * softplus(z)
-    # P − P̄ as (1 − P̄)σ(z) − P̄σ(−z): exact for hard targets, where 1 − σ(z) would cancel.
-    # Near a tie target it is ½·tanh(z/2) − (P̄ − ½) instead (P̄ − ½ is exact for P̄ in
-    # [¼, ¾]): for P̄ = ½ that keeps its relative accuracy as z → 0, where σ(z) rounds to ½.
-    middle = np.abs(targets - 0.5) <= 0.25
-    difference = np.where(
-        middle, 0.5 * np.tanh(0.5 * z) - (targets - 0.5), (1.0 - targets) * sigmoid(z) - targets * sigmoid(-z)
-    )
-    g = float(sigma) * difference
-    return value, {"scores_i": g + 0.0, "scores_j": -g + 0.0}
+
+    def backward():
+        # P − P̄ as (1 − P̄)σ(z) − P̄σ(−z): exact for hard targets, where 1 − σ(z) would cancel.
+        # Near a tie target it is ½·tanh(z/2) − (P̄ − ½) instead (P̄ − ½ is exact for P̄ in
+        # [¼, ¾]): for P̄ = ½ that keeps its relative accuracy as z → 0, where σ(z) rounds to ½.
+        middle = np.abs(targets - 0.5) <= 0.25
+        difference = np.where(
+            middle,
+            0.5 * np.tanh(0.5 * z) - (targets - 0.5),
+            (1.0 - targets) * sigmoid(z) - targets * sigmoid(-z),
+        )
+        g = float(sigma) * difference
+        return {"scores_i": g + 0.0, "scores_j": -g + 0.0}
+
+    return Result(value, backward)
 
 
 def _row_binary(value, name):
@@ -452,7 +464,7 @@ ROW_PAIR_LABEL = Domain(
 
 
 def _norm_and_slope(diff, p):
-    """‖Δ‖_p over the last axis and its gradient sign(Δ_k)(|Δ_k|/‖Δ‖_p)^{p−1}.
+    """‖Δ‖_p over the last axis and its gradient sign(Δ_k)(|Δ_k|/‖Δ‖_p)^{p−1}, deferred.
 
     Computed on Δ/s with s = max|Δ_k|, so entries of 1e200 do not overflow and 1e-200 do
     not underflow. At Δ = 0 the gradient is 0 (the subgradient PyTorch's autograd returns).
@@ -467,14 +479,18 @@ def _norm_and_slope(diff, p):
     else:
         r = (np.abs(u) ** p).sum(axis=-1) ** (1.0 / p)
     norm = s * r
-    rsafe = np.where(s > 0, r, 1.0)[..., None]
-    if p == 2:
-        slope = u / rsafe
-    elif p == 1:
-        slope = np.sign(u)
-    else:
-        slope = np.sign(u) * (np.abs(u) / rsafe) ** (p - 1)
-    return norm, np.where((s > 0)[..., None], slope, 0.0)
+
+    def slope():
+        rsafe = np.where(s > 0, r, 1.0)[..., None]
+        if p == 2:
+            slope = u / rsafe
+        elif p == 1:
+            slope = np.sign(u)
+        else:
+            slope = np.sign(u) * (np.abs(u) / rsafe) ** (p - 1)
+        return np.where((s > 0)[..., None], slope, 0.0)
+
+    return norm, slope
 
 
 def _triplet_parts(anchor, positive, negative, margin, p, eps, swap):
@@ -635,16 +651,20 @@ def triplet_margin(anchor, positive, negative, *, margin=1.0, p=2, eps=1e-6, swa
     slack, _, _, _, g_ap, g_an, g_pn, use_pn = _triplet_parts(
         anchor, positive, negative, float(margin), float(p), float(eps), bool(swap)
     )
-    active = (slack > 0)[..., None]
-    use_pn = use_pn[..., None]
-    g_neg_a = np.where(use_pn, 0.0, g_an)
-    g_neg_p = np.where(use_pn, g_pn, 0.0)
-    grads = {
-        "anchor": np.where(active, g_ap - g_neg_a, 0.0) + 0.0,
-        "positive": np.where(active, -g_ap - g_neg_p, 0.0) + 0.0,
-        "negative": np.where(active, g_neg_a + g_neg_p, 0.0) + 0.0,
-    }
-    return np.where(slack > 0, slack, 0.0), grads
+
+    def backward():  # the slopes g_… are deferred too
+        active = (slack > 0)[..., None]
+        pn = use_pn[..., None]
+        ap = g_ap()
+        g_neg_a = np.where(pn, 0.0, g_an())
+        g_neg_p = np.where(pn, g_pn(), 0.0)
+        return {
+            "anchor": np.where(active, ap - g_neg_a, 0.0) + 0.0,
+            "positive": np.where(active, -ap - g_neg_p, 0.0) + 0.0,
+            "negative": np.where(active, g_neg_a + g_neg_p, 0.0) + 0.0,
+        }
+
+    return Result(np.where(slack > 0, slack, 0.0), backward)
 
 
 def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
@@ -764,10 +784,14 @@ def contrastive(embeddings_a, embeddings_b, labels, *, margin=1.0):
             f"(one per pair: the shape of embeddings_a {embeddings_a.shape} without its last axis)"
         )
     diff = embeddings_a - embeddings_b
-    d, unit = _norm_and_slope(diff, 2)  # unit = (a − b)/d, 0 at d = 0
+    d, unit = _norm_and_slope(diff, 2)  # unit() = (a − b)/d, 0 at d = 0
     gap = np.maximum(float(margin) - d, 0.0)
     similar = labels == 1
     with np.errstate(over="ignore"):
         value = np.where(similar, d * d, gap * gap)
-    grad = np.where(similar[..., None], 2.0 * diff, -2.0 * gap[..., None] * unit) + 0.0
-    return value, {"embeddings_a": grad, "embeddings_b": -grad}
+
+    def backward():
+        grad = np.where(similar[..., None], 2.0 * diff, -2.0 * gap[..., None] * unit()) + 0.0
+        return {"embeddings_a": grad, "embeddings_b": -grad}
+
+    return Result(value, backward)

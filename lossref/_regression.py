@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import in_open_unit_interval, non_negative, positive
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
 from ._domains import REAL
 from ._math import scratch
 from ._reductions import root_mean
@@ -81,7 +81,7 @@ def mse(y_pred, y_true):
     """
     r = scratch(y_pred - y_true)
     # the gradient 2r is deferred (written over r, a temporary): a value-only call skips it
-    return r * r, lambda: np.multiply(r, 2.0, out=r)
+    return Result(r * r, lambda: np.multiply(r, 2.0, out=r))
 
 
 @elementwise_loss(
@@ -125,7 +125,7 @@ def mae(y_pred, y_true):
         array([ 0.33333333, -0.33333333,  0.        ])
     """
     r = scratch(y_pred - y_true)
-    return np.abs(r), lambda: np.sign(r, out=r)  # deferred, written over the temporary r
+    return Result(np.abs(r), lambda: np.sign(r, out=r))  # deferred, written over the temporary r
 
 
 @elementwise_loss(
@@ -190,7 +190,7 @@ def huber(y_pred, y_true, *, delta=1.0):
     a -= h
     a *= h
     a *= 2.0
-    return a, lambda: np.clip(r, -delta, delta, out=r)  # deferred, written over the temporary r
+    return Result(a, lambda: np.clip(r, -delta, delta, out=r))  # deferred, written over the temporary r
 
 
 @elementwise_loss(
@@ -242,9 +242,9 @@ def smooth_l1(y_pred, y_true, *, beta=1.0):
     r = y_pred - y_true
     a = np.abs(r)
     if beta == 0:
-        return a, np.sign(r)
+        return Result(a, lambda: np.sign(r))
     value = np.where(a < beta, 0.5 * r * r / beta, a - 0.5 * beta)
-    return value, np.clip(r / beta, -1.0, 1.0)
+    return Result(value, lambda: np.clip(r / beta, -1.0, 1.0))
 
 
 @elementwise_loss(
@@ -291,7 +291,7 @@ def log_cosh(y_pred, y_true):
     # near 0 that form cancels, and log1p(2 sinh²(r/2)) keeps full relative accuracy.
     small = np.log1p(2.0 * np.sinh(np.minimum(a, 1.0) / 2.0) ** 2)
     large = a + np.log1p(np.exp(-2.0 * a)) - np.log(2.0)
-    return np.where(a < 1.0, small, large), np.tanh(r)
+    return Result(np.where(a < 1.0, small, large), lambda: np.tanh(r))
 
 
 @elementwise_loss(
@@ -352,7 +352,7 @@ def quantile(y_pred, y_true, *, q=0.5):
     in_open_unit_interval(q=q)
     u = y_true - y_pred
     value = np.maximum(q * u, (q - 1.0) * u)
-    return value, np.where(u > 0, -q, np.where(u < 0, 1.0 - q, 0.0))
+    return Result(value, lambda: np.where(u > 0, -q, np.where(u < 0, 1.0 - q, 0.0)))
 
 
 # --- metrics and robust losses -------------------------------------------------------------
@@ -464,10 +464,10 @@ def rmse(y_pred, y_true):
     r = y_pred - y_true
     scale = float(np.max(np.abs(r)))
     if scale == 0.0:
-        return np.zeros_like(r), np.zeros_like(r), None, {"scale": 0.0}
+        return Result(np.zeros_like(r), lambda: np.zeros_like(r), context={"scale": 0.0})
     # squares of r / max|r| lie in [0, 1]: no overflow at 1e200, no underflow at 1e-300
     t = r / scale
-    return t * t, 2.0 * t, None, {"scale": scale}
+    return Result(t * t, lambda: 2.0 * t, context={"scale": scale})
 
 
 @elementwise_loss(
@@ -534,7 +534,7 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
     a = np.abs(r)
     root = np.hypot(r, eps)  # no overflow for |r| up to the float64 maximum
     # √(r² + ε²) − ε = r² / (√(r² + ε²) + ε): no cancellation when |r| << ε
-    return a * (a / (root + eps)), r / root
+    return Result(a * (a / (root + eps)), lambda: r / root)
 
 
 @elementwise_loss(
@@ -605,8 +605,10 @@ def cauchy(y_pred, y_true, *, scale=1.0):
         big, 2.0 * np.log(np.where(big, t, 1.0)) + np.log1p(inv * inv), np.log1p(small * small)
     )
     # r / (1 + t²) = (c²/r) / (1 + 1/t²) = sign(r) c (1/t) / (1 + 1/t²) for t > 1
-    slope = np.where(big, np.sign(r) * c * inv / (1.0 + inv * inv), r / (1.0 + small * small))
-    return (0.5 * c) * (c * log_term), slope
+    return Result(
+        (0.5 * c) * (c * log_term),
+        lambda: np.where(big, np.sign(r) * c * inv / (1.0 + inv * inv), r / (1.0 + small * small)),
+    )
 
 
 @elementwise_loss(
@@ -690,7 +692,7 @@ def tukey_biweight(y_pred, y_true, *, c=4.685):
     with np.errstate(over="ignore"):
         plateau = c * (c / 6.0)
     value = np.where(inside, 0.5 * a_in * (a_in * (1.0 - u + u * u / 3.0)), plateau)
-    return value, np.where(inside, r * v * v, 0.0)
+    return Result(value, lambda: np.where(inside, r * v * v, 0.0))
 
 
 _EPS64 = float(np.finfo(np.float64).eps)
@@ -776,7 +778,7 @@ def mape(y_pred, y_true, *, eps=_EPS64):
     positive(eps=eps)
     r = y_pred - y_true
     denominator = np.maximum(np.abs(y_true), eps)
-    return np.abs(r) / denominator, np.sign(r) / denominator
+    return Result(np.abs(r) / denominator, lambda: np.sign(r) / denominator)
 
 
 def _smape_kink_distance(y_pred, y_true, **_):
@@ -852,12 +854,17 @@ def smape(y_pred, y_true, *, eps=_EPS64):
     floor = total <= eps
     denominator = np.where(floor, eps, total)
     value = 2.0 * (np.abs(r) / denominator)
-    # same signs: 2(sign(r) B − |r| sign(ŷ)) / B² = 4 sign(r) |y| / B², without the cancellation;
-    # otherwise |r| = B and it is 2 (sign(r) − sign(ŷ)) / B (0, or the ŷ = 0 average)
-    same = np.sign(y_pred) * np.sign(y_true) > 0
-    slope = np.where(
-        same,
-        4.0 * np.sign(r) * (b / denominator) / denominator,
-        2.0 * (np.sign(r) - np.sign(y_pred)) / denominator,
-    )
-    return value, np.where(floor, 2.0 * np.sign(r) / eps, slope)
+
+    def backward():
+        # same signs: 2(sign(r) B − |r| sign(ŷ)) / B² = 4 sign(r) |y| / B², without the
+        # cancellation; otherwise |r| = B and it is 2 (sign(r) − sign(ŷ)) / B (0, or the ŷ = 0
+        # average)
+        same = np.sign(y_pred) * np.sign(y_true) > 0
+        slope = np.where(
+            same,
+            4.0 * np.sign(r) * (b / denominator) / denominator,
+            2.0 * (np.sign(r) - np.sign(y_pred)) / denominator,
+        )
+        return np.where(floor, 2.0 * np.sign(r) / eps, slope)
+
+    return Result(value, backward)

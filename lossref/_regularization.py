@@ -10,7 +10,7 @@ each entry's penalty (glmnet's ``penalty.factor``: 0 leaves an entry unpenalised
 import numpy as np
 
 from ._checks import in_unit_interval, non_negative
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
 from ._domains import REAL
 from ._reductions import PENALTY_SUM
 
@@ -102,7 +102,7 @@ def l2_penalty(params, *, strength=1.0):
         array([ 0.3, -0.4])
     """
     non_negative(strength=strength)
-    return 0.5 * strength * params**2, strength * params
+    return Result(0.5 * strength * params**2, lambda: strength * params)
 
 
 @elementwise_loss(
@@ -151,7 +151,7 @@ def l1_penalty(params, *, strength=1.0):
         array([ 0.5, -0.5,  0. ])
     """
     non_negative(strength=strength)
-    return strength * np.abs(params), strength * np.sign(params)
+    return Result(strength * np.abs(params), lambda: strength * np.sign(params))
 
 
 @elementwise_loss(
@@ -222,5 +222,4 @@ def elastic_net_penalty(params, *, strength=1.0, l1_ratio=0.5):
     l2_share = 1.0 - l1_ratio
     a = np.abs(params)
     value = strength * (l1_ratio * a + 0.5 * l2_share * params**2)
-    grad = strength * (l1_ratio * np.sign(params) + l2_share * params)
-    return value, grad
+    return Result(value, lambda: strength * (l1_ratio * np.sign(params) + l2_share * params))

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_float_array, as_label_array, in_interval, non_negative, positive
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain, unit_interval_step
 from ._labels import _check_labels
 
@@ -56,7 +56,7 @@ _DOMAIN = {"probs": MASK_PROBABILITIES, "targets": MASK_TARGETS}
 
 
 def _tversky_parts(probs, targets, alpha, beta, smooth):
-    """Per-sample 1 − T = (αFP + βFN) / D and its gradient, D = TP + αFP + βFN + s.
+    """Per-sample 1 − T = (αFP + βFN) / D and its (deferred) gradient, D = TP + αFP + βFN + s.
 
     1 − T is computed as the ratio of its own non-negative numerator, never as 1 minus a
     ratio, so a near-perfect overlap keeps its relative accuracy; the gradient's numerator
@@ -76,10 +76,13 @@ def _tversky_parts(probs, targets, alpha, beta, smooth):
             "(or only the kind of error a zero alpha or beta ignores): use smooth > 0"
         )
     loss = mismatch / d
-    hit = (tp + smooth)[..., None]
-    miss = (beta * (np.sum(targets, axis=-1) + smooth) + alpha * fp)[..., None]
-    grad = (alpha * (1.0 - targets) * hit - targets * miss) / (d * d)[..., None]
-    return loss, grad
+
+    def backward():
+        hit = (tp + smooth)[..., None]
+        miss = (beta * (np.sum(targets, axis=-1) + smooth) + alpha * fp)[..., None]
+        return (alpha * (1.0 - targets) * hit - targets * miss) / (d * d)[..., None]
+
+    return Result(loss, backward)
 
 
 _CURVE_ARGS = dict(
@@ -338,7 +341,7 @@ def _perfect_overlap(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=
     probs, targets = np.asarray(probs, dtype=float), np.asarray(targets, dtype=float)
     if gamma >= 1:
         return np.full(probs.shape, np.inf)
-    loss, _ = _tversky_parts(probs, targets, alpha, beta, smooth)
+    loss = _tversky_parts(probs, targets, alpha, beta, smooth).values
     return np.broadcast_to(loss[..., None], probs.shape)
 
 
@@ -414,11 +417,16 @@ def focal_tversky(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0
     """
     non_negative(alpha=alpha, beta=beta, smooth=smooth)
     positive(gamma=gamma)
-    loss, grad = _tversky_parts(probs, targets, alpha, beta, smooth)
-    safe = np.where(loss > 0, loss, 1.0)
-    # γ(1 − T)^(γ−1) at 1 − T = 0: 1 for γ = 1, 0 for γ > 1, and 0 by convention for γ < 1
-    factor = np.where(loss > 0, gamma * safe ** (gamma - 1.0), 1.0 if gamma == 1 else 0.0)
-    return loss**gamma, factor[..., None] * grad
+    parts = _tversky_parts(probs, targets, alpha, beta, smooth)
+    loss = parts.values
+
+    def backward():
+        safe = np.where(loss > 0, loss, 1.0)
+        # γ(1 − T)^(γ−1) at 1 − T = 0: 1 for γ = 1, 0 for γ > 1, and 0 by convention for γ < 1
+        factor = np.where(loss > 0, gamma * safe ** (gamma - 1.0), 1.0 if gamma == 1 else 0.0)
+        return factor[..., None] * parts.grad()
+
+    return Result(loss**gamma, backward)
 
 
 # --- Lovász hinge -------------------------------------------------------------------------------
@@ -565,7 +573,7 @@ def lovasz_hinge(logits, targets):
     """
     errors, signs = _lovasz_errors(logits, targets)
     values, grad_errors = _lovasz_extension(errors, targets)
-    return values, lambda: -signs * grad_errors()
+    return Result(values, lambda: -signs * grad_errors())
 
 
 def _lovasz_extension(errors, targets):
@@ -757,4 +765,4 @@ def lovasz_softmax(probs, labels, *, classes="present"):
         grad = np.where(counted[..., None], grad_errors() * sign, 0.0) / count[..., None]
         return np.moveaxis(grad, -2, -1)
 
-    return values, backward
+    return Result(values, backward)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_array, as_float_array, as_label_array, flag
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import LOGITS, Domain, log_probabilities
 from ._labels import (
     _INTEGER_LABELS,
@@ -132,9 +132,7 @@ def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, no
     log_p, w = _softmax_inputs(logits, label_smoothing, None)
     m = _token_mask(mask, labels)
     # padding may hold any integer (-100, a pad id): read label 0 there, then mask it out
-    value, grad, _ = _label_cross_entropy(
-        log_p, np.where(m > 0, labels, 0), "labels", w, label_smoothing, None
-    )
+    ce = _label_cross_entropy(log_p, np.where(m > 0, labels, 0), "labels", w, label_smoothing, None)
     if normalize == "tokens":
         norm = m
     else:  # each token's share of the sequences that have a real token: 1/T, so B' in all
@@ -142,7 +140,7 @@ def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, no
         norm = np.where(has_tokens, 1.0 / (labels.shape[-1] if labels.ndim else 1), 0.0) * np.ones(
             labels.shape
         )
-    return np.where(m > 0, value, 0.0), np.where(m[..., None] > 0, grad, 0.0), norm
+    return Result(np.where(m > 0, ce.values, 0.0), lambda: np.where(m[..., None] > 0, ce.grad(), 0.0), norm)
 
 
 # --- CTC --------------------------------------------------------------------------------------
@@ -531,4 +529,4 @@ def ctc(
         grad[infeasible] = 0.0
         return grad
 
-    return np.where(infeasible, 0.0, -safe_total), backward
+    return Result(np.where(infeasible, 0.0, -safe_total), backward)
