@@ -199,6 +199,28 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
         fd_step=lambda scale=64.0, **_: (
             1e-3 * min(1.0, 8.0 / scale)
         ),  # the logits s·c bend on a length 1/s in c
+        # cosines at ±1 and within the slack outside, the target at the threshold cos(π − m) (the
+        # fallback: strictly above it is cos(θ + m)), at the edge of the 1 − 1e-7 band and inside it,
+        # at 0 with easy_margin (the fallback again), saturated softmax (s = 64 and s = 1000)
+        torch_extremes=(
+            Extreme([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]]),
+            Extreme(
+                [
+                    [
+                        [1.0 - 1e-7, 0.5, -1.0],
+                        [1.0 - 1e-12, -1.0, 0.2],
+                        [math.cos(math.pi - 0.5), 1.0, -1.0],
+                        [1.0 + 5e-7, -1.0 - 5e-7, 0.0],
+                    ],
+                    [0, 0, 0, 0],
+                ],
+                {"scale": 1e3},
+            ),
+            Extreme(
+                [[[0.0, 0.9, -0.9], [-0.2, 0.1, 0.0], [1.0, -1.0, -1.0]], [0, 1, 0]], {"easy_margin": True}
+            ),
+            Extreme([[[-1.0, 0.5, 0.0], [-0.99, 0.2, 0.3], [1.0, 0.0, 0.0]], [0, 0, 0]], {"margin": 0.0}),
+        ),
     ),
 )
 def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
@@ -305,6 +327,13 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
         fd_step=lambda scale=64.0, **_: (
             1e-3 * min(1.0, 8.0 / scale)
         ),  # the logits s·c bend on a length 1/s in c
+        torch_extremes=(
+            Extreme([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]]),
+            Extreme(
+                [[[1.0, 0.5, -1.0], [1.0 + 5e-7, -1.0 - 5e-7, 0.0], [-1.0, 1.0, -1.0]], [0, 0, 2]],
+                {"scale": 1e3, "margin": 0.5},
+            ),
+        ),
     ),
 )
 def cosface(cosines, labels, *, scale=64.0, margin=0.35):
@@ -451,6 +480,33 @@ def _centers(centers, features):
             ),
             Invalid({"centers": np.zeros((2, 4))}, ValueError, "labels must be in [0, 2)"),
             Invalid({"centers": np.full((4, 4), np.nan)}, ValueError, "centers contains NaN"),
+        ),
+        # squares near 1e300, a feature at its center, differences of 1e-300, entries of 1e8 next to 1
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e150, -1e150, 0.0, 3e149],
+                        [0.0, 0.0, 0.0, 0.0],
+                        [1e-300, 0.0, 0.0, 0.0],
+                        [1e8, 1.0, -1e8, 0.0],
+                        [1.0, -1.0, 0.5, 2.0],
+                    ],
+                    [0, 0, 0, 3, 1],
+                ],
+                {
+                    "centers": [
+                        [0.0, 0.0, 0.0, 0.0],
+                        [1.0, -1.0, 0.5, 2.0],
+                        [-2.0, 0.5, 1.0, 0.0],
+                        [0.25, 3.0, -1.0, -0.5],
+                    ]
+                },
+            ),
+            Extreme(
+                [[[0.0, 0.0], [-1e-300, 1e-300], [1e4, -1e4]], [0, 1, 1]],
+                {"centers": [[0.0, 0.0], [1e-300, -1e-300]]},
+            ),
         ),
     ),
 )

@@ -113,6 +113,7 @@ _WEIGHT_DENOMINATOR = (
             Extreme([[1e-15, 1 - 1e-15, 0.5, 1e-300, 1e-12, 1 - 1e-12], [0.0, 1.0, 1.0, 0.0, 1.0, 0.0]]),
             Extreme([[1e-6, 1 - 1e-6, 0.5], [1.0, 0.0, 0.3]]),
         ),
+        torch_extremes=(Extreme([[1e-6, 1 - 1e-6, 0.5, 0.25], [1.0, 0.0, 1.0, 0.0]]),),
     ),
 )
 def binary_cross_entropy(probs, y_true):
@@ -198,6 +199,10 @@ def _pos_weight(pos_weight, logits):
         invalid=(
             Invalid({"pos_weight": -2.0}, ValueError, "pos_weight must be > 0"),
             Invalid({"pos_weight": [1.0, 2.0]}, ValueError, "pos_weight must be a scalar or have shape (3,)"),
+        ),
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 1e4, -1e4, 0.0, 40.0], [1.0, 0.0, 0.0, 1.0, 0.5, 1.0]]),
+            Extreme([[1e4, -1e4, 40.0, 3.0], [0.0, 1.0, 1.0, 0.0]], {"pos_weight": 7.0}),
         ),
     ),
 )
@@ -349,6 +354,11 @@ _CE_VARIANTS = (
             Invalid({"ignore_index": 1.5}, TypeError, "ignore_index must be an int or None"),
             Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
         ),
+        torch_extremes=(
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]]),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]]),
+        ),
     ),
 )
 def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=None, ignore_index=None):
@@ -455,6 +465,7 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
             Invalid({"class_weights": [1.0]}, ValueError, "class_weights must have shape (4,)"),
             Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
         ),
+        torch_extremes=(Extreme([[[-1e4, -1e-300, 0.0], [-745.0, 0.0, -1e300]], [0, 2]]),),
     ),
 )
 def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
@@ -543,6 +554,10 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
             Invalid({"gamma": -1.0}, ValueError, "gamma must be >= 0"),
             Invalid({"alpha": 1.5}, ValueError, "alpha must be in [0, 1]"),
         ),
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 1e4, -1e4, 0.0, 30.0], [1.0, 0.0, 0.0, 1.0, 1.0, 0.3]]),
+            Extreme([[1e4, -1e4, 1e4, -1e4], [1.0, 0.0, 0.0, 1.0]], {"gamma": 0.0, "alpha": None}),
+        ),
     ),
 )
 def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
@@ -630,6 +645,13 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
             Invalid({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
             Invalid({"ignore_index": "none"}, TypeError, "ignore_index must be an int or None"),
             Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+        ),
+        torch_extremes=(
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]]),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]],
+                {"label_smoothing": 0.1, "class_weights": [0.5, 2.0, 1.0]},
+            ),
         ),
     ),
 )
@@ -735,6 +757,25 @@ def _focal_alpha(alpha, num_classes):
             Invalid({"gamma": -0.5}, ValueError, "gamma must be >= 0"),
             Invalid({"alpha": -1.0}, ValueError, "alpha must be >= 0"),
             Invalid({"alpha": [1.0, 2.0]}, ValueError, "alpha must have shape (4,)"),
+        ),
+        # γ = 2 keeps autograd of (1 - p_y)^γ finite at p_y = 1 (γ < 1 would give NaN, as torchvision)
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, -1e4, 0.0],
+                        [-1e4, 1e4, 1e4],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [-745.0, 0.0, 0.0],
+                    ],
+                    [0, 0, 2, 0, 0],
+                ]
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [3.0, 0.0, 1.0]], [0, 0, 2]],
+                {"gamma": 0.0, "alpha": [0.5, 2.0, 1.0]},
+            ),
         ),
     ),
 )
@@ -884,6 +925,20 @@ _COUNTS = np.array([5000, 500, 50])
             Invalid({"base": "hinge"}, ValueError, "base must be one of 'softmax', 'sigmoid', 'focal'"),
             Invalid({"base": "focal", "gamma": -1.0}, ValueError, "gamma must be >= 0"),
         ),
+        torch_extremes=(
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]],
+                {"samples_per_class": [10**6, 10, 1]},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+                {"samples_per_class": [10**6, 10, 1], "base": "sigmoid", "beta": 0.999999},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+                {"samples_per_class": [10**6, 10, 1], "base": "focal"},
+            ),
+        ),
     ),
 )
 def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="softmax", gamma=2.0):
@@ -969,6 +1024,15 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
         extremes=(
             Extreme(
                 [[[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [1e-300, 0.0, 0.0], [-1e8, 1e8, 1e8]], [0, 2, 0, 2]]
+            ),
+        ),
+        # ties go to the first maximal class in both (numpy.argmax, torch.argmax)
+        torch_extremes=(
+            Extreme(
+                [
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [1e4, -1e4, 1e4], [-1.0, 3.0, 2.0]],
+                    [0, 1, 2, 0, 1],
+                ]
             ),
         ),
     ),

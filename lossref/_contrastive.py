@@ -155,6 +155,25 @@ def _info_nce_curve_args(x):
             Invalid({"temperature": 0.0}, ValueError, "temperature must be > 0"),
             Invalid({"form": "clip"}, ValueError, "form must be one of"),
         ),
+        # huge and tiny rows, swap both ways; no slack exactly 0 and no ties d(a, n) = d(p, n)
+        # a tiny temperature: similarities of ±1000 (torch: cross_entropy on them)
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1.0, 2.0, 3.0], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]],
+                    [[2.0, 4.0, 6.0], [-1.0, -2.0, -3.0], [3.0, -2.0, 0.5]],
+                ],
+                {"temperature": 1e-3},
+            ),
+            Extreme(
+                [[[1.0, 2.0, 3.0], [3.0, 1.0, -2.0]], [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0]]],
+                {"form": "nt_xent", "temperature": 0.01},
+            ),
+            Extreme(
+                [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]],
+                {"form": "symmetric", "temperature": 0.05},
+            ),
+        ),
     ),
 )
 def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
@@ -324,6 +343,18 @@ def _n_pair_curve_args(x, length=1.0):
                 ]
             ),
         ),
+        # similarities of ±1e4 (saturated softmax rows), tiny, zero and large rows
+        torch_extremes=(
+            Extreme(
+                [[[100.0, 0.0], [0.0, 100.0], [70.0, -70.0]], [[100.0, 1.0], [-100.0, 0.0], [0.0, 100.0]]]
+            ),
+            Extreme(
+                [
+                    [[1e-200, 3e-200, 0.0], [0.0, 0.0, 0.0], [30.0, -30.0, 10.0]],
+                    [[1.0, 2.0, 3.0], [3.0, -2.0, 0.5], [30.0, -30.0, 10.0]],
+                ]
+            ),
+        ),
     ),
 )
 def n_pair(anchors, positives):
@@ -471,6 +502,17 @@ def _supcon_curve_args(x):
             Extreme([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], [3, 3, 3, 5]], {"temperature": 0.05}),
         ),
         invalid=(Invalid({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
+        # τ = 1e-3 (similarities of ±1000), a lone anchor (left out of the mean), many positives
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1.0, 2.0, 3.0], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0], [2.0, 4.0, 6.0], [0.0, 1.0, 0.0]],
+                    [0, 1, 0, 1, 2],
+                ],
+                {"temperature": 1e-3},
+            ),
+            Extreme([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], [3, 3, 3, 5]], {"temperature": 0.05}),
+        ),
     ),
 )
 def supervised_contrastive(features, labels, *, temperature=0.1):

@@ -150,6 +150,10 @@ class Checks:
             from a kink, where finite differences fail.
         fd_step: ``fd_step(**hyperparameters)``, the finite-difference step for a loss that bends
             on a length shorter than the tests' default step 1e-3 (Charbonnier: ε/100).
+        torch_extremes: ``Extreme`` rows compared with PyTorch (``tests/golden/torch.json``):
+            saturated logits, ties, residuals of 1e8, probabilities away from PyTorch's clamps,
+            where both must still agree to 1e-10; a row where PyTorch itself fails (a documented
+            difference) is left out, so these differ from ``extremes``.
     """
 
     variants: tuple = ()
@@ -157,6 +161,7 @@ class Checks:
     invalid: tuple = ()
     kink_distance: Callable | None = None
     fd_step: Callable | None = None
+    torch_extremes: tuple = ()
 
 
 @dataclass(frozen=True)

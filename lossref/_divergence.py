@@ -95,6 +95,7 @@ _TARGET = Domain(
             Extreme([[[-1e4, 0.0], [-1e-16, -37.0]], [[-1e4, 0.0], [0.0, -800.0]]], {"log_target": True}),
         ),
         invalid=(Invalid({"log_target": "yes"}, TypeError, "log_target must be True or False"),),
+        torch_extremes=(Extreme([[[-1e4, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1.0 - 1e-16, 1e-16]]]),),
     ),
 )
 def kl_div(log_probs, target, *, log_target=False):
@@ -240,6 +241,15 @@ def _log_row(q1):
                 ]
             ),
         ),
+        # disjoint supports (JS = log 2), p within 1e-16 of one-hot, p = 0 exactly (a = -800)
+        torch_extremes=(
+            Extreme(
+                [
+                    [[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]],
+                    [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]],
+                ]
+            ),
+        ),
     ),
 )
 def js_div(log_probs, target_log_probs):
@@ -358,6 +368,10 @@ _LABELS_OR_TARGET = replace(LABELS_OR_DISTRIBUTION, sample=_sample_distribution,
                 ]
             ),
             Extreme([[[1e-15, 1 - 1e-15, 0.0], [1e-300, 0.25, 0.75], [1.0, 0.0, 0.0]], [0, 2, 0]]),
+        ),
+        torch_extremes=(
+            Extreme([[[1e-15, 1 - 1e-15], [0.5, 0.5], [1e-300, 1.0]], [[0.5, 0.5], [0.0, 1.0], [0.0, 1.0]]]),
+            Extreme([[[1e-15, 1 - 1e-15], [1e-300, 1.0], [0.25, 0.75]], [0, 1, 1]]),
         ),
     ),
 )
@@ -538,6 +552,21 @@ def _distillation(student_logits, teacher_logits, temperature):
             Invalid({"labels": [0, 1]}, ValueError, "labels has shape (2,) but (3,) was expected"),
             Invalid({"labels": [0, 1, 4]}, ValueError, "labels must be in [0, 4)"),
             Invalid({"labels": [0.0, 1.0, 2.0]}, TypeError, "labels must be integer class indices"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
+                    [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [40.0, 0.0, 1.0]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
+                    [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]],
+                ],
+                {"temperature": 4.0, "labels": [1, 0, 2], "alpha": 0.3},
+            ),
         ),
     ),
 )

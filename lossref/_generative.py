@@ -106,6 +106,12 @@ def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
         ),
         invalid=(Invalid({"variant": "wgan"}, ValueError, "variant must be one of"),),
         kink_distance=_hinge_kinks,
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 0.0, 40.0, -40.0, 1e-300], [-1e4, 1e4, 0.0, 40.0, -745.0, 0.0]]),
+            Extreme([[1e8, -1e8, 1e-300, 3.0], [1e8, -1e8, 0.0, 2.5]], {"variant": "least_squares"}),
+            Extreme([[1e8, -1e8, 1e-300, 3.0], [1e8, 1e4, 0.0, -2.5]], {"variant": "wasserstein"}),
+            Extreme([[1e4, -1e4, 0.5, 3.0], [-1e4, 1e4, -0.5, -2.5]], {"variant": "hinge"}),
+        ),
     ),
 )
 def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
@@ -210,6 +216,12 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
             Extreme([[1e8, -1e8, 1e-300]], {"variant": "wasserstein"}),
         ),
         invalid=(Invalid({"variant": "minimax"}, ValueError, "variant must be one of"),),
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, -745.0]]),
+            Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, 745.0]], {"variant": "saturating"}),
+            Extreme([[1e8, -1e8, 1.0, 1e-300]], {"variant": "least_squares"}),
+            Extreme([[1e8, -1e8, 1e-300]], {"variant": "hinge"}),
+        ),
     ),
 )
 def gan_generator(fake_logits, *, variant="non_saturating"):
@@ -337,6 +349,27 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
             Invalid({"reconstruction": "l1"}, ValueError, "reconstruction must be one of"),
         ),
         fd_step=lambda **hyper: 1e-5,
+        # probabilities within 1e-6 of 0 and 1 (PyTorch clamps p(1 − p) at 1e-12 and log at −100: not reached),
+        # means of 1e8, log-variances from −1e4 to 700
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e-6, 1 - 1e-6, 0.5], [0.3, 0.7, 0.999]],
+                    [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]],
+                    [[1e8, 0.0, 1.0], [30.0, 0.0, -1e4]],
+                    [[700.0, -1e4, 0.5], [-745.0, 0.0, 30.0]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]],
+                    [[-1e8, 1e8, 0.0], [0.0, 3.0, 2.0]],
+                    [[1e8, 0.0, 1.0], [1.0, 2.0, 3.0]],
+                    [[700.0, -1e4, 0.0], [0.5, -0.5, 5.0]],
+                ],
+                {"reconstruction": "mse", "beta": 4.0},
+            ),
+        ),
     ),
 )
 def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
@@ -431,7 +464,10 @@ def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
         ),
     ),
     checks=Checks(
-        extremes=(Extreme([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]]),)
+        extremes=(Extreme([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]]),),
+        torch_extremes=(
+            Extreme([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]]),
+        ),
     ),
 )
 def diffusion_noise_mse(noise_pred, noise):

@@ -139,6 +139,29 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
                 ]
             ),
         ),
+        # softmax of ±1e4 in the scores and in the labels, tied scores and labels, a large common offset
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                    ],
+                    [
+                        [1e4, 0.0, -1e4],
+                        [1e4, 0.0, -1e4],
+                        [1.0, 1.0, 0.0],
+                        [3.0, 0.0, 1.0],
+                        [0.0, 0.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                    ],
+                ]
+            ),
+        ),
     ),
 )
 def listnet(scores, labels):
@@ -260,6 +283,34 @@ def _suffix_log_odds(t):
                         [0.0, 1.0, 2.0],
                         [3.0, 0.0, 1.0],
                         [2.0, 1.0, 0.0],
+                    ],
+                ]
+            ),
+        ),
+        # lists in and against the label order at ±1e4, tied labels (index order, as torch's stable
+        # argsort) and tied scores, a large common offset, a low item between two high ones
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                        [0.0, -1e4, 1e-3],
+                        [2.0, 0.5, -1.0],
+                    ],
+                    [
+                        [2.0, 1.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                        [1.0, 1.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [0.0, 1.0, 2.0],
+                        [3.0, 0.0, 1.0],
+                        [2.0, 1.0, 0.0],
+                        [1.0, 1.0, 1.0],
                     ],
                 ]
             ),

@@ -57,6 +57,7 @@ from ._math import sigmoid, softplus
         extremes=(Extreme([[1e4, -1e4, 1e-300], [1.0, 1.0, -1.0]]),),
         invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
         kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
+        torch_extremes=(Extreme([[1e4, -1e4, 1e-300, 3.0], [1.0, 1.0, -1.0, -1.0]]),),
     ),
 )
 def hinge(scores, labels, *, margin=1.0):
@@ -136,6 +137,7 @@ def _margin_curve(series=_ONE_LINE, x_range=(-3.0, 3.0), y_limits=None):
         invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
         # C¹, but the second derivative jumps at y f = m, which spoils high-order finite differences
         kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
+        torch_extremes=(Extreme([[1e4, -1e4, 1e-300, 3.0, 1.0], [1.0, 1.0, -1.0, -1.0, 1.0]]),),
     ),
 )
 def squared_hinge(scores, labels, *, margin=1.0):
@@ -267,6 +269,27 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
             Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
         ),
         kink_distance=_multiclass_kinks,
+        # ties for the largest wrong score (split evenly, as torch.amax) and slacks exactly at 0
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1.0, 2.0, 2.0], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0]],
+                    [0, 0, 0, 0, 1],
+                ]
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1.0, 2.0, 2.0], [2.0, 1.0, 0.0]], [0, 0, 0, 0]],
+                {"p": 2, "margin": 0.5},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [0, 0, 0, 1]],
+                {"variant": "weston_watkins", "p": 2, "class_weights": [0.5, 2.0, 3.0]},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0]], [0, 0, 0]],
+                {"variant": "weston_watkins"},
+            ),
+        ),
     ),
 )
 def multiclass_hinge(scores, labels, *, margin=1.0, variant="crammer_singer", p=1, class_weights=None):
@@ -396,6 +419,14 @@ def _multilabel_kinks(scores, targets):
             ),
         ),
         kink_distance=_multilabel_kinks,
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]],
+                    [[1.0, 0.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]],
+                ]
+            ),
+        ),
     ),
 )
 def multilabel_margin(scores, targets):
@@ -463,6 +494,10 @@ def multilabel_margin(scores, targets):
         extremes=(
             Extreme([[1e4, -1e4, 40.0, -40.0, 0.0, 1e-300, 700.0], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]]),
         ),
+        # PyTorch overflows for y f < -709.78 (a documented difference): -700 is as far as it goes
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 40.0, -40.0, 0.0, 1e-300, -700.0], [1.0, -1.0, -1.0, -1.0, 1.0, -1.0, 1.0]]),
+        ),
     ),
 )
 def soft_margin(scores, labels):
@@ -510,7 +545,10 @@ _EXP_LIMIT = 709.782712893384  # log of the largest float64: e^{-y f} overflows 
     ),
     plot=Plot(curve=_margin_curve(x_range=(-2.0, 3.0))),
     checks=Checks(
-        extremes=(Extreme([[705.0, -709.0, 1e4, -1e4, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0]]),)
+        extremes=(Extreme([[705.0, -709.0, 1e4, -1e4, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0]]),),
+        torch_extremes=(
+            Extreme([[709.0, -709.0, 1e4, -1e4, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0]]),
+        ),
     ),
 )
 def exponential(scores, labels):
@@ -562,6 +600,11 @@ def exponential(scores, labels):
         # C¹, but the second derivative jumps at y f = 1 and y f = -1
         kink_distance=lambda scores, labels: np.minimum(
             np.abs(1.0 - labels * scores), np.abs(1.0 + labels * scores)
+        ),
+        torch_extremes=(
+            Extreme(
+                [[1e4, -1e4, 1e8, -1e8, -1.0, 1.0, 0.5, 1e-300], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, -1.0, 1.0]]
+            ),
         ),
     ),
 )

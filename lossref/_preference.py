@@ -65,6 +65,10 @@ SEQUENCE_LOG_PROB = Domain(
             Extreme([[1e4, -1e4, 1.0, 700.0], [-1e4, 1e4, 0.0, -45.0]], {"margin": 1.0}),
         ),
         invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 1e8, 0.0, 1e-300, 40.0], [-1e4, 1e4, -1e8, 0.0, 0.0, 0.0]]),
+            Extreme([[1e4, -1e4, 1.0, 700.0], [-1e4, 1e4, 0.0, -45.0]], {"margin": 1.0}),
+        ),
     ),
 )
 def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
@@ -182,6 +186,26 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
             Invalid({"label_smoothing": 0.5}, ValueError, "label_smoothing must be in [0, 0.5)"),
             Invalid({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 0.5)"),
         ),
+        # saturated pairs (h = ±2e4), log-probs of -1e-300 and 0, and cDPO smoothing on them
+        torch_extremes=(
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0, -2.0],
+                    [-1.0, -1e4, -0.5, -5.0, -2.0],
+                    [-1.0, -1e4, -1e-300, 0.0, -1e4],
+                    [-1e4, -1.0, -800.0, 0.0, -1e4],
+                ]
+            ),
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0],
+                    [-1.0, -1e4, -0.5, -5.0],
+                    [-1.0, -1e4, -1e-300, 0.0],
+                    [-1e4, -1.0, -800.0, 0.0],
+                ],
+                {"beta": 1.0, "label_smoothing": 0.1},
+            ),
+        ),
     ),
 )
 def dpo(
@@ -297,6 +321,20 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
             Invalid({"clip_eps": 1.0}, ValueError, "clip_eps must be in (0, 1)"),
         ),
         kink_distance=_ppo_kink_distance,
+        # ratios of e^±700, advantages of ±1e8 and 0, both clipped branches (away from the boundary)
+        torch_extremes=(
+            Extreme(
+                [
+                    [0.0, -700.0, 5.0, -3.0, 1.0, 0.0],
+                    [-700.0, 0.0, 5.0, -3.0, 1.1, -40.0],
+                    [-1.0, 1e8, -1e8, 0.0, 2.0, 1e-300],
+                ]
+            ),
+            Extreme(
+                [[0.0, -700.0, -0.5, 0.5], [-700.0, 0.0, 0.0, 0.0], [-1e-3, 1e8, -1e8, 1e8]],
+                {"clip_eps": 0.3},
+            ),
+        ),
     ),
 )
 def ppo_clip(log_probs, old_log_probs, advantages, *, clip_eps=0.2):

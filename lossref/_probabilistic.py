@@ -172,6 +172,12 @@ def _stirling(y):
             Invalid({"full": "yes"}, TypeError, "full must be True or False"),
             Invalid({"eps": -1e-8}, ValueError, "eps must be >= 0"),
         ),
+        # log-rates of ±700, zero counts, huge counts; rates from 1e-300 (with eps) to 1e300
+        torch_extremes=(
+            Extreme([[700.0, -700.0, 0.0, 30.0, -30.0, 2.0], [0.0, 1e6, 0.0, 1e300, 7.0, 1.0]]),
+            Extreme([[1e-300, 0.0, 1e6, 1e300, 0.25], [0.0, 5.0, 1e6, 1.0, 3.0]], {"log_input": False}),
+            Extreme([[0.0, 3.0, -2.0, 700.0, 1.0], [0.0, 1.0, 1e300, 1.5, 2.0]], {"full": True}),
+        ),
     ),
 )
 def poisson_nll(y_pred, y_true, *, log_input=True, full=False, eps=1e-8):
@@ -355,6 +361,16 @@ def _variance_derivative(r, r_err, v):
         invalid=(
             Invalid({"full": 1}, TypeError, "full must be True or False"),
             Invalid({"eps": 0.0}, ValueError, "eps must be > 0"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [1e8, -1e8, 0.0, 1e-300, 3.0, 1e150],
+                    [0.0, 0.0, 0.0, 0.0, -3.0, -1e150],
+                    [1e-3, 1e300, 2e-6, 1.0, 1e-3, 1e300],
+                ]
+            ),
+            Extreme([[1e8, 2.0, 0.0], [-1e8, 0.0, 1.0], [1e-1, 2e-2, 1e300]], {"full": True, "eps": 1e-2}),
         ),
     ),
 )

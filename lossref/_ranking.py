@@ -183,6 +183,20 @@ def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
             Invalid({"eps": -1e-12}, ValueError, "eps must be >= 0"),
         ),
         kink_distance=_cosine_embedding_kink,
+        # no exact ties (cos = m) and no norms near √ε: both are documented differences
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [-1.0, 0.5, 2.0]],
+                    [[1e-4, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 2.0, 1.0], [1.0, -0.5, -2.0]],
+                    [-1.0, 1.0, -1.0, 1.0],
+                ]
+            ),
+            Extreme(
+                [[[1e4, 1.0, -1e4], [1e-3, 2e-3, 0.0]], [[1e-4, 2.0, 3.0], [3.0, 2.0, 1.0]], [-1.0, -1.0]],
+                {"margin": -0.5, "eps": 0.0},
+            ),
+        ),
     ),
 )
 def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
@@ -286,6 +300,12 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
         ),
         invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
         kink_distance=lambda x1, x2, labels, margin=0.0: np.abs(margin - labels * (x1 - x2)),
+        torch_extremes=(
+            Extreme(
+                [[1e4, -1e4, 1e-300, 3.0, 1e8], [-1e4, 1e4, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0]]
+            ),
+            Extreme([[1e4, 0.25, 2.0], [1e4, 0.5, -2.0], [1.0, -1.0, 1.0]], {"margin": 1.0}),
+        ),
     ),
 )
 def margin_ranking(x1, x2, labels, *, margin=0.0):
@@ -395,6 +415,20 @@ PAIR_PROBABILITY = Domain(
         invalid=(
             Invalid({"sigma": 0.0}, ValueError, "sigma must be > 0"),
             Invalid({"sigma": -1.0}, ValueError, "sigma must be > 0"),
+        ),
+        # saturated pairs both ways, ties (z = 0) with every target, soft targets, differences of 2e8
+        torch_extremes=(
+            Extreme(
+                [
+                    [1e4, -1e4, 1e4, 1e8, 0.0, 1e-300, 40.0, 3.0],
+                    [-1e4, 1e4, -1e4, -1e8, 0.0, 0.0, 0.0, 3.0],
+                    [1.0, 1.0, 0.0, 0.5, 0.5, 0.3, 1.0, 0.0],
+                ]
+            ),
+            Extreme(
+                [[1e4, -1e4, 1.0, 700.0, 2.0], [-1e4, 1e4, 0.0, -45.0, 2.0], [0.0, 0.5, 1.0, 1.0, 1.0]],
+                {"sigma": 2.5},
+            ),
         ),
     ),
 )
@@ -605,6 +639,31 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
             Invalid({"swap": "yes"}, TypeError, "swap must be True or False"),
         ),
         kink_distance=_triplet_kink,
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [0.0, 0.0, 0.0]],
+                    [[1e4, 2.0, -1e4], [1.5, 2.0, 3.0], [3.0, 2.0, 1.0], [0.5, -0.5, 0.0]],
+                    [[1e4, 1.0, -1e4 + 1.5], [1.0, 2.0, 6.0], [1e-3, 2e-3, 0.5], [2.0, 0.0, 0.0]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]],
+                    [[1e4, 2.0, -1e4], [2.0, 2.0, 3.0], [0.5, -0.5, 0.0]],
+                    [[1e4, 3.0, -1e4], [1.0, 2.5, 3.0], [2.0, 0.0, 0.0]],
+                ],
+                {"swap": True, "margin": 0.5},
+            ),
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1.0, 2.0, 3.0]],
+                    [[1e4, 2.0, -1e4], [2.0, 2.0, 3.5]],
+                    [[1e4, 3.0, -1e4], [1.0, 2.5, 3.0]],
+                ],
+                {"p": 1, "swap": True},
+            ),
+        ),
     ),
 )
 def triplet_margin(anchor, positive, negative, *, margin=1.0, p=2, eps=1e-6, swap=False):
@@ -745,6 +804,16 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
         ),
         invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
         kink_distance=_contrastive_kink,
+        # identical similar and dissimilar pairs (d = 0: gradient 0 in both), huge and tiny rows
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [0.25, 0.0, 0.0]],
+                    [[1e4, 2.0, -1e4], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [0.0, 0.0, 0.0]],
+                    [1.0, 1.0, 0.0, 0.0, 0.0],
+                ]
+            ),
+        ),
     ),
 )
 def contrastive(embeddings_a, embeddings_b, labels, *, margin=1.0):

@@ -60,7 +60,10 @@ def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
     ),
     aliases=("L2 loss", "squared error"),  # names readers search for
     plot=Plot(curve=_residual_curve()),
-    checks=Checks(extremes=(Extreme([[1e4, -1e4, 0.0, 1e-300], [-1e4, 1e4, 0.0, 0.0]]),)),
+    checks=Checks(
+        extremes=(Extreme([[1e4, -1e4, 0.0, 1e-300], [-1e4, 1e4, 0.0, 0.0]]),),
+        torch_extremes=(Extreme([[1e4, -1e4, 0.0, 1e-300], [-1e4, 1e4, 0.0, 0.0]]),),
+    ),
 )
 def mse(y_pred, y_true):
     """Mean squared error: the mean of the squared residuals.
@@ -103,6 +106,7 @@ def mse(y_pred, y_true):
     checks=Checks(
         extremes=(Extreme([[1e4, -1e4, 1e-300], [-1e4, 1e4, 0.0]]),),
         kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
+        torch_extremes=(Extreme([[0.0, 1.0, -1e4], [0.0, 1.0, 1e4]]),),
     ),
 )
 def mae(y_pred, y_true):
@@ -158,6 +162,10 @@ def mae(y_pred, y_true):
         ),
         # the second derivative jumps at |r| = δ, which spoils high-order finite differences
         kink_distance=lambda y_pred, y_true, delta=1.0: np.abs(np.abs(y_pred - y_true) - delta),
+        torch_extremes=(
+            Extreme([[1e8, -1e8, 1e-12, 1.0], [0.0, 0.0, 0.0, 0.0]], {"delta": 1e-3}),
+            Extreme([[1.0, -1.0, 0.0], [0.0, 0.0, 0.0]]),
+        ),
     ),
 )
 def huber(y_pred, y_true, *, delta=1.0):
@@ -217,6 +225,10 @@ def huber(y_pred, y_true, *, delta=1.0):
         kink_distance=lambda y_pred, y_true, beta=1.0: np.minimum(
             np.abs(y_pred - y_true), np.abs(np.abs(y_pred - y_true) - beta)
         ),
+        torch_extremes=(
+            Extreme([[0.0, 2.0, -3.0], [0.0, 0.0, 0.0]], {"beta": 0.0}),
+            Extreme([[1e8, -1e8, 1e-12], [0.0, 0.0, 0.0]], {"beta": 1e-3}),
+        ),
     ),
 )
 def smooth_l1(y_pred, y_true, *, beta=1.0):
@@ -265,7 +277,10 @@ def smooth_l1(y_pred, y_true, *, beta=1.0):
         "outliers": "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning (2022)",
     },
     plot=Plot(curve=_residual_curve()),
-    checks=Checks(extremes=(Extreme([[1e4, -1e4, 800.0, 1e-8, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]]),)),
+    checks=Checks(
+        extremes=(Extreme([[1e4, -1e4, 800.0, 1e-8, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]]),),
+        torch_extremes=(Extreme([[1e4, -1e4, 800.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]]),),
+    ),
 )
 def log_cosh(y_pred, y_true):
     """Log-cosh loss: ≈ r²/2 for small residuals, ≈ |r| - log 2 for large ones.
@@ -327,6 +342,7 @@ def log_cosh(y_pred, y_true):
             Invalid({"q": 1.5}, ValueError, "q must be in (0, 1)"),
         ),
         kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
+        torch_extremes=(Extreme([[1e8, -1e8, 3.0], [0.0, 0.0, 0.0]], {"q": 0.01}),),
     ),
 )
 def quantile(y_pred, y_true, *, q=0.5):
@@ -435,6 +451,11 @@ def _rmse_curve():
         ),
         # the one point without a gradient is r = 0 for the whole batch; max |r| bounds the distance to it
         kink_distance=lambda y_pred, y_true: np.full(np.shape(y_pred), np.max(np.abs(y_pred - y_true))),
+        # RMSE = 0 is left out: there √ has no derivative (lossref returns 0, autograd NaN)
+        torch_extremes=(
+            Extreme([[1e8, -1e8, 0.0, 1e-3], [0.0, 0.0, 0.0, 0.0]]),
+            Extreme([[1e-150, 3e-150], [0.0, 0.0]]),
+        ),
     ),
 )
 def rmse(y_pred, y_true):
@@ -504,6 +525,10 @@ def rmse(y_pred, y_true):
             Invalid({"eps": "1e-3"}, TypeError, "eps must be a real number, got str"),
         ),
         fd_step=lambda eps=1e-3: min(1e-3, eps / 100),  # the bend at 0 is ε wide
+        torch_extremes=(
+            Extreme([[1e8, -1e8, 1e200, 1e-300, 1e-6, 0.0], [0.0] * 6]),
+            Extreme([[1e-9, -2e-12, 1.0], [0.0, 0.0, 0.0]], {"eps": 1e-6}),
+        ),
     ),
 )
 def charbonnier(y_pred, y_true, *, eps=1e-3):
@@ -567,6 +592,10 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
             Invalid({"scale": 0.0}, ValueError, "scale must be > 0, got 0.0"),
             Invalid({"scale": -1.0}, ValueError, "scale must be > 0"),
             Invalid({"scale": np.inf}, ValueError, "scale must be finite"),
+        ),
+        torch_extremes=(
+            Extreme([[1e8, -1e8, 1e150, 1e-300, 0.5, 0.0], [0.0] * 6]),
+            Extreme([[1e3, 1e-12, -2e-3], [0.0, 0.0, 0.0]], {"scale": 1e-3}),
         ),
     ),
 )
@@ -652,6 +681,7 @@ def cauchy(y_pred, y_true, *, scale=1.0):
         ),
         # the second derivative jumps at |r| = c, which spoils high-order finite differences
         kink_distance=lambda y_pred, y_true, c=4.685: np.abs(np.abs(y_pred - y_true) - c),
+        torch_extremes=(Extreme([[1e8, -1e8, 4.0, -4.6, 4.685, 1e-300, 0.0], [0.0] * 7]),),
     ),
 )
 def tukey_biweight(y_pred, y_true, *, c=4.685):
@@ -750,6 +780,7 @@ def _prediction_curve(targets, x_range=(-2.0, 4.0)):
             Invalid({"eps": "tiny"}, TypeError, "eps must be a real number, got str"),
         ),
         kink_distance=lambda y_pred, y_true, **_: np.abs(y_pred - y_true),
+        torch_extremes=(Extreme([[1.0, -1.0, 1e8, 0.0, 2.0], [1e-300, 0.0, 1e-12, 1e-300, 2.0]]),),
     ),
 )
 def mape(y_pred, y_true, *, eps=_EPS64):
@@ -820,6 +851,9 @@ def _smape_kink_distance(y_pred, y_true, **_):
             Invalid({"eps": [1e-8]}, TypeError, "eps must be a real number, got list"),
         ),
         kink_distance=_smape_kink_distance,
+        torch_extremes=(
+            Extreme([[1.0, 0.0, 1e-300, 1e300, 3.0, 1e8, 0.0], [0.0, 0.0, 2e-300, -1e300, 1e-12, 1.0, 5.0]]),
+        ),
     ),
 )
 def smape(y_pred, y_true, *, eps=_EPS64):

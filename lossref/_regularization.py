@@ -77,6 +77,7 @@ def _curve(series):
             Extreme([[1e150, -1e150, 1e-300, 0.0]], {"strength": 1e-8}),
         ),
         invalid=(Invalid({"strength": -1.0}, ValueError, "strength must be >= 0"),),
+        torch_extremes=(Extreme([[1e150, -1e150, 1e-300, 0.0, 3.0]]),),
     ),
 )
 def l2_penalty(params, *, strength=1.0):
@@ -130,6 +131,7 @@ def l2_penalty(params, *, strength=1.0):
         extremes=(Extreme([[1e300, -1e300, 1e-300, -1e-300, 3.0, 0.5]]),),
         invalid=(Invalid({"strength": -1.0}, ValueError, "strength must be >= 0"),),
         kink_distance=lambda params, strength=1.0: np.abs(params),
+        torch_extremes=(Extreme([[1e300, -1e300, 1e-300, -1e-300, 0.0, 3.0]], {"strength": 0.5}),),
     ),
 )
 def l1_penalty(params, *, strength=1.0):
@@ -193,6 +195,10 @@ def l1_penalty(params, *, strength=1.0):
             Invalid({"l1_ratio": 1.5}, ValueError, "l1_ratio must be in [0, 1]"),
         ),
         kink_distance=lambda params, strength=1.0, l1_ratio=0.5: np.abs(params),
+        torch_extremes=(
+            Extreme([[1e150, -1e150, 1e-300, 0.0, 3.0]]),
+            Extreme([[1e150, -1e-300, 0.0, 3.0]], {"strength": 2.0, "l1_ratio": 0.2}),
+        ),
     ),
 )
 def elastic_net_penalty(params, *, strength=1.0, l1_ratio=0.5):

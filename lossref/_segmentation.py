@@ -152,6 +152,26 @@ _EXTREMES = (
         variants=({"smooth": 0.0}, {"smooth": 1e-7}),
         extremes=tuple(Extreme(args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
         invalid=(Invalid({"smooth": -1.0}, ValueError, "smooth must be >= 0"),),
+        # empty and full masks, probabilities within 1e-12 of 0 and 1, soft targets; focal γ < 1 without
+        # a perfect overlap (there autograd's γ·0^(γ−1)·0 is NaN, lossref returns 0)
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [0.0, 0.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [1e-12, 1 - 1e-12, 0.5],
+                        [1e-300, 0.3, 1.0],
+                        [0.2, 0.7, 0.4],
+                    ],
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+                ]
+            ),
+            Extreme(
+                [[[1e-12, 1 - 1e-12, 0.5], [0.2, 0.7, 0.4]], [[0.0, 1.0, 1.0], [0.3, 1.0, 0.5]]],
+                {"smooth": 0.0},
+            ),
+        ),
     ),
 )
 def dice(probs, targets, *, smooth=1.0):
@@ -217,6 +237,20 @@ def dice(probs, targets, *, smooth=1.0):
         variants=({"smooth": 0.0},),
         extremes=tuple(Extreme(args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
         invalid=(Invalid({"smooth": -0.5}, ValueError, "smooth must be >= 0"),),
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [0.0, 0.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [1e-12, 1 - 1e-12, 0.5],
+                        [1e-300, 0.3, 1.0],
+                        [0.2, 0.7, 0.4],
+                    ],
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+                ]
+            ),
+        ),
     ),
 )
 def jaccard(probs, targets, *, smooth=1.0):
@@ -305,6 +339,21 @@ def jaccard(probs, targets, *, smooth=1.0):
             Invalid({"beta": -1.0}, ValueError, "beta must be >= 0"),
             Invalid({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
         ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [0.0, 0.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [1e-12, 1 - 1e-12, 0.5],
+                        [1e-300, 0.3, 1.0],
+                        [0.2, 0.7, 0.4],
+                    ],
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+                ],
+                {"alpha": 0.3, "beta": 0.7, "smooth": 1e-7},
+            ),
+        ),
     ),
 )
 def tversky(probs, targets, *, alpha=0.5, beta=0.5, smooth=1.0):
@@ -387,6 +436,21 @@ def _perfect_overlap(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=
             Invalid({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
         ),
         kink_distance=_perfect_overlap,
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e-12, 1 - 1e-12, 0.5], [1e-300, 0.3, 1.0], [0.2, 0.7, 0.4]],
+                    [[0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.2, 0.7, 0.4]],
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.3, 1.0, 0.5]],
+                ],
+                {"gamma": 2.0, "smooth": 1e-7},
+            ),
+        ),
     ),
 )
 def focal_tversky(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0):
@@ -544,6 +608,15 @@ def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
             ),
         ),
         kink_distance=_lovasz_kinks,
+        # logits of ±1e4 and 1e-300, an empty mask, errors below 0 (no loss), no ties between errors
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
+                    [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]],
+                ]
+            ),
+        ),
     ),
 )
 def lovasz_hinge(logits, targets):
@@ -724,6 +797,21 @@ def _lovasz_softmax_curve_args(x):
         ),
         invalid=(Invalid({"classes": "some"}, ValueError, "classes must be 'present' or 'all'"),),
         kink_distance=_lovasz_softmax_kinks,
+        # probabilities of exactly 0 and 1 and 1e-300, a class absent from an image, no ties
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [[1.0, 0.0, 0.0], [1e-300, 1.0 - 1e-15, 1e-15], [0.2, 0.3, 0.5], [0.45, 0.35, 0.2]],
+                        [[0.9, 0.05, 0.05], [0.9, 0.06, 0.04], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1]],
+                    ],
+                    [[0, 1, 2, 1], [2, 0, 2, 0]],
+                ]
+            ),
+            Extreme(
+                [[[[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.15, 0.25, 0.6]]], [[0, 0, 1]]], {"classes": "all"}
+            ),
+        ),
     ),
 )
 def lovasz_softmax(probs, labels, *, classes="present"):

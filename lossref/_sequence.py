@@ -98,6 +98,25 @@ def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
             Invalid({"mask": [[1.0, 0.0]]}, ValueError, "mask has shape (1, 2) but labels has shape"),
             Invalid({"mask": [0.0, 0.0, 0.0]}, ValueError, "mask is 0 everywhere"),
         ),
+        # residuals of ±1e8 and 1e150, variances from 1e-3 to 1e300 (away from the clamp at eps,
+        # where PyTorch's variance gradient differs: a documented difference)
+        # saturated logits, a padded token holding -100, and the sequence normalisation
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0]],
+                        [[40.0, 0.0, 1.0], [-745.0, 0.0, 0.0], [1e4, 0.0, 0.0]],
+                    ],
+                    [[0, 0, 2], [0, 0, -100]],
+                ],
+                {"mask": [[1, 1, 1], [1, 1, 0]]},
+            ),
+            Extreme(
+                [[[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]]], [[0, 1]]],
+                {"label_smoothing": 0.1, "normalize": "sequences"},
+            ),
+        ),
     ),
 )
 def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, normalize="tokens"):
@@ -440,6 +459,42 @@ def _ctc_curve_args(x, target=(1,)):
             Invalid({"blank": 7}, ValueError, "blank must be an integer class index in [0, 4)"),
             Invalid({"normalize": "tokens"}, ValueError, "normalize must be 'target_length' or 'sequences'"),
             Invalid({"zero_infinity": "False"}, TypeError, "zero_infinity must be True or False"),
+        ),
+        # frames of 0 and −1e4 (ℓ ≈ 1e4 over tied paths), −745 and −1e-300 entries, an infeasible target
+        # scored 0 (zero_infinity) and an empty target, the blank last
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [-1e4, -1e4, 0.0]],
+                        [
+                            [-745.0, -1e-300, -800.0],
+                            [-1.0986, -1.0986, -1.0986],
+                            [-2e4, -0.5, -0.9],
+                            [0.0, -1e4, -1e4],
+                        ],
+                    ],
+                    [[1, 2], [1, 1]],
+                    [4, 4],
+                    [2, 2],
+                ]
+            ),
+            Extreme(
+                [
+                    [
+                        [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
+                        [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
+                    ],
+                    [[1, 1], [2, 2]],
+                    [2, 3],
+                    [2, 0],
+                ],
+                {"zero_infinity": True},
+            ),
+            Extreme(
+                [[[[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]]], [[0, 1]], [3], [2]],
+                {"blank": 2},
+            ),
         ),
     ),
 )
