@@ -10,6 +10,8 @@ from ._domains import CLASS_LABEL, VECTORS, Domain
 from ._labels import _check_labels, _p_minus_onehot, _pick
 from ._math import log_softmax
 
+__all__ = ["arcface", "center", "cosface"]  # its losses, re-exported by lossref/__init__.py
+
 # Cosines computed as x̂·ŵ in floating point can leave [−1, 1] by a few ulps (more in float32):
 # entries up to this far outside are accepted as they are; farther out is a mistake.
 COSINE_SLACK = 1e-6

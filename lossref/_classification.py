@@ -47,6 +47,18 @@ from ._labels import (
 )
 from ._math import log_softmax, scratch, softplus, xlog1py, xlogy
 
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "class_balanced",
+    "nll",
+    "sigmoid_focal",
+    "softmax_cross_entropy",
+    "softmax_focal",
+    "sparse_categorical_cross_entropy",
+    "zero_one",
+]  # its losses, re-exported by lossref/__init__.py
+
 
 def _binary_curve(x_label, x_range, series=None, y_limits=None):
     """Plot against one prediction, for a positive (y = 1) and a negative (y = 0) target."""

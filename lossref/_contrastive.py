@@ -9,6 +9,8 @@ from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Se
 from ._domains import VECTORS, Domain
 from ._reductions import BATCH_MEAN
 
+__all__ = ["info_nce", "n_pair", "supervised_contrastive"]  # its losses, re-exported by lossref/__init__.py
+
 FORMS = ("one_way", "symmetric", "nt_xent")
 
 

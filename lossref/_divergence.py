@@ -27,6 +27,13 @@ from ._domains import (
 from ._labels import _check_class_axis, _check_labels, _label_cross_entropy
 from ._math import log_softmax, xlogy
 
+__all__ = [
+    "cross_entropy",
+    "js_div",
+    "kl_div",
+    "knowledge_distillation",
+]  # its losses, re-exported by lossref/__init__.py
+
 
 def _target(value, name):
     arr = as_float_array(value, name)

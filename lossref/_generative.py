@@ -7,6 +7,13 @@ from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_
 from ._domains import REAL, Domain
 from ._math import sigmoid, softplus, xlog1py, xlogy
 
+__all__ = [
+    "diffusion_noise_mse",
+    "gan_discriminator",
+    "gan_generator",
+    "vae_elbo",
+]  # its losses, re-exported by lossref/__init__.py
+
 
 def _one_of(name, value, options):
     if not isinstance(value, str) or value not in options:

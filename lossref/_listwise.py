@@ -7,6 +7,8 @@ from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Se
 from ._domains import Domain
 from ._math import log_softmax, sigmoid, softplus
 
+__all__ = ["listmle", "listnet"]  # its losses, re-exported by lossref/__init__.py
+
 
 def _lists(value, name):
     arr = as_float_array(value, name)

@@ -19,6 +19,16 @@ from ._domains import CLASS_LABEL, LOGITS, MULTI_HOT, REAL, SIGN_LABEL
 from ._labels import _check_class_axis, _check_labels, _class_weights
 from ._math import sigmoid, softplus
 
+__all__ = [
+    "exponential",
+    "hinge",
+    "modified_huber",
+    "multiclass_hinge",
+    "multilabel_margin",
+    "soft_margin",
+    "squared_hinge",
+]  # its losses, re-exported by lossref/__init__.py
+
 
 @elementwise_loss(
     family="margin",

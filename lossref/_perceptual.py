@@ -7,6 +7,8 @@ from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_
 from ._domains import Domain
 from .examples import EXAMPLE
 
+__all__ = ["perceptual"]  # its losses, re-exported by lossref/__init__.py
+
 
 def _images(value, name):
     arr = as_float_array(value, name)

@@ -13,6 +13,8 @@ from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Se
 from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
 
+__all__ = ["bradley_terry", "dpo", "ppo_clip"]  # its losses, re-exported by lossref/__init__.py
+
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
     partial(

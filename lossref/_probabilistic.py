@@ -9,6 +9,13 @@ from ._checks import as_float_array, flag, non_negative, positive, real_scalar
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
 from ._domains import REAL, Domain
 
+__all__ = [
+    "gamma_deviance",
+    "gaussian_nll",
+    "poisson_nll",
+    "tweedie_deviance",
+]  # its losses, re-exported by lossref/__init__.py
+
 # exp(x) is finite for x <= log(largest float64) = 709.78...
 _MAX_LOG = math.log(np.finfo(np.float64).max)
 

@@ -20,6 +20,14 @@ from ._core import (
 from ._domains import BINARY_TARGET, REAL, SIGN_LABEL, VECTORS, Domain
 from ._math import sigmoid, softplus
 
+__all__ = [
+    "contrastive",
+    "cosine_embedding",
+    "margin_ranking",
+    "ranknet",
+    "triplet_margin",
+]  # its losses, re-exported by lossref/__init__.py
+
 ROW_SIGN_LABEL = Domain(
     "{−1, +1}, one per pair: the shape of x1 without its last axis",
     SIGN_LABEL.convert,

@@ -8,6 +8,21 @@ from ._domains import REAL
 from ._math import scratch
 from ._reductions import root_mean
 
+__all__ = [
+    "cauchy",
+    "charbonnier",
+    "huber",
+    "log_cosh",
+    "mae",
+    "mape",
+    "mse",
+    "quantile",
+    "rmse",
+    "smape",
+    "smooth_l1",
+    "tukey_biweight",
+]  # its losses, re-exported by lossref/__init__.py
+
 _REAL_PAIR = {"y_pred": REAL, "y_true": REAL}
 # bounded influence of a residual (a bounded ψ = ρ′) is what makes an M-estimator robust to outliers
 _HAMPEL = "Hampel, Ronchetti, Rousseeuw & Stahel, Robust Statistics: The Approach Based on Influence Functions (1986)"

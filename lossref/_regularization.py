@@ -14,6 +14,12 @@ from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Se
 from ._domains import REAL
 from ._reductions import PENALTY_SUM
 
+__all__ = [
+    "elastic_net_penalty",
+    "l1_penalty",
+    "l2_penalty",
+]  # its losses, re-exported by lossref/__init__.py
+
 _NOTE = (
     'A penalty has no samples: its value is the sum over every parameter entry (`"sum"`, the '
     'default), `"none"` gives each entry\'s share, and `"mean"` raises (dividing by the number '

@@ -7,6 +7,15 @@ from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Se
 from ._domains import Domain, unit_interval_step
 from ._labels import _check_labels
 
+__all__ = [
+    "dice",
+    "focal_tversky",
+    "jaccard",
+    "lovasz_hinge",
+    "lovasz_softmax",
+    "tversky",
+]  # its losses, re-exported by lossref/__init__.py
+
 _NOT_PROBABILITIES = (
     (1.5, ValueError, "must be probabilities in [0, 1]"),
     (-0.25, ValueError, "must be probabilities in [0, 1]"),

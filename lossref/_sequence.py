@@ -13,6 +13,8 @@ from ._labels import (
 )
 from ._reductions import scaled_mean
 
+__all__ = ["ctc", "sequence_cross_entropy"]  # its losses, re-exported by lossref/__init__.py
+
 _NORMALIZE = ("tokens", "sequences")
 
 

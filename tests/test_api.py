@@ -1,6 +1,8 @@
 """The public surface: every loss once, under its own name, and no module shadowed by a loss."""
 
+import importlib
 import pkgutil
+from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -26,6 +28,19 @@ def test_all_is_the_registry_plus_the_non_loss_api():
     names = {loss.name for loss in lossref.catalog()}
     assert len(lossref.__all__) == len(set(lossref.__all__)), "a name listed twice"
     assert set(lossref.__all__) == names | NON_LOSS_API
+
+
+def test_each_family_module_exports_exactly_the_losses_it_registers():
+    # lossref/__init__.py star-imports the family modules: a loss missing from its module's
+    # __all__ would not be public, a stale entry would break the import
+    registered = defaultdict(set)
+    for loss in lossref.catalog():
+        registered[loss.__module__].add(loss.name)
+    for module_name, names in registered.items():
+        module = importlib.import_module(module_name)
+        assert module_name.startswith("lossref._")
+        assert len(module.__all__) == len(set(module.__all__)), f"{module_name}: a name listed twice"
+        assert set(module.__all__) == names, module_name
 
 
 def test_every_public_loss_name_is_the_registered_loss():
