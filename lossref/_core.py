@@ -368,14 +368,15 @@ class Loss:
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
         values, grad, norm, context = out
-        if reduction == "mean" and self.meta.empty_mean is not None and norm is not None and not np.any(norm):
-            raise ValueError(
-                f"the mean is undefined: the denominator is 0 ({self.meta.empty_mean(*arrays, **hyper)}); "
-                "use reduction='sum'"
-            )
+
+        def why_empty() -> str:  # the reduction raises when "mean" has nothing to divide by
+            if self.meta.empty_mean is not None and norm is not None and not np.any(norm):
+                return str(self.meta.empty_mean(*arrays, **hyper))
+            return "weights is 0 for every sample that counts"
+
         mean_scale = strategy.mean_scale(arrays, hyper) if reduction == "mean" else None
         inputs = (*arrays, *args, *hyper.values())  # what the caller holds: never returned or written
-        value, factor = strategy.reduce(values, norm, reduction, weights, mean_scale, inputs)
+        value, factor = strategy.reduce(values, norm, reduction, weights, mean_scale, inputs, why_empty)
         del out, values  # the per-sample values are free before a deferred backward pass runs
         if not want_grad:
             grad = None

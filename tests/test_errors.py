@@ -88,7 +88,9 @@ def test_rejects_bad_weights(loss):
     _raises(ValueError, "weights must be >= 0", loss, args, weights=[1.0, -1.0, 1.0])
     _raises(ValueError, "weights contains NaN", loss, args, weights=[1.0, np.nan, 1.0])
     if "mean" in loss.reduction.choices:  # a penalty sums: zero weights give 0, not an error
-        _raises(ValueError, "the mean is undefined", loss, args, reduction="mean", weights=[0.0, 0.0, 0.0])
+        # raised in one place (the reduction), naming the argument at fault
+        message = "the mean is undefined: the denominator is 0 (weights is 0 for every sample that counts)"
+        _raises(ValueError, message, loss, args, reduction="mean", weights=[0.0, 0.0, 0.0])
 
 
 DOMAIN_ROWS = [
