@@ -1,4 +1,7 @@
-"""Face-recognition losses: softmax cross-entropy on cosines with a margin (ArcFace, CosFace), and center loss."""
+"""Face-recognition losses.
+
+Softmax cross-entropy on cosines with a margin (ArcFace, CosFace), and center loss.
+"""
 
 import math
 
@@ -125,25 +128,42 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
 @class_axis_loss(
     family="ranking",
     formula=(
-        r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z_j = s\, c_j \ (j \ne y), \quad z_y = s\, \psi(c_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",
-        r"\psi(c) = \begin{cases} \cos(\theta + m) = c \cos m - \sqrt{1 - \tilde c^{2}}\, \sin m & c > \cos(\pi - m) \\ c - m \sin m & \text{otherwise (past } \theta = \pi - m \text{)} \end{cases} \qquad \tilde c = \min(c,\ 1 - 10^{-7})",
-        r"\text{easy margin: } \psi(c) = \cos(\theta + m) \text{ for } c > 0, \text{ and } c \text{ otherwise}",
+        r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z_j = s\, c_j \ (j \ne y), \quad z_y = s\, \psi(c_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",  # noqa: E501
+        r"\psi(c) = \begin{cases} \cos(\theta + m) = c \cos m - \sqrt{1 - \tilde c^{2}}\, \sin m & c > \cos(\pi - m) \\ c - m \sin m & \text{otherwise (past } \theta = \pi - m \text{)} \end{cases} \qquad \tilde c = \min(c,\ 1 - 10^{-7})",  # noqa: E501
+        r"\text{easy margin: } \psi(c) = \cos(\theta + m) \text{ for } c > 0, \text{ and } c \text{ otherwise}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial c_j} = s\, p_j \ (j \ne y), \qquad \frac{\partial \ell}{\partial c_y} = s\, (p_y - 1)\, \psi'(c_y), \qquad p = \operatorname{softmax}(z)",
-        r"\psi'(c) = \cos m + \frac{c \sin m}{\sqrt{1 - c^2}} \ \text{ for } c \le 1 - 10^{-7}, \quad \cos m \ \text{ above}, \quad 1 \ \text{ on the fallback}",
+        r"\frac{\partial \ell}{\partial c_j} = s\, p_j \ (j \ne y), \qquad \frac{\partial \ell}{\partial c_y} = s\, (p_y - 1)\, \psi'(c_y), \qquad p = \operatorname{softmax}(z)",  # noqa: E501
+        r"\psi'(c) = \cos m + \frac{c \sin m}{\sqrt{1 - c^2}} \ \text{ for } c \le 1 - 10^{-7}, \quad \cos m \ \text{ above}, \quad 1 \ \text{ on the fallback}",  # noqa: E501
     ),
     domain={"cosines": COSINES, "labels": CLASS_LABEL},
-    use_case="Face recognition and other open-set embeddings: softmax over classes with an additive angular margin on the true class.",
+    use_case=(
+        "Face recognition and other open-set embeddings: softmax over classes with an additive angular "
+        "margin on the true class."
+    ),
     properties=("non_negative",),
     equivalents={
-        "insightface": "recognition/arcface_torch losses.ArcFace(s=64.0, margin=0.5) (a margin head: scaled logits for CrossEntropyLoss; commit 7fadd420, no release of arcface_torch)",
-        "pytorch-metric-learning": "losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64) (v2.8.1; margin in degrees; takes embeddings, owns the class weights)",
-        "PyTorch": "no built-in: F.cross_entropy(s * logits, labels) with the target cosine replaced by ψ(cos θ_y)",
+        "insightface": (
+            "recognition/arcface_torch losses.ArcFace(s=64.0, margin=0.5) (a margin head: scaled logits for "
+            "CrossEntropyLoss; commit 7fadd420, no release of arcface_torch)"
+        ),
+        "pytorch-metric-learning": (
+            "losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64) (v2.8.1; margin in "
+            "degrees; takes embeddings, owns the class weights)"
+        ),
+        "PyTorch": (
+            "no built-in: F.cross_entropy(s * logits, labels) with the target cosine replaced by ψ(cos θ_y)"
+        ),
     },
     references=(
-        "Deng, Guo, Xue & Zafeiriou, ArcFace: Additive Angular Margin Loss for Deep Face Recognition (CVPR 2019)",
-        "insightface, recognition/arcface_torch/losses.py: the fallback c − m sin m past θ = π − m, and easy_margin",
+        (
+            "Deng, Guo, Xue & Zafeiriou, ArcFace: Additive Angular Margin Loss for Deep Face Recognition "
+            "(CVPR 2019)"
+        ),
+        (
+            "insightface, recognition/arcface_torch/losses.py: the fallback c − m sin m past θ = π − m, and "
+            "easy_margin"
+        ),
     ),
     differences=(
         Difference(
@@ -277,15 +297,26 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
 
 @class_axis_loss(
     family="ranking",
-    formula=r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z = s\,(c - m\, e_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",
-    gradient=r"\frac{\partial \ell}{\partial c} = s\,(p - e_y), \qquad p = \operatorname{softmax}\big(s\,(c - m\, e_y)\big)",
+    formula=r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z = s\,(c - m\, e_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial c} = s\,(p - e_y), \qquad p = \operatorname{softmax}\big(s\,(c - m\, e_y)\big)",  # noqa: E501
     domain={"cosines": COSINES, "labels": CLASS_LABEL},
-    use_case="Face recognition and other open-set embeddings: softmax over classes with an additive cosine margin on the true class.",
+    use_case=(
+        "Face recognition and other open-set embeddings: softmax over classes with an additive cosine "
+        "margin on the true class."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
-        "insightface": "recognition/arcface_torch losses.CosFace(s=64.0, m=0.40) (a margin head: scaled logits for CrossEntropyLoss; commit 7fadd420)",
-        "pytorch-metric-learning": "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (v2.8.1; takes embeddings, owns the class weights)",
-        "PyTorch": "no built-in: F.cross_entropy(s * logits, labels) with logits = cosines − m·one_hot(labels)",
+        "insightface": (
+            "recognition/arcface_torch losses.CosFace(s=64.0, m=0.40) (a margin head: scaled logits for "
+            "CrossEntropyLoss; commit 7fadd420)"
+        ),
+        "pytorch-metric-learning": (
+            "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (v2.8.1; takes "
+            "embeddings, owns the class weights)"
+        ),
+        "PyTorch": (
+            "no built-in: F.cross_entropy(s * logits, labels) with logits = cosines − m·one_hot(labels)"
+        ),
     },
     references=(
         "Wang et al., CosFace: Large Margin Cosine Loss for Deep Face Recognition (CVPR 2018)",
@@ -411,21 +442,30 @@ def _centers(centers, features):
     family="ranking",
     formula=(
         r"\ell_i = \tfrac12 \lVert x_i - c_{y_i} \rVert^2",
-        r"c \in \mathbb{R}^{C \times D}: \text{ one center per class, passed as centers= (not differentiated)}",
+        r"c \in \mathbb{R}^{C \times D}: \text{ one center per class, passed as centers= (not differentiated)}",  # noqa: E501
     ),
     gradient=(
         r"\frac{\partial \ell_i}{\partial x_i} = x_i - c_{y_i}",
-        r"\frac{\partial \ell_i}{\partial c_{y_i}} = -(x_i - c_{y_i}) \quad \text{(not returned: the paper moves each center by its own rule)}",
+        r"\frac{\partial \ell_i}{\partial c_{y_i}} = -(x_i - c_{y_i}) \quad \text{(not returned: the paper moves each center by its own rule)}",  # noqa: E501
     ),
     domain={"features": FEATURES, "labels": CLASS_LABEL},
-    use_case="Face recognition: pull each feature towards its class's center, next to a softmax loss that separates the classes.",
+    use_case=(
+        "Face recognition: pull each feature towards its class's center, next to a softmax loss that "
+        "separates the classes."
+    ),
     properties=("non_negative", "convex", "smooth"),
     equivalents={
-        "pytorch-center-loss": "CenterLoss(num_classes, feat_dim) (K. Zhou's module, commit 082ffa2, no releases: owns the centers, no ½)",
+        "pytorch-center-loss": (
+            "CenterLoss(num_classes, feat_dim) (K. Zhou's module, commit 082ffa2, no releases: owns the "
+            "centers, no ½)"
+        ),
         "PyTorch": "no built-in: 0.5 * ((x - centers[labels]) ** 2).sum(-1)",
     },
     references=(
-        "Wen, Zhang, Li & Qiao, A Discriminative Feature Learning Approach for Deep Face Recognition (ECCV 2016)",
+        (
+            "Wen, Zhang, Li & Qiao, A Discriminative Feature Learning Approach for Deep Face Recognition "
+            "(ECCV 2016)"
+        ),
     ),
     differences=(
         Difference(

@@ -88,7 +88,9 @@ _WEIGHT_DENOMINATOR = (
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.BCELoss()",
-        "Keras": "keras.losses.BinaryCrossentropy()(y_true, probs) (probabilities by default; clips p, see below)",
+        "Keras": (
+            "keras.losses.BinaryCrossentropy()(y_true, probs) (probabilities by default; clips p, see below)"
+        ),
         "scikit-learn": "sklearn.metrics.log_loss(y_true, probs)",
     },
     references=("Cox, The regression analysis of binary sequences (1958)",),
@@ -178,10 +180,13 @@ def _pos_weight(pos_weight, logits):
 
 @elementwise_loss(
     family="classification",
-    formula=r"\ell(z, y) = -\big[\,w_+ \, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))\,\big] = w_+\, y \operatorname{softplus}(-z) + (1 - y) \operatorname{softplus}(z)",
-    gradient=r"\frac{\partial \ell}{\partial z} = (1 - y)\, \sigma(z) - w_+\, y\, \sigma(-z) \;\; \overset{w_+ = 1}{=} \;\; \sigma(z) - y",
+    formula=r"\ell(z, y) = -\big[\,w_+ \, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))\,\big] = w_+\, y \operatorname{softplus}(-z) + (1 - y) \operatorname{softplus}(z)",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial z} = (1 - y)\, \sigma(z) - w_+\, y\, \sigma(-z) \;\; \overset{w_+ = 1}{=} \;\; \sigma(z) - y",  # noqa: E501
     domain={"logits": REAL, "y_true": BINARY_TARGET},
-    use_case="Binary and multi-label classification from logits: the numerically stable way to train a sigmoid output.",
+    use_case=(
+        "Binary and multi-label classification from logits: the numerically stable way to train a sigmoid "
+        "output."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.BCEWithLogitsLoss(pos_weight=w₊)",
@@ -319,22 +324,27 @@ _CE_VARIANTS = (
 @class_axis_loss(
     family="classification",
     formula=(
-        r"\ell(z, y) = (1 - \varepsilon)\, w_y \big(\operatorname{LSE}(z) - z_y\big) + \frac{\varepsilon}{C} \sum_{c} w_c \big(\operatorname{LSE}(z) - z_c\big) \quad \text{(label } y\text{)}",
-        r"\ell(z, q) = -\sum_c w_c\, \tilde q_c \log p_c, \quad \tilde q = (1 - \varepsilon)\, q + \varepsilon / C \quad \text{(target distribution } q\text{)}",
+        r"\ell(z, y) = (1 - \varepsilon)\, w_y \big(\operatorname{LSE}(z) - z_y\big) + \frac{\varepsilon}{C} \sum_{c} w_c \big(\operatorname{LSE}(z) - z_c\big) \quad \text{(label } y\text{)}",  # noqa: E501
+        r"\ell(z, q) = -\sum_c w_c\, \tilde q_c \log p_c, \quad \tilde q = (1 - \varepsilon)\, q + \varepsilon / C \quad \text{(target distribution } q\text{)}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial z} = (1 - \varepsilon)\, w_y (p - e_y) + \frac{\varepsilon}{C}\Big(\big(\textstyle\sum_c w_c\big) p - w\Big) \quad \text{(}= p - e_y \text{ for } w = 1,\ \varepsilon = 0\text{)}",
-        r"\frac{\partial \ell}{\partial z} = \Big(\textstyle\sum_c w_c \tilde q_c\Big)\, p - w \odot \tilde q \quad \text{(}= p - q \text{ for } w = 1,\ \varepsilon = 0\text{)}",
+        r"\frac{\partial \ell}{\partial z} = (1 - \varepsilon)\, w_y (p - e_y) + \frac{\varepsilon}{C}\Big(\big(\textstyle\sum_c w_c\big) p - w\Big) \quad \text{(}= p - e_y \text{ for } w = 1,\ \varepsilon = 0\text{)}",  # noqa: E501
+        r"\frac{\partial \ell}{\partial z} = \Big(\textstyle\sum_c w_c \tilde q_c\Big)\, p - w \odot \tilde q \quad \text{(}= p - q \text{ for } w = 1,\ \varepsilon = 0\text{)}",  # noqa: E501
     ),
     domain={"logits": LOGITS, "target": LABELS_OR_DISTRIBUTION},
-    use_case="Multiclass classification from logits: the standard classifier loss (integer labels or soft targets).",
+    use_case=(
+        "Multiclass classification from logits: the standard classifier loss (integer labels or soft "
+        "targets)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε)",
         "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (labels; no label_smoothing); "
-        "CategoricalCrossentropy(from_logits=True, label_smoothing=ε) (targets or one-hot labels; ε/K as here)",
+        "CategoricalCrossentropy(from_logits=True, label_smoothing=ε) (targets or one-hot labels; ε/K "
+        "as here)",
         "optax": "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels)) (labels); "
-        "softmax_cross_entropy(logits, targets) (targets; label smoothing: optax.smooth_labels(one_hot, ε), also ε/K)",
+        "softmax_cross_entropy(logits, targets) (targets; label smoothing: optax.smooth_labels(one_hot, "
+        "ε), also ε/K)",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
     },
     references=(
@@ -515,17 +525,26 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
 @elementwise_loss(
     family="classification",
     formula=(
-        r"\ell(z, y) = \alpha_t\,(1 - p_t)^{\gamma}\, \mathrm{BCE}(z, y) \quad (= -\alpha_t\,(1 - p_t)^{\gamma} \log p_t \text{ for } y \in \{0, 1\})",
+        r"\ell(z, y) = \alpha_t\,(1 - p_t)^{\gamma}\, \mathrm{BCE}(z, y) \quad (= -\alpha_t\,(1 - p_t)^{\gamma} \log p_t \text{ for } y \in \{0, 1\})",  # noqa: E501
         r"p = \sigma(z), \quad p_t = p\,y + (1 - p)(1 - y), \quad \alpha_t = \alpha\,y + (1 - \alpha)(1 - y)",
     ),
-    gradient=r"\frac{\partial \ell}{\partial z} = \alpha_t (1 - p_t)^{\gamma - 1}\Big[(1 - p_t)(p - y) - \gamma\,(2y - 1)\, p\,(1 - p)\,\mathrm{BCE}(z, y)\Big]",
+    gradient=r"\frac{\partial \ell}{\partial z} = \alpha_t (1 - p_t)^{\gamma - 1}\Big[(1 - p_t)(p - y) - \gamma\,(2y - 1)\, p\,(1 - p)\,\mathrm{BCE}(z, y)\Big]",  # noqa: E501
     domain={"logits": REAL, "y_true": BINARY_TARGET},
-    use_case="Dense detection (RetinaNet) and extreme class imbalance: down-weights easy, well-classified examples.",
+    use_case=(
+        "Dense detection (RetinaNet) and extreme class imbalance: down-weights easy, well-classified "
+        "examples."
+    ),
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": 'torchvision.ops.sigmoid_focal_loss(alpha=0.25, gamma=2, reduction="none")',
-        "Keras": "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=α, gamma=γ, from_logits=True)",
-        "optax": "jnp.mean(optax.losses.sigmoid_focal_loss(logits, y_true, alpha=α, gamma=γ)) (its default alpha=None, see below)",
+        "Keras": (
+            "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=α, gamma=γ, "
+            "from_logits=True)"
+        ),
+        "optax": (
+            "jnp.mean(optax.losses.sigmoid_focal_loss(logits, y_true, alpha=α, gamma=γ)) (its default "
+            "alpha=None, see below)"
+        ),
     },
     references=("Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection (2017)",),
     differences=(
@@ -625,12 +644,19 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     formula=softmax_cross_entropy.meta.formula[0],
     gradient=softmax_cross_entropy.meta.gradient[0],
     domain={"logits": LOGITS, "labels": _INTEGER_LABELS},
-    use_case="Keras' name for softmax cross-entropy with integer labels: multiclass classification from logits.",
+    use_case=(
+        "Keras' name for softmax cross-entropy with integer labels: multiclass classification from logits."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε) with class-index targets",
-        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False expects probabilities; "
-        "no label_smoothing: CategoricalCrossentropy(from_logits=True, label_smoothing=ε) on one-hot labels)",
+        "PyTorch": (
+            "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε) with class-index targets"
+        ),
+        "Keras": (
+            "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False "
+            "expects probabilities; no label_smoothing: CategoricalCrossentropy(from_logits=True, "
+            "label_smoothing=ε) on one-hot labels)"
+        ),
         "optax": "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels))",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
     },
@@ -712,13 +738,19 @@ def _focal_alpha(alpha, num_classes):
 @class_axis_loss(
     family="classification",
     formula=r"\ell(z, y) = -\alpha_y\,(1 - p_y)^{\gamma} \log p_y, \qquad p = \mathrm{softmax}(z)",
-    gradient=r"\frac{\partial \ell}{\partial z} = \alpha_y\,(1 - p_y)^{\gamma} \Big(1 - \gamma\, \frac{p_y \log p_y}{1 - p_y}\Big)(p - e_y)",
+    gradient=r"\frac{\partial \ell}{\partial z} = \alpha_y\,(1 - p_y)^{\gamma} \Big(1 - \gamma\, \frac{p_y \log p_y}{1 - p_y}\Big)(p - e_y)",  # noqa: E501
     domain={"logits": LOGITS, "labels": CLASS_LABEL},
-    use_case="Multiclass classification with many easy examples: cross-entropy that fades out the well-classified ones.",
+    use_case=(
+        "Multiclass classification with many easy examples: cross-entropy that fades out the "
+        "well-classified ones."
+    ),
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": 'no built-in: -α_y (1 - p_y)^γ · F.cross_entropy(z, y, reduction="none"), written out',
-        "Keras": "keras.losses.CategoricalFocalCrossentropy(alpha=α, gamma=γ, from_logits=True) on one-hot targets (default alpha=0.25)",
+        "Keras": (
+            "keras.losses.CategoricalFocalCrossentropy(alpha=α, gamma=γ, from_logits=True) on one-hot "
+            "targets (default alpha=0.25)"
+        ),
     },
     references=("Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection (2017)",),
     differences=(
@@ -861,23 +893,33 @@ _COUNTS = np.array([5000, 500, 50])
 @class_axis_loss(
     family="classification",
     formula=(
-        r"\ell(z, y) = w_y\, L_{\mathrm{base}}(z, y), \qquad w_c = \frac{C\, \tilde w_c}{\sum_k \tilde w_k}, \quad \tilde w_c = \frac{1 - \beta}{1 - \beta^{n_c}}",
-        r"L_{\mathrm{softmax}} = \mathrm{LSE}(z) - z_y, \qquad L_{\mathrm{sigmoid}} = \sum_c \mathrm{BCE}(z_c, e_{y,c})",
-        r"L_{\mathrm{focal}} = \sum_c (1 - p_{t,c})^{\gamma}\, \mathrm{BCE}(z_c, e_{y,c}), \qquad p_{t,c} = \sigma\big((2 e_{y,c} - 1)\, z_c\big)",
+        r"\ell(z, y) = w_y\, L_{\mathrm{base}}(z, y), \qquad w_c = \frac{C\, \tilde w_c}{\sum_k \tilde w_k}, \quad \tilde w_c = \frac{1 - \beta}{1 - \beta^{n_c}}",  # noqa: E501
+        r"L_{\mathrm{softmax}} = \mathrm{LSE}(z) - z_y, \qquad L_{\mathrm{sigmoid}} = \sum_c \mathrm{BCE}(z_c, e_{y,c})",  # noqa: E501
+        r"L_{\mathrm{focal}} = \sum_c (1 - p_{t,c})^{\gamma}\, \mathrm{BCE}(z_c, e_{y,c}), \qquad p_{t,c} = \sigma\big((2 e_{y,c} - 1)\, z_c\big)",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial z} = w_y\, (p - e_y) \ \text{(softmax)}, \qquad w_y \big(\sigma(z) - e_y\big) \ \text{(sigmoid)}",
-        r"\frac{\partial \ell}{\partial z_c} = w_y\, \frac{\partial}{\partial z_c} \Big[(1 - p_{t,c})^{\gamma}\, \mathrm{BCE}(z_c, e_{y,c})\Big] \ \text{(focal: the sigmoid focal gradient, α off)}",
+        r"\frac{\partial \ell}{\partial z} = w_y\, (p - e_y) \ \text{(softmax)}, \qquad w_y \big(\sigma(z) - e_y\big) \ \text{(sigmoid)}",  # noqa: E501
+        r"\frac{\partial \ell}{\partial z_c} = w_y\, \frac{\partial}{\partial z_c} \Big[(1 - p_{t,c})^{\gamma}\, \mathrm{BCE}(z_c, e_{y,c})\Big] \ \text{(focal: the sigmoid focal gradient, α off)}",  # noqa: E501
     ),
     domain={"logits": LOGITS, "labels": CLASS_LABEL},
-    use_case="Long-tailed classification: weights each class by the inverse of its effective number of samples.",
+    use_case=(
+        "Long-tailed classification: weights each class by the inverse of its effective number of samples."
+    ),
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": 'torch.nn.CrossEntropyLoss(weight=w, reduction="sum") / N (base="softmax", w from the counts)',
-        "Keras": 'Model.fit(class_weight={c: w_c}) with SparseCategoricalCrossentropy(from_logits=True) (base="softmax")',
+        "PyTorch": (
+            'torch.nn.CrossEntropyLoss(weight=w, reduction="sum") / N (base="softmax", w from the counts)'
+        ),
+        "Keras": (
+            "Model.fit(class_weight={c: w_c}) with SparseCategoricalCrossentropy(from_logits=True) "
+            '(base="softmax")'
+        ),
     },
     references=(
-        "Cui, Jia, Lin, Song & Belongie, Class-Balanced Loss Based on Effective Number of Samples (CVPR 2019)",
+        (
+            "Cui, Jia, Lin, Song & Belongie, Class-Balanced Loss Based on Effective Number of Samples (CVPR "
+            "2019)"
+        ),
     ),
     differences=(
         Difference(
@@ -1008,13 +1050,17 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
 
 @class_axis_loss(
     family="classification",
-    formula=r"\ell(s, y) = \mathbb{1}\big[\arg\max_k s_k \ne y\big] \quad \text{(ties: the first maximal } k\text{)}",
-    gradient=r"\frac{\partial \ell}{\partial s} = 0 \ \text{almost everywhere; undefined where the argmax changes: no gradient}",
+    formula=r"\ell(s, y) = \mathbb{1}\big[\arg\max_k s_k \ne y\big] \quad \text{(ties: the first maximal } k\text{)}",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial s} = 0 \ \text{almost everywhere; undefined where the argmax changes: no gradient}",  # noqa: E501
     domain={"scores": LOGITS, "labels": CLASS_LABEL},
-    use_case="Evaluation only: the error rate (1 − accuracy) of a classifier; not trainable by gradient descent.",
+    use_case=(
+        "Evaluation only: the error rate (1 − accuracy) of a classifier; not trainable by gradient descent."
+    ),
     properties=("non_negative",),
     equivalents={
-        "scikit-learn": 'sklearn.metrics.zero_one_loss(y_true, scores.argmax(axis=-1)) (normalize=False: reduction="sum")',
+        "scikit-learn": (
+            'sklearn.metrics.zero_one_loss(y_true, scores.argmax(axis=-1)) (normalize=False: reduction="sum")'
+        ),
         "PyTorch": "(scores.argmax(dim=-1) != y).float().mean() (no built-in loss)",
         "Keras": "1 - keras.metrics.SparseCategoricalAccuracy()",
     },
@@ -1029,7 +1075,9 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
         curve=replace(
             _logit_curve((Series("", {}, {}),)),
             x_label="score of the true class s_y (other two scores = 0)",
-            grad_label="no gradient: ∂ℓ/∂s = 0 almost everywhere,\nundefined where the argmax changes;\n.grad raises",
+            grad_label=(
+                "no gradient: ∂ℓ/∂s = 0 almost everywhere,\nundefined where the argmax changes;\n.grad raises"
+            ),
         ),
     ),
     checks=Checks(

@@ -78,23 +78,32 @@ def _info_nce_curve_args(x):
 @class_axis_loss(
     family="ranking",
     formula=(
-        r"\ell_i = -\log \frac{e^{s_{ii}}}{\sum_{j=1}^{N} e^{s_{ij}}} = \operatorname{LSE}_j(s_{ij}) - s_{ii}, \qquad s_{ij} = \frac{\cos(u_i, v_j)}{\tau}",
-        r"\text{symmetric (CLIP): } \tfrac12\big(\ell_i^{\text{row}} + \ell_i^{\text{column}}\big); \quad \text{NT-Xent (SimCLR): the } 2N \text{ views, self excluded, averaged per pair}",
+        r"\ell_i = -\log \frac{e^{s_{ii}}}{\sum_{j=1}^{N} e^{s_{ij}}} = \operatorname{LSE}_j(s_{ij}) - s_{ii}, \qquad s_{ij} = \frac{\cos(u_i, v_j)}{\tau}",  # noqa: E501
+        r"\text{symmetric (CLIP): } \tfrac12\big(\ell_i^{\text{row}} + \ell_i^{\text{column}}\big); \quad \text{NT-Xent (SimCLR): the } 2N \text{ views, self excluded, averaged per pair}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \sum_i \ell_i}{\partial s_{ij}} = \operatorname{softmax}_j(s_{i\cdot}) - [i = j], \qquad \frac{\partial s_{ij}}{\partial u_i} = \frac{1}{\tau\,\lVert u_i \rVert}\big(\hat v_j - (\hat u_i \cdot \hat v_j)\,\hat u_i\big)",
+        r"\frac{\partial \sum_i \ell_i}{\partial s_{ij}} = \operatorname{softmax}_j(s_{i\cdot}) - [i = j], \qquad \frac{\partial s_{ij}}{\partial u_i} = \frac{1}{\tau\,\lVert u_i \rVert}\big(\hat v_j - (\hat u_i \cdot \hat v_j)\,\hat u_i\big)",  # noqa: E501
     ),
     domain={"anchors": ROWS, "positives": ROWS},
-    use_case="Self-supervised and multimodal representation learning (SimCLR, MoCo, CLIP): pick each anchor's positive out of the batch.",
+    use_case=(
+        "Self-supervised and multimodal representation learning (SimCLR, MoCo, CLIP): pick each anchor's "
+        "positive out of the batch."
+    ),
     properties=("non_negative", "smooth"),
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(F.normalize(u) @ F.normalize(v).T / τ, torch.arange(N))",
-        "optax": "optax.losses.ntxent(embeddings, labels, temperature=0.07) (one matrix with labels; every same-label pair is a positive)",
+        "optax": (
+            "optax.losses.ntxent(embeddings, labels, temperature=0.07) (one matrix with labels; every "
+            "same-label pair is a positive)"
+        ),
         "pytorch-metric-learning": "losses.NTXentLoss(temperature=0.07) (v2.8.1, its default)",
     },
     references=(
         "van den Oord, Li & Vinyals, Representation Learning with Contrastive Predictive Coding (2018)",
-        "Chen, Kornblith, Norouzi & Hinton, A Simple Framework for Contrastive Learning of Visual Representations (2020)",
+        (
+            "Chen, Kornblith, Norouzi & Hinton, A Simple Framework for Contrastive Learning of Visual "
+            "Representations (2020)"
+        ),
         "Radford et al., Learning Transferable Visual Models From Natural Language Supervision (CLIP, 2021)",
     ),
     differences=(
@@ -111,7 +120,9 @@ def _info_nce_curve_args(x):
     aliases=("NT-Xent", "CLIP loss", "SimCLR loss"),  # names readers search for
     differentiable=("anchors", "positives"),
     reduction=BATCH_MEAN,
-    reduction_note='`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).',
+    reduction_note=(
+        '`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).'
+    ),
     plot=Plot(
         curve=Curve(
             x_label="angle θ, anchor 1 to its positive (rad)",
@@ -291,24 +302,30 @@ def _n_pair_curve_args(x, length=1.0):
 @class_axis_loss(
     family="ranking",
     formula=(
-        r"\ell_i = \log\Big(1 + \sum_{j \ne i} e^{\,f_i \cdot f_j^{+} - f_i \cdot f_i^{+}}\Big) = \operatorname{LSE}_j\big(f_i \cdot f_j^{+}\big) - f_i \cdot f_i^{+}",
+        r"\ell_i = \log\Big(1 + \sum_{j \ne i} e^{\,f_i \cdot f_j^{+} - f_i \cdot f_i^{+}}\Big) = \operatorname{LSE}_j\big(f_i \cdot f_j^{+}\big) - f_i \cdot f_i^{+}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \sum_i \ell_i}{\partial f_i} = \sum_j \big(p_{ij} - [i = j]\big)\, f_j^{+}, \qquad \frac{\partial \sum_i \ell_i}{\partial f_j^{+}} = \sum_i \big(p_{ij} - [i = j]\big)\, f_i, \qquad p_{ij} = \operatorname{softmax}_j\big(f_i \cdot f_\cdot^{+}\big)",
+        r"\frac{\partial \sum_i \ell_i}{\partial f_i} = \sum_j \big(p_{ij} - [i = j]\big)\, f_j^{+}, \qquad \frac{\partial \sum_i \ell_i}{\partial f_j^{+}} = \sum_i \big(p_{ij} - [i = j]\big)\, f_i, \qquad p_{ij} = \operatorname{softmax}_j\big(f_i \cdot f_\cdot^{+}\big)",  # noqa: E501
     ),
     domain={"anchors": EMBEDDINGS, "positives": EMBEDDINGS},
-    use_case="Deep metric learning with one positive per class in the batch: each anchor must score its own positive above every other class's positive.",
+    use_case=(
+        "Deep metric learning with one positive per class in the batch: each anchor must score its own "
+        "positive above every other class's positive."
+    ),
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(f @ f_pos.T, torch.arange(N))",
-        "pytorch-metric-learning": "losses.NPairsLoss() (v2.8.1; its default distance normalises the embeddings: a different loss)",
+        "pytorch-metric-learning": (
+            "losses.NPairsLoss() (v2.8.1; its default distance normalises the embeddings: a different loss)"
+        ),
     },
     references=("Sohn, Improved Deep Metric Learning with Multi-class N-pair Loss Objective (NeurIPS 2016)",),
     differences=(
         Difference(
             "pml-npairs-normalises",
             "pytorch-metric-learning",
-            "`NPairsLoss` (v2.8.1, `losses/n_pairs_loss.py`) scores pairs with `DotProductSimilarity`, whose default "
+            "`NPairsLoss` (v2.8.1, `losses/n_pairs_loss.py`) scores pairs with `DotProductSimilarity`, "
+            "whose default "
             "`normalize_embeddings=True` divides every embedding by its norm first. Its loss is "
             "therefore `lossref`'s on unit vectors, which is `info_nce` with τ = 1, not the "
             "N-pair loss of raw embeddings (Sohn's, whose norm acts as an inverse temperature).",
@@ -316,7 +333,9 @@ def _n_pair_curve_args(x, length=1.0):
     ),
     differentiable=("anchors", "positives"),
     reduction=BATCH_MEAN,
-    reduction_note='`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).',
+    reduction_note=(
+        '`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).'
+    ),
     plot=Plot(
         curve=Curve(
             x_label="angle θ, anchor 1 to its positive (rad)",
@@ -433,14 +452,17 @@ def _supcon_curve_args(x):
 @class_axis_loss(
     family="ranking",
     formula=(
-        r"\ell_i = -\frac{1}{|P(i)|}\sum_{p \in P(i)} \log \frac{e^{s_{ip}}}{\sum_{a \ne i} e^{s_{ia}}}, \qquad s_{ia} = \frac{\cos(z_i, z_a)}{\tau}",
+        r"\ell_i = -\frac{1}{|P(i)|}\sum_{p \in P(i)} \log \frac{e^{s_{ip}}}{\sum_{a \ne i} e^{s_{ia}}}, \qquad s_{ia} = \frac{\cos(z_i, z_a)}{\tau}",  # noqa: E501
         r"P(i) = \{p \ne i : y_p = y_i\}; \text{ anchors with no positive are left out of the mean}",
     ),
     gradient=(
-        r"\frac{\partial \ell_i}{\partial s_{ia}} = \operatorname{softmax}_{a \ne i}(s_{i\cdot}) - \frac{[a \in P(i)]}{|P(i)|}, \qquad \frac{\partial s_{ia}}{\partial z_i} = \frac{1}{\tau\,\lVert z_i \rVert}\big(\hat z_a - (\hat z_i \cdot \hat z_a)\,\hat z_i\big)",
+        r"\frac{\partial \ell_i}{\partial s_{ia}} = \operatorname{softmax}_{a \ne i}(s_{i\cdot}) - \frac{[a \in P(i)]}{|P(i)|}, \qquad \frac{\partial s_{ia}}{\partial z_i} = \frac{1}{\tau\,\lVert z_i \rVert}\big(\hat z_a - (\hat z_i \cdot \hat z_a)\,\hat z_i\big)",  # noqa: E501
     ),
     domain={"features": ROWS, "labels": GROUP_LABEL},
-    use_case="Supervised representation learning: pull together every pair of same-class samples in the batch, push apart the rest, before training a linear classifier on top.",
+    use_case=(
+        "Supervised representation learning: pull together every pair of same-class samples in the batch, "
+        "push apart the rest, before training a linear classifier on top."
+    ),
     properties=("non_negative", "smooth"),
     equivalents={
         "PyTorch": "no built-in (the authors' SupConLoss in the SupContrast repository)",

@@ -54,14 +54,20 @@ _TARGET = Domain(
 
 @class_axis_loss(
     family="divergence",
-    formula=r"\ell(a, q) = \mathrm{KL}(q \,\|\, p) = \sum_c q_c \left(\log q_c - a_c\right), \quad a = \log p,\ 0 \log 0 = 0",
-    gradient=r"\frac{\partial \ell}{\partial a} = -q \qquad \left(\text{through } a = \operatorname{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = \big(\textstyle\sum_c q_c\big) p - q\right)",
+    formula=r"\ell(a, q) = \mathrm{KL}(q \,\|\, p) = \sum_c q_c \left(\log q_c - a_c\right), \quad a = \log p,\ 0 \log 0 = 0",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial a} = -q \qquad \left(\text{through } a = \operatorname{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = \big(\textstyle\sum_c q_c\big) p - q\right)",  # noqa: E501
     domain={"log_probs": LOG_PROBABILITY, "target": _TARGET},
-    use_case="Distribution matching: distillation, VAEs, policy regularisation. KL(target ‖ prediction), prediction in log space.",
+    use_case=(
+        "Distribution matching: distillation, VAEs, policy regularisation. KL(target ‖ prediction), "
+        "prediction in log space."
+    ),
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": 'torch.nn.KLDivLoss(reduction="batchmean", log_target=False)',
-        "Keras": "keras.losses.KLDivergence()(target, p) (target first; probabilities for both, clipped to [1e-7, 1])",
+        "Keras": (
+            "keras.losses.KLDivergence()(target, p) (target first; probabilities for both, clipped to "
+            "[1e-7, 1])"
+        ),
         "optax": "jnp.mean(optax.losses.kl_divergence(log_probs, target)) (log-probabilities first, as here)",
     },
     references=("Kullback & Leibler, On Information and Sufficiency (1951)",),
@@ -80,7 +86,9 @@ _TARGET = Domain(
         ),
     ),
     aliases=("KL divergence", "relative entropy"),  # names readers search for
-    reduction_note='`"mean"` sums over the class axis and averages over the rows N: PyTorch\'s `"batchmean"`.',
+    reduction_note=(
+        '`"mean"` sums over the class axis and averages over the rows N: PyTorch\'s `"batchmean"`.'
+    ),
     plot=Plot(
         curve=Curve(
             x_label="logit z₁ of the prediction p = softmax([0, z₁])",
@@ -190,18 +198,23 @@ def _log_row(q1):
 @class_axis_loss(
     family="divergence",
     formula=(
-        r"\ell(a, b) = \mathrm{JS}(p, q) = \tfrac12\,\mathrm{KL}(p \,\|\, m) + \tfrac12\,\mathrm{KL}(q \,\|\, m), \quad p = e^{a},\ q = e^{b},\ m = \tfrac12 (p + q)",
+        r"\ell(a, b) = \mathrm{JS}(p, q) = \tfrac12\,\mathrm{KL}(p \,\|\, m) + \tfrac12\,\mathrm{KL}(q \,\|\, m), \quad p = e^{a},\ q = e^{b},\ m = \tfrac12 (p + q)",  # noqa: E501
         r"0 \le \ell \le \log 2 \ \text{(nats; divide by } \log 2 \text{ for bits)}",
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial a_c} = \tfrac12\, p_c \log\frac{p_c}{m_c} \qquad \Big(\frac{\partial \ell}{\partial b_c} = \tfrac12\, q_c \log\frac{q_c}{m_c}\Big)",
-        r"\text{through } a = \mathrm{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = g - p \textstyle\sum_c g_c, \quad g = \frac{\partial \ell}{\partial a}",
+        r"\frac{\partial \ell}{\partial a_c} = \tfrac12\, p_c \log\frac{p_c}{m_c} \qquad \Big(\frac{\partial \ell}{\partial b_c} = \tfrac12\, q_c \log\frac{q_c}{m_c}\Big)",  # noqa: E501
+        r"\text{through } a = \mathrm{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = g - p \textstyle\sum_c g_c, \quad g = \frac{\partial \ell}{\partial a}",  # noqa: E501
     ),
     domain={"log_probs": LOG_PROBABILITY, "target_log_probs": LOG_PROBABILITY},
-    use_case="A symmetric divergence bounded by log 2: consistency between two predictions (AugMix), distillation, GAN theory.",
+    use_case=(
+        "A symmetric divergence bounded by log 2: consistency between two predictions (AugMix), "
+        "distillation, GAN theory."
+    ),
     properties=("non_negative", "symmetric", "zero_iff_equal", "bounded_gradient", "smooth"),
     equivalents={
-        "SciPy": "`scipy.spatial.distance.jensenshannon(p, q) ** 2` (probabilities; it returns the square root)",
+        "SciPy": (
+            "`scipy.spatial.distance.jensenshannon(p, q) ** 2` (probabilities; it returns the square root)"
+        ),
         "PyTorch": (
             "no built-in loss; for (N, C) rows of log-probabilities a, b: "
             "`log_m = torch.logaddexp(a, b) - math.log(2)`, then "
@@ -325,14 +338,22 @@ _LABELS_OR_TARGET = replace(LABELS_OR_DISTRIBUTION, sample=_sample_distribution,
         r"\ell(p, q) = H(q, p) = -\sum_c q_c \log p_c = H(q) + \mathrm{KL}(q \,\|\, p), \quad 0 \log 0 = 0",
         r"\ell(p, y) = -\log p_y \quad \text{(integer label } y\text{)}",
     ),
-    gradient=r"\frac{\partial \ell}{\partial p_c} = -\frac{q_c}{p_c} \quad \big(-e_y / p_y \text{ for a label}\big)",
+    gradient=r"\frac{\partial \ell}{\partial p_c} = -\frac{q_c}{p_c} \quad \big(-e_y / p_y \text{ for a label}\big)",  # noqa: E501
     domain={"probs": DISTRIBUTION, "target": _LABELS_OR_TARGET},
-    use_case="Scoring predicted probabilities against a target distribution or labels (log loss); to train, use softmax_cross_entropy on logits.",
+    use_case=(
+        "Scoring predicted probabilities against a target distribution or labels (log loss); to train, use "
+        "softmax_cross_entropy on logits."
+    ),
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "no probability-input loss: F.nll_loss on torch.log(p) (labels), or the sum of -q·log p",
-        "Keras": "keras.losses.CategoricalCrossentropy() (from_logits=False: renormalises p, clips to [1e-7, 1 − 1e-7])",
-        "scikit-learn": "sklearn.metrics.log_loss(y_true, probs) (integer or one-hot labels; clips p to [ε, 1 − ε])",
+        "Keras": (
+            "keras.losses.CategoricalCrossentropy() (from_logits=False: renormalises p, clips to [1e-7, 1 − "
+            "1e-7])"
+        ),
+        "scikit-learn": (
+            "sklearn.metrics.log_loss(y_true, probs) (integer or one-hot labels; clips p to [ε, 1 − ε])"
+        ),
     },
     references=("Cover & Thomas, Elements of Information Theory, ch. 2 (2006)",),
     differences=(
@@ -493,23 +514,31 @@ def _distillation(student_logits, teacher_logits, temperature):
 @class_axis_loss(
     family="divergence",
     formula=(
-        r"\ell(z_s, z_t) = T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big), \quad p^{T} = \mathrm{softmax}(z / T)",
-        r"\ell(z_s, z_t, y) = \alpha\, T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big) + (1 - \alpha)\, \mathrm{CE}\big(\mathrm{softmax}(z_s), y\big) \quad \text{(with labels)}",
+        r"\ell(z_s, z_t) = T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big), \quad p^{T} = \mathrm{softmax}(z / T)",  # noqa: E501
+        r"\ell(z_s, z_t, y) = \alpha\, T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big) + (1 - \alpha)\, \mathrm{CE}\big(\mathrm{softmax}(z_s), y\big) \quad \text{(with labels)}",  # noqa: E501
     ),
     gradient=(
         r"\frac{\partial \ell}{\partial z_s} = T\,\big(p_s^{T} - p_t^{T}\big)",
-        r"\frac{\partial \ell}{\partial z_s} = \alpha\, T\,\big(p_s^{T} - p_t^{T}\big) + (1 - \alpha)\big(\mathrm{softmax}(z_s) - e_y\big) \quad \text{(with labels)}",
+        r"\frac{\partial \ell}{\partial z_s} = \alpha\, T\,\big(p_s^{T} - p_t^{T}\big) + (1 - \alpha)\big(\mathrm{softmax}(z_s) - e_y\big) \quad \text{(with labels)}",  # noqa: E501
     ),
     domain={"student_logits": LOGITS, "teacher_logits": LOGITS},
-    use_case="Knowledge distillation: train a student on a teacher's temperature-softened probabilities (Hinton et al.).",
+    use_case=(
+        "Knowledge distillation: train a student on a teacher's temperature-softened probabilities (Hinton "
+        "et al.)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": 'T² · F.kl_div(log p_s, log p_t, reduction="batchmean", log_target=True), with p = F.softmax(z / T)',
+        "PyTorch": (
+            'T² · F.kl_div(log p_s, log p_t, reduction="batchmean", log_target=True), with p = F.softmax(z '
+            "/ T)"
+        ),
         "Keras": "no built-in loss (Keras' distillation example combines KLDivergence with a student loss)",
     },
     references=("Hinton, Vinyals & Dean, Distilling the Knowledge in a Neural Network (2015)",),
     aliases=("distillation loss",),  # names readers search for
-    reduction_note='`"mean"` sums over the class axis and averages over the rows N (PyTorch\'s `"batchmean"`).',
+    reduction_note=(
+        '`"mean"` sums over the class axis and averages over the rows N (PyTorch\'s `"batchmean"`).'
+    ),
     plot=Plot(
         curve=Curve(
             x_label="student logit z₁ (z_s = [0, z₁]; teacher z_t = [0, 2])",
@@ -605,13 +634,14 @@ def knowledge_distillation(student_logits, teacher_logits, *, temperature=2.0, l
         0.0
         >>> kd.grad([[0.0, 0.0]], [[2.0, -2.0]], temperature=1.0, reduction="sum").round(4)   # T (p_s - p_t) = 0.5 - σ(±4)
         array([[-0.482,  0.482]])
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     positive(temperature=temperature)
     in_unit_interval(alpha=alpha)
     _check_class_axis(student_logits, "student_logits")
     if teacher_logits.shape != student_logits.shape:
         raise ValueError(
-            f"student_logits has shape {student_logits.shape} but teacher_logits has shape {teacher_logits.shape}"
+            f"student_logits has shape {student_logits.shape} but teacher_logits has shape "
+            f"{teacher_logits.shape}"
         )
     kd = _distillation(student_logits, teacher_logits, float(temperature))
     if labels is None:

@@ -75,16 +75,22 @@ def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
         r"\text{hinge: } \ell_D = \max(0, 1 - d_r) + \max(0, 1 + d_f)",
     ),
     gradient=(
-        r"\text{minimax: } \frac{\partial \ell_D}{\partial d_r} = \sigma(d_r) - 1, \quad \frac{\partial \ell_D}{\partial d_f} = \sigma(d_f)",
+        r"\text{minimax: } \frac{\partial \ell_D}{\partial d_r} = \sigma(d_r) - 1, \quad \frac{\partial \ell_D}{\partial d_f} = \sigma(d_f)",  # noqa: E501
         r"\text{least squares: } d_r - 1, \quad d_f",
         r"\text{wasserstein: } -1, \quad 1",
         r"\text{hinge: } -[d_r < 1], \quad [d_f > -1] \quad (0 \text{ at the kinks})",
     ),
     domain={"real_logits": REAL, "fake_logits": REAL},
-    use_case="Train a GAN's discriminator (or critic) on its raw outputs for a batch of real and a batch of generated samples.",
+    use_case=(
+        "Train a GAN's discriminator (or critic) on its raw outputs for a batch of real and a batch of "
+        "generated samples."
+    ),
     properties=("convex",),
     equivalents={
-        "PyTorch": "F.binary_cross_entropy_with_logits(d_r, ones) + F.binary_cross_entropy_with_logits(d_f, zeros) (minimax)",
+        "PyTorch": (
+            "F.binary_cross_entropy_with_logits(d_r, ones) + F.binary_cross_entropy_with_logits(d_f, zeros) "
+            "(minimax)"
+        ),
         "Keras": "BinaryCrossentropy(from_logits=True) on real (label 1) plus on fake (label 0)",
         "TF-GAN": "tfgan.losses.modified_discriminator_loss, least_squares_discriminator_loss, "
         "wasserstein_discriminator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
@@ -196,7 +202,8 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
         "PyTorch": "F.binary_cross_entropy_with_logits(d_f, ones) (non-saturating)",
         "Keras": "BinaryCrossentropy(from_logits=True)(ones, d_f) (non-saturating)",
         "TF-GAN": "tfgan.losses.modified_generator_loss (non-saturating), minimax_generator_loss, "
-        "least_squares_generator_loss, wasserstein_generator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
+        "least_squares_generator_loss, wasserstein_generator_loss (tensorflow/gan commit bc369b7, "
+        "version 2.1.0)",
     },
     references=_GAN_REFERENCES,
     plot=Plot(
@@ -286,13 +293,13 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
 @class_axis_loss(
     family="generative",
     formula=(
-        r"\ell = \mathrm{rec}(\hat x, x) + \beta \cdot \tfrac12 \sum_{j} \big(\mu_j^2 + e^{s_j} - s_j - 1\big), \quad s_j = \log\sigma_j^2",
+        r"\ell = \mathrm{rec}(\hat x, x) + \beta \cdot \tfrac12 \sum_{j} \big(\mu_j^2 + e^{s_j} - s_j - 1\big), \quad s_j = \log\sigma_j^2",  # noqa: E501
         r"\mathrm{rec}_{\mathrm{bce}} = -\sum_i \big[x_i \log \hat x_i + (1 - x_i)\log(1 - \hat x_i)\big]",
         r"\mathrm{rec}_{\mathrm{mse}} = \sum_i (\hat x_i - x_i)^2",
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial \hat x_i} = \frac{\hat x_i - x_i}{\hat x_i (1 - \hat x_i)} \ \text{(bce)}, \quad 2(\hat x_i - x_i) \ \text{(mse)}",
-        r"\frac{\partial \ell}{\partial \mu_j} = \beta\,\mu_j, \quad \frac{\partial \ell}{\partial s_j} = \tfrac{\beta}{2}\big(e^{s_j} - 1\big)",
+        r"\frac{\partial \ell}{\partial \hat x_i} = \frac{\hat x_i - x_i}{\hat x_i (1 - \hat x_i)} \ \text{(bce)}, \quad 2(\hat x_i - x_i) \ \text{(mse)}",  # noqa: E501
+        r"\frac{\partial \ell}{\partial \mu_j} = \beta\,\mu_j, \quad \frac{\partial \ell}{\partial s_j} = \tfrac{\beta}{2}\big(e^{s_j} - 1\big)",  # noqa: E501
     ),
     domain={"x_recon": RECONSTRUCTION, "x": RECONSTRUCTION, "mu": FEATURES, "log_var": FEATURES},
     use_case="Train a variational autoencoder with a diagonal Gaussian encoder and a standard normal prior.",
@@ -304,8 +311,14 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
     },
     references=(
         "Kingma & Welling, Auto-Encoding Variational Bayes (2014)",
-        "Rezende, Mohamed & Wierstra, Stochastic Backpropagation and Approximate Inference in Deep Generative Models (2014)",
-        "Higgins et al., beta-VAE: Learning Basic Visual Concepts with a Constrained Variational Framework (2017)",
+        (
+            "Rezende, Mohamed & Wierstra, Stochastic Backpropagation and Approximate Inference in Deep "
+            "Generative Models (2014)"
+        ),
+        (
+            "Higgins et al., beta-VAE: Learning Basic Visual Concepts with a Constrained Variational "
+            "Framework (2017)"
+        ),
     ),
     aliases=("ELBO", "VAE loss"),  # names readers search for
     differentiable=("x_recon", "mu", "log_var"),
@@ -356,8 +369,8 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
             Invalid({"reconstruction": "l1"}, ValueError, "reconstruction must be one of"),
         ),
         fd_step=lambda **hyper: 1e-5,
-        # probabilities within 1e-6 of 0 and 1 (PyTorch clamps p(1 − p) at 1e-12 and log at −100: not reached),
-        # means of 1e8, log-variances from −1e4 to 700
+        # probabilities within 1e-6 of 0 and 1 (PyTorch clamps p(1 − p) at 1e-12 and log at −100:
+        # not reached), means of 1e8, log-variances from −1e4 to 700
         torch_extremes=(
             Extreme(
                 [
@@ -445,14 +458,19 @@ def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
 
 @class_axis_loss(
     family="generative",
-    formula=r"\ell = \frac{1}{D} \sum_{i=1}^{D} \big(\hat\varepsilon_i - \varepsilon_i\big)^2, \quad x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon",
-    gradient=r"\frac{\partial \ell}{\partial \hat\varepsilon_i} = \frac{2}{D}\big(\hat\varepsilon_i - \varepsilon_i\big)",
+    formula=r"\ell = \frac{1}{D} \sum_{i=1}^{D} \big(\hat\varepsilon_i - \varepsilon_i\big)^2, \quad x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial \hat\varepsilon_i} = \frac{2}{D}\big(\hat\varepsilon_i - \varepsilon_i\big)",  # noqa: E501
     domain={"noise_pred": FEATURES, "noise": FEATURES},
-    use_case="Train a DDPM-style diffusion model to predict the Gaussian noise that was added to a clean sample.",
+    use_case=(
+        "Train a DDPM-style diffusion model to predict the Gaussian noise that was added to a clean sample."
+    ),
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "smooth"),
     equivalents={
         "PyTorch": "F.mse_loss(noise_pred, noise) (the same number when every row has D entries)",
-        "diffusers": 'F.mse_loss(model_pred.float(), target.float(), reduction="mean") in the training scripts (v0.40.0, examples/text_to_image/train_text_to_image.py)',
+        "diffusers": (
+            'F.mse_loss(model_pred.float(), target.float(), reduction="mean") in the training scripts '
+            "(v0.40.0, examples/text_to_image/train_text_to_image.py)"
+        ),
     },
     references=(
         "Ho, Jain & Abbeel, Denoising Diffusion Probabilistic Models (2020)",
@@ -495,7 +513,7 @@ def diffusion_noise_mse(noise_pred, noise):
         >>> from lossref import diffusion_noise_mse
         >>> diffusion_noise_mse([[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 2.0]], reduction="none")   # (1 + 0)/2, (0 + 4)/2
         array([0.5, 2. ])
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     _same("noise", noise, "noise_pred", noise_pred)
     r = noise_pred - noise
     d = noise_pred.shape[-1]

@@ -81,11 +81,17 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
     formula=r"\ell = -\sum_{j=1}^{n} \operatorname{softmax}(y)_j \log \operatorname{softmax}(s)_j",
     gradient=r"\frac{\partial \ell}{\partial s} = \operatorname{softmax}(s) - \operatorname{softmax}(y)",
     domain={"scores": SCORE_LISTS, "labels": RELEVANCE},
-    use_case="Listwise learning to rank: match the top-one probabilities of the scores, softmax(s), to those of the relevance labels, softmax(y).",
+    use_case=(
+        "Listwise learning to rank: match the top-one probabilities of the scores, softmax(s), to those of "
+        "the relevance labels, softmax(y)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "F.cross_entropy(s, F.softmax(y, dim=-1)) (no built-in)",
-        "optax": "optax.losses.ranking_softmax_loss(s, y) weighs log softmax(s) by the raw labels: (Σy)·listnet(s, log y)",
+        "optax": (
+            "optax.losses.ranking_softmax_loss(s, y) weighs log softmax(s) by the raw labels: "
+            "(Σy)·listnet(s, log y)"
+        ),
         "TF-Ranking": "tfr.keras.losses.SoftmaxLoss() (v0.5.3; target y/Σy, each list weighted by Σy)",
     },
     references=(
@@ -222,12 +228,15 @@ def _suffix_log_odds(t):
 @class_axis_loss(
     family="ranking",
     formula=(
-        r"\ell = -\sum_{i=1}^{n}\Big(s_{\pi(i)} - \log\sum_{j\ge i} e^{s_{\pi(j)}}\Big), \quad \pi = \text{the items by descending label, ties by index}",
-        r"\ell = \sum_{i=1}^{n-1} \operatorname{softplus}(x_i), \quad x_i = \log\sum_{j>i} e^{s_{\pi(j)} - s_{\pi(i)}}",
+        r"\ell = -\sum_{i=1}^{n}\Big(s_{\pi(i)} - \log\sum_{j\ge i} e^{s_{\pi(j)}}\Big), \quad \pi = \text{the items by descending label, ties by index}",  # noqa: E501
+        r"\ell = \sum_{i=1}^{n-1} \operatorname{softplus}(x_i), \quad x_i = \log\sum_{j>i} e^{s_{\pi(j)} - s_{\pi(i)}}",  # noqa: E501
     ),
-    gradient=r"\frac{\partial \ell}{\partial s_{\pi(k)}} = -1 + \sum_{i\le k}\frac{e^{s_{\pi(k)}}}{\sum_{j\ge i} e^{s_{\pi(j)}}}",
+    gradient=r"\frac{\partial \ell}{\partial s_{\pi(k)}} = -1 + \sum_{i\le k}\frac{e^{s_{\pi(k)}}}{\sum_{j\ge i} e^{s_{\pi(j)}}}",  # noqa: E501
     domain={"scores": SCORE_LISTS, "labels": RELEVANCE},
-    use_case="Listwise learning to rank: maximise the Plackett–Luce likelihood of the ranking that the relevance labels define.",
+    use_case=(
+        "Listwise learning to rank: maximise the Plackett–Luce likelihood of the ranking that the relevance "
+        "labels define."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "no built-in: torch.logcumsumexp over the scores sorted by descending label, flipped",
@@ -242,7 +251,8 @@ def _suffix_log_odds(t):
             "tfranking-listmle-random-ties",
             "TF-Ranking",
             "Items with equal labels can be ranked either way, and the loss depends on the order "
-            "chosen. TF-Ranking's `ListMLELoss` (v0.5.3, `python/losses_impl.py`) shuffles the items before its sort, so tied items "
+            "chosen. TF-Ranking's `ListMLELoss` (v0.5.3, `python/losses_impl.py`) shuffles the items "
+            "before its sort, so tied items "
             "come in a random order (a seeded op); `lossref` breaks ties by index, the earlier "
             "item first, and returns the same value every time.",
         ),

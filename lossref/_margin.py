@@ -202,26 +202,32 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
 @class_axis_loss(
     family="margin",
     formula=(
-        r"\ell_{\mathrm{CS}}(f, y) = w_y \max\big(0,\ m + \max_{j \ne y} f_j - f_y\big)^p \quad \text{(Crammer–Singer)}",
-        r"\ell_{\mathrm{WW}}(f, y) = \frac{w_y}{C} \sum_{j \ne y} \max\big(0,\ m - f_y + f_j\big)^p \quad \text{(Weston–Watkins)}",
+        r"\ell_{\mathrm{CS}}(f, y) = w_y \max\big(0,\ m + \max_{j \ne y} f_j - f_y\big)^p \quad \text{(Crammer–Singer)}",  # noqa: E501
+        r"\ell_{\mathrm{WW}}(f, y) = \frac{w_y}{C} \sum_{j \ne y} \max\big(0,\ m - f_y + f_j\big)^p \quad \text{(Weston–Watkins)}",  # noqa: E501
     ),
     gradient=(
-        r"\mathrm{CS:}\ \ \frac{\partial \ell}{\partial f_y} = -g,\ \ \frac{\partial \ell}{\partial f_j} = \frac{g\,[j \in J]}{|J|},\ \ J = \mathrm{argmax}_{j \ne y} f_j \ \text{(ties share equally)}",
+        r"\mathrm{CS:}\ \ \frac{\partial \ell}{\partial f_y} = -g,\ \ \frac{\partial \ell}{\partial f_j} = \frac{g\,[j \in J]}{|J|},\ \ J = \mathrm{argmax}_{j \ne y} f_j \ \text{(ties share equally)}",  # noqa: E501
         r"g = p\,w_y\,s_+^{p-1}\,[s > 0], \quad s = m + \max_{j \ne y} f_j - f_y",
-        r"\mathrm{WW:}\ \ \frac{\partial \ell}{\partial f_j} = \frac{p\,w_y}{C}\, (s_j)_+^{p-1}[s_j > 0],\ \ \frac{\partial \ell}{\partial f_y} = -\sum_{j \ne y} \frac{\partial \ell}{\partial f_j},\ \ s_j = m - f_y + f_j",
+        r"\mathrm{WW:}\ \ \frac{\partial \ell}{\partial f_j} = \frac{p\,w_y}{C}\, (s_j)_+^{p-1}[s_j > 0],\ \ \frac{\partial \ell}{\partial f_y} = -\sum_{j \ne y} \frac{\partial \ell}{\partial f_j},\ \ s_j = m - f_y + f_j",  # noqa: E501
     ),
     domain={"scores": LOGITS, "labels": CLASS_LABEL},
     use_case="Multiclass SVMs and max-margin classifiers on raw class scores with integer labels.",
     properties=("non_negative", "convex"),
     equivalents={
-        "PyTorch": 'torch.nn.MultiMarginLoss(p=p, margin=m, weight=w) is variant="weston_watkins"; no Crammer–Singer loss',
+        "PyTorch": (
+            'torch.nn.MultiMarginLoss(p=p, margin=m, weight=w) is variant="weston_watkins"; no '
+            "Crammer–Singer loss"
+        ),
         "optax": "jnp.mean(optax.losses.multiclass_hinge_loss(scores, labels)): Crammer–Singer with m = 1",
         "scikit-learn": "sklearn.metrics.hinge_loss(y_true, scores, labels=…): Crammer–Singer with m = 1; "
         'LinearSVC(multi_class="crammer_singer")',
         "Keras": "keras.losses.CategoricalHinge() is not Crammer–Singer (see below)",
     },
     references=(
-        "Crammer & Singer, On the Algorithmic Implementation of Multiclass Kernel-based Vector Machines (JMLR 2001)",
+        (
+            "Crammer & Singer, On the Algorithmic Implementation of Multiclass Kernel-based Vector Machines "
+            "(JMLR 2001)"
+        ),
         "Weston & Watkins, Support Vector Machines for Multi-Class Pattern Recognition (ESANN 1999)",
     ),
     differences=(
@@ -381,10 +387,12 @@ def _multilabel_kinks(scores, targets):
 
 @class_axis_loss(
     family="margin",
-    formula=r"\ell(f, t) = \frac{1}{C} \sum_{j:\, t_j = 1}\ \sum_{i:\, t_i = 0} \max\big(0,\ 1 - (f_j - f_i)\big)",
-    gradient=r"\frac{\partial \ell}{\partial f_k} = \frac{1}{C}\Big(\sum_{j:\, t_j = 1} [t_k = 0]\,[s_{jk} > 0] - \sum_{i:\, t_i = 0} [t_k = 1]\,[s_{ki} > 0]\Big),\ \ s_{ji} = 1 - f_j + f_i",
+    formula=r"\ell(f, t) = \frac{1}{C} \sum_{j:\, t_j = 1}\ \sum_{i:\, t_i = 0} \max\big(0,\ 1 - (f_j - f_i)\big)",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial f_k} = \frac{1}{C}\Big(\sum_{j:\, t_j = 1} [t_k = 0]\,[s_{jk} > 0] - \sum_{i:\, t_i = 0} [t_k = 1]\,[s_{ki} > 0]\Big),\ \ s_{ji} = 1 - f_j + f_i",  # noqa: E501
     domain={"scores": LOGITS, "targets": MULTI_HOT},
-    use_case="Multi-label classification as ranking: every target class should outscore every other class by 1.",
+    use_case=(
+        "Multi-label classification as ranking: every target class should outscore every other class by 1."
+    ),
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
         "PyTorch": "torch.nn.MultiLabelMarginLoss() (targets as class indices padded with −1: see below)",
@@ -550,7 +558,10 @@ _EXP_LIMIT = 709.782712893384  # log of the largest float64: e^{-y f} overflows 
         "PyTorch": "no loss class: torch.exp(-y * f)",
     },
     references=(
-        "Freund & Schapire, A Decision-Theoretic Generalization of On-Line Learning and an Application to Boosting (1997)",
+        (
+            "Freund & Schapire, A Decision-Theoretic Generalization of On-Line Learning and an Application "
+            "to Boosting (1997)"
+        ),
         "Friedman, Hastie & Tibshirani, Additive Logistic Regression (2000)",
     ),
     plot=Plot(curve=_margin_curve(x_range=(-2.0, 3.0))),
@@ -589,8 +600,8 @@ def exponential(scores, labels):
 
 @elementwise_loss(
     family="margin",
-    formula=r"\ell(f, y) = \begin{cases} \max(0,\ 1 - y f)^2 & y f \ge -1 \\ -4\, y f & y f < -1 \end{cases}, \quad y \in \{-1, +1\}",
-    gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -2y\, \max(0,\ 1 - y f) & y f \ge -1 \\ -4y & y f < -1 \end{cases}",
+    formula=r"\ell(f, y) = \begin{cases} \max(0,\ 1 - y f)^2 & y f \ge -1 \\ -4\, y f & y f < -1 \end{cases}, \quad y \in \{-1, +1\}",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -2y\, \max(0,\ 1 - y f) & y f \ge -1 \\ -4y & y f < -1 \end{cases}",  # noqa: E501
     domain={"scores": REAL, "labels": SIGN_LABEL},
     use_case="Linear classifiers that need a smooth loss whose pull from a misclassified point is capped "
     "(|∂ℓ/∂f| ≤ 4; the squared hinge's grows) and rough probabilities (SGDClassifier).",
@@ -600,7 +611,10 @@ def exponential(scores, labels):
         "PyTorch": "no loss class: the formula with torch.where",
     },
     references=(
-        "Zhang, Solving Large Scale Linear Prediction Problems Using Stochastic Gradient Descent Algorithms (ICML 2004)",
+        (
+            "Zhang, Solving Large Scale Linear Prediction Problems Using Stochastic Gradient Descent "
+            "Algorithms (ICML 2004)"
+        ),
     ),
     plot=Plot(curve=_margin_curve(x_range=(-3.0, 2.5))),
     checks=Checks(

@@ -14,7 +14,8 @@ def _images(value, name):
     arr = as_float_array(value, name)
     if arr.ndim < 2:
         raise ValueError(
-            f"{name} must have a batch axis and at least one feature axis, shape (B, ...); got shape {arr.shape}"
+            f"{name} must have a batch axis and at least one feature axis, shape (B, ...); got shape "
+            f"{arr.shape}"
         )
     return arr
 
@@ -42,7 +43,8 @@ def _features(feature_fn, x, name):
         f = as_float_array(f, f"feature_fn({name}) layer {i}")
         if f.ndim < 1 or f.shape[0] != x.shape[0]:
             raise ValueError(
-                f"feature_fn({name}) layer {i} has shape {f.shape}; its first axis must be the batch ({x.shape[0]})"
+                f"feature_fn({name}) layer {i} has shape {f.shape}; its first axis must be the batch "
+                f"({x.shape[0]})"
             )
         out.append(f)
     return out
@@ -57,20 +59,32 @@ def _curve_args(x):
 @class_axis_loss(
     family="generative",
     formula=(
-        r"\ell = \sum_{l} \frac{w_l}{n_l} \lVert \phi_l(\hat y) - \phi_l(y) \rVert_2^2, \qquad n_l = \text{entries of layer } l \text{ per sample (} C_l H_l W_l \text{)}",
+        r"\ell = \sum_{l} \frac{w_l}{n_l} \lVert \phi_l(\hat y) - \phi_l(y) \rVert_2^2, \qquad n_l = \text{entries of layer } l \text{ per sample (} C_l H_l W_l \text{)}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial \hat y} = \sum_l \frac{2 w_l}{n_l}\, J_{\phi_l}(\hat y)^{\top} \big(\phi_l(\hat y) - \phi_l(y)\big) \quad \text{(one vector–Jacobian product)}",
+        r"\frac{\partial \ell}{\partial \hat y} = \sum_l \frac{2 w_l}{n_l}\, J_{\phi_l}(\hat y)^{\top} \big(\phi_l(\hat y) - \phi_l(y)\big) \quad \text{(one vector–Jacobian product)}",  # noqa: E501
     ),
     domain={"y_pred": IMAGES, "y_true": IMAGES},
-    use_case="Super-resolution, style transfer and image generation: compare images by the features of a fixed network (VGG) rather than pixel by pixel.",
+    use_case=(
+        "Super-resolution, style transfer and image generation: compare images by the features of a fixed "
+        "network (VGG) rather than pixel by pixel."
+    ),
     properties=("non_negative", "symmetric"),
     equivalents={
-        "PyTorch": "no built-in: F.mse_loss(vgg(ŷ)[l], vgg(y)[l]) summed over layers l with weights (autograd gives the VJP)",
-        "lpips": "lpips.LPIPS(net='vgg') (v0.1.4; learned per-channel weights on unit-normalised features: a different metric)",
+        "PyTorch": (
+            "no built-in: F.mse_loss(vgg(ŷ)[l], vgg(y)[l]) summed over layers l with weights (autograd "
+            "gives the VJP)"
+        ),
+        "lpips": (
+            "lpips.LPIPS(net='vgg') (v0.1.4; learned per-channel weights on unit-normalised features: a "
+            "different metric)"
+        ),
     },
     references=(
-        "Johnson, Alahi & Fei-Fei, Perceptual Losses for Real-Time Style Transfer and Super-Resolution (ECCV 2016)",
+        (
+            "Johnson, Alahi & Fei-Fei, Perceptual Losses for Real-Time Style Transfer and Super-Resolution "
+            "(ECCV 2016)"
+        ),
         "Salimans et al., Improved Techniques for Training GANs (2016), feature matching",
     ),
     aliases=("LPIPS",),  # names readers search for
@@ -164,7 +178,7 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
         >>> # edges: no difference (0/2); tanh: 3 entries of tanh(1)² averaged over n = 3
         >>> round(perceptual(y_hat, y, feature_fn=EXAMPLE, feature_vjp=EXAMPLE.vjp), 6), round(float(np.tanh(1.0) ** 2), 6)
         (0.580026, 0.580026)
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     if not callable(feature_fn):
         raise TypeError(
             f"feature_fn must be callable (a network returning a list of layer outputs); got {feature_fn!r}"

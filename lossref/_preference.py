@@ -35,13 +35,16 @@ SEQUENCE_LOG_PROB = Domain(
 @elementwise_loss(
     family="preference",
     formula=r"\ell(r_c, r_r) = -\log\sigma(r_c - r_r - m) = \mathrm{softplus}(r_r - r_c + m)",
-    gradient=r"\frac{\partial \ell}{\partial r_c} = -\frac{\partial \ell}{\partial r_r} = -\sigma(r_r - r_c + m)",
+    gradient=r"\frac{\partial \ell}{\partial r_c} = -\frac{\partial \ell}{\partial r_r} = -\sigma(r_r - r_c + m)",  # noqa: E501
     domain={"chosen_rewards": REAL, "rejected_rewards": REAL},
     use_case="Training a reward model from pairwise human preferences (InstructGPT, Llama 2).",
     properties=("non_negative", "convex", "smooth", "bounded_gradient"),
     equivalents={
         "PyTorch": "-F.logsigmoid(r_c - r_r - m) (no built-in)",
-        "TRL": "RewardTrainer (v1.9.0, `trl/trainer/reward_trainer.py`: −log σ(r_c − r_r − margin) with a `margin` column, the Llama 2 variant)",
+        "TRL": (
+            "RewardTrainer (v1.9.0, `trl/trainer/reward_trainer.py`: −log σ(r_c − r_r − margin) with a "
+            "`margin` column, the Llama 2 variant)"
+        ),
     },
     references=(
         "Bradley & Terry, Rank Analysis of Incomplete Block Designs (1952)",
@@ -109,10 +112,10 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
 @elementwise_loss(
     family="preference",
     formula=(
-        r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",
+        r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",  # noqa: E501
         r"\ell = (1-\varepsilon)\,\mathrm{softplus}(-\beta h) + \varepsilon\,\mathrm{softplus}(\beta h)",
     ),
-    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = \beta\,\big(\varepsilon - \sigma(-\beta h)\big)",
+    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = \beta\,\big(\varepsilon - \sigma(-\beta h)\big)",  # noqa: E501
     domain={
         "policy_chosen_logps": SEQUENCE_LOG_PROB,
         "policy_rejected_logps": SEQUENCE_LOG_PROB,
@@ -225,8 +228,8 @@ def dpo(
     (a difference of log-ratios); the loss is −log σ(βh), a Bradley–Terry loss on the
     implicit reward β log(π_θ/π_ref). Label smoothing ε assumes each label is flipped with
     probability ε (conservative DPO): (1 − ε)·softplus(−βh) + ε·softplus(βh), as TRL's
-    ``label_smoothing`` with ``loss_type="sigmoid"`` up to v0.28.0 (later TRL ignores it there). Only the policy log-probabilities are differentiable: the
-    reference ones are constants.
+    ``label_smoothing`` with ``loss_type="sigmoid"`` up to v0.28.0 (later TRL ignores it there).
+    Only the policy log-probabilities are differentiable: the reference ones are constants.
 
     Args:
         policy_chosen_logps: log π_θ(y_c | x), summed over the chosen response's tokens.
@@ -276,14 +279,23 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
         r"\rho = e^{\log\pi_\theta(a|s) - \log\pi_{\mathrm{old}}(a|s)}",
         r"\ell = -\min\big(\rho A,\ \mathrm{clip}(\rho, 1-\epsilon, 1+\epsilon)\,A\big)",
     ),
-    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta} = \begin{cases} 0 & A > 0,\ \rho > 1+\epsilon \ \text{ or } \ A < 0,\ \rho < 1-\epsilon \\ -A\rho & \text{otherwise (also at } \rho = 1\pm\epsilon) \end{cases}",
+    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta} = \begin{cases} 0 & A > 0,\ \rho > 1+\epsilon \ \text{ or } \ A < 0,\ \rho < 1-\epsilon \\ -A\rho & \text{otherwise (also at } \rho = 1\pm\epsilon) \end{cases}",  # noqa: E501
     domain={"log_probs": REAL, "old_log_probs": REAL, "advantages": REAL},  # log-densities may exceed 0
-    use_case="The policy term of Proximal Policy Optimization: policy-gradient steps that cannot move far from the data-collecting policy.",
+    use_case=(
+        "The policy term of Proximal Policy Optimization: policy-gradient steps that cannot move far from "
+        "the data-collecting policy."
+    ),
     properties=(),
     equivalents={
         "PyTorch": "-torch.min(ratio * A, ratio.clamp(1 - eps, 1 + eps) * A) (no built-in)",
-        "Stable-Baselines3": "PPO(clip_range=0.2) policy loss (v2.8.0, `stable_baselines3/ppo/ppo.py`; it normalises the advantages per minibatch by default)",
-        "TRL": "`trl.experimental.ppo` policy loss with `PPOConfig(cliprange=0.2)` (v1.9.0, `trl/experimental/ppo/ppo_trainer.py`)",
+        "Stable-Baselines3": (
+            "PPO(clip_range=0.2) policy loss (v2.8.0, `stable_baselines3/ppo/ppo.py`; it normalises the "
+            "advantages per minibatch by default)"
+        ),
+        "TRL": (
+            "`trl.experimental.ppo` policy loss with `PPOConfig(cliprange=0.2)` (v1.9.0, "
+            "`trl/experimental/ppo/ppo_trainer.py`)"
+        ),
     },
     references=(
         "Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017)",
@@ -365,7 +377,7 @@ def ppo_clip(log_probs, old_log_probs, advantages, *, clip_eps=0.2):
         array([-2. , -2.4])
         >>> ppo_clip.grad([0.0, 1.0], [0.0, 0.0], [2.0, 2.0], reduction="sum")   # −Aρ, then 0 (clipped)
         array([-2.,  0.])
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     in_open_unit_interval(clip_eps=clip_eps)
     a, d = advantages, log_probs - old_log_probs
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):

@@ -138,8 +138,13 @@ def _stirling(y):
     properties=("convex", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.PoissonNLLLoss(log_input=True, full=False, eps=1e-8)",
-        "Keras": "keras.losses.Poisson() takes the rate, ε = 1e-7: poisson_nll(rate, y, log_input=False, eps=1e-7)",
-        "TensorFlow": "tf.nn.log_poisson_loss(y, log_rate, compute_full_loss=False) (exp(c) − y·c; checked in tensorflow/python/ops/nn_impl.py at commit 00343a48)",
+        "Keras": (
+            "keras.losses.Poisson() takes the rate, ε = 1e-7: poisson_nll(rate, y, log_input=False, eps=1e-7)"
+        ),
+        "TensorFlow": (
+            "tf.nn.log_poisson_loss(y, log_rate, compute_full_loss=False) (exp(c) − y·c; checked in "
+            "tensorflow/python/ops/nn_impl.py at commit 00343a48)"
+        ),
         "scikit-learn": "HalfPoissonLoss (sklearn._loss, log link) is the default poisson_nll; "
         "mean_poisson_deviance is tweedie_deviance(power=1)",
     },
@@ -306,14 +311,16 @@ def _variance_derivative(r, r_err, v):
     ),
     gradient=(
         r"\frac{\partial \ell}{\partial \mu} = \frac{\mu - y}{v}",
-        r"\frac{\partial \ell}{\partial \sigma^2} = \tfrac12\Big(\frac1v - \frac{(\mu - y)^2}{v^2}\Big)\ (\sigma^2 > \epsilon),\quad 0\ (\sigma^2 \le \epsilon)",
+        r"\frac{\partial \ell}{\partial \sigma^2} = \tfrac12\Big(\frac1v - \frac{(\mu - y)^2}{v^2}\Big)\ (\sigma^2 > \epsilon),\quad 0\ (\sigma^2 \le \epsilon)",  # noqa: E501
     ),
     domain={"mean": REAL, "y_true": _GAUSSIAN_TARGET, "var": _VARIANCE},
     use_case="Regression that predicts its own uncertainty: a mean and a variance per output.",
     properties=("convex", "symmetric", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.GaussianNLLLoss(full=False, eps=1e-6)",
-        "TensorFlow Probability": "-tfp.distributions.Normal(mean, sqrt(var)).log_prob(y) (v0.25.0; = full=True, no clamp)",
+        "TensorFlow Probability": (
+            "-tfp.distributions.Normal(mean, sqrt(var)).log_prob(y) (v0.25.0; = full=True, no clamp)"
+        ),
     },
     references=(
         "Nix & Weigend, Estimating the mean and variance of the target probability distribution (1994)",
@@ -579,8 +586,8 @@ _SKLEARN_REDUCTION = '`"mean"` divides by N; with `weights=` by Σw, exactly sci
 @elementwise_loss(
     family="probabilistic",
     formula=(
-        r"d_p(y, \mu) = 2\Big(\frac{\max(y, 0)^{2-p}}{(1-p)(2-p)} - \frac{y\,\mu^{1-p}}{1-p} + \frac{\mu^{2-p}}{2-p}\Big)",
-        r"p = 0:\ (y - \mu)^2 \qquad p = 1:\ 2\Big(y \log\frac{y}{\mu} - y + \mu\Big) \qquad p = 2:\ 2\Big(\log\frac{\mu}{y} + \frac{y}{\mu} - 1\Big)",
+        r"d_p(y, \mu) = 2\Big(\frac{\max(y, 0)^{2-p}}{(1-p)(2-p)} - \frac{y\,\mu^{1-p}}{1-p} + \frac{\mu^{2-p}}{2-p}\Big)",  # noqa: E501
+        r"p = 0:\ (y - \mu)^2 \qquad p = 1:\ 2\Big(y \log\frac{y}{\mu} - y + \mu\Big) \qquad p = 2:\ 2\Big(\log\frac{\mu}{y} + \frac{y}{\mu} - 1\Big)",  # noqa: E501
     ),
     gradient=r"\frac{\partial d_p}{\partial \mu} = \frac{2(\mu - y)}{\mu^{p}}",
     domain={"y_pred": _MEAN, "y_true": _TWEEDIE_TARGET},

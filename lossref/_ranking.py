@@ -95,15 +95,18 @@ def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
 @class_axis_loss(
     family="ranking",
     formula=(
-        r"\ell(x_1, x_2, y) = \begin{cases} 1 - \cos(x_1, x_2) & y = +1 \\ \max\big(0,\ \cos(x_1, x_2) - m\big) & y = -1 \end{cases}",
-        r"\cos(x_1, x_2) = \frac{x_1 \cdot x_2}{\sqrt{(\lVert x_1 \rVert^2 + \varepsilon)(\lVert x_2 \rVert^2 + \varepsilon)}}",
+        r"\ell(x_1, x_2, y) = \begin{cases} 1 - \cos(x_1, x_2) & y = +1 \\ \max\big(0,\ \cos(x_1, x_2) - m\big) & y = -1 \end{cases}",  # noqa: E501
+        r"\cos(x_1, x_2) = \frac{x_1 \cdot x_2}{\sqrt{(\lVert x_1 \rVert^2 + \varepsilon)(\lVert x_2 \rVert^2 + \varepsilon)}}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial x_1} = \mp\, \frac{\partial \cos}{\partial x_1} \ \ (\text{− for } y = +1;\ \text{+ for } y = -1 \text{ when } \cos > m,\ \text{else } 0)",
-        r"\frac{\partial \cos}{\partial x_1} = \frac{1}{N_1 N_2}\Big(x_2 - \frac{x_1 \cdot x_2}{N_1^2}\, x_1\Big), \quad N_i = \sqrt{\lVert x_i \rVert^2 + \varepsilon}",
+        r"\frac{\partial \ell}{\partial x_1} = \mp\, \frac{\partial \cos}{\partial x_1} \ \ (\text{− for } y = +1;\ \text{+ for } y = -1 \text{ when } \cos > m,\ \text{else } 0)",  # noqa: E501
+        r"\frac{\partial \cos}{\partial x_1} = \frac{1}{N_1 N_2}\Big(x_2 - \frac{x_1 \cdot x_2}{N_1^2}\, x_1\Big), \quad N_i = \sqrt{\lVert x_i \rVert^2 + \varepsilon}",  # noqa: E501
     ),
     domain={"x1": VECTORS, "x2": VECTORS, "labels": ROW_SIGN_LABEL},
-    use_case="Learning embeddings from labelled pairs: pull similar pairs to cosine 1, push dissimilar ones below a margin.",
+    use_case=(
+        "Learning embeddings from labelled pairs: pull similar pairs to cosine 1, push dissimilar ones "
+        "below a margin."
+    ),
     properties=("non_negative", "symmetric"),
     equivalents={
         "PyTorch": "torch.nn.CosineEmbeddingLoss(margin=m) (ε = float32(1e-12), fixed)",
@@ -233,7 +236,7 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
         >>> x1, x2 = [[1.0, 0.0], [1.0, 0.0]], [[1.0, 1.0], [3.0, 4.0]]
         >>> cosine_embedding(x1, x2, [1.0, -1.0], eps=0.0, reduction="none").round(4)   # 1 − 1/√2, max(0, 3/5 − 0)
         array([0.2929, 0.6   ])
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     if not -1.0 <= real_scalar(margin, "margin") <= 1.0:
         raise ValueError(f"margin must be in [-1, 1] (a cosine), got {margin}")
     non_negative(eps=eps)
@@ -264,7 +267,7 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
 @elementwise_loss(
     family="ranking",
     formula=r"\ell(x_1, x_2, y) = \max\big(0,\ -y\,(x_1 - x_2) + m\big), \quad y \in \{-1, +1\}",
-    gradient=r"\frac{\partial \ell}{\partial x_1} = -\frac{\partial \ell}{\partial x_2} = \begin{cases} -y & -y\,(x_1 - x_2) + m > 0 \\ 0 & \text{otherwise (0 at the kink)} \end{cases}",
+    gradient=r"\frac{\partial \ell}{\partial x_1} = -\frac{\partial \ell}{\partial x_2} = \begin{cases} -y & -y\,(x_1 - x_2) + m > 0 \\ 0 & \text{otherwise (0 at the kink)} \end{cases}",  # noqa: E501
     domain={"x1": REAL, "x2": REAL, "labels": SIGN_LABEL},
     use_case="Pairwise ranking: score x1 above x2 (y = +1) or below it (y = −1) by at least a margin.",
     properties=("non_negative", "convex", "bounded_gradient"),
@@ -339,7 +342,7 @@ def margin_ranking(x1, x2, labels, *, margin=0.0):
         array([0., 1.])
         >>> margin_ranking.grad([2.0, 0.5], [1.0, 1.0], [1.0, 1.0], margin=0.5, reduction="sum", argnum=1)
         array([0., 1.])
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     non_negative(margin=margin)
     slack = -labels * (x1 - x2) + margin  # PyTorch's order of operations
     active = slack > 0
@@ -371,13 +374,19 @@ PAIR_PROBABILITY = Domain(
         r"\ell = -\bar P \log P - (1 - \bar P) \log(1 - P), \quad P = \sigma(z), \ z = \sigma_s\,(s_i - s_j)",
         r"\ell = \bar P\,\operatorname{softplus}(-z) + (1 - \bar P)\,\operatorname{softplus}(z)",
     ),
-    gradient=r"\frac{\partial \ell}{\partial s_i} = -\frac{\partial \ell}{\partial s_j} = \sigma_s\,(P - \bar P)",
+    gradient=r"\frac{\partial \ell}{\partial s_i} = -\frac{\partial \ell}{\partial s_j} = \sigma_s\,(P - \bar P)",  # noqa: E501
     domain={"scores_i": RANK_SCORES, "scores_j": RANK_SCORES, "targets": PAIR_PROBABILITY},
-    use_case="Pairwise learning to rank (RankNet): fit the probability σ(σ_s(s_i − s_j)) that item i ranks above item j to a target probability.",
+    use_case=(
+        "Pairwise learning to rank (RankNet): fit the probability σ(σ_s(s_i − s_j)) that item i ranks above "
+        "item j to a target probability."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "F.binary_cross_entropy_with_logits(σ_s * (s_i - s_j), P̄) (no built-in)",
-        "TF-Ranking": "tfr.keras.losses.PairwiseLogisticLoss(temperature=1/σ_s) (v0.5.3; every pair with y_i > y_j of a list: P̄ = 1)",
+        "TF-Ranking": (
+            "tfr.keras.losses.PairwiseLogisticLoss(temperature=1/σ_s) (v0.5.3; every pair with y_i > y_j of "
+            "a list: P̄ = 1)"
+        ),
         "Rax": (
             "rax.pairwise_logistic_loss(scores, labels) (v0.4.0, `rax/_src/losses.py`: every pair with "
             "y_i > y_j of a list, P̄ = 1, σ_s = 1; its default `reduce_fn=jnp.mean` averages over the "
@@ -385,7 +394,10 @@ PAIR_PROBABILITY = Domain(
         ),
     },
     references=(
-        "Burges, Shaked, Renshaw, Lazier, Deeds, Hamilton & Hullender, Learning to Rank using Gradient Descent (ICML 2005)",
+        (
+            "Burges, Shaked, Renshaw, Lazier, Deeds, Hamilton & Hullender, Learning to Rank using Gradient "
+            "Descent (ICML 2005)"
+        ),
         "Burges, From RankNet to LambdaRank to LambdaMART: An Overview (Microsoft Research, 2010)",
     ),
     differentiable=("scores_i", "scores_j"),
@@ -573,21 +585,28 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
         r"d(u, v) = \lVert u - v + \varepsilon \rVert_p \quad (\varepsilon \text{ added to every entry})",
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial a} = \nabla d(a, p) - \nabla d(a, n), \quad \frac{\partial \ell}{\partial p} = -\nabla d(a, p), \quad \frac{\partial \ell}{\partial n} = \nabla d(a, n) \quad (\text{0 when inactive or at the kink})",
-        r"\nabla \lVert \Delta \rVert_p = \mathrm{sign}(\Delta)\,\big(|\Delta| / \lVert \Delta \rVert_p\big)^{p-1} \quad (\Delta / \lVert \Delta \rVert_2 \text{ for } p = 2)",
+        r"\frac{\partial \ell}{\partial a} = \nabla d(a, p) - \nabla d(a, n), \quad \frac{\partial \ell}{\partial p} = -\nabla d(a, p), \quad \frac{\partial \ell}{\partial n} = \nabla d(a, n) \quad (\text{0 when inactive or at the kink})",  # noqa: E501
+        r"\nabla \lVert \Delta \rVert_p = \mathrm{sign}(\Delta)\,\big(|\Delta| / \lVert \Delta \rVert_p\big)^{p-1} \quad (\Delta / \lVert \Delta \rVert_2 \text{ for } p = 2)",  # noqa: E501
     ),
     domain={"anchor": VECTORS, "positive": VECTORS, "negative": VECTORS},
-    use_case="Metric learning from triplets: pull the positive closer to the anchor than the negative by a margin.",
+    use_case=(
+        "Metric learning from triplets: pull the positive closer to the anchor than the negative by a margin."
+    ),
     properties=("non_negative", "bounded_gradient"),
     equivalents={
         "PyTorch": "torch.nn.TripletMarginLoss(margin=1.0, p=2, eps=1e-6, swap=False)",
         "optax": "jnp.mean(optax.losses.triplet_margin_loss(a, p, n, norm_degree=2, eps=0.0)) at eps = 0 "
         "(its ε is inside the root, (ΣΔ^p + ε)^{1/p}; even degrees only, see below)",
-        "pytorch-metric-learning": "losses.TripletMarginLoss(margin=0.05) (v2.8.1; mines all triplets; mean over non-zero ones)",
+        "pytorch-metric-learning": (
+            "losses.TripletMarginLoss(margin=0.05) (v2.8.1; mines all triplets; mean over non-zero ones)"
+        ),
     },
     references=(
         "PyTorch documentation, torch.nn.TripletMarginLoss",
-        "Schroff, Kalenichenko & Philbin, FaceNet: A Unified Embedding for Face Recognition and Clustering (2015)",
+        (
+            "Schroff, Kalenichenko & Philbin, FaceNet: A Unified Embedding for Face Recognition and "
+            "Clustering (2015)"
+        ),
         "Weinberger & Saul, Distance Metric Learning for Large Margin Nearest Neighbor Classification (2009)",
         "Balntas, Riba, Ponsa & Mikolajczyk, Learning local feature descriptors with triplets and shallow "
         "convolutional neural networks (2016) (the swap)",
@@ -747,13 +766,19 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
         r"\ell(a, b, y) = y\, d^2 + (1 - y)\,\max(0,\ m - d)^2, \quad d = \lVert a - b \rVert_2",
         r"y = 1 \text{ for a similar pair, } y = 0 \text{ for a dissimilar one}",
     ),
-    gradient=r"\frac{\partial \ell}{\partial a} = -\frac{\partial \ell}{\partial b} = 2y\,(a - b) - 2(1 - y)\max(0,\ m - d)\,\frac{a - b}{d} \quad (0 \text{ at } d = 0)",
+    gradient=r"\frac{\partial \ell}{\partial a} = -\frac{\partial \ell}{\partial b} = 2y\,(a - b) - 2(1 - y)\max(0,\ m - d)\,\frac{a - b}{d} \quad (0 \text{ at } d = 0)",  # noqa: E501
     domain={"embeddings_a": VECTORS, "embeddings_b": VECTORS, "labels": ROW_PAIR_LABEL},
     use_case="Siamese networks: pull similar pairs together, push dissimilar pairs at least a margin apart.",
     properties=("non_negative", "symmetric"),
     equivalents={
-        "TensorFlow Addons": "tfa.losses.contrastive_loss(y_true, d, margin=1.0) (v0.23.0; takes the distance d; same labels, no ½)",
-        "pytorch-metric-learning": "losses.ContrastiveLoss(pos_margin=0, neg_margin=1) (v2.8.1; unsquared hinges; mean over non-zero terms)",
+        "TensorFlow Addons": (
+            "tfa.losses.contrastive_loss(y_true, d, margin=1.0) (v0.23.0; takes the distance d; same "
+            "labels, no ½)"
+        ),
+        "pytorch-metric-learning": (
+            "losses.ContrastiveLoss(pos_margin=0, neg_margin=1) (v2.8.1; unsquared hinges; mean over "
+            "non-zero terms)"
+        ),
     },
     references=(
         "Hadsell, Chopra & LeCun, Dimensionality Reduction by Learning an Invariant Mapping (CVPR 2006)",

@@ -62,7 +62,8 @@ class Reduction:
         """Raise if ``reduction`` or ``weights`` cannot apply to the loss called ``name``."""
         if reduction not in self.choices:
             raise ValueError(
-                f"{name} supports reduction={' or '.join(repr(r) for r in self.choices)} only; got {reduction!r}"
+                f"{name} supports reduction={' or '.join(repr(r) for r in self.choices)} only; got "
+                f"{reduction!r}"
             )
         if weights is not None and not self.accepts_weights:
             raise ValueError(

@@ -25,7 +25,10 @@ __all__ = [
 
 _REAL_PAIR = {"y_pred": REAL, "y_true": REAL}
 # bounded influence of a residual (a bounded ψ = ρ′) is what makes an M-estimator robust to outliers
-_HAMPEL = "Hampel, Ronchetti, Rousseeuw & Stahel, Robust Statistics: The Approach Based on Influence Functions (1986)"
+_HAMPEL = (
+    "Hampel, Ronchetti, Rousseeuw & Stahel, Robust Statistics: The Approach Based on Influence Functions "
+    "(1986)"
+)
 # MAE on softmax probabilities (2 − 2 p_y against a one-hot label) tolerates symmetric label noise
 _GHOSH = (
     "Ghosh, Kumar & Sastry, Robust Loss Functions under Label Noise for Deep Neural Networks, AAAI (2017)"
@@ -56,7 +59,10 @@ def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
     equivalents={
         "PyTorch": "torch.nn.MSELoss() / F.mse_loss",
         "Keras": "keras.losses.MeanSquaredError()(y_true, y_pred)",
-        "optax": "jnp.mean(optax.losses.squared_error(y_pred, y_true)) (optax returns per-element values; l2_loss is ½ of it)",
+        "optax": (
+            "jnp.mean(optax.losses.squared_error(y_pred, y_true)) (optax returns per-element values; "
+            "l2_loss is ½ of it)"
+        ),
         "scikit-learn": "sklearn.metrics.mean_squared_error(y_true, y_pred)",
     },
     references=(
@@ -105,7 +111,7 @@ def mse(y_pred, y_true):
 @elementwise_loss(
     family="regression",
     formula=r"\ell(\hat y, y) = |\hat y - y|",
-    gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{sign}(\hat y - y), \quad \operatorname{sign}(0) = 0",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{sign}(\hat y - y), \quad \operatorname{sign}(0) = 0",  # noqa: E501
     domain=_REAL_PAIR,
     use_case="Robust regression towards the conditional median; every error pulls equally hard.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient"),
@@ -149,7 +155,7 @@ def mae(y_pred, y_true):
 
 @elementwise_loss(
     family="regression",
-    formula=r"\ell_\delta(\hat y, y) = \begin{cases} \frac{1}{2} r^2 & |r| \le \delta \\ \delta \left(|r| - \frac{1}{2}\delta\right) & |r| > \delta \end{cases}, \quad r = \hat y - y",
+    formula=r"\ell_\delta(\hat y, y) = \begin{cases} \frac{1}{2} r^2 & |r| \le \delta \\ \delta \left(|r| - \frac{1}{2}\delta\right) & |r| > \delta \end{cases}, \quad r = \hat y - y",  # noqa: E501
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{clip}(r, -\delta, \delta)",
     domain=_REAL_PAIR,
     use_case="Regression with outliers: squared error near the target, absolute error far from it.",
@@ -218,8 +224,8 @@ def huber(y_pred, y_true, *, delta=1.0):
 
 @elementwise_loss(
     family="regression",
-    formula=r"\ell_\beta(\hat y, y) = \begin{cases} \frac{r^2}{2\beta} & |r| < \beta \\ |r| - \frac{\beta}{2} & |r| \ge \beta \end{cases}, \quad r = \hat y - y",
-    gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{clip}\left(\frac{r}{\beta}, -1, 1\right) \quad (\operatorname{sign}(r) \text{ when } \beta = 0)",
+    formula=r"\ell_\beta(\hat y, y) = \begin{cases} \frac{r^2}{2\beta} & |r| < \beta \\ |r| - \frac{\beta}{2} & |r| \ge \beta \end{cases}, \quad r = \hat y - y",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{clip}\left(\frac{r}{\beta}, -1, 1\right) \quad (\operatorname{sign}(r) \text{ when } \beta = 0)",  # noqa: E501
     domain=_REAL_PAIR,
     use_case="Bounding-box regression (Fast/Faster R-CNN): Huber rescaled so the gradient saturates at ±1.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient"),
@@ -289,7 +295,10 @@ def smooth_l1(y_pred, y_true, *, beta=1.0):
         "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning (2022)",
     ),
     robust={
-        "outliers": "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning (2022)",
+        "outliers": (
+            "Saleh & Saleh, Statistical properties of the log-cosh loss function used in machine learning "
+            "(2022)"
+        ),
     },
     plot=Plot(curve=_residual_curve()),
     checks=Checks(
@@ -327,7 +336,7 @@ def log_cosh(y_pred, y_true):
 @elementwise_loss(
     family="regression",
     formula=r"\ell_q(\hat y, y) = \max\big(q\,(y - \hat y),\ (q - 1)\,(y - \hat y)\big)",
-    gradient=r"\frac{\partial \ell}{\partial \hat y} = \begin{cases} 1 - q & \hat y > y \\ -q & \hat y < y \\ 0 & \hat y = y \end{cases}",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \begin{cases} 1 - q & \hat y > y \\ -q & \hat y < y \\ 0 & \hat y = y \end{cases}",  # noqa: E501
     domain=_REAL_PAIR,
     use_case="Quantile regression and prediction intervals: the minimiser is the q-th conditional quantile.",
     properties=("non_negative", "convex", "zero_iff_equal", "bounded_gradient"),
@@ -432,16 +441,27 @@ def _rmse_curve():
         r"\text{at } \mathrm{RMSE} = 0 \text{ (every } r_i = 0\text{): } 0",
     ),
     domain=_REAL_PAIR,
-    use_case="Reporting regression error in the units of the target; a metric of the whole batch, not a per-sample loss.",
+    use_case=(
+        "Reporting regression error in the units of the target; a metric of the whole batch, not a "
+        "per-sample loss."
+    ),
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient"),
     equivalents={
         "scikit-learn": "sklearn.metrics.root_mean_squared_error(y_true, y_pred)",
-        "Keras": "keras.metrics.RootMeanSquaredError() (a streaming metric: accumulates squares across batches)",
+        "Keras": (
+            "keras.metrics.RootMeanSquaredError() (a streaming metric: accumulates squares across batches)"
+        ),
         "PyTorch": "no function: the square root of F.mse_loss(y_pred, y_true)",
     },
     references=(
-        "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of Forecasting (2006)",
-        "Willmott & Matsuura, Advantages of the mean absolute error (MAE) over the root mean square error (RMSE), Climate Research (2005)",
+        (
+            "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of "
+            "Forecasting (2006)"
+        ),
+        (
+            "Willmott & Matsuura, Advantages of the mean absolute error (MAE) over the root mean square "
+            "error (RMSE), Climate Research (2005)"
+        ),
     ),
     differences=(
         Difference(
@@ -515,13 +535,19 @@ def rmse(y_pred, y_true):
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
         "Kornia": "kornia.losses.charbonnier_loss is ε = 1: √(r² + 1) − 1 (v0.8.3)",
-        "BasicSR / EDVR": "`CharbonnierLoss(eps=e)` is √(r² + e): ε = √e, without the − ε (BasicSR v1.4.2, default e = 1e-12)",
+        "BasicSR / EDVR": (
+            "`CharbonnierLoss(eps=e)` is √(r² + e): ε = √e, without the − ε (BasicSR v1.4.2, default e = "
+            "1e-12)"
+        ),
     },
     references=(
         "Charbonnier, Blanc-Féraud, Aubert & Barlaud, Two deterministic half-quadratic regularization "
         "algorithms for computed imaging, ICIP (1994)",
         "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)",
-        "Lai, Huang, Ahuja & Yang, Deep Laplacian Pyramid Networks for Fast and Accurate Super-Resolution (LapSRN), CVPR (2017)",
+        (
+            "Lai, Huang, Ahuja & Yang, Deep Laplacian Pyramid Networks for Fast and Accurate "
+            "Super-Resolution (LapSRN), CVPR (2017)"
+        ),
     ),
     robust={"outliers": "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)"},
     plot=Plot(
@@ -582,11 +608,16 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
     formula=r"\ell_c(\hat y, y) = \frac{c^2}{2} \log\left(1 + \frac{r^2}{c^2}\right), \quad r = \hat y - y",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{r}{1 + r^2 / c^2}",
     domain=_REAL_PAIR,
-    use_case="Regression with heavy-tailed noise (Cauchy/Lorentzian): the pull of an outlier fades like c²/r.",
+    use_case=(
+        "Regression with heavy-tailed noise (Cauchy/Lorentzian): the pull of an outlier fades like c²/r."
+    ),
     properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
         "Kornia": "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2) (v0.8.3)",
-        "SciPy": 'scipy.optimize.least_squares(loss="cauchy", f_scale=c): its cost ½ Σ c² log(1 + r²/c²) is the sum of this loss',
+        "SciPy": (
+            'scipy.optimize.least_squares(loss="cauchy", f_scale=c): its cost ½ Σ c² log(1 + r²/c²) is the '
+            "sum of this loss"
+        ),
     },
     references=(
         "Black & Anandan, The robust estimation of multiple motions, CVIU (1996)",
@@ -658,18 +689,24 @@ def cauchy(y_pred, y_true, *, scale=1.0):
 @elementwise_loss(
     family="regression",
     formula=(
-        r"\ell_c(\hat y, y) = \begin{cases} \frac{c^2}{6}\left[1 - \left(1 - \frac{r^2}{c^2}\right)^3\right] & |r| \le c \\ \frac{c^2}{6} & |r| > c \end{cases}",
+        r"\ell_c(\hat y, y) = \begin{cases} \frac{c^2}{6}\left[1 - \left(1 - \frac{r^2}{c^2}\right)^3\right] & |r| \le c \\ \frac{c^2}{6} & |r| > c \end{cases}",  # noqa: E501
         r"r = \hat y - y",
     ),
-    gradient=r"\frac{\partial \ell}{\partial \hat y} = \begin{cases} r\left(1 - \frac{r^2}{c^2}\right)^2 & |r| \le c \\ 0 & |r| > c \end{cases}",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \begin{cases} r\left(1 - \frac{r^2}{c^2}\right)^2 & |r| \le c \\ 0 & |r| > c \end{cases}",  # noqa: E501
     domain=_REAL_PAIR,
     use_case="Robust regression that ignores gross outliers entirely: residuals beyond c have zero gradient.",
     properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
-        "statsmodels": "statsmodels.robust.norms.TukeyBiweight(c=c).rho(r) (v0.14.6; RLM applies it to residuals divided by a robust scale; older versions drop the constant c²/6)",
+        "statsmodels": (
+            "statsmodels.robust.norms.TukeyBiweight(c=c).rho(r) (v0.14.6; RLM applies it to residuals "
+            "divided by a robust scale; older versions drop the constant c²/6)"
+        ),
     },
     references=(
-        "Beaton & Tukey, The fitting of power series, meaning polynomials, illustrated on band-spectroscopic data, Technometrics (1974)",
+        (
+            "Beaton & Tukey, The fitting of power series, meaning polynomials, illustrated on "
+            "band-spectroscopic data, Technometrics (1974)"
+        ),
         "Huber & Ronchetti, Robust Statistics, 2nd ed. (2009), §4.8",
     ),
     robust={"outliers": "Huber & Ronchetti, Robust Statistics, 2nd ed. (2009), §4.8"},
@@ -756,18 +793,29 @@ def _prediction_curve(targets, x_range=(-2.0, 4.0)):
 @elementwise_loss(
     family="regression",
     formula=r"\ell(\hat y, y) = \frac{|\hat y - y|}{\max(|y|, \epsilon)}",
-    gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{\operatorname{sign}(\hat y - y)}{\max(|y|, \epsilon)}, \quad \operatorname{sign}(0) = 0",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{\operatorname{sign}(\hat y - y)}{\max(|y|, \epsilon)}, \quad \operatorname{sign}(0) = 0",  # noqa: E501
     domain=_REAL_PAIR,
     use_case="Reporting relative error of positive targets far from 0 (sales, demand), as a fraction.",
     properties=("non_negative", "convex", "zero_iff_equal"),
     equivalents={
-        "scikit-learn": "sklearn.metrics.mean_absolute_percentage_error(y_true, y_pred) (a fraction, ε = float64 eps)",
+        "scikit-learn": (
+            "sklearn.metrics.mean_absolute_percentage_error(y_true, y_pred) (a fraction, ε = float64 eps)"
+        ),
         "Keras": "keras.losses.MeanAbsolutePercentageError() (a percentage: ×100, ε = 1e-7)",
-        "torchmetrics": "torchmetrics.functional.mean_absolute_percentage_error(preds, target) (v1.9.0; a fraction, ε = 1.17e-6)",
+        "torchmetrics": (
+            "torchmetrics.functional.mean_absolute_percentage_error(preds, target) (v1.9.0; a fraction, ε = "
+            "1.17e-6)"
+        ),
     },
     references=(
-        "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of Forecasting (2006)",
-        "de Myttenaere, Golden, Le Grand & Rossi, Mean Absolute Percentage Error for regression models, Neurocomputing (2016)",
+        (
+            "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of "
+            "Forecasting (2006)"
+        ),
+        (
+            "de Myttenaere, Golden, Le Grand & Rossi, Mean Absolute Percentage Error for regression models, "
+            "Neurocomputing (2016)"
+        ),
     ),
     differences=(
         Difference(
@@ -839,20 +887,31 @@ def _smape_kink_distance(y_pred, y_true, **_):
     family="regression",
     formula=r"\ell(\hat y, y) = \frac{2\,|\hat y - y|}{\max(|\hat y| + |y|,\ \epsilon)} \in [0, 2]",
     gradient=(
-        r"\frac{\partial \ell}{\partial \hat y} = \frac{2\left(\operatorname{sign}(r)\, B - |r| \operatorname{sign}(\hat y)\right)}{B^2},"
+        r"\frac{\partial \ell}{\partial \hat y} = \frac{2\left(\operatorname{sign}(r)\, B - |r| \operatorname{sign}(\hat y)\right)}{B^2},"  # noqa: E501
         r"\quad r = \hat y - y,\ B = |\hat y| + |y| > \epsilon",
-        r"\frac{\partial \ell}{\partial \hat y} = \frac{2 \operatorname{sign}(r)}{\epsilon} \text{ where } B \le \epsilon; \quad \operatorname{sign}(0) = 0",
+        r"\frac{\partial \ell}{\partial \hat y} = \frac{2 \operatorname{sign}(r)}{\epsilon} \text{ where } B \le \epsilon; \quad \operatorname{sign}(0) = 0",  # noqa: E501
     ),
     domain=_REAL_PAIR,
-    use_case="Forecast evaluation (M3/M4 competitions): relative error bounded in [0, 2], defined when y = 0.",
+    use_case=(
+        "Forecast evaluation (M3/M4 competitions): relative error bounded in [0, 2], defined when y = 0."
+    ),
     properties=("non_negative", "zero_iff_equal", "symmetric"),
     equivalents={
-        "torchmetrics": "torchmetrics.functional.symmetric_mean_absolute_percentage_error(preds, target) (v1.9.0; the same form, ε = 1.17e-6)",
+        "torchmetrics": (
+            "torchmetrics.functional.symmetric_mean_absolute_percentage_error(preds, target) (v1.9.0; the "
+            "same form, ε = 1.17e-6)"
+        ),
         "scikit-learn": "none (only mean_absolute_percentage_error)",
     },
     references=(
-        "Makridakis, Accuracy measures: theoretical and practical concerns, International Journal of Forecasting (1993)",
-        "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of Forecasting (2006)",
+        (
+            "Makridakis, Accuracy measures: theoretical and practical concerns, International Journal of "
+            "Forecasting (1993)"
+        ),
+        (
+            "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of "
+            "Forecasting (2006)"
+        ),
     ),
     plot=Plot(curve=_prediction_curve((0.5, 1.0, 2.0), x_range=(-3.0, 6.0))),
     checks=Checks(

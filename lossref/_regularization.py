@@ -115,9 +115,11 @@ def l2_penalty(params, *, strength=1.0):
 @elementwise_loss(
     family="regularization",
     formula=r"R(\theta) = \lambda\,\lVert\theta\rVert_1 = \lambda\sum_j |\theta_j|",
-    gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\mathrm{sign}(\theta_j) \quad (0 \text{ at } \theta_j = 0)",
+    gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\mathrm{sign}(\theta_j) \quad (0 \text{ at } \theta_j = 0)",  # noqa: E501
     domain={"params": REAL},
-    use_case="Sparse models: the lasso's penalty drives unhelpful weights to exactly 0 (with a proximal solver).",
+    use_case=(
+        "Sparse models: the lasso's penalty drives unhelpful weights to exactly 0 (with a proximal solver)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
         "PyTorch": "strength * params.abs().sum() (no built-in)",
@@ -164,8 +166,8 @@ def l1_penalty(params, *, strength=1.0):
 
 @elementwise_loss(
     family="regularization",
-    formula=r"R(\theta) = \lambda\Big(\rho\,\lVert\theta\rVert_1 + \frac{1-\rho}{2}\,\lVert\theta\rVert_2^2\Big)",
-    gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\big(\rho\,\mathrm{sign}(\theta_j) + (1-\rho)\,\theta_j\big) \quad (\mathrm{sign}(0) = 0)",
+    formula=r"R(\theta) = \lambda\Big(\rho\,\lVert\theta\rVert_1 + \frac{1-\rho}{2}\,\lVert\theta\rVert_2^2\Big)",  # noqa: E501
+    gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\big(\rho\,\mathrm{sign}(\theta_j) + (1-\rho)\,\theta_j\big) \quad (\mathrm{sign}(0) = 0)",  # noqa: E501
     domain={"params": REAL},
     use_case="Sparse models with correlated features: L1's zeros plus L2's grouping and stability.",
     properties=("non_negative", "convex"),

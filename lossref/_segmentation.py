@@ -123,17 +123,30 @@ _EXTREMES = (
         r"I = \sum_j p_j t_j,\ \ U = \sum_j p_j + \sum_j t_j",
     ),
     domain=_DOMAIN,
-    use_case="Segmentation with a small foreground: a loss on the overlap of the whole mask, not on each pixel.",
+    use_case=(
+        "Segmentation with a small foreground: a loss on the overlap of the whole mask, not on each pixel."
+    ),
     properties=("non_negative", "symmetric", "smooth"),
     equivalents={
-        "Keras": "keras.losses.Dice(axis=...) — ε = 1e-7 in the denominator only; axis=None: one Dice for the whole batch",
-        "optax": "optax.losses.dice_loss(logits[..., None], targets[..., None]) — takes logits (a sigmoid on one channel, "
-        "a softmax on several); its smooth=1 is s = 2 here",
+        "Keras": (
+            "keras.losses.Dice(axis=...) — ε = 1e-7 in the denominator only; axis=None: one Dice for the "
+            "whole batch"
+        ),
+        "optax": (
+            "optax.losses.dice_loss(logits[..., None], targets[..., None]) — takes logits (a sigmoid on "
+            "one channel, a softmax on several); its smooth=1 is s = 2 here"
+        ),
         "PyTorch": "no core function",
     },
     references=(
-        "Milletari, Navab & Ahmadi, V-Net: Fully Convolutional Neural Networks for Volumetric Medical Image Segmentation (3DV 2016)",
-        "Sudre et al., Generalised Dice Overlap as a Deep Learning Loss Function for Highly Unbalanced Segmentations (DLMIA 2017)",
+        (
+            "Milletari, Navab & Ahmadi, V-Net: Fully Convolutional Neural Networks for Volumetric Medical "
+            "Image Segmentation (3DV 2016)"
+        ),
+        (
+            "Sudre et al., Generalised Dice Overlap as a Deep Learning Loss Function for Highly Unbalanced "
+            "Segmentations (DLMIA 2017)"
+        ),
     ),
     differences=(
         Difference(
@@ -218,17 +231,22 @@ def dice(probs, targets, *, smooth=1.0):
     formula=(
         r"\ell = 1 - \frac{I + s}{U - I + s}, \quad I = \sum_i p_i t_i,\ \ U = \sum_i p_i + \sum_i t_i",
     ),
-    gradient=r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(U - I + s) - (I + s)(1 - t_i)}{(U - I + s)^2}",
+    gradient=r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(U - I + s) - (I + s)(1 - t_i)}{(U - I + s)^2}",  # noqa: E501
     domain=_DOMAIN,
     use_case="Segmentation scored by intersection over union: the soft IoU of the whole mask as a loss.",
     properties=("non_negative", "symmetric", "smooth"),
     equivalents={
         "Keras": "no loss (keras.metrics.IoU is the hard metric)",
-        "scikit-learn": 'no loss; the hard metric jaccard_score(t, p, average="samples") is 1 − ℓ on 0/1 masks at s = 0',
+        "scikit-learn": (
+            'no loss; the hard metric jaccard_score(t, p, average="samples") is 1 − ℓ on 0/1 masks at s = 0'
+        ),
         "PyTorch": "no core function",
     },
     references=(
-        "Rahman & Wang, Optimizing Intersection-over-Union in Deep Neural Networks for Image Segmentation (ISVC 2016)",
+        (
+            "Rahman & Wang, Optimizing Intersection-over-Union in Deep Neural Networks for Image "
+            "Segmentation (ISVC 2016)"
+        ),
         "Jaccard, The Distribution of the Flora in the Alpine Zone (New Phytologist 1912)",
     ),
     aliases=("IoU loss",),  # names readers search for
@@ -294,26 +312,39 @@ def jaccard(probs, targets, *, smooth=1.0):
         r"TP = \sum_i p_i t_i,\ \ FP = \sum_i p_i (1 - t_i),\ \ FN = \sum_i (1 - p_i)\, t_i",
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial p_i} = \frac{\alpha (1 - t_i)(TP + s) - t_i\big(\beta\,(\sum_j t_j + s) + \alpha\,FP\big)}{D^2}",
+        r"\frac{\partial \ell}{\partial p_i} = \frac{\alpha (1 - t_i)(TP + s) - t_i\big(\beta\,(\sum_j t_j + s) + \alpha\,FP\big)}{D^2}",  # noqa: E501
         r"D = TP + \alpha\,FP + \beta\,FN + s",
     ),
     domain=_DOMAIN,
-    use_case="Segmentation where a missed pixel and a false alarm cost differently: Dice with separate weights on FP and FN.",
+    use_case=(
+        "Segmentation where a missed pixel and a false alarm cost differently: Dice with separate weights "
+        "on FP and FN."
+    ),
     properties=("non_negative", "smooth"),
     equivalents={
-        "Keras": "keras.losses.Tversky(alpha=β, beta=α) in Keras ≤ 3.15.1 — its alpha multiplies the false negatives (see below)",
-        "optax": "optax.losses.dice_loss(logits[..., None], targets[..., None], alpha=α, beta=β) — takes logits; smooth=1.0",
+        "Keras": (
+            "keras.losses.Tversky(alpha=β, beta=α) in Keras ≤ 3.15.1 — its alpha multiplies the false "
+            "negatives (see below)"
+        ),
+        "optax": (
+            "optax.losses.dice_loss(logits[..., None], targets[..., None], alpha=α, beta=β) — takes logits; "
+            "smooth=1.0"
+        ),
         "PyTorch": "no core function",
     },
     references=(
-        "Salehi, Erdogmus & Gholipour, Tversky Loss Function for Image Segmentation Using 3D Fully Convolutional Deep Networks (MLMI 2017)",
+        (
+            "Salehi, Erdogmus & Gholipour, Tversky Loss Function for Image Segmentation Using 3D Fully "
+            "Convolutional Deep Networks (MLMI 2017)"
+        ),
         "Tversky, Features of Similarity (Psychological Review 1977)",
     ),
     differences=(
         Difference(
             "keras-tversky-alpha-on-false-negatives",
             "Keras",
-            "Keras' `Tversky` (3.15.1 and earlier) documents alpha as the weight of false positives, but its code multiplies "
+            "Keras' `Tversky` (3.15.1 and earlier) documents alpha as the weight of false positives, "
+            "but its code multiplies "
             "alpha by Σ(1 − y_pred)·y_true — the false negatives — and beta by the false positives. It "
             "also adds only ε = 1e-7 to the denominator and, with the default `axis=None`, computes one "
             "index for the whole batch. Keras `Tversky(alpha=a, beta=b)` is `lossref` "
@@ -406,17 +437,26 @@ def _perfect_overlap(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=
 @class_axis_loss(
     family="segmentation",
     formula=(r"\ell = (1 - T)^{\gamma}, \quad T = \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",),
-    gradient=r"\frac{\partial \ell}{\partial p_i} = -\gamma\,(1 - T)^{\gamma - 1}\,\frac{\partial T}{\partial p_i}",
+    gradient=r"\frac{\partial \ell}{\partial p_i} = -\gamma\,(1 - T)^{\gamma - 1}\,\frac{\partial T}{\partial p_i}",  # noqa: E501
     domain=_DOMAIN,
-    use_case="Segmentation of small lesions: the Tversky loss raised to γ < 1, which keeps pushing on nearly-right masks.",
+    use_case=(
+        "Segmentation of small lesions: the Tversky loss raised to γ < 1, which keeps pushing on "
+        "nearly-right masks."
+    ),
     properties=("non_negative",),
     equivalents={
-        "Keras": "no loss (keras.losses.Tversky raised to γ: mind its swapped alpha and beta, see the Tversky page)",
+        "Keras": (
+            "no loss (keras.losses.Tversky raised to γ: mind its swapped alpha and beta, see the Tversky "
+            "page)"
+        ),
         "optax": "no loss (optax.losses.dice_loss with alpha and beta, raised to γ)",
         "PyTorch": "no core function",
     },
     references=(
-        "Abraham & Khan, A Novel Focal Tversky Loss Function with Improved Attention U-Net for Lesion Segmentation (ISBI 2019)",
+        (
+            "Abraham & Khan, A Novel Focal Tversky Loss Function with Improved Attention U-Net for Lesion "
+            "Segmentation (ISBI 2019)"
+        ),
     ),
     plot=Plot(
         curve=Curve(
@@ -569,19 +609,29 @@ def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
 @class_axis_loss(
     family="segmentation",
     formula=(
-        r"\ell = \sum_{k=1}^{P} e_{(k)}^{+}\, g_k, \qquad e_i = 1 - y_i s_i,\ \ y_i = 2t_i - 1,\ \ e_{(1)} \ge e_{(2)} \ge \dots",
-        r"g_k = \Delta(S_k) - \Delta(S_{k-1}), \qquad \Delta(S) = \frac{|S|}{|\{t = 1\} \cup S|}, \qquad S_k = \{(1), \dots, (k)\}",
+        r"\ell = \sum_{k=1}^{P} e_{(k)}^{+}\, g_k, \qquad e_i = 1 - y_i s_i,\ \ y_i = 2t_i - 1,\ \ e_{(1)} \ge e_{(2)} \ge \dots",  # noqa: E501
+        r"g_k = \Delta(S_k) - \Delta(S_{k-1}), \qquad \Delta(S) = \frac{|S|}{|\{t = 1\} \cup S|}, \qquad S_k = \{(1), \dots, (k)\}",  # noqa: E501
     ),
-    gradient=r"\frac{\partial \ell}{\partial s_i} = -y_i\, g_{\operatorname{rank}(i)}\, [e_i > 0] \quad \text{(away from ties between errors)}",
+    gradient=r"\frac{\partial \ell}{\partial s_i} = -y_i\, g_{\operatorname{rank}(i)}\, [e_i > 0] \quad \text{(away from ties between errors)}",  # noqa: E501
     domain={"logits": PIXEL_LOGITS, "targets": HARD_MASK},
-    use_case="Binary segmentation trained for IoU directly: a convex surrogate of the Jaccard loss of each image's mask.",
+    use_case=(
+        "Binary segmentation trained for IoU directly: a convex surrogate of the Jaccard loss of each "
+        "image's mask."
+    ),
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
-        "PyTorch": "no built-in (Berman et al.'s lovasz_hinge(logits, labels, per_image=True), commit bf64291)",
-        "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='binary', per_image=True) (v0.5.0; its default is False)",
+        "PyTorch": (
+            "no built-in (Berman et al.'s lovasz_hinge(logits, labels, per_image=True), commit bf64291)"
+        ),
+        "segmentation_models_pytorch": (
+            "smp.losses.LovaszLoss(mode='binary', per_image=True) (v0.5.0; its default is False)"
+        ),
     },
     references=(
-        "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization of the Intersection-Over-Union Measure (CVPR 2018)",
+        (
+            "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization "
+            "of the Intersection-Over-Union Measure (CVPR 2018)"
+        ),
         "Lovász, Submodular functions and convexity (1983)",
     ),
     differences=(
@@ -755,19 +805,31 @@ def _lovasz_softmax_curve_args(x):
 @class_axis_loss(
     family="segmentation",
     formula=(
-        r"\ell = \frac{1}{|K|} \sum_{c \in K} \overline{\Delta_c}\big(m(c)\big), \qquad m_i(c) = \big|\,[y_i = c] - p_{i,c}\big|",
-        r"\overline{\Delta_c}(m) = \sum_{k} m_{(k)}\, g_k(c), \qquad g_k(c) = \Delta_c(S_k) - \Delta_c(S_{k-1}), \qquad \Delta_c(S) = \frac{|S|}{|\{y = c\} \cup S|}",
+        r"\ell = \frac{1}{|K|} \sum_{c \in K} \overline{\Delta_c}\big(m(c)\big), \qquad m_i(c) = \big|\,[y_i = c] - p_{i,c}\big|",  # noqa: E501
+        r"\overline{\Delta_c}(m) = \sum_{k} m_{(k)}\, g_k(c), \qquad g_k(c) = \Delta_c(S_k) - \Delta_c(S_{k-1}), \qquad \Delta_c(S) = \frac{|S|}{|\{y = c\} \cup S|}",  # noqa: E501
     ),
-    gradient=r"\frac{\partial \ell}{\partial p_{i,c}} = \frac{1}{|K|}\, g_{\operatorname{rank}_c(i)}(c)\, \operatorname{sign}\big(p_{i,c} - [y_i = c]\big) \quad \text{(away from ties between errors)}",
+    gradient=r"\frac{\partial \ell}{\partial p_{i,c}} = \frac{1}{|K|}\, g_{\operatorname{rank}_c(i)}(c)\, \operatorname{sign}\big(p_{i,c} - [y_i = c]\big) \quad \text{(away from ties between errors)}",  # noqa: E501
     domain={"probs": PIXEL_CLASS_PROBS, "labels": PIXEL_LABELS},
-    use_case="Multi-class semantic segmentation trained for mean IoU: the Lovász extension of each class's Jaccard loss, averaged over the classes.",
+    use_case=(
+        "Multi-class semantic segmentation trained for mean IoU: the Lovász extension of each class's "
+        "Jaccard loss, averaged over the classes."
+    ),
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
-        "PyTorch": "no built-in (Berman et al.'s lovasz_softmax(probas, labels, classes='present', per_image=True), commit bf64291)",
-        "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='multiclass', per_image=True) (v0.5.0; on logits: it applies the softmax)",
+        "PyTorch": (
+            "no built-in (Berman et al.'s lovasz_softmax(probas, labels, classes='present', "
+            "per_image=True), commit bf64291)"
+        ),
+        "segmentation_models_pytorch": (
+            "smp.losses.LovaszLoss(mode='multiclass', per_image=True) (v0.5.0; on logits: it applies the "
+            "softmax)"
+        ),
     },
     references=(
-        "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization of the Intersection-Over-Union Measure (CVPR 2018)",
+        (
+            "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization "
+            "of the Intersection-Over-Union Measure (CVPR 2018)"
+        ),
     ),
     differences=(
         Difference(

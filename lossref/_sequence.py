@@ -47,19 +47,30 @@ def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
     family="sequence",
     formula=(
         r"\ell_{b,t} = m_{b,t}\,\big(\mathrm{LSE}(z_{b,t}) - z_{b,t,y_{b,t}}\big) \quad (\varepsilon = 0)",
-        r"\mathcal L = \frac{\sum_{b,t} \ell_{b,t}}{\sum_{b,t} m_{b,t}}\ \text{(tokens)}, \qquad \frac{1}{B}\sum_b \frac{\sum_t \ell_{b,t}}{\sum_t m_{b,t}}\ \text{(sequences)}",
+        r"\mathcal L = \frac{\sum_{b,t} \ell_{b,t}}{\sum_{b,t} m_{b,t}}\ \text{(tokens)}, \qquad \frac{1}{B}\sum_b \frac{\sum_t \ell_{b,t}}{\sum_t m_{b,t}}\ \text{(sequences)}",  # noqa: E501
     ),
-    gradient=r"\frac{\partial \ell_{b,t}}{\partial z_{b,t}} = m_{b,t}\,(p_{b,t} - e_{y_{b,t}}) \quad (\varepsilon = 0)",
+    gradient=r"\frac{\partial \ell_{b,t}}{\partial z_{b,t}} = m_{b,t}\,(p_{b,t} - e_{y_{b,t}}) \quad (\varepsilon = 0)",  # noqa: E501
     domain={"logits": LOGITS, "labels": _INTEGER_LABELS},
-    use_case="Language models and seq2seq decoders: token-level cross-entropy over padded batches (and perplexity).",
+    use_case=(
+        "Language models and seq2seq decoders: token-level cross-entropy over padded batches (and "
+        "perplexity)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "torch.nn.functional.cross_entropy(z.flatten(0, 1), y.flatten(), ignore_index=-100) with padding labels set to -100",
+        "PyTorch": (
+            "torch.nn.functional.cross_entropy(z.flatten(0, 1), y.flatten(), ignore_index=-100) with "
+            "padding labels set to -100"
+        ),
         "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=pad_id)",
-        "optax": "jnp.sum(optax.losses.softmax_cross_entropy_with_integer_labels(z, y, where=mask)) / mask.sum()",
+        "optax": (
+            "jnp.sum(optax.losses.softmax_cross_entropy_with_integer_labels(z, y, where=mask)) / mask.sum()"
+        ),
     },
     references=(
-        "Jelinek, Mercer, Bahl & Baker, Perplexity—a measure of the difficulty of speech recognition tasks (1977)",
+        (
+            "Jelinek, Mercer, Bahl & Baker, Perplexity—a measure of the difficulty of speech recognition "
+            "tasks (1977)"
+        ),
         "Vaswani et al., Attention Is All You Need (2017)",
     ),
     reduction=scaled_mean(_sequence_mean_scale),
@@ -228,7 +239,10 @@ def _lengths(value, name):
 
 
 CTC_TARGETS = Domain(
-    "integers in [0, C) other than the blank, shape (B, S), padded (entries past the target length are not read)",
+    (
+        "integers in [0, C) other than the blank, shape (B, S), padded (entries past the target length are "
+        "not read)"
+    ),
     _ctc_targets,
     lambda rng, shape: rng.integers(1, shape[-1], size=(shape[0], 3)),
     invalid=(
@@ -344,11 +358,11 @@ def _ctc_curve_args(x, target=(1,)):
 @class_axis_loss(
     family="sequence",
     formula=(
-        r"\ell = -\log \sum_{\pi \in \mathcal{B}^{-1}(y)} \prod_{t=1}^{T} p_t(\pi_t) = -\log \big(\alpha_T(2L{+}1) + \alpha_T(2L)\big)",
-        r"\alpha_t(s) = p_t(y'_s)\big(\alpha_{t-1}(s) + \alpha_{t-1}(s{-}1) + [y'_s \ne \varnothing \wedge y'_s \ne y'_{s-2}]\,\alpha_{t-1}(s{-}2)\big)",
+        r"\ell = -\log \sum_{\pi \in \mathcal{B}^{-1}(y)} \prod_{t=1}^{T} p_t(\pi_t) = -\log \big(\alpha_T(2L{+}1) + \alpha_T(2L)\big)",  # noqa: E501
+        r"\alpha_t(s) = p_t(y'_s)\big(\alpha_{t-1}(s) + \alpha_{t-1}(s{-}1) + [y'_s \ne \varnothing \wedge y'_s \ne y'_{s-2}]\,\alpha_{t-1}(s{-}2)\big)",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial \log p_t(k)} = -\gamma_t(k) = -\frac{1}{P(y \mid x)} \sum_{s:\, y'_s = k} \frac{\alpha_t(s)\,\beta_t(s)}{p_t(k)}",
+        r"\frac{\partial \ell}{\partial \log p_t(k)} = -\gamma_t(k) = -\frac{1}{P(y \mid x)} \sum_{s:\, y'_s = k} \frac{\alpha_t(s)\,\beta_t(s)}{p_t(k)}",  # noqa: E501
     ),
     domain={
         "log_probs": CTC_LOG_PROBS,
@@ -356,14 +370,23 @@ def _ctc_curve_args(x, target=(1,)):
         "input_lengths": INPUT_LENGTHS,
         "target_lengths": TARGET_LENGTHS,
     },
-    use_case="Speech and handwriting recognition: train a per-frame classifier from unaligned label sequences.",
+    use_case=(
+        "Speech and handwriting recognition: train a per-frame classifier from unaligned label sequences."
+    ),
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "torch.nn.functional.ctc_loss(log_probs.transpose(0, 1), targets, input_lengths, target_lengths, blank=0) (time-major)",
-        "Keras": "keras.losses.CTC()(labels, logits) (batch-major; class 0 is the blank and label 0 the padding; "
-        'the mean of per-sequence values: normalize="sequences")',
-        "optax": "jnp.mean(optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0)) "
-        '(per-sequence values: normalize="sequences")',
+        "PyTorch": (
+            "torch.nn.functional.ctc_loss(log_probs.transpose(0, 1), targets, input_lengths, "
+            "target_lengths, blank=0) (time-major)"
+        ),
+        "Keras": (
+            "keras.losses.CTC()(labels, logits) (batch-major; class 0 is the blank and label 0 the "
+            'padding; the mean of per-sequence values: normalize="sequences")'
+        ),
+        "optax": (
+            "jnp.mean(optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0)) "
+            '(per-sequence values: normalize="sequences")'
+        ),
     },
     references=(
         "Graves, Fernández, Gomez & Schmidhuber, Connectionist Temporal Classification (ICML 2006)",
