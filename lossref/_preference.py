@@ -228,8 +228,8 @@ def dpo(
     (a difference of log-ratios); the loss is −log σ(βh), a Bradley–Terry loss on the
     implicit reward β log(π_θ/π_ref). Label smoothing ε assumes each label is flipped with
     probability ε (conservative DPO): (1 − ε)·softplus(−βh) + ε·softplus(βh), as TRL's
-    ``label_smoothing`` with ``loss_type="sigmoid"`` up to v0.28.0 (later TRL ignores it there).
-    Only the policy log-probabilities are differentiable: the reference ones are constants.
+    ``label_smoothing`` with ``loss_type="sigmoid"`` up to v0.28.0 (later TRL ignores it there). Only the policy log-probabilities are differentiable: the
+    reference ones are constants.
 
     Args:
         policy_chosen_logps: log π_θ(y_c | x), summed over the chosen response's tokens.
@@ -249,7 +249,7 @@ def dpo(
         0.693147
         >>> dpo.grad([-5.0], [-5.0], [-5.0], [-5.0], reduction="sum")   # β·(0 − σ(0)) = −0.05
         array([-0.05])
-    """
+    """  # noqa: E501 (rewrapping it would change the page's whitespace)
     positive(beta=beta)
     if not 0 <= real_scalar(label_smoothing, "label_smoothing") < 0.5:
         raise ValueError(
