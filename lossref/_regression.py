@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from ._checks import in_open_unit_interval, non_negative, positive
-from ._core import Curve, Difference, elementwise_loss
-from ._domains import REAL
+from ._checks import as_float_array, in_open_unit_interval, non_negative, positive
+from ._core import Checks, Curve, Difference, Extreme, Plot, elementwise_loss
+from ._domains import REAL, Domain
 from ._math import scratch
 from ._reductions import root_mean
 
@@ -829,3 +829,109 @@ def smape(y_pred, y_true, *, eps=_EPS64):
         2.0 * (np.sign(r) - np.sign(y_pred)) / denominator,
     )
     return value, np.where(floor, 2.0 * np.sign(r) / eps, slope)
+
+
+# --- losses added for issue 19 -------------------------------------------------------------
+
+
+def _above_minus_one(value, name):
+    arr = as_float_array(value, name)
+    bad = arr <= -1
+    if bad.any():
+        raise ValueError(f"{name} must be > -1 (log(1 + x) is taken); got {float(arr[bad].flat[0])!r}")
+    return arr
+
+
+_ABOVE_MINUS_ONE = Domain(
+    "x > −1 (usually x ≥ 0: counts, prices, durations)",
+    _above_minus_one,
+    lambda rng, shape: rng.uniform(-0.5, 4.0, size=shape),
+    invalid=((-1.0, ValueError, "must be > -1"), (-3.0, ValueError, "must be > -1")),
+    stress=(-1 + 2**-52, -0.5, 0.0, 1e-300, 1e-12, 0.3, 1.0, 1 + 2**-30, 3.0, 1e6, 1e300),
+    # log(1 + x) bends on the length 1 + x: never step across −1; a power of two, so that
+    # x ± kh are exact next to −1, where 1 + x is a few hundred ulps
+    fd_step=lambda x: 2.0 ** np.floor(np.log2(1e-3 * min(1.0, float((1.0 + x).min())))),
+)
+
+
+def _log1p_difference(y_pred, y_true):
+    """log(1 + ŷ) − log(1 + y), accurate to a few ulps of the result.
+
+    Where 1 + ŷ and 1 + y are within a factor of 2, log1p((ŷ − y)/(1 + y)) keeps every digit
+    that the difference of two logs would cancel; elsewhere the ratio's log is accurate, unless
+    the ratio over- or underflows, where the two logs are far apart and their difference is.
+    """
+    a = 1.0 + y_true
+    u = y_pred - y_true
+    near = np.abs(u) <= 0.5 * a
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        close = np.log1p(np.where(near, u, 0.0) / a)
+        ratio = (1.0 + y_pred) / a
+    normal = (ratio > np.finfo(np.float64).tiny) & np.isfinite(ratio)
+    far = np.where(normal, np.log(np.where(normal, ratio, 1.0)), np.log1p(y_pred) - np.log1p(y_true))
+    return np.where(near, close, far)
+
+
+@elementwise_loss(
+    family="regression",
+    aliases=("mean squared logarithmic error", "MSLE", "RMSLE"),
+    formula=r"\ell(\hat y, y) = \big(\log(1 + \hat y) - \log(1 + y)\big)^2",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{2\,\big(\log(1 + \hat y) - \log(1 + y)\big)}{1 + \hat y}",
+    domain={"y_pred": _ABOVE_MINUS_ONE, "y_true": _ABOVE_MINUS_ONE},
+    use_case="Non-negative targets spread over orders of magnitude (sales, prices, counts): penalises the ratio (1 + ŷ)/(1 + y), not the difference.",
+    properties=("non_negative", "zero_iff_equal", "symmetric", "smooth"),
+    equivalents={
+        "Keras": "keras.losses.MeanSquaredLogarithmicError()(y_true, y_pred) (clamps both at 1e-7 first: equal for ŷ, y ≥ 1e-7)",
+        "scikit-learn": "sklearn.metrics.mean_squared_log_error(y_true, y_pred) (raises for values ≤ −1)",
+    },
+    references=(
+        "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of Forecasting (2006)",
+        "Tofallis, A better measure of relative prediction accuracy for model selection and model estimation, Journal of the Operational Research Society (2015)",
+    ),
+    differences=(
+        Difference(
+            "keras-msle-clamps-at-epsilon",
+            "Keras",
+            "Keras replaces every ŷ and y below 1e-7 (`keras.backend.epsilon()`) by 1e-7 before "
+            "taking log(1 + ·): for values in (−1, 1e-7) its loss is that of 1e-7, and its gradient "
+            "with respect to ŷ there is 0. `lossref` takes log(1 + x) for every x > −1, as "
+            "scikit-learn does.",
+        ),
+    ),
+    plot=Plot(
+        curve=_prediction_curve((0.0, 1.0, 3.0), x_range=(-0.9, 8.0)),
+    ),
+    checks=Checks(
+        # log1p is not a polynomial: where ℓ and its gradient are ~0 (ŷ ≈ y), the stencil's
+        # truncation error h⁴ℓ⁽⁵⁾ would exceed the gradient itself with the default step 1e-3
+        fd_step=lambda: 2.0**-20,
+        # one row per scale of 1 + ŷ: the tests' finite-difference step follows the smallest
+        extremes=(
+            Extreme(([-1 + 2**-40, -1 + 2**-40, -1 + 2**-40], [1e300, 0.5, -1 + 2**-52])),
+            Extreme(([1e300, 1e-300, 3.0 + 1e-12, 1e6, -0.5], [-1 + 2**-52, 0.0, 3.0, 1e6 + 1.0, 1e-300])),
+        ),
+    ),
+)
+def msle(y_pred, y_true):
+    """Mean squared logarithmic error: the squared difference of log(1 + ŷ) and log(1 + y).
+
+    A squared error on the scale log(1 + x), so it scores the ratio (1 + ŷ)/(1 + y): missing
+    100 by 10 costs as much as missing 1000 by 100 (almost). Defined for ŷ, y > −1.
+
+    Args:
+        y_pred: Predictions ŷ > −1, any shape.
+        y_true: Targets y > −1, the same shape as ``y_pred``.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``. Its square root is RMSLE.
+
+    Examples:
+        >>> import math
+        >>> from lossref import msle
+        >>> msle([math.e - 1], [0.0])            # (log e − log 1)² = 1
+        1.0
+        >>> msle.grad([math.e - 1], [0.0])       # 2 · 1 / e
+        array([0.73575888])
+    """
+    d = _log1p_difference(y_pred, y_true)
+    return d * d, lambda: 2.0 * d / (1.0 + y_pred)

@@ -852,3 +852,11 @@ def _listmle_grad_magnitude(s, y):
 
 
 listmle.grad_magnitude = _listmle_grad_magnitude
+
+
+# --- issue 19: regression and probabilistic additions ----------------------------------------
+
+
+@reference("msle")
+def msle(x, y):
+    return (mp.log(1 + x) - mp.log(1 + y)) ** 2

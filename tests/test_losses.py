@@ -896,3 +896,24 @@ def test_tukey_biweight_with_c_whose_square_overflows():
     grad = lossref.tukey_biweight.grad([4e154, 1.0], [0.0, 0.0], c=c, reduction="sum")
     assert values[0] == pytest.approx(1.5e308, rel=1e-15) and values[1] == 0.5
     assert grad.tolist() == [0.0, 1.0]
+
+
+# --- issue 19: regression and probabilistic additions ----------------------------------------
+
+
+def test_msle_by_hand():
+    # ŷ = 3, y = 1: (log 4 − log 2)² = (log 2)²; ŷ = y = 9: 0; ŷ = 0, y = e² − 1: (0 − 2)² = 4
+    values = lossref.msle([3.0, 9.0, 0.0], [1.0, 9.0, math.e**2 - 1], reduction="none")
+    np.testing.assert_allclose(values, [math.log(2) ** 2, 0.0, 4.0], rtol=1e-15)
+    # ∂/∂ŷ = 2 (log 4 − log 2) / 4 = log(2) / 2; at ŷ = 0: 2 · (−2) / 1 = −4
+    grad = lossref.msle.grad([3.0, 0.0], [1.0, math.e**2 - 1], reduction="sum")
+    np.testing.assert_allclose(grad, [math.log(2) / 2, -4.0], rtol=1e-15)
+
+
+def test_msle_keeps_digits_where_log1p_difference_cancels():
+    # ŷ = 1e6 + 1, y = 1e6: log1p(ŷ) − log1p(y) loses ~12 digits; the exact d is log1p(1/(1e6 + 1))
+    with mp.workdps(50):
+        exact = float(mp.log1p(mp.mpf(1) / (10**6 + 1)) ** 2)
+    naive = (math.log1p(1e6 + 1) - math.log1p(1e6)) ** 2
+    assert abs(naive / exact - 1) > 1e-12
+    assert lossref.msle([1e6 + 1], [1e6]) == pytest.approx(exact, rel=1e-15)

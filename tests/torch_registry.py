@@ -38,3 +38,9 @@ no_torch(
     "its hyperparameters are functions (the user's network), which golden vectors cannot hold",
     live_test="test_perceptual_matches_torch_autograd",
 )
+
+# issue 19: losses PyTorch has no function for
+no_torch(
+    "msle",
+    "no PyTorch function; Keras MeanSquaredLogarithmicError and scikit-learn mean_squared_log_error (golden and live) and mpmath check it",
+)
