@@ -34,6 +34,7 @@ from ._ranking import contrastive, cosine_embedding, margin_ranking, ranknet, tr
 from ._regression import (
     cauchy,
     charbonnier,
+    epsilon_insensitive,
     huber,
     log_cosh,
     mae,
@@ -73,6 +74,7 @@ __all__ = [
     "diffusion_noise_mse",
     "dpo",
     "elastic_net_penalty",
+    "epsilon_insensitive",
     "exponential",
     "focal_tversky",
     "gamma_deviance",

@@ -2,10 +2,11 @@
 
 import numpy as np
 
-from ._checks import as_float_array, in_open_unit_interval, non_negative, positive
-from ._core import Checks, Curve, Difference, Extreme, Plot, elementwise_loss
+from ._checks import as_float_array, flag, in_open_unit_interval, non_negative, positive
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, elementwise_loss
 from ._domains import REAL, Domain
 from ._math import scratch
+from ._probabilistic import _two_sum
 from ._reductions import root_mean
 
 _REAL_PAIR = {"y_pred": REAL, "y_true": REAL}
@@ -935,3 +936,104 @@ def msle(y_pred, y_true):
     """
     d = _log1p_difference(y_pred, y_true)
     return d * d, lambda: 2.0 * d / (1.0 + y_pred)
+
+
+def _excess(y_pred, y_true, epsilon):
+    """(|ŷ − y| − ε, sign(ŷ − y)) with the excess accurate where |ŷ − y| ≈ ε.
+
+    ŷ − y is rounded, and subtracting ε would magnify that rounding (at |r| = ε + 1e-12 the
+    excess has only 5 correct digits); adding the rounding error of ŷ − y back (Knuth's
+    two-sum) after the exact subtraction |r| − ε (Sterbenz) keeps every digit.
+    """
+    r, r_err = _two_sum(y_pred, -y_true)
+    s = np.sign(r)
+    with np.errstate(invalid="ignore"):  # r = ±inf where ŷ − y overflows: its error is NaN, unused
+        u = (np.abs(r) - epsilon) + np.where(np.isfinite(r), s * r_err, 0.0)
+    return u, s
+
+
+def _epsilon_curve():
+    return Curve(
+        x_label="residual r = ŷ − y",
+        x_range=(-2.0, 2.0),
+        args=lambda x: (x, np.zeros_like(x)),
+        series=(
+            Series("ε = 0.5", {}, {"epsilon": 0.5}),
+            Series("ε = 0.5, squared", {}, {"epsilon": 0.5, "squared": True}),
+            Series("ε = 0 (MAE)", {}, {"epsilon": 0.0}),
+        ),
+    )
+
+
+@elementwise_loss(
+    family="regression",
+    aliases=("ε-insensitive loss", "SVR loss", "squared epsilon-insensitive"),
+    formula=(
+        r"\ell_\epsilon(\hat y, y) = \max\big(0,\ |\hat y - y| - \epsilon\big)",
+        r"\text{squared: } \ell_\epsilon(\hat y, y) = \max\big(0,\ |\hat y - y| - \epsilon\big)^2",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial \hat y} = \operatorname{sign}(\hat y - y)\, \mathbb{1}\big[|\hat y - y| > \epsilon\big]",
+        r"\text{squared: } \frac{\partial \ell}{\partial \hat y} = 2 \operatorname{sign}(\hat y - y) \max\big(0,\ |\hat y - y| - \epsilon\big)",
+    ),
+    domain=_REAL_PAIR,
+    use_case="Support vector regression: residuals inside a tube of half-width ε cost nothing, so the fit depends only on the points outside it.",
+    properties=("non_negative", "convex", "symmetric"),
+    equivalents={
+        "scikit-learn": "SGDRegressor(loss='epsilon_insensitive', epsilon=ε) and loss='squared_epsilon_insensitive' "
+        "(their per-sample losses); SVR(epsilon=ε) and LinearSVR(loss='epsilon_insensitive' / 'squared_epsilon_insensitive')",
+    },
+    references=(
+        "Vapnik, The Nature of Statistical Learning Theory (1995), §6",
+        "Smola & Schölkopf, A tutorial on support vector regression, Statistics and Computing (2004)",
+    ),
+    plot=Plot(curve=_epsilon_curve(), explore={"epsilon": (0.0, 1.0)}),
+    checks=Checks(
+        variants=({"squared": True}, {"epsilon": 0.0}, {"epsilon": 0.5, "squared": True}),
+        # kinks at r = 0 (for ε = 0) and |r| = ε (the slope jumps; squared: the curvature jumps)
+        kink_distance=lambda y_pred, y_true, epsilon=0.1, squared=False: np.minimum(
+            np.abs(y_pred - y_true), np.abs(np.abs(y_pred - y_true) - epsilon)
+        ),
+        extremes=(
+            Extreme(([1e8, -1e8, 0.1 + 1e-12, 1e300, 1e-300], [0.0, 0.0, 0.0, -1e300, 0.0])),
+            Extreme(([3e153, -3.0, 2.5 + 1e-12], [0.0, 0.0, 0.0]), {"epsilon": 2.5, "squared": True}),
+        ),
+        invalid=(
+            Invalid({"epsilon": -0.1}, ValueError, "epsilon must be >= 0, got -0.1"),
+            Invalid({"epsilon": "0.1"}, TypeError, "epsilon must be a real number, got str"),
+            Invalid({"epsilon": np.inf}, ValueError, "epsilon must be finite"),
+        ),
+    ),
+)
+def epsilon_insensitive(y_pred, y_true, *, epsilon=0.1, squared=False):
+    """ε-insensitive loss (Vapnik): zero inside a tube of half-width ε, linear (or squared) outside.
+
+    At |ŷ − y| = ε the gradient is 0, the library's convention at the kink of max(0, ·).
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        epsilon: Half-width ε of the tube, in target units; >= 0. 0.1 by default, as
+            scikit-learn's SGDRegressor and SVR. ε = 0 gives the absolute error (squared: MSE).
+        squared: Square the excess: scikit-learn's ``squared_epsilon_insensitive``.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import epsilon_insensitive
+        >>> epsilon_insensitive([0.3, 2.0], [0.0, 0.0], epsilon=0.5)                # 0, then 2 − 0.5
+        0.75
+        >>> epsilon_insensitive([2.0], [0.0], epsilon=0.5, squared=True)            # (2 − 0.5)²
+        2.25
+        >>> epsilon_insensitive.grad([0.3, -2.0], [0.0, 0.0], epsilon=0.5, reduction="sum")
+        array([ 0., -1.])
+    """
+    non_negative(epsilon=epsilon)
+    flag(squared=squared)
+    u, s = _excess(y_pred, y_true, float(epsilon))
+    outside = u > 0
+    excess = np.where(outside, u, 0.0)
+    if squared:
+        return excess * excess, lambda: 2.0 * s * excess
+    return excess, lambda: np.where(outside, s, 0.0)

@@ -8,7 +8,12 @@ import sklearn
 from scipy.special import expit
 from sklearn import metrics
 from sklearn._loss.loss import ExponentialLoss, HalfPoissonLoss
-from sklearn.linear_model._sgd_fast import ModifiedHuber, SquaredHinge
+from sklearn.linear_model._sgd_fast import (
+    EpsilonInsensitive,
+    ModifiedHuber,
+    SquaredEpsilonInsensitive,
+    SquaredHinge,
+)
 
 VERSION = sklearn.__version__
 
@@ -34,9 +39,11 @@ SCOPE = {
     "metrics": metrics,
     "np": np,
     "expit": expit,
+    "EpsilonInsensitive": EpsilonInsensitive,
     "ExponentialLoss": ExponentialLoss,
     "HalfPoissonLoss": HalfPoissonLoss,
     "ModifiedHuber": ModifiedHuber,
+    "SquaredEpsilonInsensitive": SquaredEpsilonInsensitive,
     "SquaredHinge": SquaredHinge,
     "sgd_loss": sgd_loss,
     "soft_target_log_loss": soft_target_log_loss,

@@ -860,3 +860,9 @@ listmle.grad_magnitude = _listmle_grad_magnitude
 @reference("msle")
 def msle(x, y):
     return (mp.log(1 + x) - mp.log(1 + y)) ** 2
+
+
+@reference("epsilon_insensitive")
+def epsilon_insensitive(x, y, epsilon=0.1, squared=False):
+    excess = max(mp.mpf(0), abs(x - y) - mp.mpf(epsilon))
+    return excess**2 if squared else excess

@@ -917,3 +917,32 @@ def test_msle_keeps_digits_where_log1p_difference_cancels():
     naive = (math.log1p(1e6 + 1) - math.log1p(1e6)) ** 2
     assert abs(naive / exact - 1) > 1e-12
     assert lossref.msle([1e6 + 1], [1e6]) == pytest.approx(exact, rel=1e-15)
+
+
+def test_epsilon_insensitive_by_hand():
+    # ε = 0.5: r = 0.3 inside the tube → 0; r = −2 → 1.5; r = 0.5 on its edge → 0 (gradient 0)
+    args = ([0.3, -2.0, 0.5], [0.0, 0.0, 0.0])
+    assert lossref.epsilon_insensitive(*args, epsilon=0.5, reduction="none").tolist() == [0.0, 1.5, 0.0]
+    assert lossref.epsilon_insensitive.grad(*args, epsilon=0.5, reduction="sum").tolist() == [0.0, -1.0, 0.0]
+    # squared: 0, 1.5² = 2.25, 0; gradient 2 · (−1) · 1.5 = −3
+    assert lossref.epsilon_insensitive(*args, epsilon=0.5, squared=True, reduction="none").tolist() == [
+        0.0,
+        2.25,
+        0.0,
+    ]
+    assert lossref.epsilon_insensitive.grad(*args, epsilon=0.5, squared=True, reduction="sum").tolist() == [
+        0.0,
+        -3.0,
+        0.0,
+    ]
+
+
+def test_epsilon_insensitive_keeps_the_rounding_of_the_residual():
+    # ŷ = 0.3, y = −1e-17, ε = 0.3: fl(ŷ − y) = 0.3 drops the 1e-17, so the naive |r| − ε is 0;
+    # the exact excess of these float64 inputs is 1e-17 (to 16 digits)
+    y_pred, y_true, eps = 0.3, -1e-17, 0.3
+    with mp.workdps(50):
+        exact = float(mp.mpf(y_pred) - mp.mpf(y_true) - mp.mpf(eps))
+    assert abs(y_pred - y_true) - eps == 0.0 and exact == pytest.approx(1e-17, rel=1e-15)
+    assert lossref.epsilon_insensitive([y_pred], [y_true], epsilon=eps) == exact
+    assert lossref.epsilon_insensitive.grad([y_pred], [y_true], epsilon=eps).tolist() == [1.0]

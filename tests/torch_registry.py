@@ -44,3 +44,7 @@ no_torch(
     "msle",
     "no PyTorch function; Keras MeanSquaredLogarithmicError and scikit-learn mean_squared_log_error (golden and live) and mpmath check it",
 )
+no_torch(
+    "epsilon_insensitive",
+    "no PyTorch function; scikit-learn's SGD losses EpsilonInsensitive and SquaredEpsilonInsensitive (golden and live) and mpmath check it",
+)
