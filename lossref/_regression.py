@@ -1037,3 +1037,71 @@ def epsilon_insensitive(y_pred, y_true, *, epsilon=0.1, squared=False):
     if squared:
         return excess * excess, lambda: 2.0 * s * excess
     return excess, lambda: np.where(outside, s, 0.0)
+
+
+@elementwise_loss(
+    family="regression",
+    aliases=("asymmetric least squares", "expectile regression"),
+    formula=(
+        r"\ell_\tau(\hat y, y) = \big|\tau - \mathbb{1}[u < 0]\big|\, u^2, \quad u = y - \hat y",
+        r"\text{i.e. } \tau u^2 \text{ for an under-prediction } (u \ge 0), \ (1 - \tau) u^2 \text{ for an over-prediction}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = -2\,\big|\tau - \mathbb{1}[u < 0]\big|\, u",
+    domain=_REAL_PAIR,
+    use_case="Expectile regression: the asymmetric cousin of MSE, whose minimiser is the τ-expectile (τ = 0.5: the mean); tail risk and heteroscedasticity.",
+    properties=("non_negative", "convex", "zero_iff_equal", "smooth"),
+    equivalents={
+        "XGBoost": "objective='reg:expectileerror', expectile_alpha=τ: its `expectile` metric is the (weighted) mean "
+        "of this loss; the objective's gradient w·(ŷ − y) is that of ℓ/2 (dmlc/xgboost commit 379b29f0, "
+        "src/metric/elementwise_metric.cu and src/objective/expectile_obj.cu)",
+    },
+    references=(
+        "Newey & Powell, Asymmetric Least Squares Estimation and Testing, Econometrica (1987)",
+        "Aigner, Amemiya & Poirier, On the estimation of production frontiers, International Economic Review (1976)",
+    ),
+    plot=Plot(
+        curve=_residual_curve("tau", (0.1, 0.5, 0.9), "τ"),
+        explore={"tau": (0.05, 0.95)},
+    ),
+    checks=Checks(
+        variants=({"tau": 0.1}, {"tau": 0.9}),
+        # the curvature jumps from 2τ to 2(1 − τ) at u = 0, which spoils high-order differences
+        kink_distance=lambda y_pred, y_true, tau=0.5: np.abs(y_pred - y_true),
+        extremes=(
+            Extreme(([1e150, -1e150, 1e-300, -1e-300, 3.0], [0.0, 0.0, 0.0, 0.0, -3.0]), {"tau": 0.01}),
+            Extreme(([1e8, -1e8], [-1e8, 1e8]), {"tau": 0.99}),
+        ),
+        invalid=(
+            Invalid({"tau": 0.0}, ValueError, "tau must be in (0, 1), got 0.0"),
+            Invalid({"tau": 1.0}, ValueError, "tau must be in (0, 1)"),
+            Invalid({"tau": "0.5"}, TypeError, "tau must be a real number, got str"),
+        ),
+    ),
+)
+def expectile(y_pred, y_true, *, tau=0.5):
+    """Expectile (asymmetric squared) loss: squared error weighted τ below the target, 1 − τ above.
+
+    Under-predictions (ŷ < y) cost τ u², over-predictions (1 − τ) u², with u = y − ŷ. The
+    minimiser over constants is the τ-expectile: the mean at τ = 0.5, where the loss is half
+    the squared error. It is to MSE what the pinball loss is to MAE.
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        tau: The expectile level τ, in (0, 1); the weight of under-predictions. XGBoost
+            calls it ``expectile_alpha``.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import expectile
+        >>> expectile([0.0, 0.0], [2.0, -2.0], tau=0.9, reduction="none")   # 0.9 · 4, then 0.1 · 4
+        array([3.6, 0.4])
+        >>> expectile.grad([0.0, 0.0], [2.0, -2.0], tau=0.9, reduction="sum")   # −2 · 0.9 · 2, −2 · 0.1 · (−2)
+        array([-3.6,  0.4])
+    """
+    in_open_unit_interval(tau=tau)
+    u = y_true - y_pred
+    weight = np.where(u < 0, 1.0 - tau, tau)
+    return weight * (u * u), lambda: -2.0 * weight * u

@@ -866,3 +866,9 @@ def msle(x, y):
 def epsilon_insensitive(x, y, epsilon=0.1, squared=False):
     excess = max(mp.mpf(0), abs(x - y) - mp.mpf(epsilon))
     return excess**2 if squared else excess
+
+
+@reference("expectile")
+def expectile(x, y, tau=0.5):
+    u = y - x
+    return (1 - mp.mpf(tau) if u < 0 else mp.mpf(tau)) * u**2

@@ -946,3 +946,25 @@ def test_epsilon_insensitive_keeps_the_rounding_of_the_residual():
     assert abs(y_pred - y_true) - eps == 0.0 and exact == pytest.approx(1e-17, rel=1e-15)
     assert lossref.epsilon_insensitive([y_pred], [y_true], epsilon=eps) == exact
     assert lossref.epsilon_insensitive.grad([y_pred], [y_true], epsilon=eps).tolist() == [1.0]
+
+
+def test_expectile_by_hand():
+    # τ = 0.8, u = y − ŷ: u = 1 → 0.8 · 1; u = −2 → 0.2 · 4 = 0.8; u = 0 → 0
+    args = ([0.0, 2.0, 5.0], [1.0, 0.0, 5.0])
+    np.testing.assert_allclose(
+        lossref.expectile(*args, tau=0.8, reduction="none"), [0.8, 0.8, 0.0], rtol=1e-15
+    )
+    # −2 w u: −2 · 0.8 · 1 = −1.6; −2 · 0.2 · (−2) = 0.8; 0
+    np.testing.assert_allclose(
+        lossref.expectile.grad(*args, tau=0.8, reduction="sum"), [-1.6, 0.8, 0.0], rtol=1e-15
+    )
+    # τ = 0.5 is half the squared error
+    assert lossref.expectile([3.0], [1.0]) == 2.0
+
+
+def test_expectile_minimiser_is_the_expectile():
+    # y = (0, 0, 3), τ = 0.75: the constant c with 0.75 Σ_{y>c}(y − c) = 0.25 Σ_{y<c}(c − y):
+    # 0.75 (3 − c) = 0.25 · 2c → c = 2.25 / 1.25 = 1.8; the mean is 1
+    y = np.array([0.0, 0.0, 3.0])
+    assert abs(lossref.expectile.grad(np.full(3, 1.8), y, tau=0.75).sum()) < 1e-15
+    assert lossref.expectile.grad(np.full(3, 1.0), y, tau=0.75).sum() < 0  # below it: push up

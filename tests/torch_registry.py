@@ -48,3 +48,7 @@ no_torch(
     "epsilon_insensitive",
     "no PyTorch function; scikit-learn's SGD losses EpsilonInsensitive and SquaredEpsilonInsensitive (golden and live) and mpmath check it",
 )
+no_torch(
+    "expectile",
+    "no PyTorch function (nor Keras, optax or scikit-learn); mpmath and hand-computed values check it",
+)
