@@ -32,6 +32,7 @@ from ._preference import bradley_terry, dpo, ppo_clip
 from ._probabilistic import gamma_deviance, gaussian_nll, poisson_nll, tweedie_deviance
 from ._ranking import contrastive, cosine_embedding, margin_ranking, ranknet, triplet_margin
 from ._regression import (
+    barron,
     cauchy,
     charbonnier,
     epsilon_insensitive,
@@ -58,6 +59,7 @@ __all__ = [
     "GradcheckResult",
     "Loss",
     "arcface",
+    "barron",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "bradley_terry",

@@ -1,5 +1,8 @@
 """Regression losses: a real-valued prediction against a real-valued target."""
 
+import math
+import numbers
+
 import numpy as np
 
 from ._checks import as_float_array, flag, in_open_unit_interval, non_negative, positive
@@ -1105,3 +1108,188 @@ def expectile(y_pred, y_true, *, tau=0.5):
     u = y_true - y_pred
     weight = np.where(u < 0, 1.0 - tau, tau)
     return weight * (u * u), lambda: -2.0 * weight * u
+
+
+def _barron_alpha(alpha):
+    """α as a float: any real number, or ±∞ (the limits of the family); NaN is refused."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__}")
+    a = float(alpha)
+    if np.isnan(a):
+        raise ValueError(f"alpha must be a real number or ±inf, got {alpha}")
+    return a
+
+
+def _scaled_square(r, c, b):
+    """(t, L) with t = (r/c)²/b and L = log(1 + t), also where t or r/c overflows.
+
+    Where t would exceed 1e300, t is inf and L = 2 log(|r|/(c√b)) (1 next to t is below its
+    last digit); everywhere else L = log1p(t).
+    """
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        q = r / c
+        s = np.abs(q) / math.sqrt(b)
+        finite = s <= 1e150
+        log_s = np.log(np.where(finite, 1.0, np.abs(r))) - math.log(c) - 0.5 * math.log(b)
+        # (q·q)/b rounds twice where s·s rounds four times (√b, the division, the square): half
+        # the error, which exp(αL/2) multiplies by |αL/2| (450 in Welsch-like tails)
+        direct = (q * q) / b
+        normal = np.isfinite(direct) & (direct >= np.finfo(np.float64).tiny)
+        t = np.where(finite, np.where(normal, direct, s * s), np.inf)
+        return t, np.where(finite, np.log1p(np.where(finite, t, 0.0)), 2.0 * log_s)
+
+
+def _power_1p(t, L, k):
+    """(1 + t)^k, the more accurate of two forms: power(1 + t, k) has relative error |k|·ε,
+    exp(k L) has |k L|·ε; so the power where L > 1 (and t is finite), exp(k L) elsewhere.
+    """
+    use_power = np.isfinite(t) & (L > 1.0)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.where(
+            use_power, np.power(1.0 + np.where(use_power, t, 0.0), k), np.exp(k * np.where(use_power, 0.0, L))
+        )
+
+
+def _barron_curve():
+    return Curve(
+        x_label="residual r = ŷ − y (scale c = 1)",
+        x_range=(-6.0, 6.0),
+        args=lambda x: (x, np.zeros_like(x)),
+        series=(
+            Series("α = 2 (L2)", {}, {"alpha": 2.0}),
+            Series("α = 1 (Charbonnier)", {}, {"alpha": 1.0}),
+            Series("α = 0 (Cauchy)", {}, {"alpha": 0.0}),
+            Series("α = −2 (Geman–McClure)", {}, {"alpha": -2.0}),
+            Series("α = −∞ (Welsch)", {}, {"alpha": -np.inf}),
+        ),
+        y_limits=(0.0, 6.0),
+    )
+
+
+_BARRON = "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)"
+
+
+@elementwise_loss(
+    family="regression",
+    aliases=("general robust loss", "adaptive robust loss"),
+    formula=(
+        r"\rho(r, \alpha, c) = \frac{|\alpha - 2|}{\alpha}\left[\left(\frac{(r/c)^2}{|\alpha - 2|} + 1\right)^{\alpha/2} - 1\right], \quad r = \hat y - y",
+        r"\alpha = 2: \tfrac12 (r/c)^2, \quad \alpha = 0: \log\big(\tfrac12 (r/c)^2 + 1\big), \quad \alpha = \mp\infty: \pm\big(1 - e^{\mp\frac12 (r/c)^2}\big)",
+    ),
+    gradient=r"\frac{\partial \rho}{\partial \hat y} = \frac{r}{c^2}\left(\frac{(r/c)^2}{|\alpha - 2|} + 1\right)^{\alpha/2 - 1} \quad \big(\alpha = \mp\infty: \tfrac{r}{c^2} e^{\mp\frac12 (r/c)^2}\big)",
+    domain=_REAL_PAIR,
+    use_case="One robust loss with a shape dial α: L2 (α = 2), Charbonnier (1), Cauchy (0), Geman–McClure (−2), Welsch (−∞); α can be tuned or learned.",
+    properties=("non_negative", "zero_iff_equal", "symmetric", "smooth"),
+    equivalents={
+        "Barron's robust_loss_pytorch": "robust_loss_pytorch.general.lossfun(r, alpha, scale) (jonbarron/robust_loss_pytorch "
+        "commit 9831f1d, robust_loss_pytorch/general.py: the same limits at α = ±∞, 0, 2; within float32 ε ≈ 1.2e-7 of "
+        "0 and 2 it clamps |α| and |α − 2| to ε, and its pow(·) − 1 cancels for |r| ≪ c)",
+    },
+    references=(
+        _BARRON,
+        "Black & Rangarajan, On the unification of line processes, outlier rejection, and robust statistics, IJCV (1996)",
+    ),
+    required={"alpha": 1.0},
+    plot=Plot(curve=_barron_curve(), explore={"alpha": (-6.0, 3.0)}),
+    checks=Checks(
+        variants=(
+            {"alpha": 2.0},
+            {"alpha": 0.0},
+            {"alpha": -2.0},
+            {"alpha": -np.inf},
+            {"alpha": 4.0},
+            {"alpha": 2.0 - 1e-9},
+            {"alpha": 1e-9},
+            {"alpha": -1e9},
+            {"alpha": 1.0, "scale": 0.1},
+        ),
+        extremes=(
+            Extreme(([1e300, -1e300, 1e-300, 1e8, -3.0], [0.0] * 5), {"alpha": 1.0}),
+            Extreme(([1e300, -1e150, 1e-300, 1e8, 2.0], [0.0] * 5), {"alpha": 0.0}),
+            Extreme(([1e300, -1e8, 1e-300, 40.0, 0.5], [0.0] * 5), {"alpha": -np.inf}),
+            Extreme(([1e300, -1e8, 1e-300, 1e4, 0.5], [0.0] * 5), {"alpha": -1e12}),
+            Extreme(([1e150, -1e8, 1e-300, 3.0], [0.0] * 4), {"alpha": 2.0}),
+            Extreme(([1e150, -1e8, 1e-300, 3.0], [0.0] * 4), {"alpha": 2.0 - 1e-12}),
+            Extreme(([1e150, -1e8, 1e-300, 3.0], [0.0] * 4), {"alpha": 2.0 + 1e-12}),
+            Extreme(([1e300, -1e8, 1e-300, 3.0], [0.0] * 4), {"alpha": 1e-12}),
+            Extreme(([1e50, -1e8, 1e-300, 3.0], [0.0] * 4), {"alpha": 6.0}),
+            Extreme(([30.0, -3.0, 1e-300, 0.5], [0.0] * 4), {"alpha": np.inf}),
+            Extreme(([1e200, -1e8, 1e-2, 3.0], [0.0] * 4), {"alpha": 1.0, "scale": 1e-100}),
+        ),
+        invalid=(
+            Invalid({"alpha": np.nan}, ValueError, "alpha must be a real number or ±inf, got nan"),
+            Invalid({"alpha": "1"}, TypeError, "alpha must be a real number, got str"),
+            Invalid({"scale": 0.0}, ValueError, "scale must be > 0, got 0.0"),
+            Invalid({"scale": np.inf}, ValueError, "scale must be finite"),
+        ),
+    ),
+)
+def barron(y_pred, y_true, *, alpha, scale=1.0):
+    """Barron's general robust loss: one shape parameter α spans L2, Charbonnier, Cauchy, Geman–McClure and Welsch.
+
+    ρ = (|α − 2|/α)(((r/c)²/|α − 2| + 1)^{α/2} − 1), with its limits at α = 2 (½(r/c)²),
+    α = 0 (log(½(r/c)² + 1)) and α = ±∞ (±(1 − exp(∓½(r/c)²))) computed exactly. Near those
+    values the form expm1((α/2) log1p((r/c)²/|α − 2|)) keeps full accuracy. Every member is
+    ≈ ½(r/c)² for |r| ≪ c; smaller α bends the tails further down: α ≤ 1 bounds the
+    gradient, α ≤ 0 makes the loss grow at most logarithmically, α < 0 bounds it.
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        alpha: The shape α: any real number, or ``±np.inf``. 2 is L2, 1 Charbonnier
+            (pseudo-Huber), 0 Cauchy, −2 Geman–McClure, −∞ Welsch (+∞: exp(½(r/c)²) − 1).
+            No default: the choice is the point of the loss.
+        scale: The scale c > 0, in target units: the width of the quadratic bowl at r = 0.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import barron
+        >>> barron([2.0], [0.0], alpha=-2.0)       # 2 · 4 / (4 + 4): Geman–McClure
+        1.0
+        >>> barron([2.0], [0.0], alpha=2.0, scale=2.0)   # ½ (2/2)²
+        0.5
+        >>> barron.grad([2.0], [0.0], alpha=-2.0)  # (r/c²)(r²/4 + 1)^{−2} = 2 / 4
+        array([0.5])
+    """
+    a = _barron_alpha(alpha)
+    positive(scale=scale)
+    c = float(scale)
+    r = y_pred - y_true
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        q = r / c
+        if a == 2.0:
+            return (0.5 * q) * q, lambda: q / c
+        if a == -np.inf:
+            half = (0.5 * q) * q
+            return -np.expm1(-half), lambda: (q / c) * np.exp(-half)
+        if a == np.inf:
+            half = (0.5 * q) * q
+            return np.expm1(half), lambda: (q / c) * np.exp(half)
+        b = abs(a - 2.0)
+        t, L = _scaled_square(r, c, b)
+    if a == 0.0:
+        # b = 2: ρ = log1p(½(r/c)²), ρ' = (r/c²) / (1 + ½(r/c)²)
+        return L, lambda: _barron_slope(r, q, c, t, L, -1.0)
+    w = 0.5 * a * L
+    with np.errstate(over="ignore", invalid="ignore"):
+        # (b/α)·((1 + t)^{α/2} − 1): expm1(w) where |w| < ½ (it would cancel), the power
+        # otherwise; where that overflows but the product may not (α ≈ 2, b/α small), −b/α is
+        # below the last digit and exp(log(b/α) + w) is the value
+        small = np.abs(w) < 0.5
+        excess = np.where(small, np.expm1(np.where(small, w, 0.0)), _power_1p(t, L, 0.5 * a) - 1.0)
+        value = (b / a) * excess
+        overflow = ~np.isfinite(value)
+        if a > 0 and overflow.any():
+            value = np.where(overflow, np.exp(math.log(b / a) + np.where(overflow, w, 0.0)), value)
+    return value, lambda: _barron_slope(r, q, c, t, L, 0.5 * a - 1.0)
+
+
+def _barron_slope(r, q, c, t, L, k):
+    """(r/c²)·(1 + t)^k, from logarithms where r/c² or the power leaves the float64 range."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        direct = (q / c) * _power_1p(t, L, k)
+        ok = np.isfinite(direct) & ((direct != 0) | (r == 0))
+        logs = np.log(np.where(ok, 1.0, np.abs(r))) - 2.0 * math.log(c) + k * np.where(ok, 0.0, L)
+        return np.where(ok, direct, np.sign(r) * np.exp(logs))

@@ -872,3 +872,19 @@ def epsilon_insensitive(x, y, epsilon=0.1, squared=False):
 def expectile(x, y, tau=0.5):
     u = y - x
     return (1 - mp.mpf(tau) if u < 0 else mp.mpf(tau)) * u**2
+
+
+@reference("barron")
+def barron(x, y, alpha, scale=1.0):
+    z = ((x - y) / mp.mpf(scale)) ** 2
+    if alpha == 2:
+        return z / 2
+    if alpha == 0:
+        return mp.log(z / 2 + 1)
+    if alpha == -mp.inf:
+        return 1 - mp.exp(-z / 2)
+    if alpha == mp.inf:
+        return mp.exp(z / 2) - 1
+    a = mp.mpf(alpha)
+    b = abs(a - 2)
+    return b / a * ((z / b + 1) ** (a / 2) - 1)

@@ -968,3 +968,42 @@ def test_expectile_minimiser_is_the_expectile():
     y = np.array([0.0, 0.0, 3.0])
     assert abs(lossref.expectile.grad(np.full(3, 1.8), y, tau=0.75).sum()) < 1e-15
     assert lossref.expectile.grad(np.full(3, 1.0), y, tau=0.75).sum() < 0  # below it: push up
+
+
+def test_barron_by_hand():
+    # r = 2, c = 1: α = 2 → ½·4 = 2; α = 1 → √5 − 1; α = 0 → log 3; α = −2 → 2·4/8 = 1;
+    # α = −∞ → 1 − e⁻²; α = 4 → (2/4)((4/2 + 1)² − 1) = 4
+    expected = {
+        2.0: 2.0,
+        1.0: math.sqrt(5) - 1,
+        0.0: math.log(3),
+        -2.0: 1.0,
+        -math.inf: -math.expm1(-2.0),
+        4.0: 4.0,
+    }
+    for alpha, value in expected.items():
+        assert lossref.barron([2.0], [0.0], alpha=alpha) == pytest.approx(value, rel=1e-15), alpha
+    # gradient (r/c²)(r²/(c²|α − 2|) + 1)^{α/2 − 1}: α = 1 → 2/√5; α = 0 → 2/3; α = −2 → 2/4
+    for alpha, slope in {1.0: 2 / math.sqrt(5), 0.0: 2 / 3, -2.0: 0.5, 2.0: 2.0}.items():
+        assert lossref.barron.grad([2.0], [0.0], alpha=alpha)[0] == pytest.approx(slope, rel=1e-15)
+    # scale: r = 2, c = 2 is r = 1, c = 1 at α = 0: log(1 + ½)
+    assert lossref.barron([2.0], [0.0], alpha=0.0, scale=2.0) == pytest.approx(math.log(1.5), rel=1e-15)
+
+
+def test_barron_is_continuous_at_its_special_values():
+    # near α = 2 and α = 0 the general formula is 0/0; lossref's value must approach the limit
+    # with the error of the first-order term in α, not the cancellation of the naive form
+    r = np.array([1e-8, 0.3, 3.0, 1e4])
+    z = np.zeros_like(r)
+    for special in (2.0, 0.0):
+        limit = lossref.barron(r, z, alpha=special, reduction="none")
+        for delta in (1e-6, 1e-10, 1e-14):
+            for alpha in (special - delta, special + delta):
+                near = lossref.barron(r, z, alpha=alpha, reduction="none")
+                # |∂ρ/∂α| ≲ (1 + log² of the residual) here, so |ρ(α) − ρ(special)| ≲ 100 δ ρ
+                np.testing.assert_allclose(near, limit, rtol=100 * delta + 1e-15)
+    # the general formula as written, pow(·) − 1, cancels for |r| ≪ c at any α: at α = 1,
+    # r = 1e-9 it gives 0 instead of √(1 + r²) − 1 ≈ r²/2 = 5e-19
+    naive = (1 / 1) * ((1e-18 / 1 + 1) ** 0.5 - 1)
+    assert naive == 0.0
+    assert lossref.barron([1e-9], [0.0], alpha=1.0) == pytest.approx(5e-19, rel=1e-15)

@@ -52,3 +52,8 @@ no_torch(
     "expectile",
     "no PyTorch function (nor Keras, optax or scikit-learn); mpmath and hand-computed values check it",
 )
+no_torch(
+    "barron",
+    "no PyTorch function (Barron's robust_loss_pytorch is a separate package); mpmath at every α variant, "
+    "and lossref's charbonnier and cauchy at α = 1 and 0, check it",
+)
