@@ -29,7 +29,7 @@ from ._margin import (
 )
 from ._perceptual import perceptual
 from ._preference import bradley_terry, dpo, ppo_clip
-from ._probabilistic import gamma_deviance, gaussian_nll, poisson_nll, tweedie_deviance
+from ._probabilistic import crps_gaussian, gamma_deviance, gaussian_nll, poisson_nll, tweedie_deviance
 from ._ranking import contrastive, cosine_embedding, margin_ranking, ranknet, triplet_margin
 from ._regression import (
     barron,
@@ -72,6 +72,7 @@ __all__ = [
     "cosface",
     "cosine_embedding",
     "cross_entropy",
+    "crps_gaussian",
     "ctc",
     "dice",
     "diffusion_noise_mse",

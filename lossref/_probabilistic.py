@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_float_array, flag, non_negative, positive, real_scalar
-from ._core import Curve, Difference, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Plot, Series, elementwise_loss
 from ._domains import REAL, Domain
 
 # exp(x) is finite for x <= log(largest float64) = 709.78...
@@ -664,3 +664,110 @@ def gamma_deviance(y_pred, y_true):
     """
     with np.errstate(all="ignore"):
         return _tweedie(y_pred, y_true, 2.0)
+
+
+# --- CRPS (issue 19) ------------------------------------------------------------------------
+
+# erf and erfc to a few ulps: NumPy has neither, and the loss must not need SciPy
+_erf = np.frompyfunc(math.erf, 1, 1)
+_HALF_LN2 = 0.5 * math.log(2.0)
+_SQRT_PI = math.sqrt(math.pi)
+
+_CRPS_VARIANCE = Domain(
+    "σ² > 0, a variance (not a standard deviation or a log-variance)",
+    _positive_array,
+    lambda rng, shape: rng.uniform(0.05, 4.0, size=shape),
+    invalid=((0.0, ValueError, "must be > 0"), (-1.0, ValueError, "must be > 0")),
+    stress=(1e-300, 1e-12, 0.3, 1.0, 4.0, 1e8, 1e300),
+    positive=True,
+)
+
+
+@elementwise_loss(
+    family="probabilistic",
+    aliases=("continuous ranked probability score", "CRPS"),
+    formula=(
+        r"\mathrm{CRPS}\big(\mathcal N(\mu, \sigma^2), y\big) = \int_{-\infty}^{\infty} \big(F(x) - \mathbb{1}[y \le x]\big)^2 dx"
+        r" = \sigma\Big[z\,\big(2\Phi(z) - 1\big) + 2\varphi(z) - \tfrac{1}{\sqrt\pi}\Big]",
+        r"z = \frac{y - \mu}{\sigma}, \quad \sigma = \sqrt{\sigma^2}",
+    ),
+    gradient=(
+        r"\frac{\partial\,\mathrm{CRPS}}{\partial \mu} = 1 - 2\Phi(z) = \operatorname{erf}\Big(\frac{\mu - y}{\sigma\sqrt2}\Big)",
+        r"\frac{\partial\,\mathrm{CRPS}}{\partial \sigma^2} = \frac{1}{2\sigma}\,\frac{\partial\,\mathrm{CRPS}}{\partial \sigma} = \frac{1}{2\sigma}\Big(2\varphi(z) - \tfrac{1}{\sqrt\pi}\Big)",
+    ),
+    domain={"mean": REAL, "y_true": _GAUSSIAN_TARGET, "var": _CRPS_VARIANCE},
+    use_case="Training and scoring Gaussian forecasts (a mean and a variance per output): a proper scoring rule in the target's units, robust where the NLL is not.",
+    properties=("non_negative", "convex", "symmetric", "bounded_gradient", "smooth"),
+    equivalents={
+        "properscoring": "properscoring.crps_gaussian(y, mu, sig) takes the standard deviation σ = √var and the "
+        "target first (properscoring/properscoring commit 3663c3b, properscoring/_crps.py)",
+    },
+    references=(
+        "Matheson & Winkler, Scoring Rules for Continuous Probability Distributions, Management Science (1976)",
+        "Gneiting, Raftery, Westveld & Goldman, Calibrated Probabilistic Forecasting Using Ensemble Model Output Statistics and Minimum CRPS Estimation, Monthly Weather Review (2005)",
+        "Gneiting & Raftery, Strictly Proper Scoring Rules, Prediction, and Estimation, JASA (2007)",
+    ),
+    differentiable=("mean", "var"),
+    reduction_note='`"mean"` divides by the number of elements N, as `gaussian_nll` (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label="residual μ − y",
+            x_range=(-3.0, 3.0),
+            args=lambda x, var=1.0: (x, np.zeros_like(x), np.full_like(x, var)),
+            series=tuple(Series(f"σ² = {v:g}", {"var": v}, {}) for v in (0.25, 1.0, 4.0)),
+            grad_label="gradient ∂CRPS/∂μ",
+        ),
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(
+                (
+                    [1e8, -1e8, 0.0, 1e-300, 3.0, 1e150, 0.5],
+                    [0.0, 0.0, 0.0, 0.0, -3.0, -1e150, 0.0],
+                    [1e-300, 1e300, 1e-12, 1e-300, 1e-3, 1e300, 0.69314718],
+                ),
+            ),
+        ),
+    ),
+)
+def crps_gaussian(mean, y_true, var):
+    """Continuous ranked probability score of a Gaussian forecast N(μ, σ²) at the target y.
+
+    The closed form σ[z(2Φ(z) − 1) + 2φ(z) − 1/√π], z = (y − μ)/σ: the integrated squared
+    difference between the forecast's CDF and the step at y. In the target's units; it
+    tends to |μ − y| as σ → 0. Arguments as ``gaussian_nll``: the mean, the target, then the
+    variance σ² (not σ).
+
+    ``grad(..., argnum="var")`` (or ``argnum=2``) differentiates with respect to the
+    variance; the default is the mean.
+
+    Args:
+        mean: Predicted means μ, any shape.
+        y_true: Targets y, the shape of ``mean``.
+        var: Predicted variances σ² > 0, the shape of ``mean``.
+
+    Returns:
+        The mean CRPS over elements by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import crps_gaussian
+        >>> by_hand = (math.sqrt(2) - 1) / math.sqrt(math.pi)          # z = 0: 2φ(0) − 1/√π
+        >>> math.isclose(crps_gaussian([0.0], [0.0], [1.0]), by_hand, rel_tol=1e-15)
+        True
+        >>> crps_gaussian.grad([0.0], [0.0], [1.0], argnum="var")   # (2φ(0) − 1/√π) / 2
+        array([0.11684125])
+    """
+    r, r_err = _two_sum(mean, -y_true)
+    a = np.abs(r)
+    with np.errstate(over="ignore", under="ignore"):
+        # |z|/√2 = |μ − y| / √(2σ²); z² = 2 (|z|/√2)²
+        h = (a + np.sign(r) * r_err) / np.sqrt(2.0 * var)
+        erf = np.asarray(_erf(h), dtype=float)
+        sigma = np.sqrt(var)
+        # 2φ(z) − 1/√π = (√2 e^{−z²/2} − 1)/√π = expm1(½ log 2 − z²/2)/√π: no cancellation
+        # where √2 e^{−z²/2} ≈ 1 (z² ≈ log 2)
+        d_sigma = np.expm1(_HALF_LN2 - h * h) / _SQRT_PI
+        # σ z (2Φ(z) − 1) = |μ − y| erf(|z|/√2): never forms σ·z, which may overflow
+        value = a * erf + sigma * d_sigma
+    return value, lambda: {"mean": np.sign(r) * erf, "var": d_sigma / (2.0 * sigma)}

@@ -888,3 +888,13 @@ def barron(x, y, alpha, scale=1.0):
     a = mp.mpf(alpha)
     b = abs(a - 2)
     return b / a * ((z / b + 1) ** (a / 2) - 1)
+
+
+@reference("crps_gaussian")
+def crps_gaussian(mu, y, var):
+    # σ[z(2Φ(z) − 1) + 2φ(z) − 1/√π], z = (y − μ)/σ (Gneiting & Raftery 2007)
+    sigma = mp.sqrt(var)
+    z = (y - mu) / sigma
+    if abs(z) > 100:  # 2Φ(z) − 1 = sign(z) to 2000 digits (mpmath's erfc fails at z ~ 1e300)
+        return sigma * (abs(z) + 2 * mp.npdf(z) - 1 / mp.sqrt(mp.pi))
+    return sigma * (z * (2 * mp.ncdf(z) - 1) + 2 * mp.npdf(z) - 1 / mp.sqrt(mp.pi))

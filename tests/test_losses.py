@@ -1007,3 +1007,38 @@ def test_barron_is_continuous_at_its_special_values():
     naive = (1 / 1) * ((1e-18 / 1 + 1) ** 0.5 - 1)
     assert naive == 0.0
     assert lossref.barron([1e-9], [0.0], alpha=1.0) == pytest.approx(5e-19, rel=1e-15)
+
+
+def test_crps_gaussian_by_hand():
+    # z = 0: σ (2φ(0) − 1/√π) = σ (√2 − 1)/√π; ∂/∂μ = erf(0) = 0; ∂/∂σ² = (√2 − 1)/(√π · 2σ)
+    k = (math.sqrt(2) - 1) / math.sqrt(math.pi)
+    values = lossref.crps_gaussian([0.0, 5.0], [0.0, 5.0], [1.0, 4.0], reduction="none")
+    np.testing.assert_allclose(values, [k, 2 * k], rtol=1e-15)
+    np.testing.assert_allclose(
+        lossref.crps_gaussian.grad([0.0, 5.0], [0.0, 5.0], [1.0, 4.0], argnum="var", reduction="sum"),
+        [k / 2, k / 4],
+        rtol=1e-15,
+    )
+    # σ → 0: the CRPS of a point forecast is the absolute error; ∂/∂μ = sign(μ − y)
+    assert lossref.crps_gaussian([3.0], [1.0], [1e-300]) == pytest.approx(2.0, rel=1e-15)
+    assert lossref.crps_gaussian.grad(
+        [3.0, -3.0], [1.0, 1.0], [1e-300, 1e-300], reduction="sum"
+    ).tolist() == [
+        1.0,
+        -1.0,
+    ]
+
+
+def test_crps_gaussian_is_the_integral_of_the_squared_cdf_difference():
+    # the definition ∫ (F(x) − 1[y ≤ x])² dx by quadrature, not the closed form
+    mu, y, var = 0.3, 1.0, 0.25
+    with mp.workdps(30):
+        sigma = mp.sqrt(var)
+
+        def cdf(x):
+            return mp.ncdf((x - mu) / sigma)
+
+        integral = mp.quad(lambda x: cdf(x) ** 2, [-mp.inf, mu, y]) + mp.quad(
+            lambda x: (1 - cdf(x)) ** 2, [y, mp.inf]
+        )
+    assert lossref.crps_gaussian([mu], [y], [var]) == pytest.approx(float(integral), rel=1e-14)

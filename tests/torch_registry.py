@@ -57,3 +57,8 @@ no_torch(
     "no PyTorch function (Barron's robust_loss_pytorch is a separate package); mpmath at every α variant, "
     "and lossref's charbonnier and cauchy at α = 1 and 0, check it",
 )
+no_torch(
+    "crps_gaussian",
+    "no PyTorch function (nor Keras, optax or scikit-learn); mpmath (value and both gradients) and the "
+    "integral definition, by quadrature in tests/test_losses.py, check it",
+)
