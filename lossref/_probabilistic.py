@@ -756,7 +756,7 @@ def crps_gaussian(mean, y_true, var):
         >>> math.isclose(crps_gaussian([0.0], [0.0], [1.0]), by_hand, rel_tol=1e-15)
         True
         >>> crps_gaussian.grad([0.0], [0.0], [1.0], argnum="var")   # (2φ(0) − 1/√π) / 2
-        array([0.11684125])
+        array([0.11684749])
     """
     r, r_err = _two_sum(mean, -y_true)
     a = np.abs(r)
