@@ -29,7 +29,14 @@ from ._margin import (
 )
 from ._perceptual import perceptual
 from ._preference import bradley_terry, dpo, ppo_clip
-from ._probabilistic import crps_gaussian, gamma_deviance, gaussian_nll, poisson_nll, tweedie_deviance
+from ._probabilistic import (
+    crps_gaussian,
+    gamma_deviance,
+    gaussian_nll,
+    generalized_kl,
+    poisson_nll,
+    tweedie_deviance,
+)
 from ._ranking import contrastive, cosine_embedding, margin_ranking, ranknet, triplet_margin
 from ._regression import (
     barron,
@@ -86,6 +93,7 @@ __all__ = [
     "gan_discriminator",
     "gan_generator",
     "gaussian_nll",
+    "generalized_kl",
     "get",
     "gradcheck",
     "hinge",

@@ -771,3 +771,80 @@ def crps_gaussian(mean, y_true, var):
         # σ z (2Φ(z) − 1) = |μ − y| erf(|z|/√2): never forms σ·z, which may overflow
         value = a * erf + sigma * d_sigma
     return value, lambda: {"mean": np.sign(r) * erf, "var": d_sigma / (2.0 * sigma)}
+
+
+# --- generalized KL (issue 19) --------------------------------------------------------------
+
+_KL_PREDICTION = replace(_POSITIVE_MEAN, text="ŷ > 0, an intensity or rate (not its log)")
+_KL_TARGET = Domain(
+    "y ≥ 0: unnormalised (counts, intensities, spectra)",
+    _non_negative_array,
+    _sample_positive,
+    invalid=((-1.0, ValueError, "must be >= 0"),),
+    stress=(0.0, *_TINY_TO_HUGE),
+)
+
+
+@elementwise_loss(
+    family="probabilistic",
+    aliases=("I-divergence", "generalized Kullback–Leibler divergence", "β-divergence (β = 1)"),
+    formula=(
+        r"\ell(\hat y, y) = y \log\frac{y}{\hat y} - y + \hat y \qquad (0 \log 0 = 0)",
+        r"= \tfrac12\, d_{\text{Poisson}}(\hat y, y): \text{half the Poisson unit deviance}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = 1 - \frac{y}{\hat y}",
+    domain={"y_pred": _KL_PREDICTION, "y_true": _KL_TARGET},
+    use_case="Comparing non-negative, unnormalised quantities (NMF of counts and spectra, intensities): KL without the sum-to-one constraint.",
+    properties=("non_negative", "convex", "zero_iff_equal", "smooth"),
+    equivalents={
+        "optax": "optax.losses.generalized_kl_divergence(jnp.log(y_pred), y_true): log-predictions first, summed "
+        "over the last axis (lossref's reduction='sum' of one row)",
+        "scikit-learn": "NMF(beta_loss='kullback-leibler') minimises Σ of this loss over the entries of X ≈ WH "
+        "(y = X, ŷ = WH)",
+    },
+    references=(
+        "Lee & Seung, Algorithms for Non-negative Matrix Factorization, NeurIPS (2001)",
+        "Csiszár, Why least squares and maximum entropy? An axiomatic approach to inference for linear inverse problems, Annals of Statistics (1991)",
+        "Févotte & Idier, Algorithms for nonnegative matrix factorization with the β-divergence, Neural Computation (2011)",
+    ),
+    plot=Plot(
+        curve=_mean_curve(
+            tuple(Series(f"y = {y:g}", {"y": y}, {}) for y in (0.0, 1.0, 3.0)),
+            (0.05, 6.0),
+            "prediction ŷ (target y fixed)",
+        )
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(([1e-300, 1e300, 1.0 + 2**-30, 2.0, 1e-12], [1e-10, 1e-300, 1.0, 0.0, 1e-12])),
+            Extreme(([1e6, 1e-6, 3.0], [1e6 + 1.0, 0.0, 3.0 - 1e-9])),
+        ),
+    ),
+)
+def generalized_kl(y_pred, y_true):
+    """Generalized Kullback–Leibler (I-) divergence of the target from the prediction, per element.
+
+    y log(y/ŷ) − y + ŷ: the KL divergence for non-negative quantities that need not sum to
+    one (the − y + ŷ terms make it ≥ 0, and 0 exactly at ŷ = y). It is the β = 1 member of
+    the β-divergences used by NMF, and half the Poisson deviance, so minimising it is Poisson
+    maximum likelihood.
+
+    Args:
+        y_pred: Predictions ŷ > 0 (intensities, not logs), any shape.
+        y_true: Targets y ≥ 0, the same shape as ``y_pred``.
+
+    Returns:
+        The mean over elements by default; optax sums over the last axis instead: see
+        ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import generalized_kl
+        >>> generalized_kl([1.0, 2.0], [math.e, 0.0], reduction="none")   # e·1 − e + 1; 0 − 0 + 2
+        array([1., 2.])
+        >>> generalized_kl.grad([2.0], [1.0])                             # 1 − 1/2
+        array([0.5])
+    """
+    with np.errstate(all="ignore"):  # overflow only where the divergence itself overflows
+        value, grad = _tweedie(y_pred, y_true, 1.0)
+    return 0.5 * value, 0.5 * grad

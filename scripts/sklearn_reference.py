@@ -8,6 +8,7 @@ import sklearn
 from scipy.special import expit
 from sklearn import metrics
 from sklearn._loss.loss import ExponentialLoss, HalfPoissonLoss
+from sklearn.decomposition._nmf import _beta_divergence
 from sklearn.linear_model._sgd_fast import (
     EpsilonInsensitive,
     ModifiedHuber,
@@ -20,6 +21,15 @@ VERSION = sklearn.__version__
 
 def sgd_loss(loss, p, t, w):
     return np.average([loss.py_loss(f, y) for f, y in zip(p, t, strict=True)], weights=w)
+
+
+def nmf_kl(p, t, w):
+    """NMF's β = 1 divergence of X = t from WH = p, one entry at a time, averaged with weights w."""
+    one = np.eye(1)
+    return np.average(
+        [_beta_divergence(np.array([[b]]), np.array([[a]]), one, 1) for a, b in zip(p, t, strict=True)],
+        weights=w,
+    )
 
 
 def soft_target_log_loss(p, q, w):
@@ -45,6 +55,7 @@ SCOPE = {
     "ModifiedHuber": ModifiedHuber,
     "SquaredEpsilonInsensitive": SquaredEpsilonInsensitive,
     "SquaredHinge": SquaredHinge,
+    "nmf_kl": nmf_kl,
     "sgd_loss": sgd_loss,
     "soft_target_log_loss": soft_target_log_loss,
     "softmax": softmax,

@@ -543,6 +543,14 @@ CASES = [
         None,
         kind="clamps-at-epsilon",
     ),
+    # optax takes log-predictions and sums over the last axis (5 rows of 3)
+    _case(
+        "generalized_kl",
+        OX,
+        "jnp.mean(optax.losses.generalized_kl_divergence(jnp.log(rate), counts))",
+        "lossref.generalized_kl(rate, counts, reduction='sum') / 5",
+        "rate",
+    ),
 ]
 
 

@@ -898,3 +898,8 @@ def crps_gaussian(mu, y, var):
     if abs(z) > 100:  # 2Φ(z) − 1 = sign(z) to 2000 digits (mpmath's erfc fails at z ~ 1e300)
         return sigma * (abs(z) + 2 * mp.npdf(z) - 1 / mp.sqrt(mp.pi))
     return sigma * (z * (2 * mp.ncdf(z) - 1) + 2 * mp.npdf(z) - 1 / mp.sqrt(mp.pi))
+
+
+@reference("generalized_kl")
+def generalized_kl(x, y):
+    return (y * mp.log(y / x) if y else mp.mpf(0)) - y + x

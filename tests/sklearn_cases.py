@@ -88,6 +88,8 @@ CASES = [
         {"epsilon": 0.3, "squared": True},
         "sgd_loss(SquaredEpsilonInsensitive(0.3), y_pred, y_true, w)",
     ),
+    # NMF(beta_loss="kullback-leibler")'s objective on X ≈ WH, with W = ŷ (one column) and H = 1
+    ("generalized_kl", {}, "nmf_kl(y_pred, y_true, w)"),
 ]
 
 

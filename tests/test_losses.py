@@ -1042,3 +1042,25 @@ def test_crps_gaussian_is_the_integral_of_the_squared_cdf_difference():
             lambda x: (1 - cdf(x)) ** 2, [y, mp.inf]
         )
     assert lossref.crps_gaussian([mu], [y], [var]) == pytest.approx(float(integral), rel=1e-14)
+
+
+def test_generalized_kl_by_hand():
+    # y = 4, ŷ = 2: 4 log 2 − 4 + 2; y = 0, ŷ = 1: 0 − 0 + 1; y = ŷ = 2: 0
+    values = lossref.generalized_kl([2.0, 1.0, 2.0], [4.0, 0.0, 2.0], reduction="none")
+    np.testing.assert_allclose(values, [4 * math.log(2) - 2, 1.0, 0.0], rtol=1e-15)
+    # 1 − y/ŷ: 1 − 2 = −1, 1 − 0 = 1, 0
+    assert lossref.generalized_kl.grad([2.0, 1.0, 2.0], [4.0, 0.0, 2.0], reduction="sum").tolist() == [
+        -1.0,
+        1.0,
+        0.0,
+    ]
+
+
+def test_generalized_kl_keeps_digits_where_its_terms_cancel():
+    # ŷ = 1e6 + 1, y = 1e6: the three terms are ~1e7 and cancel to ~5e-7; exact from 50 digits
+    y_pred, y_true = 1e6 + 1.0, 1e6
+    with mp.workdps(50):
+        exact = float(mp.mpf(y_true) * mp.log(mp.mpf(y_true) / y_pred) - y_true + y_pred)
+    naive = y_true * math.log(y_true / y_pred) - y_true + y_pred
+    assert abs(naive / exact - 1) > 1e-6
+    assert lossref.generalized_kl([y_pred], [y_true]) == pytest.approx(exact, rel=1e-15)

@@ -62,3 +62,8 @@ no_torch(
     "no PyTorch function (nor Keras, optax or scikit-learn); mpmath (value and both gradients) and the "
     "integral definition, by quadrature in tests/test_losses.py, check it",
 )
+no_torch(
+    "generalized_kl",
+    "no PyTorch function; optax generalized_kl_divergence (golden and live), scikit-learn's NMF "
+    "β = 1 divergence (golden and live) and mpmath check it",
+)
