@@ -30,6 +30,7 @@ from ._margin import (
 from ._perceptual import perceptual
 from ._preference import bradley_terry, dpo, ppo_clip
 from ._probabilistic import (
+    cox_partial_likelihood,
     crps_gaussian,
     gamma_deviance,
     gaussian_nll,
@@ -78,6 +79,7 @@ __all__ = [
     "contrastive",
     "cosface",
     "cosine_embedding",
+    "cox_partial_likelihood",
     "cross_entropy",
     "crps_gaussian",
     "ctc",

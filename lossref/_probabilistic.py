@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_float_array, flag, non_negative, positive, real_scalar
-from ._core import Checks, Curve, Difference, Extreme, Plot, Series, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Plot, Series, class_axis_loss, elementwise_loss
 from ._domains import REAL, Domain
 
 # exp(x) is finite for x <= log(largest float64) = 709.78...
@@ -848,3 +848,160 @@ def generalized_kl(y_pred, y_true):
     with np.errstate(all="ignore"):  # overflow only where the divergence itself overflows
         value, grad = _tweedie(y_pred, y_true, 1.0)
     return 0.5 * value, 0.5 * grad
+
+
+# --- Cox partial likelihood (issue 19) ------------------------------------------------------
+
+
+def _event_indicators(value, name):
+    arr = as_float_array(value, name)
+    bad = (arr != 0) & (arr != 1)
+    if bad.any():
+        raise ValueError(
+            f"{name} must be 0 or 1 (1: event observed, 0: censored); got {_first_bad(arr, bad)!r}"
+        )
+    return arr
+
+
+_COX_SCORES = Domain(
+    "real, shape (..., N): a risk score η (log hazard ratio) per subject, subjects on the last axis",
+    as_float_array,
+    lambda rng, shape: rng.normal(scale=2.0, size=shape),
+    has_class_axis=True,
+    invalid=((np.nan, ValueError, "contains NaN"), (np.inf, ValueError, "contains inf")),
+    stress=((0.0, 0.0, 0.0), (1e4, 0.0, -1e4), (40.0, 0.0, 1.0), (-745.0, 0.0, 0.0), (2.0, -1.0, 0.5)),
+)
+_COX_TIMES = Domain(
+    "real, shape (..., N): each subject's event or censoring time (ties allowed)",
+    as_float_array,
+    lambda rng, shape: rng.integers(1, 5, size=shape).astype(float),  # ties, as in real data
+    has_class_axis=True,
+    invalid=((np.nan, ValueError, "contains NaN"), (np.inf, ValueError, "contains inf")),
+    stress=((1.0, 2.0, 3.0), (3.0, 1.0, 1.0), (2.0, 2.0, 2.0)),
+)
+_COX_EVENTS = Domain(
+    "{0, 1}, shape (..., N): 1 where the event was observed, 0 where the time is censored",
+    _event_indicators,
+    lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
+    has_class_axis=True,
+    invalid=((2.0, ValueError, "must be 0 or 1"), (0.5, ValueError, "must be 0 or 1")),
+    stress=((1.0, 1.0, 1.0), (1.0, 0.0, 1.0), (0.0, 1.0, 0.0)),
+)
+
+
+def _cox_risk_sets(risk_scores, times):
+    """Per risk set R(t_i) = {j : t_j ≥ t_i} (Breslow: ties all at risk), in one frame each.
+
+    Returns (gap, rest, e): gap_i = m_i − η_i with m_i the largest score in R(t_i);
+    rest_i = Σ_{j ∈ R, j ≠ top} e^{η_j − m_i}, so log Σ_{j∈R} e^{η_j} − η_i = gap_i + log1p(rest_i)
+    (no rounding of a 1 next to a tiny rest); e_ij = e^{η_j − m_i} on R (1 at the top, 0 off R).
+    """
+    at_risk = times[..., None, :] >= times[..., :, None]  # [i, j]: j is at risk at t_i
+    scores = np.broadcast_to(risk_scores[..., None, :], at_risk.shape)
+    masked = np.where(at_risk, scores, -np.inf)
+    top = np.argmax(masked, axis=-1)[..., None]
+    m = np.take_along_axis(masked, top, axis=-1)  # finite: i itself is at risk at t_i
+    e = np.exp(masked - m)
+    np.put_along_axis(e, top, 0.0, axis=-1)
+    rest = e.sum(axis=-1)
+    np.put_along_axis(e, top, 1.0, axis=-1)
+    return m[..., 0] - risk_scores, rest, e
+
+
+@class_axis_loss(
+    family="probabilistic",
+    aliases=("Cox proportional hazards", "negative log partial likelihood", "DeepSurv loss"),
+    formula=(
+        r"\ell(\eta, t, \delta) = -\sum_{i:\ \delta_i = 1} \Big[\eta_i - \log \sum_{j \in R(t_i)} e^{\eta_j}\Big],"
+        r"\quad R(t_i) = \{j : t_j \ge t_i\}",
+        r"\text{one row = one risk set (a batch or a stratum); ties all at risk (Breslow)}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \eta_k} = \sum_{i:\ \delta_i = 1} \mathbb{1}[t_k \ge t_i]\, \frac{e^{\eta_k}}{\sum_{j \in R(t_i)} e^{\eta_j}} - \delta_k",
+    domain={"risk_scores": _COX_SCORES, "times": _COX_TIMES, "events": _COX_EVENTS},
+    use_case="Survival analysis with censoring (Cox regression, DeepSurv): rank subjects by hazard without modelling the baseline hazard.",
+    # |∂ℓ/∂η_k| ≤ the row's number of events, however extreme the scores
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    equivalents={
+        "XGBoost": "objective='survival:cox' minimises the Breslow negative log partial likelihood, with censoring "
+        "written as negative labels; it returns exp(η) (dmlc/xgboost commit 379b29f0, doc/parameter.rst and "
+        "src/objective/regression_obj.cu)",
+    },
+    references=(
+        "Cox, Regression Models and Life-Tables, JRSS B (1972)",
+        "Breslow, Covariance analysis of censored survival data, Biometrics (1974)",
+        "Katzman et al., DeepSurv: personalized treatment recommender system using a Cox proportional hazards deep neural network, BMC Medical Research Methodology (2018)",
+    ),
+    reduction_note='`"mean"` averages the rows\' negative log partial likelihoods (each row one risk set: a batch or a stratum); a row without events contributes 0.',
+    plot=Plot(
+        curve=Curve(
+            x_label="risk score η₁ (its event first; others η = 0)",
+            x_range=(-4.0, 4.0),
+            args=lambda x, n=2: (
+                np.column_stack([x] + [np.zeros_like(x)] * n),
+                np.tile(np.arange(1.0, n + 2.0), (len(x), 1)),
+                np.tile(np.r_[1.0, np.zeros(n)], (len(x), 1)),
+            ),
+            series=(
+                Series("2 others at risk", {"n": 2}, {}),
+                Series("5 others at risk", {"n": 5}, {}),
+            ),
+            component=lambda grad, args: grad[..., 0],
+            grad_label="∂ℓ/∂η₁",
+        ),
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(
+                (
+                    [[1e4, 0.0, -1e4], [-745.0, 0.0, 700.0], [30.0, 30.0, 30.0]],
+                    [[1.0, 2.0, 3.0], [1.0, 1.0, 2.0], [2.0, 2.0, 2.0]],
+                    [[1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]],
+                )
+            ),
+        ),
+    ),
+)
+def cox_partial_likelihood(risk_scores, times, events):
+    """Negative log partial likelihood of Cox's proportional hazards model, Breslow's ties.
+
+    Each subject i with an observed event (δ_i = 1) contributes log Σ_{j ∈ R(t_i)} e^{η_j} − η_i,
+    where the risk set R(t_i) holds every subject still under observation at t_i (t_j ≥ t_i,
+    ties included). Censored subjects contribute only through the risk sets. The subjects of
+    one risk set share the last axis: a row is a batch, or one stratum of a stratified model.
+    Costs O(N²) per row (each risk set gets its own numerically stable log-sum-exp).
+
+    Args:
+        risk_scores: Predicted risk scores η (log hazard ratios, higher = earlier event),
+            shape (..., N).
+        times: Event or censoring times, the shape of ``risk_scores``.
+        events: 1 where the event was observed, 0 where censored, the shape of ``risk_scores``.
+
+    Returns:
+        The mean over rows by default; a row's value is its whole negative log partial
+        likelihood (divide by its number of events for DeepSurv's per-event average).
+
+    Examples:
+        >>> import math
+        >>> from lossref import cox_partial_likelihood
+        >>> cox_partial_likelihood([[0.0, 0.0]], [[1.0, 2.0]], [[1.0, 0.0]]) == math.log(2)   # log(e⁰ + e⁰) − 0
+        True
+        >>> cox_partial_likelihood.grad([[0.0, 0.0]], [[1.0, 2.0]], [[1.0, 0.0]])   # (½ − 1, ½)
+        array([[-0.5,  0.5]])
+    """
+    for name, arr in (("times", times), ("events", events)):
+        if arr.shape != risk_scores.shape:
+            raise ValueError(f"risk_scores has shape {risk_scores.shape} but {name} has shape {arr.shape}")
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        gap, rest, e = _cox_risk_sets(risk_scores, times)
+    value = (events * (gap + np.log1p(rest))).sum(axis=-1)
+
+    def grad():
+        # p_ij = e_ij / (1 + rest_i); on the diagonal p_ii − 1 = −Σ_{j≠i} p_ij, without the
+        # cancellation of 1 − p_ii where subject i dominates its own risk set
+        q = e / (1.0 + rest)[..., None]
+        diagonal = np.arange(q.shape[-1])
+        q[..., diagonal, diagonal] = 0.0  # summed apart: p.sum() − p_ii would cancel too
+        q[..., diagonal, diagonal] = -q.sum(axis=-1)
+        return (events[..., None] * q).sum(axis=-2)
+
+    return value, grad

@@ -1064,3 +1064,27 @@ def test_generalized_kl_keeps_digits_where_its_terms_cancel():
     naive = y_true * math.log(y_true / y_pred) - y_true + y_pred
     assert abs(naive / exact - 1) > 1e-6
     assert lossref.generalized_kl([y_pred], [y_true]) == pytest.approx(exact, rel=1e-15)
+
+
+def test_cox_partial_likelihood_by_hand():
+    # η = (log 2, 0, 0), t = (1, 2, 2), δ = (1, 1, 0): R(1) = {1, 2, 3}, R(2) = {2, 3} (the tie at
+    # t = 2 stays at risk: Breslow). ℓ = log(2 + 1 + 1) − log 2 + log(1 + 1) − 0 = log 4
+    eta, t, d = [[math.log(2.0), 0.0, 0.0]], [[1.0, 2.0, 2.0]], [[1.0, 1.0, 0.0]]
+    assert lossref.cox_partial_likelihood(eta, t, d) == pytest.approx(math.log(4.0), rel=1e-15)
+    # ∂/∂η_k = Σ_{events i, k ∈ R(t_i)} e^{η_k}/Σ_R − δ_k: (2/4 − 1, 1/4 + 1/2 − 1, 1/4 + 1/2)
+    np.testing.assert_allclose(
+        lossref.cox_partial_likelihood.grad(eta, t, d, reduction="sum"), [[-0.5, -0.25, 0.75]], rtol=1e-15
+    )
+    # a row without events contributes 0; rows are averaged
+    assert lossref.cox_partial_likelihood(
+        eta + [[0.0, 0.0, 0.0]], t + t, d + [[0.0, 0.0, 0.0]]
+    ) == pytest.approx(math.log(4.0) / 2, rel=1e-15)
+
+
+def test_cox_partial_likelihood_gradient_where_one_subject_dominates_its_risk_set():
+    # η = (40, 0, 1), all events at t = 1, 2, 3: ∂ℓ/∂η₁ = p₁₁ − 1 = −(e⁰ + e¹)/(e⁴⁰ + e⁰ + e¹);
+    # 1 − p₁₁ rounds to 0 in float64, the sum of the others' shares does not
+    eta, t, d = [[40.0, 0.0, 1.0]], [[1.0, 2.0, 3.0]], [[1.0, 1.0, 1.0]]
+    exact = -(1 + math.e) / (math.exp(40.0) + 1 + math.e)
+    grad = lossref.cox_partial_likelihood.grad(eta, t, d, reduction="sum")
+    assert grad[0, 0] == pytest.approx(exact, rel=1e-14)

@@ -67,3 +67,7 @@ no_torch(
     "no PyTorch function; optax generalized_kl_divergence (golden and live), scikit-learn's NMF "
     "β = 1 divergence (golden and live) and mpmath check it",
 )
+no_torch(
+    "cox_partial_likelihood",
+    "no PyTorch function (nor Keras, optax or scikit-learn); mpmath and hand-computed risk sets check it",
+)
