@@ -810,7 +810,7 @@ _KL_TARGET = Domain(
     plot=Plot(
         curve=_mean_curve(
             tuple(Series(f"y = {y:g}", {"y": y}, {}) for y in (0.0, 1.0, 3.0)),
-            (0.05, 6.0),
+            (0.2, 6.0),
             "prediction ŷ (target y fixed)",
         )
     ),

@@ -903,7 +903,7 @@ def _log1p_difference(y_pred, y_true):
         ),
     ),
     plot=Plot(
-        curve=_prediction_curve((0.0, 1.0, 3.0), x_range=(-0.9, 8.0)),
+        curve=_prediction_curve((0.0, 1.0, 3.0), x_range=(-0.5, 8.0)),
     ),
     checks=Checks(
         # log1p is not a polynomial: where ℓ and its gradient are ~0 (ŷ ≈ y), the stencil's
