@@ -6,12 +6,27 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_float_array, flag, non_negative, positive, real_scalar
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Result,
+    Series,
+    class_axis_loss,
+    elementwise_loss,
+)
 from ._domains import REAL, Domain
+from ._math import two_sum
 
 __all__ = [
+    "cox_partial_likelihood",
+    "crps_gaussian",
     "gamma_deviance",
     "gaussian_nll",
+    "generalized_kl",
     "poisson_nll",
     "tweedie_deviance",
 ]  # its losses, re-exported by lossref/__init__.py
@@ -272,13 +287,6 @@ def poisson_nll(y_pred, y_true, *, log_input=True, full=False, eps=1e-8):
 # --- Gaussian -----------------------------------------------------------------------------
 
 
-def _two_sum(a, b):
-    """(s, e) with s = fl(a + b) and s + e = a + b exactly (Knuth)."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
 def _exact_square(x):
     """(p, e) with p = fl(x²) and p + e = x² exactly (Dekker, Veltkamp's split; |x| < 1e150)."""
     p = x * x
@@ -422,7 +430,7 @@ def gaussian_nll(mean, y_true, var, *, full=False, eps=1e-6):
     positive(eps=eps)
     v = np.maximum(var, eps)
     with np.errstate(over="ignore", invalid="ignore"):  # only where |μ − y| overflows: ℓ = inf
-        r, r_err = _two_sum(mean, -y_true)
+        r, r_err = two_sum(mean, -y_true)
         z = r / v
         value = 0.5 * (np.log(v) + z * r)  # z·r, not r²/v: r² alone may overflow
     if full:
@@ -730,3 +738,359 @@ def gamma_deviance(y_pred, y_true):
     """
     with np.errstate(all="ignore"):
         return _tweedie(y_pred, y_true, 2.0)
+
+
+# --- CRPS (issue 19) ------------------------------------------------------------------------
+
+# erf and erfc to a few ulps: NumPy has neither, and the loss must not need SciPy
+_erf = np.frompyfunc(math.erf, 1, 1)
+_HALF_LN2 = 0.5 * math.log(2.0)
+_SQRT_PI = math.sqrt(math.pi)
+
+_CRPS_VARIANCE = Domain(
+    "σ² > 0, a variance (not a standard deviation or a log-variance)",
+    _positive_array,
+    lambda rng, shape: rng.uniform(0.05, 4.0, size=shape),
+    invalid=((0.0, ValueError, "must be > 0"), (-1.0, ValueError, "must be > 0")),
+    stress=(1e-300, 1e-12, 0.3, 1.0, 4.0, 1e8, 1e300),
+    positive=True,
+)
+
+
+@elementwise_loss(
+    family="probabilistic",
+    aliases=("continuous ranked probability score", "CRPS"),
+    formula=(
+        r"\mathrm{CRPS}\big(\mathcal N(\mu, \sigma^2), y\big) = \int_{-\infty}^{\infty} \big(F(x) - \mathbb{1}[y \le x]\big)^2 dx"  # noqa: E501
+        r" = \sigma\Big[z\,\big(2\Phi(z) - 1\big) + 2\varphi(z) - \tfrac{1}{\sqrt\pi}\Big]",
+        r"z = \frac{y - \mu}{\sigma}, \quad \sigma = \sqrt{\sigma^2}",
+    ),
+    gradient=(
+        r"\frac{\partial\,\mathrm{CRPS}}{\partial \mu} = 1 - 2\Phi(z) = \operatorname{erf}\Big(\frac{\mu - y}{\sigma\sqrt2}\Big)",  # noqa: E501
+        r"\frac{\partial\,\mathrm{CRPS}}{\partial \sigma^2} = \frac{1}{2\sigma}\,\frac{\partial\,\mathrm{CRPS}}{\partial \sigma} = \frac{1}{2\sigma}\Big(2\varphi(z) - \tfrac{1}{\sqrt\pi}\Big)",  # noqa: E501
+    ),
+    domain={"mean": REAL, "y_true": _GAUSSIAN_TARGET, "var": _CRPS_VARIANCE},
+    use_case="Training and scoring Gaussian forecasts (a mean and a variance per output): a proper "
+    "scoring rule in the target's units, robust where the NLL is not.",
+    properties=("non_negative", "convex", "symmetric", "bounded_gradient", "smooth"),
+    equivalents={
+        "properscoring": "properscoring.crps_gaussian(y, mu, sig) takes the standard deviation σ = √var "
+        "and the "
+        "target first (properscoring/properscoring commit 3663c3b, properscoring/_crps.py)",
+    },
+    references=(
+        "Matheson & Winkler, Scoring Rules for Continuous Probability Distributions, Management Science "
+        "(1976)",
+        "Gneiting, Raftery, Westveld & Goldman, Calibrated Probabilistic Forecasting Using Ensemble Model "
+        "Output Statistics and Minimum CRPS Estimation, Monthly Weather Review (2005)",
+        "Gneiting & Raftery, Strictly Proper Scoring Rules, Prediction, and Estimation, JASA (2007)",
+    ),
+    differentiable=("mean", "var"),
+    reduction_note='`"mean"` divides by the number of elements N, as `gaussian_nll` (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label="residual μ − y",
+            x_range=(-3.0, 3.0),
+            args=lambda x, var=1.0: (x, np.zeros_like(x), np.full_like(x, var)),
+            series=tuple(Series(f"σ² = {v:g}", {"var": v}, {}) for v in (0.25, 1.0, 4.0)),
+            grad_label="gradient ∂CRPS/∂μ",
+        ),
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(
+                (
+                    [1e8, -1e8, 0.0, 1e-300, 3.0, 1e150, 0.5],
+                    [0.0, 0.0, 0.0, 0.0, -3.0, -1e150, 0.0],
+                    [1e-300, 1e300, 1e-12, 1e-300, 1e-3, 1e300, 0.69314718],
+                ),
+            ),
+        ),
+    ),
+)
+def crps_gaussian(mean, y_true, var):
+    """Continuous ranked probability score of a Gaussian forecast N(μ, σ²) at the target y.
+
+    The closed form σ[z(2Φ(z) − 1) + 2φ(z) − 1/√π], z = (y − μ)/σ: the integrated squared
+    difference between the forecast's CDF and the step at y. In the target's units; it
+    tends to |μ − y| as σ → 0. Arguments as ``gaussian_nll``: the mean, the target, then the
+    variance σ² (not σ).
+
+    ``grad(..., argnum="var")`` (or ``argnum=2``) differentiates with respect to the
+    variance; the default is the mean.
+
+    Args:
+        mean: Predicted means μ, any shape.
+        y_true: Targets y, the shape of ``mean``.
+        var: Predicted variances σ² > 0, the shape of ``mean``.
+
+    Returns:
+        The mean CRPS over elements by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import crps_gaussian
+        >>> by_hand = (math.sqrt(2) - 1) / math.sqrt(math.pi)          # z = 0: 2φ(0) − 1/√π
+        >>> math.isclose(crps_gaussian([0.0], [0.0], [1.0]), by_hand, rel_tol=1e-15)
+        True
+        >>> crps_gaussian.grad([0.0], [0.0], [1.0], argnum="var")   # (2φ(0) − 1/√π) / 2
+        array([0.11684749])
+    """
+    r, r_err = two_sum(mean, -y_true)
+    a = np.abs(r)
+    with np.errstate(over="ignore", under="ignore"):
+        # |z|/√2 = |μ − y| / √(2σ²); z² = 2 (|z|/√2)²
+        h = (a + np.sign(r) * r_err) / np.sqrt(2.0 * var)
+        erf = np.asarray(_erf(h), dtype=float)
+        sigma = np.sqrt(var)
+        # 2φ(z) − 1/√π = (√2 e^{−z²/2} − 1)/√π = expm1(½ log 2 − z²/2)/√π: no cancellation
+        # where √2 e^{−z²/2} ≈ 1 (z² ≈ log 2)
+        d_sigma = np.expm1(_HALF_LN2 - h * h) / _SQRT_PI
+        # σ z (2Φ(z) − 1) = |μ − y| erf(|z|/√2): never forms σ·z, which may overflow
+        value = a * erf + sigma * d_sigma
+    return Result(value, lambda: {"mean": np.sign(r) * erf, "var": d_sigma / (2.0 * sigma)})
+
+
+# --- generalized KL (issue 19) --------------------------------------------------------------
+
+_KL_PREDICTION = replace(_POSITIVE_MEAN, text="ŷ > 0, an intensity or rate (not its log)")
+_KL_TARGET = Domain(
+    "y ≥ 0: unnormalised (counts, intensities, spectra)",
+    _non_negative_array,
+    _sample_positive,
+    invalid=((-1.0, ValueError, "must be >= 0"),),
+    stress=(0.0, *_TINY_TO_HUGE),
+)
+
+
+@elementwise_loss(
+    family="probabilistic",
+    aliases=("I-divergence", "generalized Kullback–Leibler divergence", "β-divergence (β = 1)"),
+    formula=(
+        r"\ell(\hat y, y) = y \log\frac{y}{\hat y} - y + \hat y \qquad (0 \log 0 = 0)",
+        r"= \tfrac12\, d_{\text{Poisson}}(\hat y, y): \text{half the Poisson unit deviance}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = 1 - \frac{y}{\hat y}",
+    domain={"y_pred": _KL_PREDICTION, "y_true": _KL_TARGET},
+    use_case="Comparing non-negative, unnormalised quantities (NMF of counts and spectra, intensities): "
+    "KL without the sum-to-one constraint.",
+    properties=("non_negative", "convex", "zero_iff_equal", "smooth"),
+    equivalents={
+        "optax": "optax.losses.generalized_kl_divergence(jnp.log(y_pred), y_true): log-predictions first, "
+        "summed "
+        "over the last axis (lossref's reduction='sum' of one row)",
+        "scikit-learn": "NMF(beta_loss='kullback-leibler') minimises Σ of this loss over the entries of X "
+        "≈ WH "
+        "(y = X, ŷ = WH)",
+    },
+    references=(
+        "Lee & Seung, Algorithms for Non-negative Matrix Factorization, NeurIPS (2001)",
+        "Csiszár, Why least squares and maximum entropy? An axiomatic approach to inference for linear "
+        "inverse problems, Annals of Statistics (1991)",
+        "Févotte & Idier, Algorithms for nonnegative matrix factorization with the β-divergence, Neural "
+        "Computation (2011)",
+    ),
+    plot=Plot(
+        curve=_mean_curve(
+            tuple(Series(f"y = {y:g}", {"y": y}, {}) for y in (0.0, 1.0, 3.0)),
+            (0.2, 6.0),
+            "prediction ŷ (target y fixed)",
+        )
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(([1e-300, 1e300, 1.0 + 2**-30, 2.0, 1e-12], [1e-10, 1e-300, 1.0, 0.0, 1e-12])),
+            Extreme(([1e6, 1e-6, 3.0], [1e6 + 1.0, 0.0, 3.0 - 1e-9])),
+        ),
+    ),
+)
+def generalized_kl(y_pred, y_true):
+    """Generalized Kullback–Leibler (I-) divergence of the target from the prediction, per element.
+
+    y log(y/ŷ) − y + ŷ: the KL divergence for non-negative quantities that need not sum to
+    one (the − y + ŷ terms make it ≥ 0, and 0 exactly at ŷ = y). It is the β = 1 member of
+    the β-divergences used by NMF, and half the Poisson deviance, so minimising it is Poisson
+    maximum likelihood.
+
+    Args:
+        y_pred: Predictions ŷ > 0 (intensities, not logs), any shape.
+        y_true: Targets y ≥ 0, the same shape as ``y_pred``.
+
+    Returns:
+        The mean over elements by default; optax sums over the last axis instead: see
+        ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import generalized_kl
+        >>> generalized_kl([1.0, 2.0], [math.e, 0.0], reduction="none")   # e·1 − e + 1; 0 − 0 + 2
+        array([1., 2.])
+        >>> generalized_kl.grad([2.0], [1.0])                             # 1 − 1/2
+        array([0.5])
+    """
+    with np.errstate(all="ignore"):  # overflow only where the divergence itself overflows
+        deviance = _tweedie(y_pred, y_true, 1.0)
+    return Result(0.5 * deviance.values, lambda: 0.5 * deviance.grad())
+
+
+# --- Cox partial likelihood (issue 19) ------------------------------------------------------
+
+
+def _event_indicators(value, name):
+    arr = as_float_array(value, name)
+    bad = (arr != 0) & (arr != 1)
+    if bad.any():
+        raise ValueError(
+            f"{name} must be 0 or 1 (1: event observed, 0: censored); got {_first_bad(arr, bad)!r}"
+        )
+    return arr
+
+
+_COX_SCORES = Domain(
+    "real, shape (..., N): a risk score η (log hazard ratio) per subject, subjects on the last axis",
+    as_float_array,
+    lambda rng, shape: rng.normal(scale=2.0, size=shape),
+    has_class_axis=True,
+    invalid=((np.nan, ValueError, "contains NaN"), (np.inf, ValueError, "contains inf")),
+    stress=((0.0, 0.0, 0.0), (1e4, 0.0, -1e4), (40.0, 0.0, 1.0), (-745.0, 0.0, 0.0), (2.0, -1.0, 0.5)),
+)
+_COX_TIMES = Domain(
+    "real, shape (..., N): each subject's event or censoring time (ties allowed)",
+    as_float_array,
+    lambda rng, shape: rng.integers(1, 5, size=shape).astype(float),  # ties, as in real data
+    has_class_axis=True,
+    invalid=((np.nan, ValueError, "contains NaN"), (np.inf, ValueError, "contains inf")),
+    stress=((1.0, 2.0, 3.0), (3.0, 1.0, 1.0), (2.0, 2.0, 2.0)),
+)
+_COX_EVENTS = Domain(
+    "{0, 1}, shape (..., N): 1 where the event was observed, 0 where the time is censored",
+    _event_indicators,
+    lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
+    has_class_axis=True,
+    invalid=((2.0, ValueError, "must be 0 or 1"), (0.5, ValueError, "must be 0 or 1")),
+    stress=((1.0, 1.0, 1.0), (1.0, 0.0, 1.0), (0.0, 1.0, 0.0)),
+)
+
+
+def _cox_risk_sets(risk_scores, times):
+    """Per risk set R(t_i) = {j : t_j ≥ t_i} (Breslow: ties all at risk), in one frame each.
+
+    Returns (gap, rest, e): gap_i = m_i − η_i with m_i the largest score in R(t_i);
+    rest_i = Σ_{j ∈ R, j ≠ top} e^{η_j − m_i}, so log Σ_{j∈R} e^{η_j} − η_i = gap_i + log1p(rest_i)
+    (no rounding of a 1 next to a tiny rest); e_ij = e^{η_j − m_i} on R (1 at the top, 0 off R).
+    """
+    at_risk = times[..., None, :] >= times[..., :, None]  # [i, j]: j is at risk at t_i
+    scores = np.broadcast_to(risk_scores[..., None, :], at_risk.shape)
+    masked = np.where(at_risk, scores, -np.inf)
+    top = np.argmax(masked, axis=-1)[..., None]
+    m = np.take_along_axis(masked, top, axis=-1)  # finite: i itself is at risk at t_i
+    e = np.exp(masked - m)
+    np.put_along_axis(e, top, 0.0, axis=-1)
+    rest = e.sum(axis=-1)
+    np.put_along_axis(e, top, 1.0, axis=-1)
+    return m[..., 0] - risk_scores, rest, e
+
+
+@class_axis_loss(
+    family="probabilistic",
+    aliases=("Cox proportional hazards", "negative log partial likelihood", "DeepSurv loss"),
+    formula=(
+        r"\ell(\eta, t, \delta) = -\sum_{i:\ \delta_i = 1} \Big[\eta_i - \log \sum_{j \in R(t_i)} e^{\eta_j}\Big],"  # noqa: E501
+        r"\quad R(t_i) = \{j : t_j \ge t_i\}",
+        r"\text{one row = one risk set (a batch or a stratum); ties all at risk (Breslow)}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \eta_k} = \sum_{i:\ \delta_i = 1} \mathbb{1}[t_k \ge t_i]\, \frac{e^{\eta_k}}{\sum_{j \in R(t_i)} e^{\eta_j}} - \delta_k",  # noqa: E501
+    domain={"risk_scores": _COX_SCORES, "times": _COX_TIMES, "events": _COX_EVENTS},
+    use_case="Survival analysis with censoring (Cox regression, DeepSurv): rank subjects by hazard "
+    "without modelling the baseline hazard.",
+    # |∂ℓ/∂η_k| ≤ the row's number of events, however extreme the scores
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    equivalents={
+        "XGBoost": "objective='survival:cox' minimises the Breslow negative log partial likelihood, with "
+        "censoring "
+        "written as negative labels; it returns exp(η) (dmlc/xgboost commit 379b29f0, doc/parameter.rst and "
+        "src/objective/regression_obj.cu)",
+    },
+    references=(
+        "Cox, Regression Models and Life-Tables, JRSS B (1972)",
+        "Breslow, Covariance analysis of censored survival data, Biometrics (1974)",
+        "Katzman et al., DeepSurv: personalized treatment recommender system using a Cox proportional "
+        "hazards deep neural network, BMC Medical Research Methodology (2018)",
+    ),
+    reduction_note=(
+        '`"mean"` averages the rows\' negative log partial likelihoods (each row one risk set: a batch '
+        "or a stratum); a row without events contributes 0."
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="risk score η₁ (its event first; others η = 0)",
+            x_range=(-4.0, 4.0),
+            args=lambda x, n=2: (
+                np.column_stack([x] + [np.zeros_like(x)] * n),
+                np.tile(np.arange(1.0, n + 2.0), (len(x), 1)),
+                np.tile(np.r_[1.0, np.zeros(n)], (len(x), 1)),
+            ),
+            series=(
+                Series("2 others at risk", {"n": 2}, {}),
+                Series("5 others at risk", {"n": 5}, {}),
+            ),
+            component=lambda grad, args: grad[..., 0],
+            grad_label="∂ℓ/∂η₁",
+        ),
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(
+                (
+                    [[1e4, 0.0, -1e4], [-745.0, 0.0, 700.0], [30.0, 30.0, 30.0]],
+                    [[1.0, 2.0, 3.0], [1.0, 1.0, 2.0], [2.0, 2.0, 2.0]],
+                    [[1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]],
+                )
+            ),
+        ),
+    ),
+)
+def cox_partial_likelihood(risk_scores, times, events):
+    """Negative log partial likelihood of Cox's proportional hazards model, Breslow's ties.
+
+    Each subject i with an observed event (δ_i = 1) contributes log Σ_{j ∈ R(t_i)} e^{η_j} − η_i,
+    where the risk set R(t_i) holds every subject still under observation at t_i (t_j ≥ t_i,
+    ties included). Censored subjects contribute only through the risk sets. The subjects of
+    one risk set share the last axis: a row is a batch, or one stratum of a stratified model.
+    Costs O(N²) per row (each risk set gets its own numerically stable log-sum-exp).
+
+    Args:
+        risk_scores: Predicted risk scores η (log hazard ratios, higher = earlier event),
+            shape (..., N).
+        times: Event or censoring times, the shape of ``risk_scores``.
+        events: 1 where the event was observed, 0 where censored, the shape of ``risk_scores``.
+
+    Returns:
+        The mean over rows by default; a row's value is its whole negative log partial
+        likelihood (divide by its number of events for DeepSurv's per-event average).
+
+    Examples:
+        >>> import math
+        >>> from lossref import cox_partial_likelihood
+        >>> cox_partial_likelihood([[0.0, 0.0]], [[1.0, 2.0]], [[1.0, 0.0]]) == math.log(2)  # log(2e⁰) − 0
+        True
+        >>> cox_partial_likelihood.grad([[0.0, 0.0]], [[1.0, 2.0]], [[1.0, 0.0]])   # (½ − 1, ½)
+        array([[-0.5,  0.5]])
+    """
+    for name, arr in (("times", times), ("events", events)):
+        if arr.shape != risk_scores.shape:
+            raise ValueError(f"risk_scores has shape {risk_scores.shape} but {name} has shape {arr.shape}")
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        gap, rest, e = _cox_risk_sets(risk_scores, times)
+    value = (events * (gap + np.log1p(rest))).sum(axis=-1)
+
+    def grad():
+        # p_ij = e_ij / (1 + rest_i); on the diagonal p_ii − 1 = −Σ_{j≠i} p_ij, without the
+        # cancellation of 1 − p_ii where subject i dominates its own risk set
+        q = e / (1.0 + rest)[..., None]
+        diagonal = np.arange(q.shape[-1])
+        q[..., diagonal, diagonal] = 0.0  # summed apart: p.sum() − p_ii would cancel too
+        q[..., diagonal, diagonal] = -q.sum(axis=-1)
+        return (events[..., None] * q).sum(axis=-2)
+
+    return Result(value, grad)

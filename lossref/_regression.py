@@ -1,21 +1,28 @@
 """Regression losses: a real-valued prediction against a real-valued target."""
 
+import math
+import numbers
+
 import numpy as np
 
-from ._checks import in_open_unit_interval, non_negative, positive
+from ._checks import as_float_array, flag, in_open_unit_interval, non_negative, positive
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
-from ._domains import REAL
-from ._math import blocks, scratch
+from ._domains import REAL, Domain
+from ._math import blocks, scratch, two_sum
 from ._reductions import root_mean
 
 __all__ = [
+    "barron",
     "cauchy",
     "charbonnier",
+    "epsilon_insensitive",
+    "expectile",
     "huber",
     "log_cosh",
     "mae",
     "mape",
     "mse",
+    "msle",
     "quantile",
     "rmse",
     "smape",
@@ -992,3 +999,477 @@ def smape(y_pred, y_true, *, eps=_EPS64):
         return np.where(floor, 2.0 * np.sign(r) / eps, slope)
 
     return Result(value, backward)
+
+
+# --- losses added for issue 19 -------------------------------------------------------------
+
+
+def _above_minus_one(value, name):
+    arr = as_float_array(value, name)
+    bad = arr <= -1
+    if bad.any():
+        raise ValueError(f"{name} must be > -1 (log(1 + x) is taken); got {float(arr[bad].flat[0])!r}")
+    return arr
+
+
+_ABOVE_MINUS_ONE = Domain(
+    "x > −1 (usually x ≥ 0: counts, prices, durations)",
+    _above_minus_one,
+    lambda rng, shape: rng.uniform(-0.5, 4.0, size=shape),
+    invalid=((-1.0, ValueError, "must be > -1"), (-3.0, ValueError, "must be > -1")),
+    stress=(-1 + 2**-52, -0.5, 0.0, 1e-300, 1e-12, 0.3, 1.0, 1 + 2**-30, 3.0, 1e6, 1e300),
+    # log(1 + x) bends on the length 1 + x: never step across −1; a power of two, so that
+    # x ± kh are exact next to −1, where 1 + x is a few hundred ulps
+    fd_step=lambda x: 2.0 ** np.floor(np.log2(1e-3 * min(1.0, float((1.0 + x).min())))),
+)
+
+
+def _log1p_difference(y_pred, y_true):
+    """log(1 + ŷ) − log(1 + y), accurate to a few ulps of the result.
+
+    Where 1 + ŷ and 1 + y are within a factor of 2, log1p((ŷ − y)/(1 + y)) keeps every digit
+    that the difference of two logs would cancel; elsewhere the ratio's log is accurate, unless
+    the ratio over- or underflows, where the two logs are far apart and their difference is.
+    """
+    a = 1.0 + y_true
+    u = y_pred - y_true
+    near = np.abs(u) <= 0.5 * a
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        close = np.log1p(np.where(near, u, 0.0) / a)
+        ratio = (1.0 + y_pred) / a
+    normal = (ratio > np.finfo(np.float64).tiny) & np.isfinite(ratio)
+    far = np.where(normal, np.log(np.where(normal, ratio, 1.0)), np.log1p(y_pred) - np.log1p(y_true))
+    return np.where(near, close, far)
+
+
+@elementwise_loss(
+    family="regression",
+    aliases=("mean squared logarithmic error", "MSLE", "RMSLE"),
+    formula=r"\ell(\hat y, y) = \big(\log(1 + \hat y) - \log(1 + y)\big)^2",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{2\,\big(\log(1 + \hat y) - \log(1 + y)\big)}{1 + \hat y}",  # noqa: E501
+    domain={"y_pred": _ABOVE_MINUS_ONE, "y_true": _ABOVE_MINUS_ONE},
+    use_case="Non-negative targets spread over orders of magnitude (sales, prices, counts): penalises the "
+    "ratio (1 + ŷ)/(1 + y), not the difference.",
+    properties=("non_negative", "zero_iff_equal", "symmetric", "smooth"),
+    equivalents={
+        "Keras": "keras.losses.MeanSquaredLogarithmicError()(y_true, y_pred) (clamps both at 1e-7 first: "
+        "equal for ŷ, y ≥ 1e-7)",
+        "scikit-learn": "sklearn.metrics.mean_squared_log_error(y_true, y_pred) (raises for values ≤ −1)",
+    },
+    references=(
+        "Hyndman & Koehler, Another look at measures of forecast accuracy, International Journal of "
+        "Forecasting (2006)",
+        "Tofallis, A better measure of relative prediction accuracy for model selection and model "
+        "estimation, Journal of the Operational Research Society (2015)",
+    ),
+    differences=(
+        Difference(
+            "keras-msle-clamps-at-epsilon",
+            "Keras",
+            "Keras replaces every ŷ and y below 1e-7 (`keras.backend.epsilon()`) by 1e-7 before "
+            "taking log(1 + ·): for values in (−1, 1e-7) its loss is that of 1e-7, and its gradient "
+            "with respect to ŷ there is 0. `lossref` takes log(1 + x) for every x > −1, as "
+            "scikit-learn does.",
+        ),
+    ),
+    plot=Plot(
+        curve=_prediction_curve((0.0, 1.0, 3.0), x_range=(-0.5, 8.0)),
+    ),
+    checks=Checks(
+        # log1p is not a polynomial: where ℓ and its gradient are ~0 (ŷ ≈ y), the stencil's
+        # truncation error h⁴ℓ⁽⁵⁾ would exceed the gradient itself with the default step 1e-3
+        fd_step=lambda: 2.0**-20,
+        # one row per scale of 1 + ŷ: the tests' finite-difference step follows the smallest
+        extremes=(
+            Extreme(([-1 + 2**-40, -1 + 2**-40, -1 + 2**-40], [1e300, 0.5, -1 + 2**-52])),
+            Extreme(([1e300, 1e-300, 3.0 + 1e-12, 1e6, -0.5], [-1 + 2**-52, 0.0, 3.0, 1e6 + 1.0, 1e-300])),
+        ),
+    ),
+)
+def msle(y_pred, y_true):
+    """Mean squared logarithmic error: the squared difference of log(1 + ŷ) and log(1 + y).
+
+    A squared error on the scale log(1 + x), so it scores the ratio (1 + ŷ)/(1 + y): missing
+    100 by 10 costs as much as missing 1000 by 100 (almost). Defined for ŷ, y > −1.
+
+    Args:
+        y_pred: Predictions ŷ > −1, any shape.
+        y_true: Targets y > −1, the same shape as ``y_pred``.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``. Its square root is RMSLE.
+
+    Examples:
+        >>> import math
+        >>> from lossref import msle
+        >>> msle([math.e - 1], [0.0])            # (log e − log 1)² = 1
+        1.0
+        >>> msle.grad([math.e - 1], [0.0])       # 2 · 1 / e
+        array([0.73575888])
+    """
+    d = _log1p_difference(y_pred, y_true)
+    return Result(d * d, lambda: 2.0 * d / (1.0 + y_pred))
+
+
+def _excess(y_pred, y_true, epsilon):
+    """(|ŷ − y| − ε, sign(ŷ − y)) with the excess accurate where |ŷ − y| ≈ ε.
+
+    ŷ − y is rounded, and subtracting ε would magnify that rounding (at |r| = ε + 1e-12 the
+    excess has only 5 correct digits); adding the rounding error of ŷ − y back (Knuth's
+    two-sum) after the exact subtraction |r| − ε (Sterbenz) keeps every digit.
+    """
+    r, r_err = two_sum(y_pred, -y_true)
+    s = np.sign(r)
+    with np.errstate(invalid="ignore"):  # r = ±inf where ŷ − y overflows: its error is NaN, unused
+        u = (np.abs(r) - epsilon) + np.where(np.isfinite(r), s * r_err, 0.0)
+    return u, s
+
+
+def _epsilon_curve():
+    return Curve(
+        x_label="residual r = ŷ − y",
+        x_range=(-2.0, 2.0),
+        args=lambda x: (x, np.zeros_like(x)),
+        series=(
+            Series("ε = 0.5", {}, {"epsilon": 0.5}),
+            Series("ε = 0.5, squared", {}, {"epsilon": 0.5, "squared": True}),
+            Series("ε = 0 (MAE)", {}, {"epsilon": 0.0}),
+        ),
+    )
+
+
+@elementwise_loss(
+    family="regression",
+    aliases=("ε-insensitive loss", "SVR loss", "squared epsilon-insensitive"),
+    formula=(
+        r"\ell_\epsilon(\hat y, y) = \max\big(0,\ |\hat y - y| - \epsilon\big)",
+        r"\text{squared: } \ell_\epsilon(\hat y, y) = \max\big(0,\ |\hat y - y| - \epsilon\big)^2",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial \hat y} = \operatorname{sign}(\hat y - y)\, \mathbb{1}\big[|\hat y - y| > \epsilon\big]",  # noqa: E501
+        r"\text{squared: } \frac{\partial \ell}{\partial \hat y} = 2 \operatorname{sign}(\hat y - y) \max\big(0,\ |\hat y - y| - \epsilon\big)",  # noqa: E501
+    ),
+    domain=_REAL_PAIR,
+    use_case="Support vector regression: residuals inside a tube of half-width ε cost nothing, so the fit "
+    "depends only on the points outside it.",
+    properties=("non_negative", "convex", "symmetric"),
+    equivalents={
+        "scikit-learn": "SGDRegressor(loss='epsilon_insensitive', epsilon=ε) and "
+        "loss='squared_epsilon_insensitive' "
+        "(their per-sample losses); SVR(epsilon=ε) and LinearSVR(loss='epsilon_insensitive' / "
+        "'squared_epsilon_insensitive')",
+    },
+    references=(
+        "Vapnik, The Nature of Statistical Learning Theory (1995), §6",
+        "Smola & Schölkopf, A tutorial on support vector regression, Statistics and Computing (2004)",
+    ),
+    plot=Plot(curve=_epsilon_curve(), explore={"epsilon": (0.0, 1.0)}),
+    checks=Checks(
+        variants=({"squared": True}, {"epsilon": 0.0}, {"epsilon": 0.5, "squared": True}),
+        # kinks at r = 0 (for ε = 0) and |r| = ε (the slope jumps; squared: the curvature jumps)
+        kink_distance=lambda y_pred, y_true, epsilon=0.1, squared=False: np.minimum(
+            np.abs(y_pred - y_true), np.abs(np.abs(y_pred - y_true) - epsilon)
+        ),
+        extremes=(
+            Extreme(([1e8, -1e8, 0.1 + 1e-12, 1e300, 1e-300], [0.0, 0.0, 0.0, -1e300, 0.0])),
+            Extreme(([3e153, -3.0, 2.5 + 1e-12], [0.0, 0.0, 0.0]), {"epsilon": 2.5, "squared": True}),
+        ),
+        invalid=(
+            Invalid({"epsilon": -0.1}, ValueError, "epsilon must be >= 0, got -0.1"),
+            Invalid({"epsilon": "0.1"}, TypeError, "epsilon must be a real number, got str"),
+            Invalid({"epsilon": np.inf}, ValueError, "epsilon must be finite"),
+        ),
+    ),
+)
+def epsilon_insensitive(y_pred, y_true, *, epsilon=0.1, squared=False):
+    """ε-insensitive loss (Vapnik): zero inside a tube of half-width ε, linear (or squared) outside.
+
+    At |ŷ − y| = ε the gradient is 0, the library's convention at the kink of max(0, ·).
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        epsilon: Half-width ε of the tube, in target units; >= 0. 0.1 by default, as
+            scikit-learn's SGDRegressor and SVR. ε = 0 gives the absolute error (squared: MSE).
+        squared: Square the excess: scikit-learn's ``squared_epsilon_insensitive``.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import epsilon_insensitive
+        >>> epsilon_insensitive([0.3, 2.0], [0.0, 0.0], epsilon=0.5)                # 0, then 2 − 0.5
+        0.75
+        >>> epsilon_insensitive([2.0], [0.0], epsilon=0.5, squared=True)            # (2 − 0.5)²
+        2.25
+        >>> epsilon_insensitive.grad([0.3, -2.0], [0.0, 0.0], epsilon=0.5, reduction="sum")
+        array([ 0., -1.])
+    """
+    non_negative(epsilon=epsilon)
+    flag(squared=squared)
+    u, s = _excess(y_pred, y_true, float(epsilon))
+    outside = u > 0
+    excess = np.where(outside, u, 0.0)
+    if squared:
+        return Result(excess * excess, lambda: 2.0 * s * excess)
+    return Result(excess, lambda: np.where(outside, s, 0.0))
+
+
+@elementwise_loss(
+    family="regression",
+    aliases=("asymmetric least squares", "expectile regression"),
+    formula=(
+        r"\ell_\tau(\hat y, y) = \big|\tau - \mathbb{1}[u < 0]\big|\, u^2, \quad u = y - \hat y",
+        r"\text{i.e. } \tau u^2 \text{ for an under-prediction } (u \ge 0), \ (1 - \tau) u^2 \text{ for an over-prediction}",  # noqa: E501
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = -2\,\big|\tau - \mathbb{1}[u < 0]\big|\, u",
+    domain=_REAL_PAIR,
+    use_case="Expectile regression: the asymmetric cousin of MSE, whose minimiser is the τ-expectile (τ = "
+    "0.5: the mean); tail risk and heteroscedasticity.",
+    properties=("non_negative", "convex", "zero_iff_equal", "smooth"),
+    equivalents={
+        "XGBoost": "objective='reg:expectileerror', expectile_alpha=τ: its `expectile` metric is the "
+        "(weighted) mean "
+        "of this loss; the objective's gradient w·(ŷ − y) is that of ℓ/2 (dmlc/xgboost commit 379b29f0, "
+        "src/metric/elementwise_metric.cu and src/objective/expectile_obj.cu)",
+    },
+    references=(
+        "Newey & Powell, Asymmetric Least Squares Estimation and Testing, Econometrica (1987)",
+        "Aigner, Amemiya & Poirier, On the estimation of production frontiers, International Economic "
+        "Review (1976)",
+    ),
+    plot=Plot(
+        curve=_residual_curve("tau", (0.1, 0.5, 0.9), "τ"),
+        explore={"tau": (0.05, 0.95)},
+    ),
+    checks=Checks(
+        variants=({"tau": 0.1}, {"tau": 0.9}),
+        # the curvature jumps from 2τ to 2(1 − τ) at u = 0, which spoils high-order differences
+        kink_distance=lambda y_pred, y_true, tau=0.5: np.abs(y_pred - y_true),
+        extremes=(
+            Extreme(([1e150, -1e150, 1e-300, -1e-300, 3.0], [0.0, 0.0, 0.0, 0.0, -3.0]), {"tau": 0.01}),
+            Extreme(([1e8, -1e8], [-1e8, 1e8]), {"tau": 0.99}),
+        ),
+        invalid=(
+            Invalid({"tau": 0.0}, ValueError, "tau must be in (0, 1), got 0.0"),
+            Invalid({"tau": 1.0}, ValueError, "tau must be in (0, 1)"),
+            Invalid({"tau": "0.5"}, TypeError, "tau must be a real number, got str"),
+        ),
+    ),
+)
+def expectile(y_pred, y_true, *, tau=0.5):
+    """Expectile (asymmetric squared) loss: squared error weighted τ below the target, 1 − τ above.
+
+    Under-predictions (ŷ < y) cost τ u², over-predictions (1 − τ) u², with u = y − ŷ. The
+    minimiser over constants is the τ-expectile: the mean at τ = 0.5, where the loss is half
+    the squared error. It is to MSE what the pinball loss is to MAE.
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        tau: The expectile level τ, in (0, 1); the weight of under-predictions. XGBoost
+            calls it ``expectile_alpha``.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import expectile
+        >>> expectile([0.0, 0.0], [2.0, -2.0], tau=0.9, reduction="none")   # 0.9 · 4, then 0.1 · 4
+        array([3.6, 0.4])
+        >>> expectile.grad([0.0, 0.0], [2.0, -2.0], tau=0.9, reduction="sum")  # −2·0.9·2, −2·0.1·(−2)
+        array([-3.6,  0.4])
+    """
+    in_open_unit_interval(tau=tau)
+    u = y_true - y_pred
+    weight = np.where(u < 0, 1.0 - tau, tau)
+    return Result(weight * (u * u), lambda: -2.0 * weight * u)
+
+
+def _barron_alpha(alpha):
+    """α as a float: any real number, or ±∞ (the limits of the family); NaN is refused."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__}")
+    a = float(alpha)
+    if np.isnan(a):
+        raise ValueError(f"alpha must be a real number or ±inf, got {alpha}")
+    return a
+
+
+def _scaled_square(r, c, b):
+    """(t, L) with t = (r/c)²/b and L = log(1 + t), also where t or r/c overflows.
+
+    Where t would exceed 1e300, t is inf and L = 2 log(|r|/(c√b)) (1 next to t is below its
+    last digit); everywhere else L = log1p(t).
+    """
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        q = r / c
+        s = np.abs(q) / math.sqrt(b)
+        finite = s <= 1e150
+        log_s = np.log(np.where(finite, 1.0, np.abs(r))) - math.log(c) - 0.5 * math.log(b)
+        # (q·q)/b rounds twice where s·s rounds four times (√b, the division, the square): half
+        # the error, which exp(αL/2) multiplies by |αL/2| (450 in Welsch-like tails)
+        direct = (q * q) / b
+        normal = np.isfinite(direct) & (direct >= np.finfo(np.float64).tiny)
+        t = np.where(finite, np.where(normal, direct, s * s), np.inf)
+        return t, np.where(finite, np.log1p(np.where(finite, t, 0.0)), 2.0 * log_s)
+
+
+def _power_1p(t, L, k):
+    """(1 + t)^k, the more accurate of two forms: power(1 + t, k) has relative error |k|·ε,
+    exp(k L) has |k L|·ε; so the power where L > 1 (and t is finite), exp(k L) elsewhere.
+    """
+    use_power = np.isfinite(t) & (L > 1.0)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.where(
+            use_power, np.power(1.0 + np.where(use_power, t, 0.0), k), np.exp(k * np.where(use_power, 0.0, L))
+        )
+
+
+def _barron_curve():
+    return Curve(
+        x_label="residual r = ŷ − y (scale c = 1)",
+        x_range=(-6.0, 6.0),
+        args=lambda x: (x, np.zeros_like(x)),
+        series=(
+            Series("α = 2 (L2)", {}, {"alpha": 2.0}),
+            Series("α = 1 (Charbonnier)", {}, {"alpha": 1.0}),
+            Series("α = 0 (Cauchy)", {}, {"alpha": 0.0}),
+            Series("α = −2 (Geman–McClure)", {}, {"alpha": -2.0}),
+            Series("α = −∞ (Welsch)", {}, {"alpha": -np.inf}),
+        ),
+        y_limits=(0.0, 6.0),
+    )
+
+
+_BARRON = "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)"
+
+
+@elementwise_loss(
+    family="regression",
+    aliases=("general robust loss", "adaptive robust loss"),
+    formula=(
+        r"\rho(r, \alpha, c) = \frac{|\alpha - 2|}{\alpha}\left[\left(\frac{(r/c)^2}{|\alpha - 2|} + 1\right)^{\alpha/2} - 1\right], \quad r = \hat y - y",  # noqa: E501
+        r"\alpha = 2: \tfrac12 (r/c)^2, \quad \alpha = 0: \log\big(\tfrac12 (r/c)^2 + 1\big), \quad \alpha = \mp\infty: \pm\big(1 - e^{\mp\frac12 (r/c)^2}\big)",  # noqa: E501
+    ),
+    gradient=r"\frac{\partial \rho}{\partial \hat y} = \frac{r}{c^2}\left(\frac{(r/c)^2}{|\alpha - 2|} + 1\right)^{\alpha/2 - 1} \quad \big(\alpha = \mp\infty: \tfrac{r}{c^2} e^{\mp\frac12 (r/c)^2}\big)",  # noqa: E501
+    domain=_REAL_PAIR,
+    use_case="One robust loss with a shape dial α: L2 (α = 2), Charbonnier (1), Cauchy (0), Geman–McClure "
+    "(−2), Welsch (−∞); α can be tuned or learned.",
+    properties=("non_negative", "zero_iff_equal", "symmetric", "smooth"),
+    equivalents={
+        "Barron's robust_loss_pytorch": "robust_loss_pytorch.general.lossfun(r, alpha, scale) "
+        "(jonbarron/robust_loss_pytorch "
+        "commit 9831f1d, robust_loss_pytorch/general.py: the same limits at α = ±∞, 0, 2; within float32 "
+        "ε ≈ 1.2e-7 of "
+        "0 and 2 it clamps |α| and |α − 2| to ε, and its pow(·) − 1 cancels for |r| ≪ c)",
+    },
+    references=(
+        _BARRON,
+        "Black & Rangarajan, On the unification of line processes, outlier rejection, and robust "
+        "statistics, IJCV (1996)",
+    ),
+    required={"alpha": 1.0},
+    plot=Plot(curve=_barron_curve(), explore={"alpha": (-6.0, 3.0)}),
+    checks=Checks(
+        variants=(
+            {"alpha": 2.0},
+            {"alpha": 0.0},
+            {"alpha": -2.0},
+            {"alpha": -np.inf},
+            {"alpha": 4.0},
+            {"alpha": 2.0 - 1e-9},
+            {"alpha": 1e-9},
+            {"alpha": -1e9},
+            {"alpha": 1.0, "scale": 0.1},
+        ),
+        extremes=(
+            Extreme(([1e300, -1e300, 1e-300, 1e8, -3.0], [0.0] * 5), {"alpha": 1.0}),
+            Extreme(([1e300, -1e150, 1e-300, 1e8, 2.0], [0.0] * 5), {"alpha": 0.0}),
+            Extreme(([1e300, -1e8, 1e-300, 40.0, 0.5], [0.0] * 5), {"alpha": -np.inf}),
+            Extreme(([1e300, -1e8, 1e-300, 1e4, 0.5], [0.0] * 5), {"alpha": -1e12}),
+            Extreme(([1e150, -1e8, 1e-300, 3.0], [0.0] * 4), {"alpha": 2.0}),
+            Extreme(([1e150, -1e8, 1e-300, 3.0], [0.0] * 4), {"alpha": 2.0 - 1e-12}),
+            Extreme(([1e150, -1e8, 1e-300, 3.0], [0.0] * 4), {"alpha": 2.0 + 1e-12}),
+            Extreme(([1e300, -1e8, 1e-300, 3.0], [0.0] * 4), {"alpha": 1e-12}),
+            Extreme(([1e50, -1e8, 1e-300, 3.0], [0.0] * 4), {"alpha": 6.0}),
+            Extreme(([30.0, -3.0, 1e-300, 0.5], [0.0] * 4), {"alpha": np.inf}),
+            Extreme(([1e200, -1e8, 1e-2, 3.0], [0.0] * 4), {"alpha": 1.0, "scale": 1e-100}),
+        ),
+        invalid=(
+            Invalid({"alpha": np.nan}, ValueError, "alpha must be a real number or ±inf, got nan"),
+            Invalid({"alpha": "1"}, TypeError, "alpha must be a real number, got str"),
+            Invalid({"scale": 0.0}, ValueError, "scale must be > 0, got 0.0"),
+            Invalid({"scale": np.inf}, ValueError, "scale must be finite"),
+        ),
+    ),
+)
+def barron(y_pred, y_true, *, alpha, scale=1.0):
+    """Barron's general robust loss: its shape α spans L2, Charbonnier, Cauchy, Geman–McClure, Welsch.
+
+    ρ = (|α − 2|/α)(((r/c)²/|α − 2| + 1)^{α/2} − 1), with its limits at α = 2 (½(r/c)²),
+    α = 0 (log(½(r/c)² + 1)) and α = ±∞ (±(1 − exp(∓½(r/c)²))) computed exactly. Near those
+    values the form expm1((α/2) log1p((r/c)²/|α − 2|)) keeps full accuracy. Every member is
+    ≈ ½(r/c)² for |r| ≪ c; smaller α bends the tails further down: α ≤ 1 bounds the
+    gradient, α ≤ 0 makes the loss grow at most logarithmically, α < 0 bounds it.
+
+    Args:
+        y_pred: Predictions ŷ, any shape.
+        y_true: Targets y, the same shape as ``y_pred``.
+        alpha: The shape α: any real number, or ``±np.inf``. 2 is L2, 1 Charbonnier
+            (pseudo-Huber), 0 Cauchy, −2 Geman–McClure, −∞ Welsch (+∞: exp(½(r/c)²) − 1).
+            No default: the choice is the point of the loss.
+        scale: The scale c > 0, in target units: the width of the quadratic bowl at r = 0.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import barron
+        >>> barron([2.0], [0.0], alpha=-2.0)       # 2 · 4 / (4 + 4): Geman–McClure
+        1.0
+        >>> barron([2.0], [0.0], alpha=2.0, scale=2.0)   # ½ (2/2)²
+        0.5
+        >>> barron.grad([2.0], [0.0], alpha=-2.0)  # (r/c²)(r²/4 + 1)^{−2} = 2 / 4
+        array([0.5])
+    """
+    a = _barron_alpha(alpha)
+    positive(scale=scale)
+    c = float(scale)
+    r = y_pred - y_true
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        q = r / c
+        if a == 2.0:
+            return Result((0.5 * q) * q, lambda: q / c)
+        if a == -np.inf:
+            half = (0.5 * q) * q
+            return Result(-np.expm1(-half), lambda: (q / c) * np.exp(-half))
+        if a == np.inf:
+            half = (0.5 * q) * q
+            return Result(np.expm1(half), lambda: (q / c) * np.exp(half))
+        b = abs(a - 2.0)
+        t, L = _scaled_square(r, c, b)
+    if a == 0.0:
+        # b = 2: ρ = log1p(½(r/c)²), ρ' = (r/c²) / (1 + ½(r/c)²)
+        return Result(L, lambda: _barron_slope(r, q, c, t, L, -1.0))
+    w = 0.5 * a * L
+    with np.errstate(over="ignore", invalid="ignore"):
+        # (b/α)·((1 + t)^{α/2} − 1): expm1(w) where |w| < ½ (it would cancel), the power
+        # otherwise; where that overflows but the product may not (α ≈ 2, b/α small), −b/α is
+        # below the last digit and exp(log(b/α) + w) is the value
+        small = np.abs(w) < 0.5
+        excess = np.where(small, np.expm1(np.where(small, w, 0.0)), _power_1p(t, L, 0.5 * a) - 1.0)
+        value = (b / a) * excess
+        overflow = ~np.isfinite(value)
+        if a > 0 and overflow.any():
+            value = np.where(overflow, np.exp(math.log(b / a) + np.where(overflow, w, 0.0)), value)
+    return Result(value, lambda: _barron_slope(r, q, c, t, L, 0.5 * a - 1.0))
+
+
+def _barron_slope(r, q, c, t, L, k):
+    """(r/c²)·(1 + t)^k, from logarithms where r/c² or the power leaves the float64 range."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        direct = (q / c) * _power_1p(t, L, k)
+        ok = np.isfinite(direct) & ((direct != 0) | (r == 0))
+        logs = np.log(np.where(ok, 1.0, np.abs(r))) - 2.0 * math.log(c) + k * np.where(ok, 0.0, L)
+        return np.where(ok, direct, np.sign(r) * np.exp(logs))

@@ -8,13 +8,28 @@ import sklearn
 from scipy.special import expit
 from sklearn import metrics
 from sklearn._loss.loss import ExponentialLoss, HalfPoissonLoss
-from sklearn.linear_model._sgd_fast import ModifiedHuber, SquaredHinge
+from sklearn.decomposition._nmf import _beta_divergence
+from sklearn.linear_model._sgd_fast import (
+    EpsilonInsensitive,
+    ModifiedHuber,
+    SquaredEpsilonInsensitive,
+    SquaredHinge,
+)
 
 VERSION = sklearn.__version__
 
 
 def sgd_loss(loss, p, t, w):
     return np.average([loss.py_loss(f, y) for f, y in zip(p, t, strict=True)], weights=w)
+
+
+def nmf_kl(p, t, w):
+    """NMF's β = 1 divergence of X = t from WH = p, one entry at a time, averaged with weights w."""
+    one = np.eye(1)
+    return np.average(
+        [_beta_divergence(np.array([[b]]), np.array([[a]]), one, 1) for a, b in zip(p, t, strict=True)],
+        weights=w,
+    )
 
 
 def soft_target_log_loss(p, q, w):
@@ -34,10 +49,13 @@ SCOPE = {
     "metrics": metrics,
     "np": np,
     "expit": expit,
+    "EpsilonInsensitive": EpsilonInsensitive,
     "ExponentialLoss": ExponentialLoss,
     "HalfPoissonLoss": HalfPoissonLoss,
     "ModifiedHuber": ModifiedHuber,
+    "SquaredEpsilonInsensitive": SquaredEpsilonInsensitive,
     "SquaredHinge": SquaredHinge,
+    "nmf_kl": nmf_kl,
     "sgd_loss": sgd_loss,
     "soft_target_log_loss": soft_target_log_loss,
     "softmax": softmax,

@@ -71,6 +71,9 @@ def _inputs():
         "views_u": rng.normal(size=(4, 3)),
         "views_v": rng.normal(size=(4, 3)),
         "w": rng.uniform(0.1, 3.0, size=n),
+        # issue 19 (fixed values: drawing them would shift every later draw)
+        "msle_edge_pred": np.array([[-0.5], [0.0], [1e-9], [2.0]]),
+        "msle_edge_true": np.array([[1.0], [1.0], [-0.9], [2.0]]),
     }
 
 
@@ -523,6 +526,30 @@ CASES = [
         "keras.regularizers.L1L2(l1=0.01, l2=0.03)(theta)",
         "lossref.elastic_net_penalty(theta, strength=0.07, l1_ratio=1 / 7)",
         "theta",
+    ),
+    # issue 19: regression and probabilistic additions
+    _case(
+        "msle",
+        K,
+        "keras.losses.MeanSquaredLogarithmicError()(rate, positive)",
+        "lossref.msle(positive, rate)",
+        "positive",
+    ),
+    # Keras clamps ŷ and y at 1e-7 before log(1 + ·); lossref takes every value > −1
+    _case(
+        "msle",
+        K,
+        "keras.losses.MeanSquaredLogarithmicError(reduction=None)(msle_edge_true, msle_edge_pred)",
+        None,
+        kind="clamps-at-epsilon",
+    ),
+    # optax takes log-predictions and sums over the last axis (5 rows of 3)
+    _case(
+        "generalized_kl",
+        OX,
+        "jnp.mean(optax.losses.generalized_kl_divergence(jnp.log(rate), counts))",
+        "lossref.generalized_kl(rate, counts, reduction='sum') / 5",
+        "rate",
     ),
 ]
 

@@ -75,6 +75,21 @@ CASES = [
         {"smooth": 0.0},
         "1 - metrics.jaccard_score(targets, probs, average='samples', sample_weight=w)",
     ),
+    # issue 19: scikit-learn 1.9.1 accepts values in (−1, 0), as lossref (older releases raised)
+    ("msle", {}, "metrics.mean_squared_log_error(y_true, y_pred, sample_weight=w)"),
+    # the per-sample losses of SGDRegressor(loss="epsilon_insensitive" / "squared_epsilon_insensitive")
+    (
+        "epsilon_insensitive",
+        {"epsilon": 0.3},
+        "sgd_loss(EpsilonInsensitive(0.3), y_pred, y_true, w)",
+    ),
+    (
+        "epsilon_insensitive",
+        {"epsilon": 0.3, "squared": True},
+        "sgd_loss(SquaredEpsilonInsensitive(0.3), y_pred, y_true, w)",
+    ),
+    # NMF(beta_loss="kullback-leibler")'s objective on X ≈ WH, with W = ŷ (one column) and H = 1
+    ("generalized_kl", {}, "nmf_kl(y_pred, y_true, w)"),
 ]
 
 

@@ -1035,3 +1035,19 @@ def test_optax_triplet_no_abs():
     assert odd != pytest.approx(triplet_margin(a, p, n, p=1, eps=0.0), rel=1e-2)
     _, even, _ = framework_case("triplet_margin-optax-equivalent")  # norm_degree=2: the Euclidean distance
     assert even == pytest.approx(triplet_margin(a, p, n, eps=0.0), rel=1e-12)
+
+
+# --- issue 19: regression and probabilistic additions ----------------------------------------
+
+
+def test_keras_msle_clamps_at_epsilon():
+    x, keras, _ = framework_case("msle-keras-clamps-at-epsilon")  # Keras 3.15.1, reduction=None
+    pred, true = x["msle_edge_pred"][:, 0], x["msle_edge_true"][:, 0]
+    ours = lossref.msle(pred, true, reduction="none")
+    # by hand: (log 0.5 − log 2)² = (2 log 2)², and (log(1 + 1e-9) − log 0.1)² ≈ (log 10)²
+    assert ours[0] == pytest.approx((2 * math.log(2)) ** 2, rel=1e-15)
+    assert ours[2] == pytest.approx((1e-9 + math.log(10)) ** 2, rel=1e-12)
+    clamped = lossref.msle(np.maximum(pred, 1e-7), np.maximum(true, 1e-7), reduction="none")
+    np.testing.assert_allclose(keras, clamped, rtol=1e-6)  # Keras is lossref on clamped inputs
+    assert keras[2] == 0.0 and keras[0] == pytest.approx(math.log(2) ** 2, rel=1e-6)
+    assert ours[3] == keras[3] == 0.0  # above 1e-7 the two agree

@@ -896,3 +896,195 @@ def test_tukey_biweight_with_c_whose_square_overflows():
     grad = lossref.tukey_biweight.grad([4e154, 1.0], [0.0, 0.0], c=c, reduction="sum")
     assert values[0] == pytest.approx(1.5e308, rel=1e-15) and values[1] == 0.5
     assert grad.tolist() == [0.0, 1.0]
+
+
+# --- issue 19: regression and probabilistic additions ----------------------------------------
+
+
+def test_msle_by_hand():
+    # ŷ = 3, y = 1: (log 4 − log 2)² = (log 2)²; ŷ = y = 9: 0; ŷ = 0, y = e² − 1: (0 − 2)² = 4
+    values = lossref.msle([3.0, 9.0, 0.0], [1.0, 9.0, math.e**2 - 1], reduction="none")
+    np.testing.assert_allclose(values, [math.log(2) ** 2, 0.0, 4.0], rtol=1e-15)
+    # ∂/∂ŷ = 2 (log 4 − log 2) / 4 = log(2) / 2; at ŷ = 0: 2 · (−2) / 1 = −4
+    grad = lossref.msle.grad([3.0, 0.0], [1.0, math.e**2 - 1], reduction="sum")
+    np.testing.assert_allclose(grad, [math.log(2) / 2, -4.0], rtol=1e-15)
+
+
+def test_msle_keeps_digits_where_log1p_difference_cancels():
+    # ŷ = 1e6 + 1, y = 1e6: log1p(ŷ) − log1p(y) loses ~12 digits; the exact d is log1p(1/(1e6 + 1))
+    with mp.workdps(50):
+        exact = float(mp.log1p(mp.mpf(1) / (10**6 + 1)) ** 2)
+    naive = (math.log1p(1e6 + 1) - math.log1p(1e6)) ** 2
+    assert abs(naive / exact - 1) > 1e-12
+    assert lossref.msle([1e6 + 1], [1e6]) == pytest.approx(exact, rel=1e-15)
+
+
+def test_epsilon_insensitive_by_hand():
+    # ε = 0.5: r = 0.3 inside the tube → 0; r = −2 → 1.5; r = 0.5 on its edge → 0 (gradient 0)
+    args = ([0.3, -2.0, 0.5], [0.0, 0.0, 0.0])
+    assert lossref.epsilon_insensitive(*args, epsilon=0.5, reduction="none").tolist() == [0.0, 1.5, 0.0]
+    assert lossref.epsilon_insensitive.grad(*args, epsilon=0.5, reduction="sum").tolist() == [0.0, -1.0, 0.0]
+    # squared: 0, 1.5² = 2.25, 0; gradient 2 · (−1) · 1.5 = −3
+    assert lossref.epsilon_insensitive(*args, epsilon=0.5, squared=True, reduction="none").tolist() == [
+        0.0,
+        2.25,
+        0.0,
+    ]
+    assert lossref.epsilon_insensitive.grad(*args, epsilon=0.5, squared=True, reduction="sum").tolist() == [
+        0.0,
+        -3.0,
+        0.0,
+    ]
+
+
+def test_epsilon_insensitive_keeps_the_rounding_of_the_residual():
+    # ŷ = 0.3, y = −1e-17, ε = 0.3: fl(ŷ − y) = 0.3 drops the 1e-17, so the naive |r| − ε is 0;
+    # the exact excess of these float64 inputs is 1e-17 (to 16 digits)
+    y_pred, y_true, eps = 0.3, -1e-17, 0.3
+    with mp.workdps(50):
+        exact = float(mp.mpf(y_pred) - mp.mpf(y_true) - mp.mpf(eps))
+    assert abs(y_pred - y_true) - eps == 0.0 and exact == pytest.approx(1e-17, rel=1e-15)
+    assert lossref.epsilon_insensitive([y_pred], [y_true], epsilon=eps) == exact
+    assert lossref.epsilon_insensitive.grad([y_pred], [y_true], epsilon=eps).tolist() == [1.0]
+
+
+def test_expectile_by_hand():
+    # τ = 0.8, u = y − ŷ: u = 1 → 0.8 · 1; u = −2 → 0.2 · 4 = 0.8; u = 0 → 0
+    args = ([0.0, 2.0, 5.0], [1.0, 0.0, 5.0])
+    np.testing.assert_allclose(
+        lossref.expectile(*args, tau=0.8, reduction="none"), [0.8, 0.8, 0.0], rtol=1e-15
+    )
+    # −2 w u: −2 · 0.8 · 1 = −1.6; −2 · 0.2 · (−2) = 0.8; 0
+    np.testing.assert_allclose(
+        lossref.expectile.grad(*args, tau=0.8, reduction="sum"), [-1.6, 0.8, 0.0], rtol=1e-15
+    )
+    # τ = 0.5 is half the squared error
+    assert lossref.expectile([3.0], [1.0]) == 2.0
+
+
+def test_expectile_minimiser_is_the_expectile():
+    # y = (0, 0, 3), τ = 0.75: the constant c with 0.75 Σ_{y>c}(y − c) = 0.25 Σ_{y<c}(c − y):
+    # 0.75 (3 − c) = 0.25 · 2c → c = 2.25 / 1.25 = 1.8; the mean is 1
+    y = np.array([0.0, 0.0, 3.0])
+    assert abs(lossref.expectile.grad(np.full(3, 1.8), y, tau=0.75).sum()) < 1e-15
+    assert lossref.expectile.grad(np.full(3, 1.0), y, tau=0.75).sum() < 0  # below it: push up
+
+
+def test_barron_by_hand():
+    # r = 2, c = 1: α = 2 → ½·4 = 2; α = 1 → √5 − 1; α = 0 → log 3; α = −2 → 2·4/8 = 1;
+    # α = −∞ → 1 − e⁻²; α = 4 → (2/4)((4/2 + 1)² − 1) = 4
+    expected = {
+        2.0: 2.0,
+        1.0: math.sqrt(5) - 1,
+        0.0: math.log(3),
+        -2.0: 1.0,
+        -math.inf: -math.expm1(-2.0),
+        4.0: 4.0,
+    }
+    for alpha, value in expected.items():
+        assert lossref.barron([2.0], [0.0], alpha=alpha) == pytest.approx(value, rel=1e-15), alpha
+    # gradient (r/c²)(r²/(c²|α − 2|) + 1)^{α/2 − 1}: α = 1 → 2/√5; α = 0 → 2/3; α = −2 → 2/4
+    for alpha, slope in {1.0: 2 / math.sqrt(5), 0.0: 2 / 3, -2.0: 0.5, 2.0: 2.0}.items():
+        assert lossref.barron.grad([2.0], [0.0], alpha=alpha)[0] == pytest.approx(slope, rel=1e-15)
+    # scale: r = 2, c = 2 is r = 1, c = 1 at α = 0: log(1 + ½)
+    assert lossref.barron([2.0], [0.0], alpha=0.0, scale=2.0) == pytest.approx(math.log(1.5), rel=1e-15)
+
+
+def test_barron_is_continuous_at_its_special_values():
+    # near α = 2 and α = 0 the general formula is 0/0; lossref's value must approach the limit
+    # with the error of the first-order term in α, not the cancellation of the naive form
+    r = np.array([1e-8, 0.3, 3.0, 1e4])
+    z = np.zeros_like(r)
+    for special in (2.0, 0.0):
+        limit = lossref.barron(r, z, alpha=special, reduction="none")
+        for delta in (1e-6, 1e-10, 1e-14):
+            for alpha in (special - delta, special + delta):
+                near = lossref.barron(r, z, alpha=alpha, reduction="none")
+                # |∂ρ/∂α| ≲ (1 + log² of the residual) here, so |ρ(α) − ρ(special)| ≲ 100 δ ρ
+                np.testing.assert_allclose(near, limit, rtol=100 * delta + 1e-15)
+    # the general formula as written, pow(·) − 1, cancels for |r| ≪ c at any α: at α = 1,
+    # r = 1e-9 it gives 0 instead of √(1 + r²) − 1 ≈ r²/2 = 5e-19
+    naive = (1 / 1) * ((1e-18 / 1 + 1) ** 0.5 - 1)
+    assert naive == 0.0
+    assert lossref.barron([1e-9], [0.0], alpha=1.0) == pytest.approx(5e-19, rel=1e-15)
+
+
+def test_crps_gaussian_by_hand():
+    # z = 0: σ (2φ(0) − 1/√π) = σ (√2 − 1)/√π; ∂/∂μ = erf(0) = 0; ∂/∂σ² = (√2 − 1)/(√π · 2σ)
+    k = (math.sqrt(2) - 1) / math.sqrt(math.pi)
+    values = lossref.crps_gaussian([0.0, 5.0], [0.0, 5.0], [1.0, 4.0], reduction="none")
+    np.testing.assert_allclose(values, [k, 2 * k], rtol=1e-15)
+    np.testing.assert_allclose(
+        lossref.crps_gaussian.grad([0.0, 5.0], [0.0, 5.0], [1.0, 4.0], argnum="var", reduction="sum"),
+        [k / 2, k / 4],
+        rtol=1e-15,
+    )
+    # σ → 0: the CRPS of a point forecast is the absolute error; ∂/∂μ = sign(μ − y)
+    assert lossref.crps_gaussian([3.0], [1.0], [1e-300]) == pytest.approx(2.0, rel=1e-15)
+    assert lossref.crps_gaussian.grad(
+        [3.0, -3.0], [1.0, 1.0], [1e-300, 1e-300], reduction="sum"
+    ).tolist() == [
+        1.0,
+        -1.0,
+    ]
+
+
+def test_crps_gaussian_is_the_integral_of_the_squared_cdf_difference():
+    # the definition ∫ (F(x) − 1[y ≤ x])² dx by quadrature, not the closed form
+    mu, y, var = 0.3, 1.0, 0.25
+    with mp.workdps(30):
+        sigma = mp.sqrt(var)
+
+        def cdf(x):
+            return mp.ncdf((x - mu) / sigma)
+
+        integral = mp.quad(lambda x: cdf(x) ** 2, [-mp.inf, mu, y]) + mp.quad(
+            lambda x: (1 - cdf(x)) ** 2, [y, mp.inf]
+        )
+    assert lossref.crps_gaussian([mu], [y], [var]) == pytest.approx(float(integral), rel=1e-14)
+
+
+def test_generalized_kl_by_hand():
+    # y = 4, ŷ = 2: 4 log 2 − 4 + 2; y = 0, ŷ = 1: 0 − 0 + 1; y = ŷ = 2: 0
+    values = lossref.generalized_kl([2.0, 1.0, 2.0], [4.0, 0.0, 2.0], reduction="none")
+    np.testing.assert_allclose(values, [4 * math.log(2) - 2, 1.0, 0.0], rtol=1e-15)
+    # 1 − y/ŷ: 1 − 2 = −1, 1 − 0 = 1, 0
+    assert lossref.generalized_kl.grad([2.0, 1.0, 2.0], [4.0, 0.0, 2.0], reduction="sum").tolist() == [
+        -1.0,
+        1.0,
+        0.0,
+    ]
+
+
+def test_generalized_kl_keeps_digits_where_its_terms_cancel():
+    # ŷ = 1e6 + 1, y = 1e6: the three terms are ~1e7 and cancel to ~5e-7; exact from 50 digits
+    y_pred, y_true = 1e6 + 1.0, 1e6
+    with mp.workdps(50):
+        exact = float(mp.mpf(y_true) * mp.log(mp.mpf(y_true) / y_pred) - y_true + y_pred)
+    naive = y_true * math.log(y_true / y_pred) - y_true + y_pred
+    assert abs(naive / exact - 1) > 1e-6
+    assert lossref.generalized_kl([y_pred], [y_true]) == pytest.approx(exact, rel=1e-15)
+
+
+def test_cox_partial_likelihood_by_hand():
+    # η = (log 2, 0, 0), t = (1, 2, 2), δ = (1, 1, 0): R(1) = {1, 2, 3}, R(2) = {2, 3} (the tie at
+    # t = 2 stays at risk: Breslow). ℓ = log(2 + 1 + 1) − log 2 + log(1 + 1) − 0 = log 4
+    eta, t, d = [[math.log(2.0), 0.0, 0.0]], [[1.0, 2.0, 2.0]], [[1.0, 1.0, 0.0]]
+    assert lossref.cox_partial_likelihood(eta, t, d) == pytest.approx(math.log(4.0), rel=1e-15)
+    # ∂/∂η_k = Σ_{events i, k ∈ R(t_i)} e^{η_k}/Σ_R − δ_k: (2/4 − 1, 1/4 + 1/2 − 1, 1/4 + 1/2)
+    np.testing.assert_allclose(
+        lossref.cox_partial_likelihood.grad(eta, t, d, reduction="sum"), [[-0.5, -0.25, 0.75]], rtol=1e-15
+    )
+    # a row without events contributes 0; rows are averaged
+    assert lossref.cox_partial_likelihood(
+        eta + [[0.0, 0.0, 0.0]], t + t, d + [[0.0, 0.0, 0.0]]
+    ) == pytest.approx(math.log(4.0) / 2, rel=1e-15)
+
+
+def test_cox_partial_likelihood_gradient_where_one_subject_dominates_its_risk_set():
+    # η = (40, 0, 1), all events at t = 1, 2, 3: ∂ℓ/∂η₁ = p₁₁ − 1 = −(e⁰ + e¹)/(e⁴⁰ + e⁰ + e¹);
+    # 1 − p₁₁ rounds to 0 in float64, the sum of the others' shares does not
+    eta, t, d = [[40.0, 0.0, 1.0]], [[1.0, 2.0, 3.0]], [[1.0, 1.0, 1.0]]
+    exact = -(1 + math.e) / (math.exp(40.0) + 1 + math.e)
+    grad = lossref.cox_partial_likelihood.grad(eta, t, d, reduction="sum")
+    assert grad[0, 0] == pytest.approx(exact, rel=1e-14)

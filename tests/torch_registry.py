@@ -38,3 +38,36 @@ no_torch(
     "its hyperparameters are functions (the user's network), which golden vectors cannot hold",
     live_test="test_perceptual_matches_torch_autograd",
 )
+
+# issue 19: losses PyTorch has no function for
+no_torch(
+    "msle",
+    "no PyTorch function; Keras MeanSquaredLogarithmicError and scikit-learn mean_squared_log_error (golden and live) and mpmath check it",
+)
+no_torch(
+    "epsilon_insensitive",
+    "no PyTorch function; scikit-learn's SGD losses EpsilonInsensitive and SquaredEpsilonInsensitive (golden and live) and mpmath check it",
+)
+no_torch(
+    "expectile",
+    "no PyTorch function (nor Keras, optax or scikit-learn); mpmath and hand-computed values check it",
+)
+no_torch(
+    "barron",
+    "no PyTorch function (Barron's robust_loss_pytorch is a separate package); mpmath at every α variant, "
+    "and lossref's charbonnier and cauchy at α = 1 and 0, check it",
+)
+no_torch(
+    "crps_gaussian",
+    "no PyTorch function (nor Keras, optax or scikit-learn); mpmath (value and both gradients) and the "
+    "integral definition, by quadrature in tests/test_losses.py, check it",
+)
+no_torch(
+    "generalized_kl",
+    "no PyTorch function; optax generalized_kl_divergence (golden and live), scikit-learn's NMF "
+    "β = 1 divergence (golden and live) and mpmath check it",
+)
+no_torch(
+    "cox_partial_likelihood",
+    "no PyTorch function (nor Keras, optax or scikit-learn); mpmath and hand-computed risk sets check it",
+)
