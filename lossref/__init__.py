@@ -4,6 +4,7 @@ from ._angular import arcface, center, cosface
 from ._classification import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    brier_score,
     class_balanced,
     nll,
     sigmoid_focal,
@@ -58,6 +59,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "bradley_terry",
+    "brier_score",
     "catalog",
     "cauchy",
     "center",

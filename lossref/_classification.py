@@ -12,15 +12,25 @@ from ._checks import (
     real_scalar,
     rows_sum_to_one,
 )
-from ._core import Curve, Difference, class_axis_loss, elementwise_loss
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Plot,
+    class_axis_loss,
+    elementwise_loss,
+)
 from ._domains import (
     BINARY_TARGET,
     CLASS_LABEL,
+    DISTRIBUTION,
     LABELS_OR_DISTRIBUTION,
     LOG_PROBABILITY,
     LOGITS,
     PROBABILITY,
     REAL,
+    _sample_predicted_distribution,
 )
 from ._labels import (
     _INTEGER_LABELS,
@@ -928,3 +938,104 @@ def zero_one(scores, labels):
     _check_class_axis(scores, "scores")
     _, labels = _check_labels(labels, scores, "labels", None)
     return (np.argmax(scores, axis=-1) != labels).astype(np.float64), None
+
+
+# --- issue 19: proper scoring, noise-robust and long-tailed classification losses ----------
+
+# Brier targets: integer labels or distributions; the tests draw distributions whose entries
+# stay above e⁻⁴/C, so a target moved by ±1e-3 (the zero-iff-equal test) stays in [0, 1]
+_BRIER_TARGET = replace(
+    LABELS_OR_DISTRIBUTION, sample=_sample_predicted_distribution, invalid=DISTRIBUTION.invalid
+)
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(p, q) = \sum_c (p_c - q_c)^2 \quad \text{(target distribution } q\text{)}",
+        r"\ell(p, y) = \sum_c (p_c - e_{y,c})^2 = (1 - p_y)^2 + \sum_{c \ne y} p_c^2 \quad \text{(integer label } y\text{)}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial p} = 2\,(p - q) \quad \big(2\,(p - e_y) \text{ for a label}\big)",
+    domain={"probs": DISTRIBUTION, "target": _BRIER_TARGET},
+    use_case="Scoring predicted class probabilities (calibration and sharpness together): a strictly proper, bounded alternative to log loss.",
+    properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
+    equivalents={
+        "PyTorch": "no built-in: ((p - F.one_hot(y, C)) ** 2).sum(-1), written out",
+        "scikit-learn": "sklearn.metrics.brier_score_loss(y, probs, labels=range(C), scale_by_half=False) "
+        "(integer labels; the default halves a two-class score, see below)",
+    },
+    references=(
+        "Brier, Verification of forecasts expressed in terms of probability (Monthly Weather Review, 1950)",
+        "Gneiting & Raftery, Strictly Proper Scoring Rules, Prediction, and Estimation (JASA 2007)",
+    ),
+    differences=(
+        Difference(
+            "sklearn-brier-binary-halved",
+            "scikit-learn",
+            '`brier_score_loss` defaults to `scale_by_half="auto"`, which halves the score when there '
+            "are one or two probability columns: its binary Brier score is (p − y)², half of "
+            "`brier_score`'s two-class Σ_c (p_c − q_c)² = 2 (p − y)². With three or more columns it "
+            "does not halve, and the two agree. The binary (p − y)² is `mse(p, y)`.",
+        ),
+    ),
+    reduction_note='`"mean"` sums over the class axis and averages over the rows N (by Σw with `weights=`), as scikit-learn.',
+    plot=Plot(
+        curve=Curve(
+            x_label="predicted p₁ (two classes: p = (1 − p₁, p₁))",
+            x_range=(0.0, 1.0),
+            args=lambda x, q1=1.0: (
+                np.stack([1 - x, x], axis=-1),
+                np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+            ),
+            series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
+            # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀ = 4 (p₁ - q₁)
+            component=lambda g, args: g[..., 1] - g[..., 0],
+            grad_label="dℓ/dp₁ along p = (1 − p₁, p₁)",
+        ),
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(
+                [
+                    [[1e-300, 0.75, 0.25], [1.0, 0.0, 0.0], [0.0, 0.25, 0.75]],
+                    [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.5, 0.25, 0.25]],
+                ]
+            ),
+            Extreme([[[1e-300, 0.75, 0.25], [1.0, 0.0, 0.0], [0.0, 0.25, 0.75]], [0, 0, 2]]),
+        ),
+    ),
+)
+def brier_score(probs, target):
+    """Brier score: the squared distance Σ_c (p_c − q_c)² from the predicted to the target distribution.
+
+    The multiclass score as Brier (1950) defined it, in [0, 2] per sample. For a binary
+    problem with one probability p per sample, the usual (p − y)² is ``mse(p, y)``: half of
+    this score on the two columns (1 − p, p).
+
+    Args:
+        probs: Predicted probabilities p, shape (..., C), each row summing to 1.
+        target: Integer labels in [0, C), shape (...), meaning q = e_y; or target
+            probabilities q, shape (..., C), each row summing to 1.
+
+    Returns:
+        The mean over rows of the per-row sum by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import brier_score
+        >>> brier_score([[0.5, 0.25, 0.25]], [0])           # 0.5² + 0.25² + 0.25²
+        0.375
+        >>> brier_score.grad([[0.5, 0.25, 0.25]], [0])      # 2 (p − e_y)
+        array([[-1. ,  0.5,  0.5]])
+    """
+    _check_class_axis(probs, "probs")
+    rows_sum_to_one(probs, "probs")
+    if np.issubdtype(target.dtype, np.integer):
+        _, labels = _check_labels(target, probs, "target", None)
+        q = np.eye(probs.shape[-1])[labels]
+    else:
+        if target.shape != probs.shape:
+            raise ValueError(f"probs has shape {probs.shape} but target has shape {target.shape}")
+        rows_sum_to_one(target, "target")
+        q = target
+    r = probs - q
+    return (r * r).sum(axis=-1), lambda: 2.0 * r

@@ -1004,3 +1004,17 @@ def _probability_and_pair_differences():
         "torch_mean": float(F.gaussian_nll_loss(mean3, y3, var3)),
     }
     return out
+
+
+# --- issue 19: classification losses PyTorch has no function for, as recipes --------------
+
+
+def _target_distribution(t, num_classes, dtype):
+    """One-hot rows for integer labels; a probability target passes through."""
+    return F.one_hot(t, num_classes).to(dtype) if not t.is_floating_point() else t
+
+
+@torch_reference("brier_score", "the formula in PyTorch with F.one_hot (autograd gradient)")
+def brier_score(p, t, reduction):
+    q = _target_distribution(t, p.shape[-1], p.dtype)
+    return _reduce(((p - q) ** 2).sum(-1), reduction)

@@ -551,6 +551,15 @@ EXTREMES = {
     "diffusion_noise_mse": [
         ([[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, BIG]], {})
     ],
+    # --- issue 19: classification ---
+    "brier_score": [
+        (
+            [[1e-300, 1 - 1e-15, 1e-15], [1.0, 0.0, 0.0], [0.0, 0.25, 0.75]],
+            [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.5, 0.25, 0.25]],
+            {},
+        ),
+        ([[1e-300, 1 - 1e-15, 1e-15], [1.0, 0.0, 0.0], [0.0, 0.25, 0.75]], [0, 0, 2], {}),
+    ],
 }
 
 
@@ -588,6 +597,8 @@ def _argnums(loss, reduction):
 # Losses whose PyTorch reference came after the golden file's first version draw from their
 # own generator, so adding one leaves every earlier case (and its random inputs) as it was.
 ADDED_LATER = {"rmse": 1, "zero_one": 2}
+# issue 19, classification (one seed per loss, 1901…)
+ADDED_LATER.update({"brier_score": 1901})
 
 
 def cases():

@@ -852,3 +852,18 @@ def _listmle_grad_magnitude(s, y):
 
 
 listmle.grad_magnitude = _listmle_grad_magnitude
+
+
+# --- issue 19: classification (brier_score, poly1, GCE, SCE, long-tailed) ------------------
+
+
+def _one_hot_or_row(target, num_classes):
+    if isinstance(target, int):
+        return [mp.mpf(int(c == target)) for c in range(num_classes)]
+    return target
+
+
+@reference("brier_score")
+def brier_score(p, target):
+    q = _one_hot_or_row(target, len(p))
+    return mp.fsum((pc - qc) ** 2 for pc, qc in zip(p, q, strict=True))

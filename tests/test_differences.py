@@ -1035,3 +1035,24 @@ def test_optax_triplet_no_abs():
     assert odd != pytest.approx(triplet_margin(a, p, n, p=1, eps=0.0), rel=1e-2)
     _, even, _ = framework_case("triplet_margin-optax-equivalent")  # norm_degree=2: the Euclidean distance
     assert even == pytest.approx(triplet_margin(a, p, n, eps=0.0), rel=1e-12)
+
+
+# --- issue 19: classification -----------------------------------------------------------------
+
+
+def test_sklearn_brier_binary_halved():
+    # scikit-learn 1.9.1, run live: one column (or two) is halved by scale_by_half="auto", three are not
+    from sklearn.metrics import brier_score_loss
+
+    p = np.array([0.9, 0.2, 0.6, 0.35])
+    y = np.array([1, 0, 0, 1])
+    two = np.stack([1 - p, p], axis=-1)
+    ours = lossref.brier_score(two, y)
+    assert brier_score_loss(y, p) == pytest.approx(ours / 2, rel=1e-15)
+    assert brier_score_loss(y, two) == pytest.approx(ours / 2, rel=1e-15)
+    assert brier_score_loss(y, p, scale_by_half=False) == pytest.approx(ours, rel=1e-15)
+    assert brier_score_loss(y, p) == pytest.approx(lossref.mse(p, y.astype(float)), rel=1e-15)
+    three = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    assert brier_score_loss([0, 1], three, labels=[0, 1, 2]) == pytest.approx(
+        lossref.brier_score(three, [0, 1]), rel=1e-15
+    )

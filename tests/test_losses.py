@@ -896,3 +896,36 @@ def test_tukey_biweight_with_c_whose_square_overflows():
     grad = lossref.tukey_biweight.grad([4e154, 1.0], [0.0, 0.0], c=c, reduction="sum")
     assert values[0] == pytest.approx(1.5e308, rel=1e-15) and values[1] == 0.5
     assert grad.tolist() == [0.0, 1.0]
+
+
+# --- issue 19: classification -----------------------------------------------------------------
+
+
+def test_brier_score_by_hand():
+    # row 1, label 0: (0.7 - 1)² + 0.2² + 0.1² = 0.09 + 0.04 + 0.01 = 0.14
+    # row 2, target (0.5, 0.5, 0): (0.25 - 0.5)² + (0.25 - 0.5)² + 0.5² = 0.0625 + 0.0625 + 0.25 = 0.375
+    p = [[0.7, 0.2, 0.1], [0.25, 0.25, 0.5]]
+    q = [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]
+    np.testing.assert_allclose(lossref.brier_score(p, q, reduction="none"), [0.14, 0.375], rtol=1e-15)
+    np.testing.assert_allclose(
+        lossref.brier_score(p[:1], [0], reduction="none"), [0.14], rtol=1e-15
+    )  # a label is its one-hot row
+    assert lossref.brier_score(p, q) == pytest.approx((0.14 + 0.375) / 2, rel=1e-15)
+    # ∂/∂p = 2 (p − q), by hand: row 1 (−0.6, 0.4, 0.2), row 2 (−0.5, −0.5, 1.0)
+    np.testing.assert_allclose(
+        lossref.brier_score.grad(p, q, reduction="sum"), [[-0.6, 0.4, 0.2], [-0.5, -0.5, 1.0]], rtol=1e-14
+    )
+    # worst case: all mass on a wrong class costs 1² + 1² = 2
+    assert lossref.brier_score([[0.0, 1.0, 0.0]], [0]) == 2.0
+
+
+def test_binary_brier_score_is_mse_on_the_positive_probability(rng):
+    # the usual binary (p − y)² is half the two-column score: 2 (p − y)² summed over (1 − p, p)
+    p, y = rng.uniform(size=6), rng.integers(0, 2, size=6)
+    two_columns = np.stack([1 - p, p], axis=-1)
+    np.testing.assert_allclose(
+        lossref.brier_score(two_columns, y, reduction="none") / 2, (p - y) ** 2, rtol=1e-14
+    )
+    assert lossref.brier_score(two_columns, y) / 2 == pytest.approx(
+        lossref.mse(p, y.astype(float)), rel=1e-14
+    )
