@@ -17,10 +17,12 @@ from ._core import (
     Curve,
     Difference,
     Extreme,
+    Invalid,
     Plot,
     class_axis_loss,
     elementwise_loss,
 )
+from ._divergence import _expm1_excess
 from ._domains import (
     BINARY_TARGET,
     CLASS_LABEL,
@@ -1039,3 +1041,201 @@ def brier_score(probs, target):
         q = target
     r = probs - q
     return (r * r).sum(axis=-1), lambda: 2.0 * r
+
+
+def _label_log_softmax(logits, labels):
+    """Validate logits and labels; return log p, the (validated) labels and log p_y."""
+    _check_class_axis(logits, "logits")
+    _, labels = _check_labels(labels, logits, "labels", None)
+    log_p = log_softmax(logits)
+    return log_p, labels, _pick(log_p, labels)
+
+
+@class_axis_loss(
+    family="classification",
+    formula=r"\ell(z, y) = -\log p_y + \varepsilon\,(1 - p_y), \qquad p = \mathrm{softmax}(z)",
+    gradient=r"\frac{\partial \ell}{\partial z} = (1 + \varepsilon\, p_y)\,(p - e_y)",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case="Multiclass classification: cross-entropy with the weight of its leading (1 − p_y) term tuned by ε (ε > 0 pushes confident samples further, ε < 0 eases off).",
+    properties=("non_negative", "bounded_gradient", "smooth"),
+    equivalents={
+        "PyTorch": 'no built-in: F.cross_entropy(z, y, reduction="none") + ε (1 − p_y), written out',
+        "optax": "jnp.mean(optax.losses.poly_loss_cross_entropy(logits, one_hot, epsilon=ε)) (default ε = 2, see below)",
+    },
+    references=(
+        "Leng, Xu, Tan, Yu, Liu, Chen, Shlens, Du, Li & Anguelov, PolyLoss: A Polynomial Expansion Perspective of Classification Loss Functions (ICLR 2022)",
+    ),
+    differences=(
+        Difference(
+            "optax-poly-epsilon-default",
+            "optax",
+            "`optax.losses.poly_loss_cross_entropy` defaults to ε = 2 (optax 0.2.8: the paper's ImageNet "
+            "value); `poly1_cross_entropy` defaults to ε = 1. Pass `epsilon=` on both sides. optax also "
+            "takes probability targets (its 1 − P_t is Σ_c q_c (1 − p_c)); `lossref` takes integer labels.",
+        ),
+    ),
+    plot=Plot(
+        curve=_logit_curve(tuple((f"ε = {e:g}", {}, {"epsilon": e}) for e in (-1.0, 0.0, 1.0, 2.0))),
+        explore={"epsilon": (-1.0, 5.0)},
+    ),
+    checks=Checks(
+        variants=({"epsilon": 2.0}, {"epsilon": -1.0}, {"epsilon": 10.0}),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, -1e4, 0.0],
+                        [-1e4, 1e4, 1e4],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [-745.0, 0.0, 0.0],
+                    ],
+                    [0, 0, 2, 0, 0],
+                ]
+            ),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0]], [0, 0, 0]], {"epsilon": -1.0}),
+        ),
+        invalid=(
+            Invalid({"epsilon": -1.5}, ValueError, "epsilon must be >= -1"),
+            Invalid({"epsilon": "2"}, TypeError, "epsilon must be a real number"),
+        ),
+    ),
+)
+def poly1_cross_entropy(logits, labels, *, epsilon=1.0):
+    """Poly-1 loss (Leng et al. 2022): softmax cross-entropy plus ε (1 − p_y).
+
+    Cross-entropy's Taylor series in (1 − p_y) is Σ_j (1 − p_y)^j / j; Poly-1 changes the
+    coefficient of the first term from 1 to 1 + ε. ``epsilon=0`` is exactly
+    ``softmax_cross_entropy``; ε = −1 removes the first term. Below −1 the loss would rise
+    as p_y → 1 (its slope in p_y is −1/p_y − ε), so it is refused.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        epsilon: ε >= −1, the extra weight of the (1 − p_y) term. The paper found ε = 2
+            best for ImageNet classification (optax's default) and ε = −1 for detection;
+            the default 1 is a mild push.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import poly1_cross_entropy
+        >>> poly1_cross_entropy([[0.0, 0.0]], [0]) == math.log(2) + 0.5     # p_y = 1/2
+        True
+        >>> poly1_cross_entropy.grad([[0.0, 0.0]], [0])                       # (1 + ε p_y)(p − e_y)
+        array([[-0.75,  0.75]])
+    """
+    epsilon = real_scalar(epsilon, "epsilon")
+    if epsilon < -1:
+        raise ValueError(
+            f"epsilon must be >= -1, got {epsilon} (below -1 the loss rises as p_y approaches 1)"
+        )
+    log_p, labels, a = _label_log_softmax(logits, labels)
+    # -a + ε(1 - e^a) = -(1 + ε) a - ε (e^a - 1 - a), a = log p_y: for ε < 0 both terms are
+    # >= 0, so the near-cancellation of -a and 1 - e^a at ε = -1 (ℓ ≈ a²/2 as p_y → 1) costs
+    # nothing; e^a - 1 - a from its series where |a| <= 1 (a subtraction would round it away)
+    small = np.abs(a) <= 1.0
+    excess = np.where(small, a * a * _expm1_excess(np.where(small, a, 0.0)), np.expm1(a) - a)
+    value = 0.0 - (1.0 + epsilon) * a - epsilon * excess
+
+    def grad():  # 1 + ε p_y = (1 + ε) + ε (p_y - 1): no cancellation at ε = -1 either
+        scale = (1.0 + epsilon) + epsilon * np.expm1(a)
+        return scale[..., None] * _p_minus_onehot(log_p, labels, a)
+
+    return value, grad
+
+
+_ZHANG_SABUNCU = "Zhang & Sabuncu, Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels (NeurIPS 2018)"
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(z, y) = \frac{1 - p_y^{\,q}}{q}, \qquad p = \mathrm{softmax}(z), \quad q \in (0, 1]",
+        r"q \to 0:\ -\log p_y \ \text{(cross-entropy)}, \qquad q = 1:\ 1 - p_y \ \text{(MAE on probabilities, halved)}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial z} = p_y^{\,q}\,(p - e_y)",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case="Classification with noisy labels: interpolates between cross-entropy (q → 0) and the noise-robust MAE on probabilities (q = 1).",
+    properties=("non_negative", "bounded_gradient", "smooth"),
+    robust={"label_noise": _ZHANG_SABUNCU},
+    aliases=("GCE", "L_q loss", "Lq loss"),
+    equivalents={
+        "PyTorch": 'no built-in: (1 − exp(−q · F.cross_entropy(z, y, reduction="none"))) / q, written out',
+        "Keras": "keras.losses.CategoricalGeneralizedCrossEntropy(q=q)(labels, softmax(z)) (probabilities; default q = 0.5, see below)",
+    },
+    references=(_ZHANG_SABUNCU,),
+    differences=(
+        Difference(
+            "keras-gce-q-default",
+            "Keras",
+            "`keras.losses.CategoricalGeneralizedCrossEntropy` defaults to q = 0.5 (Keras 3.15.1) and "
+            "takes probabilities, not logits; `generalized_cross_entropy` takes logits and defaults to "
+            "q = 0.7, the value Zhang & Sabuncu use. Pass `q=` and `softmax(z)` to Keras.",
+        ),
+    ),
+    plot=Plot(
+        curve=_logit_curve(tuple((f"q = {q:g}", {}, {"q": q}) for q in (0.0, 0.3, 0.7, 1.0))),
+        explore={"q": (0.0, 1.0)},
+    ),
+    checks=Checks(
+        variants=({"q": 0.0}, {"q": 1.0}, {"q": 0.1}),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, -1e4, 0.0],
+                        [-1e4, 1e4, 1e4],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [-745.0, 0.0, 0.0],
+                    ],
+                    [0, 0, 2, 0, 0],
+                ]
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]], [0, 0, 0, 1]],
+                {"q": 1e-9},
+            ),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0]], [0, 0, 0]], {"q": 1.0}),
+        ),
+        invalid=(
+            Invalid({"q": 1.5}, ValueError, r"q must be in \[0, 1\]"),
+            Invalid({"q": -0.1}, ValueError, r"q must be in \[0, 1\]"),
+        ),
+    ),
+)
+def generalized_cross_entropy(logits, labels, *, q=0.7):
+    """Generalized cross-entropy (Zhang & Sabuncu 2018): the L_q loss (1 − p_y^q)/q on softmax probabilities.
+
+    The Box–Cox transform of the likelihood: q → 0 gives cross-entropy −log p_y (``q=0``
+    is that limit, exactly), q = 1 gives 1 − p_y, half the L1 distance Σ_c |p_c − e_{y,c}|
+    between p and the one-hot label (the noise-robust MAE of Ghosh et al.).
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        q: q in [0, 1]: 0 is cross-entropy, 1 is MAE on probabilities. The paper uses
+            0.7; Keras' ``CategoricalGeneralizedCrossEntropy`` defaults to 0.5.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import generalized_cross_entropy as gce
+        >>> gce([[0.0, 0.0]], [0], q=1.0)                  # 1 − p_y, p_y = 1/2
+        0.5
+        >>> round(gce([[0.0, 0.0]], [0], q=0.5), 12)       # (1 − √(1/2)) / (1/2)
+        0.585786437627
+        >>> gce.grad([[0.0, 0.0]], [0], q=1.0)             # p_y (p − e_y)
+        array([[-0.25,  0.25]])
+    """
+    q = real_scalar(q, "q")
+    if not 0 <= q <= 1:
+        raise ValueError(f"q must be in [0, 1], got {q}")
+    log_p, labels, log_p_y = _label_log_softmax(logits, labels)
+    # (1 - p_y^q)/q = -expm1(q log p_y)/q: exact as q → 0 and as p_y → 1 (no 1 - 1)
+    value = 0.0 - log_p_y if q == 0 else -np.expm1(q * log_p_y) / q
+    return value, lambda: np.exp(q * log_p_y)[..., None] * _p_minus_onehot(log_p, labels, log_p_y)

@@ -1018,3 +1018,20 @@ def _target_distribution(t, num_classes, dtype):
 def brier_score(p, t, reduction):
     q = _target_distribution(t, p.shape[-1], p.dtype)
     return _reduce(((p - q) ** 2).sum(-1), reduction)
+
+
+@torch_reference(
+    "poly1_cross_entropy", "torch.nn.functional.cross_entropy plus ε (1 − p_y) (autograd gradient)"
+)
+def poly1_cross_entropy(z, t, reduction, epsilon=1.0):
+    ce = F.cross_entropy(z, t, reduction="none")
+    return _reduce(ce - epsilon * torch.expm1(-ce), reduction)  # 1 − p_y = −expm1(log p_y)
+
+
+@torch_reference(
+    "generalized_cross_entropy",
+    "(1 − p_y^q)/q with p_y = exp(−F.cross_entropy) (q = 0: F.cross_entropy; autograd gradient)",
+)
+def generalized_cross_entropy(z, t, reduction, q=0.7):
+    ce = F.cross_entropy(z, t, reduction="none")
+    return _reduce(ce if q == 0 else -torch.expm1(-q * ce) / q, reduction)

@@ -560,6 +560,27 @@ EXTREMES = {
         ),
         ([[1e-300, 1 - 1e-15, 1e-15], [1.0, 0.0, 0.0], [0.0, 0.25, 0.75]], [0, 0, 2], {}),
     ],
+    "poly1_cross_entropy": [
+        (
+            [[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+            [0, 0, 2, 0, 0],
+            {},
+        ),
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [40.0, 0.0, 1.0]], [0, 0, 0], {"epsilon": -1.0}),
+    ],
+    "generalized_cross_entropy": [
+        (
+            [[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+            [0, 0, 2, 0, 0],
+            {},
+        ),
+        (
+            [[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]],
+            [0, 0, 0, 1],
+            {"q": 1e-9},
+        ),
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [40.0, 0.0, 1.0]], [0, 0, 0], {"q": 1.0}),
+    ],
 }
 
 
@@ -598,7 +619,7 @@ def _argnums(loss, reduction):
 # own generator, so adding one leaves every earlier case (and its random inputs) as it was.
 ADDED_LATER = {"rmse": 1, "zero_one": 2}
 # issue 19, classification (one seed per loss, 1901…)
-ADDED_LATER.update({"brier_score": 1901})
+ADDED_LATER.update({"brier_score": 1901, "poly1_cross_entropy": 1902, "generalized_cross_entropy": 1903})
 
 
 def cases():

@@ -867,3 +867,17 @@ def _one_hot_or_row(target, num_classes):
 def brier_score(p, target):
     q = _one_hot_or_row(target, len(p))
     return mp.fsum((pc - qc) ** 2 for pc, qc in zip(p, q, strict=True))
+
+
+@reference("poly1_cross_entropy")
+def poly1_cross_entropy(z, label, epsilon=1.0):
+    p_y = mp.exp(log_softmax(z)[label])
+    return -mp.log(p_y) + epsilon * (1 - p_y)
+
+
+@reference("generalized_cross_entropy")
+def generalized_cross_entropy(z, label, q=0.7):
+    log_p_y = log_softmax(z)[label]
+    if q == 0:  # the limit q → 0 of (1 − p^q)/q
+        return -log_p_y
+    return (1 - mp.exp(q * log_p_y)) / q

@@ -1056,3 +1056,19 @@ def test_sklearn_brier_binary_halved():
     assert brier_score_loss([0, 1], three, labels=[0, 1, 2]) == pytest.approx(
         lossref.brier_score(three, [0, 1]), rel=1e-15
     )
+
+
+def test_optax_poly_epsilon_default():
+    # optax 0.2.8's poly_loss_cross_entropy without epsilon= is ε = 2, not lossref's default 1
+    inputs, value, _ = framework_case("poly1_cross_entropy-optax-default-epsilon-2")
+    logits, labels = inputs["logits"], inputs["labels"]
+    assert value == pytest.approx(lossref.poly1_cross_entropy(logits, labels, epsilon=2.0), rel=1e-12)
+    assert abs(value - lossref.poly1_cross_entropy(logits, labels)) > 0.1
+
+
+def test_keras_gce_q_default():
+    # Keras 3.15.1's CategoricalGeneralizedCrossEntropy() is q = 0.5 on probabilities, not lossref's q = 0.7
+    inputs, value, _ = framework_case("generalized_cross_entropy-keras-default-q-0.5")
+    logits, labels = inputs["logits"], inputs["labels"]
+    assert value == pytest.approx(lossref.generalized_cross_entropy(logits, labels, q=0.5), rel=1e-6)
+    assert abs(value - lossref.generalized_cross_entropy(logits, labels)) > 0.01

@@ -929,3 +929,60 @@ def test_binary_brier_score_is_mse_on_the_positive_probability(rng):
     assert lossref.brier_score(two_columns, y) / 2 == pytest.approx(
         lossref.mse(p, y.astype(float)), rel=1e-14
     )
+
+
+def test_poly1_cross_entropy_by_hand():
+    # z = (log 3, 0): p = (3/4, 1/4). ℓ = log(4/3) + ε/4; ∂ℓ/∂z = (1 + ¾ε)(p − e_y)
+    z = [[math.log(3.0), 0.0]]
+    assert lossref.poly1_cross_entropy(z, [0], epsilon=2.0) == pytest.approx(math.log(4 / 3) + 0.5, rel=1e-15)
+    np.testing.assert_allclose(
+        lossref.poly1_cross_entropy.grad(z, [0], epsilon=2.0), [[-0.625, 0.625]], rtol=1e-15
+    )
+    # label 1: p_y = 1/4, ℓ = log 4 + ¾ε
+    assert lossref.poly1_cross_entropy(z, [1], epsilon=1.0) == pytest.approx(math.log(4.0) + 0.75, rel=1e-15)
+    # ε = 0 is cross-entropy, exactly as defined
+    assert lossref.poly1_cross_entropy(z, [0], epsilon=0.0) == pytest.approx(math.log(4 / 3), rel=1e-15)
+
+
+def test_poly1_cross_entropy_at_epsilon_minus_one_keeps_its_tiny_value():
+    # ε = −1: ℓ = −log p − (1 − p) ≈ (1 − p)²/2 as p → 1. z = (40, 0): 1 − p_y = e^{-40}/(1 + e^{-40}),
+    # so ℓ = e^{-80}/2 (1 + O(e^{-40})); the direct form −log p_y − (1 − p_y) rounds to 0 there
+    value = lossref.poly1_cross_entropy([[40.0, 0.0]], [0], epsilon=-1.0)
+    assert value == pytest.approx(math.exp(-80) / 2, rel=1e-14)
+    # gradient (1 − p_y)(p − e_y): (1 − p_y)² = e^{-80} in both entries, up to sign
+    np.testing.assert_allclose(
+        lossref.poly1_cross_entropy.grad([[40.0, 0.0]], [0], epsilon=-1.0),
+        [[-math.exp(-80), math.exp(-80)]],
+        rtol=1e-14,
+    )
+
+
+def test_generalized_cross_entropy_by_hand():
+    # z = (log 3, 0): p_y = 3/4. q = 1/2: (1 − √¾)/½ = 2 − √3; ∂ℓ/∂z = √¾ (p − e_y)
+    z = [[math.log(3.0), 0.0]]
+    gce = lossref.generalized_cross_entropy
+    assert gce(z, [0], q=0.5) == pytest.approx(2 - math.sqrt(3), rel=1e-14)
+    np.testing.assert_allclose(gce.grad(z, [0], q=0.5), np.sqrt(0.75) * np.array([[-0.25, 0.25]]), rtol=1e-15)
+    # q = 1: 1 − p_y = 1/4, and the gradient p_y (p − e_y) = ¾ (−¼, ¼)
+    assert gce(z, [0], q=1.0) == pytest.approx(0.25, rel=1e-15)
+    np.testing.assert_allclose(gce.grad(z, [0], q=1.0), [[-0.1875, 0.1875]], rtol=1e-15)
+    # q = 0 is cross-entropy −log p_y = log(4/3), and q = 1e-9 is within 1e-9·log² of it
+    assert gce(z, [0], q=0.0) == pytest.approx(math.log(4 / 3), rel=1e-15)
+    assert gce(z, [0], q=1e-9) == pytest.approx(math.log(4 / 3), rel=1e-9)
+
+
+def test_generalized_cross_entropy_near_p_one_does_not_round_to_zero():
+    # z = (40, 0, 0): 1 − p_y ≈ 2e^{-40}, so ℓ = (1 − p_y^q)/q ≈ 2e^{-40} for any q; 1 − p_y^q is 0 in float64
+    for q in (0.7, 1e-6):
+        assert lossref.generalized_cross_entropy([[40.0, 0.0, 0.0]], [0], q=q) == pytest.approx(
+            2 * math.exp(-40), rel=1e-12
+        )
+
+
+def test_generalized_cross_entropy_at_q_one_is_half_the_l1_distance_of_probabilities(rng):
+    z, y = rng.normal(size=(6, 4)), rng.integers(0, 4, size=6)
+    p = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
+    half_l1 = 0.5 * np.abs(p - np.eye(4)[y]).sum(-1)
+    np.testing.assert_allclose(
+        lossref.generalized_cross_entropy(z, y, q=1.0, reduction="none"), half_l1, rtol=1e-13
+    )
