@@ -9,6 +9,7 @@ from ._checks import (
     as_float_array,
     in_unit_interval,
     non_negative,
+    positive,
     real_scalar,
     rows_sum_to_one,
 )
@@ -1202,8 +1203,8 @@ _ZHANG_SABUNCU = "Zhang & Sabuncu, Generalized Cross Entropy Loss for Training D
             Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0]], [0, 0, 0]], {"q": 1.0}),
         ),
         invalid=(
-            Invalid({"q": 1.5}, ValueError, r"q must be in \[0, 1\]"),
-            Invalid({"q": -0.1}, ValueError, r"q must be in \[0, 1\]"),
+            Invalid({"q": 1.5}, ValueError, "q must be in [0, 1]"),
+            Invalid({"q": -0.1}, ValueError, "q must be in [0, 1]"),
         ),
     ),
 )
@@ -1239,3 +1240,390 @@ def generalized_cross_entropy(logits, labels, *, q=0.7):
     # (1 - p_y^q)/q = -expm1(q log p_y)/q: exact as q → 0 and as p_y → 1 (no 1 - 1)
     value = 0.0 - log_p_y if q == 0 else -np.expm1(q * log_p_y) / q
     return value, lambda: np.exp(q * log_p_y)[..., None] * _p_minus_onehot(log_p, labels, log_p_y)
+
+
+_WANG = "Wang, Ma, Chen, Luo, Yi & Bailey, Symmetric Cross Entropy for Robust Learning with Noisy Labels (ICCV 2019)"
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(z, y) = \alpha\,\big(-\log p_y\big) + \beta\, \mathrm{RCE}, \qquad \mathrm{RCE} = -\sum_c p_c \log e_{y,c} \ \text{with} \ \log 0 := A",
+        r"\mathrm{RCE} = -A\,(1 - p_y), \qquad p = \mathrm{softmax}(z)",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial z} = (\alpha - \beta A\, p_y)\,(p - e_y)",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case="Classification with noisy labels: cross-entropy plus a bounded reverse cross-entropy that pulls on every sample, including the hard clean ones.",
+    properties=("non_negative", "bounded_gradient", "smooth"),
+    robust={"label_noise": _WANG},
+    aliases=("SCE", "reverse cross-entropy", "RCE"),
+    equivalents={
+        "PyTorch": 'no built-in: α F.cross_entropy(z, y, reduction="none") − β A (1 − p_y), written out',
+    },
+    references=(_WANG,),
+    plot=Plot(
+        curve=_logit_curve(
+            (
+                ("α = 0.1, β = 1 (CIFAR-10)", {}, {}),
+                ("α = 6, β = 0.1 (CIFAR-100)", {}, {"alpha": 6.0, "beta": 0.1}),
+                ("α = 1, β = 0 (cross-entropy)", {}, {"alpha": 1.0, "beta": 0.0}),
+            )
+        ),
+        explore={"beta": (0.0, 2.0), "alpha": (0.0, 2.0)},
+    ),
+    checks=Checks(
+        variants=({"alpha": 6.0, "beta": 0.1}, {"alpha": 0.0, "beta": 1.0}, {"log_floor": -9.2}),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, -1e4, 0.0],
+                        [-1e4, 1e4, 1e4],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [-745.0, 0.0, 0.0],
+                    ],
+                    [0, 0, 2, 0, 0],
+                ]
+            ),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0]], [0, 0, 0]], {"alpha": 0.0}),
+        ),
+        invalid=(
+            Invalid({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
+            Invalid({"beta": -1.0}, ValueError, "beta must be >= 0"),
+            Invalid({"log_floor": 0.5}, ValueError, "log_floor must be < 0"),
+            Invalid({"alpha": 0.0, "beta": 0.0}, ValueError, "alpha and beta must not both be 0"),
+        ),
+    ),
+)
+def symmetric_cross_entropy(logits, labels, *, alpha=0.1, beta=1.0, log_floor=-4.0):
+    """Symmetric cross-entropy (Wang et al. 2019): α·CE + β·RCE, the reverse cross-entropy with log 0 := A.
+
+    The reverse cross-entropy −Σ_c p_c log q_c swaps prediction and one-hot target; log 0
+    is replaced by a finite A (``log_floor``), which makes it −A (1 − p_y): a bounded,
+    noise-robust term. With a label the whole loss is therefore α times
+    ``poly1_cross_entropy`` with ε = −βA/α.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        alpha: Weight α >= 0 of cross-entropy (the paper: 0.1 on CIFAR-10, 6.0 on CIFAR-100).
+        beta: Weight β >= 0 of the reverse cross-entropy (the paper: 1.0 and 0.1).
+        log_floor: A < 0, the value that stands for log 0 (the paper: −4).
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import symmetric_cross_entropy as sce
+        >>> # p_y = 1/2: 0.1 · log 2 + 1 · 4 · (1 − 1/2)
+        >>> sce([[0.0, 0.0]], [0]) == 0.1 * math.log(2) + 2.0
+        True
+        >>> sce.grad([[0.0, 0.0]], [0])               # (α − β A p_y)(p − e_y) = 2.1 (−½, ½)
+        array([[-1.05,  1.05]])
+    """
+    non_negative(alpha=alpha, beta=beta)
+    if real_scalar(log_floor, "log_floor") >= 0:
+        raise ValueError(f"log_floor must be < 0 (it stands for log 0), got {log_floor}")
+    if alpha == 0 and beta == 0:
+        raise ValueError("alpha and beta must not both be 0 (the loss would be 0)")
+    log_p, labels, a = _label_log_softmax(logits, labels)
+    # α (−a) + β (−A)(1 − e^a): two non-negative terms, 1 − e^a = −expm1(a) exact near p_y = 1
+    value = 0.0 - alpha * a + beta * log_floor * np.expm1(a)
+    return (
+        value,
+        lambda: (alpha - beta * log_floor * np.exp(a))[..., None] * _p_minus_onehot(log_p, labels, a),
+    )
+
+
+def _per_class(value, name, num_classes):
+    """A positive per-class array of shape (C,): class counts or priors."""
+    if value is None:
+        raise TypeError(f"{name} must be an array of real numbers, one per class; got None")
+    arr = as_float_array(value, name)
+    if arr.shape != (num_classes,):
+        raise ValueError(f"{name} must have shape ({num_classes},), one per class; got {arr.shape}")
+    if (arr <= 0).any():
+        raise ValueError(f"{name} must be > 0 (one per class)")
+    return arr
+
+
+def _shifted_cross_entropy(shifted, labels):
+    """Softmax cross-entropy of already adjusted logits: −log p_y and (deferred) p − e_y."""
+    log_p, labels, log_p_y = _label_log_softmax(shifted, labels)
+    return 0.0 - log_p_y, lambda: _p_minus_onehot(log_p, labels, log_p_y)
+
+
+_MENON = "Menon, Jayasumana, Rawat, Jain, Veit & Kumar, Long-tail learning via logit adjustment (ICLR 2021)"
+_LONG_TAIL = np.array([0.6, 0.3, 0.08, 0.02])  # the plots' and tests' class frequencies
+_PRIORS_INVALID = (
+    Invalid({"class_priors": [0.5, 0.5]}, ValueError, "class_priors must have shape (4,)"),
+    Invalid({"class_priors": [0.5, 0.3, 0.2, 0.0]}, ValueError, "class_priors must be > 0"),
+    Invalid({"class_priors": None}, TypeError, "class_priors must be an array of real numbers"),
+)
+
+
+@class_axis_loss(
+    family="classification",
+    formula=r"\ell(z, y) = -\log \frac{e^{z_y + \tau \log \pi_y}}{\sum_c e^{z_c + \tau \log \pi_c}} = \mathrm{LSE}(z + \tau \log \pi) - z_y - \tau \log \pi_y",
+    gradient=r"\frac{\partial \ell}{\partial z} = \mathrm{softmax}(z + \tau \log \pi) - e_y",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case="Long-tailed classification: trains on logits shifted by τ log π (class priors), so the unshifted logits predict the balanced error's Bayes classifier.",
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    aliases=("logit adjustment", "LA loss"),
+    equivalents={
+        "PyTorch": "no built-in: F.cross_entropy(z + τ · torch.log(π), y)",
+    },
+    references=(_MENON,),
+    required={"class_priors": _LONG_TAIL},
+    plot=Plot(
+        curve=_logit_curve(
+            tuple(
+                (f"y = class {y} (π = {_LONG_TAIL[y]:g})", {"y": y}, {"class_priors": _LONG_TAIL[:3]})
+                for y in (0, 2)
+            )
+            + (
+                (
+                    "y = class 2, τ = 0 (cross-entropy)",
+                    {"y": 2},
+                    {"class_priors": _LONG_TAIL[:3], "tau": 0.0},
+                ),
+            )
+        ),
+        explore={"tau": (0.0, 2.0)},
+    ),
+    checks=Checks(
+        variants=({"tau": 0.0}, {"tau": 2.0}, {"class_priors": np.array([1e-6, 0.5, 0.25, 0.25])}),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, -1e4, 0.0],
+                        [-1e4, 1e4, 1e4],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [-745.0, 0.0, 0.0],
+                    ],
+                    [0, 0, 2, 0, 0],
+                ],
+                {"class_priors": [0.9, 0.0999, 1e-4]},
+            ),
+        ),
+        invalid=(*_PRIORS_INVALID, Invalid({"tau": -1.0}, ValueError, "tau must be >= 0")),
+    ),
+)
+def logit_adjusted_cross_entropy(logits, labels, *, class_priors, tau=1.0):
+    """Logit-adjusted cross-entropy (Menon et al. 2021): softmax cross-entropy of z + τ log π.
+
+    Training with the prior added makes the model learn logits *without* it: at test time,
+    argmax z (no adjustment) targets the balanced error. Rarer classes get a larger margin:
+    their logit must win despite a lower log π. π need not sum to 1 (softmax ignores a
+    common shift); ``tau=0`` is plain cross-entropy.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        class_priors: Required: the class frequencies π of the training set, shape (C,),
+            all > 0 (counts work too: only ratios matter).
+        tau: Scale τ >= 0 of the adjustment; the paper's default is 1.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import logit_adjusted_cross_entropy as la
+        >>> # z + log π = (log ¾, log ¼): p_y = ¼ for the rare class 1
+        >>> la([[0.0, 0.0]], [1], class_priors=[0.75, 0.25]) == math.log(4)
+        True
+        >>> la.grad([[0.0, 0.0]], [1], class_priors=[0.75, 0.25])   # softmax(z + log π) − e_y
+        array([[ 0.75, -0.75]])
+    """
+    _check_class_axis(logits, "logits")
+    non_negative(tau=tau)
+    prior = _per_class(class_priors, "class_priors", logits.shape[-1])
+    return _shifted_cross_entropy(logits + tau * np.log(prior), labels)
+
+
+_REN = "Ren, Yu, Sheng, Ma, Zhao, Yi & Li, Balanced Meta-Softmax for Long-Tailed Visual Recognition (NeurIPS 2020)"
+_COUNTS_INVALID = (
+    Invalid({"class_counts": [5, 3]}, ValueError, "class_counts must have shape (4,)"),
+    Invalid({"class_counts": [5, 3, 0, 1]}, ValueError, "class_counts must be > 0"),
+    Invalid({"class_counts": None}, TypeError, "class_counts must be an array of real numbers"),
+)
+_LONG_TAIL_COUNTS = np.array([6000, 3000, 800, 200])
+
+
+@class_axis_loss(
+    family="classification",
+    formula=r"\ell(z, y) = -\log \frac{n_y\, e^{z_y}}{\sum_c n_c\, e^{z_c}} = \mathrm{LSE}(z + \log n) - z_y - \log n_y",
+    gradient=r"\frac{\partial \ell}{\partial z} = \mathrm{softmax}(z + \log n) - e_y",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case="Long-tailed classification: the softmax re-weighted by the training class counts, so the model's own softmax estimates the balanced (label-shift-corrected) posterior.",
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    equivalents={
+        "PyTorch": "no built-in: F.cross_entropy(z + torch.log(n), y)",
+    },
+    references=(_REN,),
+    required={"class_counts": _LONG_TAIL_COUNTS},
+    plot=Plot(
+        curve=_logit_curve(
+            tuple(
+                (
+                    f"y = class {y} (n = {_LONG_TAIL_COUNTS[y]})",
+                    {"y": y},
+                    {"class_counts": _LONG_TAIL_COUNTS[:3]},
+                )
+                for y in (0, 1, 2)
+            )
+        ),
+    ),
+    checks=Checks(
+        variants=({"class_counts": np.array([1, 10**6, 3, 3])},),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, -1e4, 0.0],
+                        [-1e4, 1e4, 1e4],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [-745.0, 0.0, 0.0],
+                    ],
+                    [0, 0, 2, 0, 0],
+                ],
+                {"class_counts": [10**6, 10, 1]},
+            ),
+        ),
+        invalid=_COUNTS_INVALID,
+    ),
+)
+def balanced_softmax(logits, labels, *, class_counts):
+    """Balanced softmax cross-entropy (Ren et al. 2020): softmax cross-entropy of z + log n.
+
+    The training softmax becomes n_y e^{z_y} / Σ_c n_c e^{z_c}: the label-shift correction
+    from the long-tailed training distribution to a balanced one, so softmax(z) itself
+    estimates the balanced posterior. It is ``logit_adjusted_cross_entropy`` with τ = 1
+    and π ∝ n.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        class_counts: Required: the number of training samples n_c of each class, shape
+            (C,), all > 0 (of the whole training set, not of the batch).
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import balanced_softmax
+        >>> # counts (30, 10): softmax(z + log n) at z = 0 is (¾, ¼)
+        >>> balanced_softmax([[0.0, 0.0]], [1], class_counts=[30, 10]) == math.log(4)
+        True
+    """
+    _check_class_axis(logits, "logits")
+    n = _per_class(class_counts, "class_counts", logits.shape[-1])
+    return _shifted_cross_entropy(logits + np.log(n), labels)
+
+
+def _ldam_margins(class_counts, max_margin, num_classes):
+    """Cao et al.'s margins Δ_c ∝ n_c^{-1/4}, scaled so the largest (rarest class) is ``max_margin``."""
+    n = _per_class(class_counts, "class_counts", num_classes)
+    inverse = n**-0.25
+    return max_margin * inverse / inverse.max()
+
+
+_CAO = "Cao, Wei, Gaidon, Arechiga & Ma, Learning Imbalanced Datasets with Label-Distribution-Aware Margin Loss (NeurIPS 2019)"
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(z, y) = -\log \frac{e^{s (z_y - \Delta_y)}}{e^{s (z_y - \Delta_y)} + \sum_{c \ne y} e^{s z_c}}, \qquad \Delta_c = \frac{m}{n_c^{1/4}} \Big/ \max_k \frac{1}{n_k^{1/4}}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial z} = s\,\big(\mathrm{softmax}(s\,(z - \Delta_y e_y)) - e_y\big)",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case="Long-tailed classification: cross-entropy with a larger margin for rarer classes (Δ ∝ n^{-1/4}), on scaled (usually cosine) logits.",
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    aliases=("label-distribution-aware margin loss",),
+    equivalents={
+        "PyTorch": "no built-in: F.cross_entropy(s · (z − Δ_y e_y), y), Δ from the counts",
+    },
+    references=(_CAO,),
+    required={"class_counts": _LONG_TAIL_COUNTS},
+    plot=Plot(
+        curve=_logit_curve(
+            tuple(
+                (
+                    f"y = class {y} (n = {_LONG_TAIL_COUNTS[y]})",
+                    {"y": y},
+                    {"class_counts": _LONG_TAIL_COUNTS[:3], "scale": 5.0},
+                )
+                for y in (0, 1, 2)
+            )
+        ),
+        explore={"max_margin": (0.0, 1.0)},
+    ),
+    checks=Checks(
+        variants=({"scale": 1.0, "max_margin": 1.0}, {"max_margin": 0.0}),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, -1e4, 0.0],
+                        [-1e4, 1e4, 1e4],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [-745.0, 0.0, 0.0],
+                    ],
+                    [0, 0, 2, 0, 0],
+                ],
+                {"class_counts": [10**6, 10, 1]},
+            ),
+        ),
+        invalid=(
+            *_COUNTS_INVALID,
+            Invalid({"max_margin": -0.5}, ValueError, "max_margin must be >= 0"),
+            Invalid({"scale": 0.0}, ValueError, "scale must be > 0"),
+        ),
+        # the loss bends on a length 1/s in z: a step of 1e-3/s keeps the stencil's error small
+        fd_step=lambda scale=30.0, **_: 1e-3 / scale,
+    ),
+)
+def ldam(logits, labels, *, class_counts, max_margin=0.5, scale=30.0):
+    """LDAM loss (Cao et al. 2019): cross-entropy with a class-dependent margin Δ_y ∝ n_y^{-1/4}.
+
+    The true class's logit is lowered by its margin before the softmax, so a rare class must
+    win by more. The margins are scaled so the rarest class gets ``max_margin``, and the
+    logits are multiplied by ``scale`` (the paper normalises features and weights, so z
+    are cosines in [−1, 1]: without the scale the softmax would be nearly uniform).
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last; cosine similarities in
+            the paper's setting.
+        labels: Integer labels in [0, C), shape (...).
+        class_counts: Required: the number of training samples n_c of each class, shape
+            (C,), all > 0.
+        max_margin: The largest margin m >= 0, the rarest class's (the authors' code: 0.5).
+        scale: s > 0, the factor on the margin-adjusted logits (the authors' code: 30).
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import ldam
+        >>> # counts (16, 1): Δ = (½ · 16^{-1/4}, ½) = (¼, ½); label 1, z = (0, ½): s (z − Δ_y e_y) = (0, 0)
+        >>> ldam([[0.0, 0.5]], [1], class_counts=[16, 1]) == math.log(2)
+        True
+    """
+    _check_class_axis(logits, "logits")
+    non_negative(max_margin=max_margin)
+    positive(scale=scale)
+    margins = _ldam_margins(class_counts, max_margin, logits.shape[-1])
+    _, safe = _check_labels(labels, logits, "labels", None)
+    shifted = logits - np.eye(logits.shape[-1])[safe] * margins[safe][..., None]
+    value, grad = _shifted_cross_entropy(scale * shifted, labels)
+    return value, lambda: scale * grad()

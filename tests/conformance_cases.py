@@ -581,6 +581,35 @@ EXTREMES = {
         ),
         ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [40.0, 0.0, 1.0]], [0, 0, 0], {"q": 1.0}),
     ],
+    "symmetric_cross_entropy": [
+        (
+            [[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+            [0, 0, 2, 0, 0],
+            {},
+        ),
+        ([[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [40.0, 0.0, 1.0]], [0, 0, 0], {"alpha": 6.0, "beta": 0.1}),
+    ],
+    "logit_adjusted_cross_entropy": [
+        (
+            [[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+            [0, 0, 2, 0, 0],
+            {"class_priors": [0.9, 0.0999, 1e-4]},
+        )
+    ],
+    "balanced_softmax": [
+        (
+            [[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+            [0, 0, 2, 0, 0],
+            {"class_counts": [10**6, 10, 1]},
+        )
+    ],
+    "ldam": [
+        (
+            [[BIG, -BIG, 0.0], [-BIG, BIG, BIG], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+            [0, 0, 2, 0, 0],
+            {"class_counts": [10**6, 10, 1]},
+        )
+    ],
 }
 
 
@@ -620,6 +649,8 @@ def _argnums(loss, reduction):
 ADDED_LATER = {"rmse": 1, "zero_one": 2}
 # issue 19, classification (one seed per loss, 1901…)
 ADDED_LATER.update({"brier_score": 1901, "poly1_cross_entropy": 1902, "generalized_cross_entropy": 1903})
+ADDED_LATER.update({"symmetric_cross_entropy": 1904, "logit_adjusted_cross_entropy": 1905})
+ADDED_LATER.update({"balanced_softmax": 1906, "ldam": 1907})
 
 
 def cases():

@@ -986,3 +986,77 @@ def test_generalized_cross_entropy_at_q_one_is_half_the_l1_distance_of_probabili
     np.testing.assert_allclose(
         lossref.generalized_cross_entropy(z, y, q=1.0, reduction="none"), half_l1, rtol=1e-13
     )
+
+
+def test_symmetric_cross_entropy_by_hand():
+    # z = (log 3, 0), label 0: p_y = 3/4. CE = log(4/3); RCE = −(¼ · A) = 1 for A = −4
+    z = [[math.log(3.0), 0.0]]
+    sce = lossref.symmetric_cross_entropy
+    assert sce(z, [0]) == pytest.approx(0.1 * math.log(4 / 3) + 1.0, rel=1e-15)
+    assert sce(z, [0], alpha=6.0, beta=0.1) == pytest.approx(6 * math.log(4 / 3) + 0.1, rel=1e-15)
+    # RCE alone (α = 0) on three classes, by its definition −Σ_c p_c log q_c, log 0 := A:
+    # p = (½, ¼, ¼), label 0 → −(¼ A + ¼ A) = −A/2 = 2
+    z3 = [[math.log(2.0), 0.0, 0.0]]
+    assert sce(z3, [0], alpha=0.0) == pytest.approx(2.0, rel=1e-15)
+    # gradient (α − βA p_y)(p − e_y) = (0.1 + 3)(−¼, ¼)
+    np.testing.assert_allclose(sce.grad(z, [0]), [[-0.775, 0.775]], rtol=1e-15)
+
+
+def test_symmetric_cross_entropy_is_alpha_times_poly1(rng):
+    # with a label, α CE − βA(1 − p_y) = α [CE + ε (1 − p_y)] with ε = −βA/α
+    z, y = rng.normal(scale=3.0, size=(6, 5)), rng.integers(0, 5, size=6)
+    for alpha, beta, floor in ((0.1, 1.0, -4.0), (6.0, 0.1, -4.0), (1.0, 0.5, math.log(1e-4))):
+        np.testing.assert_allclose(
+            lossref.symmetric_cross_entropy(z, y, alpha=alpha, beta=beta, log_floor=floor, reduction="none"),
+            alpha * lossref.poly1_cross_entropy(z, y, epsilon=-beta * floor / alpha, reduction="none"),
+            rtol=1e-14,
+        )
+
+
+def test_logit_adjusted_cross_entropy_by_hand():
+    # π = (¾, ¼), z = 0: z + log π gives softmax (¾, ¼); the rare class 1 costs log 4, the common one log(4/3)
+    la = lossref.logit_adjusted_cross_entropy
+    assert la([[0.0, 0.0]], [1], class_priors=[0.75, 0.25]) == pytest.approx(math.log(4), rel=1e-15)
+    assert la([[0.0, 0.0]], [0], class_priors=[0.75, 0.25]) == pytest.approx(math.log(4 / 3), rel=1e-15)
+    # τ = 2: softmax ∝ (9/16, 1/16) → p_1 = 1/10; only ratios of π matter (counts (3, 1) give the same)
+    assert la([[0.0, 0.0]], [1], class_priors=[3, 1], tau=2.0) == pytest.approx(math.log(10), rel=1e-15)
+    # τ = 0: plain cross-entropy, whatever π
+    assert la([[0.0, 0.0]], [1], class_priors=[0.75, 0.25], tau=0.0) == pytest.approx(math.log(2), rel=1e-15)
+    np.testing.assert_allclose(
+        la.grad([[0.0, 0.0]], [1], class_priors=[3, 1], tau=2.0), [[0.9, -0.9]], rtol=1e-15
+    )
+
+
+def test_balanced_softmax_is_logit_adjustment_with_tau_one(rng):
+    # Ren et al.'s n_y e^{z_y} / Σ n_c e^{z_c} is Menon et al.'s CE(z + τ log π) at τ = 1, π = n / Σn
+    z, y = rng.normal(scale=3.0, size=(7, 4)), rng.integers(0, 4, size=7)
+    n = np.array([5000, 420, 37, 3])
+    bs = lossref.balanced_softmax.value_and_grad(z, y, class_counts=n)
+    la = lossref.logit_adjusted_cross_entropy.value_and_grad(z, y, class_priors=n / n.sum(), tau=1.0)
+    assert bs[0] == pytest.approx(la[0], rel=1e-14)
+    np.testing.assert_allclose(bs[1], la[1], rtol=1e-13, atol=1e-17)
+    # by hand: counts (30, 10), z = 0 → softmax (¾, ¼)
+    assert lossref.balanced_softmax([[0.0, 0.0]], [1], class_counts=[30, 10]) == pytest.approx(
+        math.log(4), rel=1e-15
+    )
+
+
+def test_ldam_by_hand():
+    # counts (16, 1): n^{-1/4} = (½, 1), scaled to max_margin ½: Δ = (¼, ½)
+    # label 0, z = (1, 0), s = 2: s (z − Δ_0 e_0) = (1.5, 0) → −log σ(1.5)
+    ldam = lossref.ldam
+    expected = math.log1p(math.exp(-1.5))
+    assert ldam([[1.0, 0.0]], [0], class_counts=[16, 1], scale=2.0) == pytest.approx(expected, rel=1e-15)
+    # label 1 (the rare class, Δ = ½): s (z − ½ e_1) = (2, −1) → log(1 + e^3)
+    assert ldam([[1.0, 0.0]], [1], class_counts=[16, 1], scale=2.0) == pytest.approx(
+        math.log1p(math.exp(3)), rel=1e-15
+    )
+    # gradient s (softmax(u) − e_y): label 0, u = (1.5, 0): 2 (σ(1.5) − 1, σ(−1.5))
+    s = 1 / (1 + math.exp(1.5))
+    np.testing.assert_allclose(
+        ldam.grad([[1.0, 0.0]], [0], class_counts=[16, 1], scale=2.0), [[-2 * s, 2 * s]], rtol=1e-14
+    )
+    # max_margin 0: cross-entropy of s·z
+    assert ldam([[1.0, 0.0]], [0], class_counts=[16, 1], scale=2.0, max_margin=0.0) == pytest.approx(
+        math.log1p(math.exp(-2.0)), rel=1e-15
+    )
