@@ -1,5 +1,7 @@
 """Stable elementary functions shared by several losses."""
 
+import math
+
 import numpy as np
 
 
@@ -46,9 +48,36 @@ def xlogy(x, y):
         return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
 
 
+def _expm1_excess(x):
+    """(e^x − 1 − x)/x² for |x| <= 1, from its Taylor series Σ_k x^k/(k + 2)! (Horner).
+
+    Forming e^x − 1 − x by subtraction loses every digit once x² is below ε·|x|; the
+    series has no cancellation (its leading term is ½) and 19 terms reach 1/20! < 5e-19.
+    """
+    out = np.zeros_like(x)
+    for k in range(18, -1, -1):
+        out = out * x + 1.0 / math.factorial(k + 2)
+    return out
+
+
 def scratch(x):
     """A ufunc result as an array the caller may overwrite with ``out=`` or ``*=``.
 
     On 0-d inputs a ufunc returns a NumPy scalar, which ``out=`` rejects; wrap it.
     """
     return x if isinstance(x, np.ndarray) else np.asarray(x)
+
+
+BLOCK = 1 << 15  # elements per block: a few block-sized temporaries stay in the L2 cache
+
+
+def blocks(rows, width=1):
+    """Slices of ``rows`` rows of ``width`` elements, about ``BLOCK`` elements each (one row at least).
+
+    NumPy has no fused loops: a kernel that chains several in-place operations runs them block
+    by block on small temporaries instead of on input-sized ones. Each fresh input-sized array
+    costs page faults on first touch, and glibc hands freed memory back to the OS once two of
+    them are free together, so the next call faults again.
+    """
+    step = max(1, BLOCK // max(width, 1))
+    return [slice(i, i + step) for i in range(0, rows, step)]
