@@ -9,6 +9,7 @@ from ._checks import (
     as_float_array,
     in_unit_interval,
     non_negative,
+    positive,
     real_scalar,
     rows_sum_to_one,
 )
@@ -27,11 +28,13 @@ from ._core import (
 from ._domains import (
     BINARY_TARGET,
     CLASS_LABEL,
+    DISTRIBUTION,
     LABELS_OR_DISTRIBUTION,
     LOG_PROBABILITY,
     LOGITS,
     PROBABILITY,
     REAL,
+    _sample_predicted_distribution,
 )
 from ._labels import (
     _INTEGER_LABELS,
@@ -45,17 +48,24 @@ from ._labels import (
     _pick,
     _softmax_inputs,
 )
-from ._math import blocks, log_softmax, softplus, xlog1py, xlogy
+from ._math import _expm1_excess, blocks, log_softmax, softplus, xlog1py, xlogy
 
 __all__ = [
+    "balanced_softmax",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "brier_score",
     "class_balanced",
+    "generalized_cross_entropy",
+    "ldam",
+    "logit_adjusted_cross_entropy",
     "nll",
+    "poly1_cross_entropy",
     "sigmoid_focal",
     "softmax_cross_entropy",
     "softmax_focal",
     "sparse_categorical_cross_entropy",
+    "symmetric_cross_entropy",
     "zero_one",
 ]  # its losses, re-exported by lossref/__init__.py
 
@@ -1139,3 +1149,696 @@ def zero_one(scores, labels):
     _check_class_axis(scores, "scores")
     _, labels = _check_labels(labels, scores, "labels", None)
     return Result((np.argmax(scores, axis=-1) != labels).astype(np.float64), None)
+
+
+# --- issue 19: proper scoring, noise-robust and long-tailed classification losses ----------
+
+# Brier targets: integer labels or distributions; the tests draw distributions whose entries
+# stay above e⁻⁴/C, so a target moved by ±1e-3 (the zero-iff-equal test) stays in [0, 1]
+_BRIER_TARGET = replace(
+    LABELS_OR_DISTRIBUTION, sample=_sample_predicted_distribution, invalid=DISTRIBUTION.invalid
+)
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(p, q) = \sum_c (p_c - q_c)^2 \quad \text{(target distribution } q\text{)}",
+        r"\ell(p, y) = \sum_c (p_c - e_{y,c})^2 = (1 - p_y)^2 + \sum_{c \ne y} p_c^2 \quad \text{(integer label } y\text{)}",  # noqa: E501
+    ),
+    gradient=r"\frac{\partial \ell}{\partial p} = 2\,(p - q) \quad \big(2\,(p - e_y) \text{ for a label}\big)",  # noqa: E501
+    domain={"probs": DISTRIBUTION, "target": _BRIER_TARGET},
+    use_case=(
+        "Scoring predicted class probabilities (calibration and sharpness together): a strictly proper, "
+        "bounded alternative to log loss."
+    ),
+    properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
+    equivalents={
+        "PyTorch": "no built-in: ((p - F.one_hot(y, C)) ** 2).sum(-1), written out",
+        "scikit-learn": "sklearn.metrics.brier_score_loss(y, probs, labels=range(C), scale_by_half=False) "
+        "(integer labels; the default halves a two-class score, see below)",
+    },
+    references=(
+        "Brier, Verification of forecasts expressed in terms of probability (Monthly Weather Review, 1950)",
+        "Gneiting & Raftery, Strictly Proper Scoring Rules, Prediction, and Estimation (JASA 2007)",
+    ),
+    differences=(
+        Difference(
+            "sklearn-brier-binary-halved",
+            "scikit-learn",
+            '`brier_score_loss` defaults to `scale_by_half="auto"`, which halves the score when there '
+            "are one or two probability columns: its binary Brier score is (p − y)², half of "
+            "`brier_score`'s two-class Σ_c (p_c − q_c)² = 2 (p − y)². With three or more columns it "
+            "does not halve, and the two agree. The binary (p − y)² is `mse(p, y)`.",
+        ),
+    ),
+    reduction_note=(
+        '`"mean"` sums over the class axis and averages over the rows N (by Σw with `weights=`), as '
+        "scikit-learn."
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="predicted p₁ (two classes: p = (1 − p₁, p₁))",
+            x_range=(0.0, 1.0),
+            args=lambda x, q1=1.0: (
+                np.stack([1 - x, x], axis=-1),
+                np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+            ),
+            series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
+            # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀ = 4 (p₁ - q₁)
+            component=lambda g, args: g[..., 1] - g[..., 0],
+            grad_label="dℓ/dp₁ along p = (1 − p₁, p₁)",
+        ),
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(
+                [
+                    [[1e-300, 0.75, 0.25], [1.0, 0.0, 0.0], [0.0, 0.25, 0.75]],
+                    [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.5, 0.25, 0.25]],
+                ]
+            ),
+            Extreme([[[1e-300, 0.75, 0.25], [1.0, 0.0, 0.0], [0.0, 0.25, 0.75]], [0, 0, 2]]),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e-300, 1 - 1e-15, 1e-15], [1.0, 0.0, 0.0], [0.0, 0.25, 0.75]],
+                    [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.5, 0.25, 0.25]],
+                ]
+            ),
+            Extreme([[[1e-300, 1 - 1e-15, 1e-15], [1.0, 0.0, 0.0], [0.0, 0.25, 0.75]], [0, 0, 2]]),
+        ),
+    ),
+)
+def brier_score(probs, target):
+    """Brier score: the squared distance Σ_c (p_c − q_c)² from the predicted to the target distribution.
+
+    The multiclass score as Brier (1950) defined it, in [0, 2] per sample. For a binary
+    problem with one probability p per sample, the usual (p − y)² is ``mse(p, y)``: half of
+    this score on the two columns (1 − p, p).
+
+    Args:
+        probs: Predicted probabilities p, shape (..., C), each row summing to 1.
+        target: Integer labels in [0, C), shape (...), meaning q = e_y; or target
+            probabilities q, shape (..., C), each row summing to 1.
+
+    Returns:
+        The mean over rows of the per-row sum by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import brier_score
+        >>> brier_score([[0.5, 0.25, 0.25]], [0])           # 0.5² + 0.25² + 0.25²
+        0.375
+        >>> brier_score.grad([[0.5, 0.25, 0.25]], [0])      # 2 (p − e_y)
+        array([[-1. ,  0.5,  0.5]])
+    """
+    _check_class_axis(probs, "probs")
+    rows_sum_to_one(probs, "probs")
+    if np.issubdtype(target.dtype, np.integer):
+        _, labels = _check_labels(target, probs, "target", None)
+        q = np.eye(probs.shape[-1])[labels]
+    else:
+        if target.shape != probs.shape:
+            raise ValueError(f"probs has shape {probs.shape} but target has shape {target.shape}")
+        rows_sum_to_one(target, "target")
+        q = target
+    r = probs - q
+    return Result((r * r).sum(axis=-1), lambda: 2.0 * r)
+
+
+def _label_log_softmax(logits, labels):
+    """Validate logits and labels; return log p, the (validated) labels and log p_y."""
+    _check_class_axis(logits, "logits")
+    _, labels = _check_labels(labels, logits, "labels", None)
+    log_p = log_softmax(logits)
+    return log_p, labels, _pick(log_p, labels)
+
+
+def _saturated(hyper=None):
+    """Saturated logits (±1e4, 40 and −745 next to 0), a tie and a uniform row, labels included.
+
+    The extreme row the softmax-based losses share, on their own and against PyTorch.
+    """
+    logits = [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]]
+    return Extreme([logits, [0, 0, 2, 0, 0]], hyper or {})
+
+
+@class_axis_loss(
+    family="classification",
+    formula=r"\ell(z, y) = -\log p_y + \varepsilon\,(1 - p_y), \qquad p = \mathrm{softmax}(z)",
+    gradient=r"\frac{\partial \ell}{\partial z} = (1 + \varepsilon\, p_y)\,(p - e_y)",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case=(
+        "Multiclass classification: cross-entropy with the weight of its leading (1 − p_y) term tuned by ε "
+        "(ε > 0 pushes confident samples further, ε < 0 eases off)."
+    ),
+    properties=("non_negative", "bounded_gradient", "smooth"),
+    equivalents={
+        "PyTorch": 'no built-in: F.cross_entropy(z, y, reduction="none") + ε (1 − p_y), written out',
+        "optax": (
+            "jnp.mean(optax.losses.poly_loss_cross_entropy(logits, one_hot, epsilon=ε)) (default ε = 2, see "
+            "below)"
+        ),
+    },
+    references=(
+        (
+            "Leng, Xu, Tan, Yu, Liu, Chen, Shlens, Du, Li & Anguelov, PolyLoss: A Polynomial Expansion "
+            "Perspective of Classification Loss Functions (ICLR 2022)"
+        ),
+    ),
+    differences=(
+        Difference(
+            "optax-poly-epsilon-default",
+            "optax",
+            "`optax.losses.poly_loss_cross_entropy` defaults to ε = 2 (optax 0.2.8: the paper's ImageNet "
+            "value); `poly1_cross_entropy` defaults to ε = 1. Pass `epsilon=` on both sides. optax also "
+            "takes probability targets (its 1 − P_t is Σ_c q_c (1 − p_c)); `lossref` takes integer labels.",
+        ),
+    ),
+    plot=Plot(
+        curve=_logit_curve(tuple(Series(f"ε = {e:g}", {}, {"epsilon": e}) for e in (-1.0, 0.0, 1.0, 2.0))),
+        explore={"epsilon": (-1.0, 5.0)},
+    ),
+    checks=Checks(
+        variants=({"epsilon": 2.0}, {"epsilon": -1.0}, {"epsilon": 10.0}),
+        extremes=(
+            _saturated(),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0]], [0, 0, 0]], {"epsilon": -1.0}),
+        ),
+        torch_extremes=(
+            _saturated(),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0]], [0, 0, 0]], {"epsilon": -1.0}),
+        ),
+        invalid=(
+            Invalid({"epsilon": -1.5}, ValueError, "epsilon must be >= -1"),
+            Invalid({"epsilon": "2"}, TypeError, "epsilon must be a real number"),
+        ),
+    ),
+)
+def poly1_cross_entropy(logits, labels, *, epsilon=1.0):
+    """Poly-1 loss (Leng et al. 2022): softmax cross-entropy plus ε (1 − p_y).
+
+    Cross-entropy's Taylor series in (1 − p_y) is Σ_j (1 − p_y)^j / j; Poly-1 changes the
+    coefficient of the first term from 1 to 1 + ε. ``epsilon=0`` is exactly
+    ``softmax_cross_entropy``; ε = −1 removes the first term. Below −1 the loss would rise
+    as p_y → 1 (its slope in p_y is −1/p_y − ε), so it is refused.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        epsilon: ε >= −1, the extra weight of the (1 − p_y) term. The paper found ε = 2
+            best for ImageNet classification (optax's default) and ε = −1 for detection;
+            the default 1 is a mild push.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import poly1_cross_entropy
+        >>> poly1_cross_entropy([[0.0, 0.0]], [0]) == math.log(2) + 0.5     # p_y = 1/2
+        True
+        >>> poly1_cross_entropy.grad([[0.0, 0.0]], [0])                       # (1 + ε p_y)(p − e_y)
+        array([[-0.75,  0.75]])
+    """
+    epsilon = real_scalar(epsilon, "epsilon")
+    if epsilon < -1:
+        raise ValueError(
+            f"epsilon must be >= -1, got {epsilon} (below -1 the loss rises as p_y approaches 1)"
+        )
+    log_p, labels, a = _label_log_softmax(logits, labels)
+    # -a + ε(1 - e^a) = -(1 + ε) a - ε (e^a - 1 - a), a = log p_y: for ε < 0 both terms are
+    # >= 0, so the near-cancellation of -a and 1 - e^a at ε = -1 (ℓ ≈ a²/2 as p_y → 1) costs
+    # nothing; e^a - 1 - a from its series where |a| <= 1 (a subtraction would round it away)
+    small = np.abs(a) <= 1.0
+    excess = np.where(small, a * a * _expm1_excess(np.where(small, a, 0.0)), np.expm1(a) - a)
+    value = 0.0 - (1.0 + epsilon) * a - epsilon * excess
+
+    def grad():  # 1 + ε p_y = (1 + ε) + ε (p_y - 1): no cancellation at ε = -1 either
+        scale = (1.0 + epsilon) + epsilon * np.expm1(a)
+        return scale[..., None] * _p_minus_onehot(log_p, labels, a)
+
+    return Result(value, grad)
+
+
+_ZHANG_SABUNCU = (
+    "Zhang & Sabuncu, Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels "
+    "(NeurIPS 2018)"
+)
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(z, y) = \frac{1 - p_y^{\,q}}{q}, \qquad p = \mathrm{softmax}(z), \quad q \in (0, 1]",
+        r"q \to 0:\ -\log p_y \ \text{(cross-entropy)}, \qquad q = 1:\ 1 - p_y \ \text{(MAE on probabilities, halved)}",  # noqa: E501
+    ),
+    gradient=r"\frac{\partial \ell}{\partial z} = p_y^{\,q}\,(p - e_y)",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case=(
+        "Classification with noisy labels: interpolates between cross-entropy (q → 0) and the noise-robust "
+        "MAE on probabilities (q = 1)."
+    ),
+    properties=("non_negative", "bounded_gradient", "smooth"),
+    robust={"label_noise": _ZHANG_SABUNCU},
+    aliases=("GCE", "L_q loss", "Lq loss"),
+    equivalents={
+        "PyTorch": 'no built-in: (1 − exp(−q · F.cross_entropy(z, y, reduction="none"))) / q, written out',
+        "Keras": (
+            "keras.losses.CategoricalGeneralizedCrossEntropy(q=q)(labels, softmax(z)) (probabilities; "
+            "default q = 0.5, see below)"
+        ),
+    },
+    references=(_ZHANG_SABUNCU,),
+    differences=(
+        Difference(
+            "keras-gce-q-default",
+            "Keras",
+            "`keras.losses.CategoricalGeneralizedCrossEntropy` defaults to q = 0.5 (Keras 3.15.1) and "
+            "takes probabilities, not logits; `generalized_cross_entropy` takes logits and defaults to "
+            "q = 0.7, the value Zhang & Sabuncu use. Pass `q=` and `softmax(z)` to Keras.",
+        ),
+    ),
+    plot=Plot(
+        curve=_logit_curve(tuple(Series(f"q = {q:g}", {}, {"q": q}) for q in (0.0, 0.3, 0.7, 1.0))),
+        explore={"q": (0.0, 1.0)},
+    ),
+    checks=Checks(
+        variants=({"q": 0.0}, {"q": 1.0}, {"q": 0.1}),
+        extremes=(
+            _saturated(),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]], [0, 0, 0, 1]],
+                {"q": 1e-9},
+            ),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0]], [0, 0, 0]], {"q": 1.0}),
+        ),
+        torch_extremes=(
+            _saturated(),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]], [0, 0, 0, 1]],
+                {"q": 1e-9},
+            ),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0]], [0, 0, 0]], {"q": 1.0}),
+        ),
+        invalid=(
+            Invalid({"q": 1.5}, ValueError, "q must be in [0, 1]"),
+            Invalid({"q": -0.1}, ValueError, "q must be in [0, 1]"),
+        ),
+    ),
+)
+def generalized_cross_entropy(logits, labels, *, q=0.7):
+    """Generalized cross-entropy (Zhang & Sabuncu 2018): the L_q loss (1 − p_y^q)/q on softmax probabilities.
+
+    The Box–Cox transform of the likelihood: q → 0 gives cross-entropy −log p_y (``q=0``
+    is that limit, exactly), q = 1 gives 1 − p_y, half the L1 distance Σ_c |p_c − e_{y,c}|
+    between p and the one-hot label (the noise-robust MAE of Ghosh et al.).
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        q: q in [0, 1]: 0 is cross-entropy, 1 is MAE on probabilities. The paper uses
+            0.7; Keras' ``CategoricalGeneralizedCrossEntropy`` defaults to 0.5.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import generalized_cross_entropy as gce
+        >>> gce([[0.0, 0.0]], [0], q=1.0)                  # 1 − p_y, p_y = 1/2
+        0.5
+        >>> round(gce([[0.0, 0.0]], [0], q=0.5), 12)       # (1 − √(1/2)) / (1/2)
+        0.585786437627
+        >>> gce.grad([[0.0, 0.0]], [0], q=1.0)             # p_y (p − e_y)
+        array([[-0.25,  0.25]])
+    """
+    q = real_scalar(q, "q")
+    if not 0 <= q <= 1:
+        raise ValueError(f"q must be in [0, 1], got {q}")
+    log_p, labels, log_p_y = _label_log_softmax(logits, labels)
+    # (1 - p_y^q)/q = -expm1(q log p_y)/q: exact as q → 0 and as p_y → 1 (no 1 - 1)
+    value = 0.0 - log_p_y if q == 0 else -np.expm1(q * log_p_y) / q
+    return Result(value, lambda: np.exp(q * log_p_y)[..., None] * _p_minus_onehot(log_p, labels, log_p_y))
+
+
+_WANG = (
+    "Wang, Ma, Chen, Luo, Yi & Bailey, Symmetric Cross Entropy for Robust Learning with Noisy Labels (ICCV "
+    "2019)"
+)
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(z, y) = \alpha\,\big(-\log p_y\big) + \beta\, \mathrm{RCE}, \qquad \mathrm{RCE} = -\sum_c p_c \log e_{y,c} \ \text{with} \ \log 0 := A",  # noqa: E501
+        r"\mathrm{RCE} = -A\,(1 - p_y), \qquad p = \mathrm{softmax}(z)",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial z} = (\alpha - \beta A\, p_y)\,(p - e_y)",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case=(
+        "Classification with noisy labels: cross-entropy plus a bounded reverse cross-entropy that pulls on "
+        "every sample, including the hard clean ones."
+    ),
+    properties=("non_negative", "bounded_gradient", "smooth"),
+    robust={"label_noise": _WANG},
+    aliases=("SCE", "reverse cross-entropy", "RCE"),
+    equivalents={
+        "PyTorch": 'no built-in: α F.cross_entropy(z, y, reduction="none") − β A (1 − p_y), written out',
+    },
+    references=(_WANG,),
+    plot=Plot(
+        curve=_logit_curve(
+            (
+                Series("α = 0.1, β = 1 (CIFAR-10)", {}, {}),
+                Series("α = 6, β = 0.1 (CIFAR-100)", {}, {"alpha": 6.0, "beta": 0.1}),
+                Series("α = 1, β = 0 (cross-entropy)", {}, {"alpha": 1.0, "beta": 0.0}),
+            )
+        ),
+        explore={"beta": (0.0, 2.0), "alpha": (0.0, 2.0)},
+    ),
+    checks=Checks(
+        variants=({"alpha": 6.0, "beta": 0.1}, {"alpha": 0.0, "beta": 1.0}, {"log_floor": -9.2}),
+        extremes=(
+            _saturated(),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0]], [0, 0, 0]], {"alpha": 0.0}),
+        ),
+        torch_extremes=(
+            _saturated(),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0]], [0, 0, 0]],
+                {"alpha": 6.0, "beta": 0.1},
+            ),
+        ),
+        invalid=(
+            Invalid({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
+            Invalid({"beta": -1.0}, ValueError, "beta must be >= 0"),
+            Invalid({"log_floor": 0.5}, ValueError, "log_floor must be < 0"),
+            Invalid({"alpha": 0.0, "beta": 0.0}, ValueError, "alpha and beta must not both be 0"),
+        ),
+    ),
+)
+def symmetric_cross_entropy(logits, labels, *, alpha=0.1, beta=1.0, log_floor=-4.0):
+    """Symmetric cross-entropy (Wang et al. 2019): α·CE + β·RCE, the reverse cross-entropy with log 0 := A.
+
+    The reverse cross-entropy −Σ_c p_c log q_c swaps prediction and one-hot target; log 0
+    is replaced by a finite A (``log_floor``), which makes it −A (1 − p_y): a bounded,
+    noise-robust term. With a label the whole loss is therefore α times
+    ``poly1_cross_entropy`` with ε = −βA/α.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        alpha: Weight α >= 0 of cross-entropy (the paper: 0.1 on CIFAR-10, 6.0 on CIFAR-100).
+        beta: Weight β >= 0 of the reverse cross-entropy (the paper: 1.0 and 0.1).
+        log_floor: A < 0, the value that stands for log 0 (the paper: −4).
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import symmetric_cross_entropy as sce
+        >>> # p_y = 1/2: 0.1 · log 2 + 1 · 4 · (1 − 1/2)
+        >>> sce([[0.0, 0.0]], [0]) == 0.1 * math.log(2) + 2.0
+        True
+        >>> sce.grad([[0.0, 0.0]], [0])               # (α − β A p_y)(p − e_y) = 2.1 (−½, ½)
+        array([[-1.05,  1.05]])
+    """
+    non_negative(alpha=alpha, beta=beta)
+    if real_scalar(log_floor, "log_floor") >= 0:
+        raise ValueError(f"log_floor must be < 0 (it stands for log 0), got {log_floor}")
+    if alpha == 0 and beta == 0:
+        raise ValueError("alpha and beta must not both be 0 (the loss would be 0)")
+    log_p, labels, a = _label_log_softmax(logits, labels)
+    # α (−a) + β (−A)(1 − e^a): two non-negative terms, 1 − e^a = −expm1(a) exact near p_y = 1
+    value = 0.0 - alpha * a + beta * log_floor * np.expm1(a)
+    return Result(
+        value,
+        lambda: (alpha - beta * log_floor * np.exp(a))[..., None] * _p_minus_onehot(log_p, labels, a),
+    )
+
+
+def _per_class(value, name, num_classes):
+    """A positive per-class array of shape (C,): class counts or priors."""
+    if value is None:
+        raise TypeError(f"{name} must be an array of real numbers, one per class; got None")
+    arr = as_float_array(value, name)
+    if arr.shape != (num_classes,):
+        raise ValueError(f"{name} must have shape ({num_classes},), one per class; got {arr.shape}")
+    if (arr <= 0).any():
+        raise ValueError(f"{name} must be > 0 (one per class)")
+    return arr
+
+
+def _shifted_cross_entropy(shifted, labels):
+    """Softmax cross-entropy of already adjusted logits: −log p_y and (deferred) p − e_y."""
+    log_p, labels, log_p_y = _label_log_softmax(shifted, labels)
+    return Result(0.0 - log_p_y, lambda: _p_minus_onehot(log_p, labels, log_p_y))
+
+
+_MENON = "Menon, Jayasumana, Rawat, Jain, Veit & Kumar, Long-tail learning via logit adjustment (ICLR 2021)"
+_LONG_TAIL = np.array([0.6, 0.3, 0.08, 0.02])  # the plots' and tests' class frequencies
+_PRIORS_INVALID = (
+    Invalid({"class_priors": [0.5, 0.5]}, ValueError, "class_priors must have shape (4,)"),
+    Invalid({"class_priors": [0.5, 0.3, 0.2, 0.0]}, ValueError, "class_priors must be > 0"),
+    Invalid({"class_priors": None}, TypeError, "class_priors must be an array of real numbers"),
+)
+
+
+@class_axis_loss(
+    family="classification",
+    formula=r"\ell(z, y) = -\log \frac{e^{z_y + \tau \log \pi_y}}{\sum_c e^{z_c + \tau \log \pi_c}} = \mathrm{LSE}(z + \tau \log \pi) - z_y - \tau \log \pi_y",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial z} = \mathrm{softmax}(z + \tau \log \pi) - e_y",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case="Long-tailed classification: trains on logits shifted by τ log π (class priors), so the unshifted logits predict the balanced error's Bayes classifier.",  # noqa: E501
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    aliases=("logit adjustment", "LA loss"),
+    equivalents={
+        "PyTorch": "no built-in: F.cross_entropy(z + τ · torch.log(π), y)",
+    },
+    references=(_MENON,),
+    required={"class_priors": _LONG_TAIL},
+    plot=Plot(
+        curve=_logit_curve(
+            tuple(
+                Series(f"y = class {y} (π = {_LONG_TAIL[y]:g})", {"y": y}, {"class_priors": _LONG_TAIL[:3]})
+                for y in (0, 2)
+            )
+            + (
+                Series(
+                    "y = class 2, τ = 0 (cross-entropy)",
+                    {"y": 2},
+                    {"class_priors": _LONG_TAIL[:3], "tau": 0.0},
+                ),
+            )
+        ),
+        explore={"tau": (0.0, 2.0)},
+    ),
+    checks=Checks(
+        variants=({"tau": 0.0}, {"tau": 2.0}, {"class_priors": np.array([1e-6, 0.5, 0.25, 0.25])}),
+        extremes=(_saturated({"class_priors": [0.9, 0.0999, 1e-4]}),),
+        torch_extremes=(_saturated({"class_priors": [0.9, 0.0999, 1e-4]}),),
+        invalid=(*_PRIORS_INVALID, Invalid({"tau": -1.0}, ValueError, "tau must be >= 0")),
+    ),
+)
+def logit_adjusted_cross_entropy(logits, labels, *, class_priors, tau=1.0):
+    """Logit-adjusted cross-entropy (Menon et al. 2021): softmax cross-entropy of z + τ log π.
+
+    Training with the prior added makes the model learn logits *without* it: at test time,
+    argmax z (no adjustment) targets the balanced error. Rarer classes get a larger margin:
+    their logit must win despite a lower log π. π need not sum to 1 (softmax ignores a
+    common shift); ``tau=0`` is plain cross-entropy.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        class_priors: Required: the class frequencies π of the training set, shape (C,),
+            all > 0 (counts work too: only ratios matter).
+        tau: Scale τ >= 0 of the adjustment; the paper's default is 1.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import logit_adjusted_cross_entropy as la
+        >>> # z + log π = (log ¾, log ¼): softmax (¾, ¼), so the rare class 1 costs −log ¼
+        >>> la([[0.0, 0.0]], [1], class_priors=[0.75, 0.25]) == math.log(4)   # p_y = 1/4
+        True
+        >>> la.grad([[0.0, 0.0]], [1], class_priors=[0.75, 0.25])   # softmax(z + log π) − e_y
+        array([[ 0.75, -0.75]])
+    """
+    _check_class_axis(logits, "logits")
+    non_negative(tau=tau)
+    prior = _per_class(class_priors, "class_priors", logits.shape[-1])
+    return _shifted_cross_entropy(logits + tau * np.log(prior), labels)
+
+
+_REN = (
+    "Ren, Yu, Sheng, Ma, Zhao, Yi & Li, Balanced Meta-Softmax for Long-Tailed Visual Recognition (NeurIPS "
+    "2020)"
+)
+_COUNTS_INVALID = (
+    Invalid({"class_counts": [5, 3]}, ValueError, "class_counts must have shape (4,)"),
+    Invalid({"class_counts": [5, 3, 0, 1]}, ValueError, "class_counts must be > 0"),
+    Invalid({"class_counts": None}, TypeError, "class_counts must be an array of real numbers"),
+)
+_LONG_TAIL_COUNTS = np.array([6000, 3000, 800, 200])
+
+
+@class_axis_loss(
+    family="classification",
+    formula=r"\ell(z, y) = -\log \frac{n_y\, e^{z_y}}{\sum_c n_c\, e^{z_c}} = \mathrm{LSE}(z + \log n) - z_y - \log n_y",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial z} = \mathrm{softmax}(z + \log n) - e_y",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case=(
+        "Long-tailed classification: the softmax re-weighted by the training class counts, so the model's "
+        "own softmax estimates the balanced (label-shift-corrected) posterior."
+    ),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    equivalents={
+        "PyTorch": "no built-in: F.cross_entropy(z + torch.log(n), y)",
+    },
+    references=(_REN,),
+    required={"class_counts": _LONG_TAIL_COUNTS},
+    plot=Plot(
+        curve=_logit_curve(
+            tuple(
+                Series(
+                    f"y = class {y} (n = {_LONG_TAIL_COUNTS[y]})",
+                    {"y": y},
+                    {"class_counts": _LONG_TAIL_COUNTS[:3]},
+                )
+                for y in (0, 1, 2)
+            )
+        ),
+    ),
+    checks=Checks(
+        variants=({"class_counts": np.array([1, 10**6, 3, 3])},),
+        extremes=(_saturated({"class_counts": [10**6, 10, 1]}),),
+        torch_extremes=(_saturated({"class_counts": [10**6, 10, 1]}),),
+        invalid=_COUNTS_INVALID,
+    ),
+)
+def balanced_softmax(logits, labels, *, class_counts):
+    """Balanced softmax cross-entropy (Ren et al. 2020): softmax cross-entropy of z + log n.
+
+    The training softmax becomes n_y e^{z_y} / Σ_c n_c e^{z_c}: the label-shift correction
+    from the long-tailed training distribution to a balanced one, so softmax(z) itself
+    estimates the balanced posterior. It is ``logit_adjusted_cross_entropy`` with τ = 1
+    and π ∝ n.
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+        class_counts: Required: the number of training samples n_c of each class, shape
+            (C,), all > 0 (of the whole training set, not of the batch).
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import balanced_softmax
+        >>> # counts (30, 10): softmax(z + log n) at z = 0 is (¾, ¼)
+        >>> balanced_softmax([[0.0, 0.0]], [1], class_counts=[30, 10]) == math.log(4)   # p_y = 10/40
+        True
+    """
+    _check_class_axis(logits, "logits")
+    n = _per_class(class_counts, "class_counts", logits.shape[-1])
+    return _shifted_cross_entropy(logits + np.log(n), labels)
+
+
+def _ldam_margins(class_counts, max_margin, num_classes):
+    """Cao et al.'s margins Δ_c ∝ n_c^{-1/4}, scaled so the largest (rarest class) is ``max_margin``."""
+    n = _per_class(class_counts, "class_counts", num_classes)
+    inverse = n**-0.25
+    return max_margin * inverse / inverse.max()
+
+
+_CAO = (
+    "Cao, Wei, Gaidon, Arechiga & Ma, Learning Imbalanced Datasets with Label-Distribution-Aware Margin Loss "
+    "(NeurIPS 2019)"
+)
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(z, y) = -\log \frac{e^{s (z_y - \Delta_y)}}{e^{s (z_y - \Delta_y)} + \sum_{c \ne y} e^{s z_c}}, \qquad \Delta_c = \frac{m}{n_c^{1/4}} \Big/ \max_k \frac{1}{n_k^{1/4}}",  # noqa: E501
+    ),
+    gradient=r"\frac{\partial \ell}{\partial z} = s\,\big(\mathrm{softmax}(s\,(z - \Delta_y e_y)) - e_y\big)",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case=(
+        "Long-tailed classification: cross-entropy with a larger margin for rarer classes (Δ ∝ n^{-1/4}), on "
+        "scaled (usually cosine) logits."
+    ),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    aliases=("label-distribution-aware margin loss",),
+    equivalents={
+        "PyTorch": "no built-in: F.cross_entropy(s · (z − Δ_y e_y), y), Δ from the counts",
+    },
+    references=(_CAO,),
+    required={"class_counts": _LONG_TAIL_COUNTS},
+    plot=Plot(
+        curve=_logit_curve(
+            tuple(
+                Series(
+                    f"y = class {y} (n = {_LONG_TAIL_COUNTS[y]})",
+                    {"y": y},
+                    {"class_counts": _LONG_TAIL_COUNTS[:3], "scale": 5.0},
+                )
+                for y in (0, 1, 2)
+            )
+        ),
+        explore={"max_margin": (0.0, 1.0)},
+    ),
+    checks=Checks(
+        variants=({"scale": 1.0, "max_margin": 1.0}, {"max_margin": 0.0}),
+        extremes=(_saturated({"class_counts": [10**6, 10, 1]}),),
+        torch_extremes=(_saturated({"class_counts": [10**6, 10, 1]}),),
+        invalid=(
+            *_COUNTS_INVALID,
+            Invalid({"max_margin": -0.5}, ValueError, "max_margin must be >= 0"),
+            Invalid({"scale": 0.0}, ValueError, "scale must be > 0"),
+        ),
+        # the loss bends on a length 1/s in z: a step of 1e-3/s keeps the stencil's error small
+        fd_step=lambda scale=30.0, **_: 1e-3 / scale,
+    ),
+)
+def ldam(logits, labels, *, class_counts, max_margin=0.5, scale=30.0):
+    """LDAM loss (Cao et al. 2019): cross-entropy with a class-dependent margin Δ_y ∝ n_y^{-1/4}.
+
+    The true class's logit is lowered by its margin before the softmax, so a rare class must
+    win by more. The margins are scaled so the rarest class gets ``max_margin``, and the
+    logits are multiplied by ``scale`` (the paper normalises features and weights, so z
+    are cosines in [−1, 1]: without the scale the softmax would be nearly uniform).
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last; cosine similarities in
+            the paper's setting.
+        labels: Integer labels in [0, C), shape (...).
+        class_counts: Required: the number of training samples n_c of each class, shape
+            (C,), all > 0.
+        max_margin: The largest margin m >= 0, the rarest class's (the authors' code: 0.5).
+        scale: s > 0, the factor on the margin-adjusted logits (the authors' code: 30).
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import ldam
+        >>> # counts (16, 1): Δ = (½ · 16^{-1/4}, ½) = (¼, ½); label 1, z = (0, ½): s (z − Δ_y e_y) = 0
+        >>> ldam([[0.0, 0.5]], [1], class_counts=[16, 1]) == math.log(2)   # p_y = 1/2
+        True
+    """
+    _check_class_axis(logits, "logits")
+    non_negative(max_margin=max_margin)
+    positive(scale=scale)
+    margins = _ldam_margins(class_counts, max_margin, logits.shape[-1])
+    _, safe = _check_labels(labels, logits, "labels", None)
+    shifted = logits - np.eye(logits.shape[-1])[safe] * margins[safe][..., None]
+    ce = _shifted_cross_entropy(scale * shifted, labels)
+    return Result(ce.values, lambda: scale * ce.grad())

@@ -1,6 +1,5 @@
 """Divergences between probability distributions over the last axis."""
 
-import math
 from dataclasses import replace
 
 import numpy as np
@@ -25,7 +24,7 @@ from ._domains import (
     _sample_distribution,
 )
 from ._labels import _check_class_axis, _check_labels, _label_cross_entropy
-from ._math import log_softmax, xlogy
+from ._math import _expm1_excess, log_softmax, xlogy
 
 __all__ = [
     "cross_entropy",
@@ -455,18 +454,6 @@ def cross_entropy(probs, target):
             return np.where(target == 0, 0.0, -target / np.where(target == 0, 1.0, probs))
 
     return Result(value, backward)
-
-
-def _expm1_excess(x):
-    """(e^x − 1 − x)/x² for |x| <= 1, from its Taylor series Σ_k x^k/(k + 2)! (Horner).
-
-    Forming e^x − 1 − x by subtraction loses every digit once x² is below ε·|x|; the
-    series has no cancellation (its leading term is ½) and 19 terms reach 1/20! < 5e-19.
-    """
-    out = np.zeros_like(x)
-    for k in range(18, -1, -1):
-        out = out * x + 1.0 / math.factorial(k + 2)
-    return out
 
 
 def _distillation(student_logits, teacher_logits, temperature):

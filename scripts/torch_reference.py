@@ -1004,3 +1004,74 @@ def _probability_and_pair_differences():
         "torch_mean": float(F.gaussian_nll_loss(mean3, y3, var3)),
     }
     return out
+
+
+# --- issue 19: classification losses PyTorch has no function for, as recipes --------------
+
+
+def _target_distribution(t, num_classes, dtype):
+    """One-hot rows for integer labels; a probability target passes through."""
+    return F.one_hot(t, num_classes).to(dtype) if not t.is_floating_point() else t
+
+
+@torch_reference("brier_score", "the formula in PyTorch with F.one_hot (autograd gradient)")
+def brier_score(p, t, reduction):
+    q = _target_distribution(t, p.shape[-1], p.dtype)
+    return _reduce(((p - q) ** 2).sum(-1), reduction)
+
+
+@torch_reference(
+    "poly1_cross_entropy", "torch.nn.functional.cross_entropy plus ε (1 − p_y) (autograd gradient)"
+)
+def poly1_cross_entropy(z, t, reduction, epsilon=1.0):
+    ce = F.cross_entropy(z, t, reduction="none")
+    return _reduce(ce - epsilon * torch.expm1(-ce), reduction)  # 1 − p_y = −expm1(log p_y)
+
+
+@torch_reference(
+    "generalized_cross_entropy",
+    "(1 − p_y^q)/q with p_y = exp(−F.cross_entropy) (q = 0: F.cross_entropy; autograd gradient)",
+)
+def generalized_cross_entropy(z, t, reduction, q=0.7):
+    ce = F.cross_entropy(z, t, reduction="none")
+    return _reduce(ce if q == 0 else -torch.expm1(-q * ce) / q, reduction)
+
+
+@torch_reference(
+    "symmetric_cross_entropy", "α F.cross_entropy + β RCE with F.one_hot and log 0 := A (autograd gradient)"
+)
+def symmetric_cross_entropy(z, t, reduction, alpha=0.1, beta=1.0, log_floor=-4.0):
+    # RCE as Wang et al. define it, −Σ_c p_c log q_c with log 0 replaced by A (not its closed form)
+    one_hot = F.one_hot(t, z.shape[-1]).to(z.dtype)
+    log_q = torch.where(one_hot > 0, torch.zeros_like(one_hot), torch.full_like(one_hot, log_floor))
+    rce = -(F.softmax(z, dim=-1) * log_q).sum(-1)
+    return _reduce(alpha * F.cross_entropy(z, t, reduction="none") + beta * rce, reduction)
+
+
+@torch_reference("logit_adjusted_cross_entropy", "torch.nn.functional.cross_entropy on z + τ log π")
+def logit_adjusted_cross_entropy(z, t, reduction, class_priors, tau=1.0):
+    prior = torch.as_tensor(class_priors, dtype=torch.float64)
+    return F.cross_entropy(z + tau * torch.log(prior), t, reduction=reduction)
+
+
+@torch_reference("balanced_softmax", "torch.nn.functional.cross_entropy on z + log n")
+def balanced_softmax(z, t, reduction, class_counts):
+    return F.cross_entropy(
+        z + torch.log(torch.as_tensor(class_counts, dtype=torch.float64)), t, reduction=reduction
+    )
+
+
+@torch_reference(
+    "ldam",
+    "the cross-entropy of s (z − Δ_y e_y) as torch.logsumexp(u − u_y) (label entry 0), Δ from the counts in PyTorch (autograd gradient)",
+)
+def ldam(z, t, reduction, class_counts, max_margin=0.5, scale=30.0):
+    # −log softmax(u)_y = log Σ_c e^{u_c − u_y}: its autograd gradient at the label is −Σ_{c≠y} p_c, which
+    # keeps its digits when s = 30 saturates the softmax (F.cross_entropy's p_y − 1 rounds to 0 there)
+    inverse = torch.as_tensor(class_counts, dtype=torch.float64) ** -0.25
+    margins = max_margin * inverse / inverse.max()
+    one_hot = F.one_hot(t, z.shape[-1]).to(z.dtype)
+    u = scale * (z - one_hot * margins[t][..., None])
+    # the label's own entry is the constant 0 (not u_y − u_y, whose two autograd paths would cancel to p_y − Σ p)
+    d = torch.where(one_hot > 0, torch.zeros_like(u), u - u.gather(-1, t[..., None]))
+    return _reduce(torch.logsumexp(d, dim=-1), reduction)

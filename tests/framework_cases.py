@@ -551,6 +551,38 @@ CASES = [
         "lossref.generalized_kl(rate, counts, reduction='sum') / 5",
         "rate",
     ),
+    # issue 19: classification
+    _case(
+        "poly1_cross_entropy",
+        OX,
+        "jnp.mean(optax.losses.poly_loss_cross_entropy(logits, onehot, epsilon=1.0))",
+        "lossref.poly1_cross_entropy(logits, labels)",
+        "logits",
+    ),
+    _case(
+        "poly1_cross_entropy",
+        OX,
+        "jnp.mean(optax.losses.poly_loss_cross_entropy(logits, onehot))",
+        "lossref.poly1_cross_entropy(logits, labels, epsilon=2.0)",
+        "logits",
+        kind="default-epsilon-2",
+    ),
+    # Keras' GCE takes probabilities: softmax(z) in Keras, so its gradient runs through the softmax too
+    _case(
+        "generalized_cross_entropy",
+        K,
+        "keras.losses.CategoricalGeneralizedCrossEntropy(q=0.7)(labels, keras.ops.softmax(logits))",
+        "lossref.generalized_cross_entropy(logits, labels)",
+        "logits",
+    ),
+    _case(
+        "generalized_cross_entropy",
+        K,
+        "keras.losses.CategoricalGeneralizedCrossEntropy()(labels, keras.ops.softmax(logits))",
+        "lossref.generalized_cross_entropy(logits, labels, q=0.5)",
+        "logits",
+        kind="default-q-0.5",
+    ),
 ]
 
 

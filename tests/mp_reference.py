@@ -929,3 +929,60 @@ def _cox_grad_magnitude(eta, times, events):
 
 
 cox_partial_likelihood.grad_magnitude = _cox_grad_magnitude
+
+
+# --- issue 19: classification (brier_score, poly1, GCE, SCE, long-tailed) ------------------
+
+
+def _one_hot_or_row(target, num_classes):
+    if isinstance(target, int):
+        return [mp.mpf(int(c == target)) for c in range(num_classes)]
+    return target
+
+
+@reference("brier_score")
+def brier_score(p, target):
+    q = _one_hot_or_row(target, len(p))
+    return mp.fsum((pc - qc) ** 2 for pc, qc in zip(p, q, strict=True))
+
+
+@reference("poly1_cross_entropy")
+def poly1_cross_entropy(z, label, epsilon=1.0):
+    p_y = mp.exp(log_softmax(z)[label])
+    return -mp.log(p_y) + epsilon * (1 - p_y)
+
+
+@reference("generalized_cross_entropy")
+def generalized_cross_entropy(z, label, q=0.7):
+    log_p_y = log_softmax(z)[label]
+    if q == 0:  # the limit q → 0 of (1 − p^q)/q
+        return -log_p_y
+    return (1 - mp.exp(q * log_p_y)) / q
+
+
+@reference("symmetric_cross_entropy")
+def symmetric_cross_entropy(z, label, alpha=0.1, beta=1.0, log_floor=-4.0):
+    # RCE = −Σ_c p_c log q_c with q one-hot and log 0 := A: only the classes c ≠ y contribute
+    p = [mp.exp(v) for v in log_softmax(z)]
+    rce = -mp.fsum(p[c] * (0 if c == label else log_floor) for c in range(len(z)))
+    return alpha * -mp.log(p[label]) + beta * rce
+
+
+@reference("logit_adjusted_cross_entropy")
+def logit_adjusted_cross_entropy(z, label, class_priors, tau=1.0):
+    return -log_softmax([v + tau * mp.log(pi) for v, pi in zip(z, class_priors, strict=True)])[label]
+
+
+@reference("balanced_softmax")
+def balanced_softmax(z, label, class_counts):
+    # −log of n_y e^{z_y} / Σ_c n_c e^{z_c}
+    terms = [mp.mpf(n) * mp.exp(v) for v, n in zip(z, class_counts, strict=True)]
+    return -mp.log(terms[label] / mp.fsum(terms))
+
+
+@reference("ldam")
+def ldam(z, label, class_counts, max_margin=0.5, scale=30.0):
+    inverse = [mp.mpf(n) ** mp.mpf(-0.25) for n in class_counts]
+    delta = max_margin * inverse[label] / max(inverse)
+    shifted = [scale * (v - (delta if c == label else 0)) for c, v in enumerate(z)]
+    return -log_softmax(shifted)[label]

@@ -90,6 +90,12 @@ CASES = [
     ),
     # NMF(beta_loss="kullback-leibler")'s objective on X ≈ WH, with W = ŷ (one column) and H = 1
     ("generalized_kl", {}, "nmf_kl(y_pred, y_true, w)"),
+    # issue 19: the multiclass Brier score, unhalved (scale_by_half="auto" halves it for C <= 2)
+    (
+        "brier_score",
+        {},
+        "metrics.brier_score_loss(target, probs, sample_weight=w, labels=range(probs.shape[1]), scale_by_half=False)",
+    ),
 ]
 
 
@@ -98,6 +104,9 @@ def _inputs(loss, rng):
         t, p = rng.integers(0, 2, size=(30, 8)), rng.integers(0, 2, size=(30, 8))
         t[:, 0] = 1
         return p, t
+    if loss.name == "brier_score":  # scikit-learn takes integer labels
+        probs, _ = loss.sample_inputs(rng, batch=40, classes=4)
+        return probs, rng.integers(0, 4, size=40)
     return loss.sample_inputs(rng, batch=40, classes=4)
 
 

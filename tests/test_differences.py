@@ -1051,3 +1051,40 @@ def test_keras_msle_clamps_at_epsilon():
     np.testing.assert_allclose(keras, clamped, rtol=1e-6)  # Keras is lossref on clamped inputs
     assert keras[2] == 0.0 and keras[0] == pytest.approx(math.log(2) ** 2, rel=1e-6)
     assert ours[3] == keras[3] == 0.0  # above 1e-7 the two agree
+
+
+# --- issue 19: classification -----------------------------------------------------------------
+
+
+def test_sklearn_brier_binary_halved():
+    # scikit-learn 1.9.1, run live: one column (or two) is halved by scale_by_half="auto", three are not
+    from sklearn.metrics import brier_score_loss
+
+    p = np.array([0.9, 0.2, 0.6, 0.35])
+    y = np.array([1, 0, 0, 1])
+    two = np.stack([1 - p, p], axis=-1)
+    ours = lossref.brier_score(two, y)
+    assert brier_score_loss(y, p) == pytest.approx(ours / 2, rel=1e-15)
+    assert brier_score_loss(y, two) == pytest.approx(ours / 2, rel=1e-15)
+    assert brier_score_loss(y, p, scale_by_half=False) == pytest.approx(ours, rel=1e-15)
+    assert brier_score_loss(y, p) == pytest.approx(lossref.mse(p, y.astype(float)), rel=1e-15)
+    three = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    assert brier_score_loss([0, 1], three, labels=[0, 1, 2]) == pytest.approx(
+        lossref.brier_score(three, [0, 1]), rel=1e-15
+    )
+
+
+def test_optax_poly_epsilon_default():
+    # optax 0.2.8's poly_loss_cross_entropy without epsilon= is ε = 2, not lossref's default 1
+    inputs, value, _ = framework_case("poly1_cross_entropy-optax-default-epsilon-2")
+    logits, labels = inputs["logits"], inputs["labels"]
+    assert value == pytest.approx(lossref.poly1_cross_entropy(logits, labels, epsilon=2.0), rel=1e-12)
+    assert abs(value - lossref.poly1_cross_entropy(logits, labels)) > 0.1
+
+
+def test_keras_gce_q_default():
+    # Keras 3.15.1's CategoricalGeneralizedCrossEntropy() is q = 0.5 on probabilities, not lossref's q = 0.7
+    inputs, value, _ = framework_case("generalized_cross_entropy-keras-default-q-0.5")
+    logits, labels = inputs["logits"], inputs["labels"]
+    assert value == pytest.approx(lossref.generalized_cross_entropy(logits, labels, q=0.5), rel=1e-6)
+    assert abs(value - lossref.generalized_cross_entropy(logits, labels)) > 0.01

@@ -1088,3 +1088,167 @@ def test_cox_partial_likelihood_gradient_where_one_subject_dominates_its_risk_se
     exact = -(1 + math.e) / (math.exp(40.0) + 1 + math.e)
     grad = lossref.cox_partial_likelihood.grad(eta, t, d, reduction="sum")
     assert grad[0, 0] == pytest.approx(exact, rel=1e-14)
+
+
+# --- issue 19: classification -----------------------------------------------------------------
+
+
+def test_brier_score_by_hand():
+    # row 1, label 0: (0.7 - 1)² + 0.2² + 0.1² = 0.09 + 0.04 + 0.01 = 0.14
+    # row 2, target (0.5, 0.5, 0): (0.25 - 0.5)² + (0.25 - 0.5)² + 0.5² = 0.0625 + 0.0625 + 0.25 = 0.375
+    p = [[0.7, 0.2, 0.1], [0.25, 0.25, 0.5]]
+    q = [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]
+    np.testing.assert_allclose(lossref.brier_score(p, q, reduction="none"), [0.14, 0.375], rtol=1e-15)
+    np.testing.assert_allclose(
+        lossref.brier_score(p[:1], [0], reduction="none"), [0.14], rtol=1e-15
+    )  # a label is its one-hot row
+    assert lossref.brier_score(p, q) == pytest.approx((0.14 + 0.375) / 2, rel=1e-15)
+    # ∂/∂p = 2 (p − q), by hand: row 1 (−0.6, 0.4, 0.2), row 2 (−0.5, −0.5, 1.0)
+    np.testing.assert_allclose(
+        lossref.brier_score.grad(p, q, reduction="sum"), [[-0.6, 0.4, 0.2], [-0.5, -0.5, 1.0]], rtol=1e-14
+    )
+    # worst case: all mass on a wrong class costs 1² + 1² = 2
+    assert lossref.brier_score([[0.0, 1.0, 0.0]], [0]) == 2.0
+
+
+def test_binary_brier_score_is_mse_on_the_positive_probability(rng):
+    # the usual binary (p − y)² is half the two-column score: 2 (p − y)² summed over (1 − p, p)
+    p, y = rng.uniform(size=6), rng.integers(0, 2, size=6)
+    two_columns = np.stack([1 - p, p], axis=-1)
+    np.testing.assert_allclose(
+        lossref.brier_score(two_columns, y, reduction="none") / 2, (p - y) ** 2, rtol=1e-14
+    )
+    assert lossref.brier_score(two_columns, y) / 2 == pytest.approx(
+        lossref.mse(p, y.astype(float)), rel=1e-14
+    )
+
+
+def test_poly1_cross_entropy_by_hand():
+    # z = (log 3, 0): p = (3/4, 1/4). ℓ = log(4/3) + ε/4; ∂ℓ/∂z = (1 + ¾ε)(p − e_y)
+    z = [[math.log(3.0), 0.0]]
+    assert lossref.poly1_cross_entropy(z, [0], epsilon=2.0) == pytest.approx(math.log(4 / 3) + 0.5, rel=1e-15)
+    np.testing.assert_allclose(
+        lossref.poly1_cross_entropy.grad(z, [0], epsilon=2.0), [[-0.625, 0.625]], rtol=1e-15
+    )
+    # label 1: p_y = 1/4, ℓ = log 4 + ¾ε
+    assert lossref.poly1_cross_entropy(z, [1], epsilon=1.0) == pytest.approx(math.log(4.0) + 0.75, rel=1e-15)
+    # ε = 0 is cross-entropy, exactly as defined
+    assert lossref.poly1_cross_entropy(z, [0], epsilon=0.0) == pytest.approx(math.log(4 / 3), rel=1e-15)
+
+
+def test_poly1_cross_entropy_at_epsilon_minus_one_keeps_its_tiny_value():
+    # ε = −1: ℓ = −log p − (1 − p) ≈ (1 − p)²/2 as p → 1. z = (40, 0): 1 − p_y = e^{-40}/(1 + e^{-40}),
+    # so ℓ = e^{-80}/2 (1 + O(e^{-40})); the direct form −log p_y − (1 − p_y) rounds to 0 there
+    value = lossref.poly1_cross_entropy([[40.0, 0.0]], [0], epsilon=-1.0)
+    assert value == pytest.approx(math.exp(-80) / 2, rel=1e-14)
+    # gradient (1 − p_y)(p − e_y): (1 − p_y)² = e^{-80} in both entries, up to sign
+    np.testing.assert_allclose(
+        lossref.poly1_cross_entropy.grad([[40.0, 0.0]], [0], epsilon=-1.0),
+        [[-math.exp(-80), math.exp(-80)]],
+        rtol=1e-14,
+    )
+
+
+def test_generalized_cross_entropy_by_hand():
+    # z = (log 3, 0): p_y = 3/4. q = 1/2: (1 − √¾)/½ = 2 − √3; ∂ℓ/∂z = √¾ (p − e_y)
+    z = [[math.log(3.0), 0.0]]
+    gce = lossref.generalized_cross_entropy
+    assert gce(z, [0], q=0.5) == pytest.approx(2 - math.sqrt(3), rel=1e-14)
+    np.testing.assert_allclose(gce.grad(z, [0], q=0.5), np.sqrt(0.75) * np.array([[-0.25, 0.25]]), rtol=1e-15)
+    # q = 1: 1 − p_y = 1/4, and the gradient p_y (p − e_y) = ¾ (−¼, ¼)
+    assert gce(z, [0], q=1.0) == pytest.approx(0.25, rel=1e-15)
+    np.testing.assert_allclose(gce.grad(z, [0], q=1.0), [[-0.1875, 0.1875]], rtol=1e-15)
+    # q = 0 is cross-entropy −log p_y = log(4/3), and q = 1e-9 is within 1e-9·log² of it
+    assert gce(z, [0], q=0.0) == pytest.approx(math.log(4 / 3), rel=1e-15)
+    assert gce(z, [0], q=1e-9) == pytest.approx(math.log(4 / 3), rel=1e-9)
+
+
+def test_generalized_cross_entropy_near_p_one_does_not_round_to_zero():
+    # z = (40, 0, 0): 1 − p_y ≈ 2e^{-40}, so ℓ = (1 − p_y^q)/q ≈ 2e^{-40} for any q; 1 − p_y^q is 0 in float64
+    for q in (0.7, 1e-6):
+        assert lossref.generalized_cross_entropy([[40.0, 0.0, 0.0]], [0], q=q) == pytest.approx(
+            2 * math.exp(-40), rel=1e-12
+        )
+
+
+def test_generalized_cross_entropy_at_q_one_is_half_the_l1_distance_of_probabilities(rng):
+    z, y = rng.normal(size=(6, 4)), rng.integers(0, 4, size=6)
+    p = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
+    half_l1 = 0.5 * np.abs(p - np.eye(4)[y]).sum(-1)
+    np.testing.assert_allclose(
+        lossref.generalized_cross_entropy(z, y, q=1.0, reduction="none"), half_l1, rtol=1e-13
+    )
+
+
+def test_symmetric_cross_entropy_by_hand():
+    # z = (log 3, 0), label 0: p_y = 3/4. CE = log(4/3); RCE = −(¼ · A) = 1 for A = −4
+    z = [[math.log(3.0), 0.0]]
+    sce = lossref.symmetric_cross_entropy
+    assert sce(z, [0]) == pytest.approx(0.1 * math.log(4 / 3) + 1.0, rel=1e-15)
+    assert sce(z, [0], alpha=6.0, beta=0.1) == pytest.approx(6 * math.log(4 / 3) + 0.1, rel=1e-15)
+    # RCE alone (α = 0) on three classes, by its definition −Σ_c p_c log q_c, log 0 := A:
+    # p = (½, ¼, ¼), label 0 → −(¼ A + ¼ A) = −A/2 = 2
+    z3 = [[math.log(2.0), 0.0, 0.0]]
+    assert sce(z3, [0], alpha=0.0) == pytest.approx(2.0, rel=1e-15)
+    # gradient (α − βA p_y)(p − e_y) = (0.1 + 3)(−¼, ¼)
+    np.testing.assert_allclose(sce.grad(z, [0]), [[-0.775, 0.775]], rtol=1e-15)
+
+
+def test_symmetric_cross_entropy_is_alpha_times_poly1(rng):
+    # with a label, α CE − βA(1 − p_y) = α [CE + ε (1 − p_y)] with ε = −βA/α
+    z, y = rng.normal(scale=3.0, size=(6, 5)), rng.integers(0, 5, size=6)
+    for alpha, beta, floor in ((0.1, 1.0, -4.0), (6.0, 0.1, -4.0), (1.0, 0.5, math.log(1e-4))):
+        np.testing.assert_allclose(
+            lossref.symmetric_cross_entropy(z, y, alpha=alpha, beta=beta, log_floor=floor, reduction="none"),
+            alpha * lossref.poly1_cross_entropy(z, y, epsilon=-beta * floor / alpha, reduction="none"),
+            rtol=1e-14,
+        )
+
+
+def test_logit_adjusted_cross_entropy_by_hand():
+    # π = (¾, ¼), z = 0: z + log π gives softmax (¾, ¼); the rare class 1 costs log 4, the common one log(4/3)
+    la = lossref.logit_adjusted_cross_entropy
+    assert la([[0.0, 0.0]], [1], class_priors=[0.75, 0.25]) == pytest.approx(math.log(4), rel=1e-15)
+    assert la([[0.0, 0.0]], [0], class_priors=[0.75, 0.25]) == pytest.approx(math.log(4 / 3), rel=1e-15)
+    # τ = 2: softmax ∝ (9/16, 1/16) → p_1 = 1/10; only ratios of π matter (counts (3, 1) give the same)
+    assert la([[0.0, 0.0]], [1], class_priors=[3, 1], tau=2.0) == pytest.approx(math.log(10), rel=1e-15)
+    # τ = 0: plain cross-entropy, whatever π
+    assert la([[0.0, 0.0]], [1], class_priors=[0.75, 0.25], tau=0.0) == pytest.approx(math.log(2), rel=1e-15)
+    np.testing.assert_allclose(
+        la.grad([[0.0, 0.0]], [1], class_priors=[3, 1], tau=2.0), [[0.9, -0.9]], rtol=1e-15
+    )
+
+
+def test_balanced_softmax_is_logit_adjustment_with_tau_one(rng):
+    # Ren et al.'s n_y e^{z_y} / Σ n_c e^{z_c} is Menon et al.'s CE(z + τ log π) at τ = 1, π = n / Σn
+    z, y = rng.normal(scale=3.0, size=(7, 4)), rng.integers(0, 4, size=7)
+    n = np.array([5000, 420, 37, 3])
+    bs = lossref.balanced_softmax.value_and_grad(z, y, class_counts=n)
+    la = lossref.logit_adjusted_cross_entropy.value_and_grad(z, y, class_priors=n / n.sum(), tau=1.0)
+    assert bs[0] == pytest.approx(la[0], rel=1e-14)
+    np.testing.assert_allclose(bs[1], la[1], rtol=1e-13, atol=1e-17)
+    # by hand: counts (30, 10), z = 0 → softmax (¾, ¼)
+    assert lossref.balanced_softmax([[0.0, 0.0]], [1], class_counts=[30, 10]) == pytest.approx(
+        math.log(4), rel=1e-15
+    )
+
+
+def test_ldam_by_hand():
+    # counts (16, 1): n^{-1/4} = (½, 1), scaled to max_margin ½: Δ = (¼, ½)
+    # label 0, z = (1, 0), s = 2: s (z − Δ_0 e_0) = (1.5, 0) → −log σ(1.5)
+    ldam = lossref.ldam
+    expected = math.log1p(math.exp(-1.5))
+    assert ldam([[1.0, 0.0]], [0], class_counts=[16, 1], scale=2.0) == pytest.approx(expected, rel=1e-15)
+    # label 1 (the rare class, Δ = ½): s (z − ½ e_1) = (2, −1) → log(1 + e^3)
+    assert ldam([[1.0, 0.0]], [1], class_counts=[16, 1], scale=2.0) == pytest.approx(
+        math.log1p(math.exp(3)), rel=1e-15
+    )
+    # gradient s (softmax(u) − e_y): label 0, u = (1.5, 0): 2 (σ(1.5) − 1, σ(−1.5))
+    s = 1 / (1 + math.exp(1.5))
+    np.testing.assert_allclose(
+        ldam.grad([[1.0, 0.0]], [0], class_counts=[16, 1], scale=2.0), [[-2 * s, 2 * s]], rtol=1e-14
+    )
+    # max_margin 0: cross-entropy of s·z
+    assert ldam([[1.0, 0.0]], [0], class_counts=[16, 1], scale=2.0, max_margin=0.0) == pytest.approx(
+        math.log1p(math.exp(-2.0)), rel=1e-15
+    )
