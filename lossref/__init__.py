@@ -46,7 +46,15 @@ from ._regression import (
     tukey_biweight,
 )
 from ._regularization import elastic_net_penalty, l1_penalty, l2_penalty
-from ._segmentation import dice, focal_tversky, jaccard, lovasz_hinge, lovasz_softmax, tversky
+from ._segmentation import (
+    dice,
+    focal_tversky,
+    generalized_dice,
+    jaccard,
+    lovasz_hinge,
+    lovasz_softmax,
+    tversky,
+)
 from ._sequence import ctc, sequence_cross_entropy
 
 __all__ = [
@@ -78,6 +86,7 @@ __all__ = [
     "gan_discriminator",
     "gan_generator",
     "gaussian_nll",
+    "generalized_dice",
     "get",
     "gradcheck",
     "hinge",

@@ -1004,3 +1004,23 @@ def _probability_and_pair_differences():
         "torch_mean": float(F.gaussian_nll_loss(mean3, y3, var3)),
     }
     return out
+
+
+# --- issue 19: segmentation ---------------------------------------------------------------------
+
+
+@torch_reference(
+    "generalized_dice",
+    "MONAI 1.5.0's GeneralizedDiceLoss algorithm in PyTorch (w = 1/(Σt)², infinite weights replaced by "
+    "the sample's largest; autograd gradient)",
+)
+def generalized_dice(p, t, reduction, smooth=1e-5):
+    # monai/losses/dice.py at 1.5.0, on (N, C, P): 1/(Σt)² as it stands, then each sample's
+    # infinite weights set to its largest finite one (0 when every class is empty)
+    w = 1.0 / t.sum(-1) ** 2
+    infs = torch.isinf(w)
+    w = torch.where(infs, 0.0, w)
+    w = w + infs * w.max(dim=-1, keepdim=True).values
+    inter = (w * (p * t).sum(-1)).sum(-1)
+    total = (w * (p.sum(-1) + t.sum(-1))).sum(-1)
+    return _reduce(1 - (2 * inter + smooth) / (total + smooth), reduction)

@@ -551,6 +551,26 @@ EXTREMES = {
     "diffusion_noise_mse": [
         ([[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, BIG]], {})
     ],
+    # issue 19 (segmentation): an empty class, a sample with no foreground, probabilities within
+    # 1e-15 of 0 and 1; class sizes 1 and 999
+    "generalized_dice": [
+        (
+            [
+                [[0.9, 1e-300, 0.2], [0.1, 1.0, 0.8], [0.0, 1e-15, 1 - 1e-15]],
+                [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [1e-12, 0.0, 1.0]],
+            ],
+            [
+                [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 0.0]],
+                [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+            ],
+            {},
+        ),
+        (
+            [[[0.9] + [1e-3] * 999, [0.1] + [1 - 1e-3] * 999]],
+            [[[1.0] + [0.0] * 999, [0.0] + [1.0] * 999]],
+            {},
+        ),
+    ],
 }
 
 
@@ -588,6 +608,7 @@ def _argnums(loss, reduction):
 # Losses whose PyTorch reference came after the golden file's first version draw from their
 # own generator, so adding one leaves every earlier case (and its random inputs) as it was.
 ADDED_LATER = {"rmse": 1, "zero_one": 2}
+ADDED_LATER.update({"generalized_dice": 1901})  # issue 19
 
 
 def cases():

@@ -71,6 +71,9 @@ def _inputs():
         "views_u": rng.normal(size=(4, 3)),
         "views_v": rng.normal(size=(4, 3)),
         "w": rng.uniform(0.1, 3.0, size=n),
+        # issue 19 (segmentation): 2 images of 6 pixels, 3 classes last; class 2 absent from image 1
+        "seg_logits": rng.normal(size=(2, 6, 3)),
+        "seg_onehot": np.eye(3)[[[0, 0, 1, 1, 1, 2], [0, 1, 1, 1, 1, 1]]],
     }
 
 
@@ -523,6 +526,15 @@ CASES = [
         "keras.regularizers.L1L2(l1=0.01, l2=0.03)(theta)",
         "lossref.elastic_net_penalty(theta, strength=0.07, l1_ratio=1 / 7)",
         "theta",
+    ),
+    # issue 19 (segmentation): optax's "generalized Dice" is a weighted mean of per-class Dice
+    # losses (test_differences.py reads the value)
+    _case(
+        "generalized_dice",
+        OX,
+        "optax.losses.multiclass_generalized_dice_loss(seg_logits, seg_onehot)",
+        None,
+        kind="weighted-mean",
     ),
 ]
 

@@ -852,3 +852,22 @@ def _listmle_grad_magnitude(s, y):
 
 
 listmle.grad_magnitude = _listmle_grad_magnitude
+
+
+# --- issue 19: segmentation ----------------------------------------------------------------
+
+
+@reference("generalized_dice")
+def generalized_dice(p, t, smooth=1e-5):
+    """Sudre et al.'s ratio with w_c = 1/(Σt_c)²; an empty class takes the largest weight of
+    the sample (MONAI 1.5.0), and a sample without foreground has every weight 0.
+    """
+    sizes = [mp.fsum(row) for row in t]
+    finite = [1 / size**2 for size in sizes if size > 0]
+    w_max = max(finite) if finite else mp.mpf(0)
+    w = [1 / size**2 if size > 0 else w_max for size in sizes]
+    inter = mp.fsum(
+        wc * mp.fsum(a * b for a, b in zip(pc, tc, strict=True)) for wc, pc, tc in zip(w, p, t, strict=True)
+    )
+    total = mp.fsum(wc * (mp.fsum(pc) + mp.fsum(tc)) for wc, pc, tc in zip(w, p, t, strict=True))
+    return 1 - (2 * inter + smooth) / (total + smooth)

@@ -1035,3 +1035,61 @@ def test_optax_triplet_no_abs():
     assert odd != pytest.approx(triplet_margin(a, p, n, p=1, eps=0.0), rel=1e-2)
     _, even, _ = framework_case("triplet_margin-optax-equivalent")  # norm_degree=2: the Euclidean distance
     assert even == pytest.approx(triplet_margin(a, p, n, eps=0.0), rel=1e-12)
+
+
+# --- issue 19: segmentation -------------------------------------------------------------------
+
+
+def _monai_generalized_dice(p, t, smooth=1e-5):
+    # monai.losses.GeneralizedDiceLoss (1.5.0, monai/losses/dice.py) written out on (N, C, P):
+    # w = 1/(Σt)² as it stands, each sample's infinite weights replaced by its largest finite one
+    with np.errstate(divide="ignore", over="ignore"):
+        w = 1.0 / t.sum(-1) ** 2
+    infs = np.isinf(w)
+    w = np.where(infs, 0.0, w)
+    w = w + infs * w.max(axis=-1, keepdims=True)
+    inter, total = (w * (p * t).sum(-1)).sum(-1), (w * (p.sum(-1) + t.sum(-1))).sum(-1)
+    return 1 - (2 * inter + smooth) / (total + smooth)
+
+
+def test_monai_generalized_dice_overflowing_weights():
+    # the same loss wherever 1/(Σt)² is finite: an empty class (image 0), no foreground (image 1)
+    p = np.array([[[0.9, 0.2, 0.1], [0.1, 0.8, 0.9]], [[0.3, 0.6, 0.5], [0.7, 0.4, 0.5]]])
+    t = np.array([[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])
+    np.testing.assert_allclose(
+        lossref.generalized_dice(p, t, reduction="none"), _monai_generalized_dice(p, t), rtol=1e-14
+    )
+    # a soft class of Σt = 1e-160: 1/(Σt)² overflows, MONAI treats the class as empty (weight
+    # ¼, the other class's); in exact arithmetic its weight is 1e320 and its own Dice decides:
+    # 1 − 2·0.9e-160 / (0.9 + 1e-160) ≈ 1
+    p = np.array([[[0.9, 0.0], [0.1, 1.0]]])
+    t = np.array([[[1e-160, 0.0], [1.0, 1.0]]])
+    ours = lossref.generalized_dice(p, t, smooth=0.0)
+    assert ours == pytest.approx(1.0, rel=1e-15)
+    monai = _monai_generalized_dice(p, t, smooth=0.0)[0]
+    # MONAI: I = ¼(1.1), U = ¼(0.9 + 1.1 + 2): 1 − 2.2/4 = 0.45
+    assert monai == pytest.approx(0.45, rel=1e-12)
+
+
+def _optax_multiclass_generalized_dice(logits, onehot):
+    # optax.losses.multiclass_generalized_dice_loss (0.2.8) written out: classes last, a softmax,
+    # one Dice per image and class ((I + 1)/((Σp + Σt)/2 + 1): smooth = 1 is s = 2), weights 1/((Σ_batch t_c)² + 1e-7) scaled to sum
+    # to C, and the mean of w_c·(1 − Dice_c) over images and classes
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    p = p / p.sum(-1, keepdims=True)
+    w = 1.0 / (onehot.sum(axis=(0, 1)) ** 2 + 1e-7)
+    w = w / w.sum() * len(w)
+    inter, sizes = (p * onehot).sum(1), (p + onehot).sum(1)
+    return np.mean(w * (1 - (2 * inter + 2) / (sizes + 2)))
+
+
+def test_optax_generalized_dice_weighted_mean():
+    x, executed, _ = framework_case("generalized_dice-optax-weighted-mean")  # optax 0.2.8
+    logits, onehot = x["seg_logits"], x["seg_onehot"]
+    assert executed == pytest.approx(_optax_multiclass_generalized_dice(logits, onehot), rel=1e-12)
+    # lossref on the same probabilities, classes before pixels: Sudre et al.'s ratio of weighted
+    # sums, with any smoothing, is another number
+    p = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    probs, targets = np.swapaxes(p, -1, -2), np.swapaxes(onehot, -1, -2)
+    for smooth in (0.0, 1e-5, 1.0):
+        assert executed != pytest.approx(lossref.generalized_dice(probs, targets, smooth=smooth), rel=1e-2)

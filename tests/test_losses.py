@@ -896,3 +896,37 @@ def test_tukey_biweight_with_c_whose_square_overflows():
     grad = lossref.tukey_biweight.grad([4e154, 1.0], [0.0, 0.0], c=c, reduction="sum")
     assert values[0] == pytest.approx(1.5e308, rel=1e-15) and values[1] == 0.5
     assert grad.tolist() == [0.0, 1.0]
+
+
+# --- issue 19: segmentation -------------------------------------------------------------------
+
+
+def test_generalized_dice_gives_an_empty_class_the_largest_weight():
+    # class 0 empty, class 1 = both pixels: w₁ = 1/2² and the empty class gets w₀ = w₁ = 1/4.
+    # I = ¼(0.5 + 1) = 0.375, U = ¼·0.5 + ¼(1.5 + 2) = 1: ℓ = 1 − 0.75 = 0.25 (weight 0 for
+    # the empty class would give 1 − 0.75/0.875 = 1/7: its false alarm would cost nothing)
+    p, t = [[[0.5, 0.0], [0.5, 1.0]]], [[[0.0, 0.0], [1.0, 1.0]]]
+    assert lossref.generalized_dice(p, t, smooth=0.0) == pytest.approx(0.25, rel=1e-15)
+    # w_c((2I + s) − 2t(U + s))/(U + s)²: ¼·0.75 where t = 0, ¼(0.75 − 2) where t = 1
+    grad = lossref.generalized_dice.grad(p, t, smooth=0.0)
+    np.testing.assert_allclose(grad, [[[0.1875, 0.1875], [-0.3125, -0.3125]]], rtol=1e-15)
+
+
+def test_generalized_dice_without_foreground_is_zero_or_raises():
+    p, t = [[[0.3, 0.2], [0.7, 0.8]]], [[[0.0, 0.0], [0.0, 0.0]]]
+    # every weight is 0: ℓ = 1 − s/s (MONAI 1.5.0 likewise), and nothing to learn from
+    assert lossref.generalized_dice(p, t) == 0.0
+    assert not lossref.generalized_dice.grad(p, t).any()
+    with pytest.raises(ValueError, match="0/0 .* use smooth > 0"):
+        lossref.generalized_dice(p, t, smooth=0.0)
+
+
+def test_generalized_dice_weights_never_overflow():
+    # a soft class of Σt = 1e-200 (1/(Σt)² = 1e400 overflows) against a class of 2 pixels: the
+    # rare class dominates, ℓ ≈ its own Dice with s = 0, 1 − 2·0.5e-200/(1 + 1e-200) = 1 − 1e-200
+    p, t = [[[0.5, 0.5], [0.5, 0.5]]], [[[1e-200, 0.0], [1.0, 1.0]]]
+    value, grad = lossref.generalized_dice.value_and_grad(p, t, smooth=0.0)
+    assert value == 1.0 and np.isfinite(grad).all()
+    # ∂ℓ/∂p = w_c(2I − 2tU)/U² with U ≈ w₀, 2I ≈ w₀·1e-200: 1e-200 − 2e-200 where t = 1e-200, 1e-200 where t = 0
+    np.testing.assert_allclose(grad[0, 0], [-1e-200, 1e-200], rtol=1e-12)
+    np.testing.assert_allclose(grad[0, 1], [0.0, 0.0], atol=1e-300)
