@@ -53,6 +53,7 @@ from ._segmentation import (
     jaccard,
     lovasz_hinge,
     lovasz_softmax,
+    mcc,
     tversky,
 )
 from ._sequence import ctc, sequence_cross_entropy
@@ -106,6 +107,7 @@ __all__ = [
     "mae",
     "mape",
     "margin_ranking",
+    "mcc",
     "modified_huber",
     "mse",
     "multiclass_hinge",

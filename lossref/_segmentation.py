@@ -945,3 +945,110 @@ def generalized_dice(probs, targets, *, smooth=1e-5):
         return ratio[..., None] * ((1.0 - targets) * hit - targets * miss) / d[..., None, None]
 
     return values, grad
+
+
+# --- Matthews correlation -----------------------------------------------------------------------
+
+
+@class_axis_loss(
+    family="segmentation",
+    aliases=("MCC loss", "Matthews correlation coefficient loss"),
+    formula=(
+        r"\ell = 1 - \frac{TP\cdot TN - FP\cdot FN}{\sqrt{(TP + FP)(TP + FN)(TN + FP)(TN + FN)}}",
+        r"TP = \sum_i p_i t_i + \varepsilon,\ \ FP = \sum_i p_i (1 - t_i) + \varepsilon,\ \ FN = \sum_i (1 - p_i)\, t_i + \varepsilon,\ \ TN = \sum_i (1 - p_i)(1 - t_i) + \varepsilon",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(FP + TN) - (1 - t_i)(TP + FN)}{\sqrt{(TP + FP)(TP + FN)(TN + FP)(TN + FN)}} + \frac{\mathrm{MCC}}{2}\Big(\frac{1}{TP + FP} - \frac{1}{TN + FN}\Big)",
+    ),
+    domain=_DOMAIN,
+    use_case="Binary segmentation scored on foreground and background alike: one minus the soft Matthews correlation of each mask.",
+    properties=("non_negative", "symmetric", "smooth"),
+    equivalents={
+        "segmentation_models_pytorch": "smp.losses.MCCLoss(eps=ε) on the batch flattened to one row (v0.5.0: one MCC for the whole batch)",
+        "PyTorch": "no core function",
+    },
+    references=(
+        "Abhishek & Hamarneh, Matthews Correlation Coefficient Loss for Deep Convolutional Networks: Application to Skin Lesion Segmentation (ISBI 2021)",
+        "Matthews, Comparison of the Predicted and Observed Secondary Structure of T4 Phage Lysozyme (Biochimica et Biophysica Acta 1975)",
+    ),
+    differences=(
+        Difference(
+            "smp-mcc-whole-batch",
+            "segmentation_models_pytorch",
+            "smp's `MCCLoss` (v0.5.0, `segmentation_models_pytorch/losses/mcc.py`) sums TP, TN, FP and "
+            "FN over the whole batch and returns one 1 − MCC for it; `lossref` computes one per "
+            "sample and averages them. Both add ε to each of the four counts (smp's default "
+            "ε = 1e-5, kept here). smp's value is `mcc(p.reshape(1, -1), t.reshape(1, -1))`.",
+        ),
+    ),
+    plot=Plot(
+        curve=Curve(
+            **_CURVE_ARGS,
+            series=(
+                Series("foreground pixel (t₀ = 1)", {"t0": 1.0}, {}),
+                Series("background pixel (t₀ = 0)", {"t0": 0.0}, {}),
+            ),
+        ),
+        explore={"eps": (0.0, 1.0)},
+    ),
+    checks=Checks(
+        variants=({"eps": 1.0},),  # ε = 0 raises on the draws whose target row is constant
+        extremes=tuple(Extreme(args, hyper) for args in _EXTREMES for hyper in ({}, {"eps": 1e-12})),
+        invalid=(Invalid({"eps": -1e-5}, ValueError, "eps must be >= 0"),),
+    ),
+)
+def mcc(probs, targets, *, eps=1e-5):
+    """Soft MCC loss per sample: one minus the Matthews correlation of the mask and its target.
+
+    The confusion counts are soft (sums of products of p and t), and ε is added to each of
+    the four, as in smp and the reference code of Abhishek & Hamarneh, so the denominator is
+    never 0. The price: on an empty target even the perfect prediction costs about ½ (MCC is
+    undefined when a class is missing, and ε makes it about ½). 1 − MCC is computed from a
+    sum of non-negative terms where MCC ≥ 0, so a near-perfect mask keeps its relative
+    accuracy. Layout and inputs as for :func:`dice`.
+
+    Args:
+        probs: Predicted probabilities p, shape (..., P): pixels on the last axis.
+        targets: Target mask t in [0, 1], the same shape.
+        eps: ε ≥ 0, added to each of TP, FP, FN and TN (smp's default 1e-5); with ε = 0 a
+            sample whose target or prediction is all one class raises (0/0).
+
+    Returns:
+        The mean over samples by default; ``reduction="none"`` gives one loss per sample.
+
+    Examples:
+        >>> from lossref import mcc
+        >>> # TP = 1.5, FP = 0, FN = 0.5, TN = 1: 1 − 1.5 / √(1.5 · 2 · 1 · 1.5) = 1 − 1/√2
+        >>> round(mcc([[1.0, 0.5, 0.0]], [[1.0, 1.0, 0.0]], eps=0.0), 6)   # 0.292893
+        0.292893
+    """
+    non_negative(eps=eps)
+    if targets.shape != probs.shape:
+        raise ValueError(f"probs has shape {probs.shape} but targets has shape {targets.shape}")
+    a = np.sum(probs * targets, axis=-1) + eps  # TP
+    b = np.sum(probs * (1.0 - targets), axis=-1) + eps  # FP
+    c = np.sum((1.0 - probs) * targets, axis=-1) + eps  # FN
+    d = np.sum((1.0 - probs) * (1.0 - targets), axis=-1) + eps  # TN
+    root = np.sqrt((a + b) * (a + c)) * np.sqrt((d + b) * (d + c))
+    if (root == 0).any():
+        raise ValueError(
+            "the Matthews correlation is 0/0 for a sample whose target or prediction is all one "
+            "class: use eps > 0"
+        )
+    num = a * d - b * c
+    # root² − num² = (ad + bc)(a + d)(b + c) + (ac + bd)(ab + cd) + 4abcd, all terms ≥ 0: where
+    # MCC ≥ 0, 1 − MCC = (root² − num²) / (root (root + num)) has no cancellation
+    excess = (a * d + b * c) * (a + d) * (b + c) + (a * c + b * d) * (a * b + c * d) + 4.0 * a * b * c * d
+    positive_side = num >= 0
+    values = np.where(
+        positive_side,
+        excess / (root * (root + np.where(positive_side, num, 0.0))),
+        1.0 + np.abs(num) / root,
+    )
+
+    def grad():  # only for .grad
+        corr = (num / root)[..., None]
+        dnum = targets * (b + d)[..., None] - (1.0 - targets) * (a + c)[..., None]
+        return -dnum / root[..., None] + 0.5 * corr * (1.0 / (a + b) - 1.0 / (c + d))[..., None]
+
+    return values, grad

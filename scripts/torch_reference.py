@@ -1024,3 +1024,12 @@ def generalized_dice(p, t, reduction, smooth=1e-5):
     inter = (w * (p * t).sum(-1)).sum(-1)
     total = (w * (p.sum(-1) + t.sum(-1))).sum(-1)
     return _reduce(1 - (2 * inter + smooth) / (total + smooth), reduction)
+
+
+@torch_reference("mcc", "smp's MCCLoss formula (v0.5.0) per row in PyTorch (autograd gradient)")
+def mcc(p, t, reduction, eps=1e-5):
+    # segmentation_models_pytorch/losses/mcc.py (v0.5.0), summed per row instead of over the batch
+    tp, tn = (p * t).sum(-1) + eps, ((1 - p) * (1 - t)).sum(-1) + eps
+    fp, fn = (p * (1 - t)).sum(-1) + eps, ((1 - p) * t).sum(-1) + eps
+    corr = (tp * tn - fp * fn) / torch.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return _reduce(1 - corr, reduction)

@@ -571,6 +571,20 @@ EXTREMES = {
             {},
         ),
     ],
+    # empty and full masks (ε keeps the denominator > 0), probabilities within 1e-12 of 0 and 1,
+    # soft targets, a near-perfect mask
+    "mcc": [
+        (
+            [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1e-12, 1 - 1e-12, 0.5], [1e-300, 0.3, 1.0], [0.2, 0.7, 0.4]],
+            [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+            {},
+        ),
+        (
+            [[1e-12, 1 - 1e-12, 1.0, 0.0], [0.2, 0.7, 0.4, 0.9]],
+            [[0.0, 1.0, 1.0, 0.0], [0.3, 1.0, 0.5, 1.0]],
+            {"eps": 0.0},
+        ),
+    ],
 }
 
 
@@ -608,7 +622,7 @@ def _argnums(loss, reduction):
 # Losses whose PyTorch reference came after the golden file's first version draw from their
 # own generator, so adding one leaves every earlier case (and its random inputs) as it was.
 ADDED_LATER = {"rmse": 1, "zero_one": 2}
-ADDED_LATER.update({"generalized_dice": 1901})  # issue 19
+ADDED_LATER.update({"generalized_dice": 1901, "mcc": 1902})  # issue 19
 
 
 def cases():

@@ -871,3 +871,14 @@ def generalized_dice(p, t, smooth=1e-5):
     )
     total = mp.fsum(wc * (mp.fsum(pc) + mp.fsum(tc)) for wc, pc, tc in zip(w, p, t, strict=True))
     return 1 - (2 * inter + smooth) / (total + smooth)
+
+
+@reference("mcc")
+def mcc(p, t, eps=1e-5):
+    """1 − the Matthews correlation of the soft confusion counts, ε added to each count."""
+    pairs = list(zip(p, t, strict=True))
+    tp = mp.fsum(a * b for a, b in pairs) + eps
+    fp = mp.fsum(a * (1 - b) for a, b in pairs) + eps
+    fn = mp.fsum((1 - a) * b for a, b in pairs) + eps
+    tn = mp.fsum((1 - a) * (1 - b) for a, b in pairs) + eps
+    return 1 - (tp * tn - fp * fn) / mp.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))

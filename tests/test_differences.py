@@ -1093,3 +1093,21 @@ def test_optax_generalized_dice_weighted_mean():
     probs, targets = np.swapaxes(p, -1, -2), np.swapaxes(onehot, -1, -2)
     for smooth in (0.0, 1e-5, 1.0):
         assert executed != pytest.approx(lossref.generalized_dice(probs, targets, smooth=smooth), rel=1e-2)
+
+
+def _smp_mcc(p, t, eps=1e-5):
+    # segmentation_models_pytorch.losses.MCCLoss (v0.5.0, losses/mcc.py) written out: the counts
+    # summed over the whole batch, ε added to each, one 1 − MCC
+    tp, tn = (p * t).sum() + eps, ((1 - p) * (1 - t)).sum() + eps
+    fp, fn = (p * (1 - t)).sum() + eps, ((1 - p) * t).sum() + eps
+    return 1 - (tp * tn - fp * fn) / np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+
+
+def test_smp_mcc_whole_batch():
+    p = np.array([[0.9, 0.8, 0.1, 0.0], [0.3, 0.0, 0.6, 0.2]])
+    t = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]])
+    smp = _smp_mcc(p, t)
+    assert smp == pytest.approx(lossref.mcc(p.reshape(1, -1), t.reshape(1, -1)), rel=1e-14)
+    assert smp != pytest.approx(lossref.mcc(p, t), rel=1e-2)  # not the mean of per-image losses
+    # one image: the same number
+    assert _smp_mcc(p[:1], t[:1]) == pytest.approx(lossref.mcc(p[:1], t[:1]), rel=1e-14)

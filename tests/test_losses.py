@@ -930,3 +930,35 @@ def test_generalized_dice_weights_never_overflow():
     # ∂ℓ/∂p = w_c(2I − 2tU)/U² with U ≈ w₀, 2I ≈ w₀·1e-200: 1e-200 − 2e-200 where t = 1e-200, 1e-200 where t = 0
     np.testing.assert_allclose(grad[0, 0], [-1e-200, 1e-200], rtol=1e-12)
     np.testing.assert_allclose(grad[0, 1], [0.0, 0.0], atol=1e-300)
+
+
+def test_mcc_gradient_by_hand():
+    # TP = 1.5, FP = 0, FN = 0.5, TN = 1 (ε = 0): D = √(1.5·2·1·1.5) = √4.5, TP + FP = TN + FN = 1.5,
+    # so ∂ℓ/∂p_i = −(t_i(FP + TN) − (1 − t_i)(TP + FN))/D: −1/√4.5 where t = 1, 2/√4.5 where t = 0
+    grad = lossref.mcc.grad([[1.0, 0.5, 0.0]], [[1.0, 1.0, 0.0]], eps=0.0)
+    np.testing.assert_allclose(
+        grad, [[-1 / math.sqrt(4.5), -1 / math.sqrt(4.5), 2 / math.sqrt(4.5)]], rtol=1e-15
+    )
+
+
+def test_mcc_on_an_empty_target():
+    # ε = 1e-5 on each count of 4 pixels: the perfect prediction has MCC = 4ε/(2ε·(4 + 2ε)) ≈ ½,
+    # all-foreground ≈ −½ and p = ½ exactly 0
+    empty = np.zeros((1, 4))
+    assert lossref.mcc(empty, empty) == pytest.approx(1 - 4 / (2 * (4 + 2e-5)), rel=1e-12)
+    assert lossref.mcc(np.ones((1, 4)), empty) == pytest.approx(1 + 4 / (2 * (4 + 2e-5)), rel=1e-12)
+    assert lossref.mcc(np.full((1, 4), 0.5), empty) == pytest.approx(1.0, rel=1e-15)
+    with pytest.raises(ValueError, match="0/0 .* use eps > 0"):
+        lossref.mcc(empty, empty, eps=0.0)
+
+
+def test_mcc_keeps_relative_accuracy_near_a_perfect_mask():
+    # p = t except one pixel off by δ = 1e-9 (ε = 0): TP = 2 − δ, FN = δ, FP = 0, TN = 2.
+    # 1 − MCC = 1 − (2 − δ)·2 / √((2 − δ)·2·2·(2 + δ)) = 1 − √((2 − δ)/(2 + δ)) ≈ δ/2
+    # (the naive 1 − num/D loses ε/(δ/2) ≈ 4e-7 of it to the cancellation)
+    p0 = 1.0 - 1e-9
+    with mp.workdps(50):
+        d = 1 - mp.mpf(p0)  # δ as stored: 1 − p₀ is exact in float64
+        exact = float(1 - mp.sqrt((2 - d) / (2 + d)))
+    value = lossref.mcc([[p0, 1.0, 0.0, 0.0]], [[1.0, 1.0, 0.0, 0.0]], eps=0.0)
+    assert value == pytest.approx(exact, rel=1e-13, abs=0.0)
