@@ -17,7 +17,7 @@ from ._core import Curve, Difference, Loss, catalog, get
 from ._divergence import cross_entropy, js_div, kl_div, knowledge_distillation
 from ._generative import diffusion_noise_mse, gan_discriminator, gan_generator, vae_elbo
 from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
-from ._listwise import listmle, listnet
+from ._listwise import lambdarank, listmle, listnet
 from ._margin import (
     exponential,
     hinge,
@@ -99,6 +99,7 @@ __all__ = [
     "knowledge_distillation",
     "l1_penalty",
     "l2_penalty",
+    "lambdarank",
     "listmle",
     "listnet",
     "log_cosh",

@@ -1033,3 +1033,33 @@ def mcc(p, t, reduction, eps=1e-5):
     fp, fn = (p * (1 - t)).sum(-1) + eps, ((1 - p) * t).sum(-1) + eps
     corr = (tp * tn - fp * fn) / torch.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
     return _reduce(1 - corr, reduction)
+
+
+# --- issue 19: ranking --------------------------------------------------------------------------
+
+
+def _ndcg_swap_weights(s, y, k=None):
+    # |ΔNDCG_ij| for pairs y_i > y_j from the ranking by s (a stable sort: ties keep index order),
+    # outside autograd: the weights are held constant
+    with torch.no_grad():
+        n = s.shape[-1]
+        rank = torch.argsort(torch.argsort(-s, dim=-1, stable=True), dim=-1)
+        gains = 2.0**y - 1
+        positions = torch.arange(n, dtype=s.dtype)
+        top = (positions < (n if k is None else k)).to(s.dtype)
+        ideal = (torch.sort(gains, dim=-1, descending=True).values * top / torch.log2(2 + positions)).sum(-1)
+        disc = 1 / torch.log2(2 + rank.to(s.dtype))
+        pair = y[..., :, None] > y[..., None, :]
+        if k is not None:
+            pair &= torch.minimum(rank[..., :, None], rank[..., None, :]) < k
+        delta = (gains[..., :, None] - gains[..., None, :]) * (disc[..., :, None] - disc[..., None, :]).abs()
+        return torch.where(pair, delta / torch.where(ideal > 0, ideal, 1.0)[..., None, None], 0.0)
+
+
+@torch_reference(
+    "lambdarank",
+    "RankNet's F.softplus on the pair differences, weighted by |ΔNDCG| computed under torch.no_grad (autograd gradient)",
+)
+def lambdarank(s, y, reduction, sigma=1.0, truncation=None):
+    w = _ndcg_swap_weights(s, y, truncation)
+    return _reduce((w * F.softplus(-sigma * (s[..., :, None] - s[..., None, :]))).sum((-2, -1)), reduction)

@@ -882,3 +882,34 @@ def mcc(p, t, eps=1e-5):
     fn = mp.fsum((1 - a) * b for a, b in pairs) + eps
     tn = mp.fsum((1 - a) * (1 - b) for a, b in pairs) + eps
     return 1 - (tp * tn - fp * fn) / mp.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+
+
+# --- issue 19: ranking ---------------------------------------------------------------------
+
+
+def _ndcg_parts(s, y, k=None):
+    """0-based ranks by descending score (ties: the earlier index first), gains 2^y − 1, and the
+    ideal DCG of the first k positions (all for k = None).
+    """
+    n = len(s)
+    order = sorted(range(n), key=lambda i: (-s[i], i))
+    rank = [0] * n
+    for position, i in enumerate(order):
+        rank[i] = position
+    gains = [mp.mpf(2) ** int(v) - 1 for v in y]
+    top = sorted(gains, reverse=True)[: n if k is None else k]
+    ideal = mp.fsum(g / mp.log(2 + r, 2) for r, g in enumerate(top))
+    return rank, gains, ideal
+
+
+@reference("lambdarank")
+def lambdarank(s, y, sigma=1.0, truncation=None):
+    """Σ over pairs y_i > y_j (better-ranked item in the top k) of |ΔNDCG_ij|·log(1 + e^{−σ(s_i − s_j)})."""
+    rank, gains, ideal = _ndcg_parts(s, y, truncation)
+    total = []
+    for i, j in itertools.permutations(range(len(s)), 2):
+        if y[i] <= y[j] or (truncation is not None and min(rank[i], rank[j]) >= truncation):
+            continue
+        delta = (gains[i] - gains[j]) * abs(1 / mp.log(2 + rank[i], 2) - 1 / mp.log(2 + rank[j], 2)) / ideal
+        total.append(delta * mp.log1p(mp.exp(-sigma * (s[i] - s[j]))))
+    return mp.fsum(total)

@@ -1111,3 +1111,53 @@ def test_smp_mcc_whole_batch():
     assert smp != pytest.approx(lossref.mcc(p, t), rel=1e-2)  # not the mean of per-image losses
     # one image: the same number
     assert _smp_mcc(p[:1], t[:1]) == pytest.approx(lossref.mcc(p[:1], t[:1]), rel=1e-14)
+
+
+# --- issue 19: ranking ------------------------------------------------------------------------
+
+
+def _lightgbm_lambdas(score, label, sigma=1.0, truncation_level=30, norm=True):
+    # LightGBM 4.6.0's LambdarankNDCG::GetGradientsForOneQuery (src/objective/rank_objective.hpp)
+    # written out for one query, with an exact sigmoid for its table: the gradient of the loss
+    n = len(score)
+    order = sorted(range(n), key=lambda i: -score[i])  # std::stable_sort by descending score
+    gain = [2.0 ** int(v) - 1 for v in label]
+    ideal = sorted(gain, reverse=True)[:truncation_level]
+    inverse_max_dcg = 1.0 / sum(g / math.log2(2 + r) for r, g in enumerate(ideal))
+    lambdas = np.zeros(n)
+    best, worst = score[order[0]], score[order[-1]]
+    total = 0.0
+    for i in range(min(n - 1, truncation_level)):
+        for j in range(i + 1, n):
+            a, b = order[i], order[j]
+            if label[a] == label[b]:
+                continue
+            (high, hr), (low, lr) = ((a, i), (b, j)) if label[a] > label[b] else ((b, j), (a, i))
+            delta = (
+                (gain[high] - gain[low])
+                * abs(1 / math.log2(2 + hr) - 1 / math.log2(2 + lr))
+                * inverse_max_dcg
+            )
+            if norm and best != worst:
+                delta /= 0.01 + abs(score[high] - score[low])
+            p_lambda = -sigma * delta / (1 + math.exp(sigma * (score[high] - score[low])))
+            lambdas[low] -= p_lambda
+            lambdas[high] += p_lambda
+            total -= 2 * p_lambda
+    if norm and total > 0:
+        lambdas *= math.log2(1 + total) / total
+    return lambdas
+
+
+def test_lightgbm_lambdarank_norm():
+    rng = np.random.default_rng(19)
+    s, y = rng.normal(size=8), rng.integers(0, 4, size=8).astype(float)
+    ours = lossref.lambdarank.grad(s[None], y[None], sigma=1.5)[0]
+    np.testing.assert_allclose(_lightgbm_lambdas(s, y, sigma=1.5, norm=False), ours, rtol=1e-13, atol=1e-15)
+    # the default lambdarank_norm=true rescales them
+    assert not np.allclose(_lightgbm_lambdas(s, y, sigma=1.5), ours, rtol=1e-2)
+    # truncation: LightGBM's default level 30 on a list of 40 items is lossref's truncation=30
+    s, y = rng.normal(size=40), rng.integers(0, 4, size=40).astype(float)
+    ours = lossref.lambdarank.grad(s[None], y[None], truncation=30)[0]
+    np.testing.assert_allclose(_lightgbm_lambdas(s, y, norm=False), ours, rtol=1e-12, atol=1e-15)
+    assert not np.allclose(lossref.lambdarank.grad(s[None], y[None])[0], ours, rtol=1e-3)

@@ -962,3 +962,32 @@ def test_mcc_keeps_relative_accuracy_near_a_perfect_mask():
         exact = float(1 - mp.sqrt((2 - d) / (2 + d)))
     value = lossref.mcc([[p0, 1.0, 0.0, 0.0]], [[1.0, 1.0, 0.0, 0.0]], eps=0.0)
     assert value == pytest.approx(exact, rel=1e-13, abs=0.0)
+
+
+# --- issue 19: ranking ------------------------------------------------------------------------
+
+
+def test_lambdarank_by_hand():
+    # s = (0, 1), y = (1, 0): item 0 (gain 1) ranks second. maxDCG = 1, |ΔNDCG| = 1 − 1/log2(3),
+    # ℓ = |ΔNDCG|·log(1 + e^{σ}), ∂ℓ/∂s₀ = −σ|ΔNDCG|·σ(σ(s₁ − s₀)) = −σ|ΔNDCG|/(1 + e^{−σ})
+    w = 1 - 1 / math.log2(3)
+    for sigma in (1.0, 2.0):
+        value, grad = lossref.lambdarank.value_and_grad([[0.0, 1.0]], [[1.0, 0.0]], sigma=sigma)
+        assert value == pytest.approx(w * math.log1p(math.exp(sigma)), rel=1e-15)
+        pull = sigma * w / (1 + math.exp(-sigma))
+        np.testing.assert_allclose(grad, [[-pull, pull]], rtol=1e-15)
+    # equal labels: no pair, no loss; ranked right, the weight is the same but the pair costs less
+    assert lossref.lambdarank([[0.0, 1.0]], [[2.0, 2.0]]) == 0.0
+    assert lossref.lambdarank([[1.0, 0.0]], [[1.0, 0.0]]) == pytest.approx(
+        w * math.log1p(math.exp(-1)), rel=1e-15
+    )
+
+
+def test_lambdarank_truncation_drops_pairs_below_the_top_k():
+    # ranks by s: item 2 (s = 3), item 0, item 1. Gains (3, 1, 0). With k = 1 only pairs involving
+    # the top-ranked item 2 (gain 0) count: (0, 2) and (1, 2); maxDCG@1 = 3.
+    s, y = [[2.0, 1.0, 3.0]], [[2.0, 1.0, 0.0]]
+    d = [1.0, 1 / math.log2(3), 0.5]  # discounts at ranks 0, 1, 2
+    pair_02 = 3 * abs(d[1] - d[0]) / 3 * math.log1p(math.exp(-(2.0 - 3.0)))
+    pair_12 = 1 * abs(d[2] - d[0]) / 3 * math.log1p(math.exp(-(1.0 - 3.0)))
+    assert lossref.lambdarank(s, y, truncation=1) == pytest.approx(pair_02 + pair_12, rel=1e-14)
