@@ -17,7 +17,7 @@ from ._core import Curve, Difference, Loss, catalog, get
 from ._divergence import cross_entropy, js_div, kl_div, knowledge_distillation
 from ._generative import diffusion_noise_mse, gan_discriminator, gan_generator, vae_elbo
 from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
-from ._listwise import lambdarank, listmle, listnet
+from ._listwise import approx_ndcg, lambdarank, listmle, listnet
 from ._margin import (
     exponential,
     hinge,
@@ -63,6 +63,7 @@ __all__ = [
     "Difference",
     "GradcheckResult",
     "Loss",
+    "approx_ndcg",
     "arcface",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",

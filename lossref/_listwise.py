@@ -530,3 +530,149 @@ def lambdarank(scores, labels, *, sigma=1.0, truncation=None):
         return pull.sum(axis=-2) - pull.sum(axis=-1)
 
     return values, grad
+
+
+def _approx_ndcg_parts(scores, labels, temperature):
+    """Soft ranks r = r* + δ around the ideal ranks r* (by descending label, ties by index), the
+    gains, the ideal DCG and 1 − NDCG as Σ G_i (D(r*_i) − D(r_i)) / maxDCG, D(r) = 1/log2(1 + r).
+
+    δ_i = Σ_{j below i} σ((s_j − s_i)/τ) − Σ_{j above i} σ((s_i − s_j)/τ): small terms where the
+    ranking is nearly right, and D(r*) − D(r) = log2(1 + δ/(1 + r*)) / (log2(1 + r*) log2(1 + r))
+    keeps them, where 1 − DCG/maxDCG would cancel to 0.
+    """
+    _check_shapes(scores, labels)
+    n = scores.shape[-1]
+    order = np.argsort(-labels, axis=-1, kind="stable")
+    position = np.empty_like(order)
+    np.put_along_axis(position, order, np.broadcast_to(np.arange(n), order.shape), axis=-1)
+    ideal_rank = position + 1.0
+    x = (scores[..., None, :] - scores[..., :, None]) / temperature  # x_ij = (s_j − s_i)/τ
+    above = position[..., None, :] < position[..., :, None]  # j above i in the ideal order
+    below = position[..., None, :] > position[..., :, None]
+    delta = np.where(below, sigmoid(x), 0.0).sum(axis=-1) - np.where(above, sigmoid(-x), 0.0).sum(axis=-1)
+    rank = ideal_rank + delta
+    gains, ideal = _gains_and_ideal(labels, None)
+    log_ideal, log_rank = np.log2(1.0 + ideal_rank), np.log2(1.0 + rank)
+    shortfall = np.log1p(delta / (1.0 + ideal_rank)) / np.log(2.0) / (log_ideal * log_rank)
+    relevant = ideal > 0
+    safe = np.where(relevant, ideal, 1.0)
+    values = np.where(relevant, (gains * shortfall).sum(axis=-1) / safe, 0.0)
+    return values, x, rank, log_rank, gains, safe, relevant
+
+
+@class_axis_loss(
+    family="ranking",
+    aliases=("ApproxNDCG", "smooth NDCG"),
+    formula=(
+        r"\ell = 1 - \frac{1}{\mathrm{maxDCG}} \sum_{i=1}^{n} \frac{2^{y_i} - 1}{\log_2(1 + \hat r_i)}, \quad \hat r_i = 1 + \sum_{j \ne i} \sigma\Big(\frac{s_j - s_i}{\tau}\Big)",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial s_k} = \frac{1}{\tau} \sum_{i} \sigma'\Big(\frac{s_k - s_i}{\tau}\Big)\,(c_i - c_k), \quad c_i = \frac{2^{y_i} - 1}{\mathrm{maxDCG}\,(1 + \hat r_i) \ln 2\, \log_2^2(1 + \hat r_i)}",
+    ),
+    domain={"scores": SCORE_LISTS, "labels": GRADED_RELEVANCE},
+    use_case="Learning to rank for NDCG directly: NDCG with each item's rank replaced by a sum of sigmoids of score differences, so it has a gradient.",
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "TF-Ranking": "1 + tfr.keras.losses.ApproxNDCGLoss(temperature=τ) (v0.5.3; it returns −NDCG)",
+        "Rax": "1 + rax.approx_t12n(rax.ndcg_metric, temperature=τ) (v0.4.0, rax/_src/t12n.py; its default τ = 1)",
+        "PyTorch": "no built-in",
+    },
+    references=(
+        "Qin, Liu & Li, A General Approximation Framework for Direct Optimization of Information Retrieval Measures (Information Retrieval 2010)",
+        "Bruch, Zoghi, Bendersky & Najork, Revisiting Approximate Metric Optimization in the Age of Deep Neural Networks (SIGIR 2019)",
+    ),
+    differences=(
+        Difference(
+            "tfranking-approx-ndcg-negative",
+            "TF-Ranking",
+            "TF-Ranking's `ApproxNDCGLoss` (v0.5.3, `python/losses_impl.py`) returns −NDCG, in [−1, 0], "
+            "where `lossref` returns 1 − NDCG, in [0, 1]: the same gradient, values 1 apart. Its "
+            "approximate rank Σ_j σ((s_j − s_i)/τ) + ½ (the j = i term is ½) is `lossref`'s, and its "
+            "discount 1/ln(1 + r) differs from 1/log2(1 + r) by a factor that cancels in NDCG.",
+        ),
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label=_X_LABEL,
+            x_range=(-4.0, 6.0),
+            args=_ranked_lists,
+            series=(
+                Series("y = (2, 1, 0), τ = 0.1", {"labels": (2.0, 1.0, 0.0)}, {}),
+                Series("y = (2, 1, 0), τ = 1", {"labels": (2.0, 1.0, 0.0)}, {"temperature": 1.0}),
+                Series("y = (0, 1, 2), τ = 1", {"labels": (0.0, 1.0, 2.0)}, {"temperature": 1.0}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂s₁",
+        ),
+        explore={"temperature": (0.05, 5.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"temperature": 1.0},),
+        # saturated lists in and against the label order, ties, a large common offset, no
+        # relevant item, the largest grade
+        extremes=(
+            Extreme(
+                (
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [10001.0, 1e4, 9999.5],
+                        [40.0, 0.0, 1.0],
+                        [0.0, -1e4, 1e-3],
+                    ],
+                    [
+                        [2.0, 1.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                        [1.0, 1.0, 0.0],
+                        [3.0, 0.0, 1.0],
+                        [0.0, 0.0, 0.0],
+                        [30.0, 0.0, 1.0],
+                    ],
+                ),
+            ),
+            Extreme(([[3.0, 2.9, -1.0, 0.0]], [[1.0, 2.0, 0.0, 0.0]]), {"temperature": 1e-3}),
+        ),
+        invalid=(Invalid({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
+        fd_step=lambda temperature=0.1, **_: min(1e-3, temperature / 10),
+    ),
+    empty_mean=lambda scores, labels, **_: "every list has only 0 labels, so no list has an NDCG",
+    reduction_note='`"mean"` divides by the number of lists with a relevant item (label > 0); by their Σw with `weights=`.',
+)
+def approx_ndcg(scores, labels, *, temperature=0.1):
+    """ApproxNDCG: one minus NDCG, with each item's rank replaced by a smooth approximation.
+
+    An item's rank is 1 + the number of items scored above it; Qin et al. replace each
+    indicator [s_j > s_i] by σ((s_j − s_i)/τ), which gives NDCG a gradient. τ → 0 recovers the
+    true NDCG of the ranking (ties count ½ each way); a large τ makes every rank nearly
+    (n + 1)/2. Gains 2^y − 1, discounts 1/log2(1 + rank), normalised by the ideal DCG. A list
+    without a relevant item (all labels 0) has no NDCG: its loss is 0 and it is left out of
+    the mean, as TF-Ranking does with its weights.
+
+    Args:
+        scores: Scores s, shape (..., n): the items of each list on the last axis.
+        labels: Graded relevance, integers in [0, 30], the same shape. Not differentiable.
+        temperature: τ > 0, the width of the sigmoid (TF-Ranking's default 0.1; Qin et al.'s
+            α is 1/τ).
+
+    Returns:
+        The mean over lists with a relevant item by default; ``reduction="none"`` gives one
+        loss per list.
+
+    Examples:
+        >>> from lossref import approx_ndcg
+        >>> # equal scores: both soft ranks are 1 + ½; NDCG = (1/log2(2.5)) / (1/log2(2)) = 0.756471
+        >>> round(approx_ndcg([[0.0, 0.0]], [[1, 0]]), 6)   # 1 − 0.756471
+        0.243529
+    """
+    positive(temperature=temperature)
+    values, x, rank, log_rank, gains, safe, relevant = _approx_ndcg_parts(scores, labels, temperature)
+
+    def grad():  # only for .grad
+        # c_i = −∂NDCG/∂r_i = G_i / (maxDCG (1 + r_i) ln 2 log2²(1 + r_i)); σ' is even, P_ik = P_ki
+        c = gains / (safe[..., None] * (1.0 + rank) * np.log(2.0) * log_rank**2)
+        c = np.where(relevant[..., None], c, 0.0)
+        p = sigmoid(x) * sigmoid(-x) / temperature
+        return (p * (c[..., :, None] - c[..., None, :])).sum(axis=-2)
+
+    return values, grad, relevant.astype(float)

@@ -1063,3 +1063,23 @@ def _ndcg_swap_weights(s, y, k=None):
 def lambdarank(s, y, reduction, sigma=1.0, truncation=None):
     w = _ndcg_swap_weights(s, y, truncation)
     return _reduce((w * F.softplus(-sigma * (s[..., :, None] - s[..., None, :]))).sum((-2, -1)), reduction)
+
+
+@torch_reference(
+    "approx_ndcg",
+    "Qin et al.'s formula in PyTorch: ranks 1 + Σ torch.sigmoid((s_j − s_i)/τ), NDCG against the ideal DCG "
+    "(autograd gradient)",
+)
+def approx_ndcg(s, y, reduction, weights=None, temperature=0.1):
+    n = s.shape[-1]
+    pairs = torch.sigmoid((s[..., None, :] - s[..., :, None]) / temperature)
+    ranks = 1 + pairs.sum(-1) - 0.5  # the j = i term is σ(0) = ½
+    gains = 2.0**y - 1
+    ideal = (torch.sort(gains, dim=-1, descending=True).values / torch.log2(2 + torch.arange(n))).sum(-1)
+    relevant = ideal > 0  # lists without a relevant item: 0, and out of the mean
+    ndcg = (gains / torch.log2(1 + ranks)).sum(-1) / torch.where(relevant, ideal, 1.0)
+    values = torch.where(relevant, 1 - ndcg, 0.0)
+    w = torch.ones_like(values) if weights is None else weights
+    if reduction == "mean":
+        return (w * values).sum() / (w * relevant).sum()
+    return _reduce(w * values if weights is not None else values, reduction)

@@ -595,6 +595,15 @@ EXTREMES = {
         ),
         ([[1e4, 0.0, -1e4, 3.0]], [[0.0, 2.0, 1.0, 3.0]], {"truncation": 1, "sigma": 10.0}),
     ],
+    # saturated lists both ways, ties, a large common offset, the largest grade; a tiny temperature
+    "approx_ndcg": [
+        (
+            [[1e4, 0.0, -1e4], [-1e4, 0.0, 1e4], [1e4, 1e4, 0.0], [10001.0, 1e4, 9999.5], [0.0, -1e4, 1e-3]],
+            [[2.0, 1.0, 0.0], [2.0, 1.0, 0.0], [1.0, 1.0, 0.0], [3.0, 0.0, 1.0], [30.0, 0.0, 1.0]],
+            {},
+        ),
+        ([[3.0, 2.9, -1.0, 0.0]], [[1.0, 2.0, 0.0, 0.0]], {"temperature": 1e-3}),
+    ],
 }
 
 
@@ -632,7 +641,9 @@ def _argnums(loss, reduction):
 # Losses whose PyTorch reference came after the golden file's first version draw from their
 # own generator, so adding one leaves every earlier case (and its random inputs) as it was.
 ADDED_LATER = {"rmse": 1, "zero_one": 2}
-ADDED_LATER.update({"generalized_dice": 1901, "mcc": 1902, "lambdarank": 1903})  # issue 19
+ADDED_LATER.update(
+    {"generalized_dice": 1901, "mcc": 1902, "lambdarank": 1903, "approx_ndcg": 1904}
+)  # issue 19
 
 
 def cases():

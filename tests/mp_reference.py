@@ -913,3 +913,15 @@ def lambdarank(s, y, sigma=1.0, truncation=None):
         delta = (gains[i] - gains[j]) * abs(1 / mp.log(2 + rank[i], 2) - 1 / mp.log(2 + rank[j], 2)) / ideal
         total.append(delta * mp.log1p(mp.exp(-sigma * (s[i] - s[j]))))
     return mp.fsum(total)
+
+
+@reference("approx_ndcg")
+def approx_ndcg(s, y, temperature=0.1):
+    """1 − Σ G_i / log2(1 + r̂_i) / maxDCG with r̂_i = 1 + Σ_{j≠i} σ((s_j − s_i)/τ); 0 without a relevant item."""
+    n = len(s)
+    gains = [mp.mpf(2) ** int(v) - 1 for v in y]
+    ideal = mp.fsum(g / mp.log(2 + r, 2) for r, g in enumerate(sorted(gains, reverse=True)))
+    if ideal == 0:
+        return mp.mpf(0)
+    ranks = [1 + mp.fsum(sigmoid((s[j] - s[i]) / temperature) for j in range(n) if j != i) for i in range(n)]
+    return 1 - mp.fsum(g / mp.log(1 + r, 2) for g, r in zip(gains, ranks, strict=True)) / ideal

@@ -1161,3 +1161,24 @@ def test_lightgbm_lambdarank_norm():
     ours = lossref.lambdarank.grad(s[None], y[None], truncation=30)[0]
     np.testing.assert_allclose(_lightgbm_lambdas(s, y, norm=False), ours, rtol=1e-12, atol=1e-15)
     assert not np.allclose(lossref.lambdarank.grad(s[None], y[None])[0], ours, rtol=1e-3)
+
+
+def _tfranking_approx_ndcg(scores, labels, temperature=0.1):
+    # tfr ApproxNDCGLoss (v0.5.3, python/losses_impl.py) written out for lists with a relevant
+    # item: logits / τ, approx_ranks Σ_j σ(s_j − s_i) + ½ (j = i included), discount 1/ln(1 + r)
+    # in both the DCG and the ideal DCG, and the loss −NDCG
+    s = np.asarray(scores) / temperature
+    ranks = (1 / (1 + np.exp(-(s[..., None, :] - s[..., :, None])))).sum(-1) + 0.5
+    gains = 2.0 ** np.asarray(labels) - 1
+    ideal = (-np.sort(-gains, axis=-1) / np.log1p(np.arange(1, s.shape[-1] + 1))).sum(-1)
+    return -(gains / np.log1p(ranks)).sum(-1) / ideal
+
+
+def test_tfranking_approx_ndcg_negative():
+    rng = np.random.default_rng(19)
+    s, y = rng.normal(size=(3, 5)), rng.integers(1, 4, size=(3, 5)).astype(float)
+    for temperature in (0.1, 1.0):
+        tfr = _tfranking_approx_ndcg(s, y, temperature)
+        ours = lossref.approx_ndcg(s, y, temperature=temperature, reduction="none")
+        np.testing.assert_allclose(tfr, ours - 1, rtol=1e-13)  # −NDCG against 1 − NDCG
+        assert (tfr < 0).all() and (ours > 0).all()

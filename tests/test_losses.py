@@ -991,3 +991,44 @@ def test_lambdarank_truncation_drops_pairs_below_the_top_k():
     pair_02 = 3 * abs(d[1] - d[0]) / 3 * math.log1p(math.exp(-(2.0 - 3.0)))
     pair_12 = 1 * abs(d[2] - d[0]) / 3 * math.log1p(math.exp(-(1.0 - 3.0)))
     assert lossref.lambdarank(s, y, truncation=1) == pytest.approx(pair_02 + pair_12, rel=1e-14)
+
+
+def test_approx_ndcg_by_hand():
+    # s = (1, 0), y = (1, 0), τ = 1: r̂ = (1 + σ(−1), 1 + σ(1)); only item 0 has a gain (1), maxDCG = 1:
+    # ℓ = 1 − 1/log2(1 + r̂₀) = 1 − 1/log2(2 + σ(−1))
+    sig = 1 / (1 + math.exp(1.0))  # σ(−1)
+    value = lossref.approx_ndcg([[1.0, 0.0]], [[1, 0]], temperature=1.0)
+    assert value == pytest.approx(1 - 1 / math.log2(2 + sig), rel=1e-15)
+    # ∂ℓ/∂s₀ = −∂NDCG/∂r̂₀ · ∂r̂₀/∂s₀ = [1/((1 + r̂₀) ln 2 log2²(1 + r̂₀))] · (−σ'(−1)); ∂ℓ/∂s₁ the opposite
+    r0 = 1 + sig
+    c0 = 1 / ((1 + r0) * math.log(2) * math.log2(1 + r0) ** 2)
+    slope = sig * (1 - sig)
+    grad = lossref.approx_ndcg.grad([[1.0, 0.0]], [[1, 0]], temperature=1.0)
+    np.testing.assert_allclose(grad, [[-c0 * slope, c0 * slope]], rtol=1e-14)
+
+
+def test_approx_ndcg_leaves_lists_without_a_relevant_item_out_of_the_mean():
+    s, y = [[1.0, 0.0], [0.3, 0.9]], [[1, 0], [0, 0]]
+    values = lossref.approx_ndcg(s, y, reduction="none")
+    assert values[1] == 0.0
+    assert lossref.approx_ndcg(s, y) == values[0]  # divided by 1 list, not 2
+    with pytest.raises(ValueError, match="every list has only 0 labels"):
+        lossref.approx_ndcg([[0.3, 0.9]], [[0, 0]])
+
+
+def test_approx_ndcg_keeps_relative_accuracy_near_the_true_ranking():
+    # s = (40, 3, 0), y = (2, 1, 0), τ = 0.1: ranked right, items 1 and 2 by 30τ. ℓ ≈ 5e-15, of
+    # order σ(−30); 1 − DCG/maxDCG computed as written is off by 1.3% (measured), so compare with
+    # mpmath at 50 digits (τ as the float 0.1 holds it)
+    with mp.workdps(50):
+        s = [mp.mpf(40), mp.mpf(3), mp.mpf(0)]  # gains (3, 1, 0) for y = (2, 1, 0)
+        tau = mp.mpf(0.1)
+        ranks = [
+            1 + mp.fsum(1 / (1 + mp.exp(-(s[j] - s[i]) / tau)) for j in range(3) if j != i) for i in range(3)
+        ]
+        ideal = 3 + 1 / mp.log(3, 2)
+        exact = float(
+            1 - mp.fsum(g / mp.log(1 + r, 2) for g, r in zip((3, 1, 0), ranks, strict=True)) / ideal
+        )
+    value = lossref.approx_ndcg([[40.0, 3.0, 0.0]], [[2, 1, 0]])
+    assert value == pytest.approx(exact, rel=1e-13, abs=0.0)
