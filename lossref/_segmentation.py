@@ -839,7 +839,7 @@ def _generalized_dice_curve_args(x, t0=1.0):
     ),
     plot=Plot(
         curve=Curve(
-            x_label="p₀ of pixel 0 in class 0 (p₁ = 1 − p₀; class 0 is pixel 0 only, or absent)",
+            x_label="p₀ of pixel 0 in class 0 (p₁ = 1 − p₀)",
             x_range=(0.0, 1.0),
             args=_generalized_dice_curve_args,
             series=(
