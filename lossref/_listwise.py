@@ -3,9 +3,16 @@
 import numpy as np
 
 from ._checks import as_float_array, positive
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
 from ._math import log_softmax, sigmoid, softplus
+
+__all__ = [
+    "approx_ndcg",
+    "lambdarank",
+    "listmle",
+    "listnet",
+]  # its losses, re-exported by lossref/__init__.py
 
 
 def _lists(value, name):
@@ -20,7 +27,7 @@ SCORE_LISTS = Domain(
     _lists,
     lambda rng, shape: rng.normal(scale=2.0, size=shape),
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     # saturated and tied rows; a large common offset; two items close together far below the
     # top one, and a low item between two high ones (where one shared log-sum-exp frame loses
     # ε·|s| of absolute accuracy in a suffix)
@@ -42,7 +49,7 @@ RELEVANCE = Domain(
     _lists,
     lambda rng, shape: rng.integers(0, 5, size=shape).astype(float),  # graded relevance 0–4, with ties
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     # every order of three items, ties, and labels whose softmax saturates
     stress=(
         (2.0, 1.0, 0.0),
@@ -79,11 +86,17 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
     formula=r"\ell = -\sum_{j=1}^{n} \operatorname{softmax}(y)_j \log \operatorname{softmax}(s)_j",
     gradient=r"\frac{\partial \ell}{\partial s} = \operatorname{softmax}(s) - \operatorname{softmax}(y)",
     domain={"scores": SCORE_LISTS, "labels": RELEVANCE},
-    use_case="Listwise learning to rank: match the top-one probabilities of the scores, softmax(s), to those of the relevance labels, softmax(y).",
+    use_case=(
+        "Listwise learning to rank: match the top-one probabilities of the scores, softmax(s), to those of "
+        "the relevance labels, softmax(y)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "F.cross_entropy(s, F.softmax(y, dim=-1)) (no built-in)",
-        "optax": "optax.losses.ranking_softmax_loss(s, y) weighs log softmax(s) by the raw labels: (Σy)·listnet(s, log y)",
+        "optax": (
+            "optax.losses.ranking_softmax_loss(s, y) weighs log softmax(s) by the raw labels: "
+            "(Σy)·listnet(s, log y)"
+        ),
         "TF-Ranking": "tfr.keras.losses.SoftmaxLoss() (v0.5.3; target y/Σy, each list weighted by Σy)",
     },
     references=(
@@ -100,43 +113,69 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
             "y = 1/n; labels that merely sum to 1 still give different values.",
         ),
     ),
-    curve=Curve(
-        x_label=_X_LABEL,
-        x_range=(-4.0, 6.0),
-        args=_three_items,
-        series=(
-            ("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
-            ("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
-            ("y = (1, 1, 0)", {"labels": (1.0, 1.0, 0.0)}, {}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂s₁",
-    ),
-    # saturated scores and labels (softmax of ±1e4), ties, a large common offset
-    extremes=(
-        (
-            [
-                [
-                    [1e4, 0.0, -1e4],
-                    [-1e4, 0.0, 1e4],
-                    [1e4, 1e4, 0.0],
-                    [0.0, 0.0, 0.0],
-                    [40.0, 0.0, 1.0],
-                    [10001.0, 1e4, 9999.5],
-                ],
-                [
-                    [1e4, 0.0, -1e4],
-                    [1e4, 0.0, -1e4],
-                    [1.0, 1.0, 0.0],
-                    [3.0, 0.0, 1.0],
-                    [0.0, 0.0, 0.0],
-                    [2.0, 1.0, 0.0],
-                ],
-            ],
-            {},
-        ),
-    ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label=_X_LABEL,
+            x_range=(-4.0, 6.0),
+            args=_three_items,
+            series=(
+                Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
+                Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
+                Series("y = (1, 1, 0)", {"labels": (1.0, 1.0, 0.0)}, {}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂s₁",
+        ),
+    ),
+    checks=Checks(
+        # saturated scores and labels (softmax of ±1e4), ties, a large common offset
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                    ],
+                    [
+                        [1e4, 0.0, -1e4],
+                        [1e4, 0.0, -1e4],
+                        [1.0, 1.0, 0.0],
+                        [3.0, 0.0, 1.0],
+                        [0.0, 0.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                    ],
+                ]
+            ),
+        ),
+        # softmax of ±1e4 in the scores and in the labels, tied scores and labels, a large common offset
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                    ],
+                    [
+                        [1e4, 0.0, -1e4],
+                        [1e4, 0.0, -1e4],
+                        [1.0, 1.0, 0.0],
+                        [3.0, 0.0, 1.0],
+                        [0.0, 0.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                    ],
+                ]
+            ),
+        ),
+    ),
 )
 def listnet(scores, labels):
     """ListNet (top-one): the cross-entropy from softmax(labels) to softmax(scores), per list.
@@ -165,7 +204,7 @@ def listnet(scores, labels):
     _check_shapes(scores, labels)
     log_p = log_softmax(scores)
     q = np.exp(log_softmax(labels))
-    return -(q * log_p).sum(axis=-1), np.exp(log_p) - q
+    return Result(-(q * log_p).sum(axis=-1), lambda: np.exp(log_p) - q)
 
 
 def _suffix_log_odds(t):
@@ -194,12 +233,15 @@ def _suffix_log_odds(t):
 @class_axis_loss(
     family="ranking",
     formula=(
-        r"\ell = -\sum_{i=1}^{n}\Big(s_{\pi(i)} - \log\sum_{j\ge i} e^{s_{\pi(j)}}\Big), \quad \pi = \text{the items by descending label, ties by index}",
-        r"\ell = \sum_{i=1}^{n-1} \operatorname{softplus}(x_i), \quad x_i = \log\sum_{j>i} e^{s_{\pi(j)} - s_{\pi(i)}}",
+        r"\ell = -\sum_{i=1}^{n}\Big(s_{\pi(i)} - \log\sum_{j\ge i} e^{s_{\pi(j)}}\Big), \quad \pi = \text{the items by descending label, ties by index}",  # noqa: E501
+        r"\ell = \sum_{i=1}^{n-1} \operatorname{softplus}(x_i), \quad x_i = \log\sum_{j>i} e^{s_{\pi(j)} - s_{\pi(i)}}",  # noqa: E501
     ),
-    gradient=r"\frac{\partial \ell}{\partial s_{\pi(k)}} = -1 + \sum_{i\le k}\frac{e^{s_{\pi(k)}}}{\sum_{j\ge i} e^{s_{\pi(j)}}}",
+    gradient=r"\frac{\partial \ell}{\partial s_{\pi(k)}} = -1 + \sum_{i\le k}\frac{e^{s_{\pi(k)}}}{\sum_{j\ge i} e^{s_{\pi(j)}}}",  # noqa: E501
     domain={"scores": SCORE_LISTS, "labels": RELEVANCE},
-    use_case="Listwise learning to rank: maximise the Plackett–Luce likelihood of the ranking that the relevance labels define.",
+    use_case=(
+        "Listwise learning to rank: maximise the Plackett–Luce likelihood of the ranking that the relevance "
+        "labels define."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "no built-in: torch.logcumsumexp over the scores sorted by descending label, flipped",
@@ -214,51 +256,83 @@ def _suffix_log_odds(t):
             "tfranking-listmle-random-ties",
             "TF-Ranking",
             "Items with equal labels can be ranked either way, and the loss depends on the order "
-            "chosen. TF-Ranking's `ListMLELoss` (v0.5.3, `python/losses_impl.py`) shuffles the items before its sort, so tied items "
+            "chosen. TF-Ranking's `ListMLELoss` (v0.5.3, `python/losses_impl.py`) shuffles the items "
+            "before its sort, so tied items "
             "come in a random order (a seeded op); `lossref` breaks ties by index, the earlier "
             "item first, and returns the same value every time.",
         ),
     ),
-    curve=Curve(
-        x_label=_X_LABEL,
-        x_range=(-4.0, 6.0),
-        args=_three_items,
-        series=(
-            ("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
-            ("y = (1, 2, 0)", {"labels": (1.0, 2.0, 0.0)}, {}),
-            ("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂s₁",
-    ),
-    # saturated lists in and against the label order, tied labels and tied scores, a large
-    # common offset, and a low item between two high ones
-    extremes=(
-        (
-            [
-                [
-                    [1e4, 0.0, -1e4],
-                    [-1e4, 0.0, 1e4],
-                    [1e4, 1e4, 0.0],
-                    [0.0, 0.0, 0.0],
-                    [40.0, 0.0, 1.0],
-                    [10001.0, 1e4, 9999.5],
-                    [0.0, -1e4, 1e-3],
-                ],
-                [
-                    [2.0, 1.0, 0.0],
-                    [2.0, 1.0, 0.0],
-                    [1.0, 1.0, 0.0],
-                    [1.0, 1.0, 1.0],
-                    [0.0, 1.0, 2.0],
-                    [3.0, 0.0, 1.0],
-                    [2.0, 1.0, 0.0],
-                ],
-            ],
-            {},
-        ),
-    ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label=_X_LABEL,
+            x_range=(-4.0, 6.0),
+            args=_three_items,
+            series=(
+                Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
+                Series("y = (1, 2, 0)", {"labels": (1.0, 2.0, 0.0)}, {}),
+                Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂s₁",
+        ),
+    ),
+    checks=Checks(
+        # saturated lists in and against the label order, tied labels and tied scores, a large
+        # common offset, and a low item between two high ones
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                        [0.0, -1e4, 1e-3],
+                    ],
+                    [
+                        [2.0, 1.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                        [1.0, 1.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [0.0, 1.0, 2.0],
+                        [3.0, 0.0, 1.0],
+                        [2.0, 1.0, 0.0],
+                    ],
+                ]
+            ),
+        ),
+        # lists in and against the label order at ±1e4, tied labels (index order, as torch's stable
+        # argsort) and tied scores, a large common offset, a low item between two high ones
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                        [0.0, -1e4, 1e-3],
+                        [2.0, 0.5, -1.0],
+                    ],
+                    [
+                        [2.0, 1.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                        [1.0, 1.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [0.0, 1.0, 2.0],
+                        [3.0, 0.0, 1.0],
+                        [2.0, 1.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                    ],
+                ]
+            ),
+        ),
+    ),
 )
 def listmle(scores, labels):
     """ListMLE: the Plackett–Luce negative log-likelihood of the ranking given by the labels.
@@ -290,7 +364,7 @@ def listmle(scores, labels):
     t = np.take_along_axis(scores, order, axis=-1)
     x = _suffix_log_odds(t)
     value = softplus(x).sum(axis=-1)
-    return value, lambda: _listmle_grad(x, order)
+    return Result(value, lambda: _listmle_grad(x, order))
 
 
 def _listmle_grad(x, order):
@@ -407,22 +481,33 @@ def _ranked_lists(x, labels=(2.0, 1.0, 0.0)):
     family="ranking",
     aliases=("LambdaMART", "NDCG-weighted RankNet"),
     formula=(
-        r"\ell = \sum_{i,j:\ y_i > y_j} |\Delta \mathrm{NDCG}_{ij}|\, \log\big(1 + e^{-\sigma (s_i - s_j)}\big)",
-        r"|\Delta \mathrm{NDCG}_{ij}| = \frac{(2^{y_i} - 2^{y_j})\,\big|\frac{1}{\log_2(2 + r_i)} - \frac{1}{\log_2(2 + r_j)}\big|}{\mathrm{maxDCG}@k}, \quad r = \text{0-based rank by } s",
+        r"\ell = \sum_{i,j:\ y_i > y_j} |\Delta \mathrm{NDCG}_{ij}|\, \log\big(1 + e^{-\sigma (s_i - s_j)}\big)",  # noqa: E501
+        r"|\Delta \mathrm{NDCG}_{ij}| = \frac{(2^{y_i} - 2^{y_j})\,\big|\frac{1}{\log_2(2 + r_i)} - \frac{1}{\log_2(2 + r_j)}\big|}{\mathrm{maxDCG}@k}, \quad r = \text{0-based rank by } s",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial s_i} = \sigma \Big(\sum_{j:\ y_j > y_i} |\Delta \mathrm{NDCG}_{ji}|\, \sigma\big(\sigma(s_i - s_j)\big) - \sum_{j:\ y_i > y_j} |\Delta \mathrm{NDCG}_{ij}|\, \sigma\big(\sigma(s_j - s_i)\big)\Big)",
-        r"\text{with } |\Delta \mathrm{NDCG}| \text{ held constant (it depends on } s \text{ only through the ranking)}",
+        r"\frac{\partial \ell}{\partial s_i} = \sigma \Big(\sum_{j:\ y_j > y_i} |\Delta \mathrm{NDCG}_{ji}|\, \sigma\big(\sigma(s_i - s_j)\big) - \sum_{j:\ y_i > y_j} |\Delta \mathrm{NDCG}_{ij}|\, \sigma\big(\sigma(s_j - s_i)\big)\Big)",  # noqa: E501
+        r"\text{with } |\Delta \mathrm{NDCG}| \text{ held constant (it depends on } s \text{ only through the ranking)}",  # noqa: E501
     ),
     domain={"scores": SCORE_LISTS, "labels": GRADED_RELEVANCE},
-    use_case="Learning to rank for NDCG: RankNet's pairwise logistic loss, each pair weighted by how much swapping it would change NDCG.",
+    use_case=(
+        "Learning to rank for NDCG: RankNet's pairwise logistic loss, each pair weighted by how much "
+        "swapping it would change NDCG."
+    ),
     properties=("non_negative", "bounded_gradient"),
     equivalents={
-        "LightGBM": "objective='lambdarank', lambdarank_norm=False (4.6.0; the default truncation 30 and label_gain 2^l − 1), whose gradients are these λ",
-        "PyTorch": "no built-in: softplus of the pair differences weighted by a |ΔNDCG| computed without autograd",
+        "LightGBM": (
+            "objective='lambdarank', lambdarank_norm=False (4.6.0; the default truncation 30 and label_gain "
+            "2^l − 1), whose gradients are these λ"
+        ),
+        "PyTorch": (
+            "no built-in: softplus of the pair differences weighted by a |ΔNDCG| computed without autograd"
+        ),
     },
     references=(
-        "Burges, From RankNet to LambdaRank to LambdaMART: An Overview (Microsoft Research Technical Report MSR-TR-2010-82, 2010)",
+        (
+            "Burges, From RankNet to LambdaRank to LambdaMART: An Overview (Microsoft Research Technical "
+            "Report MSR-TR-2010-82, 2010)"
+        ),
         "Burges, Ragno & Le, Learning to Rank with Nonsmooth Cost Functions (NeurIPS 2006)",
         "Järvelin & Kekäläinen, Cumulated Gain-Based Evaluation of IR Techniques (ACM TOIS 2002)",
     ),
@@ -484,6 +569,23 @@ def _ranked_lists(x, labels=(2.0, 1.0, 0.0)):
             Invalid({"truncation": 0}, ValueError, "truncation must be a positive integer or None"),
             Invalid({"truncation": 2.5}, ValueError, "truncation must be a positive integer or None"),
         ),
+        # compared with PyTorch: saturated pairs both ways, a large common offset, no relevant
+        # item, the largest grade; truncation to the top item
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [10001.0, 1e4, 9999.5],
+                        [40.0, 0.0, 1.0],
+                        [0.0, -1e4, 1e-3],
+                    ],
+                    [[2.0, 1.0, 0.0], [2.0, 1.0, 0.0], [3.0, 0.0, 1.0], [0.0, 0.0, 0.0], [30.0, 0.0, 1.0]],
+                ]
+            ),
+            Extreme([[[1e4, 0.0, -1e4, 3.0]], [[0.0, 2.0, 1.0, 3.0]]], {"truncation": 1, "sigma": 10.0}),
+        ),
         kink_distance=_score_kinks,
     ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
@@ -529,7 +631,7 @@ def lambdarank(scores, labels, *, sigma=1.0, truncation=None):
         pull = sigma * weights * sigmoid(-z)
         return pull.sum(axis=-2) - pull.sum(axis=-1)
 
-    return values, grad
+    return Result(values, grad)
 
 
 def _approx_ndcg_parts(scores, labels, temperature):
@@ -564,22 +666,34 @@ def _approx_ndcg_parts(scores, labels, temperature):
     family="ranking",
     aliases=("ApproxNDCG", "smooth NDCG"),
     formula=(
-        r"\ell = 1 - \frac{1}{\mathrm{maxDCG}} \sum_{i=1}^{n} \frac{2^{y_i} - 1}{\log_2(1 + \hat r_i)}, \quad \hat r_i = 1 + \sum_{j \ne i} \sigma\Big(\frac{s_j - s_i}{\tau}\Big)",
+        r"\ell = 1 - \frac{1}{\mathrm{maxDCG}} \sum_{i=1}^{n} \frac{2^{y_i} - 1}{\log_2(1 + \hat r_i)}, \quad \hat r_i = 1 + \sum_{j \ne i} \sigma\Big(\frac{s_j - s_i}{\tau}\Big)",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial s_k} = \frac{1}{\tau} \sum_{i} \sigma'\Big(\frac{s_k - s_i}{\tau}\Big)\,(c_i - c_k), \quad c_i = \frac{2^{y_i} - 1}{\mathrm{maxDCG}\,(1 + \hat r_i) \ln 2\, \log_2^2(1 + \hat r_i)}",
+        r"\frac{\partial \ell}{\partial s_k} = \frac{1}{\tau} \sum_{i} \sigma'\Big(\frac{s_k - s_i}{\tau}\Big)\,(c_i - c_k), \quad c_i = \frac{2^{y_i} - 1}{\mathrm{maxDCG}\,(1 + \hat r_i) \ln 2\, \log_2^2(1 + \hat r_i)}",  # noqa: E501
     ),
     domain={"scores": SCORE_LISTS, "labels": GRADED_RELEVANCE},
-    use_case="Learning to rank for NDCG directly: NDCG with each item's rank replaced by a sum of sigmoids of score differences, so it has a gradient.",
+    use_case=(
+        "Learning to rank for NDCG directly: NDCG with each item's rank replaced by a sum of sigmoids of "
+        "score differences, so it has a gradient."
+    ),
     properties=("non_negative", "smooth"),
     equivalents={
         "TF-Ranking": "1 + tfr.keras.losses.ApproxNDCGLoss(temperature=τ) (v0.5.3; it returns −NDCG)",
-        "Rax": "1 + rax.approx_t12n(rax.ndcg_metric, temperature=τ) (v0.4.0, rax/_src/t12n.py; its default τ = 1)",
+        "Rax": (
+            "1 + rax.approx_t12n(rax.ndcg_metric, temperature=τ) (v0.4.0, rax/_src/t12n.py; its default τ = "
+            "1)"
+        ),
         "PyTorch": "no built-in",
     },
     references=(
-        "Qin, Liu & Li, A General Approximation Framework for Direct Optimization of Information Retrieval Measures (Information Retrieval 2010)",
-        "Bruch, Zoghi, Bendersky & Najork, Revisiting Approximate Metric Optimization in the Age of Deep Neural Networks (SIGIR 2019)",
+        (
+            "Qin, Liu & Li, A General Approximation Framework for Direct Optimization of Information "
+            "Retrieval Measures (Information Retrieval 2010)"
+        ),
+        (
+            "Bruch, Zoghi, Bendersky & Najork, Revisiting Approximate Metric Optimization in the Age of Deep "
+            "Neural Networks (SIGIR 2019)"
+        ),
     ),
     differences=(
         Difference(
@@ -634,10 +748,30 @@ def _approx_ndcg_parts(scores, labels, temperature):
             Extreme(([[3.0, 2.9, -1.0, 0.0]], [[1.0, 2.0, 0.0, 0.0]]), {"temperature": 1e-3}),
         ),
         invalid=(Invalid({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
+        # compared with PyTorch: saturated lists both ways, ties, a large common offset, the
+        # largest grade; a tiny temperature
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [10001.0, 1e4, 9999.5],
+                        [0.0, -1e4, 1e-3],
+                    ],
+                    [[2.0, 1.0, 0.0], [2.0, 1.0, 0.0], [1.0, 1.0, 0.0], [3.0, 0.0, 1.0], [30.0, 0.0, 1.0]],
+                ]
+            ),
+            Extreme([[[3.0, 2.9, -1.0, 0.0]], [[1.0, 2.0, 0.0, 0.0]]], {"temperature": 1e-3}),
+        ),
         fd_step=lambda temperature=0.1, **_: min(1e-3, temperature / 10),
     ),
     empty_mean=lambda scores, labels, **_: "every list has only 0 labels, so no list has an NDCG",
-    reduction_note='`"mean"` divides by the number of lists with a relevant item (label > 0); by their Σw with `weights=`.',
+    reduction_note=(
+        '`"mean"` divides by the number of lists with a relevant item (label > 0); by their Σw with '
+        "`weights=`."
+    ),
 )
 def approx_ndcg(scores, labels, *, temperature=0.1):
     """ApproxNDCG: one minus NDCG, with each item's rank replaced by a smooth approximation.
@@ -675,4 +809,4 @@ def approx_ndcg(scores, labels, *, temperature=0.1):
         p = sigmoid(x) * sigmoid(-x) / temperature
         return (p * (c[..., :, None] - c[..., None, :])).sum(axis=-2)
 
-    return values, grad, relevant.astype(float)
+    return Result(values, grad, relevant.astype(float))
