@@ -10,9 +10,11 @@ from ._labels import _check_labels
 __all__ = [
     "dice",
     "focal_tversky",
+    "generalized_dice",
     "jaccard",
     "lovasz_hinge",
     "lovasz_softmax",
+    "mcc",
     "tversky",
 ]  # its losses, re-exported by lossref/__init__.py
 
@@ -925,3 +927,395 @@ def lovasz_softmax(probs, labels, *, classes="present"):
         return np.moveaxis(grad, -2, -1)
 
     return Result(values, backward)
+
+
+# --- Generalized Dice ---------------------------------------------------------------------------
+
+
+def _class_masks(value, name):
+    arr = as_float_array(value, name)
+    if arr.ndim < 2:
+        raise ValueError(
+            f"{name} must have shape (..., C, P): one mask per class, each with its P pixels flattened; "
+            f"got shape {arr.shape}"
+        )
+    in_interval(arr, name, 0.0, 1.0, "probabilities")
+    return arr
+
+
+def _sample_class_masks(rng, shape, sample=_sample_targets):
+    return sample(rng, (shape[0], 3, shape[-1]))  # 3 classes of shape[-1] pixels per sample
+
+
+CLASS_MASK_PROBABILITIES = Domain(
+    "[0, 1], shape (..., C, P): each class's P pixel probabilities flattened on the last axis",
+    _class_masks,
+    lambda rng, shape: _sample_class_masks(rng, shape, lambda rng, s: rng.uniform(0.02, 0.98, size=s)),
+    has_class_axis=True,
+    invalid=_NOT_PROBABILITIES,
+    # (C, P) = (2, 3): empty and full class masks, probabilities within 1e-15 (and 1e-300) of 0 and 1
+    stress=(
+        ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
+        ((1e-300, 1e-15, 0.5), (1 - 1e-15, 1e-6, 0.9)),
+        ((0.1, 0.5, 1 - 1e-6), (1.0, 0.0, 0.25)),
+    ),
+    fd_step=unit_interval_step,
+)
+CLASS_MASK_TARGETS = Domain(
+    "[0, 1] (hard 0/1 or soft), the shape of probs",
+    _class_masks,
+    _sample_class_masks,
+    has_class_axis=True,
+    invalid=_NOT_PROBABILITIES,
+    # a rare and a common class, an empty class, no foreground at all, and a soft class of
+    # 1e-100 next to one of 1.8 (weights 1e200 apart; the extremes take 1e-200, where 1/(Σt)²
+    # overflows), and two soft classes of 1e-12 and 1e-5, where the gradient grows like 1/Σt
+    stress=(
+        ((1.0, 0.0, 0.0), (0.0, 1.0, 1.0)),
+        ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
+        ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0)),
+        ((1e-100, 0.0, 0.0), (0.3, 1.0, 0.5)),
+        ((1e-12, 0.0, 0.0), (1e-5, 0.0, 0.0)),
+    ),
+)
+
+
+def _generalized_dice_curve_args(x, t0=1.0):
+    # two classes, four pixels, p₁ = 1 − p₀ (a softmax): class 0 is rare (pixel 0 only, or absent)
+    p0 = np.stack([x, np.full_like(x, 0.1), np.full_like(x, 0.2), np.full_like(x, 0.05)], axis=-1)
+    t0s = np.broadcast_to(np.array([t0, 0.0, 0.0, 0.0]), p0.shape)
+    return np.stack([p0, 1.0 - p0], axis=-2), np.stack([t0s, 1.0 - t0s], axis=-2)
+
+
+@class_axis_loss(
+    family="segmentation",
+    formula=(
+        r"\ell = 1 - \frac{2\sum_c w_c \sum_i p_{ci} t_{ci} + s}{\sum_c w_c \sum_i (p_{ci} + t_{ci}) + s}",
+        r"w_c = \frac{1}{\big(\sum_i t_{ci}\big)^2}\ \text{if}\ \textstyle\sum_i t_{ci} > 0, \quad \text{else}\ w_c = \max_{k:\,\sum_i t_{ki} > 0} w_k",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial p_{ci}} = w_c\, \frac{(2I + s) - 2 t_{ci}\,(U + s)}{(U + s)^2}",
+        r"I = \sum_c w_c \sum_j p_{cj} t_{cj},\ \ U = \sum_c w_c \sum_j (p_{cj} + t_{cj})",
+    ),
+    domain={"probs": CLASS_MASK_PROBABILITIES, "targets": CLASS_MASK_TARGETS},
+    use_case=(
+        "Multi-class segmentation with very unequal class sizes: one Dice over all classes, each weighted by "
+        "the inverse square of its size."
+    ),
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "MONAI": (
+            "monai.losses.GeneralizedDiceLoss(smooth_nr=s, smooth_dr=s) on (N, C, H, W) (1.5.0; "
+            "w_type='square', batch=False)"
+        ),
+        "optax": (
+            "optax.losses.multiclass_generalized_dice_loss is a different loss: a weighted mean of per-class "
+            "Dice losses (see below)"
+        ),
+        "PyTorch": "no core function",
+    },
+    references=(
+        (
+            "Sudre, Li, Vercauteren, Ourselin & Cardoso, Generalised Dice Overlap as a Deep Learning Loss "
+            "Function for Highly Unbalanced Segmentations (DLMIA 2017)"
+        ),
+        (
+            "Crum, Camara & Hill, Generalized Overlap Measures for Evaluation and Validation in Medical "
+            "Image Analysis (IEEE TMI 2006)"
+        ),
+    ),
+    differences=(
+        Difference(
+            "monai-generalized-dice-overflowing-weights",
+            "MONAI",
+            "MONAI's `GeneralizedDiceLoss` (1.5.0, `monai/losses/dice.py`) also gives an empty class "
+            "the largest weight of its sample and returns 1 − s/s = 0 for a sample with no "
+            "foreground at all; it computes 1/(Σt)² as it stands, so a soft class whose Σt is "
+            "below about 1e-154 in float64 (1e-19 in float32) gets an infinite weight and is "
+            "treated as empty. `lossref` divides every weight by the largest one first, "
+            "w_c/w_max = (min Σt / Σt_c)², and the smoothing by it too, which gives the same value "
+            "without overflow.",
+        ),
+        Difference(
+            "optax-generalized-dice-weighted-mean",
+            "optax",
+            "`optax.losses.multiclass_generalized_dice_loss` (0.2.8) takes logits (a softmax over the "
+            "last axis, classes last) and averages w_c·(1 − Dice_c) over the classes and the batch, "
+            "with one Dice per sample and class (its smooth = 1, s = 2 in `dice`), weights "
+            "1/((Σ_batch t_c)² + 1e-7) from the whole batch, scaled to sum to C. That is a weighted "
+            "mean of per-class Dice losses, not Sudre et al.'s ratio of weighted sums, and it gives "
+            "different values.",
+        ),
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="p₀ of pixel 0 in class 0 (p₁ = 1 − p₀)",
+            x_range=(0.0, 1.0),
+            args=_generalized_dice_curve_args,
+            series=(
+                Series("rare class present (t₀ = 1), s = 1e-5", {"t0": 1.0}, {}),
+                Series("class 0 absent (t₀ = 0): it gets the largest weight", {"t0": 0.0}, {}),
+            ),
+            # moving p₀ of pixel 0 moves p₁ = 1 − p₀ too: dℓ/dx = ∂ℓ/∂p₀ − ∂ℓ/∂p₁
+            component=lambda g, args: g[..., 0, 0] - g[..., 1, 0],
+            grad_label="dℓ/dp₀ of pixel 0 (p₁ = 1 − p₀)",
+        ),
+        explore={"smooth": (0.0, 1.0)},
+    ),
+    checks=Checks(
+        variants=({"smooth": 0.0}, {"smooth": 1.0}),
+        extremes=(
+            # an empty class, a sample with no foreground (smooth > 0), a soft target of 1e-200
+            # (1/(Σt)² overflows), probabilities within 1e-300 and 1e-15 of 0 and 1
+            Extreme(
+                (
+                    [
+                        [[0.9, 1e-300, 0.2], [0.1, 1.0, 0.8], [0.0, 1e-15, 1 - 1e-15]],
+                        [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [1e-12, 0.0, 1.0]],
+                        [[0.3, 0.7, 0.2], [0.7, 0.3, 0.8], [0.0, 0.0, 0.0]],
+                    ],
+                    [
+                        [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 0.0]],
+                        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+                        [[1e-200, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+                    ],
+                ),
+            ),
+            # one foreground pixel among 1000 next to a class of 999
+            Extreme(
+                (
+                    [[[0.9] + [1e-3] * 999, [0.1] + [1 - 1e-3] * 999]],
+                    [[[1.0] + [0.0] * 999, [0.0] + [1.0] * 999]],
+                )
+            ),
+        ),
+        invalid=(Invalid({"smooth": -1e-5}, ValueError, "smooth must be >= 0"),),
+        # compared with PyTorch: an empty class, a sample with no foreground, probabilities within
+        # 1e-15 of 0 and 1; class sizes 1 and 999
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [[0.9, 1e-300, 0.2], [0.1, 1.0, 0.8], [0.0, 1e-15, 1 - 1e-15]],
+                        [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [1e-12, 0.0, 1.0]],
+                    ],
+                    [
+                        [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 0.0]],
+                        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+                    ],
+                ]
+            ),
+            Extreme(
+                [
+                    [[[0.9] + [1e-3] * 999, [0.1] + [1 - 1e-3] * 999]],
+                    [[[1.0] + [0.0] * 999, [0.0] + [1.0] * 999]],
+                ]
+            ),
+        ),
+    ),
+)
+def generalized_dice(probs, targets, *, smooth=1e-5):
+    """Generalized Dice loss per sample: one Dice over all classes, each weighted by 1/(its size)².
+
+    Sudre et al.'s loss: the overlaps and sizes of the C class masks are summed with weights
+    w_c = 1/(Σ_i t_ci)² before the ratio is taken, so a class of 10 pixels counts as much as
+    one of 10⁵. An empty class (Σt = 0, where 1/0² is infinite) gets the largest weight of
+    its sample, as in MONAI: a false alarm there still costs. A sample with no foreground in
+    any class has ℓ = 1 − s/s = 0 (it raises for s = 0). Layout as for :func:`dice`, with a
+    class axis before the pixels: probabilities (after a softmax over classes), targets hard
+    or soft.
+
+    Args:
+        probs: Predicted probabilities p, shape (..., C, P): C class masks of P pixels per sample.
+        targets: Target masks t in [0, 1], the same shape.
+        smooth: s ≥ 0, added to numerator and denominator (MONAI's default 1e-5 for both).
+            It is added to weighted sums of order 1/Σt, so keep it small.
+
+    Returns:
+        The mean over samples by default; ``reduction="none"`` gives one loss per sample.
+
+    Examples:
+        >>> from lossref import generalized_dice
+        >>> p = [[[0.5, 0.5, 0.0, 0.0], [0.5, 0.5, 1.0, 1.0]]]
+        >>> t = [[[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 1.0]]]
+        >>> # class 0: 1 pixel (w = 1), overlap 0.5, sizes 1 + 1; class 1: 3 pixels (w = 1/9),
+        >>> # overlap 2.5, sizes 3 + 3. ℓ = 1 − 2(0.5 + 2.5/9) / (2 + 6/9)
+        >>> round(generalized_dice(p, t, smooth=0.0), 12)   # 1 − 14/24 = 5/12
+        0.416666666667
+    """
+    non_negative(smooth=smooth)
+    if targets.shape != probs.shape:
+        raise ValueError(f"probs has shape {probs.shape} but targets has shape {targets.shape}")
+    sizes = targets.sum(axis=-1)  # (..., C)
+    present = sizes > 0
+    # w_c / w_max = (min Σt / Σt_c)² ≤ 1 never overflows; an empty class gets w_max (ratio 1);
+    # with no foreground at all every weight is 0. The smoothing is divided by w_max too.
+    found = present.any(axis=-1)
+    smallest = np.where(present, sizes, np.inf).min(axis=-1)
+    smallest = np.where(found, smallest, 0.0)
+    ratio = np.where(present, (smallest[..., None] / np.where(present, sizes, 1.0)) ** 2, 1.0)
+    ratio = ratio * found[..., None]
+    s = np.where(found, smooth * smallest**2, smooth)
+    inter = np.sum(ratio * np.sum(probs * targets, axis=-1), axis=-1)
+    # U − I = Σ w Σ (p + t(1 − p)) and U − 2I = Σ w Σ (p(1 − t) + t(1 − p)): sums of non-negative terms
+    union = np.sum(ratio * np.sum(probs + targets * (1.0 - probs), axis=-1), axis=-1)
+    mismatch = np.sum(ratio * np.sum(probs * (1.0 - targets) + targets * (1.0 - probs), axis=-1), axis=-1)
+    d = union + inter + s  # U + s
+    if (d == 0).any():
+        raise ValueError(
+            "the generalized Dice ratio is 0/0 for a sample with no foreground in any class "
+            "and an empty prediction: use smooth > 0"
+        )
+    values = mismatch / d
+
+    def grad():  # only for .grad
+        # each term divided by U + s before the second division: (U + s)² underflows when the
+        # rarest class has Σt ≈ 1e-200 and nothing is predicted there
+        hit = ((2.0 * inter + s) / d)[..., None, None]
+        miss = ((2.0 * union + s) / d)[..., None, None]  # (2(U − I) + s) / (U + s)
+        # (2I + s) − 2t(U + s) = (1 − t)(2I + s) − t(2(U − I) + s): two non-negative terms
+        return ratio[..., None] * ((1.0 - targets) * hit - targets * miss) / d[..., None, None]
+
+    return Result(values, grad)
+
+
+# --- Matthews correlation -----------------------------------------------------------------------
+
+
+@class_axis_loss(
+    family="segmentation",
+    aliases=("MCC loss", "Matthews correlation coefficient loss"),
+    formula=(
+        r"\ell = 1 - \frac{TP\cdot TN - FP\cdot FN}{\sqrt{(TP + FP)(TP + FN)(TN + FP)(TN + FN)}}",
+        r"TP = \sum_i p_i t_i + \varepsilon,\ \ FP = \sum_i p_i (1 - t_i) + \varepsilon,\ \ FN = \sum_i (1 - p_i)\, t_i + \varepsilon,\ \ TN = \sum_i (1 - p_i)(1 - t_i) + \varepsilon",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(FP + TN) - (1 - t_i)(TP + FN)}{\sqrt{(TP + FP)(TP + FN)(TN + FP)(TN + FN)}} + \frac{\mathrm{MCC}}{2}\Big(\frac{1}{TP + FP} - \frac{1}{TN + FN}\Big)",  # noqa: E501
+    ),
+    domain=_DOMAIN,
+    use_case=(
+        "Binary segmentation scored on foreground and background alike: one minus the soft Matthews "
+        "correlation of each mask."
+    ),
+    properties=("non_negative", "symmetric", "smooth"),
+    equivalents={
+        "segmentation_models_pytorch": (
+            "smp.losses.MCCLoss(eps=ε) on the batch flattened to one row (v0.5.0: one MCC for the whole "
+            "batch)"
+        ),
+        "PyTorch": "no core function",
+    },
+    references=(
+        (
+            "Abhishek & Hamarneh, Matthews Correlation Coefficient Loss for Deep Convolutional Networks: "
+            "Application to Skin Lesion Segmentation (ISBI 2021)"
+        ),
+        (
+            "Matthews, Comparison of the Predicted and Observed Secondary Structure of T4 Phage Lysozyme "
+            "(Biochimica et Biophysica Acta 1975)"
+        ),
+    ),
+    differences=(
+        Difference(
+            "smp-mcc-whole-batch",
+            "segmentation_models_pytorch",
+            "smp's `MCCLoss` (v0.5.0, `segmentation_models_pytorch/losses/mcc.py`) sums TP, TN, FP and "
+            "FN over the whole batch and returns one 1 − MCC for it; `lossref` computes one per "
+            "sample and averages them. Both add ε to each of the four counts (smp's default "
+            "ε = 1e-5, kept here). smp's value is `mcc(p.reshape(1, -1), t.reshape(1, -1))`.",
+        ),
+    ),
+    plot=Plot(
+        curve=Curve(
+            **_CURVE_ARGS,
+            series=(
+                Series("foreground pixel (t₀ = 1)", {"t0": 1.0}, {}),
+                Series("background pixel (t₀ = 0)", {"t0": 0.0}, {}),
+            ),
+        ),
+        explore={"eps": (0.0, 1.0)},
+    ),
+    checks=Checks(
+        variants=({"eps": 1.0},),  # ε = 0 raises on the draws whose target row is constant
+        extremes=tuple(Extreme(args, hyper) for args in _EXTREMES for hyper in ({}, {"eps": 1e-12})),
+        invalid=(Invalid({"eps": -1e-5}, ValueError, "eps must be >= 0"),),
+        # compared with PyTorch: empty and full masks (ε keeps the denominator > 0), probabilities
+        # within 1e-12 of 0 and 1, soft targets, a near-perfect mask
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [0.0, 0.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [1e-12, 1 - 1e-12, 0.5],
+                        [1e-300, 0.3, 1.0],
+                        [0.2, 0.7, 0.4],
+                    ],
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e-12, 1 - 1e-12, 1.0, 0.0], [0.2, 0.7, 0.4, 0.9]],
+                    [[0.0, 1.0, 1.0, 0.0], [0.3, 1.0, 0.5, 1.0]],
+                ],
+                {"eps": 0.0},
+            ),
+        ),
+    ),
+)
+def mcc(probs, targets, *, eps=1e-5):
+    """Soft MCC loss per sample: one minus the Matthews correlation of the mask and its target.
+
+    The confusion counts are soft (sums of products of p and t), and ε is added to each of
+    the four, as in smp and the reference code of Abhishek & Hamarneh, so the denominator is
+    never 0. The price: on an empty target even the perfect prediction costs about ½ (MCC is
+    undefined when a class is missing, and ε makes it about ½). 1 − MCC is computed from a
+    sum of non-negative terms where MCC ≥ 0, so a near-perfect mask keeps its relative
+    accuracy. Layout and inputs as for :func:`dice`.
+
+    Args:
+        probs: Predicted probabilities p, shape (..., P): pixels on the last axis.
+        targets: Target mask t in [0, 1], the same shape.
+        eps: ε ≥ 0, added to each of TP, FP, FN and TN (smp's default 1e-5); with ε = 0 a
+            sample whose target or prediction is all one class raises (0/0).
+
+    Returns:
+        The mean over samples by default; ``reduction="none"`` gives one loss per sample.
+
+    Examples:
+        >>> from lossref import mcc
+        >>> # TP = 1.5, FP = 0, FN = 0.5, TN = 1: 1 − 1.5 / √(1.5 · 2 · 1 · 1.5) = 1 − 1/√2
+        >>> round(mcc([[1.0, 0.5, 0.0]], [[1.0, 1.0, 0.0]], eps=0.0), 6)   # 0.292893
+        0.292893
+    """
+    non_negative(eps=eps)
+    if targets.shape != probs.shape:
+        raise ValueError(f"probs has shape {probs.shape} but targets has shape {targets.shape}")
+    a = np.sum(probs * targets, axis=-1) + eps  # TP
+    b = np.sum(probs * (1.0 - targets), axis=-1) + eps  # FP
+    c = np.sum((1.0 - probs) * targets, axis=-1) + eps  # FN
+    d = np.sum((1.0 - probs) * (1.0 - targets), axis=-1) + eps  # TN
+    root = np.sqrt((a + b) * (a + c)) * np.sqrt((d + b) * (d + c))
+    if (root == 0).any():
+        raise ValueError(
+            "the Matthews correlation is 0/0 for a sample whose target or prediction is all one "
+            "class: use eps > 0"
+        )
+    num = a * d - b * c
+    # root² − num² = (ad + bc)(a + d)(b + c) + (ac + bd)(ab + cd) + 4abcd, all terms ≥ 0: where
+    # MCC ≥ 0, 1 − MCC = (root² − num²) / (root (root + num)) has no cancellation
+    excess = (a * d + b * c) * (a + d) * (b + c) + (a * c + b * d) * (a * b + c * d) + 4.0 * a * b * c * d
+    positive_side = num >= 0
+    values = np.where(
+        positive_side,
+        excess / (root * (root + np.where(positive_side, num, 0.0))),
+        1.0 + np.abs(num) / root,
+    )
+
+    def grad():  # only for .grad
+        corr = (num / root)[..., None]
+        dnum = targets * (b + d)[..., None] - (1.0 - targets) * (a + c)[..., None]
+        return -dnum / root[..., None] + 0.5 * corr * (1.0 / (a + b) - 1.0 / (c + d))[..., None]
+
+    return Result(values, grad)

@@ -1075,3 +1075,82 @@ def ldam(z, t, reduction, class_counts, max_margin=0.5, scale=30.0):
     # the label's own entry is the constant 0 (not u_y − u_y, whose two autograd paths would cancel to p_y − Σ p)
     d = torch.where(one_hot > 0, torch.zeros_like(u), u - u.gather(-1, t[..., None]))
     return _reduce(torch.logsumexp(d, dim=-1), reduction)
+
+
+# --- issue 19: segmentation ---------------------------------------------------------------------
+
+
+@torch_reference(
+    "generalized_dice",
+    "MONAI 1.5.0's GeneralizedDiceLoss algorithm in PyTorch (w = 1/(Σt)², infinite weights replaced by "
+    "the sample's largest; autograd gradient)",
+)
+def generalized_dice(p, t, reduction, smooth=1e-5):
+    # monai/losses/dice.py at 1.5.0, on (N, C, P): 1/(Σt)² as it stands, then each sample's
+    # infinite weights set to its largest finite one (0 when every class is empty)
+    w = 1.0 / t.sum(-1) ** 2
+    infs = torch.isinf(w)
+    w = torch.where(infs, 0.0, w)
+    w = w + infs * w.max(dim=-1, keepdim=True).values
+    inter = (w * (p * t).sum(-1)).sum(-1)
+    total = (w * (p.sum(-1) + t.sum(-1))).sum(-1)
+    return _reduce(1 - (2 * inter + smooth) / (total + smooth), reduction)
+
+
+@torch_reference("mcc", "smp's MCCLoss formula (v0.5.0) per row in PyTorch (autograd gradient)")
+def mcc(p, t, reduction, eps=1e-5):
+    # segmentation_models_pytorch/losses/mcc.py (v0.5.0), summed per row instead of over the batch
+    tp, tn = (p * t).sum(-1) + eps, ((1 - p) * (1 - t)).sum(-1) + eps
+    fp, fn = (p * (1 - t)).sum(-1) + eps, ((1 - p) * t).sum(-1) + eps
+    corr = (tp * tn - fp * fn) / torch.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return _reduce(1 - corr, reduction)
+
+
+# --- issue 19: ranking --------------------------------------------------------------------------
+
+
+def _ndcg_swap_weights(s, y, k=None):
+    # |ΔNDCG_ij| for pairs y_i > y_j from the ranking by s (a stable sort: ties keep index order),
+    # outside autograd: the weights are held constant
+    with torch.no_grad():
+        n = s.shape[-1]
+        rank = torch.argsort(torch.argsort(-s, dim=-1, stable=True), dim=-1)
+        gains = 2.0**y - 1
+        positions = torch.arange(n, dtype=s.dtype)
+        top = (positions < (n if k is None else k)).to(s.dtype)
+        ideal = (torch.sort(gains, dim=-1, descending=True).values * top / torch.log2(2 + positions)).sum(-1)
+        disc = 1 / torch.log2(2 + rank.to(s.dtype))
+        pair = y[..., :, None] > y[..., None, :]
+        if k is not None:
+            pair &= torch.minimum(rank[..., :, None], rank[..., None, :]) < k
+        delta = (gains[..., :, None] - gains[..., None, :]) * (disc[..., :, None] - disc[..., None, :]).abs()
+        return torch.where(pair, delta / torch.where(ideal > 0, ideal, 1.0)[..., None, None], 0.0)
+
+
+@torch_reference(
+    "lambdarank",
+    "RankNet's F.softplus on the pair differences, weighted by |ΔNDCG| computed under torch.no_grad (autograd gradient)",
+)
+def lambdarank(s, y, reduction, sigma=1.0, truncation=None):
+    w = _ndcg_swap_weights(s, y, truncation)
+    return _reduce((w * F.softplus(-sigma * (s[..., :, None] - s[..., None, :]))).sum((-2, -1)), reduction)
+
+
+@torch_reference(
+    "approx_ndcg",
+    "Qin et al.'s formula in PyTorch: ranks 1 + Σ torch.sigmoid((s_j − s_i)/τ), NDCG against the ideal DCG "
+    "(autograd gradient)",
+)
+def approx_ndcg(s, y, reduction, weights=None, temperature=0.1):
+    n = s.shape[-1]
+    pairs = torch.sigmoid((s[..., None, :] - s[..., :, None]) / temperature)
+    ranks = 1 + pairs.sum(-1) - 0.5  # the j = i term is σ(0) = ½
+    gains = 2.0**y - 1
+    ideal = (torch.sort(gains, dim=-1, descending=True).values / torch.log2(2 + torch.arange(n))).sum(-1)
+    relevant = ideal > 0  # lists without a relevant item: 0, and out of the mean
+    ndcg = (gains / torch.log2(1 + ranks)).sum(-1) / torch.where(relevant, ideal, 1.0)
+    values = torch.where(relevant, 1 - ndcg, 0.0)
+    w = torch.ones_like(values) if weights is None else weights
+    if reduction == "mean":
+        return (w * values).sum() / (w * relevant).sum()
+    return _reduce(w * values if weights is not None else values, reduction)

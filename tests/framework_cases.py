@@ -74,6 +74,9 @@ def _inputs():
         # issue 19 (fixed values: drawing them would shift every later draw)
         "msle_edge_pred": np.array([[-0.5], [0.0], [1e-9], [2.0]]),
         "msle_edge_true": np.array([[1.0], [1.0], [-0.9], [2.0]]),
+        # issue 19 (segmentation): 2 images of 6 pixels, 3 classes last; class 2 absent from image 1
+        "seg_logits": rng.normal(size=(2, 6, 3)),
+        "seg_onehot": np.eye(3)[[[0, 0, 1, 1, 1, 2], [0, 1, 1, 1, 1, 1]]],
     }
 
 
@@ -582,6 +585,15 @@ CASES = [
         "lossref.generalized_cross_entropy(logits, labels, q=0.5)",
         "logits",
         kind="default-q-0.5",
+    ),
+    # issue 19 (segmentation): optax's "generalized Dice" is a weighted mean of per-class Dice
+    # losses (test_differences.py reads the value)
+    _case(
+        "generalized_dice",
+        OX,
+        "optax.losses.multiclass_generalized_dice_loss(seg_logits, seg_onehot)",
+        None,
+        kind="weighted-mean",
     ),
 ]
 

@@ -986,3 +986,76 @@ def ldam(z, label, class_counts, max_margin=0.5, scale=30.0):
     delta = max_margin * inverse[label] / max(inverse)
     shifted = [scale * (v - (delta if c == label else 0)) for c, v in enumerate(z)]
     return -log_softmax(shifted)[label]
+
+
+# --- issue 19: segmentation ----------------------------------------------------------------
+
+
+@reference("generalized_dice")
+def generalized_dice(p, t, smooth=1e-5):
+    """Sudre et al.'s ratio with w_c = 1/(Σt_c)²; an empty class takes the largest weight of
+    the sample (MONAI 1.5.0), and a sample without foreground has every weight 0.
+    """
+    sizes = [mp.fsum(row) for row in t]
+    finite = [1 / size**2 for size in sizes if size > 0]
+    w_max = max(finite) if finite else mp.mpf(0)
+    w = [1 / size**2 if size > 0 else w_max for size in sizes]
+    inter = mp.fsum(
+        wc * mp.fsum(a * b for a, b in zip(pc, tc, strict=True)) for wc, pc, tc in zip(w, p, t, strict=True)
+    )
+    total = mp.fsum(wc * (mp.fsum(pc) + mp.fsum(tc)) for wc, pc, tc in zip(w, p, t, strict=True))
+    return 1 - (2 * inter + smooth) / (total + smooth)
+
+
+@reference("mcc")
+def mcc(p, t, eps=1e-5):
+    """1 − the Matthews correlation of the soft confusion counts, ε added to each count."""
+    pairs = list(zip(p, t, strict=True))
+    tp = mp.fsum(a * b for a, b in pairs) + eps
+    fp = mp.fsum(a * (1 - b) for a, b in pairs) + eps
+    fn = mp.fsum((1 - a) * b for a, b in pairs) + eps
+    tn = mp.fsum((1 - a) * (1 - b) for a, b in pairs) + eps
+    return 1 - (tp * tn - fp * fn) / mp.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+
+
+# --- issue 19: ranking ---------------------------------------------------------------------
+
+
+def _ndcg_parts(s, y, k=None):
+    """0-based ranks by descending score (ties: the earlier index first), gains 2^y − 1, and the
+    ideal DCG of the first k positions (all for k = None).
+    """
+    n = len(s)
+    order = sorted(range(n), key=lambda i: (-s[i], i))
+    rank = [0] * n
+    for position, i in enumerate(order):
+        rank[i] = position
+    gains = [mp.mpf(2) ** int(v) - 1 for v in y]
+    top = sorted(gains, reverse=True)[: n if k is None else k]
+    ideal = mp.fsum(g / mp.log(2 + r, 2) for r, g in enumerate(top))
+    return rank, gains, ideal
+
+
+@reference("lambdarank")
+def lambdarank(s, y, sigma=1.0, truncation=None):
+    """Σ over pairs y_i > y_j (better-ranked item in the top k) of |ΔNDCG_ij|·log(1 + e^{−σ(s_i − s_j)})."""
+    rank, gains, ideal = _ndcg_parts(s, y, truncation)
+    total = []
+    for i, j in itertools.permutations(range(len(s)), 2):
+        if y[i] <= y[j] or (truncation is not None and min(rank[i], rank[j]) >= truncation):
+            continue
+        delta = (gains[i] - gains[j]) * abs(1 / mp.log(2 + rank[i], 2) - 1 / mp.log(2 + rank[j], 2)) / ideal
+        total.append(delta * mp.log1p(mp.exp(-sigma * (s[i] - s[j]))))
+    return mp.fsum(total)
+
+
+@reference("approx_ndcg")
+def approx_ndcg(s, y, temperature=0.1):
+    """1 − Σ G_i / log2(1 + r̂_i) / maxDCG with r̂_i = 1 + Σ_{j≠i} σ((s_j − s_i)/τ); 0 without a relevant item."""
+    n = len(s)
+    gains = [mp.mpf(2) ** int(v) - 1 for v in y]
+    ideal = mp.fsum(g / mp.log(2 + r, 2) for r, g in enumerate(sorted(gains, reverse=True)))
+    if ideal == 0:
+        return mp.mpf(0)
+    ranks = [1 + mp.fsum(sigmoid((s[j] - s[i]) / temperature) for j in range(n) if j != i) for i in range(n)]
+    return 1 - mp.fsum(g / mp.log(1 + r, 2) for g, r in zip(gains, ranks, strict=True)) / ideal

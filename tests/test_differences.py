@@ -1088,3 +1088,150 @@ def test_keras_gce_q_default():
     logits, labels = inputs["logits"], inputs["labels"]
     assert value == pytest.approx(lossref.generalized_cross_entropy(logits, labels, q=0.5), rel=1e-6)
     assert abs(value - lossref.generalized_cross_entropy(logits, labels)) > 0.01
+
+
+# --- issue 19: segmentation -------------------------------------------------------------------
+
+
+def _monai_generalized_dice(p, t, smooth=1e-5):
+    # monai.losses.GeneralizedDiceLoss (1.5.0, monai/losses/dice.py) written out on (N, C, P):
+    # w = 1/(Σt)² as it stands, each sample's infinite weights replaced by its largest finite one
+    with np.errstate(divide="ignore", over="ignore"):
+        w = 1.0 / t.sum(-1) ** 2
+    infs = np.isinf(w)
+    w = np.where(infs, 0.0, w)
+    w = w + infs * w.max(axis=-1, keepdims=True)
+    inter, total = (w * (p * t).sum(-1)).sum(-1), (w * (p.sum(-1) + t.sum(-1))).sum(-1)
+    return 1 - (2 * inter + smooth) / (total + smooth)
+
+
+def test_monai_generalized_dice_overflowing_weights():
+    # the same loss wherever 1/(Σt)² is finite: an empty class (image 0), no foreground (image 1)
+    p = np.array([[[0.9, 0.2, 0.1], [0.1, 0.8, 0.9]], [[0.3, 0.6, 0.5], [0.7, 0.4, 0.5]]])
+    t = np.array([[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])
+    np.testing.assert_allclose(
+        lossref.generalized_dice(p, t, reduction="none"), _monai_generalized_dice(p, t), rtol=1e-14
+    )
+    # a soft class of Σt = 1e-160: 1/(Σt)² overflows, MONAI treats the class as empty (weight
+    # ¼, the other class's); in exact arithmetic its weight is 1e320 and its own Dice decides:
+    # 1 − 2·0.9e-160 / (0.9 + 1e-160) ≈ 1
+    p = np.array([[[0.9, 0.0], [0.1, 1.0]]])
+    t = np.array([[[1e-160, 0.0], [1.0, 1.0]]])
+    ours = lossref.generalized_dice(p, t, smooth=0.0)
+    assert ours == pytest.approx(1.0, rel=1e-15)
+    monai = _monai_generalized_dice(p, t, smooth=0.0)[0]
+    # MONAI: I = ¼(1.1), U = ¼(0.9 + 1.1 + 2): 1 − 2.2/4 = 0.45
+    assert monai == pytest.approx(0.45, rel=1e-12)
+
+
+def _optax_multiclass_generalized_dice(logits, onehot):
+    # optax.losses.multiclass_generalized_dice_loss (0.2.8) written out: classes last, a softmax,
+    # one Dice per image and class ((I + 1)/((Σp + Σt)/2 + 1): smooth = 1 is s = 2), weights 1/((Σ_batch t_c)² + 1e-7) scaled to sum
+    # to C, and the mean of w_c·(1 − Dice_c) over images and classes
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    p = p / p.sum(-1, keepdims=True)
+    w = 1.0 / (onehot.sum(axis=(0, 1)) ** 2 + 1e-7)
+    w = w / w.sum() * len(w)
+    inter, sizes = (p * onehot).sum(1), (p + onehot).sum(1)
+    return np.mean(w * (1 - (2 * inter + 2) / (sizes + 2)))
+
+
+def test_optax_generalized_dice_weighted_mean():
+    x, executed, _ = framework_case("generalized_dice-optax-weighted-mean")  # optax 0.2.8
+    logits, onehot = x["seg_logits"], x["seg_onehot"]
+    assert executed == pytest.approx(_optax_multiclass_generalized_dice(logits, onehot), rel=1e-12)
+    # lossref on the same probabilities, classes before pixels: Sudre et al.'s ratio of weighted
+    # sums, with any smoothing, is another number
+    p = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    probs, targets = np.swapaxes(p, -1, -2), np.swapaxes(onehot, -1, -2)
+    for smooth in (0.0, 1e-5, 1.0):
+        assert executed != pytest.approx(lossref.generalized_dice(probs, targets, smooth=smooth), rel=1e-2)
+
+
+def _smp_mcc(p, t, eps=1e-5):
+    # segmentation_models_pytorch.losses.MCCLoss (v0.5.0, losses/mcc.py) written out: the counts
+    # summed over the whole batch, ε added to each, one 1 − MCC
+    tp, tn = (p * t).sum() + eps, ((1 - p) * (1 - t)).sum() + eps
+    fp, fn = (p * (1 - t)).sum() + eps, ((1 - p) * t).sum() + eps
+    return 1 - (tp * tn - fp * fn) / np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+
+
+def test_smp_mcc_whole_batch():
+    p = np.array([[0.9, 0.8, 0.1, 0.0], [0.3, 0.0, 0.6, 0.2]])
+    t = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]])
+    smp = _smp_mcc(p, t)
+    assert smp == pytest.approx(lossref.mcc(p.reshape(1, -1), t.reshape(1, -1)), rel=1e-14)
+    assert smp != pytest.approx(lossref.mcc(p, t), rel=1e-2)  # not the mean of per-image losses
+    # one image: the same number
+    assert _smp_mcc(p[:1], t[:1]) == pytest.approx(lossref.mcc(p[:1], t[:1]), rel=1e-14)
+
+
+# --- issue 19: ranking ------------------------------------------------------------------------
+
+
+def _lightgbm_lambdas(score, label, sigma=1.0, truncation_level=30, norm=True):
+    # LightGBM 4.6.0's LambdarankNDCG::GetGradientsForOneQuery (src/objective/rank_objective.hpp)
+    # written out for one query, with an exact sigmoid for its table: the gradient of the loss
+    n = len(score)
+    order = sorted(range(n), key=lambda i: -score[i])  # std::stable_sort by descending score
+    gain = [2.0 ** int(v) - 1 for v in label]
+    ideal = sorted(gain, reverse=True)[:truncation_level]
+    inverse_max_dcg = 1.0 / sum(g / math.log2(2 + r) for r, g in enumerate(ideal))
+    lambdas = np.zeros(n)
+    best, worst = score[order[0]], score[order[-1]]
+    total = 0.0
+    for i in range(min(n - 1, truncation_level)):
+        for j in range(i + 1, n):
+            a, b = order[i], order[j]
+            if label[a] == label[b]:
+                continue
+            (high, hr), (low, lr) = ((a, i), (b, j)) if label[a] > label[b] else ((b, j), (a, i))
+            delta = (
+                (gain[high] - gain[low])
+                * abs(1 / math.log2(2 + hr) - 1 / math.log2(2 + lr))
+                * inverse_max_dcg
+            )
+            if norm and best != worst:
+                delta /= 0.01 + abs(score[high] - score[low])
+            p_lambda = -sigma * delta / (1 + math.exp(sigma * (score[high] - score[low])))
+            lambdas[low] -= p_lambda
+            lambdas[high] += p_lambda
+            total -= 2 * p_lambda
+    if norm and total > 0:
+        lambdas *= math.log2(1 + total) / total
+    return lambdas
+
+
+def test_lightgbm_lambdarank_norm():
+    rng = np.random.default_rng(19)
+    s, y = rng.normal(size=8), rng.integers(0, 4, size=8).astype(float)
+    ours = lossref.lambdarank.grad(s[None], y[None], sigma=1.5)[0]
+    np.testing.assert_allclose(_lightgbm_lambdas(s, y, sigma=1.5, norm=False), ours, rtol=1e-13, atol=1e-15)
+    # the default lambdarank_norm=true rescales them
+    assert not np.allclose(_lightgbm_lambdas(s, y, sigma=1.5), ours, rtol=1e-2)
+    # truncation: LightGBM's default level 30 on a list of 40 items is lossref's truncation=30
+    s, y = rng.normal(size=40), rng.integers(0, 4, size=40).astype(float)
+    ours = lossref.lambdarank.grad(s[None], y[None], truncation=30)[0]
+    np.testing.assert_allclose(_lightgbm_lambdas(s, y, norm=False), ours, rtol=1e-12, atol=1e-15)
+    assert not np.allclose(lossref.lambdarank.grad(s[None], y[None])[0], ours, rtol=1e-3)
+
+
+def _tfranking_approx_ndcg(scores, labels, temperature=0.1):
+    # tfr ApproxNDCGLoss (v0.5.3, python/losses_impl.py) written out for lists with a relevant
+    # item: logits / τ, approx_ranks Σ_j σ(s_j − s_i) + ½ (j = i included), discount 1/ln(1 + r)
+    # in both the DCG and the ideal DCG, and the loss −NDCG
+    s = np.asarray(scores) / temperature
+    ranks = (1 / (1 + np.exp(-(s[..., None, :] - s[..., :, None])))).sum(-1) + 0.5
+    gains = 2.0 ** np.asarray(labels) - 1
+    ideal = (-np.sort(-gains, axis=-1) / np.log1p(np.arange(1, s.shape[-1] + 1))).sum(-1)
+    return -(gains / np.log1p(ranks)).sum(-1) / ideal
+
+
+def test_tfranking_approx_ndcg_negative():
+    rng = np.random.default_rng(19)
+    s, y = rng.normal(size=(3, 5)), rng.integers(1, 4, size=(3, 5)).astype(float)
+    for temperature in (0.1, 1.0):
+        tfr = _tfranking_approx_ndcg(s, y, temperature)
+        ours = lossref.approx_ndcg(s, y, temperature=temperature, reduction="none")
+        np.testing.assert_allclose(tfr, ours - 1, rtol=1e-13)  # −NDCG against 1 − NDCG
+        assert (tfr < 0).all() and (ours > 0).all()

@@ -1252,3 +1252,139 @@ def test_ldam_by_hand():
     assert ldam([[1.0, 0.0]], [0], class_counts=[16, 1], scale=2.0, max_margin=0.0) == pytest.approx(
         math.log1p(math.exp(-2.0)), rel=1e-15
     )
+
+
+# --- issue 19: segmentation -------------------------------------------------------------------
+
+
+def test_generalized_dice_gives_an_empty_class_the_largest_weight():
+    # class 0 empty, class 1 = both pixels: w₁ = 1/2² and the empty class gets w₀ = w₁ = 1/4.
+    # I = ¼(0.5 + 1) = 0.375, U = ¼·0.5 + ¼(1.5 + 2) = 1: ℓ = 1 − 0.75 = 0.25 (weight 0 for
+    # the empty class would give 1 − 0.75/0.875 = 1/7: its false alarm would cost nothing)
+    p, t = [[[0.5, 0.0], [0.5, 1.0]]], [[[0.0, 0.0], [1.0, 1.0]]]
+    assert lossref.generalized_dice(p, t, smooth=0.0) == pytest.approx(0.25, rel=1e-15)
+    # w_c((2I + s) − 2t(U + s))/(U + s)²: ¼·0.75 where t = 0, ¼(0.75 − 2) where t = 1
+    grad = lossref.generalized_dice.grad(p, t, smooth=0.0)
+    np.testing.assert_allclose(grad, [[[0.1875, 0.1875], [-0.3125, -0.3125]]], rtol=1e-15)
+
+
+def test_generalized_dice_without_foreground_is_zero_or_raises():
+    p, t = [[[0.3, 0.2], [0.7, 0.8]]], [[[0.0, 0.0], [0.0, 0.0]]]
+    # every weight is 0: ℓ = 1 − s/s (MONAI 1.5.0 likewise), and nothing to learn from
+    assert lossref.generalized_dice(p, t) == 0.0
+    assert not lossref.generalized_dice.grad(p, t).any()
+    with pytest.raises(ValueError, match="0/0 .* use smooth > 0"):
+        lossref.generalized_dice(p, t, smooth=0.0)
+
+
+def test_generalized_dice_weights_never_overflow():
+    # a soft class of Σt = 1e-200 (1/(Σt)² = 1e400 overflows) against a class of 2 pixels: the
+    # rare class dominates, ℓ ≈ its own Dice with s = 0, 1 − 2·0.5e-200/(1 + 1e-200) = 1 − 1e-200
+    p, t = [[[0.5, 0.5], [0.5, 0.5]]], [[[1e-200, 0.0], [1.0, 1.0]]]
+    value, grad = lossref.generalized_dice.value_and_grad(p, t, smooth=0.0)
+    assert value == 1.0 and np.isfinite(grad).all()
+    # ∂ℓ/∂p = w_c(2I − 2tU)/U² with U ≈ w₀, 2I ≈ w₀·1e-200: 1e-200 − 2e-200 where t = 1e-200, 1e-200 where t = 0
+    np.testing.assert_allclose(grad[0, 0], [-1e-200, 1e-200], rtol=1e-12)
+    np.testing.assert_allclose(grad[0, 1], [0.0, 0.0], atol=1e-300)
+
+
+def test_mcc_gradient_by_hand():
+    # TP = 1.5, FP = 0, FN = 0.5, TN = 1 (ε = 0): D = √(1.5·2·1·1.5) = √4.5, TP + FP = TN + FN = 1.5,
+    # so ∂ℓ/∂p_i = −(t_i(FP + TN) − (1 − t_i)(TP + FN))/D: −1/√4.5 where t = 1, 2/√4.5 where t = 0
+    grad = lossref.mcc.grad([[1.0, 0.5, 0.0]], [[1.0, 1.0, 0.0]], eps=0.0)
+    np.testing.assert_allclose(
+        grad, [[-1 / math.sqrt(4.5), -1 / math.sqrt(4.5), 2 / math.sqrt(4.5)]], rtol=1e-15
+    )
+
+
+def test_mcc_on_an_empty_target():
+    # ε = 1e-5 on each count of 4 pixels: the perfect prediction has MCC = 4ε/(2ε·(4 + 2ε)) ≈ ½,
+    # all-foreground ≈ −½ and p = ½ exactly 0
+    empty = np.zeros((1, 4))
+    assert lossref.mcc(empty, empty) == pytest.approx(1 - 4 / (2 * (4 + 2e-5)), rel=1e-12)
+    assert lossref.mcc(np.ones((1, 4)), empty) == pytest.approx(1 + 4 / (2 * (4 + 2e-5)), rel=1e-12)
+    assert lossref.mcc(np.full((1, 4), 0.5), empty) == pytest.approx(1.0, rel=1e-15)
+    with pytest.raises(ValueError, match="0/0 .* use eps > 0"):
+        lossref.mcc(empty, empty, eps=0.0)
+
+
+def test_mcc_keeps_relative_accuracy_near_a_perfect_mask():
+    # p = t except one pixel off by δ = 1e-9 (ε = 0): TP = 2 − δ, FN = δ, FP = 0, TN = 2.
+    # 1 − MCC = 1 − (2 − δ)·2 / √((2 − δ)·2·2·(2 + δ)) = 1 − √((2 − δ)/(2 + δ)) ≈ δ/2
+    # (the naive 1 − num/D loses ε/(δ/2) ≈ 4e-7 of it to the cancellation)
+    p0 = 1.0 - 1e-9
+    with mp.workdps(50):
+        d = 1 - mp.mpf(p0)  # δ as stored: 1 − p₀ is exact in float64
+        exact = float(1 - mp.sqrt((2 - d) / (2 + d)))
+    value = lossref.mcc([[p0, 1.0, 0.0, 0.0]], [[1.0, 1.0, 0.0, 0.0]], eps=0.0)
+    assert value == pytest.approx(exact, rel=1e-13, abs=0.0)
+
+
+# --- issue 19: ranking ------------------------------------------------------------------------
+
+
+def test_lambdarank_by_hand():
+    # s = (0, 1), y = (1, 0): item 0 (gain 1) ranks second. maxDCG = 1, |ΔNDCG| = 1 − 1/log2(3),
+    # ℓ = |ΔNDCG|·log(1 + e^{σ}), ∂ℓ/∂s₀ = −σ|ΔNDCG|·σ(σ(s₁ − s₀)) = −σ|ΔNDCG|/(1 + e^{−σ})
+    w = 1 - 1 / math.log2(3)
+    for sigma in (1.0, 2.0):
+        value, grad = lossref.lambdarank.value_and_grad([[0.0, 1.0]], [[1.0, 0.0]], sigma=sigma)
+        assert value == pytest.approx(w * math.log1p(math.exp(sigma)), rel=1e-15)
+        pull = sigma * w / (1 + math.exp(-sigma))
+        np.testing.assert_allclose(grad, [[-pull, pull]], rtol=1e-15)
+    # equal labels: no pair, no loss; ranked right, the weight is the same but the pair costs less
+    assert lossref.lambdarank([[0.0, 1.0]], [[2.0, 2.0]]) == 0.0
+    assert lossref.lambdarank([[1.0, 0.0]], [[1.0, 0.0]]) == pytest.approx(
+        w * math.log1p(math.exp(-1)), rel=1e-15
+    )
+
+
+def test_lambdarank_truncation_drops_pairs_below_the_top_k():
+    # ranks by s: item 2 (s = 3), item 0, item 1. Gains (3, 1, 0). With k = 1 only pairs involving
+    # the top-ranked item 2 (gain 0) count: (0, 2) and (1, 2); maxDCG@1 = 3.
+    s, y = [[2.0, 1.0, 3.0]], [[2.0, 1.0, 0.0]]
+    d = [1.0, 1 / math.log2(3), 0.5]  # discounts at ranks 0, 1, 2
+    pair_02 = 3 * abs(d[1] - d[0]) / 3 * math.log1p(math.exp(-(2.0 - 3.0)))
+    pair_12 = 1 * abs(d[2] - d[0]) / 3 * math.log1p(math.exp(-(1.0 - 3.0)))
+    assert lossref.lambdarank(s, y, truncation=1) == pytest.approx(pair_02 + pair_12, rel=1e-14)
+
+
+def test_approx_ndcg_by_hand():
+    # s = (1, 0), y = (1, 0), τ = 1: r̂ = (1 + σ(−1), 1 + σ(1)); only item 0 has a gain (1), maxDCG = 1:
+    # ℓ = 1 − 1/log2(1 + r̂₀) = 1 − 1/log2(2 + σ(−1))
+    sig = 1 / (1 + math.exp(1.0))  # σ(−1)
+    value = lossref.approx_ndcg([[1.0, 0.0]], [[1, 0]], temperature=1.0)
+    assert value == pytest.approx(1 - 1 / math.log2(2 + sig), rel=1e-15)
+    # ∂ℓ/∂s₀ = −∂NDCG/∂r̂₀ · ∂r̂₀/∂s₀ = [1/((1 + r̂₀) ln 2 log2²(1 + r̂₀))] · (−σ'(−1)); ∂ℓ/∂s₁ the opposite
+    r0 = 1 + sig
+    c0 = 1 / ((1 + r0) * math.log(2) * math.log2(1 + r0) ** 2)
+    slope = sig * (1 - sig)
+    grad = lossref.approx_ndcg.grad([[1.0, 0.0]], [[1, 0]], temperature=1.0)
+    np.testing.assert_allclose(grad, [[-c0 * slope, c0 * slope]], rtol=1e-14)
+
+
+def test_approx_ndcg_leaves_lists_without_a_relevant_item_out_of_the_mean():
+    s, y = [[1.0, 0.0], [0.3, 0.9]], [[1, 0], [0, 0]]
+    values = lossref.approx_ndcg(s, y, reduction="none")
+    assert values[1] == 0.0
+    assert lossref.approx_ndcg(s, y) == values[0]  # divided by 1 list, not 2
+    with pytest.raises(ValueError, match="every list has only 0 labels"):
+        lossref.approx_ndcg([[0.3, 0.9]], [[0, 0]])
+
+
+def test_approx_ndcg_keeps_relative_accuracy_near_the_true_ranking():
+    # s = (40, 3, 0), y = (2, 1, 0), τ = 0.1: ranked right, items 1 and 2 by 30τ. ℓ ≈ 5e-15, of
+    # order σ(−30); 1 − DCG/maxDCG computed as written is off by 1.3% (measured), so compare with
+    # mpmath at 50 digits (τ as the float 0.1 holds it)
+    with mp.workdps(50):
+        s = [mp.mpf(40), mp.mpf(3), mp.mpf(0)]  # gains (3, 1, 0) for y = (2, 1, 0)
+        tau = mp.mpf(0.1)
+        ranks = [
+            1 + mp.fsum(1 / (1 + mp.exp(-(s[j] - s[i]) / tau)) for j in range(3) if j != i) for i in range(3)
+        ]
+        ideal = 3 + 1 / mp.log(3, 2)
+        exact = float(
+            1 - mp.fsum(g / mp.log(1 + r, 2) for g, r in zip((3, 1, 0), ranks, strict=True)) / ideal
+        )
+    value = lossref.approx_ndcg([[40.0, 3.0, 0.0]], [[2, 1, 0]])
+    assert value == pytest.approx(exact, rel=1e-13, abs=0.0)
