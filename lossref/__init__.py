@@ -21,9 +21,11 @@ from ._listwise import listmle, listnet
 from ._margin import (
     exponential,
     hinge,
+    hinge_embedding,
     modified_huber,
     multiclass_hinge,
     multilabel_margin,
+    multilabel_soft_margin,
     soft_margin,
     squared_hinge,
 )
@@ -81,6 +83,7 @@ __all__ = [
     "get",
     "gradcheck",
     "hinge",
+    "hinge_embedding",
     "huber",
     "info_nce",
     "jaccard",
@@ -101,6 +104,7 @@ __all__ = [
     "mse",
     "multiclass_hinge",
     "multilabel_margin",
+    "multilabel_soft_margin",
     "n_pair",
     "nll",
     "numerical_gradient",

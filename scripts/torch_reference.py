@@ -1004,3 +1004,32 @@ def _probability_and_pair_differences():
         "torch_mean": float(F.gaussian_nll_loss(mean3, y3, var3)),
     }
     return out
+
+
+# --- issue 19: margin, detection and image losses ------------------------------------------
+
+
+@torch_reference("hinge_embedding", "torch.nn.functional.hinge_embedding_loss")
+def hinge_embedding(x, y, reduction, margin=1.0):
+    return F.hinge_embedding_loss(x, y, margin=margin, reduction=reduction)
+
+
+@torch_reference("multilabel_soft_margin", "torch.nn.functional.multilabel_soft_margin_loss")
+def multilabel_soft_margin(z, t, reduction, class_weights=None):
+    w = None if class_weights is None else torch.as_tensor(class_weights)
+    return F.multilabel_soft_margin_loss(z, t, weight=w, reduction=reduction)
+
+
+_differences_before_issue_19 = differences
+
+
+def differences():  # extends the table above; appended, so parallel additions merge cleanly
+    """``differences()`` above, plus those of the losses added for issue 19."""
+    out = _differences_before_issue_19()
+    x = torch.tensor([0.3, 0.3, 2.0])
+    out["pytorch-hinge-embedding-other-labels"] = {
+        "inputs": x.tolist(),
+        "labels": [0.0, 1.0, 0.0],
+        "torch_none": F.hinge_embedding_loss(x, torch.tensor([0.0, 1.0, 0.0]), reduction="none").tolist(),
+    }
+    return out

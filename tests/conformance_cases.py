@@ -551,6 +551,24 @@ EXTREMES = {
     "diffusion_noise_mse": [
         ([[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, BIG]], {})
     ],
+    # issue 19 (catalog III): margin, detection and image losses
+    # (no input at the kink x = m, y = -1: there PyTorch's clamp_min passes the gradient -1, lossref 0)
+    "hinge_embedding": [
+        ([BIG, -BIG, 1e-300, 1e8, -1e8, 0.5], [1.0, -1.0, -1.0, -1.0, 1.0, -1.0], {}),
+        ([3.0, 0.0, -2.0, 1.5], [-1.0, -1.0, -1.0, 1.0], {"margin": -0.5}),
+    ],
+    "multilabel_soft_margin": [
+        (
+            [[BIG, -BIG, 0.0], [-BIG, BIG, 40.0], [-745.0, 700.0, 1e-300]],
+            [[1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0]],
+            {},
+        ),
+        (
+            [[BIG, -BIG, 2.0], [-30.0, 30.0, 0.5]],
+            [[0.0, 1.0, 1.0], [1.0, 1.0, 0.0]],
+            {"class_weights": [0.5, 0.0, 3.0]},
+        ),
+    ],
 }
 
 
@@ -587,7 +605,7 @@ def _argnums(loss, reduction):
 
 # Losses whose PyTorch reference came after the golden file's first version draw from their
 # own generator, so adding one leaves every earlier case (and its random inputs) as it was.
-ADDED_LATER = {"rmse": 1, "zero_one": 2}
+ADDED_LATER = {"rmse": 1, "zero_one": 2, "hinge_embedding": 1901, "multilabel_soft_margin": 1902}
 
 
 def cases():

@@ -852,3 +852,19 @@ def _listmle_grad_magnitude(s, y):
 
 
 listmle.grad_magnitude = _listmle_grad_magnitude
+
+
+# --- issue 19: margin, detection and image losses ------------------------------------------
+
+
+@reference("hinge_embedding")
+def hinge_embedding(x, y, margin=1.0):
+    return x if y == 1 else max(mp.mpf(0), margin - x)
+
+
+@reference("multilabel_soft_margin")
+def multilabel_soft_margin(z, t, class_weights=None):
+    w = [1] * len(z) if class_weights is None else class_weights
+    # -[t log σ(z) + (1 - t) log σ(-z)] per class, averaged over the C classes
+    terms = [-(tc * log_sigmoid(zc) + (1 - tc) * log_sigmoid(-zc)) for zc, tc in zip(z, t, strict=True)]
+    return mp.fsum(wc * v for wc, v in zip(w, terms, strict=True)) / len(z)

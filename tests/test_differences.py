@@ -1035,3 +1035,17 @@ def test_optax_triplet_no_abs():
     assert odd != pytest.approx(triplet_margin(a, p, n, p=1, eps=0.0), rel=1e-2)
     _, even, _ = framework_case("triplet_margin-optax-equivalent")  # norm_degree=2: the Euclidean distance
     assert even == pytest.approx(triplet_margin(a, p, n, eps=0.0), rel=1e-12)
+
+
+# --- issue 19: margin, detection and image losses ------------------------------------------
+
+
+def test_pytorch_hinge_embedding_other_labels():
+    case = GOLDEN["pytorch-hinge-embedding-other-labels"]
+    x = np.asarray(case["inputs"])
+    # PyTorch, label 0: both terms, x + max(0, 1 - x): 0.3 + 0.7 and 2 + 0; label 1: x
+    np.testing.assert_allclose(case["torch_none"], [1.0, 0.3, 2.0], rtol=1e-15)
+    with pytest.raises(ValueError, match="labels must be -1 or \\+1"):
+        lossref.hinge_embedding(x, case["labels"])
+    # with the labels converted, lossref and PyTorch agree wherever PyTorch's label was ±1
+    assert lossref.hinge_embedding(x, [-1.0, 1.0, -1.0], reduction="none")[1] == case["torch_none"][1]

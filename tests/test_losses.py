@@ -896,3 +896,37 @@ def test_tukey_biweight_with_c_whose_square_overflows():
     grad = lossref.tukey_biweight.grad([4e154, 1.0], [0.0, 0.0], c=c, reduction="sum")
     assert values[0] == pytest.approx(1.5e308, rel=1e-15) and values[1] == 0.5
     assert grad.tolist() == [0.0, 1.0]
+
+
+# --- issue 19: margin, detection and image losses ------------------------------------------
+
+
+def test_hinge_embedding_by_hand():
+    # y = +1: x itself (even below 0); y = -1: max(0, m - x)
+    x, y = [0.3, 0.3, 1.5, -0.2], [1.0, -1.0, -1.0, 1.0]
+    np.testing.assert_allclose(
+        lossref.hinge_embedding(x, y, reduction="none"), [0.3, 0.7, 0.0, -0.2], rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        lossref.hinge_embedding(x, y, margin=2.0, reduction="none"), [0.3, 1.7, 0.5, -0.2], rtol=1e-15
+    )
+    assert lossref.hinge_embedding(x, y) == pytest.approx(0.8 / 4, rel=1e-15)
+    assert lossref.hinge_embedding.grad(x, y, reduction="sum").tolist() == [1.0, -1.0, 0.0, 1.0]
+    # at the kink x = m (y = -1) the subgradient is 0; for y = +1 the slope is 1 everywhere
+    assert lossref.hinge_embedding.grad([1.0, 1.0], [-1.0, 1.0], reduction="sum").tolist() == [0.0, 1.0]
+
+
+def test_multilabel_soft_margin_by_hand():
+    # z = (ln 3, 0, -ln 3), t = (1, 0, 1): softplus(-ln 3) = ln(4/3), softplus(0) = ln 2,
+    # softplus(ln 3) = ln 4; the mean over C = 3 is ln(32/3) / 3
+    z, t = [[math.log(3), 0.0, -math.log(3)]], [[1, 0, 1]]
+    loss = lossref.multilabel_soft_margin
+    assert loss(z, t) == pytest.approx(math.log(32 / 3) / 3, rel=1e-15)
+    # (σ(z) - t) / 3 with σ(±ln 3) = 3/4, 1/4
+    np.testing.assert_allclose(loss.grad(z, t), [[-1 / 12, 1 / 6, -1 / 4]], rtol=1e-15)
+    # class weights scale each class term; the mean over classes still divides by C = 3
+    w = [2.0, 0.0, 1.0]
+    assert loss(z, t, class_weights=w) == pytest.approx((2 * math.log(4 / 3) + math.log(4)) / 3, rel=1e-15)
+    np.testing.assert_allclose(loss.grad(z, t, class_weights=w), [[-1 / 6, 0.0, -1 / 4]], rtol=1e-15)
+    # a target logit of 40: the gradient -σ(-40)/C, which σ(40) - 1 would round to 0
+    assert loss.grad([[40.0]], [[1]])[0, 0] == pytest.approx(-1 / (1 + math.exp(40)), rel=1e-15)
