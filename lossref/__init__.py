@@ -1,6 +1,7 @@
 """lossref: loss functions with their values, analytic gradients and metadata, in NumPy."""
 
 from ._angular import arcface, center, cosface
+from ._boxes import ciou, diou, giou
 from ._classification import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -64,6 +65,7 @@ __all__ = [
     "cauchy",
     "center",
     "charbonnier",
+    "ciou",
     "class_balanced",
     "contrastive",
     "cosface",
@@ -72,6 +74,7 @@ __all__ = [
     "ctc",
     "dice",
     "diffusion_noise_mse",
+    "diou",
     "dpo",
     "elastic_net_penalty",
     "exponential",
@@ -81,6 +84,7 @@ __all__ = [
     "gan_generator",
     "gaussian_nll",
     "get",
+    "giou",
     "gradcheck",
     "hinge",
     "hinge_embedding",

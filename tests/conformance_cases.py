@@ -569,6 +569,38 @@ EXTREMES = {
             {"class_weights": [0.5, 0.0, 3.0]},
         ),
     ],
+    # boxes: nested, overlapping, apart in x and in y, far from the origin, tiny (no edge on an
+    # edge: there torch.max and torch.min split the gradient, lossref counts neither side)
+    **{
+        name: [
+            (
+                [
+                    [0.25, 0.25, 0.75, 0.5],
+                    [0.0, 0.0, 2.0, 1.0],
+                    [3.0, -2.0, 4.0, -1.0],
+                    [1e8, -1e8, 1e8 + 1.0, -1e8 + 2.0],
+                    [1e-6, 2e-6, 3e-6, 5e-6],
+                ],
+                [
+                    [0.0, 0.0, 1.0, 1.0],
+                    [0.5, -0.5, 1.5, 1.5],
+                    [0.0, 0.5, 1.0, 1.5],
+                    [1e8 + 0.5, -1e8 + 0.25, 1e8 + 3.0, -1e8 + 1.0],
+                    [2e-6, 1e-6, 4e-6, 3e-6],
+                ],
+                {},
+            ),
+            # edges on edges: torch.max and torch.min split the gradient evenly, as lossref does
+            ([[0.0, 0.0, 2.0, 1.0], [0.5, -1.0, 2.0, 3.0]], [[0.0, 0.0, 1.0, 1.0], [0.5, -1.0, 2.0, 3.0]], {})
+            if name != "ciou"  # equal boxes: α = 0/0 without torchvision's eps
+            else (
+                [[0.0, 0.0, 2.0, 1.0], [0.5, -1.0, 2.0, 3.0]],
+                [[0.0, 0.0, 1.0, 1.0], [0.5, -1.0, 1.0, 3.0]],
+                {},
+            ),
+        ]
+        for name in ("giou", "diou", "ciou")
+    },
 }
 
 
@@ -605,7 +637,15 @@ def _argnums(loss, reduction):
 
 # Losses whose PyTorch reference came after the golden file's first version draw from their
 # own generator, so adding one leaves every earlier case (and its random inputs) as it was.
-ADDED_LATER = {"rmse": 1, "zero_one": 2, "hinge_embedding": 1901, "multilabel_soft_margin": 1902}
+ADDED_LATER = {
+    "rmse": 1,
+    "zero_one": 2,
+    "hinge_embedding": 1901,
+    "multilabel_soft_margin": 1902,
+    "giou": 1903,
+    "diou": 1904,
+    "ciou": 1905,
+}
 
 
 def cases():

@@ -868,3 +868,38 @@ def multilabel_soft_margin(z, t, class_weights=None):
     # -[t log σ(z) + (1 - t) log σ(-z)] per class, averaged over the C classes
     terms = [-(tc * log_sigmoid(zc) + (1 - tc) * log_sigmoid(-zc)) for zc, tc in zip(z, t, strict=True)]
     return mp.fsum(wc * v for wc, v in zip(w, terms, strict=True)) / len(z)
+
+
+def _box_parts(b, g):
+    """Intersection, union and enclosing box of two boxes (x1, y1, x2, y2), by their definitions."""
+    iw = max(mp.mpf(0), min(b[2], g[2]) - max(b[0], g[0]))
+    ih = max(mp.mpf(0), min(b[3], g[3]) - max(b[1], g[1]))
+    inter = iw * ih
+    union = (b[2] - b[0]) * (b[3] - b[1]) + (g[2] - g[0]) * (g[3] - g[1]) - inter
+    cw = max(b[2], g[2]) - min(b[0], g[0])
+    ch = max(b[3], g[3]) - min(b[1], g[1])
+    return inter, union, cw, ch
+
+
+def _diou(b, g):
+    inter, union, cw, ch = _box_parts(b, g)
+    rho2 = ((b[0] + b[2] - g[0] - g[2]) / 2) ** 2 + ((b[1] + b[3] - g[1] - g[3]) / 2) ** 2
+    return 1 - inter / union + rho2 / (cw**2 + ch**2), 1 - inter / union
+
+
+@reference("giou")
+def giou(b, g):
+    inter, union, cw, ch = _box_parts(b, g)
+    return 1 - (inter / union - (cw * ch - union) / (cw * ch))
+
+
+@reference("diou")
+def diou(b, g):
+    return _diou(b, g)[0]
+
+
+@reference("ciou")
+def ciou(b, g):
+    value, one_minus_iou = _diou(b, g)
+    v = 4 / mp.pi**2 * (mp.atan((g[2] - g[0]) / (g[3] - g[1])) - mp.atan((b[2] - b[0]) / (b[3] - b[1]))) ** 2
+    return value + (v * v / (one_minus_iou + v) if v else 0)

@@ -1049,3 +1049,36 @@ def test_pytorch_hinge_embedding_other_labels():
         lossref.hinge_embedding(x, case["labels"])
     # with the labels converted, lossref and PyTorch agree wherever PyTorch's label was ±1
     assert lossref.hinge_embedding(x, [-1.0, 1.0, -1.0], reduction="none")[1] == case["torch_none"][1]
+
+
+def _torchvision_box_eps(name):
+    case = GOLDEN[f"torchvision-{name}-eps"]
+    loss = lossref.get(name)
+    # a 1e-4 × 2e-4 box predicted exactly: IoU = 2e-8 / (2e-8 + 1e-7) = 1/6 for torchvision, by hand
+    small, pixels = np.asarray(case["small"]), np.asarray(case["pixels"])
+    assert case["torchvision_small"] == pytest.approx(5 / 6, rel=1e-9)
+    assert loss(small[:1], small[1:]) == 0.0
+    # boxes of tens of pixels: the same loss to within 1e-9 relative
+    ours = loss(pixels[:1], pixels[1:])
+    assert ours == pytest.approx(case["torchvision_pixels"], rel=1e-9)
+
+
+def test_torchvision_giou_eps():
+    _torchvision_box_eps("giou")
+
+
+def test_torchvision_diou_eps():
+    _torchvision_box_eps("diou")
+
+
+def test_torchvision_ciou_eps():
+    _torchvision_box_eps("ciou")
+
+
+def test_torchvision_ciou_alpha_gradient():
+    case = GOLDEN["torchvision-ciou-alpha-gradient"]
+    b, g = np.asarray(case["pred"]), np.asarray(case["true"])
+    numeric = lossref.numerical_gradient(lambda x: lossref.ciou(x, g, reduction="sum"), b)
+    # lossref's gradient is the derivative of its value; torchvision's (α under no_grad) is not
+    np.testing.assert_allclose(lossref.ciou.grad(b, g, reduction="sum"), numeric, rtol=1e-8, atol=1e-10)
+    assert np.abs(np.asarray(case["torchvision_grad"]) - numeric).max() > 1e-3

@@ -53,6 +53,8 @@ FAMILIES = (
     "divergence",
     "ranking",
     "segmentation",
+    "detection",
+    "images",
     "sequence",
     "generative",
     "preference",
