@@ -18,6 +18,7 @@ from ._core import Curve, Difference, Loss, catalog, get
 from ._divergence import cross_entropy, js_div, kl_div, knowledge_distillation
 from ._generative import diffusion_noise_mse, gan_discriminator, gan_generator, vae_elbo
 from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
+from ._images import total_variation
 from ._listwise import listmle, listnet
 from ._margin import (
     exponential,
@@ -128,6 +129,7 @@ __all__ = [
     "sparse_categorical_cross_entropy",
     "squared_hinge",
     "supervised_contrastive",
+    "total_variation",
     "triplet_margin",
     "tukey_biweight",
     "tversky",

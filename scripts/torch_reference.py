@@ -1135,3 +1135,15 @@ def differences():  # extends the table above; appended, so parallel additions m
         "torchvision_grad": b.grad.tolist(),
     }
     return out
+
+
+@torch_reference(
+    "total_variation",
+    "Kornia 0.8.3's total_variation formula (kornia/losses/total_variation.py) in PyTorch, summed over "
+    "channels (autograd)",
+)
+def total_variation(img, reduction):
+    down = (img[..., 1:, :] - img[..., :-1, :]).abs()
+    right = (img[..., :, 1:] - img[..., :, :-1]).abs()
+    per_image = tuple(range(1, img.dim()))
+    return _reduce(down.sum(dim=per_image) + right.sum(dim=per_image), reduction)

@@ -601,6 +601,17 @@ EXTREMES = {
         ]
         for name in ("giou", "diou", "ciou")
     },
+    # ties between neighbours (|·|' = 0 in both), pixels of 1e8 and 1e200 beside 0, an (N, C, H, W) batch
+    "total_variation": [
+        (
+            [
+                [[1e8, -1e8, 0.0], [1e-300, 1e4, 1e4], [-1e4, 1e-12, 0.0]],
+                [[1e200, 0.0, -1e200], [0.5, 1.5, 0.5], [3.0, 2.0, 3.0]],
+            ],
+            {},
+        ),
+        ([[[[1e8, 0.0], [0.0, -1e8]], [[1e-300, 2.0], [5.0, 5.0]]]], {}),
+    ],
 }
 
 
@@ -645,6 +656,7 @@ ADDED_LATER = {
     "giou": 1903,
     "diou": 1904,
     "ciou": 1905,
+    "total_variation": 1906,
 }
 
 

@@ -903,3 +903,12 @@ def ciou(b, g):
     value, one_minus_iou = _diou(b, g)
     v = 4 / mp.pi**2 * (mp.atan((g[2] - g[0]) / (g[3] - g[1])) - mp.atan((b[2] - b[0]) / (b[3] - b[1]))) ** 2
     return value + (v * v / (one_minus_iou + v) if v else 0)
+
+
+@reference("total_variation")
+def total_variation(img):
+    # one H × W image (a list of rows): |vertical| and |horizontal| neighbour differences
+    rows, cols = len(img), len(img[0])
+    down = [abs(img[i + 1][j] - img[i][j]) for i in range(rows - 1) for j in range(cols)]
+    right = [abs(img[i][j + 1] - img[i][j]) for i in range(rows) for j in range(cols - 1)]
+    return mp.fsum(down + right)

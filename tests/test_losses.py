@@ -973,3 +973,17 @@ def test_box_losses_reject_inverted_boxes(name):
         loss([[0.0, 0.0, 1.0, 1.0]], [[0.0, 2.0, 1.0, 1.0]])
     with pytest.raises(ValueError, match=re.escape("pred_boxes must have shape (..., 4)")):
         loss([[0.0, 0.0, 1.0]], [[0.0, 0.0, 1.0]])
+
+
+def test_total_variation_by_hand():
+    # image 1: [[0, 1], [3, 1]]: vertical |3 − 0| + |1 − 1|, horizontal |1 − 0| + |1 − 3|: 6;
+    # image 2 constant: 0. Channels add: a 2-channel image is the sum of its channels' TV
+    imgs = np.array([[[0.0, 1.0], [3.0, 1.0]], [[5.0, 5.0], [5.0, 5.0]]])
+    tv = lossref.total_variation
+    assert tv(imgs, reduction="none").tolist() == [6.0, 0.0]
+    assert tv(imgs) == 3.0
+    # sign(x − up) − sign(down − x) + sign(x − left) − sign(right − x); sign(0) = 0 at the tie 1, 1
+    assert tv.grad(imgs[:1], reduction="sum").tolist() == [[[-2.0, 1.0], [2.0, -1.0]]]
+    assert tv(imgs[None].transpose(1, 0, 2, 3)[:1], reduction="none").tolist() == [6.0]  # (1, 2, 2, 2)
+    with pytest.raises(ValueError, match=re.escape("images must be a batch of images, shape (N, H, W)")):
+        tv(np.zeros((4, 4)))
