@@ -225,7 +225,7 @@ def _eps_difference(name, where):
 
 @class_axis_loss(
     family="detection",
-    aliases=("GIoU loss", "generalized IoU", "box regression loss"),
+    aliases=("GIoU loss", "generalized intersection over union", "box regression loss"),
     formula=(
         r"\ell(b, g) = 1 - \mathrm{GIoU} = 1 - \frac{|b \cap g|}{|b \cup g|} + \frac{|C \setminus (b \cup g)|}{|C|}",
         r"C = \text{the smallest box enclosing } b \text{ and } g",
@@ -313,7 +313,7 @@ def _centre_term(g):
 
 @class_axis_loss(
     family="detection",
-    aliases=("DIoU loss", "distance IoU", "box regression loss"),
+    aliases=("DIoU loss", "distance intersection over union", "box regression loss"),
     formula=(
         r"\ell(b, g) = 1 - \frac{|b \cap g|}{|b \cup g|} + \frac{\rho^2(b, g)}{c^2}",
         r"\rho = \text{distance between the box centres},\ c = \text{diagonal of the smallest enclosing box}",
@@ -368,7 +368,7 @@ def diou(pred_boxes, true_boxes):
 
 @class_axis_loss(
     family="detection",
-    aliases=("CIoU loss", "complete IoU", "box regression loss"),
+    aliases=("CIoU loss", "complete intersection over union", "box regression loss"),
     formula=(
         r"\ell(b, g) = 1 - \mathrm{IoU} + \frac{\rho^2(b, g)}{c^2} + \alpha v",
         r"v = \frac{4}{\pi^2}\Big(\arctan\frac{w_g}{h_g} - \arctan\frac{w}{h}\Big)^2, \quad "

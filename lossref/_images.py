@@ -27,21 +27,20 @@ IMAGES = Domain(
     _sample_images,
     has_class_axis=True,
     invalid=((np.inf, ValueError, "contains inf"),),
-    # constant, a step edge, checkerboards, pixels of 1e±300 and of 1e8 beside 1, one column and one
-    # row: each entry one
-    # H × W image (the accuracy tests add the batch axis)
+    # constant, a step edge, checkerboards, ties, pixels of 1e±300 and of 1e8 beside 1: each
+    # entry one 2 × 3 image (the accuracy tests add the batch axis)
     stress=(
-        ((0.0, 0.0), (0.0, 0.0)),
+        ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0)),
         ((1.0, 1.0, 0.0), (1.0, 1.0, 0.0)),
         ((1.0, -1.0, 1.0), (-1.0, 1.0, -1.0)),
-        ((1e-300, 0.0), (-1e-300, 3e-300)),
-        ((1e8, 1.0), (-0.5, 1e8 + 1.0)),
-        ((1e300, -1e300), (0.25, 1e300)),
-        ((2.0,), (3.0,), (-1.0,)),
-        ((1.0, 2.0, 4.0),),
-        ((-3.0, 0.1), (0.1, -3.0)),
-        ((1e-12, 0.0), (0.0, 1e-12)),
-        ((30.0, -700.0), (1e4, -1e8)),
+        ((1e-300, 0.0, 2e-300), (-1e-300, 3e-300, 0.0)),
+        ((1e8, 1.0, -0.5), (-0.5, 1e8 + 1.0, 1e8)),
+        ((1e300, -1e300, 0.25), (0.25, 1e300, -1e300)),
+        ((2.0, 3.0, -1.0), (2.0, 3.0, -1.0)),
+        ((1.0, 2.0, 4.0), (4.0, 2.0, 1.0)),
+        ((-3.0, 0.1, -3.0), (0.1, -3.0, 0.1)),
+        ((1e-12, 0.0, 1e-12), (0.0, 1e-12, 0.0)),
+        ((30.0, -700.0, 1e4), (1e4, -1e8, 30.0)),
     ),
 )
 
