@@ -139,7 +139,7 @@ def _geometry(pred, true):
     }
 
 
-def _per_coordinate(x, y, fx, fy):
+def _per_coordinate(fx, fy):
     """Stack per-axis derivatives (in p1, p2) as (x1, y1, x2, y2)."""
     return np.stack([fx[0], fy[0], fx[1], fy[1]], axis=-1)
 
@@ -148,11 +148,18 @@ def _iou_grad(g):
     """∂(1 − IoU) and ∂U in (x1, y1, x2, y2), in scaled units."""
     x, y = g["x"], g["y"]
     # ∂I = ∂i_x·i_y (x coordinates), i_x·∂i_y (y); ∂(w h) = ±h, ±w
-    d_inter = _per_coordinate(x, y, [v * y["i"] for v in x["di"]], [v * x["i"] for v in y["di"]])
-    d_area = _per_coordinate(x, y, (-y["w"], y["w"]), (-x["w"], x["w"]))
+    d_inter = _per_coordinate([v * y["i"] for v in x["di"]], [v * x["i"] for v in y["di"]])
+    d_area = _per_coordinate((-y["w"], y["w"]), (-x["w"], x["w"]))
     d_union = d_area - d_inter
     u, inter = g["union"][..., None], g["inter"][..., None]
     return -(d_inter * u - inter * d_union) / (u * u), d_union
+
+
+def _check_pairs(pred_boxes, true_boxes):
+    if pred_boxes.shape != true_boxes.shape:
+        raise ValueError(
+            f"pred_boxes has shape {pred_boxes.shape} but true_boxes has shape {true_boxes.shape}"
+        )
 
 
 def _box_kinks(pred_boxes, true_boxes, **_):
@@ -280,19 +287,12 @@ def giou(pred_boxes, true_boxes):
     def grad():
         d_iou, d_union = _iou_grad(g)
         x, y = g["x"], g["y"]
-        d_enc = _per_coordinate(x, y, [v * y["c"] for v in x["dc"]], [v * x["c"] for v in y["dc"]])
+        d_enc = _per_coordinate([v * y["c"] for v in x["dc"]], [v * x["c"] for v in y["dc"]])
         c, u = g["enclosing"][..., None], g["union"][..., None]
         # |C \ U| / |C| = 1 − U / |C|
         return (d_iou - (d_union * c - u * d_enc) / (c * c)) * g["scale"][..., None]
 
     return value, grad
-
-
-def _check_pairs(pred_boxes, true_boxes):
-    if pred_boxes.shape != true_boxes.shape:
-        raise ValueError(
-            f"pred_boxes has shape {pred_boxes.shape} but true_boxes has shape {true_boxes.shape}"
-        )
 
 
 def _centre_term(g):
@@ -303,8 +303,8 @@ def _centre_term(g):
 
     def grad():
         # ∂ρ²/∂p = d/2 for both coordinates of an axis; ∂c²/∂p = 2 c ∂c/∂p
-        d_rho = _per_coordinate(x, y, (x["d"] / 2, x["d"] / 2), (y["d"] / 2, y["d"] / 2))
-        d_diag = _per_coordinate(x, y, [2 * x["c"] * v for v in x["dc"]], [2 * y["c"] * v for v in y["dc"]])
+        d_rho = _per_coordinate((x["d"] / 2, x["d"] / 2), (y["d"] / 2, y["d"] / 2))
+        d_diag = _per_coordinate([2 * x["c"] * v for v in x["dc"]], [2 * y["c"] * v for v in y["dc"]])
         r, c2 = rho2[..., None], diag2[..., None]
         return (d_rho * c2 - r * d_diag) / (c2 * c2)
 
@@ -451,7 +451,7 @@ def ciou(pred_boxes, true_boxes):
         # of the enclosing box's size
         r = np.hypot(w, h)
         dv_dw, dv_dh = -2 * _K * theta * (h / r) / r, 2 * _K * theta * (w / r) / r
-        d_v = _per_coordinate(x, y, (-dv_dw, dv_dw), (-dv_dh, dv_dh))
+        d_v = _per_coordinate((-dv_dw, dv_dw), (-dv_dh, dv_dh))
         # ∂(αv) = α(2 − α) ∂v − α² ∂(1 − IoU), from αv = v² / ((1 − IoU) + v)
         a = alpha[..., None]
         d_alpha_v = a * (2.0 - a) * d_v - a * a * d_iou
