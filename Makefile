@@ -36,10 +36,10 @@ $(LIGHTHOUSE): tools/lighthouse/package-lock.json
 lighthouse: $(LIGHTHOUSE)
 
 test: $(STAMP) lint $(LIGHTHOUSE)  ## every test: library, gradients, conformance, docs, notebooks, site
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 check: $(STAMP) lint  ## the fast tier for the edit loop: everything but the site, browser, notebooks and mpmath sweep
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not site and not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -m "not site and not slow"
 
 notebooks: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet jupyterlab

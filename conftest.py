@@ -1,4 +1,4 @@
-"""Collect every ```python fence in docs/ and README.md, and every docstring example in lossref/."""
+"""Collect every ```python fence in docs/ and README.md, and every docstring example in lossref/ and the site package."""
 
 from sybil import Sybil
 from sybil.parsers.rest import DocTestParser
@@ -6,7 +6,9 @@ from sybil.parsers.rest import DocTestParser
 from doc_examples import PythonFenceParser
 
 markdown_examples = Sybil(parsers=[PythonFenceParser()], patterns=["*.md"], path=".")
-docstring_examples = Sybil(parsers=[DocTestParser()], patterns=["lossref/*.py"], path=".")
+docstring_examples = Sybil(
+    parsers=[DocTestParser()], patterns=["lossref/*.py", "lossref_site/*.py"], path="."
+)
 
 pytest_collect_file = (markdown_examples + docstring_examples).pytest()
 

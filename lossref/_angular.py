@@ -1,14 +1,19 @@
-"""Face-recognition losses: softmax cross-entropy on cosines with a margin (ArcFace, CosFace), and center loss."""
+"""Face-recognition losses.
+
+Softmax cross-entropy on cosines with a margin (ArcFace, CosFace), and center loss.
+"""
 
 import math
 
 import numpy as np
 
 from ._checks import as_float_array, flag, positive, real_scalar
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import CLASS_LABEL, VECTORS, Domain
 from ._labels import _check_labels, _p_minus_onehot, _pick
 from ._math import log_softmax
+
+__all__ = ["arcface", "center", "cosface"]  # its losses, re-exported by lossref/__init__.py
 
 # Cosines computed as x̂·ŵ in floating point can leave [−1, 1] by a few ulps (more in float32):
 # entries up to this far outside are accepted as they are; farther out is a mistake.
@@ -39,8 +44,8 @@ COSINES = Domain(
     lambda rng, shape: rng.uniform(-0.98, 0.98, size=shape),
     has_class_axis=True,
     invalid=(
-        (1.5, ValueError, "must be cosines in [-1, 1]"),
-        (-2.0, ValueError, "must be cosines in [-1, 1]"),
+        Invalid(1.5, ValueError, "must be cosines in [-1, 1]"),
+        Invalid(-2.0, ValueError, "must be cosines in [-1, 1]"),
     ),
     # the target at 1 (inside the ε band), at −1 (past π − m), near the band, in between, ties
     stress=(
@@ -78,10 +83,14 @@ def _scaled_cross_entropy(cosines, labels, target, target_slope, scale):
     np.put_along_axis(z, labels[..., None], (scale * target)[..., None], axis=-1)
     log_p = log_softmax(z)
     log_p_y = _pick(log_p, labels)
-    grad = scale * _p_minus_onehot(log_p, labels, log_p_y)  # ∂ℓ/∂z · dz/dc
-    grad_y = _pick(grad, labels) * target_slope
-    np.put_along_axis(grad, labels[..., None], grad_y[..., None], axis=-1)
-    return 0.0 - log_p_y, grad
+
+    def backward():
+        grad = scale * _p_minus_onehot(log_p, labels, log_p_y)  # ∂ℓ/∂z · dz/dc
+        grad_y = _pick(grad, labels) * target_slope
+        np.put_along_axis(grad, labels[..., None], grad_y[..., None], axis=-1)
+        return grad
+
+    return Result(0.0 - log_p_y, backward)
 
 
 def _threshold(margin, easy_margin):
@@ -118,27 +127,43 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
 
 @class_axis_loss(
     family="ranking",
-    aliases=("additive angular margin",),  # names readers search for
     formula=(
-        r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z_j = s\, c_j \ (j \ne y), \quad z_y = s\, \psi(c_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",
-        r"\psi(c) = \begin{cases} \cos(\theta + m) = c \cos m - \sqrt{1 - \tilde c^{2}}\, \sin m & c > \cos(\pi - m) \\ c - m \sin m & \text{otherwise (past } \theta = \pi - m \text{)} \end{cases} \qquad \tilde c = \min(c,\ 1 - 10^{-7})",
-        r"\text{easy margin: } \psi(c) = \cos(\theta + m) \text{ for } c > 0, \text{ and } c \text{ otherwise}",
+        r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z_j = s\, c_j \ (j \ne y), \quad z_y = s\, \psi(c_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",  # noqa: E501
+        r"\psi(c) = \begin{cases} \cos(\theta + m) = c \cos m - \sqrt{1 - \tilde c^{2}}\, \sin m & c > \cos(\pi - m) \\ c - m \sin m & \text{otherwise (past } \theta = \pi - m \text{)} \end{cases} \qquad \tilde c = \min(c,\ 1 - 10^{-7})",  # noqa: E501
+        r"\text{easy margin: } \psi(c) = \cos(\theta + m) \text{ for } c > 0, \text{ and } c \text{ otherwise}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial c_j} = s\, p_j \ (j \ne y), \qquad \frac{\partial \ell}{\partial c_y} = s\, (p_y - 1)\, \psi'(c_y), \qquad p = \operatorname{softmax}(z)",
-        r"\psi'(c) = \cos m + \frac{c \sin m}{\sqrt{1 - c^2}} \ \text{ for } c \le 1 - 10^{-7}, \quad \cos m \ \text{ above}, \quad 1 \ \text{ on the fallback}",
+        r"\frac{\partial \ell}{\partial c_j} = s\, p_j \ (j \ne y), \qquad \frac{\partial \ell}{\partial c_y} = s\, (p_y - 1)\, \psi'(c_y), \qquad p = \operatorname{softmax}(z)",  # noqa: E501
+        r"\psi'(c) = \cos m + \frac{c \sin m}{\sqrt{1 - c^2}} \ \text{ for } c \le 1 - 10^{-7}, \quad \cos m \ \text{ above}, \quad 1 \ \text{ on the fallback}",  # noqa: E501
     ),
     domain={"cosines": COSINES, "labels": CLASS_LABEL},
-    use_case="Face recognition and other open-set embeddings: softmax over classes with an additive angular margin on the true class.",
+    use_case=(
+        "Face recognition and other open-set embeddings: softmax over classes with an additive angular "
+        "margin on the true class."
+    ),
     properties=("non_negative",),
     equivalents={
-        "insightface": "recognition/arcface_torch losses.ArcFace(s=64.0, margin=0.5) (a margin head: scaled logits for CrossEntropyLoss; commit 7fadd420, no release of arcface_torch)",
-        "pytorch-metric-learning": "losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64) (v2.8.1; margin in degrees; takes embeddings, owns the class weights)",
-        "PyTorch": "no built-in: F.cross_entropy(s * logits, labels) with the target cosine replaced by ψ(cos θ_y)",
+        "insightface": (
+            "recognition/arcface_torch losses.ArcFace(s=64.0, margin=0.5) (a margin head: scaled logits for "
+            "CrossEntropyLoss; commit 7fadd420, no release of arcface_torch)"
+        ),
+        "pytorch-metric-learning": (
+            "losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64) (v2.8.1; margin in "
+            "degrees; takes embeddings, owns the class weights)"
+        ),
+        "PyTorch": (
+            "no built-in: F.cross_entropy(s * logits, labels) with the target cosine replaced by ψ(cos θ_y)"
+        ),
     },
     references=(
-        "Deng, Guo, Xue & Zafeiriou, ArcFace: Additive Angular Margin Loss for Deep Face Recognition (CVPR 2019)",
-        "insightface, recognition/arcface_torch/losses.py: the fallback c − m sin m past θ = π − m, and easy_margin",
+        (
+            "Deng, Guo, Xue & Zafeiriou, ArcFace: Additive Angular Margin Loss for Deep Face Recognition "
+            "(CVPR 2019)"
+        ),
+        (
+            "insightface, recognition/arcface_torch/losses.py: the fallback c − m sin m past θ = π − m, and "
+            "easy_margin"
+        ),
     ),
     differences=(
         Difference(
@@ -152,41 +177,72 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
             "`losses/arcface_loss.py`, which clamps the cosine to [−1, 1]).",
         ),
     ),
-    curve=_angle_curve(
-        (
-            ("m = 0.5", {}, {}),
-            ("m = 0.25", {}, {"margin": 0.25}),
-            ("m = 0 (no margin)", {}, {"margin": 0.0}),
-        )
-    ),
-    explore={"margin": (0.0, 1.0), "scale": (4.0, 124.0)},
-    variants=({"margin": 0.2, "scale": 30.0}, {"easy_margin": True}, {"margin": 0.0}),
-    kink_distance=_arcface_kink,
-    fd_step=lambda scale=64.0, **_: 1e-3 * min(1.0, 8.0 / scale),  # the logits s·c bend on a length 1/s in c
-    # cosines at exactly ±1 and just outside (within the slack), the target at the threshold
-    # cos(π − m) and at the edge of the ε band, saturated softmax (s = 64 and s = 1000)
-    extremes=(
-        ([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]], {}),
-        (
-            [
-                [
-                    [1.0 - 1e-7, 0.5, -1.0],
-                    [1.0 - 1e-12, -1.0, 0.2],
-                    [math.cos(math.pi - 0.5), 1.0, -1.0],
-                    [1.0 + 5e-7, -1.0 - 5e-7, 0.0],
-                ],
-                [0, 0, 0, 0],
-            ],
-            {"scale": 1e3},
+    aliases=("additive angular margin",),  # names readers search for
+    plot=Plot(
+        curve=_angle_curve(
+            (
+                Series("m = 0.5", {}, {}),
+                Series("m = 0.25", {}, {"margin": 0.25}),
+                Series("m = 0 (no margin)", {}, {"margin": 0.0}),
+            )
         ),
-        ([[[0.0, 0.9, -0.9], [-0.2, 0.1, 0.0], [1.0, -1.0, -1.0]], [0, 1, 0]], {"easy_margin": True}),
+        explore={"margin": (0.0, 1.0), "scale": (4.0, 124.0)},
     ),
-    invalid=(
-        ({"scale": 0.0}, ValueError, "scale must be > 0"),
-        ({"margin": -0.1}, ValueError, "margin must be in [0, π) radians"),
-        ({"margin": 28.6}, ValueError, "margin must be in [0, π) radians"),
-        ({"margin": math.pi}, ValueError, "margin must be in [0, π) radians"),
-        ({"easy_margin": 1}, TypeError, "easy_margin must be True or False"),
+    checks=Checks(
+        variants=({"margin": 0.2, "scale": 30.0}, {"easy_margin": True}, {"margin": 0.0}),
+        # cosines at exactly ±1 and just outside (within the slack), the target at the threshold
+        # cos(π − m) and at the edge of the ε band, saturated softmax (s = 64 and s = 1000)
+        extremes=(
+            Extreme([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]]),
+            Extreme(
+                [
+                    [
+                        [1.0 - 1e-7, 0.5, -1.0],
+                        [1.0 - 1e-12, -1.0, 0.2],
+                        [math.cos(math.pi - 0.5), 1.0, -1.0],
+                        [1.0 + 5e-7, -1.0 - 5e-7, 0.0],
+                    ],
+                    [0, 0, 0, 0],
+                ],
+                {"scale": 1e3},
+            ),
+            Extreme(
+                [[[0.0, 0.9, -0.9], [-0.2, 0.1, 0.0], [1.0, -1.0, -1.0]], [0, 1, 0]], {"easy_margin": True}
+            ),
+        ),
+        invalid=(
+            Invalid({"scale": 0.0}, ValueError, "scale must be > 0"),
+            Invalid({"margin": -0.1}, ValueError, "margin must be in [0, π) radians"),
+            Invalid({"margin": 28.6}, ValueError, "margin must be in [0, π) radians"),
+            Invalid({"margin": math.pi}, ValueError, "margin must be in [0, π) radians"),
+            Invalid({"easy_margin": 1}, TypeError, "easy_margin must be True or False"),
+        ),
+        kink_distance=_arcface_kink,
+        fd_step=lambda scale=64.0, **_: (
+            1e-3 * min(1.0, 8.0 / scale)
+        ),  # the logits s·c bend on a length 1/s in c
+        # cosines at ±1 and within the slack outside, the target at the threshold cos(π − m) (the
+        # fallback: strictly above it is cos(θ + m)), at the edge of the 1 − 1e-7 band and inside it,
+        # at 0 with easy_margin (the fallback again), saturated softmax (s = 64 and s = 1000)
+        torch_extremes=(
+            Extreme([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]]),
+            Extreme(
+                [
+                    [
+                        [1.0 - 1e-7, 0.5, -1.0],
+                        [1.0 - 1e-12, -1.0, 0.2],
+                        [math.cos(math.pi - 0.5), 1.0, -1.0],
+                        [1.0 + 5e-7, -1.0 - 5e-7, 0.0],
+                    ],
+                    [0, 0, 0, 0],
+                ],
+                {"scale": 1e3},
+            ),
+            Extreme(
+                [[[0.0, 0.9, -0.9], [-0.2, 0.1, 0.0], [1.0, -1.0, -1.0]], [0, 1, 0]], {"easy_margin": True}
+            ),
+            Extreme([[[-1.0, 0.5, 0.0], [-0.99, 0.2, 0.3], [1.0, 0.0, 0.0]], [0, 0, 0]], {"margin": 0.0}),
+        ),
     ),
 )
 def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
@@ -241,16 +297,26 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
 
 @class_axis_loss(
     family="ranking",
-    aliases=("large margin cosine loss",),  # names readers search for
-    formula=r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z = s\,(c - m\, e_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",
-    gradient=r"\frac{\partial \ell}{\partial c} = s\,(p - e_y), \qquad p = \operatorname{softmax}\big(s\,(c - m\, e_y)\big)",
+    formula=r"\ell(c, y) = \operatorname{LSE}(z) - z_y, \quad z = s\,(c - m\, e_y), \qquad c_j = \cos\theta_j = \hat w_j \cdot \hat x",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial c} = s\,(p - e_y), \qquad p = \operatorname{softmax}\big(s\,(c - m\, e_y)\big)",  # noqa: E501
     domain={"cosines": COSINES, "labels": CLASS_LABEL},
-    use_case="Face recognition and other open-set embeddings: softmax over classes with an additive cosine margin on the true class.",
+    use_case=(
+        "Face recognition and other open-set embeddings: softmax over classes with an additive cosine "
+        "margin on the true class."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
-        "insightface": "recognition/arcface_torch losses.CosFace(s=64.0, m=0.40) (a margin head: scaled logits for CrossEntropyLoss; commit 7fadd420)",
-        "pytorch-metric-learning": "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (v2.8.1; takes embeddings, owns the class weights)",
-        "PyTorch": "no built-in: F.cross_entropy(s * logits, labels) with logits = cosines − m·one_hot(labels)",
+        "insightface": (
+            "recognition/arcface_torch losses.CosFace(s=64.0, m=0.40) (a margin head: scaled logits for "
+            "CrossEntropyLoss; commit 7fadd420)"
+        ),
+        "pytorch-metric-learning": (
+            "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (v2.8.1; takes "
+            "embeddings, owns the class weights)"
+        ),
+        "PyTorch": (
+            "no built-in: F.cross_entropy(s * logits, labels) with logits = cosines − m·one_hot(labels)"
+        ),
     },
     references=(
         "Wang et al., CosFace: Large Margin Cosine Loss for Deep Face Recognition (CVPR 2018)",
@@ -266,27 +332,41 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
             "`margin=0.4` to reproduce insightface.",
         ),
     ),
-    curve=_angle_curve(
-        (
-            ("m = 0.35", {}, {}),
-            ("m = 0.2", {}, {"margin": 0.2}),
-            ("m = 0 (no margin)", {}, {"margin": 0.0}),
-        )
-    ),
-    explore={"margin": (0.0, 0.8), "scale": (4.0, 124.0)},
-    variants=({"margin": 0.0}, {"margin": 0.2, "scale": 30.0}),
-    fd_step=lambda scale=64.0, **_: 1e-3 * min(1.0, 8.0 / scale),  # the logits s·c bend on a length 1/s in c
-    # cosines at exactly ±1 and just outside (within the slack), saturated softmax (s = 64, 1000)
-    extremes=(
-        ([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]], {}),
-        (
-            [[[1.0, 0.5, -1.0], [1.0 + 5e-7, -1.0 - 5e-7, 0.0], [-1.0, 1.0, -1.0]], [0, 0, 2]],
-            {"scale": 1e3, "margin": 0.5},
+    aliases=("large margin cosine loss",),  # names readers search for
+    plot=Plot(
+        curve=_angle_curve(
+            (
+                Series("m = 0.35", {}, {}),
+                Series("m = 0.2", {}, {"margin": 0.2}),
+                Series("m = 0 (no margin)", {}, {"margin": 0.0}),
+            )
         ),
+        explore={"margin": (0.0, 0.8), "scale": (4.0, 124.0)},
     ),
-    invalid=(
-        ({"scale": -1.0}, ValueError, "scale must be > 0"),
-        ({"margin": -0.1}, ValueError, "margin must be >= 0"),
+    checks=Checks(
+        variants=({"margin": 0.0}, {"margin": 0.2, "scale": 30.0}),
+        # cosines at exactly ±1 and just outside (within the slack), saturated softmax (s = 64, 1000)
+        extremes=(
+            Extreme([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]]),
+            Extreme(
+                [[[1.0, 0.5, -1.0], [1.0 + 5e-7, -1.0 - 5e-7, 0.0], [-1.0, 1.0, -1.0]], [0, 0, 2]],
+                {"scale": 1e3, "margin": 0.5},
+            ),
+        ),
+        invalid=(
+            Invalid({"scale": -1.0}, ValueError, "scale must be > 0"),
+            Invalid({"margin": -0.1}, ValueError, "margin must be >= 0"),
+        ),
+        fd_step=lambda scale=64.0, **_: (
+            1e-3 * min(1.0, 8.0 / scale)
+        ),  # the logits s·c bend on a length 1/s in c
+        torch_extremes=(
+            Extreme([[[1.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.3, -1.0, 1.0]], [0, 0, 2, 1]]),
+            Extreme(
+                [[[1.0, 0.5, -1.0], [1.0 + 5e-7, -1.0 - 5e-7, 0.0], [-1.0, 1.0, -1.0]], [0, 0, 2]],
+                {"scale": 1e3, "margin": 0.5},
+            ),
+        ),
     ),
 )
 def cosface(cosines, labels, *, scale=64.0, margin=0.35):
@@ -362,21 +442,30 @@ def _centers(centers, features):
     family="ranking",
     formula=(
         r"\ell_i = \tfrac12 \lVert x_i - c_{y_i} \rVert^2",
-        r"c \in \mathbb{R}^{C \times D}: \text{ one center per class, passed as centers= (not differentiated)}",
+        r"c \in \mathbb{R}^{C \times D}: \text{ one center per class, passed as centers= (not differentiated)}",  # noqa: E501
     ),
     gradient=(
         r"\frac{\partial \ell_i}{\partial x_i} = x_i - c_{y_i}",
-        r"\frac{\partial \ell_i}{\partial c_{y_i}} = -(x_i - c_{y_i}) \quad \text{(not returned: the paper moves each center by its own rule)}",
+        r"\frac{\partial \ell_i}{\partial c_{y_i}} = -(x_i - c_{y_i}) \quad \text{(not returned: the paper moves each center by its own rule)}",  # noqa: E501
     ),
     domain={"features": FEATURES, "labels": CLASS_LABEL},
-    use_case="Face recognition: pull each feature towards its class's center, next to a softmax loss that separates the classes.",
+    use_case=(
+        "Face recognition: pull each feature towards its class's center, next to a softmax loss that "
+        "separates the classes."
+    ),
     properties=("non_negative", "convex", "smooth"),
     equivalents={
-        "pytorch-center-loss": "CenterLoss(num_classes, feat_dim) (K. Zhou's module, commit 082ffa2, no releases: owns the centers, no ½)",
+        "pytorch-center-loss": (
+            "CenterLoss(num_classes, feat_dim) (K. Zhou's module, commit 082ffa2, no releases: owns the "
+            "centers, no ½)"
+        ),
         "PyTorch": "no built-in: 0.5 * ((x - centers[labels]) ** 2).sum(-1)",
     },
     references=(
-        "Wen, Zhang, Li & Qiao, A Discriminative Feature Learning Approach for Deep Face Recognition (ECCV 2016)",
+        (
+            "Wen, Zhang, Li & Qiao, A Discriminative Feature Learning Approach for Deep Face Recognition "
+            "(ECCV 2016)"
+        ),
     ),
     differences=(
         Difference(
@@ -389,42 +478,78 @@ def _centers(centers, features):
             "gradient twice `lossref`'s (for squared distances inside the clamp).",
         ),
     ),
-    curve=Curve(
-        x_label="first coordinate x₁ of the feature (x₂ = 0)",
-        x_range=(-3.0, 3.0),
-        args=lambda x, y=0: (np.stack([x, np.zeros_like(x)], axis=-1), np.full(x.shape, y, dtype=np.int64)),
-        series=(
-            ("class 0, center (0, 0)", {"y": 0}, {"centers": _PLANE_CENTERS}),
-            ("class 1, center (1.5, 0)", {"y": 1}, {"centers": _PLANE_CENTERS}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂x₁ = x₁ − c₁",
-    ),
     required={"centers": _CENTERS},
-    # squares near 1e300, a feature exactly at its center (loss and gradient 0), differences of
-    # 1e-300 (squares underflow to 0, the gradient does not), entries of 1e8 next to 1
-    extremes=(
-        (
-            [
-                [
-                    [1e150, -1e150, 0.0, 3e149],
-                    [0.0, 0.0, 0.0, 0.0],
-                    [1e-300, 0.0, 0.0, 0.0],
-                    [1e8, 1.0, -1e8, 0.0],
-                ],
-                [0, 0, 0, 3],
-            ],
-            {"centers": _CENTERS},
-        ),
-        (
-            [[[0.0, 0.0], [-1e-300, 1e-300], [1e4, -1e4]], [0, 1, 1]],
-            {"centers": [[0.0, 0.0], [1e-300, -1e-300]]},
+    plot=Plot(
+        curve=Curve(
+            x_label="first coordinate x₁ of the feature (x₂ = 0)",
+            x_range=(-3.0, 3.0),
+            args=lambda x, y=0: (
+                np.stack([x, np.zeros_like(x)], axis=-1),
+                np.full(x.shape, y, dtype=np.int64),
+            ),
+            series=(
+                Series("class 0, center (0, 0)", {"y": 0}, {"centers": _PLANE_CENTERS}),
+                Series("class 1, center (1.5, 0)", {"y": 1}, {"centers": _PLANE_CENTERS}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂x₁ = x₁ − c₁",
         ),
     ),
-    invalid=(
-        ({"centers": np.zeros((4, 3))}, ValueError, "centers must have shape (C, 4), one row per class"),
-        ({"centers": np.zeros((2, 4))}, ValueError, "labels must be in [0, 2)"),
-        ({"centers": np.full((4, 4), np.nan)}, ValueError, "centers contains NaN"),
+    checks=Checks(
+        # squares near 1e300, a feature exactly at its center (loss and gradient 0), differences of
+        # 1e-300 (squares underflow to 0, the gradient does not), entries of 1e8 next to 1
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e150, -1e150, 0.0, 3e149],
+                        [0.0, 0.0, 0.0, 0.0],
+                        [1e-300, 0.0, 0.0, 0.0],
+                        [1e8, 1.0, -1e8, 0.0],
+                    ],
+                    [0, 0, 0, 3],
+                ],
+                {"centers": _CENTERS},
+            ),
+            Extreme(
+                [[[0.0, 0.0], [-1e-300, 1e-300], [1e4, -1e4]], [0, 1, 1]],
+                {"centers": [[0.0, 0.0], [1e-300, -1e-300]]},
+            ),
+        ),
+        invalid=(
+            Invalid(
+                {"centers": np.zeros((4, 3))}, ValueError, "centers must have shape (C, 4), one row per class"
+            ),
+            Invalid({"centers": np.zeros((2, 4))}, ValueError, "labels must be in [0, 2)"),
+            Invalid({"centers": np.full((4, 4), np.nan)}, ValueError, "centers contains NaN"),
+        ),
+        # squares near 1e300, a feature at its center, differences of 1e-300, entries of 1e8 next to 1
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e150, -1e150, 0.0, 3e149],
+                        [0.0, 0.0, 0.0, 0.0],
+                        [1e-300, 0.0, 0.0, 0.0],
+                        [1e8, 1.0, -1e8, 0.0],
+                        [1.0, -1.0, 0.5, 2.0],
+                    ],
+                    [0, 0, 0, 3, 1],
+                ],
+                {
+                    "centers": [
+                        [0.0, 0.0, 0.0, 0.0],
+                        [1.0, -1.0, 0.5, 2.0],
+                        [-2.0, 0.5, 1.0, 0.0],
+                        [0.25, 3.0, -1.0, -0.5],
+                    ]
+                },
+            ),
+            Extreme(
+                [[[0.0, 0.0], [-1e-300, 1e-300], [1e4, -1e4]], [0, 1, 1]],
+                {"centers": [[0.0, 0.0], [1e-300, -1e-300]]},
+            ),
+        ),
     ),
 )
 def center(features, labels, *, centers):
@@ -468,4 +593,4 @@ def center(features, labels, *, centers):
     with np.errstate(over="ignore"):  # a squared distance beyond 1.8e308 is inf, as it should be
         diff = features - c[labels]
         value = 0.5 * (diff * diff).sum(axis=-1)
-    return value, diff
+    return Result(value, diff)  # the gradient is the difference itself: nothing to defer

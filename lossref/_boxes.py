@@ -3,8 +3,10 @@
 import numpy as np
 
 from ._checks import as_float_array
-from ._core import Checks, Curve, Difference, Extreme, Plot, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
+
+__all__ = ["ciou", "diou", "giou"]  # its losses, re-exported by lossref/__init__.py
 
 
 def _boxes(value, name):
@@ -19,8 +21,8 @@ def _boxes(value, name):
         k = np.argwhere(bad)[0]
         raise ValueError(
             f"{name} must have x1 < x2 and y1 < y2 in every box (x1, y1, x2, y2); got "
-            f"{arr[tuple(k)].tolist()} at index {tuple(int(i) for i in k)} (width {float(width[tuple(k)])!r}, "
-            f"height {float(height[tuple(k)])!r})"
+            f"{arr[tuple(k)].tolist()} at index {tuple(int(i) for i in k)} "
+            f"(width {float(width[tuple(k)])!r}, height {float(height[tuple(k)])!r})"
         )
     return arr
 
@@ -35,6 +37,11 @@ def _sample_boxes(rng, shape):
 
 
 def _box_step(x):
+    if x.shape[-1] != 4:
+        # a lone coordinate (the tests step one at a time, its box unseen): 1e-3 of its size keeps
+        # every stress and extreme box valid (their sides are at least a third of their
+        # coordinates, or at least 1); 0 at 0, which is then not stepped
+        return 1e-3 * min(1.0, float(np.abs(x).min()))
     # a step of 1e-3 of the smallest side: a tiny box stays a box, and a huge one moves
     sides = np.minimum(x[..., 2] - x[..., 0], x[..., 3] - x[..., 1])
     return 1e-3 * min(1.0, float(sides.min()))
@@ -47,7 +54,8 @@ BOXES = Domain(
     has_class_axis=True,
     invalid=((1e6, ValueError, "must have x1 < x2 and y1 < y2"),),
     # unit, wide, shifted, disjoint, nested, a hair apart from the unit box, two tiny ones (the
-    # gradient grows like 1/size: not bounded), far away and huge boxes: products of areas that overflow or underflow, and differences that cancel
+    # gradient grows like 1/size: not bounded), far away and huge boxes: products of areas that
+    # overflow or underflow, and differences that cancel
     stress=(
         (0.0, 0.0, 1.0, 1.0),
         (0.0, 0.0, 2.0, 0.5),
@@ -211,6 +219,36 @@ _EXTREMES = (
     Extreme(([[1e-200, 1e-200, 3e-200, 2e-200]], [[2e-200, 0.0, 4e-200, 3e-200]])),
     Extreme(([[-1.0, -2.0, 3.0, 2.0]], [[-1e150, 0.0, 1e150, 1.0]])),
 )
+# boxes: nested, overlapping, apart in x and in y, far from the origin, tiny (no edge on an edge:
+# there torch.max and torch.min split the gradient, lossref counts neither side)
+_TORCH_EXTREMES = (
+    Extreme(
+        [
+            [
+                [0.25, 0.25, 0.75, 0.5],
+                [0.0, 0.0, 2.0, 1.0],
+                [3.0, -2.0, 4.0, -1.0],
+                [1e8, -1e8, 1e8 + 1.0, -1e8 + 2.0],
+                [1e-6, 2e-6, 3e-6, 5e-6],
+            ],
+            [
+                [0.0, 0.0, 1.0, 1.0],
+                [0.5, -0.5, 1.5, 1.5],
+                [0.0, 0.5, 1.0, 1.5],
+                [1e8 + 0.5, -1e8 + 0.25, 1e8 + 3.0, -1e8 + 1.0],
+                [2e-6, 1e-6, 4e-6, 3e-6],
+            ],
+        ]
+    ),
+)
+# edges on edges: torch.max and torch.min split the gradient evenly, as lossref does
+_TORCH_TIES = Extreme(
+    [[[0.0, 0.0, 2.0, 1.0], [0.5, -1.0, 2.0, 3.0]], [[0.0, 0.0, 1.0, 1.0], [0.5, -1.0, 2.0, 3.0]]]
+)
+# CIoU: no equal boxes (α = 0/0 without torchvision's eps)
+_TORCH_TIES_CIOU = Extreme(
+    [[[0.0, 0.0, 2.0, 1.0], [0.5, -1.0, 2.0, 3.0]], [[0.0, 0.0, 1.0, 1.0], [0.5, -1.0, 1.0, 3.0]]]
+)
 _TORCHVISION = "torchvision 0.28.0"
 _REZATOFIGHI = (
     "Rezatofighi et al., Generalized Intersection over Union: A Metric and A Loss for Bounding Box "
@@ -234,7 +272,7 @@ def _eps_difference(name, where):
     family="detection",
     aliases=("GIoU loss", "generalized intersection over union", "box regression loss"),
     formula=(
-        r"\ell(b, g) = 1 - \mathrm{GIoU} = 1 - \frac{|b \cap g|}{|b \cup g|} + \frac{|C \setminus (b \cup g)|}{|C|}",
+        r"\ell(b, g) = 1 - \mathrm{GIoU} = 1 - \frac{|b \cap g|}{|b \cup g|} + \frac{|C \setminus (b \cup g)|}{|C|}",  # noqa: E501
         r"C = \text{the smallest box enclosing } b \text{ and } g",
     ),
     gradient=(
@@ -253,7 +291,9 @@ def _eps_difference(name, where):
     references=(_REZATOFIGHI,),
     differences=(_eps_difference("giou", "to the union and to the enclosing area"),),
     plot=Plot(curve=_shift_curve()),
-    checks=Checks(extremes=_EXTREMES, kink_distance=_box_kinks),
+    checks=Checks(
+        extremes=_EXTREMES, kink_distance=_box_kinks, torch_extremes=(*_TORCH_EXTREMES, _TORCH_TIES)
+    ),
 )
 def giou(pred_boxes, true_boxes):
     r"""Generalized IoU loss: 1 − GIoU of each predicted box against its target.
@@ -292,7 +332,7 @@ def giou(pred_boxes, true_boxes):
         # |C \ U| / |C| = 1 − U / |C|
         return (d_iou - (d_union * c - u * d_enc) / (c * c)) * g["scale"][..., None]
 
-    return value, grad
+    return Result(value, grad)
 
 
 def _centre_term(g):
@@ -321,7 +361,7 @@ def _centre_term(g):
     gradient=(
         r"\frac{\partial \ell}{\partial b_k} = -\frac{\partial_k I\, U - I\, \partial_k U}{U^2} "
         r"+ \frac{\partial_k \rho^2\, c^2 - \rho^2\, \partial_k c^2}{c^4}",
-        r"\partial_k \rho^2 = \tfrac12 \Delta_x \text{ for } x_1, x_2 \ (\Delta_x = x_1 + x_2 - g_{x_1} - g_{x_2}),\ \text{likewise in } y",
+        r"\partial_k \rho^2 = \tfrac12 \Delta_x \text{ for } x_1, x_2 \ (\Delta_x = x_1 + x_2 - g_{x_1} - g_{x_2}),\ \text{likewise in } y",  # noqa: E501
     ),
     domain=_DOMAIN,
     use_case="Bounding-box regression that pulls the box centre towards the target's directly, "
@@ -334,7 +374,9 @@ def _centre_term(g):
     references=(_ZHENG,),
     differences=(_eps_difference("diou", "to the union and to the squared diagonal c²"),),
     plot=Plot(curve=_shift_curve()),
-    checks=Checks(extremes=_EXTREMES, kink_distance=_box_kinks),
+    checks=Checks(
+        extremes=_EXTREMES, kink_distance=_box_kinks, torch_extremes=(*_TORCH_EXTREMES, _TORCH_TIES)
+    ),
 )
 def diou(pred_boxes, true_boxes):
     """Distance IoU loss: 1 − IoU + ρ²/c² of each predicted box against its target.
@@ -363,7 +405,7 @@ def diou(pred_boxes, true_boxes):
         d_iou, _ = _iou_grad(g)
         return (d_iou + centre_grad()) * g["scale"][..., None]
 
-    return g["one_minus_iou"] + centre, grad
+    return Result(g["one_minus_iou"] + centre, grad)
 
 
 @class_axis_loss(
@@ -376,7 +418,7 @@ def diou(pred_boxes, true_boxes):
     ),
     gradient=(
         r"\frac{\partial \ell}{\partial b_k} = \frac{\partial \ell_{\mathrm{DIoU}}}{\partial b_k} "
-        r"+ \alpha(2 - \alpha)\, \frac{\partial v}{\partial b_k} - \alpha^2\, \frac{\partial (1 - \mathrm{IoU})}{\partial b_k}",
+        r"+ \alpha(2 - \alpha)\, \frac{\partial v}{\partial b_k} - \alpha^2\, \frac{\partial (1 - \mathrm{IoU})}{\partial b_k}",  # noqa: E501
         r"\frac{\partial v}{\partial w} = -\frac{8}{\pi^2}\,\theta\,\frac{h}{w^2 + h^2},\ "
         r"\frac{\partial v}{\partial h} = \frac{8}{\pi^2}\,\theta\,\frac{w}{w^2 + h^2},\ "
         r"\theta = \arctan\frac{w_g}{h_g} - \arctan\frac{w}{h}",
@@ -406,7 +448,9 @@ def diou(pred_boxes, true_boxes):
         ),
     ),
     plot=Plot(curve=_shift_curve()),
-    checks=Checks(extremes=_EXTREMES, kink_distance=_box_kinks),
+    checks=Checks(
+        extremes=_EXTREMES, kink_distance=_box_kinks, torch_extremes=(*_TORCH_EXTREMES, _TORCH_TIES_CIOU)
+    ),
 )
 def ciou(pred_boxes, true_boxes):
     """Complete IoU loss: DIoU plus α·v, a penalty on the difference of aspect ratios.
@@ -428,9 +472,11 @@ def ciou(pred_boxes, true_boxes):
         >>> import math
         >>> # a 2 × 1 box on the unit box: IoU = 1/2, ρ² = 1/4, c² = 5, v = 4/π² atan(1/3)²
         >>> v = 4 / math.pi**2 * math.atan(1 / 3) ** 2
-        >>> abs(ciou([[0.0, 0.0, 2.0, 1.0]], [[0.0, 0.0, 1.0, 1.0]]) - (0.55 + v * v / (0.5 + v))) < 1e-15  # 0.5 + 0.05 + αv
+        >>> wide, unit = [[0.0, 0.0, 2.0, 1.0]], [[0.0, 0.0, 1.0, 1.0]]
+        >>> abs(ciou(wide, unit) - (0.55 + v * v / (0.5 + v))) < 1e-15  # 0.5 + 0.05 + αv
         True
-        >>> ciou([[0.5, 0.0, 1.5, 1.0]], [[0.0, 0.0, 1.0, 1.0]]) == diou([[0.5, 0.0, 1.5, 1.0]], [[0.0, 0.0, 1.0, 1.0]])  # v = 0
+        >>> shifted = [[0.5, 0.0, 1.5, 1.0]]
+        >>> ciou(shifted, unit) == diou(shifted, unit)  # v = 0
         True
     """
     _check_pairs(pred_boxes, true_boxes)
@@ -457,4 +503,4 @@ def ciou(pred_boxes, true_boxes):
         d_alpha_v = a * (2.0 - a) * d_v - a * a * d_iou
         return (d_iou + centre_grad() + d_alpha_v) * g["scale"][..., None]
 
-    return one_minus_iou + centre + alpha * v, grad
+    return Result(one_minus_iou + centre + alpha * v, grad)

@@ -13,24 +13,27 @@ def as_float_array(value: object, name: str) -> np.ndarray:
     Rejects non-numeric input, NaN, infinities and empty arrays, so a user mistake
     never turns into a silent NaN further down.
     """
-    try:
-        arr = np.asarray(value)
-    except ValueError as exc:  # ragged lists: numpy's message does not say which argument
-        raise ragged_error(name, exc) from None
-    except Exception as exc:
-        raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
-        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
-    # no copy of a float64 array: the kernels never write into their inputs
-    arr = np.asarray(arr, dtype=np.float64)
+    if type(value) is np.ndarray and value.dtype == np.float64:  # the common case: no dtype work
+        arr = value
+    else:
+        try:
+            arr = np.asarray(value)
+        except ValueError as exc:  # ragged lists: numpy's message does not say which argument
+            raise ragged_error(name, exc) from None
+        except Exception as exc:
+            raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
+        if arr.dtype == bool or not (
+            np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+        ):
+            raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+        # no copy of a float64 array: the kernels never write into their inputs
+        arr = np.asarray(arr, dtype=np.float64)
     if arr.size == 0:
         raise ValueError(f"{name} is empty")
     # one pass without a boolean temporary: the sum is finite unless there is a NaN or an inf
     # (or a finite overflow, which the exact checks below then let through)
     with np.errstate(over="ignore", invalid="ignore"):  # inf + (-inf), or a finite overflow
-        total = np.sum(arr)
+        total = np.add.reduce(arr, axis=None)
     if not np.isfinite(total):
         if np.isnan(arr).any():
             raise ValueError(f"{name} contains NaN")
@@ -67,7 +70,8 @@ def as_label_array(value: object, name: str) -> np.ndarray:
 
 def in_interval(arr: np.ndarray, name: str, low: float, high: float, what: str) -> None:
     """Raise unless every entry of ``arr`` lies in ``[low, high]``."""
-    if (arr < low).any() or (arr > high).any():
+    # two reductions over the array, not two comparisons with their boolean temporaries
+    if arr.size and (np.minimum.reduce(arr, axis=None) < low or np.maximum.reduce(arr, axis=None) > high):
         worst = arr[(arr < low) | (arr > high)].flat[0]
         raise ValueError(f"{name} must be {what} in [{low:g}, {high:g}]; got {float(worst)!r}")
 

@@ -12,7 +12,18 @@ from ._checks import (
     real_scalar,
     rows_sum_to_one,
 )
-from ._core import Curve, Difference, class_axis_loss, elementwise_loss
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Result,
+    Series,
+    class_axis_loss,
+    elementwise_loss,
+)
 from ._domains import (
     BINARY_TARGET,
     CLASS_LABEL,
@@ -34,12 +45,24 @@ from ._labels import (
     _pick,
     _softmax_inputs,
 )
-from ._math import log_softmax, scratch, softplus, xlog1py, xlogy
+from ._math import blocks, log_softmax, softplus, xlog1py, xlogy
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "class_balanced",
+    "nll",
+    "sigmoid_focal",
+    "softmax_cross_entropy",
+    "softmax_focal",
+    "sparse_categorical_cross_entropy",
+    "zero_one",
+]  # its losses, re-exported by lossref/__init__.py
 
 
 def _binary_curve(x_label, x_range, series=None, y_limits=None):
     """Plot against one prediction, for a positive (y = 1) and a negative (y = 0) target."""
-    series = series or (("y = 1", {"y": 1.0}, {}), ("y = 0", {"y": 0.0}, {}))
+    series = series or (Series("y = 1", {"y": 1.0}, {}), Series("y = 0", {"y": 0.0}, {}))
     return Curve(
         x_label=x_label,
         x_range=x_range,
@@ -65,7 +88,9 @@ _WEIGHT_DENOMINATOR = (
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.BCELoss()",
-        "Keras": "keras.losses.BinaryCrossentropy()(y_true, probs) (probabilities by default; clips p, see below)",
+        "Keras": (
+            "keras.losses.BinaryCrossentropy()(y_true, probs) (probabilities by default; clips p, see below)"
+        ),
         "scikit-learn": "sklearn.metrics.log_loss(y_true, probs)",
     },
     references=("Cox, The regression analysis of binary sequences (1958)",),
@@ -96,10 +121,13 @@ _WEIGHT_DENOMINATOR = (
         ),
         Difference("pytorch-bce-weight-denominator", "PyTorch", _WEIGHT_DENOMINATOR),
     ),
-    curve=_binary_curve("predicted probability p", (0.005, 0.995), y_limits=(0, 5.5)),
-    extremes=(
-        ([[1e-15, 1 - 1e-15, 0.5, 1e-300, 1e-12, 1 - 1e-12], [0.0, 1.0, 1.0, 0.0, 1.0, 0.0]], {}),
-        ([[1e-06, 1 - 1e-6, 0.5], [1.0, 0.0, 0.3]], {}),
+    plot=Plot(curve=_binary_curve("predicted probability p", (0.005, 0.995), y_limits=(0, 5.5))),
+    checks=Checks(
+        extremes=(
+            Extreme([[1e-15, 1 - 1e-15, 0.5, 1e-300, 1e-12, 1 - 1e-12], [0.0, 1.0, 1.0, 0.0, 1.0, 0.0]]),
+            Extreme([[1e-6, 1 - 1e-6, 0.5], [1.0, 0.0, 0.3]]),
+        ),
+        torch_extremes=(Extreme([[1e-6, 1 - 1e-6, 0.5, 0.25], [1.0, 0.0, 1.0, 0.0]]),),
     ),
 )
 def binary_cross_entropy(probs, y_true):
@@ -125,11 +153,15 @@ def binary_cross_entropy(probs, y_true):
     with np.errstate(divide="ignore"):
         # log1p(-p), not log(1 - p): 1 - p rounds away p's last digits when p < 1e-3
         value = 0.0 - (xlogy(y_true, probs) + xlog1py(1.0 - y_true, -probs))  # 0.0 -: no -0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # -y/p + (1-y)/(1-p), with each term 0 when its coefficient is 0 (limit, not 0/0)
-        pos = np.where(y_true == 0, 0.0, -y_true / probs)
-        neg = np.where(y_true == 1, 0.0, (1.0 - y_true) / (1.0 - probs))
-    return value, pos + neg
+
+    def backward():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # -y/p + (1-y)/(1-p), with each term 0 when its coefficient is 0 (limit, not 0/0)
+            pos = np.where(y_true == 0, 0.0, -y_true / probs)
+            neg = np.where(y_true == 1, 0.0, (1.0 - y_true) / (1.0 - probs))
+        return pos + neg
+
+    return Result(value, backward)
 
 
 def _pos_weight(pos_weight, logits):
@@ -147,12 +179,14 @@ def _pos_weight(pos_weight, logits):
 
 
 @elementwise_loss(
-    explore={"pos_weight": (0.25, 5.0)},
     family="classification",
-    formula=r"\ell(z, y) = -\big[\,w_+ \, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))\,\big] = w_+\, y \operatorname{softplus}(-z) + (1 - y) \operatorname{softplus}(z)",
-    gradient=r"\frac{\partial \ell}{\partial z} = (1 - y)\, \sigma(z) - w_+\, y\, \sigma(-z) \;\; \overset{w_+ = 1}{=} \;\; \sigma(z) - y",
+    formula=r"\ell(z, y) = -\big[\,w_+ \, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))\,\big] = w_+\, y \operatorname{softplus}(-z) + (1 - y) \operatorname{softplus}(z)",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial z} = (1 - y)\, \sigma(z) - w_+\, y\, \sigma(-z) \;\; \overset{w_+ = 1}{=} \;\; \sigma(z) - y",  # noqa: E501
     domain={"logits": REAL, "y_true": BINARY_TARGET},
-    use_case="Binary and multi-label classification from logits: the numerically stable way to train a sigmoid output.",
+    use_case=(
+        "Binary and multi-label classification from logits: the numerically stable way to train a sigmoid "
+        "output."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.BCEWithLogitsLoss(pos_weight=w₊)",
@@ -161,23 +195,32 @@ def _pos_weight(pos_weight, logits):
     },
     references=("Cox, The regression analysis of binary sequences (1958)",),
     differences=(Difference("pytorch-bcewithlogits-weight-denominator", "PyTorch", _WEIGHT_DENOMINATOR),),
-    curve=_binary_curve(
-        "logit z",
-        (-6.0, 6.0),
-        series=(
-            ("y = 1", {"y": 1.0}, {}),
-            ("y = 0", {"y": 0.0}, {}),
-            ("y = 1, w₊ = 3", {"y": 1.0}, {"pos_weight": 3.0}),
+    plot=Plot(
+        curve=_binary_curve(
+            "logit z",
+            (-6.0, 6.0),
+            series=(
+                Series("y = 1", {"y": 1.0}, {}),
+                Series("y = 0", {"y": 0.0}, {}),
+                Series("y = 1, w₊ = 3", {"y": 1.0}, {"pos_weight": 3.0}),
+            ),
         ),
+        explore={"pos_weight": (0.25, 5.0)},
     ),
-    variants=({"pos_weight": 3.0}, {"pos_weight": 0.5}),
-    extremes=(
-        ([[1e4, -1e4, 1e4, -1e4, 0.0], [1.0, 0.0, 0.0, 1.0, 0.5]], {}),
-        ([[1e4, -1e4, 40.0, -40.0], [0.0, 1.0, 1.0, 0.0]], {"pos_weight": 7.0}),
-    ),
-    invalid=(
-        ({"pos_weight": -2.0}, ValueError, "pos_weight must be > 0"),
-        ({"pos_weight": [1.0, 2.0]}, ValueError, "pos_weight must be a scalar or have shape (3,)"),
+    checks=Checks(
+        variants=({"pos_weight": 3.0}, {"pos_weight": 0.5}),
+        extremes=(
+            Extreme([[1e4, -1e4, 1e4, -1e4, 0.0], [1.0, 0.0, 0.0, 1.0, 0.5]]),
+            Extreme([[1e4, -1e4, 40.0, -40.0], [0.0, 1.0, 1.0, 0.0]], {"pos_weight": 7.0}),
+        ),
+        invalid=(
+            Invalid({"pos_weight": -2.0}, ValueError, "pos_weight must be > 0"),
+            Invalid({"pos_weight": [1.0, 2.0]}, ValueError, "pos_weight must be a scalar or have shape (3,)"),
+        ),
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 1e4, -1e4, 0.0, 40.0], [1.0, 0.0, 0.0, 1.0, 0.5, 1.0]]),
+            Extreme([[1e4, -1e4, 40.0, 3.0], [0.0, 1.0, 1.0, 0.0]], {"pos_weight": 7.0}),
+        ),
     ),
 )
 def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
@@ -204,49 +247,67 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
         array([-0.5   ,  0.8808])
     """
     pw = _pos_weight(pos_weight, logits)
-
-    # -log σ(z) = softplus(-z) and -log(1 - σ(z)) = softplus(z): no σ, no log(0), and no
-    # cancellation (the form (1 - y) z + softplus(-z) rounds to 0 for y = 0, z = -40)
-    # Both softpluses and both sigmoids are built from e = e^{-|z|}: softplus(±z) = max(±z, 0)
-    # + log1p(e), one exp and one log1p instead of two of each. In place on temporaries (three
-    # input-sized arrays at most: the backward pass recomputes e rather than keep a fourth),
-    # and without masked operations (np.where on a random sign pattern is ten times slower).
-    def exp_minus_abs():
-        e = scratch(np.abs(logits))
-        np.negative(e, out=e)
-        return np.exp(e, out=e)
-
-    log1p_e = exp_minus_abs()
-    np.log1p(log1p_e, out=log1p_e)
-    sp_neg = scratch(np.negative(logits))
-    np.maximum(sp_neg, 0.0, out=sp_neg)  # max(-z, 0)
-    sp_pos = scratch(logits + sp_neg)  # max(z, 0), exactly
-    sp_pos += log1p_e  # softplus(z) = -log(1 - σ(z))
-    sp_neg += log1p_e  # softplus(-z) = -log σ(z)
-    sp_neg *= y_true
-    if pos_weight is not None:
-        sp_neg *= pw
-    sp_pos *= np.subtract(1.0, y_true, out=log1p_e)
-    sp_pos += sp_neg
-    del sp_neg, log1p_e
+    # -log σ(z) = softplus(-z) and -log(1 - σ(z)) = softplus(z), with softplus(±z) = max(±z, 0)
+    # + L and L = log1p(e^{-|z|}): no σ, no log(0), one exp and one log1p. Since (1 - y) + y = 1,
+    # ℓ = max((1 - y) z, -w₊ y z) + ((1 - y) + w₊ y) L (the max picks the term whose sign is
+    # right for y in [0, 1]): a sum of non-negative terms, so no cancellation (the form
+    # softplus(z) - y z rounds to 0 for y = 1, z = 40). Block by block on small temporaries,
+    # rows of the class axis when w₊ is per class: one input-sized array per call, and no
+    # masked operations (np.where on a random sign pattern is ten times slower).
+    width = logits.shape[-1] if np.ndim(pw) == 1 else 1
+    z, y = logits.reshape(-1, width), y_true.reshape(-1, width)
+    values = np.empty(logits.shape)
+    v = values.reshape(-1, width)
+    for s in blocks(len(z), width):
+        zb, yb, vb = z[s], y[s], v[s]
+        log1p_e = np.abs(zb)
+        np.negative(log1p_e, out=log1p_e)
+        np.exp(log1p_e, out=log1p_e)
+        np.log1p(log1p_e, out=log1p_e)
+        neg = np.subtract(yb, 1.0)  # -(1 - y), rounded as 1 - y
+        np.multiply(yb, zb, out=vb)
+        if pos_weight is not None:
+            vb *= pw
+            k = np.multiply(yb, pw)
+            k -= neg  # (1 - y) + w₊ y
+            log1p_e *= k
+        neg *= zb
+        np.minimum(neg, vb, out=vb)  # -max((1 - y) z, -w₊ y z)
+        np.subtract(log1p_e, vb, out=vb)
 
     def grad():  # deferred: a value-only call skips it
-        # with d = 1/(1+e): σ(z) = d·max(e, [z >= 0]) and σ(-z) = d·max(e, [z < 0])
-        e = exp_minus_abs()
-        d = scratch(1.0 + e)
-        np.divide(1.0, d, out=d)
-        sig = scratch(np.maximum(e, logits >= 0))
-        sig *= d  # σ(z)
-        np.maximum(e, logits < 0, out=e)
-        e *= d  # σ(-z)
-        sig *= np.subtract(1.0, y_true, out=d)
-        e *= y_true
-        if pos_weight is not None:
+        out = np.empty(logits.shape)
+        g = out.reshape(-1, width)
+        for s in blocks(len(z), width):
+            zb, yb, gb = z[s], y[s], g[s]
+            e = np.abs(zb)
+            np.negative(e, out=e)
+            np.exp(e, out=e)  # e^{-|z|}
+            if pos_weight is None:
+                # σ(z) - y is (1 - y) - σ(-|z|) for z >= 0 and σ(-|z|) - y for z < 0: no σ near 1
+                # is rounded before y is taken from it. The sign bit decides (z = -0.0 takes the
+                # second form on both sides of the subtraction).
+                e /= 1.0 + e  # σ(-|z|)
+                np.copysign(e, zb, out=e)
+                positive = np.signbit(zb)
+                np.logical_not(positive, out=positive)
+                np.subtract(positive, yb, out=gb)
+                gb -= e
+                continue
+            # with d = 1/(1+e): σ(z) = d·max(e, [z >= 0]) and σ(-z) = d·max(e, [z < 0])
+            d = np.add(1.0, e)
+            np.divide(1.0, d, out=d)
+            np.maximum(e, zb >= 0, out=gb)
+            gb *= d  # σ(z)
+            np.maximum(e, zb < 0, out=e)
+            e *= d  # σ(-z)
+            gb *= np.subtract(1.0, yb, out=d)
+            e *= yb
             e *= pw
-        sig -= e  # (1 - y) σ(z) - w₊ y σ(-z)
-        return sig
+            gb -= e  # (1 - y) σ(z) - w₊ y σ(-z)
+        return out
 
-    return sp_pos, grad
+    return Result(values, grad)
 
 
 # PyTorch differences of the integer-label cross-entropy (softmax_cross_entropy and its
@@ -279,25 +340,29 @@ _CE_VARIANTS = (
 
 
 @class_axis_loss(
-    explore={"label_smoothing": (0.0, 0.5)},
     family="classification",
     formula=(
-        r"\ell(z, y) = (1 - \varepsilon)\, w_y \big(\operatorname{LSE}(z) - z_y\big) + \frac{\varepsilon}{C} \sum_{c} w_c \big(\operatorname{LSE}(z) - z_c\big) \quad \text{(label } y\text{)}",
-        r"\ell(z, q) = -\sum_c w_c\, \tilde q_c \log p_c, \quad \tilde q = (1 - \varepsilon)\, q + \varepsilon / C \quad \text{(target distribution } q\text{)}",
+        r"\ell(z, y) = (1 - \varepsilon)\, w_y \big(\operatorname{LSE}(z) - z_y\big) + \frac{\varepsilon}{C} \sum_{c} w_c \big(\operatorname{LSE}(z) - z_c\big) \quad \text{(label } y\text{)}",  # noqa: E501
+        r"\ell(z, q) = -\sum_c w_c\, \tilde q_c \log p_c, \quad \tilde q = (1 - \varepsilon)\, q + \varepsilon / C \quad \text{(target distribution } q\text{)}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial z} = (1 - \varepsilon)\, w_y (p - e_y) + \frac{\varepsilon}{C}\Big(\big(\textstyle\sum_c w_c\big) p - w\Big) \quad \text{(}= p - e_y \text{ for } w = 1,\ \varepsilon = 0\text{)}",
-        r"\frac{\partial \ell}{\partial z} = \Big(\textstyle\sum_c w_c \tilde q_c\Big)\, p - w \odot \tilde q \quad \text{(}= p - q \text{ for } w = 1,\ \varepsilon = 0\text{)}",
+        r"\frac{\partial \ell}{\partial z} = (1 - \varepsilon)\, w_y (p - e_y) + \frac{\varepsilon}{C}\Big(\big(\textstyle\sum_c w_c\big) p - w\Big) \quad \text{(}= p - e_y \text{ for } w = 1,\ \varepsilon = 0\text{)}",  # noqa: E501
+        r"\frac{\partial \ell}{\partial z} = \Big(\textstyle\sum_c w_c \tilde q_c\Big)\, p - w \odot \tilde q \quad \text{(}= p - q \text{ for } w = 1,\ \varepsilon = 0\text{)}",  # noqa: E501
     ),
     domain={"logits": LOGITS, "target": LABELS_OR_DISTRIBUTION},
-    use_case="Multiclass classification from logits: the standard classifier loss (integer labels or soft targets).",
+    use_case=(
+        "Multiclass classification from logits: the standard classifier loss (integer labels or soft "
+        "targets)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε)",
         "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (labels; no label_smoothing); "
-        "CategoricalCrossentropy(from_logits=True, label_smoothing=ε) (targets or one-hot labels; ε/K as here)",
+        "CategoricalCrossentropy(from_logits=True, label_smoothing=ε) (targets or one-hot labels; ε/K "
+        "as here)",
         "optax": "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels)) (labels); "
-        "softmax_cross_entropy(logits, targets) (targets; label smoothing: optax.smooth_labels(one_hot, ε), also ε/K)",
+        "softmax_cross_entropy(logits, targets) (targets; label smoothing: optax.smooth_labels(one_hot, "
+        "ε), also ε/K)",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
     },
     references=(
@@ -305,25 +370,35 @@ _CE_VARIANTS = (
         "Szegedy et al., Rethinking the Inception Architecture for Computer Vision (2016), label smoothing",
     ),
     differences=_CE_LABEL_DIFFERENCES,
-    curve=_logit_curve(tuple((f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3))),
-    variants=_CE_VARIANTS,
-    extremes=(
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]], {}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]], {}),
-    ),
-    invalid=(
-        ({"label_smoothing": 1.2}, ValueError, "label_smoothing must be in [0, 1]"),
-        ({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
-        ({"class_weights": [1.0, 2.0, -1.0, 1.0]}, ValueError, "class_weights must be >= 0"),
-        ({"ignore_index": 1.5}, TypeError, "ignore_index must be an int or None"),
-        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
-    ),
-    empty_mean=_empty_label_mean,
     reduction_note=(
         'With integer labels `"mean"` divides by Σ_n w_{y_n} over the samples not ignored (N '
         "without `class_weights`), as PyTorch; with probability targets it divides by N, also "
         "with `class_weights`, as PyTorch. `weights=` multiplies each sample's share."
+    ),
+    empty_mean=_empty_label_mean,
+    plot=Plot(
+        curve=_logit_curve(tuple(Series(f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3))),
+        explore={"label_smoothing": (0.0, 0.5)},
+    ),
+    checks=Checks(
+        variants=_CE_VARIANTS,
+        extremes=(
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]]),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]]),
+        ),
+        invalid=(
+            Invalid({"label_smoothing": 1.2}, ValueError, "label_smoothing must be in [0, 1]"),
+            Invalid({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+            Invalid({"class_weights": [1.0, 2.0, -1.0, 1.0]}, ValueError, "class_weights must be >= 0"),
+            Invalid({"ignore_index": 1.5}, TypeError, "ignore_index must be an int or None"),
+            Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+        ),
+        torch_extremes=(
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]]),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]]),
+        ),
     ),
 )
 def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=None, ignore_index=None):
@@ -362,7 +437,7 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
             # the exp over every class (the same roundings as the general path)
             _, labels = _check_labels(target, log_p, "target", None)
             log_p_y = _pick(log_p, labels)
-            return 0.0 - log_p_y, lambda: _p_minus_onehot(log_p, labels, log_p_y)
+            return Result(0.0 - log_p_y, lambda: _p_minus_onehot(log_p, labels, log_p_y))
         return _label_cross_entropy(log_p, target, "target", w, eps, ignore_index)
     p = np.exp(log_p)
     if ignore_index is not None:
@@ -380,7 +455,7 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
         log_ratio = log_p + (np.log(total) - np.log(wq))  # log p first would absorb a tiny log p
         close = (wq > 0) & (log_ratio < 1.0)
         grad = np.where(close, wq * np.expm1(np.where(close, log_ratio, 0.0)), total * p - wq)
-    return value, grad
+    return Result(value, grad)
 
 
 @class_axis_loss(
@@ -408,22 +483,30 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
             'When every label equals `ignore_index`, PyTorch\'s `"mean"` is NaN; `lossref` raises.',
         ),
     ),
-    curve=Curve(
-        x_label="log-probability of the true class a_y",
-        grad_label="gradient ∂ℓ/∂a_y",
-        x_range=(-5.0, -0.01),
-        # two classes: the other log-probability is log(1 - e^{a_y})
-        args=lambda x: (np.stack([x, np.log(-np.expm1(x))], axis=-1), np.zeros(x.shape, dtype=np.int64)),
-        series=(("w_y = 1", {}, {}), ("w_y = 2", {}, {"class_weights": np.array([2.0, 1.0])})),
-        component=lambda g, args: g[..., 0],
-    ),
-    variants=({"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},),
-    extremes=(([[[-1e4, -1e-300, 0.0], [-745.0, 0.0, -1e300]], [0, 2]], {}),),
-    invalid=(
-        ({"class_weights": [1.0]}, ValueError, "class_weights must have shape (4,)"),
-        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
-    ),
     empty_mean=_empty_label_mean,
+    plot=Plot(
+        curve=Curve(
+            x_label="log-probability of the true class a_y",
+            grad_label="gradient ∂ℓ/∂a_y",
+            x_range=(-5.0, -0.01),
+            # two classes: the other log-probability is log(1 - e^{a_y})
+            args=lambda x: (np.stack([x, np.log(-np.expm1(x))], axis=-1), np.zeros(x.shape, dtype=np.int64)),
+            series=(
+                Series("w_y = 1", {}, {}),
+                Series("w_y = 2", {}, {"class_weights": np.array([2.0, 1.0])}),
+            ),
+            component=lambda g, args: g[..., 0],
+        ),
+    ),
+    checks=Checks(
+        variants=({"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},),
+        extremes=(Extreme([[[-1e4, -1e-300, 0.0], [-745.0, 0.0, -1e300]], [0, 2]]),),
+        invalid=(
+            Invalid({"class_weights": [1.0]}, ValueError, "class_weights must have shape (4,)"),
+            Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+        ),
+        torch_extremes=(Extreme([[[-1e4, -1e-300, 0.0], [-745.0, 0.0, -1e300]], [0, 2]]),),
+    ),
 )
 def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
     """Negative log-likelihood: picks minus the log-probability of each label.
@@ -453,25 +536,33 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
     keep, safe = _check_labels(labels, log_probs, "labels", ignore_index)
     w_y = np.where(keep, w[safe], 0.0)
     a_y = np.take_along_axis(log_probs, safe[..., None], axis=-1)[..., 0]
-    grad = 0.0 - w_y[..., None] * np.eye(log_probs.shape[-1])[safe]  # 0.0 - : no -0.0
-    return -w_y * a_y, grad, w_y
+    # 0.0 - : no -0.0
+    return Result(-w_y * a_y, lambda: 0.0 - w_y[..., None] * np.eye(log_probs.shape[-1])[safe], w_y)
 
 
 @elementwise_loss(
-    explore={"gamma": (0.0, 5.0), "alpha": (0.05, 0.95)},
     family="classification",
     formula=(
-        r"\ell(z, y) = \alpha_t\,(1 - p_t)^{\gamma}\, \mathrm{BCE}(z, y) \quad (= -\alpha_t\,(1 - p_t)^{\gamma} \log p_t \text{ for } y \in \{0, 1\})",
+        r"\ell(z, y) = \alpha_t\,(1 - p_t)^{\gamma}\, \mathrm{BCE}(z, y) \quad (= -\alpha_t\,(1 - p_t)^{\gamma} \log p_t \text{ for } y \in \{0, 1\})",  # noqa: E501
         r"p = \sigma(z), \quad p_t = p\,y + (1 - p)(1 - y), \quad \alpha_t = \alpha\,y + (1 - \alpha)(1 - y)",
     ),
-    gradient=r"\frac{\partial \ell}{\partial z} = \alpha_t (1 - p_t)^{\gamma - 1}\Big[(1 - p_t)(p - y) - \gamma\,(2y - 1)\, p\,(1 - p)\,\mathrm{BCE}(z, y)\Big]",
+    gradient=r"\frac{\partial \ell}{\partial z} = \alpha_t (1 - p_t)^{\gamma - 1}\Big[(1 - p_t)(p - y) - \gamma\,(2y - 1)\, p\,(1 - p)\,\mathrm{BCE}(z, y)\Big]",  # noqa: E501
     domain={"logits": REAL, "y_true": BINARY_TARGET},
-    use_case="Dense detection (RetinaNet) and extreme class imbalance: down-weights easy, well-classified examples.",
+    use_case=(
+        "Dense detection (RetinaNet) and extreme class imbalance: down-weights easy, well-classified "
+        "examples."
+    ),
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": 'torchvision.ops.sigmoid_focal_loss(alpha=0.25, gamma=2, reduction="none")',
-        "Keras": "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=α, gamma=γ, from_logits=True)",
-        "optax": "jnp.mean(optax.losses.sigmoid_focal_loss(logits, y_true, alpha=α, gamma=γ)) (its default alpha=None, see below)",
+        "Keras": (
+            "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=α, gamma=γ, "
+            "from_logits=True)"
+        ),
+        "optax": (
+            "jnp.mean(optax.losses.sigmoid_focal_loss(logits, y_true, alpha=α, gamma=γ)) (its default "
+            "alpha=None, see below)"
+        ),
     },
     references=("Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection (2017)",),
     differences=(
@@ -491,20 +582,31 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
             "returns the finite limit (0). Checked with torchvision's formula in PyTorch.",
         ),
     ),
-    curve=_binary_curve(
-        "logit z (target y = 1)",
-        (-5.0, 5.0),
-        series=tuple((f"γ = {g:g}", {"y": 1.0}, {"gamma": g, "alpha": None}) for g in (0.0, 0.5, 2.0, 5.0)),
+    plot=Plot(
+        curve=_binary_curve(
+            "logit z (target y = 1)",
+            (-5.0, 5.0),
+            series=tuple(
+                Series(f"γ = {g:g}", {"y": 1.0}, {"gamma": g, "alpha": None}) for g in (0.0, 0.5, 2.0, 5.0)
+            ),
+        ),
+        explore={"gamma": (0.0, 5.0), "alpha": (0.05, 0.95)},
     ),
-    variants=({"gamma": 0.0, "alpha": None}, {"gamma": 0.5}, {"gamma": 5.0, "alpha": 0.75}),
-    extremes=(
-        ([[1e4, -1e4, 1e4, -1e4, 0.0, 30.0], [1.0, 0.0, 0.0, 1.0, 1.0, 0.3]], {}),
-        ([[1e4, -1e4, 1e4, -1e4, 40.0], [1.0, 0.0, 0.0, 1.0, 1.0]], {"gamma": 0.5}),
-        ([[1e4, -1e4, 1e4, -1e4], [1.0, 0.0, 0.0, 1.0]], {"gamma": 0.0, "alpha": None}),
-    ),
-    invalid=(
-        ({"gamma": -1.0}, ValueError, "gamma must be >= 0"),
-        ({"alpha": 1.5}, ValueError, "alpha must be in [0, 1]"),
+    checks=Checks(
+        variants=({"gamma": 0.0, "alpha": None}, {"gamma": 0.5}, {"gamma": 5.0, "alpha": 0.75}),
+        extremes=(
+            Extreme([[1e4, -1e4, 1e4, -1e4, 0.0, 30.0], [1.0, 0.0, 0.0, 1.0, 1.0, 0.3]]),
+            Extreme([[1e4, -1e4, 1e4, -1e4, 40.0], [1.0, 0.0, 0.0, 1.0, 1.0]], {"gamma": 0.5}),
+            Extreme([[1e4, -1e4, 1e4, -1e4], [1.0, 0.0, 0.0, 1.0]], {"gamma": 0.0, "alpha": None}),
+        ),
+        invalid=(
+            Invalid({"gamma": -1.0}, ValueError, "gamma must be >= 0"),
+            Invalid({"alpha": 1.5}, ValueError, "alpha must be in [0, 1]"),
+        ),
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 1e4, -1e4, 0.0, 30.0], [1.0, 0.0, 0.0, 1.0, 1.0, 0.3]]),
+            Extreme([[1e4, -1e4, 1e4, -1e4], [1.0, 0.0, 0.0, 1.0]], {"gamma": 0.0, "alpha": None}),
+        ),
     ),
 )
 def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
@@ -541,52 +643,72 @@ def sigmoid_focal(logits, y_true, *, gamma=2.0, alpha=0.25):
     with np.errstate(divide="ignore"):
         log_1mpt = np.logaddexp(np.log(y) + log_1mp, np.log1p(-y) + log_p)
     modulator = np.exp(gamma * log_1mpt)
-    # γ (1 - p_t)^{γ-1} p (1 - p), formed in log space: no 0 · ∞ when p_t rounds to 1
-    focus = gamma * np.exp((gamma - 1.0) * log_1mpt + log_p + log_1mp)
     value = modulator * ce
-    # p - y as (1 - y) p - y (1 - p): no cancellation when p rounds to 1
-    p_minus_y = (1.0 - y) * np.exp(log_p) - y * np.exp(log_1mp)
-    grad = modulator * p_minus_y - focus * (2.0 * y - 1.0) * ce
-    if alpha is not None:
-        alpha_t = alpha * y + (1.0 - alpha) * (1.0 - y)
-        value, grad = alpha_t * value, alpha_t * grad
-    return value, grad
+    alpha_t = None if alpha is None else alpha * y + (1.0 - alpha) * (1.0 - y)
+
+    def backward():
+        # γ (1 - p_t)^{γ-1} p (1 - p), formed in log space: no 0 · ∞ when p_t rounds to 1
+        focus = gamma * np.exp((gamma - 1.0) * log_1mpt + log_p + log_1mp)
+        # p - y as (1 - y) p - y (1 - p): no cancellation when p rounds to 1
+        p_minus_y = (1.0 - y) * np.exp(log_p) - y * np.exp(log_1mp)
+        grad = modulator * p_minus_y - focus * (2.0 * y - 1.0) * ce
+        return grad if alpha_t is None else alpha_t * grad
+
+    return Result(value if alpha_t is None else alpha_t * value, backward)
 
 
 @class_axis_loss(
-    explore={"label_smoothing": (0.0, 0.5)},
     family="classification",
     formula=softmax_cross_entropy.meta.formula[0],
     gradient=softmax_cross_entropy.meta.gradient[0],
     domain={"logits": LOGITS, "labels": _INTEGER_LABELS},
-    use_case="Keras' name for softmax cross-entropy with integer labels: multiclass classification from logits.",
+    use_case=(
+        "Keras' name for softmax cross-entropy with integer labels: multiclass classification from logits."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε) with class-index targets",
-        "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False expects probabilities; "
-        "no label_smoothing: CategoricalCrossentropy(from_logits=True, label_smoothing=ε) on one-hot labels)",
+        "PyTorch": (
+            "torch.nn.CrossEntropyLoss(weight=w, ignore_index=i, label_smoothing=ε) with class-index targets"
+        ),
+        "Keras": (
+            "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the default from_logits=False "
+            "expects probabilities; no label_smoothing: CategoricalCrossentropy(from_logits=True, "
+            "label_smoothing=ε) on one-hot labels)"
+        ),
         "optax": "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels))",
         "scikit-learn": "sklearn.metrics.log_loss(y_true, softmax(z)) (takes probabilities)",
     },
     references=softmax_cross_entropy.meta.references,
     differences=_CE_LABEL_DIFFERENCES,
-    curve=softmax_cross_entropy.meta.plot.curve,
-    variants=_CE_VARIANTS,
-    extremes=(
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]], {}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
-    ),
-    invalid=(
-        ({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 1]"),
-        ({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
-        ({"ignore_index": "none"}, TypeError, "ignore_index must be an int or None"),
-        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
-    ),
-    empty_mean=_empty_label_mean,
     reduction_note=(
         '`"mean"` divides by Σ_n w_{y_n}, the class weights of the labels that are not '
         "ignored (N without `class_weights`), as PyTorch; with `weights=` each sample's "
         "share of that denominator is multiplied by its weight."
+    ),
+    empty_mean=_empty_label_mean,
+    plot=Plot(
+        curve=softmax_cross_entropy.meta.plot.curve,
+        explore={"label_smoothing": (0.0, 0.5)},
+    ),
+    checks=Checks(
+        variants=_CE_VARIANTS,
+        extremes=(
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]]),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
+        ),
+        invalid=(
+            Invalid({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 1]"),
+            Invalid({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+            Invalid({"ignore_index": "none"}, TypeError, "ignore_index must be an int or None"),
+            Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+        ),
+        torch_extremes=(
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]]),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]],
+                {"label_smoothing": 0.1, "class_weights": [0.5, 2.0, 1.0]},
+            ),
+        ),
     ),
 )
 def sparse_categorical_cross_entropy(
@@ -632,16 +754,21 @@ def _focal_alpha(alpha, num_classes):
 
 
 @class_axis_loss(
-    explore={"gamma": (0.0, 5.0)},
     family="classification",
     formula=r"\ell(z, y) = -\alpha_y\,(1 - p_y)^{\gamma} \log p_y, \qquad p = \mathrm{softmax}(z)",
-    gradient=r"\frac{\partial \ell}{\partial z} = \alpha_y\,(1 - p_y)^{\gamma} \Big(1 - \gamma\, \frac{p_y \log p_y}{1 - p_y}\Big)(p - e_y)",
+    gradient=r"\frac{\partial \ell}{\partial z} = \alpha_y\,(1 - p_y)^{\gamma} \Big(1 - \gamma\, \frac{p_y \log p_y}{1 - p_y}\Big)(p - e_y)",  # noqa: E501
     domain={"logits": LOGITS, "labels": CLASS_LABEL},
-    use_case="Multiclass classification with many easy examples: cross-entropy that fades out the well-classified ones.",
+    use_case=(
+        "Multiclass classification with many easy examples: cross-entropy that fades out the "
+        "well-classified ones."
+    ),
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": 'no built-in: -α_y (1 - p_y)^γ · F.cross_entropy(z, y, reduction="none"), written out',
-        "Keras": "keras.losses.CategoricalFocalCrossentropy(alpha=α, gamma=γ, from_logits=True) on one-hot targets (default alpha=0.25)",
+        "Keras": (
+            "keras.losses.CategoricalFocalCrossentropy(alpha=α, gamma=γ, from_logits=True) on one-hot "
+            "targets (default alpha=0.25)"
+        ),
     },
     references=("Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection (2017)",),
     differences=(
@@ -655,34 +782,63 @@ def _focal_alpha(alpha, num_classes):
             "is not installed, so the test checks `lossref`'s side against a transcription.)",
         ),
     ),
-    curve=_logit_curve(tuple((f"γ = {g:g}", {}, {"gamma": g}) for g in (0.0, 0.5, 2.0, 5.0))),
-    variants=(
-        {"gamma": 0.0},
-        {"gamma": 0.5, "alpha": 0.25},
-        {"gamma": 5.0, "alpha": np.array([0.5, 2.0, 1.0, 3.0])},
-    ),
-    extremes=(
-        (
-            [
-                [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
-                [0, 0, 2, 0, 0],
-            ],
-            {},
-        ),
-        (
-            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]], [0, 0, 0, 1]],
-            {"gamma": 0.5},
-        ),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"gamma": 0.0, "alpha": [0.5, 2.0, 1.0]}),
-    ),
-    invalid=(
-        ({"gamma": -0.5}, ValueError, "gamma must be >= 0"),
-        ({"alpha": -1.0}, ValueError, "alpha must be >= 0"),
-        ({"alpha": [1.0, 2.0]}, ValueError, "alpha must have shape (4,)"),
-    ),
     reduction_note=(
         '`"mean"` divides by the number of samples N (by Σw with `weights=`), also with '
         "per-class α: not by Σ α_{y_n} as class-weighted cross-entropy does."
+    ),
+    plot=Plot(
+        curve=_logit_curve(tuple(Series(f"γ = {g:g}", {}, {"gamma": g}) for g in (0.0, 0.5, 2.0, 5.0))),
+        explore={"gamma": (0.0, 5.0)},
+    ),
+    checks=Checks(
+        variants=(
+            {"gamma": 0.0},
+            {"gamma": 0.5, "alpha": 0.25},
+            {"gamma": 5.0, "alpha": np.array([0.5, 2.0, 1.0, 3.0])},
+        ),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, -1e4, 0.0],
+                        [-1e4, 1e4, 1e4],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [-745.0, 0.0, 0.0],
+                    ],
+                    [0, 0, 2, 0, 0],
+                ]
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, 0.0, 1.0], [1e-12, 0.0, 0.0]], [0, 0, 0, 1]],
+                {"gamma": 0.5},
+            ),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"gamma": 0.0, "alpha": [0.5, 2.0, 1.0]}),
+        ),
+        invalid=(
+            Invalid({"gamma": -0.5}, ValueError, "gamma must be >= 0"),
+            Invalid({"alpha": -1.0}, ValueError, "alpha must be >= 0"),
+            Invalid({"alpha": [1.0, 2.0]}, ValueError, "alpha must have shape (4,)"),
+        ),
+        # γ = 2 keeps autograd of (1 - p_y)^γ finite at p_y = 1 (γ < 1 would give NaN, as torchvision)
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, -1e4, 0.0],
+                        [-1e4, 1e4, 1e4],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [-745.0, 0.0, 0.0],
+                    ],
+                    [0, 0, 2, 0, 0],
+                ]
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [3.0, 0.0, 1.0]], [0, 0, 2]],
+                {"gamma": 0.0, "alpha": [0.5, 2.0, 1.0]},
+            ),
+        ),
     ),
 )
 def softmax_focal(logits, labels, *, gamma=2.0, alpha=None):
@@ -716,14 +872,18 @@ def softmax_focal(logits, labels, *, gamma=2.0, alpha=None):
     ce = 0.0 - log_p_y  # 0.0 -: no -0.0
     one_minus = -np.expm1(log_p_y)  # 1 - p_y without cancellation when p_y is near 1
     modulator = one_minus**gamma  # 0**0 = 1: γ = 0 is plain cross-entropy even at p_y = 1
-    # γ (1 - p_y)^{γ-1} p_y log p_y = -γ (1 - p_y)^γ r with r = p_y (-log p_y) / (1 - p_y) in
-    # [0, 1]: no (1 - p_y)^{γ-1} = ∞ for γ < 1; r → 1 as p_y → 1 (0/0 at p_y = 1: the limit)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(one_minus > 0, np.exp(log_p_y) * ce / one_minus, 1.0)
     alpha_y = alpha_y[labels]
     value = alpha_y * modulator * ce
-    scale = alpha_y * modulator * (1.0 + gamma * r)
-    return value, scale[..., None] * _p_minus_onehot(log_p, labels, log_p_y)
+
+    def backward():
+        # γ (1 - p_y)^{γ-1} p_y log p_y = -γ (1 - p_y)^γ r with r = p_y (-log p_y) / (1 - p_y) in
+        # [0, 1]: no (1 - p_y)^{γ-1} = ∞ for γ < 1; r → 1 as p_y → 1 (0/0 at p_y = 1: the limit)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(one_minus > 0, np.exp(log_p_y) * ce / one_minus, 1.0)
+        scale = alpha_y * modulator * (1.0 + gamma * r)
+        return scale[..., None] * _p_minus_onehot(log_p, labels, log_p_y)
+
+    return Result(value, backward)
 
 
 def _class_balanced_weights(samples_per_class, beta, num_classes):
@@ -751,23 +911,33 @@ _COUNTS = np.array([5000, 500, 50])
 @class_axis_loss(
     family="classification",
     formula=(
-        r"\ell(z, y) = w_y\, L_{\mathrm{base}}(z, y), \qquad w_c = \frac{C\, \tilde w_c}{\sum_k \tilde w_k}, \quad \tilde w_c = \frac{1 - \beta}{1 - \beta^{n_c}}",
-        r"L_{\mathrm{softmax}} = \mathrm{LSE}(z) - z_y, \qquad L_{\mathrm{sigmoid}} = \sum_c \mathrm{BCE}(z_c, e_{y,c})",
-        r"L_{\mathrm{focal}} = \sum_c (1 - p_{t,c})^{\gamma}\, \mathrm{BCE}(z_c, e_{y,c}), \qquad p_{t,c} = \sigma\big((2 e_{y,c} - 1)\, z_c\big)",
+        r"\ell(z, y) = w_y\, L_{\mathrm{base}}(z, y), \qquad w_c = \frac{C\, \tilde w_c}{\sum_k \tilde w_k}, \quad \tilde w_c = \frac{1 - \beta}{1 - \beta^{n_c}}",  # noqa: E501
+        r"L_{\mathrm{softmax}} = \mathrm{LSE}(z) - z_y, \qquad L_{\mathrm{sigmoid}} = \sum_c \mathrm{BCE}(z_c, e_{y,c})",  # noqa: E501
+        r"L_{\mathrm{focal}} = \sum_c (1 - p_{t,c})^{\gamma}\, \mathrm{BCE}(z_c, e_{y,c}), \qquad p_{t,c} = \sigma\big((2 e_{y,c} - 1)\, z_c\big)",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial z} = w_y\, (p - e_y) \ \text{(softmax)}, \qquad w_y \big(\sigma(z) - e_y\big) \ \text{(sigmoid)}",
-        r"\frac{\partial \ell}{\partial z_c} = w_y\, \frac{\partial}{\partial z_c} \Big[(1 - p_{t,c})^{\gamma}\, \mathrm{BCE}(z_c, e_{y,c})\Big] \ \text{(focal: the sigmoid focal gradient, α off)}",
+        r"\frac{\partial \ell}{\partial z} = w_y\, (p - e_y) \ \text{(softmax)}, \qquad w_y \big(\sigma(z) - e_y\big) \ \text{(sigmoid)}",  # noqa: E501
+        r"\frac{\partial \ell}{\partial z_c} = w_y\, \frac{\partial}{\partial z_c} \Big[(1 - p_{t,c})^{\gamma}\, \mathrm{BCE}(z_c, e_{y,c})\Big] \ \text{(focal: the sigmoid focal gradient, α off)}",  # noqa: E501
     ),
     domain={"logits": LOGITS, "labels": CLASS_LABEL},
-    use_case="Long-tailed classification: weights each class by the inverse of its effective number of samples.",
+    use_case=(
+        "Long-tailed classification: weights each class by the inverse of its effective number of samples."
+    ),
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": 'torch.nn.CrossEntropyLoss(weight=w, reduction="sum") / N (base="softmax", w from the counts)',
-        "Keras": 'Model.fit(class_weight={c: w_c}) with SparseCategoricalCrossentropy(from_logits=True) (base="softmax")',
+        "PyTorch": (
+            'torch.nn.CrossEntropyLoss(weight=w, reduction="sum") / N (base="softmax", w from the counts)'
+        ),
+        "Keras": (
+            "Model.fit(class_weight={c: w_c}) with SparseCategoricalCrossentropy(from_logits=True) "
+            '(base="softmax")'
+        ),
     },
     references=(
-        "Cui, Jia, Lin, Song & Belongie, Class-Balanced Loss Based on Effective Number of Samples (CVPR 2019)",
+        (
+            "Cui, Jia, Lin, Song & Belongie, Class-Balanced Loss Based on Effective Number of Samples (CVPR "
+            "2019)"
+        ),
     ),
     differences=(
         Difference(
@@ -779,48 +949,68 @@ _COUNTS = np.array([5000, 500, 50])
             "each batch's class mix; `class_balanced` divides by N, as Cui et al. The sums agree.",
         ),
     ),
-    curve=_logit_curve(
-        (
-            ("y = class 0 (n = 5000)", {"y": 0}, {"samples_per_class": _COUNTS}),
-            ("y = class 1 (n = 500)", {"y": 1}, {"samples_per_class": _COUNTS}),
-            ("y = class 2 (n = 50)", {"y": 2}, {"samples_per_class": _COUNTS}),
-            ("y = class 2, focal γ = 2", {"y": 2}, {"samples_per_class": _COUNTS, "base": "focal"}),
-        )
-    ),
     required={"samples_per_class": np.array([2000, 300, 40, 5])},
-    variants=(
-        {"beta": 0.99},
-        {"beta": 0.0},
-        {"base": "sigmoid"},
-        {"base": "focal", "beta": 0.999},
-        {"base": "focal", "gamma": 0.5},
-    ),
-    extremes=(
-        (
-            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]],
-            {"samples_per_class": [10**6, 10, 1]},
-        ),
-        (
-            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
-            {"samples_per_class": [10**6, 10, 1], "base": "sigmoid", "beta": 0.999999},
-        ),
-        (
-            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
-            {"samples_per_class": [10**6, 10, 1], "base": "focal", "gamma": 0.5},
-        ),
-    ),
-    invalid=(
-        ({"samples_per_class": [5, 3]}, ValueError, "samples_per_class must have shape (4,)"),
-        ({"samples_per_class": [5, 3, 0, 1]}, ValueError, "samples_per_class must be > 0"),
-        ({"samples_per_class": None}, TypeError, "samples_per_class must be an array of real numbers"),
-        ({"beta": 1.0}, ValueError, "beta must be in [0, 1)"),
-        ({"base": "hinge"}, ValueError, "base must be one of 'softmax', 'sigmoid', 'focal'"),
-        ({"base": "focal", "gamma": -1.0}, ValueError, "gamma must be >= 0"),
-    ),
     reduction_note=(
         '`"mean"` divides by the number of samples N (by Σw with `weights=`), as Cui et al.: '
         "not by Σ_n w_{y_n} as PyTorch's class-weighted `CrossEntropyLoss`. The class weights "
         "sum to C, so they average 1 over the classes, not over the samples."
+    ),
+    plot=Plot(
+        curve=_logit_curve(
+            (
+                Series("y = class 0 (n = 5000)", {"y": 0}, {"samples_per_class": _COUNTS}),
+                Series("y = class 1 (n = 500)", {"y": 1}, {"samples_per_class": _COUNTS}),
+                Series("y = class 2 (n = 50)", {"y": 2}, {"samples_per_class": _COUNTS}),
+                Series("y = class 2, focal γ = 2", {"y": 2}, {"samples_per_class": _COUNTS, "base": "focal"}),
+            )
+        ),
+    ),
+    checks=Checks(
+        variants=(
+            {"beta": 0.99},
+            {"beta": 0.0},
+            {"base": "sigmoid"},
+            {"base": "focal", "beta": 0.999},
+            {"base": "focal", "gamma": 0.5},
+        ),
+        extremes=(
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]],
+                {"samples_per_class": [10**6, 10, 1]},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+                {"samples_per_class": [10**6, 10, 1], "base": "sigmoid", "beta": 0.999999},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+                {"samples_per_class": [10**6, 10, 1], "base": "focal", "gamma": 0.5},
+            ),
+        ),
+        invalid=(
+            Invalid({"samples_per_class": [5, 3]}, ValueError, "samples_per_class must have shape (4,)"),
+            Invalid({"samples_per_class": [5, 3, 0, 1]}, ValueError, "samples_per_class must be > 0"),
+            Invalid(
+                {"samples_per_class": None}, TypeError, "samples_per_class must be an array of real numbers"
+            ),
+            Invalid({"beta": 1.0}, ValueError, "beta must be in [0, 1)"),
+            Invalid({"base": "hinge"}, ValueError, "base must be one of 'softmax', 'sigmoid', 'focal'"),
+            Invalid({"base": "focal", "gamma": -1.0}, ValueError, "gamma must be >= 0"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]], [0, 0, 2, 0]],
+                {"samples_per_class": [10**6, 10, 1]},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+                {"samples_per_class": [10**6, 10, 1], "base": "sigmoid", "beta": 0.999999},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [40.0, -40.0, 1.0]], [0, 0, 1]],
+                {"samples_per_class": [10**6, 10, 1], "base": "focal"},
+            ),
+        ),
     ),
 )
 def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="softmax", gamma=2.0):
@@ -863,45 +1053,66 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
     num_classes = logits.shape[-1]
     w = _class_balanced_weights(samples_per_class, beta, num_classes)
     if base == "softmax":
-        value, grad, _ = _label_cross_entropy(log_softmax(logits), labels, "labels", w, 0.0, None)
-        return value, grad  # no third output: "mean" divides by N, not by Σ w_y
+        ce = _label_cross_entropy(log_softmax(logits), labels, "labels", w, 0.0, None)
+        return Result(ce.values, ce.grad)  # no norm: "mean" divides by N, not by Σ w_y
     _, labels = _check_labels(labels, logits, "labels", None)
     one_hot = np.eye(num_classes)[labels]
     if base == "sigmoid":
-        value, grad = binary_cross_entropy_with_logits.__wrapped__(logits, one_hot)
-        grad = grad()  # that kernel defers its backward pass
+        per_class = binary_cross_entropy_with_logits.__wrapped__(logits, one_hot)
     else:
-        value, grad = sigmoid_focal.__wrapped__(logits, one_hot, gamma=gamma, alpha=None)
+        per_class = sigmoid_focal.__wrapped__(logits, one_hot, gamma=gamma, alpha=None)
     w_y = w[labels]
-    return w_y * value.sum(axis=-1), w_y[..., None] * grad
+    # both kernels defer their backward pass
+    return Result(w_y * per_class.values.sum(axis=-1), lambda: w_y[..., None] * per_class.grad())
 
 
 @class_axis_loss(
     family="classification",
-    formula=r"\ell(s, y) = \mathbb{1}\big[\arg\max_k s_k \ne y\big] \quad \text{(ties: the first maximal } k\text{)}",
-    gradient=r"\frac{\partial \ell}{\partial s} = 0 \ \text{almost everywhere; undefined where the argmax changes: no gradient}",
+    formula=r"\ell(s, y) = \mathbb{1}\big[\arg\max_k s_k \ne y\big] \quad \text{(ties: the first maximal } k\text{)}",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial s} = 0 \ \text{almost everywhere; undefined where the argmax changes: no gradient}",  # noqa: E501
     domain={"scores": LOGITS, "labels": CLASS_LABEL},
-    use_case="Evaluation only: the error rate (1 − accuracy) of a classifier; not trainable by gradient descent.",
+    use_case=(
+        "Evaluation only: the error rate (1 − accuracy) of a classifier; not trainable by gradient descent."
+    ),
     properties=("non_negative",),
     equivalents={
-        "scikit-learn": 'sklearn.metrics.zero_one_loss(y_true, scores.argmax(axis=-1)) (normalize=False: reduction="sum")',
+        "scikit-learn": (
+            'sklearn.metrics.zero_one_loss(y_true, scores.argmax(axis=-1)) (normalize=False: reduction="sum")'
+        ),
         "PyTorch": "(scores.argmax(dim=-1) != y).float().mean() (no built-in loss)",
         "Keras": "1 - keras.metrics.SparseCategoricalAccuracy()",
     },
     references=("Bartlett, Jordan & McAuliffe, Convexity, Classification, and Risk Bounds (JASA 2006)",),
     differentiable=False,
-    curve=replace(
-        _logit_curve((("", {}, {}),)),
-        x_label="score of the true class s_y (other two scores = 0)",
-        grad_label="no gradient: ∂ℓ/∂s = 0 almost everywhere,\nundefined where the argmax changes;\n.grad raises",
-    ),
-    extremes=(
-        ([[[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [1e-300, 0.0, 0.0], [-1e8, 1e8, 1e8]], [0, 2, 0, 2]], {}),
-    ),
     reduction_note=(
         '`"mean"` is the error rate, the fraction of misclassified samples (scikit-learn\'s '
         '`zero_one_loss`); `"sum"` is their count (`normalize=False`). With `weights=`, '
         '`"mean"` is the weighted error rate Σ w_n ℓ_n / Σ w_n.'
+    ),
+    plot=Plot(
+        curve=replace(
+            _logit_curve((Series("", {}, {}),)),
+            x_label="score of the true class s_y (other two scores = 0)",
+            grad_label=(
+                "no gradient: ∂ℓ/∂s = 0 almost everywhere,\nundefined where the argmax changes;\n.grad raises"
+            ),
+        ),
+    ),
+    checks=Checks(
+        extremes=(
+            Extreme(
+                [[[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [1e-300, 0.0, 0.0], [-1e8, 1e8, 1e8]], [0, 2, 0, 2]]
+            ),
+        ),
+        # ties go to the first maximal class in both (numpy.argmax, torch.argmax)
+        torch_extremes=(
+            Extreme(
+                [
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [1e4, -1e4, 1e4], [-1.0, 3.0, 2.0]],
+                    [0, 1, 2, 0, 1],
+                ]
+            ),
+        ),
     ),
 )
 def zero_one(scores, labels):
@@ -927,4 +1138,4 @@ def zero_one(scores, labels):
     """
     _check_class_axis(scores, "scores")
     _, labels = _check_labels(labels, scores, "labels", None)
-    return (np.argmax(scores, axis=-1) != labels).astype(np.float64), None
+    return Result((np.argmax(scores, axis=-1) != labels).astype(np.float64), None)

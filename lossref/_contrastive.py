@@ -5,9 +5,11 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_label_array, positive
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import VECTORS, Domain
 from ._reductions import BATCH_MEAN
+
+__all__ = ["info_nce", "n_pair", "supervised_contrastive"]  # its losses, re-exported by lossref/__init__.py
 
 FORMS = ("one_way", "symmetric", "nt_xent")
 
@@ -75,25 +77,33 @@ def _info_nce_curve_args(x):
 
 @class_axis_loss(
     family="ranking",
-    aliases=("NT-Xent", "CLIP loss", "SimCLR loss"),  # names readers search for
     formula=(
-        r"\ell_i = -\log \frac{e^{s_{ii}}}{\sum_{j=1}^{N} e^{s_{ij}}} = \operatorname{LSE}_j(s_{ij}) - s_{ii}, \qquad s_{ij} = \frac{\cos(u_i, v_j)}{\tau}",
-        r"\text{symmetric (CLIP): } \tfrac12\big(\ell_i^{\text{row}} + \ell_i^{\text{column}}\big); \quad \text{NT-Xent (SimCLR): the } 2N \text{ views, self excluded, averaged per pair}",
+        r"\ell_i = -\log \frac{e^{s_{ii}}}{\sum_{j=1}^{N} e^{s_{ij}}} = \operatorname{LSE}_j(s_{ij}) - s_{ii}, \qquad s_{ij} = \frac{\cos(u_i, v_j)}{\tau}",  # noqa: E501
+        r"\text{symmetric (CLIP): } \tfrac12\big(\ell_i^{\text{row}} + \ell_i^{\text{column}}\big); \quad \text{NT-Xent (SimCLR): the } 2N \text{ views, self excluded, averaged per pair}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \sum_i \ell_i}{\partial s_{ij}} = \operatorname{softmax}_j(s_{i\cdot}) - [i = j], \qquad \frac{\partial s_{ij}}{\partial u_i} = \frac{1}{\tau\,\lVert u_i \rVert}\big(\hat v_j - (\hat u_i \cdot \hat v_j)\,\hat u_i\big)",
+        r"\frac{\partial \sum_i \ell_i}{\partial s_{ij}} = \operatorname{softmax}_j(s_{i\cdot}) - [i = j], \qquad \frac{\partial s_{ij}}{\partial u_i} = \frac{1}{\tau\,\lVert u_i \rVert}\big(\hat v_j - (\hat u_i \cdot \hat v_j)\,\hat u_i\big)",  # noqa: E501
     ),
     domain={"anchors": ROWS, "positives": ROWS},
-    use_case="Self-supervised and multimodal representation learning (SimCLR, MoCo, CLIP): pick each anchor's positive out of the batch.",
+    use_case=(
+        "Self-supervised and multimodal representation learning (SimCLR, MoCo, CLIP): pick each anchor's "
+        "positive out of the batch."
+    ),
     properties=("non_negative", "smooth"),
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(F.normalize(u) @ F.normalize(v).T / τ, torch.arange(N))",
-        "optax": "optax.losses.ntxent(embeddings, labels, temperature=0.07) (one matrix with labels; every same-label pair is a positive)",
+        "optax": (
+            "optax.losses.ntxent(embeddings, labels, temperature=0.07) (one matrix with labels; every "
+            "same-label pair is a positive)"
+        ),
         "pytorch-metric-learning": "losses.NTXentLoss(temperature=0.07) (v2.8.1, its default)",
     },
     references=(
         "van den Oord, Li & Vinyals, Representation Learning with Contrastive Predictive Coding (2018)",
-        "Chen, Kornblith, Norouzi & Hinton, A Simple Framework for Contrastive Learning of Visual Representations (2020)",
+        (
+            "Chen, Kornblith, Norouzi & Hinton, A Simple Framework for Contrastive Learning of Visual "
+            "Representations (2020)"
+        ),
         "Radford et al., Learning Transferable Visual Models From Natural Language Supervision (CLIP, 2021)",
     ),
     differences=(
@@ -107,48 +117,77 @@ def _info_nce_curve_args(x):
             "denominator in both).",
         ),
     ),
-    curve=Curve(
-        x_label="angle θ, anchor 1 to its positive (rad)",
-        x_range=(0.0, np.pi),
-        args=lambda x: _info_nce_curve_args(x),
-        series=(
-            ("τ = 0.1", {}, {}),
-            ("τ = 0.5", {}, {"temperature": 0.5}),
-            ("τ = 1", {}, {"temperature": 1.0}),
-        ),
-        # each grid point is a batch of two pairs: plot anchor 1's loss and dℓ/dθ
-        component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
-        grad_label="dℓ/dθ (rotating anchor 1)",
-    ),
-    explore={"temperature": (0.02, 2.0, "log")},
-    variants=({"temperature": 0.5}, {"form": "symmetric"}, {"form": "nt_xent", "temperature": 0.2}),
-    # a tiny temperature (similarities of ±1000), huge vectors (squares overflow), parallel and
-    # opposite rows. (Tiny vectors, whose gradients are of order 1/‖x‖, are in the accuracy grid:
-    # finite differences cannot step them.)
-    extremes=(
-        (
-            [
-                [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]],
-                [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0], [3.0, -2.0, 0.5]],
-            ],
-            {"temperature": 1e-3},
-        ),
-        (
-            [
-                [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0]],
-                [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0]],
-            ],
-            {"form": "nt_xent", "temperature": 0.01},
-        ),
-        ([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]], {"form": "symmetric", "temperature": 0.05}),
-    ),
-    invalid=(
-        ({"temperature": 0.0}, ValueError, "temperature must be > 0"),
-        ({"form": "clip"}, ValueError, "form must be one of"),
-    ),
+    aliases=("NT-Xent", "CLIP loss", "SimCLR loss"),  # names readers search for
     differentiable=("anchors", "positives"),
     reduction=BATCH_MEAN,
-    reduction_note='`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).',
+    reduction_note=(
+        '`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).'
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ, anchor 1 to its positive (rad)",
+            x_range=(0.0, np.pi),
+            args=lambda x: _info_nce_curve_args(x),
+            series=(
+                Series("τ = 0.1", {}, {}),
+                Series("τ = 0.5", {}, {"temperature": 0.5}),
+                Series("τ = 1", {}, {"temperature": 1.0}),
+            ),
+            # each grid point is a batch of two pairs: plot anchor 1's loss and dℓ/dθ
+            component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
+            grad_label="dℓ/dθ (rotating anchor 1)",
+        ),
+        explore={"temperature": (0.02, 2.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"temperature": 0.5}, {"form": "symmetric"}, {"form": "nt_xent", "temperature": 0.2}),
+        # a tiny temperature (similarities of ±1000), huge vectors (squares overflow), parallel and
+        # opposite rows. (Tiny vectors, whose gradients are of order 1/‖x‖, are in the accuracy grid:
+        # finite differences cannot step them.)
+        extremes=(
+            Extreme(
+                [
+                    [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]],
+                    [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0], [3.0, -2.0, 0.5]],
+                ],
+                {"temperature": 1e-3},
+            ),
+            Extreme(
+                [
+                    [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0]],
+                    [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0], [-1.0, -2.0, -3.0]],
+                ],
+                {"form": "nt_xent", "temperature": 0.01},
+            ),
+            Extreme(
+                [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]],
+                {"form": "symmetric", "temperature": 0.05},
+            ),
+        ),
+        invalid=(
+            Invalid({"temperature": 0.0}, ValueError, "temperature must be > 0"),
+            Invalid({"form": "clip"}, ValueError, "form must be one of"),
+        ),
+        # huge and tiny rows, swap both ways; no slack exactly 0 and no ties d(a, n) = d(p, n)
+        # a tiny temperature: similarities of ±1000 (torch: cross_entropy on them)
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1.0, 2.0, 3.0], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]],
+                    [[2.0, 4.0, 6.0], [-1.0, -2.0, -3.0], [3.0, -2.0, 0.5]],
+                ],
+                {"temperature": 1e-3},
+            ),
+            Extreme(
+                [[[1.0, 2.0, 3.0], [3.0, 1.0, -2.0]], [[2.0, 4.0, 6.0], [1.0, 0.0, 0.0]]],
+                {"form": "nt_xent", "temperature": 0.01},
+            ),
+            Extreme(
+                [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]],
+                {"form": "symmetric", "temperature": 0.05},
+            ),
+        ),
+    ),
 )
 def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
     """InfoNCE / NT-Xent: each anchor must pick its own positive out of the batch.
@@ -192,25 +231,26 @@ def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
         np.fill_diagonal(s, -np.inf)  # a view is not its own negative
         partner = np.r_[np.arange(n, 2 * n), np.arange(n)]
         per_view, p = _cross_entropy_rows(s, partner)
-        g = p.copy()
-        g[np.arange(2 * n), partner] -= 1.0
-        g *= 0.5  # each pair's value is the mean of its two views' losses
         values = 0.5 * (per_view[:n] + per_view[n:])
 
         def backward():  # only for .grad: a (2N × 2N) by (2N × D) product the value does not need
+            g = p.copy()
+            g[np.arange(2 * n), partner] -= 1.0
+            g *= 0.5  # each pair's value is the mean of its two views' losses
             gz = (g + g.T) @ z / tau
             return _both(gz[:n], gz[n:])
     else:
         s = u @ v.T / tau
         eye = np.eye(n)
         values, p_row = _cross_entropy_rows(s, np.arange(n))
-        g = p_row - eye
         if form == "symmetric":
             col_values, p_col = _cross_entropy_rows(s.T, np.arange(n))
             values = 0.5 * (values + col_values)
-            g = 0.5 * (g + p_col.T - eye)
 
         def backward():  # only for .grad: two N×N by N×D products the value does not need
+            g = p_row - eye
+            if form == "symmetric":
+                g = 0.5 * (g + p_col.T - eye)
             return _both(g @ v / tau, g.T @ u / tau)
 
     def _both(gu, gv):
@@ -219,7 +259,7 @@ def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
             "positives": _through_normalisation(gv, v, v_norm),
         }
 
-    return values, backward
+    return Result(values, backward)
 
 
 def _dot_similarities(u, v):
@@ -262,52 +302,81 @@ def _n_pair_curve_args(x, length=1.0):
 @class_axis_loss(
     family="ranking",
     formula=(
-        r"\ell_i = \log\Big(1 + \sum_{j \ne i} e^{\,f_i \cdot f_j^{+} - f_i \cdot f_i^{+}}\Big) = \operatorname{LSE}_j\big(f_i \cdot f_j^{+}\big) - f_i \cdot f_i^{+}",
+        r"\ell_i = \log\Big(1 + \sum_{j \ne i} e^{\,f_i \cdot f_j^{+} - f_i \cdot f_i^{+}}\Big) = \operatorname{LSE}_j\big(f_i \cdot f_j^{+}\big) - f_i \cdot f_i^{+}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \sum_i \ell_i}{\partial f_i} = \sum_j \big(p_{ij} - [i = j]\big)\, f_j^{+}, \qquad \frac{\partial \sum_i \ell_i}{\partial f_j^{+}} = \sum_i \big(p_{ij} - [i = j]\big)\, f_i, \qquad p_{ij} = \operatorname{softmax}_j\big(f_i \cdot f_\cdot^{+}\big)",
+        r"\frac{\partial \sum_i \ell_i}{\partial f_i} = \sum_j \big(p_{ij} - [i = j]\big)\, f_j^{+}, \qquad \frac{\partial \sum_i \ell_i}{\partial f_j^{+}} = \sum_i \big(p_{ij} - [i = j]\big)\, f_i, \qquad p_{ij} = \operatorname{softmax}_j\big(f_i \cdot f_\cdot^{+}\big)",  # noqa: E501
     ),
     domain={"anchors": EMBEDDINGS, "positives": EMBEDDINGS},
-    use_case="Deep metric learning with one positive per class in the batch: each anchor must score its own positive above every other class's positive.",
+    use_case=(
+        "Deep metric learning with one positive per class in the batch: each anchor must score its own "
+        "positive above every other class's positive."
+    ),
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(f @ f_pos.T, torch.arange(N))",
-        "pytorch-metric-learning": "losses.NPairsLoss() (v2.8.1; its default distance normalises the embeddings: a different loss)",
+        "pytorch-metric-learning": (
+            "losses.NPairsLoss() (v2.8.1; its default distance normalises the embeddings: a different loss)"
+        ),
     },
     references=("Sohn, Improved Deep Metric Learning with Multi-class N-pair Loss Objective (NeurIPS 2016)",),
     differences=(
         Difference(
             "pml-npairs-normalises",
             "pytorch-metric-learning",
-            "`NPairsLoss` (v2.8.1, `losses/n_pairs_loss.py`) scores pairs with `DotProductSimilarity`, whose default "
+            "`NPairsLoss` (v2.8.1, `losses/n_pairs_loss.py`) scores pairs with `DotProductSimilarity`, "
+            "whose default "
             "`normalize_embeddings=True` divides every embedding by its norm first. Its loss is "
             "therefore `lossref`'s on unit vectors, which is `info_nce` with τ = 1, not the "
             "N-pair loss of raw embeddings (Sohn's, whose norm acts as an inverse temperature).",
         ),
     ),
-    curve=Curve(
-        x_label="angle θ, anchor 1 to its positive (rad)",
-        x_range=(0.0, np.pi),
-        args=_n_pair_curve_args,
-        series=(("‖f‖ = 1", {}, {}), ("‖f‖ = 2", {"length": 2.0}, {}), ("‖f‖ = 4", {"length": 4.0}, {})),
-        # each grid point is a batch of two pairs: plot anchor 1's loss and dℓ/dθ
-        component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
-        grad_label="dℓ/dθ (rotating anchor 1)",
-    ),
-    # similarities of ±1e4 (a saturated softmax), a zero row, a tiny row (its similarities are 0)
-    extremes=(
-        ([[[100.0, 0.0], [0.0, 100.0], [70.0, -70.0]], [[100.0, 1.0], [-100.0, 0.0], [0.0, 100.0]]], {}),
-        (
-            [
-                [[1e-200, 3e-200, 0.0], [0.0, 0.0, 0.0], [30.0, -30.0, 10.0]],
-                [[1.0, 2.0, 3.0], [3.0, -2.0, 0.5], [30.0, -30.0, 10.0]],
-            ],
-            {},
-        ),
-    ),
     differentiable=("anchors", "positives"),
     reduction=BATCH_MEAN,
-    reduction_note='`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).',
+    reduction_note=(
+        '`"mean"` divides by the number of pairs N (`weights=` is not supported: the rows are coupled).'
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ, anchor 1 to its positive (rad)",
+            x_range=(0.0, np.pi),
+            args=_n_pair_curve_args,
+            series=(
+                Series("‖f‖ = 1", {}, {}),
+                Series("‖f‖ = 2", {"length": 2.0}, {}),
+                Series("‖f‖ = 4", {"length": 4.0}, {}),
+            ),
+            # each grid point is a batch of two pairs: plot anchor 1's loss and dℓ/dθ
+            component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
+            grad_label="dℓ/dθ (rotating anchor 1)",
+        ),
+    ),
+    checks=Checks(
+        # similarities of ±1e4 (a saturated softmax), a zero row, a tiny row (its similarities are 0)
+        extremes=(
+            Extreme(
+                [[[100.0, 0.0], [0.0, 100.0], [70.0, -70.0]], [[100.0, 1.0], [-100.0, 0.0], [0.0, 100.0]]]
+            ),
+            Extreme(
+                [
+                    [[1e-200, 3e-200, 0.0], [0.0, 0.0, 0.0], [30.0, -30.0, 10.0]],
+                    [[1.0, 2.0, 3.0], [3.0, -2.0, 0.5], [30.0, -30.0, 10.0]],
+                ]
+            ),
+        ),
+        # similarities of ±1e4 (saturated softmax rows), tiny, zero and large rows
+        torch_extremes=(
+            Extreme(
+                [[[100.0, 0.0], [0.0, 100.0], [70.0, -70.0]], [[100.0, 1.0], [-100.0, 0.0], [0.0, 100.0]]]
+            ),
+            Extreme(
+                [
+                    [[1e-200, 3e-200, 0.0], [0.0, 0.0, 0.0], [30.0, -30.0, 10.0]],
+                    [[1.0, 2.0, 3.0], [3.0, -2.0, 0.5], [30.0, -30.0, 10.0]],
+                ]
+            ),
+        ),
+    ),
 )
 def n_pair(anchors, positives):
     """N-pair loss: each anchor must score its own positive above the other anchors' positives.
@@ -337,9 +406,12 @@ def n_pair(anchors, positives):
     s = _dot_similarities(anchors, positives)
     n = s.shape[0]
     values, p = _cross_entropy_rows(s, np.arange(n))
-    g = p - np.eye(n)
-    # only for .grad: two N×D products the value does not need
-    return values, lambda: {"anchors": g @ positives, "positives": g.T @ anchors}
+
+    def backward():  # only for .grad: two N×D products the value does not need
+        g = p - np.eye(n)
+        return {"anchors": g @ positives, "positives": g.T @ anchors}
+
+    return Result(values, backward)
 
 
 def _group_labels(value, name):
@@ -361,7 +433,7 @@ GROUP_LABEL = Domain(
     "integers ≥ 0, one per row: rows with equal labels are positives",
     _group_labels,
     _sample_group_labels,
-    invalid=((-1, ValueError, "must be >= 0"),),
+    invalid=(Invalid(-1, ValueError, "must be >= 0"),),
     stress=(0, 1),
 )
 
@@ -380,14 +452,17 @@ def _supcon_curve_args(x):
 @class_axis_loss(
     family="ranking",
     formula=(
-        r"\ell_i = -\frac{1}{|P(i)|}\sum_{p \in P(i)} \log \frac{e^{s_{ip}}}{\sum_{a \ne i} e^{s_{ia}}}, \qquad s_{ia} = \frac{\cos(z_i, z_a)}{\tau}",
+        r"\ell_i = -\frac{1}{|P(i)|}\sum_{p \in P(i)} \log \frac{e^{s_{ip}}}{\sum_{a \ne i} e^{s_{ia}}}, \qquad s_{ia} = \frac{\cos(z_i, z_a)}{\tau}",  # noqa: E501
         r"P(i) = \{p \ne i : y_p = y_i\}; \text{ anchors with no positive are left out of the mean}",
     ),
     gradient=(
-        r"\frac{\partial \ell_i}{\partial s_{ia}} = \operatorname{softmax}_{a \ne i}(s_{i\cdot}) - \frac{[a \in P(i)]}{|P(i)|}, \qquad \frac{\partial s_{ia}}{\partial z_i} = \frac{1}{\tau\,\lVert z_i \rVert}\big(\hat z_a - (\hat z_i \cdot \hat z_a)\,\hat z_i\big)",
+        r"\frac{\partial \ell_i}{\partial s_{ia}} = \operatorname{softmax}_{a \ne i}(s_{i\cdot}) - \frac{[a \in P(i)]}{|P(i)|}, \qquad \frac{\partial s_{ia}}{\partial z_i} = \frac{1}{\tau\,\lVert z_i \rVert}\big(\hat z_a - (\hat z_i \cdot \hat z_a)\,\hat z_i\big)",  # noqa: E501
     ),
     domain={"features": ROWS, "labels": GROUP_LABEL},
-    use_case="Supervised representation learning: pull together every pair of same-class samples in the batch, push apart the rest, before training a linear classifier on top.",
+    use_case=(
+        "Supervised representation learning: pull together every pair of same-class samples in the batch, "
+        "push apart the rest, before training a linear classifier on top."
+    ),
     properties=("non_negative", "smooth"),
     equivalents={
         "PyTorch": "no built-in (the authors' SupConLoss in the SupContrast repository)",
@@ -407,47 +482,62 @@ def _supcon_curve_args(x):
             "has no τ_base. With τ = τ_base the two agree when every anchor has a positive.",
         ),
     ),
-    curve=Curve(
-        x_label="angle θ, anchor to its positive (rad)",
-        x_range=(0.0, np.pi),
-        args=_supcon_curve_args,
-        series=(
-            ("τ = 0.1", {}, {}),
-            ("τ = 0.5", {}, {"temperature": 0.5}),
-            ("τ = 1", {}, {"temperature": 1.0}),
-        ),
-        # each grid point is a batch of three: plot the first row's loss and dℓ/dθ
-        component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
-        grad_label="dℓ/dθ (rotating the anchor)",
-    ),
-    explore={"temperature": (0.02, 2.0, "log")},
-    variants=({"temperature": 0.5},),
-    # τ = 1e-3 (similarities of ±1000), a huge row (its square overflows), an anchor alone in its class
-    extremes=(
-        (
-            [
-                [
-                    [1.0, 2.0, 3.0],
-                    [1e200, -1e200, 3e199],
-                    [3.0, 1.0, -2.0],
-                    [-1.0, 0.5, 2.0],
-                    [2.0, 4.0, 6.0],
-                ],
-                [0, 1, 0, 1, 2],
-            ],
-            {"temperature": 1e-3},
-        ),
-        ([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], [3, 3, 3, 5]], {"temperature": 0.05}),
-    ),
-    invalid=(({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
-    empty_mean=lambda features, labels, **_: (
-        "no two rows of labels are equal, so no anchor has a positive (another row with its label) "
-        "and none counts toward the mean; SupCon needs at least two rows of some class"
-    ),
     differentiable=("features",),
     reduction=BATCH_MEAN,
     reduction_note='`"mean"` divides by the number of anchors that have at least one positive '
     "(`weights=` is not supported: the rows are coupled).",
+    empty_mean=lambda features, labels, **_: (
+        "no two rows of labels are equal, so no anchor has a positive (another row with its label) "
+        "and none counts toward the mean; SupCon needs at least two rows of some class"
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ, anchor to its positive (rad)",
+            x_range=(0.0, np.pi),
+            args=_supcon_curve_args,
+            series=(
+                Series("τ = 0.1", {}, {}),
+                Series("τ = 0.5", {}, {"temperature": 0.5}),
+                Series("τ = 1", {}, {"temperature": 1.0}),
+            ),
+            # each grid point is a batch of three: plot the first row's loss and dℓ/dθ
+            component=lambda g, args: -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0],
+            grad_label="dℓ/dθ (rotating the anchor)",
+        ),
+        explore={"temperature": (0.02, 2.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"temperature": 0.5},),
+        # τ = 1e-3 (similarities of ±1000), a huge row (its square overflows), an anchor alone in its class
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1.0, 2.0, 3.0],
+                        [1e200, -1e200, 3e199],
+                        [3.0, 1.0, -2.0],
+                        [-1.0, 0.5, 2.0],
+                        [2.0, 4.0, 6.0],
+                    ],
+                    [0, 1, 0, 1, 2],
+                ],
+                {"temperature": 1e-3},
+            ),
+            Extreme([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], [3, 3, 3, 5]], {"temperature": 0.05}),
+        ),
+        invalid=(Invalid({"temperature": 0.0}, ValueError, "temperature must be > 0"),),
+        # τ = 1e-3 (similarities of ±1000), a lone anchor (left out of the mean), many positives
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1.0, 2.0, 3.0], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0], [2.0, 4.0, 6.0], [0.0, 1.0, 0.0]],
+                    [0, 1, 0, 1, 2],
+                ],
+                {"temperature": 1e-3},
+            ),
+            Extreme([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], [3, 3, 3, 5]], {"temperature": 0.05}),
+        ),
+    ),
 )
 def supervised_contrastive(features, labels, *, temperature=0.1):
     """Supervised contrastive loss (SupCon): every same-label row of the batch is a positive.
@@ -480,7 +570,7 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
         raise ValueError(f"features has shape {features.shape} but labels has shape {labels.shape}")
     z, norm = _unit_rows(features, "features")
     if z.shape[0] == 1:  # a lone row has no candidates and no positive
-        return np.zeros(1), np.zeros_like(z), np.zeros(1)
+        return Result(np.zeros(1), lambda: np.zeros_like(z), np.zeros(1))
     tau = float(temperature)
     s = z @ z.T / tau
     np.fill_diagonal(s, -np.inf)  # a row is not its own candidate
@@ -491,12 +581,12 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
     # LSE_i − s_ip = (M_i − s_ip) + log1p(rest_i): both terms ≥ 0, so a dominant positive's
     # small loss comes from log1p, not from the difference of two nearly equal numbers
     m, rest, p = _log_sum_exp_parts(s)
-    share = np.where(same, 1.0 / np.maximum(count, 1)[:, None], 0.0)
     gap = np.where(same, m[:, None] - np.where(same, s, 0.0), 0.0)
     values = np.where(kept, gap.sum(axis=1) / np.maximum(count, 1) + np.log1p(rest), 0.0)
-    g = np.where(kept[:, None], p - share, 0.0)
 
     def backward():  # only for .grad: an N×N by N×D product the value does not need
+        share = np.where(same, 1.0 / np.maximum(count, 1)[:, None], 0.0)
+        g = np.where(kept[:, None], p - share, 0.0)
         return _through_normalisation((g + g.T) @ z / tau, z, norm)
 
-    return values, backward, kept.astype(float)
+    return Result(values, backward, kept.astype(float))

@@ -14,7 +14,7 @@ from ._checks import (
     positive,
     rows_sum_to_one,
 )
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import (
     _DISTRIBUTION_ROWS,
     DISTRIBUTION,
@@ -26,6 +26,13 @@ from ._domains import (
 )
 from ._labels import _check_class_axis, _check_labels, _label_cross_entropy
 from ._math import log_softmax, xlogy
+
+__all__ = [
+    "cross_entropy",
+    "js_div",
+    "kl_div",
+    "knowledge_distillation",
+]  # its losses, re-exported by lossref/__init__.py
 
 
 def _target(value, name):
@@ -40,22 +47,27 @@ _TARGET = Domain(
     _target,
     _sample_distribution,
     has_class_axis=True,
-    invalid=((1.5, ValueError, "must be probabilities in [0, 1]"),),
+    invalid=(Invalid(1.5, ValueError, "must be probabilities in [0, 1]"),),
     stress=_DISTRIBUTION_ROWS,
 )
 
 
 @class_axis_loss(
     family="divergence",
-    aliases=("KL divergence", "relative entropy"),  # names readers search for
-    formula=r"\ell(a, q) = \mathrm{KL}(q \,\|\, p) = \sum_c q_c \left(\log q_c - a_c\right), \quad a = \log p,\ 0 \log 0 = 0",
-    gradient=r"\frac{\partial \ell}{\partial a} = -q \qquad \left(\text{through } a = \operatorname{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = \big(\textstyle\sum_c q_c\big) p - q\right)",
+    formula=r"\ell(a, q) = \mathrm{KL}(q \,\|\, p) = \sum_c q_c \left(\log q_c - a_c\right), \quad a = \log p,\ 0 \log 0 = 0",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial a} = -q \qquad \left(\text{through } a = \operatorname{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = \big(\textstyle\sum_c q_c\big) p - q\right)",  # noqa: E501
     domain={"log_probs": LOG_PROBABILITY, "target": _TARGET},
-    use_case="Distribution matching: distillation, VAEs, policy regularisation. KL(target ‖ prediction), prediction in log space.",
+    use_case=(
+        "Distribution matching: distillation, VAEs, policy regularisation. KL(target ‖ prediction), "
+        "prediction in log space."
+    ),
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": 'torch.nn.KLDivLoss(reduction="batchmean", log_target=False)',
-        "Keras": "keras.losses.KLDivergence()(target, p) (target first; probabilities for both, clipped to [1e-7, 1])",
+        "Keras": (
+            "keras.losses.KLDivergence()(target, p) (target first; probabilities for both, clipped to "
+            "[1e-7, 1])"
+        ),
         "optax": "jnp.mean(optax.losses.kl_divergence(log_probs, target)) (log-probabilities first, as here)",
     },
     references=("Kullback & Leibler, On Information and Sufficiency (1951)",),
@@ -73,25 +85,33 @@ _TARGET = Domain(
             'divided by C. `lossref`\'s `"mean"` is PyTorch\'s `"batchmean"`: the mean over rows.',
         ),
     ),
-    reduction_note='`"mean"` sums over the class axis and averages over the rows N: PyTorch\'s `"batchmean"`.',
-    curve=Curve(
-        x_label="logit z₁ of the prediction p = softmax([0, z₁])",
-        x_range=(-5.0, 5.0),
-        args=lambda x, q1=0.3: (
-            log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
-            np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+    aliases=("KL divergence", "relative entropy"),  # names readers search for
+    reduction_note=(
+        '`"mean"` sums over the class axis and averages over the rows N: PyTorch\'s `"batchmean"`.'
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="logit z₁ of the prediction p = softmax([0, z₁])",
+            x_range=(-5.0, 5.0),
+            args=lambda x, q1=0.3: (
+                log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
+                np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+            ),
+            series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.1, 0.5, 0.9)),
+            # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
+            component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
+            grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
         ),
-        series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.1, 0.5, 0.9)),
-        # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
-        component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
-        grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
     ),
-    variants=({"log_target": True},),
-    extremes=(
-        ([[[-1e4, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1 - 1e-16, 1e-16]]], {}),
-        ([[[-1e4, 0.0], [-1e-16, -37.0]], [[-1e4, 0.0], [0.0, -800.0]]], {"log_target": True}),
+    checks=Checks(
+        variants=({"log_target": True},),
+        extremes=(
+            Extreme([[[-1e4, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1 - 1e-16, 1e-16]]]),
+            Extreme([[[-1e4, 0.0], [-1e-16, -37.0]], [[-1e4, 0.0], [0.0, -800.0]]], {"log_target": True}),
+        ),
+        invalid=(Invalid({"log_target": "yes"}, TypeError, "log_target must be True or False"),),
+        torch_extremes=(Extreme([[[-1e4, 0.0], [-1e-16, -37.0]], [[0.0, 1.0], [1.0 - 1e-16, 1e-16]]]),),
     ),
-    invalid=(({"log_target": "yes"}, TypeError, "log_target must be True or False"),),
 )
 def kl_div(log_probs, target, *, log_target=False):
     """Kullback–Leibler divergence KL(target ‖ prediction), prediction given as log-probabilities.
@@ -138,7 +158,7 @@ def kl_div(log_probs, target, *, log_target=False):
         value = (q * (target - log_probs)).sum(axis=-1)
     else:
         value = (xlogy(q, q) - q * log_probs).sum(axis=-1)
-    return value, -q
+    return Result(value, lambda: -q)
 
 
 _LOG2 = np.log(2.0)
@@ -177,20 +197,24 @@ def _log_row(q1):
 
 @class_axis_loss(
     family="divergence",
-    aliases=("Jensen-Shannon divergence",),  # names readers search for
     formula=(
-        r"\ell(a, b) = \mathrm{JS}(p, q) = \tfrac12\,\mathrm{KL}(p \,\|\, m) + \tfrac12\,\mathrm{KL}(q \,\|\, m), \quad p = e^{a},\ q = e^{b},\ m = \tfrac12 (p + q)",
+        r"\ell(a, b) = \mathrm{JS}(p, q) = \tfrac12\,\mathrm{KL}(p \,\|\, m) + \tfrac12\,\mathrm{KL}(q \,\|\, m), \quad p = e^{a},\ q = e^{b},\ m = \tfrac12 (p + q)",  # noqa: E501
         r"0 \le \ell \le \log 2 \ \text{(nats; divide by } \log 2 \text{ for bits)}",
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial a_c} = \tfrac12\, p_c \log\frac{p_c}{m_c} \qquad \Big(\frac{\partial \ell}{\partial b_c} = \tfrac12\, q_c \log\frac{q_c}{m_c}\Big)",
-        r"\text{through } a = \mathrm{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = g - p \textstyle\sum_c g_c, \quad g = \frac{\partial \ell}{\partial a}",
+        r"\frac{\partial \ell}{\partial a_c} = \tfrac12\, p_c \log\frac{p_c}{m_c} \qquad \Big(\frac{\partial \ell}{\partial b_c} = \tfrac12\, q_c \log\frac{q_c}{m_c}\Big)",  # noqa: E501
+        r"\text{through } a = \mathrm{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = g - p \textstyle\sum_c g_c, \quad g = \frac{\partial \ell}{\partial a}",  # noqa: E501
     ),
     domain={"log_probs": LOG_PROBABILITY, "target_log_probs": LOG_PROBABILITY},
-    use_case="A symmetric divergence bounded by log 2: consistency between two predictions (AugMix), distillation, GAN theory.",
+    use_case=(
+        "A symmetric divergence bounded by log 2: consistency between two predictions (AugMix), "
+        "distillation, GAN theory."
+    ),
     properties=("non_negative", "symmetric", "zero_iff_equal", "bounded_gradient", "smooth"),
     equivalents={
-        "SciPy": "`scipy.spatial.distance.jensenshannon(p, q) ** 2` (probabilities; it returns the square root)",
+        "SciPy": (
+            "`scipy.spatial.distance.jensenshannon(p, q) ** 2` (probabilities; it returns the square root)"
+        ),
         "PyTorch": (
             "no built-in loss; for (N, C) rows of log-probabilities a, b: "
             "`log_m = torch.logaddexp(a, b) - math.log(2)`, then "
@@ -210,25 +234,41 @@ def _log_row(q1):
             "value to compare.",
         ),
     ),
+    aliases=("Jensen-Shannon divergence",),  # names readers search for
     differentiable=("log_probs", "target_log_probs"),
     reduction_note='`"mean"` sums over the class axis and averages over the rows N, as `kl_div`.',
-    curve=Curve(
-        x_label="logit z₁ of the prediction p = softmax([0, z₁])",
-        x_range=(-8.0, 8.0),
-        args=lambda x, q1=0.3: (
-            log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
-            np.broadcast_to(_log_row(q1), x.shape + (2,)).copy(),
+    plot=Plot(
+        curve=Curve(
+            x_label="logit z₁ of the prediction p = softmax([0, z₁])",
+            x_range=(-8.0, 8.0),
+            args=lambda x, q1=0.3: (
+                log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
+                np.broadcast_to(_log_row(q1), x.shape + (2,)).copy(),
+            ),
+            series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.0, 0.5, 0.9)),
+            # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
+            component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
+            grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
         ),
-        series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.0, 0.5, 0.9)),
-        # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
-        component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
-        grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
     ),
-    extremes=(
+    checks=Checks(
+        extremes=(
+            # disjoint supports (JS = log 2), p within 1e-16 of one-hot, p = 0 exactly (a = -800)
+            Extreme(
+                [
+                    [[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]],
+                    [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]],
+                ]
+            ),
+        ),
         # disjoint supports (JS = log 2), p within 1e-16 of one-hot, p = 0 exactly (a = -800)
-        (
-            [[[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]], [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]]],
-            {},
+        torch_extremes=(
+            Extreme(
+                [
+                    [[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]],
+                    [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]],
+                ]
+            ),
         ),
     ),
 )
@@ -278,11 +318,13 @@ def js_div(log_probs, target_log_probs):
     x = log_probs - target_log_probs  # exact where p ≈ q
     value = (0.5 * (p + q) * _js_gap(0.5 * np.abs(x))).sum(axis=-1)
     # + 0.0 turns the -0.0 of p_c = 0 (times a negative log-ratio) into 0.0
-    grads = {
-        "log_probs": 0.5 * p * _log_ratio_to_mixture(x) + 0.0,
-        "target_log_probs": 0.5 * q * _log_ratio_to_mixture(-x) + 0.0,
-    }
-    return value, grads
+    return Result(
+        value,
+        lambda: {
+            "log_probs": 0.5 * p * _log_ratio_to_mixture(x) + 0.0,
+            "target_log_probs": 0.5 * q * _log_ratio_to_mixture(-x) + 0.0,
+        },
+    )
 
 
 # cross_entropy targets: integer labels or distributions, as softmax_cross_entropy; the tests draw
@@ -296,14 +338,22 @@ _LABELS_OR_TARGET = replace(LABELS_OR_DISTRIBUTION, sample=_sample_distribution,
         r"\ell(p, q) = H(q, p) = -\sum_c q_c \log p_c = H(q) + \mathrm{KL}(q \,\|\, p), \quad 0 \log 0 = 0",
         r"\ell(p, y) = -\log p_y \quad \text{(integer label } y\text{)}",
     ),
-    gradient=r"\frac{\partial \ell}{\partial p_c} = -\frac{q_c}{p_c} \quad \big(-e_y / p_y \text{ for a label}\big)",
+    gradient=r"\frac{\partial \ell}{\partial p_c} = -\frac{q_c}{p_c} \quad \big(-e_y / p_y \text{ for a label}\big)",  # noqa: E501
     domain={"probs": DISTRIBUTION, "target": _LABELS_OR_TARGET},
-    use_case="Scoring predicted probabilities against a target distribution or labels (log loss); to train, use softmax_cross_entropy on logits.",
+    use_case=(
+        "Scoring predicted probabilities against a target distribution or labels (log loss); to train, use "
+        "softmax_cross_entropy on logits."
+    ),
     properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "no probability-input loss: F.nll_loss on torch.log(p) (labels), or the sum of -q·log p",
-        "Keras": "keras.losses.CategoricalCrossentropy() (from_logits=False: renormalises p, clips to [1e-7, 1 − 1e-7])",
-        "scikit-learn": "sklearn.metrics.log_loss(y_true, probs) (integer or one-hot labels; clips p to [ε, 1 − ε])",
+        "Keras": (
+            "keras.losses.CategoricalCrossentropy() (from_logits=False: renormalises p, clips to [1e-7, 1 − "
+            "1e-7])"
+        ),
+        "scikit-learn": (
+            "sklearn.metrics.log_loss(y_true, probs) (integer or one-hot labels; clips p to [ε, 1 − ε])"
+        ),
     },
     references=("Cover & Thomas, Elements of Information Theory, ch. 2 (2006)",),
     differences=(
@@ -322,28 +372,35 @@ _LABELS_OR_TARGET = replace(LABELS_OR_DISTRIBUTION, sample=_sample_distribution,
         ),
     ),
     reduction_note='`"mean"` sums over the class axis and averages over the rows N.',
-    curve=Curve(
-        x_label="predicted p₁ (two classes: p = (1 − p₁, p₁))",
-        x_range=(0.03, 0.97),
-        args=lambda x, q1=1.0: (
-            np.stack([1 - x, x], axis=-1),
-            np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+    plot=Plot(
+        curve=Curve(
+            x_label="predicted p₁ (two classes: p = (1 − p₁, p₁))",
+            x_range=(0.03, 0.97),
+            args=lambda x, q1=1.0: (
+                np.stack([1 - x, x], axis=-1),
+                np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+            ),
+            series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
+            # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀, zero at p₁ = q₁
+            component=lambda g, args: g[..., 1] - g[..., 0],
+            grad_label="dℓ/dp₁ along p = (1 − p₁, p₁)",
+            y_limits=(0, 3.6),
         ),
-        series=tuple((f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
-        # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀, zero at p₁ = q₁
-        component=lambda g, args: g[..., 1] - g[..., 0],
-        grad_label="dℓ/dp₁ along p = (1 − p₁, p₁)",
-        y_limits=(0, 3.6),
     ),
-    extremes=(
-        (
-            [
-                [[1e-15, 1 - 1e-15, 0.0], [0.5, 0.5, 0.0], [1e-300, 0.25, 0.75]],
-                [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.25, 0.75]],
-            ],
-            {},
+    checks=Checks(
+        extremes=(
+            Extreme(
+                [
+                    [[1e-15, 1 - 1e-15, 0.0], [0.5, 0.5, 0.0], [1e-300, 0.25, 0.75]],
+                    [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.25, 0.75]],
+                ]
+            ),
+            Extreme([[[1e-15, 1 - 1e-15, 0.0], [1e-300, 0.25, 0.75], [1.0, 0.0, 0.0]], [0, 2, 0]]),
         ),
-        ([[[1e-15, 1 - 1e-15, 0.0], [1e-300, 0.25, 0.75], [1.0, 0.0, 0.0]], [0, 2, 0]], {}),
+        torch_extremes=(
+            Extreme([[[1e-15, 1 - 1e-15], [0.5, 0.5], [1e-300, 1.0]], [[0.5, 0.5], [0.0, 1.0], [0.0, 1.0]]]),
+            Extreme([[[1e-15, 1 - 1e-15], [1e-300, 1.0], [0.25, 0.75]], [0, 1, 1]]),
+        ),
     ),
 )
 def cross_entropy(probs, target):
@@ -378,17 +435,26 @@ def cross_entropy(probs, target):
     if np.issubdtype(target.dtype, np.integer):
         _, labels = _check_labels(target, probs, "target", None)
         p_y = np.take_along_axis(probs, labels[..., None], axis=-1)[..., 0]
-        grad = np.zeros_like(probs)
+
+        def label_grad():
+            grad = np.zeros_like(probs)
+            with np.errstate(divide="ignore"):
+                np.put_along_axis(grad, labels[..., None], (-1.0 / p_y)[..., None], axis=-1)
+            return grad
+
         with np.errstate(divide="ignore"):
-            np.put_along_axis(grad, labels[..., None], (-1.0 / p_y)[..., None], axis=-1)
-            return 0.0 - np.log(p_y), grad  # 0.0 -: no -0.0 at p_y = 1
+            return Result(0.0 - np.log(p_y), label_grad)  # 0.0 -: no -0.0 at p_y = 1
     if target.shape != probs.shape:
         raise ValueError(f"probs has shape {probs.shape} but target has shape {target.shape}")
     rows_sum_to_one(target, "target")
     with np.errstate(divide="ignore"):
         value = 0.0 - xlogy(target, probs).sum(axis=-1)
-        grad = np.where(target == 0, 0.0, -target / np.where(target == 0, 1.0, probs))
-    return value, grad
+
+    def backward():
+        with np.errstate(divide="ignore"):
+            return np.where(target == 0, 0.0, -target / np.where(target == 0, 1.0, probs))
+
+    return Result(value, backward)
 
 
 def _expm1_excess(x):
@@ -404,7 +470,7 @@ def _expm1_excess(x):
 
 
 def _distillation(student_logits, teacher_logits, temperature):
-    """T²·KL(p_t ‖ p_s) per row and its gradient T (p_s − p_t), at temperature T.
+    """T²·KL(p_t ‖ p_s) per row and its (deferred) gradient T (p_s − p_t), at temperature T.
 
     Rows whose logits differ by at most T/2 (every row once T is large) use the centred
     difference u = Δz − Σ p_t Δz (Δz = z_s − z_t), x = u/T (|x| ≤ 1): KL = log1p(S) exactly,
@@ -424,81 +490,120 @@ def _distillation(student_logits, teacher_logits, temperature):
     a = (p_t * u * u * _expm1_excess(u / t)).sum(axis=-1)  # T²·S
     s = a / t / t
     near_value = a * np.where(s > 0, np.log1p(s) / np.where(s > 0, s, 1.0), 1.0)  # log1p(S)/S → 1
-    v = u - (near_value / t)[..., None]
-    w = v / t
-    near_grad = p_t * v * np.where(w == 0, 1.0, np.expm1(w) / np.where(w == 0, 1.0, w))
+
+    def near_grad():
+        v = u - (near_value / t)[..., None]
+        w = v / t
+        return p_t * v * np.where(w == 0, 1.0, np.expm1(w) / np.where(w == 0, 1.0, w))
+
     if close.all():
-        return near_value, near_grad
+        return Result(near_value, near_grad)
     log_ps = log_softmax(student_logits / t)
     delta = log_ps - log_pt
     far_value = t * (t * (0.0 - (p_t * delta).sum(axis=-1)))  # Σ p_t (log p_t − log p_s)
-    # p_s − p_t = p_t·expm1(δ): no cancellation where the two agree (δ < 1 keeps p_t·e^δ finite)
-    small = delta < 1.0
-    far_grad = t * np.where(small, p_t * np.expm1(np.where(small, delta, 0.0)), np.exp(log_ps) - p_t)
-    return np.where(close, near_value, far_value), np.where(close[..., None], near_grad, far_grad)
+
+    def backward():
+        # p_s − p_t = p_t·expm1(δ): no cancellation where the two agree (δ < 1 keeps p_t·e^δ finite)
+        small = delta < 1.0
+        far_grad = t * np.where(small, p_t * np.expm1(np.where(small, delta, 0.0)), np.exp(log_ps) - p_t)
+        return np.where(close[..., None], near_grad(), far_grad)
+
+    return Result(np.where(close, near_value, far_value), backward)
 
 
 @class_axis_loss(
-    explore={"temperature": (1.0, 10.0)},
     family="divergence",
-    aliases=("distillation loss",),  # names readers search for
     formula=(
-        r"\ell(z_s, z_t) = T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big), \quad p^{T} = \mathrm{softmax}(z / T)",
-        r"\ell(z_s, z_t, y) = \alpha\, T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big) + (1 - \alpha)\, \mathrm{CE}\big(\mathrm{softmax}(z_s), y\big) \quad \text{(with labels)}",
+        r"\ell(z_s, z_t) = T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big), \quad p^{T} = \mathrm{softmax}(z / T)",  # noqa: E501
+        r"\ell(z_s, z_t, y) = \alpha\, T^2\, \mathrm{KL}\big(p_t^{T} \,\|\, p_s^{T}\big) + (1 - \alpha)\, \mathrm{CE}\big(\mathrm{softmax}(z_s), y\big) \quad \text{(with labels)}",  # noqa: E501
     ),
     gradient=(
         r"\frac{\partial \ell}{\partial z_s} = T\,\big(p_s^{T} - p_t^{T}\big)",
-        r"\frac{\partial \ell}{\partial z_s} = \alpha\, T\,\big(p_s^{T} - p_t^{T}\big) + (1 - \alpha)\big(\mathrm{softmax}(z_s) - e_y\big) \quad \text{(with labels)}",
+        r"\frac{\partial \ell}{\partial z_s} = \alpha\, T\,\big(p_s^{T} - p_t^{T}\big) + (1 - \alpha)\big(\mathrm{softmax}(z_s) - e_y\big) \quad \text{(with labels)}",  # noqa: E501
     ),
     domain={"student_logits": LOGITS, "teacher_logits": LOGITS},
-    use_case="Knowledge distillation: train a student on a teacher's temperature-softened probabilities (Hinton et al.).",
+    use_case=(
+        "Knowledge distillation: train a student on a teacher's temperature-softened probabilities (Hinton "
+        "et al.)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": 'T² · F.kl_div(log p_s, log p_t, reduction="batchmean", log_target=True), with p = F.softmax(z / T)',
+        "PyTorch": (
+            'T² · F.kl_div(log p_s, log p_t, reduction="batchmean", log_target=True), with p = F.softmax(z '
+            "/ T)"
+        ),
         "Keras": "no built-in loss (Keras' distillation example combines KLDivergence with a student loss)",
     },
     references=("Hinton, Vinyals & Dean, Distilling the Knowledge in a Neural Network (2015)",),
-    reduction_note='`"mean"` sums over the class axis and averages over the rows N (PyTorch\'s `"batchmean"`).',
-    curve=Curve(
-        x_label="student logit z₁ (z_s = [0, z₁]; teacher z_t = [0, 2])",
-        x_range=(-6.0, 8.0),
-        args=lambda x: (
-            np.stack([np.zeros_like(x), x], axis=-1),
-            np.broadcast_to([0.0, 2.0], x.shape + (2,)).copy(),
-        ),
-        series=tuple((f"T = {t:g}", {}, {"temperature": t}) for t in (1.0, 2.0, 4.0, 8.0)),
-        component=lambda g, args: g[..., 1],
-        grad_label="gradient ∂ℓ/∂z₁",
+    aliases=("distillation loss",),  # names readers search for
+    reduction_note=(
+        '`"mean"` sums over the class axis and averages over the rows N (PyTorch\'s `"batchmean"`).'
     ),
-    variants=({"temperature": 1.0}, {"temperature": 5.0}),
-    # (rows where student and teacher nearly agree are in the accuracy grid: there the gradient
-    # is below the finite differences' own error)
-    extremes=(
-        (
-            [
-                [[1e4, -1e4, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
-                [[-1e4, 1e4, 0.0], [0.0, 0.0, 0.0], [2.0, -1.0, 0.5]],
-            ],
-            {},
+    plot=Plot(
+        curve=Curve(
+            x_label="student logit z₁ (z_s = [0, z₁]; teacher z_t = [0, 2])",
+            x_range=(-6.0, 8.0),
+            args=lambda x: (
+                np.stack([np.zeros_like(x), x], axis=-1),
+                np.broadcast_to([0.0, 2.0], x.shape + (2,)).copy(),
+            ),
+            series=tuple(Series(f"T = {t:g}", {}, {"temperature": t}) for t in (1.0, 2.0, 4.0, 8.0)),
+            component=lambda g, args: g[..., 1],
+            grad_label="gradient ∂ℓ/∂z₁",
         ),
-        (
-            [
-                [[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
-                [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]],
-            ],
-            {"temperature": 4.0, "labels": np.array([1, 0, 2]), "alpha": 0.3},
-        ),
-        # huge T: T²·KL → ½ Var(z_s − z_t), from a KL of 1e-30 (which cancels in KL = log Σ − Σ)
-        # and a T² that overflows (T = 1e155)
-        ([[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]], {"temperature": 1e15}),
-        ([[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]], {"temperature": 1e155}),
+        explore={"temperature": (1.0, 10.0)},
     ),
-    invalid=(
-        ({"temperature": 0.0}, ValueError, "temperature must be > 0"),
-        ({"alpha": 1.5, "labels": [0, 1, 2]}, ValueError, "alpha must be in [0, 1]"),
-        ({"labels": [0, 1]}, ValueError, "labels has shape (2,) but (3,) was expected"),
-        ({"labels": [0, 1, 4]}, ValueError, "labels must be in [0, 4)"),
-        ({"labels": [0.0, 1.0, 2.0]}, TypeError, "labels must be integer class indices"),
+    checks=Checks(
+        variants=({"temperature": 1.0}, {"temperature": 5.0}),
+        # (rows where student and teacher nearly agree are in the accuracy grid: there the gradient
+        # is below the finite differences' own error)
+        extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [40.0, 0.0, 1.0], [-745.0, 0.0, 0.0]],
+                    [[-1e4, 1e4, 0.0], [0.0, 0.0, 0.0], [2.0, -1.0, 0.5]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
+                    [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]],
+                ],
+                {"temperature": 4.0, "labels": np.array([1, 0, 2]), "alpha": 0.3},
+            ),
+            # huge T: T²·KL → ½ Var(z_s − z_t), from a KL of 1e-30 (which cancels in KL = log Σ − Σ)
+            # and a T² that overflows (T = 1e155)
+            Extreme(
+                [[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]],
+                {"temperature": 1e15},
+            ),
+            Extreme(
+                [[[0.3, -1.2, 2.0], [1e4, -1e4, 0.0]], [[1.0, 0.5, -0.7], [0.0, 0.0, 0.0]]],
+                {"temperature": 1e155},
+            ),
+        ),
+        invalid=(
+            Invalid({"temperature": 0.0}, ValueError, "temperature must be > 0"),
+            Invalid({"alpha": 1.5, "labels": [0, 1, 2]}, ValueError, "alpha must be in [0, 1]"),
+            Invalid({"labels": [0, 1]}, ValueError, "labels has shape (2,) but (3,) was expected"),
+            Invalid({"labels": [0, 1, 4]}, ValueError, "labels must be in [0, 4)"),
+            Invalid({"labels": [0.0, 1.0, 2.0]}, TypeError, "labels must be integer class indices"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
+                    [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [40.0, 0.0, 1.0]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [40.0, 0.0, 1.0]],
+                    [[-1e4, 1e4, 0.0], [1e-12, 0.0, 0.0], [0.0, 0.0, 0.0]],
+                ],
+                {"temperature": 4.0, "labels": [1, 0, 2], "alpha": 0.3},
+            ),
+        ),
     ),
 )
 def knowledge_distillation(student_logits, teacher_logits, *, temperature=2.0, labels=None, alpha=0.5):
@@ -529,19 +634,22 @@ def knowledge_distillation(student_logits, teacher_logits, *, temperature=2.0, l
         0.0
         >>> kd.grad([[0.0, 0.0]], [[2.0, -2.0]], temperature=1.0, reduction="sum").round(4)   # T (p_s - p_t) = 0.5 - σ(±4)
         array([[-0.482,  0.482]])
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     positive(temperature=temperature)
     in_unit_interval(alpha=alpha)
     _check_class_axis(student_logits, "student_logits")
     if teacher_logits.shape != student_logits.shape:
         raise ValueError(
-            f"student_logits has shape {student_logits.shape} but teacher_logits has shape {teacher_logits.shape}"
+            f"student_logits has shape {student_logits.shape} but teacher_logits has shape "
+            f"{teacher_logits.shape}"
         )
-    value, grad = _distillation(student_logits, teacher_logits, float(temperature))
+    kd = _distillation(student_logits, teacher_logits, float(temperature))
     if labels is None:
-        return value, grad
+        return kd
     y = as_label_array(labels, "labels")
-    ce, ce_grad, _ = _label_cross_entropy(
+    ce = _label_cross_entropy(
         log_softmax(student_logits), y, "labels", np.ones(student_logits.shape[-1]), 0.0, None
     )
-    return alpha * value + (1.0 - alpha) * ce, alpha * grad + (1.0 - alpha) * ce_grad
+    return Result(
+        alpha * kd.values + (1.0 - alpha) * ce.values, lambda: alpha * kd.grad() + (1.0 - alpha) * ce.grad()
+    )

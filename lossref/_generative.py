@@ -3,9 +3,16 @@
 import numpy as np
 
 from ._checks import as_float_array, non_negative
-from ._core import Curve, class_axis_loss, elementwise_loss
+from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_axis_loss, elementwise_loss
 from ._domains import REAL, Domain
 from ._math import sigmoid, softplus, xlog1py, xlogy
+
+__all__ = [
+    "diffusion_noise_mse",
+    "gan_discriminator",
+    "gan_generator",
+    "vae_elbo",
+]  # its losses, re-exported by lossref/__init__.py
 
 
 def _one_of(name, value, options):
@@ -26,7 +33,9 @@ FEATURES = Domain(
     _has_feature_axis,
     lambda rng, shape: rng.normal(scale=1.5, size=shape),
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),  # any real is valid; a row without a feature axis is not
+    invalid=(
+        Invalid(np.inf, ValueError, "contains inf"),
+    ),  # any real is valid; a row without a feature axis is not
     stress=((0.0, 0.0, 0.0), (1e-12, -1e-6, 1.0), (30.0, -1e4, 700.0), (-0.5, 2.0, 1e-300)),
 )
 # decoder outputs and data: probabilities for reconstruction="bce" (checked by the loss), reals for "mse"
@@ -35,7 +44,7 @@ RECONSTRUCTION = Domain(
     _has_feature_axis,
     lambda rng, shape: rng.uniform(0.05, 0.95, size=shape),
     has_class_axis=True,
-    invalid=((1.5, ValueError, "must be probabilities in [0, 1] with reconstruction='bce'"),),
+    invalid=(Invalid(1.5, ValueError, "must be probabilities in [0, 1] with reconstruction='bce'"),),
     stress=((1e-15, 0.5, 1 - 1e-15), (0.0, 1.0, 0.3), (0.25, 0.75, 1e-6)),
 )
 
@@ -66,41 +75,57 @@ def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
         r"\text{hinge: } \ell_D = \max(0, 1 - d_r) + \max(0, 1 + d_f)",
     ),
     gradient=(
-        r"\text{minimax: } \frac{\partial \ell_D}{\partial d_r} = \sigma(d_r) - 1, \quad \frac{\partial \ell_D}{\partial d_f} = \sigma(d_f)",
+        r"\text{minimax: } \frac{\partial \ell_D}{\partial d_r} = \sigma(d_r) - 1, \quad \frac{\partial \ell_D}{\partial d_f} = \sigma(d_f)",  # noqa: E501
         r"\text{least squares: } d_r - 1, \quad d_f",
         r"\text{wasserstein: } -1, \quad 1",
         r"\text{hinge: } -[d_r < 1], \quad [d_f > -1] \quad (0 \text{ at the kinks})",
     ),
     domain={"real_logits": REAL, "fake_logits": REAL},
-    use_case="Train a GAN's discriminator (or critic) on its raw outputs for a batch of real and a batch of generated samples.",
+    use_case=(
+        "Train a GAN's discriminator (or critic) on its raw outputs for a batch of real and a batch of "
+        "generated samples."
+    ),
     properties=("convex",),
     equivalents={
-        "PyTorch": "F.binary_cross_entropy_with_logits(d_r, ones) + F.binary_cross_entropy_with_logits(d_f, zeros) (minimax)",
+        "PyTorch": (
+            "F.binary_cross_entropy_with_logits(d_r, ones) + F.binary_cross_entropy_with_logits(d_f, zeros) "
+            "(minimax)"
+        ),
         "Keras": "BinaryCrossentropy(from_logits=True) on real (label 1) plus on fake (label 0)",
         "TF-GAN": "tfgan.losses.modified_discriminator_loss, least_squares_discriminator_loss, "
         "wasserstein_discriminator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
     },
     references=_GAN_REFERENCES,
-    curve=Curve(
-        x_label="discriminator logit on a fake sample d_f (d_r = 1)",
-        x_range=(-4.0, 4.0),
-        args=lambda x: (np.ones_like(x), x),
-        series=tuple((v, {}, {"variant": v}) for v in D_VARIANTS),
-        grad_label="gradient ∂ℓ_D/∂d_f",
-        argnum=1,
-    ),
-    variants=({"variant": "least_squares"}, {"variant": "wasserstein"}, {"variant": "hinge"}),
     differentiable=("real_logits", "fake_logits"),
-    kink_distance=_hinge_kinks,
-    extremes=(
-        ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0], [-1e4, 1e4, 0.0, -1e-300, 40.0, -745.0]], {}),
-        ([[1e8, -1e8, 1e-300, 3.0], [1e8, -1e8, 0.0, 2.5]], {"variant": "least_squares"}),
-        ([[1e8, -1e8, 1e-300, 3.0], [-1e8, 1e4, 0.0, -2.5]], {"variant": "wasserstein"}),
-        ([[1e4, -1e4, 0.5, 3.0], [-1e4, 1e4, -0.5, -2.5]], {"variant": "hinge"}),
-    ),
-    invalid=(({"variant": "wgan"}, ValueError, "variant must be one of"),),
     reduction_note='`"mean"` divides by the number of (real, fake) pairs N (by Σw with `weights=`): '
     "the mean over real samples plus the mean over fake samples.",
+    plot=Plot(
+        curve=Curve(
+            x_label="discriminator logit on a fake sample d_f (d_r = 1)",
+            x_range=(-4.0, 4.0),
+            args=lambda x: (np.ones_like(x), x),
+            series=tuple(Series(v, {}, {"variant": v}) for v in D_VARIANTS),
+            grad_label="gradient ∂ℓ_D/∂d_f",
+            argnum=1,
+        ),
+    ),
+    checks=Checks(
+        variants=({"variant": "least_squares"}, {"variant": "wasserstein"}, {"variant": "hinge"}),
+        extremes=(
+            Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0], [-1e4, 1e4, 0.0, -1e-300, 40.0, -745.0]]),
+            Extreme([[1e8, -1e8, 1e-300, 3.0], [1e8, -1e8, 0.0, 2.5]], {"variant": "least_squares"}),
+            Extreme([[1e8, -1e8, 1e-300, 3.0], [-1e8, 1e4, 0.0, -2.5]], {"variant": "wasserstein"}),
+            Extreme([[1e4, -1e4, 0.5, 3.0], [-1e4, 1e4, -0.5, -2.5]], {"variant": "hinge"}),
+        ),
+        invalid=(Invalid({"variant": "wgan"}, ValueError, "variant must be one of"),),
+        kink_distance=_hinge_kinks,
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 0.0, 40.0, -40.0, 1e-300], [-1e4, 1e4, 0.0, 40.0, -745.0, 0.0]]),
+            Extreme([[1e8, -1e8, 1e-300, 3.0], [1e8, -1e8, 0.0, 2.5]], {"variant": "least_squares"}),
+            Extreme([[1e8, -1e8, 1e-300, 3.0], [1e8, 1e4, 0.0, -2.5]], {"variant": "wasserstein"}),
+            Extreme([[1e4, -1e4, 0.5, 3.0], [-1e4, 1e4, -0.5, -2.5]], {"variant": "hinge"}),
+        ),
+    ),
 )
 def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
     """GAN discriminator (critic) loss on raw outputs for real and generated samples.
@@ -136,17 +161,25 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
     r, f = real_logits, fake_logits
     if variant == "minimax":
         value = softplus(-r) + softplus(f)
-        g_r, g_f = -sigmoid(-r), sigmoid(f)  # σ(d_r) − 1 = −σ(−d_r), without the cancellation
     elif variant == "least_squares":
         value = 0.5 * (r - 1.0) ** 2 + 0.5 * f**2
-        g_r, g_f = r - 1.0, f
     elif variant == "wasserstein":
         value = f - r
-        g_r, g_f = -np.ones_like(r), np.ones_like(f)
     else:
         value = np.maximum(0.0, 1.0 - r) + np.maximum(0.0, 1.0 + f)
-        g_r, g_f = np.where(1.0 - r > 0, -1.0, 0.0), np.where(1.0 + f > 0, 1.0, 0.0)
-    return value, {"real_logits": g_r, "fake_logits": g_f}
+
+    def backward():
+        if variant == "minimax":
+            g_r, g_f = -sigmoid(-r), sigmoid(f)  # σ(d_r) − 1 = −σ(−d_r), without the cancellation
+        elif variant == "least_squares":
+            g_r, g_f = r - 1.0, f
+        elif variant == "wasserstein":
+            g_r, g_f = -np.ones_like(r), np.ones_like(f)
+        else:
+            g_r, g_f = np.where(1.0 - r > 0, -1.0, 0.0), np.where(1.0 + f > 0, 1.0, 0.0)
+        return {"real_logits": g_r, "fake_logits": g_f}
+
+    return Result(value, backward)
 
 
 @elementwise_loss(
@@ -169,30 +202,41 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
         "PyTorch": "F.binary_cross_entropy_with_logits(d_f, ones) (non-saturating)",
         "Keras": "BinaryCrossentropy(from_logits=True)(ones, d_f) (non-saturating)",
         "TF-GAN": "tfgan.losses.modified_generator_loss (non-saturating), minimax_generator_loss, "
-        "least_squares_generator_loss, wasserstein_generator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
+        "least_squares_generator_loss, wasserstein_generator_loss (tensorflow/gan commit bc369b7, "
+        "version 2.1.0)",
     },
     references=_GAN_REFERENCES,
-    curve=Curve(
-        x_label="discriminator logit on a fake sample d_f",
-        x_range=(-6.0, 6.0),
-        args=lambda x: (x,),
-        series=tuple((v, {}, {"variant": v}) for v in G_VARIANTS if v != "hinge"),
-        grad_label="gradient ∂ℓ_G/∂d_f (hinge = wasserstein)",
-        y_limits=(-6.0, 8.0),
+    plot=Plot(
+        curve=Curve(
+            x_label="discriminator logit on a fake sample d_f",
+            x_range=(-6.0, 6.0),
+            args=lambda x: (x,),
+            series=tuple(Series(v, {}, {"variant": v}) for v in G_VARIANTS if v != "hinge"),
+            grad_label="gradient ∂ℓ_G/∂d_f (hinge = wasserstein)",
+            y_limits=(-6.0, 8.0),
+        ),
     ),
-    variants=(
-        {"variant": "saturating"},
-        {"variant": "least_squares"},
-        {"variant": "wasserstein"},
-        {"variant": "hinge"},
+    checks=Checks(
+        variants=(
+            {"variant": "saturating"},
+            {"variant": "least_squares"},
+            {"variant": "wasserstein"},
+            {"variant": "hinge"},
+        ),
+        extremes=(
+            Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, -745.0]]),
+            Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, 745.0]], {"variant": "saturating"}),
+            Extreme([[1e4, -1e4, 2.0, 1e-300]], {"variant": "least_squares"}),
+            Extreme([[1e8, -1e8, 1e-300]], {"variant": "wasserstein"}),
+        ),
+        invalid=(Invalid({"variant": "minimax"}, ValueError, "variant must be one of"),),
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, -745.0]]),
+            Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, 745.0]], {"variant": "saturating"}),
+            Extreme([[1e8, -1e8, 1.0, 1e-300]], {"variant": "least_squares"}),
+            Extreme([[1e8, -1e8, 1e-300]], {"variant": "hinge"}),
+        ),
     ),
-    extremes=(
-        ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, -745.0]], {}),
-        ([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, 745.0]], {"variant": "saturating"}),
-        ([[1e4, -1e4, 2.0, 1e-300]], {"variant": "least_squares"}),
-        ([[1e8, -1e8, 1e-300]], {"variant": "wasserstein"}),
-    ),
-    invalid=(({"variant": "minimax"}, ValueError, "variant must be one of"),),
 )
 def gan_generator(fake_logits, *, variant="non_saturating"):
     """GAN generator loss on the discriminator's raw outputs for generated samples.
@@ -222,12 +266,12 @@ def gan_generator(fake_logits, *, variant="non_saturating"):
     _one_of("variant", variant, G_VARIANTS)
     f = fake_logits
     if variant == "non_saturating":
-        return softplus(-f), -sigmoid(-f)
+        return Result(softplus(-f), lambda: -sigmoid(-f))
     if variant == "saturating":
-        return -softplus(f), -sigmoid(f)
+        return Result(-softplus(f), lambda: -sigmoid(f))
     if variant == "least_squares":
-        return 0.5 * (f - 1.0) ** 2, f - 1.0
-    return -f, -np.ones_like(f)
+        return Result(0.5 * (f - 1.0) ** 2, lambda: f - 1.0)
+    return Result(-f, lambda: -np.ones_like(f))
 
 
 def _check_bce_inputs(**arrays):
@@ -247,20 +291,19 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
 
 
 @class_axis_loss(
-    explore={"beta": (0.1, 5.0)},
     family="generative",
-    aliases=("ELBO", "VAE loss"),  # names readers search for
     formula=(
-        r"\ell = \mathrm{rec}(\hat x, x) + \beta \cdot \tfrac12 \sum_{j} \big(\mu_j^2 + e^{s_j} - s_j - 1\big), \quad s_j = \log\sigma_j^2",
+        r"\ell = \mathrm{rec}(\hat x, x) + \beta \cdot \tfrac12 \sum_{j} \big(\mu_j^2 + e^{s_j} - s_j - 1\big), \quad s_j = \log\sigma_j^2",  # noqa: E501
         r"\mathrm{rec}_{\mathrm{bce}} = -\sum_i \big[x_i \log \hat x_i + (1 - x_i)\log(1 - \hat x_i)\big]",
         r"\mathrm{rec}_{\mathrm{mse}} = \sum_i (\hat x_i - x_i)^2",
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial \hat x_i} = \frac{\hat x_i - x_i}{\hat x_i (1 - \hat x_i)} \ \text{(bce)}, \quad 2(\hat x_i - x_i) \ \text{(mse)}",
-        r"\frac{\partial \ell}{\partial \mu_j} = \beta\,\mu_j, \quad \frac{\partial \ell}{\partial s_j} = \tfrac{\beta}{2}\big(e^{s_j} - 1\big)",
+        r"\frac{\partial \ell}{\partial \hat x_i} = \frac{\hat x_i - x_i}{\hat x_i (1 - \hat x_i)} \ \text{(bce)}, \quad 2(\hat x_i - x_i) \ \text{(mse)}",  # noqa: E501
+        r"\frac{\partial \ell}{\partial \mu_j} = \beta\,\mu_j, \quad \frac{\partial \ell}{\partial s_j} = \tfrac{\beta}{2}\big(e^{s_j} - 1\big)",  # noqa: E501
     ),
     domain={"x_recon": RECONSTRUCTION, "x": RECONSTRUCTION, "mu": FEATURES, "log_var": FEATURES},
     use_case="Train a variational autoencoder with a diagonal Gaussian encoder and a standard normal prior.",
+    properties=("non_negative", "convex", "smooth"),
     equivalents={
         "PyTorch": "F.binary_cross_entropy(x_recon, x, reduction='sum') "
         "- 0.5 * torch.sum(1 + log_var - mu**2 - log_var.exp()) (per batch: divide by N)",
@@ -268,53 +311,86 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
     },
     references=(
         "Kingma & Welling, Auto-Encoding Variational Bayes (2014)",
-        "Rezende, Mohamed & Wierstra, Stochastic Backpropagation and Approximate Inference in Deep Generative Models (2014)",
-        "Higgins et al., beta-VAE: Learning Basic Visual Concepts with a Constrained Variational Framework (2017)",
-    ),
-    curve=Curve(
-        x_label="latent mean μ (one latent, log σ² = 0; x̂ = x)",
-        x_range=(-3.0, 3.0),
-        args=lambda x: (
-            np.full(x.shape + (1,), 0.5),
-            np.full(x.shape + (1,), 0.5),
-            x[..., None],
-            np.zeros(x.shape + (1,)),
+        (
+            "Rezende, Mohamed & Wierstra, Stochastic Backpropagation and Approximate Inference in Deep "
+            "Generative Models (2014)"
         ),
-        series=tuple((f"β = {b:g}", {}, {"beta": b, "reconstruction": "mse"}) for b in (0.5, 1.0, 4.0)),
-        component=lambda g, args: g[..., 0],
-        grad_label="gradient ∂ℓ/∂μ = βμ",
-        argnum=2,
+        (
+            "Higgins et al., beta-VAE: Learning Basic Visual Concepts with a Constrained Variational "
+            "Framework (2017)"
+        ),
     ),
-    properties=("non_negative", "convex", "smooth"),
-    variants=({"reconstruction": "mse"}, {"beta": 4.0}, {"beta": 0.0, "reconstruction": "mse"}),
+    aliases=("ELBO", "VAE loss"),  # names readers search for
     differentiable=("x_recon", "mu", "log_var"),
-    fd_step=lambda **hyper: 1e-5,
-    extremes=(
-        (
-            [
-                [[1e-3, 1 - 1e-3, 0.5], [0.3, 0.7, 0.999]],
-                [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]],
-                [[1e8, -1e-300, 0.0], [30.0, 0.0, -1e4]],
-                [[700.0, -1e4, 1e-12], [-745.0, 0.0, 30.0]],
-            ],
-            {},
-        ),
-        (
-            [
-                [[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]],
-                [[-1e8, 1e8, 0.0], [0.0, 3.0, 2.0]],
-                [[1e8, 0.0, 1.0], [1.0, 2.0, 3.0]],
-                [[700.0, -1e4, 0.0], [1e-12, -1e-12, 5.0]],
-            ],
-            {"reconstruction": "mse", "beta": 4.0},
-        ),
-    ),
-    invalid=(
-        ({"beta": -1.0}, ValueError, "beta must be >= 0"),
-        ({"reconstruction": "l1"}, ValueError, "reconstruction must be one of"),
-    ),
     reduction_note='`"mean"` divides by the number of samples N (rows; by Σw with `weights=`); '
     "within a sample both terms are *summed* over their dimensions.",
+    plot=Plot(
+        curve=Curve(
+            x_label="latent mean μ (one latent, log σ² = 0; x̂ = x)",
+            x_range=(-3.0, 3.0),
+            args=lambda x: (
+                np.full(x.shape + (1,), 0.5),
+                np.full(x.shape + (1,), 0.5),
+                x[..., None],
+                np.zeros(x.shape + (1,)),
+            ),
+            series=tuple(
+                Series(f"β = {b:g}", {}, {"beta": b, "reconstruction": "mse"}) for b in (0.5, 1.0, 4.0)
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="gradient ∂ℓ/∂μ = βμ",
+            argnum=2,
+        ),
+        explore={"beta": (0.1, 5.0)},
+    ),
+    checks=Checks(
+        variants=({"reconstruction": "mse"}, {"beta": 4.0}, {"beta": 0.0, "reconstruction": "mse"}),
+        extremes=(
+            Extreme(
+                [
+                    [[1e-3, 1 - 1e-3, 0.5], [0.3, 0.7, 0.999]],
+                    [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]],
+                    [[1e8, -1e-300, 0.0], [30.0, 0.0, -1e4]],
+                    [[700.0, -1e4, 1e-12], [-745.0, 0.0, 30.0]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]],
+                    [[-1e8, 1e8, 0.0], [0.0, 3.0, 2.0]],
+                    [[1e8, 0.0, 1.0], [1.0, 2.0, 3.0]],
+                    [[700.0, -1e4, 0.0], [1e-12, -1e-12, 5.0]],
+                ],
+                {"reconstruction": "mse", "beta": 4.0},
+            ),
+        ),
+        invalid=(
+            Invalid({"beta": -1.0}, ValueError, "beta must be >= 0"),
+            Invalid({"reconstruction": "l1"}, ValueError, "reconstruction must be one of"),
+        ),
+        fd_step=lambda **hyper: 1e-5,
+        # probabilities within 1e-6 of 0 and 1 (PyTorch clamps p(1 − p) at 1e-12 and log at −100:
+        # not reached), means of 1e8, log-variances from −1e4 to 700
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e-6, 1 - 1e-6, 0.5], [0.3, 0.7, 0.999]],
+                    [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]],
+                    [[1e8, 0.0, 1.0], [30.0, 0.0, -1e4]],
+                    [[700.0, -1e4, 0.5], [-745.0, 0.0, 30.0]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]],
+                    [[-1e8, 1e8, 0.0], [0.0, 3.0, 2.0]],
+                    [[1e8, 0.0, 1.0], [1.0, 2.0, 3.0]],
+                    [[700.0, -1e4, 0.0], [0.5, -0.5, 5.0]],
+                ],
+                {"reconstruction": "mse", "beta": 4.0},
+            ),
+        ),
+    ),
 )
 def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
     """Negative evidence lower bound of a VAE with a Gaussian encoder and an N(0, I) prior.
@@ -357,49 +433,67 @@ def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
         with np.errstate(divide="ignore", invalid="ignore"):
             # log1p(-p): 1 - p would round away p's digits near 0; 0·log 0 = 0
             rec = 0.0 - (xlogy(x, x_recon) + xlog1py(1.0 - x, -x_recon))
-            # (p − x)/(p(1 − p)): no cancellation between −x/p and (1 − x)/(1 − p); at hard labels
-            # the limits 1/(1 − p) (x = 0) and −1/p (x = 1) also hold at the other edge
-            g_rec = np.where(
-                x == 0,
-                1.0 / (1.0 - x_recon),
-                np.where(x == 1, -1.0 / x_recon, (x_recon - x) / (x_recon * (1.0 - x_recon))),
-            )
+
+        def rec_grad():
+            # (p − x)/(p(1 − p)): no cancellation between −x/p and (1 − x)/(1 − p); at hard
+            # labels the limits 1/(1 − p) (x = 0) and −1/p (x = 1) also hold at the other edge
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(
+                    x == 0,
+                    1.0 / (1.0 - x_recon),
+                    np.where(x == 1, -1.0 / x_recon, (x_recon - x) / (x_recon * (1.0 - x_recon))),
+                )
     else:
         rec = (x_recon - x) ** 2
-        g_rec = 2.0 * (x_recon - x)
+
+        def rec_grad():
+            return 2.0 * (x_recon - x)
+
     with np.errstate(over="ignore"):  # log σ² > 709: σ² itself is not a float64
         e = np.expm1(log_var)
     kl = 0.5 * np.sum(mu**2 + (e - log_var), axis=-1)
     value = np.sum(rec, axis=-1) + beta * kl
-    return value, {"x_recon": g_rec, "mu": beta * mu, "log_var": 0.5 * beta * e}
+    return Result(value, lambda: {"x_recon": rec_grad(), "mu": beta * mu, "log_var": 0.5 * beta * e})
 
 
 @class_axis_loss(
     family="generative",
-    formula=r"\ell = \frac{1}{D} \sum_{i=1}^{D} \big(\hat\varepsilon_i - \varepsilon_i\big)^2, \quad x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon",
-    gradient=r"\frac{\partial \ell}{\partial \hat\varepsilon_i} = \frac{2}{D}\big(\hat\varepsilon_i - \varepsilon_i\big)",
+    formula=r"\ell = \frac{1}{D} \sum_{i=1}^{D} \big(\hat\varepsilon_i - \varepsilon_i\big)^2, \quad x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial \hat\varepsilon_i} = \frac{2}{D}\big(\hat\varepsilon_i - \varepsilon_i\big)",  # noqa: E501
     domain={"noise_pred": FEATURES, "noise": FEATURES},
-    use_case="Train a DDPM-style diffusion model to predict the Gaussian noise that was added to a clean sample.",
+    use_case=(
+        "Train a DDPM-style diffusion model to predict the Gaussian noise that was added to a clean sample."
+    ),
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "smooth"),
     equivalents={
         "PyTorch": "F.mse_loss(noise_pred, noise) (the same number when every row has D entries)",
-        "diffusers": 'F.mse_loss(model_pred.float(), target.float(), reduction="mean") in the training scripts (v0.40.0, examples/text_to_image/train_text_to_image.py)',
+        "diffusers": (
+            'F.mse_loss(model_pred.float(), target.float(), reduction="mean") in the training scripts '
+            "(v0.40.0, examples/text_to_image/train_text_to_image.py)"
+        ),
     },
     references=(
         "Ho, Jain & Abbeel, Denoising Diffusion Probabilistic Models (2020)",
         "Sohl-Dickstein et al., Deep Unsupervised Learning using Nonequilibrium Thermodynamics (2015)",
     ),
-    curve=Curve(
-        x_label="predicted noise ε̂ (one feature)",
-        x_range=(-3.0, 3.0),
-        args=lambda x, eps=0.0: (x[..., None], np.full(x.shape + (1,), eps)),
-        series=tuple((f"ε = {e:g}", {"eps": e}, {}) for e in (-1.0, 0.0, 1.5)),
-        component=lambda g, args: g[..., 0],
-        grad_label="gradient ∂ℓ/∂ε̂",
-    ),
-    extremes=(([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]], {}),),
     reduction_note='`"mean"` divides by the number of samples N (rows; by Σw with `weights=`); '
     "each sample's loss is already the mean over its D features, so the total is the mean over all entries.",
+    plot=Plot(
+        curve=Curve(
+            x_label="predicted noise ε̂ (one feature)",
+            x_range=(-3.0, 3.0),
+            args=lambda x, eps=0.0: (x[..., None], np.full(x.shape + (1,), eps)),
+            series=tuple(Series(f"ε = {e:g}", {"eps": e}, {}) for e in (-1.0, 0.0, 1.5)),
+            component=lambda g, args: g[..., 0],
+            grad_label="gradient ∂ℓ/∂ε̂",
+        ),
+    ),
+    checks=Checks(
+        extremes=(Extreme([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]]),),
+        torch_extremes=(
+            Extreme([[[1e8, -1e8, 0.0], [1e-300, 3.0, -2.0]], [[-1e8, 1e8, 0.0], [0.0, 3.0, 1e4]]]),
+        ),
+    ),
 )
 def diffusion_noise_mse(noise_pred, noise):
     """DDPM's "simple" loss: squared error of the predicted noise, averaged over each sample's features.
@@ -419,8 +513,8 @@ def diffusion_noise_mse(noise_pred, noise):
         >>> from lossref import diffusion_noise_mse
         >>> diffusion_noise_mse([[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 2.0]], reduction="none")   # (1 + 0)/2, (0 + 4)/2
         array([0.5, 2. ])
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     _same("noise", noise, "noise_pred", noise_pred)
     r = noise_pred - noise
     d = noise_pred.shape[-1]
-    return np.mean(r**2, axis=-1), 2.0 * r / d
+    return Result(np.mean(r**2, axis=-1), lambda: 2.0 * r / d)

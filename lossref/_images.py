@@ -3,8 +3,10 @@
 import numpy as np
 
 from ._checks import as_float_array
-from ._core import Checks, Curve, Extreme, Plot, Series, class_axis_loss
+from ._core import Checks, Curve, Extreme, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
+
+__all__ = ["total_variation"]  # its losses, re-exported by lossref/__init__.py
 
 
 def _images(value, name):
@@ -62,7 +64,7 @@ def _neighbour_gaps(x):
     family="images",
     aliases=("TV loss", "total variation regularizer", "anisotropic total variation"),
     formula=(
-        r"\mathrm{TV}(x) = \sum_{c}\sum_{i,j} \big|x_{c,i+1,j} - x_{c,i,j}\big| + \big|x_{c,i,j+1} - x_{c,i,j}\big|",
+        r"\mathrm{TV}(x) = \sum_{c}\sum_{i,j} \big|x_{c,i+1,j} - x_{c,i,j}\big| + \big|x_{c,i,j+1} - x_{c,i,j}\big|",  # noqa: E501
         r"\text{per image } x \text{ of shape } (C, H, W) \text{ or } (H, W)",
     ),
     gradient=(
@@ -108,6 +110,18 @@ def _neighbour_gaps(x):
             Extreme(([[[[1e8, 0.0], [0.0, -1e8]], [[1e-300, 2.0], [5.0, 3.0]]]],)),  # (N, C, H, W)
         ),
         kink_distance=_neighbour_gaps,
+        # ties between neighbours (|·|' = 0 in both), pixels of 1e8 and 1e200 beside 0, an (N, C, H, W) batch
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [[1e8, -1e8, 0.0], [1e-300, 1e4, 1e4], [-1e4, 1e-12, 0.0]],
+                        [[1e200, 0.0, -1e200], [0.5, 1.5, 0.5], [3.0, 2.0, 3.0]],
+                    ],
+                ]
+            ),
+            Extreme([[[[[1e8, 0.0], [0.0, -1e8]], [[1e-300, 2.0], [5.0, 5.0]]]]]),
+        ),
     ),
 )
 def total_variation(images):
@@ -145,4 +159,4 @@ def total_variation(images):
         g[..., :, :-1] -= t
         return g
 
-    return value, grad
+    return Result(value, grad)

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_array, as_float_array, as_label_array, in_unit_interval
-from ._core import Curve
+from ._core import Curve, Result
 from ._domains import CLASS_LABEL
 from ._math import log_softmax
 
@@ -91,8 +91,8 @@ def _p_minus_onehot(log_p, labels, log_p_y):
 def _label_cross_entropy(log_p, labels, name, w, eps, ignore_index):
     """Softmax cross-entropy against integer ``labels`` (argument ``name``), from log p.
 
-    Returns the per-sample values, the gradient in the logits and each sample's class
-    weight w_y (0 if ignored): PyTorch's ``"mean"`` denominator.
+    Returns a ``Result``: the per-sample values, the (deferred) gradient in the logits and,
+    as ``norm``, each sample's class weight w_y (0 if ignored): PyTorch's ``"mean"`` denominator.
     """
     num_classes = log_p.shape[-1]
     keep, labels = _check_labels(labels, log_p, name, ignore_index)
@@ -100,10 +100,13 @@ def _label_cross_entropy(log_p, labels, name, w, eps, ignore_index):
     log_p_y = _pick(log_p, labels)
     smooth = -(log_p * w).sum(axis=-1) / num_classes
     value = (1.0 - eps) * w_y * (0.0 - log_p_y) + eps * np.where(keep, smooth, 0.0)
-    grad = (1.0 - eps) * w_y[..., None] * _p_minus_onehot(log_p, labels, log_p_y) + (eps / num_classes) * (
-        w.sum() * np.exp(log_p) - w
-    ) * keep[..., None]
-    return value, grad, w_y
+
+    def backward():
+        return (1.0 - eps) * w_y[..., None] * _p_minus_onehot(log_p, labels, log_p_y) + (
+            eps / num_classes
+        ) * (w.sum() * np.exp(log_p) - w) * keep[..., None]
+
+    return Result(value, backward, w_y)
 
 
 def _integer_labels(value, name):

@@ -3,9 +3,11 @@
 import numpy as np
 
 from ._checks import as_float_array
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
 from ._math import log_softmax, sigmoid, softplus
+
+__all__ = ["listmle", "listnet"]  # its losses, re-exported by lossref/__init__.py
 
 
 def _lists(value, name):
@@ -20,7 +22,7 @@ SCORE_LISTS = Domain(
     _lists,
     lambda rng, shape: rng.normal(scale=2.0, size=shape),
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     # saturated and tied rows; a large common offset; two items close together far below the
     # top one, and a low item between two high ones (where one shared log-sum-exp frame loses
     # ε·|s| of absolute accuracy in a suffix)
@@ -42,7 +44,7 @@ RELEVANCE = Domain(
     _lists,
     lambda rng, shape: rng.integers(0, 5, size=shape).astype(float),  # graded relevance 0–4, with ties
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     # every order of three items, ties, and labels whose softmax saturates
     stress=(
         (2.0, 1.0, 0.0),
@@ -79,11 +81,17 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
     formula=r"\ell = -\sum_{j=1}^{n} \operatorname{softmax}(y)_j \log \operatorname{softmax}(s)_j",
     gradient=r"\frac{\partial \ell}{\partial s} = \operatorname{softmax}(s) - \operatorname{softmax}(y)",
     domain={"scores": SCORE_LISTS, "labels": RELEVANCE},
-    use_case="Listwise learning to rank: match the top-one probabilities of the scores, softmax(s), to those of the relevance labels, softmax(y).",
+    use_case=(
+        "Listwise learning to rank: match the top-one probabilities of the scores, softmax(s), to those of "
+        "the relevance labels, softmax(y)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "F.cross_entropy(s, F.softmax(y, dim=-1)) (no built-in)",
-        "optax": "optax.losses.ranking_softmax_loss(s, y) weighs log softmax(s) by the raw labels: (Σy)·listnet(s, log y)",
+        "optax": (
+            "optax.losses.ranking_softmax_loss(s, y) weighs log softmax(s) by the raw labels: "
+            "(Σy)·listnet(s, log y)"
+        ),
         "TF-Ranking": "tfr.keras.losses.SoftmaxLoss() (v0.5.3; target y/Σy, each list weighted by Σy)",
     },
     references=(
@@ -100,43 +108,69 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
             "y = 1/n; labels that merely sum to 1 still give different values.",
         ),
     ),
-    curve=Curve(
-        x_label=_X_LABEL,
-        x_range=(-4.0, 6.0),
-        args=_three_items,
-        series=(
-            ("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
-            ("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
-            ("y = (1, 1, 0)", {"labels": (1.0, 1.0, 0.0)}, {}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂s₁",
-    ),
-    # saturated scores and labels (softmax of ±1e4), ties, a large common offset
-    extremes=(
-        (
-            [
-                [
-                    [1e4, 0.0, -1e4],
-                    [-1e4, 0.0, 1e4],
-                    [1e4, 1e4, 0.0],
-                    [0.0, 0.0, 0.0],
-                    [40.0, 0.0, 1.0],
-                    [10001.0, 1e4, 9999.5],
-                ],
-                [
-                    [1e4, 0.0, -1e4],
-                    [1e4, 0.0, -1e4],
-                    [1.0, 1.0, 0.0],
-                    [3.0, 0.0, 1.0],
-                    [0.0, 0.0, 0.0],
-                    [2.0, 1.0, 0.0],
-                ],
-            ],
-            {},
-        ),
-    ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label=_X_LABEL,
+            x_range=(-4.0, 6.0),
+            args=_three_items,
+            series=(
+                Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
+                Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
+                Series("y = (1, 1, 0)", {"labels": (1.0, 1.0, 0.0)}, {}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂s₁",
+        ),
+    ),
+    checks=Checks(
+        # saturated scores and labels (softmax of ±1e4), ties, a large common offset
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                    ],
+                    [
+                        [1e4, 0.0, -1e4],
+                        [1e4, 0.0, -1e4],
+                        [1.0, 1.0, 0.0],
+                        [3.0, 0.0, 1.0],
+                        [0.0, 0.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                    ],
+                ]
+            ),
+        ),
+        # softmax of ±1e4 in the scores and in the labels, tied scores and labels, a large common offset
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                    ],
+                    [
+                        [1e4, 0.0, -1e4],
+                        [1e4, 0.0, -1e4],
+                        [1.0, 1.0, 0.0],
+                        [3.0, 0.0, 1.0],
+                        [0.0, 0.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                    ],
+                ]
+            ),
+        ),
+    ),
 )
 def listnet(scores, labels):
     """ListNet (top-one): the cross-entropy from softmax(labels) to softmax(scores), per list.
@@ -165,7 +199,7 @@ def listnet(scores, labels):
     _check_shapes(scores, labels)
     log_p = log_softmax(scores)
     q = np.exp(log_softmax(labels))
-    return -(q * log_p).sum(axis=-1), np.exp(log_p) - q
+    return Result(-(q * log_p).sum(axis=-1), lambda: np.exp(log_p) - q)
 
 
 def _suffix_log_odds(t):
@@ -194,12 +228,15 @@ def _suffix_log_odds(t):
 @class_axis_loss(
     family="ranking",
     formula=(
-        r"\ell = -\sum_{i=1}^{n}\Big(s_{\pi(i)} - \log\sum_{j\ge i} e^{s_{\pi(j)}}\Big), \quad \pi = \text{the items by descending label, ties by index}",
-        r"\ell = \sum_{i=1}^{n-1} \operatorname{softplus}(x_i), \quad x_i = \log\sum_{j>i} e^{s_{\pi(j)} - s_{\pi(i)}}",
+        r"\ell = -\sum_{i=1}^{n}\Big(s_{\pi(i)} - \log\sum_{j\ge i} e^{s_{\pi(j)}}\Big), \quad \pi = \text{the items by descending label, ties by index}",  # noqa: E501
+        r"\ell = \sum_{i=1}^{n-1} \operatorname{softplus}(x_i), \quad x_i = \log\sum_{j>i} e^{s_{\pi(j)} - s_{\pi(i)}}",  # noqa: E501
     ),
-    gradient=r"\frac{\partial \ell}{\partial s_{\pi(k)}} = -1 + \sum_{i\le k}\frac{e^{s_{\pi(k)}}}{\sum_{j\ge i} e^{s_{\pi(j)}}}",
+    gradient=r"\frac{\partial \ell}{\partial s_{\pi(k)}} = -1 + \sum_{i\le k}\frac{e^{s_{\pi(k)}}}{\sum_{j\ge i} e^{s_{\pi(j)}}}",  # noqa: E501
     domain={"scores": SCORE_LISTS, "labels": RELEVANCE},
-    use_case="Listwise learning to rank: maximise the Plackett–Luce likelihood of the ranking that the relevance labels define.",
+    use_case=(
+        "Listwise learning to rank: maximise the Plackett–Luce likelihood of the ranking that the relevance "
+        "labels define."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "no built-in: torch.logcumsumexp over the scores sorted by descending label, flipped",
@@ -214,51 +251,83 @@ def _suffix_log_odds(t):
             "tfranking-listmle-random-ties",
             "TF-Ranking",
             "Items with equal labels can be ranked either way, and the loss depends on the order "
-            "chosen. TF-Ranking's `ListMLELoss` (v0.5.3, `python/losses_impl.py`) shuffles the items before its sort, so tied items "
+            "chosen. TF-Ranking's `ListMLELoss` (v0.5.3, `python/losses_impl.py`) shuffles the items "
+            "before its sort, so tied items "
             "come in a random order (a seeded op); `lossref` breaks ties by index, the earlier "
             "item first, and returns the same value every time.",
         ),
     ),
-    curve=Curve(
-        x_label=_X_LABEL,
-        x_range=(-4.0, 6.0),
-        args=_three_items,
-        series=(
-            ("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
-            ("y = (1, 2, 0)", {"labels": (1.0, 2.0, 0.0)}, {}),
-            ("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂s₁",
-    ),
-    # saturated lists in and against the label order, tied labels and tied scores, a large
-    # common offset, and a low item between two high ones
-    extremes=(
-        (
-            [
-                [
-                    [1e4, 0.0, -1e4],
-                    [-1e4, 0.0, 1e4],
-                    [1e4, 1e4, 0.0],
-                    [0.0, 0.0, 0.0],
-                    [40.0, 0.0, 1.0],
-                    [10001.0, 1e4, 9999.5],
-                    [0.0, -1e4, 1e-3],
-                ],
-                [
-                    [2.0, 1.0, 0.0],
-                    [2.0, 1.0, 0.0],
-                    [1.0, 1.0, 0.0],
-                    [1.0, 1.0, 1.0],
-                    [0.0, 1.0, 2.0],
-                    [3.0, 0.0, 1.0],
-                    [2.0, 1.0, 0.0],
-                ],
-            ],
-            {},
-        ),
-    ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label=_X_LABEL,
+            x_range=(-4.0, 6.0),
+            args=_three_items,
+            series=(
+                Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
+                Series("y = (1, 2, 0)", {"labels": (1.0, 2.0, 0.0)}, {}),
+                Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂s₁",
+        ),
+    ),
+    checks=Checks(
+        # saturated lists in and against the label order, tied labels and tied scores, a large
+        # common offset, and a low item between two high ones
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                        [0.0, -1e4, 1e-3],
+                    ],
+                    [
+                        [2.0, 1.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                        [1.0, 1.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [0.0, 1.0, 2.0],
+                        [3.0, 0.0, 1.0],
+                        [2.0, 1.0, 0.0],
+                    ],
+                ]
+            ),
+        ),
+        # lists in and against the label order at ±1e4, tied labels (index order, as torch's stable
+        # argsort) and tied scores, a large common offset, a low item between two high ones
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [1e4, 0.0, -1e4],
+                        [-1e4, 0.0, 1e4],
+                        [1e4, 1e4, 0.0],
+                        [0.0, 0.0, 0.0],
+                        [40.0, 0.0, 1.0],
+                        [10001.0, 1e4, 9999.5],
+                        [0.0, -1e4, 1e-3],
+                        [2.0, 0.5, -1.0],
+                    ],
+                    [
+                        [2.0, 1.0, 0.0],
+                        [2.0, 1.0, 0.0],
+                        [1.0, 1.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [0.0, 1.0, 2.0],
+                        [3.0, 0.0, 1.0],
+                        [2.0, 1.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                    ],
+                ]
+            ),
+        ),
+    ),
 )
 def listmle(scores, labels):
     """ListMLE: the Plackett–Luce negative log-likelihood of the ranking given by the labels.
@@ -290,7 +359,7 @@ def listmle(scores, labels):
     t = np.take_along_axis(scores, order, axis=-1)
     x = _suffix_log_odds(t)
     value = softplus(x).sum(axis=-1)
-    return value, lambda: _listmle_grad(x, order)
+    return Result(value, lambda: _listmle_grad(x, order))
 
 
 def _listmle_grad(x, order):

@@ -10,6 +10,7 @@ from ._core import (
     Extreme,
     Invalid,
     Plot,
+    Result,
     Series,
     class_axis_loss,
     elementwise_loss,
@@ -18,11 +19,21 @@ from ._domains import CLASS_LABEL, LOGITS, MULTI_HOT, REAL, SIGN_LABEL
 from ._labels import _check_class_axis, _check_labels, _class_weights
 from ._math import sigmoid, softplus
 
+__all__ = [
+    "exponential",
+    "hinge",
+    "hinge_embedding",
+    "modified_huber",
+    "multiclass_hinge",
+    "multilabel_margin",
+    "multilabel_soft_margin",
+    "soft_margin",
+    "squared_hinge",
+]  # its losses, re-exported by lossref/__init__.py
+
 
 @elementwise_loss(
-    explore={"margin": (0.0, 3.0)},
     family="margin",
-    aliases=("SVM loss",),  # names readers search for
     formula=r"\ell(f, y) = \max(0,\ m - y f), \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -y & y f < m \\ 0 & y f \ge m \end{cases}",
     domain={"scores": REAL, "labels": SIGN_LABEL},
@@ -43,16 +54,23 @@ from ._math import sigmoid, softplus
             "every y = 0 term would be a constant m with zero gradient. Convert with 2y − 1.",
         ),
     ),
-    curve=Curve(
-        x_label="score f (label y = +1)",
-        x_range=(-3.0, 3.0),
-        args=lambda x: (x, np.ones_like(x)),
-        series=tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 2.0)),
+    aliases=("SVM loss",),  # names readers search for
+    plot=Plot(
+        curve=Curve(
+            x_label="score f (label y = +1)",
+            x_range=(-3.0, 3.0),
+            args=lambda x: (x, np.ones_like(x)),
+            series=tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 2.0)),
+        ),
+        explore={"margin": (0.0, 3.0)},
     ),
-    variants=({"margin": 0.0}, {"margin": 2.0}),
-    kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
-    extremes=(([[1e4, -1e4, 1e-300], [1.0, 1.0, -1.0]], {}),),
-    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+    checks=Checks(
+        variants=({"margin": 0.0}, {"margin": 2.0}),
+        extremes=(Extreme([[1e4, -1e4, 1e-300], [1.0, 1.0, -1.0]]),),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
+        torch_extremes=(Extreme([[1e4, -1e4, 1e-300, 3.0], [1.0, 1.0, -1.0, -1.0]]),),
+    ),
 )
 def hinge(scores, labels, *, margin=1.0):
     """Binary hinge loss on raw scores with ±1 labels.
@@ -76,10 +94,13 @@ def hinge(scores, labels, *, margin=1.0):
     """
     non_negative(margin=margin)
     slack = margin - labels * scores
-    return np.maximum(slack, 0.0), np.where(slack > 0, -labels, 0.0)
+    return Result(np.maximum(slack, 0.0), lambda: np.where(slack > 0, -labels, 0.0))
 
 
-def _margin_curve(series=(("", {}, {}),), x_range=(-3.0, 3.0), y_limits=None):
+_ONE_LINE = (Series("", {}, {}),)
+
+
+def _margin_curve(series=_ONE_LINE, x_range=(-3.0, 3.0), y_limits=None):
     """Plot against the margin y·f: label y = +1, so the score f is the margin."""
     return Curve(
         x_label="margin y·f (label y = +1)",
@@ -91,7 +112,6 @@ def _margin_curve(series=(("", {}, {}),), x_range=(-3.0, 3.0), y_limits=None):
 
 
 @elementwise_loss(
-    explore={"margin": (0.0, 3.0)},
     family="margin",
     formula=r"\ell(f, y) = \max(0,\ m - y f)^2, \quad y \in \{-1, +1\}",
     gradient=r"\frac{\partial \ell}{\partial f} = -2y\,\max(0,\ m - y f)",
@@ -114,15 +134,23 @@ def _margin_curve(series=(("", {}, {}),), x_range=(-3.0, 3.0), y_limits=None):
             "Keras maps {0, 1} labels to ±1 before squaring. `lossref` raises instead; convert with 2y − 1.",
         ),
     ),
-    curve=_margin_curve(tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 2.0)), y_limits=(0, 10)),
-    variants=({"margin": 0.0}, {"margin": 2.0}),
-    # C¹, but the second derivative jumps at y f = m, which spoils high-order finite differences
-    kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
-    extremes=(
-        ([[1e4, -1e4, 1e-300, 3.0, 1.0], [1.0, 1.0, -1.0, -1.0, 1.0]], {}),
-        ([[1e8, -1e8, 1e-12], [-1.0, -1.0, 1.0]], {"margin": 0.0}),
+    plot=Plot(
+        curve=_margin_curve(
+            tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 2.0)), y_limits=(0, 10)
+        ),
+        explore={"margin": (0.0, 3.0)},
     ),
-    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+    checks=Checks(
+        variants=({"margin": 0.0}, {"margin": 2.0}),
+        extremes=(
+            Extreme([[1e4, -1e4, 1e-300, 3.0, 1.0], [1.0, 1.0, -1.0, -1.0, 1.0]]),
+            Extreme([[1e8, -1e8, 1e-12], [-1.0, -1.0, 1.0]], {"margin": 0.0}),
+        ),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        # C¹, but the second derivative jumps at y f = m, which spoils high-order finite differences
+        kink_distance=lambda scores, labels, margin=1.0: np.abs(margin - labels * scores),
+        torch_extremes=(Extreme([[1e4, -1e4, 1e-300, 3.0, 1.0], [1.0, 1.0, -1.0, -1.0, 1.0]]),),
+    ),
 )
 def squared_hinge(scores, labels, *, margin=1.0):
     """Squared hinge loss on raw scores with ±1 labels: the hinge, squared.
@@ -147,7 +175,7 @@ def squared_hinge(scores, labels, *, margin=1.0):
     """
     non_negative(margin=margin)
     slack = np.maximum(margin - labels * scores, 0.0)
-    return slack * slack, -2.0 * labels * slack + 0.0  # + 0.0: no -0.0 beyond the margin
+    return Result(slack * slack, lambda: -2.0 * labels * slack + 0.0)  # + 0.0: no -0.0 beyond the margin
 
 
 _VARIANTS = ("crammer_singer", "weston_watkins")
@@ -174,29 +202,34 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
 
 
 @class_axis_loss(
-    explore={"margin": (0.0, 3.0)},
     family="margin",
     formula=(
-        r"\ell_{\mathrm{CS}}(f, y) = w_y \max\big(0,\ m + \max_{j \ne y} f_j - f_y\big)^p \quad \text{(Crammer–Singer)}",
-        r"\ell_{\mathrm{WW}}(f, y) = \frac{w_y}{C} \sum_{j \ne y} \max\big(0,\ m - f_y + f_j\big)^p \quad \text{(Weston–Watkins)}",
+        r"\ell_{\mathrm{CS}}(f, y) = w_y \max\big(0,\ m + \max_{j \ne y} f_j - f_y\big)^p \quad \text{(Crammer–Singer)}",  # noqa: E501
+        r"\ell_{\mathrm{WW}}(f, y) = \frac{w_y}{C} \sum_{j \ne y} \max\big(0,\ m - f_y + f_j\big)^p \quad \text{(Weston–Watkins)}",  # noqa: E501
     ),
     gradient=(
-        r"\mathrm{CS:}\ \ \frac{\partial \ell}{\partial f_y} = -g,\ \ \frac{\partial \ell}{\partial f_j} = \frac{g\,[j \in J]}{|J|},\ \ J = \mathrm{argmax}_{j \ne y} f_j \ \text{(ties share equally)}",
+        r"\mathrm{CS:}\ \ \frac{\partial \ell}{\partial f_y} = -g,\ \ \frac{\partial \ell}{\partial f_j} = \frac{g\,[j \in J]}{|J|},\ \ J = \mathrm{argmax}_{j \ne y} f_j \ \text{(ties share equally)}",  # noqa: E501
         r"g = p\,w_y\,s_+^{p-1}\,[s > 0], \quad s = m + \max_{j \ne y} f_j - f_y",
-        r"\mathrm{WW:}\ \ \frac{\partial \ell}{\partial f_j} = \frac{p\,w_y}{C}\, (s_j)_+^{p-1}[s_j > 0],\ \ \frac{\partial \ell}{\partial f_y} = -\sum_{j \ne y} \frac{\partial \ell}{\partial f_j},\ \ s_j = m - f_y + f_j",
+        r"\mathrm{WW:}\ \ \frac{\partial \ell}{\partial f_j} = \frac{p\,w_y}{C}\, (s_j)_+^{p-1}[s_j > 0],\ \ \frac{\partial \ell}{\partial f_y} = -\sum_{j \ne y} \frac{\partial \ell}{\partial f_j},\ \ s_j = m - f_y + f_j",  # noqa: E501
     ),
     domain={"scores": LOGITS, "labels": CLASS_LABEL},
     use_case="Multiclass SVMs and max-margin classifiers on raw class scores with integer labels.",
     properties=("non_negative", "convex"),
     equivalents={
-        "PyTorch": 'torch.nn.MultiMarginLoss(p=p, margin=m, weight=w) is variant="weston_watkins"; no Crammer–Singer loss',
+        "PyTorch": (
+            'torch.nn.MultiMarginLoss(p=p, margin=m, weight=w) is variant="weston_watkins"; no '
+            "Crammer–Singer loss"
+        ),
         "optax": "jnp.mean(optax.losses.multiclass_hinge_loss(scores, labels)): Crammer–Singer with m = 1",
         "scikit-learn": "sklearn.metrics.hinge_loss(y_true, scores, labels=…): Crammer–Singer with m = 1; "
         'LinearSVC(multi_class="crammer_singer")',
         "Keras": "keras.losses.CategoricalHinge() is not Crammer–Singer (see below)",
     },
     references=(
-        "Crammer & Singer, On the Algorithmic Implementation of Multiclass Kernel-based Vector Machines (JMLR 2001)",
+        (
+            "Crammer & Singer, On the Algorithmic Implementation of Multiclass Kernel-based Vector Machines "
+            "(JMLR 2001)"
+        ),
         "Weston & Watkins, Support Vector Machines for Multi-Class Pattern Recognition (ESANN 1999)",
     ),
     differences=(
@@ -208,47 +241,73 @@ def _multiclass_kinks(scores, labels, *, margin=1.0, variant="crammer_singer", *
             "instead of the largest wrong-class score, and its loss is larger than Crammer–Singer's.",
         ),
     ),
-    curve=Curve(
-        x_label="true-class score f_y (other scores 0, −0.5)",
-        grad_label="gradient ∂ℓ/∂f_y",
-        x_range=(-2.0, 2.5),
-        args=lambda x: (
-            np.stack([x, np.zeros_like(x), np.full_like(x, -0.5)], axis=-1),
-            np.zeros(x.shape, dtype=np.int64),
-        ),
-        series=(
-            ("Crammer–Singer", {}, {}),
-            ("Crammer–Singer, p = 2", {}, {"p": 2}),
-            ("Weston–Watkins", {}, {"variant": "weston_watkins"}),
-        ),
-        component=lambda g, args: g[..., 0],
-        y_limits=(0, 5),
-    ),
-    variants=(
-        {"p": 2},
-        {"margin": 0.5, "class_weights": np.array([0.5, 2.0, 1.0, 3.0])},
-        {"variant": "weston_watkins"},
-        {"variant": "weston_watkins", "p": 2, "margin": 2.0},
-        {"variant": "weston_watkins", "class_weights": np.array([0.5, 2.0, 1.0, 3.0]), "margin": 0.0},
-    ),
-    kink_distance=_multiclass_kinks,
     reduction_note='`"mean"` divides by the number of samples N (by Σw with `weights=`); '
     "`class_weights` scale each sample's loss but do not enter the denominator, as in PyTorch's "
     "`MultiMarginLoss` (unlike its `CrossEntropyLoss`, which divides by Σ w_y).",
-    extremes=(
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1.0, 2.0, 2.0], [40.0, 0.0, 1.0]], [0, 0, 0, 2]], {}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.0, -1e-300]], [0, 2, 1]], {"p": 2}),
-        (
-            [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.5, -3.0]], [0, 0, 1]],
-            {"variant": "weston_watkins", "p": 2},
+    plot=Plot(
+        curve=Curve(
+            x_label="true-class score f_y (other scores 0, −0.5)",
+            grad_label="gradient ∂ℓ/∂f_y",
+            x_range=(-2.0, 2.5),
+            args=lambda x: (
+                np.stack([x, np.zeros_like(x), np.full_like(x, -0.5)], axis=-1),
+                np.zeros(x.shape, dtype=np.int64),
+            ),
+            series=(
+                Series("Crammer–Singer", {}, {}),
+                Series("Crammer–Singer, p = 2", {}, {"p": 2}),
+                Series("Weston–Watkins", {}, {"variant": "weston_watkins"}),
+            ),
+            component=lambda g, args: g[..., 0],
+            y_limits=(0, 5),
         ),
+        explore={"margin": (0.0, 3.0)},
     ),
-    invalid=(
-        ({"margin": -1.0}, ValueError, "margin must be >= 0"),
-        ({"variant": "ww"}, ValueError, "variant must be 'crammer_singer' or 'weston_watkins'"),
-        ({"p": 3}, ValueError, "p must be 1 or 2"),
-        ({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
-        ({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+    checks=Checks(
+        variants=(
+            {"p": 2},
+            {"margin": 0.5, "class_weights": np.array([0.5, 2.0, 1.0, 3.0])},
+            {"variant": "weston_watkins"},
+            {"variant": "weston_watkins", "p": 2, "margin": 2.0},
+            {"variant": "weston_watkins", "class_weights": np.array([0.5, 2.0, 1.0, 3.0]), "margin": 0.0},
+        ),
+        extremes=(
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1.0, 2.0, 2.0], [40.0, 0.0, 1.0]], [0, 0, 0, 2]]),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.0, -1e-300]], [0, 2, 1]], {"p": 2}),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e-300, 0.5, -3.0]], [0, 0, 1]],
+                {"variant": "weston_watkins", "p": 2},
+            ),
+        ),
+        invalid=(
+            Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),
+            Invalid({"variant": "ww"}, ValueError, "variant must be 'crammer_singer' or 'weston_watkins'"),
+            Invalid({"p": 3}, ValueError, "p must be 1 or 2"),
+            Invalid({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+            Invalid({"class_weights": [0.0, 0.0, 0.0, 0.0]}, ValueError, "class_weights must not all be 0"),
+        ),
+        kink_distance=_multiclass_kinks,
+        # ties for the largest wrong score (split evenly, as torch.amax) and slacks exactly at 0
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1.0, 2.0, 2.0], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0]],
+                    [0, 0, 0, 0, 1],
+                ]
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1.0, 2.0, 2.0], [2.0, 1.0, 0.0]], [0, 0, 0, 0]],
+                {"p": 2, "margin": 0.5},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [0, 0, 0, 1]],
+                {"variant": "weston_watkins", "p": 2, "class_weights": [0.5, 2.0, 3.0]},
+            ),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0]], [0, 0, 0]],
+                {"variant": "weston_watkins"},
+            ),
+        ),
     ),
 )
 def multiclass_hinge(scores, labels, *, margin=1.0, variant="crammer_singer", p=1, class_weights=None):
@@ -301,17 +360,23 @@ def multiclass_hinge(scores, labels, *, margin=1.0, variant="crammer_singer", p=
         slack = np.where(onehot, 0.0, np.maximum((scores - f_y) + margin, 0.0))
         scale = (w_y / num_classes)[..., None]
         value = (scale * slack**p).sum(axis=-1)
-        d = scale * (p * slack ** (p - 1) if p == 2 else (slack > 0))
-        grad = np.where(onehot, 0.0 - d.sum(axis=-1, keepdims=True), d)  # 0.0 -: no -0.0
-        return value, grad
+
+        def weston_watkins_grad():
+            d = scale * (p * slack ** (p - 1) if p == 2 else (slack > 0))
+            return np.where(onehot, 0.0 - d.sum(axis=-1, keepdims=True), d)  # 0.0 -: no -0.0
+
+        return Result(value, weston_watkins_grad)
     wrong = np.where(onehot, -np.inf, scores)
     top = wrong.max(axis=-1, keepdims=True)  # -inf when C = 1: no competitor, loss 0
     slack = np.maximum((top - f_y) + margin, 0.0)[..., 0]
-    g = w_y * (p * slack if p == 2 else (slack > 0))
-    tied = wrong == top
-    share = tied / np.maximum(tied.sum(axis=-1, keepdims=True), 1)
-    grad = np.where(onehot, 0.0 - g[..., None], g[..., None] * share)
-    return w_y * slack**p, grad
+
+    def backward():
+        g = w_y * (p * slack if p == 2 else (slack > 0))
+        tied = wrong == top
+        share = tied / np.maximum(tied.sum(axis=-1, keepdims=True), 1)
+        return np.where(onehot, 0.0 - g[..., None], g[..., None] * share)
+
+    return Result(w_y * slack**p, backward)
 
 
 def _multilabel_kinks(scores, targets):
@@ -324,10 +389,12 @@ def _multilabel_kinks(scores, targets):
 
 @class_axis_loss(
     family="margin",
-    formula=r"\ell(f, t) = \frac{1}{C} \sum_{j:\, t_j = 1}\ \sum_{i:\, t_i = 0} \max\big(0,\ 1 - (f_j - f_i)\big)",
-    gradient=r"\frac{\partial \ell}{\partial f_k} = \frac{1}{C}\Big(\sum_{j:\, t_j = 1} [t_k = 0]\,[s_{jk} > 0] - \sum_{i:\, t_i = 0} [t_k = 1]\,[s_{ki} > 0]\Big),\ \ s_{ji} = 1 - f_j + f_i",
+    formula=r"\ell(f, t) = \frac{1}{C} \sum_{j:\, t_j = 1}\ \sum_{i:\, t_i = 0} \max\big(0,\ 1 - (f_j - f_i)\big)",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial f_k} = \frac{1}{C}\Big(\sum_{j:\, t_j = 1} [t_k = 0]\,[s_{jk} > 0] - \sum_{i:\, t_i = 0} [t_k = 1]\,[s_{ki} > 0]\Big),\ \ s_{ji} = 1 - f_j + f_i",  # noqa: E501
     domain={"scores": LOGITS, "targets": MULTI_HOT},
-    use_case="Multi-label classification as ranking: every target class should outscore every other class by 1.",
+    use_case=(
+        "Multi-label classification as ranking: every target class should outscore every other class by 1."
+    ),
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
         "PyTorch": "torch.nn.MultiLabelMarginLoss() (targets as class indices padded with −1: see below)",
@@ -346,28 +413,39 @@ def _multilabel_kinks(scores, targets):
             "scores, in which a class is a target or not; see the page for the conversion.",
         ),
     ),
-    curve=Curve(
-        x_label="target-class score f₀ (other scores 0, −1)",
-        grad_label="gradient ∂ℓ/∂f₀",
-        x_range=(-2.0, 2.5),
-        args=lambda x, t=(1.0, 0.0, 0.0): (
-            np.stack([x, np.zeros_like(x), -np.ones_like(x)], axis=-1),
-            np.broadcast_to(np.asarray(t), x.shape + (3,)),
+    plot=Plot(
+        curve=Curve(
+            x_label="target-class score f₀ (other scores 0, −1)",
+            grad_label="gradient ∂ℓ/∂f₀",
+            x_range=(-2.0, 2.5),
+            args=lambda x, t=(1.0, 0.0, 0.0): (
+                np.stack([x, np.zeros_like(x), -np.ones_like(x)], axis=-1),
+                np.broadcast_to(np.asarray(t), x.shape + (3,)),
+            ),
+            series=(
+                Series("targets {0}", {"t": (1.0, 0.0, 0.0)}, {}),
+                Series("targets {0, 1}", {"t": (1.0, 1.0, 0.0)}, {}),
+            ),
+            component=lambda g, args: g[..., 0],
         ),
-        series=(
-            ("targets {0}", {"t": (1.0, 0.0, 0.0)}, {}),
-            ("targets {0, 1}", {"t": (1.0, 1.0, 0.0)}, {}),
-        ),
-        component=lambda g, args: g[..., 0],
     ),
-    kink_distance=_multilabel_kinks,
-    extremes=(
-        (
-            [
-                [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0], [1e-300, 0.0, -1e-300]],
-                [[1.0, 0.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0]],
-            ],
-            {},
+    checks=Checks(
+        extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0], [1e-300, 0.0, -1e-300]],
+                    [[1.0, 0.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0]],
+                ]
+            ),
+        ),
+        kink_distance=_multilabel_kinks,
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]],
+                    [[1.0, 0.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]],
+                ]
+            ),
         ),
     ),
 )
@@ -403,8 +481,9 @@ def multilabel_margin(scores, targets):
     pairs = (targets[..., :, None] == 1) & (targets[..., None, :] == 0)
     active = pairs & (slack > 0)
     value = np.where(active, slack, 0.0).sum(axis=(-2, -1)) / num_classes
-    grad = (active.sum(axis=-2) - active.sum(axis=-1)) / num_classes
-    return value, grad.astype(np.float64)
+    return Result(
+        value, lambda: ((active.sum(axis=-2) - active.sum(axis=-1)) / num_classes).astype(np.float64)
+    )
 
 
 @elementwise_loss(
@@ -430,8 +509,16 @@ def multilabel_margin(scores, targets):
             "the finite value (≈ −y f) and gradient (≈ −y).",
         ),
     ),
-    curve=_margin_curve(x_range=(-4.0, 4.0)),
-    extremes=(([[1e4, -1e4, 40.0, -40.0, 0.0, 1e-300, 700.0], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]], {}),),
+    plot=Plot(curve=_margin_curve(x_range=(-4.0, 4.0))),
+    checks=Checks(
+        extremes=(
+            Extreme([[1e4, -1e4, 40.0, -40.0, 0.0, 1e-300, 700.0], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]]),
+        ),
+        # PyTorch overflows for y f < -709.78 (a documented difference): -700 is as far as it goes
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 40.0, -40.0, 0.0, 1e-300, -700.0], [1.0, -1.0, -1.0, -1.0, 1.0, -1.0, 1.0]]),
+        ),
+    ),
 )
 def soft_margin(scores, labels):
     """Soft-margin (logistic) loss on raw scores with ±1 labels.
@@ -455,7 +542,7 @@ def soft_margin(scores, labels):
     """
     margin = labels * scores
     # softplus(-m) = max(-m, 0) + log1p(e^{-|m|}): no overflow, and e^{-m} survives for large m
-    return softplus(-margin), -labels * sigmoid(-margin)
+    return Result(softplus(-margin), lambda: -labels * sigmoid(-margin))
 
 
 _EXP_LIMIT = 709.782712893384  # log of the largest float64: e^{-y f} overflows below y f = -this
@@ -473,11 +560,19 @@ _EXP_LIMIT = 709.782712893384  # log of the largest float64: e^{-y f} overflows 
         "PyTorch": "no loss class: torch.exp(-y * f)",
     },
     references=(
-        "Freund & Schapire, A Decision-Theoretic Generalization of On-Line Learning and an Application to Boosting (1997)",
+        (
+            "Freund & Schapire, A Decision-Theoretic Generalization of On-Line Learning and an Application "
+            "to Boosting (1997)"
+        ),
         "Friedman, Hastie & Tibshirani, Additive Logistic Regression (2000)",
     ),
-    curve=_margin_curve(x_range=(-2.0, 3.0)),
-    extremes=(([[705.0, -709.0, 1e4, -1e4, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0]], {}),),
+    plot=Plot(curve=_margin_curve(x_range=(-2.0, 3.0))),
+    checks=Checks(
+        extremes=(Extreme([[705.0, -709.0, 1e4, -1e4, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0]]),),
+        torch_extremes=(
+            Extreme([[709.0, -709.0, 1e4, -1e4, 0.0, 1e-300], [-1.0, -1.0, 1.0, -1.0, 1.0, -1.0]]),
+        ),
+    ),
 )
 def exponential(scores, labels):
     """Exponential loss on raw scores with ±1 labels (AdaBoost).
@@ -502,13 +597,13 @@ def exponential(scores, labels):
     """
     with np.errstate(over="ignore"):
         value = np.exp(-labels * scores)
-    return value, -labels * value + 0.0  # + 0.0: no -0.0 where e^{-y f} underflows
+    return Result(value, lambda: -labels * value + 0.0)  # + 0.0: no -0.0 where e^{-y f} underflows
 
 
 @elementwise_loss(
     family="margin",
-    formula=r"\ell(f, y) = \begin{cases} \max(0,\ 1 - y f)^2 & y f \ge -1 \\ -4\, y f & y f < -1 \end{cases}, \quad y \in \{-1, +1\}",
-    gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -2y\, \max(0,\ 1 - y f) & y f \ge -1 \\ -4y & y f < -1 \end{cases}",
+    formula=r"\ell(f, y) = \begin{cases} \max(0,\ 1 - y f)^2 & y f \ge -1 \\ -4\, y f & y f < -1 \end{cases}, \quad y \in \{-1, +1\}",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -2y\, \max(0,\ 1 - y f) & y f \ge -1 \\ -4y & y f < -1 \end{cases}",  # noqa: E501
     domain={"scores": REAL, "labels": SIGN_LABEL},
     use_case="Linear classifiers that need a smooth loss whose pull from a misclassified point is capped "
     "(|∂ℓ/∂f| ≤ 4; the squared hinge's grows) and rough probabilities (SGDClassifier).",
@@ -518,14 +613,26 @@ def exponential(scores, labels):
         "PyTorch": "no loss class: the formula with torch.where",
     },
     references=(
-        "Zhang, Solving Large Scale Linear Prediction Problems Using Stochastic Gradient Descent Algorithms (ICML 2004)",
+        (
+            "Zhang, Solving Large Scale Linear Prediction Problems Using Stochastic Gradient Descent "
+            "Algorithms (ICML 2004)"
+        ),
     ),
-    curve=_margin_curve(x_range=(-3.0, 2.5)),
-    # C¹, but the second derivative jumps at y f = 1 and y f = -1
-    kink_distance=lambda scores, labels: np.minimum(
-        np.abs(1.0 - labels * scores), np.abs(1.0 + labels * scores)
+    plot=Plot(curve=_margin_curve(x_range=(-3.0, 2.5))),
+    checks=Checks(
+        extremes=(
+            Extreme([[1e4, -1e4, 1e8, -1e8, -1.0, 1.0, 1e-300], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]]),
+        ),
+        # C¹, but the second derivative jumps at y f = 1 and y f = -1
+        kink_distance=lambda scores, labels: np.minimum(
+            np.abs(1.0 - labels * scores), np.abs(1.0 + labels * scores)
+        ),
+        torch_extremes=(
+            Extreme(
+                [[1e4, -1e4, 1e8, -1e8, -1.0, 1.0, 0.5, 1e-300], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, -1.0, 1.0]]
+            ),
+        ),
     ),
-    extremes=(([[1e4, -1e4, 1e8, -1e8, -1.0, 1.0, 1e-300], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0]], {}),),
 )
 def modified_huber(scores, labels):
     """Modified Huber loss on raw scores with ±1 labels (scikit-learn's SGDClassifier).
@@ -551,7 +658,7 @@ def modified_huber(scores, labels):
     slack = np.maximum(1.0 - margin, 0.0)
     linear = margin < -1.0
     value = np.where(linear, -4.0 * margin, slack * slack)
-    return value, -labels * np.where(linear, 4.0, 2.0 * slack) + 0.0  # + 0.0: no -0.0
+    return Result(value, lambda: -labels * np.where(linear, 4.0, 2.0 * slack) + 0.0)  # + 0.0: no -0.0
 
 
 @elementwise_loss(
@@ -599,6 +706,11 @@ def modified_huber(scores, labels):
         kink_distance=lambda inputs, labels, margin=1.0: np.where(
             np.asarray(labels) < 0, np.abs(margin - np.asarray(inputs)), np.inf
         ),
+        # no input at the kink x = m, y = -1: there PyTorch's clamp_min passes the gradient -1, lossref 0
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 1e-300, 1e8, -1e8, 0.5], [1.0, -1.0, -1.0, -1.0, 1.0, -1.0]]),
+            Extreme([[3.0, 0.0, -2.0, 1.5], [-1.0, -1.0, -1.0, 1.0]], {"margin": -0.5}),
+        ),
     ),
 )
 def hinge_embedding(inputs, labels, *, margin=1.0):
@@ -628,16 +740,17 @@ def hinge_embedding(inputs, labels, *, margin=1.0):
     similar = labels > 0
     slack = margin - inputs
     value = np.where(similar, inputs, np.maximum(slack, 0.0))
-    return value, lambda: np.where(similar, 1.0, np.where(slack > 0, -1.0, 0.0))
+    return Result(value, lambda: np.where(similar, 1.0, np.where(slack > 0, -1.0, 0.0)))
 
 
 @class_axis_loss(
     family="margin",
     aliases=("multi-label logistic loss", "one-versus-all loss"),
-    formula=r"\ell(z, t) = \frac{1}{C} \sum_{c=1}^{C} w_c \big[\mathrm{softplus}(-z_c)\, t_c + \mathrm{softplus}(z_c)\,(1 - t_c)\big], \quad t_c \in \{0, 1\}",
+    formula=r"\ell(z, t) = \frac{1}{C} \sum_{c=1}^{C} w_c \big[\mathrm{softplus}(-z_c)\, t_c + \mathrm{softplus}(z_c)\,(1 - t_c)\big], \quad t_c \in \{0, 1\}",  # noqa: E501
     gradient=r"\frac{\partial \ell}{\partial z_c} = \frac{w_c}{C}\,\big(\sigma(z_c) - t_c\big)",
     domain={"logits": LOGITS, "targets": MULTI_HOT},
-    use_case="Multi-label classification: one independent logistic loss per class, averaged over the classes.",
+    use_case="Multi-label classification: one independent logistic loss per class, averaged over the "
+    "classes.",
     properties=("non_negative", "convex", "smooth", "bounded_gradient"),
     equivalents={"PyTorch": "torch.nn.MultiLabelSoftMarginLoss(weight=w)"},
     references=("PyTorch documentation, torch.nn.MultiLabelSoftMarginLoss",),
@@ -674,6 +787,18 @@ def hinge_embedding(inputs, labels, *, margin=1.0):
             Invalid({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
             Invalid({"class_weights": [1.0, -1.0, 1.0, 1.0]}, ValueError, "class_weights must be >= 0"),
         ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 40.0], [-745.0, 700.0, 1e-300]],
+                    [[1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0]],
+                ]
+            ),
+            Extreme(
+                [[[1e4, -1e4, 2.0], [-30.0, 30.0, 0.5]], [[0.0, 1.0, 1.0], [1.0, 1.0, 0.0]]],
+                {"class_weights": [0.5, 0.0, 3.0]},
+            ),
+        ),
     ),
 )
 def multilabel_soft_margin(logits, targets, *, class_weights=None):
@@ -708,4 +833,4 @@ def multilabel_soft_margin(logits, targets, *, class_weights=None):
     # -log σ(z) for a target class, -log σ(-z) otherwise: softplus(∓z), stable for any |z|
     value = (w * softplus(np.where(targets == 1, -logits, logits))).sum(axis=-1)
     # σ(z) - 1 = -σ(-z): the second form keeps the e^{-z} that 1 - σ(z) rounds away for z > 37
-    return value, lambda: w * np.where(targets == 1, -sigmoid(-logits), sigmoid(logits))
+    return Result(value, lambda: w * np.where(targets == 1, -sigmoid(-logits), sigmoid(logits)))

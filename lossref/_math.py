@@ -52,3 +52,18 @@ def scratch(x):
     On 0-d inputs a ufunc returns a NumPy scalar, which ``out=`` rejects; wrap it.
     """
     return x if isinstance(x, np.ndarray) else np.asarray(x)
+
+
+BLOCK = 1 << 15  # elements per block: a few block-sized temporaries stay in the L2 cache
+
+
+def blocks(rows, width=1):
+    """Slices of ``rows`` rows of ``width`` elements, about ``BLOCK`` elements each (one row at least).
+
+    NumPy has no fused loops: a kernel that chains several in-place operations runs them block
+    by block on small temporaries instead of on input-sized ones. Each fresh input-sized array
+    costs page faults on first touch, and glibc hands freed memory back to the OS once two of
+    them are free together, so the next call faults again.
+    """
+    step = max(1, BLOCK // max(width, 1))
+    return [slice(i, i + step) for i in range(0, rows, step)]

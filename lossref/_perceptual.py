@@ -3,16 +3,19 @@
 import numpy as np
 
 from ._checks import as_float_array
-from ._core import Curve, class_axis_loss
+from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
 from .examples import EXAMPLE
+
+__all__ = ["perceptual"]  # its losses, re-exported by lossref/__init__.py
 
 
 def _images(value, name):
     arr = as_float_array(value, name)
     if arr.ndim < 2:
         raise ValueError(
-            f"{name} must have a batch axis and at least one feature axis, shape (B, ...); got shape {arr.shape}"
+            f"{name} must have a batch axis and at least one feature axis, shape (B, ...); got shape "
+            f"{arr.shape}"
         )
     return arr
 
@@ -22,7 +25,7 @@ IMAGES = Domain(
     _images,
     lambda rng, shape: rng.normal(size=shape),
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     stress=((0.0, 0.0, 0.0), (1.0, -2.0, 0.5), (30.0, -30.0, 1e-8), (1e-300, 0.0, -1e-300), (1e8, 1e8, -1e8)),
 )
 
@@ -40,7 +43,8 @@ def _features(feature_fn, x, name):
         f = as_float_array(f, f"feature_fn({name}) layer {i}")
         if f.ndim < 1 or f.shape[0] != x.shape[0]:
             raise ValueError(
-                f"feature_fn({name}) layer {i} has shape {f.shape}; its first axis must be the batch ({x.shape[0]})"
+                f"feature_fn({name}) layer {i} has shape {f.shape}; its first axis must be the batch "
+                f"({x.shape[0]})"
             )
         out.append(f)
     return out
@@ -54,70 +58,99 @@ def _curve_args(x):
 
 @class_axis_loss(
     family="generative",
-    aliases=("LPIPS",),  # names readers search for
     formula=(
-        r"\ell = \sum_{l} \frac{w_l}{n_l} \lVert \phi_l(\hat y) - \phi_l(y) \rVert_2^2, \qquad n_l = \text{entries of layer } l \text{ per sample (} C_l H_l W_l \text{)}",
+        r"\ell = \sum_{l} \frac{w_l}{n_l} \lVert \phi_l(\hat y) - \phi_l(y) \rVert_2^2, \qquad n_l = \text{entries of layer } l \text{ per sample (} C_l H_l W_l \text{)}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial \hat y} = \sum_l \frac{2 w_l}{n_l}\, J_{\phi_l}(\hat y)^{\top} \big(\phi_l(\hat y) - \phi_l(y)\big) \quad \text{(one vector–Jacobian product)}",
+        r"\frac{\partial \ell}{\partial \hat y} = \sum_l \frac{2 w_l}{n_l}\, J_{\phi_l}(\hat y)^{\top} \big(\phi_l(\hat y) - \phi_l(y)\big) \quad \text{(one vector–Jacobian product)}",  # noqa: E501
     ),
     domain={"y_pred": IMAGES, "y_true": IMAGES},
-    use_case="Super-resolution, style transfer and image generation: compare images by the features of a fixed network (VGG) rather than pixel by pixel.",
+    use_case=(
+        "Super-resolution, style transfer and image generation: compare images by the features of a fixed "
+        "network (VGG) rather than pixel by pixel."
+    ),
     properties=("non_negative", "symmetric"),
     equivalents={
-        "PyTorch": "no built-in: F.mse_loss(vgg(ŷ)[l], vgg(y)[l]) summed over layers l with weights (autograd gives the VJP)",
-        "lpips": "lpips.LPIPS(net='vgg') (v0.1.4; learned per-channel weights on unit-normalised features: a different metric)",
+        "PyTorch": (
+            "no built-in: F.mse_loss(vgg(ŷ)[l], vgg(y)[l]) summed over layers l with weights (autograd "
+            "gives the VJP)"
+        ),
+        "lpips": (
+            "lpips.LPIPS(net='vgg') (v0.1.4; learned per-channel weights on unit-normalised features: a "
+            "different metric)"
+        ),
     },
     references=(
-        "Johnson, Alahi & Fei-Fei, Perceptual Losses for Real-Time Style Transfer and Super-Resolution (ECCV 2016)",
+        (
+            "Johnson, Alahi & Fei-Fei, Perceptual Losses for Real-Time Style Transfer and Super-Resolution "
+            "(ECCV 2016)"
+        ),
         "Salimans et al., Improved Techniques for Training GANs (2016), feature matching",
     ),
-    curve=Curve(
-        x_label="ŷ₁: first of three pixels (target 0, 0, 0)",
-        x_range=(-4.0, 4.0),
-        args=_curve_args,
-        series=(
-            ("both layers", {}, {}),
-            ("edges only", {}, {"layer_weights": (1.0, 0.0)}),
-            ("tanh only", {}, {"layer_weights": (0.0, 1.0)}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂ŷ₁",
-    ),
-    variants=({"layer_weights": (0.25, 2.0)},),
-    # entries of 1e8 (tanh saturated: its derivative underflows to 0), 1e-300 and a zero row
-    extremes=(
-        (
-            [
-                [[1e8, -1e8, 3.0], [1e-300, 0.0, -1e-300], [0.0, 0.0, 0.0]],
-                [[0.0, 0.0, 0.0], [0.0, 1e-300, 0.0], [0.0, 0.0, 0.0]],
-            ],
-            {},
-        ),
-        ([[[30.0, -30.0, 1e-8, 0.5]], [[-30.0, 30.0, 0.0, 0.5]]], {"layer_weights": (0.0, 3.0)}),
-    ),
-    invalid=(
-        ({"layer_weights": (1.0, -1.0)}, ValueError, "layer_weights must be >= 0"),
-        ({"layer_weights": ("1", "2")}, TypeError, "layer_weights must be an array of real numbers"),
-        ({"layer_weights": (1.0 + 2.0j, 1.0)}, TypeError, "layer_weights must be an array of real numbers"),
-        ({"layer_weights": (np.nan, 1.0)}, ValueError, "layer_weights contains NaN"),
-        ({"layer_weights": [[1.0, 2.0], [3.0]]}, ValueError, "layer_weights is ragged"),
-        ({"feature_fn": lambda x: [x, x[:, :0]]}, ValueError, "feature_fn(y_pred) layer 1 is empty"),
-        (
-            {"feature_fn": lambda x: [x, np.full_like(x, np.inf)]},
-            ValueError,
-            "feature_fn(y_pred) layer 1 contains inf",
-        ),
-        ({"feature_fn": lambda x: [x, x * np.nan]}, ValueError, "feature_fn(y_pred) layer 1 contains NaN"),
-        (
-            {"layer_weights": (1.0,)},
-            ValueError,
-            "layer_weights has 1 entries but feature_fn returned 2 layers",
-        ),
-        ({"feature_fn": "vgg"}, TypeError, "feature_fn must be callable"),
-        ({"feature_fn": lambda x: x}, TypeError, "feature_fn must return a non-empty list of arrays"),
-    ),
+    aliases=("LPIPS",),  # names readers search for
     required={"feature_fn": EXAMPLE, "feature_vjp": EXAMPLE.vjp},
+    plot=Plot(
+        curve=Curve(
+            x_label="ŷ₁: first of three pixels (target 0, 0, 0)",
+            x_range=(-4.0, 4.0),
+            args=_curve_args,
+            series=(
+                Series("both layers", {}, {}),
+                Series("edges only", {}, {"layer_weights": (1.0, 0.0)}),
+                Series("tanh only", {}, {"layer_weights": (0.0, 1.0)}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂ŷ₁",
+        ),
+    ),
+    checks=Checks(
+        variants=({"layer_weights": (0.25, 2.0)},),
+        # entries of 1e8 (tanh saturated: its derivative underflows to 0), 1e-300 and a zero row
+        extremes=(
+            Extreme(
+                [
+                    [[1e8, -1e8, 3.0], [1e-300, 0.0, -1e-300], [0.0, 0.0, 0.0]],
+                    [[0.0, 0.0, 0.0], [0.0, 1e-300, 0.0], [0.0, 0.0, 0.0]],
+                ]
+            ),
+            Extreme([[[30.0, -30.0, 1e-8, 0.5]], [[-30.0, 30.0, 0.0, 0.5]]], {"layer_weights": (0.0, 3.0)}),
+        ),
+        invalid=(
+            Invalid({"layer_weights": (1.0, -1.0)}, ValueError, "layer_weights must be >= 0"),
+            Invalid(
+                {"layer_weights": ("1", "2")}, TypeError, "layer_weights must be an array of real numbers"
+            ),
+            Invalid(
+                {"layer_weights": (1.0 + 2.0j, 1.0)},
+                TypeError,
+                "layer_weights must be an array of real numbers",
+            ),
+            Invalid({"layer_weights": (np.nan, 1.0)}, ValueError, "layer_weights contains NaN"),
+            Invalid({"layer_weights": [[1.0, 2.0], [3.0]]}, ValueError, "layer_weights is ragged"),
+            Invalid(
+                {"feature_fn": lambda x: [x, x[:, :0]]}, ValueError, "feature_fn(y_pred) layer 1 is empty"
+            ),
+            Invalid(
+                {"feature_fn": lambda x: [x, np.full_like(x, np.inf)]},
+                ValueError,
+                "feature_fn(y_pred) layer 1 contains inf",
+            ),
+            Invalid(
+                {"feature_fn": lambda x: [x, x * np.nan]},
+                ValueError,
+                "feature_fn(y_pred) layer 1 contains NaN",
+            ),
+            Invalid(
+                {"layer_weights": (1.0,)},
+                ValueError,
+                "layer_weights has 1 entries but feature_fn returned 2 layers",
+            ),
+            Invalid({"feature_fn": "vgg"}, TypeError, "feature_fn must be callable"),
+            Invalid(
+                {"feature_fn": lambda x: x}, TypeError, "feature_fn must return a non-empty list of arrays"
+            ),
+        ),
+    ),
 )
 def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
     """Perceptual loss: weighted mean squared distances between the features of ŷ and of y.
@@ -145,7 +178,7 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
         >>> # edges: no difference (0/2); tanh: 3 entries of tanh(1)² averaged over n = 3
         >>> round(perceptual(y_hat, y, feature_fn=EXAMPLE, feature_vjp=EXAMPLE.vjp), 6), round(float(np.tanh(1.0) ** 2), 6)
         (0.580026, 0.580026)
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     if not callable(feature_fn):
         raise TypeError(
             f"feature_fn must be callable (a network returning a list of layer outputs); got {feature_fn!r}"
@@ -165,7 +198,7 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
     if (weights < 0).any():
         raise ValueError(f"layer_weights must be >= 0; got {weights.tolist()}")
     values = np.zeros(y_pred.shape[0])
-    cotangents = []
+    differences = []  # (w, n, a − b) per layer: the backward pass's cotangents 2w/n·(a − b)
     for w, a, b in zip(weights, pred, true, strict=True):
         if a.shape != b.shape:
             raise ValueError(f"feature_fn gives shape {a.shape} for y_pred but {b.shape} for y_true")
@@ -173,13 +206,14 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
         d = a - b
         axes = tuple(range(1, d.ndim))
         values = values + w / n * (d * d).sum(axis=axes)
-        cotangents.append(2.0 * w / n * d)
+        differences.append((w, n, d))
 
     def backward():  # only for .grad: a value-only call never runs the user's VJP
         if feature_vjp is None:
             raise TypeError(
                 "perceptual needs feature_vjp= for a gradient (the vector–Jacobian product of feature_fn)"
             )
+        cotangents = [2.0 * w / n * d for w, n, d in differences]
         grad = as_float_array(feature_vjp(y_pred, cotangents), "the result of feature_vjp")
         if grad.shape != y_pred.shape:
             raise ValueError(
@@ -187,4 +221,4 @@ def perceptual(y_pred, y_true, *, feature_fn, feature_vjp, layer_weights=None):
             )
         return grad
 
-    return values, backward
+    return Result(values, backward)

@@ -9,9 +9,11 @@ from functools import partial
 import numpy as np
 
 from ._checks import in_open_unit_interval, non_negative, positive, real_scalar
-from ._core import Curve, Difference, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
 from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
+
+__all__ = ["bradley_terry", "dpo", "ppo_clip"]  # its losses, re-exported by lossref/__init__.py
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
@@ -22,7 +24,7 @@ SEQUENCE_LOG_PROB = Domain(
     # summed token log-probabilities of a response: well below 0, so a finite-difference
     # step never crosses into positive values
     lambda rng, shape: rng.uniform(-60.0, -1.0, size=shape),
-    invalid=((0.5, ValueError, "must be log-probabilities (<= 0)"),),
+    invalid=(Invalid(0.5, ValueError, "must be log-probabilities (<= 0)"),),
     # sums and differences of these are exact in float64, so h is exact: a saturated pair
     # (±1e4), a long response (−40), a short one and a certain one (0); four arguments make
     # 4⁴ points per hyperparameter variant
@@ -31,16 +33,18 @@ SEQUENCE_LOG_PROB = Domain(
 
 
 @elementwise_loss(
-    explore={"margin": (0.0, 3.0)},
     family="preference",
     formula=r"\ell(r_c, r_r) = -\log\sigma(r_c - r_r - m) = \mathrm{softplus}(r_r - r_c + m)",
-    gradient=r"\frac{\partial \ell}{\partial r_c} = -\frac{\partial \ell}{\partial r_r} = -\sigma(r_r - r_c + m)",
+    gradient=r"\frac{\partial \ell}{\partial r_c} = -\frac{\partial \ell}{\partial r_r} = -\sigma(r_r - r_c + m)",  # noqa: E501
     domain={"chosen_rewards": REAL, "rejected_rewards": REAL},
     use_case="Training a reward model from pairwise human preferences (InstructGPT, Llama 2).",
     properties=("non_negative", "convex", "smooth", "bounded_gradient"),
     equivalents={
         "PyTorch": "-F.logsigmoid(r_c - r_r - m) (no built-in)",
-        "TRL": "RewardTrainer (v1.9.0, `trl/trainer/reward_trainer.py`: −log σ(r_c − r_r − margin) with a `margin` column, the Llama 2 variant)",
+        "TRL": (
+            "RewardTrainer (v1.9.0, `trl/trainer/reward_trainer.py`: −log σ(r_c − r_r − margin) with a "
+            "`margin` column, the Llama 2 variant)"
+        ),
     },
     references=(
         "Bradley & Terry, Rank Analysis of Incomplete Block Designs (1952)",
@@ -48,20 +52,29 @@ SEQUENCE_LOG_PROB = Domain(
         "Ouyang et al., Training Language Models to Follow Instructions with Human Feedback (2022)",
         "Touvron et al., Llama 2: Open Foundation and Fine-Tuned Chat Models (2023)",
     ),
-    curve=Curve(
-        x_label="reward gap r_c − r_r",
-        x_range=(-6.0, 6.0),
-        args=lambda x: (x, np.zeros_like(x)),
-        series=tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 3.0)),
-        grad_label="gradient ∂ℓ/∂r_c (and ∂ℓ/∂r_r = −∂ℓ/∂r_c)",
-    ),
-    variants=({"margin": 1.0}, {"margin": 0.5}),
     differentiable=("chosen_rewards", "rejected_rewards"),
-    extremes=(
-        ([[1e4, -1e4, 1e8, 0.0, 1e-300, 40.0], [-1e4, 1e4, -1e8, 0.0, 0.0, 0.0]], {}),
-        ([[1e4, -1e4, 1.0, 700.0], [-1e4, 1e4, 0.0, -45.0]], {"margin": 1.0}),
+    plot=Plot(
+        curve=Curve(
+            x_label="reward gap r_c − r_r",
+            x_range=(-6.0, 6.0),
+            args=lambda x: (x, np.zeros_like(x)),
+            series=tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 1.0, 3.0)),
+            grad_label="gradient ∂ℓ/∂r_c (and ∂ℓ/∂r_r = −∂ℓ/∂r_c)",
+        ),
+        explore={"margin": (0.0, 3.0)},
     ),
-    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+    checks=Checks(
+        variants=({"margin": 1.0}, {"margin": 0.5}),
+        extremes=(
+            Extreme([[1e4, -1e4, 1e8, 0.0, 1e-300, 40.0], [-1e4, 1e4, -1e8, 0.0, 0.0, 0.0]]),
+            Extreme([[1e4, -1e4, 1.0, 700.0], [-1e4, 1e4, 0.0, -45.0]], {"margin": 1.0}),
+        ),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 1e8, 0.0, 1e-300, 40.0], [-1e4, 1e4, -1e8, 0.0, 0.0, 0.0]]),
+            Extreme([[1e4, -1e4, 1.0, 700.0], [-1e4, 1e4, 0.0, -45.0]], {"margin": 1.0}),
+        ),
+    ),
 )
 def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
     """Bradley–Terry pairwise loss of a reward model: −log σ(r_c − r_r − m).
@@ -88,19 +101,21 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
     """
     non_negative(margin=margin)
     d = (rejected_rewards - chosen_rewards) + margin
-    s = sigmoid(d)
-    return softplus(d), {"chosen_rewards": -s, "rejected_rewards": s}
+
+    def backward():
+        s = sigmoid(d)
+        return {"chosen_rewards": -s, "rejected_rewards": s}
+
+    return Result(softplus(d), backward)
 
 
 @elementwise_loss(
-    explore={"beta": (0.02, 1.0, "log"), "label_smoothing": (0.0, 0.45)},
     family="preference",
-    aliases=("direct preference optimization",),  # names readers search for
     formula=(
-        r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",
+        r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",  # noqa: E501
         r"\ell = (1-\varepsilon)\,\mathrm{softplus}(-\beta h) + \varepsilon\,\mathrm{softplus}(\beta h)",
     ),
-    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = \beta\,\big(\varepsilon - \sigma(-\beta h)\big)",
+    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = \beta\,\big(\varepsilon - \sigma(-\beta h)\big)",  # noqa: E501
     domain={
         "policy_chosen_logps": SEQUENCE_LOG_PROB,
         "policy_rejected_logps": SEQUENCE_LOG_PROB,
@@ -133,44 +148,69 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
             'differences). Up to v0.28.0 `"sigmoid"` with `label_smoothing=ε` was `lossref`\'s cDPO.',
         ),
     ),
-    curve=Curve(
-        x_label="log-ratio margin h",
-        x_range=(-30.0, 30.0),
-        # policy log-probs shifted below 0; h = x exactly
-        args=lambda x: (x - 30.0, np.full_like(x, -30.0), np.full_like(x, -30.0), np.full_like(x, -30.0)),
-        series=(
-            ("β = 0.1", {}, {}),
-            ("β = 0.25", {}, {"beta": 0.25}),
-            ("β = 0.1, ε = 0.1", {}, {"label_smoothing": 0.1}),
-        ),
-        grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
-    ),
-    variants=({"beta": 0.5, "label_smoothing": 0.1}, {"beta": 1.0, "label_smoothing": 0.3}),
+    aliases=("direct preference optimization",),  # names readers search for
     differentiable=("policy_chosen_logps", "policy_rejected_logps"),
-    extremes=(
-        (
-            [
-                [-1e4, -1.0, -700.0, -5.0, -2.0],
-                [-1.0, -1e4, -0.5, -5.0, -2.0],
-                [-1.0, -1e4, -1e-300, 0.0, -1e4],
-                [-1e4, -1.0, -800.0, 0.0, -1e4],
-            ],
-            {},
+    plot=Plot(
+        curve=Curve(
+            x_label="log-ratio margin h",
+            x_range=(-30.0, 30.0),
+            # policy log-probs shifted below 0; h = x exactly
+            args=lambda x: (x - 30.0, np.full_like(x, -30.0), np.full_like(x, -30.0), np.full_like(x, -30.0)),
+            series=(
+                Series("β = 0.1", {}, {}),
+                Series("β = 0.25", {}, {"beta": 0.25}),
+                Series("β = 0.1, ε = 0.1", {}, {"label_smoothing": 0.1}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
         ),
-        (
-            [
-                [-1e4, -1.0, -700.0, -5.0],
-                [-1.0, -1e4, -0.5, -5.0],
-                [-1.0, -1e4, -1e-300, 0.0],
-                [-1e4, -1.0, -800.0, 0.0],
-            ],
-            {"beta": 1.0, "label_smoothing": 0.1},
-        ),
+        explore={"beta": (0.02, 1.0, "log"), "label_smoothing": (0.0, 0.45)},
     ),
-    invalid=(
-        ({"beta": 0.0}, ValueError, "beta must be > 0"),
-        ({"label_smoothing": 0.5}, ValueError, "label_smoothing must be in [0, 0.5)"),
-        ({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 0.5)"),
+    checks=Checks(
+        variants=({"beta": 0.5, "label_smoothing": 0.1}, {"beta": 1.0, "label_smoothing": 0.3}),
+        extremes=(
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0, -2.0],
+                    [-1.0, -1e4, -0.5, -5.0, -2.0],
+                    [-1.0, -1e4, -1e-300, 0.0, -1e4],
+                    [-1e4, -1.0, -800.0, 0.0, -1e4],
+                ]
+            ),
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0],
+                    [-1.0, -1e4, -0.5, -5.0],
+                    [-1.0, -1e4, -1e-300, 0.0],
+                    [-1e4, -1.0, -800.0, 0.0],
+                ],
+                {"beta": 1.0, "label_smoothing": 0.1},
+            ),
+        ),
+        invalid=(
+            Invalid({"beta": 0.0}, ValueError, "beta must be > 0"),
+            Invalid({"label_smoothing": 0.5}, ValueError, "label_smoothing must be in [0, 0.5)"),
+            Invalid({"label_smoothing": -0.1}, ValueError, "label_smoothing must be in [0, 0.5)"),
+        ),
+        # saturated pairs (h = ±2e4), log-probs of -1e-300 and 0, and cDPO smoothing on them
+        torch_extremes=(
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0, -2.0],
+                    [-1.0, -1e4, -0.5, -5.0, -2.0],
+                    [-1.0, -1e4, -1e-300, 0.0, -1e4],
+                    [-1e4, -1.0, -800.0, 0.0, -1e4],
+                ]
+            ),
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0],
+                    [-1.0, -1e4, -0.5, -5.0],
+                    [-1.0, -1e4, -1e-300, 0.0],
+                    [-1e4, -1.0, -800.0, 0.0],
+                ],
+                {"beta": 1.0, "label_smoothing": 0.1},
+            ),
+        ),
     ),
 )
 def dpo(
@@ -209,7 +249,7 @@ def dpo(
         0.693147
         >>> dpo.grad([-5.0], [-5.0], [-5.0], [-5.0], reduction="sum")   # β·(0 − σ(0)) = −0.05
         array([-0.05])
-    """
+    """  # noqa: E501 (rewrapping it would change the page's whitespace)
     positive(beta=beta)
     if not 0 <= real_scalar(label_smoothing, "label_smoothing") < 0.5:
         raise ValueError(
@@ -220,8 +260,12 @@ def dpo(
     z = beta * h
     eps = float(label_smoothing)
     value = (1.0 - eps) * softplus(-z) + eps * softplus(z)  # both terms >= 0: no cancellation
-    g = beta * (eps - sigmoid(-z))  # ∂ℓ/∂z = −(1−ε)σ(−z) + εσ(z) = ε − σ(−z)
-    return value, {"policy_chosen_logps": g, "policy_rejected_logps": -g}
+
+    def backward():
+        g = beta * (eps - sigmoid(-z))  # ∂ℓ/∂z = −(1−ε)σ(−z) + εσ(z) = ε − σ(−z)
+        return {"policy_chosen_logps": g, "policy_rejected_logps": -g}
+
+    return Result(value, backward)
 
 
 def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
@@ -230,52 +274,81 @@ def _ppo_kink_distance(log_probs, old_log_probs, advantages, clip_eps=0.2):
 
 
 @elementwise_loss(
-    explore={"clip_eps": (0.05, 0.5)},
     family="preference",
-    aliases=("PPO", "clipped surrogate objective"),  # names readers search for
     formula=(
         r"\rho = e^{\log\pi_\theta(a|s) - \log\pi_{\mathrm{old}}(a|s)}",
         r"\ell = -\min\big(\rho A,\ \mathrm{clip}(\rho, 1-\epsilon, 1+\epsilon)\,A\big)",
     ),
-    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta} = \begin{cases} 0 & A > 0,\ \rho > 1+\epsilon \ \text{ or } \ A < 0,\ \rho < 1-\epsilon \\ -A\rho & \text{otherwise (also at } \rho = 1\pm\epsilon) \end{cases}",
+    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta} = \begin{cases} 0 & A > 0,\ \rho > 1+\epsilon \ \text{ or } \ A < 0,\ \rho < 1-\epsilon \\ -A\rho & \text{otherwise (also at } \rho = 1\pm\epsilon) \end{cases}",  # noqa: E501
     domain={"log_probs": REAL, "old_log_probs": REAL, "advantages": REAL},  # log-densities may exceed 0
-    use_case="The policy term of Proximal Policy Optimization: policy-gradient steps that cannot move far from the data-collecting policy.",
+    use_case=(
+        "The policy term of Proximal Policy Optimization: policy-gradient steps that cannot move far from "
+        "the data-collecting policy."
+    ),
     properties=(),
     equivalents={
         "PyTorch": "-torch.min(ratio * A, ratio.clamp(1 - eps, 1 + eps) * A) (no built-in)",
-        "Stable-Baselines3": "PPO(clip_range=0.2) policy loss (v2.8.0, `stable_baselines3/ppo/ppo.py`; it normalises the advantages per minibatch by default)",
-        "TRL": "`trl.experimental.ppo` policy loss with `PPOConfig(cliprange=0.2)` (v1.9.0, `trl/experimental/ppo/ppo_trainer.py`)",
+        "Stable-Baselines3": (
+            "PPO(clip_range=0.2) policy loss (v2.8.0, `stable_baselines3/ppo/ppo.py`; it normalises the "
+            "advantages per minibatch by default)"
+        ),
+        "TRL": (
+            "`trl.experimental.ppo` policy loss with `PPOConfig(cliprange=0.2)` (v1.9.0, "
+            "`trl/experimental/ppo/ppo_trainer.py`)"
+        ),
     },
     references=(
         "Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017)",
     ),
-    curve=Curve(
-        x_label="log-ratio log π_θ − log π_old",
-        x_range=(-0.7, 0.7),
-        args=lambda x, A: (x, np.zeros_like(x), np.full_like(x, A)),
-        series=(
-            ("A = +1, ε = 0.2", {"A": 1.0}, {}),
-            ("A = −1, ε = 0.2", {"A": -1.0}, {}),
-            ("A = +1, ε = 0.1", {"A": 1.0}, {"clip_eps": 0.1}),
+    aliases=("PPO", "clipped surrogate objective"),  # names readers search for
+    plot=Plot(
+        curve=Curve(
+            x_label="log-ratio log π_θ − log π_old",
+            x_range=(-0.7, 0.7),
+            args=lambda x, A: (x, np.zeros_like(x), np.full_like(x, A)),
+            series=(
+                Series("A = +1, ε = 0.2", {"A": 1.0}, {}),
+                Series("A = −1, ε = 0.2", {"A": -1.0}, {}),
+                Series("A = +1, ε = 0.1", {"A": 1.0}, {"clip_eps": 0.1}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ",
         ),
-        grad_label="gradient ∂ℓ/∂log π_θ",
+        explore={"clip_eps": (0.05, 0.5)},
     ),
-    variants=({"clip_eps": 0.1},),
-    kink_distance=_ppo_kink_distance,
-    extremes=(
-        (
-            [
-                [0.0, -700.0, 5.0, -3.0, 1.0, 0.0],
-                [-700.0, 0.0, 5.0, -3.0, 1.1, -40.0],
-                [-1.0, 1e8, -1e8, 0.0, 2.0, 1e-300],
-            ],
-            {},
+    checks=Checks(
+        variants=({"clip_eps": 0.1},),
+        extremes=(
+            Extreme(
+                [
+                    [0.0, -700.0, 5.0, -3.0, 1.0, 0.0],
+                    [-700.0, 0.0, 5.0, -3.0, 1.1, -40.0],
+                    [-1.0, 1e8, -1e8, 0.0, 2.0, 1e-300],
+                ]
+            ),
+            Extreme(
+                [[0.0, -700.0, -0.5, 0.5], [-700.0, 0.0, 0.0, 0.0], [-1e-3, 1e8, -1e8, 1e8]],
+                {"clip_eps": 0.3},
+            ),
         ),
-        ([[0.0, -700.0, -0.5, 0.5], [-700.0, 0.0, 0.0, 0.0], [-1e-3, 1e8, -1e8, 1e8]], {"clip_eps": 0.3}),
-    ),
-    invalid=(
-        ({"clip_eps": 0.0}, ValueError, "clip_eps must be in (0, 1)"),
-        ({"clip_eps": 1.0}, ValueError, "clip_eps must be in (0, 1)"),
+        invalid=(
+            Invalid({"clip_eps": 0.0}, ValueError, "clip_eps must be in (0, 1)"),
+            Invalid({"clip_eps": 1.0}, ValueError, "clip_eps must be in (0, 1)"),
+        ),
+        kink_distance=_ppo_kink_distance,
+        # ratios of e^±700, advantages of ±1e8 and 0, both clipped branches (away from the boundary)
+        torch_extremes=(
+            Extreme(
+                [
+                    [0.0, -700.0, 5.0, -3.0, 1.0, 0.0],
+                    [-700.0, 0.0, 5.0, -3.0, 1.1, -40.0],
+                    [-1.0, 1e8, -1e8, 0.0, 2.0, 1e-300],
+                ]
+            ),
+            Extreme(
+                [[0.0, -700.0, -0.5, 0.5], [-700.0, 0.0, 0.0, 0.0], [-1e-3, 1e8, -1e8, 1e8]],
+                {"clip_eps": 0.3},
+            ),
+        ),
     ),
 )
 def ppo_clip(log_probs, old_log_probs, advantages, *, clip_eps=0.2):
@@ -304,7 +377,7 @@ def ppo_clip(log_probs, old_log_probs, advantages, *, clip_eps=0.2):
         array([-2. , -2.4])
         >>> ppo_clip.grad([0.0, 1.0], [0.0, 0.0], [2.0, 2.0], reduction="sum")   # −Aρ, then 0 (clipped)
         array([-2.,  0.])
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     in_open_unit_interval(clip_eps=clip_eps)
     a, d = advantages, log_probs - old_log_probs
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -317,5 +390,4 @@ def ppo_clip(log_probs, old_log_probs, advantages, *, clip_eps=0.2):
     bound = np.where(a > 0, 1.0 + clip_eps, 1.0 - clip_eps)
     value = np.where(clipped, -a * bound, unclipped_value)
     value = np.where(a == 0, 0.0, value)
-    grad = np.where(clipped | (a == 0), 0.0, unclipped_value)
-    return value, grad
+    return Result(value, lambda: np.where(clipped | (a == 0), 0.0, unclipped_value))

@@ -6,8 +6,15 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_float_array, flag, non_negative, positive, real_scalar
-from ._core import Curve, Difference, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
 from ._domains import REAL, Domain
+
+__all__ = [
+    "gamma_deviance",
+    "gaussian_nll",
+    "poisson_nll",
+    "tweedie_deviance",
+]  # its losses, re-exported by lossref/__init__.py
 
 # exp(x) is finite for x <= log(largest float64) = 709.78...
 _MAX_LOG = math.log(np.finfo(np.float64).max)
@@ -44,7 +51,7 @@ _POISSON_INPUT = Domain(
     "log-rate log λ ≤ 709.78 (default); rate λ ≥ 0 with `log_input=False`",
     as_float_array,
     lambda rng, shape: rng.uniform(0.1, 3.0, size=shape),
-    invalid=((800.0, ValueError, "must be a log-rate <= 709.78"),),
+    invalid=(Invalid(800.0, ValueError, "must be a log-rate <= 709.78"),),
     stress=(-700.0, -30.0, -1.0, 0.0, 1e-300, 1e-12, 0.5, 1.0, 2.5, 30.0, 700.0, 1e6, 1e300),
     positive=True,
 )
@@ -52,14 +59,14 @@ _COUNTS = Domain(
     "y ≥ 0: counts (non-integer values are accepted)",
     _non_negative_array,
     lambda rng, shape: rng.poisson(2.5, size=shape).astype(float),
-    invalid=((-1.0, ValueError, "must be >= 0"),),
+    invalid=(Invalid(-1.0, ValueError, "must be >= 0"),),
     stress=(0.0, 1e-300, 0.5, 1.0, 1.5, 2.0, 7.0, 1e6, 1e300),
 )
 _VARIANCE = Domain(
     "σ² > 0, a variance (not a standard deviation or a log-variance); clamped below at `eps`",
     _positive_array,
     lambda rng, shape: rng.uniform(0.05, 4.0, size=shape),
-    invalid=((0.0, ValueError, "must be > 0"), (-1.0, ValueError, "must be > 0")),
+    invalid=(Invalid(0.0, ValueError, "must be > 0"), Invalid(-1.0, ValueError, "must be > 0")),
     # values below, around and far above eps = 1e-6 (but not at it: the clamp's kink)
     stress=(1e-300, 1e-7, 2e-6, 0.3, 4.0, 1e8, 1e300),
     positive=True,
@@ -68,14 +75,14 @@ _VARIANCE = Domain(
 # product with the mean's and the variance's)
 _GAUSSIAN_TARGET = replace(
     REAL,
-    invalid=((np.nan, ValueError, "contains NaN"), (np.inf, ValueError, "contains inf")),
+    invalid=(Invalid(np.nan, ValueError, "contains NaN"), Invalid(np.inf, ValueError, "contains inf")),
     stress=(0.0, 1e-300, -1.0, 0.5, 3.0, -1e8),
 )
 _MEAN = Domain(
     "μ > 0 (any real when `power=0`)",
     as_float_array,
     _sample_positive,
-    invalid=((0.0, ValueError, "must be > 0"), (-2.0, ValueError, "must be > 0")),
+    invalid=(Invalid(0.0, ValueError, "must be > 0"), Invalid(-2.0, ValueError, "must be > 0")),
     stress=(*_TINY_TO_HUGE, 1 - 2**-40),
     positive=True,
 )
@@ -83,7 +90,7 @@ _TWEEDIE_TARGET = Domain(
     "y ≥ 0 for 1 ≤ power < 2; y > 0 for power ≥ 2; any real for power ≤ 0",
     as_float_array,
     _sample_positive,
-    invalid=((-1.0, ValueError, "must be >= 0"),),
+    invalid=(Invalid(-1.0, ValueError, "must be >= 0"),),
     # 2e-300, not 1e-300: at μ = y = 1e-300 (power 3) the reference's finite difference
     # cannot resolve the exact zero derivative
     stress=(0.0, 2e-300, *_TINY_TO_HUGE[1:], -3.0),
@@ -92,7 +99,7 @@ _POSITIVE_MEAN = Domain(
     "μ > 0",
     _positive_array,
     _sample_positive,
-    invalid=((0.0, ValueError, "must be > 0"), (-1.0, ValueError, "must be > 0")),
+    invalid=(Invalid(0.0, ValueError, "must be > 0"), Invalid(-1.0, ValueError, "must be > 0")),
     stress=(*_TINY_TO_HUGE, 1 - 2**-40),
     positive=True,
 )
@@ -100,7 +107,7 @@ _POSITIVE_TARGET = Domain(
     "y > 0",
     _positive_array,
     _sample_positive,
-    invalid=((0.0, ValueError, "must be > 0"),),
+    invalid=(Invalid(0.0, ValueError, "must be > 0"),),
     stress=_TINY_TO_HUGE,
 )
 
@@ -131,8 +138,13 @@ def _stirling(y):
     properties=("convex", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.PoissonNLLLoss(log_input=True, full=False, eps=1e-8)",
-        "Keras": "keras.losses.Poisson() takes the rate, ε = 1e-7: poisson_nll(rate, y, log_input=False, eps=1e-7)",
-        "TensorFlow": "tf.nn.log_poisson_loss(y, log_rate, compute_full_loss=False) (exp(c) − y·c; checked in tensorflow/python/ops/nn_impl.py at commit 00343a48)",
+        "Keras": (
+            "keras.losses.Poisson() takes the rate, ε = 1e-7: poisson_nll(rate, y, log_input=False, eps=1e-7)"
+        ),
+        "TensorFlow": (
+            "tf.nn.log_poisson_loss(y, log_rate, compute_full_loss=False) (exp(c) − y·c; checked in "
+            "tensorflow/python/ops/nn_impl.py at commit 00343a48)"
+        ),
         "scikit-learn": "HalfPoissonLoss (sklearn._loss, log link) is the default poisson_nll; "
         "mean_poisson_deviance is tweedie_deviance(power=1)",
     },
@@ -149,22 +161,35 @@ def _stirling(y):
             "`ValueError` that names the argument.",
         ),
     ),
-    curve=Curve(
-        x_label="log-rate z = log λ",
-        x_range=(-2.0, 2.5),
-        args=lambda x, y=1.0: (x, np.full_like(x, y)),
-        series=tuple((f"y = {y:g}", {"y": y}, {}) for y in (0.0, 1.0, 3.0)),
+    plot=Plot(
+        curve=Curve(
+            x_label="log-rate z = log λ",
+            x_range=(-2.0, 2.5),
+            args=lambda x, y=1.0: (x, np.full_like(x, y)),
+            series=tuple(Series(f"y = {y:g}", {"y": y}, {}) for y in (0.0, 1.0, 3.0)),
+        ),
     ),
-    variants=({"log_input": False}, {"full": True}, {"log_input": False, "full": True, "eps": 1e-3}),
-    extremes=(
-        ([[700.0, -700.0, 0.0, 1e-12, 30.0, -30.0], [0.0, 1e6, 0.0, 1.0, 1e300, 7.0]], {}),
-        ([[1e-300, 0.0, 1e6, 2.0, 1e300, 0.999999], [0.0, 5.0, 1e6, 2.0, 1.0, 1.0]], {"log_input": False}),
-        ([[0.0, 3.0, -2.0, 700.0], [0.0, 1.0, 1e300, 1.5]], {"full": True}),
-    ),
-    invalid=(
-        ({"log_input": 1}, TypeError, "log_input must be True or False"),
-        ({"full": "yes"}, TypeError, "full must be True or False"),
-        ({"eps": -1e-8}, ValueError, "eps must be >= 0"),
+    checks=Checks(
+        variants=({"log_input": False}, {"full": True}, {"log_input": False, "full": True, "eps": 1e-3}),
+        extremes=(
+            Extreme([[700.0, -700.0, 0.0, 1e-12, 30.0, -30.0], [0.0, 1e6, 0.0, 1.0, 1e300, 7.0]]),
+            Extreme(
+                [[1e-300, 0.0, 1e6, 2.0, 1e300, 0.999999], [0.0, 5.0, 1e6, 2.0, 1.0, 1.0]],
+                {"log_input": False},
+            ),
+            Extreme([[0.0, 3.0, -2.0, 700.0], [0.0, 1.0, 1e300, 1.5]], {"full": True}),
+        ),
+        invalid=(
+            Invalid({"log_input": 1}, TypeError, "log_input must be True or False"),
+            Invalid({"full": "yes"}, TypeError, "full must be True or False"),
+            Invalid({"eps": -1e-8}, ValueError, "eps must be >= 0"),
+        ),
+        # log-rates of ±700, zero counts, huge counts; rates from 1e-300 (with eps) to 1e300
+        torch_extremes=(
+            Extreme([[700.0, -700.0, 0.0, 30.0, -30.0, 2.0], [0.0, 1e6, 0.0, 1e300, 7.0, 1.0]]),
+            Extreme([[1e-300, 0.0, 1e6, 1e300, 0.25], [0.0, 5.0, 1e6, 1.0, 3.0]], {"log_input": False}),
+            Extreme([[0.0, 3.0, -2.0, 700.0, 1.0], [0.0, 1.0, 1e300, 1.5, 2.0]], {"full": True}),
+        ),
     ),
 )
 def poisson_nll(y_pred, y_true, *, log_input=True, full=False, eps=1e-8):
@@ -211,12 +236,15 @@ def poisson_nll(y_pred, y_true, *, log_input=True, full=False, eps=1e-8):
                 )
             rate = np.exp(y_pred)
             value = rate - y * y_pred
-            # e^z − y cancels where e^z ≈ y. Near y = 1, where log y is small and so nearly
-            # exact, y·expm1(z − log y) keeps the digits that rate − y loses.
-            log_y = np.log(np.where(y > 0, y, 1.0))
-            d = y_pred - log_y
-            near = (y > 0) & (np.abs(log_y) < 1) & (np.abs(d) < 1)
-            grad = np.where(near, y * np.expm1(np.where(near, d, 0.0)), rate - y)
+
+            def backward():
+                # e^z − y cancels where e^z ≈ y. Near y = 1, where log y is small and so nearly
+                # exact, y·expm1(z − log y) keeps the digits that rate − y loses.
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    log_y = np.log(np.where(y > 0, y, 1.0))
+                    d = y_pred - log_y
+                    near = (y > 0) & (np.abs(log_y) < 1) & (np.abs(d) < 1)
+                    return np.where(near, y * np.expm1(np.where(near, d, 0.0)), rate - y)
         else:
             if (y_pred < 0).any():
                 raise ValueError(
@@ -230,11 +258,15 @@ def poisson_nll(y_pred, y_true, *, log_input=True, full=False, eps=1e-8):
             near_one = np.abs(y_pred - 1) < 0.5
             log_rate = np.where(near_one, np.log1p((y_pred - 1) + eps), np.log(shifted))
             value = y_pred - np.where(y == 0, 0.0, y * log_rate)
-            # 1 − y/(λ + ε) written as ((λ − y) + ε)/(λ + ε): no cancellation when y ≈ λ
-            grad = np.where(y == 0, 1.0, ((y_pred - y) + eps) / shifted)
+
+            def backward():
+                # 1 − y/(λ + ε) written as ((λ − y) + ε)/(λ + ε): no cancellation when y ≈ λ
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    return np.where(y == 0, 1.0, ((y_pred - y) + eps) / shifted)
+
     if full:
         value = value + _stirling(y)
-    return value, grad
+    return Result(value, backward)
 
 
 # --- Gaussian -----------------------------------------------------------------------------
@@ -279,14 +311,16 @@ def _variance_derivative(r, r_err, v):
     ),
     gradient=(
         r"\frac{\partial \ell}{\partial \mu} = \frac{\mu - y}{v}",
-        r"\frac{\partial \ell}{\partial \sigma^2} = \tfrac12\Big(\frac1v - \frac{(\mu - y)^2}{v^2}\Big)\ (\sigma^2 > \epsilon),\quad 0\ (\sigma^2 \le \epsilon)",
+        r"\frac{\partial \ell}{\partial \sigma^2} = \tfrac12\Big(\frac1v - \frac{(\mu - y)^2}{v^2}\Big)\ (\sigma^2 > \epsilon),\quad 0\ (\sigma^2 \le \epsilon)",  # noqa: E501
     ),
     domain={"mean": REAL, "y_true": _GAUSSIAN_TARGET, "var": _VARIANCE},
     use_case="Regression that predicts its own uncertainty: a mean and a variance per output.",
     properties=("convex", "symmetric", "smooth"),
     equivalents={
         "PyTorch": "torch.nn.GaussianNLLLoss(full=False, eps=1e-6)",
-        "TensorFlow Probability": "-tfp.distributions.Normal(mean, sqrt(var)).log_prob(y) (v0.25.0; = full=True, no clamp)",
+        "TensorFlow Probability": (
+            "-tfp.distributions.Normal(mean, sqrt(var)).log_prob(y) (v0.25.0; = full=True, no clamp)"
+        ),
     },
     references=(
         "Nix & Weigend, Estimating the mean and variance of the target probability distribution (1994)",
@@ -314,32 +348,45 @@ def _variance_derivative(r, r_err, v):
             "the shape of `mean`: pass `np.broadcast_to(var, mean.shape)`.",
         ),
     ),
+    differentiable=("mean", "var"),
     reduction_note='`"mean"` divides by the number of elements N, as PyTorch\'s `GaussianNLLLoss` '
     "(by Σw with `weights=`; PyTorch has no weights).",
-    curve=Curve(
-        x_label="residual μ − y",
-        x_range=(-3.0, 3.0),
-        args=lambda x, var=1.0: (x, np.zeros_like(x), np.full_like(x, var)),
-        series=tuple((f"σ² = {v:g}", {"var": v}, {}) for v in (0.25, 1.0, 4.0)),
-        grad_label="gradient ∂ℓ/∂μ",
-    ),
-    variants=({"full": True}, {"eps": 1e-2}),
-    extremes=(
-        (
-            [
-                [1e8, -1e8, 0.0, 1e-300, 3.0, 1e150],
-                [0.0, 0.0, 0.0, 0.0, -3.0, -1e150],
-                [1e-300, 1e300, 1e-7, 2e-6, 1e-3, 1e300],
-            ],
-            {},
+    plot=Plot(
+        curve=Curve(
+            x_label="residual μ − y",
+            x_range=(-3.0, 3.0),
+            args=lambda x, var=1.0: (x, np.zeros_like(x), np.full_like(x, var)),
+            series=tuple(Series(f"σ² = {v:g}", {"var": v}, {}) for v in (0.25, 1.0, 4.0)),
+            grad_label="gradient ∂ℓ/∂μ",
         ),
-        ([[1e8, 2.0, 0.0], [-1e8, 0.0, 1.0], [1e-3, 1e-300, 1e300]], {"full": True, "eps": 1e-2}),
     ),
-    invalid=(
-        ({"full": 1}, TypeError, "full must be True or False"),
-        ({"eps": 0.0}, ValueError, "eps must be > 0"),
+    checks=Checks(
+        variants=({"full": True}, {"eps": 1e-2}),
+        extremes=(
+            Extreme(
+                [
+                    [1e8, -1e8, 0.0, 1e-300, 3.0, 1e150],
+                    [0.0, 0.0, 0.0, 0.0, -3.0, -1e150],
+                    [1e-300, 1e300, 1e-7, 2e-6, 1e-3, 1e300],
+                ]
+            ),
+            Extreme([[1e8, 2.0, 0.0], [-1e8, 0.0, 1.0], [1e-3, 1e-300, 1e300]], {"full": True, "eps": 1e-2}),
+        ),
+        invalid=(
+            Invalid({"full": 1}, TypeError, "full must be True or False"),
+            Invalid({"eps": 0.0}, ValueError, "eps must be > 0"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [1e8, -1e8, 0.0, 1e-300, 3.0, 1e150],
+                    [0.0, 0.0, 0.0, 0.0, -3.0, -1e150],
+                    [1e-3, 1e300, 2e-6, 1.0, 1e-3, 1e300],
+                ]
+            ),
+            Extreme([[1e8, 2.0, 0.0], [-1e8, 0.0, 1.0], [1e-1, 2e-2, 1e300]], {"full": True, "eps": 1e-2}),
+        ),
     ),
-    differentiable=("mean", "var"),
 )
 def gaussian_nll(mean, y_true, var, *, full=False, eps=1e-6):
     """Gaussian negative log-likelihood with a predicted variance (PyTorch's ``GaussianNLLLoss``).
@@ -378,10 +425,15 @@ def gaussian_nll(mean, y_true, var, *, full=False, eps=1e-6):
         r, r_err = _two_sum(mean, -y_true)
         z = r / v
         value = 0.5 * (np.log(v) + z * r)  # z·r, not r²/v: r² alone may overflow
-        d_var = np.where(var > eps, _variance_derivative(r, r_err, v), 0.0)
     if full:
         value = value + 0.5 * math.log(2 * math.pi)
-    return value, {"mean": z, "var": d_var}
+
+    def backward():
+        with np.errstate(over="ignore", invalid="ignore"):
+            d_var = np.where(var > eps, _variance_derivative(r, r_err, v), 0.0)
+        return {"mean": z, "var": d_var}
+
+    return Result(value, backward)
 
 
 # --- Tweedie and gamma deviances -----------------------------------------------------------
@@ -473,10 +525,10 @@ def _tweedie_positive(y, mu, p):
 
 
 def _tweedie(mu, y, p):
-    """Unit deviances and ∂d/∂μ for validated inputs (errors already raised)."""
+    """Unit deviances and (deferred) ∂d/∂μ for validated inputs (errors already raised)."""
     if p == 0:
         r = mu - y
-        return r * r, 2.0 * r
+        return Result(r * r, lambda: 2.0 * r)
     a, b = 1.0 - p, 2.0 - p
     pos = y > 0
     ys = np.where(pos, y, 1.0)
@@ -486,12 +538,17 @@ def _tweedie(mu, y, p):
     if not pos.all():
         first = 0.0 if p == 1 else np.where(y < 0, -y * np.power(mu, a) / a, 0.0)
         value = np.where(pos, value, 2.0 * (first + np.power(mu, b) / b))
-    # ∂d/∂μ = 2(μ − y) μ^{−p}; if μ^{−p} over- or underflows, 2((μ − y)/μ) μ^{1−p}
-    g = 2.0 * (mu - y) * np.power(mu, -p)
-    bad = ~np.isfinite(g) | ((g == 0) & (mu != y))
-    if bad.any():
-        g = np.where(bad, 2.0 * ((mu - y) / mu) * np.power(mu, 1.0 - p), g)
-    return value, np.where(mu == y, 0.0, g)
+
+    def backward():
+        # ∂d/∂μ = 2(μ − y) μ^{−p}; if μ^{−p} over- or underflows, 2((μ − y)/μ) μ^{1−p}
+        with np.errstate(all="ignore"):  # as the value's: overflow only where it is inf too
+            g = 2.0 * (mu - y) * np.power(mu, -p)
+            bad = ~np.isfinite(g) | ((g == 0) & (mu != y))
+            if bad.any():
+                g = np.where(bad, 2.0 * ((mu - y) / mu) * np.power(mu, 1.0 - p), g)
+            return np.where(mu == y, 0.0, g)
+
+    return Result(value, backward)
 
 
 def _tweedie_power(power):
@@ -527,11 +584,10 @@ _SKLEARN_REDUCTION = '`"mean"` divides by N; with `weights=` by Σw, exactly sci
 
 
 @elementwise_loss(
-    explore={"power": (1.0, 3.0)},
     family="probabilistic",
     formula=(
-        r"d_p(y, \mu) = 2\Big(\frac{\max(y, 0)^{2-p}}{(1-p)(2-p)} - \frac{y\,\mu^{1-p}}{1-p} + \frac{\mu^{2-p}}{2-p}\Big)",
-        r"p = 0:\ (y - \mu)^2 \qquad p = 1:\ 2\Big(y \log\frac{y}{\mu} - y + \mu\Big) \qquad p = 2:\ 2\Big(\log\frac{\mu}{y} + \frac{y}{\mu} - 1\Big)",
+        r"d_p(y, \mu) = 2\Big(\frac{\max(y, 0)^{2-p}}{(1-p)(2-p)} - \frac{y\,\mu^{1-p}}{1-p} + \frac{\mu^{2-p}}{2-p}\Big)",  # noqa: E501
+        r"p = 0:\ (y - \mu)^2 \qquad p = 1:\ 2\Big(y \log\frac{y}{\mu} - y + \mu\Big) \qquad p = 2:\ 2\Big(\log\frac{\mu}{y} + \frac{y}{\mu} - 1\Big)",  # noqa: E501
     ),
     gradient=r"\frac{\partial d_p}{\partial \mu} = \frac{2(\mu - y)}{\mu^{p}}",
     domain={"y_pred": _MEAN, "y_true": _TWEEDIE_TARGET},
@@ -561,27 +617,33 @@ _SKLEARN_REDUCTION = '`"mean"` divides by N; with `weights=` by Σw, exactly sci
         ),
     ),
     reduction_note=_SKLEARN_REDUCTION,
-    curve=_mean_curve(
-        tuple((f"p = {p:g}", {}, {"power": p}) for p in (0.0, 1.0, 1.5, 2.0, 3.0)), x_range=(0.5, 3.0)
+    plot=Plot(
+        curve=_mean_curve(
+            tuple(Series(f"p = {p:g}", {}, {"power": p}) for p in (0.0, 1.0, 1.5, 2.0, 3.0)),
+            x_range=(0.5, 3.0),
+        ),
+        explore={"power": (1.0, 3.0)},
     ),
-    variants=(
-        {"power": 0.0},
-        {"power": 1.0},
-        {"power": 2.0},
-        {"power": 3.0},
-        {"power": -1.0},
-        {"power": 1.001},
-    ),
-    extremes=(
-        ([[1e-300, 1e300, 1.0 + 2**-40, 0.5, 1e6, 2.0], [0.0, 1e300, 1.0, 1e-300, 2.0, 2.0]], {}),
-        ([[1e-100, 1e100, 1 - 2**-45, 3.0], [1e100, 1e-100, 1.0, 3.0]], {"power": 2.0}),
-        ([[1e-300, 1e300, 1 + 1e-9, 4.0], [0.0, 1.0, 1.0, 0.0]], {"power": 1.0}),
-        ([[1e-50, 1e100, 1 + 1e-9, 1e-5], [1e100, 1.0, 1.0, 1e5]], {"power": 3.0}),
-        ([[1e-100, 1e100, 1 + 1e-9, 5.0], [-1e6, 0.0, 1.0, -3.0]], {"power": -1.0}),
-    ),
-    invalid=(
-        ({"power": 0.5}, ValueError, "power must be <= 0 or >= 1"),
-        ({"power": "1.5"}, TypeError, "power must be a real number"),
+    checks=Checks(
+        variants=(
+            {"power": 0.0},
+            {"power": 1.0},
+            {"power": 2.0},
+            {"power": 3.0},
+            {"power": -1.0},
+            {"power": 1.001},
+        ),
+        extremes=(
+            Extreme([[1e-300, 1e300, 1.0 + 2**-40, 0.5, 1e6, 2.0], [0.0, 1e300, 1.0, 1e-300, 2.0, 2.0]]),
+            Extreme([[1e-100, 1e100, 1 - 2**-45, 3.0], [1e100, 1e-100, 1.0, 3.0]], {"power": 2.0}),
+            Extreme([[1e-300, 1e300, 1 + 1e-9, 4.0], [0.0, 1.0, 1.0, 0.0]], {"power": 1.0}),
+            Extreme([[1e-50, 1e100, 1 + 1e-9, 1e-5], [1e100, 1.0, 1.0, 1e5]], {"power": 3.0}),
+            Extreme([[1e-100, 1e100, 1 + 1e-9, 5.0], [-1e6, 0.0, 1.0, -3.0]], {"power": -1.0}),
+        ),
+        invalid=(
+            Invalid({"power": 0.5}, ValueError, "power must be <= 0 or >= 1"),
+            Invalid({"power": "1.5"}, TypeError, "power must be a real number"),
+        ),
     ),
 )
 def tweedie_deviance(y_pred, y_true, *, power=1.5):
@@ -634,12 +696,16 @@ def tweedie_deviance(y_pred, y_true, *, power=1.5):
     },
     references=("McCullagh & Nelder, Generalized Linear Models, 2nd ed. (1989), §8",),
     reduction_note=_SKLEARN_REDUCTION,
-    curve=_mean_curve(
-        tuple((f"y = {y:g}", {"y": y}, {}) for y in (0.5, 1.0, 2.0)),
-        x_range=(0.5, 5.0),
-        x_label="predicted mean μ",
+    plot=Plot(
+        curve=_mean_curve(
+            tuple(Series(f"y = {y:g}", {"y": y}, {}) for y in (0.5, 1.0, 2.0)),
+            x_range=(0.5, 5.0),
+            x_label="predicted mean μ",
+        ),
     ),
-    extremes=(([[1e-300, 1e300, 1 + 2**-40, 1e-100, 3.0], [1e-295, 1e-300, 1.0, 1e100, 3.0]], {}),),
+    checks=Checks(
+        extremes=(Extreme([[1e-300, 1e300, 1 + 2**-40, 1e-100, 3.0], [1e-295, 1e-300, 1.0, 1e100, 3.0]]),)
+    ),
 )
 def gamma_deviance(y_pred, y_true):
     """Gamma deviance, as scikit-learn's ``mean_gamma_deviance`` (arguments reversed).

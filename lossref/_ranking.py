@@ -5,9 +5,28 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import as_float_array, flag, non_negative, positive, real_scalar
-from ._core import Curve, Difference, class_axis_loss, elementwise_loss
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Result,
+    Series,
+    class_axis_loss,
+    elementwise_loss,
+)
 from ._domains import BINARY_TARGET, REAL, SIGN_LABEL, VECTORS, Domain
 from ._math import sigmoid, softplus
+
+__all__ = [
+    "contrastive",
+    "cosine_embedding",
+    "margin_ranking",
+    "ranknet",
+    "triplet_margin",
+]  # its losses, re-exported by lossref/__init__.py
 
 ROW_SIGN_LABEL = Domain(
     "{−1, +1}, one per pair: the shape of x1 without its last axis",
@@ -55,8 +74,8 @@ def _cosine_parts(x1, x2, eps):
     u2, nu2, r2, rho2, n2 = _scaled(x2, eps)
     dot = (u1 * u2).sum(axis=-1)
     cos = dot * rho1 * rho2
-    return (
-        cos,
+    # the two gradients, deferred: only .grad needs them
+    return cos, lambda: (
         _cosine_gradient(u1, nu1, r1, rho1, n1, u2, rho2, dot),
         _cosine_gradient(u2, nu2, r2, rho2, n2, u1, rho1, dot),
     )
@@ -67,25 +86,27 @@ _TORCH_EPS = float(np.float32(1e-12))  # PyTorch's EPSILON in Loss.cpp is a C++ 
 
 def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
     """How far x1 and x2 are from the kink cos = m of a y = −1 pair: moving x_i by δ moves cos by ≤ δ/N_i."""
-    cos, _, _ = _cosine_parts(x1, x2, eps)
+    cos, _ = _cosine_parts(x1, x2, eps)
     norm = np.minimum(_scaled(x1, eps)[4], _scaled(x2, eps)[4])
     distance = np.where(labels == -1, np.abs(cos - margin) * norm, np.inf)
     return np.broadcast_to(distance[..., None], x1.shape)
 
 
 @class_axis_loss(
-    explore={"margin": (-0.5, 0.9)},
     family="ranking",
     formula=(
-        r"\ell(x_1, x_2, y) = \begin{cases} 1 - \cos(x_1, x_2) & y = +1 \\ \max\big(0,\ \cos(x_1, x_2) - m\big) & y = -1 \end{cases}",
-        r"\cos(x_1, x_2) = \frac{x_1 \cdot x_2}{\sqrt{(\lVert x_1 \rVert^2 + \varepsilon)(\lVert x_2 \rVert^2 + \varepsilon)}}",
+        r"\ell(x_1, x_2, y) = \begin{cases} 1 - \cos(x_1, x_2) & y = +1 \\ \max\big(0,\ \cos(x_1, x_2) - m\big) & y = -1 \end{cases}",  # noqa: E501
+        r"\cos(x_1, x_2) = \frac{x_1 \cdot x_2}{\sqrt{(\lVert x_1 \rVert^2 + \varepsilon)(\lVert x_2 \rVert^2 + \varepsilon)}}",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial x_1} = \mp\, \frac{\partial \cos}{\partial x_1} \ \ (\text{− for } y = +1;\ \text{+ for } y = -1 \text{ when } \cos > m,\ \text{else } 0)",
-        r"\frac{\partial \cos}{\partial x_1} = \frac{1}{N_1 N_2}\Big(x_2 - \frac{x_1 \cdot x_2}{N_1^2}\, x_1\Big), \quad N_i = \sqrt{\lVert x_i \rVert^2 + \varepsilon}",
+        r"\frac{\partial \ell}{\partial x_1} = \mp\, \frac{\partial \cos}{\partial x_1} \ \ (\text{− for } y = +1;\ \text{+ for } y = -1 \text{ when } \cos > m,\ \text{else } 0)",  # noqa: E501
+        r"\frac{\partial \cos}{\partial x_1} = \frac{1}{N_1 N_2}\Big(x_2 - \frac{x_1 \cdot x_2}{N_1^2}\, x_1\Big), \quad N_i = \sqrt{\lVert x_i \rVert^2 + \varepsilon}",  # noqa: E501
     ),
     domain={"x1": VECTORS, "x2": VECTORS, "labels": ROW_SIGN_LABEL},
-    use_case="Learning embeddings from labelled pairs: pull similar pairs to cosine 1, push dissimilar ones below a margin.",
+    use_case=(
+        "Learning embeddings from labelled pairs: pull similar pairs to cosine 1, push dissimilar ones "
+        "below a margin."
+    ),
     properties=("non_negative", "symmetric"),
     equivalents={
         "PyTorch": "torch.nn.CosineEmbeddingLoss(margin=m) (ε = float32(1e-12), fixed)",
@@ -125,51 +146,69 @@ def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
             "largest entry first and returns the cosine of any finite vectors.",
         ),
     ),
-    curve=Curve(
-        x_label="angle θ between x1 and x2 (radians)",  # x1 = (cos θ, sin θ), x2 = (1, 0)
-        x_range=(0.0, np.pi),
-        args=lambda x, y=1.0: (
-            np.stack([np.cos(x), np.sin(x)], axis=-1),
-            np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
-            np.full(x.shape, y),
-        ),
-        series=(
-            ("y = +1", {"y": 1.0}, {}),
-            ("y = −1, m = 0", {"y": -1.0}, {}),
-            ("y = −1, m = 0.5", {"y": -1.0}, {"margin": 0.5}),
-        ),
-        # dℓ/dθ = ∇ℓ · dx1/dθ with dx1/dθ = (−sin θ, cos θ)
-        component=lambda g, args: -g[..., 0] * args[0][..., 1] + g[..., 1] * args[0][..., 0],
-        grad_label="dℓ/dθ (rotating x1)",
-    ),
-    variants=({"margin": 0.5}, {"margin": -0.3}, {"eps": 0.0}),
-    kink_distance=_cosine_embedding_kink,
-    # entries whose squares overflow or underflow. (Zero and tiny x1, and parallel pairs, are in
-    # the accuracy grid: there the loss bends on a scale of √ε, or the gradient is below the
-    # finite differences' own error.)
-    extremes=(
-        (
-            [
-                [[1e200, -1e200, 3e199], [1e4, 1.0, -1e4], [1e4, 1.0, -1e4], [3.0, -2.0, 0.5]],
-                [[1.0, 2.0, -3.0], [1e-4, 2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]],
-                [1.0, -1.0, 1.0, -1.0],
-            ],
-            {},
-        ),
-        (
-            [
-                [[1e200, -1e200, 3e199], [1.0, 2.0, 3.0]],
-                [[1e-200, 2e-200, 3e-200], [3e-200, 2e-200, 1e-200]],
-                [-1.0, 1.0],
-            ],
-            {"margin": -0.5, "eps": 0.0},
-        ),
-    ),
-    invalid=(
-        ({"margin": 1.5}, ValueError, "margin must be in [-1, 1]"),
-        ({"eps": -1e-12}, ValueError, "eps must be >= 0"),
-    ),
     differentiable=("x1", "x2"),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ between x1 and x2 (radians)",  # x1 = (cos θ, sin θ), x2 = (1, 0)
+            x_range=(0.0, np.pi),
+            args=lambda x, y=1.0: (
+                np.stack([np.cos(x), np.sin(x)], axis=-1),
+                np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
+                np.full(x.shape, y),
+            ),
+            series=(
+                Series("y = +1", {"y": 1.0}, {}),
+                Series("y = −1, m = 0", {"y": -1.0}, {}),
+                Series("y = −1, m = 0.5", {"y": -1.0}, {"margin": 0.5}),
+            ),
+            # dℓ/dθ = ∇ℓ · dx1/dθ with dx1/dθ = (−sin θ, cos θ)
+            component=lambda g, args: -g[..., 0] * args[0][..., 1] + g[..., 1] * args[0][..., 0],
+            grad_label="dℓ/dθ (rotating x1)",
+        ),
+        explore={"margin": (-0.5, 0.9)},
+    ),
+    checks=Checks(
+        variants=({"margin": 0.5}, {"margin": -0.3}, {"eps": 0.0}),
+        # entries whose squares overflow or underflow. (Zero and tiny x1, and parallel pairs, are in
+        # the accuracy grid: there the loss bends on a scale of √ε, or the gradient is below the
+        # finite differences' own error.)
+        extremes=(
+            Extreme(
+                [
+                    [[1e200, -1e200, 3e199], [1e4, 1.0, -1e4], [1e4, 1.0, -1e4], [3.0, -2.0, 0.5]],
+                    [[1.0, 2.0, -3.0], [1e-4, 2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]],
+                    [1.0, -1.0, 1.0, -1.0],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e200, -1e200, 3e199], [1.0, 2.0, 3.0]],
+                    [[1e-200, 2e-200, 3e-200], [3e-200, 2e-200, 1e-200]],
+                    [-1.0, 1.0],
+                ],
+                {"margin": -0.5, "eps": 0.0},
+            ),
+        ),
+        invalid=(
+            Invalid({"margin": 1.5}, ValueError, "margin must be in [-1, 1]"),
+            Invalid({"eps": -1e-12}, ValueError, "eps must be >= 0"),
+        ),
+        kink_distance=_cosine_embedding_kink,
+        # no exact ties (cos = m) and no norms near √ε: both are documented differences
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [-1.0, 0.5, 2.0]],
+                    [[1e-4, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 2.0, 1.0], [1.0, -0.5, -2.0]],
+                    [-1.0, 1.0, -1.0, 1.0],
+                ]
+            ),
+            Extreme(
+                [[[1e4, 1.0, -1e4], [1e-3, 2e-3, 0.0]], [[1e-4, 2.0, 3.0], [3.0, 2.0, 1.0]], [-1.0, -1.0]],
+                {"margin": -0.5, "eps": 0.0},
+            ),
+        ),
+    ),
 )
 def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
     """Cosine embedding loss (PyTorch's CosineEmbeddingLoss) for pairs labelled ±1.
@@ -197,7 +236,7 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
         >>> x1, x2 = [[1.0, 0.0], [1.0, 0.0]], [[1.0, 1.0], [3.0, 4.0]]
         >>> cosine_embedding(x1, x2, [1.0, -1.0], eps=0.0, reduction="none").round(4)   # 1 − 1/√2, max(0, 3/5 − 0)
         array([0.2929, 0.6   ])
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     if not -1.0 <= real_scalar(margin, "margin") <= 1.0:
         raise ValueError(f"margin must be in [-1, 1] (a cosine), got {margin}")
     non_negative(eps=eps)
@@ -212,19 +251,23 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
         for name, x in (("x1", x1), ("x2", x2)):
             if (np.abs(x).max(axis=-1) == 0).any():
                 raise ValueError(f"{name} has a zero vector, whose cosine is undefined with eps=0")
-    cos, dcos1, dcos2 = _cosine_parts(x1, x2, float(eps))
+    cos, cosine_gradients = _cosine_parts(x1, x2, float(eps))
     similar = labels == 1
     active = ~similar & (cos > margin)
     value = np.where(similar, 1.0 - cos, np.where(active, cos - margin, 0.0))
-    sign = np.where(similar, -1.0, np.where(active, 1.0, 0.0))[..., None]
-    return value, {"x1": sign * dcos1 + 0.0, "x2": sign * dcos2 + 0.0}  # + 0.0: no -0.0
+
+    def backward():
+        dcos1, dcos2 = cosine_gradients()
+        sign = np.where(similar, -1.0, np.where(active, 1.0, 0.0))[..., None]
+        return {"x1": sign * dcos1 + 0.0, "x2": sign * dcos2 + 0.0}  # + 0.0: no -0.0
+
+    return Result(value, backward)
 
 
 @elementwise_loss(
-    explore={"margin": (0.0, 2.0)},
     family="ranking",
     formula=r"\ell(x_1, x_2, y) = \max\big(0,\ -y\,(x_1 - x_2) + m\big), \quad y \in \{-1, +1\}",
-    gradient=r"\frac{\partial \ell}{\partial x_1} = -\frac{\partial \ell}{\partial x_2} = \begin{cases} -y & -y\,(x_1 - x_2) + m > 0 \\ 0 & \text{otherwise (0 at the kink)} \end{cases}",
+    gradient=r"\frac{\partial \ell}{\partial x_1} = -\frac{\partial \ell}{\partial x_2} = \begin{cases} -y & -y\,(x_1 - x_2) + m > 0 \\ 0 & \text{otherwise (0 at the kink)} \end{cases}",  # noqa: E501
     domain={"x1": REAL, "x2": REAL, "labels": SIGN_LABEL},
     use_case="Pairwise ranking: score x1 above x2 (y = +1) or below it (y = −1) by at least a margin.",
     properties=("non_negative", "convex", "bounded_gradient"),
@@ -247,21 +290,34 @@ def cosine_embedding(x1, x2, labels, *, margin=0.0, eps=1e-12):
             "with zero gradient. `lossref` raises. Convert with 2y − 1.",
         ),
     ),
-    curve=Curve(
-        x_label="score difference x1 − x2 (label y = +1)",
-        x_range=(-3.0, 3.0),
-        args=lambda x: (x, np.zeros_like(x), np.ones_like(x)),
-        series=tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 0.5, 1.0)),
-        grad_label="gradient ∂ℓ/∂x1 (and ∂ℓ/∂x2 = −∂ℓ/∂x1)",
-    ),
-    variants=({"margin": 1.0}, {"margin": 0.1}),
     differentiable=("x1", "x2"),
-    kink_distance=lambda x1, x2, labels, margin=0.0: np.abs(margin - labels * (x1 - x2)),
-    extremes=(
-        ([[1e4, -1e4, 1e-300, 3.0, 1e8], [-1e4, 1e4, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0]], {}),
-        ([[1e4, 0.25, 2.0], [1e4, 0.5, -2.0], [1.0, -1.0, 1.0]], {"margin": 1.0}),
+    plot=Plot(
+        curve=Curve(
+            x_label="score difference x1 − x2 (label y = +1)",
+            x_range=(-3.0, 3.0),
+            args=lambda x: (x, np.zeros_like(x), np.ones_like(x)),
+            series=tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.0, 0.5, 1.0)),
+            grad_label="gradient ∂ℓ/∂x1 (and ∂ℓ/∂x2 = −∂ℓ/∂x1)",
+        ),
+        explore={"margin": (0.0, 2.0)},
     ),
-    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+    checks=Checks(
+        variants=({"margin": 1.0}, {"margin": 0.1}),
+        extremes=(
+            Extreme(
+                [[1e4, -1e4, 1e-300, 3.0, 1e8], [-1e4, 1e4, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0]]
+            ),
+            Extreme([[1e4, 0.25, 2.0], [1e4, 0.5, -2.0], [1.0, -1.0, 1.0]], {"margin": 1.0}),
+        ),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        kink_distance=lambda x1, x2, labels, margin=0.0: np.abs(margin - labels * (x1 - x2)),
+        torch_extremes=(
+            Extreme(
+                [[1e4, -1e4, 1e-300, 3.0, 1e8], [-1e4, 1e4, 0.0, 3.5, -1e8], [1.0, 1.0, -1.0, -1.0, -1.0]]
+            ),
+            Extreme([[1e4, 0.25, 2.0], [1e4, 0.5, -2.0], [1.0, -1.0, 1.0]], {"margin": 1.0}),
+        ),
+    ),
 )
 def margin_ranking(x1, x2, labels, *, margin=0.0):
     """Margin ranking loss (PyTorch's MarginRankingLoss) on two scores and a ±1 label.
@@ -286,21 +342,21 @@ def margin_ranking(x1, x2, labels, *, margin=0.0):
         array([0., 1.])
         >>> margin_ranking.grad([2.0, 0.5], [1.0, 1.0], [1.0, 1.0], margin=0.5, reduction="sum", argnum=1)
         array([0., 1.])
-    """
+    """  # noqa: E501 (doctest lines with their hand-computed values)
     non_negative(margin=margin)
     slack = -labels * (x1 - x2) + margin  # PyTorch's order of operations
     active = slack > 0
-    return np.where(active, slack, 0.0), {
-        "x1": np.where(active, -labels, 0.0),
-        "x2": np.where(active, labels, 0.0),
-    }
+    return Result(
+        np.where(active, slack, 0.0),
+        lambda: {"x1": np.where(active, -labels, 0.0), "x2": np.where(active, labels, 0.0)},
+    )
 
 
 # scores as REAL, with a shorter stress list: the grid is its square times four targets and two
 # values of σ (the full list made 1568 points and the slowest accuracy test of the suite)
 RANK_SCORES = replace(
     REAL,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     stress=(0.0, 1e-300, -1e-12, 1e-6, -0.5, 1.0, 30.0, -700.0, 1e4),
 )
 PAIR_PROBABILITY = Domain(
@@ -313,19 +369,24 @@ PAIR_PROBABILITY = Domain(
 
 
 @elementwise_loss(
-    explore={"sigma": (0.25, 4.0, "log")},
     family="ranking",
     formula=(
         r"\ell = -\bar P \log P - (1 - \bar P) \log(1 - P), \quad P = \sigma(z), \ z = \sigma_s\,(s_i - s_j)",
         r"\ell = \bar P\,\operatorname{softplus}(-z) + (1 - \bar P)\,\operatorname{softplus}(z)",
     ),
-    gradient=r"\frac{\partial \ell}{\partial s_i} = -\frac{\partial \ell}{\partial s_j} = \sigma_s\,(P - \bar P)",
+    gradient=r"\frac{\partial \ell}{\partial s_i} = -\frac{\partial \ell}{\partial s_j} = \sigma_s\,(P - \bar P)",  # noqa: E501
     domain={"scores_i": RANK_SCORES, "scores_j": RANK_SCORES, "targets": PAIR_PROBABILITY},
-    use_case="Pairwise learning to rank (RankNet): fit the probability σ(σ_s(s_i − s_j)) that item i ranks above item j to a target probability.",
+    use_case=(
+        "Pairwise learning to rank (RankNet): fit the probability σ(σ_s(s_i − s_j)) that item i ranks above "
+        "item j to a target probability."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
         "PyTorch": "F.binary_cross_entropy_with_logits(σ_s * (s_i - s_j), P̄) (no built-in)",
-        "TF-Ranking": "tfr.keras.losses.PairwiseLogisticLoss(temperature=1/σ_s) (v0.5.3; every pair with y_i > y_j of a list: P̄ = 1)",
+        "TF-Ranking": (
+            "tfr.keras.losses.PairwiseLogisticLoss(temperature=1/σ_s) (v0.5.3; every pair with y_i > y_j of "
+            "a list: P̄ = 1)"
+        ),
         "Rax": (
             "rax.pairwise_logistic_loss(scores, labels) (v0.4.0, `rax/_src/losses.py`: every pair with "
             "y_i > y_j of a list, P̄ = 1, σ_s = 1; its default `reduce_fn=jnp.mean` averages over the "
@@ -333,42 +394,63 @@ PAIR_PROBABILITY = Domain(
         ),
     },
     references=(
-        "Burges, Shaked, Renshaw, Lazier, Deeds, Hamilton & Hullender, Learning to Rank using Gradient Descent (ICML 2005)",
+        (
+            "Burges, Shaked, Renshaw, Lazier, Deeds, Hamilton & Hullender, Learning to Rank using Gradient "
+            "Descent (ICML 2005)"
+        ),
         "Burges, From RankNet to LambdaRank to LambdaMART: An Overview (Microsoft Research, 2010)",
     ),
-    curve=Curve(
-        x_label="score difference s_i − s_j",
-        x_range=(-6.0, 6.0),
-        args=lambda x, target=1.0: (x, np.zeros_like(x), np.full_like(x, target)),
-        series=(
-            ("P̄ = 1 (i above j)", {"target": 1.0}, {}),
-            ("P̄ = ½ (a tie)", {"target": 0.5}, {}),
-            ("P̄ = 1, σ_s = 3", {"target": 1.0}, {"sigma": 3.0}),
-        ),
-        grad_label="gradient ∂ℓ/∂s_i (and ∂ℓ/∂s_j = −∂ℓ/∂s_i)",
-    ),
-    variants=({"sigma": 2.5},),
     differentiable=("scores_i", "scores_j"),
-    # saturated pairs both ways, differences of 2e8, ties with every target, soft targets
-    extremes=(
-        (
-            [
-                [1e4, -1e4, 1e4, 1e8, 0.0, 1e-300, 40.0, 3.0],
-                [-1e4, 1e4, -1e4, -1e8, 0.0, 0.0, 0.0, 3.0],
-                [1.0, 1.0, 0.0, 0.5, 0.5, 0.3, 1.0, 0.0],
-            ],
-            {},
-        ),
-        (
-            [[1e4, -1e4, 1.0, 700.0, 2.0], [-1e4, 1e4, 0.0, -45.0, 2.0], [0.0, 0.5, 1.0, 1.0, 1.0]],
-            {"sigma": 2.5},
-        ),
-    ),
-    invalid=(
-        ({"sigma": 0.0}, ValueError, "sigma must be > 0"),
-        ({"sigma": -1.0}, ValueError, "sigma must be > 0"),
-    ),
     reduction_note='`"mean"` divides by the number of pairs N (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label="score difference s_i − s_j",
+            x_range=(-6.0, 6.0),
+            args=lambda x, target=1.0: (x, np.zeros_like(x), np.full_like(x, target)),
+            series=(
+                Series("P̄ = 1 (i above j)", {"target": 1.0}, {}),
+                Series("P̄ = ½ (a tie)", {"target": 0.5}, {}),
+                Series("P̄ = 1, σ_s = 3", {"target": 1.0}, {"sigma": 3.0}),
+            ),
+            grad_label="gradient ∂ℓ/∂s_i (and ∂ℓ/∂s_j = −∂ℓ/∂s_i)",
+        ),
+        explore={"sigma": (0.25, 4.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"sigma": 2.5},),
+        # saturated pairs both ways, differences of 2e8, ties with every target, soft targets
+        extremes=(
+            Extreme(
+                [
+                    [1e4, -1e4, 1e4, 1e8, 0.0, 1e-300, 40.0, 3.0],
+                    [-1e4, 1e4, -1e4, -1e8, 0.0, 0.0, 0.0, 3.0],
+                    [1.0, 1.0, 0.0, 0.5, 0.5, 0.3, 1.0, 0.0],
+                ]
+            ),
+            Extreme(
+                [[1e4, -1e4, 1.0, 700.0, 2.0], [-1e4, 1e4, 0.0, -45.0, 2.0], [0.0, 0.5, 1.0, 1.0, 1.0]],
+                {"sigma": 2.5},
+            ),
+        ),
+        invalid=(
+            Invalid({"sigma": 0.0}, ValueError, "sigma must be > 0"),
+            Invalid({"sigma": -1.0}, ValueError, "sigma must be > 0"),
+        ),
+        # saturated pairs both ways, ties (z = 0) with every target, soft targets, differences of 2e8
+        torch_extremes=(
+            Extreme(
+                [
+                    [1e4, -1e4, 1e4, 1e8, 0.0, 1e-300, 40.0, 3.0],
+                    [-1e4, 1e4, -1e4, -1e8, 0.0, 0.0, 0.0, 3.0],
+                    [1.0, 1.0, 0.0, 0.5, 0.5, 0.3, 1.0, 0.0],
+                ]
+            ),
+            Extreme(
+                [[1e4, -1e4, 1.0, 700.0, 2.0], [-1e4, 1e4, 0.0, -45.0, 2.0], [0.0, 0.5, 1.0, 1.0, 1.0]],
+                {"sigma": 2.5},
+            ),
+        ),
+    ),
 )
 def ranknet(scores_i, scores_j, targets, *, sigma=1.0):
     """RankNet: cross-entropy between a target and the modelled probability that i ranks above j.
@@ -401,15 +483,21 @@ def ranknet(scores_i, scores_j, targets, *, sigma=1.0):
     positive(sigma=sigma)
     z = float(sigma) * (scores_i - scores_j)
     value = targets * softplus(-z) + (1.0 - targets) * softplus(z)
-    # P − P̄ as (1 − P̄)σ(z) − P̄σ(−z): exact for hard targets, where 1 − σ(z) would cancel.
-    # Near a tie target it is ½·tanh(z/2) − (P̄ − ½) instead (P̄ − ½ is exact for P̄ in
-    # [¼, ¾]): for P̄ = ½ that keeps its relative accuracy as z → 0, where σ(z) rounds to ½.
-    middle = np.abs(targets - 0.5) <= 0.25
-    difference = np.where(
-        middle, 0.5 * np.tanh(0.5 * z) - (targets - 0.5), (1.0 - targets) * sigmoid(z) - targets * sigmoid(-z)
-    )
-    g = float(sigma) * difference
-    return value, {"scores_i": g + 0.0, "scores_j": -g + 0.0}
+
+    def backward():
+        # P − P̄ as (1 − P̄)σ(z) − P̄σ(−z): exact for hard targets, where 1 − σ(z) would cancel.
+        # Near a tie target it is ½·tanh(z/2) − (P̄ − ½) instead (P̄ − ½ is exact for P̄ in
+        # [¼, ¾]): for P̄ = ½ that keeps its relative accuracy as z → 0, where σ(z) rounds to ½.
+        middle = np.abs(targets - 0.5) <= 0.25
+        difference = np.where(
+            middle,
+            0.5 * np.tanh(0.5 * z) - (targets - 0.5),
+            (1.0 - targets) * sigmoid(z) - targets * sigmoid(-z),
+        )
+        g = float(sigma) * difference
+        return {"scores_i": g + 0.0, "scores_j": -g + 0.0}
+
+    return Result(value, backward)
 
 
 def _row_binary(value, name):
@@ -424,13 +512,13 @@ ROW_PAIR_LABEL = Domain(
     "{0, 1}, one per pair (1 = similar): the shape of embeddings_a without its last axis",
     _row_binary,
     lambda rng, shape: rng.integers(0, 2, size=shape[:-1]).astype(float),
-    invalid=((-1.0, ValueError, "must be 0 or 1"), (0.5, ValueError, "must be 0 or 1")),
+    invalid=(Invalid(-1.0, ValueError, "must be 0 or 1"), Invalid(0.5, ValueError, "must be 0 or 1")),
     stress=(0.0, 1.0),
 )
 
 
 def _norm_and_slope(diff, p):
-    """‖Δ‖_p over the last axis and its gradient sign(Δ_k)(|Δ_k|/‖Δ‖_p)^{p−1}.
+    """‖Δ‖_p over the last axis and its gradient sign(Δ_k)(|Δ_k|/‖Δ‖_p)^{p−1}, deferred.
 
     Computed on Δ/s with s = max|Δ_k|, so entries of 1e200 do not overflow and 1e-200 do
     not underflow. At Δ = 0 the gradient is 0 (the subgradient PyTorch's autograd returns).
@@ -445,14 +533,18 @@ def _norm_and_slope(diff, p):
     else:
         r = (np.abs(u) ** p).sum(axis=-1) ** (1.0 / p)
     norm = s * r
-    rsafe = np.where(s > 0, r, 1.0)[..., None]
-    if p == 2:
-        slope = u / rsafe
-    elif p == 1:
-        slope = np.sign(u)
-    else:
-        slope = np.sign(u) * (np.abs(u) / rsafe) ** (p - 1)
-    return norm, np.where((s > 0)[..., None], slope, 0.0)
+
+    def slope():
+        rsafe = np.where(s > 0, r, 1.0)[..., None]
+        if p == 2:
+            slope = u / rsafe
+        elif p == 1:
+            slope = np.sign(u)
+        else:
+            slope = np.sign(u) * (np.abs(u) / rsafe) ** (p - 1)
+        return np.where((s > 0)[..., None], slope, 0.0)
+
+    return norm, slope
 
 
 def _triplet_parts(anchor, positive, negative, margin, p, eps, swap):
@@ -487,29 +579,34 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
 
 
 @class_axis_loss(
-    explore={"margin": (0.2, 3.0)},
     family="ranking",
-    aliases=("triplet loss",),  # names readers search for
     formula=(
         r"\ell(a, p, n) = \max\big(0,\ d(a, p) - d(a, n) + m\big)",
         r"d(u, v) = \lVert u - v + \varepsilon \rVert_p \quad (\varepsilon \text{ added to every entry})",
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial a} = \nabla d(a, p) - \nabla d(a, n), \quad \frac{\partial \ell}{\partial p} = -\nabla d(a, p), \quad \frac{\partial \ell}{\partial n} = \nabla d(a, n) \quad (\text{0 when inactive or at the kink})",
-        r"\nabla \lVert \Delta \rVert_p = \mathrm{sign}(\Delta)\,\big(|\Delta| / \lVert \Delta \rVert_p\big)^{p-1} \quad (\Delta / \lVert \Delta \rVert_2 \text{ for } p = 2)",
+        r"\frac{\partial \ell}{\partial a} = \nabla d(a, p) - \nabla d(a, n), \quad \frac{\partial \ell}{\partial p} = -\nabla d(a, p), \quad \frac{\partial \ell}{\partial n} = \nabla d(a, n) \quad (\text{0 when inactive or at the kink})",  # noqa: E501
+        r"\nabla \lVert \Delta \rVert_p = \mathrm{sign}(\Delta)\,\big(|\Delta| / \lVert \Delta \rVert_p\big)^{p-1} \quad (\Delta / \lVert \Delta \rVert_2 \text{ for } p = 2)",  # noqa: E501
     ),
     domain={"anchor": VECTORS, "positive": VECTORS, "negative": VECTORS},
-    use_case="Metric learning from triplets: pull the positive closer to the anchor than the negative by a margin.",
+    use_case=(
+        "Metric learning from triplets: pull the positive closer to the anchor than the negative by a margin."
+    ),
     properties=("non_negative", "bounded_gradient"),
     equivalents={
         "PyTorch": "torch.nn.TripletMarginLoss(margin=1.0, p=2, eps=1e-6, swap=False)",
         "optax": "jnp.mean(optax.losses.triplet_margin_loss(a, p, n, norm_degree=2, eps=0.0)) at eps = 0 "
         "(its ε is inside the root, (ΣΔ^p + ε)^{1/p}; even degrees only, see below)",
-        "pytorch-metric-learning": "losses.TripletMarginLoss(margin=0.05) (v2.8.1; mines all triplets; mean over non-zero ones)",
+        "pytorch-metric-learning": (
+            "losses.TripletMarginLoss(margin=0.05) (v2.8.1; mines all triplets; mean over non-zero ones)"
+        ),
     },
     references=(
         "PyTorch documentation, torch.nn.TripletMarginLoss",
-        "Schroff, Kalenichenko & Philbin, FaceNet: A Unified Embedding for Face Recognition and Clustering (2015)",
+        (
+            "Schroff, Kalenichenko & Philbin, FaceNet: A Unified Embedding for Face Recognition and "
+            "Clustering (2015)"
+        ),
         "Weinberger & Saul, Distance Metric Learning for Large Margin Nearest Neighbor Classification (2009)",
         "Balntas, Riba, Ponsa & Mikolajczyk, Learning local feature descriptors with triplets and shallow "
         "convolutional neural networks (2016) (the swap)",
@@ -524,47 +621,77 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
             "distance `lossref`'s p = 1 uses.",
         ),
     ),
-    curve=Curve(
-        x_label="distance x from anchor to negative (positive at 1)",
-        x_range=(0.01, 3.5),  # from 0.01: at x = 0 the direction of a − n is ε's
-        # a = (0, 0), p = (1, 0), n = (0, x)
-        args=lambda x: (
-            np.zeros(x.shape + (2,)),
-            np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
-            np.stack([np.zeros_like(x), x], axis=-1),
-        ),
-        series=tuple((f"m = {m:g}", {}, {"margin": m}) for m in (0.5, 1.0, 2.0)),
-        # dℓ/dx = ∂ℓ/∂n₂ = −∂ℓ/∂a₂ (only a and n depend on x through d(a, n))
-        component=lambda g, args: -g[..., 1],
-        grad_label="dℓ/dx (moving the negative away)",
-    ),
-    variants=({"p": 1}, {"swap": True}, {"margin": 0.2, "p": 3, "eps": 0.0}),
-    kink_distance=_triplet_kink,
-    extremes=(
-        (
-            [
-                [[1e200, -1e200, 3e199], [1e-200, 3e-200, 0.0], [1e4, 1.0, -1e4], [1.0, 2.0, 3.0]],
-                [[1e200, -1e200, 3e199], [2e-200, 0.0, 1e-200], [1e4, 2.0, -1e4], [1.5, 2.0, 3.0]],
-                [[-1e200, 1e200, 0.0], [0.0, 0.0, 1e-200], [1e4, 1.0, -1e4 + 1.5], [1.0, 2.0, 6.0]],
-            ],
-            {},
-        ),
-        (
-            [
-                [[1e8, -1e8, 0.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]],
-                [[1e8, -1e8 + 3.0, 0.0], [2.0, 2.0, 3.0], [0.5, -0.5, 0.0]],
-                [[1e8, -1e8 + 2.0, 0.5], [1.0, 2.5, 3.0], [2.0, 0.0, 0.0]],
-            ],
-            {"swap": True, "margin": 0.5},
-        ),
-    ),
-    invalid=(
-        ({"margin": -1.0}, ValueError, "margin must be >= 0"),
-        ({"p": 0.5}, ValueError, "p must be a finite number >= 1"),
-        ({"eps": -1e-6}, ValueError, "eps must be >= 0"),
-        ({"swap": "yes"}, TypeError, "swap must be True or False"),
-    ),
+    aliases=("triplet loss",),  # names readers search for
     differentiable=("anchor", "positive", "negative"),
+    plot=Plot(
+        curve=Curve(
+            x_label="distance x from anchor to negative (positive at 1)",
+            x_range=(0.01, 3.5),  # from 0.01: at x = 0 the direction of a − n is ε's
+            # a = (0, 0), p = (1, 0), n = (0, x)
+            args=lambda x: (
+                np.zeros(x.shape + (2,)),
+                np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
+                np.stack([np.zeros_like(x), x], axis=-1),
+            ),
+            series=tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.5, 1.0, 2.0)),
+            # dℓ/dx = ∂ℓ/∂n₂ = −∂ℓ/∂a₂ (only a and n depend on x through d(a, n))
+            component=lambda g, args: -g[..., 1],
+            grad_label="dℓ/dx (moving the negative away)",
+        ),
+        explore={"margin": (0.2, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"p": 1}, {"swap": True}, {"margin": 0.2, "p": 3, "eps": 0.0}),
+        extremes=(
+            Extreme(
+                [
+                    [[1e200, -1e200, 3e199], [1e-200, 3e-200, 0.0], [1e4, 1.0, -1e4], [1.0, 2.0, 3.0]],
+                    [[1e200, -1e200, 3e199], [2e-200, 0.0, 1e-200], [1e4, 2.0, -1e4], [1.5, 2.0, 3.0]],
+                    [[-1e200, 1e200, 0.0], [0.0, 0.0, 1e-200], [1e4, 1.0, -1e4 + 1.5], [1.0, 2.0, 6.0]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e8, -1e8, 0.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]],
+                    [[1e8, -1e8 + 3.0, 0.0], [2.0, 2.0, 3.0], [0.5, -0.5, 0.0]],
+                    [[1e8, -1e8 + 2.0, 0.5], [1.0, 2.5, 3.0], [2.0, 0.0, 0.0]],
+                ],
+                {"swap": True, "margin": 0.5},
+            ),
+        ),
+        invalid=(
+            Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),
+            Invalid({"p": 0.5}, ValueError, "p must be a finite number >= 1"),
+            Invalid({"eps": -1e-6}, ValueError, "eps must be >= 0"),
+            Invalid({"swap": "yes"}, TypeError, "swap must be True or False"),
+        ),
+        kink_distance=_triplet_kink,
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [0.0, 0.0, 0.0]],
+                    [[1e4, 2.0, -1e4], [1.5, 2.0, 3.0], [3.0, 2.0, 1.0], [0.5, -0.5, 0.0]],
+                    [[1e4, 1.0, -1e4 + 1.5], [1.0, 2.0, 6.0], [1e-3, 2e-3, 0.5], [2.0, 0.0, 0.0]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]],
+                    [[1e4, 2.0, -1e4], [2.0, 2.0, 3.0], [0.5, -0.5, 0.0]],
+                    [[1e4, 3.0, -1e4], [1.0, 2.5, 3.0], [2.0, 0.0, 0.0]],
+                ],
+                {"swap": True, "margin": 0.5},
+            ),
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1.0, 2.0, 3.0]],
+                    [[1e4, 2.0, -1e4], [2.0, 2.0, 3.5]],
+                    [[1e4, 3.0, -1e4], [1.0, 2.5, 3.0]],
+                ],
+                {"p": 1, "swap": True},
+            ),
+        ),
+    ),
 )
 def triplet_margin(anchor, positive, negative, *, margin=1.0, p=2, eps=1e-6, swap=False):
     """Triplet margin loss (PyTorch's TripletMarginLoss) on rows of embeddings.
@@ -610,16 +737,20 @@ def triplet_margin(anchor, positive, negative, *, margin=1.0, p=2, eps=1e-6, swa
     slack, _, _, _, g_ap, g_an, g_pn, use_pn = _triplet_parts(
         anchor, positive, negative, float(margin), float(p), float(eps), bool(swap)
     )
-    active = (slack > 0)[..., None]
-    use_pn = use_pn[..., None]
-    g_neg_a = np.where(use_pn, 0.0, g_an)
-    g_neg_p = np.where(use_pn, g_pn, 0.0)
-    grads = {
-        "anchor": np.where(active, g_ap - g_neg_a, 0.0) + 0.0,
-        "positive": np.where(active, -g_ap - g_neg_p, 0.0) + 0.0,
-        "negative": np.where(active, g_neg_a + g_neg_p, 0.0) + 0.0,
-    }
-    return np.where(slack > 0, slack, 0.0), grads
+
+    def backward():  # the slopes g_… are deferred too
+        active = (slack > 0)[..., None]
+        pn = use_pn[..., None]
+        ap = g_ap()
+        g_neg_a = np.where(pn, 0.0, g_an())
+        g_neg_p = np.where(pn, g_pn(), 0.0)
+        return {
+            "anchor": np.where(active, ap - g_neg_a, 0.0) + 0.0,
+            "positive": np.where(active, -ap - g_neg_p, 0.0) + 0.0,
+            "negative": np.where(active, g_neg_a + g_neg_p, 0.0) + 0.0,
+        }
+
+    return Result(np.where(slack > 0, slack, 0.0), backward)
 
 
 def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
@@ -630,74 +761,93 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
 
 
 @class_axis_loss(
-    explore={"margin": (0.25, 3.0)},
     family="ranking",
     formula=(
         r"\ell(a, b, y) = y\, d^2 + (1 - y)\,\max(0,\ m - d)^2, \quad d = \lVert a - b \rVert_2",
         r"y = 1 \text{ for a similar pair, } y = 0 \text{ for a dissimilar one}",
     ),
-    gradient=r"\frac{\partial \ell}{\partial a} = -\frac{\partial \ell}{\partial b} = 2y\,(a - b) - 2(1 - y)\max(0,\ m - d)\,\frac{a - b}{d} \quad (0 \text{ at } d = 0)",
+    gradient=r"\frac{\partial \ell}{\partial a} = -\frac{\partial \ell}{\partial b} = 2y\,(a - b) - 2(1 - y)\max(0,\ m - d)\,\frac{a - b}{d} \quad (0 \text{ at } d = 0)",  # noqa: E501
     domain={"embeddings_a": VECTORS, "embeddings_b": VECTORS, "labels": ROW_PAIR_LABEL},
     use_case="Siamese networks: pull similar pairs together, push dissimilar pairs at least a margin apart.",
     properties=("non_negative", "symmetric"),
     equivalents={
-        "TensorFlow Addons": "tfa.losses.contrastive_loss(y_true, d, margin=1.0) (v0.23.0; takes the distance d; same labels, no ½)",
-        "pytorch-metric-learning": "losses.ContrastiveLoss(pos_margin=0, neg_margin=1) (v2.8.1; unsquared hinges; mean over non-zero terms)",
+        "TensorFlow Addons": (
+            "tfa.losses.contrastive_loss(y_true, d, margin=1.0) (v0.23.0; takes the distance d; same "
+            "labels, no ½)"
+        ),
+        "pytorch-metric-learning": (
+            "losses.ContrastiveLoss(pos_margin=0, neg_margin=1) (v2.8.1; unsquared hinges; mean over "
+            "non-zero terms)"
+        ),
     },
     references=(
         "Hadsell, Chopra & LeCun, Dimensionality Reduction by Learning an Invariant Mapping (CVPR 2006)",
         "Chopra, Hadsell & LeCun, Learning a Similarity Metric Discriminatively (CVPR 2005)",
     ),
-    curve=Curve(
-        x_label="distance d = ‖a − b‖",
-        x_range=(0.0, 2.5),
-        args=lambda x, y=1.0: (
-            np.stack([x, np.zeros_like(x)], axis=-1),
-            np.zeros(x.shape + (2,)),
-            np.full(x.shape, y),
-        ),
-        series=(
-            ("similar (y = 1)", {"y": 1.0}, {}),
-            ("dissimilar (y = 0), m = 1", {"y": 0.0}, {}),
-            ("dissimilar (y = 0), m = 2", {"y": 0.0}, {"margin": 2.0}),
-        ),
-        component=lambda g, args: g[..., 0],
-        grad_label="dℓ/dd (moving a away from b)",
-    ),
-    variants=({"margin": 2.0}, {"margin": 0.5}),
-    kink_distance=_contrastive_kink,
-    extremes=(
-        (
-            [
-                [
-                    [1e150, -1e150, 3e149],
-                    [1e-200, 3e-200, 0.0],
-                    [1e4, 1.0, -1e4],
-                    [1.0, 2.0, 3.0],
-                    [1e200, 0.0, 0.0],
-                ],
-                [
-                    [1e150, -1e150, 0.0],
-                    [2e-200, 0.0, 1e-200],
-                    [1e4, 1.5, -1e4],
-                    [1.0, 2.0, 3.5],
-                    [-1e200, 0.0, 0.0],
-                ],
-                [1.0, 0.0, 0.0, 1.0, 0.0],
-            ],
-            {},
-        ),
-        (
-            [
-                [[1e8, -1e8, 0.0], [0.5, 0.0, 0.0], [1.0, 2.0, 3.0]],
-                [[1e8, -1e8 + 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]],
-                [0.0, 0.0, 0.0],
-            ],
-            {"margin": 2.0},
-        ),
-    ),
-    invalid=(({"margin": -1.0}, ValueError, "margin must be >= 0"),),
     differentiable=("embeddings_a", "embeddings_b"),
+    plot=Plot(
+        curve=Curve(
+            x_label="distance d = ‖a − b‖",
+            x_range=(0.0, 2.5),
+            args=lambda x, y=1.0: (
+                np.stack([x, np.zeros_like(x)], axis=-1),
+                np.zeros(x.shape + (2,)),
+                np.full(x.shape, y),
+            ),
+            series=(
+                Series("similar (y = 1)", {"y": 1.0}, {}),
+                Series("dissimilar (y = 0), m = 1", {"y": 0.0}, {}),
+                Series("dissimilar (y = 0), m = 2", {"y": 0.0}, {"margin": 2.0}),
+            ),
+            component=lambda g, args: g[..., 0],
+            grad_label="dℓ/dd (moving a away from b)",
+        ),
+        explore={"margin": (0.25, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"margin": 2.0}, {"margin": 0.5}),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1e150, -1e150, 3e149],
+                        [1e-200, 3e-200, 0.0],
+                        [1e4, 1.0, -1e4],
+                        [1.0, 2.0, 3.0],
+                        [1e200, 0.0, 0.0],
+                    ],
+                    [
+                        [1e150, -1e150, 0.0],
+                        [2e-200, 0.0, 1e-200],
+                        [1e4, 1.5, -1e4],
+                        [1.0, 2.0, 3.5],
+                        [-1e200, 0.0, 0.0],
+                    ],
+                    [1.0, 0.0, 0.0, 1.0, 0.0],
+                ]
+            ),
+            Extreme(
+                [
+                    [[1e8, -1e8, 0.0], [0.5, 0.0, 0.0], [1.0, 2.0, 3.0]],
+                    [[1e8, -1e8 + 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]],
+                    [0.0, 0.0, 0.0],
+                ],
+                {"margin": 2.0},
+            ),
+        ),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        kink_distance=_contrastive_kink,
+        # identical similar and dissimilar pairs (d = 0: gradient 0 in both), huge and tiny rows
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [1e-3, 2e-3, 0.0], [0.25, 0.0, 0.0]],
+                    [[1e4, 2.0, -1e4], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [0.0, 0.0, 0.0]],
+                    [1.0, 1.0, 0.0, 0.0, 0.0],
+                ]
+            ),
+        ),
+    ),
 )
 def contrastive(embeddings_a, embeddings_b, labels, *, margin=1.0):
     """Contrastive loss (Hadsell, Chopra & LeCun 2006) on pairs of embeddings.
@@ -736,10 +886,14 @@ def contrastive(embeddings_a, embeddings_b, labels, *, margin=1.0):
             f"(one per pair: the shape of embeddings_a {embeddings_a.shape} without its last axis)"
         )
     diff = embeddings_a - embeddings_b
-    d, unit = _norm_and_slope(diff, 2)  # unit = (a − b)/d, 0 at d = 0
+    d, unit = _norm_and_slope(diff, 2)  # unit() = (a − b)/d, 0 at d = 0
     gap = np.maximum(float(margin) - d, 0.0)
     similar = labels == 1
     with np.errstate(over="ignore"):
         value = np.where(similar, d * d, gap * gap)
-    grad = np.where(similar[..., None], 2.0 * diff, -2.0 * gap[..., None] * unit) + 0.0
-    return value, {"embeddings_a": grad, "embeddings_b": -grad}
+
+    def backward():
+        grad = np.where(similar[..., None], 2.0 * diff, -2.0 * gap[..., None] * unit()) + 0.0
+        return {"embeddings_a": grad, "embeddings_b": -grad}
+
+    return Result(value, backward)

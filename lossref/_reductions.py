@@ -62,7 +62,8 @@ class Reduction:
         """Raise if ``reduction`` or ``weights`` cannot apply to the loss called ``name``."""
         if reduction not in self.choices:
             raise ValueError(
-                f"{name} supports reduction={' or '.join(repr(r) for r in self.choices)} only; got {reduction!r}"
+                f"{name} supports reduction={' or '.join(repr(r) for r in self.choices)} only; got "
+                f"{reduction!r}"
             )
         if weights is not None and not self.accepts_weights:
             raise ValueError(
@@ -79,6 +80,7 @@ class Reduction:
         weights: object,
         mean_scale: np.ndarray | None = None,
         inputs: tuple = (),
+        why_empty: Callable[[], str] | None = None,
     ) -> tuple[float | np.ndarray, Factor]:
         """The reduced value and the factor for the per-sample gradient (None under ``"none"``).
 
@@ -87,26 +89,25 @@ class Reduction:
         multiplies each sample in the numerator of ``"mean"`` only (CTC: 1/target length).
         ``inputs`` are the arrays the caller passed (not copied when already float64): an output
         that shares memory with one of them is copied, never returned or scaled in place.
+        ``why_empty()`` says why a ``"mean"`` has a zero denominator, naming the argument at fault.
         """
         # no weights: no array of ones, and the plain Σ/N
         w = None if weights is None else sample_weights(weights, values.shape)
         if reduction == "none":
             return (_own(values, inputs) if w is None else values * w), None
         if reduction == "sum":
-            return float(np.sum(values) if w is None else np.sum(w * values)), (1.0 if w is None else w)
+            return float(_total(values) if w is None else _total(w * values)), (1.0 if w is None else w)
         if w is None:
             denominator = values.size if norm is None else np.sum(norm)
         else:
             denominator = np.sum(w if norm is None else w * norm)
         if denominator == 0:
-            raise ValueError(
-                "the mean is undefined: the denominator is 0 "
-                "(all weights are zero or every label is ignored); use reduction='sum'"
-            )
+            why = why_empty() if why_empty is not None else "every sample's share of it is 0"
+            raise ValueError(f"the mean is undefined: the denominator is 0 ({why}); use reduction='sum'")
         if mean_scale is not None:
             w = mean_scale if w is None else w * mean_scale
         total = (
-            np.sum(values) if w is None else np.sum(w * values)
+            _total(values) if w is None else _total(w * values)
         ) / denominator  # as Σ/N: a plain mean's last bits
         return float(total), (1.0 / denominator if w is None else w / denominator)
 
@@ -131,6 +132,11 @@ class Reduction:
             return value, grad
         f, df = self.outer
         return f(value, **context), (None if grad is None else df(value, **context) * grad)
+
+
+def _total(values: np.ndarray) -> Any:
+    """``np.sum(values)`` (the same pairwise sum) without its Python-level dispatch."""
+    return np.add.reduce(values, axis=None)
 
 
 def _shares(arr: np.ndarray, inputs: tuple) -> bool:

@@ -10,9 +10,15 @@ each entry's penalty (glmnet's ``penalty.factor``: 0 leaves an entry unpenalised
 import numpy as np
 
 from ._checks import in_unit_interval, non_negative
-from ._core import Curve, Difference, elementwise_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
 from ._domains import REAL
 from ._reductions import PENALTY_SUM
+
+__all__ = [
+    "elastic_net_penalty",
+    "l1_penalty",
+    "l2_penalty",
+]  # its losses, re-exported by lossref/__init__.py
 
 _NOTE = (
     'A penalty has no samples: its value is the sum over every parameter entry (`"sum"`, the '
@@ -33,9 +39,7 @@ def _curve(series):
 
 
 @elementwise_loss(
-    explore={"strength": (0.1, 3.0)},
     family="regularization",
-    aliases=("weight decay", "ridge"),  # names readers search for
     formula=r"R(\theta) = \frac{\lambda}{2}\,\lVert\theta\rVert_2^2 = \frac{\lambda}{2}\sum_j \theta_j^2",
     gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\theta_j",
     domain={"params": REAL},
@@ -65,15 +69,22 @@ def _curve(series):
             "0.02·θ. The same penalty in `lossref` is `strength=2 * l2`.",
         ),
     ),
-    curve=_curve(tuple((f"λ = {s:g}", {}, {"strength": s}) for s in (0.5, 1.0, 2.0))),
-    variants=({"strength": 3.0}, {"strength": 0.0}),
-    extremes=(
-        ([[1e150, -1e150, 1e-300, 0.0, 3.0, -1e-12]], {}),
-        ([[1e150, -1e150, 1e-300, 0.0]], {"strength": 1e-8}),
-    ),
-    invalid=(({"strength": -1.0}, ValueError, "strength must be >= 0"),),
+    aliases=("weight decay", "ridge"),  # names readers search for
     reduction=PENALTY_SUM,
     reduction_note=_NOTE,
+    plot=Plot(
+        curve=_curve(tuple(Series(f"λ = {s:g}", {}, {"strength": s}) for s in (0.5, 1.0, 2.0))),
+        explore={"strength": (0.1, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"strength": 3.0}, {"strength": 0.0}),
+        extremes=(
+            Extreme([[1e150, -1e150, 1e-300, 0.0, 3.0, -1e-12]]),
+            Extreme([[1e150, -1e150, 1e-300, 0.0]], {"strength": 1e-8}),
+        ),
+        invalid=(Invalid({"strength": -1.0}, ValueError, "strength must be >= 0"),),
+        torch_extremes=(Extreme([[1e150, -1e150, 1e-300, 0.0, 3.0]]),),
+    ),
 )
 def l2_penalty(params, *, strength=1.0):
     """L2 penalty (ridge, Tikhonov) ½·λ·Σθ²: its gradient λθ is PyTorch's ``weight_decay=λ``.
@@ -98,17 +109,17 @@ def l2_penalty(params, *, strength=1.0):
         array([ 0.3, -0.4])
     """
     non_negative(strength=strength)
-    return 0.5 * strength * params**2, strength * params
+    return Result(0.5 * strength * params**2, lambda: strength * params)
 
 
 @elementwise_loss(
-    explore={"strength": (0.1, 3.0)},
     family="regularization",
-    aliases=("lasso",),  # names readers search for
     formula=r"R(\theta) = \lambda\,\lVert\theta\rVert_1 = \lambda\sum_j |\theta_j|",
-    gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\mathrm{sign}(\theta_j) \quad (0 \text{ at } \theta_j = 0)",
+    gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\,\mathrm{sign}(\theta_j) \quad (0 \text{ at } \theta_j = 0)",  # noqa: E501
     domain={"params": REAL},
-    use_case="Sparse models: the lasso's penalty drives unhelpful weights to exactly 0 (with a proximal solver).",
+    use_case=(
+        "Sparse models: the lasso's penalty drives unhelpful weights to exactly 0 (with a proximal solver)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
         "PyTorch": "strength * params.abs().sum() (no built-in)",
@@ -116,13 +127,20 @@ def l2_penalty(params, *, strength=1.0):
         "scikit-learn": "the penalty of Lasso(alpha=λ), α‖w‖₁",
     },
     references=("Tibshirani, Regression Shrinkage and Selection via the Lasso (1996)",),
-    curve=_curve(tuple((f"λ = {s:g}", {}, {"strength": s}) for s in (0.5, 1.0, 2.0))),
-    variants=({"strength": 3.0},),
-    kink_distance=lambda params, strength=1.0: np.abs(params),
-    extremes=(([[1e300, -1e300, 1e-300, -1e-300, 3.0, 0.5]], {}),),
-    invalid=(({"strength": -1.0}, ValueError, "strength must be >= 0"),),
+    aliases=("lasso",),  # names readers search for
     reduction=PENALTY_SUM,
     reduction_note=_NOTE,
+    plot=Plot(
+        curve=_curve(tuple(Series(f"λ = {s:g}", {}, {"strength": s}) for s in (0.5, 1.0, 2.0))),
+        explore={"strength": (0.1, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"strength": 3.0},),
+        extremes=(Extreme([[1e300, -1e300, 1e-300, -1e-300, 3.0, 0.5]]),),
+        invalid=(Invalid({"strength": -1.0}, ValueError, "strength must be >= 0"),),
+        kink_distance=lambda params, strength=1.0: np.abs(params),
+        torch_extremes=(Extreme([[1e300, -1e300, 1e-300, -1e-300, 0.0, 3.0]], {"strength": 0.5}),),
+    ),
 )
 def l1_penalty(params, *, strength=1.0):
     """L1 penalty (lasso) λ·Σ|θ|, with the subgradient λ·sign(θ) and sign(0) = 0.
@@ -143,14 +161,13 @@ def l1_penalty(params, *, strength=1.0):
         array([ 0.5, -0.5,  0. ])
     """
     non_negative(strength=strength)
-    return strength * np.abs(params), strength * np.sign(params)
+    return Result(strength * np.abs(params), lambda: strength * np.sign(params))
 
 
 @elementwise_loss(
-    explore={"l1_ratio": (0.0, 1.0)},
     family="regularization",
-    formula=r"R(\theta) = \lambda\Big(\rho\,\lVert\theta\rVert_1 + \frac{1-\rho}{2}\,\lVert\theta\rVert_2^2\Big)",
-    gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\big(\rho\,\mathrm{sign}(\theta_j) + (1-\rho)\,\theta_j\big) \quad (\mathrm{sign}(0) = 0)",
+    formula=r"R(\theta) = \lambda\Big(\rho\,\lVert\theta\rVert_1 + \frac{1-\rho}{2}\,\lVert\theta\rVert_2^2\Big)",  # noqa: E501
+    gradient=r"\frac{\partial R}{\partial \theta_j} = \lambda\big(\rho\,\mathrm{sign}(\theta_j) + (1-\rho)\,\theta_j\big) \quad (\mathrm{sign}(0) = 0)",  # noqa: E501
     domain={"params": REAL},
     use_case="Sparse models with correlated features: L1's zeros plus L2's grouping and stability.",
     properties=("non_negative", "convex"),
@@ -169,19 +186,28 @@ def l1_penalty(params, *, strength=1.0):
             "`l1_ratio = l1 / (l1 + 2 * l2)`.",
         ),
     ),
-    curve=_curve(tuple((f"ρ = {r:g}", {}, {"l1_ratio": r}) for r in (0.0, 0.5, 1.0))),
-    variants=({"l1_ratio": 0.0}, {"l1_ratio": 1.0}, {"strength": 2.0, "l1_ratio": 0.2}),
-    kink_distance=lambda params, strength=1.0, l1_ratio=0.5: np.abs(params),
-    extremes=(
-        ([[1e150, -1e150, 1e-300, -1e-300, 3.0, 0.5]], {}),
-        ([[1e150, -1e150, 1e-300, 3.0]], {"strength": 2.0, "l1_ratio": 0.2}),
-    ),
-    invalid=(
-        ({"strength": -1.0}, ValueError, "strength must be >= 0"),
-        ({"l1_ratio": 1.5}, ValueError, "l1_ratio must be in [0, 1]"),
-    ),
     reduction=PENALTY_SUM,
     reduction_note=_NOTE,
+    plot=Plot(
+        curve=_curve(tuple(Series(f"ρ = {r:g}", {}, {"l1_ratio": r}) for r in (0.0, 0.5, 1.0))),
+        explore={"l1_ratio": (0.0, 1.0)},
+    ),
+    checks=Checks(
+        variants=({"l1_ratio": 0.0}, {"l1_ratio": 1.0}, {"strength": 2.0, "l1_ratio": 0.2}),
+        extremes=(
+            Extreme([[1e150, -1e150, 1e-300, -1e-300, 3.0, 0.5]]),
+            Extreme([[1e150, -1e150, 1e-300, 3.0]], {"strength": 2.0, "l1_ratio": 0.2}),
+        ),
+        invalid=(
+            Invalid({"strength": -1.0}, ValueError, "strength must be >= 0"),
+            Invalid({"l1_ratio": 1.5}, ValueError, "l1_ratio must be in [0, 1]"),
+        ),
+        kink_distance=lambda params, strength=1.0, l1_ratio=0.5: np.abs(params),
+        torch_extremes=(
+            Extreme([[1e150, -1e150, 1e-300, 0.0, 3.0]]),
+            Extreme([[1e150, -1e-300, 0.0, 3.0]], {"strength": 2.0, "l1_ratio": 0.2}),
+        ),
+    ),
 )
 def elastic_net_penalty(params, *, strength=1.0, l1_ratio=0.5):
     """Elastic-net penalty λ(ρ‖θ‖₁ + ½(1 − ρ)‖θ‖²), in scikit-learn's parametrisation.
@@ -210,5 +236,4 @@ def elastic_net_penalty(params, *, strength=1.0, l1_ratio=0.5):
     l2_share = 1.0 - l1_ratio
     a = np.abs(params)
     value = strength * (l1_ratio * a + 0.5 * l2_share * params**2)
-    grad = strength * (l1_ratio * np.sign(params) + l2_share * params)
-    return value, grad
+    return Result(value, lambda: strength * (l1_ratio * np.sign(params) + l2_share * params))

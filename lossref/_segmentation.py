@@ -3,9 +3,18 @@
 import numpy as np
 
 from ._checks import as_float_array, as_label_array, in_interval, non_negative, positive
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain, unit_interval_step
 from ._labels import _check_labels
+
+__all__ = [
+    "dice",
+    "focal_tversky",
+    "jaccard",
+    "lovasz_hinge",
+    "lovasz_softmax",
+    "tversky",
+]  # its losses, re-exported by lossref/__init__.py
 
 _NOT_PROBABILITIES = (
     (1.5, ValueError, "must be probabilities in [0, 1]"),
@@ -56,7 +65,7 @@ _DOMAIN = {"probs": MASK_PROBABILITIES, "targets": MASK_TARGETS}
 
 
 def _tversky_parts(probs, targets, alpha, beta, smooth):
-    """Per-sample 1 − T = (αFP + βFN) / D and its gradient, D = TP + αFP + βFN + s.
+    """Per-sample 1 − T = (αFP + βFN) / D and its (deferred) gradient, D = TP + αFP + βFN + s.
 
     1 − T is computed as the ratio of its own non-negative numerator, never as 1 minus a
     ratio, so a near-perfect overlap keeps its relative accuracy; the gradient's numerator
@@ -76,10 +85,13 @@ def _tversky_parts(probs, targets, alpha, beta, smooth):
             "(or only the kind of error a zero alpha or beta ignores): use smooth > 0"
         )
     loss = mismatch / d
-    hit = (tp + smooth)[..., None]
-    miss = (beta * (np.sum(targets, axis=-1) + smooth) + alpha * fp)[..., None]
-    grad = (alpha * (1.0 - targets) * hit - targets * miss) / (d * d)[..., None]
-    return loss, grad
+
+    def backward():
+        hit = (tp + smooth)[..., None]
+        miss = (beta * (np.sum(targets, axis=-1) + smooth) + alpha * fp)[..., None]
+        return (alpha * (1.0 - targets) * hit - targets * miss) / (d * d)[..., None]
+
+    return Result(loss, backward)
 
 
 _CURVE_ARGS = dict(
@@ -104,7 +116,6 @@ _EXTREMES = (
 
 
 @class_axis_loss(
-    explore={"smooth": (0.0, 5.0)},
     family="segmentation",
     formula=(r"\ell = 1 - \frac{2\sum_i p_i t_i + s}{\sum_i p_i + \sum_i t_i + s}",),
     gradient=(
@@ -112,17 +123,30 @@ _EXTREMES = (
         r"I = \sum_j p_j t_j,\ \ U = \sum_j p_j + \sum_j t_j",
     ),
     domain=_DOMAIN,
-    use_case="Segmentation with a small foreground: a loss on the overlap of the whole mask, not on each pixel.",
+    use_case=(
+        "Segmentation with a small foreground: a loss on the overlap of the whole mask, not on each pixel."
+    ),
     properties=("non_negative", "symmetric", "smooth"),
     equivalents={
-        "Keras": "keras.losses.Dice(axis=...) — ε = 1e-7 in the denominator only; axis=None: one Dice for the whole batch",
-        "optax": "optax.losses.dice_loss(logits[..., None], targets[..., None]) — takes logits (a sigmoid on one channel, "
-        "a softmax on several); its smooth=1 is s = 2 here",
+        "Keras": (
+            "keras.losses.Dice(axis=...) — ε = 1e-7 in the denominator only; axis=None: one Dice for the "
+            "whole batch"
+        ),
+        "optax": (
+            "optax.losses.dice_loss(logits[..., None], targets[..., None]) — takes logits (a sigmoid on "
+            "one channel, a softmax on several); its smooth=1 is s = 2 here"
+        ),
         "PyTorch": "no core function",
     },
     references=(
-        "Milletari, Navab & Ahmadi, V-Net: Fully Convolutional Neural Networks for Volumetric Medical Image Segmentation (3DV 2016)",
-        "Sudre et al., Generalised Dice Overlap as a Deep Learning Loss Function for Highly Unbalanced Segmentations (DLMIA 2017)",
+        (
+            "Milletari, Navab & Ahmadi, V-Net: Fully Convolutional Neural Networks for Volumetric Medical "
+            "Image Segmentation (3DV 2016)"
+        ),
+        (
+            "Sudre et al., Generalised Dice Overlap as a Deep Learning Loss Function for Highly Unbalanced "
+            "Segmentations (DLMIA 2017)"
+        ),
     ),
     differences=(
         Difference(
@@ -135,17 +159,42 @@ _EXTREMES = (
             "smooth=0)` up to ε.",
         ),
     ),
-    curve=Curve(
-        **_CURVE_ARGS,
-        series=(
-            ("foreground pixel (t₀ = 1), s = 1", {"t0": 1.0}, {}),
-            ("foreground pixel (t₀ = 1), s = 0", {"t0": 1.0}, {"smooth": 0.0}),
-            ("background pixel (t₀ = 0), s = 1", {"t0": 0.0}, {}),
+    plot=Plot(
+        curve=Curve(
+            **_CURVE_ARGS,
+            series=(
+                Series("foreground pixel (t₀ = 1), s = 1", {"t0": 1.0}, {}),
+                Series("foreground pixel (t₀ = 1), s = 0", {"t0": 1.0}, {"smooth": 0.0}),
+                Series("background pixel (t₀ = 0), s = 1", {"t0": 0.0}, {}),
+            ),
+        ),
+        explore={"smooth": (0.0, 5.0)},
+    ),
+    checks=Checks(
+        variants=({"smooth": 0.0}, {"smooth": 1e-7}),
+        extremes=tuple(Extreme(args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
+        invalid=(Invalid({"smooth": -1.0}, ValueError, "smooth must be >= 0"),),
+        # empty and full masks, probabilities within 1e-12 of 0 and 1, soft targets; focal γ < 1 without
+        # a perfect overlap (there autograd's γ·0^(γ−1)·0 is NaN, lossref returns 0)
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [0.0, 0.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [1e-12, 1 - 1e-12, 0.5],
+                        [1e-300, 0.3, 1.0],
+                        [0.2, 0.7, 0.4],
+                    ],
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+                ]
+            ),
+            Extreme(
+                [[[1e-12, 1 - 1e-12, 0.5], [0.2, 0.7, 0.4]], [[0.0, 1.0, 1.0], [0.3, 1.0, 0.5]]],
+                {"smooth": 0.0},
+            ),
         ),
     ),
-    variants=({"smooth": 0.0}, {"smooth": 1e-7}),
-    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
-    invalid=(({"smooth": -1.0}, ValueError, "smooth must be >= 0"),),
 )
 def dice(probs, targets, *, smooth=1.0):
     """Soft Dice loss per sample: one minus the overlap 2|P∩T| / (|P| + |T|), with smoothing.
@@ -178,35 +227,58 @@ def dice(probs, targets, *, smooth=1.0):
 
 
 @class_axis_loss(
-    explore={"smooth": (0.0, 5.0)},
     family="segmentation",
-    aliases=("IoU loss",),  # names readers search for
     formula=(
         r"\ell = 1 - \frac{I + s}{U - I + s}, \quad I = \sum_i p_i t_i,\ \ U = \sum_i p_i + \sum_i t_i",
     ),
-    gradient=r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(U - I + s) - (I + s)(1 - t_i)}{(U - I + s)^2}",
+    gradient=r"\frac{\partial \ell}{\partial p_i} = -\frac{t_i\,(U - I + s) - (I + s)(1 - t_i)}{(U - I + s)^2}",  # noqa: E501
     domain=_DOMAIN,
     use_case="Segmentation scored by intersection over union: the soft IoU of the whole mask as a loss.",
     properties=("non_negative", "symmetric", "smooth"),
     equivalents={
         "Keras": "no loss (keras.metrics.IoU is the hard metric)",
-        "scikit-learn": 'no loss; the hard metric jaccard_score(t, p, average="samples") is 1 − ℓ on 0/1 masks at s = 0',
+        "scikit-learn": (
+            'no loss; the hard metric jaccard_score(t, p, average="samples") is 1 − ℓ on 0/1 masks at s = 0'
+        ),
         "PyTorch": "no core function",
     },
     references=(
-        "Rahman & Wang, Optimizing Intersection-over-Union in Deep Neural Networks for Image Segmentation (ISVC 2016)",
+        (
+            "Rahman & Wang, Optimizing Intersection-over-Union in Deep Neural Networks for Image "
+            "Segmentation (ISVC 2016)"
+        ),
         "Jaccard, The Distribution of the Flora in the Alpine Zone (New Phytologist 1912)",
     ),
-    curve=Curve(
-        **_CURVE_ARGS,
-        series=(
-            ("foreground pixel (t₀ = 1)", {"t0": 1.0}, {}),
-            ("background pixel (t₀ = 0)", {"t0": 0.0}, {}),
+    aliases=("IoU loss",),  # names readers search for
+    plot=Plot(
+        curve=Curve(
+            **_CURVE_ARGS,
+            series=(
+                Series("foreground pixel (t₀ = 1)", {"t0": 1.0}, {}),
+                Series("background pixel (t₀ = 0)", {"t0": 0.0}, {}),
+            ),
+        ),
+        explore={"smooth": (0.0, 5.0)},
+    ),
+    checks=Checks(
+        variants=({"smooth": 0.0},),
+        extremes=tuple(Extreme(args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
+        invalid=(Invalid({"smooth": -0.5}, ValueError, "smooth must be >= 0"),),
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [0.0, 0.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [1e-12, 1 - 1e-12, 0.5],
+                        [1e-300, 0.3, 1.0],
+                        [0.2, 0.7, 0.4],
+                    ],
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+                ]
+            ),
         ),
     ),
-    variants=({"smooth": 0.0},),
-    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"smooth": 1e-7})),
-    invalid=(({"smooth": -0.5}, ValueError, "smooth must be >= 0"),),
 )
 def jaccard(probs, targets, *, smooth=1.0):
     """Soft Jaccard (IoU) loss per sample: one minus |P∩T| / |P∪T|, with smoothing.
@@ -234,33 +306,45 @@ def jaccard(probs, targets, *, smooth=1.0):
 
 
 @class_axis_loss(
-    explore={"alpha": (0.1, 0.9), "beta": (0.1, 0.9)},
     family="segmentation",
     formula=(
         r"\ell = 1 - \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",
         r"TP = \sum_i p_i t_i,\ \ FP = \sum_i p_i (1 - t_i),\ \ FN = \sum_i (1 - p_i)\, t_i",
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial p_i} = \frac{\alpha (1 - t_i)(TP + s) - t_i\big(\beta\,(\sum_j t_j + s) + \alpha\,FP\big)}{D^2}",
+        r"\frac{\partial \ell}{\partial p_i} = \frac{\alpha (1 - t_i)(TP + s) - t_i\big(\beta\,(\sum_j t_j + s) + \alpha\,FP\big)}{D^2}",  # noqa: E501
         r"D = TP + \alpha\,FP + \beta\,FN + s",
     ),
     domain=_DOMAIN,
-    use_case="Segmentation where a missed pixel and a false alarm cost differently: Dice with separate weights on FP and FN.",
+    use_case=(
+        "Segmentation where a missed pixel and a false alarm cost differently: Dice with separate weights "
+        "on FP and FN."
+    ),
     properties=("non_negative", "smooth"),
     equivalents={
-        "Keras": "keras.losses.Tversky(alpha=β, beta=α) in Keras ≤ 3.15.1 — its alpha multiplies the false negatives (see below)",
-        "optax": "optax.losses.dice_loss(logits[..., None], targets[..., None], alpha=α, beta=β) — takes logits; smooth=1.0",
+        "Keras": (
+            "keras.losses.Tversky(alpha=β, beta=α) in Keras ≤ 3.15.1 — its alpha multiplies the false "
+            "negatives (see below)"
+        ),
+        "optax": (
+            "optax.losses.dice_loss(logits[..., None], targets[..., None], alpha=α, beta=β) — takes logits; "
+            "smooth=1.0"
+        ),
         "PyTorch": "no core function",
     },
     references=(
-        "Salehi, Erdogmus & Gholipour, Tversky Loss Function for Image Segmentation Using 3D Fully Convolutional Deep Networks (MLMI 2017)",
+        (
+            "Salehi, Erdogmus & Gholipour, Tversky Loss Function for Image Segmentation Using 3D Fully "
+            "Convolutional Deep Networks (MLMI 2017)"
+        ),
         "Tversky, Features of Similarity (Psychological Review 1977)",
     ),
     differences=(
         Difference(
             "keras-tversky-alpha-on-false-negatives",
             "Keras",
-            "Keras' `Tversky` (3.15.1 and earlier) documents alpha as the weight of false positives, but its code multiplies "
+            "Keras' `Tversky` (3.15.1 and earlier) documents alpha as the weight of false positives, "
+            "but its code multiplies "
             "alpha by Σ(1 − y_pred)·y_true — the false negatives — and beta by the false positives. It "
             "also adds only ε = 1e-7 to the denominator and, with the default `axis=None`, computes one "
             "index for the whole batch. Keras `Tversky(alpha=a, beta=b)` is `lossref` "
@@ -268,26 +352,48 @@ def jaccard(probs, targets, *, smooth=1.0):
             "upstream after 3.15.1 (keras-team/keras pull request 23333): check the version you run.",
         ),
     ),
-    curve=Curve(
-        **_CURVE_ARGS,
-        series=(
-            ("background pixel, α = β = 0.5 (Dice)", {"t0": 0.0}, {}),
-            ("background pixel, α = 0.3, β = 0.7", {"t0": 0.0}, {"alpha": 0.3, "beta": 0.7}),
-            ("background pixel, α = 0.7, β = 0.3", {"t0": 0.0}, {"alpha": 0.7, "beta": 0.3}),
+    plot=Plot(
+        curve=Curve(
+            **_CURVE_ARGS,
+            series=(
+                Series("background pixel, α = β = 0.5 (Dice)", {"t0": 0.0}, {}),
+                Series("background pixel, α = 0.3, β = 0.7", {"t0": 0.0}, {"alpha": 0.3, "beta": 0.7}),
+                Series("background pixel, α = 0.7, β = 0.3", {"t0": 0.0}, {"alpha": 0.7, "beta": 0.3}),
+            ),
         ),
+        explore={"alpha": (0.1, 0.9), "beta": (0.1, 0.9)},
     ),
-    variants=(
-        {"alpha": 0.3, "beta": 0.7},
-        {"alpha": 1.0, "beta": 1.0, "smooth": 0.0},
-        {"alpha": 0.0, "beta": 2.0},
-    ),
-    extremes=tuple(
-        (args, hyper) for args in _EXTREMES for hyper in ({}, {"alpha": 0.3, "beta": 0.7, "smooth": 1e-7})
-    ),
-    invalid=(
-        ({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
-        ({"beta": -1.0}, ValueError, "beta must be >= 0"),
-        ({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
+    checks=Checks(
+        variants=(
+            {"alpha": 0.3, "beta": 0.7},
+            {"alpha": 1.0, "beta": 1.0, "smooth": 0.0},
+            {"alpha": 0.0, "beta": 2.0},
+        ),
+        extremes=tuple(
+            Extreme(args, hyper)
+            for args in _EXTREMES
+            for hyper in ({}, {"alpha": 0.3, "beta": 0.7, "smooth": 1e-7})
+        ),
+        invalid=(
+            Invalid({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
+            Invalid({"beta": -1.0}, ValueError, "beta must be >= 0"),
+            Invalid({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [0.0, 0.0, 0.0],
+                        [1.0, 1.0, 1.0],
+                        [1e-12, 1 - 1e-12, 0.5],
+                        [1e-300, 0.3, 1.0],
+                        [0.2, 0.7, 0.4],
+                    ],
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+                ],
+                {"alpha": 0.3, "beta": 0.7, "smooth": 1e-7},
+            ),
+        ),
     ),
 )
 def tversky(probs, targets, *, alpha=0.5, beta=0.5, smooth=1.0):
@@ -324,47 +430,77 @@ def _perfect_overlap(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=
     probs, targets = np.asarray(probs, dtype=float), np.asarray(targets, dtype=float)
     if gamma >= 1:
         return np.full(probs.shape, np.inf)
-    loss, _ = _tversky_parts(probs, targets, alpha, beta, smooth)
+    loss = _tversky_parts(probs, targets, alpha, beta, smooth).values
     return np.broadcast_to(loss[..., None], probs.shape)
 
 
 @class_axis_loss(
-    explore={"gamma": (0.5, 3.0), "alpha": (0.1, 0.9)},
     family="segmentation",
     formula=(r"\ell = (1 - T)^{\gamma}, \quad T = \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",),
-    gradient=r"\frac{\partial \ell}{\partial p_i} = -\gamma\,(1 - T)^{\gamma - 1}\,\frac{\partial T}{\partial p_i}",
+    gradient=r"\frac{\partial \ell}{\partial p_i} = -\gamma\,(1 - T)^{\gamma - 1}\,\frac{\partial T}{\partial p_i}",  # noqa: E501
     domain=_DOMAIN,
-    use_case="Segmentation of small lesions: the Tversky loss raised to γ < 1, which keeps pushing on nearly-right masks.",
+    use_case=(
+        "Segmentation of small lesions: the Tversky loss raised to γ < 1, which keeps pushing on "
+        "nearly-right masks."
+    ),
     properties=("non_negative",),
     equivalents={
-        "Keras": "no loss (keras.losses.Tversky raised to γ: mind its swapped alpha and beta, see the Tversky page)",
+        "Keras": (
+            "no loss (keras.losses.Tversky raised to γ: mind its swapped alpha and beta, see the Tversky "
+            "page)"
+        ),
         "optax": "no loss (optax.losses.dice_loss with alpha and beta, raised to γ)",
         "PyTorch": "no core function",
     },
     references=(
-        "Abraham & Khan, A Novel Focal Tversky Loss Function with Improved Attention U-Net for Lesion Segmentation (ISBI 2019)",
-    ),
-    curve=Curve(
-        **_CURVE_ARGS,
-        series=(
-            ("foreground pixel, γ = 0.75", {"t0": 1.0}, {}),
-            ("foreground pixel, γ = 1 (Tversky)", {"t0": 1.0}, {"gamma": 1.0}),
-            ("foreground pixel, γ = 2", {"t0": 1.0}, {"gamma": 2.0}),
+        (
+            "Abraham & Khan, A Novel Focal Tversky Loss Function with Improved Attention U-Net for Lesion "
+            "Segmentation (ISBI 2019)"
         ),
     ),
-    variants=(
-        {"gamma": 1.0},
-        {"gamma": 2.0, "alpha": 0.7, "beta": 0.3, "smooth": 0.0},
-        {"gamma": 0.5, "smooth": 1e-7},
+    plot=Plot(
+        curve=Curve(
+            **_CURVE_ARGS,
+            series=(
+                Series("foreground pixel, γ = 0.75", {"t0": 1.0}, {}),
+                Series("foreground pixel, γ = 1 (Tversky)", {"t0": 1.0}, {"gamma": 1.0}),
+                Series("foreground pixel, γ = 2", {"t0": 1.0}, {"gamma": 2.0}),
+            ),
+        ),
+        explore={"gamma": (0.5, 3.0), "alpha": (0.1, 0.9)},
     ),
-    extremes=tuple((args, hyper) for args in _EXTREMES for hyper in ({}, {"gamma": 2.0, "smooth": 1e-7})),
-    invalid=(
-        ({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
-        ({"beta": -1.0}, ValueError, "beta must be >= 0"),
-        ({"gamma": 0.0}, ValueError, "gamma must be > 0"),
-        ({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
+    checks=Checks(
+        variants=(
+            {"gamma": 1.0},
+            {"gamma": 2.0, "alpha": 0.7, "beta": 0.3, "smooth": 0.0},
+            {"gamma": 0.5, "smooth": 1e-7},
+        ),
+        extremes=tuple(
+            Extreme(args, hyper) for args in _EXTREMES for hyper in ({}, {"gamma": 2.0, "smooth": 1e-7})
+        ),
+        invalid=(
+            Invalid({"alpha": -0.1}, ValueError, "alpha must be >= 0"),
+            Invalid({"beta": -1.0}, ValueError, "beta must be >= 0"),
+            Invalid({"gamma": 0.0}, ValueError, "gamma must be > 0"),
+            Invalid({"smooth": -1.0}, ValueError, "smooth must be >= 0"),
+        ),
+        kink_distance=_perfect_overlap,
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e-12, 1 - 1e-12, 0.5], [1e-300, 0.3, 1.0], [0.2, 0.7, 0.4]],
+                    [[0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.3, 1.0, 0.5]],
+                ]
+            ),
+            Extreme(
+                [
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.2, 0.7, 0.4]],
+                    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.3, 1.0, 0.5]],
+                ],
+                {"gamma": 2.0, "smooth": 1e-7},
+            ),
+        ),
     ),
-    kink_distance=_perfect_overlap,
 )
 def focal_tversky(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0):
     """Focal Tversky loss per sample: the Tversky loss 1 − T raised to the power γ.
@@ -394,11 +530,16 @@ def focal_tversky(probs, targets, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0
     """
     non_negative(alpha=alpha, beta=beta, smooth=smooth)
     positive(gamma=gamma)
-    loss, grad = _tversky_parts(probs, targets, alpha, beta, smooth)
-    safe = np.where(loss > 0, loss, 1.0)
-    # γ(1 − T)^(γ−1) at 1 − T = 0: 1 for γ = 1, 0 for γ > 1, and 0 by convention for γ < 1
-    factor = np.where(loss > 0, gamma * safe ** (gamma - 1.0), 1.0 if gamma == 1 else 0.0)
-    return loss**gamma, factor[..., None] * grad
+    parts = _tversky_parts(probs, targets, alpha, beta, smooth)
+    loss = parts.values
+
+    def backward():
+        safe = np.where(loss > 0, loss, 1.0)
+        # γ(1 − T)^(γ−1) at 1 − T = 0: 1 for γ = 1, 0 for γ > 1, and 0 by convention for γ < 1
+        factor = np.where(loss > 0, gamma * safe ** (gamma - 1.0), 1.0 if gamma == 1 else 0.0)
+        return factor[..., None] * parts.grad()
+
+    return Result(loss**gamma, backward)
 
 
 # --- Lovász hinge -------------------------------------------------------------------------------
@@ -419,7 +560,7 @@ PIXEL_LOGITS = Domain(
     as_float_array,
     lambda rng, shape: rng.normal(scale=2.0, size=shape),
     has_class_axis=True,
-    invalid=((np.inf, ValueError, "contains inf"),),
+    invalid=(Invalid(np.inf, ValueError, "contains inf"),),
     stress=((0.0, 0.0, 0.0), (1e4, -1e4, 0.5), (3.0, -1.0, 2.0), (-2.0, 0.25, 1e-300), (1e8, 1e-8, -1e8)),
 )
 HARD_MASK = Domain(
@@ -427,7 +568,7 @@ HARD_MASK = Domain(
     _binary_mask,
     lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
     has_class_axis=True,
-    invalid=((0.5, ValueError, "must be 0 or 1"), (-1.0, ValueError, "must be 0 or 1")),
+    invalid=(Invalid(0.5, ValueError, "must be 0 or 1"), Invalid(-1.0, ValueError, "must be 0 or 1")),
     stress=((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (1.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0)),
 )
 
@@ -468,19 +609,29 @@ def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
 @class_axis_loss(
     family="segmentation",
     formula=(
-        r"\ell = \sum_{k=1}^{P} e_{(k)}^{+}\, g_k, \qquad e_i = 1 - y_i s_i,\ \ y_i = 2t_i - 1,\ \ e_{(1)} \ge e_{(2)} \ge \dots",
-        r"g_k = \Delta(S_k) - \Delta(S_{k-1}), \qquad \Delta(S) = \frac{|S|}{|\{t = 1\} \cup S|}, \qquad S_k = \{(1), \dots, (k)\}",
+        r"\ell = \sum_{k=1}^{P} e_{(k)}^{+}\, g_k, \qquad e_i = 1 - y_i s_i,\ \ y_i = 2t_i - 1,\ \ e_{(1)} \ge e_{(2)} \ge \dots",  # noqa: E501
+        r"g_k = \Delta(S_k) - \Delta(S_{k-1}), \qquad \Delta(S) = \frac{|S|}{|\{t = 1\} \cup S|}, \qquad S_k = \{(1), \dots, (k)\}",  # noqa: E501
     ),
-    gradient=r"\frac{\partial \ell}{\partial s_i} = -y_i\, g_{\operatorname{rank}(i)}\, [e_i > 0] \quad \text{(away from ties between errors)}",
+    gradient=r"\frac{\partial \ell}{\partial s_i} = -y_i\, g_{\operatorname{rank}(i)}\, [e_i > 0] \quad \text{(away from ties between errors)}",  # noqa: E501
     domain={"logits": PIXEL_LOGITS, "targets": HARD_MASK},
-    use_case="Binary segmentation trained for IoU directly: a convex surrogate of the Jaccard loss of each image's mask.",
+    use_case=(
+        "Binary segmentation trained for IoU directly: a convex surrogate of the Jaccard loss of each "
+        "image's mask."
+    ),
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
-        "PyTorch": "no built-in (Berman et al.'s lovasz_hinge(logits, labels, per_image=True), commit bf64291)",
-        "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='binary', per_image=True) (v0.5.0; its default is False)",
+        "PyTorch": (
+            "no built-in (Berman et al.'s lovasz_hinge(logits, labels, per_image=True), commit bf64291)"
+        ),
+        "segmentation_models_pytorch": (
+            "smp.losses.LovaszLoss(mode='binary', per_image=True) (v0.5.0; its default is False)"
+        ),
     },
     references=(
-        "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization of the Intersection-Over-Union Measure (CVPR 2018)",
+        (
+            "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization "
+            "of the Intersection-Over-Union Measure (CVPR 2018)"
+        ),
         "Lovász, Submodular functions and convexity (1983)",
     ),
     differences=(
@@ -496,22 +647,34 @@ def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
             "the pooled value.",
         ),
     ),
-    curve=Curve(
-        x_label="logit s₀ of pixel 0 (pixels 1, 2: s = −0.5, 1.5)",
-        x_range=(-3.0, 3.0),
-        args=_lovasz_curve_args,
-        series=(("t = (1, 0, 1)", {}, {}), ("t = (0, 0, 1)", {"truth": (0.0, 0.0, 1.0)}, {})),
-        component=lambda g, args: g[..., 0],
-        grad_label="∂ℓ/∂s₀",
+    plot=Plot(
+        curve=Curve(
+            x_label="logit s₀ of pixel 0 (pixels 1, 2: s = −0.5, 1.5)",
+            x_range=(-3.0, 3.0),
+            args=_lovasz_curve_args,
+            series=(Series("t = (1, 0, 1)", {}, {}), Series("t = (0, 0, 1)", {"truth": (0.0, 0.0, 1.0)}, {})),
+            component=lambda g, args: g[..., 0],
+            grad_label="∂ℓ/∂s₀",
+        ),
     ),
-    kink_distance=_lovasz_kinks,
-    extremes=(
-        (
-            [
-                [[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
-                [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]],
-            ],
-            {},
+    checks=Checks(
+        extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
+                    [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]],
+                ]
+            ),
+        ),
+        kink_distance=_lovasz_kinks,
+        # logits of ±1e4 and 1e-300, an empty mask, errors below 0 (no loss), no ties between errors
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.5, 3.0], [2.0, 2.5, -1e4, 1e-300], [5.0, 4.0, -3.0, -7.0]],
+                    [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]],
+                ]
+            ),
         ),
     ),
 )
@@ -542,7 +705,7 @@ def lovasz_hinge(logits, targets):
     """
     errors, signs = _lovasz_errors(logits, targets)
     values, grad_errors = _lovasz_extension(errors, targets)
-    return values, lambda: -signs * grad_errors()
+    return Result(values, lambda: -signs * grad_errors())
 
 
 def _lovasz_extension(errors, targets):
@@ -608,7 +771,7 @@ PIXEL_LABELS = Domain(
     "integers in [0, C), shape (..., P): each pixel's class",
     as_label_array,
     lambda rng, shape: rng.integers(0, shape[-1], size=(shape[0], 4)),
-    invalid=((10**6, ValueError, "must be in [0, "), (-3, ValueError, "must be in [0, ")),
+    invalid=(Invalid(10**6, ValueError, "must be in [0, "), Invalid(-3, ValueError, "must be in [0, ")),
     stress=((0, 1, 2), (0, 0, 1), (2, 2, 2)),
 )
 _CLASSES = ("present", "all")
@@ -642,19 +805,31 @@ def _lovasz_softmax_curve_args(x):
 @class_axis_loss(
     family="segmentation",
     formula=(
-        r"\ell = \frac{1}{|K|} \sum_{c \in K} \overline{\Delta_c}\big(m(c)\big), \qquad m_i(c) = \big|\,[y_i = c] - p_{i,c}\big|",
-        r"\overline{\Delta_c}(m) = \sum_{k} m_{(k)}\, g_k(c), \qquad g_k(c) = \Delta_c(S_k) - \Delta_c(S_{k-1}), \qquad \Delta_c(S) = \frac{|S|}{|\{y = c\} \cup S|}",
+        r"\ell = \frac{1}{|K|} \sum_{c \in K} \overline{\Delta_c}\big(m(c)\big), \qquad m_i(c) = \big|\,[y_i = c] - p_{i,c}\big|",  # noqa: E501
+        r"\overline{\Delta_c}(m) = \sum_{k} m_{(k)}\, g_k(c), \qquad g_k(c) = \Delta_c(S_k) - \Delta_c(S_{k-1}), \qquad \Delta_c(S) = \frac{|S|}{|\{y = c\} \cup S|}",  # noqa: E501
     ),
-    gradient=r"\frac{\partial \ell}{\partial p_{i,c}} = \frac{1}{|K|}\, g_{\operatorname{rank}_c(i)}(c)\, \operatorname{sign}\big(p_{i,c} - [y_i = c]\big) \quad \text{(away from ties between errors)}",
+    gradient=r"\frac{\partial \ell}{\partial p_{i,c}} = \frac{1}{|K|}\, g_{\operatorname{rank}_c(i)}(c)\, \operatorname{sign}\big(p_{i,c} - [y_i = c]\big) \quad \text{(away from ties between errors)}",  # noqa: E501
     domain={"probs": PIXEL_CLASS_PROBS, "labels": PIXEL_LABELS},
-    use_case="Multi-class semantic segmentation trained for mean IoU: the Lovász extension of each class's Jaccard loss, averaged over the classes.",
+    use_case=(
+        "Multi-class semantic segmentation trained for mean IoU: the Lovász extension of each class's "
+        "Jaccard loss, averaged over the classes."
+    ),
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
-        "PyTorch": "no built-in (Berman et al.'s lovasz_softmax(probas, labels, classes='present', per_image=True), commit bf64291)",
-        "segmentation_models_pytorch": "smp.losses.LovaszLoss(mode='multiclass', per_image=True) (v0.5.0; on logits: it applies the softmax)",
+        "PyTorch": (
+            "no built-in (Berman et al.'s lovasz_softmax(probas, labels, classes='present', "
+            "per_image=True), commit bf64291)"
+        ),
+        "segmentation_models_pytorch": (
+            "smp.losses.LovaszLoss(mode='multiclass', per_image=True) (v0.5.0; on logits: it applies the "
+            "softmax)"
+        ),
     },
     references=(
-        "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization of the Intersection-Over-Union Measure (CVPR 2018)",
+        (
+            "Berman, Triki & Blaschko, The Lovász-Softmax Loss: A Tractable Surrogate for the Optimization "
+            "of the Intersection-Over-Union Measure (CVPR 2018)"
+        ),
     ),
     differences=(
         Difference(
@@ -667,30 +842,48 @@ def _lovasz_softmax_curve_args(x):
             "reshaped to one image, `(1, B·P, C)`, for the pooled value.",
         ),
     ),
-    curve=Curve(
-        x_label="p₀ of pixel 0 (label 0; pixels 1, 2 fixed)",
-        x_range=(0.0, 1.0),
-        args=_lovasz_softmax_curve_args,
-        series=(("classes present", {}, {}),),
-        # moving p₀ of pixel 0 moves its p₁ = 1 − p₀ too: dℓ/dx = ∂ℓ/∂p₀ − ∂ℓ/∂p₁
-        component=lambda g, args: g[..., 0, 0] - g[..., 0, 1],
-        grad_label="dℓ/dp₀ of pixel 0 (p₁ = 1 − p₀)",
-    ),
-    variants=({"classes": "all"},),
-    kink_distance=_lovasz_softmax_kinks,
-    extremes=(
-        (
-            [
-                [
-                    [[1.0, 0.0, 0.0], [1e-300, 1.0 - 1e-15, 1e-15], [0.2, 0.3, 0.5], [0.45, 0.35, 0.2]],
-                    [[0.9, 0.05, 0.05], [0.9, 0.06, 0.04], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1]],
-                ],
-                [[0, 1, 2, 1], [2, 0, 2, 0]],
-            ],
-            {},
+    plot=Plot(
+        curve=Curve(
+            x_label="p₀ of pixel 0 (label 0; pixels 1, 2 fixed)",
+            x_range=(0.0, 1.0),
+            args=_lovasz_softmax_curve_args,
+            series=(Series("classes present", {}, {}),),
+            # moving p₀ of pixel 0 moves its p₁ = 1 − p₀ too: dℓ/dx = ∂ℓ/∂p₀ − ∂ℓ/∂p₁
+            component=lambda g, args: g[..., 0, 0] - g[..., 0, 1],
+            grad_label="dℓ/dp₀ of pixel 0 (p₁ = 1 − p₀)",
         ),
     ),
-    invalid=(({"classes": "some"}, ValueError, "classes must be 'present' or 'all'"),),
+    checks=Checks(
+        variants=({"classes": "all"},),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [[1.0, 0.0, 0.0], [1e-300, 1.0 - 1e-15, 1e-15], [0.2, 0.3, 0.5], [0.45, 0.35, 0.2]],
+                        [[0.9, 0.05, 0.05], [0.9, 0.06, 0.04], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1]],
+                    ],
+                    [[0, 1, 2, 1], [2, 0, 2, 0]],
+                ]
+            ),
+        ),
+        invalid=(Invalid({"classes": "some"}, ValueError, "classes must be 'present' or 'all'"),),
+        kink_distance=_lovasz_softmax_kinks,
+        # probabilities of exactly 0 and 1 and 1e-300, a class absent from an image, no ties
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [[1.0, 0.0, 0.0], [1e-300, 1.0 - 1e-15, 1e-15], [0.2, 0.3, 0.5], [0.45, 0.35, 0.2]],
+                        [[0.9, 0.05, 0.05], [0.9, 0.06, 0.04], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1]],
+                    ],
+                    [[0, 1, 2, 1], [2, 0, 2, 0]],
+                ]
+            ),
+            Extreme(
+                [[[[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.15, 0.25, 0.6]]], [[0, 0, 1]]], {"classes": "all"}
+            ),
+        ),
+    ),
 )
 def lovasz_softmax(probs, labels, *, classes="present"):
     """Lovász-softmax: the Lovász extension of each class's Jaccard loss, averaged over classes.
@@ -731,4 +924,4 @@ def lovasz_softmax(probs, labels, *, classes="present"):
         grad = np.where(counted[..., None], grad_errors() * sign, 0.0) / count[..., None]
         return np.moveaxis(grad, -2, -1)
 
-    return values, backward
+    return Result(values, backward)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_array, as_float_array, as_label_array, flag
-from ._core import Curve, Difference, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import LOGITS, Domain, log_probabilities
 from ._labels import (
     _INTEGER_LABELS,
@@ -12,6 +12,8 @@ from ._labels import (
     _softmax_inputs,
 )
 from ._reductions import scaled_mean
+
+__all__ = ["ctc", "sequence_cross_entropy"]  # its losses, re-exported by lossref/__init__.py
 
 _NORMALIZE = ("tokens", "sequences")
 
@@ -42,48 +44,36 @@ def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
 
 
 @class_axis_loss(
-    explore={"label_smoothing": (0.0, 0.5)},
     family="sequence",
     formula=(
         r"\ell_{b,t} = m_{b,t}\,\big(\mathrm{LSE}(z_{b,t}) - z_{b,t,y_{b,t}}\big) \quad (\varepsilon = 0)",
-        r"\mathcal L = \frac{\sum_{b,t} \ell_{b,t}}{\sum_{b,t} m_{b,t}}\ \text{(tokens)}, \qquad \frac{1}{B}\sum_b \frac{\sum_t \ell_{b,t}}{\sum_t m_{b,t}}\ \text{(sequences)}",
+        r"\mathcal L = \frac{\sum_{b,t} \ell_{b,t}}{\sum_{b,t} m_{b,t}}\ \text{(tokens)}, \qquad \frac{1}{B}\sum_b \frac{\sum_t \ell_{b,t}}{\sum_t m_{b,t}}\ \text{(sequences)}",  # noqa: E501
     ),
-    gradient=r"\frac{\partial \ell_{b,t}}{\partial z_{b,t}} = m_{b,t}\,(p_{b,t} - e_{y_{b,t}}) \quad (\varepsilon = 0)",
+    gradient=r"\frac{\partial \ell_{b,t}}{\partial z_{b,t}} = m_{b,t}\,(p_{b,t} - e_{y_{b,t}}) \quad (\varepsilon = 0)",  # noqa: E501
     domain={"logits": LOGITS, "labels": _INTEGER_LABELS},
-    use_case="Language models and seq2seq decoders: token-level cross-entropy over padded batches (and perplexity).",
+    use_case=(
+        "Language models and seq2seq decoders: token-level cross-entropy over padded batches (and "
+        "perplexity)."
+    ),
     properties=("non_negative", "convex", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "torch.nn.functional.cross_entropy(z.flatten(0, 1), y.flatten(), ignore_index=-100) with padding labels set to -100",
+        "PyTorch": (
+            "torch.nn.functional.cross_entropy(z.flatten(0, 1), y.flatten(), ignore_index=-100) with "
+            "padding labels set to -100"
+        ),
         "Keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=pad_id)",
-        "optax": "jnp.sum(optax.losses.softmax_cross_entropy_with_integer_labels(z, y, where=mask)) / mask.sum()",
+        "optax": (
+            "jnp.sum(optax.losses.softmax_cross_entropy_with_integer_labels(z, y, where=mask)) / mask.sum()"
+        ),
     },
     references=(
-        "Jelinek, Mercer, Bahl & Baker, Perplexity—a measure of the difficulty of speech recognition tasks (1977)",
+        (
+            "Jelinek, Mercer, Bahl & Baker, Perplexity—a measure of the difficulty of speech recognition "
+            "tasks (1977)"
+        ),
         "Vaswani et al., Attention Is All You Need (2017)",
     ),
-    curve=_logit_curve(tuple((f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3))),
-    variants=({"label_smoothing": 0.1}, {"normalize": "sequences"}),
-    extremes=(
-        (
-            [
-                [
-                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0]],
-                    [[40.0, 0.0, 1.0], [-745.0, 0.0, 0.0], [1e4, 0.0, 0.0]],
-                ],
-                [[0, 0, 2], [0, 0, -100]],
-            ],
-            {"mask": [[1, 1, 1], [1, 1, 0]]},
-        ),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
-        ([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 7]], {"mask": [1.0, 0.0], "normalize": "sequences"}),
-    ),
-    invalid=(
-        ({"label_smoothing": 1.5}, ValueError, "label_smoothing must be in [0, 1]"),
-        ({"normalize": "batch"}, ValueError, "normalize must be 'tokens' or 'sequences'"),
-        ({"mask": [[1.0, 0.0]]}, ValueError, "mask has shape (1, 2) but labels has shape"),
-        ({"mask": [0.0, 0.0, 0.0]}, ValueError, "mask is 0 everywhere"),
-    ),
-    empty_mean=lambda logits, labels, **_: "mask is 0 everywhere, so there is no real token to average over",
+    reduction=scaled_mean(_sequence_mean_scale),
     reduction_note=(
         'The per-sample values are per token (padding gives 0). With `normalize="tokens"` '
         "`\"mean\"` divides by the number of real tokens Σm (PyTorch's `ignore_index`, Keras' "
@@ -92,7 +82,55 @@ def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
         'real token. `"sum"` is the raw total; `weights=` (per token) multiply each token\'s '
         "share of the denominator."
     ),
-    reduction=scaled_mean(_sequence_mean_scale),
+    empty_mean=lambda logits, labels, **_: "mask is 0 everywhere, so there is no real token to average over",
+    plot=Plot(
+        curve=_logit_curve(tuple(Series(f"ε = {e:g}", {}, {"label_smoothing": e}) for e in (0.0, 0.1, 0.3))),
+        explore={"label_smoothing": (0.0, 0.5)},
+    ),
+    checks=Checks(
+        variants=({"label_smoothing": 0.1}, {"normalize": "sequences"}),
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0]],
+                        [[40.0, 0.0, 1.0], [-745.0, 0.0, 0.0], [1e4, 0.0, 0.0]],
+                    ],
+                    [[0, 0, 2], [0, 0, -100]],
+                ],
+                {"mask": [[1, 1, 1], [1, 1, 0]]},
+            ),
+            Extreme([[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 0]], {"label_smoothing": 0.1}),
+            Extreme(
+                [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [0, 7]], {"mask": [1.0, 0.0], "normalize": "sequences"}
+            ),
+        ),
+        invalid=(
+            Invalid({"label_smoothing": 1.5}, ValueError, "label_smoothing must be in [0, 1]"),
+            Invalid({"normalize": "batch"}, ValueError, "normalize must be 'tokens' or 'sequences'"),
+            Invalid({"mask": [[1.0, 0.0]]}, ValueError, "mask has shape (1, 2) but labels has shape"),
+            Invalid({"mask": [0.0, 0.0, 0.0]}, ValueError, "mask is 0 everywhere"),
+        ),
+        # residuals of ±1e8 and 1e150, variances from 1e-3 to 1e300 (away from the clamp at eps,
+        # where PyTorch's variance gradient differs: a documented difference)
+        # saturated logits, a padded token holding -100, and the sequence normalisation
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [0.0, 0.0, 0.0]],
+                        [[40.0, 0.0, 1.0], [-745.0, 0.0, 0.0], [1e4, 0.0, 0.0]],
+                    ],
+                    [[0, 0, 2], [0, 0, -100]],
+                ],
+                {"mask": [[1, 1, 1], [1, 1, 0]]},
+            ),
+            Extreme(
+                [[[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]]], [[0, 1]]],
+                {"label_smoothing": 0.1, "normalize": "sequences"},
+            ),
+        ),
+    ),
 )
 def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, normalize="tokens"):
     """Token-level softmax cross-entropy over padded sequences.
@@ -126,9 +164,7 @@ def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, no
     log_p, w = _softmax_inputs(logits, label_smoothing, None)
     m = _token_mask(mask, labels)
     # padding may hold any integer (-100, a pad id): read label 0 there, then mask it out
-    value, grad, _ = _label_cross_entropy(
-        log_p, np.where(m > 0, labels, 0), "labels", w, label_smoothing, None
-    )
+    ce = _label_cross_entropy(log_p, np.where(m > 0, labels, 0), "labels", w, label_smoothing, None)
     if normalize == "tokens":
         norm = m
     else:  # each token's share of the sequences that have a real token: 1/T, so B' in all
@@ -136,7 +172,7 @@ def sequence_cross_entropy(logits, labels, *, mask=None, label_smoothing=0.0, no
         norm = np.where(has_tokens, 1.0 / (labels.shape[-1] if labels.ndim else 1), 0.0) * np.ones(
             labels.shape
         )
-    return np.where(m > 0, value, 0.0), np.where(m[..., None] > 0, grad, 0.0), norm
+    return Result(np.where(m > 0, ce.values, 0.0), lambda: np.where(m[..., None] > 0, ce.grad(), 0.0), norm)
 
 
 # --- CTC --------------------------------------------------------------------------------------
@@ -170,7 +206,7 @@ CTC_LOG_PROBS = Domain(
     _ctc_log_probs,
     _sample_ctc_log_probs,
     has_class_axis=True,
-    invalid=((0.5, ValueError, "must be log-probabilities"),),
+    invalid=(Invalid(0.5, ValueError, "must be log-probabilities"),),
     # (T, C) = (4, 3) frames: uniform, moderately peaked, and one path of probability ≈ 1 (the
     # other entries −40). Not −1e4: the log-space recursions add numbers of that size, so γ's
     # relative error grows like ε·Σ|log p| (1.5e-12 measured at −1e4, the conditioning of
@@ -203,24 +239,30 @@ def _lengths(value, name):
 
 
 CTC_TARGETS = Domain(
-    "integers in [0, C) other than the blank, shape (B, S), padded (entries past the target length are not read)",
+    (
+        "integers in [0, C) other than the blank, shape (B, S), padded (entries past the target length are "
+        "not read)"
+    ),
     _ctc_targets,
     lambda rng, shape: rng.integers(1, shape[-1], size=(shape[0], 3)),
-    invalid=((0, ValueError, "must not contain the blank"), (10**6, ValueError, "must be in [0, ")),
+    invalid=(
+        Invalid(0, ValueError, "must not contain the blank"),
+        Invalid(10**6, ValueError, "must be in [0, "),
+    ),
     stress=((1, 2), (1, 1), (2, 1)),
 )
 INPUT_LENGTHS = Domain(
     "integers in [1, T], shape (B,): the frames of each sequence",
     _lengths,
     lambda rng, shape: rng.integers(_CTC_T - 1, _CTC_T + 1, size=shape[0]),  # ≥ 5 frames: 3 labels always fit
-    invalid=((-1, ValueError, "must be >= 0"), (99, ValueError, "must be <= T")),
+    invalid=(Invalid(-1, ValueError, "must be >= 0"), Invalid(99, ValueError, "must be <= T")),
     stress=(4, 3),
 )
 TARGET_LENGTHS = Domain(
     "integers in [0, S], shape (B,): the labels of each target",
     _lengths,
     lambda rng, shape: rng.integers(1, 4, size=shape[0]),
-    invalid=((-1, ValueError, "must be >= 0"), (99, ValueError, "must be <= S")),
+    invalid=(Invalid(-1, ValueError, "must be >= 0"), Invalid(99, ValueError, "must be <= S")),
     stress=(2, 1),
 )
 
@@ -315,13 +357,12 @@ def _ctc_curve_args(x, target=(1,)):
 
 @class_axis_loss(
     family="sequence",
-    aliases=("connectionist temporal classification",),  # names readers search for
     formula=(
-        r"\ell = -\log \sum_{\pi \in \mathcal{B}^{-1}(y)} \prod_{t=1}^{T} p_t(\pi_t) = -\log \big(\alpha_T(2L{+}1) + \alpha_T(2L)\big)",
-        r"\alpha_t(s) = p_t(y'_s)\big(\alpha_{t-1}(s) + \alpha_{t-1}(s{-}1) + [y'_s \ne \varnothing \wedge y'_s \ne y'_{s-2}]\,\alpha_{t-1}(s{-}2)\big)",
+        r"\ell = -\log \sum_{\pi \in \mathcal{B}^{-1}(y)} \prod_{t=1}^{T} p_t(\pi_t) = -\log \big(\alpha_T(2L{+}1) + \alpha_T(2L)\big)",  # noqa: E501
+        r"\alpha_t(s) = p_t(y'_s)\big(\alpha_{t-1}(s) + \alpha_{t-1}(s{-}1) + [y'_s \ne \varnothing \wedge y'_s \ne y'_{s-2}]\,\alpha_{t-1}(s{-}2)\big)",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial \log p_t(k)} = -\gamma_t(k) = -\frac{1}{P(y \mid x)} \sum_{s:\, y'_s = k} \frac{\alpha_t(s)\,\beta_t(s)}{p_t(k)}",
+        r"\frac{\partial \ell}{\partial \log p_t(k)} = -\gamma_t(k) = -\frac{1}{P(y \mid x)} \sum_{s:\, y'_s = k} \frac{\alpha_t(s)\,\beta_t(s)}{p_t(k)}",  # noqa: E501
     ),
     domain={
         "log_probs": CTC_LOG_PROBS,
@@ -329,14 +370,23 @@ def _ctc_curve_args(x, target=(1,)):
         "input_lengths": INPUT_LENGTHS,
         "target_lengths": TARGET_LENGTHS,
     },
-    use_case="Speech and handwriting recognition: train a per-frame classifier from unaligned label sequences.",
+    use_case=(
+        "Speech and handwriting recognition: train a per-frame classifier from unaligned label sequences."
+    ),
     properties=("non_negative", "bounded_gradient", "smooth"),
     equivalents={
-        "PyTorch": "torch.nn.functional.ctc_loss(log_probs.transpose(0, 1), targets, input_lengths, target_lengths, blank=0) (time-major)",
-        "Keras": "keras.losses.CTC()(labels, logits) (batch-major; class 0 is the blank and label 0 the padding; "
-        'the mean of per-sequence values: normalize="sequences")',
-        "optax": "jnp.mean(optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0)) "
-        '(per-sequence values: normalize="sequences")',
+        "PyTorch": (
+            "torch.nn.functional.ctc_loss(log_probs.transpose(0, 1), targets, input_lengths, "
+            "target_lengths, blank=0) (time-major)"
+        ),
+        "Keras": (
+            "keras.losses.CTC()(labels, logits) (batch-major; class 0 is the blank and label 0 the "
+            'padding; the mean of per-sequence values: normalize="sequences")'
+        ),
+        "optax": (
+            "jnp.mean(optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0)) "
+            '(per-sequence values: normalize="sequences")'
+        ),
     },
     references=(
         "Graves, Fernández, Gomez & Schmidhuber, Connectionist Temporal Classification (ICML 2006)",
@@ -368,66 +418,109 @@ def _ctc_curve_args(x, target=(1,)):
             "`zero_infinity=True` (then ℓ = 0 and a zero gradient, as PyTorch).",
         ),
     ),
-    curve=Curve(
-        x_label="p₁(a): “a” at frame 1 of 3 (others uniform)",
-        x_range=(0.02, 0.98),
-        args=_ctc_curve_args,
-        series=(("target “a”", {}, {}), ("target “aa”", {"target": (1, 1)}, {})),
-        # the chain rule through log p₁(a) = log x and log p₁(∅) = log(1 − x): −γ₁(a)/x + γ₁(∅)/(1 − x)
-        component=lambda g, args: (
-            g[..., 1, 1] / np.exp(args[0][..., 1, 1]) - g[..., 1, 0] / np.exp(args[0][..., 1, 0])
-        ),
-        grad_label="dℓ/dp₁(a) = −γ₁(a)/p + γ₁(∅)/(1 − p)",
-    ),
-    variants=({"normalize": "sequences"}, {"zero_infinity": True}),
-    extremes=(
-        # frames of 0 and −1e4: every alignment of "1 2" costs at least 1e4 (ℓ ≈ 1e4, tied paths
-        # share γ); the path 1, 2, ∅, ∅ of probability 1 (ℓ = 0); entries of −745 and −1e-300
-        (
-            [
-                [
-                    [[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [-1e4, -1e4, 0.0]],
-                    [[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [0.0, -1e4, -1e4]],
-                    [
-                        [-745.0, -1e-300, -800.0],
-                        [-1.0986, -1.0986, -1.0986],
-                        [-2e4, -0.5, -0.9],
-                        [0.0, -1e4, -1e4],
-                    ],
-                ],
-                [[1, 2], [1, 2], [1, 1]],
-                [4, 4, 4],
-                [2, 2, 2],
-            ],
-            {},
-        ),
-        # an infeasible target scored 0, and an empty one
-        (
-            [
-                [
-                    [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
-                    [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
-                ],
-                [[1, 1], [2, 2]],
-                [2, 3],
-                [2, 0],
-            ],
-            {"zero_infinity": True},
-        ),
-        # the blank last
-        ([[[[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]]], [[0, 1]], [3], [2]], {"blank": 2}),
-    ),
-    invalid=(
-        ({"blank": 7}, ValueError, "blank must be an integer class index in [0, 4)"),
-        ({"normalize": "tokens"}, ValueError, "normalize must be 'target_length' or 'sequences'"),
-        ({"zero_infinity": "False"}, TypeError, "zero_infinity must be True or False"),
-    ),
+    aliases=("connectionist temporal classification",),  # names readers search for
     reduction=scaled_mean(_ctc_mean_scale),
     reduction_note=(
         'The per-sample values are per sequence, −log P(y | x). With `normalize="target_length"` '
         '(default, as PyTorch) `"mean"` divides each by its target length (at least 1) and then '
         'averages over the batch; with `"sequences"` (Keras, optax) it averages the per-sequence '
         'losses. `"sum"` and `"none"` never divide by the target length.'
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="p₁(a): “a” at frame 1 of 3 (others uniform)",
+            x_range=(0.02, 0.98),
+            args=_ctc_curve_args,
+            series=(Series("target “a”", {}, {}), Series("target “aa”", {"target": (1, 1)}, {})),
+            # the chain rule through log p₁(a) = log x and log p₁(∅) = log(1 − x): −γ₁(a)/x + γ₁(∅)/(1 − x)
+            component=lambda g, args: (
+                g[..., 1, 1] / np.exp(args[0][..., 1, 1]) - g[..., 1, 0] / np.exp(args[0][..., 1, 0])
+            ),
+            grad_label="dℓ/dp₁(a) = −γ₁(a)/p + γ₁(∅)/(1 − p)",
+        ),
+    ),
+    checks=Checks(
+        variants=({"normalize": "sequences"}, {"zero_infinity": True}),
+        extremes=(
+            # frames of 0 and −1e4: every alignment of "1 2" costs at least 1e4 (ℓ ≈ 1e4, tied paths
+            # share γ); the path 1, 2, ∅, ∅ of probability 1 (ℓ = 0); entries of −745 and −1e-300
+            Extreme(
+                [
+                    [
+                        [[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [-1e4, -1e4, 0.0]],
+                        [[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [0.0, -1e4, -1e4]],
+                        [
+                            [-745.0, -1e-300, -800.0],
+                            [-1.0986, -1.0986, -1.0986],
+                            [-2e4, -0.5, -0.9],
+                            [0.0, -1e4, -1e4],
+                        ],
+                    ],
+                    [[1, 2], [1, 2], [1, 1]],
+                    [4, 4, 4],
+                    [2, 2, 2],
+                ]
+            ),
+            # an infeasible target scored 0, and an empty one
+            Extreme(
+                [
+                    [
+                        [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
+                        [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
+                    ],
+                    [[1, 1], [2, 2]],
+                    [2, 3],
+                    [2, 0],
+                ],
+                {"zero_infinity": True},
+            ),
+            # the blank last
+            Extreme(
+                [[[[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]]], [[0, 1]], [3], [2]],
+                {"blank": 2},
+            ),
+        ),
+        invalid=(
+            Invalid({"blank": 7}, ValueError, "blank must be an integer class index in [0, 4)"),
+            Invalid({"normalize": "tokens"}, ValueError, "normalize must be 'target_length' or 'sequences'"),
+            Invalid({"zero_infinity": "False"}, TypeError, "zero_infinity must be True or False"),
+        ),
+        # frames of 0 and −1e4 (ℓ ≈ 1e4 over tied paths), −745 and −1e-300 entries, an infeasible target
+        # scored 0 (zero_infinity) and an empty target, the blank last
+        torch_extremes=(
+            Extreme(
+                [
+                    [
+                        [[-1e4, 0.0, -1e4], [-1e4, -1e4, 0.0], [0.0, -1e4, -1e4], [-1e4, -1e4, 0.0]],
+                        [
+                            [-745.0, -1e-300, -800.0],
+                            [-1.0986, -1.0986, -1.0986],
+                            [-2e4, -0.5, -0.9],
+                            [0.0, -1e4, -1e4],
+                        ],
+                    ],
+                    [[1, 2], [1, 1]],
+                    [4, 4],
+                    [2, 2],
+                ]
+            ),
+            Extreme(
+                [
+                    [
+                        [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
+                        [[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]],
+                    ],
+                    [[1, 1], [2, 2]],
+                    [2, 3],
+                    [2, 0],
+                ],
+                {"zero_infinity": True},
+            ),
+            Extreme(
+                [[[[-1.0, -0.5, -2.0], [-0.3, -1.5, -2.0], [-1.2, -0.4, -2.0]]], [[0, 1]], [3], [2]],
+                {"blank": 2},
+            ),
+        ),
     ),
 )
 def ctc(
@@ -516,4 +609,4 @@ def ctc(
         grad[infeasible] = 0.0
         return grad
 
-    return np.where(infeasible, 0.0, -safe_total), backward
+    return Result(np.where(infeasible, 0.0, -safe_total), backward)

@@ -6,7 +6,7 @@ Matplotlib is imported inside the functions, so ``import lossref`` never needs i
 import numpy as np
 
 # One palette and one look for every figure on the site, static (matplotlib SVG) and interactive
-# (the explorers in docs/assets/lossref.js, which get these values through ``web_style``).
+# (the site's explorers read these constants: docs/hooks/lossref_site/explorer.py).
 # Colour-blind safe (Okabe–Ito); the last two are darkened so that legend text in them keeps a
 # contrast ratio >= 4.5 on white.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#B07800", "#3D8FC0")
@@ -70,43 +70,6 @@ def theme(dark=False):
     return {"ink": pick(INK), "grid": pick(GRID), "zero": pick(ZERO), "series": [pick(c) for c in COLORS]}
 
 
-def web_style():
-    """The figure's look for the explorers: both themes, fonts, sizes, widths and one panel's box.
-
-    A panel is half the figure, in the same units (points), so an explorer drawn at the
-    figure's width matches it line for line; the box is the axes' margins inside the panel.
-
-    Examples:
-        >>> box = web_style()["box"]
-        >>> box["width"], box["height"], box["left"], box["top"]
-        (302.4, 237.6, 48.4, 23.8)
-    """
-    width, height = FIGSIZE[0] * 72, FIGSIZE[1] * 72
-    m = MARGINS
-    axes = (m["right"] - m["left"]) * width / (2 + m["wspace"])  # one axes' width
-    panel = width / 2
-    box = {
-        "width": panel,
-        "height": height,
-        "left": m["left"] * width,
-        "right": panel - m["left"] * width - axes,
-        "top": (1 - m["top"]) * height,
-        "bottom": m["bottom"] * height,
-    }
-    return {
-        "light": theme(),
-        "dark": theme(dark=True),
-        "font": ", ".join([*(f"'{f}'" for f in FONT), "sans-serif"]),
-        "font_size": FONT_SIZE,
-        "title_size": TITLE_SIZE,
-        "legend_size": LEGEND_SIZE,
-        "line_width": LINE_WIDTH,
-        "axis_width": AXIS_WIDTH,
-        "grid_alpha": GRID_ALPHA,
-        "box": {k: round(v, 1) for k, v in box.items()},
-    }
-
-
 def curves(loss, points=401):
     """Evaluate ``loss`` and its derivative along its ``Curve``.
 
@@ -157,78 +120,6 @@ def along_curve(loss, x, series_args, hyper):
         values, grad = np.array([v for v, _ in pairs]), np.array([g for _, g in pairs])
     slope = curve.component(grad, args) if curve.component and grad is not None else grad
     return values, slope
-
-
-def explorer(loss, name, *, steps=21, points=81):
-    """The curves a page's slider for hyperparameter ``name`` switches between.
-
-    The series is the first of the loss's curve that sets ``name`` (else its first), with
-    every other explorable hyperparameter at its default; ``name`` takes ``steps`` values over its
-    ``explore`` range. Numbers are rounded to 4 significant digits to keep the page small.
-
-    Args:
-        loss: A registered ``Loss`` whose ``explore`` metadata names ``name``.
-        name: The hyperparameter.
-        steps: Number of values of the hyperparameter.
-        points: Number of grid points along the curve.
-
-    Returns:
-        A dict ready for JSON: the hyperparameter's values and default index, the grid's
-        range, axis labels and, per value, the loss and derivative along the grid.
-
-    Examples:
-        >>> from lossref import huber
-        >>> from lossref.plotting import explorer
-        >>> data = explorer(huber, "delta", steps=3, points=3)
-        >>> data["values"], data["start"], data["loss"][0], data["grad"][2]
-        ([0.1, 1.0, 3.0], 1, [0.295, 0.0, 0.295], [-3.0, 0.0, 3.0])
-    """
-    low, high, *scale = loss.meta.plot.explore[name]
-    grid = np.geomspace(low, high, steps) if scale == ["log"] else np.linspace(low, high, steps)
-    default = loss.hyperparameters.get(name)
-    start = 0
-    if isinstance(default, (int, float)) and not isinstance(default, bool) and low <= default <= high:
-        start = int(np.argmin(np.abs(grid - default)))
-        grid[start] = default  # the default is one of the slider's stops
-    x, series_args, hyper = default_series(loss, name, points)
-    value_rows, grad_rows = [], []
-    for v in grid:
-        values, slope = along_curve(loss, x, series_args, {**hyper, name: float(v)})
-        value_rows.append(rounded(values))
-        grad_rows.append(None if slope is None else rounded(slope))
-    curve = loss.meta.plot.curve
-    return {
-        "name": name,
-        "values": rounded(grid),
-        "start": start,
-        "x": [float(curve.x_range[0]), float(curve.x_range[1])],
-        "x_label": curve.x_label,
-        "grad_label": curve.grad_label or "gradient ∂ℓ/∂(first argument)",
-        "y_limits": list(curve.y_limits) if curve.y_limits else None,
-        "loss": value_rows,
-        "grad": grad_rows,
-    }
-
-
-def default_series(loss, name=None, points=81):
-    """The grid, series arguments and hyperparameters of a loss's curve at its defaults.
-
-    The series is the first of the curve that sets hyperparameter ``name`` (else its first);
-    its own settings are kept (class counts, say) except explorable hyperparameters, which
-    stay at their defaults.
-    """
-    curve = loss.meta.plot.curve
-    _, series_args, series_hyper = next((s for s in curve.series if name in s[2]), curve.series[0])
-    hyper = {
-        **loss.meta.required,
-        **{k: v for k, v in series_hyper.items() if k not in loss.meta.plot.explore},
-    }
-    return np.linspace(*curve.x_range, points), series_args, hyper
-
-
-def rounded(values):
-    """Floats to 4 significant digits; non-finite numbers become None (JSON null)."""
-    return [float(f"{v:.4g}") if np.isfinite(v) else None for v in np.asarray(values, dtype=float)]
 
 
 def figure(loss, *, points=401):
@@ -305,15 +196,6 @@ def svg(loss, *, dark=False, **kwargs):
     plt.close(fig)
     text = buffer.getvalue()
     return recolor(text) if dark else text
-
-
-def svg_named(name):
-    """``svg`` of the loss registered as ``name``: a function of a string, which a process pool
-    can send to its workers (the site draws its figures in parallel).
-    """
-    from ._core import get
-
-    return svg(get(name))
 
 
 def recolor(svg_text):

@@ -283,12 +283,29 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes only: proves the script runs (CI)")
     parser.add_argument("--repeat", type=int, default=7, help="best of this many runs (default 7)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="where to write the JSON")
+    parser.add_argument(
+        "--loss",
+        action="append",
+        help="measure only this loss (repeatable); the JSON then holds only those rows",
+    )
+    parser.add_argument(
+        "--size",
+        action="append",
+        help='measure only this size as printed, e.g. "1e+06" or "1e+05 × 10" (repeatable)',
+    )
     args = parser.parse_args(argv)
     if TORCH_SKIP:
         print(f"torch column skipped: {TORCH_SKIP}")
     rng = np.random.default_rng(0)
     rows = []
-    for case in cases(args.quick):
+    selected = [
+        case
+        for case in cases(args.quick)
+        if (not args.loss or case[0] in args.loss) and (not args.size or case[1] in args.size)
+    ]
+    if not selected:
+        parser.error("no case matches --loss/--size")
+    for case in selected:
         rows.append(measure(case, rng, args.repeat))
         print(f"  measured {case[0]} {case[1]}", file=sys.stderr)
     result = {

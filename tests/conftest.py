@@ -46,6 +46,19 @@ def site(tmp_path_factory, worker_id):
     return out, seconds
 
 
+def pytest_collection_modifyitems(config, items):
+    """Keep the tests that need the built site on one worker under ``--dist loadgroup`` (make test).
+
+    They share one build and one browser that way, while every other test is its own unit of
+    work for either core: with ``--dist loadfile`` the mpmath sweep (tests/test_accuracy.py, one
+    test per loss, minutes with the reference cache off as in CI) ran on one core however idle
+    the other was.
+    """
+    for item in items:
+        if {"site", "browser"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("site"))
+
+
 def pytest_terminal_summary(terminalreporter, config):
     """Print how long the shared site build took: a figure to watch, never a pass/fail gate
     (a loaded machine would fail a correct change).

@@ -4,10 +4,6 @@ import numpy as np
 
 import lossref
 from lossref import numerical_gradient
-from lossref._angular import COSINES
-from lossref._domains import DISTRIBUTION, LOG_PROBABILITY, PROBABILITY
-from lossref._segmentation import MASK_PROBABILITIES, PIXEL_CLASS_PROBS
-from lossref._sequence import CTC_LOG_PROBS
 
 
 class _WithRequired:
@@ -149,32 +145,22 @@ def per_sample_numerical_gradient(loss, args, hyper):
     Moving x_i changes only its own sample's loss, so the difference is taken on that
     sample alone: the rounding error scales with that sample's loss, not with the sum of
     all of them (which matters when another sample's loss is 1e8). The step is chosen per
-    coordinate to stay inside the domain.
+    coordinate, by the argument's domain, to stay inside it.
     """
     x, rest = np.asarray(args[0], dtype=float), args[1:]
     domain = loss.meta.domain[loss.arg_names[0]]
     per_sample_axes = np.ndim(loss(x, *rest, reduction="none", **hyper))  # the batch axes of x
     grad, noise = np.empty_like(x), np.empty_like(x)
     for i in np.ndindex(x.shape):
-        if domain in (PROBABILITY, MASK_PROBABILITIES, PIXEL_CLASS_PROBS):
-            h = 1e-3 * min(x[i], 1 - x[i], 0.1)
-        elif domain is DISTRIBUTION:  # 0 at p = 0 or 1: not stepped (NaN), as a log-probability at 0
-            h = 1e-3 * min(x[i], 1 - x[i], 1e-4)
-        elif domain is CTC_LOG_PROBS:  # not linear in a: a step of at most 1e-3, below 0
-            h = min(1e-3, 0.3 * -x[i]) if x[i] < 0 else 0.0
-        elif domain is COSINES:  # inside [-1, 1]: a cosine at (or past) ±1 is not stepped (NaN)
-            h = max(0.0, 1e-3 * min(1 - abs(x[i]), 0.1))
-            if loss.meta.checks.fd_step is not None:  # and below the loss's own length (ArcFace's 1/s)
-                h = min(h, loss.meta.checks.fd_step(**hyper))
-        elif domain is LOG_PROBABILITY:
-            h = min(1e-3 * max(1.0, -x[i]), 0.3 * -x[i]) if x[i] < 0 else 0.0
-        elif domain.positive:
+        if domain.positive:
             # a rate or a variance, whose curvature scales with it: a relative step (none at 0),
             # short enough that the truncation error vanishes next to a minimum, and a power of
             # two, so that x ± kh are exact (rounded steps would cost |f'|·ulp(x)/h there)
             h = 2.0 ** np.round(np.log2(1e-5 * abs(x[i]))) if x[i] != 0 else 0.0
         else:
-            h = fd_step(loss, x, hyper=hyper)
+            # the domain's step for this coordinate alone (it moves alone), capped by the loss's
+            # own: inside [0, 1], or below 0, near an edge; 0 or less where it cannot be stepped
+            h = fd_step(loss, np.full(1, x[i]), hyper=hyper)
         sample = i[:per_sample_axes]
         f = []
         for k in (2, 1, -1, -2):

@@ -1,8 +1,16 @@
 """The public surface: every loss once, under its own name, and no module shadowed by a loss."""
 
+import importlib
 import pkgutil
+from collections import defaultdict
+
+import numpy as np
+import pytest
 
 import lossref
+from lossref._core import Result
+
+from helpers import LOSSES, loss_id
 
 NON_LOSS_API = {
     "Curve",
@@ -22,6 +30,19 @@ def test_all_is_the_registry_plus_the_non_loss_api():
     assert set(lossref.__all__) == names | NON_LOSS_API
 
 
+def test_each_family_module_exports_exactly_the_losses_it_registers():
+    # lossref/__init__.py star-imports the family modules: a loss missing from its module's
+    # __all__ would not be public, a stale entry would break the import
+    registered = defaultdict(set)
+    for loss in lossref.catalog():
+        registered[loss.__module__].add(loss.name)
+    for module_name, names in registered.items():
+        module = importlib.import_module(module_name)
+        assert module_name.startswith("lossref._")
+        assert len(module.__all__) == len(set(module.__all__)), f"{module_name}: a name listed twice"
+        assert set(module.__all__) == names, module_name
+
+
 def test_every_public_loss_name_is_the_registered_loss():
     for loss in lossref.catalog():
         assert getattr(lossref, loss.name) is loss
@@ -33,3 +54,38 @@ def test_no_public_module_is_named_like_a_loss():
     modules = {m.name for m in pkgutil.iter_modules(lossref.__path__) if not m.name.startswith("_")}
     assert modules, "lossref has public modules (plotting, examples)"
     assert not modules & {loss.name for loss in lossref.catalog()}
+
+
+# --- the kernel contract: a Result, and a backward pass only when a gradient is asked for ---
+
+# the gradient is computed anyway for the value (center: the differences themselves)
+FREE_GRADIENT = {"center"}
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
+def test_every_kernel_returns_a_result_whose_gradient_runs_only_for_grad(loss, monkeypatch):
+    target = getattr(loss, "_loss", loss)  # the registered Loss behind a filled-in required keyword
+    kernel = target._kernel
+    results, calls = [], []
+
+    def spying(*args, **kw):
+        out = kernel(*args, **kw)
+        results.append(out)
+        if not callable(out.grad):
+            return out
+        backward = out.grad
+        return out._replace(grad=lambda: calls.append(1) or backward())
+
+    monkeypatch.setattr(target, "_kernel", spying)
+    args = list(loss.sample_inputs(np.random.default_rng(0), batch=3, classes=4))
+    for reduction in loss.reduction.choices:
+        loss(*args, reduction=reduction)
+    assert results and all(type(out) is Result for out in results)
+    assert calls == [], "a value-only call ran the backward pass"
+    if not loss.differentiable:
+        assert results[0].grad is None
+        return
+    deferred = callable(results[0].grad)
+    assert deferred != (loss.name in FREE_GRADIENT), "defer the gradient: Result(values, lambda: ...)"
+    loss.grad(*args)
+    assert calls == ([1] if deferred else [])

@@ -7,7 +7,6 @@ cases (tests/conformance_cases.py) and tests/sklearn_cases.py (scikit-learn, and
 test_conformance_sklearn).
 """
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -17,20 +16,11 @@ import conformance_cases
 import framework_cases
 import sklearn_cases
 import torch_registry
+from lossref_site import blocks
 from test_conformance_sklearn import PENALIZED
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
-
-
-def _hook():
-    """The site's page hook (docs/hooks/lossref_pages.py), which builds the framework blocks."""
-    spec = importlib.util.spec_from_file_location(
-        "lossref_pages", ROOT / "docs" / "hooks" / "lossref_pages.py"
-    )
-    hook = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hook)
-    return hook
 
 
 # the framework has no such function: the entry says so and names what comes closest, with the
@@ -154,14 +144,19 @@ def test_a_not_runnable_entry_says_so_on_the_page():
 
 
 def test_pages_read_the_versions_from_the_golden_files():
-    hook = _hook()
     typed = ("2.13", "3.15", "0.2.8", "1.9.")
-    assert not any(v in Path(hook.__file__).read_text() for v in typed)  # no version typed in the hook
+    generator = [
+        ROOT / "docs" / "hooks" / "lossref_pages.py",
+        *(ROOT / "docs" / "hooks" / "lossref_site").glob("*.py"),
+    ]
+    assert len(generator) > 2
+    for path in generator:  # no version typed in the site generator
+        assert not any(v in path.read_text() for v in typed), path.name
     golden = {
         fw: json.loads((ROOT / "tests" / "golden" / f"{fw}.json").read_text())
         for fw in ("torch", "keras", "optax", "sklearn")
     }
-    block = hook.frameworks_block(lossref.get("huber"))
+    block = blocks.frameworks_block(lossref.get("huber"))
     assert f"PyTorch {golden['torch']['torch'].split('+')[0]} " in block
     assert f"Keras {golden['keras']['version']} on JAX {golden['keras']['jax']} " in block
     assert f"optax {golden['optax']['version']} " in block
@@ -169,20 +164,19 @@ def test_pages_read_the_versions_from_the_golden_files():
     sklearn_line = (
         f"scikit-learn {golden['sklearn']['version']} (16 calls, "  # 8 rows, each unweighted and weighted
     )
-    assert sklearn_line in hook.frameworks_block(lossref.get("tweedie_deviance"))
+    assert sklearn_line in blocks.frameworks_block(lossref.get("tweedie_deviance"))
     # a loss that no golden case runs (perceptual: PyTorch live only, its hyperparameters are functions) claims none
-    assert "Executed against" not in hook.frameworks_block(lossref.get("perceptual"))
+    assert "Executed against" not in blocks.frameworks_block(lossref.get("perceptual"))
 
 
 def test_translation_table_shows_only_executed_calls():
-    hook = _hook()
-    names_table = hook.translation_block().split("### Arguments")[0]
+    names_table = blocks.translation_block().split("### Arguments")[0]
     rows = {
         line.split(" | ")[0]: line.split(" | ")[1:]
         for line in names_table.splitlines()
         if line.startswith("| [`")
     }
-    columns = dict(zip(hook.FRAMEWORKS, zip(*rows.values(), strict=True), strict=True))
+    columns = dict(zip(blocks.FRAMEWORKS, zip(*rows.values(), strict=True), strict=True))
     names = [key[key.index("`") + 1 : key.index("`]")] for key in rows]
     root = ROOT / "tests" / "golden"
     golden = {

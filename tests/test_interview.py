@@ -4,6 +4,7 @@ check something, a fence; every question of the research list (user-needs §3) c
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -11,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "docs" / "interview"
 PAGES = sorted(p for p in FOLDER.glob("*.md") if p.name not in ("index.md", "practice.md"))
 
+import interview  # noqa: E402
 from interview import questions, topics_table  # noqa: E402
 
 BLOCK = re.compile(r'^\?\?\? question "(.*?)"\n((?:[ \t]+.*\n|\n)*)', re.M)
@@ -63,3 +65,31 @@ def test_topics_table_counts_every_page():
     table = topics_table()
     assert f"**{len(blocks())}**" in table
     assert all(f"]({page.name})" in table for page in PAGES)
+
+
+def _practice_ids(*questions):
+    """The practice data's ids for a topic page rendered with ``questions`` (level, question HTML)."""
+    content = "".join(
+        f'<details class="question"><summary>[{level}] {q}</summary><p>The answer.</p></details>'
+        for level, q in questions
+    )
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="interview/regression.md"), title="Regression")
+    interview.on_pre_build(None)
+    try:
+        interview.on_page_content(content, page, None, None)
+        return [q["id"] for q in interview._bank["regression.md"]["questions"]]
+    finally:
+        interview.on_pre_build(None)
+
+
+def test_practice_marks_are_keyed_by_the_question_text():
+    # the reader's marks are stored under these ids: a question inserted before another must not
+    # move its mark (they were keyed by position). Expected: sha256sum of the text as plain,
+    # lower-case words (tags gone, entities decoded), first 12 hex digits
+    mse = "Why is MSE  not robust to\noutliers?"
+    huber = "What does the <code>delta</code> of Huber set?"
+    first = _practice_ids(("Easy", mse), ("Medium", huber))
+    assert first == ["ce1a73c2389c", "964cc47616be"]
+    inserted = _practice_ids(("Hard", "What is a proper scoring rule?"), ("Easy", mse), ("Medium", huber))
+    assert inserted[1:] == first and inserted[0] not in first
+    assert _practice_ids(("Hard", "what does the delta of huber set?")) == ["964cc47616be"]  # level, case

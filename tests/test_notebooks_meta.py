@@ -32,7 +32,9 @@ def _shown_only_by_jupyter(source):
     import ast
 
     tree = ast.parse(source)
-    if any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "display" for n in ast.walk(tree)):
+    # display(x) or IPython.display.display(x), anywhere in the cell
+    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    if any("display" in (getattr(f, "id", None), getattr(f, "attr", None)) for f in calls):
         return "calls display()"
     last = tree.body[-1] if tree.body else None
     if isinstance(last, ast.Expr) and not isinstance(last.value, ast.Call):
@@ -62,4 +64,7 @@ def test_cells_show_the_same_output_on_the_site_and_in_jupyter(path):
 def test_the_check_sees_a_bare_expression():
     assert _shown_only_by_jupyter("x = 1\nx") == "ends in a bare expression"
     assert _shown_only_by_jupyter("display(1)") == "calls display()"
+    assert _shown_only_by_jupyter("import IPython\nIPython.display.display(1)\nprint(2)") == "calls display()"
+    assert _shown_only_by_jupyter("ax.legend()") == "ends in a call whose value Jupyter would show (legend)"
+    assert _shown_only_by_jupyter("plt.show()") is None and _shown_only_by_jupyter("y = f(x)") is None
     assert _shown_only_by_jupyter("print(1)") is None

@@ -1,20 +1,26 @@
 // Interview practice: random questions from the bank (JSON the build writes into the page),
-// filtered by topic and level, with known / review-again marks kept in localStorage per topic.
+// filtered by topic and level, with known / review-again marks kept in localStorage by question.
 // Plain JavaScript, no library, works offline.
 (() => {
   const root = document.getElementById("practice");
   const source = document.getElementById("practice-data");
   if (!root || !source) return;
   const topics = JSON.parse(source.textContent);
-  const KEY = "lossref-practice-v1";
+  const KEY = "lossref-practice-v2";
   const questions = topics.flatMap((topic) =>
-    topic.questions.map((q, i) => ({ ...q, topic: topic.id, title: topic.topic, key: `${topic.id}#${i}` })));
+    topic.questions.map((q) => ({ ...q, topic: topic.id, title: topic.topic })));
 
-  // {topic id: {question index: "known" | "review"}}; storage may be blocked (private mode)
+  // {question id: "known" | "review"}, the id a hash of the question's text (the build's), so a
+  // question added to the bank moves no mark; storage may be blocked (private mode). Version 1
+  // keyed marks by position in a topic: which question each meant is lost once the bank changed,
+  // so they are dropped rather than put on the wrong questions.
   let marks = {};
-  try { marks = JSON.parse(localStorage.getItem(KEY)) || {}; } catch { marks = {}; }
+  try {
+    marks = JSON.parse(localStorage.getItem(KEY)) || {};
+    localStorage.removeItem("lossref-practice-v1");
+  } catch { marks = {}; }
   const save = () => { try { localStorage.setItem(KEY, JSON.stringify(marks)); } catch { /* kept for this visit */ } };
-  const markOf = (q) => (marks[q.topic] || {})[q.key.split("#")[1]];
+  const markOf = (q) => marks[q.id];
 
   const form = root.querySelector("form");
   const topicBox = root.querySelector(".lossref-practice-topics");
@@ -66,8 +72,7 @@
 
   const mark = (value) => {
     if (!current) return;
-    const [topic, index] = current.key.split("#");
-    (marks[topic] ||= {})[index] = value;
+    marks[current.id] = value;
     save();
     update();
     next();

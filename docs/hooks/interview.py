@@ -6,9 +6,12 @@ question counts by difficulty, so no count on the site is typed by hand.
 
 The practice page (``practice.md``) draws from the same blocks as rendered: every topic page's
 questions and answer HTML are collected while the site is built and written into the practice
-page as JSON at ``<!-- interview: practice-data -->``, so no question is typed twice.
+page as JSON at ``<!-- interview: practice-data -->``, so no question is typed twice. Each
+question carries an ``id``, a hash of its text, which keys the reader's marks in the browser:
+adding, removing or moving a question leaves every other mark on its question.
 """
 
+import hashlib
 import html
 import json
 import re
@@ -81,6 +84,14 @@ def question_blocks(content):
     return found
 
 
+def question_id(question):
+    """12 hex digits of the SHA-256 of the question as text: tags and entities gone, spaces
+    collapsed, case folded, so a re-rendering or a fixed capital keeps the reader's mark.
+    """
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", question)).split()).casefold()
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def _plain_code(match):
     # the deck shows code as plain text: the highlighter's spans would double the page's weight
     text = html.unescape(re.sub(r"<[^>]+>", "", match.group(1)))
@@ -97,7 +108,7 @@ def on_page_content(content, page, config, files):
         _bank[Path(src).name] = {
             "topic": page.title,
             "questions": [
-                {"level": level, "q": q, "a": HIGHLIGHT.sub(_plain_code, a)}
+                {"id": question_id(q), "level": level, "q": q, "a": HIGHLIGHT.sub(_plain_code, a)}
                 for level, q, a in question_blocks(content)
             ],
         }
@@ -117,6 +128,10 @@ def on_post_build(config):
     got = [q["level"] for t in topics for q in t["questions"]]
     if got != expected or len(order) != len(_bank):
         raise ValueError(f"practice data: {len(got)} rendered questions, {len(expected)} in the bank")
+    ids = [q["id"] for t in topics for q in t["questions"]]
+    if len(set(ids)) != len(ids):  # one question asked twice: its two entries would share a mark
+        twice = sorted({q["q"] for t in topics for q in t["questions"] if ids.count(q["id"]) > 1})
+        raise ValueError(f"practice data: a question appears twice in the bank: {twice}")
     data = json.dumps(topics, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     page.write_text(
         page.read_text().replace(

@@ -14,6 +14,7 @@ import hashlib
 import io
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import warnings
 from pathlib import Path
 
 import nbformat
+import tinycss2
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
@@ -199,3 +201,86 @@ def on_post_page(output, page, config):
         raise ValueError(f"{page.file.src_uri}: no notebook title to put the download box under")
     title += len("</h1>")
     return output[:title] + box + output[title:]
+
+
+# --- The shared notebook stylesheet: the custom properties something reads -----------------
+# lossref_pages.py (an earlier hook in mkdocs.yml) writes it trimmed to the rules whose classes
+# the notebook pages use; those rules still declare JupyterLab's whole theme, about 1,000
+# custom properties (icons as data URIs, palettes), of which the pages read some fifty.
+NOTEBOOK_CSS = "assets/notebook.css"
+_VAR = re.compile(r"var\(\s*(--[\w-]+)")
+
+
+def _blocks(rules):
+    return tinycss2.parse_rule_list(rules, skip_whitespace=True, skip_comments=True)
+
+
+def _qualified(rules):
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            yield rule
+        elif rule.type == "at-rule" and rule.content:
+            yield from _qualified(_blocks(rule.content))
+
+
+def _declarations(rule):
+    contents = tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True, skip_comments=True)
+    return [d for d in contents if d.type == "declaration"]
+
+
+def _read_properties(rules, elsewhere):
+    """The custom properties that some value reads: in a normal property of ``rules``, in
+    ``elsewhere`` (the site's other styles and scripts, which could read one the notebook styles
+    set), or in a custom property read already.
+    """
+    read, custom = set(elsewhere), {}
+    for rule in _qualified(rules):
+        for declaration in _declarations(rule):
+            value = tinycss2.serialize(declaration.value)
+            if declaration.name.startswith("--"):
+                custom.setdefault(declaration.name, []).append(value)
+            else:
+                read.update(_VAR.findall(value))
+    pending = list(read)
+    while pending:
+        for value in custom.pop(pending.pop(), []):
+            new = set(_VAR.findall(value)) - read
+            read |= new
+            pending += new
+    return read
+
+
+def _without_unread(rules, read):
+    kept = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            selectors = [s.strip() for s in tinycss2.serialize(rule.prelude).split(",")]
+            if all(":root" in s and not s.startswith(":root") for s in selectors):
+                continue  # ".jupyter-wrapper :root" (the html element inside a div) matches nothing
+            body = [
+                d.serialize() for d in _declarations(rule) if not d.name.startswith("--") or d.name in read
+            ]
+            if body:
+                kept.append(f"{tinycss2.serialize(rule.prelude).strip()}{{{';'.join(body)}}}")
+        elif rule.type == "at-rule" and rule.content and rule.lower_at_keyword in ("media", "supports"):
+            inner = _without_unread(_blocks(rule.content), read)
+            if inner:
+                kept.append(
+                    f"@{rule.at_keyword} {tinycss2.serialize(rule.prelude).strip()}{{{''.join(inner)}}}"
+                )
+        elif rule.type not in ("comment", "whitespace", "error"):
+            kept.append(rule.serialize())
+    return kept
+
+
+def on_post_build(config):
+    site = Path(config["site_dir"])
+    path = site / NOTEBOOK_CSS
+    if not path.exists():
+        return
+    elsewhere = set()
+    for other in [*site.rglob("*.css"), *site.rglob("*.js")]:
+        if other != path:  # any "--name" counts: a script may read one with getPropertyValue
+            elsewhere.update(re.findall(r"--[A-Za-z][\w-]*", other.read_text(errors="replace")))
+    rules = tinycss2.parse_stylesheet(path.read_text(), skip_whitespace=True, skip_comments=True)
+    path.write_text("\n".join(_without_unread(rules, _read_properties(rules, elsewhere))))

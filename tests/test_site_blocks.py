@@ -1,0 +1,205 @@
+"""The site generator's pure parts, without building the site: page blocks, the nav and math."""
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+import lossref
+from lossref._core import FAMILIES, PROPERTIES, Meta, elementwise_loss
+
+from lossref_site import blocks, nav
+from lossref_site.mathml import to_mathml
+
+ROOT = Path(__file__).resolve().parents[1]
+MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">'
+TIGHT = 'lspace="0" rspace="0"'
+
+
+def _inline(latex):
+    """The MathML of an inline formula, without the <math> wrapper."""
+    mathml = to_mathml(latex, False)
+    assert mathml.startswith(MATH) and mathml.endswith("</math>"), mathml
+    return mathml.removeprefix(MATH).removesuffix("</math>")
+
+
+def _displays(markdown):
+    return re.findall(r"\$\$\n(.*?)\n\$\$", markdown, flags=re.S)
+
+
+# --- Page blocks ---------------------------------------------------------------------------
+
+
+def test_definition_block_shows_formula_gradient_domain_and_figure():
+    huber = lossref.get("huber")
+    block = blocks.definition_block(huber)
+    assert _displays(block) == [huber.meta.formula, huber.meta.gradient]
+    formula, gradient = (to_mathml(latex, True) for latex in _displays(block))
+    # the two cases under one stretchy brace; |r| is tight; the clip function applies to (r, -δ, δ)
+    assert '<mo stretchy="true" fence="true" form="prefix">{</mo><mtable>' in formula
+    assert f'<mo stretchy="false" fence="true" {TIGHT}>|</mo><mi>r</mi>' in formula
+    assert f'<mi>clip</mi><mo {TIGHT}>\u2061</mo><mo stretchy="false">(</mo>' in gradient
+    assert "| `y_pred` | ℝ |" in block and "| `delta` (keyword) | default `1.0` |" in block
+    assert PROPERTIES["convex"] in block and "Gradient: none" not in block
+    assert "](../assets/plots/huber.svg#only-light)" in block
+    assert "](../assets/plots/huber-dark.svg#only-dark)" in block
+
+
+def test_definition_block_of_an_evaluation_only_loss_says_it_has_no_gradient():
+    block = blocks.definition_block(lossref.get("zero_one"))
+    assert "**Gradient: none.** `.grad` raises a `TypeError`" in block
+    assert "`.grad` differentiates the reduced loss" not in block
+
+
+def test_frameworks_block_names_the_golden_pytorch_version():
+    version = json.loads((ROOT / "tests" / "golden" / "torch.json").read_text())["torch"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+(\+cpu)?", version), version
+    block = blocks.frameworks_block(lossref.get("huber"))
+    assert f"Executed against PyTorch {version.removesuffix('+cpu')} (values and gradients" in block
+    assert "| PyTorch | `torch.nn.HuberLoss" in block  # framework names in code font
+    assert block.startswith("## Framework mapping\n")
+
+
+def test_the_site_types_no_pytorch_version():
+    version = json.loads((ROOT / "tests" / "golden" / "torch.json").read_text())["torch"].split("+")[0]
+    major_minor = ".".join(version.split(".")[:2])
+    sources = [*(ROOT / "docs").rglob("*.md"), *(ROOT / "docs" / "hooks").rglob("*.py")]
+    assert len(sources) > 50
+    typed = [
+        p.relative_to(ROOT)
+        for p in sources
+        if re.search(rf"(?i)(torch|pytorch)\W*{major_minor}", p.read_text())
+    ]
+    assert not typed, f"read the version from tests/golden/torch.json instead: {typed}"
+
+
+def test_api_block_has_the_signature_and_the_reference():
+    block = blocks.api_block(lossref.get("huber"))
+    assert (
+        '```text\nlossref.huber(y_pred, y_true, *, delta=1.0, reduction="mean", weights=None)\n```' in block
+    )
+    assert "::: lossref.huber\n" in block
+
+
+def test_index_block_lists_each_loss_once_by_family_in_the_site_order():
+    block = blocks.index_block()
+    headings = re.findall(r"^## (\w+)$", block, flags=re.M)
+    used = [f for f in FAMILIES if lossref.catalog(family=f)]
+    assert headings == [f.capitalize() for f in used]
+    links = re.findall(r"<br>`(\w+)` \|", block)
+    assert sorted(links) == sorted(loss.name for loss in lossref.catalog())
+
+
+def test_cheat_sheet_has_one_card_per_listed_loss():
+    block = blocks.cheatsheet_block()
+    assert len(blocks.CHEATSHEET) == 12 and len(set(blocks.CHEATSHEET)) == 12
+    cards = re.findall(r"\]\(\.\./losses/(\w+)\.md\)", block)
+    assert cards == list(blocks.CHEATSHEET)
+    assert len(_displays(block)) == 2 * len(cards)  # a formula and a gradient each
+
+
+def test_page_markdown_replaces_each_marker_and_tags_the_loss_page():
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="losses/huber.md"), meta={})
+    markdown = "# Huber loss\n\n<!-- lossref: definition huber -->\n\n<!-- lossref: api huber -->\n"
+    out = blocks.page_markdown(markdown, page)
+    assert "<!-- lossref" not in out
+    assert blocks.definition_block(lossref.get("huber")) in out and "::: lossref.huber" in out
+    assert {"HuberLoss", "nn.HuberLoss", "torch.nn.HuberLoss"} <= set(page.meta["tags"])
+    other = SimpleNamespace(file=SimpleNamespace(src_uri="guides/index.md"), meta={})
+    assert blocks.page_markdown("no marker", other) == "no marker" and other.meta == {}
+
+
+# --- The family list, defined once ---------------------------------------------------------
+
+
+def test_nav_shows_the_families_in_the_library_order():
+    losses = nav.nav({})["nav"][1]["Losses"]
+    assert losses[:2] == ["losses/index.md", "losses/compare.md"]
+    families = [next(iter(group)) for group in losses[2:]]
+    assert families == [f.capitalize() for f in FAMILIES if lossref.catalog(family=f)]
+    pages = [page for group in losses[2:] for page in next(iter(group.values()))]
+    assert sorted(pages) == sorted(f"losses/{loss.name}.md" for loss in lossref.catalog())
+
+
+def test_every_family_is_listed_once_and_has_a_loss():
+    assert len(set(FAMILIES)) == len(FAMILIES)
+    assert {loss.meta.family for loss in lossref.catalog()} == set(FAMILIES)
+
+
+def test_a_loss_of_an_unknown_family_is_refused_at_registration():
+    huber = lossref.get("huber")
+    fields = {f.name: getattr(huber.meta, f.name) for f in dataclasses.fields(Meta)}
+    with pytest.raises(AssertionError, match=r"unknown family 'regresion'.*FAMILIES"):
+
+        @elementwise_loss(**{**fields, "family": "regresion"})
+        def misfiled(y_pred, y_true, *, delta=1.0):
+            return huber.__wrapped__(y_pred, y_true, delta=delta)
+
+    assert "misfiled" not in {loss.name for loss in lossref.catalog()}
+
+
+# --- Math: LaTeX to MathML, spaced as TeX ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("latex", "mathml"),
+    [
+        # TeX's / is an ordinary symbol: no operator space on either side
+        ("1/N", f"<mrow><mn>1</mn><mo {TIGHT}>/</mo><mi>N</mi></mrow>"),
+        ("a/b", f"<mrow><mi>a</mi><mo {TIGHT}>/</mo><mi>b</mi></mrow>"),
+        (
+            r"\log(p)/T",
+            f'<mrow><mi>log</mi><mo {TIGHT}>\u2061</mo><mo stretchy="false">(</mo><mi>p</mi>'
+            f'<mo stretchy="false">)</mo><mo {TIGHT}>/</mo><mi>T</mi></mrow>',
+        ),
+        # ∂ is an ordinary symbol too: ∂ℓ/∂ŷ, not ∂ℓ/ ∂ŷ
+        (
+            r"\partial\ell/\partial\hat y",
+            f"<mrow><mo {TIGHT}>∂</mo><mi>ℓ</mi><mo {TIGHT}>/</mo><mo {TIGHT}>∂</mo>"
+            '<mover accent="true"><mi>y</mi><mo>^</mo></mover></mrow>',
+        ),
+        # and, as an ordinary, it is followed by a thin space before a function name (TeX's Ord-Op)
+        (
+            r"a/\max(b, c)",
+            f'<mrow><mi>a</mi><mo {TIGHT}>/</mo><mspace width="0.1667em" /><mi>max</mi><mo {TIGHT}>\u2061</mo>'
+            '<mo stretchy="false">(</mo><mi>b</mi><mo>,</mo><mi>c</mi><mo stretchy="false">)</mo></mrow>',
+        ),
+        # \log p: a thin space after an ordinary symbol and before the argument
+        (
+            r"w \log p",
+            '<mrow><mi>w</mi><mspace width="0.1667em" /><mi>log</mi><mo lspace="0" rspace="0.1667em">\u2061</mo>'
+            "<mi>p</mi></mrow>",
+        ),
+        # a sign after an operator is tight; a binary minus keeps the dictionary's space
+        ("= -y", f"<mrow><mo>=</mo><mo {TIGHT}>−</mo><mi>y</mi></mrow>"),
+        ("a - b", "<mrow><mi>a</mi><mo>−</mo><mi>b</mi></mrow>"),
+        # |r| is an ordinary pair of bars, tight around r
+        (
+            "|r|",
+            f'<mrow><mo stretchy="false" fence="true" {TIGHT}>|</mo><mi>r</mi>'
+            f'<mo stretchy="false" fence="true" {TIGHT}>|</mo></mrow>',
+        ),
+        # names with digits survive (latex2mathml drops them from \operatorname) as one upright word
+        (
+            r"\operatorname{log1p}(x)",
+            '<mrow><mi mathvariant="normal">log1p</mi><mo stretchy="false">(</mo><mi>x</mi>'
+            '<mo stretchy="false">)</mo></mrow>',
+        ),
+        (r"\mathrm{KL}", '<mrow><mi mathvariant="normal">KL</mi></mrow>'),
+        # a prime is not raised a second time
+        ("f'", f"<mrow><mrow><mi>f</mi><mo {TIGHT}>′</mo></mrow></mrow>"),
+        # the page's HTML escapes are undone before converting
+        ("a &lt; b", "<mrow><mi>a</mi><mo>&lt;</mo><mi>b</mi></mrow>"),
+    ],
+)
+def test_to_mathml_spaces_as_tex(latex, mathml):
+    assert _inline(latex) == mathml
+
+
+def test_a_display_formula_is_a_block():
+    assert to_mathml(r"\frac{1}{2}", True).startswith(
+        '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block"><mrow><mfrac>'
+    )
