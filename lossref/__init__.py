@@ -3,10 +3,12 @@
 # Each family module lists its losses in __all__; adding a loss edits only its module.
 from . import (
     _angular,
+    _boxes,
     _classification,
     _contrastive,
     _divergence,
     _generative,
+    _images,
     _listwise,
     _margin,
     _perceptual,
@@ -19,12 +21,14 @@ from . import (
     _sequence,
 )
 from ._angular import *  # noqa: F403
+from ._boxes import *  # noqa: F403
 from ._classification import *  # noqa: F403
 from ._contrastive import *  # noqa: F403
 from ._core import Curve, Difference, Loss, catalog, get
 from ._divergence import *  # noqa: F403
 from ._generative import *  # noqa: F403
 from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
+from ._images import *  # noqa: F403
 from ._listwise import *  # noqa: F403
 from ._margin import *  # noqa: F403
 from ._perceptual import *  # noqa: F403
@@ -47,10 +51,12 @@ __all__ = [
     "numerical_gradient",
 ]
 __all__ += _angular.__all__
+__all__ += _boxes.__all__
 __all__ += _classification.__all__
 __all__ += _contrastive.__all__
 __all__ += _divergence.__all__
 __all__ += _generative.__all__
+__all__ += _images.__all__
 __all__ += _listwise.__all__
 __all__ += _margin.__all__
 __all__ += _perceptual.__all__

@@ -27,6 +27,8 @@ FAMILIES = (
     "divergence",
     "ranking",
     "segmentation",
+    "detection",
+    "images",
     "sequence",
     "generative",
     "preference",

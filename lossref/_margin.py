@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import non_negative
+from ._checks import non_negative, real_scalar
 from ._core import (
     Checks,
     Curve,
@@ -22,9 +22,11 @@ from ._math import sigmoid, softplus
 __all__ = [
     "exponential",
     "hinge",
+    "hinge_embedding",
     "modified_huber",
     "multiclass_hinge",
     "multilabel_margin",
+    "multilabel_soft_margin",
     "soft_margin",
     "squared_hinge",
 ]  # its losses, re-exported by lossref/__init__.py
@@ -657,3 +659,178 @@ def modified_huber(scores, labels):
     linear = margin < -1.0
     value = np.where(linear, -4.0 * margin, slack * slack)
     return Result(value, lambda: -labels * np.where(linear, 4.0, 2.0 * slack) + 0.0)  # + 0.0: no -0.0
+
+
+@elementwise_loss(
+    family="margin",
+    formula=r"\ell(x, y) = \begin{cases} x & y = +1 \\ \max(0,\ m - x) & y = -1 \end{cases}",
+    gradient=r"\frac{\partial \ell}{\partial x} = \begin{cases} 1 & y = +1 \\ -[x < m] & y = -1 \end{cases}",
+    domain={"inputs": REAL, "labels": SIGN_LABEL},
+    use_case="Learning a distance (or dissimilarity) x between two inputs from ±1 labels: small for "
+    "similar pairs (y = +1), at least m for dissimilar ones (y = −1).",
+    properties=("convex", "bounded_gradient"),
+    equivalents={"PyTorch": "torch.nn.HingeEmbeddingLoss(margin=m)"},
+    differences=(
+        Difference(
+            "pytorch-hinge-embedding-other-labels",
+            "PyTorch",
+            "`HingeEmbeddingLoss` applies the y = +1 term wherever y ≠ −1 and the y = −1 term wherever "
+            "y ≠ +1, so a label of 0 silently costs x + max(0, m − x). `lossref` raises for any label "
+            "other than ±1; convert {0, 1} labels with 2y − 1.",
+        ),
+    ),
+    references=(
+        "Hadsell, Chopra & LeCun, Dimensionality Reduction by Learning an Invariant Mapping (CVPR 2006)",
+        "PyTorch documentation, torch.nn.HingeEmbeddingLoss",
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="input x (a distance)",
+            x_range=(-0.5, 3.0),
+            args=lambda x, y=1.0: (x, np.full_like(x, y)),
+            series=(
+                Series("y = +1", {"y": 1.0}, {}),
+                Series("y = −1, m = 1", {"y": -1.0}, {}),
+                Series("y = −1, m = 2", {"y": -1.0}, {"margin": 2.0}),
+            ),
+        ),
+        explore={"margin": (0.0, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"margin": 2.0}, {"margin": -0.5}),
+        extremes=(Extreme(([1e4, -1e4, 1e-300, 1e8, -1e8, 0.5], [1.0, -1.0, -1.0, -1.0, 1.0, -1.0])),),
+        invalid=(
+            Invalid({"margin": np.inf}, ValueError, "margin must be finite"),
+            Invalid({"margin": "1"}, TypeError, "margin must be a real number"),
+        ),
+        kink_distance=lambda inputs, labels, margin=1.0: np.where(
+            np.asarray(labels) < 0, np.abs(margin - np.asarray(inputs)), np.inf
+        ),
+        # no input at the kink x = m, y = -1: there PyTorch's clamp_min passes the gradient -1, lossref 0
+        torch_extremes=(
+            Extreme([[1e4, -1e4, 1e-300, 1e8, -1e8, 0.5], [1.0, -1.0, -1.0, -1.0, 1.0, -1.0]]),
+            Extreme([[3.0, 0.0, -2.0, 1.5], [-1.0, -1.0, -1.0, 1.0]], {"margin": -0.5}),
+        ),
+    ),
+)
+def hinge_embedding(inputs, labels, *, margin=1.0):
+    """Hinge embedding loss: x itself for a similar pair, max(0, m - x) for a dissimilar one.
+
+    The input x is usually a distance between two embeddings (for example an L1 or L2
+    distance), which the similar pairs push down and the dissimilar pairs push up to m.
+    At the kink (x = m, y = -1) the gradient is 0, the library-wide convention for max(0, ·).
+
+    Args:
+        inputs: The values x (typically distances, >= 0, though any real is accepted), any shape.
+        labels: Labels in {-1, +1}, the same shape: +1 similar, -1 dissimilar.
+        margin: m, the distance beyond which a dissimilar pair costs nothing; any finite
+            real, 1 by default (PyTorch's default).
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import hinge_embedding
+        >>> hinge_embedding([0.5, 0.25, 2.0], [1.0, -1.0, -1.0])   # (0.5 + 0.75 + 0) / 3
+        0.4166666666666667
+        >>> hinge_embedding.grad([0.5, 0.25, 2.0], [1.0, -1.0, -1.0], reduction="sum")
+        array([ 1., -1.,  0.])
+    """
+    margin = real_scalar(margin, "margin")
+    similar = labels > 0
+    slack = margin - inputs
+    value = np.where(similar, inputs, np.maximum(slack, 0.0))
+    return Result(value, lambda: np.where(similar, 1.0, np.where(slack > 0, -1.0, 0.0)))
+
+
+@class_axis_loss(
+    family="margin",
+    aliases=("multi-label logistic loss", "one-versus-all loss"),
+    formula=r"\ell(z, t) = \frac{1}{C} \sum_{c=1}^{C} w_c \big[\mathrm{softplus}(-z_c)\, t_c + \mathrm{softplus}(z_c)\,(1 - t_c)\big], \quad t_c \in \{0, 1\}",  # noqa: E501
+    gradient=r"\frac{\partial \ell}{\partial z_c} = \frac{w_c}{C}\,\big(\sigma(z_c) - t_c\big)",
+    domain={"logits": LOGITS, "targets": MULTI_HOT},
+    use_case="Multi-label classification: one independent logistic loss per class, averaged over the "
+    "classes.",
+    properties=("non_negative", "convex", "smooth", "bounded_gradient"),
+    equivalents={"PyTorch": "torch.nn.MultiLabelSoftMarginLoss(weight=w)"},
+    references=("PyTorch documentation, torch.nn.MultiLabelSoftMarginLoss",),
+    reduction_note='`"mean"` divides by the number of samples N (by Σw with `weights=`); each sample\'s '
+    "loss is already a mean over its C classes, and `class_weights` scale the class terms without "
+    "entering either denominator, as PyTorch's `weight`.",
+    plot=Plot(
+        curve=Curve(
+            x_label="logit z₀ (other logits 0; targets t)",
+            grad_label="gradient ∂ℓ/∂z₀",
+            x_range=(-6.0, 6.0),
+            args=lambda x, t=(1.0, 0.0, 0.0): (
+                np.stack([x, np.zeros_like(x), np.zeros_like(x)], axis=-1),
+                np.broadcast_to(np.asarray(t), x.shape + (3,)),
+            ),
+            series=(
+                Series("t = (1, 0, 0)", {"t": (1.0, 0.0, 0.0)}, {}),
+                Series("t = (0, 1, 0)", {"t": (0.0, 1.0, 0.0)}, {}),
+            ),
+            component=lambda g, args: g[..., 0],
+        ),
+    ),
+    checks=Checks(
+        variants=({"class_weights": np.array([0.5, 2.0, 1.0, 3.0])},),
+        extremes=(
+            Extreme(
+                (
+                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 40.0], [-745.0, 800.0, 1e-300], [0.0, 0.0, 0.0]],
+                    [[1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 0.0]],
+                )
+            ),
+        ),
+        invalid=(
+            Invalid({"class_weights": [1.0, 2.0]}, ValueError, "class_weights must have shape (4,)"),
+            Invalid({"class_weights": [1.0, -1.0, 1.0, 1.0]}, ValueError, "class_weights must be >= 0"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, -1e4, 0.0], [-1e4, 1e4, 40.0], [-745.0, 700.0, 1e-300]],
+                    [[1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0]],
+                ]
+            ),
+            Extreme(
+                [[[1e4, -1e4, 2.0], [-30.0, 30.0, 0.5]], [[0.0, 1.0, 1.0], [1.0, 1.0, 0.0]]],
+                {"class_weights": [0.5, 0.0, 3.0]},
+            ),
+        ),
+    ),
+)
+def multilabel_soft_margin(logits, targets, *, class_weights=None):
+    """Multi-label soft margin loss: the logistic loss of each class, averaged over the classes.
+
+    Per sample, the mean over its C classes of binary cross-entropy with logits, so the
+    value does not grow with the number of classes (PyTorch's ``MultiLabelSoftMarginLoss``).
+
+    Args:
+        logits: Class logits z, shape (..., C): the class axis is last.
+        targets: 0/1 (or boolean) indicators t, the same shape: t_c = 1 marks a target class.
+        class_weights: Optional weights w >= 0, shape (C,), one per class, as PyTorch's
+            ``weight``; each sample's mean still divides by C.
+
+    Returns:
+        The mean loss by default (over samples); see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import multilabel_soft_margin
+        >>> # (softplus(0) + softplus(0)) / 2 = log 2
+        >>> multilabel_soft_margin([[0.0, 0.0]], [[1, 0]]) == math.log(2)
+        True
+        >>> multilabel_soft_margin.grad([[0.0, 0.0]], [[1, 0]])   # (σ(0) - t) / C
+        array([[-0.25,  0.25]])
+    """
+    _check_class_axis(logits, "logits")
+    if targets.shape != logits.shape:
+        raise ValueError(f"logits has shape {logits.shape} but targets has shape {targets.shape}")
+    num_classes = logits.shape[-1]
+    w = _class_weights(class_weights, num_classes) / num_classes
+    # -log σ(z) for a target class, -log σ(-z) otherwise: softplus(∓z), stable for any |z|
+    value = (w * softplus(np.where(targets == 1, -logits, logits))).sum(axis=-1)
+    # σ(z) - 1 = -σ(-z): the second form keeps the e^{-z} that 1 - σ(z) rounds away for z > 37
+    return Result(value, lambda: w * np.where(targets == 1, -sigmoid(-logits), sigmoid(logits)))

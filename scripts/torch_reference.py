@@ -1154,3 +1154,146 @@ def approx_ndcg(s, y, reduction, weights=None, temperature=0.1):
     if reduction == "mean":
         return (w * values).sum() / (w * relevant).sum()
     return _reduce(w * values if weights is not None else values, reduction)
+
+
+# --- issue 19: margin, detection and image losses ------------------------------------------
+
+
+@torch_reference("hinge_embedding", "torch.nn.functional.hinge_embedding_loss")
+def hinge_embedding(x, y, reduction, margin=1.0):
+    return F.hinge_embedding_loss(x, y, margin=margin, reduction=reduction)
+
+
+@torch_reference("multilabel_soft_margin", "torch.nn.functional.multilabel_soft_margin_loss")
+def multilabel_soft_margin(z, t, reduction, class_weights=None):
+    w = None if class_weights is None else torch.as_tensor(class_weights)
+    return F.multilabel_soft_margin_loss(z, t, weight=w, reduction=reduction)
+
+
+_differences_before_issue_19 = differences
+
+
+def differences():  # extends the table above; appended, so parallel additions merge cleanly
+    """``differences()`` above, plus those of the losses added for issue 19."""
+    out = _differences_before_issue_19()
+    x = torch.tensor([0.3, 0.3, 2.0])
+    out["pytorch-hinge-embedding-other-labels"] = {
+        "inputs": x.tolist(),
+        "labels": [0.0, 1.0, 0.0],
+        "torch_none": F.hinge_embedding_loss(x, torch.tensor([0.0, 1.0, 0.0]), reduction="none").tolist(),
+    }
+    return out
+
+
+# Boxes: torchvision is not installed here (its wheel pulls CUDA builds of torch), so its
+# formulas (torchvision 0.28.0, torchvision/ops/_utils.py _loss_inter_union, giou_loss.py,
+# diou_loss.py _diou_iou_loss, ciou_loss.py) are written in plain PyTorch ops, with their eps as
+# an argument: the golden cases use eps = 0 and differentiate α; differences() uses
+# torchvision's own eps = 1e-7 and its no_grad α.
+def _tv_inter_union(b, g):
+    x1, y1, x2, y2 = b.unbind(-1)
+    a1, b1, a2, b2 = g.unbind(-1)
+    xk1, yk1, xk2, yk2 = torch.max(x1, a1), torch.max(y1, b1), torch.min(x2, a2), torch.min(y2, b2)
+    overlap = (yk2 > yk1) & (xk2 > xk1)
+    inter = torch.where(overlap, (xk2 - xk1) * (yk2 - yk1), torch.zeros_like(x1))
+    union = (x2 - x1) * (y2 - y1) + (a2 - a1) * (b2 - b1) - inter
+    return inter, union
+
+
+def _tv_enclosing(b, g):
+    x1, y1, x2, y2 = b.unbind(-1)
+    a1, b1, a2, b2 = g.unbind(-1)
+    return torch.max(x2, a2) - torch.min(x1, a1), torch.max(y2, b2) - torch.min(y1, b1)
+
+
+def tv_giou(b, g, eps=1e-7):
+    inter, union = _tv_inter_union(b, g)
+    cw, ch = _tv_enclosing(b, g)
+    area_c = cw * ch
+    return 1 - (inter / (union + eps) - (area_c - union) / (area_c + eps))
+
+
+def tv_diou(b, g, eps=1e-7):
+    """torchvision's _diou_iou_loss: (1 − IoU + ρ²/(c² + eps), IoU)."""
+    inter, union = _tv_inter_union(b, g)
+    iou = inter / (union + eps)
+    cw, ch = _tv_enclosing(b, g)
+    diag2 = cw**2 + ch**2 + eps
+    rho2 = ((b[..., 0] + b[..., 2]) / 2 - (g[..., 0] + g[..., 2]) / 2) ** 2 + (
+        (b[..., 1] + b[..., 3]) / 2 - (g[..., 1] + g[..., 3]) / 2
+    ) ** 2
+    return 1 - iou + rho2 / diag2, iou
+
+
+def tv_ciou(b, g, eps=1e-7, diou_eps=1e-7, alpha_no_grad=True):
+    # torchvision calls _diou_iou_loss without its eps: the DIoU part always has 1e-7
+    diou_loss, iou = tv_diou(b, g, diou_eps)
+    w, h = b[..., 2] - b[..., 0], b[..., 3] - b[..., 1]
+    wg, hg = g[..., 2] - g[..., 0], g[..., 3] - g[..., 1]
+    v = (4 / torch.pi**2) * torch.pow(torch.atan(wg / hg) - torch.atan(w / h), 2)
+    if alpha_no_grad:
+        with torch.no_grad():
+            alpha = v / (1 - iou + v + eps)
+    else:
+        alpha = v / (1 - iou + v + eps)
+    return diou_loss + alpha * v
+
+
+@torch_reference(
+    "giou", "torchvision 0.28.0's generalized_box_iou_loss formula in PyTorch, eps = 0 (autograd)"
+)
+def giou(b, g, reduction):
+    return _reduce(tv_giou(b, g, eps=0.0), reduction)
+
+
+@torch_reference("diou", "torchvision 0.28.0's distance_box_iou_loss formula in PyTorch, eps = 0 (autograd)")
+def diou(b, g, reduction):
+    return _reduce(tv_diou(b, g, eps=0.0)[0], reduction)
+
+
+@torch_reference(
+    "ciou",
+    "torchvision 0.28.0's complete_box_iou_loss formula in PyTorch, eps = 0, α differentiated (autograd)",
+)
+def ciou(b, g, reduction):
+    return _reduce(tv_ciou(b, g, eps=0.0, diou_eps=0.0, alpha_no_grad=False), reduction)
+
+
+_differences_before_boxes = differences
+
+
+def differences():  # extends the table above; appended, so parallel additions merge cleanly
+    """``differences()`` above, plus torchvision's eps and CIoU's α for the box losses."""
+    out = _differences_before_boxes()
+    # a box of 1e-4 × 2e-4 in normalised coordinates (area 2e-8, below eps), predicted exactly;
+    # and boxes of tens of pixels, where eps = 1e-7 is negligible
+    small = [[0.1, 0.1, 0.1001, 0.1002], [0.1, 0.1, 0.1001, 0.1002]]
+    pixels = [[10.0, 20.0, 50.0, 45.0], [12.0, 18.0, 47.0, 50.0]]
+    for name, fn in (("giou", tv_giou), ("diou", lambda b, g: tv_diou(b, g)[0]), ("ciou", tv_ciou)):
+        out[f"torchvision-{name}-eps"] = {
+            "small": small,
+            "pixels": pixels,
+            "torchvision_small": float(fn(torch.tensor([small[0]]), torch.tensor([small[1]]))[0]),
+            "torchvision_pixels": float(fn(torch.tensor([pixels[0]]), torch.tensor([pixels[1]]))[0]),
+        }
+    b = torch.tensor([[0.0, 0.0, 2.0, 1.0], [0.5, 0.2, 1.0, 2.0]], requires_grad=True)
+    g = torch.tensor([[0.5, -0.5, 1.5, 1.5], [0.0, 0.0, 1.5, 1.0]])
+    tv_ciou(b, g, eps=0.0, diou_eps=0.0, alpha_no_grad=True).sum().backward()
+    out["torchvision-ciou-alpha-gradient"] = {
+        "pred": b.detach().tolist(),
+        "true": g.tolist(),
+        "torchvision_grad": b.grad.tolist(),
+    }
+    return out
+
+
+@torch_reference(
+    "total_variation",
+    "Kornia 0.8.3's total_variation formula (kornia/losses/total_variation.py) in PyTorch, summed over "
+    "channels (autograd)",
+)
+def total_variation(img, reduction):
+    down = (img[..., 1:, :] - img[..., :-1, :]).abs()
+    right = (img[..., :, 1:] - img[..., :, :-1]).abs()
+    per_image = tuple(range(1, img.dim()))
+    return _reduce(down.sum(dim=per_image) + right.sum(dim=per_image), reduction)

@@ -1059,3 +1059,63 @@ def approx_ndcg(s, y, temperature=0.1):
         return mp.mpf(0)
     ranks = [1 + mp.fsum(sigmoid((s[j] - s[i]) / temperature) for j in range(n) if j != i) for i in range(n)]
     return 1 - mp.fsum(g / mp.log(1 + r, 2) for g, r in zip(gains, ranks, strict=True)) / ideal
+
+
+# --- issue 19: margin, detection and image losses ------------------------------------------
+
+
+@reference("hinge_embedding")
+def hinge_embedding(x, y, margin=1.0):
+    return x if y == 1 else max(mp.mpf(0), margin - x)
+
+
+@reference("multilabel_soft_margin")
+def multilabel_soft_margin(z, t, class_weights=None):
+    w = [1] * len(z) if class_weights is None else class_weights
+    # -[t log σ(z) + (1 - t) log σ(-z)] per class, averaged over the C classes
+    terms = [-(tc * log_sigmoid(zc) + (1 - tc) * log_sigmoid(-zc)) for zc, tc in zip(z, t, strict=True)]
+    return mp.fsum(wc * v for wc, v in zip(w, terms, strict=True)) / len(z)
+
+
+def _box_parts(b, g):
+    """Intersection, union and enclosing box of two boxes (x1, y1, x2, y2), by their definitions."""
+    iw = max(mp.mpf(0), min(b[2], g[2]) - max(b[0], g[0]))
+    ih = max(mp.mpf(0), min(b[3], g[3]) - max(b[1], g[1]))
+    inter = iw * ih
+    union = (b[2] - b[0]) * (b[3] - b[1]) + (g[2] - g[0]) * (g[3] - g[1]) - inter
+    cw = max(b[2], g[2]) - min(b[0], g[0])
+    ch = max(b[3], g[3]) - min(b[1], g[1])
+    return inter, union, cw, ch
+
+
+def _diou(b, g):
+    inter, union, cw, ch = _box_parts(b, g)
+    rho2 = ((b[0] + b[2] - g[0] - g[2]) / 2) ** 2 + ((b[1] + b[3] - g[1] - g[3]) / 2) ** 2
+    return 1 - inter / union + rho2 / (cw**2 + ch**2), 1 - inter / union
+
+
+@reference("giou")
+def giou(b, g):
+    inter, union, cw, ch = _box_parts(b, g)
+    return 1 - (inter / union - (cw * ch - union) / (cw * ch))
+
+
+@reference("diou")
+def diou(b, g):
+    return _diou(b, g)[0]
+
+
+@reference("ciou")
+def ciou(b, g):
+    value, one_minus_iou = _diou(b, g)
+    v = 4 / mp.pi**2 * (mp.atan((g[2] - g[0]) / (g[3] - g[1])) - mp.atan((b[2] - b[0]) / (b[3] - b[1]))) ** 2
+    return value + (v * v / (one_minus_iou + v) if v else 0)
+
+
+@reference("total_variation")
+def total_variation(img):
+    # one H × W image (a list of rows): |vertical| and |horizontal| neighbour differences
+    rows, cols = len(img), len(img[0])
+    down = [abs(img[i + 1][j] - img[i][j]) for i in range(rows - 1) for j in range(cols)]
+    right = [abs(img[i][j + 1] - img[i][j]) for i in range(rows) for j in range(cols - 1)]
+    return mp.fsum(down + right)

@@ -1235,3 +1235,50 @@ def test_tfranking_approx_ndcg_negative():
         ours = lossref.approx_ndcg(s, y, temperature=temperature, reduction="none")
         np.testing.assert_allclose(tfr, ours - 1, rtol=1e-13)  # −NDCG against 1 − NDCG
         assert (tfr < 0).all() and (ours > 0).all()
+
+
+# --- issue 19: margin, detection and image losses ------------------------------------------
+
+
+def test_pytorch_hinge_embedding_other_labels():
+    case = GOLDEN["pytorch-hinge-embedding-other-labels"]
+    x = np.asarray(case["inputs"])
+    # PyTorch, label 0: both terms, x + max(0, 1 - x): 0.3 + 0.7 and 2 + 0; label 1: x
+    np.testing.assert_allclose(case["torch_none"], [1.0, 0.3, 2.0], rtol=1e-15)
+    with pytest.raises(ValueError, match="labels must be -1 or \\+1"):
+        lossref.hinge_embedding(x, case["labels"])
+    # with the labels converted, lossref and PyTorch agree wherever PyTorch's label was ±1
+    assert lossref.hinge_embedding(x, [-1.0, 1.0, -1.0], reduction="none")[1] == case["torch_none"][1]
+
+
+def _torchvision_box_eps(name):
+    case = GOLDEN[f"torchvision-{name}-eps"]
+    loss = lossref.get(name)
+    # a 1e-4 × 2e-4 box predicted exactly: IoU = 2e-8 / (2e-8 + 1e-7) = 1/6 for torchvision, by hand
+    small, pixels = np.asarray(case["small"]), np.asarray(case["pixels"])
+    assert case["torchvision_small"] == pytest.approx(5 / 6, rel=1e-9)
+    assert loss(small[:1], small[1:]) == 0.0
+    # boxes of tens of pixels: the same loss to within 1e-9 relative
+    ours = loss(pixels[:1], pixels[1:])
+    assert ours == pytest.approx(case["torchvision_pixels"], rel=1e-9)
+
+
+def test_torchvision_giou_eps():
+    _torchvision_box_eps("giou")
+
+
+def test_torchvision_diou_eps():
+    _torchvision_box_eps("diou")
+
+
+def test_torchvision_ciou_eps():
+    _torchvision_box_eps("ciou")
+
+
+def test_torchvision_ciou_alpha_gradient():
+    case = GOLDEN["torchvision-ciou-alpha-gradient"]
+    b, g = np.asarray(case["pred"]), np.asarray(case["true"])
+    numeric = lossref.numerical_gradient(lambda x: lossref.ciou(x, g, reduction="sum"), b)
+    # lossref's gradient is the derivative of its value; torchvision's (α under no_grad) is not
+    np.testing.assert_allclose(lossref.ciou.grad(b, g, reduction="sum"), numeric, rtol=1e-8, atol=1e-10)
+    assert np.abs(np.asarray(case["torchvision_grad"]) - numeric).max() > 1e-3

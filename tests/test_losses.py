@@ -1388,3 +1388,94 @@ def test_approx_ndcg_keeps_relative_accuracy_near_the_true_ranking():
         )
     value = lossref.approx_ndcg([[40.0, 3.0, 0.0]], [[2, 1, 0]])
     assert value == pytest.approx(exact, rel=1e-13, abs=0.0)
+
+
+# --- issue 19: margin, detection and image losses ------------------------------------------
+
+
+def test_hinge_embedding_by_hand():
+    # y = +1: x itself (even below 0); y = -1: max(0, m - x)
+    x, y = [0.3, 0.3, 1.5, -0.2], [1.0, -1.0, -1.0, 1.0]
+    np.testing.assert_allclose(
+        lossref.hinge_embedding(x, y, reduction="none"), [0.3, 0.7, 0.0, -0.2], rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        lossref.hinge_embedding(x, y, margin=2.0, reduction="none"), [0.3, 1.7, 0.5, -0.2], rtol=1e-15
+    )
+    assert lossref.hinge_embedding(x, y) == pytest.approx(0.8 / 4, rel=1e-15)
+    assert lossref.hinge_embedding.grad(x, y, reduction="sum").tolist() == [1.0, -1.0, 0.0, 1.0]
+    # at the kink x = m (y = -1) the subgradient is 0; for y = +1 the slope is 1 everywhere
+    assert lossref.hinge_embedding.grad([1.0, 1.0], [-1.0, 1.0], reduction="sum").tolist() == [0.0, 1.0]
+
+
+def test_multilabel_soft_margin_by_hand():
+    # z = (ln 3, 0, -ln 3), t = (1, 0, 1): softplus(-ln 3) = ln(4/3), softplus(0) = ln 2,
+    # softplus(ln 3) = ln 4; the mean over C = 3 is ln(32/3) / 3
+    z, t = [[math.log(3), 0.0, -math.log(3)]], [[1, 0, 1]]
+    loss = lossref.multilabel_soft_margin
+    assert loss(z, t) == pytest.approx(math.log(32 / 3) / 3, rel=1e-15)
+    # (σ(z) - t) / 3 with σ(±ln 3) = 3/4, 1/4
+    np.testing.assert_allclose(loss.grad(z, t), [[-1 / 12, 1 / 6, -1 / 4]], rtol=1e-15)
+    # class weights scale each class term; the mean over classes still divides by C = 3
+    w = [2.0, 0.0, 1.0]
+    assert loss(z, t, class_weights=w) == pytest.approx((2 * math.log(4 / 3) + math.log(4)) / 3, rel=1e-15)
+    np.testing.assert_allclose(loss.grad(z, t, class_weights=w), [[-1 / 6, 0.0, -1 / 4]], rtol=1e-15)
+    # a target logit of 40: the gradient -σ(-40)/C, which σ(40) - 1 would round to 0
+    assert loss.grad([[40.0]], [[1]])[0, 0] == pytest.approx(-1 / (1 + math.exp(40)), rel=1e-15)
+
+
+def test_box_losses_by_hand():
+    # (0, 0, 2, 2) against (1, 1, 3, 3): I = 1, U = 4 + 4 - 1 = 7, C = 3 × 3 = 9, centres (1, 1)
+    # and (2, 2): ρ² = 2, c² = 18. GIoU: 1 - 1/7 + 2/9 = 68/63; DIoU: 1 - 1/7 + 1/9 = 61/63;
+    # the aspect ratios agree (v = 0): CIoU = DIoU
+    b, g = [[0.0, 0.0, 2.0, 2.0]], [[1.0, 1.0, 3.0, 3.0]]
+    assert lossref.giou(b, g) == pytest.approx(68 / 63, rel=1e-15)
+    assert lossref.diou(b, g) == pytest.approx(61 / 63, rel=1e-15)
+    assert lossref.ciou(b, g) == pytest.approx(61 / 63, rel=1e-15)
+    # (0, 0, 2, 1) against the unit box: IoU = 1/2, ρ² = 1/4, c² = 5: DIoU = 0.55; v = 4/π²·atan(1/3)²
+    # (atan 1 − atan 2 = −atan(1/3)), α = v / (1/2 + v)
+    v = 4 / math.pi**2 * math.atan(1 / 3) ** 2
+    b, g = [[0.0, 0.0, 2.0, 1.0]], [[0.0, 0.0, 1.0, 1.0]]
+    assert lossref.diou(b, g) == pytest.approx(0.55, rel=1e-15)
+    assert lossref.ciou(b, g) == pytest.approx(0.55 + v * v / (0.5 + v), rel=1e-14)
+    # apart: (2, 0, 3, 1) against (0, -1, 1, 2): IoU = 0, U = 1 + 3 = 4, C = 3 × 3 = 9:
+    # GIoU loss 2 - 4/9; ∂ = -(∂U·C - U·∂C)/C² with ∂U = (-1, -1, 1, 1), ∂C = (0, 0, 3, 0)
+    b, g = [[2.0, 0.0, 3.0, 1.0]], [[0.0, -1.0, 1.0, 2.0]]
+    assert lossref.giou(b, g) == pytest.approx(14 / 9, rel=1e-15)
+    np.testing.assert_allclose(lossref.giou.grad(b, g), [[1 / 9, 1 / 9, 1 / 27, -1 / 9]], rtol=1e-15)
+
+
+def test_box_losses_at_a_perfect_prediction_and_at_ties():
+    # ℓ = 0 exactly, and the subgradient 0: at an edge on the target's edge neither side counts
+    box = [[0.5, -1.0, 2.0, 3.0]]
+    for loss in (lossref.giou, lossref.diou, lossref.ciou):
+        assert loss(box, box) == 0.0
+        assert loss.grad(box, box).tolist() == [[0.0, 0.0, 0.0, 0.0]]
+    # a hair apart: 1 − IoU is computed from the non-overlapping strips, not as 1 − I/U
+    b, g = [[1e-12, 0.0, 1.0, 1.0]], [[0.0, 0.0, 1.0, 1.0]]
+    assert lossref.giou(b, g) == pytest.approx(1e-12 / 1.0, rel=1e-11)  # 1 − (1 − 1e-12)/1
+
+
+@pytest.mark.parametrize("name", ["giou", "diou", "ciou"])
+def test_box_losses_reject_inverted_boxes(name):
+    loss = lossref.get(name)
+    with pytest.raises(ValueError, match=re.escape("pred_boxes must have x1 < x2 and y1 < y2 in every box")):
+        loss([[1.0, 0.0, 0.5, 1.0]], [[0.0, 0.0, 1.0, 1.0]])
+    with pytest.raises(ValueError, match=re.escape("true_boxes must have x1 < x2 and y1 < y2")):
+        loss([[0.0, 0.0, 1.0, 1.0]], [[0.0, 2.0, 1.0, 1.0]])
+    with pytest.raises(ValueError, match=re.escape("pred_boxes must have shape (..., 4)")):
+        loss([[0.0, 0.0, 1.0]], [[0.0, 0.0, 1.0]])
+
+
+def test_total_variation_by_hand():
+    # image 1: [[0, 1], [3, 1]]: vertical |3 − 0| + |1 − 1|, horizontal |1 − 0| + |1 − 3|: 6;
+    # image 2 constant: 0. Channels add: a 2-channel image is the sum of its channels' TV
+    imgs = np.array([[[0.0, 1.0], [3.0, 1.0]], [[5.0, 5.0], [5.0, 5.0]]])
+    tv = lossref.total_variation
+    assert tv(imgs, reduction="none").tolist() == [6.0, 0.0]
+    assert tv(imgs) == 3.0
+    # sign(x − up) − sign(down − x) + sign(x − left) − sign(right − x); sign(0) = 0 at the tie 1, 1
+    assert tv.grad(imgs[:1], reduction="sum").tolist() == [[[-2.0, 1.0], [2.0, -1.0]]]
+    assert tv(imgs[None].transpose(1, 0, 2, 3)[:1], reduction="none").tolist() == [6.0]  # (1, 2, 2, 2)
+    with pytest.raises(ValueError, match=re.escape("images must be a batch of images, shape (N, H, W)")):
+        tv(np.zeros((4, 4)))
