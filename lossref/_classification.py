@@ -1792,7 +1792,7 @@ _CAO = (
                 for y in (0, 1, 2)
             )
         ),
-        explore={"max_margin": (0.0, 1.0)},
+        explore={"max_margin": (0.0, 1.0), "scale": (1.0, 30.0)},
     ),
     checks=Checks(
         variants=({"scale": 1.0, "max_margin": 1.0}, {"max_margin": 0.0}),
