@@ -1,5 +1,6 @@
 """LaTeX to MathML at build time, spaced as TeX spaces it, so pages load no math script."""
 
+import functools
 import html
 import re
 import xml.etree.ElementTree as ET
@@ -13,6 +14,7 @@ _INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
 _OPERATOR_NAME = re.compile(r"\\operatorname\{([^}]*[^A-Za-z}][^}]*)\}")
 
 
+@functools.cache  # a formula repeats across pages and across `make serve` rebuilds (one process)
 def to_mathml(latex, display):
     latex = html.unescape(latex).strip()
     # latex2mathml drops \operatorname{...} names holding digits or "\_" (log1p, log_softmax)
