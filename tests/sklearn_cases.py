@@ -130,3 +130,35 @@ def cases():
                 }
             )
     return out
+
+
+# scikit-learn's penalised linear models, fitted live by tests/test_conformance_sklearn.py
+PENALIZED = [
+    # (lossref penalty, its hyperparameters, the estimator; the estimator's data term over lossref's MSE)
+    (
+        "l2_penalty",
+        {"strength": 0.6},
+        lambda n: _linear("Ridge", alpha=n * 0.6 / 2),
+        1.0,
+    ),  # ‖y − Xw‖² + α‖w‖², /n
+    ("l1_penalty", {"strength": 0.2}, lambda n: _linear("Lasso", alpha=0.2), 0.5),  # ‖y − Xw‖²/(2n) + α‖w‖₁
+    (
+        "elastic_net_penalty",
+        {"strength": 0.3, "l1_ratio": 0.4},
+        lambda n: _linear("ElasticNet", alpha=0.3, l1_ratio=0.4),
+        0.5,
+    ),
+    (
+        "elastic_net_penalty",
+        {"strength": 0.3, "l1_ratio": 0.0},
+        lambda n: _linear("ElasticNet", alpha=0.3, l1_ratio=0.0),
+        0.5,
+    ),
+]
+
+
+def _linear(name, **kw):
+    from sklearn import linear_model
+
+    extra = {} if name == "Ridge" else {"tol": 1e-13, "max_iter": 100_000}
+    return getattr(linear_model, name)(fit_intercept=False, **kw, **extra)

@@ -14,7 +14,7 @@ from sklearn import metrics
 
 import lossref
 
-from sklearn_cases import CASES, RTOL, SKLEARN_VERSION, cases
+from sklearn_cases import CASES, PENALIZED, RTOL, SKLEARN_VERSION, cases
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = json.loads((ROOT / "tests" / "golden" / "sklearn.json").read_text())
@@ -86,37 +86,6 @@ def test_zero_one_sum_is_scikit_learns_count():
 # on the non-zero weights, and on the zero weights the data gradient is within the L1 part's
 # reach (the subgradient optimality condition). This pins the parametrisation: a factor 2 or a
 # swapped ratio would fail it.
-PENALIZED = [
-    # (lossref penalty, its hyperparameters, the estimator; the estimator's data term over lossref's MSE)
-    (
-        "l2_penalty",
-        {"strength": 0.6},
-        lambda n: _linear("Ridge", alpha=n * 0.6 / 2),
-        1.0,
-    ),  # ‖y − Xw‖² + α‖w‖², /n
-    ("l1_penalty", {"strength": 0.2}, lambda n: _linear("Lasso", alpha=0.2), 0.5),  # ‖y − Xw‖²/(2n) + α‖w‖₁
-    (
-        "elastic_net_penalty",
-        {"strength": 0.3, "l1_ratio": 0.4},
-        lambda n: _linear("ElasticNet", alpha=0.3, l1_ratio=0.4),
-        0.5,
-    ),
-    (
-        "elastic_net_penalty",
-        {"strength": 0.3, "l1_ratio": 0.0},
-        lambda n: _linear("ElasticNet", alpha=0.3, l1_ratio=0.0),
-        0.5,
-    ),
-]
-
-
-def _linear(name, **kw):
-    from sklearn import linear_model
-
-    extra = {} if name == "Ridge" else {"tol": 1e-13, "max_iter": 100_000}
-    return getattr(linear_model, name)(fit_intercept=False, **kw, **extra)
-
-
 @pytest.mark.parametrize(
     "name, hyper, estimator, data_scale", PENALIZED, ids=[f"{p[0]}-{i}" for i, p in enumerate(PENALIZED)]
 )

@@ -17,7 +17,7 @@ import framework_cases
 import sklearn_cases
 import torch_registry
 from lossref_site import blocks
-from test_conformance_sklearn import PENALIZED
+from sklearn_cases import PENALIZED
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_site import html_pages, parse
+from site_pages import html_pages, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "docs" / "glossary"

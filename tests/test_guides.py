@@ -6,7 +6,7 @@ from pathlib import Path
 import lossref
 
 from lossref_site.blocks import CHEATSHEET
-from test_site import parse
+from site_pages import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDES = sorted(p for p in (ROOT / "docs" / "guides").glob("*.md") if p.name != "index.md")

@@ -6,9 +6,7 @@ import json
 import os
 import re
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -16,78 +14,9 @@ import pytest
 
 import lossref
 
+from site_pages import html_pages, is_external, parse
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class Resources(HTMLParser):
-    """Collect every URL the browser would fetch, every link, ids and visible text."""
-
-    LOADED: ClassVar[dict[str, str]] = {
-        "script": "src",
-        "img": "src",
-        "iframe": "src",
-        "source": "src",
-        "video": "src",
-        "audio": "src",
-        "embed": "src",
-        "object": "data",
-    }
-
-    def __init__(self):
-        super().__init__()
-        self.loaded, self.links, self.ids, self.text, self.images = [], [], set(), [], []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if "id" in a:
-            self.ids.add(a["id"])
-        if tag in self.LOADED and a.get(self.LOADED[tag]):
-            self.loaded.append(a[self.LOADED[tag]])
-        if (
-            tag == "link"
-            and a.get("href")
-            and set((a.get("rel") or "").split())
-            & {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch"}
-        ):
-            self.loaded.append(a["href"])
-        if tag == "img":
-            self.images.append(a)
-        if tag == "a" and a.get("href"):
-            self.links.append(a["href"])
-        if "style" in a:
-            self.loaded += re.findall(r"url\(['\"]?([^'\")]+)", a["style"])
-        if tag in ("script", "style", "code", "pre", "math"):
-            self._skip += 1
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "code", "pre", "math") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.text.append(data)
-
-
-@functools.cache
-def parse(path):
-    """The page's resources, links, ids and text, parsed once per run (read them, never change them).
-
-    Five tests read every page; html.parser is pure Python, so parsing 150 pages four times over
-    (and each link target again for its ids) was most of their minute and a half.
-    """
-    parser = Resources()
-    parser.feed(path.read_text())
-    return parser
-
-
-def html_pages(out):
-    return sorted(out.rglob("*.html"))
-
-
-def is_external(url):
-    parts = urlsplit(url)
-    return bool(parts.scheme in ("http", "https") or url.startswith("//"))
 
 
 def test_no_request_to_another_origin(site):
@@ -266,7 +195,6 @@ CHROMIUM_ARGS = [
 def browser(site):
     if not Path(CHROMIUM).exists():
         pytest.skip("no browser: install Debian's chromium (apt-get install -y chromium); .ci/run does")
-    import functools
     import http.server
     import threading
 
