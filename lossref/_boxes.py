@@ -31,8 +31,8 @@ def _sample_boxes(rng, shape):
     # the class-axis shape (..., C) names the batch; a box always has 4 coordinates. Centres in
     # [-1.5, 1.5] and sides in [0.5, 3]: about half the pairs overlap, the rest are apart
     batch = shape[:-1]
-    centre = rng.uniform(-1.5, 1.5, size=batch + (2,))
-    half = rng.uniform(0.25, 1.5, size=batch + (2,))
+    centre = rng.uniform(-1.5, 1.5, size=(*batch, 2))
+    half = rng.uniform(0.25, 1.5, size=(*batch, 2))
     return np.concatenate([centre - half, centre + half], axis=-1)
 
 
@@ -189,7 +189,7 @@ def _shift_curve():
         x_range=(-3.0, 3.0),
         args=lambda s: (
             np.stack([s, np.zeros_like(s), s + 1.0, np.ones_like(s)], axis=-1),
-            np.broadcast_to(np.array([0.0, 0.0, 1.0, 1.0]), s.shape + (4,)),
+            np.broadcast_to(np.array([0.0, 0.0, 1.0, 1.0]), (*s.shape, 4)),
         ),
         series=(Series("", {}, {}),),
         component=lambda g, args: g[..., 0] + g[..., 2],

@@ -1202,7 +1202,7 @@ _BRIER_TARGET = replace(
             x_range=(0.0, 1.0),
             args=lambda x, q1=1.0: (
                 np.stack([1 - x, x], axis=-1),
-                np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+                np.broadcast_to([1 - q1, q1], (*x.shape, 2)).copy(),
             ),
             series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
             # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀ = 4 (p₁ - q₁)
@@ -1621,11 +1621,13 @@ _PRIORS_INVALID = (
     required={"class_priors": _LONG_TAIL},
     plot=Plot(
         curve=_logit_curve(
-            tuple(
-                Series(f"y = class {y} (π = {_LONG_TAIL[y]:g})", {"y": y}, {"class_priors": _LONG_TAIL[:3]})
-                for y in (0, 2)
-            )
-            + (
+            (
+                *tuple(
+                    Series(
+                        f"y = class {y} (π = {_LONG_TAIL[y]:g})", {"y": y}, {"class_priors": _LONG_TAIL[:3]}
+                    )
+                    for y in (0, 2)
+                ),
                 Series(
                     "y = class 2, τ = 0 (cross-entropy)",
                     {"y": 2},

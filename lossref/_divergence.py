@@ -94,7 +94,7 @@ _TARGET = Domain(
             x_range=(-5.0, 5.0),
             args=lambda x, q1=0.3: (
                 log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
-                np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+                np.broadcast_to([1 - q1, q1], (*x.shape, 2)).copy(),
             ),
             series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.1, 0.5, 0.9)),
             # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
@@ -242,7 +242,7 @@ def _log_row(q1):
             x_range=(-8.0, 8.0),
             args=lambda x, q1=0.3: (
                 log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
-                np.broadcast_to(_log_row(q1), x.shape + (2,)).copy(),
+                np.broadcast_to(_log_row(q1), (*x.shape, 2)).copy(),
             ),
             series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (0.0, 0.5, 0.9)),
             # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - p·Σg
@@ -377,7 +377,7 @@ _LABELS_OR_TARGET = replace(LABELS_OR_DISTRIBUTION, sample=_sample_distribution,
             x_range=(0.03, 0.97),
             args=lambda x, q1=1.0: (
                 np.stack([1 - x, x], axis=-1),
-                np.broadcast_to([1 - q1, q1], x.shape + (2,)).copy(),
+                np.broadcast_to([1 - q1, q1], (*x.shape, 2)).copy(),
             ),
             series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
             # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀, zero at p₁ = q₁
@@ -532,7 +532,7 @@ def _distillation(student_logits, teacher_logits, temperature):
             x_range=(-6.0, 8.0),
             args=lambda x: (
                 np.stack([np.zeros_like(x), x], axis=-1),
-                np.broadcast_to([0.0, 2.0], x.shape + (2,)).copy(),
+                np.broadcast_to([0.0, 2.0], (*x.shape, 2)).copy(),
             ),
             series=tuple(Series(f"T = {t:g}", {}, {"temperature": t}) for t in (1.0, 2.0, 4.0, 8.0)),
             component=lambda g, args: g[..., 1],

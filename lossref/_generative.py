@@ -329,10 +329,10 @@ def _same(name, arr, ref_name, ref, axes=slice(None)):
             x_label="latent mean μ (one latent, log σ² = 0; x̂ = x)",
             x_range=(-3.0, 3.0),
             args=lambda x: (
-                np.full(x.shape + (1,), 0.5),
-                np.full(x.shape + (1,), 0.5),
+                np.full((*x.shape, 1), 0.5),
+                np.full((*x.shape, 1), 0.5),
                 x[..., None],
-                np.zeros(x.shape + (1,)),
+                np.zeros((*x.shape, 1)),
             ),
             series=tuple(
                 Series(f"β = {b:g}", {}, {"beta": b, "reconstruction": "mse"}) for b in (0.5, 1.0, 4.0)
@@ -482,7 +482,7 @@ def vae_elbo(x_recon, x, mu, log_var, *, beta=1.0, reconstruction="bce"):
         curve=Curve(
             x_label="predicted noise ε̂ (one feature)",
             x_range=(-3.0, 3.0),
-            args=lambda x, eps=0.0: (x[..., None], np.full(x.shape + (1,), eps)),
+            args=lambda x, eps=0.0: (x[..., None], np.full((*x.shape, 1), eps)),
             series=tuple(Series(f"ε = {e:g}", {"eps": e}, {}) for e in (-1.0, 0.0, 1.5)),
             component=lambda g, args: g[..., 0],
             grad_label="gradient ∂ℓ/∂ε̂",

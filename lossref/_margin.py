@@ -420,7 +420,7 @@ def _multilabel_kinks(scores, targets):
             x_range=(-2.0, 2.5),
             args=lambda x, t=(1.0, 0.0, 0.0): (
                 np.stack([x, np.zeros_like(x), -np.ones_like(x)], axis=-1),
-                np.broadcast_to(np.asarray(t), x.shape + (3,)),
+                np.broadcast_to(np.asarray(t), (*x.shape, 3)),
             ),
             series=(
                 Series("targets {0}", {"t": (1.0, 0.0, 0.0)}, {}),
@@ -764,7 +764,7 @@ def hinge_embedding(inputs, labels, *, margin=1.0):
             x_range=(-6.0, 6.0),
             args=lambda x, t=(1.0, 0.0, 0.0): (
                 np.stack([x, np.zeros_like(x), np.zeros_like(x)], axis=-1),
-                np.broadcast_to(np.asarray(t), x.shape + (3,)),
+                np.broadcast_to(np.asarray(t), (*x.shape, 3)),
             ),
             series=(
                 Series("t = (1, 0, 0)", {"t": (1.0, 0.0, 0.0)}, {}),

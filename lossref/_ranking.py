@@ -153,7 +153,7 @@ def _cosine_embedding_kink(x1, x2, labels, margin=0.0, eps=1e-12):
             x_range=(0.0, np.pi),
             args=lambda x, y=1.0: (
                 np.stack([np.cos(x), np.sin(x)], axis=-1),
-                np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
+                np.broadcast_to([1.0, 0.0], (*x.shape, 2)).copy(),
                 np.full(x.shape, y),
             ),
             series=(
@@ -629,8 +629,8 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
             x_range=(0.01, 3.5),  # from 0.01: at x = 0 the direction of a − n is ε's
             # a = (0, 0), p = (1, 0), n = (0, x)
             args=lambda x: (
-                np.zeros(x.shape + (2,)),
-                np.broadcast_to([1.0, 0.0], x.shape + (2,)).copy(),
+                np.zeros((*x.shape, 2)),
+                np.broadcast_to([1.0, 0.0], (*x.shape, 2)).copy(),
                 np.stack([np.zeros_like(x), x], axis=-1),
             ),
             series=tuple(Series(f"m = {m:g}", {}, {"margin": m}) for m in (0.5, 1.0, 2.0)),
@@ -791,7 +791,7 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
             x_range=(0.0, 2.5),
             args=lambda x, y=1.0: (
                 np.stack([x, np.zeros_like(x)], axis=-1),
-                np.zeros(x.shape + (2,)),
+                np.zeros((*x.shape, 2)),
                 np.full(x.shape, y),
             ),
             series=(

@@ -102,7 +102,7 @@ _CURVE_ARGS = dict(
     x_range=(0.0, 1.0),
     args=lambda x, t0=1.0: (
         np.stack([x, np.full_like(x, 0.8), np.full_like(x, 0.2), np.full_like(x, 0.1)], axis=-1),
-        np.broadcast_to(np.array([t0, 1.0, 0.0, 0.0]), x.shape + (4,)),
+        np.broadcast_to(np.array([t0, 1.0, 0.0, 0.0]), (*x.shape, 4)),
     ),
     component=lambda g, args: g[..., 0],
 )

@@ -262,7 +262,7 @@ def measure(loss, hyper, memo=_no_memo):
                 for j in range(len(x)):
 
                     def along(t, j=j, x=x, rest=rest):
-                        return ref(x[:j] + [t] + x[j + 1 :], *rest, **mh)
+                        return ref([*x[:j], t, *x[j + 1 :]], *rest, **mh)
 
                     exact = memo(
                         ("grad", j, x, rest, mh), lambda along=along, j=j, x=x: derivative(along, x[j])

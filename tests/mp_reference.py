@@ -658,7 +658,7 @@ def lovasz_hinge(logits, targets):
     """
     m = [max(mp.mpf(0), 1 - (2 * t - 1) * s) for s, t in zip(logits, targets, strict=True)]
     truth = {i for i, t in enumerate(targets) if t == 1}
-    levels = sorted(set(m), reverse=True) + [mp.mpf(0)]
+    levels = [*sorted(set(m), reverse=True), mp.mpf(0)]
     total = mp.mpf(0)
     for high, low in itertools.pairwise(levels):
         chosen = {i for i, v in enumerate(m) if v >= high}
@@ -679,7 +679,7 @@ def lovasz_softmax(probs, labels, classes="present"):
             continue
         m = [abs(t - row[c]) for t, row in zip(truth, probs, strict=True)]
         members = {i for i, t in enumerate(truth) if t}
-        levels = sorted(set(m), reverse=True) + [mp.mpf(0)]
+        levels = [*sorted(set(m), reverse=True), mp.mpf(0)]
         total = mp.mpf(0)
         for high, low in itertools.pairwise(levels):
             chosen = {i for i, v in enumerate(m) if v >= high}

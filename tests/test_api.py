@@ -80,7 +80,8 @@ def test_every_kernel_returns_a_result_whose_gradient_runs_only_for_grad(loss, m
     args = list(loss.sample_inputs(np.random.default_rng(0), batch=3, classes=4))
     for reduction in loss.reduction.choices:
         loss(*args, reduction=reduction)
-    assert results and all(type(out) is Result for out in results)
+    assert results
+    assert all(type(out) is Result for out in results)
     assert calls == [], "a value-only call ran the backward pass"
     if not loss.differentiable:
         assert results[0].grad is None

@@ -61,7 +61,8 @@ def test_golden_file_matches_the_case_list():
                 np.testing.assert_allclose(
                     np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-13, atol=0
                 )
-    assert GOLDEN["torch"].startswith("2.13.0") and GOLDEN["dtype"] == "float64"
+    assert GOLDEN["torch"].startswith("2.13.0")
+    assert GOLDEN["dtype"] == "float64"
 
 
 def test_every_loss_with_a_pytorch_reference_has_golden_cases():

@@ -43,7 +43,8 @@ def test_golden_file_matches_the_case_list():
         assert (committed["weights"] is None) == (case["weights"] is None)
         if case["weights"] is not None:
             np.testing.assert_allclose(committed["weights"], case["weights"], rtol=1e-13, atol=0)
-    assert GOLDEN["framework"] == "scikit-learn" and GOLDEN["version"] == SKLEARN_VERSION
+    assert GOLDEN["framework"] == "scikit-learn"
+    assert GOLDEN["version"] == SKLEARN_VERSION
 
 
 @pytest.mark.parametrize("case", GOLDEN["cases"], ids=lambda c: c["id"])
@@ -87,7 +88,9 @@ def test_zero_one_sum_is_scikit_learns_count():
 # reach (the subgradient optimality condition). This pins the parametrisation: a factor 2 or a
 # swapped ratio would fail it.
 @pytest.mark.parametrize(
-    "name, hyper, estimator, data_scale", PENALIZED, ids=[f"{p[0]}-{i}" for i, p in enumerate(PENALIZED)]
+    ("name", "hyper", "estimator", "data_scale"),
+    PENALIZED,
+    ids=[f"{p[0]}-{i}" for i, p in enumerate(PENALIZED)],
 )
 def test_penalties_match_scikit_learns_linear_models(name, hyper, estimator, data_scale, rng):
     import warnings

@@ -23,7 +23,7 @@ def markdown_files():
                 if name.endswith(".md"):
                     path = Path(folder, name)
                     seen.setdefault(path.resolve(), path)
-    return sorted(seen) + [ROOT / "README.md"]
+    return [*sorted(seen), ROOT / "README.md"]
 
 
 @pytest.mark.parametrize("path", markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
@@ -65,8 +65,15 @@ def test_loss_page_follows_the_anatomy(loss):
 @pytest.mark.parametrize("loss", lossref.catalog(), ids=lambda loss: loss.name)
 def test_metadata_is_complete(loss):
     meta = loss.meta
-    assert meta.formula and meta.gradient and meta.use_case and meta.references and meta.equivalents
-    assert meta.plot.curve is not None and meta.plot.curve.series
-    assert loss.__doc__ and "Args:" in loss.__doc__ and "Examples:" in loss.__doc__
+    assert meta.formula
+    assert meta.gradient
+    assert meta.use_case
+    assert meta.references
+    assert meta.equivalents
+    assert meta.plot.curve is not None
+    assert meta.plot.curve.series
+    assert loss.__doc__
+    assert "Args:" in loss.__doc__
+    assert "Examples:" in loss.__doc__
     for name in loss.hyperparameters:
         assert f"{name}:" in loss.__doc__, f"hyperparameter {name} undocumented"

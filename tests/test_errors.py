@@ -27,7 +27,7 @@ def test_rejects_nan_inf_and_empty_first_argument(loss):
         broken = args[0].copy()
         broken.flat[0] = bad
         _raises(ValueError, message, loss, [broken, *args[1:]])
-    empty = np.zeros((0,) + args[0].shape[1:])
+    empty = np.zeros((0, *args[0].shape[1:]))
     _raises(ValueError, f"{first} is empty", loss, [empty, *args[1:]])
 
 
@@ -102,7 +102,7 @@ DOMAIN_ROWS = [
 
 
 @pytest.mark.parametrize(
-    "loss, index, row",
+    ("loss", "index", "row"),
     DOMAIN_ROWS,
     ids=lambda v: v.name if hasattr(v, "name") else (str(v[0]) if isinstance(v, tuple) else str(v)),
 )
@@ -129,7 +129,7 @@ BAD_HYPERPARAMETERS = [(loss.name, *row) for loss in lossref.catalog() for row i
 
 
 @pytest.mark.parametrize(
-    "name, hyper, exc, message", BAD_HYPERPARAMETERS, ids=lambda v: v if isinstance(v, str) else None
+    ("name", "hyper", "exc", "message"), BAD_HYPERPARAMETERS, ids=lambda v: v if isinstance(v, str) else None
 )
 def test_rejects_invalid_hyperparameter(name, hyper, exc, message):
     loss = get(name)
@@ -295,7 +295,7 @@ BAD_DOMAIN = [
 
 
 @pytest.mark.parametrize(
-    "name, args, exc, message", BAD_DOMAIN, ids=[f"{r[0]}-{i}" for i, r in enumerate(BAD_DOMAIN)]
+    ("name", "args", "exc", "message"), BAD_DOMAIN, ids=[f"{r[0]}-{i}" for i, r in enumerate(BAD_DOMAIN)]
 )
 def test_rejects_out_of_domain_input(name, args, exc, message):
     loss = lossref.get(name)
@@ -369,7 +369,7 @@ RAGGED_CASES = [(loss, name) for loss in LOSSES for name in (*loss.arg_names, *_
 
 
 @pytest.mark.parametrize(
-    "loss, name", RAGGED_CASES, ids=[f"{loss.name}-{name}" for loss, name in RAGGED_CASES]
+    ("loss", "name"), RAGGED_CASES, ids=[f"{loss.name}-{name}" for loss, name in RAGGED_CASES]
 )
 def test_a_ragged_list_is_named(loss, name):
     args = _valid(loss)
@@ -401,7 +401,9 @@ FLAG_CASES = [
 ]
 
 
-@pytest.mark.parametrize("loss, name", FLAG_CASES, ids=[f"{loss.name}-{name}" for loss, name in FLAG_CASES])
+@pytest.mark.parametrize(
+    ("loss", "name"), FLAG_CASES, ids=[f"{loss.name}-{name}" for loss, name in FLAG_CASES]
+)
 def test_boolean_flags_accept_bools_only(loss, name):
     # one rule for every flag: bool and np.bool_ work; the string "False" (truthy) and 1 do not
     from helpers import prepare
@@ -520,7 +522,7 @@ EMPTY_MEAN = [
 
 
 @pytest.mark.parametrize(
-    "name, args, hyper, message", EMPTY_MEAN, ids=[f"{r[0]}-{i}" for i, r in enumerate(EMPTY_MEAN)]
+    ("name", "args", "hyper", "message"), EMPTY_MEAN, ids=[f"{r[0]}-{i}" for i, r in enumerate(EMPTY_MEAN)]
 )
 def test_an_empty_mean_names_its_cause(name, args, hyper, message):
     loss = lossref.get(name)

@@ -73,7 +73,8 @@ def test_at_least_40_terms_including_every_required_one():
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
 def test_term_page_has_definition_example_and_links(page):
     meta = front_matter(page)
-    assert meta["term"] and len(meta["summary"].split()) >= 8
+    assert meta["term"]
+    assert len(meta["summary"].split()) >= 8
     body = page.read_text().split("\n---\n", 1)[1]
     paragraph = body.split("\n# ", 1)[1].split("\n\n", 1)[1].split("\n\n")[0]
     assert len(paragraph.split()) >= 40, "a one-paragraph definition"

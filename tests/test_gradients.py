@@ -55,7 +55,7 @@ OTHER_ARGS = [
 
 
 @pytest.mark.parametrize(
-    "loss, hyper, argnum", OTHER_ARGS, ids=lambda v: v.name if hasattr(v, "name") else str(v)
+    ("loss", "hyper", "argnum"), OTHER_ARGS, ids=lambda v: v.name if hasattr(v, "name") else str(v)
 )
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
@@ -114,7 +114,7 @@ def test_every_loss_declares_extremes():
 
 
 @pytest.mark.parametrize(
-    "name, args, hyper", EXTREMES, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(EXTREMES)]
+    ("name", "args", "hyper"), EXTREMES, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(EXTREMES)]
 )
 def test_finite_value_and_gradient_at_extremes(name, args, hyper):
     loss = get(name)  # with the examples of its required hyperparameters
@@ -127,13 +127,15 @@ def test_finite_value_and_gradient_at_extremes(name, args, hyper):
     if not loss.reduction.per_sample:  # a metric of the whole batch (RMSE): no per-sample values
         with np.errstate(over="raise", divide="raise", invalid="raise"):
             value, grad = loss.value_and_grad(*args, **hyper)
-        assert np.isfinite(value) and np.isfinite(grad).all()
+        assert np.isfinite(value)
+        assert np.isfinite(grad).all()
         assert_gradient_matches(loss, [a.astype(float) for a in args], hyper)
         return
     with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow to 0 is fine
         values = loss(*args, reduction="none", **hyper)
         value, grad = loss.value_and_grad(*args, reduction="sum", **hyper)
-    assert np.isfinite(values).all() and np.isfinite(value)
+    assert np.isfinite(values).all()
+    assert np.isfinite(value)
     assert np.isfinite(grad).all()
     x = args[0].astype(float)
     if loss.name == "binary_cross_entropy" and min(x.min(), 1 - x.max()) < 1e-9:

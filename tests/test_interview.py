@@ -32,7 +32,9 @@ def test_at_least_120_questions():
     assert sum(len(questions(p.read_text())) for p in PAGES) == len(blocks())
 
 
-@pytest.mark.parametrize("page, title, body", blocks(), ids=lambda v: v[:40] if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("page", "title", "body"), blocks(), ids=lambda v: v[:40] if isinstance(v, str) else ""
+)
 def test_question_has_level_and_answer(page, title, body):
     assert re.match(r"\[(Easy|Medium|Hard)\] \S", title), title
     answer = re.sub(r"```python.*?```", "", body, flags=re.S)
@@ -91,5 +93,6 @@ def test_practice_marks_are_keyed_by_the_question_text():
     first = _practice_ids(("Easy", mse), ("Medium", huber))
     assert first == ["ce1a73c2389c", "964cc47616be"]
     inserted = _practice_ids(("Hard", "What is a proper scoring rule?"), ("Easy", mse), ("Medium", huber))
-    assert inserted[1:] == first and inserted[0] not in first
+    assert inserted[1:] == first
+    assert inserted[0] not in first
     assert _practice_ids(("Hard", "what does the delta of huber set?")) == ["964cc47616be"]  # level, case

@@ -267,7 +267,7 @@ BY_HAND = [
 
 
 @pytest.mark.parametrize(
-    "loss, args, hyper, expected, why", BY_HAND, ids=[f"{r[0].name}-{r[4]}" for r in BY_HAND]
+    ("loss", "args", "hyper", "expected", "why"), BY_HAND, ids=[f"{r[0].name}-{r[4]}" for r in BY_HAND]
 )
 def test_value_by_hand(loss, args, hyper, expected, why):
     assert loss(*args, reduction="sum", **hyper) == pytest.approx(expected, rel=1e-14)
@@ -564,7 +564,8 @@ def test_arcface_gradient_is_finite_at_every_valid_cosine(c):
     # ψ' = cos m + c sin m/√(1 − c²) is infinite at c = 1; lossref takes sin θ at min(c, 1 − 1e-7)
     m, top = 0.5, 1 - 1e-7
     value, grad = arcface.value_and_grad([[c, 0.3]], [0], scale=64.0, margin=m)
-    assert np.isfinite(value) and np.isfinite(grad).all()
+    assert np.isfinite(value)
+    assert np.isfinite(grad).all()
     if c <= math.cos(math.pi - m):
         psi, slope = c - m * math.sin(m), 1.0
     elif c <= top:
@@ -652,8 +653,10 @@ def test_reductions_and_weights_contract(loss, rng):
     )
     np.testing.assert_allclose(loss.grad(*args), total / 6, rtol=1e-13, atol=1e-300)
     value, grad = loss.value_and_grad(*args)
-    assert value == loss(*args) and np.array_equal(grad, loss.grad(*args))
-    assert grad.shape == np.shape(args[0]) and grad.dtype == np.float64
+    assert value == loss(*args)
+    assert np.array_equal(grad, loss.grad(*args))
+    assert grad.shape == np.shape(args[0])
+    assert grad.dtype == np.float64
 
 
 def _check_weights(loss, args, per_sample, terms, w):
@@ -699,14 +702,15 @@ def test_elementwise_losses_keep_any_shape(loss, rng):
 def test_class_axis_losses_take_extra_batch_axes(name, rng):
     loss = lossref.get(name)
     args = loss.sample_inputs(rng, batch=6, classes=3)
-    shaped = [np.reshape(a, (2, 3) + np.shape(a)[1:]) for a in args]
+    shaped = [np.reshape(a, (2, 3, *np.shape(a)[1:])) for a in args]
     np.testing.assert_allclose(
         loss(*shaped, reduction="none").ravel(), loss(*args, reduction="none"), rtol=1e-15
     )
 
 
 def test_metadata_reads_as_attributes():
-    assert huber.family == "regression" and huber.formula == huber.meta.formula
+    assert huber.family == "regression"
+    assert huber.formula == huber.meta.formula
     with pytest.raises(AttributeError):
         huber.no_such_thing  # noqa: B018
     assert repr(huber) == "<Loss huber (regression)>"
@@ -718,16 +722,19 @@ def test_gradcheck_reports_nan_and_non_finite_values():
 
     x = np.array([1.0, 2.0])
     result = gradcheck(lambda v: np.sum(v**2), lambda v: np.array([np.nan, 4.0]), x)
-    assert not result.ok and result.worst_index == (0,)
+    assert not result.ok
+    assert result.worst_index == (0,)
     assert not gradcheck(lambda v: np.inf, lambda v: v, x).ok  # an infinite loss never passes
     near_zero = gradcheck(lambda v: np.sum(v**2), lambda v: 2 * v, np.array([1e-12, 1.0]))
-    assert near_zero.ok and near_zero.max_rel_error < 1e-6
+    assert near_zero.ok
+    assert near_zero.max_rel_error < 1e-6
 
 
 def test_ppo_clip_gradient_at_the_clip_boundary_is_the_unclipped_side():
     # ε chosen so that ρ = e^{±1/4} is exactly 1 ± ε in float64: both branches are equal there
     up, down = math.exp(0.25), math.exp(-0.25)
-    assert 1.0 + (up - 1.0) == up and 1.0 - (1.0 - down) == down
+    assert 1.0 + (up - 1.0) == up
+    assert 1.0 - (1.0 - down) == down
     ppo_clip = lossref.ppo_clip
     assert ppo_clip.grad([0.25], [0.0], [2.0], clip_eps=up - 1.0, reduction="sum").tolist() == [-2.0 * up]
     assert ppo_clip.grad([-0.25], [0.0], [-2.0], clip_eps=1.0 - down, reduction="sum").tolist() == [
@@ -783,10 +790,8 @@ def test_ranknet_gradients_by_hand():
         2.5e-11, rel=1e-15
     )  # tanh(z/2)/2
     # the naive σ(z) − ½: 7 correct digits at 1e-10, none below 1e-16
-    assert (
-        1e-8 < abs(sigmoid(np.array(1e-10)) - 0.5 - 2.5e-11) / 2.5e-11 < 1e-7
-        and sigmoid(np.array(1e-16)) == 0.5
-    )
+    assert 1e-8 < abs(sigmoid(np.array(1e-10)) - 0.5 - 2.5e-11) / 2.5e-11 < 1e-7
+    assert sigmoid(np.array(1e-16)) == 0.5
 
 
 def test_ranknet_is_bce_on_the_scaled_difference_and_bradley_terry_with_target_one(rng):
@@ -883,7 +888,8 @@ def test_listmle_computes_each_stage_in_its_own_frame():
             [float(mp.fsum(mp.exp(t[k] - lse[i]) for i in range(k + 1)) - 1) for k in range(3)]
         )
     labels = [[2.0, 1.0, 0.0]]
-    assert abs(shared_value / exact_value - 1) > 1e-13 and abs(shared_grad[2] / exact_grad[2] - 1) > 1e-13
+    assert abs(shared_value / exact_value - 1) > 1e-13
+    assert abs(shared_grad[2] / exact_grad[2] - 1) > 1e-13
     assert listmle([t], labels) == pytest.approx(exact_value, rel=1e-15)
     np.testing.assert_allclose(listmle.grad([t], labels, reduction="sum")[0], exact_grad, rtol=1e-15)
 
@@ -894,7 +900,8 @@ def test_tukey_biweight_with_c_whose_square_overflows():
     c = 3e154
     values = lossref.tukey_biweight([4e154, 1.0], [0.0, 0.0], c=c, reduction="none")
     grad = lossref.tukey_biweight.grad([4e154, 1.0], [0.0, 0.0], c=c, reduction="sum")
-    assert values[0] == pytest.approx(1.5e308, rel=1e-15) and values[1] == 0.5
+    assert values[0] == pytest.approx(1.5e308, rel=1e-15)
+    assert values[1] == 0.5
     assert grad.tolist() == [0.0, 1.0]
 
 
@@ -943,7 +950,8 @@ def test_epsilon_insensitive_keeps_the_rounding_of_the_residual():
     y_pred, y_true, eps = 0.3, -1e-17, 0.3
     with mp.workdps(50):
         exact = float(mp.mpf(y_pred) - mp.mpf(y_true) - mp.mpf(eps))
-    assert abs(y_pred - y_true) - eps == 0.0 and exact == pytest.approx(1e-17, rel=1e-15)
+    assert abs(y_pred - y_true) - eps == 0.0
+    assert exact == pytest.approx(1e-17, rel=1e-15)
     assert lossref.epsilon_insensitive([y_pred], [y_true], epsilon=eps) == exact
     assert lossref.epsilon_insensitive.grad([y_pred], [y_true], epsilon=eps).tolist() == [1.0]
 
@@ -1077,7 +1085,7 @@ def test_cox_partial_likelihood_by_hand():
     )
     # a row without events contributes 0; rows are averaged
     assert lossref.cox_partial_likelihood(
-        eta + [[0.0, 0.0, 0.0]], t + t, d + [[0.0, 0.0, 0.0]]
+        [*eta, [0.0, 0.0, 0.0]], t + t, [*d, [0.0, 0.0, 0.0]]
     ) == pytest.approx(math.log(4.0) / 2, rel=1e-15)
 
 
@@ -1273,7 +1281,7 @@ def test_generalized_dice_without_foreground_is_zero_or_raises():
     # every weight is 0: ℓ = 1 − s/s (MONAI 1.5.0 likewise), and nothing to learn from
     assert lossref.generalized_dice(p, t) == 0.0
     assert not lossref.generalized_dice.grad(p, t).any()
-    with pytest.raises(ValueError, match="0/0 .* use smooth > 0"):
+    with pytest.raises(ValueError, match=r"0/0 .* use smooth > 0"):
         lossref.generalized_dice(p, t, smooth=0.0)
 
 
@@ -1282,7 +1290,8 @@ def test_generalized_dice_weights_never_overflow():
     # rare class dominates, ℓ ≈ its own Dice with s = 0, 1 − 2·0.5e-200/(1 + 1e-200) = 1 − 1e-200
     p, t = [[[0.5, 0.5], [0.5, 0.5]]], [[[1e-200, 0.0], [1.0, 1.0]]]
     value, grad = lossref.generalized_dice.value_and_grad(p, t, smooth=0.0)
-    assert value == 1.0 and np.isfinite(grad).all()
+    assert value == 1.0
+    assert np.isfinite(grad).all()
     # ∂ℓ/∂p = w_c(2I − 2tU)/U² with U ≈ w₀, 2I ≈ w₀·1e-200: 1e-200 − 2e-200 where t = 1e-200, 1e-200 where t = 0
     np.testing.assert_allclose(grad[0, 0], [-1e-200, 1e-200], rtol=1e-12)
     np.testing.assert_allclose(grad[0, 1], [0.0, 0.0], atol=1e-300)
@@ -1304,7 +1313,7 @@ def test_mcc_on_an_empty_target():
     assert lossref.mcc(empty, empty) == pytest.approx(1 - 4 / (2 * (4 + 2e-5)), rel=1e-12)
     assert lossref.mcc(np.ones((1, 4)), empty) == pytest.approx(1 + 4 / (2 * (4 + 2e-5)), rel=1e-12)
     assert lossref.mcc(np.full((1, 4), 0.5), empty) == pytest.approx(1.0, rel=1e-15)
-    with pytest.raises(ValueError, match="0/0 .* use eps > 0"):
+    with pytest.raises(ValueError, match=r"0/0 .* use eps > 0"):
         lossref.mcc(empty, empty, eps=0.0)
 
 

@@ -17,7 +17,8 @@ def test_notebook_is_stripped_and_listed(path):
     nb = json.loads(path.read_text())
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
-            assert cell["outputs"] == [] and cell["execution_count"] is None
+            assert cell["outputs"] == []
+            assert cell["execution_count"] is None
     index = (path.parent / "index.md").read_text()
     assert f"]({path.name})" in index, "listed on the notebooks index page"
     assert nb["cells"][0]["source"][0].startswith("# "), "a title"
@@ -66,5 +67,6 @@ def test_the_check_sees_a_bare_expression():
     assert _shown_only_by_jupyter("display(1)") == "calls display()"
     assert _shown_only_by_jupyter("import IPython\nIPython.display.display(1)\nprint(2)") == "calls display()"
     assert _shown_only_by_jupyter("ax.legend()") == "ends in a call whose value Jupyter would show (legend)"
-    assert _shown_only_by_jupyter("plt.show()") is None and _shown_only_by_jupyter("y = f(x)") is None
+    assert _shown_only_by_jupyter("plt.show()") is None
+    assert _shown_only_by_jupyter("y = f(x)") is None
     assert _shown_only_by_jupyter("print(1)") is None

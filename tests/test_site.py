@@ -107,12 +107,15 @@ def test_loss_page_has_math_plot_tables_and_api(site, loss):
     for img in plots.values():
         assert img.get("alt")
         svg = _target(out, page, img["src"].split("#")[0])[0]
-        assert svg.stat().st_size > 10_000 and "<svg" in svg.read_text()[:2000]
+        assert svg.stat().st_size > 10_000
+        assert "<svg" in svg.read_text()[:2000]
         # text as text (the page's fonts), on a transparent background, in the theme's ink
         text = svg.read_text()
-        assert "<text" in text and "fill: #ffffff" not in text
+        assert "<text" in text
+        assert "fill: #ffffff" not in text
         assert ("#1f1f1f" in text) != svg.name.endswith("-dark.svg")
-    assert "Framework mapping" in visible and "Framework differences" in visible
+    assert "Framework mapping" in visible
+    assert "Framework differences" in visible
     for difference in loss.meta.differences:
         assert difference.framework in visible
     assert f"lossref.{loss.name}(" in html  # the generated signature
@@ -168,7 +171,8 @@ def test_notebook_page_renders_offline_with_its_plots(site):
     assert html.count("data:image/png;base64") >= 1  # the executed figure
     assert "<math" in html  # notebook markdown math, rendered at build time
     assert (out / "notebooks" / "outliers" / "outliers.ipynb").exists()  # the download
-    assert "MSE" in html and "What to take away" in html
+    assert "MSE" in html
+    assert "What to take away" in html
 
 
 def test_search_index_is_local(site):
@@ -296,7 +300,8 @@ def test_loss_filters_work(browser):
     assert page.input_value("select[name=family]") == ""
     page.select_option("select[name=family]", "margin")
     shown = page.locator(".lossref-finder tbody tr:not([hidden]) td:nth-child(2)").all_inner_texts()
-    assert shown and set(shown) == {"margin"}
+    assert shown
+    assert set(shown) == {"margin"}
     page.context.close()
 
 
@@ -337,13 +342,14 @@ def test_every_hyperparameter_the_plot_varies_has_a_slider():
         assert set(loss.meta.plot.explore) <= set(loss.hyperparameters), loss.name
 
 
-@pytest.mark.parametrize("loss, name", EXPLORED, ids=[f"{loss.name}-{name}" for loss, name in EXPLORED])
+@pytest.mark.parametrize(("loss", "name"), EXPLORED, ids=[f"{loss.name}-{name}" for loss, name in EXPLORED])
 def test_explorer_data(loss, name):
     from lossref_site.explorer import default_series, slider_data
 
     data = slider_data(loss, name)
     values = data["values"]
-    assert values == sorted(values) and len(set(values)) == len(values)
+    assert values == sorted(values)
+    assert len(set(values)) == len(values)
     default = loss.hyperparameters[name]
     if isinstance(default, float):
         assert values[data["start"]] == default  # the slider starts at the default
@@ -446,7 +452,9 @@ def test_search_works_offline(browser):
     page.keyboard.type("huber")
     page.wait_for_selector(".md-search-result__item a[href*='huber']", timeout=15_000)
     foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
-    assert not foreign and not seen["failed"] and not seen["errors"]
+    assert not foreign
+    assert not seen["failed"]
+    assert not seen["errors"]
     page.context.close()
 
 
@@ -557,7 +565,8 @@ def test_explorer_and_static_figure_share_one_style(site):
             )  # spines and ticks, the y = 0 line
     compare = (out / "losses" / "compare" / "index.html").read_text()
     groups = json.loads(re.search(r'<script type="application/json">(.*?)</script>', compare, re.S).group(1))
-    assert all(group["style"] == styles[0] for group in groups) and all(s == styles[0] for s in styles)
+    assert all(group["style"] == styles[0] for group in groups)
+    assert all(s == styles[0] for s in styles)
 
 
 def _families(font):
@@ -604,7 +613,8 @@ def test_explorer_draws_in_the_theme_colours_of_the_figure(browser, path):
             "font": _families(style["font"]),
         }, theme
         # one copy of the curves: the explorer sweeps the figure's series, so it replaces the figure
-        assert explorer.is_visible() and explorer.get_attribute("data-replaces-figure") is not None
+        assert explorer.is_visible()
+        assert explorer.get_attribute("data-replaces-figure") is not None
         assert page.locator("img.lossref-plot:visible").count() == 0
         # the palette toggle recolours the drawing in place
         page.locator("form[data-md-component=palette] label:visible").first.click()
@@ -835,7 +845,8 @@ def test_notebook_figures_and_buttons_read_in_both_themes_on_a_phone(browser, da
     # rather than indigo #4051b5 (2.3:1)
     assert {bg for _, bg in figures} == {"rgb(255, 255, 255)" if dark else "rgba(0, 0, 0, 0)"}
     assert wheel == ("rgb(84, 136, 232)" if dark else "rgb(64, 81, 181)")
-    assert width <= 375 and not seen["errors"]
+    assert width <= 375
+    assert not seen["errors"]
 
 
 def _wheel_name():
@@ -914,7 +925,8 @@ def test_math_font_is_shipped_small_and_with_its_licence():
     assert data[:4] == b"wOF2", "not a WOFF2 file"
     assert len(data) < 600_000, f"math font is {len(data)} bytes"
     licence = (MATH_FONT.parent / "OFL.txt").read_text()
-    assert "SIL Open Font License" in licence and "STIX" in licence  # the OFL must travel with the font
+    assert "SIL Open Font License" in licence
+    assert "STIX" in licence
     assert "@fontsource/stix-two-math" in (MATH_FONT.parent / "SOURCE.txt").read_text()
 
 
@@ -1086,7 +1098,8 @@ def test_practice_filters_reveals_marks_and_keeps_progress(browser):
     assert not page.is_visible("#practice-answer")
     page.click("[data-action=reveal]")
     assert page.get_attribute("#practice-answer", "aria-live") == "polite"
-    assert page.is_visible("#practice-answer") and len(page.inner_text("#practice-answer").split()) >= 10
+    assert page.is_visible("#practice-answer")
+    assert len(page.inner_text("#practice-answer").split()) >= 10
     assert page.get_attribute("[data-action=reveal]", "aria-expanded") == "true"
     page.click("[data-action=known]")
     assert _progress(page, "regression")["known"] == "1"
@@ -1104,7 +1117,8 @@ def test_practice_filters_reveals_marks_and_keeps_progress(browser):
     assert shown == bank, shown ^ bank
     page.check("input[name=unknown]")
     texts = page.locator(".lossref-practice-deck h3").all_inner_texts()
-    assert question not in texts and len(texts) >= 1  # the other topics are chosen again after the reload
+    assert question not in texts
+    assert len(texts) >= 1
     foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
     assert not foreign and not seen["errors"] and not seen["failed"], (foreign, seen)
     page.context.close()

@@ -42,8 +42,10 @@ def test_definition_block_shows_formula_gradient_domain_and_figure():
     assert '<mo stretchy="true" fence="true" form="prefix">{</mo><mtable>' in formula
     assert f'<mo stretchy="false" fence="true" {TIGHT}>|</mo><mi>r</mi>' in formula
     assert f'<mi>clip</mi><mo {TIGHT}>\u2061</mo><mo stretchy="false">(</mo>' in gradient
-    assert "| `y_pred` | ℝ |" in block and "| `delta` (keyword) | default `1.0` |" in block
-    assert PROPERTIES["convex"] in block and "Gradient: none" not in block
+    assert "| `y_pred` | ℝ |" in block
+    assert "| `delta` (keyword) | default `1.0` |" in block
+    assert PROPERTIES["convex"] in block
+    assert "Gradient: none" not in block
     assert "](../assets/plots/huber.svg#only-light)" in block
     assert "](../assets/plots/huber-dark.svg#only-dark)" in block
 
@@ -95,7 +97,8 @@ def test_index_block_lists_each_loss_once_by_family_in_the_site_order():
 
 def test_cheat_sheet_has_one_card_per_listed_loss():
     block = blocks.cheatsheet_block()
-    assert len(blocks.CHEATSHEET) == 12 and len(set(blocks.CHEATSHEET)) == 12
+    assert len(blocks.CHEATSHEET) == 12
+    assert len(set(blocks.CHEATSHEET)) == 12
     cards = re.findall(r"\]\(\.\./losses/(\w+)\.md\)", block)
     assert cards == list(blocks.CHEATSHEET)
     assert len(_displays(block)) == 2 * len(cards)  # a formula and a gradient each
@@ -106,10 +109,12 @@ def test_page_markdown_replaces_each_marker_and_tags_the_loss_page():
     markdown = "# Huber loss\n\n<!-- lossref: definition huber -->\n\n<!-- lossref: api huber -->\n"
     out = blocks.page_markdown(markdown, page)
     assert "<!-- lossref" not in out
-    assert blocks.definition_block(lossref.get("huber")) in out and "::: lossref.huber" in out
+    assert blocks.definition_block(lossref.get("huber")) in out
+    assert "::: lossref.huber" in out
     assert {"HuberLoss", "nn.HuberLoss", "torch.nn.HuberLoss"} <= set(page.meta["tags"])
     other = SimpleNamespace(file=SimpleNamespace(src_uri="guides/index.md"), meta={})
-    assert blocks.page_markdown("no marker", other) == "no marker" and other.meta == {}
+    assert blocks.page_markdown("no marker", other) == "no marker"
+    assert other.meta == {}
 
 
 # --- The family list, defined once ---------------------------------------------------------
