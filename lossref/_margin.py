@@ -27,6 +27,7 @@ __all__ = [
     "multiclass_hinge",
     "multilabel_margin",
     "multilabel_soft_margin",
+    "perceptron",
     "soft_margin",
     "squared_hinge",
 ]  # its losses, re-exported by lossref/__init__.py
@@ -834,3 +835,62 @@ def multilabel_soft_margin(logits, targets, *, class_weights=None):
     value = (w * softplus(np.where(targets == 1, -logits, logits))).sum(axis=-1)
     # σ(z) - 1 = -σ(-z): the second form keeps the e^{-z} that 1 - σ(z) rounds away for z > 37
     return Result(value, lambda: w * np.where(targets == 1, -sigmoid(-logits), sigmoid(logits)))
+
+
+@elementwise_loss(
+    family="margin",
+    formula=r"\ell(f, y) = \max(0,\ -y f), \quad y \in \{-1, +1\}",
+    gradient=r"\frac{\partial \ell}{\partial f} = \begin{cases} -y & y f < 0 \\ 0 & y f \ge 0 \end{cases}",
+    domain={"scores": REAL, "labels": SIGN_LABEL},
+    use_case="The perceptron algorithm: update on misclassified examples only, no margin.",
+    properties=("non_negative", "convex", "bounded_gradient"),
+    equivalents={
+        "scikit-learn": 'SGDClassifier(loss="perceptron") and Perceptron() (Hinge(threshold=0.0))',
+        "PyTorch": "no loss; write torch.clamp(-y * f, min=0)",
+    },
+    references=("Rosenblatt, The Perceptron (Psychological Review, 1958)",),
+    differences=(
+        Difference(
+            "sklearn-perceptron-gradient-at-zero",
+            "scikit-learn",
+            "At a score of exactly 0 scikit-learn's Hinge(0.0) (its `perceptron` loss) takes the "
+            "gradient −y, so a tie triggers an update. `lossref` returns 0 there, the library-wide "
+            "convention for max(0, ·). The values agree everywhere.",
+        ),
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="score f (label y = +1)",
+            x_range=(-3.0, 3.0),
+            args=lambda x: (x, np.ones_like(x)),
+            series=(Series("", {}, {}),),
+        ),
+    ),
+    checks=Checks(
+        extremes=(Extreme([[1e4, -1e4, 1e-300, -1e300], [1.0, 1.0, -1.0, 1.0]]),),
+        kink_distance=lambda scores, labels: np.abs(np.asarray(scores)),
+    ),
+)
+def perceptron(scores, labels):
+    """Perceptron criterion on raw scores with ±1 labels: max(0, −y·f).
+
+    The hinge loss with margin 0: a correctly signed score costs nothing, a wrong one costs
+    |f|. At f = 0 the gradient is 0, the library-wide convention for max(0, ·); scikit-learn
+    takes −y there.
+
+    Args:
+        scores: Decision values f (not probabilities), any shape.
+        labels: Labels in {-1, +1}, the same shape. {0, 1} labels are rejected.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import perceptron
+        >>> perceptron([2.0, -0.5, 3.0], [1.0, 1.0, -1.0])   # (0 + 0.5 + 3) / 3
+        1.1666666666666667
+        >>> perceptron.grad([2.0, -0.5, 3.0], [1.0, 1.0, -1.0], reduction="sum")
+        array([ 0., -1.,  1.])
+    """
+    margin = labels * scores
+    return Result(np.maximum(-margin, 0.0), lambda: np.where(margin < 0, -labels, 0.0))

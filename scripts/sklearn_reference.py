@@ -11,6 +11,7 @@ from sklearn._loss.loss import ExponentialLoss, HalfPoissonLoss
 from sklearn.decomposition._nmf import _beta_divergence
 from sklearn.linear_model._sgd_fast import (
     EpsilonInsensitive,
+    Hinge,
     ModifiedHuber,
     SquaredEpsilonInsensitive,
     SquaredHinge,
@@ -52,6 +53,7 @@ SCOPE = {
     "EpsilonInsensitive": EpsilonInsensitive,
     "ExponentialLoss": ExponentialLoss,
     "HalfPoissonLoss": HalfPoissonLoss,
+    "Hinge": Hinge,
     "ModifiedHuber": ModifiedHuber,
     "SquaredEpsilonInsensitive": SquaredEpsilonInsensitive,
     "SquaredHinge": SquaredHinge,

@@ -1119,3 +1119,11 @@ def total_variation(img):
     down = [abs(img[i + 1][j] - img[i][j]) for i in range(rows - 1) for j in range(cols)]
     right = [abs(img[i][j + 1] - img[i][j]) for i in range(rows) for j in range(cols - 1)]
     return mp.fsum(down + right)
+
+
+# --- issue 19: perceptron ------------------------------------------------------------------
+
+
+@reference("perceptron")
+def perceptron(f, y):
+    return max(0, -y * f)

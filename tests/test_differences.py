@@ -1295,3 +1295,15 @@ def test_torchvision_ciou_alpha_gradient():
     # lossref's gradient is the derivative of its value; torchvision's (α under no_grad) is not
     np.testing.assert_allclose(lossref.ciou.grad(b, g, reduction="sum"), numeric, rtol=1e-8, atol=1e-10)
     assert np.abs(np.asarray(case["torchvision_grad"]) - numeric).max() > 1e-3
+
+
+def test_sklearn_perceptron_gradient_at_zero():
+    from sklearn.linear_model._sgd_fast import Hinge
+
+    sk = Hinge(0.0)  # the loss of SGDClassifier(loss="perceptron"), scikit-learn 1.9.1
+    # at f = 0 scikit-learn's gradient is −y (a tie updates), lossref's is 0; the values agree
+    assert sk.py_dloss(0.0, 1.0) == -1.0 and sk.py_dloss(0.0, -1.0) == 1.0
+    assert lossref.perceptron.grad([0.0, 0.0], [1.0, -1.0], reduction="sum").tolist() == [0.0, 0.0]
+    assert sk.py_loss(0.0, 1.0) == lossref.perceptron([0.0], [1.0]) == 0.0
+    # away from the kink the gradients agree
+    assert sk.py_dloss(-0.5, 1.0) == lossref.perceptron.grad([-0.5], [1.0], reduction="sum")[0] == -1.0

@@ -1488,3 +1488,18 @@ def test_total_variation_by_hand():
     assert tv(imgs[None].transpose(1, 0, 2, 3)[:1], reduction="none").tolist() == [6.0]  # (1, 2, 2, 2)
     with pytest.raises(ValueError, match=re.escape("images must be a batch of images, shape (N, H, W)")):
         tv(np.zeros((4, 4)))
+
+
+def test_perceptron_by_hand():
+    # max(0, −y f): right sign 0, wrong sign |f|; f = 0 costs 0 with gradient 0 (lossref's kink rule)
+    f, y = np.array([2.0, -0.5, 3.0, 0.0]), np.array([1.0, 1.0, -1.0, -1.0])
+    assert lossref.perceptron(f, y, reduction="none").tolist() == [0.0, 0.5, 3.0, 0.0]
+    assert lossref.perceptron(f, y) == 0.875  # 3.5 / 4
+    assert lossref.perceptron.grad(f, y, reduction="sum").tolist() == [0.0, -1.0, 1.0, 0.0]
+    # the hinge loss with margin 0
+    assert (
+        lossref.perceptron(f, y, reduction="none").tolist()
+        == lossref.hinge(f, y, margin=0.0, reduction="none").tolist()
+    )
+    with pytest.raises(ValueError, match="labels must be -1 or"):
+        lossref.perceptron(f, (y + 1) / 2)

@@ -71,3 +71,8 @@ no_torch(
     "cox_partial_likelihood",
     "no PyTorch function (nor Keras, optax or scikit-learn); mpmath and hand-computed risk sets check it",
 )
+no_torch(
+    "perceptron",
+    "no PyTorch loss (it is torch.clamp(-y * f, min=0)); scikit-learn's Hinge(0.0), the loss of "
+    'SGDClassifier(loss="perceptron") (golden and live), and mpmath check it',
+)
