@@ -846,7 +846,6 @@ def multilabel_soft_margin(logits, targets, *, class_weights=None):
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
         "scikit-learn": 'SGDClassifier(loss="perceptron") and Perceptron() (Hinge(threshold=0.0))',
-        "PyTorch": "no loss; write torch.clamp(-y * f, min=0)",
     },
     references=("Rosenblatt, The Perceptron (Psychological Review, 1958)",),
     differences=(
