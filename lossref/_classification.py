@@ -1789,12 +1789,12 @@ _CAO = (
                 Series(
                     f"y = class {y} (n = {_LONG_TAIL_COUNTS[y]})",
                     {"y": y},
-                    {"class_counts": _LONG_TAIL_COUNTS[:3], "scale": 5.0},
+                    {"class_counts": _LONG_TAIL_COUNTS[:3]},
                 )
                 for y in (0, 1, 2)
             )
         ),
-        explore={"max_margin": (0.0, 1.0), "scale": (1.0, 30.0)},
+        explore={"max_margin": (0.0, 1.0)},
     ),
     checks=Checks(
         variants=({"scale": 1.0, "max_margin": 1.0}, {"max_margin": 0.0}),
