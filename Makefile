@@ -45,16 +45,19 @@ notebooks: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet jupyterlab
 	$(BIN)/jupyter lab notebooks/
 
-# the pins are pyproject.toml's conformance extra: PyTorch 2.13 (CPU), Keras 3.15.1 on JAX, optax 0.2.8
+# the pins are pyproject.toml's conformance extra: PyTorch 2.13 (CPU), Keras 3.15.1 on JAX, optax 0.2.8,
+# pytorch-metric-learning 2.9.0 and Kornia 0.9.0
 CONFORMANCE := torch==2.13.0 jax==0.10.2 jaxlib==0.10.2 keras==3.15.1 optax==0.2.8 ml_dtypes==0.7.0 absl-py==2.5.1 \
-	h5py==3.16.0 namex==0.1.0 opt_einsum==3.4.0 optree==0.20.0 rich==15.0.0
+	h5py==3.16.0 namex==0.1.0 opt_einsum==3.4.0 optree==0.20.0 rich==15.0.0 \
+	pytorch-metric-learning==2.9.0 tqdm==4.70.1 kornia==0.9.0 kornia_rs==0.2.0
 
-conformance: $(STAMP)  ## install PyTorch, Keras (JAX backend) and optax for the live conformance tests
+conformance: $(STAMP)  ## install PyTorch, Keras (JAX backend), optax, pytorch-metric-learning and Kornia for the live conformance tests
 	$(BIN)/python -m pip install --quiet $(CONFORMANCE)
 
-golden: conformance  ## regenerate tests/golden/{torch,keras,optax,sklearn}.json with the pinned frameworks
+golden: conformance  ## regenerate tests/golden/{torch,keras,optax,pml,kornia,sklearn}.json with the pinned frameworks
 	$(BIN)/python scripts/make_golden.py
 	$(BIN)/python scripts/make_golden_jax.py
+	$(BIN)/python scripts/make_golden_torch_libs.py
 	$(BIN)/python scripts/make_golden_sklearn.py
 
 bench: $(STAMP)  ## time lossref against PyTorch (if installed) and NumPy; writes bench/results.json

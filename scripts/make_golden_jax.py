@@ -4,14 +4,13 @@ Run with ``make golden`` (installs the pinned Keras, optax and JAX). The cases l
 ``tests/framework_cases.py`` so the live tests recompute exactly the same calls.
 """
 
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
-from framework_cases import cases  # noqa: E402
+from framework_cases import GOLDEN_FILES, cases, write_golden  # noqa: E402
 from jax_reference import VERSIONS, evaluate  # noqa: E402
 
 NOTES = {
@@ -22,7 +21,7 @@ NOTES = {
 
 
 def main():
-    for framework, filename in (("Keras", "keras.json"), ("optax", "optax.json")):
+    for framework in ("Keras", "optax"):
         out = []
         for case in cases():
             if case["framework"] == framework:
@@ -36,9 +35,7 @@ def main():
             "dtype": "float64",
             "note": NOTES[framework],
         }
-        path = ROOT / "tests" / "golden" / filename
-        lines = ",\n".join(json.dumps(case) for case in out)  # one case per line: diffs case by case
-        path.write_text(json.dumps(header)[:-1] + ', "cases": [\n' + lines + "\n]}\n")
+        path = write_golden(ROOT / "tests" / "golden" / GOLDEN_FILES[framework], header, out)
         print(f"wrote {len(out)} cases to {path.relative_to(ROOT)} with {framework} {VERSIONS[framework]}")
 
 

@@ -1,7 +1,9 @@
-"""The Keras and optax conformance cases: each is a call into the framework, written as it runs.
+"""The Keras, optax, pytorch-metric-learning and Kornia conformance cases: each is a call into the
+framework, written as it runs.
 
 A case names the lossref loss, the framework, the exact ``call`` (a Python expression over the
-case's ``inputs``, run by scripts/jax_reference.py with ``keras``, ``optax`` and ``jnp`` in scope)
+case's ``inputs``, run by scripts/jax_reference.py with ``keras``, ``optax`` and ``jnp`` in scope,
+or by scripts/torch_libs_reference.py with ``torch``, ``pml`` and ``kornia`` in scope)
 and ``ours``, the lossref expression that must give the same value (``None``: no lossref
 expression does, and a test in test_differences.py reads the stored value instead). ``grad``
 names the input both sides are differentiated by (the first argument of ``ours``), or is None.
@@ -10,12 +12,32 @@ Keras is run with floatx float64 on the JAX backend with x64 enabled, but its ``
 still computes in float32 (Keras 3.15.1 maps 64-bit to 32-bit in ``result_type``: see
 ``test_keras_mean_is_float32``), so a Keras loss that averages over the last axis is only
 float32-exact: Keras cases compare at ``rtol=1e-6``. optax runs in float64 throughout: 1e-12.
+pytorch-metric-learning and Kornia run on float64 tensors: 1e-12.
 """
+
+import json
+import re
 
 import numpy as np
 
 KERAS_VERSION, OPTAX_VERSION, JAX_VERSION = "3.15.1", "0.2.8", "0.10.2"
-RTOL = {"Keras": 1e-6, "optax": 1e-12}
+PML_VERSION, KORNIA_VERSION, TORCH_VERSION = "2.9.0", "0.9.0", "2.13.0"
+RTOL = {"Keras": 1e-6, "optax": 1e-12, "pytorch-metric-learning": 1e-12, "Kornia": 1e-12}
+GOLDEN_FILES = {
+    "Keras": "keras.json",
+    "optax": "optax.json",
+    "pytorch-metric-learning": "pml.json",
+    "Kornia": "kornia.json",
+}
+# the packages each runner needs at these exact versions for the live cases
+PINNED = {
+    "jax": {"keras": KERAS_VERSION, "optax": OPTAX_VERSION, "jax": JAX_VERSION, "jaxlib": JAX_VERSION},
+    "torch": {
+        "pytorch-metric-learning": PML_VERSION,
+        "kornia": KORNIA_VERSION,
+        "torch": TORCH_VERSION + "+cpu",
+    },
+}
 
 
 def _inputs():
@@ -77,6 +99,15 @@ def _inputs():
         # issue 19 (segmentation): 2 images of 6 pixels, 3 classes last; class 2 absent from image 1
         "seg_logits": rng.normal(size=(2, 6, 3)),
         "seg_onehot": np.eye(3)[[[0, 0, 1, 1, 1, 2], [0, 1, 1, 1, 1, 1]]],
+        # pytorch-metric-learning and Kornia cases (fixed values, as above)
+        "triplet_embeddings": np.array(
+            [[0.3, -1.2, 0.8], [0.5, -0.9, 1.1], [-1.4, 0.2, 0.4], [-1.1, 0.6, 0.1], [0.9, 1.3, -0.7]]
+        ),
+        "triplet_labels": np.array([0, 0, 1, 1, 2]),
+        "triplet_a": np.array([0, 1, 2, 3, 0, 2]),
+        "triplet_p": np.array([1, 0, 3, 2, 1, 3]),
+        "triplet_n": np.array([2, 4, 0, 4, 3, 1]),
+        "tv_images": np.array([[[[0.2, 0.9, 0.4], [0.7, 0.7, 0.1]], [[1.0, 0.0, 0.5], [0.3, 0.8, 0.6]]]]),
     }
 
 
@@ -86,8 +117,9 @@ def _class_balanced_weights(counts, beta):
 
 
 def _case(loss, framework, call, ours, grad=None, rtol=None, kind="equivalent"):
+    short = {"pytorch-metric-learning": "pml"}.get(framework, framework.lower())
     return {
-        "id": f"{loss}-{framework.lower()}-{kind}",
+        "id": f"{loss}-{short}-{kind}",
         "loss": loss,
         "framework": framework,
         "kind": kind,
@@ -98,7 +130,7 @@ def _case(loss, framework, call, ours, grad=None, rtol=None, kind="equivalent"):
     }
 
 
-K, OX = "Keras", "optax"
+K, OX, PML, KO = "Keras", "optax", "pytorch-metric-learning", "Kornia"
 SPARSE = "keras.losses.SparseCategoricalCrossentropy(from_logits=True)"
 BCE_LOGITS = "keras.losses.BinaryCrossentropy(from_logits=True)"
 
@@ -595,6 +627,25 @@ CASES = [
         None,
         kind="weighted-mean",
     ),
+    # pytorch-metric-learning: explicit triplets (indices_tuple), Euclidean distance without its
+    # default normalisation, a plain mean over triplets (its default reducer drops the zero ones)
+    _case(
+        "triplet_margin",
+        PML,
+        "pml.losses.TripletMarginLoss(margin=0.5, distance=pml.distances.LpDistance("
+        "normalize_embeddings=False), reducer=pml.reducers.MeanReducer())(triplet_embeddings, "
+        "triplet_labels, indices_tuple=(triplet_a, triplet_p, triplet_n))",
+        "lossref.triplet_margin(triplet_embeddings[triplet_a], triplet_embeddings[triplet_p], "
+        "triplet_embeddings[triplet_n], margin=0.5, eps=0.0)",
+    ),
+    # Kornia: one value per image and channel; lossref sums the channels
+    _case(
+        "total_variation",
+        KO,
+        "kornia.losses.total_variation(tv_images).sum(-1).mean()",
+        "lossref.total_variation(tv_images)",
+        "tv_images",
+    ),
 ]
 
 
@@ -613,3 +664,54 @@ def _mentions(case, name):
 
     text = case["call"] + " " + (case["ours"] or "")
     return re.search(rf"\b{name}\b", text) is not None
+
+
+def ours(case):
+    """lossref's value for a case and, if it names an input, its gradient by that input."""
+    import lossref
+
+    scope = {"lossref": lossref, "np": np}
+    inputs = {k: np.asarray(v) for k, v in case["inputs"].items()}
+    value = eval(case["ours"], scope, inputs)
+    grad = None
+    if case["grad"]:
+        # the gradient of the same call: lossref.<loss>(x, ...) -> lossref.<loss>.grad(x, ...)
+        # (reshaped back where ours flattens the input first)
+        match = re.match(r"lossref\.(\w+)\((\w+)\b", case["ours"])
+        assert match and match[2] == case["grad"], case["id"]
+        grad = eval(
+            case["ours"].replace(f"lossref.{match[1]}(", f"lossref.{match[1]}.grad(", 1), scope, inputs
+        )
+        grad = np.reshape(grad, inputs[case["grad"]].shape)
+    return value, grad
+
+
+def assert_matches(case, value, grad):
+    """lossref agrees with the framework's value (and gradient) to the case's tolerance."""
+    if case["ours"] is None:  # a documented difference: test_differences.py reads the value
+        return
+    mine, my_grad = ours(case)
+    np.testing.assert_allclose(mine, value, rtol=case["rtol"], atol=1e-300)
+    if case["grad"]:
+        np.testing.assert_allclose(my_grad, grad, rtol=case["rtol"], atol=1e-12 * np.abs(grad).max())
+
+
+def pinned_reason(packages):
+    """Why the live cases of a runner cannot run here (a package missing or at another version), or None."""
+    import importlib.metadata
+
+    for package, version in packages.items():
+        try:
+            installed = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return f"{package} {version} not installed (make conformance); the golden values still ran"
+        if installed != version:
+            return f"{package} {installed} installed, the cases are pinned to {version}; the golden values still ran"
+    return None
+
+
+def write_golden(path, header, out):
+    """One case per line, so the golden file diffs case by case."""
+    lines = ",\n".join(json.dumps(case) for case in out)
+    path.write_text(json.dumps(header)[:-1] + ', "cases": [\n' + lines + "\n]}\n")
+    return path

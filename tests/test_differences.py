@@ -34,7 +34,7 @@ from lossref import (
 )
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())["differences"]
-# Keras 3.15.1 and optax 0.2.8's values for the cases of framework_cases.py (run live by test_conformance_jax)
+# Keras 3.15.1 and optax 0.2.8's values for the cases of framework_cases.py (run live by test_conformance_frameworks)
 FRAMEWORK = {
     c["id"]: c
     for fw in ("keras", "optax")
@@ -63,7 +63,7 @@ def test_every_documented_difference_has_a_test():
 
 
 def test_every_keras_optax_and_sklearn_difference_runs_the_framework():
-    # its test reads a value Keras or optax computed (golden, and live in test_conformance_jax),
+    # its test reads a value Keras or optax computed (golden, and live in test_conformance_frameworks),
     # or calls scikit-learn (a test dependency, always live)
     import inspect
 
