@@ -17,8 +17,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
-serve: $(STAMP)  ## build the site and serve it on localhost:8000
-	$(BIN)/mkdocs serve --strict -a localhost:$(PORT)
+serve: $(STAMP)  ## build the site and serve it on localhost:8000; a prose edit rebuilds only its page
+	$(BIN)/mkdocs serve --strict --dirty -a localhost:$(PORT)
 
 build: $(STAMP)  ## build the site into site/
 	$(BIN)/mkdocs build --strict

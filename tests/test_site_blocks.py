@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import os
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +12,7 @@ import pytest
 import lossref
 from lossref._core import FAMILIES, PROPERTIES, Meta, elementwise_loss
 
-from lossref_site import blocks, nav
+from lossref_site import blocks, nav, serve
 from lossref_site.mathml import to_mathml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,3 +209,82 @@ def test_a_display_formula_is_a_block():
     assert to_mathml(r"\frac{1}{2}", True).startswith(
         '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block"><mrow><mfrac>'
     )
+
+
+# --- The dirty rebuilds of make serve -------------------------------------------------------
+
+
+def _tree(tmp_path, files):
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return serve.snapshot(tmp_path)
+
+
+def _edit(tmp_path, name, text):
+    path = tmp_path / name
+    stat = path.stat()
+    path.write_text(text)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # newer, whatever the clock's resolution
+    return serve.snapshot(tmp_path)
+
+
+SITE = {
+    "mkdocs.yml": "site_name: x\n",
+    "docs/guides/penalties.md": "# Penalties\n\nProse.\n",
+    "docs/losses/huber.md": "# Huber\n\nProse.\n",
+    "docs/glossary/margin.md": "---\ntitle: margin\n---\nA term.\n",
+    "docs/interview/regression.md": "# Regression\n",
+    "lossref/_regression.py": "x = 1\n",
+    "notebooks/outliers.ipynb": "{}",
+}
+
+
+def test_a_prose_edit_rebuilds_only_its_page(tmp_path):
+    before = _tree(tmp_path, SITE)
+    assert not serve.needs_full_build(before, before)
+    assert not serve.needs_full_build(
+        before, _edit(tmp_path, "docs/guides/penalties.md", "# Penalties\n\nMore.\n")
+    )
+    assert not serve.needs_full_build(before, _edit(tmp_path, "docs/losses/huber.md", "# Huber\n\nMore.\n"))
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("docs/guides/penalties.md", "# Weight penalties\n\nProse.\n"),  # a new title: every page's nav
+        ("docs/glossary/margin.md", "---\ntitle: margin\n---\nAnother definition.\n"),  # tooltips everywhere
+        ("docs/interview/regression.md", "# Regression\n\nA question.\n"),  # the practice bank
+        ("lossref/_regression.py", "x = 2\n"),  # every loss page, figure and table
+        ("notebooks/outliers.ipynb", "{ }"),
+        ("mkdocs.yml", "site_name: y\n"),
+        ("docs/guides/new-page.md", "# New\n"),  # a page added: the nav
+    ],
+)
+def test_an_edit_other_pages_depend_on_rebuilds_everything(tmp_path, name, text):
+    before = _tree(tmp_path, SITE)
+    after = _edit(tmp_path, name, text) if (tmp_path / name).exists() else _tree(tmp_path, {name: text})
+    assert serve.needs_full_build(before, after)
+    assert serve.needs_full_build(None, after)  # the first build of a session
+
+
+def test_strict_serve_drops_only_the_dirty_build_warning():
+    import logging
+
+    logger = logging.getLogger("mkdocs.commands.build")
+    seen = []
+    handler = logging.Handler()
+    handler.emit = seen.append
+    logger.addHandler(handler)
+    try:
+        serve.startup("serve", True)
+        logger.warning(serve.DIRTY_WARNING + ", this will likely lead to inaccurate navigation")
+        logger.warning("Doc file 'x.md' contains a link to 'y.md', which is not found")
+        assert [r.getMessage() for r in seen] == [
+            "Doc file 'x.md' contains a link to 'y.md', which is not found"
+        ]
+    finally:
+        logger.removeHandler(handler)
+        logger.filters.clear()
+        serve.startup("build", False)

@@ -3,7 +3,7 @@
 Each event delegates to the site package ``lossref_site`` (next to this file): the nav from
 the registry, one SVG figure per loss, the generated blocks of the pages, LaTeX rendered to
 MathML at build time (pages load no script and no font from anywhere) and the notebook pages'
-post-processing.
+post-processing, and the dirty rebuilds of ``make serve``.
 """
 
 import lossref_site.blocks
@@ -11,6 +11,12 @@ import lossref_site.figures
 import lossref_site.mathml
 import lossref_site.nav
 import lossref_site.notebooks
+import lossref_site.serve
+
+
+def on_startup(command, dirty):
+    """``make serve`` builds dirty: see ``lossref_site.serve`` for when a build is still a full one."""
+    lossref_site.serve.startup(command, dirty)
 
 
 def on_config(config):
@@ -20,7 +26,7 @@ def on_config(config):
 
 def on_files(files, config):
     """Add one SVG figure per loss, drawn from ``lossref`` at build time."""
-    return lossref_site.figures.add(files, config)
+    return lossref_site.serve.mark(lossref_site.figures.add(files, config))
 
 
 def on_page_markdown(markdown, page, config, files):
