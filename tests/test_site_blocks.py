@@ -66,6 +66,17 @@ def test_frameworks_block_names_the_golden_pytorch_version():
     assert block.startswith("## Framework mapping\n")
 
 
+def test_frameworks_block_names_the_torch_libraries_it_ran():
+    # the versions come from the golden files of the calls that ran, not from the metadata's prose
+    for name, framework, file in (
+        ("triplet_margin", "pytorch-metric-learning", "pml"),
+        ("total_variation", "Kornia", "kornia"),
+    ):
+        version = json.loads((ROOT / "tests" / "golden" / f"{file}.json").read_text())["version"]
+        block = blocks.frameworks_block(lossref.get(name))
+        assert re.search(rf"{framework} {re.escape(version)} \(\d+ calls?, to 1e-12\)", block), block
+
+
 def test_the_site_types_no_pytorch_version():
     version = json.loads((ROOT / "tests" / "golden" / "torch.json").read_text())["torch"].split("+")[0]
     major_minor = ".".join(version.split(".")[:2])

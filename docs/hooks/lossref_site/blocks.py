@@ -218,6 +218,8 @@ def frameworks_block(loss):
     for framework, file, tolerance in (
         ("Keras", "keras", "to 1e-6: Keras averages in float32"),
         ("optax", "optax", "to 1e-12"),
+        ("pytorch-metric-learning", "pml", "to 1e-12"),
+        ("Kornia", "kornia", "to 1e-12"),
         ("scikit-learn", "sklearn", "to 1e-12"),
     ):
         path = GOLDEN.with_name(f"{file}.json")

@@ -41,8 +41,13 @@ def executed_calls():
         versions["PyTorch"] = torch_version()
         pairs |= {(case["loss"], "PyTorch") for case in torch_golden["cases"]}
         live = {(name, "PyTorch") for name in torch_golden.get("live_only", {})}
-    for framework in ("Keras", "optax"):
-        path = GOLDEN.with_name(f"{framework.lower()}.json")
+    for framework, name in (
+        ("Keras", "keras"),
+        ("optax", "optax"),
+        ("pytorch-metric-learning", "pml"),
+        ("Kornia", "kornia"),
+    ):
+        path = GOLDEN.with_name(f"{name}.json")
         if path.exists():
             golden = committed(path)
             versions[framework] = golden["version"]
