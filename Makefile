@@ -36,7 +36,7 @@ $(LIGHTHOUSE): tools/lighthouse/package-lock.json
 lighthouse: $(LIGHTHOUSE)
 
 test: $(STAMP) lint $(LIGHTHOUSE)  ## every test: library, gradients, conformance, docs, notebooks, site
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25 --junit-xml=.cache/junit.xml
 
 check: $(STAMP) lint  ## the fast tier for the edit loop: everything but the site, browser, notebooks and mpmath sweep
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not site and not slow"
