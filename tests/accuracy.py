@@ -115,8 +115,11 @@ def _value(result):
     return result[0] if isinstance(result, tuple) else result
 
 
-def derivative(f, x):
+def derivative(f, x, fx=None):
     """mpmath's derivative; one-sided at the edge of a domain (p = 0 or 1), where central fails.
+
+    ``fx``: f(x), when the caller has it (a coupled loss's batch total is the same for every
+    entry it differentiates by: recomputing it was a third of that loss's measurement).
 
     The step is relative, |x|·2^-(prec+10): mpmath's default absolute 2^-(prec+10) is wider
     than the curvature scale of a rate or a variance of 1e-300, and moves a value at 1e300
@@ -132,7 +135,7 @@ def derivative(f, x):
                 # f(x ± h) differ by ~h|f'|, which must survive rounding |f| at mpmath's working
                 # precision 2(prec + 2·extra) bits: where |f| ≫ |x f'| (a large term that does
                 # not depend on x), redo with enough extra bits
-                lost = int(mp.mag(_value(f(x)))) - int(mp.mag(h * d))
+                lost = int(mp.mag(_value(f(x)) if fx is None else fx)) - int(mp.mag(h * d))
                 need = (lost - mp.mp.prec + 40) // 4
                 if need > extra:
                     d = mp.diff(lambda t: _value(f(t)), x, direction=direction, h=h, addprec=need)
@@ -178,6 +181,7 @@ def measure_coupled(loss, hyper, memo=_no_memo):
     worst_value = worst_grad = 0.0
     with mp.workdps(DPS):
         exact = memo(("coupled", exact_args, mh), lambda: ref(*exact_args, **mh))
+        base_total = mp.fsum(exact)  # every entry's derivative starts from the same batch total
         for ours, e in zip(values, exact, strict=True):
             worst_value = max(worst_value, relative_error(float(ours), e) or 0.0)
         magnitudes = memo(
@@ -193,7 +197,7 @@ def measure_coupled(loss, hyper, memo=_no_memo):
 
                 exact = memo(
                     ("coupled-grad", k, i, j, exact_args, mh),
-                    lambda total=total, k=k, i=i, j=j: derivative(total, exact_args[k][i][j]),
+                    lambda total=total, k=k, i=i, j=j: derivative(total, exact_args[k][i][j], base_total),
                 )
                 exact = None if exact is None else (exact, magnitudes[k][i][j])
                 g = relative_error(float(grad[i, j]), exact)
