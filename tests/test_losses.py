@@ -1503,3 +1503,23 @@ def test_perceptron_by_hand():
     )
     with pytest.raises(ValueError, match="labels must be -1 or"):
         lossref.perceptron(f, (y + 1) / 2)
+
+
+# --- issue 20: preference optimisation -----------------------------------------------------
+
+
+def test_simpo_by_hand():
+    # β = 2, γ = 1: averages −3/2 and −4/2 give Δ = 0.5, so βΔ − γ = 0 and ℓ = log 2
+    pc, pr, lc, lr = np.array([-3.0]), np.array([-4.0]), np.array([2.0]), np.array([2.0])
+    assert lossref.simpo(pc, pr, lc, lr) == pytest.approx(math.log(2), rel=1e-15)
+    # ∂ℓ/∂log π(y_c) = −β σ(0) / |y_c| = −0.5, and +0.5 for the rejected response
+    assert lossref.simpo.grad(pc, pr, lc, lr, reduction="sum").tolist() == [-0.5]
+    assert lossref.simpo.grad(pc, pr, lc, lr, reduction="sum", argnum=1).tolist() == [0.5]
+    # only the averages count: −30/20 and −20/10 are the same pair
+    assert lossref.simpo([-30.0], [-20.0], [20.0], [10.0]) == pytest.approx(math.log(2), rel=1e-15)
+    # β = 1, γ = 0, Δ = log 3: softplus(−log 3) = log(4/3)
+    assert lossref.simpo([math.log(3) - 5.0], [-5.0], [1.0], [1.0], beta=1.0, gamma=0.0) == pytest.approx(
+        math.log(4 / 3), rel=1e-14
+    )
+    with pytest.raises(ValueError, match="chosen_lengths must be token counts >= 1"):
+        lossref.simpo(pc, pr, [0.0], lr)
