@@ -14,7 +14,7 @@ from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
 
 # its losses, re-exported by lossref/__init__.py
-__all__ = ["bradley_terry", "dpo", "ppo_clip", "simpo"]
+__all__ = ["bradley_terry", "dpo", "ipo", "ppo_clip", "simpo"]
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
@@ -532,3 +532,137 @@ def simpo(
         return {"policy_chosen_logps": -s / chosen_lengths, "policy_rejected_logps": s / rejected_lengths}
 
     return Result(softplus(d), backward)
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",  # noqa: E501
+        r"\ell = \Big(h - \frac{1}{2\tau}\Big)^2",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = 2\Big(h - \frac{1}{2\tau}\Big)",  # noqa: E501
+    domain={
+        "policy_chosen_logps": SEQUENCE_LOG_PROB,
+        "policy_rejected_logps": SEQUENCE_LOG_PROB,
+        "reference_chosen_logps": SEQUENCE_LOG_PROB,
+        "reference_rejected_logps": SEQUENCE_LOG_PROB,
+    },
+    use_case=(
+        "Preference tuning that regresses the log-ratio margin to a finite target, so the policy "
+        "stays near the reference even on deterministic preferences."
+    ),
+    properties=("non_negative", "convex", "smooth"),
+    equivalents={
+        "PyTorch": "(h - 1 / (2 * tau)) ** 2 (no built-in)",
+        "TRL": (
+            "v1.9.0 (`trl/trainer/dpo_config.py`, `dpo_trainer.py`): "
+            '`DPOTrainer(args=DPOConfig(loss_type=["ipo"], beta=τ))` on length-averaged log-ratios '
+            "(see the differences)"
+        ),
+    },
+    references=(
+        "Azar, Rowland, Piot, Guo, Calandriello, Valko & Munos, A General Theoretical Paradigm to "
+        "Understand Learning from Human Preferences (AISTATS 2024)",
+    ),
+    differences=(
+        Difference(
+            "trl-ipo-length-normalised",
+            "TRL",
+            'In TRL v1.9.0 (`trl/trainer/dpo_trainer.py`) `loss_type=["ipo"]` divides each '
+            "response's log-ratio by its number of completion tokens (at least 1) before taking h; "
+            "the paper's eq. 17 and `lossref` use the log-ratios as given. To get TRL's loss, pass "
+            "per-token averages: each response's policy and reference log-probabilities divided by "
+            "its length.",
+        ),
+    ),
+    aliases=("identity preference optimization", "ΨPO"),
+    differentiable=("policy_chosen_logps", "policy_rejected_logps"),
+    plot=Plot(
+        curve=Curve(
+            x_label="log-ratio margin h",
+            x_range=(-5.0, 15.0),
+            # policy log-probs shifted below 0; h = x exactly
+            args=lambda x: (x - 30.0, np.full_like(x, -30.0), np.full_like(x, -30.0), np.full_like(x, -30.0)),
+            series=(
+                Series("τ = 0.1 (target h = 5)", {}, {}),
+                Series("τ = 0.25 (target 2)", {}, {"tau": 0.25}),
+                Series("τ = 1 (target 0.5)", {}, {"tau": 1.0}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
+            y_limits=(0.0, 60.0),
+        ),
+        explore={"tau": (0.05, 2.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"tau": 0.5}, {"tau": 0.01}),
+        extremes=(
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0, -2.0],
+                    [-1.0, -1e4, -0.5, -5.0, -2.0],
+                    [-1.0, -1e4, -1e-300, 0.0, -1e4],
+                    [-1e4, -1.0, -800.0, 0.0, -1e4],
+                ]
+            ),
+            Extreme([[-1e4, -1.0], [-1.0, -1e4], [-1.0, -1e4], [-1e4, -1.0]], {"tau": 1e-3}),
+        ),
+        invalid=(
+            Invalid({"tau": 0.0}, ValueError, "tau must be > 0"),
+            Invalid({"tau": -0.1}, ValueError, "tau must be > 0"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0, -2.0],
+                    [-1.0, -1e4, -0.5, -5.0, -2.0],
+                    [-1.0, -1e4, -1e-300, 0.0, -1e4],
+                    [-1e4, -1.0, -800.0, 0.0, -1e4],
+                ]
+            ),
+        ),
+    ),
+)
+def ipo(
+    policy_chosen_logps,
+    policy_rejected_logps,
+    reference_chosen_logps,
+    reference_rejected_logps,
+    *,
+    tau=0.1,
+):
+    """IPO (Azar et al. 2024): the log-ratio margin h regressed to the target 1/(2τ).
+
+    h is DPO's difference of log-ratios between the chosen and the rejected response. DPO's
+    −log σ(βh) keeps falling as h grows, so with deterministic preferences it pushes h to
+    infinity; IPO's square is minimal at h = 1/(2τ), a finite distance from the reference.
+    Only the policy log-probabilities are differentiable.
+
+    Args:
+        policy_chosen_logps: log π_θ(y_c | x), summed over the chosen response's tokens (or
+            averaged: see the TRL difference).
+        policy_rejected_logps: log π_θ(y_r | x) for the rejected response; the same shape.
+            Differentiable too: ``grad(..., argnum=1)``.
+        reference_chosen_logps: log π_ref(y_c | x) under the frozen reference model.
+        reference_rejected_logps: log π_ref(y_r | x).
+        tau: τ > 0, the regularisation strength (TRL's ``beta``, default 0.1 there too): a
+            smaller τ sets a larger target margin 1/(2τ).
+
+    Returns:
+        The mean loss over pairs by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import ipo
+        >>> ipo([-5.0], [-5.0], [-5.0], [-5.0])   # h = 0: (0 − 1/0.2)² = 25
+        25.0
+        >>> ipo.grad([-5.0], [-5.0], [-5.0], [-5.0], reduction="sum")   # 2(h − 5)
+        array([-10.])
+    """
+    positive(tau=tau)
+    h = (policy_chosen_logps - reference_chosen_logps) - (policy_rejected_logps - reference_rejected_logps)
+    r = h - 0.5 / tau
+
+    def backward():
+        g = 2.0 * r
+        return {"policy_chosen_logps": g, "policy_rejected_logps": -g}
+
+    return Result(r * r, backward)

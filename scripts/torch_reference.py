@@ -1310,3 +1310,13 @@ def total_variation(img, reduction):
 def simpo(pc, pr, len_c, len_r, reduction, beta=2.0, gamma=1.0):
     logits = pc / len_c - pr / len_r - gamma / beta  # average_log_prob=True, then minus simpo_gamma / beta
     return _reduce(-F.logsigmoid(beta * logits), reduction)
+
+
+@torch_reference(
+    "ipo",
+    "TRL v1.9.0's DPOTrainer loss_type=['ipo'] formula (trl/trainer/dpo_trainer.py) in PyTorch, on the "
+    "log-ratios as given (TRL first divides each by its response's length; autograd gradients for both)",
+)
+def ipo(pc, pr, rc, rr, reduction, tau=0.1):
+    ipo_delta = (pc - rc) - (pr - rr)  # TRL: chosen_avg_score - rejected_avg_score
+    return _reduce((ipo_delta - 1 / (2 * tau)) ** 2, reduction)

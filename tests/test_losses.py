@@ -1523,3 +1523,16 @@ def test_simpo_by_hand():
     )
     with pytest.raises(ValueError, match="chosen_lengths must be token counts >= 1"):
         lossref.simpo(pc, pr, [0.0], lr)
+
+
+def test_ipo_by_hand():
+    # τ = 0.1: target h = 5; h = (−10 + 12) − (−20 + 19) = 3, so ℓ = (3 − 5)² = 4
+    pc, pr, rc, rr = (np.array([v]) for v in (-10.0, -20.0, -12.0, -19.0))
+    assert lossref.ipo(pc, pr, rc, rr) == 4.0
+    assert lossref.ipo.grad(pc, pr, rc, rr, reduction="sum").tolist() == [-4.0]  # 2(h − 5)
+    assert lossref.ipo.grad(pc, pr, rc, rr, reduction="sum", argnum=1).tolist() == [4.0]
+    # at the target the loss and its gradient vanish; beyond it IPO pulls h back (DPO never does)
+    assert lossref.ipo([-10.0], [-20.0], [-12.0], [-17.0]) == 0.0
+    assert lossref.ipo.grad([-4.0], [-20.0], [-12.0], [-19.0], reduction="sum").tolist() == [8.0]
+    # τ = 0.5: target 1; h = 0 costs 1
+    assert lossref.ipo([-3.0], [-3.0], [-3.0], [-3.0], tau=0.5) == 1.0
