@@ -8,12 +8,13 @@ from functools import partial
 
 import numpy as np
 
-from ._checks import in_open_unit_interval, non_negative, positive, real_scalar
+from ._checks import as_float_array, in_open_unit_interval, non_negative, positive, real_scalar
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
 from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
 
-__all__ = ["bradley_terry", "dpo", "ppo_clip"]  # its losses, re-exported by lossref/__init__.py
+# its losses, re-exported by lossref/__init__.py
+__all__ = ["bradley_terry", "dpo", "ipo", "ppo_clip", "simpo"]
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
@@ -391,3 +392,277 @@ def ppo_clip(log_probs, old_log_probs, advantages, *, clip_eps=0.2):
     value = np.where(clipped, -a * bound, unclipped_value)
     value = np.where(a == 0, 0.0, value)
     return Result(value, lambda: np.where(clipped | (a == 0), 0.0, unclipped_value))
+
+
+# --- DPO's successors (issue 20): SimPO, IPO, ORPO, KTO -------------------------------------
+
+
+def _token_counts(value, name):
+    arr = as_float_array(value, name)
+    if (arr < 1).any():
+        raise ValueError(f"{name} must be token counts >= 1; got {float(arr[arr < 1].flat[0])!r}")
+    return arr
+
+
+RESPONSE_LENGTH = Domain(
+    "|y| ≥ 1: the response's number of tokens (non-integer counts are accepted)",
+    _token_counts,
+    lambda rng, shape: rng.integers(1, 200, size=shape).astype(float),
+    invalid=(Invalid(0.0, ValueError, "must be token counts >= 1"),),
+    # one token, a short answer, a long one
+    stress=(1.0, 7.0, 1e3),
+)
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"\Delta = \frac{\log\pi_\theta(y_c)}{|y_c|} - \frac{\log\pi_\theta(y_r)}{|y_r|}",
+        r"\ell = -\log\sigma(\beta\Delta - \gamma) = \mathrm{softplus}(\gamma - \beta\Delta)",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{\beta\,\sigma(\gamma - \beta\Delta)}{|y_c|}",
+        r"\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = \frac{\beta\,\sigma(\gamma - \beta\Delta)}{|y_r|}",
+    ),
+    domain={
+        "policy_chosen_logps": SEQUENCE_LOG_PROB,
+        "policy_rejected_logps": SEQUENCE_LOG_PROB,
+        "chosen_lengths": RESPONSE_LENGTH,
+        "rejected_lengths": RESPONSE_LENGTH,
+    },
+    use_case=(
+        "Preference tuning without a reference model: a Bradley–Terry loss on length-averaged "
+        "log-probabilities with a target margin."
+    ),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    equivalents={
+        "PyTorch": "F.softplus(gamma - beta * (lp_c / len_c - lp_r / len_r)) (no built-in)",
+        "TRL": (
+            "v1.9.0 (`trl/experimental/cpo/cpo_trainer.py`, `cpo_config.py`): "
+            '`CPOTrainer(args=CPOConfig(loss_type="simpo", beta=β, simpo_gamma=γ, cpo_alpha=0.0))`; '
+            "its defaults are `beta=0.1`, `simpo_gamma=0.5` and `cpo_alpha=1.0`, which adds the "
+            "chosen response's token-mean NLL (CPO's term)"
+        ),
+    },
+    references=(
+        "Meng, Xia & Chen, SimPO: Simple Preference Optimization with a Reference-Free Reward (NeurIPS 2024)",
+    ),
+    aliases=("simple preference optimization",),
+    differentiable=("policy_chosen_logps", "policy_rejected_logps"),
+    plot=Plot(
+        curve=Curve(
+            x_label="length-averaged log-probability margin Δ",
+            x_range=(-3.0, 3.0),
+            # one-token responses below log π = 0: Δ = x exactly
+            args=lambda x: (x - 3.0, np.full_like(x, -3.0), np.ones_like(x), np.ones_like(x)),
+            series=(
+                Series("β = 2, γ = 1", {}, {}),
+                Series("β = 2, γ = 0", {}, {"gamma": 0.0}),
+                Series("β = 5, γ = 1", {}, {"beta": 5.0}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ(y_c) (one-token response)",
+        ),
+        explore={"beta": (0.5, 10.0, "log"), "gamma": (0.0, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"beta": 2.5, "gamma": 1.4}, {"beta": 0.1, "gamma": 0.0}),
+        extremes=(
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -0.5, -2.0],
+                    [-1.0, -1e4, -0.5, -0.5, -1e4],
+                    [1.0, 1.0, 1e3, 1.0, 1e300],
+                    [1.0, 3.0, 1.0, 1e8, 1.0],
+                ]
+            ),
+            Extreme([[-1e4, -1.0], [-1.0, -1e4], [1.0, 1.0], [1.0, 1.0]], {"beta": 10.0, "gamma": 3.0}),
+        ),
+        invalid=(
+            Invalid({"beta": 0.0}, ValueError, "beta must be > 0"),
+            Invalid({"gamma": -0.5}, ValueError, "gamma must be >= 0"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -0.5, -2.0],
+                    [-1.0, -1e4, -0.5, -0.5, -1e4],
+                    [1.0, 1.0, 1e3, 1.0, 1e300],
+                    [1.0, 3.0, 1.0, 1e8, 1.0],
+                ]
+            ),
+        ),
+    ),
+)
+def simpo(
+    policy_chosen_logps, policy_rejected_logps, chosen_lengths, rejected_lengths, *, beta=2.0, gamma=1.0
+):
+    """SimPO (Meng et al. 2024): a reference-free Bradley–Terry loss on length-averaged log-probabilities.
+
+    The implicit reward of a response is β log π_θ(y)/|y|, its average token log-probability
+    times β; the loss is −log σ(β Δ − γ) with Δ the chosen minus the rejected average. The
+    target margin γ asks the chosen reward to lead by about γ. No reference model is involved.
+
+    Args:
+        policy_chosen_logps: log π_θ(y_c | x), summed over the chosen response's tokens.
+        policy_rejected_logps: log π_θ(y_r | x) for the rejected response; the same shape.
+            Differentiable too: ``grad(..., argnum=1)``.
+        chosen_lengths: |y_c|, the chosen response's token count (>= 1); the same shape.
+        rejected_lengths: |y_r|, the rejected response's token count.
+        beta: β > 0, the reward scale. Average log-probabilities are small, so it is large
+            (2.0 here; TRL's ``CPOConfig`` default 0.1 is CPO's).
+        gamma: γ >= 0, the target reward margin (TRL's ``simpo_gamma``, default 0.5 there).
+
+    Returns:
+        The mean loss over pairs by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import simpo
+        >>> round(simpo([-4.0], [-6.0], [2.0], [2.0]), 6)   # Δ = −2 − (−3) = 1: softplus(1 − 2)
+        0.313262
+        >>> simpo.grad([-4.0], [-6.0], [2.0], [2.0], reduction="sum").round(6)   # −β σ(−1) / 2
+        array([-0.268941])
+    """
+    positive(beta=beta)
+    non_negative(gamma=gamma)
+    delta = policy_chosen_logps / chosen_lengths - policy_rejected_logps / rejected_lengths
+    d = gamma - beta * delta
+
+    def backward():
+        s = beta * sigmoid(d)
+        return {"policy_chosen_logps": -s / chosen_lengths, "policy_rejected_logps": s / rejected_lengths}
+
+    return Result(softplus(d), backward)
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"h = \big(\log\pi_\theta(y_c) - \log\pi_{\mathrm{ref}}(y_c)\big) - \big(\log\pi_\theta(y_r) - \log\pi_{\mathrm{ref}}(y_r)\big)",  # noqa: E501
+        r"\ell = \Big(h - \frac{1}{2\tau}\Big)^2",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = 2\Big(h - \frac{1}{2\tau}\Big)",  # noqa: E501
+    domain={
+        "policy_chosen_logps": SEQUENCE_LOG_PROB,
+        "policy_rejected_logps": SEQUENCE_LOG_PROB,
+        "reference_chosen_logps": SEQUENCE_LOG_PROB,
+        "reference_rejected_logps": SEQUENCE_LOG_PROB,
+    },
+    use_case=(
+        "Preference tuning that regresses the log-ratio margin to a finite target, so the policy "
+        "stays near the reference even on deterministic preferences."
+    ),
+    properties=("non_negative", "convex", "smooth"),
+    equivalents={
+        "PyTorch": "(h - 1 / (2 * tau)) ** 2 (no built-in)",
+        "TRL": (
+            "v1.9.0 (`trl/trainer/dpo_config.py`, `dpo_trainer.py`): "
+            '`DPOTrainer(args=DPOConfig(loss_type=["ipo"], beta=τ))` on length-averaged log-ratios '
+            "(see the differences)"
+        ),
+    },
+    references=(
+        "Azar, Rowland, Piot, Guo, Calandriello, Valko & Munos, A General Theoretical Paradigm to "
+        "Understand Learning from Human Preferences (AISTATS 2024)",
+    ),
+    differences=(
+        Difference(
+            "trl-ipo-length-normalised",
+            "TRL",
+            'In TRL v1.9.0 (`trl/trainer/dpo_trainer.py`) `loss_type=["ipo"]` divides each '
+            "response's log-ratio by its number of completion tokens (at least 1) before taking h; "
+            "the paper's eq. 17 and `lossref` use the log-ratios as given. To get TRL's loss, pass "
+            "per-token averages: each response's policy and reference log-probabilities divided by "
+            "its length.",
+        ),
+    ),
+    aliases=("identity preference optimization", "ΨPO"),
+    differentiable=("policy_chosen_logps", "policy_rejected_logps"),
+    plot=Plot(
+        curve=Curve(
+            x_label="log-ratio margin h",
+            x_range=(-5.0, 15.0),
+            # policy log-probs shifted below 0; h = x exactly
+            args=lambda x: (x - 30.0, np.full_like(x, -30.0), np.full_like(x, -30.0), np.full_like(x, -30.0)),
+            series=(
+                Series("τ = 0.1 (target h = 5)", {}, {}),
+                Series("τ = 0.25 (target 2)", {}, {"tau": 0.25}),
+                Series("τ = 1 (target 0.5)", {}, {"tau": 1.0}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
+            y_limits=(0.0, 60.0),
+        ),
+        explore={"tau": (0.05, 2.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"tau": 0.5}, {"tau": 0.01}),
+        extremes=(
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0, -2.0],
+                    [-1.0, -1e4, -0.5, -5.0, -2.0],
+                    [-1.0, -1e4, -1e-300, 0.0, -1e4],
+                    [-1e4, -1.0, -800.0, 0.0, -1e4],
+                ]
+            ),
+            Extreme([[-1e4, -1.0], [-1.0, -1e4], [-1.0, -1e4], [-1e4, -1.0]], {"tau": 1e-3}),
+        ),
+        invalid=(
+            Invalid({"tau": 0.0}, ValueError, "tau must be > 0"),
+            Invalid({"tau": -0.1}, ValueError, "tau must be > 0"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [-1e4, -1.0, -700.0, -5.0, -2.0],
+                    [-1.0, -1e4, -0.5, -5.0, -2.0],
+                    [-1.0, -1e4, -1e-300, 0.0, -1e4],
+                    [-1e4, -1.0, -800.0, 0.0, -1e4],
+                ]
+            ),
+        ),
+    ),
+)
+def ipo(
+    policy_chosen_logps,
+    policy_rejected_logps,
+    reference_chosen_logps,
+    reference_rejected_logps,
+    *,
+    tau=0.1,
+):
+    """IPO (Azar et al. 2024): the log-ratio margin h regressed to the target 1/(2τ).
+
+    h is DPO's difference of log-ratios between the chosen and the rejected response. DPO's
+    −log σ(βh) keeps falling as h grows, so with deterministic preferences it pushes h to
+    infinity; IPO's square is minimal at h = 1/(2τ), a finite distance from the reference.
+    Only the policy log-probabilities are differentiable.
+
+    Args:
+        policy_chosen_logps: log π_θ(y_c | x), summed over the chosen response's tokens (or
+            averaged: see the TRL difference).
+        policy_rejected_logps: log π_θ(y_r | x) for the rejected response; the same shape.
+            Differentiable too: ``grad(..., argnum=1)``.
+        reference_chosen_logps: log π_ref(y_c | x) under the frozen reference model.
+        reference_rejected_logps: log π_ref(y_r | x).
+        tau: τ > 0, the regularisation strength (TRL's ``beta``, default 0.1 there too): a
+            smaller τ sets a larger target margin 1/(2τ).
+
+    Returns:
+        The mean loss over pairs by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import ipo
+        >>> ipo([-5.0], [-5.0], [-5.0], [-5.0])   # h = 0: (0 − 1/0.2)² = 25
+        25.0
+        >>> ipo.grad([-5.0], [-5.0], [-5.0], [-5.0], reduction="sum")   # 2(h − 5)
+        array([-10.])
+    """
+    positive(tau=tau)
+    h = (policy_chosen_logps - reference_chosen_logps) - (policy_rejected_logps - reference_rejected_logps)
+    r = h - 0.5 / tau
+
+    def backward():
+        g = 2.0 * r
+        return {"policy_chosen_logps": g, "policy_rejected_logps": -g}
+
+    return Result(r * r, backward)

@@ -1297,3 +1297,26 @@ def total_variation(img, reduction):
     right = (img[..., :, 1:] - img[..., :, :-1]).abs()
     per_image = tuple(range(1, img.dim()))
     return _reduce(down.sum(dim=per_image) + right.sum(dim=per_image), reduction)
+
+
+# --- issue 20: DPO's successors, written from TRL v1.9.0's trainers (autograd gradients) -------
+
+
+@torch_reference(
+    "simpo",
+    "TRL v1.9.0's CPOTrainer loss_type='simpo' formula (trl/experimental/cpo/cpo_trainer.py, cpo_alpha=0, "
+    "label_smoothing=0) in PyTorch on length-averaged log-probabilities (autograd gradients for both)",
+)
+def simpo(pc, pr, len_c, len_r, reduction, beta=2.0, gamma=1.0):
+    logits = pc / len_c - pr / len_r - gamma / beta  # average_log_prob=True, then minus simpo_gamma / beta
+    return _reduce(-F.logsigmoid(beta * logits), reduction)
+
+
+@torch_reference(
+    "ipo",
+    "TRL v1.9.0's DPOTrainer loss_type=['ipo'] formula (trl/trainer/dpo_trainer.py) in PyTorch, on the "
+    "log-ratios as given (TRL first divides each by its response's length; autograd gradients for both)",
+)
+def ipo(pc, pr, rc, rr, reduction, tau=0.1):
+    ipo_delta = (pc - rc) - (pr - rr)  # TRL: chosen_avg_score - rejected_avg_score
+    return _reduce((ipo_delta - 1 / (2 * tau)) ** 2, reduction)

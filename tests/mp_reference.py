@@ -1127,3 +1127,18 @@ def total_variation(img):
 @reference("perceptron")
 def perceptron(f, y):
     return max(0, -y * f)
+
+
+# --- issue 20: preference optimisation (SimPO, IPO, ORPO, KTO) -----------------------------
+
+
+@reference("simpo")
+def simpo(pc, pr, len_c, len_r, beta=2.0, gamma=1.0):
+    # Meng et al. (2024), eq. 6: rewards β·log π(y)/|y|, margin γ
+    return -log_sigmoid(mp.mpf(beta) * (pc / len_c - pr / len_r) - gamma)
+
+
+@reference("ipo")
+def ipo(pc, pr, rc, rr, tau=0.1):
+    # Azar et al. (2024), eq. 17: (h − τ⁻¹/2)²
+    return ((pc - rc) - (pr - rr) - 1 / (2 * mp.mpf(tau))) ** 2

@@ -1307,3 +1307,20 @@ def test_sklearn_perceptron_gradient_at_zero():
     assert sk.py_loss(0.0, 1.0) == lossref.perceptron([0.0], [1.0]) == 0.0
     # away from the kink the gradients agree
     assert sk.py_dloss(-0.5, 1.0) == lossref.perceptron.grad([-0.5], [1.0], reduction="sum")[0] == -1.0
+
+
+# --- issue 20: TRL's preference losses at v1.9.0, written out in NumPy ---
+
+
+def test_trl_ipo_length_normalised():
+    # trl/trainer/dpo_trainer.py (v1.9.0), loss_type "ipo": each log-ratio is divided by its
+    # response's completion-token count (clamped at 1) before h, then (h − 1/(2β))²
+    pc, pr = np.array([-12.0, -30.0, -2.0]), np.array([-20.0, -28.0, -9.0])
+    rc, rr = np.array([-15.0, -33.0, -2.5]), np.array([-18.0, -25.0, -8.0])
+    len_c, len_r = np.array([4.0, 10.0, 1.0]), np.array([8.0, 5.0, 3.0])
+    trl_delta = (pc - rc) / np.maximum(len_c, 1) - (pr - rr) / np.maximum(len_r, 1)
+    trl = (trl_delta - 1 / (2 * 0.1)) ** 2
+    averaged = lossref.ipo(pc / len_c, pr / len_r, rc / len_c, rr / len_r, reduction="none")
+    np.testing.assert_allclose(averaged, trl, rtol=1e-14)
+    summed = lossref.ipo(pc, pr, rc, rr, reduction="none")  # the paper's form: another loss
+    assert not np.allclose(summed, trl, rtol=1e-3)

@@ -1503,3 +1503,36 @@ def test_perceptron_by_hand():
     )
     with pytest.raises(ValueError, match="labels must be -1 or"):
         lossref.perceptron(f, (y + 1) / 2)
+
+
+# --- issue 20: preference optimisation -----------------------------------------------------
+
+
+def test_simpo_by_hand():
+    # β = 2, γ = 1: averages −3/2 and −4/2 give Δ = 0.5, so βΔ − γ = 0 and ℓ = log 2
+    pc, pr, lc, lr = np.array([-3.0]), np.array([-4.0]), np.array([2.0]), np.array([2.0])
+    assert lossref.simpo(pc, pr, lc, lr) == pytest.approx(math.log(2), rel=1e-15)
+    # ∂ℓ/∂log π(y_c) = −β σ(0) / |y_c| = −0.5, and +0.5 for the rejected response
+    assert lossref.simpo.grad(pc, pr, lc, lr, reduction="sum").tolist() == [-0.5]
+    assert lossref.simpo.grad(pc, pr, lc, lr, reduction="sum", argnum=1).tolist() == [0.5]
+    # only the averages count: −30/20 and −20/10 are the same pair
+    assert lossref.simpo([-30.0], [-20.0], [20.0], [10.0]) == pytest.approx(math.log(2), rel=1e-15)
+    # β = 1, γ = 0, Δ = log 3: softplus(−log 3) = log(4/3)
+    assert lossref.simpo([math.log(3) - 5.0], [-5.0], [1.0], [1.0], beta=1.0, gamma=0.0) == pytest.approx(
+        math.log(4 / 3), rel=1e-14
+    )
+    with pytest.raises(ValueError, match="chosen_lengths must be token counts >= 1"):
+        lossref.simpo(pc, pr, [0.0], lr)
+
+
+def test_ipo_by_hand():
+    # τ = 0.1: target h = 5; h = (−10 + 12) − (−20 + 19) = 3, so ℓ = (3 − 5)² = 4
+    pc, pr, rc, rr = (np.array([v]) for v in (-10.0, -20.0, -12.0, -19.0))
+    assert lossref.ipo(pc, pr, rc, rr) == 4.0
+    assert lossref.ipo.grad(pc, pr, rc, rr, reduction="sum").tolist() == [-4.0]  # 2(h − 5)
+    assert lossref.ipo.grad(pc, pr, rc, rr, reduction="sum", argnum=1).tolist() == [4.0]
+    # at the target the loss and its gradient vanish; beyond it IPO pulls h back (DPO never does)
+    assert lossref.ipo([-10.0], [-20.0], [-12.0], [-17.0]) == 0.0
+    assert lossref.ipo.grad([-4.0], [-20.0], [-12.0], [-19.0], reduction="sum").tolist() == [8.0]
+    # τ = 0.5: target 1; h = 0 costs 1
+    assert lossref.ipo([-3.0], [-3.0], [-3.0], [-3.0], tau=0.5) == 1.0
