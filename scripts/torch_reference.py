@@ -1297,3 +1297,15 @@ def total_variation(img, reduction):
     right = (img[..., :, 1:] - img[..., :, :-1]).abs()
     per_image = tuple(range(1, img.dim()))
     return _reduce(down.sum(dim=per_image) + right.sum(dim=per_image), reduction)
+
+
+@torch_reference(
+    "ordinal_logistic",
+    "torch.nn.functional.binary_cross_entropy_with_logits on the targets [y > k], summed over the K − 1 "
+    "tasks (autograd gradient)",
+)
+def ordinal_logistic(z, t, reduction, task_weights=None):
+    above = (t[..., None] > torch.arange(z.shape[-1])).to(z.dtype)
+    w = None if task_weights is None else torch.as_tensor(task_weights, dtype=z.dtype)
+    terms = F.binary_cross_entropy_with_logits(z, above, weight=w, reduction="none")
+    return _reduce(terms.sum(-1), reduction)

@@ -77,6 +77,9 @@ def _inputs():
         # issue 19 (segmentation): 2 images of 6 pixels, 3 classes last; class 2 absent from image 1
         "seg_logits": rng.normal(size=(2, 6, 3)),
         "seg_onehot": np.eye(3)[[[0, 0, 1, 1, 1, 2], [0, 1, 1, 1, 1, 1]]],
+        # issue 19 (sparsemax): binary logits on each piece of sparse_plus (below −1, inside, above 1)
+        "sparsemax_z": np.array([-2.5, -1.0, -0.3, 0.0, 0.6, 1.0, 2.0]),
+        "sparsemax_y": np.array([1, 0, 1, 0, 1, 1, 0]),
     }
 
 
@@ -594,6 +597,22 @@ CASES = [
         "optax.losses.multiclass_generalized_dice_loss(seg_logits, seg_onehot)",
         None,
         kind="weighted-mean",
+    ),
+    # issue 19: sparsemax; optax's binary form is the two-class loss on logits (0, z) (no gradient
+    # compared: ours is in both logits)
+    _case(
+        "sparsemax_loss",
+        OX,
+        "jnp.mean(optax.losses.multiclass_sparsemax_loss(logits, labels))",
+        "lossref.sparsemax_loss(logits, labels)",
+        "logits",
+    ),
+    _case(
+        "sparsemax_loss",
+        OX,
+        "jnp.mean(optax.losses.sparsemax_loss(sparsemax_z, sparsemax_y))",
+        "lossref.sparsemax_loss(np.stack([np.zeros_like(sparsemax_z), sparsemax_z], axis=-1), sparsemax_y)",
+        kind="binary",
     ),
 ]
 
