@@ -1581,3 +1581,25 @@ def test_ordinal_logistic_labels_run_from_0_to_the_number_of_logits():
         loss(z, [0, 1, 2])
     with pytest.raises(TypeError, match="labels must be integer class indices"):
         loss(z, [0.0, 1.0])
+
+
+def test_sparsemax_loss_is_accurate_to_its_condition_number():
+    # random rows at five scales, a third with a runner-up less than 1 behind (the loss near 0):
+    # against mpmath (tests/mp_reference.py, from the paper's formula), the relative error stays
+    # within a few ulps times κ = Σ_j |z_j ∂ℓ/∂z_j| / ℓ, the error an ulp of each logit alone causes
+    from mp_reference import sparsemax_loss as exact
+
+    rng = np.random.default_rng(19)
+    eps = np.finfo(float).eps
+    for scale in (1e-3, 1.0, 30.0, 1e4, 1e8):
+        z = rng.normal(size=(100, 4)) * scale
+        z[::3, 1] = z[::3, 0] - rng.uniform(0.0, 1.0, size=34)
+        y = rng.integers(0, 4, size=100)
+        ours = lossref.sparsemax_loss(z, y, reduction="none")
+        kappa = (np.abs(z * lossref.sparsemax_loss.grad(z, y, reduction="sum")).sum(axis=1)) / np.where(
+            ours > 0, ours, 1.0
+        )
+        with mp.workdps(50):
+            for row, label, value, k in zip(z, y, ours, kappa, strict=True):
+                reference = exact([mp.mpf(float(v)) for v in row], int(label))
+                assert abs(value - reference) <= 8 * eps * (1 + k) * abs(reference), (row, label)
