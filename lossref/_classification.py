@@ -48,7 +48,7 @@ from ._labels import (
     _pick,
     _softmax_inputs,
 )
-from ._math import _expm1_excess, blocks, log_softmax, softplus, xlog1py, xlogy
+from ._math import _expm1_excess, blocks, log_softmax, sigmoid, softplus, xlog1py, xlogy
 
 __all__ = [
     "balanced_softmax",
@@ -60,11 +60,13 @@ __all__ = [
     "ldam",
     "logit_adjusted_cross_entropy",
     "nll",
+    "ordinal_logistic",
     "poly1_cross_entropy",
     "sigmoid_focal",
     "softmax_cross_entropy",
     "softmax_focal",
     "sparse_categorical_cross_entropy",
+    "sparsemax_loss",
     "symmetric_cross_entropy",
     "zero_one",
 ]  # its losses, re-exported by lossref/__init__.py
@@ -1844,3 +1846,269 @@ def ldam(logits, labels, *, class_counts, max_margin=0.5, scale=30.0):
     shifted = logits - np.eye(logits.shape[-1])[safe] * margins[safe][..., None]
     ce = _shifted_cross_entropy(scale * shifted, labels)
     return Result(ce.values, lambda: scale * ce.grad())
+
+
+def _sparsemax(z):
+    """sparsemax over the last axis by sorting (Martins & Astudillo 2016, Algorithm 1), vectorised.
+
+    Returns z − max z, the projection p and the threshold τ (of the shifted logits, shape (..., 1)).
+    Shifting first keeps τ and p = z − τ accurate at |z| = 1e8: only entries within 1 of the
+    maximum can be in the support, and their difference from it is exact.
+    """
+    shifted = z - z.max(axis=-1, keepdims=True)
+    ordered = -np.sort(-shifted, axis=-1)
+    partial = np.cumsum(ordered, axis=-1)
+    k = np.arange(1, z.shape[-1] + 1)
+    # the support is the k largest entries for the largest k with 1 + k z_(k) > Σ_{j≤k} z_(j);
+    # counting while the test holds keeps it a prefix even if rounding flips a later test
+    size = np.logical_and.accumulate(1.0 + k * ordered > partial, axis=-1).sum(axis=-1, keepdims=True)
+    tau = (np.take_along_axis(partial, size - 1, axis=-1) - 1.0) / size
+    return shifted, np.maximum(shifted - tau, 0.0), tau
+
+
+def _sparsemax_kinks(logits, labels, **_):
+    """Per row, half the smallest |z_j − τ|: closer than that, a step can move an entry into or
+    out of the support, where the loss's second derivative jumps (its gradient does not).
+    """
+    shifted, _, tau = _sparsemax(np.asarray(logits, dtype=float))
+    gap = np.abs(shifted - tau).min(axis=-1, keepdims=True) / 2
+    return np.broadcast_to(gap, shifted.shape)
+
+
+_MARTINS = (
+    "Martins & Astudillo, From Softmax to Sparsemax: A Sparse Model of Attention and Multi-Label "
+    "Classification (ICML 2016)"
+)
+_BLONDEL = "Blondel, Martins & Niculae, Learning with Fenchel-Young Losses (JMLR 2020)"
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(z, y) = -z_y + \tfrac12 \sum_{j \in S(z)} \big(z_j^2 - \tau(z)^2\big) + \tfrac12, \qquad p = \mathrm{sparsemax}(z) = \big[z - \tau(z)\big]_+",  # noqa: E501
+        r"S(z) = \{j : p_j > 0\}, \quad \sum_j p_j = 1; \qquad \text{equivalently } \ell = \tfrac12 \lVert p - e_y \rVert^2 + \big[\tau(z) - z_y\big]_+",  # noqa: E501
+    ),
+    gradient=r"\frac{\partial \ell}{\partial z} = \mathrm{sparsemax}(z) - e_y",
+    domain={"logits": LOGITS, "labels": CLASS_LABEL},
+    use_case=(
+        "Multiclass classification with sparse predicted probabilities: the loss whose gradient is "
+        "sparsemax(z) − e_y, zero once the true logit leads every other by at least 1."
+    ),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    aliases=("Fenchel-Young loss of sparsemax", "multiclass sparsemax loss"),
+    equivalents={
+        "optax": (
+            "jnp.mean(optax.losses.multiclass_sparsemax_loss(logits, labels)); the binary "
+            "optax.losses.sparsemax_loss(z, y) is sparsemax_loss on two classes with logits (0, z)"
+        ),
+    },
+    references=(_MARTINS, _BLONDEL),
+    plot=Plot(
+        curve=_logit_curve(
+            (
+                Series("y = class 0", {}, {}),
+                Series("y = class 1 (other logits 0)", {"y": 1}, {}),
+            )
+        ),
+    ),
+    checks=Checks(
+        extremes=(
+            _saturated(),
+            # a support of two at 1e8 (p = (¾, ¼, 0)), a three-way tie at −1e8, logits of 1e-300
+            Extreme([[[1e8, 1e8 - 0.5, 0.0], [-1e8, -1e8, -1e8], [1e-300, 0.0, -1e-300]], [1, 2, 0]]),
+        ),
+        kink_distance=_sparsemax_kinks,
+    ),
+)
+def sparsemax_loss(logits, labels):
+    """Sparsemax loss (Martins & Astudillo 2016): the Fenchel–Young loss whose gradient is sparsemax(z) − e_y.
+
+    sparsemax(z) is the Euclidean projection of z onto the probability simplex: p = [z − τ]_+
+    with τ chosen so that p sums to 1, exactly 0 for every logit below τ. The loss is to
+    sparsemax what cross-entropy is to softmax. It is 0 once z_y exceeds every other logit
+    by at least 1, convex, and differentiable everywhere (its gradient is continuous, only
+    its second derivative jumps when an entry enters or leaves the support).
+
+    Args:
+        logits: Logits z, shape (..., C): the class axis is last.
+        labels: Integer labels in [0, C), shape (...).
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import sparsemax_loss
+        >>> # sparsemax(1, ½, −1) = (¾, ¼, 0) with τ = ¼; y = 1: ½ ‖p − e_1‖² = ½ (¾² + ¾²)
+        >>> sparsemax_loss([[1.0, 0.5, -1.0]], [1])
+        0.5625
+        >>> sparsemax_loss.grad([[1.0, 0.5, -1.0]], [1])       # sparsemax(z) − e_y
+        array([[ 0.75, -0.75,  0.  ]])
+        >>> sparsemax_loss([[1.0, 0.5, -1.0]], [2])   # y outside the support: + (τ − z_y) = 1.25
+        2.0625
+    """
+    _check_class_axis(logits, "logits")
+    _, labels = _check_labels(labels, logits, "labels", None)
+    shifted, p, tau = _sparsemax(logits)
+    others = p.copy()
+    np.put_along_axis(others, labels[..., None], 0.0, axis=-1)
+    # 1 − p_y = Σ_{j≠y} p_j, so ½‖p − e_y‖² = ½(Σ_{j≠y} p_j² + (Σ_{j≠y} p_j)²): a sum of squares
+    # with no 1 − p_y cancellation; the second term is > 0 only when y is outside the support
+    rest = others.sum(axis=-1)
+    value = 0.5 * ((others * others).sum(axis=-1) + rest * rest)
+    value += np.maximum(tau[..., 0] - _pick(shifted, labels), 0.0)
+
+    def grad():
+        np.put_along_axis(others, labels[..., None], -rest[..., None], axis=-1)  # p_y − 1 = −Σ_{j≠y} p_j
+        return others
+
+    return Result(value, grad)
+
+
+CUMULATIVE_LOGITS = replace(
+    LOGITS,
+    text="real, shape (..., K − 1): the cumulative logits z_k of P(y > k), k = 0 … K − 2, last axis",
+    # not LOGITS itself, so a check that reads that domain's text cannot put it on this page
+    invalid=((np.inf, ValueError, "contains inf"),),
+)
+ORDINAL_LABEL = replace(
+    CLASS_LABEL,
+    text="integers in [0, K − 1] (K ordered classes: one more than the logits)",
+    # drawn with the logits' shape (..., K − 1): every class 0 … K − 1, the top one included
+    sample=lambda rng, shape: rng.integers(0, shape[-1] + 1, size=shape[:-1]),
+    stress=(0, 1, 2, 3),
+)
+
+
+def _task_weights(task_weights, num_tasks):
+    if task_weights is None:
+        return None
+    w = as_float_array(task_weights, "task_weights")
+    if w.shape != (num_tasks,):
+        raise ValueError(
+            f"task_weights must have shape ({num_tasks},), one per threshold (the logits' last axis); "
+            f"got {w.shape}"
+        )
+    if (w < 0).any():
+        raise ValueError("task_weights must be >= 0")
+    return w
+
+
+_CAO_CORAL = (
+    "Cao, Mirjalili & Raschka, Rank Consistent Ordinal Regression for Neural Networks with Application "
+    "to Age Estimation (Pattern Recognition Letters 2020)"
+)
+_MCCULLAGH = "McCullagh, Regression Models for Ordinal Data (JRSS B 1980)"
+_THRESHOLDS = np.array([-2.0, 0.0, 2.0])  # the plot's θ_k: K = 4 classes
+
+
+@class_axis_loss(
+    family="classification",
+    formula=(
+        r"\ell(z, y) = \sum_{k=0}^{K-2} w_k \Big(\operatorname{softplus}(z_k) - [y > k]\, z_k\Big) = -\sum_{k=0}^{K-2} w_k \Big([y > k] \log \sigma(z_k) + [y \le k] \log\big(1 - \sigma(z_k)\big)\Big)",  # noqa: E501
+        r"\sigma(z_k) = P(y > k); \quad \text{proportional odds / CORAL: } z_k = s - \theta_k,\ \theta_0 \le \dots \le \theta_{K-2}",  # noqa: E501
+    ),
+    gradient=r"\frac{\partial \ell}{\partial z_k} = w_k \big(\sigma(z_k) - [y > k]\big)",
+    domain={"logits": CUMULATIVE_LOGITS, "labels": ORDINAL_LABEL},
+    use_case=(
+        "Ordinal classification (ratings, grades, age bins): K − 1 binary logistic tasks "
+        "“is y above threshold k?”, so a prediction two classes off costs more than one class off."
+    ),
+    properties=("non_negative", "convex", "bounded_gradient", "smooth"),
+    aliases=("CORAL loss", "cumulative link loss", "proportional odds", "ordinal regression"),
+    equivalents={
+        "PyTorch": (
+            "no built-in: F.binary_cross_entropy_with_logits(z, (y[:, None] > torch.arange(K − 1)).double(), "
+            'reduction="none").sum(-1)'
+        ),
+    },
+    references=(_CAO_CORAL, _MCCULLAGH),
+    reduction_note=(
+        '`"mean"` divides by the number of samples N (by Σw with `weights=`); each sample\'s value is the '
+        "sum over its K − 1 tasks, not their mean (as coral-pytorch 1.2.0's coral_loss)."
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="shared score s (z_k = s − θ_k, θ = (−2, 0, 2), K = 4)",
+            grad_label="∂ℓ/∂s = Σ_k ∂ℓ/∂z_k",
+            x_range=(-6.0, 6.0),
+            args=lambda x, y=0: (x[..., None] - _THRESHOLDS, np.full(x.shape, y)),
+            series=tuple(Series(f"y = {y}", {"y": y}, {}) for y in range(4)),
+            component=lambda g, args: g.sum(axis=-1),
+        ),
+    ),
+    checks=Checks(
+        variants=({"task_weights": np.array([1.0, 0.5, 2.0, 0.0])},),
+        extremes=(
+            Extreme(
+                [
+                    [[1e4, 0.0, -1e4], [-1e4, 40.0, 1e-12], [-745.0, 745.0, 0.0], [1e8, 1e8, -1e8]],
+                    [3, 0, 1, 2],
+                ]
+            ),
+        ),
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, 0.0, -1e4], [-1e4, 40.0, 1e-12], [-745.0, 745.0, 0.0], [1e8, 1e8, -1e8]],
+                    [3, 0, 1, 2],
+                ]
+            ),
+        ),
+        invalid=(
+            Invalid({"task_weights": [1.0, 1.0]}, ValueError, "task_weights must have shape (4,)"),
+            Invalid({"task_weights": [1.0, -1.0, 1.0, 1.0]}, ValueError, "task_weights must be >= 0"),
+        ),
+    ),
+)
+def ordinal_logistic(logits, labels, *, task_weights=None):
+    """Ordinal logistic loss (CORAL, Cao et al. 2020): K − 1 binary cross-entropies, one per threshold "y > k".
+
+    Class y of K ordered classes becomes the K − 1 binary targets [y > 0], …, [y > K − 2]
+    (y = 2 of K = 5: 1, 1, 0, 0), and each cumulative logit z_k is trained by logistic
+    regression on its target; the loss of a sample is the sum over the K − 1 tasks. With
+    z_k = s − θ_k (one score, increasing thresholds: CORAL's parametrisation) σ(z_k) is the
+    proportional-odds model's P(y > k), and the loss sums the negative log-likelihoods of its
+    K − 1 binary splits (not the model's likelihood of the class, −log P(y = k)).
+
+    Args:
+        logits: Cumulative logits z, shape (..., K − 1): z_k is the logit of P(y > k).
+        labels: Integer class labels in [0, K − 1], shape (...).
+        task_weights: Optional weights w_k >= 0 of the K − 1 tasks, shape (K − 1,)
+            (coral-pytorch's ``importance_weights``); None weighs each task 1.
+
+    Returns:
+        The mean over samples of the per-sample sums by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import ordinal_logistic
+        >>> # K = 4, y = 1: targets (1, 0, 0); at z = 0 every task costs log 2
+        >>> ordinal_logistic([[0.0, 0.0, 0.0]], [1]) == 3 * math.log(2)   # 3 tasks of log 2
+        True
+        >>> ordinal_logistic.grad([[0.0, 0.0, 0.0]], [1])     # σ(0) − (1, 0, 0)
+        array([[-0.5,  0.5,  0.5]])
+    """
+    _check_class_axis(logits, "logits")
+    num_tasks = logits.shape[-1]
+    if labels.shape != logits.shape[:-1]:
+        raise ValueError(
+            f"labels has shape {labels.shape} but {logits.shape[:-1]} was expected "
+            f"(the shape of logits {logits.shape} without its last axis)"
+        )
+    bad = labels[(labels < 0) | (labels > num_tasks)]
+    if bad.size:
+        raise ValueError(
+            f"labels must be in [0, {num_tasks}] (K = {num_tasks + 1} ordered classes for {num_tasks} "
+            f"cumulative logits); got {bad.flat[0]}"
+        )
+    w = _task_weights(task_weights, num_tasks)
+    above = labels[..., None] > np.arange(num_tasks)  # [y > k]
+    # softplus(z) − t z is softplus(−z) where t = 1 and softplus(z) where t = 0: no overflow, no 1 − 1
+    signed = np.where(above, -logits, logits)
+    terms = softplus(signed)
+
+    def grad():  # σ(z) − 1 = −σ(−z): accurate where σ(z) is within 1e-16 of 1
+        g = np.where(above, -sigmoid(signed), sigmoid(signed))
+        return g if w is None else g * w
+
+    return Result((terms if w is None else terms * w).sum(axis=-1), grad)

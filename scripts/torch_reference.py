@@ -1320,3 +1320,15 @@ def simpo(pc, pr, len_c, len_r, reduction, beta=2.0, gamma=1.0):
 def ipo(pc, pr, rc, rr, reduction, tau=0.1):
     ipo_delta = (pc - rc) - (pr - rr)  # TRL: chosen_avg_score - rejected_avg_score
     return _reduce((ipo_delta - 1 / (2 * tau)) ** 2, reduction)
+
+
+@torch_reference(
+    "ordinal_logistic",
+    "torch.nn.functional.binary_cross_entropy_with_logits on the targets [y > k], summed over the K − 1 "
+    "tasks (autograd gradient)",
+)
+def ordinal_logistic(z, t, reduction, task_weights=None):
+    above = (t[..., None] > torch.arange(z.shape[-1])).to(z.dtype)
+    w = None if task_weights is None else torch.as_tensor(task_weights, dtype=z.dtype)
+    terms = F.binary_cross_entropy_with_logits(z, above, weight=w, reduction="none")
+    return _reduce(terms.sum(-1), reduction)

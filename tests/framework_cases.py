@@ -108,6 +108,9 @@ def _inputs():
         "triplet_p": np.array([1, 0, 3, 2, 1, 3]),
         "triplet_n": np.array([2, 4, 0, 4, 3, 1]),
         "tv_images": np.array([[[[0.2, 0.9, 0.4], [0.7, 0.7, 0.1]], [[1.0, 0.0, 0.5], [0.3, 0.8, 0.6]]]]),
+        # issue 19 (sparsemax): binary logits on each piece of sparse_plus (below −1, inside, above 1)
+        "sparsemax_z": np.array([-2.5, -1.0, -0.3, 0.0, 0.6, 1.0, 2.0]),
+        "sparsemax_y": np.array([1, 0, 1, 0, 1, 1, 0]),
     }
 
 
@@ -645,6 +648,22 @@ CASES = [
         "kornia.losses.total_variation(tv_images).sum(-1).mean()",
         "lossref.total_variation(tv_images)",
         "tv_images",
+    ),
+    # issue 19: sparsemax; optax's binary form is the two-class loss on logits (0, z) (no gradient
+    # compared: ours is in both logits)
+    _case(
+        "sparsemax_loss",
+        OX,
+        "jnp.mean(optax.losses.multiclass_sparsemax_loss(logits, labels))",
+        "lossref.sparsemax_loss(logits, labels)",
+        "logits",
+    ),
+    _case(
+        "sparsemax_loss",
+        OX,
+        "jnp.mean(optax.losses.sparsemax_loss(sparsemax_z, sparsemax_y))",
+        "lossref.sparsemax_loss(np.stack([np.zeros_like(sparsemax_z), sparsemax_z], axis=-1), sparsemax_y)",
+        kind="binary",
     ),
 ]
 

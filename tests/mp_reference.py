@@ -1142,3 +1142,27 @@ def simpo(pc, pr, len_c, len_r, beta=2.0, gamma=1.0):
 def ipo(pc, pr, rc, rr, tau=0.1):
     # Azar et al. (2024), eq. 17: (h − τ⁻¹/2)²
     return ((pc - rc) - (pr - rr) - 1 / (2 * mp.mpf(tau))) ** 2
+
+
+# --- issue 19: sparsemax_loss, ordinal_logistic -------------------------------------------
+
+
+@reference("sparsemax_loss")
+def sparsemax_loss(z, label):
+    # Martins & Astudillo (2016), eq. (5) and Prop. 2: the support is the k largest logits for
+    # the largest k with 1 + k z_(k) > Σ_{j≤k} z_(j); τ = (Σ_{j≤k} z_(j) − 1)/k
+    ordered = sorted(z, reverse=True)
+    k = max(j for j in range(1, len(z) + 1) if 1 + j * ordered[j - 1] > mp.fsum(ordered[:j]))
+    tau = (mp.fsum(ordered[:k]) - 1) / k
+    support = [v for v in z if v > tau]
+    return -z[label] + mp.fsum(v**2 - tau**2 for v in support) / 2 + mp.mpf(1) / 2
+
+
+@reference("ordinal_logistic")
+def ordinal_logistic(z, label, task_weights=None):
+    # one binary cross-entropy per threshold k, target [y > k]: −log σ(z_k) or −log(1 − σ(z_k))
+    w = [1] * len(z) if task_weights is None else task_weights
+    return mp.fsum(
+        wk * -(log_sigmoid(zk) if label > k else log_sigmoid(-zk))
+        for k, (zk, wk) in enumerate(zip(z, w, strict=True))
+    )

@@ -1536,3 +1536,103 @@ def test_ipo_by_hand():
     assert lossref.ipo.grad([-4.0], [-20.0], [-12.0], [-19.0], reduction="sum").tolist() == [8.0]
     # τ = 0.5: target 1; h = 0 costs 1
     assert lossref.ipo([-3.0], [-3.0], [-3.0], [-3.0], tau=0.5) == 1.0
+
+
+def test_sparsemax_loss_by_hand():
+    # z = (1, ½, −1): 1 + 2·½ > 1 + ½ but 1 + 3·(−1) < ½, so S = {0, 1}, τ = (1 + ½ − 1)/2 = ¼,
+    # p = (¾, ¼, 0). ℓ = −z_y + ½ Σ_S (z_j² − τ²) + ½ = −z_y + ½ (1 + ¼ − ⅛) + ½ = 1.0625 − z_y
+    z = [[1.0, 0.5, -1.0]] * 3
+    loss = lossref.sparsemax_loss
+    assert loss(z, [0, 1, 2], reduction="none").tolist() == [0.0625, 0.5625, 2.0625]
+    assert loss.grad(z, [0, 1, 2], reduction="sum").tolist() == [
+        [-0.25, 0.25, 0.0],
+        [0.75, -0.75, 0.0],
+        [0.75, 0.25, -1.0],  # y outside the support: its gradient is −1, the full pull
+    ]
+    # a lead of 2 >= 1: p = e_0 and ℓ = 0 exactly, where cross-entropy is still > 0; y = 1 then
+    # costs −1 + ½ (9 − 4) + ½ = 2 (τ = 3 − 1)
+    assert loss([[3.0, 1.0, 0.0]] * 2, [0, 1], reduction="none").tolist() == [0.0, 2.0]
+    assert loss.grad([[3.0, 1.0, 0.0]], [0], reduction="sum").tolist() == [[0.0, 0.0, 0.0]]
+    # uniform over 4 classes: p = ¼, τ = −¼: ½ (0 − 4/16) + ½ = 0.375
+    assert loss([[5.0, 5.0, 5.0, 5.0]], [2]) == 0.375
+    # two classes, logits (0, t), y = 1: (1 − t)²/4 for |t| < 1, −t below −1, 0 above 1
+    t = np.array([0.5, -2.0, 1.5, 0.0])
+    pairs = np.stack([np.zeros_like(t), t], axis=-1)
+    assert loss(pairs, [1, 1, 1, 1], reduction="none").tolist() == [0.0625, 2.0, 0.0, 0.25]
+
+
+def test_sparsemax_loss_at_large_logits_keeps_its_quarters():
+    # z = (1e8, 1e8 − ½, 0): the support is the first two, p = (¾, ¼, 0); a naive
+    # ½ Σ (z_j² − τ²) would subtract numbers of 1e16 and lose every digit of the answer
+    z = [[1e8, 1e8 - 0.5, 0.0]] * 3
+    # y = 2 is outside the support: ½ (9/16 + 1/16 + 1) + (τ − z_2) = 0.8125 + 1e8 − 0.75
+    assert lossref.sparsemax_loss(z, [0, 1, 2], reduction="none").tolist() == [0.0625, 0.5625, 1e8 + 0.0625]
+    with pytest.raises(ValueError, match=re.escape("labels must be in [0, 3)")):
+        lossref.sparsemax_loss(z, [0, 1, 3])
+
+
+def test_ordinal_logistic_by_hand():
+    loss = lossref.ordinal_logistic
+    # K = 4, y = 1: targets [y > k] = (1, 0, 0); at z = 0 each task costs log 2, slope σ(0) − t
+    assert loss([[0.0, 0.0, 0.0]], [1]) == pytest.approx(3 * math.log(2), rel=1e-15)
+    assert loss.grad([[0.0, 0.0, 0.0]], [1]).tolist() == [[-0.5, 0.5, 0.5]]
+    # z = (2, 0, −2): y = 2 (targets 1, 1, 0) costs softplus(−2) + log 2 + softplus(−2); y = 0
+    # (targets 0, 0, 0) replaces the first softplus(−2) by softplus(2) = 2 + softplus(−2)
+    sp = math.log1p(math.exp(-2.0))
+    z = [[2.0, 0.0, -2.0]] * 4
+    # y = 1 (1, 0, 0) costs the same as y = 2; y = 3 (1, 1, 1) the same as y = 0
+    expected = [
+        2 + 2 * sp + math.log(2),
+        2 * sp + math.log(2),
+        2 * sp + math.log(2),
+        2 + 2 * sp + math.log(2),
+    ]
+    np.testing.assert_allclose(loss(z, [0, 1, 2, 3], reduction="none"), expected, rtol=1e-15)
+    # task weights scale each threshold's term; a weight of 0 drops it
+    assert loss([[0.0, 5.0, 0.0]], [1], task_weights=[2.0, 0.0, 1.0]) == pytest.approx(
+        3 * math.log(2), rel=1e-15
+    )
+    # saturated: a right side costs ~e^{-1e4} (0), a wrong one 1e4 per task
+    assert loss([[1e4, 1e4, -1e4]], [2]) == 0.0
+    assert loss([[1e4, 1e4, -1e4]], [0]) == 2e4
+
+
+def test_ordinal_logistic_matches_the_coral_pytorch_docstring():
+    # coral-pytorch 1.2.0, coral_pytorch/losses.py, coral_loss's example (float32): levels
+    # (1, 1, 0, 0), (1, 0, 0, 0), (1, 1, 1, 1) are the labels 2, 1, 4 of K = 5; it prints 0.6920
+    logits = [[2.1, 1.8, -2.1, -1.8], [1.9, -1.0, -1.5, -1.3], [1.9, 1.8, 1.7, 1.6]]
+    assert round(lossref.ordinal_logistic(logits, [2, 1, 4]), 4) == 0.6920
+
+
+def test_ordinal_logistic_labels_run_from_0_to_the_number_of_logits():
+    loss = lossref.ordinal_logistic
+    z = np.zeros((2, 3))
+    assert loss(z, [0, 3], reduction="none").tolist() == [3 * math.log(2)] * 2  # K − 1 = 3 is a class
+    with pytest.raises(ValueError, match=re.escape("labels must be in [0, 3] (K = 4 ordered classes")):
+        loss(z, [0, 4])
+    with pytest.raises(ValueError, match=re.escape("labels has shape (3,) but (2,) was expected")):
+        loss(z, [0, 1, 2])
+    with pytest.raises(TypeError, match="labels must be integer class indices"):
+        loss(z, [0.0, 1.0])
+
+
+def test_sparsemax_loss_is_accurate_to_its_condition_number():
+    # random rows at five scales, a third with a runner-up less than 1 behind (the loss near 0):
+    # against mpmath (tests/mp_reference.py, from the paper's formula), the relative error stays
+    # within a few ulps times κ = Σ_j |z_j ∂ℓ/∂z_j| / ℓ, the error an ulp of each logit alone causes
+    from mp_reference import sparsemax_loss as exact
+
+    rng = np.random.default_rng(19)
+    eps = np.finfo(float).eps
+    for scale in (1e-3, 1.0, 30.0, 1e4, 1e8):
+        z = rng.normal(size=(100, 4)) * scale
+        z[::3, 1] = z[::3, 0] - rng.uniform(0.0, 1.0, size=34)
+        y = rng.integers(0, 4, size=100)
+        ours = lossref.sparsemax_loss(z, y, reduction="none")
+        kappa = (np.abs(z * lossref.sparsemax_loss.grad(z, y, reduction="sum")).sum(axis=1)) / np.where(
+            ours > 0, ours, 1.0
+        )
+        with mp.workdps(50):
+            for row, label, value, k in zip(z, y, ours, kappa, strict=True):
+                reference = exact([mp.mpf(float(v)) for v in row], int(label))
+                assert abs(value - reference) <= 8 * eps * (1 + k) * abs(reference), (row, label)

@@ -76,3 +76,8 @@ no_torch(
     "no PyTorch loss (it is torch.clamp(-y * f, min=0)); scikit-learn's Hinge(0.0), the loss of "
     'SGDClassifier(loss="perceptron") (golden and live), and mpmath check it',
 )
+no_torch(
+    "sparsemax_loss",
+    "no PyTorch function (sparsemax is not in torch.nn); optax multiclass_sparsemax_loss and its binary "
+    "sparsemax_loss (golden and live), mpmath and hand-computed supports check it",
+)
