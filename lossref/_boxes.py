@@ -82,8 +82,10 @@ def _two_sum(a, b):
 
 
 def _sum4(a, b, c, d):
-    """a + b + c + d, rounded once in effect: a small box's centre next to a huge box's keeps
-    its offset ((0.25 + 1e150) + (0.75 - 1e150) would be 0, not 1).
+    """a + b + c + d, rounded once in effect.
+
+    A small box's centre next to a huge box's keeps its offset ((0.25 + 1e150) + (0.75 - 1e150)
+    would be 0, not 1).
     """
     s1, e1 = _two_sum(a, b)
     s2, e2 = _two_sum(c, d)
@@ -171,8 +173,10 @@ def _check_pairs(pred_boxes, true_boxes):
 
 
 def _box_kinks(pred_boxes, true_boxes, **_):
-    """Each coordinate's distance to where a max or min switches: the target's edges, and the
-    edge where the overlap along that axis opens or closes.
+    """Each coordinate's distance to where a max or min switches.
+
+    That is, to the target's edges, and to the edge where the overlap along that axis opens or
+    closes.
     """
     p, t = np.asarray(pred_boxes, float), np.asarray(true_boxes, float)
     same = np.abs(p - t)  # x1 against a1: the intersection's max and the enclosing min switch

@@ -368,8 +368,10 @@ def listmle(scores, labels):
 
 
 def _listmle_grad(x, order):
-    """ListMLE's gradient from the suffix log-odds ``x`` of the sorted scores (a recursion over
-    the items, run only for .grad), scattered back through ``order``.
+    """ListMLE's gradient from the suffix log-odds ``x`` of the sorted scores.
+
+    A recursion over the items, run only for .grad; the result is scattered back through
+    ``order``.
     """
     # ∂ℓ/∂t_k = g_{k−1} − g_k, where g_k = Σ_{i≤k} (stage i's probability beyond item k)
     # = σ(x_k)(1 + g_{k−1}): the catalog's −1 + Σ_{i≤k} w_ik as a difference of two positive sums
@@ -442,8 +444,10 @@ def _check_truncation(truncation):
 
 
 def _score_kinks(scores, labels, **hyper):
-    """Per row, half the smallest gap between two scores: moving a score that far can swap two
-    items in the ranking, and the |ΔNDCG| weights (held constant) jump there.
+    """Per row, half the smallest gap between two scores.
+
+    Moving a score that far can swap two items in the ranking, and the |ΔNDCG| weights (held
+    constant) jump there.
     """
     s = np.asarray(scores, dtype=float)
     gaps = np.abs(s[..., :, None] - s[..., None, :])
@@ -452,8 +456,10 @@ def _score_kinks(scores, labels, **hyper):
 
 
 def _lambdarank_weights(scores, labels, truncation):
-    """|ΔNDCG_ij| for each ordered pair with y_i > y_j (0 elsewhere): the change in NDCG from
-    swapping items i and j in the ranking by the current scores (ties: the earlier index first).
+    """|ΔNDCG_ij| for each ordered pair with y_i > y_j (0 elsewhere).
+
+    The change in NDCG from swapping items i and j in the ranking by the current scores (ties:
+    the earlier index first).
     """
     _check_shapes(scores, labels)
     n = scores.shape[-1]
@@ -635,8 +641,10 @@ def lambdarank(scores, labels, *, sigma=1.0, truncation=None):
 
 
 def _approx_ndcg_parts(scores, labels, temperature):
-    """Soft ranks r = r* + δ around the ideal ranks r* (by descending label, ties by index), the
-    gains, the ideal DCG and 1 − NDCG as Σ G_i (D(r*_i) − D(r_i)) / maxDCG, D(r) = 1/log2(1 + r).
+    """Soft ranks, gains, the ideal DCG and 1 − NDCG.
+
+    The soft ranks are r = r* + δ around the ideal ranks r* (by descending label, ties by index);
+    1 − NDCG is Σ G_i (D(r*_i) − D(r_i)) / maxDCG, with D(r) = 1/log2(1 + r).
 
     δ_i = Σ_{j below i} σ((s_j − s_i)/τ) − Σ_{j above i} σ((s_i − s_j)/τ): small terms where the
     ranking is nearly right, and D(r*) − D(r) = log2(1 + δ/(1 + r*)) / (log2(1 + r*) log2(1 + r))

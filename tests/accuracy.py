@@ -84,8 +84,10 @@ def stress_points(loss, hyper):
 
 
 def _fit_classes(loss, hyper, args):
-    """Per-class hyperparameters are written for the tests' four classes; the stress rows
-    have fewer (three): measure with the first C entries, so those paths are measured too.
+    """Per-class hyperparameters cut to the stress rows' C classes.
+
+    They are written for the tests' four classes; the stress rows have fewer (three): measure
+    with the first C entries, so those paths are measured too.
     """
     if loss.layout != "classes":
         return hyper
@@ -156,11 +158,13 @@ def relative_error(ours, exact):
 
 
 def measure_coupled(loss, hyper, memo=_no_memo):
-    """A coupled loss (InfoNCE): its stress rows form one batch, whose rows are each other's
-    negatives. A second embedding argument is the same rows shifted by one; a label argument
-    cycles through three classes, so every row has positives. Every per-row value and every
-    entry of each differentiable argument's gradient (of the sum) is compared with the mpmath
-    reference, the gradient relative to the size of the terms it sums (``grad_magnitude``).
+    """A coupled loss (InfoNCE): its stress rows form one batch.
+
+    The rows are each other's negatives. A second embedding argument is the same rows shifted by
+    one; a label argument cycles through three classes, so every row has positives. Every
+    per-row value and every entry of each differentiable argument's gradient (of the sum) is
+    compared with the mpmath reference, the gradient relative to the size of the terms it sums
+    (``grad_magnitude``).
     """
     ref = REFERENCES[loss.name]
     rows = [np.asarray(r, dtype=float) for r in loss.meta.domain[loss.arg_names[0]].stress]
