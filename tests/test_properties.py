@@ -128,7 +128,7 @@ def test_smooth_gradient_has_no_jumps(pair, seed):
     args, _ = _inputs(loss, hyper, seed)
     x = np.asarray(args[0], float)
     # and at 0, where 0 is inside the domain (not for a rate or a variance)
-    zero = loss.layout == "elementwise" and loss.meta.domain[loss.arg_names[0]] in (REAL, LOGITS)
+    zero = loss.elementwise and loss.meta.domain[loss.arg_names[0]] in (REAL, LOGITS)
     points = [x, np.zeros_like(x)] if zero else [x]
     for point in points:
         # a jump shows as a gap between gradients 2e-12 apart, where a smooth gradient moves by at
@@ -221,7 +221,7 @@ def _extremes(loss, hyper):
     if len(stress) > 3000:
         keep = np.random.default_rng(0).choice(len(stress), 3000, replace=False)
         stress = [stress[k] for k in keep]
-    if loss.layout == "elementwise":  # one batch of all the points; each alone if some are invalid
+    if loss.elementwise:  # one batch of all the points; each alone if some are invalid
         batch = [np.concatenate([np.atleast_1d(p[k]) for p in stress]) for k in range(len(loss.arg_names))]
         return points + (
             [batch] if _try(loss.grad, *batch, reduction=_reduction(loss), **hyper) is not None else stress
@@ -234,7 +234,7 @@ def _largest_gradient(loss, hyper, points):
     largest, counted = 0.0, 0
     for args in points:
         # per-class hyperparameters are written for four classes; the stress rows have three
-        h = _fit_classes(loss, hyper, args) if loss.layout == "classes" else hyper
+        h = _fit_classes(loss, hyper, args)
         g = _try(loss.grad, *args, reduction=_reduction(loss), **h)
         if g is not None:
             largest = max(largest, float(np.max(np.abs(g))) if np.isfinite(g).all() else np.inf)
@@ -393,7 +393,7 @@ def _value_points(loss, hyper):
 
 def _values(loss, args, hyper):
     """Per-sample values, or None where the loss rejects the point (or it is malformed for it)."""
-    h = _fit_classes(loss, hyper, args) if loss.layout == "classes" else hyper
+    h = _fit_classes(loss, hyper, args)
     try:
         with np.errstate(all="ignore"):
             return np.asarray(_per_sample(loss, *args, **h), float)
