@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import as_float_array, positive
+from ._checks import as_float_array, last_axis, positive
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
 from ._math import log_softmax, sigmoid, softplus
@@ -16,10 +16,7 @@ __all__ = [
 
 
 def _lists(value, name):
-    arr = as_float_array(value, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have an item axis (its last axis): one list per row")
-    return arr
+    return last_axis(as_float_array(value, name), name, "an item axis", ": one list per row")
 
 
 SCORE_LISTS = Domain(
@@ -78,7 +75,41 @@ def _three_items(x, labels=(2.0, 1.0, 0.0)):
     return scores, np.broadcast_to(np.asarray(labels, dtype=float), scores.shape).copy()
 
 
-_X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
+def _three_item_curve(args, series, grad_label="∂ℓ/∂s₁"):
+    """The plot every listwise loss shares: item 1's score varies in a list of three items."""
+    return Curve(
+        x_label="score s₁ of item 1 (s₂ = 1, s₃ = 0)",
+        x_range=(-4.0, 6.0),
+        args=args,
+        series=series,
+        component=lambda g, args: g[..., 0],
+        grad_label=grad_label,
+    )
+
+
+# softmax of ±1e4 in the scores and in the labels, tied scores and labels, a large common offset
+_LISTNET_EXTREMES = (
+    Extreme(
+        [
+            [
+                [1e4, 0.0, -1e4],
+                [-1e4, 0.0, 1e4],
+                [1e4, 1e4, 0.0],
+                [0.0, 0.0, 0.0],
+                [40.0, 0.0, 1.0],
+                [10001.0, 1e4, 9999.5],
+            ],
+            [
+                [1e4, 0.0, -1e4],
+                [1e4, 0.0, -1e4],
+                [1.0, 1.0, 0.0],
+                [3.0, 0.0, 1.0],
+                [0.0, 0.0, 0.0],
+                [2.0, 1.0, 0.0],
+            ],
+        ]
+    ),
+)
 
 
 @class_axis_loss(
@@ -115,67 +146,17 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
     ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
     plot=Plot(
-        curve=Curve(
-            x_label=_X_LABEL,
-            x_range=(-4.0, 6.0),
-            args=_three_items,
-            series=(
+        curve=_three_item_curve(
+            _three_items,
+            (
                 Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
                 Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
                 Series("y = (1, 1, 0)", {"labels": (1.0, 1.0, 0.0)}, {}),
             ),
-            component=lambda g, args: g[..., 0],
-            grad_label="∂ℓ/∂s₁",
         ),
     ),
-    checks=Checks(
-        # saturated scores and labels (softmax of ±1e4), ties, a large common offset
-        extremes=(
-            Extreme(
-                [
-                    [
-                        [1e4, 0.0, -1e4],
-                        [-1e4, 0.0, 1e4],
-                        [1e4, 1e4, 0.0],
-                        [0.0, 0.0, 0.0],
-                        [40.0, 0.0, 1.0],
-                        [10001.0, 1e4, 9999.5],
-                    ],
-                    [
-                        [1e4, 0.0, -1e4],
-                        [1e4, 0.0, -1e4],
-                        [1.0, 1.0, 0.0],
-                        [3.0, 0.0, 1.0],
-                        [0.0, 0.0, 0.0],
-                        [2.0, 1.0, 0.0],
-                    ],
-                ]
-            ),
-        ),
-        # softmax of ±1e4 in the scores and in the labels, tied scores and labels, a large common offset
-        torch_extremes=(
-            Extreme(
-                [
-                    [
-                        [1e4, 0.0, -1e4],
-                        [-1e4, 0.0, 1e4],
-                        [1e4, 1e4, 0.0],
-                        [0.0, 0.0, 0.0],
-                        [40.0, 0.0, 1.0],
-                        [10001.0, 1e4, 9999.5],
-                    ],
-                    [
-                        [1e4, 0.0, -1e4],
-                        [1e4, 0.0, -1e4],
-                        [1.0, 1.0, 0.0],
-                        [3.0, 0.0, 1.0],
-                        [0.0, 0.0, 0.0],
-                        [2.0, 1.0, 0.0],
-                    ],
-                ]
-            ),
-        ),
-    ),
+    # PyTorch agrees on every extreme row, so they are its conformance rows too
+    checks=Checks(extremes=_LISTNET_EXTREMES, torch_extremes=_LISTNET_EXTREMES),
 )
 def listnet(scores, labels):
     """ListNet (top-one): the cross-entropy from softmax(labels) to softmax(scores), per list.
@@ -264,17 +245,13 @@ def _suffix_log_odds(t):
     ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
     plot=Plot(
-        curve=Curve(
-            x_label=_X_LABEL,
-            x_range=(-4.0, 6.0),
-            args=_three_items,
-            series=(
+        curve=_three_item_curve(
+            _three_items,
+            (
                 Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
                 Series("y = (1, 2, 0)", {"labels": (1.0, 2.0, 0.0)}, {}),
                 Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
             ),
-            component=lambda g, args: g[..., 0],
-            grad_label="∂ℓ/∂s₁",
         ),
     ),
     checks=Checks(
@@ -530,16 +507,13 @@ def _ranked_lists(x, labels=(2.0, 1.0, 0.0)):
         ),
     ),
     plot=Plot(
-        curve=Curve(
-            x_label=_X_LABEL,
-            x_range=(-4.0, 6.0),
-            args=_ranked_lists,
-            series=(
+        curve=_three_item_curve(
+            _ranked_lists,
+            (
                 Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
                 Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
                 Series("y = (2, 1, 0), σ = 4", {"labels": (2.0, 1.0, 0.0)}, {"sigma": 4.0}),
             ),
-            component=lambda g, args: g[..., 0],
             grad_label="∂ℓ/∂s₁ (|ΔNDCG| held constant)",
         ),
         explore={"sigma": (0.25, 4.0, "log")},
@@ -714,17 +688,13 @@ def _approx_ndcg_parts(scores, labels, temperature):
         ),
     ),
     plot=Plot(
-        curve=Curve(
-            x_label=_X_LABEL,
-            x_range=(-4.0, 6.0),
-            args=_ranked_lists,
-            series=(
+        curve=_three_item_curve(
+            _ranked_lists,
+            (
                 Series("y = (2, 1, 0), τ = 0.1", {"labels": (2.0, 1.0, 0.0)}, {}),
                 Series("y = (2, 1, 0), τ = 1", {"labels": (2.0, 1.0, 0.0)}, {"temperature": 1.0}),
                 Series("y = (0, 1, 2), τ = 1", {"labels": (0.0, 1.0, 2.0)}, {"temperature": 1.0}),
             ),
-            component=lambda g, args: g[..., 0],
-            grad_label="∂ℓ/∂s₁",
         ),
         explore={"temperature": (0.05, 5.0, "log")},
     ),
