@@ -253,6 +253,8 @@ _TORCH_TIES = Extreme(
 _TORCH_TIES_CIOU = Extreme(
     [[[0.0, 0.0, 2.0, 1.0], [0.5, -1.0, 2.0, 3.0]], [[0.0, 0.0, 1.0, 1.0], [0.5, -1.0, 1.0, 3.0]]]
 )
+# GIoU's and DIoU's test data (CIoU's PyTorch rows have no equal boxes)
+_CHECKS = Checks(extremes=_EXTREMES, kink_distance=_box_kinks, torch_extremes=(*_TORCH_EXTREMES, _TORCH_TIES))
 _TORCHVISION = "torchvision 0.28.0"
 _REZATOFIGHI = (
     "Rezatofighi et al., Generalized Intersection over Union: A Metric and A Loss for Bounding Box "
@@ -295,9 +297,7 @@ def _eps_difference(name, where):
     references=(_REZATOFIGHI,),
     differences=(_eps_difference("giou", "to the union and to the enclosing area"),),
     plot=Plot(curve=_shift_curve()),
-    checks=Checks(
-        extremes=_EXTREMES, kink_distance=_box_kinks, torch_extremes=(*_TORCH_EXTREMES, _TORCH_TIES)
-    ),
+    checks=_CHECKS,
 )
 def giou(pred_boxes, true_boxes):
     r"""Generalized IoU loss: 1 − GIoU of each predicted box against its target.
@@ -378,9 +378,7 @@ def _centre_term(g):
     references=(_ZHENG,),
     differences=(_eps_difference("diou", "to the union and to the squared diagonal c²"),),
     plot=Plot(curve=_shift_curve()),
-    checks=Checks(
-        extremes=_EXTREMES, kink_distance=_box_kinks, torch_extremes=(*_TORCH_EXTREMES, _TORCH_TIES)
-    ),
+    checks=_CHECKS,
 )
 def diou(pred_boxes, true_boxes):
     """Distance IoU loss: 1 − IoU + ρ²/c² of each predicted box against its target.

@@ -441,8 +441,8 @@ def test_compare_page_overlays_the_chosen_losses(browser):
     page.context.close()
 
 
-def test_search_works_offline(browser):
-    chromium, base = browser
+def _open_search(chromium, base):
+    """The home page with the search box focused and its index loaded; the page and what happened."""
     page, seen = _visit(chromium, f"{base}/")
     page.locator(".md-search__input").click()
     # the index loads in a web worker; a query typed before it is ready waits for the next input
@@ -451,6 +451,12 @@ def test_search_works_offline(browser):
         "(document.querySelector('.md-search-result__meta'))",
         timeout=15_000,
     )
+    return page, seen
+
+
+def test_search_works_offline(browser):
+    _, base = browser
+    page, seen = _open_search(*browser)
     page.keyboard.type("huber")
     page.wait_for_selector(".md-search-result__item a[href*='huber']", timeout=15_000)
     foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
@@ -738,14 +744,7 @@ SEARCHES = {
 
 
 def test_search_by_framework_name_finds_the_loss_first(browser):
-    chromium, base = browser
-    page, seen = _visit(chromium, f"{base}/")
-    page.locator(".md-search__input").click()
-    page.wait_for_function(
-        "(m => m && m.textContent.trim() && !/initializ/i.test(m.textContent))"
-        "(document.querySelector('.md-search-result__meta'))",
-        timeout=15_000,
-    )
+    page, seen = _open_search(*browser)
     wrong = {}
     for query, name in SEARCHES.items():
         # one query per name (typing would also search each prefix, whose answers can arrive
