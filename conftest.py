@@ -1,4 +1,8 @@
-"""Collect every ```python fence in docs/ and README.md, and every docstring example in lossref/ and the site package."""
+"""Collect the examples the tests run.
+
+Every ```python fence in docs/ and README.md, and every docstring example in lossref/ and the
+site package.
+"""
 
 from sybil import Sybil
 from sybil.parsers.rest import DocTestParser
@@ -14,9 +18,10 @@ pytest_collect_file = (markdown_examples + docstring_examples).pytest()
 
 
 def pytest_collection_modifyitems(config, items):
-    """Apply the declared markers from what a test uses, so `make check` can leave out the
-    slow tier: `site` for everything that builds the site or drives the browser, `slow` for
-    the mpmath accuracy sweep and the notebooks.
+    """Apply the declared markers from what a test uses, so `make check` can leave out the slow tier.
+
+    `site` marks everything that builds the site or drives the browser; `slow`, the mpmath
+    accuracy sweep and the notebooks.
     """
     import pytest
 

@@ -82,8 +82,10 @@ def _two_sum(a, b):
 
 
 def _sum4(a, b, c, d):
-    """a + b + c + d, rounded once in effect: a small box's centre next to a huge box's keeps
-    its offset ((0.25 + 1e150) + (0.75 - 1e150) would be 0, not 1).
+    """a + b + c + d, rounded once in effect.
+
+    A small box's centre next to a huge box's keeps its offset ((0.25 + 1e150) + (0.75 - 1e150)
+    would be 0, not 1).
     """
     s1, e1 = _two_sum(a, b)
     s2, e2 = _two_sum(c, d)
@@ -171,8 +173,10 @@ def _check_pairs(pred_boxes, true_boxes):
 
 
 def _box_kinks(pred_boxes, true_boxes, **_):
-    """Each coordinate's distance to where a max or min switches: the target's edges, and the
-    edge where the overlap along that axis opens or closes.
+    """Each coordinate's distance to where a max or min switches.
+
+    That is, to the target's edges, and to the edge where the overlap along that axis opens or
+    closes.
     """
     p, t = np.asarray(pred_boxes, float), np.asarray(true_boxes, float)
     same = np.abs(p - t)  # x1 against a1: the intersection's max and the enclosing min switch
@@ -249,6 +253,8 @@ _TORCH_TIES = Extreme(
 _TORCH_TIES_CIOU = Extreme(
     [[[0.0, 0.0, 2.0, 1.0], [0.5, -1.0, 2.0, 3.0]], [[0.0, 0.0, 1.0, 1.0], [0.5, -1.0, 1.0, 3.0]]]
 )
+# GIoU's and DIoU's test data (CIoU's PyTorch rows have no equal boxes)
+_CHECKS = Checks(extremes=_EXTREMES, kink_distance=_box_kinks, torch_extremes=(*_TORCH_EXTREMES, _TORCH_TIES))
 _TORCHVISION = "torchvision 0.28.0"
 _REZATOFIGHI = (
     "Rezatofighi et al., Generalized Intersection over Union: A Metric and A Loss for Bounding Box "
@@ -291,9 +297,7 @@ def _eps_difference(name, where):
     references=(_REZATOFIGHI,),
     differences=(_eps_difference("giou", "to the union and to the enclosing area"),),
     plot=Plot(curve=_shift_curve()),
-    checks=Checks(
-        extremes=_EXTREMES, kink_distance=_box_kinks, torch_extremes=(*_TORCH_EXTREMES, _TORCH_TIES)
-    ),
+    checks=_CHECKS,
 )
 def giou(pred_boxes, true_boxes):
     r"""Generalized IoU loss: 1 − GIoU of each predicted box against its target.
@@ -374,9 +378,7 @@ def _centre_term(g):
     references=(_ZHENG,),
     differences=(_eps_difference("diou", "to the union and to the squared diagonal c²"),),
     plot=Plot(curve=_shift_curve()),
-    checks=Checks(
-        extremes=_EXTREMES, kink_distance=_box_kinks, torch_extremes=(*_TORCH_EXTREMES, _TORCH_TIES)
-    ),
+    checks=_CHECKS,
 )
 def diou(pred_boxes, true_boxes):
     """Distance IoU loss: 1 − IoU + ρ²/c² of each predicted box against its target.

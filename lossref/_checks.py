@@ -42,6 +42,25 @@ def as_float_array(value: object, name: str) -> np.ndarray:
     return arr
 
 
+def last_axis(arr: np.ndarray, name: str, axis: str = "a class axis", why: str = "") -> np.ndarray:
+    """Return ``arr``, or raise naming ``name`` if it is a scalar, with no last axis.
+
+    ``axis`` says what the last axis holds (``"a feature axis"``); ``why`` ends the message.
+
+    Examples:
+        >>> import numpy as np
+        >>> last_axis(np.zeros(3), "logits").shape
+        (3,)
+        >>> last_axis(np.float64(1.0), "logits")
+        Traceback (most recent call last):
+        ...
+        ValueError: logits must have a class axis (its last axis)
+    """
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have {axis} (its last axis){why}")
+    return arr
+
+
 def ragged_error(name: str, exc: Exception) -> ValueError:
     """The error for a value numpy cannot make into one rectangular array (a ragged list)."""
     return ValueError(

@@ -298,6 +298,34 @@ class Loss:
             return ()
         return tuple(listed) if isinstance(listed, tuple) and listed else self.arg_names[:1]
 
+    @property
+    def elementwise(self) -> bool:
+        """Whether every argument has one shape and the loss is one value per element.
+
+        Such a loss (registered with ``elementwise_loss``) takes any shape, a scalar included.
+        Otherwise the loss has a class axis (``has_class_axis``).
+        """
+        return self.layout == "elementwise"
+
+    @property
+    def has_class_axis(self) -> bool:
+        """Whether the first argument's last axis is the class axis, with one loss per row.
+
+        Such a loss is registered with ``class_axis_loss``; a sample is a row, never a scalar.
+        """
+        return self.layout == "classes"
+
+    def as_batch(self, *point: Any) -> tuple[np.ndarray, ...]:
+        """The arguments of one sample as a batch of one, to pass to the loss.
+
+        Each argument of a class-axis loss gains a leading batch axis (a row of logits becomes a
+        one-row matrix, a label a one-element vector); an elementwise loss takes a single point
+        as it is.
+        """
+        if self.has_class_axis:
+            return tuple(np.asarray(a)[None] for a in point)
+        return tuple(np.asarray(a) for a in point)
+
     def __call__(self, *args: Any, reduction: str | None = None, weights: Any = None, **hyper: Any) -> Any:
         value, _ = self._evaluate(args, reduction, weights, hyper, want_grad=False)
         return value
@@ -331,7 +359,7 @@ class Loss:
         self, rng: np.random.Generator, *, batch: int = 5, classes: int = 4
     ) -> tuple[np.ndarray, ...]:
         """Draw valid positional arguments from the declared domains (for tests and plots)."""
-        shape = (batch, classes) if self.layout == "classes" else (batch,)
+        shape = (batch, classes) if self.has_class_axis else (batch,)
         return tuple(self.meta.domain[n].sample(rng, shape) for n in self.arg_names)
 
     def _argname(self, argnum: int | str) -> str:
@@ -381,7 +409,7 @@ class Loss:
                 "(with 'sum', an elementwise loss's grad is its per-element derivative)"
             )
         arrays = [self.meta.domain[n].convert(a, n) for n, a in zip(self.arg_names, args, strict=True)]
-        if self.layout == "elementwise":
+        if self.elementwise:
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
         values, grad, norm, context = out

@@ -10,6 +10,7 @@ from ._checks import (
     flag,
     in_interval,
     in_unit_interval,
+    last_axis,
     positive,
     rows_sum_to_one,
 )
@@ -35,10 +36,7 @@ __all__ = [
 
 
 def _target(value, name):
-    arr = as_float_array(value, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a class axis (its last axis)")
-    return arr
+    return last_axis(as_float_array(value, name), name)
 
 
 _TARGET = Domain(
@@ -138,8 +136,7 @@ def kl_div(log_probs, target, *, log_target=False):
         >>> kl_div([math.log(0.5), math.log(0.5)], q)     # identical distributions
         0.0
     """
-    if log_probs.ndim == 0:
-        raise ValueError("log_probs must have a class axis (its last axis)")
+    last_axis(log_probs, "log_probs")
     if target.shape != log_probs.shape:
         raise ValueError(f"log_probs has shape {log_probs.shape} but target has shape {target.shape}")
     flag(log_target=log_target)
@@ -304,8 +301,7 @@ def js_div(log_probs, target_log_probs):
         >>> js_div(a, b) == js_div(b, a)
         True
     """
-    if log_probs.ndim == 0:
-        raise ValueError("log_probs must have a class axis (its last axis)")
+    last_axis(log_probs, "log_probs")
     if target_log_probs.shape != log_probs.shape:
         raise ValueError(
             f"log_probs has shape {log_probs.shape} but target_log_probs has shape {target_log_probs.shape}"
@@ -428,8 +424,7 @@ def cross_entropy(probs, target):
         >>> cross_entropy.grad([[0.5, 0.25, 0.25]], [[0.0, 0.5, 0.5]])    # -q / p
         array([[ 0., -2., -2.]])
     """
-    if probs.ndim == 0:
-        raise ValueError("probs must have a class axis (its last axis)")
+    last_axis(probs, "probs")
     rows_sum_to_one(probs, "probs")
     if np.issubdtype(target.dtype, np.integer):
         _, labels = _check_labels(target, probs, "target", None)

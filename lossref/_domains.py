@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_array, as_float_array, as_label_array, in_interval
+from ._checks import as_array, as_float_array, as_label_array, in_interval, last_axis
 
 
 @dataclass(frozen=True)
@@ -94,9 +94,7 @@ def _sign_label(value: object, name: str) -> np.ndarray:
 
 
 def _distribution(value: object, name: str) -> np.ndarray:
-    arr = as_float_array(value, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a class axis (its last axis)")
+    arr = last_axis(as_float_array(value, name), name)
     in_interval(arr, name, 0.0, 1.0, "probabilities")
     return arr
 
@@ -228,9 +226,7 @@ LABELS_OR_DISTRIBUTION = Domain(
 def _multi_hot(value: object, name: str) -> np.ndarray:
     raw = as_array(value, name)
     is_bool = raw.dtype == np.bool_
-    arr = as_float_array(raw.astype(np.float64) if is_bool else raw, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a class axis (its last axis)")
+    arr = last_axis(as_float_array(raw.astype(np.float64) if is_bool else raw, name), name)
     outside = ~np.isin(arr, (0.0, 1.0))
     if outside.any():
         raise ValueError(
@@ -251,10 +247,7 @@ MULTI_HOT = Domain(
 
 
 def _vectors(value: object, name: str) -> np.ndarray:
-    arr = as_float_array(value, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a feature axis (its last axis)")
-    return arr
+    return last_axis(as_float_array(value, name), name, "a feature axis")
 
 
 VECTORS = Domain(

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import as_float_array, non_negative
+from ._checks import as_float_array, last_axis, non_negative
 from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_axis_loss, elementwise_loss
 from ._domains import REAL, Domain
 from ._math import sigmoid, softplus, xlog1py, xlogy
@@ -21,10 +21,7 @@ def _one_of(name, value, options):
 
 
 def _has_feature_axis(value, name):
-    arr = as_float_array(value, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a feature axis (its last axis)")
-    return arr
+    return last_axis(as_float_array(value, name), name, "a feature axis")
 
 
 # unconstrained rows: noise, latent means and log-variances (features on the last axis)

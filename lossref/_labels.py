@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._checks import as_array, as_float_array, as_label_array, in_unit_interval
+from ._checks import as_array, as_float_array, as_label_array, in_unit_interval, last_axis
 from ._core import Curve, Result
 from ._domains import CLASS_LABEL
 from ._math import log_softmax
@@ -65,8 +65,7 @@ def _check_labels(labels, logits, name, ignore_index):
 
 
 def _check_class_axis(arr, name):
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a class axis (its last axis); got a scalar")
+    last_axis(arr, name, why="; got a scalar")
 
 
 def _softmax_inputs(logits, label_smoothing, class_weights):

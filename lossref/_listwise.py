@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import as_float_array, positive
+from ._checks import as_float_array, last_axis, positive
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
 from ._math import log_softmax, sigmoid, softplus
@@ -16,10 +16,7 @@ __all__ = [
 
 
 def _lists(value, name):
-    arr = as_float_array(value, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have an item axis (its last axis): one list per row")
-    return arr
+    return last_axis(as_float_array(value, name), name, "an item axis", ": one list per row")
 
 
 SCORE_LISTS = Domain(
@@ -78,7 +75,41 @@ def _three_items(x, labels=(2.0, 1.0, 0.0)):
     return scores, np.broadcast_to(np.asarray(labels, dtype=float), scores.shape).copy()
 
 
-_X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
+def _three_item_curve(args, series, grad_label="∂ℓ/∂s₁"):
+    """The plot every listwise loss shares: item 1's score varies in a list of three items."""
+    return Curve(
+        x_label="score s₁ of item 1 (s₂ = 1, s₃ = 0)",
+        x_range=(-4.0, 6.0),
+        args=args,
+        series=series,
+        component=lambda g, args: g[..., 0],
+        grad_label=grad_label,
+    )
+
+
+# softmax of ±1e4 in the scores and in the labels, tied scores and labels, a large common offset
+_LISTNET_EXTREMES = (
+    Extreme(
+        [
+            [
+                [1e4, 0.0, -1e4],
+                [-1e4, 0.0, 1e4],
+                [1e4, 1e4, 0.0],
+                [0.0, 0.0, 0.0],
+                [40.0, 0.0, 1.0],
+                [10001.0, 1e4, 9999.5],
+            ],
+            [
+                [1e4, 0.0, -1e4],
+                [1e4, 0.0, -1e4],
+                [1.0, 1.0, 0.0],
+                [3.0, 0.0, 1.0],
+                [0.0, 0.0, 0.0],
+                [2.0, 1.0, 0.0],
+            ],
+        ]
+    ),
+)
 
 
 @class_axis_loss(
@@ -115,67 +146,17 @@ _X_LABEL = "score s₁ of item 1 (s₂ = 1, s₃ = 0)"
     ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
     plot=Plot(
-        curve=Curve(
-            x_label=_X_LABEL,
-            x_range=(-4.0, 6.0),
-            args=_three_items,
-            series=(
+        curve=_three_item_curve(
+            _three_items,
+            (
                 Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
                 Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
                 Series("y = (1, 1, 0)", {"labels": (1.0, 1.0, 0.0)}, {}),
             ),
-            component=lambda g, args: g[..., 0],
-            grad_label="∂ℓ/∂s₁",
         ),
     ),
-    checks=Checks(
-        # saturated scores and labels (softmax of ±1e4), ties, a large common offset
-        extremes=(
-            Extreme(
-                [
-                    [
-                        [1e4, 0.0, -1e4],
-                        [-1e4, 0.0, 1e4],
-                        [1e4, 1e4, 0.0],
-                        [0.0, 0.0, 0.0],
-                        [40.0, 0.0, 1.0],
-                        [10001.0, 1e4, 9999.5],
-                    ],
-                    [
-                        [1e4, 0.0, -1e4],
-                        [1e4, 0.0, -1e4],
-                        [1.0, 1.0, 0.0],
-                        [3.0, 0.0, 1.0],
-                        [0.0, 0.0, 0.0],
-                        [2.0, 1.0, 0.0],
-                    ],
-                ]
-            ),
-        ),
-        # softmax of ±1e4 in the scores and in the labels, tied scores and labels, a large common offset
-        torch_extremes=(
-            Extreme(
-                [
-                    [
-                        [1e4, 0.0, -1e4],
-                        [-1e4, 0.0, 1e4],
-                        [1e4, 1e4, 0.0],
-                        [0.0, 0.0, 0.0],
-                        [40.0, 0.0, 1.0],
-                        [10001.0, 1e4, 9999.5],
-                    ],
-                    [
-                        [1e4, 0.0, -1e4],
-                        [1e4, 0.0, -1e4],
-                        [1.0, 1.0, 0.0],
-                        [3.0, 0.0, 1.0],
-                        [0.0, 0.0, 0.0],
-                        [2.0, 1.0, 0.0],
-                    ],
-                ]
-            ),
-        ),
-    ),
+    # PyTorch agrees on every extreme row, so they are its conformance rows too
+    checks=Checks(extremes=_LISTNET_EXTREMES, torch_extremes=_LISTNET_EXTREMES),
 )
 def listnet(scores, labels):
     """ListNet (top-one): the cross-entropy from softmax(labels) to softmax(scores), per list.
@@ -264,17 +245,13 @@ def _suffix_log_odds(t):
     ),
     reduction_note='`"mean"` divides by the number of lists N (by Σw with `weights=`).',
     plot=Plot(
-        curve=Curve(
-            x_label=_X_LABEL,
-            x_range=(-4.0, 6.0),
-            args=_three_items,
-            series=(
+        curve=_three_item_curve(
+            _three_items,
+            (
                 Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
                 Series("y = (1, 2, 0)", {"labels": (1.0, 2.0, 0.0)}, {}),
                 Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
             ),
-            component=lambda g, args: g[..., 0],
-            grad_label="∂ℓ/∂s₁",
         ),
     ),
     checks=Checks(
@@ -368,8 +345,10 @@ def listmle(scores, labels):
 
 
 def _listmle_grad(x, order):
-    """ListMLE's gradient from the suffix log-odds ``x`` of the sorted scores (a recursion over
-    the items, run only for .grad), scattered back through ``order``.
+    """ListMLE's gradient from the suffix log-odds ``x`` of the sorted scores.
+
+    A recursion over the items, run only for .grad; the result is scattered back through
+    ``order``.
     """
     # ∂ℓ/∂t_k = g_{k−1} − g_k, where g_k = Σ_{i≤k} (stage i's probability beyond item k)
     # = σ(x_k)(1 + g_{k−1}): the catalog's −1 + Σ_{i≤k} w_ik as a difference of two positive sums
@@ -442,8 +421,10 @@ def _check_truncation(truncation):
 
 
 def _score_kinks(scores, labels, **hyper):
-    """Per row, half the smallest gap between two scores: moving a score that far can swap two
-    items in the ranking, and the |ΔNDCG| weights (held constant) jump there.
+    """Per row, half the smallest gap between two scores.
+
+    Moving a score that far can swap two items in the ranking, and the |ΔNDCG| weights (held
+    constant) jump there.
     """
     s = np.asarray(scores, dtype=float)
     gaps = np.abs(s[..., :, None] - s[..., None, :])
@@ -452,8 +433,10 @@ def _score_kinks(scores, labels, **hyper):
 
 
 def _lambdarank_weights(scores, labels, truncation):
-    """|ΔNDCG_ij| for each ordered pair with y_i > y_j (0 elsewhere): the change in NDCG from
-    swapping items i and j in the ranking by the current scores (ties: the earlier index first).
+    """|ΔNDCG_ij| for each ordered pair with y_i > y_j (0 elsewhere).
+
+    The change in NDCG from swapping items i and j in the ranking by the current scores (ties:
+    the earlier index first).
     """
     _check_shapes(scores, labels)
     n = scores.shape[-1]
@@ -524,16 +507,13 @@ def _ranked_lists(x, labels=(2.0, 1.0, 0.0)):
         ),
     ),
     plot=Plot(
-        curve=Curve(
-            x_label=_X_LABEL,
-            x_range=(-4.0, 6.0),
-            args=_ranked_lists,
-            series=(
+        curve=_three_item_curve(
+            _ranked_lists,
+            (
                 Series("y = (2, 1, 0)", {"labels": (2.0, 1.0, 0.0)}, {}),
                 Series("y = (0, 1, 2)", {"labels": (0.0, 1.0, 2.0)}, {}),
                 Series("y = (2, 1, 0), σ = 4", {"labels": (2.0, 1.0, 0.0)}, {"sigma": 4.0}),
             ),
-            component=lambda g, args: g[..., 0],
             grad_label="∂ℓ/∂s₁ (|ΔNDCG| held constant)",
         ),
         explore={"sigma": (0.25, 4.0, "log")},
@@ -635,8 +615,10 @@ def lambdarank(scores, labels, *, sigma=1.0, truncation=None):
 
 
 def _approx_ndcg_parts(scores, labels, temperature):
-    """Soft ranks r = r* + δ around the ideal ranks r* (by descending label, ties by index), the
-    gains, the ideal DCG and 1 − NDCG as Σ G_i (D(r*_i) − D(r_i)) / maxDCG, D(r) = 1/log2(1 + r).
+    """Soft ranks, gains, the ideal DCG and 1 − NDCG.
+
+    The soft ranks are r = r* + δ around the ideal ranks r* (by descending label, ties by index);
+    1 − NDCG is Σ G_i (D(r*_i) − D(r_i)) / maxDCG, with D(r) = 1/log2(1 + r).
 
     δ_i = Σ_{j below i} σ((s_j − s_i)/τ) − Σ_{j above i} σ((s_i − s_j)/τ): small terms where the
     ranking is nearly right, and D(r*) − D(r) = log2(1 + δ/(1 + r*)) / (log2(1 + r*) log2(1 + r))
@@ -706,17 +688,13 @@ def _approx_ndcg_parts(scores, labels, temperature):
         ),
     ),
     plot=Plot(
-        curve=Curve(
-            x_label=_X_LABEL,
-            x_range=(-4.0, 6.0),
-            args=_ranked_lists,
-            series=(
+        curve=_three_item_curve(
+            _ranked_lists,
+            (
                 Series("y = (2, 1, 0), τ = 0.1", {"labels": (2.0, 1.0, 0.0)}, {}),
                 Series("y = (2, 1, 0), τ = 1", {"labels": (2.0, 1.0, 0.0)}, {"temperature": 1.0}),
                 Series("y = (0, 1, 2), τ = 1", {"labels": (0.0, 1.0, 2.0)}, {"temperature": 1.0}),
             ),
-            component=lambda g, args: g[..., 0],
-            grad_label="∂ℓ/∂s₁",
         ),
         explore={"temperature": (0.05, 5.0, "log")},
     ),

@@ -164,8 +164,10 @@ PENALTY_SUM = Reduction("penalty sum", choices=("sum", "none"))
 
 
 def scaled_mean(scale: Callable[..., np.ndarray]) -> Reduction:
-    """A mean whose samples carry a factor (``scale(*arguments, **hyperparameters)``) under
-    ``"mean"`` only: ``"none"`` and ``"sum"`` are unaffected, ``"mean"`` is Σ w·s·ℓ / Σ w.
+    """A mean whose samples carry a factor under ``"mean"`` only.
+
+    The factor is ``scale(*arguments, **hyperparameters)``: ``"none"`` and ``"sum"`` are
+    unaffected, ``"mean"`` is Σ w·s·ℓ / Σ w.
     """
     return Reduction("scaled mean", scale=scale)
 

@@ -38,6 +38,13 @@ def _curve(series):
     )
 
 
+# L2 and L1: a line for each of three strengths λ, and a slider over λ
+_STRENGTH_PLOT = Plot(
+    curve=_curve(tuple(Series(f"λ = {s:g}", {}, {"strength": s}) for s in (0.5, 1.0, 2.0))),
+    explore={"strength": (0.1, 3.0)},
+)
+
+
 @elementwise_loss(
     family="regularization",
     formula=r"R(\theta) = \frac{\lambda}{2}\,\lVert\theta\rVert_2^2 = \frac{\lambda}{2}\sum_j \theta_j^2",
@@ -72,10 +79,7 @@ def _curve(series):
     aliases=("weight decay", "ridge"),  # names readers search for
     reduction=PENALTY_SUM,
     reduction_note=_NOTE,
-    plot=Plot(
-        curve=_curve(tuple(Series(f"λ = {s:g}", {}, {"strength": s}) for s in (0.5, 1.0, 2.0))),
-        explore={"strength": (0.1, 3.0)},
-    ),
+    plot=_STRENGTH_PLOT,
     checks=Checks(
         variants=({"strength": 3.0}, {"strength": 0.0}),
         extremes=(
@@ -130,10 +134,7 @@ def l2_penalty(params, *, strength=1.0):
     aliases=("lasso",),  # names readers search for
     reduction=PENALTY_SUM,
     reduction_note=_NOTE,
-    plot=Plot(
-        curve=_curve(tuple(Series(f"λ = {s:g}", {}, {"strength": s}) for s in (0.5, 1.0, 2.0))),
-        explore={"strength": (0.1, 3.0)},
-    ),
+    plot=_STRENGTH_PLOT,
     checks=Checks(
         variants=({"strength": 3.0},),
         extremes=(Extreme([[1e300, -1e300, 1e-300, -1e-300, 3.0, 0.5]]),),

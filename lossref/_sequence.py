@@ -34,7 +34,9 @@ def _token_mask(mask, labels):
 
 
 def _sequence_mean_scale(logits, labels, *, mask=None, normalize="tokens", **_):
-    """Under ``normalize="sequences"`` each token's loss is divided by its sequence's number of
+    """Each token's factor under ``"mean"`` (1 unless ``normalize="sequences"``).
+
+    Under ``normalize="sequences"`` each token's loss is divided by its sequence's number of
     real tokens before the mean over sequences: a mean of per-sequence means.
     """
     if normalize != "sequences":

@@ -4,8 +4,10 @@ import numpy as np
 
 
 class ExampleFeatures:
-    """A two-layer feature map for examples and tests: neighbour differences (a linear edge
-    filter, n = D − 1 per sample) and tanh (a saturating nonlinearity, n = D), on the last axis.
+    """A two-layer feature map for examples and tests, on the last axis.
+
+    Neighbour differences (a linear edge filter, n = D − 1 per sample) and tanh (a saturating
+    nonlinearity, n = D).
 
     Call it for the features; ``ExampleFeatures.vjp`` is its vector–Jacobian product.
 

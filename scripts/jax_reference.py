@@ -1,5 +1,6 @@
-"""Keras and optax's side of the cases in tests/framework_cases.py: the recipe behind
-tests/golden/keras.json and tests/golden/optax.json.
+"""Keras and optax's side of the cases in tests/framework_cases.py.
+
+The recipe behind tests/golden/keras.json and tests/golden/optax.json.
 
 Keras runs on the JAX backend (set here, before Keras is imported) with floatx float64, and
 JAX with x64 enabled, so inputs stay float64; each case's ``call`` is evaluated as written,

@@ -14,9 +14,11 @@ from framework_cases import GOLDEN_FILES, cases, write_golden  # noqa: E402
 from jax_reference import VERSIONS, evaluate  # noqa: E402
 
 NOTES = {
-    "Keras": "Keras on the JAX backend, floatx float64, jax_enable_x64; keras.ops.mean still computes in float32 "
-    "(keras/src/backend/common/dtypes.py maps 64-bit to 32-bit dtypes), so values agree to ~1e-7 relative",
-    "optax": "jax_enable_x64: float64 throughout; optax losses return per-example values, the mean is taken in the call",
+    "Keras": "Keras on the JAX backend, floatx float64, jax_enable_x64; keras.ops.mean still computes in "
+    "float32 (keras/src/backend/common/dtypes.py maps 64-bit to 32-bit dtypes), so values agree to ~1e-7 "
+    "relative",
+    "optax": "jax_enable_x64: float64 throughout; optax losses return per-example values, the mean is "
+    "taken in the call",
 }
 
 

@@ -1,5 +1,6 @@
-"""pytorch-metric-learning's and Kornia's side of the cases in tests/framework_cases.py: the
-recipe behind tests/golden/pml.json and tests/golden/kornia.json.
+"""pytorch-metric-learning's and Kornia's side of the cases in tests/framework_cases.py.
+
+The recipe behind tests/golden/pml.json and tests/golden/kornia.json.
 
 Both are PyTorch libraries: each case's ``call`` is evaluated as written on float64 tensors
 (integer inputs become int64 tensors) with ``torch``, ``pml`` (pytorch_metric_learning with its

@@ -75,19 +75,16 @@ def _no_memo(key, compute):
 def stress_points(loss, hyper):
     """Each stress point as a tuple of positional arguments (one sample each)."""
     grids = [loss.meta.domain[name].stress for name in loss.arg_names]
-    points = []
-    for combo in itertools.product(*grids):
-        args = [np.asarray(v) for v in combo]
-        args = prepare(loss, [a[None] if loss.layout == "classes" else a for a in args], hyper)
-        points.append(args)
-    return points
+    return [prepare(loss, loss.as_batch(*combo), hyper) for combo in itertools.product(*grids)]
 
 
 def _fit_classes(loss, hyper, args):
-    """Per-class hyperparameters are written for the tests' four classes; the stress rows
-    have fewer (three): measure with the first C entries, so those paths are measured too.
+    """Per-class hyperparameters cut to the stress rows' C classes.
+
+    They are written for the tests' four classes; the stress rows have fewer (three): measure
+    with the first C entries, so those paths are measured too.
     """
-    if loss.layout != "classes":
+    if not loss.has_class_axis:
         return hyper
     c = args[0].shape[-1]
     return {
@@ -159,11 +156,13 @@ def relative_error(ours, exact):
 
 
 def measure_coupled(loss, hyper, memo=_no_memo):
-    """A coupled loss (InfoNCE): its stress rows form one batch, whose rows are each other's
-    negatives. A second embedding argument is the same rows shifted by one; a label argument
-    cycles through three classes, so every row has positives. Every per-row value and every
-    entry of each differentiable argument's gradient (of the sum) is compared with the mpmath
-    reference, the gradient relative to the size of the terms it sums (``grad_magnitude``).
+    """A coupled loss (InfoNCE): its stress rows form one batch.
+
+    The rows are each other's negatives. A second embedding argument is the same rows shifted by
+    one; a label argument cycles through three classes, so every row has positives. Every
+    per-row value and every entry of each differentiable argument's gradient (of the sum) is
+    compared with the mpmath reference, the gradient relative to the size of the terms it sums
+    (``grad_magnitude``).
     """
     ref = REFERENCES[loss.name]
     rows = [np.asarray(r, dtype=float) for r in loss.meta.domain[loss.arg_names[0]].stress]
@@ -229,7 +228,7 @@ def measure(loss, hyper, memo=_no_memo):
                 value, grad = loss.value_and_grad(*args, reduction="mean", **hyper)
         except ValueError:
             continue  # an invalid combination (e.g. a row that is not a distribution)
-        if loss.layout == "classes":
+        if loss.has_class_axis:  # the batch of one's only row
             x, rest = _mp(args[0][0]), [_mp(a[0]) for a in args[1:]]
             value, grad = value[0], (None if grad is None else grad[0])
         else:
@@ -248,7 +247,7 @@ def measure(loss, hyper, memo=_no_memo):
                 1.0, float(np.max(np.abs(args[0])))
             ):
                 continue  # the derivative is not defined at a kink; lossref's choice is tested by hand
-            if loss.layout == "classes" and args[0].ndim > 2:  # a matrix per sample (CTC's frames)
+            if loss.has_class_axis and args[0].ndim > 2:  # a matrix per sample (CTC's frames)
                 for j in np.ndindex(args[0].shape[1:]):
 
                     def along(t, j=j, x=x, rest=rest):
@@ -262,7 +261,7 @@ def measure(loss, hyper, memo=_no_memo):
                     )
                     g = relative_error(float(grad[j]), exact)
                     worst_grad = max(worst_grad, g or 0.0)
-            elif loss.layout == "classes":
+            elif loss.has_class_axis:
                 for j in range(len(x)):
 
                     def along(t, j=j, x=x, rest=rest):

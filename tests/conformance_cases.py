@@ -44,8 +44,10 @@ def _case(name, args, hyper, reduction, weights=None, kind="random", argnum=0):
 
 
 def _argnums(loss, reduction):
-    """The arguments a case's gradient is taken for: every differentiable one ("none", or a loss
-    with no gradient such as zero_one: only the value is compared, once).
+    """The arguments a case's gradient is taken for: every differentiable one.
+
+    Under "none", or for a loss with no gradient such as zero_one, only the value is compared,
+    once.
     """
     if reduction == "none":
         return [0]
@@ -165,7 +167,8 @@ def _loss_cases(loss, rng):
                 kind="weights",
             )
         )
-    # rows: the loss's arguments, then hyperparameters; "sum" and "none" where the loss has them (RMSE: "mean")
+    # rows: the loss's arguments, then hyperparameters; "sum" and "none" where the loss has them
+    # (RMSE: "mean")
     reductions = [r for r in ("sum", "none") if r in loss.reduction.choices] or list(loss.reduction.choices)
     for xs, hyper in loss.meta.checks.torch_extremes:
         for reduction in reductions:

@@ -47,8 +47,9 @@ def site(tmp_path_factory, worker_id):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    """Print how long the shared site build took: a figure to watch, never a pass/fail gate
-    (a loaded machine would fail a correct change).
+    """Print how long the shared site build took.
+
+    A figure to watch, never a pass/fail gate (a loaded machine would fail a correct change).
     """
     factory = getattr(config, "_tmp_path_factory", None)
     stamp = factory.getbasetemp() / "site-seconds.txt" if factory else None

@@ -93,9 +93,11 @@ def prepare(loss, args, hyper):
 
 
 def fd_step(loss, x, name=None, hyper=None):
-    """Absolute finite-difference step: the argument's domain gives it (1e-3 unless the set is
-    bounded nearby), capped by the loss's own ``fd_step`` for its first argument where the
-    loss bends on a shorter length (Charbonnier's ε, ArcFace's 1/s).
+    """Absolute finite-difference step.
+
+    The argument's domain gives it (1e-3 unless the set is bounded nearby), capped by the loss's
+    own ``fd_step`` for its first argument where the loss bends on a shorter length
+    (Charbonnier's ε, ArcFace's 1/s).
 
     An absolute step suits logits and residuals, whose curvature does not shrink as they
     grow; the rounding error ε·|f|/h stays below 1e-8 even at |x| = 1e8.

@@ -94,7 +94,8 @@ CASES = [
     (
         "brier_score",
         {},
-        "metrics.brier_score_loss(target, probs, sample_weight=w, labels=range(probs.shape[1]), scale_by_half=False)",
+        "metrics.brier_score_loss(target, probs, sample_weight=w, labels=range(probs.shape[1]), "
+        "scale_by_half=False)",
     ),
     # the per-sample loss of SGDClassifier(loss="perceptron") and Perceptron(): Hinge(threshold=0.0)
     ("perceptron", {}, "sgd_loss(Hinge(0.0), scores, labels, w)"),

@@ -54,7 +54,8 @@ def test_knowledge_distillation_at_huge_temperature(temperature):
         for j in range(3):
             dj = derivative(lambda t, j=j: ref([*x[:j], t, *x[j + 1 :]], y, temperature=temperature)[0], x[j])
             assert abs(grad[j] - dj) <= 1e-15 * abs(dj)
-    # the limit, by hand: Δz = (−0.7, −1.7, 2.7), mean 0.1, deviations (−0.8, −1.8, 2.6), ½·(0.64 + 3.24 + 6.76)/3
+    # the limit, by hand: Δz = (−0.7, −1.7, 2.7), mean 0.1, deviations (−0.8, −1.8, 2.6),
+    # ½·(0.64 + 3.24 + 6.76)/3
     if temperature >= 1e15:
         assert value == pytest.approx(0.5 * (0.64 + 3.24 + 6.76) / 3, rel=1e-14)
 

@@ -90,3 +90,25 @@ def test_every_kernel_returns_a_result_whose_gradient_runs_only_for_grad(loss, m
     assert deferred != (loss.name in FREE_GRADIENT), "defer the gradient: Result(values, lambda: ...)"
     loss.grad(*args)
     assert calls == ([1] if deferred else [])
+
+
+def test_every_loss_is_either_elementwise_or_has_a_class_axis():
+    assert lossref.huber.elementwise
+    assert not lossref.huber.has_class_axis
+    assert lossref.softmax_cross_entropy.has_class_axis
+    assert not lossref.softmax_cross_entropy.elementwise
+    for loss in lossref.catalog():
+        assert loss.elementwise != loss.has_class_axis, loss.name
+
+
+def test_as_batch_makes_one_sample_a_batch_of_one():
+    # an elementwise loss takes the point as it is: ½·0.5² = 0.125
+    y_pred, y_true = lossref.huber.as_batch(0.5, 0.0)
+    assert y_pred.shape == ()
+    assert y_true.shape == ()
+    assert lossref.huber(y_pred, y_true) == 0.125
+    # a row gains a batch axis, a label too: −log(e⁰ / (e⁰ + e⁰)) = log 2
+    logits, labels = lossref.softmax_cross_entropy.as_batch([0.0, 0.0], 1)
+    assert logits.shape == (1, 2)
+    assert labels.shape == (1,)
+    assert lossref.softmax_cross_entropy(logits, labels) == pytest.approx(np.log(2), rel=1e-15)

@@ -1,6 +1,8 @@
-"""lossref against Keras 3.15.1 (JAX backend), optax 0.2.8, pytorch-metric-learning 2.9.0 and
-Kornia 0.9.0: committed golden values, and the same calls live when the pinned versions are
-installed (``make conformance``).
+"""lossref against Keras, optax, pytorch-metric-learning and Kornia, at pinned versions.
+
+Keras 3.15.1 (JAX backend), optax 0.2.8, pytorch-metric-learning 2.9.0 and Kornia 0.9.0:
+committed golden values, and the same calls live when the pinned versions are installed
+(``make conformance``).
 """
 
 import importlib.metadata
@@ -36,7 +38,8 @@ def test_golden_files_match_the_case_list():
     assert len({c["id"] for c in expected}) == len(expected)
     for fw, golden in GOLDEN.items():
         assert [c["id"] for c in golden["cases"]] == [c["id"] for c in expected if c["framework"] == fw], fw
-        assert golden["framework"] == fw and golden["dtype"] == "float64"
+        assert golden["framework"] == fw
+        assert golden["dtype"] == "float64", fw
         runner = RUNNER[fw]
         package = {"Keras": "keras", "Kornia": "kornia"}.get(fw, fw)
         assert golden["version"] == PINNED[runner][package]

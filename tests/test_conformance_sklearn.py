@@ -1,5 +1,7 @@
-"""lossref against scikit-learn: committed golden values (tests/golden/sklearn.json), the same
-cases live, and checks of the penalties against scikit-learn's penalised linear models.
+"""lossref against scikit-learn.
+
+Committed golden values (tests/golden/sklearn.json), the same cases live, and checks of the
+penalties against scikit-learn's penalised linear models.
 
 The cases are in tests/sklearn_cases.py; scikit-learn's side is scripts/sklearn_reference.py.
 """

@@ -208,7 +208,8 @@ BAD_DOMAIN = [
         "sparse_categorical_cross_entropy",
         ([[0.0, 1.0]], [[0.0, 1.0]]),
         TypeError,
-        "labels must be integer class indices, got dtype float64; for one-hot or soft probability targets use softmax_cross_entropy",
+        "labels must be integer class indices, got dtype float64; for one-hot or soft probability "
+        "targets use softmax_cross_entropy",
     ),
     (
         "sparse_categorical_cross_entropy",
@@ -353,8 +354,10 @@ RAGGED = [[1, 0], [1]]  # rows of different lengths: numpy cannot make one array
 
 
 def _array_hyperparameters(loss):
-    """The hyperparameters a loss's own metadata passes as an array (or list/tuple) where arrays
-    are valid: its examples, variants and extremes, and invalid rows rejected for their values.
+    """The hyperparameters a loss's own metadata passes as an array (or list/tuple).
+
+    Only where arrays are valid: its examples, variants and extremes, and invalid rows rejected
+    for their values.
     """
     rows = [
         loss.meta.required,

@@ -128,11 +128,12 @@ def test_smooth_gradient_has_no_jumps(pair, seed):
     args, _ = _inputs(loss, hyper, seed)
     x = np.asarray(args[0], float)
     # and at 0, where 0 is inside the domain (not for a rate or a variance)
-    zero = loss.layout == "elementwise" and loss.meta.domain[loss.arg_names[0]] in (REAL, LOGITS)
+    zero = loss.elementwise and loss.meta.domain[loss.arg_names[0]] in (REAL, LOGITS)
     points = [x, np.zeros_like(x)] if zero else [x]
     for point in points:
-        # a jump shows as a gap between gradients 2e-12 apart, where a smooth gradient moves by at most
-        # its curvature × 2e-12 (Charbonnier's is 1/ε = 1e3 at r = 0) (shifted down: log-probabilities stay <= 0)
+        # a jump shows as a gap between gradients 2e-12 apart, where a smooth gradient moves by at
+        # most its curvature × 2e-12 (Charbonnier's is 1/ε = 1e3 at r = 0) (shifted down:
+        # log-probabilities stay <= 0)
         lo = loss.grad(point - 2e-12, *args[1:], reduction="sum", **hyper)
         hi = loss.grad(point, *args[1:], reduction="sum", **hyper)
         # relative to |∂ℓ|: the exponential loss's gradient e^{-y f} has no bounded curvature
@@ -220,7 +221,7 @@ def _extremes(loss, hyper):
     if len(stress) > 3000:
         keep = np.random.default_rng(0).choice(len(stress), 3000, replace=False)
         stress = [stress[k] for k in keep]
-    if loss.layout == "elementwise":  # one batch of all the points; each alone if some are invalid
+    if loss.elementwise:  # one batch of all the points; each alone if some are invalid
         batch = [np.concatenate([np.atleast_1d(p[k]) for p in stress]) for k in range(len(loss.arg_names))]
         return points + (
             [batch] if _try(loss.grad, *batch, reduction=_reduction(loss), **hyper) is not None else stress
@@ -233,7 +234,7 @@ def _largest_gradient(loss, hyper, points):
     largest, counted = 0.0, 0
     for args in points:
         # per-class hyperparameters are written for four classes; the stress rows have three
-        h = _fit_classes(loss, hyper, args) if loss.layout == "classes" else hyper
+        h = _fit_classes(loss, hyper, args)
         g = _try(loss.grad, *args, reduction=_reduction(loss), **h)
         if g is not None:
             largest = max(largest, float(np.max(np.abs(g))) if np.isfinite(g).all() else np.inf)
@@ -272,8 +273,10 @@ def test_unbounded_gradient_grows_at_the_extremes(loss):
 
 
 def _chords(loss, hyper):
-    """(x, y, rest) chords between two draws of the first argument, the rest shared; then the
-    same scaled by 10 where the domain allows (a non-convex region can lie beyond the draws).
+    """(x, y, rest) chords between two draws of the first argument, the rest shared.
+
+    Then the same scaled by 10 where the domain allows (a non-convex region can lie beyond the
+    draws).
     """
     chords = []
     for seed in range(12):
@@ -313,9 +316,10 @@ def gradient_jump(loss, hyper):
     """The largest jump of the slope along a chord, by bisection down to 2⁻⁴⁵ of its length.
 
     Random chords, and chords to and through the target (x to y, and to 2y − x: |r| and rmse
-    bend at x = y, focal Tversky's (1 − TI)^γ at a perfect prediction). On the four grid intervals where the slope changes most, bisection keeps
-    the half where it changes more: a kink keeps its jump (times the chord's component across
-    it), a smooth loss's slope differs by its curvature × 2⁻⁴⁵ at the end.
+    bend at x = y, focal Tversky's (1 − TI)^γ at a perfect prediction). On the four grid
+    intervals where the slope changes most, bisection keeps the half where it changes more: a
+    kink keeps its jump (times the chord's component across it), a smooth loss's slope differs
+    by its curvature × 2⁻⁴⁵ at the end.
     """
     chords = _chords(loss, hyper)[:8:2]
     for x, _, rest in chords[:2]:
@@ -389,7 +393,7 @@ def _value_points(loss, hyper):
 
 def _values(loss, args, hyper):
     """Per-sample values, or None where the loss rejects the point (or it is malformed for it)."""
-    h = _fit_classes(loss, hyper, args) if loss.layout == "classes" else hyper
+    h = _fit_classes(loss, hyper, args)
     try:
         with np.errstate(all="ignore"):
             return np.asarray(_per_sample(loss, *args, **h), float)
@@ -439,9 +443,10 @@ def test_losses_not_declared_symmetric_change_under_a_swap(loss):
 
 
 def zero_elsewhere(loss, hyper):
-    """Why ℓ = 0 is not exactly prediction = target: ℓ(t, t) ≠ 0 (or t is no valid prediction),
-    or ℓ(x, t) = 0 at some x ≠ t: the draws, and the target shifted by 1 or doubled (a softmax
-    cannot tell logits t + c from t). None if the search finds neither.
+    """Why ℓ = 0 is not exactly prediction = target; None if the search finds neither.
+
+    Either ℓ(t, t) ≠ 0 (or t is no valid prediction), or ℓ(x, t) = 0 at some x ≠ t: the draws,
+    and the target shifted by 1 or doubled (a softmax cannot tell logits t + c from t).
     """
     if len(loss.arg_names) < 2:
         return "no target to equal"

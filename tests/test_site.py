@@ -96,7 +96,8 @@ def test_loss_page_has_math_plot_tables_and_api(site, loss):
     parsed = parse(page)
     visible = " ".join(parsed.text)
     assert html.count("<math") >= 2, "formula and gradient rendered to MathML"
-    assert "<merror" not in html and "<mo />" not in html, "a LaTeX command the converter did not understand"
+    assert "<merror" not in html, "a LaTeX command the converter did not understand"
+    assert "<mo />" not in html, "a LaTeX command the converter did not understand"
     for raw in ("$$", "\\frac", "\\begin", "\\operatorname", "\\(", "\\["):
         assert raw not in visible, f"raw LaTeX {raw!r} left in the text"
     # one plot per theme: mkdocs-material shows the variant matching the reader's palette
@@ -131,8 +132,9 @@ def _summary(obj):
 
 
 def _assert_api_block_documents_only(loss, html):
-    """The API section shows this loss's docstring and no other object's (a module named like
-    the loss once rendered a whole family there).
+    """The API section shows this loss's docstring and no other object's.
+
+    A module named like the loss once rendered a whole family there.
     """
     api = html[html.index('id="api"') :]
     api = api[: api.index("</article>")] if "</article>" in api else api
@@ -439,8 +441,8 @@ def test_compare_page_overlays_the_chosen_losses(browser):
     page.context.close()
 
 
-def test_search_works_offline(browser):
-    chromium, base = browser
+def _open_search(chromium, base):
+    """The home page with the search box focused and its index loaded; the page and what happened."""
     page, seen = _visit(chromium, f"{base}/")
     page.locator(".md-search__input").click()
     # the index loads in a web worker; a query typed before it is ready waits for the next input
@@ -449,6 +451,12 @@ def test_search_works_offline(browser):
         "(document.querySelector('.md-search-result__meta'))",
         timeout=15_000,
     )
+    return page, seen
+
+
+def test_search_works_offline(browser):
+    _, base = browser
+    page, seen = _open_search(*browser)
     page.keyboard.type("huber")
     page.wait_for_selector(".md-search-result__item a[href*='huber']", timeout=15_000)
     foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
@@ -463,8 +471,9 @@ LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthou
 
 @pytest.mark.parametrize("path", ["", "losses/huber/", "interview/practice/"])
 def test_lighthouse_accessibility_best_practices_and_seo(browser, path, tmp_path):
-    """Lighthouse 12.2.3 (desktop preset) on Debian's Chromium: accessibility, best practices
-    and SEO >= 0.95. These audit the page itself, so machine load cannot change them; the
+    """Lighthouse 12.2.3 (desktop preset) on Debian's Chromium: accessibility, best practices, SEO.
+
+    Each must be >= 0.95. These audit the page itself, so machine load cannot change them; the
     performance score depends on load and is printed, not asserted (`make bench` measures speed).
     """
     assert LIGHTHOUSE.exists(), "run `make lighthouse` (npm ci in tools/lighthouse); make test does"
@@ -552,7 +561,8 @@ def test_explorer_and_static_figure_share_one_style(site):
                 style["legend_size"],
             }
             series = [line for line in lines if float(line["stroke-width"]) == style["line_width"]]
-            assert series and {line["stroke"] for line in series} <= set(colours["series"]), (name, theme)
+            assert series, (name, theme)
+            assert {line["stroke"] for line in series} <= set(colours["series"]), (name, theme)
             assert series[0]["stroke"] == colours["series"][0]  # the first curve in the first colour
             grid = [line for line in lines if "stroke-opacity" in line]
             assert {
@@ -581,8 +591,10 @@ def _rgb(hex_colour):
 
 _DRAWN_COLOURS = """explorer => {
   const colour = (selector, property) => getComputedStyle(explorer.querySelector(selector))[property];
-  return {ink: colour("svg.lossref-value text", "fill"), axis: colour("svg.lossref-value polyline.axis", "stroke"),
-          grid: colour("svg.lossref-value line.grid", "stroke"), zero: colour("svg.lossref-grad line.zero", "stroke"),
+  return {ink: colour("svg.lossref-value text", "fill"),
+          axis: colour("svg.lossref-value polyline.axis", "stroke"),
+          grid: colour("svg.lossref-value line.grid", "stroke"),
+          zero: colour("svg.lossref-grad line.zero", "stroke"),
           series: colour("svg.lossref-value path.series-0", "stroke"),
           font: getComputedStyle(explorer.querySelector("svg.lossref-value text")).fontFamily};
 }"""
@@ -590,8 +602,10 @@ _DRAWN_COLOURS = """explorer => {
 
 @pytest.mark.parametrize("path", ["huber", "softmax_cross_entropy"])
 def test_explorer_draws_in_the_theme_colours_of_the_figure(browser, path):
-    """With JavaScript the explorer takes the figure's place, in the figure's colours for the
-    reader's theme, and follows the palette toggle; without it the static figure stands alone.
+    """With JavaScript the explorer takes the figure's place; without it the figure stands alone.
+
+    The explorer draws in the figure's colours for the reader's theme, and follows the palette
+    toggle.
     """
     chromium, base = browser
     for dark in (False, True):
@@ -670,7 +684,8 @@ def test_sections_are_tabs_and_the_sidebar_shows_one(site, browser):
             links.nth(k).get_attribute("href") for k in range(links.count()) if links.nth(k).is_visible()
         ]
         resolved = [page.evaluate("h => new URL(h, location.href).pathname", h) for h in hrefs]
-        assert len(resolved) >= 2 and all(p.startswith(f"/{section}/") for p in resolved), (folder, resolved)
+        assert len(resolved) >= 2, (folder, resolved)
+        assert all(p.startswith(f"/{section}/") for p in resolved), (folder, resolved)
         assert not seen["errors"]
         page.context.close()
 
@@ -729,14 +744,7 @@ SEARCHES = {
 
 
 def test_search_by_framework_name_finds_the_loss_first(browser):
-    chromium, base = browser
-    page, seen = _visit(chromium, f"{base}/")
-    page.locator(".md-search__input").click()
-    page.wait_for_function(
-        "(m => m && m.textContent.trim() && !/initializ/i.test(m.textContent))"
-        "(document.querySelector('.md-search-result__meta'))",
-        timeout=15_000,
-    )
+    page, seen = _open_search(*browser)
     wrong = {}
     for query, name in SEARCHES.items():
         # one query per name (typing would also search each prefix, whose answers can arrive
@@ -760,7 +768,8 @@ def test_search_by_framework_name_finds_the_loss_first(browser):
         if first.rstrip("/") != f"/losses/{name}":
             wrong[query] = first
     page.context.close()
-    assert not wrong and not seen["errors"], wrong
+    assert not wrong, wrong
+    assert not seen["errors"], seen["errors"]
 
 
 def test_notebook_pages_weigh_at_most_300_kb(site):
@@ -789,8 +798,10 @@ def test_notebook_pages_weigh_at_most_300_kb(site):
 
 
 def test_notebook_pages_show_every_figure(site):
-    """Each figure a notebook draws (one per plt.subplots/plt.figure call in its source) is on
-    its page, as a PNG that decodes at full size or as an inline SVG.
+    """Each figure a notebook draws is on its page.
+
+    One per plt.subplots/plt.figure call in its source, as a PNG that decodes at full size or
+    as an inline SVG.
     """
     import base64
     import io
@@ -805,10 +816,12 @@ def test_notebook_pages_show_every_figure(site):
         html = (out / "notebooks" / source.stem / "index.html").read_text()
         pngs = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html)
         svgs = re.findall(r'class="jp-RenderedSVG[^"]*"[^>]*>\s*<svg', html)
-        assert drawn >= 1 and len(pngs) + len(svgs) == drawn, (source.name, drawn, len(pngs), len(svgs))
+        assert drawn >= 1, source.name
+        assert len(pngs) + len(svgs) == drawn, (source.name, drawn, len(pngs), len(svgs))
         for png in pngs:
             width, height = PIL.Image.open(io.BytesIO(base64.b64decode(png))).size
-            assert width >= 400 and height >= 200, (source.name, width, height)
+            assert width >= 400, (source.name, width, height)
+            assert height >= 200, (source.name, width, height)
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
@@ -834,12 +847,14 @@ def test_notebook_figures_and_buttons_read_in_both_themes_on_a_phone(browser, da
         .map(i => [i.getBoundingClientRect().width, getComputedStyle(i).backgroundColor])"""
     )
     wheel = page.evaluate(
-        "getComputedStyle(document.querySelector('.lossref-take-home .md-button:not(.md-button--primary)')).color"
+        "getComputedStyle(document.querySelector("
+        "'.lossref-take-home .md-button:not(.md-button--primary)')).color"
     )
     width = page.evaluate("document.documentElement.scrollWidth")
     page.context.close()
     # the "In [n]:" prompts took 100 of the 311 px a phone gives the content: figures were 239 px
-    assert len(figures) == 3 and all(w >= 300 for w, _ in figures), figures
+    assert len(figures) == 3, figures
+    assert all(w >= 300 for w, _ in figures), figures
     # the figures' ink is dark on a transparent background (lossref.plotting.STYLE): on paper in
     # the dark theme; the outline button in the theme's link colour, #5488e8 on #1e2129 (4.6:1)
     # rather than indigo #4051b5 (2.3:1)
@@ -870,9 +885,11 @@ def test_notebook_pages_offer_the_notebook_and_the_wheel(site):
 
 @pytest.mark.slow
 def test_downloaded_notebook_runs_with_the_served_wheel(browser, tmp_path):
-    """The round trip a reader makes: download the wheel and a notebook from the served site,
-    install the wheel in a fresh virtual environment (NumPy and matplotlib from the machine's
-    pip configuration), and run the notebook's code cells there, outside this checkout.
+    """The round trip a reader makes, outside this checkout.
+
+    Download the wheel and a notebook from the served site, install the wheel in a fresh
+    virtual environment (NumPy and matplotlib from the machine's pip configuration), and run the
+    notebook's code cells there.
     """
     import urllib.request
 
@@ -955,10 +972,12 @@ def test_math_renders_with_the_shipped_font_in_chromium(browser):
     line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.math-block math')).fontSize)")
     # the cases brace stretches over both rows
     braces = [b for b in _boxes(page, ".math-block mo[stretchy='true']") if b["text"] == "{"]
-    assert braces and all(b["height"] > 1.8 * line for b in braces), (braces, line)
+    assert braces, line
+    assert all(b["height"] > 1.8 * line for b in braces), (braces, line)
     # |r| is an ordinary symbol: no operator space between the bars and r
     bars = [b for b in _boxes(page, "mo") if b["text"] == "|" and b["next"] == "r"]
-    assert bars and all(b["nextLeft"] - b["right"] < 1 for b in bars), bars
+    assert bars, "no |r| on the page"
+    assert all(b["nextLeft"] - b["right"] < 1 for b in bars), bars
     # a fraction: two rows and a rule between them, a row of ink as wide as the fraction
     fracs = page.locator(".math-block mfrac")  # the widest, the gradient's ∂ℓ/∂ŷ
     frac = max((fracs.nth(k) for k in range(fracs.count())), key=lambda f: f.bounding_box()["width"])
@@ -972,7 +991,8 @@ def test_math_renders_with_the_shipped_font_in_chromium(browser):
     w, h = ink.size
     # white page: a row where nearly every pixel has ink (anti-aliased grey counts) is the rule
     rule = [y for y in range(h) if sum(ink.getpixel((x, y)) < 200 for x in range(w)) > 0.7 * w]
-    assert rule and 0.2 * h < rule[0] < 0.8 * h, (rule, ink.size)
+    assert rule, ink.size
+    assert 0.2 * h < rule[0] < 0.8 * h, (rule, ink.size)
     page.context.close()
 
 
@@ -981,14 +1001,16 @@ def test_math_log_has_a_thin_space_before_its_argument(browser):
     page, _ = _visit(chromium, f"{base}/losses/softmax_cross_entropy/", wait_until="load")
     page.evaluate("document.fonts.ready")
     # the box after "log" that holds its argument, skipping the invisible function application
-    gaps = page.evaluate("""[...document.querySelectorAll('mi')].filter(e => e.textContent === 'log').map(e => {
+    gaps = page.evaluate("""[...document.querySelectorAll('mi')]
+        .filter(e => e.textContent === 'log').map(e => {
         let next = e.nextElementSibling;
         while (next && next.textContent === '\\u2061') next = next.nextElementSibling;
         return next && !'(['.includes(next.textContent[0])
             ? next.getBoundingClientRect().left - e.getBoundingClientRect().right : null;
     }).filter(g => g !== null)""")
     page.context.close()
-    assert gaps and all(g > 1 for g in gaps), gaps  # \log p, not logp
+    assert gaps, "no log on the page"
+    assert all(g > 1 for g in gaps), gaps  # \log p, not logp
 
 
 def test_math_solidus_is_set_tight_as_in_tex(browser):
@@ -1004,7 +1026,8 @@ def test_math_solidus_is_set_tight_as_in_tex(browser):
                    e.getBoundingClientRect().left - e.previousElementSibling.getBoundingClientRect().right,
                    e.nextElementSibling.getBoundingClientRect().left - e.getBoundingClientRect().right])""")
     page.context.close()
-    assert len(gaps) > 10 and any(after == "∂" for _, after, *_ in gaps), gaps
+    assert len(gaps) > 10, gaps
+    assert any(after == "∂" for _, after, *_ in gaps), gaps
     assert all(abs(left) < 1 and abs(right) < 1 for *_, left, right in gaps), gaps
 
 
@@ -1120,13 +1143,17 @@ def test_practice_filters_reveals_marks_and_keeps_progress(browser):
     assert question not in texts
     assert len(texts) >= 1
     foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
-    assert not foreign and not seen["errors"] and not seen["failed"], (foreign, seen)
+    assert not foreign, foreign
+    assert not seen["errors"], seen["errors"]
+    assert not seen["failed"], seen["failed"]
     page.context.close()
 
 
 def test_practice_mark_stays_on_its_question_when_one_is_inserted_before_it(browser):
-    """A reader marks a question, the bank gains a question ahead of it, the reader comes back:
-    the mark is still on that question (marks were keyed by position and moved to its neighbour).
+    """A mark stays on its question when the bank gains a question ahead of it.
+
+    A reader marks a question, the bank gains a question ahead of it, the reader comes back: the
+    mark is still on that question (marks were keyed by position and moved to its neighbour).
     """
     chromium, base = browser
     url = f"{base}/interview/practice/"
@@ -1161,7 +1188,8 @@ def test_practice_mark_stays_on_its_question_when_one_is_inserted_before_it(brow
         for p in BANK_PAGES
         for _, text in BANK_QUESTION.findall(p.read_text())
     }
-    assert marked in bank and open_ == (bank | {new}) - {marked}, open_ ^ ((bank | {new}) - {marked})
+    assert marked in bank, (marked, bank)
+    assert open_ == (bank | {new}) - {marked}, open_ ^ ((bank | {new}) - {marked})
     assert not seen["errors"], seen["errors"]
     page.context.close()
 
@@ -1172,7 +1200,8 @@ def test_practice_mode_works_from_the_keyboard_alone(browser):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     # every button has a name, every checkbox a label
     nameless = page.evaluate("""[...document.querySelectorAll('#practice button, #practice input')]
-        .filter(e => !(e.tagName === 'BUTTON' ? e.textContent.trim() : e.closest('label')?.textContent.trim()))
+        .filter(e => !(e.tagName === 'BUTTON'
+                       ? e.textContent.trim() : e.closest('label')?.textContent.trim()))
         .map(e => e.outerHTML)""")
     assert not nameless
     page.focus("input[name=unknown]")  # start from the last filter; from here on, keys only

@@ -23,7 +23,8 @@ TIGHT = 'lspace="0" rspace="0"'
 def _inline(latex):
     """The MathML of an inline formula, without the <math> wrapper."""
     mathml = to_mathml(latex, False)
-    assert mathml.startswith(MATH) and mathml.endswith("</math>"), mathml
+    assert mathml.startswith(MATH), mathml
+    assert mathml.endswith("</math>"), mathml
     return mathml.removeprefix(MATH).removesuffix("</math>")
 
 
@@ -181,13 +182,15 @@ def test_a_loss_of_an_unknown_family_is_refused_at_registration():
         # and, as an ordinary, it is followed by a thin space before a function name (TeX's Ord-Op)
         (
             r"a/\max(b, c)",
-            f'<mrow><mi>a</mi><mo {TIGHT}>/</mo><mspace width="0.1667em" /><mi>max</mi><mo {TIGHT}>\u2061</mo>'
+            f'<mrow><mi>a</mi><mo {TIGHT}>/</mo><mspace width="0.1667em" /><mi>max</mi>'
+            f"<mo {TIGHT}>\u2061</mo>"
             '<mo stretchy="false">(</mo><mi>b</mi><mo>,</mo><mi>c</mi><mo stretchy="false">)</mo></mrow>',
         ),
         # \log p: a thin space after an ordinary symbol and before the argument
         (
             r"w \log p",
-            '<mrow><mi>w</mi><mspace width="0.1667em" /><mi>log</mi><mo lspace="0" rspace="0.1667em">\u2061</mo>'
+            '<mrow><mi>w</mi><mspace width="0.1667em" /><mi>log</mi>'
+            '<mo lspace="0" rspace="0.1667em">\u2061</mo>'
             "<mi>p</mi></mrow>",
         ),
         # a sign after an operator is tight; a binary minus keeps the dictionary's space

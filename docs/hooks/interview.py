@@ -85,8 +85,10 @@ def question_blocks(content):
 
 
 def question_id(question):
-    """12 hex digits of the SHA-256 of the question as text: tags and entities gone, spaces
-    collapsed, case folded, so a re-rendering or a fixed capital keeps the reader's mark.
+    """12 hex digits of the SHA-256 of the question as text.
+
+    Tags and entities are gone, spaces collapsed, case folded, so a re-rendering or a fixed
+    capital keeps the reader's mark.
     """
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", question)).split()).casefold()
     return hashlib.sha256(text.encode()).hexdigest()[:12]

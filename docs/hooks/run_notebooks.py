@@ -115,9 +115,11 @@ def _execute_to(pairs):
 
 
 def _execute_all(pending):
-    """Run the notebooks not in the cache, in forked processes (one per core) when it is safe
-    to fork (not under ``mkdocs serve``, which runs threads). A notebook that failed there is
-    run again here, so that its error stops the build with its traceback.
+    """Run the notebooks not in the cache.
+
+    In forked processes (one per core) when it is safe to fork (not under ``mkdocs serve``,
+    which runs threads). A notebook that failed there is run again here, so that its error
+    stops the build with its traceback.
     """
     workers = min(len(pending), os.cpu_count() or 1)
     if workers > 1 and threading.active_count() == 1:
@@ -131,8 +133,10 @@ def _execute_all(pending):
 
 
 def build_wheel():
-    """Build the ``lossref`` wheel offline (no build isolation: the installed setuptools) from a
-    copy of the sources, so the build leaves no ``build/`` folder in the checkout.
+    """Build the ``lossref`` wheel offline, from a copy of the sources.
+
+    No build isolation: the installed setuptools. The copy means the build leaves no ``build/``
+    folder in the checkout.
     """
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "src"
@@ -191,9 +195,11 @@ def on_post_page(output, page, config):
     box = (
         '<div class="admonition tip lossref-take-home"><p class="admonition-title">Run it on your machine</p>'
         f'<p><a class="md-button md-button--primary" href="{name}" download>Download {name}</a> '
-        f'<a class="md-button" href="{get_relative_url(wheel, page.url)}" download>Download the lossref wheel</a></p>'
+        f'<a class="md-button" href="{get_relative_url(wheel, page.url)}" download>'
+        "Download the lossref wheel</a></p>"
         "<p>In a new virtual environment, in the folder holding both downloads:</p>"
-        f"<pre><code>pip install {Path(wheel).name} matplotlib jupyterlab\njupyter lab {name}</code></pre></div>"
+        f"<pre><code>pip install {Path(wheel).name} matplotlib jupyterlab\n"
+        f"jupyter lab {name}</code></pre></div>"
     )
     start = output.find('<div class="jupyter-wrapper">')
     title = output.find("</h1>", start)
@@ -229,9 +235,10 @@ def _declarations(rule):
 
 
 def _read_properties(rules, elsewhere):
-    """The custom properties that some value reads: in a normal property of ``rules``, in
-    ``elsewhere`` (the site's other styles and scripts, which could read one the notebook styles
-    set), or in a custom property read already.
+    """The custom properties that some value reads.
+
+    In a normal property of ``rules``, in ``elsewhere`` (the site's other styles and scripts,
+    which could read one the notebook styles set), or in a custom property read already.
     """
     read, custom = set(elsewhere), {}
     for rule in _qualified(rules):

@@ -1,5 +1,7 @@
-"""Blocks of the pages, generated from the registry: pure functions from a loss (or the
-whole catalog) to Markdown or HTML, which the tests can call without building the site.
+"""Blocks of the pages, generated from the registry.
+
+Pure functions from a loss (or the whole catalog) to Markdown or HTML, which the tests can call
+without building the site.
 
 * ``<!-- lossref: definition NAME -->``: formula, gradient, domain, properties, plot.
 * ``<!-- lossref: frameworks NAME -->``: framework mapping and differences tables.
@@ -29,10 +31,12 @@ _API_NAME = re.compile(r"(?<![\w.])((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*|[A-Z][a-z]+[
 
 
 def search_keywords(loss):
-    """The names a reader searches for: each framework equivalent's API name with every
-    dotted suffix (``torch.nn.HuberLoss``, ``nn.HuberLoss``, ``HuberLoss``) and the loss's
-    aliases. A name that is another registry loss's own (``F.binary_cross_entropy_with_logits``
-    quoted by the GAN losses) is left to that loss's page.
+    """The names a reader searches for.
+
+    Each framework equivalent's API name with every dotted suffix (``torch.nn.HuberLoss``,
+    ``nn.HuberLoss``, ``HuberLoss``) and the loss's aliases. A name that is another registry
+    loss's own (``F.binary_cross_entropy_with_logits`` quoted by the GAN losses) is left to that
+    loss's page.
     """
     others = {other.name for other in lossref.catalog()} - {loss.name}
     # "loss" alone is a word of every alias ("CLIP loss", "L2 loss"): as a boosted keyword it
@@ -147,7 +151,8 @@ def definition_block(loss):
     meta = loss.meta
     alt = (
         f"{loss.name}: the loss (left) and "
-        f"{'its gradient (right)' if loss.differentiable else 'why it has no gradient (right)'}, drawn by lossref"
+        f"{'its gradient (right)' if loss.differentiable else 'why it has no gradient (right)'}, "
+        "drawn by lossref"
     )
     rows = [f"| `{name}` | {_cell(meta.domain[name].text)} |" for name in loss.arg_names]
     rows += [
@@ -184,7 +189,8 @@ def definition_block(loss):
             "",
             f"**Reduction.** {meta.reduction_note}{grad_note}",
             "",
-            f"**Properties (checked by the tests, as a function of `{loss.arg_names[0]}` over its domain).** {props}.",
+            f"**Properties (checked by the tests, as a function of `{loss.arg_names[0]}` over its "
+            f"domain).** {props}.",
             "",
             *_robustness_lines(meta),
             *_accuracy_lines(loss),
@@ -321,7 +327,8 @@ def finder_block():
             '<output name="count" aria-live="polite"></output>',
             "</form>",
             '<table class="lossref-finder-table"><thead><tr><th>Loss</th><th>Family</th><th>Input</th>'
-            "<th>Convex</th><th>Bounded gradient</th><th>Differentiable</th><th>Robust to outliers (cited)</th>"
+            "<th>Convex</th><th>Bounded gradient</th><th>Differentiable</th>"
+            "<th>Robust to outliers (cited)</th>"
             "</tr></thead><tbody>",
             *rows,
             "</tbody></table>",

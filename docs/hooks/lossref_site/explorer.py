@@ -1,5 +1,7 @@
-"""The explorers (a slider over one hyperparameter) and the compare page, drawn by
-docs/assets/lossref.js in the static figure's style: the constants of ``lossref.plotting``.
+"""The explorers (a slider over one hyperparameter) and the compare page.
+
+docs/assets/lossref.js draws them in the static figure's style: the constants of
+``lossref.plotting``.
 """
 
 import html
@@ -229,7 +231,8 @@ def compare_block():
     return "\n".join(
         [
             '<div class="lossref-compare" markdown="0">',
-            f'<label for="compare-group">Family and x-axis</label> <select id="compare-group">{options}</select>',
+            '<label for="compare-group">Family and x-axis</label> '
+            f'<select id="compare-group">{options}</select>',
             '<fieldset><legend>Losses to overlay</legend><div class="lossref-choices"></div></fieldset>',
             _panels("the chosen losses (left) and their gradients (right), overlaid"),
             '<ul class="lossref-legend"></ul>',

@@ -62,7 +62,9 @@ def cached(names):
 
 
 def svg_named(name):
-    """``svg`` of the loss registered as ``name``: a function of a string, which a process pool
-    can send to its workers (the site draws its figures in parallel).
+    """``svg`` of the loss registered as ``name``.
+
+    A function of a string, which a process pool can send to its workers (the site draws its
+    figures in parallel).
     """
     return plotting.svg(lossref.get(name))
