@@ -253,7 +253,7 @@ class Loss:
     def __init__(self, kernel: Callable[..., Result], meta: Meta, layout: str) -> None:
         self._kernel = kernel
         self.meta = meta
-        self.layout = layout
+        self._layout = layout  # "elementwise" or "classes": ask .elementwise or .has_class_axis
         self.name = kernel.__name__
         self.__name__ = kernel.__name__
         self.__qualname__ = kernel.__qualname__
@@ -305,7 +305,7 @@ class Loss:
         Such a loss (registered with ``elementwise_loss``) takes any shape, a scalar included.
         Otherwise the loss has a class axis (``has_class_axis``).
         """
-        return self.layout == "elementwise"
+        return self._layout == "elementwise"
 
     @property
     def has_class_axis(self) -> bool:
@@ -313,7 +313,7 @@ class Loss:
 
         Such a loss is registered with ``class_axis_loss``; a sample is a row, never a scalar.
         """
-        return self.layout == "classes"
+        return self._layout == "classes"
 
     def as_batch(self, *point: Any) -> tuple[np.ndarray, ...]:
         """The arguments of one sample as a batch of one, to pass to the loss.

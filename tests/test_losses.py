@@ -669,7 +669,7 @@ def _check_weights(loss, args, per_sample, terms, w):
     assert loss(*args, weights=reps) == pytest.approx(loss(*repeated), rel=1e-13)
 
 
-@pytest.mark.parametrize("loss", [loss for loss in LOSSES if loss.layout == "elementwise"], ids=loss_id)
+@pytest.mark.parametrize("loss", [loss for loss in LOSSES if loss.elementwise], ids=loss_id)
 def test_elementwise_losses_keep_any_shape(loss, rng):
     args = loss.sample_inputs(rng, batch=12)
     shaped = [np.reshape(a, (2, 3, 2)) for a in args]
