@@ -3,6 +3,7 @@
 # Each family module lists its losses in __all__; adding a loss edits only its module.
 from . import (
     _angular,
+    _auxiliary,
     _boxes,
     _classification,
     _contrastive,
@@ -21,6 +22,7 @@ from . import (
     _sequence,
 )
 from ._angular import *  # noqa: F403
+from ._auxiliary import *  # noqa: F403
 from ._boxes import *  # noqa: F403
 from ._classification import *  # noqa: F403
 from ._contrastive import *  # noqa: F403
@@ -51,6 +53,7 @@ __all__ = [
     "numerical_gradient",
 ]
 __all__ += _angular.__all__
+__all__ += _auxiliary.__all__
 __all__ += _boxes.__all__
 __all__ += _classification.__all__
 __all__ += _contrastive.__all__

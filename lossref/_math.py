@@ -36,6 +36,19 @@ def log_softmax(z):
     return shifted
 
 
+def logsumexp(z):
+    """LSE(z) = log Σ_c e^{z_c} over the last axis (keepdims), in the same form as ``log_softmax``.
+
+    m + log1p(Σ_{c ≠ argmax} e^{z_c − m}), m = max z: no overflow, and log1p keeps the small
+    sum's digits when one class dominates.
+    """
+    top = np.argmax(z, axis=-1)[..., None]
+    m = np.take_along_axis(z, top, axis=-1)
+    e = np.exp(z - m)
+    np.put_along_axis(e, top, 0.0, axis=-1)
+    return m + np.log1p(e.sum(axis=-1, keepdims=True))
+
+
 def xlog1py(x, y):
     """x·log(1 + y) with 0·log(1 + y) = 0; log1p keeps 1 - p accurate for p near 0."""
     with np.errstate(divide="ignore", invalid="ignore"):

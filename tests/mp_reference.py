@@ -1166,3 +1166,30 @@ def ordinal_logistic(z, label, task_weights=None):
         wk * -(log_sigmoid(zk) if label > k else log_sigmoid(-zk))
         for k, (zk, wk) in enumerate(zip(z, w, strict=True))
     )
+
+
+# --- issue 20: auxiliary losses ------------------------------------------------------------
+
+
+def _lse_terms(z):
+    """log Σ e^z and the size of the two terms it is computed from, |max z| + log(1 + rest)."""
+    m = max(z)
+    rest = mp.fsum(mp.exp(v - m) for v in z) - 1  # the other classes' share, relative to the top
+    return m + mp.log1p(rest), abs(m) + mp.log1p(rest)
+
+
+@reference("z_loss")
+def z_loss(z):
+    # (log Z)²; log Z near 0 (a row of log-probabilities) is a cancellation of max z against
+    # log(1 + rest) that rounding the inputs already makes: measured relative to |log Z|·size
+    lse, size = _lse_terms(z)
+    return lse**2, abs(lse) * size
+
+
+def _z_loss_grad_magnitude(z):
+    # ∂ℓ/∂z_j = 2 log Z · p_j: relative to 2·size·p_j where log Z cancels
+    lse, size = _lse_terms(z)
+    return [2 * size * mp.exp(v - lse) for v in z]
+
+
+z_loss.grad_magnitude = _z_loss_grad_magnitude

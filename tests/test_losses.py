@@ -1636,3 +1636,23 @@ def test_sparsemax_loss_is_accurate_to_its_condition_number():
             for row, label, value, k in zip(z, y, ours, kappa, strict=True):
                 reference = exact([mp.mpf(float(v)) for v in row], int(label))
                 assert abs(value - reference) <= 8 * eps * (1 + k) * abs(reference), (row, label)
+
+
+# --- issue 20: auxiliary losses ------------------------------------------------------------
+
+
+def test_z_loss_by_hand():
+    # two equal logits: Z = 2, ℓ = log² 2, ∂ℓ/∂z = 2 log 2 · (½, ½) = (log 2, log 2)
+    assert lossref.z_loss([[0.0, 0.0]]) == pytest.approx(math.log(2) ** 2, rel=1e-15)
+    assert lossref.z_loss.grad([[0.0, 0.0]])[0].tolist() == pytest.approx([math.log(2)] * 2, rel=1e-15)
+    # a row of log-probabilities: log Z = 0, so no loss and no gradient
+    assert lossref.z_loss(np.log([[0.5, 0.25, 0.25]])) == pytest.approx(0.0, abs=1e-30)
+    # a shift c of every logit adds c to log Z: (log 3 + c)², the softmax unchanged
+    for c in (-3.0, 10.0):
+        assert lossref.z_loss([[c, c, c]]) == pytest.approx((math.log(3) + c) ** 2, rel=1e-14)
+    # huge logits: log Z = 1e150 exactly (the others' share underflows), no overflow
+    assert lossref.z_loss([[1e150, 1.0, -1e150]]) == pytest.approx(1e300, rel=1e-15)
+    # the mean over rows: (log² 2 + 0) / 2
+    assert lossref.z_loss([[0.0, 0.0], [-0.5 * math.log(4), -0.5 * math.log(4)]]) == pytest.approx(
+        math.log(2) ** 2 / 2, rel=1e-14
+    )

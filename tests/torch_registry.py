@@ -81,3 +81,10 @@ no_torch(
     "no PyTorch function (sparsemax is not in torch.nn); optax multiclass_sparsemax_loss and its binary "
     "sparsemax_loss (golden and live), mpmath and hand-computed supports check it",
 )
+
+# issue 20
+no_torch(
+    "z_loss",
+    "no PyTorch function (torch.logsumexp(z, -1).square() is the formula); mpmath and hand values check it, "
+    "and T5X's definition is dated on the page",
+)
