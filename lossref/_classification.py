@@ -1867,8 +1867,10 @@ def _sparsemax(z):
 
 
 def _sparsemax_kinks(logits, labels, **_):
-    """Per row, half the smallest |z_j − τ|: closer than that, a step can move an entry into or
-    out of the support, where the loss's second derivative jumps (its gradient does not).
+    """Per row, half the smallest |z_j − τ|.
+
+    Closer than that, a step can move an entry into or out of the support, where the loss's
+    second derivative jumps (its gradient does not).
     """
     shifted, _, tau = _sparsemax(np.asarray(logits, dtype=float))
     gap = np.abs(shifted - tau).min(axis=-1, keepdims=True) / 2
@@ -2061,7 +2063,7 @@ _THRESHOLDS = np.array([-2.0, 0.0, 2.0])  # the plot's θ_k: K = 4 classes
     ),
 )
 def ordinal_logistic(logits, labels, *, task_weights=None):
-    """Ordinal logistic loss (CORAL, Cao et al. 2020): K − 1 binary cross-entropies, one per threshold "y > k".
+    """Ordinal logistic loss (CORAL, Cao et al. 2020): one binary cross-entropy per threshold "y > k".
 
     Class y of K ordered classes becomes the K − 1 binary targets [y > 0], …, [y > K − 2]
     (y = 2 of K = 5: 1, 1, 0, 0), and each cumulative logit z_k is trained by logistic

@@ -41,9 +41,10 @@ def _through_normalisation(g, unit, norm):
 
 
 def _log_sum_exp_parts(s):
-    """Per row, the maximum m, rest = Σ e^{s_j − m} over the entries but the maximum's, and
-    the softmax: LSE = m + log1p(rest), kept apart so that callers can avoid cancellation.
-    Excluded entries are −inf and contribute e^{−inf} = 0.
+    """Per row, the maximum m, rest = Σ e^{s_j − m} over the other entries, and the softmax.
+
+    LSE = m + log1p(rest), kept apart so that callers can avoid cancellation. Excluded entries
+    are −inf and contribute e^{−inf} = 0.
     """
     rows = np.arange(s.shape[0])
     k = s.argmax(axis=1)

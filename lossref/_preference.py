@@ -421,8 +421,8 @@ RESPONSE_LENGTH = Domain(
         r"\ell = -\log\sigma(\beta\Delta - \gamma) = \mathrm{softplus}(\gamma - \beta\Delta)",
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{\beta\,\sigma(\gamma - \beta\Delta)}{|y_c|}",
-        r"\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = \frac{\beta\,\sigma(\gamma - \beta\Delta)}{|y_r|}",
+        r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{\beta\,\sigma(\gamma - \beta\Delta)}{|y_c|}",  # noqa: E501
+        r"\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = \frac{\beta\,\sigma(\gamma - \beta\Delta)}{|y_r|}",  # noqa: E501
     ),
     domain={
         "policy_chosen_logps": SEQUENCE_LOG_PROB,

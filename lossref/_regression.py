@@ -1316,8 +1316,10 @@ def _scaled_square(r, c, b):
 
 
 def _power_1p(t, L, k):
-    """(1 + t)^k, the more accurate of two forms: power(1 + t, k) has relative error |k|·ε,
-    exp(k L) has |k L|·ε; so the power where L > 1 (and t is finite), exp(k L) elsewhere.
+    """(1 + t)^k, by the more accurate of two forms.
+
+    power(1 + t, k) has relative error |k|·ε, exp(k L) has |k L|·ε; so the power where L > 1
+    (and t is finite), exp(k L) elsewhere.
     """
     use_power = np.isfinite(t) & (L > 1.0)
     with np.errstate(over="ignore", under="ignore"):

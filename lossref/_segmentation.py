@@ -583,8 +583,10 @@ def _lovasz_errors(logits, targets):
 
 
 def _lovasz_kinks(logits, targets):
-    """Per row, how far the logits are from a kink: an error at 0 (the hinge) or two equal
-    errors (the sort order, and so the gradient, switches). Moving s_i by δ moves e_i by δ.
+    """Per row, how far the logits are from a kink.
+
+    A kink is an error at 0 (the hinge) or two equal errors (the sort order, and so the
+    gradient, switches). Moving s_i by δ moves e_i by δ.
     """
     errors, _ = _lovasz_errors(np.asarray(logits, dtype=float), np.asarray(targets, dtype=float))
     distance = _distance_to_kink(errors).min(axis=-1)
@@ -592,9 +594,10 @@ def _lovasz_kinks(logits, targets):
 
 
 def _distance_to_kink(errors):
-    """Per error (last axis: one sorted set), the distance to the nearest kink of the Lovász
-    extension: the error at 0, or half the gap to the nearest other error of its set (two
-    errors moving towards each other tie after moving that far).
+    """Per error (last axis: one sorted set), the distance to the Lovász extension's nearest kink.
+
+    That is the error's distance to 0, or half the gap to the nearest other error of its set
+    (two errors moving towards each other tie after moving that far).
     """
     gaps = np.abs(errors[..., :, None] - errors[..., None, :]) / 2
     gaps = np.where(np.eye(errors.shape[-1], dtype=bool), np.inf, gaps).min(axis=-1)
@@ -711,9 +714,11 @@ def lovasz_hinge(logits, targets):
 
 
 def _lovasz_extension(errors, targets):
-    """The Lovász extension of the Jaccard loss of each row's mask ``targets`` at the positive
-    parts of ``errors`` (last axis), and a function giving its gradient with respect to the errors: the
-    increments g of Δ along the errors sorted (stably) in decreasing order.
+    """The Lovász extension of each row's Jaccard loss, and a function giving its gradient.
+
+    The extension is that of the Jaccard loss of the row's mask ``targets``, at the positive
+    parts of ``errors`` (last axis); its gradient with respect to the errors is the increments g
+    of Δ along the errors sorted (stably) in decreasing order.
     """
     order = np.argsort(-errors, axis=-1, kind="stable")
     e = np.take_along_axis(errors, order, axis=-1)
@@ -788,8 +793,10 @@ def _lovasz_softmax_parts(probs, labels):
 
 
 def _lovasz_softmax_kinks(probs, labels, classes="present"):
-    """Per image, how far the probabilities are from a kink: an error |[y = c] − p_c| at 0, or
-    two equal errors of one class. Moving p by δ moves its error by δ.
+    """Per image, how far the probabilities are from a kink.
+
+    A kink is an error |[y = c] − p_c| at 0, or two equal errors of one class. Moving p by δ
+    moves its error by δ.
     """
     fg, p = _lovasz_softmax_parts(np.asarray(probs, dtype=float), np.asarray(labels))
     distance = _distance_to_kink(np.abs(fg - p)).min(axis=(-2, -1))

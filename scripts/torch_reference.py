@@ -422,9 +422,11 @@ def ctc(
     zero_infinity=False,
     normalize="target_length",
 ):
-    """F.ctc_loss (time-major). Its backward returns exp(log p) − γ inside the input lengths (the
-    gradient through a log_softmax); subtracting Σ (exp(log p) − exp(log p).detach()), which is 0
-    in value, turns that into ∂ℓ/∂log p = −γ under any reduction.
+    """F.ctc_loss (time-major), with its gradient made the one by the log-probabilities.
+
+    Its backward returns exp(log p) − γ inside the input lengths (the gradient through a
+    log_softmax); subtracting Σ (exp(log p) − exp(log p).detach()), which is 0 in value, turns
+    that into ∂ℓ/∂log p = −γ under any reduction.
     """
     lp = log_probs.transpose(0, 1)
     loss = F.ctc_loss(
@@ -1063,7 +1065,8 @@ def balanced_softmax(z, t, reduction, class_counts):
 
 @torch_reference(
     "ldam",
-    "the cross-entropy of s (z − Δ_y e_y) as torch.logsumexp(u − u_y) (label entry 0), Δ from the counts in PyTorch (autograd gradient)",
+    "the cross-entropy of s (z − Δ_y e_y) as torch.logsumexp(u − u_y) (label entry 0), Δ from the "
+    "counts in PyTorch (autograd gradient)",
 )
 def ldam(z, t, reduction, class_counts, max_margin=0.5, scale=30.0):
     # −log softmax(u)_y = log Σ_c e^{u_c − u_y}: its autograd gradient at the label is −Σ_{c≠y} p_c, which
@@ -1072,7 +1075,8 @@ def ldam(z, t, reduction, class_counts, max_margin=0.5, scale=30.0):
     margins = max_margin * inverse / inverse.max()
     one_hot = F.one_hot(t, z.shape[-1]).to(z.dtype)
     u = scale * (z - one_hot * margins[t][..., None])
-    # the label's own entry is the constant 0 (not u_y − u_y, whose two autograd paths would cancel to p_y − Σ p)
+    # the label's own entry is the constant 0 (not u_y − u_y, whose two autograd paths would cancel to p_y
+    # − Σ p)
     d = torch.where(one_hot > 0, torch.zeros_like(u), u - u.gather(-1, t[..., None]))
     return _reduce(torch.logsumexp(d, dim=-1), reduction)
 
@@ -1129,7 +1133,8 @@ def _ndcg_swap_weights(s, y, k=None):
 
 @torch_reference(
     "lambdarank",
-    "RankNet's F.softplus on the pair differences, weighted by |ΔNDCG| computed under torch.no_grad (autograd gradient)",
+    "RankNet's F.softplus on the pair differences, weighted by |ΔNDCG| computed under torch.no_grad "
+    "(autograd gradient)",
 )
 def lambdarank(s, y, reduction, sigma=1.0, truncation=None):
     w = _ndcg_swap_weights(s, y, truncation)

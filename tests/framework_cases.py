@@ -1,5 +1,6 @@
-"""The Keras, optax, pytorch-metric-learning and Kornia conformance cases: each is a call into the
-framework, written as it runs.
+"""The Keras, optax, pytorch-metric-learning and Kornia conformance cases.
+
+Each is a call into the framework, written as it runs.
 
 A case names the lossref loss, the framework, the exact ``call`` (a Python expression over the
 case's ``inputs``, run by scripts/jax_reference.py with ``keras``, ``optax`` and ``jnp`` in scope,
@@ -295,7 +296,8 @@ CASES = [
     _case(
         "sigmoid_focal",
         K,
-        "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.25, gamma=2.0, from_logits=True)(y01, scores)",
+        "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.25, gamma=2.0, "
+        "from_logits=True)(y01, scores)",
         "lossref.sigmoid_focal(scores, y01, alpha=0.25, gamma=2.0)",
         "scores",
     ),
@@ -378,7 +380,8 @@ CASES = [
     _case(
         "sequence_cross_entropy",
         OX,
-        "jnp.sum(optax.losses.softmax_cross_entropy_with_integer_labels(seq_logits, seq_tokens, where=seq_mask > 0))"
+        "jnp.sum(optax.losses.softmax_cross_entropy_with_integer_labels(seq_logits, seq_tokens, "
+        "where=seq_mask > 0))"
         " / seq_mask.sum()",
         "lossref.sequence_cross_entropy(seq_logits, seq_tokens, mask=seq_mask)",
         "seq_logits",
@@ -388,14 +391,16 @@ CASES = [
         "ctc",
         K,
         "keras.losses.CTC()(ctc_labels, ctc_log_probs)",
-        "lossref.ctc(ctc_log_probs, ctc_labels, ctc_input_lengths, ctc_label_lengths, blank=0, normalize='sequences')",
+        "lossref.ctc(ctc_log_probs, ctc_labels, ctc_input_lengths, ctc_label_lengths, blank=0, "
+        "normalize='sequences')",
     ),
     _case(
         "ctc",
         OX,
         "jnp.mean(optax.ctc_loss(ctc_log_probs, jnp.zeros(ctc_log_probs.shape[:2]), ctc_labels, "
         "(ctc_labels == 0).astype(float), blank_id=0))",
-        "lossref.ctc(ctc_log_probs, ctc_labels, ctc_input_lengths, ctc_label_lengths, blank=0, normalize='sequences')",
+        "lossref.ctc(ctc_log_probs, ctc_labels, ctc_input_lengths, ctc_label_lengths, blank=0, "
+        "normalize='sequences')",
     ),
     # margin
     _case("hinge", K, "keras.losses.Hinge()(ypm, scores)", "lossref.hinge(scores, ypm)", "scores"),
@@ -498,14 +503,17 @@ CASES = [
         "focal_tversky",
         K,
         "keras.losses.Tversky(alpha=0.7, beta=0.3)(masks, mask_probs) ** 0.75",
-        "lossref.focal_tversky(mask_probs.reshape(1, -1), masks.reshape(1, -1), alpha=0.3, beta=0.7, gamma=0.75, smooth=0.0)",
+        "lossref.focal_tversky(mask_probs.reshape(1, -1), masks.reshape(1, -1), alpha=0.3, beta=0.7, "
+        "gamma=0.75, smooth=0.0)",
         "mask_probs",
     ),
     _case(
         "focal_tversky",
         OX,
-        "jnp.mean(optax.losses.dice_loss(mask_logits[..., None], masks[..., None], alpha=0.3, beta=0.7) ** 0.75)",
-        "lossref.focal_tversky(1 / (1 + np.exp(-mask_logits)), masks, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0)",
+        "jnp.mean(optax.losses.dice_loss(mask_logits[..., None], masks[..., None], alpha=0.3, "
+        "beta=0.7) ** 0.75)",
+        "lossref.focal_tversky(1 / (1 + np.exp(-mask_logits)), masks, alpha=0.3, beta=0.7, "
+        "gamma=0.75, smooth=1.0)",
     ),
     # ranking, listwise, contrastive
     _case(
@@ -526,7 +534,8 @@ CASES = [
         "listnet",
         OX,
         "jnp.mean(optax.losses.ranking_softmax_loss(rank_scores, rank_labels))",
-        "lossref.listnet(rank_scores, np.log(rank_labels), weights=rank_labels.sum(axis=1), reduction='sum') / 3",
+        "lossref.listnet(rank_scores, np.log(rank_labels), weights=rank_labels.sum(axis=1), "
+        "reduction='sum') / 3",
         kind="weighted-by-label-sum",
     ),
     _case(
@@ -697,7 +706,8 @@ def ours(case):
         # the gradient of the same call: lossref.<loss>(x, ...) -> lossref.<loss>.grad(x, ...)
         # (reshaped back where ours flattens the input first)
         match = re.match(r"lossref\.(\w+)\((\w+)\b", case["ours"])
-        assert match and match[2] == case["grad"], case["id"]
+        assert match, case["id"]
+        assert match[2] == case["grad"], case["id"]
         grad = eval(
             case["ours"].replace(f"lossref.{match[1]}(", f"lossref.{match[1]}.grad(", 1), scope, inputs
         )
@@ -725,7 +735,10 @@ def pinned_reason(packages):
         except importlib.metadata.PackageNotFoundError:
             return f"{package} {version} not installed (make conformance); the golden values still ran"
         if installed != version:
-            return f"{package} {installed} installed, the cases are pinned to {version}; the golden values still ran"
+            return (
+                f"{package} {installed} installed, the cases are pinned to {version}; "
+                "the golden values still ran"
+            )
     return None
 
 

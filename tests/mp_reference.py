@@ -539,9 +539,11 @@ def info_nce(anchors, positives, temperature=0.1, form="one_way"):
 
 
 def _info_nce_grad_magnitude(anchors, positives, temperature=0.1, form="one_way"):
-    """Per entry, the sum of the sizes of the terms its gradient adds up: the gradient of a row
-    is a softmax-weighted sum of unit vectors minus its projection on the row itself, and
-    those terms nearly cancel for a row whose candidates all lie close to its own direction.
+    """Per entry, the sum of the sizes of the terms its gradient adds up.
+
+    The gradient of a row is a softmax-weighted sum of unit vectors minus its projection on the
+    row itself, and those terms nearly cancel for a row whose candidates all lie close to its
+    own direction.
     """
 
     def unit(v):
@@ -622,8 +624,9 @@ def _softmax(row):
 def ctc(
     log_probs, targets, input_length, target_length, blank=0, zero_infinity=False, normalize="target_length"
 ):
-    """Brute force, no recursion: −log of the sum over every path of C^T classes that collapses
-    (repeats merged, then blanks dropped) to the target.
+    """Brute force, no recursion: −log of the sum over every path that collapses to the target.
+
+    The C^T paths are collapsed by merging repeats, then dropping blanks.
     """
     frames, classes = int(input_length), len(log_probs[0])
     target = tuple(targets[: int(target_length)])
@@ -639,8 +642,9 @@ def ctc(
 
 @reference("perceptual")
 def perceptual(y_pred, y_true, feature_fn=None, feature_vjp=None, layer_weights=None):
-    """With lossref's example features (the tests' required example): neighbour differences,
-    averaged over D − 1 entries, and tanh, averaged over D.
+    """The perceptual loss with lossref's example features (the tests' required example).
+
+    The features are neighbour differences, averaged over D − 1 entries, and tanh, averaged over D.
     """
     assert repr(feature_fn) == "ExampleFeatures()", "the reference knows the example features only"
     w_edges, w_tanh = (1, 1) if layer_weights is None else layer_weights
@@ -652,9 +656,10 @@ def perceptual(y_pred, y_true, feature_fn=None, feature_vjp=None, layer_weights=
 
 @reference("lovasz_hinge")
 def lovasz_hinge(logits, targets):
-    """The Lovász extension as an integral over level sets, with no sort order: for errors
-    m = max(0, 1 − y s), ∫₀^∞ Δ({i : m_i ≥ t}) dt with Δ(S) = |S| / |{t = 1} ∪ S|, summed over
-    the distinct levels (so ties need no tie-break).
+    """The Lovász extension as an integral over level sets, with no sort order.
+
+    For errors m = max(0, 1 − y s), ∫₀^∞ Δ({i : m_i ≥ t}) dt with Δ(S) = |S| / |{t = 1} ∪ S|,
+    summed over the distinct levels (so ties need no tie-break).
     """
     m = [max(mp.mpf(0), 1 - (2 * t - 1) * s) for s, t in zip(logits, targets, strict=True)]
     truth = {i for i, t in enumerate(targets) if t == 1}
@@ -668,8 +673,9 @@ def lovasz_hinge(logits, targets):
 
 @reference("lovasz_softmax")
 def lovasz_softmax(probs, labels, classes="present"):
-    """Per class c, the level-set integral of Δ_c over the errors |[y = c] − p_c| (no sort);
-    the mean over the classes present in the labels (or all of them).
+    """Per class c, the level-set integral of Δ_c over the errors |[y = c] − p_c| (no sort).
+
+    The loss is the mean over the classes present in the labels (or all of them).
     """
     n_classes = len(probs[0])
     losses = []
@@ -697,8 +703,9 @@ def n_pair(anchors, positives):
 
 
 def _n_pair_grad_magnitude(anchors, positives):
-    """Per entry, Σ_j |p_ij − [i = j]| · |f_j⁺[k]| (and the same for the positives): the
-    softmax-weighted sum of positives minus the anchor's own cancels when it is nearly solved.
+    """Per entry, Σ_j |p_ij − [i = j]| · |f_j⁺[k]| (and the same for the positives).
+
+    The softmax-weighted sum of positives minus the anchor's own cancels when it is nearly solved.
     """
     n, d = len(anchors), len(anchors[0])
     p = [_softmax([_dot(anchors[i], positives[j]) for j in range(n)]) for i in range(n)]
@@ -993,8 +1000,10 @@ def ldam(z, label, class_counts, max_margin=0.5, scale=30.0):
 
 @reference("generalized_dice")
 def generalized_dice(p, t, smooth=1e-5):
-    """Sudre et al.'s ratio with w_c = 1/(Σt_c)²; an empty class takes the largest weight of
-    the sample (MONAI 1.5.0), and a sample without foreground has every weight 0.
+    """Sudre et al.'s ratio with w_c = 1/(Σt_c)².
+
+    An empty class takes the largest weight of the sample (MONAI 1.5.0), and a sample without
+    foreground has every weight 0.
     """
     sizes = [mp.fsum(row) for row in t]
     finite = [1 / size**2 for size in sizes if size > 0]
@@ -1022,8 +1031,9 @@ def mcc(p, t, eps=1e-5):
 
 
 def _ndcg_parts(s, y, k=None):
-    """0-based ranks by descending score (ties: the earlier index first), gains 2^y − 1, and the
-    ideal DCG of the first k positions (all for k = None).
+    """0-based ranks by descending score, gains 2^y − 1, and the ideal DCG of the first k positions.
+
+    Ties rank the earlier index first; k = None takes every position.
     """
     n = len(s)
     order = sorted(range(n), key=lambda i: (-s[i], i))
@@ -1051,7 +1061,10 @@ def lambdarank(s, y, sigma=1.0, truncation=None):
 
 @reference("approx_ndcg")
 def approx_ndcg(s, y, temperature=0.1):
-    """1 − Σ G_i / log2(1 + r̂_i) / maxDCG with r̂_i = 1 + Σ_{j≠i} σ((s_j − s_i)/τ); 0 without a relevant item."""
+    """1 − Σ G_i / log2(1 + r̂_i) / maxDCG with r̂_i = 1 + Σ_{j≠i} σ((s_j − s_i)/τ).
+
+    0 for a list without a relevant item.
+    """
     n = len(s)
     gains = [mp.mpf(2) ** int(v) - 1 for v in y]
     ideal = mp.fsum(g / mp.log(2 + r, 2) for r, g in enumerate(sorted(gains, reverse=True)))

@@ -34,7 +34,8 @@ from lossref import (
 )
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())["differences"]
-# Keras 3.15.1 and optax 0.2.8's values for the cases of framework_cases.py (run live by test_conformance_frameworks)
+# Keras 3.15.1 and optax 0.2.8's values for the cases of framework_cases.py (run live by
+# test_conformance_frameworks)
 FRAMEWORK = {
     c["id"]: c
     for fw in ("keras", "optax")
@@ -1138,7 +1139,8 @@ def test_monai_generalized_dice_overflowing_weights():
 
 def _optax_multiclass_generalized_dice(logits, onehot):
     # optax.losses.multiclass_generalized_dice_loss (0.2.8) written out: classes last, a softmax,
-    # one Dice per image and class ((I + 1)/((Σp + Σt)/2 + 1): smooth = 1 is s = 2), weights 1/((Σ_batch t_c)² + 1e-7) scaled to sum
+    # one Dice per image and class ((I + 1)/((Σp + Σt)/2 + 1): smooth = 1 is s = 2), weights 1/((Σ_batch
+    # t_c)² + 1e-7) scaled to sum
     # to C, and the mean of w_c·(1 − Dice_c) over images and classes
     p = np.exp(logits - logits.max(-1, keepdims=True))
     p = p / p.sum(-1, keepdims=True)
@@ -1302,7 +1304,8 @@ def test_sklearn_perceptron_gradient_at_zero():
 
     sk = Hinge(0.0)  # the loss of SGDClassifier(loss="perceptron"), scikit-learn 1.9.1
     # at f = 0 scikit-learn's gradient is −y (a tie updates), lossref's is 0; the values agree
-    assert sk.py_dloss(0.0, 1.0) == -1.0 and sk.py_dloss(0.0, -1.0) == 1.0
+    assert sk.py_dloss(0.0, 1.0) == -1.0
+    assert sk.py_dloss(0.0, -1.0) == 1.0
     assert lossref.perceptron.grad([0.0, 0.0], [1.0, -1.0], reduction="sum").tolist() == [0.0, 0.0]
     assert sk.py_loss(0.0, 1.0) == lossref.perceptron([0.0], [1.0]) == 0.0
     # away from the kink the gradients agree

@@ -1,10 +1,12 @@
-"""Every PyTorch, Keras, optax and scikit-learn equivalent on a loss page is executed by a
-conformance case, or is listed here: not runnable (with the reason), or a known gap.
+"""Every PyTorch, Keras, optax and scikit-learn equivalent on a loss page is executed, or listed here.
+
+It is executed by a conformance case, or listed as not runnable (with the reason), or as a known gap.
 
 The equivalents stay prose in each loss's metadata; ``runs()`` gives each entry the ids of the
-cases that run it, read from the case registries (never typed twice): tests/framework_cases.py (Keras, optax), the PyTorch golden
-cases (tests/conformance_cases.py) and tests/sklearn_cases.py (scikit-learn, and its penalised linear models in
-test_conformance_sklearn).
+cases that run it, read from the case registries (never typed twice): tests/framework_cases.py
+(Keras, optax, pytorch-metric-learning, Kornia), the PyTorch golden cases
+(tests/conformance_cases.py) and tests/sklearn_cases.py (scikit-learn, and its penalised linear
+models in test_conformance_sklearn).
 """
 
 import json
@@ -112,7 +114,9 @@ def test_a_not_runnable_entry_is_checked_upstream():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     checked = 0
     for (_name, fw), (reason, (package, release, file), (module, absent)) in NOT_RUNNABLE.items():
-        assert reason.strip() and release.count(".") == 2 and file.endswith(".py"), (fw, release, file)
+        assert reason.strip(), (fw, release, file)
+        assert release.count(".") == 2, (fw, release, file)
+        assert file.endswith(".py"), (fw, release, file)
         try:
             installed = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
@@ -165,7 +169,8 @@ def test_pages_read_the_versions_from_the_golden_files():
         f"scikit-learn {golden['sklearn']['version']} (16 calls, "  # 8 rows, each unweighted and weighted
     )
     assert sklearn_line in blocks.frameworks_block(lossref.get("tweedie_deviance"))
-    # a loss that no golden case runs (perceptual: PyTorch live only, its hyperparameters are functions) claims none
+    # a loss that no golden case runs (perceptual: PyTorch live only, its hyperparameters are functions)
+    # claims none
     assert "Executed against" not in blocks.frameworks_block(lossref.get("perceptual"))
 
 
@@ -198,4 +203,5 @@ def test_a_live_only_check_names_a_test_that_exists():
     source = (ROOT / "tests" / "test_conformance.py").read_text()
     for name, test in json.loads((ROOT / "tests" / "golden" / "torch.json").read_text())["live_only"].items():
         body = source.split(f"def {test}(")[1].split("\ndef ")[0]
-        assert "import torch" in body and f"lossref.{name}" in body, (name, test)
+        assert "import torch" in body, (name, test)
+        assert f"lossref.{name}" in body, (name, test)

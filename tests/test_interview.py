@@ -1,5 +1,7 @@
-"""The interview bank: 120 questions or more, each with a level, an answer and, where it claims to
-check something, a fence; every question of the research list (user-needs §3) covered.
+"""The interview bank: 120 questions or more, each with a level and an answer.
+
+Where an answer claims to check something it has a fence that runs; every question of the
+research list (user-needs §3) is covered.
 """
 
 import re

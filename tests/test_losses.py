@@ -181,7 +181,8 @@ BY_HAND = [
         ([[0.0, 2.0, 0.0, -1.0], [0.5, -0.5, 3.0, 1.0]], [[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0]]),
         {},
         2 / 3 + (4.0 * 1 / 3 + 0.5 * (2 / 3 - 1 / 3) + 0.5 * (3 / 4 - 2 / 3)),
-        "errors 0/1: Δ({0, 2}) = 2/3; errors (0.5, 0.5, 4, 0), gt {0, 3}: Δ({2}) = 1/3, Δ({2, 0}) = 2/3, Δ({2, 0, 1}) = 3/4",
+        "errors 0/1: Δ({0, 2}) = 2/3; errors (0.5, 0.5, 4, 0), gt {0, 3}: Δ({2}) = 1/3, Δ({2, 0}) = "
+        "2/3, Δ({2, 0, 1}) = 3/4",
     ),
     (
         lovasz_softmax,
@@ -1292,7 +1293,8 @@ def test_generalized_dice_weights_never_overflow():
     value, grad = lossref.generalized_dice.value_and_grad(p, t, smooth=0.0)
     assert value == 1.0
     assert np.isfinite(grad).all()
-    # ∂ℓ/∂p = w_c(2I − 2tU)/U² with U ≈ w₀, 2I ≈ w₀·1e-200: 1e-200 − 2e-200 where t = 1e-200, 1e-200 where t = 0
+    # ∂ℓ/∂p = w_c(2I − 2tU)/U² with U ≈ w₀, 2I ≈ w₀·1e-200: 1e-200 − 2e-200 where t = 1e-200, 1e-200 where
+    # t = 0
     np.testing.assert_allclose(grad[0, 0], [-1e-200, 1e-200], rtol=1e-12)
     np.testing.assert_allclose(grad[0, 1], [0.0, 0.0], atol=1e-300)
 

@@ -26,9 +26,10 @@ def test_notebook_is_stripped_and_listed(path):
 
 
 def _shown_only_by_jupyter(source):
-    """Why a cell's output would differ between Jupyter and the site's in-process runner
-    (docs/hooks/run_notebooks.py keeps what a cell prints and the figures it draws; Jupyter
-    also shows the value of a bare last expression and what display() shows).
+    """Why a cell's output would differ between Jupyter and the site's in-process runner.
+
+    docs/hooks/run_notebooks.py keeps what a cell prints and the figures it draws; Jupyter also
+    shows the value of a bare last expression and what display() shows.
     """
     import ast
 

@@ -42,11 +42,13 @@ no_torch(
 # issue 19: losses PyTorch has no function for
 no_torch(
     "msle",
-    "no PyTorch function; Keras MeanSquaredLogarithmicError and scikit-learn mean_squared_log_error (golden and live) and mpmath check it",
+    "no PyTorch function; Keras MeanSquaredLogarithmicError and scikit-learn mean_squared_log_error "
+    "(golden and live) and mpmath check it",
 )
 no_torch(
     "epsilon_insensitive",
-    "no PyTorch function; scikit-learn's SGD losses EpsilonInsensitive and SquaredEpsilonInsensitive (golden and live) and mpmath check it",
+    "no PyTorch function; scikit-learn's SGD losses EpsilonInsensitive and SquaredEpsilonInsensitive "
+    "(golden and live) and mpmath check it",
 )
 no_torch(
     "expectile",

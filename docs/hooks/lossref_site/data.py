@@ -10,8 +10,9 @@ ACCURACY = ROOT / "tests" / "golden" / "accuracy.json"
 
 
 def committed(path):
-    """A committed JSON file (golden vectors, accuracy bounds), parsed once per version of it:
-    every loss page reads the same few files, and parsing them per page cost ~10 s a build.
+    """A committed JSON file (golden vectors, accuracy bounds), parsed once per version of it.
+
+    Every loss page reads the same few files, and parsing them per page cost ~10 s a build.
     """
     return _parsed(path, path.stat().st_mtime_ns) if path.exists() else None
 
@@ -32,8 +33,11 @@ def golden_names():
 
 
 def executed_calls():
-    """(loss, framework) pairs the golden files hold a passing case for, each framework's version,
-    and the pairs run live only (perceptual: its hyperparameters are functions, no golden file holds them).
+    """The executed calls: (loss, framework) pairs, versions, and the pairs run live only.
+
+    A pair is listed where a golden file holds a passing case for it; the live-only pairs are run
+    against the framework by a test (perceptual: its hyperparameters are functions, which no
+    golden file holds).
     """
     pairs, versions, live = set(), {}, set()
     if GOLDEN.exists():
