@@ -14,6 +14,7 @@ from . import (
     _perceptual,
     _preference,
     _probabilistic,
+    _proxies,
     _ranking,
     _regression,
     _regularization,
@@ -34,6 +35,7 @@ from ._margin import *  # noqa: F403
 from ._perceptual import *  # noqa: F403
 from ._preference import *  # noqa: F403
 from ._probabilistic import *  # noqa: F403
+from ._proxies import *  # noqa: F403
 from ._ranking import *  # noqa: F403
 from ._regression import *  # noqa: F403
 from ._regularization import *  # noqa: F403
@@ -62,6 +64,7 @@ __all__ += _margin.__all__
 __all__ += _perceptual.__all__
 __all__ += _preference.__all__
 __all__ += _probabilistic.__all__
+__all__ += _proxies.__all__
 __all__ += _ranking.__all__
 __all__ += _regression.__all__
 __all__ += _regularization.__all__

@@ -108,6 +108,19 @@ def _inputs():
         "triplet_p": np.array([1, 0, 3, 2, 1, 3]),
         "triplet_n": np.array([2, 4, 0, 4, 3, 1]),
         "tv_images": np.array([[[[0.2, 0.9, 0.4], [0.7, 0.7, 0.1]], [[1.0, 0.0, 0.5], [0.3, 0.8, 0.6]]]]),
+        # issue 19 (proxies): 6 embeddings of 3 classes; class 3's proxy has no positive in the batch
+        "proxy_embeddings": np.array(
+            [
+                [0.3, -1.2, 0.8],
+                [0.5, -0.9, 1.1],
+                [-1.4, 0.2, 0.4],
+                [-1.1, 0.6, 0.1],
+                [0.9, 1.3, -0.7],
+                [0.2, 0.4, 0.9],
+            ]
+        ),
+        "proxy_labels": np.array([0, 0, 1, 1, 2, 0]),
+        "proxy_weights": np.array([[0.4, -1.0, 1.0], [-1.2, 0.5, 0.2], [0.7, 0.9, -0.3], [0.1, -0.2, -1.5]]),
     }
 
 
@@ -645,6 +658,15 @@ CASES = [
         "kornia.losses.total_variation(tv_images).sum(-1).mean()",
         "lossref.total_variation(tv_images)",
         "tv_images",
+    ),
+    # issue 19 (proxies): pml owns its proxies (a parameter): the call sets their data to the case's
+    _case(
+        "proxy_anchor",
+        PML,
+        "(lambda loss, data: setattr(loss.proxies, 'data', data) or loss)("
+        "pml.losses.ProxyAnchorLoss(4, 3, margin=0.1, alpha=32), proxy_weights)(proxy_embeddings, proxy_labels)",
+        "lossref.proxy_anchor(proxy_embeddings, proxy_labels, proxy_weights)",
+        "proxy_embeddings",
     ),
 ]
 

@@ -1503,3 +1503,33 @@ def test_perceptron_by_hand():
     )
     with pytest.raises(ValueError, match="labels must be -1 or"):
         lossref.perceptron(f, (y + 1) / 2)
+
+
+def test_proxy_anchor_by_hand():
+    # proxies (1, 0), (0, 1), (−1, 0); x = (1, 0), (0, 2), (0, −1) of classes 0, 1, 0; α = 1, δ = 0.
+    # cosines: x0 → 1, 0, −1; x1 → 0, 1, 0; x2 → 0, −1, 0. Proxy 2 has no positive: P⁺ = {0, 1}.
+    e = math.exp(-1.0)
+    a0, a1 = math.log(2 + e), math.log(1 + e)  # log(1 + e^(−1) + e^(−0)), log(1 + e^(−1))
+    b0, b1, b2 = math.log(2.0), math.log(2 + e), math.log(3 + e)  # log(1 + Σ e^(s)) over the others
+    x, y = [[1.0, 0.0], [0.0, 2.0], [0.0, -1.0]], [0, 1, 0]
+    p = [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]
+    expected = (a0 + a1) / 2 + (b0 + b1 + b2) / 3
+    assert lossref.proxy_anchor(x, y, p, alpha=1.0, margin=0.0) == pytest.approx(expected, rel=1e-15)
+    per_proxy = lossref.proxy_anchor(x, y, p, alpha=1.0, margin=0.0, reduction="none")
+    np.testing.assert_allclose(per_proxy, [1.5 * a0 + b0, 1.5 * a1 + b1, b2], rtol=1e-15)
+    assert lossref.proxy_anchor(x, y, p, alpha=1.0, margin=0.0, reduction="sum") == pytest.approx(
+        3 * expected
+    )
+    # δ = 0.1 shifts every exponent by α·δ: positives e^(−(s − 0.1)), negatives e^(s + 0.1)
+    shifted = (math.log(1 + math.exp(-0.9) + math.exp(0.1)) + math.log(1 + math.exp(-0.9))) / 2 + (
+        math.log(1 + math.exp(0.1))
+        + math.log(1 + math.exp(0.1) + math.exp(-0.9))
+        + math.log(1 + math.exp(-0.9) + 2 * math.exp(0.1))
+    ) / 3
+    assert lossref.proxy_anchor(x, y, p, alpha=1.0) == pytest.approx(shifted, rel=1e-14)
+    with pytest.raises(ValueError, match=re.escape("labels must be in [0, 3) (one proxy per class); got 3")):
+        lossref.proxy_anchor(x, [0, 1, 3], p)
+    with pytest.raises(ValueError, match=re.escape("proxies must have shape (C, 2), one row per class")):
+        lossref.proxy_anchor(x, y, [[1.0, 0.0, 0.0]])
+    with pytest.raises(ValueError, match="proxies has a zero vector"):
+        lossref.proxy_anchor(x, y, [[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])

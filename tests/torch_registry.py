@@ -76,3 +76,8 @@ no_torch(
     "no PyTorch loss (it is torch.clamp(-y * f, min=0)); scikit-learn's Hinge(0.0), the loss of "
     'SGDClassifier(loss="perceptron") (golden and live), and mpmath check it',
 )
+no_torch(
+    "proxy_anchor",
+    "no PyTorch function (the loss owns learnable proxies); pytorch-metric-learning 2.9.0's ProxyAnchorLoss "
+    "with the proxies set (golden and live), a hand-computed value and mpmath check it",
+)

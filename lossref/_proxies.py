@@ -1,0 +1,232 @@
+"""Proxy and neighbourhood metric-learning losses: Proxy-Anchor, Proxy-NCA and NCA."""
+
+from dataclasses import replace
+
+import numpy as np
+
+from ._checks import positive, real_scalar
+from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_axis_loss
+from ._domains import CLASS_LABEL, VECTORS
+from ._reductions import BATCH_MEAN
+
+__all__ = ["proxy_anchor"]  # its losses, re-exported by lossref/__init__.py
+
+
+def _embeddings(value, name):
+    arr = VECTORS.convert(value, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have shape (N, D), one embedding per row; got shape {arr.shape}")
+    return arr
+
+
+ROWS = replace(VECTORS, text="real, shape (N, D): one embedding per row", convert=_embeddings)
+
+
+def _sample_proxies(rng, shape):
+    # the tests draw (N, D) embeddings with labels in [0, D): at least as many proxies as both
+    return rng.normal(size=(max(shape[0], shape[-1]), shape[-1]))
+
+
+PROXIES = replace(
+    ROWS,
+    text="real, shape (C, D): one proxy per class, any non-zero norm",
+    convert=_embeddings,
+    sample=_sample_proxies,
+    # a proxy is not the first argument, so Checks.fd_step does not reach it: the exponents of
+    # α = 32 bend on a length 1/32 of its norm
+    fd_step=lambda x: 1e-4 * min(1.0, float(np.linalg.norm(x, axis=-1).min())),
+)
+
+
+def _check_batch(embeddings, labels, proxies=None):
+    """Labels one per row and, with proxies, in [0, C) and proxies of the embeddings' width."""
+    if labels.shape != embeddings.shape[:1]:
+        raise ValueError(
+            f"labels has shape {labels.shape} but embeddings has shape {embeddings.shape}: one label per row"
+        )
+    if proxies is None:
+        return
+    d = embeddings.shape[1]
+    if proxies.shape[1] != d:
+        raise ValueError(f"proxies must have shape (C, {d}), one row per class; got shape {proxies.shape}")
+    bad = labels[(labels < 0) | (labels >= proxies.shape[0])]
+    if bad.size:
+        raise ValueError(
+            f"labels must be in [0, {proxies.shape[0]}) (one proxy per class); got {bad.flat[0]}"
+        )
+
+
+def _unit_rows(x, name):
+    """Each row divided by its norm, and the norm, without squaring huge or tiny entries."""
+    scale = np.abs(x).max(axis=-1, keepdims=True)
+    if (scale == 0).any():
+        raise ValueError(f"{name} has a zero vector, whose cosine similarity is undefined")
+    u = x / scale
+    length = np.sqrt((u * u).sum(axis=-1, keepdims=True))
+    return u / length, scale * length
+
+
+def _through_normalisation(g, unit, norm):
+    """Chain ∂/∂x̂ to ∂/∂x for x̂ = x/‖x‖: (g − (x̂·g) x̂) / ‖x‖."""
+    return (g - (unit * g).sum(axis=-1, keepdims=True) * unit) / norm
+
+
+def _log1p_sum_exp(t, keep):
+    """Per column, log(1 + Σ_{kept i} e^{t_i}) and the weights e^{t_i}/(1 + Σ e^t), with no overflow.
+
+    With m = max(0, max t): m + log(e^{−m} + Σ e^{t−m}); when every t < 0 (m = 0) it is
+    log1p of the sum, exact for a tiny sum. A column with nothing kept is log 1 = 0.
+    """
+    masked = np.where(keep, t, -np.inf)
+    m = np.maximum(masked.max(axis=0), 0.0)
+    e = np.exp(masked - m)  # e^{−inf} = 0 for the entries left out
+    rest = e.sum(axis=0)
+    one = np.exp(-m)
+    value = np.where(m > 0, m + np.log(one + rest), np.log1p(rest))
+    return value, e / (one + rest)
+
+
+def _plane(theta):
+    return np.stack([np.cos(theta), np.sin(theta)], axis=-1)
+
+
+def _proxy_curve_args(x):
+    # one embedding at angle θ from its class's proxy (1, 0); proxy_anchor: that proxy alone
+    n = x.shape[0]
+    return _plane(x)[:, None, :], np.zeros((n, 1), dtype=np.int64), np.tile([[1.0, 0.0]], (n, 1, 1))
+
+
+def _rotation(g, args):
+    # dℓ/dθ of the first embedding (cos θ, sin θ): −g₀ sin θ + g₁ cos θ
+    return -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0]
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\mathcal{L} = \frac{1}{|P^{+}|} \sum_{p \in P^{+}} \log\Big(1 + \sum_{x \in X_p^{+}} e^{-\alpha\,(s(x, p) - \delta)}\Big) + \frac{1}{|P|} \sum_{p \in P} \log\Big(1 + \sum_{x \in X_p^{-}} e^{\alpha\,(s(x, p) + \delta)}\Big)",  # noqa: E501
+        r"s(x, p) = \hat x \cdot \hat p \ \text{(cosine)}; \ P: \text{ all } C \text{ proxies}, \ P^{+}: \text{ those with a positive in the batch}, \ X_p^{\pm}: \text{ the embeddings of class } p \text{ / of the other classes}",  # noqa: E501
+        r"\texttt{reduction=\"none\"}: \ \ell_p = \tfrac{C}{|P^{+}|}\, A_p + B_p \text{ per proxy (}A_p, B_p\text{ its two logs), whose mean is } \mathcal{L}",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \mathcal{L}}{\partial s_{ip}} = -\frac{\alpha}{|P^{+}|}\, [y_i = p]\, \frac{e^{-\alpha (s_{ip} - \delta)}}{1 + \sum_{x \in X_p^{+}} e^{-\alpha (s_{xp} - \delta)}} + \frac{\alpha}{|P|}\, [y_i \ne p]\, \frac{e^{\alpha (s_{ip} + \delta)}}{1 + \sum_{x \in X_p^{-}} e^{\alpha (s_{xp} + \delta)}}",  # noqa: E501
+        r"\frac{\partial \mathcal{L}}{\partial x_i} = \frac{1}{\lVert x_i \rVert} (I - \hat x_i \hat x_i^{\top}) \sum_p \frac{\partial \mathcal{L}}{\partial s_{ip}}\, \hat p, \qquad \frac{\partial \mathcal{L}}{\partial p} = \frac{1}{\lVert p \rVert} (I - \hat p \hat p^{\top}) \sum_i \frac{\partial \mathcal{L}}{\partial s_{ip}}\, \hat x_i",  # noqa: E501
+    ),
+    domain={"embeddings": ROWS, "labels": CLASS_LABEL, "proxies": PROXIES},
+    use_case=(
+        "Deep metric learning for retrieval (image search, few-shot): a learnable proxy per class, each "
+        "pulling its class's embeddings in and pushing the others out, with fast convergence."
+    ),
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "pytorch-metric-learning": (
+            "losses.ProxyAnchorLoss(num_classes, embedding_size, margin=0.1, alpha=32) (v2.9.0; owns the "
+            "proxies as a parameter)"
+        ),
+    },
+    references=("Kim, Kim, Cho & Kwak, Proxy Anchor Loss for Deep Metric Learning (CVPR 2020)",),
+    aliases=("Proxy Anchor", "ProxyAnchorLoss"),  # names readers search for
+    differentiable=("embeddings", "proxies"),
+    reduction=BATCH_MEAN,
+    reduction_note=(
+        '`"mean"` is the paper\'s loss: the positive terms averaged over the proxies that have a '
+        'positive in the batch, the negative terms over all C proxies. `"none"` gives one value per '
+        'proxy (C/|P⁺|·A_p + B_p), whose mean is the loss; `"sum"` is C times it. `weights=` is not '
+        "supported: every proxy's term couples the whole batch."
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ between an embedding and its class's proxy (rad)",
+            x_range=(0.0, np.pi),
+            args=_proxy_curve_args,
+            series=(
+                Series("α = 32", {}, {}),
+                Series("α = 16", {}, {"alpha": 16.0}),
+                Series("α = 4", {}, {"alpha": 4.0}),
+            ),
+            component=_rotation,
+            grad_label="dℓ/dθ (turning the embedding away)",
+        ),
+        explore={"margin": (0.0, 0.5), "alpha": (1.0, 64.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"alpha": 4.0, "margin": 0.0},),
+        # α = 1e3 (exponents up to ±1100: a naive e^x overflows), huge rows, an embedding on its
+        # proxy, a proxy with no positive and one with no negative. (Tiny rows, whose gradients are
+        # of order 1/‖x‖, are in the accuracy grid: finite differences cannot step them.)
+        extremes=(
+            Extreme(
+                [
+                    [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]],
+                    [0, 1, 0, 1],
+                    [[2.0, 4.0, 6.0], [-1.0, 0.5, 2.0], [1e100, 0.0, 3e100]],
+                ],
+                {"alpha": 1e3},
+            ),
+            Extreme(
+                [[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0, 0, 0], [[1.0, 0.0], [-1.0, 0.0]]],
+                {"alpha": 200.0, "margin": 0.5},
+            ),
+        ),
+        invalid=(
+            Invalid({"alpha": 0.0}, ValueError, "alpha must be > 0"),
+            Invalid({"margin": -0.1}, ValueError, "margin must be >= 0"),
+        ),
+        fd_step=lambda alpha=32.0, **_: 1e-3 * min(1.0, 4.0 / alpha),  # the exponents bend on 1/α
+    ),
+)
+def proxy_anchor(embeddings, labels, proxies, *, alpha=32.0, margin=0.1):
+    """Proxy-Anchor loss (Kim et al. 2020): each class's proxy is an anchor against the whole batch.
+
+    Similarities are cosines s(x, p) between an embedding and a proxy. For each proxy p, the
+    positive term log(1 + Σ_{x of class p} e^{−α(s − δ)}) pulls its class's embeddings
+    closer than cos = δ, and the negative term log(1 + Σ_{x of other classes} e^{α(s + δ)})
+    pushes the others below −δ. The positive terms are averaged over the proxies with a
+    positive in the batch, the negative terms over all C proxies. Every proxy's log couples
+    the batch, so the gradient of one embedding depends on the others (the paper's point: a
+    hard example gets a larger share), and ``weights=`` is rejected.
+
+    Args:
+        embeddings: Embeddings x, shape (N, D); any non-zero norm (they are normalised).
+        labels: Integer classes in [0, C), shape (N,).
+        proxies: One learnable proxy per class, shape (C, D); any non-zero norm. Differentiable
+            too: ``grad(..., argnum="proxies")``.
+        alpha: α > 0, the scale of the exponents (32 in the paper and pytorch-metric-learning).
+        margin: δ >= 0 (0.1 in the paper and pytorch-metric-learning).
+
+    Returns:
+        The loss by default; ``reduction="none"`` gives one value per proxy (scaled so that
+        their mean is the loss).
+
+    Examples:
+        >>> from lossref import proxy_anchor
+        >>> x, p = [[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]   # each on its proxy
+        >>> # per proxy: log(1 + e^(−1·1)) for its positive, log(1 + e^(1·0)) for its negative
+        >>> round(proxy_anchor(x, [0, 1], p, alpha=1.0, margin=0.0), 6)  # log(1 + e⁻¹) + log 2
+        1.006409
+    """
+    positive(alpha=alpha)
+    delta = real_scalar(margin, "margin")
+    if delta < 0:
+        raise ValueError(f"margin must be >= 0, got {margin}")
+    _check_batch(embeddings, labels, proxies)
+    u, u_norm = _unit_rows(embeddings, "embeddings")
+    q, q_norm = _unit_rows(proxies, "proxies")
+    a = float(alpha)
+    c = q.shape[0]
+    s = u @ q.T  # (N, C) cosines
+    own = labels[:, None] == np.arange(c)[None, :]
+    with_positive = own.any(axis=0)
+    n_pos = int(with_positive.sum())  # >= 1: every label names a proxy
+    pos, w_pos = _log1p_sum_exp(-a * (s - delta), own)
+    neg, w_neg = _log1p_sum_exp(a * (s + delta), ~own)
+    values = (c / n_pos) * pos + neg
+
+    def backward():  # of Σ_p ℓ_p = C·L: two (N × C) products the value does not need
+        g = a * (w_neg - (c / n_pos) * w_pos)  # ∂(Σ_p ℓ_p)/∂s_ip
+        return {
+            "embeddings": _through_normalisation(g @ q, u, u_norm),
+            "proxies": _through_normalisation(g.T @ u, q, q_norm),
+        }
+
+    return Result(values, backward)
