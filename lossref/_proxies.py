@@ -5,11 +5,11 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import positive, real_scalar
-from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import CLASS_LABEL, VECTORS
 from ._reductions import BATCH_MEAN
 
-__all__ = ["proxy_anchor"]  # its losses, re-exported by lossref/__init__.py
+__all__ = ["proxy_anchor", "proxy_nca"]  # its losses, re-exported by lossref/__init__.py
 
 
 def _embeddings(value, name):
@@ -224,6 +224,157 @@ def proxy_anchor(embeddings, labels, proxies, *, alpha=32.0, margin=0.1):
 
     def backward():  # of Σ_p ℓ_p = C·L: two (N × C) products the value does not need
         g = a * (w_neg - (c / n_pos) * w_pos)  # ∂(Σ_p ℓ_p)/∂s_ip
+        return {
+            "embeddings": _through_normalisation(g @ q, u, u_norm),
+            "proxies": _through_normalisation(g.T @ u, q, q_norm),
+        }
+
+    return Result(values, backward)
+
+
+def _proxy_nca_curve_args(x):
+    # one embedding at angle θ from its class's proxy (1, 0); two other proxies at 90° and 180°
+    n = x.shape[0]
+    proxies = np.tile([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]], (n, 1, 1))
+    return _plane(x)[:, None, :], np.zeros((n, 1), dtype=np.int64), proxies
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\ell_i = -\log \frac{e^{-s\, d(x_i,\, p_{y_i})}}{\sum_{c=1}^{C} e^{-s\, d(x_i,\, p_c)}}, \qquad d(x, p) = \lVert \hat x - \hat p \rVert^2 = 2 - 2\, \hat x \cdot \hat p",  # noqa: E501
+        r"\text{so } \ell_i = \operatorname{LSE}_c(2s\, \hat x_i \cdot \hat p_c) - 2s\, \hat x_i \cdot \hat p_{y_i}: \text{ cross-entropy of the logits } 2s \cos(x_i, p_c)",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \ell_i}{\partial \cos(x_i, p_c)} = 2s\,(q_{ic} - [c = y_i]), \qquad q_{ic} = \operatorname{softmax}_c\big(-s\, d(x_i, p_c)\big)",  # noqa: E501
+        r"\frac{\partial \ell_i}{\partial x_i} = \frac{2s}{\lVert x_i \rVert} (I - \hat x_i \hat x_i^{\top}) \sum_c (q_{ic} - [c = y_i])\, \hat p_c, \qquad \frac{\partial \sum_i \ell_i}{\partial p_c} = \frac{2s}{\lVert p_c \rVert} (I - \hat p_c \hat p_c^{\top}) \sum_i (q_{ic} - [c = y_i])\, \hat x_i",  # noqa: E501
+    ),
+    domain={"embeddings": ROWS, "labels": CLASS_LABEL, "proxies": PROXIES},
+    use_case=(
+        "Deep metric learning for retrieval: classify each embedding by its distance to a learnable proxy "
+        "per class, with no pair or triplet sampling."
+    ),
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "pytorch-metric-learning": (
+            "losses.ProxyNCALoss(num_classes, embedding_size, softmax_scale=s) (v2.9.0; owns the proxies "
+            "as a parameter; squared distances of normalised vectors)"
+        ),
+    },
+    references=(
+        (
+            "Movshovitz-Attias, Toshev, Leung, Ioffe & Singh, No Fuss Distance Metric Learning using Proxies "
+            "(ICCV 2017)"
+        ),
+        "Teh, DeVries & Taylor, ProxyNCA++: Revisiting and Revitalizing Proxy Neighborhood Component Analysis (ECCV 2020)",  # noqa: E501
+    ),
+    differences=(
+        Difference(
+            "pml-proxy-nca-drops-underflow",
+            "pytorch-metric-learning",
+            "`ProxyNCALoss` (v2.9.0, `losses/nca_loss.py`, which it inherits) computes the softmax "
+            "probability of each embedding's own proxy and leaves out of the mean every embedding whose "
+            "probability is exactly 0. With a large `softmax_scale` an embedding far from its proxy "
+            "underflows to 0 and silently stops counting; `lossref` keeps it, with its large finite loss "
+            "s·(d_y − min_c d_c) + …, computed as a log-sum-exp.",
+        ),
+    ),
+    aliases=("Proxy-NCA", "ProxyNCALoss"),  # names readers search for
+    differentiable=("embeddings", "proxies"),
+    reduction=BATCH_MEAN,
+    reduction_note=(
+        '`"mean"` divides by the number of embeddings N. `weights=` is not supported: the proxies are '
+        "shared by every row, so a per-row weight cannot scale their gradient."
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ between an embedding and its class's proxy (rad)",
+            x_range=(0.0, np.pi),
+            args=_proxy_nca_curve_args,
+            series=(
+                Series("s = 1", {}, {}),
+                Series("s = 3", {}, {"scale": 3.0}),
+                Series("s = 10", {}, {"scale": 10.0}),
+            ),
+            component=_rotation,
+            grad_label="dℓ/dθ (turning the embedding away)",
+        ),
+        explore={"scale": (0.25, 32.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"scale": 8.0},),
+        # s = 1e3 (logits of ±2000: a naive e^x overflows), a huge row, embeddings exactly on their
+        # own proxy and on another class's. (Tiny rows: in the accuracy grid.)
+        extremes=(
+            Extreme(
+                [
+                    [[1.0, 2.0, 3.0], [1e200, -1e200, 3e199], [3.0, 1.0, -2.0], [-1.0, 0.5, 2.0]],
+                    [0, 1, 2, 0],
+                    [[2.0, 4.0, 6.0], [-1.0, 0.5, 2.0], [1e100, 0.0, 3e100]],
+                ],
+                {"scale": 1e3},
+            ),
+            Extreme(
+                [[[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]], [0, 0, 1], [[1.0, 0.0], [0.0, 1.0]]],
+                {"scale": 300.0},
+            ),
+        ),
+        invalid=(
+            Invalid({"scale": 0.0}, ValueError, "scale must be > 0"),
+            Invalid({"scale": -1.0}, ValueError, "scale must be > 0"),
+        ),
+        fd_step=lambda scale=1.0, **_: 1e-3 * min(1.0, 4.0 / scale),  # the logits 2s·cos bend on 1/(2s)
+    ),
+)
+def proxy_nca(embeddings, labels, proxies, *, scale=1.0):
+    """Proxy-NCA loss: a softmax over the classes' proxies of minus the squared distance.
+
+    Embeddings and proxies are normalised, d(x, p) = ‖x̂ − p̂‖² = 2 − 2 cos(x, p), and each
+    embedding's loss is −log of its own proxy's probability under softmax(−s·d) over all C
+    proxies: the cross-entropy of the logits 2s·cos(x, p_c), a normalised-softmax classifier
+    whose weights are the proxies. The denominator includes the positive proxy, as in
+    pytorch-metric-learning and ProxyNCA++; the original paper sums over the other classes'
+    proxies only, which is this loss plus log(1 − q_y) and can be negative.
+
+    Args:
+        embeddings: Embeddings x, shape (N, D); any non-zero norm (they are normalised).
+        labels: Integer classes in [0, C), shape (N,).
+        proxies: One learnable proxy per class, shape (C, D); any non-zero norm. Differentiable
+            too: ``grad(..., argnum="proxies")``.
+        scale: s > 0, multiplies −d before the softmax (pytorch-metric-learning's
+            ``softmax_scale``, default 1; ProxyNCA++ uses a temperature, s = 1/T).
+
+    Returns:
+        The mean over the N embeddings by default; ``reduction="none"`` gives one loss each.
+
+    Examples:
+        >>> from lossref import proxy_nca
+        >>> x, p = [[1.0, 0.0]], [[1.0, 0.0], [-1.0, 0.0]]          # d = 0 to its proxy, 4 to the other
+        >>> round(proxy_nca(x, [0], p), 6)                          # log(1 + e^(−4))
+        0.01815
+    """
+    positive(scale=scale)
+    _check_batch(embeddings, labels, proxies)
+    u, u_norm = _unit_rows(embeddings, "embeddings")
+    q, q_norm = _unit_rows(proxies, "proxies")
+    s2 = 2.0 * float(scale)
+    rows = np.arange(u.shape[0])
+    z = s2 * (u @ q.T)  # −s·d up to the constant −2s, which the softmax ignores
+    gap = z - z[rows, labels][:, None]  # the logits relative to the true class: 0 at y
+    # ℓ = m + log1p(Σ_{c ≠ argmax} e^{gap_c − m}), m = max gap ≥ 0: when the own proxy is the
+    # nearest by far (m = 0) the small loss comes from log1p, not from LSE − z_y
+    k = gap.argmax(axis=1)
+    m = gap[rows, k]
+    e = np.exp(gap - m[:, None])
+    e[rows, k] = 0.0
+    rest = e.sum(axis=1)
+    values = m + np.log1p(rest)
+
+    def backward():  # only for .grad: two (N × C) products the value does not need
+        e[rows, k] = 1.0
+        g = e / (1.0 + rest)[:, None]  # the softmax q
+        g[rows, labels] -= 1.0
+        g *= s2
         return {
             "embeddings": _through_normalisation(g @ q, u, u_norm),
             "proxies": _through_normalisation(g.T @ u, q, q_norm),

@@ -121,6 +121,10 @@ def _inputs():
         ),
         "proxy_labels": np.array([0, 0, 1, 1, 2, 0]),
         "proxy_weights": np.array([[0.4, -1.0, 1.0], [-1.2, 0.5, 0.2], [0.7, 0.9, -0.3], [0.1, -0.2, -1.5]]),
+        # the last embedding is far from its proxy: at softmax_scale 500 its probability underflows to 0
+        "far_embeddings": np.array([[1.0, 0.99], [0.995, 1.0], [-1.0, 0.05]]),
+        "far_labels": np.array([0, 1, 0]),
+        "far_proxies": np.array([[1.0, 0.0], [0.0, 1.0]]),
     }
 
 
@@ -667,6 +671,23 @@ CASES = [
         "pml.losses.ProxyAnchorLoss(4, 3, margin=0.1, alpha=32), proxy_weights)(proxy_embeddings, proxy_labels)",
         "lossref.proxy_anchor(proxy_embeddings, proxy_labels, proxy_weights)",
         "proxy_embeddings",
+    ),
+    _case(
+        "proxy_nca",
+        PML,
+        "(lambda loss, data: setattr(loss.proxies, 'data', data) or loss)("
+        "pml.losses.ProxyNCALoss(4, 3, softmax_scale=3.0), proxy_weights)(proxy_embeddings, proxy_labels)",
+        "lossref.proxy_nca(proxy_embeddings, proxy_labels, proxy_weights, scale=3.0)",
+        "proxy_embeddings",
+    ),
+    # NCALoss keeps only the rows whose probability is not 0: the far row underflows and is dropped
+    _case(
+        "proxy_nca",
+        PML,
+        "(lambda loss, data: setattr(loss.proxies, 'data', data) or loss)("
+        "pml.losses.ProxyNCALoss(2, 2, softmax_scale=500.0), far_proxies)(far_embeddings, far_labels)",
+        None,
+        kind="drops-underflow",
     ),
 ]
 

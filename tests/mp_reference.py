@@ -1198,3 +1198,28 @@ def _proxy_anchor_grad_magnitude(embeddings, labels, proxies, alpha=32.0, margin
 
 
 proxy_anchor.grad_magnitude = _proxy_anchor_grad_magnitude
+
+
+@reference("proxy_nca")
+def proxy_nca(embeddings, labels, proxies, scale=1.0):
+    """Per embedding, −log softmax over the proxies of −s‖x̂ − p̂‖² (the distance, as written)."""
+    q = [_unit(r)[0] for r in proxies]
+    out = []
+    for row, y in zip(embeddings, labels, strict=True):
+        x = _unit(row)[0]
+        z = [-scale * mp.fsum((a - b) ** 2 for a, b in zip(x, p, strict=True)) for p in q]
+        out.append(_lse(z) - z[y])
+    return out
+
+
+def _proxy_nca_grad_magnitude(embeddings, labels, proxies, scale=1.0):
+    q = [_unit(r)[0] for r in proxies]
+    g = []
+    for row, y in zip(embeddings, labels, strict=True):
+        x = _unit(row)[0]
+        p = _softmax([2 * scale * _dot(x, qc) for qc in q])
+        g.append([2 * scale * abs(pc - (1 if c == y else 0)) for c, pc in enumerate(p)])
+    return _cosine_grad_magnitude(embeddings, proxies, g)
+
+
+proxy_nca.grad_magnitude = _proxy_nca_grad_magnitude

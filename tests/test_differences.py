@@ -1307,3 +1307,24 @@ def test_sklearn_perceptron_gradient_at_zero():
     assert sk.py_loss(0.0, 1.0) == lossref.perceptron([0.0], [1.0]) == 0.0
     # away from the kink the gradients agree
     assert sk.py_dloss(-0.5, 1.0) == lossref.perceptron.grad([-0.5], [1.0], reduction="sum")[0] == -1.0
+
+
+# issue 19 (proxies, nca): pytorch-metric-learning 2.9.0's values for the cases of framework_cases.py
+# (run live by test_conformance_frameworks)
+PML = {c["id"]: c for c in json.loads((Path(__file__).parent / "golden" / "pml.json").read_text())["cases"]}
+
+
+def test_pml_proxy_nca_drops_underflow():
+    case = PML["proxy_nca-pml-drops-underflow"]
+    x, labels, proxies = (
+        np.asarray(case["inputs"][k]) for k in ("far_embeddings", "far_labels", "far_proxies")
+    )
+    ours = lossref.proxy_nca(x, labels, proxies, scale=500.0, reduction="none")
+    # the last row is nearer the other class's proxy by a cosine gap g: its loss is about 2·500·g,
+    # far beyond e^(−745), where pml's probability e^(−loss) is 0 and the row is left out
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    gap = unit[2] @ proxies[1] - unit[2] @ proxies[0]
+    assert ours[2] == pytest.approx(1000.0 * gap, rel=1e-12) and ours[2] > 745
+    assert case["value"] == pytest.approx(ours[:2].mean(), rel=1e-12)  # pml: the mean of the other two
+    assert lossref.proxy_nca(x, labels, proxies, scale=500.0) == pytest.approx(ours.mean(), rel=1e-15)
+    assert lossref.proxy_nca(x, labels, proxies, scale=500.0) > 300

@@ -1533,3 +1533,32 @@ def test_proxy_anchor_by_hand():
         lossref.proxy_anchor(x, y, [[1.0, 0.0, 0.0]])
     with pytest.raises(ValueError, match="proxies has a zero vector"):
         lossref.proxy_anchor(x, y, [[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+
+
+def test_proxy_nca_by_hand():
+    # proxies (1, 0), (0, 1), (−1, 0); x = (2, 0) of class 0, (0, 3) of class 0, (1, 1) of class 1; s = 1.
+    # squared distances of unit vectors: x0 → 0, 2, 4; x1 → 2, 0, 2; x2 → 2 − √2, 2 − √2, 2 + √2
+    p = [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]
+    x, y = [[2.0, 0.0], [0.0, 3.0], [1.0, 1.0]], [0, 0, 1]
+    r = math.sqrt(2.0)
+    expected = [
+        math.log1p(math.exp(-2) + math.exp(-4)),  # −log(e⁰ / (e⁰ + e⁻² + e⁻⁴))
+        math.log(math.exp(-2) + 1 + math.exp(-2)) + 2,  # −log(e⁻² / (e⁻² + e⁰ + e⁻²))
+        math.log(2 + math.exp(-2 * r)),  # −log(e^(−(2−√2)) / (2e^(−(2−√2)) + e^(−(2+√2))))
+    ]
+    np.testing.assert_allclose(lossref.proxy_nca(x, y, p, reduction="none"), expected, rtol=1e-15)
+    # a scale s multiplies every distance: x0 with s = 2 is log(1 + e⁻⁴ + e⁻⁸)
+    assert lossref.proxy_nca(x[:1], y[:1], p, scale=2.0) == pytest.approx(
+        math.log1p(math.exp(-4) + math.exp(-8)), rel=1e-15
+    )
+    # the paper's denominator leaves the positive proxy out: ℓ + log(1 − q_y), negative for x0
+    q_y = 1 / (1 + math.exp(-2) + math.exp(-4))
+    paper = -math.log(1.0 / (math.exp(-2) + math.exp(-4)))
+    assert lossref.proxy_nca(x[:1], y[:1], p) + math.log(1 - q_y) == pytest.approx(paper, rel=1e-14)
+    assert paper < 0
+    # the gradient by x0: 2s (I − x̂x̂ᵀ)/‖x‖ Σ_c (q_c − [c = y]) p̂_c; only the (0, 1) component survives,
+    # where it is 2·q₁/2 = q₁ = e⁻² q_y
+    g = lossref.proxy_nca.grad(x[:1], y[:1], p, reduction="sum")
+    np.testing.assert_allclose(g, [[0.0, math.exp(-2) * q_y]], rtol=1e-14, atol=1e-300)
+    with pytest.raises(ValueError, match=re.escape("labels must be in [0, 3) (one proxy per class); got -1")):
+        lossref.proxy_nca(x, [0, -1, 1], p)

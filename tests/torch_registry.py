@@ -81,3 +81,8 @@ no_torch(
     "no PyTorch function (the loss owns learnable proxies); pytorch-metric-learning 2.9.0's ProxyAnchorLoss "
     "with the proxies set (golden and live), a hand-computed value and mpmath check it",
 )
+no_torch(
+    "proxy_nca",
+    "no PyTorch function (the loss owns learnable proxies); pytorch-metric-learning 2.9.0's ProxyNCALoss "
+    "with the proxies set (golden and live), a hand-computed value and mpmath check it",
+)
