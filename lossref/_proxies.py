@@ -6,10 +6,10 @@ import numpy as np
 
 from ._checks import positive, real_scalar
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
-from ._domains import CLASS_LABEL, VECTORS
+from ._domains import CLASS_LABEL, VECTORS, Domain
 from ._reductions import BATCH_MEAN
 
-__all__ = ["proxy_anchor", "proxy_nca"]  # its losses, re-exported by lossref/__init__.py
+__all__ = ["nca", "proxy_anchor", "proxy_nca"]  # its losses, re-exported by lossref/__init__.py
 
 
 def _embeddings(value, name):
@@ -381,3 +381,217 @@ def proxy_nca(embeddings, labels, proxies, *, scale=1.0):
         }
 
     return Result(values, backward)
+
+
+def _group_labels(value, name):
+    arr = CLASS_LABEL.convert(value, name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must have shape (N,), one label per row; got shape {arr.shape}")
+    if (arr < 0).any():
+        raise ValueError(f"{name} must be >= 0 (class ids); got {int(arr[arr < 0][0])}")
+    return arr
+
+
+def _sample_group_labels(rng, shape):
+    # every row gets a same-class neighbour: each label appears at least twice
+    n = shape[0]
+    return rng.permutation(np.arange(n) % max(1, n // 2))
+
+
+GROUP_LABEL = Domain(
+    "integers ≥ 0, one per row: rows with equal labels are neighbours of the same class",
+    _group_labels,
+    _sample_group_labels,
+    invalid=(Invalid(-1, ValueError, "must be >= 0"),),
+    stress=(0, 1),
+)
+
+# raw squared distances: a far point (squared distances of 1e8, a one-hot softmax), points whose
+# differences underflow when squared (1e-200), parallel, opposite and orthogonal rows. Not 1e200
+# (squares overflow: refused), nor 1e50: a row that far out has distances that differ by 1e-50 of
+# themselves, which float64 inputs cannot resolve (its loss is ill-conditioned, not inaccurate)
+POINTS = replace(
+    ROWS,
+    stress=(
+        (1.0, 0.0, 0.0),
+        (0.0, 1.0, 0.0),
+        (1.0, 2.0, 3.0),
+        (2.0, 4.0, 6.0),
+        (-1.0, -2.0, -3.0),
+        (3.0, -2.0, 0.5),
+        (0.5, 0.5, 0.5),
+        (1e4, -1e4, 3e3),
+        (1e-200, 3e-200, 0.0),
+        (1e-6, 0.0, 0.0),
+        (0.0, 0.0, 0.0),
+    ),
+)
+
+
+def _nca_curve_args(x):
+    # three points on a line: point 0 at t (class 0), its class-mate at 0, another class at 2
+    n = x.shape[0]
+    points = np.stack([np.stack([x, np.zeros(n)], -1), np.zeros((n, 2)), np.tile([2.0, 0.0], (n, 1))], axis=1)
+    return points, np.tile([0, 0, 1], (n, 1))
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\ell_i = -\log \sum_{j \in P(i)} p_{ij}, \qquad p_{ij} = \frac{e^{-s \lVert x_i - x_j \rVert^2}}{\sum_{k \ne i} e^{-s \lVert x_i - x_k \rVert^2}} \ (j \ne i), \qquad P(i) = \{j \ne i : y_j = y_i\}",  # noqa: E501
+        r"\ell_i = \operatorname{softplus}\big(\operatorname{LSE}_{j:\, y_j \ne y_i}(z_{ij}) - \operatorname{LSE}_{j \in P(i)}(z_{ij})\big), \quad z_{ij} = -s \lVert x_i - x_j \rVert^2; \ \text{rows with } P(i) = \varnothing \text{ are left out of the mean}",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \ell_i}{\partial z_{ij}} = w_{ij} = p_{ij} - [j \in P(i)]\, \frac{p_{ij}}{\sum_{k \in P(i)} p_{ik}}, \qquad \frac{\partial \sum_i \ell_i}{\partial x_k} = -2s \sum_{j} (w_{kj} + w_{jk})\, (x_k - x_j)",  # noqa: E501
+    ),
+    domain={"embeddings": POINTS, "labels": GROUP_LABEL},
+    use_case=(
+        "Learning a metric (a linear map or a network) for nearest-neighbour classification: maximise the "
+        "log-probability that a stochastic nearest neighbour has the right class."
+    ),
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "pytorch-metric-learning": (
+            "losses.NCALoss(softmax_scale=s, distance=distances.LpDistance(power=2, "
+            "normalize_embeddings=False)) (v2.9.0; its default distance normalises the embeddings)"
+        ),
+    },
+    references=(
+        ("Goldberger, Roweis, Hinton & Salakhutdinov, Neighbourhood Components Analysis (NeurIPS 2004)"),
+    ),
+    differences=(
+        Difference(
+            "pml-nca-normalises",
+            "pytorch-metric-learning",
+            "`NCALoss()` (v2.9.0, `losses/nca_loss.py`) measures distances with `LpDistance(power=2)`, "
+            "whose default `normalize_embeddings=True` divides every embedding by its norm first: its "
+            "loss is `lossref`'s on unit vectors, not NCA's on the embeddings themselves. Pass "
+            "`distance=LpDistance(power=2, normalize_embeddings=False)` to get NCA.",
+        ),
+        Difference(
+            "pml-nca-drops-underflow",
+            "pytorch-metric-learning",
+            "`NCALoss` (v2.9.0) leaves out of the mean every row whose same-class probability "
+            "Σ_{j∈P(i)} p_ij is exactly 0: a row without a class-mate in the batch (as `lossref`), but "
+            "also a row whose class-mates are so much farther than its nearest other-class point that "
+            "the probability underflows. `lossref` computes −log Σ p_ij as a log-sum-exp and keeps "
+            "that row, with its large finite loss.",
+        ),
+    ),
+    aliases=("NCA", "neighborhood components analysis", "NCALoss"),  # names readers search for
+    differentiable=("embeddings",),
+    reduction=BATCH_MEAN,
+    reduction_note='`"mean"` divides by the number of rows that have a same-class neighbour in the batch '
+    "(`weights=` is not supported: the rows are coupled).",
+    empty_mean=lambda embeddings, labels, **_: (
+        "no two rows of labels are equal, so no row has a same-class neighbour and none counts toward "
+        "the mean; NCA needs at least two rows of some class"
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="position t of point 0 (class-mate at 0, other class at 2)",
+            x_range=(-1.0, 3.0),
+            args=_nca_curve_args,
+            series=(
+                Series("s = 1", {}, {}),
+                Series("s = 3", {}, {"scale": 3.0}),
+                Series("s = 0.3", {}, {"scale": 0.3}),
+            ),
+            # each grid point is a batch of three: point 0's loss, and the slope of the batch's sum
+            component=lambda g, args: g[..., 0, 0],
+            grad_label="∂(Σᵢ ℓᵢ)/∂t (moving point 0)",
+        ),
+        explore={"scale": (0.1, 10.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"scale": 4.0},),
+        # distances of 1e6 (e^(−1e6) underflows: a naive softmax is 0/0), a row with no class-mate,
+        # a row whose class-mates are far beyond its nearest other-class point, coincident points
+        extremes=(
+            Extreme(
+                [
+                    [[0.0, 0.0], [1e3, 0.0], [1.0, 1.0], [1e3, 1.0], [-1e3, 0.0]],
+                    [0, 0, 1, 1, 2],
+                ],
+            ),
+            Extreme(
+                [[[0.0, 0.0], [0.0, 0.0], [0.1, 0.0], [5.0, 0.0]], [0, 1, 1, 0]],
+                {"scale": 100.0},
+            ),
+        ),
+        invalid=(
+            Invalid({"scale": 0.0}, ValueError, "scale must be > 0"),
+            Invalid({"scale": -2.0}, ValueError, "scale must be > 0"),
+        ),
+        fd_step=lambda scale=1.0, **_: 1e-3 * min(1.0, 1.0 / scale),
+    ),
+)
+def nca(embeddings, labels, *, scale=1.0):
+    """Neighbourhood components analysis (NCA) loss: −log of the chance to pick a class-mate.
+
+    Each row i picks a neighbour j ≠ i at random with probability p_ij, a softmax of
+    −s·‖x_i − x_j‖² over the other rows, and its loss is −log of the probability that the pick
+    has its class. This is Goldberger et al.'s log-likelihood objective; their other objective,
+    the expected number of correct picks Σ_i Σ_{j∈P(i)} p_ij (scikit-learn's), is Σ_i e^{−ℓ_i}.
+    The distances are Euclidean on the embeddings as given (no normalisation). A row without a
+    class-mate in the batch has loss 0 and is left out of the mean. The rows are coupled, so
+    ``weights=`` is rejected.
+
+    Args:
+        embeddings: Embeddings x, shape (N, D), e.g. a linear map Ax of the data.
+        labels: Integer class ids ≥ 0, shape (N,).
+        scale: s > 0, multiplies the squared distances (pytorch-metric-learning's
+            ``softmax_scale``, default 1; in the paper the scale lives in A).
+
+    Returns:
+        The mean over rows with at least one class-mate by default; ``reduction="none"`` gives
+        one loss per row (0 for a row without one).
+
+    Examples:
+        >>> from lossref import nca
+        >>> x = [[0.0], [1.0], [2.0]]                   # classes 0, 0, 1: distances² 1 and 4 from row 0
+        >>> nca(x, [0, 0, 1], reduction="none").round(6)   # row 0: −log(e⁻¹ / (e⁻¹ + e⁻⁴))
+        array([0.048587, 0.693147, 0.      ])
+    """
+    positive(scale=scale)
+    if labels.shape != embeddings.shape[:1]:
+        raise ValueError(f"embeddings has shape {embeddings.shape} but labels has shape {labels.shape}")
+    n = embeddings.shape[0]
+    if n == 1:  # a lone row has no neighbour
+        return Result(np.zeros(1), lambda: np.zeros_like(embeddings), np.zeros(1))
+    diff = embeddings[:, None, :] - embeddings[None, :, :]  # exact differences: no cancellation of a Gram
+    with np.errstate(over="ignore"):
+        z = -float(scale) * (diff * diff).sum(axis=-1)
+    if not np.isfinite(z).all():
+        raise ValueError(
+            "scale · ‖x_i − x_j‖² overflows float64 for embeddings (entries above about 1e154): NCA uses "
+            "raw squared distances; rescale the embeddings or the scale"
+        )
+    same = labels[:, None] == labels[None, :]
+    other = ~same
+    np.fill_diagonal(same, False)  # a row is not its own neighbour
+    kept = same.any(axis=1)
+    lse_pos = _masked_lse(z, same)
+    lse_neg = _masked_lse(z, other)
+    t = lse_neg - np.where(kept, lse_pos, 0.0)  # −inf where a row has no other-class point
+    values = np.where(kept, np.logaddexp(0.0, t), 0.0)  # softplus: −log(1 − Σ_neg p) without cancelling
+
+    def backward():  # only for .grad: the (N × N × D) contraction the value does not need
+        lse_all = np.logaddexp(np.where(kept, lse_pos, -np.inf), lse_neg)
+        with np.errstate(invalid="ignore"):  # rows without a class-mate: 0, masked below
+            p = np.exp(np.where(same | other, z - lse_all[:, None], -np.inf))
+            w = p - np.exp(np.where(same, z - lse_pos[:, None], -np.inf))
+        w = np.where(kept[:, None], w, 0.0)
+        a = w + w.T
+        return -2.0 * float(scale) * np.einsum("kj,kjd->kd", a, diff)
+
+    return Result(values, backward, kept.astype(float))
+
+
+def _masked_lse(z, keep):
+    """Per row, log Σ_{kept j} e^{z_j}; −inf for a row with nothing kept."""
+    masked = np.where(keep, z, -np.inf)
+    m = masked.max(axis=1)
+    safe = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):  # log 0 = −inf for an empty row
+        return safe + np.log(np.exp(masked - safe[:, None]).sum(axis=1))

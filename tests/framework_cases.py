@@ -125,6 +125,10 @@ def _inputs():
         "far_embeddings": np.array([[1.0, 0.99], [0.995, 1.0], [-1.0, 0.05]]),
         "far_labels": np.array([0, 1, 0]),
         "far_proxies": np.array([[1.0, 0.0], [0.0, 1.0]]),
+        # rows 4 and 5 (class 2) are 80 apart, 40 from the nearest other class: their class-mate
+        # probability e^(−4800) underflows
+        "nca_far": np.array([[0.0, 0.0], [0.3, 0.0], [0.6, 0.0], [0.9, 0.0], [40.0, 0.0], [-40.0, 0.0]]),
+        "nca_far_labels": np.array([0, 1, 0, 1, 2, 2]),
     }
 
 
@@ -686,6 +690,24 @@ CASES = [
         PML,
         "(lambda loss, data: setattr(loss.proxies, 'data', data) or loss)("
         "pml.losses.ProxyNCALoss(2, 2, softmax_scale=500.0), far_proxies)(far_embeddings, far_labels)",
+        None,
+        kind="drops-underflow",
+    ),
+    # NCA on the embeddings as given: pml's default distance normalises them (a difference, below)
+    _case(
+        "nca",
+        PML,
+        "pml.losses.NCALoss(softmax_scale=2.0, distance=pml.distances.LpDistance(power=2, "
+        "normalize_embeddings=False))(proxy_embeddings, proxy_labels)",
+        "lossref.nca(proxy_embeddings, proxy_labels, scale=2.0)",
+        "proxy_embeddings",
+    ),
+    _case("nca", PML, "pml.losses.NCALoss()(proxy_embeddings, proxy_labels)", None, kind="normalises"),
+    _case(
+        "nca",
+        PML,
+        "pml.losses.NCALoss(distance=pml.distances.LpDistance(power=2, normalize_embeddings=False))"
+        "(nca_far, nca_far_labels)",
         None,
         kind="drops-underflow",
     ),

@@ -1223,3 +1223,55 @@ def _proxy_nca_grad_magnitude(embeddings, labels, proxies, scale=1.0):
 
 
 proxy_nca.grad_magnitude = _proxy_nca_grad_magnitude
+
+
+@reference("nca")
+def nca(embeddings, labels, scale=1.0):
+    """A coupled loss: per row, −log of the softmax mass on its class-mates (0 without one)."""
+    n = len(embeddings)
+    out = []
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        mates = [j for j in others if labels[j] == labels[i]]
+        if not mates:
+            out.append(mp.mpf(0))
+            continue
+        z = {
+            j: -scale * mp.fsum((a - b) ** 2 for a, b in zip(embeddings[i], embeddings[j], strict=True))
+            for j in others
+        }
+        out.append(_lse([z[j] for j in others]) - _lse([z[j] for j in mates]))
+    return out
+
+
+def _nca_grad_magnitude(embeddings, labels, scale=1.0):
+    """Per entry, Σ_j (|w_kj| + |w_jk|)·2s·|x_k − x_j|: the terms the gradient sums."""
+    n, d = len(embeddings), len(embeddings[0])
+    w = [[mp.mpf(0)] * n for _ in range(n)]
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        mates = [j for j in others if labels[j] == labels[i]]
+        if not mates:
+            continue
+        z = {
+            j: -scale * mp.fsum((a - b) ** 2 for a, b in zip(embeddings[i], embeddings[j], strict=True))
+            for j in others
+        }
+        lse_all, lse_mates = _lse([z[j] for j in others]), _lse([z[j] for j in mates])
+        for j in others:
+            w[i][j] = abs(mp.exp(z[j] - lse_all) - (mp.exp(z[j] - lse_mates) if j in mates else 0))
+    return (
+        [
+            [
+                mp.fsum(
+                    (w[k][j] + w[j][k]) * 2 * scale * abs(embeddings[k][m] - embeddings[j][m])
+                    for j in range(n)
+                )
+                for m in range(d)
+            ]
+            for k in range(n)
+        ],
+    )
+
+
+nca.grad_magnitude = _nca_grad_magnitude

@@ -1328,3 +1328,22 @@ def test_pml_proxy_nca_drops_underflow():
     assert case["value"] == pytest.approx(ours[:2].mean(), rel=1e-12)  # pml: the mean of the other two
     assert lossref.proxy_nca(x, labels, proxies, scale=500.0) == pytest.approx(ours.mean(), rel=1e-15)
     assert lossref.proxy_nca(x, labels, proxies, scale=500.0) > 300
+
+
+def test_pml_nca_normalises():
+    case = PML["nca-pml-normalises"]  # NCALoss() with its default LpDistance(power=2)
+    x, labels = np.asarray(case["inputs"]["proxy_embeddings"]), np.asarray(case["inputs"]["proxy_labels"])
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    assert case["value"] == pytest.approx(lossref.nca(unit, labels), rel=1e-12)
+    assert case["value"] != pytest.approx(lossref.nca(x, labels), rel=1e-2)  # NCA of the embeddings as given
+
+
+def test_pml_nca_drops_underflow():
+    case = PML["nca-pml-drops-underflow"]
+    x, labels = np.asarray(case["inputs"]["nca_far"]), np.asarray(case["inputs"]["nca_far_labels"])
+    ours = lossref.nca(x, labels, reduction="none")
+    # rows 4 and 5: class-mate at distance² 6400, nearest other class at 39.1² and 40²: losses of
+    # about 6400 − 1528.81 and 6400 − 1600, where pml's probability e^(−loss) is exactly 0
+    np.testing.assert_allclose(ours[4:], [6400 - 39.1**2, 4800.0], rtol=1e-12)
+    assert case["value"] == pytest.approx(ours[:4].mean(), rel=1e-12)  # pml: the other four rows only
+    assert lossref.nca(x, labels) == pytest.approx(ours.mean(), rel=1e-15)

@@ -1562,3 +1562,45 @@ def test_proxy_nca_by_hand():
     np.testing.assert_allclose(g, [[0.0, math.exp(-2) * q_y]], rtol=1e-14, atol=1e-300)
     with pytest.raises(ValueError, match=re.escape("labels must be in [0, 3) (one proxy per class); got -1")):
         lossref.proxy_nca(x, [0, -1, 1], p)
+
+
+def test_nca_by_hand():
+    # points 0, 1, 3 on a line, classes 0, 0, 1; squared distances 1 (0–1), 9 (0–3), 4 (1–3); s = 1.
+    x, y = [[0.0], [1.0], [3.0]], [0, 0, 1]
+    expected = [
+        math.log1p(math.exp(-8)),  # −log(e⁻¹ / (e⁻¹ + e⁻⁹))
+        math.log1p(math.exp(-3)),  # −log(e⁻¹ / (e⁻¹ + e⁻⁴))
+        0.0,  # no class-mate: left out of the mean
+    ]
+    np.testing.assert_allclose(lossref.nca(x, y, reduction="none"), expected, rtol=1e-15)
+    assert lossref.nca(x, y) == pytest.approx((expected[0] + expected[1]) / 2, rel=1e-15)
+    # s = 2 doubles every exponent
+    assert lossref.nca(x, y, scale=2.0, reduction="none")[0] == pytest.approx(
+        math.log1p(math.exp(-16)), rel=1e-15
+    )
+    # the gradient of the sum by point 0, which rows 0 and 1 both depend on (z_ij = −(x_i − x_j)²):
+    # ∂ℓ₀/∂x₀ = −2(w₀₁(x₀ − x₁) + w₀₂(x₀ − x₂)) with w₀₁ = p₀₁ − 1 = −q, w₀₂ = p₀₂ = q = e⁻⁸/(1 + e⁻⁸);
+    # ∂ℓ₁/∂x₀ = w₁₀ · ∂z₁₀/∂x₀ with w₁₀ = p₁₀ − 1 = −r, r = e⁻³/(1 + e⁻³), ∂z₁₀/∂x₀ = 2(x₁ − x₀)
+    q, r = math.exp(-8) / (1 + math.exp(-8)), math.exp(-3) / (1 + math.exp(-3))
+    d_l0 = -2 * (-q * (0 - 1) + q * (0 - 3))  # ∂ℓ₀/∂x₀
+    d_l1 = -r * 2 * (1 - 0)  # ∂ℓ₁/∂x₀
+    assert lossref.nca.grad(x, y, reduction="sum")[0, 0] == pytest.approx(d_l0 + d_l1, rel=1e-13)
+    with pytest.raises(ValueError, match="no two rows of labels are equal"):
+        lossref.nca(x, [0, 1, 2])
+    with pytest.raises(ValueError, match="overflows float64"):
+        lossref.nca([[1e200], [0.0]], [0, 0])
+
+
+def test_nca_matches_scikit_learn_objective():
+    # scikit-learn 1.9.1's NeighborhoodComponentsAnalysis maximises Goldberger et al.'s other objective,
+    # Σ_i Σ_{j∈P(i)} p_ij (sklearn/neighbors/_nca.py, _loss_grad_lbfgs), which is Σ_i e^(−ℓ_i)
+    from sklearn.neighbors import NeighborhoodComponentsAnalysis
+
+    rng = np.random.default_rng(19)
+    x, labels = rng.normal(size=(8, 3)), np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    est = NeighborhoodComponentsAnalysis()
+    est.n_iter_, est.verbose = 1, 0  # set by fit(); the objective reads them
+    objective, _ = est._loss_grad_lbfgs(np.eye(3).ravel(), x, labels[:, None] == labels[None, :])
+    per_row = lossref.nca(x, labels, reduction="none")
+    assert objective == pytest.approx(np.exp(-per_row).sum(), rel=1e-13)
+    assert objective != pytest.approx(-per_row.sum(), rel=1e-2)  # the log-likelihood is another number

@@ -86,3 +86,9 @@ no_torch(
     "no PyTorch function (the loss owns learnable proxies); pytorch-metric-learning 2.9.0's ProxyNCALoss "
     "with the proxies set (golden and live), a hand-computed value and mpmath check it",
 )
+no_torch(
+    "nca",
+    "no PyTorch function; pytorch-metric-learning 2.9.0's NCALoss (golden and live), scikit-learn 1.9.1's "
+    "NeighborhoodComponentsAnalysis objective (live, tests/test_losses.py), a hand-computed value and mpmath "
+    "check it",
+)
