@@ -693,7 +693,8 @@ CASES = [
         None,
         kind="drops-underflow",
     ),
-    # NCA on the embeddings as given: pml's default distance normalises them (a difference, below)
+    # NCA on the embeddings as given: pml's default distance normalises them (a difference, below).
+    # Row 4 (class 2) has no class-mate: both leave it out of the mean
     _case(
         "nca",
         PML,
