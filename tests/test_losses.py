@@ -1604,3 +1604,15 @@ def test_nca_matches_scikit_learn_objective():
     per_row = lossref.nca(x, labels, reduction="none")
     assert objective == pytest.approx(np.exp(-per_row).sum(), rel=1e-13)
     assert objective != pytest.approx(-per_row.sum(), rel=1e-2)  # the log-likelihood is another number
+
+
+def test_proxy_nca_is_a_cosine_classifier(rng):
+    # the page's claim: −s‖x̂ − p̂‖² = 2s·cos − 2s, so Proxy-NCA is softmax cross-entropy on the
+    # logits 2s·cos(x, p_c): CosFace with no margin and scale 2s, on cosines computed here
+    x, p, y = rng.normal(size=(7, 5)), rng.normal(size=(4, 5)), np.array([0, 3, 1, 1, 2, 0, 3])
+    cos = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ (p / np.linalg.norm(p, axis=1, keepdims=True)).T
+    np.testing.assert_allclose(
+        lossref.proxy_nca(x, y, p, scale=1.5, reduction="none"),
+        lossref.cosface(cos, y, scale=3.0, margin=0.0, reduction="none"),
+        rtol=1e-13,
+    )
