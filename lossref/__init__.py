@@ -15,6 +15,7 @@ from . import (
     _perceptual,
     _preference,
     _probabilistic,
+    _proxies,
     _ranking,
     _regression,
     _regularization,
@@ -36,6 +37,7 @@ from ._margin import *  # noqa: F403
 from ._perceptual import *  # noqa: F403
 from ._preference import *  # noqa: F403
 from ._probabilistic import *  # noqa: F403
+from ._proxies import *  # noqa: F403
 from ._ranking import *  # noqa: F403
 from ._regression import *  # noqa: F403
 from ._regularization import *  # noqa: F403
@@ -65,6 +67,7 @@ __all__ += _margin.__all__
 __all__ += _perceptual.__all__
 __all__ += _preference.__all__
 __all__ += _probabilistic.__all__
+__all__ += _proxies.__all__
 __all__ += _ranking.__all__
 __all__ += _regression.__all__
 __all__ += _regularization.__all__

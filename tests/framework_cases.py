@@ -112,6 +112,27 @@ def _inputs():
         # issue 19 (sparsemax): binary logits on each piece of sparse_plus (below −1, inside, above 1)
         "sparsemax_z": np.array([-2.5, -1.0, -0.3, 0.0, 0.6, 1.0, 2.0]),
         "sparsemax_y": np.array([1, 0, 1, 0, 1, 1, 0]),
+        # issue 19 (proxies): 6 embeddings of 3 classes; class 3's proxy has no positive in the batch
+        "proxy_embeddings": np.array(
+            [
+                [0.3, -1.2, 0.8],
+                [0.5, -0.9, 1.1],
+                [-1.4, 0.2, 0.4],
+                [-1.1, 0.6, 0.1],
+                [0.9, 1.3, -0.7],
+                [0.2, 0.4, 0.9],
+            ]
+        ),
+        "proxy_labels": np.array([0, 0, 1, 1, 2, 0]),
+        "proxy_weights": np.array([[0.4, -1.0, 1.0], [-1.2, 0.5, 0.2], [0.7, 0.9, -0.3], [0.1, -0.2, -1.5]]),
+        # the last embedding is far from its proxy: at softmax_scale 500 its probability underflows to 0
+        "far_embeddings": np.array([[1.0, 0.99], [0.995, 1.0], [-1.0, 0.05]]),
+        "far_labels": np.array([0, 1, 0]),
+        "far_proxies": np.array([[1.0, 0.0], [0.0, 1.0]]),
+        # rows 4 and 5 (class 2) are 80 apart, 40 from the nearest other class: their class-mate
+        # probability e^(−4800) underflows
+        "nca_far": np.array([[0.0, 0.0], [0.3, 0.0], [0.6, 0.0], [0.9, 0.0], [40.0, 0.0], [-40.0, 0.0]]),
+        "nca_far_labels": np.array([0, 1, 0, 1, 2, 2]),
     }
 
 
@@ -673,6 +694,52 @@ CASES = [
         "jnp.mean(optax.losses.sparsemax_loss(sparsemax_z, sparsemax_y))",
         "lossref.sparsemax_loss(np.stack([np.zeros_like(sparsemax_z), sparsemax_z], axis=-1), sparsemax_y)",
         kind="binary",
+    ),
+    # issue 19 (proxies): pml owns its proxies (a parameter): the call sets their data to the case's
+    _case(
+        "proxy_anchor",
+        PML,
+        "(lambda loss, data: setattr(loss.proxies, 'data', data) or loss)("
+        "pml.losses.ProxyAnchorLoss(4, 3, margin=0.1, alpha=32), proxy_weights)"
+        "(proxy_embeddings, proxy_labels)",
+        "lossref.proxy_anchor(proxy_embeddings, proxy_labels, proxy_weights)",
+        "proxy_embeddings",
+    ),
+    _case(
+        "proxy_nca",
+        PML,
+        "(lambda loss, data: setattr(loss.proxies, 'data', data) or loss)("
+        "pml.losses.ProxyNCALoss(4, 3, softmax_scale=3.0), proxy_weights)(proxy_embeddings, proxy_labels)",
+        "lossref.proxy_nca(proxy_embeddings, proxy_labels, proxy_weights, scale=3.0)",
+        "proxy_embeddings",
+    ),
+    # NCALoss keeps only the rows whose probability is not 0: the far row underflows and is dropped
+    _case(
+        "proxy_nca",
+        PML,
+        "(lambda loss, data: setattr(loss.proxies, 'data', data) or loss)("
+        "pml.losses.ProxyNCALoss(2, 2, softmax_scale=500.0), far_proxies)(far_embeddings, far_labels)",
+        None,
+        kind="drops-underflow",
+    ),
+    # NCA on the embeddings as given: pml's default distance normalises them (a difference, below).
+    # Row 4 (class 2) has no class-mate: both leave it out of the mean
+    _case(
+        "nca",
+        PML,
+        "pml.losses.NCALoss(softmax_scale=2.0, distance=pml.distances.LpDistance(power=2, "
+        "normalize_embeddings=False))(proxy_embeddings, proxy_labels)",
+        "lossref.nca(proxy_embeddings, proxy_labels, scale=2.0)",
+        "proxy_embeddings",
+    ),
+    _case("nca", PML, "pml.losses.NCALoss()(proxy_embeddings, proxy_labels)", None, kind="normalises"),
+    _case(
+        "nca",
+        PML,
+        "pml.losses.NCALoss(distance=pml.distances.LpDistance(power=2, normalize_embeddings=False))"
+        "(nca_far, nca_far_labels)",
+        None,
+        kind="drops-underflow",
     ),
 ]
 

@@ -1206,3 +1206,150 @@ def _z_loss_grad_magnitude(z):
 
 
 z_loss.grad_magnitude = _z_loss_grad_magnitude
+# --- issue 19: proxy and neighbourhood metric learning (proxy_anchor, proxy_nca, nca) -----
+
+
+def _log1p_sum_exp(terms):
+    """log(1 + Σ e^t), exactly: 0 for no terms."""
+    return _lse([mp.mpf(0), *terms])
+
+
+@reference("proxy_anchor")
+def proxy_anchor(embeddings, labels, proxies, alpha=32.0, margin=0.1):
+    """Per proxy p: C/|P⁺| · log(1 + Σ_{x of class p} e^{−α(s − δ)}) + log(1 + Σ_{others} e^{α(s + δ)})."""
+    x = [_unit(r)[0] for r in embeddings]
+    q = [_unit(r)[0] for r in proxies]
+    a, d, c = mp.mpf(alpha), mp.mpf(margin), len(q)
+    with_positive = sum(1 for p in range(c) if p in labels)
+    out = []
+    for p in range(c):
+        pos = [-a * (_dot(xi, q[p]) - d) for xi, y in zip(x, labels, strict=True) if y == p]
+        neg = [a * (_dot(xi, q[p]) + d) for xi, y in zip(x, labels, strict=True) if y != p]
+        out.append(mp.mpf(c) / with_positive * _log1p_sum_exp(pos) + _log1p_sum_exp(neg))
+    return out
+
+
+def _cosine_grad_magnitude(embeddings, proxies, g):
+    """Per entry, the sizes of the terms ∂/∂s_ip · ∂s_ip/∂(entry) that the gradient sums.
+
+    |g_ip| (|p̂_k| + |s_ip| |x̂_k|) / ‖x‖ for an embedding, the same with the roles swapped.
+    """
+    xs, qs = [_unit(r) for r in embeddings], [_unit(r) for r in proxies]
+    n, c, d = len(xs), len(qs), len(embeddings[0])
+    s = [[_dot(xs[i][0], qs[p][0]) for p in range(c)] for i in range(n)]
+    mag_x = [
+        [
+            mp.fsum(abs(g[i][p]) * (abs(qs[p][0][k]) + abs(s[i][p] * xs[i][0][k])) for p in range(c))
+            / xs[i][1]
+            for k in range(d)
+        ]
+        for i in range(n)
+    ]
+    mag_q = [
+        [
+            mp.fsum(abs(g[i][p]) * (abs(xs[i][0][k]) + abs(s[i][p] * qs[p][0][k])) for i in range(n))
+            / qs[p][1]
+            for k in range(d)
+        ]
+        for p in range(c)
+    ]
+    return mag_x, None, mag_q
+
+
+def _proxy_anchor_grad_magnitude(embeddings, labels, proxies, alpha=32.0, margin=0.1):
+    x = [_unit(r)[0] for r in embeddings]
+    q = [_unit(r)[0] for r in proxies]
+    a, d, c = mp.mpf(alpha), mp.mpf(margin), len(q)
+    with_positive = sum(1 for p in range(c) if p in labels)
+    g = [[mp.mpf(0)] * c for _ in x]
+    for p in range(c):
+        t = [
+            (-a * (_dot(xi, q[p]) - d) if y == p else a * (_dot(xi, q[p]) + d))
+            for xi, y in zip(x, labels, strict=True)
+        ]
+        for own in (True, False):
+            idx = [i for i, y in enumerate(labels) if (y == p) == own]
+            denominator = mp.exp(_log1p_sum_exp([t[i] for i in idx]))
+            for i in idx:
+                g[i][p] = a * mp.exp(t[i]) / denominator * (mp.mpf(c) / with_positive if own else 1)
+    return _cosine_grad_magnitude(embeddings, proxies, g)
+
+
+proxy_anchor.grad_magnitude = _proxy_anchor_grad_magnitude
+
+
+@reference("proxy_nca")
+def proxy_nca(embeddings, labels, proxies, scale=1.0):
+    """Per embedding, −log softmax over the proxies of −s‖x̂ − p̂‖² (the distance, as written)."""
+    q = [_unit(r)[0] for r in proxies]
+    out = []
+    for row, y in zip(embeddings, labels, strict=True):
+        x = _unit(row)[0]
+        z = [-scale * mp.fsum((a - b) ** 2 for a, b in zip(x, p, strict=True)) for p in q]
+        out.append(_lse(z) - z[y])
+    return out
+
+
+def _proxy_nca_grad_magnitude(embeddings, labels, proxies, scale=1.0):
+    q = [_unit(r)[0] for r in proxies]
+    g = []
+    for row, y in zip(embeddings, labels, strict=True):
+        x = _unit(row)[0]
+        p = _softmax([2 * scale * _dot(x, qc) for qc in q])
+        g.append([2 * scale * abs(pc - (1 if c == y else 0)) for c, pc in enumerate(p)])
+    return _cosine_grad_magnitude(embeddings, proxies, g)
+
+
+proxy_nca.grad_magnitude = _proxy_nca_grad_magnitude
+
+
+@reference("nca")
+def nca(embeddings, labels, scale=1.0):
+    """A coupled loss: per row, −log of the softmax mass on its class-mates (0 without one)."""
+    n = len(embeddings)
+    out = []
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        mates = [j for j in others if labels[j] == labels[i]]
+        if not mates:
+            out.append(mp.mpf(0))
+            continue
+        z = {
+            j: -scale * mp.fsum((a - b) ** 2 for a, b in zip(embeddings[i], embeddings[j], strict=True))
+            for j in others
+        }
+        out.append(_lse([z[j] for j in others]) - _lse([z[j] for j in mates]))
+    return out
+
+
+def _nca_grad_magnitude(embeddings, labels, scale=1.0):
+    """Per entry, Σ_j (|w_kj| + |w_jk|)·2s·|x_k − x_j|: the terms the gradient sums."""
+    n, d = len(embeddings), len(embeddings[0])
+    w = [[mp.mpf(0)] * n for _ in range(n)]
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        mates = [j for j in others if labels[j] == labels[i]]
+        if not mates:
+            continue
+        z = {
+            j: -scale * mp.fsum((a - b) ** 2 for a, b in zip(embeddings[i], embeddings[j], strict=True))
+            for j in others
+        }
+        lse_all, lse_mates = _lse([z[j] for j in others]), _lse([z[j] for j in mates])
+        for j in others:
+            w[i][j] = abs(mp.exp(z[j] - lse_all) - (mp.exp(z[j] - lse_mates) if j in mates else 0))
+    return (
+        [
+            [
+                mp.fsum(
+                    (w[k][j] + w[j][k]) * 2 * scale * abs(embeddings[k][m] - embeddings[j][m])
+                    for j in range(n)
+                )
+                for m in range(d)
+            ]
+            for k in range(n)
+        ],
+    )
+
+
+nca.grad_magnitude = _nca_grad_magnitude

@@ -1327,3 +1327,44 @@ def test_trl_ipo_length_normalised():
     np.testing.assert_allclose(averaged, trl, rtol=1e-14)
     summed = lossref.ipo(pc, pr, rc, rr, reduction="none")  # the paper's form: another loss
     assert not np.allclose(summed, trl, rtol=1e-3)
+
+
+# issue 19 (proxies, nca): pytorch-metric-learning 2.9.0's values for the cases of framework_cases.py
+# (run live by test_conformance_frameworks)
+PML = {c["id"]: c for c in json.loads((Path(__file__).parent / "golden" / "pml.json").read_text())["cases"]}
+
+
+def test_pml_proxy_nca_drops_underflow():
+    case = PML["proxy_nca-pml-drops-underflow"]
+    x, labels, proxies = (
+        np.asarray(case["inputs"][k]) for k in ("far_embeddings", "far_labels", "far_proxies")
+    )
+    ours = lossref.proxy_nca(x, labels, proxies, scale=500.0, reduction="none")
+    # the last row is nearer the other class's proxy by a cosine gap g: its loss is about 2·500·g,
+    # far beyond e^(−745), where pml's probability e^(−loss) is 0 and the row is left out
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    gap = unit[2] @ proxies[1] - unit[2] @ proxies[0]
+    assert ours[2] == pytest.approx(1000.0 * gap, rel=1e-12)
+    assert ours[2] > 745
+    assert case["value"] == pytest.approx(ours[:2].mean(), rel=1e-12)  # pml: the mean of the other two
+    assert lossref.proxy_nca(x, labels, proxies, scale=500.0) == pytest.approx(ours.mean(), rel=1e-15)
+    assert lossref.proxy_nca(x, labels, proxies, scale=500.0) > 300
+
+
+def test_pml_nca_normalises():
+    case = PML["nca-pml-normalises"]  # NCALoss() with its default LpDistance(power=2)
+    x, labels = np.asarray(case["inputs"]["proxy_embeddings"]), np.asarray(case["inputs"]["proxy_labels"])
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    assert case["value"] == pytest.approx(lossref.nca(unit, labels), rel=1e-12)
+    assert case["value"] != pytest.approx(lossref.nca(x, labels), rel=1e-2)  # NCA of the embeddings as given
+
+
+def test_pml_nca_drops_underflow():
+    case = PML["nca-pml-drops-underflow"]
+    x, labels = np.asarray(case["inputs"]["nca_far"]), np.asarray(case["inputs"]["nca_far_labels"])
+    ours = lossref.nca(x, labels, reduction="none")
+    # rows 4 and 5: class-mate at distance² 6400, nearest other class at 39.1² and 40²: losses of
+    # about 6400 − 1528.81 and 6400 − 1600, where pml's probability e^(−loss) is exactly 0
+    np.testing.assert_allclose(ours[4:], [6400 - 39.1**2, 4800.0], rtol=1e-12)
+    assert case["value"] == pytest.approx(ours[:4].mean(), rel=1e-12)  # pml: the other four rows only
+    assert lossref.nca(x, labels) == pytest.approx(ours.mean(), rel=1e-15)

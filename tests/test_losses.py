@@ -1658,3 +1658,116 @@ def test_z_loss_by_hand():
     assert lossref.z_loss([[0.0, 0.0], [-0.5 * math.log(4), -0.5 * math.log(4)]]) == pytest.approx(
         math.log(2) ** 2 / 2, rel=1e-14
     )
+
+
+def test_proxy_anchor_by_hand():
+    # proxies (1, 0), (0, 1), (−1, 0); x = (1, 0), (0, 2), (0, −1) of classes 0, 1, 0; α = 1, δ = 0.
+    # cosines: x0 → 1, 0, −1; x1 → 0, 1, 0; x2 → 0, −1, 0. Proxy 2 has no positive: P⁺ = {0, 1}.
+    e = math.exp(-1.0)
+    a0, a1 = math.log(2 + e), math.log(1 + e)  # log(1 + e^(−1) + e^(−0)), log(1 + e^(−1))
+    b0, b1, b2 = math.log(2.0), math.log(2 + e), math.log(3 + e)  # log(1 + Σ e^(s)) over the others
+    x, y = [[1.0, 0.0], [0.0, 2.0], [0.0, -1.0]], [0, 1, 0]
+    p = [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]
+    expected = (a0 + a1) / 2 + (b0 + b1 + b2) / 3
+    assert lossref.proxy_anchor(x, y, p, alpha=1.0, margin=0.0) == pytest.approx(expected, rel=1e-15)
+    per_proxy = lossref.proxy_anchor(x, y, p, alpha=1.0, margin=0.0, reduction="none")
+    np.testing.assert_allclose(per_proxy, [1.5 * a0 + b0, 1.5 * a1 + b1, b2], rtol=1e-15)
+    assert lossref.proxy_anchor(x, y, p, alpha=1.0, margin=0.0, reduction="sum") == pytest.approx(
+        3 * expected
+    )
+    # δ = 0.1 shifts every exponent by α·δ: positives e^(−(s − 0.1)), negatives e^(s + 0.1)
+    shifted = (math.log(1 + math.exp(-0.9) + math.exp(0.1)) + math.log(1 + math.exp(-0.9))) / 2 + (
+        math.log(1 + math.exp(0.1))
+        + math.log(1 + math.exp(0.1) + math.exp(-0.9))
+        + math.log(1 + math.exp(-0.9) + 2 * math.exp(0.1))
+    ) / 3
+    assert lossref.proxy_anchor(x, y, p, alpha=1.0) == pytest.approx(shifted, rel=1e-14)
+    with pytest.raises(ValueError, match=re.escape("labels must be in [0, 3) (one proxy per class); got 3")):
+        lossref.proxy_anchor(x, [0, 1, 3], p)
+    with pytest.raises(ValueError, match=re.escape("proxies must have shape (C, 2), one row per class")):
+        lossref.proxy_anchor(x, y, [[1.0, 0.0, 0.0]])
+    with pytest.raises(ValueError, match="proxies has a zero vector"):
+        lossref.proxy_anchor(x, y, [[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+
+
+def test_proxy_nca_by_hand():
+    # proxies (1, 0), (0, 1), (−1, 0); x = (2, 0) of class 0, (0, 3) of class 0, (1, 1) of class 1; s = 1.
+    # squared distances of unit vectors: x0 → 0, 2, 4; x1 → 2, 0, 2; x2 → 2 − √2, 2 − √2, 2 + √2
+    p = [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]
+    x, y = [[2.0, 0.0], [0.0, 3.0], [1.0, 1.0]], [0, 0, 1]
+    r = math.sqrt(2.0)
+    expected = [
+        math.log1p(math.exp(-2) + math.exp(-4)),  # −log(e⁰ / (e⁰ + e⁻² + e⁻⁴))
+        math.log(math.exp(-2) + 1 + math.exp(-2)) + 2,  # −log(e⁻² / (e⁻² + e⁰ + e⁻²))
+        math.log(2 + math.exp(-2 * r)),  # −log(e^(−(2−√2)) / (2e^(−(2−√2)) + e^(−(2+√2))))
+    ]
+    np.testing.assert_allclose(lossref.proxy_nca(x, y, p, reduction="none"), expected, rtol=1e-15)
+    # a scale s multiplies every distance: x0 with s = 2 is log(1 + e⁻⁴ + e⁻⁸)
+    assert lossref.proxy_nca(x[:1], y[:1], p, scale=2.0) == pytest.approx(
+        math.log1p(math.exp(-4) + math.exp(-8)), rel=1e-15
+    )
+    # the paper's denominator leaves the positive proxy out: ℓ + log(1 − q_y), negative for x0
+    q_y = 1 / (1 + math.exp(-2) + math.exp(-4))
+    paper = -math.log(1.0 / (math.exp(-2) + math.exp(-4)))
+    assert lossref.proxy_nca(x[:1], y[:1], p) + math.log(1 - q_y) == pytest.approx(paper, rel=1e-14)
+    assert paper < 0
+    # the gradient by x0: 2s (I − x̂x̂ᵀ)/‖x‖ Σ_c (q_c − [c = y]) p̂_c; only the (0, 1) component survives,
+    # where it is 2·q₁/2 = q₁ = e⁻² q_y
+    g = lossref.proxy_nca.grad(x[:1], y[:1], p, reduction="sum")
+    np.testing.assert_allclose(g, [[0.0, math.exp(-2) * q_y]], rtol=1e-14, atol=1e-300)
+    with pytest.raises(ValueError, match=re.escape("labels must be in [0, 3) (one proxy per class); got -1")):
+        lossref.proxy_nca(x, [0, -1, 1], p)
+
+
+def test_nca_by_hand():
+    # points 0, 1, 3 on a line, classes 0, 0, 1; squared distances 1 (0–1), 9 (0–3), 4 (1–3); s = 1.
+    x, y = [[0.0], [1.0], [3.0]], [0, 0, 1]
+    expected = [
+        math.log1p(math.exp(-8)),  # −log(e⁻¹ / (e⁻¹ + e⁻⁹))
+        math.log1p(math.exp(-3)),  # −log(e⁻¹ / (e⁻¹ + e⁻⁴))
+        0.0,  # no class-mate: left out of the mean
+    ]
+    np.testing.assert_allclose(lossref.nca(x, y, reduction="none"), expected, rtol=1e-15)
+    assert lossref.nca(x, y) == pytest.approx((expected[0] + expected[1]) / 2, rel=1e-15)
+    # s = 2 doubles every exponent
+    assert lossref.nca(x, y, scale=2.0, reduction="none")[0] == pytest.approx(
+        math.log1p(math.exp(-16)), rel=1e-15
+    )
+    # the gradient of the sum by point 0, which rows 0 and 1 both depend on (z_ij = −(x_i − x_j)²):
+    # ∂ℓ₀/∂x₀ = −2(w₀₁(x₀ − x₁) + w₀₂(x₀ − x₂)) with w₀₁ = p₀₁ − 1 = −q, w₀₂ = p₀₂ = q = e⁻⁸/(1 + e⁻⁸);
+    # ∂ℓ₁/∂x₀ = w₁₀ · ∂z₁₀/∂x₀ with w₁₀ = p₁₀ − 1 = −r, r = e⁻³/(1 + e⁻³), ∂z₁₀/∂x₀ = 2(x₁ − x₀)
+    q, r = math.exp(-8) / (1 + math.exp(-8)), math.exp(-3) / (1 + math.exp(-3))
+    d_l0 = -2 * (-q * (0 - 1) + q * (0 - 3))  # ∂ℓ₀/∂x₀
+    d_l1 = -r * 2 * (1 - 0)  # ∂ℓ₁/∂x₀
+    assert lossref.nca.grad(x, y, reduction="sum")[0, 0] == pytest.approx(d_l0 + d_l1, rel=1e-13)
+    with pytest.raises(ValueError, match="no two rows of labels are equal"):
+        lossref.nca(x, [0, 1, 2])
+    with pytest.raises(ValueError, match="overflows float64"):
+        lossref.nca([[1e200], [0.0]], [0, 0])
+
+
+def test_nca_matches_scikit_learn_objective():
+    # scikit-learn 1.9.1's NeighborhoodComponentsAnalysis maximises Goldberger et al.'s other objective,
+    # Σ_i Σ_{j∈P(i)} p_ij (sklearn/neighbors/_nca.py, _loss_grad_lbfgs), which is Σ_i e^(−ℓ_i)
+    from sklearn.neighbors import NeighborhoodComponentsAnalysis
+
+    rng = np.random.default_rng(19)
+    x, labels = rng.normal(size=(8, 3)), np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    est = NeighborhoodComponentsAnalysis()
+    est.n_iter_, est.verbose = 1, 0  # set by fit(); the objective reads them
+    objective, _ = est._loss_grad_lbfgs(np.eye(3).ravel(), x, labels[:, None] == labels[None, :])
+    per_row = lossref.nca(x, labels, reduction="none")
+    assert objective == pytest.approx(np.exp(-per_row).sum(), rel=1e-13)
+    assert objective != pytest.approx(-per_row.sum(), rel=1e-2)  # the log-likelihood is another number
+
+
+def test_proxy_nca_is_a_cosine_classifier(rng):
+    # the page's claim: −s‖x̂ − p̂‖² = 2s·cos − 2s, so Proxy-NCA is softmax cross-entropy on the
+    # logits 2s·cos(x, p_c): CosFace with no margin and scale 2s, on cosines computed here
+    x, p, y = rng.normal(size=(7, 5)), rng.normal(size=(4, 5)), np.array([0, 3, 1, 1, 2, 0, 3])
+    cos = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ (p / np.linalg.norm(p, axis=1, keepdims=True)).T
+    np.testing.assert_allclose(
+        lossref.proxy_nca(x, y, p, scale=1.5, reduction="none"),
+        lossref.cosface(cos, y, scale=3.0, margin=0.0, reduction="none"),
+        rtol=1e-13,
+    )

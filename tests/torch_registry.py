@@ -90,3 +90,19 @@ no_torch(
     "no PyTorch function (torch.logsumexp(z, -1).square() is the formula); mpmath and hand values check it, "
     "and T5X's definition is dated on the page",
 )
+no_torch(
+    "proxy_anchor",
+    "no PyTorch function (the loss owns learnable proxies); pytorch-metric-learning 2.9.0's ProxyAnchorLoss "
+    "with the proxies set (golden and live), a hand-computed value and mpmath check it",
+)
+no_torch(
+    "proxy_nca",
+    "no PyTorch function (the loss owns learnable proxies); pytorch-metric-learning 2.9.0's ProxyNCALoss "
+    "with the proxies set (golden and live), a hand-computed value and mpmath check it",
+)
+no_torch(
+    "nca",
+    "no PyTorch function; pytorch-metric-learning 2.9.0's NCALoss (golden and live), scikit-learn 1.9.1's "
+    "NeighborhoodComponentsAnalysis objective (live, tests/test_losses.py), a hand-computed value and mpmath "
+    "check it",
+)
