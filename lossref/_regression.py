@@ -557,7 +557,7 @@ def rmse(y_pred, y_true):
     use_case="Image restoration and optical flow: L1 with its corner at 0 rounded off over a width ε.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
-        "Kornia": "kornia.losses.charbonnier_loss is ε = 1: √(r² + 1) − 1 (v0.8.3)",
+        "Kornia": "kornia.losses.charbonnier_loss is ε = 1: √(r² + 1) − 1 (Kornia 0.9.0; per element by default)",
         "BasicSR / EDVR": (
             "`CharbonnierLoss(eps=e)` is √(r² + e): ε = √e, without the − ε (BasicSR v1.4.2, default e = "
             "1e-12)"
@@ -636,7 +636,7 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
     ),
     properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
-        "Kornia": "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2) (v0.8.3)",
+        "Kornia": "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2) (Kornia 0.9.0; per element by default)",
         "SciPy": (
             'scipy.optimize.least_squares(loss="cauchy", f_scale=c): its cost ½ Σ c² log(1 + r²/c²) is the '
             "sum of this loss"
