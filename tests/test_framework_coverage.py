@@ -1,8 +1,9 @@
-"""Every PyTorch, Keras, optax and scikit-learn equivalent on a loss page is executed by a
-conformance case, or is listed here: not runnable (with the reason), or a known gap.
+"""Every PyTorch, Keras, optax, scikit-learn, pytorch-metric-learning and Kornia equivalent on a loss
+page is executed by a conformance case, or is listed here: not runnable (with the reason), or a known gap.
 
 The equivalents stay prose in each loss's metadata; ``runs()`` gives each entry the ids of the
-cases that run it, read from the case registries (never typed twice): tests/framework_cases.py (Keras, optax), the PyTorch golden
+cases that run it, read from the case registries (never typed twice): tests/framework_cases.py (Keras, optax,
+pytorch-metric-learning, Kornia), the PyTorch golden
 cases (tests/conformance_cases.py) and tests/sklearn_cases.py (scikit-learn, and its penalised linear models in
 test_conformance_sklearn).
 """
@@ -20,7 +21,7 @@ from lossref_site import blocks
 from sklearn_cases import PENALIZED
 
 ROOT = Path(__file__).resolve().parents[1]
-FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
+FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn", "pytorch-metric-learning", "Kornia")
 
 
 # the framework has no such function: the entry says so and names what comes closest, with the
@@ -94,7 +95,7 @@ def test_every_equivalent_runs_or_says_why_not():
 
 
 def test_every_equivalent_knows_its_cases():
-    # each PyTorch/Keras/optax/scikit-learn entry: the cases that run it, or why none can
+    # each entry of a FRAMEWORKS framework: the cases that run it, or why none can
     ran = runs()
     for pair in equivalents():
         assert bool(ran.get(pair)) != (pair in NOT_RUNNABLE), pair
