@@ -835,6 +835,109 @@ CASES = [
         None,
         kind="mean-per-direction",
     ),
+    # Kornia 0.9.0's other losses lossref has. Its segmentation losses take logits (N, C, H, W) with
+    # the softmax inside and labels (N, H, W): seg_logits' 6 pixels as a 6 × 1 image
+    _case(
+        "sigmoid_focal",
+        KO,
+        'kornia.losses.binary_focal_loss_with_logits(scores, y01, alpha=0.25, gamma=2.0, reduction="mean")',
+        "lossref.sigmoid_focal(scores, y01, alpha=0.25, gamma=2.0)",
+        "scores",
+    ),
+    # focal_loss's "mean" is over the N × C entries of which only the target's is not 0: a sum / N
+    _case(
+        "softmax_focal",
+        KO,
+        'kornia.losses.focal_loss(logits, labels, alpha=None, gamma=2.0, reduction="sum") / 5',
+        "lossref.softmax_focal(logits, labels, gamma=2.0)",
+        "logits",
+    ),
+    # its scalar alpha weighs class 0 by 1 − α and every other class by α
+    _case(
+        "softmax_focal",
+        KO,
+        'kornia.losses.focal_loss(logits, labels, alpha=0.25, gamma=2.0, reduction="sum") / 5',
+        "lossref.softmax_focal(logits, labels, gamma=2.0, alpha=[0.75, 0.25, 0.25, 0.25])",
+        "logits",
+        kind="alpha-class-0",
+    ),
+    _case(
+        "softmax_focal",
+        KO,
+        'kornia.losses.focal_loss(logits, labels, alpha=None, gamma=2.0, reduction="mean")',
+        "lossref.softmax_focal(logits, labels, gamma=2.0) / 4",
+        "logits",
+        kind="mean-over-classes",
+    ),
+    # dice_loss pools each image's classes and pixels ("micro"); eps=0 drops its 1e-8
+    _case(
+        "dice",
+        KO,
+        "kornia.losses.dice_loss(seg_logits.permute(0, 2, 1)[..., None], seg_onehot.argmax(-1)[..., None], eps=0.0)",
+        "lossref.dice(np.exp(seg_logits) / np.exp(seg_logits).sum(-1, keepdims=True), seg_onehot, smooth=0.0)",
+    ),
+    _case(
+        "dice",
+        KO,
+        "kornia.losses.dice_loss(seg_logits.permute(0, 2, 1)[..., None], seg_onehot.argmax(-1)[..., None])",
+        None,
+        kind="default-eps",
+    ),
+    # tversky_loss averages per-class indices over the classes present in each image
+    _case(
+        "tversky",
+        KO,
+        "kornia.losses.tversky_loss(seg_logits.permute(0, 2, 1)[..., None], seg_onehot.argmax(-1)[..., None], "
+        "alpha=0.3, beta=0.7, eps=0.0)",
+        None,
+        kind="per-class",
+    ),
+    _case(
+        "lovasz_hinge",
+        KO,
+        "kornia.losses.lovasz_hinge_loss(mask_logits.reshape(2, 1, 2, 3), masks.reshape(2, 2, 3).long())",
+        "lossref.lovasz_hinge(mask_logits, masks)",
+        "mask_logits",
+    ),
+    # lovasz_softmax_loss averages over all C classes, present or not
+    _case(
+        "lovasz_softmax",
+        KO,
+        "kornia.losses.lovasz_softmax_loss(seg_logits.permute(0, 2, 1)[..., None], seg_onehot.argmax(-1)[..., None])",
+        "lossref.lovasz_softmax(np.exp(seg_logits) / np.exp(seg_logits).sum(-1, keepdims=True), seg_onehot.argmax(-1), classes='all')",
+    ),
+    # the heatmap divergences: each (b, n) slice is a distribution over H × W (here 5 rows of 4 as 2 × 2)
+    _case(
+        "kl_div",
+        KO,
+        "kornia.losses.kl_div_loss_2d(log_p.exp().reshape(5, 1, 2, 2), q.reshape(5, 1, 2, 2))",
+        "lossref.kl_div(log_p, q)",
+        "log_p",
+    ),
+    _case(
+        "js_div",
+        KO,
+        "kornia.losses.js_div_loss_2d(log_p.exp().reshape(5, 1, 2, 2), q.reshape(5, 1, 2, 2))",
+        "lossref.js_div(log_p, np.log(q))",
+        "log_p",
+    ),
+    # Barron's family at scale 1: Kornia's Geman–McClure (α = −2) and Welsch (α = −∞)
+    _case(
+        "barron",
+        KO,
+        'kornia.losses.geman_mcclure_loss(y_pred, y_true, reduction="mean")',
+        "lossref.barron(y_pred, y_true, alpha=-2.0)",
+        "y_pred",
+        kind="geman-mcclure",
+    ),
+    _case(
+        "barron",
+        KO,
+        'kornia.losses.welsch_loss(y_pred, y_true, reduction="mean")',
+        "lossref.barron(y_pred, y_true, alpha=-np.inf)",
+        "y_pred",
+        kind="welsch",
+    ),
 ]
 
 

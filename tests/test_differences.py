@@ -1420,3 +1420,72 @@ def test_kornia_tv_per_channel():
     _, mean, _ = framework_case("total_variation-kornia-mean-per-direction")
     np.testing.assert_allclose(mean, [[1.0 / 3 + 1.8 / 4, 1.6 / 3 + 2.2 / 4]], rtol=1e-14)
     assert not np.allclose(mean, per_channel / 6, rtol=1e-3)  # not the TV over the H·W pixels
+
+
+def test_kornia_focal_alpha_class_0():
+    # focal_loss(alpha=0.25): the labels [0, 2, 1, 3, 2] have one row of class 0, weighted 0.75,
+    # the four others 0.25; lossref's alpha=0.25 weighs all five by 0.25
+    x, executed, _ = framework_case("softmax_focal-kornia-alpha-class-0")
+    z, y = x["logits"], x["labels"]
+    per_row = lossref.softmax_focal(z, y, reduction="none")  # α = None
+    np.testing.assert_array_equal(y, [0, 2, 1, 3, 2])
+    assert executed == pytest.approx((0.75 * per_row[0] + 0.25 * per_row[1:].sum()) / 5, rel=1e-12)
+    assert executed != pytest.approx(lossref.softmax_focal(z, y, alpha=0.25), rel=1e-2)
+    assert executed == pytest.approx(lossref.softmax_focal(z, y, alpha=[0.75, 0.25, 0.25, 0.25]), rel=1e-12)
+
+
+def test_kornia_focal_mean_over_classes():
+    # reduction="mean" divides the N per-sample losses' sum by N·C = 20
+    x, executed, _ = framework_case("softmax_focal-kornia-mean-over-classes")
+    _, summed, _ = framework_case("softmax_focal-kornia-equivalent")  # reduction="sum", divided by N = 5
+    ours = lossref.softmax_focal(x["logits"], x["labels"])
+    assert summed == pytest.approx(ours, rel=1e-12)
+    assert executed == pytest.approx(ours / 4, rel=1e-12)
+
+
+def _seg(x):
+    p = np.exp(x["seg_logits"])
+    return p / p.sum(axis=-1, keepdims=True), x["seg_onehot"]  # (2 images, 6 pixels, 3 classes)
+
+
+def test_kornia_dice_eps():
+    x, executed, _ = framework_case("dice-kornia-default-eps")
+    p, t = _seg(x)
+    intersection, cardinality = (p * t).sum(axis=(1, 2)), (p + t).sum(axis=(1, 2))
+    np.testing.assert_allclose(cardinality, 12.0, rtol=1e-15)  # 6 pixels of probabilities summing to 1, twice
+    assert executed == pytest.approx(np.mean(1 - 2 * intersection / (cardinality + 1e-8)), rel=1e-14)
+    pooled = lossref.dice(p, t, smooth=0.0)
+    # ε = 1e-8 in the denominator alone: about 1e-9 apart, further than float64 rounding
+    assert 1e-11 < abs(executed / pooled - 1) < 1e-8
+    _, exact, _ = framework_case("dice-kornia-equivalent")  # eps=0.0
+    assert exact == pytest.approx(pooled, rel=1e-13)
+    assert executed != pytest.approx(lossref.dice(p, t), rel=1e-3)  # smooth = 1 in both places
+
+
+def test_kornia_tversky_per_class():
+    x, executed, _ = framework_case("tversky-kornia-per-class")
+    p, t = _seg(x)
+    # one index per image and class (lossref on that class's column, smooth 0), averaged over the
+    # classes present: image 0 has 0, 1, 2, image 1 only 0 and 1
+    index = np.stack([1 - lossref.tversky(p[..., c], t[..., c], alpha=0.3, beta=0.7, smooth=0.0, reduction="none")
+                      for c in range(3)], axis=1)  # fmt: skip
+    present = t.sum(axis=1) > 0
+    np.testing.assert_array_equal(present, [[True, True, True], [True, True, False]])
+    per_image = (index * present).sum(axis=1) / present.sum(axis=1)
+    assert executed == pytest.approx(1 - per_image.mean(), rel=1e-13)
+    assert executed != pytest.approx(lossref.tversky(p, t, alpha=0.3, beta=0.7, smooth=0.0), rel=1e-3)
+
+
+def test_kornia_lovasz_softmax_all_classes():
+    # class 2 is absent from image 1: Kornia counts it (its loss there is the largest p_2), lossref's
+    # default leaves it out
+    x, executed, _ = framework_case("lovasz_softmax-kornia-equivalent")
+    p, t = _seg(x)
+    labels = t.argmax(axis=-1)
+    assert 2 not in labels[1]
+    assert executed == pytest.approx(lossref.lovasz_softmax(p, labels, classes="all"), rel=1e-13)
+    # image 1: the sum over all 3 classes less the sum over its 2 present ones is class 2's loss
+    every = 3 * lossref.lovasz_softmax(p[1:], labels[1:], classes="all")
+    present = 2 * lossref.lovasz_softmax(p[1:], labels[1:])
+    assert every - present == pytest.approx(p[1, :, 2].max(), rel=1e-13)
+    assert executed != pytest.approx(lossref.lovasz_softmax(p, labels), rel=1e-3)
