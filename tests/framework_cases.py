@@ -696,7 +696,8 @@ CASES = [
     _case(
         "triplet_margin",
         PML,
-        "pml.losses.TripletMarginLoss(margin=0.5, distance=pml.distances.LpDistance(normalize_embeddings=False), "
+        "pml.losses.TripletMarginLoss(margin=0.5, distance=pml.distances.LpDistance("
+        "normalize_embeddings=False), "
         "reducer=pml.reducers.MeanReducer())(torch.cat([anchor, pos, neg]), "
         "indices_tuple=(torch.arange(5), torch.arange(5, 10), torch.arange(10, 15)))",
         "lossref.triplet_margin(anchor, pos, neg, margin=0.5, eps=0.0)",
@@ -873,8 +874,10 @@ CASES = [
     _case(
         "dice",
         KO,
-        "kornia.losses.dice_loss(seg_logits.permute(0, 2, 1)[..., None], seg_onehot.argmax(-1)[..., None], eps=0.0)",
-        "lossref.dice(np.exp(seg_logits) / np.exp(seg_logits).sum(-1, keepdims=True), seg_onehot, smooth=0.0)",
+        "kornia.losses.dice_loss(seg_logits.permute(0, 2, 1)[..., None], seg_onehot.argmax(-1)[..., None], "
+        "eps=0.0)",
+        "lossref.dice(np.exp(seg_logits) / np.exp(seg_logits).sum(-1, keepdims=True), seg_onehot, "
+        "smooth=0.0)",
     ),
     _case(
         "dice",
@@ -887,7 +890,8 @@ CASES = [
     _case(
         "tversky",
         KO,
-        "kornia.losses.tversky_loss(seg_logits.permute(0, 2, 1)[..., None], seg_onehot.argmax(-1)[..., None], "
+        "kornia.losses.tversky_loss(seg_logits.permute(0, 2, 1)[..., None], "
+        "seg_onehot.argmax(-1)[..., None], "
         "alpha=0.3, beta=0.7, eps=0.0)",
         None,
         kind="per-class",
@@ -903,8 +907,10 @@ CASES = [
     _case(
         "lovasz_softmax",
         KO,
-        "kornia.losses.lovasz_softmax_loss(seg_logits.permute(0, 2, 1)[..., None], seg_onehot.argmax(-1)[..., None])",
-        "lossref.lovasz_softmax(np.exp(seg_logits) / np.exp(seg_logits).sum(-1, keepdims=True), seg_onehot.argmax(-1), classes='all')",
+        "kornia.losses.lovasz_softmax_loss(seg_logits.permute(0, 2, 1)[..., None], "
+        "seg_onehot.argmax(-1)[..., None])",
+        "lossref.lovasz_softmax(np.exp(seg_logits) / np.exp(seg_logits).sum(-1, keepdims=True), "
+        "seg_onehot.argmax(-1), classes='all')",
     ),
     # the heatmap divergences: each (b, n) slice is a distribution over H × W (here 5 rows of 4 as 2 × 2)
     _case(

@@ -1391,7 +1391,9 @@ def test_pml_contrastive_defaults():
     d = _pair_distances(x, normalise=True)
     similar, dissimilar = d[:3], np.maximum(0.0, 1.0 - d[3:])
     # pair 0 coincides; on the unit sphere every dissimilar pair is inside the margin (d < 0.69)
-    assert similar[0] == 0.0 and (similar[1:] > 0).all() and (dissimilar > 0).all()
+    assert similar[0] == 0.0
+    assert (similar[1:] > 0).all()
+    assert (dissimilar > 0).all()
     expected = similar[similar > 0].mean() + dissimilar[dissimilar > 0].mean()
     assert executed == pytest.approx(expected, rel=1e-12)
     assert executed != pytest.approx(similar.mean() + dissimilar.mean(), rel=1e-3)
@@ -1467,8 +1469,11 @@ def test_kornia_tversky_per_class():
     p, t = _seg(x)
     # one index per image and class (lossref on that class's column, smooth 0), averaged over the
     # classes present: image 0 has 0, 1, 2, image 1 only 0 and 1
-    index = np.stack([1 - lossref.tversky(p[..., c], t[..., c], alpha=0.3, beta=0.7, smooth=0.0, reduction="none")
-                      for c in range(3)], axis=1)  # fmt: skip
+    columns = [
+        lossref.tversky(p[..., c], t[..., c], alpha=0.3, beta=0.7, smooth=0.0, reduction="none")
+        for c in range(3)
+    ]
+    index = 1 - np.stack(columns, axis=1)
     present = t.sum(axis=1) > 0
     np.testing.assert_array_equal(present, [[True, True, True], [True, True, False]])
     per_image = (index * present).sum(axis=1) / present.sum(axis=1)

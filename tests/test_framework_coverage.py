@@ -1,5 +1,7 @@
-"""Every PyTorch, Keras, optax, scikit-learn, pytorch-metric-learning and Kornia equivalent on a loss
-page is executed by a conformance case, or is listed here: not runnable (with the reason), or a known gap.
+"""Every equivalent of a FRAMEWORKS framework on a loss page is executed, or listed here.
+
+FRAMEWORKS: PyTorch, Keras, optax, scikit-learn, pytorch-metric-learning and Kornia. An equivalent is
+executed by a conformance case, or listed as not runnable (with the reason), or as a known gap.
 
 The equivalents stay prose in each loss's metadata; ``runs()`` gives each entry the ids of the
 cases that run it, read from the case registries (never typed twice): tests/framework_cases.py (Keras, optax,

@@ -219,8 +219,6 @@ def frameworks_block(loss):
         ("Keras", "keras", "to 1e-6: Keras averages in float32"),
         ("optax", "optax", "to 1e-12"),
         ("scikit-learn", "sklearn", "to 1e-12"),
-        ("pytorch-metric-learning", "pml", "to 1e-12"),
-        ("Kornia", "kornia", "to 1e-12"),
     ):
         path = GOLDEN.with_name(f"{file}.json")
         golden = committed(path) or {"cases": []}
