@@ -148,8 +148,9 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
             "CrossEntropyLoss; commit 7fadd420, no release of arcface_torch)"
         ),
         "pytorch-metric-learning": (
-            "losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64) (v2.8.1; margin in "
-            "degrees; takes embeddings, owns the class weights)"
+            "losses.ArcFaceLoss(num_classes, embedding_size, margin=28.6, scale=64) (v2.9.0; margin in "
+            "degrees, 28.648° is 0.5 rad; takes embeddings, owns the class weights W: the cosines are "
+            "those of the embeddings and W's columns)"
         ),
         "PyTorch": (
             "no built-in: F.cross_entropy(s * logits, labels) with the target cosine replaced by ψ(cos θ_y)"
@@ -173,7 +174,7 @@ def _arcface_kink(cosines, labels, scale=64.0, margin=0.5, easy_margin=False):
             "`np.radians`: its default is 0.4992 rad, and `margin=0.5` there is half a degree. "
             "`lossref` takes radians, as the paper and insightface: 0.5 rad is 28.65°. With the "
             "margin converted the two agree at every angle: since v1.7.0 `ArcFaceLoss` also uses "
-            "the fallback cos θ_y − m sin m past θ_y = π − m (checked in v2.8.1, "
+            "the fallback cos θ_y − m sin m past θ_y = π − m (executed in v2.9.0, "
             "`losses/arcface_loss.py`, which clamps the cosine to [−1, 1]).",
         ),
     ),
@@ -311,7 +312,7 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
             "CrossEntropyLoss; commit 7fadd420)"
         ),
         "pytorch-metric-learning": (
-            "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (v2.8.1; takes "
+            "losses.CosFaceLoss(num_classes, embedding_size, margin=0.35, scale=64) (v2.9.0; takes "
             "embeddings, owns the class weights)"
         ),
         "PyTorch": (
@@ -328,7 +329,7 @@ def arcface(cosines, labels, *, scale=64.0, margin=0.5, easy_margin=False):
             "insightface",
             "arcface_torch's `CosFace` head (`recognition/arcface_torch/losses.py`, insightface "
             "commit 7fadd420) defaults to m = 0.40; `lossref` defaults to 0.35, the value of the "
-            "CosFace paper and of pytorch-metric-learning v2.8.1's `CosFaceLoss`. Pass "
+            "CosFace paper and of pytorch-metric-learning v2.9.0's `CosFaceLoss`. Pass "
             "`margin=0.4` to reproduce insightface.",
         ),
     ),

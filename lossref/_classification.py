@@ -575,6 +575,10 @@ def nll(log_probs, labels, *, class_weights=None, ignore_index=None):
             "jnp.mean(optax.losses.sigmoid_focal_loss(logits, y_true, alpha=α, gamma=γ)) (its default "
             "alpha=None, see below)"
         ),
+        "Kornia": (
+            "kornia.losses.binary_focal_loss_with_logits(logits, y_true, alpha=α, gamma=γ, reduction='mean') "
+            "(Kornia 0.9.0; its default alpha=0.25, as here)"
+        ),
     },
     references=("Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection (2017)",),
     differences=(
@@ -781,6 +785,10 @@ def _focal_alpha(alpha, num_classes):
             "keras.losses.CategoricalFocalCrossentropy(alpha=α, gamma=γ, from_logits=True) on one-hot "
             "targets (default alpha=0.25)"
         ),
+        "Kornia": (
+            "kornia.losses.focal_loss(logits, labels, alpha=None, gamma=γ, reduction='sum') / N with classes "
+            "on axis 1 (Kornia 0.9.0; its alpha and its 'mean' differ, see below)"
+        ),
     },
     references=("Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection (2017)",),
     differences=(
@@ -792,6 +800,21 @@ def _focal_alpha(alpha, num_classes):
             "α·16.1 and gets no gradient; `lossref` keeps −log p_y exact. Its default α = 0.25 "
             "multiplies every class. (From Keras' source, `keras/src/losses/losses.py`; Keras "
             "is not installed, so the test checks `lossref`'s side against a transcription.)",
+        ),
+        Difference(
+            "kornia-focal-alpha-class-0",
+            "Kornia",
+            "`kornia.losses.focal_loss` (0.9.0, `kornia/losses/focal.py`) reads a scalar `alpha` as the "
+            "binary convention with class 0 as the background: class 0 is weighted by 1 − α and every other "
+            "class by α. `lossref`'s scalar α weighs every class alike; pass `alpha=[1 − α, α, …, α]` for "
+            "Kornia's.",
+        ),
+        Difference(
+            "kornia-focal-mean-over-classes",
+            "Kornia",
+            "`focal_loss(..., reduction='mean')` (Kornia 0.9.0) averages over the N·C entries of a loss that "
+            "is 0 off the target class: `lossref`'s mean over the N samples divided by C. Use "
+            "`reduction='sum'` and divide by N.",
         ),
     ),
     reduction_note=(

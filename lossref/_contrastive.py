@@ -97,7 +97,10 @@ def _info_nce_curve_args(x):
             "optax.losses.ntxent(embeddings, labels, temperature=0.07) (one matrix with labels; every "
             "same-label pair is a positive)"
         ),
-        "pytorch-metric-learning": "losses.NTXentLoss(temperature=0.07) (v2.8.1, its default)",
+        "pytorch-metric-learning": (
+            "losses.NTXentLoss(temperature=τ)(u, arange(N), ref_emb=v, ref_labels=arange(N)); on the two "
+            "views stacked with labels [0..N−1, 0..N−1] it is form='nt_xent' (v2.9.0; its default τ is 0.07)"
+        ),
     },
     references=(
         "van den Oord, Li & Vinyals, Representation Learning with Contrastive Predictive Coding (2018)",
@@ -116,6 +119,13 @@ def _info_nce_curve_args(x):
             "negatives plus that one positive. With the two views stacked and labels "
             '`[0..N−1, 0..N−1]` it is `lossref`\'s `form="nt_xent"` (self excluded from the '
             "denominator in both).",
+        ),
+        Difference(
+            "pml-ntxent-default-temperature",
+            "pytorch-metric-learning",
+            "`NTXentLoss()` (v2.9.0, `losses/ntxent_loss.py`) defaults to τ = 0.07, `lossref` to "
+            "τ = 0.1: pass the temperature to either. Given the same τ the two agree, value and "
+            "gradient.",
         ),
     ),
     aliases=("NT-Xent", "CLIP loss", "SimCLR loss"),  # names readers search for
@@ -317,7 +327,9 @@ def _n_pair_curve_args(x, length=1.0):
     equivalents={
         "PyTorch": "no built-in: F.cross_entropy(f @ f_pos.T, torch.arange(N))",
         "pytorch-metric-learning": (
-            "losses.NPairsLoss() (v2.8.1; its default distance normalises the embeddings: a different loss)"
+            "losses.NPairsLoss(distance=DotProductSimilarity(normalize_embeddings=False)) on anchors and "
+            "positives stacked, one label per pair (v2.9.0; its default distance normalises the "
+            "embeddings: a different loss)"
         ),
     },
     references=("Sohn, Improved Deep Metric Learning with Multi-class N-pair Loss Objective (NeurIPS 2016)",),
@@ -325,7 +337,7 @@ def _n_pair_curve_args(x, length=1.0):
         Difference(
             "pml-npairs-normalises",
             "pytorch-metric-learning",
-            "`NPairsLoss` (v2.8.1, `losses/n_pairs_loss.py`) scores pairs with `DotProductSimilarity`, "
+            "`NPairsLoss` (v2.9.0, `losses/n_pairs_loss.py`) scores pairs with `DotProductSimilarity`, "
             "whose default "
             "`normalize_embeddings=True` divides every embedding by its norm first. Its loss is "
             "therefore `lossref`'s on unit vectors, which is `info_nce` with τ = 1, not the "
@@ -467,7 +479,10 @@ def _supcon_curve_args(x):
     properties=("non_negative", "smooth"),
     equivalents={
         "PyTorch": "no built-in (the authors' SupConLoss in the SupContrast repository)",
-        "pytorch-metric-learning": "losses.SupConLoss(temperature=0.1) (v2.8.1, its default)",
+        "pytorch-metric-learning": (
+            "losses.SupConLoss(temperature=0.1) (v2.9.0, its default; its non-zero mean leaves out "
+            "the anchors without a positive, as here)"
+        ),
     },
     references=("Khosla et al., Supervised Contrastive Learning (NeurIPS 2020)",),
     differences=(
@@ -479,7 +494,7 @@ def _supcon_curve_args(x):
             "anchors, so such anchors still count in the denominator; it also multiplies by "
             "τ/τ_base: 1 at the code's defaults (both 0.07), 0.1/0.07 ≈ 1.43 with the τ = 0.1 of "
             "the README's SupCon commands. `lossref`'s mean leaves those anchors out (as "
-            "pytorch-metric-learning v2.8.1's `SupConLoss`, which averages the non-zero losses) and "
+            "pytorch-metric-learning v2.9.0's `SupConLoss`, which averages the non-zero losses) and "
             "has no τ_base. With τ = τ_base the two agree when every anchor has a positive.",
         ),
     ),

@@ -66,6 +66,10 @@ _TARGET = Domain(
             "[1e-7, 1])"
         ),
         "optax": "jnp.mean(optax.losses.kl_divergence(log_probs, target)) (log-probabilities first, as here)",
+        "Kornia": (
+            "kornia.losses.kl_div_loss_2d(p, target) on probabilities (N, K, H, W): KL(target ‖ p) per (n, "
+            "k) slice over H × W, then the mean (Kornia 0.9.0)"
+        ),
     },
     references=("Kullback & Leibler, On Information and Sufficiency (1951)",),
     differences=(
@@ -217,6 +221,10 @@ def _log_row(q1):
             '`loss = 0.5 * F.kl_div(log_m, a, reduction="batchmean", log_target=True)'
             ' + 0.5 * F.kl_div(log_m, b, reduction="batchmean", log_target=True)` '
             '(with `kl_div`\'s default `"mean"` it is JS/C)'
+        ),
+        "Kornia": (
+            "kornia.losses.js_div_loss_2d(p, q) on probabilities (N, K, H, W): one divergence per (n, k) "
+            "slice over H × W, then the mean (Kornia 0.9.0)"
         ),
     },
     references=("Lin, Divergence Measures Based on the Shannon Entropy (1991)",),

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import as_float_array
-from ._core import Checks, Curve, Extreme, Plot, Result, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
 
 __all__ = ["total_variation"]  # its losses, re-exported by lossref/__init__.py
@@ -78,14 +78,25 @@ def _neighbour_gaps(x):
     "image synthesis and style transfer, and smooth adversarial perturbations.",
     properties=("non_negative", "convex", "bounded_gradient"),
     equivalents={
-        "Kornia": "kornia.losses.total_variation(images).sum(-1) for (N, C, H, W) (Kornia 0.8.3 "
-        "returns one value per channel; its reduction='mean' averages over the pixel differences)",
+        "Kornia": "kornia.losses.total_variation(images).sum(-1) for (N, C, H, W) (Kornia 0.9.0 "
+        "returns one value per channel; see below)",
         "TensorFlow": "tf.image.total_variation(images) on (N, H, W, C), channels last (TensorFlow 2.21.0, "
         "tensorflow/python/ops/image_ops_impl.py)",
     },
     references=(
         "Rudin, Osher & Fatemi, Nonlinear Total Variation Based Noise Removal Algorithms (Physica D 1992)",
         "Mahendran & Vedaldi, Understanding Deep Image Representations by Inverting Them (CVPR 2015)",
+    ),
+    differences=(
+        Difference(
+            "kornia-tv-per-channel",
+            "Kornia",
+            "`kornia.losses.total_variation` (0.9.0, `kornia/losses/total_variation.py`) sums over the "
+            "last two axes only: one value per image and channel for (N, C, H, W), whose sum over C "
+            'is `lossref`\'s. Its `reduction="mean"` averages the vertical differences over their '
+            "(H − 1)·W and the horizontal ones over their H·(W − 1) and adds the two means, per "
+            "channel; `lossref`'s `reduction=\"mean\"` averages the images' sums over the batch.",
+        ),
     ),
     plot=Plot(
         curve=Curve(

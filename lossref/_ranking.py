@@ -598,7 +598,9 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
         "optax": "jnp.mean(optax.losses.triplet_margin_loss(a, p, n, norm_degree=2, eps=0.0)) at eps = 0 "
         "(its ε is inside the root, (ΣΔ^p + ε)^{1/p}; even degrees only, see below)",
         "pytorch-metric-learning": (
-            "losses.TripletMarginLoss(margin=0.05) (v2.8.1; mines all triplets; mean over non-zero ones)"
+            "losses.TripletMarginLoss(margin=m, distance=LpDistance(normalize_embeddings=False), "
+            "reducer=MeanReducer()) with the triplets as indices_tuple, at eps = 0 (v2.9.0; its defaults "
+            "differ, see below)"
         ),
     },
     references=(
@@ -619,6 +621,16 @@ def _triplet_kink(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
             "an absolute value, (ΣΔ^p + ε)^{1/p}: that is the p-norm for even p only. With "
             "`norm_degree=1` it sums signed differences, which can be negative, so it is not the L1 "
             "distance `lossref`'s p = 1 uses.",
+        ),
+        Difference(
+            "pml-triplet-defaults",
+            "pytorch-metric-learning",
+            "`TripletMarginLoss()` (v2.9.0, `losses/triplet_margin_loss.py`) defaults to margin 0.05, "
+            "forms every triplet its labels allow, measures `LpDistance` between embeddings it first "
+            "normalises to unit length, and its `AvgNonZeroReducer` averages only the triplets whose "
+            "loss is not 0: a larger number than `lossref`'s mean over all of them. With the "
+            "triplets passed as `indices_tuple`, `LpDistance(normalize_embeddings=False)` and "
+            "`MeanReducer()` it is `lossref` at `eps=0`.",
         ),
     ),
     aliases=("triplet loss",),  # names readers search for
@@ -776,13 +788,30 @@ def _contrastive_kink(embeddings_a, embeddings_b, labels, margin=1.0):
             "labels, no ½)"
         ),
         "pytorch-metric-learning": (
-            "losses.ContrastiveLoss(pos_margin=0, neg_margin=1) (v2.8.1; unsquared hinges; mean over "
-            "non-zero terms)"
+            "losses.ContrastiveLoss(pos_margin=0, neg_margin=1) (v2.9.0; a different loss: unsquared "
+            "hinges, see below)"
         ),
     },
     references=(
         "Hadsell, Chopra & LeCun, Dimensionality Reduction by Learning an Invariant Mapping (CVPR 2006)",
         "Chopra, Hadsell & LeCun, Learning a Similarity Metric Discriminatively (CVPR 2005)",
+    ),
+    differences=(
+        Difference(
+            "pml-contrastive-unsquared",
+            "pytorch-metric-learning",
+            "`ContrastiveLoss` (v2.9.0, `losses/contrastive_loss.py`) squares nothing: max(0, d − m₊) "
+            "for a similar pair and max(0, m₋ − d) for a dissimilar one, at m₊ = 0 the square roots of "
+            "`lossref`'s terms. It also averages the similar and the dissimilar pairs separately and "
+            "adds the two means. No arguments give Hadsell et al.'s loss.",
+        ),
+        Difference(
+            "pml-contrastive-defaults",
+            "pytorch-metric-learning",
+            "By default `ContrastiveLoss` (v2.9.0) measures distances between embeddings normalised to "
+            "unit length (`LpDistance`), and its `AvgNonZeroReducer` averages each of the two groups "
+            "over its non-zero terms only.",
+        ),
     ),
     differentiable=("embeddings_a", "embeddings_b"),
     plot=Plot(

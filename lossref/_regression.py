@@ -557,7 +557,9 @@ def rmse(y_pred, y_true):
     use_case="Image restoration and optical flow: L1 with its corner at 0 rounded off over a width ε.",
     properties=("non_negative", "convex", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
-        "Kornia": "kornia.losses.charbonnier_loss is ε = 1: √(r² + 1) − 1 (v0.8.3)",
+        "Kornia": (
+            "kornia.losses.charbonnier_loss is ε = 1: √(r² + 1) − 1 (Kornia 0.9.0; per element by default)"
+        ),
         "BasicSR / EDVR": (
             "`CharbonnierLoss(eps=e)` is √(r² + e): ε = √e, without the − ε (BasicSR v1.4.2, default e = "
             "1e-12)"
@@ -636,7 +638,9 @@ def charbonnier(y_pred, y_true, *, eps=1e-3):
     ),
     properties=("non_negative", "zero_iff_equal", "symmetric", "bounded_gradient", "smooth"),
     equivalents={
-        "Kornia": "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2) (v0.8.3)",
+        "Kornia": (
+            "kornia.losses.cauchy_loss is scale = √2: log(1 + r²/2) (Kornia 0.9.0; per element by default)"
+        ),
         "SciPy": (
             'scipy.optimize.least_squares(loss="cauchy", f_scale=c): its cost ½ Σ c² log(1 + r²/c²) is the '
             "sum of this loss"
@@ -1365,6 +1369,10 @@ _BARRON = "Barron, A General and Adaptive Robust Loss Function, CVPR (2019)"
         "commit 9831f1d, robust_loss_pytorch/general.py: the same limits at α = ±∞, 0, 2; within float32 "
         "ε ≈ 1.2e-7 of "
         "0 and 2 it clamps |α| and |α − 2| to ε, and its pow(·) − 1 cancels for |r| ≪ c)",
+        "Kornia": (
+            "kornia.losses.geman_mcclure_loss is α = −2 and welsch_loss α = −∞, both at scale = 1 "
+            "(charbonnier_loss is α = 1, cauchy_loss α = 0) (Kornia 0.9.0)"
+        ),
     },
     references=(
         _BARRON,

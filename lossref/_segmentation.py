@@ -139,6 +139,11 @@ _EXTREMES = (
             "one channel, a softmax on several); its smooth=1 is s = 2 here"
         ),
         "PyTorch": "no core function",
+        "Kornia": (
+            "kornia.losses.dice_loss(logits, labels, eps=0.0) at smooth = 0 (Kornia 0.9.0; logits "
+            "(N, C, H, W) and the softmax inside; one Dice per image over its classes and pixels; its "
+            "default eps=1e-8, see below)"
+        ),
     },
     references=(
         (
@@ -159,6 +164,13 @@ _EXTREMES = (
             "`axis=None` it computes one Dice for the whole batch. `lossref` computes one Dice per "
             "sample with s in both places: Keras' value is `dice(p.reshape(1, -1), t.reshape(1, -1), "
             "smooth=0)` up to ε.",
+        ),
+        Difference(
+            "kornia-dice-eps",
+            "Kornia",
+            "`kornia.losses.dice_loss` (0.9.0, `kornia/losses/dice.py`) adds `eps=1e-8` to the denominator "
+            "only, 1 − 2I/(|P| + |T| + ε); `lossref`'s `smooth` is added to the numerator too. At the "
+            "default the two differ in about the ninth digit; `eps=0.0` is `smooth=0.0` exactly.",
         ),
     ),
     plot=Plot(
@@ -333,6 +345,10 @@ def jaccard(probs, targets, *, smooth=1.0):
             "smooth=1.0"
         ),
         "PyTorch": "no core function",
+        "Kornia": (
+            "kornia.losses.tversky_loss(logits, labels, alpha=α, beta=β) (Kornia 0.9.0; a softmax over C "
+            "classes and one index per class: a different reduction, see below)"
+        ),
     },
     references=(
         (
@@ -352,6 +368,14 @@ def jaccard(probs, targets, *, smooth=1.0):
             "index for the whole batch. Keras `Tversky(alpha=a, beta=b)` is `lossref` "
             "`tversky(alpha=b, beta=a, smooth=0)` on the flattened batch, up to ε. The swap is fixed "
             "upstream after 3.15.1 (keras-team/keras pull request 23333): check the version you run.",
+        ),
+        Difference(
+            "kornia-tversky-per-class",
+            "Kornia",
+            "`kornia.losses.tversky_loss` (0.9.0, `kornia/losses/tversky.py`) takes logits (N, C, H, W), "
+            "applies a softmax over C, computes one Tversky index per image and class, and averages it over "
+            "the classes present in that image before the batch mean (its α also weighs the false "
+            "positives). `lossref` computes one index per image over every entry of `probs`, classes pooled.",
         ),
     ),
     plot=Plot(
@@ -631,6 +655,10 @@ def _lovasz_curve_args(x, truth=(1.0, 0.0, 1.0)):
         "segmentation_models_pytorch": (
             "smp.losses.LovaszLoss(mode='binary', per_image=True) (v0.5.0; its default is False)"
         ),
+        "Kornia": (
+            "kornia.losses.lovasz_hinge_loss(logits, labels) with logits (N, 1, H, W) and labels (N, H, W) "
+            "(Kornia 0.9.0; per image, as here)"
+        ),
     },
     references=(
         (
@@ -833,6 +861,10 @@ def _lovasz_softmax_curve_args(x):
             "smp.losses.LovaszLoss(mode='multiclass', per_image=True) (v0.5.0; on logits: it applies the "
             "softmax)"
         ),
+        "Kornia": (
+            "kornia.losses.lovasz_softmax_loss(logits, labels) is classes='all' on softmax(logits) (Kornia "
+            "0.9.0; logits (N, C, H, W); see below)"
+        ),
     },
     references=(
         (
@@ -849,6 +881,14 @@ def _lovasz_softmax_curve_args(x):
             "whole batch form one image, and the classes present anywhere in the batch are "
             "averaged once. `lossref` averages per-image losses (`per_image=True`); pass the batch "
             "reshaped to one image, `(1, B·P, C)`, for the pooled value.",
+        ),
+        Difference(
+            "kornia-lovasz-softmax-all-classes",
+            "Kornia",
+            "`kornia.losses.lovasz_softmax_loss` (0.9.0, `kornia/losses/lovasz_softmax.py`) averages over "
+            "all C classes, including those absent from an image (whose loss is then the largest predicted "
+            "probability of that class); `lossref`'s default `classes='present'` leaves them out. "
+            "`classes='all'` reproduces Kornia.",
         ),
     ),
     plot=Plot(

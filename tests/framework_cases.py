@@ -133,6 +133,50 @@ def _inputs():
         # probability e^(−4800) underflows
         "nca_far": np.array([[0.0, 0.0], [0.3, 0.0], [0.6, 0.0], [0.9, 0.0], [40.0, 0.0], [-40.0, 0.0]]),
         "nca_far_labels": np.array([0, 1, 0, 1, 2, 2]),
+        # pml contrastive pairs (a_i, b_i), given as indices_tuple: 0–2 similar (pair 0 at distance 0),
+        # 3–5 dissimilar at distances 0.5, 0.8 and 1.6, so margin 1 leaves pairs 0 and 5 a zero term
+        "pair_a": np.array(
+            [
+                [0.3, -1.2, 0.8],
+                [0.5, -0.9, 1.1],
+                [-1.4, 0.2, 0.4],
+                [-1.1, 0.6, 0.1],
+                [0.9, 1.3, -0.7],
+                [0.2, 0.4, 0.6],
+            ]
+        ),
+        "pair_b": np.array(
+            [
+                [0.3, -1.2, 0.8],
+                [0.1, -0.6, 1.3],
+                [-1.0, 0.4, 0.0],
+                [-1.1, 0.6, 0.6],
+                [0.9, 1.3, 0.1],
+                [0.2, 2.0, 0.6],
+            ]
+        ),
+        # pml ArcFace/CosFace: their class weights W (embedding size 3 × 4 classes) set explicitly;
+        # row 4's target cosine is −0.98 (θ = 2.94 rad, past π − 0.5: ArcFace's fallback branch)
+        "face_embeddings": np.array(
+            [[0.9, 0.2, -0.1], [0.3, 0.8, 0.4], [-0.2, 0.5, 0.7], [0.5, 0.4, -0.6], [0.1, -1.5, 0.2]]
+        ),
+        "face_weights": np.array([[1.0, 0.0, 0.0, 0.6], [0.0, 1.0, 0.0, 0.6], [0.0, 0.0, 1.0, -0.5]]),
+        "face_labels": np.array([0, 1, 2, 3, 1]),
+        # pml SupCon: labels 2 and 3 have one row each (no positive)
+        "supcon_features": np.array(
+            [
+                [0.8, -0.3, 0.5],
+                [0.2, 0.9, -0.4],
+                [-0.6, 0.4, 0.7],
+                [0.5, 0.5, 0.1],
+                [-0.9, -0.2, 0.3],
+                [0.1, -0.8, -0.6],
+                [0.7, 0.1, -0.9],
+            ]
+        ),
+        "supcon_labels": np.array([0, 0, 1, 1, 1, 2, 3]),
+        # Kornia's Charbonnier at residuals where √(r² + 1) − 1 cancels
+        "tiny_residuals": np.array([1e-9, -3e-6, 2e-3, 0.0, 1e150]),
     }
 
 
@@ -665,11 +709,11 @@ CASES = [
     _case(
         "triplet_margin",
         PML,
-        "pml.losses.TripletMarginLoss(margin=0.5, distance=pml.distances.LpDistance("
+        "pml.losses.TripletMarginLoss(margin=2.0, distance=pml.distances.LpDistance("
         "normalize_embeddings=False), reducer=pml.reducers.MeanReducer())(triplet_embeddings, "
         "triplet_labels, indices_tuple=(triplet_a, triplet_p, triplet_n))",
         "lossref.triplet_margin(triplet_embeddings[triplet_a], triplet_embeddings[triplet_p], "
-        "triplet_embeddings[triplet_n], margin=0.5, eps=0.0)",
+        "triplet_embeddings[triplet_n], margin=2.0, eps=0.0)",
     ),
     # Kornia: one value per image and channel; lossref sums the channels
     _case(
@@ -740,6 +784,260 @@ CASES = [
         "(nca_far, nca_far_labels)",
         None,
         kind="drops-underflow",
+    ),
+    # pytorch-metric-learning 2.9.0, every loss lossref names it for. LpDistance and
+    # DotProductSimilarity normalise the embeddings unless told not to, and TripletMarginLoss,
+    # ContrastiveLoss and SupConLoss average only their non-zero terms (AvgNonZeroReducer)
+    _case(
+        "triplet_margin",
+        PML,
+        "pml.losses.TripletMarginLoss(margin=0.5, distance=pml.distances.LpDistance("
+        "normalize_embeddings=False), "
+        "reducer=pml.reducers.MeanReducer())(torch.cat([anchor, pos, neg]), "
+        "indices_tuple=(torch.arange(5), torch.arange(5, 10), torch.arange(10, 15)))",
+        "lossref.triplet_margin(anchor, pos, neg, margin=0.5, eps=0.0)",
+        "anchor",
+        kind="gradient",
+    ),
+    # its defaults: margin 0.05, every triplet the labels allow, unit embeddings, the non-zero mean
+    _case(
+        "triplet_margin",
+        PML,
+        "pml.losses.TripletMarginLoss()(torch.cat([views_u, views_v]), torch.arange(8) % 4)",
+        None,
+        kind="defaults",
+    ),
+    # ContrastiveLoss has no squared hinges: no arguments give Hadsell et al.'s loss
+    _case(
+        "contrastive",
+        PML,
+        "pml.losses.ContrastiveLoss(pos_margin=0, neg_margin=1, distance=pml.distances.LpDistance("
+        "normalize_embeddings=False), reducer=pml.reducers.MeanReducer())(torch.cat([pair_a, pair_b]), "
+        "indices_tuple=(torch.arange(3), torch.arange(6, 9), torch.arange(3, 6), torch.arange(9, 12)))",
+        None,
+        kind="unsquared",
+    ),
+    _case(
+        "contrastive",
+        PML,
+        "pml.losses.ContrastiveLoss()(torch.cat([pair_a, pair_b]), "
+        "indices_tuple=(torch.arange(3), torch.arange(6, 9), torch.arange(3, 6), torch.arange(9, 12)))",
+        None,
+        kind="defaults",
+    ),
+    # NTXentLoss with the positives as reference embeddings: the one-way InfoNCE; with both views
+    # stacked and one label per pair: SimCLR's NT-Xent
+    _case(
+        "info_nce",
+        PML,
+        "pml.losses.NTXentLoss(temperature=0.2)(views_u, torch.arange(4), ref_emb=views_v, "
+        "ref_labels=torch.arange(4))",
+        "lossref.info_nce(views_u, views_v, temperature=0.2)",
+        "views_u",
+    ),
+    _case(
+        "info_nce",
+        PML,
+        "pml.losses.NTXentLoss(temperature=0.2)(torch.cat([views_u, views_v]), torch.arange(8) % 4)",
+        "lossref.info_nce(views_u, views_v, temperature=0.2, form='nt_xent')",
+        "views_u",
+        kind="nt-xent",
+    ),
+    _case(
+        "info_nce",
+        PML,
+        "pml.losses.NTXentLoss()(views_u, torch.arange(4), ref_emb=views_v, ref_labels=torch.arange(4))",
+        None,
+        kind="default-temperature",
+    ),
+    _case(
+        "n_pair",
+        PML,
+        "pml.losses.NPairsLoss(distance=pml.distances.DotProductSimilarity(normalize_embeddings=False))"
+        "(torch.cat([views_u, views_v]), torch.arange(8) % 4)",
+        "lossref.n_pair(views_u, views_v)",
+        "views_u",
+    ),
+    _case(
+        "n_pair",
+        PML,
+        "pml.losses.NPairsLoss()(torch.cat([views_u, views_v]), torch.arange(8) % 4)",
+        None,
+        kind="normalises",
+    ),
+    # labels 2 and 3 have one row: no positive, loss 0, left out of the mean by the non-zero reducer
+    _case(
+        "supervised_contrastive",
+        PML,
+        "pml.losses.SupConLoss(temperature=0.1)(supcon_features, supcon_labels)",
+        "lossref.supervised_contrastive(supcon_features, supcon_labels, temperature=0.1)",
+        "supcon_features",
+    ),
+    # ArcFaceLoss and CosFaceLoss own their class weights W: set to face_weights; lossref takes the
+    # cosines between the embeddings and W's columns (the gradient is by the embeddings there, by
+    # the cosines here: values only). ArcFace's margin in degrees: 0.5 rad is 28.6479°
+    _case(
+        "arcface",
+        PML,
+        "[f := pml.losses.ArcFaceLoss(4, 3, margin=28.64788975654116, scale=64), "
+        'setattr(f.W, "data", face_weights), f(face_embeddings, face_labels)][-1]',
+        "lossref.arcface(face_embeddings @ face_weights / np.outer(np.linalg.norm(face_embeddings, axis=1), "
+        "np.linalg.norm(face_weights, axis=0)), face_labels)",
+    ),
+    _case(
+        "arcface",
+        PML,
+        '[f := pml.losses.ArcFaceLoss(4, 3), setattr(f.W, "data", face_weights), '
+        "f(face_embeddings, face_labels)][-1]",
+        None,
+        kind="degrees",
+    ),
+    _case(
+        "cosface",
+        PML,
+        "[f := pml.losses.CosFaceLoss(4, 3, margin=0.35, scale=64), "
+        'setattr(f.W, "data", face_weights), f(face_embeddings, face_labels)][-1]',
+        "lossref.cosface(face_embeddings @ face_weights / np.outer(np.linalg.norm(face_embeddings, axis=1), "
+        "np.linalg.norm(face_weights, axis=0)), face_labels)",
+    ),
+    # Kornia 0.9.0: the robust losses at its fixed scale, elementwise (reduction="none" by default)
+    _case(
+        "charbonnier",
+        KO,
+        'kornia.losses.charbonnier_loss(y_pred, y_true, reduction="mean")',
+        "lossref.charbonnier(y_pred, y_true, eps=1.0)",
+        "y_pred",
+    ),
+    _case(
+        "charbonnier",
+        KO,
+        "kornia.losses.charbonnier_loss(tiny_residuals, torch.zeros_like(tiny_residuals))",
+        "lossref.charbonnier(tiny_residuals, np.zeros_like(tiny_residuals), eps=1.0, reduction='none')",
+        kind="small-residuals",
+    ),
+    _case(
+        "cauchy",
+        KO,
+        'kornia.losses.cauchy_loss(y_pred, y_true, reduction="mean")',
+        "lossref.cauchy(y_pred, y_true, scale=2**0.5)",
+        "y_pred",
+    ),
+    # one value per image and channel; reduction="mean" averages each direction over its own count
+    _case("total_variation", KO, "kornia.losses.total_variation(tv_images)", None, kind="per-channel"),
+    _case(
+        "total_variation",
+        KO,
+        'kornia.losses.total_variation(tv_images, reduction="mean")',
+        None,
+        kind="mean-per-direction",
+    ),
+    # Kornia 0.9.0's other losses lossref has. Its segmentation losses take logits (N, C, H, W) with
+    # the softmax inside and labels (N, H, W): seg_logits' 6 pixels as a 6 × 1 image
+    _case(
+        "sigmoid_focal",
+        KO,
+        'kornia.losses.binary_focal_loss_with_logits(scores, y01, alpha=0.25, gamma=2.0, reduction="mean")',
+        "lossref.sigmoid_focal(scores, y01, alpha=0.25, gamma=2.0)",
+        "scores",
+    ),
+    # focal_loss's "mean" is over the N × C entries of which only the target's is not 0: a sum / N
+    _case(
+        "softmax_focal",
+        KO,
+        'kornia.losses.focal_loss(logits, labels, alpha=None, gamma=2.0, reduction="sum") / 5',
+        "lossref.softmax_focal(logits, labels, gamma=2.0)",
+        "logits",
+    ),
+    # its scalar alpha weighs class 0 by 1 − α and every other class by α
+    _case(
+        "softmax_focal",
+        KO,
+        'kornia.losses.focal_loss(logits, labels, alpha=0.25, gamma=2.0, reduction="sum") / 5',
+        "lossref.softmax_focal(logits, labels, gamma=2.0, alpha=[0.75, 0.25, 0.25, 0.25])",
+        "logits",
+        kind="alpha-class-0",
+    ),
+    _case(
+        "softmax_focal",
+        KO,
+        'kornia.losses.focal_loss(logits, labels, alpha=None, gamma=2.0, reduction="mean")',
+        "lossref.softmax_focal(logits, labels, gamma=2.0) / 4",
+        "logits",
+        kind="mean-over-classes",
+    ),
+    # dice_loss pools each image's classes and pixels ("micro"); eps=0 drops its 1e-8
+    _case(
+        "dice",
+        KO,
+        "kornia.losses.dice_loss(seg_logits.permute(0, 2, 1)[..., None], seg_onehot.argmax(-1)[..., None], "
+        "eps=0.0)",
+        "lossref.dice(np.exp(seg_logits) / np.exp(seg_logits).sum(-1, keepdims=True), seg_onehot, "
+        "smooth=0.0)",
+    ),
+    _case(
+        "dice",
+        KO,
+        "kornia.losses.dice_loss(seg_logits.permute(0, 2, 1)[..., None], seg_onehot.argmax(-1)[..., None])",
+        None,
+        kind="default-eps",
+    ),
+    # tversky_loss averages per-class indices over the classes present in each image
+    _case(
+        "tversky",
+        KO,
+        "kornia.losses.tversky_loss(seg_logits.permute(0, 2, 1)[..., None], "
+        "seg_onehot.argmax(-1)[..., None], "
+        "alpha=0.3, beta=0.7, eps=0.0)",
+        None,
+        kind="per-class",
+    ),
+    _case(
+        "lovasz_hinge",
+        KO,
+        "kornia.losses.lovasz_hinge_loss(mask_logits.reshape(2, 1, 2, 3), masks.reshape(2, 2, 3).long())",
+        "lossref.lovasz_hinge(mask_logits, masks)",
+        "mask_logits",
+    ),
+    # lovasz_softmax_loss averages over all C classes, present or not
+    _case(
+        "lovasz_softmax",
+        KO,
+        "kornia.losses.lovasz_softmax_loss(seg_logits.permute(0, 2, 1)[..., None], "
+        "seg_onehot.argmax(-1)[..., None])",
+        "lossref.lovasz_softmax(np.exp(seg_logits) / np.exp(seg_logits).sum(-1, keepdims=True), "
+        "seg_onehot.argmax(-1), classes='all')",
+    ),
+    # the heatmap divergences: each (b, n) slice is a distribution over H × W (here 5 rows of 4 as 2 × 2)
+    _case(
+        "kl_div",
+        KO,
+        "kornia.losses.kl_div_loss_2d(log_p.exp().reshape(5, 1, 2, 2), q.reshape(5, 1, 2, 2))",
+        "lossref.kl_div(log_p, q)",
+        "log_p",
+    ),
+    _case(
+        "js_div",
+        KO,
+        "kornia.losses.js_div_loss_2d(log_p.exp().reshape(5, 1, 2, 2), q.reshape(5, 1, 2, 2))",
+        "lossref.js_div(log_p, np.log(q))",
+        "log_p",
+    ),
+    # Barron's family at scale 1: Kornia's Geman–McClure (α = −2) and Welsch (α = −∞)
+    _case(
+        "barron",
+        KO,
+        'kornia.losses.geman_mcclure_loss(y_pred, y_true, reduction="mean")',
+        "lossref.barron(y_pred, y_true, alpha=-2.0)",
+        "y_pred",
+        kind="geman-mcclure",
+    ),
+    _case(
+        "barron",
+        KO,
+        'kornia.losses.welsch_loss(y_pred, y_true, reduction="mean")',
+        "lossref.barron(y_pred, y_true, alpha=-np.inf)",
+        "y_pred",
+        kind="welsch",
     ),
 ]
 

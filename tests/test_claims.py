@@ -14,7 +14,16 @@ import lossref
 
 # frameworks the test suite executes against pinned versions (golden files record them, and
 # tests/test_framework_coverage.py requires a case for each equivalent): checked, not just dated
-EXECUTED = {"PyTorch", "torchvision", "scikit-learn", "SciPy", "Keras", "optax"}
+EXECUTED = {
+    "PyTorch",
+    "torchvision",
+    "scikit-learn",
+    "SciPy",
+    "Keras",
+    "optax",
+    "pytorch-metric-learning",
+    "Kornia",
+}
 
 # a release "v1.7.0" / "1.7.0" / "v0.5", or a commit "commit bf64291" for code without releases
 RELEASE = re.compile(r"\bv\d+(?:\.\d+)+\b|\b\d+\.\d+\.\d+\b|\bcommit [0-9a-f]{7,40}\b")

@@ -34,17 +34,17 @@ from lossref import (
 )
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())["differences"]
-# Keras 3.15.1 and optax 0.2.8's values for the cases of framework_cases.py (run live by
-# test_conformance_frameworks)
+# Keras 3.15.1, optax 0.2.8, pytorch-metric-learning 2.9.0 and Kornia 0.9.0's values for the cases of
+# framework_cases.py (run live by test_conformance_frameworks)
 FRAMEWORK = {
     c["id"]: c
-    for fw in ("keras", "optax")
+    for fw in ("keras", "optax", "pml", "kornia")
     for c in json.loads((Path(__file__).parent / "golden" / f"{fw}.json").read_text())["cases"]
 }
 
 
 def framework_case(case_id):
-    """A Keras or optax case: its inputs (as arrays) and the value and gradient the framework returned."""
+    """A framework case: its inputs (as arrays) and the value and gradient the framework returned."""
     case = FRAMEWORK[case_id]
     return (
         {k: np.asarray(v) for k, v in case["inputs"].items()},
@@ -63,12 +63,19 @@ def test_every_documented_difference_has_a_test():
         assert f"test_{difference_id.replace('-', '_')}" in globals(), difference_id
 
 
-def test_every_keras_optax_and_sklearn_difference_runs_the_framework():
-    # its test reads a value Keras or optax computed (golden, and live in test_conformance_frameworks),
+def test_every_framework_difference_runs_the_framework():
+    # its test reads a value Keras, optax, pytorch-metric-learning or Kornia computed (golden, and live
+    # in test_conformance_frameworks),
     # or calls scikit-learn (a test dependency, always live)
     import inspect
 
-    marker = {"Keras": "framework_case(", "optax": "framework_case(", "scikit-learn": "sklearn"}
+    marker = {
+        "Keras": "framework_case(",
+        "optax": "framework_case(",
+        "pytorch-metric-learning": "framework_case(",
+        "Kornia": "framework_case(",
+        "scikit-learn": "sklearn",
+    }
     for loss in lossref.catalog():
         for d in loss.meta.differences:
             if d.framework in marker:
@@ -642,17 +649,20 @@ def test_optax_ntxent_labels():
 
 
 def test_pml_npairs_normalises():
-    # pytorch-metric-learning's NPairsLoss with its default (normalising) dot-product distance:
-    # cross-entropy over the dot products of unit vectors, written out
-    rng = np.random.default_rng(4)
-    f, f_pos = 3.0 * rng.normal(size=(2, 6, 4))
-    unit, unit_pos = (x / np.linalg.norm(x, axis=1, keepdims=True) for x in (f, f_pos))
+    # pytorch-metric-learning 2.9.0's NPairsLoss() with its default DotProductSimilarity, on the two
+    # views stacked with one label per pair: the cross-entropy over dot products of unit vectors
+    x, executed, _ = framework_case("n_pair-pml-normalises")
+    f, f_pos = x["views_u"], x["views_v"]
+    unit, unit_pos = (v / np.linalg.norm(v, axis=1, keepdims=True) for v in (f, f_pos))
     s = unit @ unit_pos.T
-    pml_style = np.mean(np.log(np.exp(s).sum(axis=1)) - np.diag(s))
-    assert pml_style == pytest.approx(lossref.n_pair(unit, unit_pos), rel=1e-14)
-    assert pml_style == pytest.approx(lossref.info_nce(f, f_pos, temperature=1.0), rel=1e-14)
-    # Sohn's loss of the raw embeddings is a different number: their norms sharpen the softmax
-    assert pml_style != pytest.approx(lossref.n_pair(f, f_pos), rel=1e-2)
+    assert executed == pytest.approx(np.mean(np.log(np.exp(s).sum(axis=1)) - np.diag(s)), rel=1e-13)
+    assert executed == pytest.approx(lossref.n_pair(unit, unit_pos), rel=1e-13)
+    assert executed == pytest.approx(lossref.info_nce(f, f_pos, temperature=1.0), rel=1e-13)
+    # Sohn's loss of the raw embeddings is a different number (1.4269 against 1.3003 here); with
+    # normalize_embeddings=False pml computes it (the n_pair-pml-equivalent case)
+    assert executed != pytest.approx(lossref.n_pair(f, f_pos), rel=1e-2)
+    _, raw, _ = framework_case("n_pair-pml-equivalent")
+    assert raw == pytest.approx(lossref.n_pair(f, f_pos), rel=1e-13)
 
 
 def _supcon_authors(features, labels, temperature=0.07, base_temperature=0.07):
@@ -769,7 +779,7 @@ def _cross_entropy_rows(z, labels):
 
 
 def _pml_arcface(cosines, labels, margin_degrees=28.6, scale=64.0):
-    # pytorch-metric-learning v2.8.1's ArcFaceLoss (losses/arcface_loss.py) on given cosines: the
+    # pytorch-metric-learning 2.9.0's ArcFaceLoss (losses/arcface_loss.py) on given cosines: the
     # margin converted from degrees, θ = acos(clamp(c, -1, 1)), cos(θ + m) up to θ = π − m and the
     # fallback cos θ − m sin m past it (since v1.7.0), then the cross-entropy of the scaled logits
     c = np.array(cosines, dtype=float)
@@ -805,6 +815,18 @@ def test_pml_arcface_degrees():
         ValueError, match=re.escape("margin must be in [0, π) radians; got 28.6 (pytorch-metric-learning")
     ):
         lossref.arcface(c, labels, margin=28.6)
+    # pytorch-metric-learning 2.9.0 itself, its default ArcFaceLoss(margin=28.6) with W set: the
+    # cosines between the embeddings and W's columns; row 4 (θ_y = 2.94 rad) takes the fallback
+    x, executed, _ = framework_case("arcface-pml-degrees")
+    e, w, y = x["face_embeddings"], x["face_weights"], x["face_labels"]
+    cosines = (e / np.linalg.norm(e, axis=1, keepdims=True)) @ (w / np.linalg.norm(w, axis=0))
+    assert np.arccos(cosines[4, y[4]]) > np.pi - np.radians(28.6)
+    assert executed == pytest.approx(np.mean(_pml_arcface(cosines, y)), rel=1e-12)
+    assert executed == pytest.approx(lossref.arcface(cosines, y, margin=np.radians(28.6)), rel=1e-12)
+    assert executed != pytest.approx(lossref.arcface(cosines, y), rel=1e-4)  # 20.1892 against 20.2209
+    # margin=28.6479° (0.5 rad): the arcface-pml-equivalent case is lossref's default
+    _, converted, _ = framework_case("arcface-pml-equivalent")
+    assert converted == pytest.approx(lossref.arcface(cosines, y), rel=1e-12)
 
 
 def _insightface_cosface(cosines, labels, s=64.0, m=0.40):
@@ -1329,16 +1351,12 @@ def test_trl_ipo_length_normalised():
     assert not np.allclose(summed, trl, rtol=1e-3)
 
 
-# issue 19 (proxies, nca): pytorch-metric-learning 2.9.0's values for the cases of framework_cases.py
-# (run live by test_conformance_frameworks)
-PML = {c["id"]: c for c in json.loads((Path(__file__).parent / "golden" / "pml.json").read_text())["cases"]}
+# --- issue 19 (proxies, nca): pytorch-metric-learning 2.9.0 ---
 
 
 def test_pml_proxy_nca_drops_underflow():
-    case = PML["proxy_nca-pml-drops-underflow"]
-    x, labels, proxies = (
-        np.asarray(case["inputs"][k]) for k in ("far_embeddings", "far_labels", "far_proxies")
-    )
+    inputs, value, _ = framework_case("proxy_nca-pml-drops-underflow")
+    x, labels, proxies = (inputs[k] for k in ("far_embeddings", "far_labels", "far_proxies"))
     ours = lossref.proxy_nca(x, labels, proxies, scale=500.0, reduction="none")
     # the last row is nearer the other class's proxy by a cosine gap g: its loss is about 2·500·g,
     # far beyond e^(−745), where pml's probability e^(−loss) is 0 and the row is left out
@@ -1346,25 +1364,189 @@ def test_pml_proxy_nca_drops_underflow():
     gap = unit[2] @ proxies[1] - unit[2] @ proxies[0]
     assert ours[2] == pytest.approx(1000.0 * gap, rel=1e-12)
     assert ours[2] > 745
-    assert case["value"] == pytest.approx(ours[:2].mean(), rel=1e-12)  # pml: the mean of the other two
+    assert value == pytest.approx(ours[:2].mean(), rel=1e-12)  # pml: the mean of the other two
     assert lossref.proxy_nca(x, labels, proxies, scale=500.0) == pytest.approx(ours.mean(), rel=1e-15)
     assert lossref.proxy_nca(x, labels, proxies, scale=500.0) > 300
 
 
 def test_pml_nca_normalises():
-    case = PML["nca-pml-normalises"]  # NCALoss() with its default LpDistance(power=2)
-    x, labels = np.asarray(case["inputs"]["proxy_embeddings"]), np.asarray(case["inputs"]["proxy_labels"])
+    inputs, value, _ = framework_case("nca-pml-normalises")  # NCALoss(): LpDistance(power=2) normalises
+    x, labels = inputs["proxy_embeddings"], inputs["proxy_labels"]
     unit = x / np.linalg.norm(x, axis=1, keepdims=True)
-    assert case["value"] == pytest.approx(lossref.nca(unit, labels), rel=1e-12)
-    assert case["value"] != pytest.approx(lossref.nca(x, labels), rel=1e-2)  # NCA of the embeddings as given
+    assert value == pytest.approx(lossref.nca(unit, labels), rel=1e-12)
+    assert value != pytest.approx(lossref.nca(x, labels), rel=1e-2)  # NCA of the embeddings as given
 
 
 def test_pml_nca_drops_underflow():
-    case = PML["nca-pml-drops-underflow"]
-    x, labels = np.asarray(case["inputs"]["nca_far"]), np.asarray(case["inputs"]["nca_far_labels"])
+    inputs, value, _ = framework_case("nca-pml-drops-underflow")
+    x, labels = inputs["nca_far"], inputs["nca_far_labels"]
     ours = lossref.nca(x, labels, reduction="none")
     # rows 4 and 5: class-mate at distance² 6400, nearest other class at 39.1² and 40²: losses of
     # about 6400 − 1528.81 and 6400 − 1600, where pml's probability e^(−loss) is exactly 0
     np.testing.assert_allclose(ours[4:], [6400 - 39.1**2, 4800.0], rtol=1e-12)
-    assert case["value"] == pytest.approx(ours[:4].mean(), rel=1e-12)  # pml: the other four rows only
+    assert value == pytest.approx(ours[:4].mean(), rel=1e-12)  # pml: the other four rows only
     assert lossref.nca(x, labels) == pytest.approx(ours.mean(), rel=1e-15)
+
+
+# --- pytorch-metric-learning 2.9.0 and Kornia 0.9.0, executed (tests/golden/pml.json, kornia.json) ---
+
+
+def _unit(x):
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_pml_triplet_defaults():
+    # TripletMarginLoss() on the 8 stacked views (4 classes of 2): every (a, p, n) its labels allow,
+    # 8 anchors × 1 positive × 6 negatives, distances between unit vectors, margin 0.05, and the
+    # mean over the triplets whose loss is not 0
+    x, executed, _ = framework_case("triplet_margin-pml-defaults")
+    e = _unit(np.concatenate([x["views_u"], x["views_v"]]))
+    labels = np.arange(8) % 4
+    a, p, n = np.array(
+        [(a, p, n) for a in range(8) for p in range(8) for n in range(8)
+         if a != p and labels[a] == labels[p] and labels[a] != labels[n]]
+    ).T  # fmt: skip
+    assert len(a) == 48
+    per = lossref.triplet_margin(e[a], e[p], e[n], margin=0.05, eps=0.0, reduction="none")
+    assert 0 < np.count_nonzero(per) < 48
+    assert executed == pytest.approx(per[per > 0].mean(), rel=1e-12)
+    assert executed != pytest.approx(per.mean(), rel=1e-3)  # lossref's mean counts the zeros
+    # with explicit triplets, no normalisation and MeanReducer it is lossref's mean (the
+    # triplet_margin-pml-equivalent case: one of its 6 triplets is inactive and still counted)
+    x, executed, _ = framework_case("triplet_margin-pml-equivalent")
+    e, t = x["triplet_embeddings"], (x["triplet_a"], x["triplet_p"], x["triplet_n"])
+    per = lossref.triplet_margin(*(e[i] for i in t), margin=2.0, eps=0.0, reduction="none")
+    assert np.count_nonzero(per) == 5
+    assert executed == pytest.approx(per.sum() / 6, rel=1e-12)
+
+
+def _pair_distances(x, normalise):
+    a, b = x["pair_a"], x["pair_b"]
+    if normalise:
+        a, b = _unit(a), _unit(b)
+    return np.linalg.norm(a - b, axis=1)
+
+
+def test_pml_contrastive_unsquared():
+    # ContrastiveLoss(pos_margin=0, neg_margin=1) on raw embeddings with MeanReducer: d for the
+    # similar pairs, max(0, 1 − d) for the dissimilar ones, and the two means added
+    x, executed, _ = framework_case("contrastive-pml-unsquared")
+    d = _pair_distances(x, normalise=False)
+    np.testing.assert_allclose(d, [0.0, np.sqrt(0.29), 0.6, 0.5, 0.8, 1.6], rtol=1e-15)  # by hand
+    assert executed == pytest.approx((np.sqrt(0.29) + 0.6) / 3 + (0.5 + 0.2) / 3, rel=1e-12)
+    # each of its terms is the square root of lossref's (y d² or max(0, m − d)²)
+    y = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])  # the indices_tuple: pairs 0–2 similar, 3–5 not
+    ours = lossref.contrastive(x["pair_a"], x["pair_b"], y, reduction="none")
+    assert executed == pytest.approx(np.sqrt(ours[:3]).mean() + np.sqrt(ours[3:]).mean(), rel=1e-12)
+    assert executed != pytest.approx(lossref.contrastive(x["pair_a"], x["pair_b"], y), rel=1e-2)
+
+
+def test_pml_contrastive_defaults():
+    # ContrastiveLoss() as shipped: unit embeddings, and each group averaged over its non-zero terms
+    x, executed, _ = framework_case("contrastive-pml-defaults")
+    d = _pair_distances(x, normalise=True)
+    similar, dissimilar = d[:3], np.maximum(0.0, 1.0 - d[3:])
+    # pair 0 coincides; on the unit sphere every dissimilar pair is inside the margin (d < 0.69)
+    assert similar[0] == 0.0
+    assert (similar[1:] > 0).all()
+    assert (dissimilar > 0).all()
+    expected = similar[similar > 0].mean() + dissimilar[dissimilar > 0].mean()
+    assert executed == pytest.approx(expected, rel=1e-12)
+    assert executed != pytest.approx(similar.mean() + dissimilar.mean(), rel=1e-3)
+
+
+def test_pml_ntxent_default_temperature():
+    # NTXentLoss() defaults to τ = 0.07, lossref's info_nce to 0.1; with τ passed they agree (the
+    # info_nce-pml-equivalent case)
+    x, executed, _ = framework_case("info_nce-pml-default-temperature")
+    u, v = x["views_u"], x["views_v"]
+    assert lossref.info_nce.hyperparameters["temperature"] == 0.1
+    assert executed == pytest.approx(lossref.info_nce(u, v, temperature=0.07), rel=1e-12)
+    assert executed != pytest.approx(lossref.info_nce(u, v), rel=1e-2)
+
+
+def test_kornia_tv_per_channel():
+    x, per_channel, _ = framework_case("total_variation-kornia-per-channel")
+    images = x["tv_images"]  # one image, 2 channels of 2 × 3
+    # by hand: channel 0 has vertical |0.5|, |0.2|, |0.3| and horizontal 0.7, 0.5, 0, 0.6: 1.0 + 1.8;
+    # channel 1: 0.7, 0.8, 0.1 and 1.0, 0.5, 0.5, 0.2: 1.6 + 2.2
+    np.testing.assert_allclose(per_channel, [[2.8, 3.8]], rtol=1e-15)
+    assert lossref.total_variation(images) == pytest.approx(6.6, rel=1e-15)  # lossref sums channels
+    for c in range(2):
+        assert per_channel[0, c] == pytest.approx(lossref.total_variation(images[:, c]), rel=1e-15)
+    # reduction="mean": each direction averaged over its own count, (H − 1)W = 3 and H(W − 1) = 4
+    _, mean, _ = framework_case("total_variation-kornia-mean-per-direction")
+    np.testing.assert_allclose(mean, [[1.0 / 3 + 1.8 / 4, 1.6 / 3 + 2.2 / 4]], rtol=1e-14)
+    assert not np.allclose(mean, per_channel / 6, rtol=1e-3)  # not the TV over the H·W pixels
+
+
+def test_kornia_focal_alpha_class_0():
+    # focal_loss(alpha=0.25): the labels [0, 2, 1, 3, 2] have one row of class 0, weighted 0.75,
+    # the four others 0.25; lossref's alpha=0.25 weighs all five by 0.25
+    x, executed, _ = framework_case("softmax_focal-kornia-alpha-class-0")
+    z, y = x["logits"], x["labels"]
+    per_row = lossref.softmax_focal(z, y, reduction="none")  # α = None
+    np.testing.assert_array_equal(y, [0, 2, 1, 3, 2])
+    assert executed == pytest.approx((0.75 * per_row[0] + 0.25 * per_row[1:].sum()) / 5, rel=1e-12)
+    assert executed != pytest.approx(lossref.softmax_focal(z, y, alpha=0.25), rel=1e-2)
+    assert executed == pytest.approx(lossref.softmax_focal(z, y, alpha=[0.75, 0.25, 0.25, 0.25]), rel=1e-12)
+
+
+def test_kornia_focal_mean_over_classes():
+    # reduction="mean" divides the N per-sample losses' sum by N·C = 20
+    x, executed, _ = framework_case("softmax_focal-kornia-mean-over-classes")
+    _, summed, _ = framework_case("softmax_focal-kornia-equivalent")  # reduction="sum", divided by N = 5
+    ours = lossref.softmax_focal(x["logits"], x["labels"])
+    assert summed == pytest.approx(ours, rel=1e-12)
+    assert executed == pytest.approx(ours / 4, rel=1e-12)
+
+
+def _seg(x):
+    p = np.exp(x["seg_logits"])
+    return p / p.sum(axis=-1, keepdims=True), x["seg_onehot"]  # (2 images, 6 pixels, 3 classes)
+
+
+def test_kornia_dice_eps():
+    x, executed, _ = framework_case("dice-kornia-default-eps")
+    p, t = _seg(x)
+    intersection, cardinality = (p * t).sum(axis=(1, 2)), (p + t).sum(axis=(1, 2))
+    np.testing.assert_allclose(cardinality, 12.0, rtol=1e-15)  # 6 pixels of probabilities summing to 1, twice
+    assert executed == pytest.approx(np.mean(1 - 2 * intersection / (cardinality + 1e-8)), rel=1e-14)
+    pooled = lossref.dice(p, t, smooth=0.0)
+    # ε = 1e-8 in the denominator alone: about 1e-9 apart, further than float64 rounding
+    assert 1e-11 < abs(executed / pooled - 1) < 1e-8
+    _, exact, _ = framework_case("dice-kornia-equivalent")  # eps=0.0
+    assert exact == pytest.approx(pooled, rel=1e-13)
+    assert executed != pytest.approx(lossref.dice(p, t), rel=1e-3)  # smooth = 1 in both places
+
+
+def test_kornia_tversky_per_class():
+    x, executed, _ = framework_case("tversky-kornia-per-class")
+    p, t = _seg(x)
+    # one index per image and class (lossref on that class's column, smooth 0), averaged over the
+    # classes present: image 0 has 0, 1, 2, image 1 only 0 and 1
+    columns = [
+        lossref.tversky(p[..., c], t[..., c], alpha=0.3, beta=0.7, smooth=0.0, reduction="none")
+        for c in range(3)
+    ]
+    index = 1 - np.stack(columns, axis=1)
+    present = t.sum(axis=1) > 0
+    np.testing.assert_array_equal(present, [[True, True, True], [True, True, False]])
+    per_image = (index * present).sum(axis=1) / present.sum(axis=1)
+    assert executed == pytest.approx(1 - per_image.mean(), rel=1e-13)
+    assert executed != pytest.approx(lossref.tversky(p, t, alpha=0.3, beta=0.7, smooth=0.0), rel=1e-3)
+
+
+def test_kornia_lovasz_softmax_all_classes():
+    # class 2 is absent from image 1: Kornia counts it (its loss there is the largest p_2), lossref's
+    # default leaves it out
+    x, executed, _ = framework_case("lovasz_softmax-kornia-equivalent")
+    p, t = _seg(x)
+    labels = t.argmax(axis=-1)
+    assert 2 not in labels[1]
+    assert executed == pytest.approx(lossref.lovasz_softmax(p, labels, classes="all"), rel=1e-13)
+    # image 1: the sum over all 3 classes less the sum over its 2 present ones is class 2's loss
+    every = 3 * lossref.lovasz_softmax(p[1:], labels[1:], classes="all")
+    present = 2 * lossref.lovasz_softmax(p[1:], labels[1:])
+    assert every - present == pytest.approx(p[1, :, 2].max(), rel=1e-13)
+    assert executed != pytest.approx(lossref.lovasz_softmax(p, labels), rel=1e-3)

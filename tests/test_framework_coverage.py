@@ -1,6 +1,7 @@
-"""Every PyTorch, Keras, optax and scikit-learn equivalent on a loss page is executed, or listed here.
+"""Every equivalent of a FRAMEWORKS framework on a loss page is executed, or listed here.
 
-It is executed by a conformance case, or listed as not runnable (with the reason), or as a known gap.
+FRAMEWORKS: PyTorch, Keras, optax, scikit-learn, pytorch-metric-learning and Kornia. An equivalent is
+executed by a conformance case, or listed as not runnable (with the reason), or as a known gap.
 
 The equivalents stay prose in each loss's metadata; ``runs()`` gives each entry the ids of the
 cases that run it, read from the case registries (never typed twice): tests/framework_cases.py
@@ -22,7 +23,7 @@ from lossref_site import blocks
 from sklearn_cases import PENALIZED
 
 ROOT = Path(__file__).resolve().parents[1]
-FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn")
+FRAMEWORKS = ("PyTorch", "Keras", "optax", "scikit-learn", "pytorch-metric-learning", "Kornia")
 
 
 # the framework has no such function: the entry says so and names what comes closest, with the
@@ -96,7 +97,7 @@ def test_every_equivalent_runs_or_says_why_not():
 
 
 def test_every_equivalent_knows_its_cases():
-    # each PyTorch/Keras/optax/scikit-learn entry: the cases that run it, or why none can
+    # each entry of a FRAMEWORKS framework: the cases that run it, or why none can
     ran = runs()
     for pair in equivalents():
         assert bool(ran.get(pair)) != (pair in NOT_RUNNABLE), pair
