@@ -14,7 +14,7 @@ from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
 
 # its losses, re-exported by lossref/__init__.py
-__all__ = ["bradley_terry", "dpo", "ipo", "ppo_clip", "simpo"]
+__all__ = ["bradley_terry", "dpo", "ipo", "orpo", "ppo_clip", "simpo"]
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
@@ -666,3 +666,181 @@ def ipo(
         return {"policy_chosen_logps": g, "policy_rejected_logps": -g}
 
     return Result(r * r, backward)
+
+
+def _negative_log_probabilities(value, name):
+    arr = log_probabilities(value, name, hint="pass the summed log-probability of the response")
+    if (arr == 0).any():
+        raise ValueError(
+            f"{name} must be log-probabilities < 0: a response of probability 1 has infinite odds"
+        )
+    return arr
+
+
+NEGATIVE_SEQUENCE_LOG_PROB = Domain(
+    "(−∞, 0): log π(y | x) summed over the response's tokens; 0 (certainty) has infinite odds",
+    _negative_log_probabilities,
+    lambda rng, shape: rng.uniform(-60.0, -1.0, size=shape),
+    invalid=(
+        Invalid(0.5, ValueError, "must be log-probabilities (<= 0)"),
+        Invalid(0.0, ValueError, "must be log-probabilities < 0"),
+    ),
+    # a response of probability 1 − 1e-300 (odds 1e300), a likely one, a long one, a saturated one
+    stress=(-1e-300, -0.75, -40.0, -1e4),
+    # relative steps near 0, where the odds bend on the scale of |log π| itself
+    fd_step=lambda x: 1e-3 * min(1.0, float(np.abs(x).min())),
+)
+
+
+def _log1mexp(x):
+    """log(1 − eˣ) for x < 0 without cancellation (Mächler 2012): log(−expm1 x) above −log 2,
+    where eˣ is near 1, and log1p(−eˣ) below it, where eˣ is small.
+    """
+    with np.errstate(divide="ignore"):  # np.where evaluates both branches
+        return np.where(x > -np.log(2.0), np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"\bar m = \frac{\log\pi_\theta(y)}{|y|},\quad \log\mathrm{odds}(y) = \bar m - \log\big(1 - e^{\bar m}\big)",
+        r"\ell = -\bar m_c - \lambda \log\sigma\big(\log\mathrm{odds}(y_c) - \log\mathrm{odds}(y_r)\big)",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{1}{|y_c|}\Big(1 + \frac{\lambda\,\sigma(-x)}{1 - e^{\bar m_c}}\Big),\quad x = \log\mathrm{odds}(y_c) - \log\mathrm{odds}(y_r)",  # noqa: E501
+        r"\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = \frac{1}{|y_r|}\,\frac{\lambda\,\sigma(-x)}{1 - e^{\bar m_r}}",
+    ),
+    domain={
+        "policy_chosen_logps": NEGATIVE_SEQUENCE_LOG_PROB,
+        "policy_rejected_logps": NEGATIVE_SEQUENCE_LOG_PROB,
+        "chosen_lengths": RESPONSE_LENGTH,
+        "rejected_lengths": RESPONSE_LENGTH,
+    },
+    use_case=(
+        "Supervised fine-tuning and preference alignment in one stage, without a reference model: "
+        "the chosen response's NLL plus an odds-ratio penalty on the rejected one."
+    ),
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "PyTorch": "-m_c - lam * F.logsigmoid(log_odds_c - log_odds_r) (no built-in)",
+        "TRL": (
+            "v1.9.0 (`trl/experimental/orpo/orpo_trainer.py`, `orpo_config.py`): "
+            "`ORPOTrainer(args=ORPOConfig(beta=λ))` (default 0.1), with its NLL over the prompt too "
+            "(see the differences)"
+        ),
+    },
+    references=(
+        "Hong, Lee & Thorne, ORPO: Monolithic Preference Optimization without Reference Model (EMNLP 2024)",
+        "Mächler, Accurately Computing log(1 − exp(−|a|)) (Rmpfr vignette, 2012)",
+    ),
+    differences=(
+        Difference(
+            "trl-orpo-nll-over-prompt",
+            "TRL",
+            "In TRL v1.9.0 (`trl/experimental/orpo/orpo_trainer.py`) the NLL term of a decoder-only "
+            "model is a cross-entropy over the prompt's and the chosen response's tokens, averaged "
+            "over all tokens of the batch; `lossref` (as the paper's L_SFT) averages over each "
+            "chosen response's tokens, then over pairs. The odds-ratio term is the same: TRL also "
+            "averages the response's log-probabilities and uses a stable log1mexp.",
+        ),
+    ),
+    aliases=("odds ratio preference optimization",),
+    differentiable=("policy_chosen_logps", "policy_rejected_logps"),
+    plot=Plot(
+        curve=Curve(
+            x_label="chosen response's mean token log-probability m̄_c",
+            x_range=(-4.0, -0.05),
+            # one-token responses, so m̄ = log π; the rejected one fixed
+            args=lambda x, rejected=-1.0: (
+                x,
+                np.full_like(x, rejected),
+                np.ones_like(x),
+                np.ones_like(x),
+            ),
+            series=(
+                Series("m̄_r = −1, λ = 0.1", {}, {}),
+                Series("m̄_r = −1, λ = 1", {}, {"lam": 1.0}),
+                Series("m̄_r = −0.25, λ = 1", {"rejected": -0.25}, {"lam": 1.0}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ(y_c) (one-token response)",
+        ),
+        explore={"lam": (0.0, 2.0)},
+    ),
+    checks=Checks(
+        variants=({"lam": 1.0}, {"lam": 0.0}),
+        extremes=(
+            Extreme(
+                [
+                    [-1e4, -0.5, -700.0, -1e-12, -1e-200, -2.0],
+                    [-0.5, -1e4, -1e-12, -700.0, -1.0, -1e-200],
+                    [1.0, 1.0, 1e3, 1.0, 1.0, 7.0],
+                    [1.0, 3.0, 1.0, 1e3, 1.0, 1.0],
+                ]
+            ),
+            Extreme([[-1e4, -1e-12], [-1e-12, -1e4], [1.0, 1.0], [1.0, 1.0]], {"lam": 2.0}),
+        ),
+        invalid=(Invalid({"lam": -0.1}, ValueError, "lam must be >= 0"),),
+        # not |m̄| < 1e-16: there e^m̄ rounds to 1 and autograd of TRL's torch.where log1mexp
+        # multiplies the unused branch's infinite derivative by 0 (NaN)
+        torch_extremes=(
+            Extreme(
+                [
+                    [-1e4, -0.5, -700.0, -1e-12, -1e-9, -2.0],
+                    [-0.5, -1e4, -1e-12, -700.0, -1.0, -1e-9],
+                    [1.0, 1.0, 1e3, 1.0, 1.0, 7.0],
+                    [1.0, 3.0, 1.0, 1e3, 1.0, 1.0],
+                ]
+            ),
+        ),
+    ),
+)
+def orpo(policy_chosen_logps, policy_rejected_logps, chosen_lengths, rejected_lengths, *, lam=0.1):
+    """ORPO (Hong et al. 2024): the chosen response's NLL plus λ times an odds-ratio loss.
+
+    With m̄ = log π_θ(y)/|y| the mean token log-probability and p = e^m̄, the odds of a
+    response are p/(1 − p). The loss is −m̄_c − λ log σ(log odds(y_c) − log odds(y_r)): a
+    supervised term on the chosen response and a Bradley–Terry term on the log odds ratio,
+    with no reference model. log(1 − e^m̄) is computed as log1mexp, exact for m̄ near 0 and
+    very negative alike, so the loss is finite for every log-probability < 0.
+
+    Args:
+        policy_chosen_logps: log π_θ(y_c | x) < 0, summed over the chosen response's tokens.
+        policy_rejected_logps: log π_θ(y_r | x) < 0 for the rejected response; the same shape.
+            Differentiable too: ``grad(..., argnum=1)``.
+        chosen_lengths: |y_c|, the chosen response's token count (>= 1); the same shape.
+        rejected_lengths: |y_r|, the rejected response's token count.
+        lam: λ >= 0, the weight of the odds-ratio term (TRL's ``beta``, default 0.1 there
+            too; 0 leaves supervised fine-tuning).
+
+    Returns:
+        The mean loss over pairs by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import orpo
+        >>> half = [math.log(0.5)]   # p = 1/2 for both: odds 1, log odds ratio 0
+        >>> round(orpo(half, half, [1.0], [1.0]), 6)   # log 2 + 0.1 log 2
+        0.762462
+        >>> orpo.grad(half, half, [1.0], [1.0], reduction="sum").round(6)   # −1 − 0.1 σ(0)/(1 − 1/2)
+        array([-1.1])
+    """
+    non_negative(lam=lam)
+    mean_c = policy_chosen_logps / chosen_lengths
+    mean_r = policy_rejected_logps / rejected_lengths
+    log1m_c, log1m_r = _log1mexp(mean_c), _log1mexp(mean_r)
+    x = (mean_c - mean_r) - (log1m_c - log1m_r)  # the log odds ratio
+
+    def backward():
+        # w = λσ(−x)/(1 − p_c) = λ / ((1 − p_c) + (p_c/p_r)(1 − p_r)): a sum of two positive
+        # terms, each to a few ulps (σ(−x) itself would underflow where 1/(1 − p_c) overflows,
+        # and its exponent, up to 745, carries an absolute error of 1e-13)
+        one_minus_c, one_minus_r = -np.expm1(mean_c), -np.expm1(mean_r)
+        with np.errstate(over="ignore"):  # p_c/p_r = inf: w = 0, as σ(−x) underflows
+            w_c = lam / (one_minus_c + np.exp(mean_c - mean_r) * one_minus_r)
+        w_r = w_c * (one_minus_c / one_minus_r)  # λσ(−x)/(1 − p_r)
+        return {
+            "policy_chosen_logps": -(1.0 + w_c) / chosen_lengths,
+            "policy_rejected_logps": w_r / rejected_lengths,
+        }
+
+    return Result(-mean_c + lam * softplus(-x), backward)

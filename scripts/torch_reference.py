@@ -1320,3 +1320,18 @@ def simpo(pc, pr, len_c, len_r, reduction, beta=2.0, gamma=1.0):
 def ipo(pc, pr, rc, rr, reduction, tau=0.1):
     ipo_delta = (pc - rc) - (pr - rr)  # TRL: chosen_avg_score - rejected_avg_score
     return _reduce((ipo_delta - 1 / (2 * tau)) ** 2, reduction)
+
+
+def _trl_log1mexp(x):  # trl/experimental/orpo/orpo_trainer.py (v1.9.0): branch at −log 2
+    return torch.where(x < -0.6931471805599453, torch.log1p(-torch.exp(x)), torch.log(-torch.expm1(x)))
+
+
+@torch_reference(
+    "orpo",
+    "TRL v1.9.0's ORPOTrainer odds_ratio_loss (trl/experimental/orpo/orpo_trainer.py, its log1mexp) in "
+    "float64 PyTorch on length-averaged log-probabilities, plus the chosen response's mean NLL (autograd)",
+)
+def orpo(pc, pr, len_c, len_r, reduction, lam=0.1):
+    mc, mr = pc / len_c, pr / len_r  # get_batch_logps(average_log_prob=True)
+    log_odds = (mc - mr) - (_trl_log1mexp(mc) - _trl_log1mexp(mr))
+    return _reduce(-mc - lam * F.logsigmoid(log_odds), reduction)

@@ -1142,3 +1142,14 @@ def simpo(pc, pr, len_c, len_r, beta=2.0, gamma=1.0):
 def ipo(pc, pr, rc, rr, tau=0.1):
     # Azar et al. (2024), eq. 17: (h − τ⁻¹/2)²
     return ((pc - rc) - (pr - rr) - 1 / (2 * mp.mpf(tau))) ** 2
+
+
+@reference("orpo")
+def orpo(pc, pr, len_c, len_r, lam=0.1):
+    # Hong et al. (2024), eqs. 4–7: odds p/(1 − p) of the mean token probability p = e^m̄
+    def log_odds(m):
+        p = mp.exp(m)
+        return mp.log(p / (1 - p))
+
+    mc, mr = pc / len_c, pr / len_r
+    return -mc - mp.mpf(lam) * log_sigmoid(log_odds(mc) - log_odds(mr))

@@ -1536,3 +1536,31 @@ def test_ipo_by_hand():
     assert lossref.ipo.grad([-4.0], [-20.0], [-12.0], [-19.0], reduction="sum").tolist() == [8.0]
     # τ = 0.5: target 1; h = 0 costs 1
     assert lossref.ipo([-3.0], [-3.0], [-3.0], [-3.0], tau=0.5) == 1.0
+
+
+def test_orpo_by_hand():
+    # p_c = 2/3 (odds 2), p_r = 1/3 (odds 1/2): log odds ratio log 4, σ(−log 4) = 1/5; λ = 1
+    pc, pr, one = np.array([math.log(2 / 3)]), np.array([math.log(1 / 3)]), np.array([1.0])
+    assert lossref.orpo(pc, pr, one, one, lam=1.0) == pytest.approx(math.log(1.5 * 1.25), rel=1e-15)
+    # −(1 + λσ(−x)/(1 − p_c)) = −(1 + 0.2·3) and +λσ(−x)/(1 − p_r) = 0.2·3/2
+    assert lossref.orpo.grad(pc, pr, one, one, lam=1.0, reduction="sum")[0] == pytest.approx(-1.6, rel=1e-15)
+    assert lossref.orpo.grad(pc, pr, one, one, lam=1.0, reduction="sum", argnum=1)[0] == pytest.approx(
+        0.3, rel=1e-15
+    )
+    # two tokens with the same mean: the same loss, half the gradient per summed log-probability
+    assert lossref.orpo(2 * pc, pr, 2 * one, one, lam=1.0) == pytest.approx(math.log(1.875), rel=1e-15)
+    assert lossref.orpo.grad(2 * pc, pr, 2 * one, one, lam=1.0, reduction="sum")[0] == pytest.approx(-0.8)
+    # m̄_c = −1e-300: odds 1e300, so log(1 − e^m̄) = log(1e-300), which a naive log(1 − exp)
+    # makes −inf; ℓ = 1e-300 + 0.1·σ(−x) ≈ 1.1e-300 and ∂ℓ/∂m̄_c = −(1 + 0.1·1e-300/1e-300) = −1.1
+    half = [math.log(0.5)]
+    assert lossref.orpo([-1e-300], half, [1.0], [1.0]) == pytest.approx(1.1e-300, rel=1e-12)
+    assert lossref.orpo.grad([-1e-300], half, [1.0], [1.0], reduction="sum")[0] == pytest.approx(
+        -1.1, rel=1e-12
+    )
+    # m̄ = −1e4 for both: odds e^−1e4 each (log1p(−e^m̄) = 0), ratio 1: ℓ = 1e4 + 0.1 log 2
+    assert lossref.orpo([-1e4], [-1e4], [1.0], [1.0]) == pytest.approx(1e4 + 0.1 * math.log(2), rel=1e-15)
+    assert lossref.orpo.grad([-1e4], [-1e4], [1.0], [1.0], reduction="sum")[0] == pytest.approx(
+        -1.05, rel=1e-15
+    )
+    with pytest.raises(ValueError, match="policy_chosen_logps must be log-probabilities < 0"):
+        lossref.orpo([0.0], half, [1.0], [1.0])
