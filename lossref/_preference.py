@@ -14,7 +14,7 @@ from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
 
 # its losses, re-exported by lossref/__init__.py
-__all__ = ["bradley_terry", "dpo", "ipo", "orpo", "ppo_clip", "simpo"]
+__all__ = ["bradley_terry", "dpo", "ipo", "kto", "orpo", "ppo_clip", "simpo"]
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
@@ -844,3 +844,177 @@ def orpo(policy_chosen_logps, policy_rejected_logps, chosen_lengths, rejected_le
         }
 
     return Result(-mean_c + lam * softplus(-x), backward)
+
+
+def _desirable(value, name):
+    try:  # TRL's boolean ``label`` column, as 0/1 (a ragged list is as_float_array's to report)
+        if np.asarray(value).dtype == bool:
+            value = np.asarray(value, dtype=float)
+    except ValueError:
+        pass
+    arr = as_float_array(value, name)
+    bad = (arr != 0) & (arr != 1)
+    if bad.any():
+        raise ValueError(
+            f"{name} must be 0 or 1 (True: a desirable response, False: an undesirable one); "
+            f"got {float(arr[bad].flat[0])!r}"
+        )
+    return arr
+
+
+DESIRABLE = Domain(
+    "{0, 1}: 1 (True) where the response is desirable, 0 where it is undesirable",
+    _desirable,
+    lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
+    invalid=(Invalid(0.5, ValueError, "must be 0 or 1"), Invalid(-1.0, ValueError, "must be 0 or 1")),
+    stress=(0.0, 1.0),
+)
+
+
+def _reference_point(value, shape):
+    """z₀: a number, or an array of the responses' shape (a per-sample estimate)."""
+    if np.ndim(value) == 0 and not isinstance(value, np.ndarray):
+        return real_scalar(value, "reference_point")
+    arr = as_float_array(value, "reference_point")
+    if arr.shape not in ((), shape):
+        raise ValueError(
+            f"reference_point must be a number or have the responses' shape {shape}; got shape {arr.shape}"
+        )
+    return arr
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"r = \log\pi_\theta(y) - \log\pi_{\mathrm{ref}}(y)",
+        r"\ell = \begin{cases} \lambda_D\,\big(1 - \sigma(\beta(r - z_0))\big) & y \text{ desirable} \\ \lambda_U\,\big(1 - \sigma(\beta(z_0 - r))\big) & y \text{ undesirable} \end{cases}",  # noqa: E501
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta(y)} = \mp\lambda\,\beta\,\sigma(v)\,\sigma(-v),\quad v = \pm\beta(r - z_0)\ \ (\text{upper sign: desirable})",  # noqa: E501
+    domain={
+        "policy_logps": SEQUENCE_LOG_PROB,
+        "reference_logps": SEQUENCE_LOG_PROB,
+        "desirable": DESIRABLE,
+    },
+    use_case=(
+        "Aligning a language model to unpaired binary feedback (thumbs up or down per response), "
+        "without preference pairs."
+    ),
+    properties=("non_negative", "bounded_gradient", "smooth"),
+    equivalents={
+        "PyTorch": "w * (1 - torch.sigmoid(sign * beta * (r - z0))) (no built-in)",
+        "TRL": (
+            "v1.9.0 (`trl/trainer/kto_trainer.py`, `kto_config.py`): "
+            '`KTOTrainer(args=KTOConfig(loss_type="kto", beta=β, desirable_weight=λ_D, '
+            "undesirable_weight=λ_U))`, which estimates z₀ itself (see the page)"
+        ),
+    },
+    references=(
+        "Ethayarajh, Xu, Muennighoff, Jurafsky & Kiela, KTO: Model Alignment as Prospect Theoretic "
+        "Optimization (ICML 2024)",
+    ),
+    aliases=("Kahneman–Tversky optimization",),
+    required={"reference_point": 0.5},
+    plot=Plot(
+        curve=Curve(
+            x_label="log-ratio r = log π_θ(y) − log π_ref(y)",
+            x_range=(-40.0, 40.0),
+            # log-probs shifted below 0; r = x exactly
+            args=lambda x, desirable=1.0: (x - 40.0, np.full_like(x, -40.0), np.full_like(x, desirable)),
+            series=(
+                Series("desirable, z₀ = 0", {}, {"reference_point": 0.0}),
+                Series("undesirable, z₀ = 0", {"desirable": 0.0}, {"reference_point": 0.0}),
+                Series("desirable, z₀ = 10", {}, {"reference_point": 10.0}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ(y)",
+        ),
+        explore={"beta": (0.02, 1.0, "log")},
+    ),
+    checks=Checks(
+        variants=(
+            {"beta": 1.0, "desirable_weight": 1.33, "undesirable_weight": 0.5},
+            {"reference_point": 0.0},
+        ),
+        extremes=(
+            Extreme(
+                [[-1e4, -1.0, -700.0, -2.0], [-1.0, -1e4, -0.5, -2.0], [1.0, 1.0, 0.0, 0.0]],
+                {"reference_point": 0.0},
+            ),
+            Extreme(
+                [[-1e4, -1.0, -700.0, -2.0], [-1.0, -1e4, -0.5, -2.0], [0.0, 0.0, 1.0, 1.0]],
+                {"beta": 1.0, "reference_point": 1e4},
+            ),
+        ),
+        invalid=(
+            Invalid({"beta": 0.0}, ValueError, "beta must be > 0"),
+            Invalid({"desirable_weight": -1.0}, ValueError, "desirable_weight must be >= 0"),
+            Invalid({"undesirable_weight": -1.0}, ValueError, "undesirable_weight must be >= 0"),
+            Invalid({"reference_point": float("nan")}, ValueError, "reference_point must be finite"),
+            Invalid({"reference_point": "0.5"}, TypeError, "reference_point must be a real number"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [[-1e4, -1.0, -700.0, -2.0], [-1.0, -1e4, -0.5, -2.0], [1.0, 1.0, 0.0, 0.0]],
+                {"reference_point": 0.0},
+            ),
+            Extreme(
+                [[-1e4, -1.0, -700.0, -2.0], [-1.0, -1e4, -0.5, -2.0], [0.0, 0.0, 1.0, 1.0]],
+                {"beta": 1.0, "reference_point": 1e4},
+            ),
+        ),
+    ),
+)
+def kto(
+    policy_logps,
+    reference_logps,
+    desirable,
+    *,
+    reference_point,
+    beta=0.1,
+    desirable_weight=1.0,
+    undesirable_weight=1.0,
+):
+    """KTO (Ethayarajh et al. 2024): a prospect-theory value of each response's implicit reward.
+
+    Each response is labelled desirable or undesirable on its own (no pairs). Its implicit
+    reward r = log π_θ(y)/π_ref(y) is compared with a reference point z₀, an estimate of
+    KL(π_θ ‖ π_ref): a desirable response costs λ_D(1 − σ(β(r − z₀))), an undesirable one
+    λ_U(1 − σ(β(z₀ − r))). The loss is bounded by λ and saturates once a response is well
+    on its side of z₀. z₀ is an input here, not differentiated: TRL estimates it per batch
+    from mismatched prompt–response pairs and detaches it. Only ``policy_logps`` is
+    differentiable.
+
+    Args:
+        policy_logps: log π_θ(y | x), summed over the response's tokens, any shape.
+        reference_logps: log π_ref(y | x) under the frozen reference; the same shape.
+        desirable: 1 (True) for a desirable response, 0 (False) for an undesirable one.
+        reference_point: z₀, a number or an array of the responses' shape (TRL's ``kl``:
+            max(0, mean of log π_θ(y'|x) − log π_ref(y'|x)) over mismatched pairs).
+        beta: β > 0, the scale of the implicit reward (TRL's default 0.1).
+        desirable_weight: λ_D >= 0 (TRL's default 1.0).
+        undesirable_weight: λ_U >= 0 (TRL's default 1.0). The paper keeps
+            λ_D n_D / (λ_U n_U) in [1, 4/3] for n_D desirable and n_U undesirable examples.
+
+    Returns:
+        The mean loss by default (TRL's mean over the batch's responses); see ``reduction``
+        and ``weights``.
+
+    Examples:
+        >>> from lossref import kto
+        >>> kto([-5.0, -5.0], [-5.0, -5.0], [1, 0], reference_point=0.0, reduction="none")   # r = z₀: 1 − σ(0)
+        array([0.5, 0.5])
+        >>> kto.grad([-5.0, -5.0], [-5.0, -5.0], [1, 0], reference_point=0.0, reduction="sum")   # ∓β σ(0)²
+        array([-0.025,  0.025])
+    """  # noqa: E501 (doctest lines with their hand-computed values)
+    positive(beta=beta)
+    non_negative(desirable_weight=desirable_weight, undesirable_weight=undesirable_weight)
+    z0 = _reference_point(reference_point, policy_logps.shape)
+    good = desirable == 1
+    sign = np.where(good, 1.0, -1.0)
+    weight = np.where(good, float(desirable_weight), float(undesirable_weight))
+    v = sign * (beta * ((policy_logps - reference_logps) - z0))
+    value = weight * sigmoid(-v)  # 1 − σ(v), without the cancellation near σ(v) = 1
+
+    def backward():
+        return -weight * sign * beta * sigmoid(v) * sigmoid(-v)
+
+    return Result(value, backward)

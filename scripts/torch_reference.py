@@ -1335,3 +1335,21 @@ def orpo(pc, pr, len_c, len_r, reduction, lam=0.1):
     mc, mr = pc / len_c, pr / len_r  # get_batch_logps(average_log_prob=True)
     log_odds = (mc - mr) - (_trl_log1mexp(mc) - _trl_log1mexp(mr))
     return _reduce(-mc - lam * F.logsigmoid(log_odds), reduction)
+
+
+@torch_reference(
+    "kto",
+    "TRL v1.9.0's KTOTrainer loss_type='kto' formula (trl/trainer/kto_trainer.py) in PyTorch with the "
+    "reference point z₀ given and detached, as TRL's kl is (autograd gradient)",
+)
+def kto(
+    policy, ref, desirable, reduction, reference_point, beta=0.1, desirable_weight=1.0, undesirable_weight=1.0
+):
+    logratios = policy - ref
+    kl = torch.as_tensor(reference_point, dtype=logratios.dtype).detach()
+    chosen_losses = 1 - F.sigmoid(beta * (logratios - kl))
+    rejected_losses = 1 - F.sigmoid(beta * (kl - logratios))
+    losses = torch.where(
+        desirable == 1, desirable_weight * chosen_losses, undesirable_weight * rejected_losses
+    )
+    return _reduce(losses, reduction)  # TRL: torch.cat(...).nanmean(), a mean over the batch

@@ -1153,3 +1153,12 @@ def orpo(pc, pr, len_c, len_r, lam=0.1):
 
     mc, mr = pc / len_c, pr / len_r
     return -mc - mp.mpf(lam) * log_sigmoid(log_odds(mc) - log_odds(mr))
+
+
+@reference("kto")
+def kto(policy, ref, desirable, reference_point=0.5, beta=0.1, desirable_weight=1.0, undesirable_weight=1.0):
+    # Ethayarajh et al. (2024), eq. 7: λ_y − v(x, y) with v = λσ(±β(r − z₀))
+    r = policy - ref
+    if desirable == 1:
+        return mp.mpf(desirable_weight) * (1 - sigmoid(mp.mpf(beta) * (r - reference_point)))
+    return mp.mpf(undesirable_weight) * (1 - sigmoid(mp.mpf(beta) * (reference_point - r)))
