@@ -33,6 +33,12 @@ SEQUENCE_LOG_PROB = Domain(
 )
 
 
+# the axis the DPO page's comparison shares: each loss's own implicit reward margin
+# (Plot.overlay), at its default hyperparameters
+REWARD_MARGIN = "implicit reward margin u"
+REWARD_MARGIN_RANGE = (-4.0, 4.0)
+
+
 @elementwise_loss(
     family="preference",
     formula=r"\ell(r_c, r_r) = -\log\sigma(r_c - r_r - m) = \mathrm{softplus}(r_r - r_c + m)",
@@ -165,6 +171,17 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
             grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
         ),
         explore={"beta": (0.02, 1.0, "log"), "label_smoothing": (0.0, 0.45)},
+        overlay=Curve(
+            x_label=REWARD_MARGIN,
+            x_range=REWARD_MARGIN_RANGE,
+            args=lambda x: (
+                x / 0.1 - 60.0,
+                np.full_like(x, -60.0),
+                np.full_like(x, -60.0),
+                np.full_like(x, -60.0),
+            ),
+            series=(Series("β = 0.1, u = βh", {}, {}),),
+        ),
     ),
     checks=Checks(
         variants=({"beta": 0.5, "label_smoothing": 0.1}, {"beta": 1.0, "label_smoothing": 0.3}),
@@ -463,6 +480,12 @@ RESPONSE_LENGTH = Domain(
             grad_label="gradient ∂ℓ/∂log π_θ(y_c) (one-token response)",
         ),
         explore={"beta": (0.5, 10.0, "log"), "gamma": (0.0, 3.0)},
+        overlay=Curve(
+            x_label=REWARD_MARGIN,
+            x_range=REWARD_MARGIN_RANGE,
+            args=lambda x: (x / 2.0 - 3.0, np.full_like(x, -3.0), np.ones_like(x), np.ones_like(x)),
+            series=(Series("β = 2, γ = 1, u = βΔ", {}, {}),),
+        ),
     ),
     checks=Checks(
         variants=({"beta": 2.5, "gamma": 1.4}, {"beta": 0.1, "gamma": 0.0}),
@@ -592,6 +615,18 @@ def simpo(
             y_limits=(0.0, 60.0),
         ),
         explore={"tau": (0.05, 2.0, "log")},
+        overlay=Curve(
+            x_label=REWARD_MARGIN,
+            x_range=REWARD_MARGIN_RANGE,
+            args=lambda x: (
+                x / 0.1 - 60.0,
+                np.full_like(x, -60.0),
+                np.full_like(x, -60.0),
+                np.full_like(x, -60.0),
+            ),
+            series=(Series("τ = 0.1, u = τh", {}, {}),),
+            y_limits=(0.0, 5.0),
+        ),
     ),
     checks=Checks(
         variants=({"tau": 0.5}, {"tau": 0.01}),
@@ -765,6 +800,13 @@ def _log1mexp(x):
             grad_label="gradient ∂ℓ/∂log π_θ(y_c) (one-token response)",
         ),
         explore={"lam": (0.0, 2.0)},
+        overlay=Curve(
+            x_label=REWARD_MARGIN,
+            x_range=REWARD_MARGIN_RANGE,
+            # the rejected response at p = 1/2 (odds 1), the chosen at log odds u: m̄_c = log σ(u)
+            args=lambda x: (-softplus(-x), np.full_like(x, np.log(0.5)), np.ones_like(x), np.ones_like(x)),
+            series=(Series("λ = 0.1, p_r = ½, u = log odds ratio", {}, {}),),
+        ),
     ),
     checks=Checks(
         variants=({"lam": 1.0}, {"lam": 0.0}),
@@ -928,6 +970,12 @@ def _reference_point(value, shape):
             grad_label="gradient ∂ℓ/∂log π_θ(y)",
         ),
         explore={"beta": (0.02, 1.0, "log")},
+        overlay=Curve(
+            x_label=REWARD_MARGIN,
+            x_range=REWARD_MARGIN_RANGE,
+            args=lambda x: (x / 0.1 - 60.0, np.full_like(x, -60.0), np.ones_like(x)),
+            series=(Series("desirable, β = 0.1, u = β(r − z₀)", {}, {"reference_point": 0.0}),),
+        ),
     ),
     checks=Checks(
         variants=(
