@@ -614,7 +614,8 @@ def simpo(
             grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
             y_limits=(0.0, 60.0),
         ),
-        explore={"tau": (0.05, 2.0, "log")},
+        # the middle stop is τ = 0.25 (target 2, a grid point): the page rounds τ to 4 digits
+        explore={"tau": (0.05, 1.25, "log")},
         overlay=Curve(
             x_label=REWARD_MARGIN,
             x_range=REWARD_MARGIN_RANGE,
@@ -969,7 +970,7 @@ def _reference_point(value, shape):
             ),
             grad_label="gradient ∂ℓ/∂log π_θ(y)",
         ),
-        explore={"beta": (0.02, 1.0, "log")},
+        explore={"beta": (0.02, 1.0, "log"), "reference_point": (0.0, 20.0)},
         overlay=Curve(
             x_label=REWARD_MARGIN,
             x_range=REWARD_MARGIN_RANGE,
