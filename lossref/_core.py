@@ -149,10 +149,14 @@ class Plot:
         curve: The figure's curve (None: no figure).
         explore: Hyperparameter -> ``(low, high)`` or ``(low, high, "log")``: the range of its
             slider on the page, which redraws ``curve`` for a grid of values in that range.
+        overlay: A curve on an axis the losses of its family share (its first series is
+            drawn), for the figure that overlays them all (``<!-- lossref: overlay FAMILY -->``,
+            e.g. the preference losses against their implicit reward margin). None: not drawn.
     """
 
     curve: Curve | None = None
     explore: dict = field(default_factory=dict)
+    overlay: Curve | None = None
 
 
 @dataclass(frozen=True)

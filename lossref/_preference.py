@@ -14,7 +14,7 @@ from ._domains import REAL, Domain, log_probabilities
 from ._math import sigmoid, softplus
 
 # its losses, re-exported by lossref/__init__.py
-__all__ = ["bradley_terry", "dpo", "ipo", "ppo_clip", "simpo"]
+__all__ = ["bradley_terry", "dpo", "ipo", "kto", "orpo", "ppo_clip", "simpo"]
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
@@ -31,6 +31,12 @@ SEQUENCE_LOG_PROB = Domain(
     # 4⁴ points per hyperparameter variant
     stress=(0.0, -0.75, -40.0, -1e4),
 )
+
+
+# the axis the DPO page's comparison shares: each loss's own implicit reward margin
+# (Plot.overlay), at its default hyperparameters
+REWARD_MARGIN = "implicit reward margin u"
+REWARD_MARGIN_RANGE = (-4.0, 4.0)
 
 
 @elementwise_loss(
@@ -165,6 +171,17 @@ def bradley_terry(chosen_rewards, rejected_rewards, *, margin=0.0):
             grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
         ),
         explore={"beta": (0.02, 1.0, "log"), "label_smoothing": (0.0, 0.45)},
+        overlay=Curve(
+            x_label=REWARD_MARGIN,
+            x_range=REWARD_MARGIN_RANGE,
+            args=lambda x: (
+                x / 0.1 - 60.0,
+                np.full_like(x, -60.0),
+                np.full_like(x, -60.0),
+                np.full_like(x, -60.0),
+            ),
+            series=(Series("β = 0.1, u = βh", {}, {}),),
+        ),
     ),
     checks=Checks(
         variants=({"beta": 0.5, "label_smoothing": 0.1}, {"beta": 1.0, "label_smoothing": 0.3}),
@@ -463,6 +480,12 @@ RESPONSE_LENGTH = Domain(
             grad_label="gradient ∂ℓ/∂log π_θ(y_c) (one-token response)",
         ),
         explore={"beta": (0.5, 10.0, "log"), "gamma": (0.0, 3.0)},
+        overlay=Curve(
+            x_label=REWARD_MARGIN,
+            x_range=REWARD_MARGIN_RANGE,
+            args=lambda x: (x / 2.0 - 3.0, np.full_like(x, -3.0), np.ones_like(x), np.ones_like(x)),
+            series=(Series("β = 2, γ = 1, u = βΔ", {}, {}),),
+        ),
     ),
     checks=Checks(
         variants=({"beta": 2.5, "gamma": 1.4}, {"beta": 0.1, "gamma": 0.0}),
@@ -591,7 +614,20 @@ def simpo(
             grad_label="gradient ∂ℓ/∂log π_θ(y_c)",
             y_limits=(0.0, 60.0),
         ),
-        explore={"tau": (0.05, 2.0, "log")},
+        # the middle stop is τ = 0.25 (target 2, a grid point): the page rounds τ to 4 digits
+        explore={"tau": (0.05, 1.25, "log")},
+        overlay=Curve(
+            x_label=REWARD_MARGIN,
+            x_range=REWARD_MARGIN_RANGE,
+            args=lambda x: (
+                x / 0.1 - 60.0,
+                np.full_like(x, -60.0),
+                np.full_like(x, -60.0),
+                np.full_like(x, -60.0),
+            ),
+            series=(Series("τ = 0.1, u = τh", {}, {}),),
+            y_limits=(0.0, 5.0),
+        ),
     ),
     checks=Checks(
         variants=({"tau": 0.5}, {"tau": 0.01}),
@@ -666,3 +702,369 @@ def ipo(
         return {"policy_chosen_logps": g, "policy_rejected_logps": -g}
 
     return Result(r * r, backward)
+
+
+def _negative_log_probabilities(value, name):
+    arr = log_probabilities(value, name, hint="pass the summed log-probability of the response")
+    if (arr == 0).any():
+        raise ValueError(
+            f"{name} must be log-probabilities < 0: a response of probability 1 has infinite odds"
+        )
+    return arr
+
+
+NEGATIVE_SEQUENCE_LOG_PROB = Domain(
+    "(−∞, 0): log π(y | x) summed over the response's tokens; 0 (certainty) has infinite odds",
+    _negative_log_probabilities,
+    lambda rng, shape: rng.uniform(-60.0, -1.0, size=shape),
+    invalid=(
+        Invalid(0.5, ValueError, "must be log-probabilities (<= 0)"),
+        Invalid(0.0, ValueError, "must be log-probabilities < 0"),
+    ),
+    # a response of probability 1 − 1e-300 (odds 1e300), a likely one, a long one, a saturated one
+    stress=(-1e-300, -0.75, -40.0, -1e4),
+    # relative steps near 0, where the odds bend on the scale of |log π| itself
+    fd_step=lambda x: 1e-3 * min(1.0, float(np.abs(x).min())),
+)
+
+
+def _log1mexp(x):
+    """log(1 − eˣ) for x < 0 without cancellation (Mächler 2012).
+
+    log(−expm1 x) above −log 2, where eˣ is near 1, and log1p(−eˣ) below it, where eˣ is small.
+    """
+    with np.errstate(divide="ignore"):  # np.where evaluates both branches
+        return np.where(x > -np.log(2.0), np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"\bar m = \frac{\log\pi_\theta(y)}{|y|},\quad \log\mathrm{odds}(y) = \bar m - \log\big(1 - e^{\bar m}\big)",  # noqa: E501
+        r"\ell = -\bar m_c - \lambda \log\sigma\big(\log\mathrm{odds}(y_c) - \log\mathrm{odds}(y_r)\big)",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial \log\pi_\theta(y_c)} = -\frac{1}{|y_c|}\Big(1 + \frac{\lambda\,\sigma(-x)}{1 - e^{\bar m_c}}\Big),\quad x = \log\mathrm{odds}(y_c) - \log\mathrm{odds}(y_r)",  # noqa: E501
+        r"\frac{\partial \ell}{\partial \log\pi_\theta(y_r)} = \frac{1}{|y_r|}\,\frac{\lambda\,\sigma(-x)}{1 - e^{\bar m_r}}",  # noqa: E501
+    ),
+    domain={
+        "policy_chosen_logps": NEGATIVE_SEQUENCE_LOG_PROB,
+        "policy_rejected_logps": NEGATIVE_SEQUENCE_LOG_PROB,
+        "chosen_lengths": RESPONSE_LENGTH,
+        "rejected_lengths": RESPONSE_LENGTH,
+    },
+    use_case=(
+        "Supervised fine-tuning and preference alignment in one stage, without a reference model: "
+        "the chosen response's NLL plus an odds-ratio penalty on the rejected one."
+    ),
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "PyTorch": "-m_c - lam * F.logsigmoid(log_odds_c - log_odds_r) (no built-in)",
+        "TRL": (
+            "v1.9.0 (`trl/experimental/orpo/orpo_trainer.py`, `orpo_config.py`): "
+            "`ORPOTrainer(args=ORPOConfig(beta=λ))` (default 0.1), with its NLL over the prompt too "
+            "(see the differences)"
+        ),
+    },
+    references=(
+        "Hong, Lee & Thorne, ORPO: Monolithic Preference Optimization without Reference Model (EMNLP 2024)",
+        "Mächler, Accurately Computing log(1 − exp(−|a|)) (Rmpfr vignette, 2012)",
+    ),
+    differences=(
+        Difference(
+            "trl-orpo-nll-over-prompt",
+            "TRL",
+            "In TRL v1.9.0 (`trl/experimental/orpo/orpo_trainer.py`) the NLL term of a decoder-only "
+            "model is a cross-entropy over the prompt's and the chosen response's tokens, averaged "
+            "over all tokens of the batch; `lossref` (as the paper's L_SFT) averages over each "
+            "chosen response's tokens, then over pairs. The odds-ratio term is the same: TRL also "
+            "averages the response's log-probabilities and uses a stable log1mexp.",
+        ),
+    ),
+    aliases=("odds ratio preference optimization",),
+    differentiable=("policy_chosen_logps", "policy_rejected_logps"),
+    plot=Plot(
+        curve=Curve(
+            x_label="chosen response's mean token log-probability m̄_c",
+            x_range=(-4.0, -0.05),
+            # one-token responses, so m̄ = log π; the rejected one fixed
+            args=lambda x, rejected=-1.0: (
+                x,
+                np.full_like(x, rejected),
+                np.ones_like(x),
+                np.ones_like(x),
+            ),
+            series=(
+                Series("m̄_r = −1, λ = 0.1", {}, {}),
+                Series("m̄_r = −1, λ = 1", {}, {"lam": 1.0}),
+                Series("m̄_r = −0.25, λ = 1", {"rejected": -0.25}, {"lam": 1.0}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ(y_c) (one-token response)",
+        ),
+        explore={"lam": (0.0, 2.0)},
+        overlay=Curve(
+            x_label=REWARD_MARGIN,
+            x_range=REWARD_MARGIN_RANGE,
+            # the rejected response at p = 1/2 (odds 1), the chosen at log odds u: m̄_c = log σ(u)
+            args=lambda x: (-softplus(-x), np.full_like(x, np.log(0.5)), np.ones_like(x), np.ones_like(x)),
+            series=(Series("λ = 0.1, p_r = ½, u = log odds ratio", {}, {}),),
+        ),
+    ),
+    checks=Checks(
+        variants=({"lam": 1.0}, {"lam": 0.0}),
+        extremes=(
+            Extreme(
+                [
+                    [-1e4, -0.5, -700.0, -1e-12, -1e-200, -2.0],
+                    [-0.5, -1e4, -1e-12, -700.0, -1.0, -1e-200],
+                    [1.0, 1.0, 1e3, 1.0, 1.0, 7.0],
+                    [1.0, 3.0, 1.0, 1e3, 1.0, 1.0],
+                ]
+            ),
+            Extreme([[-1e4, -1e-12], [-1e-12, -1e4], [1.0, 1.0], [1.0, 1.0]], {"lam": 2.0}),
+        ),
+        invalid=(Invalid({"lam": -0.1}, ValueError, "lam must be >= 0"),),
+        # not |m̄| < 1e-16: there e^m̄ rounds to 1 and autograd of TRL's torch.where log1mexp
+        # multiplies the unused branch's infinite derivative by 0 (NaN)
+        torch_extremes=(
+            Extreme(
+                [
+                    [-1e4, -0.5, -700.0, -1e-12, -1e-9, -2.0],
+                    [-0.5, -1e4, -1e-12, -700.0, -1.0, -1e-9],
+                    [1.0, 1.0, 1e3, 1.0, 1.0, 7.0],
+                    [1.0, 3.0, 1.0, 1e3, 1.0, 1.0],
+                ]
+            ),
+        ),
+    ),
+)
+def orpo(policy_chosen_logps, policy_rejected_logps, chosen_lengths, rejected_lengths, *, lam=0.1):
+    """ORPO (Hong et al. 2024): the chosen response's NLL plus λ times an odds-ratio loss.
+
+    With m̄ = log π_θ(y)/|y| the mean token log-probability and p = e^m̄, the odds of a
+    response are p/(1 − p). The loss is −m̄_c − λ log σ(log odds(y_c) − log odds(y_r)): a
+    supervised term on the chosen response and a Bradley–Terry term on the log odds ratio,
+    with no reference model. log(1 − e^m̄) is computed as log1mexp, exact for m̄ near 0 and
+    very negative alike, so the loss is finite for every log-probability < 0.
+
+    Args:
+        policy_chosen_logps: log π_θ(y_c | x) < 0, summed over the chosen response's tokens.
+        policy_rejected_logps: log π_θ(y_r | x) < 0 for the rejected response; the same shape.
+            Differentiable too: ``grad(..., argnum=1)``.
+        chosen_lengths: |y_c|, the chosen response's token count (>= 1); the same shape.
+        rejected_lengths: |y_r|, the rejected response's token count.
+        lam: λ >= 0, the weight of the odds-ratio term (TRL's ``beta``, default 0.1 there
+            too; 0 leaves supervised fine-tuning).
+
+    Returns:
+        The mean loss over pairs by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import orpo
+        >>> half = [math.log(0.5)]   # p = 1/2 for both: odds 1, log odds ratio 0
+        >>> round(orpo(half, half, [1.0], [1.0]), 6)   # log 2 + 0.1 log 2
+        0.762462
+        >>> orpo.grad(half, half, [1.0], [1.0], reduction="sum").round(6)   # −1 − 0.1 σ(0)/(1 − 1/2)
+        array([-1.1])
+    """
+    non_negative(lam=lam)
+    mean_c = policy_chosen_logps / chosen_lengths
+    mean_r = policy_rejected_logps / rejected_lengths
+    log1m_c, log1m_r = _log1mexp(mean_c), _log1mexp(mean_r)
+    x = (mean_c - mean_r) - (log1m_c - log1m_r)  # the log odds ratio
+
+    def backward():
+        # w = λσ(−x)/(1 − p_c) = λ / ((1 − p_c) + (p_c/p_r)(1 − p_r)): a sum of two positive
+        # terms, each to a few ulps (σ(−x) itself would underflow where 1/(1 − p_c) overflows,
+        # and its exponent, up to 745, carries an absolute error of 1e-13)
+        one_minus_c, one_minus_r = -np.expm1(mean_c), -np.expm1(mean_r)
+        with np.errstate(over="ignore"):  # p_c/p_r = inf: w = 0, as σ(−x) underflows
+            w_c = lam / (one_minus_c + np.exp(mean_c - mean_r) * one_minus_r)
+        w_r = w_c * (one_minus_c / one_minus_r)  # λσ(−x)/(1 − p_r)
+        return {
+            "policy_chosen_logps": -(1.0 + w_c) / chosen_lengths,
+            "policy_rejected_logps": w_r / rejected_lengths,
+        }
+
+    return Result(-mean_c + lam * softplus(-x), backward)
+
+
+def _desirable(value, name):
+    try:  # TRL's boolean ``label`` column, as 0/1 (a ragged list is as_float_array's to report)
+        if np.asarray(value).dtype == bool:
+            value = np.asarray(value, dtype=float)
+    except ValueError:
+        pass
+    arr = as_float_array(value, name)
+    bad = (arr != 0) & (arr != 1)
+    if bad.any():
+        raise ValueError(
+            f"{name} must be 0 or 1 (True: a desirable response, False: an undesirable one); "
+            f"got {float(arr[bad].flat[0])!r}"
+        )
+    return arr
+
+
+DESIRABLE = Domain(
+    "{0, 1}: 1 (True) where the response is desirable, 0 where it is undesirable",
+    _desirable,
+    lambda rng, shape: rng.integers(0, 2, size=shape).astype(float),
+    invalid=(Invalid(0.5, ValueError, "must be 0 or 1"), Invalid(-1.0, ValueError, "must be 0 or 1")),
+    stress=(0.0, 1.0),
+)
+
+
+def _reference_point(value, shape):
+    """z₀: a number, or an array of the responses' shape (a per-sample estimate)."""
+    if np.ndim(value) == 0 and not isinstance(value, np.ndarray):
+        return real_scalar(value, "reference_point")
+    arr = as_float_array(value, "reference_point")
+    if arr.shape not in ((), shape):
+        raise ValueError(
+            f"reference_point must be a number or have the responses' shape {shape}; got shape {arr.shape}"
+        )
+    return arr
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"r = \log\pi_\theta(y) - \log\pi_{\mathrm{ref}}(y)",
+        r"\ell = \begin{cases} \lambda_D\,\big(1 - \sigma(\beta(r - z_0))\big) & y \text{ desirable} \\ \lambda_U\,\big(1 - \sigma(\beta(z_0 - r))\big) & y \text{ undesirable} \end{cases}",  # noqa: E501
+    ),
+    gradient=r"\frac{\partial \ell}{\partial \log\pi_\theta(y)} = \mp\lambda\,\beta\,\sigma(v)\,\sigma(-v),\quad v = \pm\beta(r - z_0)\ \ (\text{upper sign: desirable})",  # noqa: E501
+    domain={
+        "policy_logps": SEQUENCE_LOG_PROB,
+        "reference_logps": SEQUENCE_LOG_PROB,
+        "desirable": DESIRABLE,
+    },
+    use_case=(
+        "Aligning a language model to unpaired binary feedback (thumbs up or down per response), "
+        "without preference pairs."
+    ),
+    properties=("non_negative", "bounded_gradient", "smooth"),
+    equivalents={
+        "PyTorch": "w * (1 - torch.sigmoid(sign * beta * (r - z0))) (no built-in)",
+        "TRL": (
+            "v1.9.0 (`trl/trainer/kto_trainer.py`, `kto_config.py`): "
+            '`KTOTrainer(args=KTOConfig(loss_type="kto", beta=β, desirable_weight=λ_D, '
+            "undesirable_weight=λ_U))`, which estimates z₀ itself (see the page)"
+        ),
+    },
+    references=(
+        "Ethayarajh, Xu, Muennighoff, Jurafsky & Kiela, KTO: Model Alignment as Prospect Theoretic "
+        "Optimization (ICML 2024)",
+    ),
+    aliases=("Kahneman–Tversky optimization",),
+    required={"reference_point": 0.5},
+    plot=Plot(
+        curve=Curve(
+            x_label="log-ratio r = log π_θ(y) − log π_ref(y)",
+            x_range=(-40.0, 40.0),
+            # log-probs shifted below 0; r = x exactly
+            args=lambda x, desirable=1.0: (x - 40.0, np.full_like(x, -40.0), np.full_like(x, desirable)),
+            series=(
+                Series("desirable, z₀ = 0", {}, {"reference_point": 0.0}),
+                Series("undesirable, z₀ = 0", {"desirable": 0.0}, {"reference_point": 0.0}),
+                Series("desirable, z₀ = 10", {}, {"reference_point": 10.0}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π_θ(y)",
+        ),
+        explore={"beta": (0.02, 1.0, "log"), "reference_point": (0.0, 20.0)},
+        overlay=Curve(
+            x_label=REWARD_MARGIN,
+            x_range=REWARD_MARGIN_RANGE,
+            args=lambda x: (x / 0.1 - 60.0, np.full_like(x, -60.0), np.ones_like(x)),
+            series=(Series("desirable, β = 0.1, u = β(r − z₀)", {}, {"reference_point": 0.0}),),
+        ),
+    ),
+    checks=Checks(
+        variants=(
+            {"beta": 1.0, "desirable_weight": 1.33, "undesirable_weight": 0.5},
+            {"reference_point": 0.0},
+        ),
+        extremes=(
+            Extreme(
+                [[-1e4, -1.0, -700.0, -2.0], [-1.0, -1e4, -0.5, -2.0], [1.0, 1.0, 0.0, 0.0]],
+                {"reference_point": 0.0},
+            ),
+            Extreme(
+                [[-1e4, -1.0, -700.0, -2.0], [-1.0, -1e4, -0.5, -2.0], [0.0, 0.0, 1.0, 1.0]],
+                {"beta": 1.0, "reference_point": 1e4},
+            ),
+        ),
+        invalid=(
+            Invalid({"beta": 0.0}, ValueError, "beta must be > 0"),
+            Invalid({"desirable_weight": -1.0}, ValueError, "desirable_weight must be >= 0"),
+            Invalid({"undesirable_weight": -1.0}, ValueError, "undesirable_weight must be >= 0"),
+            Invalid({"reference_point": float("nan")}, ValueError, "reference_point must be finite"),
+            Invalid({"reference_point": "0.5"}, TypeError, "reference_point must be a real number"),
+        ),
+        torch_extremes=(
+            Extreme(
+                [[-1e4, -1.0, -700.0, -2.0], [-1.0, -1e4, -0.5, -2.0], [1.0, 1.0, 0.0, 0.0]],
+                {"reference_point": 0.0},
+            ),
+            Extreme(
+                [[-1e4, -1.0, -700.0, -2.0], [-1.0, -1e4, -0.5, -2.0], [0.0, 0.0, 1.0, 1.0]],
+                {"beta": 1.0, "reference_point": 1e4},
+            ),
+        ),
+    ),
+)
+def kto(
+    policy_logps,
+    reference_logps,
+    desirable,
+    *,
+    reference_point,
+    beta=0.1,
+    desirable_weight=1.0,
+    undesirable_weight=1.0,
+):
+    """KTO (Ethayarajh et al. 2024): a prospect-theory value of each response's implicit reward.
+
+    Each response is labelled desirable or undesirable on its own (no pairs). Its implicit
+    reward r = log π_θ(y)/π_ref(y) is compared with a reference point z₀, an estimate of
+    KL(π_θ ‖ π_ref): a desirable response costs λ_D(1 − σ(β(r − z₀))), an undesirable one
+    λ_U(1 − σ(β(z₀ − r))). The loss is bounded by λ and saturates once a response is well
+    on its side of z₀. z₀ is an input here, not differentiated: TRL estimates it per batch
+    from mismatched prompt–response pairs and detaches it. Only ``policy_logps`` is
+    differentiable.
+
+    Args:
+        policy_logps: log π_θ(y | x), summed over the response's tokens, any shape.
+        reference_logps: log π_ref(y | x) under the frozen reference; the same shape.
+        desirable: 1 (True) for a desirable response, 0 (False) for an undesirable one.
+        reference_point: z₀, a number or an array of the responses' shape (TRL's ``kl``:
+            max(0, mean of log π_θ(y'|x) − log π_ref(y'|x)) over mismatched pairs).
+        beta: β > 0, the scale of the implicit reward (TRL's default 0.1).
+        desirable_weight: λ_D >= 0 (TRL's default 1.0).
+        undesirable_weight: λ_U >= 0 (TRL's default 1.0). The paper keeps
+            λ_D n_D / (λ_U n_U) in [1, 4/3] for n_D desirable and n_U undesirable examples.
+
+    Returns:
+        The mean loss by default (TRL's mean over the batch's responses); see ``reduction``
+        and ``weights``.
+
+    Examples:
+        >>> from lossref import kto
+        >>> kto([-5.0, -5.0], [-5.0, -5.0], [1, 0], reference_point=0.0, reduction="none")   # r = z₀: 1 − σ(0)
+        array([0.5, 0.5])
+        >>> kto.grad([-5.0, -5.0], [-5.0, -5.0], [1, 0], reference_point=0.0, reduction="sum")   # ∓β σ(0)²
+        array([-0.025,  0.025])
+    """  # noqa: E501 (doctest lines with their hand-computed values)
+    positive(beta=beta)
+    non_negative(desirable_weight=desirable_weight, undesirable_weight=undesirable_weight)
+    z0 = _reference_point(reference_point, policy_logps.shape)
+    good = desirable == 1
+    sign = np.where(good, 1.0, -1.0)
+    weight = np.where(good, float(desirable_weight), float(undesirable_weight))
+    v = sign * (beta * ((policy_logps - reference_logps) - z0))
+    value = weight * sigmoid(-v)  # 1 − σ(v), without the cancellation near σ(v) = 1
+
+    def backward():
+        return -weight * sign * beta * sigmoid(v) * sigmoid(-v)
+
+    return Result(value, backward)

@@ -208,3 +208,70 @@ def recolor(svg_text):
     for light, dark in DARK.items():
         svg_text = svg_text.replace(light.lower(), dark)
     return svg_text
+
+
+def overlaid(family):
+    """The losses of ``family`` that declare ``Plot.overlay``, in catalog order.
+
+    Examples:
+        >>> [loss.name for loss in overlaid("preference")]
+        ['dpo', 'ipo', 'kto', 'orpo', 'simpo']
+    """
+    import lossref
+
+    return [loss for loss in lossref.catalog(family) if loss.meta.plot.overlay is not None]
+
+
+def overlay_figure(family, *, points=401):
+    """One panel: every ``overlaid(family)`` loss along its ``Plot.overlay`` curve (first series).
+
+    The curves must share an x-axis label: they are drawn on one axis.
+
+    Returns:
+        A ``matplotlib.figure.Figure``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    losses = overlaid(family)
+    labels = {loss.meta.plot.overlay.x_label for loss in losses}
+    if len(labels) != 1:
+        raise ValueError(f"the {family} overlay curves must share one x_label; got {sorted(labels)}")
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(1, 1, figsize=FIGSIZE)
+        fig.subplots_adjust(
+            left=MARGINS["left"], right=MARGINS["right"], bottom=MARGINS["bottom"], top=MARGINS["top"]
+        )
+        for color, loss in zip(COLORS, losses, strict=False):
+            curve = loss.meta.plot.overlay
+            label, series_args, hyper = curve.series[0]
+            x = np.linspace(*curve.x_range, points)
+            args = curve.args(x, **series_args)
+            values = loss(*args, reduction="none", **{**loss.meta.required, **hyper})
+            ax.plot(x, values, color=color, label=f"{loss.name}: {label}" if label else loss.name)
+        limits = [loss.meta.plot.overlay.y_limits for loss in losses if loss.meta.plot.overlay.y_limits]
+        if limits:
+            ax.set_ylim(min(lo for lo, _ in limits), max(hi for _, hi in limits))
+        ax.set_title(f"{family} losses: loss ℓ")
+        ax.set_xlabel(labels.pop())
+        ax.set_ylabel("ℓ")
+        ax.axhline(0, color=ZERO, linewidth=AXIS_WIDTH)
+        ax.legend(loc="upper right")
+    return fig
+
+
+def overlay_svg(family, *, dark=False):
+    """``overlay_figure(family)`` as an SVG string, recoloured for a dark page if ``dark``."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(STYLE):
+        fig = overlay_figure(family)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    text = buffer.getvalue()
+    return recolor(text) if dark else text

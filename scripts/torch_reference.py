@@ -1337,3 +1337,36 @@ def ordinal_logistic(z, t, reduction, task_weights=None):
     w = None if task_weights is None else torch.as_tensor(task_weights, dtype=z.dtype)
     terms = F.binary_cross_entropy_with_logits(z, above, weight=w, reduction="none")
     return _reduce(terms.sum(-1), reduction)
+
+
+def _trl_log1mexp(x):  # trl/experimental/orpo/orpo_trainer.py (v1.9.0): branch at −log 2
+    return torch.where(x < -0.6931471805599453, torch.log1p(-torch.exp(x)), torch.log(-torch.expm1(x)))
+
+
+@torch_reference(
+    "orpo",
+    "TRL v1.9.0's ORPOTrainer odds_ratio_loss (trl/experimental/orpo/orpo_trainer.py, its log1mexp) in "
+    "float64 PyTorch on length-averaged log-probabilities, plus the chosen response's mean NLL (autograd)",
+)
+def orpo(pc, pr, len_c, len_r, reduction, lam=0.1):
+    mc, mr = pc / len_c, pr / len_r  # get_batch_logps(average_log_prob=True)
+    log_odds = (mc - mr) - (_trl_log1mexp(mc) - _trl_log1mexp(mr))
+    return _reduce(-mc - lam * F.logsigmoid(log_odds), reduction)
+
+
+@torch_reference(
+    "kto",
+    "TRL v1.9.0's KTOTrainer loss_type='kto' formula (trl/trainer/kto_trainer.py) in PyTorch with the "
+    "reference point z₀ given and detached, as TRL's kl is (autograd gradient)",
+)
+def kto(
+    policy, ref, desirable, reduction, reference_point, beta=0.1, desirable_weight=1.0, undesirable_weight=1.0
+):
+    logratios = policy - ref
+    kl = torch.as_tensor(reference_point, dtype=logratios.dtype).detach()
+    chosen_losses = 1 - F.sigmoid(beta * (logratios - kl))
+    rejected_losses = 1 - F.sigmoid(beta * (kl - logratios))
+    losses = torch.where(
+        desirable == 1, desirable_weight * chosen_losses, undesirable_weight * rejected_losses
+    )
+    return _reduce(losses, reduction)  # TRL: torch.cat(...).nanmean(), a mean over the batch

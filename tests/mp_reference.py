@@ -1353,3 +1353,23 @@ def _nca_grad_magnitude(embeddings, labels, scale=1.0):
 
 
 nca.grad_magnitude = _nca_grad_magnitude
+
+
+@reference("orpo")
+def orpo(pc, pr, len_c, len_r, lam=0.1):
+    # Hong et al. (2024), eqs. 4–7: odds p/(1 − p) of the mean token probability p = e^m̄
+    def log_odds(m):
+        p = mp.exp(m)
+        return mp.log(p / (1 - p))
+
+    mc, mr = pc / len_c, pr / len_r
+    return -mc - mp.mpf(lam) * log_sigmoid(log_odds(mc) - log_odds(mr))
+
+
+@reference("kto")
+def kto(policy, ref, desirable, reference_point=0.5, beta=0.1, desirable_weight=1.0, undesirable_weight=1.0):
+    # Ethayarajh et al. (2024), eq. 7: λ_y − v(x, y) with v = λσ(±β(r − z₀))
+    r = policy - ref
+    if desirable == 1:
+        return mp.mpf(desirable_weight) * (1 - sigmoid(mp.mpf(beta) * (r - reference_point)))
+    return mp.mpf(undesirable_weight) * (1 - sigmoid(mp.mpf(beta) * (reference_point - r)))

@@ -1550,3 +1550,26 @@ def test_kornia_lovasz_softmax_all_classes():
     present = 2 * lossref.lovasz_softmax(p[1:], labels[1:])
     assert every - present == pytest.approx(p[1, :, 2].max(), rel=1e-13)
     assert executed != pytest.approx(lossref.lovasz_softmax(p, labels), rel=1e-3)
+
+
+def test_trl_orpo_nll_over_prompt():
+    # trl/experimental/orpo/orpo_trainer.py (v1.9.0): loss = NLL − mean(β log σ(log odds ratio)),
+    # the NLL a token-mean cross-entropy over the chosen sequences' prompt and response tokens
+    # (the whole batch's tokens pooled), the odds from each response's mean token log-probability
+    prompt = [np.array([-2.0, -1.0]), np.array([-3.0])]  # the prompt tokens that are predicted
+    chosen = [np.array([-0.5, -1.5]), np.array([-1.0])]
+    rejected = [np.array([-2.0, -2.0, -2.0]), np.array([-4.0, -1.0])]
+    pc, pr = np.array([c.sum() for c in chosen]), np.array([r.sum() for r in rejected])
+    len_c, len_r = np.array([2.0, 1.0]), np.array([3.0, 2.0])
+    tokens = np.concatenate([*prompt, *chosen])
+    trl_nll = -tokens.mean()
+    ours = lossref.orpo(pc, pr, len_c, len_r, lam=0.1)
+    ours_nll = np.mean(-pc / len_c)  # the paper's L_SFT: per response, then over pairs
+    odds_term = ours - ours_nll  # −mean(λ log σ(·)), the same in both
+    mc, mr = pc / len_c, pr / len_r
+    log_odds = (mc - mr) - (np.log(-np.expm1(mc)) - np.log(-np.expm1(mr)))
+    assert odds_term == pytest.approx(-np.mean(0.1 * -np.logaddexp(0, -log_odds)), rel=1e-14)
+    trl = trl_nll + odds_term
+    assert trl_nll == pytest.approx(1.5)  # (2 + 1 + 3 + 0.5 + 1.5 + 1) / 6 tokens
+    assert ours_nll == pytest.approx(1.0)  # (1 + 1) / 2
+    assert trl - ours == pytest.approx(0.5)

@@ -1771,3 +1771,68 @@ def test_proxy_nca_is_a_cosine_classifier(rng):
         lossref.cosface(cos, y, scale=3.0, margin=0.0, reduction="none"),
         rtol=1e-13,
     )
+
+
+def test_orpo_by_hand():
+    # p_c = 2/3 (odds 2), p_r = 1/3 (odds 1/2): log odds ratio log 4, σ(−log 4) = 1/5; λ = 1
+    pc, pr, one = np.array([math.log(2 / 3)]), np.array([math.log(1 / 3)]), np.array([1.0])
+    assert lossref.orpo(pc, pr, one, one, lam=1.0) == pytest.approx(math.log(1.5 * 1.25), rel=1e-15)
+    # −(1 + λσ(−x)/(1 − p_c)) = −(1 + 0.2·3) and +λσ(−x)/(1 − p_r) = 0.2·3/2
+    assert lossref.orpo.grad(pc, pr, one, one, lam=1.0, reduction="sum")[0] == pytest.approx(-1.6, rel=1e-15)
+    assert lossref.orpo.grad(pc, pr, one, one, lam=1.0, reduction="sum", argnum=1)[0] == pytest.approx(
+        0.3, rel=1e-15
+    )
+    # two tokens with the same mean: the same loss, half the gradient per summed log-probability
+    assert lossref.orpo(2 * pc, pr, 2 * one, one, lam=1.0) == pytest.approx(math.log(1.875), rel=1e-15)
+    assert lossref.orpo.grad(2 * pc, pr, 2 * one, one, lam=1.0, reduction="sum")[0] == pytest.approx(-0.8)
+    # m̄_c = −1e-300: odds 1e300, so log(1 − e^m̄) = log(1e-300), which a naive log(1 − exp)
+    # makes −inf; ℓ = 1e-300 + 0.1·σ(−x) ≈ 1.1e-300 and ∂ℓ/∂m̄_c = −(1 + 0.1·1e-300/1e-300) = −1.1
+    half = [math.log(0.5)]
+    assert lossref.orpo([-1e-300], half, [1.0], [1.0]) == pytest.approx(1.1e-300, rel=1e-12)
+    assert lossref.orpo.grad([-1e-300], half, [1.0], [1.0], reduction="sum")[0] == pytest.approx(
+        -1.1, rel=1e-12
+    )
+    # m̄ = −1e4 for both: odds e^−1e4 each (log1p(−e^m̄) = 0), ratio 1: ℓ = 1e4 + 0.1 log 2
+    assert lossref.orpo([-1e4], [-1e4], [1.0], [1.0]) == pytest.approx(1e4 + 0.1 * math.log(2), rel=1e-15)
+    assert lossref.orpo.grad([-1e4], [-1e4], [1.0], [1.0], reduction="sum")[0] == pytest.approx(
+        -1.05, rel=1e-15
+    )
+    with pytest.raises(ValueError, match="policy_chosen_logps must be log-probabilities < 0"):
+        lossref.orpo([0.0], half, [1.0], [1.0])
+
+
+def test_kto_by_hand():
+    # β = 1, z₀ = 0, r = log 3 for both: desirable 1 − σ(log 3) = 1/4, undesirable 1 − σ(−log 3) = 3/4
+    policy, ref, desirable = np.array([math.log(3) - 5.0] * 2), np.array([-5.0, -5.0]), np.array([1, 0])
+    kw = {"reference_point": 0.0, "beta": 1.0}
+    np.testing.assert_allclose(
+        lossref.kto(policy, ref, desirable, reduction="none", **kw), [0.25, 0.75], rtol=1e-15
+    )
+    # ∓β σ(v) σ(−v) = ∓(3/4)(1/4)
+    np.testing.assert_allclose(
+        lossref.kto.grad(policy, ref, desirable, reduction="sum", **kw), [-3 / 16, 3 / 16], rtol=1e-15
+    )
+    # λ_D = 2, λ_U = 0.5: (0.5 + 0.375) / 2, the mean over responses (TRL's too)
+    assert lossref.kto(
+        policy, ref, desirable, desirable_weight=2.0, undesirable_weight=0.5, **kw
+    ) == pytest.approx(0.4375, rel=1e-15)
+    # a per-response z₀ (an array): z₀ = log 3 puts the desirable response at 1 − σ(0)
+    assert lossref.kto(
+        policy, ref, desirable, reference_point=np.array([math.log(3), 0.0]), beta=1.0, reduction="none"
+    )[0] == pytest.approx(0.5, rel=1e-15)
+    # z₀ is a constant: the gradient does not include ∂z₀/∂log π even when z₀ is the batch's own mean
+    z0 = float(np.mean(policy - ref))
+    np.testing.assert_allclose(
+        lossref.kto.grad(policy, ref, desirable, reference_point=z0, beta=1.0, reduction="sum"),
+        [-0.25, 0.25],  # r = z₀: ∓σ(0)²
+        rtol=1e-15,
+    )
+    # r − z₀ = 40, desirable: 1 − σ(40) = e^−40/(1 + e^−40) ≈ 4.2e-18, where 1 − σ rounds to 0
+    tail = lossref.kto([-1.0], [-41.0], [True], reference_point=0.0, beta=1.0)
+    assert tail == pytest.approx(math.exp(-40) / (1 + math.exp(-40)), rel=1e-15)
+    with pytest.raises(
+        ValueError, match=re.escape("reference_point must be a number or have the responses' shape")
+    ):
+        lossref.kto(policy, ref, desirable, reference_point=np.zeros(3))
+    with pytest.raises(ValueError, match="desirable must be 0 or 1"):
+        lossref.kto(policy, ref, [1, 2], reference_point=0.0)

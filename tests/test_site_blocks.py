@@ -302,3 +302,39 @@ def test_strict_serve_drops_only_the_dirty_build_warning():
         logger.removeHandler(handler)
         logger.filters.clear()
         serve.startup("build", False)
+
+
+# --- issue 20: the overlay block (the DPO page's comparison of the preference losses) -------
+
+
+def test_overlay_block_draws_each_preference_loss_at_its_implicit_reward_margin():
+    import math
+
+    import numpy as np
+
+    from lossref.plotting import overlaid
+
+    losses = overlaid("preference")
+    assert [loss.name for loss in losses] == ["dpo", "ipo", "kto", "orpo", "simpo"]
+    block = blocks.page_markdown(
+        "<!-- lossref: overlay preference -->",
+        SimpleNamespace(file=SimpleNamespace(src_uri="losses/dpo.md"), meta={}),
+    )
+    assert "../assets/plots/overlay-preference.svg#only-light" in block
+    assert "../assets/plots/overlay-preference-dark.svg#only-dark" in block
+    assert all(f"]({name}.md)" in block for name in ("dpo", "ipo", "kto", "orpo", "simpo"))
+    # at u = 0, by hand: −log σ(0); (0 − ½)²/τ² = 25; 1 − σ(0); (1 + λ)·softplus(0); softplus(γ) = log(1 + e)
+    expected = {
+        "dpo": math.log(2),
+        "ipo": 25.0,
+        "kto": 0.5,
+        "orpo": 1.1 * math.log(2),
+        "simpo": math.log(1 + math.e),
+    }
+    for loss in losses:
+        curve = loss.meta.plot.overlay
+        _label, series_args, hyper = curve.series[0]
+        value = loss(*curve.args(np.array([0.0, 1.0]), **series_args), reduction="none", **hyper)[0]
+        assert value == pytest.approx(expected[loss.name], rel=1e-12), loss.name
+    with pytest.raises(ValueError, match=r"fewer than two regression losses declare Plot\.overlay"):
+        blocks.overlay_block("regression")

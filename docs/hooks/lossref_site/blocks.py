@@ -8,6 +8,8 @@ without building the site.
 * ``<!-- lossref: api NAME -->``: full signature and the mkdocstrings reference.
 * ``<!-- lossref: index -->``, ``finder``, ``compare``, ``translation``, ``cheatsheet``: the
   tables and pages of every loss.
+* ``<!-- lossref: overlay FAMILY -->``: one figure of the family's losses that declare
+  ``Plot.overlay``, on their shared axis.
 """
 
 import html
@@ -74,10 +76,34 @@ def page_markdown(markdown, page):
             return translation_block()
         if kind == "cheatsheet":
             return cheatsheet_block()
+        if kind == "overlay":
+            return overlay_block(name)
         loss = lossref.get(name)
         return {"definition": definition_block, "frameworks": frameworks_block, "api": api_block}[kind](loss)
 
     return MARKER.sub(replace, markdown)
+
+
+def overlay_block(family):
+    """The overlay figure of ``family`` (drawn by figures.add), light and dark, with a caption."""
+    from lossref.plotting import overlaid
+
+    losses = overlaid(family)
+    if len(losses) < 2:
+        raise ValueError(f"overlay {family}: fewer than two {family} losses declare Plot.overlay")
+    names = ", ".join(f"[{loss.name}]({loss.name}.md)" for loss in losses)
+    alt = f"The {family} losses {', '.join(loss.name for loss in losses)} on one axis"
+    return "\n".join(
+        [
+            *(
+                f"![{alt}](../assets/plots/overlay-{family}{suffix}.svg#only-{theme}){{ .lossref-plot }}"
+                for suffix, theme in (("", "light"), ("-dark", "dark"))
+            ),
+            "",
+            f"*Drawn from each loss's `Plot.overlay` at its default hyperparameters: {names}.*",
+            "",
+        ]
+    )
 
 
 def _hyper_text(value):
