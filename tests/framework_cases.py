@@ -108,6 +108,18 @@ def _inputs():
         "triplet_p": np.array([1, 0, 3, 2, 1, 3]),
         "triplet_n": np.array([2, 4, 0, 4, 3, 1]),
         "tv_images": np.array([[[[0.2, 0.9, 0.4], [0.7, 0.7, 0.1]], [[1.0, 0.0, 0.5], [0.3, 0.8, 0.6]]]]),
+        # issue 19 (pair-based metric learning): fixed rows; label 2's one row has no positive
+        "pair_embeddings": np.array(
+            [
+                [0.9, 0.3, -0.2],
+                [0.7, 0.6, 0.1],
+                [-0.4, 0.8, 0.5],
+                [-0.1, 0.9, 0.2],
+                [-0.6, 0.5, 0.7],
+                [0.2, -0.8, 0.6],
+            ]
+        ),
+        "pair_labels": np.array([0, 0, 1, 1, 1, 2]),
     }
 
 
@@ -645,6 +657,49 @@ CASES = [
         "kornia.losses.total_variation(tv_images).sum(-1).mean()",
         "lossref.total_variation(tv_images)",
         "tv_images",
+    ),
+    # issue 19 (pair-based metric learning). Keras' Circle takes unit rows: normalised in the call,
+    # so its autodiff runs through the normalisation as lossref's gradient does
+    _case(
+        "circle",
+        K,
+        "keras.losses.Circle()(pair_labels, pair_embeddings / jnp.linalg.norm(pair_embeddings, axis=1, "
+        "keepdims=True))",
+        "lossref.circle(pair_embeddings, pair_labels)",
+        "pair_embeddings",
+    ),
+    _case(
+        "circle",
+        K,
+        "keras.losses.Circle(gamma=16.0, margin=0.25)(pair_labels, pair_embeddings / "
+        "jnp.linalg.norm(pair_embeddings, axis=1, keepdims=True))",
+        "lossref.circle(pair_embeddings, pair_labels, gamma=16.0, margin=0.25)",
+        "pair_embeddings",
+        kind="gamma-16-margin-0.25",
+    ),
+    # Keras on rows that are not unit vectors: raw dot products (test_differences.py reads the value)
+    _case(
+        "circle",
+        K,
+        "keras.losses.Circle(gamma=16.0, margin=0.25)(pair_labels, pair_embeddings)",
+        None,
+        kind="raw-rows",
+    ),
+    # pml's CircleLoss: the same value (its reducer averages the non-zero anchors: those with a
+    # positive and a negative); its gradient holds α constant (test_differences.py reads it)
+    _case(
+        "circle",
+        PML,
+        "pml.losses.CircleLoss()(pair_embeddings, pair_labels)",
+        "lossref.circle(pair_embeddings, pair_labels)",
+    ),
+    _case(
+        "circle",
+        PML,
+        "pml.losses.CircleLoss(m=0.25, gamma=16)(pair_embeddings, pair_labels)",
+        None,
+        "pair_embeddings",
+        kind="detached-weights",
     ),
 ]
 

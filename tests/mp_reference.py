@@ -1127,3 +1127,67 @@ def total_variation(img):
 @reference("perceptron")
 def perceptron(f, y):
     return max(0, -y * f)
+
+
+# --- issue 19: pair-based metric learning (circle, multi_similarity, lifted_structure) --------
+
+
+def _pair_sets(labels):
+    """Per anchor i, its positives (other rows with its label) and negatives (other labels)."""
+    n = len(labels)
+    pos = [[j for j in range(n) if j != i and labels[j] == labels[i]] for i in range(n)]
+    neg = [[j for j in range(n) if labels[j] != labels[i]] for i in range(n)]
+    return pos, neg
+
+
+def _circle_exponents(z, i, pos, neg, gamma, margin):
+    g, m = mp.mpf(gamma), mp.mpf(margin)
+    zp = [-g * max(1 + m - _dot(z[i], z[j]), 0) * (_dot(z[i], z[j]) - (1 - m)) for j in pos[i]]
+    zn = [g * max(_dot(z[i], z[j]) + m, 0) * (_dot(z[i], z[j]) - m) for j in neg[i]]
+    return zp, zn
+
+
+@reference("circle")
+def circle(embeddings, labels, gamma=80.0, margin=0.4):
+    """Per anchor, softplus(LSE over positives + LSE over negatives); 0 without either."""
+    z = [_unit(r)[0] for r in embeddings]
+    pos, neg = _pair_sets(labels)
+    out = []
+    for i in range(len(z)):
+        if not pos[i] or not neg[i]:
+            out.append(mp.mpf(0))
+            continue
+        zp, zn = _circle_exponents(z, i, pos, neg, gamma, margin)
+        out.append(_softplus(_lse(zp) + _lse(zn)))
+    return out
+
+
+def _circle_grad_magnitude(embeddings, labels, gamma=80.0, margin=0.4):
+    """Per entry, the sizes of the unit-vector terms the gradient sums (as for SupCon)."""
+    zs = [_unit(r) for r in embeddings]
+    z = [a for a, _ in zs]
+    n, d, g, m = len(z), len(z[0]), mp.mpf(gamma), mp.mpf(margin)
+    pos, neg = _pair_sets(labels)
+    c = [[mp.mpf(0)] * n for _ in range(n)]
+    for i in range(n):
+        if not pos[i] or not neg[i]:
+            continue
+        zp, zn = _circle_exponents(z, i, pos, neg, gamma, margin)
+        sig = 1 / (1 + mp.exp(-(_lse(zp) + _lse(zn))))
+        for j, w in zip(pos[i], _softmax(zp), strict=True):
+            c[i][j] = abs(sig * w * 2 * g * (1 - _dot(z[i], z[j])))
+        for j, w in zip(neg[i], _softmax(zn), strict=True):
+            s = _dot(z[i], z[j])
+            c[i][j] = abs(sig * w * 2 * g * s) if s + m > 0 else mp.mpf(0)
+    return (
+        [
+            [
+                mp.fsum((c[i][j] + c[j][i]) * (abs(z[j][k]) + abs(z[i][k])) for j in range(n)) / zs[i][1]
+                for k in range(d)
+            ]
+            for i in range(n)
+        ],
+    )
+
+
+circle.grad_magnitude = _circle_grad_magnitude

@@ -1503,3 +1503,25 @@ def test_perceptron_by_hand():
     )
     with pytest.raises(ValueError, match="labels must be -1 or"):
         lossref.perceptron(f, (y + 1) / 2)
+
+
+def test_circle_by_hand():
+    # x0 = (1, 0), x1 = (0.6, 0.8) share label 0; x2 = (0, 1) is alone in label 1. γ = 1, m = 0.25:
+    # Δ_p = 0.75, Δ_n = 0.25. Anchor 0: s_p = 0.6, α_p = 0.65, exponent −0.65·(0.6 − 0.75) = 0.0975;
+    # s_n = 0, α_n = 0.25, exponent 0.25·(0 − 0.25) = −0.0625: ℓ = log(1 + e^0.035) = 0.7108003.
+    # Anchor 1: the same positive, s_n = 0.8, α_n = 1.05, exponent 1.05·0.55 = 0.5775:
+    # ℓ = log(1 + e^0.675) = 1.0865508. Anchor 2 has no positive: 0, and out of the mean.
+    x, y = [[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], [0, 0, 1]
+    values = lossref.circle(x, y, gamma=1.0, margin=0.25, reduction="none")
+    np.testing.assert_allclose(values, [0.71080032, 1.08655083, 0.0], atol=1e-8)
+    assert lossref.circle(x, y, gamma=1.0, margin=0.25) == pytest.approx((0.71080032 + 1.08655083) / 2)
+    # scaling a row changes nothing (cosines); γ = 1e4 stays finite (exponents of ±5e3)
+    np.testing.assert_allclose(
+        lossref.circle(np.array(x) * [[3.0], [0.5], [7.0]], y, gamma=1.0, margin=0.25, reduction="none"),
+        values,
+        rtol=1e-14,
+    )
+    assert np.isfinite(lossref.circle.grad(x, y, gamma=1e4)).all()
+    # a batch of one class has no negatives: no anchor counts, the mean is refused
+    with pytest.raises(ValueError, match="no anchor has both a positive"):
+        lossref.circle(x, [0, 0, 0])

@@ -76,3 +76,8 @@ no_torch(
     "no PyTorch loss (it is torch.clamp(-y * f, min=0)); scikit-learn's Hinge(0.0), the loss of "
     'SGDClassifier(loss="perceptron") (golden and live), and mpmath check it',
 )
+no_torch(
+    "circle",
+    "no PyTorch function; Keras 3.15.1 keras.losses.Circle (value and gradient, golden and live), "
+    "pytorch-metric-learning 2.9.0 CircleLoss (value), mpmath and hand-computed values check it",
+)
