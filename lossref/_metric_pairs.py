@@ -12,7 +12,7 @@ from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Se
 from ._domains import VECTORS, Domain
 from ._reductions import BATCH_MEAN
 
-__all__ = ["circle"]  # re-exported by lossref/__init__.py
+__all__ = ["circle", "multi_similarity"]  # re-exported by lossref/__init__.py
 
 
 def _embeddings(value, name):
@@ -269,3 +269,125 @@ def circle(embeddings, labels, *, gamma=80.0, margin=0.4):
         return _through_normalisation((grad_s + grad_s.T) @ u, u, norm)
 
     return Result(values, backward, kept.astype(float))
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\ell_i = \frac{1}{\alpha}\log\Big(1 + \sum_{p \in P(i)} e^{-\alpha (s_{ip} - \lambda)}\Big) + \frac{1}{\beta}\log\Big(1 + \sum_{n \in N(i)} e^{\beta (s_{in} - \lambda)}\Big), \qquad s_{ij} = \cos(x_i, x_j)",  # noqa: E501
+        r"P(i) = \{p \ne i : y_p = y_i\},\ \ N(i) = \{n : y_n \ne y_i\}; \text{ an empty sum contributes } 0",
+    ),
+    gradient=(
+        r"\frac{\partial \ell_i}{\partial s_{ip}} = -\frac{e^{-\alpha (s_{ip} - \lambda)}}{1 + \sum_{p'} e^{-\alpha (s_{ip'} - \lambda)}}, \qquad \frac{\partial \ell_i}{\partial s_{in}} = \frac{e^{\beta (s_{in} - \lambda)}}{1 + \sum_{n'} e^{\beta (s_{in'} - \lambda)}}",  # noqa: E501
+    ),
+    domain={"embeddings": ROWS, "labels": PAIR_LABEL},
+    use_case=(
+        "Deep metric learning for image retrieval from class labels: weight every positive and negative "
+        "pair of the batch by its own similarity and by the other pairs of its anchor."
+    ),
+    properties=("non_negative", "smooth"),
+    equivalents={
+        "pytorch-metric-learning": (
+            "losses.MultiSimilarityLoss(alpha=2, beta=50, base=1.0) (v2.9.0; its default base is 0.5; "
+            "without its MultiSimilarityMiner)"
+        ),
+    },
+    references=(
+        (
+            "Wang, Han, Huang, Dong & Scott, Multi-Similarity Loss with General Pair Weighting for Deep "
+            "Metric Learning (CVPR 2019)"
+        ),
+    ),
+    aliases=("MS loss",),
+    differentiable=("embeddings",),
+    reduction=BATCH_MEAN,
+    reduction_note=(
+        '`"mean"` divides by the number of rows N (`weights=` is not supported: the rows are coupled).'
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ, anchor to its positive (rad)",
+            x_range=(0.0, np.pi),
+            args=_three_point_args,
+            series=(
+                Series("α = 2, β = 50, λ = 1", {}, {}),
+                Series("λ = 0.5", {}, {"base": 0.5}),
+                Series("α = 10, β = 10", {}, {"alpha": 10.0, "beta": 10.0}),
+            ),
+            component=_rotation_component,
+            grad_label="dℓ/dθ (rotating the anchor)",
+        ),
+        explore={"alpha": (0.5, 20.0, "log"), "beta": (1.0, 100.0, "log"), "base": (0.0, 1.0)},
+    ),
+    checks=Checks(
+        variants=({"base": 0.5}, {"alpha": 10.0, "beta": 5.0, "base": -0.2}),
+        # β = 1e4 and α = 1e4: exponents of ±2e4 (a naive e^{·} overflows), a huge row, a lone row
+        extremes=(
+            Extreme(
+                [
+                    [
+                        [1.0, 2.0, 3.0],
+                        [1e200, -1e200, 3e199],
+                        [3.0, 1.0, -2.0],
+                        [-1.0, 0.5, 2.0],
+                        [2.0, 4.0, 6.5],
+                    ],
+                    [0, 1, 0, 1, 2],
+                ],
+                {"alpha": 1e4, "beta": 1e4, "base": 0.0},
+            ),
+        ),
+        invalid=(
+            Invalid({"alpha": 0.0}, ValueError, "alpha must be > 0"),
+            Invalid({"beta": -1.0}, ValueError, "beta must be > 0"),
+        ),
+        # β bends the loss on a scale of 1/β in the cosines
+        fd_step=lambda alpha=2.0, beta=50.0, **_: min(1e-3, 0.05 / max(alpha, beta)),
+    ),
+)
+def multi_similarity(embeddings, labels, *, alpha=2.0, beta=50.0, base=1.0):
+    """Multi-similarity (MS) loss: soft penalties on every positive below λ and negative above λ.
+
+    Similarities are cosines s. Anchor i's loss is (1/α) log(1 + Σ_p e^{−α(s_ip − λ)}) over
+    its positives plus (1/β) log(1 + Σ_n e^{β(s_in − λ)}) over its negatives: each pair's
+    weight in the gradient is its softmax share, so a pair counts more when it is worse than
+    λ and when the anchor's other pairs are better (the paper's relative similarity). An empty
+    sum contributes 0, and every row counts in the mean. This is the loss alone: the paper
+    also mines pairs first (see the page). Softplus of log-sum-exp keeps large α, β finite.
+
+    Args:
+        embeddings: Embeddings x, shape (N, D); any non-zero norm (they are normalised).
+        labels: Integer class ids ≥ 0, shape (N,).
+        alpha: α > 0, the positives' scale (2 in the paper).
+        beta: β > 0, the negatives' scale (50 in the paper).
+        base: The similarity margin λ (1 in the paper; pytorch-metric-learning's default is 0.5).
+
+    Returns:
+        The mean over the N rows by default; ``reduction="none"`` gives one loss per row.
+
+    Examples:
+        >>> import numpy as np
+        >>> from lossref import multi_similarity
+        >>> x = [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]      # two of class 0, one of class 1
+        >>> multi_similarity(x, [0, 0, 1], alpha=1.0, beta=1.0, reduction="none").round(6)
+        array([1.006409, 1.006409, 0.551445])
+        >>> # anchor 0: log(1 + e⁰) + log(1 + e⁻¹); anchor 2 (no positive): log(1 + 2e⁻¹)
+    """
+    positive(alpha=alpha)
+    positive(beta=beta)
+    _check_labels(embeddings, labels)
+    a, b, lam = float(alpha), float(beta), float(np.asarray(base, dtype=float))
+    if not np.isfinite(lam):
+        raise ValueError(f"base must be finite; got {lam}")
+    u, norm = _unit_rows(embeddings, "embeddings")
+    s = u @ u.T
+    pos, neg = _pair_masks(labels)
+    lse_p, pi_p = _masked_lse(-a * (s - lam), pos)
+    lse_n, pi_n = _masked_lse(b * (s - lam), neg)
+    values = _softplus(lse_p) / a + _softplus(lse_n) / b
+
+    def backward():  # only for .grad: an N×N by N×D product the value does not need
+        grad_s = _sigmoid(lse_n)[:, None] * pi_n - _sigmoid(lse_p)[:, None] * pi_p
+        return _through_normalisation((grad_s + grad_s.T) @ u, u, norm)
+
+    return Result(values, backward)

@@ -701,6 +701,22 @@ CASES = [
         "pair_embeddings",
         kind="detached-weights",
     ),
+    # pml's MultiSimilarityLoss alone (no miner): the paper's λ = 1 and pml's default base 0.5
+    _case(
+        "multi_similarity",
+        PML,
+        "pml.losses.MultiSimilarityLoss(alpha=2, beta=50, base=1.0)(pair_embeddings, pair_labels)",
+        "lossref.multi_similarity(pair_embeddings, pair_labels)",
+        "pair_embeddings",
+    ),
+    _case(
+        "multi_similarity",
+        PML,
+        "pml.losses.MultiSimilarityLoss()(pair_embeddings, pair_labels)",
+        "lossref.multi_similarity(pair_embeddings, pair_labels, base=0.5)",
+        "pair_embeddings",
+        kind="default-base-0.5",
+    ),
 ]
 
 

@@ -1191,3 +1191,44 @@ def _circle_grad_magnitude(embeddings, labels, gamma=80.0, margin=0.4):
 
 
 circle.grad_magnitude = _circle_grad_magnitude
+
+
+@reference("multi_similarity")
+def multi_similarity(embeddings, labels, alpha=2.0, beta=50.0, base=1.0):
+    """Per anchor, (1/α) log(1 + Σ_P e^{−α(s − λ)}) + (1/β) log(1 + Σ_N e^{β(s − λ)})."""
+    z = [_unit(r)[0] for r in embeddings]
+    a, b, lam = mp.mpf(alpha), mp.mpf(beta), mp.mpf(base)
+    pos, neg = _pair_sets(labels)
+    out = []
+    for i in range(len(z)):
+        tp = [-a * (_dot(z[i], z[j]) - lam) for j in pos[i]]
+        tn = [b * (_dot(z[i], z[j]) - lam) for j in neg[i]]
+        out.append(_lse([mp.mpf(0), *tp]) / a + _lse([mp.mpf(0), *tn]) / b)
+    return out
+
+
+def _multi_similarity_grad_magnitude(embeddings, labels, alpha=2.0, beta=50.0, base=1.0):
+    """Per entry, the sizes of the unit-vector terms the gradient sums."""
+    zs = [_unit(r) for r in embeddings]
+    z = [v for v, _ in zs]
+    n, d, a, b, lam = len(z), len(z[0]), mp.mpf(alpha), mp.mpf(beta), mp.mpf(base)
+    pos, neg = _pair_sets(labels)
+    c = [[mp.mpf(0)] * n for _ in range(n)]
+    for i in range(n):
+        for group, scale in ((pos[i], -a), (neg[i], b)):
+            if group:
+                w = _softmax([mp.mpf(0), *[scale * (_dot(z[i], z[j]) - lam) for j in group]])[1:]
+                for j, wj in zip(group, w, strict=True):
+                    c[i][j] = wj
+    return (
+        [
+            [
+                mp.fsum((c[i][j] + c[j][i]) * (abs(z[j][k]) + abs(z[i][k])) for j in range(n)) / zs[i][1]
+                for k in range(d)
+            ]
+            for i in range(n)
+        ],
+    )
+
+
+multi_similarity.grad_magnitude = _multi_similarity_grad_magnitude

@@ -1525,3 +1525,21 @@ def test_circle_by_hand():
     # a batch of one class has no negatives: no anchor counts, the mean is refused
     with pytest.raises(ValueError, match="no anchor has both a positive"):
         lossref.circle(x, [0, 0, 0])
+
+
+def test_multi_similarity_by_hand():
+    # x0 = (1, 0), x1 = (0.6, 0.8) label 0; x2 = (0, 1) label 1; α = 1, β = 2, λ = 0.5.
+    # Positive term, anchors 0 and 1 (s_p = 0.6): log(1 + e^{−0.1}) = 0.6443967.
+    # Anchor 0: s_n = 0, ½ log(1 + e^{−1}) = 0.1566309 → 0.8010275; anchor 1: s_n = 0.8,
+    # ½ log(1 + e^{0.6}) = 0.5187440 → 1.1631406; anchor 2 (no positive: 0) has negatives at
+    # s = 0 and 0.8: ½ log(1 + e^{−1} + e^{0.6}) = 0.5800102. Mean 0.8480594.
+    x, y = [[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], [0, 0, 1]
+    values = lossref.multi_similarity(x, y, alpha=1.0, beta=2.0, base=0.5, reduction="none")
+    np.testing.assert_allclose(values, [0.80102750, 1.16314064, 0.58001018], atol=1e-8)
+    assert lossref.multi_similarity(x, y, alpha=1.0, beta=2.0, base=0.5) == pytest.approx(0.84805944)
+    # a batch of distinct labels has no positives: only the negative terms; one class: only positives
+    assert lossref.multi_similarity(x, [0, 1, 2], alpha=1.0, beta=2.0, base=0.5, reduction="none")[0] == (
+        pytest.approx(0.5 * np.log(1 + np.exp(-1.0) + np.exp(2 * (0.6 - 0.5))))
+    )
+    # β = 1e4 stays finite (exponents of 1e4)
+    assert np.isfinite(lossref.multi_similarity.grad(x, y, beta=1e4, base=0.0)).all()

@@ -81,3 +81,8 @@ no_torch(
     "no PyTorch function; Keras 3.15.1 keras.losses.Circle (value and gradient, golden and live), "
     "pytorch-metric-learning 2.9.0 CircleLoss (value), mpmath and hand-computed values check it",
 )
+no_torch(
+    "multi_similarity",
+    "no PyTorch function; pytorch-metric-learning 2.9.0 MultiSimilarityLoss (value and gradient, golden "
+    "and live), mpmath and hand-computed values check it",
+)
