@@ -12,7 +12,7 @@ from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Se
 from ._domains import VECTORS, Domain
 from ._reductions import BATCH_MEAN
 
-__all__ = ["circle", "multi_similarity"]  # re-exported by lossref/__init__.py
+__all__ = ["circle", "lifted_structure", "multi_similarity"]  # re-exported by lossref/__init__.py
 
 
 def _embeddings(value, name):
@@ -391,3 +391,199 @@ def multi_similarity(embeddings, labels, *, alpha=2.0, beta=50.0, base=1.0):
         return _through_normalisation((grad_s + grad_s.T) @ u, u, norm)
 
     return Result(values, backward)
+
+
+def _pairwise_distances(x):
+    """‖x_i − x_j‖ for every pair, and (deferred) ∂/∂x_i, (x_i − x_j)/‖x_i − x_j‖: 0 at coincident rows.
+
+    Each difference is scaled by its largest entry first, so entries of 1e200 do not overflow
+    and 1e-200 do not underflow.
+    """
+    diff = x[:, None, :] - x[None, :, :]
+    scale = np.abs(diff).max(axis=-1)
+    safe = np.where(scale > 0, scale, 1.0)
+    unit = diff / safe[..., None]
+    length = np.sqrt((unit * unit).sum(axis=-1))
+    distance = scale * length
+
+    def slope():
+        return np.where((scale > 0)[..., None], unit / np.where(scale > 0, length, 1.0)[..., None], 0.0)
+
+    return distance, slope
+
+
+def _lifted_parts(embeddings, labels, margin):
+    d, slope = _pairwise_distances(embeddings)
+    pos, neg = _pair_masks(labels)
+    lse, soft = _masked_lse(margin - d, neg)  # L_i = log Σ_{k ∈ N(i)} e^{α − D_ik}
+    both = np.logaddexp(lse[:, None], lse[None, :])  # log(E_i + E_j)
+    j = np.where(pos, both + np.where(pos, d, 0.0), -np.inf)
+    return j, d, slope, pos, lse, soft, both
+
+
+# raw Euclidean distances: orthogonal, parallel, opposite, large (distances of 1e50, whose
+# squares stay finite), tiny (differences of 1e-200) and near rows
+DISTANCE_ROWS = replace(
+    ROWS,
+    stress=(
+        (1.0, 0.0, 0.0),
+        (0.0, 1.0, 0.0),
+        (1.0, 2.0, 3.0),
+        (2.0, 4.0, 6.0),
+        (-1.0, -2.0, -3.0),
+        (3.0, -2.0, 0.5),
+        (0.5, 0.5, 0.5),
+        (1e50, -1e50, 3e49),
+        (1e-200, 3e-200, 0.0),
+        (1e-6, 0.0, 0.0),
+        (0.0, 0.0, 0.0),
+    ),
+)
+
+
+def _lifted_kink(embeddings, labels, margin=1.0):
+    """A distance is not differentiable at 0 (d/30), and [J]_+² has a second-derivative jump at
+    J = 0: one coordinate step δ moves each D by at most δ, so J by at most 2δ (|J|/4 is safe).
+    """
+    j, d, *_ = _lifted_parts(embeddings, labels, float(margin))
+    off = d + np.diag(np.full(len(d), np.inf))
+    gap = np.abs(j[np.isfinite(j)]).min(initial=np.inf) / 4
+    return np.broadcast_to(np.minimum(off.min(axis=1) / 30, gap)[:, None], embeddings.shape)
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"J_{ij} = \log\Big(\sum_{k \in N(i)} e^{\alpha - D_{ik}} + \sum_{l \in N(j)} e^{\alpha - D_{jl}}\Big) + D_{ij}, \qquad D_{ij} = \lVert x_i - x_j \rVert_2",  # noqa: E501
+        r"\mathcal{L} = \frac{1}{2|P|} \sum_{\{i, j\} \in P} [J_{ij}]_+^2, \qquad \ell_i = \tfrac12 \sum_{j \in P(i)} [J_{ij}]_+^2, \ \ \text{mean} = \frac{\sum_i \ell_i}{\sum_i |P(i)|}",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \sum_i \ell_i}{\partial D_{ij}} = 2[J_{ij}]_+ \ (\{i,j\} \in P), \qquad \frac{\partial \sum_i \ell_i}{\partial D_{ik}} = -2\sum_{j \in P(i)} [J_{ij}]_+ \frac{e^{\alpha - D_{ik}}}{E_i + E_j} - (\text{the same with } i, k \text{ swapped}) \ \ (k \in N(i))",  # noqa: E501
+        r"\frac{\partial D_{ij}}{\partial x_i} = \frac{x_i - x_j}{D_{ij}} \ (0 \text{ at } x_i = x_j), \qquad E_i = \sum_{k \in N(i)} e^{\alpha - D_{ik}}",  # noqa: E501
+    ),
+    domain={"embeddings": DISTANCE_ROWS, "labels": PAIR_LABEL},
+    use_case=(
+        "Deep metric learning from class labels with Euclidean distances: each positive pair is pushed "
+        "closer than every negative of either of its two rows, by a margin."
+    ),
+    properties=("non_negative",),
+    equivalents={
+        "pytorch-metric-learning": (
+            "losses.LiftedStructureLoss(neg_margin=1, pos_margin=0, distance=distances.LpDistance("
+            "normalize_embeddings=False)) (v2.9.0)"
+        ),
+    },
+    references=(
+        "Oh Song, Xiang, Jegelka & Savarese, Deep Metric Learning via Lifted Structured Feature Embedding (CVPR 2016)",
+        "Hermans, Beyer & Leibe, In Defense of the Triplet Loss for Person Re-Identification (2017)",
+    ),
+    differences=(
+        Difference(
+            "lifted-pml-normalises",
+            "pytorch-metric-learning",
+            "`LiftedStructureLoss` (v2.9.0, `losses/lifted_structure_loss.py`) measures distances with "
+            "`LpDistance`, whose default `normalize_embeddings=True` divides every row by its norm "
+            "first: its default is `lossref`'s loss on unit rows. Pass "
+            "`distance=LpDistance(normalize_embeddings=False)` for Song et al.'s loss on raw embeddings.",
+        ),
+        Difference(
+            "lifted-pml-generalized",
+            "pytorch-metric-learning",
+            "`GeneralizedLiftedStructureLoss` (v2.9.0, same file) is another loss, the generalisation of "
+            "Hermans et al. (2017): per anchor, [LSE over its positives of D + LSE over its negatives of "
+            "(α − D)]_+, without the square or the pairing of two rows' negatives.",
+        ),
+    ),
+    aliases=("lifted structured loss",),
+    differentiable=("embeddings",),
+    reduction=BATCH_MEAN,
+    reduction_note=(
+        '`"mean"` is the paper\'s 1/(2|P|) Σ over positive pairs: row i carries half of each of its '
+        "pairs' terms and counts |P(i)| times in the denominator (`weights=` is not supported: the "
+        'rows are coupled). `"sum"` is Σ over positive pairs of [J]_+².'
+    ),
+    empty_mean=lambda embeddings, labels, **_: (
+        "no two rows of labels are equal, so there is no positive pair to average over"
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ, anchor to its positive (rad; all three rows on the unit circle)",
+            x_range=(0.0, np.pi),
+            args=_three_point_args,
+            series=(
+                Series("α = 1", {}, {}),
+                Series("α = 0.5", {}, {"margin": 0.5}),
+                Series("α = 2", {}, {"margin": 2.0}),
+            ),
+            component=_rotation_component,
+            grad_label="dℓ/dθ (rotating the anchor)",
+        ),
+        explore={"margin": (0.0, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"margin": 0.5},),
+        # distances of about 1000 (a naive Σ e^{α − D} underflows to 0 and its log to −inf), tiny
+        # rows (differences of 1e-200), a lone class
+        extremes=(
+            Extreme(
+                [
+                    [[1e3, 0.0, 0.0], [1e3, 2.0, 0.0], [-1e3, 5.0, 0.0], [-1e3, 5.0, 3.0], [0.0, 1e3, 0.0]],
+                    [0, 0, 1, 1, 2],
+                ],
+            ),
+            Extreme(
+                [[[1e-200, 0.0], [3e-200, 1e-200], [0.0, 2e-200], [-1e-200, 5e-200]], [0, 0, 1, 1]],
+                {"margin": 0.0},
+            ),
+        ),
+        invalid=(Invalid({"margin": -1.0}, ValueError, "margin must be >= 0"),),
+        kink_distance=_lifted_kink,
+    ),
+)
+def lifted_structure(embeddings, labels, *, margin=1.0):
+    """Lifted structured loss: every positive pair against all negatives of both of its rows.
+
+    Distances are Euclidean, D_ij = ‖x_i − x_j‖ (the embeddings are not normalised). For each
+    positive pair {i, j}, J_ij = log(Σ_{k ∈ N(i)} e^{α − D_ik} + Σ_{l ∈ N(j)} e^{α − D_jl}) + D_ij,
+    a smooth version of D_ij − min(negative distance) + α; the loss is 1/(2|P|) Σ [J_ij]_+²
+    over the positive pairs. Row i's value is half the sum of its pairs' terms, so that the sum
+    over rows is Σ [J]_+² and the mean is the paper's. At coincident rows the distance's
+    gradient is taken as 0 (its minimum-norm subgradient). Log-sum-exp keeps far negatives,
+    whose e^{α − D} underflows, exact.
+
+    Args:
+        embeddings: Embeddings x, shape (N, D), used as they are (not normalised).
+        labels: Integer class ids ≥ 0, shape (N,).
+        margin: α ≥ 0 (1 in the paper).
+
+    Returns:
+        The mean over positive pairs (the paper's 1/(2|P|) Σ) by default; ``reduction="none"``
+        gives one value per row, half of its pairs' [J]_+².
+
+    Examples:
+        >>> import numpy as np
+        >>> from lossref import lifted_structure
+        >>> x = [[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]]      # a pair of class 0 and one row of class 1
+        >>> round(lifted_structure(x, [0, 0, 1]), 6)      # J = log(e^(1−2) + e^(1−√5)) + 1 = 0.582063
+        0.169399
+        >>> # the one positive pair: J² / 2 (rows 0 and 1 each carry J²/2; |P| = 1)
+    """
+    non_negative(margin=margin)
+    _check_labels(embeddings, labels)
+    j, _, slope, pos, lse, soft, both = _lifted_parts(embeddings, labels, float(margin))
+    h = np.where(pos, np.maximum(j, 0.0), 0.0)
+    with np.errstate(over="ignore"):
+        values = 0.5 * (h * h).sum(axis=1)
+    if not np.isfinite(values).all():
+        raise ValueError(
+            "embeddings are too far apart: [J]_+² overflows float64 (distances above about 1e154); "
+            "rescale the embeddings"
+        )
+
+    def backward():  # only for .grad: the N × N × D slopes the value does not need
+        # each pair's share of E_i: e^{L_i − log(E_i + E_j)}, needed only where [J]_+ > 0
+        share = np.where(h > 0, np.exp(np.where(h > 0, lse[:, None], 0.0) - np.where(h > 0, both, 0.0)), 0.0)
+        coef = h - 2.0 * soft * (h * share).sum(axis=1, keepdims=True)
+        return np.einsum("kj,kjd->kd", coef + coef.T, slope())
+
+    return Result(values, backward, pos.sum(axis=1).astype(float))

@@ -717,6 +717,32 @@ CASES = [
         "pair_embeddings",
         kind="default-base-0.5",
     ),
+    # pml's LiftedStructureLoss is Song et al.'s loss with Euclidean distances on the raw rows; its
+    # default distance normalises them, and GeneralizedLiftedStructureLoss is Hermans et al.'s
+    # variant (test_differences.py reads both values)
+    _case(
+        "lifted_structure",
+        PML,
+        "pml.losses.LiftedStructureLoss(neg_margin=1, pos_margin=0, distance=pml.distances.LpDistance("
+        "normalize_embeddings=False))(pair_embeddings, pair_labels)",
+        "lossref.lifted_structure(pair_embeddings, pair_labels)",
+        "pair_embeddings",
+    ),
+    _case(
+        "lifted_structure",
+        PML,
+        "pml.losses.LiftedStructureLoss()(pair_embeddings, pair_labels)",
+        None,
+        kind="normalises",
+    ),
+    _case(
+        "lifted_structure",
+        PML,
+        "pml.losses.GeneralizedLiftedStructureLoss(neg_margin=1, pos_margin=0, distance=pml.distances."
+        "LpDistance(normalize_embeddings=False))(pair_embeddings, pair_labels)",
+        None,
+        kind="generalized",
+    ),
 ]
 
 

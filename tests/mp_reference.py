@@ -1232,3 +1232,66 @@ def _multi_similarity_grad_magnitude(embeddings, labels, alpha=2.0, beta=50.0, b
 
 
 multi_similarity.grad_magnitude = _multi_similarity_grad_magnitude
+
+
+def _lifted_terms(embeddings, labels, margin):
+    """The distances, each row's log Σ_{N(i)} e^{α − D} and each positive pair's J (mpmath)."""
+    n = len(embeddings)
+    dist = [
+        [
+            mp.sqrt(mp.fsum((a - b) ** 2 for a, b in zip(embeddings[i], embeddings[j], strict=True)))
+            for j in range(n)
+        ]
+        for i in range(n)
+    ]
+    pos, neg = _pair_sets(labels)
+    a = mp.mpf(margin)
+    lse = [_lse([a - dist[i][k] for k in neg[i]]) if neg[i] else None for i in range(n)]
+    j = {}
+    for i in range(n):
+        for p in pos[i]:
+            terms = [a - dist[i][k] for k in neg[i]] + [a - dist[p][k] for k in neg[p]]
+            j[i, p] = _lse(terms) + dist[i][p] if terms else None
+    return dist, pos, neg, lse, j
+
+
+@reference("lifted_structure")
+def lifted_structure(embeddings, labels, margin=1.0):
+    """Per row, half of Σ over its positive pairs of [J]_+² (the sum over rows is Σ_P [J]_+²)."""
+    _, pos, _, _, j = _lifted_terms(embeddings, labels, margin)
+    out = []
+    for i in range(len(embeddings)):
+        hinge = [max(j[i, p], 0) if j[i, p] is not None else mp.mpf(0) for p in pos[i]]
+        out.append(mp.fsum(h * h for h in hinge) / 2)
+    return out
+
+
+def _lifted_structure_grad_magnitude(embeddings, labels, margin=1.0):
+    """Per entry, the sizes of the unit-vector terms (x_k − x_j)/D_kj the gradient sums."""
+    dist, pos, neg, _, j = _lifted_terms(embeddings, labels, margin)
+    n, d, a = len(embeddings), len(embeddings[0]), mp.mpf(margin)
+    c = [[mp.mpf(0)] * n for _ in range(n)]
+    for i in range(n):
+        for p in pos[i]:
+            h = max(j[i, p], 0) if j[i, p] is not None else 0
+            if not h:
+                continue
+            c[i][p] += h
+            for k in neg[i]:  # J_ip's share of e^{α − D_ik}, counted for (i, p) and (p, i)
+                c[i][k] += 2 * h * mp.exp(a - dist[i][k] - (j[i, p] - dist[i][p]))
+    return (
+        [
+            [
+                mp.fsum(
+                    (c[k][m] + c[m][k]) * abs(embeddings[k][e] - embeddings[m][e]) / dist[k][m]
+                    for m in range(n)
+                    if dist[k][m]
+                )
+                for e in range(d)
+            ]
+            for k in range(n)
+        ],
+    )
+
+
+lifted_structure.grad_magnitude = _lifted_structure_grad_magnitude

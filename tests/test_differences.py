@@ -1367,3 +1367,30 @@ def test_circle_keras_no_normalisation():
     # and on unit rows the two agree (as circle-keras-equivalent)
     unit = e / np.linalg.norm(e, axis=1, keepdims=True)
     assert lossref.circle(unit, y, gamma=16.0, margin=0.25) == pytest.approx(ours, rel=1e-14)
+
+
+def _pml_case(case_id):
+    case = PML[case_id]
+    inputs = {k: np.asarray(v) for k, v in case["inputs"].items()}
+    return inputs["pair_embeddings"], inputs["pair_labels"], case["value"]
+
+
+def test_lifted_pml_normalises():
+    x, y, executed = _pml_case("lifted_structure-pml-normalises")  # LiftedStructureLoss(), pml 2.9.0
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    assert executed == pytest.approx(lossref.lifted_structure(unit, y), rel=1e-12)
+    assert executed != pytest.approx(lossref.lifted_structure(x, y), rel=1e-2)
+
+
+def test_lifted_pml_generalized():
+    x, y, executed = _pml_case("lifted_structure-pml-generalized")  # pml 2.9.0, raw distances, α = 1
+    assert executed != pytest.approx(lossref.lifted_structure(x, y), rel=1e-2)
+    # Hermans et al.'s form, per anchor [LSE_P(D) + LSE_N(1 − D)]_+ (an empty LSE counts 0), averaged
+    d = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    same = y[:, None] == y[None, :]
+    pos, neg = same & ~np.eye(len(y), dtype=bool), ~same
+    lse_p = np.array([np.log(np.exp(r[m]).sum()) if m.any() else 0.0 for r, m in zip(d, pos, strict=True)])
+    lse_n = np.array(
+        [np.log(np.exp(1 - r[m]).sum()) if m.any() else 0.0 for r, m in zip(d, neg, strict=True)]
+    )
+    assert executed == pytest.approx(np.maximum(lse_p + lse_n, 0).mean(), rel=1e-12)

@@ -1543,3 +1543,26 @@ def test_multi_similarity_by_hand():
     )
     # β = 1e4 stays finite (exponents of 1e4)
     assert np.isfinite(lossref.multi_similarity.grad(x, y, beta=1e4, base=0.0)).all()
+
+
+def test_lifted_structure_by_hand():
+    lifted_structure = lossref.lifted_structure
+    # x0 = (0, 0), x1 = (1, 0) label 0; x2 = (0, 2) label 1; α = 1. One positive pair, D = 1;
+    # the negatives are at D_02 = 2 and D_12 = √5: J = log(e^{1−2} + e^{1−√5}) + 1 = 0.5820631.
+    # Sum over positive pairs of [J]_+² = 0.3387974; mean 1/(2|P|)·that = J²/2 = 0.1693987.
+    x, y = [[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]], [0, 0, 1]
+    np.testing.assert_allclose(
+        lifted_structure(x, y, reduction="none"), [0.16939872, 0.16939872, 0.0], atol=1e-8
+    )
+    assert lifted_structure(x, y) == pytest.approx(0.16939872)
+    assert lifted_structure(x, y, reduction="sum") == pytest.approx(0.33879744)
+    # ∂(J²)/∂x2 = −2J (w0 (x2 − x0)/2 + w1 (x2 − x1)/√5), w0 = e^{−1}/(e^{−1} + e^{1−√5}) = 0.5587444
+    g = lifted_structure.grad(x, y, reduction="sum")
+    np.testing.assert_allclose(g[2], [0.22972341, -1.10989584], atol=1e-8)
+    # far negatives (distances of 1000): a naive Σ e^{α − D} underflows to 0 and J to −inf
+    # J = log(e^{1−999} + e^{1−1413.6}) + 1000 = 2 (+1e-180): J²/2 = 2
+    assert lifted_structure([[0.0, 0.0], [1000.0, 0.0], [0.0, 999.0]], y) == pytest.approx(2.0, rel=1e-14)
+    # coincident rows: the distance's gradient is 0 there, and the value is finite
+    assert np.isfinite(lifted_structure.grad([[0.0, 0.0], [0.0, 0.0], [0.0, 2.0]], y)).all()
+    with pytest.raises(ValueError, match="no positive pair"):
+        lifted_structure(x, [0, 1, 2])

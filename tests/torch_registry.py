@@ -86,3 +86,8 @@ no_torch(
     "no PyTorch function; pytorch-metric-learning 2.9.0 MultiSimilarityLoss (value and gradient, golden "
     "and live), mpmath and hand-computed values check it",
 )
+no_torch(
+    "lifted_structure",
+    "no PyTorch function; pytorch-metric-learning 2.9.0 LiftedStructureLoss with unnormalised LpDistance "
+    "(value and gradient, golden and live), mpmath and hand-computed values check it",
+)
