@@ -1566,3 +1566,12 @@ def test_lifted_structure_by_hand():
     assert np.isfinite(lifted_structure.grad([[0.0, 0.0], [0.0, 0.0], [0.0, 2.0]], y)).all()
     with pytest.raises(ValueError, match="no positive pair"):
         lifted_structure(x, [0, 1, 2])
+
+
+def test_circle_kink_takes_the_inactive_side():
+    # x2 = (−3, 4) has cosine −0.6 (exact in float64) with x0 = (1, 0) and x1 = (2, 0): with m = 0.6,
+    # α_n = [s_n + m]_+ sits exactly at its kink. The slope is taken where α_n = 0: x2 gets no gradient.
+    # Anchors 0 and 1: positive exponent −0.6·(1 − 0.4) = −0.36, negative exponent 0 → log(1 + e^{−0.36}).
+    x, y = [[1.0, 0.0], [2.0, 0.0], [-3.0, 4.0]], [0, 0, 1]
+    assert lossref.circle(x, y, gamma=1.0, margin=0.6) == pytest.approx(0.5292604490, rel=1e-9)
+    assert lossref.circle.grad(x, y, gamma=1.0, margin=0.6)[2].tolist() == [0.0, 0.0]
