@@ -12,6 +12,7 @@ from . import (
     _images,
     _listwise,
     _margin,
+    _metric_pairs,
     _perceptual,
     _preference,
     _probabilistic,
@@ -34,6 +35,7 @@ from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
 from ._images import *  # noqa: F403
 from ._listwise import *  # noqa: F403
 from ._margin import *  # noqa: F403
+from ._metric_pairs import *  # noqa: F403
 from ._perceptual import *  # noqa: F403
 from ._preference import *  # noqa: F403
 from ._probabilistic import *  # noqa: F403
@@ -64,6 +66,7 @@ __all__ += _generative.__all__
 __all__ += _images.__all__
 __all__ += _listwise.__all__
 __all__ += _margin.__all__
+__all__ += _metric_pairs.__all__
 __all__ += _perceptual.__all__
 __all__ += _preference.__all__
 __all__ += _probabilistic.__all__

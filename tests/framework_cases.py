@@ -177,6 +177,18 @@ def _inputs():
         "supcon_labels": np.array([0, 0, 1, 1, 1, 2, 3]),
         # Kornia's Charbonnier at residuals where √(r² + 1) − 1 cancels
         "tiny_residuals": np.array([1e-9, -3e-6, 2e-3, 0.0, 1e150]),
+        # issue 19 (pair-based metric learning): fixed rows; label 2's one row has no positive
+        "pair_embeddings": np.array(
+            [
+                [0.9, 0.3, -0.2],
+                [0.7, 0.6, 0.1],
+                [-0.4, 0.8, 0.5],
+                [-0.1, 0.9, 0.2],
+                [-0.6, 0.5, 0.7],
+                [0.2, -0.8, 0.6],
+            ]
+        ),
+        "pair_labels": np.array([0, 0, 1, 1, 1, 2]),
     }
 
 
@@ -1038,6 +1050,91 @@ CASES = [
         "lossref.barron(y_pred, y_true, alpha=-np.inf)",
         "y_pred",
         kind="welsch",
+    ),
+    # issue 19 (pair-based metric learning). Keras' Circle takes unit rows: normalised in the call,
+    # so its autodiff runs through the normalisation as lossref's gradient does
+    _case(
+        "circle",
+        K,
+        "keras.losses.Circle()(pair_labels, pair_embeddings / jnp.linalg.norm(pair_embeddings, axis=1, "
+        "keepdims=True))",
+        "lossref.circle(pair_embeddings, pair_labels)",
+        "pair_embeddings",
+    ),
+    _case(
+        "circle",
+        K,
+        "keras.losses.Circle(gamma=16.0, margin=0.25)(pair_labels, pair_embeddings / "
+        "jnp.linalg.norm(pair_embeddings, axis=1, keepdims=True))",
+        "lossref.circle(pair_embeddings, pair_labels, gamma=16.0, margin=0.25)",
+        "pair_embeddings",
+        kind="gamma-16-margin-0.25",
+    ),
+    # Keras on rows that are not unit vectors: raw dot products (test_differences.py reads the value)
+    _case(
+        "circle",
+        K,
+        "keras.losses.Circle(gamma=16.0, margin=0.25)(pair_labels, pair_embeddings)",
+        None,
+        kind="raw-rows",
+    ),
+    # pml's CircleLoss: the same value (its reducer averages the non-zero anchors: those with a
+    # positive and a negative); its gradient holds α constant (test_differences.py reads it)
+    _case(
+        "circle",
+        PML,
+        "pml.losses.CircleLoss()(pair_embeddings, pair_labels)",
+        "lossref.circle(pair_embeddings, pair_labels)",
+    ),
+    _case(
+        "circle",
+        PML,
+        "pml.losses.CircleLoss(m=0.25, gamma=16)(pair_embeddings, pair_labels)",
+        None,
+        "pair_embeddings",
+        kind="detached-weights",
+    ),
+    # pml's MultiSimilarityLoss alone (no miner): the paper's λ = 1 and pml's default base 0.5
+    _case(
+        "multi_similarity",
+        PML,
+        "pml.losses.MultiSimilarityLoss(alpha=2, beta=50, base=1.0)(pair_embeddings, pair_labels)",
+        "lossref.multi_similarity(pair_embeddings, pair_labels)",
+        "pair_embeddings",
+    ),
+    _case(
+        "multi_similarity",
+        PML,
+        "pml.losses.MultiSimilarityLoss()(pair_embeddings, pair_labels)",
+        "lossref.multi_similarity(pair_embeddings, pair_labels, base=0.5)",
+        "pair_embeddings",
+        kind="default-base-0.5",
+    ),
+    # pml's LiftedStructureLoss is Song et al.'s loss with Euclidean distances on the raw rows; its
+    # default distance normalises them, and GeneralizedLiftedStructureLoss is Hermans et al.'s
+    # variant (test_differences.py reads both values)
+    _case(
+        "lifted_structure",
+        PML,
+        "pml.losses.LiftedStructureLoss(neg_margin=1, pos_margin=0, distance=pml.distances.LpDistance("
+        "normalize_embeddings=False))(pair_embeddings, pair_labels)",
+        "lossref.lifted_structure(pair_embeddings, pair_labels)",
+        "pair_embeddings",
+    ),
+    _case(
+        "lifted_structure",
+        PML,
+        "pml.losses.LiftedStructureLoss()(pair_embeddings, pair_labels)",
+        None,
+        kind="normalises",
+    ),
+    _case(
+        "lifted_structure",
+        PML,
+        "pml.losses.GeneralizedLiftedStructureLoss(neg_margin=1, pos_margin=0, distance=pml.distances."
+        "LpDistance(normalize_embeddings=False))(pair_embeddings, pair_labels)",
+        None,
+        kind="generalized",
     ),
 ]
 

@@ -1373,3 +1373,171 @@ def kto(policy, ref, desirable, reference_point=0.5, beta=0.1, desirable_weight=
     if desirable == 1:
         return mp.mpf(desirable_weight) * (1 - sigmoid(mp.mpf(beta) * (r - reference_point)))
     return mp.mpf(undesirable_weight) * (1 - sigmoid(mp.mpf(beta) * (reference_point - r)))
+
+
+# --- issue 19: pair-based metric learning (circle, multi_similarity, lifted_structure) --------
+
+
+def _pair_sets(labels):
+    """Per anchor i, its positives (other rows with its label) and negatives (other labels)."""
+    n = len(labels)
+    pos = [[j for j in range(n) if j != i and labels[j] == labels[i]] for i in range(n)]
+    neg = [[j for j in range(n) if labels[j] != labels[i]] for i in range(n)]
+    return pos, neg
+
+
+def _circle_exponents(z, i, pos, neg, gamma, margin):
+    g, m = mp.mpf(gamma), mp.mpf(margin)
+    zp = [-g * max(1 + m - _dot(z[i], z[j]), 0) * (_dot(z[i], z[j]) - (1 - m)) for j in pos[i]]
+    zn = [g * max(_dot(z[i], z[j]) + m, 0) * (_dot(z[i], z[j]) - m) for j in neg[i]]
+    return zp, zn
+
+
+@reference("circle")
+def circle(embeddings, labels, gamma=80.0, margin=0.4):
+    """Per anchor, softplus(LSE over positives + LSE over negatives); 0 without either."""
+    z = [_unit(r)[0] for r in embeddings]
+    pos, neg = _pair_sets(labels)
+    out = []
+    for i in range(len(z)):
+        if not pos[i] or not neg[i]:
+            out.append(mp.mpf(0))
+            continue
+        zp, zn = _circle_exponents(z, i, pos, neg, gamma, margin)
+        out.append(_softplus(_lse(zp) + _lse(zn)))
+    return out
+
+
+def _circle_grad_magnitude(embeddings, labels, gamma=80.0, margin=0.4):
+    """Per entry, the sizes of the unit-vector terms the gradient sums (as for SupCon)."""
+    zs = [_unit(r) for r in embeddings]
+    z = [a for a, _ in zs]
+    n, d, g, m = len(z), len(z[0]), mp.mpf(gamma), mp.mpf(margin)
+    pos, neg = _pair_sets(labels)
+    c = [[mp.mpf(0)] * n for _ in range(n)]
+    for i in range(n):
+        if not pos[i] or not neg[i]:
+            continue
+        zp, zn = _circle_exponents(z, i, pos, neg, gamma, margin)
+        sig = 1 / (1 + mp.exp(-(_lse(zp) + _lse(zn))))
+        for j, w in zip(pos[i], _softmax(zp), strict=True):
+            c[i][j] = abs(sig * w * 2 * g * (1 - _dot(z[i], z[j])))
+        for j, w in zip(neg[i], _softmax(zn), strict=True):
+            s = _dot(z[i], z[j])
+            c[i][j] = abs(sig * w * 2 * g * s) if s + m > 0 else mp.mpf(0)
+    return (
+        [
+            [
+                mp.fsum((c[i][j] + c[j][i]) * (abs(z[j][k]) + abs(z[i][k])) for j in range(n)) / zs[i][1]
+                for k in range(d)
+            ]
+            for i in range(n)
+        ],
+    )
+
+
+circle.grad_magnitude = _circle_grad_magnitude
+
+
+@reference("multi_similarity")
+def multi_similarity(embeddings, labels, alpha=2.0, beta=50.0, base=1.0):
+    """Per anchor, (1/α) log(1 + Σ_P e^{−α(s − λ)}) + (1/β) log(1 + Σ_N e^{β(s − λ)})."""
+    z = [_unit(r)[0] for r in embeddings]
+    a, b, lam = mp.mpf(alpha), mp.mpf(beta), mp.mpf(base)
+    pos, neg = _pair_sets(labels)
+    out = []
+    for i in range(len(z)):
+        tp = [-a * (_dot(z[i], z[j]) - lam) for j in pos[i]]
+        tn = [b * (_dot(z[i], z[j]) - lam) for j in neg[i]]
+        out.append(_lse([mp.mpf(0), *tp]) / a + _lse([mp.mpf(0), *tn]) / b)
+    return out
+
+
+def _multi_similarity_grad_magnitude(embeddings, labels, alpha=2.0, beta=50.0, base=1.0):
+    """Per entry, the sizes of the unit-vector terms the gradient sums."""
+    zs = [_unit(r) for r in embeddings]
+    z = [v for v, _ in zs]
+    n, d, a, b, lam = len(z), len(z[0]), mp.mpf(alpha), mp.mpf(beta), mp.mpf(base)
+    pos, neg = _pair_sets(labels)
+    c = [[mp.mpf(0)] * n for _ in range(n)]
+    for i in range(n):
+        for group, scale in ((pos[i], -a), (neg[i], b)):
+            if group:
+                w = _softmax([mp.mpf(0), *[scale * (_dot(z[i], z[j]) - lam) for j in group]])[1:]
+                for j, wj in zip(group, w, strict=True):
+                    c[i][j] = wj
+    return (
+        [
+            [
+                mp.fsum((c[i][j] + c[j][i]) * (abs(z[j][k]) + abs(z[i][k])) for j in range(n)) / zs[i][1]
+                for k in range(d)
+            ]
+            for i in range(n)
+        ],
+    )
+
+
+multi_similarity.grad_magnitude = _multi_similarity_grad_magnitude
+
+
+def _lifted_terms(embeddings, labels, margin):
+    """The distances, each row's log Σ_{N(i)} e^{α − D} and each positive pair's J (mpmath)."""
+    n = len(embeddings)
+    dist = [
+        [
+            mp.sqrt(mp.fsum((a - b) ** 2 for a, b in zip(embeddings[i], embeddings[j], strict=True)))
+            for j in range(n)
+        ]
+        for i in range(n)
+    ]
+    pos, neg = _pair_sets(labels)
+    a = mp.mpf(margin)
+    lse = [_lse([a - dist[i][k] for k in neg[i]]) if neg[i] else None for i in range(n)]
+    j = {}
+    for i in range(n):
+        for p in pos[i]:
+            terms = [a - dist[i][k] for k in neg[i]] + [a - dist[p][k] for k in neg[p]]
+            j[i, p] = _lse(terms) + dist[i][p] if terms else None
+    return dist, pos, neg, lse, j
+
+
+@reference("lifted_structure")
+def lifted_structure(embeddings, labels, margin=1.0):
+    """Per row, half of Σ over its positive pairs of [J]_+² (the sum over rows is Σ_P [J]_+²)."""
+    _, pos, _, _, j = _lifted_terms(embeddings, labels, margin)
+    out = []
+    for i in range(len(embeddings)):
+        hinge = [max(j[i, p], 0) if j[i, p] is not None else mp.mpf(0) for p in pos[i]]
+        out.append(mp.fsum(h * h for h in hinge) / 2)
+    return out
+
+
+def _lifted_structure_grad_magnitude(embeddings, labels, margin=1.0):
+    """Per entry, the sizes of the unit-vector terms (x_k − x_j)/D_kj the gradient sums."""
+    dist, pos, neg, _, j = _lifted_terms(embeddings, labels, margin)
+    n, d, a = len(embeddings), len(embeddings[0]), mp.mpf(margin)
+    c = [[mp.mpf(0)] * n for _ in range(n)]
+    for i in range(n):
+        for p in pos[i]:
+            h = max(j[i, p], 0) if j[i, p] is not None else 0
+            if not h:
+                continue
+            c[i][p] += h
+            for k in neg[i]:  # J_ip's share of e^{α − D_ik}, counted for (i, p) and (p, i)
+                c[i][k] += 2 * h * mp.exp(a - dist[i][k] - (j[i, p] - dist[i][p]))
+    return (
+        [
+            [
+                mp.fsum(
+                    (c[k][m] + c[m][k]) * abs(embeddings[k][e] - embeddings[m][e]) / dist[k][m]
+                    for m in range(n)
+                    if dist[k][m]
+                )
+                for e in range(d)
+            ]
+            for k in range(n)
+        ],
+    )
+
+
+lifted_structure.grad_magnitude = _lifted_structure_grad_magnitude

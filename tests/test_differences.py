@@ -1573,3 +1573,87 @@ def test_trl_orpo_nll_over_prompt():
     assert trl_nll == pytest.approx(1.5)  # (2 + 1 + 3 + 0.5 + 1.5 + 1) / 6 tokens
     assert ours_nll == pytest.approx(1.0)  # (1 + 1) / 2
     assert trl - ours == pytest.approx(0.5)
+
+
+# --- issue 19: pair-based metric learning --------------------------------------------------
+
+
+def _circle_parts(s, labels, gamma, margin):
+    """Circle loss written out on a similarity matrix: per anchor t, the softmaxes and α."""
+    pos = (labels[:, None] == labels[None, :]) & ~np.eye(len(labels), dtype=bool)
+    neg = labels[:, None] != labels[None, :]
+    ap, an = np.maximum(1 + margin - s, 0), np.maximum(s + margin, 0)
+    zp = np.where(pos, np.exp(-gamma * ap * (s - (1 - margin))), 0.0)
+    zn = np.where(neg, np.exp(gamma * an * (s - margin)), 0.0)
+    with np.errstate(divide="ignore"):
+        t = np.log(zp.sum(1)) + np.log(zn.sum(1))
+    keep = pos.any(1) & neg.any(1)
+    return (
+        t,
+        keep,
+        pos,
+        neg,
+        ap,
+        an,
+        zp / np.maximum(zp.sum(1, keepdims=True), 1e-300),
+        zn / np.maximum(zn.sum(1, keepdims=True), 1e-300),
+    )
+
+
+def test_circle_pml_detached_weights():
+    inputs, value, grad = framework_case("circle-pml-detached-weights")  # CircleLoss(m=0.25, gamma=16)
+    x, y = inputs["pair_embeddings"], inputs["pair_labels"]
+    ours = lossref.circle(x, y, gamma=16.0, margin=0.25)
+    assert value == pytest.approx(ours, rel=1e-12)  # the values agree
+    pml_grad = np.asarray(grad)
+    assert not np.allclose(pml_grad, lossref.circle.grad(x, y, gamma=16.0, margin=0.25), rtol=1e-2)
+    # pml's gradient is the one with α_p, α_n held constant: slopes −γ α_p and γ α_n
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    u = x / norm
+    t, keep, pos, neg, ap, an, pp, pn = _circle_parts(u @ u.T, y, 16.0, 0.25)
+    sig = np.where(keep, 1 / (1 + np.exp(-t)), 0.0)[:, None]
+    gs = sig * (np.where(pos, -16.0 * ap * pp, 0.0) + np.where(neg, 16.0 * an * pn, 0.0)) / keep.sum()
+    gu = (gs + gs.T) @ u
+    detached = (gu - (gu * u).sum(1, keepdims=True) * u) / norm
+    np.testing.assert_allclose(pml_grad, detached, rtol=1e-10, atol=1e-14)
+
+
+def test_circle_keras_no_normalisation():
+    x, keras_raw, _ = framework_case("circle-keras-raw-rows")  # Circle(gamma=16, margin=0.25) on raw rows
+    e, y = x["pair_embeddings"], x["pair_labels"]
+    assert not np.allclose(np.linalg.norm(e, axis=1), 1.0)
+    ours = lossref.circle(e, y, gamma=16.0, margin=0.25)
+    assert keras_raw != pytest.approx(ours, rel=1e-2)
+    # Keras used the raw dot products (the distance 1 − s clipped at 0): the same formula on them
+    t, keep, *_ = _circle_parts(np.minimum(e @ e.T, 1.0), y, 16.0, 0.25)
+    assert keras_raw == pytest.approx(np.logaddexp(0, t[keep]).mean(), rel=1e-6)
+    # and on unit rows the two agree (as circle-keras-equivalent)
+    unit = e / np.linalg.norm(e, axis=1, keepdims=True)
+    assert lossref.circle(unit, y, gamma=16.0, margin=0.25) == pytest.approx(ours, rel=1e-14)
+
+
+def test_lifted_pml_normalises():
+    inputs, executed, _ = framework_case(
+        "lifted_structure-pml-normalises"
+    )  # LiftedStructureLoss(), pml 2.9.0
+    x, y = inputs["pair_embeddings"], inputs["pair_labels"]
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    assert executed == pytest.approx(lossref.lifted_structure(unit, y), rel=1e-12)
+    assert executed != pytest.approx(lossref.lifted_structure(x, y), rel=1e-2)
+
+
+def test_lifted_pml_generalized():
+    inputs, executed, _ = framework_case(
+        "lifted_structure-pml-generalized"
+    )  # pml 2.9.0, raw distances, α = 1
+    x, y = inputs["pair_embeddings"], inputs["pair_labels"]
+    assert executed != pytest.approx(lossref.lifted_structure(x, y), rel=1e-2)
+    # Hermans et al.'s form, per anchor [LSE_P(D) + LSE_N(1 − D)]_+ (an empty LSE counts 0), averaged
+    d = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    same = y[:, None] == y[None, :]
+    pos, neg = same & ~np.eye(len(y), dtype=bool), ~same
+    lse_p = np.array([np.log(np.exp(r[m]).sum()) if m.any() else 0.0 for r, m in zip(d, pos, strict=True)])
+    lse_n = np.array(
+        [np.log(np.exp(1 - r[m]).sum()) if m.any() else 0.0 for r, m in zip(d, neg, strict=True)]
+    )
+    assert executed == pytest.approx(np.maximum(lse_p + lse_n, 0).mean(), rel=1e-12)

@@ -24,6 +24,8 @@ def _draw(loss, hyper, seed, batch, scale):
     rng = np.random.default_rng(seed)
     if not loss.reduction.independent_rows:  # a lone row has no negatives, and (SupCon) no positive: no mean
         batch = max(batch, 2)
+    if loss.name == "circle":
+        batch = max(batch, 3)  # circle needs a positive and a negative: labels [0, 0, 1] at least
     args = prepare(loss, loss.sample_inputs(rng, batch=batch, classes=4), hyper)
     # widen real-valued first arguments: tiny, ordinary and large residuals/logits
     if loss.meta.domain[loss.arg_names[0]] in (REAL, LOGITS):

@@ -1836,3 +1836,75 @@ def test_kto_by_hand():
         lossref.kto(policy, ref, desirable, reference_point=np.zeros(3))
     with pytest.raises(ValueError, match="desirable must be 0 or 1"):
         lossref.kto(policy, ref, [1, 2], reference_point=0.0)
+
+
+def test_circle_by_hand():
+    # x0 = (1, 0), x1 = (0.6, 0.8) share label 0; x2 = (0, 1) is alone in label 1. γ = 1, m = 0.25:
+    # Δ_p = 0.75, Δ_n = 0.25. Anchor 0: s_p = 0.6, α_p = 0.65, exponent −0.65·(0.6 − 0.75) = 0.0975;
+    # s_n = 0, α_n = 0.25, exponent 0.25·(0 − 0.25) = −0.0625: ℓ = log(1 + e^0.035) = 0.7108003.
+    # Anchor 1: the same positive, s_n = 0.8, α_n = 1.05, exponent 1.05·0.55 = 0.5775:
+    # ℓ = log(1 + e^0.675) = 1.0865508. Anchor 2 has no positive: 0, and out of the mean.
+    x, y = [[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], [0, 0, 1]
+    values = lossref.circle(x, y, gamma=1.0, margin=0.25, reduction="none")
+    np.testing.assert_allclose(values, [0.71080032, 1.08655083, 0.0], atol=1e-8)
+    assert lossref.circle(x, y, gamma=1.0, margin=0.25) == pytest.approx((0.71080032 + 1.08655083) / 2)
+    # scaling a row changes nothing (cosines); γ = 1e4 stays finite (exponents of ±5e3)
+    np.testing.assert_allclose(
+        lossref.circle(np.array(x) * [[3.0], [0.5], [7.0]], y, gamma=1.0, margin=0.25, reduction="none"),
+        values,
+        rtol=1e-14,
+    )
+    assert np.isfinite(lossref.circle.grad(x, y, gamma=1e4)).all()
+    # a batch of one class has no negatives: no anchor counts, the mean is refused
+    with pytest.raises(ValueError, match="no anchor has both a positive"):
+        lossref.circle(x, [0, 0, 0])
+
+
+def test_multi_similarity_by_hand():
+    # x0 = (1, 0), x1 = (0.6, 0.8) label 0; x2 = (0, 1) label 1; α = 1, β = 2, λ = 0.5.
+    # Positive term, anchors 0 and 1 (s_p = 0.6): log(1 + e^{−0.1}) = 0.6443967.
+    # Anchor 0: s_n = 0, ½ log(1 + e^{−1}) = 0.1566309 → 0.8010275; anchor 1: s_n = 0.8,
+    # ½ log(1 + e^{0.6}) = 0.5187440 → 1.1631406; anchor 2 (no positive: 0) has negatives at
+    # s = 0 and 0.8: ½ log(1 + e^{−1} + e^{0.6}) = 0.5800102. Mean 0.8480594.
+    x, y = [[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], [0, 0, 1]
+    values = lossref.multi_similarity(x, y, alpha=1.0, beta=2.0, base=0.5, reduction="none")
+    np.testing.assert_allclose(values, [0.80102750, 1.16314064, 0.58001018], atol=1e-8)
+    assert lossref.multi_similarity(x, y, alpha=1.0, beta=2.0, base=0.5) == pytest.approx(0.84805944)
+    # a batch of distinct labels has no positives: only the negative terms; one class: only positives
+    assert lossref.multi_similarity(x, [0, 1, 2], alpha=1.0, beta=2.0, base=0.5, reduction="none")[0] == (
+        pytest.approx(0.5 * np.log(1 + np.exp(-1.0) + np.exp(2 * (0.6 - 0.5))))
+    )
+    # β = 1e4 stays finite (exponents of 1e4)
+    assert np.isfinite(lossref.multi_similarity.grad(x, y, beta=1e4, base=0.0)).all()
+
+
+def test_lifted_structure_by_hand():
+    lifted_structure = lossref.lifted_structure
+    # x0 = (0, 0), x1 = (1, 0) label 0; x2 = (0, 2) label 1; α = 1. One positive pair, D = 1;
+    # the negatives are at D_02 = 2 and D_12 = √5: J = log(e^{1−2} + e^{1−√5}) + 1 = 0.5820631.
+    # Sum over positive pairs of [J]_+² = 0.3387974; mean 1/(2|P|)·that = J²/2 = 0.1693987.
+    x, y = [[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]], [0, 0, 1]
+    np.testing.assert_allclose(
+        lifted_structure(x, y, reduction="none"), [0.16939872, 0.16939872, 0.0], atol=1e-8
+    )
+    assert lifted_structure(x, y) == pytest.approx(0.16939872)
+    assert lifted_structure(x, y, reduction="sum") == pytest.approx(0.33879744)
+    # ∂(J²)/∂x2 = −2J (w0 (x2 − x0)/2 + w1 (x2 − x1)/√5), w0 = e^{−1}/(e^{−1} + e^{1−√5}) = 0.5587444
+    g = lifted_structure.grad(x, y, reduction="sum")
+    np.testing.assert_allclose(g[2], [0.22972341, -1.10989584], atol=1e-8)
+    # far negatives (distances of 1000): a naive Σ e^{α − D} underflows to 0 and J to −inf
+    # J = log(e^{1−999} + e^{1−1413.6}) + 1000 = 2 (+1e-180): J²/2 = 2
+    assert lifted_structure([[0.0, 0.0], [1000.0, 0.0], [0.0, 999.0]], y) == pytest.approx(2.0, rel=1e-14)
+    # coincident rows: the distance's gradient is 0 there, and the value is finite
+    assert np.isfinite(lifted_structure.grad([[0.0, 0.0], [0.0, 0.0], [0.0, 2.0]], y)).all()
+    with pytest.raises(ValueError, match="no positive pair"):
+        lifted_structure(x, [0, 1, 2])
+
+
+def test_circle_kink_takes_the_inactive_side():
+    # x2 = (−3, 4) has cosine −0.6 (exact in float64) with x0 = (1, 0) and x1 = (2, 0): with m = 0.6,
+    # α_n = [s_n + m]_+ sits exactly at its kink. The slope is taken where α_n = 0: x2 gets no gradient.
+    # Anchors 0 and 1: positive exponent −0.6·(1 − 0.4) = −0.36, negative exponent 0 → log(1 + e^{−0.36}).
+    x, y = [[1.0, 0.0], [2.0, 0.0], [-3.0, 4.0]], [0, 0, 1]
+    assert lossref.circle(x, y, gamma=1.0, margin=0.6) == pytest.approx(0.5292604490, rel=1e-9)
+    assert lossref.circle.grad(x, y, gamma=1.0, margin=0.6)[2].tolist() == [0.0, 0.0]

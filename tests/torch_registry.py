@@ -106,3 +106,18 @@ no_torch(
     "NeighborhoodComponentsAnalysis objective (live, tests/test_losses.py), a hand-computed value and mpmath "
     "check it",
 )
+no_torch(
+    "circle",
+    "no PyTorch function; Keras 3.15.1 keras.losses.Circle (value and gradient, golden and live), "
+    "pytorch-metric-learning 2.9.0 CircleLoss (value), mpmath and hand-computed values check it",
+)
+no_torch(
+    "multi_similarity",
+    "no PyTorch function; pytorch-metric-learning 2.9.0 MultiSimilarityLoss (value and gradient, golden "
+    "and live), mpmath and hand-computed values check it",
+)
+no_torch(
+    "lifted_structure",
+    "no PyTorch function; pytorch-metric-learning 2.9.0 LiftedStructureLoss with unnormalised LpDistance "
+    "(value and gradient, golden and live), mpmath and hand-computed values check it",
+)
