@@ -380,8 +380,8 @@ def translation_block():
     names = [
         f"Executed against {checked}: a cell of those frameworks is empty (—) where no case runs the call.",
         "",
-        "| Loss | " + " | ".join(FRAMEWORKS) + " |",
-        "|---" * (len(FRAMEWORKS) + 1) + "|",
+        "| Loss | " + " | ".join(FRAMEWORKS) + " | Other libraries |",
+        "|---" * (len(FRAMEWORKS) + 2) + "|",
     ]
     conventions = [
         '| Loss | `lossref` call | First argument | `"mean"` divides by | Known differences |',
@@ -395,10 +395,14 @@ def translation_block():
             if fw not in versions or (loss.name, fw) in executed
         }
         eq |= {fw: f"{text} (live)" for fw, text in loss.meta.equivalents.items() if (loss.name, fw) in live}
+        # the rest (torchvision, MONAI, LightGBM…) by name only: their calls and the releases
+        # they were checked against are on the loss's page, one click away
+        others = [fw for fw in loss.meta.equivalents if fw not in FRAMEWORKS]
+        elsewhere = f"[{', '.join(others)}](../losses/{loss.name}.md#framework-mapping)" if others else "—"
         names.append(
             f"| {link} | "
             + " | ".join(_cell(_code_spans(eq[fw])) if fw in eq else "—" for fw in FRAMEWORKS)
-            + " |"
+            + f" | {_cell(elsewhere)} |"
         )
         hyper = ", ".join(
             f"{k}={'…' if k in loss.meta.required else _hyper_text(v)}"
