@@ -142,3 +142,17 @@ def test_every_page_is_within_two_clicks_of_home(site):
                 queue.append(target)
     far = sorted(str(p.relative_to(out)) for p in pages - set(depth))
     assert not far, far[:10]
+
+
+def test_no_term_is_linked_inside_math_that_wraps_a_line():
+    # a link inside $…$ breaks the formula (and "Used on" would list a page that shows no link):
+    # inline math may continue on the next line of its paragraph
+    import glossary
+
+    glossary.on_config({"docs_dir": str(ROOT / "docs")})
+    wrapped = "Its value is $\\operatorname{softplus}(z) -\n\\operatorname{softplus}(-z) = z$, exactly.\n"
+    assert glossary.link_terms(wrapped, "losses/x.md") == (wrapped, set())
+    # prose after the formula is still linked, and a blank line ends a paragraph's math
+    linked, slugs = glossary.link_terms(wrapped + "\nA softplus is smooth; $5 and\n\n$6.\n", "losses/x.md")
+    assert slugs == {"numerical-stability"}
+    assert "[softplus](../glossary/numerical-stability.md" in linked

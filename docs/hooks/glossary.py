@@ -29,7 +29,8 @@ FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 PROTECTED = re.compile(
     r"(^[ \t]*```.*?^[ \t]*```[ \t]*$"  # fenced code
     r"|^<div class=\"lossref-.*?^</div>$"  # generated HTML blocks (explorer data, tables)
-    r"|\$\$.*?\$\$|\$[^$\n]+\$"  # math
+    # math; inline math may wrap onto the next line of its paragraph (not across a blank line)
+    r"|\$\$.*?\$\$|\$(?:[^$\n]|\n(?![ \t]*\n))+\$"
     r"|`[^`\n]+`"  # inline code
     r"|!?\[[^\]\n]*\]\([^)\n]*\)"  # links and images
     r"|<!--.*?-->|<[^>\n]+>"  # HTML comments and tags
