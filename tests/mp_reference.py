@@ -1127,3 +1127,28 @@ def total_variation(img):
 @reference("perceptron")
 def perceptron(f, y):
     return max(0, -y * f)
+
+
+# --- issue 19: ssim ---------------------------------------------------------------------------
+
+
+@reference("ssim")
+def ssim(x, y, data_range=1.0):
+    # one H × W image each (lists of rows); Wang et al.'s statistics under an 11 × 11 Gaussian
+    # window (σ = 1.5, weights normalised to 1) at every position where it fits
+    taps = [mp.exp(-mp.mpf(k * k) / (2 * mp.mpf(1.5) ** 2)) for k in range(-5, 6)]
+    total = mp.fsum(taps)
+    g = [t / total for t in taps]
+    c1, c2 = (mp.mpf("0.01") * data_range) ** 2, (mp.mpf("0.03") * data_range) ** 2
+    rows, cols = len(x), len(x[0])
+    scores = []
+    for i in range(rows - 10):
+        for j in range(cols - 10):
+            window = [(g[a] * g[b], x[i + a][j + b], y[i + a][j + b]) for a in range(11) for b in range(11)]
+            mx = mp.fsum(w * u for w, u, _ in window)
+            my = mp.fsum(w * v for w, _, v in window)
+            vx = mp.fsum(w * (u - mx) ** 2 for w, u, _ in window)
+            vy = mp.fsum(w * (v - my) ** 2 for w, _, v in window)
+            cxy = mp.fsum(w * (u - mx) * (v - my) for w, u, v in window)
+            scores.append((2 * mx * my + c1) * (2 * cxy + c2) / ((mx**2 + my**2 + c1) * (vx + vy + c2)))
+    return 1 - mp.fsum(scores) / len(scores)

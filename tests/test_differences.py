@@ -1307,3 +1307,35 @@ def test_sklearn_perceptron_gradient_at_zero():
     assert sk.py_loss(0.0, 1.0) == lossref.perceptron([0.0], [1.0]) == 0.0
     # away from the kink the gradients agree
     assert sk.py_dloss(-0.5, 1.0) == lossref.perceptron.grad([-0.5], [1.0], reduction="sum")[0] == -1.0
+
+
+# --- issue 19: ssim against Kornia 0.9.0 (tests/golden/kornia.json, live in test_conformance_frameworks) ---
+
+KORNIA = {
+    c["id"]: c for c in json.loads((Path(__file__).parent / "golden" / "kornia.json").read_text())["cases"]
+}
+
+
+def _kornia_case(case_id):
+    case = KORNIA[case_id]
+    return {k: np.asarray(v) for k, v in case["inputs"].items()}, case["value"]
+
+
+def test_kornia_ssim_loss_halves():
+    # the same windows and no eps: Kornia's DSSIM is exactly half of 1 − SSIM
+    inputs, kornia_value = _kornia_case("ssim-kornia-halved")
+    ours = lossref.ssim(inputs["ssim_x"], inputs["ssim_y"])
+    assert ours > 0.04
+    np.testing.assert_allclose(kornia_value, ours / 2, rtol=1e-12)
+
+
+def test_kornia_ssim_pads_same():
+    # Kornia's default: reflect padding keeps a map the size of the image, so it averages other
+    # windows than lossref's valid ones; lossref on the reflect-padded images reproduces it (eps =
+    # 1e-12 in its denominator moves the value by about 1e-11)
+    inputs, kornia_value = _kornia_case("ssim-kornia-same-padding")
+    x, y = inputs["ssim_x"], inputs["ssim_y"]
+    assert abs(kornia_value - lossref.ssim(x, y) / 2) > 0.02 * kornia_value  # 2.5 % apart
+    pad = ((0, 0), (0, 0), (5, 5), (5, 5))
+    padded = lossref.ssim(np.pad(x, pad, mode="reflect"), np.pad(y, pad, mode="reflect"))
+    np.testing.assert_allclose(kornia_value, padded / 2, rtol=1e-9)

@@ -1503,3 +1503,26 @@ def test_perceptron_by_hand():
     )
     with pytest.raises(ValueError, match="labels must be -1 or"):
         lossref.perceptron(f, (y + 1) / 2)
+
+
+def test_ssim_by_hand():
+    # flat images have σ = 0, so SSIM is the luminance term (2μxμy + C₁)/(μx² + μy² + C₁):
+    # μx = 0.5, μy = 0.3, C₁ = 1e-4: 1 − 0.3001/0.3401 = 0.04/0.3401
+    x, y = np.full((1, 11, 11), 0.5), np.full((1, 11, 11), 0.3)
+    assert lossref.ssim(x, y) == pytest.approx(0.04 / 0.3401, rel=1e-14)
+    # a wider image has more window positions, all equal; a second, identical channel halves it
+    assert lossref.ssim(np.full((1, 11, 14), 0.5), np.full((1, 11, 14), 0.3)) == pytest.approx(
+        0.04 / 0.3401, rel=1e-14
+    )
+    two = np.stack([np.full((11, 11), 0.5), np.full((11, 11), 0.3)])[None]
+    assert lossref.ssim(two, np.full_like(two, 0.3)) == pytest.approx(0.02 / 0.3401, rel=1e-14)
+    # a uniform shift t of x moves only μx: d/dt = −2(μy B₁ − μx A₁)/B₁² = 2·0.04802/0.3401², shared
+    # among the pixels by the Gaussian weights (corner/centre = e^{−2·25/(2·1.5²)})
+    g = lossref.ssim.grad(x, y)
+    assert g.sum() == pytest.approx(2 * (0.5 * 0.3001 - 0.3 * 0.3401) / 0.3401**2, rel=1e-12)
+    assert g[0, 0, 0] / g[0, 5, 5] == pytest.approx(np.exp(-50 / 4.5), rel=1e-12)
+    # data_range scales C₁ and C₂: L = 255 puts C₁ = 6.5025 beside the means
+    assert lossref.ssim(x, y, data_range=255.0) == pytest.approx(0.04 / (0.34 + 6.5025), rel=1e-13)
+    assert lossref.ssim(x, x) == 0.0 and not lossref.ssim.grad(x, x).any()
+    with pytest.raises(ValueError, match="smaller than the 11 × 11 window"):
+        lossref.ssim(np.zeros((1, 10, 11)), np.zeros((1, 10, 11)))

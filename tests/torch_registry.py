@@ -76,3 +76,8 @@ no_torch(
     "no PyTorch loss (it is torch.clamp(-y * f, min=0)); scikit-learn's Hinge(0.0), the loss of "
     'SGDClassifier(loss="perceptron") (golden and live), and mpmath check it',
 )
+no_torch(
+    "ssim",
+    "no PyTorch loss; Kornia 0.9.0's ssim_loss (golden and live, value and gradient), mpmath and a "
+    "hand-computed flat-image value check it",
+)
