@@ -1526,3 +1526,26 @@ def test_ssim_by_hand():
     assert lossref.ssim(x, x) == 0.0 and not lossref.ssim.grad(x, x).any()
     with pytest.raises(ValueError, match="smaller than the 11 × 11 window"):
         lossref.ssim(np.zeros((1, 10, 11)), np.zeros((1, 10, 11)))
+
+
+def test_hausdorff_dt_by_hand():
+    # a 1 × 4 row: g = (1, 0, 0, 0) has d_g = (1, 1, 2, 3) (distance to the nearest pixel of the
+    # other class); p > 0.5 = (1, 1, 0, 0) has d_p = (2, 1, 1, 2). α = 2: weights (5, 2, 5, 13)
+    p, g = np.array([[[0.9, 0.8, 0.2, 0.1]]]), np.array([[[1.0, 0.0, 0.0, 0.0]]])
+    loss = lossref.hausdorff_dt
+    assert loss(p, g) == pytest.approx((0.01 * 5 + 0.64 * 2 + 0.04 * 5 + 0.01 * 13) / 4, rel=1e-14)
+    # α = 1: weights (3, 2, 3, 5)
+    assert loss(p, g, alpha=1.0) == pytest.approx((0.01 * 3 + 0.64 * 2 + 0.04 * 3 + 0.01 * 5) / 4, rel=1e-14)
+    # the maps are constants: 2 (p − g) w / n
+    np.testing.assert_allclose(loss.grad(p, g), [[[-0.2 * 5 / 4, 1.6 * 2 / 4, 0.4 * 5 / 4, 0.2 * 13 / 4]]])
+    # 2-D: a diagonal neighbour is √2 away, so d² = 2; target a single centre pixel of a 3 × 3 mask,
+    # prediction empty (p ≤ 0.5 everywhere: no boundary, d_p = 0)
+    g2 = np.zeros((1, 3, 3))
+    g2[0, 1, 1] = 1.0
+    p2 = np.full((1, 3, 3), 0.5)
+    # centre: d = 1 (its 4 neighbours), edges: 1, corners: √2 -> Σ (p − g)² d² = .25·1 + 4·.25·1 + 4·.25·2
+    assert loss(p2, g2) == pytest.approx((0.25 + 1.0 + 2.0) / 9, rel=1e-14)
+    # no foreground anywhere: both maps are 0, and so is the loss, whatever p is
+    assert loss(np.full((2, 3, 3), 0.4), np.zeros((2, 3, 3)), reduction="none").tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match=re.escape("targets must be a binary mask of 0 and 1; got 0.5")):
+        loss(p, np.array([[[1.0, 0.5, 0.0, 0.0]]]))

@@ -81,3 +81,8 @@ no_torch(
     "no PyTorch loss; Kornia 0.9.0's ssim_loss (golden and live, value and gradient), mpmath and a "
     "hand-computed flat-image value check it",
 )
+no_torch(
+    "hausdorff_dt",
+    "no PyTorch, Keras or optax loss (MONAI's HausdorffDTLoss, named with its release on the page, is not "
+    "installed); mpmath with brute-force distance maps and hand-computed distances check it",
+)
