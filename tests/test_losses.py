@@ -1549,3 +1549,22 @@ def test_hausdorff_dt_by_hand():
     assert loss(np.full((2, 3, 3), 0.4), np.zeros((2, 3, 3)), reduction="none").tolist() == [0.0, 0.0]
     with pytest.raises(ValueError, match=re.escape("targets must be a binary mask of 0 and 1; got 0.5")):
         loss(p, np.array([[[1.0, 0.5, 0.0, 0.0]]]))
+
+
+def test_hausdorff_dt_batched_distance_transform_matches_one_mask_at_a_time():
+    # the kernel runs one transform over the batch, with a long spacing on the batch axis; it must
+    # equal SciPy's transform of each mask alone (0 for masks without a boundary)
+    from scipy.ndimage import distance_transform_edt
+
+    rng = np.random.default_rng(19)
+    g = (rng.random((5, 7, 9)) < 0.3).astype(float)
+    g[1], g[3] = 0.0, 1.0
+    p = rng.uniform(0.02, 0.98, size=g.shape)
+    expected = []
+    for pi, gi in zip(p, g, strict=True):
+        maps = [
+            distance_transform_edt(m) + distance_transform_edt(~m) if m.any() and not m.all() else 0 * pi
+            for m in (pi > 0.5, gi > 0.5)
+        ]
+        expected.append(np.mean((pi - gi) ** 2 * (maps[0] ** 2 + maps[1] ** 2)))
+    np.testing.assert_allclose(lossref.hausdorff_dt(p, g, reduction="none"), expected, rtol=1e-14)
