@@ -11,6 +11,7 @@ __all__ = [
     "dice",
     "focal_tversky",
     "generalized_dice",
+    "hausdorff_dt",
     "jaccard",
     "lovasz_hinge",
     "lovasz_softmax",
@@ -1366,3 +1367,205 @@ def mcc(probs, targets, *, eps=1e-5):
         return -dnum / root[..., None] + 0.5 * corr * (1.0 / (a + b) - 1.0 / (c + d))[..., None]
 
     return Result(values, grad)
+
+
+# --- distance-transform Hausdorff loss (issue 19) ------------------------------------------------
+
+
+def _spatial_masks(value, name, *, binary):
+    arr = as_float_array(value, name)
+    if arr.ndim < 2:
+        raise ValueError(
+            f"{name} must be a batch of masks, shape (N, H, W) or (N, D, H, W) (the batch axis first); "
+            f"got shape {arr.shape}"
+        )
+    if binary:
+        if not np.isin(arr, (0.0, 1.0)).all():
+            bad = arr[~np.isin(arr, (0.0, 1.0))].flat[0]
+            raise ValueError(f"{name} must be a binary mask of 0 and 1; got {float(bad)!r}")
+    else:
+        in_interval(arr, name, 0.0, 1.0, "probabilities")
+    return arr
+
+
+def _sample_spatial_probs(rng, shape):
+    # 5 × 6 masks; the first is a confident empty prediction (every p < 0.5), as for the many
+    # slices of a scan without the organ
+    p = rng.uniform(0.02, 0.98, size=(shape[0], 5, 6))
+    p[0] = rng.uniform(0.02, 0.48, size=(5, 6))
+    return p
+
+
+def _sample_spatial_targets(rng, shape):
+    # binary 5 × 6 masks; the first has no foreground (it pairs with the empty prediction)
+    g = rng.integers(0, 2, size=(shape[0], 5, 6)).astype(float)
+    g[0] = 0.0
+    return g
+
+
+SPATIAL_PROBABILITIES = Domain(
+    "[0, 1], shape (N, H, W) or (N, D, H, W): each sample's foreground probability per pixel",
+    lambda value, name: _spatial_masks(value, name, binary=False),
+    lambda rng, shape: _sample_spatial_probs(rng, shape),
+    has_class_axis=True,
+    invalid=_NOT_PROBABILITIES,
+    # 3 × 4 masks: empty and full predictions (no boundary), probabilities within 1e-15 (and
+    # 1e-300) of 0 and 1, a soft prediction on both sides of 0.5
+    stress=(
+        ((0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)),
+        ((1.0, 1.0, 1.0, 1.0), (1.0, 1.0, 1.0, 1.0), (1.0, 1.0, 1.0, 1.0)),
+        ((1e-300, 1e-15, 0.2, 0.9), (1 - 1e-15, 0.7, 0.6, 0.1), (0.3, 0.4, 1.0, 0.0)),
+        ((0.1, 0.2, 0.1, 0.3), (0.2, 0.8, 0.9, 0.4), (0.1, 0.3, 0.6, 0.2)),
+        # a 1 × 200 strip predicted all foreground (no boundary), for the strip target below
+        ((0.9,) * 200,),
+    ),
+    fd_step=unit_interval_step,
+)
+SPATIAL_TARGETS = Domain(
+    "{0, 1}, the shape of probs: the target's foreground",
+    lambda value, name: _spatial_masks(value, name, binary=True),
+    lambda rng, shape: _sample_spatial_targets(rng, shape),
+    has_class_axis=True,
+    invalid=((0.5, ValueError, "must be a binary mask of 0 and 1"),),
+    # no foreground, all foreground, one pixel, a blob in a corner
+    stress=(
+        ((0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)),
+        ((1.0, 1.0, 1.0, 1.0), (1.0, 1.0, 1.0, 1.0), (1.0, 1.0, 1.0, 1.0)),
+        ((0.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)),
+        ((1.0, 1.0, 0.0, 0.0), (1.0, 1.0, 1.0, 0.0), (0.0, 0.0, 0.0, 0.0)),
+        # one foreground pixel at the end of a 1 × 200 strip: distances up to 199, so the gradient
+        # 2(p − g)d²/n reaches 356 (it grows with the mask's extent)
+        ((1.0,) + (0.0,) * 199,),
+    ),
+)
+
+
+def _boundary_distance(mask):
+    """Each pixel's Euclidean distance to the nearest pixel of the other class, per sample.
+
+    That is the distance transform of the foreground plus that of the background (each pixel
+    is in one of them), as Karimi & Salcudean and MONAI compute it. A mask with no boundary
+    (all background or all foreground) gets a map of 0s: its term drops out of the loss.
+    """
+    from scipy.ndimage import distance_transform_edt  # lazily: `import lossref` stays light
+
+    spatial = tuple(range(1, mask.ndim))
+    out = np.zeros(mask.shape)
+    has_boundary = mask.any(axis=spatial) & ~mask.all(axis=spatial)
+    if has_boundary.any():
+        sub = mask[has_boundary]
+        # one transform for the whole batch: the batch axis gets a spacing longer than any
+        # in-image distance, so every pixel's nearest pixel of the other class lies in its own
+        # image (each of these images has both classes) and the in-image distances are unchanged
+        far = float(np.sqrt(np.sum(np.square(mask.shape[1:]))) + 1.0)
+        sampling = (far,) + (1.0,) * len(spatial)
+        out[has_boundary] = distance_transform_edt(sub, sampling=sampling) + distance_transform_edt(
+            ~sub, sampling=sampling
+        )
+    return out
+
+
+def _hausdorff_curve_args(x):
+    # pixel 0 of a 1 × 5 row: prediction (x, .9, .8, .1, .2) against target (0, 1, 1, 0, 0)
+    probs = np.stack([x, *(np.full_like(x, v) for v in (0.9, 0.8, 0.1, 0.2))], axis=-1)[:, None, :]
+    return probs, np.broadcast_to(np.array([[0.0, 1.0, 1.0, 0.0, 0.0]]), probs.shape)
+
+
+@class_axis_loss(
+    family="segmentation",
+    aliases=("Hausdorff loss", "HD loss", "distance-transform Hausdorff loss", "HausdorffDTLoss"),
+    formula=(
+        r"\ell = \frac{1}{n}\sum_{i} (p_i - g_i)^2 \big(d_{p,i}^{\alpha} + d_{g,i}^{\alpha}\big)",
+        r"d_{g,i} = \text{distance from pixel } i \text{ to the nearest pixel of the other class in } g;\ "
+        r"d_p \text{ the same for } \mathbb{1}[p > 0.5];\ 0 \text{ for a mask without a boundary}",
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial p_i} = \frac{2}{n}(p_i - g_i)\big(d_{p,i}^{\alpha} + d_{g,i}^{\alpha}\big)",  # noqa: E501
+        r"d_p,\ d_g \text{ held constant (they change only where a } p_i \text{ crosses } 0.5\text{, where } \ell \text{ jumps)}",  # noqa: E501
+    ),
+    domain={"probs": SPATIAL_PROBABILITIES, "targets": SPATIAL_TARGETS},
+    use_case="Segmentation where boundary errors far from the target matter (medical images): a "
+    "per-pixel squared error weighted by the distance to the boundaries, a trainable proxy for the "
+    "Hausdorff distance.",
+    properties=("non_negative",),
+    equivalents={
+        "MONAI": "monai.losses.HausdorffDTLoss(alpha=α) on (N, 1, H, W) probabilities: the same "
+        "distance maps (0 for a mask without a boundary), in float32 (MONAI 1.5.0, "
+        "monai/losses/hausdorff_loss.py)",
+    },
+    references=(
+        "Karimi & Salcudean, Reducing the Hausdorff Distance in Medical Image Segmentation With "
+        "Convolutional Neural Networks (IEEE TMI 2019)",
+    ),
+    reduction_note='`"mean"` divides by the number of masks N; each mask\'s loss is already the mean '
+    "over its n pixels.",
+    plot=Plot(
+        curve=Curve(
+            x_label="p₀ in p = (p₀, .9, .8, .1, .2), g = (0, 1, 1, 0, 0)",
+            grad_label="gradient ∂ℓ/∂p₀",
+            x_range=(0.0, 1.0),
+            args=_hausdorff_curve_args,
+            series=(Series("α = 2", {}, {}), Series("α = 1", {}, {"alpha": 1.0})),
+            component=lambda g, args: g[..., 0, 0],
+        ),
+        explore={"alpha": (0.5, 3.0)},
+    ),
+    checks=Checks(
+        variants=({"alpha": 1.0},),
+        extremes=(
+            # no foreground in either mask (both maps 0), all foreground, probabilities within
+            # 1e-12 of 0 and 1 on a 3-D volume, and a 64 × 64 mask with one target pixel in a corner
+            # (distances up to 89, squared): the gradient grows with the image's extent
+            Extreme((np.full((1, 3, 4), 0.3), np.zeros((1, 3, 4)))),
+            Extreme((np.full((1, 3, 4), 0.7), np.ones((1, 3, 4)))),
+            Extreme(
+                (
+                    np.array([[[[1e-12, 0.2], [0.9, 1 - 1e-12]], [[0.4, 0.3], [0.8, 1e-300]]]]),
+                    np.array([[[[0.0, 0.0], [1.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]]]]),
+                )
+            ),
+            Extreme((np.full((1, 64, 64), 0.25), np.pad(np.ones((1, 1, 1)), ((0, 0), (0, 63), (0, 63))))),
+            # a 1 × 1000 strip with the target's one pixel at an end: d_g² / n reaches 998
+            Extreme((np.full((1, 1, 1000), 0.25), np.pad(np.ones((1, 1, 1)), ((0, 0), (0, 0), (0, 999))))),
+        ),
+        invalid=(
+            Invalid({"alpha": 0.0}, ValueError, "alpha must be > 0"),
+            Invalid({"alpha": -2.0}, ValueError, "alpha must be > 0"),
+            Invalid({"alpha": np.nan}, ValueError, "alpha must be finite"),
+        ),
+        # the distance map of the prediction changes where a probability crosses 0.5
+        kink_distance=lambda probs, targets, **hyper: np.abs(probs - 0.5),
+    ),
+)
+def hausdorff_dt(probs, targets, *, alpha=2.0):
+    """Distance-transform Hausdorff loss (Karimi & Salcudean 2019).
+
+    The squared error of each pixel, weighted by d_p^α + d_g^α: its distances to the boundaries
+    of the thresholded prediction (p > 0.5) and of the target. The maps are computed with
+    ``scipy.ndimage.distance_transform_edt`` and held constant in the gradient, as in the paper.
+    A mask with no boundary (no foreground, or nothing else) has a map of 0s.
+
+    Args:
+        probs: Foreground probabilities, shape (N, H, W) or (N, D, H, W): one mask per sample.
+        targets: The binary target masks (0 or 1), the shape of ``probs``.
+        alpha: The power of the distances; must be > 0. The paper and MONAI use 2.
+
+    Returns:
+        The mean over the N masks by default; ``reduction="none"`` gives each mask's loss.
+
+    Examples:
+        >>> from lossref import hausdorff_dt
+        >>> p = [[[0.9, 0.8, 0.2, 0.1]]]          # one 1 × 4 mask: p > 0.5 is (1, 1, 0, 0)
+        >>> g = [[[1.0, 0.0, 0.0, 0.0]]]          # d_g = (1, 1, 2, 3), d_p = (2, 1, 1, 2)
+        >>> round(float(hausdorff_dt(p, g)), 6)   # (.01·5 + .64·2 + .04·5 + .01·13) / 4
+        0.415
+    """
+    positive(alpha=alpha)
+    if targets.shape != probs.shape:
+        raise ValueError(f"probs has shape {probs.shape} but targets has shape {targets.shape}")
+    weight = _boundary_distance(probs > 0.5) ** alpha + _boundary_distance(targets > 0.5) ** alpha
+    r = probs - targets
+    axes = tuple(range(1, probs.ndim))
+    n = np.prod(probs.shape[1:])
+    value = np.sum(r * r * weight, axis=axes) / n
+    return Result(value, lambda: 2.0 * r * weight / n)

@@ -189,6 +189,9 @@ def _inputs():
             ]
         ),
         "pair_labels": np.array([0, 0, 1, 1, 1, 2]),
+        # issue 19 (ssim): two 2-channel 12 × 13 images in [0.1, 0.9], from a fixed formula
+        "ssim_x": 0.5 + 0.4 * np.sin(0.7 * np.arange(2 * 2 * 12 * 13)).reshape(2, 2, 12, 13),
+        "ssim_y": 0.5 + 0.4 * np.sin(0.7 * np.arange(2 * 2 * 12 * 13) + 0.3).reshape(2, 2, 12, 13),
     }
 
 
@@ -1136,6 +1139,23 @@ CASES = [
         None,
         kind="generalized",
     ),
+    # Kornia's ssim_loss is (1 − SSIM)/2 with padding='same' and eps=1e-12 by default: twice its
+    # valid-window, eps-free value is lossref's 1 − SSIM (every image has as many positions)
+    _case(
+        "ssim",
+        KO,
+        "2 * kornia.losses.ssim_loss(ssim_x, ssim_y, 11, max_val=1.0, eps=0.0, padding='valid')",
+        "lossref.ssim(ssim_x, ssim_y)",
+        "ssim_x",
+    ),
+    _case(
+        "ssim",
+        KO,
+        "kornia.losses.ssim_loss(ssim_x, ssim_y, 11, max_val=1.0, eps=0.0, padding='valid')",
+        None,
+        kind="halved",
+    ),
+    _case("ssim", KO, "kornia.losses.ssim_loss(ssim_x, ssim_y, 11)", None, kind="same-padding"),
 ]
 
 

@@ -1541,3 +1541,53 @@ def _lifted_structure_grad_magnitude(embeddings, labels, margin=1.0):
 
 
 lifted_structure.grad_magnitude = _lifted_structure_grad_magnitude
+
+
+# --- issue 19: ssim ---------------------------------------------------------------------------
+
+
+@reference("ssim")
+def ssim(x, y, data_range=1.0):
+    # one H × W image each (lists of rows); Wang et al.'s statistics under an 11 × 11 Gaussian
+    # window (σ = 1.5, weights normalised to 1) at every position where it fits
+    taps = [mp.exp(-mp.mpf(k * k) / (2 * mp.mpf(1.5) ** 2)) for k in range(-5, 6)]
+    total = mp.fsum(taps)
+    g = [t / total for t in taps]
+    c1, c2 = (mp.mpf("0.01") * data_range) ** 2, (mp.mpf("0.03") * data_range) ** 2
+    rows, cols = len(x), len(x[0])
+    scores = []
+    for i in range(rows - 10):
+        for j in range(cols - 10):
+            window = [(g[a] * g[b], x[i + a][j + b], y[i + a][j + b]) for a in range(11) for b in range(11)]
+            mx = mp.fsum(w * u for w, u, _ in window)
+            my = mp.fsum(w * v for w, _, v in window)
+            vx = mp.fsum(w * (u - mx) ** 2 for w, u, _ in window)
+            vy = mp.fsum(w * (v - my) ** 2 for w, _, v in window)
+            cxy = mp.fsum(w * (u - mx) * (v - my) for w, u, v in window)
+            scores.append((2 * mx * my + c1) * (2 * cxy + c2) / ((mx**2 + my**2 + c1) * (vx + vy + c2)))
+    return 1 - mp.fsum(scores) / len(scores)
+
+
+# --- issue 19: hausdorff_dt -------------------------------------------------------------------
+
+
+def _distance_to_other_class(mask):
+    # brute force: each pixel's Euclidean distance to the nearest pixel of the other class;
+    # 0 everywhere for a mask without both classes (no boundary)
+    cells = [(i, j) for i in range(len(mask)) for j in range(len(mask[0]))]
+    if len({mask[i][j] for i, j in cells}) < 2:
+        return {c: mp.mpf(0) for c in cells}
+    # squared distances are integers: the minimum is exact before the one square root
+    return {
+        (i, j): mp.sqrt(min((i - a) ** 2 + (j - b) ** 2 for a, b in cells if mask[a][b] != mask[i][j]))
+        for i, j in cells
+    }
+
+
+@reference("hausdorff_dt")
+def hausdorff_dt(p, g, alpha=2.0):
+    # one H × W mask each (lists of rows); the prediction's map is of p > 0.5
+    dp = _distance_to_other_class([[v > mp.mpf("0.5") for v in row] for row in p])
+    dg = _distance_to_other_class([[v == 1 for v in row] for row in g])
+    terms = [(p[i][j] - g[i][j]) ** 2 * (dp[(i, j)] ** alpha + dg[(i, j)] ** alpha) for i, j in sorted(dp)]
+    return mp.fsum(terms) / len(terms)

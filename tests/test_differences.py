@@ -1657,3 +1657,26 @@ def test_lifted_pml_generalized():
         [np.log(np.exp(1 - r[m]).sum()) if m.any() else 0.0 for r, m in zip(d, neg, strict=True)]
     )
     assert executed == pytest.approx(np.maximum(lse_p + lse_n, 0).mean(), rel=1e-12)
+
+
+# --- issue 19: ssim against Kornia 0.9.0 (tests/golden/kornia.json, live in test_conformance_frameworks) ---
+
+
+def test_kornia_ssim_loss_halves():
+    # the same windows and no eps: Kornia's DSSIM is exactly half of 1 − SSIM
+    inputs, kornia_value, _ = framework_case("ssim-kornia-halved")
+    ours = lossref.ssim(inputs["ssim_x"], inputs["ssim_y"])
+    assert ours > 0.04
+    np.testing.assert_allclose(kornia_value, ours / 2, rtol=1e-12)
+
+
+def test_kornia_ssim_pads_same():
+    # Kornia's default: reflect padding keeps a map the size of the image, so it averages other
+    # windows than lossref's valid ones; lossref on the reflect-padded images reproduces it (eps =
+    # 1e-12 in its denominator moves the value by about 1e-11)
+    inputs, kornia_value, _ = framework_case("ssim-kornia-same-padding")
+    x, y = inputs["ssim_x"], inputs["ssim_y"]
+    assert abs(kornia_value - lossref.ssim(x, y) / 2) > 0.02 * kornia_value  # 2.5 % apart
+    pad = ((0, 0), (0, 0), (5, 5), (5, 5))
+    padded = lossref.ssim(np.pad(x, pad, mode="reflect"), np.pad(y, pad, mode="reflect"))
+    np.testing.assert_allclose(kornia_value, padded / 2, rtol=1e-9)

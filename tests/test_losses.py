@@ -1908,3 +1908,69 @@ def test_circle_kink_takes_the_inactive_side():
     x, y = [[1.0, 0.0], [2.0, 0.0], [-3.0, 4.0]], [0, 0, 1]
     assert lossref.circle(x, y, gamma=1.0, margin=0.6) == pytest.approx(0.5292604490, rel=1e-9)
     assert lossref.circle.grad(x, y, gamma=1.0, margin=0.6)[2].tolist() == [0.0, 0.0]
+
+
+def test_ssim_by_hand():
+    # flat images have σ = 0, so SSIM is the luminance term (2μxμy + C₁)/(μx² + μy² + C₁):
+    # μx = 0.5, μy = 0.3, C₁ = 1e-4: 1 − 0.3001/0.3401 = 0.04/0.3401
+    x, y = np.full((1, 11, 11), 0.5), np.full((1, 11, 11), 0.3)
+    assert lossref.ssim(x, y) == pytest.approx(0.04 / 0.3401, rel=1e-14)
+    # a wider image has more window positions, all equal; a second, identical channel halves it
+    assert lossref.ssim(np.full((1, 11, 14), 0.5), np.full((1, 11, 14), 0.3)) == pytest.approx(
+        0.04 / 0.3401, rel=1e-14
+    )
+    two = np.stack([np.full((11, 11), 0.5), np.full((11, 11), 0.3)])[None]
+    assert lossref.ssim(two, np.full_like(two, 0.3)) == pytest.approx(0.02 / 0.3401, rel=1e-14)
+    # a uniform shift t of x moves only μx: d/dt = −2(μy B₁ − μx A₁)/B₁² = 2·0.04802/0.3401², shared
+    # among the pixels by the Gaussian weights (corner/centre = e^{−2·25/(2·1.5²)})
+    g = lossref.ssim.grad(x, y)
+    assert g.sum() == pytest.approx(2 * (0.5 * 0.3001 - 0.3 * 0.3401) / 0.3401**2, rel=1e-12)
+    assert g[0, 0, 0] / g[0, 5, 5] == pytest.approx(np.exp(-50 / 4.5), rel=1e-12)
+    # data_range scales C₁ and C₂: L = 255 puts C₁ = 6.5025 beside the means
+    assert lossref.ssim(x, y, data_range=255.0) == pytest.approx(0.04 / (0.34 + 6.5025), rel=1e-13)
+    assert lossref.ssim(x, x) == 0.0
+    assert not lossref.ssim.grad(x, x).any()
+    with pytest.raises(ValueError, match="smaller than the 11 × 11 window"):
+        lossref.ssim(np.zeros((1, 10, 11)), np.zeros((1, 10, 11)))
+
+
+def test_hausdorff_dt_by_hand():
+    # a 1 × 4 row: g = (1, 0, 0, 0) has d_g = (1, 1, 2, 3) (distance to the nearest pixel of the
+    # other class); p > 0.5 = (1, 1, 0, 0) has d_p = (2, 1, 1, 2). α = 2: weights (5, 2, 5, 13)
+    p, g = np.array([[[0.9, 0.8, 0.2, 0.1]]]), np.array([[[1.0, 0.0, 0.0, 0.0]]])
+    loss = lossref.hausdorff_dt
+    assert loss(p, g) == pytest.approx((0.01 * 5 + 0.64 * 2 + 0.04 * 5 + 0.01 * 13) / 4, rel=1e-14)
+    # α = 1: weights (3, 2, 3, 5)
+    assert loss(p, g, alpha=1.0) == pytest.approx((0.01 * 3 + 0.64 * 2 + 0.04 * 3 + 0.01 * 5) / 4, rel=1e-14)
+    # the maps are constants: 2 (p − g) w / n
+    np.testing.assert_allclose(loss.grad(p, g), [[[-0.2 * 5 / 4, 1.6 * 2 / 4, 0.4 * 5 / 4, 0.2 * 13 / 4]]])
+    # 2-D: a diagonal neighbour is √2 away, so d² = 2; target a single centre pixel of a 3 × 3 mask,
+    # prediction empty (p ≤ 0.5 everywhere: no boundary, d_p = 0)
+    g2 = np.zeros((1, 3, 3))
+    g2[0, 1, 1] = 1.0
+    p2 = np.full((1, 3, 3), 0.5)
+    # centre: d = 1 (its 4 neighbours), edges: 1, corners: √2 -> Σ (p − g)² d² = .25·1 + 4·.25·1 + 4·.25·2
+    assert loss(p2, g2) == pytest.approx((0.25 + 1.0 + 2.0) / 9, rel=1e-14)
+    # no foreground anywhere: both maps are 0, and so is the loss, whatever p is
+    assert loss(np.full((2, 3, 3), 0.4), np.zeros((2, 3, 3)), reduction="none").tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match=re.escape("targets must be a binary mask of 0 and 1; got 0.5")):
+        loss(p, np.array([[[1.0, 0.5, 0.0, 0.0]]]))
+
+
+def test_hausdorff_dt_batched_distance_transform_matches_one_mask_at_a_time():
+    # the kernel runs one transform over the batch, with a long spacing on the batch axis; it must
+    # equal SciPy's transform of each mask alone (0 for masks without a boundary)
+    from scipy.ndimage import distance_transform_edt
+
+    rng = np.random.default_rng(19)
+    g = (rng.random((5, 7, 9)) < 0.3).astype(float)
+    g[1], g[3] = 0.0, 1.0
+    p = rng.uniform(0.02, 0.98, size=g.shape)
+    expected = []
+    for pi, gi in zip(p, g, strict=True):
+        maps = [
+            distance_transform_edt(m) + distance_transform_edt(~m) if m.any() and not m.all() else 0 * pi
+            for m in (pi > 0.5, gi > 0.5)
+        ]
+        expected.append(np.mean((pi - gi) ** 2 * (maps[0] ** 2 + maps[1] ** 2)))
+    np.testing.assert_allclose(lossref.hausdorff_dt(p, g, reduction="none"), expected, rtol=1e-14)

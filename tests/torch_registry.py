@@ -121,3 +121,13 @@ no_torch(
     "no PyTorch function; pytorch-metric-learning 2.9.0 LiftedStructureLoss with unnormalised LpDistance "
     "(value and gradient, golden and live), mpmath and hand-computed values check it",
 )
+no_torch(
+    "ssim",
+    "no PyTorch loss; Kornia 0.9.0's ssim_loss (golden and live, value and gradient), mpmath and a "
+    "hand-computed flat-image value check it",
+)
+no_torch(
+    "hausdorff_dt",
+    "no PyTorch, Keras or optax loss (MONAI's HausdorffDTLoss, named with its release on the page, is not "
+    "installed); mpmath with brute-force distance maps and hand-computed distances check it",
+)

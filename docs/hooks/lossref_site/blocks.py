@@ -130,7 +130,9 @@ def _power_of_ten(bound):
 def _stress_range(loss):
     """Describe the first argument's stress values: the range the accuracy claim covers."""
     name = loss.arg_names[0]
-    values = np.abs(np.asarray(loss.meta.domain[name].stress, dtype=float)).ravel()
+    # stress rows may differ in shape (hausdorff_dt's masks): flatten each one
+    stress = loss.meta.domain[name].stress
+    values = np.abs(np.concatenate([np.asarray(v, dtype=float).ravel() for v in stress] or [[]]))
     values = values[values > 0]
     if not values.size:
         return "every combination of the arguments' stress values"
