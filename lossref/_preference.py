@@ -4,17 +4,29 @@ Each takes one scalar per pair or per action (summed log-probabilities, rewards,
 advantages), so all are elementwise: every argument has the same shape.
 """
 
+import dataclasses
 from functools import partial
 
 import numpy as np
 
 from ._checks import as_float_array, in_open_unit_interval, non_negative, positive, real_scalar
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
-from ._domains import REAL, Domain, log_probabilities
-from ._math import sigmoid, softplus
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Result,
+    Series,
+    class_axis_loss,
+    elementwise_loss,
+)
+from ._domains import LOGITS, REAL, Domain, log_probabilities
+from ._math import log_softmax, sigmoid, softplus
 
 # its losses, re-exported by lossref/__init__.py
-__all__ = ["bradley_terry", "dpo", "ipo", "ppo_clip", "simpo"]
+__all__ = ["bradley_terry", "dpo", "entropy_bonus", "ipo", "ppo_clip", "simpo"]
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
@@ -666,3 +678,103 @@ def ipo(
         return {"policy_chosen_logps": g, "policy_rejected_logps": -g}
 
     return Result(r * r, backward)
+
+
+# --- RL fine-tuning terms (issue 20): entropy bonus, KL penalty, PPO's value loss -------------
+
+
+# the logits' stress rows and rows where the entropy's terms are nearly equal (a near-uniform
+# row, where the gradient log p_j − Σ p log p cancels) or span many orders of magnitude
+ACTION_LOGITS = dataclasses.replace(
+    LOGITS,
+    stress=(
+        *LOGITS.stress,
+        (30.0, 29.0, 28.0),
+        (-50.0, -60.0, -70.0),
+        (1e-8, 0.0, -1e-8),
+        (700.0, 0.0, -700.0),
+        (5.0, 5.0, -3.0),
+    ),
+)
+
+
+def _two_class_curve():
+    # z = (x, 0): p = σ(x), −H = σ log σ + (1 − σ) log(1 − σ), lowest (−log 2) at x = 0
+    return Curve(
+        x_label="logit gap x, z = (x, 0)",
+        x_range=(-8.0, 8.0),
+        args=lambda x: (np.stack([x, np.zeros_like(x)], axis=-1),),
+        series=(Series("", {}, {}),),
+        component=lambda g, args: g[..., 0],
+        grad_label="gradient ∂ℓ/∂z₁",
+    )
+
+
+@class_axis_loss(
+    family="preference",
+    formula=(
+        r"\ell(z) = -H(p) = \sum_{a=1}^{A} p_a \log p_a,\quad p = \mathrm{softmax}(z)",
+        r"\text{per row } z \text{ (a state's or a token's action logits); the mean over rows}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial z_j} = p_j\,\Big(\log p_j - \sum_a p_a \log p_a\Big)",
+    domain={"logits": ACTION_LOGITS},
+    use_case=(
+        "The entropy term of actor-critic and PPO training: subtracting c·H(π) (c ≈ 0.01) from the "
+        "loss keeps the policy from collapsing onto one action too early."
+    ),
+    properties=("smooth", "bounded_gradient"),
+    equivalents={
+        "PyTorch": "-torch.distributions.Categorical(logits=z).entropy()",
+        "Stable-Baselines3": (
+            "PPO(ent_coef=0.0) adds ent_coef · (−mean entropy) to the loss "
+            "(v2.8.0, `stable_baselines3/ppo/ppo.py`): `ent_coef * entropy_bonus(z)`"
+        ),
+    },
+    references=(
+        "Williams & Peng, Function Optimization using Connectionist Reinforcement Learning Algorithms (1991)",
+        "Mnih et al., Asynchronous Methods for Deep Reinforcement Learning (ICML 2016): entropy regularisation",
+        "Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017), eq. 9",
+    ),
+    aliases=("entropy regularisation", "negative entropy", "entropy loss"),
+    reduction_note="The mean over rows (states or tokens); multiply by the entropy coefficient yourself.",
+    plot=Plot(curve=_two_class_curve()),
+    checks=Checks(
+        # saturated, tied, underflowing and huge rows: p log p is 0 · (−2e4) or 0 · (−2e150), never NaN
+        extremes=(
+            Extreme(([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [0.0, 0.0, 0.0], [745.0, 0.0, 0.0]],)),
+            Extreme(([[1e150, 1.0, -1e150], [40.0, 0.0, 1.0]],)),
+        ),
+        # not the tied row at −1e4: PyTorch's gradient there is −5.8e-14 (rounding of log Z = −1e4 +
+        # log 3), lossref's is within 1e-16 of the exact 0
+        torch_extremes=(
+            Extreme(([[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [745.0, 0.0, 0.0], [40.0, 0.0, 1.0]],)),
+        ),
+    ),
+)
+def entropy_bonus(logits):
+    """The negative entropy −H(π) = Σ_a p_a log p_a of the softmax policy of each row of logits.
+
+    Minimising it maximises the entropy, so a policy loss plus c·``entropy_bonus`` (c > 0)
+    rewards keeping several actions likely. It is ≤ 0, lowest (−log A) for the uniform policy
+    and 0 for a deterministic one. ``log p`` comes from a stable log-softmax, so saturated
+    logits give 0 · (large negative) = 0, not NaN.
+
+    Args:
+        logits: Action logits z, shape (..., A): the action axis is last; one loss per row.
+
+    Returns:
+        The mean over rows by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import entropy_bonus
+        >>> entropy_bonus([[0.0, 0.0]]) == -math.log(2)              # p = (½, ½): −H = log ½
+        True
+        >>> g = entropy_bonus.grad([[math.log(3), 0.0]])              # p = (¾, ¼)
+        >>> g / math.log(3)                                           # ±p₁p₂ log(p₁/p₂) = ±(3/16) log 3
+        array([[ 0.1875, -0.1875]])
+    """
+    log_p = log_softmax(logits)
+    p = np.exp(log_p)
+    neg_h = (p * log_p).sum(axis=-1, keepdims=True)
+    return Result(neg_h[..., 0], lambda: p * (log_p - neg_h))

@@ -1332,3 +1332,11 @@ def ordinal_logistic(z, t, reduction, task_weights=None):
     w = None if task_weights is None else torch.as_tensor(task_weights, dtype=z.dtype)
     terms = F.binary_cross_entropy_with_logits(z, above, weight=w, reduction="none")
     return _reduce(terms.sum(-1), reduction)
+
+
+# --- issue 20: RL fine-tuning terms (autograd gradients) ---------------------------------------
+
+
+@torch_reference("entropy_bonus", "-torch.distributions.Categorical(logits=z).entropy() (autograd gradient)")
+def entropy_bonus(z, reduction):
+    return _reduce(-torch.distributions.Categorical(logits=z).entropy(), reduction)

@@ -1193,3 +1193,27 @@ def _z_loss_grad_magnitude(z):
 
 
 z_loss.grad_magnitude = _z_loss_grad_magnitude
+
+
+# --- issue 20: RL fine-tuning terms ---------------------------------------------------------
+
+
+def _neg_entropy_terms(z):
+    """Σ p log p and the softmax p, from the definition p = e^z / Σ e^z."""
+    log_p = log_softmax(z)
+    return mp.fsum(mp.exp(lp) * lp for lp in log_p), log_p
+
+
+@reference("entropy_bonus")
+def entropy_bonus(z):
+    return _neg_entropy_terms(z)[0]
+
+
+def _entropy_bonus_grad_magnitude(z):
+    # ∂ℓ/∂z_j = p_j (log p_j − Σ p log p) is a difference that vanishes for a uniform row:
+    # measured relative to p_j (|log p_j| + |Σ p log p|)
+    neg_h, log_p = _neg_entropy_terms(z)
+    return [mp.exp(lp) * (abs(lp) + abs(neg_h)) for lp in log_p]
+
+
+entropy_bonus.grad_magnitude = _entropy_bonus_grad_magnitude

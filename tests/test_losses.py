@@ -1656,3 +1656,24 @@ def test_z_loss_by_hand():
     assert lossref.z_loss([[0.0, 0.0], [-0.5 * math.log(4), -0.5 * math.log(4)]]) == pytest.approx(
         math.log(2) ** 2 / 2, rel=1e-14
     )
+
+
+# --- issue 20: RL fine-tuning terms ----------------------------------------------------------
+
+
+def test_entropy_bonus_by_hand():
+    # p = (½, ½): −H = log ½, and the uniform row is the minimum: gradient 0
+    assert lossref.entropy_bonus([[0.0, 0.0]]) == pytest.approx(-math.log(2), rel=1e-15)
+    assert lossref.entropy_bonus.grad([[0.0, 0.0]]).tolist() == [[0.0, 0.0]]
+    # p = (¾, ¼): −H = ¾ log ¾ + ¼ log ¼ = ¾ log 3 − log 4 = −0.5623351446188083;
+    # ∂ℓ/∂z = ±p₁p₂(log p₁ − log p₂) = ±(3/16) log 3 = ±0.2059898...
+    z = [[math.log(3), 0.0]]
+    assert lossref.entropy_bonus(z) == pytest.approx(0.75 * math.log(3) - math.log(4), rel=1e-15)
+    assert lossref.entropy_bonus(z) == pytest.approx(-0.5623351446188083, rel=1e-15)
+    assert lossref.entropy_bonus.grad(z)[0].tolist() == pytest.approx([0.2059898, -0.2059898], rel=1e-6)
+    # a deterministic policy (1e4 ahead): −H = 0 and no gradient, no NaN from 0 · log 0
+    assert lossref.entropy_bonus([[1e4, 0.0, -1e4]]) == 0.0
+    assert lossref.entropy_bonus.grad([[1e4, 0.0, -1e4]]).tolist() == [[0.0, 0.0, 0.0]]
+    # four equal logits: −log 4; the mean over rows of −log 2 and −log 4
+    assert lossref.entropy_bonus([[1.0] * 4]) == pytest.approx(-math.log(4), rel=1e-15)
+    assert lossref.entropy_bonus([[0.0, 0.0, -1e4, -1e4], [1.0] * 4]) == pytest.approx(-1.5 * math.log(2))
