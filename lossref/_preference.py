@@ -23,10 +23,10 @@ from ._core import (
     elementwise_loss,
 )
 from ._domains import LOGITS, REAL, Domain, log_probabilities
-from ._math import log_softmax, sigmoid, softplus
+from ._math import _expm1_excess, log_softmax, sigmoid, softplus
 
 # its losses, re-exported by lossref/__init__.py
-__all__ = ["bradley_terry", "dpo", "entropy_bonus", "ipo", "ppo_clip", "simpo"]
+__all__ = ["bradley_terry", "dpo", "entropy_bonus", "ipo", "kl_penalty", "ppo_clip", "simpo"]
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
@@ -778,3 +778,129 @@ def entropy_bonus(logits):
     p = np.exp(log_p)
     neg_h = (p * log_p).sum(axis=-1, keepdims=True)
     return Result(neg_h[..., 0], lambda: p * (log_p - neg_h))
+
+
+TOKEN_LOG_PROB = Domain(
+    "(−∞, 0]: log π(a | s) of the sampled token (action)",
+    partial(log_probabilities, hint="pass the log-probability of the sampled token, not a logit"),
+    # log-ratios up to ±8: ρ = e^{±8} stays finite, and a 1e-3 step never crosses 0
+    lambda rng, shape: rng.uniform(-8.0, -0.01, size=shape),
+    invalid=(Invalid(0.5, ValueError, "must be log-probabilities (<= 0)"),),
+    # a certain token, an unlikely one, a near-impossible one, and pairs 1e-9 and 1e-7 apart
+    # (log ρ near 0, where e^x − 1 − x cancels); differences of these are exact (Sterbenz)
+    stress=(0.0, -1e-9, -0.75, -0.7500001, -40.0, -1e4),
+    # finite differences stay below 0: no step at a certain token (log π = 0)
+    fd_step=lambda x: min(1e-3, 0.3 * float((-x).min())),
+)
+
+_KL_ESTIMATORS = ("k1", "k2", "k3")
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"x = \log\rho = \log\pi_{\mathrm{ref}}(a) - \log\pi_\theta(a),\quad a \sim \pi_\theta",
+        r"k_1 = -x,\qquad k_2 = \tfrac12 x^2,\qquad k_3 = e^{x} - 1 - x",
+    ),
+    gradient=r"\frac{\partial k_1}{\partial \log\pi_\theta} = 1,\qquad \frac{\partial k_2}{\partial \log\pi_\theta} = -x,\qquad \frac{\partial k_3}{\partial \log\pi_\theta} = 1 - e^{x}",  # noqa: E501
+    domain={"log_probs": TOKEN_LOG_PROB, "ref_log_probs": TOKEN_LOG_PROB},
+    use_case=(
+        "Estimating KL(π_θ ‖ π_ref) from the sampled tokens alone, as the KL penalty of RLHF "
+        "(PPO's reward) and GRPO's loss."
+    ),
+    properties=("convex", "smooth", "zero_iff_equal"),
+    equivalents={
+        "PyTorch": "-logr, logr ** 2 / 2 or torch.expm1(logr) - logr with logr = ref - logp (no built-in)",
+        "TRL": (
+            "v1.9.0: `trl/experimental/ppo/ppo_trainer.py` subtracts `kl_coef` (0.05) × k1 or k3 "
+            '(`PPOConfig(kl_estimator="k1")`, the default, or "k3") from the per-token reward; '
+            "`trl/trainer/grpo_trainer.py` adds `beta` × k3 to the per-token loss (`GRPOConfig(beta=0.0)` "
+            "by default: no KL term)"
+        ),
+    },
+    references=(
+        "Schulman, Approximating KL Divergence (2020), http://joschu.net/blog/kl-approx.html",
+        "Ouyang et al., Training Language Models to Follow Instructions with Human Feedback (2022)",
+        "Shao et al., DeepSeekMath: Pushing the Limits of Mathematical Reasoning in Open Language Models "
+        "(2024), eq. 4 (GRPO's k3 term)",
+        "Tang & Munos, On a Few Pitfalls in KL Divergence Gradient Estimation for RL (2025), arXiv:2506.09477",
+    ),
+    aliases=("KL estimator", "k3 estimator", "approximate KL", "KL regularisation"),
+    plot=Plot(
+        curve=Curve(
+            x_label="log-ratio x = log π_ref − log π_θ",
+            x_range=(-2.5, 2.5),
+            # log π_θ = −3, log π_ref = −3 + x: both below 0 on the whole range
+            args=lambda x: (np.full_like(x, -3.0), x - 3.0),
+            series=tuple(Series(k, {}, {"estimator": k}) for k in _KL_ESTIMATORS),
+            grad_label="gradient ∂ℓ/∂log π_θ",
+            y_limits=(-2.5, 6.0),
+        ),
+    ),
+    checks=Checks(
+        variants=({"estimator": "k1"}, {"estimator": "k2"}),
+        extremes=(
+            # ρ = e^{±700}, a certain token against a near-impossible one, log ρ = −1e-300 (log π is
+            # never within a step of 0 but at 0, where the tests do not step it). Log-ratios of 1e-12
+            # are in the stress grid and the hand test: a finite difference cannot resolve a slope
+            # of 1e-12 through the rounding of log π ± h
+            Extreme([[-700.0, 0.0, 0.0, 0.0, -2.0], [0.0, -700.0, -1e4, -1e-300, -1.5]]),
+            Extreme([[-700.0, 0.0, 0.0, 0.0], [0.0, -700.0, -1e4, -1e-300]], {"estimator": "k2"}),
+            Extreme([[-700.0, 0.0, 0.0, 0.0], [0.0, -700.0, -1e4, -1e-300]], {"estimator": "k1"}),
+        ),
+        invalid=(
+            Invalid({"estimator": "k4"}, ValueError, "estimator must be 'k1', 'k2' or 'k3'"),
+            Invalid({"estimator": 3}, ValueError, "estimator must be 'k1', 'k2' or 'k3'"),
+        ),
+        torch_extremes=(
+            Extreme([[-700.0, 0.0, 0.0, -5.0, -3.0], [0.0, -700.0, -1e4, -5.0, -2.5]]),
+            Extreme([[-700.0, 0.0, 0.0, 0.0], [0.0, -700.0, -1e4, -1e-300]], {"estimator": "k2"}),
+            Extreme([[-700.0, 0.0, 0.0, 0.0], [0.0, -700.0, -1e4, -1e-300]], {"estimator": "k1"}),
+        ),
+    ),
+)
+def kl_penalty(log_probs, ref_log_probs, *, estimator="k3"):
+    """Schulman's single-sample estimators of KL(π_θ ‖ π_ref) at tokens sampled from π_θ.
+
+    With x = log ρ = log π_ref(a) − log π_θ(a) and a drawn from π_θ: k1 = −x is unbiased
+    but often negative; k2 = x²/2 is biased (its mean is an f-divergence that agrees with the
+    KL to second order); k3 = e^x − 1 − x is unbiased and ≥ 0 (E[ρ] = 1). k3 is computed as
+    x²·Σ_k x^k/(k + 2)! for |x| < 1, so it keeps its digits where e^x − 1 − x would cancel.
+    Only ``log_probs`` is differentiable: the reference model is frozen.
+
+    Args:
+        log_probs: log π_θ(a | s) of the sampled tokens under the policy, any shape.
+        ref_log_probs: log π_ref(a | s) of the same tokens under the reference model; same shape.
+        estimator: ``"k1"``, ``"k2"`` or ``"k3"`` (default; GRPO's choice).
+
+    Returns:
+        The mean over tokens by default; see ``reduction`` and ``weights`` (a token mask).
+
+    Examples:
+        >>> import math
+        >>> from lossref import kl_penalty
+        >>> x = math.log(2)                                   # the reference is twice as likely
+        >>> kl_penalty([-x], [0.0], reduction="none")         # k3 = 2 − 1 − log 2
+        array([0.30685282])
+        >>> kl_penalty([-x], [0.0], estimator="k1", reduction="none")   # −log 2
+        array([-0.69314718])
+        >>> kl_penalty.grad([-x], [0.0], reduction="sum")     # 1 − ρ = 1 − 2
+        array([-1.])
+    """
+    if isinstance(estimator, bool) or estimator not in _KL_ESTIMATORS:
+        raise ValueError(f"estimator must be 'k1', 'k2' or 'k3'; got {estimator!r}")
+    x = ref_log_probs - log_probs
+    if estimator == "k1":
+        return Result(-x, lambda: np.ones_like(x))
+    if estimator == "k2":
+        return Result(0.5 * x * x, lambda: -x)
+    small = np.abs(x) < 1.0
+    with np.errstate(over="ignore"):  # e^x > 1.8e308 only where the estimate itself is not representable
+        big = np.expm1(np.where(small, 0.0, x)) - x
+    value = np.where(small, x * x * _expm1_excess(np.where(small, x, 0.0)), big)
+
+    def backward():
+        with np.errstate(over="ignore"):
+            return -np.expm1(x)
+
+    return Result(value, backward)

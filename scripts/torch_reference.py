@@ -1340,3 +1340,15 @@ def ordinal_logistic(z, t, reduction, task_weights=None):
 @torch_reference("entropy_bonus", "-torch.distributions.Categorical(logits=z).entropy() (autograd gradient)")
 def entropy_bonus(z, reduction):
     return _reduce(-torch.distributions.Categorical(logits=z).entropy(), reduction)
+
+
+@torch_reference(
+    "kl_penalty",
+    "TRL v1.9.0's per-token KL formulas in PyTorch (trl/experimental/ppo/ppo_trainer.py: k1 = −logr, "
+    "k3 = (logr.exp() − 1) − logr; trl/trainer/grpo_trainer.py: k3; k2 = logr²/2 from Schulman 2020), "
+    "logr = ref − logp (autograd gradient)",
+)
+def kl_penalty(log_probs, ref_log_probs, reduction, estimator="k3"):
+    logr = ref_log_probs - log_probs
+    k = {"k1": lambda: -logr, "k2": lambda: logr**2 / 2, "k3": lambda: (logr.exp() - 1) - logr}[estimator]()
+    return _reduce(k, reduction)

@@ -1217,3 +1217,9 @@ def _entropy_bonus_grad_magnitude(z):
 
 
 entropy_bonus.grad_magnitude = _entropy_bonus_grad_magnitude
+
+
+@reference("kl_penalty")
+def kl_penalty(log_probs, ref_log_probs, estimator="k3"):
+    x = ref_log_probs - log_probs  # log ρ
+    return {"k1": -x, "k2": x**2 / 2, "k3": mp.exp(x) - 1 - x}[estimator]

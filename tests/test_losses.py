@@ -1677,3 +1677,39 @@ def test_entropy_bonus_by_hand():
     # four equal logits: −log 4; the mean over rows of −log 2 and −log 4
     assert lossref.entropy_bonus([[1.0] * 4]) == pytest.approx(-math.log(4), rel=1e-15)
     assert lossref.entropy_bonus([[0.0, 0.0, -1e4, -1e4], [1.0] * 4]) == pytest.approx(-1.5 * math.log(2))
+
+
+def test_kl_penalty_by_hand():
+    # ρ = π_ref/π = 2 (log π = −log 2, log π_ref = 0): k1 = −log 2, k2 = ½ log² 2, k3 = 2 − 1 − log 2
+    x = math.log(2)
+    kl = lossref.kl_penalty
+    assert kl([-x], [0.0], estimator="k1") == pytest.approx(-0.6931471805599453, rel=1e-15)
+    assert kl([-x], [0.0], estimator="k2") == pytest.approx(0.2402265069591007, rel=1e-15)
+    assert kl([-x], [0.0]) == pytest.approx(0.3068528194400547, rel=1e-15)
+    # gradients by log π: 1, −log ρ, 1 − ρ
+    assert kl.grad([-x], [0.0], estimator="k1").tolist() == [1.0]
+    assert kl.grad([-x], [0.0], estimator="k2").tolist() == pytest.approx([-x], rel=1e-15)
+    assert kl.grad([-x], [0.0]).tolist() == pytest.approx([-1.0], rel=1e-15)
+    # the worked example: π = (.5, .3, .2), π_ref = (.2, .3, .5); E_π[k1] = E_π[k3] = 0.3 log 2.5,
+    # E_π[k2] = 0.7 · ½ log² 2.5 (biased)
+    pi, ref = np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.3, 0.5])
+    for est, mean in (
+        ("k1", 0.3 * math.log(2.5)),
+        ("k2", 0.35 * math.log(2.5) ** 2),
+        ("k3", 0.3 * math.log(2.5)),
+    ):
+        values = kl(np.log(pi), np.log(ref), estimator=est, reduction="none")
+        assert pi @ values == pytest.approx(mean, rel=1e-14), est
+    # log ρ = 1e-8 (exact in float64 here): k3 = x²/2 + x³/6 + ..., where e^x − 1 − x gives 0
+    lp, rp = -2.0, -2.0 + 2.0**-27
+    x = rp - lp
+    assert kl([lp], [rp]) == pytest.approx(x * x / 2 + x**3 / 6, rel=1e-15)
+    # ρ = e^{700}: k3 = e^700 − 701 (finite), gradient 1 − e^700; ρ = e^{-700}: k3 = 699
+    assert kl([-700.0], [0.0]) == pytest.approx(math.exp(700.0), rel=1e-13)
+    assert kl([0.0], [-700.0]) == pytest.approx(699.0, rel=1e-15)
+    assert kl.grad([0.0], [-700.0]).tolist() == pytest.approx([1.0], rel=1e-15)
+
+
+def test_kl_penalty_rejects_an_unknown_estimator():
+    with pytest.raises(ValueError, match="estimator must be 'k1', 'k2' or 'k3'; got 'k4'"):
+        lossref.kl_penalty([-1.0], [-1.0], estimator="k4")
