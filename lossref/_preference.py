@@ -23,10 +23,10 @@ from ._core import (
     elementwise_loss,
 )
 from ._domains import LOGITS, REAL, Domain, log_probabilities
-from ._math import _expm1_excess, log_softmax, sigmoid, softplus
+from ._math import _expm1_excess, log_softmax, sigmoid, softplus, two_sum
 
 # its losses, re-exported by lossref/__init__.py
-__all__ = ["bradley_terry", "dpo", "entropy_bonus", "ipo", "kl_penalty", "ppo_clip", "simpo"]
+__all__ = ["bradley_terry", "dpo", "entropy_bonus", "ipo", "kl_penalty", "ppo_clip", "ppo_value", "simpo"]
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
@@ -904,3 +904,138 @@ def kl_penalty(log_probs, ref_log_probs, *, estimator="k3"):
             return -np.expm1(x)
 
     return Result(value, backward)
+
+
+def _clip_or_none(clip):
+    if clip is not None:
+        positive(clip=clip)
+
+
+def _ppo_value_kink_distance(values, old_values, returns, clip=0.2):
+    if clip is None:  # ½(V − R)²: no kink
+        return np.full(np.shape(values), np.inf)
+    # the ends of the clip range, and the values where the clipped branch's square is overtaken
+    # again (V = 2R − V_old ∓ ε, mirrored through R)
+    d = values - old_values
+    mirror = 2.0 * returns - old_values
+    return np.minimum.reduce(
+        [
+            np.abs(d - clip),
+            np.abs(d + clip),
+            np.abs(values - (mirror - clip)),
+            np.abs(values - (mirror + clip)),
+        ]
+    )
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"V_{\mathrm{clip}} = V_{\mathrm{old}} + \mathrm{clip}(V - V_{\mathrm{old}},\ -\epsilon,\ \epsilon)",
+        r"\ell = \tfrac12 \max\big((V - R)^2,\ (V_{\mathrm{clip}} - R)^2\big)",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial V} = \begin{cases} 0 & |V - V_{\mathrm{old}}| > \epsilon \text{ and } (V_{\mathrm{clip}} - R)^2 > (V - R)^2 \\ V - R & \text{otherwise (also at ties)} \end{cases}",  # noqa: E501
+    domain={"values": REAL, "old_values": REAL, "returns": REAL},
+    use_case=(
+        "The value-function (critic) term of PPO: regress V(s) on the returns without letting one "
+        "update move V far from the value that collected the data."
+    ),
+    properties=("non_negative", "convex"),
+    equivalents={
+        "PyTorch": "0.5 * torch.max((v - R) ** 2, (v_old + (v - v_old).clamp(-eps, eps) - R) ** 2) (no built-in)",
+        "TRL": (
+            "`trl.experimental.ppo` value loss with `PPOConfig(cliprange_value=0.2)` "
+            "(v1.9.0, `trl/experimental/ppo/ppo_trainer.py`; `vf_coef=0.1` outside)"
+        ),
+        "Stable-Baselines3": (
+            "`PPO(clip_range_vf=None)` (the default, v2.8.0, `stable_baselines3/ppo/ppo.py`): "
+            "`F.mse_loss`, that is 2 × `ppo_value(..., clip=None)`; with `clip_range_vf=ε` it is the "
+            "squared error of the clipped value alone, not this maximum"
+        ),
+    },
+    references=(
+        "Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017), eq. 9",
+        "Dhariwal et al., OpenAI Baselines (2017): the clipped value loss of baselines/ppo2/model.py",
+    ),
+    aliases=("clipped value loss", "PPO critic loss", "value function clipping"),
+    plot=Plot(
+        curve=Curve(
+            x_label="new value V (V_old = 0, R = 1)",
+            x_range=(-1.0, 3.0),
+            args=lambda x: (x, np.zeros_like(x), np.ones_like(x)),
+            series=(
+                Series("ε = 0.2", {}, {}),
+                Series("ε = 0.5", {}, {"clip": 0.5}),
+                Series("unclipped (clip=None)", {}, {"clip": None}),
+            ),
+            grad_label="gradient ∂ℓ/∂V",
+        ),
+        explore={"clip": (0.05, 2.0)},
+    ),
+    checks=Checks(
+        variants=({"clip": None}, {"clip": 1.0}),
+        extremes=(
+            # residuals of ±1e150 (ℓ = 5e299) on both branches, V_old far off, a return of 0
+            Extreme(
+                [[1e150, -1e150, 0.0, 3.0, -1e4], [0.0, 0.0, 1e150, -2.0, 1e4], [0.0, 1.0, 0.0, 1e150, 0.0]]
+            ),
+            Extreme([[1e150, -3.0, 1e-300], [0.0, 0.0, 0.0], [-1e150, 2.0, 0.0]], {"clip": None}),
+        ),
+        invalid=(
+            Invalid({"clip": 0.0}, ValueError, "clip must be > 0"),
+            Invalid({"clip": -0.2}, ValueError, "clip must be > 0"),
+        ),
+        kink_distance=_ppo_value_kink_distance,
+        # not V = 3 against R = 1e150: both squares round to 1e300, a tie where autograd of
+        # torch.max takes the mean of the two sides
+        torch_extremes=(
+            Extreme(
+                [[1e150, -1e150, 0.0, 3.0, -1e4], [0.0, 0.0, 1e150, -2.0, 1e4], [0.0, 1.0, 0.0, 1e4, 0.0]]
+            ),
+            Extreme([[1e150, -3.0, 1e-300], [0.0, 0.0, 0.0], [-1e150, 2.0, 0.0]], {"clip": None}),
+        ),
+    ),
+)
+def ppo_value(values, old_values, returns, *, clip=0.2):
+    """PPO's clipped value loss ½·max((V − R)², (V_clip − R)²), V_clip = V_old + clip(V − V_old, ±ε).
+
+    The critic is trained by squared error to the returns R, but the prediction that counts is
+    also clipped to within ε of the value V_old that was computed when the data were collected,
+    and the larger of the two squared errors is kept. Once V has moved more than ε from V_old
+    *towards* R, the clipped error is the larger one and the gradient is 0; a step that moved V
+    away from R keeps the full gradient V − R. Where the two squares are equal ``lossref``
+    returns V − R, the unclipped side. ``clip=None`` gives the plain ½(V − R)². Only
+    ``values`` is differentiable.
+
+    Args:
+        values: V(s), the critic's current predictions, any shape.
+        old_values: V_old(s), the predictions when the batch was collected; same shape.
+        returns: The targets R (e.g. GAE advantages + V_old); same shape.
+        clip: ε > 0, the clip range of the value (TRL's ``cliprange_value``, 0.2), or None for no clipping.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights`` (a token or step mask).
+
+    Examples:
+        >>> from lossref import ppo_value
+        >>> V = [0.1, 0.5, -0.5, 2.0]          # V_old = 0, R = 1, ε = 0.2
+        >>> ppo_value(V, [0.0] * 4, [1.0] * 4, reduction="none")   # ½(0.9)², ½(0.8)² clipped, ½(1.5)², ½(1)²
+        array([0.405, 0.32 , 1.125, 0.5  ])
+        >>> ppo_value.grad(V, [0.0] * 4, [1.0] * 4, reduction="sum")   # V − R, 0 on the clipped branch
+        array([-0.9,  0. , -1.5,  1. ])
+    """  # noqa: E501 (doctest lines with their hand-computed values)
+    _clip_or_none(clip)
+    r = values - returns
+    if clip is None:
+        return Result(0.5 * r * r, lambda: r)
+    d = values - old_values
+    inside = np.abs(d) <= clip
+    # V itself inside the range (V_old + (V − V_old) could round away from V); outside, the nearer
+    # end V_old ± ε minus R, with the rounding error of V_old ± ε added back: when R is near that
+    # end, (V_old ± ε) − R cancels to the rounding of V_old ± ε
+    end, err = two_sum(old_values, np.where(d > 0, clip, -clip))
+    rc = np.where(inside, r, (end - returns) + err)
+    # ½·max(r², rc²) as ½·max(|r|, |rc|)²: one square, and the tie goes to the unclipped side
+    unclipped = np.abs(r) >= np.abs(rc)
+    big = np.where(unclipped, r, rc)
+    return Result(0.5 * big * big, lambda: np.where(unclipped, r, 0.0))

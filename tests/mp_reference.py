@@ -1223,3 +1223,12 @@ entropy_bonus.grad_magnitude = _entropy_bonus_grad_magnitude
 def kl_penalty(log_probs, ref_log_probs, estimator="k3"):
     x = ref_log_probs - log_probs  # log ρ
     return {"k1": -x, "k2": x**2 / 2, "k3": mp.exp(x) - 1 - x}[estimator]
+
+
+@reference("ppo_value")
+def ppo_value(values, old_values, returns, clip=0.2):
+    if clip is None:
+        return (values - returns) ** 2 / 2
+    eps = mp.mpf(clip)
+    clipped = old_values + min(max(values - old_values, -eps), eps)
+    return max((values - returns) ** 2, (clipped - returns) ** 2) / 2

@@ -1713,3 +1713,25 @@ def test_kl_penalty_by_hand():
 def test_kl_penalty_rejects_an_unknown_estimator():
     with pytest.raises(ValueError, match="estimator must be 'k1', 'k2' or 'k3'; got 'k4'"):
         lossref.kl_penalty([-1.0], [-1.0], estimator="k4")
+
+
+def test_ppo_value_by_hand():
+    # V_old = 0, R = 1, ε = 0.2: inside the range ½(V − R)²; past +ε towards R the clipped error
+    # (0.2 − 1)² = 0.64 is larger and the gradient is 0; away from R, or past 2R − 0.2 = 1.8, the
+    # unclipped error is larger
+    pv = lossref.ppo_value
+    V, old, R = [0.1, 0.5, -0.5, 2.0], [0.0] * 4, [1.0] * 4
+    assert pv(V, old, R, reduction="none").tolist() == pytest.approx([0.405, 0.32, 1.125, 0.5], rel=1e-15)
+    assert pv.grad(V, old, R, reduction="sum").tolist() == pytest.approx([-0.9, 0.0, -1.5, 1.0], rel=1e-15)
+    # clip=None: ½(V − R)², gradient V − R everywhere
+    assert pv(V, old, R, clip=None, reduction="none").tolist() == pytest.approx([0.405, 0.125, 1.125, 0.5])
+    assert pv.grad([0.5], [0.0], [1.0], clip=None, reduction="sum").tolist() == [-0.5]
+    # ties (exact in binary, ε = 0.25): at the range's end V = 0.25 both branches are V itself;
+    # at V = 2R − 0.25 = 1.75 the squares are both 0.5625: lossref takes the unclipped side, V − R
+    assert pv([1.75, 0.25], [0.0, 0.0], [1.0, 1.0], clip=0.25, reduction="none").tolist() == [0.28125] * 2
+    assert pv.grad([1.75, 0.25], [0.0, 0.0], [1.0, 1.0], clip=0.25, reduction="sum").tolist() == [0.75, -0.75]
+    # V = R is not a zero of the clipped loss when R is out of reach: ½(0.2 − 1)² from V_old = 0
+    assert pv([1.0], [0.0], [1.0]) == pytest.approx(0.32, rel=1e-15)
+    # the clipped end V_old + ε lands within 1e-12 of R: ½(V_old + ε − R)² = ½·1e-24, which
+    # (V_old + ε) − R computed naively gets 4e-5 wrong (the rounding of V_old + ε)
+    assert pv([1.0], [-1e-12], [1.0], clip=1.0) == pytest.approx(0.5 * 1e-24, rel=1e-14)
