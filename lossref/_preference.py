@@ -957,7 +957,7 @@ def _ppo_value_kink_distance(values, old_values, returns, clip=0.2):
         "Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017), eq. 9",
         "Dhariwal et al., OpenAI Baselines (2017): the clipped value loss of baselines/ppo2/model.py",
     ),
-    aliases=("clipped value loss", "PPO critic loss", "value function clipping"),
+    aliases=("PPO critic loss", "vf_loss", "value function loss"),
     plot=Plot(
         curve=Curve(
             x_label="new value V (V_old = 0, R = 1)",
