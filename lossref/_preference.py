@@ -1,20 +1,44 @@
-"""Preference and policy-gradient losses: reward models, DPO and PPO's clipped surrogate.
+"""Preference and policy-gradient losses: reward models, DPO and its successors, PPO's terms.
 
-Each takes one scalar per pair or per action (summed log-probabilities, rewards,
-advantages), so all are elementwise: every argument has the same shape.
+Most take one scalar per pair, action or token (summed log-probabilities, rewards,
+advantages) and are elementwise: every argument has the same shape. The entropy bonus takes
+a row of logits per state (the class axis last).
 """
 
+import dataclasses
 from functools import partial
 
 import numpy as np
 
 from ._checks import as_float_array, in_open_unit_interval, non_negative, positive, real_scalar
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
-from ._domains import REAL, Domain, log_probabilities
-from ._math import sigmoid, softplus
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Result,
+    Series,
+    class_axis_loss,
+    elementwise_loss,
+)
+from ._domains import LOGITS, REAL, Domain, log_probabilities
+from ._math import _expm1_excess, log_softmax, sigmoid, softplus, two_sum
 
 # its losses, re-exported by lossref/__init__.py
-__all__ = ["bradley_terry", "dpo", "ipo", "kto", "orpo", "ppo_clip", "simpo"]
+__all__ = [
+    "bradley_terry",
+    "dpo",
+    "entropy_bonus",
+    "ipo",
+    "kl_penalty",
+    "kto",
+    "orpo",
+    "ppo_clip",
+    "ppo_value",
+    "simpo",
+]
 
 SEQUENCE_LOG_PROB = Domain(
     "(−∞, 0]: log π(y | x) summed over the response's tokens",
@@ -1068,3 +1092,368 @@ def kto(
         return -weight * sign * beta * sigmoid(v) * sigmoid(-v)
 
     return Result(value, backward)
+
+
+# --- RL fine-tuning terms (issue 20): entropy bonus, KL penalty, PPO's value loss -------------
+
+
+# the logits' stress rows and rows where the entropy's terms are nearly equal (a near-uniform
+# row, where the gradient log p_j − Σ p log p cancels) or span many orders of magnitude
+ACTION_LOGITS = dataclasses.replace(
+    LOGITS,
+    stress=(
+        *LOGITS.stress,
+        (30.0, 29.0, 28.0),
+        (-50.0, -60.0, -70.0),
+        (1e-8, 0.0, -1e-8),
+        (700.0, 0.0, -700.0),
+        (5.0, 5.0, -3.0),
+    ),
+)
+
+
+def _two_class_curve():
+    # z = (x, 0): p = σ(x), −H = σ log σ + (1 − σ) log(1 − σ), lowest (−log 2) at x = 0
+    return Curve(
+        x_label="logit gap x, z = (x, 0)",
+        x_range=(-8.0, 8.0),
+        args=lambda x: (np.stack([x, np.zeros_like(x)], axis=-1),),
+        series=(Series("", {}, {}),),
+        component=lambda g, args: g[..., 0],
+        grad_label="gradient ∂ℓ/∂z₁",
+    )
+
+
+@class_axis_loss(
+    family="preference",
+    formula=(
+        r"\ell(z) = -H(p) = \sum_{a=1}^{A} p_a \log p_a,\quad p = \mathrm{softmax}(z)",
+        r"\text{per row } z \text{ (a state's or a token's action logits); the mean over rows}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial z_j} = p_j\,\Big(\log p_j - \sum_a p_a \log p_a\Big)",
+    domain={"logits": ACTION_LOGITS},
+    use_case=(
+        "The entropy term of actor-critic and PPO training: subtracting c·H(π) (c ≈ 0.01) from the "
+        "loss keeps the policy from collapsing onto one action too early."
+    ),
+    properties=("smooth", "bounded_gradient"),
+    equivalents={
+        "PyTorch": "-torch.distributions.Categorical(logits=z).entropy()",
+        "Stable-Baselines3": (
+            "PPO(ent_coef=0.0) adds ent_coef · (−mean entropy) to the loss "
+            "(v2.8.0, `stable_baselines3/ppo/ppo.py`): `ent_coef * entropy_bonus(z)`"
+        ),
+    },
+    references=(
+        "Williams & Peng, Function Optimization using Connectionist Reinforcement Learning Algorithms (1991)",
+        "Mnih et al., Asynchronous Methods for Deep Reinforcement Learning (ICML 2016): entropy "
+        "regularisation",
+        "Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017), eq. 9",
+    ),
+    aliases=("entropy regularisation", "negative entropy", "entropy loss"),
+    reduction_note="The mean over rows (states or tokens); multiply by the entropy coefficient yourself.",
+    plot=Plot(curve=_two_class_curve()),
+    checks=Checks(
+        # saturated, tied, underflowing and huge rows: p log p is 0 · (−2e4) or 0 · (−2e150), never NaN
+        extremes=(
+            Extreme(([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [0.0, 0.0, 0.0], [745.0, 0.0, 0.0]],)),
+            Extreme(([[1e150, 1.0, -1e150], [40.0, 0.0, 1.0]],)),
+        ),
+        # not the tied row at −1e4: PyTorch's gradient there is −5.8e-14 (rounding of log Z = −1e4 +
+        # log 3), lossref's is within 1e-16 of the exact 0
+        torch_extremes=(
+            Extreme(([[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [745.0, 0.0, 0.0], [40.0, 0.0, 1.0]],)),
+        ),
+    ),
+)
+def entropy_bonus(logits):
+    """The negative entropy −H(π) = Σ_a p_a log p_a of the softmax policy of each row of logits.
+
+    Minimising it maximises the entropy, so a policy loss plus c·``entropy_bonus`` (c > 0)
+    rewards keeping several actions likely. It is ≤ 0, lowest (−log A) for the uniform policy
+    and 0 for a deterministic one. ``log p`` comes from a stable log-softmax, so saturated
+    logits give 0 · (large negative) = 0, not NaN.
+
+    Args:
+        logits: Action logits z, shape (..., A): the action axis is last; one loss per row.
+
+    Returns:
+        The mean over rows by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import entropy_bonus
+        >>> entropy_bonus([[0.0, 0.0]]) == -math.log(2)              # p = (½, ½): −H = log ½
+        True
+        >>> g = entropy_bonus.grad([[math.log(3), 0.0]])              # p = (¾, ¼)
+        >>> g / math.log(3)                                           # ±p₁p₂ log(p₁/p₂) = ±(3/16) log 3
+        array([[ 0.1875, -0.1875]])
+    """
+    log_p = log_softmax(logits)
+    p = np.exp(log_p)
+    neg_h = (p * log_p).sum(axis=-1, keepdims=True)
+    return Result(neg_h[..., 0], lambda: p * (log_p - neg_h))
+
+
+TOKEN_LOG_PROB = Domain(
+    "(−∞, 0]: log π(a | s) of the sampled token (action)",
+    partial(log_probabilities, hint="pass the log-probability of the sampled token, not a logit"),
+    # log-ratios up to ±8: ρ = e^{±8} stays finite, and a 1e-3 step never crosses 0
+    lambda rng, shape: rng.uniform(-8.0, -0.01, size=shape),
+    invalid=(Invalid(0.5, ValueError, "must be log-probabilities (<= 0)"),),
+    # a certain token, an unlikely one, a near-impossible one, and pairs 1e-9 and 1e-7 apart
+    # (log ρ near 0, where e^x − 1 − x cancels); differences of these are exact (Sterbenz)
+    stress=(0.0, -1e-9, -0.75, -0.7500001, -40.0, -1e4),
+    # finite differences stay below 0: no step at a certain token (log π = 0)
+    fd_step=lambda x: min(1e-3, 0.3 * float((-x).min())),
+)
+
+_KL_ESTIMATORS = ("k1", "k2", "k3")
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"x = \log\rho = \log\pi_{\mathrm{ref}}(a) - \log\pi_\theta(a),\quad a \sim \pi_\theta",
+        r"k_1 = -x,\qquad k_2 = \tfrac12 x^2,\qquad k_3 = e^{x} - 1 - x",
+    ),
+    gradient=r"\frac{\partial k_1}{\partial \log\pi_\theta} = 1,\qquad \frac{\partial k_2}{\partial \log\pi_\theta} = -x,\qquad \frac{\partial k_3}{\partial \log\pi_\theta} = 1 - e^{x}",  # noqa: E501
+    domain={"log_probs": TOKEN_LOG_PROB, "ref_log_probs": TOKEN_LOG_PROB},
+    use_case=(
+        "Estimating KL(π_θ ‖ π_ref) from the sampled tokens alone, as the KL penalty of RLHF "
+        "(PPO's reward) and GRPO's loss."
+    ),
+    properties=("convex", "smooth", "zero_iff_equal"),
+    equivalents={
+        "PyTorch": "-logr, logr ** 2 / 2 or torch.expm1(logr) - logr with logr = ref - logp (no built-in)",
+        "TRL": (
+            "v1.9.0: `trl/experimental/ppo/ppo_trainer.py` subtracts `kl_coef` (0.05) × k1 or k3 "
+            '(`PPOConfig(kl_estimator="k1")`, the default, or "k3") from the per-token reward; '
+            "`trl/trainer/grpo_trainer.py` adds `beta` × k3 to the per-token loss (`GRPOConfig(beta=0.0)` "
+            "by default: no KL term)"
+        ),
+    },
+    references=(
+        "Schulman, Approximating KL Divergence (2020), http://joschu.net/blog/kl-approx.html",
+        "Ouyang et al., Training Language Models to Follow Instructions with Human Feedback (2022)",
+        "Shao et al., DeepSeekMath: Pushing the Limits of Mathematical Reasoning in Open Language Models "
+        "(2024), eq. 4 (GRPO's k3 term)",
+        "Tang & Munos, On a Few Pitfalls in KL Divergence Gradient Estimation for RL (2025), "
+        "arXiv:2506.09477",
+    ),
+    aliases=("KL estimator", "k3 estimator", "approximate KL", "KL regularisation"),
+    plot=Plot(
+        curve=Curve(
+            x_label="log-ratio x = log π_ref − log π_θ",
+            x_range=(-2.5, 2.5),
+            # log π_θ = −3, log π_ref = −3 + x: both below 0 on the whole range
+            args=lambda x: (np.full_like(x, -3.0), x - 3.0),
+            series=tuple(Series(k, {}, {"estimator": k}) for k in _KL_ESTIMATORS),
+            grad_label="gradient ∂ℓ/∂log π_θ",
+            y_limits=(-2.5, 6.0),
+        ),
+    ),
+    checks=Checks(
+        variants=({"estimator": "k1"}, {"estimator": "k2"}),
+        extremes=(
+            # ρ = e^{±700}, a certain token against a near-impossible one, log ρ = −1e-300 (log π is
+            # never within a step of 0 but at 0, where the tests do not step it). Log-ratios of 1e-12
+            # are in the stress grid and the hand test: a finite difference cannot resolve a slope
+            # of 1e-12 through the rounding of log π ± h
+            Extreme([[-700.0, 0.0, 0.0, 0.0, -2.0], [0.0, -700.0, -1e4, -1e-300, -1.5]]),
+            Extreme([[-700.0, 0.0, 0.0, 0.0], [0.0, -700.0, -1e4, -1e-300]], {"estimator": "k2"}),
+            Extreme([[-700.0, 0.0, 0.0, 0.0], [0.0, -700.0, -1e4, -1e-300]], {"estimator": "k1"}),
+        ),
+        invalid=(
+            Invalid({"estimator": "k4"}, ValueError, "estimator must be 'k1', 'k2' or 'k3'"),
+            Invalid({"estimator": 3}, ValueError, "estimator must be 'k1', 'k2' or 'k3'"),
+        ),
+        torch_extremes=(
+            Extreme([[-700.0, 0.0, 0.0, -5.0, -3.0], [0.0, -700.0, -1e4, -5.0, -2.5]]),
+            Extreme([[-700.0, 0.0, 0.0, 0.0], [0.0, -700.0, -1e4, -1e-300]], {"estimator": "k2"}),
+            Extreme([[-700.0, 0.0, 0.0, 0.0], [0.0, -700.0, -1e4, -1e-300]], {"estimator": "k1"}),
+        ),
+    ),
+)
+def kl_penalty(log_probs, ref_log_probs, *, estimator="k3"):
+    """Schulman's single-sample estimators of KL(π_θ ‖ π_ref) at tokens sampled from π_θ.
+
+    With x = log ρ = log π_ref(a) − log π_θ(a) and a drawn from π_θ: k1 = −x is unbiased
+    but often negative; k2 = x²/2 is biased (its mean is an f-divergence that agrees with the
+    KL to second order); k3 = e^x − 1 − x is unbiased and ≥ 0 (E[ρ] = 1). k3 is computed as
+    x²·Σ_k x^k/(k + 2)! for |x| < 1, so it keeps its digits where e^x − 1 − x would cancel.
+    Only ``log_probs`` is differentiable: the reference model is frozen.
+
+    Args:
+        log_probs: log π_θ(a | s) of the sampled tokens under the policy, any shape.
+        ref_log_probs: log π_ref(a | s) of the same tokens under the reference model; same shape.
+        estimator: ``"k1"``, ``"k2"`` or ``"k3"`` (default; GRPO's choice).
+
+    Returns:
+        The mean over tokens by default; see ``reduction`` and ``weights`` (a token mask).
+
+    Examples:
+        >>> import math
+        >>> from lossref import kl_penalty
+        >>> x = math.log(2)                                   # the reference is twice as likely
+        >>> kl_penalty([-x], [0.0], reduction="none")         # k3 = 2 − 1 − log 2
+        array([0.30685282])
+        >>> kl_penalty([-x], [0.0], estimator="k1", reduction="none")   # −log 2
+        array([-0.69314718])
+        >>> kl_penalty.grad([-x], [0.0], reduction="sum")     # 1 − ρ = 1 − 2
+        array([-1.])
+    """
+    if isinstance(estimator, bool) or estimator not in _KL_ESTIMATORS:
+        raise ValueError(f"estimator must be 'k1', 'k2' or 'k3'; got {estimator!r}")
+    x = ref_log_probs - log_probs
+    if estimator == "k1":
+        return Result(-x, lambda: np.ones_like(x))
+    if estimator == "k2":
+        return Result(0.5 * x * x, lambda: -x)
+    small = np.abs(x) < 1.0
+    with np.errstate(over="ignore"):  # e^x > 1.8e308 only where the estimate itself is not representable
+        big = np.expm1(np.where(small, 0.0, x)) - x
+    value = np.where(small, x * x * _expm1_excess(np.where(small, x, 0.0)), big)
+
+    def backward():
+        with np.errstate(over="ignore"):
+            return -np.expm1(x)
+
+    return Result(value, backward)
+
+
+def _clip_or_none(clip):
+    if clip is not None:
+        positive(clip=clip)
+
+
+def _ppo_value_kink_distance(values, old_values, returns, clip=0.2):
+    if clip is None:  # ½(V − R)²: no kink
+        return np.full(np.shape(values), np.inf)
+    # the ends of the clip range, and the values where the clipped branch's square is overtaken
+    # again (V = 2R − V_old ∓ ε, mirrored through R)
+    d = values - old_values
+    mirror = 2.0 * returns - old_values
+    return np.minimum.reduce(
+        [
+            np.abs(d - clip),
+            np.abs(d + clip),
+            np.abs(values - (mirror - clip)),
+            np.abs(values - (mirror + clip)),
+        ]
+    )
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"V_{\mathrm{clip}} = V_{\mathrm{old}} + \mathrm{clip}(V - V_{\mathrm{old}},\ -\epsilon,\ \epsilon)",
+        r"\ell = \tfrac12 \max\big((V - R)^2,\ (V_{\mathrm{clip}} - R)^2\big)",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial V} = \begin{cases} 0 & |V - V_{\mathrm{old}}| > \epsilon \text{ and } (V_{\mathrm{clip}} - R)^2 > (V - R)^2 \\ V - R & \text{otherwise (also at ties)} \end{cases}",  # noqa: E501
+    domain={"values": REAL, "old_values": REAL, "returns": REAL},
+    use_case=(
+        "The value-function (critic) term of PPO: regress V(s) on the returns without letting one "
+        "update move V far from the value that collected the data."
+    ),
+    properties=("non_negative", "convex"),
+    equivalents={
+        "PyTorch": (
+            "0.5 * torch.max((v - R) ** 2, (v_old + (v - v_old).clamp(-eps, eps) - R) ** 2) (no built-in)"
+        ),
+        "TRL": (
+            "`trl.experimental.ppo` value loss with `PPOConfig(cliprange_value=0.2)` "
+            "(v1.9.0, `trl/experimental/ppo/ppo_trainer.py`; `vf_coef=0.1` outside)"
+        ),
+        "Stable-Baselines3": (
+            "`PPO(clip_range_vf=None)` (the default, v2.8.0, `stable_baselines3/ppo/ppo.py`): "
+            "`F.mse_loss`, that is 2 × `ppo_value(..., clip=None)`; with `clip_range_vf=ε` it is the "
+            "squared error of the clipped value alone, not this maximum"
+        ),
+    },
+    references=(
+        "Schulman, Wolski, Dhariwal, Radford & Klimov, Proximal Policy Optimization Algorithms (2017), eq. 9",
+        "Dhariwal et al., OpenAI Baselines (2017): the clipped value loss of baselines/ppo2/model.py",
+    ),
+    aliases=("PPO critic loss", "vf_loss", "value function loss"),
+    plot=Plot(
+        curve=Curve(
+            x_label="new value V (V_old = 0, R = 1)",
+            x_range=(-1.0, 3.0),
+            args=lambda x: (x, np.zeros_like(x), np.ones_like(x)),
+            series=(
+                Series("ε = 0.2", {}, {}),
+                Series("ε = 0.5", {}, {"clip": 0.5}),
+                Series("unclipped (clip=None)", {}, {"clip": None}),
+            ),
+            grad_label="gradient ∂ℓ/∂V",
+        ),
+        explore={"clip": (0.05, 2.0)},
+    ),
+    checks=Checks(
+        variants=({"clip": None}, {"clip": 1.0}),
+        extremes=(
+            # residuals of ±1e150 (ℓ = 5e299) on both branches, V_old far off, a return of 0
+            Extreme(
+                [[1e150, -1e150, 0.0, 3.0, -1e4], [0.0, 0.0, 1e150, -2.0, 1e4], [0.0, 1.0, 0.0, 1e150, 0.0]]
+            ),
+            Extreme([[1e150, -3.0, 1e-300], [0.0, 0.0, 0.0], [-1e150, 2.0, 0.0]], {"clip": None}),
+        ),
+        invalid=(
+            Invalid({"clip": 0.0}, ValueError, "clip must be > 0"),
+            Invalid({"clip": -0.2}, ValueError, "clip must be > 0"),
+        ),
+        kink_distance=_ppo_value_kink_distance,
+        # not V = 3 against R = 1e150: both squares round to 1e300, a tie where autograd of
+        # torch.max takes the mean of the two sides
+        torch_extremes=(
+            Extreme(
+                [[1e150, -1e150, 0.0, 3.0, -1e4], [0.0, 0.0, 1e150, -2.0, 1e4], [0.0, 1.0, 0.0, 1e4, 0.0]]
+            ),
+            Extreme([[1e150, -3.0, 1e-300], [0.0, 0.0, 0.0], [-1e150, 2.0, 0.0]], {"clip": None}),
+        ),
+    ),
+)
+def ppo_value(values, old_values, returns, *, clip=0.2):
+    """PPO's clipped value loss ½·max((V − R)², (V_clip − R)²), V_clip = V_old + clip(V − V_old, ±ε).
+
+    The critic is trained by squared error to the returns R, but the prediction that counts is
+    also clipped to within ε of the value V_old that was computed when the data were collected,
+    and the larger of the two squared errors is kept. Once V has moved more than ε from V_old
+    *towards* R, the clipped error is the larger one and the gradient is 0; a step that moved V
+    away from R keeps the full gradient V − R. Where the two squares are equal ``lossref``
+    returns V − R, the unclipped side. ``clip=None`` gives the plain ½(V − R)². Only
+    ``values`` is differentiable.
+
+    Args:
+        values: V(s), the critic's current predictions, any shape.
+        old_values: V_old(s), the predictions when the batch was collected; same shape.
+        returns: The targets R (e.g. GAE advantages + V_old); same shape.
+        clip: ε > 0, the clip range of the value (TRL's ``cliprange_value``, 0.2), or None for no clipping.
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights`` (a token or step mask).
+
+    Examples:
+        >>> from lossref import ppo_value
+        >>> V = [0.1, 0.5, -0.5, 2.0]          # V_old = 0, R = 1, ε = 0.2
+        >>> ppo_value(V, [0.0] * 4, [1.0] * 4, reduction="none")   # ½(0.9)², ½(0.8)² clipped, ½(1.5)², ½(1)²
+        array([0.405, 0.32 , 1.125, 0.5  ])
+        >>> ppo_value.grad(V, [0.0] * 4, [1.0] * 4, reduction="sum")   # V − R, 0 on the clipped branch
+        array([-0.9,  0. , -1.5,  1. ])
+    """
+    _clip_or_none(clip)
+    r = values - returns
+    if clip is None:
+        return Result(0.5 * r * r, lambda: r)
+    d = values - old_values
+    inside = np.abs(d) <= clip
+    # V itself inside the range (V_old + (V − V_old) could round away from V); outside, the nearer
+    # end V_old ± ε minus R, with the rounding error of V_old ± ε added back: when R is near that
+    # end, (V_old ± ε) − R cancels to the rounding of V_old ± ε
+    end, err = two_sum(old_values, np.where(d > 0, clip, -clip))
+    rc = np.where(inside, r, (end - returns) + err)
+    # ½·max(r², rc²) as ½·max(|r|, |rc|)²: one square, and the tie goes to the unclipped side
+    unclipped = np.abs(r) >= np.abs(rc)
+    big = np.where(unclipped, r, rc)
+    return Result(0.5 * big * big, lambda: np.where(unclipped, r, 0.0))

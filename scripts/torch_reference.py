@@ -1370,3 +1370,35 @@ def kto(
         desirable == 1, desirable_weight * chosen_losses, undesirable_weight * rejected_losses
     )
     return _reduce(losses, reduction)  # TRL: torch.cat(...).nanmean(), a mean over the batch
+
+
+# --- issue 20: RL fine-tuning terms (autograd gradients) ---------------------------------------
+
+
+@torch_reference("entropy_bonus", "-torch.distributions.Categorical(logits=z).entropy() (autograd gradient)")
+def entropy_bonus(z, reduction):
+    return _reduce(-torch.distributions.Categorical(logits=z).entropy(), reduction)
+
+
+@torch_reference(
+    "kl_penalty",
+    "TRL v1.9.0's per-token KL formulas in PyTorch (trl/experimental/ppo/ppo_trainer.py: k1 = −logr, "
+    "k3 = (logr.exp() − 1) − logr; trl/trainer/grpo_trainer.py: k3; k2 = logr²/2 from Schulman 2020), "
+    "logr = ref − logp (autograd gradient)",
+)
+def kl_penalty(log_probs, ref_log_probs, reduction, estimator="k3"):
+    logr = ref_log_probs - log_probs
+    k = {"k1": lambda: -logr, "k2": lambda: logr**2 / 2, "k3": lambda: (logr.exp() - 1) - logr}[estimator]()
+    return _reduce(k, reduction)
+
+
+@torch_reference(
+    "ppo_value",
+    "TRL v1.9.0's clipped value loss in PyTorch (trl/experimental/ppo/ppo_trainer.py: 0.5 · torch.max of "
+    "the squared errors of vpred and of torch.clamp(vpred, V_old ± cliprange_value); autograd gradient)",
+)
+def ppo_value(values, old_values, returns, reduction, clip=0.2):
+    if clip is None:
+        return _reduce(0.5 * (values - returns) ** 2, reduction)
+    clipped = torch.clamp(values, old_values - clip, old_values + clip)
+    return _reduce(0.5 * torch.max((values - returns) ** 2, (clipped - returns) ** 2), reduction)

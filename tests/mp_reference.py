@@ -1591,3 +1591,42 @@ def hausdorff_dt(p, g, alpha=2.0):
     dg = _distance_to_other_class([[v == 1 for v in row] for row in g])
     terms = [(p[i][j] - g[i][j]) ** 2 * (dp[(i, j)] ** alpha + dg[(i, j)] ** alpha) for i, j in sorted(dp)]
     return mp.fsum(terms) / len(terms)
+
+
+# --- issue 20: RL fine-tuning terms ---------------------------------------------------------
+
+
+def _neg_entropy_terms(z):
+    """Σ p log p and the softmax p, from the definition p = e^z / Σ e^z."""
+    log_p = log_softmax(z)
+    return mp.fsum(mp.exp(lp) * lp for lp in log_p), log_p
+
+
+@reference("entropy_bonus")
+def entropy_bonus(z):
+    return _neg_entropy_terms(z)[0]
+
+
+def _entropy_bonus_grad_magnitude(z):
+    # ∂ℓ/∂z_j = p_j (log p_j − Σ p log p) is a difference that vanishes for a uniform row:
+    # measured relative to p_j (|log p_j| + |Σ p log p|)
+    neg_h, log_p = _neg_entropy_terms(z)
+    return [mp.exp(lp) * (abs(lp) + abs(neg_h)) for lp in log_p]
+
+
+entropy_bonus.grad_magnitude = _entropy_bonus_grad_magnitude
+
+
+@reference("kl_penalty")
+def kl_penalty(log_probs, ref_log_probs, estimator="k3"):
+    x = ref_log_probs - log_probs  # log ρ
+    return {"k1": -x, "k2": x**2 / 2, "k3": mp.exp(x) - 1 - x}[estimator]
+
+
+@reference("ppo_value")
+def ppo_value(values, old_values, returns, clip=0.2):
+    if clip is None:
+        return (values - returns) ** 2 / 2
+    eps = mp.mpf(clip)
+    clipped = old_values + min(max(values - old_values, -eps), eps)
+    return max((values - returns) ** 2, (clipped - returns) ** 2) / 2

@@ -1974,3 +1974,82 @@ def test_hausdorff_dt_batched_distance_transform_matches_one_mask_at_a_time():
         ]
         expected.append(np.mean((pi - gi) ** 2 * (maps[0] ** 2 + maps[1] ** 2)))
     np.testing.assert_allclose(lossref.hausdorff_dt(p, g, reduction="none"), expected, rtol=1e-14)
+
+
+# --- issue 20: RL fine-tuning terms ----------------------------------------------------------
+
+
+def test_entropy_bonus_by_hand():
+    # p = (½, ½): −H = log ½, and the uniform row is the minimum: gradient 0
+    assert lossref.entropy_bonus([[0.0, 0.0]]) == pytest.approx(-math.log(2), rel=1e-15)
+    assert lossref.entropy_bonus.grad([[0.0, 0.0]]).tolist() == [[0.0, 0.0]]
+    # p = (¾, ¼): −H = ¾ log ¾ + ¼ log ¼ = ¾ log 3 − log 4 = −0.5623351446188083;
+    # ∂ℓ/∂z = ±p₁p₂(log p₁ − log p₂) = ±(3/16) log 3 = ±0.2059898...
+    z = [[math.log(3), 0.0]]
+    assert lossref.entropy_bonus(z) == pytest.approx(0.75 * math.log(3) - math.log(4), rel=1e-15)
+    assert lossref.entropy_bonus(z) == pytest.approx(-0.5623351446188083, rel=1e-15)
+    assert lossref.entropy_bonus.grad(z)[0].tolist() == pytest.approx([0.2059898, -0.2059898], rel=1e-6)
+    # a deterministic policy (1e4 ahead): −H = 0 and no gradient, no NaN from 0 · log 0
+    assert lossref.entropy_bonus([[1e4, 0.0, -1e4]]) == 0.0
+    assert lossref.entropy_bonus.grad([[1e4, 0.0, -1e4]]).tolist() == [[0.0, 0.0, 0.0]]
+    # four equal logits: −log 4; the mean over rows of −log 2 and −log 4
+    assert lossref.entropy_bonus([[1.0] * 4]) == pytest.approx(-math.log(4), rel=1e-15)
+    assert lossref.entropy_bonus([[0.0, 0.0, -1e4, -1e4], [1.0] * 4]) == pytest.approx(-1.5 * math.log(2))
+
+
+def test_kl_penalty_by_hand():
+    # ρ = π_ref/π = 2 (log π = −log 2, log π_ref = 0): k1 = −log 2, k2 = ½ log² 2, k3 = 2 − 1 − log 2
+    x = math.log(2)
+    kl = lossref.kl_penalty
+    assert kl([-x], [0.0], estimator="k1") == pytest.approx(-0.6931471805599453, rel=1e-15)
+    assert kl([-x], [0.0], estimator="k2") == pytest.approx(0.2402265069591007, rel=1e-15)
+    assert kl([-x], [0.0]) == pytest.approx(0.3068528194400547, rel=1e-15)
+    # gradients by log π: 1, −log ρ, 1 − ρ
+    assert kl.grad([-x], [0.0], estimator="k1").tolist() == [1.0]
+    assert kl.grad([-x], [0.0], estimator="k2").tolist() == pytest.approx([-x], rel=1e-15)
+    assert kl.grad([-x], [0.0]).tolist() == pytest.approx([-1.0], rel=1e-15)
+    # the worked example: π = (.5, .3, .2), π_ref = (.2, .3, .5); E_π[k1] = E_π[k3] = 0.3 log 2.5,
+    # E_π[k2] = 0.7 · ½ log² 2.5 (biased)
+    pi, ref = np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.3, 0.5])
+    for est, mean in (
+        ("k1", 0.3 * math.log(2.5)),
+        ("k2", 0.35 * math.log(2.5) ** 2),
+        ("k3", 0.3 * math.log(2.5)),
+    ):
+        values = kl(np.log(pi), np.log(ref), estimator=est, reduction="none")
+        assert pi @ values == pytest.approx(mean, rel=1e-14), est
+    # log ρ = 1e-8 (exact in float64 here): k3 = x²/2 + x³/6 + ..., where e^x − 1 − x gives 0
+    lp, rp = -2.0, -2.0 + 2.0**-27
+    x = rp - lp
+    assert kl([lp], [rp]) == pytest.approx(x * x / 2 + x**3 / 6, rel=1e-15)
+    # ρ = e^{700}: k3 = e^700 − 701 (finite), gradient 1 − e^700; ρ = e^{-700}: k3 = 699
+    assert kl([-700.0], [0.0]) == pytest.approx(math.exp(700.0), rel=1e-13)
+    assert kl([0.0], [-700.0]) == pytest.approx(699.0, rel=1e-15)
+    assert kl.grad([0.0], [-700.0]).tolist() == pytest.approx([1.0], rel=1e-15)
+
+
+def test_kl_penalty_rejects_an_unknown_estimator():
+    with pytest.raises(ValueError, match="estimator must be 'k1', 'k2' or 'k3'; got 'k4'"):
+        lossref.kl_penalty([-1.0], [-1.0], estimator="k4")
+
+
+def test_ppo_value_by_hand():
+    # V_old = 0, R = 1, ε = 0.2: inside the range ½(V − R)²; past +ε towards R the clipped error
+    # (0.2 − 1)² = 0.64 is larger and the gradient is 0; away from R, or past 2R − 0.2 = 1.8, the
+    # unclipped error is larger
+    pv = lossref.ppo_value
+    V, old, R = [0.1, 0.5, -0.5, 2.0], [0.0] * 4, [1.0] * 4
+    assert pv(V, old, R, reduction="none").tolist() == pytest.approx([0.405, 0.32, 1.125, 0.5], rel=1e-15)
+    assert pv.grad(V, old, R, reduction="sum").tolist() == pytest.approx([-0.9, 0.0, -1.5, 1.0], rel=1e-15)
+    # clip=None: ½(V − R)², gradient V − R everywhere
+    assert pv(V, old, R, clip=None, reduction="none").tolist() == pytest.approx([0.405, 0.125, 1.125, 0.5])
+    assert pv.grad([0.5], [0.0], [1.0], clip=None, reduction="sum").tolist() == [-0.5]
+    # ties (exact in binary, ε = 0.25): at the range's end V = 0.25 both branches are V itself;
+    # at V = 2R − 0.25 = 1.75 the squares are both 0.5625: lossref takes the unclipped side, V − R
+    assert pv([1.75, 0.25], [0.0, 0.0], [1.0, 1.0], clip=0.25, reduction="none").tolist() == [0.28125] * 2
+    assert pv.grad([1.75, 0.25], [0.0, 0.0], [1.0, 1.0], clip=0.25, reduction="sum").tolist() == [0.75, -0.75]
+    # V = R is not a zero of the clipped loss when R is out of reach: ½(0.2 − 1)² from V_old = 0
+    assert pv([1.0], [0.0], [1.0]) == pytest.approx(0.32, rel=1e-15)
+    # the clipped end V_old + ε lands within 1e-12 of R: ½(V_old + ε − R)² = ½·1e-24, which
+    # (V_old + ε) − R computed naively gets 4e-5 wrong (the rounding of V_old + ε)
+    assert pv([1.0], [-1e-12], [1.0], clip=1.0) == pytest.approx(0.5 * 1e-24, rel=1e-14)
