@@ -1332,3 +1332,16 @@ def ordinal_logistic(z, t, reduction, task_weights=None):
     w = None if task_weights is None else torch.as_tensor(task_weights, dtype=z.dtype)
     terms = F.binary_cross_entropy_with_logits(z, above, weight=w, reduction="none")
     return _reduce(terms.sum(-1), reduction)
+
+
+# self-supervised losses (issue 20)
+@torch_reference(
+    "siglip",
+    "Zhai et al. (2023)'s sigmoid loss in PyTorch with F.normalize and F.logsigmoid, summed over texts "
+    "(as big_vision's SigLIP trainer, commit 179d020; autograd gradients for both embeddings)",
+)
+def siglip(x, y, reduction, logit_scale=10.0, logit_bias=-10.0):
+    x, y = F.normalize(x, dim=-1, eps=0.0), F.normalize(y, dim=-1, eps=0.0)
+    z = 2 * torch.eye(x.shape[0], dtype=x.dtype) - 1  # +1 for the matching pair, −1 for the others
+    loss = -F.logsigmoid(z * (logit_scale * x @ y.T + logit_bias)).sum(dim=1)
+    return _reduce(loss, reduction)

@@ -1656,3 +1656,36 @@ def test_z_loss_by_hand():
     assert lossref.z_loss([[0.0, 0.0], [-0.5 * math.log(4), -0.5 * math.log(4)]]) == pytest.approx(
         math.log(2) ** 2 / 2, rel=1e-14
     )
+
+
+# --- issue 20: self-supervised losses ------------------------------------------------------
+
+
+def test_siglip_by_hand():
+    # x = y = I₂, t = 1, b = 0: logits 1 on the diagonal, 0 off it; each image's loss is
+    # −log σ(1) − log σ(−0) = log(1 + e⁻¹) + log 2 = 0.313262 + 0.693147
+    eye = [[1.0, 0.0], [0.0, 1.0]]
+    per_image = math.log1p(math.exp(-1.0)) + math.log(2)
+    assert lossref.siglip(
+        eye, eye, logit_scale=1.0, logit_bias=0.0, reduction="none"
+    ).tolist() == pytest.approx([per_image, per_image], rel=1e-15)
+    # the paper's mean divides by N = 2 (not by the N² = 4 pairs): the mean is one image's loss
+    assert lossref.siglip(eye, eye, logit_scale=1.0, logit_bias=0.0) == pytest.approx(per_image, rel=1e-15)
+    # the paper's initialisation t = 10, b = −10: the matching pair's logit is 0 (log 2), the
+    # orthogonal negative's −10 (log(1 + e⁻¹⁰)); rows are normalised, so scaling them changes nothing
+    init = math.log(2) + math.log1p(math.exp(-10.0))
+    assert lossref.siglip([[3.0, 0.0], [0.0, 0.5]], eye) == pytest.approx(init, rel=1e-15)
+    # gradient: an opposite text pair (cos = −1) with t = 2, b = 0, N = 1: ℓ = softplus(2) and
+    # ∂ℓ/∂x̂ = −σ(−s)·t·ŷ = −σ(2)·2·(−1, 0), but its component along x̂ = (1, 0) is projected out
+    g = lossref.siglip.grad([[1.0, 0.0]], [[-1.0, 0.0]], logit_scale=2.0, logit_bias=0.0)
+    assert lossref.siglip([[1.0, 0.0]], [[-1.0, 0.0]], logit_scale=2.0, logit_bias=0.0) == pytest.approx(
+        math.log1p(math.exp(2.0)), rel=1e-15
+    )
+    assert g[0].tolist() == pytest.approx([0.0, 0.0], abs=1e-15)
+    # orthogonal pair, N = 1, t = 2, b = 0: s = 0, ∂ℓ/∂s = −σ(0) = −½, ∂ℓ/∂x = −½·2·(0, 1)/‖x‖ with ‖x‖ = 2
+    g = lossref.siglip.grad([[2.0, 0.0]], [[0.0, 1.0]], logit_scale=2.0, logit_bias=0.0)
+    assert g[0].tolist() == pytest.approx([0.0, -0.5], rel=1e-15)
+    # logits of ±1e4: −log σ(−1e4) = 1e4 (no log 0), −log σ(1e4) = 0
+    assert lossref.siglip(eye, [[-1.0, 0.0], [0.0, -1.0]], logit_scale=1e4, logit_bias=0.0) == pytest.approx(
+        1e4 + math.log(2), rel=1e-15
+    )
