@@ -6,11 +6,12 @@ import numpy as np
 
 from ._checks import positive, real_scalar
 from ._contrastive import ROWS, _info_nce_curve_args, _through_normalisation, _unit_rows
-from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
+from ._domains import VECTORS
 from ._math import sigmoid, softplus
 from ._reductions import BATCH_MEAN
 
-__all__ = ["siglip"]  # its losses, re-exported by lossref/__init__.py
+__all__ = ["byol", "siglip"]  # its losses, re-exported by lossref/__init__.py
 
 # a small batch for the coupled accuracy measure (every gradient entry is an mpmath derivative):
 # orthogonal, parallel, opposite, huge (squares overflow) and tiny (squares underflow) rows
@@ -156,5 +157,127 @@ def siglip(images, texts, *, logit_scale=10.0, logit_bias=-10.0):
             "images": _through_normalisation(t * (g @ v), u, u_norm),
             "texts": _through_normalisation(t * (g.T @ u), v, v_norm),
         }
+
+    return Result(values, backward)
+
+
+def _nonzero_vectors(value, name):
+    arr = VECTORS.convert(value, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have a feature axis, shape (..., D); got a scalar")
+    return arr
+
+
+# (..., D) like VECTORS, without the zero vector (its cosine is undefined: a ValueError here)
+PREDICTIONS = replace(
+    VECTORS,
+    text="real, shape (..., D), no zero vector: one prediction per row",
+    convert=_nonzero_vectors,
+    stress=tuple(r for r in VECTORS.stress if any(r)),
+)
+TARGETS = replace(PREDICTIONS, text="real, shape (..., D), no zero vector: the target network's output")
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\ell(p, z) = \big\lVert \hat p - \operatorname{sg}(\hat z) \big\rVert^2 = 2 - 2\, \frac{p \cdot z}{\lVert p \rVert\, \lVert z \rVert}, \qquad \hat p = \frac{p}{\lVert p \rVert}, \ \hat z = \frac{z}{\lVert z \rVert}",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial p} = -\frac{2}{\lVert p \rVert} \big(\hat z - (\hat p \cdot \hat z)\, \hat p\big) = \frac{2}{\lVert p \rVert} \Big(d - \tfrac{\lVert d \rVert^2}{2}\, \hat p\Big), \quad d = \hat p - \hat z; \qquad \frac{\partial \ell}{\partial z} \equiv 0 \text{ (stop-gradient)}",  # noqa: E501
+    ),
+    domain={"predictions": PREDICTIONS, "targets": TARGETS},
+    use_case=(
+        "Self-supervised learning without negatives (BYOL, SimSiam): the online network's prediction of "
+        "one view regresses onto the target network's normalised embedding of the other view."
+    ),
+    properties=("non_negative", "symmetric", "smooth"),
+    equivalents={
+        "PyTorch": "2 - 2 * F.cosine_similarity(p, z.detach(), dim=-1) (its eps = 1e-8 clamps each norm)",
+    },
+    references=(
+        "Grill et al., Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning (NeurIPS 2020)",
+        "Chen & He, Exploring Simple Siamese Representation Learning (SimSiam, CVPR 2021)",
+    ),
+    differences=(
+        Difference(
+            "pytorch-cosine-similarity-eps",
+            "PyTorch",
+            "`F.cosine_similarity` divides each vector by max(‖x‖, ε) with ε = 1e-8, so for a vector "
+            "shorter than 1e-8 its cosine shrinks by ‖x‖/ε and the loss moves towards 2. `lossref` "
+            "uses the exact cosine of any non-zero vector and raises on a zero vector. PyTorch also "
+            "squares the entries, so a vector beyond about 1e154 has an infinite norm and a cosine of 0.",
+        ),
+    ),
+    aliases=("BYOL loss", "SimSiam loss", "negative cosine similarity"),
+    differentiable=("predictions",),
+    plot=Plot(
+        curve=Curve(
+            x_label="angle θ between prediction and target (rad)",
+            x_range=(0.0, np.pi),
+            args=lambda x, length=1.0: (
+                length * np.stack([np.cos(x), np.sin(x)], axis=-1),
+                np.broadcast_to([1.0, 0.0], (*x.shape, 2)).copy(),
+            ),
+            series=(
+                Series("‖p‖ = 1", {}, {}),
+                Series("‖p‖ = 2", {"length": 2.0}, {}),
+            ),
+            # dℓ/dθ = ∇ℓ · dp/dθ with dp/dθ = (−p₂, p₁)
+            component=lambda g, args: -g[..., 0] * args[0][..., 1] + g[..., 1] * args[0][..., 0],
+            grad_label="dℓ/dθ (rotating p)",
+        ),
+    ),
+    checks=Checks(
+        # entries whose squares overflow, and the tiny entry of an ordinary target. (Tiny
+        # predictions, whose gradients are of order 1/‖p‖, and nearly parallel pairs, whose
+        # gradient is below the finite differences' own error, are in the accuracy grid.)
+        extremes=(
+            Extreme(
+                [
+                    [[1e200, -1e200, 3e199], [1.0, 2.0, 3.0], [3.0, -2.0, 0.5]],
+                    [[1.0, 2.0, -3.0], [2.0, 1.0, 1e-300], [1e-4, 2.0, 3.0]],
+                ]
+            ),
+        ),
+        # no norms below 1e-8 or above 1e154: documented difference
+        torch_extremes=(
+            Extreme(
+                [
+                    [[1e4, 1.0, -1e4], [1e-3, 2e-3, 0.0], [1.0, 2.0, 3.0]],
+                    [[1e-4, 2.0, 3.0], [3.0, 2.0, 1.0], [-1.0, -2.0, -3.0]],
+                ]
+            ),
+        ),
+    ),
+)
+def byol(predictions, targets):
+    """BYOL / SimSiam loss: 2 − 2·cos(p, z), the squared distance of the unit vectors.
+
+    The target z comes from the other view through the target (momentum) network, or, in
+    SimSiam, from the same network; it is under a stop-gradient, so only the predictions are
+    differentiated. The symmetric loss of the papers, ℓ(p₁, z₂) + ℓ(p₂, z₁), is two calls.
+
+    Args:
+        predictions: The online network's predictions p, shape (..., D); any non-zero norm.
+        targets: The targets z, the same shape; not differentiated (stop-gradient).
+
+    Returns:
+        The mean over rows by default; ``reduction="none"`` gives one value in [0, 4] per row.
+
+    Examples:
+        >>> from lossref import byol
+        >>> round(byol([[1.0, 0.0]], [[3.0, 3.0]]), 6)   # cos 45° = 1/√2: 2 − √2
+        0.585786
+    """
+    if targets.shape != predictions.shape:
+        raise ValueError(f"predictions has shape {predictions.shape} but targets has shape {targets.shape}")
+    p, p_norm = _unit_rows(predictions, "predictions")
+    z, _ = _unit_rows(targets, "targets")
+    d = p - z
+    values = (d * d).sum(axis=-1)  # = 2 − 2 cos, without cancelling 2 against 2 cos ≈ 2
+
+    def backward():  # −(2/‖p‖)(ẑ − (p̂·ẑ) p̂), with ẑ − (p̂·ẑ) p̂ = −d + (‖d‖²/2) p̂ (1 − p̂·ẑ = ‖d‖²/2)
+        return 2.0 * (d - 0.5 * values[..., None] * p) / p_norm
 
     return Result(values, backward)

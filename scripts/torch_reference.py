@@ -1345,3 +1345,27 @@ def siglip(x, y, reduction, logit_scale=10.0, logit_bias=-10.0):
     z = 2 * torch.eye(x.shape[0], dtype=x.dtype) - 1  # +1 for the matching pair, −1 for the others
     loss = -F.logsigmoid(z * (logit_scale * x @ y.T + logit_bias)).sum(dim=1)
     return _reduce(loss, reduction)
+
+
+@torch_reference(
+    "byol",
+    "2 - 2 * torch.nn.functional.cosine_similarity(p, z.detach()) (BYOL / SimSiam; autograd gradient for p)",
+)
+def byol(p, z, reduction):
+    return _reduce(2 - 2 * F.cosine_similarity(p, z.detach(), dim=-1), reduction)
+
+
+_differences_before_ssl = differences
+
+
+def differences():  # extends the table above; appended, so parallel additions merge cleanly
+    """``differences()`` above, plus F.cosine_similarity's ε = 1e-8 for byol."""
+    out = _differences_before_ssl()
+    # ‖p‖ = 1e-9 and 5e-9, below ε = 1e-8: PyTorch's cosine shrinks by ‖p‖/ε; a huge row's norm overflows
+    p = torch.tensor([[1e-9, 0.0], [3e-9, 4e-9], [1e200, -1e200]])
+    z = torch.tensor([[1.0, 1.0], [3.0, 4.0], [1e200, -1e200]])
+    out["pytorch-cosine-similarity-eps"] = {
+        "args": [p.tolist(), z.tolist()],
+        "torch_none": (2 - 2 * F.cosine_similarity(p, z, dim=-1)).tolist(),
+    }
+    return out

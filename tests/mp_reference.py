@@ -1251,3 +1251,22 @@ def _siglip_grad_magnitude(images, texts, logit_scale=10.0, logit_bias=-10.0):
 
 
 siglip.grad_magnitude = _siglip_grad_magnitude
+
+
+@reference("byol")
+def byol(p, z):
+    # 2 − 2 cos(p, z) (Grill et al. 2020). Rounding p̂ and ẑ moves d = p̂ − ẑ by about ε, so the
+    # value ‖d‖² is measured relative to ‖d‖² + 2‖d‖, the error an ulp of the inputs causes
+    (pu, _), (zu, _) = _unit_norm(p), _unit_norm(z)
+    value = 2 - 2 * mp.fsum(a * b for a, b in zip(pu, zu, strict=True))
+    dist = mp.sqrt(mp.fsum((a - b) ** 2 for a, b in zip(pu, zu, strict=True)))
+    return value, dist * dist + 2 * dist
+
+
+def _byol_grad_magnitude(p, z):
+    # −(2/‖p‖)(ẑ − (p̂·ẑ) p̂): its terms, which cancel for nearly parallel p and z
+    (pu, n), (zu, _) = _unit_norm(p), _unit_norm(z)
+    return [2 * (abs(b) + abs(a)) / n for a, b in zip(pu, zu, strict=True)]
+
+
+byol.grad_magnitude = _byol_grad_magnitude

@@ -1324,3 +1324,26 @@ def test_trl_ipo_length_normalised():
     np.testing.assert_allclose(averaged, trl, rtol=1e-14)
     summed = lossref.ipo(pc, pr, rc, rr, reduction="none")  # the paper's form: another loss
     assert not np.allclose(summed, trl, rtol=1e-3)
+
+
+# --- issue 20: self-supervised losses ---
+
+
+def test_pytorch_cosine_similarity_eps():
+    case = GOLDEN["pytorch-cosine-similarity-eps"]
+    p, z = (np.asarray(a) for a in case["args"])
+    ours = lossref.byol(p, z, reduction="none")
+    # row 0: ‖p‖ = 1e-9, PyTorch's cosine (1/√2)·(1e-9/1e-8); ours the exact 2 − √2
+    assert case["torch_none"][0] == pytest.approx(2 - 2 * 0.1 / math.sqrt(2), rel=1e-12)
+    assert ours[0] == pytest.approx(2 - math.sqrt(2), rel=1e-14)
+    # row 1: p parallel to z with ‖p‖ = 5e-9: PyTorch 2 − 2·0.5 = 1, ours 0
+    assert case["torch_none"][1] == pytest.approx(1.0, rel=1e-12)
+    assert ours[1] == 0.0
+    # row 2: a huge parallel pair, whose squared norm overflows in PyTorch: cosine 0, loss 2
+    assert case["torch_none"][2] == 2.0
+    assert ours[2] == 0.0
+    # at ordinary norms the two agree
+    q = np.array([[1.0, 2.0, 3.0]])
+    w = np.array([[3.0, -1.0, 0.5]])
+    cos = (q @ w.T).item() / (np.linalg.norm(q) * np.linalg.norm(w))
+    assert lossref.byol(q, w) == pytest.approx(2 - 2 * cos, rel=1e-14)

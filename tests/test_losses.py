@@ -1689,3 +1689,24 @@ def test_siglip_by_hand():
     assert lossref.siglip(eye, [[-1.0, 0.0], [0.0, -1.0]], logit_scale=1e4, logit_bias=0.0) == pytest.approx(
         1e4 + math.log(2), rel=1e-15
     )
+
+
+def test_byol_by_hand():
+    # p = (1, 0), z = (3, 3): cos 45° = 1/√2, ℓ = 2 − √2; orthogonal: 2; opposite: 4; parallel: 0
+    p = [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 2.0]]
+    z = [[3.0, 3.0], [0.0, 5.0], [-2.0, 0.0], [2.0, 4.0]]
+    assert lossref.byol(p, z, reduction="none").tolist() == pytest.approx(
+        [2 - math.sqrt(2), 2.0, 4.0, 0.0], abs=1e-15
+    )
+    # gradient, orthogonal pair p = (2, 0), z = (0, 1): −(2/‖p‖)(ẑ − 0·p̂) = (0, −1); z gets none
+    assert lossref.byol.grad([[2.0, 0.0]], [[0.0, 1.0]], reduction="sum")[0].tolist() == [0.0, -1.0]
+    with pytest.raises(ValueError, match="argnum must name a differentiable argument"):
+        lossref.byol.grad([[2.0, 0.0]], [[0.0, 1.0]], argnum=1)
+    # nearly parallel: 2 − 2 cos θ = θ² − θ⁴/12 for a rotation by θ = 1e-6; 2 − 2·cos would round to 0 or 2.2e-16
+    theta = 1e-6
+    assert lossref.byol([[1.0, 0.0]], [[math.cos(theta), math.sin(theta)]]) == pytest.approx(
+        theta**2, rel=1e-9
+    )
+    # a zero vector has no direction
+    with pytest.raises(ValueError, match="zero vector"):
+        lossref.byol([[0.0, 0.0]], [[1.0, 0.0]])
