@@ -4,14 +4,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._checks import positive, real_scalar
+from ._checks import non_negative, positive, real_scalar
 from ._contrastive import ROWS, _info_nce_curve_args, _through_normalisation, _unit_rows
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import VECTORS
 from ._math import sigmoid, softplus
 from ._reductions import BATCH_MEAN
 
-__all__ = ["byol", "siglip"]  # its losses, re-exported by lossref/__init__.py
+__all__ = ["byol", "siglip", "vicreg"]  # its losses, re-exported by lossref/__init__.py
 
 # a small batch for the coupled accuracy measure (every gradient entry is an mpmath derivative):
 # orthogonal, parallel, opposite, huge (squares overflow) and tiny (squares underflow) rows
@@ -279,5 +279,177 @@ def byol(predictions, targets):
 
     def backward():  # −(2/‖p‖)(ẑ − (p̂·ẑ) p̂), with ẑ − (p̂·ẑ) p̂ = −d + (‖d‖²/2) p̂ (1 − p̂·ẑ = ‖d‖²/2)
         return 2.0 * (d - 0.5 * values[..., None] * p) / p_norm
+
+    return Result(values, backward)
+
+
+def _batch(value, name):
+    arr = ROWS.convert(value, name)
+    if arr.shape[0] < 2:
+        raise ValueError(f"{name} needs at least 2 rows: its variance is over the batch; got {arr.shape[0]}")
+    return arr
+
+
+def _batch_step(x):
+    # VICReg bends on the scale of a column's spread over the batch (σ ≥ √ε): a batch of scale
+    # 1e-3 and the default step 1e-3 put the truncation error at 1.5e-7
+    spread = float(x.std(axis=0).min()) if x.ndim == 2 and x.shape[0] > 1 else 1.0
+    return 1e-3 * min(1.0, max(spread, 1e-3))
+
+
+# a batch of N ≥ 2 embeddings; the accuracy grid is one small batch (the loss is not scale-free:
+# entries of 1e154 make a covariance overflow, as the exact loss does)
+BATCH = replace(
+    ROWS,
+    text="real, shape (N, D), N ≥ 2: one embedding per row",
+    convert=_batch,
+    fd_step=_batch_step,
+    stress=(
+        (1.0, 0.0, 0.0),
+        (1.0, 2.0, 3.0),
+        (2.0, 4.0, 6.0),
+        (-1.0, -2.0, -3.0),
+        (3.0, -2.0, 0.5),
+        (1e-3, 2e-3, 0.0),
+    ),
+)
+
+
+def _vicreg_stats(x, gamma, eps):
+    """Centred rows, per-dimension std sqrt(Var + ε) (unbiased), hinge mask, covariance."""
+    n = x.shape[0]
+    xc = x - x.mean(axis=0)
+    cov = xc.T @ xc / (n - 1)
+    std = np.sqrt(np.diagonal(cov) + eps)
+    off = cov - np.diag(np.diagonal(cov))
+    return xc, std, std < gamma, off
+
+
+def _vicreg_kink(x, y, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0, eps=1e-4):
+    """How far each entry is from a hinge std_d = γ: moving one entry by δ moves std_d by at most
+    δ/√(N − 1) (for N ≥ 2), in either view.
+    """
+    n = x.shape[0]
+    dist = [np.abs(_vicreg_stats(v, gamma, eps)[1] - gamma) * np.sqrt(n - 1) for v in (x, y)]
+    return np.broadcast_to(np.minimum(*dist), x.shape)
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\mathcal{L} = \lambda\, \frac{1}{ND} \sum_{i,d} (x_{id} - y_{id})^2 + \frac{\mu}{2} \big(v(X) + v(Y)\big) + \nu \big(c(X) + c(Y)\big)",  # noqa: E501
+        r"v(X) = \frac{1}{D} \sum_d \max\Big(0,\ \gamma - \sqrt{\operatorname{Var}(x_{\cdot d}) + \varepsilon}\Big), \qquad c(X) = \frac{1}{D} \sum_{d \ne e} C(X)_{de}^2, \qquad C(X) = \frac{(X - \bar X)^\top (X - \bar X)}{N - 1}",  # noqa: E501
+        r"\text{per row: } \ell_i = \frac{\lambda}{D} \sum_d (x_{id} - y_{id})^2 + \frac{\mu}{2} \big(v(X) + v(Y)\big) + \nu \big(c(X) + c(Y)\big), \text{ so that the mean over rows is } \mathcal{L}",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \sum_i \ell_i}{\partial x_{id}} = \frac{2\lambda}{D} (x_{id} - y_{id}) - \frac{N \mu}{2 D} \frac{[\sigma_d < \gamma]\, (x_{id} - \bar x_d)}{(N - 1)\, \sigma_d} + \frac{4 N \nu}{D (N - 1)} \sum_{e \ne d} (x_{ie} - \bar x_e)\, C(X)_{ed}, \qquad \sigma_d = \sqrt{\operatorname{Var}(x_{\cdot d}) + \varepsilon}",  # noqa: E501
+    ),
+    domain={"x": BATCH, "y": BATCH},
+    use_case=(
+        "Self-supervised learning from two views without negatives: the invariance term pulls the "
+        "views together, the variance and covariance terms stop the embedding from collapsing."
+    ),
+    properties=("non_negative", "symmetric"),
+    equivalents={
+        "PyTorch": "no built-in (the official repo's VICReg.forward, main_vicreg.py, in PyTorch)",
+        "pytorch-metric-learning": (
+            "losses.VICRegLoss(invariance_lambda=25, variance_mu=25, covariance_v=1, eps=1e-4) "
+            "(v2.9.0): loss(x, ref_emb=y), γ fixed at 1"
+        ),
+        "facebookresearch/vicreg": (
+            "VICReg.forward in main_vicreg.py (commit b42aa23): F.mse_loss, std over the unbiased "
+            "variance + 1e-4, each view's variance term halved, covariance summed over the views, "
+            "sim_coeff = std_coeff = 25, cov_coeff = 1"
+        ),
+    },
+    references=(
+        (
+            "Bardes, Ponce & LeCun, VICReg: Variance-Invariance-Covariance Regularization for "
+            "Self-Supervised Learning (ICLR 2022)"
+        ),
+    ),
+    aliases=("VICReg loss",),
+    differentiable=("x", "y"),
+    reduction=BATCH_MEAN,
+    reduction_note=(
+        "`\"mean\"` is the VICReg loss. Each row's value is its own invariance term plus the batch's "
+        'variance and covariance terms, so `"none"` and `"sum"` are per-row bookkeeping, not a loss '
+        "of their own (`weights=` is not supported: the rows are coupled)."
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="spread s of the batch (both views)",
+            x_range=(0.05, 2.0),
+            # a batch of three 2-D rows scaled by s: the variance hinge is active below std = γ
+            args=lambda x: (
+                x[..., None, None] * np.array([[1.0, 0.5], [-1.0, 0.0], [0.0, -0.5]]),
+                x[..., None, None] * np.array([[1.1, 0.4], [-0.9, 0.1], [-0.2, -0.5]]),
+            ),
+            series=(Series("λ = μ = 25, ν = 1", {}, {}), Series("γ = 0.5", {}, {"gamma": 0.5})),
+            component=lambda g, args: (g * args[0]).sum(axis=(-1, -2)) / args[0][..., 0, 0],
+            grad_label="dℒ/ds (scaling x)",
+        ),
+    ),
+    checks=Checks(
+        variants=({"gamma": 0.5, "eps": 0.0}, {"invariance": 1.0, "variance": 2.0, "covariance": 3.0}),
+        invalid=(
+            Invalid({"gamma": -1.0}, ValueError, "gamma must be >= 0"),
+            Invalid({"eps": -1e-4}, ValueError, "eps must be >= 0"),
+            Invalid({"invariance": -1.0}, ValueError, "invariance must be >= 0"),
+        ),
+        kink_distance=_vicreg_kink,
+    ),
+)
+def vicreg(x, y, *, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0, eps=1e-4):
+    """VICReg: invariance between two views, variance and covariance regularisation of each.
+
+    λ times the mean squared difference of the two views, plus μ/2 times each view's mean hinge
+    max(0, γ − std) over the dimensions (std over the batch, unbiased, with ε inside the square
+    root), plus ν times each view's sum of squared off-diagonal covariances divided by D. This is
+    the official code's loss (main_vicreg.py, which halves the paper's μ[v(X) + v(Y)]); the
+    variance and covariance terms are statistics of the whole batch, so the rows are coupled.
+
+    Args:
+        x: Embeddings of the first views, shape (N, D), N ≥ 2.
+        y: Embeddings of the second views, the same shape. Differentiable too: ``grad(..., argnum=1)``.
+        invariance: λ ≥ 0 (25).
+        variance: μ ≥ 0 (25).
+        covariance: ν ≥ 0 (1).
+        gamma: γ ≥ 0, the target standard deviation (1).
+        eps: ε ≥ 0 inside the square root (1e-4): keeps the gradient finite when a dimension collapses.
+
+    Returns:
+        The VICReg loss (the mean over rows) by default; ``reduction="none"`` gives each row's
+        invariance term plus the shared variance and covariance terms.
+
+    Examples:
+        >>> from lossref import vicreg
+        >>> x = [[1.0, 0.0], [-1.0, 0.0]]        # dimension 2 collapsed: std √ε = 0.01
+        >>> # invariance 0; variance terms (0.99 + 0)/2 per view, halved, twice; no covariance
+        >>> round(vicreg(x, x), 6)                # 25 · 2 · ½ · 0.99/2
+        12.375
+    """
+    non_negative(invariance=invariance, variance=variance, covariance=covariance, gamma=gamma, eps=eps)
+    lam, mu, nu, gamma, eps = (float(v) for v in (invariance, variance, covariance, gamma, eps))
+    if y.shape != x.shape:
+        raise ValueError(f"x has shape {x.shape} but y has shape {y.shape}")
+    n, d = x.shape
+    diff = x - y
+    parts = [_vicreg_stats(v, gamma, eps) for v in (x, y)]
+    shared = sum(
+        0.5 * mu * np.where(active, gamma - std, 0.0).sum() / d + nu * (off * off).sum() / d
+        for _, std, active, off in parts
+    )
+    values = lam * (diff * diff).sum(axis=1) / d + shared
+
+    def backward():  # only for .grad: the gradient of Σ_i ℓ_i, N copies of the shared terms
+        def regulariser(xc, std, active, off):
+            # centring adds no term: the centred rows sum to 0 over the batch
+            g_var = -0.5 * mu / d * np.where(active, 1.0 / std, 0.0) * xc / (n - 1)
+            g_cov = 4.0 * nu / (d * (n - 1)) * (xc @ off)
+            return n * (g_var + g_cov)
+
+        g_inv = 2.0 * lam / d * diff
+        return {"x": g_inv + regulariser(*parts[0]), "y": -g_inv + regulariser(*parts[1])}
 
     return Result(values, backward)

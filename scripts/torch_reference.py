@@ -1369,3 +1369,20 @@ def differences():  # extends the table above; appended, so parallel additions m
         "torch_none": (2 - 2 * F.cosine_similarity(p, z, dim=-1)).tolist(),
     }
     return out
+
+
+@torch_reference(
+    "vicreg",
+    "VICReg.forward of facebookresearch/vicreg (main_vicreg.py, commit b42aa23) in PyTorch: F.mse_loss, "
+    "Tensor.var (unbiased), off-diagonal covariances; per row its invariance term plus the batch terms "
+    "(autograd gradients for both views)",
+)
+def vicreg(x, y, reduction, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0, eps=1e-4):
+    n, d = x.shape
+    shared = 0
+    for v in (x, y):
+        vc = v - v.mean(dim=0)
+        shared = shared + variance * F.relu(gamma - torch.sqrt(v.var(dim=0) + eps)).mean() / 2
+        cov = vc.T @ vc / (n - 1)
+        shared = shared + covariance * (cov - torch.diag(torch.diagonal(cov))).pow(2).sum() / d
+    return _reduce(invariance * (x - y).pow(2).mean(dim=1) + shared, reduction)

@@ -111,6 +111,13 @@ def _inputs():
         # issue 19 (sparsemax): binary logits on each piece of sparse_plus (below −1, inside, above 1)
         "sparsemax_z": np.array([-2.5, -1.0, -0.3, 0.0, 0.6, 1.0, 2.0]),
         "sparsemax_y": np.array([1, 0, 1, 0, 1, 1, 0]),
+        # issue 20 (vicreg): two views of 5 rows; column spreads on both sides of γ = 1
+        "vicreg_x": np.array(
+            [[0.3, -1.2, 0.1], [0.5, 0.9, -0.2], [-0.4, 2.2, 0.4], [0.1, -1.6, 0.0], [-0.6, 0.4, 0.3]]
+        ),
+        "vicreg_y": np.array(
+            [[0.2, -1.0, 0.6], [0.8, 1.1, -0.9], [-0.3, 1.9, 1.2], [0.0, -1.4, -0.5], [-0.5, 0.2, 0.7]]
+        ),
     }
 
 
@@ -664,6 +671,15 @@ CASES = [
         "jnp.mean(optax.losses.sparsemax_loss(sparsemax_z, sparsemax_y))",
         "lossref.sparsemax_loss(np.stack([np.zeros_like(sparsemax_z), sparsemax_z], axis=-1), sparsemax_y)",
         kind="binary",
+    ),
+    # issue 20: VICReg; pml's defaults are the official code's (γ = 1, unbiased variance, each
+    # view's variance term halved, the covariance summed over the views)
+    _case(
+        "vicreg",
+        PML,
+        "pml.losses.VICRegLoss()(vicreg_x, ref_emb=vicreg_y)",
+        "lossref.vicreg(vicreg_x, vicreg_y)",
+        "vicreg_x",
     ),
 ]
 

@@ -1270,3 +1270,57 @@ def _byol_grad_magnitude(p, z):
 
 
 byol.grad_magnitude = _byol_grad_magnitude
+
+
+def _vicreg_parts(rows, gamma, eps):
+    n, d = len(rows), len(rows[0])
+    mean = [mp.fsum(r[k] for r in rows) / n for k in range(d)]
+    xc = [[r[k] - mean[k] for k in range(d)] for r in rows]
+    cov = [[mp.fsum(xc[i][a] * xc[i][b] for i in range(n)) / (n - 1) for b in range(d)] for a in range(d)]
+    std = [mp.sqrt(cov[k][k] + eps) for k in range(d)]
+    return mean, xc, cov, std
+
+
+@reference("vicreg")
+def vicreg(x, y, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0, eps=1e-4):
+    """A coupled loss: row i's invariance term plus the batch's variance and covariance terms
+    (Bardes et al. 2022, as facebookresearch/vicreg's main_vicreg.py at commit b42aa23).
+    """
+    n, d = len(x), len(x[0])
+    shared = 0
+    for rows in (x, y):
+        _, _, cov, std = _vicreg_parts(rows, gamma, eps)
+        shared += variance / 2 * mp.fsum(max(mp.mpf(0), gamma - s) for s in std) / d
+        shared += covariance * mp.fsum(cov[a][b] ** 2 for a in range(d) for b in range(d) if a != b) / d
+    return [
+        invariance * mp.fsum((a - b) ** 2 for a, b in zip(x[i], y[i], strict=True)) / d + shared
+        for i in range(n)
+    ]
+
+
+def _vicreg_grad_magnitude(x, y, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0, eps=1e-4):
+    """Per entry, the sizes of the terms of ∂Σℓ/∂x_id, with |x_id| + |x̄_d| for the centred entry."""
+    n, d = len(x), len(x[0])
+    out = []
+    for rows, other in ((x, y), (y, x)):
+        mean, _, cov, std = _vicreg_parts(rows, gamma, eps)
+        size = [[abs(r[k]) + abs(mean[k]) for k in range(d)] for r in rows]
+        mag = []
+        for i in range(n):
+            mag.append(
+                [
+                    2 * invariance / d * (abs(rows[i][k]) + abs(other[i][k]))
+                    + (n * variance / (2 * d) * size[i][k] / ((n - 1) * std[k]) if std[k] < gamma else 0)
+                    + 4
+                    * n
+                    * covariance
+                    / (d * (n - 1))
+                    * mp.fsum(size[i][e] * abs(cov[e][k]) for e in range(d) if e != k)
+                    for k in range(d)
+                ]
+            )
+        out.append(mag)
+    return out[0], out[1]
+
+
+vicreg.grad_magnitude = _vicreg_grad_magnitude

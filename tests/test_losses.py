@@ -1710,3 +1710,25 @@ def test_byol_by_hand():
     # a zero vector has no direction
     with pytest.raises(ValueError, match="zero vector"):
         lossref.byol([[0.0, 0.0]], [[1.0, 0.0]])
+
+
+def test_vicreg_by_hand():
+    # dimension 2 collapsed: std = √(0 + 1e-4) = 0.01, hinge 0.99; dimension 1 has unbiased
+    # variance (1 + 1)/1 = 2 > γ²: no hinge. v = (0 + 0.99)/2 per view; μ/2 · (v + v) = 25 · 0.495
+    x = [[1.0, 0.0], [-1.0, 0.0]]
+    assert lossref.vicreg(x, x) == pytest.approx(12.375, rel=1e-14)
+    assert lossref.vicreg(x, x, reduction="none").tolist() == pytest.approx([12.375, 12.375], rel=1e-14)
+    # ... and no gradient: the collapsed column is centred at 0, the other above γ, the views equal
+    assert np.abs(lossref.vicreg.grad(x, x)).max() == 0.0
+    # covariance: rows (1, 1), (−1, −1), (0, 0): variances (1 + 1)/2 = 1 (std √1.0001 > 1: no hinge),
+    # cov₁₂ = (1 + 1)/2 = 1; c = (1² + 1²)/D = 1 per view, ν(c + c) = 2
+    x = [[1.0, 1.0], [-1.0, -1.0], [0.0, 0.0]]
+    assert lossref.vicreg(x, x) == pytest.approx(2.0, rel=1e-14)
+    # invariance alone: one entry off by 0.5, λ · 0.25/(N D) = 25 · 0.25/6
+    y = [[1.5, 1.0], [-1.0, -1.0], [0.0, 0.0]]
+    assert lossref.vicreg(x, y, variance=0.0, covariance=0.0) == pytest.approx(25 * 0.25 / 6, rel=1e-14)
+    # its gradient: 2λ/(N D) (x − y) under the mean = 50/6 · (−0.5) on that entry, 0 elsewhere
+    g = lossref.vicreg.grad(x, y, variance=0.0, covariance=0.0)
+    assert g.tolist() == [[pytest.approx(-50 / 6 * 0.5, rel=1e-14), 0.0], [0.0, 0.0], [0.0, 0.0]]
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        lossref.vicreg([[1.0, 2.0]], [[1.0, 2.0]])
