@@ -11,7 +11,7 @@ from ._domains import VECTORS
 from ._math import sigmoid, softplus
 from ._reductions import BATCH_MEAN
 
-__all__ = ["byol", "siglip", "vicreg"]  # its losses, re-exported by lossref/__init__.py
+__all__ = ["barlow_twins", "byol", "siglip", "vicreg"]  # its losses, re-exported by lossref/__init__.py
 
 # a small batch for the coupled accuracy measure (every gradient entry is an mpmath derivative):
 # orthogonal, parallel, opposite, huge (squares overflow) and tiny (squares underflow) rows
@@ -451,5 +451,137 @@ def vicreg(x, y, *, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0, e
 
         g_inv = 2.0 * lam / d * diff
         return {"x": g_inv + regulariser(*parts[0]), "y": -g_inv + regulariser(*parts[1])}
+
+    return Result(values, backward)
+
+
+def _batch_norm(x, eps, name):
+    """BatchNorm1d without affine in training mode: (x − mean)/√(biased Var + ε), per column."""
+    xc = x - x.mean(axis=0)
+    std = np.sqrt((xc * xc).mean(axis=0) + eps)
+    if (std == 0).any():
+        raise ValueError(f"{name} has a constant column: its batch norm is undefined with eps = 0")
+    return xc / std, std
+
+
+def _through_batch_norm(g, a, std):
+    """Chain ∂/∂a to ∂/∂x for a = BN(x): (g − mean(g) − a·mean(g a)) / σ, column by column."""
+    return (g - g.mean(axis=0) - a * (g * a).mean(axis=0)) / std
+
+
+@class_axis_loss(
+    family="ranking",
+    formula=(
+        r"\mathcal{L} = \sum_{d} (1 - C_{dd})^2 + \lambda \sum_{d \ne e} C_{de}^2, \qquad C = \frac{1}{N} A^\top B, \quad A = \operatorname{BN}(X), \ B = \operatorname{BN}(Y)",  # noqa: E501
+        r"\operatorname{BN}(X)_{id} = \frac{x_{id} - \bar x_d}{\sqrt{\tfrac{1}{N} \sum_j (x_{jd} - \bar x_d)^2 + \varepsilon}} \text{ (batch statistics, biased variance, no affine); every row's value is } \mathcal{L}",  # noqa: E501
+    ),
+    gradient=(
+        r"G = \frac{\partial \mathcal{L}}{\partial C}: \ G_{dd} = -2 (1 - C_{dd}), \ G_{de} = 2 \lambda C_{de}; \qquad \frac{\partial \mathcal{L}}{\partial A} = \frac{B G^\top}{N}, \qquad \frac{\partial \mathcal{L}}{\partial x_{\cdot d}} = \frac{1}{\sigma_d} \Big(g - \bar g - a_{\cdot d}\, \overline{g\, a_{\cdot d}}\Big), \ g = \frac{\partial \mathcal{L}}{\partial a_{\cdot d}}",  # noqa: E501
+    ),
+    domain={"x": BATCH, "y": BATCH},
+    use_case=(
+        "Self-supervised learning from two views without negatives: the cross-correlation of the two "
+        "views' batch-normalised embeddings is driven to the identity (invariant and decorrelated)."
+    ),
+    properties=("non_negative", "symmetric", "smooth"),
+    equivalents={
+        "PyTorch": (
+            "no built-in: F.batch_norm(z, None, None, training=True) on each view (BatchNorm1d(D, "
+            "affine=False) in training mode), then C = a.T @ b / N"
+        ),
+        "facebookresearch/barlowtwins": (
+            "BarlowTwins.forward in main.py (commit 046eec3): BatchNorm1d(affine=False), C divided by "
+            "the batch size, lambd = 0.0051 by default (the paper's λ = 5e-3)"
+        ),
+    },
+    references=(
+        (
+            "Zbontar, Jing, Misra, LeCun & Deny, Barlow Twins: Self-Supervised Learning via Redundancy "
+            "Reduction (ICML 2021)"
+        ),
+    ),
+    aliases=("Barlow Twins loss", "redundancy reduction loss"),
+    differentiable=("x", "y"),
+    reduction=BATCH_MEAN,
+    reduction_note=(
+        '`"mean"` is the Barlow Twins loss: a statistic of the whole batch, so each row\'s value under '
+        '`"none"` is that same loss (`weights=` is not supported: the rows are coupled).'
+    ),
+    plot=Plot(
+        curve=Curve(
+            x_label="correlation ρ of the two views' second dimension",
+            x_range=(-0.95, 0.95),
+            # four rows; dimension 1 identical in both views, dimension 2 of y rotated towards x's
+            args=lambda r: (
+                np.broadcast_to(
+                    np.array([[1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]), (*r.shape, 4, 2)
+                ),
+                np.stack(
+                    [
+                        np.broadcast_to(np.array([1.0, -1.0, 1.0, -1.0]), (*r.shape, 4)),
+                        r[..., None] * np.array([1.0, 1.0, -1.0, -1.0])
+                        + np.sqrt(1 - r[..., None] ** 2) * np.array([1.0, -1.0, -1.0, 1.0]),
+                    ],
+                    axis=-1,
+                ),
+            ),
+            series=(Series("λ = 5e-3", {}, {}), Series("λ = 1", {}, {"lambd": 1.0})),
+            component=lambda g, args: g[..., 0, 1],
+            grad_label="∂ℒ/∂x₁₂",
+        ),
+        explore={"lambd": (1e-3, 1.0, "log")},
+    ),
+    checks=Checks(
+        variants=({"lambd": 1.0}, {"eps": 0.0}),
+        invalid=(
+            Invalid({"lambd": -1.0}, ValueError, "lambd must be >= 0"),
+            Invalid({"eps": -1e-5}, ValueError, "eps must be >= 0"),
+        ),
+    ),
+)
+def barlow_twins(x, y, *, lambd=5e-3, eps=1e-5):
+    """Barlow Twins: drive the cross-correlation of two batch-normalised views to the identity.
+
+    Each view is normalised per dimension with the batch's mean and biased variance (PyTorch's
+    ``BatchNorm1d(D, affine=False)`` in training mode, ε = 1e-5), C = AᵀB/N is their
+    cross-correlation, and the loss is Σ_d (1 − C_dd)² + λ Σ_{d≠e} C_de². It is a statistic
+    of the whole batch: every row's value (``reduction="none"``) is the loss itself.
+
+    Args:
+        x: Embeddings of the first views, shape (N, D), N ≥ 2.
+        y: Embeddings of the second views, the same shape. Differentiable too: ``grad(..., argnum=1)``.
+        lambd: λ ≥ 0, the weight of the off-diagonal (redundancy) terms; the paper's 5e-3
+            (the official code's default is 0.0051).
+        eps: ε ≥ 0 added to the variance (BatchNorm1d's 1e-5).
+
+    Returns:
+        The Barlow Twins loss by default.
+
+    Examples:
+        >>> from lossref import barlow_twins
+        >>> x = [[1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]   # uncorrelated columns
+        >>> # with ε = 0, C = I: no loss; y = −x flips every correlation: (1 − (−1))² per dimension
+        >>> print(barlow_twins(x, x, eps=0.0), barlow_twins(x, [[-a, -b] for a, b in x], eps=0.0))
+        0.0 8.0
+    """
+    non_negative(lambd=lambd, eps=eps)
+    lam, eps = float(lambd), float(eps)
+    if y.shape != x.shape:
+        raise ValueError(f"x has shape {x.shape} but y has shape {y.shape}")
+    n = x.shape[0]
+    a, sa = _batch_norm(x, eps, "x")
+    b, sb = _batch_norm(y, eps, "y")
+    c = a.T @ b / n
+    on = 1.0 - np.diagonal(c)
+    off = c - np.diag(np.diagonal(c))
+    loss = (on * on).sum() + lam * (off * off).sum()
+    values = np.full(n, loss)
+
+    def backward():  # only for .grad: the gradient of Σ_i ℓ_i = N·ℒ
+        g = 2.0 * lam * off - 2.0 * np.diag(on)  # ∂ℒ/∂C
+        return {
+            "x": _through_batch_norm(b @ g.T, a, sa),  # N · (B Gᵀ / N)
+            "y": _through_batch_norm(a @ g, b, sb),
+        }
 
     return Result(values, backward)

@@ -1386,3 +1386,22 @@ def vicreg(x, y, reduction, invariance=25.0, variance=25.0, covariance=1.0, gamm
         cov = vc.T @ vc / (n - 1)
         shared = shared + covariance * (cov - torch.diag(torch.diagonal(cov))).pow(2).sum() / d
     return _reduce(invariance * (x - y).pow(2).mean(dim=1) + shared, reduction)
+
+
+@torch_reference(
+    "barlow_twins",
+    "torch.nn.functional.batch_norm(training=True) on each view (BatchNorm1d(affine=False), as "
+    "facebookresearch/barlowtwins' main.py at commit 046eec3), then the cross-correlation loss "
+    "(autograd gradients for both views)",
+)
+def barlow_twins(x, y, reduction, lambd=5e-3, eps=1e-5):
+    def bn(v):  # F.batch_norm refuses eps = 0 in training mode: then its formula, written out
+        if eps > 0:
+            return F.batch_norm(v, None, None, training=True, eps=eps)
+        return (v - v.mean(dim=0)) / v.var(dim=0, unbiased=False).sqrt()
+
+    a, b = bn(x), bn(y)
+    c = a.T @ b / x.shape[0]
+    on = (1 - torch.diagonal(c)).pow(2).sum()
+    off = (c - torch.diag(torch.diagonal(c))).pow(2).sum()
+    return _reduce((on + lambd * off).expand(x.shape[0]), reduction)

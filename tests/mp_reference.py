@@ -1324,3 +1324,54 @@ def _vicreg_grad_magnitude(x, y, invariance=25.0, variance=25.0, covariance=1.0,
 
 
 vicreg.grad_magnitude = _vicreg_grad_magnitude
+
+
+def _batch_norm_columns(rows, eps):
+    n, d = len(rows), len(rows[0])
+    mean = [mp.fsum(r[k] for r in rows) / n for k in range(d)]
+    std = [mp.sqrt(mp.fsum((r[k] - mean[k]) ** 2 for r in rows) / n + eps) for k in range(d)]
+    return [[(r[k] - mean[k]) / std[k] for k in range(d)] for r in rows], std
+
+
+def _barlow_parts(x, y, lambd, eps):
+    n, d = len(x), len(x[0])
+    a, sa = _batch_norm_columns(x, eps)
+    b, sb = _batch_norm_columns(y, eps)
+    c = [[mp.fsum(a[i][p] * b[i][q] for i in range(n)) / n for q in range(d)] for p in range(d)]
+    return a, sa, b, sb, c
+
+
+@reference("barlow_twins")
+def barlow_twins(x, y, lambd=5e-3, eps=1e-5):
+    """A batch statistic: every row's value is Σ(1 − C_dd)² + λ Σ C_de² (Zbontar et al. 2021),
+    with BatchNorm1d(affine=False)'s training-mode normalisation (biased variance + ε).
+    """
+    d = len(x[0])
+    *_, c = _barlow_parts(x, y, lambd, eps)
+    loss = mp.fsum((1 - c[p][p]) ** 2 for p in range(d))
+    loss += lambd * mp.fsum(c[p][q] ** 2 for p in range(d) for q in range(d) if p != q)
+    return [loss] * len(x)
+
+
+def _barlow_grad_magnitude(x, y, lambd=5e-3, eps=1e-5):
+    """Per entry of ∂Σℓ/∂x = N ∂ℒ/∂x, the sizes of the batch-norm backward's three terms."""
+    n, d = len(x), len(x[0])
+    a, sa, b, sb, c = _barlow_parts(x, y, lambd, eps)
+    g = [[abs(2 * lambd * c[p][q]) if p != q else abs(2 * (1 - c[p][p])) for q in range(d)] for p in range(d)]
+
+    def side(u, su, v, transpose):
+        # |∂ℒ/∂u_ip|·N ≤ Σ_q |G| |v_iq|, then (|g| + mean|g| + |u| mean|g u|)/σ
+        gu = [
+            [mp.fsum((g[q][p] if transpose else g[p][q]) * abs(v[i][q]) for q in range(d)) for p in range(d)]
+            for i in range(n)
+        ]
+        mean_g = [mp.fsum(gu[i][p] for i in range(n)) / n for p in range(d)]
+        mean_gu = [mp.fsum(gu[i][p] * abs(u[i][p]) for i in range(n)) / n for p in range(d)]
+        return [
+            [(gu[i][p] + mean_g[p] + abs(u[i][p]) * mean_gu[p]) / su[p] for p in range(d)] for i in range(n)
+        ]
+
+    return side(a, sa, b, False), side(b, sb, a, True)
+
+
+barlow_twins.grad_magnitude = _barlow_grad_magnitude

@@ -1732,3 +1732,30 @@ def test_vicreg_by_hand():
     assert g.tolist() == [[pytest.approx(-50 / 6 * 0.5, rel=1e-14), 0.0], [0.0, 0.0], [0.0, 0.0]]
     with pytest.raises(ValueError, match="at least 2 rows"):
         lossref.vicreg([[1.0, 2.0]], [[1.0, 2.0]])
+
+
+def test_barlow_twins_by_hand():
+    # columns of ±1 with mean 0 and biased variance 1: with ε = 0 the batch norm leaves x as it is
+    x = np.array([[1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]])
+    # C = xᵀx/4 = I: no loss, and no gradient (a minimum)
+    assert lossref.barlow_twins(x, x, eps=0.0) == 0.0
+    assert np.abs(lossref.barlow_twins.grad(x, x, eps=0.0)).max() < 1e-15
+    # y = −x: C = −I, (1 − (−1))² per dimension
+    assert lossref.barlow_twins(x, -x, eps=0.0) == pytest.approx(8.0, rel=1e-15)
+    # BatchNorm1d's ε = 1e-5: σ = √(1 + 1e-5), C = I/(1 + 1e-5), 2·(1e-5/(1 + 1e-5))²
+    assert lossref.barlow_twins(x, x) == pytest.approx(2 * (1e-5 / (1 + 1e-5)) ** 2, rel=1e-9)
+    # redundant columns: C = [[1, 1], [1, 1]], only the two off-diagonal 1s, λ·2 = 0.01
+    r = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, 1.0], [-1.0, -1.0]])
+    assert lossref.barlow_twins(r, r, eps=0.0) == pytest.approx(2 * 5e-3, rel=1e-14)
+    # every row carries the batch's loss: "none" repeats it, the mean is it
+    assert lossref.barlow_twins(r, r, eps=0.0, reduction="none").tolist() == pytest.approx(
+        [0.01] * 4, rel=1e-14
+    )
+    # scaling and shifting a view changes nothing (the batch norm removes it)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 6, 3))
+    assert lossref.barlow_twins(3 * a + 7, b, eps=0.0) == pytest.approx(
+        lossref.barlow_twins(a, b, eps=0.0), rel=1e-12
+    )
+    with pytest.raises(ValueError, match="constant column"):
+        lossref.barlow_twins([[1.0, 2.0], [1.0, 3.0]], [[1.0, 2.0], [0.0, 3.0]], eps=0.0)
