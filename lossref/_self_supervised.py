@@ -511,7 +511,8 @@ def _through_batch_norm(g, a, std):
         curve=Curve(
             x_label="correlation ρ of the two views' second dimension",
             x_range=(-0.95, 0.95),
-            # four rows; dimension 1 identical in both views, dimension 2 of y rotated towards x's
+            # four rows; dimension 1 identical in both views; y's dimension 2 is ρ times x's
+            # dimension 2 plus √(1 − ρ²) times its dimension 1 (a redundant copy)
             args=lambda r: (
                 np.broadcast_to(
                     np.array([[1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]), (*r.shape, 4, 2)
@@ -520,7 +521,7 @@ def _through_batch_norm(g, a, std):
                     [
                         np.broadcast_to(np.array([1.0, -1.0, 1.0, -1.0]), (*r.shape, 4)),
                         r[..., None] * np.array([1.0, 1.0, -1.0, -1.0])
-                        + np.sqrt(1 - r[..., None] ** 2) * np.array([1.0, -1.0, -1.0, 1.0]),
+                        + np.sqrt(1 - r[..., None] ** 2) * np.array([1.0, -1.0, 1.0, -1.0]),
                     ],
                     axis=-1,
                 ),
