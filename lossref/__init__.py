@@ -21,6 +21,7 @@ from . import (
     _regression,
     _regularization,
     _segmentation,
+    _self_supervised,
     _sequence,
 )
 from ._angular import *  # noqa: F403
@@ -44,6 +45,7 @@ from ._ranking import *  # noqa: F403
 from ._regression import *  # noqa: F403
 from ._regularization import *  # noqa: F403
 from ._segmentation import *  # noqa: F403
+from ._self_supervised import *  # noqa: F403
 from ._sequence import *  # noqa: F403
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ += _ranking.__all__
 __all__ += _regression.__all__
 __all__ += _regularization.__all__
 __all__ += _segmentation.__all__
+__all__ += _self_supervised.__all__
 __all__ += _sequence.__all__
 
 __version__ = "0.1.0"

@@ -1402,3 +1402,76 @@ def ppo_value(values, old_values, returns, reduction, clip=0.2):
         return _reduce(0.5 * (values - returns) ** 2, reduction)
     clipped = torch.clamp(values, old_values - clip, old_values + clip)
     return _reduce(0.5 * torch.max((values - returns) ** 2, (clipped - returns) ** 2), reduction)
+
+
+# self-supervised losses (issue 20)
+@torch_reference(
+    "siglip",
+    "Zhai et al. (2023)'s sigmoid loss in PyTorch with F.normalize and F.logsigmoid, summed over texts "
+    "(as big_vision's SigLIP trainer, commit 179d020; autograd gradients for both embeddings)",
+)
+def siglip(x, y, reduction, logit_scale=10.0, logit_bias=-10.0):
+    x, y = F.normalize(x, dim=-1, eps=0.0), F.normalize(y, dim=-1, eps=0.0)
+    z = 2 * torch.eye(x.shape[0], dtype=x.dtype) - 1  # +1 for the matching pair, −1 for the others
+    loss = -F.logsigmoid(z * (logit_scale * x @ y.T + logit_bias)).sum(dim=1)
+    return _reduce(loss, reduction)
+
+
+@torch_reference(
+    "byol",
+    "2 - 2 * torch.nn.functional.cosine_similarity(p, z.detach()) (BYOL / SimSiam; autograd gradient for p)",
+)
+def byol(p, z, reduction):
+    return _reduce(2 - 2 * F.cosine_similarity(p, z.detach(), dim=-1), reduction)
+
+
+_differences_before_ssl = differences
+
+
+def differences():  # extends the table above; appended, so parallel additions merge cleanly
+    """``differences()`` above, plus F.cosine_similarity's ε = 1e-8 for byol."""
+    out = _differences_before_ssl()
+    # ‖p‖ = 1e-9 and 5e-9, below ε = 1e-8: PyTorch's cosine shrinks by ‖p‖/ε; a huge row's norm overflows
+    p = torch.tensor([[1e-9, 0.0], [3e-9, 4e-9], [1e200, -1e200]])
+    z = torch.tensor([[1.0, 1.0], [3.0, 4.0], [1e200, -1e200]])
+    out["pytorch-cosine-similarity-eps"] = {
+        "args": [p.tolist(), z.tolist()],
+        "torch_none": (2 - 2 * F.cosine_similarity(p, z, dim=-1)).tolist(),
+    }
+    return out
+
+
+@torch_reference(
+    "vicreg",
+    "VICReg.forward of facebookresearch/vicreg (main_vicreg.py, commit b42aa23) in PyTorch: F.mse_loss, "
+    "Tensor.var (unbiased), off-diagonal covariances; per row its invariance term plus the batch terms "
+    "(autograd gradients for both views)",
+)
+def vicreg(x, y, reduction, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0, eps=1e-4):
+    n, d = x.shape
+    shared = 0
+    for v in (x, y):
+        vc = v - v.mean(dim=0)
+        shared = shared + variance * F.relu(gamma - torch.sqrt(v.var(dim=0) + eps)).mean() / 2
+        cov = vc.T @ vc / (n - 1)
+        shared = shared + covariance * (cov - torch.diag(torch.diagonal(cov))).pow(2).sum() / d
+    return _reduce(invariance * (x - y).pow(2).mean(dim=1) + shared, reduction)
+
+
+@torch_reference(
+    "barlow_twins",
+    "torch.nn.functional.batch_norm(training=True) on each view (BatchNorm1d(affine=False), as "
+    "facebookresearch/barlowtwins' main.py at commit 046eec3), then the cross-correlation loss "
+    "(autograd gradients for both views)",
+)
+def barlow_twins(x, y, reduction, lambd=5e-3, eps=1e-5):
+    def bn(v):  # F.batch_norm refuses eps = 0 in training mode: then its formula, written out
+        if eps > 0:
+            return F.batch_norm(v, None, None, training=True, eps=eps)
+        return (v - v.mean(dim=0)) / v.var(dim=0, unbiased=False).sqrt()
+
+    a, b = bn(x), bn(y)
+    c = a.T @ b / x.shape[0]
+    on = (1 - torch.diagonal(c)).pow(2).sum()
+    off = (c - torch.diag(torch.diagonal(c))).pow(2).sum()
+    return _reduce((on + lambd * off).expand(x.shape[0]), reduction)

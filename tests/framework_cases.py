@@ -192,6 +192,13 @@ def _inputs():
         # issue 19 (ssim): two 2-channel 12 × 13 images in [0.1, 0.9], from a fixed formula
         "ssim_x": 0.5 + 0.4 * np.sin(0.7 * np.arange(2 * 2 * 12 * 13)).reshape(2, 2, 12, 13),
         "ssim_y": 0.5 + 0.4 * np.sin(0.7 * np.arange(2 * 2 * 12 * 13) + 0.3).reshape(2, 2, 12, 13),
+        # issue 20 (vicreg): two views of 5 rows; column spreads on both sides of γ = 1
+        "vicreg_x": np.array(
+            [[0.3, -1.2, 0.1], [0.5, 0.9, -0.2], [-0.4, 2.2, 0.4], [0.1, -1.6, 0.0], [-0.6, 0.4, 0.3]]
+        ),
+        "vicreg_y": np.array(
+            [[0.2, -1.0, 0.6], [0.8, 1.1, -0.9], [-0.3, 1.9, 1.2], [0.0, -1.4, -0.5], [-0.5, 0.2, 0.7]]
+        ),
     }
 
 
@@ -1156,6 +1163,15 @@ CASES = [
         kind="halved",
     ),
     _case("ssim", KO, "kornia.losses.ssim_loss(ssim_x, ssim_y, 11)", None, kind="same-padding"),
+    # issue 20: VICReg; pml's defaults are the official code's (γ = 1, unbiased variance, each
+    # view's variance term halved, the covariance summed over the views)
+    _case(
+        "vicreg",
+        PML,
+        "pml.losses.VICRegLoss()(vicreg_x, ref_emb=vicreg_y)",
+        "lossref.vicreg(vicreg_x, vicreg_y)",
+        "vicreg_x",
+    ),
 ]
 
 

@@ -1630,3 +1630,188 @@ def ppo_value(values, old_values, returns, clip=0.2):
     eps = mp.mpf(clip)
     clipped = old_values + min(max(values - old_values, -eps), eps)
     return max((values - returns) ** 2, (clipped - returns) ** 2) / 2
+
+
+# --- issue 20: self-supervised losses ------------------------------------------------------
+
+
+def _unit_norm(v):
+    n = mp.sqrt(mp.fsum(t * t for t in v))
+    return [t / n for t in v], n
+
+
+@reference("siglip")
+def siglip(images, texts, logit_scale=10.0, logit_bias=-10.0):
+    """A coupled loss: image i's loss Σ_j −log σ(z_ij (t x̂_i·ŷ_j + b)), from Zhai et al. (2023)."""
+    u = [_unit_norm(r)[0] for r in images]
+    v = [_unit_norm(r)[0] for r in texts]
+    n = len(u)
+    out = []
+    for i in range(n):
+        terms = []
+        for j in range(n):
+            s = logit_scale * mp.fsum(a * b for a, b in zip(u[i], v[j], strict=True)) + logit_bias
+            z = 1 if i == j else -1
+            terms.append(mp.log1p(mp.exp(-z * s)))  # −log σ(z s)
+        out.append(mp.fsum(terms))
+    return out
+
+
+def _siglip_grad_magnitude(images, texts, logit_scale=10.0, logit_bias=-10.0):
+    """Per entry, the sizes of the terms its gradient sums: t |g_ij| (|ŷ_jk| + |x̂_ik|) / ‖x_i‖.
+
+    They nearly cancel when every text lies close to the image's own direction.
+    """
+    us, vs = [_unit_norm(r) for r in images], [_unit_norm(r) for r in texts]
+    n, t = len(us), logit_scale
+    g = [[None] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(n):
+            s = t * mp.fsum(a * b for a, b in zip(us[i][0], vs[j][0], strict=True)) + logit_bias
+            z = 1 if i == j else -1
+            g[i][j] = 1 / (1 + mp.exp(z * s))  # |∂/∂s_ij| = σ(−z s)
+    d = len(us[0][0])
+    mag_u = [
+        [
+            mp.fsum(g[i][j] * (abs(vs[j][0][k]) + abs(us[i][0][k])) for j in range(n)) * t / us[i][1]
+            for k in range(d)
+        ]
+        for i in range(n)
+    ]
+    mag_v = [
+        [
+            mp.fsum(g[i][j] * (abs(us[i][0][k]) + abs(vs[j][0][k])) for i in range(n)) * t / vs[j][1]
+            for k in range(d)
+        ]
+        for j in range(n)
+    ]
+    return mag_u, mag_v
+
+
+siglip.grad_magnitude = _siglip_grad_magnitude
+
+
+@reference("byol")
+def byol(p, z):
+    # 2 − 2 cos(p, z) (Grill et al. 2020). Rounding p̂ and ẑ moves d = p̂ − ẑ by about ε, so the
+    # value ‖d‖² is measured relative to ‖d‖² + 2‖d‖, the error an ulp of the inputs causes
+    (pu, _), (zu, _) = _unit_norm(p), _unit_norm(z)
+    value = 2 - 2 * mp.fsum(a * b for a, b in zip(pu, zu, strict=True))
+    dist = mp.sqrt(mp.fsum((a - b) ** 2 for a, b in zip(pu, zu, strict=True)))
+    return value, dist * dist + 2 * dist
+
+
+def _byol_grad_magnitude(p, z):
+    # −(2/‖p‖)(ẑ − (p̂·ẑ) p̂): its terms, which cancel for nearly parallel p and z
+    (pu, n), (zu, _) = _unit_norm(p), _unit_norm(z)
+    return [2 * (abs(b) + abs(a)) / n for a, b in zip(pu, zu, strict=True)]
+
+
+byol.grad_magnitude = _byol_grad_magnitude
+
+
+def _vicreg_parts(rows, gamma, eps):
+    n, d = len(rows), len(rows[0])
+    mean = [mp.fsum(r[k] for r in rows) / n for k in range(d)]
+    xc = [[r[k] - mean[k] for k in range(d)] for r in rows]
+    cov = [[mp.fsum(xc[i][a] * xc[i][b] for i in range(n)) / (n - 1) for b in range(d)] for a in range(d)]
+    std = [mp.sqrt(cov[k][k] + eps) for k in range(d)]
+    return mean, xc, cov, std
+
+
+@reference("vicreg")
+def vicreg(x, y, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0, eps=1e-4):
+    """A coupled loss: row i's invariance term plus the batch's variance and covariance terms.
+
+    Bardes et al. 2022, as facebookresearch/vicreg's main_vicreg.py at commit b42aa23.
+    """
+    n, d = len(x), len(x[0])
+    shared = 0
+    for rows in (x, y):
+        _, _, cov, std = _vicreg_parts(rows, gamma, eps)
+        shared += variance / 2 * mp.fsum(max(mp.mpf(0), gamma - s) for s in std) / d
+        shared += covariance * mp.fsum(cov[a][b] ** 2 for a in range(d) for b in range(d) if a != b) / d
+    return [
+        invariance * mp.fsum((a - b) ** 2 for a, b in zip(x[i], y[i], strict=True)) / d + shared
+        for i in range(n)
+    ]
+
+
+def _vicreg_grad_magnitude(x, y, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0, eps=1e-4):
+    """Per entry, the sizes of the terms of ∂Σℓ/∂x_id, with |x_id| + |x̄_d| for the centred entry."""
+    n, d = len(x), len(x[0])
+    out = []
+    for rows, other in ((x, y), (y, x)):
+        mean, _, cov, std = _vicreg_parts(rows, gamma, eps)
+        size = [[abs(r[k]) + abs(mean[k]) for k in range(d)] for r in rows]
+        mag = []
+        for i in range(n):
+            mag.append(
+                [
+                    2 * invariance / d * (abs(rows[i][k]) + abs(other[i][k]))
+                    + (n * variance / (2 * d) * size[i][k] / ((n - 1) * std[k]) if std[k] < gamma else 0)
+                    + 4
+                    * n
+                    * covariance
+                    / (d * (n - 1))
+                    * mp.fsum(size[i][e] * abs(cov[e][k]) for e in range(d) if e != k)
+                    for k in range(d)
+                ]
+            )
+        out.append(mag)
+    return out[0], out[1]
+
+
+vicreg.grad_magnitude = _vicreg_grad_magnitude
+
+
+def _batch_norm_columns(rows, eps):
+    n, d = len(rows), len(rows[0])
+    mean = [mp.fsum(r[k] for r in rows) / n for k in range(d)]
+    std = [mp.sqrt(mp.fsum((r[k] - mean[k]) ** 2 for r in rows) / n + eps) for k in range(d)]
+    return [[(r[k] - mean[k]) / std[k] for k in range(d)] for r in rows], std
+
+
+def _barlow_parts(x, y, lambd, eps):
+    n, d = len(x), len(x[0])
+    a, sa = _batch_norm_columns(x, eps)
+    b, sb = _batch_norm_columns(y, eps)
+    c = [[mp.fsum(a[i][p] * b[i][q] for i in range(n)) / n for q in range(d)] for p in range(d)]
+    return a, sa, b, sb, c
+
+
+@reference("barlow_twins")
+def barlow_twins(x, y, lambd=5e-3, eps=1e-5):
+    """A batch statistic: every row's value is Σ(1 − C_dd)² + λ Σ C_de² (Zbontar et al. 2021).
+
+    The embeddings get BatchNorm1d(affine=False)'s training-mode normalisation (biased variance + ε).
+    """
+    d = len(x[0])
+    *_, c = _barlow_parts(x, y, lambd, eps)
+    loss = mp.fsum((1 - c[p][p]) ** 2 for p in range(d))
+    loss += lambd * mp.fsum(c[p][q] ** 2 for p in range(d) for q in range(d) if p != q)
+    return [loss] * len(x)
+
+
+def _barlow_grad_magnitude(x, y, lambd=5e-3, eps=1e-5):
+    """Per entry of ∂Σℓ/∂x = N ∂ℒ/∂x, the sizes of the batch-norm backward's three terms."""
+    n, d = len(x), len(x[0])
+    a, sa, b, sb, c = _barlow_parts(x, y, lambd, eps)
+    g = [[abs(2 * lambd * c[p][q]) if p != q else abs(2 * (1 - c[p][p])) for q in range(d)] for p in range(d)]
+
+    def side(u, su, v, transpose):
+        # |∂ℒ/∂u_ip|·N ≤ Σ_q |G| |v_iq|, then (|g| + mean|g| + |u| mean|g u|)/σ
+        gu = [
+            [mp.fsum((g[q][p] if transpose else g[p][q]) * abs(v[i][q]) for q in range(d)) for p in range(d)]
+            for i in range(n)
+        ]
+        mean_g = [mp.fsum(gu[i][p] for i in range(n)) / n for p in range(d)]
+        mean_gu = [mp.fsum(gu[i][p] * abs(u[i][p]) for i in range(n)) / n for p in range(d)]
+        return [
+            [(gu[i][p] + mean_g[p] + abs(u[i][p]) * mean_gu[p]) / su[p] for p in range(d)] for i in range(n)
+        ]
+
+    return side(a, sa, b, False), side(b, sb, a, True)
+
+
+barlow_twins.grad_magnitude = _barlow_grad_magnitude

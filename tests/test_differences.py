@@ -1680,3 +1680,26 @@ def test_kornia_ssim_pads_same():
     pad = ((0, 0), (0, 0), (5, 5), (5, 5))
     padded = lossref.ssim(np.pad(x, pad, mode="reflect"), np.pad(y, pad, mode="reflect"))
     np.testing.assert_allclose(kornia_value, padded / 2, rtol=1e-9)
+
+
+# --- issue 20: self-supervised losses ---
+
+
+def test_pytorch_cosine_similarity_eps():
+    case = GOLDEN["pytorch-cosine-similarity-eps"]
+    p, z = (np.asarray(a) for a in case["args"])
+    ours = lossref.byol(p, z, reduction="none")
+    # row 0: ‖p‖ = 1e-9, PyTorch's cosine (1/√2)·(1e-9/1e-8); ours the exact 2 − √2
+    assert case["torch_none"][0] == pytest.approx(2 - 2 * 0.1 / math.sqrt(2), rel=1e-12)
+    assert ours[0] == pytest.approx(2 - math.sqrt(2), rel=1e-14)
+    # row 1: p parallel to z with ‖p‖ = 5e-9: PyTorch 2 − 2·0.5 = 1, ours 0
+    assert case["torch_none"][1] == pytest.approx(1.0, rel=1e-12)
+    assert ours[1] == 0.0
+    # row 2: a huge parallel pair, whose squared norm overflows in PyTorch: cosine 0, loss 2
+    assert case["torch_none"][2] == 2.0
+    assert ours[2] == 0.0
+    # at ordinary norms the two agree
+    q = np.array([[1.0, 2.0, 3.0]])
+    w = np.array([[3.0, -1.0, 0.5]])
+    cos = (q @ w.T).item() / (np.linalg.norm(q) * np.linalg.norm(w))
+    assert lossref.byol(q, w) == pytest.approx(2 - 2 * cos, rel=1e-14)

@@ -2053,3 +2053,107 @@ def test_ppo_value_by_hand():
     # the clipped end V_old + ε lands within 1e-12 of R: ½(V_old + ε − R)² = ½·1e-24, which
     # (V_old + ε) − R computed naively gets 4e-5 wrong (the rounding of V_old + ε)
     assert pv([1.0], [-1e-12], [1.0], clip=1.0) == pytest.approx(0.5 * 1e-24, rel=1e-14)
+
+
+# --- issue 20: self-supervised losses ------------------------------------------------------
+
+
+def test_siglip_by_hand():
+    # x = y = I₂, t = 1, b = 0: logits 1 on the diagonal, 0 off it; each image's loss is
+    # −log σ(1) − log σ(−0) = log(1 + e⁻¹) + log 2 = 0.313262 + 0.693147
+    eye = [[1.0, 0.0], [0.0, 1.0]]
+    per_image = math.log1p(math.exp(-1.0)) + math.log(2)
+    assert lossref.siglip(
+        eye, eye, logit_scale=1.0, logit_bias=0.0, reduction="none"
+    ).tolist() == pytest.approx([per_image, per_image], rel=1e-15)
+    # the paper's mean divides by N = 2 (not by the N² = 4 pairs): the mean is one image's loss
+    assert lossref.siglip(eye, eye, logit_scale=1.0, logit_bias=0.0) == pytest.approx(per_image, rel=1e-15)
+    # the paper's initialisation t = 10, b = −10: the matching pair's logit is 0 (log 2), the
+    # orthogonal negative's −10 (log(1 + e⁻¹⁰)); rows are normalised, so scaling them changes nothing
+    init = math.log(2) + math.log1p(math.exp(-10.0))
+    assert lossref.siglip([[3.0, 0.0], [0.0, 0.5]], eye) == pytest.approx(init, rel=1e-15)
+    # gradient: an opposite text pair (cos = −1) with t = 2, b = 0, N = 1: ℓ = softplus(2) and
+    # ∂ℓ/∂x̂ = −σ(−s)·t·ŷ = −σ(2)·2·(−1, 0), but its component along x̂ = (1, 0) is projected out
+    g = lossref.siglip.grad([[1.0, 0.0]], [[-1.0, 0.0]], logit_scale=2.0, logit_bias=0.0)
+    assert lossref.siglip([[1.0, 0.0]], [[-1.0, 0.0]], logit_scale=2.0, logit_bias=0.0) == pytest.approx(
+        math.log1p(math.exp(2.0)), rel=1e-15
+    )
+    assert g[0].tolist() == pytest.approx([0.0, 0.0], abs=1e-15)
+    # orthogonal pair, N = 1, t = 2, b = 0: s = 0, ∂ℓ/∂s = −σ(0) = −½, ∂ℓ/∂x = −½·2·(0, 1)/‖x‖ with ‖x‖ = 2
+    g = lossref.siglip.grad([[2.0, 0.0]], [[0.0, 1.0]], logit_scale=2.0, logit_bias=0.0)
+    assert g[0].tolist() == pytest.approx([0.0, -0.5], rel=1e-15)
+    # logits of ±1e4: −log σ(−1e4) = 1e4 (no log 0), −log σ(1e4) = 0
+    assert lossref.siglip(eye, [[-1.0, 0.0], [0.0, -1.0]], logit_scale=1e4, logit_bias=0.0) == pytest.approx(
+        1e4 + math.log(2), rel=1e-15
+    )
+
+
+def test_byol_by_hand():
+    # p = (1, 0), z = (3, 3): cos 45° = 1/√2, ℓ = 2 − √2; orthogonal: 2; opposite: 4; parallel: 0
+    p = [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 2.0]]
+    z = [[3.0, 3.0], [0.0, 5.0], [-2.0, 0.0], [2.0, 4.0]]
+    assert lossref.byol(p, z, reduction="none").tolist() == pytest.approx(
+        [2 - math.sqrt(2), 2.0, 4.0, 0.0], abs=1e-15
+    )
+    # gradient, orthogonal pair p = (2, 0), z = (0, 1): −(2/‖p‖)(ẑ − 0·p̂) = (0, −1); z gets none
+    assert lossref.byol.grad([[2.0, 0.0]], [[0.0, 1.0]], reduction="sum")[0].tolist() == [0.0, -1.0]
+    with pytest.raises(ValueError, match="argnum must name a differentiable argument"):
+        lossref.byol.grad([[2.0, 0.0]], [[0.0, 1.0]], argnum=1)
+    # nearly parallel: 2 − 2 cos θ = θ² − θ⁴/12 for a rotation by θ = 1e-6; 2 − 2·cos would round to 0 or
+    # 2.2e-16
+    theta = 1e-6
+    assert lossref.byol([[1.0, 0.0]], [[math.cos(theta), math.sin(theta)]]) == pytest.approx(
+        theta**2, rel=1e-9
+    )
+    # a zero vector has no direction
+    with pytest.raises(ValueError, match="zero vector"):
+        lossref.byol([[0.0, 0.0]], [[1.0, 0.0]])
+
+
+def test_vicreg_by_hand():
+    # dimension 2 collapsed: std = √(0 + 1e-4) = 0.01, hinge 0.99; dimension 1 has unbiased
+    # variance (1 + 1)/1 = 2 > γ²: no hinge. v = (0 + 0.99)/2 per view; μ/2 · (v + v) = 25 · 0.495
+    x = [[1.0, 0.0], [-1.0, 0.0]]
+    assert lossref.vicreg(x, x) == pytest.approx(12.375, rel=1e-14)
+    assert lossref.vicreg(x, x, reduction="none").tolist() == pytest.approx([12.375, 12.375], rel=1e-14)
+    # ... and no gradient: the collapsed column is centred at 0, the other above γ, the views equal
+    assert np.abs(lossref.vicreg.grad(x, x)).max() == 0.0
+    # covariance: rows (1, 1), (−1, −1), (0, 0): variances (1 + 1)/2 = 1 (std √1.0001 > 1: no hinge),
+    # cov₁₂ = (1 + 1)/2 = 1; c = (1² + 1²)/D = 1 per view, ν(c + c) = 2
+    x = [[1.0, 1.0], [-1.0, -1.0], [0.0, 0.0]]
+    assert lossref.vicreg(x, x) == pytest.approx(2.0, rel=1e-14)
+    # invariance alone: one entry off by 0.5, λ · 0.25/(N D) = 25 · 0.25/6
+    y = [[1.5, 1.0], [-1.0, -1.0], [0.0, 0.0]]
+    assert lossref.vicreg(x, y, variance=0.0, covariance=0.0) == pytest.approx(25 * 0.25 / 6, rel=1e-14)
+    # its gradient: 2λ/(N D) (x − y) under the mean = 50/6 · (−0.5) on that entry, 0 elsewhere
+    g = lossref.vicreg.grad(x, y, variance=0.0, covariance=0.0)
+    assert g.tolist() == [[pytest.approx(-50 / 6 * 0.5, rel=1e-14), 0.0], [0.0, 0.0], [0.0, 0.0]]
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        lossref.vicreg([[1.0, 2.0]], [[1.0, 2.0]])
+
+
+def test_barlow_twins_by_hand():
+    # columns of ±1 with mean 0 and biased variance 1: with ε = 0 the batch norm leaves x as it is
+    x = np.array([[1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]])
+    # C = xᵀx/4 = I: no loss, and no gradient (a minimum)
+    assert lossref.barlow_twins(x, x, eps=0.0) == 0.0
+    assert np.abs(lossref.barlow_twins.grad(x, x, eps=0.0)).max() < 1e-15
+    # y = −x: C = −I, (1 − (−1))² per dimension
+    assert lossref.barlow_twins(x, -x, eps=0.0) == pytest.approx(8.0, rel=1e-15)
+    # BatchNorm1d's ε = 1e-5: σ = √(1 + 1e-5), C = I/(1 + 1e-5), 2·(1e-5/(1 + 1e-5))²
+    assert lossref.barlow_twins(x, x) == pytest.approx(2 * (1e-5 / (1 + 1e-5)) ** 2, rel=1e-9)
+    # redundant columns: C = [[1, 1], [1, 1]], only the two off-diagonal 1s, λ·2 = 0.01
+    r = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, 1.0], [-1.0, -1.0]])
+    assert lossref.barlow_twins(r, r, eps=0.0) == pytest.approx(2 * 5e-3, rel=1e-14)
+    # every row carries the batch's loss: "none" repeats it, the mean is it
+    assert lossref.barlow_twins(r, r, eps=0.0, reduction="none").tolist() == pytest.approx(
+        [0.01] * 4, rel=1e-14
+    )
+    # scaling and shifting a view changes nothing (the batch norm removes it)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 6, 3))
+    assert lossref.barlow_twins(3 * a + 7, b, eps=0.0) == pytest.approx(
+        lossref.barlow_twins(a, b, eps=0.0), rel=1e-12
+    )
+    with pytest.raises(ValueError, match="constant column"):
+        lossref.barlow_twins([[1.0, 2.0], [1.0, 3.0]], [[1.0, 2.0], [0.0, 3.0]], eps=0.0)
