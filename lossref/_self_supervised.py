@@ -335,6 +335,24 @@ def _vicreg_kink(x, y, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0
     return np.broadcast_to(np.minimum(*dist), x.shape)
 
 
+_VICREG_EXTREMES = (
+    Extreme(
+        [
+            [[1e4, 0.0, 1e-6], [-1e4, 0.0, -2e-6], [3e4, 0.0, 0.0], [0.0, 0.0, 1e-6]],
+            [[2e4, 1.0, 2e-6], [-1e4, 2.0, 0.0], [1e4, -1.0, -1e-6], [0.0, 0.5, 1e-6]],
+        ]
+    ),
+)
+_BARLOW_EXTREMES = (
+    Extreme(
+        [
+            [[1e6, 1e-6, 1.0], [-1e6, 3e-6, 2.0], [2e6, -2e-6, 0.5], [0.0, 0.0, -1.0]],
+            [[3e6, 2e-6, -1.0], [-1e6, -1e-6, 0.5], [1e6, 1e-6, 2.0], [0.0, 0.0, 1.0]],
+        ]
+    ),
+)
+
+
 @class_axis_loss(
     family="ranking",
     formula=(
@@ -399,6 +417,10 @@ def _vicreg_kink(x, y, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0
             Invalid({"invariance": -1.0}, ValueError, "invariance must be >= 0"),
         ),
         kink_distance=_vicreg_kink,
+        # a collapsed dimension (std 0: √ε keeps the hinge's gradient finite), one of spread 1e4
+        # (its covariance terms are 1e8), one of spread 1e-6, in each view
+        extremes=_VICREG_EXTREMES,
+        torch_extremes=_VICREG_EXTREMES,
     ),
 )
 def vicreg(x, y, *, invariance=25.0, variance=25.0, covariance=1.0, gamma=1.0, eps=1e-4):
@@ -539,6 +561,9 @@ def _through_batch_norm(g, a, std):
             Invalid({"lambd": -1.0}, ValueError, "lambd must be >= 0"),
             Invalid({"eps": -1e-5}, ValueError, "eps must be >= 0"),
         ),
+        # columns of spread 1e6 and 1e-6 (where ε = 1e-5 dominates the variance)
+        extremes=_BARLOW_EXTREMES,
+        torch_extremes=_BARLOW_EXTREMES,
     ),
 )
 def barlow_twins(x, y, *, lambd=5e-3, eps=1e-5):
