@@ -318,7 +318,7 @@ def circle(embeddings, labels, *, gamma=80.0, margin=0.4):
             component=_rotation_component,
             grad_label="dℓ/dθ (rotating the anchor)",
         ),
-        explore={"alpha": (0.5, 20.0, "log"), "beta": (1.0, 100.0, "log"), "base": (0.0, 1.0)},
+        explore={"alpha": (0.5, 20.0, "log"), "beta": (1.0, 100.0, "log"), "base": (0.0, 1.5)},
     ),
     checks=Checks(
         variants=({"base": 0.5}, {"alpha": 10.0, "beta": 5.0, "base": -0.2}),

@@ -137,7 +137,7 @@ def siglip(images, texts, *, logit_scale=10.0, logit_bias=-10.0):
         >>> from lossref import siglip
         >>> x = [[1.0, 0.0], [0.0, 1.0]]          # orthogonal, each text equal to its image
         >>> # logits t·cos + b: 1 on the diagonal, 0 off it; per image log(1 + e⁻¹) + log 2
-        >>> round(siglip(x, x, logit_scale=1.0, logit_bias=0.0), 6)
+        >>> round(siglip(x, x, logit_scale=1.0, logit_bias=0.0), 6)  # 0.313262 + 0.693147
         1.006409
     """
     positive(logit_scale=logit_scale)
@@ -408,6 +408,7 @@ _BARLOW_EXTREMES = (
             component=lambda g, args: (g * args[0]).sum(axis=(-1, -2)) / args[0][..., 0, 0],
             grad_label="dℒ/ds (scaling x)",
         ),
+        explore={"gamma": (0.25, 2.0)},
     ),
     checks=Checks(
         variants=({"gamma": 0.5, "eps": 0.0}, {"invariance": 1.0, "variance": 2.0, "covariance": 3.0}),
@@ -588,7 +589,8 @@ def barlow_twins(x, y, *, lambd=5e-3, eps=1e-5):
         >>> from lossref import barlow_twins
         >>> x = [[1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]   # uncorrelated columns
         >>> # with ε = 0, C = I: no loss; y = −x flips every correlation: (1 − (−1))² per dimension
-        >>> print(barlow_twins(x, x, eps=0.0), barlow_twins(x, [[-a, -b] for a, b in x], eps=0.0))
+        >>> y = [[-a, -b] for a, b in x]
+        >>> print(barlow_twins(x, x, eps=0.0), barlow_twins(x, y, eps=0.0))  # 0, then 2 · 2² = 8
         0.0 8.0
     """
     non_negative(lambd=lambd, eps=eps)
