@@ -7,6 +7,7 @@ import numpy as np
 from ._checks import as_label_array, positive
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import VECTORS, Domain
+from ._math import through_normalisation, unit_rows
 from ._reductions import BATCH_MEAN
 
 __all__ = ["info_nce", "n_pair", "supervised_contrastive"]  # its losses, re-exported by lossref/__init__.py
@@ -23,21 +24,6 @@ def _embeddings(value, name):
 
 # one batch of N rows, each compared with every other: exactly two axes, not VECTORS' (..., D)
 ROWS = replace(VECTORS, text="real, shape (N, D): one embedding per row", convert=_embeddings)
-
-
-def _unit_rows(x, name):
-    """Each row divided by its norm, and the norm, without squaring huge or tiny entries."""
-    scale = np.abs(x).max(axis=-1, keepdims=True)
-    if (scale == 0).any():
-        raise ValueError(f"{name} has a zero vector, whose cosine similarity is undefined")
-    u = x / scale
-    length = np.sqrt((u * u).sum(axis=-1, keepdims=True))
-    return u / length, scale * length
-
-
-def _through_normalisation(g, unit, norm):
-    """Chain ∂/∂x̂ to ∂/∂x for x̂ = x/‖x‖: (g − (x̂·g) x̂) / ‖x‖."""
-    return (g - (unit * g).sum(axis=-1, keepdims=True) * unit) / norm
 
 
 def _log_sum_exp_parts(s):
@@ -232,8 +218,8 @@ def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
         raise ValueError(f"form must be one of {', '.join(repr(f) for f in FORMS)}; got {form!r}")
     if positives.shape != anchors.shape:
         raise ValueError(f"anchors has shape {anchors.shape} but positives has shape {positives.shape}")
-    u, u_norm = _unit_rows(anchors, "anchors")
-    v, v_norm = _unit_rows(positives, "positives")
+    u, u_norm = unit_rows(anchors, "anchors")
+    v, v_norm = unit_rows(positives, "positives")
     n = u.shape[0]
     tau = float(temperature)
     if form == "nt_xent":
@@ -266,8 +252,8 @@ def info_nce(anchors, positives, *, temperature=0.1, form="one_way"):
 
     def _both(gu, gv):
         return {
-            "anchors": _through_normalisation(gu, u, u_norm),
-            "positives": _through_normalisation(gv, v, v_norm),
+            "anchors": through_normalisation(gu, u, u_norm),
+            "positives": through_normalisation(gv, v, v_norm),
         }
 
     return Result(values, backward)
@@ -584,7 +570,7 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
     positive(temperature=temperature)
     if labels.shape != features.shape[:1]:
         raise ValueError(f"features has shape {features.shape} but labels has shape {labels.shape}")
-    z, norm = _unit_rows(features, "features")
+    z, norm = unit_rows(features, "features")
     if z.shape[0] == 1:  # a lone row has no candidates and no positive
         return Result(np.zeros(1), lambda: np.zeros_like(z), np.zeros(1))
     tau = float(temperature)
@@ -603,6 +589,6 @@ def supervised_contrastive(features, labels, *, temperature=0.1):
     def backward():  # only for .grad: an N×N by N×D product the value does not need
         share = np.where(same, 1.0 / np.maximum(count, 1)[:, None], 0.0)
         g = np.where(kept[:, None], p - share, 0.0)
-        return _through_normalisation((g + g.T) @ z / tau, z, norm)
+        return through_normalisation((g + g.T) @ z / tau, z, norm)
 
     return Result(values, backward, kept.astype(float))

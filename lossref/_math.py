@@ -101,3 +101,22 @@ def blocks(rows, width=1):
     """
     step = max(1, BLOCK // max(width, 1))
     return [slice(i, i + step) for i in range(0, rows, step)]
+
+
+def unit_rows(x, name):
+    """Each row divided by its norm, and the norm, without squaring huge or tiny entries.
+
+    The rows are scaled by their largest |entry| first, so neither 1e200 nor 1e-200 over- or
+    underflows in the squares; a zero row has no direction and is refused, naming ``name``.
+    """
+    scale = np.abs(x).max(axis=-1, keepdims=True)
+    if (scale == 0).any():
+        raise ValueError(f"{name} has a zero vector, whose cosine similarity is undefined")
+    u = x / scale
+    length = np.sqrt((u * u).sum(axis=-1, keepdims=True))
+    return u / length, scale * length
+
+
+def through_normalisation(g, unit, norm):
+    """Chain ∂/∂x̂ to ∂/∂x for x̂ = x/‖x‖: (g − (x̂·g) x̂) / ‖x‖."""
+    return (g - (unit * g).sum(axis=-1, keepdims=True) * unit) / norm

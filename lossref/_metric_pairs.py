@@ -11,6 +11,7 @@ import numpy as np
 from ._checks import as_label_array, non_negative, positive
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import VECTORS, Domain
+from ._math import through_normalisation, unit_rows
 from ._reductions import BATCH_MEAN
 
 __all__ = ["circle", "lifted_structure", "multi_similarity"]  # re-exported by lossref/__init__.py
@@ -64,21 +65,6 @@ def _pair_masks(labels):
     return same, neg
 
 
-def _unit_rows(x, name):
-    """Each row divided by its norm, and the norm, without squaring huge or tiny entries."""
-    scale = np.abs(x).max(axis=-1, keepdims=True)
-    if (scale == 0).any():
-        raise ValueError(f"{name} has a zero vector, whose cosine similarity is undefined")
-    u = x / scale
-    length = np.sqrt((u * u).sum(axis=-1, keepdims=True))
-    return u / length, scale * length
-
-
-def _through_normalisation(g, unit, norm):
-    """Chain ∂/∂x̂ to ∂/∂x for x̂ = x/‖x‖: (g − (x̂·g) x̂) / ‖x‖."""
-    return (g - (unit * g).sum(axis=-1, keepdims=True) * unit) / norm
-
-
 def _masked_lse(z, mask):
     """Per row, log Σ_{mask} e^{z} (−inf for an empty row) and the softmax over the mask (0 off it)."""
     has = mask.any(axis=1)
@@ -118,7 +104,7 @@ def _rotation_component(g, args):
 
 def _circle_kink(embeddings, labels, gamma=80.0, margin=0.4):
     """α_n = [s_n + m]_+ bends at s_n = −m; a coordinate step δ moves a cosine by at most 2δ/‖x‖."""
-    u, norm = _unit_rows(embeddings, "embeddings")
+    u, norm = unit_rows(embeddings, "embeddings")
     _, neg = _pair_masks(labels)
     gap = np.where(neg, np.abs(u @ u.T + margin), np.inf)
     dist = np.minimum(gap.min(axis=1), gap.min(axis=0)) * norm[:, 0] / 4
@@ -250,7 +236,7 @@ def circle(embeddings, labels, *, gamma=80.0, margin=0.4):
     non_negative(margin=margin)
     _check_labels(embeddings, labels)
     g, m = float(gamma), float(margin)
-    u, norm = _unit_rows(embeddings, "embeddings")
+    u, norm = unit_rows(embeddings, "embeddings")
     s = u @ u.T
     pos, neg = _pair_masks(labels)
     kept = pos.any(axis=1) & neg.any(axis=1)
@@ -267,7 +253,7 @@ def circle(embeddings, labels, *, gamma=80.0, margin=0.4):
         slope_n = g * (alpha_n + (s + m > 0) * (s - m))
         coupling = np.where(pos, pi_p * slope_p, 0.0) + np.where(neg, pi_n * slope_n, 0.0)
         grad_s = np.where(kept, _sigmoid(t), 0.0)[:, None] * coupling
-        return _through_normalisation((grad_s + grad_s.T) @ u, u, norm)
+        return through_normalisation((grad_s + grad_s.T) @ u, u, norm)
 
     return Result(values, backward, kept.astype(float))
 
@@ -380,7 +366,7 @@ def multi_similarity(embeddings, labels, *, alpha=2.0, beta=50.0, base=1.0):
     a, b, lam = float(alpha), float(beta), float(np.asarray(base, dtype=float))
     if not np.isfinite(lam):
         raise ValueError(f"base must be finite; got {lam}")
-    u, norm = _unit_rows(embeddings, "embeddings")
+    u, norm = unit_rows(embeddings, "embeddings")
     s = u @ u.T
     pos, neg = _pair_masks(labels)
     lse_p, pi_p = _masked_lse(-a * (s - lam), pos)
@@ -389,7 +375,7 @@ def multi_similarity(embeddings, labels, *, alpha=2.0, beta=50.0, base=1.0):
 
     def backward():  # only for .grad: an N×N by N×D product the value does not need
         grad_s = _sigmoid(lse_n)[:, None] * pi_n - _sigmoid(lse_p)[:, None] * pi_p
-        return _through_normalisation((grad_s + grad_s.T) @ u, u, norm)
+        return through_normalisation((grad_s + grad_s.T) @ u, u, norm)
 
     return Result(values, backward)
 

@@ -7,6 +7,7 @@ import numpy as np
 from ._checks import positive, real_scalar
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import CLASS_LABEL, VECTORS, Domain
+from ._math import through_normalisation, unit_rows
 from ._reductions import BATCH_MEAN
 
 __all__ = ["nca", "proxy_anchor", "proxy_nca"]  # its losses, re-exported by lossref/__init__.py
@@ -54,21 +55,6 @@ def _check_batch(embeddings, labels, proxies=None):
         raise ValueError(
             f"labels must be in [0, {proxies.shape[0]}) (one proxy per class); got {bad.flat[0]}"
         )
-
-
-def _unit_rows(x, name):
-    """Each row divided by its norm, and the norm, without squaring huge or tiny entries."""
-    scale = np.abs(x).max(axis=-1, keepdims=True)
-    if (scale == 0).any():
-        raise ValueError(f"{name} has a zero vector, whose cosine similarity is undefined")
-    u = x / scale
-    length = np.sqrt((u * u).sum(axis=-1, keepdims=True))
-    return u / length, scale * length
-
-
-def _through_normalisation(g, unit, norm):
-    """Chain ∂/∂x̂ to ∂/∂x for x̂ = x/‖x‖: (g − (x̂·g) x̂) / ‖x‖."""
-    return (g - (unit * g).sum(axis=-1, keepdims=True) * unit) / norm
 
 
 def _log1p_sum_exp(t, keep):
@@ -210,8 +196,8 @@ def proxy_anchor(embeddings, labels, proxies, *, alpha=32.0, margin=0.1):
     if delta < 0:
         raise ValueError(f"margin must be >= 0, got {margin}")
     _check_batch(embeddings, labels, proxies)
-    u, u_norm = _unit_rows(embeddings, "embeddings")
-    q, q_norm = _unit_rows(proxies, "proxies")
+    u, u_norm = unit_rows(embeddings, "embeddings")
+    q, q_norm = unit_rows(proxies, "proxies")
     a = float(alpha)
     c = q.shape[0]
     s = u @ q.T  # (N, C) cosines
@@ -225,8 +211,8 @@ def proxy_anchor(embeddings, labels, proxies, *, alpha=32.0, margin=0.1):
     def backward():  # of Σ_p ℓ_p = C·L: two (N × C) products the value does not need
         g = a * (w_neg - (c / n_pos) * w_pos)  # ∂(Σ_p ℓ_p)/∂s_ip
         return {
-            "embeddings": _through_normalisation(g @ q, u, u_norm),
-            "proxies": _through_normalisation(g.T @ u, q, q_norm),
+            "embeddings": through_normalisation(g @ q, u, u_norm),
+            "proxies": through_normalisation(g.T @ u, q, q_norm),
         }
 
     return Result(values, backward)
@@ -355,8 +341,8 @@ def proxy_nca(embeddings, labels, proxies, *, scale=1.0):
     """
     positive(scale=scale)
     _check_batch(embeddings, labels, proxies)
-    u, u_norm = _unit_rows(embeddings, "embeddings")
-    q, q_norm = _unit_rows(proxies, "proxies")
+    u, u_norm = unit_rows(embeddings, "embeddings")
+    q, q_norm = unit_rows(proxies, "proxies")
     s2 = 2.0 * float(scale)
     rows = np.arange(u.shape[0])
     z = s2 * (u @ q.T)  # −s·d up to the constant −2s, which the softmax ignores
@@ -376,8 +362,8 @@ def proxy_nca(embeddings, labels, proxies, *, scale=1.0):
         g[rows, labels] -= 1.0
         g *= s2
         return {
-            "embeddings": _through_normalisation(g @ q, u, u_norm),
-            "proxies": _through_normalisation(g.T @ u, q, q_norm),
+            "embeddings": through_normalisation(g @ q, u, u_norm),
+            "proxies": through_normalisation(g.T @ u, q, q_norm),
         }
 
     return Result(values, backward)

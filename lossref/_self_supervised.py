@@ -5,10 +5,10 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import non_negative, positive, real_scalar
-from ._contrastive import ROWS, _info_nce_curve_args, _through_normalisation, _unit_rows
+from ._contrastive import ROWS, _info_nce_curve_args
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import VECTORS
-from ._math import sigmoid, softplus
+from ._math import sigmoid, softplus, through_normalisation, unit_rows
 from ._reductions import BATCH_MEAN
 
 __all__ = ["barlow_twins", "byol", "siglip", "vicreg"]  # its losses, re-exported by lossref/__init__.py
@@ -144,8 +144,8 @@ def siglip(images, texts, *, logit_scale=10.0, logit_bias=-10.0):
     t, b = float(logit_scale), real_scalar(logit_bias, "logit_bias")
     if texts.shape != images.shape:
         raise ValueError(f"images has shape {images.shape} but texts has shape {texts.shape}")
-    u, u_norm = _unit_rows(images, "images")
-    v, v_norm = _unit_rows(texts, "texts")
+    u, u_norm = unit_rows(images, "images")
+    v, v_norm = unit_rows(texts, "texts")
     n = u.shape[0]
     z = 2.0 * np.eye(n) - 1.0
     signed = z * (t * (u @ v.T) + b)
@@ -154,8 +154,8 @@ def siglip(images, texts, *, logit_scale=10.0, logit_bias=-10.0):
     def backward():  # only for .grad: two N×N by N×D products the value does not need
         g = -z * sigmoid(-signed)
         return {
-            "images": _through_normalisation(t * (g @ v), u, u_norm),
-            "texts": _through_normalisation(t * (g.T @ u), v, v_norm),
+            "images": through_normalisation(t * (g @ v), u, u_norm),
+            "texts": through_normalisation(t * (g.T @ u), v, v_norm),
         }
 
     return Result(values, backward)
@@ -272,8 +272,8 @@ def byol(predictions, targets):
     """
     if targets.shape != predictions.shape:
         raise ValueError(f"predictions has shape {predictions.shape} but targets has shape {targets.shape}")
-    p, p_norm = _unit_rows(predictions, "predictions")
-    z, _ = _unit_rows(targets, "targets")
+    p, p_norm = unit_rows(predictions, "predictions")
+    z, _ = unit_rows(targets, "targets")
     d = p - z
     values = (d * d).sum(axis=-1)  # = 2 − 2 cos, without cancelling 2 against 2 cos ≈ 2
 
