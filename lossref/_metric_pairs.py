@@ -329,7 +329,7 @@ def circle(embeddings, labels, *, gamma=80.0, margin=0.4):
             Invalid({"beta": -1.0}, ValueError, "beta must be > 0"),
         ),
         # β bends the loss on a scale of 1/β in the cosines
-        fd_step=lambda alpha=2.0, beta=50.0, **_: min(1e-3, 0.05 / max(alpha, beta)),
+        fd_step=lambda alpha=2.0, beta=50.0, **_: min(1e-3, 0.01 / max(alpha, beta)),
     ),
 )
 def multi_similarity(embeddings, labels, *, alpha=2.0, beta=50.0, base=1.0):
