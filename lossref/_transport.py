@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._checks import as_float_array, flag, positive, real_scalar
+from ._checks import as_float_array, flag, positive
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
 from ._math import logsumexp
@@ -95,7 +95,8 @@ def _potentials(cost, cost_t, a, b, eps, tol, max_iter):
     as GeomLoss does, is not enough when ε is 1e-5 of the costs: the updates then stall at a
     non-optimal point for millions of iterations.) At ``eps`` they run until the rows are within
     ``tol`` of a (L1). Either threshold is raised to the rounding floor 2⁻⁴⁶·max C/ε that
-    e^{(f − T(g))/ε} carries when ε is small next to the costs. ``max_iter`` counts the updates of every stage.
+    e^{(f − T(g))/ε} carries when ε is small next to the costs. ``max_iter`` counts the updates
+    of every stage.
     """
     with np.errstate(divide="ignore"):  # a zero weight: log 0 = −∞, its point carries no mass
         log_a, log_b = np.log(a), np.log(b)
