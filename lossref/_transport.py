@@ -7,7 +7,6 @@ import numpy as np
 from ._checks import as_float_array, flag, positive
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
-from ._math import logsumexp
 
 __all__ = ["sinkhorn"]  # its losses, re-exported by lossref/__init__.py
 
@@ -33,7 +32,9 @@ def _cloud_step(x):
 X_CLOUDS = Domain(
     "real, shape (..., n, d): a cloud of n points in ℝᵈ (leading axes: a batch of clouds)",
     _cloud,
-    lambda rng, shape: rng.normal(size=(*shape[:-1], 3, shape[-1])),
+    # two points in the plane per draw (the tests' class count is not a dimension here): every
+    # finite difference is a Sinkhorn solve, so the draws are small
+    lambda rng, shape: rng.normal(size=(*shape[:-1], 2, 2)),
     has_class_axis=True,
     invalid=((np.inf, ValueError, "contains inf"), (np.nan, ValueError, "contains NaN")),
     stress=(
@@ -46,7 +47,7 @@ X_CLOUDS = Domain(
 Y_CLOUDS = replace(
     X_CLOUDS,
     text="real, shape (..., m, d): a cloud of m points in ℝᵈ, the same leading axes and d as x",
-    sample=lambda rng, shape: rng.normal(size=(*shape[:-1], 4, shape[-1])),
+    sample=lambda rng, shape: rng.normal(size=(*shape[:-1], 3, 2)),
     stress=(
         ((0.2, -0.1), (1.0, 0.5), (-0.6, 0.9)),
         ((1000.0, 1000.2), (1000.9, 999.6), (999.8, 999.9)),
@@ -75,8 +76,15 @@ def _point_weights(w, points, name):
 
 
 def _softmin(eps, cost, h, log_w):
-    """−ε log Σ_j w_j e^{(h_j − C_ij)/ε} over the last axis: the log-domain Sinkhorn update."""
-    return -eps * logsumexp(log_w[..., None, :] + (h[..., None, :] - cost) / eps)[..., 0]
+    """−ε log Σ_j w_j e^{(h_j − C_ij)/ε} over the last axis: the log-domain Sinkhorn update.
+
+    The exponents are shifted by their maximum (no overflow, and the largest term is 1); the
+    plain sum then has a relative error of a few ulps, which is all the iterations need.
+    """
+    z = log_w[..., None, :] + (h[..., None, :] - cost) / eps
+    top = z.max(axis=-1)
+    z -= top[..., None]
+    return -eps * (top + np.log(np.exp(z, out=z).sum(axis=-1)))
 
 
 def _marginal_error(w, pot, update, eps):
@@ -84,6 +92,35 @@ def _marginal_error(w, pot, update, eps):
     with np.errstate(over="ignore", invalid="ignore"):  # far from convergence: inf, never NaN below
         gap = np.where(w > 0, w * np.abs(np.expm1((pot - update) / eps)), 0.0)
     return gap.sum(axis=-1)
+
+
+def _newton_step(cost, log_a, log_b, a, b, f, g, eps):
+    """f moved by one Newton step on the marginal equations P1 = a, Pᵀ1 = b in (f, g).
+
+    Sinkhorn's alternating updates crawl when P is nearly block-diagonal (points much farther
+    apart than √ε): each block's mass is right, but the potentials of the blocks are coupled
+    only through entries of P of order e^{−C/ε}, which the updates move by that much per step.
+    Newton's method (Brauer, Clason, Lorenz & Wirth 2017) solves for all of them at once. The
+    Jacobian (1/ε)[[diag(P1), P], [Pᵀ, diag(Pᵀ1)]] is singular along (1, −1), the shift of f
+    against g that leaves P unchanged; the residual has no component there, so adding that
+    direction's projector changes no step.
+    """
+    with np.errstate(under="ignore"):
+        plan = np.exp(log_a[..., :, None] + log_b[..., None, :] + (f[..., :, None] + g[..., None, :] - cost) / eps)
+    rows, cols = plan.sum(axis=-1), plan.sum(axis=-2)
+    n, m = rows.shape[-1], cols.shape[-1]
+    shift = np.concatenate([np.ones(n), -np.ones(m)])
+    jac = np.broadcast_to(np.outer(shift, shift) / (n + m) ** 2, (*rows.shape[:-1], n + m, n + m)).copy()
+    # a point of weight 0 has no equation: a 1 on its diagonal keeps its potential where it is
+    diag = np.concatenate([rows + (a == 0), cols + (b == 0)], axis=-1)
+    jac[..., np.arange(n + m), np.arange(n + m)] += diag
+    jac[..., :n, n:] += plan
+    jac[..., n:, :n] += np.swapaxes(plan, -1, -2)
+    residual = np.concatenate([rows - a, cols - b], axis=-1)
+    # blocks of P that are exactly 0 (underflowed) leave one such direction per block: the
+    # pseudo-inverse drops them, and keeps the weakly coupled ones the iterations crawl along
+    step = -eps * (np.linalg.pinv(jac, rcond=1e-14, hermitian=True) @ residual[..., None])[..., 0]
+    return f + step[..., :n]
 
 
 def _potentials(cost, cost_t, a, b, eps, tol, max_iter):
@@ -109,14 +146,19 @@ def _potentials(cost, cost_t, a, b, eps, tol, max_iter):
     done = 0
     for e in reversed(stages):
         threshold = max(1e-2 if e > eps else tol, 2.0**-46 * top / e)
+        here = 0
         while done < max_iter:
-            done += 1
+            done, here = done + 1, here + 1
             g = _softmin(e, cost_t, f, log_a)
             tf = _softmin(e, cost, g, log_b)
             err = _marginal_error(a, f, tf, e)
-            f_old, f = f, tf
             if np.max(err) <= threshold:
+                f_old, f = f, tf
                 break
+            if e == eps and here > 3 and np.max(err) < 1e-3:  # crawling: a Newton step
+                f = _newton_step(cost, log_a, log_b, a, b, f, g, e)
+            else:
+                f = tf
         else:
             raise RuntimeError(
                 f"sinkhorn did not converge: after max_iter={max_iter} iterations the marginal error "
@@ -166,8 +208,21 @@ def _ot_pair(x, y, a, b, eps, tol, max_iter):
     if _key(y, b) < _key(x, a):
         value, grads = _ot_pair(y, x, b, a, eps, tol, max_iter)
         return value, lambda: grads()[::-1]
+    # Translating y moves C by a term separable in i and j, which no plan in Π(a, b) sees:
+    # OT_ε(x, y) = ‖x̄ − ȳ‖² + OT_ε(x − x̄, y − ȳ) with the same P (x̄ = Σ a_i x_i). Solved on the
+    # centred clouds, clouds 1e3 apart have costs of their spread, not 1e6, and e^{(f + g − C)/ε}
+    # keeps its digits. (Shifted by x's first point first, so that the means are of small numbers.)
+    with np.errstate(over="ignore", invalid="ignore"):
+        origin = x[..., :1, :]
+        xs, ys = x - origin, y - origin
+        x_mean = np.einsum("...i,...id->...d", a, xs)
+        y_mean = np.einsum("...i,...id->...d", b, ys)
+        xc, yc = xs - x_mean[..., None, :], ys - y_mean[..., None, :]
+        shift = x_mean - y_mean
+        centred = xc[..., :, None, :] - yc[..., None, :, :]
+    value, plan = _ot(centred, a, b, eps, tol, max_iter)
+    value = (shift * shift).sum(axis=-1) + value
     diff = x[..., :, None, :] - y[..., None, :, :]
-    value, plan = _ot(diff, a, b, eps, tol, max_iter)
 
     def grads():  # Σ_j P_ij ∂C_ij/∂x_i and Σ_i P_ij ∂C_ij/∂y_j, C_ij = ‖x_i − y_j‖²
         return (
@@ -326,9 +381,9 @@ def _shift_curve():
             Invalid({"max_iter": 0}, ValueError, "max_iter must be >= 1"),
             Invalid({"max_iter": 2.5}, TypeError, "max_iter must be an integer"),
             Invalid({"debias": "yes"}, TypeError, "debias must be True or False"),
-            Invalid({"a": [0.5, 0.5, 0.5]}, ValueError, "a must sum to 1"),
-            Invalid({"b": [0.5, 0.5, 0.5]}, ValueError, "b has shape"),
-            Invalid({"a": [1.5, -0.5, 0.0]}, ValueError, "a must be >= 0"),
+            Invalid({"a": [0.7, 0.7]}, ValueError, "a must sum to 1"),
+            Invalid({"b": [0.5, 0.5]}, ValueError, "b has shape"),
+            Invalid({"a": [1.5, -0.5]}, ValueError, "a must be >= 0"),
             Invalid({"max_iter": 1, "epsilon": 1e-3}, RuntimeError, "sinkhorn did not converge"),
         ),
         fd_step=lambda epsilon=0.1, **_: min(1e-4, 1e-2 * epsilon),
