@@ -106,7 +106,8 @@ def _newton_step(cost, log_a, log_b, a, b, f, g, eps):
     direction's projector changes no step.
     """
     with np.errstate(under="ignore"):
-        plan = np.exp(log_a[..., :, None] + log_b[..., None, :] + (f[..., :, None] + g[..., None, :] - cost) / eps)
+        exponent = (f[..., :, None] + g[..., None, :] - cost) / eps
+        plan = np.exp(log_a[..., :, None] + log_b[..., None, :] + exponent)
     rows, cols = plan.sum(axis=-1), plan.sum(axis=-2)
     n, m = rows.shape[-1], cols.shape[-1]
     shift = np.concatenate([np.ones(n), -np.ones(m)])

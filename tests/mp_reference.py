@@ -1850,7 +1850,8 @@ def _ot_potentials(c, a, b, eps, symmetric):
     g_m and drop its equation (implied by the others: both marginals carry mass 1).
     """
     n, m = len(a), len(b)
-    key = (tuple(float(v) for row in c for v in row), tuple(map(float, a)), tuple(map(float, b)), float(eps), symmetric)
+    costs = tuple(float(v) for row in c for v in row)
+    key = (costs, tuple(map(float, a)), tuple(map(float, b)), float(eps), symmetric)
     if key not in _SINKHORN_WARM:
         with mp.workdps(30):
             cf = [[mp.mpf(float(v)) for v in row] for row in c]
@@ -1924,8 +1925,10 @@ def _ot_value(x, y, a, b, eps, symmetric=False):
 
 @reference("sinkhorn")
 def sinkhorn(x, y, epsilon, a=None, b=None, debias=False, tol=None, max_iter=None):
-    """Entropic OT between the clouds x (n × d) and y (m × d), squared Euclidean cost (Cuturi 2013);
-    debiased: OT_ε(x, y) − ½OT_ε(x, x) − ½OT_ε(y, y) (Feydy et al. 2019)."""
+    """Entropic OT between the clouds x (n × d) and y (m × d), squared Euclidean cost (Cuturi 2013).
+
+    Debiased: OT_ε(x, y) − ½OT_ε(x, x) − ½OT_ε(y, y) (Feydy et al. 2019).
+    """
     eps = mp.mpf(epsilon)
     a = [mp.mpf(1) / len(x)] * len(x) if a is None else [mp.mpf(v) for v in a]
     b = [mp.mpf(1) / len(y)] * len(y) if b is None else [mp.mpf(v) for v in b]
