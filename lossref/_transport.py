@@ -319,8 +319,9 @@ def _shift_curve():
             "pot-sinkhorn-kernel-underflow",
             "POT",
             "POT 0.9.5's default `method='sinkhorn'` scales the kernel K = e^{−C/ε}: once C/ε "
-            "exceeds about 745 a row of K is 0 and it stops with a warning and NaN or 0 (its "
-            "`sinkhorn2` passes `warn=False`, so non-convergence after `numItermax=1000` is silent). "
+            "exceeds about 745 for a whole row, that row of K is 0, the update divides by 0, and it "
+            "stops at its last finite scalings with a warning; the value is then NaN or meaningless "
+            "(its `sinkhorn2` passes `warn=False`, so stopping at `numItermax=1000` is silent). "
             "`lossref` iterates on the log-domain potentials, and raises if it has not converged.",
         ),
         Difference(
@@ -342,8 +343,9 @@ def _shift_curve():
             "GeomLoss",
             "GeomLoss 0.2.6 runs a fixed ε-scaling schedule (ε from diameter² down to blur², "
             "scaling 0.5, one averaged update per value, a last extrapolation) and reports "
-            "⟨a, f⟩ + ⟨b, g⟩ there, with no tolerance; `lossref` iterates at ε until the marginal "
-            "error is below `tol`, so the two agree only to GeomLoss's convergence error.",
+            "⟨a, f⟩ + ⟨b, g⟩ there, with no tolerance: it reaches blur² only at its last updates, "
+            "so even a slow schedule is not converged there. `lossref` iterates at ε until the "
+            "marginal error is below `tol`; the two agree to GeomLoss's convergence error.",
         ),
     ),
     aliases=(
@@ -422,8 +424,8 @@ def sinkhorn(x, y, *, epsilon, a=None, b=None, debias=False, tol=1e-13, max_iter
 
     Examples:
         >>> from lossref import sinkhorn
-        >>> # one point each: the only plan moves all mass from x to y, KL = 0: C = 3² + 4²
-        >>> float(sinkhorn([[0.0, 0.0]], [[3.0, 4.0]], epsilon=0.1))
+        >>> # one point each: the only plan moves all mass from x to y, and its KL is 0
+        >>> float(sinkhorn([[0.0, 0.0]], [[3.0, 4.0]], epsilon=0.1))  # C = 3² + 4² = 25
         25.0
         >>> # x = y = {0, 1} on a line, ε = 1: P = [[p, q], [q, p]] / 2 with p/q = e (C = 0 or 1),
         >>> # OT = q + ε·(p log 2p + q log 2q), p = e/(1 + e), q = 1/(1 + e)
