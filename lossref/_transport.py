@@ -170,15 +170,18 @@ def _potentials(cost, cost_t, a, b, eps, tol, max_iter):
     return f_old, g, f
 
 
+_OVERFLOW = (
+    "x and y: a squared distance ‖x_i − y_j‖² overflows float64 (coordinates apart by more than "
+    "about 1e154); rescale the points by s and epsilon by s²"
+)
+
+
 def _ot(diff, a, b, eps, tol, max_iter):
     """OT_ε (its dual value) and the plan P, for clouds whose differences x_i − y_j are ``diff``."""
     with np.errstate(over="ignore"):
         cost = np.einsum("...d,...d->...", diff, diff)  # from the differences: no cancellation
     if not np.isfinite(cost).all():
-        raise ValueError(
-            "x and y: a squared distance ‖x_i − y_j‖² overflows float64 (coordinates apart by more "
-            "than about 1e154); rescale the points by s and epsilon by s²"
-        )
+        raise ValueError(_OVERFLOW)
     cost_t = np.ascontiguousarray(np.swapaxes(cost, -1, -2))
     f, g, tf = _potentials(cost, cost_t, a, b, eps, tol, max_iter)
     # the dual value ⟨a, f⟩ + ⟨b, g⟩ − ε(ΣP − 1): its error is second order in the marginal
@@ -221,8 +224,12 @@ def _ot_pair(x, y, a, b, eps, tol, max_iter):
         xc, yc = xs - x_mean[..., None, :], ys - y_mean[..., None, :]
         shift = x_mean - y_mean
         centred = xc[..., :, None, :] - yc[..., None, :, :]
+    with np.errstate(over="ignore"):
+        between = (shift * shift).sum(axis=-1)
+    if not np.isfinite(between).all():
+        raise ValueError(_OVERFLOW)
     value, plan = _ot(centred, a, b, eps, tol, max_iter)
-    value = (shift * shift).sum(axis=-1) + value
+    value = between + value
     diff = x[..., :, None, :] - y[..., None, :, :]
 
     def grads():  # Σ_j P_ij ∂C_ij/∂x_i and Σ_i P_ij ∂C_ij/∂y_j, C_ij = ‖x_i − y_j‖²

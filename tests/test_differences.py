@@ -1784,7 +1784,7 @@ def _geomloss_sinkhorn(x, y, blur=0.05, scaling=0.5, debias=True, final_repeats=
 
 def _clouds(seed=0, n=4, m=5):
     rng = np.random.default_rng(seed)
-    return rng.normal(size=(n, 2)), rng.normal(size=(m, 2)) + [1.0, 0.5]
+    return rng.normal(size=(n, 2)), rng.normal(size=(m, 2)) + np.array([1.0, 0.5])
 
 
 def _sq_cost(x, y):
