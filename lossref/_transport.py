@@ -435,9 +435,9 @@ def sinkhorn(x, y, *, epsilon, a=None, b=None, debias=False, tol=1e-13, max_iter
         >>> float(sinkhorn([[0.0, 0.0]], [[3.0, 4.0]], epsilon=0.1))  # C = 3² + 4² = 25
         25.0
         >>> # x = y = {0, 1} on a line, ε = 1: P = [[p, q], [q, p]] / 2 with p/q = e (C = 0 or 1),
-        >>> # OT = q + ε·(p log 2p + q log 2q), p = e/(1 + e), q = 1/(1 + e)
-        >>> round(float(sinkhorn([[0.0], [1.0]], [[0.0], [1.0]], epsilon=1.0)), 12)
-        0.381058656241
+        >>> # p = e/(1 + e) = 0.731059, q = 0.268941; OT = ⟨P, C⟩ + ε KL = q + p log 2p + q log 2q
+        >>> round(float(sinkhorn([[0.0], [1.0]], [[0.0], [1.0]], epsilon=1.0)), 12)  # 0.268941 + 0.111
+        0.379885493042
     """
     eps, tol, max_iter = _validate(epsilon, tol, max_iter, debias)
     if x.shape[:-2] != y.shape[:-2] or x.shape[-1] != y.shape[-1]:
