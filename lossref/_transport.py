@@ -276,13 +276,14 @@ def _shift_curve():
 @class_axis_loss(
     family="divergence",
     formula=(
-        r"\mathrm{OT}_\varepsilon(x, y) = \min_{P \in \Pi(a, b)} \sum_{i,j} P_{ij} C_{ij} + \varepsilon\, \mathrm{KL}(P \,\|\, a \otimes b), \qquad C_{ij} = \lVert x_i - y_j \rVert^2, \quad \Pi(a, b) = \{P \ge 0 : P\mathbf{1} = a,\ P^\top \mathbf{1} = b\}",  # noqa: E501
-        r"= \max_{f, g}\ \langle a, f \rangle + \langle b, g \rangle - \varepsilon \big\langle a \otimes b,\ e^{(f_i + g_j - C_{ij})/\varepsilon} - 1 \big\rangle, \qquad P_{ij} = a_i b_j\, e^{(f_i + g_j - C_{ij})/\varepsilon}",  # noqa: E501
-        r"\text{debias: } S_\varepsilon(x, y) = \mathrm{OT}_\varepsilon(x, y) - \tfrac12 \mathrm{OT}_\varepsilon(x, x) - \tfrac12 \mathrm{OT}_\varepsilon(y, y); \quad a, b \text{ uniform unless given}",  # noqa: E501
+        r"\mathrm{OT}_\varepsilon(x, y) = \min_{P \in \Pi(a, b)}\ \sum_{i,j} P_{ij} C_{ij} + \varepsilon\, \mathrm{KL}(P \,\|\, a \otimes b), \qquad C_{ij} = \lVert x_i - y_j \rVert^2",  # noqa: E501
+        r"\Pi(a, b) = \{P \ge 0 : P\mathbf{1} = a,\ P^\top \mathbf{1} = b\}, \qquad a, b \text{ uniform unless given}",  # noqa: E501
+        r"= \max_{f, g}\ \langle a, f \rangle + \langle b, g \rangle - \varepsilon \sum_{i,j} a_i b_j \big(e^{(f_i + g_j - C_{ij})/\varepsilon} - 1\big), \qquad P_{ij} = a_i b_j\, e^{(f_i + g_j - C_{ij})/\varepsilon}",  # noqa: E501
+        r"\text{debias: } S_\varepsilon(x, y) = \mathrm{OT}_\varepsilon(x, y) - \tfrac12 \mathrm{OT}_\varepsilon(x, x) - \tfrac12 \mathrm{OT}_\varepsilon(y, y)",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial\, \mathrm{OT}_\varepsilon}{\partial x_i} = \sum_j P_{ij} \frac{\partial C_{ij}}{\partial x_i} = 2 \sum_j P_{ij} (x_i - y_j), \qquad \frac{\partial\, \mathrm{OT}_\varepsilon}{\partial y_j} = 2 \sum_i P_{ij} (y_j - x_i) \quad \text{(envelope theorem, at the optimal } P\text{)}",  # noqa: E501
-        r"\frac{\partial\, \mathrm{OT}_\varepsilon(x, x)}{\partial x_k} = 2 \sum_j \big(P^{xx}_{kj} + P^{xx}_{jk}\big) (x_k - x_j)",  # noqa: E501
+        r"\frac{\partial\, \mathrm{OT}_\varepsilon}{\partial x_i} = \sum_j P_{ij} \frac{\partial C_{ij}}{\partial x_i} = 2 \sum_j P_{ij} (x_i - y_j), \qquad \frac{\partial\, \mathrm{OT}_\varepsilon}{\partial y_j} = 2 \sum_i P_{ij} (y_j - x_i)",  # noqa: E501
+        r"\text{(envelope theorem: at the optimal } P \text{ only)}, \qquad \frac{\partial\, \mathrm{OT}_\varepsilon(x, x)}{\partial x_k} = 2 \sum_j \big(P^{xx}_{kj} + P^{xx}_{jk}\big) (x_k - x_j)",  # noqa: E501
     ),
     domain={"x": X_CLOUDS, "y": Y_CLOUDS},
     use_case=(
