@@ -420,7 +420,8 @@ def sinkhorn(x, y, *, epsilon, a=None, b=None, debias=False, tol=1e-13, max_iter
             (then rescaled to sum to 1 exactly); None: uniform 1/n.
         b: Weights of the points of y, likewise; None: uniform 1/m.
         debias: Return the debiased Sinkhorn divergence S_ε instead of OT_ε.
-        tol: The iterations stop when the L1 errors of both marginals of P are ≤ tol.
+        tol: The iterations stop when the L1 errors of both marginals of P are ≤ tol, or ≤ the
+            rounding floor 2⁻⁴⁶·max C/ε (C between the centred clouds) where that is larger.
         max_iter: Iterations at ε (after the ε-scaling warm start) before a ``RuntimeError``.
 
     Returns:
