@@ -161,18 +161,10 @@ def siglip(images, texts, *, logit_scale=10.0, logit_bias=-10.0):
     return Result(values, backward)
 
 
-def _nonzero_vectors(value, name):
-    arr = VECTORS.convert(value, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a feature axis, shape (..., D); got a scalar")
-    return arr
-
-
 # (..., D) like VECTORS, without the zero vector (its cosine is undefined: a ValueError here)
 PREDICTIONS = replace(
     VECTORS,
     text="real, shape (..., D), no zero vector: one prediction per row",
-    convert=_nonzero_vectors,
     stress=tuple(r for r in VECTORS.stress if any(r)),
 )
 TARGETS = replace(PREDICTIONS, text="real, shape (..., D), no zero vector: the target network's output")
