@@ -3,13 +3,24 @@
 import numpy as np
 
 from ._checks import as_array, as_float_array, in_open_unit_interval, non_negative, positive
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
-from ._domains import Domain, log_probabilities
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Result,
+    Series,
+    class_axis_loss,
+    elementwise_loss,
+)
+from ._domains import REAL, Domain, log_probabilities
 from ._math import _expm1_excess
 from ._reductions import scaled_mean
 
 # its losses, re-exported by lossref/__init__.py
-__all__ = ["grpo"]
+__all__ = ["grpo", "reinforce"]
 
 _G, _T = 3, 4  # completions per group and tokens per completion of the sampled test inputs
 
@@ -390,3 +401,164 @@ def grpo(
         return c * slope
 
     return Result(values, backward, norm)
+
+
+# --- REINFORCE ----------------------------------------------------------------------------------
+
+
+def _sequence_log_probs(value, name):
+    return log_probabilities(
+        value, name, hint="pass log π(completion), the sum of its tokens' log-probabilities, not a logit"
+    )
+
+
+SEQUENCE_LOG_PROBS = Domain(
+    "(−∞, 0]: log π(completion), its tokens' log-probabilities summed",
+    _sequence_log_probs,
+    lambda rng, shape: rng.uniform(-60.0, -1.0, size=shape),
+    invalid=(Invalid(0.5, ValueError, "must be log-probabilities (<= 0)"),),
+    # a certain completion (0), a short one, a long one, a saturated one
+    stress=(0.0, -0.75, -40.0, -1e4),
+    # finite differences stay below 0: no step past a certain completion (log π = 0)
+    fd_step=lambda x: min(1e-3, 0.3 * float((-x).min())),
+)
+
+
+def _baseline(baseline, rewards):
+    """The baseline b, the shape of ``rewards``."""
+    if baseline is None:
+        return np.zeros(rewards.shape)
+    if isinstance(baseline, str):
+        if baseline != "rloo":
+            raise ValueError(
+                f"baseline must be None, 'rloo', or a number or array of baselines; got {baseline!r}"
+            )
+        k = rewards.shape[-1] if rewards.ndim else 1
+        if k < 2:
+            raise ValueError(
+                "baseline='rloo' needs at least 2 samples per group (the last axis of rewards); "
+                f"got rewards of shape {rewards.shape}"
+            )
+        # the mean of the other k − 1 rewards of the group
+        return (np.sum(rewards, axis=-1, keepdims=True) - rewards) / (k - 1)
+    b = as_float_array(baseline, "baseline")
+    if b.ndim and b.shape != rewards.shape:
+        raise ValueError(
+            f"baseline has shape {b.shape} but rewards has shape {rewards.shape}; they must match"
+        )
+    return np.broadcast_to(b, rewards.shape)
+
+
+@elementwise_loss(
+    family="preference",
+    formula=(
+        r"\ell_i = -(r_i - b_i)\,\log\pi_\theta(y_i \mid x)",
+        r"b_i = 0,\quad b_i = \text{given},\quad b_i^{\mathrm{RLOO}} = \frac{1}{k-1}\sum_{j \ne i} r_j",
+    ),
+    gradient=r"\frac{\partial \ell_i}{\partial \log\pi_\theta(y_i \mid x)} = -(r_i - b_i)",
+    domain={"log_probs": SEQUENCE_LOG_PROBS, "rewards": REAL},
+    use_case=(
+        "The score-function policy gradient from sampled completions and their rewards; RLOO's leave-one-out "
+        "baseline makes it a critic-free RL fine-tuning loss."
+    ),
+    properties=("convex", "smooth"),
+    equivalents={
+        "TRL": (
+            "`RLOOTrainer` (v1.9.0, `trl/trainer/rloo_trainer.py`) with `RLOOConfig(beta=0.0)` has the same "
+            'gradient with `baseline="rloo"` on the first update (ρ = 1); its value is a clipped ratio'
+        ),
+    },
+    references=(
+        "Williams, Simple Statistical Gradient-Following Algorithms for Connectionist Reinforcement Learning "
+        "(1992)",
+        "Kool, van Hoof & Welling, Buy 4 REINFORCE Samples, Get a Baseline for Free! (ICLR 2019 workshop)",
+        "Ahmadian et al., Back to Basics: Revisiting REINFORCE Style Optimization for Learning from Human "
+        "Feedback in LLMs (2024)",
+        "TRL v1.9.0, trl/trainer/rloo_trainer.py and trl/trainer/rloo_config.py",
+    ),
+    differences=(
+        Difference(
+            "trl-rloo-clipped-ratio-value",
+            "TRL",
+            "TRL's `RLOOTrainer` (v1.9.0) minimises PPO's clipped surrogate on the sequence ratio, "
+            "−min(ρA, clip(ρ, 1 − ε, 1 + ε)A) with ρ = π_θ(y)/π_old(y), averaged over completions. On the "
+            "first update (ρ = 1) its gradient with respect to log π_θ(y) is −A/N, the same as "
+            '`reinforce(..., baseline="rloo")`, but its value is −mean(A), not −mean(A·log π).',
+        ),
+        Difference(
+            "trl-rloo-kl-in-reward",
+            "TRL",
+            "`RLOOConfig(beta=0.05)` (v1.9.0) subtracts β·Σ_t (log π_old − log π_ref) (the k1 KL estimate, "
+            "summed over the completion's tokens) from each reward before the leave-one-out baseline; "
+            "`lossref` takes the rewards as given: pass r − β·KL for the same advantages.",
+        ),
+    ),
+    aliases=(
+        "REINFORCE",
+        "RLOO",
+        "vanilla policy gradient",
+        "score-function estimator",
+        "leave-one-out baseline",
+    ),
+    reduction_note='`"mean"` divides by the number of completions N (by Σw with `weights=`).',
+    plot=Plot(
+        curve=Curve(
+            x_label="log π(completion)",
+            x_range=(-3.0, 0.0),
+            args=lambda x, r: (x, np.full_like(x, r)),
+            series=(
+                Series("r = 1, no baseline", {"r": 1.0}, {}),
+                Series("r = 1, b = 0.5", {"r": 1.0}, {"baseline": 0.5}),
+                Series("r = 0, b = 0.5", {"r": 0.0}, {"baseline": 0.5}),
+            ),
+            grad_label="gradient ∂ℓ/∂log π = −(r − b)",
+        ),
+    ),
+    checks=Checks(
+        variants=({"baseline": 0.5},),
+        extremes=(
+            Extreme([[0.0, -1e4, -1e-300, -40.0], [1e8, -1e8, 1.0, 0.0]]),
+            Extreme(
+                [[[0.0, -1e4, -3.0], [-1e-300, -40.0, -2.0]], [[1e8, -1e8, 1.0], [0.0, 0.0, 5.0]]],
+                {"baseline": "rloo"},
+            ),
+            Extreme([[0.0, -1e4, -40.0], [1e8, -1e8, 1.0]], {"baseline": [1e8, 0.0, 2.0]}),
+        ),
+        invalid=(
+            Invalid({"baseline": "mean"}, ValueError, "baseline must be None, 'rloo', or a number or array"),
+            Invalid({"baseline": [1.0, 2.0]}, ValueError, "baseline has shape (2,) but rewards has shape"),
+            Invalid({"baseline": float("nan")}, ValueError, "baseline contains NaN"),
+        ),
+    ),
+)
+def reinforce(log_probs, rewards, *, baseline=None):
+    """REINFORCE: −(r − b)·log π(y | x), whose gradient is the score-function policy gradient.
+
+    Minimising it moves log π(y) up for a completion whose reward beats the baseline and down
+    for one below it. The baseline changes no expected gradient as long as it does not depend
+    on the completion itself (E[∇log π] = 0), but a good one lowers the variance. With
+    ``baseline="rloo"`` each completion's baseline is the mean reward of the other k − 1
+    completions of its group (the last axis): independent of it, so still unbiased, and close
+    to the expected reward. The rewards and the baseline are data; only ``log_probs`` is
+    differentiable.
+
+    Args:
+        log_probs: log π_θ(y | x) of each sampled completion (its token log-probabilities
+            summed), any shape; with ``"rloo"``, the group's k samples on the last axis.
+        rewards: The reward of each completion; same shape.
+        baseline: None (b = 0), ``"rloo"`` (leave-one-out mean over the last axis, k ≥ 2), or
+            a number or an array of the rewards' shape (a value estimate, a running mean).
+
+    Returns:
+        The mean loss by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import reinforce
+        >>> reinforce([-2.0, -1.0], [1.0, 0.0], reduction="none")   # −r·log π: 2 and 0
+        array([2., 0.])
+        >>> reinforce.grad([-2.0, -1.0, -3.0], [1.0, 0.0, 2.0], baseline="rloo", reduction="sum")   # b = 1, 1.5, 0.5
+        array([ 0. ,  1.5, -1.5])
+    """  # noqa: E501 (doctest lines with their hand-computed values)
+    b = _baseline(baseline, rewards)
+    # (r − b)·(−log π) and b − r: a zero advantage gives +0, not −0
+    return Result((rewards - b) * -log_probs, lambda: b - rewards)

@@ -1869,3 +1869,10 @@ def grpo(
             total += [c * surrogate, c * kl]
             size += [abs(c * surrogate), abs(c * kl)]
     return mp.fsum(total), mp.fsum(size)
+
+
+@reference("reinforce")
+def reinforce(log_prob, reward, baseline=None):
+    """−(r − b)·log π at one completion: b = 0 or a given number (RLOO needs a group, not a point)."""
+    b = mp.mpf(0) if baseline is None else mp.mpf(baseline)
+    return -(reward - b) * log_prob

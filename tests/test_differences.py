@@ -1843,3 +1843,75 @@ def test_trl_grpo_dr_grpo_max_length():
     assert ours == pytest.approx(trl * TRL_GRPO_MAX_COMPLETION_LENGTH / logps.shape[-1], rel=1e-13)
     kw = {"beta": 0.0, "loss_type": "dr_grpo", "max_completion_length": 256}
     assert lossref.grpo(logps, old, ref, rewards, mask=mask, **kw) == pytest.approx(trl, rel=1e-13)
+
+
+# RLOOConfig's defaults in TRL v1.9.0 (trl/trainer/rloo_config.py)
+TRL_RLOO_DEFAULTS = {"beta": 0.05, "epsilon": 0.2, "normalize_advantages": False}
+
+
+def _trl_rloo_advantages(
+    rewards, num_generations, *, beta=0.0, old_token_logps=None, ref_token_logps=None, mask=None
+):
+    # RLOOTrainer._generate_and_score_completions (v1.9.0): a k1 KL summed over each completion's tokens
+    # comes off the reward, then the leave-one-out baseline (grouped sum − own) / (k − 1)
+    if beta != 0.0:
+        rewards = rewards - beta * ((old_token_logps - ref_token_logps) * mask).sum(-1)
+    grouped = rewards.reshape(-1, num_generations)
+    baselines = (grouped.sum(axis=1, keepdims=True) - grouped) / (num_generations - 1)
+    return rewards - baselines.reshape(-1)
+
+
+def _trl_rloo_loss(seq_logps, old_seq_logps, advantages, epsilon=0.2):
+    # RLOOTrainer.compute_loss (v1.9.0): PPO's clipped surrogate on the sequence ratio, mean over completions
+    coef_1 = np.exp(seq_logps - old_seq_logps)
+    coef_2 = np.clip(coef_1, 1 - epsilon, 1 + epsilon)
+    return -np.minimum(coef_1 * advantages, coef_2 * advantages).mean()
+
+
+def _rloo_batch(seed=0, prompts=3, k=4, t=5):
+    rng = np.random.default_rng(seed)
+    token_logps = rng.uniform(-3.0, -0.05, size=(prompts * k, t))
+    mask = (np.arange(t) < rng.integers(1, t + 1, size=(prompts * k, 1))).astype(float)
+    ref = np.minimum(token_logps + rng.normal(scale=0.3, size=token_logps.shape), 0.0)
+    rewards = rng.normal(size=prompts * k)
+    return token_logps, ref, mask, rewards
+
+
+def test_reinforce_rloo_matches_trl_gradient():
+    token_logps, _, mask, rewards = _rloo_batch()
+    seq = (token_logps * mask).sum(-1)  # TRL: (per_token_logps * completion_mask).sum(1)
+    adv = _trl_rloo_advantages(rewards, 4)
+    # lossref's RLOO advantages, group on the last axis
+    ours = lossref.reinforce.grad(seq.reshape(3, 4), rewards.reshape(3, 4), baseline="rloo")
+    np.testing.assert_allclose(-ours.reshape(-1) * seq.size, adv, rtol=1e-13, atol=1e-15)
+    # TRL's loss on the first update (old = current, ρ = 1), differentiated by central differences
+    numeric = lossref.numerical_gradient(lambda s: _trl_rloo_loss(s, seq, adv), seq.copy())
+    np.testing.assert_allclose(ours.reshape(-1), numeric, rtol=1e-8, atol=1e-12)
+
+
+def test_trl_rloo_clipped_ratio_value():
+    token_logps, _, mask, rewards = _rloo_batch(1)
+    seq = (token_logps * mask).sum(-1)
+    adv = _trl_rloo_advantages(rewards, 4)
+    trl = _trl_rloo_loss(seq, seq, adv)  # ρ = 1: −mean(A)
+    assert trl == pytest.approx(-adv.mean(), rel=1e-12, abs=1e-15)
+    ours = lossref.reinforce(seq.reshape(3, 4), rewards.reshape(3, 4), baseline="rloo")
+    assert ours == pytest.approx(-(adv * seq).mean(), rel=1e-13)
+    assert abs(ours - trl) > 0.1
+
+
+def test_trl_rloo_kl_in_reward():
+    token_logps, ref, mask, rewards = _rloo_batch(2)
+    seq = (token_logps * mask).sum(-1)
+    beta = TRL_RLOO_DEFAULTS["beta"]
+    trl_adv = _trl_rloo_advantages(
+        rewards, 4, beta=beta, old_token_logps=token_logps, ref_token_logps=ref, mask=mask
+    )
+    # lossref takes the rewards as given: the KL-shaped rewards give TRL's default advantages
+    kl = ((token_logps - ref) * mask).sum(-1)
+    shaped = (rewards - beta * kl).reshape(3, 4)
+    g = lossref.reinforce.grad(seq.reshape(3, 4), shaped, baseline="rloo", reduction="sum")
+    np.testing.assert_allclose(-g.reshape(-1), trl_adv, rtol=1e-12, atol=1e-14)
+    # the raw rewards give other advantages
+    raw = lossref.reinforce.grad(seq.reshape(3, 4), rewards.reshape(3, 4), baseline="rloo", reduction="sum")
+    assert not np.allclose(-raw.reshape(-1), trl_adv, rtol=1e-6)

@@ -2221,3 +2221,20 @@ def test_grpo_rejects_mismatched_rewards_and_a_short_max_length():
         lossref.grpo([-1.0], [-1.0], [-1.0], [0.0])
     with pytest.raises(ValueError, match="mask is 0 everywhere"):
         lossref.grpo(lp, lp, lp, np.zeros((2, 3)), mask=np.zeros((2, 3, 4)), loss_type="bnpo")
+
+
+def test_reinforce_baselines_by_hand():
+    lp, r = [[-2.0, -1.0, -3.0]], [[1.0, 0.0, 2.0]]
+    # no baseline: −r·log π = (2, 0, 6)
+    assert lossref.reinforce(lp, r, reduction="none").tolist() == [[2.0, 0.0, 6.0]]
+    # a given baseline, a number or one per completion: −(r − b)·log π
+    assert lossref.reinforce(lp, r, baseline=1.0, reduction="none").tolist() == [[0.0, -1.0, 3.0]]
+    assert lossref.reinforce(lp, r, baseline=[[0.0, 0.0, 1.0]], reduction="sum") == 2.0 + 0.0 + 3.0
+    # RLOO: the others' mean, (0 + 2)/2 = 1, (1 + 2)/2 = 1.5, (1 + 0)/2 = 0.5; advantages 0, −1.5, 1.5
+    assert lossref.reinforce(lp, r, baseline="rloo", reduction="none").tolist() == [[0.0, -1.5, 4.5]]
+    # the advantages sum to 0 in every group, so a constant shift of log π leaves the loss unchanged
+    assert lossref.reinforce(np.array(lp) - 5.0, r, baseline="rloo", reduction="sum") == pytest.approx(3.0)
+    with pytest.raises(ValueError, match=r"baseline='rloo' needs at least 2 samples per group"):
+        lossref.reinforce([[-1.0], [-2.0]], [[1.0], [0.0]], baseline="rloo")
+    with pytest.raises(ValueError, match=r"baseline has shape \(3,\) but rewards has shape \(1, 3\)"):
+        lossref.reinforce(lp, r, baseline=[0.0, 0.0, 1.0])
