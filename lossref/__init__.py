@@ -14,6 +14,7 @@ from . import (
     _margin,
     _metric_pairs,
     _perceptual,
+    _policy_gradient,
     _preference,
     _probabilistic,
     _proxies,
@@ -38,6 +39,7 @@ from ._listwise import *  # noqa: F403
 from ._margin import *  # noqa: F403
 from ._metric_pairs import *  # noqa: F403
 from ._perceptual import *  # noqa: F403
+from ._policy_gradient import *  # noqa: F403
 from ._preference import *  # noqa: F403
 from ._probabilistic import *  # noqa: F403
 from ._proxies import *  # noqa: F403
@@ -70,6 +72,7 @@ __all__ += _listwise.__all__
 __all__ += _margin.__all__
 __all__ += _metric_pairs.__all__
 __all__ += _perceptual.__all__
+__all__ += _policy_gradient.__all__
 __all__ += _preference.__all__
 __all__ += _probabilistic.__all__
 __all__ += _proxies.__all__

@@ -1827,3 +1827,64 @@ def _barlow_grad_magnitude(x, y, lambd=5e-3, eps=1e-5):
 
 
 barlow_twins.grad_magnitude = _barlow_grad_magnitude
+
+
+# --- issue 20: grpo, reinforce --------------------------------------------------------------
+
+
+@reference("grpo")
+def grpo(
+    log_probs,
+    old_log_probs,
+    ref_log_probs,
+    rewards,
+    epsilon=0.2,
+    epsilon_high=None,
+    beta=0.04,
+    scale_rewards="group",
+    loss_type="grpo",
+    max_completion_length=None,
+    eps=1e-4,
+    mask=None,
+):
+    """One group's loss, from DeepSeekMath's eq. 3.
+
+    Advantages from the rewards, then per token −min(ρA, clip(ρ)A) + β(ρ_ref − log ρ_ref − 1),
+    ρ_ref = π_ref/π_θ, averaged as ``loss_type`` says (the group is one sample, so ``"batch"``
+    scaling is the group's). Returned with the sum of the terms' magnitudes.
+    """
+    g = len(rewards)
+    mean = mp.fsum(rewards) / g
+    var = mp.fsum((r - mean) ** 2 for r in rewards) / (g - 1) if g > 1 else mp.mpf(0)
+    scale = 1 if scale_rewards == "none" else mp.sqrt(var) + mp.mpf(eps)
+    adv = [(r - mean) / scale for r in rewards]
+    low, high = 1 - mp.mpf(epsilon), 1 + mp.mpf(epsilon if epsilon_high is None else epsilon_high)
+    masks = [[1] * len(row) if mask is None else mask[i] for i, row in enumerate(log_probs)]
+    tokens = sum(sum(m) for m in masks)
+    longest = len(log_probs[0]) if max_completion_length is None else max_completion_length
+    total, size = [], []
+    for i in range(g):
+        m = masks[i]
+        if loss_type == "grpo":  # the completion's token mean, then the mean over completions
+            c = mp.mpf(1) / (max(sum(m), 1) * g)
+        elif loss_type == "dr_grpo":
+            c = mp.mpf(1) / (g * longest)
+        else:  # bnpo / dapo: the group's token mean
+            c = mp.mpf(1) / max(tokens, 1)
+        for t, keep in enumerate(m):
+            if not keep:
+                continue
+            rho = mp.exp(log_probs[i][t] - old_log_probs[i][t])
+            surrogate = -min(rho * adv[i], min(max(rho, low), high) * adv[i])
+            x = ref_log_probs[i][t] - log_probs[i][t]
+            kl = mp.mpf(beta) * (mp.exp(x) - 1 - x)
+            total += [c * surrogate, c * kl]
+            size += [abs(c * surrogate), abs(c * kl)]
+    return mp.fsum(total), mp.fsum(size)
+
+
+@reference("reinforce")
+def reinforce(log_prob, reward, baseline=None):
+    """−(r − b)·log π at one completion: b = 0 or a given number (RLOO needs a group, not a point)."""
+    b = mp.mpf(0) if baseline is None else mp.mpf(baseline)
+    return -(reward - b) * log_prob

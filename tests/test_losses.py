@@ -2157,3 +2157,84 @@ def test_barlow_twins_by_hand():
     )
     with pytest.raises(ValueError, match="constant column"):
         lossref.barlow_twins([[1.0, 2.0], [1.0, 3.0]], [[1.0, 2.0], [0.0, 3.0]], eps=0.0)
+
+
+def test_grpo_by_hand():
+    # one group: completion 1 has two tokens, completion 2 one (its second is padding); rewards
+    # (1, 0) centred only (Dr. GRPO's scale_rewards="none"): A = (+0.5, −0.5), β = 0
+    old = np.log([[[1.0, 1.0], [1.0, 1.0]]]) - 1.0
+    lp = old + np.log([[[1.5, 1.0], [0.5, 1.0]]])  # ρ = 1.5, 1 | 0.5, (padding)
+    mask = [[[1, 1], [1, 0]]]
+    kw = {"mask": mask, "beta": 0.0, "scale_rewards": "none"}
+    # token losses: ρ = 1.5 clipped at 1.2 (A > 0): −0.6; ρ = 1: −0.5; ρ = 0.5 clipped at 0.8 (A < 0): +0.4
+    assert lossref.grpo(lp, old, old, [[1.0, 0.0]], **kw) == pytest.approx((-1.1 / 2 + 0.4) / 2, rel=1e-14)
+    assert lossref.grpo(lp, old, old, [[1.0, 0.0]], loss_type="bnpo", **kw) == pytest.approx(
+        -0.7 / 3, rel=1e-14
+    )
+    assert lossref.grpo(lp, old, old, [[1.0, 0.0]], loss_type="dapo", **kw) == pytest.approx(
+        -0.7 / 3, rel=1e-14
+    )
+    assert lossref.grpo(lp, old, old, [[1.0, 0.0]], loss_type="dr_grpo", **kw) == pytest.approx(
+        -0.7 / 4, rel=1e-14
+    )
+    # clip-higher: ε_high = 0.6 lets ρ = 1.5 through unclipped: −0.75 instead of −0.6
+    assert lossref.grpo(
+        lp, old, old, [[1.0, 0.0]], loss_type="bnpo", epsilon_high=0.6, **kw
+    ) == pytest.approx(-0.85 / 3, rel=1e-14)
+    # only the unclipped real token moves: −Aρ = −0.5, times 1/|o₁| = 1/2, over G = 2 completions
+    g = lossref.grpo.grad(lp, old, old, [[1.0, 0.0]], **kw)
+    assert g.tolist() == [[[0.0, -0.125], [0.0, 0.0]]]
+    # at the clip boundary ρ = 1 + ε exactly the unclipped side's gradient −Aρ counts (autograd's)
+    edge = old + np.log1p(0.2)
+    g = lossref.grpo.grad(edge, old, old, [[1.0, 0.0]], beta=0.0, scale_rewards="none", reduction="sum")
+    assert g[0, 0, 0] == pytest.approx(-0.5 * 1.2 / (2 * 2), rel=1e-14)  # /|o₁|, /G
+    # the k3 term: π_ref = 2π_θ on every token, ρ = 1, equal rewards (A = 0): β(2 − 1 − log 2) per token
+    ref = old + np.log(2.0)
+    assert lossref.grpo(old, old, ref, [[3.0, 3.0]], beta=0.04) == pytest.approx(
+        0.04 * (1 - np.log(2.0)), rel=1e-14
+    )
+    # its gradient β(1 − e^x) = −β per token, /|o_i| = 2, /G = 2
+    assert lossref.grpo.grad(old, old, ref, [[3.0, 3.0]], beta=0.04) == pytest.approx(
+        np.full((1, 2, 2), -0.01)
+    )
+    # group std with Bessel's correction: rewards (0, 0, 3) have std √3 and A = (−1, −1, 2)/(√3 + 1e-4)
+    flat = np.full((3, 1), -1.0)
+    a = lossref._policy_gradient.group_advantages([0.0, 0.0, 3.0])
+    assert a == pytest.approx(np.array([-1.0, -1.0, 2.0]) / (np.sqrt(3.0) + 1e-4), rel=1e-15)
+    # a (G, T) array is one group; a batch of groups stacks them
+    one = lossref.grpo(flat, flat, flat, [0.0, 0.0, 3.0])
+    two = lossref.grpo(
+        np.stack([flat, flat]), np.stack([flat, flat]), np.stack([flat, flat]), [[0.0, 0.0, 3.0]] * 2
+    )
+    assert one == two == pytest.approx(0.0, abs=1e-16)
+
+
+def test_grpo_rejects_mismatched_rewards_and_a_short_max_length():
+    lp = np.full((2, 3, 4), -1.0)
+    with pytest.raises(ValueError, match=r"rewards has shape \(2, 2\); it must be \(2, 3\)"):
+        lossref.grpo(lp, lp, lp, np.zeros((2, 2)))
+    with pytest.raises(
+        ValueError, match=r"max_completion_length must be >= T, the padded completion length \(4\)"
+    ):
+        lossref.grpo(lp, lp, lp, np.zeros((2, 3)), loss_type="dr_grpo", max_completion_length=3)
+    with pytest.raises(ValueError, match=r"log_probs must have shape \(..., G, T\)"):
+        lossref.grpo([-1.0], [-1.0], [-1.0], [0.0])
+    with pytest.raises(ValueError, match="mask is 0 everywhere"):
+        lossref.grpo(lp, lp, lp, np.zeros((2, 3)), mask=np.zeros((2, 3, 4)), loss_type="bnpo")
+
+
+def test_reinforce_baselines_by_hand():
+    lp, r = [[-2.0, -1.0, -3.0]], [[1.0, 0.0, 2.0]]
+    # no baseline: −r·log π = (2, 0, 6)
+    assert lossref.reinforce(lp, r, reduction="none").tolist() == [[2.0, 0.0, 6.0]]
+    # a given baseline, a number or one per completion: −(r − b)·log π
+    assert lossref.reinforce(lp, r, baseline=1.0, reduction="none").tolist() == [[0.0, -1.0, 3.0]]
+    assert lossref.reinforce(lp, r, baseline=[[0.0, 0.0, 1.0]], reduction="sum") == 2.0 + 0.0 + 3.0
+    # RLOO: the others' mean, (0 + 2)/2 = 1, (1 + 2)/2 = 1.5, (1 + 0)/2 = 0.5; advantages 0, −1.5, 1.5
+    assert lossref.reinforce(lp, r, baseline="rloo", reduction="none").tolist() == [[0.0, -1.5, 4.5]]
+    # the advantages sum to 0 in every group, so a constant shift of log π leaves the loss unchanged
+    assert lossref.reinforce(np.array(lp) - 5.0, r, baseline="rloo", reduction="sum") == pytest.approx(3.0)
+    with pytest.raises(ValueError, match=r"baseline='rloo' needs at least 2 samples per group"):
+        lossref.reinforce([[-1.0], [-2.0]], [[1.0], [0.0]], baseline="rloo")
+    with pytest.raises(ValueError, match=r"baseline has shape \(3,\) but rewards has shape \(1, 3\)"):
+        lossref.reinforce(lp, r, baseline=[0.0, 0.0, 1.0])
