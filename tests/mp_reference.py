@@ -1827,3 +1827,39 @@ def _barlow_grad_magnitude(x, y, lambd=5e-3, eps=1e-5):
 
 
 barlow_twins.grad_magnitude = _barlow_grad_magnitude
+
+
+# --- issue 20: moe_load_balancing, denoising_score_matching, flow_matching ----------------
+
+
+def _moe_parts(rows, top_k, alpha):
+    """Softmax rows p, dispatch fractions f (Σ f = 1 over the T·k choices) and α·N."""
+    t, n = len(rows), len(rows[0])
+    probs = [[mp.exp(v) for v in log_softmax(r)] for r in rows]
+    counts = [0] * n
+    for r in rows:
+        # each token's k largest logits; among equal logits the lower expert index first
+        for i in sorted(range(n), key=lambda i: (-r[i], i))[:top_k]:
+            counts[i] += 1
+    f = [mp.mpf(c) / (top_k * t) for c in counts]
+    return probs, f, alpha * n
+
+
+@reference("moe_load_balancing")
+def moe_load_balancing(rows, top_k=1, alpha=1e-2):
+    """A coupled loss: token t's value αN Σ_i f_i p_ti; their mean is αN Σ_i f_i P_i (Fedus et al. 2022)."""
+    probs, f, scale = _moe_parts(rows, top_k, alpha)
+    return [scale * mp.fsum(a * b for a, b in zip(f, p, strict=True)) for p in probs]
+
+
+def _moe_grad_magnitude(rows, top_k=1, alpha=1e-2):
+    # αN p_tj (f_j − Σ_i f_i p_ti): relative to the two terms' sizes, which cancel when f_j ≈ f·p_t
+    probs, f, scale = _moe_parts(rows, top_k, alpha)
+    out = []
+    for p in probs:
+        fp = mp.fsum(a * b for a, b in zip(f, p, strict=True))
+        out.append([scale * pj * (fj + fp) for pj, fj in zip(p, f, strict=True)])
+    return (out,)
+
+
+moe_load_balancing.grad_magnitude = _moe_grad_magnitude

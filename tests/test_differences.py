@@ -1703,3 +1703,69 @@ def test_pytorch_cosine_similarity_eps():
     w = np.array([[3.0, -1.0, 0.5]])
     cos = (q @ w.T).item() / (np.linalg.norm(q) * np.linalg.norm(w))
     assert lossref.byol(q, w) == pytest.approx(2 - 2 * cos, rel=1e-14)
+
+
+# --- issue 20: moe_load_balancing, denoising_score_matching, flow_matching ---
+
+
+def _transformers_load_balancing(layers, num_experts, top_k, attention_mask=None):
+    """transformers v4.57.1's load_balancing_loss_func (src/transformers/models/mixtral/modeling_mixtral.py).
+
+    In NumPy, from its formula: the layers' logits concatenated, a softmax, each token's top_k
+    experts one-hot over (token, choice, expert); f per (choice, expert) is a mean over tokens (a
+    masked mean with an attention mask of shape (batch, sequence), repeated for every layer), P the
+    same mean of the probabilities; the loss is num_experts · Σ f·P, with no coefficient.
+    """
+    z = np.concatenate(layers, axis=0)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    chosen = np.argsort(-p, axis=1, kind="stable")[:, :top_k]  # distinct values here: no ties
+    one_hot = np.eye(num_experts)[chosen]  # (tokens, top_k, experts)
+    if attention_mask is None:
+        w = np.ones(len(z))
+    else:
+        w = np.tile(np.asarray(attention_mask, dtype=float).ravel(), len(layers))
+    tokens_per_expert = np.einsum("t,tke->ke", w, one_hot) / w.sum()
+    router_prob_per_expert = w @ p / w.sum()
+    return float(np.sum(tokens_per_expert * router_prob_per_expert[None, :]) * num_experts)
+
+
+def test_transformers_moe_top_k_counts():
+    rng = np.random.default_rng(20)
+    z = rng.normal(size=(12, 8))
+    moe = lossref.moe_load_balancing
+    # top-1: the Switch loss, with the coefficient outside
+    assert _transformers_load_balancing((z,), 8, 1) == pytest.approx(moe(z, alpha=1.0), rel=1e-14)
+    # top-2 (Mixtral's default): each choice counts a token, k times lossref's
+    hf = _transformers_load_balancing((z,), 8, 2)
+    assert hf == pytest.approx(2 * moe(z, top_k=2, alpha=1.0), rel=1e-14)
+    assert abs(hf - moe(z, top_k=2, alpha=1.0)) > 0.5
+    # a balanced top-2 router: transformers scores k = 2, lossref α
+    balanced = 1e4 * np.eye(8)[[0, 1, 2, 3, 4, 5, 6, 7]] + 1e3 * np.eye(8)[[1, 2, 3, 4, 5, 6, 7, 0]]
+    assert _transformers_load_balancing((balanced,), 8, 2) == pytest.approx(2.0, rel=1e-12)
+    assert moe(balanced, top_k=2) == pytest.approx(1e-2, rel=1e-12)
+
+
+def test_transformers_moe_layers_concatenated():
+    rng = np.random.default_rng(21)
+    layers = (rng.normal(size=(10, 4)), rng.normal(size=(10, 4)) + np.array([2.0, 0.0, 0.0, 0.0]))
+    moe = lossref.moe_load_balancing
+    hf = _transformers_load_balancing(layers, 4, 1)
+    # one loss over the pooled rows...
+    assert hf == pytest.approx(moe(np.concatenate(layers), alpha=1.0), rel=1e-14)
+    # ...which is not the mean of the per-layer losses
+    per_layer = np.mean([moe(z, alpha=1.0) for z in layers])
+    assert abs(hf - per_layer) > 1e-3
+
+
+def test_transformers_moe_attention_mask():
+    rng = np.random.default_rng(22)
+    batch, seq, n = 2, 5, 4
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+    layers = tuple(rng.normal(size=(batch * seq, n)) for _ in range(3))
+    hf = _transformers_load_balancing(layers, n, 2, attention_mask=mask)
+    keep = np.tile(mask.ravel().astype(bool), len(layers))
+    ours = lossref.moe_load_balancing(np.concatenate(layers)[keep], top_k=2, alpha=1.0)
+    assert hf == pytest.approx(2 * ours, rel=1e-14)
+    # the padding rows would otherwise count
+    assert abs(_transformers_load_balancing(layers, n, 2) - hf) > 1e-3

@@ -2157,3 +2157,79 @@ def test_barlow_twins_by_hand():
     )
     with pytest.raises(ValueError, match="constant column"):
         lossref.barlow_twins([[1.0, 2.0], [1.0, 3.0]], [[1.0, 2.0], [0.0, 3.0]], eps=0.0)
+
+
+# --- issue 20: moe_load_balancing, denoising_score_matching, flow_matching ---
+
+
+def test_moe_load_balancing_by_hand():
+    moe = lossref.moe_load_balancing
+    # four tokens, each sure of its own expert: f = P = ¼, ℓ = α·4·4·(1/16) = α (the paper's 1e-2)
+    z = 1e4 * np.eye(4)
+    assert moe(z) == pytest.approx(1e-2, rel=1e-15)
+    assert np.abs(moe.grad(z)).max() == 0.0  # saturated: p(1 − p) = 0
+    # collapse: every token to expert 1 with certainty, f = P = e₁: ℓ = αN
+    assert moe(np.tile([1e4, 0.0, 0.0, 0.0], (3, 1)), alpha=1.0) == pytest.approx(4.0, rel=1e-15)
+    # top-2 of 3 experts, one token with logits (log 3, log 2, 0): p = (½, ⅓, ⅙), f = (½, ½, 0)
+    z = np.log([[3.0, 2.0, 1.0]])
+    assert moe(z, top_k=2, alpha=1.0) == pytest.approx(3 * (0.5 * 0.5 + 0.5 / 3), rel=1e-14)
+    # ∂/∂z_j = 3 p_j (f_j − f·p), f·p = 5/12
+    g = moe.grad(z, top_k=2, alpha=1.0)[0]
+    expected = [3 * 0.5 * (0.5 - 5 / 12), 3 / 3 * (0.5 - 5 / 12), 3 / 6 * (0 - 5 / 12)]
+    assert g.tolist() == pytest.approx(expected, rel=1e-13)
+    # top_k = N: every expert chosen once per token, f = 1/N whatever the logits, ℓ = α
+    z = np.random.default_rng(0).normal(size=(5, 3))
+    assert moe(z, top_k=3) == pytest.approx(1e-2, rel=1e-14)
+    assert np.abs(moe.grad(z, top_k=3)).max() < 1e-18
+    # per-token values average to the loss; leading axes are all tokens of one batch
+    z = np.random.default_rng(1).normal(size=(2, 3, 4))
+    assert moe(z, reduction="none").shape == (2, 3)
+    assert moe(z) == pytest.approx(moe(z.reshape(6, 4)), rel=1e-15)
+    assert moe(z, reduction="none").mean() == pytest.approx(moe(z), rel=1e-14)
+
+
+def test_moe_load_balancing_ties_go_to_the_lower_expert_index():
+    moe = lossref.moe_load_balancing
+    # a tied row picks expert 1 (top-1) or experts 1 and 2 (top-2 of three equal logits)
+    assert moe([[0.0, 0.0, 0.0]], alpha=1.0) == pytest.approx(3 * (1 / 3), rel=1e-15)
+    assert moe([[0.0, 0.0, 0.0], [0.0, 0.0, 5.0]], top_k=2, alpha=1.0) == pytest.approx(
+        moe([[1e-9, 1e-9, 0.0], [0.0, 1e-9, 5.0]], top_k=2, alpha=1.0), rel=1e-8
+    )
+    # the gradient at the tie is the one of that choice: f = (1, 0) for (0, 0)
+    assert moe.grad([[0.0, 0.0]], alpha=1.0).tolist() == [[0.5, -0.5]]
+    # f jumps at the tie: just below it, expert 2 is chosen and the gradient flips
+    assert moe.grad([[-1e-12, 0.0]], alpha=1.0)[0].tolist() == pytest.approx([-0.5, 0.5], rel=1e-9)
+    # experts are ranked by logit, even where the probabilities underflow to the same 0
+    z = np.array([[0.0, -2000.0, -1000.0], [-2000.0, 0.0, -1000.0]])
+    # experts 1, 2 each chosen once as first, expert 3 twice as second: f = (¼, ¼, ½)
+    assert moe(z, top_k=2, alpha=1.0) == pytest.approx(3 * 0.25, rel=1e-15)
+
+
+def test_moe_load_balancing_balanced_minimum_and_a_batch_below_it():
+    moe = lossref.moe_load_balancing
+    rng = np.random.default_rng(2)
+    # when the router's probabilities agree with its dispatch (P = f), ℓ = αN Σ f_i² ≥ α
+    # (Cauchy–Schwarz), with equality only at f = 1/N: hard routers (p one-hot) with these counts
+    for counts in ([3, 1, 0, 0], [2, 2, 0, 0], [1, 1, 1, 1]):
+        z = np.concatenate([np.tile(1e4 * np.eye(4)[i], (c, 1)) for i, c in enumerate(counts)])
+        f = np.array(counts) / 4
+        assert moe(z, alpha=1.0) == pytest.approx(4 * np.sum(f * f), rel=1e-14)
+    # but f is a count and P a mean, and the batch can score below α: two tokens barely prefer
+    # expert 1, one is sure of expert 2: f = (⅔, ⅓), P ≈ (⅓, ⅔), ℓ ≈ 2·(2/9 + 2/9) = 8/9
+    z = np.array([[1e-6, 0.0], [1e-6, 0.0], [-1e4, 0.0]])
+    assert moe(z, alpha=1.0) == pytest.approx(8 / 9, rel=1e-6)
+    # random routers stay at or above the balanced value on average, not everywhere
+    values = [moe(rng.normal(size=(16, 4)), alpha=1.0) for _ in range(50)]
+    assert np.mean(values) > 1.0
+
+
+def test_moe_load_balancing_rejects_bad_input():
+    moe = lossref.moe_load_balancing
+    with pytest.raises(ValueError, match=re.escape("top_k must be an integer in [1, N] = [1, 3]")):
+        moe(np.zeros((2, 3)), top_k=4)
+    with pytest.raises(ValueError, match="top_k must be an integer"):
+        moe(np.zeros((2, 3)), top_k=True)
+    with pytest.raises(ValueError, match="router_logits must have an expert axis"):
+        moe(1.0)
+    with pytest.raises(ValueError, match="weights= is not supported by moe_load_balancing"):
+        moe(np.zeros((2, 3)), weights=[1.0, 1.0])
