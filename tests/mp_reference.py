@@ -1863,3 +1863,42 @@ def _moe_grad_magnitude(rows, top_k=1, alpha=1e-2):
 
 
 moe_load_balancing.grad_magnitude = _moe_grad_magnitude
+
+
+@reference("denoising_score_matching")
+def denoising_score_matching(s, noisy, clean, sigma, sigma_power=2.0):
+    # σ^p/2 · Σ (s + (x̃ − x)/σ²)² (Vincent 2011; Song & Ermon 2019: p = 2). The sum inside cancels
+    # when s ≈ −(x̃ − x)/σ²: measured relative to its terms' sizes, the inputs' rounding cost
+    sig = mp.mpf(sigma)
+    w = sig ** mp.mpf(sigma_power) / 2
+    terms = [a + (b - c) / sig**2 for a, b, c in zip(s, noisy, clean, strict=True)]
+    sizes = [abs(a) + (abs(b) + abs(c)) / sig**2 for a, b, c in zip(s, noisy, clean, strict=True)]
+    return w * mp.fsum(t * t for t in terms), w * mp.fsum(z * z for z in sizes)
+
+
+def _dsm_grad_magnitude(s, noisy, clean, sigma, sigma_power=2.0):
+    sig = mp.mpf(sigma)
+    w = sig ** mp.mpf(sigma_power)
+    return [w * (abs(a) + (abs(b) + abs(c)) / sig**2) for a, b, c in zip(s, noisy, clean, strict=True)]
+
+
+denoising_score_matching.grad_magnitude = _dsm_grad_magnitude
+
+
+@reference("flow_matching")
+def flow_matching(v, x0, x1, sigma_min=0.0):
+    # (1/D) Σ (v − x1 + (1 − σ_min) x0)² (Lipman et al. 2023, eq. 23, averaged over the D features),
+    # relative to the three terms' sizes where they cancel
+    c = 1 - mp.mpf(sigma_min)
+    d = len(v)
+    terms = [a - b + c * z for a, z, b in zip(v, x0, x1, strict=True)]
+    sizes = [abs(a) + abs(b) + abs(c * z) for a, z, b in zip(v, x0, x1, strict=True)]
+    return mp.fsum(t * t for t in terms) / d, mp.fsum(z * z for z in sizes) / d
+
+
+def _flow_grad_magnitude(v, x0, x1, sigma_min=0.0):
+    c = 1 - mp.mpf(sigma_min)
+    return [2 * (abs(a) + abs(b) + abs(c * z)) / len(v) for a, z, b in zip(v, x0, x1, strict=True)]
+
+
+flow_matching.grad_magnitude = _flow_grad_magnitude

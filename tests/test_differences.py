@@ -1769,3 +1769,48 @@ def test_transformers_moe_attention_mask():
     assert hf == pytest.approx(2 * ours, rel=1e-14)
     # the padding rows would otherwise count
     assert abs(_transformers_load_balancing(layers, n, 2) - hf) > 1e-3
+
+
+def _torchcfm_target(x0, x1, t, sigma):
+    """torchcfm v1.0.7's TargetConditionalFlowMatcher (torchcfm/conditional_flow_matching.py), in NumPy.
+
+    Lipman et al.'s path from its noise x0 (its ε): x_t = t·x1 + (1 − (1 − σ)t)·x0, and
+    u_t = (x1 − (1 − σ)·x_t) / (1 − (1 − σ)t).
+    """
+    t = t[:, None]
+    xt = t * x1 + (1 - (1 - sigma) * t) * x0
+    return xt, (x1 - (1 - sigma) * xt) / (1 - (1 - sigma) * t)
+
+
+def _torchcfm_independent(x0, x1, t, sigma, eps):
+    """torchcfm v1.0.7's ConditionalFlowMatcher (I-CFM): x_t = t·x1 + (1 − t)·x0 + σ·ε, u_t = x1 − x0."""
+    t = t[:, None]
+    return t * x1 + (1 - t) * x0 + sigma * eps, x1 - x0
+
+
+def test_torchcfm_sigma_is_not_sigma_min():
+    rng = np.random.default_rng(23)
+    x0, x1, v, eps = rng.normal(size=(4, 8, 3))
+    t = rng.uniform(0, 0.99, size=8)
+    fm = lossref.flow_matching
+    for sigma in (0.0, 1e-4, 0.1):
+        # Target CFM: its sigma is σ_min, and its t-dependent formula is lossref's constant target
+        _, ut = _torchcfm_target(x0, x1, t, sigma)
+        np.testing.assert_allclose(ut, x1 - (1 - sigma) * x0, rtol=1e-10, atol=1e-12)
+        assert np.mean((v - ut) ** 2) == pytest.approx(fm(v, x0, x1, sigma_min=sigma), rel=1e-10)
+        # I-CFM: its sigma blurs the path and leaves the target x1 − x0, lossref's σ_min = 0
+        _, ut = _torchcfm_independent(x0, x1, t, sigma, eps)
+        assert np.mean((v - ut) ** 2) == pytest.approx(fm(v, x0, x1), rel=1e-14)
+    assert abs(fm(v, x0, x1, sigma_min=0.1) - fm(v, x0, x1)) > 1e-3
+
+
+def test_flow_matching_feature_mean():
+    # Lipman et al. (eq. 23): ‖v − u‖², a sum over the D features; lossref (and torchcfm's
+    # CIFAR-10 example, torch.mean over every entry) the mean: D times smaller per sample
+    rng = np.random.default_rng(24)
+    x0, x1, v = rng.normal(size=(3, 5, 7))
+    paper = np.sum((v - (x1 - x0)) ** 2, axis=1)
+    ours = lossref.flow_matching(v, x0, x1, reduction="none")
+    np.testing.assert_allclose(paper, 7 * ours, rtol=1e-14)
+    # torchcfm's example's number: the mean over all N·D entries, lossref's "mean"
+    assert np.mean((v - (x1 - x0)) ** 2) == pytest.approx(lossref.flow_matching(v, x0, x1), rel=1e-14)

@@ -2233,3 +2233,94 @@ def test_moe_load_balancing_rejects_bad_input():
         moe(1.0)
     with pytest.raises(ValueError, match="weights= is not supported by moe_load_balancing"):
         moe(np.zeros((2, 3)), weights=[1.0, 1.0])
+
+
+def test_denoising_score_matching_by_hand():
+    dsm = lossref.denoising_score_matching
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 5))
+    sigma = np.array([0.01, 0.3, 1.0, 20.0])
+    eps = rng.normal(size=(4, 5))
+    noisy = x + sigma[:, None] * eps
+    # the kernel's own score −(x̃ − x)/σ² = −ε/σ: no loss, no gradient
+    exact = -eps / sigma[:, None]
+    assert dsm(exact, noisy, x, sigma) < 1e-28
+    assert np.abs(dsm.grad(exact, noisy, x, sigma)).max() < 1e-14
+    # s = 0: ½‖ε‖² per sample with λ = σ², ½‖ε‖²/σ² without it (sigma_power = 0)
+    zero = np.zeros_like(x)
+    half_eps2 = 0.5 * np.sum(eps**2, axis=1)
+    np.testing.assert_allclose(dsm(zero, noisy, x, sigma, reduction="none"), half_eps2, rtol=1e-12)
+    np.testing.assert_allclose(
+        dsm(zero, noisy, x, sigma, sigma_power=0.0, reduction="none"), half_eps2 / sigma**2, rtol=1e-12
+    )
+    # any power: σ^p/2 ‖s + (x̃ − x)/σ²‖², and its gradient σ^p (s + (x̃ − x)/σ²), summed over features
+    s = rng.normal(size=x.shape)
+    inner = s + (noisy - x) / sigma[:, None] ** 2
+    for p in (0.0, 1.0, 2.0, 3.0):
+        w = sigma**p
+        np.testing.assert_allclose(
+            dsm(s, noisy, x, sigma, sigma_power=p, reduction="none"),
+            0.5 * w * np.sum(inner**2, axis=1),
+            rtol=1e-12,
+        )
+        np.testing.assert_allclose(
+            dsm.grad(s, noisy, x, sigma, sigma_power=p, reduction="sum"), w[:, None] * inner, rtol=1e-12
+        )
+    # λ = σ²: D/2 times the ε-prediction MSE with ε̂ = −σ·s
+    np.testing.assert_allclose(
+        dsm(s, noisy, x, sigma, reduction="none"),
+        5 / 2 * lossref.diffusion_noise_mse(-sigma[:, None] * s, eps, reduction="none"),
+        rtol=1e-12,
+    )
+    # σ = 1e-200: (x̃ − x)/σ² would overflow; ½‖σs + ε‖² does not
+    assert dsm([[1.0, 0.0]], [[3e-200, 0.0]], [[0.0, 0.0]], [1e-200]) == pytest.approx(4.5, rel=1e-15)
+    # extra batch axes: sigma has the samples' batch shape
+    np.testing.assert_allclose(
+        dsm(
+            s.reshape(2, 2, 5),
+            noisy.reshape(2, 2, 5),
+            x.reshape(2, 2, 5),
+            sigma.reshape(2, 2),
+            reduction="none",
+        ),
+        dsm(s, noisy, x, sigma, reduction="none").reshape(2, 2),
+        rtol=1e-15,
+    )
+
+
+def test_denoising_score_matching_rejects_bad_input():
+    dsm = lossref.denoising_score_matching
+    ok = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=re.escape("sigma has shape (3,) but (2,) was expected")):
+        dsm(ok, ok, ok, np.ones(3))
+    with pytest.raises(ValueError, match="sigma must be > 0"):
+        dsm(ok, ok, ok, [1.0, 0.0])
+    with pytest.raises(ValueError, match=re.escape("noisy has shape (2, 2) but score_pred has shape (2, 3)")):
+        dsm(ok, np.zeros((2, 2)), ok, np.ones(2))
+    with pytest.raises(ValueError, match=re.escape("clean has shape (2, 2) but score_pred has shape (2, 3)")):
+        dsm(ok, ok, np.zeros((2, 2)), np.ones(2))
+    with pytest.raises(TypeError, match="sigma_power must be a real number"):
+        dsm(ok, ok, ok, np.ones(2), sigma_power="2")
+
+
+def test_flow_matching_by_hand():
+    fm = lossref.flow_matching
+    rng = np.random.default_rng(4)
+    x0, x1, v = rng.normal(size=(3, 6, 4))
+    # rectified flow: u = x₁ − x₀, the mean over the features of (v − u)², gradient 2(v − u)/D
+    np.testing.assert_allclose(
+        fm(v, x0, x1, reduction="none"), np.mean((v - x1 + x0) ** 2, axis=1), rtol=1e-14
+    )
+    np.testing.assert_allclose(fm.grad(v, x0, x1, reduction="sum"), (v - x1 + x0) / 2, rtol=1e-14)
+    # σ_min: u = x₁ − (1 − σ_min)·x₀, the velocity of x_t = (1 − (1 − σ_min)t)·x₀ + t·x₁ at every t
+    s = 0.25
+    u = x1 - 0.75 * x0
+    assert fm(u, x0, x1, sigma_min=s) == 0.0
+    for t in (0.0, 0.3, 1.0):
+        h = 1e-6
+        path = lambda t: (1 - (1 - s) * t) * x0 + t * x1  # noqa: E731
+        np.testing.assert_allclose((path(t + h) - path(t - h)) / (2 * h), u, rtol=1e-8, atol=1e-8)
+    # σ_min = 1: the target is the data itself
+    assert fm(x1, x0, x1, sigma_min=1.0) == 0.0
+    with pytest.raises(ValueError, match=re.escape("x1 has shape (6, 3) but velocity_pred has shape (6, 4)")):
+        fm(v, x0, x1[:, :3])
