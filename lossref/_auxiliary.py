@@ -208,7 +208,7 @@ def _moe_curve():
         ),
         (
             "Dai et al., DeepSeekMoE: Towards Ultimate Expert Specialization in Mixture-of-Experts Language "
-            "Models (2024), eq. 12: f_i normalised by k, as here"
+            "Models (2024), expert-level balance loss: f_i normalised by the number of chosen experts"
         ),
     ),
     differences=(
