@@ -7,6 +7,7 @@ from . import (
     _boxes,
     _classification,
     _contrastive,
+    _diffusion,
     _divergence,
     _generative,
     _images,
@@ -31,6 +32,7 @@ from ._boxes import *  # noqa: F403
 from ._classification import *  # noqa: F403
 from ._contrastive import *  # noqa: F403
 from ._core import Curve, Difference, Loss, catalog, get
+from ._diffusion import *  # noqa: F403
 from ._divergence import *  # noqa: F403
 from ._generative import *  # noqa: F403
 from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
@@ -65,6 +67,7 @@ __all__ += _auxiliary.__all__
 __all__ += _boxes.__all__
 __all__ += _classification.__all__
 __all__ += _contrastive.__all__
+__all__ += _diffusion.__all__
 __all__ += _divergence.__all__
 __all__ += _generative.__all__
 __all__ += _images.__all__

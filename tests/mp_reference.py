@@ -1888,3 +1888,78 @@ def reinforce(log_prob, reward, baseline=None):
     """−(r − b)·log π at one completion: b = 0 or a given number (RLOO needs a group, not a point)."""
     b = mp.mpf(0) if baseline is None else mp.mpf(baseline)
     return -(reward - b) * log_prob
+
+
+# --- issue 20: moe_load_balancing, denoising_score_matching, flow_matching ----------------
+
+
+def _moe_parts(rows, top_k, alpha):
+    """Softmax rows p, dispatch fractions f (Σ f = 1 over the T·k choices) and α·N."""
+    t, n = len(rows), len(rows[0])
+    probs = [[mp.exp(v) for v in log_softmax(r)] for r in rows]
+    counts = [0] * n
+    for r in rows:
+        # each token's k largest logits; among equal logits the lower expert index first
+        for i in sorted(range(n), key=lambda i: (-r[i], i))[:top_k]:
+            counts[i] += 1
+    f = [mp.mpf(c) / (top_k * t) for c in counts]
+    return probs, f, alpha * n
+
+
+@reference("moe_load_balancing")
+def moe_load_balancing(rows, top_k=1, alpha=1e-2):
+    """A coupled loss: token t's value αN Σ_i f_i p_ti; their mean is αN Σ_i f_i P_i (Fedus et al. 2022)."""
+    probs, f, scale = _moe_parts(rows, top_k, alpha)
+    return [scale * mp.fsum(a * b for a, b in zip(f, p, strict=True)) for p in probs]
+
+
+def _moe_grad_magnitude(rows, top_k=1, alpha=1e-2):
+    # αN p_tj (f_j − Σ_i f_i p_ti): relative to the two terms' sizes, which cancel when f_j ≈ f·p_t
+    probs, f, scale = _moe_parts(rows, top_k, alpha)
+    out = []
+    for p in probs:
+        fp = mp.fsum(a * b for a, b in zip(f, p, strict=True))
+        out.append([scale * pj * (fj + fp) for pj, fj in zip(p, f, strict=True)])
+    return (out,)
+
+
+moe_load_balancing.grad_magnitude = _moe_grad_magnitude
+
+
+@reference("denoising_score_matching")
+def denoising_score_matching(s, noisy, clean, sigma, sigma_power=2.0):
+    # σ^p/2 · Σ (s + (x̃ − x)/σ²)² (Vincent 2011; Song & Ermon 2019: p = 2). The sum inside cancels
+    # when s ≈ −(x̃ − x)/σ²: measured relative to its terms' sizes, the inputs' rounding cost
+    sig = mp.mpf(sigma)
+    w = sig ** mp.mpf(sigma_power) / 2
+    terms = [a + (b - c) / sig**2 for a, b, c in zip(s, noisy, clean, strict=True)]
+    sizes = [abs(a) + (abs(b) + abs(c)) / sig**2 for a, b, c in zip(s, noisy, clean, strict=True)]
+    return w * mp.fsum(t * t for t in terms), w * mp.fsum(z * z for z in sizes)
+
+
+def _dsm_grad_magnitude(s, noisy, clean, sigma, sigma_power=2.0):
+    sig = mp.mpf(sigma)
+    w = sig ** mp.mpf(sigma_power)
+    return [w * (abs(a) + (abs(b) + abs(c)) / sig**2) for a, b, c in zip(s, noisy, clean, strict=True)]
+
+
+denoising_score_matching.grad_magnitude = _dsm_grad_magnitude
+
+
+@reference("flow_matching")
+def flow_matching(v, x0, x1, sigma_min=0.0):
+    # (1/D) Σ (v − x1 + (1 − σ_min) x0)² (Lipman et al. 2023, eq. 23, averaged over the D features),
+    # relative to the three terms' sizes where they cancel
+    c = 1 - mp.mpf(sigma_min)
+    d = len(v)
+    terms = [a - b + c * z for a, z, b in zip(v, x0, x1, strict=True)]
+    sizes = [abs(a) + abs(b) + abs(c * z) for a, z, b in zip(v, x0, x1, strict=True)]
+    return mp.fsum(t * t for t in terms) / d, mp.fsum(z * z for z in sizes) / d
+
+
+def _flow_grad_magnitude(v, x0, x1, sigma_min=0.0):
+    c = 1 - mp.mpf(sigma_min)
+    return [2 * (abs(a) + abs(b) + abs(c * z)) / len(v) for a, z, b in zip(v, x0, x1, strict=True)]
+
+
+flow_matching.grad_magnitude = _flow_grad_magnitude

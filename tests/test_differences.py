@@ -1915,3 +1915,114 @@ def test_trl_rloo_kl_in_reward():
     # the raw rewards give other advantages
     raw = lossref.reinforce.grad(seq.reshape(3, 4), rewards.reshape(3, 4), baseline="rloo", reduction="sum")
     assert not np.allclose(-raw.reshape(-1), trl_adv, rtol=1e-6)
+
+
+# --- issue 20: moe_load_balancing, denoising_score_matching, flow_matching ---
+
+
+def _transformers_load_balancing(layers, num_experts, top_k, attention_mask=None):
+    """transformers v4.57.1's load_balancing_loss_func (src/transformers/models/mixtral/modeling_mixtral.py).
+
+    In NumPy, from its formula: the layers' logits concatenated, a softmax, each token's top_k
+    experts one-hot over (token, choice, expert); f per (choice, expert) is a mean over tokens (a
+    masked mean with an attention mask of shape (batch, sequence), repeated for every layer), P the
+    same mean of the probabilities; the loss is num_experts · Σ f·P, with no coefficient.
+    """
+    z = np.concatenate(layers, axis=0)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    chosen = np.argsort(-p, axis=1, kind="stable")[:, :top_k]  # distinct values here: no ties
+    one_hot = np.eye(num_experts)[chosen]  # (tokens, top_k, experts)
+    if attention_mask is None:
+        w = np.ones(len(z))
+    else:
+        w = np.tile(np.asarray(attention_mask, dtype=float).ravel(), len(layers))
+    tokens_per_expert = np.einsum("t,tke->ke", w, one_hot) / w.sum()
+    router_prob_per_expert = w @ p / w.sum()
+    return float(np.sum(tokens_per_expert * router_prob_per_expert[None, :]) * num_experts)
+
+
+def test_transformers_moe_top_k_counts():
+    rng = np.random.default_rng(20)
+    z = rng.normal(size=(12, 8))
+    moe = lossref.moe_load_balancing
+    # top-1: the Switch loss, with the coefficient outside
+    assert _transformers_load_balancing((z,), 8, 1) == pytest.approx(moe(z, alpha=1.0), rel=1e-14)
+    # top-2 (Mixtral's default): each choice counts a token, k times lossref's
+    hf = _transformers_load_balancing((z,), 8, 2)
+    assert hf == pytest.approx(2 * moe(z, top_k=2, alpha=1.0), rel=1e-14)
+    assert abs(hf - moe(z, top_k=2, alpha=1.0)) > 0.5
+    # a balanced top-2 router: transformers scores k = 2, lossref α
+    balanced = 1e4 * np.eye(8)[[0, 1, 2, 3, 4, 5, 6, 7]] + 1e3 * np.eye(8)[[1, 2, 3, 4, 5, 6, 7, 0]]
+    assert _transformers_load_balancing((balanced,), 8, 2) == pytest.approx(2.0, rel=1e-12)
+    assert moe(balanced, top_k=2) == pytest.approx(1e-2, rel=1e-12)
+
+
+def test_transformers_moe_layers_concatenated():
+    rng = np.random.default_rng(21)
+    layers = (rng.normal(size=(10, 4)), rng.normal(size=(10, 4)) + np.array([2.0, 0.0, 0.0, 0.0]))
+    moe = lossref.moe_load_balancing
+    hf = _transformers_load_balancing(layers, 4, 1)
+    # one loss over the pooled rows...
+    assert hf == pytest.approx(moe(np.concatenate(layers), alpha=1.0), rel=1e-14)
+    # ...which is not the mean of the per-layer losses
+    per_layer = np.mean([moe(z, alpha=1.0) for z in layers])
+    assert abs(hf - per_layer) > 1e-3
+
+
+def test_transformers_moe_attention_mask():
+    rng = np.random.default_rng(22)
+    batch, seq, n = 2, 5, 4
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+    layers = tuple(rng.normal(size=(batch * seq, n)) for _ in range(3))
+    hf = _transformers_load_balancing(layers, n, 2, attention_mask=mask)
+    keep = np.tile(mask.ravel().astype(bool), len(layers))
+    ours = lossref.moe_load_balancing(np.concatenate(layers)[keep], top_k=2, alpha=1.0)
+    assert hf == pytest.approx(2 * ours, rel=1e-14)
+    # the padding rows would otherwise count
+    assert abs(_transformers_load_balancing(layers, n, 2) - hf) > 1e-3
+
+
+def _torchcfm_target(x0, x1, t, sigma):
+    """torchcfm v1.0.7's TargetConditionalFlowMatcher (torchcfm/conditional_flow_matching.py), in NumPy.
+
+    Lipman et al.'s path from its noise x0 (its ε): x_t = t·x1 + (1 − (1 − σ)t)·x0, and
+    u_t = (x1 − (1 − σ)·x_t) / (1 − (1 − σ)t).
+    """
+    t = t[:, None]
+    xt = t * x1 + (1 - (1 - sigma) * t) * x0
+    return xt, (x1 - (1 - sigma) * xt) / (1 - (1 - sigma) * t)
+
+
+def _torchcfm_independent(x0, x1, t, sigma, eps):
+    """torchcfm v1.0.7's ConditionalFlowMatcher (I-CFM): x_t = t·x1 + (1 − t)·x0 + σ·ε, u_t = x1 − x0."""
+    t = t[:, None]
+    return t * x1 + (1 - t) * x0 + sigma * eps, x1 - x0
+
+
+def test_torchcfm_sigma_is_not_sigma_min():
+    rng = np.random.default_rng(23)
+    x0, x1, v, eps = rng.normal(size=(4, 8, 3))
+    t = rng.uniform(0, 0.99, size=8)
+    fm = lossref.flow_matching
+    for sigma in (0.0, 1e-4, 0.1):
+        # Target CFM: its sigma is σ_min, and its t-dependent formula is lossref's constant target
+        _, ut = _torchcfm_target(x0, x1, t, sigma)
+        np.testing.assert_allclose(ut, x1 - (1 - sigma) * x0, rtol=1e-10, atol=1e-12)
+        assert np.mean((v - ut) ** 2) == pytest.approx(fm(v, x0, x1, sigma_min=sigma), rel=1e-10)
+        # I-CFM: its sigma blurs the path and leaves the target x1 − x0, lossref's σ_min = 0
+        _, ut = _torchcfm_independent(x0, x1, t, sigma, eps)
+        assert np.mean((v - ut) ** 2) == pytest.approx(fm(v, x0, x1), rel=1e-14)
+    assert abs(fm(v, x0, x1, sigma_min=0.1) - fm(v, x0, x1)) > 1e-3
+
+
+def test_flow_matching_feature_mean():
+    # Lipman et al. (eq. 23): ‖v − u‖², a sum over the D features; lossref (and torchcfm's
+    # CIFAR-10 example, torch.mean over every entry) the mean: D times smaller per sample
+    rng = np.random.default_rng(24)
+    x0, x1, v = rng.normal(size=(3, 5, 7))
+    paper = np.sum((v - (x1 - x0)) ** 2, axis=1)
+    ours = lossref.flow_matching(v, x0, x1, reduction="none")
+    np.testing.assert_allclose(paper, 7 * ours, rtol=1e-14)
+    # torchcfm's example's number: the mean over all N·D entries, lossref's "mean"
+    assert np.mean((v - (x1 - x0)) ** 2) == pytest.approx(lossref.flow_matching(v, x0, x1), rel=1e-14)
