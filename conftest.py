@@ -32,3 +32,54 @@ def pytest_collection_modifyitems(config, items):
         path = str(item.path)
         if path.endswith(".ipynb") or item.path.name == "test_accuracy.py":
             item.add_marker(pytest.mark.slow)
+
+
+# Tests whose cost is in a few long items rather than in a file of many short ones are handed
+# out one test function (the browser tests) or one test (a loss's mpmath sweep, a notebook) at
+# a time, and first, so the two workers finish together instead of one file holding a worker
+# for ten minutes at the end.
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, but the long tests spread over the workers (see above)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        _ordered = False
+
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            if path == "tests/test_site.py":
+                return nodeid.split("[", 1)[0]  # a function's parametrisations share a page's setup
+            if path == "tests/test_accuracy.py" or path.endswith(".ipynb"):
+                return nodeid
+            return path
+
+        def _assign_work_unit(self, node):
+            if not self._ordered:  # the first assignment: the queue is complete, nothing sent yet
+                self._ordered = True
+                units = sorted(self.workqueue.items(), key=lambda unit: _priority(*unit))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
+
+    return Scheduling(config, log)
+
+
+def _priority(scope, tests):
+    """The order the units are handed out: long single tests first, small files last.
+
+    The every-page browser test opens the run on one worker (it builds the site the other
+    browser tests share), the mpmath sweeps and notebooks keep the other busy meanwhile; then the
+    other browser tests, then the remaining files, largest first.
+    """
+    path = scope.split("::", 1)[0]
+    if scope == "tests/test_site.py::test_every_page_in_a_real_browser":
+        return (0, 0)
+    if path == "tests/test_accuracy.py" or path.endswith(".ipynb"):
+        return (1, 0)
+    if path == "tests/test_site.py":
+        return (2, 0)
+    return (3, -len(tests))

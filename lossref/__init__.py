@@ -7,6 +7,7 @@ from . import (
     _boxes,
     _classification,
     _contrastive,
+    _diffusion,
     _divergence,
     _generative,
     _images,
@@ -14,6 +15,7 @@ from . import (
     _margin,
     _metric_pairs,
     _perceptual,
+    _policy_gradient,
     _preference,
     _probabilistic,
     _proxies,
@@ -31,6 +33,7 @@ from ._boxes import *  # noqa: F403
 from ._classification import *  # noqa: F403
 from ._contrastive import *  # noqa: F403
 from ._core import Curve, Difference, Loss, catalog, get
+from ._diffusion import *  # noqa: F403
 from ._divergence import *  # noqa: F403
 from ._generative import *  # noqa: F403
 from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
@@ -39,6 +42,7 @@ from ._listwise import *  # noqa: F403
 from ._margin import *  # noqa: F403
 from ._metric_pairs import *  # noqa: F403
 from ._perceptual import *  # noqa: F403
+from ._policy_gradient import *  # noqa: F403
 from ._preference import *  # noqa: F403
 from ._probabilistic import *  # noqa: F403
 from ._proxies import *  # noqa: F403
@@ -65,6 +69,7 @@ __all__ += _auxiliary.__all__
 __all__ += _boxes.__all__
 __all__ += _classification.__all__
 __all__ += _contrastive.__all__
+__all__ += _diffusion.__all__
 __all__ += _divergence.__all__
 __all__ += _generative.__all__
 __all__ += _images.__all__
@@ -72,6 +77,7 @@ __all__ += _listwise.__all__
 __all__ += _margin.__all__
 __all__ += _metric_pairs.__all__
 __all__ += _perceptual.__all__
+__all__ += _policy_gradient.__all__
 __all__ += _preference.__all__
 __all__ += _probabilistic.__all__
 __all__ += _proxies.__all__

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_float_array, flag, positive, real_scalar
+from ._checks import as_float_array, flag, last_axis, positive, real_scalar
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import CLASS_LABEL, VECTORS, Domain
 from ._labels import _check_labels, _p_minus_onehot, _pick
@@ -25,9 +25,7 @@ _TOP = 1.0 - ARC_EPS
 
 
 def _cosines(value, name):
-    arr = as_float_array(value, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a class axis (its last axis)")
+    arr = last_axis(as_float_array(value, name), name)
     outside = np.abs(arr) > 1.0 + COSINE_SLACK
     if outside.any():
         raise ValueError(

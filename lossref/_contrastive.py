@@ -1,29 +1,17 @@
 """Batch contrastive losses: every other row of the batch is a negative (a coupled loss)."""
 
-from dataclasses import replace
-
 import numpy as np
 
 from ._checks import as_label_array, positive
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
-from ._domains import VECTORS, Domain
+from ._curves import pair_rows_in_plane
+from ._domains import EMBEDDING_ROWS, RAW_EMBEDDING_ROWS, Domain
 from ._math import through_normalisation, unit_rows
 from ._reductions import BATCH_MEAN
 
 __all__ = ["info_nce", "n_pair", "supervised_contrastive"]  # its losses, re-exported by lossref/__init__.py
 
 FORMS = ("one_way", "symmetric", "nt_xent")
-
-
-def _embeddings(value, name):
-    arr = VECTORS.convert(value, name)
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (N, D), one embedding per row; got shape {arr.shape}")
-    return arr
-
-
-# one batch of N rows, each compared with every other: exactly two axes, not VECTORS' (..., D)
-ROWS = replace(VECTORS, text="real, shape (N, D): one embedding per row", convert=_embeddings)
 
 
 def _log_sum_exp_parts(s):
@@ -54,14 +42,6 @@ def _cross_entropy_rows(s, target):
     return m + np.log1p(rest), p
 
 
-def _info_nce_curve_args(x):
-    # two pairs in the plane: anchor 1 at angle θ from its positive (1, 0); pair 2 fixed
-    n = x.shape[0]
-    anchors = np.stack([np.stack([np.cos(x), np.sin(x)], axis=-1), np.tile([0.0, 1.0], (n, 1))], axis=1)
-    positives = np.tile([[1.0, 0.0], [0.0, 1.0]], (n, 1, 1))
-    return anchors, positives
-
-
 @class_axis_loss(
     family="ranking",
     formula=(
@@ -71,7 +51,7 @@ def _info_nce_curve_args(x):
     gradient=(
         r"\frac{\partial \sum_i \ell_i}{\partial s_{ij}} = \operatorname{softmax}_j(s_{i\cdot}) - [i = j], \qquad \frac{\partial s_{ij}}{\partial u_i} = \frac{1}{\tau\,\lVert u_i \rVert}\big(\hat v_j - (\hat u_i \cdot \hat v_j)\,\hat u_i\big)",  # noqa: E501
     ),
-    domain={"anchors": ROWS, "positives": ROWS},
+    domain={"anchors": EMBEDDING_ROWS, "positives": EMBEDDING_ROWS},
     use_case=(
         "Self-supervised and multimodal representation learning (SimCLR, MoCo, CLIP): pick each anchor's "
         "positive out of the batch."
@@ -124,7 +104,7 @@ def _info_nce_curve_args(x):
         curve=Curve(
             x_label="angle θ, anchor 1 to its positive (rad)",
             x_range=(0.0, np.pi),
-            args=lambda x: _info_nce_curve_args(x),
+            args=lambda x: pair_rows_in_plane(x),
             series=(
                 Series("τ = 0.1", {}, {}),
                 Series("τ = 0.5", {}, {"temperature": 0.5}),
@@ -271,28 +251,8 @@ def _dot_similarities(u, v):
     return s
 
 
-EMBEDDINGS = replace(
-    ROWS,
-    # raw dot products: orthogonal, parallel, opposite, large (similarities of 1e100, a
-    # one-hot softmax), tiny (similarities of 1e-400 underflow to 0) and zero rows
-    stress=(
-        (1.0, 0.0, 0.0),
-        (0.0, 1.0, 0.0),
-        (1.0, 2.0, 3.0),
-        (2.0, 4.0, 6.0),
-        (-1.0, -2.0, -3.0),
-        (3.0, -2.0, 0.5),
-        (0.5, 0.5, 0.5),
-        (1e50, -1e50, 3e49),
-        (1e-200, 3e-200, 0.0),
-        (1e-6, 0.0, 0.0),
-        (0.0, 0.0, 0.0),
-    ),
-)
-
-
 def _n_pair_curve_args(x, length=1.0):
-    anchors, positives = _info_nce_curve_args(x)
+    anchors, positives = pair_rows_in_plane(x)
     return length * anchors, length * positives
 
 
@@ -304,7 +264,7 @@ def _n_pair_curve_args(x, length=1.0):
     gradient=(
         r"\frac{\partial \sum_i \ell_i}{\partial f_i} = \sum_j \big(p_{ij} - [i = j]\big)\, f_j^{+}, \qquad \frac{\partial \sum_i \ell_i}{\partial f_j^{+}} = \sum_i \big(p_{ij} - [i = j]\big)\, f_i, \qquad p_{ij} = \operatorname{softmax}_j\big(f_i \cdot f_\cdot^{+}\big)",  # noqa: E501
     ),
-    domain={"anchors": EMBEDDINGS, "positives": EMBEDDINGS},
+    domain={"anchors": RAW_EMBEDDING_ROWS, "positives": RAW_EMBEDDING_ROWS},
     use_case=(
         "Deep metric learning with one positive per class in the batch: each anchor must score its own "
         "positive above every other class's positive."
@@ -457,7 +417,7 @@ def _supcon_curve_args(x):
     gradient=(
         r"\frac{\partial \ell_i}{\partial s_{ia}} = \operatorname{softmax}_{a \ne i}(s_{i\cdot}) - \frac{[a \in P(i)]}{|P(i)|}, \qquad \frac{\partial s_{ia}}{\partial z_i} = \frac{1}{\tau\,\lVert z_i \rVert}\big(\hat z_a - (\hat z_i \cdot \hat z_a)\,\hat z_i\big)",  # noqa: E501
     ),
-    domain={"features": ROWS, "labels": GROUP_LABEL},
+    domain={"features": EMBEDDING_ROWS, "labels": GROUP_LABEL},
     use_case=(
         "Supervised representation learning: pull together every pair of same-class samples in the batch, "
         "push apart the rest, before training a linear classifier on top."

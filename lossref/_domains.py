@@ -5,7 +5,7 @@ domain once.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -271,4 +271,34 @@ VECTORS = Domain(
         (0.0, 0.0, 0.0),
     ),
     fd_step=_vector_step,
+)
+
+
+def _embedding_rows(value: object, name: str) -> np.ndarray:
+    arr = VECTORS.convert(value, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have shape (N, D), one embedding per row; got shape {arr.shape}")
+    return arr
+
+
+# one batch of N rows, each compared with every other: exactly two axes, not VECTORS' (..., D)
+EMBEDDING_ROWS = replace(VECTORS, text="real, shape (N, D): one embedding per row", convert=_embedding_rows)
+
+# for losses of raw dot products or distances (no normalisation): VECTORS' stress rows, with
+# 1e50 instead of 1e200 (their squares must stay finite), plus a row that is not a multiple of another
+RAW_EMBEDDING_ROWS = replace(
+    EMBEDDING_ROWS,
+    stress=(
+        (1.0, 0.0, 0.0),
+        (0.0, 1.0, 0.0),
+        (1.0, 2.0, 3.0),
+        (2.0, 4.0, 6.0),
+        (-1.0, -2.0, -3.0),
+        (3.0, -2.0, 0.5),
+        (0.5, 0.5, 0.5),
+        (1e50, -1e50, 3e49),
+        (1e-200, 3e-200, 0.0),
+        (1e-6, 0.0, 0.0),
+        (0.0, 0.0, 0.0),
+    ),
 )

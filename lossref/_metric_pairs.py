@@ -4,28 +4,16 @@ Every same-label pair of rows is a positive, every different-label pair a negati
 are coupled: a row's value depends on the others.
 """
 
-from dataclasses import replace
-
 import numpy as np
 
 from ._checks import as_label_array, non_negative, positive
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
-from ._domains import VECTORS, Domain
+from ._curves import first_row_rotation
+from ._domains import EMBEDDING_ROWS, RAW_EMBEDDING_ROWS, Domain
 from ._math import through_normalisation, unit_rows
 from ._reductions import BATCH_MEAN
 
 __all__ = ["circle", "lifted_structure", "multi_similarity"]  # re-exported by lossref/__init__.py
-
-
-def _embeddings(value, name):
-    arr = VECTORS.convert(value, name)
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (N, D), one embedding per row; got shape {arr.shape}")
-    return arr
-
-
-# one batch of N rows, each compared with every other: exactly two axes
-ROWS = replace(VECTORS, text="real, shape (N, D): one embedding per row", convert=_embeddings)
 
 
 def _labels(value, name):
@@ -97,11 +85,6 @@ def _three_point_args(x):
     return rows, np.tile([0, 0, 1], (n, 1))
 
 
-def _rotation_component(g, args):
-    # the first row's dℓ/dθ from its gradient (−sin θ, cos θ)·g
-    return -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0]
-
-
 def _circle_kink(embeddings, labels, gamma=80.0, margin=0.4):
     """α_n = [s_n + m]_+ bends at s_n = −m; a coordinate step δ moves a cosine by at most 2δ/‖x‖."""
     u, norm = unit_rows(embeddings, "embeddings")
@@ -121,7 +104,7 @@ def _circle_kink(embeddings, labels, gamma=80.0, margin=0.4):
         r"\frac{\partial \ell_i}{\partial s_{ip}} = 2\gamma\,(s_{ip} - 1)\,\sigma(t_i)\,\pi_{ip}, \quad \frac{\partial \ell_i}{\partial s_{in}} = 2\gamma\, s_{in}\,[s_{in} > -m]\,\sigma(t_i)\,\pi_{in}",  # noqa: E501
         r"t_i = \operatorname{LSE}_P + \operatorname{LSE}_N \text{ of the exponents}, \ \ \pi = \text{their softmax within } P(i) \text{ and within } N(i); \ \alpha \text{ is differentiated (not held constant)}",  # noqa: E501
     ),
-    domain={"embeddings": ROWS, "labels": PAIR_LABEL},
+    domain={"embeddings": EMBEDDING_ROWS, "labels": PAIR_LABEL},
     use_case=(
         "Deep metric learning (face recognition, re-identification, image retrieval) from class labels: "
         "weight each pair by how far its similarity is from its optimum, with one decision margin."
@@ -172,7 +155,7 @@ def _circle_kink(embeddings, labels, gamma=80.0, margin=0.4):
                 Series("γ = 16, m = 0.4", {}, {"gamma": 16.0}),
                 Series("γ = 80, m = 0.25", {}, {"margin": 0.25}),
             ),
-            component=_rotation_component,
+            component=first_row_rotation,
             grad_label="dℓ/dθ (rotating the anchor)",
         ),
         explore={"gamma": (1.0, 256.0, "log"), "margin": (0.0, 0.5)},
@@ -267,7 +250,7 @@ def circle(embeddings, labels, *, gamma=80.0, margin=0.4):
     gradient=(
         r"\frac{\partial \ell_i}{\partial s_{ip}} = -\frac{e^{-\alpha (s_{ip} - \lambda)}}{1 + \sum_{p'} e^{-\alpha (s_{ip'} - \lambda)}}, \qquad \frac{\partial \ell_i}{\partial s_{in}} = \frac{e^{\beta (s_{in} - \lambda)}}{1 + \sum_{n'} e^{\beta (s_{in'} - \lambda)}}",  # noqa: E501
     ),
-    domain={"embeddings": ROWS, "labels": PAIR_LABEL},
+    domain={"embeddings": EMBEDDING_ROWS, "labels": PAIR_LABEL},
     use_case=(
         "Deep metric learning for image retrieval from class labels: weight every positive and negative "
         "pair of the batch by its own similarity and by the other pairs of its anchor."
@@ -301,7 +284,7 @@ def circle(embeddings, labels, *, gamma=80.0, margin=0.4):
                 Series("λ = 0.5", {}, {"base": 0.5}),
                 Series("α = 10, β = 10", {}, {"alpha": 10.0, "beta": 10.0}),
             ),
-            component=_rotation_component,
+            component=first_row_rotation,
             grad_label="dℓ/dθ (rotating the anchor)",
         ),
         explore={"alpha": (0.5, 20.0, "log"), "beta": (1.0, 100.0, "log"), "base": (0.0, 1.5)},
@@ -408,26 +391,6 @@ def _lifted_parts(embeddings, labels, margin):
     return j, d, slope, pos, lse, soft, both
 
 
-# raw Euclidean distances: orthogonal, parallel, opposite, large (distances of 1e50, whose
-# squares stay finite), tiny (differences of 1e-200) and near rows
-DISTANCE_ROWS = replace(
-    ROWS,
-    stress=(
-        (1.0, 0.0, 0.0),
-        (0.0, 1.0, 0.0),
-        (1.0, 2.0, 3.0),
-        (2.0, 4.0, 6.0),
-        (-1.0, -2.0, -3.0),
-        (3.0, -2.0, 0.5),
-        (0.5, 0.5, 0.5),
-        (1e50, -1e50, 3e49),
-        (1e-200, 3e-200, 0.0),
-        (1e-6, 0.0, 0.0),
-        (0.0, 0.0, 0.0),
-    ),
-)
-
-
 def _lifted_kink(embeddings, labels, margin=1.0):
     """The distance to a kink: a distance at 0 (d/30), or J = 0, where [J]_+² bends.
 
@@ -450,7 +413,7 @@ def _lifted_kink(embeddings, labels, margin=1.0):
         r"\frac{\partial \sum_i \ell_i}{\partial D_{ij}} = 2[J_{ij}]_+ \ (\{i,j\} \in P), \qquad \frac{\partial \sum_i \ell_i}{\partial D_{ik}} = -2\sum_{j \in P(i)} [J_{ij}]_+ \frac{e^{\alpha - D_{ik}}}{E_i + E_j} - (\text{the same with } i, k \text{ swapped}) \ \ (k \in N(i))",  # noqa: E501
         r"\frac{\partial D_{ij}}{\partial x_i} = \frac{x_i - x_j}{D_{ij}} \ (0 \text{ at } x_i = x_j), \qquad E_i = \sum_{k \in N(i)} e^{\alpha - D_{ik}}",  # noqa: E501
     ),
-    domain={"embeddings": DISTANCE_ROWS, "labels": PAIR_LABEL},
+    domain={"embeddings": RAW_EMBEDDING_ROWS, "labels": PAIR_LABEL},
     use_case=(
         "Deep metric learning from class labels with Euclidean distances: each positive pair is pushed "
         "closer than every negative of either of its two rows, by a margin."
@@ -505,7 +468,7 @@ def _lifted_kink(embeddings, labels, margin=1.0):
                 Series("α = 0.5", {}, {"margin": 0.5}),
                 Series("α = 2", {}, {"margin": 2.0}),
             ),
-            component=_rotation_component,
+            component=first_row_rotation,
             grad_label="dℓ/dθ (rotating the anchor)",
         ),
         explore={"margin": (0.0, 3.0)},

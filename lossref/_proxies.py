@@ -6,21 +6,12 @@ import numpy as np
 
 from ._checks import positive, real_scalar
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
-from ._domains import CLASS_LABEL, VECTORS, Domain
+from ._curves import first_row_rotation
+from ._domains import CLASS_LABEL, EMBEDDING_ROWS, Domain
 from ._math import through_normalisation, unit_rows
 from ._reductions import BATCH_MEAN
 
 __all__ = ["nca", "proxy_anchor", "proxy_nca"]  # its losses, re-exported by lossref/__init__.py
-
-
-def _embeddings(value, name):
-    arr = VECTORS.convert(value, name)
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (N, D), one embedding per row; got shape {arr.shape}")
-    return arr
-
-
-ROWS = replace(VECTORS, text="real, shape (N, D): one embedding per row", convert=_embeddings)
 
 
 def _sample_proxies(rng, shape):
@@ -29,9 +20,8 @@ def _sample_proxies(rng, shape):
 
 
 PROXIES = replace(
-    ROWS,
+    EMBEDDING_ROWS,
     text="real, shape (C, D): one proxy per class, any non-zero norm",
-    convert=_embeddings,
     sample=_sample_proxies,
     # a proxy is not the first argument, so Checks.fd_step does not reach it: the exponents of
     # α = 32 bend on a length 1/32 of its norm
@@ -82,11 +72,6 @@ def _proxy_curve_args(x):
     return _plane(x)[:, None, :], np.zeros((n, 1), dtype=np.int64), np.tile([[1.0, 0.0]], (n, 1, 1))
 
 
-def _rotation(g, args):
-    # dℓ/dθ of the first embedding (cos θ, sin θ): −g₀ sin θ + g₁ cos θ
-    return -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0]
-
-
 @class_axis_loss(
     family="ranking",
     formula=(
@@ -98,7 +83,7 @@ def _rotation(g, args):
         r"\frac{\partial \mathcal{L}}{\partial s_{ip}} = -\frac{\alpha}{|P^{+}|}\, [y_i = p]\, \frac{e^{-\alpha (s_{ip} - \delta)}}{1 + \sum_{x \in X_p^{+}} e^{-\alpha (s_{xp} - \delta)}} + \frac{\alpha}{|P|}\, [y_i \ne p]\, \frac{e^{\alpha (s_{ip} + \delta)}}{1 + \sum_{x \in X_p^{-}} e^{\alpha (s_{xp} + \delta)}}",  # noqa: E501
         r"\frac{\partial \mathcal{L}}{\partial x_i} = \frac{1}{\lVert x_i \rVert} (I - \hat x_i \hat x_i^{\top}) \sum_p \frac{\partial \mathcal{L}}{\partial s_{ip}}\, \hat p, \qquad \frac{\partial \mathcal{L}}{\partial p} = \frac{1}{\lVert p \rVert} (I - \hat p \hat p^{\top}) \sum_i \frac{\partial \mathcal{L}}{\partial s_{ip}}\, \hat x_i",  # noqa: E501
     ),
-    domain={"embeddings": ROWS, "labels": CLASS_LABEL, "proxies": PROXIES},
+    domain={"embeddings": EMBEDDING_ROWS, "labels": CLASS_LABEL, "proxies": PROXIES},
     use_case=(
         "Deep metric learning for retrieval (image search, few-shot): a learnable proxy per class, each "
         "pulling its class's embeddings in and pushing the others out, with fast convergence."
@@ -130,7 +115,7 @@ def _rotation(g, args):
                 Series("α = 16", {}, {"alpha": 16.0}),
                 Series("α = 4", {}, {"alpha": 4.0}),
             ),
-            component=_rotation,
+            component=first_row_rotation,
             grad_label="dℓ/dθ (turning the embedding away)",
         ),
         explore={"margin": (0.0, 0.5), "alpha": (1.0, 64.0, "log")},
@@ -235,7 +220,7 @@ def _proxy_nca_curve_args(x):
         r"\frac{\partial \ell_i}{\partial \cos(x_i, p_c)} = 2s\,(q_{ic} - [c = y_i]), \qquad q_{ic} = \operatorname{softmax}_c\big(-s\, d(x_i, p_c)\big)",  # noqa: E501
         r"\frac{\partial \ell_i}{\partial x_i} = \frac{2s}{\lVert x_i \rVert} (I - \hat x_i \hat x_i^{\top}) \sum_c (q_{ic} - [c = y_i])\, \hat p_c, \qquad \frac{\partial \sum_i \ell_i}{\partial p_c} = \frac{2s}{\lVert p_c \rVert} (I - \hat p_c \hat p_c^{\top}) \sum_i (q_{ic} - [c = y_i])\, \hat x_i",  # noqa: E501
     ),
-    domain={"embeddings": ROWS, "labels": CLASS_LABEL, "proxies": PROXIES},
+    domain={"embeddings": EMBEDDING_ROWS, "labels": CLASS_LABEL, "proxies": PROXIES},
     use_case=(
         "Deep metric learning for retrieval: classify each embedding by its distance to a learnable proxy "
         "per class, with no pair or triplet sampling."
@@ -282,7 +267,7 @@ def _proxy_nca_curve_args(x):
                 Series("s = 3", {}, {"scale": 3.0}),
                 Series("s = 10", {}, {"scale": 10.0}),
             ),
-            component=_rotation,
+            component=first_row_rotation,
             grad_label="dℓ/dθ (turning the embedding away)",
         ),
         explore={"scale": (0.25, 32.0, "log")},
@@ -397,7 +382,7 @@ GROUP_LABEL = Domain(
 # (squares overflow: refused), nor 1e50: a row that far out has distances that differ by 1e-50 of
 # themselves, which float64 inputs cannot resolve (its loss is ill-conditioned, not inaccurate)
 POINTS = replace(
-    ROWS,
+    EMBEDDING_ROWS,
     stress=(
         (1.0, 0.0, 0.0),
         (0.0, 1.0, 0.0),

@@ -5,9 +5,9 @@ from dataclasses import replace
 import numpy as np
 
 from ._checks import non_negative, positive, real_scalar
-from ._contrastive import ROWS, _info_nce_curve_args
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
-from ._domains import VECTORS
+from ._curves import pair_rows_in_plane
+from ._domains import EMBEDDING_ROWS, VECTORS
 from ._math import sigmoid, softplus, through_normalisation, unit_rows
 from ._reductions import BATCH_MEAN
 
@@ -16,7 +16,7 @@ __all__ = ["barlow_twins", "byol", "siglip", "vicreg"]  # its losses, re-exporte
 # a small batch for the coupled accuracy measure (every gradient entry is an mpmath derivative):
 # orthogonal, parallel, opposite, huge (squares overflow) and tiny (squares underflow) rows
 SIGLIP_ROWS = replace(
-    ROWS,
+    EMBEDDING_ROWS,
     stress=(
         (1.0, 0.0, 0.0),
         (1.0, 2.0, 3.0),
@@ -68,7 +68,7 @@ SIGLIP_ROWS = replace(
         curve=Curve(
             x_label="angle θ, image 1 to its text (rad)",
             x_range=(0.0, np.pi),
-            args=lambda x: _info_nce_curve_args(x),
+            args=lambda x: pair_rows_in_plane(x),
             series=(
                 Series("t = 10, b = −10", {}, {}),
                 Series("t = 10, b = 0", {}, {"logit_bias": 0.0}),
@@ -161,18 +161,10 @@ def siglip(images, texts, *, logit_scale=10.0, logit_bias=-10.0):
     return Result(values, backward)
 
 
-def _nonzero_vectors(value, name):
-    arr = VECTORS.convert(value, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a feature axis, shape (..., D); got a scalar")
-    return arr
-
-
 # (..., D) like VECTORS, without the zero vector (its cosine is undefined: a ValueError here)
 PREDICTIONS = replace(
     VECTORS,
     text="real, shape (..., D), no zero vector: one prediction per row",
-    convert=_nonzero_vectors,
     stress=tuple(r for r in VECTORS.stress if any(r)),
 )
 TARGETS = replace(PREDICTIONS, text="real, shape (..., D), no zero vector: the target network's output")
@@ -284,7 +276,7 @@ def byol(predictions, targets):
 
 
 def _batch(value, name):
-    arr = ROWS.convert(value, name)
+    arr = EMBEDDING_ROWS.convert(value, name)
     if arr.shape[0] < 2:
         raise ValueError(f"{name} needs at least 2 rows: its variance is over the batch; got {arr.shape[0]}")
     return arr
@@ -300,7 +292,7 @@ def _batch_step(x):
 # a batch of N ≥ 2 embeddings; the accuracy grid is one small batch (the loss is not scale-free:
 # entries of 1e154 make a covariance overflow, as the exact loss does)
 BATCH = replace(
-    ROWS,
+    EMBEDDING_ROWS,
     text="real, shape (N, D), N ≥ 2: one embedding per row",
     convert=_batch,
     fd_step=_batch_step,

@@ -12,6 +12,7 @@ A class-axis reference may also carry ``grad_magnitude(row, *rest)``, the same f
 entry of the gradient (the triplet loss's anchor gradient is a difference of two unit vectors).
 """
 
+import functools
 import itertools
 
 import mpmath as mp
@@ -1546,24 +1547,35 @@ lifted_structure.grad_magnitude = _lifted_structure_grad_magnitude
 # --- issue 19: ssim ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _gaussian_window(prec):
+    # the 11 × 11 weights g_a·g_b of σ = 1.5, normalised, at the working precision (the same for
+    # every evaluation: the sweep's derivatives call the reference thousands of times)
+    with mp.workprec(prec):
+        taps = [mp.exp(-mp.mpf(k * k) / (2 * mp.mpf(1.5) ** 2)) for k in range(-5, 6)]
+        total = mp.fsum(taps)
+        g = [t / total for t in taps]
+        return [g[a] * g[b] for a in range(11) for b in range(11)]
+
+
 @reference("ssim")
 def ssim(x, y, data_range=1.0):
     # one H × W image each (lists of rows); Wang et al.'s statistics under an 11 × 11 Gaussian
-    # window (σ = 1.5, weights normalised to 1) at every position where it fits
-    taps = [mp.exp(-mp.mpf(k * k) / (2 * mp.mpf(1.5) ** 2)) for k in range(-5, 6)]
-    total = mp.fsum(taps)
-    g = [t / total for t in taps]
+    # window (σ = 1.5, weights normalised to 1) at every position where it fits. The second
+    # moments as E[uv] − E[u]E[v]: at 400 digits the cancellation costs at most 2·16 of them
+    w = _gaussian_window(mp.mp.prec)
     c1, c2 = (mp.mpf("0.01") * data_range) ** 2, (mp.mpf("0.03") * data_range) ** 2
     rows, cols = len(x), len(x[0])
     scores = []
     for i in range(rows - 10):
         for j in range(cols - 10):
-            window = [(g[a] * g[b], x[i + a][j + b], y[i + a][j + b]) for a in range(11) for b in range(11)]
-            mx = mp.fsum(w * u for w, u, _ in window)
-            my = mp.fsum(w * v for w, _, v in window)
-            vx = mp.fsum(w * (u - mx) ** 2 for w, u, _ in window)
-            vy = mp.fsum(w * (v - my) ** 2 for w, _, v in window)
-            cxy = mp.fsum(w * (u - mx) * (v - my) for w, u, v in window)
+            u = [x[i + a][j + b] for a in range(11) for b in range(11)]
+            v = [y[i + a][j + b] for a in range(11) for b in range(11)]
+            wu, wv = [p * q for p, q in zip(w, u, strict=True)], [p * q for p, q in zip(w, v, strict=True)]
+            mx, my = mp.fsum(wu), mp.fsum(wv)
+            vx = mp.fdot(wu, u) - mx**2
+            vy = mp.fdot(wv, v) - my**2
+            cxy = mp.fdot(wu, v) - mx * my
             scores.append((2 * mx * my + c1) * (2 * cxy + c2) / ((mx**2 + my**2 + c1) * (vx + vy + c2)))
     return 1 - mp.fsum(scores) / len(scores)
 
@@ -1817,6 +1829,142 @@ def _barlow_grad_magnitude(x, y, lambd=5e-3, eps=1e-5):
 barlow_twins.grad_magnitude = _barlow_grad_magnitude
 
 
+# --- issue 20: grpo, reinforce --------------------------------------------------------------
+
+
+@reference("grpo")
+def grpo(
+    log_probs,
+    old_log_probs,
+    ref_log_probs,
+    rewards,
+    epsilon=0.2,
+    epsilon_high=None,
+    beta=0.04,
+    scale_rewards="group",
+    loss_type="grpo",
+    max_completion_length=None,
+    eps=1e-4,
+    mask=None,
+):
+    """One group's loss, from DeepSeekMath's eq. 3.
+
+    Advantages from the rewards, then per token −min(ρA, clip(ρ)A) + β(ρ_ref − log ρ_ref − 1),
+    ρ_ref = π_ref/π_θ, averaged as ``loss_type`` says (the group is one sample, so ``"batch"``
+    scaling is the group's). Returned with the sum of the terms' magnitudes.
+    """
+    g = len(rewards)
+    mean = mp.fsum(rewards) / g
+    var = mp.fsum((r - mean) ** 2 for r in rewards) / (g - 1) if g > 1 else mp.mpf(0)
+    scale = 1 if scale_rewards == "none" else mp.sqrt(var) + mp.mpf(eps)
+    adv = [(r - mean) / scale for r in rewards]
+    low, high = 1 - mp.mpf(epsilon), 1 + mp.mpf(epsilon if epsilon_high is None else epsilon_high)
+    masks = [[1] * len(row) if mask is None else mask[i] for i, row in enumerate(log_probs)]
+    tokens = sum(sum(m) for m in masks)
+    longest = len(log_probs[0]) if max_completion_length is None else max_completion_length
+    total, size = [], []
+    for i in range(g):
+        m = masks[i]
+        if loss_type == "grpo":  # the completion's token mean, then the mean over completions
+            c = mp.mpf(1) / (max(sum(m), 1) * g)
+        elif loss_type == "dr_grpo":
+            c = mp.mpf(1) / (g * longest)
+        else:  # bnpo / dapo: the group's token mean
+            c = mp.mpf(1) / max(tokens, 1)
+        for t, keep in enumerate(m):
+            if not keep:
+                continue
+            rho = mp.exp(log_probs[i][t] - old_log_probs[i][t])
+            surrogate = -min(rho * adv[i], min(max(rho, low), high) * adv[i])
+            x = ref_log_probs[i][t] - log_probs[i][t]
+            kl = mp.mpf(beta) * (mp.exp(x) - 1 - x)
+            total += [c * surrogate, c * kl]
+            size += [abs(c * surrogate), abs(c * kl)]
+    return mp.fsum(total), mp.fsum(size)
+
+
+@reference("reinforce")
+def reinforce(log_prob, reward, baseline=None):
+    """−(r − b)·log π at one completion: b = 0 or a given number (RLOO needs a group, not a point)."""
+    b = mp.mpf(0) if baseline is None else mp.mpf(baseline)
+    return -(reward - b) * log_prob
+
+
+# --- issue 20: moe_load_balancing, denoising_score_matching, flow_matching ----------------
+
+
+def _moe_parts(rows, top_k, alpha):
+    """Softmax rows p, dispatch fractions f (Σ f = 1 over the T·k choices) and α·N."""
+    t, n = len(rows), len(rows[0])
+    probs = [[mp.exp(v) for v in log_softmax(r)] for r in rows]
+    counts = [0] * n
+    for r in rows:
+        # each token's k largest logits; among equal logits the lower expert index first
+        for i in sorted(range(n), key=lambda i: (-r[i], i))[:top_k]:
+            counts[i] += 1
+    f = [mp.mpf(c) / (top_k * t) for c in counts]
+    return probs, f, alpha * n
+
+
+@reference("moe_load_balancing")
+def moe_load_balancing(rows, top_k=1, alpha=1e-2):
+    """A coupled loss: token t's value αN Σ_i f_i p_ti; their mean is αN Σ_i f_i P_i (Fedus et al. 2022)."""
+    probs, f, scale = _moe_parts(rows, top_k, alpha)
+    return [scale * mp.fsum(a * b for a, b in zip(f, p, strict=True)) for p in probs]
+
+
+def _moe_grad_magnitude(rows, top_k=1, alpha=1e-2):
+    # αN p_tj (f_j − Σ_i f_i p_ti): relative to the two terms' sizes, which cancel when f_j ≈ f·p_t
+    probs, f, scale = _moe_parts(rows, top_k, alpha)
+    out = []
+    for p in probs:
+        fp = mp.fsum(a * b for a, b in zip(f, p, strict=True))
+        out.append([scale * pj * (fj + fp) for pj, fj in zip(p, f, strict=True)])
+    return (out,)
+
+
+moe_load_balancing.grad_magnitude = _moe_grad_magnitude
+
+
+@reference("denoising_score_matching")
+def denoising_score_matching(s, noisy, clean, sigma, sigma_power=2.0):
+    # σ^p/2 · Σ (s + (x̃ − x)/σ²)² (Vincent 2011; Song & Ermon 2019: p = 2). The sum inside cancels
+    # when s ≈ −(x̃ − x)/σ²: measured relative to its terms' sizes, the inputs' rounding cost
+    sig = mp.mpf(sigma)
+    w = sig ** mp.mpf(sigma_power) / 2
+    terms = [a + (b - c) / sig**2 for a, b, c in zip(s, noisy, clean, strict=True)]
+    sizes = [abs(a) + (abs(b) + abs(c)) / sig**2 for a, b, c in zip(s, noisy, clean, strict=True)]
+    return w * mp.fsum(t * t for t in terms), w * mp.fsum(z * z for z in sizes)
+
+
+def _dsm_grad_magnitude(s, noisy, clean, sigma, sigma_power=2.0):
+    sig = mp.mpf(sigma)
+    w = sig ** mp.mpf(sigma_power)
+    return [w * (abs(a) + (abs(b) + abs(c)) / sig**2) for a, b, c in zip(s, noisy, clean, strict=True)]
+
+
+denoising_score_matching.grad_magnitude = _dsm_grad_magnitude
+
+
+@reference("flow_matching")
+def flow_matching(v, x0, x1, sigma_min=0.0):
+    # (1/D) Σ (v − x1 + (1 − σ_min) x0)² (Lipman et al. 2023, eq. 23, averaged over the D features),
+    # relative to the three terms' sizes where they cancel
+    c = 1 - mp.mpf(sigma_min)
+    d = len(v)
+    terms = [a - b + c * z for a, z, b in zip(v, x0, x1, strict=True)]
+    sizes = [abs(a) + abs(b) + abs(c * z) for a, z, b in zip(v, x0, x1, strict=True)]
+    return mp.fsum(t * t for t in terms) / d, mp.fsum(z * z for z in sizes) / d
+
+
+def _flow_grad_magnitude(v, x0, x1, sigma_min=0.0):
+    c = 1 - mp.mpf(sigma_min)
+    return [2 * (abs(a) + abs(b) + abs(c * z)) / len(v) for a, z, b in zip(v, x0, x1, strict=True)]
+
+
+flow_matching.grad_magnitude = _flow_grad_magnitude
+
+
 # --- transport ----------------------------------------------------------------------------
 
 
@@ -1827,7 +1975,7 @@ def _sq_dist(p, q):
     return mp.fsum((u - v) ** 2 for u, v in zip(p, q, strict=True))
 
 
-def _lse(terms):
+def _ot_lse(terms):
     m = max(terms)
     return m + mp.log(mp.fsum(mp.exp(t - m) for t in terms))
 
@@ -1835,8 +1983,8 @@ def _lse(terms):
 def _ot_equations(c, log_a, log_b, eps, f, g):
     """The fixed-point residuals f_i + ε LSE_j(log b_j + (g_j − C_ij)/ε) and g_j likewise."""
     n, m = len(f), len(g)
-    rf = [f[i] + eps * _lse([log_b[j] + (g[j] - c[i][j]) / eps for j in range(m)]) for i in range(n)]
-    rg = [g[j] + eps * _lse([log_a[i] + (f[i] - c[i][j]) / eps for i in range(n)]) for j in range(m)]
+    rf = [f[i] + eps * _ot_lse([log_b[j] + (g[j] - c[i][j]) / eps for j in range(m)]) for i in range(n)]
+    rg = [g[j] + eps * _ot_lse([log_a[i] + (f[i] - c[i][j]) / eps for i in range(n)]) for j in range(m)]
     return rf, rg
 
 
@@ -1863,12 +2011,12 @@ def _ot_potentials(c, a, b, eps, symmetric):
             f, g = [mp.mpf(0)] * n, [mp.mpf(0)] * m
             for k, s in enumerate(reversed(stages)):
                 for _ in range(5000 if k == len(stages) - 1 else 200):
-                    f = [-s * _lse([lb[j] + (g[j] - cf[i][j]) / s for j in range(m)]) for i in range(n)]
+                    f = [-s * _ot_lse([lb[j] + (g[j] - cf[i][j]) / s for j in range(m)]) for i in range(n)]
                     if symmetric:  # f ← (f + T(f))/2 (Feydy et al.): no crawl between far blocks
                         f = [(u + v) / 2 for u, v in zip(f, g, strict=True)]
                         g = f
                     else:
-                        g = [-s * _lse([la[i] + (f[i] - cf[i][j]) / s for i in range(n)]) for j in range(m)]
+                        g = [-s * _ot_lse([la[i] + (f[i] - cf[i][j]) / s for i in range(n)]) for j in range(m)]
                     rf, _ = _ot_equations(cf, la, lb, s, f, g)
                     if max(abs(v) for v in rf) < s * mp.mpf(10) ** (-4 if s > e else -20):
                         break

@@ -78,3 +78,11 @@ def test_the_reference_cache_never_hides_a_library_change():
     huber = lossref.get("huber")
     assert measure_all(huber)["value"] <= 1e-15
     assert measure_all(_Perturbed(huber))["value"] >= 1e-10
+
+
+def test_mpmath_runs_on_its_fast_backend():
+    # gmpy2 (pinned in the test extra) gives the same digits about three times sooner: without
+    # it the sweep silently takes three times as long
+    import mpmath as mp
+
+    assert mp.libmp.BACKEND == "gmpy"

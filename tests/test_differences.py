@@ -1705,6 +1705,329 @@ def test_pytorch_cosine_similarity_eps():
     assert lossref.byol(q, w) == pytest.approx(2 - 2 * cos, rel=1e-14)
 
 
+# --- issue 20: grpo, reinforce (TRL v1.9.0, written out in NumPy) ---
+
+# GRPOConfig's defaults in TRL v1.9.0 (trl/trainer/grpo_config.py)
+TRL_GRPO_DEFAULTS = {
+    "loss_type": "dapo",
+    "beta": 0.0,
+    "epsilon": 0.2,
+    "epsilon_high": None,
+    "scale_rewards": "group",
+}
+TRL_GRPO_MAX_COMPLETION_LENGTH = 256
+
+
+def _trl_nanstd(x, axis=None):
+    # trl/trainer/utils.py nanstd (v1.9.0): the mean square deviation times n/(n − 1) (Bessel)
+    n = x.shape[axis] if axis is not None else x.size
+    return np.sqrt(np.mean((x - np.mean(x, axis=axis, keepdims=True)) ** 2, axis=axis) * n / (n - 1))
+
+
+def _trl_grpo_advantages(rewards, num_generations, scale_rewards):
+    # GRPOTrainer._generate_and_score_completions (v1.9.0), one reward function ("sum_then_normalize")
+    grouped = rewards.reshape(-1, num_generations)
+    mean = np.repeat(grouped.mean(axis=1), num_generations)
+    if scale_rewards == "batch":
+        std = np.full_like(rewards, _trl_nanstd(rewards))
+    else:
+        std = np.repeat(_trl_nanstd(grouped, axis=1), num_generations)
+    advantages = rewards - mean
+    if scale_rewards != "none":
+        advantages = advantages / (std + 1e-4)
+    return advantages
+
+
+def _trl_grpo_loss(logps, old, ref, rewards, mask, num_generations, *, max_completion_length=None, **config):
+    """GRPOTrainer._compute_loss (v1.9.0) for importance_sampling_level="token", in NumPy.
+
+    The batch is flat: B = prompts × num_generations rows of T tokens, as TRL holds it.
+    """
+    c = {**TRL_GRPO_DEFAULTS, **config}
+    eps_low = c["epsilon"]
+    eps_high = c["epsilon_high"] if c["epsilon_high"] is not None else c["epsilon"]
+    adv = _trl_grpo_advantages(rewards, num_generations, c["scale_rewards"])[:, None]
+    coef_1 = np.exp(logps - old)
+    coef_2 = np.clip(coef_1, 1 - eps_low, 1 + eps_high)
+    per_token_loss = -np.minimum(coef_1 * adv, coef_2 * adv)
+    if c["beta"] != 0.0:
+        per_token_loss = per_token_loss + c["beta"] * (np.exp(ref - logps) - (ref - logps) - 1)
+    if c["loss_type"] == "grpo":
+        return ((per_token_loss * mask).sum(-1) / np.maximum(mask.sum(-1), 1.0)).mean()
+    if c["loss_type"] == "bnpo":
+        return (per_token_loss * mask).sum() / max(mask.sum(), 1.0)
+    if c["loss_type"] == "dr_grpo":
+        length = TRL_GRPO_MAX_COMPLETION_LENGTH if max_completion_length is None else max_completion_length
+        return (per_token_loss * mask).sum() / (per_token_loss.shape[0] * length)
+    assert c["loss_type"] == "dapo"  # num_items_in_batch: the batch's tokens, one process, no accumulation
+    return (per_token_loss * mask).sum() / max(mask.sum(), 1.0)
+
+
+def _grpo_batch(seed=0, prompts=3, g=4, t=5):
+    rng = np.random.default_rng(seed)
+    logps = rng.uniform(-3.0, -0.05, size=(prompts, g, t))
+    old = logps + rng.uniform(-0.4, 0.4, size=logps.shape)  # both clip branches and the middle
+    old = np.minimum(old, 0.0)
+    ref = np.minimum(logps + rng.normal(scale=0.5, size=logps.shape), 0.0)
+    rewards = rng.normal(size=(prompts, g))
+    lengths = rng.integers(1, t + 1, size=(prompts, g))
+    mask = (np.arange(t) < lengths[..., None]).astype(float)  # right padding, different lengths
+    return logps, old, ref, rewards, mask
+
+
+def _flat(*arrays):
+    return [a.reshape(-1, a.shape[-1]) if a.ndim == 3 else a.reshape(-1) for a in arrays]
+
+
+@pytest.mark.parametrize("loss_type", ["grpo", "bnpo", "dapo", "dr_grpo"])
+@pytest.mark.parametrize("scale_rewards", ["group", "batch", "none"])
+def test_grpo_matches_trl_for_every_aggregation(loss_type, scale_rewards):
+    logps, old, ref, rewards, mask = _grpo_batch()
+    hyper = {"loss_type": loss_type, "scale_rewards": scale_rewards, "beta": 0.04, "epsilon_high": 0.28}
+    length = {"max_completion_length": 256} if loss_type == "dr_grpo" else {}
+    ours, grad = lossref.grpo.value_and_grad(logps, old, ref, rewards, mask=mask, **hyper, **length)
+
+    def trl(x):
+        return _trl_grpo_loss(*_flat(x, old, ref, rewards, mask), 4, **hyper)
+
+    assert ours == pytest.approx(trl(logps), rel=1e-13)
+    # TRL differentiates with autograd: its gradient, by central differences of the NumPy form, away
+    # from the clip boundaries (at most one token sits within 1e-6 of one here)
+    numeric = lossref.numerical_gradient(lambda x: trl(x.reshape(logps.shape)), logps.copy())
+    np.testing.assert_allclose(grad, numeric.reshape(logps.shape), rtol=1e-6, atol=1e-10)
+
+
+def test_trl_grpo_default_loss_type():
+    logps, old, ref, rewards, mask = _grpo_batch(1)
+    flat = _flat(logps, old, ref, rewards, mask)
+    trl_default = _trl_grpo_loss(*flat, 4)  # loss_type="dapo", beta=0
+    # TRL's "dapo" on one device is lossref's "bnpo" (and "dapo"): every token counts once
+    for name in ("bnpo", "dapo"):
+        assert lossref.grpo(logps, old, ref, rewards, mask=mask, beta=0.0, loss_type=name) == pytest.approx(
+            trl_default, rel=1e-13
+        )
+    # lossref's default aggregation is the paper's: a per-completion mean, then the mean over completions
+    ours = lossref.grpo(logps, old, ref, rewards, mask=mask, beta=0.0)
+    assert ours == pytest.approx(_trl_grpo_loss(*flat, 4, loss_type="grpo"), rel=1e-13)
+    assert abs(ours - trl_default) > 1e-3 * abs(trl_default)
+    # with equal lengths the two agree
+    full = np.ones_like(mask)
+    assert lossref.grpo(logps, old, ref, rewards, mask=full, beta=0.0) == pytest.approx(
+        _trl_grpo_loss(*_flat(logps, old, ref, rewards, full), 4), rel=1e-13
+    )
+
+
+def test_trl_grpo_default_beta():
+    import inspect
+
+    logps, old, ref, rewards, mask = _grpo_batch(2)
+    flat = _flat(logps, old, ref, rewards, mask)
+    assert inspect.signature(lossref.grpo).parameters["beta"].default == 0.04  # the paper's β
+    assert TRL_GRPO_DEFAULTS["beta"] == 0.0
+    ours = lossref.grpo(logps, old, ref, rewards, mask=mask, loss_type="bnpo")
+    trl = _trl_grpo_loss(*flat, 4)
+    # the difference is β times the token mean of k3 (computed here from its definition)
+    x = ref - logps
+    k3 = ((np.exp(x) - x - 1) * mask).sum() / mask.sum()
+    assert ours - trl == pytest.approx(0.04 * k3, rel=1e-10)
+    assert lossref.grpo(logps, old, ref, rewards, mask=mask, loss_type="bnpo", beta=0.0) == pytest.approx(
+        trl, rel=1e-13
+    )
+
+
+def test_trl_grpo_dr_grpo_max_length():
+    logps, old, ref, rewards, mask = _grpo_batch(3)
+    flat = _flat(logps, old, ref, rewards, mask)
+    trl = _trl_grpo_loss(*flat, 4, loss_type="dr_grpo")  # / (B × 256)
+    ours = lossref.grpo(logps, old, ref, rewards, mask=mask, beta=0.0, loss_type="dr_grpo")  # / (B × T)
+    assert ours == pytest.approx(trl * TRL_GRPO_MAX_COMPLETION_LENGTH / logps.shape[-1], rel=1e-13)
+    kw = {"beta": 0.0, "loss_type": "dr_grpo", "max_completion_length": 256}
+    assert lossref.grpo(logps, old, ref, rewards, mask=mask, **kw) == pytest.approx(trl, rel=1e-13)
+
+
+# RLOOConfig's defaults in TRL v1.9.0 (trl/trainer/rloo_config.py)
+TRL_RLOO_DEFAULTS = {"beta": 0.05, "epsilon": 0.2, "normalize_advantages": False}
+
+
+def _trl_rloo_advantages(
+    rewards, num_generations, *, beta=0.0, old_token_logps=None, ref_token_logps=None, mask=None
+):
+    # RLOOTrainer._generate_and_score_completions (v1.9.0): a k1 KL summed over each completion's tokens
+    # comes off the reward, then the leave-one-out baseline (grouped sum − own) / (k − 1)
+    if beta != 0.0:
+        rewards = rewards - beta * ((old_token_logps - ref_token_logps) * mask).sum(-1)
+    grouped = rewards.reshape(-1, num_generations)
+    baselines = (grouped.sum(axis=1, keepdims=True) - grouped) / (num_generations - 1)
+    return rewards - baselines.reshape(-1)
+
+
+def _trl_rloo_loss(seq_logps, old_seq_logps, advantages, epsilon=0.2):
+    # RLOOTrainer.compute_loss (v1.9.0): PPO's clipped surrogate on the sequence ratio, mean over completions
+    coef_1 = np.exp(seq_logps - old_seq_logps)
+    coef_2 = np.clip(coef_1, 1 - epsilon, 1 + epsilon)
+    return -np.minimum(coef_1 * advantages, coef_2 * advantages).mean()
+
+
+def _rloo_batch(seed=0, prompts=3, k=4, t=5):
+    rng = np.random.default_rng(seed)
+    token_logps = rng.uniform(-3.0, -0.05, size=(prompts * k, t))
+    mask = (np.arange(t) < rng.integers(1, t + 1, size=(prompts * k, 1))).astype(float)
+    ref = np.minimum(token_logps + rng.normal(scale=0.3, size=token_logps.shape), 0.0)
+    rewards = rng.normal(size=prompts * k)
+    return token_logps, ref, mask, rewards
+
+
+def test_reinforce_rloo_matches_trl_gradient():
+    token_logps, _, mask, rewards = _rloo_batch()
+    seq = (token_logps * mask).sum(-1)  # TRL: (per_token_logps * completion_mask).sum(1)
+    adv = _trl_rloo_advantages(rewards, 4)
+    # lossref's RLOO advantages, group on the last axis
+    ours = lossref.reinforce.grad(seq.reshape(3, 4), rewards.reshape(3, 4), baseline="rloo")
+    np.testing.assert_allclose(-ours.reshape(-1) * seq.size, adv, rtol=1e-13, atol=1e-15)
+    # TRL's loss on the first update (old = current, ρ = 1), differentiated by central differences
+    numeric = lossref.numerical_gradient(lambda s: _trl_rloo_loss(s, seq, adv), seq.copy())
+    np.testing.assert_allclose(ours.reshape(-1), numeric, rtol=1e-8, atol=1e-12)
+
+
+def test_trl_rloo_clipped_ratio_value():
+    token_logps, _, mask, rewards = _rloo_batch(1)
+    seq = (token_logps * mask).sum(-1)
+    adv = _trl_rloo_advantages(rewards, 4)
+    trl = _trl_rloo_loss(seq, seq, adv)  # ρ = 1: −mean(A)
+    assert trl == pytest.approx(-adv.mean(), rel=1e-12, abs=1e-15)
+    ours = lossref.reinforce(seq.reshape(3, 4), rewards.reshape(3, 4), baseline="rloo")
+    assert ours == pytest.approx(-(adv * seq).mean(), rel=1e-13)
+    assert abs(ours - trl) > 0.1
+
+
+def test_trl_rloo_kl_in_reward():
+    token_logps, ref, mask, rewards = _rloo_batch(2)
+    seq = (token_logps * mask).sum(-1)
+    beta = TRL_RLOO_DEFAULTS["beta"]
+    trl_adv = _trl_rloo_advantages(
+        rewards, 4, beta=beta, old_token_logps=token_logps, ref_token_logps=ref, mask=mask
+    )
+    # lossref takes the rewards as given: the KL-shaped rewards give TRL's default advantages
+    kl = ((token_logps - ref) * mask).sum(-1)
+    shaped = (rewards - beta * kl).reshape(3, 4)
+    g = lossref.reinforce.grad(seq.reshape(3, 4), shaped, baseline="rloo", reduction="sum")
+    np.testing.assert_allclose(-g.reshape(-1), trl_adv, rtol=1e-12, atol=1e-14)
+    # the raw rewards give other advantages
+    raw = lossref.reinforce.grad(seq.reshape(3, 4), rewards.reshape(3, 4), baseline="rloo", reduction="sum")
+    assert not np.allclose(-raw.reshape(-1), trl_adv, rtol=1e-6)
+
+
+# --- issue 20: moe_load_balancing, denoising_score_matching, flow_matching ---
+
+
+def _transformers_load_balancing(layers, num_experts, top_k, attention_mask=None):
+    """transformers v4.57.1's load_balancing_loss_func (src/transformers/models/mixtral/modeling_mixtral.py).
+
+    In NumPy, from its formula: the layers' logits concatenated, a softmax, each token's top_k
+    experts one-hot over (token, choice, expert); f per (choice, expert) is a mean over tokens (a
+    masked mean with an attention mask of shape (batch, sequence), repeated for every layer), P the
+    same mean of the probabilities; the loss is num_experts · Σ f·P, with no coefficient.
+    """
+    z = np.concatenate(layers, axis=0)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    chosen = np.argsort(-p, axis=1, kind="stable")[:, :top_k]  # distinct values here: no ties
+    one_hot = np.eye(num_experts)[chosen]  # (tokens, top_k, experts)
+    if attention_mask is None:
+        w = np.ones(len(z))
+    else:
+        w = np.tile(np.asarray(attention_mask, dtype=float).ravel(), len(layers))
+    tokens_per_expert = np.einsum("t,tke->ke", w, one_hot) / w.sum()
+    router_prob_per_expert = w @ p / w.sum()
+    return float(np.sum(tokens_per_expert * router_prob_per_expert[None, :]) * num_experts)
+
+
+def test_transformers_moe_top_k_counts():
+    rng = np.random.default_rng(20)
+    z = rng.normal(size=(12, 8))
+    moe = lossref.moe_load_balancing
+    # top-1: the Switch loss, with the coefficient outside
+    assert _transformers_load_balancing((z,), 8, 1) == pytest.approx(moe(z, alpha=1.0), rel=1e-14)
+    # top-2 (Mixtral's default): each choice counts a token, k times lossref's
+    hf = _transformers_load_balancing((z,), 8, 2)
+    assert hf == pytest.approx(2 * moe(z, top_k=2, alpha=1.0), rel=1e-14)
+    assert abs(hf - moe(z, top_k=2, alpha=1.0)) > 0.5
+    # a balanced top-2 router: transformers scores k = 2, lossref α
+    balanced = 1e4 * np.eye(8)[[0, 1, 2, 3, 4, 5, 6, 7]] + 1e3 * np.eye(8)[[1, 2, 3, 4, 5, 6, 7, 0]]
+    assert _transformers_load_balancing((balanced,), 8, 2) == pytest.approx(2.0, rel=1e-12)
+    assert moe(balanced, top_k=2) == pytest.approx(1e-2, rel=1e-12)
+
+
+def test_transformers_moe_layers_concatenated():
+    rng = np.random.default_rng(21)
+    layers = (rng.normal(size=(10, 4)), rng.normal(size=(10, 4)) + np.array([2.0, 0.0, 0.0, 0.0]))
+    moe = lossref.moe_load_balancing
+    hf = _transformers_load_balancing(layers, 4, 1)
+    # one loss over the pooled rows...
+    assert hf == pytest.approx(moe(np.concatenate(layers), alpha=1.0), rel=1e-14)
+    # ...which is not the mean of the per-layer losses
+    per_layer = np.mean([moe(z, alpha=1.0) for z in layers])
+    assert abs(hf - per_layer) > 1e-3
+
+
+def test_transformers_moe_attention_mask():
+    rng = np.random.default_rng(22)
+    batch, seq, n = 2, 5, 4
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+    layers = tuple(rng.normal(size=(batch * seq, n)) for _ in range(3))
+    hf = _transformers_load_balancing(layers, n, 2, attention_mask=mask)
+    keep = np.tile(mask.ravel().astype(bool), len(layers))
+    ours = lossref.moe_load_balancing(np.concatenate(layers)[keep], top_k=2, alpha=1.0)
+    assert hf == pytest.approx(2 * ours, rel=1e-14)
+    # the padding rows would otherwise count
+    assert abs(_transformers_load_balancing(layers, n, 2) - hf) > 1e-3
+
+
+def _torchcfm_target(x0, x1, t, sigma):
+    """torchcfm v1.0.7's TargetConditionalFlowMatcher (torchcfm/conditional_flow_matching.py), in NumPy.
+
+    Lipman et al.'s path from its noise x0 (its ε): x_t = t·x1 + (1 − (1 − σ)t)·x0, and
+    u_t = (x1 − (1 − σ)·x_t) / (1 − (1 − σ)t).
+    """
+    t = t[:, None]
+    xt = t * x1 + (1 - (1 - sigma) * t) * x0
+    return xt, (x1 - (1 - sigma) * xt) / (1 - (1 - sigma) * t)
+
+
+def _torchcfm_independent(x0, x1, t, sigma, eps):
+    """torchcfm v1.0.7's ConditionalFlowMatcher (I-CFM): x_t = t·x1 + (1 − t)·x0 + σ·ε, u_t = x1 − x0."""
+    t = t[:, None]
+    return t * x1 + (1 - t) * x0 + sigma * eps, x1 - x0
+
+
+def test_torchcfm_sigma_is_not_sigma_min():
+    rng = np.random.default_rng(23)
+    x0, x1, v, eps = rng.normal(size=(4, 8, 3))
+    t = rng.uniform(0, 0.99, size=8)
+    fm = lossref.flow_matching
+    for sigma in (0.0, 1e-4, 0.1):
+        # Target CFM: its sigma is σ_min, and its t-dependent formula is lossref's constant target
+        _, ut = _torchcfm_target(x0, x1, t, sigma)
+        np.testing.assert_allclose(ut, x1 - (1 - sigma) * x0, rtol=1e-10, atol=1e-12)
+        assert np.mean((v - ut) ** 2) == pytest.approx(fm(v, x0, x1, sigma_min=sigma), rel=1e-10)
+        # I-CFM: its sigma blurs the path and leaves the target x1 − x0, lossref's σ_min = 0
+        _, ut = _torchcfm_independent(x0, x1, t, sigma, eps)
+        assert np.mean((v - ut) ** 2) == pytest.approx(fm(v, x0, x1), rel=1e-14)
+    assert abs(fm(v, x0, x1, sigma_min=0.1) - fm(v, x0, x1)) > 1e-3
+
+
+def test_flow_matching_feature_mean():
+    # Lipman et al. (eq. 23): ‖v − u‖², a sum over the D features; lossref (and torchcfm's
+    # CIFAR-10 example, torch.mean over every entry) the mean: D times smaller per sample
+    rng = np.random.default_rng(24)
+    x0, x1, v = rng.normal(size=(3, 5, 7))
+    paper = np.sum((v - (x1 - x0)) ** 2, axis=1)
+    ours = lossref.flow_matching(v, x0, x1, reduction="none")
+    np.testing.assert_allclose(paper, 7 * ours, rtol=1e-14)
+    # torchcfm's example's number: the mean over all N·D entries, lossref's "mean"
+    assert np.mean((v - (x1 - x0)) ** 2) == pytest.approx(lossref.flow_matching(v, x0, x1), rel=1e-14)
+
+
 # --- issue 20: sinkhorn ---
 # POT and GeomLoss are not installed: their computations, written from their sources at named
 # releases, in NumPy.

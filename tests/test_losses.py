@@ -2159,6 +2159,254 @@ def test_barlow_twins_by_hand():
         lossref.barlow_twins([[1.0, 2.0], [1.0, 3.0]], [[1.0, 2.0], [0.0, 3.0]], eps=0.0)
 
 
+def test_grpo_by_hand():
+    # one group: completion 1 has two tokens, completion 2 one (its second is padding); rewards
+    # (1, 0) centred only (Dr. GRPO's scale_rewards="none"): A = (+0.5, −0.5), β = 0
+    old = np.log([[[1.0, 1.0], [1.0, 1.0]]]) - 1.0
+    lp = old + np.log([[[1.5, 1.0], [0.5, 1.0]]])  # ρ = 1.5, 1 | 0.5, (padding)
+    mask = [[[1, 1], [1, 0]]]
+    kw = {"mask": mask, "beta": 0.0, "scale_rewards": "none"}
+    # token losses: ρ = 1.5 clipped at 1.2 (A > 0): −0.6; ρ = 1: −0.5; ρ = 0.5 clipped at 0.8 (A < 0): +0.4
+    assert lossref.grpo(lp, old, old, [[1.0, 0.0]], **kw) == pytest.approx((-1.1 / 2 + 0.4) / 2, rel=1e-14)
+    assert lossref.grpo(lp, old, old, [[1.0, 0.0]], loss_type="bnpo", **kw) == pytest.approx(
+        -0.7 / 3, rel=1e-14
+    )
+    assert lossref.grpo(lp, old, old, [[1.0, 0.0]], loss_type="dapo", **kw) == pytest.approx(
+        -0.7 / 3, rel=1e-14
+    )
+    assert lossref.grpo(lp, old, old, [[1.0, 0.0]], loss_type="dr_grpo", **kw) == pytest.approx(
+        -0.7 / 4, rel=1e-14
+    )
+    # clip-higher: ε_high = 0.6 lets ρ = 1.5 through unclipped: −0.75 instead of −0.6
+    assert lossref.grpo(
+        lp, old, old, [[1.0, 0.0]], loss_type="bnpo", epsilon_high=0.6, **kw
+    ) == pytest.approx(-0.85 / 3, rel=1e-14)
+    # only the unclipped real token moves: −Aρ = −0.5, times 1/|o₁| = 1/2, over G = 2 completions
+    g = lossref.grpo.grad(lp, old, old, [[1.0, 0.0]], **kw)
+    assert g.tolist() == [[[0.0, -0.125], [0.0, 0.0]]]
+    # at the clip boundary ρ = 1 + ε exactly the unclipped side's gradient −Aρ counts (autograd's)
+    edge = old + np.log1p(0.2)
+    g = lossref.grpo.grad(edge, old, old, [[1.0, 0.0]], beta=0.0, scale_rewards="none", reduction="sum")
+    assert g[0, 0, 0] == pytest.approx(-0.5 * 1.2 / (2 * 2), rel=1e-14)  # /|o₁|, /G
+    # the k3 term: π_ref = 2π_θ on every token, ρ = 1, equal rewards (A = 0): β(2 − 1 − log 2) per token
+    ref = old + np.log(2.0)
+    assert lossref.grpo(old, old, ref, [[3.0, 3.0]], beta=0.04) == pytest.approx(
+        0.04 * (1 - np.log(2.0)), rel=1e-14
+    )
+    # its gradient β(1 − e^x) = −β per token, /|o_i| = 2, /G = 2
+    assert lossref.grpo.grad(old, old, ref, [[3.0, 3.0]], beta=0.04) == pytest.approx(
+        np.full((1, 2, 2), -0.01)
+    )
+    # group std with Bessel's correction: rewards (0, 0, 3) have std √3 and A = (−1, −1, 2)/(√3 + 1e-4)
+    flat = np.full((3, 1), -1.0)
+    a = lossref._policy_gradient.group_advantages([0.0, 0.0, 3.0])
+    assert a == pytest.approx(np.array([-1.0, -1.0, 2.0]) / (np.sqrt(3.0) + 1e-4), rel=1e-15)
+    # a (G, T) array is one group; a batch of groups stacks them
+    one = lossref.grpo(flat, flat, flat, [0.0, 0.0, 3.0])
+    two = lossref.grpo(
+        np.stack([flat, flat]), np.stack([flat, flat]), np.stack([flat, flat]), [[0.0, 0.0, 3.0]] * 2
+    )
+    assert one == two == pytest.approx(0.0, abs=1e-16)
+
+
+def test_grpo_rejects_mismatched_rewards_and_a_short_max_length():
+    lp = np.full((2, 3, 4), -1.0)
+    with pytest.raises(ValueError, match=r"rewards has shape \(2, 2\); it must be \(2, 3\)"):
+        lossref.grpo(lp, lp, lp, np.zeros((2, 2)))
+    with pytest.raises(
+        ValueError, match=r"max_completion_length must be >= T, the padded completion length \(4\)"
+    ):
+        lossref.grpo(lp, lp, lp, np.zeros((2, 3)), loss_type="dr_grpo", max_completion_length=3)
+    with pytest.raises(ValueError, match=r"log_probs must have shape \(..., G, T\)"):
+        lossref.grpo([-1.0], [-1.0], [-1.0], [0.0])
+    with pytest.raises(ValueError, match="mask is 0 everywhere"):
+        lossref.grpo(lp, lp, lp, np.zeros((2, 3)), mask=np.zeros((2, 3, 4)), loss_type="bnpo")
+
+
+def test_reinforce_baselines_by_hand():
+    lp, r = [[-2.0, -1.0, -3.0]], [[1.0, 0.0, 2.0]]
+    # no baseline: −r·log π = (2, 0, 6)
+    assert lossref.reinforce(lp, r, reduction="none").tolist() == [[2.0, 0.0, 6.0]]
+    # a given baseline, a number or one per completion: −(r − b)·log π
+    assert lossref.reinforce(lp, r, baseline=1.0, reduction="none").tolist() == [[0.0, -1.0, 3.0]]
+    assert lossref.reinforce(lp, r, baseline=[[0.0, 0.0, 1.0]], reduction="sum") == 2.0 + 0.0 + 3.0
+    # RLOO: the others' mean, (0 + 2)/2 = 1, (1 + 2)/2 = 1.5, (1 + 0)/2 = 0.5; advantages 0, −1.5, 1.5
+    assert lossref.reinforce(lp, r, baseline="rloo", reduction="none").tolist() == [[0.0, -1.5, 4.5]]
+    # the advantages sum to 0 in every group, so a constant shift of log π leaves the loss unchanged
+    assert lossref.reinforce(np.array(lp) - 5.0, r, baseline="rloo", reduction="sum") == pytest.approx(3.0)
+    with pytest.raises(ValueError, match=r"baseline='rloo' needs at least 2 samples per group"):
+        lossref.reinforce([[-1.0], [-2.0]], [[1.0], [0.0]], baseline="rloo")
+    with pytest.raises(ValueError, match=r"baseline has shape \(3,\) but rewards has shape \(1, 3\)"):
+        lossref.reinforce(lp, r, baseline=[0.0, 0.0, 1.0])
+
+
+# --- issue 20: moe_load_balancing, denoising_score_matching, flow_matching ---
+
+
+def test_moe_load_balancing_by_hand():
+    moe = lossref.moe_load_balancing
+    # four tokens, each sure of its own expert: f = P = ¼, ℓ = α·4·4·(1/16) = α (the paper's 1e-2)
+    z = 1e4 * np.eye(4)
+    assert moe(z) == pytest.approx(1e-2, rel=1e-15)
+    assert np.abs(moe.grad(z)).max() == 0.0  # saturated: p(1 − p) = 0
+    # collapse: every token to expert 1 with certainty, f = P = e₁: ℓ = αN
+    assert moe(np.tile([1e4, 0.0, 0.0, 0.0], (3, 1)), alpha=1.0) == pytest.approx(4.0, rel=1e-15)
+    # top-2 of 3 experts, one token with logits (log 3, log 2, 0): p = (½, ⅓, ⅙), f = (½, ½, 0)
+    z = np.log([[3.0, 2.0, 1.0]])
+    assert moe(z, top_k=2, alpha=1.0) == pytest.approx(3 * (0.5 * 0.5 + 0.5 / 3), rel=1e-14)
+    # ∂/∂z_j = 3 p_j (f_j − f·p), f·p = 5/12
+    g = moe.grad(z, top_k=2, alpha=1.0)[0]
+    expected = [3 * 0.5 * (0.5 - 5 / 12), 3 / 3 * (0.5 - 5 / 12), 3 / 6 * (0 - 5 / 12)]
+    assert g.tolist() == pytest.approx(expected, rel=1e-13)
+    # top_k = N: every expert chosen once per token, f = 1/N whatever the logits, ℓ = α
+    z = np.random.default_rng(0).normal(size=(5, 3))
+    assert moe(z, top_k=3) == pytest.approx(1e-2, rel=1e-14)
+    assert np.abs(moe.grad(z, top_k=3)).max() < 1e-18
+    # per-token values average to the loss; leading axes are all tokens of one batch
+    z = np.random.default_rng(1).normal(size=(2, 3, 4))
+    assert moe(z, reduction="none").shape == (2, 3)
+    assert moe(z) == pytest.approx(moe(z.reshape(6, 4)), rel=1e-15)
+    assert moe(z, reduction="none").mean() == pytest.approx(moe(z), rel=1e-14)
+
+
+def test_moe_load_balancing_ties_go_to_the_lower_expert_index():
+    moe = lossref.moe_load_balancing
+    # a tied row picks expert 1 (top-1) or experts 1 and 2 (top-2 of three equal logits)
+    assert moe([[0.0, 0.0, 0.0]], alpha=1.0) == pytest.approx(3 * (1 / 3), rel=1e-15)
+    assert moe([[0.0, 0.0, 0.0], [0.0, 0.0, 5.0]], top_k=2, alpha=1.0) == pytest.approx(
+        moe([[1e-9, 1e-9, 0.0], [0.0, 1e-9, 5.0]], top_k=2, alpha=1.0), rel=1e-8
+    )
+    # the gradient at the tie is the one of that choice: f = (1, 0) for (0, 0)
+    assert moe.grad([[0.0, 0.0]], alpha=1.0).tolist() == [[0.5, -0.5]]
+    # f jumps at the tie: just below it, expert 2 is chosen and the gradient flips
+    assert moe.grad([[-1e-12, 0.0]], alpha=1.0)[0].tolist() == pytest.approx([-0.5, 0.5], rel=1e-9)
+    # experts are ranked by logit, even where the probabilities underflow to the same 0
+    z = np.array([[0.0, -2000.0, -1000.0], [-2000.0, 0.0, -1000.0]])
+    # experts 1, 2 each chosen once as first, expert 3 twice as second: f = (¼, ¼, ½)
+    assert moe(z, top_k=2, alpha=1.0) == pytest.approx(3 * 0.25, rel=1e-15)
+
+
+def test_moe_load_balancing_balanced_minimum_and_a_batch_below_it():
+    moe = lossref.moe_load_balancing
+    rng = np.random.default_rng(2)
+    # when the router's probabilities agree with its dispatch (P = f), ℓ = αN Σ f_i² ≥ α
+    # (Cauchy–Schwarz), with equality only at f = 1/N: hard routers (p one-hot) with these counts
+    for counts in ([3, 1, 0, 0], [2, 2, 0, 0], [1, 1, 1, 1]):
+        z = np.concatenate([np.tile(1e4 * np.eye(4)[i], (c, 1)) for i, c in enumerate(counts)])
+        f = np.array(counts) / 4
+        assert moe(z, alpha=1.0) == pytest.approx(4 * np.sum(f * f), rel=1e-14)
+    # but f is a count and P a mean, and the batch can score below α: two tokens barely prefer
+    # expert 1, one is sure of expert 2: f = (⅔, ⅓), P ≈ (⅓, ⅔), ℓ ≈ 2·(2/9 + 2/9) = 8/9
+    z = np.array([[1e-6, 0.0], [1e-6, 0.0], [-1e4, 0.0]])
+    assert moe(z, alpha=1.0) == pytest.approx(8 / 9, rel=1e-6)
+    # random routers stay at or above the balanced value on average, not everywhere
+    values = [moe(rng.normal(size=(16, 4)), alpha=1.0) for _ in range(50)]
+    assert np.mean(values) > 1.0
+
+
+def test_moe_load_balancing_rejects_bad_input():
+    moe = lossref.moe_load_balancing
+    with pytest.raises(ValueError, match=re.escape("top_k must be an integer in [1, N] = [1, 3]")):
+        moe(np.zeros((2, 3)), top_k=4)
+    with pytest.raises(ValueError, match="top_k must be an integer"):
+        moe(np.zeros((2, 3)), top_k=True)
+    with pytest.raises(ValueError, match="router_logits must have an expert axis"):
+        moe(1.0)
+    with pytest.raises(ValueError, match="weights= is not supported by moe_load_balancing"):
+        moe(np.zeros((2, 3)), weights=[1.0, 1.0])
+
+
+def test_denoising_score_matching_by_hand():
+    dsm = lossref.denoising_score_matching
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 5))
+    sigma = np.array([0.01, 0.3, 1.0, 20.0])
+    eps = rng.normal(size=(4, 5))
+    noisy = x + sigma[:, None] * eps
+    # the kernel's own score −(x̃ − x)/σ² = −ε/σ: no loss, no gradient
+    exact = -eps / sigma[:, None]
+    assert dsm(exact, noisy, x, sigma) < 1e-28
+    assert np.abs(dsm.grad(exact, noisy, x, sigma)).max() < 1e-14
+    # s = 0: ½‖ε‖² per sample with λ = σ², ½‖ε‖²/σ² without it (sigma_power = 0)
+    zero = np.zeros_like(x)
+    half_eps2 = 0.5 * np.sum(eps**2, axis=1)
+    np.testing.assert_allclose(dsm(zero, noisy, x, sigma, reduction="none"), half_eps2, rtol=1e-12)
+    np.testing.assert_allclose(
+        dsm(zero, noisy, x, sigma, sigma_power=0.0, reduction="none"), half_eps2 / sigma**2, rtol=1e-12
+    )
+    # any power: σ^p/2 ‖s + (x̃ − x)/σ²‖², and its gradient σ^p (s + (x̃ − x)/σ²), summed over features
+    s = rng.normal(size=x.shape)
+    inner = s + (noisy - x) / sigma[:, None] ** 2
+    for p in (0.0, 1.0, 2.0, 3.0):
+        w = sigma**p
+        np.testing.assert_allclose(
+            dsm(s, noisy, x, sigma, sigma_power=p, reduction="none"),
+            0.5 * w * np.sum(inner**2, axis=1),
+            rtol=1e-12,
+        )
+        np.testing.assert_allclose(
+            dsm.grad(s, noisy, x, sigma, sigma_power=p, reduction="sum"), w[:, None] * inner, rtol=1e-12
+        )
+    # λ = σ²: D/2 times the ε-prediction MSE with ε̂ = −σ·s
+    np.testing.assert_allclose(
+        dsm(s, noisy, x, sigma, reduction="none"),
+        5 / 2 * lossref.diffusion_noise_mse(-sigma[:, None] * s, eps, reduction="none"),
+        rtol=1e-12,
+    )
+    # σ = 1e-200: (x̃ − x)/σ² would overflow; ½‖σs + ε‖² does not
+    assert dsm([[1.0, 0.0]], [[3e-200, 0.0]], [[0.0, 0.0]], [1e-200]) == pytest.approx(4.5, rel=1e-15)
+    # extra batch axes: sigma has the samples' batch shape
+    np.testing.assert_allclose(
+        dsm(
+            s.reshape(2, 2, 5),
+            noisy.reshape(2, 2, 5),
+            x.reshape(2, 2, 5),
+            sigma.reshape(2, 2),
+            reduction="none",
+        ),
+        dsm(s, noisy, x, sigma, reduction="none").reshape(2, 2),
+        rtol=1e-15,
+    )
+
+
+def test_denoising_score_matching_rejects_bad_input():
+    dsm = lossref.denoising_score_matching
+    ok = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=re.escape("sigma has shape (3,) but (2,) was expected")):
+        dsm(ok, ok, ok, np.ones(3))
+    with pytest.raises(ValueError, match="sigma must be > 0"):
+        dsm(ok, ok, ok, [1.0, 0.0])
+    with pytest.raises(ValueError, match=re.escape("noisy has shape (2, 2) but score_pred has shape (2, 3)")):
+        dsm(ok, np.zeros((2, 2)), ok, np.ones(2))
+    with pytest.raises(ValueError, match=re.escape("clean has shape (2, 2) but score_pred has shape (2, 3)")):
+        dsm(ok, ok, np.zeros((2, 2)), np.ones(2))
+    with pytest.raises(TypeError, match="sigma_power must be a real number"):
+        dsm(ok, ok, ok, np.ones(2), sigma_power="2")
+
+
+def test_flow_matching_by_hand():
+    fm = lossref.flow_matching
+    rng = np.random.default_rng(4)
+    x0, x1, v = rng.normal(size=(3, 6, 4))
+    # rectified flow: u = x₁ − x₀, the mean over the features of (v − u)², gradient 2(v − u)/D
+    np.testing.assert_allclose(
+        fm(v, x0, x1, reduction="none"), np.mean((v - x1 + x0) ** 2, axis=1), rtol=1e-14
+    )
+    np.testing.assert_allclose(fm.grad(v, x0, x1, reduction="sum"), (v - x1 + x0) / 2, rtol=1e-14)
+    # σ_min: u = x₁ − (1 − σ_min)·x₀, the velocity of x_t = (1 − (1 − σ_min)t)·x₀ + t·x₁ at every t
+    s = 0.25
+    u = x1 - 0.75 * x0
+    assert fm(u, x0, x1, sigma_min=s) == 0.0
+    for t in (0.0, 0.3, 1.0):
+        h = 1e-6
+        path = lambda t: (1 - (1 - s) * t) * x0 + t * x1  # noqa: E731
+        np.testing.assert_allclose((path(t + h) - path(t - h)) / (2 * h), u, rtol=1e-8, atol=1e-8)
+    # σ_min = 1: the target is the data itself
+    assert fm(x1, x0, x1, sigma_min=1.0) == 0.0
+    with pytest.raises(ValueError, match=re.escape("x1 has shape (6, 3) but velocity_pred has shape (6, 4)")):
+        fm(v, x0, x1[:, :3])
+
+
 # --- issue 20: sinkhorn ---
 
 
