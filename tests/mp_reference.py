@@ -2016,7 +2016,9 @@ def _ot_potentials(c, a, b, eps, symmetric):
                         f = [(u + v) / 2 for u, v in zip(f, g, strict=True)]
                         g = f
                     else:
-                        g = [-s * _ot_lse([la[i] + (f[i] - cf[i][j]) / s for i in range(n)]) for j in range(m)]
+                        g = [
+                            -s * _ot_lse([la[i] + (f[i] - cf[i][j]) / s for i in range(n)]) for j in range(m)
+                        ]
                     rf, _ = _ot_equations(cf, la, lb, s, f, g)
                     if max(abs(v) for v in rf) < s * mp.mpf(10) ** (-4 if s > e else -20):
                         break
