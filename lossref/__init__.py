@@ -25,6 +25,7 @@ from . import (
     _segmentation,
     _self_supervised,
     _sequence,
+    _transport,
 )
 from ._angular import *  # noqa: F403
 from ._auxiliary import *  # noqa: F403
@@ -51,6 +52,7 @@ from ._regularization import *  # noqa: F403
 from ._segmentation import *  # noqa: F403
 from ._self_supervised import *  # noqa: F403
 from ._sequence import *  # noqa: F403
+from ._transport import *  # noqa: F403
 
 __all__ = [
     "Curve",
@@ -85,5 +87,6 @@ __all__ += _regularization.__all__
 __all__ += _segmentation.__all__
 __all__ += _self_supervised.__all__
 __all__ += _sequence.__all__
+__all__ += _transport.__all__
 
 __version__ = "0.1.0"

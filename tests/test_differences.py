@@ -2026,3 +2026,171 @@ def test_flow_matching_feature_mean():
     np.testing.assert_allclose(paper, 7 * ours, rtol=1e-14)
     # torchcfm's example's number: the mean over all N·D entries, lossref's "mean"
     assert np.mean((v - (x1 - x0)) ** 2) == pytest.approx(lossref.flow_matching(v, x0, x1), rel=1e-14)
+
+
+# --- issue 20: sinkhorn ---
+# POT and GeomLoss are not installed: their computations, written from their sources at named
+# releases, in NumPy.
+
+
+def _pot_sinkhorn_knopp(a, b, cost, reg, num_iter_max=1000, stop_thr=1e-9):
+    """POT 0.9.5, ot/bregman/_sinkhorn.py, sinkhorn_knopp: the plan, from the kernel e^{−M/reg}.
+
+    u, v start at 1/dim; v = b / Kᵀu, u = 1 / ((1/a)·K v); every 10 iterations the L2 error of
+    the column marginal is checked against stopThr; a zero in Kᵀu, or a NaN/inf in u or v, stops
+    the loop (with a warning) and keeps the previous u, v. ``ot.sinkhorn2`` returns Σ M ⊙ P.
+    """
+    kernel = np.exp(cost / -reg)
+    kp = (1 / a)[:, None] * kernel
+    u, v = np.full(len(a), 1 / len(a)), np.full(len(b), 1 / len(b))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for ii in range(num_iter_max):
+            u_prev, v_prev = u, v
+            ktu = kernel.T @ u
+            v = b / ktu
+            u = 1.0 / (kp @ v)
+            if (ktu == 0).any() or not (np.isfinite(u).all() and np.isfinite(v).all()):
+                u, v = u_prev, v_prev
+                break
+            if ii % 10 == 0 and np.linalg.norm(np.einsum("i,ij,j->j", u, kernel, v) - b) < stop_thr:
+                break
+    return u[:, None] * kernel * v[None, :]
+
+
+def _pot_sinkhorn2(a, b, cost, reg):
+    return float((cost * _pot_sinkhorn_knopp(a, b, cost, reg)).sum())
+
+
+def _geomloss_sinkhorn(x, y, blur=0.05, scaling=0.5, debias=True, final_repeats=0):
+    """GeomLoss 0.2.6, geomloss/sinkhorn_divergence.py + sinkhorn_samples.py, p = 2, uniform weights.
+
+    Cost ½‖x − y‖², ε = blur²; ε-schedule [diameter², e^{2 log diameter}, …, blur²] in steps of
+    scaling² (diameter: the diagonal of the bounding box of both clouds); potentials initialised
+    by a softmin at the first ε, then one averaged symmetric update per ε, then a last
+    (extrapolation) update; value ⟨a, f_ba − f_aa⟩ + ⟨b, g_ab − g_bb⟩ (debias) or ⟨a, f_ba⟩ + ⟨b, g_ab⟩.
+    ``final_repeats`` appends that many more blur² to the schedule (not a GeomLoss option: its
+    loop run to convergence at the last ε, to compare the converged values).
+    """
+    from scipy.special import logsumexp
+
+    def cost(p, q):
+        return ((p[:, None, :] - q[None, :, :]) ** 2).sum(-1) / 2
+
+    def softmin(eps, c, h):
+        return -eps * logsumexp(h[None, :] - c / eps, axis=1)
+
+    both = np.concatenate([x, y])
+    diameter = np.linalg.norm(both.max(0) - both.min(0))
+    p = 2
+    eps_list = (
+        [diameter**p]
+        + [np.exp(e) for e in np.arange(p * np.log(diameter), p * np.log(blur), p * np.log(scaling))]
+        + [blur**p] * (1 + final_repeats)
+    )
+    a_log, b_log = np.full(len(x), -np.log(len(x))), np.full(len(y), -np.log(len(y)))
+    c_xy, c_yx, c_xx, c_yy = cost(x, y), cost(y, x), cost(x, x), cost(y, y)
+    eps = eps_list[0]
+    g_ab, f_ba = softmin(eps, c_yx, a_log), softmin(eps, c_xy, b_log)
+    f_aa, g_bb = softmin(eps, c_xx, a_log), softmin(eps, c_yy, b_log)
+    for eps in eps_list:
+        ft_ba, gt_ab = softmin(eps, c_xy, b_log + g_ab / eps), softmin(eps, c_yx, a_log + f_ba / eps)
+        ft_aa, gt_bb = softmin(eps, c_xx, a_log + f_aa / eps), softmin(eps, c_yy, b_log + g_bb / eps)
+        f_ba, g_ab = 0.5 * (f_ba + ft_ba), 0.5 * (g_ab + gt_ab)
+        f_aa, g_bb = 0.5 * (f_aa + ft_aa), 0.5 * (g_bb + gt_bb)
+    f_ba, g_ab = softmin(eps, c_xy, b_log + g_ab / eps), softmin(eps, c_yx, a_log + f_ba / eps)
+    f_aa, g_bb = softmin(eps, c_xx, a_log + f_aa / eps), softmin(eps, c_yy, b_log + g_bb / eps)
+    a, b = np.exp(a_log), np.exp(b_log)
+    if debias:
+        return float(a @ (f_ba - f_aa) + b @ (g_ab - g_bb))
+    return float(a @ f_ba + b @ g_ab)
+
+
+def _clouds(seed=0, n=4, m=5):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 2)), rng.normal(size=(m, 2)) + np.array([1.0, 0.5])
+
+
+def _sq_cost(x, y):
+    return ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+
+
+def test_pot_sinkhorn2_transport_cost():
+    x, y = _clouds()
+    a, b = np.full(4, 0.25), np.full(5, 0.2)
+    cost, eps = _sq_cost(x, y), 0.5
+    plan = _pot_sinkhorn_knopp(a, b, cost, eps)
+    pot = _pot_sinkhorn2(a, b, cost, eps)
+    kl = float((plan * np.log(plan / np.outer(a, b))).sum())
+    ours = lossref.sinkhorn(x, y, epsilon=eps)
+    # the same plan: OT_ε = ⟨P, C⟩ + ε KL(P ‖ a⊗b), to POT's stopping error (L2 marginal 1e-9)
+    assert ours == pytest.approx(pot + eps * kl, rel=1e-8)
+    assert ours - pot > 0.1  # ε·KL, not rounding
+    # POT's entropy term ε Σ P log P is ε KL(P ‖ a⊗b) − ε(H(a) + H(b)): a constant shift, same plan
+    neg_entropy = float((plan * np.log(plan)).sum())
+    assert neg_entropy == pytest.approx(kl - np.log(4) - np.log(5), rel=1e-9)
+    # its value is not what the envelope gradient differentiates: d⟨P, C⟩/dx ≠ 2 Σ_j P_ij (x_i − y_j)
+    h = 1e-6
+    moved = x.copy()
+    moved[0, 0] += h
+    slope = (_pot_sinkhorn2(a, b, _sq_cost(moved, y), eps) - pot) / h
+    envelope = lossref.sinkhorn.grad(x, y, epsilon=eps)[0, 0]
+    assert abs(slope - envelope) > 1e-3
+
+
+def test_pot_sinkhorn_kernel_underflow():
+    x, y = _clouds()
+    a, b = np.full(4, 0.25), np.full(5, 0.2)
+    cost = _sq_cost(x, y)
+    eps = 1e-3
+    assert (cost / eps > 745).all(axis=1).any()  # a row of e^{−C/ε} is all 0 in float64
+    pot = _pot_sinkhorn2(a, b, cost, eps)
+    ours = lossref.sinkhorn(x, y, epsilon=eps)
+    assert np.isfinite(ours)
+    # POT stops at its last finite scalings: a value with nothing to do with the OT cost
+    assert not np.isfinite(pot) or abs(pot - ours) > 0.5 * ours
+    # the log-domain value is the exact OT cost up to ε(log 4 + log 5) (here a linear program)
+    from scipy.optimize import linprog
+
+    n, m = cost.shape
+    eq = np.vstack([np.kron(np.eye(n), np.ones(m)), np.kron(np.ones(n), np.eye(m))])
+    lp = linprog(cost.ravel(), A_eq=eq, b_eq=np.concatenate([a, b]), bounds=(0, None), method="highs")
+    assert lp.fun - 1e-9 <= ours <= lp.fun + eps * (np.log(n) + np.log(m))
+    # and lossref raises where POT (sinkhorn2: warn=False) would stop silently after numItermax
+    with pytest.raises(RuntimeError, match="sinkhorn did not converge"):
+        lossref.sinkhorn(x, y, epsilon=eps, max_iter=2)
+
+
+def test_geomloss_half_cost():
+    x, y = _clouds(1)
+    blur = 0.5
+    # GeomLoss's OT_{blur²} with ½‖x − y‖² is lossref's at ε = 2·blur², halved: OT_ε(½C) = ½ OT_{2ε}(C)
+    half = lossref.sinkhorn(x / np.sqrt(2), y / np.sqrt(2), epsilon=blur**2)  # ‖x/√2 − y/√2‖² = ½‖x − y‖²
+    assert half == pytest.approx(0.5 * lossref.sinkhorn(x, y, epsilon=2 * blur**2), rel=1e-13)
+    # GeomLoss's own iterations, continued at blur² until they converge
+    geom = _geomloss_sinkhorn(x, y, blur=blur, debias=False, final_repeats=300)
+    assert geom == pytest.approx(half, rel=1e-9)
+    assert abs(geom - lossref.sinkhorn(x, y, epsilon=blur**2)) > 0.1  # not the same ε-to-cost scale
+
+
+def test_geomloss_debias_default():
+    x, y = _clouds(2)
+    blur = 0.5
+    assert _geomloss_sinkhorn(x, x, blur=blur) == pytest.approx(0.0, abs=1e-12)
+    assert lossref.sinkhorn(x, x, epsilon=2 * blur**2) > 0.1  # OT_ε(x, x): the entropic bias
+    assert lossref.sinkhorn(x, x, epsilon=2 * blur**2, debias=True) == 0.0
+    geom = _geomloss_sinkhorn(x, y, blur=blur, final_repeats=300)
+    ours = 0.5 * lossref.sinkhorn(x, y, epsilon=2 * blur**2, debias=True)
+    assert geom == pytest.approx(ours, rel=1e-9)
+
+
+def test_geomloss_fixed_schedule():
+    x, y = _clouds(3)
+    blur = 0.1  # ε = 0.01 on unit data: GeomLoss's default schedule (scaling 0.5) is not converged
+    ours = 0.5 * lossref.sinkhorn(x, y, epsilon=2 * blur**2, debias=True)
+    quick = _geomloss_sinkhorn(x, y, blur=blur)  # its default scaling = 0.5: a dozen updates
+    slow = _geomloss_sinkhorn(x, y, blur=blur, scaling=0.99)  # ~460 values, one update at blur²
+    converged = _geomloss_sinkhorn(x, y, blur=blur, final_repeats=3000)
+    assert converged == pytest.approx(ours, rel=1e-9)
+    # a fixed number of updates: off by their convergence error, which a slower schedule does not remove
+    assert abs(quick - ours) > 1e-6 * ours
+    assert abs(slow - ours) > 1e-6 * ours

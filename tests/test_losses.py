@@ -2405,3 +2405,130 @@ def test_flow_matching_by_hand():
     assert fm(x1, x0, x1, sigma_min=1.0) == 0.0
     with pytest.raises(ValueError, match=re.escape("x1 has shape (6, 3) but velocity_pred has shape (6, 4)")):
         fm(v, x0, x1[:, :3])
+
+
+# --- issue 20: sinkhorn ---
+
+
+def _sinkhorn_lp(cost, a, b):
+    """The exact OT cost min ⟨P, C⟩ over P ≥ 0 with P1 = a, Pᵀ1 = b: a linear program."""
+    from scipy.optimize import linprog
+
+    n, m = cost.shape
+    eq = np.vstack([np.kron(np.eye(n), np.ones(m)), np.kron(np.ones(n), np.eye(m))])
+    res = linprog(cost.ravel(), A_eq=eq, b_eq=np.concatenate([a, b]), bounds=(0, None), method="highs")
+    assert res.status == 0
+    return res.fun
+
+
+def _sq(x, y):
+    return ((np.asarray(x)[:, None, :] - np.asarray(y)[None, :, :]) ** 2).sum(-1)
+
+
+def test_sinkhorn_tends_to_the_exact_lp_as_epsilon_shrinks():
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(3, 2)), rng.normal(size=(4, 2))
+    a, b = np.array([0.5, 0.3, 0.2]), np.array([0.1, 0.2, 0.3, 0.4])
+    exact = _sinkhorn_lp(_sq(x, y), a, b)
+    entropy = -(a @ np.log(a)) - (b @ np.log(b))
+    gaps = []
+    for eps in (1.0, 0.1, 0.01, 1e-3, 1e-4):
+        value = lossref.sinkhorn(x, y, epsilon=eps, a=a, b=b)
+        # OT ≤ OT_ε ≤ OT + ε KL(P* ‖ a⊗b) ≤ OT + ε (H(a) + H(b)), P* an optimal LP plan
+        assert exact - 1e-12 <= value <= exact + eps * entropy
+        gaps.append(value - exact)
+    assert gaps == sorted(gaps, reverse=True)
+    assert gaps[-1] < 1e-4
+
+
+def test_sinkhorn_equal_clouds_is_an_assignment():
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    cost = _sq(x, y)
+    rows, cols = linear_sum_assignment(cost)
+    exact = cost[rows, cols].mean()
+    assert exact == pytest.approx(_sinkhorn_lp(cost, np.full(6, 1 / 6), np.full(6, 1 / 6)), rel=1e-9)
+    value = lossref.sinkhorn(x, y, epsilon=1e-4)
+    assert exact <= value <= exact + 1e-4 * 2 * math.log(6)
+    # the plan is the permutation: the envelope gradient 2 Σ_j P_ij (x_i − y_j) is 2 (x_i − y_σ(i)) / n
+    np.testing.assert_allclose(lossref.sinkhorn.grad(x, y, epsilon=1e-4), 2 * (x - y[cols]) / 6, atol=1e-8)
+
+
+def test_sinkhorn_matches_mpmath_with_weights():
+    from mp_reference import REFERENCES
+
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(3, 2)), rng.normal(size=(2, 2))
+    a, b = np.array([0.25, 0.25, 0.5]), np.array([0.75, 0.25])
+    for hyper in ({"epsilon": 0.3}, {"epsilon": 0.05, "debias": True}):
+        ours = lossref.sinkhorn(x, y, a=a, b=b, **hyper)
+        with mp.workdps(40):
+            exact = REFERENCES["sinkhorn"](
+                [[mp.mpf(v) for v in r] for r in x], [[mp.mpf(v) for v in r] for r in y], a=a, b=b, **hyper
+            )
+        assert ours == pytest.approx(float(exact), rel=1e-13)
+
+
+def test_sinkhorn_zero_weight_drops_the_point():
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(3, 2)), rng.normal(size=(4, 2))
+    a = np.array([0.6, 0.0, 0.4])
+    full = lossref.sinkhorn.value_and_grad(x, y, epsilon=0.1, a=a)
+    dropped = lossref.sinkhorn.value_and_grad(x[[0, 2]], y, epsilon=0.1, a=a[[0, 2]])
+    assert full[0] == pytest.approx(dropped[0], rel=1e-13)
+    np.testing.assert_allclose(full[1][[0, 2]], dropped[1], rtol=1e-10, atol=1e-13)
+    assert (full[1][1] == 0).all()
+
+
+def test_sinkhorn_batch_is_independent_problems():
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(size=(3, 2, 2)), rng.normal(size=(3, 5, 2))
+    per_pair = lossref.sinkhorn(x, y, epsilon=0.2, reduction="none")
+    assert per_pair.shape == (3,)
+    for k in range(3):
+        assert per_pair[k] == pytest.approx(lossref.sinkhorn(x[k], y[k], epsilon=0.2), rel=1e-12)
+    assert lossref.sinkhorn(x, y, epsilon=0.2) == pytest.approx(per_pair.mean(), rel=1e-15)
+
+
+def test_sinkhorn_translation_and_symmetry():
+    rng = np.random.default_rng(10)
+    x, y = rng.normal(size=(4, 2)), rng.normal(size=(3, 2))
+    a = np.array([0.1, 0.2, 0.3, 0.4])
+    value = lossref.sinkhorn(x, y, epsilon=0.1, a=a)
+    # swapping the clouds (and their weights) changes no bit
+    assert lossref.sinkhorn(y, x, epsilon=0.1, b=a) == value
+    # OT_ε(x + t, y) = OT_ε(x, y) + 2 t·(x̄ − ȳ) + ‖t‖², x̄ = Σ a_i x_i: the plan does not move
+    t = np.array([1e3, -2e3])
+    shift = 2 * t @ (a @ x - y.mean(0)) + t @ t
+    assert lossref.sinkhorn(x + t, y, epsilon=0.1, a=a) == pytest.approx(value + shift, rel=1e-13)
+    assert lossref.sinkhorn(x + t, y + t, epsilon=0.1, a=a) == pytest.approx(value, rel=1e-11)
+
+
+def test_sinkhorn_debiased_limits():
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(size=(4, 2)), rng.normal(size=(5, 2))
+    assert lossref.sinkhorn(x, x, epsilon=0.05, debias=True) == 0.0
+    assert lossref.sinkhorn(x, y, epsilon=0.05, debias=True) > 0
+    # ε → ∞: P → a⊗b and S_ε → ‖x̄ − ȳ‖² (the page's interview question)
+    gap = x.mean(0) - y.mean(0)
+    assert lossref.sinkhorn(x, y, epsilon=1e6, debias=True) == pytest.approx(gap @ gap, rel=1e-4)
+
+
+def test_sinkhorn_rejects_bad_clouds_and_weights():
+    x, y = np.zeros((3, 2)), np.ones((4, 2))
+    with pytest.raises(ValueError, match=re.escape("x must be a point cloud of shape (..., n, d)")):
+        lossref.sinkhorn(np.zeros(3), y, epsilon=0.1)
+    with pytest.raises(ValueError, match="the same dimension d"):
+        lossref.sinkhorn(x, np.ones((4, 3)), epsilon=0.1)
+    with pytest.raises(ValueError, match="a must sum to 1"):
+        lossref.sinkhorn(x, y, epsilon=0.1, a=[0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match="b has shape"):
+        lossref.sinkhorn(x, y, epsilon=0.1, b=[0.5, 0.5])
+    with pytest.raises(ValueError, match="overflows float64"):
+        lossref.sinkhorn([[1e200, 0.0]], [[-1e200, 0.0]], epsilon=0.1)
+    # a sum within 1e-6 of 1 is rescaled, not refused
+    assert lossref.sinkhorn(x, y, epsilon=0.1, a=[1 / 3 + 1e-8, 1 / 3, 1 / 3]) == pytest.approx(2.0)
+    with pytest.raises(RuntimeError, match=r"max_iter=1 iterations"):
+        lossref.sinkhorn(np.eye(2), np.eye(2)[::-1] * 3, epsilon=1e-3, max_iter=1)
