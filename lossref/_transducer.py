@@ -66,7 +66,7 @@ TRANSDUCER_TARGETS = Domain(
         "are not read)"
     ),
     _targets,
-    lambda rng, shape: rng.integers(1, shape[-1], size=(shape[0], _U)),
+    lambda rng, shape: rng.integers(1, shape[-1] - 1, size=(shape[0], _U)),  # blank 0 or −1: neither
     invalid=(
         Invalid(0, ValueError, "must not contain the blank"),
         Invalid(10**6, ValueError, "must be in [0, "),
@@ -238,7 +238,7 @@ def _curve_args(x):
                         [[[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], [[0.0, 0.0, 0.0], [1e4, 0.0, -1e4]]],
                         [[[0.3, -1.0, 2.0], [1e4, 1e4, 1e4]], [[-2.0, 0.5, 0.0], [0.1, 0.2, 0.3]]],
                     ],
-                    [[0, 7], [1, 0]],
+                    [[7], [1]],
                     [2, 1],
                     [0, 1],
                 ],
@@ -246,7 +246,7 @@ def _curve_args(x):
             ),
         ),
         invalid=(
-            Invalid({"blank": 7}, ValueError, r"blank must be an integer class index in \[-4, 4\)"),
+            Invalid({"blank": 7}, ValueError, "blank must be an integer class index in [-4, 4)"),
             Invalid({"blank": 1.0}, ValueError, "blank must be an integer class index"),
         ),
     ),
@@ -320,32 +320,33 @@ def rnnt(logits, targets, logit_lengths, target_lengths, *, blank=0):
             val = np.logaddexp(skip[:, ts, us] + nxt, emit[:, ts, us] + beta[:, ts, us + 1])
             beta[:, ts, us] = np.where(inside[:, ts, us], val, -np.inf)
         beta_in = beta[:, :frames, :u1]
-        # ∂ℓ/∂z_k = γ p_k − γ(k) with γ(k) = γ p_k B_k / B for the two classes that leave a node
-        # (B_k the backward sum where class k leads), so ∂ℓ/∂z_k = γ p_k (1 − B_k / B). Since
-        # B = p_∅ B_∅ + p_y B_y, 1 − B_y / B = p_∅ B_∅ / B − (1 − p_y) B_y / B (likewise for ∅):
-        # a sum of two terms each accurate to ε, with 1 − p = −expm1(log p). Neither p_k γ − γ(k)
-        # nor expm1(β_k − β) is: both lose digits when one alignment has probability ≈ 1
-        # (terms ≈ 1 or β ≈ −20 differing by 1e-9 in a gradient of 1e-9).
+        # ∂ℓ/∂z_k = γ p_k − γ(k), γ the node's occupancy and γ(k) = γ c_k for the two classes that
+        # leave it, c_k = p_k B_k / B the probability that the alignment takes k there (c_∅ + c_y = 1,
+        # B_k the backward sum where k leads). As c_∅ + c_y = 1, p_y − c_y = p_y c_∅ − (1 − p_y) c_y
+        # (likewise for ∅): two terms each accurate to ε, with 1 − p = −expm1(log p) and each c ≤ 1.
+        # The plain p_y − c_y loses every digit when one alignment has probability ≈ 1 (both ≈ 1,
+        # the gradient ≈ 1e-9), and so does expm1(β_y − β) (β ≈ −20, differing by 1e-9).
         leaves = inside[:, :, :-1] & read[:, None, :]  # a label leaves node (t, u): u < U_b, t < T_b
+        index = np.broadcast_to(labels[:, None, :, None], (n, frames, u1 - 1, 1))
         with np.errstate(invalid="ignore"):  # −inf − (−inf) outside the lattice: masked below
             occupancy = np.where(inside, np.exp(alpha + beta_in - log_total[:, None, None]), 0.0)
-            r_blank = np.where(inside, np.exp(after_blank - beta_in), 0.0)  # B_∅ / B
-            r_label = np.zeros((n, frames, u1))
-            r_label[:, :, :-1] = np.where(leaves, np.exp(beta[:, :frames, 1:u1] - beta_in[:, :, :-1]), 0.0)
+            c_blank = np.where(inside, np.exp(skip + after_blank - beta_in), 0.0)
+            c_label = np.zeros((n, frames, u1))
+            c_label[:, :, :-1] = np.where(
+                leaves, np.exp(emit[:, :, :-1] + beta[:, :frames, 1:u1] - beta_in[:, :, :-1]), 0.0
+            )
         p = np.exp(log_p)
-        index = np.broadcast_to(labels[:, None, :, None], (n, frames, u1 - 1, 1))
         p_label = np.zeros((n, frames, u1))
         p_label[:, :, :-1] = np.take_along_axis(p[:, :, :-1], index, axis=3)[..., 0]
         q_label = np.zeros((n, frames, u1))  # 1 − p_y
         q_label[:, :, :-1] = -np.expm1(np.take_along_axis(log_p[:, :, :-1], index, axis=3)[..., 0])
-        p_blank, q_blank = p[..., blank], -np.expm1(log_p[..., blank])
+        p_blank, q_blank = p[..., blank], -np.expm1(skip)
         grad = p * occupancy[..., None]
-        label_grad = occupancy * p_label * (p_blank * r_blank - q_label * r_label)
+        label_grad = occupancy * (p_label * c_blank - q_label * c_label)
         # an unread position points at the blank, whose entry is set next: no label leaves it
-        np.put_along_axis(
-            grad[:, :, :-1], index, np.where(leaves, label_grad[:, :, :-1], 0.0)[..., None], axis=3
-        )
-        grad[..., blank] = occupancy * p_blank * (p_label * r_label - q_blank * r_blank)
+        label_grad = np.where(leaves, label_grad[:, :, :-1], 0.0)[..., None]
+        np.put_along_axis(grad[:, :, :-1], index, label_grad, axis=3)
+        grad[..., blank] = occupancy * (p_blank * c_label - q_blank * c_blank)
         return grad
 
     return Result(-log_total, backward)
