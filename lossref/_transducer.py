@@ -49,6 +49,7 @@ JOINT_LOGITS = Domain(
     _joint_logits,
     lambda rng, shape: rng.normal(scale=2.0, size=(shape[0], _T, _U + 1, shape[-1])),
     has_class_axis=True,
+    invalid=(Invalid(np.nan, ValueError, "contains NaN"), Invalid(-np.inf, ValueError, "contains inf")),
     # tiny lattices, V = 3 classes: T = 2 frames by U + 1 = 2 prefixes, uniform, moderate and
     # peaked (logits up to 8); T = 1 by U + 1 = 3. Not a lattice where one
     # alignment has probability 1 − 1e-9: there a gradient entry can be a difference of two path
