@@ -146,8 +146,10 @@ def _curve_args(x):
         r"\alpha_{t,u} = \log\!\big(e^{\alpha_{t-1,u} + \log p_{t-1,u}(\varnothing)} + e^{\alpha_{t,u-1} + \log p_{t,u-1}(y_u)}\big), \quad \alpha_{0,0} = 0, \quad p_{t,u} = \mathrm{softmax}(z_{t,u})",  # noqa: E501
     ),
     gradient=(
-        r"\frac{\partial \ell}{\partial z_{t,u,k}} = p_{t,u}(k)\,\gamma_{t,u} - \gamma_{t,u}(k), \quad \gamma_{t,u} = \frac{A_{t,u} B_{t,u}}{P}, \quad \gamma_{t,u}(\varnothing) = \frac{A_{t,u}\, p_{t,u}(\varnothing)\, B_{t+1,u}}{P}, \quad \gamma_{t,u}(y_{u+1}) = \frac{A_{t,u}\, p_{t,u}(y_{u+1})\, B_{t,u+1}}{P}",  # noqa: E501
-        r"A = e^{\alpha},\ B = e^{\beta}:\ \text{the forward and backward path sums};\ B_{T,U} = 1;\ \text{zero outside each sample's } T_b \times (U_b{+}1) \text{ lattice}",  # noqa: E501
+        r"\frac{\partial \ell}{\partial z_{t,u,k}} = p_{t,u}(k)\,\gamma_{t,u} - \gamma_{t,u}(k), \qquad \gamma_{t,u} = \frac{A_{t,u} B_{t,u}}{P}",  # noqa: E501
+        r"\gamma_{t,u}(\varnothing) = \frac{A_{t,u}\, p_{t,u}(\varnothing)\, B_{t+1,u}}{P}, \qquad \gamma_{t,u}(y_{u+1}) = \frac{A_{t,u}\, p_{t,u}(y_{u+1})\, B_{t,u+1}}{P}",  # noqa: E501
+        r"A = e^{\alpha},\ B = e^{\beta}\ \text{(forward and backward path sums)},\ B_{T,U} = 1",
+        r"\text{zero outside each sample's } T_b \times (U_b{+}1) \text{ lattice}",
     ),
     domain={
         "logits": JOINT_LOGITS,
@@ -163,7 +165,7 @@ def _curve_args(x):
     equivalents={
         "torchaudio": (
             "torchaudio.functional.rnnt_loss(logits, targets.int(), logit_lengths.int(), "
-            "target_lengths.int(), blank=0) (float32; its default blank is −1, the last class)"
+            "target_lengths.int(), blank=0) (its default blank is −1, the last class)"
         ),
     },
     references=(
@@ -191,8 +193,8 @@ def _curve_args(x):
             "torchaudio",
             "With `fused_log_softmax=False` torchaudio reads its input as log-probabilities and returns "
             "−γ, the gradient with respect to them, with no softmax inside. `lossref` always applies "
-            "log_softmax to the logits: feed it log-probabilities and it applies a second one, which "
-            "leaves the loss unchanged (log_softmax is idempotent) but not the gradient's form.",
+            "log_softmax: fed log-probabilities it gives the same loss (they are their own log_softmax) "
+            "and the logit-form gradient p·γ − γ(k), which is −γ pushed back through log_softmax.",
         ),
     ),
     aliases=("rnn-t", "transducer loss", "rnn transducer"),
@@ -203,10 +205,10 @@ def _curve_args(x):
     ),
     plot=Plot(
         curve=Curve(
-            x_label="z₀,₀(a): the logit of “a” at node (0, 0) (T = 1, target “a”)",
+            x_label="z₀,₀(a): logit of “a” at node (0, 0)",
             x_range=(-6.0, 6.0),
             args=_curve_args,
-            series=(Series("target “a”, V = 2", {}, {}),),
+            series=(Series("T = 1, target “a”, V = 2", {}, {}),),
             component=lambda g, args: g[..., 0, 0, 1],
             grad_label="∂ℓ/∂z₀,₀(a) = p₀,₀(a) − 1",
         ),
