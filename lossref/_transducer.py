@@ -165,33 +165,37 @@ def _curve_args(x):
     equivalents={
         "torchaudio": (
             "torchaudio.functional.rnnt_loss(logits, targets.int(), logit_lengths.int(), "
-            "target_lengths.int(), blank=0) (its default blank is −1, the last class)"
+            "target_lengths.int(), blank=0) (its default blank is −1, the last class; read at torchaudio "
+            "commit b29b6ad)"
         ),
     },
     references=(
         "Graves, Sequence Transduction with Recurrent Neural Networks (ICML workshop, 2012)",
-        "torchaudio 2.5, src/torchaudio/functional/functional.py (rnnt_loss) and "
-        "src/libtorchaudio/rnnt/cpu/cpu_kernels.h",
+        "torchaudio, src/torchaudio/functional/functional.py (rnnt_loss, commit b29b6ad) and "
+        "src/libtorchaudio/rnnt/cpu/cpu_kernels.h (commit 1d3ac6d)",
     ),
     differences=(
         Difference(
             "torchaudio-rnnt-blank-last",
             "torchaudio",
-            "torchaudio's `rnnt_loss` (2.5) defaults to `blank=-1`, the last class, and maps a negative "
+            "torchaudio's `rnnt_loss` (functional.py at commit b29b6ad) defaults to `blank=-1`, the last "
+            "class, and maps a negative "
             "blank to V + blank; `lossref` defaults to `blank=0` (as its CTC and PyTorch's `ctc_loss`) and "
             "accepts the same negative indices, so `blank=-1` gives torchaudio's default.",
         ),
         Difference(
             "torchaudio-rnnt-clamp",
             "torchaudio",
-            "torchaudio's `clamp` (default −1: off) clips each entry of the logit gradient to "
+            "torchaudio's `clamp` (default −1: off; cpu_kernels.h at commit 1d3ac6d) clips each entry of "
+            "the logit gradient to "
             "[−clamp, clamp] while leaving the loss unchanged, so the gradient is no longer the "
             "loss's derivative. `lossref` has no `clamp`: clip the gradient it returns instead.",
         ),
         Difference(
             "torchaudio-rnnt-unfused-log-softmax",
             "torchaudio",
-            "With `fused_log_softmax=False` torchaudio reads its input as log-probabilities and returns "
+            "With `fused_log_softmax=False` torchaudio (cpu_kernels.h at commit 1d3ac6d) reads its input "
+            "as log-probabilities and returns "
             "−γ, the gradient with respect to them, with no softmax inside. `lossref` always applies "
             "log_softmax: fed log-probabilities it gives the same loss (they are their own log_softmax) "
             "and the logit-form gradient p·γ − γ(k), which is −γ pushed back through log_softmax.",

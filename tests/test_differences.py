@@ -1707,9 +1707,10 @@ def test_pytorch_cosine_similarity_eps():
 
 # --- issue 20: rnnt ---
 # torchaudio's rnnt_loss is not installable here (no release matches this PyTorch). These are
-# its conventions at torchaudio 2.5, from src/torchaudio/functional/functional.py (rnnt_loss:
-# blank=-1 read as V + blank, clamp=-1, reduction="mean" as costs.mean(), fused_log_softmax=True)
-# and src/libtorchaudio/rnnt/cpu/cpu_kernels.h (the per-sequence costs and logit gradients),
+# its conventions from torchaudio's src/torchaudio/functional/functional.py at commit b29b6ad
+# (rnnt_loss: blank=-1 read as V + blank, clamp=-1, reduction="mean" as costs.mean(),
+# fused_log_softmax=True) and src/libtorchaudio/rnnt/cpu/cpu_kernels.h at commit 1d3ac6d (the
+# per-sequence costs and logit gradients),
 # written out in NumPy with loops, one node at a time, as the kernel runs.
 
 
