@@ -25,6 +25,7 @@ from . import (
     _segmentation,
     _self_supervised,
     _sequence,
+    _transducer,
     _transport,
 )
 from ._angular import *  # noqa: F403
@@ -52,6 +53,7 @@ from ._regularization import *  # noqa: F403
 from ._segmentation import *  # noqa: F403
 from ._self_supervised import *  # noqa: F403
 from ._sequence import *  # noqa: F403
+from ._transducer import *  # noqa: F403
 from ._transport import *  # noqa: F403
 
 __all__ = [
@@ -87,6 +89,7 @@ __all__ += _regularization.__all__
 __all__ += _segmentation.__all__
 __all__ += _self_supervised.__all__
 __all__ += _sequence.__all__
+__all__ += _transducer.__all__
 __all__ += _transport.__all__
 
 __version__ = "0.1.0"

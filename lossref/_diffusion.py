@@ -76,9 +76,11 @@ def _dsm_curve():
     ),
     properties=("non_negative", "convex", "smooth"),
     equivalents={
-        "lossref": (
-            "with p = 2 it is D/2 · `diffusion_noise_mse(-σ·s, ε)`, ε = (x̃ − x)/σ: the ε-prediction loss "
-            "with ε̂ = −σ·s (executed in the worked example)"
+        "score_sde": (
+            "`get_sde_loss_fn(sde, model, train, reduce_mean=False, likelihood_weighting=False)` "
+            "(yang-song/score_sde_pytorch commit d046e72, losses.py): ½·Σ(σ·s + z)² per sample with "
+            "z = (x̃ − x)/σ, then the batch mean: this loss with p = 2; `reduce_mean=True` takes the mean "
+            "of the squares over the features instead of half their sum"
         ),
     },
     references=(

@@ -228,7 +228,8 @@ def _grpo_curve_args(x, reward=1.0):
             component=lambda g, args: g[..., 0, 0],
             grad_label="gradient ∂ℓ/∂log π_θ (rewarded token)",
         ),
-        explore={"epsilon": (0.05, 0.5)},
+        # the KL term's weight, and DAPO's upper clip (its slider starts where it equals ε)
+        explore={"epsilon": (0.05, 0.5), "beta": (0.0, 0.5), "epsilon_high": (0.2, 0.5)},
     ),
     checks=Checks(
         variants=(
@@ -513,6 +514,7 @@ def _baseline(baseline, rewards):
             ),
             grad_label="gradient ∂ℓ/∂log π = −(r − b)",
         ),
+        explore={"baseline": (0.0, 1.0)},  # a given baseline b (its default, none, is b = 0)
     ),
     checks=Checks(
         variants=({"baseline": 0.5},),

@@ -251,13 +251,12 @@ def measure(loss, hyper, memo=_no_memo):
                 for j in np.ndindex(args[0].shape[1:]):
 
                     def along(t, j=j, x=x, rest=rest):
-                        point = [list(r) for r in x]
-                        point[j[0]][j[1]] = t
+                        point = _with_entry(x, j, t)
                         return ref(point, *rest, **mh)
 
                     exact = memo(
                         ("grad", j, x, rest, mh),
-                        lambda along=along, j=j, x=x: derivative(along, x[j[0]][j[1]]),
+                        lambda along=along, j=j, x=x: derivative(along, _entry(x, j)),
                     )
                     g = relative_error(float(grad[j]), exact)
                     worst_grad = max(worst_grad, g or 0.0)
@@ -320,3 +319,17 @@ def measure_all(loss):
 def bound(error):
     """The claim printed on the page: the next power of ten at or above the error (≥ 1e-16)."""
     return max(1e-16, 10.0 ** np.ceil(np.log10(error))) if error > 0 else 1e-16
+
+
+def _entry(x, j):
+    """The entry of the nested list ``x`` at the index tuple ``j``."""
+    for k in j:
+        x = x[k]
+    return x
+
+
+def _with_entry(x, j, t):
+    """A copy of the nested list ``x`` (a matrix or RNN-T's lattice per sample), entry ``j`` set to ``t``."""
+    if len(j) == 1:
+        return [*x[: j[0]], t, *x[j[0] + 1 :]]
+    return [*x[: j[0]], _with_entry(x[j[0]], j[1:], t), *x[j[0] + 1 :]]

@@ -2086,3 +2086,26 @@ def sinkhorn(x, y, epsilon, a=None, b=None, debias=False, tol=None, max_iter=Non
     if debias:
         value -= (_ot_value(x, x, a, a, eps, True) + _ot_value(y, y, b, b, eps, True)) / 2
     return value
+
+
+@reference("rnnt")
+def rnnt(logits, targets, logit_length, target_length, blank=0):
+    """Graves' forward recursion over the T × (U + 1) lattice, in probabilities (no logs).
+
+    A(t, u) sums every partial alignment that reaches frame t with u labels emitted:
+    A(t, u) = A(t − 1, u) p_{t−1,u}(∅) + A(t, u − 1) p_{t,u−1}(y_u), A(0, 0) = 1, and
+    P(y | x) = A(T − 1, U) p_{T−1,U}(∅), with p = softmax of each node's logits.
+    """
+    frames, labels = int(logit_length), [int(k) for k in targets[: int(target_length)]]
+    blank = blank % len(logits[0][0])
+    p = [[_softmax(node) for node in row] for row in logits]
+    a = [[mp.mpf(0)] * (len(labels) + 1) for _ in range(frames)]
+    for t in range(frames):
+        for u in range(len(labels) + 1):
+            if t == 0 and u == 0:
+                a[t][u] = mp.mpf(1)
+                continue
+            above = a[t - 1][u] * p[t - 1][u][blank] if t > 0 else 0
+            left = a[t][u - 1] * p[t][u - 1][labels[u - 1]] if u > 0 else 0
+            a[t][u] = above + left
+    return -mp.log(a[frames - 1][len(labels)] * p[frames - 1][len(labels)][blank])

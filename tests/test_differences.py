@@ -2194,3 +2194,160 @@ def test_geomloss_fixed_schedule():
     # a fixed number of updates: off by their convergence error, which a slower schedule does not remove
     assert abs(quick - ours) > 1e-6 * ours
     assert abs(slow - ours) > 1e-6 * ours
+
+
+# --- issue 20: rnnt ---
+# torchaudio's rnnt_loss is not installable here (no release matches this PyTorch). These are
+# its conventions from torchaudio's src/torchaudio/functional/functional.py at commit b29b6ad
+# (rnnt_loss: blank=-1 read as V + blank, clamp=-1, reduction="mean" as costs.mean(),
+# fused_log_softmax=True) and src/libtorchaudio/rnnt/cpu/cpu_kernels.h at commit 1d3ac6d (the
+# per-sequence costs and logit gradients),
+# written out in NumPy with loops, one node at a time, as the kernel runs.
+
+
+def _torchaudio_rnnt(
+    z, targets, logit_lengths, target_lengths, blank=-1, clamp=-1.0, reduction="mean", fused=True
+):
+    z = np.asarray(z, dtype=float)
+    n, _, _, v = z.shape
+    blank = v + blank if blank < 0 else blank
+    denom = np.log(np.exp(z).sum(axis=-1)) if fused else np.zeros(z.shape[:-1])
+    costs, grads = np.zeros(n), np.zeros_like(z)
+    for b in range(n):
+        t_len, u_len = int(logit_lengths[b]), int(target_lengths[b]) + 1  # U + 1 nodes per frame
+        skip = z[b, :, :, blank] - denom[b]
+        emit = np.full(z.shape[1:3], -np.inf)
+        for u in range(u_len - 1):
+            emit[:, u] = z[b, :, u, targets[b][u]] - denom[b, :, u]
+        alpha, beta = np.zeros((t_len, u_len)), np.zeros((t_len, u_len))
+        for t in range(t_len):
+            for u in range(u_len):
+                if t == 0 and u == 0:
+                    continue
+                terms = ([alpha[t - 1, u] + skip[t - 1, u]] if t else []) + (
+                    [alpha[t, u - 1] + emit[t, u - 1]] if u else []
+                )
+                alpha[t, u] = np.logaddexp.reduce(terms)
+        for t in range(t_len - 1, -1, -1):
+            for u in range(u_len - 1, -1, -1):
+                if t == t_len - 1 and u == u_len - 1:
+                    beta[t, u] = skip[t, u]
+                    continue
+                terms = ([beta[t + 1, u] + skip[t, u]] if t < t_len - 1 else []) + (
+                    [beta[t, u + 1] + emit[t, u]] if u < u_len - 1 else []
+                )
+                beta[t, u] = np.logaddexp.reduce(terms)
+        cost = -beta[0, 0]
+        costs[b] = cost
+        for t in range(t_len):
+            for u in range(u_len):
+                for d in range(v):
+                    if fused:  # exp(z + α + cost − denom)·(e^β(t,u) − e^β(next))
+                        g = z[b, t, u, d] + alpha[t, u] + cost - denom[b, t, u]
+                        if d == blank and t == t_len - 1 and u == u_len - 1:
+                            out = np.exp(g + beta[t, u]) - np.exp(g)
+                        elif d == blank and t < t_len - 1:
+                            out = np.exp(g + beta[t, u]) - np.exp(g + beta[t + 1, u])
+                        elif u < u_len - 1 and d == targets[b][u]:
+                            out = np.exp(g + beta[t, u]) - np.exp(g + beta[t, u + 1])
+                        else:
+                            out = np.exp(g + beta[t, u])
+                    else:  # −γ with respect to the log-probabilities
+                        g = cost + z[b, t, u, d] + alpha[t, u]
+                        if d == blank and t == t_len - 1 and u == u_len - 1:
+                            out = -np.exp(g)
+                        elif d == blank and t < t_len - 1:
+                            out = -np.exp(g + beta[t + 1, u])
+                        elif u < u_len - 1 and d == targets[b][u]:
+                            out = -np.exp(g + beta[t, u + 1])
+                        else:
+                            out = 0.0
+                    grads[b, t, u, d] = np.clip(out, -clamp, clamp) if clamp > 0 else out
+    if reduction == "mean":
+        return costs.mean(), grads / n
+    if reduction == "sum":
+        return costs.sum(), grads
+    return costs, grads
+
+
+def _rnnt_batch(seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(scale=2.0, size=(3, 4, 3, 5))  # B = 3, T = 4, U = 2, V = 5
+    targets = np.array([[1, 2], [3, 3], [2, 0]])  # labels in 1..3: neither blank 0 nor blank 4 = −1
+    return z, targets, np.array([4, 3, 2]), np.array([2, 2, 1])
+
+
+def test_torchaudio_rnnt_blank_last():
+    z, y, t_len, u_len = _rnnt_batch()
+    value, grad = _torchaudio_rnnt(z, y, t_len, u_len)  # torchaudio's defaults: blank=-1, "mean"
+    assert lossref.rnnt(z, y, t_len, u_len, blank=-1) == pytest.approx(value, rel=1e-13)
+    assert lossref.rnnt(z, y, t_len, u_len, blank=4) == pytest.approx(value, rel=1e-13)
+    np.testing.assert_allclose(lossref.rnnt.grad(z, y, t_len, u_len, blank=-1), grad, rtol=1e-10, atol=1e-15)
+    # lossref's default blank is class 0: another loss on the same logits
+    assert abs(lossref.rnnt(z, y, t_len, u_len) - value) > 0.1
+    assert lossref.rnnt(z, y, t_len, u_len) == pytest.approx(_torchaudio_rnnt(z, y, t_len, u_len, blank=0)[0])
+    # both means are over the batch, not per target length (unlike PyTorch's CTC mean)
+    per_sequence = lossref.rnnt(z, y, t_len, u_len, blank=-1, reduction="none")
+    assert value == pytest.approx(per_sequence.mean(), rel=1e-14)
+    assert abs(value - np.mean(per_sequence / u_len)) > 0.5
+    assert lossref.rnnt(z, y, t_len, u_len, blank=-1, reduction="sum") == pytest.approx(3 * value, rel=1e-14)
+    # nodes past a sequence's lengths get zero gradient in both
+    g = lossref.rnnt.grad(z, y, t_len, u_len, blank=-1)
+    assert (g[1, 3:] == 0).all()
+    assert (g[2, 2:] == 0).all()
+    assert (g[2, :, 2:] == 0).all()
+    assert (grad[g == 0] == 0).all()
+
+
+def test_torchaudio_rnnt_clamp():
+    # clamp clips each logit-gradient entry of every sequence's cost; the loss is unchanged
+    z, y, t_len, u_len = _rnnt_batch(1)
+    value, clipped = _torchaudio_rnnt(z, y, t_len, u_len, blank=0, clamp=0.1, reduction="sum")
+    assert lossref.rnnt(z, y, t_len, u_len, reduction="sum") == pytest.approx(value, rel=1e-13)
+    ours = lossref.rnnt.grad(z, y, t_len, u_len, reduction="sum")
+    assert np.abs(ours).max() > 0.5  # the clamp bites
+    np.testing.assert_allclose(np.clip(ours, -0.1, 0.1), clipped, rtol=1e-10, atol=1e-15)
+
+
+def test_torchaudio_rnnt_unfused_log_softmax():
+    z, y, t_len, u_len = _rnnt_batch(2)
+    log_p = z - np.logaddexp.reduce(z, axis=-1, keepdims=True)
+    value, minus_gamma = _torchaudio_rnnt(log_p, y, t_len, u_len, blank=0, reduction="sum", fused=False)
+    # lossref applies log_softmax again: log-probabilities are their own log_softmax, same loss
+    assert lossref.rnnt(log_p, y, t_len, u_len, reduction="sum") == pytest.approx(value, rel=1e-13)
+    assert lossref.rnnt(z, y, t_len, u_len, reduction="sum") == pytest.approx(value, rel=1e-13)
+    # torchaudio's unfused gradient is −γ (per log-probability); lossref's is the logit gradient
+    # p·Σγ − γ, which is −γ pushed back through log_softmax
+    ours = lossref.rnnt.grad(log_p, y, t_len, u_len, reduction="sum")
+    assert np.abs(ours - minus_gamma).max() > 0.1
+    through = minus_gamma - np.exp(log_p) * minus_gamma.sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(ours, through, rtol=1e-10, atol=1e-15)
+    fused = _torchaudio_rnnt(z, y, t_len, u_len, blank=0, reduction="sum")[1]
+    np.testing.assert_allclose(ours, fused, rtol=1e-10, atol=1e-15)
+
+
+# --- issue 20: denoising score matching against Song et al.'s code (yang-song/score_sde_pytorch
+# commit d046e72, losses.py), written out in NumPy ---
+
+
+def _score_sde_loss(score, noisy, clean, std, reduce_mean):
+    # get_sde_loss_fn with likelihood_weighting=False: z is the standard normal draw, x̃ = x + σz;
+    # losses = (score·σ + z)², reduced over the data dimensions (mean, or half the sum)
+    z = (noisy - clean) / std[:, None]
+    squares = (score * std[:, None] + z) ** 2
+    return squares.mean(axis=-1) if reduce_mean else 0.5 * squares.sum(axis=-1)
+
+
+def test_score_sde_reduce_mean():
+    rng = np.random.default_rng(7)
+    clean, std = rng.normal(size=(4, 6)), np.array([0.01, 0.3, 1.0, 20.0])
+    noisy = clean + std[:, None] * rng.normal(size=(4, 6))
+    score = rng.normal(size=(4, 6))
+    ours = lossref.denoising_score_matching(score, noisy, clean, std, reduction="none")
+    # reduce_mean=False is this loss (λ = σ², half the sum over the features); the batch mean too
+    np.testing.assert_allclose(ours, _score_sde_loss(score, noisy, clean, std, False), rtol=1e-13)
+    assert lossref.denoising_score_matching(score, noisy, clean, std) == pytest.approx(
+        _score_sde_loss(score, noisy, clean, std, False).mean(), rel=1e-13
+    )
+    # reduce_mean=True: the mean of the squares, 2/D times this loss
+    np.testing.assert_allclose(_score_sde_loss(score, noisy, clean, std, True), ours * 2 / 6, rtol=1e-13)

@@ -573,3 +573,52 @@ def test_domain_text_states_the_accepted_rank(loss):
         _raises(ValueError, f"{name} must have shape (N, D)", loss, stacked)
     elif "shape (..., " in texts[0]:
         assert np.isfinite(loss(*stacked))
+
+
+# --- issue 20: rnnt ---
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"logit_lengths": [3, 0]}, ValueError, "logit_lengths must be >= 1"),
+        ({"logit_lengths": [4, 3]}, ValueError, "logit_lengths must be <= T (3); got 4"),
+        ({"target_lengths": [3, 1]}, ValueError, "target_lengths must be <= U (2); got 3"),
+        (
+            {"targets": [[1, 0], [2, 1]]},
+            ValueError,
+            "targets must not contain the blank (0) within target_lengths",
+        ),
+        ({"targets": [[1, 2, 1], [2, 1, 1]]}, ValueError, "the third axis of logits must be U + 1 = 4"),
+        ({"targets": [[1, 5], [2, 1]]}, ValueError, "targets must be in [0, 3) (V = 3 classes); got 5"),
+        ({"logits": np.zeros((2, 3, 3))}, ValueError, "logits must have shape (B, T, U+1, V)"),
+        ({"logits": np.zeros((2, 0, 3, 3))}, ValueError, "logits is empty"),
+        ({"target_lengths": [2]}, ValueError, "but target_lengths has shape (1,)"),
+        ({"logit_lengths": [3.0, 3.0]}, TypeError, "logit_lengths must be integer lengths"),
+        ({"blank": 3}, ValueError, "blank must be an integer class index in [-3, 3); got 3"),
+    ],
+)
+def test_rnnt_names_the_argument_at_fault(change, error, message):
+    args = {
+        "logits": np.zeros((2, 3, 3, 3)),  # B = 2, T = 3, U = 2, V = 3
+        "targets": [[1, 2], [2, 0]],  # the second's padding holds the blank: not read
+        "logit_lengths": [3, 2],
+        "target_lengths": [2, 1],
+    }
+    blank = change.pop("blank", 0)
+    args.update(change)
+    with pytest.raises(error, match=re.escape(message)):
+        lossref.rnnt(*args.values(), blank=blank)
+
+
+def test_rnnt_value_does_not_run_the_backward_pass(monkeypatch):
+    import lossref._transducer as transducer
+
+    runs = []
+    diagonals = transducer._diagonals
+    monkeypatch.setattr(transducer, "_diagonals", lambda *a: runs.append(1) or diagonals(*a))
+    z = np.zeros((1, 2, 2, 2))
+    assert lossref.rnnt(z, [[1]], [2], [1]) == pytest.approx(np.log(4), rel=1e-15)
+    assert runs == [1]  # the forward recursion only
+    lossref.rnnt.grad(z, [[1]], [2], [1])
+    assert runs == [1, 1, 1]  # the forward and the backward recursion

@@ -1,5 +1,6 @@
 """Hand-computed values for every loss, and the reduction/weights contract shared by all."""
 
+import itertools
 import math
 import re
 
@@ -2532,3 +2533,85 @@ def test_sinkhorn_rejects_bad_clouds_and_weights():
     assert lossref.sinkhorn(x, y, epsilon=0.1, a=[1 / 3 + 1e-8, 1 / 3, 1 / 3]) == pytest.approx(2.0)
     with pytest.raises(RuntimeError, match=r"max_iter=1 iterations"):
         lossref.sinkhorn(np.eye(2), np.eye(2)[::-1] * 3, epsilon=1e-3, max_iter=1)
+
+
+# --- issue 20: rnnt ---
+
+
+def _rnnt_brute_force(z, targets, frames, labels, blank):
+    """−log P(y | x) as a sum over every alignment, each a word of T − 1 blanks and U labels.
+
+    Written from the definition, with no lattice recursion: the alignment visits the nodes
+    its moves lead to, and ends with the blank at (T − 1, U).
+    """
+    log_p = z - np.logaddexp.reduce(z, axis=-1, keepdims=True)
+    total = []
+    for moves in itertools.product("bl", repeat=frames - 1 + labels):
+        if moves.count("l") != labels:
+            continue
+        t = u = 0
+        score = 0.0
+        for move in moves:
+            if move == "b":
+                score += log_p[t, u, blank]
+                t += 1
+            else:
+                score += log_p[t, u, targets[u]]
+                u += 1
+        total.append(score + log_p[t, u, blank])
+    return -np.logaddexp.reduce(total)
+
+
+@pytest.mark.parametrize("blank", [0, 2, -1])
+def test_rnnt_equals_the_sum_over_all_alignments(blank):
+    rng = np.random.default_rng(4)
+    v = 4
+    z = rng.normal(scale=2.0, size=(4, 3, 4, v))  # B = 4, T = 3, U = 3
+    labels = [c for c in range(v) if c != blank % v]
+    targets = rng.choice(labels, size=(4, 3))
+    frames, lengths = np.array([3, 2, 1, 3]), np.array([3, 1, 2, 0])
+    ours = lossref.rnnt(z, targets, frames, lengths, blank=blank, reduction="none")
+    for b in range(4):
+        expected = _rnnt_brute_force(z[b], targets[b], frames[b], lengths[b], blank % v)
+        assert ours[b] == pytest.approx(expected, rel=1e-13)
+    # alignments counted: C(T − 1 + U, U), all equally likely when the logits are 0
+    assert lossref.rnnt(np.zeros((1, 3, 4, 4)), [[1, 2, 3]], [3], [3]) == pytest.approx(
+        -math.log(math.comb(5, 3) / 4**6), rel=1e-14
+    )
+
+
+def test_rnnt_by_hand():
+    # T = 1, target "a", V = 2, logits 0: the only alignment emits a then ∅, each with p = 1/2
+    assert lossref.rnnt(np.zeros((1, 1, 2, 2)), [[1]], [1], [1]) == pytest.approx(2 * math.log(2), rel=1e-15)
+    # ∂ℓ/∂z = p·γ − γ(k): occupancy 1 at both nodes; (0, 0) leaves by "a", (0, 1) by ∅
+    grad = lossref.rnnt.grad(np.zeros((1, 1, 2, 2)), [[1]], [1], [1])
+    np.testing.assert_allclose(grad, [[[[0.5, -0.5], [-0.5, 0.5]]]], rtol=1e-15)
+    # an empty target (length 0, the padding unread): ℓ = −Σ_t log p_{t,0}(∅) along the row u = 0
+    z = np.array([[[[1.0, 0.0], [5.0, 5.0]], [[0.0, 2.0], [5.0, 5.0]]]])  # T = 2, U = 1; u = 1 unread
+    expected = math.log1p(math.exp(-1.0)) + math.log1p(math.exp(2.0))
+    assert lossref.rnnt(z, [[0]], [2], [0]) == pytest.approx(expected, rel=1e-15)
+    assert (lossref.rnnt.grad(z, [[0]], [2], [0])[0, :, 1] == 0).all()
+
+
+def test_rnnt_gradient_near_a_certain_alignment():
+    # one alignment of probability 1 − 1e-9 (logits ±20): each gradient entry agrees with
+    # mpmath's derivative to 1e-14 of the largest entry (ε times the log-space sums of size 40),
+    # though an entry that is a difference of two path sums agreeing to 1e-26 (≈ 1e-27 here)
+    # cannot keep its own relative digits
+    from mp_reference import rnnt as reference
+
+    z = np.array([[[[-20.0, 20.0, 0.0], [20.0, -20.0, 0.0]], [[20.0, 0.0, -20.0], [0.0, 20.0, -20.0]]]])
+    for blank in (0, 2):
+        ours = lossref.rnnt.grad(z, [[1]], [2], [1], blank=blank, reduction="sum")[0]
+        with mp.workdps(60):
+            for j in np.ndindex(ours.shape):
+
+                def along(x, j=j, blank=blank):
+                    point = z[0].tolist()
+                    point[j[0]][j[1]][j[2]] = x
+                    return reference(point, [1], 2, 1, blank=blank)
+
+                exact = float(mp.diff(along, mp.mpf(z[0][j])))
+                assert abs(ours[j] - exact) <= 1e-14 * np.abs(ours).max(), (blank, j)
+                if abs(exact) > 1e-12:
+                    assert ours[j] == pytest.approx(exact, rel=1e-13)
