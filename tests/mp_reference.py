@@ -2086,3 +2086,12 @@ def sinkhorn(x, y, epsilon, a=None, b=None, debias=False, tol=None, max_iter=Non
     if debias:
         value -= (_ot_value(x, x, a, a, eps, True) + _ot_value(y, y, b, b, eps, True)) / 2
     return value
+
+
+# --- issue 20: negative_sampling ------------------------------------------------------------
+
+
+@reference("negative_sampling")
+def negative_sampling(negatives, positive):
+    # Mikolov et al. (2013), eq. 4 with scores s = v'·v: −log σ(s⁺) − Σ_k log σ(−s⁻_k)
+    return -log_sigmoid(positive) - mp.fsum(log_sigmoid(-s) for s in negatives)

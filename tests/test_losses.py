@@ -2532,3 +2532,23 @@ def test_sinkhorn_rejects_bad_clouds_and_weights():
     assert lossref.sinkhorn(x, y, epsilon=0.1, a=[1 / 3 + 1e-8, 1 / 3, 1 / 3]) == pytest.approx(2.0)
     with pytest.raises(RuntimeError, match=r"max_iter=1 iterations"):
         lossref.sinkhorn(np.eye(2), np.eye(2)[::-1] * 3, epsilon=1e-3, max_iter=1)
+
+
+def test_negative_sampling_by_hand():
+    # s⁺ = 0, s⁻ = (0, 0): softplus(0)·3 = 3 log 2; ∂/∂s⁺ = σ(0) − 1 = −½, ∂/∂s⁻ = σ(0) = ½
+    assert lossref.negative_sampling([[0.0, 0.0]], [0.0]) == pytest.approx(3 * math.log(2), rel=1e-15)
+    g = lossref.negative_sampling.grad([[0.0, 0.0]], [0.0], argnum="positive_scores")
+    assert g.tolist() == [-0.5]
+    # s⁺ = log 3 (σ = ¾), s⁻ = (−log 3,) (σ(−s⁻) = ¾): 2·log(4/3)
+    v = lossref.negative_sampling([[-math.log(3)]], [math.log(3)])
+    assert v == pytest.approx(2 * math.log(4 / 3), rel=1e-15)
+    # saturated: a huge true score and very negative negatives cost e^{-1e4}-small, no overflow
+    assert lossref.negative_sampling([[-1e4, -1e4]], [1e4]) == 0.0
+    assert lossref.negative_sampling([[1e4]], [-1e4]) == pytest.approx(2e4, rel=1e-15)
+    with pytest.raises(ValueError, match="positive_scores has shape"):
+        lossref.negative_sampling([[0.0, 1.0]], [0.0, 1.0])
+
+
+def test_negative_sampling_needs_a_negative_axis():
+    with pytest.raises(ValueError, match="negative_scores must have a last axis"):
+        lossref.negative_sampling(0.0, 0.0)
