@@ -22,6 +22,7 @@ from . import (
     _ranking,
     _regression,
     _regularization,
+    _sampled,
     _segmentation,
     _self_supervised,
     _sequence,
@@ -50,6 +51,7 @@ from ._proxies import *  # noqa: F403
 from ._ranking import *  # noqa: F403
 from ._regression import *  # noqa: F403
 from ._regularization import *  # noqa: F403
+from ._sampled import *  # noqa: F403
 from ._segmentation import *  # noqa: F403
 from ._self_supervised import *  # noqa: F403
 from ._sequence import *  # noqa: F403
@@ -68,6 +70,7 @@ __all__ = [
 ]
 __all__ += _angular.__all__
 __all__ += _auxiliary.__all__
+__all__ += _sampled.__all__
 __all__ += _boxes.__all__
 __all__ += _classification.__all__
 __all__ += _contrastive.__all__

@@ -2109,3 +2109,12 @@ def rnnt(logits, targets, logit_length, target_length, blank=0):
             left = a[t][u - 1] * p[t][u - 1][labels[u - 1]] if u > 0 else 0
             a[t][u] = above + left
     return -mp.log(a[frames - 1][len(labels)] * p[frames - 1][len(labels)][blank])
+
+
+# --- issue 20: negative_sampling ------------------------------------------------------------
+
+
+@reference("negative_sampling")
+def negative_sampling(negatives, positive):
+    # Mikolov et al. (2013), eq. 4 with scores s = v'·v: −log σ(s⁺) − Σ_k log σ(−s⁻_k)
+    return -log_sigmoid(positive) - mp.fsum(log_sigmoid(-s) for s in negatives)

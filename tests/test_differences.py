@@ -2351,3 +2351,58 @@ def test_score_sde_reduce_mean():
     )
     # reduce_mean=True: the mean of the squares, 2/D times this loss
     np.testing.assert_allclose(_score_sde_loss(score, noisy, clean, std, True), ours * 2 / 6, rtol=1e-13)
+
+
+# --- issue 20: negative_sampling ---
+# word2vec.c (tmikolov/word2vec, commit e092540, the skip-gram NEGATIVE SAMPLING loop of
+# TrainModelThread), written in NumPy: for each pair (label 1 for the true word, 0 for a drawn one)
+# g = (label − σ̃(f))·alpha, with σ̃ read from expTable (EXP_TABLE_SIZE 1000, MAX_EXP 6) and
+# clipped to 0/1 beyond ±6; a drawn word equal to the true word is skipped.
+
+
+def _word2vec_sigmoid(f):
+    table_size, max_exp = 1000, 6
+    i = np.arange(table_size)
+    table = 1 / (1 + np.exp(-((i / table_size * 2 - 1) * max_exp)))
+    step = table_size // max_exp // 2  # C integer division: 83
+    f = np.asarray(f, dtype=float)
+    inside = np.clip(((f + max_exp) * step).astype(int), 0, table_size - 1)
+    return np.where(f > max_exp, 1.0, np.where(f < -max_exp, 0.0, table[inside]))
+
+
+def _word2vec_g(f, label, alpha=0.025):
+    """word2vec's g: the learning rate times minus the derivative of the loss by the score f."""
+    return (label - _word2vec_sigmoid(f)) * alpha
+
+
+def test_word2vec_clipped_sigmoid():
+    neg = np.array([[0.3, -1.2, 2.5], [-0.7, 0.1, 4.0]])
+    pos = np.array([1.1, -2.0])
+    alpha = 0.025
+    g_neg = lossref.negative_sampling.grad(neg, pos, reduction="sum", argnum="negative_scores")
+    g_pos = lossref.negative_sampling.grad(neg, pos, reduction="sum", argnum="positive_scores")
+    # inside ±6 word2vec's update is −alpha times lossref's gradient, up to its σ table
+    assert np.allclose(_word2vec_g(neg, 0, alpha), -alpha * g_neg, atol=0.04 * alpha)
+    assert np.allclose(_word2vec_g(pos, 1, alpha), -alpha * g_pos, atol=0.04 * alpha)
+    assert np.abs(_word2vec_g(neg, 0, alpha) + alpha * g_neg).max() > 1e-4 * alpha  # but not exactly
+    # beyond ±6 word2vec stops: a negative at f = −7 and a positive at f = 7 get exactly g = 0
+    assert _word2vec_g(np.array([-7.0]), 0)[0] == 0.0
+    assert _word2vec_g(np.array([7.0]), 1)[0] == 0.0
+    g = lossref.negative_sampling.grad([[-7.0]], [7.0], reduction="sum")
+    assert 0 < g[0, 0] < 1e-3  # σ(−7) = 9.1e-4: lossref still pushes
+
+
+def test_word2vec_skips_accidental_hits():
+    # true word 3; drawn words (5, 3, 8): word2vec updates (3, label 1), (5, 0), (8, 0) and skips
+    # the second draw; lossref takes what it is given, so pass the two remaining scores
+    scores = {3: 1.5, 5: -0.5, 8: 0.7}
+    drawn = [5, 3, 8]
+    kept = [scores[w] for w in drawn if w != 3]
+    loss_kept = lossref.negative_sampling([kept], [scores[3]])
+    loss_all = lossref.negative_sampling([[scores[w] for w in drawn]], [scores[3]])
+    g = lossref.negative_sampling.grad([kept], [scores[3]], reduction="sum")
+    assert np.allclose(_word2vec_g(np.array(kept), 0), -0.025 * g[0], atol=0.04 * 0.025)
+    # the accidental hit, left in, adds softplus(s⁺) as if the true word were a negative
+    assert loss_all - loss_kept == pytest.approx(np.logaddexp(0, scores[3]), rel=1e-14)
+    # a masked slot at −1e4 contributes nothing
+    assert lossref.negative_sampling([[-0.5, -1e4, 0.7]], [1.5]) == loss_kept

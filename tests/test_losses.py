@@ -2615,3 +2615,23 @@ def test_rnnt_gradient_near_a_certain_alignment():
                 assert abs(ours[j] - exact) <= 1e-14 * np.abs(ours).max(), (blank, j)
                 if abs(exact) > 1e-12:
                     assert ours[j] == pytest.approx(exact, rel=1e-13)
+
+
+def test_negative_sampling_by_hand():
+    # s⁺ = 0, s⁻ = (0, 0): softplus(0)·3 = 3 log 2; ∂/∂s⁺ = σ(0) − 1 = −½, ∂/∂s⁻ = σ(0) = ½
+    assert lossref.negative_sampling([[0.0, 0.0]], [0.0]) == pytest.approx(3 * math.log(2), rel=1e-15)
+    g = lossref.negative_sampling.grad([[0.0, 0.0]], [0.0], argnum="positive_scores")
+    assert g.tolist() == [-0.5]
+    # s⁺ = log 3 (σ = ¾), s⁻ = (−log 3,) (σ(−s⁻) = ¾): 2·log(4/3)
+    v = lossref.negative_sampling([[-math.log(3)]], [math.log(3)])
+    assert v == pytest.approx(2 * math.log(4 / 3), rel=1e-15)
+    # saturated: a huge true score and very negative negatives cost e^{-1e4}-small, no overflow
+    assert lossref.negative_sampling([[-1e4, -1e4]], [1e4]) == 0.0
+    assert lossref.negative_sampling([[1e4]], [-1e4]) == pytest.approx(2e4, rel=1e-15)
+    with pytest.raises(ValueError, match="positive_scores has shape"):
+        lossref.negative_sampling([[0.0, 1.0]], [0.0, 1.0])
+
+
+def test_negative_sampling_needs_a_negative_axis():
+    with pytest.raises(ValueError, match="negative_scores must have a last axis"):
+        lossref.negative_sampling(0.0, 0.0)
