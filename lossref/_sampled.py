@@ -76,8 +76,8 @@ def _sgns_curve():
     properties=("non_negative", "convex", "smooth", "bounded_gradient"),
     equivalents={
         "word2vec": (
-            "the skip-gram update with `-negative K` in word2vec.c (Mikolov, 2013): its g = (label − σ(s))·α "
-            "is −α times `negative_sampling`'s gradient, one sampled word at a time"
+            "the skip-gram update with `-negative K` in word2vec.c (tmikolov/word2vec, commit e092540): "
+            "its g = (label − σ(s))·α is −α times `negative_sampling`'s gradient, one sampled word at a time"
         ),
     },
     references=(
