@@ -25,6 +25,7 @@ from ._core import (
     class_axis_loss,
     elementwise_loss,
 )
+from ._curves import along_second_class, two_class_probabilities
 from ._domains import (
     BINARY_TARGET,
     CLASS_LABEL,
@@ -1225,13 +1226,10 @@ _BRIER_TARGET = replace(
         curve=Curve(
             x_label="predicted p₁ (two classes: p = (1 − p₁, p₁))",
             x_range=(0.0, 1.0),
-            args=lambda x, q1=1.0: (
-                np.stack([1 - x, x], axis=-1),
-                np.broadcast_to([1 - q1, q1], (*x.shape, 2)).copy(),
-            ),
+            args=two_class_probabilities,
             series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
             # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀ = 4 (p₁ - q₁)
-            component=lambda g, args: g[..., 1] - g[..., 0],
+            component=along_second_class,
             grad_label="dℓ/dp₁ along p = (1 − p₁, p₁)",
         ),
     ),

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from ._checks import as_label_array, positive
+from ._checks import positive
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._curves import pair_rows_in_plane
-from ._domains import EMBEDDING_ROWS, RAW_EMBEDDING_ROWS, Domain
+from ._domains import EMBEDDING_ROWS, GROUP_LABEL, RAW_EMBEDDING_ROWS
 from ._math import through_normalisation, unit_rows
 from ._reductions import BATCH_MEAN
 
@@ -371,30 +371,6 @@ def n_pair(anchors, positives):
         return {"anchors": g @ positives, "positives": g.T @ anchors}
 
     return Result(values, backward)
-
-
-def _group_labels(value, name):
-    arr = as_label_array(value, name)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must have shape (N,), one label per row; got shape {arr.shape}")
-    if (arr < 0).any():
-        raise ValueError(f"{name} must be >= 0 (class ids); got {int(arr[arr < 0][0])}")
-    return arr
-
-
-def _sample_group_labels(rng, shape):
-    # every anchor gets at least one positive: each label appears at least twice
-    n = shape[0]
-    return rng.permutation(np.arange(n) % max(1, n // 2))
-
-
-GROUP_LABEL = Domain(
-    "integers ≥ 0, one per row: rows with equal labels are positives",
-    _group_labels,
-    _sample_group_labels,
-    invalid=(Invalid(-1, ValueError, "must be >= 0"),),
-    stress=(0, 1),
-)
 
 
 def _supcon_curve_args(x):

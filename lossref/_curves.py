@@ -26,3 +26,13 @@ def first_row_rotation(g, args):
     gradient: −g₀ sin θ + g₁ cos θ.
     """
     return -g[..., 0, 0] * args[0][..., 0, 1] + g[..., 0, 1] * args[0][..., 0, 0]
+
+
+def two_class_probabilities(x, q1=1.0):
+    """Predicted p = (1 − p₁, p₁) at each p₁ in ``x``, and the target (1 − q₁, q₁) beside each."""
+    return np.stack([1 - x, x], axis=-1), np.broadcast_to([1 - q1, q1], (*x.shape, 2)).copy()
+
+
+def along_second_class(g, args):
+    """dℓ/dp₁ along p = (1 − p₁, p₁): ∂ℓ/∂p₁ − ∂ℓ/∂p₀."""
+    return g[..., 1] - g[..., 0]

@@ -15,6 +15,7 @@ from ._checks import (
     rows_sum_to_one,
 )
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
+from ._curves import along_second_class, two_class_probabilities
 from ._domains import (
     _DISTRIBUTION_ROWS,
     DISTRIBUTION,
@@ -379,13 +380,10 @@ _LABELS_OR_TARGET = replace(LABELS_OR_DISTRIBUTION, sample=_sample_distribution,
         curve=Curve(
             x_label="predicted p₁ (two classes: p = (1 − p₁, p₁))",
             x_range=(0.03, 0.97),
-            args=lambda x, q1=1.0: (
-                np.stack([1 - x, x], axis=-1),
-                np.broadcast_to([1 - q1, q1], (*x.shape, 2)).copy(),
-            ),
+            args=two_class_probabilities,
             series=tuple(Series(f"target q₁ = {q:g}", {"q1": q}, {}) for q in (1.0, 0.7, 0.5)),
             # along p = (1 - p₁, p₁): dℓ/dp₁ = ∂ℓ/∂p₁ - ∂ℓ/∂p₀, zero at p₁ = q₁
-            component=lambda g, args: g[..., 1] - g[..., 0],
+            component=along_second_class,
             grad_label="dℓ/dp₁ along p = (1 − p₁, p₁)",
             y_limits=(0, 3.6),
         ),

@@ -223,6 +223,32 @@ LABELS_OR_DISTRIBUTION = Domain(
 )
 
 
+def _group_labels(value: object, name: str) -> np.ndarray:
+    arr = as_label_array(value, name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must have shape (N,), one label per row; got shape {arr.shape}")
+    if (arr < 0).any():
+        raise ValueError(f"{name} must be >= 0 (class ids); got {int(arr[arr < 0][0])}")
+    return arr
+
+
+def _sample_group_labels(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    # every row gets a partner: each label appears at least twice
+    n = shape[0]
+    return rng.permutation(np.arange(n) % max(1, n // 2))
+
+
+# one label per row of a batch whose rows are compared with each other (SupCon, NCA): any
+# integer ≥ 0, no class count
+GROUP_LABEL = Domain(
+    "integers ≥ 0, one per row: rows with equal labels are positives",
+    _group_labels,
+    _sample_group_labels,
+    invalid=((-1, ValueError, "must be >= 0"),),
+    stress=(0, 1),
+)
+
+
 def _multi_hot(value: object, name: str) -> np.ndarray:
     raw = as_array(value, name)
     is_bool = raw.dtype == np.bool_

@@ -7,7 +7,8 @@ import numpy as np
 from ._checks import positive, real_scalar
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._curves import first_row_rotation
-from ._domains import CLASS_LABEL, EMBEDDING_ROWS, Domain
+from ._domains import CLASS_LABEL, EMBEDDING_ROWS
+from ._domains import GROUP_LABEL as _GROUP_LABEL
 from ._math import through_normalisation, unit_rows
 from ._reductions import BATCH_MEAN
 
@@ -354,27 +355,8 @@ def proxy_nca(embeddings, labels, proxies, *, scale=1.0):
     return Result(values, backward)
 
 
-def _group_labels(value, name):
-    arr = CLASS_LABEL.convert(value, name)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must have shape (N,), one label per row; got shape {arr.shape}")
-    if (arr < 0).any():
-        raise ValueError(f"{name} must be >= 0 (class ids); got {int(arr[arr < 0][0])}")
-    return arr
-
-
-def _sample_group_labels(rng, shape):
-    # every row gets a same-class neighbour: each label appears at least twice
-    n = shape[0]
-    return rng.permutation(np.arange(n) % max(1, n // 2))
-
-
-GROUP_LABEL = Domain(
-    "integers ≥ 0, one per row: rows with equal labels are neighbours of the same class",
-    _group_labels,
-    _sample_group_labels,
-    invalid=(Invalid(-1, ValueError, "must be >= 0"),),
-    stress=(0, 1),
+NEIGHBOUR_LABEL = replace(
+    _GROUP_LABEL, text="integers ≥ 0, one per row: rows with equal labels are neighbours of the same class"
 )
 
 # raw squared distances: a far point (squared distances of 1e8, a one-hot softmax), points whose
@@ -415,7 +397,7 @@ def _nca_curve_args(x):
     gradient=(
         r"\frac{\partial \ell_i}{\partial z_{ij}} = w_{ij} = p_{ij} - [j \in P(i)]\, \frac{p_{ij}}{\sum_{k \in P(i)} p_{ik}}, \qquad \frac{\partial \sum_i \ell_i}{\partial x_k} = -2s \sum_{j} (w_{kj} + w_{jk})\, (x_k - x_j)",  # noqa: E501
     ),
-    domain={"embeddings": POINTS, "labels": GROUP_LABEL},
+    domain={"embeddings": POINTS, "labels": NEIGHBOUR_LABEL},
     use_case=(
         "Learning a metric (a linear map or a network) for nearest-neighbour classification: maximise the "
         "log-probability that a stochastic nearest neighbour has the right class."
