@@ -7,6 +7,7 @@ from . import (
     _boxes,
     _classification,
     _contrastive,
+    _critic_penalties,
     _diffusion,
     _divergence,
     _generative,
@@ -35,6 +36,7 @@ from ._boxes import *  # noqa: F403
 from ._classification import *  # noqa: F403
 from ._contrastive import *  # noqa: F403
 from ._core import Curve, Difference, Loss, catalog, get
+from ._critic_penalties import *  # noqa: F403
 from ._diffusion import *  # noqa: F403
 from ._divergence import *  # noqa: F403
 from ._generative import *  # noqa: F403
@@ -74,6 +76,7 @@ __all__ += _sampled.__all__
 __all__ += _boxes.__all__
 __all__ += _classification.__all__
 __all__ += _contrastive.__all__
+__all__ += _critic_penalties.__all__
 __all__ += _diffusion.__all__
 __all__ += _divergence.__all__
 __all__ += _generative.__all__

@@ -2118,3 +2118,13 @@ def rnnt(logits, targets, logit_length, target_length, blank=0):
 def negative_sampling(negatives, positive):
     # Mikolov et al. (2013), eq. 4 with scores s = v'·v: −log σ(s⁺) − Σ_k log σ(−s⁻_k)
     return -log_sigmoid(positive) - mp.fsum(log_sigmoid(-s) for s in negatives)
+
+
+# --- issue 20: critic gradient penalties (gradient_penalty) ---
+
+
+@reference("gradient_penalty")
+def gradient_penalty(g, lam=10.0):
+    # λ(‖g‖ − 1)²; near ‖g‖ = 1 it cancels: measured relative to λ·(‖g‖ + 1)²
+    norm = mp.sqrt(mp.fsum(v * v for v in g))
+    return lam * (norm - 1) ** 2, lam * (norm + 1) ** 2

@@ -2406,3 +2406,24 @@ def test_word2vec_skips_accidental_hits():
     assert loss_all - loss_kept == pytest.approx(np.logaddexp(0, scores[3]), rel=1e-14)
     # a masked slot at −1e4 contributes nothing
     assert lossref.negative_sampling([[-0.5, -1e4, 0.7]], [1.5]) == loss_kept
+
+
+# --- issue 20: gradient_penalty ---
+def test_gradient_penalty_double_backward_matches_torch():
+    import torch
+
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
+    x_hat = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    torch_gp = 10.0 * ((g.norm(dim=1) - 1) ** 2).mean()
+    ref = lossref.gradient_penalty(g.detach().numpy(), lam=10.0)
+    assert ref == pytest.approx(torch_gp.item(), rel=1e-12)
+    params = [*critic.parameters(), x_hat]
+    want = torch.autograd.grad(torch_gp, params, retain_graph=True, allow_unused=True)
+    upstream = torch.from_numpy(lossref.gradient_penalty.grad(g.detach().numpy(), lam=10.0))
+    got = torch.autograd.grad(g, params, grad_outputs=upstream, allow_unused=True)
+    # the last layer's bias does not reach the input gradient: None in both
+    assert [a is None for a in got] == [b is None for b in want] == [False, False, False, True, False]
+    for a, b in ((a, b) for a, b in zip(got, want, strict=True) if a is not None):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-14)

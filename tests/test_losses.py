@@ -2635,3 +2635,12 @@ def test_negative_sampling_by_hand():
 def test_negative_sampling_needs_a_negative_axis():
     with pytest.raises(ValueError, match="negative_scores must have a last axis"):
         lossref.negative_sampling(0.0, 0.0)
+
+
+def test_gradient_penalty_by_hand():
+    # g = (3, 4): ‖g‖ = 5, 10·(5 − 1)² = 160, ∂ℓ/∂g = 2·10·4·(3, 4)/5 = (48, 64)
+    assert lossref.gradient_penalty([[3.0, 4.0]]) == pytest.approx(160.0, rel=1e-15)
+    assert lossref.gradient_penalty.grad([[3.0, 4.0]])[0].tolist() == pytest.approx([48.0, 64.0], rel=1e-15)
+    # the kink at g = 0: value λ·1 = 10 with λ = 10, and the chosen subgradient 0
+    assert lossref.gradient_penalty([[0.0, 0.0]]) == pytest.approx(10.0, rel=1e-15)
+    assert lossref.gradient_penalty.grad([[0.0, 0.0]])[0].tolist() == [0.0, 0.0]
