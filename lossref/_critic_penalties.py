@@ -51,7 +51,8 @@ def _norm_curve():
     equivalents={
         "PyTorch (recipe)": (
             "`lam * ((torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0].flatten(1)"
-            ".norm(dim=1) - 1) ** 2).mean()`; value and double backward executed in tests/test_differences.py"
+            ".norm(dim=1) - 1) ** 2).mean()`; value and double backward executed with PyTorch 2.13.0 "
+            "(the pinned release) in tests/test_differences.py"
         ),
     },
     references=("Gulrajani et al., Improved Training of Wasserstein GANs (2017), Algorithm 1: λ = 10",),
