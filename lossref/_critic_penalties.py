@@ -24,8 +24,8 @@ def _norm_kink(gradients, *, lam=10.0):
 def _norm_curve():
     # along the unit direction u = (0.6, 0.8): g = s·u, ‖g‖ = |s|, minimum at s = ±1, kink at s = 0
     return Curve(
-        x_label="s, the critic's input gradient g = s·(0.6, 0.8), ‖g‖ = |s|",
-        grad_label="derivative along the direction, ∂ℓ/∂g · (0.6, 0.8)",
+        x_label="s, with g = s·(0.6, 0.8): ‖g‖ = |s|",
+        grad_label="∂ℓ/∂g · (0.6, 0.8)",
         x_range=(-1.5, 2.5),
         args=lambda x: (x[..., None] * np.array([0.6, 0.8]),),
         series=(Series("", {}, {}),),
