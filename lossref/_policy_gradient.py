@@ -205,7 +205,7 @@ def _grpo_curve_args(x, reward=1.0):
             "`max_completion_length=` is given.",
         ),
     ),
-    aliases=("group relative policy optimization", "DAPO", "Dr. GRPO", "clip-higher"),
+    aliases=("group relative policy optimization", "DAPO", "Dr. GRPO"),
     reduction=scaled_mean(_grpo_mean_scale),
     reduction_note=(
         "The per-sample values are per group (prompt): that group's own loss under `loss_type`. "
