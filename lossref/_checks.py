@@ -87,6 +87,27 @@ def as_label_array(value: object, name: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def sequence_lengths(value: object, name: str) -> np.ndarray:
+    """One integer length ≥ 0 per sequence, shape (B,), as int64; else an error naming ``name``.
+
+    Examples:
+        >>> sequence_lengths([3, 0], "target_lengths")
+        array([3, 0])
+        >>> sequence_lengths([2.0], "target_lengths")
+        Traceback (most recent call last):
+        ...
+        TypeError: target_lengths must be integer lengths, got dtype float64
+    """
+    arr = as_array(value, name)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must be integer lengths, got dtype {arr.dtype}")
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must have shape (B,), one length per sequence; got shape {arr.shape}")
+    if (arr < 0).any():
+        raise ValueError(f"{name} must be >= 0; got {int(arr[arr < 0][0])}")
+    return arr.astype(np.int64)
+
+
 def in_interval(arr: np.ndarray, name: str, low: float, high: float, what: str) -> None:
     """Raise unless every entry of ``arr`` lies in ``[low, high]``."""
     # two reductions over the array, not two comparisons with their boolean temporaries

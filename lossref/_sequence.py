@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import as_array, as_float_array, as_label_array, flag
+from ._checks import as_array, as_float_array, as_label_array, flag, sequence_lengths
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import LOGITS, Domain, log_probabilities
 from ._labels import (
@@ -229,17 +229,6 @@ def _ctc_targets(value, name):
     return arr
 
 
-def _lengths(value, name):
-    arr = as_array(value, name)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} must be integer lengths, got dtype {arr.dtype}")
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must have shape (B,), one length per sequence; got shape {arr.shape}")
-    if (arr < 0).any():
-        raise ValueError(f"{name} must be >= 0; got {int(arr[arr < 0][0])}")
-    return arr.astype(np.int64)
-
-
 CTC_TARGETS = Domain(
     (
         "integers in [0, C) other than the blank, shape (B, S), padded (entries past the target length are "
@@ -255,14 +244,14 @@ CTC_TARGETS = Domain(
 )
 INPUT_LENGTHS = Domain(
     "integers in [1, T], shape (B,): the frames of each sequence",
-    _lengths,
+    sequence_lengths,
     lambda rng, shape: rng.integers(_CTC_T - 1, _CTC_T + 1, size=shape[0]),  # ≥ 5 frames: 3 labels always fit
     invalid=(Invalid(-1, ValueError, "must be >= 0"), Invalid(99, ValueError, "must be <= T")),
     stress=(4, 3),
 )
 TARGET_LENGTHS = Domain(
     "integers in [0, S], shape (B,): the labels of each target",
-    _lengths,
+    sequence_lengths,
     lambda rng, shape: rng.integers(1, 4, size=shape[0]),
     invalid=(Invalid(-1, ValueError, "must be >= 0"), Invalid(99, ValueError, "must be <= S")),
     stress=(2, 1),

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import as_array, as_float_array, as_label_array
+from ._checks import as_float_array, as_label_array, sequence_lengths
 from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import Domain
 from ._math import log_softmax
@@ -31,17 +31,6 @@ def _targets(value, name):
     if arr.ndim != 2:
         raise ValueError(f"{name} must have shape (B, U): padded label sequences; got shape {arr.shape}")
     return arr
-
-
-def _int_lengths(value, name):
-    arr = as_array(value, name)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} must be integer lengths, got dtype {arr.dtype}")
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must have shape (B,), one length per sequence; got shape {arr.shape}")
-    if (arr < 0).any():
-        raise ValueError(f"{name} must be >= 0; got {int(arr[arr < 0][0])}")
-    return arr.astype(np.int64)
 
 
 JOINT_LOGITS = Domain(
@@ -76,14 +65,14 @@ TRANSDUCER_TARGETS = Domain(
 )
 LOGIT_LENGTHS = Domain(
     "integers in [1, T], shape (B,): the frames of each sequence",
-    _int_lengths,
+    sequence_lengths,
     lambda rng, shape: rng.integers(_T - 1, _T + 1, size=shape[0]),
     invalid=(Invalid(-1, ValueError, "must be >= 0"), Invalid(99, ValueError, "must be <= T")),
     stress=(2, 1),
 )
 TARGET_LENGTHS = Domain(
     "integers in [0, U], shape (B,): the labels of each target",
-    _int_lengths,
+    sequence_lengths,
     lambda rng, shape: rng.integers(1, _U + 1, size=shape[0]),
     invalid=(Invalid(-1, ValueError, "must be >= 0"), Invalid(99, ValueError, "must be <= U")),
     stress=(1, 0),
