@@ -2128,3 +2128,9 @@ def gradient_penalty(g, lam=10.0):
     # λ(‖g‖ − 1)²; near ‖g‖ = 1 it cancels: measured relative to λ·(‖g‖ + 1)²
     norm = mp.sqrt(mp.fsum(v * v for v in g))
     return lam * (norm - 1) ** 2, lam * (norm + 1) ** 2
+
+
+@reference("r1_penalty")
+def r1_penalty(g, gamma=10.0):
+    # Mescheder et al. (2018), R1: γ/2·‖∇D‖²
+    return gamma / 2 * mp.fsum(v * v for v in g)

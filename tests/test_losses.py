@@ -2644,3 +2644,16 @@ def test_gradient_penalty_by_hand():
     # the kink at g = 0: value λ·1 = 10 with λ = 10, and the chosen subgradient 0
     assert lossref.gradient_penalty([[0.0, 0.0]]) == pytest.approx(10.0, rel=1e-15)
     assert lossref.gradient_penalty.grad([[0.0, 0.0]])[0].tolist() == [0.0, 0.0]
+
+
+def test_r1_penalty_by_hand():
+    # g = (3, 4): ‖g‖² = 25, 10/2·25 = 125, ∂ℓ/∂g = 10·(3, 4); two rows (3, 4) and (1, 0): (125 + 5)/2
+    assert lossref.r1_penalty([[3.0, 4.0]]) == pytest.approx(125.0, rel=1e-15)
+    assert lossref.r1_penalty.grad([[3.0, 4.0]])[0].tolist() == [30.0, 40.0]
+    assert lossref.r1_penalty([[3.0, 4.0], [1.0, 0.0]]) == pytest.approx(65.0, rel=1e-15)
+    # the mean halves each row's gradient; γ = 1: ½·25
+    assert lossref.r1_penalty.grad([[3.0, 4.0], [1.0, 0.0]]).tolist() == [[15.0, 20.0], [5.0, 0.0]]
+    assert lossref.r1_penalty([[3.0, 4.0]], gamma=1.0) == 12.5
+    # smooth at g = 0: value and gradient 0
+    assert lossref.r1_penalty([[0.0, 0.0]]) == 0.0
+    assert lossref.r1_penalty.grad([[0.0, 0.0]]).tolist() == [[0.0, 0.0]]
