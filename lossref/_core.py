@@ -66,7 +66,9 @@ class Result(NamedTuple):
             call never runs the backward pass.
         norm: Each sample's share of the ``"mean"`` denominator (None: 1 each): the class weight
             of its label for weighted cross-entropy, 0 for an ignored sample.
-        context: Keywords for the reduction's outer function (RMSE's scale), if it has one.
+        context: Keywords for the reduction's outer function (RMSE's scale), if it has one; or
+            ``{"coupled_rows": why}`` from a per-sample loss whose rows are coupled under some
+            hyperparameters (RaGAN's batch means), which then refuses ``weights=``.
     """
 
     values: np.ndarray
@@ -417,6 +419,8 @@ class Loss:
             _same_shape(self.arg_names, arrays)
         out = self._kernel(*arrays, **hyper)
         values, grad, norm, context = out
+        if weights is not None and context and "coupled_rows" in context:
+            _refuse_weights(self.name, context["coupled_rows"])
 
         def why_empty() -> str:  # the reduction raises when "mean" has nothing to divide by
             if self.meta.empty_mean is not None and norm is not None and not np.any(norm):
@@ -436,6 +440,18 @@ class Loss:
                 grad = grad[target]
             grad = strategy.scale_gradient(grad, factor, inputs)
         return strategy.finish(value, grad, reduction, context or {})
+
+
+def _refuse_weights(name: str, why: str) -> None:
+    """Refuse ``weights=`` for a loss whose rows are coupled under some hyperparameters only.
+
+    Its kernel says so with ``Result.context = {"coupled_rows": why}`` (RaGAN's batch means): a
+    per-sample weight cannot scale one sample's share of the gradient alone.
+    """
+    raise ValueError(
+        f"weights= is not supported by {name} {why}: each sample's loss depends on the other "
+        "samples, so a weight cannot scale one sample's gradient alone; select or repeat samples instead"
+    )
 
 
 def _same_shape(names: tuple[str, ...], arrays: list[np.ndarray]) -> None:

@@ -9,10 +9,10 @@ the critic's parameters.
 import numpy as np
 
 from ._checks import non_negative
-from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_axis_loss
+from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, class_axis_loss
 from ._domains import VECTORS
 
-__all__ = ["gradient_penalty"]  # its losses, re-exported by lossref/__init__.py
+__all__ = ["gradient_penalty", "r1_penalty"]  # its losses, re-exported by lossref/__init__.py
 
 
 def _norm_kink(gradients, *, lam=10.0):
@@ -99,3 +99,95 @@ def gradient_penalty(gradients, *, lam=10.0):
     with np.errstate(over="ignore"):  # ‖g‖ > 1e154: ℓ > 1e308 is inf, as it should be
         value = lam * (norm[..., 0] - 1.0) ** 2
     return Result(value, grad)
+
+
+def _square_curve():
+    # along the unit direction u = (0.6, 0.8): g = s·u, ‖g‖² = s², minimum at s = 0
+    return Curve(
+        x_label="s, with g = s·(0.6, 0.8): ‖g‖ = |s|",
+        grad_label="∂ℓ/∂g · (0.6, 0.8)",
+        x_range=(-2.0, 2.0),
+        args=lambda x: (x[..., None] * np.array([0.6, 0.8]),),
+        series=(Series("", {}, {}),),
+        component=lambda g, args: g @ np.array([0.6, 0.8]),
+    )
+
+
+@class_axis_loss(
+    family="generative",
+    aliases=("R1 regularization", "R2 regularization", "zero-centred gradient penalty"),
+    formula=(
+        r"\ell(g) = \frac{\gamma}{2}\,\lVert g \rVert_2^2,\quad g = \nabla_{x} D(x),\ x \text{ real (R1)}",
+        r"\text{R2: the same on generated } x;\ \text{the mean over rows}",
+    ),
+    gradient=r"\frac{\partial \ell}{\partial g} = \gamma\, g",
+    domain={"gradients": VECTORS},
+    use_case="Stabilising a GAN discriminator near equilibrium (StyleGAN's R1): added to the "
+    "discriminator's loss, it penalises the input gradient on real data.",
+    properties=("non_negative", "convex", "smooth"),
+    equivalents={
+        "PyTorch (recipe)": (
+            "`gamma / 2 * (torch.autograd.grad(D(x).sum(), x, create_graph=True)[0].flatten(1)"
+            ".pow(2).sum(dim=1)).mean()` with `x.requires_grad_()`; value and double backward executed "
+            "with PyTorch 2.13.0 (the pinned release) in tests/test_differences.py"
+        ),
+        "StyleGAN2": (
+            "`D_logistic_r1(..., gamma=10.0)`: "
+            "`reduce_sum(square(real_grads), axis=[1,2,3]) * (gamma * 0.5)` per image, averaged "
+            "(NVlabs/stylegan2 commit bb434f3, training/loss.py; NumPy transcription executed in "
+            "tests/test_differences.py)"
+        ),
+    },
+    references=(
+        "Mescheder, Geiger & Nowozin, Which Training Methods for GANs do actually Converge? (2018): "
+        "R1 and R2",
+        "Karras et al., Analyzing and Improving the Image Quality of StyleGAN (2020): R1 with γ = 10 "
+        "(training/loss.py), applied lazily every 16 minibatches",
+    ),
+    differences=(
+        Difference(
+            "gan-stability-r1-no-half",
+            "GAN_stability",
+            "Mescheder et al.'s own code (LMescheder/GAN_stability commit 54111d3, "
+            "gan_training/train.py) adds `reg_param * compute_grad2(d_real, x_real).mean()`, i.e. "
+            "reg_param·‖g‖² averaged over the batch, without the paper's ½; its default "
+            "`reg_param: 10.` (configs/default.yaml) is γ = 20 here. Pass `gamma=2 * reg_param`.",
+        ),
+    ),
+    reduction_note="The mean over rows (real samples), as StyleGAN averages the per-image penalty; "
+    "γ/2 is inside.",
+    plot=Plot(curve=_square_curve(), explore={"gamma": (0.5, 30.0)}),
+    checks=Checks(
+        variants=({"gamma": 1.0},),
+        extremes=(Extreme(([[1e150, -1e150, 0.0], [1e-200, 0.0, 3e-300]],)),),
+        invalid=(Invalid({"gamma": -1.0}, ValueError, "gamma must be >= 0"),),
+    ),
+)
+def r1_penalty(gradients, *, gamma=10.0):
+    """R1 penalty γ/2·‖g‖² on the discriminator's input gradient g at real samples.
+
+    The R2 penalty is the same function of the input gradient at generated samples: pass
+    ∇ₓD(x̃) instead. Unlike WGAN-GP's penalty it pulls the gradient towards 0, not towards
+    norm 1, and it is smooth everywhere.
+
+    Args:
+        gradients: g = ∇ₓD(x), shape (..., D): one real sample per row (flatten images to
+            (N, C·H·W) first: the squared norm is over the last axis).
+        gamma: γ ≥ 0, keyword-only; StyleGAN2's ``D_logistic_r1`` defaults to 10. Mescheder
+            et al.'s code multiplies ‖g‖² by its ``reg_param`` (default 10) without the ½:
+            its reg_param = 10 is γ = 20 here.
+
+    Returns:
+        The mean over rows by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> from lossref import r1_penalty
+        >>> float(r1_penalty([[3.0, 4.0]]))        # 10/2·(9 + 16) = 125
+        125.0
+        >>> r1_penalty.grad([[3.0, 4.0]])          # 10·(3, 4)
+        array([[30., 40.]])
+    """
+    non_negative(gamma=gamma)
+    with np.errstate(over="ignore"):  # ‖g‖ > 1e154: ℓ > 1e308 is inf, as it should be
+        value = 0.5 * gamma * np.sum(gradients * gradients, axis=-1)
+    return Result(value, lambda: gamma * gradients)

@@ -1,9 +1,22 @@
 """Losses of generative models: GAN discriminator and generator, the VAE's negative ELBO, DDPM's noise MSE."""
 
+import math
+
 import numpy as np
 
 from ._checks import as_float_array, last_axis, non_negative
-from ._core import Checks, Curve, Extreme, Invalid, Plot, Result, Series, class_axis_loss, elementwise_loss
+from ._core import (
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Result,
+    Series,
+    class_axis_loss,
+    elementwise_loss,
+)
 from ._domains import REAL, Domain
 from ._math import sigmoid, softplus, xlog1py, xlogy
 
@@ -47,6 +60,10 @@ RECONSTRUCTION = Domain(
 
 D_VARIANTS = ("minimax", "least_squares", "wasserstein", "hinge")
 G_VARIANTS = ("non_saturating", "saturating", "least_squares", "wasserstein", "hinge")
+# relativistic average (RaSGAN): each sample's loss reads the other batch's mean logit, so it is
+# not in the plots (a curve over one logit has no batch) nor in the per-sample test variants
+RELATIVISTIC = "relativistic_average"
+_COUPLED = {"coupled_rows": "with variant='relativistic_average' (the batch means couple the samples)"}
 _GAN_REFERENCES = (
     "Goodfellow et al., Generative Adversarial Nets (2014)",
     "Goodfellow, NIPS 2016 Tutorial: Generative Adversarial Networks (2016)",
@@ -54,7 +71,69 @@ _GAN_REFERENCES = (
     "Arjovsky, Chintala & Bottou, Wasserstein GAN (2017)",
     "Gulrajani et al., Improved Training of Wasserstein GANs (2017)",
     "Lim & Ye, Geometric GAN (2017); Miyato et al., Spectral Normalization for GANs (2018)",
+    "Jolicoeur-Martineau, The relativistic discriminator: a key element missing from standard GAN (2018): "
+    "RaSGAN",
 )
+
+_RAGAN_HALVES = Difference(
+    "ragan-author-code-halves",
+    "RelativisticGAN",
+    "The author's code (AlexiaJM/RelativisticGAN commit 0b9e1f9, code/GAN_losses_iter.py, "
+    "`loss_D == 6`) divides the sum of its two mean BCE terms by 2, for the discriminator and for the "
+    "generator; the paper's RaSGAN losses and `lossref` do not (as the minimax variant). Halve "
+    "`lossref`'s value and gradient to get the code's.",
+)
+
+
+def _two_sum(a, b):
+    """a + b = s + e exactly (Knuth's TwoSum), elementwise."""
+    s = a + b
+    b_virtual = s - a
+    return s, (a - (s - b_virtual)) + (b - b_virtual)
+
+
+def _mean_hi_lo(x):
+    """mean(x) as hi + lo, to about twice float64's precision.
+
+    RaGAN's logits d − mean: a plain mean rounds at the size of the logits, so logits of 1e4
+    that differ by 0.1 would lose 12 of their 16 digits in d − mean. The exact residuals of
+    x − hi (TwoSum) give the correction lo. Logits above 2^1000 are scaled by 2^-24 (exactly)
+    so that no partial sum overflows.
+    """
+    x = x.ravel()
+    scale = 2.0**-24 if np.max(np.abs(x)) > 2.0**1000 else 1.0
+    y = x * scale
+    hi = math.fsum(y) / y.size
+    d, e = _two_sum(y, -hi)
+    return hi / scale, math.fsum(np.concatenate((d, e))) / y.size / scale
+
+
+def _minus_mean(x, y):
+    """x − mean(y) as hi + lo (see _mean_hi_lo): hi is the rounded difference, lo its error."""
+    m_hi, m_lo = _mean_hi_lo(y)
+    d, e = _two_sum(x, -m_hi)
+    return d, e - m_lo
+
+
+def _relativistic_average(r, f):
+    """RaSGAN's discriminator loss per pair and, deferred, the gradient of its sum.
+
+    D̃_r = r − mean f and D̃_f = f − mean r; the generator's loss is this with r and f swapped.
+    The sum over pairs moves with every logit through the means: ∂Σ/∂r_j = −σ(−D̃_r,j) − mean σ(D̃_f)
+    and ∂Σ/∂f_j = σ(D̃_f,j) + mean σ(−D̃_r). Each D̃ is hi + lo; softplus and σ take hi and a
+    first-order correction in lo (softplus' = σ, σ' = σ(1 − σ)).
+    """
+    a, a_lo = _minus_mean(r, f)
+    b, b_lo = _minus_mean(f, r)
+    push_r, push_f = sigmoid(-a), sigmoid(b)  # σ(D̃) − 1 = −σ(−D̃), without the cancellation
+    value = (softplus(-a) - push_r * a_lo) + (softplus(b) + push_f * b_lo)
+
+    def backward():
+        p_r = push_r - push_r * sigmoid(a) * a_lo
+        p_f = push_f + push_f * sigmoid(-b) * b_lo
+        return -p_r - np.mean(p_f), p_f + np.mean(p_r)
+
+    return value, backward
 
 
 def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
@@ -70,12 +149,14 @@ def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
         r"\text{least squares: } \ell_D = \tfrac12 (d_r - 1)^2 + \tfrac12 d_f^2",
         r"\text{wasserstein: } \ell_D = d_f - d_r",
         r"\text{hinge: } \ell_D = \max(0, 1 - d_r) + \max(0, 1 + d_f)",
+        r"\text{relativistic average: } \ell_D = \mathrm{softplus}(-\tilde d_r) + \mathrm{softplus}(\tilde d_f), \quad \tilde d_r = d_r - \overline{d_f},\ \tilde d_f = d_f - \overline{d_r}",  # noqa: E501
     ),
     gradient=(
         r"\text{minimax: } \frac{\partial \ell_D}{\partial d_r} = \sigma(d_r) - 1, \quad \frac{\partial \ell_D}{\partial d_f} = \sigma(d_f)",  # noqa: E501
         r"\text{least squares: } d_r - 1, \quad d_f",
         r"\text{wasserstein: } -1, \quad 1",
         r"\text{hinge: } -[d_r < 1], \quad [d_f > -1] \quad (0 \text{ at the kinks})",
+        r"\text{relativistic average, of } \textstyle\sum_i \ell_{D,i}: \ -\sigma(-\tilde d_{r,j}) - \overline{\sigma(\tilde d_f)}, \quad \sigma(\tilde d_{f,j}) + \overline{\sigma(-\tilde d_r)}",  # noqa: E501
     ),
     domain={"real_logits": REAL, "fake_logits": REAL},
     use_case=(
@@ -91,11 +172,17 @@ def _hinge_kinks(real_logits, fake_logits, variant="minimax"):
         "Keras": "BinaryCrossentropy(from_logits=True) on real (label 1) plus on fake (label 0)",
         "TF-GAN": "tfgan.losses.modified_discriminator_loss, least_squares_discriminator_loss, "
         "wasserstein_discriminator_loss (tensorflow/gan commit bc369b7, version 2.1.0)",
+        "RelativisticGAN": "`loss_D == 6` (RaSGAN) in code/GAN_losses_iter.py (AlexiaJM/RelativisticGAN "
+        'commit 0b9e1f9), halved: `variant="relativistic_average"` divided by 2; transcribed in NumPy '
+        "and executed in tests/test_differences.py",
     },
     references=_GAN_REFERENCES,
+    differences=(_RAGAN_HALVES,),
     differentiable=("real_logits", "fake_logits"),
     reduction_note='`"mean"` divides by the number of (real, fake) pairs N (by Σw with `weights=`): '
-    "the mean over real samples plus the mean over fake samples.",
+    'the mean over real samples plus the mean over fake samples. With `variant="relativistic_average"` '
+    "every sample's loss reads the batch means, the gradient is that of the whole batch's loss, and "
+    "`weights=` is refused.",
     plot=Plot(
         curve=Curve(
             x_label="discriminator logit on a fake sample d_f (d_r = 1)",
@@ -133,14 +220,22 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
     zeroed out, or average ``reduction="none"`` values yourself. Inputs are logits (raw
     scores): no sigmoid. The hinge variant's subgradient is 0 at its kinks (d_r = 1,
     d_f = −1). The Wasserstein variant is only the critic's objective: WGAN-GP's gradient
-    penalty λ(‖∇ₓD(x̂)‖ − 1)² needs the critic's input gradient and is not included.
+    penalty λ(‖∇ₓD(x̂)‖ − 1)² needs the critic's input gradient and is not included
+    (see ``gradient_penalty``).
+
+    ``"relativistic_average"`` (RaSGAN) scores each real sample against the mean fake logit
+    and each fake against the mean real logit: d̃_r = d_r − mean d_f, d̃_f = d_f − mean d_r,
+    ℓ = softplus(−d̃_r) + softplus(d̃_f). The means run over every element of the two
+    arrays, so one sample's loss depends on the whole batch: ``grad`` is the gradient of
+    the batch's reduced loss, and ``weights=`` is refused.
 
     Args:
         real_logits: Discriminator outputs d_r on real samples, any shape.
         fake_logits: Outputs d_f on generated samples, the same shape. Differentiable too:
             ``grad(..., argnum=1)``.
         variant: ``"minimax"`` (Goodfellow's BCE, the default), ``"least_squares"``
-            (LSGAN with labels a = 0, b = 1), ``"wasserstein"`` (WGAN critic) or ``"hinge"``.
+            (LSGAN with labels a = 0, b = 1), ``"wasserstein"`` (WGAN critic), ``"hinge"`` or
+            ``"relativistic_average"`` (RaSGAN).
 
     Returns:
         The mean loss by default; see ``reduction`` and ``weights``.
@@ -153,9 +248,17 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
         array([0. , 1.5])
         >>> gan_discriminator.grad([3.0], [1.0], variant="least_squares", argnum=1)   # d_f = 1
         array([1.])
+        >>> # mean d_r = 2, mean d_f = 0: d̃_r = (1, 3), d̃_f = (−1, −3); 2·softplus(−1), 2·softplus(−3)
+        >>> gan_discriminator([1.0, 3.0], [1.0, -1.0], variant="relativistic_average", reduction="none")
+        array([0.62652338, 0.0971747 ])
     """
-    _one_of("variant", variant, D_VARIANTS)
+    _one_of("variant", variant, (*D_VARIANTS, RELATIVISTIC))
     r, f = real_logits, fake_logits
+    if variant == RELATIVISTIC:
+        value, backward = _relativistic_average(r, f)
+        return Result(
+            value, lambda: dict(zip(("real_logits", "fake_logits"), backward(), strict=True)), None, _COUPLED
+        )
     if variant == "minimax":
         value = softplus(-r) + softplus(f)
     elif variant == "least_squares":
@@ -186,11 +289,13 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
         r"\text{saturating: } \ell_G = \log\big(1 - \sigma(d_f)\big) = -\mathrm{softplus}(d_f)",
         r"\text{least squares: } \ell_G = \tfrac12 (d_f - 1)^2",
         r"\text{wasserstein, hinge: } \ell_G = -d_f",
+        r"\text{relativistic average: } \ell_G = \mathrm{softplus}(-\tilde d_f) + \mathrm{softplus}(\tilde d_r), \quad \tilde d_f = d_f - \overline{d_r},\ \tilde d_r = d_r - \overline{d_f}",  # noqa: E501
     ),
     gradient=(
         r"\text{non-saturating: } \frac{\partial \ell_G}{\partial d_f} = \sigma(d_f) - 1",
         r"\text{saturating: } \frac{\partial \ell_G}{\partial d_f} = -\sigma(d_f)",
         r"\text{least squares: } d_f - 1; \quad \text{wasserstein, hinge: } -1",
+        r"\text{relativistic average, of } \textstyle\sum_i \ell_{G,i}: \ -\sigma(-\tilde d_{f,j}) - \overline{\sigma(\tilde d_r)}",  # noqa: E501
     ),
     domain={"fake_logits": REAL},
     use_case="Train a GAN's generator through the discriminator's raw outputs on generated samples.",
@@ -201,8 +306,15 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
         "TF-GAN": "tfgan.losses.modified_generator_loss (non-saturating), minimax_generator_loss, "
         "least_squares_generator_loss, wasserstein_generator_loss (tensorflow/gan commit bc369b7, "
         "version 2.1.0)",
+        "RelativisticGAN": "`loss_D == 6` (RaSGAN) generator step in code/GAN_losses_iter.py "
+        '(AlexiaJM/RelativisticGAN commit 0b9e1f9), halved: `variant="relativistic_average"` divided by 2; '
+        "transcribed in NumPy and executed in tests/test_differences.py",
     },
     references=_GAN_REFERENCES,
+    differences=(_RAGAN_HALVES,),
+    reduction_note='`"mean"` divides by the number of samples N (by Σw with `weights=`). With '
+    '`variant="relativistic_average"` every sample\'s loss reads the batch means, the gradient is that '
+    "of the whole batch's loss, and `weights=` is refused.",
     plot=Plot(
         curve=Curve(
             x_label="discriminator logit on a fake sample d_f",
@@ -226,7 +338,11 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
             Extreme([[1e4, -1e4, 2.0, 1e-300]], {"variant": "least_squares"}),
             Extreme([[1e8, -1e8, 1e-300]], {"variant": "wasserstein"}),
         ),
-        invalid=(Invalid({"variant": "minimax"}, ValueError, "variant must be one of"),),
+        invalid=(
+            Invalid({"variant": "minimax"}, ValueError, "variant must be one of"),
+            Invalid({"variant": RELATIVISTIC}, ValueError, "needs real_logits"),
+            Invalid({"real_logits": [0.5]}, ValueError, "real_logits is only used by"),
+        ),
         torch_extremes=(
             Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, -745.0]]),
             Extreme([[1e4, -1e4, 0.0, 1e-300, 40.0, -40.0, 745.0]], {"variant": "saturating"}),
@@ -235,18 +351,31 @@ def gan_discriminator(real_logits, fake_logits, *, variant="minimax"):
         ),
     ),
 )
-def gan_generator(fake_logits, *, variant="non_saturating"):
+def gan_generator(fake_logits, *, variant="non_saturating", real_logits=None):
     """GAN generator loss on the discriminator's raw outputs for generated samples.
 
     ``"non_saturating"`` (the default, what every GAN trains with) is −log σ(d_f);
     ``"saturating"`` is the minimax game's own log(1 − σ(d_f)), whose gradient −σ(d_f)
     vanishes exactly when the discriminator confidently rejects the fakes (d_f ≪ 0).
 
+    ``"relativistic_average"`` (RaSGAN) is the discriminator's relativistic loss with the
+    roles swapped: ℓ_G = softplus(−d̃_f) + softplus(d̃_r), d̃_f = d_f − mean d_r,
+    d̃_r = d_r − mean d_f. It needs the discriminator's outputs on a real batch too
+    (``real_logits``): the generator learns by making fakes look *more real than the real
+    samples*, on average. ``grad`` is ∂/∂d_f of the batch's reduced loss (through the means as
+    well); ``weights=`` is refused. Its gradient with respect to d_r is
+    ``gan_discriminator.grad(fake_logits, real_logits, variant="relativistic_average", argnum=1)``
+    (the same function with the arguments swapped).
+
     Args:
         fake_logits: Discriminator outputs d_f on generated samples, any shape (logits,
             no sigmoid).
         variant: ``"non_saturating"``, ``"saturating"``, ``"least_squares"`` (LSGAN,
-            target c = 1), ``"wasserstein"`` or ``"hinge"`` (both −d_f).
+            target c = 1), ``"wasserstein"``, ``"hinge"`` (both −d_f) or
+            ``"relativistic_average"``.
+        real_logits: Discriminator outputs d_r on a batch of real samples, the shape of
+            ``fake_logits``; keyword-only, needed by ``"relativistic_average"`` and refused by
+            the other variants.
 
     Returns:
         The mean loss by default; see ``reduction`` and ``weights``.
@@ -259,9 +388,27 @@ def gan_generator(fake_logits, *, variant="non_saturating"):
         -4.5397868702434395e-05
         >>> gan_generator.grad([-10.0]).item()   # σ(−10) − 1: still about −1
         -0.9999546021312976
+        >>> # d̃_f = 0 − 0 = 0, d̃_r = 0 − 0 = 0: softplus(0) + softplus(0) = 2 log 2
+        >>> gan_generator([0.0], variant="relativistic_average", real_logits=[0.0])
+        1.3862943611198906
     """
-    _one_of("variant", variant, G_VARIANTS)
+    _one_of("variant", variant, (*G_VARIANTS, RELATIVISTIC))
     f = fake_logits
+    if real_logits is not None:
+        r = as_float_array(real_logits, "real_logits")  # a ragged list is named before anything else
+        if variant != RELATIVISTIC:
+            raise ValueError(
+                f"real_logits is only used by variant='relativistic_average'; variant={variant!r} "
+                "reads the fake logits alone"
+            )
+        _same("real_logits", r, "fake_logits", f)
+        value, backward = _relativistic_average(f, r)  # ℓ_G is ℓ_D with real and fake swapped
+        return Result(value, lambda: backward()[0], None, _COUPLED)
+    if variant == RELATIVISTIC:
+        raise ValueError(
+            "variant='relativistic_average' needs real_logits: the discriminator's outputs on a batch of "
+            "real samples, the shape of fake_logits"
+        )
     if variant == "non_saturating":
         return Result(softplus(-f), lambda: -sigmoid(-f))
     if variant == "saturating":

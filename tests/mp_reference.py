@@ -2128,3 +2128,25 @@ def gradient_penalty(g, lam=10.0):
     # λ(‖g‖ − 1)²; near ‖g‖ = 1 it cancels: measured relative to λ·(‖g‖ + 1)²
     norm = mp.sqrt(mp.fsum(v * v for v in g))
     return lam * (norm - 1) ** 2, lam * (norm + 1) ** 2
+
+
+@reference("r1_penalty")
+def r1_penalty(g, gamma=10.0):
+    # Mescheder et al. (2018), R1: γ/2·‖∇D‖²
+    return gamma / 2 * mp.fsum(v * v for v in g)
+
+
+# --- issue 20: relativistic average GAN (variant="relativistic_average" of gan_discriminator and
+# gan_generator; their registered references above are per sample, this one needs the batch) ---
+
+
+def relativistic_average_gan(real, fake):
+    """RaSGAN's discriminator loss per (real, fake) pair, Jolicoeur-Martineau (2018), section 4.
+
+    −log σ(d_r − mean d_f) − log(1 − σ(d_f − mean d_r)); the generator's loss is the same
+    function with the real and fake batches swapped.
+    """
+    mean_real, mean_fake = mp.fsum(real) / len(real), mp.fsum(fake) / len(fake)
+    return [
+        -log_sigmoid(r - mean_fake) - log_sigmoid(-(f - mean_real)) for r, f in zip(real, fake, strict=True)
+    ]

@@ -2427,3 +2427,108 @@ def test_gradient_penalty_double_backward_matches_torch():
     assert [a is None for a in got] == [b is None for b in want] == [False, False, False, True, False]
     for a, b in ((a, b) for a, b in zip(got, want, strict=True) if a is not None):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-14)
+
+
+# --- issue 20: r1_penalty ---
+def _stylegan2_r1(real_grads, gamma=10.0):
+    # NVlabs/stylegan2 commit bb434f3, training/loss.py, D_logistic_r1: per image
+    # reduce_sum(square(real_grads), axis=[1,2,3]) * (gamma * 0.5); the training loop averages it
+    return (np.sum(np.square(real_grads), axis=(1, 2, 3)) * (gamma * 0.5)).mean()
+
+
+def test_r1_penalty_matches_stylegan2_on_images():
+    rng = np.random.default_rng(20)
+    g = rng.normal(size=(4, 3, 5, 5))  # N, C, H, W: flatten to rows for lossref
+    rows = g.reshape(4, -1)
+    assert lossref.r1_penalty(rows) == pytest.approx(_stylegan2_r1(g), rel=1e-14)
+    assert lossref.r1_penalty(rows, gamma=2.0) == pytest.approx(_stylegan2_r1(g, gamma=2.0), rel=1e-14)
+    # both default to γ = 10
+    assert lossref.r1_penalty.hyperparameters["gamma"] == 10.0
+
+
+def test_gan_stability_r1_no_half():
+    # LMescheder/GAN_stability commit 54111d3, gan_training/train.py: reg_param * compute_grad2(...).mean(),
+    # compute_grad2 = per-sample sum of squared input gradients; configs/default.yaml reg_param: 10.
+    rng = np.random.default_rng(21)
+    g = rng.normal(size=(3, 2, 4, 4))
+    reg_param = 10.0
+    gan_stability = reg_param * np.square(g).reshape(3, -1).sum(1).mean()
+    rows = g.reshape(3, -1)
+    assert lossref.r1_penalty(rows, gamma=2 * reg_param) == pytest.approx(gan_stability, rel=1e-14)
+    assert lossref.r1_penalty(rows, gamma=reg_param) == pytest.approx(gan_stability / 2, rel=1e-14)
+
+
+def test_r1_penalty_double_backward_matches_torch():
+    import torch
+
+    torch.manual_seed(1)
+    critic = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Softplus(), torch.nn.Linear(4, 1)).double()
+    x = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)  # real samples
+    (g,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+    torch_r1 = 10.0 / 2 * g.pow(2).sum(dim=1).mean()
+    assert lossref.r1_penalty(g.detach().numpy(), gamma=10.0) == pytest.approx(torch_r1.item(), rel=1e-12)
+    # lossref's ∂ℓ/∂g, pushed through ∂g/∂θ (a vector–Jacobian product of the input gradient,
+    # i.e. a Hessian-vector product for x), is PyTorch's double-backward gradient of the penalty
+    params = [*critic.parameters(), x]
+    want = torch.autograd.grad(torch_r1, params, retain_graph=True, allow_unused=True)
+    upstream = torch.from_numpy(lossref.r1_penalty.grad(g.detach().numpy(), gamma=10.0))
+    got = torch.autograd.grad(g, params, grad_outputs=upstream, allow_unused=True)
+    assert [a is None for a in got] == [b is None for b in want] == [False, False, False, True, False]
+    for a, b in ((a, b) for a, b in zip(got, want, strict=True) if a is not None):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-14)
+
+
+# --- issue 20: relativistic average GAN (gan_discriminator / gan_generator) ---
+def _bce_with_logits_mean(z, y):
+    # torch.nn.BCEWithLogitsLoss() (reduction "mean"): mean of max(z, 0) − z·y + log(1 + e^{−|z|})
+    return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+
+
+def _relativistic_gan_author_code(y_pred, y_pred_fake):
+    # AlexiaJM/RelativisticGAN commit 0b9e1f9, code/GAN_losses_iter.py, loss_D == 6 (RaSGAN):
+    # errD = (BCE(y_pred − mean(y_pred_fake), 1) + BCE(y_pred_fake − mean(y_pred), 0)) / 2
+    # errG = (BCE(y_pred − mean(y_pred_fake), 0) + BCE(y_pred_fake − mean(y_pred), 1)) / 2
+    rel_real, rel_fake = y_pred - np.mean(y_pred_fake), y_pred_fake - np.mean(y_pred)
+    err_d = (_bce_with_logits_mean(rel_real, 1.0) + _bce_with_logits_mean(rel_fake, 0.0)) / 2
+    err_g = (_bce_with_logits_mean(rel_real, 0.0) + _bce_with_logits_mean(rel_fake, 1.0)) / 2
+    return err_d, err_g
+
+
+def test_ragan_author_code_halves():
+    rng = np.random.default_rng(2018)
+    r, f = rng.normal(scale=2.0, size=8), rng.normal(scale=2.0, size=8)
+    err_d, err_g = _relativistic_gan_author_code(r, f)
+    ra = {"variant": "relativistic_average"}
+    assert lossref.gan_discriminator(r, f, **ra) == pytest.approx(2 * err_d, rel=1e-14)
+    assert lossref.gan_generator(f, real_logits=r, **ra) == pytest.approx(2 * err_g, rel=1e-14)
+
+
+def test_relativistic_average_gan_matches_torch_autograd():
+    # the same losses written with torch's BCE-with-logits and batch means: value and autograd
+    # gradients for both logit arguments (PyTorch 2.13.0, the pinned release)
+    import torch
+    import torch.nn.functional as F
+
+    rng = np.random.default_rng(7)
+    r_np, f_np = rng.normal(scale=3.0, size=(4, 2)), rng.normal(scale=3.0, size=(4, 2))
+    r = torch.tensor(r_np, requires_grad=True)
+    f = torch.tensor(f_np, requires_grad=True)
+    rel_r, rel_f = r - f.mean(), f - r.mean()
+    ones, zeros = torch.ones_like(r), torch.zeros_like(r)
+    loss_d = F.binary_cross_entropy_with_logits(rel_r, ones) + F.binary_cross_entropy_with_logits(
+        rel_f, zeros
+    )
+    loss_g = F.binary_cross_entropy_with_logits(rel_f, ones) + F.binary_cross_entropy_with_logits(
+        rel_r, zeros
+    )
+    d_r, d_f = torch.autograd.grad(loss_d, (r, f))
+    (g_f,) = torch.autograd.grad(loss_g, f)
+    ra = {"variant": "relativistic_average"}
+    d = lossref.gan_discriminator
+    assert d(r_np, f_np, **ra) == pytest.approx(loss_d.item(), rel=1e-13)
+    np.testing.assert_allclose(d.grad(r_np, f_np, **ra), d_r.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d.grad(r_np, f_np, argnum=1, **ra), d_f.numpy(), rtol=1e-12, atol=1e-15)
+    assert lossref.gan_generator(f_np, real_logits=r_np, **ra) == pytest.approx(loss_g.item(), rel=1e-13)
+    np.testing.assert_allclose(
+        lossref.gan_generator.grad(f_np, real_logits=r_np, **ra), g_f.numpy(), rtol=1e-12, atol=1e-15
+    )

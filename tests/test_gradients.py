@@ -158,3 +158,96 @@ def test_finite_value_and_gradient_at_extremes(name, args, hyper):
         check &= loss.meta.checks.kink_distance(x, *args[1:], **hyper) > 3e-3 * np.maximum(1, np.abs(x))
     error = np.abs(grad - numeric)[check]
     assert (error <= 1e-7 * np.abs(numeric[check]) + noise[check] + 1e-300).all(), (grad, numeric, noise)
+
+
+# --- issue 20: relativistic average GAN (variant="relativistic_average") ---
+# The batch means couple the samples, so the registry-wide per-sample checks (which run every
+# declared variant of these losses sample by sample, with weights) cannot run this variant: the
+# gradient of the whole reduced loss is checked here, for both logit arguments.
+RAGAN = {"variant": "relativistic_average"}
+
+
+def _ragan_cases():
+    """(loss, arguments, hyperparameters, argnum) for both losses and every differentiable logit."""
+    d, g = lossref.gan_discriminator, lossref.gan_generator
+    return lambda r, f: [
+        (d, [r, f], RAGAN, 0),
+        (d, [r, f], RAGAN, 1),
+        (g, [f], {**RAGAN, "real_logits": r}, 0),
+    ]
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (2,), (6,), (2, 3)])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1e-3, 0.3, 1.0, 4.0, 30.0]))
+def test_relativistic_average_gan_gradient_matches_finite_differences(shape, reduction, seed, scale):
+    rng = np.random.default_rng(seed)
+    r, f = rng.normal(scale=scale, size=shape), rng.normal(scale=scale, size=shape)
+    for loss, args, hyper, argnum in _ragan_cases()(r, f):
+        assert_gradient_matches(loss, args, hyper, reduction=reduction, argnum=argnum)
+
+
+RAGAN_EXTREMES = [
+    # saturated logits, far apart and cancelling in the means
+    ([1e4, -1e4, 0.0, 1e-300, 40.0, -40.0], [-1e4, 1e4, 0.0, -1e-300, 40.0, -745.0]),
+    # logits of 1e4 that differ by tenths: the means must keep the digits below 1e4
+    ([1e4 + 0.3, 1e4 + 0.1, 1e4 - 2.0], [1e4, 1e4 + 0.1, 1e4 + 0.2]),
+    # every relativistic logit beyond ±700, and ties
+    ([700.0, 700.5, 699.0], [-10.0, 0.1, 5.0]),
+    ([3.0, 3.0], [3.0, 3.0]),
+    ([1e8, -1e8], [1e8 + 2.0, -1e8]),
+]
+
+
+@pytest.mark.parametrize(("real", "fake"), RAGAN_EXTREMES)
+def test_relativistic_average_gan_at_extremes(real, fake):
+    r, f = np.array(real), np.array(fake)
+    for loss, args, hyper, argnum in _ragan_cases()(r, f):
+        with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow to 0 is fine
+            values = loss(*args, reduction="none", **hyper)
+            value, grad = loss.value_and_grad(*args, reduction="sum", argnum=argnum, **hyper)
+        assert np.isfinite(values).all()
+        assert np.isfinite(value)
+        assert np.isfinite(grad).all()
+        assert_gradient_matches(loss, args, hyper, reduction="sum", argnum=argnum)
+
+
+def test_relativistic_average_gan_against_mpmath():
+    # tests/mp_reference.py's formula at 400 digits: every pair's value, and every entry of both
+    # gradients (of the sum, by mpmath's differentiation), within 1e-15 relative; the two gradient
+    # terms have one sign, so their sum does not cancel
+    import mpmath as mp
+
+    from accuracy import DPS, derivative, relative_error
+    from mp_reference import relativistic_average_gan as ref
+
+    batches = [
+        *RAGAN_EXTREMES,
+        ([0.0], [0.0]),
+        ([1e-300, -1e-300], [0.0, 1e-300]),
+        ([0.1, 0.2, 0.3, 0.7, 1.1], [0.3, 0.1, -0.2, 0.5, 0.2]),
+        ([-30.0, 35.0, 1e-8], [20.0, -700.0, 0.0]),
+        ([0.15, 1e4], [1e4, -1e4 + 0.3]),
+    ]
+    d = lossref.gan_discriminator
+    worst_value = worst_grad = 0.0
+    with mp.workdps(DPS):
+        for real, fake in batches:
+            r, f = np.array(real), np.array(fake)
+            exact = ref([mp.mpf(x) for x in real], [mp.mpf(x) for x in fake])
+            for ours, e in zip(d(r, f, reduction="none", **RAGAN), exact, strict=True):
+                worst_value = max(worst_value, relative_error(float(ours), e) or 0.0)
+            for k, arr in enumerate((r, f)):
+                grad = d.grad(r, f, reduction="sum", argnum=k, **RAGAN)
+                for j in range(arr.size):
+
+                    def total(t, k=k, j=j, real=real, fake=fake):
+                        point = [[mp.mpf(x) for x in real], [mp.mpf(x) for x in fake]]
+                        point[k][j] = t
+                        return mp.fsum(ref(*point))
+
+                    e = derivative(total, mp.mpf(float(arr[j])))
+                    worst_grad = max(worst_grad, relative_error(float(grad[j]), e) or 0.0)
+    assert worst_value <= 1e-15
+    assert worst_grad <= 1e-15

@@ -2644,3 +2644,114 @@ def test_gradient_penalty_by_hand():
     # the kink at g = 0: value λ·1 = 10 with λ = 10, and the chosen subgradient 0
     assert lossref.gradient_penalty([[0.0, 0.0]]) == pytest.approx(10.0, rel=1e-15)
     assert lossref.gradient_penalty.grad([[0.0, 0.0]])[0].tolist() == [0.0, 0.0]
+
+
+def test_r1_penalty_by_hand():
+    # g = (3, 4): ‖g‖² = 25, 10/2·25 = 125, ∂ℓ/∂g = 10·(3, 4); two rows (3, 4) and (1, 0): (125 + 5)/2
+    assert lossref.r1_penalty([[3.0, 4.0]]) == pytest.approx(125.0, rel=1e-15)
+    assert lossref.r1_penalty.grad([[3.0, 4.0]])[0].tolist() == [30.0, 40.0]
+    assert lossref.r1_penalty([[3.0, 4.0], [1.0, 0.0]]) == pytest.approx(65.0, rel=1e-15)
+    # the mean halves each row's gradient; γ = 1: ½·25
+    assert lossref.r1_penalty.grad([[3.0, 4.0], [1.0, 0.0]]).tolist() == [[15.0, 20.0], [5.0, 0.0]]
+    assert lossref.r1_penalty([[3.0, 4.0]], gamma=1.0) == 12.5
+    # smooth at g = 0: value and gradient 0
+    assert lossref.r1_penalty([[0.0, 0.0]]) == 0.0
+    assert lossref.r1_penalty.grad([[0.0, 0.0]]).tolist() == [[0.0, 0.0]]
+
+
+# --- issue 20: relativistic average GAN (variant="relativistic_average") ---
+RAGAN = {"variant": "relativistic_average"}
+
+
+def _ragan_softplus(x):
+    return math.log1p(math.exp(x))
+
+
+def _ragan_sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def test_relativistic_average_gan_by_hand():
+    # d_r = (1, 3), d_f = (1, −1): mean d_r = 2, mean d_f = 0, so d̃_r = (1, 3) and d̃_f = (−1, −3);
+    # each pair's loss is softplus(−d̃_r) + softplus(d̃_f) = 2·softplus(−1), 2·softplus(−3)
+    r, f = [1.0, 3.0], [1.0, -1.0]
+    per_pair = lossref.gan_discriminator(r, f, reduction="none", **RAGAN)
+    assert per_pair.tolist() == pytest.approx([2 * _ragan_softplus(-1), 2 * _ragan_softplus(-3)], rel=1e-15)
+    assert lossref.gan_discriminator(r, f, **RAGAN) == pytest.approx(
+        _ragan_softplus(-1) + _ragan_softplus(-3), rel=1e-15
+    )
+    # the gradient of the sum: ∂/∂d_r,j = −σ(−d̃_r,j) − mean σ(d̃_f), ∂/∂d_f,j = σ(d̃_f,j) + mean σ(−d̃_r),
+    # here mean σ(d̃_f) = mean σ(−d̃_r) = (σ(−1) + σ(−3))/2
+    m = (_ragan_sigmoid(-1) + _ragan_sigmoid(-3)) / 2
+    g_r = lossref.gan_discriminator.grad(r, f, reduction="sum", **RAGAN)
+    g_f = lossref.gan_discriminator.grad(r, f, reduction="sum", argnum=1, **RAGAN)
+    assert g_r.tolist() == pytest.approx([-_ragan_sigmoid(-1) - m, -_ragan_sigmoid(-3) - m], rel=1e-15)
+    assert g_f.tolist() == pytest.approx([_ragan_sigmoid(-1) + m, _ragan_sigmoid(-3) + m], rel=1e-15)
+    # a batch of one: d̃_r = d_r − d_f = −d̃_f, so ℓ = 2·softplus(d_f − d_r)
+    assert lossref.gan_discriminator([0.5], [2.0], **RAGAN) == pytest.approx(
+        2 * _ragan_softplus(1.5), rel=1e-15
+    )
+
+
+def test_relativistic_average_generator_is_the_discriminator_swapped():
+    rng = np.random.default_rng(2018)
+    r, f = rng.normal(size=6), rng.normal(size=6)
+    g = lossref.gan_generator
+    # ℓ_G = softplus(−(d_f − mean d_r)) + softplus(d_r − mean d_f): the discriminator's with r ↔ f
+    np.testing.assert_array_equal(
+        g(f, real_logits=r, reduction="none", **RAGAN),
+        lossref.gan_discriminator(f, r, reduction="none", **RAGAN),
+    )
+    np.testing.assert_array_equal(
+        g.grad(f, real_logits=r, **RAGAN), lossref.gan_discriminator.grad(f, r, **RAGAN)
+    )
+    # by hand: d_f = (0, 2), d_r = (1, 1): d̃_f = (−1, 1), d̃_r = (0, 0)
+    assert g([0.0, 2.0], real_logits=[1.0, 1.0], reduction="none", **RAGAN).tolist() == pytest.approx(
+        [_ragan_softplus(1) + math.log(2), _ragan_softplus(-1) + math.log(2)], rel=1e-15
+    )
+
+
+def test_relativistic_average_gan_depends_on_the_whole_batch():
+    r, f = np.array([0.5, -1.0, 2.0]), np.array([0.0, 1.0, -0.5])
+    before = lossref.gan_discriminator(r, f, reduction="none", **RAGAN)
+    moved = f.copy()
+    moved[2] += 3.0  # one fake sample moves: every pair's loss moves (mean d_f is in every d̃_r)
+    after = lossref.gan_discriminator(r, moved, reduction="none", **RAGAN)
+    assert (after != before).all()
+    # the other variants are per pair: only the moved pair changes
+    minimax = lossref.gan_discriminator(r, moved, reduction="none") - lossref.gan_discriminator(
+        r, f, reduction="none"
+    )
+    assert minimax[:2].tolist() == [0.0, 0.0]
+    # the means run over every element: a (2, 3) batch is the flattened batch of six
+    r2, f2 = np.arange(6.0).reshape(2, 3) / 3, np.linspace(-1, 1, 6).reshape(2, 3)
+    np.testing.assert_array_equal(
+        lossref.gan_discriminator(r2, f2, reduction="none", **RAGAN).ravel(),
+        lossref.gan_discriminator(r2.ravel(), f2.ravel(), reduction="none", **RAGAN),
+    )
+
+
+def test_relativistic_average_gan_refuses_weights_and_misplaced_real_logits():
+    r, f = [0.5, -1.0], [0.0, 1.0]
+    with pytest.raises(
+        ValueError, match="weights= is not supported by gan_discriminator with variant='relativistic"
+    ):
+        lossref.gan_discriminator(r, f, weights=[1.0, 2.0], **RAGAN)
+    with pytest.raises(
+        ValueError, match="weights= is not supported by gan_generator with variant='relativistic"
+    ):
+        lossref.gan_generator.grad(f, real_logits=r, weights=[1.0, 2.0], **RAGAN)
+    # the other variants keep their weights
+    assert lossref.gan_discriminator(r, f, weights=[1.0, 0.0]) == pytest.approx(
+        _ragan_softplus(-0.5) + _ragan_softplus(0.0), rel=1e-15
+    )
+    with pytest.raises(ValueError, match="needs real_logits"):
+        lossref.gan_generator(f, **RAGAN)
+    with pytest.raises(ValueError, match="real_logits is only used by variant='relativistic_average'"):
+        lossref.gan_generator(f, real_logits=r)
+    with pytest.raises(
+        ValueError, match=re.escape("real_logits has shape (3,) but fake_logits has shape (2,)")
+    ):
+        lossref.gan_generator(f, real_logits=[0.0, 1.0, 2.0], **RAGAN)
+    with pytest.raises(ValueError, match="real_logits contains NaN"):
+        lossref.gan_generator(f, real_logits=[0.0, np.nan], **RAGAN)
