@@ -24,6 +24,7 @@ from ._core import (
     Series,
     class_axis_loss,
     elementwise_loss,
+    gradient_requested,
 )
 from ._curves import along_second_class, two_class_probabilities
 from ._domains import (
@@ -49,7 +50,7 @@ from ._labels import (
     _pick,
     _softmax_inputs,
 )
-from ._math import _expm1_excess, blocks, log_softmax, sigmoid, softplus, xlog1py, xlogy
+from ._math import _expm1_excess, blocks, log1p_of_sum, log_softmax, sigmoid, softplus, xlog1py, xlogy
 
 __all__ = [
     "balanced_softmax",
@@ -261,66 +262,68 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
     """
     pw = _pos_weight(pos_weight, logits)
     # -log σ(z) = softplus(-z) and -log(1 - σ(z)) = softplus(z), with softplus(±z) = max(±z, 0)
-    # + L and L = log1p(e^{-|z|}): no σ, no log(0), one exp and one log1p. Since (1 - y) + y = 1,
+    # + L and L = log1p(e^{-|z|}): no σ, no log(0), one exp and one log. Since (1 - y) + y = 1,
     # ℓ = max((1 - y) z, -w₊ y z) + ((1 - y) + w₊ y) L (the max picks the term whose sign is
     # right for y in [0, 1]): a sum of non-negative terms, so no cancellation (the form
     # softplus(z) - y z rounds to 0 for y = 1, z = 40). Block by block on small temporaries,
-    # rows of the class axis when w₊ is per class: one input-sized array per call, and no
-    # masked operations (np.where on a random sign pattern is ten times slower).
+    # rows of the class axis when w₊ is per class, with the gradient in the same pass when it is
+    # asked for (it shares e^{-|z|} and 1 + e^{-|z|}), and no masked operations (np.where on a
+    # random sign pattern is ten times slower).
     width = logits.shape[-1] if np.ndim(pw) == 1 else 1
     z, y = logits.reshape(-1, width), y_true.reshape(-1, width)
     values = np.empty(logits.shape)
     v = values.reshape(-1, width)
-    for s in blocks(len(z), width):
-        zb, yb, vb = z[s], y[s], v[s]
-        log1p_e = np.abs(zb)
-        np.negative(log1p_e, out=log1p_e)
-        np.exp(log1p_e, out=log1p_e)
-        np.log1p(log1p_e, out=log1p_e)
-        neg = np.subtract(yb, 1.0)  # -(1 - y), rounded as 1 - y
-        np.multiply(yb, zb, out=vb)
-        if pos_weight is not None:
-            vb *= pw
-            k = np.multiply(yb, pw)
-            k -= neg  # (1 - y) + w₊ y
-            log1p_e *= k
-        neg *= zb
-        np.minimum(neg, vb, out=vb)  # -max((1 - y) z, -w₊ y z)
-        np.subtract(log1p_e, vb, out=vb)
-
-    def grad():  # deferred: a value-only call skips it
-        out = np.empty(logits.shape)
-        g = out.reshape(-1, width)
-        for s in blocks(len(z), width):
-            zb, yb, gb = z[s], y[s], g[s]
-            e = np.abs(zb)
-            np.negative(e, out=e)
-            np.exp(e, out=e)  # e^{-|z|}
-            if pos_weight is None:
-                # σ(z) - y is (1 - y) - σ(-|z|) for z >= 0 and σ(-|z|) - y for z < 0: no σ near 1
-                # is rounded before y is taken from it. The sign bit decides (z = -0.0 takes the
-                # second form on both sides of the subtraction).
-                e /= 1.0 + e  # σ(-|z|)
-                np.copysign(e, zb, out=e)
-                positive = np.signbit(zb)
-                np.logical_not(positive, out=positive)
-                np.subtract(positive, yb, out=gb)
-                gb -= e
-                continue
-            # with d = 1/(1+e): σ(z) = d·max(e, [z >= 0]) and σ(-z) = d·max(e, [z < 0])
-            d = np.add(1.0, e)
-            np.divide(1.0, d, out=d)
-            np.maximum(e, zb >= 0, out=gb)
-            gb *= d  # σ(z)
-            np.maximum(e, zb < 0, out=e)
-            e *= d  # σ(-z)
-            gb *= np.subtract(1.0, yb, out=d)
-            e *= yb
-            e *= pw
-            gb -= e  # (1 - y) σ(z) - w₊ y σ(-z)
-        return out
-
+    grad = np.empty(logits.shape) if gradient_requested() else None
+    g = None if grad is None else grad.reshape(-1, width)
+    for s in blocks(len(z), width):  # the block's temporaries are freed when each call returns
+        _bce_block(z[s], y[s], None if pos_weight is None else pw, v[s], None if g is None else g[s])
     return Result(values, grad)
+
+
+def _bce_block(zb, yb, pw, vb, gb):
+    """The loss into ``vb`` and, if ``gb`` is given, its gradient into ``gb``, for one block."""
+    e = np.abs(zb)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e^{-|z|}
+    u = np.add(1.0, e)
+    if gb is not None:
+        _bce_grad_block(zb, yb, e, u, pw, gb)
+    log1p_e = log1p_of_sum(u, e, out=u)
+    neg = np.subtract(yb, 1.0, out=e)  # -(1 - y), rounded as 1 - y
+    np.multiply(yb, zb, out=vb)
+    if pw is not None:
+        vb *= pw
+        k = np.multiply(yb, pw)
+        k -= neg  # (1 - y) + w₊ y
+        log1p_e *= k
+    neg *= zb
+    np.minimum(neg, vb, out=vb)  # -max((1 - y) z, -w₊ y z)
+    np.subtract(log1p_e, vb, out=vb)
+
+
+def _bce_grad_block(zb, yb, e, u, pw, gb):
+    """σ(z) − y (w₊: (1 − y) σ(z) − w₊ y σ(−z)) into ``gb``, from e = e^{-|z|} and u = 1 + e."""
+    if pw is None:
+        # σ(z) - y is (1 - y) - σ(-|z|) for z >= 0 and σ(-|z|) - y for z < 0: no σ near 1
+        # is rounded before y is taken from it. The sign bit decides (z = -0.0 takes the
+        # second form on both sides of the subtraction).
+        t = np.divide(e, u)  # σ(-|z|)
+        np.copysign(t, zb, out=t)
+        positive = np.signbit(zb)
+        np.logical_not(positive, out=positive)
+        np.subtract(positive, yb, out=gb)
+        gb -= t
+        return
+    # with d = 1/(1+e): σ(z) = d·max(e, [z >= 0]) and σ(-z) = d·max(e, [z < 0])
+    d = np.divide(1.0, u)
+    np.maximum(e, zb >= 0, out=gb)
+    gb *= d  # σ(z)
+    t = np.maximum(e, zb < 0)
+    t *= d  # σ(-z)
+    gb *= np.subtract(1.0, yb, out=d)
+    t *= yb
+    t *= pw
+    gb -= t  # (1 - y) σ(z) - w₊ y σ(-z)
 
 
 # PyTorch differences of the integer-label cross-entropy (softmax_cross_entropy and its
@@ -1098,8 +1101,12 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
     else:
         per_class = sigmoid_focal.__wrapped__(logits, one_hot, gamma=gamma, alpha=None)
     w_y = w[labels]
-    # both kernels defer their backward pass
-    return Result(w_y * per_class.values.sum(axis=-1), lambda: w_y[..., None] * per_class.grad())
+
+    def grad():  # the base kernel's gradient: computed with its value, or deferred
+        g = per_class.grad
+        return w_y[..., None] * (g() if callable(g) else g)
+
+    return Result(w_y * per_class.values.sum(axis=-1), grad)
 
 
 @class_axis_loss(

@@ -6,6 +6,7 @@ here turn that kernel into a public ``Loss``: validation, ``reduction=``, ``weig
 ``.grad``, ``.value_and_grad``, metadata and registration.
 """
 
+import contextvars
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,6 +55,21 @@ ROBUSTNESS = {
 }
 
 
+# whether the running kernel's caller asked for a gradient; see gradient_requested()
+_GRADIENT_REQUESTED = contextvars.ContextVar("lossref_gradient_requested", default=False)
+
+
+def gradient_requested() -> bool:
+    """True while a kernel runs for ``.grad`` or ``.value_and_grad``, False for a value-only call.
+
+    A deferred gradient recomputes what the forward pass already had (the residual, e^{-|z|}),
+    one more pass over input-sized arrays. A kernel whose backward pass shares most of its
+    forward pass asks this and computes both in one pass over cache-sized blocks, or the value
+    alone (gradient ``None``). Either way its gradient is the same.
+    """
+    return _GRADIENT_REQUESTED.get()
+
+
 class Result(NamedTuple):
     """What a kernel returns.
 
@@ -63,7 +79,8 @@ class Result(NamedTuple):
             shape as it); for a loss with several differentiable arguments, a dict
             ``{argument: gradient}``. Either may be deferred: a zero-argument function that
             computes it, which the core calls only when a gradient is asked for, so a value-only
-            call never runs the backward pass.
+            call never runs the backward pass. A kernel that computes both in one pass checks
+            ``gradient_requested()`` and gives ``None`` when it is False.
         norm: Each sample's share of the ``"mean"`` denominator (None: 1 each): the class weight
             of its label for weighted cross-entropy, 0 for an ignored sample.
         context: Keywords for the reduction's outer function (RMSE's scale), if it has one; or
@@ -417,7 +434,11 @@ class Loss:
         arrays = [self.meta.domain[n].convert(a, n) for n, a in zip(self.arg_names, args, strict=True)]
         if self.elementwise:
             _same_shape(self.arg_names, arrays)
-        out = self._kernel(*arrays, **hyper)
+        token = _GRADIENT_REQUESTED.set(want_grad)
+        try:
+            out = self._kernel(*arrays, **hyper)
+        finally:
+            _GRADIENT_REQUESTED.reset(token)
         values, grad, norm, context = out
         if weights is not None and context and "coupled_rows" in context:
             _refuse_weights(self.name, context["coupled_rows"])

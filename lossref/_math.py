@@ -80,6 +80,21 @@ def _expm1_excess(x):
     return out
 
 
+def log1p_of_sum(u, x, out=None):
+    """log1p(x) for x >= 0, given u = fl(1 + x): log u − ((u − 1) − x)/u (``out`` may be ``u``).
+
+    NumPy's log is vectorised and its log1p is not (twice as slow). u − 1 is exact, so
+    (u − 1) − x is exactly the rounding error δ of 1 + x, and log(1 + x) = log u − log1p(δ/(1 + x))
+    ≈ log u − δ/u to a few ulps, down to x below 2⁻⁵³ (u = 1 gives x).
+    """
+    d = np.subtract(u, 1.0)
+    d -= x
+    d /= u
+    out = np.log(u, out=out)
+    out -= d
+    return out
+
+
 def scratch(x):
     """A ufunc result as an array the caller may overwrite with ``out=`` or ``*=``.
 

@@ -64,7 +64,10 @@ def test_hot_kernels_allocate_one_input_sized_array_per_pass(name):
     value_only = peak_extra(lambda: loss(x, y))
     assert value_only <= x.nbytes + block, value_only / x.nbytes
     both = peak_extra(lambda: loss.value_and_grad(x, y))
-    assert both <= x.nbytes + block, both / x.nbytes
+    # BCE computes its gradient in the same pass as its value (gradient_requested): it shares
+    # e^{-|z|}, an exp that costs more than the page faults of a second array (33 → 25 ms at 1e6)
+    arrays = 2 if name == "binary_cross_entropy_with_logits" else 1
+    assert both <= arrays * x.nbytes + block, both / x.nbytes
 
 
 def test_finite_inputs_whose_sum_overflows_are_accepted():
