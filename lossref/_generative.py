@@ -18,7 +18,7 @@ from ._core import (
     elementwise_loss,
 )
 from ._domains import REAL, Domain
-from ._math import sigmoid, softplus, xlog1py, xlogy
+from ._math import sigmoid, softplus, two_sum, xlog1py, xlogy
 
 __all__ = [
     "diffusion_noise_mse",
@@ -85,13 +85,6 @@ _RAGAN_HALVES = Difference(
 )
 
 
-def _two_sum(a, b):
-    """a + b = s + e exactly (Knuth's TwoSum), elementwise."""
-    s = a + b
-    b_virtual = s - a
-    return s, (a - (s - b_virtual)) + (b - b_virtual)
-
-
 def _mean_hi_lo(x):
     """mean(x) as hi + lo, to about twice float64's precision.
 
@@ -104,14 +97,14 @@ def _mean_hi_lo(x):
     scale = 2.0**-24 if np.max(np.abs(x)) > 2.0**1000 else 1.0
     y = x * scale
     hi = math.fsum(y) / y.size
-    d, e = _two_sum(y, -hi)
+    d, e = two_sum(y, -hi)
     return hi / scale, math.fsum(np.concatenate((d, e))) / y.size / scale
 
 
 def _minus_mean(x, y):
     """x − mean(y) as hi + lo (see _mean_hi_lo): hi is the rounded difference, lo its error."""
     m_hi, m_lo = _mean_hi_lo(y)
-    d, e = _two_sum(x, -m_hi)
+    d, e = two_sum(x, -m_hi)
     return d, e - m_lo
 
 
