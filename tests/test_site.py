@@ -518,6 +518,8 @@ def test_lighthouse_accessibility_best_practices_and_seo(browser, path, tmp_path
 
     Each must be >= 0.95. These audit the page itself, so machine load cannot change them; the
     performance score depends on load and is printed, not asserted (`make bench` measures speed).
+    It is measured on the home page and a loss page only: its traced, simulated page load takes
+    a third of each run (24 s against 15 s without it on the practice page).
     """
     assert LIGHTHOUSE.exists(), "run `make lighthouse` (npm ci in tools/lighthouse); make test does"
     _, base = browser
@@ -530,7 +532,9 @@ def test_lighthouse_accessibility_best_practices_and_seo(browser, path, tmp_path
             "--preset=desktop",
             "--output=json",
             f"--output-path={report}",
-            "--only-categories=performance,accessibility,best-practices,seo",
+            "--only-categories="
+            + ("performance," if path in ("", "losses/huber/") else "")
+            + "accessibility,best-practices,seo",
             "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
         ],
         env={**os.environ, "CHROME_PATH": CHROMIUM},
