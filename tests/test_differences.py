@@ -2562,7 +2562,7 @@ def _tf_sampled_softmax_loss(inputs, weights, biases, labels, sampled, true_coun
     return -(targets * log_softmax).sum(axis=1)
 
 
-def _tf_problem(seed=0, n=4, vocab=30, dim=3, k=6):
+def _tf_problem(seed=0, n=4, vocab=30, dim=3):
     rng = np.random.default_rng(seed)
     x, w, b = rng.normal(size=(n, dim)), rng.normal(size=(vocab, dim)), rng.normal(size=vocab)
     q = np.exp(-0.1 * np.arange(vocab))
@@ -2649,3 +2649,20 @@ def test_tf_per_example_shared_sample():
     np.testing.assert_allclose(lossref.sampled_softmax(*args, reduction="none"), tf, rtol=1e-13)
     with pytest.raises(ValueError, match="negative_log_counts has shape"):
         lossref.sampled_softmax(*args[:2], np.log(k * q[sampled]), args[3])
+
+
+def test_sampled_softmax_is_torch_cross_entropy_on_the_corrected_row():
+    # PyTorch has no sampled softmax; F.cross_entropy on [s⁺ − log k⁺, s⁻ − log k⁻] with target 0 is it
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    neg, pos = rng.normal(size=(5, 7)), rng.normal(size=5)
+    log_neg, log_pos = rng.uniform(-4, 1, size=(5, 7)), rng.uniform(-4, 1, size=5)
+    row = torch.tensor(np.concatenate([(pos - log_pos)[:, None], neg - log_neg], axis=1), requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(row, torch.zeros(5, dtype=torch.long))
+    loss.backward()
+    assert lossref.sampled_softmax(neg, pos, log_neg, log_pos) == pytest.approx(loss.item(), rel=1e-13)
+    np.testing.assert_allclose(
+        lossref.sampled_softmax.grad(neg, pos, log_neg, log_pos), row.grad[:, 1:], rtol=1e-12
+    )
+    g_pos = lossref.sampled_softmax.grad(neg, pos, log_neg, log_pos, argnum="positive_scores")
+    np.testing.assert_allclose(g_pos, row.grad[:, 0], rtol=1e-12)
