@@ -316,8 +316,7 @@ def sampled_softmax(negative_scores, positive_scores, negative_log_counts, posit
     Examples:
         >>> import math
         >>> from lossref import sampled_softmax
-        >>> # all corrected scores equal: a uniform softmax over K + 1 = 3 entries, loss log 3
-        >>> sampled_softmax([[0.0, 0.0]], [0.0], [[0.0, 0.0]], [0.0]) == math.log(3)
+        >>> sampled_softmax([[0.0, 0.0]], [0.0], [[0.0, 0.0]], [0.0]) == math.log(3)  # z = 0: 1/3 each
         True
         >>> # s⁻ = log 2, log k⁻ = log 2: z⁻ = 0 = z⁺, so again ∂/∂s⁻ = 1/3 each, ∂/∂s⁺ = 1/3 − 1
         >>> l2 = math.log(2)
