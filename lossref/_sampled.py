@@ -193,7 +193,7 @@ def _counts_match(negative_scores, positive_scores, negative_log_counts, positiv
 
 def _sampled_softmax_curve():
     return Curve(
-        x_label="positive score s⁺ (s⁻ = (0, −1), log k⁻ = (−1, −1), log k⁺ = 0)",
+        x_label="positive score s⁺ (s⁻ = (0, −1), log k⁻ = −1)",
         grad_label="∂ℓ/∂s⁺",
         x_range=(-6.0, 6.0),
         args=lambda x: (
@@ -211,8 +211,8 @@ def _sampled_softmax_curve():
     family="classification",
     aliases=("sampled softmax loss", "sampled softmax cross-entropy", "importance-sampled softmax"),
     formula=(
-        r"\ell = -\log \frac{e^{z^+}}{e^{z^+} + \sum_{k=1}^{K} e^{z^-_k}} = \log\Big(1 + \sum_{k=1}^{K} e^{z^-_k - z^+}\Big), \qquad z^+ = s^+ - \log k^+, \quad z^-_k = s^-_k - \log k^-_k",  # noqa: E501
-        r"s^+, s^-_k \text{ the true and the } K \text{ sampled classes' scores; } k = K\,Q(c) \text{ the sampler's expected count (the log-}Q\text{ correction)}",  # noqa: E501
+        r"\ell = -\log \frac{e^{z^+}}{e^{z^+} + \sum_{k=1}^{K} e^{z^-_k}} = \log\Big(1 + \sum_{k=1}^{K} e^{z^-_k - z^+}\Big)",  # noqa: E501
+        r"z^+ = s^+ - \log k^+, \quad z^-_k = s^-_k - \log k^-_k, \quad k = K\,Q(c) \text{ the expected count}",  # noqa: E501
     ),
     gradient=(
         r"\frac{\partial \ell}{\partial s^-_k} = p^-_k = \frac{e^{z^-_k}}{e^{z^+} + \sum_j e^{z^-_j}}, \qquad \frac{\partial \ell}{\partial s^+} = p^+ - 1 = -\sum_k p^-_k \qquad (\text{log counts: constants})",  # noqa: E501
