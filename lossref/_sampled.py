@@ -263,18 +263,19 @@ def _sampled_softmax_curve():
         Difference(
             "tf-num-true",
             "TensorFlow",
-            "With `num_true = T > 1` TensorFlow puts all T true classes in the row, each with target "
-            "1/T: its loss is the mean over t of `lossref`'s loss with true class t and the other "
-            "T − 1 true classes among the negatives. `lossref` has one true class per row "
-            "(`num_true=1`).",
+            "With `num_true = T > 1` TensorFlow 2.22.0 (`tensorflow/python/ops/nn_impl.py`) puts "
+            "all T true classes in the row, each with target 1/T: its loss is the mean over t of "
+            "`lossref`'s loss with true class t and the other T − 1 true classes among the "
+            "negatives. `lossref` has one true class per row (`num_true=1`).",
         ),
         Difference(
             "tf-per-example-shared-sample",
             "TensorFlow",
-            "TensorFlow returns one loss per example (shape `[batch_size]`, no reduction) and draws "
-            "one set of K classes for the whole batch, with one expected count per sampled class. "
-            '`lossref` averages over samples by default (`reduction="none"` gives TensorFlow\'s '
-            "vector) and takes a (N, K) row of negatives per sample: broadcast a shared sample to it.",
+            "TensorFlow 2.22.0 (`tensorflow/python/ops/nn_impl.py`) returns one loss per example "
+            "(shape `[batch_size]`, no reduction) and draws one set of K classes for the whole "
+            "batch, with one expected count per sampled class. `lossref` averages over samples by "
+            'default (`reduction="none"` gives TensorFlow\'s vector) and takes a (N, K) row of '
+            "negatives per sample: broadcast a shared sample to it.",
         ),
     ),
     differentiable=("negative_scores", "positive_scores"),
