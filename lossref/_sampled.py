@@ -14,7 +14,7 @@ from ._core import Checks, Curve, Difference, Extreme, Plot, Result, Series, cla
 from ._domains import LOGITS, Domain
 from ._math import sigmoid, softplus
 
-__all__ = ["negative_sampling"]  # its losses, re-exported by lossref/__init__.py
+__all__ = ["negative_sampling", "sampled_softmax"]  # its losses, re-exported by lossref/__init__.py
 
 
 def _sample_row_scores(rng, shape):
@@ -148,5 +148,199 @@ def negative_sampling(negative_scores, positive_scores):
 
     def backward():
         return {"positive_scores": -sigmoid(-positive_scores), "negative_scores": sigmoid(negative_scores)}
+
+    return Result(values, backward)
+
+
+# --- sampled_softmax (issue 20) ---------------------------------------------------------------
+
+
+def _log_count_sample(rng, shape):
+    # log expected counts log(K·Q(c)) of a sampler: at most log K, often far below
+    return rng.uniform(-4.0, 1.0, size=shape)
+
+
+NEGATIVE_LOG_COUNTS = Domain(
+    "real, shape (..., K): log k⁻ = log(K·Q(c)), the sampler's log expected count of each sampled class",
+    as_float_array,
+    _log_count_sample,
+    has_class_axis=True,
+    stress=((0.0, 0.0, 0.0), (1.5, -0.5, 0.25)),
+)
+
+
+POSITIVE_LOG_COUNTS = Domain(
+    "real, shape (...): log k⁺, the sampler's log expected count of the true class",
+    as_float_array,
+    lambda rng, shape: _log_count_sample(rng, shape[:-1]),
+    stress=(0.0, -1.25),
+)
+
+
+def _counts_match(negative_scores, positive_scores, negative_log_counts, positive_log_counts):
+    _rows_match(negative_scores, positive_scores)
+    if negative_log_counts.shape != negative_scores.shape:
+        raise ValueError(
+            f"negative_log_counts has shape {negative_log_counts.shape} but negative_scores has shape "
+            f"{negative_scores.shape}: they must match (broadcast a shared sample's counts first)"
+        )
+    if positive_log_counts.shape != positive_scores.shape:
+        raise ValueError(
+            f"positive_log_counts has shape {positive_log_counts.shape} but positive_scores has shape "
+            f"{positive_scores.shape}: they must match"
+        )
+
+
+def _sampled_softmax_curve():
+    return Curve(
+        x_label="positive score s⁺ (s⁻ = (0, −1), log k⁻ = −1)",
+        grad_label="∂ℓ/∂s⁺",
+        x_range=(-6.0, 6.0),
+        args=lambda x: (
+            np.broadcast_to([0.0, -1.0], (*np.shape(x), 2)),
+            x,
+            np.full((*np.shape(x), 2), -1.0),
+            np.zeros(np.shape(x)),
+        ),
+        series=(Series("", {}, {}),),
+        argnum=1,
+    )
+
+
+@class_axis_loss(
+    family="classification",
+    aliases=("sampled softmax loss", "sampled softmax cross-entropy", "importance-sampled softmax"),
+    formula=(
+        r"\ell = -\log \frac{e^{z^+}}{e^{z^+} + \sum_{k=1}^{K} e^{z^-_k}} = \log\Big(1 + \sum_{k=1}^{K} e^{z^-_k - z^+}\Big)",  # noqa: E501
+        r"z^+ = s^+ - \log k^+, \quad z^-_k = s^-_k - \log k^-_k, \quad k = K\,Q(c) \text{ the expected count}",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial s^-_k} = p^-_k = \frac{e^{z^-_k}}{e^{z^+} + \sum_j e^{z^-_j}}, \qquad \frac{\partial \ell}{\partial s^+} = p^+ - 1 = -\sum_k p^-_k \qquad (\text{log counts: constants})",  # noqa: E501
+    ),
+    domain={
+        "negative_scores": NEGATIVE_SCORES,
+        "positive_scores": POSITIVE_SCORE,
+        "negative_log_counts": NEGATIVE_LOG_COUNTS,
+        "positive_log_counts": POSITIVE_LOG_COUNTS,
+    },
+    use_case=(
+        "Training a softmax classifier or language model over a huge vocabulary (neural machine "
+        "translation, recommenders, retrieval): a softmax over the true class and K classes drawn "
+        "from a proposal Q, with log(K·Q) subtracted from each score so the gradient estimates the "
+        "full softmax's."
+    ),
+    properties=("non_negative", "convex", "smooth", "bounded_gradient"),
+    equivalents={
+        "TensorFlow": (
+            "`tf.nn.sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes, "
+            "sampled_values=(sampled, true_expected_count, sampled_expected_count), "
+            "remove_accidental_hits=False)` per example (TensorFlow source at version 2.22.0, "
+            "`tensorflow/python/ops/nn_impl.py`, `_compute_sampled_logits`): its scores are "
+            "`inputs @ weights.T + biases`, its log counts `log(expected_count)`"
+        ),
+    },
+    references=(
+        (
+            "Bengio & Senécal, Adaptive Importance Sampling to Accelerate Training of a Neural "
+            "Probabilistic Language Model (IEEE Trans. Neural Networks, 2008)"
+        ),
+        (
+            "Jean, Cho, Memisevic & Bengio, On Using Very Large Target Vocabulary for Neural Machine "
+            "Translation (ACL 2015), section 3"
+        ),
+        "TensorFlow, Candidate Sampling Algorithms Reference (tensorflow.org/extras/candidate_sampling.pdf)",
+    ),
+    differences=(
+        Difference(
+            "tf-removes-accidental-hits",
+            "TensorFlow",
+            "`tf.nn.sampled_softmax_loss` defaults to `remove_accidental_hits=True` (TensorFlow 2.22.0 "
+            "source, `tensorflow/python/ops/nn_impl.py`): a sampled class equal to a true class gets "
+            "−FLOAT_MAX (the float32 maximum) added to its logit, so it drops out of the softmax. "
+            "`lossref` takes the scores it is given: mask such a slot with a score of −1e300 (its "
+            "term is then exactly 0), which reproduces TensorFlow's default.",
+        ),
+        Difference(
+            "tf-num-true",
+            "TensorFlow",
+            "With `num_true = T > 1` TensorFlow 2.22.0 (`tensorflow/python/ops/nn_impl.py`) puts "
+            "all T true classes in the row, each with target 1/T: its loss is the mean over t of "
+            "`lossref`'s loss with true class t and the other T − 1 true classes among the "
+            "negatives. `lossref` has one true class per row (`num_true=1`).",
+        ),
+        Difference(
+            "tf-per-example-shared-sample",
+            "TensorFlow",
+            "TensorFlow 2.22.0 (`tensorflow/python/ops/nn_impl.py`) returns one loss per example "
+            "(shape `[batch_size]`, no reduction) and draws one set of K classes for the whole "
+            "batch, with one expected count per sampled class. `lossref` averages over samples by "
+            'default (`reduction="none"` gives TensorFlow\'s vector) and takes a (N, K) row of '
+            "negatives per sample: broadcast a shared sample to it.",
+        ),
+    ),
+    differentiable=("negative_scores", "positive_scores"),
+    reduction_note="The mean over samples (rows); each row is one softmax over its K + 1 corrected scores.",
+    plot=Plot(curve=_sampled_softmax_curve()),
+    checks=Checks(
+        # a dominant true class (log1p of e^{-2e4}), a dominant negative, a masked slot at −1e300, ties
+        extremes=(
+            Extreme(
+                (
+                    [[-1e4, -1e4], [1e4, -1e4], [0.0, 0.0], [-1e300, 3.0], [-800.0, 40.0]],
+                    [1e4, -1e4, 0.0, 1.0, 800.0],
+                    [[0.0, 0.0], [-2.0, 1.0], [0.0, 0.0], [0.0, -1.0], [1.0, -3.0]],
+                    [0.0, 0.0, 0.0, -2.0, 0.5],
+                )
+            ),
+        ),
+    ),
+)
+def sampled_softmax(negative_scores, positive_scores, negative_log_counts, positive_log_counts):
+    """Sampled softmax: softmax cross-entropy over the true class and K sampled classes, log-Q corrected.
+
+    Each score s has the sampler's log expected count log k = log(K·Q(c)) subtracted before the
+    softmax; the true class sits at index 0. The K negatives come first: like every class-axis
+    loss, the argument with the last axis (the K sampled classes) leads.
+
+    Args:
+        negative_scores: The K sampled classes' scores s⁻ (logits), shape (..., K).
+        positive_scores: The true class's score s⁺, shape (...).
+        negative_log_counts: log k⁻ of each sampled class, shape (..., K): log(K·Q(c)) for K
+            draws with replacement from the proposal Q (TensorFlow's ``sampled_expected_count``,
+            logged). A constant of the sampler: no gradient.
+        positive_log_counts: log k⁺ of the true class, shape (...) (TensorFlow's
+            ``true_expected_count``, logged). No gradient.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import sampled_softmax
+        >>> sampled_softmax([[0.0, 0.0]], [0.0], [[0.0, 0.0]], [0.0]) == math.log(3)  # z = 0: 1/3 each
+        True
+        >>> # s⁻ = log 2, log k⁻ = log 2: z⁻ = 0 = z⁺, so again ∂/∂s⁻ = 1/3 each, ∂/∂s⁺ = 1/3 − 1
+        >>> l2 = math.log(2)
+        >>> sampled_softmax.grad([[l2, l2]], [0.0], [[l2, l2]], [0.0]).round(4).tolist()
+        [[0.3333, 0.3333]]
+        >>> g = sampled_softmax.grad([[0.0, 0.0]], [0.0], [[0.0, 0.0]], [0.0], argnum="positive_scores")
+        >>> g.round(4).tolist()
+        [-0.6667]
+    """
+    _counts_match(negative_scores, positive_scores, negative_log_counts, positive_log_counts)
+    # d_k = z⁻_k − z⁺; ℓ = log(1 + Σ e^{d_k}), shifted by a = max(0, max d) so no exp overflows
+    shift = positive_log_counts[..., None] - negative_log_counts
+    d = (negative_scores - positive_scores[..., None]) + shift
+    a = np.maximum(d.max(axis=-1), 0.0)
+    e = np.exp(d - a[..., None])  # e^{z⁻_k − z⁺ − a}
+    total = e.sum(axis=-1)
+    head = np.exp(-a)  # e^{z⁺ − z⁺ − a}
+    # log1p only where the sum is small (a = 0, head = 1): elsewhere head + total ≥ 1.5 is exact
+    # enough, and np.log is correctly rounded more often than np.log1p
+    values = a + np.where(total < 0.5, np.log1p(total), np.log(head + total))
+
+    def backward():
+        norm = head + total
+        return {"negative_scores": e / norm[..., None], "positive_scores": -total / norm}
 
     return Result(values, backward)

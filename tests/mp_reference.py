@@ -2150,3 +2150,14 @@ def relativistic_average_gan(real, fake):
     return [
         -log_sigmoid(r - mean_fake) - log_sigmoid(-(f - mean_real)) for r, f in zip(real, fake, strict=True)
     ]
+
+
+# --- issue 20: sampled_softmax ---------------------------------------------------------------
+
+
+@reference("sampled_softmax")
+def sampled_softmax(negatives, positive, negative_log_counts, positive_log_counts):
+    # Jean et al. (2015), sec. 3: −log softmax of the corrected row [s⁺ − log k⁺, s⁻_k − log k⁻_k] at 0
+    z_pos = positive - positive_log_counts
+    z_neg = [s - c for s, c in zip(negatives, negative_log_counts, strict=True)]
+    return mp.log(mp.exp(z_pos) + mp.fsum(mp.exp(z) for z in z_neg)) - z_pos

@@ -2532,3 +2532,137 @@ def test_relativistic_average_gan_matches_torch_autograd():
     np.testing.assert_allclose(
         lossref.gan_generator.grad(f_np, real_logits=r_np, **ra), g_f.numpy(), rtol=1e-12, atol=1e-15
     )
+
+
+# --- issue 20: sampled_softmax ---
+# tf.nn.sampled_softmax_loss (TensorFlow source at version 2.22.0 in tensorflow/tf_version.bzl,
+# tensorflow/python/ops/nn_impl.py: sampled_softmax_loss and _compute_sampled_logits), written in
+# NumPy: true logits x·w_y + b_y of shape (N, T), one shared sample of K classes with logits
+# x·w_c + b_c of shape (N, K); with remove_accidental_hits (the default) a sampled class equal to
+# one of the row's true classes gets −FLOAT_MAX added; then log(expected count) is subtracted from
+# every logit, and the loss per example is the softmax cross-entropy of the row [true, sampled]
+# against targets (1/T, ..., 1/T, 0, ..., 0). No reduction: one loss per example.
+
+
+def _tf_sampled_softmax_loss(inputs, weights, biases, labels, sampled, true_count, sampled_count, hits=True):
+    labels = np.asarray(labels).reshape(len(inputs), -1)  # [batch_size, num_true]
+    true_logits = np.einsum("nd,ntd->nt", inputs, weights[labels]) + biases[labels]
+    sampled_logits = inputs @ weights[sampled].T + biases[sampled]
+    if hits:
+        hit = (labels[:, :, None] == sampled[None, None, :]).any(axis=1)
+        sampled_logits = sampled_logits + np.where(hit, -np.finfo(np.float32).max, 0.0)
+    true_logits = true_logits - np.log(true_count)
+    sampled_logits = sampled_logits - np.log(sampled_count)
+    logits = np.concatenate([true_logits, sampled_logits], axis=1)
+    targets = np.concatenate(
+        [np.full(true_logits.shape, 1 / labels.shape[1]), np.zeros(sampled_logits.shape)], 1
+    )
+    log_softmax = logits - logits.max(axis=1, keepdims=True)
+    log_softmax -= np.log(np.exp(log_softmax).sum(axis=1, keepdims=True))
+    return -(targets * log_softmax).sum(axis=1)
+
+
+def _tf_problem(seed=0, n=4, vocab=30, dim=3):
+    rng = np.random.default_rng(seed)
+    x, w, b = rng.normal(size=(n, dim)), rng.normal(size=(vocab, dim)), rng.normal(size=vocab)
+    q = np.exp(-0.1 * np.arange(vocab))
+    q /= q.sum()
+    return x, w, b, q
+
+
+def test_tf_sampled_softmax_matches():
+    x, w, b, q = _tf_problem()
+    labels = np.array([2, 7, 11, 19])
+    sampled = np.array([0, 1, 3, 5, 8, 14])  # no accidental hit
+    k = len(sampled)
+    tf = _tf_sampled_softmax_loss(x, w, b, labels, sampled, k * q[labels][:, None], k * q[sampled])
+    scores = x @ w.T + b
+    ours = lossref.sampled_softmax(
+        scores[:, sampled],
+        scores[np.arange(4), labels],
+        np.broadcast_to(np.log(k * q[sampled]), (4, k)),
+        np.log(k * q[labels]),
+        reduction="none",
+    )
+    np.testing.assert_allclose(ours, tf, rtol=1e-13)
+
+
+def test_tf_removes_accidental_hits():
+    x, w, b, q = _tf_problem(1)
+    labels = np.array([2, 7, 11, 19])
+    sampled = np.array([0, 7, 3, 2, 8, 14])  # class 7 hits row 1, class 2 hits row 0
+    k = len(sampled)
+    scores = x @ w.T + b
+    neg, pos = scores[:, sampled], scores[np.arange(4), labels]
+    log_neg, log_pos = np.broadcast_to(np.log(k * q[sampled]), (4, k)), np.log(k * q[labels])
+    tf_default = _tf_sampled_softmax_loss(x, w, b, labels, sampled, k * q[labels][:, None], k * q[sampled])
+    tf_kept = _tf_sampled_softmax_loss(
+        x, w, b, labels, sampled, k * q[labels][:, None], k * q[sampled], hits=False
+    )
+    ours = lossref.sampled_softmax(neg, pos, log_neg, log_pos, reduction="none")
+    # lossref takes the given scores: TensorFlow with remove_accidental_hits=False
+    np.testing.assert_allclose(ours, tf_kept, rtol=1e-13)
+    # the default differs on the two rows with a hit, and only there
+    assert np.all(tf_default[[0, 1]] < ours[[0, 1]] - 1e-3)
+    np.testing.assert_allclose(tf_default[[2, 3]], ours[[2, 3]], rtol=1e-13)
+    # masking the hit slots with −1e300 reproduces TensorFlow's default
+    masked = np.where(labels[:, None] == sampled[None, :], -1e300, neg)
+    np.testing.assert_allclose(
+        lossref.sampled_softmax(masked, pos, log_neg, log_pos, reduction="none"), tf_default, rtol=1e-13
+    )
+
+
+def test_tf_num_true():
+    x, w, b, q = _tf_problem(2)
+    labels = np.array([[2, 5], [7, 1], [11, 12], [19, 0]])  # num_true = 2
+    sampled = np.array([3, 4, 8, 14, 20])
+    k = len(sampled)
+    tf = _tf_sampled_softmax_loss(x, w, b, labels, sampled, k * q[labels], k * q[sampled])
+    scores = x @ w.T + b
+    rows = np.arange(4)
+    per_true = []
+    for t in range(2):  # true class t; the other true class joins the negatives
+        other = labels[:, 1 - t]
+        neg = np.column_stack([scores[rows, other], scores[:, sampled]])
+        log_neg = np.column_stack([np.log(k * q[other]), np.broadcast_to(np.log(k * q[sampled]), (4, k))])
+        pos, log_pos = scores[rows, labels[:, t]], np.log(k * q[labels[:, t]])
+        per_true.append(lossref.sampled_softmax(neg, pos, log_neg, log_pos, reduction="none"))
+    np.testing.assert_allclose(np.mean(per_true, axis=0), tf, rtol=1e-13)
+
+
+def test_tf_per_example_shared_sample():
+    x, w, b, q = _tf_problem(3)
+    labels = np.array([2, 7, 11, 19])
+    sampled = np.array([0, 1, 3, 5, 8, 14])
+    k = len(sampled)
+    tf = _tf_sampled_softmax_loss(x, w, b, labels, sampled, k * q[labels][:, None], k * q[sampled])
+    assert tf.shape == (4,)  # one loss per example, not reduced
+    scores = x @ w.T + b
+    # the shared sample's (K,) counts are broadcast to one (N, K) row per example
+    args = (
+        scores[:, sampled],
+        scores[np.arange(4), labels],
+        np.broadcast_to(np.log(k * q[sampled]), (4, k)),
+        np.log(k * q[labels]),
+    )
+    assert lossref.sampled_softmax(*args) == pytest.approx(tf.mean(), rel=1e-13)  # lossref: the mean
+    np.testing.assert_allclose(lossref.sampled_softmax(*args, reduction="none"), tf, rtol=1e-13)
+    with pytest.raises(ValueError, match="negative_log_counts has shape"):
+        lossref.sampled_softmax(*args[:2], np.log(k * q[sampled]), args[3])
+
+
+def test_sampled_softmax_is_torch_cross_entropy_on_the_corrected_row():
+    # PyTorch has no sampled softmax; F.cross_entropy on [s⁺ − log k⁺, s⁻ − log k⁻] with target 0 is it
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    neg, pos = rng.normal(size=(5, 7)), rng.normal(size=5)
+    log_neg, log_pos = rng.uniform(-4, 1, size=(5, 7)), rng.uniform(-4, 1, size=5)
+    row = torch.tensor(np.concatenate([(pos - log_pos)[:, None], neg - log_neg], axis=1), requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(row, torch.zeros(5, dtype=torch.long))
+    loss.backward()
+    assert lossref.sampled_softmax(neg, pos, log_neg, log_pos) == pytest.approx(loss.item(), rel=1e-13)
+    np.testing.assert_allclose(
+        lossref.sampled_softmax.grad(neg, pos, log_neg, log_pos), row.grad[:, 1:], rtol=1e-12
+    )
+    g_pos = lossref.sampled_softmax.grad(neg, pos, log_neg, log_pos, argnum="positive_scores")
+    np.testing.assert_allclose(g_pos, row.grad[:, 0], rtol=1e-12)

@@ -2755,3 +2755,40 @@ def test_relativistic_average_gan_refuses_weights_and_misplaced_real_logits():
         lossref.gan_generator(f, real_logits=[0.0, 1.0, 2.0], **RAGAN)
     with pytest.raises(ValueError, match="real_logits contains NaN"):
         lossref.gan_generator(f, real_logits=[0.0, np.nan], **RAGAN)
+
+
+# --- issue 20: sampled_softmax ---
+def test_sampled_softmax_by_hand():
+    # all corrected scores 0: a uniform softmax over K + 1 = 3 entries, ℓ = log 3
+    assert lossref.sampled_softmax([[0.0, 0.0]], [0.0], [[0.0, 0.0]], [0.0]) == pytest.approx(
+        math.log(3), rel=1e-15
+    )
+    # s⁻ = 0 with log k⁻ = log 3: z⁻ = −log 3, z⁺ = 0, ℓ = log(1 + 1/3) = log(4/3);
+    # p⁻ = (1/3)/(4/3) = 1/4, so ∂/∂s⁻ = 1/4 and ∂/∂s⁺ = p⁺ − 1 = −1/4
+    args = ([[0.0]], [0.0], [[math.log(3)]], [0.0])
+    assert lossref.sampled_softmax(*args) == pytest.approx(math.log(4 / 3), rel=1e-15)
+    assert lossref.sampled_softmax.grad(*args)[0, 0] == pytest.approx(0.25, rel=1e-15)
+    assert lossref.sampled_softmax.grad(*args, argnum="positive_scores")[0] == pytest.approx(-0.25, rel=1e-15)
+    # the true class's count moves its logit the other way: log k⁺ = log 3 gives z⁺ = −log 3, ℓ = log 4
+    v = lossref.sampled_softmax([[0.0]], [0.0], [[0.0]], [math.log(3)])
+    assert v == pytest.approx(math.log(4), rel=1e-15)
+    # saturated: no overflow, e^{-2e4} is 0 and a dominant negative costs its margin 2e4
+    assert lossref.sampled_softmax([[-1e4, -1e4]], [1e4], [[0.0, 0.0]], [0.0]) == 0.0
+    assert lossref.sampled_softmax([[1e4]], [-1e4], [[0.0]], [0.0]) == pytest.approx(2e4, rel=1e-15)
+    # a slot masked at −1e300 contributes exactly nothing
+    assert lossref.sampled_softmax([[0.0, -1e300]], [0.0], [[0.0, 0.0]], [0.0]) == math.log(2)
+
+
+def test_sampled_softmax_shapes():
+    with pytest.raises(ValueError, match="positive_scores has shape"):
+        lossref.sampled_softmax([[0.0, 1.0]], [0.0, 1.0], [[0.0, 0.0]], [0.0, 1.0])
+    with pytest.raises(ValueError, match=re.escape("negative_log_counts has shape (2,)")):
+        lossref.sampled_softmax([[0.0, 1.0]], [0.0], [0.0, 0.0], [0.0])
+    with pytest.raises(ValueError, match=re.escape("positive_log_counts has shape (2,)")):
+        lossref.sampled_softmax([[0.0, 1.0]], [0.0], [[0.0, 0.0]], [0.0, 0.0])
+    with pytest.raises(ValueError, match="negative_scores must have a last axis"):
+        lossref.sampled_softmax(0.0, 0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="negative_log_counts contains NaN"):
+        lossref.sampled_softmax([[0.0, 1.0]], [0.0], [[0.0, np.nan]], [0.0])
+    with pytest.raises(ValueError, match="argnum must name a differentiable argument"):
+        lossref.sampled_softmax.grad([[0.0]], [0.0], [[0.0]], [0.0], argnum="negative_log_counts")
