@@ -234,8 +234,8 @@ def _sampled_softmax_curve():
         "TensorFlow": (
             "`tf.nn.sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes, "
             "sampled_values=(sampled, true_expected_count, sampled_expected_count), "
-            "remove_accidental_hits=False)` per example (TensorFlow source at version 2.22.0, "
-            "`tensorflow/python/ops/nn_impl.py`, `_compute_sampled_logits`): its scores are "
+            "remove_accidental_hits=False)` per example (TensorFlow at commit 7cc7ba5, 2.22.0 in "
+            "development, `tensorflow/python/ops/nn_impl.py`, `_compute_sampled_logits`): its scores are "
             "`inputs @ weights.T + biases`, its log counts `log(expected_count)`"
         ),
     },
@@ -254,8 +254,8 @@ def _sampled_softmax_curve():
         Difference(
             "tf-removes-accidental-hits",
             "TensorFlow",
-            "`tf.nn.sampled_softmax_loss` defaults to `remove_accidental_hits=True` (TensorFlow 2.22.0 "
-            "source, `tensorflow/python/ops/nn_impl.py`): a sampled class equal to a true class gets "
+            "`tf.nn.sampled_softmax_loss` defaults to `remove_accidental_hits=True` (TensorFlow commit "
+            "7cc7ba5, `tensorflow/python/ops/nn_impl.py`): a sampled class equal to a true class gets "
             "−FLOAT_MAX (the float32 maximum) added to its logit, so it drops out of the softmax. "
             "`lossref` takes the scores it is given: mask such a slot with a score of −1e300 (its "
             "term is then exactly 0), which reproduces TensorFlow's default.",
@@ -263,7 +263,8 @@ def _sampled_softmax_curve():
         Difference(
             "tf-num-true",
             "TensorFlow",
-            "With `num_true = T > 1` TensorFlow 2.22.0 (`tensorflow/python/ops/nn_impl.py`) puts "
+            "With `num_true = T > 1` TensorFlow at commit 7cc7ba5 (`tensorflow/python/ops/nn_impl.py`) "
+            "puts "
             "all T true classes in the row, each with target 1/T: its loss is the mean over t of "
             "`lossref`'s loss with true class t and the other T − 1 true classes among the "
             "negatives. `lossref` has one true class per row (`num_true=1`).",
@@ -271,7 +272,8 @@ def _sampled_softmax_curve():
         Difference(
             "tf-per-example-shared-sample",
             "TensorFlow",
-            "TensorFlow 2.22.0 (`tensorflow/python/ops/nn_impl.py`) returns one loss per example "
+            "TensorFlow at commit 7cc7ba5 (`tensorflow/python/ops/nn_impl.py`) returns one loss per "
+            "example "
             "(shape `[batch_size]`, no reduction) and draws one set of K classes for the whole "
             "batch, with one expected count per sampled class. `lossref` averages over samples by "
             'default (`reduction="none"` gives TensorFlow\'s vector) and takes a (N, K) row of '
