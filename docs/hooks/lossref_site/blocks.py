@@ -190,7 +190,12 @@ def definition_block(loss):
     ]
     props = "; ".join(PROPERTIES[p] for p in meta.properties) or "none declared"
     if loss.differentiable:
-        gradient_title = "**Gradient** (per sample, with respect to the first argument)"
+        wrt = ", ".join(f"`{name}`" for name in loss.differentiable)
+        gradient_title = (
+            f"**Gradient** (per sample, with respect to {wrt})"
+            if len(loss.differentiable) == 1
+            else f"**Gradient** (per sample; `.grad` takes `argnum=` any of {wrt})"
+        )
         grad_note = (
             ' `.grad` differentiates the reduced loss, so under `"mean"` the per-sample '
             "gradient above is divided by the same denominator."
