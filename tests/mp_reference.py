@@ -2150,3 +2150,18 @@ def relativistic_average_gan(real, fake):
     return [
         -log_sigmoid(r - mean_fake) - log_sigmoid(-(f - mean_real)) for r, f in zip(real, fake, strict=True)
     ]
+
+
+# --- issue 20: generalized_jsd ---
+
+
+@reference("generalized_jsd")
+def generalized_jsd(a, b, beta=0.5):
+    # Agarwal et al. (2024), eq. 1: β KL(t ‖ m) + (1 − β) KL(s ‖ m), m = β t + (1 − β) s; each class
+    # adds β t log(t/m) + (1 − β) s log(s/m) >= 0 (a binary KL times m), so the sum cancels nothing
+    beta = mp.mpf(beta)
+    s, t = [mp.exp(v) for v in a], [mp.exp(v) for v in b]
+    m = [beta * tk + (1 - beta) * sk for sk, tk in zip(s, t, strict=True)]
+    return mp.fsum(
+        beta * xlogy(tk, tk / mk) + (1 - beta) * xlogy(sk, sk / mk) for sk, tk, mk in zip(s, t, m, strict=True)
+    )
