@@ -739,11 +739,13 @@ def _gjsd_row_log(t1):
         variants=({"beta": 0.1}, {"beta": 0.9}, {"beta": 1e-6}),
         extremes=(
             # disjoint supports (ℓ = H₂(β)), a student within 1e-16 of one-hot, a probability of
-            # exactly 0 (a = -800) against one of e^-700, rows 1e-12 apart (ℓ ≈ 1e-25)
+            # exactly 0 (a = -800) against one of e^-700; rows 1e-12 apart (ℓ ≈ 1e-25) are checked
+            # against mpmath in tests/test_losses.py: there the gradient is below the finite
+            # differences' own error
             Extreme(
                 [
-                    [[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0], [-0.5, -0.9327521295671886]],
-                    [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0], [-0.5 + 1e-12, -0.93275212956873]],
+                    [[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]],
+                    [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]],
                 ],
                 {"beta": 0.3},
             ),
@@ -763,10 +765,10 @@ def _gjsd_row_log(t1):
             ),
         ),
         invalid=(
-            Invalid({"beta": 0.0}, ValueError, r"beta must be in \(0, 1\)"),
-            Invalid({"beta": 1.0}, ValueError, r"beta must be in \(0, 1\)"),
-            Invalid({"beta": 1.5}, ValueError, r"beta must be in \(0, 1\)"),
-            Invalid({"beta": -0.5}, ValueError, r"beta must be in \(0, 1\)"),
+            Invalid({"beta": 0.0}, ValueError, "beta must be in (0, 1)"),
+            Invalid({"beta": 1.0}, ValueError, "beta must be in (0, 1)"),
+            Invalid({"beta": 1.5}, ValueError, "beta must be in (0, 1)"),
+            Invalid({"beta": -0.5}, ValueError, "beta must be in (0, 1)"),
             Invalid({"beta": "0.5"}, TypeError, "beta must be a real number"),
         ),
     ),

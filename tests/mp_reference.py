@@ -2162,6 +2162,5 @@ def generalized_jsd(a, b, beta=0.5):
     beta = mp.mpf(beta)
     s, t = [mp.exp(v) for v in a], [mp.exp(v) for v in b]
     m = [beta * tk + (1 - beta) * sk for sk, tk in zip(s, t, strict=True)]
-    return mp.fsum(
-        beta * xlogy(tk, tk / mk) + (1 - beta) * xlogy(sk, sk / mk) for sk, tk, mk in zip(s, t, m, strict=True)
-    )
+    terms = zip(s, t, m, strict=True)
+    return mp.fsum(beta * xlogy(tk, tk / mk) + (1 - beta) * xlogy(sk, sk / mk) for sk, tk, mk in terms)
