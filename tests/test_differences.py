@@ -2670,5 +2670,5 @@ def test_trl_gkd_batchmean_normalisation():
     assert _trl_generalized_jsd(zs, zt, reduction="mean") == pytest.approx(ours / v, rel=1e-12)
     # all positions masked: 0 / max(0, 1) = 0 in TRL; lossref's weighted mean has nothing to average
     assert _trl_generalized_jsd(zs, zt, np.full_like(labels, -100)) == 0.0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="weights"):
         lossref.generalized_jsd(a, b, weights=np.zeros((bsz, length)))

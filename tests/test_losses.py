@@ -2764,11 +2764,16 @@ def test_generalized_jsd_at_one_half_is_js_div(rng):
     a = np.log(rng.dirichlet(np.ones(5), size=6))
     b = np.log(rng.dirichlet(np.ones(5), size=6))
     np.testing.assert_allclose(
-        lossref.generalized_jsd(a, b, beta=0.5, reduction="none"), lossref.js_div(a, b, reduction="none"), rtol=1e-14
+        lossref.generalized_jsd(a, b, beta=0.5, reduction="none"),
+        lossref.js_div(a, b, reduction="none"),
+        rtol=1e-14,
     )
     for k in (0, 1):
         np.testing.assert_allclose(
-            lossref.generalized_jsd.grad(a, b, argnum=k), lossref.js_div.grad(a, b, argnum=k), rtol=1e-13, atol=1e-17
+            lossref.generalized_jsd.grad(a, b, argnum=k),
+            lossref.js_div.grad(a, b, argnum=k),
+            rtol=1e-13,
+            atol=1e-17,
         )
 
 
@@ -2805,7 +2810,11 @@ def test_generalized_jsd_against_mpmath_near_agreement_and_extreme_beta():
                 exact = ref(a_, b_, beta)
                 assert abs(value - exact) <= 4e-15 * exact, (dx, beta)
                 for j in range(3):
-                    da = mp.diff(lambda x, j=j: ref([*a_[:j], x, *a_[j + 1 :]], b_, beta), a_[j])
-                    db = mp.diff(lambda x, j=j: ref(a_, [*b_[:j], x, *b_[j + 1 :]], beta), b_[j])
+                    da = mp.diff(
+                        lambda x, j=j, a_=a_, b_=b_, w=beta: ref([*a_[:j], x, *a_[j + 1 :]], b_, w), a_[j]
+                    )
+                    db = mp.diff(
+                        lambda x, j=j, a_=a_, b_=b_, w=beta: ref(a_, [*b_[:j], x, *b_[j + 1 :]], w), b_[j]
+                    )
                     assert abs(grads[0][j] - da) <= 4e-15 * abs(da), (dx, beta, j)
                     assert abs(grads[1][j] - db) <= 4e-15 * abs(db), (dx, beta, j)
