@@ -672,7 +672,8 @@ def _gjsd_row_log(t1):
 @class_axis_loss(
     family="divergence",
     formula=(
-        r"\ell(a, b) = \beta\,\mathrm{KL}(t \,\|\, m) + (1 - \beta)\,\mathrm{KL}(s \,\|\, m), \quad s = e^{a}\ \text{(student)},\ t = e^{b}\ \text{(teacher)},\ m = \beta\, t + (1 - \beta)\, s",  # noqa: E501
+        r"\ell(a, b) = \beta\,\mathrm{KL}(t \,\|\, m) + (1 - \beta)\,\mathrm{KL}(s \,\|\, m)",
+        r"s = e^{a}\ \text{(student)}, \quad t = e^{b}\ \text{(teacher)}, \quad m = \beta\, t + (1 - \beta)\, s",  # noqa: E501
         r"0 < \beta < 1, \qquad 0 \le \ell \le -\beta \log \beta - (1 - \beta) \log(1 - \beta), \qquad \beta = \tfrac12: \ \ell = \mathrm{JS}(s, t)",  # noqa: E501
     ),
     gradient=(
@@ -722,7 +723,7 @@ def _gjsd_row_log(t1):
     reduction_note='`"mean"` sums over the class axis and averages over the rows N, as `kl_div`.',
     plot=Plot(
         curve=Curve(
-            x_label="logit z₁ of the student s = softmax([0, z₁]); teacher t = (0.8, 0.2)",
+            x_label="logit z₁ of s = softmax([0, z₁]); t = (0.8, 0.2)",
             x_range=(-8.0, 8.0),
             args=lambda x: (
                 log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
