@@ -9,6 +9,7 @@ from ._checks import (
     as_label_array,
     flag,
     in_interval,
+    in_open_unit_interval,
     in_unit_interval,
     last_axis,
     positive,
@@ -30,6 +31,7 @@ from ._math import _expm1_excess, log_softmax, xlogy
 
 __all__ = [
     "cross_entropy",
+    "generalized_jsd",
     "js_div",
     "kl_div",
     "knowledge_distillation",
@@ -640,4 +642,203 @@ def knowledge_distillation(student_logits, teacher_logits, *, temperature=2.0, l
     )
     return Result(
         alpha * kd.values + (1.0 - alpha) * ce.values, lambda: alpha * kd.grad() + (1.0 - alpha) * ce.grad()
+    )
+
+
+def _log_share(x, w, log_w, log_rest):
+    """log(s/m) for the mixture m = (1 − w)·s + w·t, from x = log t − log s: −log(1 − w + w·eˣ).
+
+    As −log1p(w·expm1(x)) wherever 1 + w·expm1(x) ≥ 1 − w·(1 − e⁻¹) or ≥ ½ (x ≥ −1, or w ≤ ½),
+    so forming it cancels nothing; otherwise, and where eˣ would overflow, in log space:
+    −logaddexp(log(1 − w), log w + x), whose result is then far from 0.
+    """
+    mid = (x <= 700.0) & ((x >= -1.0) | (w <= 0.5))
+    with np.errstate(over="ignore"):
+        near = -np.log1p(w * np.expm1(np.where(mid, x, 0.0)))
+    return np.where(mid, near, -np.logaddexp(log_rest, log_w + x))
+
+
+def _excess(y):
+    """e^y − 1 − y >= 0 for |y| <= 1, from its series (no cancellation)."""
+    return y * y * _expm1_excess(y)
+
+
+def _gjsd_row_log(t1):
+    """log of the row (1 − t₁, t₁), a probability of 0 as a log-probability of −1e4."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log([1.0 - t1, t1]), -1e4)
+
+
+@class_axis_loss(
+    family="divergence",
+    formula=(
+        r"\ell(a, b) = \beta\,\mathrm{KL}(t \,\|\, m) + (1 - \beta)\,\mathrm{KL}(s \,\|\, m)",
+        r"s = e^{a}\ \text{(student)}, \quad t = e^{b}\ \text{(teacher)}, \quad m = \beta\, t + (1 - \beta)\, s",  # noqa: E501
+        r"0 < \beta < 1, \qquad 0 \le \ell \le -\beta \log \beta - (1 - \beta) \log(1 - \beta), \qquad \beta = \tfrac12: \ \ell = \mathrm{JS}(s, t)",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial a_c} = (1 - \beta)\, s_c \log\frac{s_c}{m_c} \qquad \Big(\frac{\partial \ell}{\partial b_c} = \beta\, t_c \log\frac{t_c}{m_c}\Big)",  # noqa: E501
+        r"\text{through } a = \mathrm{log\_softmax}(z): \ \frac{\partial \ell}{\partial z} = g - s \textstyle\sum_c g_c, \quad g = \frac{\partial \ell}{\partial a}",  # noqa: E501
+    ),
+    domain={"log_probs": LOG_PROBABILITY, "teacher_log_probs": LOG_PROBABILITY},
+    use_case=(
+        "Distillation of language models (GKD): one knob β between forward KL (small β, mode-covering) "
+        "and reverse KL (large β, mode-seeking), bounded and finite where supports differ."
+    ),
+    properties=("non_negative", "zero_iff_equal", "bounded_gradient", "smooth"),
+    equivalents={
+        "TRL": (
+            "`GKDTrainer.generalized_jsd_loss(student_logits, teacher_logits, beta=β)` on logits "
+            "(v1.9.0, `trl/experimental/gkd/gkd_trainer.py`): for (N, V) rows it is "
+            "`generalized_jsd(log_softmax(z_s), log_softmax(z_t), beta=β)` when 0 < β < 1"
+        ),
+    },
+    references=(
+        "Agarwal et al., On-Policy Distillation of Language Models: Learning from Self-Generated Mistakes "
+        "(ICLR 2024), eq. 1",
+        "TRL v1.9.0, trl/experimental/gkd/gkd_trainer.py (generalized_jsd_loss) and gkd_config.py",
+    ),
+    differences=(
+        Difference(
+            "trl-gkd-beta-endpoints",
+            "TRL",
+            "TRL (v1.9.0) accepts β = 0 and β = 1 and then returns the forward KL(t ‖ s) and the "
+            "reverse KL(s ‖ t) themselves, while the mixture formula tends to 0 at both ends (as "
+            "β·KL(t ‖ s) and (1 − β)·KL(s ‖ t)): the loss jumps at the endpoints. `generalized_jsd` "
+            "takes β in the open interval (0, 1) and raises at 0 and 1; use `kl_div` for the two KLs.",
+        ),
+        Difference(
+            "trl-gkd-batchmean-normalisation",
+            "TRL",
+            'TRL\'s (v1.9.0) default `reduction="batchmean"` divides the sum over tokens and vocabulary by '
+            "the number of unmasked tokens when `labels` are given (at least 1), or by `num_items_in_batch` "
+            "when the trainer passes it, as its `compute_loss` does; without labels it divides by the "
+            "first dimension only, the number of sequences of a (B, L, V) batch, and its "
+            '`"mean"` divides by B·L·V. `lossref`\'s `"mean"` divides by the number of rows (B·L); '
+            "`weights=` the label mask gives the per-token mean.",
+        ),
+    ),
+    aliases=("generalized Jensen-Shannon divergence", "skew Jensen-Shannon divergence", "GKD loss"),
+    differentiable=("log_probs", "teacher_log_probs"),
+    reduction_note='`"mean"` sums over the class axis and averages over the rows N, as `kl_div`.',
+    plot=Plot(
+        curve=Curve(
+            x_label="logit z₁ of s = softmax([0, z₁]); t = (0.8, 0.2)",
+            x_range=(-8.0, 8.0),
+            args=lambda x: (
+                log_softmax(np.stack([np.zeros_like(x), x], axis=-1)),
+                np.broadcast_to(_gjsd_row_log(0.2), (*x.shape, 2)).copy(),
+            ),
+            series=tuple(Series(f"β = {b:g}", {}, {"beta": b}) for b in (0.1, 0.5, 0.9)),
+            # chain rule through a = log_softmax(z): ∂ℓ/∂z = g - s·Σg
+            component=lambda g, args: g[..., 1] - np.exp(args[0][..., 1]) * g.sum(axis=-1),
+            grad_label="∂ℓ/∂z₁ through a = log_softmax(z)",
+        ),
+        explore={"beta": (0.02, 0.98)},
+    ),
+    checks=Checks(
+        variants=({"beta": 0.1}, {"beta": 0.9}, {"beta": 1e-6}),
+        extremes=(
+            # disjoint supports (ℓ = H₂(β)), a student within 1e-16 of one-hot, a probability of
+            # exactly 0 (a = -800) against one of e^-700; rows 1e-12 apart (ℓ ≈ 1e-25) are checked
+            # against mpmath in tests/test_losses.py: there the gradient is below the finite
+            # differences' own error
+            Extreme(
+                [
+                    [[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]],
+                    [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]],
+                ],
+                {"beta": 0.3},
+            ),
+            Extreme(
+                [
+                    [[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]],
+                    [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]],
+                ],
+                {"beta": 1e-12},
+            ),
+            Extreme(
+                [
+                    [[-1e4, 0.0], [-1e-16, -37.0], [-800.0, 0.0]],
+                    [[0.0, -1e4], [0.0, -745.0], [-1e-300, -700.0]],
+                ],
+                {"beta": 1 - 1e-12},
+            ),
+        ),
+        invalid=(
+            Invalid({"beta": 0.0}, ValueError, "beta must be in (0, 1)"),
+            Invalid({"beta": 1.0}, ValueError, "beta must be in (0, 1)"),
+            Invalid({"beta": 1.5}, ValueError, "beta must be in (0, 1)"),
+            Invalid({"beta": -0.5}, ValueError, "beta must be in (0, 1)"),
+            Invalid({"beta": "0.5"}, TypeError, "beta must be a real number"),
+        ),
+    ),
+)
+def generalized_jsd(log_probs, teacher_log_probs, *, beta=0.5):
+    """Generalized Jensen–Shannon divergence of GKD (Agarwal et al. 2024), in nats.
+
+    With the student s = exp(log_probs), the teacher t = exp(teacher_log_probs) and their
+    mixture m = β t + (1 − β) s: ℓ = β KL(t ‖ m) + (1 − β) KL(s ‖ m). β = ½ is ``js_div``;
+    small β behaves like β·KL(t ‖ s) (forward KL, mode-covering), β near 1 like
+    (1 − β)·KL(s ‖ t) (reverse KL, mode-seeking). β weights the *teacher* in the mixture, as
+    in TRL's ``GKDTrainer``. Both arguments are log-probabilities, as for ``js_div``.
+
+    Each class adds m_c · KL(π_c ‖ β) ≥ 0, the binary KL between π_c = β t_c / m_c and β, so
+    nothing cancels in the sum. Where the student and the teacher nearly agree
+    (|log t_c − log s_c| ≤ 1) that term is β(1 − β) s_c x (eˣ − 1) − m_c log1p(K), x the
+    log-ratio and K a sum of non-negative series in x: a value of order x² is never the
+    difference of two numbers of order x.
+
+    Args:
+        log_probs: The student's log-probabilities a = log s, shape (..., C), each row's exp
+            summing to 1.
+        teacher_log_probs: The teacher's log-probabilities b = log t, the same shape.
+            Differentiable too: ``generalized_jsd.grad(a, b, argnum=1)`` (GKD holds the
+            teacher fixed).
+        beta: β in (0, 1), the teacher's weight in the mixture. TRL's default is 0.5.
+
+    Returns:
+        The mean over rows of the per-row divergence by default.
+
+    Examples:
+        >>> import math
+        >>> from lossref import generalized_jsd
+        >>> s, t = [[math.log(0.5), math.log(0.5)]], [[0.0, -1e4]]     # t = (1, 0)
+        >>> by_hand = 0.25 * math.log(1.6) + 0.375 * math.log(16 / 15)  # m = (0.625, 0.375): ¼ log(1/0.625) + ¾·½ (log 0.8 + log(4/3))
+        >>> math.isclose(generalized_jsd(s, t, beta=0.25), by_hand, rel_tol=1e-15)
+        True
+        >>> disjoint = generalized_jsd([[0.0, -1e4]], [[-1e4, 0.0]], beta=0.25)
+        >>> math.isclose(disjoint, -0.25 * math.log(0.25) - 0.75 * math.log(0.75), rel_tol=1e-15)  # H₂(β)
+        True
+    """  # noqa: E501 (doctest lines with their hand-computed values)
+    in_open_unit_interval(beta=beta)
+    last_axis(log_probs, "log_probs")
+    if teacher_log_probs.shape != log_probs.shape:
+        raise ValueError(
+            f"log_probs has shape {log_probs.shape} but teacher_log_probs has shape {teacher_log_probs.shape}"
+        )
+    s, t = np.exp(log_probs), np.exp(teacher_log_probs)
+    # the bounds 0 <= ℓ <= H₂(β) hold only between distributions
+    rows_sum_to_one(s, "log_probs (as probabilities)")
+    rows_sum_to_one(t, "teacher_log_probs (as probabilities)")
+    beta = float(beta)
+    rest, log_beta, log_rest = 1.0 - beta, np.log(beta), np.log1p(-beta)
+    x = teacher_log_probs - log_probs  # exact where s ≈ t
+    log_s_over_m = _log_share(x, beta, log_beta, log_rest)
+    log_t_over_m = _log_share(-x, rest, log_rest, log_beta)
+    # far apart: the two KL terms, of opposite signs but never close in size
+    far = beta * t * log_t_over_m + rest * s * log_s_over_m
+    # close: m·KL(π ‖ β) = β(1 − β)·s·x·expm1(x) − m·log1p(K), K = (1 − β)φ(−βx) + βφ((1 − β)x)
+    close = np.abs(x) <= 1.0
+    xc = np.where(close, x, 0.0)
+    k = rest * _excess(-beta * xc) + beta * _excess(rest * xc)
+    near = beta * rest * s * xc * np.expm1(xc) - (rest * s + beta * t) * np.log1p(k)
+    value = np.where(close, near, far).sum(axis=-1)
+    # + 0.0 turns the -0.0 of a zero probability (times a negative log-ratio) into 0.0
+    return Result(
+        value,
+        lambda: {
+            "log_probs": rest * s * log_s_over_m + 0.0,
+            "teacher_log_probs": beta * t * log_t_over_m + 0.0,
+        },
     )

@@ -2161,3 +2161,17 @@ def sampled_softmax(negatives, positive, negative_log_counts, positive_log_count
     z_pos = positive - positive_log_counts
     z_neg = [s - c for s, c in zip(negatives, negative_log_counts, strict=True)]
     return mp.log(mp.exp(z_pos) + mp.fsum(mp.exp(z) for z in z_neg)) - z_pos
+
+
+# --- issue 20: generalized_jsd ---
+
+
+@reference("generalized_jsd")
+def generalized_jsd(a, b, beta=0.5):
+    # Agarwal et al. (2024), eq. 1: β KL(t ‖ m) + (1 − β) KL(s ‖ m), m = β t + (1 − β) s; each class
+    # adds β t log(t/m) + (1 − β) s log(s/m) >= 0 (a binary KL times m), so the sum cancels nothing
+    beta = mp.mpf(beta)
+    s, t = [mp.exp(v) for v in a], [mp.exp(v) for v in b]
+    m = [beta * tk + (1 - beta) * sk for sk, tk in zip(s, t, strict=True)]
+    terms = zip(s, t, m, strict=True)
+    return mp.fsum(beta * xlogy(tk, tk / mk) + (1 - beta) * xlogy(sk, sk / mk) for sk, tk, mk in terms)

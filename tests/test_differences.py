@@ -2666,3 +2666,143 @@ def test_sampled_softmax_is_torch_cross_entropy_on_the_corrected_row():
     )
     g_pos = lossref.sampled_softmax.grad(neg, pos, log_neg, log_pos, argnum="positive_scores")
     np.testing.assert_allclose(g_pos, row.grad[:, 0], rtol=1e-12)
+
+
+# --- issue 20: generalized_jsd ---
+
+
+def _log_softmax(z):
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+def _trl_generalized_jsd(
+    student_logits,
+    teacher_logits,
+    labels=None,
+    beta=0.5,
+    temperature=1.0,
+    reduction="batchmean",
+    num_items_in_batch=None,
+):
+    """GKDTrainer.generalized_jsd_loss, TRL v1.9.0 (trl/experimental/gkd/gkd_trainer.py), in NumPy.
+
+    F.kl_div(input, target, log_target=True, reduction="none") is exp(target)·(target − input):
+    KL(target ‖ input) per element.
+    """
+    s = _log_softmax(np.asarray(student_logits, float) / temperature)
+    t = _log_softmax(np.asarray(teacher_logits, float) / temperature)
+    if beta == 0:
+        jsd = np.exp(t) * (t - s)  # kl_div(student, teacher): KL(t ‖ s)
+    elif beta == 1:
+        jsd = np.exp(s) * (s - t)  # kl_div(teacher, student): KL(s ‖ t)
+    else:
+        mixture = np.logaddexp(s + np.log1p(-beta), t + np.log(beta))  # logsumexp of the stacked pair
+        jsd = beta * np.exp(t) * (t - mixture) + (1 - beta) * np.exp(s) * (s - mixture)
+    if labels is not None:
+        mask = np.asarray(labels) != -100
+        jsd = jsd[mask]
+    if num_items_in_batch is not None:
+        return jsd.sum() / num_items_in_batch
+    if reduction == "batchmean":
+        return jsd.sum() / (max(mask.sum(), 1) if labels is not None else max(jsd.shape[0], 1))
+    if reduction == "sum":
+        return jsd.sum()
+    if reduction == "mean":
+        return jsd.mean()
+    return jsd
+
+
+def _gkd_batch(seed=0, b=3, length=4, v=6):
+    rng = np.random.default_rng(seed)
+    zs, zt = rng.normal(scale=2.0, size=(2, b, length, v))
+    labels = rng.integers(0, v, size=(b, length))
+    labels[0, :2] = -100  # a prompt
+    labels[2, 3] = -100  # padding
+    return zs, zt, labels
+
+
+@pytest.mark.parametrize("beta", [0.1, 0.5, 0.9, 1e-6])
+def test_trl_generalized_jsd_is_generalized_jsd(beta):
+    zs, zt, labels = _gkd_batch()
+    mask = (labels != -100).astype(float)
+    ours = lossref.generalized_jsd(_log_softmax(zs), _log_softmax(zt), beta=beta, weights=mask)
+    # compute_loss passes labels (and no temperature): the per-token mean over unmasked tokens
+    assert _trl_generalized_jsd(zs, zt, labels, beta=beta) == pytest.approx(ours, rel=1e-12)
+    # a temperature divides the logits, with no T² factor
+    hot = lossref.generalized_jsd(_log_softmax(zs / 2), _log_softmax(zt / 2), beta=beta, weights=mask)
+    assert _trl_generalized_jsd(zs, zt, labels, beta=beta, temperature=2.0) == pytest.approx(hot, rel=1e-12)
+
+
+def test_trl_generalized_jsd_gradient_in_torch():
+    # TRL v1.9.0's formula in torch ops (F.kl_div, torch.logsumexp), float64, autograd through
+    # log_softmax for both logits; lossref's ∂ℓ/∂a chained through a = log_softmax(z): g − s·Σg
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    zs, zt, labels = _gkd_batch(1)
+    beta = 0.3
+    s_logits = torch.tensor(zs, requires_grad=True)
+    t_logits = torch.tensor(zt, requires_grad=True)
+    s, t = F.log_softmax(s_logits, dim=-1), F.log_softmax(t_logits, dim=-1)
+    b = torch.tensor(beta, dtype=torch.float64)
+    mixture = torch.logsumexp(torch.stack([s + torch.log1p(-b), t + torch.log(b)]), dim=0)
+    jsd = b * F.kl_div(mixture, t, reduction="none", log_target=True) + (1 - b) * F.kl_div(
+        mixture, s, reduction="none", log_target=True
+    )
+    mask = torch.tensor(labels) != -100
+    loss = jsd[mask].sum() / mask.sum()
+    loss.backward()
+    a, bb, w = _log_softmax(zs), _log_softmax(zt), mask.numpy().astype(float)
+    value, grads = lossref.generalized_jsd(a, bb, beta=beta, weights=w), {}
+    for k in (0, 1):
+        g = lossref.generalized_jsd.grad(a, bb, beta=beta, weights=w, argnum=k)
+        p = np.exp(a if k == 0 else bb)
+        grads[k] = g - p * g.sum(axis=-1, keepdims=True)
+    assert loss.item() == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(s_logits.grad.numpy(), grads[0], rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(t_logits.grad.numpy(), grads[1], rtol=1e-10, atol=1e-15)
+
+
+def test_trl_gkd_beta_endpoints():
+    zs, zt, _ = _gkd_batch(2)
+    a, b = _log_softmax(zs[0]), _log_softmax(zt[0])  # (L, V) rows
+    forward = kl_div(a, np.exp(b))  # KL(t ‖ s), mean over rows
+    reverse = kl_div(b, np.exp(a))  # KL(s ‖ t)
+    # (L, V) logits: TRL's batchmean without labels divides by the first dimension, the rows here
+    assert _trl_generalized_jsd(zs[0], zt[0], beta=0.0) == pytest.approx(forward, rel=1e-12)
+    assert _trl_generalized_jsd(zs[0], zt[0], beta=1.0) == pytest.approx(reverse, rel=1e-12)
+    # the mixture formula tends to 0 at both ends, as β·KL(t ‖ s) and (1 − β)·KL(s ‖ t)
+    eps = 1e-7
+    low = lossref.generalized_jsd(a, b, beta=eps)
+    high = lossref.generalized_jsd(a, b, beta=1 - eps)
+    assert low / eps == pytest.approx(forward, rel=1e-5)
+    assert high / eps == pytest.approx(reverse, rel=1e-5)
+    assert _trl_generalized_jsd(zs[0], zt[0], beta=eps) == pytest.approx(low, rel=1e-9)
+    # the jump: TRL at β = 0 is 1e7 times its value at β = 1e-7; lossref refuses the endpoints
+    assert _trl_generalized_jsd(zs[0], zt[0], beta=0.0) > 1e6 * _trl_generalized_jsd(zs[0], zt[0], beta=eps)
+    for beta in (0.0, 1.0):
+        with pytest.raises(ValueError, match=re.escape("beta must be in (0, 1)")):
+            lossref.generalized_jsd(a, b, beta=beta)
+
+
+def test_trl_gkd_batchmean_normalisation():
+    zs, zt, labels = _gkd_batch(3)
+    a, b = _log_softmax(zs), _log_softmax(zt)
+    mask = labels != -100
+    total = lossref.generalized_jsd(a, b, beta=0.5, weights=mask.astype(float), reduction="sum")
+    bsz, length, v = zs.shape
+    # with labels: the sum over unmasked tokens / their number (lossref: weights= the mask)
+    assert _trl_generalized_jsd(zs, zt, labels) == pytest.approx(total / mask.sum(), rel=1e-12)
+    # num_items_in_batch (compute_loss passes the Trainer's) replaces the denominator
+    assert _trl_generalized_jsd(zs, zt, labels, num_items_in_batch=40) == pytest.approx(total / 40, rel=1e-12)
+    # without labels: every token, divided by the number of sequences B, not by the B·L rows
+    ours = lossref.generalized_jsd(a, b)
+    trl = _trl_generalized_jsd(zs, zt)
+    assert trl == pytest.approx(ours * length, rel=1e-12)
+    assert trl != pytest.approx(ours, rel=1e-2)
+    # TRL's "mean" averages over every element, the vocabulary too: B·L·V
+    assert _trl_generalized_jsd(zs, zt, reduction="mean") == pytest.approx(ours / v, rel=1e-12)
+    # all positions masked: 0 / max(0, 1) = 0 in TRL; lossref's weighted mean has nothing to average
+    assert _trl_generalized_jsd(zs, zt, np.full_like(labels, -100)) == 0.0
+    with pytest.raises(ValueError, match="weights"):
+        lossref.generalized_jsd(a, b, weights=np.zeros((bsz, length)))

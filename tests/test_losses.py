@@ -2792,3 +2792,66 @@ def test_sampled_softmax_shapes():
         lossref.sampled_softmax([[0.0, 1.0]], [0.0], [[0.0, np.nan]], [0.0])
     with pytest.raises(ValueError, match="argnum must name a differentiable argument"):
         lossref.sampled_softmax.grad([[0.0]], [0.0], [[0.0]], [0.0], argnum="negative_log_counts")
+
+
+# --- issue 20: generalized_jsd ---
+
+
+def test_generalized_jsd_at_one_half_is_js_div(rng):
+    a = np.log(rng.dirichlet(np.ones(5), size=6))
+    b = np.log(rng.dirichlet(np.ones(5), size=6))
+    np.testing.assert_allclose(
+        lossref.generalized_jsd(a, b, beta=0.5, reduction="none"),
+        lossref.js_div(a, b, reduction="none"),
+        rtol=1e-14,
+    )
+    for k in (0, 1):
+        np.testing.assert_allclose(
+            lossref.generalized_jsd.grad(a, b, argnum=k),
+            lossref.js_div.grad(a, b, argnum=k),
+            rtol=1e-13,
+            atol=1e-17,
+        )
+
+
+def test_generalized_jsd_by_hand():
+    # s = (0.5, 0.5), t = (0.9, 0.1), β = 0.2: m = (0.58, 0.42)
+    # 0.2·(0.9 log(0.9/0.58) + 0.1 log(0.1/0.42)) + 0.8·(0.5 log(0.5/0.58) + 0.5 log(0.5/0.42))
+    by_hand = 0.2 * (0.9 * math.log(0.9 / 0.58) + 0.1 * math.log(0.1 / 0.42)) + 0.8 * 0.5 * (
+        math.log(0.5 / 0.58) + math.log(0.5 / 0.42)
+    )
+    ours = lossref.generalized_jsd(np.log([[0.5, 0.5]]), np.log([[0.9, 0.1]]), beta=0.2)
+    assert ours == pytest.approx(by_hand, rel=1e-14)
+    assert by_hand == pytest.approx(0.050385 + 0.010373, rel=1e-4)  # 0.2·0.25193 + 0.4·0.025933
+    # disjoint supports: H₂(β), the largest value
+    h = -0.2 * math.log(0.2) - 0.8 * math.log(0.8)
+    assert lossref.generalized_jsd([[0.0, -1e4]], [[-1e4, 0.0]], beta=0.2) == pytest.approx(h, rel=1e-15)
+
+
+def test_generalized_jsd_against_mpmath_near_agreement_and_extreme_beta():
+    # rows 1e-12..1e-3 apart (ℓ of order x²: the form that cancels nothing) and β from 1e-10 to
+    # 1 − 1e-10, value and both gradients, against the formula at 60 digits
+    from mp_reference import REFERENCES
+
+    ref = REFERENCES["generalized_jsd"]
+    base = np.log([0.5, 0.3, 0.2])
+    for dx in (1e-12, 1e-6, 1e-3, 0.9, 1.1, 30.0):
+        b = base.copy()
+        b[0] -= dx  # t₀ = 0.5·e^-dx, the other two scaled up: t stays a distribution
+        b[1:] += np.log1p(-np.expm1(-dx))
+        for beta in (1e-10, 0.01, 0.3, 0.5, 0.97, 1 - 1e-10):
+            value = lossref.generalized_jsd([base], [b], beta=beta)
+            grads = [lossref.generalized_jsd.grad([base], [b], beta=beta, argnum=k)[0] for k in (0, 1)]
+            with mp.workdps(60):
+                a_, b_ = [mp.mpf(v) for v in base], [mp.mpf(v) for v in b]
+                exact = ref(a_, b_, beta)
+                assert abs(value - exact) <= 4e-15 * exact, (dx, beta)
+                for j in range(3):
+                    da = mp.diff(
+                        lambda x, j=j, a_=a_, b_=b_, w=beta: ref([*a_[:j], x, *a_[j + 1 :]], b_, w), a_[j]
+                    )
+                    db = mp.diff(
+                        lambda x, j=j, a_=a_, b_=b_, w=beta: ref(a_, [*b_[:j], x, *b_[j + 1 :]], w), b_[j]
+                    )
+                    assert abs(grads[0][j] - da) <= 4e-15 * abs(da), (dx, beta, j)
+                    assert abs(grads[1][j] - db) <= 4e-15 * abs(db), (dx, beta, j)
