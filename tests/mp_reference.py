@@ -2161,3 +2161,17 @@ def sampled_softmax(negatives, positive, negative_log_counts, positive_log_count
     z_pos = positive - positive_log_counts
     z_neg = [s - c for s, c in zip(negatives, negative_log_counts, strict=True)]
     return mp.log(mp.exp(z_pos) + mp.fsum(mp.exp(z) for z in z_neg)) - z_pos
+
+
+# --- issue 20: nce ----------------------------------------------------------------------------
+
+
+@reference("nce")
+def nce(negatives, positive, negative_log_counts, positive_log_counts):
+    # Gutmann & Hyvärinen (2010); Mnih & Teh (2012): −log σ(s⁺ − log k⁺) − Σ_k log σ(−(s⁻_k − log k⁻_k))
+    def log1p_exp(z):
+        return mp.log(1 + mp.exp(z))
+
+    terms = [log1p_exp(-(positive - positive_log_counts))]
+    terms += [log1p_exp(s - c) for s, c in zip(negatives, negative_log_counts, strict=True)]
+    return mp.fsum(terms)
