@@ -14,7 +14,7 @@ from ._core import Checks, Curve, Difference, Extreme, Plot, Result, Series, cla
 from ._domains import LOGITS, Domain
 from ._math import sigmoid, softplus
 
-__all__ = ["negative_sampling", "sampled_softmax", "nce"]  # its losses, re-exported by lossref/__init__.py
+__all__ = ["nce", "negative_sampling", "sampled_softmax"]  # its losses, re-exported by lossref/__init__.py
 
 
 def _sample_row_scores(rng, shape):

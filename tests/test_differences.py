@@ -2771,7 +2771,9 @@ def test_nce_without_correction_is_negative_sampling_and_bce():
     scores = x @ w.T + b
     neg, pos = scores[:, sampled], scores[np.arange(4), labels]
     tf_uncorrected = _tf_nce_loss(x, w, b, labels, sampled, np.ones((4, 1)), np.ones(6))
-    np.testing.assert_allclose(lossref.negative_sampling(neg, pos, reduction="none"), tf_uncorrected, rtol=1e-13)
+    np.testing.assert_allclose(
+        lossref.negative_sampling(neg, pos, reduction="none"), tf_uncorrected, rtol=1e-13
+    )
     args = _nce_args(scores, labels, sampled, q)
     row = torch.tensor(np.column_stack([args[1] - args[3], args[0] - args[2]]), requires_grad=True)
     target = torch.zeros(4, 7, dtype=torch.float64)

@@ -2807,7 +2807,9 @@ def test_nce_by_hand():
     # saturated: no overflow; a dominant negative costs its corrected score, a masked slot nothing
     assert lossref.nce([[-1e4, -1e4]], [1e4], [[0.0, 0.0]], [0.0]) == 0.0
     assert lossref.nce([[1e4]], [1e4], [[0.0]], [0.0]) == pytest.approx(1e4, rel=1e-15)
-    assert lossref.nce([[0.0, -1e300]], [0.0], [[0.0, 0.0]], [0.0]) == pytest.approx(2 * math.log(2), rel=1e-15)
+    assert lossref.nce([[0.0, -1e300]], [0.0], [[0.0, 0.0]], [0.0]) == pytest.approx(
+        2 * math.log(2), rel=1e-15
+    )
 
 
 def test_nce_shapes():
@@ -2830,7 +2832,9 @@ def test_nce_with_zero_log_counts_is_negative_sampling():
     neg, pos = rng.normal(scale=3, size=(6, 4)), rng.normal(scale=3, size=6)
     zeros = (np.zeros((6, 4)), np.zeros(6))
     assert lossref.nce(neg, pos, *zeros) == lossref.negative_sampling(neg, pos)
-    np.testing.assert_array_equal(lossref.nce.grad(neg, pos, *zeros), lossref.negative_sampling.grad(neg, pos))
+    np.testing.assert_array_equal(
+        lossref.nce.grad(neg, pos, *zeros), lossref.negative_sampling.grad(neg, pos)
+    )
     # a log count only shifts the score: nce(s, c) = negative_sampling(s − c)
     log_neg, log_pos = rng.uniform(-4, 1, size=(6, 4)), rng.uniform(-4, 1, size=6)
     assert lossref.nce(neg, pos, log_neg, log_pos) == lossref.negative_sampling(neg - log_neg, pos - log_pos)
