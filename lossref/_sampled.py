@@ -14,7 +14,7 @@ from ._core import Checks, Curve, Difference, Extreme, Plot, Result, Series, cla
 from ._domains import LOGITS, Domain
 from ._math import sigmoid, softplus
 
-__all__ = ["negative_sampling", "sampled_softmax"]  # its losses, re-exported by lossref/__init__.py
+__all__ = ["nce", "negative_sampling", "sampled_softmax"]  # its losses, re-exported by lossref/__init__.py
 
 
 def _sample_row_scores(rng, shape):
@@ -344,5 +344,155 @@ def sampled_softmax(negative_scores, positive_scores, negative_log_counts, posit
     def backward():
         norm = head + total
         return {"negative_scores": e / norm[..., None], "positive_scores": -total / norm}
+
+    return Result(values, backward)
+
+
+# --- nce (issue 20) ---------------------------------------------------------------------------
+
+_TF_NCE = "TensorFlow at commit 7cc7ba5 (2.22.0 in development), `tensorflow/python/ops/nn_impl.py`"
+
+
+def _nce_curve():
+    return Curve(
+        x_label="positive score s⁺ (s⁻ = (0, −1), log k⁻ = −1)",
+        grad_label="∂ℓ/∂s⁺",
+        x_range=(-6.0, 6.0),
+        args=lambda x: (
+            np.broadcast_to([0.0, -1.0], (*np.shape(x), 2)),
+            x,
+            np.full((*np.shape(x), 2), -1.0),
+            np.zeros(np.shape(x)),
+        ),
+        series=(Series("", {}, {}),),
+        argnum=1,
+    )
+
+
+@class_axis_loss(
+    family="classification",
+    aliases=("NCE", "noise-contrastive estimation", "NCE loss", "noise contrastive estimation loss"),
+    formula=(
+        r"\ell = \mathrm{softplus}(-z^+) + \sum_{k=1}^{K} \mathrm{softplus}(z^-_k) = -\log\sigma(z^+) - \sum_{k=1}^{K} \log\sigma(-z^-_k)",  # noqa: E501
+        r"z^+ = s^+ - \log k^+, \quad z^-_k = s^-_k - \log k^-_k, \quad k = K\,Q(c) \text{ the expected count}",  # noqa: E501
+    ),
+    gradient=(
+        r"\frac{\partial \ell}{\partial s^+} = \sigma(z^+) - 1, \qquad \frac{\partial \ell}{\partial s^-_k} = \sigma(z^-_k) \qquad (\text{log counts: constants})",  # noqa: E501
+    ),
+    domain={
+        "negative_scores": NEGATIVE_SCORES,
+        "positive_scores": POSITIVE_SCORE,
+        "negative_log_counts": NEGATIVE_LOG_COUNTS,
+        "positive_log_counts": POSITIVE_LOG_COUNTS,
+    },
+    use_case=(
+        "Training a language model or large-vocabulary classifier whose scores should be "
+        "self-normalised log-probabilities, without a softmax over the vocabulary: K + 1 logistic "
+        "regressions (true class against K noise draws) on scores corrected by log(K·Q)."
+    ),
+    properties=("non_negative", "convex", "smooth", "bounded_gradient"),
+    equivalents={
+        "TensorFlow": (
+            "`tf.nn.nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, "
+            "sampled_values=(sampled, true_expected_count, sampled_expected_count))` per example "
+            f"({_TF_NCE}, `nce_loss` and `_compute_sampled_logits`): its scores are "
+            "`inputs @ weights.T + biases`, its log counts `log(expected_count)`"
+        ),
+    },
+    references=(
+        (
+            "Gutmann & Hyvärinen, Noise-contrastive estimation: A new estimation principle for "
+            "unnormalized statistical models (AISTATS 2010)"
+        ),
+        (
+            "Mnih & Teh, A fast and simple algorithm for training neural probabilistic language "
+            "models (ICML 2012)"
+        ),
+        "TensorFlow, Candidate Sampling Algorithms Reference (tensorflow.org/extras/candidate_sampling.pdf)",
+    ),
+    differences=(
+        Difference(
+            "tf-nce-keeps-accidental-hits",
+            "TensorFlow",
+            f"`tf.nn.nce_loss` defaults to `remove_accidental_hits=False` ({_TF_NCE}), unlike "
+            "`sampled_softmax_loss`: a sampled class equal to the true class stays a negative, as "
+            "in `lossref`. With `True` its logit gets −FLOAT_MAX (the float32 maximum) added, so its "
+            "term is 0 (TensorFlow calls that 'sampled logistic', not NCE); mask the slot with a "
+            "score of −1e300 to reproduce it.",
+        ),
+        Difference(
+            "tf-nce-num-true",
+            "TensorFlow",
+            f"With `num_true = T > 1` ({_TF_NCE}) each of the T true classes gets the sigmoid target "
+            "1/T, not 1: the loss is the mean over t of `lossref`'s loss with true class t and the "
+            "other T − 1 true classes among the negatives. `lossref` has one true class per row.",
+        ),
+        Difference(
+            "tf-nce-per-example-shared-sample",
+            "TensorFlow",
+            f"TensorFlow ({_TF_NCE}) returns one loss per example (shape `[batch_size]`, the sum "
+            "over the true and sampled terms, no reduction) and draws one set of K classes for the "
+            'whole batch. `lossref` averages over samples by default (`reduction="none"` gives '
+            "TensorFlow's vector) and takes a (N, K) row of negatives per sample: broadcast a "
+            "shared sample to it.",
+        ),
+    ),
+    differentiable=("negative_scores", "positive_scores"),
+    reduction_note="The mean over samples (rows); each row sums its true term and its K negative terms.",
+    plot=Plot(curve=_nce_curve()),
+    checks=Checks(
+        # saturated terms (±1e4: softplus exactly 0 or the score), a masked slot at −1e300, ties, ±800
+        extremes=(
+            Extreme(
+                (
+                    [[-1e4, -1e4], [1e4, -1e4], [0.0, 0.0], [-1e300, 3.0], [-800.0, 40.0]],
+                    [1e4, -1e4, 0.0, 1.0, 800.0],
+                    [[0.0, 0.0], [-2.0, 1.0], [0.0, 0.0], [0.0, -1.0], [1.0, -3.0]],
+                    [0.0, 0.0, 0.0, -2.0, 0.5],
+                )
+            ),
+        ),
+    ),
+)
+def nce(negative_scores, positive_scores, negative_log_counts, positive_log_counts):
+    """Noise-contrastive estimation: logistic loss of the true class against K noise draws, log-Q corrected.
+
+    Each score s has the sampler's log expected count log k = log(K·Q(c)) subtracted, then the
+    true class is a positive and each sampled class a negative of a binary logistic regression.
+    With all log counts 0 it is ``negative_sampling``. The K negatives come first: like every
+    class-axis loss, the argument with the last axis (the K sampled classes) leads.
+
+    Args:
+        negative_scores: The K sampled classes' scores s⁻ (logits), shape (..., K).
+        positive_scores: The true class's score s⁺, shape (...).
+        negative_log_counts: log k⁻ of each sampled class, shape (..., K): log(K·Q(c)) for K
+            draws from the noise distribution Q (TensorFlow's ``sampled_expected_count``,
+            logged). A constant of the sampler: no gradient.
+        positive_log_counts: log k⁺ of the true class, shape (...) (TensorFlow's
+            ``true_expected_count``, logged). No gradient.
+
+    Returns:
+        The mean over samples by default; see ``reduction`` and ``weights``.
+
+    Examples:
+        >>> import math
+        >>> from lossref import nce
+        >>> nce([[0.0, 0.0]], [0.0], [[0.0, 0.0]], [0.0]) == 3 * math.log(2)  # softplus(0)·3 = 3·log 2
+        True
+        >>> # s⁻ = log 3 with log k⁻ = log 3: z⁻ = 0, so ∂/∂s⁻ = σ(0) = 1/2 each
+        >>> l3 = math.log(3)
+        >>> nce.grad([[l3, l3]], [0.0], [[l3, l3]], [0.0]).tolist()
+        [[0.5, 0.5]]
+        >>> # s⁺ = 0, log k⁺ = log 3: z⁺ = −log 3, σ(z⁺) − 1 = 1/4 − 1 = −3/4
+        >>> nce.grad([[0.0]], [0.0], [[0.0]], [l3], argnum="positive_scores").round(12).tolist()
+        [-0.75]
+    """
+    _counts_match(negative_scores, positive_scores, negative_log_counts, positive_log_counts)
+    z_pos = positive_scores - positive_log_counts
+    z_neg = negative_scores - negative_log_counts
+    values = softplus(-z_pos) + softplus(z_neg).sum(axis=-1)
+
+    def backward():
+        return {"positive_scores": -sigmoid(-z_pos), "negative_scores": sigmoid(z_neg)}
 
     return Result(values, backward)

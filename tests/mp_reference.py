@@ -2175,3 +2175,17 @@ def generalized_jsd(a, b, beta=0.5):
     m = [beta * tk + (1 - beta) * sk for sk, tk in zip(s, t, strict=True)]
     terms = zip(s, t, m, strict=True)
     return mp.fsum(beta * xlogy(tk, tk / mk) + (1 - beta) * xlogy(sk, sk / mk) for sk, tk, mk in terms)
+
+
+# --- issue 20: nce ----------------------------------------------------------------------------
+
+
+@reference("nce")
+def nce(negatives, positive, negative_log_counts, positive_log_counts):
+    # Gutmann & Hyvärinen (2010); Mnih & Teh (2012): −log σ(s⁺ − log k⁺) − Σ_k log σ(−(s⁻_k − log k⁻_k))
+    def log1p_exp(z):
+        return mp.log(1 + mp.exp(z))
+
+    terms = [log1p_exp(-(positive - positive_log_counts))]
+    terms += [log1p_exp(s - c) for s, c in zip(negatives, negative_log_counts, strict=True)]
+    return mp.fsum(terms)

@@ -2806,3 +2806,120 @@ def test_trl_gkd_batchmean_normalisation():
     assert _trl_generalized_jsd(zs, zt, np.full_like(labels, -100)) == 0.0
     with pytest.raises(ValueError, match="weights"):
         lossref.generalized_jsd(a, b, weights=np.zeros((bsz, length)))
+
+
+# --- issue 20: nce ---
+# tf.nn.nce_loss (TensorFlow tensorflow/python/ops/nn_impl.py: nce_loss and _compute_sampled_logits,
+# read at commit 7cc7ba5, 2.22.0 in development, and 4433079; nce_loss_v2 forwards to nce_loss),
+# written in NumPy: the logits are built as for sampled_softmax_loss (true logits (N, T), one shared
+# sample of K logits (N, K), −FLOAT_MAX on accidental hits only if remove_accidental_hits, which
+# defaults to False here; log(expected count) subtracted), then sigmoid_cross_entropy_with_logits
+# against targets (1/T, ..., 1/T, 0, ..., 0) in its max(x, 0) − x·z + log1p(exp(−|x|)) form, summed
+# over each row (_sum_rows). No reduction: one loss per example.
+
+
+def _tf_nce_loss(inputs, weights, biases, labels, sampled, true_count, sampled_count, hits=False):
+    labels = np.asarray(labels).reshape(len(inputs), -1)  # [batch_size, num_true]
+    true_logits = np.einsum("nd,ntd->nt", inputs, weights[labels]) + biases[labels]
+    sampled_logits = inputs @ weights[sampled].T + biases[sampled]
+    if hits:
+        hit = (labels[:, :, None] == sampled[None, None, :]).any(axis=1)
+        sampled_logits = sampled_logits + np.where(hit, -np.finfo(np.float32).max, 0.0)
+    true_logits = true_logits - np.log(true_count)
+    sampled_logits = sampled_logits - np.log(sampled_count)
+    x = np.concatenate([true_logits, sampled_logits], axis=1)
+    z = np.concatenate([np.full(true_logits.shape, 1 / labels.shape[1]), np.zeros(sampled_logits.shape)], 1)
+    return (np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x)))).sum(axis=1)
+
+
+def _nce_args(scores, labels, sampled, q):
+    k, n = len(sampled), len(labels)
+    return (
+        scores[:, sampled],
+        scores[np.arange(n), labels],
+        np.broadcast_to(np.log(k * q[sampled]), (n, k)),
+        np.log(k * q[labels]),
+    )
+
+
+def test_tf_nce_loss_matches():
+    x, w, b, q = _tf_problem(10)
+    labels, sampled = np.array([2, 7, 11, 19]), np.array([0, 1, 3, 5, 8, 14])
+    k = len(sampled)
+    tf = _tf_nce_loss(x, w, b, labels, sampled, k * q[labels][:, None], k * q[sampled])
+    ours = lossref.nce(*_nce_args(x @ w.T + b, labels, sampled, q), reduction="none")
+    np.testing.assert_allclose(ours, tf, rtol=1e-13)
+
+
+def test_tf_nce_keeps_accidental_hits():
+    x, w, b, q = _tf_problem(11)
+    labels, sampled = np.array([2, 7, 11, 19]), np.array([0, 7, 3, 2, 8, 14])  # hits in rows 0 and 1
+    k = len(sampled)
+    args = _nce_args(x @ w.T + b, labels, sampled, q)
+    counts = (k * q[labels][:, None], k * q[sampled])
+    tf_default = _tf_nce_loss(x, w, b, labels, sampled, *counts)
+    tf_removed = _tf_nce_loss(x, w, b, labels, sampled, *counts, hits=True)
+    ours = lossref.nce(*args, reduction="none")
+    # the default keeps the hit as a negative, as lossref does
+    np.testing.assert_allclose(ours, tf_default, rtol=1e-13)
+    # remove_accidental_hits=True lowers the two rows with a hit, and only those
+    assert np.all(tf_removed[[0, 1]] < ours[[0, 1]] - 1e-3)
+    np.testing.assert_allclose(tf_removed[[2, 3]], ours[[2, 3]], rtol=1e-13)
+    # masking the hit slots with −1e300 reproduces it
+    masked = np.where(labels[:, None] == sampled[None, :], -1e300, args[0])
+    np.testing.assert_allclose(lossref.nce(masked, *args[1:], reduction="none"), tf_removed, rtol=1e-13)
+
+
+def test_tf_nce_num_true():
+    x, w, b, q = _tf_problem(12)
+    labels = np.array([[2, 5], [7, 1], [11, 12], [19, 0]])  # num_true = 2: sigmoid targets 1/2
+    sampled = np.array([3, 4, 8, 14, 20])
+    k = len(sampled)
+    tf = _tf_nce_loss(x, w, b, labels, sampled, k * q[labels], k * q[sampled])
+    scores, rows = x @ w.T + b, np.arange(4)
+    per_true = []
+    for t in range(2):  # true class t; the other true class joins the negatives
+        other = labels[:, 1 - t]
+        neg = np.column_stack([scores[rows, other], scores[:, sampled]])
+        log_neg = np.column_stack([np.log(k * q[other]), np.broadcast_to(np.log(k * q[sampled]), (4, k))])
+        pos, log_pos = scores[rows, labels[:, t]], np.log(k * q[labels[:, t]])
+        per_true.append(lossref.nce(neg, pos, log_neg, log_pos, reduction="none"))
+    np.testing.assert_allclose(np.mean(per_true, axis=0), tf, rtol=1e-13)
+    # not the sum of two one-true-class losses (targets 1 each)
+    assert np.all(np.abs(np.sum(per_true, axis=0) - tf) > 1e-2)
+
+
+def test_tf_nce_per_example_shared_sample():
+    x, w, b, q = _tf_problem(13)
+    labels, sampled = np.array([2, 7, 11, 19]), np.array([0, 1, 3, 5, 8, 14])
+    k = len(sampled)
+    tf = _tf_nce_loss(x, w, b, labels, sampled, k * q[labels][:, None], k * q[sampled])
+    assert tf.shape == (4,)  # one loss per example: true and sampled terms summed, not reduced
+    args = _nce_args(x @ w.T + b, labels, sampled, q)
+    assert lossref.nce(*args) == pytest.approx(tf.mean(), rel=1e-13)  # lossref: the mean
+    np.testing.assert_allclose(lossref.nce(*args, reduction="none"), tf, rtol=1e-13)
+    with pytest.raises(ValueError, match="negative_log_counts has shape"):
+        lossref.nce(*args[:2], np.log(k * q[sampled]), args[3])
+
+
+def test_nce_without_correction_is_negative_sampling_and_bce():
+    # TensorFlow's nce_loss with expected counts 1 (log 0) is negative sampling; PyTorch's
+    # binary_cross_entropy_with_logits on the corrected row, summed per sample, is nce
+    torch = pytest.importorskip("torch")
+    x, w, b, q = _tf_problem(14)
+    labels, sampled = np.array([2, 7, 11, 19]), np.array([0, 1, 3, 5, 8, 14])
+    scores = x @ w.T + b
+    neg, pos = scores[:, sampled], scores[np.arange(4), labels]
+    tf_uncorrected = _tf_nce_loss(x, w, b, labels, sampled, np.ones((4, 1)), np.ones(6))
+    np.testing.assert_allclose(
+        lossref.negative_sampling(neg, pos, reduction="none"), tf_uncorrected, rtol=1e-13
+    )
+    args = _nce_args(scores, labels, sampled, q)
+    row = torch.tensor(np.column_stack([args[1] - args[3], args[0] - args[2]]), requires_grad=True)
+    target = torch.zeros(4, 7, dtype=torch.float64)
+    target[:, 0] = 1.0
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(row, target, reduction="sum") / 4
+    loss.backward()
+    assert lossref.nce(*args) == pytest.approx(loss.item(), rel=1e-13)
+    np.testing.assert_allclose(lossref.nce.grad(*args), row.grad[:, 1:], rtol=1e-12)
+    np.testing.assert_allclose(lossref.nce.grad(*args, argnum="positive_scores"), row.grad[:, 0], rtol=1e-12)

@@ -2855,3 +2855,49 @@ def test_generalized_jsd_against_mpmath_near_agreement_and_extreme_beta():
                     )
                     assert abs(grads[0][j] - da) <= 4e-15 * abs(da), (dx, beta, j)
                     assert abs(grads[1][j] - db) <= 4e-15 * abs(db), (dx, beta, j)
+
+
+# --- issue 20: nce ---
+def test_nce_by_hand():
+    # all corrected scores 0: three terms softplus(0) = log 2
+    assert lossref.nce([[0.0, 0.0]], [0.0], [[0.0, 0.0]], [0.0]) == pytest.approx(3 * math.log(2), rel=1e-15)
+    # s⁻ = 0 with log k⁻ = log 3: z⁻ = −log 3, softplus(−log 3) = log(1 + 1/3) = log(4/3), σ(z⁻) = 1/4;
+    # s⁺ = 0 with log k⁺ = log 3: z⁺ = −log 3, softplus(log 3) = log 4, ∂/∂s⁺ = σ(z⁺) − 1 = −3/4
+    args = ([[0.0]], [0.0], [[math.log(3)]], [math.log(3)])
+    assert lossref.nce(*args) == pytest.approx(math.log(4) + math.log(4 / 3), rel=1e-15)
+    assert lossref.nce.grad(*args)[0, 0] == pytest.approx(0.25, rel=1e-15)
+    assert lossref.nce.grad(*args, argnum="positive_scores")[0] == pytest.approx(-0.75, rel=1e-15)
+    # saturated: no overflow; a dominant negative costs its corrected score, a masked slot nothing
+    assert lossref.nce([[-1e4, -1e4]], [1e4], [[0.0, 0.0]], [0.0]) == 0.0
+    assert lossref.nce([[1e4]], [1e4], [[0.0]], [0.0]) == pytest.approx(1e4, rel=1e-15)
+    assert lossref.nce([[0.0, -1e300]], [0.0], [[0.0, 0.0]], [0.0]) == pytest.approx(
+        2 * math.log(2), rel=1e-15
+    )
+
+
+def test_nce_shapes():
+    with pytest.raises(ValueError, match="positive_scores has shape"):
+        lossref.nce([[0.0, 1.0]], [0.0, 1.0], [[0.0, 0.0]], [0.0, 1.0])
+    with pytest.raises(ValueError, match=re.escape("negative_log_counts has shape (2,)")):
+        lossref.nce([[0.0, 1.0]], [0.0], [0.0, 0.0], [0.0])
+    with pytest.raises(ValueError, match=re.escape("positive_log_counts has shape (2,)")):
+        lossref.nce([[0.0, 1.0]], [0.0], [[0.0, 0.0]], [0.0, 0.0])
+    with pytest.raises(ValueError, match="negative_scores must have a last axis"):
+        lossref.nce(0.0, 0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="positive_log_counts contains NaN"):
+        lossref.nce([[0.0, 1.0]], [0.0], [[0.0, 0.0]], [np.nan])
+    with pytest.raises(ValueError, match="argnum must name a differentiable argument"):
+        lossref.nce.grad([[0.0]], [0.0], [[0.0]], [0.0], argnum="positive_log_counts")
+
+
+def test_nce_with_zero_log_counts_is_negative_sampling():
+    rng = np.random.default_rng(5)
+    neg, pos = rng.normal(scale=3, size=(6, 4)), rng.normal(scale=3, size=6)
+    zeros = (np.zeros((6, 4)), np.zeros(6))
+    assert lossref.nce(neg, pos, *zeros) == lossref.negative_sampling(neg, pos)
+    np.testing.assert_array_equal(
+        lossref.nce.grad(neg, pos, *zeros), lossref.negative_sampling.grad(neg, pos)
+    )
+    # a log count only shifts the score: nce(s, c) = negative_sampling(s − c)
+    log_neg, log_pos = rng.uniform(-4, 1, size=(6, 4)), rng.uniform(-4, 1, size=6)
+    assert lossref.nce(neg, pos, log_neg, log_pos) == lossref.negative_sampling(neg - log_neg, pos - log_pos)
