@@ -53,7 +53,7 @@ def _key(points):
 
 def _bandwidths(bandwidth):
     """The validated bandwidths σ_s > 0, as a tuple of floats (one number: a tuple of one)."""
-    if isinstance(bandwidth, str) or isinstance(bandwidth, bool):
+    if isinstance(bandwidth, str | bool):
         raise TypeError(f"bandwidth must be a real number > 0 or a 1-D sequence of them; got {bandwidth!r}")
     arr = as_float_array(bandwidth, "bandwidth")
     if arr.ndim > 1:
