@@ -9,6 +9,7 @@ from . import (
     _contrastive,
     _critic_penalties,
     _diffusion,
+    _discrepancy,
     _divergence,
     _generative,
     _images,
@@ -38,6 +39,7 @@ from ._contrastive import *  # noqa: F403
 from ._core import Curve, Difference, Loss, catalog, get
 from ._critic_penalties import *  # noqa: F403
 from ._diffusion import *  # noqa: F403
+from ._discrepancy import *  # noqa: F403
 from ._divergence import *  # noqa: F403
 from ._generative import *  # noqa: F403
 from ._gradcheck import GradcheckResult, gradcheck, numerical_gradient
@@ -78,6 +80,7 @@ __all__ += _classification.__all__
 __all__ += _contrastive.__all__
 __all__ += _critic_penalties.__all__
 __all__ += _diffusion.__all__
+__all__ += _discrepancy.__all__
 __all__ += _divergence.__all__
 __all__ += _generative.__all__
 __all__ += _images.__all__

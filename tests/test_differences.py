@@ -2923,3 +2923,63 @@ def test_nce_without_correction_is_negative_sampling_and_bce():
     assert lossref.nce(*args) == pytest.approx(loss.item(), rel=1e-13)
     np.testing.assert_allclose(lossref.nce.grad(*args), row.grad[:, 1:], rtol=1e-12)
     np.testing.assert_allclose(lossref.nce.grad(*args, argnum="positive_scores"), row.grad[:, 0], rtol=1e-12)
+
+
+# --- issue 20: mmd ---
+# GeomLoss is not installed: its Gaussian kernel norm, written from its source at a named
+# release, in NumPy.
+
+
+def _geomloss_gaussian(x, y, blur=0.05):
+    """GeomLoss 0.2.6, geomloss/kernel_samples.py (kernel_loss, gaussian_kernel) + utils.py.
+
+    Uniform weights α_i = 1/N, β_j = 1/M; C2 = squared_distances(x/blur, y/blur) by the
+    expansion ‖x‖² − 2x·y + ‖y‖² (the tensorized backend); K = exp(−C2/2); the value is
+    ½⟨α, K_xx α⟩ + ½⟨β, K_yy β⟩ − ⟨α, K_xy β⟩, diagonal terms included.
+    """
+
+    def kernel(p, q):
+        p, q = p / blur, q / blur
+        c2 = (p * p).sum(-1)[:, None] - 2 * p @ q.T + (q * q).sum(-1)[None, :]
+        return np.exp(-c2 / 2)
+
+    a, b = np.full(len(x), 1 / len(x)), np.full(len(y), 1 / len(y))
+    return float(0.5 * a @ kernel(x, x) @ a + 0.5 * b @ kernel(y, y) @ b - a @ kernel(x, y) @ b)
+
+
+def test_geomloss_half_biased_mmd():
+    rng = np.random.default_rng(30)
+    x, y = rng.normal(size=(6, 2)), rng.normal(size=(5, 2)) + np.array([0.5, 0.0])
+    for blur in (0.5, 1.0, 3.0):  # blur is σ itself: exp(−‖x − y‖²/2σ²)
+        geom = _geomloss_gaussian(x, y, blur)
+        assert geom == pytest.approx(0.5 * lossref.mmd(x, y, bandwidth=blur, estimator="biased"), rel=1e-12)
+        assert abs(geom - lossref.mmd(x, y, bandwidth=blur, estimator="biased")) > 1e-3  # not the full value
+        assert abs(geom - 0.5 * lossref.mmd(x, y, bandwidth=blur)) > 1e-4  # not the unbiased one
+        if 2 * blur**2 != blur:  # not a convention with σ² in place of 2σ²
+            assert abs(geom - 0.5 * lossref.mmd(x, y, bandwidth=2 * blur**2, estimator="biased")) > 1e-4
+    # its default blur = 0.05 on unit data: every off-diagonal kernel ~ 0, the value ½(1/N + 1/M)
+    assert _geomloss_gaussian(x, y) == pytest.approx(0.5 * (1 / 6 + 1 / 5), rel=1e-6)
+    assert _geomloss_gaussian(x, y) == pytest.approx(
+        0.5 * lossref.mmd(x, y, bandwidth=0.05, estimator="biased")
+    )
+    # equal clouds: both biased values are 0 (the unbiased one is not)
+    assert _geomloss_gaussian(x, x, 1.0) == pytest.approx(0.0, abs=1e-15)
+    assert lossref.mmd(x, x, bandwidth=1.0, estimator="biased") == 0.0
+    assert lossref.mmd(x, x, bandwidth=1.0) < 0
+
+
+def test_geomloss_expanded_squared_distances():
+    rng = np.random.default_rng(31)
+    x, y = rng.normal(size=(6, 2)) + 1e6, rng.normal(size=(5, 2)) + 1e6 + 0.5
+    # the same clouds moved back to the origin: x − 1e6 is exact (Sterbenz), and so are the
+    # differences x_i − y_j either way, so lossref's value is the same to the bit
+    ours = lossref.mmd(x, y, bandwidth=1.0, estimator="biased")
+    assert lossref.mmd(x - 1e6, y - 1e6, bandwidth=1.0, estimator="biased") == ours
+    assert _geomloss_gaussian(x - 1e6, y - 1e6, 1.0) == pytest.approx(0.5 * ours, rel=1e-12)
+    # GeomLoss's expansion at 1e6: ‖x‖² ~ 1e12 leaves about 4 digits of a unit distance
+    far = _geomloss_gaussian(x, y, 1.0)
+    assert abs(far - 0.5 * ours) > 1e-8 * ours
+    assert _geomloss_gaussian(x - 1e6, y - 1e6, 1.0) != far
+    # at 1e8 none is left
+    at_1e8 = _geomloss_gaussian(x - 1e6 + 1e8, y - 1e6 + 1e8, 1.0)
+    assert abs(at_1e8 - 0.5 * ours) > 0.1 * ours

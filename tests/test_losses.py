@@ -2901,3 +2901,118 @@ def test_nce_with_zero_log_counts_is_negative_sampling():
     # a log count only shifts the score: nce(s, c) = negative_sampling(s − c)
     log_neg, log_pos = rng.uniform(-4, 1, size=(6, 4)), rng.uniform(-4, 1, size=6)
     assert lossref.nce(neg, pos, log_neg, log_pos) == lossref.negative_sampling(neg - log_neg, pos - log_pos)
+
+
+# --- issue 20: mmd ---
+
+
+def test_mmd_by_hand():
+    # σ² = 1/(2 ln 2): k = 2^{−d²}; x = {0, 1}, y = {0, 2}: k(0, 1) = k(1, 2) = 1/2, k(0, 2) = 1/16
+    sigma = 1 / math.sqrt(2 * math.log(2))
+    x, y = [[0.0], [1.0]], [[0.0], [2.0]]
+    # biased: mean of [[1, 1/2], [1/2, 1]] = 0.75, of [[1, 1/16], [1/16, 1]] = 0.53125, and
+    # −2 × the mean of the cross kernels (1 + 1/16 + 1/2 + 1/2)/4 = −2 × 0.515625: 0.25
+    assert lossref.mmd(x, y, bandwidth=sigma, estimator="biased") == pytest.approx(0.25, rel=1e-14)
+    # unbiased: the pairs i = i' left out, so k(0, 1) and k(0, 2) alone: 0.5 + 0.0625 − 1.03125
+    assert lossref.mmd(x, y, bandwidth=sigma) == pytest.approx(-0.46875, rel=1e-14)
+    # ∂/∂x_1 (x_1 = 1), biased: −(2/4)·k(1, 0)·1/σ² + (2/4)·(k(1, 0)·1 + k(1, 2)·(−1))/σ² = −0.25/σ²
+    g = lossref.mmd.grad(x, y, bandwidth=sigma, estimator="biased")
+    assert g[1, 0] == pytest.approx(-0.25 * 2 * math.log(2), rel=1e-14)
+
+
+def test_mmd_unbiased_estimator_is_unbiased():
+    # Monte Carlo over 4000 pairs of clouds from N(0, I) in 2-D, σ = 1: E k(X, X') = 3^{-d/2} = 1/3
+    rng = np.random.default_rng(20)
+    x, y = rng.normal(size=(2, 4000, 8, 2))
+    u = lossref.mmd(x, y, bandwidth=1.0, reduction="none")
+    b = lossref.mmd(x, y, bandwidth=1.0, estimator="biased", reduction="none")
+    se_u, se_b = u.std() / np.sqrt(len(u)), b.std() / np.sqrt(len(b))
+    assert abs(u.mean()) < 4 * se_u
+    # the biased V-statistic: (1/n + 1/m)(1 − E k) above MMD² = 0, on every draw
+    assert abs(b.mean() - (1 / 8 + 1 / 8) * (1 - 1 / 3)) < 4 * se_b
+    assert (b > 0).all()
+    assert (u < 0).any()
+
+
+def test_mmd_several_bandwidths_sum_their_kernels():
+    rng = np.random.default_rng(21)
+    x, y = rng.normal(size=(5, 2)), rng.normal(size=(4, 2)) + 0.3
+    for est in ("unbiased", "biased"):
+        both = lossref.mmd.value_and_grad(x, y, bandwidth=[0.5, 2.0], estimator=est)
+        parts = [lossref.mmd.value_and_grad(x, y, bandwidth=s, estimator=est) for s in (0.5, 2.0)]
+        assert both[0] == pytest.approx(parts[0][0] + parts[1][0], rel=1e-14)
+        np.testing.assert_allclose(both[1], parts[0][1] + parts[1][1], rtol=1e-13, atol=1e-16)
+
+
+def test_mmd_symmetry_translation_and_batch():
+    rng = np.random.default_rng(22)
+    x, y = rng.integers(-8, 8, size=(3, 5, 2)) / 8, rng.integers(-8, 8, size=(3, 4, 2)) / 8
+    values = lossref.mmd(x, y, bandwidth=0.7, reduction="none")
+    assert (lossref.mmd(y, x, bandwidth=0.7, reduction="none") == values).all()
+    # dyadic points: x + 1e6 and its differences are exact, so the value is the same to the bit
+    assert (lossref.mmd(x + 1e6, y + 1e6, bandwidth=0.7, reduction="none") == values).all()
+    for k in range(3):
+        assert values[k] == pytest.approx(lossref.mmd(x[k], y[k], bandwidth=0.7), rel=1e-15)
+    assert lossref.mmd(x, y, bandwidth=0.7) == pytest.approx(values.mean(), rel=1e-15)
+    # translation invariance: the gradients of all points sum to 0
+    gx = lossref.mmd.grad(x, y, bandwidth=0.7, reduction="sum")
+    gy = lossref.mmd.grad(x, y, bandwidth=0.7, reduction="sum", argnum="y")
+    np.testing.assert_allclose(gx.sum(axis=1) + gy.sum(axis=1), 0.0, atol=1e-15)
+    # the biased estimate is 0 for equal clouds (to rounding of its terms, of order 1, when the
+    # points come in another order; exactly when they come in the same order)
+    assert lossref.mmd(x[0], x[0][::-1], bandwidth=0.7, estimator="biased") == pytest.approx(0.0, abs=1e-15)
+    assert lossref.mmd(x[0], x[0], bandwidth=0.7, estimator="biased") == 0.0
+
+
+def test_mmd_matches_mpmath_at_several_sizes():
+    from mp_reference import REFERENCES
+
+    rng = np.random.default_rng(23)
+    for n, m, d, hyper in [
+        (2, 2, 1, {}),
+        (4, 3, 3, {"estimator": "biased"}),
+        (3, 5, 2, {"bandwidth": (0.3, 3.0)}),
+    ]:
+        x, y = rng.normal(size=(n, d)), rng.normal(size=(m, d)) + 0.5
+        hyper = {"bandwidth": 0.8, **hyper}
+        with mp.workdps(40):
+            exact, scale = REFERENCES["mmd"](
+                [[mp.mpf(float(v)) for v in r] for r in x],
+                [[mp.mpf(float(v)) for v in r] for r in y],
+                **hyper,
+            )
+        assert abs(lossref.mmd(x, y, **hyper) - float(exact)) <= 1e-15 * float(scale)
+
+
+def test_mmd_gradient_wrt_y_at_the_extremes():
+    # the registry's extremes test differences x; y here, with the loss's step (σ/100 at most)
+    for args, hyper in lossref.mmd.meta.checks.extremes:
+        x, y = (np.asarray(a, float) for a in args)
+        step = lossref.mmd.meta.checks.fd_step(**hyper)
+        analytic = lossref.mmd.grad(x, y, argnum="y", **hyper)
+        numeric = lossref.numerical_gradient(
+            lambda t, x=x, hyper=hyper: lossref.mmd(x, t, **hyper), y, step=step, relative=False
+        )
+        rounding = 16 * np.finfo(float).eps * max(1.0, abs(lossref.mmd(x, y, **hyper))) / step
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-7, atol=1e-10 + rounding)
+
+
+def test_mmd_rejects_bad_clouds():
+    x, y = np.zeros((3, 2)), np.ones((4, 2))
+    with pytest.raises(ValueError, match="x has 1 point per cloud: the unbiased estimator needs at least 2"):
+        lossref.mmd(x[:1], y, bandwidth=1.0)
+    with pytest.raises(ValueError, match="y has 1 point per cloud"):
+        lossref.mmd(x, y[:1], bandwidth=1.0)
+    assert lossref.mmd(x[:1], y[:1], bandwidth=1.0, estimator="biased") == pytest.approx(2 - 2 * math.exp(-1))
+    with pytest.raises(ValueError, match="the same dimension d"):
+        lossref.mmd(x, np.ones((4, 3)), bandwidth=1.0)
+    with pytest.raises(ValueError, match="same leading"):
+        lossref.mmd(np.zeros((2, 3, 2)), y, bandwidth=1.0)
+    with pytest.raises(ValueError, match="x must be a point cloud"):
+        lossref.mmd(np.zeros(3), y, bandwidth=1.0)
+    with pytest.raises(ValueError, match="overflows float64"):
+        lossref.mmd([[1e308, 0.0], [0.0, 0.0]], [[-1e308, 0.0], [0.0, 0.0]], bandwidth=1.0)
+    # coordinates 1e200 apart: the squared distance overflows, the kernel is 0, the value finite
+    far = lossref.mmd.value_and_grad([[1e200, 0.0], [0.0, 0.0]], [[-1e200, 0.0], [0.0, 1.0]], bandwidth=1.0)
+    assert np.isfinite(far[0])
+    assert np.isfinite(far[1]).all()
