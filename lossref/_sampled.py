@@ -191,7 +191,20 @@ def _counts_match(negative_scores, positive_scores, negative_log_counts, positiv
         )
 
 
-def _sampled_softmax_curve():
+# a dominant true class, a dominant negative (±1e4: terms exactly 0 or the score), a slot masked
+# at −1e300, ties, ±800, with log counts that shift and do not shift the scores
+_CORRECTED_EXTREME = Extreme(
+    (
+        [[-1e4, -1e4], [1e4, -1e4], [0.0, 0.0], [-1e300, 3.0], [-800.0, 40.0]],
+        [1e4, -1e4, 0.0, 1.0, 800.0],
+        [[0.0, 0.0], [-2.0, 1.0], [0.0, 0.0], [0.0, -1.0], [1.0, -3.0]],
+        [0.0, 0.0, 0.0, -2.0, 0.5],
+    )
+)
+
+
+def _corrected_curve():
+    # the same curve for both log-Q-corrected losses: their pages and the compare page line up
     return Curve(
         x_label="positive score s⁺ (s⁻ = (0, −1), log k⁻ = −1)",
         grad_label="∂ℓ/∂s⁺",
@@ -282,19 +295,9 @@ def _sampled_softmax_curve():
     ),
     differentiable=("negative_scores", "positive_scores"),
     reduction_note="The mean over samples (rows); each row is one softmax over its K + 1 corrected scores.",
-    plot=Plot(curve=_sampled_softmax_curve()),
+    plot=Plot(curve=_corrected_curve()),
     checks=Checks(
-        # a dominant true class (log1p of e^{-2e4}), a dominant negative, a masked slot at −1e300, ties
-        extremes=(
-            Extreme(
-                (
-                    [[-1e4, -1e4], [1e4, -1e4], [0.0, 0.0], [-1e300, 3.0], [-800.0, 40.0]],
-                    [1e4, -1e4, 0.0, 1.0, 800.0],
-                    [[0.0, 0.0], [-2.0, 1.0], [0.0, 0.0], [0.0, -1.0], [1.0, -3.0]],
-                    [0.0, 0.0, 0.0, -2.0, 0.5],
-                )
-            ),
-        ),
+        extremes=(_CORRECTED_EXTREME,),
     ),
 )
 def sampled_softmax(negative_scores, positive_scores, negative_log_counts, positive_log_counts):
@@ -351,22 +354,6 @@ def sampled_softmax(negative_scores, positive_scores, negative_log_counts, posit
 # --- nce (issue 20) ---------------------------------------------------------------------------
 
 _TF_NCE = "TensorFlow at commit 7cc7ba5 (2.22.0 in development), `tensorflow/python/ops/nn_impl.py`"
-
-
-def _nce_curve():
-    return Curve(
-        x_label="positive score s⁺ (s⁻ = (0, −1), log k⁻ = −1)",
-        grad_label="∂ℓ/∂s⁺",
-        x_range=(-6.0, 6.0),
-        args=lambda x: (
-            np.broadcast_to([0.0, -1.0], (*np.shape(x), 2)),
-            x,
-            np.full((*np.shape(x), 2), -1.0),
-            np.zeros(np.shape(x)),
-        ),
-        series=(Series("", {}, {}),),
-        argnum=1,
-    )
 
 
 @class_axis_loss(
@@ -439,19 +426,9 @@ def _nce_curve():
     ),
     differentiable=("negative_scores", "positive_scores"),
     reduction_note="The mean over samples (rows); each row sums its true term and its K negative terms.",
-    plot=Plot(curve=_nce_curve()),
+    plot=Plot(curve=_corrected_curve()),
     checks=Checks(
-        # saturated terms (±1e4: softplus exactly 0 or the score), a masked slot at −1e300, ties, ±800
-        extremes=(
-            Extreme(
-                (
-                    [[-1e4, -1e4], [1e4, -1e4], [0.0, 0.0], [-1e300, 3.0], [-800.0, 40.0]],
-                    [1e4, -1e4, 0.0, 1.0, 800.0],
-                    [[0.0, 0.0], [-2.0, 1.0], [0.0, 0.0], [0.0, -1.0], [1.0, -3.0]],
-                    [0.0, 0.0, 0.0, -2.0, 0.5],
-                )
-            ),
-        ),
+        extremes=(_CORRECTED_EXTREME,),
     ),
 )
 def nce(negative_scores, positive_scores, negative_log_counts, positive_log_counts):
