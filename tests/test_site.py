@@ -429,6 +429,25 @@ def test_loss_pages_weigh_at_most_300_kb(site):
     assert not heavy, heavy
 
 
+# Brings each explorer into view in turn (they draw when they come into view) and waits up to
+# 100 frames for its curve: one round trip per page instead of several per explorer
+_SCROLL_EXPLORERS_INTO_VIEW = """async () => {
+  for (const explorer of document.querySelectorAll(".lossref-explorer")) {
+    explorer.scrollIntoView({ block: "center" });
+    for (let frame = 0; frame < 100 && !explorer.querySelector("svg.lossref-value path.series-0"); frame++) {
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+  }
+}"""
+
+# Each explorer's drawn curve, readout and aria-valuetext, read in one round trip
+_EXPLORER_STATES = """() => [...document.querySelectorAll(".lossref-explorer")].map((explorer) => ({
+  d: explorer.querySelector("svg.lossref-value path.series-0")?.getAttribute("d") ?? null,
+  shown: explorer.querySelector("output").innerText,
+  aria: explorer.querySelector("input").getAttribute("aria-valuetext"),
+}))"""
+
+
 def test_explorers_redraw_from_the_keyboard(browser):
     chromium, base = browser
     problems = []
@@ -442,22 +461,19 @@ def test_explorers_redraw_from_the_keyboard(browser):
     )
     for loss, page, seen in _settled(visits, 6, state="load"):
         sliders = page.locator(".lossref-explorer input[type=range]")
-        if sliders.count() != len(loss.meta.plot.explore):
-            problems.append((loss.name, "sliders", sliders.count()))
-        for k in range(sliders.count()):
-            explorer = page.locator(".lossref-explorer").nth(k)
-            explorer.scroll_into_view_if_needed()  # explorers draw when they come into view
-            path = explorer.locator("svg.lossref-value path.series-0")
-            before, shown = path.get_attribute("d"), explorer.locator("output").inner_text()
-            explorer.locator("input").focus()
+        count = sliders.count()
+        if count != len(loss.meta.plot.explore):
+            problems.append((loss.name, "sliders", count))
+        page.evaluate(_SCROLL_EXPLORERS_INTO_VIEW)
+        before = page.evaluate(_EXPLORER_STATES)
+        for k in range(count):  # a real key press on each slider, focused as a keyboard user would
+            sliders.nth(k).focus()
             page.keyboard.press("End")  # the largest value: a different curve
-            after = path.get_attribute("d")
-            if not before or before == after or explorer.locator("output").inner_text() == shown:
+        after = page.evaluate(_EXPLORER_STATES)
+        for k, (was, now) in enumerate(zip(before, after, strict=True)):
+            if not was["d"] or was["d"] == now["d"] or now["shown"] == was["shown"]:
                 problems.append((loss.name, k, "no redraw"))
-            if (
-                explorer.locator("input").get_attribute("aria-valuetext")
-                != explorer.locator("output").inner_text()
-            ):
+            if now["aria"] != now["shown"]:
                 problems.append((loss.name, k, "aria-valuetext"))
         problems += [(loss.name, "console", e) for e in seen["errors"]]
         page.close()
