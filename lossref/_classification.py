@@ -50,7 +50,17 @@ from ._labels import (
     _pick,
     _softmax_inputs,
 )
-from ._math import _expm1_excess, blocks, log1p_of_sum, log_softmax, sigmoid, softplus, xlog1py, xlogy
+from ._math import (
+    _expm1_excess,
+    blocks,
+    log1p_of_sum,
+    log_softmax,
+    log_softmax_and_softmax,
+    sigmoid,
+    softplus,
+    xlog1py,
+    xlogy,
+)
 
 __all__ = [
     "balanced_softmax",
@@ -445,15 +455,15 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
         >>> softmax_cross_entropy([[0.0, 0.0]], [[0.5, 0.5]]) == math.log(2)
         True
     """
+    plain_labels = _plain_labels(target, label_smoothing, class_weights, ignore_index)
+    if plain_labels and gradient_requested():
+        return _label_cross_entropy_with_gradient(logits, target, "target")
     log_p, w = _softmax_inputs(logits, label_smoothing, class_weights)
     num_classes, eps = logits.shape[-1], label_smoothing
     if np.issubdtype(target.dtype, np.integer):
-        if class_weights is None and eps == 0 and ignore_index is None:
-            # the common case: ℓ = -log p_y and p - e_y, deferred so a value-only call skips
-            # the exp over every class (the same roundings as the general path)
+        if plain_labels:  # the common case, value only (with a gradient: above)
             _, labels = _check_labels(target, log_p, "target", None)
-            log_p_y = _pick(log_p, labels)
-            return Result(0.0 - log_p_y, lambda: _p_minus_onehot(log_p, labels, log_p_y))
+            return Result(0.0 - _pick(log_p, labels), None)
         return _label_cross_entropy(log_p, target, "target", w, eps, ignore_index)
     p = np.exp(log_p)
     if ignore_index is not None:
@@ -761,8 +771,35 @@ def sparse_categorical_cross_entropy(
         >>> scce.grad([[0.0, 0.0]], [0])                              # p - e_y
         array([[-0.5,  0.5]])
     """
+    if _plain_labels(labels, label_smoothing, class_weights, ignore_index) and gradient_requested():
+        return _label_cross_entropy_with_gradient(logits, labels, "labels")
     log_p, w = _softmax_inputs(logits, label_smoothing, class_weights)
     return _label_cross_entropy(log_p, labels, "labels", w, label_smoothing, ignore_index)
+
+
+def _plain_labels(target, label_smoothing, class_weights, ignore_index):
+    """Integer labels with no smoothing, class weights or ignored label: the common case."""
+    return (
+        np.issubdtype(target.dtype, np.integer)
+        and class_weights is None
+        and ignore_index is None
+        and isinstance(label_smoothing, int | float)
+        and label_smoothing == 0
+    )
+
+
+def _label_cross_entropy_with_gradient(logits, target, name):
+    """−log p_y and p − e_y in one pass, for plain integer labels when a gradient is asked for.
+
+    p comes from the exponentials log p is made of (no second pass of exp), and p_y − 1 is
+    expm1(log p_y); the value is the general path's to the bit.
+    """
+    _check_class_axis(logits, "logits")
+    log_p, grad = log_softmax_and_softmax(logits)
+    _, labels = _check_labels(target, log_p, name, None)
+    log_p_y = _pick(log_p, labels)
+    np.put_along_axis(grad, labels[..., None], np.expm1(log_p_y)[..., None], axis=-1)
+    return Result(0.0 - log_p_y, grad)
 
 
 def _focal_alpha(alpha, num_classes):
