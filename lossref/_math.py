@@ -20,6 +20,19 @@ def sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _shifted_exponentials(z):
+    """The argmax index, m = max z, z − m and e^{z − m}, shared by the log-softmax family.
+
+    The argmax's own e^0 = 1 is set to 0, so that the sum S is the part log1p takes.
+    """
+    top = np.argmax(z, axis=-1)[..., None]
+    m = np.take_along_axis(z, top, axis=-1)
+    shifted = z - m
+    e = np.exp(shifted)
+    np.put_along_axis(e, top, 0.0, axis=-1)
+    return top, m, shifted, e
+
+
 def log_softmax(z):
     """z - LSE(z) over the last axis, accurate even when one class takes nearly all the mass.
 
@@ -27,11 +40,7 @@ def log_softmax(z):
     never overflows, and leaving the argmax's own 1 out of the sum (log1p instead of
     log(1 + ...)) keeps log p_c accurate when p_c is within 1e-16 of 1.
     """
-    top = np.argmax(z, axis=-1)[..., None]
-    m = np.take_along_axis(z, top, axis=-1)
-    shifted = z - m
-    e = np.exp(shifted)
-    np.put_along_axis(e, top, 0.0, axis=-1)
+    _, _, shifted, e = _shifted_exponentials(z)
     shifted -= np.log1p(e.sum(axis=-1, keepdims=True))  # in place: z - m is not computed twice
     return shifted
 
@@ -44,11 +53,7 @@ def log_softmax_and_softmax(z):
     exponentials, and more accurate for tiny p (exp(log p) has the relative error of log p's
     absolute one: 700 ulps at log p = −700).
     """
-    top = np.argmax(z, axis=-1)[..., None]
-    m = np.take_along_axis(z, top, axis=-1)
-    shifted = z - m
-    p = np.exp(shifted)
-    np.put_along_axis(p, top, 0.0, axis=-1)
+    top, _, shifted, p = _shifted_exponentials(z)
     rest = p.sum(axis=-1, keepdims=True)
     shifted -= np.log1p(rest)
     scale = 1.0 / (1.0 + rest)
@@ -63,10 +68,7 @@ def logsumexp(z):
     m + log1p(Σ_{c ≠ argmax} e^{z_c − m}), m = max z: no overflow, and log1p keeps the small
     sum's digits when one class dominates.
     """
-    top = np.argmax(z, axis=-1)[..., None]
-    m = np.take_along_axis(z, top, axis=-1)
-    e = np.exp(z - m)
-    np.put_along_axis(e, top, 0.0, axis=-1)
+    _, m, _, e = _shifted_exponentials(z)
     return m + np.log1p(e.sum(axis=-1, keepdims=True))
 
 
