@@ -3,7 +3,7 @@
 Each event delegates to the site package ``lossref_site`` (next to this file): the nav from
 the registry, one SVG figure per loss, the generated blocks of the pages, LaTeX rendered to
 MathML at build time (pages load no script and no font from anywhere) and the notebook pages'
-post-processing, and the dirty rebuilds of ``make serve``.
+post-processing, a fix to the search worker's lunr, and the dirty rebuilds of ``make serve``.
 """
 
 import lossref_site.blocks
@@ -11,6 +11,7 @@ import lossref_site.figures
 import lossref_site.mathml
 import lossref_site.nav
 import lossref_site.notebooks
+import lossref_site.search
 import lossref_site.serve
 
 
@@ -43,3 +44,4 @@ def on_post_page(output, page, config):
 
 def on_post_build(config):
     lossref_site.notebooks.post_build(config)
+    lossref_site.search.fix_worker(config["site_dir"])
