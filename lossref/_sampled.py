@@ -155,6 +155,11 @@ def negative_sampling(negative_scores, positive_scores):
 # --- sampled_softmax (issue 20) ---------------------------------------------------------------
 
 
+# where the TensorFlow behaviour of both log-Q-corrected losses was read (TensorFlow is not installed:
+# tests/test_differences.py writes it in NumPy)
+_TF_SOURCE = "TensorFlow at commit 7cc7ba5 (2.22.0 in development), `tensorflow/python/ops/nn_impl.py`"
+
+
 def _log_count_sample(rng, shape):
     # log expected counts log(K·Q(c)) of a sampler: at most log K, often far below
     return rng.uniform(-4.0, 1.0, size=shape)
@@ -247,8 +252,8 @@ def _corrected_curve():
         "TensorFlow": (
             "`tf.nn.sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes, "
             "sampled_values=(sampled, true_expected_count, sampled_expected_count), "
-            "remove_accidental_hits=False)` per example (TensorFlow at commit 7cc7ba5, 2.22.0 in "
-            "development, `tensorflow/python/ops/nn_impl.py`, `_compute_sampled_logits`): its scores are "
+            f"remove_accidental_hits=False)` per example ({_TF_SOURCE}, `_compute_sampled_logits`): "
+            "its scores are "
             "`inputs @ weights.T + biases`, its log counts `log(expected_count)`"
         ),
     },
@@ -267,8 +272,8 @@ def _corrected_curve():
         Difference(
             "tf-removes-accidental-hits",
             "TensorFlow",
-            "`tf.nn.sampled_softmax_loss` defaults to `remove_accidental_hits=True` (TensorFlow commit "
-            "7cc7ba5, `tensorflow/python/ops/nn_impl.py`): a sampled class equal to a true class gets "
+            f"`tf.nn.sampled_softmax_loss` defaults to `remove_accidental_hits=True` ({_TF_SOURCE}): "
+            "a sampled class equal to a true class gets "
             "−FLOAT_MAX (the float32 maximum) added to its logit, so it drops out of the softmax. "
             "`lossref` takes the scores it is given: mask such a slot with a score of −1e300 (its "
             "term is then exactly 0), which reproduces TensorFlow's default.",
@@ -276,18 +281,16 @@ def _corrected_curve():
         Difference(
             "tf-num-true",
             "TensorFlow",
-            "With `num_true = T > 1` TensorFlow at commit 7cc7ba5 (`tensorflow/python/ops/nn_impl.py`) "
-            "puts "
-            "all T true classes in the row, each with target 1/T: its loss is the mean over t of "
+            f"With `num_true = T > 1` TensorFlow ({_TF_SOURCE}) puts all T true classes in the row, "
+            "each with target 1/T: its loss is the mean over t of "
             "`lossref`'s loss with true class t and the other T − 1 true classes among the "
             "negatives. `lossref` has one true class per row (`num_true=1`).",
         ),
         Difference(
             "tf-per-example-shared-sample",
             "TensorFlow",
-            "TensorFlow at commit 7cc7ba5 (`tensorflow/python/ops/nn_impl.py`) returns one loss per "
-            "example "
-            "(shape `[batch_size]`, no reduction) and draws one set of K classes for the whole "
+            f"TensorFlow ({_TF_SOURCE}) returns one loss per example (shape `[batch_size]`, no "
+            "reduction) and draws one set of K classes for the whole "
             "batch, with one expected count per sampled class. `lossref` averages over samples by "
             'default (`reduction="none"` gives TensorFlow\'s vector) and takes a (N, K) row of '
             "negatives per sample: broadcast a shared sample to it.",
@@ -353,8 +356,6 @@ def sampled_softmax(negative_scores, positive_scores, negative_log_counts, posit
 
 # --- nce (issue 20) ---------------------------------------------------------------------------
 
-_TF_NCE = "TensorFlow at commit 7cc7ba5 (2.22.0 in development), `tensorflow/python/ops/nn_impl.py`"
-
 
 @class_axis_loss(
     family="classification",
@@ -382,7 +383,7 @@ _TF_NCE = "TensorFlow at commit 7cc7ba5 (2.22.0 in development), `tensorflow/pyt
         "TensorFlow": (
             "`tf.nn.nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, "
             "sampled_values=(sampled, true_expected_count, sampled_expected_count))` per example "
-            f"({_TF_NCE}, `nce_loss` and `_compute_sampled_logits`): its scores are "
+            f"({_TF_SOURCE}, `nce_loss` and `_compute_sampled_logits`): its scores are "
             "`inputs @ weights.T + biases`, its log counts `log(expected_count)`"
         ),
     },
@@ -401,7 +402,7 @@ _TF_NCE = "TensorFlow at commit 7cc7ba5 (2.22.0 in development), `tensorflow/pyt
         Difference(
             "tf-nce-keeps-accidental-hits",
             "TensorFlow",
-            f"`tf.nn.nce_loss` defaults to `remove_accidental_hits=False` ({_TF_NCE}), unlike "
+            f"`tf.nn.nce_loss` defaults to `remove_accidental_hits=False` ({_TF_SOURCE}), unlike "
             "`sampled_softmax_loss`: a sampled class equal to the true class stays a negative, as "
             "in `lossref`. With `True` its logit gets −FLOAT_MAX (the float32 maximum) added, so its "
             "term is 0 (TensorFlow calls that 'sampled logistic', not NCE); mask the slot with a "
@@ -410,14 +411,14 @@ _TF_NCE = "TensorFlow at commit 7cc7ba5 (2.22.0 in development), `tensorflow/pyt
         Difference(
             "tf-nce-num-true",
             "TensorFlow",
-            f"With `num_true = T > 1` ({_TF_NCE}) each of the T true classes gets the sigmoid target "
+            f"With `num_true = T > 1` ({_TF_SOURCE}) each of the T true classes gets the sigmoid target "
             "1/T, not 1: the loss is the mean over t of `lossref`'s loss with true class t and the "
             "other T − 1 true classes among the negatives. `lossref` has one true class per row.",
         ),
         Difference(
             "tf-nce-per-example-shared-sample",
             "TensorFlow",
-            f"TensorFlow ({_TF_NCE}) returns one loss per example (shape `[batch_size]`, the sum "
+            f"TensorFlow ({_TF_SOURCE}) returns one loss per example (shape `[batch_size]`, the sum "
             "over the true and sampled terms, no reduction) and draws one set of K classes for the "
             'whole batch. `lossref` averages over samples by default (`reduction="none"` gives '
             "TensorFlow's vector) and takes a (N, K) row of negatives per sample: broadcast a "
@@ -465,11 +466,8 @@ def nce(negative_scores, positive_scores, negative_log_counts, positive_log_coun
         [-0.75]
     """
     _counts_match(negative_scores, positive_scores, negative_log_counts, positive_log_counts)
-    z_pos = positive_scores - positive_log_counts
-    z_neg = negative_scores - negative_log_counts
-    values = softplus(-z_pos) + softplus(z_neg).sum(axis=-1)
-
-    def backward():
-        return {"positive_scores": -sigmoid(-z_pos), "negative_scores": sigmoid(z_neg)}
-
-    return Result(values, backward)
+    # negative sampling on the corrected scores z = s − log k; the shift is a constant, so the
+    # gradients in z are the gradients in s
+    return negative_sampling.__wrapped__(
+        negative_scores - negative_log_counts, positive_scores - positive_log_counts
+    )

@@ -2544,7 +2544,11 @@ def test_relativistic_average_gan_matches_torch_autograd():
 # against targets (1/T, ..., 1/T, 0, ..., 0). No reduction: one loss per example.
 
 
-def _tf_sampled_softmax_loss(inputs, weights, biases, labels, sampled, true_count, sampled_count, hits=True):
+def _tf_compute_sampled_logits(inputs, weights, biases, labels, sampled, true_count, sampled_count, hits):
+    """TensorFlow's _compute_sampled_logits, which sampled_softmax_loss and nce_loss share.
+
+    Returns the row [true logits, sampled logits] with log(expected count) subtracted, and its targets.
+    """
     labels = np.asarray(labels).reshape(len(inputs), -1)  # [batch_size, num_true]
     true_logits = np.einsum("nd,ntd->nt", inputs, weights[labels]) + biases[labels]
     sampled_logits = inputs @ weights[sampled].T + biases[sampled]
@@ -2556,6 +2560,13 @@ def _tf_sampled_softmax_loss(inputs, weights, biases, labels, sampled, true_coun
     logits = np.concatenate([true_logits, sampled_logits], axis=1)
     targets = np.concatenate(
         [np.full(true_logits.shape, 1 / labels.shape[1]), np.zeros(sampled_logits.shape)], 1
+    )
+    return logits, targets
+
+
+def _tf_sampled_softmax_loss(inputs, weights, biases, labels, sampled, true_count, sampled_count, hits=True):
+    logits, targets = _tf_compute_sampled_logits(
+        inputs, weights, biases, labels, sampled, true_count, sampled_count, hits
     )
     log_softmax = logits - logits.max(axis=1, keepdims=True)
     log_softmax -= np.log(np.exp(log_softmax).sum(axis=1, keepdims=True))
@@ -2819,16 +2830,9 @@ def test_trl_gkd_batchmean_normalisation():
 
 
 def _tf_nce_loss(inputs, weights, biases, labels, sampled, true_count, sampled_count, hits=False):
-    labels = np.asarray(labels).reshape(len(inputs), -1)  # [batch_size, num_true]
-    true_logits = np.einsum("nd,ntd->nt", inputs, weights[labels]) + biases[labels]
-    sampled_logits = inputs @ weights[sampled].T + biases[sampled]
-    if hits:
-        hit = (labels[:, :, None] == sampled[None, None, :]).any(axis=1)
-        sampled_logits = sampled_logits + np.where(hit, -np.finfo(np.float32).max, 0.0)
-    true_logits = true_logits - np.log(true_count)
-    sampled_logits = sampled_logits - np.log(sampled_count)
-    x = np.concatenate([true_logits, sampled_logits], axis=1)
-    z = np.concatenate([np.full(true_logits.shape, 1 / labels.shape[1]), np.zeros(sampled_logits.shape)], 1)
+    x, z = _tf_compute_sampled_logits(
+        inputs, weights, biases, labels, sampled, true_count, sampled_count, hits
+    )
     return (np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x)))).sum(axis=1)
 
 
