@@ -2,6 +2,7 @@
 
 import functools
 import html as html_module
+import http.server
 import json
 import os
 import re
@@ -207,14 +208,12 @@ CHROMIUM_ARGS = [
 def browser(site):
     if not Path(CHROMIUM).exists():
         pytest.skip("no browser: install Debian's chromium (apt-get install -y chromium); .ci/run does")
-    import http.server
     import threading
 
     from playwright.sync_api import sync_playwright
 
     out, _ = site
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_SiteHandler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with sync_playwright() as pw:
@@ -226,7 +225,10 @@ def browser(site):
 
 # What the search worker gets on pages whose test is not about search: the same request, answered
 # with an index of no documents. Every page's worker would otherwise parse the 2 MB index and
-# build it again, a quarter of the browser tests' time; the search tests load the real one.
+# build it again, a quarter of the browser tests' time; the search tests load the real one. The
+# test server answers so for a context with the cookie below: a route (Playwright's request
+# interception) would turn off the context's HTTP cache, and every page would fetch and compile
+# the theme's scripts and styles again.
 SEARCH_CONFIG = {
     "lang": ["en"],
     "separator": r"[\s\-]+",
@@ -234,6 +236,27 @@ SEARCH_CONFIG = {
     "fields": {"title": {"boost": 1000.0}, "text": {"boost": 1.0}, "tags": {"boost": 1000000.0}},
 }
 EMPTY_SEARCH_INDEX = json.dumps({"config": SEARCH_CONFIG, "docs": []})
+_EMPTY_INDEX_COOKIE = "lossref-empty-search-index"
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """The built site as a static host serves it; EMPTY_SEARCH_INDEX for a context that asks."""
+
+    def do_GET(self):
+        if self.path.split("?")[0].endswith("/search/search_index.json") and _EMPTY_INDEX_COOKIE in (
+            self.headers.get("Cookie") or ""
+        ):
+            body = EMPTY_SEARCH_INDEX.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
 
 
 def _context(chromium, *, width=1280, dark=False, search=False):
@@ -242,10 +265,7 @@ def _context(chromium, *, width=1280, dark=False, search=False):
         viewport={"width": width, "height": 900}, color_scheme="dark" if dark else "light"
     )
     if not search:
-        context.route(
-            "**/search/search_index.json",
-            lambda route: route.fulfill(status=200, content_type="application/json", body=EMPTY_SEARCH_INDEX),
-        )
+        context.add_cookies([{"name": _EMPTY_INDEX_COOKIE, "value": "1", "domain": "127.0.0.1", "path": "/"}])
     return context
 
 
@@ -261,31 +281,61 @@ def _visit(chromium, url, *, width=1280, dark=False, wait_until="networkidle", s
     if context is None:
         context = _context(chromium, width=width, dark=dark, search=search)
     page = context.new_page()
-    seen = {"requests": [], "failed": [], "errors": []}
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("requestfailed", lambda r: seen["failed"].append(r.url))
-    page.on("response", lambda r: r.status >= 400 and seen["failed"].append(f"{r.status} {r.url}"))
-    page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    seen = _nothing_seen()
+    _watch(page, lambda: seen)
     page.goto(url, wait_until=wait_until)
     return page, seen
 
 
-def _settled(visits, size, state="networkidle"):
-    """Yield each (key, page, seen) once the page reaches ``state``, opening ``size`` at a time."""
-    batch = []
-    for visit in visits:
-        batch.append(visit)
-        if len(batch) == size:
-            yield from _wait_for(batch, state)
-            batch = []
-    yield from _wait_for(batch, state)
+def _nothing_seen():
+    return {"requests": [], "failed": [], "errors": []}
 
 
-def _wait_for(batch, state):
-    for key, page, seen in batch:
-        page.wait_for_load_state(state)
-        yield key, page, seen
+def _watch(page, seen_now):
+    """Record what happens on ``page`` (requests, failures, console errors) in ``seen_now()``."""
+
+    def record(kind, item):
+        seen = seen_now()
+        if seen is not None:
+            seen[kind].append(item)
+
+    page.on("request", lambda r: record("requests", r.url))
+    page.on("requestfailed", lambda r: record("failed", r.url))
+    page.on("response", lambda r: r.status >= 400 and record("failed", f"{r.status} {r.url}"))
+    page.on("console", lambda m: m.type == "error" and record("errors", m.text))
+    page.on("pageerror", lambda e: record("errors", str(e)))
+
+
+def _in_tabs(context, visits, tabs, state="networkidle"):
+    """Load each (key, url) of ``visits`` in ``tabs`` reused tabs of ``context``, ``tabs`` at once.
+
+    Yield (key, page, seen) once a page reaches ``state``; ``seen`` is what happened while it
+    loaded and was checked (as in ``_visit``). A tab navigates to its next page after the caller
+    has checked the previous one: a same-site navigation keeps the tab's renderer process, where
+    a new tab starts one (about half the time per page), and the loads of the other tabs overlap.
+    """
+    pool = [{"page": context.new_page(), "key": None, "seen": None} for _ in range(tabs)]
+    for tab in pool:
+        _watch(tab["page"], lambda tab=tab: tab["seen"])
+
+    def settle(tab):
+        tab["page"].wait_for_load_state(state)
+        return tab["key"], tab["page"], tab["seen"]
+
+    opened = 0
+    for key, url in visits:
+        tab = pool[opened % tabs]  # the tab whose page was opened longest ago
+        if tab["seen"] is not None:
+            yield settle(tab)
+        tab["key"], tab["seen"] = key, _nothing_seen()
+        tab["page"].goto(url, wait_until="commit")
+        opened += 1
+    for k in range(opened, opened + tabs):  # the last pages, in the order they were opened
+        if pool[k % tabs]["seen"] is not None:
+            yield settle(pool[k % tabs])
+    for tab in pool:
+        tab["seen"] = None
+        tab["page"].close()
 
 
 def test_every_page_in_a_real_browser(site, browser):
@@ -297,10 +347,7 @@ def test_every_page_in_a_real_browser(site, browser):
     # eight pages load at once (each still waits for its network to go quiet): the quiet
     # periods overlap instead of adding up
     context = _context(chromium)
-    visits = (
-        (rel, *_visit(chromium, f"{base}/{rel}", wait_until="commit", context=context)) for rel in pages
-    )
-    for rel, page, seen in _settled(visits, 8):
+    for rel, page, seen in _in_tabs(context, [(rel, f"{base}/{rel}") for rel in pages], 8):
         foreign = [u for u in seen["requests"] if not u.startswith((base, "data:", "blob:"))]
         broken_images = page.evaluate(
             "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
@@ -315,7 +362,6 @@ def test_every_page_in_a_real_browser(site, browser):
             ("raw LaTeX", raw_tex),
         ]:
             problems += [(rel, kind, item) for item in items]
-        page.close()
     context.close()
     assert not problems, problems[:20]
 
@@ -456,11 +502,8 @@ def test_explorers_redraw_from_the_keyboard(browser):
     # "load": the explorers need the page's script, not the search index a worker fetches later;
     # six pages load at once while the previous ones are driven
     context = _context(chromium)
-    visits = (
-        (loss, *_visit(chromium, f"{base}/losses/{loss.name}/", wait_until="commit", context=context))
-        for loss in losses
-    )
-    for loss, page, seen in _settled(visits, 6, state="load"):
+    visits = [(loss, f"{base}/losses/{loss.name}/") for loss in losses]
+    for loss, page, seen in _in_tabs(context, visits, 6, state="load"):
         sliders = page.locator(".lossref-explorer input[type=range]")
         count = sliders.count()
         if count != len(loss.meta.plot.explore):
@@ -477,7 +520,6 @@ def test_explorers_redraw_from_the_keyboard(browser):
             if now["aria"] != now["shown"]:
                 problems.append((loss.name, k, "aria-valuetext"))
         problems += [(loss.name, "console", e) for e in seen["errors"]]
-        page.close()
     context.close()
     assert not problems, problems
 
