@@ -3,6 +3,7 @@
 import functools
 import html as html_module
 import http.server
+import inspect
 import json
 import os
 import re
@@ -440,6 +441,8 @@ def test_explorer_data(loss, name):
     assert values == sorted(values)
     assert len(set(values)) == len(values)
     default = loss.hyperparameters[name]
+    if default is inspect.Parameter.empty:  # required (sinkhorn's ε): the value the curve is drawn at
+        default = loss.meta.required[name]
     if isinstance(default, float):
         assert values[data["start"]] == default  # the slider starts at the default
     # each stop's curve is the loss itself at that value (4 significant digits)

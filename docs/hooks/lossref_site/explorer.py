@@ -5,6 +5,7 @@ docs/assets/lossref.js draws them in the static figure's style: the constants of
 """
 
 import html
+import inspect
 import json
 
 import numpy as np
@@ -69,7 +70,8 @@ def slider_data(loss, name, *, steps=21, points=81):
 
     The series is the first of the loss's curve that sets ``name`` (else its first), with
     every other explorable hyperparameter at its default; ``name`` takes ``steps`` values over its
-    ``explore`` range. Numbers are rounded to 4 significant digits to keep the page small.
+    ``explore`` range, and starts at its default (a required one, at the value the page's curve
+    uses). Numbers are rounded to 4 significant digits to keep the page small.
 
     Args:
         loss: A registered ``Loss`` whose ``explore`` metadata names ``name``.
@@ -90,6 +92,8 @@ def slider_data(loss, name, *, steps=21, points=81):
     low, high, *scale = loss.meta.plot.explore[name]
     grid = np.geomspace(low, high, steps) if scale == ["log"] else np.linspace(low, high, steps)
     default = loss.hyperparameters.get(name)
+    if default is inspect.Parameter.empty:  # required: the value the page's curve is drawn with
+        default = loss.meta.required.get(name)
     start = 0
     if isinstance(default, (int, float)) and not isinstance(default, bool) and low <= default <= high:
         start = int(np.argmin(np.abs(grid - default)))
