@@ -55,7 +55,7 @@ from ._math import (
     blocks,
     log1p_of_sum,
     log_softmax,
-    log_softmax_and_softmax,
+    log_softmax_at_labels,
     sigmoid,
     softplus,
     xlog1py,
@@ -455,15 +455,11 @@ def softmax_cross_entropy(logits, target, *, label_smoothing=0.0, class_weights=
         >>> softmax_cross_entropy([[0.0, 0.0]], [[0.5, 0.5]]) == math.log(2)
         True
     """
-    plain_labels = _plain_labels(target, label_smoothing, class_weights, ignore_index)
-    if plain_labels and gradient_requested():
-        return _label_cross_entropy_with_gradient(logits, target, "target")
+    if _plain_labels(target, label_smoothing, class_weights, ignore_index):  # the common case
+        return _label_cross_entropy_plain(logits, target, "target")
     log_p, w = _softmax_inputs(logits, label_smoothing, class_weights)
     num_classes, eps = logits.shape[-1], label_smoothing
     if np.issubdtype(target.dtype, np.integer):
-        if plain_labels:  # the common case, value only (with a gradient: above)
-            _, labels = _check_labels(target, log_p, "target", None)
-            return Result(0.0 - _pick(log_p, labels), None)
         return _label_cross_entropy(log_p, target, "target", w, eps, ignore_index)
     p = np.exp(log_p)
     if ignore_index is not None:
@@ -771,8 +767,8 @@ def sparse_categorical_cross_entropy(
         >>> scce.grad([[0.0, 0.0]], [0])                              # p - e_y
         array([[-0.5,  0.5]])
     """
-    if _plain_labels(labels, label_smoothing, class_weights, ignore_index) and gradient_requested():
-        return _label_cross_entropy_with_gradient(logits, labels, "labels")
+    if _plain_labels(labels, label_smoothing, class_weights, ignore_index):  # the common case
+        return _label_cross_entropy_plain(logits, labels, "labels")
     log_p, w = _softmax_inputs(logits, label_smoothing, class_weights)
     return _label_cross_entropy(log_p, labels, "labels", w, label_smoothing, ignore_index)
 
@@ -788,17 +784,18 @@ def _plain_labels(target, label_smoothing, class_weights, ignore_index):
     )
 
 
-def _label_cross_entropy_with_gradient(logits, target, name):
-    """−log p_y and p − e_y in one pass, for plain integer labels when a gradient is asked for.
+def _label_cross_entropy_plain(logits, target, name):
+    """−log p_y for plain integer labels and, when a gradient is asked for, p − e_y in one pass.
 
-    p comes from the exponentials log p is made of (no second pass of exp), and p_y − 1 is
-    expm1(log p_y); the value is the general path's to the bit.
+    Only log p_y is formed, not the whole log-softmax; p comes from the exponentials log p_y is
+    made of (no second pass of exp), and p_y − 1 is expm1(log p_y). The value is the general
+    path's to the bit.
     """
     _check_class_axis(logits, "logits")
-    log_p, grad = log_softmax_and_softmax(logits)
-    _, labels = _check_labels(target, log_p, name, None)
-    log_p_y = _pick(log_p, labels)
-    np.put_along_axis(grad, labels[..., None], np.expm1(log_p_y)[..., None], axis=-1)
+    _, labels = _check_labels(target, logits, name, None)
+    if not gradient_requested():
+        return Result(0.0 - log_softmax_at_labels(logits, labels), None)
+    log_p_y, grad = log_softmax_at_labels(logits, labels, gradient=True)
     return Result(0.0 - log_p_y, grad)
 
 

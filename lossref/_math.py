@@ -21,16 +21,36 @@ def sigmoid(x):
 
 
 def _shifted_exponentials(z):
-    """The argmax index, m = max z, z − m and e^{z − m}, shared by the log-softmax family.
+    """z as rows (n, C): the row indices, argmax, m = max z, z − m and e^{z − m}.
 
-    The argmax's own e^0 = 1 is set to 0, so that the sum S is the part log1p takes.
+    Shared by the log-softmax family. The argmax's own e^0 = 1 is set to 0, so that the sum S
+    is the part log1p takes. Rows are indexed by (row, column) pairs: ``take_along_axis``
+    builds an index array per axis, which doubled the cost of these picks on short rows.
     """
-    top = np.argmax(z, axis=-1)[..., None]
-    m = np.take_along_axis(z, top, axis=-1)
-    shifted = z - m
+    rows2, rows, top, m = _row_maxima(z)
+    shifted = rows2 - m
     e = np.exp(shifted)
-    np.put_along_axis(e, top, 0.0, axis=-1)
-    return top, m, shifted, e
+    e[rows, top] = 0.0
+    return rows, top, m, shifted, e
+
+
+def _row_sums(e):
+    """Σ over the last axis of (n, C) ``e``, shape (n,).
+
+    On short rows NumPy's reduction pays a set-up per row (2.3 ms for 1e5 × 10, a seventh of
+    softmax cross-entropy's time); einsum's summation loop is four times faster there and as
+    accurate (the rounding error of a sum of C positive terms is below C·ε in either order).
+    Long rows keep the pairwise sum, whose error grows like log C.
+    """
+    return np.einsum("ij->i", e) if e.shape[-1] <= 32 else e.sum(axis=-1)
+
+
+def _row_maxima(z):
+    """z as rows (n, C), the row indices 0..n−1, each row's argmax and its maximum (n, 1)."""
+    rows2 = z.reshape(-1, z.shape[-1])
+    rows = np.arange(rows2.shape[0])
+    top = np.argmax(rows2, axis=-1)
+    return rows2, rows, top, rows2[rows, top][:, None]
 
 
 def log_softmax(z):
@@ -40,26 +60,43 @@ def log_softmax(z):
     never overflows, and leaving the argmax's own 1 out of the sum (log1p instead of
     log(1 + ...)) keeps log p_c accurate when p_c is within 1e-16 of 1.
     """
-    _, _, shifted, e = _shifted_exponentials(z)
-    shifted -= np.log1p(e.sum(axis=-1, keepdims=True))  # in place: z - m is not computed twice
-    return shifted
+    _, _, _, shifted, e = _shifted_exponentials(z)
+    shifted -= np.log1p(_row_sums(e))[:, None]  # in place: z - m is not computed twice
+    return shifted.reshape(z.shape)
 
 
-def log_softmax_and_softmax(z):
-    """``(log_softmax(z), softmax(z))`` from one set of exponentials.
+def log_softmax_at_labels(z, labels, *, gradient=False):
+    """log p_y = log softmax(z)_y over the last axis, one label y per row; ``gradient``: and p − e_y.
 
-    log p is ``log_softmax``'s, to the bit. p = e^{z − m}/(1 + S), with S the sum of the
-    exponentials other than the argmax's: a product where exp(log p) would be a second pass of
-    exponentials, and more accurate for tiny p (exp(log p) has the relative error of log p's
-    absolute one: 700 ulps at log p = −700).
+    Each log p_y is ``log_softmax``'s to the bit, (z_y − m) − log1p(S), without forming the
+    other C − 1 log-probabilities. p − e_y is the gradient of −log p_y in z: p = e^{z − m}/(1 + S),
+    with S the sum of the exponentials other than the argmax's, a product where exp(log p)
+    would be a second pass of exponentials, and more accurate for tiny p (exp(log p) has the
+    relative error of log p's absolute one: 700 ulps at log p = −700); p_y − 1 is
+    expm1(log p_y), accurate when p_y is within 1e-16 of 1.
+
+    Examples:
+        >>> import numpy as np
+        >>> z = np.array([[0.0, np.log(3.0)]])
+        >>> log_p_y, grad = log_softmax_at_labels(z, np.array([1]), gradient=True)
+        >>> bool(log_p_y[0] == log_softmax(z)[0, 1]), grad.round(12).tolist()
+        (True, [[0.25, -0.25]])
     """
-    top, _, shifted, p = _shifted_exponentials(z)
-    rest = p.sum(axis=-1, keepdims=True)
-    shifted -= np.log1p(rest)
+    rows2, rows, top, m = _row_maxima(z)
+    y = labels.reshape(-1)
+    p = rows2 - m
+    shifted_y = p[rows, y]  # z_y − m, then the exponentials in place: one (n, C) array
+    np.exp(p, out=p)
+    p[rows, top] = 0.0
+    rest = _row_sums(p)
+    log_p_y = shifted_y - np.log1p(rest)
+    if not gradient:
+        return log_p_y.reshape(labels.shape)
     scale = 1.0 / (1.0 + rest)
-    p *= scale
-    np.put_along_axis(p, top, scale, axis=-1)
-    return shifted, p
+    p *= scale[:, None]
+    p[rows, top] = scale
+    p[rows, y] = np.expm1(log_p_y)
+    return log_p_y.reshape(labels.shape), p.reshape(z.shape)
 
 
 def logsumexp(z):
@@ -68,8 +105,8 @@ def logsumexp(z):
     m + log1p(Σ_{c ≠ argmax} e^{z_c − m}), m = max z: no overflow, and log1p keeps the small
     sum's digits when one class dominates.
     """
-    _, m, _, e = _shifted_exponentials(z)
-    return m + np.log1p(e.sum(axis=-1, keepdims=True))
+    _, _, m, _, e = _shifted_exponentials(z)
+    return (m + np.log1p(_row_sums(e))[:, None]).reshape(*z.shape[:-1], 1)
 
 
 def xlog1py(x, y):

@@ -225,17 +225,15 @@ def huber(y_pred, y_true, *, delta=1.0):
     """
     positive(delta=delta)
     # ℓ = c·(r − c/2) with c = clip(r, −δ, δ): ½r² inside, δ(|r| − δ/2) outside, with the same
-    # roundings as those two forms (h = c/2 and the final doubling are exact). In place on r,
-    # block by block with a small h: one input-sized array per call
+    # roundings as those two forms (c/2 is exact). In place on r, block by block with two small
+    # temporaries: one input-sized array per call, five operations per element
     values = np.empty(np.shape(y_pred))
     r, x, y = values.reshape(-1), y_pred.reshape(-1), y_true.reshape(-1)  # r: a view
     for s in blocks(r.size):
         rb = np.subtract(x[s], y[s], out=r[s])
-        h = np.clip(rb, -delta, delta)
-        h *= 0.5
-        rb -= h
-        rb *= h
-        rb *= 2.0
+        c = np.clip(rb, -delta, delta)
+        rb -= np.multiply(c, 0.5)
+        rb *= c
 
     def grad():  # deferred: a value-only call skips it
         g = np.empty(np.shape(y_pred))
