@@ -264,16 +264,21 @@ def _lse3(a, b, c):
     """log(e^a + e^b + e^c) elementwise, −inf where all three are −inf (no warnings).
 
     As m + log1p(the other two terms' e^(x − m)), m the largest: near a path of probability
-    ≈ 1 the recursion adds tiny terms to 0, which log(1 + …) would round away.
+    ≈ 1 the recursion adds tiny terms to 0, which log(1 + …) would round away. The largest,
+    middle and smallest of the three come from elementwise max and min (exact), not from an
+    argmax and index arrays: the recursion calls this once per frame on small arrays, where
+    each NumPy call's set-up is most of the time.
     """
-    x = np.stack([a, b, c])
-    top = x.argmax(axis=0)
-    m = np.take_along_axis(x, top[None], axis=0)[0]
+    upper, lower = np.maximum(a, b), np.minimum(a, b)
+    m = np.maximum(upper, c)
+    middle = np.maximum(lower, np.minimum(upper, c))
+    low = np.minimum(lower, c)
     finite = np.isfinite(m)
+    shift = np.where(finite, m, 0.0)
     with np.errstate(invalid="ignore"):  # −inf − (−inf) where all three are −inf: replaced below
-        e = np.exp(x - np.where(finite, m, 0.0))
-    np.put_along_axis(e, top[None], 0.0, axis=0)
-    return np.where(finite, m + np.log1p(e.sum(axis=0)), -np.inf)
+        rest = np.exp(middle - shift)
+        rest += np.exp(low - shift)
+    return np.where(finite, m + np.log1p(rest), -np.inf)
 
 
 def _shift(x, k, fill=-np.inf):
