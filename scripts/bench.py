@@ -3,11 +3,10 @@
 Run with ``make bench`` (or ``python scripts/bench.py [--quick] [--out FILE]``). For each case
 it times lossref's value, grad and value_and_grad, PyTorch's forward and forward+backward
 (float64, ``torch.set_num_threads(1)``) and a hand-fused NumPy expression of the value and
-gradient: the best of ``--repeat`` rounds, each of which runs every contender once in turn.
-Ratios within one run hold on a noisy machine even when the absolute times do not. It also
-records lossref's peak extra memory during ``value_and_grad`` (tracemalloc, which sees NumPy's
-allocations), in units of the first argument's size. The JSON it writes is what the site's
-Performance page renders.
+gradient, best of ``--repeat`` runs. Ratios within one run hold on a noisy machine even when
+the absolute times do not. It also records lossref's peak extra memory during
+``value_and_grad`` (tracemalloc, which sees NumPy's allocations), in units of the first
+argument's size. The JSON it writes is what the site's Performance page renders.
 
 Nothing here asserts a time: the numbers are for reading, not for failing a build.
 """
@@ -166,22 +165,14 @@ def cases(quick):
 # --- measurement ------------------------------------------------------------------------------
 
 
-def best_of(fns, repeat):
-    """The best time of each of ``fns`` (a dict of callables) over ``repeat`` rounds.
-
-    Each round runs every function once, in turn: the two sides of a ratio are measured
-    moments apart, under the same load, instead of one block of runs after the other (a
-    machine whose load changed between the blocks moved the ratios by ±0.3).
-    """
-    for fn in fns.values():
-        fn()  # warm-up: first-call costs (imports, caches) are not what we compare
-    times = {name: float("inf") for name in fns}
+def best_of(fn, repeat):
+    fn()  # warm-up: first-call costs (imports, caches) are not what we compare
+    times = []
     for _ in range(repeat):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name] = min(times[name], time.perf_counter() - start)
-    return times
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def peak_extra(fn):
@@ -206,14 +197,13 @@ def measure(case, rng, repeat):
     name, size, make, n, torch_fn, numpy_fn = case
     loss = lossref.get(name)
     args = make(rng, n)
-    row = {"loss": name, "size": size}
-    fns = {
-        "value": lambda: loss(*args),
-        "grad": lambda: loss.grad(*args),
-        "value_and_grad": lambda: loss.value_and_grad(*args),
-    }
+    row = {"loss": name, "size": size, "times": {}}
+    t = row["times"]
+    t["value"] = best_of(lambda: loss(*args), repeat)
+    t["grad"] = best_of(lambda: loss.grad(*args), repeat)
+    t["value_and_grad"] = best_of(lambda: loss.value_and_grad(*args), repeat)
     if numpy_fn is not None:
-        fns["numpy"] = lambda: numpy_fn(*args)
+        t["numpy"] = best_of(lambda: numpy_fn(*args), repeat)
     if torch_fn is not None:
         first, rest = _torch_args(args)
 
@@ -225,11 +215,11 @@ def measure(case, rng, repeat):
             first.grad = None
             torch_fn(first, *rest).backward()
 
-        fns["torch_forward"], fns["torch_forward_backward"] = forward, forward_backward
-    row["times"] = best_of(fns, repeat)
+        t["torch_forward"] = best_of(forward, repeat)
+        t["torch_forward_backward"] = best_of(forward_backward, repeat)
     input_bytes = args[0].nbytes
     row["peak_extra_inputs"] = peak_extra(lambda: loss.value_and_grad(*args)) / input_bytes
-    row["ratios"] = ratios(row["times"])
+    row["ratios"] = ratios(t)
     return row
 
 
@@ -291,7 +281,7 @@ def table(rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only: proves the script runs (CI)")
-    parser.add_argument("--repeat", type=int, default=7, help="best of this many rounds (default 7)")
+    parser.add_argument("--repeat", type=int, default=7, help="best of this many runs (default 7)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="where to write the JSON")
     parser.add_argument(
         "--loss",
