@@ -292,16 +292,25 @@ def _nothing_seen():
     return {"requests": [], "failed": [], "errors": []}
 
 
-def _watch(page, seen_now):
-    """Record what happens on ``page`` (requests, failures, console errors) in ``seen_now()``."""
+def _watch(page, seen_now, *, navigates=False):
+    """Record what happens on ``page`` (requests, failures, console errors) in ``seen_now()``.
+
+    ``navigates``: the tab moves on to other pages, which cancels what the previous page still
+    had in flight (the favicon, fetched after "load"); a cancelled request (net::ERR_ABORTED)
+    is then not a failure of either page. A missing file is still one: its 404 response is.
+    """
 
     def record(kind, item):
         seen = seen_now()
         if seen is not None:
             seen[kind].append(item)
 
+    def failed(request):
+        if not (navigates and request.failure == "net::ERR_ABORTED"):
+            record("failed", f"{request.url} ({request.failure})")
+
     page.on("request", lambda r: record("requests", r.url))
-    page.on("requestfailed", lambda r: record("failed", r.url))
+    page.on("requestfailed", failed)
     page.on("response", lambda r: r.status >= 400 and record("failed", f"{r.status} {r.url}"))
     page.on("console", lambda m: m.type == "error" and record("errors", m.text))
     page.on("pageerror", lambda e: record("errors", str(e)))
@@ -317,7 +326,7 @@ def _in_tabs(context, visits, tabs, state="networkidle"):
     """
     pool = [{"page": context.new_page(), "key": None, "seen": None} for _ in range(tabs)]
     for tab in pool:
-        _watch(tab["page"], lambda tab=tab: tab["seen"])
+        _watch(tab["page"], lambda tab=tab: tab["seen"], navigates=True)
 
     def settle(tab):
         tab["page"].wait_for_load_state(state)
