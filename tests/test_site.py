@@ -270,18 +270,12 @@ def _context(chromium, *, width=1280, dark=False, search=False):
     return context
 
 
-def _visit(chromium, url, *, width=1280, dark=False, wait_until="networkidle", search=False, context=None):
-    """Load ``url``; return the page and what happened: requests, failures, console errors.
+def _visit(chromium, url, *, width=1280, dark=False, wait_until="networkidle", search=False):
+    """Load ``url`` in a fresh context; return the page and what happened (requests, failures, errors).
 
     ``search``: serve the real search index (otherwise an empty one, see EMPTY_SEARCH_INDEX).
-    ``context``: open the page in this context instead of a fresh one. Pages of one context
-    share its HTTP cache, as a reader's tabs do: the theme's scripts, styles and fonts are
-    fetched and compiled once, which halves the time per page. A resource is then requested
-    by the first page that uses it only, so a failure is reported on that page.
     """
-    if context is None:
-        context = _context(chromium, width=width, dark=dark, search=search)
-    page = context.new_page()
+    page = _context(chromium, width=width, dark=dark, search=search).new_page()
     seen = _nothing_seen()
     _watch(page, lambda: seen)
     page.goto(url, wait_until=wait_until)
@@ -323,6 +317,8 @@ def _in_tabs(context, visits, tabs, state="networkidle"):
     loaded and was checked (as in ``_visit``). A tab navigates to its next page after the caller
     has checked the previous one: a same-site navigation keeps the tab's renderer process, where
     a new tab starts one (about half the time per page), and the loads of the other tabs overlap.
+    The tabs share the context's HTTP cache, as a reader's do: a resource is requested by the
+    first page that uses it only, so a failure is reported on that page.
     """
     pool = [{"page": context.new_page(), "key": None, "seen": None} for _ in range(tabs)]
     for tab in pool:
@@ -409,13 +405,19 @@ def test_screenshots_for_review(browser, tmp_path_factory):
     chromium, base = browser
     folder = Path(os.environ.get("LOSSREF_SCREENSHOTS", tmp_path_factory.mktemp("screenshots")))
     folder.mkdir(parents=True, exist_ok=True)
-    paths = ["", "losses/", "losses/huber/", "losses/compare/", "glossary/", "glossary/kl-divergence/"]
-    paths.append("notebooks/outliers/")
+    paths = (
+        "",
+        "losses/",
+        "losses/huber/",
+        "losses/compare/",
+        "glossary/",
+        "glossary/kl-divergence/",
+        "notebooks/outliers/",
+    )
     for dark in (False, True):  # one tab per theme, as a reader moving through the site
-        page, _ = _visit(chromium, f"{base}/{paths[0]}", dark=dark)
+        page = _context(chromium, dark=dark).new_page()
         for path in paths:
-            if path != paths[0]:
-                page.goto(f"{base}/{path}", wait_until="networkidle")
+            page.goto(f"{base}/{path}", wait_until="networkidle")
             name = (path.strip("/").replace("/", "_") or "home") + ("_dark" if dark else "")
             page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
             assert (folder / f"{name}.png").stat().st_size > 10_000
