@@ -71,3 +71,65 @@ def test_the_check_sees_a_bare_expression():
     assert _shown_only_by_jupyter("plt.show()") is None
     assert _shown_only_by_jupyter("y = f(x)") is None
     assert _shown_only_by_jupyter("print(1)") is None
+
+
+# --- docs/hooks/run_notebooks.py: the background runs of the site build -----------------------
+
+
+def _notebook(path, *sources):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nbformat.write(nb, path)
+    return path
+
+
+def test_the_build_finds_notebooks_through_symlinks_and_skips_dot_folders(tmp_path):
+    import run_notebooks
+
+    outside = tmp_path / "notebooks"
+    (outside / ".ipynb_checkpoints").mkdir(parents=True)
+    _notebook(outside / "a.ipynb", "1")
+    _notebook(outside / ".ipynb_checkpoints" / "a-checkpoint.ipynb", "1")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notebooks").symlink_to(outside)  # as docs/notebooks -> ../notebooks
+    _notebook(docs / "b.ipynb", "1")
+    found = run_notebooks._notebooks(docs)
+    assert [p.relative_to(docs).as_posix() for p in found] == ["b.ipynb", "notebooks/a.ipynb"]
+
+
+def test_a_background_failure_is_reported_by_its_page_with_the_cell(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import run_notebooks
+
+    monkeypatch.setattr(run_notebooks, "CACHE", tmp_path / "cache")
+    good = _notebook(tmp_path / "good.ipynb", "print(6 * 7)")
+    bad = _notebook(tmp_path / "bad.ipynb", "x = 1", "x / 0")
+    pending = [(s, run_notebooks._target(s)) for s in (bad, good)]
+    # what each background process runs, here in this process: the failure does not stop the others
+    run_notebooks._claim_and_execute(pending, multiprocessing.get_context("fork").Value("i", 0))
+    (_, bad_target), (_, good_target) = pending
+    assert not bad_target.exists()
+    assert json.loads(good_target.read_text())["cells"][0]["outputs"][0]["text"] == ["42\n"]
+    # no background process is left to write it: the page runs it again here, and the error says where
+    monkeypatch.setitem(run_notebooks._background, "processes", [])
+    monkeypatch.setitem(run_notebooks._background, "sources", {t: s for s, t in pending})
+    from types import SimpleNamespace
+
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="bad.ipynb", abs_src_path=str(bad_target)))
+    with pytest.raises(RuntimeError, match=r"bad\.ipynb, cell 2 failed:[\s\S]*ZeroDivisionError"):
+        run_notebooks.on_pre_page(page, None, None)
+
+
+def test_a_notebook_page_waits_for_its_run_before_mkdocs_jupyter_reads_it():
+    # mkdocs-jupyter reads the executed copy in its own pre_page (for its cache key): a page
+    # whose notebook is still running in the background must wait before that, not after
+    from mkdocs.config import load_config
+
+    root = Path(__file__).resolve().parents[1]
+    config = load_config(str(root / "mkdocs.yml"))
+    order = [getattr(m, "__module__", "") for m in config.plugins.events["pre_page"]]
+    ours = order.index("docs/hooks/run_notebooks.py")  # a hook module is named by its path
+    assert any(name.startswith("mkdocs_jupyter") for name in order[ours + 1 :]), order

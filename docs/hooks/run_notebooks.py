@@ -1,7 +1,8 @@
-"""mkdocs hook: execute the notebooks in this process, so the site build stays fast.
+"""mkdocs hook: execute the notebooks without a Jupyter kernel, so the site build stays fast.
 
 A Jupyter kernel costs about two seconds to start, once per notebook; running the cells
-here costs only their own compute. Each notebook gets a fresh namespace, default
+in a fork of the build's process costs only their own compute, and runs beside the rest of
+the build. Each notebook gets a fresh namespace, default
 matplotlib settings and its own folder as working directory; printed text and every open
 figure become the cell's outputs. The executed copy (cached by content) is what
 mkdocs-jupyter then renders, with its own execution turned off. The real kernel still
@@ -20,12 +21,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 import warnings
 from pathlib import Path
 
 import nbformat
 import tinycss2
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
@@ -114,22 +117,64 @@ def _execute_to(pairs):
         partial.replace(target)
 
 
-def _execute_all(pending):
-    """Run the notebooks not in the cache.
+def _target(source):
+    # a folder per fingerprint keeps the file name, which is the name of the download
+    return CACHE / _fingerprint(source) / source.name
 
-    In forked processes (one per core) when it is safe to fork (not under ``mkdocs serve``,
-    which runs threads). A notebook that failed there is run again here, so that its error
-    stops the build with its traceback.
-    """
+
+# The notebooks that are not cached run in the background, in forked processes (one per core),
+# from the start of the build: while the figures are drawn and the other pages are written.
+# Each notebook page waits for its own notebook (on_pre_page). Not under `mkdocs serve`, whose
+# threads make forking unsafe: there they run in on_files, in this process.
+_background = {"processes": [], "sources": {}}
+
+
+def _notebooks(docs_dir):
+    """Every .ipynb under ``docs_dir`` (through its symlinks), as mkdocs finds them: no dot-folders."""
+    found = []
+    for folder, subfolders, names in os.walk(docs_dir, followlinks=True):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found += [Path(folder) / n for n in sorted(names) if n.endswith(".ipynb")]
+    return found
+
+
+def _claim_and_execute(pending, claimed):
+    """Take the next unclaimed (notebook, target) until none is left: the long ones balance out."""
+    while True:
+        with claimed.get_lock():
+            index = claimed.value
+            claimed.value += 1
+        if index >= len(pending):
+            return
+        # a failure is left to the page, which runs it again in the build's process and reports it
+        with contextlib.suppress(Exception):
+            _execute_to([pending[index]])
+
+
+def on_pre_build(config):
+    _background["processes"], _background["sources"] = [], {}
+    if threading.active_count() > 1:
+        return
+    pending = [(s, t) for s in _notebooks(config["docs_dir"]) if not (t := _target(s)).exists()]
+    if not pending:
+        return
+    context = multiprocessing.get_context("fork")
+    claimed = context.Value("i", 0)
     workers = min(len(pending), os.cpu_count() or 1)
-    if workers > 1 and threading.active_count() == 1:
-        context = multiprocessing.get_context("fork")
-        processes = [context.Process(target=_execute_to, args=(pending[i::workers],)) for i in range(workers)]
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.join()
-    _execute_to([(source, target) for source, target in pending if not target.exists()])
+    _background["processes"] = [
+        context.Process(target=_claim_and_execute, args=(pending, claimed)) for _ in range(workers)
+    ]
+    for process in _background["processes"]:
+        process.start()
+    _background["sources"] = {target: source for source, target in pending}
+
+
+def _wait_for(target):
+    """Until ``target`` is written; if its process could not, run it here, where its error stops the build."""
+    while not target.exists() and any(p.is_alive() for p in _background["processes"]):
+        time.sleep(0.05)
+    if not target.exists():
+        _execute_to([(_background["sources"][target], target)])
 
 
 def build_wheel():
@@ -171,19 +216,30 @@ def on_files(files, config):
     wheel = build_wheel()
     files.append(File.generated(config, f"downloads/{wheel.name}", abs_src_path=str(wheel)))
     config["extra"]["lossref_wheel"] = f"downloads/{wheel.name}"
-    CACHE.mkdir(parents=True, exist_ok=True)
-    pending = []
     for file in files:
         if not file.src_uri.endswith(".ipynb"):
             continue
         source = Path(file.abs_src_path)
-        # a folder per fingerprint keeps the file name, which is the name of the download
-        target = CACHE / _fingerprint(source) / source.name
-        if not target.exists():
-            pending.append((source, target))
+        target = _target(source)
         file.abs_src_path = str(target)
-    _execute_all(pending)
+        if not target.exists() and target not in _background["sources"]:  # not started in on_pre_build
+            _execute_to([(source, target)])
     return files
+
+
+@event_priority(100)  # before mkdocs-jupyter's, which reads the file for its cache key
+def on_pre_page(page, config, files):
+    """A notebook page reads its executed copy: wait until the background has written it."""
+    if page.file.src_uri.endswith(".ipynb"):
+        _wait_for(Path(page.file.abs_src_path))
+    return page
+
+
+def on_env(env, config, files):
+    """Every notebook page has been read by now: the background processes are done."""
+    for process in _background["processes"]:
+        process.join()
+    return env
 
 
 def on_post_page(output, page, config):

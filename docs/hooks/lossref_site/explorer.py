@@ -172,6 +172,14 @@ def covering_explorer(loss):
     return None
 
 
+_REMEMBERED = {}  # loss name -> {hyperparameter: slider_data}, from the build's cache (figures.py)
+
+
+def remember(name, sliders):
+    """Keep the data of loss ``name``'s explorers, drawn ahead of its page (``figures.cached``)."""
+    _REMEMBERED[name] = sliders
+
+
 def explorer_block(loss, name, *, replaces=False):
     """A slider over one hyperparameter, redrawing the loss and its gradient (plain JS).
 
@@ -179,7 +187,12 @@ def explorer_block(loss, name, *, replaces=False):
     until the script runs: without JavaScript a reader sees the static figure only. With it,
     the explorer that ``replaces`` the figure (it sweeps the figure's curves) takes its place.
     """
-    data = {**slider_data(loss, name), "title": f"{loss.name}: loss ℓ", "style": web_style()}
+    sliders = _REMEMBERED.get(loss.name) or {}
+    data = {
+        **(sliders[name] if name in sliders else slider_data(loss, name)),
+        "title": f"{loss.name}: loss ℓ",
+        "style": web_style(),
+    }
     ident = f"explore-{loss.name}-{name}"
     return "\n".join(
         [
