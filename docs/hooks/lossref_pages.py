@@ -42,6 +42,12 @@ def on_post_page(output, page, config):
     return lossref_site.notebooks.post_page(output, page)
 
 
+def on_env(env, config, files):
+    """The figures drawn in the background are written before mkdocs copies them."""
+    lossref_site.figures.finish()
+    return env
+
+
 def on_post_build(config):
     lossref_site.notebooks.post_build(config)
     lossref_site.search.fix_worker(config["site_dir"])

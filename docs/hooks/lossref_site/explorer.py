@@ -172,12 +172,12 @@ def covering_explorer(loss):
     return None
 
 
-_REMEMBERED = {}  # loss name -> {hyperparameter: slider_data}, from the build's cache (figures.py)
+_REMEMBERED = {}  # loss name -> a function that returns {hyperparameter: slider_data} (figures.py)
 
 
-def remember(name, sliders):
-    """Keep the data of loss ``name``'s explorers, drawn ahead of its page (``figures.cached``)."""
-    _REMEMBERED[name] = sliders
+def remember(name, load):
+    """Where the data of loss ``name``'s explorers comes from: ``load()``, drawn ahead by the build."""
+    _REMEMBERED[name] = load
 
 
 def explorer_block(loss, name, *, replaces=False):
@@ -187,7 +187,7 @@ def explorer_block(loss, name, *, replaces=False):
     until the script runs: without JavaScript a reader sees the static figure only. With it,
     the explorer that ``replaces`` the figure (it sweeps the figure's curves) takes its place.
     """
-    sliders = _REMEMBERED.get(loss.name) or {}
+    sliders = _REMEMBERED[loss.name]() if loss.name in _REMEMBERED else {}
     data = {
         **(sliders[name] if name in sliders else slider_data(loss, name)),
         "title": f"{loss.name}: loss ℓ",

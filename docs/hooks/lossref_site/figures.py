@@ -19,14 +19,25 @@ from lossref import plotting
 from . import explorer
 from .data import ROOT
 
+_build = {"pool": None, "futures": []}  # this build's drawing in the background (see ``add``)
+
 
 def add(files, config):
-    """Add one SVG figure per loss, drawn from ``lossref`` at build time, and its explorers' data."""
+    """Add one SVG figure per loss (light and dark), drawn from ``lossref``, and its explorers' data.
+
+    Both are cached in .cache/ by what they are drawn from, and what is missing is drawn in the
+    background (see ``_missing``): the build goes on to write the pages meanwhile. A loss page
+    waits for its explorers' data only; the figures must be there when the build copies them
+    (``finish``, at on_env).
+    """
     names = [loss.name for loss in lossref.catalog()]
-    for name, (light, sliders) in zip(names, cached(names), strict=True):
-        files.append(File.generated(config, f"assets/plots/{name}.svg", content=light))
-        files.append(File.generated(config, f"assets/plots/{name}-dark.svg", content=plotting.recolor(light)))
-        explorer.remember(name, sliders)
+    plots, explorers = _folders()
+    background = _missing(names, plots, explorers)
+    for name in names:
+        explorer.remember(name, _loader(explorers / f"{name}.json", background.get(name)))
+        for suffix in ("", "-dark"):
+            path = f"assets/plots/{name}{suffix}.svg"
+            files.append(File.generated(config, path, abs_src_path=str(plots / f"{name}{suffix}.svg")))
     # a family's overlay (one figure, drawn each build: a fifth of a second)
     for family in sorted({loss.meta.family for loss in lossref.catalog() if loss.meta.plot.overlay}):
         light = plotting.overlay_svg(family)
@@ -37,43 +48,67 @@ def add(files, config):
     return files
 
 
-def cached(names):
-    """(SVG, explorer data) of each loss, from .cache/ when nothing they are drawn from has changed.
+def finish():
+    """Wait for the background drawing of this build (its errors are raised here) and end it."""
+    pool, futures = _build["pool"], _build["futures"]
+    _build.update(pool=None, futures=[])
+    for future in futures:
+        future.result()
+    if pool is not None:
+        pool.shutdown()
+
+
+def _folders():
+    """The cache folders of the figures and of the explorers' data.
 
     A figure depends on the library (its kernels, metadata and ``plotting``) and on the
     versions of Matplotlib, NumPy and Python; an explorer's data (``explorer.slider_data`` for
-    each hyperparameter the loss explores) on the same and on ``explorer.py``. Each cache folder
-    is named by a hash of those files and versions, so any library edit redraws everything and
-    a prose edit under ``make serve`` redraws nothing. Drawing is most of the build's own time
-    (a fifth of a second per figure, and up to a second for a coupled loss's explorers, which
-    evaluate it one grid point at a time), so what is missing is drawn by a pool of forked
-    processes, one per core; not under ``mkdocs serve``, whose threads make forking unsafe.
+    each hyperparameter the loss explores) on the same and on ``explorer.py``. Each folder is
+    named by a hash of those files and versions, so any library edit redraws everything and a
+    prose edit under ``make serve`` redraws nothing.
     """
     library = sorted((ROOT / "lossref").rglob("*.py"))
-    plots = _folder("plots", library)
-    explorers = _folder("explorers", [*library, Path(explorer.__file__)])
-    jobs = [
-        (name, not (plots / f"{name}.svg").exists(), not (explorers / f"{name}.json").exists())
-        for name in names
-    ]
-    jobs = [job for job in jobs if job[1] or job[2]]
-    workers = min(len(jobs), os.cpu_count() or 1)
-    if workers > 1 and threading.active_count() == 1:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            drawn = list(pool.map(_draw, jobs, chunksize=4))
-    else:
-        drawn = [_draw(job) for job in jobs]
-    for folder in (plots, explorers):
+    folders = _folder("plots", library), _folder("explorers", [*library, Path(explorer.__file__)])
+    for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
-    for (name, *_), (svg, sliders) in zip(jobs, drawn, strict=True):
-        if svg is not None:
-            _write(plots / f"{name}.svg", svg)
-        if sliders is not None:
-            _write(explorers / f"{name}.json", json.dumps(sliders))
-    return [
-        ((plots / f"{name}.svg").read_text(), json.loads((explorers / f"{name}.json").read_text()))
+    return folders
+
+
+def _missing(names, plots, explorers):
+    """Draw what the cache lacks; return {name: the future of its explorers' data} for those pending.
+
+    Drawing is most of the build's own time (a fifth of a second per figure, and up to a second
+    for a coupled loss's explorers, which evaluate it one grid point at a time), so it runs in a
+    pool of forked processes, one per core, while the build writes the pages; the explorers first,
+    as the pages need them. Not under ``mkdocs serve``, whose threads make forking unsafe: there
+    it is drawn here and now.
+    """
+    jobs = [(_explore, name, explorers) for name in names if not (explorers / f"{name}.json").exists()]
+    jobs += [
+        (_draw, name, plots)
         for name in names
+        if not ((plots / f"{name}.svg").exists() and (plots / f"{name}-dark.svg").exists())
     ]
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1 or threading.active_count() > 1:
+        for job, name, folder in jobs:
+            job(name, folder)
+        return {}
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    futures = [(job, name, pool.submit(job, name, folder)) for job, name, folder in jobs]
+    _build.update(pool=pool, futures=[future for *_, future in futures])
+    return {name: future for job, name, future in futures if job is _explore}
+
+
+def _loader(path, future):
+    """The explorers' data of one loss, read from ``path`` once ``future`` (if any) has written it."""
+
+    def load():
+        if future is not None:
+            future.result()  # the worker's error, if it failed
+        return json.loads(path.read_text())
+
+    return load
 
 
 def _folder(kind, sources):
@@ -96,14 +131,15 @@ def _write(path, text):
     os.replace(tmp, path)
 
 
-def _draw(job):
-    """(SVG or None, explorer data or None) of one loss, as ``job`` = (name, svg?, explorers?) asks.
-
-    A function of plain values, which a process pool can send to its workers.
-    """
-    name, svg, sliders = job
+def _explore(name, folder):
+    """Write the data of loss ``name``'s explorers, one ``slider_data`` per hyperparameter it explores."""
     loss = lossref.get(name)
-    return (
-        plotting.svg(loss) if svg else None,
-        {hyper: explorer.slider_data(loss, hyper) for hyper in loss.meta.plot.explore} if sliders else None,
-    )
+    data = {hyper: explorer.slider_data(loss, hyper) for hyper in loss.meta.plot.explore}
+    _write(folder / f"{name}.json", json.dumps(data))
+
+
+def _draw(name, folder):
+    """Write loss ``name``'s figure, light and dark (the light one last: both exist once it does)."""
+    light = plotting.svg(lossref.get(name))
+    _write(folder / f"{name}-dark.svg", plotting.recolor(light))
+    _write(folder / f"{name}.svg", light)
