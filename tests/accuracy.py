@@ -258,7 +258,7 @@ def measure(loss, hyper, memo=_no_memo):
                         ("grad", j, x, rest, mh),
                         lambda along=along, j=j, x=x: derivative(along, _entry(x, j)),
                     )
-                    g = relative_error(float(grad[j]), exact)
+                    g = relative_error(float(grad[j]), _with_magnitude(ref, exact, x, rest, mh, memo, j))
                     worst_grad = max(worst_grad, g or 0.0)
             elif loss.has_class_axis:
                 for j in range(len(x)):
@@ -269,15 +269,7 @@ def measure(loss, hyper, memo=_no_memo):
                     exact = memo(
                         ("grad", j, x, rest, mh), lambda along=along, j=j, x=x: derivative(along, x[j])
                     )
-                    if exact is not None and hasattr(ref, "grad_magnitude"):
-                        # a gradient that is a difference of terms (two unit vectors, m − d):
-                        # measured relative to their sum of magnitudes, as a value's
-                        magnitude = memo(
-                            ("magnitudes", x, rest, mh),
-                            lambda x=x, rest=rest: ref.grad_magnitude(x, *rest, **mh),
-                        )
-                        exact = (exact, magnitude[j])
-                    g = relative_error(float(grad[j]), exact)
+                    g = relative_error(float(grad[j]), _with_magnitude(ref, exact, x, rest, mh, memo, (j,)))
                     worst_grad = max(worst_grad, g or 0.0)
             else:
 
@@ -302,6 +294,19 @@ def measure(loss, hyper, memo=_no_memo):
                         g = relative_error(float(grad_k), exact)
                         worst_grad = max(worst_grad, g or 0.0)
     return worst_value, (worst_grad if loss.differentiable else None), counted
+
+
+def _with_magnitude(ref, exact, x, rest, mh, memo, j):
+    """``exact``, or (exact, its magnitude) where the reference has ``grad_magnitude``.
+
+    A gradient that is a difference of terms (two unit vectors, m − d) is measured relative to
+    their sum of magnitudes, as a value's. ``j`` indexes the sample's row, or its matrix (CTC's
+    frames, a point cloud), which ``grad_magnitude`` returns in the same nesting.
+    """
+    if exact is None or not hasattr(ref, "grad_magnitude"):
+        return exact
+    magnitude = memo(("magnitudes", x, rest, mh), lambda x=x, rest=rest: ref.grad_magnitude(x, *rest, **mh))
+    return exact, _entry(magnitude, j)
 
 
 def measure_all(loss):

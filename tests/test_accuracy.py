@@ -86,3 +86,30 @@ def test_mpmath_runs_on_its_fast_backend():
     import mpmath as mp
 
     assert mp.libmp.BACKEND == "gmpy"
+
+
+def test_a_gradient_magnitude_counts_for_a_row_and_for_a_matrix_per_sample():
+    # grad_magnitude is read at the entry differentiated: a row's j, or a matrix's (frame, class)
+    # (CTC's frames, a point cloud's coordinates), never silently dropped for either
+    import mpmath as mp
+
+    from accuracy import _no_memo, _with_magnitude, relative_error
+
+    def plain(x):
+        return x
+
+    def with_magnitude(x):
+        return x
+
+    def magnitudes(x):
+        return [[10.0, 20.0], [30.0, 40.0]] if isinstance(x[0], list) else [5.0, 6.0]
+
+    with_magnitude.grad_magnitude = magnitudes
+    matrix, row = [[1.0, 2.0], [3.0, 4.0]], [1.0, 2.0]
+    exact = mp.mpf(1)
+    assert _with_magnitude(plain, exact, matrix, [], {}, _no_memo, (1, 0)) == exact
+    assert _with_magnitude(with_magnitude, exact, matrix, [], {}, _no_memo, (1, 0)) == (exact, 30.0)
+    assert _with_magnitude(with_magnitude, exact, row, [], {}, _no_memo, (1,)) == (exact, 6.0)
+    assert _with_magnitude(with_magnitude, None, row, [], {}, _no_memo, (1,)) is None  # not representable
+    # the error is then relative to the larger of |exact| and the magnitude
+    assert relative_error(1.5, (exact, 30.0)) == pytest.approx(0.5 / 30)
