@@ -1,12 +1,14 @@
 """Benchmark lossref against PyTorch CPU (one thread) and hand-fused NumPy, in one process.
 
-Run with ``make bench`` (or ``python scripts/bench.py [--quick] [--out FILE]``). For each case
+Run with ``make bench`` (or ``python scripts/bench.py [--quick] [--no-site] [--out FILE]``). For each case
 it times lossref's value, grad and value_and_grad, PyTorch's forward and forward+backward
 (float64, ``torch.set_num_threads(1)``) and a hand-fused NumPy expression of the value and
 gradient, best of ``--repeat`` runs. Ratios within one run hold on a noisy machine even when
 the absolute times do not. It also records lossref's peak extra memory during
 ``value_and_grad`` (tracemalloc, which sees NumPy's allocations), in units of the first
-argument's size. The JSON it writes is what the site's Performance page renders.
+argument's size. Unless ``--quick``, it also times the site build (``scripts/bench_site.py``):
+from a fresh clone, with the cache, and a prose edit under ``make serve``. The JSON it writes is
+what the site's Performance page renders.
 
 Nothing here asserts a time: the numbers are for reading, not for failing a build.
 """
@@ -293,6 +295,12 @@ def main(argv=None):
         action="append",
         help='measure only this size as printed, e.g. "1e+06" or "1e+05 × 10" (repeatable)',
     )
+    parser.add_argument(
+        "--site",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also time the site build (scripts/bench_site.py; a few minutes): on unless --quick",
+    )
     args = parser.parse_args(argv)
     if TORCH_SKIP:
         print(f"torch column skipped: {TORCH_SKIP}")
@@ -321,6 +329,12 @@ def main(argv=None):
         "rows": rows,
     }
     print(table(rows))
+    if args.site if args.site is not None else not args.quick:
+        import bench_site
+
+        result["site"] = bench_site.measure(ROOT, "docs/guides/numerical-stability.md")
+        timed = {k: v for k, v in result["site"].items() if k != "pages"}
+        print("site build (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timed.items()))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")

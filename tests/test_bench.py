@@ -51,3 +51,38 @@ def test_performance_page_renders_the_committed_results():
     assert len(table) == len(result["rows"])
     assert f"NumPy {result['versions']['numpy']}" in rendered
     assert f"{result['machine']['cpus']} CPU" in rendered
+
+
+def test_site_timing_builds_a_copy_and_leaves_the_checkout_alone(tmp_path):
+    # a tiny mkdocs project stands in for the checkout: the same three builds, in seconds
+    import subprocess
+
+    import bench_site
+
+    root = tmp_path / "project"
+    (root / "docs").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text("site_name: t\n")
+    (root / "docs" / "index.md").write_text("# Home\n\nText.\n")
+    page = root / "docs" / "prose.md"
+    page.write_text("# Prose\n\nText.\n")
+    (root / ".gitignore").write_text("site/\n")
+    (root / "site").mkdir()
+    (root / "site" / "stale.html").write_text("ignored: not copied")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / "docs" / "alias.md").symlink_to("prose.md")  # a symlink is copied as a link, not followed
+    times = bench_site.measure(root, "docs/prose.md")
+    assert set(times) == {"clean_build_s", "cached_build_s", "prose_edit_rebuild_s", "pages"}
+    assert all(times[k] > 0 for k in times)
+    assert page.read_text() == "# Prose\n\nText.\n"  # the edit was made in the copy
+    assert not (root / ".cache").exists()
+    assert times["pages"] == 3  # home, prose and its alias: the copy was complete
+
+
+def test_performance_page_renders_the_site_times_or_says_they_were_not_measured():
+    hook = _module("docs/hooks/performance.py", "lossref_performance_hook")
+    times = {"clean_build_s": 54.3, "cached_build_s": 20.6, "prose_edit_rebuild_s": 1.7, "pages": 221}
+    table = hook.site_table({"site": times})
+    assert "| `mkdocs build --strict` from a fresh clone (nothing cached) | 54.3 |" in table
+    assert "| `make serve`'s rebuild after an edit to one prose page | 1.7 |" in table
+    assert "221 pages" in table
+    assert "not timed" in hook.site_table({})

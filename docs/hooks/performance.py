@@ -1,8 +1,8 @@
 """mkdocs hook: the Performance page's tables, rendered from the committed benchmark JSON.
 
 ``make bench`` writes ``bench/results.json``; ``<!-- performance: table -->`` becomes the
-ratio table, and ``<!-- performance: machine -->`` the machine and versions it was measured
-on, so no number on the page is typed by hand.
+ratio table, ``<!-- performance: machine -->`` the machine and versions it was measured on, and
+``<!-- performance: site -->`` the site build times, so no number on the page is typed by hand.
 """
 
 import json
@@ -55,10 +55,28 @@ def machine_text(result):
     )
 
 
+SITE_ROWS = (
+    ("clean_build_s", "`mkdocs build --strict` from a fresh clone (nothing cached)"),
+    ("cached_build_s", "the same build again (figures, explorer data and notebooks cached)"),
+    ("prose_edit_rebuild_s", "`make serve`'s rebuild after an edit to one prose page"),
+)
+
+
+def site_table(result):
+    site = result.get("site")
+    if site is None:
+        return "The site build was not timed in this run (`scripts/bench.py --site` times it).\n"
+    lines = ["| Build | Seconds |", "|---|---:|"]
+    lines += [f"| {title} | {site[key]:.1f} |" for key, title in SITE_ROWS]
+    return "\n".join(lines) + f"\n\nThe site has {site['pages']} pages.\n"
+
+
 def on_page_markdown(markdown, page, config, files):
     if "<!-- performance:" not in markdown:
         return markdown
     result = load()
-    return markdown.replace("<!-- performance: table -->", ratio_table(result)).replace(
-        "<!-- performance: machine -->", machine_text(result)
+    return (
+        markdown.replace("<!-- performance: table -->", ratio_table(result))
+        .replace("<!-- performance: machine -->", machine_text(result))
+        .replace("<!-- performance: site -->", site_table(result))
     )

@@ -1,0 +1,92 @@
+"""Time the site build as a reader of the repository meets it (part of ``make bench``).
+
+Three numbers, each one build in a copy of the checkout's files (tracked and untracked, not
+ignored), so the copy's ``.cache/`` starts empty as in a fresh clone and the checkout is never
+touched:
+
+* ``clean_build_s``: ``mkdocs build --strict`` from nothing, as the first ``make serve`` or the
+  site tests' build in CI;
+* ``cached_build_s``: the same build again, with the figures, explorer data and executed
+  notebooks cached;
+* ``prose_edit_rebuild_s``: ``make serve``'s rebuild after an edit to one prose page (a dirty
+  build, after the session's first, full one).
+
+Wall-clock times of one run each: they depend on the machine's load, and are for reading only.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# what `make serve` does, in one process: its first (full) build, an edit, the timed rebuild
+_PROSE_EDIT = """
+import sys, time
+from pathlib import Path
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+site, page = sys.argv[1], Path(sys.argv[2])
+first = load_config("mkdocs.yml", site_dir=site)
+first.plugins.on_startup(command="serve", dirty=True)
+build(first, dirty=True)
+page.write_text(page.read_text() + "\\nOne more sentence.\\n")
+start = time.perf_counter()
+build(load_config("mkdocs.yml", site_dir=site), dirty=True)
+print(time.perf_counter() - start)
+"""
+
+
+def copy_checkout(root, dest):
+    """Copy ``root``'s tracked and untracked (not ignored) files to ``dest``; symlinks stay links."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout
+    for name in sorted({n.decode() for n in listed.split(b"\0") if n}):
+        source, target = Path(root) / name, Path(dest) / name
+        if not source.is_symlink() and not source.exists():  # deleted in the work tree
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+        else:
+            shutil.copy2(source, target)
+
+
+def _run(command, cwd, env):
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"{' '.join(command[:3])} failed:\n{result.stderr[-3000:]}")
+    return result
+
+
+def measure(root, page):
+    """The three build times (seconds) of the checkout at ``root``; ``page`` is the prose page edited."""
+    with tempfile.TemporaryDirectory(prefix="lossref-bench-site-") as tmp:
+        copy = Path(tmp) / "checkout"
+        copy_checkout(root, copy)
+        # the copy's own library and hooks, not the checkout's (an editable install points there)
+        env = {**os.environ, "PYTHONPATH": str(copy)}
+        mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+
+        def build(out):
+            start = time.perf_counter()
+            _run([mkdocs, "build", "--strict", "-q", "-d", str(out)], copy, env)
+            return time.perf_counter() - start
+
+        clean = build(Path(tmp) / "clean")
+        cached = build(Path(tmp) / "cached")
+        edit = _run([sys.executable, "-c", _PROSE_EDIT, str(Path(tmp) / "serve"), page], copy, env)
+        pages = sum(1 for _ in (Path(tmp) / "clean").rglob("index.html"))
+    return {
+        "clean_build_s": clean,
+        "cached_build_s": cached,
+        "prose_edit_rebuild_s": float(edit.stdout.split()[-1]),
+        "pages": pages,
+    }
