@@ -265,9 +265,11 @@ def test_bounded_gradient_stays_bounded_at_the_extremes(pair):
 )
 def test_unbounded_gradient_grows_at_the_extremes(loss):
     # over the hyperparameter's range too: jaccard's gradient grows like 1/smooth, at no variant
-    growth = {
-        variant_id(pair): gradient_growth(*pair) for pair in variants(loss) + hyperparameter_range(loss)
-    }
+    growth = {}
+    for pair in variants(loss) + hyperparameter_range(loss):  # one that grows is enough
+        growth[variant_id(pair)] = gradient_growth(*pair)
+        if growth[variant_id(pair)] >= 100:
+            break
     # ≥ 100x, two orders above what a declared bound may show: no loss can pass both tests.
     # (ArcFace's ψ'(c) ~ 1/√(1 − c) is capped at c = 1 − 1e-7, about 1000 cos m: it grows 500x.)
     assert max(growth.values()) >= 100, (
@@ -315,8 +317,10 @@ def test_non_convex_losses_rise_above_a_chord(loss):
     )
 
 
-def gradient_jump(loss, hyper):
+def gradient_jump(loss, hyper, enough=np.inf):
     """The largest jump of the slope along a chord, by bisection down to 2⁻⁴⁵ of its length.
+
+    Returns as soon as a jump exceeds ``enough``: one kink is all a non-smooth loss must show.
 
     Random chords, and chords to and through the target (x to y, and to 2y − x: |r| and rmse
     bend at x = y, focal Tversky's (1 − TI)^γ at a perfect prediction). On the four grid
@@ -357,6 +361,8 @@ def gradient_jump(loss, hyper):
                 else:
                     lo, glo = mid, gm
             worst = max(worst, abs(ghi - glo) / max(1.0, abs(ghi)))
+            if worst > enough:
+                return worst
     return worst
 
 
@@ -373,7 +379,11 @@ def gradient_jump(loss, hyper):
     ids=loss_id,
 )
 def test_non_smooth_losses_have_a_kink_on_some_chord(loss):
-    jumps = {variant_id(pair): gradient_jump(*pair) for pair in variants(loss)}
+    jumps = {}
+    for pair in variants(loss):
+        jumps[variant_id(pair)] = gradient_jump(*pair, enough=1e-3)
+        if jumps[variant_id(pair)] > 1e-3:
+            break
     assert max(jumps.values()) > 1e-3, f"{loss.name}: no jump in the gradient ({jumps}): declare smooth"
 
 
