@@ -1585,21 +1585,28 @@ def ssim(x, y, data_range=1.0):
 
 def _distance_to_other_class(mask):
     # brute force: each pixel's Euclidean distance to the nearest pixel of the other class;
-    # 0 everywhere for a mask without both classes (no boundary)
+    # 0 everywhere for a mask without both classes (no boundary). Every derivative evaluates
+    # the loss again on the same masks: the maps are remembered per mask and working precision
+    return _distance_map(tuple(map(tuple, mask)), mp.mp.prec)
+
+
+@functools.lru_cache(maxsize=256)
+def _distance_map(mask, prec):
     cells = [(i, j) for i in range(len(mask)) for j in range(len(mask[0]))]
     if len({mask[i][j] for i, j in cells}) < 2:
         return {c: mp.mpf(0) for c in cells}
     # squared distances are integers: the minimum is exact before the one square root
-    return {
-        (i, j): mp.sqrt(min((i - a) ** 2 + (j - b) ** 2 for a, b in cells if mask[a][b] != mask[i][j]))
-        for i, j in cells
-    }
+    with mp.workprec(prec):
+        return {
+            (i, j): mp.sqrt(min((i - a) ** 2 + (j - b) ** 2 for a, b in cells if mask[a][b] != mask[i][j]))
+            for i, j in cells
+        }
 
 
 @reference("hausdorff_dt")
 def hausdorff_dt(p, g, alpha=2.0):
     # one H × W mask each (lists of rows); the prediction's map is of p > 0.5
-    dp = _distance_to_other_class([[v > mp.mpf("0.5") for v in row] for row in p])
+    dp = _distance_to_other_class([[v > 0.5 for v in row] for row in p])
     dg = _distance_to_other_class([[v == 1 for v in row] for row in g])
     terms = [(p[i][j] - g[i][j]) ** 2 * (dp[(i, j)] ** alpha + dg[(i, j)] ** alpha) for i, j in sorted(dp)]
     return mp.fsum(terms) / len(terms)
