@@ -75,7 +75,7 @@ def _plain(value):
     digits, which was a fifth of a measurement.
     """
     if isinstance(value, mp.mpf):
-        return value._mpf_
+        return ("mpf", *value._mpf_)  # tagged: never equal to a tuple of integer labels
     if isinstance(value, list | tuple):
         return tuple(_plain(v) for v in value)
     if isinstance(value, dict):
