@@ -3,9 +3,10 @@
 A Jupyter kernel costs about two seconds to start, once per notebook; running the cells
 in a fork of the build's process costs only their own compute, and runs beside the rest of
 the build. Each notebook gets a fresh namespace, default matplotlib settings and its own
-folder as working directory; printed text and every open figure become the cell's outputs. The executed copy (cached by content) is what
-mkdocs-jupyter then renders, with its own execution turned off. The real kernel still
-runs every notebook in the tests (nbmake), which is what a reader's machine does.
+folder as working directory; printed text and every open figure become the cell's outputs.
+The executed copy (cached by content) is what mkdocs-jupyter then renders, with its own
+execution turned off. The real kernel still runs every notebook in the tests (nbmake), which
+is what a reader's machine does.
 """
 
 import base64
