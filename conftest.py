@@ -35,9 +35,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 # Tests whose cost is in a few long items rather than in a file of many short ones are handed
-# out one test function (the browser tests) or one test (a loss's mpmath sweep, a notebook) at
-# a time, and first, so the two workers finish together instead of one file holding a worker
-# for ten minutes at the end.
+# out one test function (the browser tests) or one test (a loss's mpmath sweep, a notebook, a
+# gradient or property check: SPREAD below) at a time, so the two workers finish together
+# instead of one file holding a worker for minutes at the end.
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -53,7 +53,7 @@ def pytest_xdist_make_scheduler(config, log):
             path = nodeid.split("::", 1)[0]
             if path == "tests/test_site.py":
                 return nodeid.split("[", 1)[0]  # a function's parametrisations share a page's setup
-            if path == "tests/test_accuracy.py" or path.endswith(".ipynb"):
+            if path in SPREAD or path.endswith(".ipynb"):
                 return nodeid
             return path
 
@@ -66,6 +66,11 @@ def pytest_xdist_make_scheduler(config, log):
             super()._assign_work_unit(node)
 
     return Scheduling(config, log)
+
+
+# files of independent tests (no module fixture) whose time is in a few hundred slow ones: a file
+# as one unit held one worker for minutes (test_gradients: 234 s of `make check`'s 254)
+SPREAD = ("tests/test_accuracy.py", "tests/test_gradients.py", "tests/test_properties.py")
 
 
 def _priority(scope, tests):
