@@ -30,6 +30,9 @@ def add(files, config):
     waits for its explorers' data only; the figures must be there when the build copies them
     (``finish``, at on_env).
     """
+    if _build["pool"] is not None:  # a build that stopped before on_env (an error under serve)
+        _build["pool"].shutdown(cancel_futures=True)
+    _build.update(pool=None, futures=[])
     names = [loss.name for loss in lossref.catalog()]
     plots, explorers = _folders()
     background = _missing(names, plots, explorers)
