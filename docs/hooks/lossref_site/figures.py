@@ -1,5 +1,6 @@
 """One SVG figure per loss, drawn by ``lossref.plotting`` and cached by what it is drawn from."""
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -104,8 +105,12 @@ def _missing(names, plots, explorers):
 
 
 def _loader(path, future):
-    """The explorers' data of one loss, read from ``path`` once ``future`` (if any) has written it."""
+    """The explorers' data of one loss, read from ``path`` once ``future`` (if any) has written it.
 
+    Read once: a page with several explorers asks for it once per explorer.
+    """
+
+    @functools.cache
     def load():
         if future is not None:
             future.result()  # the worker's error, if it failed
