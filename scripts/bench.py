@@ -1,9 +1,9 @@
 """Benchmark lossref against PyTorch CPU (one thread) and hand-fused NumPy, in one process.
 
-Run with ``make bench`` (or ``python scripts/bench.py [--quick] [--no-site] [--out FILE]``). For each case
-it times lossref's value, grad and value_and_grad, PyTorch's forward and forward+backward
-(float64, ``torch.set_num_threads(1)``) and a hand-fused NumPy expression of the value and
-gradient, best of ``--repeat`` runs. Ratios within one run hold on a noisy machine even when
+Run with ``make bench`` (or ``python scripts/bench.py [--quick] [--no-site] [--out FILE]``).
+For each case it times lossref's value, grad and value_and_grad, PyTorch's forward and
+forward+backward (float64, ``torch.set_num_threads(1)``) and a hand-fused NumPy expression of
+the value and gradient, best of ``--repeat`` runs. Ratios within one run hold on a noisy machine even when
 the absolute times do not. It also records lossref's peak extra memory during
 ``value_and_grad`` (tracemalloc, which sees NumPy's allocations), in units of the first
 argument's size. Unless ``--quick``, it also times the site build (``scripts/bench_site.py``):
