@@ -344,12 +344,22 @@ def _in_tabs(context, visits, tabs, state="networkidle"):
         tab["page"].close()
 
 
-def test_every_page_in_a_real_browser(site, browser):
+@pytest.fixture(scope="module")
+def tour(site, browser):
+    """Every page loaded once in Chromium, with the sliders of each explorer page driven there.
+
+    Returns what went wrong: ``"pages"`` (loading: other origins, failures, console errors,
+    broken images, raw LaTeX), ``"explorers"`` (the keyboard drive, ``_drive_explorers``) and
+    ``"driven"`` (the losses whose explorers were driven). A page costs Chromium about half a
+    CPU-second to load (Material's script, style and layout), and the explorer pages were
+    loaded a second time for their own test.
+    """
     out, _ = site
     chromium, base = browser
-    problems = []
+    found = {"pages": [], "explorers": [], "driven": set()}
     pages = [p.relative_to(out).as_posix() for p in html_pages(out)]
     pages = [rel for rel in pages if rel != "404.html"]
+    explored = {f"losses/{loss.name}/index.html": loss for loss, _ in EXPLORED}
     # eight pages load at once (each still waits for its network to go quiet): the quiet
     # periods overlap instead of adding up
     context = _context(chromium)
@@ -367,9 +377,18 @@ def test_every_page_in_a_real_browser(site, browser):
             ("image", broken_images),
             ("raw LaTeX", raw_tex),
         ]:
-            problems += [(rel, kind, item) for item in items]
+            found["pages"] += [(rel, kind, item) for item in items]
+        if rel in explored:
+            loss, before = explored[rel], len(seen["errors"])
+            found["explorers"] += _drive_explorers(page, loss)
+            found["explorers"] += [(loss.name, "console", e) for e in seen["errors"][before:]]
+            found["driven"].add(loss.name)
     context.close()
-    assert not problems, problems[:20]
+    return found
+
+
+def test_every_page_in_a_real_browser(tour):
+    assert not tour["pages"], tour["pages"][:20]
 
 
 @pytest.mark.parametrize(
@@ -514,33 +533,31 @@ _EXPLORER_STATES = """() => [...document.querySelectorAll(".lossref-explorer")].
 }))"""
 
 
-def test_explorers_redraw_from_the_keyboard(browser):
-    chromium, base = browser
+def _drive_explorers(page, loss):
+    """Press End on each slider of ``loss``'s page, focused as a keyboard user would; what went wrong."""
     problems = []
-    losses = sorted({loss for loss, _ in EXPLORED}, key=lambda loss: loss.name)
-    # "load": the explorers need the page's script, not the search index a worker fetches later;
-    # six pages load at once while the previous ones are driven
-    context = _context(chromium)
-    visits = [(loss, f"{base}/losses/{loss.name}/") for loss in losses]
-    for loss, page, seen in _in_tabs(context, visits, 6, state="load"):
-        sliders = page.locator(".lossref-explorer input[type=range]")
-        count = sliders.count()
-        if count != len(loss.meta.plot.explore):
-            problems.append((loss.name, "sliders", count))
-        page.evaluate(_SCROLL_EXPLORERS_INTO_VIEW)
-        before = page.evaluate(_EXPLORER_STATES)
-        for k in range(count):  # a real key press on each slider, focused as a keyboard user would
-            sliders.nth(k).focus()
-            page.keyboard.press("End")  # the largest value: a different curve
-        after = page.evaluate(_EXPLORER_STATES)
-        for k, (was, now) in enumerate(zip(before, after, strict=True)):
-            if not was["d"] or was["d"] == now["d"] or now["shown"] == was["shown"]:
-                problems.append((loss.name, k, "no redraw"))
-            if now["aria"] != now["shown"]:
-                problems.append((loss.name, k, "aria-valuetext"))
-        problems += [(loss.name, "console", e) for e in seen["errors"]]
-    context.close()
-    assert not problems, problems
+    sliders = page.locator(".lossref-explorer input[type=range]")
+    count = sliders.count()
+    if count != len(loss.meta.plot.explore):
+        problems.append((loss.name, "sliders", count))
+    page.evaluate(_SCROLL_EXPLORERS_INTO_VIEW)
+    before = page.evaluate(_EXPLORER_STATES)
+    for k in range(count):
+        sliders.nth(k).focus()
+        page.keyboard.press("End")  # the largest value: a different curve
+    after = page.evaluate(_EXPLORER_STATES)
+    for k, (was, now) in enumerate(zip(before, after, strict=True)):
+        if not was["d"] or was["d"] == now["d"] or now["shown"] == was["shown"]:
+            problems.append((loss.name, k, "no redraw"))
+        if now["aria"] != now["shown"]:
+            problems.append((loss.name, k, "aria-valuetext"))
+    return problems
+
+
+def test_explorers_redraw_from_the_keyboard(tour):
+    # driven during the tour of every page (``tour``), each explorer page once
+    assert tour["driven"] == {loss.name for loss, _ in EXPLORED}
+    assert not tour["explorers"], tour["explorers"]
 
 
 def test_compare_page_overlays_the_chosen_losses(browser):
@@ -1064,8 +1081,11 @@ def test_downloaded_notebook_runs_with_the_served_wheel(browser, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
+    # --no-compile: pip's byte-compiling of every module of NumPy, matplotlib and their
+    # dependencies was half of the install (15 s against 7 s); the script imports few of them
+    install = ["install", "-q", "--no-compile", str(tmp_path / _wheel_name()), "matplotlib"]
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", str(tmp_path / _wheel_name()), "matplotlib"],
+        [str(python), "-m", "pip", *install],
         check=True,
         capture_output=True,
         timeout=600,
