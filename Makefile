@@ -60,7 +60,7 @@ CONFORMANCE := torch==2.13.0 jax==0.10.2 jaxlib==0.10.2 keras==3.15.1 optax==0.2
 
 # uv does not read pip's configuration: a folder of wheels that pip is told to look in (a machine's
 # CPU build of PyTorch) is passed on, so that uv takes the same file pip would
-PIP_WHEELS = $(shell $(PYTHON) -m pip config list 2>/dev/null | sed -n "s/^.*find-links='\(.*\)'$$/\1/p" | head -1)
+PIP_WHEELS = $(shell $(PYTHON) -m pip config list 2>/dev/null | sed -n "s/^.*find-links='\(.*\)'$$/\1/p" | head -1 | cut -d' ' -f1)
 
 conformance: $(STAMP)  ## install PyTorch, Keras (JAX backend), optax, pytorch-metric-learning and Kornia for the live conformance tests
 	$(UV_INSTALL) $(if $(PIP_WHEELS),--find-links $(PIP_WHEELS)) $(CONFORMANCE)
