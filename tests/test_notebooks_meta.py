@@ -1,9 +1,11 @@
 """Notebooks are committed without outputs (the site and nbmake execute them)."""
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -133,3 +135,19 @@ def test_a_notebook_page_waits_for_its_run_before_mkdocs_jupyter_reads_it():
     order = [getattr(m, "__module__", "") for m in config.plugins.events["pre_page"]]
     ours = order.index("docs/hooks/run_notebooks.py")  # a hook module is named by its path
     assert any(name.startswith("mkdocs_jupyter") for name in order[ours + 1 :]), order
+
+
+def test_the_lock_pins_a_build_backend_the_site_can_build_the_wheel_with():
+    # the site builds the lossref wheel its notebook pages offer without build isolation
+    # (docs/hooks/run_notebooks.py), with the setuptools in .venv: the lock must pin one that
+    # pyproject.toml's build-system accepts. Without the pin .venv kept the setuptools Python's
+    # venv ships (65.5), which cannot read `license = "MIT"`, and `make serve` failed on a fresh
+    # clone unless `make conformance` had pulled a newer one in with PyTorch
+    root = Path(__file__).resolve().parents[1]
+    pins = dict(
+        line.split("==", 1) for line in (root / "requirements.lock").read_text().split() if "==" in line
+    )
+    build = tomllib.loads((root / "pyproject.toml").read_text())["build-system"]["requires"]
+    for requirement in map(Requirement, build):
+        assert requirement.name in pins, f"{requirement.name} is not in requirements.lock"
+        assert requirement.specifier.contains(pins[requirement.name]), (requirement, pins[requirement.name])
