@@ -50,12 +50,7 @@ def pytest_xdist_make_scheduler(config, log):
         _ordered = False
 
         def _split_scope(self, nodeid):
-            path = nodeid.split("::", 1)[0]
-            if path == "tests/test_site.py":
-                return nodeid.split("[", 1)[0]  # a function's parametrisations share a page's setup
-            if path in SPREAD or path.endswith(".ipynb"):
-                return nodeid
-            return path
+            return work_unit(nodeid)
 
         def _assign_work_unit(self, node):
             if not self._ordered:  # the first assignment: the queue is complete, nothing sent yet
@@ -71,6 +66,21 @@ def pytest_xdist_make_scheduler(config, log):
 # files of independent tests (no module fixture) whose time is in a few hundred slow ones: a file
 # as one unit held one worker for minutes (test_gradients: 234 s of `make check`'s 254)
 SPREAD = ("tests/test_accuracy.py", "tests/test_gradients.py", "tests/test_properties.py")
+
+# the browser tests that read the module fixture `tour` (every page loaded in Chromium, about a
+# minute of CPU): in two units, each worker loaded every page
+TOUR = ("test_every_page_in_a_real_browser", "test_explorers_redraw_from_the_keyboard")
+
+
+def work_unit(nodeid):
+    """The unit of work a test is handed out in: its file, its function or itself (see above)."""
+    path = nodeid.split("::", 1)[0]
+    if path == "tests/test_site.py":  # a function's parametrisations share a page's setup
+        function = nodeid.split("::", 1)[1].split("[", 1)[0]
+        return f"{path}::{TOUR[0] if function in TOUR else function}"
+    if path in SPREAD or path.endswith(".ipynb"):
+        return nodeid
+    return path
 
 
 def _priority(scope, tests):
