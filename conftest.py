@@ -91,7 +91,7 @@ def _priority(scope, tests):
     other browser tests, then the remaining files, largest first.
     """
     path = scope.split("::", 1)[0]
-    if scope == "tests/test_site.py::test_every_page_in_a_real_browser":
+    if scope == f"tests/test_site.py::{TOUR[0]}":
         return (0, 0)
     if path == "tests/test_accuracy.py" or path.endswith(".ipynb"):
         return (1, 0)

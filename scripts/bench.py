@@ -3,12 +3,12 @@
 Run with ``make bench`` (or ``python scripts/bench.py [--quick] [--no-site] [--out FILE]``).
 For each case it times lossref's value, grad and value_and_grad, PyTorch's forward and
 forward+backward (float64, ``torch.set_num_threads(1)``) and a hand-fused NumPy expression of
-the value and gradient, best of ``--repeat`` runs. Ratios within one run hold on a noisy machine even when
-the absolute times do not. It also records lossref's peak extra memory during
-``value_and_grad`` (tracemalloc, which sees NumPy's allocations), in units of the first
+the value and gradient, best of ``--repeat`` runs. Ratios within one run hold on a noisy
+machine even when the absolute times do not. It also records lossref's peak extra memory
+during ``value_and_grad`` (tracemalloc, which sees NumPy's allocations), in units of the first
 argument's size. Unless ``--quick``, it also times the site build (``scripts/bench_site.py``):
-from a fresh clone, with the cache, and a prose edit under ``make serve``. The JSON it writes is
-what the site's Performance page renders.
+from a fresh clone, with the cache, and a prose edit under ``make serve``. The JSON it writes
+is what the site's Performance page renders.
 
 Nothing here asserts a time: the numbers are for reading, not for failing a build.
 """

@@ -227,7 +227,12 @@ def _assert_rows_match(loss, args, hyper, argnum, samples, analytic, f, step, ma
     """
     x = np.asarray(args[argnum], dtype=float)
     weights = kw["weights"]
-    total = loss.grad(*args, argnum=argnum, **dict(hyper, reduction="sum", weights=weights))
+    summed = (kw["reduction"] or loss.reduction.default) == "sum"
+    # the gradient of the (weighted) sum: ``analytic`` already is, under "sum"
+    if summed:
+        total = analytic
+    else:
+        total = loss.grad(*args, argnum=argnum, **dict(hyper, reduction="sum", weights=weights))
     numeric, noise = per_sample_gradient(
         loss, args, hyper, np.full(x.shape, step), weights=weights, argnum=argnum
     )
@@ -239,8 +244,8 @@ def _assert_rows_match(loss, args, hyper, argnum, samples, analytic, f, step, ma
         f"{np.argwhere(bad)[0].tolist()}: analytic {total[bad][:5]}, numeric {numeric[bad][:5]}, "
         f"allowed {bound[bad][:5]}"
     )
-    if (kw["reduction"] or loss.reduction.default) == "sum":
-        return  # ``analytic`` is ``total``
+    if summed:
+        return
     rounding = 16 * np.finfo(float).eps * max(1.0, abs(f(x))) / step
     for s in np.ndindex(x.shape[:samples]):
         row, row_total = analytic[s], total[s]
