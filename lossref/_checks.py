@@ -7,11 +7,12 @@ import numpy as np
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def as_float_array(value: object, name: str) -> np.ndarray:
+def as_float_array(value: object, name: str, *, check_finite: bool = True) -> np.ndarray:
     """Return ``value`` as a float64 array, or raise naming ``name``.
 
     Rejects non-numeric input, NaN, infinities and empty arrays, so a user mistake
-    never turns into a silent NaN further down.
+    never turns into a silent NaN further down. ``check_finite=False`` leaves NaN and
+    infinities to a check that comes next and catches them anyway (``in_interval``).
     """
     if type(value) is np.ndarray and value.dtype == np.float64:  # the common case: no dtype work
         arr = value
@@ -30,16 +31,22 @@ def as_float_array(value: object, name: str) -> np.ndarray:
         arr = np.asarray(arr, dtype=np.float64)
     if arr.size == 0:
         raise ValueError(f"{name} is empty")
+    if not check_finite:
+        return arr
     # one pass without a boolean temporary: the sum is finite unless there is a NaN or an inf
     # (or a finite overflow, which the exact checks below then let through)
     with np.errstate(over="ignore", invalid="ignore"):  # inf + (-inf), or a finite overflow
         total = np.add.reduce(arr, axis=None)
     if not np.isfinite(total):
-        if np.isnan(arr).any():
-            raise ValueError(f"{name} contains NaN")
-        if np.isinf(arr).any():
-            raise ValueError(f"{name} contains inf")
+        _refuse_non_finite(arr, name)
     return arr
+
+
+def _refuse_non_finite(arr: np.ndarray, name: str) -> None:
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} contains inf")
 
 
 def last_axis(arr: np.ndarray, name: str, axis: str = "a class axis", why: str = "") -> np.ndarray:
@@ -109,9 +116,29 @@ def sequence_lengths(value: object, name: str) -> np.ndarray:
 
 
 def in_interval(arr: np.ndarray, name: str, low: float, high: float, what: str) -> None:
-    """Raise unless every entry of ``arr`` lies in ``[low, high]``."""
-    # two reductions over the array, not two comparisons with their boolean temporaries
-    if arr.size and (np.minimum.reduce(arr, axis=None) < low or np.maximum.reduce(arr, axis=None) > high):
+    """Raise unless every entry of ``arr`` lies in ``[low, high]`` (finite bounds).
+
+    NaN and infinities fail it too, with as_float_array's message: so an array checked here
+    needs no finiteness pass of its own (``as_float_array(..., check_finite=False)``).
+
+    Examples:
+        >>> import numpy as np
+        >>> in_interval(np.array([0.0, 0.5, 1.0]), "p", 0.0, 1.0, "probabilities")
+        >>> in_interval(np.array([0.5, np.nan]), "p", 0.0, 1.0, "probabilities")
+        Traceback (most recent call last):
+        ...
+        ValueError: p contains NaN
+        >>> in_interval(np.array([0.5, 1.5]), "p", 0.0, 1.0, "probabilities")
+        Traceback (most recent call last):
+        ...
+        ValueError: p must be probabilities in [0, 1]; got 1.5
+    """
+    # two reductions over the array, not two comparisons with their boolean temporaries; the
+    # minimum and maximum are NaN if any entry is, and every comparison with NaN is False
+    if arr.size and not (
+        np.minimum.reduce(arr, axis=None) >= low and np.maximum.reduce(arr, axis=None) <= high
+    ):
+        _refuse_non_finite(arr, name)
         worst = arr[(arr < low) | (arr > high)].flat[0]
         raise ValueError(f"{name} must be {what} in [{low:g}, {high:g}]; got {float(worst)!r}")
 

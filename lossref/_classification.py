@@ -14,6 +14,7 @@ from ._checks import (
     rows_sum_to_one,
 )
 from ._core import (
+    BlockValues,
     Checks,
     Curve,
     Difference,
@@ -52,7 +53,6 @@ from ._labels import (
 )
 from ._math import (
     _expm1_excess,
-    blocks,
     log1p_of_sum,
     log_softmax,
     log_softmax_at_labels,
@@ -281,13 +281,13 @@ def binary_cross_entropy_with_logits(logits, y_true, *, pos_weight=None):
     # random sign pattern is ten times slower).
     width = logits.shape[-1] if np.ndim(pw) == 1 else 1
     z, y = logits.reshape(-1, width), y_true.reshape(-1, width)
-    values = np.empty(logits.shape)
-    v = values.reshape(-1, width)
+    values = BlockValues(logits.shape, width)  # under a plain mean, only each block's sum
     grad = np.empty(logits.shape) if gradient_requested() else None
     g = None if grad is None else grad.reshape(-1, width)
-    for s in blocks(len(z), width):  # the block's temporaries are freed when each call returns
-        _bce_block(z[s], y[s], None if pos_weight is None else pw, v[s], None if g is None else g[s])
-    return Result(values, grad)
+    for s, vb in values.blocks():  # the block's temporaries are freed when each call returns
+        vb = vb.reshape(-1, width)
+        _bce_block(z[s], y[s], None if pos_weight is None else pw, vb, None if g is None else g[s])
+    return Result(values.result(), grad)
 
 
 def _bce_block(zb, yb, pw, vb, gb):
@@ -1131,9 +1131,9 @@ def class_balanced(logits, labels, *, samples_per_class, beta=0.9999, base="soft
     _, labels = _check_labels(labels, logits, "labels", None)
     one_hot = np.eye(num_classes)[labels]
     if base == "sigmoid":
-        per_class = binary_cross_entropy_with_logits.__wrapped__(logits, one_hot)
+        per_class = binary_cross_entropy_with_logits.per_sample(logits, one_hot)
     else:
-        per_class = sigmoid_focal.__wrapped__(logits, one_hot, gamma=gamma, alpha=None)
+        per_class = sigmoid_focal.per_sample(logits, one_hot, gamma=gamma, alpha=None)
     w_y = w[labels]
 
     def grad():  # the base kernel's gradient: computed with its value, or deferred

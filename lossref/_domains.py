@@ -66,7 +66,7 @@ def _vector_step(x: np.ndarray) -> float:
 
 
 def _probability(value: object, name: str) -> np.ndarray:
-    arr = as_float_array(value, name)
+    arr = as_float_array(value, name, check_finite=False)  # the bounds refuse NaN and inf
     in_interval(arr, name, 0.0, 1.0, "probabilities")
     return arr
 
@@ -94,7 +94,7 @@ def _sign_label(value: object, name: str) -> np.ndarray:
 
 
 def _distribution(value: object, name: str) -> np.ndarray:
-    arr = last_axis(as_float_array(value, name), name)
+    arr = last_axis(as_float_array(value, name, check_finite=False), name)
     in_interval(arr, name, 0.0, 1.0, "probabilities")
     return arr
 

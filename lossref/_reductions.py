@@ -6,9 +6,10 @@ and what plotting and the tests need to know about the loss's shape of reduction
 outside the core asks "is this loss coupled / a metric / a penalty": it asks the strategy.
 """
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -16,6 +17,22 @@ from ._checks import sample_weights
 
 # what the per-sample gradient is multiplied by: a scalar, one factor per sample, or None ("none")
 Factor = float | np.ndarray | None
+
+
+class Total(NamedTuple):
+    """The sum of a kernel's per-sample values, given in their place when no single one is needed.
+
+    A plain ``"mean"`` or ``"sum"`` (no ``weights=``, no per-sample scale) reads only the total.
+    A kernel that works block by block can then sum each cache-sized block as it goes instead of
+    writing an input-sized array of values (see ``lossref._core.BlockValues``).
+    """
+
+    total: float
+    shape: tuple[int, ...]
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,10 @@ class Reduction:
         """Each sample's factor under ``"mean"`` (None: 1)."""
         return None if self.scale is None else self.scale(*arrays, **hyper)
 
+    def needs_values(self, reduction: str, weights: object) -> bool:
+        """Whether ``reduce`` reads each sample's value, or only their total (a ``Total`` will do)."""
+        return reduction == "none" or weights is not None or (reduction == "mean" and self.scale is not None)
+
     def check(self, name: str, reduction: str, weights: object) -> None:
         """Raise if ``reduction`` or ``weights`` cannot apply to the loss called ``name``."""
         if reduction not in self.choices:
@@ -74,7 +95,7 @@ class Reduction:
 
     def reduce(
         self,
-        values: np.ndarray,
+        values: "np.ndarray | Total",
         norm: np.ndarray | None,
         reduction: str,
         weights: object,
@@ -90,10 +111,14 @@ class Reduction:
         ``inputs`` are the arrays the caller passed (not copied when already float64): an output
         that shares memory with one of them is copied, never returned or scaled in place.
         ``why_empty()`` says why a ``"mean"`` has a zero denominator, naming the argument at fault.
+        ``values`` is a ``Total`` only where ``needs_values`` said the total will do.
         """
         # no weights: no array of ones, and the plain Σ/N
+        if isinstance(values, Total) and self.needs_values(reduction, weights):
+            raise AssertionError("a kernel gave the Total of its values where each value is read")
         w = None if weights is None else sample_weights(weights, values.shape)
         if reduction == "none":
+            values = cast(np.ndarray, values)  # not a Total: checked above
             return (_own(values, inputs) if w is None else values * w), None
         if reduction == "sum":
             return float(_total(values) if w is None else _total(w * values)), (1.0 if w is None else w)
@@ -134,8 +159,10 @@ class Reduction:
         return f(value, **context), (None if grad is None else df(value, **context) * grad)
 
 
-def _total(values: np.ndarray) -> Any:
+def _total(values: "np.ndarray | Total") -> Any:
     """``np.sum(values)`` (the same pairwise sum) without its Python-level dispatch."""
+    if isinstance(values, Total):
+        return values.total
     return np.add.reduce(values, axis=None)
 
 

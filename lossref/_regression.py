@@ -6,9 +6,21 @@ import numbers
 import numpy as np
 
 from ._checks import as_float_array, flag, in_open_unit_interval, non_negative, positive
-from ._core import Checks, Curve, Difference, Extreme, Invalid, Plot, Result, Series, elementwise_loss
+from ._core import (
+    BlockValues,
+    Checks,
+    Curve,
+    Difference,
+    Extreme,
+    Invalid,
+    Plot,
+    Result,
+    Series,
+    elementwise_loss,
+    gradient_requested,
+)
 from ._domains import REAL, Domain
-from ._math import blocks, scratch, two_sum
+from ._math import scratch, two_sum
 from ._reductions import root_mean
 
 __all__ = [
@@ -110,17 +122,17 @@ def mse(y_pred, y_true):
         >>> mse.grad([1.0, 2.0], [0.0, 0.0])     # 2 r / N
         array([1., 2.])
     """
-    # one input-sized array per call: r² is written over r, and the deferred gradient 2r is
-    # recomputed into a fresh one after the core has freed the values
-    r = scratch(y_pred - y_true)
-    np.multiply(r, r, out=r)
-
-    def grad():
-        g = scratch(y_pred - y_true)
-        g *= 2.0
-        return g
-
-    return Result(r, grad)
+    # block by block: r on a small temporary, r² into the values (or only summed, under a plain
+    # mean), and 2r into the gradient when one is asked for
+    values = BlockValues(y_pred.shape)
+    grad = np.empty(y_pred.shape) if gradient_requested() else None
+    x, y, g = y_pred.reshape(-1), y_true.reshape(-1), None if grad is None else grad.reshape(-1)
+    for s, vb in values.blocks():
+        r = np.subtract(x[s], y[s])
+        np.multiply(r, r, out=vb)
+        if g is not None:
+            np.multiply(r, 2.0, out=g[s])
+    return Result(values.result(), grad)
 
 
 @elementwise_loss(
@@ -225,22 +237,18 @@ def huber(y_pred, y_true, *, delta=1.0):
     """
     positive(delta=delta)
     # ℓ = c·(r − c/2) with c = clip(r, −δ, δ): ½r² inside, δ(|r| − δ/2) outside, with the same
-    # roundings as those two forms (c/2 is exact). In place on r, block by block with two small
-    # temporaries: one input-sized array per call, five operations per element
-    values = np.empty(np.shape(y_pred))
-    r, x, y = values.reshape(-1), y_pred.reshape(-1), y_true.reshape(-1)  # r: a view
-    for s in blocks(r.size):
-        rb = np.subtract(x[s], y[s], out=r[s])
-        c = np.clip(rb, -delta, delta)
-        rb -= np.multiply(c, 0.5)
-        rb *= c
-
-    def grad():  # deferred: a value-only call skips it
-        g = np.empty(np.shape(y_pred))
-        np.subtract(y_pred, y_true, out=g)
-        return np.clip(g, -delta, delta, out=g)
-
-    return Result(values, grad)
+    # roundings as those two forms (c/2 is exact). Block by block on small temporaries, and c is
+    # the gradient: it is written straight into it when one is asked for. No input-sized array
+    # but the gradient, and the values where the reduction reads each one.
+    values = BlockValues(y_pred.shape)
+    grad = np.empty(y_pred.shape) if gradient_requested() else None
+    x, y, g = y_pred.reshape(-1), y_true.reshape(-1), None if grad is None else grad.reshape(-1)
+    for s, vb in values.blocks():
+        r = np.subtract(x[s], y[s], out=vb)
+        c = np.clip(r, -delta, delta, out=None if g is None else g[s])
+        r -= np.multiply(c, 0.5)
+        r *= c
+    return Result(values.result(), grad)
 
 
 @elementwise_loss(

@@ -26,7 +26,7 @@ _NOT_PROBABILITIES = (
 
 
 def _mask(value, name):
-    arr = as_float_array(value, name)
+    arr = as_float_array(value, name, check_finite=False)  # in_interval refuses NaN and inf
     if arr.ndim == 0:
         raise ValueError(f"{name} must have a pixel axis (its last axis: each sample's pixels, flattened)")
     in_interval(arr, name, 0.0, 1.0, "probabilities")

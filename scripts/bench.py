@@ -167,14 +167,21 @@ def cases(quick):
 # --- measurement ------------------------------------------------------------------------------
 
 
-def best_of(fn, repeat):
-    fn()  # warm-up: first-call costs (imports, caches) are not what we compare
-    times = []
+def best_of_each(fns, repeat):
+    """The best time of each of ``fns`` (a dict), run in turn ``repeat`` times.
+
+    Interleaved, so that a busy spell on a shared machine slows every candidate of a round
+    alike: the ratios stay fair even when the absolute times do not.
+    """
+    for fn in fns.values():
+        fn()  # warm-up: first-call costs (imports, caches) are not what we compare
+    times = {key: [] for key in fns}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for key, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[key].append(time.perf_counter() - start)
+    return {key: min(ts) for key, ts in times.items()}
 
 
 def peak_extra(fn):
@@ -200,12 +207,13 @@ def measure(case, rng, repeat):
     loss = lossref.get(name)
     args = make(rng, n)
     row = {"loss": name, "size": size, "times": {}}
-    t = row["times"]
-    t["value"] = best_of(lambda: loss(*args), repeat)
-    t["grad"] = best_of(lambda: loss.grad(*args), repeat)
-    t["value_and_grad"] = best_of(lambda: loss.value_and_grad(*args), repeat)
+    fns = {
+        "value": lambda: loss(*args),
+        "grad": lambda: loss.grad(*args),
+        "value_and_grad": lambda: loss.value_and_grad(*args),
+    }
     if numpy_fn is not None:
-        t["numpy"] = best_of(lambda: numpy_fn(*args), repeat)
+        fns["numpy"] = lambda: numpy_fn(*args)
     if torch_fn is not None:
         first, rest = _torch_args(args)
 
@@ -217,11 +225,12 @@ def measure(case, rng, repeat):
             first.grad = None
             torch_fn(first, *rest).backward()
 
-        t["torch_forward"] = best_of(forward, repeat)
-        t["torch_forward_backward"] = best_of(forward_backward, repeat)
+        fns["torch_forward"] = forward
+        fns["torch_forward_backward"] = forward_backward
+    row["times"] = best_of_each(fns, repeat)
     input_bytes = args[0].nbytes
     row["peak_extra_inputs"] = peak_extra(lambda: loss.value_and_grad(*args)) / input_bytes
-    row["ratios"] = ratios(t)
+    row["ratios"] = ratios(row["times"])
     return row
 
 

@@ -61,8 +61,11 @@ def test_no_public_module_is_named_like_a_loss():
 # the gradient is computed anyway for the value (center: the differences themselves)
 FREE_GRADIENT = {"center"}
 # the gradient is computed in the value's pass, and only when gradient_requested(): it shares
-# the value's exponentials (softmax_cross_entropy: with plain integer labels)
+# the value's exponentials (softmax_cross_entropy: with plain integer labels), or its residual
+# and the block's trip through the cache (mse, huber)
 FUSED_GRADIENT = {
+    "mse",
+    "huber",
     "binary_cross_entropy_with_logits",
     "softmax_cross_entropy",
     "sparse_categorical_cross_entropy",

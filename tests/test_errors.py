@@ -20,13 +20,19 @@ def _raises(exc, message, loss, args, **kw):
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
-def test_rejects_nan_inf_and_empty_first_argument(loss):
+def test_rejects_nan_and_inf_in_every_float_argument_and_an_empty_first_one(loss):
     first = loss.arg_names[0]
     args = _valid(loss)
-    for bad, message in [(np.nan, f"{first} contains NaN"), (np.inf, f"{first} contains inf")]:
-        broken = args[0].copy()
-        broken.flat[0] = bad
-        _raises(ValueError, message, loss, [broken, *args[1:]])
+    # every float argument, first and last entry: a bounded domain (probabilities) skips the
+    # finiteness pass and lets its bounds refuse NaN and ±inf, with the same message
+    for i, name in enumerate(loss.arg_names):
+        if np.asarray(args[i]).dtype.kind != "f":
+            continue
+        for bad, message in [(np.nan, "NaN"), (np.inf, "inf"), (-np.inf, "inf")]:
+            for where in (0, -1):
+                broken = np.array(args[i], dtype=float)
+                broken.flat[where] = bad
+                _raises(ValueError, f"{name} contains {message}", loss, [*args[:i], broken, *args[i + 1 :]])
     empty = np.zeros((0, *args[0].shape[1:]))
     _raises(ValueError, f"{first} is empty", loss, [empty, *args[1:]])
 

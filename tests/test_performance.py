@@ -3,6 +3,8 @@
 No time is asserted here (``make bench`` measures); memory is, because it is deterministic.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -52,22 +54,36 @@ def test_elementwise_peak_memory_is_at_most_three_inputs(name):
 
 
 @pytest.mark.parametrize("name", ["mse", "huber", "binary_cross_entropy_with_logits"])
-def test_hot_kernels_allocate_one_input_sized_array_per_pass(name):
-    # the value allocates one input-sized array (the per-sample values) and the backward pass
-    # one more (the gradient, after the values are freed); anything else works in cache-sized
-    # blocks. Two fresh input-sized arrays freed together are what made glibc hand the memory
+def test_hot_kernels_write_no_input_sized_array_the_reduction_does_not_read(name):
+    # under a plain mean the values are summed block by block (BlockValues): a value-only call
+    # allocates no input-sized array, value_and_grad one (the gradient, written in the value's
+    # pass). Two fresh input-sized arrays freed together are what made glibc hand the memory
     # back to the OS, so that every call paid page faults again (3-4 ms of 4-15 ms at n = 1e6).
+    # reduction="none" and weights= read each value: then the values are one more array.
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=400_000), rng.integers(0, 2, size=400_000).astype(float)
     loss = lossref.get(name)
-    block = 4 * 8 * (1 << 15)  # a few block-sized temporaries (lossref._math.BLOCK elements)
-    value_only = peak_extra(lambda: loss(x, y))
-    assert value_only <= x.nbytes + block, value_only / x.nbytes
-    both = peak_extra(lambda: loss.value_and_grad(x, y))
-    # BCE computes its gradient in the same pass as its value (gradient_requested): it shares
-    # e^{-|z|}, an exp that costs more than the page faults of a second array (33 → 25 ms at 1e6)
-    arrays = 2 if name == "binary_cross_entropy_with_logits" else 1
-    assert both <= arrays * x.nbytes + block, both / x.nbytes
+    block = 5 * 8 * (1 << 15)  # a few block-sized temporaries (lossref._math.BLOCK elements)
+    assert peak_extra(lambda: loss(x, y)) <= block
+    assert peak_extra(lambda: loss(x, y, reduction="sum")) <= block
+    assert peak_extra(lambda: loss.value_and_grad(x, y)) <= x.nbytes + block
+    assert peak_extra(lambda: loss(x, y, reduction="none")) <= x.nbytes + block
+    weighted = peak_extra(lambda: loss.value_and_grad(x, y, weights=y))
+    assert weighted <= 3 * x.nbytes + block  # the values, the gradient and w·values
+
+
+@pytest.mark.parametrize("name", ["mse", "huber", "binary_cross_entropy_with_logits"])
+def test_a_sum_kept_per_block_gives_the_sum_of_the_values(name):
+    # more than one block, a length that is not a multiple of one, and a (rows, columns) shape:
+    # the blocks' sums must cover every value once (up to the order of the additions)
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(3, 50_001)), rng.integers(0, 2, size=(3, 50_001)).astype(float)
+    loss = lossref.get(name)
+    each = loss(x, y, reduction="none")
+    assert loss(x, y, reduction="sum") == pytest.approx(math.fsum(each.ravel()), rel=1e-14)
+    assert loss(x, y) == pytest.approx(math.fsum(each.ravel()) / each.size, rel=1e-14)
+    small = loss(x[:, :7], y[:, :7], reduction="sum")  # one block: np.sum's pairwise sum, bit for bit
+    assert small == np.sum(loss(x[:, :7], y[:, :7], reduction="none"))
 
 
 def test_finite_inputs_whose_sum_overflows_are_accepted():
