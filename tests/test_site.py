@@ -981,8 +981,8 @@ def test_notebook_pages_weigh_at_most_300_kb(site):
 def test_notebook_pages_show_every_figure(site):
     """Each figure a notebook draws is on its page.
 
-    One per plt.subplots/plt.figure call in its source, as a PNG that decodes at full size or
-    as an inline SVG.
+    One per plt.subplots/plt.figure call in its source, as a PNG that decodes at full size
+    (an SVG of these figures is 1.7 to 22 times heavier: docs/hooks/run_notebooks.py).
     """
     import base64
     import io
@@ -996,9 +996,8 @@ def test_notebook_pages_show_every_figure(site):
         drawn = len(re.findall(r"plt\.(?:subplots|figure)\(", code))
         html = (out / "notebooks" / source.stem / "index.html").read_text()
         pngs = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html)
-        svgs = re.findall(r'class="jp-RenderedSVG[^"]*"[^>]*>\s*<svg', html)
         assert drawn >= 1, source.name
-        assert len(pngs) + len(svgs) == drawn, (source.name, drawn, len(pngs), len(svgs))
+        assert len(pngs) == drawn, (source.name, drawn, len(pngs))
         for png in pngs:
             width, height = PIL.Image.open(io.BytesIO(base64.b64decode(png))).size
             assert width >= 400, (source.name, width, height)
