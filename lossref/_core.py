@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import reduction_name
-from ._math import blocks
+from ._math import block_buffers, blocks
 from ._reductions import MEAN, Reduction, Total
 
 _REGISTRY: dict[str, "Loss"] = {}
@@ -110,12 +110,16 @@ class BlockValues:
         width = self.width
         rows = math.prod(self.shape) // width if width else 0
         row_shape = (width,) if width > 1 else ()
-        flat = None if self.array is None else self.array.reshape((rows, *row_shape))
-        for s in blocks(rows, width):
-            if flat is not None:
+        if self.array is not None:
+            flat = self.array.reshape((rows, *row_shape))
+            for s in blocks(rows, width):
                 yield s, flat[s]
-                continue
-            vb = np.empty((min(s.stop, rows) - s.start, *row_shape))
+            return
+        # one block-sized buffer for every block: a fresh one per block can cost page faults
+        # each time (glibc maps and unmaps a large block until a larger free moves its threshold)
+        (buffer,) = block_buffers(rows, 1, width)
+        for s in blocks(rows, width):
+            vb = buffer[: len(range(*s.indices(rows)))]
             yield s, vb
             self._sums.append(np.add.reduce(vb, axis=None))
 

@@ -178,6 +178,17 @@ def blocks(rows, width=1):
     return [slice(i, i + step) for i in range(0, rows, step)]
 
 
+def block_buffers(rows, count, width=1):
+    """``count`` arrays of one block's size, for a kernel to reuse as each block's temporaries.
+
+    A fresh temporary per block can cost page faults every time: glibc maps and unmaps an
+    allocation of a block's size until a larger free raises its threshold (mse's value alone
+    at 1e5 took twice its value_and_grad).
+    """
+    step = min(rows, max(1, BLOCK // max(width, 1)))
+    return [np.empty((step, width) if width > 1 else step) for _ in range(count)]
+
+
 def unit_rows(x, name):
     """Each row divided by its norm, and the norm, without squaring huge or tiny entries.
 

@@ -20,7 +20,7 @@ from ._core import (
     gradient_requested,
 )
 from ._domains import REAL, Domain
-from ._math import scratch, two_sum
+from ._math import block_buffers, scratch, two_sum
 from ._reductions import root_mean
 
 __all__ = [
@@ -128,10 +128,10 @@ def mse(y_pred, y_true):
     grad = np.empty(y_pred.shape) if gradient_requested() else None
     x, y, g = y_pred.reshape(-1), y_true.reshape(-1), None if grad is None else grad.reshape(-1)
     for s, vb in values.blocks():
-        r = np.subtract(x[s], y[s])
-        np.multiply(r, r, out=vb)
+        r = np.subtract(x[s], y[s], out=vb)
         if g is not None:
             np.multiply(r, 2.0, out=g[s])
+        np.multiply(r, r, out=r)
     return Result(values.result(), grad)
 
 
@@ -243,10 +243,11 @@ def huber(y_pred, y_true, *, delta=1.0):
     values = BlockValues(y_pred.shape)
     grad = np.empty(y_pred.shape) if gradient_requested() else None
     x, y, g = y_pred.reshape(-1), y_true.reshape(-1), None if grad is None else grad.reshape(-1)
+    c_buffer, half = block_buffers(x.size, 2)  # reused by every block, as the values' block is
     for s, vb in values.blocks():
         r = np.subtract(x[s], y[s], out=vb)
-        c = np.clip(r, -delta, delta, out=None if g is None else g[s])
-        r -= np.multiply(c, 0.5)
+        c = np.clip(r, -delta, delta, out=c_buffer[: len(r)] if g is None else g[s])
+        r -= np.multiply(c, 0.5, out=half[: len(r)])
         r *= c
     return Result(values.result(), grad)
 

@@ -171,15 +171,17 @@ def best_of_each(fns, repeat):
     """The best time of each of ``fns`` (a dict), run in turn ``repeat`` times.
 
     Interleaved, so that a busy spell on a shared machine slows every candidate of a round
-    alike: the ratios stay fair even when the absolute times do not.
+    alike: the ratios stay fair even when the absolute times do not. Each round starts one
+    candidate later, so that none always runs first, on the caches the previous one left.
     """
     for fn in fns.values():
         fn()  # warm-up: first-call costs (imports, caches) are not what we compare
     times = {key: [] for key in fns}
-    for _ in range(repeat):
-        for key, fn in fns.items():
+    keys = list(fns)
+    for round_ in range(repeat):
+        for key in keys[round_ % len(keys) :] + keys[: round_ % len(keys)]:
             start = time.perf_counter()
-            fn()
+            fns[key]()
             times[key].append(time.perf_counter() - start)
     return {key: min(ts) for key, ts in times.items()}
 
