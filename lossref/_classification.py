@@ -219,6 +219,7 @@ def _pos_weight(pos_weight, logits):
     },
     references=("Cox, The regression analysis of binary sequences (1958)",),
     differences=(Difference("pytorch-bcewithlogits-weight-denominator", "PyTorch", _WEIGHT_DENOMINATOR),),
+    propagates_non_finite=True,  # z = ±inf: y·z or (1 − y)·z is ±inf or 0·inf = NaN
     plot=Plot(
         curve=_binary_curve(
             "logit z",

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import reduction_name
+from ._checks import as_float_array, reduction_name
 from ._math import block_buffers, blocks
 from ._reductions import MEAN, Reduction, Total
 
@@ -300,6 +300,11 @@ class Meta:
         reduction_note: What ``"mean"`` divides by, as the page states it.
         empty_mean: ``empty_mean(*arguments, **hyperparameters)``: why no sample counts toward
             ``"mean"`` (its norm is all 0), naming the argument at fault.
+        propagates_non_finite: True for a kernel whose reduced value is NaN or ±inf whenever
+            an input is: the core then skips the finiteness pass over its real-valued inputs
+            and makes it only when the value is not finite, to name the argument at fault
+            (one pass over memory less per input; ``tests/test_errors.py`` plants NaN and ±inf
+            in every block of every argument of these losses).
         plot: How the site draws it.
         checks: Its test data.
     """
@@ -320,6 +325,7 @@ class Meta:
     reduction: Reduction = MEAN
     reduction_note: str = '`"mean"` divides by the number of samples N (by Σw with `weights=`).'
     empty_mean: Callable | None = None
+    propagates_non_finite: bool = False
     plot: Plot = field(default_factory=Plot)
     checks: Checks = field(default_factory=Checks)
 
@@ -410,6 +416,13 @@ class Loss:
         if self.has_class_axis:
             return tuple(np.asarray(a)[None] for a in point)
         return tuple(np.asarray(a) for a in point)
+
+    def _convert(self, name: str, value: object, deferred: bool) -> np.ndarray:
+        """``value`` validated as argument ``name``; without the finiteness pass if ``deferred``."""
+        convert = self.meta.domain[name].convert
+        if deferred and convert is as_float_array:
+            return as_float_array(value, name, check_finite=False)
+        return convert(value, name)
 
     def per_sample(self, *arrays: np.ndarray, **hyper: Any) -> Result:
         """This loss's kernel on validated ``arrays``, its values one per sample.
@@ -506,13 +519,19 @@ class Loss:
                 "grad needs a scalar loss: use reduction='mean' or 'sum' "
                 "(with 'sum', an elementwise loss's grad is its per-element derivative)"
             )
-        arrays = [self.meta.domain[n].convert(a, n) for n, a in zip(self.arg_names, args, strict=True)]
+        # a kernel that propagates NaN and inf to its value is checked by its value (see Meta)
+        deferred = self.meta.propagates_non_finite and reduction != "none"
+        arrays = [self._convert(n, a, deferred) for n, a in zip(self.arg_names, args, strict=True)]
         if self.elementwise:
             _same_shape(self.arg_names, arrays)
         token = _GRADIENT_REQUESTED.set(want_grad)
         values_token = _VALUES_REQUESTED.set(strategy.needs_values(reduction, weights))
         try:
-            out = self._kernel(*arrays, **hyper)
+            if deferred:  # inf − inf and 0·inf are NaN, and raise no warning before the error
+                with np.errstate(invalid="ignore"):
+                    out = self._kernel(*arrays, **hyper)
+            else:
+                out = self._kernel(*arrays, **hyper)
         finally:
             _VALUES_REQUESTED.reset(values_token)
             _GRADIENT_REQUESTED.reset(token)
@@ -528,6 +547,10 @@ class Loss:
         mean_scale = strategy.mean_scale(arrays, hyper) if reduction == "mean" else None
         inputs = (*arrays, *args, *hyper.values())  # what the caller holds: never returned or written
         value, factor = strategy.reduce(values, norm, reduction, weights, mean_scale, inputs, why_empty)
+        if deferred and not np.isfinite(value):  # a NaN or inf input, or an overflow
+            for name, arr in zip(self.arg_names, arrays, strict=True):
+                if self.meta.domain[name].convert is as_float_array:
+                    as_float_array(arr, name)  # raises, naming the argument
         del out, values  # the per-sample values are free before a deferred backward pass runs
         if not want_grad:
             grad = None

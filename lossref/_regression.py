@@ -99,6 +99,7 @@ def _residual_curve(param=None, values=(), symbol=None, x_range=(-3.0, 3.0)):
         ),
     ),
     aliases=("L2 loss", "squared error"),  # names readers search for
+    propagates_non_finite=True,  # (ŷ − y)²: NaN and ±inf stay NaN or +inf
     plot=Plot(curve=_residual_curve()),
     checks=Checks(
         extremes=(Extreme([[1e4, -1e4, 0.0, 1e-300], [-1e4, 1e4, 0.0, 0.0]]),),
@@ -195,6 +196,7 @@ def mae(y_pred, y_true):
     },
     references=("Huber, Robust Estimation of a Location Parameter (1964)",),
     robust={"outliers": "Huber, Robust Estimation of a Location Parameter (1964)"},
+    propagates_non_finite=True,  # c·(r − c/2): r = ±inf gives +inf, NaN stays NaN
     plot=Plot(
         curve=_residual_curve("delta", (0.5, 1.0, 2.0), "δ"),
         explore={"delta": (0.1, 3.0)},

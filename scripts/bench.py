@@ -3,7 +3,7 @@
 Run with ``make bench`` (or ``python scripts/bench.py [--quick] [--no-site] [--out FILE]``).
 For each case it times lossref's value, grad and value_and_grad, PyTorch's forward and
 forward+backward (float64, ``torch.set_num_threads(1)``) and a hand-fused NumPy expression of
-the value and gradient, best of ``--repeat`` runs. Ratios within one run hold on a noisy
+the value and gradient, best of ``--repeat`` interleaved rounds. Ratios within one run hold on a noisy
 machine even when the absolute times do not. It also records lossref's peak extra memory
 during ``value_and_grad`` (tracemalloc, which sees NumPy's allocations), in units of the first
 argument's size. Unless ``--quick``, it also times the site build (``scripts/bench_site.py``):
@@ -167,22 +167,25 @@ def cases(quick):
 # --- measurement ------------------------------------------------------------------------------
 
 
-def best_of_each(fns, repeat):
-    """The best time of each of ``fns`` (a dict), run in turn ``repeat`` times.
+def best_of_each(fns, repeat, runs=3):
+    """The best time of each of ``fns`` (a dict): ``repeat`` rounds, each running every one.
 
     Interleaved, so that a busy spell on a shared machine slows every candidate of a round
-    alike: the ratios stay fair even when the absolute times do not. Each round starts one
-    candidate later, so that none always runs first, on the caches the previous one left.
+    alike: the ratios stay fair even when the absolute times do not. In a round each candidate
+    runs ``runs`` times in a row and only the last runs count: the first pays for the memory
+    the previous candidate left behind (glibc keeps or returns freed memory depending on what
+    was freed last, and a call that finds it returned pays page faults). Each round starts one
+    candidate later, so that none always follows the same one.
     """
-    for fn in fns.values():
-        fn()  # warm-up: first-call costs (imports, caches) are not what we compare
     times = {key: [] for key in fns}
     keys = list(fns)
     for round_ in range(repeat):
         for key in keys[round_ % len(keys) :] + keys[: round_ % len(keys)]:
-            start = time.perf_counter()
-            fns[key]()
-            times[key].append(time.perf_counter() - start)
+            fns[key]()  # the warm-up: first-call costs and the previous candidate's memory
+            for _ in range(runs - 1):
+                start = time.perf_counter()
+                fns[key]()
+                times[key].append(time.perf_counter() - start)
     return {key: min(ts) for key, ts in times.items()}
 
 

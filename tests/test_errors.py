@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import lossref
+from lossref._checks import as_float_array
+from lossref._math import BLOCK
 
-from helpers import LOSSES, get, loss_id
+from helpers import ALL_VARIANTS, LOSSES, get, loss_id, variant_id
 
 
 def _valid(loss, batch=3):
@@ -35,6 +37,51 @@ def test_rejects_nan_and_inf_in_every_float_argument_and_an_empty_first_one(loss
                 _raises(ValueError, f"{name} contains {message}", loss, [*args[:i], broken, *args[i + 1 :]])
     empty = np.zeros((0, *args[0].shape[1:]))
     _raises(ValueError, f"{first} is empty", loss, [empty, *args[1:]])
+
+
+# the losses whose inputs are checked for NaN and inf by their value (Meta.propagates_non_finite)
+DEFERRED = [pair for pair in ALL_VARIANTS if pair[0].meta.propagates_non_finite]
+
+
+@pytest.mark.parametrize("pair", DEFERRED, ids=variant_id)
+def test_a_loss_checked_by_its_value_still_names_a_non_finite_argument(pair):
+    # NaN, +inf and -inf planted in every block of a long input (the value is summed block by
+    # block), in one argument or in two at the same place (inf − inf), under each reduction and
+    # weights=, for the value and the gradient: each call raises, naming a bad argument
+    loss, hyper = pair
+    rng = np.random.default_rng(7)
+    n = 3 * BLOCK + 17
+    args = [loss.meta.domain[name].sample(rng, (n, 4)) for name in loss.arg_names]
+    hyper = {k: (v[:4] if isinstance(v, np.ndarray) else v) for k, v in hyper.items()}
+    calls = [
+        lambda *a: loss(*a, **hyper),
+        lambda *a: loss(*a, reduction="sum", **hyper),
+        lambda *a: loss.grad(*a, **hyper),
+        lambda *a: loss.value_and_grad(*a, weights=np.full((n, 4), 0.5), **hyper),
+    ]
+    for where in (0, BLOCK // 4 - 1, BLOCK // 4, 2 * BLOCK // 4 + 5, n - 1):
+        for bad, word in [(np.nan, "NaN"), (np.inf, "inf"), (-np.inf, "inf")]:
+            for planted in [[0], [1], [0, 1]]:
+                broken = [a.copy() for a in args]
+                for i in planted:
+                    broken[i][where, 1] = bad
+                # with two bad arguments, one whose domain checks eagerly (BCE's targets) may be
+                # named before a real-valued one checked by the value
+                names = "|".join(loss.arg_names[i] for i in planted)
+                for call in calls:
+                    with pytest.raises(ValueError, match=f"^({names}) contains {word}"):
+                        call(*broken)
+    # a value that overflows from finite inputs is not an error: it is returned as it is
+    if loss is lossref.mse:
+        with np.errstate(over="ignore"):
+            assert loss(np.array([1e200]), np.array([0.0])) == np.inf
+
+
+def test_only_real_valued_arguments_are_checked_by_the_value():
+    # the deferred check covers the arguments whose whole validation is as_float_array: any
+    # other domain keeps its own checks, which refuse NaN and inf themselves
+    for loss, _ in DEFERRED:
+        assert any(loss.meta.domain[n].convert is as_float_array for n in loss.arg_names), loss.name
 
 
 # a loss of one argument (a penalty on parameters) has no second shape to mismatch
