@@ -167,7 +167,10 @@ def cases(quick):
 # --- measurement ------------------------------------------------------------------------------
 
 
-def best_of_each(fns, repeat, runs=3):
+RUNS = 3  # per candidate and round: a warm-up, then two timed runs
+
+
+def best_of_each(fns, repeat, runs=RUNS):
     """The best time of each of ``fns`` (a dict): ``repeat`` rounds, each running every one.
 
     Interleaved, so that a busy spell on a shared machine slows every candidate of a round
@@ -294,6 +297,27 @@ def table(rows):
     return "\n".join(lines)
 
 
+def primitives(n, repeat):
+    """NumPy's and PyTorch's exp and log on ``n`` float64 values, in ms (PyTorch: one thread).
+
+    What no kernel can go below: binary cross-entropy takes one exp and one log per element.
+    Returns {} without PyTorch.
+    """
+    if torch is None:
+        return {}
+    x = -np.abs(np.random.default_rng(1).normal(scale=3.0, size=n))  # e^{-|z|}'s arguments
+    u = 1.0 + np.exp(x)  # log's arguments in BCE: 1 + e^{-|z|}, in [1, 2]
+    out, tx, tu = np.empty(n), torch.from_numpy(x), torch.from_numpy(u)
+    t_out = torch.empty(n, dtype=torch.float64)
+    fns = {
+        "numpy exp": lambda: np.exp(x, out=out),
+        "torch exp": lambda: torch.exp(tx, out=t_out),
+        "numpy log": lambda: np.log(u, out=out),
+        "torch log": lambda: torch.log(tu, out=t_out),
+    }
+    return {"size": n, "ms": {k: v * 1e3 for k, v in best_of_each(fns, repeat).items()}}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only: proves the script runs (CI)")
@@ -335,12 +359,14 @@ def main(argv=None):
         "versions": versions(),
         "settings": {
             "repeat": args.repeat,
+            "timed_runs_per_round": RUNS - 1,
             "quick": args.quick,
             "dtype": "float64",
             "torch_threads": 1 if torch else None,
             "torch_skipped": TORCH_SKIP,
         },
         "rows": rows,
+        "primitives": primitives(10**3 if args.quick else 10**6, args.repeat),
     }
     print(table(rows))
     if args.site if args.site is not None else not args.quick:

@@ -39,6 +39,8 @@ def test_bench_quick_writes_every_case(tmp_path):
         assert "value / value_and_grad" in row["ratios"]
     assert result["machine"]["cpus"] >= 1
     assert result["versions"]["numpy"]
+    if result["versions"]["torch"]:
+        assert set(result["primitives"]["ms"]) == {"numpy exp", "torch exp", "numpy log", "torch log"}
 
 
 def test_performance_page_renders_the_committed_results():
@@ -51,6 +53,7 @@ def test_performance_page_renders_the_committed_results():
     assert len(table) == len(result["rows"])
     assert f"NumPy {result['versions']['numpy']}" in rendered
     assert f"{result['machine']['cpus']} CPU" in rendered
+    assert f"NumPy's `exp` took {result['primitives']['ms']['numpy exp']:.2f} ms" in rendered
 
 
 def test_site_timing_builds_a_copy_and_leaves_the_checkout_alone(tmp_path):

@@ -2,7 +2,8 @@
 
 ``make bench`` writes ``bench/results.json``; ``<!-- performance: table -->`` becomes the
 ratio table, ``<!-- performance: machine -->`` the machine and versions it was measured on, and
-``<!-- performance: site -->`` the site build times, so no number on the page is typed by hand.
+``<!-- performance: site -->`` the site build times and ``<!-- performance: primitives -->``
+NumPy's exp and log against PyTorch's, so no number on the page is typed by hand.
 """
 
 import json
@@ -49,9 +50,11 @@ def machine_text(result):
         else f"no torch: {s['torch_skipped']}"
     )
     size = "the small `--quick` sizes" if s["quick"] else "the full sizes"
+    runs = s.get("timed_runs_per_round")
+    best = f"best of {s['repeat']}" + (f" interleaved rounds of {runs} timed runs" if runs else "")
     return (
         f"Measured on {cpu}, {m['system']}, with Python {v['python']}, NumPy {v['numpy']} and {torch}; "
-        f"{s['dtype']}, best of {s['repeat']}, {size}.\n"
+        f"{s['dtype']}, {best}, {size}.\n"
     )
 
 
@@ -60,6 +63,18 @@ SITE_ROWS = (
     ("cached_build_s", "the same build again (figures, explorer data and notebooks cached)"),
     ("prose_edit_rebuild_s", "`make serve`'s rebuild after an edit to one prose page"),
 )
+
+
+def primitives_text(result):
+    """NumPy's exp and log against PyTorch's, from the same run."""
+    prim = result.get("primitives")
+    if not prim:
+        return "(PyTorch was not installed in this run: no comparison of `exp` and `log`.)"
+    ms = prim["ms"]
+    return (
+        f"On {prim['size']:.0e} values in this run, NumPy's `exp` took {ms['numpy exp']:.2f} ms and "
+        f"PyTorch's {ms['torch exp']:.2f} ms; `log`, {ms['numpy log']:.2f} and {ms['torch log']:.2f} ms."
+    )
 
 
 def site_table(result):
@@ -79,4 +94,5 @@ def on_page_markdown(markdown, page, config, files):
         markdown.replace("<!-- performance: table -->", ratio_table(result))
         .replace("<!-- performance: machine -->", machine_text(result))
         .replace("<!-- performance: site -->", site_table(result))
+        .replace("<!-- performance: primitives -->", primitives_text(result))
     )
