@@ -72,7 +72,7 @@ def primitives_text(result):
         return "(PyTorch was not installed in this run: no comparison of `exp` and `log`.)"
     ms = prim["ms"]
     return (
-        f"On {prim['size']:.0e} values in this run, NumPy's `exp` took {ms['numpy exp']:.2f} ms and "
+        f"In this run, on {prim['size']:,} values, NumPy's `exp` took {ms['numpy exp']:.2f} ms and "
         f"PyTorch's {ms['torch exp']:.2f} ms; `log`, {ms['numpy log']:.2f} and {ms['torch log']:.2f} ms."
     )
 
