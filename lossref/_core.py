@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import as_float_array, reduction_name
-from ._math import block_buffers, blocks
+from ._math import BLOCK, block_buffers, blocks
 from ._reductions import MEAN, Reduction, Total
 
 _REGISTRY: dict[str, "Loss"] = {}
@@ -119,7 +119,7 @@ class BlockValues:
         # each time (glibc maps and unmaps a large block until a larger free moves its threshold)
         (buffer,) = block_buffers(rows, 1, width)
         for s in blocks(rows, width):
-            vb = buffer[: len(range(*s.indices(rows)))]
+            vb = buffer[: rows - s.start] if s.stop > rows else buffer  # the last, short block
             yield s, vb
             self._sums.append(np.add.reduce(vb, axis=None))
 
@@ -127,8 +127,11 @@ class BlockValues:
         """The values, or their ``Total``: what the kernel puts in ``Result.values``."""
         if self.array is not None:
             return self.array
-        # the block sums pairwise too (np.sum's inf on overflow; one block: np.sum's bits)
-        return Total(float(np.add.reduce(np.array(self._sums, dtype=float))), self.shape)
+        sums = self._sums
+        if len(sums) == 1:  # one block: np.sum's bits
+            return Total(float(sums[0]), self.shape)
+        # the block sums pairwise too (np.sum's inf on overflow)
+        return Total(float(np.add.reduce(np.array(sums, dtype=float))), self.shape)
 
 
 class Result(NamedTuple):
@@ -519,8 +522,11 @@ class Loss:
                 "grad needs a scalar loss: use reduction='mean' or 'sum' "
                 "(with 'sum', an elementwise loss's grad is its per-element derivative)"
             )
-        # a kernel that propagates NaN and inf to its value is checked by its value (see Meta)
-        deferred = self.meta.propagates_non_finite and reduction != "none"
+        # a kernel that propagates NaN and inf to its value is checked by its value (see Meta);
+        # below a block, the pass costs less than the errstate around the kernel
+        deferred = (
+            self.meta.propagates_non_finite and reduction != "none" and getattr(args[0], "size", 0) >= BLOCK
+        )
         arrays = [self._convert(n, a, deferred) for n, a in zip(self.arg_names, args, strict=True)]
         if self.elementwise:
             _same_shape(self.arg_names, arrays)

@@ -245,10 +245,11 @@ def huber(y_pred, y_true, *, delta=1.0):
     values = BlockValues(y_pred.shape)
     grad = np.empty(y_pred.shape) if gradient_requested() else None
     x, y, g = y_pred.reshape(-1), y_true.reshape(-1), None if grad is None else grad.reshape(-1)
-    c_buffer, half = block_buffers(x.size, 2)  # reused by every block, as the values' block is
+    # temporaries reused by every block, as the values' block is; c goes into the gradient if any
+    half, *c_buffer = block_buffers(x.size, 1 if g is not None else 2)
     for s, vb in values.blocks():
         r = np.subtract(x[s], y[s], out=vb)
-        c = np.clip(r, -delta, delta, out=c_buffer[: len(r)] if g is None else g[s])
+        c = np.clip(r, -delta, delta, out=g[s] if g is not None else c_buffer[0][: len(r)])
         r -= np.multiply(c, 0.5, out=half[: len(r)])
         r *= c
     return Result(values.result(), grad)
