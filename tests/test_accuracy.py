@@ -113,3 +113,22 @@ def test_a_gradient_magnitude_counts_for_a_row_and_for_a_matrix_per_sample():
     assert _with_magnitude(with_magnitude, None, row, [], {}, _no_memo, (1,)) is None  # not representable
     # the error is then relative to the larger of |exact| and the magnitude
     assert relative_error(1.5, (exact, 30.0)) == pytest.approx(0.5 / 30)
+
+
+def test_the_remembered_exponential_is_mpmaths_at_each_precision():
+    # mp_reference.exp remembers e^x by x's exact value and the working precision: a value
+    # first taken at 30 digits must not be handed back at 400
+    import mpmath as mp
+
+    from mp_reference import exp
+
+    x = mp.mpf(1) / 3
+    with mp.workdps(30):
+        low = exp(x)
+        assert low == mp.exp(x)
+        assert exp(x) is low  # remembered
+    with mp.workdps(400):
+        high = exp(x)
+        assert high == mp.exp(x)
+        assert high != low
+    assert exp(mp.mpc(0, 1)) == mp.exp(mp.mpc(0, 1))  # anything but an mpf goes straight to mpmath
