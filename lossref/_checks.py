@@ -12,7 +12,8 @@ def as_float_array(value: object, name: str, *, check_finite: bool = True) -> np
 
     Rejects non-numeric input, NaN, infinities and empty arrays, so a user mistake
     never turns into a silent NaN further down. ``check_finite=False`` leaves NaN and
-    infinities to a check that comes next and catches them anyway (``in_interval``).
+    infinities to a check that comes next and catches them anyway: ``in_interval``, or the
+    loss's value (``Meta.propagates_non_finite``).
     """
     if type(value) is np.ndarray and value.dtype == np.float64:  # the common case: no dtype work
         arr = value

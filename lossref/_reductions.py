@@ -113,9 +113,9 @@ class Reduction:
         ``why_empty()`` says why a ``"mean"`` has a zero denominator, naming the argument at fault.
         ``values`` is a ``Total`` only where ``needs_values`` said the total will do.
         """
-        # no weights: no array of ones, and the plain Σ/N
         if isinstance(values, Total) and self.needs_values(reduction, weights):
             raise AssertionError("a kernel gave the Total of its values where each value is read")
+        # no weights: no array of ones, and the plain Σ/N
         w = None if weights is None else sample_weights(weights, values.shape)
         if reduction == "none":
             values = cast(np.ndarray, values)  # not a Total: checked above

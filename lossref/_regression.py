@@ -123,8 +123,8 @@ def mse(y_pred, y_true):
         >>> mse.grad([1.0, 2.0], [0.0, 0.0])     # 2 r / N
         array([1., 2.])
     """
-    # block by block: r on a small temporary, r² into the values (or only summed, under a plain
-    # mean), and 2r into the gradient when one is asked for
+    # block by block: r into the values' block, 2r into the gradient when one is asked for, then
+    # r² over r (under a plain mean the block is only summed: BlockValues)
     values = BlockValues(y_pred.shape)
     grad = np.empty(y_pred.shape) if gradient_requested() else None
     x, y, g = y_pred.reshape(-1), y_true.reshape(-1), None if grad is None else grad.reshape(-1)
