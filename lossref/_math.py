@@ -174,8 +174,12 @@ def blocks(rows, width=1):
     costs page faults on first touch, and glibc hands freed memory back to the OS once two of
     them are free together, so the next call faults again.
     """
-    step = max(1, BLOCK // max(width, 1))
+    step = _rows_per_block(width)
     return [slice(i, i + step) for i in range(0, rows, step)]
+
+
+def _rows_per_block(width):
+    return max(1, BLOCK // max(width, 1))
 
 
 def block_buffers(rows, count, width=1):
@@ -185,7 +189,7 @@ def block_buffers(rows, count, width=1):
     allocation of a block's size until a larger free raises its threshold (mse's value alone
     at 1e5 took twice its value_and_grad).
     """
-    step = min(rows, max(1, BLOCK // max(width, 1)))
+    step = min(rows, _rows_per_block(width))
     return [np.empty((step, width) if width > 1 else step) for _ in range(count)]
 
 

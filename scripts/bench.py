@@ -214,7 +214,7 @@ def measure(case, rng, repeat):
     name, size, make, n, torch_fn, numpy_fn = case
     loss = lossref.get(name)
     args = make(rng, n)
-    row = {"loss": name, "size": size, "times": {}}
+    row = {"loss": name, "size": size}
     fns = {
         "value": lambda: loss(*args),
         "grad": lambda: loss.grad(*args),
@@ -321,7 +321,7 @@ def primitives(n, repeat):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only: proves the script runs (CI)")
-    parser.add_argument("--repeat", type=int, default=7, help="best of this many runs (default 7)")
+    parser.add_argument("--repeat", type=int, default=7, help="rounds (best of; default 7)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="where to write the JSON")
     parser.add_argument(
         "--loss",
