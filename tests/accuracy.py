@@ -130,8 +130,9 @@ def _value(result):
 def derivative(f, x, fx=None):
     """mpmath's derivative; one-sided at the edge of a domain (p = 0 or 1), where central fails.
 
-    ``fx``: f(x), when the caller has it (a coupled loss's batch total is the same for every
-    entry it differentiates by: recomputing it was a third of that loss's measurement).
+    ``fx``: f(x), when the caller has it: the value measured at the same point (a coupled
+    loss's batch total is the same for every entry it differentiates by: recomputing it was a
+    third of that loss's measurement).
 
     The step is relative, |x|·2^-(prec+10): mpmath's default absolute 2^-(prec+10) is wider
     than the curvature scale of a rate or a variance of 1e-300, and moves a value at 1e300
@@ -139,6 +140,10 @@ def derivative(f, x, fx=None):
     bits as |x| is below 1 (f(x ± h) must still differ where f' ≪ f/x).
     """
     scale, extra = (1, 10) if x == 0 else (abs(x), 10 + max(0, -int(mp.mag(x))))
+    # 32 bits above that minimum, so that the second pass below is the exception: it had
+    # followed nearly every first one (SSIM: 7,277 passes for 3,630 derivatives; now 4,010),
+    # and 32 bits are about 5 % more working precision. The measured errors are unchanged
+    extra += 32
     h = scale * mp.mpf(2) ** -(mp.mp.prec + 10)
     for direction in (0, 1, -1):
         try:
@@ -147,7 +152,7 @@ def derivative(f, x, fx=None):
                 # f(x ± h) differ by ~h|f'|, which must survive rounding |f| at mpmath's working
                 # precision 2(prec + 2·extra) bits: where |f| ≫ |x f'| (a large term that does
                 # not depend on x), redo with enough extra bits
-                lost = int(mp.mag(_value(f(x)) if fx is None else fx)) - int(mp.mag(h * d))
+                lost = int(mp.mag(_value(f(x)) if fx is None else _value(fx))) - int(mp.mag(h * d))
                 need = (lost - mp.mp.prec + 40) // 4
                 if need > extra:
                     d = mp.diff(lambda t: _value(f(t)), x, direction=direction, h=h, addprec=need)
@@ -249,7 +254,7 @@ def measure(loss, hyper, memo=_no_memo):
         else:
             x, rest = _mp(args[0]), [_mp(a) for a in args[1:]]
         with mp.workdps(DPS):
-            exact = memo(("value", x, rest, mh), lambda x=x, rest=rest: ref(x, *rest, **mh))
+            exact = fx = memo(("value", x, rest, mh), lambda x=x, rest=rest: ref(x, *rest, **mh))
             err = relative_error(float(value), exact)
             if err is None:
                 continue
@@ -271,7 +276,7 @@ def measure(loss, hyper, memo=_no_memo):
 
                     exact = memo(
                         ("grad", j, x, rest, mh),
-                        lambda along=along, j=j, x=x: derivative(along, _entry(x, j)),
+                        lambda along=along, j=j, x=x, fx=fx: derivative(along, _entry(x, j), fx),
                     )
                     g = relative_error(float(grad[j]), _with_magnitude(ref, exact, x, rest, mh, memo, j))
                     worst_grad = max(worst_grad, g or 0.0)
@@ -282,7 +287,8 @@ def measure(loss, hyper, memo=_no_memo):
                         return ref([*x[:j], t, *x[j + 1 :]], *rest, **mh)
 
                     exact = memo(
-                        ("grad", j, x, rest, mh), lambda along=along, j=j, x=x: derivative(along, x[j])
+                        ("grad", j, x, rest, mh),
+                        lambda along=along, j=j, x=x, fx=fx: derivative(along, x[j], fx),
                     )
                     g = relative_error(float(grad[j]), _with_magnitude(ref, exact, x, rest, mh, memo, (j,)))
                     worst_grad = max(worst_grad, g or 0.0)
@@ -291,7 +297,7 @@ def measure(loss, hyper, memo=_no_memo):
                 def along(t, rest=rest):
                     return ref(t, *rest, **mh)
 
-                exact = memo(("grad", x, rest, mh), lambda along=along, x=x: derivative(along, x))
+                exact = memo(("grad", x, rest, mh), lambda along=along, x=x, fx=fx: derivative(along, x, fx))
                 g = relative_error(float(grad), exact)
                 worst_grad = max(worst_grad, g or 0.0)
                 # every other differentiable argument (gaussian_nll's variance) counts too
@@ -304,7 +310,7 @@ def measure(loss, hyper, memo=_no_memo):
                         grad_k = loss.grad(*args, reduction="sum", argnum=k, **hyper)
                         exact = memo(
                             ("grad", k, x, rest, mh),
-                            lambda along_k=along_k, k=k, rest=rest: derivative(along_k, rest[k - 1]),
+                            lambda along_k=along_k, at=rest[k - 1], fx=fx: derivative(along_k, at, fx),
                         )
                         g = relative_error(float(grad_k), exact)
                         worst_grad = max(worst_grad, g or 0.0)
