@@ -537,6 +537,9 @@ _EXPLORER_STATES = """() => [...document.querySelectorAll(".lossref-explorer")].
 def _drive_explorers(page, loss):
     """Press End on each slider of ``loss``'s page, focused as a keyboard user would; what went wrong."""
     problems = []
+    # the tab in front: Chromium draws no frame in a background tab, so each explorer waited out
+    # _SCROLL_EXPLORERS_INTO_VIEW's 100 frames at the throttled rate (26 of the tour's 81 s)
+    page.bring_to_front()
     sliders = page.locator(".lossref-explorer input[type=range]")
     count = sliders.count()
     if count != len(loss.meta.plot.explore):
