@@ -1581,6 +1581,17 @@ def _gaussian_window(prec):
         return [g[a] * g[b] for a in range(11) for b in range(11)]
 
 
+@functools.lru_cache(maxsize=64)
+def _target_window(v, prec):
+    # the weighted target window w·v, its mean and its variance: a derivative moves one pixel
+    # of the prediction, and the target's statistics were recomputed on every evaluation
+    w = _gaussian_window(prec)
+    with mp.workprec(prec):
+        wv = [p * q for p, q in zip(w, v, strict=True)]
+        my = mp.fsum(wv)
+        return wv, my, mp.fdot(wv, v) - my**2
+
+
 @reference("ssim")
 def ssim(x, y, data_range=1.0):
     # one H × W image each (lists of rows); Wang et al.'s statistics under an 11 × 11 Gaussian
@@ -1593,12 +1604,12 @@ def ssim(x, y, data_range=1.0):
     for i in range(rows - 10):
         for j in range(cols - 10):
             u = [x[i + a][j + b] for a in range(11) for b in range(11)]
-            v = [y[i + a][j + b] for a in range(11) for b in range(11)]
-            wu, wv = [p * q for p, q in zip(w, u, strict=True)], [p * q for p, q in zip(w, v, strict=True)]
-            mx, my = mp.fsum(wu), mp.fsum(wv)
+            v = tuple(y[i + a][j + b] for a in range(11) for b in range(11))
+            wv, my, vy = _target_window(v, mp.mp.prec)
+            wu = [p * q for p, q in zip(w, u, strict=True)]
+            mx = mp.fsum(wu)
             vx = mp.fdot(wu, u) - mx**2
-            vy = mp.fdot(wv, v) - my**2
-            cxy = mp.fdot(wu, v) - mx * my
+            cxy = mp.fdot(wv, u) - mx * my
             scores.append((2 * mx * my + c1) * (2 * cxy + c2) / ((mx**2 + my**2 + c1) * (vx + vy + c2)))
     return 1 - mp.fsum(scores) / len(scores)
 
