@@ -45,10 +45,20 @@ def _row_sums(e):
     return np.einsum("ij->i", e) if e.shape[-1] <= 32 else e.sum(axis=-1)
 
 
+def as_rows(z):
+    """z as rows (n, C) and the row indices 0..n−1, to index it by (row, column) pairs.
+
+    A pair index costs less than half of ``take_along_axis``'s, which builds an index array per axis
+    (6 against 16 µs on 400 rows). The rows of a C-contiguous z are a view of it; of any other
+    z, a copy.
+    """
+    rows2 = z.reshape(-1, z.shape[-1])
+    return rows2, np.arange(rows2.shape[0])
+
+
 def _row_maxima(z):
     """z as rows (n, C), the row indices 0..n−1, each row's argmax and its maximum (n, 1)."""
-    rows2 = z.reshape(-1, z.shape[-1])
-    rows = np.arange(rows2.shape[0])
+    rows2, rows = as_rows(z)
     top = np.argmax(rows2, axis=-1)
     return rows2, rows, top, rows2[rows, top][:, None]
 

@@ -111,20 +111,19 @@ def test_bce_gradient_takes_the_sign_bit_at_zero():
 
 
 def test_label_pair_index_matches_take_and_put_along_axis():
-    # _pick and _p_minus_onehot index (row, label) pairs where the labels have the rows' shape,
-    # and fall back to take/put_along_axis where they broadcast; both ways, on a Fortran-ordered
-    # input too, they give take/put_along_axis's arrays exactly
+    # _pick and _p_minus_onehot index (row, label) pairs: on a C- and a Fortran-ordered input
+    # they give take/put_along_axis's arrays exactly
     from lossref._labels import _p_minus_onehot, _pick
 
     rng = np.random.default_rng(17)
     log_p = rng.normal(size=(3, 5, 4))
-    for labels in (rng.integers(0, 4, (3, 5)), rng.integers(0, 4, (1, 5))):
-        for arr in (log_p, np.asfortranarray(log_p)):
-            expected = np.take_along_axis(arr, labels[..., None], axis=-1)[..., 0]
-            assert np.array_equal(_pick(arr, labels), expected)
-            onehot = np.exp(arr)
-            np.put_along_axis(onehot, labels[..., None], np.expm1(expected)[..., None], axis=-1)
-            assert np.array_equal(_p_minus_onehot(arr, labels, expected), onehot)
+    labels = rng.integers(0, 4, (3, 5))
+    for arr in (log_p, np.asfortranarray(log_p)):
+        expected = np.take_along_axis(arr, labels[..., None], axis=-1)[..., 0]
+        assert np.array_equal(_pick(arr, labels), expected)
+        onehot = np.exp(arr)
+        np.put_along_axis(onehot, labels[..., None], np.expm1(expected)[..., None], axis=-1)
+        assert np.array_equal(_p_minus_onehot(arr, labels, expected), onehot)
 
 
 @pytest.mark.parametrize(
@@ -136,8 +135,8 @@ def test_label_pair_index_matches_take_and_put_along_axis():
     ],
 )
 def test_label_losses_give_the_same_gradient_for_fortran_ordered_logits(name, hyper):
-    # the labels' pair index reads and writes rows as a C-ordered view (the helper's test above
-    # covers an unordered one); the sums over a row may add in another order
+    # the labels' pair index reads and writes rows as a C-ordered view (the test above covers
+    # the helpers on a Fortran-ordered array); the sums over a row may add in another order
     loss = lossref.get(name)
     rng = np.random.default_rng(5)
     logits, labels = rng.normal(size=(6, 4)), rng.integers(0, 4, 6)
