@@ -1452,17 +1452,30 @@ def _boundary_distance(mask):
     spatial = tuple(range(1, mask.ndim))
     out = np.zeros(mask.shape)
     has_boundary = mask.any(axis=spatial) & ~mask.all(axis=spatial)
-    if has_boundary.any():
-        sub = mask[has_boundary]
-        # one transform for the whole batch: the batch axis gets a spacing longer than any
-        # in-image distance, so every pixel's nearest pixel of the other class lies in its own
-        # image (each of these images has both classes) and the in-image distances are unchanged
-        far = float(np.sqrt(np.sum(np.square(mask.shape[1:]))) + 1.0)
-        sampling = (far,) + (1.0,) * len(spatial)
-        out[has_boundary] = distance_transform_edt(sub, sampling=sampling) + distance_transform_edt(
-            ~sub, sampling=sampling
-        )
+    if not has_boundary.any():
+        return out
+    if mask[0].size >= _ONE_TRANSFORM_PER_MASK:
+        # SciPy has no batched transform, and its N-D one pays for the batch axis as a spatial
+        # one: from 256 pixels a mask, one call per mask is faster, 2-3x from 32 x 32 on (the
+        # call's own cost, ~15 µs, is then under half of the mask's transform)
+        for i in np.flatnonzero(has_boundary):
+            out[i] = distance_transform_edt(mask[i]) + distance_transform_edt(~mask[i])
+        return out
+    # many small masks: one transform for the whole batch. The batch axis gets a spacing longer
+    # than any in-image distance, so every pixel's nearest pixel of the other class lies in its
+    # own image (each of these images has both classes) and the in-image distances are unchanged
+    sub = mask[has_boundary]
+    far = float(np.sqrt(np.sum(np.square(mask.shape[1:]))) + 1.0)
+    sampling = (far,) + (1.0,) * len(spatial)
+    out[has_boundary] = distance_transform_edt(sub, sampling=sampling) + distance_transform_edt(
+        ~sub, sampling=sampling
+    )
     return out
+
+
+# the mask size from which _boundary_distance transforms each mask alone (measured with SciPy
+# 1.17 on masks of 8² to 128² pixels and 4³ to 8³ voxels: below it, the batched call is faster)
+_ONE_TRANSFORM_PER_MASK = 256
 
 
 def _hausdorff_curve_args(x):

@@ -1958,13 +1958,18 @@ def test_hausdorff_dt_by_hand():
         loss(p, np.array([[[1.0, 0.5, 0.0, 0.0]]]))
 
 
-def test_hausdorff_dt_batched_distance_transform_matches_one_mask_at_a_time():
-    # the kernel runs one transform over the batch, with a long spacing on the batch axis; it must
-    # equal SciPy's transform of each mask alone (0 for masks without a boundary)
+@pytest.mark.parametrize("shape", [(5, 7, 9), (5, 16, 17), (5, 3, 5, 6), (5, 4, 8, 8)])
+def test_hausdorff_dt_distance_transform_matches_one_mask_at_a_time(shape):
+    # small masks (under 256 pixels) share one transform over the batch, with a long spacing on
+    # the batch axis; larger ones get one each. Both must equal SciPy's transform of each mask
+    # alone (0 for masks without a boundary)
     from scipy.ndimage import distance_transform_edt
 
+    from lossref._segmentation import _ONE_TRANSFORM_PER_MASK
+
+    assert (np.prod(shape[1:]) >= _ONE_TRANSFORM_PER_MASK) == (shape in [(5, 16, 17), (5, 4, 8, 8)])
     rng = np.random.default_rng(19)
-    g = (rng.random((5, 7, 9)) < 0.3).astype(float)
+    g = (rng.random(shape) < 0.3).astype(float)
     g[1], g[3] = 0.0, 1.0
     p = rng.uniform(0.02, 0.98, size=g.shape)
     expected = []
