@@ -34,6 +34,11 @@ def as_float_array(value: object, name: str, *, check_finite: bool = True) -> np
         raise ValueError(f"{name} is empty")
     if not check_finite:
         return arr
+    if arr.size <= _SMALL:
+        # a small array: a boolean temporary costs less than the errstate a sum needs (2 of 4 µs)
+        if not np.isfinite(arr).all():
+            _refuse_non_finite(arr, name)
+        return arr
     # one pass without a boolean temporary: the sum is finite unless there is a NaN or an inf
     # (or a finite overflow, which the exact checks below then let through)
     with np.errstate(over="ignore", invalid="ignore"):  # inf + (-inf), or a finite overflow
@@ -41,6 +46,12 @@ def as_float_array(value: object, name: str, *, check_finite: bool = True) -> np
     if not np.isfinite(total):
         _refuse_non_finite(arr, name)
     return arr
+
+
+# the size up to which as_float_array checks finiteness elementwise: its boolean temporary (16 KB)
+# is then small next to the input, and the check faster than a sum under errstate at every size
+# measured (16 to 16384 elements: 1.8-5.1 µs against 3.8-7.2 µs)
+_SMALL = 16384
 
 
 def _refuse_non_finite(arr: np.ndarray, name: str) -> None:
