@@ -1,5 +1,6 @@
 """Input validation shared by every loss: one clear error that names the argument."""
 
+import math
 import numbers
 
 import numpy as np
@@ -167,10 +168,10 @@ def rows_sum_to_one(probs: np.ndarray, name: str, *, atol: float = 1e-6) -> None
 
 def real_scalar(value: object, name: str) -> float:
     """Return ``value`` as a finite float, or raise naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if type(value) is not float and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)
-    if not np.isfinite(value):
+    if not math.isfinite(value):  # not np.isfinite: a ufunc call costs a microsecond on a float
         raise ValueError(f"{name} must be finite, got {value}")
     return value
 
