@@ -32,6 +32,8 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
+from lossref_site.figures import background_priority
+
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "executed-notebooks"
 
@@ -134,6 +136,7 @@ def _notebooks(docs_dir):
 
 def _claim_and_execute(pending, claimed):
     """Take the next unclaimed (notebook, target) until none is left: the long ones balance out."""
+    background_priority()
     while True:
         with claimed.get_lock():
             index = claimed.value
