@@ -43,8 +43,8 @@ def on_post_page(output, page, config):
 
 
 def on_env(env, config, files):
-    """The figures drawn in the background are written before mkdocs copies them."""
-    lossref_site.figures.finish()
+    """The figures still drawn in the background are written at the end, not copied by mkdocs."""
+    lossref_site.figures.defer_pending(files)
     return env
 
 

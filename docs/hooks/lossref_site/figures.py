@@ -20,7 +20,7 @@ from lossref import plotting
 from . import explorer
 from .data import ROOT
 
-_build = {"pool": None, "futures": []}  # this build's drawing in the background (see ``add``)
+_build = {"pool": None, "futures": [], "deferred": []}  # this build's drawing in the background (see ``add``)
 
 
 def add(files, config):
@@ -28,12 +28,12 @@ def add(files, config):
 
     Both are cached in .cache/ by what they are drawn from, and what is missing is drawn in the
     background (see ``_missing``): the build goes on to write the pages meanwhile. A loss page
-    waits for its explorers' data only; the figures must be there when the build copies them
-    (``finish``, at on_env).
+    waits for its explorers' data only; the figures are written into the site at the end
+    (``defer_pending``, ``finish``).
     """
     if _build["pool"] is not None:  # a build that stopped before on_env (an error under serve)
         _build["pool"].shutdown(cancel_futures=True)
-    _build.update(pool=None, futures=[])
+    _build.update(pool=None, futures=[], deferred=[])
     names = [loss.name for loss in lossref.catalog()]
     plots, explorers = _folders()
     background = _missing(names, plots, explorers)
@@ -52,14 +52,35 @@ def add(files, config):
     return files
 
 
+def defer_pending(files):
+    """Take the figures still being drawn out of ``files``, which mkdocs copies after on_env.
+
+    Every page has been read by then, its links checked against ``files``; ``finish`` writes
+    these figures into the site at the end of the build. Their drawing (about 17 CPU-s from an
+    empty cache) so goes on beside the build's last, serial steps (the templates, the search
+    index), which left a core idle.
+    """
+    for file in list(files):
+        source = file.abs_src_path
+        if file.src_uri.startswith("assets/plots/") and source and not Path(source).exists():
+            files.remove(file)
+            _build["deferred"].append((Path(file.abs_src_path), Path(file.abs_dest_path)))
+
+
 def finish():
-    """Wait for the background drawing of this build (its errors are raised here) and end it."""
-    pool, futures = _build["pool"], _build["futures"]
-    _build.update(pool=None, futures=[])
+    """Wait for this build's background drawing and write the figures ``defer_pending`` took out.
+
+    A worker's error is raised here.
+    """
+    pool, futures, deferred = _build["pool"], _build["futures"], _build["deferred"]
+    _build.update(pool=None, futures=[], deferred=[])
     for future in futures:
         future.result()
     if pool is not None:
         pool.shutdown()
+    for source, target in deferred:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
 
 
 def _folders():
@@ -106,14 +127,19 @@ def _missing(names, plots, explorers):
     return {name: future for job, name, future in futures if job is _explore}
 
 
-def background_priority():
-    """Lower this forked worker's CPU priority below the build's own process.
+def background_priority(niceness=10):
+    """Lower this forked worker's CPU priority below the build's own process, to ``niceness``.
 
-    The build's process is the critical path: it writes every page, and pays a serial tail once
-    the workers are done (the search index, the notebook pages). Run level with the two
+    The build's process is the critical path: it reads every page, waiting for an explorer's
+    data or a notebook where it needs one, then writes them all, alone. Run level with the two
     pools' four workers on two cores, it got two fifths of a core; ahead of them, it keeps one.
+    The figures, which nothing reads before the end (``defer_pending``), draw at 15: behind the
+    explorers and notebooks, which the pages wait for. Only ever raised (an unprivileged
+    process cannot lower it back).
     """
-    os.nice(10)
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if niceness > current:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
 
 
 def _loader(path, future):
@@ -160,6 +186,7 @@ def _explore(name, folder):
 
 def _draw(name, folder):
     """Write loss ``name``'s figure, light and dark (the light one last: both exist once it does)."""
+    background_priority(15)
     light = plotting.svg(lossref.get(name))
     _write(folder / f"{name}-dark.svg", plotting.recolor(light))
     _write(folder / f"{name}.svg", light)
