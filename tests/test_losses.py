@@ -1958,8 +1958,11 @@ def test_hausdorff_dt_by_hand():
         loss(p, np.array([[[1.0, 0.5, 0.0, 0.0]]]))
 
 
-@pytest.mark.parametrize("shape", [(5, 7, 9), (5, 16, 17), (5, 3, 5, 6), (5, 4, 8, 8)])
-def test_hausdorff_dt_distance_transform_matches_one_mask_at_a_time(shape):
+@pytest.mark.parametrize(
+    ("shape", "per_mask"),
+    [((5, 7, 9), False), ((5, 16, 17), True), ((5, 3, 5, 6), False), ((5, 4, 8, 8), True)],
+)
+def test_hausdorff_dt_distance_transform_matches_one_mask_at_a_time(shape, per_mask):
     # small masks (under 256 pixels) share one transform over the batch, with a long spacing on
     # the batch axis; larger ones get one each. Both must equal SciPy's transform of each mask
     # alone (0 for masks without a boundary)
@@ -1967,7 +1970,7 @@ def test_hausdorff_dt_distance_transform_matches_one_mask_at_a_time(shape):
 
     from lossref._segmentation import _ONE_TRANSFORM_PER_MASK
 
-    assert (np.prod(shape[1:]) >= _ONE_TRANSFORM_PER_MASK) == (shape in [(5, 16, 17), (5, 4, 8, 8)])
+    assert (np.prod(shape[1:]) >= _ONE_TRANSFORM_PER_MASK) == per_mask  # both paths are covered
     rng = np.random.default_rng(19)
     g = (rng.random(shape) < 0.3).astype(float)
     g[1], g[3] = 0.0, 1.0

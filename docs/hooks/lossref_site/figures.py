@@ -64,7 +64,7 @@ def defer_pending(files):
         source = file.abs_src_path
         if file.src_uri.startswith("assets/plots/") and source and not Path(source).exists():
             files.remove(file)
-            _build["deferred"].append((Path(file.abs_src_path), Path(file.abs_dest_path)))
+            _build["deferred"].append((Path(source), Path(file.abs_dest_path)))
 
 
 def finish():
