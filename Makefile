@@ -8,12 +8,19 @@ LIGHTHOUSE := tools/lighthouse/node_modules/.bin/lighthouse
 
 .PHONY: venv serve build test check lint lighthouse notebooks conformance golden bench clean
 
-# uv installs the pinned packages: it downloads and unpacks in parallel and byte-compiles on every
-# core, where pip does each in turn (the lock: 48 s with pip, 18 s with uv, from an empty cache on
-# two cores). The venv keeps the pip it was made with, for the site's wheel build.
+# uv installs the pinned packages: it downloads and unpacks in parallel, where pip does each in
+# turn (the lock: 48 s with pip, 18 s with uv, from an empty cache on two cores). The venv keeps
+# the pip it was made with, for the site's wheel build.
 UV_VERSION := 0.13.9
 UV := $(BIN)/uv
-UV_INSTALL = $(UV) pip install --quiet --python $(BIN)/python --compile-bytecode
+UV_INSTALL = $(UV) pip install --quiet --python $(BIN)/python
+# Bytecode is written when a module is first imported, as Python does by default, not compiled for
+# every file at install: the tests and the site import 5,800 of the 14,400 modules .venv holds
+# (with the conformance frameworks), so compiling all of them cost 43 CPU-s where these take 16.
+# A machine that sets PYTHONDONTWRITEBYTECODE would recompile every module in every process
+# instead (each notebook kernel, test worker and build), so the commands here unset it; the
+# checkout's own __pycache__ folders are ignored by git.
+unexport PYTHONDONTWRITEBYTECODE
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
