@@ -7,7 +7,8 @@ the value and gradient, best of ``--repeat`` interleaved rounds. Ratios within o
 machine even when the absolute times do not. It also records lossref's peak extra memory
 during ``value_and_grad`` (tracemalloc, which sees NumPy's allocations), in units of the first
 argument's size. Unless ``--quick``, it also times the site build (``scripts/bench_site.py``):
-from a fresh clone, with the cache, and a prose edit under ``make serve``. The JSON it writes
+from a fresh clone, with the cache, and a prose edit under ``make serve``; and it records
+Lighthouse's performance score of the home page and a loss page. The JSON it writes
 is what the site's Performance page renders.
 
 Nothing here asserts a time: the numbers are for reading, not for failing a build.
@@ -373,8 +374,10 @@ def main(argv=None):
         import bench_site
 
         result["site"] = bench_site.measure(ROOT, "docs/guides/numerical-stability.md")
-        timed = {k: v for k, v in result["site"].items() if k != "pages"}
-        print("site build (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timed.items()))
+        site = result["site"]
+        print("site build (s): " + ", ".join(f"{k} {v:.1f}" for k, v in site.items() if k.endswith("_s")))
+        scores = site.get("lighthouse_performance") or site.get("lighthouse_skipped")
+        print(f"Lighthouse performance: {scores}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")

@@ -11,16 +11,28 @@ touched:
 * ``prose_edit_rebuild_s``: ``make serve``'s rebuild after an edit to one prose page (a dirty
   build, after the session's first, full one).
 
+And Lighthouse's performance score (desktop preset) of a few pages of the clean build, served
+locally: ``lighthouse_performance``, or ``lighthouse_skipped`` with the reason it could not run.
+
 Wall-clock times of one run each: they depend on the machine's load, and are for reading only.
 """
 
+import contextlib
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import lighthouse
+
+# the pages whose Lighthouse performance `make bench` records: the home page and a loss page
+LIGHTHOUSE_PAGES = ("", "losses/huber/")
 
 # what `make serve` does, in one process: its first (full) build, an edit, the timed rebuild
 _PROSE_EDIT = """
@@ -66,8 +78,40 @@ def _run(command, cwd, env):
     return result
 
 
-def measure(root, page):
-    """The three build times (seconds) of the checkout at ``root``; ``page`` is the prose page edited."""
+@contextlib.contextmanager
+def serve(directory):
+    """Serve ``directory`` over HTTP on a free local port; yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def lighthouse_performance(site, pages):
+    """Lighthouse's performance score of each of ``pages`` (paths) of the built ``site``."""
+    with serve(site) as base:
+        urls = [f"{base}/{path}" for path in pages]
+        found = lighthouse.scores(urls, ("performance",))
+    return {path: found[url]["performance"] for path, url in zip(pages, urls, strict=True)}
+
+
+def measure(root, page, lighthouse_pages=LIGHTHOUSE_PAGES):
+    """The build times (seconds) of the checkout at ``root`` and its pages' Lighthouse performance.
+
+    Args:
+        root: the checkout.
+        page: the prose page edited for the rebuild time, relative to ``root``.
+        lighthouse_pages: the paths of the clean build whose performance Lighthouse scores.
+    """
     with tempfile.TemporaryDirectory(prefix="lossref-bench-site-") as tmp:
         copy = Path(tmp) / "checkout"
         copy_checkout(root, copy)
@@ -84,9 +128,17 @@ def measure(root, page):
         cached = build(Path(tmp) / "cached")
         edit = _run([sys.executable, "-c", _PROSE_EDIT, str(Path(tmp) / "serve"), page], copy, env)
         pages = sum(1 for _ in (Path(tmp) / "clean").rglob("index.html"))
-    return {
-        "clean_build_s": clean,
-        "cached_build_s": cached,
-        "prose_edit_rebuild_s": float(edit.stdout.split()[-1]),
-        "pages": pages,
-    }
+        times = {
+            "clean_build_s": clean,
+            "cached_build_s": cached,
+            "prose_edit_rebuild_s": float(edit.stdout.split()[-1]),
+            "pages": pages,
+        }
+        if lighthouse_pages:
+            why = lighthouse.missing()
+            if why:
+                times["lighthouse_skipped"] = why
+            else:
+                served = Path(tmp) / "clean"
+                times["lighthouse_performance"] = lighthouse_performance(served, lighthouse_pages)
+    return times

@@ -56,9 +56,10 @@ def test_performance_page_renders_the_committed_results():
     assert f"NumPy's `exp` took {result['primitives']['ms']['numpy exp']:.2f} ms" in rendered
 
 
-def test_site_timing_builds_a_copy_and_leaves_the_checkout_alone(tmp_path):
+def test_site_timing_builds_a_copy_and_leaves_the_checkout_alone(tmp_path, monkeypatch):
     # a tiny mkdocs project stands in for the checkout: the same three builds, in seconds
     import subprocess
+    import urllib.request
 
     import bench_site
 
@@ -73,7 +74,22 @@ def test_site_timing_builds_a_copy_and_leaves_the_checkout_alone(tmp_path):
     (root / "site" / "stale.html").write_text("ignored: not copied")
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     (root / "docs" / "alias.md").symlink_to("prose.md")  # a symlink is copied as a link, not followed
-    times = bench_site.measure(root, "docs/prose.md")
+    # Lighthouse's own run is the site tests' (tests/test_site.py); here a stand-in proves that
+    # the clean build is served at the URL it is given
+    served = []
+
+    def scores(urls, categories):
+        for url in urls:
+            with urllib.request.urlopen(url) as response:
+                page = url.rsplit("/", 2)[-2]
+                served.append((page, response.status, b"Prose" in response.read(), categories))
+        return {url: {"performance": 0.5} for url in urls}
+
+    monkeypatch.setattr(bench_site.lighthouse, "scores", scores)
+    monkeypatch.setattr(bench_site.lighthouse, "missing", lambda: None)
+    times = bench_site.measure(root, "docs/prose.md", lighthouse_pages=("prose/",))
+    assert served == [("prose", 200, True, ("performance",))]
+    assert times.pop("lighthouse_performance") == {"prose/": 0.5}
     assert set(times) == {"clean_build_s", "cached_build_s", "prose_edit_rebuild_s", "pages"}
     assert all(times[k] > 0 for k in times)
     assert page.read_text() == "# Prose\n\nText.\n"  # the edit was made in the copy
@@ -88,4 +104,9 @@ def test_performance_page_renders_the_site_times_or_says_they_were_not_measured(
     assert "| `mkdocs build --strict` from a fresh clone (nothing cached) | 54.3 |" in table
     assert "| `make serve`'s rebuild after an edit to one prose page | 1.7 |" in table
     assert "221 pages" in table
+    assert "performance score was not measured in this run (it was not run)" in table
     assert "not timed" in hook.site_table({})
+    scored = hook.site_table({"site": {**times, "lighthouse_performance": {"": 0.99, "losses/huber/": 0.9}}})
+    assert "served locally: the home page 0.99, the `losses/huber/` page 0.90." in scored
+    skipped = hook.site_table({"site": {**times, "lighthouse_skipped": "no browser"}})
+    assert "was not measured in this run (no browser)" in skipped

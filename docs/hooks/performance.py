@@ -83,7 +83,21 @@ def site_table(result):
         return "The site build was not timed in this run (`scripts/bench.py --site` times it).\n"
     lines = ["| Build | Seconds |", "|---|---:|"]
     lines += [f"| {title} | {site[key]:.1f} |" for key, title in SITE_ROWS]
-    return "\n".join(lines) + f"\n\nThe site has {site['pages']} pages.\n"
+    return "\n".join(lines) + f"\n\nThe site has {site['pages']} pages. " + lighthouse_text(site) + "\n"
+
+
+def lighthouse_text(site):
+    """Lighthouse's performance score of the pages the benchmark served, or why it did not run."""
+    scores = site.get("lighthouse_performance")
+    if not scores:
+        why = site.get("lighthouse_skipped", "it was not run")
+        return f"Lighthouse's performance score was not measured in this run ({why})."
+    named = [f"the {f'`{path}` page' if path else 'home page'} {score:.2f}" for path, score in scores.items()]
+    return (
+        "Lighthouse's performance score (0 to 1, desktop preset) of the clean build, served locally: "
+        + ", ".join(named)
+        + "."
+    )
 
 
 def on_page_markdown(markdown, page, config, files):

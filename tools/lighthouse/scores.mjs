@@ -1,0 +1,46 @@
+// Lighthouse (the pinned 12.2.3, desktop preset) on one or more pages, in one Chrome: prints a JSON
+// object from each URL to its score (0 to 1) in each category asked for.
+//
+//   CHROME_PATH=/usr/bin/chromium node scores.mjs accessibility,seo http://host/ http://host/a/
+//
+// Why not the `lighthouse` command: it launches a Chrome per page, and after writing its report
+// it waits for a 5-second timer that its image gatherer leaves running (12.2.3,
+// core/gather/gatherers/image-elements.js); here the pages share one Chrome and the script exits
+// once it has the scores. No full-page screenshot is taken: it only illustrates the HTML report.
+import * as chromeLauncher from 'chrome-launcher';
+import lighthouse from 'lighthouse';
+import desktopConfig from 'lighthouse/core/config/desktop-config.js';
+
+const [categories, ...urls] = process.argv.slice(2);
+if (!categories || urls.length === 0) {
+  console.error('usage: node scores.mjs <category,...> <url> [<url> ...]');
+  process.exit(2);
+}
+
+const chrome = await chromeLauncher.launch({
+  chromePath: process.env.CHROME_PATH,
+  chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu'],
+});
+const scores = {};
+try {
+  for (const url of urls) {
+    const flags = {
+      port: chrome.port,
+      output: 'json',
+      logLevel: 'error',
+      onlyCategories: categories.split(','),
+      disableFullPageScreenshot: true,
+    };
+    const result = await lighthouse(url, flags, desktopConfig);
+    if (result.lhr.runtimeError) {
+      throw new Error(`${url}: ${result.lhr.runtimeError.code} ${result.lhr.runtimeError.message}`);
+    }
+    scores[url] = Object.fromEntries(
+      Object.entries(result.lhr.categories).map(([id, category]) => [id, category.score]),
+    );
+  }
+} finally {
+  chrome.kill();
+}
+process.stdout.write(JSON.stringify(scores) + '\n');
+process.exit(0);
