@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
-SCRIPT = ROOT / "tools" / "lighthouse" / "scores.mjs"
+SCRIPT = ROOT / "tools" / "lighthouse" / "audit.mjs"
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -25,17 +25,21 @@ def missing():
     return None
 
 
-def scores(urls, categories):
-    """Lighthouse's score (0 to 1) in each of ``categories`` for each page of ``urls``.
+def audit(urls, categories):
+    """Lighthouse's audit of each page of ``urls``, in ``categories``, with the desktop preset.
 
-    The pages are audited in turn in one Chrome (``tools/lighthouse/scores.mjs``).
+    The pages are audited in turn in one Chrome (``tools/lighthouse/audit.mjs``); a URL given
+    more than once is audited each time.
 
     Args:
         urls: the pages, served over HTTP.
         categories: Lighthouse category ids, e.g. ``("accessibility", "seo")``.
 
     Returns:
-        A dict from each URL to a dict from each category id to its score, with the desktop preset.
+        For each of ``urls`` in order, ``{"scores": {category id: score from 0 to 1},
+        "lcp_ms": {"simulated": ms, "observed": ms}}``: the largest contentful paint, which the
+        performance score reads, Lighthouse's simulated (throttled) one and the one it observed
+        (None without the performance category).
     """
     result = subprocess.run(
         ["node", str(SCRIPT), ",".join(categories), *urls],

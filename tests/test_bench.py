@@ -78,18 +78,22 @@ def test_site_timing_builds_a_copy_and_leaves_the_checkout_alone(tmp_path, monke
     # the clean build is served at the URL it is given
     served = []
 
-    def scores(urls, categories):
+    def audit(urls, categories):
         for url in urls:
             with urllib.request.urlopen(url) as response:
                 page = url.rsplit("/", 2)[-2]
                 served.append((page, response.status, b"Prose" in response.read(), categories))
-        return {url: {"performance": 0.5} for url in urls}
+        lcp = {"simulated": 900.0, "observed": 300.0}
+        return [{"scores": {"performance": s}, "lcp_ms": lcp} for s in (0.9, 0.5, 0.7, 0.8, 0.6)[: len(urls)]]
 
-    monkeypatch.setattr(bench_site.lighthouse, "scores", scores)
+    monkeypatch.setattr(bench_site.lighthouse, "audit", audit)
     monkeypatch.setattr(bench_site.lighthouse, "missing", lambda: None)
     times = bench_site.measure(root, "docs/prose.md", lighthouse_pages=("prose/",))
-    assert served == [("prose", 200, True, ("performance",))]
-    assert times.pop("lighthouse_performance") == {"prose/": 0.5}
+    assert bench_site.LIGHTHOUSE_RUNS == 5
+    assert served == [("prose", 200, True, ("performance",))] * 5
+    lcp = [{"simulated": 900.0, "observed": 300.0}] * 5
+    performance = times.pop("lighthouse_performance")
+    assert performance == {"prose/": {"median": 0.7, "runs": [0.9, 0.5, 0.7, 0.8, 0.6], "lcp_ms": lcp}}
     assert set(times) == {"clean_build_s", "cached_build_s", "prose_edit_rebuild_s", "pages"}
     assert all(times[k] > 0 for k in times)
     assert page.read_text() == "# Prose\n\nText.\n"  # the edit was made in the copy
@@ -106,7 +110,16 @@ def test_performance_page_renders_the_site_times_or_says_they_were_not_measured(
     assert "221 pages" in table
     assert "performance score was not measured in this run (it was not run)" in table
     assert "not timed" in hook.site_table({})
-    scored = hook.site_table({"site": {**times, "lighthouse_performance": {"": 0.99, "losses/huber/": 0.9}}})
-    assert "served locally: the home page 0.99, the `losses/huber/` page 0.90." in scored
+    lcp = [{"simulated": 1040.0, "observed": 262.0}, {"simulated": 2802.0, "observed": 431.0}]
+    measured = {
+        "": {"median": 0.99, "runs": [1, 0.99, 0.97]},
+        "losses/huber/": {"median": 0.9, "runs": [0.9, 0.83], "lcp_ms": lcp},
+    }
+    scored = hook.site_table({"site": {**times, "lighthouse_performance": measured}})
+    assert "the median of 3 runs: the home page 0.99 (runs 0.97 to 1.00); the `losses/huber/` page " in scored
+    assert (
+        "0.90 (runs 0.83 to 0.90; largest contentful paint simulated 1.0 to 2.8 s, observed 0.3 to 0.4 s)."
+        in scored
+    )
     skipped = hook.site_table({"site": {**times, "lighthouse_skipped": "no browser"}})
     assert "was not measured in this run (no browser)" in skipped

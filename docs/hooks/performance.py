@@ -92,12 +92,28 @@ def lighthouse_text(site):
     if not scores:
         why = site.get("lighthouse_skipped", "it was not run")
         return f"Lighthouse's performance score was not measured in this run ({why})."
-    named = [f"the {f'`{path}` page' if path else 'home page'} {score:.2f}" for path, score in scores.items()]
+    named = [f"the {f'`{path}` page' if path else 'home page'} {_runs_text(s)}" for path, s in scores.items()]
+    runs = len(next(iter(scores.values()))["runs"])
     return (
-        "Lighthouse's performance score (0 to 1, desktop preset) of the clean build, served locally: "
-        + ", ".join(named)
-        + "."
+        f"Lighthouse's performance score (0 to 1, desktop preset) of the clean build, served locally, "
+        f"is the median of {runs} runs: " + "; ".join(named) + "."
     )
+
+
+def _seconds(values):
+    low, high = min(values) / 1e3, max(values) / 1e3
+    return f"{low:.1f} s" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f} to {high:.1f} s"
+
+
+def _runs_text(page):
+    text = f"{page['median']:.2f} (runs {min(page['runs']):.2f} to {max(page['runs']):.2f}"
+    lcp = page.get("lcp_ms")
+    if lcp:
+        text += (
+            f"; largest contentful paint simulated {_seconds([r['simulated'] for r in lcp])}, "
+            f"observed {_seconds([r['observed'] for r in lcp])}"
+        )
+    return text + ")"
 
 
 def on_page_markdown(markdown, page, config, files):
