@@ -92,28 +92,29 @@ def lighthouse_text(site):
     if not scores:
         why = site.get("lighthouse_skipped", "it was not run")
         return f"Lighthouse's performance score was not measured in this run ({why})."
-    named = [f"the {f'`{path}` page' if path else 'home page'} {_runs_text(s)}" for path, s in scores.items()]
     runs = len(next(iter(scores.values()))["runs"])
-    return (
-        f"Lighthouse's performance score (0 to 1, desktop preset) of the clean build, served locally, "
-        f"is the median of {runs} runs: " + "; ".join(named) + "."
-    )
+    lines = [
+        f"Lighthouse's performance score (0 to 1, desktop preset) of pages of the clean build, served "
+        f"locally, the median of {runs} runs, with the largest contentful paint it reads, simulated "
+        "(throttled) and observed:",
+        "",
+        "| Page | Performance | Runs | Largest paint, simulated | Largest paint, observed |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for path, page in scores.items():
+        lcp = page.get("lcp_ms") or []
+        simulated = _seconds([r["simulated"] for r in lcp]) if lcp else "—"
+        observed = _seconds([r["observed"] for r in lcp]) if lcp else "—"
+        lines.append(
+            f"| {f'`{path}`' if path else 'home'} | {page['median']:.2f} | "
+            f"{min(page['runs']):.2f} to {max(page['runs']):.2f} | {simulated} | {observed} |"
+        )
+    return "\n".join(lines)
 
 
 def _seconds(values):
     low, high = min(values) / 1e3, max(values) / 1e3
     return f"{low:.1f} s" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f} to {high:.1f} s"
-
-
-def _runs_text(page):
-    text = f"{page['median']:.2f} (runs {min(page['runs']):.2f} to {max(page['runs']):.2f}"
-    lcp = page.get("lcp_ms")
-    if lcp:
-        text += (
-            f"; largest contentful paint simulated {_seconds([r['simulated'] for r in lcp])}, "
-            f"observed {_seconds([r['observed'] for r in lcp])}"
-        )
-    return text + ")"
 
 
 def on_page_markdown(markdown, page, config, files):
