@@ -82,22 +82,28 @@ def _run(command, cwd, env):
     return result
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """A static host's answers, with no line logged per request."""
+
+    def log_message(self, *args):
+        pass
+
+
 @contextlib.contextmanager
-def serve(directory):
-    """Serve ``directory`` over HTTP on a free local port; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def serve(directory, handler=QuietHandler):
+    """Serve ``directory`` over HTTP on a free local port, in a thread; yield its base URL.
+
+    ``handler``: the request handler class (the site tests' serves an empty search index on request).
+    """
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(directory))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def lighthouse_performance(site, pages, runs=LIGHTHOUSE_RUNS):

@@ -1,8 +1,6 @@
 """Build the site in strict mode and read the HTML as a browser would load it."""
 
-import functools
 import html as html_module
-import http.server
 import inspect
 import json
 import os
@@ -19,6 +17,7 @@ import pytest
 import lossref
 
 import lighthouse
+from bench_site import QuietHandler, serve
 from site_pages import html_pages, is_external, parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -211,19 +210,13 @@ CHROMIUM_ARGS = [
 def browser(site):
     if not Path(CHROMIUM).exists():
         pytest.skip("no browser: install Debian's chromium (apt-get install -y chromium); .ci/run does")
-    import threading
-
     from playwright.sync_api import sync_playwright
 
     out, _ = site
-    handler = functools.partial(_SiteHandler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with sync_playwright() as pw:
+    with serve(out, _SiteHandler) as base, sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium, f"http://127.0.0.1:{server.server_port}"
+        yield chromium, base
         chromium.close()
-    server.shutdown()
 
 
 # What the search worker gets on pages whose test is not about search: the same request, answered
@@ -242,7 +235,7 @@ EMPTY_SEARCH_INDEX = json.dumps({"config": SEARCH_CONFIG, "docs": []})
 _EMPTY_INDEX_COOKIE = "lossref-empty-search-index"
 
 
-class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+class _SiteHandler(QuietHandler):
     """The built site as a static host serves it; EMPTY_SEARCH_INDEX for a context that asks."""
 
     def do_GET(self):
@@ -257,9 +250,6 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return
         super().do_GET()
-
-    def log_message(self, *args):
-        pass
 
 
 def _context(chromium, *, width=1280, dark=False, search=False):

@@ -23,16 +23,16 @@ const chrome = await chromeLauncher.launch({
   chromePath: process.env.CHROME_PATH,
   chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu'],
 });
+const flags = {
+  port: chrome.port,
+  output: 'json',
+  logLevel: 'error',
+  onlyCategories: categories.split(','),
+  disableFullPageScreenshot: true,
+};
 const runs = [];
 try {
   for (const url of urls) {
-    const flags = {
-      port: chrome.port,
-      output: 'json',
-      logLevel: 'error',
-      onlyCategories: categories.split(','),
-      disableFullPageScreenshot: true,
-    };
     const result = await lighthouse(url, flags, desktopConfig);
     if (result.lhr.runtimeError) {
       throw new Error(`${url}: ${result.lhr.runtimeError.code} ${result.lhr.runtimeError.message}`);
