@@ -298,19 +298,7 @@ def _bce_block(zb, yb, pw, vb, gb):
     np.exp(e, out=e)  # e^{-|z|}
     u = np.add(1.0, e)
     if pw is None:
-        # max((1 - y) z, -y z) = z ([z >= 0] - y), and σ(z) - y = ([z >= 0] - y) - sign(z) σ(-|z|):
-        # the bracket is shared. σ(z) - y is (1 - y) - σ(-|z|) for z >= 0 and σ(-|z|) - y for
-        # z < 0, so no σ near 1 is rounded before y is taken from it. The sign bit decides
-        # (z = -0.0 takes the second form on both sides).
-        step = np.signbit(zb)
-        np.logical_not(step, out=step)
-        step_minus_y = np.subtract(step, yb)  # 1 - y rounds as before; -y is exact
-        if gb is not None:
-            t = np.divide(e, u)  # σ(-|z|)
-            np.copysign(t, zb, out=t)
-            np.subtract(step_minus_y, t, out=gb)
-        np.multiply(zb, step_minus_y, out=vb)
-        vb += log1p_of_sum(u, e, out=u)
+        _bce_unweighted_block(zb, yb, e, u, vb, gb)
         return
     if gb is not None:
         _bce_grad_block(zb, yb, e, u, pw, gb)
@@ -324,6 +312,27 @@ def _bce_block(zb, yb, pw, vb, gb):
     neg *= zb
     np.minimum(neg, vb, out=vb)  # -max((1 - y) z, -w₊ y z)
     np.subtract(log1p_e, vb, out=vb)
+
+
+def _bce_unweighted_block(zb, yb, e, u, vb, gb):
+    """Without w₊, from e = e^{-|z|} and u = 1 + e: the bracket [z ≥ 0] − y serves both.
+
+    max((1 − y) z, −y z) = z ([z ≥ 0] − y), and σ(z) − y = ([z ≥ 0] − y) − sign(z) σ(−|z|): that
+    is (1 − y) − σ(−|z|) for z ≥ 0 and σ(−|z|) − y for z < 0, so no σ near 1 is rounded before y
+    is taken from it. The sign bit decides (z = −0.0 takes the second form on both sides). The
+    bracket waits in ``vb``, where the value goes: one block-sized temporary more at most.
+    """
+    step = np.signbit(zb)
+    np.logical_not(step, out=step)
+    np.subtract(step, yb, out=vb)  # 1 - y rounds as (y - 1) did; -y is exact
+    del step
+    if gb is not None:
+        t = np.divide(e, u)  # σ(-|z|)
+        np.copysign(t, zb, out=t)
+        np.subtract(vb, t, out=gb)
+        del t
+    vb *= zb
+    vb += log1p_of_sum(u, e, out=u)
 
 
 def _bce_grad_block(zb, yb, e, u, pw, gb):
