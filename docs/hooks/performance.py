@@ -83,7 +83,26 @@ def site_table(result):
         return "The site build was not timed in this run (`scripts/bench.py --site` times it).\n"
     lines = ["| Build | Seconds |", "|---|---:|"]
     lines += [f"| {title} | {site[key]:.1f} |" for key, title in SITE_ROWS]
-    return "\n".join(lines) + f"\n\nThe site has {site['pages']} pages. " + lighthouse_text(site) + "\n"
+    return (
+        "\n".join(lines)
+        + f"\n\nThe site has {site['pages']} pages. "
+        + cpu_text(site, result.get("machine", {}).get("cpus"))
+        + lighthouse_text(site)
+        + "\n"
+    )
+
+
+def cpu_text(site, cpus):
+    """The clean build's CPU time in all its processes, and the least wall time it allows."""
+    cpu = site.get("clean_build_cpu_s")
+    if cpu is None or not cpus:
+        return ""
+    return (
+        f"The clean build used {cpu:.0f} CPU-seconds in all its processes (the build's own, and "
+        f"the workers that draw the figures and run the notebooks): on {cpus} "
+        f"core{'s' if cpus != 1 else ''} it cannot take less than {cpu / cpus:.0f} s, however well "
+        "that work is spread. "
+    )
 
 
 def lighthouse_text(site):
