@@ -155,8 +155,8 @@ def log1p_of_sum(u, x, out=None):
 
     u − 1 is exact, so δ = (u − 1) − x is exactly the rounding error of 1 + x, and
     log(1 + x) = log u − log1p(δ/(1 + x)). Taking δ for that last term is off by δ·x/(1 + x),
-    which is at most 2⁻⁵³ relative to log1p(x) ≥ x/(1 + x): half an ulp, down to x below 2⁻⁵³
-    (u = 1 gives x), without a division. On the benchmark's AVX2 machine, where NumPy's float64
+    at most 2⁻⁵³ relative to log1p(x) ≥ x/(1 + x) (under one ulp), down to x below 2⁻⁵³ (u = 1
+    gives x), and saves a division. On the benchmark's AVX2 machine, where NumPy's float64
     log and log1p are both scalar loops, np.log1p took 8.1 ns an element and this 6.0.
     """
     d = np.subtract(u, 1.0)
