@@ -151,3 +151,41 @@ def test_the_lock_pins_a_build_backend_the_site_can_build_the_wheel_with():
     for requirement in map(Requirement, build):
         assert requirement.name in pins, f"{requirement.name} is not in requirements.lock"
         assert requirement.specifier.contains(pins[requirement.name]), (requirement, pins[requirement.name])
+
+
+def test_the_wheel_is_built_again_only_when_its_sources_change(tmp_path, monkeypatch):
+    # every build offers the wheel; under `make serve` a prose edit used to run pip (a second)
+    import subprocess
+
+    import run_notebooks
+
+    root = tmp_path / "checkout"
+    (root / "lossref" / "__pycache__").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'lossref'\n")
+    (root / "README.md").write_text("# lossref\n")
+    (root / "lossref" / "__init__.py").write_text("x = 1\n")
+    (root / "lossref" / "__pycache__" / "stale.pyc").write_bytes(b"\0")
+    monkeypatch.setattr(run_notebooks, "ROOT", root)
+    monkeypatch.setattr(run_notebooks, "CACHE", root / ".cache" / "executed-notebooks")
+    built = []
+
+    def pip(command, **kwargs):  # what `pip wheel` leaves in its -w folder, with the source it read
+        source = Path(command[-1])
+        built.append((source / "lossref" / "__init__.py").read_text())
+        dist = Path(command[command.index("-w") + 1])
+        dist.mkdir()
+        (dist / "lossref-0.1.0-py3-none-any.whl").write_text(built[-1])
+
+    monkeypatch.setattr(subprocess, "run", pip)
+    first = run_notebooks.build_wheel()
+    assert run_notebooks.build_wheel() == first
+    (root / "lossref" / "__pycache__" / "stale.pyc").write_bytes(b"\1")  # not a source
+    assert run_notebooks.build_wheel() == first
+    assert built == ["x = 1\n"]
+    (root / "lossref" / "__init__.py").write_text("x = 2\n")
+    second = run_notebooks.build_wheel()
+    assert second != first
+    assert second.name == first.name
+    assert built == ["x = 1\n", "x = 2\n"]
+    assert second.read_text() == "x = 2\n"
+    assert not first.exists()  # the older wheel is removed

@@ -12,6 +12,7 @@ is what a reader's machine does.
 import base64
 import contextlib
 import hashlib
+import importlib.metadata
 import io
 import multiprocessing
 import os
@@ -174,12 +175,27 @@ def _wait_for(target):
         _execute_to([(_background["sources"][target], target)])
 
 
+def _wheel_sources():
+    """The files the wheel is built from: pyproject.toml, README.md and the package (no caches)."""
+    package = (p for p in (ROOT / "lossref").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return [ROOT / "pyproject.toml", ROOT / "README.md", *sorted(package)]
+
+
 def build_wheel():
-    """Build the ``lossref`` wheel offline, from a copy of the sources.
+    """The ``lossref`` wheel, built offline from a copy of the sources, or the cached one.
 
     No build isolation: the installed setuptools. The copy means the build leaves no ``build/``
-    folder in the checkout.
+    folder in the checkout. Cached in .cache/wheel/ by a hash of its sources and of the
+    setuptools and Python that build it: pip takes about a second, which every rebuild under
+    ``make serve`` paid, a prose edit's too.
     """
+    digest = hashlib.sha256(f"{importlib.metadata.version('setuptools')} {sys.version}".encode())
+    for path in _wheel_sources():
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    folder = CACHE.parent / "wheel" / digest.hexdigest()[:16]
+    cached = sorted(folder.glob("lossref-*-py3-none-any.whl"))
+    if cached:
+        return cached[0]
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "src"
         source.mkdir()
@@ -203,10 +219,11 @@ def build_wheel():
             capture_output=True,
         )
         wheel = next((Path(tmp) / "dist").glob("lossref-*-py3-none-any.whl"))
-        target = CACHE.parent / "wheel" / wheel.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(wheel, target)
-        return target
+        shutil.rmtree(folder.parent, ignore_errors=True)  # the wheels of older sources
+        folder.mkdir(parents=True)
+        partial = folder / f"{wheel.name}.{os.getpid()}.partial"
+        shutil.copy(wheel, partial)
+        return partial.replace(folder / wheel.name)
 
 
 def on_files(files, config):
