@@ -65,7 +65,7 @@ def web_style():
     }
 
 
-def slider_data(loss, name, *, steps=21, points=81):
+def slider_data(loss, name, *, steps=21, points=81, stops=None):
     """The curves a page's slider for hyperparameter ``name`` switches between.
 
     The series is the first of the loss's curve that sets ``name`` (else its first), with
@@ -78,6 +78,8 @@ def slider_data(loss, name, *, steps=21, points=81):
         name: The hyperparameter.
         steps: Number of values of the hyperparameter.
         points: Number of grid points along the curve.
+        stops: The indices of the hyperparameter's values whose curves are evaluated (all by
+            default); the other values' rows are None. For a spot check of a built page.
 
     Returns:
         A dict ready for JSON: the hyperparameter's values and default index, the grid's
@@ -99,11 +101,11 @@ def slider_data(loss, name, *, steps=21, points=81):
         start = int(np.argmin(np.abs(grid - default)))
         grid[start] = default  # the default is one of the slider's stops
     x, series_args, hyper = default_series(loss, name, points)
-    value_rows, grad_rows = [], []
-    for v in grid:
-        values, slope = along_curve(loss, x, series_args, {**hyper, name: float(v)})
-        value_rows.append(rounded(values))
-        grad_rows.append(None if slope is None else rounded(slope))
+    value_rows, grad_rows = [None] * len(grid), [None] * len(grid)
+    for i in range(len(grid)) if stops is None else stops:
+        values, slope = along_curve(loss, x, series_args, {**hyper, name: float(grid[i])})
+        value_rows[i] = rounded(values)
+        grad_rows[i] = None if slope is None else rounded(slope)
     curve = loss.meta.plot.curve
     return {
         "name": name,
