@@ -87,6 +87,7 @@ def site_table(result):
         "\n".join(lines)
         + f"\n\nThe site has {site['pages']} pages. "
         + cpu_text(site, result.get("machine", {}).get("cpus"))
+        + "\n\n"
         + lighthouse_text(site)
         + "\n"
     )
@@ -101,7 +102,7 @@ def cpu_text(site, cpus):
         f"The clean build used {cpu:.0f} CPU-seconds in all its processes (the build's own, and "
         f"the workers that draw the figures and run the notebooks): on {cpus} "
         f"core{'s' if cpus != 1 else ''} it cannot take less than {cpu / cpus:.0f} s, however well "
-        "that work is spread. "
+        "that work is spread."
     )
 
 
