@@ -260,35 +260,16 @@ TARGET_LENGTHS = Domain(
 _CTC_NORMALIZE = ("target_length", "sequences")
 
 
-def _lse3(a, b, c):
+def _lse3(a, b, c, out=None):
     """log(e^a + e^b + e^c) elementwise, −inf where all three are −inf (no warnings).
 
-    As m + log1p(the other two terms' e^(x − m)), m the largest: near a path of probability
-    ≈ 1 the recursion adds tiny terms to 0, which log(1 + …) would round away. The largest,
-    middle and smallest of the three come from elementwise max and min (exact), not from an
-    argmax and index arrays: the recursion calls this once per frame on small arrays, where
-    each NumPy call's set-up is most of the time.
+    Two of NumPy's ``logaddexp``, each max + log1p(e^(−|x − y|)) in one loop: near a path of
+    probability ≈ 1 the recursion adds tiny terms to 0, which log(1 + …) would round away. The
+    recursion calls this once per frame on small arrays, where each NumPy call's set-up is most
+    of the time: two calls here, where a max-and-log1p written out took fifteen.
     """
-    upper, lower = np.maximum(a, b), np.minimum(a, b)
-    m = np.maximum(upper, c)
-    middle = np.maximum(lower, np.minimum(upper, c))
-    low = np.minimum(lower, c)
-    finite = np.isfinite(m)
-    shift = np.where(finite, m, 0.0)
-    with np.errstate(invalid="ignore"):  # −inf − (−inf) where all three are −inf: replaced below
-        rest = np.exp(middle - shift)
-        rest += np.exp(low - shift)
-    return np.where(finite, m + np.log1p(rest), -np.inf)
-
-
-def _shift(x, k, fill=-np.inf):
-    """x moved k places along the last axis (right for k > 0), the gap filled with ``fill``."""
-    out = np.full_like(x, fill)
-    if k > 0:
-        out[..., k:] = x[..., :-k]
-    else:
-        out[..., :k] = x[..., -k:]
-    return out
+    total = np.logaddexp(a, b, out=out)
+    return np.logaddexp(total, c, out=total)
 
 
 def _ctc_beta(emit, skip, end, last):
@@ -299,14 +280,18 @@ def _ctc_beta(emit, skip, end, last):
     ``last`` each sequence's last frame.
     """
     n, frames, k = emit.shape
-    beta = np.full((n, frames, k), -np.inf)
-    skip_next = _shift(skip, -2, fill=False)  # β(s) may come from β(s + 2)
+    # two −inf columns after the K positions: β_{t+1}(s + 1) and β_{t+1}(s + 2) are views
+    beta = np.full((n, frames + 1, k + 2), -np.inf)  # and a −inf frame after the last
+    from_two_on = np.full((n, k), -np.inf)  # 0 where β(s) may come from β(s + 2), else −inf
+    from_two_on[:, :-2][skip[:, 2:]] = 0.0
+    start = np.where(end[:, None, :], emit, -np.inf)
     for t in range(frames - 1, -1, -1):
-        after = beta[:, t + 1] if t + 1 < frames else np.full((n, k), -np.inf)
-        rec = emit[:, t] + _lse3(after, _shift(after, -1), np.where(skip_next, _shift(after, -2), -np.inf))
-        start = np.where(end, emit[:, t], -np.inf)
-        beta[:, t] = np.where((t == last)[:, None], start, np.where((t < last)[:, None], rec, -np.inf))
-    return beta
+        after = beta[:, t + 1]
+        rec = _lse3(after[:, :-2], after[:, 1:-1], after[:, 2:] + from_two_on)
+        rec += emit[:, t]
+        # a sequence's last frame starts it; after it, β stays −inf (so does the recursion)
+        beta[:, t, :k] = np.where((t == last)[:, None], start[:, t], rec)
+    return beta[:, :frames, :k]
 
 
 def _ctc_check(log_probs, targets, input_lengths, target_lengths, blank):
@@ -572,13 +557,17 @@ def ctc(
     inside = s[None, :] <= 2 * target_lengths[:, None]
     skip = np.zeros((n, k), bool)  # α(s) may come from α(s − 2): a label unlike the one before
     skip[:, 3::2] = labels[:, 1:] != labels[:, :-1]
-    emit = np.take_along_axis(log_probs, np.repeat(ext[:, None, :], frames, axis=1), axis=2)  # (B, T, K)
+    emit = np.take_along_axis(log_probs, ext[:, None, :], axis=2)  # (B, T, K): y' at every frame
     emit = np.where(inside[:, None, :], emit, -np.inf)
-    alpha = np.full((n, frames, k), -np.inf)
-    alpha[:, 0, :2] = emit[:, 0, :2]
+    # two −inf columns before the K positions: α_{t−1}(s − 1) and α_{t−1}(s − 2) are views
+    padded = np.full((n, frames, k + 2), -np.inf)
+    padded[:, 0, 2:4] = emit[:, 0, :2]
+    from_two_back = np.where(skip, 0.0, -np.inf)  # 0 where α(s) may come from α(s − 2)
     for t in range(1, frames):
-        prev = alpha[:, t - 1]
-        alpha[:, t] = emit[:, t] + _lse3(prev, _shift(prev, 1), np.where(skip, _shift(prev, 2), -np.inf))
+        prev = padded[:, t - 1]
+        reach = _lse3(prev[:, 2:], prev[:, 1:-1], prev[:, :-2] + from_two_back, out=padded[:, t, 2:])
+        reach += emit[:, t]
+    alpha = padded[:, :, 2:]
     last = input_lengths - 1
     end = (s[None, :] == 2 * target_lengths[:, None]) | (s[None, :] == 2 * target_lengths[:, None] - 1)
     final = alpha[np.arange(n), last]  # (B, K)
@@ -597,11 +586,14 @@ def ctc(
         beta = _ctc_beta(emit, skip, end, last)
         # γ_t(s) = α_t(s) β_t(s) / (p_t(y'_s) P): both recursions include frame t's emission
         with np.errstate(invalid="ignore"):  # −inf − (−inf) where a position is unreachable
-            log_gamma = alpha + beta - emit - safe_total[:, None, None]
-        gamma = np.where(
-            np.isfinite(log_gamma), np.exp(np.where(np.isfinite(log_gamma), log_gamma, 0.0)), 0.0
-        )
-        grad = -np.einsum("btk,bkc->btc", gamma, np.eye(classes)[ext])
+            gamma = np.add(alpha, beta)
+            gamma -= emit
+            gamma -= safe_total[:, None, None]
+        np.fmax(gamma, -np.inf, out=gamma)  # those NaN become −inf: e^−inf = 0
+        np.exp(gamma, out=gamma)
+        # each frame's occupancy summed per class: a batched matrix product with y' one-hot
+        grad = np.matmul(gamma, np.eye(classes)[ext])
+        np.negative(grad, out=grad)
         grad[infeasible] = 0.0
         return grad
 
