@@ -189,8 +189,9 @@ def build_wheel():
     setuptools and Python that build it: pip takes about a second, which every rebuild under
     ``make serve`` paid, a prose edit's too.
     """
+    sources = _wheel_sources()  # what is hashed is what is copied and built
     digest = hashlib.sha256(f"{importlib.metadata.version('setuptools')} {sys.version}".encode())
-    for path in _wheel_sources():
+    for path in sources:
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     folder = CACHE.parent / "wheel" / digest.hexdigest()[:16]
     cached = sorted(folder.glob("lossref-*-py3-none-any.whl"))
@@ -198,10 +199,10 @@ def build_wheel():
         return cached[0]
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "src"
-        source.mkdir()
-        for name in ("pyproject.toml", "README.md"):
-            shutil.copy(ROOT / name, source / name)
-        shutil.copytree(ROOT / "lossref", source / "lossref", ignore=shutil.ignore_patterns("__pycache__"))
+        for path in sources:
+            copy = source / path.relative_to(ROOT)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, copy)
         subprocess.run(
             [
                 sys.executable,
