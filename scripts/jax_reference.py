@@ -5,6 +5,13 @@ The recipe behind tests/golden/keras.json and tests/golden/optax.json.
 Keras runs on the JAX backend (set here, before Keras is imported) with floatx float64, and
 JAX with x64 enabled, so inputs stay float64; each case's ``call`` is evaluated as written,
 and its gradient is JAX's autodiff of that same expression.
+
+Each call is compiled with ``jax.jit``, value and gradient together, as a training step runs it
+(Keras 3.15.1's ``compile(jit_compile="auto")`` resolves to XLA on the JAX backend:
+keras/src/trainers/trainer.py, ``_resolve_auto_jit_compile``). Run eagerly, JAX compiles every
+primitive on its own: the 77 cases took 897 XLA compilations and 41 s, compiled whole 10 s.
+The values agree with the eager ones to 1.3e-14 relative, except Keras's CTC, which computes
+in float32 (3.4e-8, within its case's 1e-6).
 """
 
 import os
@@ -43,9 +50,10 @@ def evaluate(case):
     def call(**replace):
         return eval(case["call"], scope, dict(inputs, **replace))
 
-    value = np.asarray(call()).tolist()
-    grad = None
-    if case["grad"]:
-        name = case["grad"]
-        grad = np.asarray(jax.grad(lambda x: call(**{name: x}))(inputs[name])).tolist()
-    return value, grad
+    name = case["grad"]
+    # a Keras metric updates its variables, which a traced function may not: those run eagerly
+    compiled = (lambda f: f) if "metric(" in case["call"] else jax.jit
+    if name:
+        value, grad = compiled(jax.value_and_grad(lambda x: call(**{name: x})))(inputs[name])
+        return np.asarray(value).tolist(), np.asarray(grad).tolist()
+    return np.asarray(compiled(call)()).tolist(), None
