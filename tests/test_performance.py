@@ -53,6 +53,28 @@ def test_elementwise_peak_memory_is_at_most_three_inputs(name):
     assert peak <= 3.125 * x.nbytes + 128_000, peak / x.nbytes
 
 
+# the block-sized temporaries each blocked kernel holds beside the gradient, as the Performance
+# guide states them (docs/guides/performance.md, "No needless memory")
+BLOCK_TEMPORARIES = {"mse": 1, "huber": 2, "binary_cross_entropy_with_logits": 4}
+
+
+@pytest.mark.parametrize("name", sorted(BLOCK_TEMPORARIES))
+def test_blocked_kernels_hold_the_gradient_and_the_temporaries_the_guide_states(name):
+    # a block is 1 << 15 elements or the whole input: on a short input the ratio to it is higher
+    # (the bench table's small sizes), on a long one the gradient dominates; a few kB of NumPy's
+    # own small allocations on top
+    loss, k = lossref.get(name), BLOCK_TEMPORARIES[name]
+    rng = np.random.default_rng(0)
+    for n in (1_000, 40_000, 400_000):
+        x, y = rng.normal(size=n), rng.integers(0, 2, size=n).astype(float)
+        block = 8 * min(n, 1 << 15)
+        extra = peak_extra(lambda x=x, y=y: loss.value_and_grad(x, y)) - x.nbytes  # beyond the gradient
+        assert extra <= k * block + 16_000, (n, extra / block)
+        if n >= 2 << 15:  # "at most three input-sized arrays in all from 65,536 elements up"
+            assert x.nbytes + extra <= 3 * x.nbytes
+    assert round(extra / block) == k  # the count is exact: the guide's numbers are not stale
+
+
 @pytest.mark.parametrize("name", ["mse", "huber", "binary_cross_entropy_with_logits"])
 def test_hot_kernels_write_no_input_sized_array_the_reduction_does_not_read(name):
     # under a plain mean the values are summed block by block (BlockValues): a value-only call
