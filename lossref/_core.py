@@ -473,6 +473,25 @@ class Loss:
         """``(value, grad)`` in one pass."""
         return self._evaluate(args, reduction, weights, hyper, want_grad=True, argnum=argnum)
 
+    def _values_and_grad_of_sum(
+        self, *args: Any, argnum: int | str = 0, **hyper: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each sample's loss and the gradient of their sum, from one run of the kernel.
+
+        ``loss(..., reduction="none")`` and ``loss.grad(..., reduction="sum")`` in one call, for the
+        plots (``lossref.plotting.along_curve``): as two calls the kernel ran twice, and a loss whose
+        rows are coupled is drawn one batch per grid point.
+
+        Examples:
+            >>> from lossref import mse
+            >>> values, grad = mse._values_and_grad_of_sum([1.0, 3.0], [0.0, 0.0])
+            >>> values.tolist(), grad.tolist()      # r², and 2r
+            ([1.0, 9.0], [2.0, 6.0])
+        """
+        if not self.reduction.per_sample:
+            raise ValueError(f"{self.name} has no per-sample values: it is a metric of the whole batch")
+        return self._evaluate(args, "sum", None, hyper, want_grad=True, argnum=argnum, keep_values=True)
+
     def sample_inputs(
         self, rng: np.random.Generator, *, batch: int = 5, classes: int = 4
     ) -> tuple[np.ndarray, ...]:
@@ -501,6 +520,7 @@ class Loss:
         hyper: dict[str, Any],
         want_grad: bool,
         argnum: int | str = 0,
+        keep_values: bool = False,
     ) -> tuple[Any, Any]:
         if want_grad and not self.differentiable:
             raise TypeError(
@@ -535,7 +555,7 @@ class Loss:
         if self.elementwise:
             _same_shape(self.arg_names, arrays)
         token = _GRADIENT_REQUESTED.set(want_grad)
-        values_token = _VALUES_REQUESTED.set(strategy.needs_values(reduction, weights))
+        values_token = _VALUES_REQUESTED.set(keep_values or strategy.needs_values(reduction, weights))
         try:
             if deferred:  # inf − inf and 0·inf are NaN, and raise no warning before the error
                 with np.errstate(invalid="ignore"):
@@ -561,6 +581,7 @@ class Loss:
             for name, arr in zip(self.arg_names, arrays, strict=True):
                 if self._real_valued(name):
                     as_float_array(arr, name)  # raises, naming the argument
+        kept = np.array(values) if keep_values else None  # a copy: a backward pass may reuse values
         del out, values  # the per-sample values are free before a deferred backward pass runs
         if not want_grad:
             grad = None
@@ -570,6 +591,8 @@ class Loss:
             if isinstance(grad, dict):
                 grad = grad[target]
             grad = strategy.scale_gradient(grad, factor, inputs)
+        if keep_values:
+            return kept, grad
         return strategy.finish(value, grad, reduction, context or {})
 
 

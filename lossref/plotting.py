@@ -115,13 +115,14 @@ def along_curve(loss, x, series_args, hyper):
     elif (
         not loss.reduction.independent_rows
     ):  # each grid point is a whole batch (InfoNCE): plot its first row's loss
-        rows = list(zip(*args, strict=True))
-        values = np.array([loss(*row, reduction="none", **hyper)[0] for row in rows])
-        grad = np.array([loss.grad(*row, reduction="sum", argnum=curve.argnum, **hyper) for row in rows])
+        pairs = [
+            loss._values_and_grad_of_sum(*row, argnum=curve.argnum, **hyper)
+            for row in zip(*args, strict=True)
+        ]
+        values, grad = np.array([v[0] for v, _ in pairs]), np.array([g for _, g in pairs])
     elif loss.reduction.per_sample:
-        values = loss(*args, reduction="none", **hyper)
-        # with reduction="sum" the gradient holds each sample's own derivative
-        grad = loss.grad(*args, reduction="sum", argnum=curve.argnum, **hyper)
+        # the gradient of the sum holds each sample's own derivative
+        values, grad = loss._values_and_grad_of_sum(*args, argnum=curve.argnum, **hyper)
     else:  # a metric of a whole batch (RMSE): each grid point is a batch, one row of args
         pairs = [loss.value_and_grad(*row, **hyper) for row in zip(*args, strict=True)]
         values, grad = np.array([v for v, _ in pairs]), np.array([g for _, g in pairs])

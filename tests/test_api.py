@@ -10,7 +10,7 @@ import pytest
 import lossref
 from lossref._core import Result
 
-from helpers import LOSSES, loss_id
+from helpers import ALL_VARIANTS, LOSSES, loss_id, prepare, variant_id
 
 NON_LOSS_API = {
     "Curve",
@@ -129,3 +129,19 @@ def test_as_batch_makes_one_sample_a_batch_of_one():
     assert logits.shape == (1, 2)
     assert labels.shape == (1,)
     assert lossref.softmax_cross_entropy(logits, labels) == pytest.approx(np.log(2), rel=1e-15)
+
+
+@pytest.mark.parametrize("pair", ALL_VARIANTS, ids=variant_id)
+def test_values_and_grad_of_sum_is_the_two_calls_it_replaces(pair):
+    # the plots take each sample's loss and the gradient of the sum from one run of the kernel:
+    # bit for bit what reduction="none" and grad(reduction="sum") give, for every argument
+    loss, hyper = pair
+    if not loss.reduction.per_sample:  # a metric of the whole batch: refused, named
+        with pytest.raises(ValueError, match="no per-sample values"):
+            loss._values_and_grad_of_sum(*loss.sample_inputs(np.random.default_rng(0)), **hyper)
+        return
+    args = prepare(loss, loss.sample_inputs(np.random.default_rng(5), batch=3), hyper)
+    for argnum in loss.differentiable:
+        values, grad = loss._values_and_grad_of_sum(*args, argnum=argnum, **hyper)
+        np.testing.assert_array_equal(values, loss(*args, reduction="none", **hyper))
+        np.testing.assert_array_equal(grad, loss.grad(*args, reduction="sum", argnum=argnum, **hyper))
