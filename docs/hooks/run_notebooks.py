@@ -181,12 +181,47 @@ def _wheel_sources():
     return [ROOT / "pyproject.toml", ROOT / "README.md", *sorted(package)]
 
 
+def _wheel_command(source, dist):
+    """The command that builds ``source``'s wheel into ``dist``, offline, with the installed setuptools.
+
+    uv's where the venv has it (the Makefile installs it there), else pip's: the same wheel,
+    file for file, in 0.45 s where pip took 1.3, and a clean build waits for it.
+    """
+    uv = Path(sys.executable).with_name("uv")
+    if uv.exists():
+        return [
+            str(uv),
+            "build",
+            "--wheel",
+            "--no-build-isolation",
+            "--offline",
+            "--quiet",
+            "--python",
+            sys.executable,
+            "--out-dir",
+            str(dist),
+            str(source),
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "-q",
+        "-w",
+        str(dist),
+        str(source),
+    ]
+
+
 def build_wheel():
     """The ``lossref`` wheel, built offline from a copy of the sources, or the cached one.
 
     No build isolation: the installed setuptools. The copy means the build leaves no ``build/``
     folder in the checkout. Cached in .cache/wheel/ by a hash of its sources and of the
-    setuptools and Python that build it: pip takes about a second, which every rebuild under
+    setuptools and Python that build it: a build takes half a second (pip: 1.3), which every rebuild under
     ``make serve`` paid, a prose edit's too.
     """
     sources = _wheel_sources()  # what is hashed is what is copied and built
@@ -203,22 +238,7 @@ def build_wheel():
             copy = source / path.relative_to(ROOT)
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, copy)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "wheel",
-                "--no-deps",
-                "--no-build-isolation",
-                "-q",
-                "-w",
-                str(Path(tmp) / "dist"),
-                str(source),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        subprocess.run(_wheel_command(source, Path(tmp) / "dist"), check=True, capture_output=True)
         wheel = next((Path(tmp) / "dist").glob("lossref-*-py3-none-any.whl"))
         shutil.rmtree(folder.parent, ignore_errors=True)  # the wheels of older sources
         folder.mkdir(parents=True)
