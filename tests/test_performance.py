@@ -11,6 +11,7 @@ import pytest
 import lossref
 from bench import peak_extra
 from lossref._checks import as_float_array
+from lossref._math import BLOCK
 
 from helpers import ALL_VARIANTS, prepare, variant_id
 
@@ -60,17 +61,17 @@ BLOCK_TEMPORARIES = {"mse": 1, "huber": 2, "binary_cross_entropy_with_logits": 4
 
 @pytest.mark.parametrize("name", sorted(BLOCK_TEMPORARIES))
 def test_blocked_kernels_hold_the_gradient_and_the_temporaries_the_guide_states(name):
-    # a block is 1 << 15 elements or the whole input: on a short input the ratio to it is higher
+    # a block is BLOCK elements or the whole input: on a short input the ratio to it is higher
     # (the bench table's small sizes), on a long one the gradient dominates; a few kB of NumPy's
     # own small allocations on top
     loss, k = lossref.get(name), BLOCK_TEMPORARIES[name]
     rng = np.random.default_rng(0)
     for n in (1_000, 40_000, 400_000):
         x, y = rng.normal(size=n), rng.integers(0, 2, size=n).astype(float)
-        block = 8 * min(n, 1 << 15)
+        block = 8 * min(n, BLOCK)
         extra = peak_extra(lambda x=x, y=y: loss.value_and_grad(x, y)) - x.nbytes  # beyond the gradient
         assert extra <= k * block + 16_000, (n, extra / block)
-        if n >= 2 << 15:  # "at most three input-sized arrays in all from 65,536 elements up"
+        if n >= 2 * BLOCK:  # "at most three input-sized arrays in all from 65,536 elements up"
             assert x.nbytes + extra <= 3 * x.nbytes
     assert round(extra / block) == k  # the count is exact: the guide's numbers are not stale
 
@@ -85,7 +86,7 @@ def test_hot_kernels_write_no_input_sized_array_the_reduction_does_not_read(name
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=400_000), rng.integers(0, 2, size=400_000).astype(float)
     loss = lossref.get(name)
-    block = 5 * 8 * (1 << 15)  # a few block-sized temporaries (lossref._math.BLOCK elements)
+    block = 5 * 8 * BLOCK  # a few block-sized temporaries
     assert peak_extra(lambda: loss(x, y)) <= block
     assert peak_extra(lambda: loss(x, y, reduction="sum")) <= block
     assert peak_extra(lambda: loss.value_and_grad(x, y)) <= x.nbytes + block
